@@ -1,0 +1,61 @@
+// Node-style errors for failed system calls, shaped like Node's own fs errors
+// ({ code, errno, syscall, path }) plus the ioctl request's name. The addon receives
+// makeSystemError at load time and builds every failure through it.
+import { constants } from 'node:os';
+import { getSystemErrorMap } from 'node:util';
+
+export interface KvmSystemError extends Error {
+  /** Symbolic errno name, e.g. 'ENOENT'. */
+  code: string;
+  /** Negative errno, as in Node's own errors. */
+  errno: number;
+  syscall: string;
+  /** The ioctl request's name, e.g. 'KVM_CHECK_EXTENSION'; absent for open(). */
+  request?: string;
+  path: string;
+}
+
+const errnoNames: Map<number, string> = (() => {
+  const names = new Map<number, string>();
+  // libuv's map names most errnos; os.constants fills in the ones it leaves out (ETIME, ...).
+  for (const [name, value] of Object.entries(constants.errno)) names.set(value, name);
+  for (const [negative, [name]] of getSystemErrorMap()) names.set(-negative, name);
+  return names;
+})();
+
+const descriptions: Map<number, string> = new Map(
+  [...getSystemErrorMap()].map(([negative, [, description]]) => [-negative, description]),
+);
+
+/** The symbolic name of a positive errno ('E2BIG'), or 'Unknown system error N'. */
+export function errnoName(errno: number): string {
+  return errnoNames.get(errno) ?? `Unknown system error ${errno}`;
+}
+
+/** Node's short description of a positive errno ('no such file or directory'). */
+export function errnoDescription(errno: number): string {
+  return descriptions.get(errno) ?? errnoName(errno);
+}
+
+/** Builds the error for a failed system call; `errno` is positive, as the kernel returns it. */
+export function makeSystemError(errno: number, syscall: string, request: string | undefined, path: string): KvmSystemError {
+  const code = errnoName(errno);
+  const what = request === undefined ? syscall : `${syscall} ${request}`;
+  const error = new Error(`${code}: ${errnoDescription(errno)}, ${what} '${path}'`) as KvmSystemError;
+  error.code = code;
+  error.errno = -errno;
+  error.syscall = syscall;
+  if (request !== undefined) error.request = request;
+  error.path = path;
+  return error;
+}
+
+/** True for an error produced by makeSystemError (or Node's own fs errors). */
+export function isSystemError(value: unknown): value is KvmSystemError {
+  return (
+    value instanceof Error &&
+    typeof (value as Partial<KvmSystemError>).code === 'string' &&
+    typeof (value as Partial<KvmSystemError>).errno === 'number' &&
+    typeof (value as Partial<KvmSystemError>).syscall === 'string'
+  );
+}

@@ -1,0 +1,55 @@
+// Entry point. The module exports one function, init(makeError), which takes the error
+// factory from lib/errors.ts and returns the bindings; so no native call can fail before
+// it knows how to report a failure.
+#include "addon.h"
+
+#include "kvm_handle.h"
+
+namespace kvmcaps {
+
+Napi::Value ThrowSystemError(Napi::Env env, int err, const char* syscall, const char* request,
+                             const std::string& path) {
+  AddonData* data = env.GetInstanceData<AddonData>();
+  Napi::Value error = data->make_error.Call({
+      Napi::Number::New(env, err),
+      Napi::String::New(env, syscall),
+      request != nullptr ? Napi::String::New(env, request) : env.Undefined(),
+      Napi::String::New(env, path),
+  });
+  if (!env.IsExceptionPending()) Napi::Error(env, error).ThrowAsJavaScriptException();
+  return Napi::Value();
+}
+
+namespace {
+
+Napi::Value InitBindings(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsFunction()) {
+    Napi::TypeError error = Napi::TypeError::New(env, "The \"makeError\" argument must be of type function");
+    error.Set("code", "ERR_INVALID_ARG_TYPE");
+    error.ThrowAsJavaScriptException();
+    return Napi::Value();
+  }
+  AddonData* data = env.GetInstanceData<AddonData>();
+  data->make_error = Napi::Persistent(info[0].As<Napi::Function>());
+  Napi::Object bindings = Napi::Object::New(env);
+  bindings.Set("openKvm", Napi::Function::New(env, KvmHandle::Open, "openKvm"));
+  bindings.Set("KvmHandle", data->handle_ctor.Value());
+  return bindings;
+}
+
+}  // namespace
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  auto* data = new AddonData();
+  env.SetInstanceData<AddonData>(data);  // Deleted with the environment.
+  data->handle_ctor = Napi::Persistent(KvmHandle::DefineClass(env));
+  exports.Set("init", Napi::Function::New(env, InitBindings, "init"));
+  return exports;
+}
+
+}  // namespace kvmcaps
+
+// NODE_API_MODULE needs an unqualified name.
+static Napi::Object InitKvmCaps(Napi::Env env, Napi::Object exports) { return kvmcaps::Init(env, exports); }
+NODE_API_MODULE(NODE_GYP_MODULE_NAME, InitKvmCaps)

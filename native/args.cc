@@ -1,0 +1,119 @@
+#include "args.h"
+
+#include <cmath>
+
+namespace kvmcaps {
+namespace {
+
+const char* TypeName(const Napi::Value& v) {
+  switch (v.Type()) {
+    case napi_undefined: return "undefined";
+    case napi_null: return "null";
+    case napi_boolean: return "boolean";
+    case napi_number: return "number";
+    case napi_string: return "string";
+    case napi_symbol: return "symbol";
+    case napi_object: return "object";
+    case napi_function: return "function";
+    case napi_external: return "external";
+    case napi_bigint: return "bigint";
+  }
+  return "unknown";
+}
+
+bool Fail(Napi::Env env, bool range, const std::string& message) {
+  Napi::Error error = range ? static_cast<Napi::Error>(Napi::RangeError::New(env, message))
+                            : static_cast<Napi::Error>(Napi::TypeError::New(env, message));
+  error.Set("code", range ? "ERR_OUT_OF_RANGE" : "ERR_INVALID_ARG_TYPE");
+  error.ThrowAsJavaScriptException();
+  return false;
+}
+
+bool WrongType(const Napi::CallbackInfo& info, size_t i, const char* name, const char* expected) {
+  return Fail(info.Env(), false,
+              std::string("The \"") + name + "\" argument must be " + expected + ". Received type " +
+                  TypeName(info[i]));
+}
+
+bool OutOfRange(Napi::Env env, const char* name, const std::string& range) {
+  return Fail(env, true, std::string("The value of \"") + name + "\" is out of range. It must be " + range + ".");
+}
+
+std::string MaxLength(size_t max) { return "at most " + std::to_string(max) + " elements long"; }
+
+bool NumberToU32(Napi::Env env, double d, const char* name, uint32_t* out) {
+  if (!std::isfinite(d) || std::trunc(d) != d || d < 0 || d > 4294967295.0) {
+    return OutOfRange(env, name, "an integer >= 0 and <= 4294967295");
+  }
+  *out = static_cast<uint32_t>(d);
+  return true;
+}
+
+}  // namespace
+
+bool ReadString(const Napi::CallbackInfo& info, size_t i, const char* name, std::string* out) {
+  if (!info[i].IsString()) return WrongType(info, i, name, "of type string");
+  *out = info[i].As<Napi::String>().Utf8Value();
+  if (out->find('\0') != std::string::npos) {
+    return Fail(info.Env(), false, std::string("The \"") + name + "\" argument must not contain null bytes");
+  }
+  return true;
+}
+
+bool ReadU32(const Napi::CallbackInfo& info, size_t i, const char* name, uint32_t* out) {
+  if (!info[i].IsNumber()) return WrongType(info, i, name, "of type number");
+  return NumberToU32(info.Env(), info[i].As<Napi::Number>().DoubleValue(), name, out);
+}
+
+bool ReadU64(const Napi::CallbackInfo& info, size_t i, const char* name, uint64_t* out) {
+  constexpr const char* kRange = "an integer >= 0 and < 2n ** 64n";
+  if (info[i].IsBigInt()) {
+    int sign = 0;
+    size_t words = 1;
+    uint64_t word = 0;
+    // ToWords reports the sign and word count, so negative and wider values are caught.
+    info[i].As<Napi::BigInt>().ToWords(&sign, &words, &word);
+    if (sign != 0 || words > 1) return OutOfRange(info.Env(), name, kRange);
+    *out = word;
+    return true;
+  }
+  if (!info[i].IsNumber()) return WrongType(info, i, name, "of type number or bigint");
+  double d = info[i].As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(d) || std::trunc(d) != d || d < 0 || d > 9007199254740991.0) {
+    return OutOfRange(info.Env(), name, kRange);
+  }
+  *out = static_cast<uint64_t>(d);
+  return true;
+}
+
+bool ReadU32List(const Napi::CallbackInfo& info, size_t i, const char* name, size_t max,
+                 std::vector<uint32_t>* out) {
+  Napi::Env env = info.Env();
+  if (info[i].IsTypedArray() && info[i].As<Napi::TypedArray>().TypedArrayType() == napi_uint32_array) {
+    Napi::Uint32Array array = info[i].As<Napi::Uint32Array>();
+    if (array.ElementLength() > max) return OutOfRange(env, name, MaxLength(max));
+    out->assign(array.Data(), array.Data() + array.ElementLength());
+    return true;
+  }
+  if (!info[i].IsArray()) return WrongType(info, i, name, "an instance of Uint32Array or Array");
+  Napi::Array array = info[i].As<Napi::Array>();
+  uint32_t length = array.Length();
+  if (length > max) return OutOfRange(env, name, MaxLength(max));
+  out->resize(length);
+  for (uint32_t k = 0; k < length; k++) {
+    Napi::Value element = array.Get(k);
+    if (env.IsExceptionPending()) return false;
+    std::string element_name = std::string(name) + "[" + std::to_string(k) + "]";
+    if (!element.IsNumber()) {
+      return Fail(env, false,
+                  "The \"" + element_name + "\" argument must be of type number. Received type " +
+                      TypeName(element));
+    }
+    if (!NumberToU32(env, element.As<Napi::Number>().DoubleValue(), element_name.c_str(), &(*out)[k])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace kvmcaps
