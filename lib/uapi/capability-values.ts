@@ -96,6 +96,8 @@ export const CAPABILITY_VALUES: Readonly<Record<string, ValueMeaning>> = {
     flags: [
       ['KVM_X2APIC_API_USE_32BIT_IDS', 1 << 0],
       ['KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK', 1 << 1],
+      ['KVM_X2APIC_ENABLE_SUPPRESS_EOI_BROADCAST', 1 << 2],
+      ['KVM_X2APIC_DISABLE_SUPPRESS_EOI_BROADCAST', 1 << 3],
     ],
   },
   KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2: {

@@ -1,0 +1,173 @@
+// The kvm-caps command line. Parses arguments, gets a snapshot (probed live, or read
+// with --from), builds the report and prints it. Exit codes are in EXIT below and the README.
+import { renameSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { decodeCpuid } from '../report/cpuid.js';
+import { capabilityRows } from '../report/capabilities.js';
+import { buildReport, type Report } from '../report/report.js';
+import { renderCaps, capsJson } from '../render/caps.js';
+import { renderCpuid } from '../render/cpuid.js';
+import { styleFor } from '../render/style.js';
+import { renderReport } from '../render/text.js';
+import { loadSnapshot, SnapshotFileError } from '../snapshot/load.js';
+import type { Snapshot } from '../snapshot/types.js';
+import { toolInfo } from '../tool.js';
+import { HELP, usageFor } from './help.js';
+
+export const EXIT = {
+  /** Done; the KVM device answered (or, with --from, answered when the snapshot was taken). */
+  ok: 0,
+  /** An unexpected failure inside kvm-caps (a bug, or the addon is not built). */
+  internal: 1,
+  /** Bad command line. */
+  usage: 2,
+  /** Output was produced, but the KVM device could not be opened or did not speak API 12. */
+  kvmUnavailable: 3,
+  /** The --from snapshot could not be read or is not valid, or -o could not be written. */
+  file: 4,
+} as const;
+
+class UsageError extends Error {}
+
+const COMMANDS = ['report', 'caps', 'cpuid', 'snapshot', 'help'] as const;
+type Command = (typeof COMMANDS)[number];
+
+const OPTIONS = {
+  json: { type: 'boolean' },
+  from: { type: 'string' },
+  root: { type: 'string' },
+  device: { type: 'string' },
+  emulated: { type: 'boolean' },
+  output: { type: 'string', short: 'o' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'V' },
+} as const;
+
+/** Which options each command accepts, beyond --help. */
+const ACCEPTS: Record<Command, readonly string[]> = {
+  report: ['json', 'from', 'root', 'device', 'version'],
+  caps: ['json', 'from', 'root', 'device'],
+  cpuid: ['json', 'from', 'root', 'device', 'emulated'],
+  snapshot: ['output', 'root', 'device'],
+  help: [],
+};
+
+interface Io {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream;
+}
+
+function writeAtomically(path: string, text: string): void {
+  // A reader never sees a half-written file: write a hidden sibling, then rename it.
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  writeFileSync(temporary, text, { mode: 0o644 });
+  renameSync(temporary, path);
+}
+
+async function snapshotFor(values: { from?: string; root?: string; device?: string }): Promise<{ snapshot: Snapshot; origin: string }> {
+  if (values.from !== undefined) {
+    if (values.root !== undefined || values.device !== undefined) {
+      throw new UsageError('--from replays a saved snapshot; --root and --device apply only to a live probe');
+    }
+    return { snapshot: loadSnapshot(values.from), origin: `from ${values.from}` };
+  }
+  // Loaded here so that replaying a snapshot never loads the native addon.
+  const { probeHost } = await import('../snapshot/probe.js');
+  const options: { root?: string; device?: string } = {};
+  if (values.root !== undefined) options.root = values.root;
+  if (values.device !== undefined) options.device = values.device;
+  return { snapshot: await probeHost(options), origin: 'live' };
+}
+
+function unavailableNote(report: Report): string | undefined {
+  if (report.kvm.usable) return undefined;
+  const open = report.device.open;
+  if ('error' in open) {
+    const hint = open.error.hint === undefined ? '' : `\n  fix: ${open.error.hint}`;
+    return `kvm-caps: cannot open ${report.device.path}: ${open.error.code}: ${open.error.meaning}${hint}`;
+  }
+  const version = report.kvm.apiVersion;
+  if ('value' in version) return `kvm-caps: ${report.device.path} speaks KVM API ${version.value}, not 12`;
+  return `kvm-caps: ${report.device.path} did not answer KVM_GET_API_VERSION`;
+}
+
+export async function main(argv: string[], io: Io = process): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    io.stderr.write(`kvm-caps: ${(error as Error).message}\n${HELP.short}`);
+    return EXIT.usage;
+  }
+  const { values, positionals } = parsed;
+  const [first, ...extra] = positionals;
+  const command = (first ?? 'report') as Command;
+  try {
+    if (!COMMANDS.includes(command)) throw new UsageError(`unknown command "${first}"`);
+    if (command === 'help') {
+      io.stdout.write(first !== undefined && extra[0] !== undefined ? usageFor(extra[0]) : HELP.full);
+      return EXIT.ok;
+    }
+    if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+    if (values.help) {
+      io.stdout.write(first === undefined ? HELP.full : usageFor(command));
+      return EXIT.ok;
+    }
+    for (const option of Object.keys(values)) {
+      if (!ACCEPTS[command].includes(option)) throw new UsageError(`"${command}" does not take --${option}`);
+    }
+    if (values.version) {
+      io.stdout.write(`${toolInfo().version}\n`);
+      return EXIT.ok;
+    }
+
+    const style = styleFor(io.stdout);
+    if (command === 'snapshot') {
+      const { snapshot } = await snapshotFor(values);
+      const text = `${JSON.stringify(snapshot, null, 2)}\n`;
+      if (values.output !== undefined) writeAtomically(values.output, text);
+      else io.stdout.write(text);
+      return finish(buildReport(snapshot), io);
+    }
+
+    const { snapshot, origin } = await snapshotFor(values);
+    const report = buildReport(snapshot);
+    if (command === 'caps') {
+      const rows = capabilityRows(snapshot.kvm);
+      io.stdout.write(values.json ? `${JSON.stringify(capsJson(rows), null, 2)}\n` : renderCaps(rows, style));
+    } else if (command === 'cpuid') {
+      const fact = values.emulated ? snapshot.kvm.emulatedCpuid : snapshot.kvm.supportedCpuid;
+      const entries = fact !== undefined && 'value' in fact ? decodeCpuid(fact.value) : [];
+      io.stdout.write(values.json ? `${JSON.stringify(entries, null, 2)}\n` : renderCpuid(entries, style));
+      if (fact !== undefined && 'error' in fact) {
+        io.stderr.write(`kvm-caps: ${fact.error.message}\n`);
+      }
+    } else {
+      io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report, style, origin));
+    }
+    return finish(report, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(`kvm-caps: ${error.message}\n${HELP.short}`);
+      return EXIT.usage;
+    }
+    if (error instanceof SnapshotFileError) {
+      io.stderr.write(`kvm-caps: ${error.message}\n`);
+      return EXIT.file;
+    }
+    if ((error as NodeJS.ErrnoException).syscall !== undefined && values.output !== undefined) {
+      io.stderr.write(`kvm-caps: cannot write ${values.output}: ${(error as Error).message}\n`);
+      return EXIT.file;
+    }
+    io.stderr.write(`kvm-caps: internal error: ${(error as Error).stack ?? String(error)}\n`);
+    return EXIT.internal;
+  }
+}
+
+function finish(report: Report, io: Io): number {
+  const note = unavailableNote(report);
+  if (note === undefined) return EXIT.ok;
+  io.stderr.write(`${note}\n`);
+  return EXIT.kvmUnavailable;
+}

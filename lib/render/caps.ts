@@ -1,0 +1,21 @@
+// `kvm-caps caps`: every capability with its system and VM answers.
+import { formatDecoded, type CapabilityRow } from '../report/capabilities.js';
+import type { Style } from './style.js';
+
+/** The --json form: exactly { name, number, system, vm }, null where the check could not be made. */
+export function capsJson(rows: CapabilityRow[]): { name: string; number: number; system: number | null; vm: number | null }[] {
+  return rows.map(({ name, number, system, vm }) => ({ name, number, system, vm }));
+}
+
+export function renderCaps(rows: CapabilityRow[], style: Style): string {
+  const width = Math.max(...rows.map((row) => row.name.length));
+  const cell = (value: number | null, error: string | undefined) =>
+    (value === null ? (error ?? '-') : String(value)).padStart(10);
+  const lines = [style.bold(`${'capability'.padEnd(width)}  number     system         vm  meaning`)];
+  for (const row of rows) {
+    const text = `${row.name.padEnd(width)}  ${String(row.number).padStart(6)} ${cell(row.system, row.systemError)} ${cell(row.vm, row.vmError)}  ${row.decoded ? formatDecoded(row.decoded) : ''}`;
+    const present = (row.vm ?? row.system ?? 0) > 0;
+    lines.push(present ? text.trimEnd() : style.dim(text.trimEnd()));
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,129 @@
+// The host report for a person: one screen, every line with where it came from.
+import { formatDecoded } from '../report/capabilities.js';
+import type { TechSection } from '../report/confidential.js';
+import { KEY_CAPABILITIES, type Report } from '../report/report.js';
+import type { Traced } from '../report/traced.js';
+import type { Style } from './style.js';
+
+const LABEL_WIDTH = 28;
+
+function line(style: Style, label: string, value: string, source?: string): string {
+  const from = source === undefined ? '' : `  ${style.dim(`[${source}]`)}`;
+  return `  ${label.padEnd(LABEL_WIDTH)}${value}${from}`;
+}
+
+/** A traced value as a line: the value with its source, or the failure with its meaning. */
+function tracedLine<T>(style: Style, label: string, traced: Traced<T>, show: (value: T) => string): string {
+  if ('missing' in traced) return line(style, label, style.dim(traced.missing));
+  if ('error' in traced) return line(style, label, style.bad(`${traced.error.code}: ${traced.error.meaning}`), traced.source);
+  return line(style, label, show(traced.value), traced.source);
+}
+
+function section(style: Style, title: string, lines: string[]): string {
+  return [style.bold(title), ...lines].join('\n');
+}
+
+function techSection(style: Style, tech: TechSection): string {
+  return section(
+    style,
+    tech.title,
+    tech.facts.map((fact) => line(style, fact.label, fact.value, fact.source)),
+  );
+}
+
+export function renderReport(report: Report, style: Style, origin: string): string {
+  const { host, device, kvm } = report;
+  const parts: string[] = [];
+  parts.push(
+    `${style.bold(`kvm-caps ${report.snapshot.tool.version}`)} host report ${style.dim(`(${origin}, taken ${report.snapshot.createdAt})`)}`,
+  );
+
+  parts.push(
+    section(style, 'Host', [
+      tracedLine(style, 'Kernel', host.kernelRelease, (v) => v),
+      tracedLine(style, 'CPU', host.cpu, (cpu) => {
+        const id = cpu.family === null ? '' : ` family ${cpu.family} model ${cpu.model} stepping ${cpu.stepping}`;
+        return `${cpu.vendor}${id} (${cpu.modelName})`;
+      }),
+      tracedLine(style, 'Runs under a hypervisor', host.isGuest, (guest) =>
+        guest ? style.warn('yes: this host is itself a virtual machine') : 'no',
+      ),
+      tracedLine(style, 'KVM modules', host.modules, (modules) => {
+        const all = [...(modules.kvm ? [modules.kvm] : []), ...modules.backends];
+        if (all.length === 0) return style.bad('none: kvm is not loaded');
+        return all
+          .map((m) => `${m.name} (${m.state}${m.vendor === 'other' && m.name !== 'kvm' ? ', non-VMX/SVM backend' : ''})`)
+          .join(', ');
+      }),
+    ]),
+  );
+
+  parts.push(
+    section(style, `KVM device ${device.path}`, [
+      tracedLine(style, 'Node', device.node, (n) => `${n.type} ${n.major}:${n.minor}, mode ${n.mode}, ${n.owner}:${n.group}`),
+      tracedLine(style, 'Opened read-write', device.open, () => style.good('yes')),
+      tracedLine(style, 'API version', kvm.apiVersion, (v) => (v === 12 ? String(v) : style.bad(`${v} (expected 12)`))),
+      tracedLine(style, 'vCPU mmap size', kvm.vcpuMmapSize, (v) => `${v} bytes`),
+      tracedLine(style, 'VM types offered', kvm.vmTypes, (t) =>
+        [...t.offered, ...t.unknownBits.map((b) => `type ${b}`)].join(', ') || 'none',
+      ),
+      tracedLine(style, 'Default VM', kvm.defaultVm, () => 'created and destroyed'),
+    ]),
+  );
+
+  if (kvm.capabilities.some((row) => row.system !== null || row.vm !== null)) {
+    parts.push(
+      section(
+        style,
+        `Capabilities (${kvm.capabilitiesPresent} present on the system fd; \`kvm-caps caps\` lists all)`,
+        [...kvm.capabilities].sort((a, b) => KEY_CAPABILITIES.indexOf(a.name) - KEY_CAPABILITIES.indexOf(b.name)).map((row) => {
+          const value = row.vm ?? row.system;
+          const shown =
+            value === null
+              ? style.dim(row.vmError ?? row.systemError ?? 'not checked')
+              : value === 0
+                ? style.dim('0 (absent)')
+                : row.decoded
+                  ? `${value} (${formatDecoded(row.decoded)})`
+                  : String(value);
+          return line(style, row.name.replace(/^KVM_CAP_/, ''), shown);
+        }),
+      ),
+    );
+  }
+
+  parts.push(
+    section(style, 'CPUID offered to guests', [
+      tracedLine(style, 'Entries', report.cpuid, (c) => `${c.entries} (\`kvm-caps cpuid\` decodes them)`),
+      tracedLine(style, 'Physical address bits', report.cpuid, (c) => String(c.physicalAddressBits ?? 'not reported')),
+      tracedLine(style, 'Features', report.cpuid, (c) =>
+        c.highlights
+          .map((h) => (h.supported ? style.good(`+${h.name}`) : h.emulated ? style.warn(`~${h.name}`) : style.dim(`-${h.name}`)))
+          .join(' '),
+      ),
+      tracedLine(style, 'XSAVE components', kvm.xsaveGuestComponents, (x) =>
+        [...x.components, ...x.unknownBits.map((b) => `bit ${b}`)].join(', ') || 'none',
+      ),
+      tracedLine(style, 'Feature MSRs', kvm.featureMsrs, (msrs) =>
+        msrs.length === 0 ? 'none' : msrs.map((m) => `${m.name ?? m.index}=${m.value}`).join(', '),
+      ),
+    ]),
+  );
+
+  parts.push(techSection(style, report.confidential.tdx));
+  parts.push(techSection(style, report.confidential.sev));
+
+  if (report.problems.length > 0) {
+    parts.push(
+      section(
+        style,
+        'Problems',
+        report.problems.map((p) => {
+          const hint = p.error.hint === undefined ? '' : `\n      fix: ${p.error.hint}`;
+          return `  ${style.bad(p.error.code)} ${p.fact}: ${p.error.meaning}  ${style.dim(`[${p.source}]`)}${hint}`;
+        }),
+      ),
+    );
+  }
+  return `${parts.join('\n\n')}\n`;
+}

@@ -1,0 +1,182 @@
+// buildReport(): the pure function from a snapshot to the decoded view the CLI prints
+// and `--json` emits. No I/O: a saved snapshot gives the same report on any machine.
+import type { Fact, Snapshot } from '../snapshot/types.js';
+import { capabilityRows, decodeVmTypes, type CapabilityRow } from './capabilities.js';
+import { sevSection, tdxSection, type TechSection } from './confidential.js';
+import { summarizeCpuid, xsaveComponents, type CpuidSummary } from './cpuid.js';
+import { describeSource, explain, type Explained } from './explain.js';
+import { summarizeHost, type CpuSummary, type ModuleSummary } from './host.js';
+import { FEATURE_MSR_NAMES } from './msr-names.js';
+import { known, trace, type Traced } from './traced.js';
+
+export const REPORT_FORMAT = 'kvm-caps-report';
+export const REPORT_VERSION = 1;
+
+/** The capabilities shown in the host report: the ones VMMs and confidential-VM tooling gate on. */
+export const KEY_CAPABILITIES: readonly string[] = [
+  'KVM_CAP_VM_TYPES',
+  'KVM_CAP_NR_VCPUS',
+  'KVM_CAP_MAX_VCPUS',
+  'KVM_CAP_MAX_VCPU_ID',
+  'KVM_CAP_NR_MEMSLOTS',
+  'KVM_CAP_USER_MEMORY2',
+  'KVM_CAP_GUEST_MEMFD',
+  'KVM_CAP_GUEST_MEMFD_FLAGS',
+  'KVM_CAP_MEMORY_ATTRIBUTES',
+  'KVM_CAP_MEMORY_FAULT_INFO',
+  'KVM_CAP_PRE_FAULT_MEMORY',
+  'KVM_CAP_SYS_ATTRIBUTES',
+  'KVM_CAP_CHECK_EXTENSION_VM',
+  'KVM_CAP_SPLIT_IRQCHIP',
+  'KVM_CAP_X2APIC_API',
+  'KVM_CAP_X86_DISABLE_EXITS',
+  'KVM_CAP_NESTED_STATE',
+  'KVM_CAP_XSAVE2',
+  'KVM_CAP_GET_MSR_FEATURES',
+  'KVM_CAP_TSC_CONTROL',
+  'KVM_CAP_EXIT_HYPERCALL',
+  'KVM_CAP_X86_USER_SPACE_MSR',
+  'KVM_CAP_BINARY_STATS_FD',
+  'KVM_CAP_DIRTY_LOG_RING',
+];
+
+export interface DeviceView {
+  path: string;
+  node: Traced<{ type: string; mode: string; owner: string; group: string; major: number; minor: number }>;
+  /** Whether this user could open the device read-write. */
+  open: Traced<boolean>;
+}
+
+export interface Problem {
+  /** Which fact failed, as its place in the snapshot (e.g. 'kvm.emulatedCpuid'). */
+  fact: string;
+  source: string;
+  error: Explained;
+}
+
+export interface Report {
+  format: typeof REPORT_FORMAT;
+  version: typeof REPORT_VERSION;
+  snapshot: Pick<Snapshot, 'createdAt' | 'tool' | 'context'>;
+  host: {
+    kernelRelease: Traced<string>;
+    cpu: Traced<CpuSummary>;
+    /** True when this host is itself a virtual machine (CPUID hypervisor bit). */
+    isGuest: Traced<boolean>;
+    modules: Traced<ModuleSummary>;
+  };
+  device: DeviceView;
+  kvm: {
+    /** The device opened and answered KVM_GET_API_VERSION with the stable API, 12. */
+    usable: boolean;
+    apiVersion: Traced<number>;
+    vcpuMmapSize: Traced<number>;
+    vmTypes: Traced<{ mask: number; offered: string[]; unknownBits: number[] }>;
+    capabilities: CapabilityRow[];
+    /** How many of the known capabilities the system fd reports present. */
+    capabilitiesPresent: number;
+    defaultVm: Traced<boolean>;
+    xsaveGuestComponents: Traced<{ mask: string; components: string[]; unknownBits: number[] }>;
+    msrIndexCount: Traced<number>;
+    featureMsrs: Traced<{ index: string; name: string | null; value: string }[]>;
+  };
+  cpuid: Traced<CpuidSummary>;
+  confidential: { tdx: TechSection; sev: TechSection };
+  problems: Problem[];
+}
+
+export const KVM_API_VERSION = 12;
+
+const NOT_OPEN = 'not probed: the KVM device could not be opened';
+
+function deviceView(snapshot: Snapshot): DeviceView {
+  return {
+    path: snapshot.context.device,
+    node: trace(
+      snapshot.host.device,
+      (node) => ({
+        type: node.type,
+        mode: `0${node.mode.toString(8)}`,
+        owner: node.owner ?? String(node.uid),
+        group: node.group ?? String(node.gid),
+        major: node.major,
+        minor: node.minor,
+      }),
+      'not probed',
+    ),
+    open: trace(snapshot.kvm.open, () => true, 'not probed'),
+  };
+}
+
+/** Every failed fact in the snapshot, explained. */
+function problems(snapshot: Snapshot): Problem[] {
+  const found: Problem[] = [];
+  const visit = (value: unknown, path: string): void => {
+    if (value === null || typeof value !== 'object') return;
+    const fact = value as Fact<unknown>;
+    if ('source' in fact && 'error' in fact) {
+      found.push({ fact: path, source: describeSource(fact.source), error: explain(fact.source, fact.error) });
+      return;
+    }
+    if ('source' in fact) return; // A fact with a value: nothing failed inside it.
+    for (const [key, child] of Object.entries(value)) visit(child, path ? `${path}.${key}` : key);
+  };
+  visit(snapshot.host, 'host');
+  visit(snapshot.kvm, 'kvm');
+  return found;
+}
+
+export function buildReport(snapshot: Snapshot): Report {
+  const host = summarizeHost(snapshot.host);
+  const kvm = snapshot.kvm;
+  const opened = 'value' in kvm.open;
+  const apiVersion = trace(kvm.apiVersion, (v) => v, NOT_OPEN);
+  const capabilities = capabilityRows(kvm);
+  const vmTypesRow = capabilities.find((row) => row.name === 'KVM_CAP_VM_TYPES');
+  const systemCaps = kvm.capabilities?.system;
+  return {
+    format: REPORT_FORMAT,
+    version: REPORT_VERSION,
+    snapshot: { createdAt: snapshot.createdAt, tool: snapshot.tool, context: snapshot.context },
+    host,
+    device: deviceView(snapshot),
+    kvm: {
+      usable: opened && known(apiVersion) === KVM_API_VERSION,
+      apiVersion,
+      vcpuMmapSize: trace(kvm.vcpuMmapSize, (v) => v, NOT_OPEN),
+      vmTypes: trace(
+        systemCaps,
+        () => {
+          const mask = vmTypesRow?.system ?? 0;
+          return { mask, offered: decodeVmTypes(mask).vmTypes, unknownBits: decodeVmTypes(mask).unknownBits };
+        },
+        NOT_OPEN,
+      ),
+      capabilities: capabilities.filter((row) => KEY_CAPABILITIES.includes(row.name)),
+      capabilitiesPresent: capabilities.filter((row) => (row.system ?? 0) > 0).length,
+      defaultVm: trace(kvm.defaultVm, () => true, NOT_OPEN),
+      xsaveGuestComponents: trace(kvm.xcompGuestSupp, xsaveComponents, NOT_OPEN),
+      msrIndexCount: trace(kvm.msrIndexList, (list) => list.length, NOT_OPEN),
+      featureMsrs: trace(
+        kvm.featureMsrs,
+        ({ values }) =>
+          Object.entries(values).map(([index, value]) => ({
+            index,
+            name: FEATURE_MSR_NAMES[Number(index)] ?? null,
+            value,
+          })),
+        NOT_OPEN,
+      ),
+    },
+    cpuid: trace(
+      kvm.supportedCpuid,
+      (entries) => summarizeCpuid(entries, kvm.emulatedCpuid && 'value' in kvm.emulatedCpuid ? kvm.emulatedCpuid.value : undefined),
+      NOT_OPEN,
+    ),
+    confidential: {
+      tdx: tdxSection(snapshot, host.cpu, host.modules),
+      sev: sevSection(snapshot, host.cpu, host.modules),
+    },
+    problems: problems(snapshot),
+  };
+}

@@ -1,0 +1,24 @@
+// Building facts: run one probe, keep its value or the system error that stopped it.
+// Anything that is not a system error is a bug and propagates.
+import { isSystemError } from '../native/errors.js';
+import type { Fact, ProbeError, Source } from './types.js';
+
+export function toProbeError(error: unknown): ProbeError {
+  if (!isSystemError(error)) throw error;
+  const record: ProbeError = { code: error.code, errno: error.errno, syscall: error.syscall, message: error.message };
+  if (error.request !== undefined) record.request = error.request;
+  if (error.path !== undefined) record.path = error.path;
+  return record;
+}
+
+export function attempt<T>(source: Source, probe: () => T): Fact<T> {
+  try {
+    return { source, value: probe() };
+  } catch (error) {
+    return { source, error: toProbeError(error) };
+  }
+}
+
+export function hasValue<T>(fact: Fact<T> | undefined): fact is { source: Source; value: T } {
+  return fact !== undefined && 'value' in fact;
+}

@@ -1,0 +1,120 @@
+// Host facts read from files: procfs, sysfs and /etc, all under a configurable root so
+// that a container with the host's filesystem mounted elsewhere reads the host's.
+import { readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
+import { join } from 'node:path';
+import { attempt, toProbeError } from './facts.js';
+import type { DeviceNode, Fact, KernelModule, ProbeError } from './types.js';
+
+export function underRoot(root: string, path: string): string {
+  return join(root, path);
+}
+
+function readText(path: string): string {
+  return readFileSync(path, 'utf8');
+}
+
+export function kernelRelease(root: string): Fact<string> {
+  const file = underRoot(root, '/proc/sys/kernel/osrelease');
+  return attempt({ file }, () => readText(file).trim());
+}
+
+/** The first processor block of /proc/cpuinfo: every CPU of a host reports the same features. */
+export function parseCpuinfo(text: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') {
+      if (Object.keys(fields).length > 0) break;
+      continue;
+    }
+    const colon = line.indexOf(':');
+    if (colon < 0) continue;
+    const key = line.slice(0, colon).trim();
+    if (!(key in fields)) fields[key] = line.slice(colon + 1).trim();
+  }
+  return fields;
+}
+
+export function cpuinfo(root: string): Fact<Record<string, string>> {
+  const file = underRoot(root, '/proc/cpuinfo');
+  return attempt({ file }, () => parseCpuinfo(readText(file)));
+}
+
+/** KVM's modules: kvm itself and every vendor or backend module (kvm_intel, kvm_amd, kvm_pvm, ...). */
+export function kvmModules(root: string): Fact<Record<string, KernelModule>> {
+  const directory = underRoot(root, '/sys/module');
+  return attempt({ directory }, () => {
+    const modules: Record<string, KernelModule> = {};
+    for (const name of readdirSync(directory).sort()) {
+      if (name === 'kvm' || name.startsWith('kvm_')) modules[name] = kernelModule(join(directory, name));
+    }
+    return modules;
+  });
+}
+
+function kernelModule(dir: string): KernelModule {
+  let initstate: string | null = null;
+  try {
+    initstate = readText(join(dir, 'initstate')).trim();
+  } catch (error) {
+    // Built-in modules have no initstate; any other failure is a real error.
+    if (toProbeError(error).code !== 'ENOENT') throw error;
+  }
+  const parameters: Record<string, string | ProbeError> = {};
+  let names: string[] = [];
+  try {
+    names = readdirSync(join(dir, 'parameters')).sort();
+  } catch (error) {
+    if (toProbeError(error).code !== 'ENOENT') throw error; // A module without parameters.
+  }
+  for (const name of names) {
+    try {
+      parameters[name] = readText(join(dir, 'parameters', name)).trim();
+    } catch (error) {
+      parameters[name] = toProbeError(error); // Write-only (0200) parameters fail with EACCES.
+    }
+  }
+  return { initstate, parameters };
+}
+
+/** Maps ids to names in an /etc/passwd or /etc/group file; missing files give an empty map. */
+function idNames(file: string): Map<number, string> {
+  const names = new Map<number, string>();
+  let text = '';
+  try {
+    text = readText(file);
+  } catch {
+    return names; // A root without /etc (a bare sysfs mount) only loses the names.
+  }
+  for (const line of text.split('\n')) {
+    const [name, , id] = line.split(':');
+    if (name && id !== undefined && /^\d+$/.test(id) && !names.has(Number(id))) names.set(Number(id), name);
+  }
+  return names;
+}
+
+function fileType(stats: Stats): string {
+  if (stats.isCharacterDevice()) return 'character';
+  if (stats.isBlockDevice()) return 'block';
+  if (stats.isFile()) return 'file';
+  if (stats.isDirectory()) return 'directory';
+  return 'other';
+}
+
+/** The device node's type, permissions and owner. The device path is not under root: it is the node this process opens. */
+export function deviceNode(root: string, device: string): Fact<DeviceNode> {
+  return attempt({ syscall: 'stat', path: device }, () => {
+    const stats = statSync(device);
+    const rdev = stats.rdev;
+    return {
+      type: fileType(stats),
+      mode: stats.mode & 0o7777,
+      uid: stats.uid,
+      gid: stats.gid,
+      owner: idNames(underRoot(root, '/etc/passwd')).get(stats.uid) ?? null,
+      group: idNames(underRoot(root, '/etc/group')).get(stats.gid) ?? null,
+      // Linux's new_decode_dev(): 12-bit major above the low 8 bits of the minor.
+      major: (rdev >> 8) & 0xfff,
+      minor: (rdev & 0xff) | ((rdev >> 12) & 0xfff00),
+    };
+  });
+}

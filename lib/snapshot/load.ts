@@ -1,0 +1,125 @@
+// Reading a saved snapshot: parse, check its format and version, check every field.
+import { readFileSync } from 'node:fs';
+import { SNAPSHOT_FORMAT, SNAPSHOT_VERSION, type Snapshot } from './types.js';
+import {
+  SnapshotFormatError,
+  array,
+  either,
+  hexString,
+  integer,
+  literal,
+  nullable,
+  object,
+  record,
+  string,
+  u32,
+  type Check,
+} from './validate.js';
+
+const source: Check = either(
+  'a source ({ioctl, path, fd} | {file} | {directory} | {syscall, path})',
+  object({ ioctl: string, path: string, fd: either('"system" or "vm"', literal('system'), literal('vm')), 'arg?': string }),
+  object({ file: string }),
+  object({ directory: string }),
+  object({ syscall: string, path: string }),
+);
+
+const probeError: Check = object({
+  code: string,
+  errno: integer,
+  syscall: string,
+  'request?': string,
+  'path?': string,
+  message: string,
+});
+
+/** A fact: its source and either a value (checked by `value`) or an error. */
+function fact(value: Check): Check {
+  return (v, f) => {
+    object({ source })(v, f);
+    const record = v as Record<string, unknown>;
+    if ('value' in record) value(record.value, `${f}.value`);
+    else if ('error' in record) probeError(record.error, `${f}.error`);
+    else throw new SnapshotFormatError(f, 'a fact needs either "value" or "error"');
+  };
+}
+
+const checkResults = record(either('a number or {code, errno}', integer, object({ code: string, errno: integer })), /^\d+$/);
+
+const cpuidEntries = array(object({ function: u32, index: u32, flags: u32, eax: u32, ebx: u32, ecx: u32, edx: u32 }));
+
+const snapshotCheck: Check = object({
+  format: literal(SNAPSHOT_FORMAT),
+  version: (v, f) => {
+    if (v !== SNAPSHOT_VERSION) {
+      throw new SnapshotFormatError(f, `snapshot version ${JSON.stringify(v)} is not supported (this kvm-caps reads version ${SNAPSHOT_VERSION})`);
+    }
+  },
+  createdAt: string,
+  tool: object({ name: string, version: string }),
+  context: object({
+    root: string,
+    device: string,
+    uid: integer,
+    gid: integer,
+    groups: array(integer),
+    arch: string,
+    platform: string,
+  }),
+  host: object({
+    kernelRelease: fact(string),
+    cpuinfo: fact(record(string)),
+    modules: fact(record(object({ initstate: nullable(string), parameters: record(either('a string or an error', string, probeError)) }))),
+    device: fact(
+      object({ type: string, mode: integer, uid: integer, gid: integer, owner: nullable(string), group: nullable(string), major: integer, minor: integer }),
+    ),
+  }),
+  kvm: object({
+    open: fact(literal(true)),
+    'apiVersion?': fact(integer),
+    'vcpuMmapSize?': fact(integer),
+    'capabilities?': object({ system: fact(checkResults), 'vm?': fact(checkResults) }),
+    'defaultVm?': fact(literal(true)),
+    'supportedCpuid?': fact(cpuidEntries),
+    'emulatedCpuid?': fact(cpuidEntries),
+    'msrIndexList?': fact(array(u32)),
+    'msrFeatureIndexList?': fact(array(u32)),
+    'featureMsrs?': fact(object({ values: record(hexString, /^0x[0-9a-f]+$/), unreadable: array(hexString) })),
+    'xcompGuestSupp?': fact(hexString),
+  }),
+});
+
+/** Checks a parsed document and returns it typed; throws SnapshotFormatError naming the first bad field. */
+export function validateSnapshot(document: unknown): Snapshot {
+  snapshotCheck(document, 'snapshot');
+  return document as Snapshot;
+}
+
+export class SnapshotFileError extends Error {
+  constructor(path: string, problem: string) {
+    super(`${path}: ${problem}`);
+    this.name = 'SnapshotFileError';
+  }
+}
+
+/** Reads and checks a snapshot file. Throws SnapshotFileError with the file and the field at fault. */
+export function loadSnapshot(path: string): Snapshot {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new SnapshotFileError(path, `cannot read the snapshot (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    throw new SnapshotFileError(path, `not a JSON document (${(error as Error).message})`);
+  }
+  try {
+    return validateSnapshot(document);
+  } catch (error) {
+    if (error instanceof SnapshotFormatError) throw new SnapshotFileError(path, `not a valid kvm-caps snapshot: ${error.message}`);
+    throw error;
+  }
+}

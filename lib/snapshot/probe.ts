@@ -1,0 +1,129 @@
+// probeHost(): collects a snapshot from the running host. The only module that combines
+// file reads and ioctls; everything it learns goes into the snapshot unchanged.
+import { errnoName } from '../native/errors.js';
+import { DEFAULT_KVM_DEVICE, openKvm, type KvmSystem } from '../native/kvm.js';
+import { toolInfo } from '../tool.js';
+import { KVM_CAPABILITIES } from '../uapi/capabilities.js';
+import { KVM_X86_GRP_SYSTEM, KVM_X86_XCOMP_GUEST_SUPP } from '../uapi/x86.js';
+import { attempt, hasValue } from './facts.js';
+import { cpuinfo, deviceNode, kernelRelease, kvmModules } from './host-files.js';
+import {
+  SNAPSHOT_FORMAT,
+  SNAPSHOT_VERSION,
+  type CheckResult,
+  type Fact,
+  type KvmFacts,
+  type Snapshot,
+} from './types.js';
+
+export interface ProbeOptions {
+  /** Root of the host filesystem for procfs, sysfs and /etc reads. Default '/'. */
+  root?: string;
+  /** KVM device to open. Default '/dev/kvm'. */
+  device?: string;
+}
+
+const CAPABILITY_NUMBERS = new Uint32Array(KVM_CAPABILITIES.map(([, number]) => number));
+
+function checkResults(results: Int32Array): Record<string, CheckResult> {
+  const out: Record<string, CheckResult> = {};
+  CAPABILITY_NUMBERS.forEach((cap, i) => {
+    const value = results[i] as number;
+    // checkExtensions stores a failed check as the negated errno.
+    out[cap] = value >= 0 ? value : { code: errnoName(-value), errno: value };
+  });
+  return out;
+}
+
+const hex = (n: number | bigint): string => `0x${n.toString(16)}`;
+
+/** Reads feature MSRs one run at a time: KVM_GET_MSRS stops at the first MSR it cannot read. */
+function readFeatureMsrs(kvm: KvmSystem, indices: number[]): { values: Record<string, string>; unreadable: string[] } {
+  const values: Record<string, string> = {};
+  const unreadable: string[] = [];
+  let rest = indices;
+  while (rest.length > 0) {
+    const read = kvm.getMsrs(rest);
+    read.forEach((value, i) => (values[hex(rest[i] as number)] = hex(value)));
+    if (read.length < rest.length) unreadable.push(hex(rest[read.length] as number));
+    rest = rest.slice(read.length + 1);
+  }
+  return { values, unreadable };
+}
+
+function probeKvm(device: string): KvmFacts {
+  const system = (request: string, arg?: string) =>
+    arg === undefined ? { ioctl: request, path: device, fd: 'system' as const } : { ioctl: request, path: device, fd: 'system' as const, arg };
+  let kvm: KvmSystem | undefined;
+  const open: Fact<true> = attempt({ syscall: 'open', path: device }, () => {
+    kvm = openKvm(device);
+    return true as const;
+  });
+  if (kvm === undefined) return { open };
+  const handle = kvm;
+  try {
+    const facts: KvmFacts = { open };
+    facts.apiVersion = attempt(system('KVM_GET_API_VERSION'), () => handle.apiVersion());
+    facts.vcpuMmapSize = attempt(system('KVM_GET_VCPU_MMAP_SIZE'), () => handle.vcpuMmapSize());
+    const capabilities: NonNullable<KvmFacts['capabilities']> = {
+      system: attempt(system('KVM_CHECK_EXTENSION'), () => checkResults(handle.checkExtensions(CAPABILITY_NUMBERS))),
+    };
+    // VM-scope answers (KVM_CAP_CHECK_EXTENSION_VM) come from a default VM that lives
+    // only for these checks.
+    facts.defaultVm = attempt(system('KVM_CREATE_VM', 'KVM_X86_DEFAULT_VM'), () => {
+      const vm = handle.createVm(0);
+      try {
+        capabilities.vm = attempt({ ioctl: 'KVM_CHECK_EXTENSION', path: device, fd: 'vm' }, () =>
+          checkResults(vm.checkExtensions(CAPABILITY_NUMBERS)),
+        );
+      } finally {
+        vm.close();
+      }
+      return true as const;
+    });
+    facts.capabilities = capabilities;
+    facts.supportedCpuid = attempt(system('KVM_GET_SUPPORTED_CPUID'), () => handle.supportedCpuid());
+    facts.emulatedCpuid = attempt(system('KVM_GET_EMULATED_CPUID'), () => handle.emulatedCpuid());
+    facts.msrIndexList = attempt(system('KVM_GET_MSR_INDEX_LIST'), () => handle.msrIndexList());
+    facts.msrFeatureIndexList = attempt(system('KVM_GET_MSR_FEATURE_INDEX_LIST'), () => handle.msrFeatureIndexList());
+    const featureList = facts.msrFeatureIndexList;
+    if (hasValue(featureList)) {
+      facts.featureMsrs = attempt(system('KVM_GET_MSRS'), () => readFeatureMsrs(handle, featureList.value));
+    }
+    facts.xcompGuestSupp = attempt(system('KVM_GET_DEVICE_ATTR', 'KVM_X86_GRP_SYSTEM/KVM_X86_XCOMP_GUEST_SUPP'), () =>
+      hex(handle.getDeviceAttr(KVM_X86_GRP_SYSTEM, KVM_X86_XCOMP_GUEST_SUPP)),
+    );
+    return facts;
+  } finally {
+    handle.close();
+  }
+}
+
+/** Collects everything kvm-caps knows how to ask this host, as a snapshot. */
+export async function probeHost(options: ProbeOptions = {}): Promise<Snapshot> {
+  const root = options.root ?? '/';
+  const device = options.device ?? DEFAULT_KVM_DEVICE;
+  const snapshot: Snapshot = {
+    format: SNAPSHOT_FORMAT,
+    version: SNAPSHOT_VERSION,
+    createdAt: new Date().toISOString(),
+    tool: toolInfo(),
+    context: {
+      root,
+      device,
+      uid: process.getuid?.() ?? -1,
+      gid: process.getgid?.() ?? -1,
+      groups: process.getgroups?.() ?? [],
+      arch: process.arch,
+      platform: process.platform,
+    },
+    host: {
+      kernelRelease: kernelRelease(root),
+      cpuinfo: cpuinfo(root),
+      modules: kvmModules(root),
+      device: deviceNode(root, device),
+    },
+    kvm: probeKvm(device),
+  };
+  return snapshot;
+}

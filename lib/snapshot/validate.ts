@@ -1,0 +1,104 @@
+// Structural checks for snapshot files: a bad file is refused with the path of the
+// first field that is wrong, before any interpretation code sees it.
+
+export class SnapshotFormatError extends Error {
+  readonly field: string;
+  constructor(field: string, problem: string) {
+    super(`${field}: ${problem}`);
+    this.name = 'SnapshotFormatError';
+    this.field = field;
+  }
+}
+
+export type Check = (value: unknown, field: string) => void;
+
+const describe = (value: unknown): string =>
+  value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : JSON.stringify(value);
+
+const fail = (field: string, expected: string, value: unknown): never => {
+  throw new SnapshotFormatError(field, `expected ${expected}, found ${describe(value)}`);
+};
+
+export const string: Check = (v, f) => {
+  if (typeof v !== 'string') fail(f, 'a string', v);
+};
+
+export const boolean: Check = (v, f) => {
+  if (typeof v !== 'boolean') fail(f, 'a boolean', v);
+};
+
+export const integer: Check = (v, f) => {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v)) fail(f, 'an integer', v);
+};
+
+export const u32: Check = (v, f) => {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffffffff) fail(f, 'an unsigned 32-bit integer', v);
+};
+
+export const hexString: Check = (v, f) => {
+  if (typeof v !== 'string' || !/^0x[0-9a-f]+$/.test(v)) fail(f, 'a hex string like "0x1f"', v);
+};
+
+export function literal(expected: string | number | true): Check {
+  return (v, f) => {
+    if (v !== expected) fail(f, JSON.stringify(expected), v);
+  };
+}
+
+export function nullable(check: Check): Check {
+  return (v, f) => {
+    if (v !== null) check(v, f);
+  };
+}
+
+export function array(check: Check): Check {
+  return (v, f) => {
+    if (!Array.isArray(v)) return fail(f, 'an array', v);
+    v.forEach((item, i) => check(item, `${f}[${i}]`));
+  };
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** An object with the given fields; names ending in '?' are optional. Unknown fields are allowed (newer writers). */
+export function object(fields: Record<string, Check>): Check {
+  return (v, f) => {
+    if (!isObject(v)) return fail(f, 'an object', v);
+    for (const [spec, check] of Object.entries(fields)) {
+      const optional = spec.endsWith('?');
+      const key = optional ? spec.slice(0, -1) : spec;
+      if (!(key in v)) {
+        if (optional) continue;
+        throw new SnapshotFormatError(`${f}.${key}`, 'missing');
+      }
+      check(v[key], `${f}.${key}`);
+    }
+  };
+}
+
+export function record(check: Check, keyPattern?: RegExp): Check {
+  return (v, f) => {
+    if (!isObject(v)) return fail(f, 'an object', v);
+    for (const [key, item] of Object.entries(v)) {
+      if (keyPattern && !keyPattern.test(key)) throw new SnapshotFormatError(`${f}.${key}`, `unexpected key "${key}"`);
+      check(item, `${f}.${key}`);
+    }
+  };
+}
+
+/** The first check that accepts the value wins; otherwise the error names every alternative. */
+export function either(expected: string, ...checks: Check[]): Check {
+  return (v, f) => {
+    for (const check of checks) {
+      try {
+        check(v, f);
+        return;
+      } catch (error) {
+        if (!(error instanceof SnapshotFormatError)) throw error;
+      }
+    }
+    fail(f, expected, v);
+  };
+}
