@@ -75,27 +75,30 @@ Napi::Value KvmHandle::Dispatch(const Napi::CallbackInfo& info) {
 }
 
 Napi::Function KvmHandle::DefineClass(Napi::Env env) {
-  auto method = [env](const char* name, Napi::Function::Callback cb) {
-    return InstanceValue(name, Napi::Function::New(env, cb, name), napi_default);
+  Napi::Function ctor = ObjectWrap<KvmHandle>::DefineClass(env, "KvmHandle", {});
+  // Class templates only take primitive values, so the dispatching functions are put
+  // on the prototype once the class exists.
+  Napi::Object proto = ctor.Get("prototype").As<Napi::Object>();
+  auto method = [env, proto](const char* name, Napi::Function::Callback cb) {
+    return Napi::PropertyDescriptor::Function(env, proto, name, cb, napi_default);
   };
-  return ObjectWrap<KvmHandle>::DefineClass(
-      env, "KvmHandle",
-      {
-          method("close", Dispatch<&KvmHandle::Close>),
-          method("isClosed", Dispatch<&KvmHandle::IsClosed>),
-          method("apiVersion", Dispatch<&KvmHandle::ApiVersion>),
-          method("checkExtension", Dispatch<&KvmHandle::CheckExtension>),
-          method("checkExtensions", Dispatch<&KvmHandle::CheckExtensions>),
-          method("vcpuMmapSize", Dispatch<&KvmHandle::VcpuMmapSize>),
-          method("supportedCpuid", Dispatch<&KvmHandle::SupportedCpuid>),
-          method("emulatedCpuid", Dispatch<&KvmHandle::EmulatedCpuid>),
-          method("msrIndexList", Dispatch<&KvmHandle::MsrIndexList>),
-          method("msrFeatureIndexList", Dispatch<&KvmHandle::MsrFeatureIndexList>),
-          method("getMsrs", Dispatch<&KvmHandle::GetMsrs>),
-          method("hasDeviceAttr", Dispatch<&KvmHandle::HasDeviceAttr>),
-          method("getDeviceAttr", Dispatch<&KvmHandle::GetDeviceAttr>),
-          method("createVm", Dispatch<&KvmHandle::CreateVm>),
-      });
+  proto.DefineProperties({
+      method("close", Dispatch<&KvmHandle::Close>),
+      method("isClosed", Dispatch<&KvmHandle::IsClosed>),
+      method("apiVersion", Dispatch<&KvmHandle::ApiVersion>),
+      method("checkExtension", Dispatch<&KvmHandle::CheckExtension>),
+      method("checkExtensions", Dispatch<&KvmHandle::CheckExtensions>),
+      method("vcpuMmapSize", Dispatch<&KvmHandle::VcpuMmapSize>),
+      method("supportedCpuid", Dispatch<&KvmHandle::SupportedCpuid>),
+      method("emulatedCpuid", Dispatch<&KvmHandle::EmulatedCpuid>),
+      method("msrIndexList", Dispatch<&KvmHandle::MsrIndexList>),
+      method("msrFeatureIndexList", Dispatch<&KvmHandle::MsrFeatureIndexList>),
+      method("getMsrs", Dispatch<&KvmHandle::GetMsrs>),
+      method("hasDeviceAttr", Dispatch<&KvmHandle::HasDeviceAttr>),
+      method("getDeviceAttr", Dispatch<&KvmHandle::GetDeviceAttr>),
+      method("createVm", Dispatch<&KvmHandle::CreateVm>),
+  });
+  return ctor;
 }
 
 KvmHandle::KvmHandle(const Napi::CallbackInfo& info) : ObjectWrap<KvmHandle>(info) {
