@@ -18,8 +18,8 @@ constexpr napi_type_tag kHandleTag = {0x6b766d2d63617073ULL, 0x6b766d68616e646cU
 
 // Room for the CPUID entries of current x86 hosts (about 60-80) in one call.
 constexpr uint32_t kDefaultCpuidCapacity = 128;
-// KVM refuses more than MAX_IO_MSRS (256) per KVM_GET_MSRS; the bound here only keeps a
-// caller from asking the addon to allocate without limit.
+// KVM answers E2BIG for 256 (MAX_IO_MSRS) or more MSRs per KVM_GET_MSRS, and the
+// caller sees that error; the bound here only keeps the addon from allocating without limit.
 constexpr size_t kMaxMsrsPerCall = 65536;
 constexpr size_t kMaxCapsPerCall = 65536;
 
@@ -154,7 +154,7 @@ int KvmHandle::FdFor(Napi::Env env, const char* request, bool system_only) {
   if (system_only && kind_ != Kind::kSystem) {
     Napi::TypeError error =
         Napi::TypeError::New(env, std::string(request) + " is a system ioctl and needs a /dev/kvm handle, not a VM");
-    error.Set("code", "ERR_INVALID_ARG_TYPE");
+    error.Set("code", "ERR_INVALID_THIS");
     error.ThrowAsJavaScriptException();
     return -1;
   }

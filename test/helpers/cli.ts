@@ -1,0 +1,22 @@
+// Runs the kvm-caps command from source, as a user would run the installed one.
+import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { join } from 'node:path';
+import { projectRoot } from './compile.js';
+
+export interface CliResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export const cliEntry = join(projectRoot, 'lib', 'cli', 'bin.ts');
+
+export function runCli(args: string[], options: SpawnSyncOptions = {}): CliResult {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', cliEntry, ...args], {
+    cwd: projectRoot,
+    encoding: 'utf8',
+    timeout: 60_000,
+    ...options,
+  });
+  return { status: result.status, stdout: String(result.stdout), stderr: String(result.stderr) };
+}
