@@ -1,6 +1,6 @@
 // The kvm-caps command line. Parses arguments, gets a snapshot (probed live, or read
 // with --from), builds the report and prints it. Exit codes are in EXIT below and the README.
-import { renameSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { decodeCpuid } from '../report/cpuid.js';
@@ -29,6 +29,9 @@ export const EXIT = {
 } as const;
 
 class UsageError extends Error {}
+
+/** The -o file could not be written. */
+class OutputError extends Error {}
 
 const COMMANDS = ['report', 'caps', 'cpuid', 'snapshot', 'help'] as const;
 type Command = (typeof COMMANDS)[number];
@@ -61,8 +64,13 @@ interface Io {
 function writeAtomically(path: string, text: string): void {
   // A reader never sees a half-written file: write a hidden sibling, then rename it.
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  writeFileSync(temporary, text, { mode: 0o644 });
-  renameSync(temporary, path);
+  try {
+    writeFileSync(temporary, text, { mode: 0o644 });
+    renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw new OutputError(`cannot write ${path}: ${(error as Error).message}`);
+  }
 }
 
 async function snapshotFor(values: { from?: string; root?: string; device?: string }): Promise<{ snapshot: Snapshot; origin: string }> {
@@ -152,12 +160,8 @@ export async function main(argv: string[], io: Io = process): Promise<number> {
       io.stderr.write(`kvm-caps: ${error.message}\n${HELP.short}`);
       return EXIT.usage;
     }
-    if (error instanceof SnapshotFileError) {
+    if (error instanceof SnapshotFileError || error instanceof OutputError) {
       io.stderr.write(`kvm-caps: ${error.message}\n`);
-      return EXIT.file;
-    }
-    if ((error as NodeJS.ErrnoException).syscall !== undefined && values.output !== undefined) {
-      io.stderr.write(`kvm-caps: cannot write ${values.output}: ${(error as Error).message}\n`);
       return EXIT.file;
     }
     io.stderr.write(`kvm-caps: internal error: ${(error as Error).stack ?? String(error)}\n`);

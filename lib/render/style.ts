@@ -11,12 +11,13 @@ export interface Style {
 
 const plain: Style = { bold: (t) => t, dim: (t) => t, good: (t) => t, bad: (t) => t, warn: (t) => t };
 
+// kvm-caps decides colour itself (styleFor); styleText must not second-guess it.
 const coloured: Style = {
-  bold: (t) => styleText('bold', t),
-  dim: (t) => styleText('dim', t),
-  good: (t) => styleText('green', t),
-  bad: (t) => styleText('red', t),
-  warn: (t) => styleText('yellow', t),
+  bold: (t) => styleText('bold', t, { validateStream: false }),
+  dim: (t) => styleText('dim', t, { validateStream: false }),
+  good: (t) => styleText('green', t, { validateStream: false }),
+  bad: (t) => styleText('red', t, { validateStream: false }),
+  warn: (t) => styleText('yellow', t, { validateStream: false }),
 };
 
 export function styleFor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): Style {

@@ -148,9 +148,11 @@ export function buildReport(snapshot: Snapshot): Report {
         systemCaps,
         () => {
           const mask = vmTypesRow?.system ?? 0;
-          return { mask, offered: decodeVmTypes(mask).vmTypes, unknownBits: decodeVmTypes(mask).unknownBits };
+          const { vmTypes, unknownBits } = decodeVmTypes(mask);
+          return { mask, offered: vmTypes, unknownBits };
         },
         NOT_OPEN,
+        'KVM_CAP_VM_TYPES',
       ),
       capabilities: capabilities.filter((row) => KEY_CAPABILITIES.includes(row.name)),
       capabilitiesPresent: capabilities.filter((row) => (row.system ?? 0) > 0).length,

@@ -8,9 +8,10 @@ export type Traced<T> =
   /** Not probed: a prerequisite failed (the reason says which). */
   | { missing: string };
 
-export function trace<T, U>(fact: Fact<T> | undefined, map: (value: T) => U, missing: string): Traced<U> {
+/** `detail` narrows the source to the part of the fact used, e.g. one capability of a batch. */
+export function trace<T, U>(fact: Fact<T> | undefined, map: (value: T) => U, missing: string, detail?: string): Traced<U> {
   if (fact === undefined) return { missing };
-  const source = describeSource(fact.source);
+  const source = detail === undefined ? describeSource(fact.source) : `${describeSource(fact.source)} (${detail})`;
   if ('error' in fact) return { error: explain(fact.source, fact.error), source };
   return { value: map(fact.value), source };
 }
