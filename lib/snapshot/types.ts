@@ -26,6 +26,10 @@ export interface ProbeError {
   request?: string;
   path?: string;
   message: string;
+  /** TDX: the SEAMCALL status KVM returned in kvm_tdx_cmd.hw_error, as hex. */
+  hwError?: string;
+  /** SEV: the firmware status (SEV_RET_*) from the command's error field; 0xffffffff: no firmware call. */
+  firmwareError?: number;
 }
 
 export type Fact<T> = { source: Source; value: T } | { source: Source; error: ProbeError };
@@ -67,6 +71,15 @@ export interface ProbeContext {
   platform: string;
 }
 
+/** One kernel log record: from /dev/kmsg, or a line of `dmesg` output given with --kernel-log. */
+export interface KernelLogRecord {
+  /** Syslog priority (0-7), where the source gives it. */
+  priority: number | null;
+  /** Microseconds since boot, where the source gives it. */
+  timestampUs: number | null;
+  message: string;
+}
+
 export interface HostFacts {
   kernelRelease: Fact<string>;
   /** The first processor block of /proc/cpuinfo, key to raw value. */
@@ -74,6 +87,80 @@ export interface HostFacts {
   /** kvm and every kvm_* module present under /sys/module. */
   modules: Fact<Record<string, KernelModule>>;
   device: Fact<DeviceNode>;
+  /**
+   * Kernel log records about KVM, TDX, SEV and their prerequisites (the rest of the log is
+   * not kept: it is large and may be private). Absent when not read.
+   */
+  kernelLog?: Fact<KernelLogRecord[]>;
+  /** The misc cgroup controller's totals (root cgroup): resource name -> count, e.g. tdx, sev, sev_es. */
+  miscCapacity?: Fact<Record<string, number>>;
+  miscCurrent?: Fact<Record<string, number>>;
+  /** /sys/devices/faux/tdx_host/version (Linux 7.2+): the TDX module version. */
+  tdxModuleVersion?: Fact<string>;
+  /** The SEV device node (/dev/sev), as stat(2) shows it. */
+  sevDevice?: Fact<DeviceNode>;
+}
+
+export interface TdxCapabilitiesRecord {
+  supportedAttrs: string;
+  supportedXfam: string;
+  kernelTdvmcallinfo1R11: string;
+  userTdvmcallinfo1R11: string;
+  kernelTdvmcallinfo1R12: string;
+  userTdvmcallinfo1R12: string;
+  cpuid: CpuidEntryRecord[];
+}
+
+export interface TdxFacts {
+  /** KVM_CREATE_VM(KVM_X86_TDX_VM): a throwaway TD, closed after the questions below. */
+  vm: Fact<true>;
+  /** KVM_MEMORY_ENCRYPT_OP(KVM_TDX_CAPABILITIES) on that TD. */
+  capabilities?: Fact<TdxCapabilitiesRecord>;
+  /** KVM_CHECK_EXTENSION(KVM_CAP_MAX_VCPUS) on that TD: the TD's own vCPU limit. */
+  maxVcpus?: Fact<number>;
+  /** --deep: KVM_TDX_INIT_VM with `config` on a second throwaway TD. */
+  initVm?: { config: { attributes: string; xfam: string; cpuidEntries: number }; result: Fact<{ hwError: string }> };
+}
+
+export interface SevAttributes {
+  /** KVM_GET_DEVICE_ATTR(KVM_X86_GRP_SEV, KVM_X86_SEV_VMSA_FEATURES) as hex. */
+  vmsaFeatures: Fact<string>;
+  /** KVM_X86_SNP_POLICY_BITS. */
+  snpPolicyBits: Fact<string>;
+  /** KVM_X86_SEV_SNP_REQ_CERTS. */
+  snpReqCerts: Fact<string>;
+}
+
+export interface SevPlatformStatusRecord {
+  apiMajor: number;
+  apiMinor: number;
+  state: number;
+  flags: number;
+  build: number;
+  guestCount: number;
+}
+
+export interface SnpPlatformStatusRecord {
+  apiMajor: number;
+  apiMinor: number;
+  state: number;
+  /** Byte 3 of sev_user_data_snp_status: bit 0 is_rmp_initialized. */
+  rmpFlags: number;
+  buildId: number;
+  /** Bytes 8-11: mask_chip_id, mask_chip_key, vlek_en, feature_info, rapl_dis, ciphertext_hiding_cap, ciphertext_hiding_en. */
+  featureFlags: number;
+  guestCount: number;
+  currentTcbVersion: string;
+  reportedTcbVersion: string;
+}
+
+/** What /dev/sev (the ccp driver) answered to read-only commands. */
+export interface SevDeviceFacts {
+  open: Fact<true>;
+  platformStatus?: Fact<SevPlatformStatusRecord>;
+  snpPlatformStatus?: Fact<SnpPlatformStatusRecord>;
+  /** SEV_GET_ID2: the chip id, hex. */
+  chipId?: Fact<string>;
 }
 
 export interface KvmFacts {
@@ -97,6 +184,12 @@ export interface KvmFacts {
   featureMsrs?: Fact<{ values: Record<string, string>; unreadable: string[] }>;
   /** KVM_GET_DEVICE_ATTR(KVM_X86_GRP_SYSTEM, KVM_X86_XCOMP_GUEST_SUPP) as a hex u64. */
   xcompGuestSupp?: Fact<string>;
+  /** Probed when KVM_CAP_VM_TYPES offers KVM_X86_TDX_VM. */
+  tdx?: TdxFacts;
+  /** Probed when KVM_CAP_SYS_ATTRIBUTES is present. */
+  sevAttributes?: SevAttributes;
+  /** --deep: KVM_SEV_INIT2 with default parameters on a throwaway VM of each SEV type KVM offers. */
+  sevInit2?: Record<string, { vmsaFeatures: string; result: Fact<true> }>;
 }
 
 export interface CpuidEntryRecord {
@@ -117,4 +210,6 @@ export interface Snapshot {
   context: ProbeContext;
   host: HostFacts;
   kvm: KvmFacts;
+  /** Absent when /dev/sev was not probed (only attempted where the node exists or kvm_amd is present). */
+  sev?: SevDeviceFacts;
 }
