@@ -5,8 +5,9 @@
       "sources": [
         "native/addon.cc",
         "native/args.cc",
-        "native/kvm_handle.cc",
-        "native/kvm_ioctl.cc"
+        "native/device_handle.cc",
+        "native/kvm_ioctl.cc",
+        "native/sev_ioctl.cc"
       ],
       "dependencies": [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api"

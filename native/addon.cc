@@ -3,20 +3,28 @@
 // it knows how to report a failure.
 #include "addon.h"
 
-#include "kvm_handle.h"
+#include "device_handle.h"
 
 namespace kvmcaps {
 
-Napi::Value ThrowSystemError(Napi::Env env, int err, const char* syscall, const char* request,
-                             const std::string& path) {
+Napi::Value MakeSystemError(Napi::Env env, int err, const char* syscall, const char* request,
+                            const std::string& path, Napi::Object extra) {
   AddonData* data = env.GetInstanceData<AddonData>();
   Napi::Value error = data->make_error.Call({
       Napi::Number::New(env, err),
       Napi::String::New(env, syscall),
       request != nullptr ? Napi::String::New(env, request) : env.Undefined(),
       Napi::String::New(env, path),
+      extra.IsEmpty() ? env.Undefined() : static_cast<Napi::Value>(extra),
   });
-  if (!env.IsExceptionPending()) Napi::Error(env, error).ThrowAsJavaScriptException();
+  if (env.IsExceptionPending()) return Napi::Value();
+  return error;
+}
+
+Napi::Value ThrowSystemError(Napi::Env env, int err, const char* syscall, const char* request,
+                             const std::string& path, Napi::Object extra) {
+  Napi::Value error = MakeSystemError(env, err, syscall, request, path, extra);
+  if (!error.IsEmpty()) Napi::Error(env, error).ThrowAsJavaScriptException();
   return Napi::Value();
 }
 
@@ -33,8 +41,9 @@ Napi::Value InitBindings(const Napi::CallbackInfo& info) {
   AddonData* data = env.GetInstanceData<AddonData>();
   data->make_error = Napi::Persistent(info[0].As<Napi::Function>());
   Napi::Object bindings = Napi::Object::New(env);
-  bindings.Set("openKvm", Napi::Function::New(env, KvmHandle::Open, "openKvm"));
-  bindings.Set("KvmHandle", data->handle_ctor.Value());
+  bindings.Set("openKvm", Napi::Function::New(env, DeviceHandle::OpenKvm, "openKvm"));
+  bindings.Set("openSev", Napi::Function::New(env, DeviceHandle::OpenSev, "openSev"));
+  bindings.Set("DeviceHandle", data->handle_ctor.Value());
   return bindings;
 }
 
@@ -43,7 +52,7 @@ Napi::Value InitBindings(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto* data = new AddonData();
   env.SetInstanceData<AddonData>(data);  // Deleted with the environment.
-  data->handle_ctor = Napi::Persistent(KvmHandle::DefineClass(env));
+  data->handle_ctor = Napi::Persistent(DeviceHandle::DefineClass(env));
   exports.Set("init", Napi::Function::New(env, InitBindings, "init"));
   return exports;
 }

@@ -29,19 +29,22 @@ bool Fail(Napi::Env env, bool range, const std::string& message) {
   return false;
 }
 
-bool WrongType(const Napi::CallbackInfo& info, size_t i, const char* name, const char* expected) {
-  return Fail(info.Env(), false,
-              std::string("The \"") + name + "\" argument must be " + expected + ". Received type " +
-                  TypeName(info[i]));
+bool WrongValueType(Napi::Env env, Napi::Value value, const std::string& name, const char* expected) {
+  return Fail(env, false,
+              "The \"" + name + "\" argument must be " + expected + ". Received type " + TypeName(value));
 }
 
-bool OutOfRange(Napi::Env env, const char* name, const std::string& range) {
+bool WrongType(const Napi::CallbackInfo& info, size_t i, const char* name, const char* expected) {
+  return WrongValueType(info.Env(), info[i], name, expected);
+}
+
+bool OutOfRange(Napi::Env env, const std::string& name, const std::string& range) {
   return Fail(env, true, std::string("The value of \"") + name + "\" is out of range. It must be " + range + ".");
 }
 
 std::string MaxLength(size_t max) { return "at most " + std::to_string(max) + " elements long"; }
 
-bool NumberToU32(Napi::Env env, double d, const char* name, uint32_t* out) {
+bool NumberToU32(Napi::Env env, double d, const std::string& name, uint32_t* out) {
   if (!std::isfinite(d) || std::trunc(d) != d || d < 0 || d > 4294967295.0) {
     return OutOfRange(env, name, "an integer >= 0 and <= 4294967295");
   }
@@ -60,29 +63,69 @@ bool ReadString(const Napi::CallbackInfo& info, size_t i, const char* name, std:
   return true;
 }
 
-bool ReadU32(const Napi::CallbackInfo& info, size_t i, const char* name, uint32_t* out) {
-  if (!info[i].IsNumber()) return WrongType(info, i, name, "of type number");
-  return NumberToU32(info.Env(), info[i].As<Napi::Number>().DoubleValue(), name, out);
+bool ReadObject(const Napi::CallbackInfo& info, size_t i, const char* name, Napi::Object* out) {
+  if (!info[i].IsObject() || info[i].IsArray()) return WrongType(info, i, name, "of type object");
+  *out = info[i].As<Napi::Object>();
+  return true;
 }
 
-bool ReadU64(const Napi::CallbackInfo& info, size_t i, const char* name, uint64_t* out) {
+bool ReadU32Value(Napi::Env env, Napi::Value value, const std::string& name, uint32_t* out) {
+  if (!value.IsNumber()) return WrongValueType(env, value, name, "of type number");
+  return NumberToU32(env, value.As<Napi::Number>().DoubleValue(), name, out);
+}
+
+bool ReadU64Value(Napi::Env env, Napi::Value value, const std::string& name, uint64_t* out) {
   constexpr const char* kRange = "an integer >= 0 and < 2n ** 64n";
-  if (info[i].IsBigInt()) {
+  if (value.IsBigInt()) {
     int sign = 0;
     size_t words = 1;
     uint64_t word = 0;
     // ToWords reports the sign and word count, so negative and wider values are caught.
-    info[i].As<Napi::BigInt>().ToWords(&sign, &words, &word);
-    if (sign != 0 || words > 1) return OutOfRange(info.Env(), name, kRange);
+    value.As<Napi::BigInt>().ToWords(&sign, &words, &word);
+    if (sign != 0 || words > 1) return OutOfRange(env, name, kRange);
     *out = word;
     return true;
   }
-  if (!info[i].IsNumber()) return WrongType(info, i, name, "of type number or bigint");
-  double d = info[i].As<Napi::Number>().DoubleValue();
+  if (!value.IsNumber()) return WrongValueType(env, value, name, "of type number or bigint");
+  double d = value.As<Napi::Number>().DoubleValue();
   if (!std::isfinite(d) || std::trunc(d) != d || d < 0 || d > 9007199254740991.0) {
-    return OutOfRange(info.Env(), name, kRange);
+    return OutOfRange(env, name, kRange);
   }
   *out = static_cast<uint64_t>(d);
+  return true;
+}
+
+bool ReadU32(const Napi::CallbackInfo& info, size_t i, const char* name, uint32_t* out) {
+  return ReadU32Value(info.Env(), info[i], name, out);
+}
+
+bool ReadU64(const Napi::CallbackInfo& info, size_t i, const char* name, uint64_t* out) {
+  return ReadU64Value(info.Env(), info[i], name, out);
+}
+
+bool ReadCpuidEntries(Napi::Env env, Napi::Value value, const std::string& name, size_t max,
+                      std::vector<abi::CpuidEntry2>* out) {
+  if (!value.IsArray()) return WrongValueType(env, value, name, "an instance of Array");
+  Napi::Array array = value.As<Napi::Array>();
+  if (array.Length() > max) return OutOfRange(env, name, MaxLength(max));
+  out->assign(array.Length(), abi::CpuidEntry2{});
+  for (uint32_t k = 0; k < array.Length(); k++) {
+    Napi::Value element = array.Get(k);
+    if (env.IsExceptionPending()) return false;
+    std::string element_name = name + "[" + std::to_string(k) + "]";
+    if (!element.IsObject()) return WrongValueType(env, element, element_name, "of type object");
+    Napi::Object entry = element.As<Napi::Object>();
+    abi::CpuidEntry2& e = (*out)[k];
+    const std::pair<const char*, uint32_t*> fields[] = {
+        {"function", &e.function}, {"index", &e.index}, {"flags", &e.flags}, {"eax", &e.eax},
+        {"ebx", &e.ebx},           {"ecx", &e.ecx},     {"edx", &e.edx},
+    };
+    for (const auto& [field, slot] : fields) {
+      Napi::Value v = entry.Get(field);
+      if (env.IsExceptionPending()) return false;
+      if (!ReadU32Value(env, v, element_name + "." + field, slot)) return false;
+    }
+  }
   return true;
 }
 

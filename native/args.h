@@ -10,9 +10,20 @@
 #include <string>
 #include <vector>
 
+#include "kvm_abi.h"
+
 namespace kvmcaps {
 
+// The same checks on a value already in hand (an object's property); `name` is the
+// field's name in error messages ("params.xfam").
+bool ReadU32Value(Napi::Env env, Napi::Value value, const std::string& name, uint32_t* out);
+bool ReadU64Value(Napi::Env env, Napi::Value value, const std::string& name, uint64_t* out);
+// An array of { function, index, flags, eax, ebx, ecx, edx } objects, at most `max` long.
+bool ReadCpuidEntries(Napi::Env env, Napi::Value value, const std::string& name, size_t max,
+                      std::vector<abi::CpuidEntry2>* out);
+
 bool ReadString(const Napi::CallbackInfo& info, size_t i, const char* name, std::string* out);
+bool ReadObject(const Napi::CallbackInfo& info, size_t i, const char* name, Napi::Object* out);
 bool ReadU32(const Napi::CallbackInfo& info, size_t i, const char* name, uint32_t* out);
 // Accepts a non-negative safe-integer number or a BigInt below 2^64.
 bool ReadU64(const Napi::CallbackInfo& info, size_t i, const char* name, uint64_t* out);

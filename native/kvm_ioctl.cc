@@ -109,4 +109,66 @@ int HasDeviceAttr(int fd, uint32_t group, uint64_t attr) {
   return Retry(fd, abi::kKvmHasDeviceAttr, &request, nullptr);
 }
 
+int TdxCapabilities(int vm_fd, uint32_t capacity, TdxCapabilitiesResult* out, uint64_t* hw_error) {
+  uint32_t nent = std::clamp<uint32_t>(capacity, 1, kMaxCpuidEntries);
+  for (;;) {
+    std::vector<uint64_t> buf = AlignedBuffer(sizeof(abi::TdxCapabilities) + nent * sizeof(abi::CpuidEntry2));
+    auto* caps = reinterpret_cast<abi::TdxCapabilities*>(buf.data());
+    caps->cpuid.nent = nent;
+    abi::TdxCmd cmd{};
+    cmd.id = abi::kKvmTdxCapabilities;
+    cmd.data = reinterpret_cast<uintptr_t>(caps);
+    int err = Retry(vm_fd, abi::kKvmMemoryEncryptOp, &cmd, nullptr);
+    *hw_error = cmd.hw_error;
+    if (err == E2BIG && nent < kMaxCpuidEntries) {
+      nent = std::min(nent * 2, kMaxCpuidEntries);
+      continue;
+    }
+    if (err != 0) return err;
+    if (caps->cpuid.nent > nent) return EOVERFLOW;
+    out->supported_attrs = caps->supported_attrs;
+    out->supported_xfam = caps->supported_xfam;
+    out->kernel_tdvmcallinfo_1_r11 = caps->kernel_tdvmcallinfo_1_r11;
+    out->user_tdvmcallinfo_1_r11 = caps->user_tdvmcallinfo_1_r11;
+    out->kernel_tdvmcallinfo_1_r12 = caps->kernel_tdvmcallinfo_1_r12;
+    out->user_tdvmcallinfo_1_r12 = caps->user_tdvmcallinfo_1_r12;
+    const auto* entries = reinterpret_cast<const abi::CpuidEntry2*>(
+        reinterpret_cast<const char*>(buf.data()) + abi::kTdxCapabilitiesEntriesOffset);
+    out->cpuid.assign(entries, entries + caps->cpuid.nent);
+    return 0;
+  }
+}
+
+int TdxInitVm(int vm_fd, uint64_t attributes, uint64_t xfam, const std::vector<abi::CpuidEntry2>& cpuid,
+              uint64_t* hw_error) {
+  std::vector<uint64_t> buf = AlignedBuffer(sizeof(abi::TdxInitVm) + cpuid.size() * sizeof(abi::CpuidEntry2));
+  auto* params = reinterpret_cast<abi::TdxInitVm*>(buf.data());
+  params->attributes = attributes;
+  params->xfam = xfam;
+  params->cpuid.nent = static_cast<uint32_t>(cpuid.size());
+  std::memcpy(reinterpret_cast<char*>(buf.data()) + abi::kTdxInitVmEntriesOffset, cpuid.data(),
+              cpuid.size() * sizeof(abi::CpuidEntry2));
+  abi::TdxCmd cmd{};
+  cmd.id = abi::kKvmTdxInitVm;
+  cmd.data = reinterpret_cast<uintptr_t>(params);
+  int err = Retry(vm_fd, abi::kKvmMemoryEncryptOp, &cmd, nullptr);
+  *hw_error = cmd.hw_error;
+  return err;
+}
+
+int SevInit2(int vm_fd, uint64_t vmsa_features, uint32_t flags, uint16_t ghcb_version, uint32_t* fw_error) {
+  abi::SevInit init{};
+  init.vmsa_features = vmsa_features;
+  init.flags = flags;
+  init.ghcb_version = ghcb_version;
+  abi::SevCmd cmd{};
+  cmd.id = abi::kKvmSevInit2;
+  cmd.data = reinterpret_cast<uintptr_t>(&init);
+  // INIT2 needs no /dev/sev fd (only the launch commands do); an invalid one is explicit.
+  cmd.sev_fd = UINT32_MAX;
+  int err = Retry(vm_fd, abi::kKvmMemoryEncryptOp, &cmd, nullptr);
+  *fw_error = cmd.error;
+  return err;
+}
+
 }  // namespace kvmcaps

@@ -36,6 +36,30 @@ int GetMsrs(int fd, const std::vector<uint32_t>& indices, std::vector<uint64_t>*
 int GetDeviceAttr(int fd, uint32_t group, uint64_t attr, uint64_t* value);
 int HasDeviceAttr(int fd, uint32_t group, uint64_t attr);
 
+struct TdxCapabilitiesResult {
+  uint64_t supported_attrs;
+  uint64_t supported_xfam;
+  uint64_t kernel_tdvmcallinfo_1_r11;
+  uint64_t user_tdvmcallinfo_1_r11;
+  uint64_t kernel_tdvmcallinfo_1_r12;
+  uint64_t user_tdvmcallinfo_1_r12;
+  std::vector<abi::CpuidEntry2> cpuid;
+};
+
+// KVM_MEMORY_ENCRYPT_OP(KVM_TDX_CAPABILITIES) on a TD's VM fd. The kernel answers E2BIG
+// without writing back the count it needs, so the CPUID array doubles from `capacity`
+// up to the bound. `hw_error` receives kvm_tdx_cmd.hw_error whether or not the call failed.
+int TdxCapabilities(int vm_fd, uint32_t capacity, TdxCapabilitiesResult* out, uint64_t* hw_error);
+
+// KVM_MEMORY_ENCRYPT_OP(KVM_TDX_INIT_VM): initialises the throwaway TD with these
+// parameters (measurement registers zero). Closing the VM fd releases the TD.
+int TdxInitVm(int vm_fd, uint64_t attributes, uint64_t xfam, const std::vector<abi::CpuidEntry2>& cpuid,
+              uint64_t* hw_error);
+
+// KVM_MEMORY_ENCRYPT_OP(KVM_SEV_INIT2) on a VM of an SEV type. The VM holds an ASID
+// until its fd is closed. `fw_error` receives kvm_sev_cmd.error.
+int SevInit2(int vm_fd, uint64_t vmsa_features, uint32_t flags, uint16_t ghcb_version, uint32_t* fw_error);
+
 }  // namespace kvmcaps
 
 #endif  // KVM_CAPS_NATIVE_KVM_IOCTL_H_

@@ -164,11 +164,11 @@ test('ABI conformance against the Linux UAPI headers', async (t) => {
   const abiSource = join(projectRoot, 'test', 'abi', 'abi_check.cc');
   const abiOptions = { language: 'c++' as const, systemIncludeDirs, includeDirs: [join(projectRoot, 'native')] };
 
-  await t.test('native/kvm_abi.h: request numbers, struct sizes, field offsets and sizes', () => {
+  await t.test('native/kvm_abi.h and sev_abi.h: request numbers, struct sizes, field offsets and sizes, bitfield positions', () => {
     const binary = compileProgram(abiSource, { ...abiOptions, flags: ['-DABI_CHECK_PRINT_ONLY'] });
     const lines = execText(binary).trim().split('\n');
     const kinds = new Set(lines.map((line) => line.split('\t')[0]));
-    assert.deepEqual([...kinds].sort(), ['offsetof', 'request', 'sizeof'], 'abi_check printed every kind of check');
+    assert.deepEqual([...kinds].sort(), ['bit', 'offsetof', 'request', 'sizeof'], 'abi_check printed every kind of check');
     const problems = lines
       .map((line) => line.split('\t'))
       .filter(([, , kernel, ours]) => kernel !== ours)

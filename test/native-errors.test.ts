@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
-import type { NativeBinding, NativeKvmHandle } from '../lib/native/binding.js';
+import type { NativeBinding, NativeHandle } from '../lib/native/binding.js';
 import { binding } from '../lib/native/binding.js';
 import type { KvmSystemError } from '../lib/native/errors.js';
 import { projectRoot } from './helpers/compile.js';
@@ -21,10 +21,10 @@ const NOBODY = 65534;
 
 /** A handle's methods with their argument types erased, to pass what TS would refuse. */
 type Loose = Record<string, (...args: unknown[]) => unknown>;
-const loose = (handle: NativeKvmHandle): Loose => handle as unknown as Loose;
+const loose = (handle: NativeHandle): Loose => handle as unknown as Loose;
 
-const openHandles: NativeKvmHandle[] = [];
-function openNull(): NativeKvmHandle {
+const openHandles: NativeHandle[] = [];
+function openNull(): NativeHandle {
   const handle = binding().openKvm('/dev/null');
   openHandles.push(handle);
   return handle;
@@ -301,28 +301,28 @@ describe('handle lifecycle', () => {
     assert.deepEqual({ ...h }, { path: '/dev/null', kind: 'system', vmType: null });
   });
 
-  test('KvmHandle cannot be constructed from JavaScript', () => {
-    const KvmHandle = binding().KvmHandle as unknown as new (...args: unknown[]) => object;
+  test('DeviceHandle cannot be constructed from JavaScript', () => {
+    const DeviceHandle = binding().DeviceHandle as unknown as new (...args: unknown[]) => object;
     for (const args of [[], [{}], [3], ['/dev/null'], [undefined, undefined]]) {
-      const error = thrown(() => new KvmHandle(...args));
+      const error = thrown(() => new DeviceHandle(...args));
       assert.ok(error instanceof TypeError, String(error));
       assert.equal((error as { code?: unknown }).code, 'ERR_ILLEGAL_CONSTRUCTOR');
     }
-    const error = thrown(() => Reflect.construct(KvmHandle, []));
+    const error = thrown(() => Reflect.construct(DeviceHandle, []));
     assert.equal((error as { code?: unknown }).code, 'ERR_ILLEGAL_CONSTRUCTOR');
-    class Sub extends KvmHandle {}
+    class Sub extends DeviceHandle {}
     assert.equal((thrown(() => new Sub()) as { code?: unknown }).code, 'ERR_ILLEGAL_CONSTRUCTOR');
-    assert.throws(() => (KvmHandle as unknown as () => unknown)(), TypeError);
+    assert.throws(() => (DeviceHandle as unknown as () => unknown)(), TypeError);
   });
 
   test('methods called on a foreign this throw ERR_INVALID_THIS', () => {
-    const KvmHandle = binding().KvmHandle;
-    const proto = KvmHandle.prototype as unknown as Loose;
+    const DeviceHandle = binding().DeviceHandle;
+    const proto = DeviceHandle.prototype as unknown as Loose;
     const names = Object.getOwnPropertyNames(proto).filter((name) => name !== 'constructor');
     assert.deepEqual(names.sort(), [
       'apiVersion', 'checkExtension', 'checkExtensions', 'close', 'createVm', 'emulatedCpuid', 'getDeviceAttr',
-      'getMsrs', 'hasDeviceAttr', 'isClosed', 'msrFeatureIndexList', 'msrIndexList', 'supportedCpuid',
-      'vcpuMmapSize',
+      'getMsrs', 'hasDeviceAttr', 'isClosed', 'msrFeatureIndexList', 'msrIndexList', 'sevGetId2', 'sevInit2',
+      'sevPlatformStatus', 'snpPlatformStatus', 'supportedCpuid', 'tdxCapabilities', 'tdxInitVm', 'vcpuMmapSize',
     ]);
     const real = openNull();
     const foreign: unknown[] = [
@@ -416,8 +416,8 @@ const collectSource = `(b, device) => {
   out.rangeError = attempt(() => n.getDeviceAttr(0, -1n));
   n.close();
   out.ebadf = attempt(() => n.checkExtension(0));
-  out.illegal = attempt(() => new b.KvmHandle());
-  out.invalidThis = attempt(() => b.KvmHandle.prototype.apiVersion.call({}));
+  out.illegal = attempt(() => new b.DeviceHandle());
+  out.invalidThis = attempt(() => b.DeviceHandle.prototype.apiVersion.call({}));
   if (device) {
     const h = b.openKvm(device);
     const caps = Array.from({ length: 300 }, (_, i) => i);

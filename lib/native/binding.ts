@@ -16,10 +16,47 @@ export interface CpuidEntry {
   edx: number;
 }
 
-/** The addon's KvmHandle: one owned fd, /dev/kvm ('system') or a VM ('vm'). */
-export interface NativeKvmHandle {
+/** KVM_TDX_CAPABILITIES as the kernel answered it; hwError is kvm_tdx_cmd.hw_error. */
+export interface TdxCapabilities {
+  supportedAttrs: bigint;
+  supportedXfam: bigint;
+  kernelTdvmcallinfo1R11: bigint;
+  userTdvmcallinfo1R11: bigint;
+  kernelTdvmcallinfo1R12: bigint;
+  userTdvmcallinfo1R12: bigint;
+  cpuid: CpuidEntry[];
+  hwError: bigint;
+}
+
+/** struct sev_user_data_status. */
+export interface SevPlatformStatus {
+  apiMajor: number;
+  apiMinor: number;
+  state: number;
+  flags: number;
+  build: number;
+  guestCount: number;
+  firmwareError: number;
+}
+
+/** struct sev_user_data_snp_status, with its bitfield words raw. */
+export interface SnpPlatformStatus {
+  apiMajor: number;
+  apiMinor: number;
+  state: number;
+  rmpFlags: number;
+  buildId: number;
+  featureFlags: number;
+  guestCount: number;
+  currentTcbVersion: bigint;
+  reportedTcbVersion: bigint;
+  firmwareError: number;
+}
+
+/** The addon's DeviceHandle: one owned fd, /dev/kvm ('system'), a VM ('vm') or /dev/sev ('sev'). */
+export interface NativeHandle {
   readonly path: string;
-  readonly kind: 'system' | 'vm';
+  readonly kind: 'system' | 'vm' | 'sev';
   /** The type the VM was created with; null on a system handle. */
   readonly vmType: number | null;
   close(): void;
@@ -38,12 +75,23 @@ export interface NativeKvmHandle {
   getMsrs(indices: Uint32Array | readonly number[]): bigint[];
   hasDeviceAttr(group: number, attr: number | bigint): true;
   getDeviceAttr(group: number, attr: number | bigint): bigint;
-  createVm(type: number): NativeKvmHandle;
+  createVm(type: number): NativeHandle;
+  /** VM handle of a TD. `capacity` is the first CPUID-config array size; it doubles on E2BIG. */
+  tdxCapabilities(capacity?: number): TdxCapabilities;
+  /** VM handle of a TD: KVM_TDX_INIT_VM. Failures carry `hwError`. */
+  tdxInitVm(params: { attributes: bigint | number; xfam: bigint | number; cpuid: CpuidEntry[] }): { hwError: bigint };
+  /** VM handle of an SEV type: KVM_SEV_INIT2. Failures carry `firmwareError`. */
+  sevInit2(params: { vmsaFeatures: bigint | number; flags: number; ghcbVersion: number }): { firmwareError: number };
+  /** /dev/sev handle. Rejections carry `firmwareError`. */
+  sevPlatformStatus(): Promise<SevPlatformStatus>;
+  snpPlatformStatus(): Promise<SnpPlatformStatus>;
+  sevGetId2(): Promise<{ id: Buffer; firmwareError: number }>;
 }
 
 export interface NativeBinding {
-  openKvm(path: string): NativeKvmHandle;
-  KvmHandle: abstract new (...args: never[]) => NativeKvmHandle;
+  openKvm(path: string): NativeHandle;
+  openSev(path: string): NativeHandle;
+  DeviceHandle: abstract new (...args: never[]) => NativeHandle;
 }
 
 interface NativeModule {

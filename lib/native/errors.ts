@@ -13,7 +13,14 @@ export interface KvmSystemError extends Error {
   /** The ioctl request's name, e.g. 'KVM_CHECK_EXTENSION'; absent for open(). */
   request?: string;
   path: string;
+  /** TDX requests: kvm_tdx_cmd.hw_error, the TDX module's status. */
+  hwError?: bigint;
+  /** SEV requests: the firmware status (SEV_RET_*); 0xffffffff when no firmware call was made. */
+  firmwareError?: number;
 }
+
+/** Fields a request adds to its error: the TDX or SEV firmware status. */
+export type SystemErrorExtra = Pick<KvmSystemError, 'hwError' | 'firmwareError'>;
 
 const errnoNames: Map<number, string> = (() => {
   const names = new Map<number, string>();
@@ -38,7 +45,13 @@ export function errnoDescription(errno: number): string {
 }
 
 /** Builds the error for a failed system call; `errno` is positive, as the kernel returns it. */
-export function makeSystemError(errno: number, syscall: string, request: string | undefined, path: string): KvmSystemError {
+export function makeSystemError(
+  errno: number,
+  syscall: string,
+  request: string | undefined,
+  path: string,
+  extra?: SystemErrorExtra,
+): KvmSystemError {
   const code = errnoName(errno);
   const what = request === undefined ? syscall : `${syscall} ${request}`;
   const error = new Error(`${code}: ${errnoDescription(errno)}, ${what} '${path}'`) as KvmSystemError;
@@ -47,6 +60,8 @@ export function makeSystemError(errno: number, syscall: string, request: string 
   error.syscall = syscall;
   if (request !== undefined) error.request = request;
   error.path = path;
+  if (extra?.hwError !== undefined) error.hwError = extra.hwError;
+  if (extra?.firmwareError !== undefined) error.firmwareError = extra.firmwareError;
   return error;
 }
 

@@ -1,19 +1,30 @@
 // The public face of the addon's KVM handles: the same objects, typed by kind so that
 // a VM handle offers only VM requests.
-import { binding, type NativeKvmHandle } from './binding.js';
+import { binding, type NativeHandle } from './binding.js';
 
 export type { CpuidEntry } from './binding.js';
 
-type VmRequests = 'path' | 'close' | 'isClosed' | 'checkExtension' | 'checkExtensions';
+export type { TdxCapabilities, SevPlatformStatus, SnpPlatformStatus } from './binding.js';
 
-/** A VM created by KVM_CREATE_VM. Closing it destroys the VM. */
-export interface KvmVm extends Pick<NativeKvmHandle, VmRequests> {
+type Common = 'path' | 'close' | 'isClosed';
+type VmRequests = Common | 'checkExtension' | 'checkExtensions' | 'tdxCapabilities' | 'tdxInitVm' | 'sevInit2';
+type SevRequests = Common | 'sevPlatformStatus' | 'snpPlatformStatus' | 'sevGetId2';
+type SystemRequests = Exclude<keyof NativeHandle, VmRequests | SevRequests | 'kind' | 'vmType' | 'createVm'> | Common | 'checkExtension' | 'checkExtensions';
+
+/** A VM created by KVM_CREATE_VM. Closing it destroys the VM (and frees its TD or ASID). */
+export interface KvmVm extends Pick<NativeHandle, VmRequests> {
   readonly kind: 'vm';
   readonly vmType: number;
 }
 
+/** /dev/sev, opened read-only: the ccp driver's read-only commands, run off the main thread. */
+export interface SevDevice extends Pick<NativeHandle, SevRequests> {
+  readonly kind: 'sev';
+  readonly vmType: null;
+}
+
 /** An open KVM device (/dev/kvm): system ioctls, and VM creation. */
-export interface KvmSystem extends Omit<NativeKvmHandle, 'kind' | 'vmType' | 'createVm'> {
+export interface KvmSystem extends Pick<NativeHandle, SystemRequests> {
   readonly kind: 'system';
   readonly vmType: null;
   /** KVM_CREATE_VM(type). Fails with EINVAL for a VM type the kernel does not offer. */
@@ -25,4 +36,11 @@ export const DEFAULT_KVM_DEVICE = '/dev/kvm';
 /** Opens a KVM device read-write with O_CLOEXEC. Throws a Node-style error (ENOENT, EACCES, ...). */
 export function openKvm(path: string = DEFAULT_KVM_DEVICE): KvmSystem {
   return binding().openKvm(path) as KvmSystem;
+}
+
+export const DEFAULT_SEV_DEVICE = '/dev/sev';
+
+/** Opens the SEV device read-only with O_CLOEXEC. Throws a Node-style error (ENOENT, EACCES, ...). */
+export function openSev(path: string = DEFAULT_SEV_DEVICE): SevDevice {
+  return binding().openSev(path) as SevDevice;
 }

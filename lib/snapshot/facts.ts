@@ -8,7 +8,17 @@ export function toProbeError(error: unknown): ProbeError {
   const record: ProbeError = { code: error.code, errno: error.errno, syscall: error.syscall, message: error.message };
   if (error.request !== undefined) record.request = error.request;
   if (error.path !== undefined) record.path = error.path;
+  if (error.hwError !== undefined) record.hwError = `0x${error.hwError.toString(16)}`;
+  if (error.firmwareError !== undefined) record.firmwareError = error.firmwareError;
   return record;
+}
+
+export async function attemptAsync<T>(source: Source, probe: () => Promise<T>): Promise<Fact<T>> {
+  try {
+    return { source, value: await probe() };
+  } catch (error) {
+    return { source, error: toProbeError(error) };
+  }
 }
 
 export function attempt<T>(source: Source, probe: () => T): Fact<T> {
