@@ -10,9 +10,14 @@ export interface Explained {
   meaning: string;
   /** What to do about it, where something can be done. */
   hint?: string;
+  /**
+   * True when the error is the kernel's way of saying "this host does not have it" (an
+   * attribute not offered, a controller not configured): a fact, not a failed probe.
+   */
+  absence?: true;
 }
 
-type Explanation = { meaning: string; hint?: string };
+type Explanation = { meaning: string; hint?: string; absence?: true };
 
 const DEVICE_OPEN: Record<string, Explanation> = {
   ENOENT: {
@@ -39,8 +44,56 @@ const DEVICE_OPEN: Record<string, Explanation> = {
   },
 };
 
+const SEV_OPEN: Record<string, Explanation> = {
+  ENOENT: {
+    meaning: 'there is no SEV device: the ccp driver found no SEV-capable PSP (SEV off in firmware, or ccp not loaded)',
+    hint: 'enable SEV (and SNP) in the BIOS, then load ccp (`modprobe ccp`)',
+  },
+  EACCES: {
+    meaning: 'the SEV device exists but this user may not open it (it is usually root-only)',
+    hint: 'run as root, or give the user read access to /dev/sev',
+  },
+  EPERM: {
+    meaning: 'opening the SEV device was refused by a security policy',
+    hint: 'run as root, or allow the device for this container or service',
+  },
+};
+
+/** Files, by what they are. Their read errors say something about the host, not about kvm-caps. */
+const FILE_RULES: { pattern: RegExp; codes: Record<string, Explanation> }[] = [
+  {
+    pattern: /\/dev\/kmsg$/,
+    codes: {
+      EPERM: {
+        meaning: 'reading the kernel log needs root or CAP_SYSLOG (kernel.dmesg_restrict is 1)',
+        hint: 'run as root, pass a saved log with --kernel-log FILE (`dmesg > log.txt`), or set kernel.dmesg_restrict=0',
+      },
+      EACCES: {
+        meaning: 'this user may not read the kernel log',
+        hint: 'run as root, or pass a saved log with --kernel-log FILE (`dmesg > log.txt`)',
+      },
+      ENOENT: { meaning: 'there is no /dev/kmsg under this root', hint: 'pass a saved log with --kernel-log FILE' },
+    },
+  },
+  {
+    pattern: /\/misc\.(capacity|current)$/,
+    codes: {
+      ENOENT: {
+        meaning: 'no misc cgroup controller here (kernel without CONFIG_CGROUP_MISC, or cgroup v1 without misc mounted): free TD keys and SEV ASIDs cannot be counted',
+        absence: true,
+      },
+    },
+  },
+  {
+    pattern: /\/tdx_host\/version$/,
+    codes: {
+      ENOENT: { meaning: 'this kernel has no TDX host device (before Linux 7.2, or TDX not initialised)', absence: true },
+      ENXIO: { meaning: 'the TDX module is not initialised' },
+    },
+  },
+];
+
 const BY_REQUEST: Record<string, Record<string, Explanation>> = {
-  open: DEVICE_OPEN,
   stat: {
     ENOENT: { meaning: 'the path does not exist' },
     EACCES: { meaning: 'a directory on the path may not be searched by this user' },
@@ -51,12 +104,12 @@ const BY_REQUEST: Record<string, Record<string, Explanation>> = {
     EMFILE: { meaning: 'this process has no free file descriptors', hint: 'raise `ulimit -n`' },
   },
   KVM_GET_DEVICE_ATTR: {
-    ENXIO: { meaning: 'this kernel does not offer that attribute' },
+    ENXIO: { meaning: 'this kernel does not offer that attribute', absence: true },
     ENOTTY: { meaning: 'this kernel has no device attributes on /dev/kvm (KVM_CAP_SYS_ATTRIBUTES)' },
     EINVAL: { meaning: 'this kernel has no device attributes on /dev/kvm (KVM_CAP_SYS_ATTRIBUTES)' },
   },
   KVM_HAS_DEVICE_ATTR: {
-    ENXIO: { meaning: 'this kernel does not offer that attribute' },
+    ENXIO: { meaning: 'this kernel does not offer that attribute', absence: true },
   },
   KVM_GET_MSR_FEATURE_INDEX_LIST: {
     EINVAL: { meaning: 'this kernel does not report feature MSRs (KVM_CAP_GET_MSR_FEATURES)' },
@@ -86,9 +139,25 @@ const BY_CODE: Record<string, Explanation> = {
   EOVERFLOW: { meaning: 'the kernel answered with more entries than the buffer holds; the answer was refused' },
 };
 
-export function explain(source: Source, error: ProbeError): Explained {
+function lookup(source: Source, error: ProbeError): Explanation | undefined {
+  if ('file' in source || 'directory' in source) {
+    const path = 'file' in source ? source.file : source.directory;
+    return FILE_RULES.find((rule) => rule.pattern.test(path))?.codes[error.code];
+  }
+  if ('syscall' in source && source.syscall === 'open') {
+    // The KVM device may be anywhere (--device); the SEV device is the one named sev.
+    return (/\/sev$/.test(source.path) ? SEV_OPEN : DEVICE_OPEN)[error.code];
+  }
+  if ('syscall' in source && source.syscall === 'stat' && /\/sev$/.test(source.path) && error.code === 'ENOENT') {
+    // The SEV section says what a missing /dev/sev means for this host.
+    return { ...SEV_OPEN.ENOENT!, absence: true };
+  }
   const key = error.request ?? ('syscall' in source ? source.syscall : error.syscall);
-  const found = BY_REQUEST[key]?.[error.code] ?? BY_CODE[error.code];
+  return BY_REQUEST[key]?.[error.code];
+}
+
+export function explain(source: Source, error: ProbeError): Explained {
+  const found = lookup(source, error) ?? BY_CODE[error.code];
   const explained: Explained = {
     code: error.code,
     errno: error.errno,
@@ -96,6 +165,7 @@ export function explain(source: Source, error: ProbeError): Explained {
     meaning: found?.meaning ?? 'unexpected error',
   };
   if (found?.hint !== undefined) explained.hint = found.hint;
+  if (found?.absence) explained.absence = true;
   return explained;
 }
 

@@ -108,14 +108,15 @@ function deviceView(snapshot: Snapshot): DeviceView {
   };
 }
 
-/** Every failed fact in the snapshot, explained. */
+/** Every failed fact in the snapshot, explained; absences (ENXIO for an attribute not offered, ...) are facts, not problems. */
 function problems(snapshot: Snapshot): Problem[] {
   const found: Problem[] = [];
   const visit = (value: unknown, path: string): void => {
     if (value === null || typeof value !== 'object') return;
     const fact = value as Fact<unknown>;
     if ('source' in fact && 'error' in fact) {
-      found.push({ fact: path, source: describeSource(fact.source), error: explain(fact.source, fact.error) });
+      const error = explain(fact.source, fact.error);
+      if (!error.absence) found.push({ fact: path, source: describeSource(fact.source), error });
       return;
     }
     if ('source' in fact) return; // A fact with a value: nothing failed inside it.
@@ -123,6 +124,7 @@ function problems(snapshot: Snapshot): Problem[] {
   };
   visit(snapshot.host, 'host');
   visit(snapshot.kvm, 'kvm');
+  if (snapshot.sev) visit(snapshot.sev, 'sev');
   return found;
 }
 

@@ -118,3 +118,32 @@ export function deviceNode(root: string, device: string): Fact<DeviceNode> {
     };
   });
 }
+
+/** Lines of "name value" (misc.capacity, misc.current); "max" counts as unlimited and is skipped. */
+function parseCounts(text: string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    const [name, value] = line.trim().split(/\s+/);
+    if (name && value !== undefined && /^\d+$/.test(value)) counts[name] = Number(value);
+  }
+  return counts;
+}
+
+/**
+ * The misc cgroup controller's file at the root cgroup: cgroup v2 keeps it at
+ * /sys/fs/cgroup/misc.<name>, v1 under /sys/fs/cgroup/misc/.
+ */
+export function miscCgroup(root: string, name: 'capacity' | 'current'): Fact<Record<string, number>> {
+  const v2 = underRoot(root, `/sys/fs/cgroup/misc.${name}`);
+  const v1 = underRoot(root, `/sys/fs/cgroup/misc/misc.${name}`);
+  const first = attempt({ file: v2 }, () => parseCounts(readText(v2)));
+  if ('value' in first || first.error.code !== 'ENOENT') return first;
+  const second = attempt({ file: v1 }, () => parseCounts(readText(v1)));
+  return 'value' in second ? second : first;
+}
+
+/** The TDX module version the TDX host device shows (Linux 7.2+). */
+export function tdxModuleVersion(root: string): Fact<string> {
+  const file = underRoot(root, '/sys/devices/faux/tdx_host/version');
+  return attempt({ file }, () => readText(file).trim());
+}

@@ -31,6 +31,8 @@ const probeError: Check = object({
   'request?': string,
   'path?': string,
   message: string,
+  'hwError?': hexString,
+  'firmwareError?': u32,
 });
 
 /** A fact: its source and either a value (checked by `value`) or an error. */
@@ -48,6 +50,58 @@ const checkResults = record(either('a number or {code, errno}', integer, object(
 
 const cpuidEntries = array(object({ function: u32, index: u32, flags: u32, eax: u32, ebx: u32, ecx: u32, edx: u32 }));
 
+const deviceNode = object({
+  type: string,
+  mode: integer,
+  uid: integer,
+  gid: integer,
+  owner: nullable(string),
+  group: nullable(string),
+  major: integer,
+  minor: integer,
+});
+
+const counts = record(integer);
+
+const tdxFacts = object({
+  vm: fact(literal(true)),
+  'capabilities?': fact(
+    object({
+      supportedAttrs: hexString,
+      supportedXfam: hexString,
+      kernelTdvmcallinfo1R11: hexString,
+      userTdvmcallinfo1R11: hexString,
+      kernelTdvmcallinfo1R12: hexString,
+      userTdvmcallinfo1R12: hexString,
+      cpuid: cpuidEntries,
+    }),
+  ),
+  'maxVcpus?': fact(integer),
+  'initVm?': object({
+    config: object({ attributes: hexString, xfam: hexString, cpuidEntries: integer }),
+    result: fact(object({ hwError: hexString })),
+  }),
+});
+
+const sevDeviceFacts = object({
+  open: fact(literal(true)),
+  'platformStatus?': fact(object({ apiMajor: u32, apiMinor: u32, state: u32, flags: u32, build: u32, guestCount: u32 })),
+  'snpPlatformStatus?': fact(
+    object({
+      apiMajor: u32,
+      apiMinor: u32,
+      state: u32,
+      rmpFlags: u32,
+      buildId: u32,
+      featureFlags: u32,
+      guestCount: u32,
+      currentTcbVersion: hexString,
+      reportedTcbVersion: hexString,
+    }),
+  ),
+  'chipId?': fact(string),
+});
+
 const snapshotCheck: Check = object({
   format: literal(SNAPSHOT_FORMAT),
   version: (v, f) => {
@@ -60,6 +114,7 @@ const snapshotCheck: Check = object({
   context: object({
     root: string,
     device: string,
+    'sevDevice?': string,
     uid: integer,
     gid: integer,
     groups: array(integer),
@@ -70,9 +125,12 @@ const snapshotCheck: Check = object({
     kernelRelease: fact(string),
     cpuinfo: fact(record(string)),
     modules: fact(record(object({ initstate: nullable(string), parameters: record(either('a string or an error', string, probeError)) }))),
-    device: fact(
-      object({ type: string, mode: integer, uid: integer, gid: integer, owner: nullable(string), group: nullable(string), major: integer, minor: integer }),
-    ),
+    device: fact(deviceNode),
+    'kernelLog?': fact(array(object({ priority: nullable(integer), timestampUs: nullable(integer), message: string }))),
+    'miscCapacity?': fact(counts),
+    'miscCurrent?': fact(counts),
+    'tdxModuleVersion?': fact(string),
+    'sevDevice?': fact(deviceNode),
   }),
   kvm: object({
     open: fact(literal(true)),
@@ -86,7 +144,11 @@ const snapshotCheck: Check = object({
     'msrFeatureIndexList?': fact(array(u32)),
     'featureMsrs?': fact(object({ values: record(hexString, /^0x[0-9a-f]+$/), unreadable: array(hexString) })),
     'xcompGuestSupp?': fact(hexString),
+    'tdx?': tdxFacts,
+    'sevAttributes?': object({ vmsaFeatures: fact(hexString), snpPolicyBits: fact(hexString), snpReqCerts: fact(hexString) }),
+    'sevInit2?': record(object({ vmsaFeatures: hexString, result: fact(literal(true)) })),
   }),
+  'sev?': sevDeviceFacts,
 });
 
 /** Checks a parsed document and returns it typed; throws SnapshotFormatError naming the first bad field. */

@@ -1,26 +1,51 @@
 // probeHost(): collects a snapshot from the running host. The only module that combines
 // file reads and ioctls; everything it learns goes into the snapshot unchanged.
 import { errnoName } from '../native/errors.js';
-import { DEFAULT_KVM_DEVICE, openKvm, type KvmSystem } from '../native/kvm.js';
+import { DEFAULT_KVM_DEVICE, DEFAULT_SEV_DEVICE, openKvm, type KvmSystem } from '../native/kvm.js';
 import { toolInfo } from '../tool.js';
 import { KVM_CAPABILITIES } from '../uapi/capabilities.js';
 import { KVM_X86_GRP_SYSTEM, KVM_X86_XCOMP_GUEST_SUPP } from '../uapi/x86.js';
 import { attempt, hasValue } from './facts.js';
-import { cpuinfo, deviceNode, kernelRelease, kvmModules } from './host-files.js';
+import { cpuinfo, deviceNode, kernelRelease, kvmModules, miscCgroup, tdxModuleVersion } from './host-files.js';
+import { kernelLogFromFile, kernelLogFromKmsg } from './kernel-log.js';
+import { probeSevAttributes, probeSevDevice, probeSevInit2 } from './probe-sev.js';
+import { KVM_X86_TDX_VM, probeTdx, type TdConfig } from './probe-tdx.js';
 import {
   SNAPSHOT_FORMAT,
   SNAPSHOT_VERSION,
   type CheckResult,
   type Fact,
+  type HostFacts,
   type KvmFacts,
   type Snapshot,
 } from './types.js';
 
 export interface ProbeOptions {
-  /** Root of the host filesystem for procfs, sysfs and /etc reads. Default '/'. */
+  /** Root of the host filesystem for procfs, sysfs, /etc and /dev/kmsg reads. Default '/'. */
   root?: string;
   /** KVM device to open. Default '/dev/kvm'. */
   device?: string;
+  /** SEV device to open (read-only). Default '/dev/sev'. */
+  sevDevice?: string;
+  /** Read the kernel log from this file (dmesg or journalctl -k text, or a kmsg dump) instead of <root>/dev/kmsg. */
+  kernelLog?: string;
+  /**
+   * Also try what allocates firmware resources for a moment: KVM_TDX_INIT_VM on a throwaway
+   * TD, KVM_SEV_INIT2 on a throwaway VM of each SEV type. Off by default.
+   */
+  deep?: boolean;
+  /** The TD configuration --deep tries; default: derived from KVM_TDX_CAPABILITIES. */
+  tdConfig?: TdConfig;
+}
+
+/** Whether the host's CPU or KVM modules make TDX or SEV worth asking about. */
+function vendorHints(host: HostFacts): { intel: boolean; amd: boolean } {
+  const vendor = hasValue(host.cpuinfo) ? host.cpuinfo.value.vendor_id : undefined;
+  const modules = hasValue(host.modules) ? Object.keys(host.modules.value) : [];
+  return {
+    intel: vendor === 'GenuineIntel' || modules.includes('kvm_intel'),
+    amd: vendor === 'AuthenticAMD' || vendor === 'HygonGenuine' || modules.includes('kvm_amd'),
+  };
 }
 
 const CAPABILITY_NUMBERS = new Uint32Array(KVM_CAPABILITIES.map(([, number]) => number));
@@ -51,7 +76,15 @@ function readFeatureMsrs(kvm: KvmSystem, indices: number[]): { values: Record<st
   return { values, unreadable };
 }
 
-function probeKvm(device: string): KvmFacts {
+function capability(facts: KvmFacts, name: string): number {
+  const system = facts.capabilities?.system;
+  const number = KVM_CAPABILITIES.find(([n]) => n === name)?.[1];
+  if (!hasValue(system) || number === undefined) return 0;
+  const result = system.value[number];
+  return typeof result === 'number' ? result : 0;
+}
+
+function probeKvm(device: string, options: ProbeOptions, hints: { intel: boolean; amd: boolean }): KvmFacts {
   const system = (request: string, arg?: string) =>
     arg === undefined ? { ioctl: request, path: device, fd: 'system' as const } : { ioctl: request, path: device, fd: 'system' as const, arg };
   let kvm: KvmSystem | undefined;
@@ -93,6 +126,19 @@ function probeKvm(device: string): KvmFacts {
     facts.xcompGuestSupp = attempt(system('KVM_GET_DEVICE_ATTR', 'KVM_X86_GRP_SYSTEM/KVM_X86_XCOMP_GUEST_SUPP'), () =>
       hex(handle.getDeviceAttr(KVM_X86_GRP_SYSTEM, KVM_X86_XCOMP_GUEST_SUPP)),
     );
+    const vmTypes = capability(facts, 'KVM_CAP_VM_TYPES');
+    // On an Intel host KVM_CREATE_VM(TDX) is tried even when the type is not offered: its
+    // EINVAL is the fact QEMU stops at, and the report explains it.
+    if (hints.intel || ((vmTypes >>> KVM_X86_TDX_VM) & 1) === 1) {
+      const tdx: Parameters<typeof probeTdx>[2] = { deep: options.deep === true };
+      if (options.tdConfig) tdx.tdConfig = options.tdConfig;
+      if (hasValue(facts.xcompGuestSupp)) tdx.xcompGuestSupp = facts.xcompGuestSupp.value;
+      facts.tdx = probeTdx(handle, device, tdx);
+    }
+    if (hints.amd && capability(facts, 'KVM_CAP_SYS_ATTRIBUTES') > 0) {
+      facts.sevAttributes = probeSevAttributes(handle, device);
+    }
+    if (options.deep && hints.amd) facts.sevInit2 = probeSevInit2(handle, device, vmTypes);
     return facts;
   } finally {
     handle.close();
@@ -103,6 +149,19 @@ function probeKvm(device: string): KvmFacts {
 export async function probeHost(options: ProbeOptions = {}): Promise<Snapshot> {
   const root = options.root ?? '/';
   const device = options.device ?? DEFAULT_KVM_DEVICE;
+  const sevDevice = options.sevDevice ?? DEFAULT_SEV_DEVICE;
+  const host: HostFacts = {
+    kernelRelease: kernelRelease(root),
+    cpuinfo: cpuinfo(root),
+    modules: kvmModules(root),
+    device: deviceNode(root, device),
+    kernelLog: options.kernelLog === undefined ? kernelLogFromKmsg(root) : kernelLogFromFile(options.kernelLog),
+    miscCapacity: miscCgroup(root, 'capacity'),
+    miscCurrent: miscCgroup(root, 'current'),
+  };
+  const hints = vendorHints(host);
+  if (hints.intel) host.tdxModuleVersion = tdxModuleVersion(root);
+  if (hints.amd) host.sevDevice = deviceNode(root, sevDevice);
   const snapshot: Snapshot = {
     format: SNAPSHOT_FORMAT,
     version: SNAPSHOT_VERSION,
@@ -111,19 +170,17 @@ export async function probeHost(options: ProbeOptions = {}): Promise<Snapshot> {
     context: {
       root,
       device,
+      sevDevice,
       uid: process.getuid?.() ?? -1,
       gid: process.getgid?.() ?? -1,
       groups: process.getgroups?.() ?? [],
       arch: process.arch,
       platform: process.platform,
     },
-    host: {
-      kernelRelease: kernelRelease(root),
-      cpuinfo: cpuinfo(root),
-      modules: kvmModules(root),
-      device: deviceNode(root, device),
-    },
-    kvm: probeKvm(device),
+    host,
+    kvm: probeKvm(device, options, hints),
   };
+  // /dev/sev is asked only where it exists: elsewhere its absence is already the fact.
+  if (hints.amd && host.sevDevice && hasValue(host.sevDevice)) snapshot.sev = await probeSevDevice(sevDevice);
   return snapshot;
 }

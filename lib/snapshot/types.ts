@@ -63,6 +63,8 @@ export interface ProbeContext {
   root: string;
   /** KVM device path that was opened. */
   device: string;
+  /** SEV device path (stat'ed and opened only on AMD hosts). */
+  sevDevice?: string;
   /** The user and groups the probe ran as. */
   uid: number;
   gid: number;

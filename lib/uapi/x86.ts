@@ -16,3 +16,10 @@ export const KVM_X86_VM_TYPES: readonly (readonly [name: string, type: number, s
 export const KVM_X86_GRP_SYSTEM = 0;
 /** Attribute in KVM_X86_GRP_SYSTEM: the XSAVE components (XCR0 bits) KVM lets guests use. */
 export const KVM_X86_XCOMP_GUEST_SUPP = 0;
+
+/** Device-attribute group on /dev/kvm for AMD SEV (KVM_HAS/GET_DEVICE_ATTR). */
+export const KVM_X86_GRP_SEV = 1;
+/** Attributes in KVM_X86_GRP_SEV. */
+export const KVM_X86_SEV_VMSA_FEATURES = 0;
+export const KVM_X86_SNP_POLICY_BITS = 1;
+export const KVM_X86_SEV_SNP_REQ_CERTS = 2;

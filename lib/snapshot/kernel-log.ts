@@ -1,0 +1,124 @@
+// The kernel log, as records: read from /dev/kmsg (one record per read, kmsg format) or
+// from a file of `dmesg` / `journalctl -k` text a user saved. Only records about
+// virtualization and its prerequisites are kept: the log is large and may be private.
+import { closeSync, constants, openSync, readFileSync, readSync } from 'node:fs';
+import { attempt } from './facts.js';
+import { underRoot } from './host-files.js';
+import type { Fact, KernelLogRecord } from './types.js';
+
+/** Records worth keeping: TDX, SEV and their firmware, KVM, the IOMMU (an SNP prerequisite). */
+const RELEVANT = /tdx|seam|sev|snp|rmp|ccp|psp|kvm|amd-vi|iommu|virtuali[sz]ation/i;
+
+/** At most this many records are kept (the newest), so a flood of messages stays bounded. */
+export const MAX_LOG_RECORDS = 4000;
+/** Lines longer than this are cut: no kernel message about KVM is anywhere near it. */
+const MAX_LINE = 2048;
+/** At most this much text is read from a --kernel-log file. */
+const MAX_LOG_BYTES = 64 * 1024 * 1024;
+
+function keep(records: KernelLogRecord[]): KernelLogRecord[] {
+  const relevant = records.filter((r) => RELEVANT.test(r.message));
+  return relevant.slice(Math.max(0, relevant.length - MAX_LOG_RECORDS));
+}
+
+/**
+ * kmsg records: "PRI,SEQ,TIMESTAMP_US,FLAGS[,...];MESSAGE", continuation lines (" KEY=value")
+ * after them. PRI is facility * 8 + level.
+ */
+export function parseKmsg(text: string): KernelLogRecord[] {
+  const records: KernelLogRecord[] = [];
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith(' ')) continue;
+    const semicolon = line.indexOf(';');
+    if (semicolon < 0) continue;
+    const [pri, , ts] = line.slice(0, semicolon).split(',');
+    if (pri === undefined || !/^\d+$/.test(pri)) continue;
+    records.push({
+      priority: Number(pri) & 7,
+      timestampUs: ts !== undefined && /^\d+$/.test(ts) ? Number(ts) : null,
+      message: unescapeKmsg(line.slice(semicolon + 1, semicolon + 1 + MAX_LINE)),
+    });
+  }
+  return records;
+}
+
+/** kmsg escapes non-printable bytes as \xNN. */
+function unescapeKmsg(message: string): string {
+  return message.replace(/\\x([0-9a-f]{2})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}
+
+const DMESG_PRIORITY = /^<(\d+)>/;
+const DMESG_TIMESTAMP = /^\[\s*(\d+)\.(\d{1,9})\]\s?/;
+const JOURNAL_PREFIX = /^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ kernel: /;
+const ISO_PREFIX = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[,.]\d+[+-]\d\d:?\d\d /;
+
+/**
+ * Plain text from `dmesg` (with or without `[ seconds.micros]` timestamps, or `dmesg -r`'s
+ * `<N>` priorities, or `--time-format iso`), or from `journalctl -k`.
+ */
+export function parseDmesgText(text: string): KernelLogRecord[] {
+  const records: KernelLogRecord[] = [];
+  for (const raw of text.split(/\r?\n/)) {
+    let line = raw.slice(0, MAX_LINE);
+    let priority: number | null = null;
+    const pri = DMESG_PRIORITY.exec(line);
+    if (pri) {
+      priority = Number(pri[1]) & 7;
+      line = line.slice(pri[0].length);
+    }
+    line = line.replace(JOURNAL_PREFIX, '').replace(ISO_PREFIX, '');
+    let timestampUs: number | null = null;
+    const ts = DMESG_TIMESTAMP.exec(line);
+    if (ts) {
+      timestampUs = Number(ts[1]) * 1e6 + Math.round(Number(`0.${ts[2]}`) * 1e6);
+      line = line.slice(ts[0].length);
+    }
+    if (line.trim() === '') continue;
+    records.push({ priority, timestampUs, message: line });
+  }
+  return records;
+}
+
+/** Reads /dev/kmsg without blocking: each read returns one record, EAGAIN ends the log. */
+function readKmsgDevice(path: string): string {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  const chunks: string[] = [];
+  const buffer = Buffer.alloc(16 * 1024);
+  let total = 0;
+  try {
+    for (;;) {
+      let n: number;
+      try {
+        n = readSync(fd, buffer, 0, buffer.length, null);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'EAGAIN') break; // The end of the log.
+        if (code === 'EPIPE') continue; // A record was overwritten while reading: skip it.
+        throw error;
+      }
+      if (n === 0) break; // A regular file (a saved kmsg dump) ends.
+      chunks.push(buffer.toString('utf8', 0, n));
+      total += n;
+      if (total > MAX_LOG_BYTES) break;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return chunks.join('');
+}
+
+/** The kernel's own log, from <root>/dev/kmsg. */
+export function kernelLogFromKmsg(root: string): Fact<KernelLogRecord[]> {
+  const file = underRoot(root, '/dev/kmsg');
+  return attempt({ file }, () => keep(parseKmsg(readKmsgDevice(file))));
+}
+
+/** A log a user saved (`dmesg > log.txt`, `journalctl -k`), or a kmsg dump. */
+export function kernelLogFromFile(path: string): Fact<KernelLogRecord[]> {
+  return attempt({ file: path }, () => {
+    const text = readFileSync(path, 'utf8').slice(0, MAX_LOG_BYTES);
+    const firstLine = text.split('\n', 1)[0] ?? '';
+    // A kmsg dump starts with "PRI,SEQ,TS,FLAGS;"; anything else is dmesg text.
+    return keep(/^\d+,\d+,\d+,[^;]*;/.test(firstLine) ? parseKmsg(text) : parseDmesgText(text));
+  });
+}

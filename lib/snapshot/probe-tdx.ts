@@ -1,0 +1,87 @@
+// TDX facts from KVM: a throwaway TD answers KVM_TDX_CAPABILITIES and its own vCPU limit;
+// with --deep a second one is initialised with a TD configuration to see whether the TDX
+// module accepts it. Each TD is destroyed (its fd closed) before the next step.
+import type { CpuidEntry, KvmSystem, KvmVm } from '../native/kvm.js';
+import { KVM_CAPABILITIES } from '../uapi/capabilities.js';
+import { attempt, hasValue } from './facts.js';
+import type { Fact, Source, TdxCapabilitiesRecord, TdxFacts } from './types.js';
+
+export const KVM_X86_TDX_VM = 5;
+const KVM_CAP_MAX_VCPUS = KVM_CAPABILITIES.find(([name]) => name === 'KVM_CAP_MAX_VCPUS')![1];
+
+/** TD ATTRIBUTES.SEPT_VE_DISABLE (bit 28): set by QEMU by default, as Linux guests expect. */
+const SEPT_VE_DISABLE = 1n << 28n;
+
+/** A TD configuration for KVM_TDX_INIT_VM: the user's (--td-config), or one derived from the capabilities. */
+export interface TdConfig {
+  attributes: bigint;
+  xfam: bigint;
+  cpuid: CpuidEntry[];
+}
+
+const hex = (n: bigint): string => `0x${n.toString(16)}`;
+
+function record(caps: ReturnType<KvmVm['tdxCapabilities']>): TdxCapabilitiesRecord {
+  return {
+    supportedAttrs: hex(caps.supportedAttrs),
+    supportedXfam: hex(caps.supportedXfam),
+    kernelTdvmcallinfo1R11: hex(caps.kernelTdvmcallinfo1R11),
+    userTdvmcallinfo1R11: hex(caps.userTdvmcallinfo1R11),
+    kernelTdvmcallinfo1R12: hex(caps.kernelTdvmcallinfo1R12),
+    userTdvmcallinfo1R12: hex(caps.userTdvmcallinfo1R12),
+    cpuid: caps.cpuid,
+  };
+}
+
+/**
+ * The default TD: SEPT_VE_DISABLE where supported, the XSAVE features both the module and
+ * KVM's guests support (x87 and SSE at least, which every TD needs), no CPUID overrides.
+ */
+export function defaultTdConfig(caps: TdxCapabilitiesRecord, xcompGuestSupp: string | undefined): TdConfig {
+  const supportedXfam = BigInt(caps.supportedXfam);
+  const guestXfam = xcompGuestSupp === undefined ? 0x3n : BigInt(xcompGuestSupp);
+  return {
+    attributes: BigInt(caps.supportedAttrs) & SEPT_VE_DISABLE,
+    xfam: supportedXfam & (guestXfam | 0x3n),
+    cpuid: [],
+  };
+}
+
+function withTd<T>(kvm: KvmSystem, use: (td: KvmVm) => T): T {
+  const td = kvm.createVm(KVM_X86_TDX_VM);
+  try {
+    return use(td);
+  } finally {
+    td.close();
+  }
+}
+
+export function probeTdx(
+  kvm: KvmSystem,
+  device: string,
+  options: { deep: boolean; tdConfig?: TdConfig; xcompGuestSupp?: string },
+): TdxFacts {
+  const onTd = (arg: string, ioctl = 'KVM_MEMORY_ENCRYPT_OP'): Source => ({ ioctl, path: device, fd: 'vm', arg });
+  let capabilities: Fact<TdxCapabilitiesRecord> | undefined;
+  let maxVcpus: Fact<number> | undefined;
+  const vm: Fact<true> = attempt({ ioctl: 'KVM_CREATE_VM', path: device, fd: 'system', arg: 'KVM_X86_TDX_VM' }, () =>
+    withTd(kvm, (td) => {
+      capabilities = attempt(onTd('KVM_TDX_CAPABILITIES'), () => record(td.tdxCapabilities()));
+      maxVcpus = attempt(onTd('KVM_CAP_MAX_VCPUS', 'KVM_CHECK_EXTENSION'), () => td.checkExtension(KVM_CAP_MAX_VCPUS));
+      return true as const;
+    }),
+  );
+  const facts: TdxFacts = { vm };
+  if (capabilities) facts.capabilities = capabilities;
+  if (maxVcpus) facts.maxVcpus = maxVcpus;
+  if (options.deep && hasValue(capabilities)) {
+    const config = options.tdConfig ?? defaultTdConfig(capabilities.value, options.xcompGuestSupp);
+    facts.initVm = {
+      config: { attributes: hex(config.attributes), xfam: hex(config.xfam), cpuidEntries: config.cpuid.length },
+      result: attempt(onTd('KVM_TDX_INIT_VM'), () =>
+        withTd(kvm, (td) => ({ hwError: hex(td.tdxInitVm(config).hwError) })),
+      ),
+    };
+  }
+  return facts;
+}
