@@ -5,6 +5,17 @@ const COMMON = `  --from FILE      replay a snapshot saved by \`kvm-caps snapsho
   --device PATH    the KVM device to open; default /dev/kvm
   -h, --help       this help`;
 
+const PROBE = `  --sev-device PATH  the SEV device to open read-only (AMD hosts); default /dev/sev
+  --kernel-log FILE  read the kernel log from FILE (\`dmesg\` or \`journalctl -k\` text, with or
+                     without timestamps) instead of <root>/dev/kmsg; with --from, analyse FILE
+                     against the saved host
+  --deep             also ask the firmware: create a throwaway TD and run KVM_TDX_INIT_VM, and
+                     on AMD run KVM_SEV_INIT2 on a throwaway VM of each SEV type KVM offers;
+                     each holds a TD key or an ASID only until kvm-caps closes it, milliseconds
+  --td-config FILE   with --deep: the TD to try, as JSON { "attributes": "0x...", "xfam": "0x...",
+                     "cpuid": [ { function, index, flags, eax, ebx, ecx, edx } ] }; default:
+                     SEPT_VE_DISABLE where supported, XFAM the module and KVM both allow`;
+
 const USAGE: Record<string, string> = {
   report: `Usage: kvm-caps [report] [--json] [--from FILE] [--root DIR] [--device PATH]
 
@@ -14,7 +25,30 @@ Intel TDX and AMD SEV on this host. Every line names the ioctl or file it came f
 
   --json           the report as JSON
 ${COMMON}
+${PROBE}
   -V, --version    print the kvm-caps version
+`,
+  tdx: `Usage: kvm-caps tdx [--json] [--deep [--td-config FILE]] [--kernel-log FILE] [--from FILE] [--root DIR] [--device PATH]
+
+Intel TDX on this host: whether KVM offers the TDX VM type, KVM_TDX_CAPABILITIES from a
+throwaway TD (TD attributes, XFAM, TDVMCALL leaves, configurable CPUID), the TDX module's
+version and state from sysfs or the kernel log, private KeyIDs and free TD keys, the
+kvm_intel parameters TDX depends on, and why a TD cannot be created when it cannot.
+
+  --json           JSON output
+${COMMON}
+${PROBE}
+`,
+  sev: `Usage: kvm-caps sev [--json] [--deep] [--kernel-log FILE] [--from FILE] [--root DIR] [--device PATH] [--sev-device PATH]
+
+AMD SEV, SEV-ES and SEV-SNP on this host: the VM types KVM offers, KVM's SEV attributes,
+/dev/sev's platform status (SEV and SNP: firmware version, state, TCB versions, guests),
+CPUID 0x8000001F, kvm_amd's parameters, free ASIDs, and the kernel log's SEV lines, each
+failure explained.
+
+  --json           JSON output
+${COMMON}
+${PROBE}
 `,
   caps: `Usage: kvm-caps caps [--json] [--from FILE] [--root DIR] [--device PATH]
 
@@ -35,7 +69,7 @@ of every set bit, unknown bits by number, and multi-bit fields.
   --json           JSON: [{ function, index, flags, eax, ebx, ecx, edx, features, unknownBits, fields }]
 ${COMMON}
 `,
-  snapshot: `Usage: kvm-caps snapshot [-o FILE] [--root DIR] [--device PATH]
+  snapshot: `Usage: kvm-caps snapshot [-o FILE] [--deep] [--kernel-log FILE] [--root DIR] [--device PATH] [--sev-device PATH]
 
 Everything kvm-caps collects from this host, raw, as one JSON document (format
 "kvm-caps-snapshot", version 1). Replay it anywhere with --from FILE.
@@ -43,6 +77,7 @@ Everything kvm-caps collects from this host, raw, as one JSON document (format
   -o, --output FILE  write to FILE (atomically) instead of standard output
   --root DIR         read procfs, sysfs and /etc under DIR; default /
   --device PATH      the KVM device to open; default /dev/kvm
+${PROBE}
   -h, --help         this help
 `,
 };
@@ -52,7 +87,8 @@ const EXITS = `Exit codes:
   1  internal error
   2  usage error
   3  output produced, but the KVM device could not be opened or used
-  4  the --from file could not be read or is not a valid snapshot, or -o could not be written
+  4  the --from file could not be read or is not a valid snapshot, the --td-config file is not
+     valid, or -o could not be written
 `;
 
 export const HELP = {
@@ -64,6 +100,8 @@ Commands:
   report      the host report (default)
   caps        every KVM capability, system and VM scope
   cpuid       CPUID offered to guests, decoded
+  tdx         Intel TDX: capabilities, TDX module, keys, and why not
+  sev         AMD SEV / SEV-ES / SEV-SNP: platform status, firmware, ASIDs, and why not
   snapshot    the raw host snapshot as JSON
   help CMD    help for one command
 

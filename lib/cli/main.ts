@@ -10,10 +10,13 @@ import { renderCaps, capsJson } from '../render/caps.js';
 import { renderCpuid } from '../render/cpuid.js';
 import { styleFor } from '../render/style.js';
 import { renderReport } from '../render/text.js';
+import { kernelLogFromFile } from '../snapshot/kernel-log.js';
 import { loadSnapshot, SnapshotFileError } from '../snapshot/load.js';
+import type { ProbeOptions } from '../snapshot/probe.js';
 import type { Snapshot } from '../snapshot/types.js';
 import { toolInfo } from '../tool.js';
 import { HELP, usageFor } from './help.js';
+import { loadTdConfig, TdConfigError } from './td-config.js';
 
 export const EXIT = {
   /** Done; the KVM device answered (or, with --from, answered when the snapshot was taken). */
@@ -33,7 +36,7 @@ class UsageError extends Error {}
 /** The -o file could not be written. */
 class OutputError extends Error {}
 
-const COMMANDS = ['report', 'caps', 'cpuid', 'snapshot', 'help'] as const;
+const COMMANDS = ['report', 'caps', 'cpuid', 'tdx', 'sev', 'snapshot', 'help'] as const;
 type Command = (typeof COMMANDS)[number];
 
 const OPTIONS = {
@@ -41,6 +44,10 @@ const OPTIONS = {
   from: { type: 'string' },
   root: { type: 'string' },
   device: { type: 'string' },
+  'sev-device': { type: 'string' },
+  'kernel-log': { type: 'string' },
+  deep: { type: 'boolean' },
+  'td-config': { type: 'string' },
   emulated: { type: 'boolean' },
   output: { type: 'string', short: 'o' },
   help: { type: 'boolean', short: 'h' },
@@ -48,13 +55,18 @@ const OPTIONS = {
 } as const;
 
 /** Which options each command accepts, beyond --help. */
+const PROBE = ['root', 'device', 'sev-device', 'kernel-log', 'deep', 'td-config'] as const;
 const ACCEPTS: Record<Command, readonly string[]> = {
-  report: ['json', 'from', 'root', 'device', 'version'],
+  report: ['json', 'from', ...PROBE, 'version'],
   caps: ['json', 'from', 'root', 'device'],
   cpuid: ['json', 'from', 'root', 'device', 'emulated'],
-  snapshot: ['output', 'root', 'device'],
+  tdx: ['json', 'from', ...PROBE],
+  sev: ['json', 'from', ...PROBE],
+  snapshot: ['output', ...PROBE],
   help: [],
 };
+
+type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean };
 
 interface Io {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -73,18 +85,26 @@ function writeAtomically(path: string, text: string): void {
   }
 }
 
-async function snapshotFor(values: { from?: string; root?: string; device?: string }): Promise<{ snapshot: Snapshot; origin: string }> {
+async function snapshotFor(values: Values): Promise<{ snapshot: Snapshot; origin: string }> {
+  if (values['td-config'] !== undefined && !values.deep) throw new UsageError('--td-config is the TD that --deep tries; add --deep');
   if (values.from !== undefined) {
-    if (values.root !== undefined || values.device !== undefined) {
-      throw new UsageError('--from replays a saved snapshot; --root and --device apply only to a live probe');
+    const live = PROBE.filter((option) => option !== 'kernel-log' && values[option] !== undefined);
+    if (live.length > 0) {
+      throw new UsageError(`--from replays a saved snapshot; --${live[0]} applies only to a live probe`);
     }
-    return { snapshot: loadSnapshot(values.from), origin: `from ${values.from}` };
+    const snapshot = loadSnapshot(values.from);
+    // A log from elsewhere (a bug report) can be read against the replayed host.
+    if (values['kernel-log'] !== undefined) snapshot.host.kernelLog = kernelLogFromFile(values['kernel-log']);
+    return { snapshot, origin: `from ${values.from}` };
   }
   // Loaded here so that replaying a snapshot never loads the native addon.
   const { probeHost } = await import('../snapshot/probe.js');
-  const options: { root?: string; device?: string } = {};
+  const options: ProbeOptions = { deep: values.deep === true };
   if (values.root !== undefined) options.root = values.root;
   if (values.device !== undefined) options.device = values.device;
+  if (values['sev-device'] !== undefined) options.sevDevice = values['sev-device'];
+  if (values['kernel-log'] !== undefined) options.kernelLog = values['kernel-log'];
+  if (values['td-config'] !== undefined) options.tdConfig = loadTdConfig(values['td-config']);
   return { snapshot: await probeHost(options), origin: 'live' };
 }
 
@@ -108,7 +128,8 @@ export async function main(argv: string[], io: Io = process): Promise<number> {
     io.stderr.write(`kvm-caps: ${(error as Error).message}\n${HELP.short}`);
     return EXIT.usage;
   }
-  const { values, positionals } = parsed;
+  const { positionals } = parsed;
+  const values = parsed.values as Values;
   const [first, ...extra] = positionals;
   const command = (first ?? 'report') as Command;
   try {
@@ -160,7 +181,7 @@ export async function main(argv: string[], io: Io = process): Promise<number> {
       io.stderr.write(`kvm-caps: ${error.message}\n${HELP.short}`);
       return EXIT.usage;
     }
-    if (error instanceof SnapshotFileError || error instanceof OutputError) {
+    if (error instanceof SnapshotFileError || error instanceof OutputError || error instanceof TdConfigError) {
       io.stderr.write(`kvm-caps: ${error.message}\n`);
       return EXIT.file;
     }
