@@ -12,8 +12,10 @@ export type ErrnoName = string;
 
 export interface PersonaTdx {
   /** The answer to KVM_TDX_CAPABILITIES on a KVM_X86_TDX_VM fd. */
+  // Since Linux 6.19 the kernel does not copy kvm_tdx_cmd back for KVM_TDX_CAPABILITIES,
+  // so a failure carries no hw_error here.
   capabilities:
-    | { errno: ErrnoName; hwError?: Hex }
+    | { errno: ErrnoName }
     | {
         supportedAttrs: Hex;
         supportedXfam: Hex;
@@ -24,7 +26,11 @@ export interface PersonaTdx {
         /** The configurable CPUID entries; their count is the kernel's num_cpuid_config. */
         cpuid: CpuidEntry[];
       };
-  /** KVM_TDX_INIT_VM: attributes outside acceptAttributes are refused with EINVAL and hwError. */
+  /**
+   * KVM_TDX_INIT_VM: attributes outside acceptAttributes (a subset of supportedAttrs) are
+   * refused with EINVAL and hwError; outside supportedAttrs, KVM refuses them with hw_error 0.
+   * A TD's CPUID needs a 0x80000008 leaf (GPAW) for INIT_VM to be accepted.
+   */
   initVm?: { acceptAttributes: Hex; rejectHwError: Hex };
 }
 
@@ -46,7 +52,10 @@ export interface PersonaKvm {
   /** KVM_CREATE_VM(type) -> 'ok' or the errno; types not listed answer EINVAL. */
   vmTypes: Record<string, 'ok' | ErrnoName>;
   tdx?: PersonaTdx;
-  /** KVM_SEV_INIT2 on a VM of the given type ("2", "3", "4"): success, or errno plus firmware error. */
+  /**
+   * KVM_SEV_INIT2 on a VM of the given type ("2", "3", "4"): success, or errno plus firmware
+   * error. Its presence also means SEV is enabled in KVM (KVM_MEMORY_ENCRYPT_OP(NULL) answers 0).
+   */
   sevInit2?: Record<string, { ok: true; acceptVmsaFeatures: Hex } | { errno: ErrnoName; firmwareError?: number }>;
 }
 
@@ -79,7 +88,7 @@ export interface Persona {
   sources: string[];
   /** Files under the persona's root, by absolute path: /proc/cpuinfo, /sys/module/..., /dev/kmsg (kmsg records). */
   files: Record<string, string>;
-  /** Modes of files or device nodes that are not 0644 (e.g. { "/dev/sev": 384 } for 0600). */
+  /** Modes that differ from the defaults (files 0644, device nodes 0666), e.g. { "/dev/sev": 384 } for 0600. */
   modes?: Record<string, number>;
   /** The answers of <root>/dev/kvm; absent: the node does not exist. */
   kvm?: PersonaKvm;
