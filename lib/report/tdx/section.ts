@@ -1,0 +1,738 @@
+// The TDX view of a snapshot (for `kvm-caps tdx` and the report's TDX section): what KVM offers,
+// what KVM_TDX_CAPABILITIES says decoded, the TDX module's version and state, KeyIDs and free TD
+// keys, the kvm/kvm_intel parameters TDX depends on, and, when TDX is not usable, the likely
+// reasons drawn from the other facts. Pure: reads the snapshot only. Every item carries the
+// source it came from; a missing fact is reported as unknown with the reason, never filled in.
+import { decodeVmTypes } from '../capabilities.js';
+import { describeSource, explain } from '../explain.js';
+import type { Fact, KernelModule, ProbeError, Snapshot, Source, TdxCapabilitiesRecord } from '../../snapshot/types.js';
+import { KVM_CAPABILITIES } from '../../uapi/capabilities.js';
+import {
+  decodeConfigurableCpuid,
+  decodeHwError,
+  decodeTdAttributes,
+  decodeTdvmcallInfo,
+  decodeXfam,
+  describeHwError,
+  notConfigurableForTd,
+  type ConfigurableCpuidEntry,
+  type DecodedHwError,
+  type DecodedTdAttributes,
+  type DecodedTdvmcallInfo,
+  type NotConfigurableForTd,
+} from './decode.js';
+import { parseTdxLog, type KvmTdxMessage, type LogFact, type SeamcallFailure, type TdxLogFacts, type TdxModuleStateFromLog } from './kernel-log.js';
+import { TDX_PARAMETERS, TDX_UAPI_RELEASE, VM_TYPES_RELEASE } from './tables.js';
+
+/** A fact of the view: known, with its value, or unknown, with why. `source` is shown to people. */
+export type TdxFact<T> =
+  | { known: true; value: T; text: string; source: string }
+  | { known: false; text: string; source: string | null };
+
+/** What an ioctl answered: success with a value, or the error (and SEAMCALL status, if any). */
+export type ProbeOutcome<T> =
+  | { ok: true; value: T }
+  | { ok: false; code: string; errno: number; meaning: string; hwError: DecodedHwError | null };
+
+export interface TdxCapabilitiesView {
+  supportedAttributes: DecodedTdAttributes;
+  supportedXfam: { mask: string; components: string[]; unknownBits: number[] };
+  tdvmcall: DecodedTdvmcallInfo;
+  cpuidConfigCount: number;
+  cpuidConfigs: ConfigurableCpuidEntry[];
+  /** Features KVM offers ordinary VMs that a TD cannot configure; unknown when KVM_GET_SUPPORTED_CPUID failed. */
+  notConfigurable: TdxFact<NotConfigurableForTd[]>;
+}
+
+export interface TdxInitVmView {
+  requested: { attributes: DecodedTdAttributes; xfam: ReturnType<typeof decodeXfam>; cpuidEntries: number };
+  /** hw_error as returned (0 on success). */
+  hwError: DecodedHwError;
+}
+
+export type TdxModuleState = TdxModuleStateFromLog | { state: 'not-initialized'; reason: string };
+
+export interface TdxParameterRow {
+  module: string;
+  parameter: string;
+  required: string;
+  /** The raw text of the parameter, or null when it could not be read. */
+  value: string | null;
+  /** true: as TDX needs, false: not, null: unknown. */
+  ok: boolean | null;
+  text: string;
+  reason: string;
+  source: string;
+}
+
+export interface TdxExplanation {
+  /** Stable identifier, e.g. 'kernel-predates-tdx-uapi'. */
+  code: string;
+  /** 'cause': the facts show it; 'likely-cause': consistent with the facts; 'note': context. */
+  weight: 'cause' | 'likely-cause' | 'note';
+  message: string;
+  hint?: string;
+  evidence: { fact: string; value: string; source: string }[];
+}
+
+export interface TdxView {
+  title: string;
+  verdict: 'usable' | 'not usable' | 'unknown';
+  verdictReason: string;
+  kernelRelease: TdxFact<string>;
+  /** Bit 5 (KVM_X86_TDX_VM) of KVM_CAP_VM_TYPES. */
+  vmType: TdxFact<{ offered: boolean; mask: number; offeredTypes: string[] }>;
+  /** KVM_CREATE_VM(KVM_X86_TDX_VM). */
+  createVm: TdxFact<ProbeOutcome<true>>;
+  capabilities: TdxFact<ProbeOutcome<TdxCapabilitiesView>>;
+  /** KVM_CHECK_EXTENSION(KVM_CAP_MAX_VCPUS) on the TD. */
+  maxVcpus: TdxFact<number>;
+  /** --deep KVM_TDX_INIT_VM; null when not attempted. */
+  initVm: TdxFact<ProbeOutcome<TdxInitVmView>> | null;
+  moduleVersion: TdxFact<{ text: string; major: number; minor: number; update: number | null; buildNum: number | null; buildDate: string | null; from: 'sysfs' | 'kernel log' }>;
+  moduleState: TdxFact<TdxModuleState>;
+  /** "BIOS enabled: private KeyID range [start, end)"; the first is the global KeyID, the rest are for TDs. */
+  privateKeyIds: TdxFact<{ start: number; end: number; count: number; guestKeyIds: number }>;
+  /** misc cgroup `tdx`: capacity (guest KeyIDs KVM manages), current (in use), free. */
+  tdKeys: TdxFact<{ capacity: number; inUse: number | null; free: number | null }>;
+  /** /proc/cpuinfo flag tdx_host_platform (X86_FEATURE_TDX_HOST_PLATFORM). */
+  cpuFlag: TdxFact<boolean>;
+  parameters: TdxParameterRow[];
+  seamcallFailures: { failure: SeamcallFailure; decoded: DecodedHwError; text: string; source: string }[];
+  kvmMessages: { message: KvmTdxMessage; source: string }[];
+  /** Whether the kernel log was read, and how many TDX lines it had. */
+  kernelLog: TdxFact<{ records: number; tdxLines: number }>;
+  explanations: TdxExplanation[];
+}
+
+const VM_TYPES_CAP = KVM_CAPABILITIES.find(([name]) => name === 'KVM_CAP_VM_TYPES')?.[1] as number;
+const KVM_X86_TDX_VM = 5;
+
+const known = <T>(value: T, text: string, source: string): TdxFact<T> => ({ known: true, value, text, source });
+const unknown = <T>(text: string, source: string | null = null): TdxFact<T> => ({ known: false, text, source });
+
+function errorOutcome(source: Source, error: ProbeError): ProbeOutcome<never> {
+  const explained = explain(source, error);
+  return {
+    ok: false,
+    code: error.code,
+    errno: error.errno,
+    meaning: explained.meaning,
+    hwError: error.hwError === undefined ? null : decodeHwError(error.hwError),
+  };
+}
+
+function factError(fact: { source: Source; error: ProbeError }): string {
+  const explained = explain(fact.source, fact.error);
+  return `unknown: ${explained.meaning} (${explained.code})`;
+}
+
+function release(snapshot: Snapshot): TdxFact<string> {
+  const fact = snapshot.host.kernelRelease;
+  const source = describeSource(fact.source);
+  if ('error' in fact) return unknown(factError(fact), source);
+  const value = fact.value.trim();
+  return known(value, value, source);
+}
+
+function releaseBefore(text: string, [major, minor]: readonly [number, number]): boolean | null {
+  const m = /^(\d+)\.(\d+)/.exec(text);
+  if (!m) return null;
+  const a = Number(m[1]);
+  const b = Number(m[2]);
+  return a < major || (a === major && b < minor);
+}
+
+function vmType(snapshot: Snapshot): TdxView['vmType'] {
+  const system = snapshot.kvm.capabilities?.system;
+  if (system === undefined) return unknown('unknown: KVM capabilities were not probed (see the KVM device facts)');
+  const source = `${describeSource(system.source)} (KVM_CAP_VM_TYPES)`;
+  if ('error' in system) return unknown(factError(system), source);
+  const answer = system.value[VM_TYPES_CAP];
+  if (answer === undefined) return unknown('unknown: KVM_CAP_VM_TYPES was not asked', source);
+  if (typeof answer !== 'number') return unknown(`unknown: KVM_CAP_VM_TYPES check failed (${answer.code})`, source);
+  const offeredTypes = decodeVmTypes(answer).vmTypes;
+  const offered = ((answer >>> KVM_X86_TDX_VM) & 1) === 1;
+  const text =
+    answer === 0
+      ? 'not offered: KVM_CAP_VM_TYPES is 0 (a kernel before 6.10 has no VM types beyond the default)'
+      : `${offered ? 'offered' : 'not offered'} (KVM_CAP_VM_TYPES = 0x${answer.toString(16)}: ${offeredTypes.join(', ') || 'none'})`;
+  return known({ offered, mask: answer, offeredTypes }, text, source);
+}
+
+function probe<T, U>(fact: Fact<T> | undefined, map: (value: T) => U, missing: string): TdxFact<ProbeOutcome<U>> {
+  if (fact === undefined) return unknown(missing);
+  const source = describeSource(fact.source);
+  if ('error' in fact) {
+    const outcome = errorOutcome(fact.source, fact.error);
+    const hw = outcome.ok ? '' : outcome.hwError === null ? '' : `, hw_error ${outcome.hwError.value} = ${describeHwError(outcome.hwError)}`;
+    return known(outcome, `failed: ${fact.error.code} (${outcome.ok ? '' : outcome.meaning}${hw})`, source);
+  }
+  return known({ ok: true, value: map(fact.value) }, 'ok', source);
+}
+
+function capabilitiesView(snapshot: Snapshot, caps: TdxCapabilitiesRecord): TdxCapabilitiesView {
+  const supported = snapshot.kvm.supportedCpuid;
+  let notConfigurable: TdxFact<NotConfigurableForTd[]>;
+  if (supported === undefined) notConfigurable = unknown('unknown: KVM_GET_SUPPORTED_CPUID was not probed');
+  else if ('error' in supported) notConfigurable = unknown(factError(supported), describeSource(supported.source));
+  else {
+    const rows = notConfigurableForTd(supported.value, caps.cpuid);
+    const count = rows.reduce((n, row) => n + row.features.length, 0);
+    notConfigurable = known(
+      rows,
+      `${count} named feature(s) KVM offers ordinary VMs are not configurable for a TD (fixed or derived by the TDX module, or unavailable)`,
+      `${describeSource(supported.source)} compared with the KVM_TDX_CAPABILITIES CPUID configs`,
+    );
+  }
+  return {
+    supportedAttributes: decodeTdAttributes(caps.supportedAttrs),
+    supportedXfam: decodeXfam(caps.supportedXfam),
+    tdvmcall: decodeTdvmcallInfo(caps),
+    cpuidConfigCount: caps.cpuid.length,
+    cpuidConfigs: decodeConfigurableCpuid(caps.cpuid),
+    notConfigurable,
+  };
+}
+
+function capabilitiesText(view: TdxCapabilitiesView): string {
+  const attrs = view.supportedAttributes.attributes.map((a) => a.name).join(', ') || 'none';
+  return `attributes ${view.supportedAttributes.mask} (${attrs}), XFAM ${view.supportedXfam.mask}, ${view.cpuidConfigCount} CPUID config entries`;
+}
+
+interface LogContext {
+  facts: TdxLogFacts | null;
+  fact: TdxView['kernelLog'];
+  source: string | null;
+}
+
+function kernelLog(snapshot: Snapshot): LogContext {
+  const fact = snapshot.host.kernelLog;
+  if (fact === undefined) {
+    return {
+      facts: null,
+      source: null,
+      fact: unknown('not read: reading the kernel log needs CAP_SYSLOG (or kernel.dmesg_restrict=0); give a saved log with --kernel-log'),
+    };
+  }
+  const source = describeSource(fact.source);
+  if ('error' in fact) return { facts: null, source, fact: unknown(factError(fact), source) };
+  const facts = parseTdxLog(fact.value.map((record) => record.message));
+  return {
+    facts,
+    source,
+    fact: known({ records: fact.value.length, tdxLines: facts.tdxLines }, `${fact.value.length} records kept, ${facts.tdxLines} about TDX`, source),
+  };
+}
+
+const logSource = (log: LogContext, fact: LogFact<unknown>): string => `${log.source ?? 'kernel log'}: "${fact.line.trim()}"`;
+
+function moduleVersion(snapshot: Snapshot, log: LogContext): TdxView['moduleVersion'] {
+  const sysfs = snapshot.host.tdxModuleVersion;
+  if (sysfs !== undefined && 'value' in sysfs) {
+    const text = sysfs.value.trim();
+    const m = /^(\d+)\.(\d+)\.(\d+)$/.exec(text);
+    const source = describeSource(sysfs.source);
+    if (m) {
+      return known(
+        { text, major: Number(m[1]), minor: Number(m[2]), update: Number(m[3]), buildNum: null, buildDate: null, from: 'sysfs' },
+        text,
+        source,
+      );
+    }
+    return unknown(`unknown: unexpected text in the version file (${JSON.stringify(text)})`, source);
+  }
+  const fromLog = log.facts?.moduleVersion;
+  if (fromLog !== undefined) {
+    const v = fromLog.value;
+    const extra = v.buildDate === null ? '' : ` (build date ${v.buildDate})`;
+    return known(
+      { text: v.text, major: v.major, minor: v.minor, update: v.update, buildNum: v.buildNum, buildDate: v.buildDate, from: 'kernel log' },
+      `${v.text}${extra}`,
+      logSource(log, fromLog),
+    );
+  }
+  const why: string[] = [];
+  if (sysfs === undefined) why.push('/sys/devices/faux/tdx_host/version was not read');
+  else if ('error' in sysfs) {
+    why.push(
+      sysfs.error.code === 'ENXIO'
+        ? 'the version file answers ENXIO (the TDX module is not initialised)'
+        : sysfs.error.code === 'ENOENT'
+          ? 'no /sys/devices/faux/tdx_host/version (kernels before 7.2, or TDX not initialised)'
+          : `the version file could not be read (${sysfs.error.code})`,
+    );
+  }
+  why.push(log.facts === null ? `the kernel log was ${log.fact.known ? 'read' : 'not read'}` : 'the kernel log has no TDX module version line');
+  return unknown(`unknown: ${why.join('; ')}`, sysfs === undefined ? log.source : describeSource(sysfs.source));
+}
+
+function stateText(state: TdxModuleState): string {
+  switch (state.state) {
+    case 'initialized':
+      return 'initialized';
+    case 'not-loaded':
+      return 'not loaded (the first SEAMCALL failed: the BIOS did not load a TDX module)';
+    case 'not-supported':
+      return `not supported: ${state.reason}`;
+    case 'platform-init-failed':
+      return `TDX host setup failed at boot: ${state.reason}`;
+    case 'failed':
+      return `initialization failed${state.errno === null ? '' : ` (${state.errno}${state.errnoName === null ? '' : ` ${state.errnoName}`})`}${state.reason === null ? '' : `: ${state.reason}`}`;
+    case 'not-initialized':
+      return `not initialized: ${state.reason}`;
+  }
+}
+
+function moduleState(snapshot: Snapshot, log: LogContext, vm: TdxView['vmType']): TdxView['moduleState'] {
+  const sysfs = snapshot.host.tdxModuleVersion;
+  if (sysfs !== undefined && 'value' in sysfs) {
+    // drivers/virt/coco/tdx-host: the faux device and its version exist only once the module is initialised.
+    return known({ state: 'initialized' }, 'initialized (the tdx_host version file exists)', describeSource(sysfs.source));
+  }
+  const fromLog = log.facts?.moduleState;
+  if (fromLog !== undefined) return known(fromLog.value, stateText(fromLog.value), logSource(log, fromLog));
+  if (sysfs !== undefined && 'error' in sysfs && sysfs.error.code === 'ENXIO') {
+    const state: TdxModuleState = { state: 'not-initialized', reason: 'the tdx_host version file answers ENXIO' };
+    return known(state, stateText(state), describeSource(sysfs.source));
+  }
+  if (vm.known && vm.value.offered) {
+    // v6.16+: vt_init() sets BIT(KVM_X86_TDX_VM) only when tdx_bringup() (which runs tdx_enable()) succeeded.
+    return known({ state: 'initialized' }, 'initialized (inferred: KVM offers KVM_X86_TDX_VM only after TDX bring-up succeeded)', vm.source);
+  }
+  const why = log.facts === null ? log.fact.text : 'the kernel log kept no TDX module state line';
+  return unknown(`unknown: ${why}`, log.source);
+}
+
+function privateKeyIds(log: LogContext): TdxView['privateKeyIds'] {
+  const fact = log.facts?.keyIdRange;
+  if (fact === undefined) {
+    return unknown(
+      log.facts === null
+        ? `unknown: ${log.fact.text}`
+        : 'unknown: no "BIOS enabled: private KeyID range" line (the BIOS did not enable TDX, or the line is no longer in the log buffer)',
+      log.source,
+    );
+  }
+  const { start, end, count } = fact.value;
+  // tdx_init(): the first TDX KeyID is the global KeyID; the rest are for TDs.
+  const guestKeyIds = Math.max(count - 1, 0);
+  return known({ start, end, count, guestKeyIds }, `[${start}, ${end}): ${count} TDX KeyIDs, ${guestKeyIds} for TDs`, logSource(log, fact));
+}
+
+function tdKeys(snapshot: Snapshot): TdxView['tdKeys'] {
+  const capacity = snapshot.host.miscCapacity;
+  if (capacity === undefined) return unknown('unknown: the misc cgroup was not read');
+  const source = describeSource(capacity.source);
+  if ('error' in capacity) return unknown(factError(capacity), source);
+  const total = capacity.value.tdx;
+  if (total === undefined) {
+    return unknown('unknown: misc.capacity has no tdx line (KVM sets it only after TDX bring-up succeeded)', source);
+  }
+  const current = snapshot.host.miscCurrent;
+  if (current === undefined || 'error' in current) {
+    const why = current === undefined ? 'misc.current was not read' : factError(current);
+    return known({ capacity: total, inUse: null, free: null }, `${total} TD keys; in use unknown (${why})`, source);
+  }
+  const inUse = current.value.tdx ?? 0;
+  const free = total - inUse;
+  return known({ capacity: total, inUse, free }, `${free} of ${total} TD keys free (${inUse} in use)`, `${source}; ${describeSource(current.source)}`);
+}
+
+function cpuFlag(snapshot: Snapshot): TdxView['cpuFlag'] {
+  const fact = snapshot.host.cpuinfo;
+  const source = `${describeSource(fact.source)} (flags)`;
+  if ('error' in fact) return unknown(factError(fact), source);
+  const flags = (fact.value.flags ?? '').split(/\s+/);
+  const has = flags.includes('tdx_host_platform');
+  return known(has, has ? 'present' : 'absent', source);
+}
+
+const ON = /^(?:y|1)$/i;
+const OFF = /^(?:n|0)$/i;
+
+function parameters(snapshot: Snapshot): TdxParameterRow[] {
+  const root = snapshot.context.root.replace(/\/$/, '');
+  const fact = snapshot.host.modules;
+  return TDX_PARAMETERS.map((p) => {
+    const source = `file ${root}/sys/module/${p.module}/parameters/${p.parameter}`;
+    const row = { module: p.module, parameter: p.parameter, required: p.required, reason: p.reason, source };
+    if ('error' in fact) return { ...row, value: null, ok: null, text: factError(fact) };
+    const module: KernelModule | undefined = fact.value[p.module];
+    if (module === undefined) return { ...row, value: null, ok: false, text: `${p.module} is not loaded` };
+    const raw = module.parameters[p.parameter];
+    if (raw === undefined) {
+      // Only kvm_intel.tdx is absent on purpose (no TDX in this KVM); the others exist on every
+      // kernel with KVM TDX, so their absence from a snapshot says nothing about TDX.
+      return {
+        ...row,
+        value: null,
+        ok: p.parameter === 'tdx' ? false : null,
+        text:
+          p.parameter === 'tdx'
+            ? 'no such parameter (kvm_intel built without TDX support, or older than 6.16)'
+            : p.parameter === 'enable_virt_at_load'
+              ? 'no such parameter (only kernels 6.12+ have it; TDX checks it in 6.16-6.18)'
+              : 'not in the snapshot',
+      };
+    }
+    if (typeof raw !== 'string') return { ...row, value: null, ok: null, text: `unreadable (${raw.code})` };
+    const value = raw.trim();
+    const ok = ON.test(value) ? true : OFF.test(value) ? false : null;
+    return { ...row, value, ok, text: ok === null ? `${value} (not a boolean)` : value };
+  });
+}
+
+function evidenceOf<T>(fact: string, item: TdxFact<T>): { fact: string; value: string; source: string } {
+  return { fact, value: item.text, source: item.source ?? 'not collected' };
+}
+
+interface Facts {
+  snapshot: Snapshot;
+  release: TdxFact<string>;
+  vmType: TdxView['vmType'];
+  createVm: TdxView['createVm'];
+  capabilities: TdxView['capabilities'];
+  initVm: TdxView['initVm'];
+  moduleState: TdxView['moduleState'];
+  cpuFlag: TdxView['cpuFlag'];
+  parameters: TdxParameterRow[];
+  log: LogContext;
+  tdKeys: TdxView['tdKeys'];
+  privateKeyIds: TdxView['privateKeyIds'];
+}
+
+/** Why the TDX VM type is not there: every cause the other facts support, strongest first. */
+function whyNoTdxVm(f: Facts): TdxExplanation[] {
+  const out: TdxExplanation[] = [];
+  const cpu = f.snapshot.host.cpuinfo;
+  const vendor = 'value' in cpu ? cpu.value.vendor_id : undefined;
+  if (vendor !== undefined && vendor !== 'GenuineIntel') {
+    return [
+      {
+        code: 'not-intel',
+        weight: 'cause',
+        message: `TDX is an Intel technology; this CPU is ${vendor}`,
+        evidence: [{ fact: 'CPU vendor', value: vendor, source: `${describeSource(cpu.source)} (vendor_id)` }],
+      },
+    ];
+  }
+  const rel = f.release;
+  if (rel.known) {
+    const before = releaseBefore(rel.value, TDX_UAPI_RELEASE);
+    if (before === true) {
+      const evidence = [evidenceOf('kernel release', rel)];
+      if (f.vmType.known && f.vmType.value.mask === 0 && releaseBefore(rel.value, VM_TYPES_RELEASE) === true) {
+        evidence.push(evidenceOf('KVM_CAP_VM_TYPES', f.vmType));
+      }
+      out.push({
+        code: 'kernel-predates-tdx-uapi',
+        weight: 'cause',
+        message: `Linux ${rel.value} predates KVM's TDX support (KVM_X86_TDX_VM and KVM_TDX_CAPABILITIES were merged in ${TDX_UAPI_RELEASE.join('.')}), so KVM_CREATE_VM(5) is refused with EINVAL`,
+        hint:
+          'run a 6.16 or newer kernel; a vendor kernel may carry an earlier, incompatible TDX interface (e.g. Ubuntu 6.8 -intel), usable only with the VMM built for it',
+        evidence,
+      });
+    }
+  }
+  const tdx = f.parameters.find((p) => p.module === 'kvm_intel' && p.parameter === 'tdx');
+  const modulesFact = f.snapshot.host.modules;
+  if ('value' in modulesFact && modulesFact.value.kvm_intel === undefined) {
+    out.push({
+      code: 'kvm-intel-not-loaded',
+      weight: 'cause',
+      message: 'kvm_intel is not loaded, so no Intel VM type (TDX included) is offered',
+      hint: 'modprobe kvm_intel tdx=1',
+      evidence: [{ fact: 'kernel modules', value: 'no kvm_intel', source: describeSource(modulesFact.source) }],
+    });
+  } else if (tdx !== undefined && tdx.ok === false) {
+    out.push({
+      code: tdx.value === null ? 'kvm-intel-without-tdx' : 'tdx-parameter-off',
+      weight: 'cause',
+      message:
+        tdx.value === null
+          ? 'kvm_intel has no tdx parameter: this KVM was built without TDX (CONFIG_KVM_INTEL_TDX) or predates it'
+          : 'kvm_intel.tdx is N: TDX was not requested (kvm_intel.tdx=1), or KVM turned it off because TDX bring-up failed (the causes below say which)',
+      hint: tdx.value === null ? undefined : 'boot with kvm_intel.tdx=1 (or options kvm_intel tdx=1 in modprobe.d) and check the kernel log for the reason if it stays N',
+      evidence: [{ fact: 'kvm_intel.tdx', value: tdx.text, source: tdx.source }],
+    } as TdxExplanation);
+  }
+  for (const p of f.parameters) {
+    if (p.parameter === 'tdx' || p.ok !== false || p.text.endsWith('is not loaded')) continue;
+    if (p.value === null) continue;
+    // tdx_bringup() checks kvm.enable_virt_at_load in 6.16-6.18 only.
+    if (p.parameter === 'enable_virt_at_load' && rel.known && releaseBefore(rel.value, [6, 19]) === false) continue;
+    out.push({
+      code: 'prerequisite-parameter-off',
+      weight: 'cause',
+      message: `${p.module}.${p.parameter} is ${p.value}: ${p.reason}`,
+      hint: `load ${p.module} with ${p.parameter}=1`,
+      evidence: [{ fact: `${p.module}.${p.parameter}`, value: p.text, source: p.source }],
+    });
+  }
+  if (f.cpuFlag.known && !f.cpuFlag.value) {
+    const evidence = [evidenceOf('CPU flag tdx_host_platform', f.cpuFlag)];
+    if (f.log.facts !== null && f.log.facts.keyIdRange === undefined) {
+      evidence.push({ fact: 'kernel log', value: 'no "BIOS enabled: private KeyID range" line', source: f.log.source ?? 'kernel log' });
+    }
+    out.push({
+      code: 'platform-not-enabled',
+      weight: 'cause',
+      message:
+        'the kernel did not mark this host TDX-capable (tdx_host_platform): the BIOS has not enabled TDX (no TDX private KeyIDs), fewer than 2 KeyIDs are reserved, or hibernation is enabled (tdx_init())',
+      hint: 'enable TDX in the BIOS (TME, TME-MT/TDX key split > 0, SEAM loader) and boot with nohibernate',
+      evidence,
+    });
+  }
+  const state = f.moduleState;
+  if (state.known && state.value.state !== 'initialized') {
+    const failures = f.log.facts?.seamcallFailures ?? [];
+    const evidence = [evidenceOf('TDX module state', state)];
+    for (const failure of failures) {
+      evidence.push({
+        fact: `SEAMCALL ${failure.value.leafName ?? failure.value.leaf ?? '?'}`,
+        value: `${failure.value.status} = ${describeHwError(decodeHwError(failure.value.status))}`,
+        source: logSource(f.log, failure),
+      });
+    }
+    out.push({
+      code: state.value.state === 'not-loaded' ? 'module-not-loaded' : state.value.state === 'failed' ? 'module-init-failed' : 'module-not-initialized',
+      weight: 'cause',
+      message: `TDX module: ${stateText(state.value)}; KVM offers TDX only once the module is initialised`,
+      hint:
+        state.value.state === 'not-loaded'
+          ? 'enable the SEAM loader / TDX in the BIOS so that it loads a TDX module'
+          : 'check the BIOS TDX settings and the BIOS / TDX module version; the SEAMCALL status names the check that failed',
+      evidence,
+    });
+  }
+  for (const { value: message, line, index } of f.log.facts?.kvmMessages ?? []) {
+    if (message.kind === 'seamcall' || message.kind === 'module-init') continue;
+    if (message.kind === 'parameter' && out.some((e) => e.code === 'prerequisite-parameter-off')) continue;
+    out.push({
+      code: `kvm-${message.kind}`,
+      weight: 'cause',
+      message: `kvm_intel turned TDX off: ${message.text}`,
+      evidence: [{ fact: 'kernel log', value: message.text, source: logSource(f.log, { value: message, line, index }) }],
+    });
+  }
+  if (out.length === 0 || out.every((e) => e.code === 'tdx-parameter-off')) {
+    const gaps: string[] = [];
+    if (!f.log.fact.known) gaps.push(`kernel log ${f.log.fact.text}`);
+    if (!f.moduleState.known) gaps.push(`TDX module state ${f.moduleState.text}`);
+    if (!f.cpuFlag.known) gaps.push(`CPU flags ${f.cpuFlag.text}`);
+    out.push({
+      code: 'no-cause-found',
+      weight: 'note',
+      message:
+        gaps.length === 0
+          ? 'no cause found in the facts collected'
+          : `no cause found in the facts collected; missing: ${gaps.join('; ')}`,
+      evidence: [],
+    });
+  }
+  return out;
+}
+
+function explanations(f: Facts): TdxExplanation[] {
+  const out: TdxExplanation[] = [];
+  const vm = f.vmType;
+  const create = f.createVm;
+  const refused = create.known && !create.value.ok ? create.value : null;
+  const notOffered = vm.known && !vm.value.offered;
+  if (notOffered || (refused !== null && refused.code === 'EINVAL')) {
+    const lead: TdxExplanation = {
+      code: notOffered ? 'tdx-vm-type-not-offered' : 'tdx-vm-refused',
+      weight: 'note',
+      message: notOffered
+        ? 'KVM does not offer KVM_X86_TDX_VM (bit 5 of KVM_CAP_VM_TYPES): QEMU reports "vm-type tdx not supported by KVM"'
+        : 'KVM_CREATE_VM(KVM_X86_TDX_VM) was refused with EINVAL: this KVM does not offer the TDX VM type',
+      evidence: [notOffered ? evidenceOf('KVM_CAP_VM_TYPES', vm) : evidenceOf('KVM_CREATE_VM(5)', create)],
+    };
+    out.push(lead, ...whyNoTdxVm(f));
+  } else if (refused !== null) {
+    out.push({
+      code: 'tdx-vm-create-failed',
+      weight: 'cause',
+      message: `KVM_CREATE_VM(KVM_X86_TDX_VM) failed with ${refused.code}: ${refused.meaning}`,
+      evidence: [evidenceOf('KVM_CREATE_VM(5)', create)],
+    });
+  }
+  const caps = f.capabilities;
+  if (caps.known && !caps.value.ok) {
+    const e = caps.value;
+    const messages: Record<string, { code: string; message: string; hint?: string }> = {
+      ENOTTY: {
+        code: 'capabilities-enotty',
+        message:
+          'KVM_MEMORY_ENCRYPT_OP(KVM_TDX_CAPABILITIES) is not implemented here: the kernel lacks the upstream TDX uAPI (an out-of-tree TDX kernel with a different interface answers ENOTTY)',
+        hint: 'use a 6.16+ kernel, or the VMM built for this vendor kernel (canonical/tdx#114: "KVM_TDX_CAPABILITIES failed: Inappropriate ioctl for device")',
+      },
+      EINVAL: {
+        code: 'capabilities-einval',
+        message: 'KVM_TDX_CAPABILITIES was refused as invalid: the kernel expects a different kvm_tdx_cmd / kvm_tdx_capabilities layout (a pre-6.16 TDX uAPI)',
+      },
+      EIO: {
+        code: 'capabilities-eio',
+        message: 'KVM_TDX_CAPABILITIES failed with EIO: KVM computed no supported attributes or XFAM for this TDX module (init_kvm_tdx_caps())',
+        hint: 'update the TDX module or the kernel',
+      },
+      E2BIG: {
+        code: 'capabilities-e2big',
+        message: 'the TDX module reports more CPUID configs than kvm-caps allows (256, KVM_MAX_CPUID_ENTRIES)',
+      },
+    };
+    const known = messages[e.code] ?? { code: 'capabilities-failed', message: `KVM_TDX_CAPABILITIES failed with ${e.code}: ${e.meaning}` };
+    const explanation: TdxExplanation = { ...known, weight: 'cause', evidence: [evidenceOf('KVM_TDX_CAPABILITIES', caps)] };
+    if (e.hwError !== null && e.hwError.value !== '0x0000000000000000') {
+      explanation.evidence.push({ fact: 'hw_error', value: `${e.hwError.value} = ${describeHwError(e.hwError)}`, source: caps.source });
+    }
+    out.push(explanation);
+  }
+  const init = f.initVm;
+  if (init !== null && init.known && !init.value.ok) {
+    const e = init.value;
+    const requested = f.snapshot.kvm.tdx?.initVm?.config;
+    const evidence = [evidenceOf('KVM_TDX_INIT_VM', init)];
+    if (requested !== undefined) {
+      const attrs = decodeTdAttributes(requested.attributes);
+      evidence.push({
+        fact: 'requested attributes',
+        value: `${attrs.mask} (${attrs.attributes.map((a) => a.name).join(', ') || 'none'})`,
+        source: 'kvm-caps --deep KVM_TDX_INIT_VM configuration',
+      });
+    }
+    const hw = e.hwError !== null && e.hwError.value !== '0x0000000000000000' ? e.hwError : null;
+    out.push({
+      code: hw !== null ? 'init-vm-refused-by-tdx-module' : 'init-vm-refused',
+      weight: 'cause',
+      message:
+        hw !== null
+          ? `the TDX module refused the TD parameters: ${describeHwError(hw)} (hw_error ${hw.value}; KVM passes TDH.MNG.INIT's TDX_OPERAND_INVALID back in hw_error)`
+          : `KVM_TDX_INIT_VM failed with ${e.code}: ${e.meaning}${e.code === 'EINVAL' ? ' (KVM itself refuses attributes or XFAM bits outside KVM_TDX_CAPABILITIES, with hw_error 0)' : ''}`,
+      evidence,
+    });
+  }
+  if (f.tdKeys.known && f.tdKeys.value.free === 0) {
+    out.push({
+      code: 'no-free-td-keys',
+      weight: 'note',
+      message: `all ${f.tdKeys.value.capacity} TD keys are in use: a new TD cannot get a private KeyID until one is shut down`,
+      evidence: [evidenceOf('misc cgroup tdx', f.tdKeys)],
+    });
+  }
+  if (f.tdKeys.known && f.privateKeyIds.known && f.tdKeys.value.capacity !== f.privateKeyIds.value.guestKeyIds) {
+    out.push({
+      code: 'key-count-mismatch',
+      weight: 'note',
+      message: `the misc cgroup offers ${f.tdKeys.value.capacity} TD keys but the BIOS range leaves ${f.privateKeyIds.value.guestKeyIds} for TDs`,
+      evidence: [evidenceOf('misc cgroup tdx', f.tdKeys), evidenceOf('private KeyIDs', f.privateKeyIds)],
+    });
+  }
+  return out;
+}
+
+/** The TDX view of a snapshot. */
+export function tdxView(snapshot: Snapshot): TdxView {
+  const tdx = snapshot.kvm.tdx;
+  const rel = release(snapshot);
+  const vm = vmType(snapshot);
+  const log = kernelLog(snapshot);
+  const notProbed = vm.known && !vm.value.offered ? 'not attempted: KVM_CAP_VM_TYPES does not offer KVM_X86_TDX_VM' : 'not probed';
+  const createVm = probe(tdx?.vm, () => true as const, notProbed);
+  const capsFact = tdx?.capabilities;
+  const capabilities: TdxView['capabilities'] =
+    capsFact !== undefined && 'value' in capsFact
+      ? (() => {
+          const view = capabilitiesView(snapshot, capsFact.value);
+          return known({ ok: true as const, value: view }, capabilitiesText(view), describeSource(capsFact.source));
+        })()
+      : probe(capsFact, () => undefined as never, createVm.known && !createVm.value.ok ? 'not probed: the TD could not be created' : notProbed);
+  let maxVcpus: TdxView['maxVcpus'];
+  if (tdx?.maxVcpus === undefined) maxVcpus = unknown(createVm.known && createVm.value.ok ? 'not probed' : notProbed);
+  else if ('error' in tdx.maxVcpus) maxVcpus = unknown(factError(tdx.maxVcpus), describeSource(tdx.maxVcpus.source));
+  else maxVcpus = known(tdx.maxVcpus.value, `${tdx.maxVcpus.value} vCPUs per TD`, `${describeSource(tdx.maxVcpus.source)} (KVM_CAP_MAX_VCPUS)`);
+
+  let initVm: TdxView['initVm'] = null;
+  if (tdx?.initVm !== undefined) {
+    const { config, result } = tdx.initVm;
+    const requested = { attributes: decodeTdAttributes(config.attributes), xfam: decodeXfam(config.xfam), cpuidEntries: config.cpuidEntries };
+    const source = describeSource(result.source);
+    if ('error' in result) {
+      const outcome = errorOutcome(result.source, result.error);
+      const hw = !outcome.ok && outcome.hwError !== null ? `, hw_error ${outcome.hwError.value} = ${describeHwError(outcome.hwError)}` : '';
+      initVm = known(outcome, `refused: ${result.error.code}${hw}`, source);
+    } else {
+      const hwError = decodeHwError(result.value.hwError);
+      initVm = known({ ok: true, value: { requested, hwError } }, 'accepted', source);
+    }
+  }
+
+  const state = moduleState(snapshot, log, vm);
+  const params = parameters(snapshot);
+  const flag = cpuFlag(snapshot);
+  const keys = tdKeys(snapshot);
+  const keyIds = privateKeyIds(log);
+  const facts: Facts = {
+    snapshot,
+    release: rel,
+    vmType: vm,
+    createVm,
+    capabilities,
+    initVm,
+    moduleState: state,
+    cpuFlag: flag,
+    parameters: params,
+    log,
+    tdKeys: keys,
+    privateKeyIds: keyIds,
+  };
+
+  let verdict: TdxView['verdict'] = 'unknown';
+  let verdictReason = 'the TDX probes did not run';
+  if (createVm.known && createVm.value.ok && capabilities.known && capabilities.value.ok) {
+    verdict = 'usable';
+    verdictReason = 'KVM created a TD and answered KVM_TDX_CAPABILITIES';
+  } else if (vm.known && !vm.value.offered) {
+    verdict = 'not usable';
+    verdictReason = 'KVM does not offer the TDX VM type';
+  } else if (createVm.known && !createVm.value.ok) {
+    verdict = 'not usable';
+    verdictReason = `KVM_CREATE_VM(KVM_X86_TDX_VM) failed (${createVm.value.code})`;
+  } else if (capabilities.known && !capabilities.value.ok) {
+    verdict = 'not usable';
+    verdictReason = `KVM_TDX_CAPABILITIES failed (${capabilities.value.code})`;
+  } else if (!vm.known) {
+    verdictReason = `KVM_CAP_VM_TYPES ${vm.text}`;
+  }
+
+  return {
+    title: 'Intel TDX',
+    verdict,
+    verdictReason,
+    kernelRelease: rel,
+    vmType: vm,
+    createVm,
+    capabilities,
+    maxVcpus,
+    initVm,
+    moduleVersion: moduleVersion(snapshot, log),
+    moduleState: state,
+    privateKeyIds: keyIds,
+    tdKeys: keys,
+    cpuFlag: flag,
+    parameters: params,
+    seamcallFailures: (log.facts?.seamcallFailures ?? []).map((fact) => {
+      const decoded = decodeHwError(fact.value.status);
+      return {
+        failure: fact.value,
+        decoded,
+        text: `${fact.value.leafName ?? `leaf ${fact.value.leaf ?? '?'}`} failed: ${fact.value.status} = ${describeHwError(decoded)}`,
+        source: logSource(log, fact),
+      };
+    }),
+    kvmMessages: (log.facts?.kvmMessages ?? []).map((fact) => ({ message: fact.value, source: logSource(log, fact) })),
+    kernelLog: log.fact,
+    explanations: explanations(facts),
+  };
+}
