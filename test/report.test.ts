@@ -16,20 +16,26 @@ function value<T>(traced: { value: T } | { error: unknown } | { missing: string 
   return traced.value;
 }
 
-function fact(report: Report, tech: 'tdx' | 'sev', label: string): string {
-  const found = report.confidential[tech].facts.find((f) => f.label === label);
+function fact(report: Report, label: string): string {
+  const found = report.confidential.sev.facts.find((f) => f.label === label);
   assert.ok(found, `no fact ${label}`);
   return found.value;
+}
+
+function known<T>(fact: { known: true; value: T } | { known: false; text: string }): T {
+  assert.ok(fact.known, `expected a known fact, got ${JSON.stringify(fact)}`);
+  return fact.value;
 }
 
 test('TDX host: KVM offers the TDX VM type, and the CPU flag and kvm_intel.tdx agree', () => {
   const report = fixture('tdx-host');
   assert.equal(report.kvm.usable, true);
   assert.deepEqual(value(report.kvm.vmTypes).offered, ['DEFAULT', 'SW_PROTECTED', 'TDX']);
-  assert.deepEqual(report.confidential.tdx.vmTypes, [{ name: 'TDX', offered: true }]);
-  assert.equal(fact(report, 'tdx', 'CPU flag tdx_host_platform'), 'yes');
-  assert.equal(fact(report, 'tdx', 'kvm_intel.tdx'), 'Y');
-  assert.equal(fact(report, 'sev', 'kvm_amd.sev'), 'kvm_amd not loaded');
+  const tdx = report.confidential.tdx;
+  assert.equal(known(tdx.vmType).offered, true);
+  assert.equal(known(tdx.cpuFlag), true);
+  assert.equal(tdx.parameters.find((row) => row.module === 'kvm_intel' && row.parameter === 'tdx')?.value, 'Y');
+  assert.equal(fact(report, 'kvm_amd.sev'), 'kvm_amd not loaded');
   assert.deepEqual(report.confidential.sev.vmTypes.map((t) => t.offered), [false, false, false]);
   const cpu = value(report.host.cpu);
   assert.deepEqual([cpu.vendor, cpu.family, cpu.model, cpu.stepping], ['GenuineIntel', 6, 143, 8]);
@@ -51,9 +57,9 @@ test('SNP host: SEV, SEV-ES and SNP VM types offered, flags and kvm_amd paramete
     { name: 'SEV_ES', offered: true },
     { name: 'SNP', offered: true },
   ]);
-  for (const flag of ['sme', 'sev', 'sev_es', 'sev_snp']) assert.equal(fact(report, 'sev', `CPU flag ${flag}`), 'yes');
-  assert.equal(fact(report, 'sev', 'kvm_amd.sev_snp'), 'Y');
-  assert.equal(fact(report, 'tdx', 'KVM VM types'), 'TDX not offered');
+  for (const flag of ['sme', 'sev', 'sev_es', 'sev_snp']) assert.equal(fact(report, `CPU flag ${flag}`), 'yes');
+  assert.equal(fact(report, 'kvm_amd.sev_snp'), 'Y');
+  assert.equal(known(report.confidential.tdx.vmType).offered, false);
   assert.equal(report.problems.length, 0);
 });
 
@@ -70,7 +76,7 @@ test('a guest without KVM: nothing invented, the failure explained with what to 
   // Facts that need the device are missing, with the reason, not zero or false.
   assert.deepEqual(report.kvm.apiVersion, { missing: 'not probed: the KVM device could not be opened' });
   assert.ok('missing' in report.cpuid);
-  assert.deepEqual(report.confidential.tdx.vmTypes, [{ name: 'TDX', offered: null }]);
+  assert.equal(report.confidential.tdx.vmType.known, false);
   assert.deepEqual(
     report.problems.map((p) => [p.fact, p.error.code]),
     [

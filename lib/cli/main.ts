@@ -10,6 +10,7 @@ import { renderCaps, capsJson } from '../render/caps.js';
 import { renderCpuid } from '../render/cpuid.js';
 import { styleFor } from '../render/style.js';
 import { renderReport } from '../render/text.js';
+import { renderTdx } from '../render/tdx.js';
 import { kernelLogFromFile } from '../snapshot/kernel-log.js';
 import { loadSnapshot, SnapshotFileError } from '../snapshot/load.js';
 import type { ProbeOptions } from '../snapshot/probe.js';
@@ -172,6 +173,9 @@ export async function main(argv: string[], io: Io = process): Promise<number> {
       if (fact !== undefined && 'error' in fact) {
         io.stderr.write(`kvm-caps: ${fact.error.message}\n`);
       }
+    } else if (command === 'tdx') {
+      const view = report.confidential.tdx;
+      io.stdout.write(values.json ? `${JSON.stringify(view, null, 2)}\n` : renderTdx(view, style));
     } else {
       io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report, style, origin));
     }

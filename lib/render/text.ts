@@ -4,6 +4,7 @@ import type { TechSection } from '../report/confidential.js';
 import { KEY_CAPABILITIES, type Report } from '../report/report.js';
 import type { Traced } from '../report/traced.js';
 import type { Style } from './style.js';
+import { renderTdxSummary } from './tdx.js';
 
 const LABEL_WIDTH = 28;
 
@@ -110,7 +111,7 @@ export function renderReport(report: Report, style: Style, origin: string): stri
     ]),
   );
 
-  parts.push(techSection(style, report.confidential.tdx));
+  parts.push(section(style, report.confidential.tdx.title, renderTdxSummary(report.confidential.tdx, style)));
   parts.push(techSection(style, report.confidential.sev));
 
   if (report.problems.length > 0) {

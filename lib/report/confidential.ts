@@ -68,19 +68,6 @@ function vmTypeRows(snapshot: Snapshot, names: string[]): { rows: TechSection['v
   return { rows, fact: { label: 'KVM VM types', value, source } };
 }
 
-export function tdxSection(snapshot: Snapshot, cpu: Traced<CpuSummary>, modules: Traced<ModuleSummary>): TechSection {
-  const types = vmTypeRows(snapshot, ['TDX']);
-  return {
-    title: 'Intel TDX',
-    vmTypes: types.rows,
-    facts: [
-      types.fact,
-      cpuFlag(cpu, 'tdx_host_platform', 'CPU flag tdx_host_platform'),
-      moduleParameter(snapshot, modules, 'kvm_intel', 'tdx'),
-    ],
-  };
-}
-
 export function sevSection(snapshot: Snapshot, cpu: Traced<CpuSummary>, modules: Traced<ModuleSummary>): TechSection {
   const types = vmTypeRows(snapshot, ['SEV', 'SEV_ES', 'SNP']);
   return {

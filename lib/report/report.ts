@@ -2,7 +2,8 @@
 // and `--json` emits. No I/O: a saved snapshot gives the same report on any machine.
 import type { Fact, Snapshot } from '../snapshot/types.js';
 import { capabilityRows, decodeVmTypes, type CapabilityRow } from './capabilities.js';
-import { sevSection, tdxSection, type TechSection } from './confidential.js';
+import { sevSection, type TechSection } from './confidential.js';
+import { tdxView, type TdxView } from './tdx/section.js';
 import { summarizeCpuid, xsaveComponents, type CpuidSummary } from './cpuid.js';
 import { describeSource, explain, type Explained } from './explain.js';
 import { summarizeHost, type CpuSummary, type ModuleSummary } from './host.js';
@@ -81,7 +82,7 @@ export interface Report {
     featureMsrs: Traced<{ index: string; name: string | null; value: string }[]>;
   };
   cpuid: Traced<CpuidSummary>;
-  confidential: { tdx: TechSection; sev: TechSection };
+  confidential: { tdx: TdxView; sev: TechSection };
   problems: Problem[];
 }
 
@@ -178,7 +179,7 @@ export function buildReport(snapshot: Snapshot): Report {
       NOT_OPEN,
     ),
     confidential: {
-      tdx: tdxSection(snapshot, host.cpu, host.modules),
+      tdx: tdxView(snapshot),
       sev: sevSection(snapshot, host.cpu, host.modules),
     },
     problems: problems(snapshot),

@@ -33,18 +33,39 @@ function record(caps: ReturnType<KvmVm['tdxCapabilities']>): TdxCapabilitiesReco
   };
 }
 
+/** The guest physical address width KVM_TDX_INIT_VM requires in CPUID 0x80000008 EAX[23:16]: 48 (or 52 with 5-level EPT). */
+const GPAW = 48;
+
 /**
- * The default TD: SEPT_VE_DISABLE where supported, the XSAVE features both the module and
- * KVM's guests support (x87 and SSE at least, which every TD needs), no CPUID overrides.
+ * The default TD, as a VMM would configure one for this host:
+ * - attributes: SEPT_VE_DISABLE where supported (QEMU's default for Linux guests);
+ * - XFAM: the XSAVE features both the module and KVM's guests support (x87 and SSE at least);
+ * - CPUID: every configurable leaf, set to what KVM offers ordinary guests within the
+ *   configurable bits, and 0x80000008 with a 48-bit guest physical address width, which
+ *   KVM_TDX_INIT_VM requires.
  */
-export function defaultTdConfig(caps: TdxCapabilitiesRecord, xcompGuestSupp: string | undefined): TdConfig {
+export function defaultTdConfig(
+  caps: TdxCapabilitiesRecord,
+  xcompGuestSupp: string | undefined,
+  supportedCpuid: readonly CpuidEntry[],
+): TdConfig {
   const supportedXfam = BigInt(caps.supportedXfam);
   const guestXfam = xcompGuestSupp === undefined ? 0x3n : BigInt(xcompGuestSupp);
-  return {
-    attributes: BigInt(caps.supportedAttrs) & SEPT_VE_DISABLE,
-    xfam: supportedXfam & (guestXfam | 0x3n),
-    cpuid: [],
-  };
+  const cpuid = caps.cpuid.map((config) => {
+    const offered = supportedCpuid.find((e) => e.function === config.function && e.index === config.index);
+    const entry: CpuidEntry = {
+      function: config.function,
+      index: config.index,
+      flags: config.flags,
+      eax: (config.eax & (offered?.eax ?? 0)) >>> 0,
+      ebx: (config.ebx & (offered?.ebx ?? 0)) >>> 0,
+      ecx: (config.ecx & (offered?.ecx ?? 0)) >>> 0,
+      edx: (config.edx & (offered?.edx ?? 0)) >>> 0,
+    };
+    if (config.function === 0x80000008) entry.eax = ((entry.eax & ~0xff0000) | (GPAW << 16)) >>> 0;
+    return entry;
+  });
+  return { attributes: BigInt(caps.supportedAttrs) & SEPT_VE_DISABLE, xfam: supportedXfam & (guestXfam | 0x3n), cpuid };
 }
 
 function withTd<T>(kvm: KvmSystem, use: (td: KvmVm) => T): T {
@@ -59,7 +80,7 @@ function withTd<T>(kvm: KvmSystem, use: (td: KvmVm) => T): T {
 export function probeTdx(
   kvm: KvmSystem,
   device: string,
-  options: { deep: boolean; tdConfig?: TdConfig; xcompGuestSupp?: string },
+  options: { deep: boolean; tdConfig?: TdConfig; xcompGuestSupp?: string; supportedCpuid?: readonly CpuidEntry[] },
 ): TdxFacts {
   const onTd = (arg: string, ioctl = 'KVM_MEMORY_ENCRYPT_OP'): Source => ({ ioctl, path: device, fd: 'vm', arg });
   let capabilities: Fact<TdxCapabilitiesRecord> | undefined;
@@ -75,7 +96,7 @@ export function probeTdx(
   if (capabilities) facts.capabilities = capabilities;
   if (maxVcpus) facts.maxVcpus = maxVcpus;
   if (options.deep && hasValue(capabilities)) {
-    const config = options.tdConfig ?? defaultTdConfig(capabilities.value, options.xcompGuestSupp);
+    const config = options.tdConfig ?? defaultTdConfig(capabilities.value, options.xcompGuestSupp, options.supportedCpuid ?? []);
     facts.initVm = {
       config: { attributes: hex(config.attributes), xfam: hex(config.xfam), cpuidEntries: config.cpuid.length },
       result: attempt(onTd('KVM_TDX_INIT_VM'), () =>

@@ -133,6 +133,7 @@ function probeKvm(device: string, options: ProbeOptions, hints: { intel: boolean
       const tdx: Parameters<typeof probeTdx>[2] = { deep: options.deep === true };
       if (options.tdConfig) tdx.tdConfig = options.tdConfig;
       if (hasValue(facts.xcompGuestSupp)) tdx.xcompGuestSupp = facts.xcompGuestSupp.value;
+      if (hasValue(facts.supportedCpuid)) tdx.supportedCpuid = facts.supportedCpuid.value;
       facts.tdx = probeTdx(handle, device, tdx);
     }
     if (hints.amd && capability(facts, 'KVM_CAP_SYS_ATTRIBUTES') > 0) {

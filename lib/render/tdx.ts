@@ -1,0 +1,101 @@
+// `kvm-caps tdx` and the report's TDX section: the TDX view for a person.
+import type { TdxView } from '../report/tdx/section.js';
+import { factLine, viewFactLine } from './facts.js';
+import type { Style } from './style.js';
+
+const VERDICT: Record<TdxView['verdict'], (style: Style, text: string) => string> = {
+  usable: (style, text) => style.good(text),
+  'not usable': (style, text) => style.bad(text),
+  unknown: (style, text) => style.warn(text),
+};
+
+/** The short form for the host report. */
+export function renderTdxSummary(view: TdxView, style: Style): string[] {
+  return [
+    factLine(style, 'Verdict', `${VERDICT[view.verdict](style, view.verdict)}: ${view.verdictReason}`),
+    viewFactLine(style, 'TDX VM type', view.vmType),
+    viewFactLine(style, 'TDX module', view.moduleVersion),
+    viewFactLine(style, 'Module state', view.moduleState),
+    viewFactLine(style, 'Free TD keys', view.tdKeys),
+    ...view.explanations.filter((e) => e.weight !== 'note').map((e) => factLine(style, 'Why', e.message)),
+  ];
+}
+
+export function renderTdx(view: TdxView, style: Style): string {
+  const lines: string[] = [style.bold(view.title)];
+  lines.push(factLine(style, 'Verdict', `${VERDICT[view.verdict](style, view.verdict)}: ${view.verdictReason}`));
+  lines.push(viewFactLine(style, 'Kernel', view.kernelRelease));
+  lines.push(viewFactLine(style, 'TDX VM type', view.vmType));
+  lines.push(viewFactLine(style, 'Create a TD', view.createVm));
+  lines.push(viewFactLine(style, 'TD vCPU limit', view.maxVcpus));
+  lines.push(viewFactLine(style, 'CPU flag tdx_host_platform', view.cpuFlag));
+  lines.push(viewFactLine(style, 'TDX module version', view.moduleVersion));
+  lines.push(viewFactLine(style, 'TDX module state', view.moduleState));
+  lines.push(viewFactLine(style, 'Private KeyIDs', view.privateKeyIds));
+  lines.push(viewFactLine(style, 'TD keys (misc cgroup)', view.tdKeys));
+  lines.push(viewFactLine(style, 'Kernel log', view.kernelLog));
+
+  lines.push('', style.bold('KVM_TDX_CAPABILITIES'));
+  const caps = view.capabilities;
+  if (!caps.known || !caps.value.ok) {
+    lines.push(viewFactLine(style, 'Answer', caps));
+  } else {
+    const c = caps.value.value;
+    const attrs = c.supportedAttributes;
+    lines.push(
+      factLine(
+        style,
+        'TD attributes',
+        `${attrs.mask}: ${[...attrs.attributes.map((a) => a.name), ...attrs.unknownBits.map((b) => `bit ${b}`)].join(', ') || 'none'}`,
+        caps.source,
+      ),
+    );
+    lines.push(factLine(style, 'XFAM', `${c.supportedXfam.mask}: ${[...c.supportedXfam.components, ...c.supportedXfam.unknownBits.map((b) => `bit ${b}`)].join(', ')}`));
+    for (const handler of ['kernel', 'user space', 'kernel and user space'] as const) {
+      const leaves = c.tdvmcall.leaves.filter((leaf) => leaf.handledBy === handler);
+      if (leaves.length === 0) continue;
+      lines.push(factLine(style, `TDVMCALLs (${handler})`, leaves.map((l) => l.name ?? `${l.register} bit ${l.bit}`).join(', ')));
+    }
+    lines.push(factLine(style, 'Configurable CPUID', `${c.cpuidConfigCount} entries`));
+    for (const entry of c.cpuidConfigs) {
+      const names = Object.entries(entry.configurable).flatMap(([register, bits]) => (bits.length ? [`${register}: ${bits.join(' ')}`] : []));
+      const unknown = Object.entries(entry.unknownBits).flatMap(([register, bits]) => (bits.length ? [`${register} bits ${bits.join(',')}`] : []));
+      const leaf = `0x${entry.function.toString(16).padStart(8, '0')}.${entry.index}`;
+      lines.push(`    ${leaf}  ${[...names, ...unknown.map((u) => style.dim(u))].join('; ') || style.dim('no named bits')}`);
+    }
+    if (c.notConfigurable.known) {
+      const features = c.notConfigurable.value.flatMap((n) => n.features);
+      lines.push(factLine(style, 'Not configurable in a TD', features.length ? features.join(' ') : 'none', c.notConfigurable.source));
+    } else {
+      lines.push(viewFactLine(style, 'Not configurable in a TD', c.notConfigurable));
+    }
+  }
+  if (view.initVm !== null) {
+    lines.push('', style.bold('--deep: KVM_TDX_INIT_VM'));
+    lines.push(viewFactLine(style, 'Result', view.initVm));
+  }
+
+  lines.push('', style.bold('Module parameters TDX depends on'));
+  for (const row of view.parameters) {
+    const mark = row.ok === true ? style.good('ok') : row.ok === false ? style.bad('NO') : style.warn('??');
+    lines.push(factLine(style, `${row.module}.${row.parameter}`, `${mark} ${row.text}`, row.source));
+  }
+  if (view.seamcallFailures.length > 0) {
+    lines.push('', style.bold('SEAMCALL failures in the kernel log'));
+    for (const failure of view.seamcallFailures) lines.push(`  ${failure.text}  ${style.dim(`[${failure.source}]`)}`);
+  }
+  if (view.kvmMessages.length > 0) {
+    lines.push('', style.bold('KVM TDX messages'));
+    for (const message of view.kvmMessages) lines.push(`  ${message.message.text}  ${style.dim(`[${message.source}]`)}`);
+  }
+  if (view.explanations.length > 0) {
+    lines.push('', style.bold('Why'));
+    for (const e of view.explanations) {
+      const tag = e.weight === 'cause' ? style.bad('cause') : e.weight === 'likely-cause' ? style.warn('likely') : style.dim('note');
+      lines.push(`  ${tag} ${e.message}`);
+      for (const evidence of e.evidence) lines.push(`      ${evidence.fact}: ${evidence.value}  ${style.dim(`[${evidence.source}]`)}`);
+      if (e.hint) lines.push(`      fix: ${e.hint}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,859 @@
+// The AMD SEV section of a report: what `snphost ok` and `sevctl ok` would check, from the
+// snapshot alone - the VM types KVM offers, KVM's SEV attributes, /dev/sev and the SEV / SNP
+// platform status, the CPU flags the kernel shows, kvm_amd's parameters, free ASIDs in the
+// misc cgroup, the kernel log and the --deep KVM_SEV_INIT2 answers. Every item names where
+// its value came from; a fact that was not collected is reported as such, never guessed.
+import type { Fact, KernelLogRecord, ProbeError, Snapshot, Source } from '../../snapshot/types.js';
+import { findEntry } from '../../cpuid/decode.js';
+import { KVM_CAPABILITIES } from '../../uapi/capabilities.js';
+import { KVM_X86_VM_TYPES } from '../../uapi/x86.js';
+import { describeSource, explain, type Explained } from '../explain.js';
+import {
+  decodeFirmwareError,
+  decodeSevCpuid,
+  decodeSevPlatformStatus,
+  decodeSnpPlatformStatus,
+  decodeSnpPolicy,
+  decodeVmsaFeatures,
+  formatTcbVersion,
+  processorGeneration,
+  toBigInt,
+  type DecodedFirmwareError,
+  type DecodedMask,
+  type DecodedSevPlatformStatus,
+  type DecodedSnpPlatformStatus,
+  type DecodedSnpPolicy,
+  type ProcessorGeneration,
+  type SevCpuidSummary,
+} from './decode.js';
+import { describeFailure, parseSevLog, type SevLogFacts, type Traced as LogTraced } from './kernel-log.js';
+import {
+  KVM_AMD_PARAMETERS,
+  SEV_ATTRIBUTES,
+  SEV_INIT_HISTORY,
+  SNP_MIN_FIRMWARE,
+  SNP_PLATFORM_STATUS_HISTORY,
+  behaviourFor,
+  kernelVersion,
+  parseModuleBool,
+} from './tables.js';
+
+export type SevItemStatus = 'pass' | 'fail' | 'warn' | 'info' | 'unknown';
+
+export type SevGroup = 'kvm' | 'cpu' | 'module' | 'device' | 'sev-firmware' | 'snp-firmware' | 'capacity' | 'log' | 'init2';
+
+/** One line of the section: what was found, how it reads, and where it came from. */
+export interface SevItem {
+  /** Stable key, e.g. "kvm.vmType.SNP", "snp.tcb.match". */
+  id: string;
+  group: SevGroup;
+  label: string;
+  value: string;
+  status: SevItemStatus;
+  /** Where the value came from: the ioctl, file, log line. */
+  source: string;
+  /** What the value says about the host, where that needs saying. */
+  meaning?: string;
+  hint?: string;
+}
+
+export interface SevAsidCapacity {
+  capacity: number;
+  /** Null when misc.current was not read. */
+  current: number | null;
+  free: number | null;
+}
+
+export interface SevInit2Result {
+  vmType: string;
+  vmsaFeatures: string;
+  ok: boolean;
+  error?: Explained;
+  firmwareError?: DecodedFirmwareError;
+}
+
+export interface SevView {
+  title: string;
+  items: SevItem[];
+  /** The SEV VM types and whether KVM_CAP_VM_TYPES offers them (null: not known). */
+  vmTypes: { name: 'SEV' | 'SEV_ES' | 'SNP'; type: number; offered: boolean | null }[];
+  cpu: {
+    vendor: string | null;
+    family: number | null;
+    model: number | null;
+    generation: ProcessorGeneration | null;
+    /** /proc/cpuinfo flags; null when cpuinfo was not read. */
+    flags: { sme: boolean | null; sev: boolean | null; sev_es: boolean | null; sev_snp: boolean | null };
+    isGuest: boolean | null;
+  };
+  /** Leaf 0x8000001F as KVM_GET_SUPPORTED_CPUID reports it (KVM's view). */
+  cpuid: SevCpuidSummary | null;
+  kvmAmd: { loaded: boolean | null; parameters: Record<string, { raw: string | null; enabled: boolean | null; error?: string }> };
+  attributes: { vmsaFeatures: DecodedMask | null; snpPolicyBits: DecodedSnpPolicy | null; snpReqCerts: boolean | null };
+  platformStatus: DecodedSevPlatformStatus | null;
+  snpPlatformStatus: DecodedSnpPlatformStatus | null;
+  asids: { sev: SevAsidCapacity | null; sevEs: SevAsidCapacity | null };
+  log: SevLogFacts | null;
+  init2: SevInit2Result[];
+  notes: { text: string; source: string }[];
+}
+
+const CAP = (name: string): number => KVM_CAPABILITIES.find(([n]) => n === name)?.[1] as number;
+const VM_TYPES_CAP = CAP('KVM_CAP_VM_TYPES');
+const SYS_ATTRIBUTES_CAP = CAP('KVM_CAP_SYS_ATTRIBUTES');
+
+const SEV_VM_TYPES = KVM_X86_VM_TYPES.filter(([, , short]) => short === 'SEV' || short === 'SEV_ES' || short === 'SNP') as readonly (readonly [
+  string,
+  number,
+  'SEV' | 'SEV_ES' | 'SNP',
+])[];
+
+/** errno 524: the kernel-internal ENOTSUPP that SEV_GET_ID2 leaks to userspace; Node has no name for it. */
+const ENOTSUPP = 524;
+
+function src(fact: { source: Source } | undefined, detail?: string): string {
+  if (!fact) return 'not probed';
+  const base = describeSource(fact.source);
+  return detail === undefined ? base : `${base} (${detail})`;
+}
+
+function logSource(fact: Fact<KernelLogRecord[]>, line: string): string {
+  return `${describeSource(fact.source)}: "${line.trim()}"`;
+}
+
+function hex(n: number): string {
+  return `0x${(n >>> 0).toString(16)}`;
+}
+
+function firmwareText(error: ProbeError): string {
+  if (error.firmwareError === undefined) return '';
+  const fw = decodeFirmwareError(error.firmwareError);
+  return fw.name ? `; firmware ${fw.name} (${fw.hex})` : `; firmware status ${fw.hex}`;
+}
+
+class Builder {
+  readonly items: SevItem[] = [];
+  readonly notes: { text: string; source: string }[] = [];
+  add(item: SevItem): void {
+    const clean: SevItem = { id: item.id, group: item.group, label: item.label, value: item.value, status: item.status, source: item.source };
+    if (item.meaning !== undefined) clean.meaning = item.meaning;
+    if (item.hint !== undefined) clean.hint = item.hint;
+    this.items.push(clean);
+  }
+  failed(id: string, group: SevGroup, label: string, fact: { source: Source; error: ProbeError }, extra?: { meaning?: string; hint?: string; status?: SevItemStatus }): Explained {
+    const explained = explain(fact.source, fact.error);
+    const item: SevItem = {
+      id,
+      group,
+      label,
+      value: `${fact.error.code}${firmwareText(fact.error)}`,
+      status: extra?.status ?? 'fail',
+      source: src(fact),
+      meaning: extra?.meaning ?? explained.meaning,
+    };
+    const hint = extra?.hint ?? explained.hint;
+    if (hint !== undefined) item.hint = hint;
+    this.add(item);
+    return explained;
+  }
+}
+
+function cpuInfo(snapshot: Snapshot): SevView['cpu'] & { fact?: Fact<Record<string, string>> } {
+  const fact = snapshot.host.cpuinfo;
+  if (!('value' in fact)) {
+    return { vendor: null, family: null, model: null, generation: null, flags: { sme: null, sev: null, sev_es: null, sev_snp: null }, isGuest: null };
+  }
+  const fields = fact.value;
+  const flags = (fields.flags ?? '').split(/\s+/).filter(Boolean);
+  const number = (key: string): number | null => (fields[key] !== undefined && /^\d+$/.test(fields[key]!) ? Number(fields[key]) : null);
+  const family = number('cpu family');
+  const model = number('model');
+  return {
+    vendor: fields.vendor_id ?? null,
+    family,
+    model,
+    generation: family !== null && model !== null ? processorGeneration(family, model) : null,
+    flags: { sme: flags.includes('sme'), sev: flags.includes('sev'), sev_es: flags.includes('sev_es'), sev_snp: flags.includes('sev_snp') },
+    isGuest: flags.includes('hypervisor'),
+  };
+}
+
+function vmTypes(snapshot: Snapshot, b: Builder): SevView['vmTypes'] {
+  const system = snapshot.kvm.capabilities?.system;
+  let mask: number | null = null;
+  let why = 'not probed: /dev/kvm was not opened or not asked';
+  if (system && 'value' in system) {
+    const answer = system.value[VM_TYPES_CAP];
+    if (typeof answer === 'number') mask = answer;
+    else why = answer === undefined ? 'KVM_CAP_VM_TYPES was not recorded' : `KVM_CHECK_EXTENSION(KVM_CAP_VM_TYPES) failed: ${answer.code}`;
+  } else if (system) why = `KVM_CHECK_EXTENSION failed: ${system.error.code}`;
+  const source = src(system, 'KVM_CAP_VM_TYPES');
+  return SEV_VM_TYPES.map(([header, type, name]) => {
+    const offered = mask === null ? null : (mask & (1 << type)) !== 0;
+    const id = `kvm.vmType.${name}`;
+    const label = `KVM VM type ${header} (${type})`;
+    if (mask === null) b.add({ id, group: 'kvm', label, value: 'unknown', status: 'unknown', source, meaning: why });
+    else if (mask === 0) {
+      b.add({
+        id,
+        group: 'kvm',
+        label,
+        value: 'not enumerable (KVM_CAP_VM_TYPES is 0)',
+        status: 'warn',
+        source,
+        meaning:
+          'this kernel predates KVM_CAP_VM_TYPES (Linux 6.10): only the default VM type exists, and SEV/SEV-ES guests can only use the legacy KVM_SEV_INIT / KVM_SEV_ES_INIT; SNP needs 6.11+',
+      });
+    } else {
+      const item: SevItem = { id, group: 'kvm', label, value: offered ? 'offered' : 'not offered', status: offered ? 'pass' : 'fail', source };
+      if (!offered) item.meaning = `KVM_CREATE_VM(${type}) will fail with EINVAL; QEMU says "vm-type ${name.toLowerCase().replace('_', '-')} not supported by KVM"`;
+      b.add(item);
+    }
+    return { name, type, offered };
+  });
+}
+
+function cpuItems(snapshot: Snapshot, cpu: SevView['cpu'], b: Builder): void {
+  const fact = snapshot.host.cpuinfo;
+  const source = src(fact);
+  if (!('value' in fact)) {
+    b.failed('cpu.cpuinfo', 'cpu', 'CPU flags', fact, { status: 'unknown' });
+    return;
+  }
+  b.add({
+    id: 'cpu.model',
+    group: 'cpu',
+    label: 'CPU',
+    value: `${fact.value['model name'] ?? 'unknown'} (vendor ${cpu.vendor ?? 'unknown'}, family ${cpu.family ?? '?'}, model ${cpu.model ?? '?'})`,
+    status: cpu.vendor === 'AuthenticAMD' ? 'info' : 'fail',
+    source: `${source} (vendor_id, cpu family, model)`,
+    ...(cpu.vendor === 'AuthenticAMD' ? {} : { meaning: 'SEV needs an AMD CPU (snphost/sevctl "AMD CPU" check)' }),
+  });
+  b.add({
+    id: 'cpu.generation',
+    group: 'cpu',
+    label: 'SEV-SNP generation',
+    value: cpu.generation ?? 'none (not a Milan, Genoa, Turin or Venice family/model)',
+    status: cpu.generation ? 'info' : 'warn',
+    source: `${source} (cpu family, model)`,
+    meaning: 'chooses the TCB_VERSION byte layout (Turin and later add an FMC byte)',
+  });
+  for (const flag of ['sme', 'sev', 'sev_es', 'sev_snp'] as const) {
+    const present = cpu.flags[flag];
+    const item: SevItem = { id: `cpu.flag.${flag}`, group: 'cpu', label: `CPU flag ${flag}`, value: present ? 'present' : 'absent', status: present ? 'pass' : 'fail', source: `${source} (flags)` };
+    if (!present) {
+      const release = 'value' in snapshot.host.kernelRelease ? kernelVersion(snapshot.host.kernelRelease.value) : null;
+      const preSnp = release !== null && (release[0] < 6 || (release[0] === 6 && release[1] < 9));
+      item.meaning =
+        flag === 'sev_snp'
+          ? preSnp
+            ? 'kernels before 6.9 never show sev_snp: the feature was masked until "x86/cpufeatures: Enable/unmask SEV-SNP CPU feature"'
+            : 'the kernel clears sev_snp when the RMP table was not reserved by the BIOS, the host is a VM, or the CPU is not supported (bsp_determine_snp)'
+          : 'the kernel hides sme/sev/sev_es when the BIOS has not enabled memory encryption (early_detect_mem_encrypt), or the CPU lacks it';
+      item.hint = flag === 'sev_snp' ? 'BIOS: enable "SEV-SNP Support" and "SNP Memory (RMP Table) Coverage"' : 'BIOS: enable SMEE and SEV (AMD CBS > CPU Common Options)';
+    }
+    b.add(item);
+  }
+  if (cpu.isGuest) {
+    b.add({
+      id: 'cpu.hypervisor',
+      group: 'cpu',
+      label: 'Running in a VM',
+      value: 'yes (hypervisor flag)',
+      status: 'warn',
+      source: `${source} (flags)`,
+      meaning: 'SEV hosts must be bare metal; a guest cannot offer SEV VMs to its own guests',
+    });
+  }
+}
+
+function cpuidItems(snapshot: Snapshot, b: Builder): SevCpuidSummary | null {
+  const fact = snapshot.kvm.supportedCpuid;
+  if (!fact) {
+    b.add({ id: 'cpuid.8000001f', group: 'cpu', label: 'CPUID 0x8000001F (KVM)', value: 'not probed', status: 'unknown', source: 'not probed' });
+    return null;
+  }
+  if (!('value' in fact)) {
+    b.failed('cpuid.8000001f', 'cpu', 'CPUID 0x8000001F (KVM)', fact, { status: 'unknown' });
+    return null;
+  }
+  const entry = findEntry(fact.value, 0x8000001f);
+  const source = src(fact, 'leaf 0x8000001F');
+  if (!entry) {
+    b.add({ id: 'cpuid.8000001f', group: 'cpu', label: 'CPUID 0x8000001F (KVM)', value: 'absent', status: 'fail', source, meaning: 'KVM reports no memory-encryption leaf' });
+    return null;
+  }
+  const summary = decodeSevCpuid(entry);
+  if (entry.eax === 0 && entry.ebx === 0 && entry.ecx === 0 && entry.edx === 0) {
+    b.add({
+      id: 'cpuid.8000001f.features',
+      group: 'cpu',
+      label: 'CPUID 0x8000001F EAX (KVM)',
+      value: 'all zero',
+      status: 'fail',
+      source,
+      meaning: 'KVM zeroes the memory-encryption leaf when it has no SEV support (kvm_cpu_cap_has(X86_FEATURE_SEV) is false)',
+    });
+    return summary;
+  }
+  b.add({
+    id: 'cpuid.8000001f.features',
+    group: 'cpu',
+    label: 'CPUID 0x8000001F EAX (KVM)',
+    value: summary.features.length ? summary.features.join(', ') : 'none',
+    status: summary.features.includes('sev') ? 'pass' : 'fail',
+    source,
+    meaning: 'KVM_GET_SUPPORTED_CPUID zeroes the leaf when KVM has no SEV, and sets sev/sev_es/sev_snp only for what kvm_amd enabled',
+  });
+  b.add({ id: 'cpuid.8000001f.cbit', group: 'cpu', label: 'C-bit position', value: String(summary.cBitPosition), status: 'info', source: `${source} EBX[5:0]` });
+  b.add({ id: 'cpuid.8000001f.maxGuests', group: 'cpu', label: 'Encrypted guests supported simultaneously', value: String(summary.maxEncryptedGuests), status: 'info', source: `${source} ECX` });
+  b.add({
+    id: 'cpuid.8000001f.minSevAsid',
+    group: 'cpu',
+    label: 'Minimum ASID for SEV (non-ES) guests',
+    value: String(summary.minSevAsid),
+    status: 'info',
+    source: `${source} EDX`,
+    meaning: summary.sevEsAsids
+      ? `SEV-ES/SNP ASIDs ${summary.sevEsAsids.first}-${summary.sevEsAsids.last}; SEV ASIDs ${summary.sevAsids ? `${summary.sevAsids.first}-${summary.sevAsids.last}` : 'none'}`
+      : 'no ASIDs below it: the BIOS left none for SEV-ES/SNP ("SEV-ES ASID Space Limit")',
+  });
+  b.notes.push({
+    text: 'KVM clears NumVMPL (EBX[15:12]) and the physical-address reduction (EBX[11:6]) of leaf 0x8000001F in KVM_GET_SUPPORTED_CPUID; those two host values are not in the snapshot',
+    source: 'arch/x86/kvm/cpuid.c __do_cpuid_func() case 0x8000001F',
+  });
+  return summary;
+}
+
+function moduleItems(snapshot: Snapshot, b: Builder): SevView['kvmAmd'] {
+  const fact = snapshot.host.modules;
+  const parameters: SevView['kvmAmd']['parameters'] = {};
+  if (!('value' in fact)) {
+    b.failed('module.kvm_amd', 'module', 'kvm_amd', fact, { status: 'unknown' });
+    return { loaded: null, parameters };
+  }
+  const module = fact.value.kvm_amd;
+  const root = snapshot.context.root.replace(/\/$/, '');
+  if (!module) {
+    b.add({
+      id: 'module.kvm_amd',
+      group: 'module',
+      label: 'kvm_amd',
+      value: 'not loaded',
+      status: 'fail',
+      source: src(fact),
+      hint: 'modprobe kvm_amd',
+    });
+    return { loaded: false, parameters };
+  }
+  b.add({
+    id: 'module.kvm_amd',
+    group: 'module',
+    label: 'kvm_amd',
+    value: module.initstate === null ? 'built in' : `loaded (${module.initstate})`,
+    status: 'pass',
+    source: src(fact),
+  });
+  for (const p of KVM_AMD_PARAMETERS) {
+    const raw = module.parameters[p.name];
+    const source = `file ${root}/sys/module/kvm_amd/parameters/${p.name}`;
+    const id = `module.kvm_amd.${p.name}`;
+    const label = `kvm_amd.${p.name}`;
+    if (raw === undefined) {
+      parameters[p.name] = { raw: null, enabled: null };
+      if (['sev', 'sev_es', 'sev_snp'].includes(p.name)) {
+        b.add({
+          id,
+          group: 'module',
+          label,
+          value: 'no such parameter',
+          status: p.name === 'sev_snp' ? 'fail' : 'unknown',
+          source,
+          meaning: p.name === 'sev_snp' ? 'this kvm_amd predates SEV-SNP host support (Linux 6.11)' : 'kvm_amd was built without CONFIG_KVM_AMD_SEV',
+        });
+      }
+      continue;
+    }
+    if (typeof raw !== 'string') {
+      parameters[p.name] = { raw: null, enabled: null, error: raw.code };
+      b.add({ id, group: 'module', label, value: `unreadable (${raw.code})`, status: 'unknown', source });
+      continue;
+    }
+    const enabled = p.type === 'bool' || p.name === 'nested' ? parseModuleBool(raw) : null;
+    parameters[p.name] = { raw, enabled };
+    let status: SevItemStatus = 'info';
+    if (['sev', 'sev_es', 'sev_snp', 'npt'].includes(p.name)) status = enabled === true ? 'pass' : enabled === false ? 'fail' : 'unknown';
+    const item: SevItem = { id, group: 'module', label, value: raw, status, source, meaning: p.reason };
+    if (enabled === false && ['sev', 'sev_es', 'sev_snp'].includes(p.name)) {
+      item.hint =
+        p.name === 'sev_snp'
+          ? 'the value is what kvm_amd could enable, not what was asked: see the kernel log below for why (RMP, IOMMU, firmware INIT); kernel 6.11+ is needed'
+          : 'the value is what kvm_amd could enable: check the BIOS (SMEE, SEV, SEV-ES ASID Space Limit) and the kernel log';
+    }
+    b.add(item);
+  }
+  return { loaded: true, parameters };
+}
+
+function attributeItems(snapshot: Snapshot, b: Builder): SevView['attributes'] {
+  const result: SevView['attributes'] = { vmsaFeatures: null, snpPolicyBits: null, snpReqCerts: null };
+  const attrs = snapshot.kvm.sevAttributes;
+  if (!attrs) {
+    const system = snapshot.kvm.capabilities?.system;
+    const sysAttr = system && 'value' in system ? system.value[SYS_ATTRIBUTES_CAP] : undefined;
+    const none = sysAttr === 0;
+    for (const a of SEV_ATTRIBUTES) {
+      b.add({
+        id: `kvm.attr.${a.key}`,
+        group: 'kvm',
+        label: a.name,
+        value: none ? 'not offered by this kernel' : 'not probed',
+        status: none ? 'info' : 'unknown',
+        source: none ? src(system, 'KVM_CAP_SYS_ATTRIBUTES = 0') : 'not probed',
+        meaning: none ? 'no device attributes on /dev/kvm (KVM_CAP_SYS_ATTRIBUTES)' : a.meaning,
+      });
+    }
+    return result;
+  }
+  for (const a of SEV_ATTRIBUTES) {
+    const fact = attrs[a.key];
+    const id = `kvm.attr.${a.key}`;
+    if ('error' in fact) {
+      if (fact.error.code === 'ENXIO') {
+        b.add({ id, group: 'kvm', label: a.name, value: 'not offered by this kernel', status: 'info', source: src(fact), meaning: `ENXIO: the attribute is not implemented here; it exists since ${a.since}` });
+      } else b.failed(id, 'kvm', a.name, fact, { status: 'unknown' });
+      continue;
+    }
+    if (a.key === 'vmsaFeatures') {
+      const d = decodeVmsaFeatures(fact.value);
+      result.vmsaFeatures = d;
+      b.add({ id, group: 'kvm', label: a.name, value: describeMask(d), status: 'info', source: src(fact), meaning: a.meaning });
+    } else if (a.key === 'snpPolicyBits') {
+      const d = decodeSnpPolicy(fact.value);
+      result.snpPolicyBits = d;
+      b.add({
+        id,
+        group: 'kvm',
+        label: a.name,
+        value: toBigInt(fact.value) === 0n ? '0 (SNP not supported)' : describeMask(d),
+        status: toBigInt(fact.value) === 0n ? 'warn' : 'info',
+        source: src(fact),
+        meaning: a.meaning,
+      });
+    } else {
+      const on = toBigInt(fact.value) !== 0n;
+      result.snpReqCerts = on;
+      b.add({ id, group: 'kvm', label: a.name, value: on ? '1 (supported)' : '0', status: 'info', source: src(fact), meaning: a.meaning });
+    }
+  }
+  return result;
+}
+
+function describeMask(d: DecodedMask): string {
+  const parts = [...d.names, ...d.unknownBits.map((bit) => `bit ${bit}`)];
+  return `${d.raw}${parts.length ? ` (${parts.join(', ')})` : ' (none)'}`;
+}
+
+function deviceItems(
+  snapshot: Snapshot,
+  cpu: SevView['cpu'],
+  kvmAmdLoaded: boolean | null,
+  log: SevLogFacts | null,
+  b: Builder,
+): { platformStatus: DecodedSevPlatformStatus | null; snpPlatformStatus: DecodedSnpPlatformStatus | null } {
+  const out = { platformStatus: null as DecodedSevPlatformStatus | null, snpPlatformStatus: null as DecodedSnpPlatformStatus | null };
+  const node = snapshot.host.sevDevice;
+  const release = 'value' in snapshot.host.kernelRelease ? snapshot.host.kernelRelease.value : null;
+  const noNodeMeaning = (): string => {
+    const reasons: string[] = [];
+    if (log?.psp.notEnabledByBios) reasons.push('the ccp driver logged "SEV: memory encryption not enabled by BIOS"');
+    if (log?.psp.noSevSupport.length) reasons.push('the PSP reports no SEV support');
+    const base =
+      kvmAmdLoaded === true
+        ? 'kvm_amd is loaded but the ccp driver never registered /dev/sev: there is no PSP the driver knows, SEV is disabled in the firmware (BIOS), or the ccp module is not loaded'
+        : 'the ccp driver has not registered /dev/sev (it does so when it finds a PSP with SEV)';
+    return reasons.length ? `${base}; ${reasons.join('; ')}` : base;
+  };
+  const noNodeHint = 'check `dmesg | grep -e ccp -e SEV`; enable SEV in the BIOS (SMEE, SEV Control); `modprobe ccp`';
+  if (node) {
+    if ('value' in node) {
+      const mode = node.value.mode.toString(8).padStart(4, '0');
+      const owner = `${node.value.owner ?? node.value.uid}:${node.value.group ?? node.value.gid}`;
+      b.add({ id: 'device.node', group: 'device', label: '/dev/sev', value: `${node.value.type} ${node.value.major}:${node.value.minor}, mode ${mode}, ${owner}`, status: 'pass', source: src(node) });
+    } else if (node.error.code === 'ENOENT') {
+      b.add({ id: 'device.node', group: 'device', label: '/dev/sev', value: 'absent (ENOENT)', status: 'fail', source: src(node), meaning: noNodeMeaning(), hint: noNodeHint });
+    } else b.failed('device.node', 'device', '/dev/sev', node, { status: 'unknown' });
+  }
+  const sev = snapshot.sev;
+  if (!sev) {
+    if (!node || !('error' in node)) {
+      b.add({ id: 'device.open', group: 'device', label: 'open /dev/sev', value: 'not probed', status: 'unknown', source: 'not probed', meaning: 'the snapshot has no /dev/sev answers' });
+    }
+    return out;
+  }
+  if ('error' in sev.open) {
+    const code = sev.open.error.code;
+    if (code === 'ENOENT') {
+      b.add({ id: 'device.open', group: 'device', label: 'open /dev/sev (read-only)', value: 'ENOENT', status: 'fail', source: src(sev.open), meaning: noNodeMeaning(), hint: noNodeHint });
+    } else if (code === 'EACCES' || code === 'EPERM') {
+      const modeText = node && 'value' in node ? ` (mode ${node.value.mode.toString(8).padStart(4, '0')}, owner ${node.value.owner ?? node.value.uid})` : '';
+      b.add({
+        id: 'device.open',
+        group: 'device',
+        label: 'open /dev/sev (read-only)',
+        value: code,
+        status: 'fail',
+        source: src(sev.open),
+        meaning: `/dev/sev is root-only${modeText}: this user (uid ${snapshot.context.uid}) may not open it, so the SEV and SNP platform status cannot be read`,
+        hint: 'run as root (sudo), or grant the user access to /dev/sev with a udev rule',
+      });
+    } else b.failed('device.open', 'device', 'open /dev/sev (read-only)', sev.open);
+  } else {
+    b.add({ id: 'device.open', group: 'device', label: 'open /dev/sev (read-only)', value: 'ok', status: 'pass', source: src(sev.open) });
+  }
+  // SEV_PLATFORM_STATUS
+  const ps = sev.platformStatus;
+  if (ps && 'value' in ps) {
+    const d = decodeSevPlatformStatus(ps.value);
+    out.platformStatus = d;
+    const s = src(ps);
+    b.add({
+      id: 'sev.firmware',
+      group: 'sev-firmware',
+      label: 'SEV firmware version',
+      value: `${d.firmwareVersion} (API ${d.api.text}, build ${d.build})`,
+      status: d.api.major === 0 && d.api.minor === 0 ? 'fail' : d.meetsSnpMinimum ? 'pass' : 'warn',
+      source: `${s} (api_major, api_minor, build)`,
+      ...(d.meetsSnpMinimum ? {} : { meaning: `SEV-SNP needs firmware API ${SNP_MIN_FIRMWARE.major}.${SNP_MIN_FIRMWARE.minor} or later (SNP_MIN_API_MAJOR/MINOR)`, hint: 'update the SEV firmware (BIOS update, or amd_sev_fam19h_*.sbin in /lib/firmware/amd)' }),
+    });
+    const init = behaviourFor(SEV_INIT_HISTORY, release ?? '');
+    b.add({
+      id: 'sev.state',
+      group: 'sev-firmware',
+      label: 'SEV platform state',
+      value: `${d.stateName ?? 'unknown'} (${d.state})${d.stateName === 'WORKING' ? ', running guests' : ''}`,
+      status: d.stateName === 'INIT' || d.stateName === 'WORKING' ? 'pass' : 'fail',
+      source: `${s} (state)`,
+      ...(d.stateName === 'UNINIT'
+        ? { meaning: `the SEV firmware is not initialised${init ? `; ${init.behaviour}` : ''}`, hint: 'load kvm_amd and check the kernel log for INIT failures' }
+        : {}),
+    });
+    b.add({
+      id: 'sev.es',
+      group: 'sev-firmware',
+      label: 'SEV-ES initialised',
+      value: d.esInitialised ? 'yes (CONFIG_ES)' : 'no',
+      status: d.esInitialised ? 'pass' : 'fail',
+      source: `${s} (flags bit 8)`,
+    });
+    b.add({ id: 'sev.owner', group: 'sev-firmware', label: 'Platform owner', value: d.owned ? 'externally owned' : 'self-owned', status: 'info', source: `${s} (flags bit 0)` });
+    b.add({ id: 'sev.guests', group: 'sev-firmware', label: 'SEV guests', value: String(d.guestCount), status: 'info', source: `${s} (guest_count)` });
+    if (d.flags.unknownBits.length) {
+      b.add({ id: 'sev.flags', group: 'sev-firmware', label: 'Platform flags', value: `${hex(d.flags.raw)} (unknown bits ${d.flags.unknownBits.join(', ')})`, status: 'info', source: `${s} (flags)` });
+    }
+  } else if (ps) {
+    b.failed('sev.status', 'sev-firmware', 'SEV_PLATFORM_STATUS', ps, {
+      ...(ps.error.code === 'ENODEV' ? { meaning: 'the ccp driver has no PSP/SEV data behind /dev/sev' } : {}),
+    });
+  }
+  // SNP_PLATFORM_STATUS
+  const snp = sev.snpPlatformStatus;
+  const history = release ? behaviourFor(SNP_PLATFORM_STATUS_HISTORY, release) : undefined;
+  if (snp && 'value' in snp) {
+    const cpuId = cpu.family !== null && cpu.model !== null ? { family: cpu.family, model: cpu.model } : null;
+    const d = decodeSnpPlatformStatus(snp.value, cpuId);
+    out.snpPlatformStatus = d;
+    const s = src(snp);
+    b.add({ id: 'snp.firmware', group: 'snp-firmware', label: 'SNP firmware', value: `${d.firmwareVersion} (API ${d.api.text}, build ${d.buildId})`, status: 'info', source: `${s} (api_major, api_minor, build_id)` });
+    b.add({
+      id: 'snp.state',
+      group: 'snp-firmware',
+      label: 'SNP platform state',
+      value: `${d.stateName ?? 'unknown'} (${d.state})`,
+      status: d.state !== 0 ? 'pass' : 'fail',
+      source: `${s} (state)`,
+      ...(d.state === 0 ? { meaning: 'SNP firmware is not initialised: SNP guests cannot start' } : {}),
+    });
+    b.add({ id: 'snp.rmp', group: 'snp-firmware', label: 'RMP table initialised', value: d.rmpInitialised ? 'yes' : 'no', status: d.rmpInitialised ? 'pass' : 'fail', source: `${s} (byte 3 bit 0)` });
+    b.add({
+      id: 'snp.aliasCheck',
+      group: 'snp-firmware',
+      label: 'Alias check complete',
+      value: d.aliasCheckComplete ? 'yes, no aliasing addresses' : 'no',
+      status: d.aliasCheckComplete ? 'pass' : 'warn',
+      source: `${s} (byte 3 bit 1)`,
+      ...(d.aliasCheckComplete
+        ? {}
+        : {
+            meaning:
+              'the firmware does not report that alias detection completed since the last reset with no aliasing addresses (the bit exists from Milan 1.55.22 / Genoa 1.55.38; CVE-2024-21944, AMD-SB-3015)',
+            hint: 'update the BIOS / SEV firmware per AMD-SB-3015',
+          }),
+    });
+    b.add({
+      id: 'snp.features',
+      group: 'snp-firmware',
+      label: 'SNP platform flags',
+      value: `${hex(d.featureFlags.raw)}${d.featureFlags.names.length ? ` (${d.featureFlags.names.join(', ')})` : ' (none)'}${d.featureFlags.unknownBits.length ? `, unknown bits ${d.featureFlags.unknownBits.join(', ')}` : ''}`,
+      status: 'info',
+      source: `${s} (bytes 8-11)`,
+    });
+    b.add({ id: 'snp.guests', group: 'snp-firmware', label: 'SNP guests', value: String(d.guestCount), status: 'info', source: `${s} (guest_count)` });
+    const layoutText = d.tcb.layout ? `${d.tcb.generation} layout` : 'layout unknown: CPU family/model not an SNP generation or not read';
+    b.add({
+      id: 'snp.tcb.current',
+      group: 'snp-firmware',
+      label: 'Current (platform) TCB',
+      value: d.tcb.current ? `${d.tcb.currentRaw}: ${formatTcbVersion(d.tcb.current)}` : d.tcb.currentRaw,
+      status: 'info',
+      source: `${s} (current_tcb_version; ${layoutText})`,
+    });
+    b.add({
+      id: 'snp.tcb.reported',
+      group: 'snp-firmware',
+      label: 'Reported TCB',
+      value: d.tcb.reported ? `${d.tcb.reportedRaw}: ${formatTcbVersion(d.tcb.reported)}` : d.tcb.reportedRaw,
+      status: 'info',
+      source: `${s} (reported_tcb_version; ${layoutText})`,
+    });
+    b.add({
+      id: 'snp.tcb.match',
+      group: 'snp-firmware',
+      label: 'Current and reported TCB match',
+      value: d.tcb.match ? 'yes' : 'no',
+      status: d.tcb.match ? 'pass' : 'warn',
+      source: `${s} (current_tcb_version, reported_tcb_version)`,
+      ...(d.tcb.match
+        ? {}
+        : {
+            meaning: 'attestation reports carry the older reported TCB: the current firmware has not been committed (or SNP_SET_CONFIG set a lower reported TCB)',
+            hint: '`snphost commit` (SNP_COMMIT) - irreversible: it blocks rollback to older firmware',
+          }),
+    });
+    if (d.tcb.current?.reservedNonZero || d.tcb.reported?.reservedNonZero) {
+      b.add({ id: 'snp.tcb.layout', group: 'snp-firmware', label: 'TCB layout', value: 'reserved bytes are not zero', status: 'warn', source: s, meaning: 'the TCB layout chosen from the CPU family/model may not fit this firmware' });
+    }
+  } else if (snp) {
+    const code = snp.error.code;
+    const meaning =
+      code === 'EINVAL'
+        ? history && history.from === null
+          ? 'this kernel has no SNP_PLATFORM_STATUS (added in Linux 6.9)'
+          : history && history.to !== null && history.to[0] === 6 && history.to[1] === 15
+            ? 'SNP firmware is not initialised: Linux 6.9-6.15 refuse SNP_PLATFORM_STATUS until SNP_INIT has run'
+            : 'SNP firmware is not initialised, or this kernel has no SNP_PLATFORM_STATUS (before 6.9)'
+        : code === 'EIO' && snp.error.firmwareError !== undefined
+          ? `the firmware refused: ${decodeFirmwareError(snp.error.firmwareError).name ?? 'unknown status'}${history ? ` (on this kernel: ${history.behaviour})` : ''}`
+          : undefined;
+    b.failed('snp.status', 'snp-firmware', 'SNP_PLATFORM_STATUS', snp, meaning ? { meaning } : undefined);
+  }
+  const id = sev.chipId;
+  if (id && 'value' in id) {
+    const bytes = id.value.replace(/^0x/, '').length / 2;
+    b.add({ id: 'sev.chipId', group: 'sev-firmware', label: 'Chip ID (SEV_GET_ID2)', value: `present (${bytes} bytes)`, status: 'info', source: src(id) });
+  } else if (id) {
+    b.failed('sev.chipId', 'sev-firmware', 'Chip ID (SEV_GET_ID2)', id, {
+      status: 'info',
+      ...(id.error.errno === -ENOTSUPP || id.error.errno === ENOTSUPP ? { meaning: 'ENOTSUPP: SEV firmware API older than 0.16 has no GET_ID' } : {}),
+    });
+  }
+  if (history && release) b.notes.push({ text: `SNP_PLATFORM_STATUS on Linux ${release}: ${history.behaviour}`, source: `drivers/crypto/ccp/sev-dev.c: ${history.source}` });
+  return out;
+}
+
+function capacityItems(snapshot: Snapshot, b: Builder): SevView['asids'] {
+  const cap = snapshot.host.miscCapacity;
+  const cur = snapshot.host.miscCurrent;
+  const one = (key: 'sev' | 'sev_es', label: string): SevAsidCapacity | null => {
+    const id = `capacity.${key}`;
+    if (!cap) {
+      b.add({ id, group: 'capacity', label, value: 'not read', status: 'unknown', source: 'not probed' });
+      return null;
+    }
+    if (!('value' in cap)) {
+      b.failed(id, 'capacity', label, cap, { status: 'unknown' });
+      return null;
+    }
+    const capacity = cap.value[key];
+    if (capacity === undefined) {
+      b.add({ id, group: 'capacity', label, value: 'no such resource', status: 'unknown', source: src(cap, key), meaning: 'kvm_amd registers sev / sev_es in the misc cgroup when it sets SEV up (Linux 5.13+)' });
+      return null;
+    }
+    const current = cur && 'value' in cur ? cur.value[key] ?? 0 : null;
+    const free = current === null ? null : capacity - current;
+    b.add({
+      id,
+      group: 'capacity',
+      label,
+      value: free === null ? `capacity ${capacity}, in use unknown` : `${free} free of ${capacity} (${current} in use)`,
+      status: capacity === 0 ? 'fail' : free === 0 ? 'warn' : 'info',
+      source: cur && 'value' in cur ? `${src(cap, key)}; ${src(cur, key)}` : src(cap, key),
+    });
+    return { capacity, current, free };
+  };
+  return { sev: one('sev', 'SEV ASIDs'), sevEs: one('sev_es', 'SEV-ES/SNP ASIDs') };
+}
+
+function logItems(snapshot: Snapshot, b: Builder): SevLogFacts | null {
+  const fact = snapshot.host.kernelLog;
+  if (!fact) {
+    b.add({ id: 'log', group: 'log', label: 'Kernel log', value: 'not read', status: 'unknown', source: 'not probed' });
+    return null;
+  }
+  if (!('value' in fact)) {
+    b.failed('log', 'log', 'Kernel log', fact, { status: 'unknown', hint: 'run as root, or allow unprivileged reads with `sysctl kernel.dmesg_restrict=0`' });
+    return null;
+  }
+  const log = parseSevLog(fact.value.map((record) => record.message));
+  const at = (t: LogTraced<object>): string => logSource(fact, t.source.line);
+  for (const [key, r] of [['sev', log.asids.sev], ['sevEs', log.asids.sevEs], ['snp', log.asids.snp]] as const) {
+    if (!r) continue;
+    const span = r.first !== null ? `ASIDs ${r.first} - ${r.last}` : `${r.count} ASIDs`;
+    b.add({
+      id: `log.asids.${key}`,
+      group: 'log',
+      label: `kvm_amd: ${r.feature}`,
+      value: `${r.state} (${span})`,
+      status: r.state === 'enabled' || r.state === 'supported' ? 'pass' : r.state === 'unusable' ? 'warn' : 'fail',
+      source: at(r),
+      ...(r.state === 'unusable' ? { meaning: 'supported but no ASIDs are left for it (e.g. all SEV-ES ASIDs went to SNP with ciphertext hiding, or the BIOS gave none)' } : {}),
+      ...(r.state === 'disabled' ? { meaning: 'kvm_amd could not enable it; see the firmware, RMP and IOMMU lines' } : {}),
+    });
+  }
+  if (log.ciphertextHiding) b.add({ id: 'log.ciphertextHiding', group: 'log', label: 'SEV-SNP ciphertext hiding', value: 'enabled', status: 'info', source: at(log.ciphertextHiding) });
+  if (log.sevApi) b.add({ id: 'log.sevApi', group: 'log', label: 'ccp: SEV firmware', value: log.sevApi.text, status: 'info', source: at(log.sevApi) });
+  if (log.snpApi) b.add({ id: 'log.snpApi', group: 'log', label: 'ccp: SEV-SNP firmware', value: log.snpApi.text, status: 'pass', source: at(log.snpApi) });
+  if (log.firmwareUpdate) {
+    b.add({ id: 'log.firmwareUpdate', group: 'log', label: 'ccp: SEV firmware update', value: log.firmwareUpdate.from ? `${log.firmwareUpdate.from} -> ${log.firmwareUpdate.to}` : 'applied', status: 'info', source: at(log.firmwareUpdate) });
+  }
+  if (log.snpNeedsFirmware) {
+    b.add({ id: 'log.snpNeedsFirmware', group: 'log', label: 'ccp: SEV-SNP firmware', value: `needs firmware >= ${log.snpNeedsFirmware.major}.${log.snpNeedsFirmware.minor}`, status: 'fail', source: at(log.snpNeedsFirmware) });
+  }
+  log.failures.forEach((f, i) => {
+    const fw = f.firmwareError === null ? null : decodeFirmwareError(f.firmwareError);
+    b.add({
+      id: `log.failure.${i}`,
+      group: 'log',
+      label: `${f.reporter}: ${f.technology} firmware`,
+      value: describeFailure(f),
+      status: 'fail',
+      source: at(f),
+      ...(fw?.meaning ? { meaning: fw.meaning } : fw && !fw.name ? { meaning: 'the status is not one of the SEV_RET codes in psp-sev.h' } : {}),
+    });
+  });
+  const psp = log.psp;
+  if (psp.sevEnabled) b.add({ id: 'log.psp.sevEnabled', group: 'log', label: 'ccp: SEV device', value: `registered (${psp.sevEnabled.device})`, status: 'pass', source: at(psp.sevEnabled) });
+  if (psp.notEnabledByBios) b.add({ id: 'log.psp.bios', group: 'log', label: 'ccp: SEV', value: 'memory encryption not enabled by BIOS', status: 'fail', source: at(psp.notEnabledByBios), hint: 'BIOS: enable SMEE and SEV' });
+  if (psp.sevInitializationFailed) b.add({ id: 'log.psp.initFailed', group: 'log', label: 'ccp: SEV device', value: 'initialization failed', status: 'fail', source: at(psp.sevInitializationFailed) });
+  if (psp.snpInitAbandoned) b.add({ id: 'log.psp.snpAbandoned', group: 'log', label: 'ccp: SEV-SNP', value: 'INIT failed, SEV INIT continued', status: 'fail', source: at(psp.snpInitAbandoned) });
+  if (psp.tmrAllocationFailed) b.add({ id: 'log.psp.tmr', group: 'log', label: 'ccp: SEV-ES', value: 'TMR allocation failed, SEV-ES unavailable', status: 'fail', source: at(psp.tmrAllocationFailed) });
+  psp.timeouts.forEach((t, i) =>
+    b.add({ id: `log.psp.timeout.${i}`, group: 'log', label: 'ccp: PSP', value: `command ${hex(t.command)} timed out; PSP disabled`, status: 'fail', source: at(t) }),
+  );
+  if (log.rmp.table) {
+    b.add({ id: 'log.rmp', group: 'log', label: 'RMP table', value: `${log.rmp.table.kind} [${log.rmp.table.start} - ${log.rmp.table.end}]`, status: 'pass', source: at(log.rmp.table) });
+  }
+  if (log.rmp.segmentSizeGiB) b.add({ id: 'log.rmp.segmentSize', group: 'log', label: 'RMP segments', value: `${log.rmp.segmentSizeGiB.gib} GB each, ${log.rmp.segments.length} listed`, status: 'info', source: at(log.rmp.segmentSizeGiB) });
+  log.rmp.problems.forEach((p, i) =>
+    b.add({
+      id: `log.rmp.problem.${i}`,
+      group: 'log',
+      label: 'RMP table',
+      value: p.problem,
+      status: 'fail',
+      source: at(p),
+      meaning: 'SEV-SNP is disabled for this boot (the kernel clears sev_snp)',
+      hint: 'BIOS: enable "SNP Memory (RMP Table) Coverage"',
+    }),
+  );
+  if (log.iommu.snpSupport) b.add({ id: 'log.iommu', group: 'log', label: 'AMD IOMMU', value: 'SNP support enabled', status: 'pass', source: at(log.iommu.snpSupport) });
+  log.iommu.problems.forEach((p, i) =>
+    b.add({
+      id: `log.iommu.problem.${i}`,
+      group: 'log',
+      label: 'AMD IOMMU',
+      value: p.problem,
+      status: 'fail',
+      source: at(p),
+      meaning: 'SEV-SNP cannot be supported: it needs the IOMMU on, not in passthrough, with v1 page tables and the SNP feature',
+      hint: p.problem === 'disabled-or-passthrough' ? 'remove iommu=pt / amd_iommu=off from the kernel command line; enable the IOMMU in the BIOS' : 'check the BIOS IOMMU settings (SEV-SNP Support)',
+    }),
+  );
+  if (log.guestFeatures) {
+    b.add({ id: 'log.guest', group: 'log', label: 'This kernel is an SEV guest', value: log.guestFeatures.features.join(' '), status: 'warn', source: at(log.guestFeatures) });
+  }
+  if (log.matched.length === 0) {
+    b.add({ id: 'log', group: 'log', label: 'Kernel log', value: `no SEV lines in ${fact.value.length} records`, status: 'info', source: src(fact) });
+  }
+  return log;
+}
+
+function vmTypeName(key: string): string {
+  const byNumber = KVM_X86_VM_TYPES.find(([header, number, short]) => String(number) === key || header === key || short === key);
+  return byNumber ? byNumber[2] : key;
+}
+
+function init2Items(snapshot: Snapshot, b: Builder): SevInit2Result[] {
+  const init2 = snapshot.kvm.sevInit2;
+  if (!init2) return [];
+  const results: SevInit2Result[] = [];
+  for (const [key, entry] of Object.entries(init2)) {
+    const vmType = vmTypeName(key);
+    const id = `init2.${vmType}`;
+    const label = `KVM_SEV_INIT2 on a ${vmType} VM`;
+    if ('value' in entry.result) {
+      results.push({ vmType, vmsaFeatures: entry.vmsaFeatures, ok: true });
+      b.add({ id, group: 'init2', label, value: `ok (vmsa_features ${entry.vmsaFeatures})`, status: 'pass', source: src(entry.result) });
+      continue;
+    }
+    const error = entry.result.error;
+    const fw = error.firmwareError === undefined ? undefined : decodeFirmwareError(error.firmwareError);
+    const meaning =
+      error.code === 'EBUSY'
+        ? 'no free ASID of this kind'
+        : error.code === 'ENOTTY'
+          ? 'no ASIDs exist for this VM type (e.g. all SEV-ES ASIDs given to SNP), or SEV is off'
+          : fw
+            ? `the SEV platform INIT failed: ${fw.name ?? fw.hex}`
+            : undefined;
+    const explained = b.failed(id, 'init2', label, entry.result, meaning ? { meaning } : undefined);
+    const r: SevInit2Result = { vmType, vmsaFeatures: entry.vmsaFeatures, ok: false, error: explained };
+    if (fw) r.firmwareError = fw;
+    results.push(r);
+  }
+  return results;
+}
+
+/** Everything the snapshot says about AMD SEV, SEV-ES and SEV-SNP on this host. */
+export function sevView(snapshot: Snapshot): SevView {
+  const b = new Builder();
+  const types = vmTypes(snapshot, b);
+  const cpu = cpuInfo(snapshot);
+  cpuItems(snapshot, cpu, b);
+  const cpuid = cpuidItems(snapshot, b);
+  const kvmAmd = moduleItems(snapshot, b);
+  const attributes = attributeItems(snapshot, b);
+  const log = logItems(snapshot, b);
+  const device = deviceItems(snapshot, cpu, kvmAmd.loaded, log, b);
+  const asids = capacityItems(snapshot, b);
+  const init2 = init2Items(snapshot, b);
+  b.notes.push({
+    text: 'the kernel hides the sme, sev, sev_es and sev_snp flags in /proc/cpuinfo when the BIOS has not enabled them, so an absent flag does not mean the CPU lacks the feature',
+    source: 'arch/x86/kernel/cpu/amd.c early_detect_mem_encrypt(), bsp_determine_snp()',
+  });
+  return {
+    title: 'AMD SEV / SEV-ES / SEV-SNP',
+    items: b.items,
+    vmTypes: types,
+    cpu: { vendor: cpu.vendor, family: cpu.family, model: cpu.model, generation: cpu.generation, flags: cpu.flags, isGuest: cpu.isGuest },
+    cpuid,
+    kvmAmd,
+    attributes,
+    platformStatus: device.platformStatus,
+    snpPlatformStatus: device.snpPlatformStatus,
+    asids,
+    log,
+    init2,
+    notes: b.notes,
+  };
+}
