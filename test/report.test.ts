@@ -16,9 +16,9 @@ function value<T>(traced: { value: T } | { error: unknown } | { missing: string 
   return traced.value;
 }
 
-function fact(report: Report, label: string): string {
-  const found = report.confidential.sev.facts.find((f) => f.label === label);
-  assert.ok(found, `no fact ${label}`);
+function sevItem(report: Report, id: string): string {
+  const found = report.confidential.sev.items.find((item) => item.id === id);
+  assert.ok(found, `no SEV item ${id}`);
   return found.value;
 }
 
@@ -35,7 +35,7 @@ test('TDX host: KVM offers the TDX VM type, and the CPU flag and kvm_intel.tdx a
   assert.equal(known(tdx.vmType).offered, true);
   assert.equal(known(tdx.cpuFlag), true);
   assert.equal(tdx.parameters.find((row) => row.module === 'kvm_intel' && row.parameter === 'tdx')?.value, 'Y');
-  assert.equal(fact(report, 'kvm_amd.sev'), 'kvm_amd not loaded');
+  assert.equal(sevItem(report, 'module.kvm_amd'), 'not loaded');
   assert.deepEqual(report.confidential.sev.vmTypes.map((t) => t.offered), [false, false, false]);
   const cpu = value(report.host.cpu);
   assert.deepEqual([cpu.vendor, cpu.family, cpu.model, cpu.stepping], ['GenuineIntel', 6, 143, 8]);
@@ -52,13 +52,16 @@ test('TDX host: KVM offers the TDX VM type, and the CPU flag and kvm_intel.tdx a
 test('SNP host: SEV, SEV-ES and SNP VM types offered, flags and kvm_amd parameters shown', () => {
   const report = fixture('snp-host');
   assert.deepEqual(value(report.kvm.vmTypes).offered, ['DEFAULT', 'SEV', 'SEV_ES', 'SNP']);
-  assert.deepEqual(report.confidential.sev.vmTypes, [
-    { name: 'SEV', offered: true },
-    { name: 'SEV_ES', offered: true },
-    { name: 'SNP', offered: true },
-  ]);
-  for (const flag of ['sme', 'sev', 'sev_es', 'sev_snp']) assert.equal(fact(report, `CPU flag ${flag}`), 'yes');
-  assert.equal(fact(report, 'kvm_amd.sev_snp'), 'Y');
+  assert.deepEqual(
+    report.confidential.sev.vmTypes.map(({ name, offered }) => ({ name, offered })),
+    [
+      { name: 'SEV', offered: true },
+      { name: 'SEV_ES', offered: true },
+      { name: 'SNP', offered: true },
+    ],
+  );
+  for (const flag of ['sme', 'sev', 'sev_es', 'sev_snp']) assert.equal(sevItem(report, `cpu.flag.${flag}`), 'present');
+  assert.equal(sevItem(report, 'module.kvm_amd.sev_snp'), 'Y');
   assert.equal(known(report.confidential.tdx.vmType).offered, false);
   assert.equal(report.problems.length, 0);
 });

@@ -10,6 +10,7 @@ import { renderCaps, capsJson } from '../render/caps.js';
 import { renderCpuid } from '../render/cpuid.js';
 import { styleFor } from '../render/style.js';
 import { renderReport } from '../render/text.js';
+import { renderSev } from '../render/sev.js';
 import { renderTdx } from '../render/tdx.js';
 import { kernelLogFromFile } from '../snapshot/kernel-log.js';
 import { loadSnapshot, SnapshotFileError } from '../snapshot/load.js';
@@ -173,6 +174,9 @@ export async function main(argv: string[], io: Io = process): Promise<number> {
       if (fact !== undefined && 'error' in fact) {
         io.stderr.write(`kvm-caps: ${fact.error.message}\n`);
       }
+    } else if (command === 'sev') {
+      const view = report.confidential.sev;
+      io.stdout.write(values.json ? `${JSON.stringify(view, null, 2)}\n` : renderSev(view, style));
     } else if (command === 'tdx') {
       const view = report.confidential.tdx;
       io.stdout.write(values.json ? `${JSON.stringify(view, null, 2)}\n` : renderTdx(view, style));

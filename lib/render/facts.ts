@@ -6,7 +6,8 @@ export const LABEL_WIDTH = 28;
 /** "  Label                       value  [source]" */
 export function factLine(style: Style, label: string, value: string, source?: string | null): string {
   const from = source ? `  ${style.dim(`[${source}]`)}` : '';
-  return `  ${label.padEnd(LABEL_WIDTH)}${value}${from}`;
+  // Long labels keep two spaces before the value rather than running into it.
+  return `  ${`${label}  `.padEnd(LABEL_WIDTH)}${value}${from}`;
 }
 
 /** A view fact: known (its text) or unknown (its reason, dimmed). */

@@ -1,17 +1,11 @@
 // The host report for a person: one screen, every line with where it came from.
 import { formatDecoded } from '../report/capabilities.js';
-import type { TechSection } from '../report/confidential.js';
 import { KEY_CAPABILITIES, type Report } from '../report/report.js';
 import type { Traced } from '../report/traced.js';
+import { factLine as line } from './facts.js';
 import type { Style } from './style.js';
+import { renderSevSummary } from './sev.js';
 import { renderTdxSummary } from './tdx.js';
-
-const LABEL_WIDTH = 28;
-
-function line(style: Style, label: string, value: string, source?: string): string {
-  const from = source === undefined ? '' : `  ${style.dim(`[${source}]`)}`;
-  return `  ${label.padEnd(LABEL_WIDTH)}${value}${from}`;
-}
 
 /** A traced value as a line: the value with its source, or the failure with its meaning. */
 function tracedLine<T>(style: Style, label: string, traced: Traced<T>, show: (value: T) => string): string {
@@ -22,14 +16,6 @@ function tracedLine<T>(style: Style, label: string, traced: Traced<T>, show: (va
 
 function section(style: Style, title: string, lines: string[]): string {
   return [style.bold(title), ...lines].join('\n');
-}
-
-function techSection(style: Style, tech: TechSection): string {
-  return section(
-    style,
-    tech.title,
-    tech.facts.map((fact) => line(style, fact.label, fact.value, fact.source)),
-  );
 }
 
 export function renderReport(report: Report, style: Style, origin: string): string {
@@ -112,7 +98,7 @@ export function renderReport(report: Report, style: Style, origin: string): stri
   );
 
   parts.push(section(style, report.confidential.tdx.title, renderTdxSummary(report.confidential.tdx, style)));
-  parts.push(techSection(style, report.confidential.sev));
+  parts.push(section(style, report.confidential.sev.title, renderSevSummary(report.confidential.sev, style)));
 
   if (report.problems.length > 0) {
     parts.push(

@@ -2,7 +2,7 @@
 // and `--json` emits. No I/O: a saved snapshot gives the same report on any machine.
 import type { Fact, Snapshot } from '../snapshot/types.js';
 import { capabilityRows, decodeVmTypes, type CapabilityRow } from './capabilities.js';
-import { sevSection, type TechSection } from './confidential.js';
+import { sevView, type SevView } from './sev/section.js';
 import { tdxView, type TdxView } from './tdx/section.js';
 import { summarizeCpuid, xsaveComponents, type CpuidSummary } from './cpuid.js';
 import { describeSource, explain, type Explained } from './explain.js';
@@ -82,7 +82,7 @@ export interface Report {
     featureMsrs: Traced<{ index: string; name: string | null; value: string }[]>;
   };
   cpuid: Traced<CpuidSummary>;
-  confidential: { tdx: TdxView; sev: TechSection };
+  confidential: { tdx: TdxView; sev: SevView };
   problems: Problem[];
 }
 
@@ -180,7 +180,7 @@ export function buildReport(snapshot: Snapshot): Report {
     ),
     confidential: {
       tdx: tdxView(snapshot),
-      sev: sevSection(snapshot, host.cpu, host.modules),
+      sev: sevView(snapshot),
     },
     problems: problems(snapshot),
   };

@@ -409,7 +409,8 @@ export function parseSevLog(messages: readonly string[]): SevLogFacts {
 /** A failure as one line of text: "SNP_INIT_EX failed: SEV_RET_INAVLID_CONFIG (0x3), rc -5". */
 export function describeFailure(f: FirmwareFailure): string {
   const parts: string[] = [];
-  if (f.firmwareError !== null) {
+  if (f.firmwareError === 0) parts.push('no firmware status (0x0): the kernel failed before or without the firmware');
+  else if (f.firmwareError !== null) {
     const hex = `0x${(f.firmwareError >>> 0).toString(16)}`;
     parts.push(f.errorName ? `${f.errorName} (${hex})` : `firmware status ${hex} (not a psp-sev.h SEV_RET code)`);
   }

@@ -125,9 +125,15 @@ function hex(n: number): string {
   return `0x${(n >>> 0).toString(16)}`;
 }
 
+/** The firmware status of a failed command, when the firmware was asked and said something: 0 means it was not (or it succeeded). */
+function firmwareStatus(error: ProbeError): number | undefined {
+  return error.firmwareError === undefined || error.firmwareError === 0 ? undefined : error.firmwareError;
+}
+
 function firmwareText(error: ProbeError): string {
-  if (error.firmwareError === undefined) return '';
-  const fw = decodeFirmwareError(error.firmwareError);
+  const status = firmwareStatus(error);
+  if (status === undefined) return '';
+  const fw = decodeFirmwareError(status);
   return fw.name ? `; firmware ${fw.name} (${fw.hex})` : `; firmware status ${fw.hex}`;
 }
 
@@ -642,8 +648,8 @@ function deviceItems(
           : history && history.to !== null && history.to[0] === 6 && history.to[1] === 15
             ? 'SNP firmware is not initialised: Linux 6.9-6.15 refuse SNP_PLATFORM_STATUS until SNP_INIT has run'
             : 'SNP firmware is not initialised, or this kernel has no SNP_PLATFORM_STATUS (before 6.9)'
-        : code === 'EIO' && snp.error.firmwareError !== undefined
-          ? `the firmware refused: ${decodeFirmwareError(snp.error.firmwareError).name ?? 'unknown status'}${history ? ` (on this kernel: ${history.behaviour})` : ''}`
+        : firmwareStatus(snp.error) !== undefined
+          ? `the firmware refused: ${decodeFirmwareError(firmwareStatus(snp.error)!).name ?? 'unknown status'}${history ? ` (on this kernel: ${history.behaviour})` : ''}`
           : undefined;
     b.failed('snp.status', 'snp-firmware', 'SNP_PLATFORM_STATUS', snp, meaning ? { meaning } : undefined);
   }
@@ -807,7 +813,8 @@ function init2Items(snapshot: Snapshot, b: Builder): SevInit2Result[] {
       continue;
     }
     const error = entry.result.error;
-    const fw = error.firmwareError === undefined ? undefined : decodeFirmwareError(error.firmwareError);
+    const status = firmwareStatus(error);
+    const fw = status === undefined ? undefined : decodeFirmwareError(status);
     const meaning =
       error.code === 'EBUSY'
         ? 'no free ASID of this kind'

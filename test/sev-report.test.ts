@@ -1,0 +1,830 @@
+// The AMD SEV part of the report: the tables against the sources they were copied from
+// (the Linux 7.2 psp-sev.h when the UAPI cache is present), TCB decoding in both layouts with
+// public worked examples, kernel-log parsing on real log excerpts, sevView() on hand-made
+// snapshots, and the SEV personas for the kernel double.
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { loadSnapshot, validateSnapshot } from '../lib/snapshot/load.js';
+import type { Snapshot } from '../lib/snapshot/types.js';
+import {
+  decodeFirmwareError,
+  decodeSevCpuid,
+  decodeSevPlatformStatus,
+  decodeSnpPlatformStatus,
+  decodeSnpPolicy,
+  decodeTcbVersion,
+  decodeVmsaFeatures,
+  firmwareErrorName,
+  formatTcbVersion,
+  processorGeneration,
+  tcbLayoutFor,
+} from '../lib/report/sev/decode.js';
+import { describeFailure, parseSevLog, stripLogPrefix } from '../lib/report/sev/kernel-log.js';
+import { sevView, type SevView } from '../lib/report/sev/section.js';
+import {
+  KVM_AMD_PARAMETERS,
+  KVM_SNP_POLICY_MASK_VALID,
+  SEV_ATTRIBUTES,
+  SEV_PLATFORM_STATES,
+  SEV_RET_CODES,
+  SEV_STATUS_FLAGS,
+  SNP_FEATURE_FLAGS,
+  SNP_PLATFORM_STATUS_HISTORY,
+  SNP_POLICY_BITS,
+  SNP_POLICY_FIELDS,
+  VMSA_FEATURES,
+  behaviourFor,
+  parseModuleBool,
+  sevRetName,
+} from '../lib/report/sev/tables.js';
+import { KVM_X86_SEV_SNP_REQ_CERTS, KVM_X86_SEV_VMSA_FEATURES, KVM_X86_SNP_POLICY_BITS } from '../lib/uapi/x86.js';
+import { cacheDir, projectRoot } from './helpers/compile.js';
+import { runCli } from './helpers/cli.js';
+import { buildDouble, loadPersona, personaConfig, preparePersona, type PreparedPersona } from './helpers/double.js';
+import type { Persona } from './helpers/persona.js';
+import { uapiHeaders } from './helpers/uapi-headers.js';
+
+const fixtures = join(projectRoot, 'test', 'fixtures');
+const logDir = join(fixtures, 'kernel-logs');
+const personaDir = join(projectRoot, 'test', 'personas');
+
+/** The Linux 7.2 psp-sev.h that test/abi.test.ts unpacks into .cache/uapi/ (skipped when absent). */
+const UAPI_PSP_SEV = join(cacheDir, 'uapi', 'root', 'usr', 'include', 'linux', 'psp-sev.h');
+
+// ---------------------------------------------------------------------------------------
+
+describe('tables', () => {
+  test('SEV_RET codes match the Linux 7.2 psp-sev.h enum', (t) => {
+    if (!existsSync(UAPI_PSP_SEV)) {
+      t.skip(`${UAPI_PSP_SEV} is not there yet (run test/abi.test.ts, which fetches the UAPI headers)`);
+      return;
+    }
+    const header = readFileSync(UAPI_PSP_SEV, 'utf8');
+    const body = /typedef enum \{([\s\S]*?)\} sev_ret_code;/.exec(header)?.[1];
+    assert.ok(body, 'sev_ret_code enum found');
+    const fromHeader = new Map<string, number>();
+    for (const m of body.replace(/\/\*[\s\S]*?\*\//g, '').matchAll(/(SEV_RET_\w+)\s*=\s*(-?0x[0-9a-fA-F]+|-?\d+|SEV_RET_\w+)/g)) {
+      const value = m[2]!.startsWith('SEV_RET_') ? fromHeader.get(m[2]!) : Number(m[2]);
+      assert.notEqual(value, undefined, m[0]);
+      fromHeader.set(m[1]!, value!);
+    }
+    assert.ok(fromHeader.size > 50, `parsed ${fromHeader.size} codes`);
+    const ours = new Map(SEV_RET_CODES.map(([code, name]) => [name, code]));
+    assert.deepEqual([...ours].sort(), [...fromHeader].sort());
+    // The status flag and the snp_status bitfields, in declaration order (GCC allocates LSB first).
+    assert.match(header, /#define SEV_STATUS_FLAGS_CONFIG_ES\s+0x0100/);
+    const snpStatus = /struct sev_user_data_snp_status \{([\s\S]*?)\} __attribute__/.exec(header)?.[1] ?? '';
+    const featureBits = [...snpStatus.matchAll(/__u32 (\w+):1;/g)].map((m) => m[1]!.toUpperCase());
+    assert.deepEqual(featureBits, SNP_FEATURE_FLAGS.filter((f) => f.bit <= 6).map((f) => f.name));
+    assert.match(snpStatus, /__u8 is_rmp_initialized:1;/);
+    // SNP_PLATFORM_STATUS is the tenth command (0-based 9).
+    const commands = /enum \{([\s\S]*?)SEV_MAX,/.exec(header)?.[1] ?? '';
+    const names = [...commands.replace(/\/\*[\s\S]*?\*\//g, '').matchAll(/\b(SEV_\w+|SNP_\w+)/g)].map((m) => m[1]);
+    assert.equal(names.indexOf('SNP_PLATFORM_STATUS'), 9);
+  });
+
+  test('SEV_RET names by code, as the ioctl error field carries them', () => {
+    assert.equal(sevRetName(0xffffffff), 'SEV_RET_NO_FW_CALL');
+    assert.equal(sevRetName(-1), 'SEV_RET_NO_FW_CALL');
+    assert.equal(sevRetName(0), 'SEV_RET_SUCCESS');
+    assert.equal(sevRetName(1), 'SEV_RET_INVALID_PLATFORM_STATE');
+    // The header's misspelt name comes first; the alias SEV_RET_INVALID_CONFIG has the same value.
+    assert.equal(sevRetName(3), 'SEV_RET_INAVLID_CONFIG');
+    assert.ok(SEV_RET_CODES.some(([code, name]) => code === 3 && name === 'SEV_RET_INVALID_CONFIG'));
+    assert.equal(sevRetName(0x0e), 'SEV_RET_WBINVD_REQUIRED'); // AMDESE/AMDSEV#202: "0xe refers to WBINVD_REQUIRED"
+    assert.equal(sevRetName(0x13), 'SEV_RET_HWSEV_RET_PLATFORM'); // AMDESE/sev-tool#43
+    assert.equal(sevRetName(0x1a), 'SEV_RET_INVALID_PAGE_STATE'); // sev-dev.c: "INVALID_PAGE_STATE (0x1A)"
+    assert.equal(sevRetName(0x1e), undefined); // 0x1e is not defined
+    assert.equal(sevRetName(0x3f), 'SEV_RET_SEV_STATUS_RESPONSE_TOO_LARGE');
+    assert.equal(sevRetName(0x8003), undefined); // AMDESE/AMDSEV#246's "Error: 0x8003" is no SEV_RET code
+    assert.equal(firmwareErrorName(0x26), 'SEV_RET_RMP_INITIALIZATION_FAILED');
+    assert.deepEqual(decodeFirmwareError(0xffffffff), {
+      code: 0xffffffff,
+      hex: '0xffffffff',
+      name: 'SEV_RET_NO_FW_CALL',
+      meaning: 'an error prevented the SEV firmware from being called at all (kernel-side failure)',
+    });
+  });
+
+  test('platform states and status flags', () => {
+    // enum sev_state in include/linux/psp-sev.h
+    assert.deepEqual(SEV_PLATFORM_STATES, { 0: 'UNINIT', 1: 'INIT', 2: 'WORKING' });
+    assert.deepEqual(
+      SEV_STATUS_FLAGS.map((f) => [f.bit, f.name]),
+      [
+        [0, 'OWNER'],
+        [8, 'CONFIG_ES'],
+      ],
+    );
+  });
+
+  test('VMSA feature bits: svm.h defines, and SEV_STATUS MSR bits shifted right by 2', () => {
+    // arch/x86/include/asm/svm.h (mainline and the 2025/2026 series).
+    const svmH: Record<string, number> = {
+      SVM_SEV_FEAT_SNP_ACTIVE: 0,
+      SVM_SEV_FEAT_RESTRICTED_INJECTION: 3,
+      SVM_SEV_FEAT_ALTERNATE_INJECTION: 4,
+      SVM_SEV_FEAT_DEBUG_SWAP: 5,
+      SVM_SEV_FEAT_BTB_ISOLATION: 7,
+      SVM_SEV_FEAT_SECURE_TSC: 9,
+      SVM_SEV_FEAT_SECURE_AVIC: 16,
+      SVM_SEV_FEAT_IBPB_ON_ENTRY: 21,
+    };
+    // arch/x86/include/asm/msr-index.h MSR_AMD64_SNP_*_BIT; arch/x86/hyperv/ivm.c:
+    // "SEV_FEATURES (matches the SEV STATUS MSR right shifted 2 bits)".
+    const msrIndex: Record<string, number> = {
+      VTOM: 3,
+      REFLECT_VC: 4,
+      RESTRICTED_INJECTION: 5,
+      ALTERNATE_INJECTION: 6,
+      DEBUG_SWAP: 7,
+      PREVENT_HOST_IBS: 8,
+      BTB_ISOLATION: 9,
+      VMPL_SSS: 10,
+      SECURE_TSC: 11,
+      VMGEXIT_PARAMETER: 12,
+      IBS_VIRT: 14,
+      VMSA_REG_PROT: 16,
+      SMT_PROTECTION: 17,
+      SECURE_AVIC: 18,
+      IBPB_ON_ENTRY: 23,
+    };
+    for (const f of VMSA_FEATURES) {
+      if (f.define in svmH) assert.equal(f.bit, svmH[f.define], f.define);
+      if (f.name in msrIndex) assert.equal(f.bit, msrIndex[f.name]! - 2, `${f.name}: SEV_STATUS bit - 2`);
+      assert.ok(f.define in svmH || f.name in msrIndex, `${f.name} has a source`);
+    }
+    for (const [define, bit] of Object.entries(svmH)) assert.ok(VMSA_FEATURES.some((f) => f.define === define && f.bit === bit), define);
+    for (const [name, bit] of Object.entries(msrIndex)) assert.ok(VMSA_FEATURES.some((f) => f.name === name && f.bit === bit - 2), name);
+  });
+
+  test('SNP policy bits and KVM_SNP_POLICY_MASK_VALID', () => {
+    // include/linux/psp-sev.h SNP_POLICY_MASK_* (BIT_ULL / GENMASK_ULL).
+    const expected: Record<string, number> = {
+      SMT: 16,
+      RSVD_MBO: 17,
+      MIGRATE_MA: 18,
+      DEBUG: 19,
+      SINGLE_SOCKET: 20,
+      CXL_ALLOW: 21,
+      MEM_AES_256_XTS: 22,
+      RAPL_DIS: 23,
+      CIPHERTEXT_HIDING_DRAM: 24,
+      PAGE_SWAP_DISABLE: 25,
+    };
+    assert.deepEqual(Object.fromEntries(SNP_POLICY_BITS.map((b) => [b.name, b.bit])), expected);
+    assert.deepEqual(
+      SNP_POLICY_FIELDS.map((f) => [f.name, f.low, f.width]),
+      [
+        ['ABI_MINOR', 0, 8],
+        ['ABI_MAJOR', 8, 8],
+      ],
+    );
+    // kvm-x86 sev.c: every policy bit KVM knows but MIGRATE_MA.
+    let mask = 0xffffn;
+    for (const b of SNP_POLICY_BITS) if (b.name !== 'MIGRATE_MA') mask |= 1n << BigInt(b.bit);
+    assert.equal(KVM_SNP_POLICY_MASK_VALID, mask);
+  });
+
+  test('KVM_X86_GRP_SEV attributes use lib/uapi numbers; kvm_amd parameters parse Y/N and 1/0', () => {
+    assert.deepEqual(
+      SEV_ATTRIBUTES.map((a) => a.attr),
+      [KVM_X86_SEV_VMSA_FEATURES, KVM_X86_SNP_POLICY_BITS, KVM_X86_SEV_SNP_REQ_CERTS],
+    );
+    assert.deepEqual(
+      ['Y', 'y', '1', 'N', 'n', '0', 'maybe'].map(parseModuleBool),
+      [true, true, true, false, false, false, null],
+    );
+    for (const name of ['sev', 'sev_es', 'sev_snp', 'ciphertext_hiding_asids', 'debug_swap', 'nested', 'npt']) {
+      assert.ok(KVM_AMD_PARAMETERS.some((p) => p.name === name && p.reason.length > 0), name);
+    }
+  });
+
+  test('SNP_PLATFORM_STATUS behaviour by kernel version (ccp history)', () => {
+    assert.match(behaviourFor(SNP_PLATFORM_STATUS_HISTORY, '6.8.0-31-generic')!.behaviour, /does not exist/);
+    assert.match(behaviourFor(SNP_PLATFORM_STATUS_HISTORY, '6.11.0-snp-host')!.behaviour, /EINVAL unless SNP firmware is already initialised/);
+    assert.match(behaviourFor(SNP_PLATFORM_STATUS_HISTORY, '6.16.3')!.behaviour, /SNP_INIT before the status read and SNP_SHUTDOWN after/);
+    assert.match(behaviourFor(SNP_PLATFORM_STATUS_HISTORY, '6.19.0')!.behaviour, /briefly initialised/);
+    assert.match(behaviourFor(SNP_PLATFORM_STATUS_HISTORY, '7.2.13-amd64')!.behaviour, /as it is/);
+    assert.equal(behaviourFor(SNP_PLATFORM_STATUS_HISTORY, 'unknown'), undefined);
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+
+describe('TCB version', () => {
+  test('processor generation by family and model (virtee/sev Generation::identify_cpu)', () => {
+    assert.equal(processorGeneration(0x19, 0x01), 'Milan');
+    assert.equal(processorGeneration(0x19, 0x11), 'Genoa');
+    assert.equal(processorGeneration(0x19, 0xa0), 'Genoa'); // Siena (EPYC 8004)
+    assert.equal(processorGeneration(0x1a, 0x02), 'Turin');
+    assert.equal(processorGeneration(0x1a, 0x11), 'Turin');
+    assert.equal(processorGeneration(0x1a, 0x50), 'Venice');
+    assert.equal(processorGeneration(0x17, 0x31), null); // Rome: no SNP
+    assert.equal(processorGeneration(0x19, 0x21), null); // a Ryzen, not an SNP EPYC
+    assert.equal(tcbLayoutFor('Genoa'), 'milan-genoa');
+    assert.equal(tcbLayoutFor('Turin'), 'turin');
+    assert.equal(tcbLayoutFor('Venice'), 'turin');
+  });
+
+  test('Genoa: 0x3e0f000000000007 is blSPL=07 teeSPL=00 snpSPL=15 ucodeSPL=62', () => {
+    // private-compute-infra-toolkit/hats client/launcher/certificates_test.cc: reported_tcb_ =
+    // 0x3e0f000000000007 on "AMD EPYC Genoa B1" gives the KDS URL "?blSPL=07&teeSPL=00&snpSPL=15&ucodeSPL=62".
+    const tcb = decodeTcbVersion('0x3e0f000000000007', 'milan-genoa');
+    assert.deepEqual(tcb, { raw: '0x3e0f000000000007', layout: 'milan-genoa', fmc: null, bootloader: 7, tee: 0, snp: 15, microcode: 62, reservedNonZero: false });
+    assert.equal(formatTcbVersion(tcb), 'bootloader 7, TEE 0, SNP 15, microcode 62');
+  });
+
+  test('Milan: virtee/snphost#125 platform TCB (microcode 219, SNP 24, TEE 0, boot loader 4), and what the Turin layout makes of it', () => {
+    // The bytes are [4, 0, 0, 0, 0, 0, 24, 219]; read as a little-endian u64: 0xdb18000000000004.
+    const raw = 0xdb18000000000004n;
+    assert.deepEqual(decodeTcbVersion(raw, 'milan-genoa'), {
+      raw: '0xdb18000000000004',
+      layout: 'milan-genoa',
+      fmc: null,
+      bootloader: 4,
+      tee: 0,
+      snp: 24,
+      microcode: 219,
+      reservedNonZero: false,
+    });
+    // snphost 0.6.0 took this Milan for a Turin (#125): the FMC byte then holds the boot loader
+    // SVN and SNP lands in a reserved byte - which decodeTcbVersion flags.
+    const wrong = decodeTcbVersion(raw, 'turin');
+    assert.equal(wrong.fmc, 4);
+    assert.equal(wrong.snp, 0);
+    assert.equal(wrong.microcode, 219);
+    assert.equal(wrong.reservedNonZero, true);
+  });
+
+  test('Turin layout: virtee/sev tcb.rs test vector TcbVersion::new(Some(1), 2, 3, 4, 5)', () => {
+    // to_turin_bytes() = [fmc, bootloader, tee, snp, 0, 0, 0, microcode] = [1, 2, 3, 4, 0, 0, 0, 5].
+    const tcb = decodeTcbVersion('0x0500000004030201', 'turin');
+    assert.deepEqual(tcb, { raw: '0x500000004030201', layout: 'turin', fmc: 1, bootloader: 2, tee: 3, snp: 4, microcode: 5, reservedNonZero: false });
+    assert.equal(formatTcbVersion(tcb), 'FMC 1, bootloader 2, TEE 3, SNP 4, microcode 5');
+    // The legacy vector TcbVersion::new(None, 1, 2, 3, 4) -> [1, 2, 0, 0, 0, 0, 3, 4].
+    assert.deepEqual(
+      (({ bootloader, tee, snp, microcode }) => ({ bootloader, tee, snp, microcode }))(decodeTcbVersion('0x0403000000000201', 'milan-genoa')),
+      { bootloader: 1, tee: 2, snp: 3, microcode: 4 },
+    );
+  });
+
+  test('SNP platform status: the layout follows the CPU, and current/reported are compared', () => {
+    // virtee/snphost#127 (Milan): platform TCB SNP 24, reported SNP 23 -> "The TCB versions did NOT match".
+    const status = {
+      apiMajor: 1,
+      apiMinor: 55,
+      state: 1,
+      rmpFlags: 1,
+      buildId: 29,
+      featureFlags: 0,
+      guestCount: 0,
+      currentTcbVersion: '0xd518000000000002',
+      reportedTcbVersion: '0xd517000000000002',
+    };
+    const d = decodeSnpPlatformStatus(status, { family: 25, model: 1 });
+    assert.equal(d.tcb.generation, 'Milan');
+    assert.equal(d.tcb.match, false);
+    assert.equal(d.tcb.current?.snp, 24);
+    assert.equal(d.tcb.reported?.snp, 23);
+    assert.equal(d.tcb.current?.microcode, 213);
+    assert.equal(d.rmpInitialised, true);
+    assert.equal(d.aliasCheckComplete, false);
+    assert.equal(d.stateName, 'INIT');
+    assert.equal(d.firmwareVersion, '1.55.29');
+    // Without a CPU the TCB stays raw: no layout is guessed.
+    const raw = decodeSnpPlatformStatus(status, null);
+    assert.equal(raw.tcb.layout, null);
+    assert.equal(raw.tcb.current, null);
+    assert.equal(raw.tcb.currentRaw, '0xd518000000000002');
+    // Feature flags by name; bits beyond the table by number.
+    const flags = decodeSnpPlatformStatus({ ...status, featureFlags: 0x1 | 0x8 | 0x20 | 0x40 | 0x100, rmpFlags: 0x0b }, { family: 0x1a, model: 2 });
+    assert.deepEqual(flags.featureFlags.names, ['MASK_CHIP_ID', 'FEATURE_INFO', 'CIPHERTEXT_HIDING_CAP', 'CIPHERTEXT_HIDING_EN']);
+    assert.deepEqual(flags.featureFlags.unknownBits, [8]);
+    assert.deepEqual(flags.rmpFlags.names, ['IS_RMP_INITIALIZED', 'ALIAS_CHECK_COMPLETE', 'TIO_EN']);
+    assert.equal(flags.tcb.layout, 'turin');
+  });
+});
+
+describe('decoders', () => {
+  test('SEV platform status', () => {
+    const d = decodeSevPlatformStatus({ apiMajor: 1, apiMinor: 55, state: 2, flags: 0x101, build: 21, guestCount: 3 });
+    assert.equal(d.firmwareVersion, '1.55.21');
+    assert.equal(d.stateName, 'WORKING');
+    assert.equal(d.owned, true);
+    assert.equal(d.esInitialised, true);
+    assert.deepEqual(d.flags.names, ['OWNER', 'CONFIG_ES']);
+    assert.equal(d.meetsSnpMinimum, true);
+    assert.equal(decodeSevPlatformStatus({ apiMajor: 1, apiMinor: 49, state: 0, flags: 0, build: 1, guestCount: 0 }).meetsSnpMinimum, false);
+    assert.equal(decodeSevPlatformStatus({ apiMajor: 1, apiMinor: 55, state: 7, flags: 0, build: 1, guestCount: 0 }).stateName, null);
+  });
+
+  test('VMSA features and SNP policy by name, unknown bits by number', () => {
+    assert.deepEqual(decodeVmsaFeatures('0x220'), { raw: '0x220', names: ['DEBUG_SWAP', 'SECURE_TSC'], unknownBits: [] });
+    assert.deepEqual(decodeVmsaFeatures(0x800n | 0x1n | (1n << 40n)), { raw: '0x10000000801', names: ['SNP_ACTIVE'], unknownBits: [11, 40] });
+    // A typical launch policy: ABI 0.0, SMT allowed, reserved-must-be-one (QEMU's default 0x30000).
+    const policy = decodeSnpPolicy('0x30000');
+    assert.deepEqual(policy, { raw: '0x30000', abiMajor: 0, abiMinor: 0, names: ['SMT', 'RSVD_MBO'], unknownBits: [] });
+    const bits = decodeSnpPolicy(KVM_SNP_POLICY_MASK_VALID | (1n << 30n));
+    assert.equal(bits.abiMajor, 255);
+    assert.ok(!bits.names.includes('MIGRATE_MA'));
+    assert.deepEqual(bits.unknownBits, [30]);
+  });
+
+  test('CPUID 0x8000001F through lib/cpuid', () => {
+    const s = decodeSevCpuid({ function: 0x8000001f, index: 0, flags: 0, eax: 0x41a, ebx: 51, ecx: 1006, edx: 100 });
+    assert.deepEqual(s.features, ['sev', 'sev_es', 'sev_snp', 'sme_coherent']);
+    assert.equal(s.cBitPosition, 51);
+    assert.deepEqual(s.sevAsids, { first: 100, last: 1006 });
+    assert.deepEqual(s.sevEsAsids, { first: 1, last: 99 });
+    // sevctl ok on a Milan (AMDESE/AMDSEV#271): "Number of VMPLs: 4", "Physical address bit reduction: 5",
+    // "C-bit location: 51", 509 guests, minimum SEV ASID 256 - the raw host leaf those numbers decode from.
+    const milan = decodeSevCpuid({ function: 0x8000001f, index: 0, flags: 0, eax: 0x1007f, ebx: (4 << 12) | (5 << 6) | 51, ecx: 509, edx: 256 });
+    assert.equal(milan.numberOfVmpls, 4);
+    assert.equal(milan.physicalAddressReduction, 5);
+    assert.deepEqual(milan.sevEsAsids, { first: 1, last: 255 });
+    assert.equal(decodeSevCpuid({ function: 0x8000001f, index: 0, flags: 0, eax: 0x2, ebx: 47, ecx: 509, edx: 1 }).sevEsAsids, null);
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+
+function readLog(name: string): { source: string; lines: string[] } {
+  const text = readFileSync(join(logDir, name), 'utf8');
+  const all = text.split('\n').filter((l) => l !== '');
+  const first = all[0] ?? '';
+  assert.match(first, /^# source: \S/, `${name}: first line names the source`);
+  const lines = all.filter((l) => !l.startsWith('#'));
+  for (const line of lines) assert.match(line, /^\[\s*\d+\.\d{6}\] /, `${name}: dmesg timestamp on "${line}"`);
+  return { source: first, lines };
+}
+
+describe('kernel log', () => {
+  test('every sev-*.txt fixture has a source line and dmesg timestamps, and every line the parser matches is traceable', () => {
+    const files = readdirSync(logDir).filter((f) => /^sev-.*\.txt$/.test(f));
+    assert.ok(files.length >= 10, files.join(' '));
+    for (const file of files) {
+      const { lines } = readLog(file);
+      const facts = parseSevLog(lines);
+      assert.ok(facts.matched.length > 0, `${file}: something matched`);
+      for (const m of facts.matched) assert.equal(lines[m.index], m.line, `${file}: index and line agree`);
+    }
+  });
+
+  test('stripLogPrefix drops dmesg and dmesg -T stamps and the journal tag', () => {
+    assert.equal(stripLogPrefix('[   11.782063] kvm_amd: SEV enabled (ASIDs 100 - 509)'), 'kvm_amd: SEV enabled (ASIDs 100 - 509)');
+    assert.equal(stripLogPrefix('[Wed Oct 11 10:36:17 2023] SEV supported'), 'SEV supported');
+    assert.equal(stripLogPrefix('[  126.228774] kernel: ccp 0000:01:00.5: sev command 0x85 timed out, disabling PSP'), 'ccp 0000:01:00.5: sev command 0x85 timed out, disabling PSP');
+  });
+
+  test('AMDESE/AMDSEV#189: SNP INIT 0x3 and SEV INIT 0x1 (6.9-6.15 wording), old and new ASID lines', () => {
+    const { lines } = readLog('sev-snp-init-failed-6.5.txt');
+    const f = parseSevLog(lines);
+    assert.deepEqual(
+      f.failures.map((x) => [x.operation, x.rc, x.firmwareError, x.errorName, x.device]),
+      [
+        ['SNP INIT', -5, 3, 'SEV_RET_INAVLID_CONFIG', '0000:42:00.1'],
+        ['INIT', -5, 1, 'SEV_RET_INVALID_PLATFORM_STATE', '0000:42:00.1'],
+      ],
+    );
+    assert.equal(f.failures[0]!.source.line, lines[2]);
+    assert.equal(describeFailure(f.failures[0]!), 'SNP INIT failed: SEV_RET_INAVLID_CONFIG (0x3), rc -5');
+    assert.deepEqual(f.rmp.table && { kind: f.rmp.table.kind, start: f.rmp.table.start, end: f.rmp.table.end }, { kind: 'contiguous', start: '0x4de00000', end: '0x566fffff' });
+    assert.equal(f.sevApi?.text, '1.55.7');
+    assert.equal(f.psp.sevEnabled?.device, '0000:42:00.1');
+    // "SEV-ES and SEV-SNP supported: 99 ASIDs" comes first; the range lines after it win for SEV-ES.
+    assert.deepEqual(f.asids.snp && [f.asids.snp.state, f.asids.snp.count], ['supported', 99]);
+    assert.deepEqual(f.asids.sevEs && [f.asids.sevEs.state, f.asids.sevEs.first, f.asids.sevEs.last, f.asids.sevEs.count], ['enabled', 1, 99, 99]);
+    assert.deepEqual(f.asids.sev && [f.asids.sev.first, f.asids.sev.last, f.asids.sev.count], [100, 509, 410]);
+  });
+
+  test('AMDESE/AMDSEV#184: PSP timeout, SEV_RET_NO_FW_CALL as 0xffffffff, journal "kernel:" tag', () => {
+    const f = parseSevLog(readLog('sev-psp-timeout.txt').lines);
+    assert.deepEqual(f.psp.timeouts.map((t) => t.command), [0x85]);
+    assert.deepEqual(
+      f.failures.map((x) => [x.technology, x.rc, x.firmwareError, x.errorName]),
+      [
+        ['SNP', -110, 0, 'SEV_RET_SUCCESS'],
+        ['SEV', -16, 0xffffffff, 'SEV_RET_NO_FW_CALL'],
+      ],
+    );
+    assert.equal(f.sevApi?.text, '1.55.5');
+  });
+
+  test('AMDESE/AMDSEV#202: the pre-range "supported: N ASIDs" lines without the kvm_amd prefix, SEV INIT 0xe', () => {
+    const f = parseSevLog(readLog('sev-old-format-genoa.txt').lines);
+    assert.deepEqual(f.failures.map((x) => [x.operation, x.rc, x.errorName]), [['INIT', null, 'SEV_RET_WBINVD_REQUIRED']]);
+    assert.deepEqual(f.asids.sev && [f.asids.sev.state, f.asids.sev.count, f.asids.sev.first], ['supported', 907, null]);
+    assert.deepEqual(f.asids.sevEs && [f.asids.sevEs.state, f.asids.sevEs.count], ['supported', 99]);
+    assert.equal(f.asids.snp, undefined);
+  });
+
+  test('AMDESE/AMDSEV#246: "failed to get status. Error: 0x8003" is not a SEV_RET code; 6.x ranges', () => {
+    const f = parseSevLog(readLog('sev-get-status-failed.txt').lines);
+    assert.deepEqual(f.failures.map((x) => [x.operation, x.firmwareError, x.errorName]), [['PLATFORM_STATUS', 0x8003, null]]);
+    assert.match(describeFailure(f.failures[0]!), /0x8003 \(not a psp-sev.h SEV_RET code\)/);
+    assert.match(describeFailure(parseSevLog(readLog('sev-psp-timeout.txt').lines).failures[0]!), /no firmware status \(0x0\).*rc -110/);
+    assert.deepEqual([f.asids.sev?.first, f.asids.sev?.last, f.asids.sevEs?.last, f.asids.snp?.state, f.asids.snp?.last], [256, 1006, 255, 'enabled', 255]);
+    assert.equal(f.matched.length, 5); // sev enabled, get status, three ranges; psp enabled and the SVM lines are not SEV facts
+  });
+
+  test('AMDESE/AMDSEV README: segmented RMP and SEV-SNP API', () => {
+    const f = parseSevLog(readLog('sev-segmented-rmp.txt').lines);
+    assert.equal(f.rmp.table?.kind, 'segmented');
+    assert.equal(f.rmp.table?.start, '0x9ba00000');
+    assert.equal(f.rmp.segmentSizeGiB?.gib, 128);
+    assert.deepEqual(
+      f.rmp.segments.map((s) => [s.segment, s.start, s.end, s.coversStart, s.coversEnd]),
+      [
+        [0, '0x8800000', '0x10ffffff', '0x0', '0x87fffffff'],
+        [8, '0x55b00000', '0x75afffff', '0x10000000000', '0x11fffffffff'],
+        [9, '0x35a00000', '0x559fffff', '0x12000000000', '0x13fffffffff'],
+      ],
+    );
+    assert.deepEqual(f.snpApi && [f.snpApi.major, f.snpApi.minor, f.snpApi.build, f.snpApi.device], [1, 58, 5, '0000:a9:00.5']);
+    assert.deepEqual(f.asids.snp && [f.asids.snp.first, f.asids.snp.last], [1, 98]);
+  });
+
+  test('ciphertext hiding: SEV-ES "unusable" with an empty range', () => {
+    const f = parseSevLog(readLog('sev-ciphertext-hiding.txt').lines);
+    assert.equal(f.ciphertextHiding?.enabled, true);
+    assert.deepEqual(f.asids.sevEs && [f.asids.sevEs.state, f.asids.sevEs.first, f.asids.sevEs.last, f.asids.sevEs.count], ['unusable', 100, 99, 0]);
+    assert.deepEqual(f.asids.snp && [f.asids.snp.state, f.asids.snp.count], ['enabled', 99]);
+  });
+
+  test('6.16+ wording: "SEV-SNP: SNP_INIT_EX failed rc %d, error %#x" and SEV/SEV-ES/SNP disabled', () => {
+    const f = parseSevLog(readLog('sev-6.16-init-failed.txt').lines);
+    assert.deepEqual(
+      f.failures.map((x) => [x.operation, x.rc, x.errorName]),
+      [
+        ['SNP_INIT_EX', -5, 'SEV_RET_INAVLID_CONFIG'],
+        ['SNP INIT', -5, 'SEV_RET_INAVLID_CONFIG'],
+      ],
+    );
+    assert.deepEqual([f.asids.sev?.state, f.asids.sevEs?.state, f.asids.snp?.state], ['disabled', 'disabled', 'disabled']);
+    assert.equal(f.iommu.snpSupport?.enabled, true);
+    assert.equal(f.rmp.table?.kind, 'contiguous');
+    // Other 6.16+ formats, from the format strings.
+    const more = parseSevLog([
+      'ccp 0000:42:00.1: SEV: INIT_EX failed 0x18, rc -5',
+      'ccp 0000:42:00.1: SEV: DF_FLUSH failed 0xe, rc -5',
+      'ccp 0000:42:00.1: SEV-SNP: SNP_DF_FLUSH failed rc -5, error 0x20',
+      'ccp 0000:42:00.1: SEV: failed to SHUTDOWN error 0x12, rc -5',
+      'kvm_amd: SEV: SNP_PLATFORM_STATUS failed ret=-5, fw_error=38 (0x26)',
+      'kvm_amd: SEV-SNP: DF_FLUSH failed, ret=-5, error=0x20',
+      'ccp 0000:42:00.1: SEV-SNP: failed to INIT, continue SEV INIT',
+      'ccp 0000:42:00.1: SEV firmware updated from 1.55.21 to 1.55.37',
+      'ccp 0000:42:00.1: SEV-SNP support requires firmware version >= 1:51',
+      'ccp 0000:42:00.1: SEV: TMR allocation failed, SEV-ES support unavailable',
+      'ccp 0000:42:00.1: SEV: memory encryption not enabled by BIOS',
+    ]);
+    assert.deepEqual(
+      more.failures.map((x) => [x.reporter, x.operation, x.errorName]),
+      [
+        ['ccp', 'INIT_EX', 'SEV_RET_SECURE_DATA_INVALID'],
+        ['ccp', 'DF_FLUSH', 'SEV_RET_WBINVD_REQUIRED'],
+        ['ccp', 'SNP_DF_FLUSH', 'SEV_RET_RMP_INIT_REQUIRED'],
+        ['ccp', 'SHUTDOWN', 'SEV_RET_ACTIVE'],
+        ['kvm_amd', 'SNP_PLATFORM_STATUS', 'SEV_RET_RMP_INITIALIZATION_FAILED'],
+        ['kvm_amd', 'SNP_DF_FLUSH', 'SEV_RET_RMP_INIT_REQUIRED'],
+      ],
+    );
+    assert.ok(more.psp.snpInitAbandoned);
+    assert.deepEqual(more.firmwareUpdate && [more.firmwareUpdate.from, more.firmwareUpdate.to], ['1.55.21', '1.55.37']);
+    assert.deepEqual(more.snpNeedsFirmware && [more.snpNeedsFirmware.major, more.snpNeedsFirmware.minor], [1, 51]);
+    assert.ok(more.psp.tmrAllocationFailed);
+    assert.ok(more.psp.notEnabledByBios);
+  });
+
+  test('RMP not reserved by the BIOS; IOMMU prerequisites in both wordings; an SNP guest', () => {
+    const bios = parseSevLog(readLog('sev-bios-no-rmp.txt').lines);
+    assert.deepEqual(bios.rmp.problems.map((p) => p.problem), ['not-reserved-by-bios']);
+    assert.equal(bios.asids.snp, undefined);
+    const iommu = parseSevLog(readLog('sev-iommu-passthrough.txt').lines);
+    assert.deepEqual(iommu.iommu.problems.map((p) => p.problem), ['disabled-or-passthrough', 'disabled-or-passthrough', 'no-snp-feature', 'v2-page-table']);
+    assert.equal(iommu.failures[0]?.errorName, 'SEV_RET_INAVLID_CONFIG');
+    const guest = parseSevLog(readLog('sev-snp-guest.txt').lines);
+    assert.deepEqual(guest.guestFeatures?.features, ['SEV', 'SEV-ES', 'SEV-SNP']);
+    const rmp = parseSevLog([
+      'SEV-SNP: RMP configuration not valid: base=0x1000, end=0x0',
+      'SEV-SNP: Memory reserved for the RMP table does not cover full system RAM (expected 0x1000 got 0x800)',
+      'SEV-SNP: Segmented RMP does not cover full system RAM (expected 0x1000 got 0x800)',
+      'SEV-SNP: Failed to map RMP table',
+      'SEV-SNP: RMP table physical address 0x0000000035600000 - 0x0000000075bfffff',
+    ]);
+    assert.deepEqual(rmp.rmp.problems.map((p) => p.problem), ['invalid-configuration', 'does-not-cover-ram', 'does-not-cover-ram', 'map-failed']);
+    assert.equal(rmp.rmp.table?.end, '0x75bfffff'); // AMDESE/AMDSEV#82's 5.14 wording, without brackets
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+
+function view(name: string): SevView {
+  return sevView(loadSnapshot(join(fixtures, `${name}.json`)));
+}
+
+function item(v: SevView, id: string) {
+  const found = v.items.find((i) => i.id === id);
+  assert.ok(found, `item ${id}: ${v.items.map((i) => i.id).join(' ')}`);
+  return found;
+}
+
+const SEV_FIXTURES = readdirSync(fixtures).filter((f) => /^sev-.*\.json$/.test(f)).map((f) => f.replace(/\.json$/, ''));
+
+describe('sevView', () => {
+  test('every sev-*.json fixture loads as a snapshot and every item names its source', () => {
+    assert.ok(SEV_FIXTURES.length >= 7, SEV_FIXTURES.join(' '));
+    for (const name of SEV_FIXTURES) {
+      const v = view(name);
+      assert.equal(v.title, 'AMD SEV / SEV-ES / SEV-SNP');
+      for (const i of v.items) {
+        assert.ok(i.source.length > 0, `${name} ${i.id}`);
+        assert.ok(['pass', 'fail', 'warn', 'info', 'unknown'].includes(i.status), `${name} ${i.id}`);
+        assert.notEqual(i.value, '', `${name} ${i.id}`);
+      }
+      assert.equal(new Set(v.items.map((i) => i.id)).size, v.items.length, `${name}: ids unique`);
+    }
+  });
+
+  test('Genoa SNP host on 6.11: everything snphost ok checks, passing', () => {
+    const v = view('sev-snp-genoa-6.11');
+    assert.deepEqual(v.vmTypes.map((t) => [t.name, t.offered]), [['SEV', true], ['SEV_ES', true], ['SNP', true]]);
+    assert.match(item(v, 'kvm.vmType.SNP').source, /KVM_CHECK_EXTENSION.*KVM_CAP_VM_TYPES/);
+    assert.deepEqual(v.cpu.flags, { sme: true, sev: true, sev_es: true, sev_snp: true });
+    assert.equal(v.cpu.generation, 'Genoa');
+    assert.deepEqual(v.attributes.vmsaFeatures?.names, ['DEBUG_SWAP']);
+    assert.equal(v.attributes.snpPolicyBits, null);
+    assert.equal(item(v, 'kvm.attr.snpPolicyBits').value, 'not offered by this kernel');
+    assert.equal(item(v, 'kvm.attr.snpPolicyBits').status, 'info'); // ENXIO is not an error
+    assert.equal(v.platformStatus?.stateName, 'INIT');
+    assert.equal(v.platformStatus?.esInitialised, true);
+    assert.equal(item(v, 'sev.firmware').status, 'pass');
+    assert.equal(v.snpPlatformStatus?.tcb.current?.snp, 15);
+    assert.equal(v.snpPlatformStatus?.tcb.match, true);
+    assert.equal(item(v, 'snp.tcb.current').value, '0x3e0f000000000007: bootloader 7, TEE 0, SNP 15, microcode 62');
+    assert.match(item(v, 'snp.tcb.current').source, /Genoa layout/);
+    assert.deepEqual(v.asids.sevEs, { capacity: 99, current: 1, free: 98 });
+    assert.deepEqual(v.asids.sev, { capacity: 907, current: 0, free: 907 });
+    assert.equal(v.kvmAmd.parameters.sev_snp?.enabled, true);
+    assert.equal(v.kvmAmd.parameters.nested?.raw, '1');
+    assert.deepEqual(v.init2.map((r) => [r.vmType, r.ok]), [['SEV', true], ['SEV_ES', true], ['SNP', true]]);
+    assert.equal(v.cpuid?.maxEncryptedGuests, 1006);
+    assert.equal(item(v, 'log.asids.snp').value, 'enabled (ASIDs 1 - 99)');
+    assert.equal(item(v, 'log.asids.snp').source, 'file /dev/kmsg: "kvm_amd: SEV-SNP enabled (ASIDs 1 - 99)"');
+    assert.ok(v.notes.some((n) => /6\.11\.0-snp-host: answers EINVAL unless SNP firmware is already initialised/.test(n.text)));
+    assert.deepEqual(v.items.filter((i) => i.status === 'fail').map((i) => i.id), []);
+  });
+
+  test('Turin on 7.2: all three KVM_X86_GRP_SEV attributes, Turin TCB layout, a failed INIT2 with its firmware error', () => {
+    const v = view('sev-turin-7.2');
+    assert.deepEqual(v.attributes.vmsaFeatures?.names, ['DEBUG_SWAP', 'SECURE_TSC']);
+    assert.deepEqual(v.attributes.snpPolicyBits?.names, ['SMT', 'RSVD_MBO', 'DEBUG', 'SINGLE_SOCKET', 'PAGE_SWAP_DISABLE']);
+    assert.equal(v.attributes.snpReqCerts, true);
+    assert.equal(v.snpPlatformStatus?.tcb.layout, 'turin');
+    assert.equal(v.snpPlatformStatus?.tcb.current?.fmc, 1);
+    assert.deepEqual(v.snpPlatformStatus?.featureFlags.names, ['FEATURE_INFO']);
+    assert.equal(v.log?.rmp.table?.kind, 'segmented');
+    const snp = v.init2.find((r) => r.vmType === 'SNP');
+    assert.equal(snp?.ok, false);
+    assert.equal(snp?.firmwareError?.name, 'SEV_RET_RESOURCE_LIMIT');
+    assert.match(item(v, 'init2.SNP').value, /^EIO; firmware SEV_RET_RESOURCE_LIMIT \(0x17\)$/);
+    assert.ok(v.notes.some((n) => /7\.2\.13-amd64: reports the status as it is/.test(n.text)));
+  });
+
+  test('Milan with an uncommitted TCB (virtee/snphost#127): mismatch and alias check reported, not failed', () => {
+    const v = view('sev-milan-tcb-mismatch-6.11');
+    assert.equal(v.cpu.generation, 'Milan');
+    assert.equal(item(v, 'snp.tcb.match').status, 'warn');
+    assert.match(item(v, 'snp.tcb.match').hint ?? '', /snphost commit/);
+    assert.equal(item(v, 'snp.tcb.reported').value, '0xd517000000000002: bootloader 2, TEE 0, SNP 23, microcode 213');
+    assert.equal(item(v, 'snp.aliasCheck').status, 'warn');
+  });
+
+  test('/dev/sev root-only, run as uid 1000: EACCES explained, nothing read is invented', () => {
+    const v = view('sev-root-only');
+    const open = item(v, 'device.open');
+    assert.equal(open.value, 'EACCES');
+    assert.match(open.meaning ?? '', /root-only \(mode 0600, owner root\): this user \(uid 1000\)/);
+    assert.match(open.hint ?? '', /run as root/);
+    assert.equal(v.platformStatus, null);
+    assert.equal(v.snpPlatformStatus, null);
+    assert.ok(!v.items.some((i) => i.id.startsWith('sev.') || i.id.startsWith('snp.')));
+    assert.equal(v.log, null);
+    assert.equal(item(v, 'log').status, 'unknown');
+    // What an unprivileged user can read is still there.
+    assert.equal(v.vmTypes.every((t) => t.offered === true), true);
+    assert.equal(v.asids.sevEs?.free, 98);
+  });
+
+  test('kvm_amd sev=Y but no /dev/sev (6.8): ENOENT with kvm_amd loaded means no PSP/SEV in firmware, no ccp', () => {
+    const v = view('sev-no-dev-sev-6.8');
+    const node = item(v, 'device.node');
+    assert.equal(node.status, 'fail');
+    assert.match(node.meaning ?? '', /kvm_amd is loaded but the ccp driver never registered \/dev\/sev/);
+    assert.match(node.hint ?? '', /BIOS/);
+    // The probe opens /dev/sev only where it exists: no open() answer, and none invented.
+    assert.equal(v.items.some((i) => i.id === 'device.open'), false);
+    assert.equal(v.platformStatus, null);
+    assert.equal(v.kvmAmd.parameters.sev?.enabled, true);
+    assert.equal(item(v, 'module.kvm_amd.sev_snp').value, 'no such parameter');
+    assert.deepEqual(v.vmTypes.map((t) => t.offered), [false, false, false]);
+    assert.equal(item(v, 'kvm.vmType.SEV').status, 'warn');
+    assert.match(item(v, 'kvm.vmType.SEV').meaning ?? '', /predates KVM_CAP_VM_TYPES/);
+    assert.match(item(v, 'cpu.flag.sev_snp').meaning ?? '', /before 6\.9/);
+    assert.equal(item(v, 'kvm.attr.vmsaFeatures').value, 'not offered by this kernel');
+  });
+
+  test('SNP INIT failed on 6.18: every part points at the firmware error', () => {
+    const v = view('sev-snp-init-failed-6.18');
+    assert.deepEqual(v.vmTypes.map((t) => t.offered), [false, false, false]);
+    assert.equal(item(v, 'kvm.vmType.SNP').status, 'fail');
+    assert.equal(v.kvmAmd.parameters.sev?.enabled, false);
+    assert.equal(item(v, 'cpuid.8000001f.features').value, 'all zero');
+    assert.equal(v.platformStatus?.stateName, 'UNINIT');
+    assert.match(item(v, 'sev.state').meaning ?? '', /kvm_amd initialises SEV\/SNP firmware when it loads; if SNP INIT fails, SEV INIT is not attempted/);
+    const snp = item(v, 'snp.status');
+    assert.equal(snp.value, 'EIO; firmware SEV_RET_INAVLID_CONFIG (0x3)');
+    assert.match(snp.meaning ?? '', /SNP_INIT before the status read/);
+    assert.deepEqual(v.log?.failures.map((f) => f.operation), ['SNP_INIT_EX', 'SNP INIT']);
+    assert.equal(item(v, 'log.failure.0').value, 'SNP_INIT_EX failed: SEV_RET_INAVLID_CONFIG (0x3), rc -5');
+    assert.equal(item(v, 'log.asids.snp').status, 'fail');
+    assert.ok(v.notes.some((n) => /6\.18\.0-061800-generic: when SNP is not initialised, the kernel runs SNP_INIT/.test(n.text)));
+  });
+
+  test('6.6: no KVM_X86_GRP_SEV (ENXIO is "not offered"), no SNP_PLATFORM_STATUS', () => {
+    const v = view('sev-legacy-6.6');
+    for (const id of ['kvm.attr.vmsaFeatures', 'kvm.attr.snpPolicyBits', 'kvm.attr.snpReqCerts']) {
+      assert.equal(item(v, id).status, 'info');
+      assert.equal(item(v, id).value, 'not offered by this kernel');
+    }
+    assert.match(item(v, 'kvm.attr.vmsaFeatures').meaning ?? '', /legacy KVM_SEV_INIT/);
+    assert.match(item(v, 'snp.status').meaning ?? '', /no SNP_PLATFORM_STATUS \(added in Linux 6\.9\)/);
+    assert.equal(v.platformStatus?.stateName, 'INIT');
+  });
+
+  test('a snapshot without SEV facts: unknown, never guessed', () => {
+    const snapshot = loadSnapshot(join(fixtures, 'snp-host.json'));
+    const v = sevView(snapshot);
+    assert.equal(v.platformStatus, null);
+    assert.equal(v.snpPlatformStatus, null);
+    assert.equal(v.cpuid, null);
+    assert.equal(v.log, null);
+    assert.deepEqual(v.asids, { sev: null, sevEs: null });
+    assert.equal(item(v, 'device.open').status, 'unknown');
+    assert.equal(item(v, 'capacity.sev').value, 'not read');
+    assert.equal(item(v, 'cpuid.8000001f').value, 'not probed');
+    for (const id of ['kvm.attr.vmsaFeatures', 'kvm.attr.snpPolicyBits', 'kvm.attr.snpReqCerts']) assert.equal(item(v, id).value, 'not probed');
+    assert.ok(!v.items.some((i) => i.id.startsWith('sev.') || i.id.startsWith('snp.')));
+    // Failed cpuinfo and /sys/module reads stay unknown too.
+    const broken: Snapshot = structuredClone(snapshot);
+    const error = { code: 'EACCES', errno: -13, syscall: 'open', message: 'EACCES' };
+    broken.host.cpuinfo = { source: { file: '/proc/cpuinfo' }, error };
+    broken.host.modules = { source: { directory: '/sys/module' }, error };
+    const b = sevView(broken);
+    assert.deepEqual(b.cpu.flags, { sme: null, sev: null, sev_es: null, sev_snp: null });
+    assert.equal(b.kvmAmd.loaded, null);
+    assert.equal(item(b, 'cpu.cpuinfo').status, 'unknown');
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+
+const SEV_PERSONAS = ['snp-genoa-linux-6.11', 'sev-es-no-snp-bios', 'kvm-amd-sev-no-dev-sev', 'snp-firmware-too-old', 'dev-sev-root-only', 'kernel-without-grp-sev'];
+
+function loadPersonaFile(name: string): Persona {
+  return JSON.parse(readFileSync(join(personaDir, `${name}.json`), 'utf8')) as Persona;
+}
+
+/** The messages of /dev/kmsg records ("prio,seq,usec,flags;text"), dictionary lines skipped. */
+function kmsgMessages(text: string): string[] {
+  return text
+    .split('\n')
+    .filter((line) => line !== '' && !line.startsWith(' '))
+    .map((line) => {
+      assert.match(line, /^\d+,\d+,\d+,[-c+];/, line);
+      return line.slice(line.indexOf(';') + 1);
+    });
+}
+
+describe('SEV personas', () => {
+  for (const name of SEV_PERSONAS) {
+    test(`${name}: well formed for the kernel double, with sources, and consistent with itself`, () => {
+      const p = loadPersonaFile(name);
+      assert.equal(p.name, name);
+      assert.ok(p.description.length > 40);
+      assert.ok(p.sources.length >= 3);
+      assert.doesNotThrow(() => personaConfig(p, '/tmp/kvm-caps-persona-check'));
+      const kmsg = kmsgMessages(p.files['/dev/kmsg'] ?? '');
+      const log = parseSevLog(kmsg);
+      const param = (n: string): boolean | null => {
+        const text = p.files[`/sys/module/kvm_amd/parameters/${n}`];
+        return text === undefined ? null : parseModuleBool(text);
+      };
+      // KVM_CAP_VM_TYPES bits 2/3/4 agree with the effective kvm_amd parameters.
+      const mask = p.kvm?.capabilities['235'];
+      if (mask !== undefined) {
+        assert.equal((mask & 0x4) !== 0, param('sev') === true, 'SEV bit');
+        assert.equal((mask & 0x8) !== 0, param('sev_es') === true, 'SEV_ES bit');
+        assert.equal((mask & 0x10) !== 0, param('sev_snp') === true, 'SNP bit');
+      }
+      // The kvm_amd log lines agree with the parameters.
+      if (log.asids.sev) assert.equal(log.asids.sev.state === 'enabled', param('sev') === true);
+      if (log.asids.snp) assert.equal(log.asids.snp.state === 'enabled', param('sev_snp') === true);
+      // The misc cgroup capacity is what sev_hardware_setup() sets from the ASID ranges.
+      const capacity = Object.fromEntries(
+        (p.files['/sys/fs/cgroup/misc.capacity'] ?? '').trim().split('\n').map((l) => l.split(' ')).map(([k, v]) => [k, Number(v)]),
+      );
+      if (log.asids.sev?.first != null) assert.equal(capacity.sev, log.asids.sev.count);
+      if (log.asids.sevEs?.first != null) assert.equal(capacity.sev_es, log.asids.sevEs.count);
+    });
+  }
+
+  test('the personas show what their names say', () => {
+    const genoa = loadPersonaFile('snp-genoa-linux-6.11');
+    assert.equal(genoa.kvm?.capabilities['235'], 0x1d);
+    assert.deepEqual(
+      genoa.kvm?.deviceAttrs.filter((a) => a.group === 1).map((a) => a.attr),
+      [0],
+    ); // 6.11: KVM_X86_SNP_POLICY_BITS and KVM_X86_SEV_SNP_REQ_CERTS answer ENXIO
+    assert.ok(genoa.files['/dev/kmsg']?.includes('6,') && genoa.files['/dev/kmsg']?.includes(';kvm_amd: SEV-SNP enabled (ASIDs 1 - 99)'));
+    const snp = genoa.sev?.snpPlatformStatus;
+    assert.ok(snp && 'value' in snp);
+    assert.equal(decodeSnpPlatformStatus({ ...snp.value }, { family: 25, model: 17 }).tcb.current?.microcode, 62);
+
+    const noSnp = loadPersonaFile('sev-es-no-snp-bios');
+    assert.equal(noSnp.kvm?.capabilities['235'], 0x0d);
+    assert.doesNotMatch(noSnp.files['/proc/cpuinfo'] ?? '', /\bsev_snp\b/);
+    assert.deepEqual(parseSevLog(kmsgMessages(noSnp.files['/dev/kmsg'] ?? '')).rmp.problems.map((x) => x.problem), ['not-reserved-by-bios']);
+
+    assert.equal(loadPersonaFile('kvm-amd-sev-no-dev-sev').sev, undefined);
+
+    const old = loadPersonaFile('snp-firmware-too-old');
+    const oldLog = parseSevLog(kmsgMessages(old.files['/dev/kmsg'] ?? ''));
+    assert.ok(oldLog.failures.some((f) => f.technology === 'SNP' && f.errorName === 'SEV_RET_INAVLID_CONFIG'));
+    assert.equal((old.kvm?.capabilities['235'] ?? 0) & 0x10, 0);
+    assert.deepEqual(old.sev?.snpPlatformStatus, { errno: 'EIO', firmwareError: 3 });
+
+    assert.deepEqual(loadPersonaFile('dev-sev-root-only').modes, { '/dev/sev': 0o600 });
+
+    const k66 = loadPersonaFile('kernel-without-grp-sev');
+    assert.equal(k66.kvm?.capabilities['235'], undefined);
+    assert.equal(k66.kvm?.capabilities['209'], 1);
+    assert.ok(!k66.kvm?.deviceAttrs.some((a) => a.group === 1));
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// End to end: `kvm-caps snapshot` under the kernel double for three personas, read by sevView.
+
+describe('SEV personas under the kernel double', () => {
+  const prepared: PreparedPersona[] = [];
+  before(async () => {
+    buildDouble(await uapiHeaders());
+  });
+  after(() => prepared.forEach((p) => p.cleanup()));
+
+  function snapshotOf(name: string, spawn: { uid?: number; gid?: number } = {}): { persona: Persona; view: SevView } {
+    const persona = loadPersona(name);
+    const p = preparePersona(persona);
+    prepared.push(p);
+    const r = runCli(['snapshot', '--deep', '--root', p.root, '--device', p.kvmDevice, '--sev-device', p.sevDevice], { env: p.env, ...spawn });
+    assert.equal(r.status, 0, r.stderr);
+    return { persona, view: sevView(validateSnapshot(JSON.parse(r.stdout))) };
+  }
+
+  test('snp-genoa-linux-6.11: the persona\'s own values come back decoded', () => {
+    const { persona, view: v } = snapshotOf('snp-genoa-linux-6.11');
+    const snp = persona.sev?.snpPlatformStatus;
+    assert.ok(snp && 'value' in snp);
+    assert.equal(v.snpPlatformStatus?.tcb.currentRaw, snp.value.currentTcbVersion);
+    assert.equal(v.snpPlatformStatus?.tcb.current?.snp, 15);
+    assert.deepEqual(v.vmTypes.map((t) => t.offered), [true, true, true]);
+    assert.deepEqual(v.init2.map((r) => [r.vmType, r.ok]), [['SEV', true], ['SEV_ES', true], ['SNP', true]]);
+    assert.equal(v.log?.asids.snp?.state, 'enabled');
+    assert.equal(v.log?.snpApi?.device, '0000:02:00.5'); // a dev_printk record with its dictionary lines
+    assert.deepEqual(v.asids.sevEs, { capacity: 99, current: 1, free: 98 });
+    assert.deepEqual(v.items.filter((i) => i.status === 'fail').map((i) => i.id), []);
+  });
+
+  test('snp-firmware-too-old: SNP not offered, SNP_PLATFORM_STATUS EIO with the firmware error, the INIT failure from the log', () => {
+    const { view: v } = snapshotOf('snp-firmware-too-old');
+    assert.deepEqual(v.vmTypes.map((t) => t.offered), [false, false, false]);
+    assert.equal(item(v, 'snp.status').value, 'EIO; firmware SEV_RET_INAVLID_CONFIG (0x3)');
+    assert.ok(v.log?.failures.some((f) => f.operation === 'SNP_INIT_EX' && f.errorName === 'SEV_RET_INAVLID_CONFIG'));
+    assert.equal(v.platformStatus?.stateName, 'UNINIT');
+  });
+
+  test('dev-sev-root-only, run as an unprivileged user: EACCES on /dev/sev', (t) => {
+    if (process.getuid?.() !== 0) {
+      t.skip('needs root to run the CLI as another, unprivileged user');
+      return;
+    }
+    const { view: v } = snapshotOf('dev-sev-root-only', { uid: 65534, gid: 65534 });
+    assert.equal(item(v, 'device.open').value, 'EACCES');
+    assert.match(item(v, 'device.open').hint ?? '', /run as root/);
+    assert.equal(v.platformStatus, null);
+    assert.deepEqual(v.vmTypes.map((t) => t.offered), [true, true, true]);
+  });
+});
