@@ -84,11 +84,13 @@ ${PROBE}
 
 const EXITS = `Exit codes:
   0  done; the KVM device answered (with --from: answered when the snapshot was taken)
-  1  internal error
+  1  check: not ready; diff: the snapshots differ where it matters
   2  usage error
-  3  output produced, but the KVM device could not be opened or used
+  3  could not tell: output produced, but the KVM device could not be opened or used, or a
+     check lacked a privilege or device
   4  the --from file could not be read or is not a valid snapshot, the --td-config file is not
      valid, or -o could not be written
+  70 internal error (a bug, or the addon is not built)
 `;
 
 export const HELP = {

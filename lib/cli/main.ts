@@ -20,17 +20,20 @@ import { toolInfo } from '../tool.js';
 import { HELP, usageFor } from './help.js';
 import { loadTdConfig, TdConfigError } from './td-config.js';
 
+/** Exit codes, stable across releases; the README documents them. */
 export const EXIT = {
-  /** Done; the KVM device answered (or, with --from, answered when the snapshot was taken). */
+  /** Done; the KVM device answered (or, with --from, answered when the snapshot was taken); `check`: ready. */
   ok: 0,
-  /** An unexpected failure inside kvm-caps (a bug, or the addon is not built). */
-  internal: 1,
+  /** `check`: a technology asked about is not ready. `diff`: the snapshots differ where it matters. */
+  notReady: 1,
   /** Bad command line. */
   usage: 2,
-  /** Output was produced, but the KVM device could not be opened or did not speak API 12. */
-  kvmUnavailable: 3,
-  /** The --from snapshot could not be read or is not valid, or -o could not be written. */
+  /** Could not tell: output was produced, but the KVM device could not be opened or used, or a check needs a privilege or device it lacked. */
+  couldNotTell: 3,
+  /** The --from snapshot (or another input file) could not be read or is not valid, or -o could not be written. */
   file: 4,
+  /** An unexpected failure inside kvm-caps: a bug, or the addon is not built (EX_SOFTWARE). */
+  internal: 70,
 } as const;
 
 class UsageError extends Error {}
@@ -202,5 +205,5 @@ function finish(report: Report, io: Io): number {
   const note = unavailableNote(report);
   if (note === undefined) return EXIT.ok;
   io.stderr.write(`${note}\n`);
-  return EXIT.kvmUnavailable;
+  return EXIT.couldNotTell;
 }
