@@ -1,0 +1,14 @@
+// `kvm-caps snapshot`: the raw host snapshot.
+import { buildReport } from '../../report/report.js';
+import { emit, finish, json, PROBE, snapshotFor, type Command } from '../context.js';
+
+export const snapshotCommand: Command = {
+  name: 'snapshot',
+  accepts: ['output', ...PROBE],
+  args: { min: 0, max: 0 },
+  async run(context) {
+    const { snapshot } = await snapshotFor(context.values);
+    emit(context, json(snapshot));
+    return finish(buildReport(snapshot), context.io);
+  },
+};
