@@ -5,11 +5,22 @@
 
 #include <napi.h>
 
+#include <memory>
 #include <string>
+#include <unordered_set>
 
 namespace kvmcaps {
 
+// The handles alive in one environment. A method checks that `this` unwraps to one of
+// them before using it: cheaper than a type tag, and as safe against a foreign `this`.
+// Shared with each handle, so it outlives whichever of AddonData and the last handle
+// is finalized last.
+struct LiveHandles {
+  std::unordered_set<const void*> set;
+};
+
 struct AddonData {
+  std::shared_ptr<LiveHandles> live = std::make_shared<LiveHandles>();
   // lib/errors.ts's factory, handed over by init(): (errno, syscall, request, path) => Error.
   Napi::FunctionReference make_error;
   Napi::FunctionReference handle_ctor;

@@ -30,8 +30,6 @@ const char* KindName(DeviceHandle::Kind kind) {
   return "unknown";
 }
 
-constexpr napi_type_tag kHandleTag = {0x6b766d2d63617073ULL, 0x6b766d68616e646cULL};
-
 // Room for the CPUID entries of current x86 hosts (about 60-80) in one call.
 constexpr uint32_t kDefaultCpuidCapacity = 128;
 // KVM answers E2BIG for 256 (MAX_IO_MSRS) or more MSRs per KVM_GET_MSRS, and the
@@ -185,17 +183,17 @@ class SevCommandWorker : public Napi::AsyncWorker {
 template <Napi::Value (DeviceHandle::*Method)(const Napi::CallbackInfo&)>
 Napi::Value DeviceHandle::Dispatch(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  bool tagged = false;
-  napi_value self = info.This();
-  if (!info.This().IsObject() || napi_check_object_type_tag(env, self, &kHandleTag, &tagged) != napi_ok ||
-      !tagged) {
+  void* raw = nullptr;
+  // napi_unwrap fails for an object no addon wrapped; the live set rejects one another
+  // addon wrapped, and a half-constructed handle.
+  if (!info.This().IsObject() || napi_unwrap(env, info.This(), &raw) != napi_ok ||
+      env.GetInstanceData<AddonData>()->live->set.count(raw) == 0) {
     Napi::TypeError error = Napi::TypeError::New(env, "Illegal invocation: not a DeviceHandle");
     error.Set("code", "ERR_INVALID_THIS");
     error.ThrowAsJavaScriptException();
     return Napi::Value();
   }
-  DeviceHandle* handle = Unwrap(info.This().As<Napi::Object>());
-  if (handle == nullptr) return Napi::Value();
+  auto* handle = static_cast<DeviceHandle*>(static_cast<ObjectWrap<DeviceHandle>*>(raw));
   return (handle->*Method)(info);
 }
 
@@ -241,10 +239,8 @@ DeviceHandle::DeviceHandle(const Napi::CallbackInfo& info) : ObjectWrap<DeviceHa
     return;
   }
   PendingFd* pending = info[0].As<Napi::External<PendingFd>>().Data();
-  if (napi_type_tag_object(env, info.This(), &kHandleTag) != napi_ok) {
-    Napi::Error::New(env, "could not tag DeviceHandle").ThrowAsJavaScriptException();
-    return;
-  }
+  live_ = env.GetInstanceData<AddonData>()->live;
+  live_->set.insert(static_cast<ObjectWrap<DeviceHandle>*>(this));
   fd_ = pending->fd;
   kind_ = pending->kind;
   vm_type_ = pending->vm_type;
@@ -262,6 +258,7 @@ DeviceHandle::DeviceHandle(const Napi::CallbackInfo& info) : ObjectWrap<DeviceHa
 // The finalizer: a handle the program forgot to close still gives its fd back.
 DeviceHandle::~DeviceHandle() {
   if (fd_ >= 0) close(fd_);
+  if (live_) live_->set.erase(static_cast<ObjectWrap<DeviceHandle>*>(this));
 }
 
 namespace {

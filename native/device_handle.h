@@ -9,7 +9,10 @@
 #include <napi.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
+
+#include "addon.h"
 
 namespace kvmcaps {
 
@@ -33,8 +36,8 @@ class DeviceHandle : public Napi::ObjectWrap<DeviceHandle> {
   int FdFor(Napi::Env env, const char* request, int kinds);
   Napi::Value Fail(Napi::Env env, int err, const char* request);
 
-  // Methods live on the prototype behind Dispatch, which checks that `this` is a
-  // DeviceHandle (by type tag) before unwrapping it.
+  // Methods live on the prototype behind Dispatch, which checks that `this` is a live
+  // DeviceHandle of this environment before using it.
   template <Napi::Value (DeviceHandle::*Method)(const Napi::CallbackInfo&)>
   static Napi::Value Dispatch(const Napi::CallbackInfo& info);
 
@@ -67,6 +70,7 @@ class DeviceHandle : public Napi::ObjectWrap<DeviceHandle> {
   Napi::Value SevCommand(const Napi::CallbackInfo& info, uint32_t command, const char* name);
 
   int fd_ = -1;
+  std::shared_ptr<LiveHandles> live_;
   Kind kind_ = Kind::kSystem;
   uint32_t vm_type_ = 0;
   std::string path_;

@@ -146,8 +146,10 @@ int TdxInitVm(int vm_fd, uint64_t attributes, uint64_t xfam, const std::vector<a
   params->attributes = attributes;
   params->xfam = xfam;
   params->cpuid.nent = static_cast<uint32_t>(cpuid.size());
-  std::memcpy(reinterpret_cast<char*>(buf.data()) + abi::kTdxInitVmEntriesOffset, cpuid.data(),
-              cpuid.size() * sizeof(abi::CpuidEntry2));
+  if (!cpuid.empty()) {  // memcpy from an empty vector's null data() is undefined behaviour.
+    std::memcpy(reinterpret_cast<char*>(buf.data()) + abi::kTdxInitVmEntriesOffset, cpuid.data(),
+                cpuid.size() * sizeof(abi::CpuidEntry2));
+  }
   abi::TdxCmd cmd{};
   cmd.id = abi::kKvmTdxInitVm;
   cmd.data = reinterpret_cast<uintptr_t>(params);

@@ -2,4 +2,6 @@
 // Entry point of the kvm-caps command.
 import { main } from './main.js';
 
-process.exitCode = await main(process.argv.slice(2));
+void main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

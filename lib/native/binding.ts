@@ -2,7 +2,7 @@
 // snapshot never loads native code at all.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../package-root.js';
 import { makeSystemError } from './errors.js';
 
 /** One entry of struct kvm_cpuid_entry2, without its padding. */
@@ -97,8 +97,6 @@ export interface NativeBinding {
 interface NativeModule {
   init(makeError: typeof makeSystemError): NativeBinding;
 }
-
-const packageRoot = fileURLToPath(new URL('..', new URL('..', import.meta.url)));
 
 /** Where the addon is looked for: KVM_CAPS_NATIVE (e.g. a sanitizer build) first, then node-gyp's outputs. */
 export function addonCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
