@@ -1,0 +1,475 @@
+// Benchmarks (a script, not a test): node --import tsx test/bench/run.ts [--runs N] [--no-build]
+//
+// Every figure is the median of several runs, with its spread (min..max), and where there
+// is a baseline, the ratio of the medians against it, measured in the same process tree:
+//   1. KVM_CHECK_EXTENSION per call: openKvm().checkExtension(cap) vs a C loop (ioctl_loop.c)
+//   2. the batch: checkExtensions(all capability numbers) vs the same ioctls in C
+//   3. probeHost() in-process, warm, with and without { deep: true }
+//   4. the CLI report (node dist/cli/bin.js): wall time vs `node -e 0`, and peak RSS
+// followed by where the time goes (crossing cost, probe phases, CLI start-up phases), so a
+// missed target comes with its cause. Exit status is 0 unless something could not run;
+// targets are reported, not enforced (timings on a shared machine are not a test).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { availableParallelism, cpus, release, tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { binding } from '../../lib/native/binding.js';
+import { openKvm } from '../../lib/native/kvm.js';
+import { cpuinfo, deviceNode, kernelRelease, kvmModules, miscCgroup } from '../../lib/snapshot/host-files.js';
+import { kernelLogFromKmsg } from '../../lib/snapshot/kernel-log.js';
+import { probeHost } from '../../lib/snapshot/probe.js';
+import { KVM_CAPABILITIES } from '../../lib/uapi/capabilities.js';
+import { compileProgram, projectRoot } from '../helpers/compile.js';
+
+const { values: opts } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '7' },
+    'no-build': { type: 'boolean', default: false },
+  },
+});
+const RUNS = Math.max(3, Number.parseInt(opts.runs ?? '7', 10) || 7);
+const SINGLE_CALLS = 200_000;
+const BATCH_ITERATIONS = 2_000;
+const PROBE_ITERATIONS = 40;
+const CLI_RUNS = Math.max(RUNS, 11);
+const DEVICE = process.env.KVM_CAPS_BENCH_DEVICE || '/dev/kvm';
+
+const TARGETS = { single: 1.5, batch: 1.1, probeMs: 5, cli: 1.3 };
+
+// ---------------------------------------------------------------------------------------
+// Statistics and printing
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+const min = (xs: readonly number[]): number => Math.min(...xs);
+const max = (xs: readonly number[]): number => Math.max(...xs);
+
+function fmt(n: number, digits = 1): string {
+  return n.toFixed(digits);
+}
+function spread(xs: readonly number[], unit: string, digits = 1): string {
+  return `${fmt(median(xs), digits)} ${unit} (${fmt(min(xs), digits)}..${fmt(max(xs), digits)}, n=${xs.length})`;
+}
+function verdict(met: boolean): string {
+  return met ? 'MET' : 'MISSED';
+}
+const rows: string[] = [];
+function line(text = ''): void {
+  console.log(text);
+}
+function summary(text: string): void {
+  rows.push(text);
+}
+
+const nowNs = (): bigint => process.hrtime.bigint();
+const msSince = (start: bigint): number => Number(nowNs() - start) / 1e6;
+
+// ---------------------------------------------------------------------------------------
+// Machine facts
+
+function machineFacts(): void {
+  const model = cpus()[0]?.model ?? 'unknown';
+  const kvmModulesLoaded = existsSync('/sys/module')
+    ? readdirSync('/sys/module').filter((m) => m === 'kvm' || m.startsWith('kvm_'))
+    : [];
+  let api = 'unavailable';
+  try {
+    const kvm = openKvm(DEVICE);
+    api = String(kvm.apiVersion());
+    kvm.close();
+  } catch (error) {
+    api = `unavailable (${(error as NodeJS.ErrnoException).code ?? String(error)})`;
+  }
+  line('Machine');
+  line(`  CPU          ${model}`);
+  line(`  cores        ${availableParallelism()} (online CPUs ${cpus().length})`);
+  line(`  kernel       ${release()}`);
+  line(`  node         ${process.version} (${process.arch})`);
+  line(`  KVM          ${DEVICE}, API ${api}, modules: ${kvmModulesLoaded.join(', ') || 'none'}`);
+  line(`  load avg     ${readFileSync('/proc/loadavg', 'utf8').trim().split(' ').slice(0, 3).join(' ')}`);
+  line(`  runs         ${RUNS} per figure (medians; spread is min..max)`);
+  line();
+}
+
+// ---------------------------------------------------------------------------------------
+// 1 + 2. KVM_CHECK_EXTENSION against C
+
+const CAPS = new Uint32Array(KVM_CAPABILITIES.map(([, number]) => number));
+const SINGLE_CAP_NAME = 'KVM_CAP_USER_MEMORY';
+const SINGLE_CAP = KVM_CAPABILITIES.find(([name]) => name === SINGLE_CAP_NAME)?.[1] ?? 3;
+
+function cLoop(program: string, count: number, mode: 'single' | 'batch' | 'single-mt' | 'batch-mt', caps: readonly number[]): number {
+  const out = execFileSync(program, [String(count), mode, ...caps.map(String)], {
+    encoding: 'utf8',
+    env: { ...process.env, KVM_CAPS_BENCH_DEVICE: DEVICE },
+  });
+  const value = Number.parseFloat(out.trim());
+  if (!Number.isFinite(value)) throw new Error(`ioctl_loop printed ${JSON.stringify(out)}`);
+  return value;
+}
+
+function jsSingle(count: number): number {
+  const kvm = openKvm(DEVICE);
+  try {
+    let sink = 0;
+    for (let i = 0; i < count / 10; i++) sink += kvm.checkExtension(SINGLE_CAP); // warm-up, like the C side
+    const start = nowNs();
+    for (let i = 0; i < count; i++) sink += kvm.checkExtension(SINGLE_CAP);
+    const ns = Number(nowNs() - start) / count;
+    if (sink < 0) throw new Error('unreachable');
+    return ns;
+  } finally {
+    kvm.close();
+  }
+}
+
+function jsBatch(iterations: number): number {
+  const kvm = openKvm(DEVICE);
+  try {
+    let sink = 0;
+    for (let i = 0; i < iterations / 10; i++) sink += kvm.checkExtensions(CAPS)[0] as number;
+    const start = nowNs();
+    for (let i = 0; i < iterations; i++) sink += kvm.checkExtensions(CAPS)[0] as number;
+    const ns = Number(nowNs() - start) / iterations;
+    if (Number.isNaN(sink)) throw new Error('unreachable');
+    return ns;
+  } finally {
+    kvm.close();
+  }
+}
+
+/** The addon's crossing with no ioctl behind it: isClosed() does dispatch, tag check, unwrap, a boolean. */
+function jsCrossing(count: number): number {
+  const kvm = openKvm(DEVICE);
+  try {
+    let sink = 0;
+    for (let i = 0; i < count / 10; i++) sink += kvm.isClosed() ? 1 : 0;
+    const start = nowNs();
+    for (let i = 0; i < count; i++) sink += kvm.isClosed() ? 1 : 0;
+    const ns = Number(nowNs() - start) / count;
+    if (sink !== 0) throw new Error('handle closed early');
+    return ns;
+  } finally {
+    kvm.close();
+  }
+}
+
+function ioctlBench(): void {
+  const program = compileProgram(join(projectRoot, 'test', 'bench', 'ioctl_loop.c'), { language: 'c', flags: ['-O2', '-pthread'] });
+  const single = { js: [] as number[], c: [] as number[], cMt: [] as number[], ratio: [] as number[], crossing: [] as number[] };
+  const batch = { js: [] as number[], c: [] as number[], cMt: [] as number[], ratio: [] as number[] };
+  const capList = Array.from(CAPS);
+  for (let run = 0; run < RUNS; run++) {
+    // Interleaved, so drift on a shared machine hits both sides of a ratio alike.
+    const c1 = cLoop(program, SINGLE_CALLS, 'single', [SINGLE_CAP]);
+    const j1 = jsSingle(SINGLE_CALLS);
+    single.c.push(c1);
+    single.js.push(j1);
+    single.ratio.push(j1 / c1);
+    single.crossing.push(jsCrossing(SINGLE_CALLS));
+    single.cMt.push(cLoop(program, SINGLE_CALLS, 'single-mt', [SINGLE_CAP]));
+    const c2 = cLoop(program, BATCH_ITERATIONS, 'batch', capList);
+    const j2 = jsBatch(BATCH_ITERATIONS);
+    batch.c.push(c2 / 1000);
+    batch.js.push(j2 / 1000);
+    batch.ratio.push(j2 / c2);
+    batch.cMt.push(cLoop(program, BATCH_ITERATIONS, 'batch-mt', capList) / 1000);
+  }
+  const singleRatio = median(single.js) / median(single.c);
+  line(`1. KVM_CHECK_EXTENSION(${SINGLE_CAP_NAME}) per call, ${SINGLE_CALLS} calls per run`);
+  line(`  addon checkExtension()   ${spread(single.js, 'ns/call')}`);
+  line(`  C ioctl loop (-O2)       ${spread(single.c, 'ns/call')}`);
+  line(`  ratio addon/C            ${fmt(singleRatio, 2)}x (per-run ${fmt(min(single.ratio), 2)}..${fmt(max(single.ratio), 2)})  target <= ${TARGETS.single}x: ${verdict(singleRatio <= TARGETS.single)}`);
+  line(`  where it goes:`);
+  line(`    C loop with an idle thread (shared fd table, like any node process): ${spread(single.cMt, 'ns/call')}`);
+  line(`      -> the same ioctl costs ${fmt(median(single.cMt) - median(single.c))} ns more in a multi-threaded process; addon/C-mt = ${fmt(median(single.js) / median(single.cMt), 2)}x`);
+  line(`    the addon's crossing alone, isClosed() (N-API call + this-tag check + unwrap + result): ${spread(single.crossing, 'ns')}`);
+  line(`    rest (argument read, fd check, number result): ${fmt(median(single.js) - median(single.cMt) - median(single.crossing))} ns`);
+  line();
+  const batchRatio = median(batch.js) / median(batch.c);
+  line(`2. checkExtensions(${CAPS.length} capabilities) per batch, ${BATCH_ITERATIONS} batches per run`);
+  line(`  addon checkExtensions()  ${spread(batch.js, 'us/batch')}  = ${fmt((median(batch.js) * 1000) / CAPS.length)} ns/ioctl`);
+  line(`  C loop, same ioctls      ${spread(batch.c, 'us/batch')}  = ${fmt((median(batch.c) * 1000) / CAPS.length)} ns/ioctl`);
+  line(`  ratio addon/C            ${fmt(batchRatio, 3)}x (per-run ${fmt(min(batch.ratio), 3)}..${fmt(max(batch.ratio), 3)})  target <= ${TARGETS.batch}x: ${verdict(batchRatio <= TARGETS.batch)}`);
+  line(`  C loop with an idle thread ${spread(batch.cMt, 'us/batch')}; addon/C-mt = ${fmt(median(batch.js) / median(batch.cMt), 3)}x`);
+  line();
+  summary(`checkExtension     ${fmt(median(single.js))} ns vs C ${fmt(median(single.c))} ns = ${fmt(singleRatio, 2)}x (<= ${TARGETS.single}x) ${verdict(singleRatio <= TARGETS.single)}; vs C-mt ${fmt(median(single.js) / median(single.cMt), 2)}x`);
+  summary(`checkExtensions    ${fmt(median(batch.js))} us vs C ${fmt(median(batch.c))} us = ${fmt(batchRatio, 3)}x (<= ${TARGETS.batch}x) ${verdict(batchRatio <= TARGETS.batch)}; vs C-mt ${fmt(median(batch.js) / median(batch.cMt), 3)}x`);
+}
+
+// ---------------------------------------------------------------------------------------
+// 3. probeHost() in-process
+
+async function probeTimes(deep: boolean): Promise<number[]> {
+  await probeHost(deep ? { deep } : {}); // warm-up
+  const times: number[] = [];
+  for (let i = 0; i < PROBE_ITERATIONS; i++) {
+    const start = nowNs();
+    await probeHost(deep ? { deep } : {});
+    times.push(msSince(start));
+  }
+  return times;
+}
+
+/** The pieces probeHost() is made of, each timed on its own (median of 20, ms). */
+function probePhases(): Array<[string, number]> {
+  const time = (fn: () => unknown): number => {
+    fn();
+    const xs: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const start = nowNs();
+      fn();
+      xs.push(msSince(start));
+    }
+    return median(xs);
+  };
+  const kvm = openKvm(DEVICE);
+  try {
+    const features = kvm.msrFeatureIndexList();
+    return [
+      ['host files (osrelease, cpuinfo, /sys/module, stat, misc cgroup)', time(() => {
+        kernelRelease('/');
+        cpuinfo('/');
+        kvmModules('/');
+        deviceNode('/', DEVICE);
+        miscCgroup('/', 'capacity');
+        miscCgroup('/', 'current');
+      })],
+      ['kernel log (/dev/kmsg read + parse)', time(() => kernelLogFromKmsg('/'))],
+      ['open + close /dev/kvm', time(() => openKvm(DEVICE).close())],
+      ['checkExtensions, system fd', time(() => kvm.checkExtensions(CAPS))],
+      ['KVM_CREATE_VM + checkExtensions + close', time(() => {
+        const vm = kvm.createVm(0);
+        vm.checkExtensions(CAPS);
+        vm.close();
+      })],
+      ['supported + emulated CPUID', time(() => {
+        kvm.supportedCpuid();
+        kvm.emulatedCpuid();
+      })],
+      ['MSR index lists + feature MSRs', time(() => {
+        kvm.msrIndexList();
+        kvm.msrFeatureIndexList();
+        kvm.getMsrs(features);
+      })],
+    ];
+  } finally {
+    kvm.close();
+  }
+}
+
+async function probeBench(): Promise<void> {
+  const plain: number[] = [];
+  const deep: number[] = [];
+  // Alternate a few blocks of each, so neither gets all the quiet moments.
+  for (let block = 0; block < 3; block++) {
+    plain.push(...(await probeTimes(false)));
+    deep.push(...(await probeTimes(true)));
+  }
+  const p = median(plain);
+  line(`3. probeHost() in-process, warm (after one warm-up), ${plain.length} calls each`);
+  line(`  probeHost()              ${spread(plain, 'ms', 2)}  target < ${TARGETS.probeMs} ms: ${verdict(p < TARGETS.probeMs)}`);
+  line(`  probeHost({deep:true})   ${spread(deep, 'ms', 2)}`);
+  line('  phases (each timed alone, median ms):');
+  for (const [name, ms] of probePhases()) line(`    ${fmt(ms, 3).padStart(7)}  ${name}`);
+  line();
+  summary(`probeHost warm      ${fmt(p, 2)} ms (< ${TARGETS.probeMs} ms) ${verdict(p < TARGETS.probeMs)}; deep ${fmt(median(deep), 2)} ms`);
+}
+
+// ---------------------------------------------------------------------------------------
+// 4. The CLI report as a process
+
+const distBin = join(projectRoot, 'dist', 'cli', 'bin.js');
+
+function listFiles(dir: string, ext: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith(ext) && !f.endsWith(`.d${ext}`))
+    .map((f) => join(dir, f));
+}
+
+/** The lib/*.ts files newer than their dist/*.js (or without one). */
+function staleDist(): string[] {
+  const lib = join(projectRoot, 'lib');
+  const dist = join(projectRoot, 'dist');
+  return listFiles(lib, '.ts').filter((src) => {
+    const out = join(dist, relative(lib, src)).replace(/\.ts$/, '.js');
+    return !existsSync(out) || statSync(out).mtimeMs < statSync(src).mtimeMs;
+  });
+}
+
+function ensureDist(): string {
+  const stale = staleDist();
+  if (stale.length === 0) return 'dist is up to date with lib';
+  if (opts['no-build']) return `dist is STALE (${stale.length} lib files newer; --no-build given): figures are for the old dist`;
+  const tsc = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: projectRoot, encoding: 'utf8' });
+  const still = staleDist();
+  const errors = (tsc.stdout.match(/error TS\d+/g) ?? []).length;
+  if (tsc.status === 0) return `dist was stale (${stale.length} files); rebuilt with tsc -p tsconfig.build.json`;
+  return `dist was stale (${stale.length} files); tsc -p tsconfig.build.json reported ${errors} type error(s) (exit ${tsc.status}) but emitted; ${still.length} file(s) still stale`;
+}
+
+function wallMs(args: string[], env: NodeJS.ProcessEnv = process.env): number {
+  const start = nowNs();
+  const r = spawnSync(process.execPath, args, { cwd: projectRoot, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const ms = msSince(start);
+  if (r.status !== 0) throw new Error(`node ${args.join(' ')} exited ${r.status}: ${String(r.stderr)}`);
+  return ms;
+}
+
+/** Peak RSS in KiB: GNU time's "Maximum resident set size", else the child's own maxRSS at exit. */
+function peakRssKb(args: string[]): { kb: number; how: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'kvm-caps-bench-'));
+  try {
+    const out = join(dir, 'rss');
+    if (existsSync('/usr/bin/time')) {
+      const r = spawnSync('/usr/bin/time', ['-v', '-o', out, process.execPath, ...args], { cwd: projectRoot, stdio: 'ignore' });
+      const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(existsSync(out) ? readFileSync(out, 'utf8') : '');
+      if (r.status === 0 && m) return { kb: Number(m[1]), how: '/usr/bin/time -v' };
+    }
+    // maxRSS is in KiB; written from an exit hook preloaded with --import.
+    const hook = `data:text/javascript,import{writeFileSync}from'node:fs';process.on('exit',()=>writeFileSync(${JSON.stringify(out)},String(process.resourceUsage().maxRSS)))`;
+    spawnSync(process.execPath, ['--import', hook, ...args], { cwd: projectRoot, stdio: 'ignore' });
+    return { kb: Number(readFileSync(out, 'utf8')), how: 'process.resourceUsage().maxRSS' };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Where the CLI's time goes, from inside one fresh process: node's own start-up, each dist
+ * module's import (leaves first, so each figure is that module's own load), the addon's
+ * dlopen + init, the first (cold) probe, and a whole warm report through main().
+ */
+function cliPhases(): { phases: Record<string, number>; modules: Array<[string, number]> } {
+  const dist = join(projectRoot, 'dist');
+  const files = listFiles(dist, '.js');
+  const deps = new Map<string, string[]>();
+  for (const file of files) {
+    const text = readFileSync(file, 'utf8');
+    const found = [...text.matchAll(/(?:from\s+|import\s*\(\s*)'(\.{1,2}\/[^']+)'/g)].map((m) => join(file, '..', m[1] as string));
+    deps.set(file, found.filter((d) => files.includes(d)));
+  }
+  const order: string[] = [];
+  const seen = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const d of deps.get(file) ?? []) visit(d);
+    order.push(file);
+  };
+  // Only what `kvm-caps report` loads: bin.js, and what it imports (statically or not).
+  visit(distBin);
+  const script = `
+    const t = { bootstrap: performance.now() };
+    const modules = [];
+    let a = performance.now();
+    for (const file of ${JSON.stringify(order.filter((f) => f !== distBin))}) {
+      const s = performance.now();
+      await import(file);
+      modules.push([file, performance.now() - s]);
+    }
+    t.importAll = performance.now() - a;
+    a = performance.now();
+    (await import(${JSON.stringify(join(dist, 'native', 'binding.js'))})).binding();
+    t.addon = performance.now() - a;
+    const { probeHost } = await import(${JSON.stringify(join(dist, 'snapshot', 'probe.js'))});
+    a = performance.now(); await probeHost(); t.probeCold = performance.now() - a;
+    a = performance.now(); await probeHost(); t.probeWarm = performance.now() - a;
+    const { main } = await import(${JSON.stringify(join(dist, 'cli', 'main.js'))});
+    const sink = { write() { return true; } };
+    a = performance.now(); await main(['report'], { stdout: sink, stderr: sink }); t.mainWarm = performance.now() - a;
+    console.log(JSON.stringify({ t, modules }));`;
+  const runs: Array<{ t: Record<string, number>; modules: Array<[string, number]> }> = [];
+  for (let i = 0; i < RUNS; i++) {
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: projectRoot, encoding: 'utf8' });
+    runs.push(JSON.parse(out) as { t: Record<string, number>; modules: Array<[string, number]> });
+  }
+  const phases: Record<string, number> = {};
+  for (const key of Object.keys(runs[0]?.t ?? {})) phases[key] = median(runs.map((r) => r.t[key] ?? 0));
+  const modules = (runs[0]?.modules ?? []).map(([file], i): [string, number] => [
+    relative(projectRoot, file),
+    median(runs.map((r) => r.modules[i]?.[1] ?? 0)),
+  ]);
+  return { phases, modules };
+}
+
+/**
+ * The fix under test: the same CLI as one esbuild bundle (esbuild is tsx's dependency).
+ * It sits one level under the project root, as dist/*.js does, so lib/tool.ts still finds
+ * ../package.json; the addon is named through KVM_CAPS_NATIVE.
+ */
+function bundleCli(): string | undefined {
+  const esbuild = join(projectRoot, 'node_modules', '.bin', 'esbuild');
+  if (!existsSync(esbuild)) return undefined;
+  const out = join(projectRoot, '.cache', 'bench-cli-bundle.mjs');
+  const r = spawnSync(esbuild, [distBin, '--bundle', '--platform=node', '--format=esm', '--target=node20', `--outfile=${out}`, '--log-level=error'], {
+    cwd: projectRoot,
+    encoding: 'utf8',
+  });
+  return r.status === 0 ? out : undefined;
+}
+
+function cliBench(): void {
+  const distNote = ensureDist();
+  if (!existsSync(distBin)) {
+    line(`4. CLI: ${distBin} does not exist (${distNote}); skipped`);
+    summary('CLI                skipped: no dist');
+    return;
+  }
+  const cli: number[] = [];
+  const base: number[] = [];
+  const bundled: number[] = [];
+  const ratios: number[] = [];
+  const bundle = bundleCli();
+  const bundleEnv = { ...process.env, KVM_CAPS_NATIVE: process.env.KVM_CAPS_NATIVE || join(projectRoot, 'build', 'Release', 'kvm_caps.node') };
+  wallMs([distBin]); // warm the page cache
+  wallMs(['-e', '0']);
+  if (bundle) wallMs([bundle], bundleEnv);
+  for (let i = 0; i < CLI_RUNS; i++) {
+    const b = wallMs(['-e', '0']);
+    const c = wallMs([distBin]);
+    if (bundle) bundled.push(wallMs([bundle], bundleEnv));
+    base.push(b);
+    cli.push(c);
+    ratios.push(c / b);
+  }
+  const ratio = median(cli) / median(base);
+  const rssCli = peakRssKb([distBin]);
+  const rssBase = peakRssKb(['-e', '0']);
+  line(`4. CLI report, wall time of the whole process (${distNote})`);
+  line(`  node dist/cli/bin.js     ${spread(cli, 'ms')}`);
+  line(`  node -e 0                ${spread(base, 'ms')}`);
+  line(`  ratio                    ${fmt(ratio, 2)}x (per-run ${fmt(min(ratios), 2)}..${fmt(max(ratios), 2)})  target <= ${TARGETS.cli}x: ${verdict(ratio <= TARGETS.cli)}`);
+  line(`  extra over node -e 0     ${fmt(median(cli) - median(base))} ms`);
+  if (bundled.length > 0) {
+    line(`  same CLI as one esbuild bundle (diagnostic, the proposed fix): ${spread(bundled, 'ms')} = ${fmt(median(bundled) / median(base), 2)}x node -e 0`);
+  }
+  line(`  peak RSS                 ${fmt(rssCli.kb / 1024)} MiB (node -e 0: ${fmt(rssBase.kb / 1024)} MiB; via ${rssCli.how})`);
+  const { phases, modules } = cliPhases();
+  const moduleTotal = modules.reduce((sum, [, ms]) => sum + ms, 0);
+  line(`  where it goes (inside one process, medians of ${RUNS}, ms):`);
+  line(`    ${fmt(phases.bootstrap ?? 0).padStart(6)}  node start-up until the first line of user code`);
+  line(`    ${fmt(phases.importAll ?? 0).padStart(6)}  importing the ${modules.length} dist modules the report loads (sum of own times ${fmt(moduleTotal)})`);
+  line(`    ${fmt(phases.addon ?? 0).padStart(6)}  loading the addon (dlopen + init)`);
+  line(`    ${fmt(phases.probeCold ?? 0).padStart(6)}  first probeHost() (cold: first calls, JIT)   warm: ${fmt(phases.probeWarm ?? 0)}`);
+  line(`    ${fmt(phases.mainWarm ?? 0).padStart(6)}  a whole warm report via main() (probe + build + render)`);
+  line('    slowest modules to import (own time):');
+  for (const [file, ms] of [...modules].sort((a, b) => b[1] - a[1]).slice(0, 6)) line(`      ${fmt(ms, 2).padStart(6)}  ${file}`);
+  line();
+  summary(`CLI report         ${fmt(median(cli))} ms vs node -e 0 ${fmt(median(base))} ms = ${fmt(ratio, 2)}x (<= ${TARGETS.cli}x) ${verdict(ratio <= TARGETS.cli)}; peak RSS ${fmt(rssCli.kb / 1024)} MiB`);
+}
+
+// ---------------------------------------------------------------------------------------
+
+machineFacts();
+binding(); // load the addon before anything is timed
+ioctlBench();
+await probeBench();
+cliBench();
+line('Summary');
+for (const row of rows) line(`  ${row}`);
