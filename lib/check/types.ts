@@ -45,10 +45,16 @@ export interface CheckRule {
   title: string;
   /** Why it matters, in a sentence. */
   why: string;
+  /**
+   * For rules whose facts are asked for only on request (the --deep probes): false leaves
+   * the rule out of the tree instead of reporting a check that was never made.
+   */
+  appliesWhen?: (context: CheckContext) => boolean;
   evaluate(context: CheckContext): Finding;
 }
 
-export interface CheckResult extends Finding {
+export interface CheckResult extends Omit<Finding, 'status'> {
+  status: CheckStatus;
   id: string;
   technology: Technology;
   layer: Layer;

@@ -69,6 +69,22 @@ of every set bit, unknown bits by number, and multi-bit fields.
   --json           JSON: [{ function, index, flags, eax, ebx, ecx, edx, features, unknownBits, fields }]
 ${COMMON}
 `,
+  check: `Usage: kvm-caps check [kvm|tdx|sev|sev-es|snp|all] [--json] [-v] [-o FILE] [--deep] [--kernel-log FILE] [--from FILE] [--root DIR] [--device PATH] [--sev-device PATH]
+
+Readiness, hardware to "a guest can start": per technology a tree of checks (CPU, BIOS and
+firmware, kernel, KVM, usable now), each PASS, WARN, FAIL, SKIP (a check above it failed) or
+UNKNOWN (not readable here; it says what would tell), a verdict (capable / enabled / usable),
+and contradictions between facts. "all" (default): KVM plus TDX on Intel, SEV, SEV-ES and
+SEV-SNP on AMD.
+
+  --json             JSON (format "kvm-caps-check", version 1)
+  -v, --verbose      add why, source, fix, needs, and which failed check skipped each one
+  -o, --output FILE  write to FILE (atomically) instead of standard output
+${COMMON}
+${PROBE}
+
+Exit: 0 every technology asked about is usable, 1 one is not, 3 one could not be told.
+`,
   snapshot: `Usage: kvm-caps snapshot [-o FILE] [--deep] [--kernel-log FILE] [--root DIR] [--device PATH] [--sev-device PATH]
 
 Everything kvm-caps collects from this host, raw, as one JSON document (format
@@ -100,6 +116,7 @@ Usage: kvm-caps [COMMAND] [OPTIONS]
 
 Commands:
   report      the host report (default)
+  check       readiness checks: a verdict and an exit code per technology
   caps        every KVM capability, system and VM scope
   cpuid       CPUID offered to guests, decoded
   tdx         Intel TDX: capabilities, TDX module, keys, and why not

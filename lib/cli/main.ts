@@ -5,6 +5,7 @@ import { styleFor } from '../render/style.js';
 import { SnapshotFileError } from '../snapshot/load.js';
 import { toolInfo } from '../tool.js';
 import { capsCommand } from './commands/caps.js';
+import { checkCommand } from './commands/check.js';
 import { cpuidCommand } from './commands/cpuid.js';
 import { reportCommand } from './commands/report.js';
 import { sevCommand } from './commands/sev.js';
@@ -16,7 +17,7 @@ import { TdConfigError } from './td-config.js';
 
 export { EXIT } from './context.js';
 
-const COMMANDS: readonly Command[] = [reportCommand, capsCommand, cpuidCommand, tdxCommand, sevCommand, snapshotCommand];
+const COMMANDS: readonly Command[] = [reportCommand, checkCommand, capsCommand, cpuidCommand, tdxCommand, sevCommand, snapshotCommand];
 
 export async function main(argv: string[], io: Io = process): Promise<number> {
   let parsed;

@@ -1,0 +1,50 @@
+// `kvm-caps check [kvm|tdx|sev|sev-es|snp|all]`: readiness checks with a verdict per
+// technology and an exit code for scripts: 0 ready, 1 not ready, 3 could not tell.
+import { isTechnologyChoice, runChecks, technologiesFor } from '../../check/run.js';
+import { TECHNOLOGIES, type CheckReport } from '../../check/types.js';
+import { renderCheck } from '../../render/check.js';
+import { plainStyle } from '../../render/style.js';
+import { emit, EXIT, json, PROBE, snapshotFor, UsageError, type Command } from '../context.js';
+
+/** The formats this command writes; nfd and prometheus are to come. */
+const FORMATS = ['text', 'json'] as const;
+
+export const CHECK_CHOICES: readonly string[] = [...TECHNOLOGIES, 'all'];
+
+/** ready -> 0, not-ready -> 1, unknown -> 3 (EXIT in context.ts). */
+export function checkExitCode(report: CheckReport): number {
+  switch (report.outcome) {
+    case 'ready':
+      return EXIT.ok;
+    case 'not-ready':
+      return EXIT.notReady;
+    case 'unknown':
+      return EXIT.couldNotTell;
+  }
+}
+
+function formatOf(values: { json?: boolean; format?: string }): 'text' | 'json' {
+  const format = values.format;
+  if (format === undefined) return values.json ? 'json' : 'text';
+  if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`"check" does not write --format ${format}; choose one of ${FORMATS.join(', ')}`);
+  if (values.json && format !== 'json') throw new UsageError(`--json and --format ${format} disagree`);
+  return format as 'text' | 'json';
+}
+
+export const checkCommand: Command = {
+  name: 'check',
+  accepts: ['json', 'verbose', 'from', 'format', 'output', ...PROBE],
+  args: { min: 0, max: 1 },
+  async run(context) {
+    const { values, args, style } = context;
+    const choice = args[0] ?? 'all';
+    if (!isTechnologyChoice(choice)) throw new UsageError(`unknown technology "${choice}"; choose one of ${CHECK_CHOICES.join(', ')}`);
+    const format = formatOf(values);
+    const { snapshot } = await snapshotFor(values);
+    const report = runChecks(snapshot, technologiesFor(choice, snapshot));
+    // -o FILE gets plain text: colour codes belong on a terminal only.
+    const text = format === 'json' ? json(report) : renderCheck(report, values.output === undefined ? style : plainStyle, { verbose: values.verbose === true });
+    emit(context, text);
+    return checkExitCode(report);
+  },
+};
