@@ -766,9 +766,9 @@ describe('checkCommand', () => {
     }
   });
 
-  test('usage errors: an unknown technology lists the valid ones; other formats are refused for now', async () => {
+  test('usage errors: an unknown technology lists the valid ones; unknown or contradictory formats are refused', async () => {
     await assert.rejects(runCheck(['sgx'], { from: fixturePath('tdx-usable-6.16') }), (e: Error) => e instanceof UsageError && /kvm, tdx, sev, sev-es, snp, all/.test(e.message));
-    await assert.rejects(runCheck([], { format: 'prometheus', from: fixturePath('tdx-usable-6.16') }), UsageError);
+    await assert.rejects(runCheck([], { format: 'yaml', from: fixturePath('tdx-usable-6.16') }), UsageError);
     await assert.rejects(runCheck([], { json: true, format: 'text', from: fixturePath('tdx-usable-6.16') }), UsageError);
   });
 
@@ -827,7 +827,7 @@ describe('kvm-caps check (command line)', () => {
     const bad = runCli(['check', 'sgx', '--from', fixturePath('tdx-usable-6.16')]);
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /unknown technology "sgx"/);
-    assert.equal(runCli(['check', '--format', 'nfd', '--from', fixturePath('tdx-usable-6.16')]).status, 2);
+    assert.equal(runCli(['check', '--format', 'yaml', '--from', fixturePath('tdx-usable-6.16')]).status, 2);
     assert.equal(runCli(['check', 'tdx', 'sev', '--from', fixturePath('tdx-usable-6.16')]).status, 2);
   });
 });

@@ -17,16 +17,39 @@ const PROBE = `  --sev-device PATH  the SEV device to open read-only (AMD hosts)
                      SEPT_VE_DISABLE where supported, XFAM the module and KVM both allow`;
 
 const USAGE: Record<string, string> = {
-  report: `Usage: kvm-caps [report] [--json] [--from FILE] [--root DIR] [--device PATH]
+  report: `Usage: kvm-caps [report] [--json | --format text|json|nfd|prometheus] [-o FILE] [--from FILE] [--root DIR] [--device PATH]
 
 The host report: kernel, CPU, KVM modules, the KVM device, API version, VM types,
 the capabilities that matter most, CPUID offered to guests, and what is known of
 Intel TDX and AMD SEV on this host. Every line names the ioctl or file it came from.
 
-  --json           the report as JSON
+  --json           the report as JSON (--format json)
+  --format FORMAT  text (default), json, nfd (a node-feature-discovery feature file for
+                   /etc/kubernetes/node-feature-discovery/features.d/kvm-caps) or prometheus
+                   (node_exporter textfile-collector metrics, e.g. -o DIR/kvm-caps.prom)
+  -o, --output FILE  write to FILE atomically (a dot file, then renamed) instead of stdout
 ${COMMON}
 ${PROBE}
   -V, --version    print the kvm-caps version
+`,
+  diff: `Usage: kvm-caps diff A.json B.json [--json]
+
+What differs between two host snapshots (from \`kvm-caps snapshot\`), most readiness-relevant
+first, each difference with both values and their sources; "!" marks one that matters (VM
+types, verdicts, firmware, TCB and module versions, the module parameters TDX and SEV depend
+on, a capability one host lacks). --json: format "kvm-caps-diff", version 1.
+
+Exit: 0 when they agree on everything that matters, 1 when they do not.
+`,
+  lifecycle: `Usage: kvm-caps lifecycle [--json] [--from FILE] [--root DIR] [--device PATH] [--sev-device PATH]
+
+The confidential-VM launch steps side by side for SEV, SEV-ES, SEV-SNP and TDX (create,
+initialise the VM, add and measure memory, initialise vCPUs, finalise, get the measurement,
+attestation): the KVM command and sub-command id each uses, the firmware operation behind it,
+and which of them this host supports.
+
+  --json           JSON output
+${COMMON}
 `,
   tdx: `Usage: kvm-caps tdx [--json] [--deep [--td-config FILE]] [--kernel-log FILE] [--from FILE] [--root DIR] [--device PATH]
 
@@ -69,7 +92,7 @@ of every set bit, unknown bits by number, and multi-bit fields.
   --json           JSON: [{ function, index, flags, eax, ebx, ecx, edx, features, unknownBits, fields }]
 ${COMMON}
 `,
-  check: `Usage: kvm-caps check [kvm|tdx|sev|sev-es|snp|all] [--json] [-v] [-o FILE] [--deep] [--kernel-log FILE] [--from FILE] [--root DIR] [--device PATH] [--sev-device PATH]
+  check: `Usage: kvm-caps check [kvm|tdx|sev|sev-es|snp|all] [--json | --format text|json|nfd|prometheus] [-v] [-o FILE] [--deep] [--kernel-log FILE] [--from FILE] [--root DIR] [--device PATH] [--sev-device PATH]
 
 Readiness, hardware to "a guest can start": per technology a tree of checks (CPU, BIOS and
 firmware, kernel, KVM, usable now), each PASS, WARN, FAIL, SKIP (a check above it failed) or
@@ -77,7 +100,8 @@ UNKNOWN (not readable here; it says what would tell), a verdict (capable / enabl
 and contradictions between facts. "all" (default): KVM plus TDX on Intel, SEV, SEV-ES and
 SEV-SNP on AMD.
 
-  --json             JSON (format "kvm-caps-check", version 1)
+  --json             JSON (format "kvm-caps-check", version 1); also --format json
+  --format FORMAT    text (default), json, nfd or prometheus (as for the report, with the verdicts)
   -v, --verbose      add why, source, fix, needs, and which failed check skipped each one
   -o, --output FILE  write to FILE (atomically) instead of standard output
 ${COMMON}
@@ -121,6 +145,8 @@ Commands:
   cpuid       CPUID offered to guests, decoded
   tdx         Intel TDX: capabilities, TDX module, keys, and why not
   sev         AMD SEV / SEV-ES / SEV-SNP: platform status, firmware, ASIDs, and why not
+  lifecycle   the confidential-VM launch steps and which this host supports
+  diff A B    what differs between two snapshots, and whether it matters
   snapshot    the raw host snapshot as JSON
   help CMD    help for one command
 

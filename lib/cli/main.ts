@@ -7,6 +7,8 @@ import { toolInfo } from '../tool.js';
 import { capsCommand } from './commands/caps.js';
 import { checkCommand } from './commands/check.js';
 import { cpuidCommand } from './commands/cpuid.js';
+import { diffCommand } from './commands/diff.js';
+import { lifecycleCommand } from './commands/lifecycle.js';
 import { reportCommand } from './commands/report.js';
 import { sevCommand } from './commands/sev.js';
 import { snapshotCommand } from './commands/snapshot.js';
@@ -17,7 +19,17 @@ import { TdConfigError } from './td-config.js';
 
 export { EXIT } from './context.js';
 
-const COMMANDS: readonly Command[] = [reportCommand, checkCommand, capsCommand, cpuidCommand, tdxCommand, sevCommand, snapshotCommand];
+const COMMANDS: readonly Command[] = [
+  reportCommand,
+  checkCommand,
+  capsCommand,
+  cpuidCommand,
+  tdxCommand,
+  sevCommand,
+  lifecycleCommand,
+  diffCommand,
+  snapshotCommand,
+];
 
 export async function main(argv: string[], io: Io = process): Promise<number> {
   let parsed;

@@ -4,10 +4,9 @@ import { isTechnologyChoice, runChecks, technologiesFor } from '../../check/run.
 import { TECHNOLOGIES, type CheckReport } from '../../check/types.js';
 import { renderCheck } from '../../render/check.js';
 import { plainStyle } from '../../render/style.js';
+import { buildReport } from '../../report/report.js';
 import { emit, EXIT, json, PROBE, snapshotFor, UsageError, type Command } from '../context.js';
-
-/** The formats this command writes; nfd and prometheus are to come. */
-const FORMATS = ['text', 'json'] as const;
+import { formatOf, renderFleetFormat } from '../formats.js';
 
 export const CHECK_CHOICES: readonly string[] = [...TECHNOLOGIES, 'all'];
 
@@ -23,14 +22,6 @@ export function checkExitCode(report: CheckReport): number {
   }
 }
 
-function formatOf(values: { json?: boolean; format?: string }): 'text' | 'json' {
-  const format = values.format;
-  if (format === undefined) return values.json ? 'json' : 'text';
-  if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`"check" does not write --format ${format}; choose one of ${FORMATS.join(', ')}`);
-  if (values.json && format !== 'json') throw new UsageError(`--json and --format ${format} disagree`);
-  return format as 'text' | 'json';
-}
-
 export const checkCommand: Command = {
   name: 'check',
   accepts: ['json', 'verbose', 'from', 'format', 'output', ...PROBE],
@@ -42,8 +33,13 @@ export const checkCommand: Command = {
     const format = formatOf(values);
     const { snapshot } = await snapshotFor(values);
     const report = runChecks(snapshot, technologiesFor(choice, snapshot));
-    // -o FILE gets plain text: colour codes belong on a terminal only.
-    const text = format === 'json' ? json(report) : renderCheck(report, values.output === undefined ? style : plainStyle, { verbose: values.verbose === true });
+    const text =
+      format === 'json'
+        ? json(report)
+        : format === 'text'
+          ? // -o FILE gets plain text: colour codes belong on a terminal only.
+            renderCheck(report, values.output === undefined ? style : plainStyle, { verbose: values.verbose === true })
+          : renderFleetFormat(format, buildReport(snapshot), report);
     emit(context, text);
     return checkExitCode(report);
   },

@@ -1,16 +1,26 @@
 // The default command: the host report.
 import { buildReport } from '../../report/report.js';
+import { plainStyle } from '../../render/style.js';
 import { renderReport } from '../../render/text.js';
-import { finish, json, PROBE, snapshotFor, type Command } from '../context.js';
+import { emit, finish, json, PROBE, snapshotFor, type Command } from '../context.js';
+import { formatOf, renderFleetFormat } from '../formats.js';
 
 export const reportCommand: Command = {
   name: 'report',
-  accepts: ['json', 'from', ...PROBE],
+  accepts: ['json', 'format', 'output', 'from', ...PROBE],
   args: { min: 0, max: 0 },
-  async run({ values, io, style }) {
+  async run(context) {
+    const { values, io, style } = context;
+    const format = formatOf(values);
     const { snapshot, origin } = await snapshotFor(values);
     const report = buildReport(snapshot);
-    io.stdout.write(values.json ? json(report) : renderReport(report, style, origin));
+    const text =
+      format === 'json'
+        ? json(report)
+        : format === 'text'
+          ? renderReport(report, values.output === undefined ? style : plainStyle, origin)
+          : renderFleetFormat(format, report);
+    emit(context, text);
     return finish(report, io);
   },
 };

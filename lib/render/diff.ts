@@ -1,0 +1,63 @@
+// `kvm-caps diff`: two hosts' differences for a person, grouped as diffSnapshots orders them.
+// A '!' marks a difference that matters; CPUID features only one host offers are listed on
+// one line per side rather than one line each.
+import { CATEGORY_TITLES, DIFF_CATEGORIES, type Difference, type SnapshotDiff } from '../report/diff.js';
+import type { Style } from './style.js';
+
+const FEATURE = /^cpuid\.(?!physical-address-bits$)/;
+
+/** What to call the two snapshots, e.g. their file names. */
+export interface DiffNames {
+  a: string;
+  b: string;
+}
+
+function hostLine(name: string, host: SnapshotDiff['a']): string {
+  return `${name}: taken ${host.createdAt} by ${host.tool.name} ${host.tool.version}, kernel ${host.kernelRelease ?? 'unknown'}, ${host.cpu ?? 'CPU unknown'}`;
+}
+
+function differenceLines(d: Difference, style: Style): string[] {
+  const mark = d.matters ? style.bad('!') : ' ';
+  const lines = [`${mark} ${style.bold(d.label)}`];
+  const sameSource = d.a.source === d.b.source;
+  lines.push(`      A: ${d.a.text}${sameSource ? '' : `  ${style.dim(`[${d.a.source}]`)}`}`);
+  lines.push(`      B: ${d.b.text}${sameSource ? '' : `  ${style.dim(`[${d.b.source}]`)}`}`);
+  if (sameSource) lines.push(`      ${style.dim(`[${d.a.source}]`)}`);
+  return lines;
+}
+
+export function renderDiff(diff: SnapshotDiff, style: Style, names?: DiffNames): string {
+  const lines = [hostLine(names ? `A ${names.a}` : 'A', diff.a), hostLine(names ? `B ${names.b}` : 'B', diff.b), ''];
+  if (diff.counts.differences === 0) {
+    lines.push(style.good('The snapshots agree on everything kvm-caps compares.'));
+    return `${lines.join('\n')}\n`;
+  }
+  lines.push(
+    diff.agree
+      ? style.good(`They agree on everything that matters; ${diff.counts.differences} other difference(s).`)
+      : style.bad(`${diff.counts.matter} difference(s) that matter, ${diff.counts.differences} in all ('!' marks those that matter).`),
+  );
+  for (const category of DIFF_CATEGORIES) {
+    const list = diff.differences.filter((d) => d.category === category);
+    if (list.length === 0) continue;
+    lines.push('', style.bold(CATEGORY_TITLES[category]));
+    if (category === 'cpuid') {
+      // Features: one line per kind of difference ("offered" / "not offered" / "unknown").
+      const groups = new Map<string, string[]>();
+      const rest: Difference[] = [];
+      for (const d of list) {
+        if (!FEATURE.test(d.key)) {
+          rest.push(d);
+          continue;
+        }
+        const heading = `A ${d.a.text}, B ${d.b.text}`;
+        groups.set(heading, [...(groups.get(heading) ?? []), d.key.slice('cpuid.'.length)]);
+      }
+      for (const [heading, names] of groups) lines.push(`  ${heading}: ${names.join(' ')}`);
+      for (const d of rest) lines.push(...differenceLines(d, style));
+      continue;
+    }
+    for (const d of list) lines.push(...differenceLines(d, style));
+  }
+  return `${lines.join('\n')}\n`;
+}

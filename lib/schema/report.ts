@@ -1,0 +1,315 @@
+// JSON Schema of the host report (format "kvm-caps-report", version 1): what `kvm-caps --json`
+// prints, lib/report/report.ts's Report. Every field the types declare is required (optional
+// ones end in '?'); fields may be added in a minor release, so unknown properties are allowed.
+// The deepest decoded parts (TD CPUID configs, kernel-log facts) are described by their
+// top-level shape only.
+import { REPORT_FORMAT, REPORT_VERSION } from '../report/report.js';
+import {
+  DIALECT,
+  ID_BASE,
+  anything,
+  array,
+  boolean,
+  constant,
+  either,
+  nullable,
+  object,
+  oneOfStrings,
+  record,
+  ref,
+  string,
+  type JsonSchema,
+} from './keywords.js';
+import { PROBE_CONTEXT } from './snapshot.js';
+
+/** Report numbers are kvm-caps's own: any JSON integer. */
+const integer: JsonSchema = { type: 'integer' };
+
+/** lib/report/traced.ts Traced<T>: a value with its source, an explained error, or why it was not probed. */
+function traced(value: JsonSchema): JsonSchema {
+  return either(object({ value, source: string }), object({ error: ref('explained'), source: string }), object({ missing: string }));
+}
+
+/** lib/report/tdx/section.ts TdxFact<T>. */
+function tdxFact(value: JsonSchema): JsonSchema {
+  return either(
+    object({ known: constant(true), value, text: string, source: string }),
+    object({ known: constant(false), text: string, source: nullable(string) }),
+  );
+}
+
+/** lib/report/tdx/section.ts ProbeOutcome<T>. */
+function outcome(value: JsonSchema): JsonSchema {
+  return either(
+    object({ ok: constant(true), value }),
+    object({ ok: constant(false), code: string, errno: integer, meaning: string, hwError: nullable(ref('hwError')) }),
+  );
+}
+
+const nullableInteger = nullable(integer);
+const nullableBoolean = nullable(boolean);
+const strings = array(string);
+const integers = array(integer);
+const decodedMask = object({ raw: string, names: strings, unknownBits: integers });
+const decodedFlags = object({ raw: integer, names: strings, unknownBits: integers });
+const asidCapacity = nullable(object({ capacity: integer, current: nullableInteger, free: nullableInteger }));
+const api = object({ major: integer, minor: integer, text: string });
+const tcbVersion = nullable(
+  object({
+    raw: string,
+    layout: oneOfStrings('milan-genoa', 'turin'),
+    fmc: nullableInteger,
+    bootloader: integer,
+    tee: integer,
+    snp: integer,
+    microcode: integer,
+    reservedNonZero: boolean,
+  }),
+);
+
+const tdxView = object({
+  title: string,
+  verdict: oneOfStrings('usable', 'not usable', 'unknown'),
+  verdictReason: string,
+  kernelRelease: tdxFact(string),
+  vmType: tdxFact(object({ offered: boolean, mask: integer, offeredTypes: strings })),
+  createVm: tdxFact(outcome(constant(true))),
+  capabilities: tdxFact(
+    outcome(
+      object({
+        supportedAttributes: ref('tdAttributes'),
+        supportedXfam: object({ mask: string, components: strings, unknownBits: integers }),
+        tdvmcall: object({ words: object({ kernelR11: string, userR11: string, kernelR12: string, userR12: string }), leaves: array(object({ register: oneOfStrings('r11', 'r12'), bit: integer })) }),
+        cpuidConfigCount: integer,
+        cpuidConfigs: array(object({ function: integer, index: integer, masks: record(string) })),
+        notConfigurable: tdxFact(array(object({ function: integer, index: integer, register: string, features: strings, unknownBits: integers, leafListed: boolean }))),
+      }),
+    ),
+  ),
+  maxVcpus: tdxFact(integer),
+  initVm: nullable(tdxFact(outcome(object({ requested: object({ attributes: ref('tdAttributes'), xfam: object({ components: strings }), cpuidEntries: integer }), hwError: ref('hwError') })))),
+  moduleVersion: tdxFact(
+    object({
+      text: string,
+      major: integer,
+      minor: integer,
+      update: nullableInteger,
+      buildNum: nullableInteger,
+      buildDate: nullable(string),
+      from: oneOfStrings('sysfs', 'kernel log'),
+    }),
+  ),
+  moduleState: tdxFact(object({ state: oneOfStrings('initialized', 'not-loaded', 'not-supported', 'platform-init-failed', 'failed', 'not-initialized') })),
+  privateKeyIds: tdxFact(object({ start: integer, end: integer, count: integer, guestKeyIds: integer })),
+  tdKeys: tdxFact(object({ capacity: integer, inUse: nullableInteger, free: nullableInteger })),
+  cpuFlag: tdxFact(boolean),
+  parameters: array(
+    object({
+      module: string,
+      parameter: string,
+      required: string,
+      value: nullable(string),
+      ok: nullableBoolean,
+      text: string,
+      reason: string,
+      source: string,
+    }),
+  ),
+  seamcallFailures: array(object({ failure: object({ leaf: nullableInteger, leafName: nullable(string), status: string }), decoded: ref('hwError'), text: string, source: string })),
+  kvmMessages: array(object({ message: object({ text: string, kind: string, parameters: strings }), source: string })),
+  kernelLog: tdxFact(object({ records: integer, tdxLines: integer })),
+  explanations: array(
+    object({
+      code: string,
+      weight: oneOfStrings('cause', 'likely-cause', 'note'),
+      message: string,
+      'hint?': string,
+      evidence: array(object({ fact: string, value: string, source: string })),
+    }),
+  ),
+});
+
+const sevView = object({
+  title: string,
+  items: array(
+    object({
+      id: string,
+      group: oneOfStrings('kvm', 'cpu', 'module', 'device', 'sev-firmware', 'snp-firmware', 'capacity', 'log', 'init2'),
+      label: string,
+      value: string,
+      status: oneOfStrings('pass', 'fail', 'warn', 'info', 'unknown'),
+      source: string,
+      'meaning?': string,
+      'hint?': string,
+    }),
+  ),
+  vmTypes: array(object({ name: oneOfStrings('SEV', 'SEV_ES', 'SNP'), type: integer, offered: nullableBoolean })),
+  cpu: object({
+    vendor: nullable(string),
+    family: nullableInteger,
+    model: nullableInteger,
+    generation: nullable(oneOfStrings('Milan', 'Genoa', 'Turin', 'Venice')),
+    flags: object({ sme: nullableBoolean, sev: nullableBoolean, sev_es: nullableBoolean, sev_snp: nullableBoolean }),
+    isGuest: nullableBoolean,
+  }),
+  cpuid: nullable(
+    object({
+      features: strings,
+      unknownBits: integers,
+      cBitPosition: integer,
+      physicalAddressReduction: integer,
+      numberOfVmpls: integer,
+      maxEncryptedGuests: integer,
+      minSevAsid: integer,
+      sevAsids: nullable(object({ first: integer, last: integer })),
+      sevEsAsids: nullable(object({ first: integer, last: integer })),
+    }),
+  ),
+  kvmAmd: object({ loaded: nullableBoolean, parameters: record(object({ raw: nullable(string), enabled: nullableBoolean, 'error?': string })) }),
+  attributes: object({
+    vmsaFeatures: nullable(decodedMask),
+    snpPolicyBits: nullable(object({ raw: string, names: strings, unknownBits: integers, abiMajor: integer, abiMinor: integer })),
+    snpReqCerts: nullableBoolean,
+  }),
+  platformStatus: nullable(
+    object({
+      api,
+      build: integer,
+      firmwareVersion: string,
+      state: integer,
+      stateName: nullable(string),
+      flags: decodedFlags,
+      owned: boolean,
+      esInitialised: boolean,
+      guestCount: integer,
+      meetsSnpMinimum: boolean,
+    }),
+  ),
+  snpPlatformStatus: nullable(
+    object({
+      api,
+      buildId: integer,
+      firmwareVersion: string,
+      state: integer,
+      stateName: nullable(string),
+      rmpFlags: decodedFlags,
+      rmpInitialised: boolean,
+      aliasCheckComplete: boolean,
+      featureFlags: decodedFlags,
+      guestCount: integer,
+      tcb: object({
+        currentRaw: string,
+        reportedRaw: string,
+        match: boolean,
+        generation: nullable(string),
+        layout: nullable(oneOfStrings('milan-genoa', 'turin')),
+        current: tcbVersion,
+        reported: tcbVersion,
+      }),
+    }),
+  ),
+  asids: object({ sev: asidCapacity, sevEs: asidCapacity }),
+  log: nullable(object({ asids: { type: 'object' }, failures: array(anything), psp: { type: 'object' }, rmp: { type: 'object' }, iommu: { type: 'object' } })),
+  init2: array(
+    object({
+      vmType: string,
+      vmsaFeatures: string,
+      ok: boolean,
+      'error?': ref('explained'),
+      'firmwareError?': object({ code: integer, hex: string, name: nullable(string), meaning: nullable(string) }),
+    }),
+  ),
+  notes: array(object({ text: string, source: string })),
+});
+
+const backend = object({
+  name: string,
+  vendor: oneOfStrings('intel', 'amd', 'other'),
+  state: oneOfStrings('loaded', 'built-in'),
+  parameters: record(either(string, object({ error: string }))),
+});
+
+export const REPORT_SCHEMA: JsonSchema = {
+  $schema: DIALECT,
+  $id: `${ID_BASE}/report/${REPORT_VERSION}`,
+  title: 'kvm-caps host report',
+  description:
+    'What `kvm-caps report --json` prints: the host snapshot decoded - kernel, CPU, KVM modules and device, API version, VM types, capabilities, CPUID, Intel TDX and AMD SEV - each value with the source it came from, or why it is not known.',
+  ...object({
+    format: constant(REPORT_FORMAT),
+    version: constant(REPORT_VERSION),
+    snapshot: ref('snapshotInfo'),
+    host: object({
+      kernelRelease: traced(string),
+      cpu: traced(
+        object({ vendor: string, family: nullableInteger, model: nullableInteger, stepping: nullableInteger, modelName: string, microcode: nullable(string), flags: strings }),
+      ),
+      isGuest: traced(boolean),
+      modules: traced(object({ kvm: nullable(backend), backends: array(backend) })),
+    }),
+    device: object({
+      path: string,
+      node: traced(object({ type: string, mode: string, owner: string, group: string, major: integer, minor: integer })),
+      open: traced(constant(true)),
+    }),
+    kvm: object({
+      usable: boolean,
+      apiVersion: traced(integer),
+      vcpuMmapSize: traced(integer),
+      vmTypes: traced(object({ mask: integer, offered: strings, unknownBits: integers })),
+      capabilities: array(
+        object({
+          name: string,
+          number: integer,
+          system: nullableInteger,
+          vm: nullableInteger,
+          'systemError?': string,
+          'vmError?': string,
+          'decoded?': either(
+            object({ flags: strings, unknownBits: integers }),
+            object({ vmTypes: strings, unknownBits: integers }),
+            object({ count: integer, unit: string }),
+          ),
+        }),
+      ),
+      capabilitiesPresent: integer,
+      defaultVm: traced(constant(true)),
+      xsaveGuestComponents: traced(object({ mask: string, components: strings, unknownBits: integers })),
+      msrIndexCount: traced(integer),
+      featureMsrs: traced(array(object({ index: string, name: nullable(string), value: string }))),
+    }),
+    cpuid: traced(
+      object({
+        entries: integer,
+        maxBasicLeaf: nullableInteger,
+        maxExtendedLeaf: nullableInteger,
+        physicalAddressBits: nullableInteger,
+        highlights: array(object({ name: string, why: string, supported: boolean, emulated: boolean })),
+      }),
+    ),
+    confidential: object({ tdx: tdxView, sev: sevView }),
+    problems: array(object({ fact: string, source: string, error: ref('explained') })),
+  }),
+  $defs: {
+    snapshotInfo: object({ createdAt: string, tool: object({ name: string, version: string }), context: PROBE_CONTEXT }),
+    explained: object({ code: string, errno: integer, message: string, meaning: string, 'hint?': string, 'absence?': constant(true) }),
+    hwError: object({
+      value: string,
+      status: string,
+      name: nullable(string),
+      nameSource: nullable(oneOfStrings('kernel', 'abi-spec', 'kernel-sw')),
+      matchedOn: nullable(oneOfStrings('status', 'class', 'value')),
+      error: boolean,
+      nonRecoverable: boolean,
+      details: integer,
+      operand: nullable(object({ id: integer, name: nullable(string) })),
+      meaning: nullable(string),
+    }),
+    tdAttributes: object({
+      mask: string,
+      attributes: array(object({ bit: integer, name: string, description: nullable(string) })),
+      unknownBits: integers,
+      beyondKvm: strings,
+    }),
+  },
+};

@@ -1,0 +1,293 @@
+// The JSON Schemas, checked with a maintained validator (Ajv 8, draft 2020-12, strict mode,
+// ajv-formats for the meta-schema's formats): each schema is valid, the committed .schema.json
+// files equal the lib/schema objects, every fixture snapshot, the report and check report built
+// from it and the CLI's --json documents validate, the snapshot schema accepts exactly what
+// lib/snapshot/load.ts accepts (on thousands of mutated documents), and wrong fields fail.
+//
+// After changing a schema: KVM_CAPS_WRITE_SCHEMAS=1 node --import tsx --test test/schema.test.ts
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { test } from 'node:test';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import type { ValidateFunction } from 'ajv';
+import type { CheckReport, Technology } from '../lib/check/types.js';
+import { TECHNOLOGIES } from '../lib/check/types.js';
+import { buildReport } from '../lib/report/report.js';
+import { CHECK_SCHEMA, REPORT_SCHEMA, SCHEMAS, SCHEMA_FILES, SNAPSHOT_SCHEMA, schemaText, type JsonSchema } from '../lib/schema/index.js';
+import { loadSnapshot, validateSnapshot } from '../lib/snapshot/load.js';
+import type { Snapshot } from '../lib/snapshot/types.js';
+import { SnapshotFormatError } from '../lib/snapshot/validate.js';
+import { runCli } from './helpers/cli.js';
+import { projectRoot } from './helpers/compile.js';
+
+// ajv-formats is CommonJS: its default export arrives as the module object under tsx.
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv2020) => Ajv2020;
+
+const fixtures = join(projectRoot, 'test', 'fixtures');
+const names = readdirSync(fixtures)
+  .filter((n) => n.endsWith('.json'))
+  .map((n) => n.slice(0, -'.json'.length));
+const fixturePath = (name: string): string => join(fixtures, `${name}.json`);
+const rawFixture = (name: string): unknown => JSON.parse(readFileSync(fixturePath(name), 'utf8'));
+const snapshot = (name: string): Snapshot => loadSnapshot(fixturePath(name));
+/** What a document looks like once written as JSON (undefined fields gone). */
+const asJson = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
+
+const ajv = addFormats(new Ajv2020({ strict: true, allErrors: true }));
+const compiled = new Map<JsonSchema, ValidateFunction>();
+function validator(schema: JsonSchema): ValidateFunction {
+  let v = compiled.get(schema);
+  if (v === undefined) {
+    v = ajv.compile(schema);
+    compiled.set(schema, v);
+  }
+  return v;
+}
+
+function assertValid(schema: JsonSchema, document: unknown, what: string): void {
+  const v = validator(schema);
+  if (!v(document)) assert.fail(`${what} does not match ${String(schema.$id)}:\n${ajv.errorsText(v.errors, { separator: '\n' })}`);
+}
+
+function assertInvalid(schema: JsonSchema, document: unknown, what: string): void {
+  assert.equal(validator(schema)(document), false, `${what} should not match ${String(schema.$id)}`);
+}
+
+type RunChecks = (snapshot: Snapshot, technologies: Technology[]) => CheckReport;
+
+async function loadRunChecks(): Promise<RunChecks | undefined> {
+  const path = join(projectRoot, 'lib', 'check', 'run.ts');
+  if (!existsSync(path)) return undefined;
+  return ((await import(pathToFileURL(path).href)) as { runChecks?: RunChecks }).runChecks;
+}
+
+test('each schema is valid draft 2020-12 under strict mode, with a versioned $id on no real host', () => {
+  for (const [name, schema] of Object.entries(SCHEMAS)) {
+    assert.ok(ajv.validateSchema(schema), `${name}: ${ajv.errorsText(ajv.errors)}`);
+    assert.equal(schema.$schema, 'https://json-schema.org/draft/2020-12/schema');
+    assert.match(String(schema.$id), new RegExp(`^https://kvm-caps\\.invalid/schema/${name}/1$`));
+    validator(schema);
+  }
+});
+
+test('the committed .schema.json files are the lib/schema objects', () => {
+  const write = process.env.KVM_CAPS_WRITE_SCHEMAS === '1';
+  for (const [name, schema] of Object.entries(SCHEMAS) as [keyof typeof SCHEMAS, JsonSchema][]) {
+    const path = join(projectRoot, 'lib', 'schema', SCHEMA_FILES[name]);
+    const text = schemaText(schema);
+    if (write) writeFileSync(path, text);
+    assert.ok(existsSync(path), `${path} is missing`);
+    assert.equal(readFileSync(path, 'utf8'), text, `${SCHEMA_FILES[name]} differs from lib/schema/${name}.ts: regenerate with KVM_CAPS_WRITE_SCHEMAS=1 node --import tsx --test test/schema.test.ts`);
+  }
+});
+
+test('every fixture snapshot, and the report built from it, validates', () => {
+  assert.ok(names.length >= 10);
+  for (const name of names) {
+    assertValid(SNAPSHOT_SCHEMA, rawFixture(name), `fixture ${name}`);
+    assertValid(REPORT_SCHEMA, asJson(buildReport(snapshot(name))), `the report of ${name}`);
+  }
+});
+
+test('the check report of every fixture validates', async (t) => {
+  const runChecks = await loadRunChecks();
+  if (runChecks === undefined) {
+    t.skip('lib/check/run.ts is not there yet');
+    return;
+  }
+  for (const name of names) {
+    assertValid(CHECK_SCHEMA, asJson(runChecks(snapshot(name), [...TECHNOLOGIES])), `the checks of ${name}`);
+    assertValid(CHECK_SCHEMA, asJson(runChecks(snapshot(name), ['kvm'])), `the kvm check of ${name}`);
+  }
+});
+
+test('the CLI: --json --from FILE is a report, snapshot on this host is a snapshot', () => {
+  for (const name of ['tdx-usable-6.16', 'sev-snp-genoa-6.11', 'no-permission']) {
+    const result = runCli(['--json', '--from', fixturePath(name)]);
+    assert.ok(result.status === 0 || result.status === 3, result.stderr);
+    assertValid(REPORT_SCHEMA, JSON.parse(result.stdout), `kvm-caps --json --from ${name}`);
+  }
+  // On this machine, whatever it has: a snapshot (exit 3 without a usable /dev/kvm) and its report.
+  const live = runCli(['snapshot']);
+  assert.ok(live.status === 0 || live.status === 3, live.stderr);
+  const document = JSON.parse(live.stdout) as unknown;
+  assertValid(SNAPSHOT_SCHEMA, document, 'kvm-caps snapshot on this host');
+  assertValid(REPORT_SCHEMA, asJson(buildReport(validateSnapshot(document))), 'the report of this host');
+  const report = runCli(['--json']);
+  assertValid(REPORT_SCHEMA, JSON.parse(report.stdout), 'kvm-caps --json on this host');
+});
+
+test('the CLI: check --json, once main.ts registers check', (t) => {
+  const result = runCli(['check', '--json', '--from', fixturePath('tdx-usable-6.16')]);
+  if (result.stderr.includes('unknown command')) {
+    t.skip('check is not registered in lib/cli/main.ts yet');
+    return;
+  }
+  assertValid(CHECK_SCHEMA, JSON.parse(result.stdout), 'kvm-caps check --json');
+});
+
+// ---------------------------------------------------------------------------------------
+// The snapshot schema accepts exactly what lib/snapshot/load.ts accepts.
+
+function loadAccepts(document: unknown): boolean {
+  try {
+    validateSnapshot(document);
+    return true;
+  } catch (error) {
+    if (error instanceof SnapshotFormatError) return false;
+    throw error;
+  }
+}
+
+/** Wrong-typed replacements for a value, and (for object members) its removal. */
+function replacements(value: unknown): unknown[] {
+  const out: unknown[] = [null, 'x', -1, 1.5, 4294967296, true, [], {}, '0xZ'];
+  if (typeof value === 'string') out.push(`${value}!`, value.toUpperCase());
+  if (typeof value === 'number') out.push(value + 0.5, -value - 1);
+  return out.filter((r) => JSON.stringify(r) !== JSON.stringify(value));
+}
+
+/**
+ * Mutates one place at a time, in place, and puts it back after `check` has looked: every object
+ * member (deleted, or replaced by wrong types, plus an unknown member added to each object) and
+ * the first element of every array (arrays are homogeneous).
+ */
+function mutateEach(document: unknown, check: (where: string) => void): void {
+  const visit = (value: unknown, parent: Record<string | number, unknown> | null, key: string | number | null, where: string): void => {
+    if (parent !== null && key !== null) {
+      const original = parent[key];
+      if (typeof key === 'string') {
+        delete parent[key];
+        check(`${where} deleted`);
+      }
+      for (const r of replacements(value)) {
+        parent[key] = structuredClone(r);
+        check(`${where} = ${JSON.stringify(r)}`);
+      }
+      parent[key] = original;
+    }
+    if (Array.isArray(value)) {
+      if (value.length > 0) visit(value[0], value as unknown as Record<number, unknown>, 0, `${where}[0]`);
+    } else if (value !== null && typeof value === 'object') {
+      const object = value as Record<string, unknown>;
+      for (const child of Object.keys(object)) visit(object[child], object, child, where === '' ? child : `${where}.${child}`);
+      if (parent !== null) {
+        object.unknownField = 1;
+        check(`${where} + unknown field`);
+        delete object.unknownField;
+      }
+    }
+  };
+  visit(document, null, null, '');
+}
+
+test('the snapshot schema and load.ts agree on every single-field mutation of every fixture', (t) => {
+  let count = 0;
+  let rejected = 0;
+  const disagreements: string[] = [];
+  // A mutation another fixture already made at the same place is not made again.
+  const seen = new Set<string>();
+  for (const name of names) {
+    const document = rawFixture(name);
+    const pristine = JSON.stringify(document);
+    mutateEach(document, (where) => {
+      if (seen.has(where)) return;
+      seen.add(where);
+      count++;
+      const byLoad = loadAccepts(document);
+      const bySchema = validator(SNAPSHOT_SCHEMA)(document) === true;
+      if (!byLoad) rejected++;
+      if (byLoad !== bySchema) disagreements.push(`${name}: ${where}: load.ts ${byLoad ? 'accepts' : 'rejects'}, the schema ${bySchema ? 'accepts' : 'rejects'}`);
+    });
+    assert.equal(JSON.stringify(document), pristine, 'every mutation was put back');
+  }
+  t.diagnostic(`${count} mutations, ${rejected} of them refused by load.ts`);
+  assert.ok(count > 3000 && rejected > 1500, `${count} mutations, ${rejected} rejected`);
+  assert.deepEqual(disagreements.slice(0, 20), [], `${disagreements.length} of ${count} mutations disagree`);
+});
+
+// ---------------------------------------------------------------------------------------
+// Negative tests: a wrong field fails.
+
+function mutated<T>(document: T, change: (d: T) => void): T {
+  const copy = structuredClone(document);
+  change(copy);
+  return copy;
+}
+
+test('snapshot: wrong fields fail', () => {
+  const good = rawFixture('tdx-usable-6.16') as Snapshot;
+  assertValid(SNAPSHOT_SCHEMA, good, 'the fixture');
+  const bad: [string, (d: Snapshot) => void][] = [
+    ['another format', (d) => ((d as { format: string }).format = 'kvm-caps-report')],
+    ['version 2', (d) => ((d as { version: number }).version = 2)],
+    ['kvm.open missing', (d) => delete (d.kvm as Partial<Snapshot['kvm']>).open],
+    ['a fact with neither value nor error', (d) => (d.host.kernelRelease = { source: { file: '/proc/sys/kernel/osrelease' } } as never)],
+    ['a fact without a source', (d) => (d.host.kernelRelease = { value: '6.16' } as never)],
+    ['a source of no known kind', (d) => (d.host.kernelRelease = { source: { url: 'x' }, value: '6.16' } as never)],
+    ['an ioctl source on an unknown fd', (d) => (d.kvm.open = { source: { ioctl: 'X', path: '/dev/kvm', fd: 'vcpu' }, value: true } as never)],
+    ['a capability key that is not a number', (d) => ((d.kvm.capabilities!.system as { value: Record<string, number> }).value.abc = 1)],
+    ['a CPUID register above u32', (d) => ((d.kvm.supportedCpuid as { value: { eax: number }[] }).value[0]!.eax = 2 ** 32)],
+    ['an upper-case hex string', (d) => ((d.kvm.xcompGuestSupp as { value: string }).value = '0xABC')],
+    ['an error without errno', (d) => (d.host.tdxModuleVersion = { source: { file: 'x' }, error: { code: 'ENOENT', syscall: 'open', message: 'x' } } as never)],
+    ['createdAt not a string', (d) => ((d as { createdAt: unknown }).createdAt = 0)],
+  ];
+  for (const [what, change] of bad) {
+    const document = mutated(good, change);
+    assertInvalid(SNAPSHOT_SCHEMA, document, what);
+    assert.equal(loadAccepts(document), false, `load.ts also refuses: ${what}`);
+  }
+});
+
+test('report: wrong fields fail', () => {
+  const good = asJson(buildReport(snapshot('tdx-usable-6.16'))) as Record<string, any>;
+  assertValid(REPORT_SCHEMA, good, 'the report');
+  const bad: [string, (d: Record<string, any>) => void][] = [
+    ['another format', (d) => (d.format = 'kvm-caps-snapshot')],
+    ['no TDX view', (d) => delete d.confidential.tdx],
+    ['a TDX verdict outside the three', (d) => (d.confidential.tdx.verdict = 'maybe')],
+    ['a known TDX fact without a value', (d) => delete d.confidential.tdx.vmType.value],
+    ['kvm.usable not a boolean', (d) => (d.kvm.usable = 'yes')],
+    ['a traced value without its source', (d) => delete d.kvm.apiVersion.source],
+    ['a SEV item with an unknown status', (d) => (d.confidential.sev.items[0].status = 'ok')],
+    ['a problem without an error', (d) => d.problems.push({ fact: 'x', source: 'y' })],
+    ['a capability row number as a string', (d) => (d.kvm.capabilities[0].number = '235')],
+  ];
+  for (const [what, change] of bad) assertInvalid(REPORT_SCHEMA, mutated(good, change), what);
+});
+
+test('check report: wrong fields fail', () => {
+  const result = {
+    id: 'tdx.kvm.vm-type',
+    technology: 'tdx',
+    layer: 'kvm',
+    title: 'KVM offers the TDX VM type',
+    why: 'QEMU asks for it',
+    status: 'PASS',
+    found: 'offered',
+    source: 'ioctl KVM_CHECK_EXTENSION',
+    children: [{ id: 'c', technology: 'tdx', layer: 'usable', title: 't', why: 'w', status: 'SKIP', found: '', source: '', skippedBecause: 'tdx.kvm.vm-type', children: [] }],
+  };
+  const good = {
+    format: 'kvm-caps-check',
+    version: 1,
+    snapshot: asJson(buildReport(snapshot('tdx-usable-6.16')).snapshot),
+    technologies: [{ technology: 'tdx', verdict: { capable: true, enabled: true, usable: null, summary: 's' }, checks: [result] }],
+    crossChecks: [],
+    outcome: 'unknown',
+  } as Record<string, any>;
+  assertValid(CHECK_SCHEMA, good, 'a hand-made check report');
+  const bad: [string, (d: Record<string, any>) => void][] = [
+    ['an unknown outcome', (d) => (d.outcome = 'great')],
+    ['an unknown technology', (d) => (d.technologies[0].technology = 'sgx')],
+    ['a verdict that is a string', (d) => (d.technologies[0].verdict.usable = 'no')],
+    ['a status outside PASS/WARN/FAIL/SKIP/UNKNOWN', (d) => (d.technologies[0].checks[0].status = 'OK')],
+    ['a nested result without children', (d) => delete d.technologies[0].checks[0].children[0].children],
+    ['an unknown layer', (d) => (d.technologies[0].checks[0].layer = 'bios')],
+    ['version 2', (d) => (d.version = 2)],
+  ];
+  for (const [what, change] of bad) assertInvalid(CHECK_SCHEMA, mutated(good, change), what);
+});
