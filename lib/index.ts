@@ -3,7 +3,6 @@
 //   import { probeHost, buildReport } from 'kvm-caps';
 //   const report = buildReport(await probeHost());
 
-export { openKvm, DEFAULT_KVM_DEVICE, type KvmSystem, type KvmVm, type CpuidEntry } from './native/kvm.js';
 export { makeSystemError, isSystemError, errnoName, type KvmSystemError } from './native/errors.js';
 
 export { probeHost, type ProbeOptions } from './snapshot/probe.js';
@@ -27,3 +26,17 @@ export { CAPABILITY_VALUES } from './uapi/capability-values.js';
 export { KVM_X86_VM_TYPES, KVM_X86_GRP_SYSTEM, KVM_X86_XCOMP_GUEST_SUPP } from './uapi/x86.js';
 
 export { main as runCli, EXIT } from './cli/main.js';
+
+export { openKvm, openSev, DEFAULT_KVM_DEVICE, DEFAULT_SEV_DEVICE, type KvmSystem, type KvmVm, type CpuidEntry, type SevDevice, type TdxCapabilities, type SevPlatformStatus, type SnpPlatformStatus } from './native/kvm.js';
+export { tdxView, type TdxView } from './report/tdx/section.js';
+export { sevView, type SevView } from './report/sev/section.js';
+export { parseKmsg, parseDmesgText, kernelLogFromFile } from './snapshot/kernel-log.js';
+
+export { runChecks, RULES, CROSS_CHECKS, technologiesFor } from './check/run.js';
+export { TECHNOLOGIES, LAYERS, CHECK_FORMAT, CHECK_VERSION } from './check/types.js';
+export type { CheckReport, CheckResult, CheckRule, Verdict, Technology } from './check/types.js';
+export { diffSnapshots, type SnapshotDiff } from './report/diff.js';
+export { LIFECYCLES, lifecycleFor, technologyStates } from './report/lifecycle.js';
+export { nfdFeatures } from './render/nfd.js';
+export { prometheusMetrics } from './render/prometheus.js';
+export { SCHEMAS } from './schema/index.js';
