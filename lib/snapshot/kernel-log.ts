@@ -1,7 +1,7 @@
 // The kernel log, as records: read from /dev/kmsg (one record per read, kmsg format) or
 // from a file of `dmesg` / `journalctl -k` text a user saved. Only records about
 // virtualization and its prerequisites are kept: the log is large and may be private.
-import { closeSync, constants, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, constants, openSync, readSync } from 'node:fs';
 import { attempt } from './facts.js';
 import { underRoot } from './host-files.js';
 import type { Fact, KernelLogRecord } from './types.js';
@@ -15,6 +15,11 @@ export const MAX_LOG_RECORDS = 4000;
 const MAX_LINE = 2048;
 /** At most this much text is read from a --kernel-log file. */
 const MAX_LOG_BYTES = 64 * 1024 * 1024;
+
+/** A timestamp beyond 2^53 microseconds (285 years) is not one a kernel wrote: not kept. */
+function safe(us: number): number | null {
+  return Number.isSafeInteger(us) ? us : null;
+}
 
 function keep(records: KernelLogRecord[]): KernelLogRecord[] {
   const relevant = records.filter((r) => RELEVANT.test(r.message));
@@ -35,7 +40,7 @@ export function parseKmsg(text: string): KernelLogRecord[] {
     if (pri === undefined || !/^\d+$/.test(pri)) continue;
     records.push({
       priority: Number(pri) & 7,
-      timestampUs: ts !== undefined && /^\d+$/.test(ts) ? Number(ts) : null,
+      timestampUs: ts !== undefined && /^\d+$/.test(ts) ? safe(Number(ts)) : null,
       message: unescapeKmsg(line.slice(semicolon + 1, semicolon + 1 + MAX_LINE)),
     });
   }
@@ -70,7 +75,7 @@ export function parseDmesgText(text: string): KernelLogRecord[] {
     let timestampUs: number | null = null;
     const ts = DMESG_TIMESTAMP.exec(line);
     if (ts) {
-      timestampUs = Number(ts[1]) * 1e6 + Math.round(Number(`0.${ts[2]}`) * 1e6);
+      timestampUs = safe(Number(ts[1]) * 1e6 + Math.round(Number(`0.${ts[2]}`) * 1e6));
       line = line.slice(ts[0].length);
     }
     if (line.trim() === '') continue;
@@ -113,10 +118,27 @@ export function kernelLogFromKmsg(root: string): Fact<KernelLogRecord[]> {
   return attempt({ file }, () => keep(parseKmsg(readKmsgDevice(file))));
 }
 
+/** At most MAX_LOG_BYTES of a file: a huge file is cut, never read whole. */
+function readBounded(path: string): string {
+  const fd = openSync(path, constants.O_RDONLY);
+  try {
+    const buffer = Buffer.alloc(MAX_LOG_BYTES);
+    let length = 0;
+    while (length < buffer.length) {
+      const n = readSync(fd, buffer, length, buffer.length - length, null);
+      if (n === 0) break;
+      length += n;
+    }
+    return buffer.toString('utf8', 0, length);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** A log a user saved (`dmesg > log.txt`, `journalctl -k`), or a kmsg dump. */
 export function kernelLogFromFile(path: string): Fact<KernelLogRecord[]> {
   return attempt({ file: path }, () => {
-    const text = readFileSync(path, 'utf8').slice(0, MAX_LOG_BYTES);
+    const text = readBounded(path);
     const firstLine = text.split('\n', 1)[0] ?? '';
     // A kmsg dump starts with "PRI,SEQ,TS,FLAGS;"; anything else is dmesg text.
     return keep(/^\d+,\d+,\d+,[^;]*;/.test(firstLine) ? parseKmsg(text) : parseDmesgText(text));

@@ -4,6 +4,7 @@ import { SNAPSHOT_FORMAT, SNAPSHOT_VERSION, type Snapshot } from './types.js';
 import {
   SnapshotFormatError,
   array,
+  describe,
   either,
   hexString,
   integer,
@@ -106,7 +107,7 @@ const snapshotCheck: Check = object({
   format: literal(SNAPSHOT_FORMAT),
   version: (v, f) => {
     if (v !== SNAPSHOT_VERSION) {
-      throw new SnapshotFormatError(f, `snapshot version ${JSON.stringify(v)} is not supported (this kvm-caps reads version ${SNAPSHOT_VERSION})`);
+      throw new SnapshotFormatError(f, `snapshot version ${describe(v)} is not supported (this kvm-caps reads version ${SNAPSHOT_VERSION})`);
     }
   },
   createdAt: string,

@@ -12,7 +12,7 @@ export class SnapshotFormatError extends Error {
 
 export type Check = (value: unknown, field: string) => void;
 
-const describe = (value: unknown): string =>
+export const describe = (value: unknown): string =>
   value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : JSON.stringify(value);
 
 const fail = (field: string, expected: string, value: unknown): never => {
@@ -35,8 +35,9 @@ export const u32: Check = (v, f) => {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffffffff) fail(f, 'an unsigned 32-bit integer', v);
 };
 
+/** A hex number of at most 64 bits: every hex field of a snapshot is a u64 or narrower. */
 export const hexString: Check = (v, f) => {
-  if (typeof v !== 'string' || !/^0x[0-9a-f]+$/.test(v)) fail(f, 'a hex string like "0x1f"', v);
+  if (typeof v !== 'string' || !/^0x0*[0-9a-f]{1,16}$/.test(v)) fail(f, 'a hex string of at most 64 bits, like "0x1f"', v);
 };
 
 export function literal(expected: string | number | true): Check {

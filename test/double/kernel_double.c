@@ -25,6 +25,15 @@
  * (a NULL or unreadable pointer, garbage in a field the kernel ignores, a count far beyond
  * any buffer, a tracked fd used after close, a /dev/sev command that changes the platform),
  * fails loudly: "kvm-caps kernel double: <what>" on stderr and in the log, then abort().
+ *
+ * Adversarial answers (config lines "adv ...", persona.adversarial): on request the double
+ * also plays a kernel that lies or misbehaves, to show that the caller stays in bounds and
+ * reports an error: a count written back larger than the caller's buffer (entries are still
+ * written only up to that buffer), E2BIG on every call (after checking that the buffer the
+ * caller claims is really mapped), EINTR on the first N calls of a request, an errno for every
+ * call of a request, a short KVM_GET_MSRS, garbage in reserved and padding fields and in the
+ * caller's buffer beyond the count, and an overlong SEV_GET_ID2 length. Every such answer is
+ * logged with "(adversarial ...)" or "adversarial".
  */
 #define _GNU_SOURCE
 #undef _FORTIFY_SOURCE
@@ -57,8 +66,16 @@
 #define TDX_GUEST_PA_48 48u
 #define TDX_GUEST_PA_52 52u
 #define ENOTSUPP_KERNEL 524          /* include/linux/errno.h */
-/* A count above this is garbage, not a buffer size: fail loudly instead of answering. */
+/* A count above this is garbage, not a buffer size: fail loudly instead of answering. It is
+ * also the addon's own largest MSR list (kMaxMsrIndices), which an adversarial E2BIG reaches. */
 #define ABSURD_COUNT 65536u
+/* What the adversarial "garbage" answers write into reserved fields and unused buffer space. */
+#define GARBAGE_BYTE 0xa5
+#define GARBAGE_U32 0xa5a5a5a5u
+#define GARBAGE_U64 0xa5a5a5a5a5a5a5a5ull
+/* sev_user_data_snp_status: garbage in rsvd (byte 3 bits 1..7: 0x52 sets bits 2, 5, 7) and rsvd1 (bits 7..31 of the feature word, shifted). */
+#define GARBAGE_SNP_RSVD 0x52u
+#define GARBAGE_SNP_RSVD1 0x1a5a5a4u  /* not bit 7, which virtee (and lib/) read as TIO_EN */
 
 _Static_assert(sizeof(struct sev_issue_cmd) == 16, "struct sev_issue_cmd is packed, 16 bytes");
 _Static_assert(sizeof(struct sev_user_data_status) == 12, "struct sev_user_data_status");
@@ -138,6 +155,26 @@ struct answer {
   uint32_t fw;
 };
 
+/* One adversarial rule: what to do to one request (by its name, or a sub-command's name). */
+enum adv_kind { ADV_OVERCOUNT = 1, ADV_E2BIG, ADV_EINTR, ADV_FAIL };
+#define ADV_WRITEBACK_NONE (-1)   /* E2BIG: leave the caller's count as it was */
+#define ADV_WRITEBACK_NEEDED (-2) /* E2BIG: write back the persona's real count */
+struct adv_rule {
+  enum adv_kind kind;
+  char name[48];
+  int64_t n;      /* OVERCOUNT: excess over the caller's count; E2BIG: write-back; EINTR: calls left; FAIL: errno */
+  int has_fw;     /* FAIL on /dev/sev: a firmware error too */
+  uint32_t fw;
+};
+#define ADV_MAX_RULES 64
+struct adversarial {
+  struct adv_rule rules[ADV_MAX_RULES];
+  size_t n;
+  int garbage;
+  int64_t msrs_limit;   /* KVM_GET_MSRS reads at most this many; -1: no limit */
+  int64_t id2_length;   /* SEV_GET_ID2 writes back this length; -1: the real one */
+};
+
 struct config {
   int active;
   const char *log;
@@ -173,6 +210,8 @@ struct config {
   struct answer id2;
   uint8_t *id2_bytes;
   size_t id2_len;
+
+  struct adversarial adv;
 };
 
 static struct config cfg;
@@ -280,6 +319,92 @@ static void set_device(struct device_id *d, const char *path, int line) {
   d->ino = st.st_ino;
 }
 
+/* The requests and sub-commands the double serves: the only ones a rule may name, so that a
+ * rule can never turn a request outside the read-only set into an answer instead of an abort. */
+static const char *const served_requests[] = {
+    "KVM_GET_API_VERSION", "KVM_GET_VCPU_MMAP_SIZE", "KVM_CHECK_EXTENSION", "KVM_CREATE_VM",
+    "KVM_GET_SUPPORTED_CPUID", "KVM_GET_EMULATED_CPUID", "KVM_GET_MSR_INDEX_LIST", "KVM_GET_MSR_FEATURE_INDEX_LIST",
+    "KVM_GET_MSRS", "KVM_HAS_DEVICE_ATTR", "KVM_GET_DEVICE_ATTR", "KVM_TDX_CAPABILITIES", "KVM_TDX_INIT_VM",
+    "KVM_SEV_INIT2", "SEV_PLATFORM_STATUS", "SNP_PLATFORM_STATUS", "SEV_GET_ID2",
+};
+static int served_request(const char *name) {
+  for (size_t i = 0; i < sizeof(served_requests) / sizeof(served_requests[0]); i++)
+    if (strcmp(served_requests[i], name) == 0) return 1;
+  return 0;
+}
+
+static const char *const counted_requests[] = {
+    "KVM_GET_SUPPORTED_CPUID", "KVM_GET_EMULATED_CPUID", "KVM_GET_MSR_INDEX_LIST", "KVM_GET_MSR_FEATURE_INDEX_LIST",
+    "KVM_TDX_CAPABILITIES",
+};
+static int counted_request(const char *name, int with_get_msrs) {
+  for (size_t i = 0; i < sizeof(counted_requests) / sizeof(counted_requests[0]); i++)
+    if (strcmp(counted_requests[i], name) == 0) return 1;
+  return with_get_msrs && strcmp(name, "KVM_GET_MSRS") == 0;
+}
+
+static struct adv_rule *adv_add(enum adv_kind kind, const char *name, int line) {
+  if (cfg.adv.n == ADV_MAX_RULES) fatal("config line %d: more than %d adversarial rules", line, ADV_MAX_RULES);
+  if (strlen(name) >= sizeof(cfg.adv.rules[0].name)) fatal("config line %d: request name %s is too long", line, name);
+  for (size_t i = 0; i < cfg.adv.n; i++)
+    if (cfg.adv.rules[i].kind == kind && strcmp(cfg.adv.rules[i].name, name) == 0)
+      fatal("config line %d: a second adversarial rule of the same kind for %s", line, name);
+  struct adv_rule *r = &cfg.adv.rules[cfg.adv.n++];
+  memset(r, 0, sizeof(*r));
+  r->kind = kind;
+  strcpy(r->name, name);
+  return r;
+}
+
+/*
+ * adv overcount <counted request|KVM_GET_MSRS> <excess>
+ * adv e2big <counted request> none|needed|<count written back>
+ * adv eintr <request> <calls>
+ * adv fail <request> <errno> <fw|->
+ * adv msrslimit <n> | adv garbage | adv id2length <n>
+ */
+static void parse_adv(char **t, int nt, int line) {
+  const char *what = t[1];
+  if (strcmp(what, "garbage") == 0 && nt == 2) {
+    cfg.adv.garbage = 1;
+  } else if (strcmp(what, "msrslimit") == 0 && nt == 3) {
+    cfg.adv.msrs_limit = (int64_t)parse_u64(t[2], line);
+  } else if (strcmp(what, "id2length") == 0 && nt == 3) {
+    uint64_t n = parse_u64(t[2], line);
+    if (n > UINT32_MAX) fatal("config line %d: id2length does not fit the u32 length field", line);
+    cfg.adv.id2_length = (int64_t)n;
+  } else if (strcmp(what, "overcount") == 0 && nt == 4) {
+    if (!counted_request(t[2], 1)) fatal("config line %d: overcount is for the counted requests and KVM_GET_MSRS, not %s", line, t[2]);
+    uint64_t n = parse_u64(t[3], line);
+    if (n < 1 || n > UINT32_MAX) fatal("config line %d: overcount excess must be in [1, 0xffffffff]", line);
+    adv_add(ADV_OVERCOUNT, t[2], line)->n = (int64_t)n;
+  } else if (strcmp(what, "e2big") == 0 && nt == 4) {
+    if (!counted_request(t[2], 0)) fatal("config line %d: e2big is for the counted requests, not %s", line, t[2]);
+    struct adv_rule *r = adv_add(ADV_E2BIG, t[2], line);
+    if (strcmp(t[3], "none") == 0) r->n = ADV_WRITEBACK_NONE;
+    else if (strcmp(t[3], "needed") == 0) r->n = ADV_WRITEBACK_NEEDED;
+    else {
+      uint64_t n = parse_u64(t[3], line);
+      if (n > UINT32_MAX) fatal("config line %d: an e2big write-back must fit a u32", line);
+      r->n = (int64_t)n;
+    }
+  } else if (strcmp(what, "eintr") == 0 && nt == 4) {
+    if (!served_request(t[2])) fatal("config line %d: eintr: %s is not a request the double serves", line, t[2]);
+    adv_add(ADV_EINTR, t[2], line)->n = (int64_t)parse_u64(t[3], line);
+  } else if (strcmp(what, "fail") == 0 && nt == 5) {
+    if (!served_request(t[2])) fatal("config line %d: fail: %s is not a request the double serves", line, t[2]);
+    struct adv_rule *r = adv_add(ADV_FAIL, t[2], line);
+    r->n = (int64_t)parse_u64(t[3], line);
+    if (r->n <= 0 || r->n > 4095) fatal("config line %d: errno must be in [1, 4095]", line);
+    if (strcmp(t[4], "-") != 0) {
+      r->has_fw = 1;
+      r->fw = (uint32_t)parse_u64(t[4], line);
+    }
+  } else {
+    fatal("config line %d: cannot read adversarial rule '%s' with %d fields", line, what, nt);
+  }
+}
+
 static void parse_line(char **t, int nt, int line) {
   const char *k = t[0];
   if (strcmp(k, "device") == 0 && nt == 3) {
@@ -384,6 +509,8 @@ static void parse_line(char **t, int nt, int line) {
         if (*end != '\0') fatal("config line %d: bad hex in id2", line);
       }
     }
+  } else if (strcmp(k, "adv") == 0 && nt >= 2) {
+    parse_adv(t, nt, line);
   } else {
     fatal("config line %d: cannot read '%s' with %d fields", line, k, nt);
   }
@@ -393,6 +520,8 @@ static void load_config(void) {
   const char *path = getenv("KVM_CAPS_DOUBLE_CONFIG");
   const char *log = getenv("KVM_CAPS_DOUBLE_LOG");
   cfg.log = (log != NULL && log[0] != '\0') ? strdup(log) : NULL;
+  cfg.adv.msrs_limit = -1;
+  cfg.adv.id2_length = -1;
   if (path == NULL || path[0] == '\0') return;
   RESOLVE(open);
   RESOLVE(close);
@@ -666,6 +795,65 @@ static struct result create_vm(unsigned long type) {
   return ok(fd);
 }
 
+/* ---------------------------------------------------------------- adversarial answers */
+
+static struct adv_rule *adv_find(enum adv_kind kind, const char *name) {
+  for (size_t i = 0; i < cfg.adv.n; i++)
+    if (cfg.adv.rules[i].kind == kind && strcmp(cfg.adv.rules[i].name, name) == 0) return &cfg.adv.rules[i];
+  return NULL;
+}
+
+/*
+ * EINTR for the first N calls of `name`, or its errno on every call. Returns 1 when the
+ * call is answered that way (the caller's memory untouched); `fw` receives a /dev/sev
+ * firmware error where the rule has one. Lock held.
+ */
+static int adv_intercept(const char *name, struct result *r, int *has_fw, uint32_t *fw) {
+  struct adv_rule *rule = adv_find(ADV_EINTR, name);
+  if (rule != NULL && rule->n > 0) {
+    rule->n--;
+    *r = fail(EINTR);
+    return 1;
+  }
+  rule = adv_find(ADV_FAIL, name);
+  if (rule != NULL) {
+    *r = fail((int)rule->n);
+    if (has_fw != NULL && rule->has_fw) {
+      *has_fw = 1;
+      *fw = rule->fw;
+    }
+    return 1;
+  }
+  return 0;
+}
+
+/* `asked` plus an overcount rule's excess, saturated to the u32 a count field holds. */
+static uint32_t adv_overcount(const struct adv_rule *rule, uint32_t asked) {
+  uint64_t n = (uint64_t)asked + (uint64_t)rule->n;
+  return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+}
+
+/* The count an E2BIG rule writes back. */
+static uint32_t adv_e2big_count(const struct adv_rule *rule, uint32_t asked, size_t needed) {
+  if (rule->n == ADV_WRITEBACK_NONE) return asked;
+  if (rule->n == ADV_WRITEBACK_NEEDED) return (uint32_t)needed;
+  return (uint32_t)rule->n;
+}
+
+/* " (adversarial ...)" for the log line of a counted request whose answer a rule shaped. */
+static const char *adv_note(const char *name, struct result r, const char *otherwise) {
+  if (r.err == E2BIG && adv_find(ADV_E2BIG, name) != NULL) return " (adversarial E2BIG)";
+  if (r.err == 0 && adv_find(ADV_OVERCOUNT, name) != NULL) return " (adversarial overlong count)";
+  if (r.err == 0 && strcmp(name, "KVM_GET_MSRS") == 0 && cfg.adv.msrs_limit >= 0) return " (adversarial short count)";
+  return otherwise;
+}
+
+/* Garbage in a CPUID entry's padding, or whole unused entries of garbage. */
+static void garbage_cpuid_padding(struct kvm_cpuid_entry2 *e) { memset(e->padding, GARBAGE_BYTE, sizeof(e->padding)); }
+static void garbage_cpuid_entries(struct kvm_cpuid_entry2 *entries, size_t from, size_t to) {
+  for (size_t i = from; i < to; i++) memset(&entries[i], GARBAGE_BYTE, sizeof(entries[i]));
+}
+
 /* KVM_GET_SUPPORTED_CPUID / KVM_GET_EMULATED_CPUID: x86.c + cpuid.c kvm_dev_ioctl_get_cpuid. */
 static struct result get_cpuid(void *arg, int emulated, const char *ctx, uint32_t *nent_in) {
   const struct cpuid_list *list = emulated ? &cfg.emulated : &cfg.supported;
@@ -674,7 +862,15 @@ static struct result get_cpuid(void *arg, int emulated, const char *ctx, uint32_
   if (cpuid->padding != 0) fatal("%s: kvm_cpuid2.padding is %u, not 0", ctx, cpuid->padding);
   uint32_t nent = cpuid->nent;
   *nent_in = nent;
-  if (nent >= ABSURD_COUNT) fatal("%s: nent %u is beyond any buffer", ctx, nent);
+  if (nent > ABSURD_COUNT) fatal("%s: nent %u is beyond any buffer", ctx, nent);
+  const struct adv_rule *e2big = adv_find(ADV_E2BIG, ctx);
+  if (e2big != NULL) {
+    /* The caller must really have the buffer it claims, however large it grows. */
+    if (nent > 0) need_user(cpuid->entries, (size_t)nent * sizeof(struct kvm_cpuid_entry2), 4, ctx, "kvm_cpuid2.entries[nent]");
+    cpuid->nent = adv_e2big_count(e2big, nent, list->n);
+    return fail(E2BIG);
+  }
+  uint32_t asked = nent;
   if (nent < 1) return fail(E2BIG);
   if (nent > KVM_MAX_CPUID_ENTRIES) nent = KVM_MAX_CPUID_ENTRIES;
   need_user(cpuid->entries, (size_t)nent * sizeof(struct kvm_cpuid_entry2), 4, ctx, "kvm_cpuid2.entries[nent]");
@@ -686,6 +882,13 @@ static struct result get_cpuid(void *arg, int emulated, const char *ctx, uint32_
   if (list->n > nent) return fail(E2BIG);
   for (size_t i = 0; i < list->n; i++) cpuid->entries[i] = list->v[i];
   cpuid->nent = (uint32_t)list->n;
+  if (cfg.adv.garbage) {
+    cpuid->padding = GARBAGE_U32;
+    for (size_t i = 0; i < list->n; i++) garbage_cpuid_padding(&cpuid->entries[i]);
+    garbage_cpuid_entries(cpuid->entries, list->n, nent);
+  }
+  const struct adv_rule *over = adv_find(ADV_OVERCOUNT, ctx);
+  if (over != NULL) cpuid->nent = adv_overcount(over, asked); /* entries written: list->n <= nent only */
   return ok(0);
 }
 
@@ -696,12 +899,25 @@ static struct result get_msr_list(void *arg, int feature, const char *ctx, uint3
   struct kvm_msr_list *msrs = arg;
   uint32_t n = msrs->nmsrs;
   *n_in = n;
-  if (n >= ABSURD_COUNT) fatal("%s: nmsrs %u is beyond any buffer", ctx, n);
+  if (n > ABSURD_COUNT) fatal("%s: nmsrs %u is beyond any buffer", ctx, n);
+  const struct adv_rule *e2big = adv_find(ADV_E2BIG, ctx);
+  if (e2big != NULL) {
+    if (n > 0) need_user(msrs->indices, (size_t)n * sizeof(uint32_t), 4, ctx, "kvm_msr_list.indices[nmsrs]");
+    msrs->nmsrs = adv_e2big_count(e2big, n, list->n);
+    *n_out = msrs->nmsrs;
+    return fail(E2BIG);
+  }
   msrs->nmsrs = (uint32_t)list->n;
   *n_out = msrs->nmsrs;
   if (n < list->n) return fail(E2BIG);
   need_user(msrs->indices, list->n * sizeof(uint32_t), 4, ctx, "kvm_msr_list.indices");
   for (size_t i = 0; i < list->n; i++) msrs->indices[i] = (uint32_t)list->v[i];
+  if (cfg.adv.garbage && n > list->n) {
+    need_user(msrs->indices, (size_t)n * sizeof(uint32_t), 4, ctx, "kvm_msr_list.indices[nmsrs]");
+    for (size_t i = list->n; i < n; i++) msrs->indices[i] = GARBAGE_U32;
+  }
+  const struct adv_rule *over = adv_find(ADV_OVERCOUNT, ctx);
+  if (over != NULL) msrs->nmsrs = *n_out = adv_overcount(over, n);
   return ok(0);
 }
 
@@ -715,12 +931,20 @@ static struct result get_msrs(void *arg, const char *ctx, uint32_t *asked) {
   need_user(msrs->entries, msrs->nmsrs * sizeof(struct kvm_msr_entry), 4, ctx, "kvm_msrs.entries");
   for (uint32_t i = 0; i < msrs->nmsrs; i++)
     if (msrs->entries[i].reserved != 0) fatal("%s: entries[%u].reserved is not 0", ctx, i);
+  uint32_t limit = msrs->nmsrs;
+  if (cfg.adv.msrs_limit >= 0 && (uint64_t)cfg.adv.msrs_limit < limit) limit = (uint32_t)cfg.adv.msrs_limit;
   uint32_t i = 0;
-  for (; i < msrs->nmsrs; i++) {
+  for (; i < limit; i++) {
     uint64_t value;
     if (!find_pair(&cfg.feature_msrs, msrs->entries[i].index, &value)) break;
     msrs->entries[i].data = value;
   }
+  if (cfg.adv.garbage) {
+    for (uint32_t j = 0; j < i; j++) msrs->entries[j].reserved = GARBAGE_U32;
+    for (uint32_t j = i; j < msrs->nmsrs; j++) msrs->entries[j].data = GARBAGE_U64; /* not read: garbage, not a value */
+  }
+  const struct adv_rule *over = adv_find(ADV_OVERCOUNT, ctx);
+  if (over != NULL) return ok((long)adv_overcount(over, msrs->nmsrs));
   return ok((long)i);
 }
 
@@ -740,6 +964,10 @@ static struct result serve_kvm(struct entry *e, unsigned long request, void *arg
   char nb[96], rb[32];
   const char *rname = request_name(request, nb, sizeof(nb));
   struct result r;
+  if (adv_intercept(rname, &r, NULL, NULL)) {
+    log_line("kvm %s -> %s (adversarial)", rname, errno_name(r.err));
+    return r;
+  }
   switch (request) {
     case KVM_GET_API_VERSION:
       r = arg ? fail(EINVAL) : ok(cfg.api_version);
@@ -763,20 +991,20 @@ static struct result serve_kvm(struct entry *e, unsigned long request, void *arg
       uint32_t nent = 0;
       r = get_cpuid(arg, emulated, rname, &nent);
       log_line("kvm %s nent=%u -> %s%s", rname, nent, res_str(r, rb, sizeof(rb)),
-               r.err == 0 ? "" : " (nent not written back)");
+               adv_note(rname, r, r.err == 0 ? "" : " (nent not written back)"));
       return r;
     }
     case KVM_GET_MSR_INDEX_LIST:
     case KVM_GET_MSR_FEATURE_INDEX_LIST: {
       uint32_t n_in = 0, n_out = 0;
       r = get_msr_list(arg, request == KVM_GET_MSR_FEATURE_INDEX_LIST, rname, &n_in, &n_out);
-      log_line("kvm %s nmsrs=%u -> %s nmsrs=%u", rname, n_in, res_str(r, rb, sizeof(rb)), n_out);
+      log_line("kvm %s nmsrs=%u -> %s nmsrs=%u%s", rname, n_in, res_str(r, rb, sizeof(rb)), n_out, adv_note(rname, r, ""));
       return r;
     }
     case KVM_GET_MSRS: {
       uint32_t asked = 0;
       r = get_msrs(arg, rname, &asked);
-      log_line("kvm KVM_GET_MSRS nmsrs=%u -> %s", asked, res_str(r, rb, sizeof(rb)));
+      log_line("kvm KVM_GET_MSRS nmsrs=%u -> %s%s", asked, res_str(r, rb, sizeof(rb)), adv_note("KVM_GET_MSRS", r, ""));
       return r;
     }
     case KVM_HAS_DEVICE_ATTR:
@@ -816,9 +1044,15 @@ static struct result tdx_capabilities(struct kvm_tdx_cmd *cmd, const char *ctx, 
   need_user(caps, sizeof(*caps), 8, ctx, "struct kvm_tdx_capabilities");
   uint32_t nent = caps->cpuid.nent;
   *nent_in = nent;
-  if (nent >= ABSURD_COUNT) fatal("%s: cpuid.nent %u is beyond any buffer", ctx, nent);
+  if (nent > ABSURD_COUNT) fatal("%s: cpuid.nent %u is beyond any buffer", ctx, nent);
   if (!all_zero(caps->reserved, sizeof(caps->reserved))) fatal("%s: kvm_tdx_capabilities.reserved is not zeroed", ctx);
   if (caps->cpuid.padding != 0) fatal("%s: kvm_tdx_capabilities.cpuid.padding is not 0", ctx);
+  const struct adv_rule *e2big = adv_find(ADV_E2BIG, ctx);
+  if (e2big != NULL) {
+    if (nent > 0) need_user(caps->cpuid.entries, (size_t)nent * sizeof(struct kvm_cpuid_entry2), 8, ctx, "cpuid.entries[nent]");
+    caps->cpuid.nent = adv_e2big_count(e2big, nent, cfg.tdx_cpuid.n);
+    return fail(E2BIG);
+  }
   if (nent < cfg.tdx_cpuid.n) return fail(E2BIG);
   need_user(caps->cpuid.entries, cfg.tdx_cpuid.n * sizeof(struct kvm_cpuid_entry2), 8, ctx, "cpuid.entries");
   memset(caps, 0, sizeof(*caps));
@@ -830,6 +1064,15 @@ static struct result tdx_capabilities(struct kvm_tdx_cmd *cmd, const char *ctx, 
   caps->user_tdvmcallinfo_1_r12 = cfg.tdx_u_r12;
   caps->cpuid.nent = (uint32_t)cfg.tdx_cpuid.n;
   for (size_t i = 0; i < cfg.tdx_cpuid.n; i++) caps->cpuid.entries[i] = cfg.tdx_cpuid.v[i];
+  if (cfg.adv.garbage) {
+    memset(caps->reserved, GARBAGE_BYTE, sizeof(caps->reserved));
+    caps->cpuid.padding = GARBAGE_U32;
+    for (size_t i = 0; i < cfg.tdx_cpuid.n; i++) garbage_cpuid_padding(&caps->cpuid.entries[i]);
+    need_user(caps->cpuid.entries, (size_t)nent * sizeof(struct kvm_cpuid_entry2), 8, ctx, "cpuid.entries[nent]");
+    garbage_cpuid_entries(caps->cpuid.entries, cfg.tdx_cpuid.n, nent);
+  }
+  const struct adv_rule *over = adv_find(ADV_OVERCOUNT, ctx);
+  if (over != NULL) caps->cpuid.nent = adv_overcount(over, nent);
   return ok(0);
 }
 
@@ -920,12 +1163,16 @@ static struct result serve_mem_enc(struct entry *e, void *arg) {
       log_line("vm KVM_MEMORY_ENCRYPT_OP %s type=5 hw_error=0x%llx -> EINVAL", sub, (unsigned long long)cmd->hw_error);
       return fail(EINVAL);
     }
+    if (adv_intercept(sub, &r, NULL, NULL)) {
+      log_line("vm KVM_MEMORY_ENCRYPT_OP %s type=5 -> %s (adversarial)", sub, errno_name(r.err));
+      return r;
+    }
     if (cmd->id == KVM_TDX_CAPABILITIES) {
       /* No kvm->lock and no copy of the cmd back to userspace (kvm-x86 f26061fe2c25). */
       uint32_t nent = 0;
       r = tdx_capabilities(cmd, "KVM_TDX_CAPABILITIES", &nent);
       log_line("vm KVM_MEMORY_ENCRYPT_OP KVM_TDX_CAPABILITIES type=5 flags=%u nent=%u -> %s%s", cmd->flags, nent,
-               res_str(r, rb, sizeof(rb)), r.err == E2BIG ? " (nent not written back)" : "");
+               res_str(r, rb, sizeof(rb)), adv_note("KVM_TDX_CAPABILITIES", r, r.err == E2BIG ? " (nent not written back)" : ""));
       return r;
     }
     if (cmd->id == KVM_TDX_INIT_VM) {
@@ -953,6 +1200,10 @@ static struct result serve_mem_enc(struct entry *e, void *arg) {
     if (cmd->id != KVM_SEV_INIT2)
       fatal("KVM_MEMORY_ENCRYPT_OP sub-command %s (%u) on a SEV VM is not served", sub, cmd->id);
     if (cmd->pad0 != 0) fatal("KVM_SEV_INIT2: kvm_sev_cmd.pad0 is not 0");
+    if (adv_intercept(sub, &r, NULL, NULL)) {
+      log_line("vm KVM_MEMORY_ENCRYPT_OP %s type=%d -> %s (adversarial)", sub, vm->type, errno_name(r.err));
+      return r;
+    }
     if (vm->snp_active) {
       /* Legacy ids on an initialised SNP VM: -EPERM, cmd not copied back. */
       log_line("vm KVM_MEMORY_ENCRYPT_OP KVM_SEV_INIT2 type=%d -> EPERM", vm->type);
@@ -982,6 +1233,10 @@ static struct result serve_vm(struct entry *e, unsigned long request, void *arg)
   struct result r;
   switch (request) {
     case KVM_CHECK_EXTENSION:
+      if (adv_intercept("KVM_CHECK_EXTENSION", &r, NULL, NULL)) {
+        log_line("vm KVM_CHECK_EXTENSION type=%d cap=%lu -> %s (adversarial)", e->vm->type, (unsigned long)arg, errno_name(r.err));
+        return r;
+      }
       r = ok(check_extension(e->vm->type, (unsigned long)arg));
       log_line("vm KVM_CHECK_EXTENSION type=%d cap=%lu -> %s", e->vm->type, (unsigned long)arg, res_str(r, rb, sizeof(rb)));
       return r;
@@ -1011,6 +1266,16 @@ static struct result serve_sev(struct entry *e, unsigned long request, void *arg
   void *data = (void *)(uintptr_t)c.data;
   struct result r;
   char extra[96] = "";
+  int has_fw = 0;
+  uint32_t fw = 0;
+  if (adv_intercept(sub, &r, &has_fw, &fw)) {
+    if (has_fw) {
+      c.error = fw;
+      memcpy(arg, &c, sizeof(c)); /* sev_ioctl() copies the cmd back with the firmware's error */
+    }
+    log_line("sev SEV_ISSUE_CMD %s -> %s error=%u (adversarial)", sub, errno_name(r.err), c.error);
+    return r;
+  }
   if (c.cmd == SEV_PLATFORM_STATUS) {
     need_user(data, sizeof(struct sev_user_data_status), 1, "SEV_PLATFORM_STATUS", "data");
     if (!cfg.sev_status.present) fatal("SEV_PLATFORM_STATUS: the persona has no platformStatus");
@@ -1054,6 +1319,10 @@ static struct result serve_sev(struct entry *e, unsigned long request, void *arg
       s.ciphertext_hiding_cap = (f >> 5) & 1;
       s.ciphertext_hiding_en = (f >> 6) & 1;
       s.rsvd1 = f >> 7;
+      if (cfg.adv.garbage) {
+        s.rsvd |= GARBAGE_SNP_RSVD;
+        s.rsvd1 |= GARBAGE_SNP_RSVD1;
+      }
       s.guest_count = cfg.snp_guest_count;
       s.current_tcb_version = cfg.snp_current_tcb;
       s.reported_tcb_version = cfg.snp_reported_tcb;
@@ -1079,10 +1348,18 @@ static struct result serve_sev(struct entry *e, unsigned long request, void *arg
       } else {
         need_user((void *)(uintptr_t)in.address, cfg.id2_len, 1, "SEV_GET_ID2", "address");
         memcpy((void *)(uintptr_t)in.address, cfg.id2_bytes, cfg.id2_len);
+        if (cfg.adv.garbage && len > cfg.id2_len) {
+          need_user((void *)(uintptr_t)in.address, len, 1, "SEV_GET_ID2", "address[length]");
+          memset((uint8_t *)(uintptr_t)in.address + cfg.id2_len, GARBAGE_BYTE, len - cfg.id2_len);
+        }
         c.error = SEV_RET_SUCCESS;
         r = ok(0);
       }
       in.length = (uint32_t)cfg.id2_len;
+      if (cfg.adv.id2_length >= 0) {
+        in.length = (uint32_t)cfg.adv.id2_length; /* only cfg.id2_len bytes were written */
+        snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra), " (adversarial length %u)", in.length);
+      }
       memcpy(data, &in, sizeof(in));
     }
   }

@@ -19,6 +19,10 @@
 //   sevstatus value <major> <minor> <state> <flags> <build> <guests> | sevstatus errno <n> <fw|->
 //   snpstatus value <major> <minor> <state> <rmpFlags> <buildId> <featureFlags> <guests> <currentTcb> <reportedTcb>
 //   id2 value <hex bytes> | id2 errno <n> <fw|->
+// Adversarial answers (persona.adversarial; see kernel_double.c):
+//   adv overcount <request> <excess> | adv e2big <request> none|needed|<count>
+//   adv eintr <request> <calls> | adv fail <request> <errno> <fw|->
+//   adv msrslimit <n> | adv garbage | adv id2length <n>
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,7 +31,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CpuidEntry } from '../../lib/native/binding.js';
 import { cacheDir, projectRoot } from './compile.js';
-import type { ErrnoName, Hex, Persona, PersonaKvm, PersonaSev, SevAnswer } from './persona.js';
+import type { ErrnoName, Hex, Persona, PersonaAdversarial, PersonaKvm, PersonaSev, SevAnswer } from './persona.js';
 import type { UapiHeaders } from './uapi-headers.js';
 
 export const doubleSource = join(projectRoot, 'test', 'double', 'kernel_double.c');
@@ -202,12 +206,35 @@ function sevLines(sev: PersonaSev): string[] {
   ];
 }
 
+function requestName(name: string, what: string): string {
+  if (!/^[A-Z][A-Z0-9_]*$/.test(name)) throw new Error(`persona: ${what} must be a request name like KVM_GET_SUPPORTED_CPUID, not ${JSON.stringify(name)}`);
+  return name;
+}
+
+function adversarialLines(adv: PersonaAdversarial): string[] {
+  const lines: string[] = [];
+  for (const [name, excess] of Object.entries(adv.overlongCount ?? {})) {
+    lines.push(`adv overcount ${requestName(name, 'overlongCount key')} ${int(excess, `overlongCount.${name}`, 1)}`);
+  }
+  for (const [name, { writeBack }] of Object.entries(adv.e2bigForever ?? {})) {
+    const count = writeBack === 'unchanged' ? 'none' : writeBack === 'needed' ? 'needed' : int(writeBack, `e2bigForever.${name}.writeBack`);
+    lines.push(`adv e2big ${requestName(name, 'e2bigForever key')} ${count}`);
+  }
+  for (const [name, calls] of Object.entries(adv.eintr ?? {})) lines.push(`adv eintr ${requestName(name, 'eintr key')} ${int(calls, `eintr.${name}`)}`);
+  for (const [name, answer] of Object.entries(adv.fail ?? {})) lines.push(`adv fail ${requestName(name, 'fail key')} ${errnoAnswer(answer, `fail.${name}`).replace(/^errno /, '')}`);
+  if (adv.getMsrsLimit !== undefined) lines.push(`adv msrslimit ${int(adv.getMsrsLimit, 'getMsrsLimit')}`);
+  if (adv.garbage) lines.push('adv garbage');
+  if (adv.getId2Length !== undefined) lines.push(`adv id2length ${int(adv.getId2Length, 'getId2Length')}`);
+  return lines;
+}
+
 /** The double's config for `persona`, whose devices live under `root`. */
 export function personaConfig(persona: Persona, root: string): string {
   if (/\s/.test(root)) throw new Error(`the double's config cannot name a path with white space: ${root}`);
   const lines = [`# kernel double config for persona ${persona.name.replace(/\s+/g, ' ')}`];
   if (persona.kvm) lines.push(`device kvm ${join(root, 'dev', 'kvm')}`, ...kvmLines(persona.kvm));
   if (persona.sev) lines.push(`device sev ${join(root, 'dev', 'sev')}`, ...sevLines(persona.sev));
+  if (persona.adversarial) lines.push(...adversarialLines(persona.adversarial));
   return `${lines.join('\n')}\n`;
 }
 
@@ -218,6 +245,21 @@ export interface PreparedPersona {
   env: NodeJS.ProcessEnv;
   log: string;
   cleanup(): void;
+}
+
+/** Sanitizer runtimes (ASan, UBSan, ...): they must come first in LD_PRELOAD (test/asan/run.sh). */
+const SANITIZER_RUNTIME = /(^|\/)lib(?:asan|ubsan|tsan|lsan|hwasan)\.so/;
+
+/**
+ * LD_PRELOAD with the double in front of everything but the sanitizer runtimes, which stay
+ * first: under test/asan/run.sh the runtimes are already preloaded, and the sanitizers'
+ * ioctl interceptors then reach the double through RTLD_NEXT.
+ */
+export function preloadWith(so: string, existing: string | undefined): string {
+  const entries = (existing ?? '').split(/[:\s]+/).filter((e) => e !== '');
+  const runtimes = entries.filter((e) => SANITIZER_RUNTIME.test(e));
+  const rest = entries.filter((e) => !SANITIZER_RUNTIME.test(e));
+  return [...runtimes, so, ...rest].join(':');
 }
 
 /**
@@ -257,7 +299,7 @@ export function preparePersona(persona: Persona): PreparedPersona {
     const log = join(base, 'double.log');
     writeFileSync(log, '');
     chmodSync(log, 0o666);
-    const preload = process.env.LD_PRELOAD ? `${so}:${process.env.LD_PRELOAD}` : so;
+    const preload = preloadWith(so, process.env.LD_PRELOAD);
     return {
       root,
       kvmDevice: join(root, 'dev', 'kvm'),

@@ -81,6 +81,66 @@ export interface PersonaSev {
   getId2: SevAnswer<{ id: string }>;
 }
 
+/**
+ * The requests whose answer carries a count the caller must trust: KVM_GET_SUPPORTED_CPUID
+ * and KVM_GET_EMULATED_CPUID (kvm_cpuid2.nent), the MSR index lists (kvm_msr_list.nmsrs)
+ * and KVM_TDX_CAPABILITIES (kvm_tdx_capabilities.cpuid.nent).
+ */
+export type CountedRequest =
+  | 'KVM_GET_SUPPORTED_CPUID'
+  | 'KVM_GET_EMULATED_CPUID'
+  | 'KVM_GET_MSR_INDEX_LIST'
+  | 'KVM_GET_MSR_FEATURE_INDEX_LIST'
+  | 'KVM_TDX_CAPABILITIES';
+
+/**
+ * An ioctl request as the double names it: a /dev/kvm or VM request ('KVM_GET_API_VERSION',
+ * 'KVM_CHECK_EXTENSION', ...), a KVM_MEMORY_ENCRYPT_OP sub-command ('KVM_TDX_CAPABILITIES',
+ * 'KVM_TDX_INIT_VM', 'KVM_SEV_INIT2') or a /dev/sev command ('SEV_PLATFORM_STATUS',
+ * 'SNP_PLATFORM_STATUS', 'SEV_GET_ID2'). The double refuses names it does not know.
+ */
+export type RequestName = string;
+
+/**
+ * A kernel that lies or misbehaves, for tests that the caller stays in bounds and reports an
+ * error instead of trusting it. No real kernel answers like this: a persona with this section
+ * describes the kernel's misbehaviour, not a host. Every answer it shapes is logged with
+ * "adversarial". Reading the persona's other answers is unchanged.
+ */
+export interface PersonaAdversarial {
+  /**
+   * The request succeeds, with the count written back larger than the caller's buffer: the
+   * caller's count plus this excess (1 to 0xffffffff; saturated at 0xffffffff). Entries are
+   * written only up to the caller's buffer. For KVM_GET_MSRS, the ioctl's return value (the
+   * number of MSRs read) is the number asked for plus the excess.
+   */
+  overlongCount?: Partial<Record<CountedRequest | 'KVM_GET_MSRS', number>>;
+  /**
+   * E2BIG on every call, however large the buffer; before answering, the double checks that
+   * the buffer the caller claims (count x entry size) is really mapped. `writeBack` is the count
+   * written back: 'unchanged' (the caller's), 'needed' (the persona's real count) or a number
+   * (e.g. 0xffffffff, an absurd one).
+   */
+  e2bigForever?: Partial<Record<CountedRequest, { writeBack: 'unchanged' | 'needed' | number }>>;
+  /** EINTR, touching nothing, on the first N calls of each named request; later calls are answered. */
+  eintr?: Record<RequestName, number>;
+  /** This errno on every call of the named request; for a /dev/sev command, also this firmware error. */
+  fail?: Record<RequestName, { errno: ErrnoName; firmwareError?: number }>;
+  /** KVM_GET_MSRS reads at most this many MSRs and returns that count: a short count for readable MSRs. */
+  getMsrsLimit?: number;
+  /**
+   * Garbage (0xa5 bytes) in what a careful caller never reads: kvm_tdx_capabilities.reserved,
+   * kvm_cpuid2.padding and every kvm_cpuid_entry2.padding, kvm_msr_entry.reserved, and the
+   * caller's buffer beyond the count (CPUID entries, MSR indices, MSR data not read, chip id
+   * bytes); and in the reserved bits of sev_user_data_snp_status, which the addon reports raw:
+   * rsvd (byte 3 |= 0xa4) and rsvd1 (featureFlags |= 0x1a5a5a4 << 7 = 0xd2d2d200; bit 3 of byte 3
+   * and bit 7 of featureFlags are left alone: virtee names them TIO_EN).
+   */
+  garbage?: boolean;
+  /** SEV_GET_ID2 writes back this length (0 to 0xffffffff) instead of the chip id's, which is all it writes. */
+  getId2Length?: number;
+}
+
 export interface Persona {
   name: string;
   description: string;
@@ -94,4 +154,10 @@ export interface Persona {
   kvm?: PersonaKvm;
   /** The answers of <root>/dev/sev; absent: the node does not exist. */
   sev?: PersonaSev;
+  /**
+   * How this kernel misbehaves (test/adversarial.test.ts). A /dev/sev command answering EIO
+   * with firmware error 0xffffffff (SEV_RET_NO_FW_CALL) needs no section: it is an ordinary
+   * SevAnswer, { errno: 'EIO', firmwareError: 4294967295 }.
+   */
+  adversarial?: PersonaAdversarial;
 }

@@ -157,8 +157,13 @@ function leafName(leaf: number): string | null {
   return SEAMCALL_LEAVES.find((entry) => entry.leaf === leaf)?.name ?? null;
 }
 
-function seamcallFailure(leaf: number | null, name: string | null, statusText: string): SeamcallFailure {
-  const status = `0x${BigInt(statusText).toString(16).padStart(16, '0')}`;
+const U64_MAX = (1n << 64n) - 1n;
+
+/** A SEAMCALL status is 64 bits; a wider number in a log line is not one, and the line is not read as a failure. */
+function seamcallFailure(leaf: number | null, name: string | null, statusText: string): SeamcallFailure | null {
+  const value = BigInt(statusText);
+  if (value > U64_MAX) return null;
+  const status = `0x${value.toString(16).padStart(16, '0')}`;
   return { leaf, leafName: name ?? (leaf === null ? null : leafName(leaf)), status, statusName: decodeHwError(status).name, registers: [] };
 }
 
