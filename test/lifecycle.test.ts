@@ -1,12 +1,15 @@
 // The confidential-VM launch vocabulary: every technology has every step once, each KVM
 // sub-command is one of lib/uapi's (which test/abi.test.ts checks against the 7.2 headers) and
-// of the right family, the steps say what amd-memory-encryption.rst and intel-tdx.rst say, and
-// lifecycleFor() reads each fixture's support correctly.
+// of the right family, the steps say what amd-memory-encryption.rst and intel-tdx.rst say,
+// lifecycleFor() reads each fixture's support correctly, and technologyStates() are the
+// readiness checks' verdicts (runChecks, the one source of capable / enabled / usable).
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
-import { lifecycleCommand, renderLifecycle } from '../lib/cli/commands/lifecycle.js';
+import { runChecks } from '../lib/check/run.js';
+import { TECHNOLOGIES, type CheckReport } from '../lib/check/types.js';
+import { lifecycleCommand } from '../lib/cli/commands/lifecycle.js';
 import { EXIT } from '../lib/cli/context.js';
 import {
   LIFECYCLES,
@@ -19,14 +22,21 @@ import {
   type LifecycleTechnology,
 } from '../lib/report/lifecycle.js';
 import { buildReport, type Report } from '../lib/report/report.js';
+import { renderLifecycle } from '../lib/render/lifecycle.js';
 import { plainStyle } from '../lib/render/style.js';
 import { loadSnapshot } from '../lib/snapshot/load.js';
+import type { Snapshot } from '../lib/snapshot/types.js';
 import { CONFIDENTIAL_LAUNCH_IOCTLS, KVM_SEV_COMMANDS, KVM_TDX_COMMANDS } from '../lib/uapi/confidential-commands.js';
 import { KVM_X86_VM_TYPES } from '../lib/uapi/x86.js';
 import { projectRoot } from './helpers/compile.js';
 
 const fixture = (name: string): string => join(projectRoot, 'test', 'fixtures', `${name}.json`);
-const report = (name: string): Report => buildReport(loadSnapshot(fixture(name)));
+const snapshot = (name: string): Snapshot => loadSnapshot(fixture(name));
+const report = (name: string): Report => buildReport(snapshot(name));
+/** The readiness checks of every technology, from the same fixture snapshot. */
+const checks = (name: string): CheckReport => runChecks(snapshot(name), [...TECHNOLOGIES]);
+/** lifecycleFor() of a fixture, with its check report. */
+const lifecycleOf = (name: string): LifecycleReport => lifecycleFor(report(name), checks(name));
 
 function flow(technology: LifecycleTechnology) {
   const found = LIFECYCLES.find((f) => f.technology === technology);
@@ -134,7 +144,7 @@ test('TDX: INIT_VM (TDH.MNG.CREATE..TDH.MNG.INIT), INIT_VCPU before INIT_MEM_REG
 
 test('lifecycleFor: a TDX host supports TDX only; quoting needs SGX, which the fixture CPU shows or not', () => {
   const r = report('tdx-usable-6.16');
-  const lifecycle = lifecycleFor(r);
+  const lifecycle = lifecycleFor(r, checks('tdx-usable-6.16'));
   assert.equal(lifecycle.format, 'kvm-caps-lifecycle');
   assert.equal(support(lifecycle, 'tdx').supported, true);
   for (const tech of ['sev', 'sev-es', 'snp'] as const) assert.equal(support(lifecycle, tech).supported, false, tech);
@@ -146,11 +156,11 @@ test('lifecycleFor: a TDX host supports TDX only; quoting needs SGX, which the f
 });
 
 test('lifecycleFor: a TDX VM type KVM offers but was not probed is "unknown", not "no"', () => {
-  assert.equal(support(lifecycleFor(report('tdx-host')), 'tdx').supported, null);
+  assert.equal(support(lifecycleOf('tdx-host'), 'tdx').supported, null);
 });
 
 test('lifecycleFor: SNP host on the INIT2 interface; --deep INIT2 results decide init-vm', () => {
-  const lifecycle = lifecycleFor(report('sev-snp-genoa-6.11'));
+  const lifecycle = lifecycleOf('sev-snp-genoa-6.11');
   for (const tech of ['sev', 'sev-es', 'snp'] as const) {
     const t = support(lifecycle, tech);
     assert.equal(t.supported, true, tech);
@@ -161,15 +171,17 @@ test('lifecycleFor: SNP host on the INIT2 interface; --deep INIT2 results decide
 });
 
 test('lifecycleFor: SNP INIT2 refused by the firmware: SNP not supported, with the reason', () => {
-  const snp = support(lifecycleFor(report('sev-turin-7.2')), 'snp');
+  const snp = support(lifecycleOf('sev-turin-7.2'), 'snp');
   assert.equal(snp.supported, false);
-  assert.match(snp.summary, /KVM_SEV_INIT2 failed/);
+  // The reason is the check verdict's: the --deep KVM_SEV_INIT2 on an SNP VM failed with EIO.
+  assert.match(snp.summary, /KVM_SEV_INIT2\b.*: EIO/);
+  assert.equal(snp.summary, checks('sev-turin-7.2').technologies.find((t) => t.technology === 'snp')?.verdict.summary);
   const attestation = snp.steps.find((s) => s.step === 'attestation');
   assert.ok(attestation);
 });
 
 test('lifecycleFor: a 6.6 kernel uses the legacy KVM_SEV_INIT / KVM_SEV_ES_INIT on a default VM; no SNP', () => {
-  const lifecycle = lifecycleFor(report('sev-legacy-6.6'));
+  const lifecycle = lifecycleOf('sev-legacy-6.6');
   const sev = support(lifecycle, 'sev');
   assert.equal(sev.interface, 'legacy');
   assert.equal(sev.supported, true);
@@ -179,20 +191,35 @@ test('lifecycleFor: a 6.6 kernel uses the legacy KVM_SEV_INIT / KVM_SEV_ES_INIT 
   assert.equal(support(lifecycle, 'snp').supported, false);
 });
 
-test('technologyStates: capable / enabled / usable for every technology, from the report', () => {
+test('technologyStates: capable / enabled / usable for every technology, the check verdicts', () => {
   for (const name of ['tdx-usable-6.16', 'sev-snp-genoa-6.11', 'no-kvm-guest', 'no-permission']) {
-    const states = technologyStates(report(name));
+    const c = checks(name);
+    const states = technologyStates(c);
     assert.deepEqual(
       states.map((s) => s.technology),
       ['kvm', 'tdx', 'sev', 'sev-es', 'snp'],
     );
     for (const s of states) {
       if (s.usable === true) assert.deepEqual([s.capable, s.enabled], [true, true], `${name} ${s.technology}: usable implies capable and enabled`);
-      assert.equal(s.from, 'report');
+      const verdict = c.technologies.find((t) => t.technology === s.technology)?.verdict;
+      assert.ok(verdict, `${name} ${s.technology}`);
+      const { capable, enabled, usable, summary } = s;
+      assert.deepEqual({ capable, enabled, usable, summary }, verdict, `${name} ${s.technology}: the check report's verdict`);
     }
   }
-  const noPermission = technologyStates(report('no-permission')).find((s) => s.technology === 'kvm');
-  assert.equal(noPermission?.usable, null, 'EACCES on /dev/kvm: could not tell, not "no"');
+  // EACCES on /dev/kvm for uid 1000: kvm.device.access FAILs (this user cannot start a guest,
+  // a fact about the user), while kvm.api.version could not be asked (UNKNOWN, needs the kvm
+  // group): usable is "no" for this user, enabled "could not tell"; vmx is present.
+  const noPermission = technologyStates(checks('no-permission')).find((s) => s.technology === 'kvm');
+  assert.deepEqual([noPermission?.capable, noPermission?.enabled, noPermission?.usable], [true, null, false]);
+});
+
+test('technologyStates: only the technologies the check report covers, in its order', () => {
+  const states = technologyStates(runChecks(snapshot('sev-snp-genoa-6.11'), ['snp', 'kvm']));
+  assert.deepEqual(
+    states.map((t) => t.technology),
+    ['snp', 'kvm'],
+  );
 });
 
 test('the command: text and --json from a saved snapshot', async () => {
@@ -209,7 +236,7 @@ test('the command: text and --json from a saved snapshot', async () => {
   const document = JSON.parse(out) as LifecycleReport;
   assert.equal(document.format, 'kvm-caps-lifecycle');
   assert.equal(document.technologies.length, 4);
-  const text = renderLifecycle(lifecycleFor(report('tdx-usable-6.16')), plainStyle);
+  const text = renderLifecycle(lifecycleOf('tdx-usable-6.16'), plainStyle);
   assert.match(text, /KVM_MEMORY_ENCRYPT_OP\(KVM_TDX_INIT_VM = 1\)/);
   assert.match(text, /firmware: TDH\.MNG\.CREATE/);
   assert.deepEqual(lifecycleCommand.args, { min: 0, max: 0 });

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { CheckReport } from '../lib/check/types.js';
+import { runChecks } from '../lib/check/run.js';
+import { TECHNOLOGIES, type CheckReport } from '../lib/check/types.js';
 import { UsageError } from '../lib/cli/context.js';
 import { formatOf, renderFleetFormat } from '../lib/cli/formats.js';
 import { buildReport, type Report } from '../lib/report/report.js';
@@ -20,6 +21,10 @@ const names = readdirSync(fixtures)
   .map((n) => n.slice(0, -'.json'.length));
 const snapshot = (name: string): Snapshot => loadSnapshot(join(fixtures, `${name}.json`));
 const report = (name: string): Report => buildReport(snapshot(name));
+/** The readiness checks of every technology, from the same fixture snapshot. */
+const checks = (name: string): CheckReport => runChecks(snapshot(name), [...TECHNOLOGIES]);
+/** The feature file of a fixture, with its check report. */
+const features = (name: string): string => nfdFeatures(report(name), checks(name));
 
 /** A DNS subdomain (RFC 1123), as Kubernetes requires of a label prefix. */
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -53,7 +58,7 @@ function parse(text: string): Map<string, string> {
 test('every fixture: every line is a comment or a valid NFD feature line with a valid label', () => {
   assert.ok(names.length >= 10);
   for (const name of names) {
-    const labels = parse(nfdFeatures(report(name)));
+    const labels = parse(features(name));
     for (const tech of ['kvm', 'tdx', 'sev', 'sev-es', 'snp']) {
       for (const state of ['capable', 'enabled', 'usable']) {
         assert.match(labels.get(`${tech}.${state}`) ?? '', /^(true|false|unknown)$/, `${name}: ${tech}.${state}`);
@@ -63,7 +68,7 @@ test('every fixture: every line is a comment or a valid NFD feature line with a 
 });
 
 test('TDX host: usable, the TDX VM type offered, free TD keys, KVM API version', () => {
-  const labels = parse(nfdFeatures(report('tdx-usable-6.16')));
+  const labels = parse(features('tdx-usable-6.16'));
   assert.equal(labels.get('tdx.usable'), 'true');
   assert.equal(labels.get('tdx.enabled'), 'true');
   assert.equal(labels.get('tdx.capable'), 'true');
@@ -77,7 +82,7 @@ test('TDX host: usable, the TDX VM type offered, free TD keys, KVM API version',
 });
 
 test('TDX module version (from sysfs) and a TD the module refused', () => {
-  const labels = parse(nfdFeatures(report('tdx-init-vm-refused-7.2')));
+  const labels = parse(features('tdx-init-vm-refused-7.2'));
   const view = report('tdx-init-vm-refused-7.2').confidential.tdx;
   assert.ok(view.moduleVersion.known);
   assert.equal(labels.get('tdx.module-version'), view.moduleVersion.value.text);
@@ -85,20 +90,22 @@ test('TDX module version (from sysfs) and a TD the module refused', () => {
 });
 
 test('TDX module initialisation failed: not usable, not enabled (KVM turned tdx off)', () => {
-  const labels = parse(nfdFeatures(report('tdx-module-init-failed')));
+  const labels = parse(features('tdx-module-init-failed'));
   assert.equal(labels.get('tdx.usable'), 'false');
   assert.equal(labels.get('vm-type.tdx'), 'false');
   assert.equal(labels.get('tdx.module-state'), 'failed');
+  // tdx.kernel.module FAILs (the module did not initialise), so KVM's TDX layer is not on.
+  assert.equal(labels.get('tdx.enabled'), 'false');
 });
 
 test('TDX VM type offered but not probed: usable unknown, not false', () => {
-  const labels = parse(nfdFeatures(report('tdx-host')));
+  const labels = parse(features('tdx-host'));
   assert.equal(labels.get('vm-type.tdx'), 'true');
   assert.equal(labels.get('tdx.usable'), 'unknown');
 });
 
 test('SNP host: SEV, SEV-ES and SNP usable, firmware versions, free ASIDs', () => {
-  const labels = parse(nfdFeatures(report('sev-snp-genoa-6.11')));
+  const labels = parse(features('sev-snp-genoa-6.11'));
   for (const tech of ['sev', 'sev-es', 'snp']) assert.equal(labels.get(`${tech}.usable`), 'true', tech);
   assert.equal(labels.get('snp.firmware-version'), '1.55.38');
   assert.equal(labels.get('sev.firmware-version'), '1.55.38');
@@ -109,39 +116,39 @@ test('SNP host: SEV, SEV-ES and SNP usable, firmware versions, free ASIDs', () =
 });
 
 test('SNP INIT2 refused by the firmware: SNP not usable although KVM offers the type', () => {
-  const labels = parse(nfdFeatures(report('sev-turin-7.2')));
+  const labels = parse(features('sev-turin-7.2'));
   assert.equal(labels.get('vm-type.snp'), 'true');
   assert.equal(labels.get('snp.usable'), 'false');
   assert.equal(labels.get('snp.tcb-match'), 'true');
 });
 
 test('kernel before 6.10: no vm-type lines (KVM_CAP_VM_TYPES is 0), legacy SEV usable, SNP not', () => {
-  const labels = parse(nfdFeatures(report('sev-legacy-6.6')));
+  const labels = parse(features('sev-legacy-6.6'));
   assert.ok(![...labels.keys()].some((k) => k.startsWith('vm-type.')));
   assert.equal(labels.get('sev.usable'), 'true');
   assert.equal(labels.get('snp.usable'), 'false');
 });
 
 test('no KVM device: kvm not usable, no API version label', () => {
-  const labels = parse(nfdFeatures(report('no-kvm-guest')));
+  const labels = parse(features('no-kvm-guest'));
   assert.equal(labels.get('kvm.usable'), 'false');
   assert.equal(labels.has('kvm.api-version'), false);
 });
 
 test('# +expiry-time: RFC 3339 in UTC, before the labels it applies to', () => {
-  const text = nfdFeatures(report('tdx-usable-6.16'), undefined, { expiresAt: '2026-11-02T12:00:00.000Z' });
+  const text = nfdFeatures(report('tdx-usable-6.16'), checks('tdx-usable-6.16'), { expiresAt: '2026-11-02T12:00:00.000Z' });
   const lines = text.split('\n');
   const at = lines.findIndex((l) => l.startsWith('# +expiry-time='));
   assert.equal(lines[at], '# +expiry-time=2026-11-02T12:00:00Z');
   assert.match(lines[at]!.split('=')[1]!, RFC3339_UTC);
   assert.ok(at < lines.findIndex((l) => l.startsWith(NFD_PREFIX)), 'the directive comes before every label');
   parse(text);
-  assert.throws(() => nfdFeatures(report('tdx-usable-6.16'), undefined, { expiresAt: 'tomorrow' }), RangeError);
+  assert.throws(() => nfdFeatures(report('tdx-usable-6.16'), checks('tdx-usable-6.16'), { expiresAt: 'tomorrow' }), RangeError);
 });
 
-test('with a CheckReport: its verdicts win, and the outcome is a label', () => {
+test('the CheckReport is the one source of the states, and the outcome is a label', () => {
   const r = report('tdx-usable-6.16');
-  const checks: CheckReport = {
+  const given: CheckReport = {
     format: 'kvm-caps-check',
     version: 1,
     snapshot: r.snapshot,
@@ -149,10 +156,22 @@ test('with a CheckReport: its verdicts win, and the outcome is a label', () => {
     crossChecks: [],
     outcome: 'not-ready',
   };
-  const labels = parse(nfdFeatures(r, checks));
+  const labels = parse(nfdFeatures(r, given));
   assert.equal(labels.get('tdx.usable'), 'false', 'the check verdict, not the report');
   assert.equal(labels.get('check.outcome'), 'not-ready');
-  assert.equal(labels.get('kvm.usable'), 'true', 'technologies the checks did not cover come from the report');
+  for (const state of ['capable', 'enabled', 'usable']) assert.equal(labels.has(`kvm.${state}`), false, `kvm.${state}: a technology the checks did not cover has no state`);
+});
+
+test('every fixture: the capable / enabled / usable labels are the check verdicts', () => {
+  const word = (value: boolean | null): string => (value === null ? 'unknown' : String(value));
+  for (const name of names) {
+    const c = checks(name);
+    const labels = parse(nfdFeatures(report(name), c));
+    assert.equal(labels.get('check.outcome'), c.outcome, name);
+    for (const { technology, verdict } of c.technologies) {
+      for (const state of ['capable', 'enabled', 'usable'] as const) assert.equal(labels.get(`${technology}.${state}`), word(verdict[state]), `${name}: ${technology}.${state}`);
+    }
+  }
 });
 
 test('labelValue: anything becomes a valid label value or nothing', () => {
@@ -178,6 +197,7 @@ test('formatOf: --format and --json, text by default, UsageError for an unknown 
 
 test('renderFleetFormat: nfd lines and prometheus metrics from the same report', () => {
   const r = report('tdx-usable-6.16');
-  assert.equal(renderFleetFormat('nfd', r), nfdFeatures(r));
-  assert.match(renderFleetFormat('prometheus', r), /^# HELP kvm_caps_/);
+  const c = checks('tdx-usable-6.16');
+  assert.equal(renderFleetFormat('nfd', r, c), nfdFeatures(r, c));
+  assert.match(renderFleetFormat('prometheus', r, c), /^# HELP kvm_caps_/);
 });

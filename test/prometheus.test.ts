@@ -1,14 +1,15 @@
 // Prometheus metrics for node_exporter's textfile collector: `promtool check metrics` (Debian's
-// prometheus package) accepts the output for every fixture, with and without readiness checks,
-// and the samples say what the fixtures record. Without promtool the promtool tests skip,
+// prometheus package) accepts the output for every fixture, whose readiness checks (runChecks)
+// are the one source of the capable / enabled / usable samples, and the samples say what the
+// fixtures record. Without promtool the promtool tests skip,
 // except under CI=true, where they fail.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { test, type TestContext } from 'node:test';
-import type { CheckReport, Technology } from '../lib/check/types.js';
+import { runChecks } from '../lib/check/run.js';
+import { TECHNOLOGIES, type CheckReport } from '../lib/check/types.js';
 import { buildReport, type Report } from '../lib/report/report.js';
 import { prometheusMetrics } from '../lib/render/prometheus.js';
 import { loadSnapshot } from '../lib/snapshot/load.js';
@@ -21,16 +22,12 @@ const names = readdirSync(fixtures)
   .map((n) => n.slice(0, -'.json'.length));
 const snapshot = (name: string): Snapshot => loadSnapshot(join(fixtures, `${name}.json`));
 const report = (name: string): Report => buildReport(snapshot(name));
-
-type RunChecks = (snapshot: Snapshot, technologies: Technology[]) => CheckReport;
-
-/** lib/check/run.ts's runChecks, when that module exists (it is written alongside this one). */
-async function loadRunChecks(): Promise<RunChecks | undefined> {
-  const path = join(projectRoot, 'lib', 'check', 'run.ts');
-  if (!existsSync(path)) return undefined;
-  const module = (await import(pathToFileURL(path).href)) as { runChecks?: RunChecks };
-  return module.runChecks;
-}
+/** The readiness checks of every technology, from a snapshot. */
+const checksOf = (s: Snapshot): CheckReport => runChecks(s, [...TECHNOLOGIES]);
+/** The metrics of a snapshot: its report and its check report. */
+const metricsOf = (s: Snapshot): string => prometheusMetrics(buildReport(s), checksOf(s));
+/** The metrics of a fixture. */
+const metrics = (name: string): string => metricsOf(snapshot(name));
 
 function promtool(): { path: string } | { missing: string } {
   const probe = spawnSync('promtool', ['--version'], { encoding: 'utf8' });
@@ -100,19 +97,13 @@ function value(samples: Sample[], name: string, labels: Record<string, string> =
 
 test('promtool check metrics accepts the metrics of every fixture', (t) => {
   if (!needPromtool(t)) return;
-  for (const name of names) check(prometheusMetrics(report(name)), name);
+  for (const name of names) check(metrics(name), name);
 });
 
-test('promtool check metrics accepts them with readiness checks too', async (t) => {
+test('promtool check metrics accepts them with the check outcome: exactly one outcome is 1', (t) => {
   if (!needPromtool(t)) return;
-  const runChecks = await loadRunChecks();
-  if (runChecks === undefined) {
-    t.skip('lib/check/run.ts is not there yet');
-    return;
-  }
   for (const name of names) {
-    const s = snapshot(name);
-    const text = prometheusMetrics(buildReport(s), runChecks(s, ['kvm', 'tdx', 'sev', 'sev-es', 'snp']));
+    const text = metrics(name);
     check(text, `${name} with checks`);
     const samples = parse(text);
     assert.equal(
@@ -126,17 +117,36 @@ test('promtool check metrics accepts them with readiness checks too', async (t) 
 test('label values are escaped: a kernel release with quotes, a backslash and a newline', (t) => {
   const s = snapshot('tdx-usable-6.16');
   s.host.kernelRelease = { source: { file: '/proc/sys/kernel/osrelease' }, value: '6.16 "odd"\\build\nline' };
-  const text = prometheusMetrics(buildReport(s));
+  const text = metricsOf(s);
   assert.ok(text.includes('kvm_caps_kernel_info{release="6.16 \\"odd\\"\\\\build\\nline"} 1'), text);
   if (needPromtool(t)) check(text, 'an odd kernel release');
 });
 
 test('every fixture parses strictly: HELP and TYPE first, no timestamps, no duplicate series', () => {
-  for (const name of names) parse(prometheusMetrics(report(name)));
+  for (const name of names) parse(metrics(name));
+});
+
+test('every fixture: technology_capable / enabled / usable are the check verdicts, null ones undetermined', () => {
+  for (const name of names) {
+    const s = snapshot(name);
+    const c = checksOf(s);
+    const samples = parse(prometheusMetrics(buildReport(s), c));
+    assert.deepEqual(
+      c.technologies.map((t) => t.technology),
+      [...TECHNOLOGIES],
+    );
+    for (const { technology, verdict } of c.technologies) {
+      for (const state of ['capable', 'enabled', 'usable'] as const) {
+        const v = verdict[state];
+        assert.equal(value(samples, `technology_${state}`, { technology }), v === null ? undefined : Number(v), `${name}: ${technology} ${state}`);
+        assert.equal(value(samples, 'technology_undetermined', { technology, state }), v === null ? 1 : 0, `${name}: ${technology} ${state} undetermined`);
+      }
+    }
+  }
 });
 
 test('TDX host: usable, TD keys capacity / in use / free, probe success, snapshot time', () => {
-  const samples = parse(prometheusMetrics(report('tdx-usable-6.16')));
+  const samples = parse(metrics('tdx-usable-6.16'));
   assert.equal(value(samples, 'probe_success'), 1);
   assert.equal(value(samples, 'technology_usable', { technology: 'tdx' }), 1);
   assert.equal(value(samples, 'technology_usable', { technology: 'snp' }), 0);
@@ -152,12 +162,12 @@ test('TDX host: usable, TD keys capacity / in use / free, probe success, snapsho
 test('TDX module version as an info metric', () => {
   const r = report('tdx-init-vm-refused-7.2');
   assert.ok(r.confidential.tdx.moduleVersion.known);
-  const samples = parse(prometheusMetrics(r));
+  const samples = parse(prometheusMetrics(r, checksOf(snapshot('tdx-init-vm-refused-7.2'))));
   assert.equal(value(samples, 'tdx_module_info', { version: r.confidential.tdx.moduleVersion.value.text }), 1);
 });
 
 test('SNP host: firmware info, TCB, ASIDs for sev and sev_es', () => {
-  const samples = parse(prometheusMetrics(report('sev-snp-genoa-6.11')));
+  const samples = parse(metrics('sev-snp-genoa-6.11'));
   assert.equal(value(samples, 'snp_firmware_info', { version: '1.55.38', api: '1.55', build: '38' }), 1);
   assert.equal(value(samples, 'sev_firmware_info', { version: '1.55.38' }), 1);
   assert.equal(value(samples, 'snp_tcb_match'), 1);
@@ -167,19 +177,19 @@ test('SNP host: firmware info, TCB, ASIDs for sev and sev_es', () => {
 });
 
 test('SNP TCB not committed: snp_tcb_match 0', () => {
-  const samples = parse(prometheusMetrics(report('sev-milan-tcb-mismatch-6.11')));
+  const samples = parse(metrics('sev-milan-tcb-mismatch-6.11'));
   assert.equal(value(samples, 'snp_tcb_match'), 0);
 });
 
 test('undetermined: no 0/1 sample, and technology_undetermined says so', () => {
-  const samples = parse(prometheusMetrics(report('tdx-host')));
+  const samples = parse(metrics('tdx-host'));
   assert.equal(value(samples, 'technology_usable', { technology: 'tdx' }), undefined);
   assert.equal(value(samples, 'technology_undetermined', { technology: 'tdx', state: 'usable' }), 1);
   assert.equal(value(samples, 'technology_undetermined', { technology: 'kvm', state: 'usable' }), 0);
 });
 
 test('no KVM device: probe_success 0, KVM not usable', () => {
-  const samples = parse(prometheusMetrics(report('no-kvm-guest')));
+  const samples = parse(metrics('no-kvm-guest'));
   assert.equal(value(samples, 'probe_success'), 0);
   assert.equal(value(samples, 'technology_usable', { technology: 'kvm' }), 0);
   assert.equal(value(samples, 'kvm_api_version'), undefined);

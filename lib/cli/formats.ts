@@ -22,6 +22,6 @@ export function formatOf(values: Values): Format {
 }
 
 /** The fleet formats, from the report and (for check) the check report. */
-export function renderFleetFormat(format: 'nfd' | 'prometheus', report: Report, checks?: CheckReport): string {
+export function renderFleetFormat(format: 'nfd' | 'prometheus', report: Report, checks: CheckReport): string {
   return format === 'nfd' ? nfdFeatures(report, checks) : prometheusMetrics(report, checks);
 }

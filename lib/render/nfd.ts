@@ -52,7 +52,7 @@ function kebab(name: string): string {
 }
 
 /** The features, in file order: what a scheduler selects on first, details after. */
-export function nfdFeatureList(report: Report, checks?: CheckReport): NfdFeature[] {
+export function nfdFeatureList(report: Report, checks: CheckReport): NfdFeature[] {
   const out: NfdFeature[] = [];
   const add = (name: string, value: string | number | boolean | null | undefined): void => {
     if (value === undefined || value === null) return;
@@ -60,12 +60,12 @@ export function nfdFeatureList(report: Report, checks?: CheckReport): NfdFeature
     if (text !== null) out.push({ name, value: text });
   };
 
-  for (const state of technologyStates(report, checks)) {
+  for (const state of technologyStates(checks)) {
     add(`${state.technology}.capable`, tristate(state.capable));
     add(`${state.technology}.enabled`, tristate(state.enabled));
     add(`${state.technology}.usable`, tristate(state.usable));
   }
-  if (checks !== undefined) add('check.outcome', checks.outcome);
+  add('check.outcome', checks.outcome);
 
   const api = report.kvm.apiVersion;
   if ('value' in api) add('kvm.api-version', api.value);
@@ -114,7 +114,7 @@ function rfc3339(value: Date | string): string {
 }
 
 /** The feature file: comments, then `kvm-caps.dev/<name>=<value>` lines. */
-export function nfdFeatures(report: Report, checks?: CheckReport, options: NfdOptions = {}): string {
+export function nfdFeatures(report: Report, checks: CheckReport, options: NfdOptions = {}): string {
   const lines = [
     `# kvm-caps ${report.snapshot.tool.version}: what this node's KVM can run (snapshot taken ${report.snapshot.createdAt})`,
     `# for node-feature-discovery's local source: install as ${NFD_FEATURES_DIR}kvm-caps (kvm-caps -o writes a dot file and renames it)`,

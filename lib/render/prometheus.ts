@@ -72,7 +72,7 @@ const bit = (value: boolean): number => (value ? 1 : 0);
 const STATUSES: readonly CheckStatus[] = ['PASS', 'WARN', 'FAIL', 'SKIP', 'UNKNOWN'];
 
 /** The report (and the readiness checks, when given) as Prometheus gauges. */
-export function prometheusMetrics(report: Report, checks?: CheckReport): string {
+export function prometheusMetrics(report: Report, checks: CheckReport): string {
   const m = new Exposition();
 
   m.gauge('probe_success', 'Whether kvm-caps opened the KVM device and it answered the stable KVM API (1), or not (0).', bit(report.kvm.usable));
@@ -95,7 +95,7 @@ export function prometheusMetrics(report: Report, checks?: CheckReport): string 
     }
   }
 
-  for (const state of technologyStates(report, checks)) {
+  for (const state of technologyStates(checks)) {
     for (const key of ['capable', 'enabled', 'usable'] as const) {
       const value = state[key];
       const help =
@@ -107,7 +107,7 @@ export function prometheusMetrics(report: Report, checks?: CheckReport): string 
       m.gauge(`technology_${key}`, help, value === null ? null : bit(value), { technology: state.technology });
     }
   }
-  for (const state of technologyStates(report, checks)) {
+  for (const state of technologyStates(checks)) {
     for (const key of ['capable', 'enabled', 'usable'] as const) {
       m.gauge('technology_undetermined', 'Whether kvm-caps could not determine this state (1): a fact needed a privilege, device or probe it lacked.', bit(state[key] === null), {
         technology: state.technology,

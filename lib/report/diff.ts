@@ -9,6 +9,8 @@ import type { Snapshot } from '../snapshot/types.js';
 import { KVM_X86_VM_TYPES } from '../uapi/x86.js';
 import { capabilityRows } from './capabilities.js';
 import { describeSource } from './explain.js';
+import { runChecks } from '../check/run.js';
+import { TECHNOLOGIES } from '../check/types.js';
 import { technologyStates } from './lifecycle.js';
 import { buildReport, KEY_CAPABILITIES, type Report } from './report.js';
 import { KVM_AMD_PARAMETERS } from './sev/tables.js';
@@ -120,7 +122,7 @@ function items(snapshot: Snapshot, report: Report): Item[] {
   }
 
   // Readiness.
-  for (const state of technologyStates(report)) {
+  for (const state of technologyStates(runChecks(snapshot, [...TECHNOLOGIES]))) {
     for (const key of ['usable', 'enabled', 'capable'] as const) {
       add({
         key: `${state.technology}.${key}`,

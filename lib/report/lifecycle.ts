@@ -12,7 +12,6 @@ import type { CheckReport, Technology, Verdict } from '../check/types.js';
 import { CONFIDENTIAL_LAUNCH_IOCTLS, KVM_SEV_COMMANDS, KVM_TDX_COMMANDS } from '../uapi/confidential-commands.js';
 import { KVM_X86_VM_TYPES } from '../uapi/x86.js';
 import type { Report } from './report.js';
-import { kernelVersion } from './sev/tables.js';
 
 export const LIFECYCLE_FORMAT = 'kvm-caps-lifecycle';
 export const LIFECYCLE_VERSION = 1;
@@ -319,164 +318,30 @@ const TDX: TechnologyLifecycle = {
 export const LIFECYCLES: readonly TechnologyLifecycle[] = [sevFamily(false), sevFamily(true), SNP, TDX];
 
 // ---------------------------------------------------------------------------------------
-// Capable / enabled / usable per technology
+// Capable / enabled / usable per technology: the check verdicts, the one source of them
 
 export interface TechnologyState extends Verdict {
   technology: Technology;
-  /** 'checks': from a CheckReport's verdict; 'report': derived here from the report's views. */
-  from: 'checks' | 'report';
   /** Where the three answers came from. */
   sources: string[];
 }
 
-const TECHNOLOGY_LIST: readonly Technology[] = ['kvm', 'tdx', 'sev', 'sev-es', 'snp'];
-
+/** Capable, enabled and usable per technology the check report covers. */
 const known = <T>(traced: { value: T } | object): T | undefined => ('value' in traced ? (traced as { value: T }).value : undefined);
 
-function vendorOf(report: Report): string | null {
-  const cpu = known(report.host.cpu);
-  return cpu === undefined ? null : cpu.vendor;
-}
-
-function kvmState(report: Report): TechnologyState {
-  const cpu = known(report.host.cpu);
-  const flags = cpu?.flags ?? null;
-  const capable = flags === null ? null : flags.includes('vmx') || flags.includes('svm');
-  const modules = known(report.host.modules);
-  const enabled = modules === undefined ? null : modules.backends.length > 0;
-  const open = report.device.open;
-  const deniedByPermission = 'error' in open && (open.error.code === 'EACCES' || open.error.code === 'EPERM');
-  const usable = report.kvm.usable ? true : deniedByPermission ? null : false;
-  const summary = report.kvm.usable
-    ? `KVM API ${known(report.kvm.apiVersion) ?? '?'} on ${report.device.path}`
-    : deniedByPermission
-      ? `${report.device.path} could not be opened by this user`
-      : `${report.device.path} is not usable`;
-  return {
-    technology: 'kvm',
-    capable: capable === false && usable === true ? true : capable,
-    enabled: enabled === false && usable === true ? true : enabled,
-    usable,
-    summary,
-    from: 'report',
-    sources: ['file /proc/cpuinfo (flags vmx, svm)', 'directory /sys/module', `open ${report.device.path}`],
-  };
-}
-
-function tdxState(report: Report): TechnologyState {
-  const view = report.confidential.tdx;
-  const vendor = vendorOf(report);
-  let capable: boolean | null = view.cpuFlag.known ? view.cpuFlag.value : null;
-  if (vendor !== null && vendor !== 'GenuineIntel') capable = false;
-  const row = view.parameters.find((p) => p.module === 'kvm_intel' && p.parameter === 'tdx');
-  let enabled: boolean | null = row === undefined ? null : row.ok;
-  const usable: boolean | null = view.verdict === 'usable' ? true : view.verdict === 'not usable' ? false : null;
-  if (usable === true) {
-    capable = true;
-    enabled = true;
-  } else if (view.vmType.known && view.vmType.value.offered) {
-    enabled = true;
-    if (capable !== false) capable = true;
-  }
-  return {
-    technology: 'tdx',
-    capable,
-    enabled,
-    usable,
-    summary: view.verdictReason,
-    from: 'report',
-    sources: [view.cpuFlag.source ?? 'file /proc/cpuinfo', row?.source ?? 'kvm_intel.tdx', view.vmType.source ?? 'KVM_CAP_VM_TYPES'],
-  };
-}
-
-type SevTech = 'sev' | 'sev-es' | 'snp';
-
-const SEV_KEYS: Record<SevTech, { vmType: 'SEV' | 'SEV_ES' | 'SNP'; flag: 'sev' | 'sev_es' | 'sev_snp'; parameter: string; title: string }> = {
-  sev: { vmType: 'SEV', flag: 'sev', parameter: 'sev', title: 'SEV' },
-  'sev-es': { vmType: 'SEV_ES', flag: 'sev_es', parameter: 'sev_es', title: 'SEV-ES' },
-  snp: { vmType: 'SNP', flag: 'sev_snp', parameter: 'sev_snp', title: 'SEV-SNP' },
-};
+const SEV_VM_TYPE: Record<'sev' | 'sev-es' | 'snp', 'SEV' | 'SEV_ES' | 'SNP'> = { sev: 'SEV', 'sev-es': 'SEV_ES', snp: 'SNP' };
 
 function vmTypesMask(report: Report): number | null {
   const types = known(report.kvm.vmTypes);
   return types === undefined ? null : types.mask;
 }
 
-function sevState(report: Report, technology: SevTech): TechnologyState {
-  const view = report.confidential.sev;
-  const keys = SEV_KEYS[technology];
-  const vendor = vendorOf(report);
-  let capable: boolean | null = view.cpu.flags[keys.flag];
-  if (capable === false && technology === 'snp') {
-    // Kernels before 6.9 never show sev_snp (the feature was masked), so absence says nothing there.
-    const release = known(report.host.kernelRelease);
-    const version = release === undefined ? null : kernelVersion(release);
-    if (version !== null && (version[0] < 6 || (version[0] === 6 && version[1] < 9))) capable = null;
-  }
-  if (vendor !== null && vendor !== 'AuthenticAMD') capable = false;
-  let enabled: boolean | null;
-  if (view.kvmAmd.loaded === false) enabled = false;
-  else enabled = view.kvmAmd.parameters[keys.parameter]?.enabled ?? null;
-  if (view.kvmAmd.loaded === true && view.kvmAmd.parameters[keys.parameter]?.raw === null && technology === 'snp') enabled = false;
-
-  const offered = view.vmTypes.find((t) => t.name === keys.vmType)?.offered ?? null;
-  const mask = vmTypesMask(report);
-  const init2 = view.init2.find((r) => r.vmType === keys.vmType);
-  let usable: boolean | null;
-  let summary: string;
-  if (mask === 0) {
-    // Before Linux 6.10 KVM cannot enumerate VM types; SEV and SEV-ES run through the legacy
-    // KVM_SEV_INIT / KVM_SEV_ES_INIT on a default VM when kvm_amd enabled them. SNP needs 6.11.
-    if (technology === 'snp') {
-      usable = false;
-      summary = 'KVM_CAP_VM_TYPES is 0: this kernel predates KVM_X86_SNP_VM (Linux 6.11)';
-    } else {
-      usable = enabled;
-      summary =
-        enabled === true
-          ? `legacy interface: ${technology === 'sev' ? 'KVM_SEV_INIT' : 'KVM_SEV_ES_INIT'} on a default VM (kvm_amd.${keys.parameter} = Y, KVM_CAP_VM_TYPES is 0)`
-          : `KVM_CAP_VM_TYPES is 0 and kvm_amd.${keys.parameter} is ${enabled === false ? 'off' : 'unknown'}`;
-    }
-  } else if (offered === null) {
-    usable = null;
-    summary = `whether KVM offers ${keys.vmType} is unknown`;
-  } else if (!offered) {
-    usable = false;
-    summary = `KVM does not offer the ${keys.vmType} VM type`;
-  } else if (init2 !== undefined && !init2.ok) {
-    usable = false;
-    summary = `KVM offers ${keys.vmType} but KVM_SEV_INIT2 failed (${init2.error?.code ?? 'error'})`;
-  } else {
-    usable = true;
-    summary = init2 !== undefined ? `KVM offers ${keys.vmType} and KVM_SEV_INIT2 succeeded` : `KVM offers the ${keys.vmType} VM type`;
-  }
-  if (usable === true) {
-    capable = true;
-    enabled = true;
-  }
-  return {
+export function technologyStates(checks: CheckReport): TechnologyState[] {
+  return checks.technologies.map(({ technology, verdict, checks: list }) => ({
     technology,
-    capable,
-    enabled,
-    usable,
-    summary,
-    from: 'report',
-    sources: ['file /proc/cpuinfo (flags)', `file /sys/module/kvm_amd/parameters/${keys.parameter}`, 'ioctl KVM_CHECK_EXTENSION (KVM_CAP_VM_TYPES)'],
-  };
-}
-
-/** Capable, enabled and usable for kvm, tdx, sev, sev-es and snp: the CheckReport's verdicts where given, else derived from the report. */
-export function technologyStates(report: Report, checks?: CheckReport): TechnologyState[] {
-  return TECHNOLOGY_LIST.map((technology) => {
-    const fromChecks = checks?.technologies.find((t) => t.technology === technology);
-    if (fromChecks !== undefined) {
-      const { capable, enabled, usable, summary } = fromChecks.verdict;
-      return { technology, capable, enabled, usable, summary, from: 'checks' as const, sources: [`kvm-caps check (${fromChecks.checks.length} checks)`] };
-    }
-    if (technology === 'kvm') return kvmState(report);
-    if (technology === 'tdx') return tdxState(report);
-    return sevState(report, technology);
-  });
+    ...verdict,
+    sources: [`kvm-caps check ${technology} (${list.length} checks)`],
+  }));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -539,7 +404,7 @@ function stepSupport(report: Report, flow: TechnologyLifecycle, steps: Lifecycle
     let why = baseWhy;
     if (base !== false) {
       if (flow.technology !== 'tdx' && s.step === 'init-vm') {
-        const vmType = SEV_KEYS[flow.technology].vmType;
+        const vmType = SEV_VM_TYPE[flow.technology];
         const init2 = report.confidential.sev.init2.find((r) => r.vmType === vmType);
         if (init2 !== undefined) {
           available = init2.ok;
@@ -591,8 +456,8 @@ function stepSupport(report: Report, flow: TechnologyLifecycle, steps: Lifecycle
 }
 
 /** Which of the launch flows this host supports, step by step. */
-export function lifecycleFor(report: Report, checks?: CheckReport): LifecycleReport {
-  const states = technologyStates(report, checks);
+export function lifecycleFor(report: Report, checks: CheckReport): LifecycleReport {
+  const states = technologyStates(checks);
   const technologies = LIFECYCLES.map((flow): LifecycleSupport => {
     const state = states.find((s) => s.technology === flow.technology);
     if (state === undefined) throw new Error(`lifecycle: no state for ${flow.technology}`);

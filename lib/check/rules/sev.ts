@@ -196,6 +196,9 @@ function deviceRule(f: Flavour): CheckRule {
   };
 }
 
+/** The ccp driver's SNP_PLATFORM_STATUS arrived in Linux 6.9. */
+const SNP_STATUS_RELEASE: readonly [number, number] = [6, 9];
+
 function stateRule(f: Flavour): CheckRule {
   const snp = f.technology === 'snp';
   return {
@@ -220,6 +223,11 @@ function stateRule(f: Flavour): CheckRule {
           return logFail(`SNP platform state ${state.value}`) ?? fail(withMeaning(state), state.source, `${FIX_FIRMWARE}; check \`dmesg | grep -i -e sev -e snp\` for the INIT error`);
         }
         const failed = item(report, 'snp.status');
+        const release = releaseOf(report);
+        if (failed !== undefined && release !== null && !atLeast(release, SNP_STATUS_RELEASE)) {
+          // Before 6.9 the ccp driver has no SNP_PLATFORM_STATUS: the kernel, not the firmware, cannot say.
+          return logFail('SNP_PLATFORM_STATUS not available') ?? unknown(withMeaning(failed), failed.source, `a kernel with SNP_PLATFORM_STATUS (Linux ${SNP_STATUS_RELEASE.join('.')} or later)`);
+        }
         if (failed !== undefined && sevBlocked(snapshot) === null) return fail(withMeaning(failed), failed.source, FIX_FIRMWARE);
         return logFail('SNP_PLATFORM_STATUS not read') ?? firmwareUnread(report, snapshot, 'SNP_PLATFORM_STATUS');
       }

@@ -1,45 +1,10 @@
-// `kvm-caps lifecycle`: the confidential-VM launch flows (SEV, SEV-ES, SEV-SNP, TDX) step by
-// step - the KVM command of each step and the firmware operation behind it - and which of them
-// this host supports.
-import { lifecycleFor, type LifecycleReport, type LifecycleStepSupport, type LifecycleSupport } from '../../report/lifecycle.js';
+// `kvm-caps lifecycle`: the launch vocabulary of SEV, SEV-ES, SNP and TDX, and this host's support.
+import { runChecks } from '../../check/run.js';
+import { TECHNOLOGIES } from '../../check/types.js';
+import { lifecycleFor } from '../../report/lifecycle.js';
 import { buildReport } from '../../report/report.js';
-import type { Style } from '../../render/style.js';
+import { renderLifecycle } from '../../render/lifecycle.js';
 import { finish, json, PROBE, snapshotFor, type Command } from '../context.js';
-
-function mark(style: Style, value: boolean | null): string {
-  return value === true ? style.good('yes') : value === false ? style.bad('no') : style.warn('unknown');
-}
-
-function callText(step: LifecycleStepSupport): string {
-  if (step.calls.length === 0) return '(no KVM command)';
-  return step.calls
-    .map((c) => {
-      if (c.command !== undefined) return `${c.call}(${c.command} = ${c.id})`;
-      if (c.vmType !== undefined) return `${c.call}(${c.vmType} = ${c.vmTypeNumber})`;
-      return c.fd === 'guest' ? `guest: ${c.call}` : c.call;
-    })
-    .join(', ');
-}
-
-function technologyLines(t: LifecycleSupport, style: Style): string[] {
-  const iface = t.interface === null ? '' : t.interface === 'legacy' ? ', legacy KVM_SEV_INIT interface' : ', KVM_SEV_INIT2 interface';
-  const lines = [`${style.bold(t.title)}  ${t.vmType.name} (${t.vmType.number})${iface}`, `  supported: ${mark(style, t.supported)} - ${t.summary}`];
-  const steps = [...t.steps].sort((a, b) => a.sequence - b.sequence);
-  for (const s of steps) {
-    lines.push(`  ${s.sequence}. ${s.title}${s.by === 'guest' ? ' (guest)' : ''}: ${callText(s)}`);
-    if (s.firmware.length > 0) lines.push(`       firmware: ${s.firmware.join('; ')}`);
-    lines.push(`       ${style.dim(s.note)}`);
-    if (t.supported !== false && (s.available !== t.supported || s.why !== t.summary)) lines.push(`       here: ${mark(style, s.available)} - ${s.why}`);
-  }
-  return lines;
-}
-
-export function renderLifecycle(report: LifecycleReport, style: Style): string {
-  const lines: string[] = [];
-  for (const t of report.technologies) lines.push(...technologyLines(t, style), '');
-  lines.push(style.dim('Sources: Documentation/virt/kvm/x86/amd-memory-encryption.rst, intel-tdx.rst; ids from the Linux 7.2 UAPI headers.'));
-  return `${lines.join('\n')}\n`;
-}
 
 export const lifecycleCommand: Command = {
   name: 'lifecycle',
@@ -48,7 +13,7 @@ export const lifecycleCommand: Command = {
   async run({ values, io, style }) {
     const { snapshot } = await snapshotFor(values);
     const report = buildReport(snapshot);
-    const lifecycle = lifecycleFor(report);
+    const lifecycle = lifecycleFor(report, runChecks(snapshot, [...TECHNOLOGIES]));
     io.stdout.write(values.json ? json(lifecycle) : renderLifecycle(lifecycle, style));
     return finish(report, io);
   },

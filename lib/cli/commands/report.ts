@@ -1,4 +1,6 @@
 // The default command: the host report.
+import { runChecks } from '../../check/run.js';
+import { TECHNOLOGIES } from '../../check/types.js';
 import { buildReport } from '../../report/report.js';
 import { plainStyle } from '../../render/style.js';
 import { renderReport } from '../../render/text.js';
@@ -19,7 +21,7 @@ export const reportCommand: Command = {
         ? json(report)
         : format === 'text'
           ? renderReport(report, values.output === undefined ? style : plainStyle, origin)
-          : renderFleetFormat(format, report);
+          : renderFleetFormat(format, report, runChecks(snapshot, [...TECHNOLOGIES]));
     emit(context, text);
     return finish(report, io);
   },
