@@ -2,6 +2,7 @@
 // fact records where it came from and either its value or the error that stopped it;
 // interpretation (lib/report) works from this document alone, so a saved snapshot
 // replays on any machine.
+import type { CpuidEntry } from '../native/binding.js';
 
 export const SNAPSHOT_FORMAT = 'kvm-caps-snapshot';
 export const SNAPSHOT_VERSION = 1;
@@ -194,15 +195,8 @@ export interface KvmFacts {
   sevInit2?: Record<string, { vmsaFeatures: string; result: Fact<true> }>;
 }
 
-export interface CpuidEntryRecord {
-  function: number;
-  index: number;
-  flags: number;
-  eax: number;
-  ebx: number;
-  ecx: number;
-  edx: number;
-}
+/** A CPUID entry as the addon returns it (struct kvm_cpuid_entry2 without its padding). */
+export type CpuidEntryRecord = CpuidEntry;
 
 export interface Snapshot {
   format: typeof SNAPSHOT_FORMAT;
