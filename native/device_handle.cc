@@ -343,6 +343,9 @@ Napi::Value DeviceHandle::CheckExtensions(const Napi::CallbackInfo& info) {
   int fd = FdFor(env, "KVM_CHECK_EXTENSION", kSystemOrVm);
   if (fd < 0) return Napi::Value();
   Napi::Int32Array results = Napi::Int32Array::New(env, caps.size());
+  // Allocation fails when the environment is shutting down (a worker being terminated);
+  // there is then no buffer to write into.
+  if (results.IsEmpty() || env.IsExceptionPending()) return Napi::Value();
   int32_t* out = results.Data();
   for (size_t i = 0; i < caps.size(); i++) {
     int value = 0;
