@@ -341,8 +341,9 @@ function peakRssKb(args: string[]): { kb: number; how: string } {
 }
 
 /**
- * Where the CLI's time goes, from inside one fresh process: node's own start-up, each dist
- * module's import (leaves first, so each figure is that module's own load), the addon's
+ * Where the CLI's time goes, from inside one fresh process: node's own start-up, each module
+ * the bundle is built from, imported unbundled (leaves first, so each figure is that
+ * module's own load), the addon's
  * dlopen + init, the first (cold) probe, and a whole warm report through main().
  */
 function cliPhases(): { phases: Record<string, number>; modules: Array<[string, number]> } {
@@ -362,13 +363,14 @@ function cliPhases(): { phases: Record<string, number>; modules: Array<[string, 
     for (const d of deps.get(file) ?? []) visit(d);
     order.push(file);
   };
-  // Only what `kvm-caps report` loads: bin.js, and what it imports (statically or not).
-  visit(distBin);
+  // dist/cli/bin.js ships as one bundle; the module graph it is built from (tsc's output,
+  // from main.js down) shows which parts cost the most to load.
+  visit(join(dist, 'cli', 'main.js'));
   const script = `
     const t = { bootstrap: performance.now() };
     const modules = [];
     let a = performance.now();
-    for (const file of ${JSON.stringify(order.filter((f) => f !== distBin))}) {
+    for (const file of ${JSON.stringify(order)}) {
       const s = performance.now();
       await import(file);
       modules.push([file, performance.now() - s]);
@@ -398,22 +400,6 @@ function cliPhases(): { phases: Record<string, number>; modules: Array<[string, 
   return { phases, modules };
 }
 
-/**
- * The fix under test: the same CLI as one esbuild bundle (esbuild is tsx's dependency).
- * It sits one level under the project root, as dist/*.js does, so lib/tool.ts still finds
- * ../package.json; the addon is named through KVM_CAPS_NATIVE.
- */
-function bundleCli(): string | undefined {
-  const esbuild = join(projectRoot, 'node_modules', '.bin', 'esbuild');
-  if (!existsSync(esbuild)) return undefined;
-  const out = join(projectRoot, '.cache', 'bench-cli-bundle.mjs');
-  const r = spawnSync(esbuild, [distBin, '--bundle', '--platform=node', '--format=esm', '--target=node20', `--outfile=${out}`, '--log-level=error'], {
-    cwd: projectRoot,
-    encoding: 'utf8',
-  });
-  return r.status === 0 ? out : undefined;
-}
-
 function cliBench(): void {
   const distNote = ensureDist();
   if (!existsSync(distBin)) {
@@ -423,17 +409,12 @@ function cliBench(): void {
   }
   const cli: number[] = [];
   const base: number[] = [];
-  const bundled: number[] = [];
   const ratios: number[] = [];
-  const bundle = bundleCli();
-  const bundleEnv = { ...process.env, KVM_CAPS_NATIVE: process.env.KVM_CAPS_NATIVE || join(projectRoot, 'build', 'Release', 'kvm_caps.node') };
   wallMs([distBin]); // warm the page cache
   wallMs(['-e', '0']);
-  if (bundle) wallMs([bundle], bundleEnv);
   for (let i = 0; i < CLI_RUNS; i++) {
     const b = wallMs(['-e', '0']);
     const c = wallMs([distBin]);
-    if (bundle) bundled.push(wallMs([bundle], bundleEnv));
     base.push(b);
     cli.push(c);
     ratios.push(c / b);
@@ -446,15 +427,12 @@ function cliBench(): void {
   line(`  node -e 0                ${spread(base, 'ms')}`);
   line(`  ratio                    ${fmt(ratio, 2)}x (per-run ${fmt(min(ratios), 2)}..${fmt(max(ratios), 2)})  target <= ${TARGETS.cli}x: ${verdict(ratio <= TARGETS.cli)}`);
   line(`  extra over node -e 0     ${fmt(median(cli) - median(base))} ms`);
-  if (bundled.length > 0) {
-    line(`  same CLI as one esbuild bundle (diagnostic, the proposed fix): ${spread(bundled, 'ms')} = ${fmt(median(bundled) / median(base), 2)}x node -e 0`);
-  }
   line(`  peak RSS                 ${fmt(rssCli.kb / 1024)} MiB (node -e 0: ${fmt(rssBase.kb / 1024)} MiB; via ${rssCli.how})`);
   const { phases, modules } = cliPhases();
   const moduleTotal = modules.reduce((sum, [, ms]) => sum + ms, 0);
   line(`  where it goes (inside one process, medians of ${RUNS}, ms):`);
   line(`    ${fmt(phases.bootstrap ?? 0).padStart(6)}  node start-up until the first line of user code`);
-  line(`    ${fmt(phases.importAll ?? 0).padStart(6)}  importing the ${modules.length} dist modules the report loads (sum of own times ${fmt(moduleTotal)})`);
+  line(`    ${fmt(phases.importAll ?? 0).padStart(6)}  importing the ${modules.length} modules the bundle is built from, unbundled (sum of own times ${fmt(moduleTotal)})`);
   line(`    ${fmt(phases.addon ?? 0).padStart(6)}  loading the addon (dlopen + init)`);
   line(`    ${fmt(phases.probeCold ?? 0).padStart(6)}  first probeHost() (cold: first calls, JIT)   warm: ${fmt(phases.probeWarm ?? 0)}`);
   line(`    ${fmt(phases.mainWarm ?? 0).padStart(6)}  a whole warm report via main() (probe + build + render)`);
