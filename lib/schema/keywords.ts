@@ -14,7 +14,9 @@ export const number: JsonSchema = { type: 'number' };
 /** Number.isSafeInteger. */
 export const integer: JsonSchema = { type: 'integer', minimum: -Number.MAX_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER };
 export const u32: JsonSchema = { type: 'integer', minimum: 0, maximum: 0xffffffff };
-export const hexString: JsonSchema = { type: 'string', pattern: '^0x[0-9a-f]+$' };
+/** A hex number of at most 64 bits (leading zeros allowed): every hex field of a snapshot is a u64 or narrower. */
+export const HEX_U64 = '^0x0*[0-9a-f]{1,16}$';
+export const hexString: JsonSchema = { type: 'string', pattern: HEX_U64 };
 export const anything: JsonSchema = {};
 
 export const ref = (name: string): JsonSchema => ({ $ref: `#/$defs/${name}` });

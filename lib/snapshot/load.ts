@@ -14,6 +14,7 @@ import {
   record,
   string,
   u32,
+  withSchema,
   type Check,
 } from './validate.js';
 
@@ -36,15 +37,32 @@ const probeError: Check = object({
   'firmwareError?': u32,
 });
 
+const withSource = object({ source });
+
+/** The shapes every fact's schema refers to; the snapshot schema carries them as $defs. */
+export const SCHEMA_DEFS = { source: source.schema, probeError: probeError.schema };
+
 /** A fact: its source and either a value (checked by `value`) or an error. */
 function fact(value: Check): Check {
-  return (v, f) => {
-    object({ source })(v, f);
-    const record = v as Record<string, unknown>;
-    if ('value' in record) value(record.value, `${f}.value`);
-    else if ('error' in record) probeError(record.error, `${f}.error`);
-    else throw new SnapshotFormatError(f, 'a fact needs either "value" or "error"');
-  };
+  return withSchema(
+    (v, f) => {
+      withSource(v, f);
+      const record = v as Record<string, unknown>;
+      if ('value' in record) value(record.value, `${f}.value`);
+      else if ('error' in record) probeError(record.error, `${f}.error`);
+      else throw new SnapshotFormatError(f, 'a fact needs either "value" or "error"');
+    },
+    {
+      // The two shared shapes are defined once, in the snapshot schema's $defs (SCHEMA_DEFS).
+      type: 'object',
+      properties: { source: { $ref: '#/$defs/source' } },
+      required: ['source'],
+      // With "value" the value is checked; without, "error" must be a probe error.
+      if: { type: 'object', properties: { value: true }, required: ['value'] },
+      then: { type: 'object', properties: { value: value.schema } },
+      else: { type: 'object', required: ['error'], properties: { error: { $ref: '#/$defs/probeError' } } },
+    },
+  );
 }
 
 const checkResults = record(either('a number or {code, errno}', integer, object({ code: string, errno: integer })), /^\d+$/);
@@ -103,25 +121,29 @@ const sevDeviceFacts = object({
   'chipId?': fact(string),
 });
 
-const snapshotCheck: Check = object({
+/** Where and as whom the probe ran (also part of the report and the check report). */
+export const probeContext: Check = object({
+  root: string,
+  device: string,
+  'sevDevice?': string,
+  uid: integer,
+  gid: integer,
+  groups: array(integer),
+  arch: string,
+  platform: string,
+});
+
+/** The whole document; its schema is the published snapshot schema (lib/schema/snapshot.ts). */
+export const snapshotCheck: Check = object({
   format: literal(SNAPSHOT_FORMAT),
-  version: (v, f) => {
+  version: withSchema((v, f) => {
     if (v !== SNAPSHOT_VERSION) {
       throw new SnapshotFormatError(f, `snapshot version ${describe(v)} is not supported (this kvm-caps reads version ${SNAPSHOT_VERSION})`);
     }
-  },
+  }, literal(SNAPSHOT_VERSION).schema),
   createdAt: string,
   tool: object({ name: string, version: string }),
-  context: object({
-    root: string,
-    device: string,
-    'sevDevice?': string,
-    uid: integer,
-    gid: integer,
-    groups: array(integer),
-    arch: string,
-    platform: string,
-  }),
+  context: probeContext,
   host: object({
     kernelRelease: fact(string),
     cpuinfo: fact(record(string)),

@@ -1,5 +1,9 @@
 // Structural checks for snapshot files: a bad file is refused with the path of the
-// first field that is wrong, before any interpretation code sees it.
+// first field that is wrong, before any interpretation code sees it. Each check carries
+// the JSON Schema it enforces, so the published schema (lib/schema/snapshot.ts) is built
+// from the same definitions and cannot drift from what the loader accepts.
+import * as schema from '../schema/keywords.js';
+import type { JsonSchema } from '../schema/keywords.js';
 
 export class SnapshotFormatError extends Error {
   readonly field: string;
@@ -10,7 +14,16 @@ export class SnapshotFormatError extends Error {
   }
 }
 
-export type Check = (value: unknown, field: string) => void;
+export interface Check {
+  (value: unknown, field: string): void;
+  /** The JSON Schema that accepts exactly what this check accepts. */
+  readonly schema: JsonSchema;
+}
+
+/** A check function and the schema that describes it. */
+export function withSchema(check: (value: unknown, field: string) => void, jsonSchema: JsonSchema): Check {
+  return Object.assign(check, { schema: jsonSchema });
+}
 
 export const describe = (value: unknown): string =>
   value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : JSON.stringify(value);
@@ -19,44 +32,44 @@ const fail = (field: string, expected: string, value: unknown): never => {
   throw new SnapshotFormatError(field, `expected ${expected}, found ${describe(value)}`);
 };
 
-export const string: Check = (v, f) => {
+export const string: Check = withSchema((v, f) => {
   if (typeof v !== 'string') fail(f, 'a string', v);
-};
+}, schema.string);
 
-export const boolean: Check = (v, f) => {
+export const boolean: Check = withSchema((v, f) => {
   if (typeof v !== 'boolean') fail(f, 'a boolean', v);
-};
+}, schema.boolean);
 
-export const integer: Check = (v, f) => {
+export const integer: Check = withSchema((v, f) => {
   if (typeof v !== 'number' || !Number.isSafeInteger(v)) fail(f, 'an integer', v);
-};
+}, schema.integer);
 
-export const u32: Check = (v, f) => {
+export const u32: Check = withSchema((v, f) => {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffffffff) fail(f, 'an unsigned 32-bit integer', v);
-};
+}, schema.u32);
 
 /** A hex number of at most 64 bits: every hex field of a snapshot is a u64 or narrower. */
-export const hexString: Check = (v, f) => {
-  if (typeof v !== 'string' || !/^0x0*[0-9a-f]{1,16}$/.test(v)) fail(f, 'a hex string of at most 64 bits, like "0x1f"', v);
-};
+export const hexString: Check = withSchema((v, f) => {
+  if (typeof v !== 'string' || !new RegExp(schema.HEX_U64).test(v)) fail(f, 'a hex string of at most 64 bits, like "0x1f"', v);
+}, schema.hexString);
 
 export function literal(expected: string | number | true): Check {
-  return (v, f) => {
+  return withSchema((v, f) => {
     if (v !== expected) fail(f, JSON.stringify(expected), v);
-  };
+  }, schema.constant(expected));
 }
 
 export function nullable(check: Check): Check {
-  return (v, f) => {
+  return withSchema((v, f) => {
     if (v !== null) check(v, f);
-  };
+  }, schema.nullable(check.schema));
 }
 
 export function array(check: Check): Check {
-  return (v, f) => {
+  return withSchema((v, f) => {
     if (!Array.isArray(v)) return fail(f, 'an array', v);
     v.forEach((item, i) => check(item, `${f}[${i}]`));
-  };
+  }, schema.array(check.schema));
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -65,7 +78,8 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 /** An object with the given fields; names ending in '?' are optional. Unknown fields are allowed (newer writers). */
 export function object(fields: Record<string, Check>): Check {
-  return (v, f) => {
+  const schemas = Object.fromEntries(Object.entries(fields).map(([spec, check]) => [spec, check.schema]));
+  return withSchema((v, f) => {
     if (!isObject(v)) return fail(f, 'an object', v);
     for (const [spec, check] of Object.entries(fields)) {
       const optional = spec.endsWith('?');
@@ -76,22 +90,22 @@ export function object(fields: Record<string, Check>): Check {
       }
       check(v[key], `${f}.${key}`);
     }
-  };
+  }, schema.object(schemas));
 }
 
 export function record(check: Check, keyPattern?: RegExp): Check {
-  return (v, f) => {
+  return withSchema((v, f) => {
     if (!isObject(v)) return fail(f, 'an object', v);
     for (const [key, item] of Object.entries(v)) {
       if (keyPattern && !keyPattern.test(key)) throw new SnapshotFormatError(`${f}.${key}`, `unexpected key "${key}"`);
       check(item, `${f}.${key}`);
     }
-  };
+  }, schema.record(check.schema, keyPattern?.source));
 }
 
 /** The first check that accepts the value wins; otherwise the error names every alternative. */
 export function either(expected: string, ...checks: Check[]): Check {
-  return (v, f) => {
+  return withSchema((v, f) => {
     for (const check of checks) {
       try {
         check(v, f);
@@ -101,5 +115,5 @@ export function either(expected: string, ...checks: Check[]): Check {
       }
     }
     fail(f, expected, v);
-  };
+  }, schema.either(...checks.map((check) => check.schema)));
 }
