@@ -17,7 +17,6 @@ export const LIFECYCLE_FORMAT = 'kvm-caps-lifecycle';
 export const LIFECYCLE_VERSION = 1;
 
 export type LifecycleTechnology = 'sev' | 'sev-es' | 'snp' | 'tdx';
-export const LIFECYCLE_TECHNOLOGIES: readonly LifecycleTechnology[] = ['sev', 'sev-es', 'snp', 'tdx'];
 
 /** The steps of a confidential-VM launch, in the vocabulary's order (each technology's real order is `sequence`). */
 export const LIFECYCLE_STEPS = ['create', 'init-vm', 'add-memory', 'init-vcpus', 'finalize', 'measurement', 'attestation'] as const;

@@ -2,7 +2,7 @@
 // fact records where it came from and either its value or the error that stopped it;
 // interpretation (lib/report) works from this document alone, so a saved snapshot
 // replays on any machine.
-import type { CpuidEntry } from '../native/binding.js';
+import type { CpuidEntry, SevPlatformStatus, SnpPlatformStatus } from '../native/binding.js';
 
 export const SNAPSHOT_FORMAT = 'kvm-caps-snapshot';
 export const SNAPSHOT_VERSION = 1;
@@ -134,28 +134,14 @@ export interface SevAttributes {
   snpReqCerts: Fact<string>;
 }
 
-export interface SevPlatformStatusRecord {
-  apiMajor: number;
-  apiMinor: number;
-  state: number;
-  flags: number;
-  build: number;
-  guestCount: number;
-}
+/** struct sev_user_data_status, as the addon returns it (its firmware status goes with errors). */
+export type SevPlatformStatusRecord = Omit<SevPlatformStatus, 'firmwareError'>;
 
-export interface SnpPlatformStatusRecord {
-  apiMajor: number;
-  apiMinor: number;
-  state: number;
-  /** Byte 3 of sev_user_data_snp_status: bit 0 is_rmp_initialized. */
-  rmpFlags: number;
-  buildId: number;
-  /** Bytes 8-11: mask_chip_id, mask_chip_key, vlek_en, feature_info, rapl_dis, ciphertext_hiding_cap, ciphertext_hiding_en. */
-  featureFlags: number;
-  guestCount: number;
+/** struct sev_user_data_snp_status, with its u64 TCB versions as hex strings (JSON has no u64). */
+export type SnpPlatformStatusRecord = Omit<SnpPlatformStatus, 'firmwareError' | 'currentTcbVersion' | 'reportedTcbVersion'> & {
   currentTcbVersion: string;
   reportedTcbVersion: string;
-}
+};
 
 /** What /dev/sev (the ccp driver) answered to read-only commands. */
 export interface SevDeviceFacts {

@@ -49,15 +49,6 @@ export const KVM_TDX_COMMANDS: readonly (readonly [name: string, id: number])[] 
 /** kvm_tdx_cmd.flags of KVM_TDX_INIT_MEM_REGION: also extend the TD measurement (MRTD) with the pages. */
 export const KVM_TDX_MEASURE_MEMORY_REGION = 1;
 
-/** SNP page types of kvm_sev_snp_launch_update.type (KVM_SEV_SNP_PAGE_TYPE_*). */
-export const KVM_SEV_SNP_PAGE_TYPES: readonly (readonly [name: string, type: number])[] = [
-  ['KVM_SEV_SNP_PAGE_TYPE_NORMAL', 1],
-  ['KVM_SEV_SNP_PAGE_TYPE_ZERO', 3],
-  ['KVM_SEV_SNP_PAGE_TYPE_UNMEASURED', 4],
-  ['KVM_SEV_SNP_PAGE_TYPE_SECRETS', 5],
-  ['KVM_SEV_SNP_PAGE_TYPE_CPUID', 6],
-];
-
 /** The ioctls (request numbers) of the launch flow, on the /dev/kvm, VM and vCPU fds. */
 export const CONFIDENTIAL_LAUNCH_IOCTLS: readonly (readonly [name: string, request: number])[] = [
   ['KVM_CREATE_VM', 0xae01],
