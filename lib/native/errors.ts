@@ -22,26 +22,31 @@ export interface KvmSystemError extends Error {
 /** Fields a request adds to its error: the TDX or SEV firmware status. */
 export type SystemErrorExtra = Pick<KvmSystemError, 'hwError' | 'firmwareError'>;
 
-const errnoNames: Map<number, string> = (() => {
+// Built on the first error, not at load: most runs of the command never need them.
+let tables: { names: Map<number, string>; descriptions: Map<number, string> } | undefined;
+
+function errnoTables(): NonNullable<typeof tables> {
+  if (tables) return tables;
   const names = new Map<number, string>();
+  const descriptions = new Map<number, string>();
   // libuv's map names most errnos; os.constants fills in the ones it leaves out (ETIME, ...).
   for (const [name, value] of Object.entries(constants.errno)) names.set(value, name);
-  for (const [negative, [name]] of getSystemErrorMap()) names.set(-negative, name);
-  return names;
-})();
-
-const descriptions: Map<number, string> = new Map(
-  [...getSystemErrorMap()].map(([negative, [, description]]) => [-negative, description]),
-);
+  for (const [negative, [name, description]] of getSystemErrorMap()) {
+    names.set(-negative, name);
+    descriptions.set(-negative, description);
+  }
+  tables = { names, descriptions };
+  return tables;
+}
 
 /** The symbolic name of a positive errno ('E2BIG'), or 'Unknown system error N'. */
 export function errnoName(errno: number): string {
-  return errnoNames.get(errno) ?? `Unknown system error ${errno}`;
+  return errnoTables().names.get(errno) ?? `Unknown system error ${errno}`;
 }
 
 /** Node's short description of a positive errno ('no such file or directory'). */
 export function errnoDescription(errno: number): string {
-  return descriptions.get(errno) ?? errnoName(errno);
+  return errnoTables().descriptions.get(errno) ?? errnoName(errno);
 }
 
 /** Builds the error for a failed system call; `errno` is positive, as the kernel returns it. */

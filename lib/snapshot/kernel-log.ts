@@ -1,7 +1,7 @@
 // The kernel log, as records: read from /dev/kmsg (one record per read, kmsg format) or
 // from a file of `dmesg` / `journalctl -k` text a user saved. Only records about
 // virtualization and its prerequisites are kept: the log is large and may be private.
-import { closeSync, constants, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { attempt } from './facts.js';
 import { underRoot } from './host-files.js';
 import type { Fact, KernelLogRecord } from './types.js';
@@ -88,9 +88,11 @@ export function parseDmesgText(text: string): KernelLogRecord[] {
 function readKmsgDevice(path: string): string {
   const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   const chunks: string[] = [];
+  let perRecord = false;
   const buffer = Buffer.alloc(16 * 1024);
   let total = 0;
   try {
+    perRecord = fstatSync(fd).isCharacterDevice();
     for (;;) {
       let n: number;
       try {
@@ -102,7 +104,12 @@ function readKmsgDevice(path: string): string {
         throw error;
       }
       if (n === 0) break; // A regular file (a saved kmsg dump) ends.
-      chunks.push(buffer.toString('utf8', 0, n));
+      // From the device each read is one record, and most are about something else:
+      // dropping them here saves parsing them. kmsg escapes only unprintable bytes, so a
+      // record that matches after unescaping matches before; keep() decides on the
+      // unescaped text. A file is read in blocks that split records, so it is kept whole.
+      const text = buffer.toString('utf8', 0, n);
+      if (!perRecord || RELEVANT.test(text)) chunks.push(text);
       total += n;
       if (total > MAX_LOG_BYTES) break;
     }

@@ -52,7 +52,7 @@ function fact(value: Check): Check {
       else if ('error' in record) probeError(record.error, `${f}.error`);
       else throw new SnapshotFormatError(f, 'a fact needs either "value" or "error"');
     },
-    {
+    () => ({
       // The two shared shapes are defined once, in the snapshot schema's $defs (SCHEMA_DEFS).
       type: 'object',
       properties: { source: { $ref: '#/$defs/source' } },
@@ -61,7 +61,7 @@ function fact(value: Check): Check {
       if: { type: 'object', properties: { value: true }, required: ['value'] },
       then: { type: 'object', properties: { value: value.schema } },
       else: { type: 'object', required: ['error'], properties: { error: { $ref: '#/$defs/probeError' } } },
-    },
+    }),
   );
 }
 
@@ -140,7 +140,7 @@ export const snapshotCheck: Check = object({
     if (v !== SNAPSHOT_VERSION) {
       throw new SnapshotFormatError(f, `snapshot version ${describe(v)} is not supported (this kvm-caps reads version ${SNAPSHOT_VERSION})`);
     }
-  }, literal(SNAPSHOT_VERSION).schema),
+  }, () => literal(SNAPSHOT_VERSION).schema),
   createdAt: string,
   tool: object({ name: string, version: string }),
   context: probeContext,

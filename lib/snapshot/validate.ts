@@ -20,9 +20,15 @@ export interface Check {
   readonly schema: JsonSchema;
 }
 
-/** A check function and the schema that describes it. */
-export function withSchema(check: (value: unknown, field: string) => void, jsonSchema: JsonSchema): Check {
-  return Object.assign(check, { schema: jsonSchema });
+/**
+ * A check function and the schema that describes it. A schema given as a function is built
+ * when first asked for: only the published schema needs them, and building every one would
+ * add to the start-up of each command.
+ */
+export function withSchema(check: (value: unknown, field: string) => void, jsonSchema: JsonSchema | (() => JsonSchema)): Check {
+  if (typeof jsonSchema !== 'function') return Object.assign(check, { schema: jsonSchema });
+  let built: JsonSchema | undefined;
+  return Object.defineProperty(check, 'schema', { get: () => (built ??= jsonSchema()), enumerable: true }) as Check;
 }
 
 export const describe = (value: unknown): string =>
@@ -56,20 +62,20 @@ export const hexString: Check = withSchema((v, f) => {
 export function literal(expected: string | number | true): Check {
   return withSchema((v, f) => {
     if (v !== expected) fail(f, JSON.stringify(expected), v);
-  }, schema.constant(expected));
+  }, () => schema.constant(expected));
 }
 
 export function nullable(check: Check): Check {
   return withSchema((v, f) => {
     if (v !== null) check(v, f);
-  }, schema.nullable(check.schema));
+  }, () => schema.nullable(check.schema));
 }
 
 export function array(check: Check): Check {
   return withSchema((v, f) => {
     if (!Array.isArray(v)) return fail(f, 'an array', v);
     v.forEach((item, i) => check(item, `${f}[${i}]`));
-  }, schema.array(check.schema));
+  }, () => schema.array(check.schema));
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -78,7 +84,6 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 /** An object with the given fields; names ending in '?' are optional. Unknown fields are allowed (newer writers). */
 export function object(fields: Record<string, Check>): Check {
-  const schemas = Object.fromEntries(Object.entries(fields).map(([spec, check]) => [spec, check.schema]));
   return withSchema((v, f) => {
     if (!isObject(v)) return fail(f, 'an object', v);
     for (const [spec, check] of Object.entries(fields)) {
@@ -90,7 +95,7 @@ export function object(fields: Record<string, Check>): Check {
       }
       check(v[key], `${f}.${key}`);
     }
-  }, schema.object(schemas));
+  }, () => schema.object(Object.fromEntries(Object.entries(fields).map(([spec, check]) => [spec, check.schema]))));
 }
 
 export function record(check: Check, keyPattern?: RegExp): Check {
@@ -100,7 +105,7 @@ export function record(check: Check, keyPattern?: RegExp): Check {
       if (keyPattern && !keyPattern.test(key)) throw new SnapshotFormatError(`${f}.${key}`, `unexpected key "${key}"`);
       check(item, `${f}.${key}`);
     }
-  }, schema.record(check.schema, keyPattern?.source));
+  }, () => schema.record(check.schema, keyPattern?.source));
 }
 
 /** The first check that accepts the value wins; otherwise the error names every alternative. */
@@ -115,5 +120,5 @@ export function either(expected: string, ...checks: Check[]): Check {
       }
     }
     fail(f, expected, v);
-  }, schema.either(...checks.map((check) => check.schema)));
+  }, () => schema.either(...checks.map((check) => check.schema)));
 }
