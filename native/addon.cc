@@ -41,9 +41,7 @@ Napi::Value InitBindings(const Napi::CallbackInfo& info) {
   AddonData* data = env.GetInstanceData<AddonData>();
   data->make_error = Napi::Persistent(info[0].As<Napi::Function>());
   Napi::Object bindings = Napi::Object::New(env);
-  bindings.Set("openKvm", Napi::Function::New(env, DeviceHandle::OpenKvm, "openKvm"));
-  bindings.Set("openSev", Napi::Function::New(env, DeviceHandle::OpenSev, "openSev"));
-  bindings.Set("DeviceHandle", data->handle_ctor.Value());
+  DefineHandleFunctions(env, bindings, data);
   return bindings;
 }
 
@@ -52,7 +50,6 @@ Napi::Value InitBindings(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto* data = new AddonData();
   env.SetInstanceData<AddonData>(data);  // Deleted with the environment.
-  data->handle_ctor = Napi::Persistent(DeviceHandle::DefineClass(env));
   exports.Set("init", Napi::Function::New(env, InitBindings, "init"));
   return exports;
 }

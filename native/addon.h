@@ -11,10 +11,10 @@
 
 namespace kvmcaps {
 
-// The handles alive in one environment. A method checks that `this` unwraps to one of
-// them before using it: cheaper than a type tag, and as safe against a foreign `this`.
-// Shared with each handle, so it outlives whichever of AddonData and the last handle
-// is finalized last.
+// The handles alive in one environment. A function looks up the pointer of the External
+// it is given here before dereferencing it: an External made by another addon, or by
+// another copy of this one, holds a pointer to something else. Shared with each handle,
+// so it outlives whichever of AddonData and the last handle is finalized last.
 struct LiveHandles {
   std::unordered_set<const void*> set;
 };
@@ -23,7 +23,6 @@ struct AddonData {
   std::shared_ptr<LiveHandles> live = std::make_shared<LiveHandles>();
   // lib/errors.ts's factory, handed over by init(): (errno, syscall, request, path) => Error.
   Napi::FunctionReference make_error;
-  Napi::FunctionReference handle_ctor;
 };
 
 // The Node-style error lib/native/errors.ts builds for a failed system call. `request`

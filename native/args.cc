@@ -29,25 +29,27 @@ bool Fail(Napi::Env env, bool range, const std::string& message) {
   return false;
 }
 
-bool WrongValueType(Napi::Env env, Napi::Value value, const std::string& name, const char* expected) {
+bool WrongValueType(Napi::Env env, Napi::Value value, const char* name, const char* expected) {
   return Fail(env, false,
-              "The \"" + name + "\" argument must be " + expected + ". Received type " + TypeName(value));
+              std::string("The \"") + name + "\" argument must be " + expected + ". Received type " + TypeName(value));
 }
 
 bool WrongType(const Napi::CallbackInfo& info, size_t i, const char* name, const char* expected) {
   return WrongValueType(info.Env(), info[i], name, expected);
 }
 
-bool OutOfRange(Napi::Env env, const std::string& name, const std::string& range) {
+bool OutOfRange(Napi::Env env, const char* name, const std::string& range) {
   return Fail(env, true, std::string("The value of \"") + name + "\" is out of range. It must be " + range + ".");
 }
 
 std::string MaxLength(size_t max) { return "at most " + std::to_string(max) + " elements long"; }
 
-bool NumberToU32(Napi::Env env, double d, const std::string& name, uint32_t* out) {
-  if (!std::isfinite(d) || std::trunc(d) != d || d < 0 || d > 4294967295.0) {
-    return OutOfRange(env, name, "an integer >= 0 and <= 4294967295");
-  }
+constexpr const char* kU32Range = "an integer >= 0 and <= 4294967295";
+
+bool IsU32(double d) { return std::isfinite(d) && std::trunc(d) == d && d >= 0 && d <= 4294967295.0; }
+
+bool NumberToU32(Napi::Env env, double d, const char* name, uint32_t* out) {
+  if (!IsU32(d)) return OutOfRange(env, name, kU32Range);
   *out = static_cast<uint32_t>(d);
   return true;
 }
@@ -69,12 +71,14 @@ bool ReadObject(const Napi::CallbackInfo& info, size_t i, const char* name, Napi
   return true;
 }
 
-bool ReadU32Value(Napi::Env env, Napi::Value value, const std::string& name, uint32_t* out) {
-  if (!value.IsNumber()) return WrongValueType(env, value, name, "of type number");
-  return NumberToU32(env, value.As<Napi::Number>().DoubleValue(), name, out);
+bool ReadU32Value(Napi::Env env, Napi::Value value, const char* name, uint32_t* out) {
+  double d;
+  // One call instead of napi_typeof then napi_get_value_double: it fails for a non-number.
+  if (napi_get_value_double(env, value, &d) != napi_ok) return WrongValueType(env, value, name, "of type number");
+  return NumberToU32(env, d, name, out);
 }
 
-bool ReadU64Value(Napi::Env env, Napi::Value value, const std::string& name, uint64_t* out) {
+bool ReadU64Value(Napi::Env env, Napi::Value value, const char* name, uint64_t* out) {
   constexpr const char* kRange = "an integer >= 0 and < 2n ** 64n";
   if (value.IsBigInt()) {
     int sign = 0;
@@ -103,7 +107,7 @@ bool ReadU64(const Napi::CallbackInfo& info, size_t i, const char* name, uint64_
   return ReadU64Value(info.Env(), info[i], name, out);
 }
 
-bool ReadCpuidEntries(Napi::Env env, Napi::Value value, const std::string& name, size_t max,
+bool ReadCpuidEntries(Napi::Env env, Napi::Value value, const char* name, size_t max,
                       std::vector<abi::CpuidEntry2>* out) {
   if (!value.IsArray()) return WrongValueType(env, value, name, "an instance of Array");
   Napi::Array array = value.As<Napi::Array>();
@@ -112,8 +116,8 @@ bool ReadCpuidEntries(Napi::Env env, Napi::Value value, const std::string& name,
   for (uint32_t k = 0; k < array.Length(); k++) {
     Napi::Value element = array.Get(k);
     if (env.IsExceptionPending()) return false;
-    std::string element_name = name + "[" + std::to_string(k) + "]";
-    if (!element.IsObject()) return WrongValueType(env, element, element_name, "of type object");
+    std::string element_name = std::string(name) + "[" + std::to_string(k) + "]";
+    if (!element.IsObject()) return WrongValueType(env, element, element_name.c_str(), "of type object");
     Napi::Object entry = element.As<Napi::Object>();
     abi::CpuidEntry2& e = (*out)[k];
     const std::pair<const char*, uint32_t*> fields[] = {
@@ -123,7 +127,7 @@ bool ReadCpuidEntries(Napi::Env env, Napi::Value value, const std::string& name,
     for (const auto& [field, slot] : fields) {
       Napi::Value v = entry.Get(field);
       if (env.IsExceptionPending()) return false;
-      if (!ReadU32Value(env, v, element_name + "." + field, slot)) return false;
+      if (!ReadU32Value(env, v, (element_name + "." + field).c_str(), slot)) return false;
     }
   }
   return true;
@@ -146,15 +150,14 @@ bool ReadU32List(const Napi::CallbackInfo& info, size_t i, const char* name, siz
   for (uint32_t k = 0; k < length; k++) {
     Napi::Value element = array.Get(k);
     if (env.IsExceptionPending()) return false;
+    double d = 0;
+    if (napi_get_value_double(env, element, &d) == napi_ok && IsU32(d)) {
+      (*out)[k] = static_cast<uint32_t>(d);
+      continue;
+    }
     std::string element_name = std::string(name) + "[" + std::to_string(k) + "]";
-    if (!element.IsNumber()) {
-      return Fail(env, false,
-                  "The \"" + element_name + "\" argument must be of type number. Received type " +
-                      TypeName(element));
-    }
-    if (!NumberToU32(env, element.As<Napi::Number>().DoubleValue(), element_name.c_str(), &(*out)[k])) {
-      return false;
-    }
+    if (!element.IsNumber()) return WrongValueType(env, element, element_name.c_str(), "of type number");
+    return OutOfRange(env, element_name.c_str(), kU32Range);
   }
   return true;
 }

@@ -15,11 +15,12 @@
 namespace kvmcaps {
 
 // The same checks on a value already in hand (an object's property); `name` is the
-// field's name in error messages ("params.xfam").
-bool ReadU32Value(Napi::Env env, Napi::Value value, const std::string& name, uint32_t* out);
-bool ReadU64Value(Napi::Env env, Napi::Value value, const std::string& name, uint64_t* out);
+// field's name in error messages ("params.xfam"). A message is only built on failure:
+// the success path allocates nothing.
+bool ReadU32Value(Napi::Env env, Napi::Value value, const char* name, uint32_t* out);
+bool ReadU64Value(Napi::Env env, Napi::Value value, const char* name, uint64_t* out);
 // An array of { function, index, flags, eax, ebx, ecx, edx } objects, at most `max` long.
-bool ReadCpuidEntries(Napi::Env env, Napi::Value value, const std::string& name, size_t max,
+bool ReadCpuidEntries(Napi::Env env, Napi::Value value, const char* name, size_t max,
                       std::vector<abi::CpuidEntry2>* out);
 
 bool ReadString(const Napi::CallbackInfo& info, size_t i, const char* name, std::string* out);

@@ -4,6 +4,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -16,18 +18,89 @@
 namespace kvmcaps {
 namespace {
 
-constexpr int kSystemOnly = static_cast<int>(DeviceHandle::Kind::kSystem);
-constexpr int kVmOnly = static_cast<int>(DeviceHandle::Kind::kVm);
-constexpr int kSevOnly = static_cast<int>(DeviceHandle::Kind::kSev);
+enum class Kind { kSystem = 1, kVm = 2, kSev = 4 };
+
+constexpr int kSystemOnly = static_cast<int>(Kind::kSystem);
+constexpr int kVmOnly = static_cast<int>(Kind::kVm);
+constexpr int kSevOnly = static_cast<int>(Kind::kSev);
 constexpr int kSystemOrVm = kSystemOnly | kVmOnly;
 
-const char* KindName(DeviceHandle::Kind kind) {
+const char* KindName(Kind kind) {
   switch (kind) {
-    case DeviceHandle::Kind::kSystem: return "system";
-    case DeviceHandle::Kind::kVm: return "vm";
-    case DeviceHandle::Kind::kSev: return "sev";
+    case Kind::kSystem: return "system";
+    case Kind::kVm: return "vm";
+    case Kind::kSev: return "sev";
   }
   return "unknown";
+}
+
+// What an External handed to JavaScript points at. `fd` is -1 once closed; a closed fd
+// number is never used again, since the kernel may have given it to another file.
+struct Handle {
+  int fd;
+  Kind kind;
+  std::string path;
+  std::shared_ptr<LiveHandles> live;
+};
+
+// The External's finalizer: a handle the program forgot to close still gives its fd back.
+void FinalizeHandle(napi_env /*env*/, void* data, void* /*hint*/) {
+  auto* handle = static_cast<Handle*>(data);
+  if (handle->fd >= 0) close(handle->fd);
+  handle->live->set.erase(handle);
+  delete handle;
+}
+
+// Gives `fd` to a new handle, or closes it when no External can be made (an environment
+// being torn down).
+Napi::Value NewHandle(Napi::Env env, AddonData* data, int fd, Kind kind, const std::string& path) {
+  auto* handle = new Handle{fd, kind, path, data->live};
+  data->live->set.insert(handle);
+  napi_value external;
+  if (napi_create_external(env, handle, FinalizeHandle, nullptr, &external) != napi_ok) {
+    FinalizeHandle(env, handle, nullptr);
+    Napi::Error::New(env).ThrowAsJavaScriptException();
+    return Napi::Value();
+  }
+  return Napi::Value(env, external);
+}
+
+void ThrowInvalidThis(Napi::Env env, const std::string& message) {
+  Napi::TypeError error = Napi::TypeError::New(env, message);
+  error.Set("code", "ERR_INVALID_THIS");
+  error.ThrowAsJavaScriptException();
+}
+
+// Argument 0 as a handle of this environment, or nullptr after throwing. Two cheap steps
+// (napi_get_value_external fails for anything but an External, and runs no preamble):
+// the pointer is trusted only once found in the live set, since another addon's External,
+// or another loaded copy of this one's, points at anything at all.
+Handle* HandleArg(const Napi::CallbackInfo& info) {
+  void* raw = nullptr;
+  if (napi_get_value_external(info.Env(), info[0], &raw) == napi_ok &&
+      static_cast<AddonData*>(info.Data())->live->set.count(raw) != 0) {
+    return static_cast<Handle*>(raw);
+  }
+  ThrowInvalidThis(info.Env(), "Illegal invocation: not a kvm-caps device handle");
+  return nullptr;
+}
+
+// Returns the open fd, or throws (EBADF after close, TypeError for a kind of handle not
+// in `kinds`, a mask of Kind values) and returns -1.
+int FdFor(Napi::Env env, const Handle* handle, const char* request, int kinds) {
+  if (handle->fd < 0) {
+    ThrowSystemError(env, EBADF, "ioctl", request, handle->path);
+    return -1;
+  }
+  if ((kinds & static_cast<int>(handle->kind)) == 0) {
+    ThrowInvalidThis(env, std::string(request) + " is not a request for a " + KindName(handle->kind) + " handle");
+    return -1;
+  }
+  return handle->fd;
+}
+
+Napi::Value Fail(Napi::Env env, const Handle* handle, int err, const char* request) {
+  return ThrowSystemError(env, err, "ioctl", request, handle->path);
 }
 
 // Room for the CPUID entries of current x86 hosts (about 60-80) in one call.
@@ -36,28 +109,6 @@ constexpr uint32_t kDefaultCpuidCapacity = 128;
 // caller sees that error; the bound here only keeps the addon from allocating without limit.
 constexpr size_t kMaxMsrsPerCall = 65536;
 constexpr size_t kMaxCapsPerCall = 65536;
-
-// The fd being handed to a new DeviceHandle. JavaScript cannot forge an External, so only
-// Open and CreateVm can construct a handle.
-struct PendingFd {
-  int fd;
-  DeviceHandle::Kind kind;
-  uint32_t vm_type;
-  std::string path;
-  bool taken;
-};
-
-Napi::Value NewHandle(Napi::Env env, PendingFd pending) {
-  Napi::Object handle =
-      env.GetInstanceData<AddonData>()->handle_ctor.New({Napi::External<PendingFd>::New(env, &pending)});
-  if (!pending.taken) {
-    close(pending.fd);  // The constructor threw before owning the fd.
-    return Napi::Value();
-  }
-  return handle;
-}
-
-Napi::Array CpuidEntryArray(Napi::Env env, const std::vector<abi::CpuidEntry2>& entries);
 
 Napi::Object CpuidEntryObject(Napi::Env env, const abi::CpuidEntry2& e) {
   Napi::Object o = Napi::Object::New(env);
@@ -178,92 +229,7 @@ class SevCommandWorker : public Napi::AsyncWorker {
   std::vector<uint8_t> id_;
 };
 
-}  // namespace
-
-template <Napi::Value (DeviceHandle::*Method)(const Napi::CallbackInfo&)>
-Napi::Value DeviceHandle::Dispatch(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  void* raw = nullptr;
-  // napi_unwrap fails for an object no addon wrapped; the live set rejects one another
-  // addon wrapped, and a half-constructed handle.
-  if (!info.This().IsObject() || napi_unwrap(env, info.This(), &raw) != napi_ok ||
-      env.GetInstanceData<AddonData>()->live->set.count(raw) == 0) {
-    Napi::TypeError error = Napi::TypeError::New(env, "Illegal invocation: not a DeviceHandle");
-    error.Set("code", "ERR_INVALID_THIS");
-    error.ThrowAsJavaScriptException();
-    return Napi::Value();
-  }
-  auto* handle = static_cast<DeviceHandle*>(static_cast<ObjectWrap<DeviceHandle>*>(raw));
-  return (handle->*Method)(info);
-}
-
-Napi::Function DeviceHandle::DefineClass(Napi::Env env) {
-  Napi::Function ctor = ObjectWrap<DeviceHandle>::DefineClass(env, "DeviceHandle", {});
-  // Class templates only take primitive values, so the dispatching functions are put
-  // on the prototype once the class exists.
-  Napi::Object proto = ctor.Get("prototype").As<Napi::Object>();
-  auto method = [env, proto](const char* name, Napi::Function::Callback cb) {
-    return Napi::PropertyDescriptor::Function(env, proto, name, cb, napi_default);
-  };
-  proto.DefineProperties({
-      method("close", Dispatch<&DeviceHandle::Close>),
-      method("isClosed", Dispatch<&DeviceHandle::IsClosed>),
-      method("apiVersion", Dispatch<&DeviceHandle::ApiVersion>),
-      method("checkExtension", Dispatch<&DeviceHandle::CheckExtension>),
-      method("checkExtensions", Dispatch<&DeviceHandle::CheckExtensions>),
-      method("vcpuMmapSize", Dispatch<&DeviceHandle::VcpuMmapSize>),
-      method("supportedCpuid", Dispatch<&DeviceHandle::SupportedCpuid>),
-      method("emulatedCpuid", Dispatch<&DeviceHandle::EmulatedCpuid>),
-      method("msrIndexList", Dispatch<&DeviceHandle::MsrIndexList>),
-      method("msrFeatureIndexList", Dispatch<&DeviceHandle::MsrFeatureIndexList>),
-      method("getMsrs", Dispatch<&DeviceHandle::GetMsrs>),
-      method("hasDeviceAttr", Dispatch<&DeviceHandle::HasDeviceAttr>),
-      method("getDeviceAttr", Dispatch<&DeviceHandle::GetDeviceAttr>),
-      method("createVm", Dispatch<&DeviceHandle::CreateVm>),
-      method("tdxCapabilities", Dispatch<&DeviceHandle::TdxCapabilities>),
-      method("tdxInitVm", Dispatch<&DeviceHandle::TdxInitVm>),
-      method("sevInit2", Dispatch<&DeviceHandle::SevInit2>),
-      method("sevPlatformStatus", Dispatch<&DeviceHandle::SevPlatformStatus>),
-      method("snpPlatformStatus", Dispatch<&DeviceHandle::SnpPlatformStatus>),
-      method("sevGetId2", Dispatch<&DeviceHandle::SevGetId2>),
-  });
-  return ctor;
-}
-
-DeviceHandle::DeviceHandle(const Napi::CallbackInfo& info) : ObjectWrap<DeviceHandle>(info) {
-  Napi::Env env = info.Env();
-  if (info.Length() != 1 || !info[0].IsExternal()) {
-    Napi::TypeError error = Napi::TypeError::New(env, "Illegal constructor: use openKvm() or createVm()");
-    error.Set("code", "ERR_ILLEGAL_CONSTRUCTOR");
-    error.ThrowAsJavaScriptException();
-    return;
-  }
-  PendingFd* pending = info[0].As<Napi::External<PendingFd>>().Data();
-  live_ = env.GetInstanceData<AddonData>()->live;
-  live_->set.insert(static_cast<ObjectWrap<DeviceHandle>*>(this));
-  fd_ = pending->fd;
-  kind_ = pending->kind;
-  vm_type_ = pending->vm_type;
-  path_ = pending->path;
-  pending->taken = true;
-  Napi::Object self = info.This().As<Napi::Object>();
-  self.DefineProperties({
-      Napi::PropertyDescriptor::Value("path", Napi::String::New(env, path_), napi_enumerable),
-      Napi::PropertyDescriptor::Value("kind", Napi::String::New(env, KindName(kind_)), napi_enumerable),
-      Napi::PropertyDescriptor::Value(
-          "vmType", kind_ == Kind::kVm ? Napi::Number::New(env, vm_type_) : env.Null(), napi_enumerable),
-  });
-}
-
-// The finalizer: a handle the program forgot to close still gives its fd back.
-DeviceHandle::~DeviceHandle() {
-  if (fd_ >= 0) close(fd_);
-  if (live_) live_->set.erase(static_cast<ObjectWrap<DeviceHandle>*>(this));
-}
-
-namespace {
-
-Napi::Value OpenDevice(const Napi::CallbackInfo& info, int flags, DeviceHandle::Kind kind) {
+Napi::Value OpenDevice(const Napi::CallbackInfo& info, int flags, Kind kind) {
   Napi::Env env = info.Env();
   std::string path;
   if (!ReadString(info, 0, "path", &path)) return Napi::Value();
@@ -272,75 +238,69 @@ Napi::Value OpenDevice(const Napi::CallbackInfo& info, int flags, DeviceHandle::
     fd = open(path.c_str(), flags | O_CLOEXEC);
   } while (fd < 0 && errno == EINTR);
   if (fd < 0) return ThrowSystemError(env, errno, "open", nullptr, path);
-  return NewHandle(env, PendingFd{fd, kind, 0, path, false});
+  return NewHandle(env, static_cast<AddonData*>(info.Data()), fd, kind, path);
 }
 
-}  // namespace
+Napi::Value OpenKvm(const Napi::CallbackInfo& info) { return OpenDevice(info, O_RDWR, Kind::kSystem); }
 
-Napi::Value DeviceHandle::OpenKvm(const Napi::CallbackInfo& info) { return OpenDevice(info, O_RDWR, Kind::kSystem); }
+Napi::Value OpenSev(const Napi::CallbackInfo& info) { return OpenDevice(info, O_RDONLY, Kind::kSev); }
 
-Napi::Value DeviceHandle::OpenSev(const Napi::CallbackInfo& info) { return OpenDevice(info, O_RDONLY, Kind::kSev); }
-
-int DeviceHandle::FdFor(Napi::Env env, const char* request, int kinds) {
-  if (fd_ < 0) {
-    ThrowSystemError(env, EBADF, "ioctl", request, path_);
-    return -1;
-  }
-  if ((kinds & static_cast<int>(kind_)) == 0) {
-    Napi::TypeError error = Napi::TypeError::New(
-        env, std::string(request) + " is not a request for a " + KindName(kind_) + " handle");
-    error.Set("code", "ERR_INVALID_THIS");
-    error.ThrowAsJavaScriptException();
-    return -1;
-  }
-  return fd_;
-}
-
-Napi::Value DeviceHandle::Fail(Napi::Env env, int err, const char* request) {
-  return ThrowSystemError(env, err, "ioctl", request, path_);
-}
-
-Napi::Value DeviceHandle::Close(const Napi::CallbackInfo& info) {
-  if (fd_ >= 0) {
+Napi::Value Close(const Napi::CallbackInfo& info) {
+  Handle* handle = HandleArg(info);
+  if (handle == nullptr) return Napi::Value();
+  if (handle->fd >= 0) {
     // close() releases the fd even when it reports an error, so it is never retried.
-    close(fd_);
-    fd_ = -1;
+    close(handle->fd);
+    handle->fd = -1;
   }
   return info.Env().Undefined();
 }
 
-Napi::Value DeviceHandle::IsClosed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), fd_ < 0); }
+Napi::Value IsClosed(const Napi::CallbackInfo& info) {
+  Handle* handle = HandleArg(info);
+  if (handle == nullptr) return Napi::Value();
+  return Napi::Boolean::New(info.Env(), handle->fd < 0);
+}
 
-Napi::Value DeviceHandle::ApiVersion(const Napi::CallbackInfo& info) {
+Napi::Value ApiVersion(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  int fd = FdFor(env, "KVM_GET_API_VERSION", kSystemOnly);
+  Handle* handle = HandleArg(info);
+  if (handle == nullptr) return Napi::Value();
+  int fd = FdFor(env, handle, "KVM_GET_API_VERSION", kSystemOnly);
   if (fd < 0) return Napi::Value();
   int version = 0;
   int err = IoctlInt(fd, abi::kKvmGetApiVersion, 0, &version);
-  if (err != 0) return Fail(env, err, "KVM_GET_API_VERSION");
+  if (err != 0) return Fail(env, handle, err, "KVM_GET_API_VERSION");
   return Napi::Number::New(env, version);
 }
 
-Napi::Value DeviceHandle::CheckExtension(const Napi::CallbackInfo& info) {
+// The call made most often (a report checks a few hundred capabilities), so its success
+// path is kept to the ioctl plus four N-API calls (arguments, External, number in, number
+// out) and no allocation.
+Napi::Value CheckExtension(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  Handle* handle = HandleArg(info);
+  if (handle == nullptr) return Napi::Value();
   uint32_t cap;
-  if (!ReadU32(info, 0, "cap", &cap)) return Napi::Value();
-  int fd = FdFor(env, "KVM_CHECK_EXTENSION", kSystemOrVm);
+  if (!ReadU32(info, 1, "cap", &cap)) return Napi::Value();
+  int fd = FdFor(env, handle, "KVM_CHECK_EXTENSION", kSystemOrVm);
   if (fd < 0) return Napi::Value();
   int value = 0;
   int err = IoctlInt(fd, abi::kKvmCheckExtension, cap, &value);
-  if (err != 0) return Fail(env, err, "KVM_CHECK_EXTENSION");
+  if (err != 0) return Fail(env, handle, err, "KVM_CHECK_EXTENSION");
   return Napi::Number::New(env, value);
 }
 
 // One KVM_CHECK_EXTENSION per element, in one crossing into the addon. A failed check
 // stores the negated errno in its slot (the kernel's own convention); every capability
 // value is non-negative, so the two cannot be confused.
-Napi::Value DeviceHandle::CheckExtensions(const Napi::CallbackInfo& info) {
+Napi::Value CheckExtensions(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  Handle* handle = HandleArg(info);
+  if (handle == nullptr) return Napi::Value();
   std::vector<uint32_t> caps;
-  if (!ReadU32List(info, 0, "caps", kMaxCapsPerCall, &caps)) return Napi::Value();
-  int fd = FdFor(env, "KVM_CHECK_EXTENSION", kSystemOrVm);
+  if (!ReadU32List(info, 1, "caps", kMaxCapsPerCall, &caps)) return Napi::Value();
+  int fd = FdFor(env, handle, "KVM_CHECK_EXTENSION", kSystemOrVm);
   if (fd < 0) return Napi::Value();
   Napi::Int32Array results = Napi::Int32Array::New(env, caps.size());
   // Allocation fails when the environment is shutting down (a worker being terminated);
@@ -355,68 +315,76 @@ Napi::Value DeviceHandle::CheckExtensions(const Napi::CallbackInfo& info) {
   return results;
 }
 
-Napi::Value DeviceHandle::VcpuMmapSize(const Napi::CallbackInfo& info) {
+Napi::Value VcpuMmapSize(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  int fd = FdFor(env, "KVM_GET_VCPU_MMAP_SIZE", kSystemOnly);
+  Handle* handle = HandleArg(info);
+  if (handle == nullptr) return Napi::Value();
+  int fd = FdFor(env, handle, "KVM_GET_VCPU_MMAP_SIZE", kSystemOnly);
   if (fd < 0) return Napi::Value();
   int size = 0;
   int err = IoctlInt(fd, abi::kKvmGetVcpuMmapSize, 0, &size);
-  if (err != 0) return Fail(env, err, "KVM_GET_VCPU_MMAP_SIZE");
+  if (err != 0) return Fail(env, handle, err, "KVM_GET_VCPU_MMAP_SIZE");
   return Napi::Number::New(env, size);
 }
 
-Napi::Value DeviceHandle::Cpuid(const Napi::CallbackInfo& info, unsigned long request, const char* name) {
+Napi::Value Cpuid(const Napi::CallbackInfo& info, unsigned long request, const char* name) {
   Napi::Env env = info.Env();
+  Handle* handle = HandleArg(info);
+  if (handle == nullptr) return Napi::Value();
   uint32_t capacity = kDefaultCpuidCapacity;
-  if (!info[0].IsUndefined() && !ReadU32(info, 0, "capacity", &capacity)) return Napi::Value();
-  int fd = FdFor(env, name, kSystemOnly);
+  if (!info[1].IsUndefined() && !ReadU32(info, 1, "capacity", &capacity)) return Napi::Value();
+  int fd = FdFor(env, handle, name, kSystemOnly);
   if (fd < 0) return Napi::Value();
   std::vector<abi::CpuidEntry2> entries;
   int err = GetCpuid(fd, request, capacity, &entries);
-  if (err != 0) return Fail(env, err, name);
+  if (err != 0) return Fail(env, handle, err, name);
   return CpuidEntryArray(env, entries);
 }
 
-Napi::Value DeviceHandle::SupportedCpuid(const Napi::CallbackInfo& info) {
+Napi::Value SupportedCpuid(const Napi::CallbackInfo& info) {
   return Cpuid(info, abi::kKvmGetSupportedCpuid, "KVM_GET_SUPPORTED_CPUID");
 }
 
-Napi::Value DeviceHandle::EmulatedCpuid(const Napi::CallbackInfo& info) {
+Napi::Value EmulatedCpuid(const Napi::CallbackInfo& info) {
   return Cpuid(info, abi::kKvmGetEmulatedCpuid, "KVM_GET_EMULATED_CPUID");
 }
 
-Napi::Value DeviceHandle::MsrList(const Napi::CallbackInfo& info, unsigned long request, const char* name) {
+Napi::Value MsrList(const Napi::CallbackInfo& info, unsigned long request, const char* name) {
   Napi::Env env = info.Env();
-  int fd = FdFor(env, name, kSystemOnly);
+  Handle* handle = HandleArg(info);
+  if (handle == nullptr) return Napi::Value();
+  int fd = FdFor(env, handle, name, kSystemOnly);
   if (fd < 0) return Napi::Value();
   std::vector<uint32_t> indices;
   int err = GetMsrIndexList(fd, request, &indices);
-  if (err != 0) return Fail(env, err, name);
+  if (err != 0) return Fail(env, handle, err, name);
   Napi::Array out = Napi::Array::New(env, indices.size());
   for (size_t i = 0; i < indices.size(); i++) out.Set(static_cast<uint32_t>(i), Napi::Number::New(env, indices[i]));
   return out;
 }
 
-Napi::Value DeviceHandle::MsrIndexList(const Napi::CallbackInfo& info) {
+Napi::Value MsrIndexList(const Napi::CallbackInfo& info) {
   return MsrList(info, abi::kKvmGetMsrIndexList, "KVM_GET_MSR_INDEX_LIST");
 }
 
-Napi::Value DeviceHandle::MsrFeatureIndexList(const Napi::CallbackInfo& info) {
+Napi::Value MsrFeatureIndexList(const Napi::CallbackInfo& info) {
   return MsrList(info, abi::kKvmGetMsrFeatureIndexList, "KVM_GET_MSR_FEATURE_INDEX_LIST");
 }
 
 // Returns one BigInt per MSR read; the kernel stops at the first MSR it cannot read, so
 // a shorter array than `indices` names that MSR as the first failure.
-Napi::Value DeviceHandle::GetMsrs(const Napi::CallbackInfo& info) {
+Napi::Value GetMsrs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  Handle* handle = HandleArg(info);
+  if (handle == nullptr) return Napi::Value();
   std::vector<uint32_t> indices;
-  if (!ReadU32List(info, 0, "indices", kMaxMsrsPerCall, &indices)) return Napi::Value();
-  int fd = FdFor(env, "KVM_GET_MSRS", kSystemOnly);
+  if (!ReadU32List(info, 1, "indices", kMaxMsrsPerCall, &indices)) return Napi::Value();
+  int fd = FdFor(env, handle, "KVM_GET_MSRS", kSystemOnly);
   if (fd < 0) return Napi::Value();
   std::vector<uint64_t> values;
   size_t read = 0;
   int err = kvmcaps::GetMsrs(fd, indices, &values, &read);
-  if (err != 0) return Fail(env, err, "KVM_GET_MSRS");
+  if (err != 0) return Fail(env, handle, err, "KVM_GET_MSRS");
   Napi::Array out = Napi::Array::New(env, read);
   for (size_t i = 0; i < read; i++) out.Set(static_cast<uint32_t>(i), Napi::BigInt::New(env, values[i]));
   return out;
@@ -424,55 +392,65 @@ Napi::Value DeviceHandle::GetMsrs(const Napi::CallbackInfo& info) {
 
 // KVM_HAS_DEVICE_ATTR answers by its return code alone: true, or the error (ENXIO when
 // the group or attribute does not exist).
-Napi::Value DeviceHandle::HasDeviceAttr(const Napi::CallbackInfo& info) {
+Napi::Value HasDeviceAttr(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  Handle* handle = HandleArg(info);
+  if (handle == nullptr) return Napi::Value();
   uint32_t group;
   uint64_t attr;
-  if (!ReadU32(info, 0, "group", &group) || !ReadU64(info, 1, "attr", &attr)) return Napi::Value();
-  int fd = FdFor(env, "KVM_HAS_DEVICE_ATTR", kSystemOnly);
+  if (!ReadU32(info, 1, "group", &group) || !ReadU64(info, 2, "attr", &attr)) return Napi::Value();
+  int fd = FdFor(env, handle, "KVM_HAS_DEVICE_ATTR", kSystemOnly);
   if (fd < 0) return Napi::Value();
   int err = kvmcaps::HasDeviceAttr(fd, group, attr);
-  if (err != 0) return Fail(env, err, "KVM_HAS_DEVICE_ATTR");
+  if (err != 0) return Fail(env, handle, err, "KVM_HAS_DEVICE_ATTR");
   return Napi::Boolean::New(env, true);
 }
 
-Napi::Value DeviceHandle::GetDeviceAttr(const Napi::CallbackInfo& info) {
+Napi::Value GetDeviceAttr(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  Handle* handle = HandleArg(info);
+  if (handle == nullptr) return Napi::Value();
   uint32_t group;
   uint64_t attr;
-  if (!ReadU32(info, 0, "group", &group) || !ReadU64(info, 1, "attr", &attr)) return Napi::Value();
-  int fd = FdFor(env, "KVM_GET_DEVICE_ATTR", kSystemOnly);
+  if (!ReadU32(info, 1, "group", &group) || !ReadU64(info, 2, "attr", &attr)) return Napi::Value();
+  int fd = FdFor(env, handle, "KVM_GET_DEVICE_ATTR", kSystemOnly);
   if (fd < 0) return Napi::Value();
   uint64_t value = 0;
   int err = kvmcaps::GetDeviceAttr(fd, group, attr, &value);
-  if (err != 0) return Fail(env, err, "KVM_GET_DEVICE_ATTR");
+  if (err != 0) return Fail(env, handle, err, "KVM_GET_DEVICE_ATTR");
   return Napi::BigInt::New(env, value);
 }
 
 // KVM_CREATE_VM: the kernel returns the VM fd with O_CLOEXEC already set
 // (kvm_dev_ioctl_create_vm), and closing it destroys the VM.
-Napi::Value DeviceHandle::CreateVm(const Napi::CallbackInfo& info) {
+Napi::Value CreateVm(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  Handle* handle = HandleArg(info);
+  if (handle == nullptr) return Napi::Value();
   uint32_t type;
-  if (!ReadU32(info, 0, "type", &type)) return Napi::Value();
-  int fd = FdFor(env, "KVM_CREATE_VM", kSystemOnly);
+  if (!ReadU32(info, 1, "type", &type)) return Napi::Value();
+  int fd = FdFor(env, handle, "KVM_CREATE_VM", kSystemOnly);
   if (fd < 0) return Napi::Value();
   int vm_fd = -1;
   int err = IoctlInt(fd, abi::kKvmCreateVm, type, &vm_fd);
-  if (err != 0) return Fail(env, err, "KVM_CREATE_VM");
-  return NewHandle(env, PendingFd{vm_fd, Kind::kVm, type, path_, false});
+  if (err != 0) return Fail(env, handle, err, "KVM_CREATE_VM");
+  return NewHandle(env, static_cast<AddonData*>(info.Data()), vm_fd, Kind::kVm, handle->path);
 }
 
-Napi::Value DeviceHandle::TdxCapabilities(const Napi::CallbackInfo& info) {
+Napi::Value TdxCapabilities(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  Handle* handle = HandleArg(info);
+  if (handle == nullptr) return Napi::Value();
   uint32_t capacity = kDefaultTdxCpuidCapacity;
-  if (!info[0].IsUndefined() && !ReadU32(info, 0, "capacity", &capacity)) return Napi::Value();
-  int fd = FdFor(env, "KVM_TDX_CAPABILITIES", kVmOnly);
+  if (!info[1].IsUndefined() && !ReadU32(info, 1, "capacity", &capacity)) return Napi::Value();
+  int fd = FdFor(env, handle, "KVM_TDX_CAPABILITIES", kVmOnly);
   if (fd < 0) return Napi::Value();
   TdxCapabilitiesResult caps;
   uint64_t hw_error = 0;
   int err = kvmcaps::TdxCapabilities(fd, capacity, &caps, &hw_error);
-  if (err != 0) return ThrowSystemError(env, err, "ioctl", "KVM_TDX_CAPABILITIES", path_, HwErrorExtra(env, hw_error));
+  if (err != 0) {
+    return ThrowSystemError(env, err, "ioctl", "KVM_TDX_CAPABILITIES", handle->path, HwErrorExtra(env, hw_error));
+  }
   Napi::Object out = Napi::Object::New(env);
   out.Set("supportedAttrs", Napi::BigInt::New(env, caps.supported_attrs));
   out.Set("supportedXfam", Napi::BigInt::New(env, caps.supported_xfam));
@@ -485,11 +463,13 @@ Napi::Value DeviceHandle::TdxCapabilities(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// tdxInitVm({ attributes, xfam, cpuid }): measurement registers are left zero.
-Napi::Value DeviceHandle::TdxInitVm(const Napi::CallbackInfo& info) {
+// tdxInitVm(h, { attributes, xfam, cpuid }): measurement registers are left zero.
+Napi::Value TdxInitVm(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  Handle* handle = HandleArg(info);
+  if (handle == nullptr) return Napi::Value();
   Napi::Object params;
-  if (!ReadObject(info, 0, "params", &params)) return Napi::Value();
+  if (!ReadObject(info, 1, "params", &params)) return Napi::Value();
   uint64_t attributes = 0;
   uint64_t xfam = 0;
   std::vector<abi::CpuidEntry2> cpuid;
@@ -498,21 +478,25 @@ Napi::Value DeviceHandle::TdxInitVm(const Napi::CallbackInfo& info) {
       !ReadCpuidEntries(env, params.Get("cpuid"), "params.cpuid", kMaxCpuidEntries, &cpuid)) {
     return Napi::Value();
   }
-  int fd = FdFor(env, "KVM_TDX_INIT_VM", kVmOnly);
+  int fd = FdFor(env, handle, "KVM_TDX_INIT_VM", kVmOnly);
   if (fd < 0) return Napi::Value();
   uint64_t hw_error = 0;
   int err = kvmcaps::TdxInitVm(fd, attributes, xfam, cpuid, &hw_error);
-  if (err != 0) return ThrowSystemError(env, err, "ioctl", "KVM_TDX_INIT_VM", path_, HwErrorExtra(env, hw_error));
+  if (err != 0) {
+    return ThrowSystemError(env, err, "ioctl", "KVM_TDX_INIT_VM", handle->path, HwErrorExtra(env, hw_error));
+  }
   Napi::Object out = Napi::Object::New(env);
   out.Set("hwError", Napi::BigInt::New(env, hw_error));
   return out;
 }
 
-// sevInit2({ vmsaFeatures, flags, ghcbVersion }).
-Napi::Value DeviceHandle::SevInit2(const Napi::CallbackInfo& info) {
+// sevInit2(h, { vmsaFeatures, flags, ghcbVersion }).
+Napi::Value SevInit2(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  Handle* handle = HandleArg(info);
+  if (handle == nullptr) return Napi::Value();
   Napi::Object params;
-  if (!ReadObject(info, 0, "params", &params)) return Napi::Value();
+  if (!ReadObject(info, 1, "params", &params)) return Napi::Value();
   uint64_t vmsa_features = 0;
   uint32_t flags = 0;
   uint32_t ghcb_version = 0;
@@ -528,36 +512,74 @@ Napi::Value DeviceHandle::SevInit2(const Napi::CallbackInfo& info) {
     error.ThrowAsJavaScriptException();
     return Napi::Value();
   }
-  int fd = FdFor(env, "KVM_SEV_INIT2", kVmOnly);
+  int fd = FdFor(env, handle, "KVM_SEV_INIT2", kVmOnly);
   if (fd < 0) return Napi::Value();
   uint32_t fw_error = 0;
   int err = kvmcaps::SevInit2(fd, vmsa_features, flags, static_cast<uint16_t>(ghcb_version), &fw_error);
-  if (err != 0) return ThrowSystemError(env, err, "ioctl", "KVM_SEV_INIT2", path_, FirmwareErrorExtra(env, fw_error));
+  if (err != 0) {
+    return ThrowSystemError(env, err, "ioctl", "KVM_SEV_INIT2", handle->path, FirmwareErrorExtra(env, fw_error));
+  }
   Napi::Object out = Napi::Object::New(env);
   out.Set("firmwareError", Napi::Number::New(env, fw_error));
   return out;
 }
 
-Napi::Value DeviceHandle::SevCommand(const Napi::CallbackInfo& info, uint32_t command, const char* name) {
+// Queues one /dev/sev command on the thread pool (firmware commands can take long) and
+// returns its promise.
+Napi::Value SevCommand(const Napi::CallbackInfo& info, uint32_t command, const char* name) {
   Napi::Env env = info.Env();
-  int fd = FdFor(env, name, kSevOnly);
+  Handle* handle = HandleArg(info);
+  if (handle == nullptr) return Napi::Value();
+  int fd = FdFor(env, handle, name, kSevOnly);
   if (fd < 0) return Napi::Value();
   int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-  if (dup_fd < 0) return ThrowSystemError(env, errno, "fcntl", name, path_);
-  auto* worker = new SevCommandWorker(env, dup_fd, command, name, path_);
+  if (dup_fd < 0) return ThrowSystemError(env, errno, "fcntl", name, handle->path);
+  auto* worker = new SevCommandWorker(env, dup_fd, command, name, handle->path);
   Napi::Promise promise = worker->Promise();
   worker->Queue();  // The worker deletes itself when done.
   return promise;
 }
 
-Napi::Value DeviceHandle::SevPlatformStatus(const Napi::CallbackInfo& info) {
+Napi::Value SevPlatformStatus(const Napi::CallbackInfo& info) {
   return SevCommand(info, abi::kSevPlatformStatus, "SEV_PLATFORM_STATUS");
 }
 
-Napi::Value DeviceHandle::SnpPlatformStatus(const Napi::CallbackInfo& info) {
+Napi::Value SnpPlatformStatus(const Napi::CallbackInfo& info) {
   return SevCommand(info, abi::kSnpPlatformStatus, "SNP_PLATFORM_STATUS");
 }
 
-Napi::Value DeviceHandle::SevGetId2(const Napi::CallbackInfo& info) { return SevCommand(info, abi::kSevGetId2, "SEV_GET_ID2"); }
+Napi::Value SevGetId2(const Napi::CallbackInfo& info) { return SevCommand(info, abi::kSevGetId2, "SEV_GET_ID2"); }
+
+}  // namespace
+
+void DefineHandleFunctions(Napi::Env env, Napi::Object bindings, AddonData* data) {
+  using Make = Napi::Function (*)(napi_env, const char*, void*);
+  const std::pair<const char*, Make> functions[] = {
+      {"openKvm", &Napi::Function::New<OpenKvm>},
+      {"openSev", &Napi::Function::New<OpenSev>},
+      {"close", &Napi::Function::New<Close>},
+      {"isClosed", &Napi::Function::New<IsClosed>},
+      {"apiVersion", &Napi::Function::New<ApiVersion>},
+      {"checkExtension", &Napi::Function::New<CheckExtension>},
+      {"checkExtensions", &Napi::Function::New<CheckExtensions>},
+      {"vcpuMmapSize", &Napi::Function::New<VcpuMmapSize>},
+      {"supportedCpuid", &Napi::Function::New<SupportedCpuid>},
+      {"emulatedCpuid", &Napi::Function::New<EmulatedCpuid>},
+      {"msrIndexList", &Napi::Function::New<MsrIndexList>},
+      {"msrFeatureIndexList", &Napi::Function::New<MsrFeatureIndexList>},
+      {"getMsrs", &Napi::Function::New<GetMsrs>},
+      {"hasDeviceAttr", &Napi::Function::New<HasDeviceAttr>},
+      {"getDeviceAttr", &Napi::Function::New<GetDeviceAttr>},
+      {"createVm", &Napi::Function::New<CreateVm>},
+      {"tdxCapabilities", &Napi::Function::New<TdxCapabilities>},
+      {"tdxInitVm", &Napi::Function::New<TdxInitVm>},
+      {"sevInit2", &Napi::Function::New<SevInit2>},
+      {"sevPlatformStatus", &Napi::Function::New<SevPlatformStatus>},
+      {"snpPlatformStatus", &Napi::Function::New<SnpPlatformStatus>},
+      {"sevGetId2", &Napi::Function::New<SevGetId2>},
+  };
+  // The callback data is the environment's AddonData, so no call has to ask N-API for it.
+  for (const auto& [name, make] : functions) bindings.Set(name, make(env, name, data));
+}
 
 }  // namespace kvmcaps

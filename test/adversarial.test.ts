@@ -1,7 +1,7 @@
 // Adversarial kernels: the kernel double (test/double/) plays a kernel that lies or
 // misbehaves (persona.adversarial, test/helpers/persona.ts): counts larger than the caller's
 // buffer, E2BIG forever, EINTR, short counts, garbage in reserved fields, /dev/sev commands
-// that never reached the firmware. The addon (through binding()) and the CLI run in child
+// that never reached the firmware. The addon (through its handles) and the CLI run in child
 // processes under the double, and must stay in bounds, report a Node-style error naming the
 // request, retry EINTR without a trace, record failures in the snapshot without inventing
 // values, and exit with the documented code. The native part runs again under the ASan +
@@ -45,20 +45,19 @@ function prepare(persona: Persona): PreparedPersona {
 
 // ------------------------------------------------------------------ the addon in a child
 
-const bindingUrl = pathToFileURL(join(projectRoot, 'lib', 'native', 'binding.ts')).href;
+const handleUrl = pathToFileURL(join(projectRoot, 'lib', 'native', 'handle.ts')).href;
 
 /** Every read-only request of the addon, each result as { value } or { error: the error's fields }. */
 const nativeScript = `
-  import { binding } from ${JSON.stringify(bindingUrl)};
+  import { openSevHandle, openSystemHandle } from ${JSON.stringify(handleUrl)};
   const env = process.env;
-  const b = binding();
   const json = (v) => JSON.parse(JSON.stringify(v ?? null, (k, x) => typeof x === 'bigint' ? '0x' + x.toString(16) : x));
   const pick = (e) => ({ isError: e instanceof Error, fields: json({ ...e }), message: String(e && e.message) });
   const run = (f) => { try { return { value: json(f()) }; } catch (e) { return { error: pick(e) }; } };
   const runAsync = async (f) => { try { return { value: json(await f()) }; } catch (e) { return { error: pick(e) }; } };
   const out = {};
   if (env.ADV_KVM) {
-    const kvm = b.openKvm(env.ADV_KVM);
+    const kvm = openSystemHandle(env.ADV_KVM);
     out.apiVersion = run(() => kvm.apiVersion());
     out.checkExtensions = run(() => Array.from(kvm.checkExtensions([0, 9, 66, 235])));
     out.supportedCpuid = run(() => kvm.supportedCpuid());
@@ -75,7 +74,7 @@ const nativeScript = `
     kvm.close();
   }
   if (env.ADV_SEV) {
-    const sev = b.openSev(env.ADV_SEV);
+    const sev = openSevHandle(env.ADV_SEV);
     out.sevPlatformStatus = await runAsync(() => sev.sevPlatformStatus());
     out.snpPlatformStatus = await runAsync(() => sev.snpPlatformStatus());
     out.sevGetId2 = await runAsync(() => sev.sevGetId2());

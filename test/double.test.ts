@@ -177,11 +177,11 @@ describe('the kernel double', () => {
     const p = prepare(persona);
     const caps = [0, 9, 66, 105, 153, 209, 235, 240];
     const readMsrs = [0x10a, 0x345, 0xc0011029, 0x8b];
-    const binding = pathToFileURL(join(projectRoot, 'lib', 'native', 'binding.ts')).href;
+    const handle = pathToFileURL(join(projectRoot, 'lib', 'native', 'handle.ts')).href;
     const script = `
-      import { binding } from ${JSON.stringify(binding)};
+      import { openSystemHandle } from ${JSON.stringify(handle)};
       const code = (f) => { try { f(); return 'ok'; } catch (e) { return e.code; } };
-      const kvm = binding().openKvm(process.env.DOUBLE_KVM);
+      const kvm = openSystemHandle(process.env.DOUBLE_KVM);
       const caps = ${JSON.stringify(caps)};
       const out = {
         apiVersion: kvm.apiVersion(),

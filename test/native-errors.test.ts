@@ -1,31 +1,35 @@
 // The addon's error model and resource handling, mostly without a KVM device: system
-// errors shaped like Node's fs errors, argument errors, the handle's lifecycle, fd
-// accounting under close, GC and worker termination, and use from a worker_thread.
+// errors shaped like Node's fs errors, argument errors, the handle's lifecycle, the
+// binding's functions refusing anything but one of their own live handles, fd accounting
+// under close, GC and worker termination, and use from a worker_thread.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, openSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
-import type { NativeBinding, NativeHandle } from '../lib/native/binding.js';
-import { binding } from '../lib/native/binding.js';
+import type { NativeBinding, NativeExternal } from '../lib/native/binding.js';
+import { addonCandidates, binding } from '../lib/native/binding.js';
 import type { KvmSystemError } from '../lib/native/errors.js';
-import { projectRoot } from './helpers/compile.js';
+import { makeSystemError } from '../lib/native/errors.js';
+import { DeviceHandle, openSystemHandle } from '../lib/native/handle.js';
+import { compileProgram, projectRoot } from './helpers/compile.js';
 import { kvmDevicePath, kvmSkipReason } from './helpers/kvm-device.js';
 
 const bindingUrl = new URL('../lib/native/binding.ts', import.meta.url).href;
+const handleUrl = new URL('../lib/native/handle.ts', import.meta.url).href;
 const tsxEsmApiUrl = import.meta.resolve('tsx/esm/api');
 const NOBODY = 65534;
 
 /** A handle's methods with their argument types erased, to pass what TS would refuse. */
 type Loose = Record<string, (...args: unknown[]) => unknown>;
-const loose = (handle: NativeHandle): Loose => handle as unknown as Loose;
+const loose = (handle: unknown): Loose => handle as Loose;
 
-const openHandles: NativeHandle[] = [];
-function openNull(): NativeHandle {
-  const handle = binding().openKvm('/dev/null');
+const openHandles: DeviceHandle[] = [];
+function openNull(): DeviceHandle {
+  const handle = openSystemHandle('/dev/null');
   openHandles.push(handle);
   return handle;
 }
@@ -77,7 +81,7 @@ const watchedFds = ['/dev/null', kvmDevicePath, 'anon_inode:kvm-vm'] as const;
 describe('system errors', () => {
   test('ENOENT for a missing path is exactly Node fs-shaped', () => {
     const path = join(tmpdir(), `kvm-caps-missing-${process.pid}-${Date.now()}`);
-    const error = thrown(() => binding().openKvm(path)) as KvmSystemError;
+    const error = thrown(() => openSystemHandle(path)) as KvmSystemError;
     assert.deepEqual(fields(error), { code: 'ENOENT', errno: -2, syscall: 'open', path });
     assert.equal(error.message, `ENOENT: no such file or directory, open '${path}'`);
     assert.equal(error.name, 'Error');
@@ -88,7 +92,7 @@ describe('system errors', () => {
   });
 
   test('other open errors keep their errno (EISDIR on a directory)', () => {
-    const error = thrown(() => binding().openKvm('/')) as KvmSystemError;
+    const error = thrown(() => openSystemHandle('/')) as KvmSystemError;
     const node = nodeOpenError('/', 'r+');
     assert.deepEqual(fields(error), { code: 'EISDIR', errno: -21, syscall: 'open', path: '/' });
     assert.deepEqual(fields(error), fields(node));
@@ -136,12 +140,12 @@ describe('system errors', () => {
     }
     const script = `
       import { openSync } from 'node:fs';
-      import { binding } from ${JSON.stringify(bindingUrl)};
+      import { openSystemHandle } from ${JSON.stringify(handleUrl)};
       const pick = (e) => ({ fields: { ...e }, message: e.message, isError: e instanceof Error });
       const out = { uid: process.getuid(), gid: process.getgid(), results: {} };
       for (const path of ${JSON.stringify(paths)}) {
         const result = {};
-        try { binding().openKvm(path).close(); result.ours = 'opened'; } catch (e) { result.ours = pick(e); }
+        try { openSystemHandle(path).close(); result.ours = 'opened'; } catch (e) { result.ours = pick(e); }
         try { openSync(path, 'r+'); result.node = 'opened'; } catch (e) { result.node = pick(e); }
         out.results[path] = result;
       }
@@ -276,7 +280,7 @@ describe('argument errors', () => {
 
 describe('handle lifecycle', () => {
   test('use after close gives EBADF naming the request; close() is idempotent', () => {
-    const h = binding().openKvm('/dev/null');
+    const h = openSystemHandle('/dev/null');
     assert.equal(h.isClosed(), false);
     h.close();
     assert.equal(h.isClosed(), true);
@@ -302,21 +306,24 @@ describe('handle lifecycle', () => {
   });
 
   test('DeviceHandle cannot be constructed from JavaScript', () => {
-    const DeviceHandle = binding().DeviceHandle as unknown as new (...args: unknown[]) => object;
-    for (const args of [[], [{}], [3], ['/dev/null'], [undefined, undefined]]) {
-      const error = thrown(() => new DeviceHandle(...args));
+    const Ctor = DeviceHandle as unknown as new (...args: unknown[]) => object;
+    const external = binding().openKvm('/dev/null');
+    const forged = [[], [{}], [3], ['/dev/null'], [undefined, undefined], [Symbol('DeviceHandle'), external, '/dev/null', 'system', null]];
+    for (const args of forged) {
+      const error = thrown(() => new Ctor(...args));
       assert.ok(error instanceof TypeError, String(error));
       assert.equal((error as { code?: unknown }).code, 'ERR_ILLEGAL_CONSTRUCTOR');
     }
-    const error = thrown(() => Reflect.construct(DeviceHandle, []));
+    binding().close(external);
+    const error = thrown(() => Reflect.construct(Ctor, []));
     assert.equal((error as { code?: unknown }).code, 'ERR_ILLEGAL_CONSTRUCTOR');
-    class Sub extends DeviceHandle {}
+    class Sub extends Ctor {}
     assert.equal((thrown(() => new Sub()) as { code?: unknown }).code, 'ERR_ILLEGAL_CONSTRUCTOR');
-    assert.throws(() => (DeviceHandle as unknown as () => unknown)(), TypeError);
+    // V8 refuses a class constructor called without new before the constructor's own check.
+    assert.throws(() => (Ctor as unknown as () => unknown)(), TypeError);
   });
 
   test('methods called on a foreign this throw ERR_INVALID_THIS', () => {
-    const DeviceHandle = binding().DeviceHandle;
     const proto = DeviceHandle.prototype as unknown as Loose;
     const names = Object.getOwnPropertyNames(proto).filter((name) => name !== 'constructor');
     assert.deepEqual(names.sort(), [
@@ -325,9 +332,10 @@ describe('handle lifecycle', () => {
       'sevPlatformStatus', 'snpPlatformStatus', 'supportedCpuid', 'tdxCapabilities', 'tdxInitVm', 'vcpuMmapSize',
     ]);
     const real = openNull();
+    const external = binding().openKvm('/dev/null');
     const foreign: unknown[] = [
       undefined, null, 0, 'handle', {}, [], () => {}, Object.create(proto), new Proxy(real, {}),
-      { ...real }, Object.create(real as object),
+      { ...real }, Object.create(real as object), external,
     ];
     for (const name of names) {
       const method = proto[name]!;
@@ -342,6 +350,163 @@ describe('handle lifecycle', () => {
     assert.equal((thrown(() => unbound(0)) as { code?: unknown }).code, 'ERR_INVALID_THIS');
     // ...and the real handle still works.
     assert.equal((thrown(() => real.checkExtension(0)) as KvmSystemError).code, 'ENOTTY');
+    binding().close(external);
+  });
+});
+
+/** Every request function of the binding: the request its errors name, valid arguments, and the kinds of handle it serves. */
+const REQUESTS: ReadonlyArray<{ fn: string; request: string; args: unknown[]; kinds: ReadonlyArray<'system' | 'vm' | 'sev'> }> = [
+  { fn: 'apiVersion', request: 'KVM_GET_API_VERSION', args: [], kinds: ['system'] },
+  { fn: 'checkExtension', request: 'KVM_CHECK_EXTENSION', args: [1], kinds: ['system', 'vm'] },
+  { fn: 'checkExtensions', request: 'KVM_CHECK_EXTENSION', args: [[1]], kinds: ['system', 'vm'] },
+  { fn: 'vcpuMmapSize', request: 'KVM_GET_VCPU_MMAP_SIZE', args: [], kinds: ['system'] },
+  { fn: 'supportedCpuid', request: 'KVM_GET_SUPPORTED_CPUID', args: [], kinds: ['system'] },
+  { fn: 'emulatedCpuid', request: 'KVM_GET_EMULATED_CPUID', args: [], kinds: ['system'] },
+  { fn: 'msrIndexList', request: 'KVM_GET_MSR_INDEX_LIST', args: [], kinds: ['system'] },
+  { fn: 'msrFeatureIndexList', request: 'KVM_GET_MSR_FEATURE_INDEX_LIST', args: [], kinds: ['system'] },
+  { fn: 'getMsrs', request: 'KVM_GET_MSRS', args: [[0x10a]], kinds: ['system'] },
+  { fn: 'hasDeviceAttr', request: 'KVM_HAS_DEVICE_ATTR', args: [0, 0], kinds: ['system'] },
+  { fn: 'getDeviceAttr', request: 'KVM_GET_DEVICE_ATTR', args: [0, 0], kinds: ['system'] },
+  { fn: 'createVm', request: 'KVM_CREATE_VM', args: [0], kinds: ['system'] },
+  { fn: 'tdxCapabilities', request: 'KVM_TDX_CAPABILITIES', args: [], kinds: ['vm'] },
+  { fn: 'tdxInitVm', request: 'KVM_TDX_INIT_VM', args: [{ attributes: 0n, xfam: 3n, cpuid: [] }], kinds: ['vm'] },
+  { fn: 'sevInit2', request: 'KVM_SEV_INIT2', args: [{ vmsaFeatures: 0n, flags: 0, ghcbVersion: 0 }], kinds: ['vm'] },
+  { fn: 'sevPlatformStatus', request: 'SEV_PLATFORM_STATUS', args: [], kinds: ['sev'] },
+  { fn: 'snpPlatformStatus', request: 'SNP_PLATFORM_STATUS', args: [], kinds: ['sev'] },
+  { fn: 'sevGetId2', request: 'SEV_GET_ID2', args: [], kinds: ['sev'] },
+];
+
+describe('the binding called directly', () => {
+  /** The binding's functions that take a handle: all but the two that open one. */
+  const handleFunctions = (b: NativeBinding): Array<[string, (...args: unknown[]) => unknown]> =>
+    Object.entries(b as unknown as Loose).filter(([name]) => name !== 'openKvm' && name !== 'openSev');
+
+  function expectInvalidThis(call: () => unknown, what: string, message: RegExp): void {
+    const error = thrown(call);
+    assert.ok(error instanceof TypeError, `${what}: ${String(error)}`);
+    assert.equal((error as { code?: unknown }).code, 'ERR_INVALID_THIS', what);
+    assert.match(error.message, message, what);
+  }
+  const notOurs = /^Illegal invocation: not a kvm-caps device handle$/;
+
+  test('the table above covers every function that takes a handle', () => {
+    assert.deepEqual(
+      handleFunctions(binding()).map(([name]) => name).sort(),
+      [...REQUESTS.map((r) => r.fn), 'close', 'isClosed'].sort(),
+    );
+  });
+
+  test('every function refuses a first argument that is not an External', () => {
+    const notExternals: unknown[] = [
+      undefined, null, 0, -1, 1.5, NaN, 'handle', Symbol('handle'), 1n, true, {}, [], () => {}, Object.create(null),
+      new Proxy({}, {}), new Uint8Array(8), openNull(),
+    ];
+    for (const [name, fn] of handleFunctions(binding())) {
+      expectInvalidThis(() => fn(), `${name}()`, notOurs);
+      for (const value of notExternals) expectInvalidThis(() => fn(value, 0, 0), `${name}(${typeof value})`, notOurs);
+    }
+  });
+
+  test('handles of another loaded copy of the addon are refused, both ways', () => {
+    // process.dlopen of the same file again gives a second, independent instance, with
+    // its own live handles: the situation of a program that loads the addon itself.
+    const path = addonCandidates().find((candidate) => existsSync(candidate));
+    assert.ok(path !== undefined, 'the addon is built');
+    const copy = { exports: {} as { init(makeError: typeof makeSystemError): NativeBinding } };
+    process.dlopen(copy, path);
+    const ours = binding();
+    const theirs = copy.exports.init(makeSystemError);
+    assert.notEqual(theirs.checkExtension, ours.checkExtension);
+    const ourHandle = ours.openKvm('/dev/null');
+    const theirHandle = theirs.openKvm('/dev/null');
+    const theirFunctions = new Map(handleFunctions(theirs));
+    for (const [name, fn] of handleFunctions(ours)) {
+      expectInvalidThis(() => fn(theirHandle, 0, 0), `ours.${name}(theirs)`, notOurs);
+      expectInvalidThis(() => theirFunctions.get(name)!(ourHandle, 0, 0), `theirs.${name}(ours)`, notOurs);
+    }
+    // Each instance still serves its own handles.
+    assert.equal((thrown(() => ours.checkExtension(ourHandle, 1)) as KvmSystemError).code, 'ENOTTY');
+    assert.equal((thrown(() => theirs.checkExtension(theirHandle, 1)) as KvmSystemError).code, 'ENOTTY');
+    ours.close(ourHandle);
+    theirs.close(theirHandle);
+    assert.equal(ours.isClosed(ourHandle) && theirs.isClosed(theirHandle), true);
+  });
+
+  test('Externals made by another addon are refused without being read (child process)', (t) => {
+    // No public Node API we know of hands JavaScript an External, so a tiny addon of ours makes
+    // them, holding pointers that would crash the process if dereferenced.
+    const include = join(dirname(process.execPath), '..', 'include', 'node');
+    if (!existsSync(join(include, 'node_api.h'))) {
+      t.skip(`no Node-API headers at ${include}`);
+      return;
+    }
+    const foreign = compileProgram(join(projectRoot, 'test', 'foreign', 'foreign_external.c'), {
+      language: 'c',
+      includeDirs: [include],
+      flags: ['-shared', '-fPIC'],
+    });
+    const addresses = [0, 8, 0x1000, 0xdead0000, 2 ** 47 - 8];
+    const script = `
+      import { binding } from ${JSON.stringify(bindingUrl)};
+      const foreign = { exports: {} };
+      process.dlopen(foreign, ${JSON.stringify(foreign)});
+      const b = binding();
+      const out = {};
+      for (const address of ${JSON.stringify(addresses)}) {
+        const external = foreign.exports.external(address);
+        for (const name of Object.keys(b).filter((n) => n !== 'openKvm' && n !== 'openSev')) {
+          try { b[name](external, 0, 0); out[name + '@' + address] = 'returned'; }
+          catch (e) { out[name + '@' + address] = e instanceof TypeError ? e.code + ': ' + e.message : String(e); }
+        }
+      }
+      console.log(JSON.stringify(out));`;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: projectRoot,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    assert.equal(child.signal, null, `the child was killed by ${String(child.signal)}:\n${child.stderr}`);
+    assert.equal(child.status, 0, child.stderr);
+    const out = JSON.parse(child.stdout) as Record<string, string>;
+    assert.equal(Object.keys(out).length, addresses.length * (REQUESTS.length + 2));
+    for (const [call, result] of Object.entries(out)) {
+      assert.equal(result, 'ERR_INVALID_THIS: Illegal invocation: not a kvm-caps device handle', call);
+    }
+  });
+
+  function expectKindRefused(handle: NativeExternal, kind: 'system' | 'vm' | 'sev'): void {
+    const b = binding() as unknown as Loose;
+    const refused = REQUESTS.filter((r) => !r.kinds.includes(kind));
+    assert.ok(refused.length > 0);
+    for (const { fn, request, args } of refused) {
+      expectInvalidThis(() => b[fn]!(handle, ...args), `${fn} on a ${kind} handle`, new RegExp(`^${request} is not a request for a ${kind} handle$`));
+    }
+  }
+
+  test('a system or SEV handle given to a request of another kind is refused', () => {
+    const b = binding();
+    const system = b.openKvm('/dev/null');
+    const sev = b.openSev('/dev/null');
+    try {
+      expectKindRefused(system, 'system');
+      expectKindRefused(sev, 'sev');
+    } finally {
+      b.close(system);
+      b.close(sev);
+    }
+  });
+
+  test('a VM handle given to a system request is refused', { skip: kvmSkipReason }, () => {
+    const b = binding();
+    const kvm = b.openKvm(kvmDevicePath);
+    const vm = b.createVm(kvm, 0);
+    try {
+      expectKindRefused(vm, 'vm');
+      assert.equal(typeof b.checkExtension(vm, 1), 'number', 'and it still serves VM requests');
+    } finally {
+      b.close(vm);
+      b.close(kvm);
+    }
   });
 });
 
@@ -350,7 +515,7 @@ describe('fd accounting', () => {
     const before = fdsOn(watchedFds);
     const total = fdEntries().length;
     for (let i = 0; i < 10_000; i++) {
-      const h = binding().openKvm('/dev/null');
+      const h = openSystemHandle('/dev/null');
       if (i % 2 === 0) {
         assert.equal((thrown(() => h.apiVersion()) as KvmSystemError).code, 'ENOTTY');
       }
@@ -361,16 +526,19 @@ describe('fd accounting', () => {
   });
 
   test('10,000 handles dropped without close() are closed by GC (child with --expose-gc)', () => {
+    // Half are DeviceHandles, half the bare Externals the binding returns: the External's
+    // finalizer closes the fd either way.
     const script = `
       import { readdirSync, readlinkSync } from 'node:fs';
       import { binding } from ${JSON.stringify(bindingUrl)};
+      import { openSystemHandle } from ${JSON.stringify(handleUrl)};
       const nullFds = () => readdirSync('/proc/self/fd').filter((fd) => {
         try { return readlinkSync('/proc/self/fd/' + fd) === '/dev/null'; } catch { return false; }
       }).length;
       const b = binding();
       const before = nullFds();
       const held = [];
-      for (let i = 0; i < 10000; i++) held.push(b.openKvm('/dev/null'));
+      for (let i = 0; i < 10000; i++) held.push(i % 2 === 0 ? openSystemHandle('/dev/null') : b.openKvm('/dev/null'));
       const peak = nullFds();
       held.length = 0;
       const start = Date.now();
@@ -392,6 +560,14 @@ describe('fd accounting', () => {
     assert.equal(result.after, result.before, `fds left after GC: ${JSON.stringify(result)}`);
   });
 });
+
+/** What the probe below uses: handles as the library opens them, and the bare binding. */
+interface ProbeApi {
+  openKvm: typeof openSystemHandle;
+  DeviceHandle: typeof DeviceHandle;
+  native: NativeBinding;
+}
+const probeApi = (): ProbeApi => ({ openKvm: openSystemHandle, DeviceHandle, native: binding() });
 
 // The same probe, as JavaScript source, for the main thread and for a worker, so both
 // run identical code. CPUID fields that name the CPU running the ioctl (APIC IDs) are
@@ -418,6 +594,11 @@ const collectSource = `(b, device) => {
   out.ebadf = attempt(() => n.checkExtension(0));
   out.illegal = attempt(() => new b.DeviceHandle());
   out.invalidThis = attempt(() => b.DeviceHandle.prototype.apiVersion.call({}));
+  out.nativeInvalid = attempt(() => b.native.apiVersion({}));
+  const raw = b.native.openKvm('/dev/null');
+  out.nativeEnotty = attempt(() => b.native.checkExtension(raw, 1));
+  b.native.close(raw);
+  out.nativeEbadf = attempt(() => b.native.checkExtension(raw, 1));
   if (device) {
     const h = b.openKvm(device);
     const caps = Array.from({ length: 300 }, (_, i) => i);
@@ -448,10 +629,10 @@ function runWorker(code: string, workerData: Record<string, unknown>): Worker {
   const prelude = `
     const { parentPort, workerData } = require('node:worker_threads');
     const ready = import(workerData.tsxEsmApiUrl)
-      .then(({ register }) => { register(); return import(workerData.bindingUrl); })
-      .then(({ binding }) => binding());
+      .then(({ register }) => { register(); return Promise.all([import(workerData.bindingUrl), import(workerData.handleUrl)]); })
+      .then(([{ binding }, { openSystemHandle, DeviceHandle }]) => ({ openKvm: openSystemHandle, DeviceHandle, native: binding() }));
   `;
-  return new Worker(prelude + code, { eval: true, workerData: { tsxEsmApiUrl, bindingUrl, ...workerData } });
+  return new Worker(prelude + code, { eval: true, workerData: { tsxEsmApiUrl, bindingUrl, handleUrl, ...workerData } });
 }
 
 function messageFrom(worker: Worker): Promise<unknown> {
@@ -466,8 +647,8 @@ describe('worker_threads', () => {
   const device = kvmSkipReason === undefined ? kvmDevicePath : undefined;
 
   test('the addon gives identical results in a worker and the main thread', async () => {
-    const collect = new Function(`return ${collectSource}`)() as (b: NativeBinding, device?: string) => unknown;
-    const mine = collect(binding(), device);
+    const collect = new Function(`return ${collectSource}`)() as (b: ProbeApi, device?: string) => unknown;
+    const mine = collect(probeApi(), device);
     const worker = runWorker(
       `ready.then((b) => parentPort.postMessage((${collectSource})(b, workerData.device)),
                   (e) => parentPort.postMessage({ failed: String(e && e.stack || e) }));`,
@@ -480,7 +661,7 @@ describe('worker_threads', () => {
       await worker.terminate();
     }
     // The main thread's instance of the addon is untouched by the worker's teardown.
-    assert.deepEqual(collect(binding(), device), mine);
+    assert.deepEqual(collect(probeApi(), device), mine);
   });
 
   test('terminating a worker in the middle of a call loop leaves the fd count unchanged', async () => {
@@ -494,6 +675,7 @@ describe('worker_threads', () => {
           try { n.checkExtension(i % 300); } catch {}
           try { n.getDeviceAttr(0, BigInt(i)); } catch {}
           if (i % 3 === 0) n.close(); else kept.push(n);
+          if (i % 5 === 0) kept.push(b.native.openKvm('/dev/null'));
           if (workerData.device && i % 10 === 0) {
             const h = b.openKvm(workerData.device);
             h.checkExtensions([0, 1, 2, 3]);

@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
-import type { CpuidEntry, NativeHandle } from '../lib/native/binding.js';
-import { binding } from '../lib/native/binding.js';
+import type { CpuidEntry } from '../lib/native/binding.js';
+import { DeviceHandle, openSystemHandle } from '../lib/native/handle.js';
 import type { KvmSystemError } from '../lib/native/errors.js';
 import { errnoDescription, errnoName } from '../lib/native/errors.js';
 import { ok, oracle } from './helpers/kvm-oracle.js';
@@ -17,13 +17,13 @@ const O_CLOEXEC = 0o2000000;
 const O_ACCMODE = 0o3;
 const O_RDWR = 0o2;
 
-const handles: NativeHandle[] = [];
-let systemCache: NativeHandle | undefined;
-function system(): NativeHandle {
-  systemCache ??= track(binding().openKvm(kvmDevicePath));
+const handles: DeviceHandle[] = [];
+let systemCache: DeviceHandle | undefined;
+function system(): DeviceHandle {
+  systemCache ??= track(openSystemHandle(kvmDevicePath));
   return systemCache;
 }
-function track(handle: NativeHandle): NativeHandle {
+function track(handle: DeviceHandle): DeviceHandle {
   handles.push(handle);
   return handle;
 }
@@ -72,7 +72,7 @@ function fdFlags(fd: number): number {
 }
 
 /** Runs `open` and returns the one fd linking to `target` that it added. */
-function newFdOf(target: string, open: () => NativeHandle): { handle: NativeHandle; fd: number } {
+function newFdOf(target: string, open: () => DeviceHandle): { handle: DeviceHandle; fd: number } {
   const before = fdsLinkingTo(target);
   const handle = track(open());
   const added = [...fdsLinkingTo(target)].filter((fd) => !before.has(fd));
@@ -116,7 +116,7 @@ describe('system handle on /dev/kvm', { skip: kvmSkipReason }, () => {
     assert.equal(h.kind, 'system');
     assert.equal(h.vmType, null);
     assert.equal(h.isClosed(), false);
-    assert.ok(h instanceof binding().DeviceHandle);
+    assert.ok(h instanceof DeviceHandle);
   });
 
   test('KVM_GET_API_VERSION', () => {
@@ -233,7 +233,7 @@ describe('system handle on /dev/kvm', { skip: kvmSkipReason }, () => {
   });
 
   test('the /dev/kvm fd is O_RDWR | O_CLOEXEC', () => {
-    const { handle, fd } = newFdOf(kvmDevicePath, () => binding().openKvm(kvmDevicePath));
+    const { handle, fd } = newFdOf(kvmDevicePath, () => openSystemHandle(kvmDevicePath));
     const flags = fdFlags(fd);
     assert.equal(flags & O_CLOEXEC, O_CLOEXEC, `flags 0${flags.toString(8)}`);
     assert.equal(flags & O_ACCMODE, O_RDWR, `flags 0${flags.toString(8)}`);
@@ -243,8 +243,8 @@ describe('system handle on /dev/kvm', { skip: kvmSkipReason }, () => {
 });
 
 describe('VM handle from KVM_CREATE_VM', { skip: kvmSkipReason }, () => {
-  let vmCache: NativeHandle | undefined;
-  const vm = (): NativeHandle => (vmCache ??= track(system().createVm(0)));
+  let vmCache: DeviceHandle | undefined;
+  const vm = (): DeviceHandle => (vmCache ??= track(system().createVm(0)));
 
   test('createVm(0) gives a VM handle', () => {
     assert.equal(oracle().createVm0, true);
@@ -253,7 +253,7 @@ describe('VM handle from KVM_CREATE_VM', { skip: kvmSkipReason }, () => {
     assert.equal(h.vmType, 0);
     assert.equal(h.path, kvmDevicePath);
     assert.equal(h.isClosed(), false);
-    assert.ok(h instanceof binding().DeviceHandle);
+    assert.ok(h instanceof DeviceHandle);
   });
 
   test('KVM_CHECK_EXTENSION 0..299 on the VM fd', () => {

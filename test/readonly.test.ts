@@ -53,23 +53,41 @@ function requestName(raw: string): string {
   return raw.replace(/^_IOC\(_IOC_READ\|_IOC_WRITE, 0x53, 0(?:x0)?, 0x10\)$/, 'SEV_ISSUE_CMD');
 }
 
-/** Every method of the native handle, called on every kind of handle it could be called on. */
+/**
+ * Every native entry point, called on every kind of handle it could be called on: each
+ * function of the binding on each kind of External, and each method of DeviceHandle on
+ * each kind of handle.
+ */
 const EXERCISE = `
 import { binding } from './lib/native/binding.ts';
+import { DeviceHandle, openSevHandle, openSystemHandle } from './lib/native/handle.ts';
 const b = binding();
-const methods = Object.getOwnPropertyNames(b.DeviceHandle.prototype).filter((m) => m !== 'constructor').sort();
-console.log(JSON.stringify(methods));
+const functions = Object.keys(b).sort();
+const methods = Object.getOwnPropertyNames(DeviceHandle.prototype).filter((m) => m !== 'constructor').sort();
+console.log(JSON.stringify({ functions, methods }));
 const args = {
   checkExtension: [1], checkExtensions: [[0, 1, 235]], supportedCpuid: [], emulatedCpuid: [], getMsrs: [[0x10a]],
   hasDeviceAttr: [0, 0], getDeviceAttr: [0, 0], createVm: [0], tdxCapabilities: [],
   tdxInitVm: [{ attributes: 0n, xfam: 3n, cpuid: [] }], sevInit2: [{ vmsaFeatures: 0n, flags: 0, ghcbVersion: 0 }],
 };
-const handles = [b.openKvm('/dev/kvm'), null, b.openSev('/dev/null')];
+const settle = async (f) => { try { const r = f(); if (typeof r?.then !== 'function') return r; await r.catch(() => {}); } catch {} };
+const externals = [b.openKvm('/dev/kvm'), null, b.openSev('/dev/null')];
+externals[1] = b.createVm(externals[0], 0);
+for (const external of externals) {
+  for (const fn of functions) {
+    if (fn === 'close' || fn === 'openKvm' || fn === 'openSev') continue;
+    const r = await settle(() => b[fn](external, ...(args[fn] ?? [])));
+    if (fn === 'createVm' && r !== undefined) b.close(r);
+  }
+}
+for (const external of externals) b.close(external);
+const handles = [openSystemHandle('/dev/kvm'), null, openSevHandle('/dev/null')];
 handles[1] = handles[0].createVm(0);
 for (const handle of handles) {
   for (const method of methods) {
     if (method === 'close') continue;
-    try { const r = handle[method](...(args[method] ?? [])); if (r && typeof r.then === 'function') await r.catch(() => {}); if (r && r.close) r.close(); } catch {}
+    const r = await settle(() => handle[method](...(args[method] ?? [])));
+    if (r instanceof DeviceHandle) r.close();
   }
 }
 for (const handle of handles) handle.close();
@@ -88,16 +106,20 @@ test('every native entry point reaches only allowlisted ioctls', { skip: needsSt
   }
   const outside = requests.filter((r) => !ALLOWED.has(r.request));
   assert.deepEqual(outside, [], 'ioctls outside the allowlist');
-  // And the native surface is exactly what this test exercised: a new method must be added here.
+  // And the native surface is exactly what this test exercised: a new function or method must be added here.
   const listed = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', EXERCISE.split('const args')[0]!], {
     cwd: projectRoot,
     encoding: 'utf8',
   });
-  assert.deepEqual(JSON.parse(listed.stdout), [
+  const requestFunctions = [
     'apiVersion', 'checkExtension', 'checkExtensions', 'close', 'createVm', 'emulatedCpuid', 'getDeviceAttr', 'getMsrs',
     'hasDeviceAttr', 'isClosed', 'msrFeatureIndexList', 'msrIndexList', 'sevGetId2', 'sevInit2', 'sevPlatformStatus',
     'snpPlatformStatus', 'supportedCpuid', 'tdxCapabilities', 'tdxInitVm', 'vcpuMmapSize',
-  ]);
+  ];
+  assert.deepEqual(JSON.parse(listed.stdout), {
+    functions: [...requestFunctions, 'openKvm', 'openSev'].sort(),
+    methods: requestFunctions,
+  });
 });
 
 const WRITES = 'openat,open,creat,rename,renameat,renameat2,unlink,unlinkat,mkdir,mkdirat,truncate,ftruncate,symlink,link';

@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { packageRoot } from '../package-root.js';
 import { makeSystemError } from './errors.js';
+import type { DeviceHandle } from './handle.js';
 
 /** One entry of struct kvm_cpuid_entry2, without its padding. */
 export interface CpuidEntry {
@@ -52,46 +53,24 @@ export interface SnpPlatformStatus {
   firmwareError: number;
 }
 
-/** The addon's DeviceHandle: one owned fd, /dev/kvm ('system'), a VM ('vm') or /dev/sev ('sev'). */
-export interface NativeHandle {
-  readonly path: string;
-  readonly kind: 'system' | 'vm' | 'sev';
-  /** The type the VM was created with; null on a system handle. */
-  readonly vmType: number | null;
-  close(): void;
-  isClosed(): boolean;
-  apiVersion(): number;
-  checkExtension(cap: number): number;
-  /** One result per capability; a negative slot is the negated errno of a failed check. */
-  checkExtensions(caps: Uint32Array | readonly number[]): Int32Array;
-  vcpuMmapSize(): number;
-  /** `capacity` is the entry count of the first attempt; the buffer doubles on E2BIG. */
-  supportedCpuid(capacity?: number): CpuidEntry[];
-  emulatedCpuid(capacity?: number): CpuidEntry[];
-  msrIndexList(): number[];
-  msrFeatureIndexList(): number[];
-  /** Values of the MSRs read, in order; shorter than `indices` when the kernel stopped at one it could not read. */
-  getMsrs(indices: Uint32Array | readonly number[]): bigint[];
-  hasDeviceAttr(group: number, attr: number | bigint): true;
-  getDeviceAttr(group: number, attr: number | bigint): bigint;
-  createVm(type: number): NativeHandle;
-  /** VM handle of a TD. `capacity` is the first CPUID-config array size; it doubles on E2BIG. */
-  tdxCapabilities(capacity?: number): TdxCapabilities;
-  /** VM handle of a TD: KVM_TDX_INIT_VM. Failures carry `hwError`. */
-  tdxInitVm(params: { attributes: bigint | number; xfam: bigint | number; cpuid: CpuidEntry[] }): { hwError: bigint };
-  /** VM handle of an SEV type: KVM_SEV_INIT2. Failures carry `firmwareError`. */
-  sevInit2(params: { vmsaFeatures: bigint | number; flags: number; ghcbVersion: number }): { firmwareError: number };
-  /** /dev/sev handle. Rejections carry `firmwareError`. */
-  sevPlatformStatus(): Promise<SevPlatformStatus>;
-  snpPlatformStatus(): Promise<SnpPlatformStatus>;
-  sevGetId2(): Promise<{ id: Buffer; firmwareError: number }>;
+// Exists in types only: no JavaScript value has this key, so only what the addon returns is a NativeExternal.
+declare const handleBrand: unique symbol;
+
+/** What the addon hands out for an open fd: an External, opaque to JavaScript, that only the addon's functions can use. */
+export interface NativeExternal {
+  readonly [handleBrand]: never;
 }
 
-export interface NativeBinding {
-  openKvm(path: string): NativeHandle;
-  openSev(path: string): NativeHandle;
-  DeviceHandle: abstract new (...args: never[]) => NativeHandle;
-}
+type Requests = Omit<DeviceHandle, 'path' | 'kind' | 'vmType' | 'createVm'>;
+
+/** The addon: one function per request of DeviceHandle, taking the handle's External first. */
+export type NativeBinding = {
+  [R in keyof Requests]: (handle: NativeExternal, ...args: Parameters<Requests[R]>) => ReturnType<Requests[R]>;
+} & {
+  openKvm(path: string): NativeExternal;
+  openSev(path: string): NativeExternal;
+  createVm(handle: NativeExternal, type: number): NativeExternal;
+};
 
 interface NativeModule {
   init(makeError: typeof makeSystemError): NativeBinding;

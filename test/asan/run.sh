@@ -55,8 +55,8 @@ export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_
 # The suite must be loading this build and not another one: check in a child.
 loaded=$(node --import tsx --input-type=module -e "
   import { readFileSync } from 'node:fs';
-  const { binding } = await import('./lib/native/binding.ts');
-  binding().openKvm('/dev/null').close();
+  const { openSystemHandle } = await import('./lib/native/handle.ts');
+  openSystemHandle('/dev/null').close();
   const maps = readFileSync('/proc/self/maps', 'utf8');
   console.log([process.env.KVM_CAPS_NATIVE, 'libasan.so', 'libubsan.so'].every((s) => maps.includes(s)) ? 'yes' : 'no');")
 if [[ $loaded != yes ]]; then

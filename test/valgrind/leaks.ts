@@ -12,8 +12,9 @@
 // by test/native-errors.test.ts ("fd accounting"); this script checks it for the handles
 // it makes, at a size valgrind can run.
 import { readdirSync, readlinkSync } from 'node:fs';
-import type { NativeBinding, NativeHandle } from '../../lib/native/binding.js';
+import type { NativeBinding } from '../../lib/native/binding.js';
 import { binding } from '../../lib/native/binding.js';
+import { DeviceHandle, openSevHandle, openSystemHandle } from '../../lib/native/handle.js';
 import { KVM_CAPABILITIES } from '../../lib/uapi/capabilities.js';
 
 const ROUNDS = Number.parseInt(process.argv[2] ?? '', 10) || 50;
@@ -92,8 +93,8 @@ function fdsOn(): Record<string, number> {
   return out;
 }
 
-function kvmRound(b: NativeBinding): void {
-  const kvm = b.openKvm(DEVICE);
+function kvmRound(): void {
+  const kvm = openSystemHandle(DEVICE);
   kvm.apiVersion();
   kvm.checkExtension(CAPS[0] as number);
   kvm.checkExtensions(CAPS);
@@ -146,7 +147,7 @@ function kvmRound(b: NativeBinding): void {
 }
 
 function nullRound(b: NativeBinding): void {
-  const n = b.openKvm('/dev/null');
+  const n = openSystemHandle('/dev/null');
   const h = loose(n);
   expectThrow('apiVersion on /dev/null', 'ENOTTY', () => n.apiVersion());
   expectThrow('supportedCpuid on /dev/null', 'ENOTTY', () => n.supportedCpuid(1));
@@ -169,20 +170,32 @@ function nullRound(b: NativeBinding): void {
   expectThrow('method on {}', 'ERR_INVALID_THIS', () => h.apiVersion!.call({}));
   const unbound = n.checkExtension;
   expectThrow('unbound method', 'ERR_INVALID_THIS', () => unbound(0));
-  expectThrow('new DeviceHandle()', 'ERR_ILLEGAL_CONSTRUCTOR', () => new (b.DeviceHandle as unknown as new (...a: unknown[]) => unknown)());
-  expectThrow('new DeviceHandle(3)', 'ERR_ILLEGAL_CONSTRUCTOR', () => new (b.DeviceHandle as unknown as new (...a: unknown[]) => unknown)(3));
+  expectThrow('new DeviceHandle()', 'ERR_ILLEGAL_CONSTRUCTOR', () => new (DeviceHandle as unknown as new (...a: unknown[]) => unknown)());
+  expectThrow('new DeviceHandle(3)', 'ERR_ILLEGAL_CONSTRUCTOR', () => new (DeviceHandle as unknown as new (...a: unknown[]) => unknown)(3));
   n.close();
+  // The binding's own functions, given no handle, a handle of the wrong kind, a closed one.
+  const raw = b.openKvm('/dev/null');
+  const sevRaw = b.openSev('/dev/null');
+  expectThrow('binding.apiVersion({})', 'ERR_INVALID_THIS', () => loose(b).apiVersion!({}));
+  expectThrow('binding.checkExtension(undefined)', 'ERR_INVALID_THIS', () => loose(b).checkExtension!(undefined, 1));
+  expectThrow('binding.checkExtension(handle object)', 'ERR_INVALID_THIS', () => loose(b).checkExtension!(n, 1));
+  expectThrow('binding.apiVersion(sev)', 'ERR_INVALID_THIS', () => b.apiVersion(sevRaw));
+  expectThrow('binding.checkExtension(raw)', 'ENOTTY', () => b.checkExtension(raw, 1));
+  expectThrow('binding.checkExtension(raw, "1")', 'ERR_INVALID_ARG_TYPE', () => loose(b).checkExtension!(raw, '1'));
+  b.close(raw);
+  b.close(sevRaw);
+  expectThrow('binding.checkExtension(closed)', 'EBADF', () => b.checkExtension(raw, 1));
   expectThrow('/dev/null after close', 'EBADF', () => n.checkExtensions([0]) && n.checkExtension(0));
   // Open errors.
-  expectThrow('openKvm(ENOENT)', 'ENOENT', () => b.openKvm('/nonexistent/kvm-caps-leaks'));
-  expectThrow('openKvm(EISDIR)', 'EISDIR', () => b.openKvm('/'));
-  expectThrow('openSev(ENOENT)', 'ENOENT', () => b.openSev('/nonexistent/kvm-caps-leaks'));
+  expectThrow('openKvm(ENOENT)', 'ENOENT', () => openSystemHandle('/nonexistent/kvm-caps-leaks'));
+  expectThrow('openKvm(EISDIR)', 'EISDIR', () => openSystemHandle('/'));
+  expectThrow('openSev(ENOENT)', 'ENOENT', () => openSevHandle('/nonexistent/kvm-caps-leaks'));
   expectThrow('openKvm(42)', 'ERR_INVALID_ARG_TYPE', () => loose(b).openKvm!(42));
   expectThrow('openKvm(NUL)', 'ERR_INVALID_ARG_TYPE', () => b.openKvm('/dev/\0null'));
 }
 
-async function sevRound(b: NativeBinding): Promise<void> {
-  const sev = b.openSev('/dev/null');
+async function sevRound(): Promise<void> {
+  const sev = openSevHandle('/dev/null');
   // The three /dev/sev commands run on the thread pool; on /dev/null each rejects ENOTTY.
   await Promise.all([
     expectReject('sevPlatformStatus', 'ENOTTY', sev.sevPlatformStatus()),
@@ -197,12 +210,12 @@ async function sevRound(b: NativeBinding): Promise<void> {
   await expectReject('sevPlatformStatus after close', 'EBADF', Promise.resolve().then(() => sev.sevPlatformStatus()));
 }
 
-/** Handles made and dropped without close(), left to the finalizer. */
+/** Handles made and dropped without close(), left to the finalizer: DeviceHandles and bare Externals. */
 function dropRound(b: NativeBinding): void {
-  const kept: NativeHandle[] = [];
-  for (let i = 0; i < DROPPED_PER_ROUND; i++) kept.push(b.openKvm('/dev/null'));
-  const kvm = b.openKvm(DEVICE);
-  kept.push(kvm, kvm.createVm(0), kvm.createVm(0), b.openSev('/dev/null'));
+  const kept: unknown[] = [];
+  for (let i = 0; i < DROPPED_PER_ROUND; i++) kept.push(i % 2 === 0 ? openSystemHandle('/dev/null') : b.openKvm('/dev/null'));
+  const kvm = openSystemHandle(DEVICE);
+  kept.push(kvm, kvm.createVm(0), kvm.createVm(0), openSevHandle('/dev/null'));
   kept.length = 0;
 }
 
@@ -218,9 +231,9 @@ async function main(): Promise<void> {
   const before = fdsOn();
   const start = Date.now();
   for (let round = 0; round < ROUNDS; round++) {
-    kvmRound(b);
+    kvmRound();
     nullRound(b);
-    await sevRound(b);
+    await sevRound();
     dropRound(b);
     if (round % 10 === 9) await settle();
   }
@@ -232,7 +245,7 @@ async function main(): Promise<void> {
     after = fdsOn();
   }
   if (JSON.stringify(after) !== JSON.stringify(before)) problem(`fds not back: before ${JSON.stringify(before)}, after ${JSON.stringify(after)}`);
-  const lifecycles = ROUNDS * (4 + DROPPED_PER_ROUND + 4);
+  const lifecycles = ROUNDS * (6 + DROPPED_PER_ROUND + 4);
   console.log(
     JSON.stringify({ rounds: ROUNDS, handleLifecycles: lifecycles, ms: Date.now() - start, fdsBefore: before, fdsAfter: after, outcomes: counts }),
   );
