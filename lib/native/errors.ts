@@ -22,31 +22,24 @@ export interface KvmSystemError extends Error {
 /** Fields a request adds to its error: the TDX or SEV firmware status. */
 export type SystemErrorExtra = Pick<KvmSystemError, 'hwError' | 'firmwareError'>;
 
-// Built on the first error, not at load: most runs of the command never need them.
-let tables: { names: Map<number, string>; descriptions: Map<number, string> } | undefined;
-
-function errnoTables(): NonNullable<typeof tables> {
-  if (tables) return tables;
-  const names = new Map<number, string>();
-  const descriptions = new Map<number, string>();
-  // libuv's map names most errnos; os.constants fills in the ones it leaves out (ETIME, ...).
-  for (const [name, value] of Object.entries(constants.errno)) names.set(value, name);
-  for (const [negative, [name, description]] of getSystemErrorMap()) {
-    names.set(-negative, name);
-    descriptions.set(-negative, description);
-  }
-  tables = { names, descriptions };
-  return tables;
-}
+// Looked up on the first error, not at load: most runs of the command never need them.
+let uvErrors: ReturnType<typeof getSystemErrorMap> | undefined;
+let osNames: Map<number, string> | undefined;
 
 /** The symbolic name of a positive errno ('E2BIG'), or 'Unknown system error N'. */
 export function errnoName(errno: number): string {
-  return errnoTables().names.get(errno) ?? `Unknown system error ${errno}`;
+  uvErrors ??= getSystemErrorMap();
+  const name = uvErrors.get(-errno)?.[0];
+  if (name !== undefined) return name;
+  // libuv's map names most errnos; os.constants has the ones it leaves out (ETIME, ...).
+  osNames ??= new Map(Object.entries(constants.errno).map(([n, value]) => [value, n]));
+  return osNames.get(errno) ?? `Unknown system error ${errno}`;
 }
 
 /** Node's short description of a positive errno ('no such file or directory'). */
 export function errnoDescription(errno: number): string {
-  return errnoTables().descriptions.get(errno) ?? errnoName(errno);
+  uvErrors ??= getSystemErrorMap();
+  return uvErrors.get(-errno)?.[1] ?? errnoName(errno);
 }
 
 /** Builds the error for a failed system call; `errno` is positive, as the kernel returns it. */

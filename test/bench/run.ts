@@ -142,7 +142,7 @@ function jsBatch(iterations: number): number {
   }
 }
 
-/** The addon's crossing with no ioctl behind it: isClosed() does dispatch, tag check, unwrap, a boolean. */
+/** The addon's crossing with no ioctl behind it: isClosed() is the method, the N-API call, the handle check and a boolean. */
 function jsCrossing(count: number): number {
   const kvm = openKvm(DEVICE);
   try {
@@ -187,7 +187,7 @@ function ioctlBench(): void {
   line(`  where it goes:`);
   line(`    C loop with an idle thread (shared fd table, like any node process): ${spread(single.cMt, 'ns/call')}`);
   line(`      -> the same ioctl costs ${fmt(median(single.cMt) - median(single.c))} ns more in a multi-threaded process; addon/C-mt = ${fmt(median(single.js) / median(single.cMt), 2)}x`);
-  line(`    the addon's crossing alone, isClosed() (N-API call + this-tag check + unwrap + result): ${spread(single.crossing, 'ns')}`);
+  line(`    the addon's crossing alone, isClosed() (method + N-API call + handle check + result): ${spread(single.crossing, 'ns')}`);
   line(`    rest (argument read, fd check, number result): ${fmt(median(single.js) - median(single.cMt) - median(single.crossing))} ns`);
   line();
   const batchRatio = median(batch.js) / median(batch.c);
