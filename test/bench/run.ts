@@ -2,7 +2,8 @@
 //
 // Every figure is the median of several runs, with its spread (min..max), and where there
 // is a baseline, the ratio of the medians against it, measured in the same process tree:
-//   1. KVM_CHECK_EXTENSION per call: openKvm().checkExtension(cap) vs a C loop (ioctl_loop.c)
+//   1. KVM_CHECK_EXTENSION per call: openKvm().checkExtension(cap) vs a C loop (ioctl_loop.c),
+//      also with an idle thread, and inside this very process (ioctl_loop_addon.c)
 //   2. the batch: checkExtensions(all capability numbers) vs the same ioctls in C
 //   3. probeHost() in-process, warm, with and without { deep: true }
 //   4. the CLI report (node dist/cli/kvm-caps.cjs): wall time vs `node -e 0`, and peak RSS
@@ -12,7 +13,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, cpus, release, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { binding } from '../../lib/native/binding.js';
 import { openKvm } from '../../lib/native/kvm.js';
@@ -158,10 +159,25 @@ function jsCrossing(count: number): number {
   }
 }
 
+/** ioctl_loop_addon.c, loaded into this process: the C loop as a node process's thread gets it. */
+function inProcessLoop(): ((path: string, count: number, caps: Uint32Array) => number) | string {
+  const include = join(dirname(process.execPath), '..', 'include', 'node');
+  if (!existsSync(join(include, 'node_api.h'))) return `no Node-API headers at ${include}`;
+  const addon = compileProgram(join(projectRoot, 'test', 'bench', 'ioctl_loop_addon.c'), {
+    language: 'c',
+    includeDirs: [include],
+    flags: ['-O2', '-shared', '-fPIC'],
+  });
+  const module = { exports: {} as { loop(path: string, count: number, caps: Uint32Array): number } };
+  process.dlopen(module, addon);
+  return module.exports.loop;
+}
+
 function ioctlBench(): void {
   const program = compileProgram(join(projectRoot, 'test', 'bench', 'ioctl_loop.c'), { language: 'c', flags: ['-O2', '-pthread'] });
-  const single = { js: [] as number[], c: [] as number[], cMt: [] as number[], ratio: [] as number[], crossing: [] as number[] };
-  const batch = { js: [] as number[], c: [] as number[], cMt: [] as number[], ratio: [] as number[] };
+  const loop = inProcessLoop();
+  const single = { js: [] as number[], c: [] as number[], cMt: [] as number[], cIn: [] as number[], ratio: [] as number[], crossing: [] as number[] };
+  const batch = { js: [] as number[], c: [] as number[], cMt: [] as number[], cIn: [] as number[], ratio: [] as number[] };
   const capList = Array.from(CAPS);
   for (let run = 0; run < RUNS; run++) {
     // Interleaved, so drift on a shared machine hits both sides of a ratio alike.
@@ -172,12 +188,14 @@ function ioctlBench(): void {
     single.ratio.push(j1 / c1);
     single.crossing.push(jsCrossing(SINGLE_CALLS));
     single.cMt.push(cLoop(program, SINGLE_CALLS, 'single-mt', [SINGLE_CAP]));
+    if (typeof loop === 'function') single.cIn.push(loop(DEVICE, SINGLE_CALLS, Uint32Array.of(SINGLE_CAP)));
     const c2 = cLoop(program, BATCH_ITERATIONS, 'batch', capList);
     const j2 = jsBatch(BATCH_ITERATIONS);
     batch.c.push(c2 / 1000);
     batch.js.push(j2 / 1000);
     batch.ratio.push(j2 / c2);
     batch.cMt.push(cLoop(program, BATCH_ITERATIONS, 'batch-mt', capList) / 1000);
+    if (typeof loop === 'function') batch.cIn.push(loop(DEVICE, BATCH_ITERATIONS, CAPS) / 1000);
   }
   const singleRatio = median(single.js) / median(single.c);
   line(`1. KVM_CHECK_EXTENSION(${SINGLE_CAP_NAME}) per call, ${SINGLE_CALLS} calls per run`);
@@ -187,8 +205,13 @@ function ioctlBench(): void {
   line(`  where it goes:`);
   line(`    C loop with an idle thread (shared fd table, like any node process): ${spread(single.cMt, 'ns/call')}`);
   line(`      -> the same ioctl costs ${fmt(median(single.cMt) - median(single.c))} ns more in a multi-threaded process; addon/C-mt = ${fmt(median(single.js) / median(single.cMt), 2)}x`);
+  if (typeof loop === 'function') {
+    line(`    the same C loop inside this node process (a small addon of the benchmark's own): ${spread(single.cIn, 'ns/call')}`);
+    line(`      -> what the kernel charges this process per ioctl; addon/in-process C = ${fmt(median(single.js) / median(single.cIn), 2)}x, ${fmt(median(single.js) - median(single.cIn))} ns per call`);
+  } else {
+    line(`    the C loop inside this node process: not measured (${loop})`);
+  }
   line(`    the addon's crossing alone, isClosed() (method + N-API call + handle check + result): ${spread(single.crossing, 'ns')}`);
-  line(`    rest (argument read, fd check, number result): ${fmt(median(single.js) - median(single.cMt) - median(single.crossing))} ns`);
   line();
   const batchRatio = median(batch.js) / median(batch.c);
   line(`2. checkExtensions(${CAPS.length} capabilities) per batch, ${BATCH_ITERATIONS} batches per run`);
@@ -196,9 +219,14 @@ function ioctlBench(): void {
   line(`  C loop, same ioctls      ${spread(batch.c, 'us/batch')}  = ${fmt((median(batch.c) * 1000) / CAPS.length)} ns/ioctl`);
   line(`  ratio addon/C            ${fmt(batchRatio, 3)}x (per-run ${fmt(min(batch.ratio), 3)}..${fmt(max(batch.ratio), 3)})  target <= ${TARGETS.batch}x: ${verdict(batchRatio <= TARGETS.batch)}`);
   line(`  C loop with an idle thread ${spread(batch.cMt, 'us/batch')}; addon/C-mt = ${fmt(median(batch.js) / median(batch.cMt), 3)}x`);
+  if (batch.cIn.length > 0) {
+    line(`  C loop inside this node process ${spread(batch.cIn, 'us/batch')}; addon/in-process C = ${fmt(median(batch.js) / median(batch.cIn), 3)}x`);
+  }
   line();
-  summary(`checkExtension     ${fmt(median(single.js))} ns vs C ${fmt(median(single.c))} ns = ${fmt(singleRatio, 2)}x (<= ${TARGETS.single}x) ${verdict(singleRatio <= TARGETS.single)}; vs C-mt ${fmt(median(single.js) / median(single.cMt), 2)}x`);
-  summary(`checkExtensions    ${fmt(median(batch.js))} us vs C ${fmt(median(batch.c))} us = ${fmt(batchRatio, 3)}x (<= ${TARGETS.batch}x) ${verdict(batchRatio <= TARGETS.batch)}; vs C-mt ${fmt(median(batch.js) / median(batch.cMt), 3)}x`);
+  const inProcess = single.cIn.length > 0 ? `; vs C in this process ${fmt(median(single.js) / median(single.cIn), 2)}x` : '';
+  summary(`checkExtension     ${fmt(median(single.js))} ns vs C ${fmt(median(single.c))} ns = ${fmt(singleRatio, 2)}x (<= ${TARGETS.single}x) ${verdict(singleRatio <= TARGETS.single)}; vs C-mt ${fmt(median(single.js) / median(single.cMt), 2)}x${inProcess}`);
+  const batchInProcess = batch.cIn.length > 0 ? `; vs C in this process ${fmt(median(batch.js) / median(batch.cIn), 3)}x` : '';
+  summary(`checkExtensions    ${fmt(median(batch.js))} us vs C ${fmt(median(batch.c))} us = ${fmt(batchRatio, 3)}x (<= ${TARGETS.batch}x) ${verdict(batchRatio <= TARGETS.batch)}; vs C-mt ${fmt(median(batch.js) / median(batch.cMt), 3)}x${batchInProcess}`);
 }
 
 // ---------------------------------------------------------------------------------------
