@@ -38,10 +38,14 @@ function runBuilt(args: string[]): CliResult {
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** How a fresh node process loads the bundle: the launcher's own answer. */
-function cacheUse(): string {
-  const script = `process.stdout.write(require(${JSON.stringify(launcher)}).loadApp(${JSON.stringify(cli)}).cache)`;
-  return spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' }).stdout;
+/**
+ * How a fresh node process loads the bundle: the launcher's answer, and V8's own, which
+ * tells whether any cache was handed to it at all (undefined when none was).
+ */
+function cacheUse(): { cache: string; rejected: boolean | null } {
+  const script = `const { cache, script } = require(${JSON.stringify(launcher)}).loadApp(${JSON.stringify(cli)});
+    process.stdout.write(JSON.stringify({ cache, rejected: script.cachedDataRejected ?? null }))`;
+  return JSON.parse(spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' }).stdout) as { cache: string; rejected: boolean | null };
 }
 
 const fixture = (name: string) => join(projectRoot, 'test', 'fixtures', `${name}.json`);
@@ -52,10 +56,12 @@ const REPLAYS = [
   ['report', '--from', fixture('snp-host'), '--json'],
   ['check', '--from', fixture('sev-milan-tcb-mismatch-6.11')],
   ['tdx', '--from', fixture('tdx-module-init-failed')],
+  ['cpuid', '--from', fixture('tdx-host'), '--json'],
   ['sev', '--from', fixture('sev-turin-7.2'), '--json'],
   ['report', '--from', fixture('snp-host'), '--format', 'prometheus'],
   ['diff', fixture('tdx-host'), fixture('tdx-usable-6.16')],
   ['lifecycle', '--from', fixture('no-kvm-guest')],
+  ['caps', '--from', fixture('sev-snp-genoa-6.11')],
   ['caps', '--from', join(pkg, 'missing.json')],
   ['report', '--no-such-option'],
 ];
@@ -68,7 +74,7 @@ function assertSameAsSource(args: string[]): void {
 
 describe('the built command', () => {
   test('a fresh node accepts the code cache the build wrote', () => {
-    assert.equal(cacheUse(), 'accepted');
+    assert.deepEqual(cacheUse(), { cache: 'accepted', rejected: false });
   });
 
   test('prints what the command run from source prints, with the same exit status', () => {
@@ -84,23 +90,38 @@ describe('the built command', () => {
 
   test('runs correctly when the cache is missing, for another bundle, or damaged', () => {
     const lines = goodCache.indexOf(10);
-    const cases: Array<[string, Buffer | null]> = [
-      ['absent', null],
-      // Another build's line: the launcher must not hand V8 a cache for other code.
-      ['stale', Buffer.concat([Buffer.from(`// kvm-caps build sha256:${'0'.repeat(64)}\n`), goodCache.subarray(lines + 1)])],
+    const cases: Array<[{ cache: string; rejected: boolean | null }, Buffer | null]> = [
+      [{ cache: 'absent', rejected: null }, null],
+      // Another build's line over this build's data: V8 would take the data (it checks only
+      // the source's length), so the launcher must not hand it over at all.
+      [{ cache: 'stale', rejected: null }, Buffer.concat([Buffer.from(`// kvm-caps build sha256:${'0'.repeat(64)}\n`), goodCache.subarray(lines + 1)])],
       // The right line with data V8 refuses.
-      ['rejected', Buffer.concat([goodCache.subarray(0, lines + 1), Buffer.alloc(4096, 0x5a)])],
+      [{ cache: 'rejected', rejected: true }, Buffer.concat([goodCache.subarray(0, lines + 1), Buffer.alloc(4096, 0x5a)])],
     ];
     try {
       for (const [expected, data] of cases) {
         rmSync(cacheFile, { force: true });
         if (data !== null) writeFileSync(cacheFile, data);
-        assert.equal(cacheUse(), expected);
+        assert.deepEqual(cacheUse(), expected);
         assertSameAsSource(['report', '--from', fixture('tdx-host')]);
         assertSameAsSource(['--version']);
       }
     } finally {
       writeFileSync(cacheFile, goodCache);
+    }
+  });
+
+  test('a command that cannot be loaded exits 70 (internal error) and says why', () => {
+    const app = join(cli, 'app.cjs');
+    const bundle = readFileSync(app);
+    rmSync(app);
+    try {
+      const result = runBuilt(['check', '--from', fixture('tdx-host')]);
+      assert.equal(result.status, 70);
+      assert.equal(result.stdout, '');
+      assert.match(result.stderr, /^kvm-caps: internal error: cannot load the command from .*ENOENT/);
+    } finally {
+      writeFileSync(app, bundle);
     }
   });
 });

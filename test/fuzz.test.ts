@@ -35,7 +35,7 @@ import {
 import { describeFailure, parseSevLog } from '../lib/report/sev/kernel-log.js';
 import { decodeConfigurableCpuid, decodeHwError, decodeTdAttributes, decodeTdvmcallInfo, decodeXfam, describeHwError, notConfigurableForTd } from '../lib/report/tdx/decode.js';
 import { parseTdxLog } from '../lib/report/tdx/kernel-log.js';
-import { kernelLogFromFile, MAX_LOG_RECORDS, parseDmesgText, parseKmsg } from '../lib/snapshot/kernel-log.js';
+import { kernelLogFromFile, MAX_LOG_RECORDS, mayBeRelevant, parseDmesgText, parseKmsg } from '../lib/snapshot/kernel-log.js';
 import { loadSnapshot, SnapshotFileError, validateSnapshot } from '../lib/snapshot/load.js';
 import type { KernelLogRecord, Snapshot } from '../lib/snapshot/types.js';
 import { SnapshotFormatError } from '../lib/snapshot/validate.js';
@@ -315,6 +315,33 @@ describe('kernel-log readers', () => {
       }),
       params(1000),
     );
+  });
+
+  test('mayBeRelevant never drops a /dev/kmsg record the kernel-log filter keeps', () => {
+    // The kernel's escaping (printk's msg_add_ext_text): \xNN for bytes below 0x20, from
+    // 0x7f up, and the backslash; every other byte as it is.
+    const escapeLikeKernel = (bytes: Uint8Array): string =>
+      [...bytes].map((c) => (c < 0x20 || c >= 0x7f || c === 0x5c ? `\\x${c.toString(16).padStart(2, '0')}` : String.fromCharCode(c))).join('');
+    const words = ['kvm', 'KVM', 'SEV-SNP', 'tdx', 'TDX module', 'seamcall', 'ccp', 'psp', 'rmp', 'AMD-Vi', 'iommu', 'virtualization', 'Virtualisation'];
+    const part = fc.oneof(fc.constantFrom(...words).map((w) => Buffer.from(w)), fc.uint8Array({ maxLength: 6 }));
+    let kept = 0;
+    let dropped = 0;
+    fc.assert(
+      fc.property(fc.array(part, { maxLength: 6 }), (parts) => {
+        const raw = `6,1,2,-;${escapeLikeKernel(Buffer.concat(parts))}\n`;
+        const fact = kernelLogFromFile(writeBytes('record.kmsg', raw));
+        assert.ok('value' in fact, JSON.stringify(fact));
+        if (fact.value.length > 0) {
+          kept++;
+          assert.ok(mayBeRelevant(raw), `kept but would be dropped unread: ${JSON.stringify(raw)}`);
+        } else if (!mayBeRelevant(raw)) {
+          dropped++;
+        }
+      }),
+      params(1000),
+    );
+    // Both sides of the implication were exercised.
+    assert.ok(kept > 100 && dropped > 100, `kept ${kept}, dropped ${dropped}`);
   });
 
   test('kernelLogFromFile on NULs and invalid UTF-8: a fact, never an exception', () => {

@@ -7,6 +7,8 @@
 //                   the bundle's top level
 // and checks that a fresh `node` accepts the cache.
 //   node --import tsx lib/cli/bundle.ts [--outdir DIR]    (default: dist/cli)
+// DIR must lie inside a package (a package.json at most three levels up): the command finds
+// its package.json and addon from where the bundle is.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
@@ -25,7 +27,8 @@ mkdirSync(outdir, { recursive: true });
 
 const common = { platform: 'node', format: 'cjs', target: 'node20.19', logLevel: 'warning' } as const;
 
-buildSync({ ...common, entryPoints: [join(here, 'kvm-caps.ts')], outfile: join(outdir, 'kvm-caps.cjs') });
+// Bundled, for the exit codes it shares with the command (node's own modules stay external).
+buildSync({ ...common, bundle: true, entryPoints: [join(here, 'kvm-caps.ts')], outfile: join(outdir, 'kvm-caps.cjs') });
 chmodSync(join(outdir, 'kvm-caps.cjs'), 0o755);
 // The cache is made through the launcher as shipped, so it is what the command will load.
 const launcher = createRequire(import.meta.url)(join(outdir, 'kvm-caps.cjs')) as typeof Launcher;

@@ -1,5 +1,5 @@
-// What every command shares: parsed options, output streams, exit codes, errors, and how a
-// snapshot is obtained (probed live, or replayed with --from).
+// What every command shares: parsed options, output streams, exit codes (from
+// exit-codes.ts), errors, and how a snapshot is obtained (probed live, or replayed with --from).
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Report } from '../report/report.js';
@@ -8,23 +8,10 @@ import { kernelLogFromFile } from '../snapshot/kernel-log.js';
 import { loadSnapshot } from '../snapshot/load.js';
 import type { ProbeOptions } from '../snapshot/probe.js';
 import type { Snapshot } from '../snapshot/types.js';
+import { EXIT } from './exit-codes.js';
 import { loadTdConfig } from './td-config.js';
 
-/** Exit codes, stable across releases; the README documents them. */
-export const EXIT = {
-  /** Done; the KVM device answered (or, with --from, answered when the snapshot was taken); `check`: ready. */
-  ok: 0,
-  /** `check`: a technology asked about is not ready. `diff`: the snapshots differ where it matters. */
-  notReady: 1,
-  /** Bad command line. */
-  usage: 2,
-  /** Could not tell: output was produced, but the KVM device could not be opened or used, or a check needs a privilege or device it lacked. */
-  couldNotTell: 3,
-  /** The --from snapshot (or another input file) could not be read or is not valid, or -o could not be written. */
-  file: 4,
-  /** An unexpected failure inside kvm-caps: a bug, or the addon is not built (EX_SOFTWARE). */
-  internal: 70,
-} as const;
+export { EXIT };
 
 export const OPTIONS = {
   json: { type: 'boolean' },

@@ -10,12 +10,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Script } from 'node:vm';
+import { EXIT } from './exit-codes.js';
 
 type Writer = { write(text: string): unknown };
 /** What the bundle exports: main.ts's main() and exit codes. */
 export interface App {
   main(argv: string[], io?: { stdout: Writer; stderr: Writer }): Promise<number>;
-  EXIT: Readonly<Record<string, number>>;
+  EXIT: typeof EXIT;
 }
 
 /** How the code cache was used: 'accepted' is the fast start. */
@@ -59,10 +60,20 @@ export function loadApp(dir: string): { app: App; script: Script; cache: CacheUs
   return { app: bundle.exports, script, cache };
 }
 
+/** The command: a launcher that cannot load the bundle fails as the command's own internal errors do. */
+async function run(): Promise<number> {
+  let app: App;
+  try {
+    app = loadApp(__dirname).app;
+  } catch (error) {
+    process.stderr.write(`kvm-caps: internal error: cannot load the command from ${__dirname}: ${(error as Error).stack ?? String(error)}\n`);
+    return EXIT.internal;
+  }
+  return app.main(process.argv.slice(2));
+}
+
 if (require.main === module) {
-  void loadApp(__dirname)
-    .app.main(process.argv.slice(2))
-    .then((code) => {
-      process.exitCode = code;
-    });
+  void run().then((code) => {
+    process.exitCode = code;
+  });
 }

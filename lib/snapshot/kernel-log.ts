@@ -21,6 +21,17 @@ function safe(us: number): number | null {
   return Number.isSafeInteger(us) ? us : null;
 }
 
+/**
+ * Whether a raw kmsg record, escapes and all, may hold a record keep() keeps: a cheap test
+ * that lets the device reader drop the rest unparsed. Never false for one keep() keeps: the
+ * kernel escapes only control characters, backslashes and bytes from 0x7f up, never the
+ * ASCII letters and '-' the filter matches, so a match in the unescaped message is already
+ * in the raw record.
+ */
+export function mayBeRelevant(rawRecord: string): boolean {
+  return RELEVANT.test(rawRecord);
+}
+
 function keep(records: KernelLogRecord[]): KernelLogRecord[] {
   const relevant = records.filter((r) => RELEVANT.test(r.message));
   return relevant.slice(Math.max(0, relevant.length - MAX_LOG_RECORDS));
@@ -105,11 +116,10 @@ function readKmsgDevice(path: string): string {
       }
       if (n === 0) break; // A regular file (a saved kmsg dump) ends.
       // From the device each read is one record, and most are about something else:
-      // dropping them here saves parsing them. kmsg escapes only unprintable bytes, so a
-      // record that matches after unescaping matches before; keep() decides on the
-      // unescaped text. A file is read in blocks that split records, so it is kept whole.
+      // dropping them here saves parsing them; keep() still decides on the parsed text. A
+      // file is read in blocks that split records, so it is kept whole.
       const text = buffer.toString('utf8', 0, n);
-      if (!perRecord || RELEVANT.test(text)) chunks.push(text);
+      if (!perRecord || mayBeRelevant(text)) chunks.push(text);
       total += n;
       if (total > MAX_LOG_BYTES) break;
     }

@@ -40,7 +40,14 @@ const probeError: Check = object({
 const withSource = object({ source });
 
 /** The shapes every fact's schema refers to; the snapshot schema carries them as $defs. */
-export const SCHEMA_DEFS = { source: source.schema, probeError: probeError.schema };
+export const SCHEMA_DEFS = {
+  get source() {
+    return source.schema;
+  },
+  get probeError() {
+    return probeError.schema;
+  },
+};
 
 /** A fact: its source and either a value (checked by `value`) or an error. */
 function fact(value: Check): Check {
