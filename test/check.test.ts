@@ -16,17 +16,13 @@ import { checkCommand, checkExitCode } from '../lib/cli/commands/check.js';
 import { EXIT, UsageError, type Values } from '../lib/cli/context.js';
 import { renderCheck } from '../lib/render/check.js';
 import { plainStyle } from '../lib/render/style.js';
-import { loadSnapshot } from '../lib/snapshot/load.js';
 import type { Fact, Snapshot } from '../lib/snapshot/types.js';
 import { KVM_CAPABILITIES } from '../lib/uapi/capabilities.js';
 import { runCli } from './helpers/cli.js';
-import { projectRoot } from './helpers/compile.js';
 import { buildDouble, loadPersona, preparePersona, type PreparedPersona } from './helpers/double.js';
+import { fixturePath, fixtureSnapshot as fixture } from './helpers/fixtures.js';
 import { uapiHeaders } from './helpers/uapi-headers.js';
 
-const fixtures = join(projectRoot, 'test', 'fixtures');
-const fixturePath = (name: string): string => join(fixtures, `${name}.json`);
-const fixture = (name: string): Snapshot => loadSnapshot(fixturePath(name));
 const FIXTURES = [
   'tdx-usable-6.16',
   'tdx-host',

@@ -9,13 +9,13 @@ import { styleFor } from '../lib/render/style.js';
 import { KVM_CAPABILITIES } from '../lib/uapi/capabilities.js';
 import { runCli } from './helpers/cli.js';
 import { projectRoot } from './helpers/compile.js';
+import { fixturePath as fixture } from './helpers/fixtures.js';
 import { kvmSkipReason } from './helpers/kvm-device.js';
 import { ok, oracle } from './helpers/kvm-oracle.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kvm-caps-cli-'));
 chmodSync(dir, 0o755);
 after(() => rmSync(dir, { recursive: true, force: true }));
-const fixture = (name: string) => join(projectRoot, 'test', 'fixtures', `${name}.json`);
 const ESC = '\u001b[';
 
 describe('on this host', { skip: kvmSkipReason }, () => {

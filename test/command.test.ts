@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runCli, type CliResult } from './helpers/cli.js';
 import { projectRoot } from './helpers/compile.js';
+import { fixturePath as fixture } from './helpers/fixtures.js';
 import { kvmSkipReason } from './helpers/kvm-device.js';
 
 const pkg = mkdtempSync(join(tmpdir(), 'kvm-caps-command-'));
@@ -48,7 +49,6 @@ function cacheUse(): { cache: string; rejected: boolean | null } {
   return JSON.parse(spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' }).stdout) as { cache: string; rejected: boolean | null };
 }
 
-const fixture = (name: string) => join(projectRoot, 'test', 'fixtures', `${name}.json`);
 const REPLAYS = [
   ['--version'],
   ['help'],

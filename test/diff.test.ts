@@ -12,14 +12,11 @@ import { EXIT, type Values } from '../lib/cli/context.js';
 import { DIFF_CATEGORIES, diffSnapshots, type SnapshotDiff } from '../lib/report/diff.js';
 import { renderDiff } from '../lib/render/diff.js';
 import { plainStyle } from '../lib/render/style.js';
-import { SnapshotFileError, loadSnapshot } from '../lib/snapshot/load.js';
-import type { Snapshot } from '../lib/snapshot/types.js';
+import { SnapshotFileError } from '../lib/snapshot/load.js';
 import { KVM_CAPABILITIES } from '../lib/uapi/capabilities.js';
 import { runCli } from './helpers/cli.js';
-import { projectRoot } from './helpers/compile.js';
+import { fixturePath as fixture, fixtureSnapshot as snapshot } from './helpers/fixtures.js';
 
-const fixture = (name: string): string => join(projectRoot, 'test', 'fixtures', `${name}.json`);
-const snapshot = (name: string): Snapshot => loadSnapshot(fixture(name));
 const dir = mkdtempSync(join(tmpdir(), 'kvm-caps-diff-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 

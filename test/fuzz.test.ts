@@ -39,7 +39,7 @@ import { kernelLogFromFile, MAX_LOG_RECORDS, mayBeRelevant, parseDmesgText, pars
 import { loadSnapshot, SnapshotFileError, validateSnapshot } from '../lib/snapshot/load.js';
 import type { KernelLogRecord, Snapshot } from '../lib/snapshot/types.js';
 import { SnapshotFormatError } from '../lib/snapshot/validate.js';
-import { projectRoot } from './helpers/compile.js';
+import { fixtureNames, fixturePath, fixturesDir } from './helpers/fixtures.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 42);
 const SCALE = Number(process.env.FUZZ_SCALE ?? 1);
@@ -73,11 +73,10 @@ function isOverU64Error(error: unknown, input: string): boolean {
 
 // ------------------------------------------------------------------ the snapshot loader
 
-const fixtureDir = join(projectRoot, 'test', 'fixtures');
-const fixtures: { name: string; doc: unknown }[] = readdirSync(fixtureDir)
-  .filter((f) => f.endsWith('.json'))
-  .sort()
-  .map((name) => ({ name, doc: JSON.parse(readFileSync(join(fixtureDir, name), 'utf8')) as unknown }));
+const fixtures: { name: string; doc: unknown }[] = fixtureNames().map((name) => ({
+  name: `${name}.json`,
+  doc: JSON.parse(readFileSync(fixturePath(name), 'utf8')) as unknown,
+}));
 
 /** A SnapshotFormatError naming the field at fault ("snapshot.kvm.tdx.capabilities.value.cpuid[3].eax: ..."). */
 function assertNamesField(error: unknown): SnapshotFormatError {
@@ -388,9 +387,9 @@ describe('kernel-log readers', () => {
 
 // ------------------------------------------------------------------ TDX and SEV log parsers
 
-const excerpts = readdirSync(join(fixtureDir, 'kernel-logs'))
+const excerpts = readdirSync(join(fixturesDir, 'kernel-logs'))
   .sort()
-  .map((f) => readFileSync(join(fixtureDir, 'kernel-logs', f), 'utf8').split('\n'));
+  .map((f) => readFileSync(join(fixturesDir, 'kernel-logs', f), 'utf8').split('\n'));
 const realLines = excerpts.flat().filter((l) => l !== '');
 
 /** A real line, changed: digits widened, hex made overlong, parts cut, duplicated or garbled. */

@@ -4,7 +4,6 @@
 // lifecycleFor() reads each fixture's support correctly, and technologyStates() are the
 // readiness checks' verdicts (runChecks, the one source of capable / enabled / usable).
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { runChecks } from '../lib/check/run.js';
@@ -24,14 +23,10 @@ import {
 import { buildReport, type Report } from '../lib/report/report.js';
 import { renderLifecycle } from '../lib/render/lifecycle.js';
 import { plainStyle } from '../lib/render/style.js';
-import { loadSnapshot } from '../lib/snapshot/load.js';
-import type { Snapshot } from '../lib/snapshot/types.js';
 import { CONFIDENTIAL_LAUNCH_IOCTLS, KVM_SEV_COMMANDS, KVM_TDX_COMMANDS } from '../lib/uapi/confidential-commands.js';
 import { KVM_X86_VM_TYPES } from '../lib/uapi/x86.js';
-import { projectRoot } from './helpers/compile.js';
+import { fixturePath as fixture, fixtureSnapshot as snapshot } from './helpers/fixtures.js';
 
-const fixture = (name: string): string => join(projectRoot, 'test', 'fixtures', `${name}.json`);
-const snapshot = (name: string): Snapshot => loadSnapshot(fixture(name));
 const report = (name: string): Report => buildReport(snapshot(name));
 /** The readiness checks of every technology, from the same fixture snapshot. */
 const checks = (name: string): CheckReport => runChecks(snapshot(name), [...TECHNOLOGIES]);

@@ -2,8 +2,6 @@
 // documented format (local source, docs/usage/customization-guide.md "Input format") and the
 // Kubernetes label rules, and the labels say what the fixtures record.
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { runChecks } from '../lib/check/run.js';
 import { TECHNOLOGIES, type CheckReport } from '../lib/check/types.js';
@@ -11,15 +9,9 @@ import { UsageError } from '../lib/cli/context.js';
 import { formatOf, renderFleetFormat } from '../lib/cli/formats.js';
 import { buildReport, type Report } from '../lib/report/report.js';
 import { LABEL_MAX, LABEL_NAME, LABEL_VALUE, NFD_PREFIX, labelValue, nfdFeatures } from '../lib/render/nfd.js';
-import { loadSnapshot } from '../lib/snapshot/load.js';
-import type { Snapshot } from '../lib/snapshot/types.js';
-import { projectRoot } from './helpers/compile.js';
+import { fixtureNames, fixtureSnapshot as snapshot } from './helpers/fixtures.js';
 
-const fixtures = join(projectRoot, 'test', 'fixtures');
-const names = readdirSync(fixtures)
-  .filter((n) => n.endsWith('.json'))
-  .map((n) => n.slice(0, -'.json'.length));
-const snapshot = (name: string): Snapshot => loadSnapshot(join(fixtures, `${name}.json`));
+const names = fixtureNames();
 const report = (name: string): Report => buildReport(snapshot(name));
 /** The readiness checks of every technology, from the same fixture snapshot. */
 const checks = (name: string): CheckReport => runChecks(snapshot(name), [...TECHNOLOGIES]);

@@ -5,22 +5,15 @@
 // except under CI=true, where they fail.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { runChecks } from '../lib/check/run.js';
 import { TECHNOLOGIES, type CheckReport } from '../lib/check/types.js';
 import { buildReport, type Report } from '../lib/report/report.js';
 import { prometheusMetrics } from '../lib/render/prometheus.js';
-import { loadSnapshot } from '../lib/snapshot/load.js';
 import type { Snapshot } from '../lib/snapshot/types.js';
-import { projectRoot } from './helpers/compile.js';
+import { fixtureNames, fixtureSnapshot as snapshot } from './helpers/fixtures.js';
 
-const fixtures = join(projectRoot, 'test', 'fixtures');
-const names = readdirSync(fixtures)
-  .filter((n) => n.endsWith('.json'))
-  .map((n) => n.slice(0, -'.json'.length));
-const snapshot = (name: string): Snapshot => loadSnapshot(join(fixtures, `${name}.json`));
+const names = fixtureNames();
 const report = (name: string): Report => buildReport(snapshot(name));
 /** The readiness checks of every technology, from a snapshot. */
 const checksOf = (s: Snapshot): CheckReport => runChecks(s, [...TECHNOLOGIES]);

@@ -11,6 +11,7 @@ import { after, test } from 'node:test';
 import { cliEntry } from './helpers/cli.js';
 import { projectRoot } from './helpers/compile.js';
 import { kvmSkipReason } from './helpers/kvm-device.js';
+import { fixturePath } from './helpers/fixtures.js';
 
 const strace = spawnSync('strace', ['-V']).status === 0 ? 'strace' : undefined;
 const needsStrace = strace === undefined ? 'strace is not installed (apt-get install strace)' : undefined;
@@ -151,7 +152,7 @@ test('the command writes nothing but the file given to -o', { skip: needsStrace 
 });
 
 test('a replayed snapshot opens no device, loads no addon, reads no host file', { skip: needsStrace }, () => {
-  const fixture = join(projectRoot, 'test', 'fixtures', 'sev-snp-genoa-6.11.json');
+  const fixture = fixturePath('sev-snp-genoa-6.11');
   for (const args of [['--from', fixture], ['sev', '--json', '--from', fixture], ['tdx', '--from', fixture], ['caps', '--json', '--from', fixture]]) {
     const run = traced('openat,open', [cliEntry, ...args], `replay-${args[0]}`);
     assert.equal(run.status, 0, run.stderr);

@@ -2,14 +2,12 @@
 // an SNP host, a guest without KVM, and a user without permission. Expected values are
 // the facts each fixture records (see its fixtureNotes), read the way a person would.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { decodeCapabilityValue, decodeVmTypes, formatDecoded } from '../lib/report/capabilities.js';
 import { buildReport, type Report } from '../lib/report/report.js';
-import { loadSnapshot } from '../lib/snapshot/load.js';
-import { projectRoot } from './helpers/compile.js';
+import { fixtureSnapshot } from './helpers/fixtures.js';
 
-const fixture = (name: string): Report => buildReport(loadSnapshot(join(projectRoot, 'test', 'fixtures', `${name}.json`)));
+const fixture = (name: string): Report => buildReport(fixtureSnapshot(name));
 
 function value<T>(traced: { value: T } | { error: unknown } | { missing: string }): T {
   assert.ok('value' in traced, `expected a value, got ${JSON.stringify(traced)}`);

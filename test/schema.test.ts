@@ -6,7 +6,7 @@
 //
 // After changing a schema: KVM_CAPS_WRITE_SCHEMAS=1 node --import tsx --test test/schema.test.ts
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
@@ -17,22 +17,18 @@ import type { CheckReport, Technology } from '../lib/check/types.js';
 import { TECHNOLOGIES } from '../lib/check/types.js';
 import { buildReport } from '../lib/report/report.js';
 import { CHECK_SCHEMA, REPORT_SCHEMA, SCHEMAS, SCHEMA_FILES, SNAPSHOT_SCHEMA, schemaText, type JsonSchema } from '../lib/schema/index.js';
-import { loadSnapshot, validateSnapshot } from '../lib/snapshot/load.js';
+import { validateSnapshot } from '../lib/snapshot/load.js';
 import type { Snapshot } from '../lib/snapshot/types.js';
 import { SnapshotFormatError } from '../lib/snapshot/validate.js';
 import { runCli } from './helpers/cli.js';
 import { projectRoot } from './helpers/compile.js';
+import { fixtureNames, fixturePath, fixtureSnapshot as snapshot } from './helpers/fixtures.js';
 
 // ajv-formats is CommonJS: its default export arrives as the module object under tsx.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv2020) => Ajv2020;
 
-const fixtures = join(projectRoot, 'test', 'fixtures');
-const names = readdirSync(fixtures)
-  .filter((n) => n.endsWith('.json'))
-  .map((n) => n.slice(0, -'.json'.length));
-const fixturePath = (name: string): string => join(fixtures, `${name}.json`);
+const names = fixtureNames();
 const rawFixture = (name: string): unknown => JSON.parse(readFileSync(fixturePath(name), 'utf8'));
-const snapshot = (name: string): Snapshot => loadSnapshot(fixturePath(name));
 /** What a document looks like once written as JSON (undefined fields gone). */
 const asJson = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
 

@@ -45,9 +45,9 @@ import { runCli } from './helpers/cli.js';
 import { buildDouble, loadPersona, personaConfig, preparePersona, type PreparedPersona } from './helpers/double.js';
 import type { Persona } from './helpers/persona.js';
 import { uapiHeaders } from './helpers/uapi-headers.js';
+import { fixtureNames, fixtureSnapshot, fixturesDir } from './helpers/fixtures.js';
 
-const fixtures = join(projectRoot, 'test', 'fixtures');
-const logDir = join(fixtures, 'kernel-logs');
+const logDir = join(fixturesDir, 'kernel-logs');
 const personaDir = join(projectRoot, 'test', 'personas');
 
 /** The Linux 7.2 psp-sev.h that test/abi.test.ts unpacks into .cache/uapi/ (skipped when absent). */
@@ -522,7 +522,7 @@ describe('kernel log', () => {
 // ---------------------------------------------------------------------------------------
 
 function view(name: string): SevView {
-  return sevView(loadSnapshot(join(fixtures, `${name}.json`)));
+  return sevView(fixtureSnapshot(name));
 }
 
 function item(v: SevView, id: string) {
@@ -531,7 +531,7 @@ function item(v: SevView, id: string) {
   return found;
 }
 
-const SEV_FIXTURES = readdirSync(fixtures).filter((f) => /^sev-.*\.json$/.test(f)).map((f) => f.replace(/\.json$/, ''));
+const SEV_FIXTURES = fixtureNames().filter((name) => name.startsWith('sev-'));
 
 describe('sevView', () => {
   test('every sev-*.json fixture loads as a snapshot and every item names its source', () => {
@@ -665,7 +665,7 @@ describe('sevView', () => {
   });
 
   test('a snapshot without SEV facts: unknown, never guessed', () => {
-    const snapshot = loadSnapshot(join(fixtures, 'snp-host.json'));
+    const snapshot = loadSnapshot(join(fixturesDir, 'snp-host.json'));
     const v = sevView(snapshot);
     assert.equal(v.platformStatus, null);
     assert.equal(v.snpPlatformStatus, null);

@@ -9,8 +9,8 @@ import { buildReport } from '../lib/report/report.js';
 import { loadSnapshot, SnapshotFileError, validateSnapshot } from '../lib/snapshot/load.js';
 import { probeHost } from '../lib/snapshot/probe.js';
 import { SnapshotFormatError } from '../lib/snapshot/validate.js';
-import { projectRoot } from './helpers/compile.js';
 import { kvmSkipReason } from './helpers/kvm-device.js';
+import { fixturePath, fixtureSnapshot } from './helpers/fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kvm-caps-snapshot-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -59,7 +59,7 @@ test('a device that is not KVM: every ioctl fails with ENOTTY and is recorded as
 
 test('every fixture validates, and the root option relocates file reads', async () => {
   for (const name of ['tdx-host', 'snp-host', 'no-kvm-guest', 'no-permission']) {
-    loadSnapshot(join(projectRoot, 'test', 'fixtures', `${name}.json`));
+    fixtureSnapshot(name);
   }
   const snapshot = await probeHost({ root: dir, device: join(dir, 'none') });
   assert.ok('error' in snapshot.host.kernelRelease);
@@ -75,7 +75,7 @@ function rejects(document: unknown, field: string, pattern: RegExp): void {
 }
 
 test('bad snapshots are refused with the field at fault', () => {
-  const good = JSON.parse(readFileSync(join(projectRoot, 'test', 'fixtures', 'tdx-host.json'), 'utf8'));
+  const good = JSON.parse(readFileSync(fixturePath('tdx-host'), 'utf8'));
   const edit = (change: (doc: any) => void) => {
     const doc = structuredClone(good);
     change(doc);

@@ -27,18 +27,16 @@ import {
   TDX_STATUS_CODES,
   TDX_SW_ERRORS,
 } from '../lib/report/tdx/tables.js';
-import { loadSnapshot } from '../lib/snapshot/load.js';
-import type { CpuidEntryRecord, Snapshot } from '../lib/snapshot/types.js';
+import type { CpuidEntryRecord } from '../lib/snapshot/types.js';
 import { projectRoot } from './helpers/compile.js';
 import type { Persona, PersonaTdx } from './helpers/persona.js';
+import { fixtureNames, fixtureSnapshot as snapshot, fixturesDir } from './helpers/fixtures.js';
 
-const fixtures = join(projectRoot, 'test', 'fixtures');
-const snapshot = (name: string): Snapshot => loadSnapshot(join(fixtures, `${name}.json`));
 const view = (name: string): TdxView => tdxView(snapshot(name));
 
 /** A kernel-log fixture: its `# source:` line and the dmesg lines after it. */
 function kernelLog(name: string): { source: string; lines: string[] } {
-  const text = readFileSync(join(fixtures, 'kernel-logs', `${name}.txt`), 'utf8');
+  const text = readFileSync(join(fixturesDir, 'kernel-logs', `${name}.txt`), 'utf8');
   const [first, ...rest] = text.split('\n');
   assert.match(first ?? '', /^# source: \S/, `${name}.txt must start with a "# source:" line`);
   const lines = rest.filter((line) => line !== '');
@@ -188,7 +186,7 @@ test('configurable CPUID entries are named with lib/cpuid, and what a TD cannot 
 });
 
 test('kernel log fixtures: every file names its source and is a dmesg excerpt', () => {
-  const names = readdirSync(join(fixtures, 'kernel-logs')).filter((n) => n.startsWith('tdx-') && n.endsWith('.txt'));
+  const names = readdirSync(join(fixturesDir, 'kernel-logs')).filter((n) => n.startsWith('tdx-') && n.endsWith('.txt'));
   assert.ok(names.length >= 10);
   for (const name of names) assert.ok(parseFixture(name.replace(/\.txt$/, '')).tdxLines > 0, name);
 });
@@ -333,9 +331,9 @@ test('log: raw /dev/kmsg records and unrelated lines', () => {
 });
 
 test('new TDX fixtures validate with loadSnapshot', () => {
-  const names = readdirSync(fixtures).filter((n) => /^tdx-.*\.json$/.test(n));
+  const names = fixtureNames().filter((name) => name.startsWith('tdx-'));
   assert.ok(names.length >= 7);
-  for (const name of names) loadSnapshot(join(fixtures, name));
+  for (const name of names) snapshot(name);
 });
 
 test('tdxView: a usable 6.16 host', () => {

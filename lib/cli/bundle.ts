@@ -17,6 +17,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildSync } from 'esbuild';
+import { EXIT } from './exit-codes.js';
 import type * as Launcher from './kvm-caps.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -63,7 +64,7 @@ const { app, script } = launcher.loadApp(outdir);
 const runs = [['--version'], ...snapshots.map((file) => ['report', '--from', join(fixtures, file)]), ['report']];
 for (const argv of runs) {
   // A usage error means this list has gone out of date with the commands.
-  if ((await app.main(argv, { stdout: sink, stderr: sink })) === app.EXIT.usage) {
+  if ((await app.main(argv, { stdout: sink, stderr: sink })) === EXIT.usage) {
     throw new Error(`kvm-caps ${argv.join(' ')}: usage error`);
   }
 }

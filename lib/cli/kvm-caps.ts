@@ -13,10 +13,9 @@ import { Script } from 'node:vm';
 import { EXIT } from './exit-codes.js';
 
 type Writer = { write(text: string): unknown };
-/** What the bundle exports: main.ts's main() and exit codes. */
+/** What the bundle exports that the launcher uses: main.ts's main(). */
 export interface App {
   main(argv: string[], io?: { stdout: Writer; stderr: Writer }): Promise<number>;
-  EXIT: typeof EXIT;
 }
 
 /** How the code cache was used: 'accepted' is the fast start. */

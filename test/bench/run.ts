@@ -113,6 +113,9 @@ function cLoop(program: string, count: number, mode: 'single' | 'batch' | 'singl
   return value;
 }
 
+// jsSingle, jsBatch and jsCrossing are three copies of one loop on purpose: a shared loop
+// taking the call as a function would see three different functions, stop inlining them,
+// and add its own call to every figure it measures.
 function jsSingle(count: number): number {
   const kvm = openKvm(DEVICE);
   try {
