@@ -3,7 +3,7 @@
 // public worked examples, kernel-log parsing on real log excerpts, sevView() on hand-made
 // snapshots, and the SEV personas for the kernel double.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadSnapshot, validateSnapshot } from '../lib/snapshot/load.js';
@@ -40,28 +40,25 @@ import {
   sevRetName,
 } from '../lib/report/sev/tables.js';
 import { KVM_X86_SEV_SNP_REQ_CERTS, KVM_X86_SEV_VMSA_FEATURES, KVM_X86_SNP_POLICY_BITS } from '../lib/uapi/x86.js';
-import { cacheDir, projectRoot } from './helpers/compile.js';
+import { projectRoot } from './helpers/compile.js';
 import { runCli } from './helpers/cli.js';
 import { buildDouble, loadPersona, personaConfig, preparePersona, type PreparedPersona } from './helpers/double.js';
 import type { Persona } from './helpers/persona.js';
 import { uapiHeaders } from './helpers/uapi-headers.js';
+import { kernelFiles } from './helpers/kernel-sources.js';
 import { fixtureNames, fixtureSnapshot, fixturesDir } from './helpers/fixtures.js';
 
 const logDir = join(fixturesDir, 'kernel-logs');
 const personaDir = join(projectRoot, 'test', 'personas');
 
-/** The Linux 7.2 psp-sev.h that test/abi.test.ts unpacks into .cache/uapi/ (skipped when absent). */
-const UAPI_PSP_SEV = join(cacheDir, 'uapi', 'root', 'usr', 'include', 'linux', 'psp-sev.h');
 
 // ---------------------------------------------------------------------------------------
 
 describe('tables', () => {
-  test('SEV_RET codes match the Linux 7.2 psp-sev.h enum', (t) => {
-    if (!existsSync(UAPI_PSP_SEV)) {
-      t.skip(`${UAPI_PSP_SEV} is not there yet (run test/abi.test.ts, which fetches the UAPI headers)`);
-      return;
-    }
-    const header = readFileSync(UAPI_PSP_SEV, 'utf8');
+  test('SEV_RET codes match the Linux 7.2 psp-sev.h enum', async (t) => {
+    const headers = await kernelFiles(t, 'linux-libc-dev', uapiHeaders);
+    if (!headers) return;
+    const header = readFileSync(join(headers.includeDir, 'linux', 'psp-sev.h'), 'utf8');
     const body = /typedef enum \{([\s\S]*?)\} sev_ret_code;/.exec(header)?.[1];
     assert.ok(body, 'sev_ret_code enum found');
     const fromHeader = new Map<string, number>();
