@@ -17,7 +17,7 @@ import { EXIT, UsageError, type Values } from '../lib/cli/context.js';
 import { renderCheck } from '../lib/render/check.js';
 import { plainStyle } from '../lib/render/style.js';
 import type { Fact, Snapshot } from '../lib/snapshot/types.js';
-import { KVM_CAPABILITIES } from '../lib/uapi/capabilities.js';
+import { KVM_CAPABILITIES } from '../lib/knowledge/capabilities.js';
 import { runCli } from './helpers/cli.js';
 import { buildDouble, loadPersona, preparePersona, type PreparedPersona } from './helpers/double.js';
 import { fixturePath, fixtureSnapshot as fixture } from './helpers/fixtures.js';

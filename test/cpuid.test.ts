@@ -6,9 +6,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { before, describe, test } from 'node:test';
 import type { CpuidEntry } from '../lib/native/binding.js';
-import { decodeCpuidEntry, decodeXsaveMask, featureSet, findEntry } from '../lib/cpuid/decode.js';
-import { CPUID_FEATURE_REGISTERS, NOT_IN_PROC_CPUINFO, XSAVE_COMPONENTS } from '../lib/cpuid/features.js';
-import type { Register } from '../lib/cpuid/features.js';
+import { decodeCpuidEntry, decodeXsaveMask, featureSet, findEntry } from '../lib/decode/cpuid-entry.js';
+import { CPUID_FEATURE_REGISTERS, NOT_IN_PROC_CPUINFO, XSAVE_COMPONENTS } from '../lib/knowledge/cpuid-features.js';
+import type { Register } from '../lib/knowledge/cpuid-features.js';
 import { compileProgram } from './helpers/compile.js';
 
 const REGISTERS: readonly Register[] = ['eax', 'ebx', 'ecx', 'edx'];

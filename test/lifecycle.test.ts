@@ -19,12 +19,12 @@ import {
   type LifecycleStep,
   type LifecycleSupport,
   type LifecycleTechnology,
-} from '../lib/report/lifecycle.js';
-import { buildReport, type Report } from '../lib/report/report.js';
+} from '../lib/compare/lifecycle.js';
+import { buildReport, type Report } from '../lib/decode/model.js';
 import { renderLifecycle } from '../lib/render/lifecycle.js';
 import { plainStyle } from '../lib/render/style.js';
-import { CONFIDENTIAL_LAUNCH_IOCTLS, KVM_SEV_COMMANDS, KVM_TDX_COMMANDS } from '../lib/uapi/confidential-commands.js';
-import { KVM_X86_VM_TYPES } from '../lib/uapi/x86.js';
+import { CONFIDENTIAL_LAUNCH_IOCTLS, KVM_SEV_COMMANDS, KVM_TDX_COMMANDS } from '../lib/knowledge/confidential-commands.js';
+import { KVM_X86_VM_TYPES } from '../lib/knowledge/x86.js';
 import { fixturePath as fixture, fixtureSnapshot as snapshot } from './helpers/fixtures.js';
 
 const report = (name: string): Report => buildReport(snapshot(name));

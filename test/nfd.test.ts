@@ -7,7 +7,7 @@ import { runChecks } from '../lib/check/run.js';
 import { TECHNOLOGIES, type CheckReport } from '../lib/check/types.js';
 import { UsageError } from '../lib/cli/context.js';
 import { formatOf, renderFleetFormat } from '../lib/cli/formats.js';
-import { buildReport, type Report } from '../lib/report/report.js';
+import { buildReport, type Report } from '../lib/decode/model.js';
 import { LABEL_MAX, LABEL_NAME, LABEL_VALUE, NFD_PREFIX, labelValue, nfdFeatures } from '../lib/render/nfd.js';
 import { fixtureNames, fixtureSnapshot as snapshot } from './helpers/fixtures.js';
 

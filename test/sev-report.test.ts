@@ -20,9 +20,9 @@ import {
   formatTcbVersion,
   processorGeneration,
   tcbLayoutFor,
-} from '../lib/report/sev/decode.js';
-import { describeFailure, parseSevLog, stripLogPrefix } from '../lib/report/sev/kernel-log.js';
-import { sevView, type SevView } from '../lib/report/sev/section.js';
+} from '../lib/decode/sev-fields.js';
+import { describeFailure, parseSevLog, stripLogPrefix } from '../lib/decode/sev-log.js';
+import { sevView, type SevView } from '../lib/decode/sev.js';
 import {
   KVM_AMD_PARAMETERS,
   KVM_SNP_POLICY_MASK_VALID,
@@ -38,8 +38,8 @@ import {
   behaviourFor,
   parseModuleBool,
   sevRetName,
-} from '../lib/report/sev/tables.js';
-import { KVM_X86_SEV_SNP_REQ_CERTS, KVM_X86_SEV_VMSA_FEATURES, KVM_X86_SNP_POLICY_BITS } from '../lib/uapi/x86.js';
+} from '../lib/knowledge/sev.js';
+import { KVM_X86_SEV_SNP_REQ_CERTS, KVM_X86_SEV_VMSA_FEATURES, KVM_X86_SNP_POLICY_BITS } from '../lib/knowledge/x86.js';
 import { cacheDir, projectRoot } from './helpers/compile.js';
 import { runCli } from './helpers/cli.js';
 import { buildDouble, loadPersona, personaConfig, preparePersona, type PreparedPersona } from './helpers/double.js';

@@ -14,9 +14,9 @@ import {
   decodeXfam,
   describeHwError,
   notConfigurableForTd,
-} from '../lib/report/tdx/decode.js';
-import { parseTdxLog, type TdxLogFacts } from '../lib/report/tdx/kernel-log.js';
-import { tdxView, type TdxExplanation, type TdxFact, type TdxView } from '../lib/report/tdx/section.js';
+} from '../lib/decode/tdx-fields.js';
+import { parseTdxLog, type TdxLogFacts } from '../lib/decode/tdx-log.js';
+import { tdxView, type TdxExplanation, type TdxFact, type TdxView } from '../lib/decode/tdx.js';
 import {
   KVM_SUPPORTED_TD_ATTRS,
   SEAMCALL_LEAVES,
@@ -26,7 +26,7 @@ import {
   TDX_PARAMETERS,
   TDX_STATUS_CODES,
   TDX_SW_ERRORS,
-} from '../lib/report/tdx/tables.js';
+} from '../lib/knowledge/tdx.js';
 import type { CpuidEntryRecord } from '../lib/snapshot/types.js';
 import { projectRoot } from './helpers/compile.js';
 import type { Persona, PersonaTdx } from './helpers/persona.js';

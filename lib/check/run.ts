@@ -3,7 +3,7 @@
 // nests the results into a tree, derives the capable / enabled / usable verdicts from the
 // layers, lists the contradictions found, and says whether every technology asked about is
 // ready. No I/O, no exit codes (those belong to the command line).
-import { buildReport } from '../report/report.js';
+import { buildReport } from '../decode/model.js';
 import type { Snapshot } from '../snapshot/types.js';
 import { KVM_CROSS_CHECKS, KVM_RULES } from './rules/kvm.js';
 import { SEV_CROSS_CHECKS, SEV_RULES } from './rules/sev.js';

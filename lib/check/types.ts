@@ -1,6 +1,6 @@
 // Readiness checks: a tree per technology, from hardware to "a guest can be started", each
 // check a small pure function over the snapshot (and the report built from it).
-import type { Report } from '../report/report.js';
+import type { Report } from '../decode/model.js';
 import type { Snapshot } from '../snapshot/types.js';
 
 export const TECHNOLOGIES = ['kvm', 'tdx', 'sev', 'sev-es', 'snp'] as const;

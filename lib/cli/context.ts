@@ -2,7 +2,7 @@
 // exit-codes.ts), errors, and how a snapshot is obtained (probed live, or replayed with --from).
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { Report } from '../report/report.js';
+import type { Report } from '../decode/model.js';
 import type { Style } from '../render/style.js';
 import { kernelLogFromFile } from '../snapshot/kernel-log.js';
 import { loadSnapshot } from '../snapshot/load.js';

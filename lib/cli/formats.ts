@@ -2,7 +2,7 @@
 // tooling reads: a node-feature-discovery feature file and node_exporter textfile
 // metrics. `--json` is `--format json`.
 import type { CheckReport } from '../check/types.js';
-import type { Report } from '../report/report.js';
+import type { Report } from '../decode/model.js';
 import { nfdFeatures } from '../render/nfd.js';
 import { prometheusMetrics } from '../render/prometheus.js';
 import { UsageError, type Values } from './context.js';

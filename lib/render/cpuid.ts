@@ -1,5 +1,5 @@
 // `kvm-caps cpuid`: every CPUID entry KVM reports, with the names of its set bits.
-import type { DecodedCpuidEntry } from '../cpuid/decode.js';
+import type { DecodedCpuidEntry } from '../decode/cpuid-entry.js';
 import type { Style } from './style.js';
 
 const hex = (n: number, width = 8) => `0x${n.toString(16).padStart(width, '0')}`;

@@ -10,9 +10,9 @@
 // each VM type KVM_CAP_VM_TYPES offers, the TDX module and SEV / SNP firmware versions, free TD
 // keys and SEV ASIDs, and the KVM API version.
 import type { CheckReport } from '../check/types.js';
-import { technologyStates } from '../report/lifecycle.js';
-import type { Report } from '../report/report.js';
-import { KVM_X86_VM_TYPES } from '../uapi/x86.js';
+import { technologyStates } from '../compare/lifecycle.js';
+import type { Report } from '../decode/model.js';
+import { KVM_X86_VM_TYPES } from '../knowledge/x86.js';
 
 /** Our label namespace (the `<namespace>/` part of every name). */
 export const NFD_PREFIX = 'kvm-caps.dev/';

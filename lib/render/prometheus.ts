@@ -6,9 +6,9 @@
 // kvm_caps_technology_undetermined{technology,state} 1 instead, so `== 0` alerts never fire on
 // an unknown.
 import type { CheckReport, CheckStatus } from '../check/types.js';
-import { technologyStates } from '../report/lifecycle.js';
-import type { Report } from '../report/report.js';
-import { KVM_X86_VM_TYPES } from '../uapi/x86.js';
+import { technologyStates } from '../compare/lifecycle.js';
+import type { Report } from '../decode/model.js';
+import { KVM_X86_VM_TYPES } from '../knowledge/x86.js';
 
 type Labels = Record<string, string>;
 

@@ -1,5 +1,5 @@
 // `kvm-caps sev` and the report's SEV section: the SEV view for a person.
-import type { SevGroup, SevItem, SevView } from '../report/sev/section.js';
+import type { SevGroup, SevItem, SevView } from '../decode/sev.js';
 import { factLine } from './facts.js';
 import type { Style } from './style.js';
 

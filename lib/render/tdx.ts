@@ -1,5 +1,5 @@
 // `kvm-caps tdx` and the report's TDX section: the TDX view for a person.
-import type { TdxView } from '../report/tdx/section.js';
+import type { TdxView } from '../decode/tdx.js';
 import { factLine, viewFactLine } from './facts.js';
 import type { Style } from './style.js';
 

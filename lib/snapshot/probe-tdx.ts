@@ -2,7 +2,7 @@
 // with --deep a second one is initialised with a TD configuration to see whether the TDX
 // module accepts it. Each TD is destroyed (its fd closed) before the next step.
 import type { CpuidEntry, KvmSystem, KvmVm } from '../native/kvm.js';
-import { KVM_CAPABILITIES } from '../uapi/capabilities.js';
+import { KVM_CAPABILITIES } from '../knowledge/capabilities.js';
 import { attempt, hasValue } from './facts.js';
 import type { Fact, Source, TdxCapabilitiesRecord, TdxFacts } from './types.js';
 

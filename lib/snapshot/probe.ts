@@ -3,8 +3,8 @@
 import { errnoName } from '../native/errors.js';
 import { DEFAULT_KVM_DEVICE, DEFAULT_SEV_DEVICE, openKvm, type KvmSystem } from '../native/kvm.js';
 import { toolInfo } from '../tool.js';
-import { KVM_CAPABILITIES } from '../uapi/capabilities.js';
-import { KVM_X86_GRP_SYSTEM, KVM_X86_XCOMP_GUEST_SUPP } from '../uapi/x86.js';
+import { KVM_CAPABILITIES } from '../knowledge/capabilities.js';
+import { KVM_X86_GRP_SYSTEM, KVM_X86_XCOMP_GUEST_SUPP } from '../knowledge/x86.js';
 import { attempt, hasValue } from './facts.js';
 import { cpuinfo, deviceNode, kernelRelease, kvmModules, miscCgroup, tdxModuleVersion } from './host-files.js';
 import { kernelLogFromFile, kernelLogFromKmsg } from './kernel-log.js';

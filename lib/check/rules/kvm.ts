@@ -2,9 +2,9 @@
 // rules share: how findings are built, what privilege an unreadable fact needs, and what an
 // unusable KVM device means for a check that needed it. Rules read the report (lib/report),
 // never the raw facts a view already decodes; each Finding.source is the view's source.
-import type { Report } from '../../report/report.js';
-import { KVM_API_VERSION } from '../../report/report.js';
-import type { Traced } from '../../report/traced.js';
+import type { Report } from '../../decode/model.js';
+import { KVM_API_VERSION } from '../../decode/model.js';
+import type { Traced } from '../../decode/sourced.js';
 import type { CheckRule, Finding } from '../types.js';
 
 /** What would let kvm-caps tell, for each kind of fact an unprivileged run cannot read. */

@@ -3,9 +3,9 @@
 // platform status and version -> a kernel new enough (and, for SNP, the IOMMU) -> kvm_amd's
 // parameter and the VM type KVM offers -> free ASIDs (and --deep KVM_SEV_INIT2). Every rule
 // reads the SEV view (report.confidential.sev): its items (by id) and structured fields.
-import type { Report } from '../../report/report.js';
-import type { SevItem, SevView } from '../../report/sev/section.js';
-import { SNP_MIN_FIRMWARE } from '../../report/sev/tables.js';
+import type { Report } from '../../decode/model.js';
+import type { SevItem, SevView } from '../../decode/sev.js';
+import { SNP_MIN_FIRMWARE } from '../../knowledge/sev.js';
 import type { Snapshot } from '../../snapshot/types.js';
 import type { CheckContext, CheckRule, Finding, Technology } from '../types.js';
 import { atLeast, fail, kvmUnavailable, NEEDS, pass, releaseOf, unknown, unreadable, warn } from './kvm.js';

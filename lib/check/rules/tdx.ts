@@ -2,9 +2,9 @@
 // initialised TDX module -> kvm_intel.tdx and its prerequisites -> KVM offers the TDX VM
 // type -> a TD can be created and has a free key. Every rule reads the TDX view
 // (report.confidential.tdx), which already decodes the facts, the log and the causes.
-import type { Report } from '../../report/report.js';
-import type { TdxExplanation, TdxFact, TdxParameterRow, TdxView } from '../../report/tdx/section.js';
-import { TDX_UAPI_RELEASE } from '../../report/tdx/tables.js';
+import type { Report } from '../../decode/model.js';
+import type { TdxExplanation, TdxFact, TdxParameterRow, TdxView } from '../../decode/tdx.js';
+import { TDX_UAPI_RELEASE } from '../../knowledge/tdx.js';
 import type { CheckContext, CheckRule, Finding } from '../types.js';
 import { atLeast, fail, kvmUnavailable, NEEDS, pass, releaseOf, unknown, unreadable, warn } from './kvm.js';
 

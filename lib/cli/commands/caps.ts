@@ -1,6 +1,6 @@
 // `kvm-caps caps`: every capability, system and VM scope.
-import { capabilityRows } from '../../report/capabilities.js';
-import { buildReport } from '../../report/report.js';
+import { capabilityRows } from '../../decode/capabilities.js';
+import { buildReport } from '../../decode/model.js';
 import { capsJson, renderCaps } from '../../render/caps.js';
 import { finish, json, snapshotFor, type Command } from '../context.js';
 

@@ -4,7 +4,7 @@ import { isTechnologyChoice, runChecks, technologiesFor } from '../../check/run.
 import { TECHNOLOGIES, type CheckReport } from '../../check/types.js';
 import { renderCheck } from '../../render/check.js';
 import { plainStyle } from '../../render/style.js';
-import { buildReport } from '../../report/report.js';
+import { buildReport } from '../../decode/model.js';
 import { emit, EXIT, json, PROBE, snapshotFor, UsageError, type Command } from '../context.js';
 import { formatOf, renderFleetFormat } from '../formats.js';
 

@@ -1,6 +1,6 @@
 // `kvm-caps cpuid`: CPUID offered to guests (or emulated by KVM), decoded.
-import { decodeCpuid } from '../../report/cpuid.js';
-import { buildReport } from '../../report/report.js';
+import { decodeCpuid } from '../../decode/cpuid.js';
+import { buildReport } from '../../decode/model.js';
 import { renderCpuid } from '../../render/cpuid.js';
 import { finish, json, snapshotFor, type Command } from '../context.js';
 

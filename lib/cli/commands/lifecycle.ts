@@ -1,8 +1,8 @@
 // `kvm-caps lifecycle`: the launch vocabulary of SEV, SEV-ES, SNP and TDX, and this host's support.
 import { runChecks } from '../../check/run.js';
 import { TECHNOLOGIES } from '../../check/types.js';
-import { lifecycleFor } from '../../report/lifecycle.js';
-import { buildReport } from '../../report/report.js';
+import { lifecycleFor } from '../../compare/lifecycle.js';
+import { buildReport } from '../../decode/model.js';
 import { renderLifecycle } from '../../render/lifecycle.js';
 import { finish, json, PROBE, snapshotFor, type Command } from '../context.js';
 

@@ -1,7 +1,7 @@
 // The default command: the host report.
 import { runChecks } from '../../check/run.js';
 import { TECHNOLOGIES } from '../../check/types.js';
-import { buildReport } from '../../report/report.js';
+import { buildReport } from '../../decode/model.js';
 import { plainStyle } from '../../render/style.js';
 import { renderReport } from '../../render/text.js';
 import { emit, finish, json, PROBE, snapshotFor, type Command } from '../context.js';

@@ -1,5 +1,5 @@
 // `kvm-caps sev`: the AMD SEV / SEV-ES / SEV-SNP view.
-import { buildReport } from '../../report/report.js';
+import { buildReport } from '../../decode/model.js';
 import { renderSev } from '../../render/sev.js';
 import { finish, json, PROBE, snapshotFor, type Command } from '../context.js';
 

@@ -1,5 +1,5 @@
 // `kvm-caps snapshot`: the raw host snapshot.
-import { buildReport } from '../../report/report.js';
+import { buildReport } from '../../decode/model.js';
 import { emit, finish, json, PROBE, snapshotFor, type Command } from '../context.js';
 
 export const snapshotCommand: Command = {

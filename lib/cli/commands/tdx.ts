@@ -1,5 +1,5 @@
 // `kvm-caps tdx`: the Intel TDX view.
-import { buildReport } from '../../report/report.js';
+import { buildReport } from '../../decode/model.js';
 import { renderTdx } from '../../render/tdx.js';
 import { finish, json, PROBE, snapshotFor, type Command } from '../context.js';
 

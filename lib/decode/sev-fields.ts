@@ -2,9 +2,9 @@
 // version (whose byte layout depends on the CPU generation), VMSA feature and SNP policy
 // masks, firmware status codes and CPUID leaf 0x8000001F. Pure functions over snapshot
 // records; the tables they use are in ./tables.ts.
-import type { CpuidEntry } from '../../native/binding.js';
-import type { SevPlatformStatusRecord, SnpPlatformStatusRecord } from '../../snapshot/types.js';
-import { decodeCpuidEntry } from '../../cpuid/decode.js';
+import type { CpuidEntry } from '../native/binding.js';
+import type { SevPlatformStatusRecord, SnpPlatformStatusRecord } from '../snapshot/types.js';
+import { decodeCpuidEntry } from './cpuid-entry.js';
 import {
   SEV_PLATFORM_STATES,
   SEV_STATUS_FLAGS,
@@ -18,7 +18,7 @@ import {
   sevRetMeaning,
   sevRetName,
   type BitName,
-} from './tables.js';
+} from '../knowledge/sev.js';
 
 export interface DecodedFlags {
   raw: number;

@@ -1,9 +1,9 @@
 // Capability answers by name, and what a capability's value means where it is more
 // than present/absent.
 import type { CheckResult, KvmFacts } from '../snapshot/types.js';
-import { KVM_CAPABILITIES } from '../uapi/capabilities.js';
-import { CAPABILITY_VALUES, type Flag } from '../uapi/capability-values.js';
-import { KVM_X86_VM_TYPES } from '../uapi/x86.js';
+import { KVM_CAPABILITIES } from '../knowledge/capabilities.js';
+import { CAPABILITY_VALUES, type Flag } from '../knowledge/capability-values.js';
+import { KVM_X86_VM_TYPES } from '../knowledge/x86.js';
 
 export type DecodedValue =
   | { flags: string[]; unknownBits: number[] }

@@ -34,8 +34,8 @@
 //     "tdx: no TDX private KeyIDs available", "Disable TDX: MAX_VCPU_PER_TD (%u) smaller than number of
 //     logical CPUs (%u).", "SEAMCALL %s failed: 0x%llx[, rcx ...]" (pr_tdx_error); Ubuntu's 6.8 -intel
 //     KVM prints "Failed to initialize TDX module." (canonical/tdx#83, #331).
-import { SEAMCALL_LEAVES, TDX_PARAMETERS } from './tables.js';
-import { decodeHwError } from './decode.js';
+import { SEAMCALL_LEAVES, TDX_PARAMETERS } from '../knowledge/tdx.js';
+import { decodeHwError } from './tdx-fields.js';
 
 /** One fact and the log line it was read from. `index` is the line's position in the input. */
 export interface LogFact<T> {

@@ -1,9 +1,9 @@
 // Decoders for what KVM_TDX_CAPABILITIES and KVM_TDX_INIT_VM answer: TD attributes, XFAM,
 // the GetTdVmCallInfo words, the configurable CPUID entries, and SEAMCALL statuses
 // (kvm_tdx_cmd.hw_error). Pure functions over tables.ts and lib/cpuid.
-import { decodeCpuidEntry, decodeXsaveMask } from '../../cpuid/decode.js';
-import type { Register } from '../../cpuid/features.js';
-import type { CpuidEntryRecord, TdxCapabilitiesRecord } from '../../snapshot/types.js';
+import { decodeCpuidEntry, decodeXsaveMask } from './cpuid-entry.js';
+import type { Register } from '../knowledge/cpuid-features.js';
+import type { CpuidEntryRecord, TdxCapabilitiesRecord } from '../snapshot/types.js';
 import {
   KVM_SUPPORTED_TD_ATTRS,
   TD_ATTRIBUTES,
@@ -16,7 +16,7 @@ import {
   TDX_SW_ERROR,
   TDX_SW_ERRORS,
   type TdvmcallInfoBit,
-} from './tables.js';
+} from '../knowledge/tdx.js';
 
 const REGISTERS: readonly Register[] = ['eax', 'ebx', 'ecx', 'edx'];
 /** KVM_CPUID_FLAG_SIGNIFCANT_INDEX (sic), <asm/kvm.h>. */

@@ -3,10 +3,10 @@
 // keys, the kvm/kvm_intel parameters TDX depends on, and, when TDX is not usable, the likely
 // reasons drawn from the other facts. Pure: reads the snapshot only. Every item carries the
 // source it came from; a missing fact is reported as unknown with the reason, never filled in.
-import { decodeVmTypes } from '../capabilities.js';
-import { describeSource, explain } from '../explain.js';
-import type { Fact, KernelModule, ProbeError, Snapshot, Source, TdxCapabilitiesRecord } from '../../snapshot/types.js';
-import { KVM_CAPABILITIES } from '../../uapi/capabilities.js';
+import { decodeVmTypes } from './capabilities.js';
+import { describeSource, explain } from './explain.js';
+import type { Fact, KernelModule, ProbeError, Snapshot, Source, TdxCapabilitiesRecord } from '../snapshot/types.js';
+import { KVM_CAPABILITIES } from '../knowledge/capabilities.js';
 import {
   decodeConfigurableCpuid,
   decodeHwError,
@@ -20,9 +20,9 @@ import {
   type DecodedTdAttributes,
   type DecodedTdvmcallInfo,
   type NotConfigurableForTd,
-} from './decode.js';
-import { parseTdxLog, type KvmTdxMessage, type LogFact, type SeamcallFailure, type TdxLogFacts, type TdxModuleStateFromLog } from './kernel-log.js';
-import { TDX_PARAMETERS, TDX_UAPI_RELEASE, VM_TYPES_RELEASE } from './tables.js';
+} from './tdx-fields.js';
+import { parseTdxLog, type KvmTdxMessage, type LogFact, type SeamcallFailure, type TdxLogFacts, type TdxModuleStateFromLog } from './tdx-log.js';
+import { TDX_PARAMETERS, TDX_UAPI_RELEASE, VM_TYPES_RELEASE } from '../knowledge/tdx.js';
 
 /** A fact of the view: known, with its value, or unknown, with why. `source` is shown to people. */
 export type TdxFact<T> =

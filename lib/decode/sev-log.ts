@@ -35,7 +35,7 @@
 //   "SNP: IOMMU is configured with V2 page table mode, SNP cannot be supported.",
 //   "SNP: IOMMU SNP feature not enabled, SNP cannot be supported.", "IOMMU SNP support enabled."
 //   (the first review version said "is disabled" / "is not enabled" / "is enabled").
-import { sevRetName } from './tables.js';
+import { sevRetName } from '../knowledge/sev.js';
 
 /** The line a fact was read from: its text as given, and its position in the input. */
 export interface LogSource {

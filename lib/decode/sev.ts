@@ -3,11 +3,11 @@
 // platform status, the CPU flags the kernel shows, kvm_amd's parameters, free ASIDs in the
 // misc cgroup, the kernel log and the --deep KVM_SEV_INIT2 answers. Every item names where
 // its value came from; a fact that was not collected is reported as such, never guessed.
-import type { Fact, KernelLogRecord, ProbeError, Snapshot, Source } from '../../snapshot/types.js';
-import { findEntry } from '../../cpuid/decode.js';
-import { KVM_CAPABILITIES } from '../../uapi/capabilities.js';
-import { KVM_X86_VM_TYPES } from '../../uapi/x86.js';
-import { describeSource, explain, type Explained } from '../explain.js';
+import type { Fact, KernelLogRecord, ProbeError, Snapshot, Source } from '../snapshot/types.js';
+import { findEntry } from './cpuid-entry.js';
+import { KVM_CAPABILITIES } from '../knowledge/capabilities.js';
+import { KVM_X86_VM_TYPES } from '../knowledge/x86.js';
+import { describeSource, explain, type Explained } from './explain.js';
 import {
   decodeFirmwareError,
   decodeSevCpuid,
@@ -25,8 +25,8 @@ import {
   type DecodedSnpPolicy,
   type ProcessorGeneration,
   type SevCpuidSummary,
-} from './decode.js';
-import { describeFailure, parseSevLog, type SevLogFacts, type Traced as LogTraced } from './kernel-log.js';
+} from './sev-fields.js';
+import { describeFailure, parseSevLog, type SevLogFacts, type Traced as LogTraced } from './sev-log.js';
 import {
   KVM_AMD_PARAMETERS,
   SEV_ATTRIBUTES,
@@ -36,7 +36,7 @@ import {
   behaviourFor,
   kernelVersion,
   parseModuleBool,
-} from './tables.js';
+} from '../knowledge/sev.js';
 
 export type SevItemStatus = 'pass' | 'fail' | 'warn' | 'info' | 'unknown';
 

@@ -2,8 +2,8 @@
 // `kvm-caps check --json` prints, lib/check/types.ts's CheckReport. Check results nest
 // (children), so the result schema refers to itself.
 import { CHECK_FORMAT, CHECK_VERSION, LAYERS, TECHNOLOGIES } from '../check/types.js';
-import { DIALECT, ID_BASE, array, boolean, constant, nullable, object, oneOfStrings, ref, string, type JsonSchema } from './keywords.js';
-import { PROBE_CONTEXT } from './snapshot.js';
+import { DIALECT, ID_BASE, array, boolean, constant, nullable, object, oneOfStrings, ref, string, type JsonSchema } from '../snapshot/schema-keywords.js';
+import { PROBE_CONTEXT } from '../snapshot/schema.js';
 
 const nullableBoolean = nullable(boolean);
 

@@ -4,17 +4,17 @@
 // the rest. Each difference carries both values and where each came from, and `matters`: whether
 // it changes what confidential guests the hosts can run (or what those guests attest to).
 // Pure: two snapshots in, one document out.
-import { featureSet } from '../cpuid/decode.js';
+import { featureSet } from '../decode/cpuid-entry.js';
 import type { Snapshot } from '../snapshot/types.js';
-import { KVM_X86_VM_TYPES } from '../uapi/x86.js';
-import { capabilityRows } from './capabilities.js';
-import { describeSource } from './explain.js';
+import { KVM_X86_VM_TYPES } from '../knowledge/x86.js';
+import { capabilityRows } from '../decode/capabilities.js';
+import { describeSource } from '../decode/explain.js';
 import { runChecks } from '../check/run.js';
 import { TECHNOLOGIES } from '../check/types.js';
 import { technologyStates } from './lifecycle.js';
-import { buildReport, KEY_CAPABILITIES, type Report } from './report.js';
-import { KVM_AMD_PARAMETERS } from './sev/tables.js';
-import { TDX_PARAMETERS } from './tdx/tables.js';
+import { buildReport, KEY_CAPABILITIES, type Report } from '../decode/model.js';
+import { KVM_AMD_PARAMETERS } from '../knowledge/sev.js';
+import { TDX_PARAMETERS } from '../knowledge/tdx.js';
 
 export const DIFF_FORMAT = 'kvm-caps-diff';
 export const DIFF_VERSION = 1;

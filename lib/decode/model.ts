@@ -2,13 +2,13 @@
 // and `--json` emits. No I/O: a saved snapshot gives the same report on any machine.
 import type { Fact, Snapshot } from '../snapshot/types.js';
 import { capabilityRows, decodeVmTypes, type CapabilityRow } from './capabilities.js';
-import { sevView, type SevView } from './sev/section.js';
-import { tdxView, type TdxView } from './tdx/section.js';
+import { sevView, type SevView } from './sev.js';
+import { tdxView, type TdxView } from './tdx.js';
 import { summarizeCpuid, xsaveComponents, type CpuidSummary } from './cpuid.js';
 import { describeSource, explain, type Explained } from './explain.js';
 import { summarizeHost, type CpuSummary, type ModuleSummary } from './host.js';
-import { FEATURE_MSR_NAMES } from './msr-names.js';
-import { known, trace, type Traced } from './traced.js';
+import { FEATURE_MSR_NAMES } from '../knowledge/msr-names.js';
+import { known, trace, type Traced } from './sourced.js';
 
 export const REPORT_FORMAT = 'kvm-caps-report';
 export const REPORT_VERSION = 1;

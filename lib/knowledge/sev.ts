@@ -20,7 +20,7 @@
 // - [VIRTEE-SEV] virtee/sev src/types/snp/platform.rs (PlatformInit: is_rmp_init bit 0,
 //   alias_check_complete bit 1, is_tio_en bit 3; PlatformPolicy bit 7 is_tio_en) and
 //   src/types/snp/tcb.rs; virtee/snphost src/ok/mod.rs (the `ok` checks).
-import { KVM_X86_SEV_VMSA_FEATURES, KVM_X86_SNP_POLICY_BITS, KVM_X86_SEV_SNP_REQ_CERTS } from '../../uapi/x86.js';
+import { KVM_X86_SEV_VMSA_FEATURES, KVM_X86_SNP_POLICY_BITS, KVM_X86_SEV_SNP_REQ_CERTS } from './x86.js';
 
 /** One named bit of a flags word. */
 export interface BitName {

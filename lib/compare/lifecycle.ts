@@ -9,9 +9,9 @@
 // when one is given and otherwise from the report's own views (nfd, prometheus, diff and
 // lifecycleFor share it), and lifecycleFor(), which of the launch flows this host supports.
 import type { CheckReport, Technology, Verdict } from '../check/types.js';
-import { CONFIDENTIAL_LAUNCH_IOCTLS, KVM_SEV_COMMANDS, KVM_TDX_COMMANDS } from '../uapi/confidential-commands.js';
-import { KVM_X86_VM_TYPES } from '../uapi/x86.js';
-import type { Report } from './report.js';
+import { CONFIDENTIAL_LAUNCH_IOCTLS, KVM_SEV_COMMANDS, KVM_TDX_COMMANDS } from '../knowledge/confidential-commands.js';
+import { KVM_X86_VM_TYPES } from '../knowledge/x86.js';
+import type { Report } from '../decode/model.js';
 
 export const LIFECYCLE_FORMAT = 'kvm-caps-lifecycle';
 export const LIFECYCLE_VERSION = 1;

@@ -3,7 +3,7 @@
 // ones end in '?'); fields may be added in a minor release, so unknown properties are allowed.
 // The deepest decoded parts (TD CPUID configs, kernel-log facts) are described by their
 // top-level shape only.
-import { REPORT_FORMAT, REPORT_VERSION } from '../report/report.js';
+import { REPORT_FORMAT, REPORT_VERSION } from '../decode/model.js';
 import {
   DIALECT,
   ID_BASE,
@@ -19,8 +19,8 @@ import {
   ref,
   string,
   type JsonSchema,
-} from './keywords.js';
-import { PROBE_CONTEXT } from './snapshot.js';
+} from '../snapshot/schema-keywords.js';
+import { PROBE_CONTEXT } from '../snapshot/schema.js';
 
 /** Report numbers are kvm-caps's own: any JSON integer. */
 const integer: JsonSchema = { type: 'integer' };
