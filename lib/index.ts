@@ -11,8 +11,9 @@ export { SnapshotFormatError } from './snapshot/validate.js';
 export { SNAPSHOT_FORMAT, SNAPSHOT_VERSION } from './snapshot/types.js';
 export type * from './snapshot/types.js';
 
-export { buildReport, KEY_CAPABILITIES, REPORT_FORMAT, REPORT_VERSION } from './decode/model.js';
-export type { Report, Problem, DeviceView } from './decode/model.js';
+export { decodeSnapshot, KEY_CAPABILITIES, type HostModel, type Problem, type DeviceView } from './decode/model.js';
+export { buildReport, reportChecks, tdxSection, sevSection, REPORT_FORMAT, REPORT_VERSION } from './render/report.js';
+export type { Report, TdxSection, SevSection, TechnologyVerdict } from './render/report.js';
 export { capabilityRows, decodeCapabilityValue, decodeVmTypes, formatDecoded } from './decode/capabilities.js';
 export type { CapabilityRow, DecodedValue } from './decode/capabilities.js';
 export { explain, describeSource, type Explained } from './decode/explain.js';
@@ -30,9 +31,10 @@ export { main as runCli, EXIT } from './cli/main.js';
 export { openKvm, openSev, DEFAULT_KVM_DEVICE, DEFAULT_SEV_DEVICE, type KvmSystem, type KvmVm, type CpuidEntry, type SevDevice, type TdxCapabilities, type SevPlatformStatus, type SnpPlatformStatus } from './native/kvm.js';
 export { tdxView, type TdxView } from './decode/tdx.js';
 export { sevView, type SevView } from './decode/sev.js';
+export { tdxCauses, type TdxExplanation } from './check/tdx-causes.js';
 export { parseKmsg, parseDmesgText, kernelLogFromFile } from './snapshot/kernel-log.js';
 
-export { runChecks, RULES, CROSS_CHECKS, technologiesFor } from './check/run.js';
+export { runChecks, RULES, CROSS_CHECKS, technologiesFor, applicability } from './check/run.js';
 export { TECHNOLOGIES, LAYERS, CHECK_FORMAT, CHECK_VERSION } from './check/types.js';
 export type { CheckReport, CheckResult, CheckRule, Verdict, Technology } from './check/types.js';
 export { diffSnapshots, type SnapshotDiff } from './compare/diff.js';

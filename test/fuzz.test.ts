@@ -19,7 +19,7 @@ import { renderSev } from '../lib/render/sev.js';
 import { styleFor } from '../lib/render/style.js';
 import { renderTdx } from '../lib/render/tdx.js';
 import { renderReport } from '../lib/render/text.js';
-import { buildReport } from '../lib/decode/model.js';
+import { buildReport } from '../lib/render/report.js';
 import {
   decodeFirmwareError,
   decodeSevCpuid,

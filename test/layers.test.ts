@@ -29,7 +29,7 @@ function sources(dir: string): string[] {
 
 /** Every relative module specifier a file imports or re-exports, type-only ones included. */
 function importsOf(text: string): string[] {
-  return [...text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'";]*?from\s*'(\.{1,2}\/[^']+)'|import\(\s*'(\.{1,2}\/[^']+)'\s*\)/g)].map((m) => m[1] ?? m[2]);
+  return [...text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'";]*?from\s*'(\.{1,2}\/[^']+)'|import\(\s*'(\.{1,2}\/[^']+)'\s*\)/g)].map((m) => m[1] ?? m[2] ?? "");
 }
 
 const files = sources(lib);

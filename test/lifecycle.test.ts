@@ -20,7 +20,7 @@ import {
   type LifecycleSupport,
   type LifecycleTechnology,
 } from '../lib/compare/lifecycle.js';
-import { buildReport, type Report } from '../lib/decode/model.js';
+import { decodeSnapshot as buildReport, type HostModel as Report } from '../lib/decode/model.js';
 import { renderLifecycle } from '../lib/render/lifecycle.js';
 import { plainStyle } from '../lib/render/style.js';
 import { CONFIDENTIAL_LAUNCH_IOCTLS, KVM_SEV_COMMANDS, KVM_TDX_COMMANDS } from '../lib/knowledge/confidential-commands.js';

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { decodeCapabilityValue, decodeVmTypes, formatDecoded } from '../lib/decode/capabilities.js';
-import { buildReport, type Report } from '../lib/decode/model.js';
+import { buildReport, type Report } from '../lib/render/report.js';
 import { fixtureSnapshot } from './helpers/fixtures.js';
 
 const fixture = (name: string): Report => buildReport(fixtureSnapshot(name));

@@ -10,9 +10,9 @@ import { KVM_X86_VM_TYPES } from '../knowledge/x86.js';
 import { capabilityRows } from '../decode/capabilities.js';
 import { describeSource } from '../decode/explain.js';
 import { runChecks } from '../check/run.js';
-import { TECHNOLOGIES } from '../check/types.js';
+import { TECHNOLOGIES, type CheckReport } from '../check/types.js';
 import { technologyStates } from './lifecycle.js';
-import { buildReport, KEY_CAPABILITIES, type Report } from '../decode/model.js';
+import { decodeSnapshot, KEY_CAPABILITIES, type HostModel as Report } from '../decode/model.js';
 import { KVM_AMD_PARAMETERS } from '../knowledge/sev.js';
 import { TDX_PARAMETERS } from '../knowledge/tdx.js';
 
@@ -99,7 +99,7 @@ function fromTraced<T>(traced: Traceable<T>, map: (value: T) => DiffValue, text?
 const tristateText = (value: boolean | null): string => (value === null ? 'unknown' : value ? 'yes' : 'no');
 
 /** Everything compared, for one host, in listing order. */
-function items(snapshot: Snapshot, report: Report): Item[] {
+function items(snapshot: Snapshot, report: Report, checks: CheckReport): Item[] {
   const out: Item[] = [];
   const add = (item: Item): void => {
     out.push(item);
@@ -122,7 +122,7 @@ function items(snapshot: Snapshot, report: Report): Item[] {
   }
 
   // Readiness.
-  for (const state of technologyStates(runChecks(snapshot, [...TECHNOLOGIES]))) {
+  for (const state of technologyStates(checks)) {
     for (const key of ['usable', 'enabled', 'capable'] as const) {
       add({
         key: `${state.technology}.${key}`,
@@ -136,7 +136,6 @@ function items(snapshot: Snapshot, report: Report): Item[] {
     }
   }
   const tdx = report.confidential.tdx;
-  add({ key: 'tdx.verdict', category: 'readiness', label: 'TDX verdict', value: tdx.verdict, text: `${tdx.verdict}: ${tdx.verdictReason}`, source: tdx.vmType.source ?? 'derived', matters: true });
   add({
     key: 'tdx.module-state',
     category: 'readiness',
@@ -361,10 +360,11 @@ function host(report: Report): DiffHost {
 
 /** What differs between two hosts' snapshots, most readiness-relevant first. */
 export function diffSnapshots(a: Snapshot, b: Snapshot): SnapshotDiff {
-  const reportA = buildReport(a);
-  const reportB = buildReport(b);
-  const itemsA = items(a, reportA);
-  const itemsB = items(b, reportB);
+  // One model and one check run per snapshot: every compared verdict is that run's.
+  const reportA = decodeSnapshot(a);
+  const reportB = decodeSnapshot(b);
+  const itemsA = items(a, reportA, runChecks(a, TECHNOLOGIES, reportA));
+  const itemsB = items(b, reportB, runChecks(b, TECHNOLOGIES, reportB));
   const byKeyB = new Map(itemsB.map((i) => [i.key, i]));
   const byKeyA = new Map(itemsA.map((i) => [i.key, i]));
   // Union in listing order: A's items, then B's that A lacks, each after its category's items.

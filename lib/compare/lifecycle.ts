@@ -11,7 +11,7 @@
 import type { CheckReport, Technology, Verdict } from '../check/types.js';
 import { CONFIDENTIAL_LAUNCH_IOCTLS, KVM_SEV_COMMANDS, KVM_TDX_COMMANDS } from '../knowledge/confidential-commands.js';
 import { KVM_X86_VM_TYPES } from '../knowledge/x86.js';
-import type { Report } from '../decode/model.js';
+import type { HostModel as Report } from '../decode/model.js';
 
 export const LIFECYCLE_FORMAT = 'kvm-caps-lifecycle';
 export const LIFECYCLE_VERSION = 1;

@@ -11,7 +11,7 @@
 // keys and SEV ASIDs, and the KVM API version.
 import type { CheckReport } from '../check/types.js';
 import { technologyStates } from '../compare/lifecycle.js';
-import type { Report } from '../decode/model.js';
+import type { HostModel as Report } from '../decode/model.js';
 import { KVM_X86_VM_TYPES } from '../knowledge/x86.js';
 
 /** Our label namespace (the `<namespace>/` part of every name). */

@@ -7,7 +7,7 @@
 // an unknown.
 import type { CheckReport, CheckStatus } from '../check/types.js';
 import { technologyStates } from '../compare/lifecycle.js';
-import type { Report } from '../decode/model.js';
+import type { HostModel as Report } from '../decode/model.js';
 import { KVM_X86_VM_TYPES } from '../knowledge/x86.js';
 
 type Labels = Record<string, string>;

@@ -1,6 +1,7 @@
 // The host report for a person: one screen, every line with where it came from.
 import { formatDecoded } from '../decode/capabilities.js';
-import { KEY_CAPABILITIES, type Report } from '../decode/model.js';
+import { KEY_CAPABILITIES } from '../decode/model.js';
+import type { Report } from './report.js';
 import type { Traced } from '../decode/sourced.js';
 import { factLine as line } from './facts.js';
 import type { Style } from './style.js';

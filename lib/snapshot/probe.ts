@@ -13,7 +13,7 @@ import { KVM_X86_TDX_VM, probeTdx, type TdConfig } from './probe-tdx.js';
 import {
   SNAPSHOT_FORMAT,
   SNAPSHOT_VERSION,
-  type CheckResult,
+  type ExtensionAnswer,
   type Fact,
   type HostFacts,
   type KvmFacts,
@@ -50,8 +50,8 @@ function vendorHints(host: HostFacts): { intel: boolean; amd: boolean } {
 
 const CAPABILITY_NUMBERS = new Uint32Array(KVM_CAPABILITIES.map(([, number]) => number));
 
-function checkResults(results: Int32Array): Record<string, CheckResult> {
-  const out: Record<string, CheckResult> = {};
+function checkResults(results: Int32Array): Record<string, ExtensionAnswer> {
+  const out: Record<string, ExtensionAnswer> = {};
   CAPABILITY_NUMBERS.forEach((cap, i) => {
     const value = results[i] as number;
     // checkExtensions stores a failed check as the negated errno.
