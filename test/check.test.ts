@@ -155,7 +155,7 @@ interface Case {
   pass: () => Snapshot;
   /** The same host with that one fact wrong, and what that must give. */
   bad: () => Snapshot;
-  expect: 'FAIL' | 'WARN';
+  expect: 'FAIL' | 'WARN' | 'UNKNOWN';
 }
 
 const TDX_BASE = 'tdx-usable-6.16';
