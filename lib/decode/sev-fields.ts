@@ -2,6 +2,7 @@
 // version (whose byte layout depends on the CPU generation), VMSA feature and SNP policy
 // masks, firmware status codes and CPUID leaf 0x8000001F. Pure functions over snapshot
 // records; the tables they use are in ./tables.ts.
+import { hex } from '../knowledge/hex.js';
 import type { CpuidEntry } from '../native/binding.js';
 import type { SevPlatformStatusRecord, SnpPlatformStatusRecord } from '../snapshot/types.js';
 import { decodeCpuidEntry } from './cpuid-entry.js';
@@ -58,10 +59,6 @@ export function toBigInt(value: string | number | bigint): bigint {
   return BigInt(/^-?\d+$/.test(text) || /^0x/i.test(text) ? text : `0x${text}`);
 }
 
-function hex(value: bigint): string {
-  return `0x${value.toString(16)}`;
-}
-
 // ---------------------------------------------------------------------------------------
 // Firmware errors
 
@@ -78,7 +75,7 @@ export function decodeFirmwareError(code: number): DecodedFirmwareError {
   const name = sevRetName(code) ?? null;
   return {
     code,
-    hex: `0x${(code >>> 0).toString(16)}`,
+    hex: hex(code),
     name,
     meaning: name === null ? null : sevRetMeaning(name) ?? null,
   };

@@ -3,6 +3,7 @@
 // platform status, the CPU flags the kernel shows, kvm_amd's parameters, free ASIDs in the
 // misc cgroup, the kernel log and the --deep KVM_SEV_INIT2 answers. Every item names where
 // its value came from; a fact that was not collected is reported as such, never guessed.
+import { hex } from '../knowledge/hex.js';
 import type { Fact, KernelLogRecord, ProbeError, Snapshot, Source } from '../snapshot/types.js';
 import { findEntry } from './cpuid-entry.js';
 import { KVM_CAPABILITIES } from '../knowledge/capabilities.js';
@@ -119,10 +120,6 @@ function src(fact: { source: Source } | undefined, detail?: string): string {
 
 function logSource(fact: Fact<KernelLogRecord[]>, line: string): string {
   return `${describeSource(fact.source)}: "${line.trim()}"`;
-}
-
-function hex(n: number): string {
-  return `0x${(n >>> 0).toString(16)}`;
 }
 
 /** The firmware status of a failed command, when the firmware was asked and said something: 0 means it was not (or it succeeded). */

@@ -1,6 +1,7 @@
 // Decoders for what KVM_TDX_CAPABILITIES and KVM_TDX_INIT_VM answer: TD attributes, XFAM,
 // the GetTdVmCallInfo words, the configurable CPUID entries, and SEAMCALL statuses
 // (kvm_tdx_cmd.hw_error). Pure functions over tables.ts and lib/cpuid.
+import { hex } from '../knowledge/hex.js';
 import { decodeCpuidEntry, decodeXsaveMask } from './cpuid-entry.js';
 import type { Register } from '../knowledge/cpuid-features.js';
 import type { CpuidEntryRecord, TdxCapabilitiesRecord } from '../snapshot/types.js';
@@ -29,8 +30,6 @@ export function toU64(value: string | bigint): bigint {
   return v;
 }
 
-export const hex64 = (value: bigint): string => `0x${value.toString(16).padStart(16, '0')}`;
-const hex = (value: bigint | number): string => `0x${value.toString(16)}`;
 
 function setBits64(mask: bigint): number[] {
   const bits: number[] = [];
@@ -242,8 +241,8 @@ export function decodeHwError(input: string | bigint): DecodedHwError {
   const status = value & STATUS_MASK;
   const details = Number(value & 0xffffffffn);
   const base = {
-    value: hex64(value),
-    status: hex64(status),
+    value: hex(value, 16),
+    status: hex(status, 16),
     error: (value & TDX_ERROR_BIT) !== 0n,
     nonRecoverable: (value & TDX_NON_RECOVERABLE_BIT) !== 0n,
     details,
@@ -276,7 +275,7 @@ export function decodeHwError(input: string | bigint): DecodedHwError {
 
 /** "TDX_OPERAND_INVALID (operand ATTRIBUTES)" style text for a decoded status. */
 export function describeHwError(decoded: DecodedHwError): string {
-  if (decoded.value === hex64(0n)) return 'TDX_SUCCESS';
+  if (decoded.value === hex(0n, 16)) return 'TDX_SUCCESS';
   const name = decoded.name ?? `unknown status ${decoded.status}`;
   const operand = decoded.operand === null ? '' : ` (operand ${decoded.operand.name ?? `id ${decoded.operand.id}`})`;
   return `${name}${operand}`;

@@ -3,6 +3,7 @@
 // keys, the kvm/kvm_intel parameters TDX depends on, and, when TDX is not usable, the likely
 // reasons drawn from the other facts. Pure: reads the snapshot only. Every item carries the
 // source it came from; a missing fact is reported as unknown with the reason, never filled in.
+import { hex } from '../knowledge/hex.js';
 import { decodeVmTypes } from './capabilities.js';
 import { describeSource, explain } from './explain.js';
 import type { Fact, KernelModule, ProbeError, Snapshot, Source, TdxCapabilitiesRecord } from '../snapshot/types.js';
@@ -135,7 +136,7 @@ function vmType(snapshot: Snapshot): TdxView['vmType'] {
   const text =
     answer === 0
       ? 'not offered: KVM_CAP_VM_TYPES is 0 (a kernel before 6.10 has no VM types beyond the default)'
-      : `${offered ? 'offered' : 'not offered'} (KVM_CAP_VM_TYPES = 0x${answer.toString(16)}: ${offeredTypes.join(', ') || 'none'})`;
+      : `${offered ? 'offered' : 'not offered'} (KVM_CAP_VM_TYPES = ${hex(answer)}: ${offeredTypes.join(', ') || 'none'})`;
   return known({ offered, mask: answer, offeredTypes }, text, source);
 }
 

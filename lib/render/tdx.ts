@@ -1,4 +1,5 @@
 // `kvm-caps tdx` and the report's TDX section: the TDX model and the TDX checks for a person.
+import { hex } from '../knowledge/hex.js';
 import type { TechnologyChecks } from '../check/types.js';
 import { checkTreeLines, verdictWord } from './check.js';
 import { factLine, viewFactLine } from './facts.js';
@@ -66,7 +67,7 @@ export function renderTdx(view: TdxSection, style: Style): string {
     for (const entry of c.cpuidConfigs) {
       const names = Object.entries(entry.configurable).flatMap(([register, bits]) => (bits.length ? [`${register}: ${bits.join(' ')}`] : []));
       const unknown = Object.entries(entry.unknownBits).flatMap(([register, bits]) => (bits.length ? [`${register} bits ${bits.join(',')}`] : []));
-      const leaf = `0x${entry.function.toString(16).padStart(8, '0')}.${entry.index}`;
+      const leaf = `${hex(entry.function, 8)}.${entry.index}`;
       lines.push(`    ${leaf}  ${[...names, ...unknown.map((u) => style.dim(u))].join('; ') || style.dim('no named bits')}`);
     }
     if (c.notConfigurable.known) {

@@ -1,6 +1,7 @@
 // TDX facts from KVM: a throwaway TD answers KVM_TDX_CAPABILITIES and its own vCPU limit;
 // with --deep a second one is initialised with a TD configuration to see whether the TDX
 // module accepts it. Each TD is destroyed (its fd closed) before the next step.
+import { hex } from '../knowledge/hex.js';
 import type { CpuidEntry, KvmSystem, KvmVm } from '../native/kvm.js';
 import { KVM_CAPABILITIES } from '../knowledge/capabilities.js';
 import { attempt, hasValue } from './facts.js';
@@ -19,7 +20,6 @@ export interface TdConfig {
   cpuid: CpuidEntry[];
 }
 
-const hex = (n: bigint): string => `0x${n.toString(16)}`;
 
 function record(caps: ReturnType<KvmVm['tdxCapabilities']>): TdxCapabilitiesRecord {
   return {

@@ -1,5 +1,6 @@
 // probeHost(): collects a snapshot from the running host. The only module that combines
 // file reads and ioctls; everything it learns goes into the snapshot unchanged.
+import { hex } from '../knowledge/hex.js';
 import { errnoName } from '../native/errors.js';
 import { DEFAULT_KVM_DEVICE, DEFAULT_SEV_DEVICE, openKvm, type KvmSystem } from '../native/kvm.js';
 import { toolInfo } from '../tool.js';
@@ -60,7 +61,6 @@ function checkResults(results: Int32Array): Record<string, ExtensionAnswer> {
   return out;
 }
 
-const hex = (n: number | bigint): string => `0x${n.toString(16)}`;
 
 /** Reads feature MSRs one run at a time: KVM_GET_MSRS stops at the first MSR it cannot read. */
 function readFeatureMsrs(kvm: KvmSystem, indices: number[]): { values: Record<string, string>; unreadable: string[] } {

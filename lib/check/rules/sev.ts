@@ -3,6 +3,7 @@
 // platform status and version -> a kernel new enough (and, for SNP, the IOMMU) -> kvm_amd's
 // parameter and the VM type KVM offers -> free ASIDs (and --deep KVM_SEV_INIT2). Every rule
 // reads the SEV view (model.confidential.sev): its items (by id) and structured fields.
+import { hex } from '../../knowledge/hex.js';
 import type { HostModel } from '../../decode/model.js';
 import type { SevItem, SevView } from '../../decode/sev.js';
 import { SNP_MIN_FIRMWARE } from '../../knowledge/sev.js';
@@ -136,7 +137,7 @@ const SNP_GENERATION: CheckRule = {
     const cpu = sevOf(model).cpu;
     const source = item(model, 'cpu.generation')?.source ?? 'not probed';
     if (cpu.family === null || cpu.model === null) return unknown('CPU family and model not read', source, NEEDS.cpuinfo);
-    const fm = `family 0x${cpu.family.toString(16)}, model 0x${cpu.model.toString(16)}`;
+    const fm = `family ${hex(cpu.family)}, model ${hex(cpu.model)}`;
     if (cpu.generation !== null) return pass(`${cpu.generation} (${fm})`, source);
     if (cpu.family < 0x19) return fail(`${fm}: before Milan, no SEV-SNP`, source, 'an EPYC 7003 (Milan) or newer CPU');
     return warn(`${fm}: not a generation kvm-caps knows (Milan, Genoa, Turin, Venice)`, source);
@@ -534,7 +535,7 @@ function parameterVsVmType(f: Flavour): CheckRule {
       const mask = model.kvm.vmTypes;
       const source = joinSources(item(model, `module.kvm_amd.${f.parameter}`)?.source, item(model, `kvm.vmType.${f.vmType}`)?.source);
       if (p?.enabled !== true || entry?.offered !== false || !('value' in mask) || mask.value.mask === 0) return pass('consistent', source);
-      return fail(`kvm_amd.${f.parameter} = ${p.raw?.trim()}, but KVM_CAP_VM_TYPES = 0x${mask.value.mask.toString(16)} (${mask.value.offered.join(', ') || 'none'})`, source, 'check that kvm_amd was reloaded after the change, and `dmesg | grep -i sev`');
+      return fail(`kvm_amd.${f.parameter} = ${p.raw?.trim()}, but KVM_CAP_VM_TYPES = ${hex(mask.value.mask)} (${mask.value.offered.join(', ') || 'none'})`, source, 'check that kvm_amd was reloaded after the change, and `dmesg | grep -i sev`');
     },
   };
 }
