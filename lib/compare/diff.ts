@@ -12,7 +12,9 @@ import { describeSource } from '../decode/explain.js';
 import { runChecks } from '../check/run.js';
 import { TECHNOLOGIES, type CheckReport } from '../check/types.js';
 import { technologyStates } from './lifecycle.js';
-import { decodeSnapshot, KEY_CAPABILITIES, type HostModel as Report } from '../decode/model.js';
+import { decodeSnapshot, KEY_CAPABILITIES, type HostModel } from '../decode/model.js';
+import type { Traced } from '../decode/sourced.js';
+import { kernelChange } from '../knowledge/kernel-versions.js';
 import { KVM_AMD_PARAMETERS } from '../knowledge/sev.js';
 import { TDX_PARAMETERS } from '../knowledge/tdx.js';
 
@@ -72,22 +74,40 @@ export interface SnapshotDiff {
   differences: Difference[];
 }
 
-interface Item {
+/** One compared field as one host has it. */
+interface Field {
   key: string;
-  category: DiffCategory;
   label: string;
   value: DiffValue;
   text: string;
   source: string;
-  /** Whether a difference in this item matters; a function decides from both values. */
+  /** For rows whose fields differ in whether they matter (a gating module parameter, a key capability). */
+  matters?: Compared['matters'];
+}
+
+/** What the table knows per host: its snapshot, the model decoded from it, and the one check run over it. */
+interface Host {
+  snapshot: Snapshot;
+  model: HostModel;
+  checks: CheckReport;
+}
+
+/**
+ * A row of the compared-fields table: the category its differences are listed under, whether a
+ * difference matters (or a function that decides from both values), and the fields it reads
+ * from a host. A row may read no field on a host that lacks the fact (e.g. no SNP status).
+ */
+interface Compared {
+  category: DiffCategory;
   matters: boolean | ((a: DiffValue, b: DiffValue) => boolean);
   /** --deep results: a host that was not asked has not disagreed, so the difference matters only when both were asked. */
   deep?: true;
+  read(host: Host): Field[];
 }
 
-type Traceable<T> = { value: T; source: string } | { error: { code: string; meaning: string }; source: string } | { missing: string };
+interface Item extends Omit<Field, 'matters'>, Pick<Compared, 'category' | 'matters' | 'deep'> {}
 
-function fromTraced<T>(traced: Traceable<T>, map: (value: T) => DiffValue, text?: (value: T) => string): Pick<Item, 'value' | 'text' | 'source'> {
+function fromTraced<T>(traced: Traced<T>, map: (value: T) => DiffValue, text?: (value: T) => string): Pick<Field, 'value' | 'text' | 'source'> {
   if ('value' in traced) {
     const value = map(traced.value);
     return { value, text: text ? text(traced.value) : String(value), source: traced.source };
@@ -97,241 +117,356 @@ function fromTraced<T>(traced: Traceable<T>, map: (value: T) => DiffValue, text?
 }
 
 const tristateText = (value: boolean | null): string => (value === null ? 'unknown' : value ? 'yes' : 'no');
+const one = (field: Field | null): Field[] => (field === null ? [] : [field]);
+const tdxOf = (h: Host) => h.model.confidential.tdx;
+const sevOf = (h: Host) => h.model.confidential.sev;
+const sevItem = (h: Host, id: string) => sevOf(h).items.find((i) => i.id === id);
+const tdxCapabilities = (h: Host) => {
+  const caps = tdxOf(h).capabilities;
+  return caps.known && caps.value.ok ? caps.value.value : null;
+};
+const keyCount = (a: DiffValue, b: DiffValue): boolean => (a === 0) !== (b === 0);
 
-/** Everything compared, for one host, in listing order. */
-function items(snapshot: Snapshot, report: Report, checks: CheckReport): Item[] {
-  const out: Item[] = [];
-  const add = (item: Item): void => {
-    out.push(item);
-  };
-
+/** Every compared field, in listing order within its category. */
+const COMPARED: readonly Compared[] = [
   // VM types.
-  const vmTypes = report.kvm.vmTypes;
-  for (const [header, number, short] of KVM_X86_VM_TYPES) {
-    add({
-      key: `vm-type.${short}`,
-      category: 'vm-types',
-      label: `${header} (${number})`,
-      matters: true,
-      ...fromTraced(
-        vmTypes,
-        (v) => (v.mask === 0 ? null : ((v.mask >>> number) & 1) === 1),
-        (v) => (v.mask === 0 ? 'not enumerable: KVM_CAP_VM_TYPES is 0 (a kernel before 6.10)' : ((v.mask >>> number) & 1) === 1 ? 'offered' : 'not offered'),
-      ),
-    });
-  }
+  {
+    category: 'vm-types',
+    matters: true,
+    read: (h) =>
+      KVM_X86_VM_TYPES.map(([header, number, short]) => ({
+        key: `vm-type.${short}`,
+        label: `${header} (${number})`,
+        ...fromTraced(
+          h.model.kvm.vmTypes,
+          (v) => (v.mask === 0 ? null : ((v.mask >>> number) & 1) === 1),
+          (v) => (v.mask === 0 ? `not enumerable: KVM_CAP_VM_TYPES is 0 (a kernel before ${kernelChange('kvm.cap-vm-types').since})` : ((v.mask >>> number) & 1) === 1 ? 'offered' : 'not offered'),
+        ),
+      })),
+  },
 
-  // Readiness.
-  for (const state of technologyStates(checks)) {
-    for (const key of ['usable', 'enabled', 'capable'] as const) {
-      add({
-        key: `${state.technology}.${key}`,
-        category: 'readiness',
-        label: `${state.technology} ${key}`,
-        value: state[key],
-        text: key === 'usable' ? `${tristateText(state[key])}: ${state.summary}` : tristateText(state[key]),
-        source: state.sources.join('; '),
-        matters: true,
-      });
-    }
-  }
-  const tdx = report.confidential.tdx;
-  add({
-    key: 'tdx.module-state',
+  // Readiness: the check run's verdicts, then the facts behind them.
+  {
     category: 'readiness',
-    label: 'TDX module state',
-    value: tdx.moduleState.known ? tdx.moduleState.value.state : null,
-    text: tdx.moduleState.text,
-    source: tdx.moduleState.source ?? 'not collected',
     matters: true,
-  });
-  const capsOk = tdx.capabilities.known && tdx.capabilities.value.ok ? tdx.capabilities.value.value : null;
-  const capsSource = tdx.capabilities.source ?? 'not probed';
-  add({ key: 'tdx.capabilities', category: 'readiness', label: 'KVM_TDX_CAPABILITIES', value: tdx.capabilities.known ? (tdx.capabilities.value.ok ? 'ok' : tdx.capabilities.value.code) : null, text: tdx.capabilities.known && tdx.capabilities.value.ok ? 'ok' : tdx.capabilities.text, source: capsSource, matters: true });
-  add({
-    key: 'tdx.attributes',
+    read: (h) =>
+      technologyStates(h.checks).flatMap((state) =>
+        (['usable', 'enabled', 'capable'] as const).map((key) => ({
+          key: `${state.technology}.${key}`,
+          label: `${state.technology} ${key}`,
+          value: state[key],
+          text: key === 'usable' ? `${tristateText(state[key])}: ${state.summary}` : tristateText(state[key]),
+          source: state.sources.join('; '),
+        })),
+      ),
+  },
+  {
     category: 'readiness',
-    label: 'TD attributes KVM_TDX_CAPABILITIES allows',
-    value: capsOk?.supportedAttributes.mask ?? null,
-    text: capsOk === null ? `unknown: KVM_TDX_CAPABILITIES ${tdx.capabilities.text}` : `${capsOk.supportedAttributes.mask} (${capsOk.supportedAttributes.attributes.map((x) => x.name).join(', ') || 'none'})`,
-    source: capsSource,
     matters: true,
-  });
-  add({
-    key: 'tdx.xfam',
+    read: (h) => {
+      const state = tdxOf(h).moduleState;
+      return [{ key: 'tdx.module-state', label: 'TDX module state', value: state.known ? state.value.state : null, text: state.text, source: state.source ?? 'not collected' }];
+    },
+  },
+  {
     category: 'readiness',
-    label: 'TD XFAM KVM_TDX_CAPABILITIES allows',
-    value: capsOk?.supportedXfam.mask ?? null,
-    text: capsOk === null ? `unknown: KVM_TDX_CAPABILITIES ${tdx.capabilities.text}` : `${capsOk.supportedXfam.mask} (${capsOk.supportedXfam.components.join(', ')})`,
-    source: capsSource,
     matters: true,
-  });
-  if (tdx.initVm !== null) {
-    add({ key: 'tdx.init-vm', category: 'readiness', label: '--deep KVM_TDX_INIT_VM', value: tdx.initVm.known ? tdx.initVm.value.ok : null, text: tdx.initVm.text, source: tdx.initVm.source ?? 'not probed', matters: true, deep: true });
-  }
-  const sev = report.confidential.sev;
-  const ps = sev.platformStatus;
-  if (ps !== null) {
-    add({ key: 'sev.platform-state', category: 'readiness', label: 'SEV platform state', value: ps.stateName ?? ps.state, text: `${ps.stateName ?? 'unknown'} (${ps.state})`, source: 'ioctl SEV_PLATFORM_STATUS (state)', matters: true });
-    add({ key: 'sev.es-initialised', category: 'readiness', label: 'SEV-ES initialised', value: ps.esInitialised, text: tristateText(ps.esInitialised), source: 'ioctl SEV_PLATFORM_STATUS (flags bit 8)', matters: true });
-  }
-  const snp = sev.snpPlatformStatus;
-  if (snp !== null) {
-    add({ key: 'snp.platform-state', category: 'readiness', label: 'SNP platform state', value: snp.stateName ?? snp.state, text: `${snp.stateName ?? 'unknown'} (${snp.state})`, source: 'ioctl SNP_PLATFORM_STATUS (state)', matters: true });
-    add({ key: 'snp.rmp-initialised', category: 'readiness', label: 'RMP table initialised', value: snp.rmpInitialised, text: tristateText(snp.rmpInitialised), source: 'ioctl SNP_PLATFORM_STATUS (byte 3 bit 0)', matters: true });
-    add({ key: 'snp.alias-check', category: 'readiness', label: 'SNP alias check complete', value: snp.aliasCheckComplete, text: tristateText(snp.aliasCheckComplete), source: 'ioctl SNP_PLATFORM_STATUS (byte 3 bit 1)', matters: true });
-  }
-  const attr = (key: string, label: string, value: DiffValue): void => {
-    const item = sev.items.find((i) => i.id === `kvm.attr.${key}`);
-    add({ key: `sev.attr.${key}`, category: 'readiness', label, value, text: item?.value ?? String(value), source: item?.source ?? 'not probed', matters: true });
-  };
-  attr('vmsaFeatures', 'KVM_X86_SEV_VMSA_FEATURES', sev.attributes.vmsaFeatures?.raw ?? null);
-  attr('snpPolicyBits', 'KVM_X86_SNP_POLICY_BITS', sev.attributes.snpPolicyBits?.raw ?? null);
-  attr('snpReqCerts', 'KVM_X86_SEV_SNP_REQ_CERTS', sev.attributes.snpReqCerts);
-  for (const r of sev.init2) {
-    const item = sev.items.find((i) => i.id === `init2.${r.vmType}`);
-    add({ key: `sev.init2.${r.vmType}`, category: 'readiness', label: `--deep KVM_SEV_INIT2 on ${r.vmType}`, value: r.ok, text: item?.value ?? String(r.ok), source: item?.source ?? 'derived', matters: true, deep: true });
-  }
+    read: (h) => {
+      const caps = tdxOf(h).capabilities;
+      const ok = tdxCapabilities(h);
+      const source = caps.source ?? 'not probed';
+      const unknown = `unknown: KVM_TDX_CAPABILITIES ${caps.text}`;
+      return [
+        { key: 'tdx.capabilities', label: 'KVM_TDX_CAPABILITIES', value: caps.known ? (caps.value.ok ? 'ok' : caps.value.code) : null, text: ok !== null ? 'ok' : caps.text, source },
+        {
+          key: 'tdx.attributes',
+          label: 'TD attributes KVM_TDX_CAPABILITIES allows',
+          value: ok?.supportedAttributes.mask ?? null,
+          text: ok === null ? unknown : `${ok.supportedAttributes.mask} (${ok.supportedAttributes.attributes.map((x) => x.name).join(', ') || 'none'})`,
+          source,
+        },
+        {
+          key: 'tdx.xfam',
+          label: 'TD XFAM KVM_TDX_CAPABILITIES allows',
+          value: ok?.supportedXfam.mask ?? null,
+          text: ok === null ? unknown : `${ok.supportedXfam.mask} (${ok.supportedXfam.components.join(', ')})`,
+          source,
+        },
+      ];
+    },
+  },
+  {
+    category: 'readiness',
+    matters: true,
+    deep: true,
+    read: (h) => {
+      const init = tdxOf(h).initVm;
+      return init === null ? [] : [{ key: 'tdx.init-vm', label: '--deep KVM_TDX_INIT_VM', value: init.known ? init.value.ok : null, text: init.text, source: init.source ?? 'not probed' }];
+    },
+  },
+  {
+    category: 'readiness',
+    matters: true,
+    read: (h) => {
+      const ps = sevOf(h).platformStatus;
+      if (ps === null) return [];
+      return [
+        { key: 'sev.platform-state', label: 'SEV platform state', value: ps.stateName ?? ps.state, text: `${ps.stateName ?? 'unknown'} (${ps.state})`, source: 'ioctl SEV_PLATFORM_STATUS (state)' },
+        { key: 'sev.es-initialised', label: 'SEV-ES initialised', value: ps.esInitialised, text: tristateText(ps.esInitialised), source: 'ioctl SEV_PLATFORM_STATUS (flags bit 8)' },
+      ];
+    },
+  },
+  {
+    category: 'readiness',
+    matters: true,
+    read: (h) => {
+      const snp = sevOf(h).snpPlatformStatus;
+      if (snp === null) return [];
+      return [
+        { key: 'snp.platform-state', label: 'SNP platform state', value: snp.stateName ?? snp.state, text: `${snp.stateName ?? 'unknown'} (${snp.state})`, source: 'ioctl SNP_PLATFORM_STATUS (state)' },
+        { key: 'snp.rmp-initialised', label: 'RMP table initialised', value: snp.rmpInitialised, text: tristateText(snp.rmpInitialised), source: 'ioctl SNP_PLATFORM_STATUS (byte 3 bit 0)' },
+        { key: 'snp.alias-check', label: 'SNP alias check complete', value: snp.aliasCheckComplete, text: tristateText(snp.aliasCheckComplete), source: 'ioctl SNP_PLATFORM_STATUS (byte 3 bit 1)' },
+      ];
+    },
+  },
+  {
+    category: 'readiness',
+    matters: true,
+    read: (h) => {
+      const attributes = sevOf(h).attributes;
+      const attr = (key: string, label: string, value: DiffValue): Field => {
+        const item = sevItem(h, `kvm.attr.${key}`);
+        return { key: `sev.attr.${key}`, label, value, text: item?.value ?? String(value), source: item?.source ?? 'not probed' };
+      };
+      return [
+        attr('vmsaFeatures', 'KVM_X86_SEV_VMSA_FEATURES', attributes.vmsaFeatures?.raw ?? null),
+        attr('snpPolicyBits', 'KVM_X86_SNP_POLICY_BITS', attributes.snpPolicyBits?.raw ?? null),
+        attr('snpReqCerts', 'KVM_X86_SEV_SNP_REQ_CERTS', attributes.snpReqCerts),
+      ];
+    },
+  },
+  {
+    category: 'readiness',
+    matters: true,
+    deep: true,
+    read: (h) =>
+      sevOf(h).init2.map((r) => {
+        const item = sevItem(h, `init2.${r.vmType}`);
+        return { key: `sev.init2.${r.vmType}`, label: `--deep KVM_SEV_INIT2 on ${r.vmType}`, value: r.ok, text: item?.value ?? String(r.ok), source: item?.source ?? 'derived' };
+      }),
+  },
 
   // Versions.
-  add({
-    key: 'kvm.api-version',
+  {
     category: 'versions',
-    label: 'KVM API version',
     matters: true,
-    ...fromTraced(report.kvm.apiVersion, (v) => v),
-  });
-  add({
-    key: 'tdx.module-version',
-    category: 'versions',
-    label: 'TDX module version',
-    value: tdx.moduleVersion.known ? tdx.moduleVersion.value.text : null,
-    text: tdx.moduleVersion.text,
-    source: tdx.moduleVersion.source ?? 'not collected',
-    matters: true,
-  });
-  const item = (id: string) => sev.items.find((i) => i.id === id);
-  add({ key: 'sev.firmware', category: 'versions', label: 'SEV firmware', value: ps?.firmwareVersion ?? null, text: ps === null ? 'not read' : item('sev.firmware')?.value ?? ps.firmwareVersion, source: item('sev.firmware')?.source ?? 'not probed', matters: true });
-  add({ key: 'snp.firmware', category: 'versions', label: 'SEV-SNP firmware', value: snp?.firmwareVersion ?? null, text: snp === null ? 'not read' : item('snp.firmware')?.value ?? snp.firmwareVersion, source: item('snp.firmware')?.source ?? 'not probed', matters: true });
-  if (snp !== null) {
-    add({ key: 'snp.tcb.current', category: 'versions', label: 'SNP current TCB', value: snp.tcb.currentRaw, text: item('snp.tcb.current')?.value ?? snp.tcb.currentRaw, source: item('snp.tcb.current')?.source ?? 'SNP_PLATFORM_STATUS', matters: true });
-    add({ key: 'snp.tcb.reported', category: 'versions', label: 'SNP reported TCB', value: snp.tcb.reportedRaw, text: item('snp.tcb.reported')?.value ?? snp.tcb.reportedRaw, source: item('snp.tcb.reported')?.source ?? 'SNP_PLATFORM_STATUS', matters: true });
-  }
+    read: (h) => {
+      const version = tdxOf(h).moduleVersion;
+      const ps = sevOf(h).platformStatus;
+      const snp = sevOf(h).snpPlatformStatus;
+      const item = (id: string) => sevItem(h, id);
+      return [
+        { key: 'kvm.api-version', label: 'KVM API version', ...fromTraced(h.model.kvm.apiVersion, (v) => v) },
+        { key: 'tdx.module-version', label: 'TDX module version', value: version.known ? version.value.text : null, text: version.text, source: version.source ?? 'not collected' },
+        { key: 'sev.firmware', label: 'SEV firmware', value: ps?.firmwareVersion ?? null, text: ps === null ? 'not read' : item('sev.firmware')?.value ?? ps.firmwareVersion, source: item('sev.firmware')?.source ?? 'not probed' },
+        { key: 'snp.firmware', label: 'SEV-SNP firmware', value: snp?.firmwareVersion ?? null, text: snp === null ? 'not read' : item('snp.firmware')?.value ?? snp.firmwareVersion, source: item('snp.firmware')?.source ?? 'not probed' },
+        ...(snp === null
+          ? []
+          : [
+              { key: 'snp.tcb.current', label: 'SNP current TCB', value: snp.tcb.currentRaw, text: item('snp.tcb.current')?.value ?? snp.tcb.currentRaw, source: item('snp.tcb.current')?.source ?? 'SNP_PLATFORM_STATUS' },
+              { key: 'snp.tcb.reported', label: 'SNP reported TCB', value: snp.tcb.reportedRaw, text: item('snp.tcb.reported')?.value ?? snp.tcb.reportedRaw, source: item('snp.tcb.reported')?.source ?? 'SNP_PLATFORM_STATUS' },
+            ]),
+      ];
+    },
+  },
 
   // Kernel: its effects are the facts above; the release itself does not decide readiness.
-  add({ key: 'kernel.release', category: 'kernel', label: 'Kernel release', matters: false, ...fromTraced(report.host.kernelRelease, (v) => v.trim()) });
+  { category: 'kernel', matters: false, read: (h) => [{ key: 'kernel.release', label: 'Kernel release', ...fromTraced(h.model.host.kernelRelease, (v) => v.trim()) }] },
 
-  // Module parameters: those TDX and SEV depend on matter.
-  const gating = new Set([...TDX_PARAMETERS.map((p) => `${p.module}.${p.parameter}`), ...KVM_AMD_PARAMETERS.map((p) => `kvm_amd.${p.name}`)]);
-  const modules = snapshot.host.modules;
-  if ('value' in modules) {
-    const root = snapshot.context.root.replace(/\/$/, '');
-    for (const name of ['kvm', 'kvm_intel', 'kvm_amd'] as const) {
-      const module = modules.value[name];
-      add({
-        key: `module.${name}`,
-        category: 'module-parameters',
-        label: `${name} module`,
-        value: module === undefined ? 'absent' : module.initstate === null ? 'built-in' : module.initstate,
-        text: module === undefined ? 'not loaded' : module.initstate === null ? 'built in' : `loaded (${module.initstate})`,
-        source: describeSource(modules.source),
-        matters: name !== 'kvm',
-      });
-      if (module === undefined) continue;
-      for (const [parameter, raw] of Object.entries(module.parameters)) {
-        const value = typeof raw === 'string' ? raw.trim() : null;
-        add({
-          key: `param.${name}.${parameter}`,
-          category: 'module-parameters',
-          label: `${name}.${parameter}`,
-          value,
-          text: typeof raw === 'string' ? raw.trim() : `unreadable (${raw.code})`,
-          source: `file ${root}/sys/module/${name}/parameters/${parameter}`,
-          matters: gating.has(`${name}.${parameter}`),
-        });
-      }
-    }
-  }
+  // Modules and their parameters: kvm_intel and kvm_amd matter (they carry TDX and SEV), and the
+  // parameters TDX and SEV depend on.
+  { category: 'module-parameters', matters: false, read: moduleFields },
 
   // Capabilities: one a host has and the other lacks matters, for the capabilities the report shows.
-  const rows = capabilityRows(snapshot.kvm);
-  const system = snapshot.kvm.capabilities?.system;
-  const vm = snapshot.kvm.capabilities?.vm;
-  for (const row of rows) {
-    const key = KEY_CAPABILITIES.includes(row.name);
-    const presence = (a: DiffValue, b: DiffValue): boolean => key && (typeof a === 'number' && a > 0) !== (typeof b === 'number' && b > 0);
-    add({
+  { category: 'capabilities', matters: false, read: capabilityFields },
+
+  // CPUID offered to guests, by feature name.
+  {
+    category: 'cpuid',
+    matters: false,
+    read: (h) => {
+      const cpuid = h.snapshot.kvm.supportedCpuid;
+      if (cpuid === undefined || !('value' in cpuid)) return [];
+      const source = describeSource(cpuid.source);
+      return [...featureSet(cpuid.value)].sort().map((name) => ({ key: `cpuid.${name}`, label: `CPUID feature ${name}`, value: true, text: 'offered', source }));
+    },
+  },
+  {
+    category: 'cpuid',
+    matters: false,
+    read: (h) => {
+      const summary = h.model.cpuid;
+      return [
+        ...('value' in summary
+          ? [{ key: 'cpuid.physical-address-bits', label: 'Guest physical address bits', value: summary.value.physicalAddressBits, text: String(summary.value.physicalAddressBits), source: summary.source }]
+          : []),
+        { key: 'xsave.components', label: 'XSAVE components for guests', ...fromTraced(h.model.kvm.xsaveGuestComponents, (v) => v.mask, (v) => `${v.mask} (${v.components.join(', ')})`) },
+      ];
+    },
+  },
+
+  // The rest.
+  {
+    category: 'other',
+    matters: false,
+    read: (h) => {
+      const { host, device, kvm } = h.model;
+      const featureMsrs = kvm.featureMsrs;
+      return [
+        { key: 'cpu.model', label: 'CPU', ...fromTraced(host.cpu, (v) => `${v.vendor} ${v.family ?? '?'}/${v.model ?? '?'}/${v.stepping ?? '?'} ${v.modelName}`) },
+        { key: 'cpu.microcode', label: 'CPU microcode', ...fromTraced(host.cpu, (v) => v.microcode) },
+        { key: 'host.guest', label: 'Runs under a hypervisor', ...fromTraced(host.isGuest, (v) => v, (v) => tristateText(v)) },
+        { key: 'device.node', label: `${device.path} node`, ...fromTraced(device.node, (v) => `${v.type} ${v.major}:${v.minor} ${v.mode} ${v.owner}:${v.group}`) },
+        { key: 'device.open', label: `open ${device.path}`, ...fromTraced(device.open, (v) => v, () => 'ok') },
+        { key: 'kvm.vcpu-mmap-size', label: 'vCPU mmap size', ...fromTraced(kvm.vcpuMmapSize, (v) => v) },
+        { key: 'kvm.msr-index-count', label: 'MSRs KVM lists', ...fromTraced(kvm.msrIndexCount, (v) => v) },
+        ...('value' in featureMsrs
+          ? featureMsrs.value.map((msr) => ({ key: `msr.${msr.index}`, label: `feature MSR ${msr.index}${msr.name ? ` ${msr.name}` : ''}`, value: msr.value, text: msr.value, source: featureMsrs.source }))
+          : []),
+      ];
+    },
+  },
+  {
+    category: 'other',
+    matters: keyCount,
+    read: (h) => {
+      const keys = tdxOf(h).tdKeys;
+      return keys.known ? [{ key: 'tdx.keys.capacity', label: 'TD keys (capacity)', value: keys.value.capacity, text: keys.text, source: keys.source }] : [];
+    },
+  },
+  {
+    category: 'other',
+    matters: false,
+    read: (h) => {
+      const { privateKeyIds: keyIds, maxVcpus } = tdxOf(h);
+      return [
+        ...one(keyIds.known ? { key: 'tdx.keyids', label: 'TDX private KeyIDs (BIOS)', value: keyIds.value.count, text: keyIds.text, source: keyIds.source } : null),
+        ...one(maxVcpus.known ? { key: 'tdx.max-vcpus', label: 'vCPUs per TD', value: maxVcpus.value, text: maxVcpus.text, source: maxVcpus.source } : null),
+      ];
+    },
+  },
+  {
+    category: 'other',
+    matters: keyCount,
+    read: (h) =>
+      (
+        [
+          ['sev', 'sev'],
+          ['sevEs', 'sev_es'],
+        ] as const
+      ).flatMap(([key, name]) => {
+        const asids = sevOf(h).asids[key];
+        if (asids === null) return [];
+        const it = sevItem(h, `capacity.${name}`);
+        return [{ key: `asids.${name}.capacity`, label: `${name} ASIDs (capacity)`, value: asids.capacity, text: it?.value ?? String(asids.capacity), source: it?.source ?? 'misc cgroup' }];
+      }),
+  },
+  {
+    category: 'other',
+    matters: false,
+    read: (h) => {
+      const cpuid = sevOf(h).cpuid;
+      const problems = h.model.problems;
+      return [
+        ...one(
+          cpuid === null
+            ? null
+            : {
+                key: 'sev.cpuid.asids',
+                label: 'ASIDs in CPUID 0x8000001F',
+                value: `${cpuid.minSevAsid}/${cpuid.maxEncryptedGuests}`,
+                text: `max ${cpuid.maxEncryptedGuests}, SEV from ${cpuid.minSevAsid}`,
+                source: sevItem(h, 'cpuid.8000001f.maxGuests')?.source ?? 'KVM_GET_SUPPORTED_CPUID',
+              },
+        ),
+        { key: 'context.uid', label: 'probed as uid', value: h.snapshot.context.uid, text: String(h.snapshot.context.uid), source: 'snapshot context' },
+        { key: 'problems', label: 'facts that could not be read', value: problems.length, text: problems.map((p) => p.fact).join(', ') || 'none', source: 'report problems' },
+      ];
+    },
+  },
+];
+
+/** The module parameters TDX and SEV depend on, as `module.parameter`. */
+const GATING = new Set([...TDX_PARAMETERS.map((p) => `${p.module}.${p.parameter}`), ...KVM_AMD_PARAMETERS.map((p) => `kvm_amd.${p.name}`)]);
+
+/** The KVM modules, each followed by its parameters. */
+function moduleFields(h: Host): Field[] {
+  const modules = h.snapshot.host.modules;
+  const out: Field[] = [];
+  if (!('value' in modules)) return out;
+  const root = h.snapshot.context.root.replace(/\/$/, '');
+  for (const name of ['kvm', 'kvm_intel', 'kvm_amd'] as const) {
+    const module = modules.value[name];
+    out.push({
+      key: `module.${name}`,
+      label: `${name} module`,
+      value: module === undefined ? 'absent' : module.initstate === null ? 'built-in' : module.initstate,
+      text: module === undefined ? 'not loaded' : module.initstate === null ? 'built in' : `loaded (${module.initstate})`,
+      source: describeSource(modules.source),
+      matters: name !== 'kvm',
+    });
+    if (module === undefined) continue;
+    for (const [parameter, raw] of Object.entries(module.parameters)) {
+      out.push({
+        key: `param.${name}.${parameter}`,
+        label: `${name}.${parameter}`,
+        value: typeof raw === 'string' ? raw.trim() : null,
+        text: typeof raw === 'string' ? raw.trim() : `unreadable (${raw.code})`,
+        source: `file ${root}/sys/module/${name}/parameters/${parameter}`,
+        matters: GATING.has(`${name}.${parameter}`),
+      });
+    }
+  }
+  return out;
+}
+
+/** Presence differs: one host has the capability (non-zero), the other not. */
+const presence = (a: DiffValue, b: DiffValue): boolean => (typeof a === 'number' && a > 0) !== (typeof b === 'number' && b > 0);
+
+/** Every capability's system answer, and its default-VM answer where the snapshot has one. */
+function capabilityFields(h: Host): Field[] {
+  const system = h.snapshot.kvm.capabilities?.system;
+  const vm = h.snapshot.kvm.capabilities?.vm;
+  return capabilityRows(h.snapshot.kvm).flatMap((row) => {
+    const matters = KEY_CAPABILITIES.includes(row.name) ? presence : false;
+    return [
+    {
       key: `cap.${row.name}.system`,
-      category: 'capabilities',
       label: `${row.name} (system)`,
       value: row.system,
       text: row.system === null ? `unknown${row.systemError ? ` (${row.systemError})` : ''}` : String(row.system),
       source: system === undefined ? 'not probed' : `${describeSource(system.source)} (${row.name})`,
-      matters: presence,
-    });
-    if (vm !== undefined) {
-      add({
-        key: `cap.${row.name}.vm`,
-        category: 'capabilities',
-        label: `${row.name} (default VM)`,
-        value: row.vm,
-        text: row.vm === null ? `unknown${row.vmError ? ` (${row.vmError})` : ''}` : String(row.vm),
-        source: `${describeSource(vm.source)} (${row.name})`,
-        matters: presence,
-      });
-    }
-  }
+      matters,
+    },
+    ...(vm === undefined
+      ? []
+      : [
+          {
+            key: `cap.${row.name}.vm`,
+            label: `${row.name} (default VM)`,
+            value: row.vm,
+            text: row.vm === null ? `unknown${row.vmError ? ` (${row.vmError})` : ''}` : String(row.vm),
+            source: `${describeSource(vm.source)} (${row.name})`,
+            matters,
+          },
+        ]),
+    ];
+  });
+}
 
-  // CPUID offered to guests, by feature name.
-  const cpuid = snapshot.kvm.supportedCpuid;
-  if (cpuid !== undefined && 'value' in cpuid) {
-    const source = describeSource(cpuid.source);
-    for (const name of [...featureSet(cpuid.value)].sort()) {
-      add({ key: `cpuid.${name}`, category: 'cpuid', label: `CPUID feature ${name}`, value: true, text: 'offered', source, matters: false });
-    }
-  }
-  const summary = report.cpuid;
-  if ('value' in summary) {
-    add({ key: 'cpuid.physical-address-bits', category: 'cpuid', label: 'Guest physical address bits', value: summary.value.physicalAddressBits, text: String(summary.value.physicalAddressBits), source: summary.source, matters: false });
-  }
-  add({ key: 'xsave.components', category: 'cpuid', label: 'XSAVE components for guests', matters: false, ...fromTraced(report.kvm.xsaveGuestComponents, (v) => v.mask, (v) => `${v.mask} (${v.components.join(', ')})`) });
-
-  // The rest.
-  const cpu = report.host.cpu;
-  add({ key: 'cpu.model', category: 'other', label: 'CPU', matters: false, ...fromTraced(cpu, (v) => `${v.vendor} ${v.family ?? '?'}/${v.model ?? '?'}/${v.stepping ?? '?'} ${v.modelName}`) });
-  add({ key: 'cpu.microcode', category: 'other', label: 'CPU microcode', matters: false, ...fromTraced(cpu, (v) => v.microcode) });
-  add({ key: 'host.guest', category: 'other', label: 'Runs under a hypervisor', matters: false, ...fromTraced(report.host.isGuest, (v) => v, (v) => tristateText(v)) });
-  add({ key: 'device.node', category: 'other', label: `${report.device.path} node`, matters: false, ...fromTraced(report.device.node, (v) => `${v.type} ${v.major}:${v.minor} ${v.mode} ${v.owner}:${v.group}`) });
-  add({ key: 'device.open', category: 'other', label: `open ${report.device.path}`, matters: false, ...fromTraced(report.device.open, (v) => v, () => 'ok') });
-  add({ key: 'kvm.vcpu-mmap-size', category: 'other', label: 'vCPU mmap size', matters: false, ...fromTraced(report.kvm.vcpuMmapSize, (v) => v) });
-  add({ key: 'kvm.msr-index-count', category: 'other', label: 'MSRs KVM lists', matters: false, ...fromTraced(report.kvm.msrIndexCount, (v) => v) });
-  const featureMsrs = report.kvm.featureMsrs;
-  if ('value' in featureMsrs) {
-    for (const msr of featureMsrs.value) {
-      add({ key: `msr.${msr.index}`, category: 'other', label: `feature MSR ${msr.index}${msr.name ? ` ${msr.name}` : ''}`, value: msr.value, text: msr.value, source: featureMsrs.source, matters: false });
-    }
-  }
-  if (tdx.tdKeys.known) {
-    add({ key: 'tdx.keys.capacity', category: 'other', label: 'TD keys (capacity)', value: tdx.tdKeys.value.capacity, text: tdx.tdKeys.text, source: tdx.tdKeys.source, matters: (a, b) => (a === 0) !== (b === 0) });
-  }
-  if (tdx.privateKeyIds.known) {
-    add({ key: 'tdx.keyids', category: 'other', label: 'TDX private KeyIDs (BIOS)', value: tdx.privateKeyIds.value.count, text: tdx.privateKeyIds.text, source: tdx.privateKeyIds.source, matters: false });
-  }
-  if (tdx.maxVcpus.known) {
-    add({ key: 'tdx.max-vcpus', category: 'other', label: 'vCPUs per TD', value: tdx.maxVcpus.value, text: tdx.maxVcpus.text, source: tdx.maxVcpus.source, matters: false });
-  }
-  for (const [key, name] of [['sev', 'sev'], ['sevEs', 'sev_es']] as const) {
-    const asids = sev.asids[key];
-    if (asids === null) continue;
-    const it = item(`capacity.${name}`);
-    add({ key: `asids.${name}.capacity`, category: 'other', label: `${name} ASIDs (capacity)`, value: asids.capacity, text: it?.value ?? String(asids.capacity), source: it?.source ?? 'misc cgroup', matters: (a, b) => (a === 0) !== (b === 0) });
-  }
-  if (sev.cpuid !== null) {
-    add({ key: 'sev.cpuid.asids', category: 'other', label: 'ASIDs in CPUID 0x8000001F', value: `${sev.cpuid.minSevAsid}/${sev.cpuid.maxEncryptedGuests}`, text: `max ${sev.cpuid.maxEncryptedGuests}, SEV from ${sev.cpuid.minSevAsid}`, source: item('cpuid.8000001f.maxGuests')?.source ?? 'KVM_GET_SUPPORTED_CPUID', matters: false });
-  }
-  add({ key: 'context.uid', category: 'other', label: 'probed as uid', value: snapshot.context.uid, text: String(snapshot.context.uid), source: 'snapshot context', matters: false });
-  add({ key: 'problems', category: 'other', label: 'facts that could not be read', value: report.problems.length, text: report.problems.map((p) => p.fact).join(', ') || 'none', source: 'report problems', matters: false });
-  return out;
+/** Every compared field for one host, in listing order. */
+function items(host: Host): Item[] {
+  return COMPARED.flatMap((row) => row.read(host).map((field) => ({ ...field, category: row.category, matters: field.matters ?? row.matters, ...(row.deep ? { deep: true as const } : {}) })));
 }
 
 const CPUID_FEATURE = /^cpuid\.(?!physical-address-bits$)/;
@@ -347,7 +482,7 @@ function absent(key: string, snapshot: Snapshot): DiffSide {
   return { value: null, text: 'not in this snapshot', source: 'not in this snapshot' };
 }
 
-function host(report: Report): DiffHost {
+function host(report: HostModel): DiffHost {
   const release = report.host.kernelRelease;
   const cpu = report.host.cpu;
   return {
@@ -363,8 +498,8 @@ export function diffSnapshots(a: Snapshot, b: Snapshot): SnapshotDiff {
   // One model and one check run per snapshot: every compared verdict is that run's.
   const reportA = decodeSnapshot(a);
   const reportB = decodeSnapshot(b);
-  const itemsA = items(a, reportA, runChecks(a, TECHNOLOGIES, reportA));
-  const itemsB = items(b, reportB, runChecks(b, TECHNOLOGIES, reportB));
+  const itemsA = items({ snapshot: a, model: reportA, checks: runChecks(a, TECHNOLOGIES, reportA) });
+  const itemsB = items({ snapshot: b, model: reportB, checks: runChecks(b, TECHNOLOGIES, reportB) });
   const byKeyB = new Map(itemsB.map((i) => [i.key, i]));
   const byKeyA = new Map(itemsA.map((i) => [i.key, i]));
   // Union in listing order: A's items, then B's that A lacks, each after its category's items.
