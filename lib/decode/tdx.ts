@@ -4,6 +4,7 @@
 // reasons drawn from the other facts. Pure: reads the snapshot only. Every item carries the
 // source it came from; a missing fact is reported as unknown with the reason, never filled in.
 import { hex } from '../knowledge/hex.js';
+import { kernelChange, releaseRangeText } from '../knowledge/kernel-versions.js';
 import { decodeVmTypes } from './capabilities.js';
 import { describeSource, explain } from './explain.js';
 import type { Fact, KernelModule, ProbeError, Snapshot, Source, TdxCapabilitiesRecord } from '../snapshot/types.js';
@@ -135,7 +136,7 @@ function vmType(snapshot: Snapshot): TdxView['vmType'] {
   const offered = ((answer >>> KVM_X86_TDX_VM) & 1) === 1;
   const text =
     answer === 0
-      ? 'not offered: KVM_CAP_VM_TYPES is 0 (a kernel before 6.10 has no VM types beyond the default)'
+      ? `not offered: KVM_CAP_VM_TYPES is 0 (a kernel before ${kernelChange('kvm.cap-vm-types').since} has no VM types beyond the default)`
       : `${offered ? 'offered' : 'not offered'} (KVM_CAP_VM_TYPES = ${hex(answer)}: ${offeredTypes.join(', ') || 'none'})`;
   return known({ offered, mask: answer, offeredTypes }, text, source);
 }
@@ -239,7 +240,7 @@ function moduleVersion(snapshot: Snapshot, log: LogContext): TdxView['moduleVers
       sysfs.error.code === 'ENXIO'
         ? 'the version file answers ENXIO (the TDX module is not initialised)'
         : sysfs.error.code === 'ENOENT'
-          ? 'no /sys/devices/faux/tdx_host/version (kernels before 7.2, or TDX not initialised)'
+          ? `no /sys/devices/faux/tdx_host/version (kernels before ${kernelChange('tdx.host-version-sysfs').since}, or TDX not initialised)`
           : `the version file could not be read (${sysfs.error.code})`,
     );
   }
@@ -350,9 +351,9 @@ function parameters(snapshot: Snapshot): TdxParameterRow[] {
         ok: p.parameter === 'tdx' ? false : null,
         text:
           p.parameter === 'tdx'
-            ? 'no such parameter (kvm_intel built without TDX support, or older than 6.16)'
+            ? `no such parameter (kvm_intel built without TDX support, or older than ${kernelChange('tdx.kvm-uapi').since})`
             : p.parameter === 'enable_virt_at_load'
-              ? 'no such parameter (only kernels 6.12+ have it; TDX checks it in 6.16-6.18)'
+              ? `no such parameter (only kernels ${releaseRangeText('kvm.enable-virt-at-load-parameter')} have it; TDX checks it in ${releaseRangeText('tdx.checks-enable-virt-at-load')})`
               : 'not in the snapshot',
       };
     }

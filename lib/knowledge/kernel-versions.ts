@@ -181,3 +181,11 @@ export function kernelHas(id: string, release: string | KernelRelease | undefine
   if (!parsed) return undefined;
   return releaseInRange(parsed, change.since, change.until);
 }
+
+/** The releases a row covers, for messages: "6.9-6.15" (the last release before `until`), or "6.11+" while it holds. */
+export function releaseRangeText(id: string): string {
+  const change = kernelChange(id);
+  if (change.until === undefined) return `${change.since}+`;
+  const until = bound(change.until);
+  return until.minor > 0 ? `${change.since}-${until.major}.${until.minor - 1}` : `${change.since} up to ${change.until}`;
+}
