@@ -7,7 +7,7 @@ import { hex } from '../knowledge/hex.js';
 import { kernelChange, kernelHas, releaseRangeText } from '../knowledge/kernel-versions.js';
 import type { Fact, KernelLogRecord, ProbeError, Snapshot, Source } from '../snapshot/types.js';
 import { findEntry } from './cpuid-entry.js';
-import { KVM_CAPABILITIES } from '../knowledge/capabilities.js';
+import { capabilityNumber } from '../knowledge/capabilities.js';
 import { KVM_X86_VM_TYPES } from '../knowledge/x86.js';
 import { describeSource, explain, type Explained } from './explain.js';
 import {
@@ -99,9 +99,8 @@ export interface SevView {
   notes: { text: string; source: string }[];
 }
 
-const CAP = (name: string): number => KVM_CAPABILITIES.find(([n]) => n === name)?.[1] as number;
-const VM_TYPES_CAP = CAP('KVM_CAP_VM_TYPES');
-const SYS_ATTRIBUTES_CAP = CAP('KVM_CAP_SYS_ATTRIBUTES');
+const VM_TYPES_CAP = capabilityNumber('KVM_CAP_VM_TYPES');
+const SYS_ATTRIBUTES_CAP = capabilityNumber('KVM_CAP_SYS_ATTRIBUTES');
 
 const SEV_VM_TYPES = KVM_X86_VM_TYPES.filter(([, , short]) => short === 'SEV' || short === 'SEV_ES' || short === 'SNP') as readonly (readonly [
   string,

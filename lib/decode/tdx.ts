@@ -8,7 +8,8 @@ import { kernelChange, releaseRangeText } from '../knowledge/kernel-versions.js'
 import { decodeVmTypes } from './capabilities.js';
 import { describeSource, explain } from './explain.js';
 import type { Fact, KernelModule, ProbeError, Snapshot, Source, TdxCapabilitiesRecord } from '../snapshot/types.js';
-import { KVM_CAPABILITIES } from '../knowledge/capabilities.js';
+import { capabilityNumber } from '../knowledge/capabilities.js';
+import { KVM_X86_TDX_VM } from '../knowledge/x86.js';
 import {
   decodeConfigurableCpuid,
   decodeHwError,
@@ -94,8 +95,7 @@ export interface TdxView {
   kernelLog: TdxFact<{ records: number; tdxLines: number }>;
 }
 
-const VM_TYPES_CAP = KVM_CAPABILITIES.find(([name]) => name === 'KVM_CAP_VM_TYPES')?.[1] as number;
-const KVM_X86_TDX_VM = 5;
+const VM_TYPES_CAP = capabilityNumber('KVM_CAP_VM_TYPES');
 
 const known = <T>(value: T, text: string, source: string): TdxFact<T> => ({ known: true, value, text, source });
 const unknown = <T>(text: string, source: string | null = null): TdxFact<T> => ({ known: false, text, source });

@@ -3,15 +3,16 @@
 // module accepts it. Each TD is destroyed (its fd closed) before the next step.
 import { hex } from '../knowledge/hex.js';
 import type { CpuidEntry, KvmSystem, KvmVm } from '../native/kvm.js';
-import { KVM_CAPABILITIES } from '../knowledge/capabilities.js';
+import { capabilityNumber } from '../knowledge/capabilities.js';
+import { tdAttributeMask } from '../knowledge/tdx.js';
+import { KVM_X86_TDX_VM } from '../knowledge/x86.js';
 import { attempt, hasValue } from './facts.js';
 import type { Fact, Source, TdxCapabilitiesRecord, TdxFacts } from './types.js';
 
-export const KVM_X86_TDX_VM = 5;
-const KVM_CAP_MAX_VCPUS = KVM_CAPABILITIES.find(([name]) => name === 'KVM_CAP_MAX_VCPUS')![1];
+const KVM_CAP_MAX_VCPUS = capabilityNumber('KVM_CAP_MAX_VCPUS');
 
-/** TD ATTRIBUTES.SEPT_VE_DISABLE (bit 28): set by QEMU by default, as Linux guests expect. */
-const SEPT_VE_DISABLE = 1n << 28n;
+/** TD ATTRIBUTES.SEPT_VE_DISABLE: set by QEMU by default, as Linux guests expect. */
+const SEPT_VE_DISABLE = tdAttributeMask('SEPT_VE_DISABLE');
 
 /** A TD configuration for KVM_TDX_INIT_VM: the user's (--td-config), or one derived from the capabilities. */
 export interface TdConfig {

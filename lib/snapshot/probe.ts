@@ -4,13 +4,13 @@ import { hex } from '../knowledge/hex.js';
 import { errnoName } from '../native/errors.js';
 import { DEFAULT_KVM_DEVICE, DEFAULT_SEV_DEVICE, openKvm, type KvmSystem } from '../native/kvm.js';
 import { toolInfo } from '../tool.js';
-import { KVM_CAPABILITIES } from '../knowledge/capabilities.js';
-import { KVM_X86_GRP_SYSTEM, KVM_X86_XCOMP_GUEST_SUPP } from '../knowledge/x86.js';
+import { capabilityNumber, KVM_CAPABILITIES } from '../knowledge/capabilities.js';
+import { KVM_X86_GRP_SYSTEM, KVM_X86_TDX_VM, KVM_X86_XCOMP_GUEST_SUPP } from '../knowledge/x86.js';
 import { attempt, hasValue } from './facts.js';
 import { cpuinfo, deviceNode, kernelRelease, kvmModules, miscCgroup, tdxModuleVersion } from './host-files.js';
 import { kernelLogFromFile, kernelLogFromKmsg } from './kernel-log.js';
 import { probeSevAttributes, probeSevDevice, probeSevInit2 } from './probe-sev.js';
-import { KVM_X86_TDX_VM, probeTdx, type TdConfig } from './probe-tdx.js';
+import { probeTdx, type TdConfig } from './probe-tdx.js';
 import {
   SNAPSHOT_FORMAT,
   SNAPSHOT_VERSION,
@@ -78,8 +78,8 @@ function readFeatureMsrs(kvm: KvmSystem, indices: number[]): { values: Record<st
 
 function capability(facts: KvmFacts, name: string): number {
   const system = facts.capabilities?.system;
-  const number = KVM_CAPABILITIES.find(([n]) => n === name)?.[1];
-  if (!hasValue(system) || number === undefined) return 0;
+  const number = capabilityNumber(name);
+  if (!hasValue(system)) return 0;
   const result = system.value[number];
   return typeof result === 'number' ? result : 0;
 }
