@@ -6,6 +6,7 @@ import type { HostModel } from '../../decode/model.js';
 import type { TdxFact, TdxParameterRow, TdxView } from '../../decode/tdx.js';
 import type { TdxExplanation } from '../tdx-causes.js';
 import { kernelChange, kernelHas } from '../../knowledge/kernel-versions.js';
+import type { Snapshot } from '../../snapshot/types.js';
 import type { CheckContext, CheckRule, Finding } from '../types.js';
 import { fail, kvmUnavailable, NEEDS, pass, releaseOf, unknown, unreadable, warn } from './kvm.js';
 
@@ -25,11 +26,13 @@ function parameter(t: TdxView, name: string): TdxParameterRow | undefined {
 }
 
 /** Whether this kernel has TDX host support at all (so that a missing tdx_host_platform flag is the BIOS's doing). */
-function kernelHasTdxHost(t: TdxView): boolean | null {
+function kernelHasTdxHost(t: TdxView, snapshot: Snapshot): boolean | null {
   const tdx = parameter(t, 'tdx');
   if (tdx !== undefined && tdx.value !== null) return true;
   if (t.kernelLog.known && t.kernelLog.value.tdxLines > 0) return true;
-  if (tdx !== undefined && tdx.value === null && tdx.text.startsWith('no such parameter')) return false;
+  // kvm_intel is loaded but has no tdx parameter: KVM built without TDX, or older than its TDX support.
+  const modules = snapshot.host.modules;
+  if ('value' in modules && modules.value.kvm_intel !== undefined && modules.value.kvm_intel.parameters.tdx === undefined) return false;
   return null;
 }
 
@@ -80,14 +83,14 @@ export const TDX_RULES: readonly CheckRule[] = [
     parent: 'tdx.cpu.intel',
     title: 'TDX enabled by the BIOS (tdx_host_platform)',
     why: 'the kernel marks the CPU tdx_host_platform only when the BIOS reserved TDX private KeyIDs and loaded the SEAM module; everything after depends on it',
-    evaluate({ model }) {
+    evaluate({ model, snapshot }) {
       const t = view(model);
       const flag = t.cpuFlag;
       if (!flag.known) return unknown(flag.text, src(flag), NEEDS.cpuinfo);
       const keyIds = t.privateKeyIds.known ? `; BIOS-enabled private KeyIDs ${t.privateKeyIds.text}` : '';
       if (flag.value) return pass(`tdx_host_platform present${keyIds}`, joinSources(flag.source, t.privateKeyIds.known ? t.privateKeyIds.source : null));
       const release = t.kernelRelease.known ? t.kernelRelease.value : 'this kernel';
-      const support = kernelHasTdxHost(t);
+      const support = kernelHasTdxHost(t, snapshot);
       if (support !== true) {
         return unknown(
           `tdx_host_platform absent, but ${release} ${support === false ? 'has no TDX host support' : 'may lack TDX host support'} (the flag exists only with CONFIG_INTEL_TDX_HOST), so the BIOS setting cannot be read from it`,
