@@ -7,7 +7,7 @@ import { hex } from '../../knowledge/hex.js';
 import type { HostModel } from '../../decode/model.js';
 import type { SevItem, SevView } from '../../decode/sev.js';
 import { SNP_MIN_FIRMWARE } from '../../knowledge/sev.js';
-import { kernelChange, kernelHas } from '../../knowledge/kernel-versions.js';
+import { kernelChange, kernelHas, parseKernelRelease } from '../../knowledge/kernel-versions.js';
 import type { Snapshot } from '../../snapshot/types.js';
 import type { CheckContext, CheckRule, Finding, Technology } from '../types.js';
 import { fail, kvmUnavailable, NEEDS, pass, releaseOf, unknown, unreadable, warn } from './kvm.js';
@@ -158,10 +158,10 @@ function cpuFlagRule(f: Flavour): CheckRule {
       const source = flagItem?.source ?? 'not probed';
       if (present === null) return unknown('/proc/cpuinfo not read', source, NEEDS.cpuinfo);
       if (present) return pass(`${f.flag} present`, source);
-      const release = releaseOf(model);
-      if (f.technology === 'snp' && kernelHas('snp.cpu-flag', release) === false) {
+      const release = parseKernelRelease(releaseOf(model) ?? '');
+      if (f.technology === 'snp' && release !== undefined && kernelHas('snp.cpu-flag', release) === false) {
         const since = kernelChange('snp.cpu-flag').since;
-        return unknown(`sev_snp absent, but Linux ${release} never shows it (masked before ${since})`, source, `Linux ${since}+ to show whether the BIOS enabled SEV-SNP`);
+        return unknown(`sev_snp absent, but Linux ${release.major}.${release.minor} never shows it (masked before ${since})`, source, `Linux ${since}+ to show whether the BIOS enabled SEV-SNP`);
       }
       const evidence = logCauses(model, f).filter((i) => i.id === 'log.psp.bios' || i.id.startsWith('log.rmp.problem'));
       return fail(
