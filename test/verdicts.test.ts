@@ -112,11 +112,19 @@ async function assertOneVerdict(what: string, file: string): Promise<void> {
   assert.deepEqual([...sev.keys()], ['sev', 'sev-es', 'snp'], `${what}: sev --json has the SEV verdicts`);
   for (const [technology, verdict] of sev) assert.deepEqual(verdict, expected.get(technology), `${what}: sev --json ${technology}`);
 
+  const notApplicable = check.technologies.filter((t) => !(t as JsonVerdict & { applicable: boolean }).applicable).map((t) => t.technology);
   for (const command of [[], ['check']]) {
-    const nfd = fromNfd(await run([...command, '--format', 'nfd', ...from]));
+    const nfdText = await run([...command, '--format', 'nfd', ...from]);
+    const prometheusText = await run([...command, '--format', 'prometheus', ...from]);
+    for (const technology of TECHNOLOGIES) {
+      const applies = !notApplicable.includes(technology);
+      assert.equal(nfdText.includes(`kvm-caps.dev/${technology}.applicable=false\n`), !applies, `${what}: NFD ${technology}.applicable`);
+      assert.ok(prometheusText.includes(`kvm_caps_technology_applicable{technology="${technology}"} ${applies ? 1 : 0}\n`), `${what}: Prometheus ${technology} applicable`);
+    }
+    const nfd = fromNfd(nfdText);
     assert.deepEqual(nfd.verdicts, expected, `${what}: ${command.join('') || 'report'} --format nfd`);
     assert.equal(nfd.outcome, check.outcome, `${what}: ${command.join('') || 'report'} --format nfd outcome`);
-    const prometheus = fromPrometheus(await run([...command, '--format', 'prometheus', ...from]));
+    const prometheus = fromPrometheus(prometheusText);
     assert.deepEqual(prometheus.verdicts, expected, `${what}: ${command.join('') || 'report'} --format prometheus`);
     assert.equal(prometheus.outcome, check.outcome, `${what}: ${command.join('') || 'report'} --format prometheus outcome`);
   }

@@ -321,6 +321,8 @@ export const LIFECYCLES: readonly TechnologyLifecycle[] = [sevFamily(false), sev
 
 export interface TechnologyState extends Verdict {
   technology: Technology;
+  /** false: the technology does not apply to this host (another CPU vendor or architecture). */
+  applicable: boolean;
   /** Where the three answers came from. */
   sources: string[];
 }
@@ -336,10 +338,11 @@ function vmTypesMask(report: Report): number | null {
 }
 
 export function technologyStates(checks: CheckReport): TechnologyState[] {
-  return checks.technologies.map(({ technology, verdict, checks: list }) => ({
+  return checks.technologies.map(({ technology, applicable, reason, verdict, checks: list }) => ({
     technology,
+    applicable,
     ...verdict,
-    sources: [`kvm-caps check ${technology} (${list.length} checks)`],
+    sources: [applicable ? `kvm-caps check ${technology} (${list.length} checks)` : `kvm-caps check ${technology} (not applicable: ${reason ?? ''})`],
   }));
 }
 

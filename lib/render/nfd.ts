@@ -61,6 +61,8 @@ export function nfdFeatureList(report: Report, checks: CheckReport): NfdFeature[
   };
 
   for (const state of technologyStates(checks)) {
+    // Only where it is false: a technology the host's CPU cannot run is not a broken one.
+    if (!state.applicable) add(`${state.technology}.applicable`, false);
     add(`${state.technology}.capable`, tristate(state.capable));
     add(`${state.technology}.enabled`, tristate(state.enabled));
     add(`${state.technology}.usable`, tristate(state.usable));

@@ -96,6 +96,9 @@ export function prometheusMetrics(report: Report, checks: CheckReport): string {
   }
 
   for (const state of technologyStates(checks)) {
+    m.gauge('technology_applicable', 'Whether this technology applies to the host at all (0: another CPU vendor or architecture, so its states are 0 by nature, not by fault).', bit(state.applicable), { technology: state.technology });
+  }
+  for (const state of technologyStates(checks)) {
     for (const key of ['capable', 'enabled', 'usable'] as const) {
       const value = state[key];
       const help =
