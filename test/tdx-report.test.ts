@@ -1,5 +1,5 @@
 // The TDX interpretation layer: tables checked against the values the kernel, QEMU and the
-// TDX module define (quoted in lib/report/tdx/tables.ts), kernel-log parsing for every format
+// TDX module define (quoted in lib/knowledge/tdx.ts), kernel-log parsing for every format
 // the kernel has printed (test/fixtures/kernel-logs/tdx-*.txt, each naming its source), the
 // decoders, tdxView on hand-made snapshots (test/fixtures/tdx-*.json), and the TDX personas.
 import assert from 'node:assert/strict';
@@ -169,14 +169,14 @@ test('attributes, XFAM and TDVMCALL words decode with unknown bits kept', () => 
   );
 });
 
-test('configurable CPUID entries are named with lib/cpuid, and what a TD cannot configure is listed', () => {
+test('configurable CPUID entries are named with lib/knowledge's CPUID table, and what a TD cannot configure is listed', () => {
   const configs: CpuidEntryRecord[] = [
     { function: 0x7, index: 0, flags: 1, eax: 0, ebx: 0, ecx: 0x80000008, edx: 0 },
     { function: 0x7, index: 1, flags: 1, eax: 1 << 4, ebx: 0, ecx: 0, edx: 0 },
     { function: 0x80000008, index: 0, flags: 0, eax: 0x00ff0000, ebx: 0, ecx: 0, edx: 0 },
   ];
   const decoded = decodeConfigurableCpuid(configs);
-  // CPUID.7.0:ECX bit 3 is PKU; bit 31 (PKS, TD attribute 30's CPUID bit per QEMU) has no name in lib/cpuid.
+  // CPUID.7.0:ECX bit 3 is PKU; bit 31 (PKS, TD attribute 30's CPUID bit per QEMU) has no name in lib/knowledge.
   assert.deepEqual(decoded[0]?.configurable.ecx, ['pku']);
   assert.deepEqual(decoded[0]?.unknownBits.ecx, [31]);
   assert.deepEqual(decoded[1]?.configurable.eax, ['avx_vnni']);

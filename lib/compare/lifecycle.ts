@@ -3,7 +3,7 @@
 // operation (AMD-SP command, SEAMCALL, TDCALL) behind it. Checked against
 // Documentation/virt/kvm/x86/amd-memory-encryption.rst and intel-tdx.rst and
 // arch/x86/kvm/svm/sev.c / arch/x86/kvm/vmx/tdx.c; the sub-command ids come from
-// lib/uapi/confidential-commands.ts, which test/abi.test.ts checks against the 7.2 headers.
+// lib/knowledge/confidential-commands.ts, which test/abi.test.ts checks against the 7.2 headers.
 //
 // Also: technologyStates(), capable / enabled / usable per technology, from a CheckReport
 // when one is given and otherwise from the report's own views (nfd, prometheus, diff and
@@ -44,7 +44,7 @@ export interface LaunchCall {
   /** For KVM_CREATE_VM: the machine type (KVM_X86_*_VM) and its number. */
   vmType?: string;
   vmTypeNumber?: number;
-  /** The ioctl's request number, where it is one of lib/uapi's. */
+  /** The ioctl's request number, where it is one of lib/knowledge's. */
   request?: number;
 }
 
@@ -77,7 +77,7 @@ const TDX_DOC = 'Documentation/virt/kvm/x86/intel-tdx.rst';
 
 function lookup(table: readonly (readonly [string, number])[], name: string): number {
   const found = table.find(([n]) => n === name);
-  if (found === undefined) throw new Error(`lifecycle: ${name} is not in lib/uapi`);
+  if (found === undefined) throw new Error(`lifecycle: ${name} is not in lib/knowledge`);
   return found[1];
 }
 

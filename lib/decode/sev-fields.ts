@@ -303,7 +303,7 @@ export function decodeSnpPolicy(mask: string | number | bigint): DecodedSnpPolic
 // CPUID 0x8000001F
 
 export interface SevCpuidSummary {
-  /** Named EAX features (lib/cpuid tables: sme, sev, sev_es, sev_snp, ...). */
+  /** Named EAX features (lib/knowledge CPUID tables: sme, sev, sev_es, sev_snp, ...). */
   features: string[];
   unknownBits: number[];
   cBitPosition: number;
@@ -319,7 +319,7 @@ export interface SevCpuidSummary {
   sevEsAsids: { first: number; last: number } | null;
 }
 
-/** Decodes leaf 0x8000001F through lib/cpuid (the field names are decodeCpuidEntry's). */
+/** Decodes leaf 0x8000001F through the CPUID decoder (the field names are decodeCpuidEntry's). */
 export function decodeSevCpuid(entry: CpuidEntry): SevCpuidSummary {
   const decoded = decodeCpuidEntry(entry);
   const f = decoded.fields;

@@ -1,6 +1,6 @@
 // Decoders for what KVM_TDX_CAPABILITIES and KVM_TDX_INIT_VM answer: TD attributes, XFAM,
 // the GetTdVmCallInfo words, the configurable CPUID entries, and SEAMCALL statuses
-// (kvm_tdx_cmd.hw_error). Pure functions over tables.ts and lib/cpuid.
+// (kvm_tdx_cmd.hw_error). Pure functions over lib/knowledge/tdx.ts and the CPUID tables.
 import { hex } from '../knowledge/hex.js';
 import { decodeCpuidEntry, decodeXsaveMask } from './cpuid-entry.js';
 import type { Register } from '../knowledge/cpuid-features.js';
@@ -60,7 +60,7 @@ export function decodeTdAttributes(value: string | bigint): DecodedTdAttributes 
   return { mask: hex(mask), attributes, unknownBits, beyondKvm };
 }
 
-/** XFAM bits are XSAVE component numbers (XCR0 | IA32_XSS); named with lib/cpuid's table. */
+/** XFAM bits are XSAVE component numbers (XCR0 | IA32_XSS); named with lib/knowledge's CPUID table. */
 export function decodeXfam(value: string | bigint): { mask: string; components: string[]; unknownBits: number[] } {
   const mask = toU64(value);
   return { mask: hex(mask), ...decodeXsaveMask(mask) };
@@ -124,7 +124,7 @@ export interface ConfigurableCpuidEntry {
   index: number;
   /** The configurable-bit masks as KVM reported them. */
   masks: Record<Register, string>;
-  /** Names of the configurable bits, for registers lib/cpuid has a table for. */
+  /** Names of the configurable bits, for registers lib/knowledge has a CPUID table for. */
   configurable: Partial<Record<Register, string[]>>;
   unknownBits: Partial<Record<Register, number[]>>;
   note: string | null;
@@ -184,7 +184,7 @@ function findConfig(configurable: readonly CpuidEntryRecord[], entry: CpuidEntry
 /**
  * Features in KVM_GET_SUPPORTED_CPUID that a TD's KVM_TDX_INIT_VM cannot set: the bit is set in
  * the supported entry but not in the configurable mask for the same leaf, subleaf and register
- * (a leaf the TD configuration does not list has an all-zero mask). Only registers lib/cpuid
+ * (a leaf the TD configuration does not list has an all-zero mask). Only registers lib/knowledge
  * names are reported. Not configurable does not mean a TD lacks the feature: the TDX module
  * fixes some bits to 1 and derives others from XFAM and ATTRIBUTES.
  */

@@ -260,7 +260,7 @@ export const SNP_POLICY_BITS: readonly BitName[] = [
 export const KVM_SNP_POLICY_MASK_VALID = 0x3fbffffn;
 
 // ---------------------------------------------------------------------------------------
-// KVM_X86_GRP_SEV attributes (numbers from lib/uapi/x86.ts, checked against the 7.2 headers)
+// KVM_X86_GRP_SEV attributes (numbers from lib/knowledge/x86.ts, checked against the 7.2 headers)
 
 export const SEV_ATTRIBUTES: readonly { attr: number; name: string; key: 'vmsaFeatures' | 'snpPolicyBits' | 'snpReqCerts'; meaning: string; since: string }[] = [
   {

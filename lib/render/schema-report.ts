@@ -31,7 +31,7 @@ function traced(value: JsonSchema): JsonSchema {
   return either(object({ value, source: string }), object({ error: ref('explained'), source: string }), object({ missing: string }));
 }
 
-/** lib/report/tdx/section.ts TdxFact<T>. */
+/** lib/decode/tdx.ts TdxFact<T>. */
 function tdxFact(value: JsonSchema): JsonSchema {
   return either(
     object({ known: constant(true), value, text: string, source: string }),
@@ -39,7 +39,7 @@ function tdxFact(value: JsonSchema): JsonSchema {
   );
 }
 
-/** lib/report/tdx/section.ts ProbeOutcome<T>. */
+/** lib/decode/tdx.ts ProbeOutcome<T>. */
 function outcome(value: JsonSchema): JsonSchema {
   return either(
     object({ ok: constant(true), value }),

@@ -1,6 +1,6 @@
 // The host snapshot: everything kvm-caps collected from one host, raw, as JSON. Every
 // fact records where it came from and either its value or the error that stopped it;
-// interpretation (lib/report) works from this document alone, so a saved snapshot
+// interpretation (lib/decode and above) works from this document alone, so a saved snapshot
 // replays on any machine.
 import type { CpuidEntry, SevPlatformStatus, SnpPlatformStatus } from '../native/binding.js';
 

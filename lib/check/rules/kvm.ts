@@ -1,6 +1,6 @@
 // Plain KVM readiness, hardware to "a VM can be created", and the helpers every technology's
 // rules share: how findings are built, what privilege an unreadable fact needs, and what an
-// unusable KVM device means for a check that needed it. Rules read the model (lib/model),
+// unusable KVM device means for a check that needed it. Rules read the host model (lib/decode/model.ts),
 // never the raw facts a view already decodes; each Finding.source is the view's source.
 import type { HostModel } from '../../decode/model.js';
 import { KVM_API_VERSION } from '../../decode/model.js';

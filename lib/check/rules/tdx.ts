@@ -1,7 +1,7 @@
 // Intel TDX readiness: Intel CPU -> BIOS enabled TDX -> a kernel with KVM's TDX uAPI and an
 // initialised TDX module -> kvm_intel.tdx and its prerequisites -> KVM offers the TDX VM
-// type -> a TD can be created and has a free key. Every rule reads the TDX view
-// (model.confidential.tdx), which already decodes the facts, the log and the causes.
+// type -> a TD can be created and has a free key. Every rule reads the TDX model
+// (model.confidential.tdx) and the causes of tdx-causes.ts, computed once per run.
 import type { HostModel } from '../../decode/model.js';
 import type { TdxFact, TdxParameterRow, TdxView } from '../../decode/tdx.js';
 import type { TdxExplanation } from '../tdx-causes.js';
