@@ -11,32 +11,34 @@ export { SnapshotFormatError } from './snapshot/validate.js';
 export { SNAPSHOT_FORMAT, SNAPSHOT_VERSION } from './snapshot/types.js';
 export type * from './snapshot/types.js';
 
-export { buildReport, KEY_CAPABILITIES, REPORT_FORMAT, REPORT_VERSION } from './report/report.js';
-export type { Report, Problem, DeviceView } from './report/report.js';
-export { capabilityRows, decodeCapabilityValue, decodeVmTypes, formatDecoded } from './report/capabilities.js';
-export type { CapabilityRow, DecodedValue } from './report/capabilities.js';
-export { explain, describeSource, type Explained } from './report/explain.js';
-export type { Traced } from './report/traced.js';
+export { decodeSnapshot, KEY_CAPABILITIES, type HostModel, type Problem, type DeviceView } from './decode/model.js';
+export { buildReport, reportChecks, tdxSection, sevSection, REPORT_FORMAT, REPORT_VERSION } from './render/report.js';
+export type { Report, TdxSection, SevSection, TechnologyVerdict } from './render/report.js';
+export { capabilityRows, decodeCapabilityValue, decodeVmTypes, formatDecoded } from './decode/capabilities.js';
+export type { CapabilityRow, DecodedValue } from './decode/capabilities.js';
+export { explain, describeSource, type Explained } from './decode/explain.js';
+export type { Traced } from './decode/sourced.js';
 
-export { decodeCpuidEntry, decodeXsaveMask, featureSet, findEntry, type DecodedCpuidEntry } from './cpuid/decode.js';
-export { CPUID_FEATURE_REGISTERS, XSAVE_COMPONENTS } from './cpuid/features.js';
+export { decodeCpuidEntry, decodeXsaveMask, featureSet, findEntry, type DecodedCpuidEntry } from './decode/cpuid-entry.js';
+export { CPUID_FEATURE_REGISTERS, XSAVE_COMPONENTS } from './knowledge/cpuid-features.js';
 
-export { KVM_CAPABILITIES } from './uapi/capabilities.js';
-export { CAPABILITY_VALUES } from './uapi/capability-values.js';
-export { KVM_X86_VM_TYPES, KVM_X86_GRP_SYSTEM, KVM_X86_XCOMP_GUEST_SUPP } from './uapi/x86.js';
+export { KVM_CAPABILITIES } from './knowledge/capabilities.js';
+export { CAPABILITY_VALUES } from './knowledge/capability-values.js';
+export { KVM_X86_VM_TYPES, KVM_X86_GRP_SYSTEM, KVM_X86_XCOMP_GUEST_SUPP } from './knowledge/x86.js';
 
 export { main as runCli, EXIT } from './cli/main.js';
 
 export { openKvm, openSev, DEFAULT_KVM_DEVICE, DEFAULT_SEV_DEVICE, type KvmSystem, type KvmVm, type CpuidEntry, type SevDevice, type TdxCapabilities, type SevPlatformStatus, type SnpPlatformStatus } from './native/kvm.js';
-export { tdxView, type TdxView } from './report/tdx/section.js';
-export { sevView, type SevView } from './report/sev/section.js';
+export { tdxView, type TdxView } from './decode/tdx.js';
+export { sevView, type SevView } from './decode/sev.js';
+export { tdxCauses, type TdxExplanation } from './check/tdx-causes.js';
 export { parseKmsg, parseDmesgText, kernelLogFromFile } from './snapshot/kernel-log.js';
 
-export { runChecks, RULES, CROSS_CHECKS, technologiesFor } from './check/run.js';
+export { runChecks, RULES, CROSS_CHECKS, technologiesFor, applicability } from './check/run.js';
 export { TECHNOLOGIES, LAYERS, CHECK_FORMAT, CHECK_VERSION } from './check/types.js';
 export type { CheckReport, CheckResult, CheckRule, Verdict, Technology } from './check/types.js';
-export { diffSnapshots, type SnapshotDiff } from './report/diff.js';
-export { LIFECYCLES, lifecycleFor, technologyStates } from './report/lifecycle.js';
+export { diffSnapshots, type SnapshotDiff } from './compare/diff.js';
+export { LIFECYCLES, lifecycleFor, technologyStates } from './compare/lifecycle.js';
 export { nfdFeatures } from './render/nfd.js';
 export { prometheusMetrics } from './render/prometheus.js';
-export { SCHEMAS } from './schema/index.js';
+export { SCHEMAS } from './render/schemas.js';

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { decodeSnpPlatformStatus } from '../lib/report/sev/decode.js';
+import { decodeSnpPlatformStatus } from '../lib/decode/sev-fields.js';
 import { validateSnapshot } from '../lib/snapshot/load.js';
 import type { Fact, ProbeError, Snapshot } from '../lib/snapshot/types.js';
 import { runCli, type CliResult } from './helpers/cli.js';

@@ -17,7 +17,7 @@ import { EXIT, UsageError, type Values } from '../lib/cli/context.js';
 import { renderCheck } from '../lib/render/check.js';
 import { plainStyle } from '../lib/render/style.js';
 import type { Fact, Snapshot } from '../lib/snapshot/types.js';
-import { KVM_CAPABILITIES } from '../lib/uapi/capabilities.js';
+import { KVM_CAPABILITIES } from '../lib/knowledge/capabilities.js';
 import { runCli } from './helpers/cli.js';
 import { buildDouble, loadPersona, preparePersona, type PreparedPersona } from './helpers/double.js';
 import { fixturePath, fixtureSnapshot as fixture } from './helpers/fixtures.js';
@@ -155,7 +155,7 @@ interface Case {
   pass: () => Snapshot;
   /** The same host with that one fact wrong, and what that must give. */
   bad: () => Snapshot;
-  expect: 'FAIL' | 'WARN';
+  expect: 'FAIL' | 'WARN' | 'UNKNOWN';
 }
 
 const TDX_BASE = 'tdx-usable-6.16';
@@ -209,7 +209,8 @@ const KVM_CASES: Case[] = [
 ];
 
 const TDX_CASES: Case[] = [
-  { id: 'tdx.cpu.intel', technology: 'tdx', pass: tdxBase, bad: () => edit(TDX_BASE, (s) => cpuField(s, 'vendor_id', 'AuthenticAMD')), expect: 'FAIL' },
+  // Another vendor makes TDX not applicable (see "all" below); what is left to judge is an unreadable cpuinfo.
+  { id: 'tdx.cpu.intel', technology: 'tdx', pass: tdxBase, bad: () => edit(TDX_BASE, (s) => (s.host.cpuinfo = errorFact(s.host.cpuinfo.source, 'EACCES', -13))), expect: 'UNKNOWN' },
   // kvm_intel has a tdx parameter, so this kernel has TDX host support: the missing flag is the BIOS's.
   { id: 'tdx.bios.enabled', technology: 'tdx', pass: tdxBase, bad: () => edit(TDX_BASE, (s) => flags(s, { remove: ['tdx_host_platform'] })), expect: 'FAIL' },
   {
@@ -258,7 +259,7 @@ const FLAVOURS = [
 ] as const;
 
 const SEV_CASES: Case[] = FLAVOURS.flatMap((f): Case[] => [
-  { id: `${f.technology}.cpu.amd`, technology: f.technology, pass: sevBase, bad: () => edit(SEV_BASE, (s) => cpuField(s, 'vendor_id', 'GenuineIntel')), expect: 'FAIL' },
+  { id: `${f.technology}.cpu.amd`, technology: f.technology, pass: sevBase, bad: () => edit(SEV_BASE, (s) => (s.host.cpuinfo = errorFact(s.host.cpuinfo.source, 'EACCES', -13))), expect: 'UNKNOWN' },
   { id: `${f.technology}.bios.cpu-flag`, technology: f.technology, pass: sevBase, bad: () => edit(SEV_BASE, (s) => flags(s, { remove: [f.flag] })), expect: 'FAIL' },
   {
     id: `${f.technology}.firmware.sev-device`,
@@ -569,10 +570,22 @@ describe('verdicts and outcome', () => {
     assert.equal(runChecks(mixed, ['sev', 'sev-es']).outcome, 'not-ready');
   });
 
-  test('"all" is KVM and the confidential technologies of the CPU vendor', () => {
-    assert.deepEqual(technologiesFor('all', tdxBase()), ['kvm', 'tdx']);
-    assert.deepEqual(technologiesFor('all', sevBase()), ['kvm', 'sev', 'sev-es', 'snp']);
-    assert.deepEqual(technologiesFor('snp', tdxBase()), ['snp']);
+  test('"all" is every technology; those of the other CPU vendor are not applicable, in one line, and do not count', () => {
+    assert.deepEqual(technologiesFor('all'), ['kvm', 'tdx', 'sev', 'sev-es', 'snp']);
+    assert.deepEqual(technologiesFor('snp'), ['snp']);
+    const intel = runChecks(tdxBase(), technologiesFor('all'));
+    assert.deepEqual(intel.technologies.filter((t) => !t.applicable).map((t) => t.technology), ['sev', 'sev-es', 'snp']);
+    assert.equal(intel.outcome, 'ready', 'SEV on an Intel host does not make the host not ready');
+    for (const t of intel.technologies.filter((t) => !t.applicable)) {
+      assert.deepEqual(t.checks, [], 'no check runs, so nothing FAILs');
+      assert.match(t.reason ?? '', /needs an AMD CPU; this CPU is GenuineIntel/);
+      assert.deepEqual([t.verdict.capable, t.verdict.enabled, t.verdict.usable], [false, false, false]);
+    }
+    const amd = runChecks(sevBase(), technologiesFor('all'));
+    assert.deepEqual(amd.technologies.filter((t) => !t.applicable).map((t) => t.technology), ['tdx']);
+    assert.match(renderCheck(amd, plainStyle), /^Intel TDX: not applicable: Intel TDX needs an Intel CPU; this CPU is AuthenticAMD$/m);
+    // Asked for alone, a technology that does not apply leaves the host not ready for it.
+    assert.equal(runChecks(tdxBase(), ['snp']).outcome, 'not-ready');
   });
 });
 
@@ -755,8 +768,9 @@ describe('checkCommand', () => {
       const { stdout, code } = await runCheck([], { ...values, from: fixturePath('sev-snp-genoa-6.11') });
       const report = JSON.parse(stdout) as CheckReport;
       assert.equal(report.format, 'kvm-caps-check');
-      assert.equal(report.version, 1);
-      assert.deepEqual(report.technologies.map((t) => t.technology), ['kvm', 'sev', 'sev-es', 'snp']);
+      assert.equal(report.version, 2);
+      assert.deepEqual(report.technologies.map((t) => t.technology), ['kvm', 'tdx', 'sev', 'sev-es', 'snp']);
+      assert.deepEqual(report.technologies.filter((t) => !t.applicable).map((t) => t.technology), ['tdx']);
       assert.equal(report.outcome, 'ready');
       assert.equal(code, 0);
     }

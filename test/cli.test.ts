@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { styleFor } from '../lib/render/style.js';
-import { KVM_CAPABILITIES } from '../lib/uapi/capabilities.js';
+import { KVM_CAPABILITIES } from '../lib/knowledge/capabilities.js';
 import { runCli } from './helpers/cli.js';
 import { projectRoot } from './helpers/compile.js';
 import { fixturePath as fixture } from './helpers/fixtures.js';

@@ -6,9 +6,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { before, describe, test } from 'node:test';
 import type { CpuidEntry } from '../lib/native/binding.js';
-import { decodeCpuidEntry, decodeXsaveMask, featureSet, findEntry } from '../lib/cpuid/decode.js';
-import { CPUID_FEATURE_REGISTERS, NOT_IN_PROC_CPUINFO, XSAVE_COMPONENTS } from '../lib/cpuid/features.js';
-import type { Register } from '../lib/cpuid/features.js';
+import { decodeCpuidEntry, decodeXsaveMask, featureSet, findEntry } from '../lib/decode/cpuid-entry.js';
+import { CPUID_FEATURE_REGISTERS, NOT_IN_PROC_CPUINFO, XSAVE_COMPONENTS } from '../lib/knowledge/cpuid-features.js';
+import type { Register } from '../lib/knowledge/cpuid-features.js';
 import { compileProgram } from './helpers/compile.js';
 
 const REGISTERS: readonly Register[] = ['eax', 'ebx', 'ecx', 'edx'];
@@ -69,7 +69,7 @@ const KERNEL_MAY_SET: ReadonlyMap<string, string> = new Map([
  * (cpufeatures.h words 2, 3, 5, 7, 8, 11, 14, 17 and 21: Transmeta, Linux-synthesized,
  * VIA/Centaur, scattered leaves 6/0x10/0x80000007/0x80000022, VMX capabilities), plus a few
  * older spellings. A flag outside this list and outside the decoded set points at a missing or
- * misplaced bit in lib/cpuid/features.ts.
+ * misplaced bit in lib/knowledge/cpuid-features.ts.
  */
 const OTHER_WORD_FLAGS: ReadonlySet<string> = new Set([
   // word 2

@@ -9,11 +9,11 @@ import { Writable } from 'node:stream';
 import { after, test } from 'node:test';
 import { diffCommand } from '../lib/cli/commands/diff.js';
 import { EXIT, type Values } from '../lib/cli/context.js';
-import { DIFF_CATEGORIES, diffSnapshots, type SnapshotDiff } from '../lib/report/diff.js';
+import { DIFF_CATEGORIES, diffSnapshots, type SnapshotDiff } from '../lib/compare/diff.js';
 import { renderDiff } from '../lib/render/diff.js';
 import { plainStyle } from '../lib/render/style.js';
 import { SnapshotFileError } from '../lib/snapshot/load.js';
-import { KVM_CAPABILITIES } from '../lib/uapi/capabilities.js';
+import { KVM_CAPABILITIES } from '../lib/knowledge/capabilities.js';
 import { runCli } from './helpers/cli.js';
 import { fixturePath as fixture, fixtureSnapshot as snapshot } from './helpers/fixtures.js';
 

@@ -1,5 +1,5 @@
 // The confidential-VM launch vocabulary: every technology has every step once, each KVM
-// sub-command is one of lib/uapi's (which test/abi.test.ts checks against the 7.2 headers) and
+// sub-command is one of lib/knowledge's (which test/abi.test.ts checks against the 7.2 headers) and
 // of the right family, the steps say what amd-memory-encryption.rst and intel-tdx.rst say,
 // lifecycleFor() reads each fixture's support correctly, and technologyStates() are the
 // readiness checks' verdicts (runChecks, the one source of capable / enabled / usable).
@@ -19,12 +19,12 @@ import {
   type LifecycleStep,
   type LifecycleSupport,
   type LifecycleTechnology,
-} from '../lib/report/lifecycle.js';
-import { buildReport, type Report } from '../lib/report/report.js';
+} from '../lib/compare/lifecycle.js';
+import { decodeSnapshot as buildReport, type HostModel as Report } from '../lib/decode/model.js';
 import { renderLifecycle } from '../lib/render/lifecycle.js';
 import { plainStyle } from '../lib/render/style.js';
-import { CONFIDENTIAL_LAUNCH_IOCTLS, KVM_SEV_COMMANDS, KVM_TDX_COMMANDS } from '../lib/uapi/confidential-commands.js';
-import { KVM_X86_VM_TYPES } from '../lib/uapi/x86.js';
+import { CONFIDENTIAL_LAUNCH_IOCTLS, KVM_SEV_COMMANDS, KVM_TDX_COMMANDS } from '../lib/knowledge/confidential-commands.js';
+import { KVM_X86_VM_TYPES } from '../lib/knowledge/x86.js';
 import { fixturePath as fixture, fixtureSnapshot as snapshot } from './helpers/fixtures.js';
 
 const report = (name: string): Report => buildReport(snapshot(name));
@@ -73,7 +73,7 @@ test('every technology has every step exactly once, numbered in call order', () 
   }
 });
 
-test('every sub-command is lib/uapi\'s, with its id, and of its technology\'s family', () => {
+test('every sub-command is lib/knowledge\'s, with its id, and of its technology\'s family', () => {
   const sev = new Map(KVM_SEV_COMMANDS.map(([n, id]) => [n, id]));
   const tdx = new Map(KVM_TDX_COMMANDS.map(([n, id]) => [n, id]));
   const ioctls = new Map(CONFIDENTIAL_LAUNCH_IOCTLS.map(([n, r]) => [n, r]));

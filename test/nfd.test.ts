@@ -7,7 +7,7 @@ import { runChecks } from '../lib/check/run.js';
 import { TECHNOLOGIES, type CheckReport } from '../lib/check/types.js';
 import { UsageError } from '../lib/cli/context.js';
 import { formatOf, renderFleetFormat } from '../lib/cli/formats.js';
-import { buildReport, type Report } from '../lib/report/report.js';
+import { decodeSnapshot as buildReport, type HostModel as Report } from '../lib/decode/model.js';
 import { LABEL_MAX, LABEL_NAME, LABEL_VALUE, NFD_PREFIX, labelValue, nfdFeatures } from '../lib/render/nfd.js';
 import { fixtureNames, fixtureSnapshot as snapshot } from './helpers/fixtures.js';
 
@@ -142,9 +142,9 @@ test('the CheckReport is the one source of the states, and the outcome is a labe
   const r = report('tdx-usable-6.16');
   const given: CheckReport = {
     format: 'kvm-caps-check',
-    version: 1,
+    version: 2,
     snapshot: r.snapshot,
-    technologies: [{ technology: 'tdx', verdict: { capable: true, enabled: true, usable: false, summary: 'no free key' }, checks: [] }],
+    technologies: [{ technology: 'tdx', applicable: true, verdict: { capable: true, enabled: true, usable: false, summary: 'no free key' }, checks: [] }],
     crossChecks: [],
     outcome: 'not-ready',
   };

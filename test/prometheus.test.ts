@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { test, type TestContext } from 'node:test';
 import { runChecks } from '../lib/check/run.js';
 import { TECHNOLOGIES, type CheckReport } from '../lib/check/types.js';
-import { buildReport, type Report } from '../lib/report/report.js';
+import { decodeSnapshot as buildReport, type HostModel as Report } from '../lib/decode/model.js';
 import { prometheusMetrics } from '../lib/render/prometheus.js';
 import type { Snapshot } from '../lib/snapshot/types.js';
 import { fixtureNames, fixtureSnapshot as snapshot } from './helpers/fixtures.js';

@@ -3,8 +3,8 @@
 // the facts each fixture records (see its fixtureNotes), read the way a person would.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decodeCapabilityValue, decodeVmTypes, formatDecoded } from '../lib/report/capabilities.js';
-import { buildReport, type Report } from '../lib/report/report.js';
+import { decodeCapabilityValue, decodeVmTypes, formatDecoded } from '../lib/decode/capabilities.js';
+import { buildReport, type Report } from '../lib/render/report.js';
 import { fixtureSnapshot } from './helpers/fixtures.js';
 
 const fixture = (name: string): Report => buildReport(fixtureSnapshot(name));

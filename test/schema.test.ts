@@ -15,8 +15,8 @@ import addFormatsModule from 'ajv-formats';
 import type { ValidateFunction } from 'ajv';
 import type { CheckReport, Technology } from '../lib/check/types.js';
 import { TECHNOLOGIES } from '../lib/check/types.js';
-import { buildReport } from '../lib/report/report.js';
-import { CHECK_SCHEMA, REPORT_SCHEMA, SCHEMAS, SCHEMA_FILES, SNAPSHOT_SCHEMA, schemaText, type JsonSchema } from '../lib/schema/index.js';
+import { buildReport } from '../lib/render/report.js';
+import { CHECK_SCHEMA, REPORT_SCHEMA, SCHEMAS, SCHEMA_FILES, SNAPSHOT_SCHEMA, schemaText, type JsonSchema } from '../lib/render/schemas.js';
 import { validateSnapshot } from '../lib/snapshot/load.js';
 import type { Snapshot } from '../lib/snapshot/types.js';
 import { SnapshotFormatError } from '../lib/snapshot/validate.js';
@@ -60,11 +60,14 @@ async function loadRunChecks(): Promise<RunChecks | undefined> {
   return ((await import(pathToFileURL(path).href)) as { runChecks?: RunChecks }).runChecks;
 }
 
+/** The document versions: report and check went to 2 when their verdicts became the check run's, with `applicable`. */
+const VERSIONS: Readonly<Record<string, number>> = { snapshot: 1, report: 2, check: 2 };
+
 test('each schema is valid draft 2020-12 under strict mode, with a versioned $id on no real host', () => {
   for (const [name, schema] of Object.entries(SCHEMAS)) {
     assert.ok(ajv.validateSchema(schema), `${name}: ${ajv.errorsText(ajv.errors)}`);
     assert.equal(schema.$schema, 'https://json-schema.org/draft/2020-12/schema');
-    assert.match(String(schema.$id), new RegExp(`^https://kvm-caps\\.invalid/schema/${name}/1$`));
+    assert.match(String(schema.$id), new RegExp(`^https://kvm-caps\\.invalid/schema/${name}/${VERSIONS[name]}$`));
     validator(schema);
   }
 });
@@ -244,7 +247,9 @@ test('report: wrong fields fail', () => {
   const bad: [string, (d: Record<string, any>) => void][] = [
     ['another format', (d) => (d.format = 'kvm-caps-snapshot')],
     ['no TDX view', (d) => delete d.confidential.tdx],
-    ['a TDX verdict outside the three', (d) => (d.confidential.tdx.verdict = 'maybe')],
+    ['a TDX verdict that is a word, not the check shape', (d) => (d.confidential.tdx.technologies[0].verdict = 'usable')],
+    ['a technology verdict without usable', (d) => delete d.technologies[1].verdict.usable],
+    ['a technology without applicable', (d) => delete d.technologies[2].applicable],
     ['a known TDX fact without a value', (d) => delete d.confidential.tdx.vmType.value],
     ['kvm.usable not a boolean', (d) => (d.kvm.usable = 'yes')],
     ['a traced value without its source', (d) => delete d.kvm.apiVersion.source],
@@ -269,9 +274,9 @@ test('check report: wrong fields fail', () => {
   };
   const good = {
     format: 'kvm-caps-check',
-    version: 1,
+    version: 2,
     snapshot: asJson(buildReport(snapshot('tdx-usable-6.16')).snapshot),
-    technologies: [{ technology: 'tdx', verdict: { capable: true, enabled: true, usable: null, summary: 's' }, checks: [result] }],
+    technologies: [{ technology: 'tdx', applicable: true, verdict: { capable: true, enabled: true, usable: null, summary: 's' }, checks: [result] }],
     crossChecks: [],
     outcome: 'unknown',
   } as Record<string, any>;
@@ -283,7 +288,8 @@ test('check report: wrong fields fail', () => {
     ['a status outside PASS/WARN/FAIL/SKIP/UNKNOWN', (d) => (d.technologies[0].checks[0].status = 'OK')],
     ['a nested result without children', (d) => delete d.technologies[0].checks[0].children[0].children],
     ['an unknown layer', (d) => (d.technologies[0].checks[0].layer = 'bios')],
-    ['version 2', (d) => (d.version = 2)],
+    ['version 1', (d) => (d.version = 1)],
+    ['a technology without applicable', (d) => delete d.technologies[0].applicable],
   ];
   for (const [what, change] of bad) assertInvalid(CHECK_SCHEMA, mutated(good, change), what);
 });

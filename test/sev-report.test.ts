@@ -20,9 +20,9 @@ import {
   formatTcbVersion,
   processorGeneration,
   tcbLayoutFor,
-} from '../lib/report/sev/decode.js';
-import { describeFailure, parseSevLog, stripLogPrefix } from '../lib/report/sev/kernel-log.js';
-import { sevView, type SevView } from '../lib/report/sev/section.js';
+} from '../lib/decode/sev-fields.js';
+import { describeFailure, parseSevLog, stripLogPrefix } from '../lib/decode/sev-log.js';
+import { sevView, type SevView } from '../lib/decode/sev.js';
 import {
   KVM_AMD_PARAMETERS,
   KVM_SNP_POLICY_MASK_VALID,
@@ -38,8 +38,8 @@ import {
   behaviourFor,
   parseModuleBool,
   sevRetName,
-} from '../lib/report/sev/tables.js';
-import { KVM_X86_SEV_SNP_REQ_CERTS, KVM_X86_SEV_VMSA_FEATURES, KVM_X86_SNP_POLICY_BITS } from '../lib/uapi/x86.js';
+} from '../lib/knowledge/sev.js';
+import { KVM_X86_SEV_SNP_REQ_CERTS, KVM_X86_SEV_VMSA_FEATURES, KVM_X86_SNP_POLICY_BITS } from '../lib/knowledge/x86.js';
 import { projectRoot } from './helpers/compile.js';
 import { runCli } from './helpers/cli.js';
 import { buildDouble, loadPersona, personaConfig, preparePersona, type PreparedPersona } from './helpers/double.js';
@@ -185,7 +185,7 @@ describe('tables', () => {
     assert.equal(KVM_SNP_POLICY_MASK_VALID, mask);
   });
 
-  test('KVM_X86_GRP_SEV attributes use lib/uapi numbers; kvm_amd parameters parse Y/N and 1/0', () => {
+  test('KVM_X86_GRP_SEV attributes use lib/knowledge numbers; kvm_amd parameters parse Y/N and 1/0', () => {
     assert.deepEqual(
       SEV_ATTRIBUTES.map((a) => a.attr),
       [KVM_X86_SEV_VMSA_FEATURES, KVM_X86_SNP_POLICY_BITS, KVM_X86_SEV_SNP_REQ_CERTS],
@@ -330,7 +330,7 @@ describe('decoders', () => {
     assert.deepEqual(bits.unknownBits, [30]);
   });
 
-  test('CPUID 0x8000001F through lib/cpuid', () => {
+  test('CPUID 0x8000001F through the CPUID decoder', () => {
     const s = decodeSevCpuid({ function: 0x8000001f, index: 0, flags: 0, eax: 0x41a, ebx: 51, ecx: 1006, edx: 100 });
     assert.deepEqual(s.features, ['sev', 'sev_es', 'sev_snp', 'sme_coherent']);
     assert.equal(s.cBitPosition, 51);

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { buildReport } from '../lib/report/report.js';
+import { buildReport } from '../lib/render/report.js';
 import { loadSnapshot, SnapshotFileError, validateSnapshot } from '../lib/snapshot/load.js';
 import { probeHost } from '../lib/snapshot/probe.js';
 import { SnapshotFormatError } from '../lib/snapshot/validate.js';

@@ -39,7 +39,7 @@ const capabilitiesOf = (tdx: PersonaTdx | undefined) => {
 test('TDX 1.5 on Linux 6.16: usable, capabilities decoded, module and keys from the log and cgroup', () => {
   const { persona, view, log } = tdxJson('tdx-1.5-linux-6.16');
   const caps = capabilitiesOf(persona.kvm?.tdx);
-  assert.equal(view.verdict, 'usable');
+  assert.equal(view.technologies[0].verdict.usable, true);
   assert.equal(view.vmType.value.offered, true);
   assert.equal(view.createVm.value.ok, true);
   const decoded = view.capabilities.value.value;
@@ -69,7 +69,7 @@ test('the CPUID-config array grows twice: 6, 12, then 24 entries', () => {
 
 test('a module that failed to initialise: no TDX VM type, and the log says why', () => {
   const { view } = tdxJson('tdx-module-init-failed');
-  assert.equal(view.verdict, 'not usable');
+  assert.equal(view.technologies[0].verdict.usable, false);
   assert.equal(view.createVm.value.ok, false);
   assert.equal(view.createVm.value.code, 'EINVAL');
   assert.notEqual(view.moduleState.value.state, 'initialized');
@@ -113,7 +113,7 @@ test('the host report and snapshot carry TDX, and --from replays it', () => {
   writeFileSync(file, result.stdout);
   const replay = runCli(['tdx', '--json', '--from', file]);
   assert.equal(replay.status, 0, replay.stderr);
-  assert.equal(JSON.parse(replay.stdout).verdict, 'usable');
+  assert.equal(JSON.parse(replay.stdout).technologies[0].verdict.usable, true);
   const text = runCli(['--from', file]);
   assert.match(text.stdout, /^Intel TDX$/m);
   assert.match(text.stdout, /Verdict\s+usable/);

@@ -1,5 +1,5 @@
 // The TDX interpretation layer: tables checked against the values the kernel, QEMU and the
-// TDX module define (quoted in lib/report/tdx/tables.ts), kernel-log parsing for every format
+// TDX module define (quoted in lib/knowledge/tdx.ts), kernel-log parsing for every format
 // the kernel has printed (test/fixtures/kernel-logs/tdx-*.txt, each naming its source), the
 // decoders, tdxView on hand-made snapshots (test/fixtures/tdx-*.json), and the TDX personas.
 import assert from 'node:assert/strict';
@@ -14,9 +14,13 @@ import {
   decodeXfam,
   describeHwError,
   notConfigurableForTd,
-} from '../lib/report/tdx/decode.js';
-import { parseTdxLog, type TdxLogFacts } from '../lib/report/tdx/kernel-log.js';
-import { tdxView, type TdxExplanation, type TdxFact, type TdxView } from '../lib/report/tdx/section.js';
+} from '../lib/decode/tdx-fields.js';
+import { parseTdxLog, type TdxLogFacts } from '../lib/decode/tdx-log.js';
+import { runChecks } from '../lib/check/run.js';
+import type { TdxExplanation } from '../lib/check/tdx-causes.js';
+import { decodeSnapshot } from '../lib/decode/model.js';
+import type { TdxFact } from '../lib/decode/tdx.js';
+import { tdxSection, type TdxSection } from '../lib/render/report.js';
 import {
   KVM_SUPPORTED_TD_ATTRS,
   SEAMCALL_LEAVES,
@@ -26,13 +30,20 @@ import {
   TDX_PARAMETERS,
   TDX_STATUS_CODES,
   TDX_SW_ERRORS,
-} from '../lib/report/tdx/tables.js';
+} from '../lib/knowledge/tdx.js';
 import type { CpuidEntryRecord } from '../lib/snapshot/types.js';
 import { projectRoot } from './helpers/compile.js';
 import type { Persona, PersonaTdx } from './helpers/persona.js';
 import { fixtureNames, fixtureSnapshot as snapshot, fixturesDir } from './helpers/fixtures.js';
 
-const view = (name: string): TdxView => tdxView(snapshot(name));
+/** What `kvm-caps tdx --json` prints: the TDX model with the TDX checks' verdict and causes. */
+const view = (name: string): TdxSection => {
+  const s = snapshot(name);
+  const model = decodeSnapshot(s);
+  return tdxSection(s, model, runChecks(s, ['tdx'], model));
+};
+/** The check run's usable verdict for TDX (true, false, or null: could not tell). */
+const usable = (v: TdxSection): boolean | null | undefined => v.technologies[0]?.verdict.usable;
 
 /** A kernel-log fixture: its `# source:` line and the dmesg lines after it. */
 function kernelLog(name: string): { source: string; lines: string[] } {
@@ -158,14 +169,14 @@ test('attributes, XFAM and TDVMCALL words decode with unknown bits kept', () => 
   );
 });
 
-test('configurable CPUID entries are named with lib/cpuid, and what a TD cannot configure is listed', () => {
+test('configurable CPUID entries are named with the CPUID table of lib/knowledge, and what a TD cannot configure is listed', () => {
   const configs: CpuidEntryRecord[] = [
     { function: 0x7, index: 0, flags: 1, eax: 0, ebx: 0, ecx: 0x80000008, edx: 0 },
     { function: 0x7, index: 1, flags: 1, eax: 1 << 4, ebx: 0, ecx: 0, edx: 0 },
     { function: 0x80000008, index: 0, flags: 0, eax: 0x00ff0000, ebx: 0, ecx: 0, edx: 0 },
   ];
   const decoded = decodeConfigurableCpuid(configs);
-  // CPUID.7.0:ECX bit 3 is PKU; bit 31 (PKS, TD attribute 30's CPUID bit per QEMU) has no name in lib/cpuid.
+  // CPUID.7.0:ECX bit 3 is PKU; bit 31 (PKS, TD attribute 30's CPUID bit per QEMU) has no name in lib/knowledge.
   assert.deepEqual(decoded[0]?.configurable.ecx, ['pku']);
   assert.deepEqual(decoded[0]?.unknownBits.ecx, [31]);
   assert.deepEqual(decoded[1]?.configurable.eax, ['avx_vnni']);
@@ -338,7 +349,7 @@ test('new TDX fixtures validate with loadSnapshot', () => {
 
 test('tdxView: a usable 6.16 host', () => {
   const v = view('tdx-usable-6.16');
-  assert.equal(v.verdict, 'usable');
+  assert.equal(usable(v), true);
   assert.deepEqual(value(v.vmType).offeredTypes, ['DEFAULT', 'SW_PROTECTED', 'TDX']);
   assert.equal(value(v.createVm).ok, true);
   const caps = value(v.capabilities);
@@ -364,7 +375,8 @@ test('tdxView: a usable 6.16 host', () => {
 
 test('tdxView: Linux 7.2, version from sysfs, KVM_TDX_INIT_VM refused by the TDX module', () => {
   const v = view('tdx-init-vm-refused-7.2');
-  assert.equal(v.verdict, 'usable');
+  // The --deep KVM_TDX_INIT_VM refusal makes TDX not usable, as `kvm-caps check tdx` says.
+  assert.equal(usable(v), false);
   assert.deepEqual(value(v.moduleVersion), { text: '1.5.08', major: 1, minor: 5, update: 8, buildNum: null, buildDate: null, from: 'sysfs' });
   assert.equal(v.moduleVersion.source, 'file /sys/devices/faux/tdx_host/version');
   const init = v.initVm;
@@ -384,7 +396,7 @@ test('tdxView: Linux 7.2, version from sysfs, KVM_TDX_INIT_VM refused by the TDX
 
 test('tdxView: a 6.8 -intel kernel predates the uAPI although its TDX module is initialised', () => {
   const v = view('tdx-kernel-6.8-intel');
-  assert.equal(v.verdict, 'not usable');
+  assert.equal(usable(v), false);
   assert.equal(value(v.vmType).mask, 0);
   assert.match(v.vmType.text, /before 6\.10/);
   assert.match(v.createVm.text, /not attempted/);
@@ -400,7 +412,7 @@ test('tdxView: a 6.8 -intel kernel predates the uAPI although its TDX module is 
 
 test('tdxView: a prerequisite parameter off, with the kvm_intel message', () => {
   const v = view('tdx-prerequisite-off');
-  assert.equal(v.verdict, 'not usable');
+  assert.equal(usable(v), false);
   assert.deepEqual(codes(v.explanations), ['tdx-vm-type-not-offered', 'tdx-parameter-off', 'prerequisite-parameter-off']);
   const off = v.explanations[2];
   assert.match(off?.message ?? '', /^kvm\.tdp_mmu is N/);
@@ -413,7 +425,7 @@ test('tdxView: a prerequisite parameter off, with the kvm_intel message', () => 
 
 test('tdxView: TDX module initialisation failed: state, SEAMCALL decoded, no invented version', () => {
   const v = view('tdx-module-init-failed');
-  assert.equal(v.verdict, 'not usable');
+  assert.equal(usable(v), false);
   assert.deepEqual(value(v.moduleState), { state: 'failed', errno: -5, errnoName: 'EIO', reason: null });
   assert.equal(v.moduleVersion.known, false);
   assert.deepEqual(codes(v.explanations), ['tdx-vm-type-not-offered', 'tdx-parameter-off', 'module-init-failed']);
@@ -434,7 +446,7 @@ test('tdxView: BIOS has not enabled TDX', () => {
 
 test('tdxView: ENOTTY from KVM_TDX_CAPABILITIES means a kernel without this uAPI', () => {
   const v = view('tdx-capabilities-enotty');
-  assert.equal(v.verdict, 'not usable');
+  assert.equal(usable(v), false);
   const caps = value(v.capabilities);
   assert.ok(!caps.ok);
   assert.equal(caps.code, 'ENOTTY');
@@ -445,14 +457,15 @@ test('tdxView: ENOTTY from KVM_TDX_CAPABILITIES means a kernel without this uAPI
 
 test('tdxView: the plain tdx-host fixture and a host without any TDX facts stay honest', () => {
   const v = view('tdx-host');
-  assert.equal(v.verdict, 'unknown');
+  assert.equal(usable(v), null);
   assert.equal(v.capabilities.known, false);
   assert.equal(v.kernelLog.known, false);
   assert.match(v.kernelLog.text, /CAP_SYSLOG/);
   assert.deepEqual(value(v.moduleState), { state: 'initialized' });
   assert.match(v.moduleState.text, /inferred/);
   const snp = view('snp-host');
-  assert.equal(snp.verdict, 'not usable');
+  assert.equal(snp.technologies[0]?.applicable, false);
+  assert.equal(usable(snp), false);
   assert.equal(snp.parameters.find((p) => p.parameter === 'tdx')?.text, 'kvm_intel is not loaded');
   assert.deepEqual(codes(snp.explanations), ['tdx-vm-type-not-offered', 'not-intel']);
   assert.equal(snp.explanations[1]?.message, 'TDX is an Intel technology; this CPU is AuthenticAMD');

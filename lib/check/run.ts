@@ -1,10 +1,12 @@
-// runChecks(): the pure function from a snapshot to the readiness checks. Builds the report
-// once, evaluates each technology's rules in order (a FAILed parent SKIPs its descendants),
-// nests the results into a tree, derives the capable / enabled / usable verdicts from the
-// layers, lists the contradictions found, and says whether every technology asked about is
-// ready. No I/O, no exit codes (those belong to the command line).
-import { buildReport } from '../report/report.js';
+// runChecks(): the pure function from a snapshot (and its host model) to the readiness checks.
+// Decides which technologies apply to the host, evaluates each applicable technology's rules
+// in order (a FAILed parent SKIPs its descendants), nests the results into a tree, derives the
+// capable / enabled / usable verdicts from the layers, lists the contradictions found, and
+// says whether every technology asked about is ready. No I/O, no exit codes (those belong to
+// the command line). Every output that shows a verdict takes it from this one run.
+import { decodeSnapshot, type HostModel } from '../decode/model.js';
 import type { Snapshot } from '../snapshot/types.js';
+import { tdxCauses } from './tdx-causes.js';
 import { KVM_CROSS_CHECKS, KVM_RULES } from './rules/kvm.js';
 import { SEV_CROSS_CHECKS, SEV_RULES } from './rules/sev.js';
 import { TDX_CROSS_CHECKS, TDX_RULES } from './rules/tdx.js';
@@ -12,6 +14,7 @@ import {
   CHECK_FORMAT,
   CHECK_VERSION,
   TECHNOLOGIES,
+  type Applicability,
   type CheckContext,
   type CheckRule,
   type CheckReport,
@@ -44,19 +47,29 @@ export function isTechnologyChoice(text: string): text is TechnologyChoice {
   return text === 'all' || (TECHNOLOGIES as readonly string[]).includes(text);
 }
 
+/** What a choice means: one technology, or every one ('all'); whether each applies to the host is the run's to decide. */
+export function technologiesFor(choice: TechnologyChoice): Technology[] {
+  return choice === 'all' ? [...TECHNOLOGIES] : [choice];
+}
+
+const X86 = new Set(['x64', 'ia32']);
+const VENDOR_OF: Readonly<Record<Technology, string | null>> = { kvm: null, tdx: 'GenuineIntel', sev: 'AuthenticAMD', 'sev-es': 'AuthenticAMD', snp: 'AuthenticAMD' };
+
 /**
- * What a choice means on this host. 'all' is KVM plus the confidential technologies of the
- * CPU's vendor (Intel: TDX; AMD: SEV, SEV-ES, SEV-SNP), so that a host can be ready for
- * "all"; every technology when the vendor could not be read; KVM alone elsewhere.
+ * Whether a technology applies to this host: KVM everywhere; TDX on Intel x86 CPUs; SEV,
+ * SEV-ES and SEV-SNP on AMD x86 CPUs. When the CPU vendor could not be read on x86, the
+ * technology applies (its checks then say what could not be read).
  */
-export function technologiesFor(choice: TechnologyChoice, snapshot: Snapshot): Technology[] {
-  if (choice !== 'all') return [choice];
+export function applicability(technology: Technology, snapshot: Snapshot): Applicability {
+  const vendor = VENDOR_OF[technology];
+  if (vendor === null) return { applicable: true };
+  const name = TECHNOLOGY_TITLES[technology];
+  const arch = snapshot.context.arch;
+  if (!X86.has(arch)) return { applicable: false, reason: `${name} is an x86 technology; this host is ${arch}` };
   const cpuinfo = snapshot.host.cpuinfo;
-  const vendor = 'value' in cpuinfo ? cpuinfo.value.vendor_id : undefined;
-  if (vendor === 'GenuineIntel') return ['kvm', 'tdx'];
-  if (vendor === 'AuthenticAMD') return ['kvm', 'sev', 'sev-es', 'snp'];
-  if (vendor === undefined && (snapshot.context.arch === 'x64' || snapshot.context.arch === 'ia32')) return [...TECHNOLOGIES];
-  return ['kvm'];
+  const found = 'value' in cpuinfo ? cpuinfo.value.vendor_id : undefined;
+  if (found === undefined || found === vendor) return { applicable: true };
+  return { applicable: false, reason: `${name} needs an ${vendor === 'GenuineIntel' ? 'Intel' : 'AMD'} CPU; this CPU is ${found}` };
 }
 
 function applies(rule: CheckRule, context: CheckContext): boolean {
@@ -169,22 +182,36 @@ function crossChecks(technologies: readonly Technology[], context: CheckContext)
     .filter((result) => result.status === 'WARN' || result.status === 'FAIL');
 }
 
-export function runChecks(snapshot: Snapshot, technologies: Technology[]): CheckReport {
-  const report = buildReport(snapshot);
-  const context: CheckContext = { snapshot, report };
+function notApplicable(technology: Technology, reason: string): TechnologyChecks {
+  return {
+    technology,
+    applicable: false,
+    reason,
+    verdict: { capable: false, enabled: false, usable: false, summary: `${TECHNOLOGY_TITLES[technology]} is not applicable: ${reason}` },
+    checks: [],
+  };
+}
+
+/** `model` is the snapshot's decoded host model, when the caller already has it (one model per snapshot). */
+export function runChecks(snapshot: Snapshot, technologies: readonly Technology[], model: HostModel = decodeSnapshot(snapshot)): CheckReport {
+  const context: CheckContext = { snapshot, model, tdxCauses: tdxCauses(snapshot, model.confidential.tdx) };
   const wanted = [...new Set(technologies)];
   const results: TechnologyChecks[] = wanted.map((technology) => {
+    const applies = applicability(technology, snapshot);
+    if (!applies.applicable) return notApplicable(technology, applies.reason);
     const checks = checkTree(technology, context);
-    return { technology, verdict: verdictOf(technology, checks), checks };
+    return { technology, applicable: true, verdict: verdictOf(technology, checks), checks };
   });
-  const verdicts = results.map((r) => r.verdict.usable);
+  // A technology that does not apply to the host does not count, unless none of those asked for does.
+  const counted = results.filter((r) => r.applicable);
+  const verdicts = (counted.length > 0 ? counted : results).map((r) => r.verdict.usable);
   const outcome: CheckReport['outcome'] = verdicts.includes(false) ? 'not-ready' : verdicts.includes(null) ? 'unknown' : 'ready';
   return {
     format: CHECK_FORMAT,
     version: CHECK_VERSION,
     snapshot: { createdAt: snapshot.createdAt, tool: snapshot.tool, context: snapshot.context },
     technologies: results,
-    crossChecks: crossChecks(wanted, context),
+    crossChecks: crossChecks(counted.map((r) => r.technology), context),
     outcome,
   };
 }

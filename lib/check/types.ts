@@ -1,7 +1,9 @@
 // Readiness checks: a tree per technology, from hardware to "a guest can be started", each
-// check a small pure function over the snapshot (and the report built from it).
-import type { Report } from '../report/report.js';
+// check a small pure function over the host model decoded from the snapshot. The checks are
+// the only judge in kvm-caps: every status, verdict, cause and fix comes from here.
+import type { HostModel } from '../decode/model.js';
 import type { Snapshot } from '../snapshot/types.js';
+import type { TdxExplanation } from './tdx-causes.js';
 
 export const TECHNOLOGIES = ['kvm', 'tdx', 'sev', 'sev-es', 'snp'] as const;
 export type Technology = (typeof TECHNOLOGIES)[number];
@@ -31,7 +33,9 @@ export interface Finding {
 
 export interface CheckContext {
   snapshot: Snapshot;
-  report: Report;
+  model: HostModel;
+  /** Why TDX is not usable, as the TDX facts show it (computed once per run). */
+  tdxCauses: TdxExplanation[];
 }
 
 /** A rule: data (what it checks and why it matters) plus one pure function. */
@@ -76,14 +80,21 @@ export interface Verdict {
   summary: string;
 }
 
+/** Whether a technology applies to this host at all (its CPU vendor and architecture). */
+export type Applicability = { applicable: true } | { applicable: false; reason: string };
+
 export interface TechnologyChecks {
   technology: Technology;
+  /** false: the technology does not apply to this host (`reason` says why); no checks ran. */
+  applicable: boolean;
+  reason?: string;
   verdict: Verdict;
   checks: CheckResult[];
 }
 
 export const CHECK_FORMAT = 'kvm-caps-check';
-export const CHECK_VERSION = 1;
+/** 2: each technology says whether it applies to the host (`applicable`, `reason`). */
+export const CHECK_VERSION = 2;
 
 export interface CheckReport {
   format: typeof CHECK_FORMAT;
@@ -92,6 +103,9 @@ export interface CheckReport {
   technologies: TechnologyChecks[];
   /** Contradictions between facts (a parameter says Y but KVM lacks the VM type, ...). */
   crossChecks: CheckResult[];
-  /** ready: every requested technology usable; not-ready: one is not; unknown: one could not be told. */
+  /**
+   * Over the technologies that apply: ready: every one usable; not-ready: one is not (or none
+   * of those asked for applies); unknown: one could not be told.
+   */
   outcome: 'ready' | 'not-ready' | 'unknown';
 }

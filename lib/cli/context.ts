@@ -2,7 +2,7 @@
 // exit-codes.ts), errors, and how a snapshot is obtained (probed live, or replayed with --from).
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { Report } from '../report/report.js';
+import type { HostModel } from '../decode/model.js';
 import type { Style } from '../render/style.js';
 import { kernelLogFromFile } from '../snapshot/kernel-log.js';
 import { loadSnapshot } from '../snapshot/load.js';
@@ -108,7 +108,7 @@ export async function snapshotFor(values: Values): Promise<{ snapshot: Snapshot;
   return { snapshot: await probeHost(options), origin: 'live' };
 }
 
-function unavailableNote(report: Report): string | undefined {
+function unavailableNote(report: HostModel): string | undefined {
   if (report.kvm.usable) return undefined;
   const open = report.device.open;
   if ('error' in open) {
@@ -121,7 +121,7 @@ function unavailableNote(report: Report): string | undefined {
 }
 
 /** The exit code of a command that printed a report: ok, or could-not-tell (with why on stderr) when KVM was unusable. */
-export function finish(report: Report, io: Io): number {
+export function finish(report: HostModel, io: Io): number {
   const note = unavailableNote(report);
   if (note === undefined) return EXIT.ok;
   io.stderr.write(`${note}\n`);

@@ -2,7 +2,7 @@
 // tooling reads: a node-feature-discovery feature file and node_exporter textfile
 // metrics. `--json` is `--format json`.
 import type { CheckReport } from '../check/types.js';
-import type { Report } from '../report/report.js';
+import type { HostModel } from '../decode/model.js';
 import { nfdFeatures } from '../render/nfd.js';
 import { prometheusMetrics } from '../render/prometheus.js';
 import { UsageError, type Values } from './context.js';
@@ -21,7 +21,7 @@ export function formatOf(values: Values): Format {
   return format as Format;
 }
 
-/** The fleet formats, from the report and (for check) the check report. */
-export function renderFleetFormat(format: 'nfd' | 'prometheus', report: Report, checks: CheckReport): string {
+/** The fleet formats, from the host model and the check run (`report` and `check` give the same run for the same technologies). */
+export function renderFleetFormat(format: 'nfd' | 'prometheus', report: HostModel, checks: CheckReport): string {
   return format === 'nfd' ? nfdFeatures(report, checks) : prometheusMetrics(report, checks);
 }

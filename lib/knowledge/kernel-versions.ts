@@ -53,7 +53,115 @@ export function releaseInRange(release: KernelRelease, since: string, until?: st
 }
 
 export const KERNEL_CHANGES: readonly KernelChange[] = [
-  // Rows are added by area; ids are unique (the tests check it).
+  // Rows are added by area; ids are unique (the tests check it). A citation that says
+  // "to verify" names what the row rests on until the commit is looked up.
+
+  // KVM
+  {
+    id: 'kvm.cap-vm-types',
+    since: '6.10',
+    what: 'KVM_CAP_VM_TYPES reports the VM types KVM_CREATE_VM accepts; before it, the capability answers 0 and only the default VM type exists',
+    citation: 'to verify: the commit adding KVM_CAP_VM_TYPES (kernel-abi.md 1.4/6: "0 on kernels < 6.10")',
+  },
+  {
+    id: 'kvm.enable-virt-at-load-parameter',
+    since: '6.12',
+    what: 'kvm has the enable_virt_at_load parameter (virtualization enabled when kvm loads, not when the first VM is created)',
+    citation: 'to verify: the commit adding kvm.enable_virt_at_load',
+  },
+
+  // Intel TDX
+  {
+    id: 'tdx.kvm-uapi',
+    since: '6.16',
+    what: "KVM's TDX uAPI: KVM_X86_TDX_VM, KVM_TDX_CAPABILITIES and kvm_intel.tdx (vendor kernels before it carry other, incompatible interfaces)",
+    citation: 'to verify: the KVM TDX series merged for v6.16 (arch/x86/kvm/vmx/tdx.c)',
+  },
+  {
+    id: 'tdx.checks-enable-virt-at-load',
+    since: '6.16',
+    until: '6.19',
+    what: 'tdx_bringup() refuses TDX unless kvm.enable_virt_at_load is on ("tdx: tdx requires kvm.enable_virt_at_load=1")',
+    citation: 'to verify: arch/x86/kvm/vmx/tdx.c tdx_bringup() at v6.16; the check goes when TDX module init moves to the core kernel',
+  },
+  {
+    id: 'tdx.module-init-in-core',
+    since: '6.19',
+    what: 'the TDX module is initialised by the core kernel, not by kvm_intel, so kvm.enable_virt_at_load no longer matters to TDX',
+    citation: 'to verify: the series moving TDX module initialisation out of KVM',
+  },
+  {
+    id: 'tdx.host-version-sysfs',
+    since: '7.2',
+    what: 'the tdx_host faux device shows the TDX module version in /sys/devices/faux/tdx_host/version once the module is initialised',
+    citation: 'to verify: drivers/virt/coco/tdx-host at v7.2',
+  },
+
+  // AMD SEV, SEV-ES, SEV-SNP
+  {
+    id: 'sev.kvm-host',
+    since: '4.16',
+    what: 'KVM runs SEV guests (kvm_amd.sev, KVM_SEV_INIT)',
+    citation: 'to verify: the KVM SEV series merged for v4.16 (arch/x86/kvm/svm/sev.c)',
+  },
+  {
+    id: 'sev-es.kvm-host',
+    since: '5.11',
+    what: 'KVM runs SEV-ES guests (kvm_amd.sev_es, KVM_SEV_ES_INIT)',
+    citation: 'to verify: the KVM SEV-ES series merged for v5.11',
+  },
+  {
+    id: 'sev.vm-types',
+    since: '6.10',
+    what: 'KVM_X86_SEV_VM and KVM_X86_SEV_ES_VM VM types with KVM_SEV_INIT2 and the KVM_X86_GRP_SEV vmsa_features attribute',
+    citation: 'to verify: the KVM_SEV_INIT2 series merged for v6.10 (SEV_ATTRIBUTES in lib/knowledge/sev.ts)',
+  },
+  {
+    id: 'snp.cpu-flag',
+    since: '6.9',
+    what: '/proc/cpuinfo shows sev_snp; before, the kernel masked the feature',
+    citation: 'to verify: "x86/cpufeatures: Enable/unmask SEV-SNP CPU feature"',
+  },
+  {
+    id: 'snp.platform-status',
+    since: '6.9',
+    what: 'the ccp driver has the SNP_PLATFORM_STATUS command on /dev/sev (command numbers above SEV_GET_ID2 answer EINVAL before)',
+    citation: 'f5db8841ebe5 "crypto: ccp: Add the SNP_PLATFORM_STATUS command" (tip x86/sev, January 2024, merged for 6.9)',
+  },
+  {
+    id: 'snp.platform-status-needs-init',
+    since: '6.9',
+    until: '6.16',
+    what: 'SNP_PLATFORM_STATUS answers EINVAL unless SNP firmware is already initialised; no side effects',
+    citation: 'drivers/crypto/ccp/sev-dev.c sev_ioctl_do_snp_platform_status(): if (!sev->snp_initialized || !argp->data) return -EINVAL',
+  },
+  {
+    id: 'sev.snp-platform-status-inits',
+    since: '6.16',
+    until: '7.0',
+    what: 'SNP_PLATFORM_STATUS on uninitialised SNP firmware runs SNP_INIT before the read and SNP_SHUTDOWN after it, so the firmware is briefly initialised (fixed in later 6.18.y / 6.19.y stable releases)',
+    citation: 'ceac7fb89e8d "crypto: ccp - Ensure implicit SEV/SNP init and shutdown in ioctls" (cryptodev, 2025-04-07); fixed by 551120148b67',
+  },
+  {
+    id: 'snp.platform-status-as-is',
+    since: '7.0',
+    what: 'SNP_PLATFORM_STATUS reports the status as it is, initialised or not (no implicit INIT)',
+    citation:
+      '551120148b67 "crypto: ccp - Fix a case where SNP_SHUTDOWN is missed" (mainline 2026-02-10): "SNP is not required to be initialized in order to execute the SNP_PLATFORM_STATUS command"',
+  },
+  {
+    id: 'sev.firmware-init-in-kvm',
+    since: '6.16',
+    what: 'kvm_amd, not the ccp driver probe, initialises SEV/SNP firmware; if SNP INIT fails, SEV INIT is not attempted and kvm_amd disables SEV, SEV-ES and SNP',
+    citation:
+      '"Move initializing SEV/SNP functionality to KVM" series and 6131e119f579 "crypto: ccp - Abort doing SEV INIT if SNP INIT fails" (cryptodev 2025-04-07)',
+  },
+  {
+    id: 'snp.kvm-host',
+    since: '6.11',
+    what: 'KVM runs SEV-SNP guests (kvm_amd.sev_snp, KVM_X86_SNP_VM, KVM_SEV_SNP_LAUNCH_*)',
+    citation: 'to verify: the KVM SEV-SNP host series merged for v6.11',
+  },
 ];
 
 /** The row with this id; throws on an unknown id, which is a programming error. */
@@ -72,4 +180,12 @@ export function kernelHas(id: string, release: string | KernelRelease | undefine
   const parsed = typeof release === 'string' ? parseKernelRelease(release) : release;
   if (!parsed) return undefined;
   return releaseInRange(parsed, change.since, change.until);
+}
+
+/** The releases a row covers, for messages: "6.9-6.15" (the last release before `until`), or "6.11+" while it holds. */
+export function releaseRangeText(id: string): string {
+  const change = kernelChange(id);
+  if (change.until === undefined) return `${change.since}+`;
+  const until = bound(change.until);
+  return until.minor > 0 ? `${change.since}-${until.major}.${until.minor - 1}` : `${change.since} up to ${change.until}`;
 }

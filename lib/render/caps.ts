@@ -1,5 +1,5 @@
 // `kvm-caps caps`: every capability with its system and VM answers.
-import { formatDecoded, type CapabilityRow } from '../report/capabilities.js';
+import { formatDecoded, type CapabilityRow } from '../decode/capabilities.js';
 import type { Style } from './style.js';
 
 /** The --json form: exactly { name, number, system, vm }, null where the check could not be made. */

@@ -30,7 +30,10 @@ function statusTag(status: CheckStatus, style: Style): string {
 
 const yesNo = (value: boolean | null): string => (value === null ? 'unknown' : value ? 'yes' : 'no');
 
-function verdictWord(verdict: Verdict, style: Style): string {
+/** A technology's verdict in a few words: usable, not capable / enabled / usable, could not tell, or not applicable. */
+export function verdictWord(t: Pick<TechnologyChecks, 'applicable' | 'verdict'>, style: Style): string {
+  if (!t.applicable) return style.dim('not applicable');
+  const verdict = t.verdict;
   if (verdict.usable === true) return style.good('usable');
   if (verdict.usable === null) return style.warn('could not tell');
   const word = verdict.capable === false ? 'not capable' : verdict.enabled === false ? 'not enabled' : 'not usable';
@@ -58,24 +61,34 @@ function checkLines(check: CheckResult, depth: number, byId: Map<string, CheckRe
   return lines;
 }
 
-function technologyLines(t: TechnologyChecks, style: Style, verbose: boolean): string[] {
+/** A technology's checks as a tree, one line each (with --verbose, why, source, fix, needs). */
+export function checkTreeLines(t: TechnologyChecks, style: Style, verbose: boolean, depth = 1): string[] {
   const byId = new Map(flattenChecks(t.checks).map((c) => [c.id, c]));
+  return t.checks.flatMap((check) => checkLines(check, depth, byId, style, verbose));
+}
+
+function technologyLines(t: TechnologyChecks, style: Style, verbose: boolean): string[] {
+  // A technology that does not apply to this host: one line, with the reason.
+  if (!t.applicable) return [`${style.bold(TECHNOLOGY_TITLES[t.technology])}: ${verdictWord(t, style)}: ${t.reason ?? ''}`];
   const v = t.verdict;
   const lines = [
-    `${style.bold(TECHNOLOGY_TITLES[t.technology])}: ${verdictWord(v, style)}`,
+    `${style.bold(TECHNOLOGY_TITLES[t.technology])}: ${verdictWord(t, style)}`,
     `  ${v.summary}`,
     style.dim(`  capable: ${yesNo(v.capable)}, enabled: ${yesNo(v.enabled)}, usable: ${yesNo(v.usable)}`),
   ];
-  for (const check of t.checks) lines.push(...checkLines(check, 1, byId, style, verbose));
+  lines.push(...checkTreeLines(t, style, verbose));
   return lines;
 }
 
 function outcomeLine(report: CheckReport, style: Style): string {
   const names = (pick: (v: Verdict) => boolean): string =>
     report.technologies
-      .filter((t) => pick(t.verdict))
+      .filter((t) => t.applicable && pick(t.verdict))
       .map((t) => t.technology)
       .join(', ');
+  if (!report.technologies.some((t) => t.applicable)) {
+    return `${style.bad('Not ready')}: not applicable to this host: ${report.technologies.map((t) => t.technology).join(', ')}`;
+  }
   switch (report.outcome) {
     case 'ready':
       return `${style.good('Ready')}: usable here: ${names(() => true)}`;

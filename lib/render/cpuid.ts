@@ -1,14 +1,14 @@
 // `kvm-caps cpuid`: every CPUID entry KVM reports, with the names of its set bits.
-import type { DecodedCpuidEntry } from '../cpuid/decode.js';
+import { hex } from '../knowledge/hex.js';
+import type { DecodedCpuidEntry } from '../decode/cpuid-entry.js';
 import type { Style } from './style.js';
 
-const hex = (n: number, width = 8) => `0x${n.toString(16).padStart(width, '0')}`;
 
 export function renderCpuid(entries: DecodedCpuidEntry[], style: Style): string {
   const lines: string[] = [];
   for (const entry of entries) {
-    const registers = (['eax', 'ebx', 'ecx', 'edx'] as const).map((r) => `${r}=${hex(entry[r])}`).join(' ');
-    lines.push(`${style.bold(`${hex(entry.function)}.${entry.index}`)} ${style.dim(`flags=${entry.flags}`)} ${registers}`);
+    const registers = (['eax', 'ebx', 'ecx', 'edx'] as const).map((r) => `${r}=${hex(entry[r], 8)}`).join(' ');
+    lines.push(`${style.bold(`${hex(entry.function, 8)}.${entry.index}`)} ${style.dim(`flags=${entry.flags}`)} ${registers}`);
     for (const register of ['eax', 'ebx', 'ecx', 'edx'] as const) {
       const names = entry.features[register] ?? [];
       const unknown = (entry.unknownBits[register] ?? []).map((bit) => `bit${bit}`);

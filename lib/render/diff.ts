@@ -1,7 +1,7 @@
 // `kvm-caps diff`: two hosts' differences for a person, grouped as diffSnapshots orders them.
 // A '!' marks a difference that matters; CPUID features only one host offers are listed on
 // one line per side rather than one line each.
-import { CATEGORY_TITLES, DIFF_CATEGORIES, type Difference, type SnapshotDiff } from '../report/diff.js';
+import { CATEGORY_TITLES, DIFF_CATEGORIES, type Difference, type SnapshotDiff } from '../compare/diff.js';
 import type { Style } from './style.js';
 
 const FEATURE = /^cpuid\.(?!physical-address-bits$)/;

@@ -1,5 +1,5 @@
 // `kvm-caps lifecycle`: the confidential-VM launch steps, and which this host supports.
-import type { LifecycleReport, LifecycleStepSupport, LifecycleSupport } from '../report/lifecycle.js';
+import type { LifecycleReport, LifecycleStepSupport, LifecycleSupport } from '../compare/lifecycle.js';
 import type { Style } from './style.js';
 
 function mark(style: Style, value: boolean | null): string {

@@ -10,9 +10,9 @@
 // each VM type KVM_CAP_VM_TYPES offers, the TDX module and SEV / SNP firmware versions, free TD
 // keys and SEV ASIDs, and the KVM API version.
 import type { CheckReport } from '../check/types.js';
-import { technologyStates } from '../report/lifecycle.js';
-import type { Report } from '../report/report.js';
-import { KVM_X86_VM_TYPES } from '../uapi/x86.js';
+import { technologyStates } from '../compare/lifecycle.js';
+import type { HostModel as Report } from '../decode/model.js';
+import { KVM_X86_VM_TYPES } from '../knowledge/x86.js';
 
 /** Our label namespace (the `<namespace>/` part of every name). */
 export const NFD_PREFIX = 'kvm-caps.dev/';
@@ -61,6 +61,8 @@ export function nfdFeatureList(report: Report, checks: CheckReport): NfdFeature[
   };
 
   for (const state of technologyStates(checks)) {
+    // Only where it is false: a technology the host's CPU cannot run is not a broken one.
+    if (!state.applicable) add(`${state.technology}.applicable`, false);
     add(`${state.technology}.capable`, tristate(state.capable));
     add(`${state.technology}.enabled`, tristate(state.enabled));
     add(`${state.technology}.usable`, tristate(state.usable));

@@ -6,9 +6,9 @@
 // kvm_caps_technology_undetermined{technology,state} 1 instead, so `== 0` alerts never fire on
 // an unknown.
 import type { CheckReport, CheckStatus } from '../check/types.js';
-import { technologyStates } from '../report/lifecycle.js';
-import type { Report } from '../report/report.js';
-import { KVM_X86_VM_TYPES } from '../uapi/x86.js';
+import { technologyStates } from '../compare/lifecycle.js';
+import type { HostModel as Report } from '../decode/model.js';
+import { KVM_X86_VM_TYPES } from '../knowledge/x86.js';
 
 type Labels = Record<string, string>;
 
@@ -95,6 +95,9 @@ export function prometheusMetrics(report: Report, checks: CheckReport): string {
     }
   }
 
+  for (const state of technologyStates(checks)) {
+    m.gauge('technology_applicable', 'Whether this technology applies to the host at all (0: another CPU vendor or architecture, so its states are 0 by nature, not by fault).', bit(state.applicable), { technology: state.technology });
+  }
   for (const state of technologyStates(checks)) {
     for (const key of ['capable', 'enabled', 'usable'] as const) {
       const value = state[key];

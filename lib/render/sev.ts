@@ -1,6 +1,10 @@
-// `kvm-caps sev` and the report's SEV section: the SEV view for a person.
-import type { SevGroup, SevItem, SevView } from '../report/sev/section.js';
+// `kvm-caps sev` and the report's SEV section: the SEV model and the SEV, SEV-ES and SEV-SNP
+// checks for a person.
+import { TECHNOLOGY_TITLES } from '../check/run.js';
+import type { SevGroup, SevItem } from '../decode/sev.js';
+import { checkTreeLines, verdictWord } from './check.js';
 import { factLine } from './facts.js';
+import type { SevSection } from './report.js';
 import type { Style } from './style.js';
 
 const GROUPS: readonly (readonly [SevGroup, string])[] = [
@@ -40,18 +44,32 @@ function itemLines(style: Style, item: SevItem): string[] {
 /** Items shown in the host report: the VM types, firmware versions, ASIDs, and whatever is wrong. */
 const SUMMARY_IDS = new Set(['sev.firmware', 'snp.firmware', 'capacity.sev', 'capacity.sev_es']);
 
-export function renderSevSummary(view: SevView, style: Style): string[] {
-  return view.items
-    .filter((item) => item.id.startsWith('kvm.vmType.') || SUMMARY_IDS.has(item.id) || item.status === 'fail' || item.status === 'warn')
-    .flatMap((item) => itemLines(style, item));
+/** The check run's verdicts: one line when SEV does not apply to this host, else one per technology. */
+function verdictLines(view: SevSection, style: Style): string[] {
+  const first = view.technologies[0];
+  if (first !== undefined && view.technologies.every((t) => !t.applicable)) return [factLine(style, 'Verdict', `${verdictWord(first, style)}: ${first.reason ?? ''}`)];
+  return view.technologies.map((t) => factLine(style, TECHNOLOGY_TITLES[t.technology], `${verdictWord(t, style)}: ${t.applicable ? t.verdict.summary : t.reason ?? ''}`));
 }
 
-export function renderSev(view: SevView, style: Style): string {
-  const lines: string[] = [style.bold(view.title)];
+const applies = (view: SevSection): boolean => view.technologies.some((t) => t.applicable);
+
+export function renderSevSummary(view: SevSection, style: Style): string[] {
+  if (!applies(view)) return verdictLines(view, style);
+  return [...verdictLines(view, style), ...view.items
+    .filter((item) => item.id.startsWith('kvm.vmType.') || SUMMARY_IDS.has(item.id) || item.status === 'fail' || item.status === 'warn')
+    .flatMap((item) => itemLines(style, item))];
+}
+
+export function renderSev(view: SevSection, style: Style): string {
+  const lines: string[] = [style.bold(view.title), ...verdictLines(view, style)];
+  if (!applies(view)) return `${lines.join('\n')}\n`;
   for (const [group, title] of GROUPS) {
     const items = view.items.filter((item) => item.group === group);
     if (items.length === 0) continue;
     lines.push('', style.bold(title), ...items.flatMap((item) => itemLines(style, item)));
+  }
+  for (const t of view.technologies) {
+    if (t.checks.length > 0) lines.push('', style.bold(`${TECHNOLOGY_TITLES[t.technology]} checks (\`kvm-caps check ${t.technology} --verbose\` says why, where and how to fix)`), ...checkTreeLines(t, style, false));
   }
   if (view.notes.length > 0) {
     lines.push('', style.bold('Notes'));

@@ -1,18 +1,23 @@
-// `kvm-caps tdx` and the report's TDX section: the TDX view for a person.
-import type { TdxView } from '../report/tdx/section.js';
+// `kvm-caps tdx` and the report's TDX section: the TDX model and the TDX checks for a person.
+import { hex } from '../knowledge/hex.js';
+import type { TechnologyChecks } from '../check/types.js';
+import { checkTreeLines, verdictWord } from './check.js';
 import { factLine, viewFactLine } from './facts.js';
+import type { TdxSection } from './report.js';
 import type { Style } from './style.js';
 
-const VERDICT: Record<TdxView['verdict'], (style: Style, text: string) => string> = {
-  usable: (style, text) => style.good(text),
-  'not usable': (style, text) => style.bad(text),
-  unknown: (style, text) => style.warn(text),
-};
+/** The check run's TDX verdict as one line: the same words `kvm-caps check tdx` uses. */
+export function verdictLine(t: TechnologyChecks | undefined, style: Style): string {
+  if (t === undefined) return factLine(style, 'Verdict', style.dim('not checked'));
+  return factLine(style, 'Verdict', `${verdictWord(t, style)}: ${t.applicable ? t.verdict.summary : t.reason ?? ''}`);
+}
 
-/** The short form for the host report. */
-export function renderTdxSummary(view: TdxView, style: Style): string[] {
+/** The short form for the host report: one line when TDX does not apply to this host. */
+export function renderTdxSummary(view: TdxSection, style: Style): string[] {
+  const tdx = view.technologies[0];
+  if (tdx !== undefined && !tdx.applicable) return [verdictLine(tdx, style)];
   return [
-    factLine(style, 'Verdict', `${VERDICT[view.verdict](style, view.verdict)}: ${view.verdictReason}`),
+    verdictLine(tdx, style),
     viewFactLine(style, 'TDX VM type', view.vmType),
     viewFactLine(style, 'TDX module', view.moduleVersion),
     viewFactLine(style, 'Module state', view.moduleState),
@@ -21,9 +26,11 @@ export function renderTdxSummary(view: TdxView, style: Style): string[] {
   ];
 }
 
-export function renderTdx(view: TdxView, style: Style): string {
+export function renderTdx(view: TdxSection, style: Style): string {
   const lines: string[] = [style.bold(view.title)];
-  lines.push(factLine(style, 'Verdict', `${VERDICT[view.verdict](style, view.verdict)}: ${view.verdictReason}`));
+  const tdx = view.technologies[0];
+  lines.push(verdictLine(tdx, style));
+  if (tdx !== undefined && !tdx.applicable) return `${lines.join('\n')}\n`;
   lines.push(viewFactLine(style, 'Kernel', view.kernelRelease));
   lines.push(viewFactLine(style, 'TDX VM type', view.vmType));
   lines.push(viewFactLine(style, 'Create a TD', view.createVm));
@@ -60,7 +67,7 @@ export function renderTdx(view: TdxView, style: Style): string {
     for (const entry of c.cpuidConfigs) {
       const names = Object.entries(entry.configurable).flatMap(([register, bits]) => (bits.length ? [`${register}: ${bits.join(' ')}`] : []));
       const unknown = Object.entries(entry.unknownBits).flatMap(([register, bits]) => (bits.length ? [`${register} bits ${bits.join(',')}`] : []));
-      const leaf = `0x${entry.function.toString(16).padStart(8, '0')}.${entry.index}`;
+      const leaf = `${hex(entry.function, 8)}.${entry.index}`;
       lines.push(`    ${leaf}  ${[...names, ...unknown.map((u) => style.dim(u))].join('; ') || style.dim('no named bits')}`);
     }
     if (c.notConfigurable.known) {
@@ -88,6 +95,7 @@ export function renderTdx(view: TdxView, style: Style): string {
     lines.push('', style.bold('KVM TDX messages'));
     for (const message of view.kvmMessages) lines.push(`  ${message.message.text}  ${style.dim(`[${message.source}]`)}`);
   }
+  if (tdx !== undefined && tdx.checks.length > 0) lines.push('', style.bold('Checks (`kvm-caps check tdx --verbose` says why, where and how to fix)'), ...checkTreeLines(tdx, style, false));
   if (view.explanations.length > 0) {
     lines.push('', style.bold('Why'));
     for (const e of view.explanations) {

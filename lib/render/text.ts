@@ -1,7 +1,8 @@
 // The host report for a person: one screen, every line with where it came from.
-import { formatDecoded } from '../report/capabilities.js';
-import { KEY_CAPABILITIES, type Report } from '../report/report.js';
-import type { Traced } from '../report/traced.js';
+import { formatDecoded } from '../decode/capabilities.js';
+import { KEY_CAPABILITIES } from '../decode/model.js';
+import type { Report } from './report.js';
+import type { Traced } from '../decode/sourced.js';
 import { factLine as line } from './facts.js';
 import type { Style } from './style.js';
 import { renderSevSummary } from './sev.js';

@@ -1,5 +1,6 @@
 // Building facts: run one probe, keep its value or the system error that stopped it.
 // Anything that is not a system error is a bug and propagates.
+import { hex } from '../knowledge/hex.js';
 import { isSystemError } from '../native/errors.js';
 import type { Fact, ProbeError, Source } from './types.js';
 
@@ -8,7 +9,7 @@ export function toProbeError(error: unknown): ProbeError {
   const record: ProbeError = { code: error.code, errno: error.errno, syscall: error.syscall, message: error.message };
   if (error.request !== undefined) record.request = error.request;
   if (error.path !== undefined) record.path = error.path;
-  if (error.hwError !== undefined) record.hwError = `0x${error.hwError.toString(16)}`;
+  if (error.hwError !== undefined) record.hwError = hex(error.hwError);
   if (error.firmwareError !== undefined) record.firmwareError = error.firmwareError;
   return record;
 }

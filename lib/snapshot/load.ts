@@ -140,7 +140,7 @@ export const probeContext: Check = object({
   platform: string,
 });
 
-/** The whole document; its schema is the published snapshot schema (lib/schema/snapshot.ts). */
+/** The whole document; its schema is the published snapshot schema (lib/snapshot/schema.ts). */
 export const snapshotCheck: Check = object({
   format: literal(SNAPSHOT_FORMAT),
   version: withSchema((v, f) => {

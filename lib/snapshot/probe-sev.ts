@@ -1,11 +1,11 @@
 // SEV facts: KVM's SEV attributes on /dev/kvm, the ccp driver's read-only commands on
 // /dev/sev, and with --deep KVM_SEV_INIT2 on a throwaway VM of each SEV type.
+import { hex } from '../knowledge/hex.js';
 import { openSev, type KvmSystem, type SevDevice } from '../native/kvm.js';
-import { KVM_X86_GRP_SEV, KVM_X86_SEV_SNP_REQ_CERTS, KVM_X86_SEV_VMSA_FEATURES, KVM_X86_SNP_POLICY_BITS, KVM_X86_VM_TYPES } from '../uapi/x86.js';
+import { KVM_X86_GRP_SEV, KVM_X86_SEV_SNP_REQ_CERTS, KVM_X86_SEV_VMSA_FEATURES, KVM_X86_SNP_POLICY_BITS, KVM_X86_VM_TYPES } from '../knowledge/x86.js';
 import { attempt, attemptAsync } from './facts.js';
 import type { Fact, KvmFacts, SevAttributes, SevDeviceFacts, Source } from './types.js';
 
-const hex = (n: bigint | number): string => `0x${n.toString(16)}`;
 
 export function probeSevAttributes(kvm: KvmSystem, device: string): SevAttributes {
   const read = (attr: number, name: string): Fact<string> =>

@@ -1,16 +1,18 @@
 // TDX facts from KVM: a throwaway TD answers KVM_TDX_CAPABILITIES and its own vCPU limit;
 // with --deep a second one is initialised with a TD configuration to see whether the TDX
 // module accepts it. Each TD is destroyed (its fd closed) before the next step.
+import { hex } from '../knowledge/hex.js';
 import type { CpuidEntry, KvmSystem, KvmVm } from '../native/kvm.js';
-import { KVM_CAPABILITIES } from '../uapi/capabilities.js';
+import { capabilityNumber } from '../knowledge/capabilities.js';
+import { tdAttributeMask } from '../knowledge/tdx.js';
+import { KVM_X86_TDX_VM } from '../knowledge/x86.js';
 import { attempt, hasValue } from './facts.js';
 import type { Fact, Source, TdxCapabilitiesRecord, TdxFacts } from './types.js';
 
-export const KVM_X86_TDX_VM = 5;
-const KVM_CAP_MAX_VCPUS = KVM_CAPABILITIES.find(([name]) => name === 'KVM_CAP_MAX_VCPUS')![1];
+const KVM_CAP_MAX_VCPUS = capabilityNumber('KVM_CAP_MAX_VCPUS');
 
-/** TD ATTRIBUTES.SEPT_VE_DISABLE (bit 28): set by QEMU by default, as Linux guests expect. */
-const SEPT_VE_DISABLE = 1n << 28n;
+/** TD ATTRIBUTES.SEPT_VE_DISABLE: set by QEMU by default, as Linux guests expect. */
+const SEPT_VE_DISABLE = tdAttributeMask('SEPT_VE_DISABLE');
 
 /** A TD configuration for KVM_TDX_INIT_VM: the user's (--td-config), or one derived from the capabilities. */
 export interface TdConfig {
@@ -19,7 +21,6 @@ export interface TdConfig {
   cpuid: CpuidEntry[];
 }
 
-const hex = (n: bigint): string => `0x${n.toString(16)}`;
 
 function record(caps: ReturnType<KvmVm['tdxCapabilities']>): TdxCapabilitiesRecord {
   return {

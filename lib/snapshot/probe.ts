@@ -1,19 +1,20 @@
 // probeHost(): collects a snapshot from the running host. The only module that combines
 // file reads and ioctls; everything it learns goes into the snapshot unchanged.
+import { hex } from '../knowledge/hex.js';
 import { errnoName } from '../native/errors.js';
 import { DEFAULT_KVM_DEVICE, DEFAULT_SEV_DEVICE, openKvm, type KvmSystem } from '../native/kvm.js';
 import { toolInfo } from '../tool.js';
-import { KVM_CAPABILITIES } from '../uapi/capabilities.js';
-import { KVM_X86_GRP_SYSTEM, KVM_X86_XCOMP_GUEST_SUPP } from '../uapi/x86.js';
+import { capabilityNumber, KVM_CAPABILITIES } from '../knowledge/capabilities.js';
+import { KVM_X86_GRP_SYSTEM, KVM_X86_TDX_VM, KVM_X86_XCOMP_GUEST_SUPP } from '../knowledge/x86.js';
 import { attempt, hasValue } from './facts.js';
 import { cpuinfo, deviceNode, kernelRelease, kvmModules, miscCgroup, tdxModuleVersion } from './host-files.js';
 import { kernelLogFromFile, kernelLogFromKmsg } from './kernel-log.js';
 import { probeSevAttributes, probeSevDevice, probeSevInit2 } from './probe-sev.js';
-import { KVM_X86_TDX_VM, probeTdx, type TdConfig } from './probe-tdx.js';
+import { probeTdx, type TdConfig } from './probe-tdx.js';
 import {
   SNAPSHOT_FORMAT,
   SNAPSHOT_VERSION,
-  type CheckResult,
+  type ExtensionAnswer,
   type Fact,
   type HostFacts,
   type KvmFacts,
@@ -50,8 +51,8 @@ function vendorHints(host: HostFacts): { intel: boolean; amd: boolean } {
 
 const CAPABILITY_NUMBERS = new Uint32Array(KVM_CAPABILITIES.map(([, number]) => number));
 
-function checkResults(results: Int32Array): Record<string, CheckResult> {
-  const out: Record<string, CheckResult> = {};
+function checkResults(results: Int32Array): Record<string, ExtensionAnswer> {
+  const out: Record<string, ExtensionAnswer> = {};
   CAPABILITY_NUMBERS.forEach((cap, i) => {
     const value = results[i] as number;
     // checkExtensions stores a failed check as the negated errno.
@@ -60,7 +61,6 @@ function checkResults(results: Int32Array): Record<string, CheckResult> {
   return out;
 }
 
-const hex = (n: number | bigint): string => `0x${n.toString(16)}`;
 
 /** Reads feature MSRs one run at a time: KVM_GET_MSRS stops at the first MSR it cannot read. */
 function readFeatureMsrs(kvm: KvmSystem, indices: number[]): { values: Record<string, string>; unreadable: string[] } {
@@ -78,8 +78,8 @@ function readFeatureMsrs(kvm: KvmSystem, indices: number[]): { values: Record<st
 
 function capability(facts: KvmFacts, name: string): number {
   const system = facts.capabilities?.system;
-  const number = KVM_CAPABILITIES.find(([n]) => n === name)?.[1];
-  if (!hasValue(system) || number === undefined) return 0;
+  const number = capabilityNumber(name);
+  if (!hasValue(system)) return 0;
   const result = system.value[number];
   return typeof result === 'number' ? result : 0;
 }

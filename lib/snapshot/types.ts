@@ -1,6 +1,6 @@
 // The host snapshot: everything kvm-caps collected from one host, raw, as JSON. Every
 // fact records where it came from and either its value or the error that stopped it;
-// interpretation (lib/report) works from this document alone, so a saved snapshot
+// interpretation (lib/decode and above) works from this document alone, so a saved snapshot
 // replays on any machine.
 import type { CpuidEntry, SevPlatformStatus, SnpPlatformStatus } from '../native/binding.js';
 
@@ -36,7 +36,7 @@ export interface ProbeError {
 export type Fact<T> = { source: Source; value: T } | { source: Source; error: ProbeError };
 
 /** A single KVM_CHECK_EXTENSION answer: the value, or the error of that one check. */
-export type CheckResult = number | { code: string; errno: number };
+export type ExtensionAnswer = number | { code: string; errno: number };
 
 export interface KernelModule {
   /** /sys/module/<name>/initstate: 'live' for a loaded module; absent when built in. */
@@ -159,9 +159,9 @@ export interface KvmFacts {
   vcpuMmapSize?: Fact<number>;
   /** Capability number (as a string key) to its KVM_CHECK_EXTENSION answer. */
   capabilities?: {
-    system: Fact<Record<string, CheckResult>>;
+    system: Fact<Record<string, ExtensionAnswer>>;
     /** On a throwaway default VM; absent when none could be created. */
-    vm?: Fact<Record<string, CheckResult>>;
+    vm?: Fact<Record<string, ExtensionAnswer>>;
   };
   /** KVM_CREATE_VM(KVM_X86_DEFAULT_VM), made to ask VM-scope questions and closed at once. */
   defaultVm?: Fact<true>;

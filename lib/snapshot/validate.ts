@@ -1,9 +1,9 @@
 // Structural checks for snapshot files: a bad file is refused with the path of the
 // first field that is wrong, before any interpretation code sees it. Each check carries
-// the JSON Schema it enforces, so the published schema (lib/schema/snapshot.ts) is built
+// the JSON Schema it enforces, so the published schema (lib/snapshot/schema.ts) is built
 // from the same definitions and cannot drift from what the loader accepts.
-import * as schema from '../schema/keywords.js';
-import type { JsonSchema } from '../schema/keywords.js';
+import * as schema from './schema-keywords.js';
+import type { JsonSchema } from './schema-keywords.js';
 
 export class SnapshotFormatError extends Error {
   readonly field: string;

@@ -20,7 +20,7 @@ import { openKvm } from '../../lib/native/kvm.js';
 import { cpuinfo, deviceNode, kernelRelease, kvmModules, miscCgroup } from '../../lib/snapshot/host-files.js';
 import { kernelLogFromKmsg } from '../../lib/snapshot/kernel-log.js';
 import { probeHost } from '../../lib/snapshot/probe.js';
-import { KVM_CAPABILITIES } from '../../lib/uapi/capabilities.js';
+import { KVM_CAPABILITIES } from '../../lib/knowledge/capabilities.js';
 import { compileProgram, projectRoot } from '../helpers/compile.js';
 
 const { values: opts } = parseArgs({

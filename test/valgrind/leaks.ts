@@ -15,7 +15,7 @@ import { readdirSync, readlinkSync } from 'node:fs';
 import type { NativeBinding } from '../../lib/native/binding.js';
 import { binding } from '../../lib/native/binding.js';
 import { DeviceHandle, openSevHandle, openSystemHandle } from '../../lib/native/handle.js';
-import { KVM_CAPABILITIES } from '../../lib/uapi/capabilities.js';
+import { KVM_CAPABILITIES } from '../../lib/knowledge/capabilities.js';
 
 const ROUNDS = Number.parseInt(process.argv[2] ?? '', 10) || 50;
 const DROPPED_PER_ROUND = 20;

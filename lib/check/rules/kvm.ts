@@ -1,10 +1,10 @@
 // Plain KVM readiness, hardware to "a VM can be created", and the helpers every technology's
 // rules share: how findings are built, what privilege an unreadable fact needs, and what an
-// unusable KVM device means for a check that needed it. Rules read the report (lib/report),
+// unusable KVM device means for a check that needed it. Rules read the host model (lib/decode/model.ts),
 // never the raw facts a view already decodes; each Finding.source is the view's source.
-import type { Report } from '../../report/report.js';
-import { KVM_API_VERSION } from '../../report/report.js';
-import type { Traced } from '../../report/traced.js';
+import type { HostModel } from '../../decode/model.js';
+import { KVM_API_VERSION } from '../../decode/model.js';
+import type { Traced } from '../../decode/sourced.js';
 import type { CheckRule, Finding } from '../types.js';
 
 /** What would let kvm-caps tell, for each kind of fact an unprivileged run cannot read. */
@@ -40,8 +40,8 @@ export function sourceOf(traced: Traced<unknown>): string {
 }
 
 /** 'the kvm group' style owner text of the KVM device, for findings about access. */
-function deviceOwnerText(report: Report): string {
-  const node = report.device.node;
+function deviceOwnerText(model: HostModel): string {
+  const node = model.device.node;
   return 'value' in node ? ` (${node.value.owner}:${node.value.group}, mode ${node.value.mode})` : '';
 }
 
@@ -50,27 +50,27 @@ function deviceOwnerText(report: Report): string {
  * privilege when this user may not open it, FAIL with the fix when there is no usable KVM
  * device at all. Null when the device answered (the check can judge its own facts).
  */
-export function kvmUnavailable(report: Report): Finding | null {
-  const open = report.device.open;
+export function kvmUnavailable(model: HostModel): Finding | null {
+  const open = model.device.open;
   if ('value' in open) {
-    if (report.kvm.usable) return null;
-    const version = report.kvm.apiVersion;
+    if (model.kvm.usable) return null;
+    const version = model.kvm.apiVersion;
     return fail(
-      'value' in version ? `${report.device.path} speaks KVM API ${version.value}, not ${KVM_API_VERSION}` : `${report.device.path} did not answer KVM_GET_API_VERSION`,
+      'value' in version ? `${model.device.path} speaks KVM API ${version.value}, not ${KVM_API_VERSION}` : `${model.device.path} did not answer KVM_GET_API_VERSION`,
       sourceOf(version),
       'use a kernel whose KVM speaks the stable API 12 (every Linux since 2.6.22)',
     );
   }
-  if ('missing' in open) return unknown(`${report.device.path} was not probed`, 'not probed', NEEDS.kvm);
+  if ('missing' in open) return unknown(`${model.device.path} was not probed`, 'not probed', NEEDS.kvm);
   const code = open.error.code;
   if (code === 'EACCES' || code === 'EPERM') {
     return unknown(
-      `not asked: this user (uid ${report.snapshot.context.uid}) may not open ${report.device.path}${deviceOwnerText(report)}: ${code}`,
+      `not asked: this user (uid ${model.snapshot.context.uid}) may not open ${model.device.path}${deviceOwnerText(model)}: ${code}`,
       open.source,
       code === 'EPERM' ? `${NEEDS.kvm}, allowed by the container's or service's device policy` : NEEDS.kvm,
     );
   }
-  return fail(`${report.device.path}: ${code}: ${open.error.meaning}`, open.source, open.error.hint ?? FIX_MODULES);
+  return fail(`${model.device.path}: ${code}: ${open.error.meaning}`, open.source, open.error.hint ?? FIX_MODULES);
 }
 
 /** A finding for a file-backed fact that could not be read: UNKNOWN with the privilege. */
@@ -80,16 +80,10 @@ export function unreadable(what: string, traced: Traced<unknown>, needs: string)
   return unknown(`${what} could not be read`, traced.source, needs);
 }
 
-/** Parses "6.16.0-tdx" into [6, 16]. */
-export function releaseOf(report: Report): [number, number] | null {
-  const rel = report.host.kernelRelease;
-  if (!('value' in rel)) return null;
-  const m = /^(\d+)\.(\d+)/.exec(rel.value.trim());
-  return m ? [Number(m[1]), Number(m[2])] : null;
-}
-
-export function atLeast(version: readonly [number, number], bound: readonly [number, number]): boolean {
-  return version[0] > bound[0] || (version[0] === bound[0] && version[1] >= bound[1]);
+/** The running kernel's release as the host files give it; undefined when it could not be read. */
+export function releaseOf(model: HostModel): string | undefined {
+  const rel = model.host.kernelRelease;
+  return 'value' in rel ? rel.value.trim() : undefined;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -100,8 +94,8 @@ const FIX_MODULES = 'load kvm and the vendor module (`modprobe kvm_intel` or `mo
 const X86 = new Set(['x64', 'ia32']);
 
 /** Loaded KVM backends that drive neither VMX nor SVM (e.g. kvm_pvm). */
-function otherBackends(report: Report): { name: string; state: string }[] {
-  const modules = report.host.modules;
+function otherBackends(model: HostModel): { name: string; state: string }[] {
+  const modules = model.host.modules;
   return 'value' in modules ? modules.value.backends.filter((b) => b.vendor === 'other') : [];
 }
 
@@ -118,23 +112,23 @@ export const KVM_RULES: readonly CheckRule[] = [
     layer: 'hardware',
     title: 'CPU virtualization extensions',
     why: 'KVM runs guests on the CPU\'s own virtualization extensions (Intel VT-x, AMD-V); without them there is no /dev/kvm',
-    evaluate({ report, snapshot }) {
-      const cpu = report.host.cpu;
+    evaluate({ model, snapshot }) {
+      const cpu = model.host.cpu;
       if (!('value' in cpu)) return unreadable('/proc/cpuinfo', cpu, NEEDS.cpuinfo);
       const flag = X86.has(snapshot.context.arch) ? virtualizationFlag(cpu.value.vendor) : null;
       if (flag === null) {
         // Another architecture or vendor: the KVM device is the only judge.
-        if (report.kvm.usable) return pass(`${cpu.value.vendor} (${snapshot.context.arch}): KVM answers on ${report.device.path}`, sourceOf(report.kvm.apiVersion));
+        if (model.kvm.usable) return pass(`${cpu.value.vendor} (${snapshot.context.arch}): KVM answers on ${model.device.path}`, sourceOf(model.kvm.apiVersion));
         return unknown(`${cpu.value.vendor} (${snapshot.context.arch}): no x86 virtualization flag to check`, `${cpu.source} (vendor)`, NEEDS.kvm);
       }
       if (cpu.value.flags.includes(flag)) return pass(`${flag} present (${cpu.value.vendor})`, `${cpu.source} (flags)`);
       // A backend that needs no VMX/SVM (kvm_pvm runs guests on page tables alone).
-      const other = otherBackends(report);
+      const other = otherBackends(model);
       if (other.length > 0) {
-        return pass(`${flag} absent, but ${other.map((b) => `${b.name} (${b.state})`).join(', ')} runs guests without VMX/SVM`, sourceOf(report.host.modules));
+        return pass(`${flag} absent, but ${other.map((b) => `${b.name} (${b.state})`).join(', ')} runs guests without VMX/SVM`, sourceOf(model.host.modules));
       }
-      if (report.kvm.usable) return pass(`${flag} absent, yet KVM answers on ${report.device.path}`, `derived from ${sourceOf(report.kvm.apiVersion)}`);
-      const guest = 'value' in report.host.isGuest && report.host.isGuest.value;
+      if (model.kvm.usable) return pass(`${flag} absent, yet KVM answers on ${model.device.path}`, `derived from ${sourceOf(model.kvm.apiVersion)}`);
+      const guest = 'value' in model.host.isGuest && model.host.isGuest.value;
       return fail(
         `${flag} absent${guest ? ' (this host is a VM)' : ''}: the extension is missing, or disabled in the firmware`,
         `${cpu.source} (flags)`,
@@ -152,8 +146,8 @@ export const KVM_RULES: readonly CheckRule[] = [
     layer: 'hardware',
     title: 'Bare metal, not a VM',
     why: 'inside a VM, KVM works only through nested virtualization (slower), and confidential guests (TDX, SEV) cannot be nested at all',
-    evaluate({ report }) {
-      const guest = report.host.isGuest;
+    evaluate({ model }) {
+      const guest = model.host.isGuest;
       if (!('value' in guest)) return unreadable('/proc/cpuinfo', guest, NEEDS.cpuinfo);
       if (!guest.value) return pass('no hypervisor flag: bare metal', `${guest.source} (flags)`);
       return warn(
@@ -170,20 +164,20 @@ export const KVM_RULES: readonly CheckRule[] = [
     parent: 'kvm.cpu.virtualization',
     title: 'kvm and a backend module loaded',
     why: 'kvm provides /dev/kvm; kvm_intel or kvm_amd (or another backend) drives the CPU, and loads only where the firmware enabled virtualization',
-    evaluate({ report }) {
-      const modules = report.host.modules;
+    evaluate({ model }) {
+      const modules = model.host.modules;
       if (!('value' in modules)) {
-        if (report.kvm.usable) return pass('KVM answers, so kvm and its backend are loaded', sourceOf(report.kvm.apiVersion));
+        if (model.kvm.usable) return pass('KVM answers, so kvm and its backend are loaded', sourceOf(model.kvm.apiVersion));
         return unreadable('/sys/module', modules, NEEDS.sysfs);
       }
-      const cpu = report.host.cpu;
+      const cpu = model.host.cpu;
       const wanted = 'value' in cpu ? virtualizationFlag(cpu.value.vendor) : null;
       const vendorModule = wanted === 'vmx' ? 'kvm_intel' : wanted === 'svm' ? 'kvm_amd' : null;
       const names = [modules.value.kvm, ...modules.value.backends].filter((m) => m !== null).map((m) => `${m.name} (${m.state})`);
       const hasVendor =
-        vendorModule === null ? modules.value.backends.length > 0 || modules.value.kvm !== null : modules.value.backends.some((b) => b.name === vendorModule) || otherBackends(report).length > 0;
+        vendorModule === null ? modules.value.backends.length > 0 || modules.value.kvm !== null : modules.value.backends.some((b) => b.name === vendorModule) || otherBackends(model).length > 0;
       if (modules.value.kvm !== null && hasVendor) return pass(names.join(', '), modules.source);
-      if (vendorModule === null && report.kvm.usable) return pass(`KVM answers (${names.join(', ') || 'built in'})`, sourceOf(report.kvm.apiVersion));
+      if (vendorModule === null && model.kvm.usable) return pass(`KVM answers (${names.join(', ') || 'built in'})`, sourceOf(model.kvm.apiVersion));
       const missing = [modules.value.kvm === null ? 'kvm' : null, hasVendor ? null : (vendorModule ?? 'a KVM backend')].filter((m) => m !== null);
       return fail(
         `${missing.join(' and ')} not loaded${names.length ? ` (loaded: ${names.join(', ')})` : ''}`,
@@ -199,19 +193,19 @@ export const KVM_RULES: readonly CheckRule[] = [
     parent: 'kvm.kernel.modules',
     title: 'KVM device node present',
     why: 'every VMM reaches KVM through its device node; kvm creates it when it loads (a container needs it passed in)',
-    evaluate({ report }) {
-      const node = report.device.node;
-      if ('value' in node) return pass(`${report.device.path}: ${node.value.type} ${node.value.major}:${node.value.minor}, ${node.value.owner}:${node.value.group} ${node.value.mode}`, node.source);
-      if ('missing' in node) return unknown(`${report.device.path} was not looked at`, 'not probed', NEEDS.kvm);
+    evaluate({ model }) {
+      const node = model.device.node;
+      if ('value' in node) return pass(`${model.device.path}: ${node.value.type} ${node.value.major}:${node.value.minor}, ${node.value.owner}:${node.value.group} ${node.value.mode}`, node.source);
+      if ('missing' in node) return unknown(`${model.device.path} was not looked at`, 'not probed', NEEDS.kvm);
       if (node.error.code === 'ENOENT') {
-        const open = report.device.open;
+        const open = model.device.open;
         return fail(
-          `${report.device.path} does not exist`,
+          `${model.device.path} does not exist`,
           node.source,
           'error' in open && open.error.hint !== undefined ? open.error.hint : 'load kvm and the vendor module (`modprobe kvm_intel` or `modprobe kvm_amd`)',
         );
       }
-      return unknown(`${report.device.path} could not be looked at: ${node.error.code} (${node.error.meaning})`, node.source, NEEDS.kvm);
+      return unknown(`${model.device.path} could not be looked at: ${node.error.code} (${node.error.meaning})`, node.source, NEEDS.kvm);
     },
   },
   {
@@ -221,15 +215,15 @@ export const KVM_RULES: readonly CheckRule[] = [
     parent: 'kvm.device.present',
     title: `KVM API version ${KVM_API_VERSION}`,
     why: `VMMs refuse any KVM whose KVM_GET_API_VERSION is not the stable ${KVM_API_VERSION}`,
-    evaluate({ report }) {
-      const version = report.kvm.apiVersion;
+    evaluate({ model }) {
+      const version = model.kvm.apiVersion;
       if ('value' in version) {
         return version.value === KVM_API_VERSION
           ? pass(`API version ${version.value}`, version.source)
           : fail(`API version ${version.value}`, version.source, `use a kernel whose KVM speaks API ${KVM_API_VERSION}`);
       }
       if ('error' in version) return fail(`KVM_GET_API_VERSION failed: ${version.error.code} (${version.error.meaning})`, version.source, version.error.hint ?? FIX_MODULES);
-      return kvmUnavailable(report) ?? unknown('not asked', 'not probed', NEEDS.kvm);
+      return kvmUnavailable(model) ?? unknown('not asked', 'not probed', NEEDS.kvm);
     },
   },
   {
@@ -239,15 +233,15 @@ export const KVM_RULES: readonly CheckRule[] = [
     parent: 'kvm.device.present',
     title: 'KVM device usable by this user',
     why: 'a VMM runs as some user; if that user cannot open the KVM device read-write it cannot start a guest, however well the host is set up',
-    evaluate({ report }) {
-      const open = report.device.open;
-      const who = `uid ${report.snapshot.context.uid} (groups ${report.snapshot.context.groups.join(', ') || 'none'})`;
-      if ('value' in open) return pass(`${who} opened ${report.device.path} read-write`, open.source);
-      if ('missing' in open) return unknown(`${report.device.path} was not opened`, 'not probed', NEEDS.kvm);
+    evaluate({ model }) {
+      const open = model.device.open;
+      const who = `uid ${model.snapshot.context.uid} (groups ${model.snapshot.context.groups.join(', ') || 'none'})`;
+      if ('value' in open) return pass(`${who} opened ${model.device.path} read-write`, open.source);
+      if ('missing' in open) return unknown(`${model.device.path} was not opened`, 'not probed', NEEDS.kvm);
       // This user cannot use KVM: a fact about this user, so FAIL with the fix. The checks
       // that needed the device's answers say UNKNOWN with the access they need instead.
       return fail(
-        `${who} may not open ${report.device.path}${deviceOwnerText(report)}: ${open.error.code} (${open.error.meaning})`,
+        `${who} may not open ${model.device.path}${deviceOwnerText(model)}: ${open.error.code} (${open.error.meaning})`,
         open.source,
         open.error.hint ?? 'add the user to the group that owns the KVM device (usually `kvm`), or run as root',
       );
@@ -260,8 +254,8 @@ export const KVM_RULES: readonly CheckRule[] = [
     parent: 'kvm.api.version',
     title: 'A default VM can be created',
     why: 'KVM_CREATE_VM is the first thing every VMM does; it fails when the kernel is out of memory or KVM refuses VMs',
-    evaluate({ report }) {
-      const vm = report.kvm.defaultVm;
+    evaluate({ model }) {
+      const vm = model.kvm.defaultVm;
       if ('value' in vm) return pass('KVM_CREATE_VM(KVM_X86_DEFAULT_VM) created a VM (closed at once)', vm.source);
       if ('error' in vm) {
         return fail(
@@ -270,7 +264,7 @@ export const KVM_RULES: readonly CheckRule[] = [
           vm.error.hint ?? 'check `dmesg | grep -i kvm` for why KVM refused the VM (memory, a security policy, or the module\'s state)',
         );
       }
-      return kvmUnavailable(report) ?? unknown('not asked', 'not probed', NEEDS.kvm);
+      return kvmUnavailable(model) ?? unknown('not asked', 'not probed', NEEDS.kvm);
     },
   },
 ];
@@ -285,10 +279,10 @@ export const KVM_CROSS_CHECKS: readonly CheckRule[] = [
     layer: 'hardware',
     title: 'This host is itself a VM',
     why: 'guides for TDX and SEV assume bare metal; in a VM the hardware checks describe the virtual CPU, not the machine',
-    evaluate({ report }) {
-      const guest = report.host.isGuest;
+    evaluate({ model }) {
+      const guest = model.host.isGuest;
       if (!('value' in guest) || !guest.value) return pass('not a VM', sourceOf(guest));
-      const usable = report.kvm.usable;
+      const usable = model.kvm.usable;
       return warn(
         `the CPU shows the hypervisor flag${usable ? ', and KVM answers: guests started here are nested' : ''}; TDX and SEV hosts must be bare metal`,
         `${guest.source} (flags)`,

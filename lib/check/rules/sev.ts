@@ -2,13 +2,15 @@
 // templates: AMD CPU -> the BIOS enabled it (cpuinfo flag) -> /dev/sev and the firmware's
 // platform status and version -> a kernel new enough (and, for SNP, the IOMMU) -> kvm_amd's
 // parameter and the VM type KVM offers -> free ASIDs (and --deep KVM_SEV_INIT2). Every rule
-// reads the SEV view (report.confidential.sev): its items (by id) and structured fields.
-import type { Report } from '../../report/report.js';
-import type { SevItem, SevView } from '../../report/sev/section.js';
-import { SNP_MIN_FIRMWARE } from '../../report/sev/tables.js';
+// reads the SEV view (model.confidential.sev): its items (by id) and structured fields.
+import { hex } from '../../knowledge/hex.js';
+import type { HostModel } from '../../decode/model.js';
+import type { SevItem, SevView } from '../../decode/sev.js';
+import { SNP_MIN_FIRMWARE } from '../../knowledge/sev.js';
+import { kernelChange, kernelHas, parseKernelRelease } from '../../knowledge/kernel-versions.js';
 import type { Snapshot } from '../../snapshot/types.js';
 import type { CheckContext, CheckRule, Finding, Technology } from '../types.js';
-import { atLeast, fail, kvmUnavailable, NEEDS, pass, releaseOf, unknown, unreadable, warn } from './kvm.js';
+import { fail, kvmUnavailable, NEEDS, pass, releaseOf, unknown, unreadable, warn } from './kvm.js';
 
 type SevTechnology = Extract<Technology, 'sev' | 'sev-es' | 'snp'>;
 
@@ -25,8 +27,8 @@ interface Flavour {
   asids: 'sev' | 'sevEs';
   /** SevView.log.asids key. */
   logAsids: 'sev' | 'sevEs' | 'snp';
-  /** The mainline release that added KVM host support. */
-  kernel: readonly [number, number];
+  /** The kernel-version row of KVM's host support for it. */
+  kernel: string;
   biosFix: string;
 }
 
@@ -39,7 +41,7 @@ const FLAVOURS: readonly Flavour[] = [
     vmType: 'SEV',
     asids: 'sev',
     logAsids: 'sev',
-    kernel: [4, 16],
+    kernel: 'sev.kvm-host',
     biosFix: 'BIOS: enable SMEE (Secure Memory Encryption) and SEV (AMD CBS > CPU Common Options), with SEV ASIDs above the SEV-ES ASID Space Limit',
   },
   {
@@ -50,7 +52,7 @@ const FLAVOURS: readonly Flavour[] = [
     vmType: 'SEV_ES',
     asids: 'sevEs',
     logAsids: 'sevEs',
-    kernel: [5, 11],
+    kernel: 'sev-es.kvm-host',
     biosFix: 'BIOS: enable SMEE and SEV, and set "SEV-ES ASID Space Limit" above 1 so that SEV-ES guests get ASIDs',
   },
   {
@@ -61,7 +63,7 @@ const FLAVOURS: readonly Flavour[] = [
     vmType: 'SNP',
     asids: 'sevEs',
     logAsids: 'snp',
-    kernel: [6, 11],
+    kernel: 'snp.kvm-host',
     biosFix: 'BIOS: enable SMEE, SEV-SNP Support and SNP Memory (RMP Table) Coverage, and the IOMMU',
   },
 ];
@@ -71,8 +73,8 @@ const FIX_RMP = 'BIOS: enable "SNP Memory (RMP Table) Coverage"';
 const FIX_IOMMU = 'remove iommu=pt / amd_iommu=off from the kernel command line and enable the IOMMU in the BIOS';
 const FIX_FIRMWARE = 'update the SEV firmware: a BIOS update, or the amd_sev_fam19h_model*.sbin / amd_sev_fam1ah_model*.sbin file in /lib/firmware/amd (loaded by the ccp driver at boot)';
 
-const sevOf = (report: Report): SevView => report.confidential.sev;
-const item = (report: Report, id: string): SevItem | undefined => sevOf(report).items.find((i) => i.id === id);
+const sevOf = (model: HostModel): SevView => model.confidential.sev;
+const item = (model: HostModel, id: string): SevItem | undefined => sevOf(model).items.find((i) => i.id === id);
 const joinSources = (...sources: (string | null | undefined)[]): string => [...new Set(sources.filter((s): s is string => !!s && s !== 'not probed'))].join('; ') || 'not probed';
 const withMeaning = (i: SevItem): string => (i.meaning === undefined ? i.value : `${i.value}: ${i.meaning}`);
 /** A kernel-log item as evidence: "kvm_amd: SEV-SNP: disabled (ASIDs 1 - 99)". */
@@ -86,16 +88,16 @@ function sevBlocked(snapshot: Snapshot): string | null {
 }
 
 /** For a firmware check whose answer is missing: UNKNOWN with root when /dev/sev was refused, else UNKNOWN "not probed". */
-function firmwareUnread(report: Report, snapshot: Snapshot, what: string): Finding {
+function firmwareUnread(model: HostModel, snapshot: Snapshot, what: string): Finding {
   const blocked = sevBlocked(snapshot);
-  const open = item(report, 'device.open');
+  const open = item(model, 'device.open');
   if (blocked !== null) return unknown(`${what} not read: this user (uid ${snapshot.context.uid}) may not open /dev/sev (${blocked})`, open?.source ?? 'not probed', NEEDS.sev);
   return unknown(`${what} not read${open ? ` (${open.value})` : ''}`, open?.source ?? 'not probed', NEEDS.sev);
 }
 
 /** Log lines that say why the firmware or kvm_amd left a technology off. */
-function logCauses(report: Report, f: Flavour): SevItem[] {
-  const items = sevOf(report).items;
+function logCauses(model: HostModel, f: Flavour): SevItem[] {
+  const items = sevOf(model).items;
   const snpOnly = (i: SevItem): boolean => f.technology === 'snp' || !/^log\.(rmp|iommu)\.problem/.test(i.id);
   return items.filter(
     (i) =>
@@ -114,12 +116,12 @@ function vendorRule(f: Flavour): CheckRule {
     layer: 'hardware',
     title: 'AMD CPU',
     why: `${f.name} is an AMD EPYC technology`,
-    evaluate({ report }) {
-      const cpu = report.host.cpu;
+    evaluate({ model }) {
+      const cpu = model.host.cpu;
       if (!('value' in cpu)) return unreadable('/proc/cpuinfo', cpu, NEEDS.cpuinfo);
-      const source = item(report, 'cpu.model')?.source ?? `${cpu.source} (vendor_id)`;
-      if (cpu.value.vendor === 'AuthenticAMD') return pass(`AuthenticAMD: ${cpu.value.modelName}`, source);
-      return fail(`${cpu.value.vendor}: ${cpu.value.modelName}; ${f.name} needs an AMD EPYC CPU`, source, 'run SEV guests on an AMD EPYC host; on Intel, check TDX (`kvm-caps check tdx`)');
+      const source = item(model, 'cpu.model')?.source ?? `${cpu.source} (vendor_id)`;
+      // Another vendor never gets here: the run marks SEV not applicable to it (applicability()).
+      return pass(`${cpu.value.vendor}: ${cpu.value.modelName}`, source);
     },
   };
 }
@@ -131,11 +133,11 @@ const SNP_GENERATION: CheckRule = {
   parent: 'snp.cpu.amd',
   title: 'EPYC generation with SEV-SNP (Milan or later)',
   why: 'SEV-SNP arrived with EPYC 7003 "Milan" (family 19h); Naples and Rome have SEV and SEV-ES only',
-  evaluate({ report }) {
-    const cpu = sevOf(report).cpu;
-    const source = item(report, 'cpu.generation')?.source ?? 'not probed';
+  evaluate({ model }) {
+    const cpu = sevOf(model).cpu;
+    const source = item(model, 'cpu.generation')?.source ?? 'not probed';
     if (cpu.family === null || cpu.model === null) return unknown('CPU family and model not read', source, NEEDS.cpuinfo);
-    const fm = `family 0x${cpu.family.toString(16)}, model 0x${cpu.model.toString(16)}`;
+    const fm = `family ${hex(cpu.family)}, model ${hex(cpu.model)}`;
     if (cpu.generation !== null) return pass(`${cpu.generation} (${fm})`, source);
     if (cpu.family < 0x19) return fail(`${fm}: before Milan, no SEV-SNP`, source, 'an EPYC 7003 (Milan) or newer CPU');
     return warn(`${fm}: not a generation kvm-caps knows (Milan, Genoa, Turin, Venice)`, source);
@@ -150,17 +152,18 @@ function cpuFlagRule(f: Flavour): CheckRule {
     parent: f.technology === 'snp' ? 'snp.cpu.generation' : `${f.technology}.cpu.amd`,
     title: `${f.name} enabled by the BIOS (cpuinfo ${f.flag})`,
     why: `the kernel shows ${f.flag} only when the CPU has it and the BIOS enabled it${f.technology === 'snp' ? ' (with the RMP table reserved)' : ''}`,
-    evaluate({ report }) {
-      const present = sevOf(report).cpu.flags[f.flag];
-      const flagItem = item(report, `cpu.flag.${f.flag}`);
+    evaluate({ model }) {
+      const present = sevOf(model).cpu.flags[f.flag];
+      const flagItem = item(model, `cpu.flag.${f.flag}`);
       const source = flagItem?.source ?? 'not probed';
       if (present === null) return unknown('/proc/cpuinfo not read', source, NEEDS.cpuinfo);
       if (present) return pass(`${f.flag} present`, source);
-      const version = releaseOf(report);
-      if (f.technology === 'snp' && version !== null && !atLeast(version, [6, 9])) {
-        return unknown(`sev_snp absent, but Linux ${version.join('.')} never shows it (masked before 6.9)`, source, 'Linux 6.9+ to show whether the BIOS enabled SEV-SNP');
+      const release = parseKernelRelease(releaseOf(model) ?? '');
+      if (f.technology === 'snp' && release !== undefined && kernelHas('snp.cpu-flag', release) === false) {
+        const since = kernelChange('snp.cpu-flag').since;
+        return unknown(`sev_snp absent, but Linux ${release.major}.${release.minor} never shows it (masked before ${since})`, source, `Linux ${since}+ to show whether the BIOS enabled SEV-SNP`);
       }
-      const evidence = logCauses(report, f).filter((i) => i.id === 'log.psp.bios' || i.id.startsWith('log.rmp.problem'));
+      const evidence = logCauses(model, f).filter((i) => i.id === 'log.psp.bios' || i.id.startsWith('log.rmp.problem'));
       return fail(
         `${f.flag} absent${flagItem?.meaning ? `: ${flagItem.meaning}` : ''}${evidence.length ? `; the kernel log: ${evidence.map(logText).join('; ')}` : ''}`,
         joinSources(source, ...evidence.map((i) => i.source)),
@@ -178,17 +181,17 @@ function deviceRule(f: Flavour): CheckRule {
     parent: `${f.technology}.bios.cpu-flag`,
     title: 'SEV firmware device /dev/sev',
     why: 'the ccp driver creates /dev/sev when it finds the PSP running SEV firmware; KVM launches every SEV guest through that firmware',
-    evaluate({ report, snapshot }) {
-      const node = item(report, 'device.node');
+    evaluate({ model, snapshot }) {
+      const node = item(model, 'device.node');
       const open = snapshot.sev?.open;
       if (node !== undefined) {
         if (node.status === 'pass') return pass(node.value, node.source);
         if (node.status === 'fail') return fail(withMeaning(node), node.source, node.hint ?? FIX_SEV_DEVICE);
         return unknown(node.value, node.source, NEEDS.sev);
       }
-      if (open !== undefined && 'value' in open) return pass('/dev/sev opened', item(report, 'device.open')?.source ?? 'not probed');
+      if (open !== undefined && 'value' in open) return pass('/dev/sev opened', item(model, 'device.open')?.source ?? 'not probed');
       if (open !== undefined && open.error.code === 'ENOENT') {
-        const o = item(report, 'device.open');
+        const o = item(model, 'device.open');
         return fail(o ? withMeaning(o) : '/dev/sev does not exist', o?.source ?? 'not probed', o?.hint ?? FIX_SEV_DEVICE);
       }
       return unknown('/dev/sev was not looked at', 'not probed', 'a probe of this host that looks at /dev/sev (kvm-caps does where kvm_amd is loaded or the node exists)');
@@ -196,8 +199,7 @@ function deviceRule(f: Flavour): CheckRule {
   };
 }
 
-/** The ccp driver's SNP_PLATFORM_STATUS arrived in Linux 6.9. */
-const SNP_STATUS_RELEASE: readonly [number, number] = [6, 9];
+const SNP_STATUS_RELEASE = kernelChange('snp.platform-status').since;
 
 function stateRule(f: Flavour): CheckRule {
   const snp = f.technology === 'snp';
@@ -210,42 +212,41 @@ function stateRule(f: Flavour): CheckRule {
     why: snp
       ? 'SNP_INIT sets the RMP up; until it succeeds no SNP guest can start (snphost "SNP INIT")'
       : 'the firmware must be past INIT (INIT or WORKING) before KVM can launch a guest (sevctl / snphost "SEV initialized")',
-    evaluate({ report, snapshot }) {
-      const view = sevOf(report);
-      const fromLog = logCauses(report, f).filter((i) => i.id.startsWith('log.failure.') || i.id.startsWith('log.psp.'));
+    evaluate({ model, snapshot }) {
+      const view = sevOf(model);
+      const fromLog = logCauses(model, f).filter((i) => i.id.startsWith('log.failure.') || i.id.startsWith('log.psp.'));
       const logFail = (what: string): Finding | null =>
         fromLog.length === 0 ? null : fail(`${what}; the kernel log: ${fromLog.map(logText).join('; ')}`, joinSources(...fromLog.map((i) => i.source)), FIX_FIRMWARE);
       if (snp) {
         const status = view.snpPlatformStatus;
-        const state = item(report, 'snp.state');
+        const state = item(model, 'snp.state');
         if (status !== null && state !== undefined) {
           if (status.state !== 0) return pass(state.value, state.source);
           return logFail(`SNP platform state ${state.value}`) ?? fail(withMeaning(state), state.source, `${FIX_FIRMWARE}; check \`dmesg | grep -i -e sev -e snp\` for the INIT error`);
         }
-        const failed = item(report, 'snp.status');
-        const release = releaseOf(report);
-        if (failed !== undefined && release !== null && !atLeast(release, SNP_STATUS_RELEASE)) {
-          // Before 6.9 the ccp driver has no SNP_PLATFORM_STATUS: the kernel, not the firmware, cannot say.
-          return logFail('SNP_PLATFORM_STATUS not available') ?? unknown(withMeaning(failed), failed.source, `a kernel with SNP_PLATFORM_STATUS (Linux ${SNP_STATUS_RELEASE.join('.')} or later)`);
+        const failed = item(model, 'snp.status');
+        if (failed !== undefined && kernelHas('snp.platform-status', releaseOf(model)) === false) {
+          // Without SNP_PLATFORM_STATUS in the ccp driver, the kernel, not the firmware, cannot say.
+          return logFail('SNP_PLATFORM_STATUS not available') ?? unknown(withMeaning(failed), failed.source, `a kernel with SNP_PLATFORM_STATUS (Linux ${SNP_STATUS_RELEASE} or later)`);
         }
         if (failed !== undefined && sevBlocked(snapshot) === null) return fail(withMeaning(failed), failed.source, FIX_FIRMWARE);
-        return logFail('SNP_PLATFORM_STATUS not read') ?? firmwareUnread(report, snapshot, 'SNP_PLATFORM_STATUS');
+        return logFail('SNP_PLATFORM_STATUS not read') ?? firmwareUnread(model, snapshot, 'SNP_PLATFORM_STATUS');
       }
       const status = view.platformStatus;
-      const state = item(report, 'sev.state');
+      const state = item(model, 'sev.state');
       if (status !== null && state !== undefined) {
         const initialised = status.stateName === 'INIT' || status.stateName === 'WORKING';
         if (!initialised) return logFail(`SEV platform state ${state.value}`) ?? fail(withMeaning(state), state.source, state.hint ?? FIX_FIRMWARE);
         if (f.technology === 'sev-es' && !status.esInitialised) {
-          const es = item(report, 'sev.es');
+          const es = item(model, 'sev.es');
           return fail(`${state.value}, but SEV-ES is not initialised (flags bit 8 clear)`, es?.source ?? state.source, FIX_FIRMWARE);
         }
-        const es = f.technology === 'sev-es' ? item(report, 'sev.es') : undefined;
+        const es = f.technology === 'sev-es' ? item(model, 'sev.es') : undefined;
         return pass(es ? `${state.value}; SEV-ES ${es.value}` : state.value, joinSources(state.source, es?.source));
       }
-      const failed = item(report, 'sev.status');
+      const failed = item(model, 'sev.status');
       if (failed !== undefined && sevBlocked(snapshot) === null) return fail(withMeaning(failed), failed.source, FIX_FIRMWARE);
-      return logFail('SEV_PLATFORM_STATUS not read') ?? firmwareUnread(report, snapshot, 'SEV_PLATFORM_STATUS');
+      return logFail('SEV_PLATFORM_STATUS not read') ?? firmwareUnread(model, snapshot, 'SEV_PLATFORM_STATUS');
     },
   };
 }
@@ -261,9 +262,9 @@ function versionRule(f: Flavour): CheckRule {
     why: snp
       ? `the kernel refuses SNP with firmware older than API ${SNP_MIN_FIRMWARE.major}.${SNP_MIN_FIRMWARE.minor} (snphost's minimum too), and older builds lack security fixes`
       : 'a firmware that reports API 0.0 is not running SEV',
-    evaluate({ report, snapshot }) {
-      const view = sevOf(report);
-      const needs = item(report, 'log.snpNeedsFirmware');
+    evaluate({ model, snapshot }) {
+      const view = sevOf(model);
+      const needs = item(model, 'log.snpNeedsFirmware');
       if (snp && needs !== undefined) return fail(needs.value, needs.source, FIX_FIRMWARE);
       let api: { major: number; minor: number } | null = null;
       let text = '';
@@ -274,20 +275,20 @@ function versionRule(f: Flavour): CheckRule {
       if (ps !== null) {
         api = ps.api;
         text = ps.firmwareVersion;
-        source = item(report, 'sev.firmware')?.source ?? '';
+        source = item(model, 'sev.firmware')?.source ?? '';
       } else if (snpStatus !== null) {
         api = snpStatus.api;
         text = snpStatus.firmwareVersion;
-        source = item(report, 'snp.firmware')?.source ?? '';
+        source = item(model, 'snp.firmware')?.source ?? '';
       } else if (logApi !== undefined) {
         api = { major: logApi.major, minor: logApi.minor };
         text = logApi.text;
-        source = item(report, logApi === view.log?.snpApi ? 'log.snpApi' : 'log.sevApi')?.source ?? 'kernel log';
+        source = item(model, logApi === view.log?.snpApi ? 'log.snpApi' : 'log.sevApi')?.source ?? 'kernel log';
       }
       if (api === null) {
-        const failed = item(report, snp ? 'snp.status' : 'sev.status') ?? item(report, 'sev.status');
+        const failed = item(model, snp ? 'snp.status' : 'sev.status') ?? item(model, 'sev.status');
         if (failed !== undefined && sevBlocked(snapshot) === null) return unknown(`firmware version not read: ${failed.value}`, failed.source, NEEDS.sev);
-        return firmwareUnread(report, snapshot, 'the firmware version');
+        return firmwareUnread(model, snapshot, 'the firmware version');
       }
       if (api.major === 0 && api.minor === 0) return fail(`API 0.0 (${text}): no SEV firmware running`, source, FIX_FIRMWARE);
       if (!snp) return pass(text, source);
@@ -305,12 +306,12 @@ const SNP_FIRMWARE_RULES: readonly CheckRule[] = [
     parent: 'snp.firmware.state',
     title: 'RMP table initialised',
     why: 'the Reverse Map Table tracks who owns each page; SNP guests cannot run until the firmware has initialised it over all memory',
-    evaluate({ report, snapshot }) {
-      const problems = sevOf(report).items.filter((i) => i.id.startsWith('log.rmp.problem'));
+    evaluate({ model, snapshot }) {
+      const problems = sevOf(model).items.filter((i) => i.id.startsWith('log.rmp.problem'));
       if (problems.length > 0) return fail(problems.map(logText).join('; '), joinSources(...problems.map((i) => i.source)), problems[0]?.hint ?? FIX_RMP);
-      const rmp = item(report, 'snp.rmp');
+      const rmp = item(model, 'snp.rmp');
       if (rmp !== undefined) return rmp.status === 'pass' ? pass(rmp.value, rmp.source) : fail(rmp.value, rmp.source, `${FIX_RMP}; check the kernel log for SNP_INIT errors`);
-      return firmwareUnread(report, snapshot, 'SNP_PLATFORM_STATUS (RMP)');
+      return firmwareUnread(model, snapshot, 'SNP_PLATFORM_STATUS (RMP)');
     },
   },
   {
@@ -320,9 +321,9 @@ const SNP_FIRMWARE_RULES: readonly CheckRule[] = [
     parent: 'snp.firmware.state',
     title: 'Memory alias check complete',
     why: 'firmware that has not completed alias detection leaves the host open to CVE-2024-21944 (AMD-SB-3015): guests run, but their protection is weaker',
-    evaluate({ report, snapshot }) {
-      const alias = item(report, 'snp.aliasCheck');
-      if (alias === undefined) return firmwareUnread(report, snapshot, 'SNP_PLATFORM_STATUS (alias check)');
+    evaluate({ model, snapshot }) {
+      const alias = item(model, 'snp.aliasCheck');
+      if (alias === undefined) return firmwareUnread(model, snapshot, 'SNP_PLATFORM_STATUS (alias check)');
       return alias.status === 'pass' ? pass(alias.value, alias.source) : warn(withMeaning(alias), alias.source, alias.hint);
     },
   },
@@ -333,11 +334,11 @@ const SNP_FIRMWARE_RULES: readonly CheckRule[] = [
     parent: 'snp.firmware.state',
     title: 'Reported TCB is the current TCB',
     why: 'attestation reports carry the reported TCB; when it lags the running firmware, verifiers see older firmware than runs',
-    evaluate({ report, snapshot }) {
-      const match = item(report, 'snp.tcb.match');
-      if (match === undefined) return firmwareUnread(report, snapshot, 'SNP_PLATFORM_STATUS (TCB)');
-      const current = item(report, 'snp.tcb.current');
-      const reported = item(report, 'snp.tcb.reported');
+    evaluate({ model, snapshot }) {
+      const match = item(model, 'snp.tcb.match');
+      if (match === undefined) return firmwareUnread(model, snapshot, 'SNP_PLATFORM_STATUS (TCB)');
+      const current = item(model, 'snp.tcb.current');
+      const reported = item(model, 'snp.tcb.reported');
       const found = `current ${current?.value ?? '?'}, reported ${reported?.value ?? '?'}`;
       return match.status === 'pass' ? pass(found, match.source) : warn(`${found}: ${match.meaning ?? 'they differ'}`, match.source, match.hint);
     },
@@ -345,22 +346,23 @@ const SNP_FIRMWARE_RULES: readonly CheckRule[] = [
 ];
 
 function kernelRule(f: Flavour): CheckRule {
+  const since = kernelChange(f.kernel).since;
   return {
     id: `${f.technology}.kernel.version`,
     technology: f.technology,
     layer: 'kernel',
     parent: `${f.technology}.cpu.amd`,
-    title: `Kernel with ${f.name} host support (Linux ${f.kernel.join('.')}+)`,
-    why: `KVM gained ${f.name} host support in Linux ${f.kernel.join('.')}`,
-    evaluate({ report }) {
-      const rel = report.host.kernelRelease;
+    title: `Kernel with ${f.name} host support (Linux ${since}+)`,
+    why: `KVM gained ${f.name} host support in Linux ${since}`,
+    evaluate({ model }) {
+      const rel = model.host.kernelRelease;
       if (!('value' in rel)) return unreadable('/proc/sys/kernel/osrelease', rel, 'read access to /proc/sys/kernel/osrelease');
-      const version = releaseOf(report);
-      if (version === null) return unknown(`cannot read a version from "${rel.value}"`, rel.source, 'a kernel release of the form MAJOR.MINOR');
-      if (atLeast(version, f.kernel)) return pass(`Linux ${rel.value.trim()}`, rel.source);
-      const offered = sevOf(report).vmTypes.find((t) => t.name === f.vmType)?.offered === true;
-      if (offered) return pass(`Linux ${rel.value.trim()}: older than ${f.kernel.join('.')}, but KVM offers the ${f.vmType} VM type (a backport)`, rel.source);
-      return fail(`Linux ${rel.value.trim()} predates ${f.name} host support (${f.kernel.join('.')})`, rel.source, `run Linux ${f.kernel.join('.')} or newer${f.technology === 'snp' ? ' (SNP host support and KVM_SEV_INIT2)' : ''}`);
+      const has = kernelHas(f.kernel, releaseOf(model));
+      if (has === undefined) return unknown(`cannot read a version from "${rel.value}"`, rel.source, 'a kernel release of the form MAJOR.MINOR');
+      if (has) return pass(`Linux ${rel.value.trim()}`, rel.source);
+      const offered = sevOf(model).vmTypes.find((t) => t.name === f.vmType)?.offered === true;
+      if (offered) return pass(`Linux ${rel.value.trim()}: older than ${since}, but KVM offers the ${f.vmType} VM type (a backport)`, rel.source);
+      return fail(`Linux ${rel.value.trim()} predates ${f.name} host support (${since})`, rel.source, `run Linux ${since} or newer${f.technology === 'snp' ? ' (SNP host support and KVM_SEV_INIT2)' : ''}`);
     },
   };
 }
@@ -372,15 +374,15 @@ const SNP_IOMMU: CheckRule = {
   parent: 'snp.kernel.version',
   title: 'IOMMU ready for SEV-SNP',
   why: 'the kernel turns SNP off unless the AMD IOMMU is on, not in passthrough, with v1 page tables and its SNP feature (AMDSEV#113)',
-  evaluate({ report }) {
-    const view = sevOf(report);
+  evaluate({ model }) {
+    const view = sevOf(model);
     const problems = view.items.filter((i) => i.id.startsWith('log.iommu.problem'));
     if (problems.length > 0) return fail(problems.map((i) => withMeaning(i)).join('; '), joinSources(...problems.map((i) => i.source)), problems[0]?.hint ?? FIX_IOMMU);
-    const enabled = item(report, 'log.iommu');
+    const enabled = item(model, 'log.iommu');
     if (enabled !== undefined) return pass(enabled.value, enabled.source);
     const param = view.kvmAmd.parameters.sev_snp;
-    if (param?.enabled === true) return pass(`kvm_amd.sev_snp = ${param.raw}: the kernel enables SNP only when the IOMMU supports it`, `derived from ${item(report, 'module.kvm_amd.sev_snp')?.source ?? 'kvm_amd parameters'}`);
-    const log = item(report, 'log');
+    if (param?.enabled === true) return pass(`kvm_amd.sev_snp = ${param.raw}: the kernel enables SNP only when the IOMMU supports it`, `derived from ${item(model, 'module.kvm_amd.sev_snp')?.source ?? 'kvm_amd parameters'}`);
+    const log = item(model, 'log');
     if (view.log === null) return unknown('the kernel log was not read', log?.source ?? 'not probed', NEEDS.log);
     return unknown('the kernel log has no "AMD-Vi: ... SNP" line', log?.source ?? 'kernel log', 'the kernel log since boot (the IOMMU lines may have left the buffer: pass the boot log with --kernel-log FILE)');
   },
@@ -394,13 +396,13 @@ function parameterRule(f: Flavour): CheckRule {
     parent: `${f.technology}.kernel.version`,
     title: `${f.name} on in KVM (kvm_amd.${f.parameter})`,
     why: `kvm_amd sets ${f.parameter} to what it could enable, so it reads Y only when ${f.name} is on in KVM`,
-    evaluate({ report }) {
-      const kvmAmd = sevOf(report).kvmAmd;
-      const moduleItem = item(report, 'module.kvm_amd');
+    evaluate({ model }) {
+      const kvmAmd = sevOf(model).kvmAmd;
+      const moduleItem = item(model, 'module.kvm_amd');
       if (kvmAmd.loaded === null) return unknown('kernel modules not read', moduleItem?.source ?? 'not probed', NEEDS.sysfs);
       if (!kvmAmd.loaded) return fail('kvm_amd is not loaded', moduleItem?.source ?? 'not probed', `modprobe kvm_amd ${f.parameter}=1`);
       const p = kvmAmd.parameters[f.parameter];
-      const pItem = item(report, `module.kvm_amd.${f.parameter}`);
+      const pItem = item(model, `module.kvm_amd.${f.parameter}`);
       const source = pItem?.source ?? moduleItem?.source ?? 'not probed';
       if (p === undefined || (p.raw === null && p.error !== undefined)) return unknown(`kvm_amd.${f.parameter} unreadable${p?.error ? ` (${p.error})` : ''}`, source, NEEDS.sysfs);
       if (p.raw === null) {
@@ -412,7 +414,7 @@ function parameterRule(f: Flavour): CheckRule {
       }
       if (p.enabled === true) return pass(`kvm_amd.${f.parameter} = ${p.raw.trim()}`, source);
       if (p.enabled === null) return unknown(`kvm_amd.${f.parameter} = ${p.raw.trim()} (not a boolean)`, source, NEEDS.sysfs);
-      const why = logCauses(report, f);
+      const why = logCauses(model, f);
       return fail(
         `kvm_amd.${f.parameter} = ${p.raw.trim()}${why.length ? `; the kernel log: ${why.map(logText).join('; ')}` : ''}`,
         joinSources(source, ...why.map((i) => i.source)),
@@ -430,13 +432,13 @@ function vmTypeRule(f: Flavour): CheckRule {
     parent: `${f.technology}.kvm.parameter`,
     title: `KVM offers the ${f.vmType} VM type`,
     why: `QEMU creates ${f.name} guests as KVM_X86_${f.vmType}_VM and stops with "vm-type ... not supported by KVM" when KVM_CAP_VM_TYPES lacks it`,
-    evaluate({ report }) {
-      const entry = sevOf(report).vmTypes.find((t) => t.name === f.vmType);
-      const vmItem = item(report, `kvm.vmType.${f.vmType}`);
+    evaluate({ model }) {
+      const entry = sevOf(model).vmTypes.find((t) => t.name === f.vmType);
+      const vmItem = item(model, `kvm.vmType.${f.vmType}`);
       const source = vmItem?.source ?? 'not probed';
-      if (entry === undefined || entry.offered === null) return kvmUnavailable(report) ?? unknown(vmItem?.meaning ?? 'KVM_CAP_VM_TYPES not read', source, NEEDS.kvm);
+      if (entry === undefined || entry.offered === null) return kvmUnavailable(model) ?? unknown(vmItem?.meaning ?? 'KVM_CAP_VM_TYPES not read', source, NEEDS.kvm);
       if (entry.offered) return pass(`${vmItem?.value ?? 'offered'}`, source);
-      const mask = report.kvm.vmTypes;
+      const mask = model.kvm.vmTypes;
       if ('value' in mask && mask.value.mask === 0) {
         if (f.technology === 'snp') return fail(`KVM_CAP_VM_TYPES is 0: ${vmItem?.meaning ?? 'this kernel predates VM types'}`, source, 'run Linux 6.11 or newer');
         return warn(
@@ -459,17 +461,17 @@ function asidRule(f: Flavour): CheckRule {
     parent: `${f.technology}.kvm.vm-type`,
     title: f.asids === 'sev' ? 'A free SEV ASID' : 'A free SEV-ES/SNP ASID',
     why: 'every running guest holds one ASID of its kind; the BIOS splits them between SEV and SEV-ES/SNP, and when none is free the next guest fails',
-    evaluate({ report, snapshot }) {
-      const asids = sevOf(report).asids[f.asids];
-      const capItem = item(report, `capacity.${miscKey}`);
+    evaluate({ model, snapshot }) {
+      const asids = sevOf(model).asids[f.asids];
+      const capItem = item(model, `capacity.${miscKey}`);
       const source = capItem?.source ?? 'not probed';
       if (asids !== null) {
         if (asids.capacity === 0) return fail(`0 ${f.asids === 'sev' ? 'SEV' : 'SEV-ES/SNP'} ASIDs`, source, f.asids === 'sev' ? 'BIOS: leave ASIDs above the "SEV-ES ASID Space Limit" for SEV guests' : 'BIOS: set "SEV-ES ASID Space Limit" above 1');
         if (asids.free === 0) return fail(capItem?.value ?? `all ${asids.capacity} in use`, source, 'a guest holds its ASID until it exits: shut one down, or move the BIOS ASID split');
         return pass(capItem?.value ?? `capacity ${asids.capacity}`, source);
       }
-      const init2 = sevOf(report).init2.find((r) => r.vmType === f.vmType);
-      if (init2?.ok) return pass('misc cgroup not read, but --deep KVM_SEV_INIT2 got an ASID', `derived from ${item(report, `init2.${f.vmType}`)?.source ?? 'KVM_SEV_INIT2'}`);
+      const init2 = sevOf(model).init2.find((r) => r.vmType === f.vmType);
+      if (init2?.ok) return pass('misc cgroup not read, but --deep KVM_SEV_INIT2 got an ASID', `derived from ${item(model, `init2.${f.vmType}`)?.source ?? 'KVM_SEV_INIT2'}`);
       const misc = snapshot.host.miscCapacity;
       if (misc === undefined || ('error' in misc && misc.error.code !== 'ENOENT')) return unknown(capItem ? withMeaning(capItem) : 'misc cgroup not read', source, NEEDS.misc);
       return warn(`cannot count free ASIDs: ${capItem ? withMeaning(capItem) : 'no misc cgroup'}`, source);
@@ -485,9 +487,9 @@ function init2Rule(f: Flavour): CheckRule {
     parent: `${f.technology}.kvm.vm-type`,
     title: `KVM_SEV_INIT2 on a throwaway ${f.vmType} VM (--deep)`,
     why: 'KVM_SEV_INIT2 is what QEMU runs first on an SEV VM: it takes an ASID and, if need be, initialises the firmware',
-    appliesWhen: ({ report }: CheckContext) => sevOf(report).init2.some((r) => r.vmType === f.vmType),
-    evaluate({ report }) {
-      const i = item(report, `init2.${f.vmType}`);
+    appliesWhen: ({ model }: CheckContext) => sevOf(model).init2.some((r) => r.vmType === f.vmType),
+    evaluate({ model }) {
+      const i = item(model, `init2.${f.vmType}`);
       if (i === undefined) return unknown('not tried', 'not probed', NEEDS.kvm);
       if (i.status === 'pass') return pass(i.value, i.source);
       return fail(withMeaning(i), i.source, i.hint ?? FIX_FIRMWARE);
@@ -526,14 +528,14 @@ function parameterVsVmType(f: Flavour): CheckRule {
     layer: 'kvm',
     title: `kvm_amd.${f.parameter} is Y, but KVM does not offer the ${f.vmType} VM type`,
     why: 'the parameter says kvm_amd enabled it, yet QEMU gates on KVM_CAP_VM_TYPES',
-    evaluate({ report }) {
-      const view = sevOf(report);
+    evaluate({ model }) {
+      const view = sevOf(model);
       const p = view.kvmAmd.parameters[f.parameter];
       const entry = view.vmTypes.find((t) => t.name === f.vmType);
-      const mask = report.kvm.vmTypes;
-      const source = joinSources(item(report, `module.kvm_amd.${f.parameter}`)?.source, item(report, `kvm.vmType.${f.vmType}`)?.source);
+      const mask = model.kvm.vmTypes;
+      const source = joinSources(item(model, `module.kvm_amd.${f.parameter}`)?.source, item(model, `kvm.vmType.${f.vmType}`)?.source);
       if (p?.enabled !== true || entry?.offered !== false || !('value' in mask) || mask.value.mask === 0) return pass('consistent', source);
-      return fail(`kvm_amd.${f.parameter} = ${p.raw?.trim()}, but KVM_CAP_VM_TYPES = 0x${mask.value.mask.toString(16)} (${mask.value.offered.join(', ') || 'none'})`, source, 'check that kvm_amd was reloaded after the change, and `dmesg | grep -i sev`');
+      return fail(`kvm_amd.${f.parameter} = ${p.raw?.trim()}, but KVM_CAP_VM_TYPES = ${hex(mask.value.mask)} (${mask.value.offered.join(', ') || 'none'})`, source, 'check that kvm_amd was reloaded after the change, and `dmesg | grep -i sev`');
     },
   };
 }
@@ -545,9 +547,9 @@ function asidsExhausted(f: Flavour): CheckRule {
     layer: 'usable',
     title: `${f.name} works, but every ${f.asids === 'sev' ? 'SEV' : 'SEV-ES/SNP'} ASID is in use`,
     why: 'a host that is capable and enabled still cannot start another guest while all its ASIDs are held',
-    evaluate({ report }) {
-      const a = sevOf(report).asids[f.asids];
-      const source = item(report, `capacity.${f.asids === 'sev' ? 'sev' : 'sev_es'}`)?.source ?? 'not probed';
+    evaluate({ model }) {
+      const a = sevOf(model).asids[f.asids];
+      const source = item(model, `capacity.${f.asids === 'sev' ? 'sev' : 'sev_es'}`)?.source ?? 'not probed';
       if (a === null || a.capacity === 0 || a.free !== 0) return pass('not exhausted', source);
       return warn(`${a.current} of ${a.capacity} in use, none free`, source, 'shut a guest down, or move the BIOS ASID split');
     },
@@ -561,11 +563,11 @@ const SEV_ONLY_CROSS: readonly CheckRule[] = [
     layer: 'firmware',
     title: 'kvm_amd.sev is Y, but there is no /dev/sev',
     why: 'users see sev=1 and expect SEV to work (AMDSEV#191); without /dev/sev the firmware cannot be reached',
-    evaluate({ report, snapshot }) {
-      const p = sevOf(report).kvmAmd.parameters.sev;
+    evaluate({ model, snapshot }) {
+      const p = sevOf(model).kvmAmd.parameters.sev;
       const node = snapshot.host.sevDevice;
-      const nodeItem = item(report, 'device.node');
-      const source = joinSources(item(report, 'module.kvm_amd.sev')?.source, nodeItem?.source);
+      const nodeItem = item(model, 'device.node');
+      const source = joinSources(item(model, 'module.kvm_amd.sev')?.source, nodeItem?.source);
       if (p?.enabled !== true || node === undefined || !('error' in node) || node.error.code !== 'ENOENT') return pass('consistent', source);
       return fail(`kvm_amd.sev = ${p.raw?.trim()}, but /dev/sev does not exist${nodeItem?.meaning ? `: ${nodeItem.meaning}` : ''}`, source, nodeItem?.hint ?? FIX_SEV_DEVICE);
     },
@@ -576,14 +578,14 @@ const SEV_ONLY_CROSS: readonly CheckRule[] = [
     layer: 'kvm',
     title: 'The CPU and BIOS have SEV-ES, but kvm_amd left it off',
     why: 'a BIOS that gives every ASID to plain SEV leaves SEV-ES with none, so kvm_amd reports sev_es = N (virtee/sevctl#116)',
-    evaluate({ report }) {
-      const view = sevOf(report);
+    evaluate({ model }) {
+      const view = sevOf(model);
       const sev = view.kvmAmd.parameters.sev;
       const es = view.kvmAmd.parameters.sev_es;
-      const source = joinSources(item(report, 'cpu.flag.sev_es')?.source, item(report, 'module.kvm_amd.sev_es')?.source);
+      const source = joinSources(item(model, 'cpu.flag.sev_es')?.source, item(model, 'module.kvm_amd.sev_es')?.source);
       if (view.cpu.flags.sev_es !== true || sev?.enabled !== true || es?.enabled !== false) return pass('consistent', source);
-      const min = item(report, 'cpuid.8000001f.minSevAsid');
-      const log = item(report, 'log.asids.sevEs');
+      const min = item(model, 'cpuid.8000001f.minSevAsid');
+      const log = item(model, 'log.asids.sevEs');
       return fail(
         `sev_es in cpuinfo and kvm_amd.sev = Y, but kvm_amd.sev_es = ${es.raw?.trim()}${log ? `; ${log.value}` : ''}${min ? `; ${min.label}: ${withMeaning(min)}` : ''}`,
         joinSources(source, log?.source, min?.source),
@@ -597,11 +599,11 @@ const SEV_ONLY_CROSS: readonly CheckRule[] = [
     layer: 'kernel',
     title: 'The BIOS enabled SEV-SNP, but the IOMMU kept it off',
     why: 'sev_snp in cpuinfo with kvm_amd.sev_snp = N is the pattern of AMDSEV#113: the real cause is only in the AMD-Vi log lines',
-    evaluate({ report }) {
-      const view = sevOf(report);
+    evaluate({ model }) {
+      const view = sevOf(model);
       const problems = view.items.filter((i) => i.id.startsWith('log.iommu.problem'));
       const snp = view.kvmAmd.parameters.sev_snp;
-      const source = joinSources(item(report, 'cpu.flag.sev_snp')?.source, item(report, 'module.kvm_amd.sev_snp')?.source, ...problems.map((i) => i.source));
+      const source = joinSources(item(model, 'cpu.flag.sev_snp')?.source, item(model, 'module.kvm_amd.sev_snp')?.source, ...problems.map((i) => i.source));
       if (view.cpu.flags.sev_snp !== true || snp?.enabled !== false || problems.length === 0) return pass('consistent', source);
       return fail(`sev_snp in cpuinfo, kvm_amd.sev_snp = ${snp.raw?.trim()}, and the kernel log: ${problems.map(logText).join('; ')}`, source, problems[0]?.hint ?? FIX_IOMMU);
     },
@@ -612,9 +614,9 @@ const SEV_ONLY_CROSS: readonly CheckRule[] = [
     layer: 'firmware',
     title: 'SEV-SNP is enabled, but the alias check is not complete',
     why: 'guests start, so the gap goes unnoticed; their memory is exposed to CVE-2024-21944 until the firmware is updated (AMD-SB-3015)',
-    evaluate({ report }) {
-      const view = sevOf(report);
-      const alias = item(report, 'snp.aliasCheck');
+    evaluate({ model }) {
+      const view = sevOf(model);
+      const alias = item(model, 'snp.aliasCheck');
       const enabled = view.kvmAmd.parameters.sev_snp?.enabled === true || (view.snpPlatformStatus?.state ?? 0) !== 0;
       if (!enabled || view.snpPlatformStatus === null || view.snpPlatformStatus.aliasCheckComplete) return pass('consistent', alias?.source ?? 'not probed');
       return warn(`SNP ${view.snpPlatformStatus.stateName ?? 'enabled'}, alias check: ${alias?.value ?? 'no'}`, alias?.source ?? 'not probed', alias?.hint);
@@ -626,9 +628,9 @@ const SEV_ONLY_CROSS: readonly CheckRule[] = [
     layer: 'firmware',
     title: 'SEV-SNP is enabled, but the reported TCB lags the current one',
     why: 'guests start, but their attestation reports name older firmware than runs, which verifiers may reject or misjudge',
-    evaluate({ report }) {
-      const view = sevOf(report);
-      const match = item(report, 'snp.tcb.match');
+    evaluate({ model }) {
+      const view = sevOf(model);
+      const match = item(model, 'snp.tcb.match');
       const enabled = view.kvmAmd.parameters.sev_snp?.enabled === true || (view.snpPlatformStatus?.state ?? 0) !== 0;
       if (!enabled || view.snpPlatformStatus === null || view.snpPlatformStatus.tcb.match) return pass('consistent', match?.source ?? 'not probed');
       const t = view.snpPlatformStatus.tcb;

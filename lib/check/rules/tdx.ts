@@ -1,21 +1,24 @@
 // Intel TDX readiness: Intel CPU -> BIOS enabled TDX -> a kernel with KVM's TDX uAPI and an
 // initialised TDX module -> kvm_intel.tdx and its prerequisites -> KVM offers the TDX VM
-// type -> a TD can be created and has a free key. Every rule reads the TDX view
-// (report.confidential.tdx), which already decodes the facts, the log and the causes.
-import type { Report } from '../../report/report.js';
-import type { TdxExplanation, TdxFact, TdxParameterRow, TdxView } from '../../report/tdx/section.js';
-import { TDX_UAPI_RELEASE } from '../../report/tdx/tables.js';
+// type -> a TD can be created and has a free key. Every rule reads the TDX model
+// (model.confidential.tdx) and the causes of tdx-causes.ts, computed once per run.
+import type { HostModel } from '../../decode/model.js';
+import type { TdxFact, TdxParameterRow, TdxView } from '../../decode/tdx.js';
+import type { TdxExplanation } from '../tdx-causes.js';
+import { kernelChange, kernelHas } from '../../knowledge/kernel-versions.js';
+import type { Snapshot } from '../../snapshot/types.js';
 import type { CheckContext, CheckRule, Finding } from '../types.js';
-import { atLeast, fail, kvmUnavailable, NEEDS, pass, releaseOf, unknown, unreadable, warn } from './kvm.js';
+import { fail, kvmUnavailable, NEEDS, pass, releaseOf, unknown, unreadable, warn } from './kvm.js';
 
-const view = (report: Report): TdxView => report.confidential.tdx;
+const view = (model: HostModel): TdxView => model.confidential.tdx;
 const src = (fact: TdxFact<unknown>): string => fact.source ?? 'not probed';
 const joinSources = (...sources: (string | null | undefined)[]): string => [...new Set(sources.filter((s): s is string => !!s && s !== 'not probed'))].join('; ') || 'not probed';
 
 const FIX_BIOS =
   'BIOS: enable TME (Total Memory Encryption) and TME-MT (multi-key), give TDX private KeyIDs (TME-MT/TDX key split > 1), enable TDX and the SEAM loader; boot without hibernation (nohibernate)';
+const TDX_UAPI = kernelChange('tdx.kvm-uapi').since;
 const FIX_KERNEL =
-  'run Linux 6.16 or newer with CONFIG_KVM_INTEL_TDX=y; a vendor kernel (e.g. Ubuntu 6.8 -intel) carries an older, incompatible TDX interface usable only with the QEMU built for it';
+  `run Linux ${TDX_UAPI} or newer with CONFIG_KVM_INTEL_TDX=y; a vendor kernel (e.g. Ubuntu 6.8 -intel) carries an older, incompatible TDX interface usable only with the QEMU built for it`;
 const FIX_PARAMETER = 'boot with kvm_intel.tdx=1 (or `options kvm_intel tdx=1` in /etc/modprobe.d/, then reload kvm_intel)';
 
 function parameter(t: TdxView, name: string): TdxParameterRow | undefined {
@@ -23,17 +26,19 @@ function parameter(t: TdxView, name: string): TdxParameterRow | undefined {
 }
 
 /** Whether this kernel has TDX host support at all (so that a missing tdx_host_platform flag is the BIOS's doing). */
-function kernelHasTdxHost(t: TdxView): boolean | null {
+function kernelHasTdxHost(t: TdxView, snapshot: Snapshot): boolean | null {
   const tdx = parameter(t, 'tdx');
   if (tdx !== undefined && tdx.value !== null) return true;
   if (t.kernelLog.known && t.kernelLog.value.tdxLines > 0) return true;
-  if (tdx !== undefined && tdx.value === null && tdx.text.startsWith('no such parameter')) return false;
+  // kvm_intel is loaded but has no tdx parameter: KVM built without TDX, or older than its TDX support.
+  const modules = snapshot.host.modules;
+  if ('value' in modules && modules.value.kvm_intel !== undefined && modules.value.kvm_intel.parameters.tdx === undefined) return false;
   return null;
 }
 
 /** The view's causes, for the found text and the fix. */
-function causes(t: TdxView, codes: (code: string) => boolean): TdxExplanation[] {
-  return t.explanations.filter((e) => e.weight === 'cause' && codes(e.code));
+function causes(all: readonly TdxExplanation[], codes: (code: string) => boolean): TdxExplanation[] {
+  return all.filter((e) => e.weight === 'cause' && codes(e.code));
 }
 
 const WHY_TDX_OFF = (code: string): boolean =>
@@ -64,11 +69,11 @@ export const TDX_RULES: readonly CheckRule[] = [
     layer: 'hardware',
     title: 'Intel CPU',
     why: 'TDX is an Intel technology (Xeon Scalable 4th generation "Sapphire Rapids" and later)',
-    evaluate({ report }) {
-      const cpu = report.host.cpu;
+    evaluate({ model }) {
+      const cpu = model.host.cpu;
       if (!('value' in cpu)) return unreadable('/proc/cpuinfo', cpu, NEEDS.cpuinfo);
-      if (cpu.value.vendor === 'GenuineIntel') return pass(`GenuineIntel: ${cpu.value.modelName}`, `${cpu.source} (vendor_id, model name)`);
-      return fail(`${cpu.value.vendor}: ${cpu.value.modelName}; TDX needs an Intel CPU`, `${cpu.source} (vendor_id)`, 'run TDX guests on an Intel Xeon host with TDX; on AMD, check SEV-SNP (`kvm-caps check snp`)');
+      // Another vendor never gets here: the run marks TDX not applicable to it (applicability()).
+      return pass(`${cpu.value.vendor}: ${cpu.value.modelName}`, `${cpu.source} (vendor_id, model name)`);
     },
   },
   {
@@ -78,14 +83,14 @@ export const TDX_RULES: readonly CheckRule[] = [
     parent: 'tdx.cpu.intel',
     title: 'TDX enabled by the BIOS (tdx_host_platform)',
     why: 'the kernel marks the CPU tdx_host_platform only when the BIOS reserved TDX private KeyIDs and loaded the SEAM module; everything after depends on it',
-    evaluate({ report }) {
-      const t = view(report);
+    evaluate({ model, snapshot }) {
+      const t = view(model);
       const flag = t.cpuFlag;
       if (!flag.known) return unknown(flag.text, src(flag), NEEDS.cpuinfo);
       const keyIds = t.privateKeyIds.known ? `; BIOS-enabled private KeyIDs ${t.privateKeyIds.text}` : '';
       if (flag.value) return pass(`tdx_host_platform present${keyIds}`, joinSources(flag.source, t.privateKeyIds.known ? t.privateKeyIds.source : null));
       const release = t.kernelRelease.known ? t.kernelRelease.value : 'this kernel';
-      const support = kernelHasTdxHost(t);
+      const support = kernelHasTdxHost(t, snapshot);
       if (support !== true) {
         return unknown(
           `tdx_host_platform absent, but ${release} ${support === false ? 'has no TDX host support' : 'may lack TDX host support'} (the flag exists only with CONFIG_INTEL_TDX_HOST), so the BIOS setting cannot be read from it`,
@@ -107,17 +112,17 @@ export const TDX_RULES: readonly CheckRule[] = [
     technology: 'tdx',
     layer: 'kernel',
     parent: 'tdx.cpu.intel',
-    title: `Kernel with KVM's TDX uAPI (Linux ${TDX_UAPI_RELEASE.join('.')}+)`,
+    title: `Kernel with KVM's TDX uAPI (Linux ${TDX_UAPI}+)`,
     why: 'KVM_X86_TDX_VM and KVM_TDX_CAPABILITIES, which upstream QEMU uses, were merged in Linux 6.16; older TDX kernels speak another interface',
-    evaluate({ report }) {
-      const t = view(report);
+    evaluate({ model }) {
+      const t = view(model);
       const rel = t.kernelRelease;
       if (!rel.known) return unknown(rel.text, src(rel), 'read access to /proc/sys/kernel/osrelease');
-      const version = releaseOf(report);
-      if (version !== null && atLeast(version, TDX_UAPI_RELEASE)) return pass(`Linux ${rel.value}`, src(rel));
+      const has = kernelHas('tdx.kvm-uapi', releaseOf(model));
+      if (has === true) return pass(`Linux ${rel.value}`, src(rel));
       if (t.vmType.known && t.vmType.value.offered) return pass(`Linux ${rel.value}: older than 6.16, but KVM offers the TDX VM type (a backport)`, joinSources(rel.source, t.vmType.source));
-      if (version === null) return unknown(`cannot read a version from "${rel.value}"`, src(rel), 'a kernel release of the form MAJOR.MINOR');
-      return fail(`Linux ${rel.value} predates KVM's TDX support (${TDX_UAPI_RELEASE.join('.')})`, src(rel), FIX_KERNEL);
+      if (has === undefined) return unknown(`cannot read a version from "${rel.value}"`, src(rel), 'a kernel release of the form MAJOR.MINOR');
+      return fail(`Linux ${rel.value} predates KVM's TDX support (${TDX_UAPI})`, src(rel), FIX_KERNEL);
     },
   },
   {
@@ -127,8 +132,8 @@ export const TDX_RULES: readonly CheckRule[] = [
     parent: 'tdx.bios.enabled',
     title: 'TDX module initialised',
     why: 'the TDX module (loaded by the BIOS, initialised by the kernel) runs every TD; KVM offers TDX only once it is initialised',
-    evaluate({ report }) {
-      const t = view(report);
+    evaluate({ model }) {
+      const t = view(model);
       const s = t.moduleState;
       if (s.known) {
         if (s.value.state === 'initialized') {
@@ -157,15 +162,15 @@ export const TDX_RULES: readonly CheckRule[] = [
     parent: 'tdx.kernel.version',
     title: 'TDX on in KVM (kvm_intel.tdx)',
     why: 'KVM leaves TDX off unless kvm_intel is loaded with tdx=1, and turns it off again when TDX bring-up fails, so it reads Y only when TDX is on',
-    evaluate({ report }) {
-      const t = view(report);
+    evaluate({ model, tdxCauses }) {
+      const t = view(model);
       const row = parameter(t, 'tdx');
       if (row === undefined) return unknown('kvm_intel.tdx was not looked at', 'not probed', NEEDS.sysfs);
       if (row.ok === true) return pass(`kvm_intel.tdx = ${row.value}`, row.source);
       if (row.ok === null) return unknown(`kvm_intel.tdx: ${row.text}`, row.source, NEEDS.sysfs);
       if (row.text.endsWith('is not loaded')) return fail('kvm_intel is not loaded', row.source, 'modprobe kvm_intel tdx=1');
       if (row.value === null) return fail(`kvm_intel.tdx: ${row.text}`, row.source, FIX_KERNEL);
-      const why = causes(t, WHY_TDX_OFF);
+      const why = causes(tdxCauses, WHY_TDX_OFF);
       if (why.length === 0) return fail(`kvm_intel.tdx = ${row.value}: TDX was not requested, and the facts show no bring-up failure`, row.source, FIX_PARAMETER);
       return fail(
         `kvm_intel.tdx = ${row.value}; the facts show why TDX is off: ${why.map((e) => e.message).join('; ')}`,
@@ -181,11 +186,11 @@ export const TDX_RULES: readonly CheckRule[] = [
     parent: 'tdx.kernel.version',
     title: 'KVM parameters TDX needs',
     why: 'tdx_bringup() refuses TDX unless EPT, EPT A/D bits, the TDP MMU, MMIO caching and APICv are on (and, on 6.16-6.18, kvm.enable_virt_at_load)',
-    evaluate({ report }) {
-      const t = view(report);
-      const version = releaseOf(report);
-      // tdx_bringup() checks kvm.enable_virt_at_load in 6.16-6.18 only.
-      const rows = t.parameters.filter((p) => p.parameter !== 'tdx' && !(p.parameter === 'enable_virt_at_load' && version !== null && atLeast(version, [6, 19])));
+    evaluate({ model }) {
+      const t = view(model);
+      // tdx_bringup() checks kvm.enable_virt_at_load only until TDX module init moved to the core kernel.
+      const coreInit = kernelHas('tdx.module-init-in-core', releaseOf(model)) === true;
+      const rows = t.parameters.filter((p) => p.parameter !== 'tdx' && !(p.parameter === 'enable_virt_at_load' && coreInit));
       const off = rows.filter((p) => p.ok === false && p.value !== null);
       if (off.length > 0) {
         return fail(
@@ -215,12 +220,12 @@ export const TDX_RULES: readonly CheckRule[] = [
     parent: 'tdx.kvm.parameter',
     title: 'KVM offers the TDX VM type',
     why: 'QEMU asks KVM_CAP_VM_TYPES for KVM_X86_TDX_VM (bit 5) and stops with "vm-type tdx not supported by KVM" when it is missing',
-    evaluate({ report }) {
-      const t = view(report);
+    evaluate({ model, tdxCauses }) {
+      const t = view(model);
       const vm = t.vmType;
-      if (!vm.known) return kvmUnavailable(report) ?? unknown(vm.text, src(vm), NEEDS.kvm);
+      if (!vm.known) return kvmUnavailable(model) ?? unknown(vm.text, src(vm), NEEDS.kvm);
       if (vm.value.offered) return pass(vm.text, src(vm));
-      const why = causes(t, (code) => code !== 'no-cause-found');
+      const why = causes(tdxCauses, (code) => code !== 'no-cause-found');
       return fail(vm.text, src(vm), why.find((e) => e.hint !== undefined)?.hint ?? 'load kvm_intel with tdx=1 on Linux 6.16+, then `dmesg | grep -i tdx` says why TDX stayed off');
     },
   },
@@ -231,11 +236,11 @@ export const TDX_RULES: readonly CheckRule[] = [
     parent: 'tdx.kvm.vm-type',
     title: 'A TD can be created and answers KVM_TDX_CAPABILITIES',
     why: 'a VMM creates a TD with KVM_CREATE_VM(KVM_X86_TDX_VM) and reads KVM_TDX_CAPABILITIES before anything else',
-    evaluate({ report }) {
-      const t = view(report);
+    evaluate({ model, tdxCauses }) {
+      const t = view(model);
       const create = t.createVm;
-      if (!create.known) return kvmUnavailable(report) ?? unknown(`KVM_CREATE_VM(KVM_X86_TDX_VM) ${create.text}`, src(create), NEEDS.liveProbe);
-      const hint = (prefix: string): string | undefined => t.explanations.find((e) => e.code.startsWith(prefix) && e.hint !== undefined)?.hint;
+      if (!create.known) return kvmUnavailable(model) ?? unknown(`KVM_CREATE_VM(KVM_X86_TDX_VM) ${create.text}`, src(create), NEEDS.liveProbe);
+      const hint = (prefix: string): string | undefined => tdxCauses.find((e) => e.code.startsWith(prefix) && e.hint !== undefined)?.hint;
       if (!create.value.ok) return fail(`KVM_CREATE_VM(KVM_X86_TDX_VM) ${create.text}`, src(create), hint('tdx-vm') ?? FIX_KERNEL);
       const caps = t.capabilities;
       if (!caps.known) return unknown(`created a TD; KVM_TDX_CAPABILITIES ${caps.text}`, joinSources(create.source, caps.source), NEEDS.liveProbe);
@@ -251,8 +256,8 @@ export const TDX_RULES: readonly CheckRule[] = [
     parent: 'tdx.kvm.vm-type',
     title: 'A free TD key',
     why: 'every running TD holds one private KeyID; when all are in use, the next TD fails to initialise',
-    evaluate({ report, snapshot }) {
-      const t = view(report);
+    evaluate({ model, snapshot }) {
+      const t = view(model);
       const keys = t.tdKeys;
       if (keys.known) {
         const { capacity, free } = keys.value;
@@ -275,15 +280,15 @@ export const TDX_RULES: readonly CheckRule[] = [
     title: 'The TDX module accepts the TD (--deep KVM_TDX_INIT_VM)',
     why: 'KVM_TDX_INIT_VM hands the TD\'s attributes, XFAM and CPUID to the TDX module, which may still refuse them',
     appliesWhen: ({ snapshot }: CheckContext) => snapshot.kvm.tdx?.initVm !== undefined,
-    evaluate({ report }): Finding {
-      const t = view(report);
+    evaluate({ model, tdxCauses }): Finding {
+      const t = view(model);
       const init = t.initVm;
       if (init === null || !init.known) return unknown('KVM_TDX_INIT_VM was not tried', 'not probed', NEEDS.kvm);
       if (init.value.ok) {
         const r = init.value.value.requested;
         return pass(`accepted (attributes ${r.attributes.mask}, XFAM ${r.xfam.mask}, ${r.cpuidEntries} CPUID entries)`, src(init));
       }
-      const cause = t.explanations.find((e) => e.code.startsWith('init-vm'));
+      const cause = tdxCauses.find((e) => e.code.startsWith('init-vm'));
       return fail(
         `${init.text}${cause ? `; ${cause.message}` : ''}`,
         src(init),
@@ -300,16 +305,15 @@ export const TDX_CROSS_CHECKS: readonly CheckRule[] = [
     layer: 'kvm',
     title: 'kvm_intel.tdx is Y, but KVM does not offer the TDX VM type',
     why: 'the parameter reads Y only when TDX bring-up succeeded, yet QEMU gates on KVM_CAP_VM_TYPES: a Y without the VM type means a kernel whose TDX interface is not the upstream one',
-    evaluate({ report }) {
-      const t = view(report);
+    evaluate({ model }) {
+      const t = view(model);
       const tdx = parameter(t, 'tdx');
       const vm = t.vmType;
       if (tdx?.ok !== true || !vm.known || vm.value.offered) return pass('consistent', joinSources(tdx?.source, vm.source));
-      const version = releaseOf(report);
       return fail(
         `kvm_intel.tdx = ${tdx.value}, but ${vm.text}`,
         joinSources(tdx.source, vm.source),
-        version !== null && !atLeast(version, TDX_UAPI_RELEASE) ? FIX_KERNEL : 'check `dmesg | grep -i tdx` and that the QEMU and kernel come from the same TDX stack',
+        kernelHas('tdx.kvm-uapi', releaseOf(model)) === false ? FIX_KERNEL : 'check `dmesg | grep -i tdx` and that the QEMU and kernel come from the same TDX stack',
       );
     },
   },
@@ -318,14 +322,13 @@ export const TDX_CROSS_CHECKS: readonly CheckRule[] = [
     technology: 'tdx',
     layer: 'kvm',
     title: 'The kernel log says the TDX module initialised, but KVM does not offer the TDX VM type',
-    why: 'the combination users report as "vm-type tdx not supported by KVM" although dmesg shows "virt/tdx: module initialized" (canonical/tdx#385)',
-    evaluate({ report }) {
-      const t = view(report);
+    why: 'the combination users model as "vm-type tdx not supported by KVM" although dmesg shows "virt/tdx: module initialized" (canonical/tdx#385)',
+    evaluate({ model }) {
+      const t = view(model);
       const s = t.moduleState;
       const vm = t.vmType;
       if (!s.known || s.value.state !== 'initialized' || !vm.known || vm.value.offered) return pass('consistent', joinSources(s.source, vm.source));
-      const version = releaseOf(report);
-      const old = version !== null && !atLeast(version, TDX_UAPI_RELEASE);
+      const old = kernelHas('tdx.kvm-uapi', releaseOf(model)) === false;
       return fail(
         `TDX module ${s.text}, but ${vm.text}${old ? `: Linux ${t.kernelRelease.known ? t.kernelRelease.value : ''} has a pre-6.16 TDX interface` : ''}`,
         joinSources(s.source, vm.source),
@@ -339,8 +342,8 @@ export const TDX_CROSS_CHECKS: readonly CheckRule[] = [
     layer: 'usable',
     title: 'TDX works, but every TD key is in use',
     why: 'a host that is TDX-capable and enabled still cannot start another TD while all KeyIDs are held',
-    evaluate({ report }) {
-      const keys = view(report).tdKeys;
+    evaluate({ model }) {
+      const keys = view(model).tdKeys;
       if (!keys.known || keys.value.capacity === 0 || keys.value.free !== 0) return pass('not exhausted', src(keys));
       return warn(keys.text, src(keys), 'shut a TD down, or give TDX more KeyIDs in the BIOS');
     },
@@ -351,8 +354,8 @@ export const TDX_CROSS_CHECKS: readonly CheckRule[] = [
     layer: 'usable',
     title: 'TD keys in the misc cgroup differ from the BIOS KeyID range',
     why: 'KVM offers one TD key per BIOS TDX KeyID but the first (global) one; a difference means the log and the cgroup describe different boots or a kernel that reserves keys',
-    evaluate({ report }) {
-      const t = view(report);
+    evaluate({ model }) {
+      const t = view(model);
       if (!t.tdKeys.known || !t.privateKeyIds.known || t.tdKeys.value.capacity === t.privateKeyIds.value.guestKeyIds) {
         return pass('consistent', joinSources(t.tdKeys.source, t.privateKeyIds.source));
       }

@@ -1,6 +1,6 @@
 // `kvm-caps caps`: every capability, system and VM scope.
-import { capabilityRows } from '../../report/capabilities.js';
-import { buildReport } from '../../report/report.js';
+import { capabilityRows } from '../../decode/capabilities.js';
+import { decodeSnapshot } from '../../decode/model.js';
 import { capsJson, renderCaps } from '../../render/caps.js';
 import { finish, json, snapshotFor, type Command } from '../context.js';
 
@@ -12,6 +12,6 @@ export const capsCommand: Command = {
     const { snapshot } = await snapshotFor(values);
     const rows = capabilityRows(snapshot.kvm);
     io.stdout.write(values.json ? json(capsJson(rows)) : renderCaps(rows, style));
-    return finish(buildReport(snapshot), io);
+    return finish(decodeSnapshot(snapshot), io);
   },
 };

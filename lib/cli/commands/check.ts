@@ -4,7 +4,7 @@ import { isTechnologyChoice, runChecks, technologiesFor } from '../../check/run.
 import { TECHNOLOGIES, type CheckReport } from '../../check/types.js';
 import { renderCheck } from '../../render/check.js';
 import { plainStyle } from '../../render/style.js';
-import { buildReport } from '../../report/report.js';
+import { decodeSnapshot } from '../../decode/model.js';
 import { emit, EXIT, json, PROBE, snapshotFor, UsageError, type Command } from '../context.js';
 import { formatOf, renderFleetFormat } from '../formats.js';
 
@@ -32,14 +32,15 @@ export const checkCommand: Command = {
     if (!isTechnologyChoice(choice)) throw new UsageError(`unknown technology "${choice}"; choose one of ${CHECK_CHOICES.join(', ')}`);
     const format = formatOf(values);
     const { snapshot } = await snapshotFor(values);
-    const report = runChecks(snapshot, technologiesFor(choice, snapshot));
+    const model = decodeSnapshot(snapshot);
+    const report = runChecks(snapshot, technologiesFor(choice), model);
     const text =
       format === 'json'
         ? json(report)
         : format === 'text'
           ? // -o FILE gets plain text: colour codes belong on a terminal only.
             renderCheck(report, values.output === undefined ? style : plainStyle, { verbose: values.verbose === true })
-          : renderFleetFormat(format, buildReport(snapshot), report);
+          : renderFleetFormat(format, model, report);
     emit(context, text);
     return checkExitCode(report);
   },

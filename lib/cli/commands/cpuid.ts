@@ -1,6 +1,6 @@
 // `kvm-caps cpuid`: CPUID offered to guests (or emulated by KVM), decoded.
-import { decodeCpuid } from '../../report/cpuid.js';
-import { buildReport } from '../../report/report.js';
+import { decodeCpuid } from '../../decode/cpuid.js';
+import { decodeSnapshot } from '../../decode/model.js';
 import { renderCpuid } from '../../render/cpuid.js';
 import { finish, json, snapshotFor, type Command } from '../context.js';
 
@@ -14,6 +14,6 @@ export const cpuidCommand: Command = {
     const entries = fact !== undefined && 'value' in fact ? decodeCpuid(fact.value) : [];
     io.stdout.write(values.json ? json(entries) : renderCpuid(entries, style));
     if (fact !== undefined && 'error' in fact) io.stderr.write(`kvm-caps: ${fact.error.message}\n`);
-    return finish(buildReport(snapshot), io);
+    return finish(decodeSnapshot(snapshot), io);
   },
 };

@@ -1,6 +1,6 @@
 // `kvm-caps diff A.json B.json`: what differs between two hosts' snapshots. Exit 0 when they
 // agree on everything that matters for confidential guests, 1 (EXIT.notReady) when they do not.
-import { diffSnapshots } from '../../report/diff.js';
+import { diffSnapshots } from '../../compare/diff.js';
 import { renderDiff } from '../../render/diff.js';
 import { loadSnapshot } from '../../snapshot/load.js';
 import { EXIT, json, type Command } from '../context.js';

@@ -1,9 +1,8 @@
 // `kvm-caps lifecycle`: the launch vocabulary of SEV, SEV-ES, SNP and TDX, and this host's support.
-import { runChecks } from '../../check/run.js';
-import { TECHNOLOGIES } from '../../check/types.js';
-import { lifecycleFor } from '../../report/lifecycle.js';
-import { buildReport } from '../../report/report.js';
+import { lifecycleFor } from '../../compare/lifecycle.js';
+import { decodeSnapshot } from '../../decode/model.js';
 import { renderLifecycle } from '../../render/lifecycle.js';
+import { reportChecks } from '../../render/report.js';
 import { finish, json, PROBE, snapshotFor, type Command } from '../context.js';
 
 export const lifecycleCommand: Command = {
@@ -12,9 +11,9 @@ export const lifecycleCommand: Command = {
   args: { min: 0, max: 0 },
   async run({ values, io, style }) {
     const { snapshot } = await snapshotFor(values);
-    const report = buildReport(snapshot);
-    const lifecycle = lifecycleFor(report, runChecks(snapshot, [...TECHNOLOGIES]));
+    const model = decodeSnapshot(snapshot);
+    const lifecycle = lifecycleFor(model, reportChecks(snapshot, model));
     io.stdout.write(values.json ? json(lifecycle) : renderLifecycle(lifecycle, style));
-    return finish(report, io);
+    return finish(model, io);
   },
 };

@@ -1,7 +1,6 @@
 // The default command: the host report.
-import { runChecks } from '../../check/run.js';
-import { TECHNOLOGIES } from '../../check/types.js';
-import { buildReport } from '../../report/report.js';
+import { decodeSnapshot } from '../../decode/model.js';
+import { buildReport, reportChecks } from '../../render/report.js';
 import { plainStyle } from '../../render/style.js';
 import { renderReport } from '../../render/text.js';
 import { emit, finish, json, PROBE, snapshotFor, type Command } from '../context.js';
@@ -15,14 +14,15 @@ export const reportCommand: Command = {
     const { values, io, style } = context;
     const format = formatOf(values);
     const { snapshot, origin } = await snapshotFor(values);
-    const report = buildReport(snapshot);
+    const model = decodeSnapshot(snapshot);
+    const checks = reportChecks(snapshot, model);
     const text =
       format === 'json'
-        ? json(report)
+        ? json(buildReport(snapshot, model, checks))
         : format === 'text'
-          ? renderReport(report, values.output === undefined ? style : plainStyle, origin)
-          : renderFleetFormat(format, report, runChecks(snapshot, [...TECHNOLOGIES]));
+          ? renderReport(buildReport(snapshot, model, checks), values.output === undefined ? style : plainStyle, origin)
+          : renderFleetFormat(format, model, checks);
     emit(context, text);
-    return finish(report, io);
+    return finish(model, io);
   },
 };

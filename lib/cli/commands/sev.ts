@@ -1,5 +1,7 @@
-// `kvm-caps sev`: the AMD SEV / SEV-ES / SEV-SNP view.
-import { buildReport } from '../../report/report.js';
+// `kvm-caps sev`: the AMD SEV / SEV-ES / SEV-SNP model and their checks.
+import { runChecks } from '../../check/run.js';
+import { decodeSnapshot } from '../../decode/model.js';
+import { sevSection } from '../../render/report.js';
 import { renderSev } from '../../render/sev.js';
 import { finish, json, PROBE, snapshotFor, type Command } from '../context.js';
 
@@ -9,9 +11,9 @@ export const sevCommand: Command = {
   args: { min: 0, max: 0 },
   async run({ values, io, style }) {
     const { snapshot } = await snapshotFor(values);
-    const report = buildReport(snapshot);
-    const view = report.confidential.sev;
-    io.stdout.write(values.json ? json(view) : renderSev(view, style));
-    return finish(report, io);
+    const model = decodeSnapshot(snapshot);
+    const section = sevSection(model, runChecks(snapshot, ['sev', 'sev-es', 'snp'], model));
+    io.stdout.write(values.json ? json(section) : renderSev(section, style));
+    return finish(model, io);
   },
 };

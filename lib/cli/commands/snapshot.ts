@@ -1,5 +1,5 @@
 // `kvm-caps snapshot`: the raw host snapshot.
-import { buildReport } from '../../report/report.js';
+import { decodeSnapshot } from '../../decode/model.js';
 import { emit, finish, json, PROBE, snapshotFor, type Command } from '../context.js';
 
 export const snapshotCommand: Command = {
@@ -9,6 +9,6 @@ export const snapshotCommand: Command = {
   async run(context) {
     const { snapshot } = await snapshotFor(context.values);
     emit(context, json(snapshot));
-    return finish(buildReport(snapshot), context.io);
+    return finish(decodeSnapshot(snapshot), context.io);
   },
 };

@@ -1,5 +1,7 @@
-// `kvm-caps tdx`: the Intel TDX view.
-import { buildReport } from '../../report/report.js';
+// `kvm-caps tdx`: the Intel TDX model and the TDX checks.
+import { runChecks } from '../../check/run.js';
+import { decodeSnapshot } from '../../decode/model.js';
+import { tdxSection } from '../../render/report.js';
 import { renderTdx } from '../../render/tdx.js';
 import { finish, json, PROBE, snapshotFor, type Command } from '../context.js';
 
@@ -9,9 +11,9 @@ export const tdxCommand: Command = {
   args: { min: 0, max: 0 },
   async run({ values, io, style }) {
     const { snapshot } = await snapshotFor(values);
-    const report = buildReport(snapshot);
-    const view = report.confidential.tdx;
-    io.stdout.write(values.json ? json(view) : renderTdx(view, style));
-    return finish(report, io);
+    const model = decodeSnapshot(snapshot);
+    const section = tdxSection(snapshot, model, runChecks(snapshot, ['tdx'], model));
+    io.stdout.write(values.json ? json(section) : renderTdx(section, style));
+    return finish(model, io);
   },
 };

@@ -2,9 +2,10 @@
 // version (whose byte layout depends on the CPU generation), VMSA feature and SNP policy
 // masks, firmware status codes and CPUID leaf 0x8000001F. Pure functions over snapshot
 // records; the tables they use are in ./tables.ts.
-import type { CpuidEntry } from '../../native/binding.js';
-import type { SevPlatformStatusRecord, SnpPlatformStatusRecord } from '../../snapshot/types.js';
-import { decodeCpuidEntry } from '../../cpuid/decode.js';
+import { hex } from '../knowledge/hex.js';
+import type { CpuidEntry } from '../native/binding.js';
+import type { SevPlatformStatusRecord, SnpPlatformStatusRecord } from '../snapshot/types.js';
+import { decodeCpuidEntry } from './cpuid-entry.js';
 import {
   SEV_PLATFORM_STATES,
   SEV_STATUS_FLAGS,
@@ -18,7 +19,7 @@ import {
   sevRetMeaning,
   sevRetName,
   type BitName,
-} from './tables.js';
+} from '../knowledge/sev.js';
 
 export interface DecodedFlags {
   raw: number;
@@ -58,10 +59,6 @@ export function toBigInt(value: string | number | bigint): bigint {
   return BigInt(/^-?\d+$/.test(text) || /^0x/i.test(text) ? text : `0x${text}`);
 }
 
-function hex(value: bigint): string {
-  return `0x${value.toString(16)}`;
-}
-
 // ---------------------------------------------------------------------------------------
 // Firmware errors
 
@@ -78,7 +75,7 @@ export function decodeFirmwareError(code: number): DecodedFirmwareError {
   const name = sevRetName(code) ?? null;
   return {
     code,
-    hex: `0x${(code >>> 0).toString(16)}`,
+    hex: hex(code),
     name,
     meaning: name === null ? null : sevRetMeaning(name) ?? null,
   };
@@ -306,7 +303,7 @@ export function decodeSnpPolicy(mask: string | number | bigint): DecodedSnpPolic
 // CPUID 0x8000001F
 
 export interface SevCpuidSummary {
-  /** Named EAX features (lib/cpuid tables: sme, sev, sev_es, sev_snp, ...). */
+  /** Named EAX features (lib/knowledge CPUID tables: sme, sev, sev_es, sev_snp, ...). */
   features: string[];
   unknownBits: number[];
   cBitPosition: number;
@@ -322,7 +319,7 @@ export interface SevCpuidSummary {
   sevEsAsids: { first: number; last: number } | null;
 }
 
-/** Decodes leaf 0x8000001F through lib/cpuid (the field names are decodeCpuidEntry's). */
+/** Decodes leaf 0x8000001F through the CPUID decoder (the field names are decodeCpuidEntry's). */
 export function decodeSevCpuid(entry: CpuidEntry): SevCpuidSummary {
   const decoded = decodeCpuidEntry(entry);
   const f = decoded.fields;

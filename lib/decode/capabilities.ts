@@ -1,9 +1,9 @@
 // Capability answers by name, and what a capability's value means where it is more
 // than present/absent.
-import type { CheckResult, KvmFacts } from '../snapshot/types.js';
-import { KVM_CAPABILITIES } from '../uapi/capabilities.js';
-import { CAPABILITY_VALUES, type Flag } from '../uapi/capability-values.js';
-import { KVM_X86_VM_TYPES } from '../uapi/x86.js';
+import type { ExtensionAnswer, KvmFacts } from '../snapshot/types.js';
+import { KVM_CAPABILITIES } from '../knowledge/capabilities.js';
+import { CAPABILITY_VALUES, type Flag } from '../knowledge/capability-values.js';
+import { KVM_X86_VM_TYPES } from '../knowledge/x86.js';
 
 export type DecodedValue =
   | { flags: string[]; unknownBits: number[] }
@@ -67,7 +67,7 @@ export function decodeCapabilityValue(name: string, value: number): DecodedValue
   }
 }
 
-function answer(results: Record<string, CheckResult> | undefined, number: number): { value: number | null; error?: string } {
+function answer(results: Record<string, ExtensionAnswer> | undefined, number: number): { value: number | null; error?: string } {
   const result = results?.[number];
   if (result === undefined) return { value: null };
   if (typeof result === 'number') return { value: result };

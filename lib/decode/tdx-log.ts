@@ -34,8 +34,9 @@
 //     "tdx: no TDX private KeyIDs available", "Disable TDX: MAX_VCPU_PER_TD (%u) smaller than number of
 //     logical CPUs (%u).", "SEAMCALL %s failed: 0x%llx[, rcx ...]" (pr_tdx_error); Ubuntu's 6.8 -intel
 //     KVM prints "Failed to initialize TDX module." (canonical/tdx#83, #331).
-import { SEAMCALL_LEAVES, TDX_PARAMETERS } from './tables.js';
-import { decodeHwError } from './decode.js';
+import { hex } from '../knowledge/hex.js';
+import { SEAMCALL_LEAVES, TDX_PARAMETERS } from '../knowledge/tdx.js';
+import { decodeHwError } from './tdx-fields.js';
 
 /** One fact and the log line it was read from. `index` is the line's position in the input. */
 export interface LogFact<T> {
@@ -163,7 +164,7 @@ const U64_MAX = (1n << 64n) - 1n;
 function seamcallFailure(leaf: number | null, name: string | null, statusText: string): SeamcallFailure | null {
   const value = BigInt(statusText);
   if (value > U64_MAX) return null;
-  const status = `0x${value.toString(16).padStart(16, '0')}`;
+  const status = hex(value, 16);
   return { leaf, leafName: name ?? (leaf === null ? null : leafName(leaf)), status, statusName: decodeHwError(status).name, registers: [] };
 }
 

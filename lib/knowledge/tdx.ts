@@ -438,7 +438,9 @@ export const TDX_PARAMETERS: readonly TdxParameter[] = [
   },
 ];
 
-/** Mainline release that merged KVM's TDX uAPI (KVM_X86_TDX_VM, KVM_TDX_CAPABILITIES). */
-export const TDX_UAPI_RELEASE: readonly [major: number, minor: number] = [6, 16];
-/** Mainline release that added KVM_CAP_VM_TYPES (kernel-abi.md 1.4/6: "0 on kernels < 6.10"). */
-export const VM_TYPES_RELEASE: readonly [major: number, minor: number] = [6, 10];
+/** The mask of the TD attribute named `name` (TD_ATTRIBUTES); throws on a name the table lacks. */
+export function tdAttributeMask(name: string): bigint {
+  const attribute = TD_ATTRIBUTES.find((a) => a.name === name);
+  if (attribute === undefined) throw new RangeError(`no TD attribute named ${name}`);
+  return 1n << BigInt(attribute.bit);
+}

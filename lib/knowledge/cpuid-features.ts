@@ -1,4 +1,4 @@
-// CPUID feature-bit tables: data only, the single source of truth for lib/cpuid/decode.ts.
+// CPUID feature-bit tables: data only, the single source of truth for lib/decode/cpuid-entry.ts.
 //
 // Naming rule (read from the kernel, not from memory):
 //   1. the /proc/cpuinfo name from arch/x86/include/asm/cpufeatures.h (the quoted string at the

@@ -3,15 +3,15 @@
 // operation (AMD-SP command, SEAMCALL, TDCALL) behind it. Checked against
 // Documentation/virt/kvm/x86/amd-memory-encryption.rst and intel-tdx.rst and
 // arch/x86/kvm/svm/sev.c / arch/x86/kvm/vmx/tdx.c; the sub-command ids come from
-// lib/uapi/confidential-commands.ts, which test/abi.test.ts checks against the 7.2 headers.
+// lib/knowledge/confidential-commands.ts, which test/abi.test.ts checks against the 7.2 headers.
 //
 // Also: technologyStates(), capable / enabled / usable per technology, from a CheckReport
 // when one is given and otherwise from the report's own views (nfd, prometheus, diff and
 // lifecycleFor share it), and lifecycleFor(), which of the launch flows this host supports.
 import type { CheckReport, Technology, Verdict } from '../check/types.js';
-import { CONFIDENTIAL_LAUNCH_IOCTLS, KVM_SEV_COMMANDS, KVM_TDX_COMMANDS } from '../uapi/confidential-commands.js';
-import { KVM_X86_VM_TYPES } from '../uapi/x86.js';
-import type { Report } from './report.js';
+import { CONFIDENTIAL_LAUNCH_IOCTLS, KVM_SEV_COMMANDS, KVM_TDX_COMMANDS } from '../knowledge/confidential-commands.js';
+import { KVM_X86_VM_TYPES } from '../knowledge/x86.js';
+import type { HostModel as Report } from '../decode/model.js';
 
 export const LIFECYCLE_FORMAT = 'kvm-caps-lifecycle';
 export const LIFECYCLE_VERSION = 1;
@@ -44,7 +44,7 @@ export interface LaunchCall {
   /** For KVM_CREATE_VM: the machine type (KVM_X86_*_VM) and its number. */
   vmType?: string;
   vmTypeNumber?: number;
-  /** The ioctl's request number, where it is one of lib/uapi's. */
+  /** The ioctl's request number, where it is one of lib/knowledge's. */
   request?: number;
 }
 
@@ -77,7 +77,7 @@ const TDX_DOC = 'Documentation/virt/kvm/x86/intel-tdx.rst';
 
 function lookup(table: readonly (readonly [string, number])[], name: string): number {
   const found = table.find(([n]) => n === name);
-  if (found === undefined) throw new Error(`lifecycle: ${name} is not in lib/uapi`);
+  if (found === undefined) throw new Error(`lifecycle: ${name} is not in lib/knowledge`);
   return found[1];
 }
 
@@ -321,6 +321,8 @@ export const LIFECYCLES: readonly TechnologyLifecycle[] = [sevFamily(false), sev
 
 export interface TechnologyState extends Verdict {
   technology: Technology;
+  /** false: the technology does not apply to this host (another CPU vendor or architecture). */
+  applicable: boolean;
   /** Where the three answers came from. */
   sources: string[];
 }
@@ -336,10 +338,11 @@ function vmTypesMask(report: Report): number | null {
 }
 
 export function technologyStates(checks: CheckReport): TechnologyState[] {
-  return checks.technologies.map(({ technology, verdict, checks: list }) => ({
+  return checks.technologies.map(({ technology, applicable, reason, verdict, checks: list }) => ({
     technology,
+    applicable,
     ...verdict,
-    sources: [`kvm-caps check ${technology} (${list.length} checks)`],
+    sources: [applicable ? `kvm-caps check ${technology} (${list.length} checks)` : `kvm-caps check ${technology} (not applicable: ${reason ?? ''})`],
   }));
 }
 

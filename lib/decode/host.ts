@@ -1,7 +1,7 @@
 // The host as its files describe it: kernel, CPU, whether it is itself a guest, and
 // which KVM modules are present.
 import type { HostFacts, KernelModule, ProbeError } from '../snapshot/types.js';
-import { trace, type Traced } from './traced.js';
+import { trace, type Traced } from './sourced.js';
 
 export interface CpuSummary {
   vendor: string;

@@ -1,7 +1,7 @@
 // Pure CPUID decoders over the tables in ./features.ts. No I/O.
 import type { CpuidEntry } from '../native/binding.js';
-import { CPUID_FEATURE_REGISTERS, XSAVE_COMPONENTS } from './features.js';
-import type { FeatureRegister, Register } from './features.js';
+import { CPUID_FEATURE_REGISTERS, XSAVE_COMPONENTS } from '../knowledge/cpuid-features.js';
+import type { FeatureRegister, Register } from '../knowledge/cpuid-features.js';
 
 export interface DecodedCpuidEntry extends CpuidEntry {
   /** Names of the set bits, for each register that has a feature table. */

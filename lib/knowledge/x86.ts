@@ -12,6 +12,16 @@ export const KVM_X86_VM_TYPES: readonly (readonly [name: string, type: number, s
   ['KVM_X86_TDX_VM', 5, 'TDX'],
 ];
 
+/** The number of the VM type with this short name (KVM_X86_VM_TYPES); throws on a name the table lacks. */
+export function vmTypeNumber(short: string): number {
+  const row = KVM_X86_VM_TYPES.find(([, , s]) => s === short);
+  if (row === undefined) throw new RangeError(`no KVM VM type named ${short}`);
+  return row[1];
+}
+
+/** KVM_CREATE_VM's type for a TD. */
+export const KVM_X86_TDX_VM = vmTypeNumber('TDX');
+
 /** Device-attribute group on /dev/kvm for system-wide x86 attributes. */
 export const KVM_X86_GRP_SYSTEM = 0;
 /** Attribute in KVM_X86_GRP_SYSTEM: the XSAVE components (XCR0 bits) KVM lets guests use. */

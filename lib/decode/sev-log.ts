@@ -35,7 +35,8 @@
 //   "SNP: IOMMU is configured with V2 page table mode, SNP cannot be supported.",
 //   "SNP: IOMMU SNP feature not enabled, SNP cannot be supported.", "IOMMU SNP support enabled."
 //   (the first review version said "is disabled" / "is not enabled" / "is enabled").
-import { sevRetName } from './tables.js';
+import { hex } from '../knowledge/hex.js';
+import { sevRetName } from '../knowledge/sev.js';
 
 /** The line a fact was read from: its text as given, and its position in the input. */
 export interface LogSource {
@@ -157,10 +158,6 @@ function num(text: string | undefined): number | null {
   if (/^0x/i.test(text)) return Number.parseInt(text.slice(2), 16);
   const n = Number(text);
   return Number.isFinite(n) ? n : null;
-}
-
-function hexText(text: string): string {
-  return `0x${BigInt(text).toString(16)}`;
 }
 
 function failure(
@@ -319,7 +316,7 @@ const rmpRules: Rule = (text, facts, source) => {
   const rest = /^SEV-SNP:\s+(.*)$/.exec(text)?.[1];
   if (rest === undefined) return false;
   if ((m = new RegExp(`^(Segmented )?RMP (?:base )?table physical (?:range|address) \\[?(${HEX}) - (${HEX})\\]?$`).exec(rest))) {
-    facts.rmp.table = t<RmpTable>({ kind: m[1] ? 'segmented' : 'contiguous', start: hexText(m[2]!), end: hexText(m[3]!) });
+    facts.rmp.table = t<RmpTable>({ kind: m[1] ? 'segmented' : 'contiguous', start: hex(BigInt(m[2]!)), end: hex(BigInt(m[3]!)) });
     return true;
   }
   if ((m = /^Segmented RMP using (\d+)GB segments$/.exec(rest))) {
@@ -328,7 +325,7 @@ const rmpRules: Rule = (text, facts, source) => {
   }
   if ((m = new RegExp(`^RMP segment (\\d+) physical address \\[(${HEX}) - (${HEX})\\] covering \\[(${HEX}) - (${HEX})\\]$`).exec(rest))) {
     facts.rmp.segments.push(
-      t({ segment: Number(m[1]), start: hexText(m[2]!), end: hexText(m[3]!), coversStart: hexText(m[4]!), coversEnd: hexText(m[5]!) }),
+      t({ segment: Number(m[1]), start: hex(BigInt(m[2]!)), end: hex(BigInt(m[3]!)), coversStart: hex(BigInt(m[4]!)), coversEnd: hex(BigInt(m[5]!)) }),
     );
     return true;
   }
@@ -411,8 +408,8 @@ export function describeFailure(f: FirmwareFailure): string {
   const parts: string[] = [];
   if (f.firmwareError === 0) parts.push('no firmware status (0x0): the kernel failed before or without the firmware');
   else if (f.firmwareError !== null) {
-    const hex = `0x${(f.firmwareError >>> 0).toString(16)}`;
-    parts.push(f.errorName ? `${f.errorName} (${hex})` : `firmware status ${hex} (not a psp-sev.h SEV_RET code)`);
+    const fwHex = hex(f.firmwareError);
+    parts.push(f.errorName ? `${f.errorName} (${fwHex})` : `firmware status ${fwHex} (not a psp-sev.h SEV_RET code)`);
   }
   if (f.rc !== null) parts.push(`rc ${f.rc}`);
   return `${f.technology === 'SNP' && !f.operation.startsWith('SNP') ? 'SNP ' : ''}${f.operation} failed${parts.length ? `: ${parts.join(', ')}` : ''}`;

@@ -1,17 +1,15 @@
-// buildReport(): the pure function from a snapshot to the decoded view the CLI prints
-// and `--json` emits. No I/O: a saved snapshot gives the same report on any machine.
+// decodeSnapshot(): the pure function from a snapshot to the host model: every fact decoded,
+// each with its source or its error, and no judgment (the checks judge it, the renderers word
+// it). No I/O: a saved snapshot gives the same model on any machine.
 import type { Fact, Snapshot } from '../snapshot/types.js';
 import { capabilityRows, decodeVmTypes, type CapabilityRow } from './capabilities.js';
-import { sevView, type SevView } from './sev/section.js';
-import { tdxView, type TdxView } from './tdx/section.js';
+import { sevView, type SevView } from './sev.js';
+import { tdxView, type TdxView } from './tdx.js';
 import { summarizeCpuid, xsaveComponents, type CpuidSummary } from './cpuid.js';
 import { describeSource, explain, type Explained } from './explain.js';
 import { summarizeHost, type CpuSummary, type ModuleSummary } from './host.js';
-import { FEATURE_MSR_NAMES } from './msr-names.js';
-import { known, trace, type Traced } from './traced.js';
-
-export const REPORT_FORMAT = 'kvm-caps-report';
-export const REPORT_VERSION = 1;
+import { FEATURE_MSR_NAMES } from '../knowledge/msr-names.js';
+import { known, trace, type Traced } from './sourced.js';
 
 /** The capabilities shown in the host report: the ones VMMs and confidential-VM tooling gate on. */
 export const KEY_CAPABILITIES: readonly string[] = [
@@ -55,9 +53,7 @@ export interface Problem {
   error: Explained;
 }
 
-export interface Report {
-  format: typeof REPORT_FORMAT;
-  version: typeof REPORT_VERSION;
+export interface HostModel {
   snapshot: Pick<Snapshot, 'createdAt' | 'tool' | 'context'>;
   host: {
     kernelRelease: Traced<string>;
@@ -129,7 +125,7 @@ function problems(snapshot: Snapshot): Problem[] {
   return found;
 }
 
-export function buildReport(snapshot: Snapshot): Report {
+export function decodeSnapshot(snapshot: Snapshot): HostModel {
   const host = summarizeHost(snapshot.host);
   const kvm = snapshot.kvm;
   const opened = 'value' in kvm.open;
@@ -138,8 +134,6 @@ export function buildReport(snapshot: Snapshot): Report {
   const vmTypesRow = capabilities.find((row) => row.name === 'KVM_CAP_VM_TYPES');
   const systemCaps = kvm.capabilities?.system;
   return {
-    format: REPORT_FORMAT,
-    version: REPORT_VERSION,
     snapshot: { createdAt: snapshot.createdAt, tool: snapshot.tool, context: snapshot.context },
     host,
     device: deviceView(snapshot),

@@ -5,15 +5,15 @@
 // Each $id ends in the document's version. The same schemas are committed beside this file as
 // <name>.schema.json (test/schema.test.ts keeps them equal to these objects), so they ship
 // without a build step and can be used by tools that never load kvm-caps.
-import type { JsonSchema } from './keywords.js';
-import { CHECK_SCHEMA } from './check.js';
-import { REPORT_SCHEMA } from './report.js';
-import { SNAPSHOT_SCHEMA } from './snapshot.js';
+import type { JsonSchema } from '../snapshot/schema-keywords.js';
+import { CHECK_SCHEMA } from './schema-check.js';
+import { REPORT_SCHEMA } from './schema-report.js';
+import { SNAPSHOT_SCHEMA } from '../snapshot/schema.js';
 
-export type { JsonSchema } from './keywords.js';
-export { CHECK_SCHEMA } from './check.js';
-export { REPORT_SCHEMA } from './report.js';
-export { SNAPSHOT_SCHEMA } from './snapshot.js';
+export type { JsonSchema } from '../snapshot/schema-keywords.js';
+export { CHECK_SCHEMA } from './schema-check.js';
+export { REPORT_SCHEMA } from './schema-report.js';
+export { SNAPSHOT_SCHEMA } from '../snapshot/schema.js';
 
 export const SCHEMAS: Readonly<Record<'snapshot' | 'report' | 'check', JsonSchema>> = {
   snapshot: SNAPSHOT_SCHEMA,
@@ -21,7 +21,7 @@ export const SCHEMAS: Readonly<Record<'snapshot' | 'report' | 'check', JsonSchem
   check: CHECK_SCHEMA,
 };
 
-/** The file each schema is published as, beside this module (lib/schema/). */
+/** The file each schema is published as, in lib/schema/ (the package exports them from there). */
 export const SCHEMA_FILES: Readonly<Record<keyof typeof SCHEMAS, string>> = {
   snapshot: 'snapshot.schema.json',
   report: 'report.schema.json',

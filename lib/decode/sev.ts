@@ -3,11 +3,13 @@
 // platform status, the CPU flags the kernel shows, kvm_amd's parameters, free ASIDs in the
 // misc cgroup, the kernel log and the --deep KVM_SEV_INIT2 answers. Every item names where
 // its value came from; a fact that was not collected is reported as such, never guessed.
-import type { Fact, KernelLogRecord, ProbeError, Snapshot, Source } from '../../snapshot/types.js';
-import { findEntry } from '../../cpuid/decode.js';
-import { KVM_CAPABILITIES } from '../../uapi/capabilities.js';
-import { KVM_X86_VM_TYPES } from '../../uapi/x86.js';
-import { describeSource, explain, type Explained } from '../explain.js';
+import { hex } from '../knowledge/hex.js';
+import { kernelChange, kernelHas, releaseRangeText } from '../knowledge/kernel-versions.js';
+import type { Fact, KernelLogRecord, ProbeError, Snapshot, Source } from '../snapshot/types.js';
+import { findEntry } from './cpuid-entry.js';
+import { capabilityNumber } from '../knowledge/capabilities.js';
+import { KVM_X86_VM_TYPES } from '../knowledge/x86.js';
+import { describeSource, explain, type Explained } from './explain.js';
 import {
   decodeFirmwareError,
   decodeSevCpuid,
@@ -25,8 +27,8 @@ import {
   type DecodedSnpPolicy,
   type ProcessorGeneration,
   type SevCpuidSummary,
-} from './decode.js';
-import { describeFailure, parseSevLog, type SevLogFacts, type Traced as LogTraced } from './kernel-log.js';
+} from './sev-fields.js';
+import { describeFailure, parseSevLog, type SevLogFacts, type Traced as LogTraced } from './sev-log.js';
 import {
   KVM_AMD_PARAMETERS,
   SEV_ATTRIBUTES,
@@ -34,9 +36,8 @@ import {
   SNP_MIN_FIRMWARE,
   SNP_PLATFORM_STATUS_HISTORY,
   behaviourFor,
-  kernelVersion,
   parseModuleBool,
-} from './tables.js';
+} from '../knowledge/sev.js';
 
 export type SevItemStatus = 'pass' | 'fail' | 'warn' | 'info' | 'unknown';
 
@@ -98,9 +99,8 @@ export interface SevView {
   notes: { text: string; source: string }[];
 }
 
-const CAP = (name: string): number => KVM_CAPABILITIES.find(([n]) => n === name)?.[1] as number;
-const VM_TYPES_CAP = CAP('KVM_CAP_VM_TYPES');
-const SYS_ATTRIBUTES_CAP = CAP('KVM_CAP_SYS_ATTRIBUTES');
+const VM_TYPES_CAP = capabilityNumber('KVM_CAP_VM_TYPES');
+const SYS_ATTRIBUTES_CAP = capabilityNumber('KVM_CAP_SYS_ATTRIBUTES');
 
 const SEV_VM_TYPES = KVM_X86_VM_TYPES.filter(([, , short]) => short === 'SEV' || short === 'SEV_ES' || short === 'SNP') as readonly (readonly [
   string,
@@ -119,10 +119,6 @@ function src(fact: { source: Source } | undefined, detail?: string): string {
 
 function logSource(fact: Fact<KernelLogRecord[]>, line: string): string {
   return `${describeSource(fact.source)}: "${line.trim()}"`;
-}
-
-function hex(n: number): string {
-  return `0x${(n >>> 0).toString(16)}`;
 }
 
 /** The firmware status of a failed command, when the firmware was asked and said something: 0 means it was not (or it succeeded). */
@@ -208,7 +204,7 @@ function vmTypes(snapshot: Snapshot, b: Builder): SevView['vmTypes'] {
         status: 'warn',
         source,
         meaning:
-          'this kernel predates KVM_CAP_VM_TYPES (Linux 6.10): only the default VM type exists, and SEV/SEV-ES guests can only use the legacy KVM_SEV_INIT / KVM_SEV_ES_INIT; SNP needs 6.11+',
+          `this kernel predates KVM_CAP_VM_TYPES (Linux ${kernelChange('kvm.cap-vm-types').since}): only the default VM type exists, and SEV/SEV-ES guests can only use the legacy KVM_SEV_INIT / KVM_SEV_ES_INIT; SNP needs ${releaseRangeText('snp.kvm-host')}`,
       });
     } else {
       const item: SevItem = { id, group: 'kvm', label, value: offered ? 'offered' : 'not offered', status: offered ? 'pass' : 'fail', source };
@@ -248,12 +244,12 @@ function cpuItems(snapshot: Snapshot, cpu: SevView['cpu'], b: Builder): void {
     const present = cpu.flags[flag];
     const item: SevItem = { id: `cpu.flag.${flag}`, group: 'cpu', label: `CPU flag ${flag}`, value: present ? 'present' : 'absent', status: present ? 'pass' : 'fail', source: `${source} (flags)` };
     if (!present) {
-      const release = 'value' in snapshot.host.kernelRelease ? kernelVersion(snapshot.host.kernelRelease.value) : null;
-      const preSnp = release !== null && (release[0] < 6 || (release[0] === 6 && release[1] < 9));
+      const release = 'value' in snapshot.host.kernelRelease ? snapshot.host.kernelRelease.value : undefined;
+      const preSnp = kernelHas('snp.cpu-flag', release) === false;
       item.meaning =
         flag === 'sev_snp'
           ? preSnp
-            ? 'kernels before 6.9 never show sev_snp: the feature was masked until "x86/cpufeatures: Enable/unmask SEV-SNP CPU feature"'
+            ? `kernels before ${kernelChange('snp.cpu-flag').since} never show sev_snp: the feature was masked until "x86/cpufeatures: Enable/unmask SEV-SNP CPU feature"`
             : 'the kernel clears sev_snp when the RMP table was not reserved by the BIOS, the host is a VM, or the CPU is not supported (bsp_determine_snp)'
           : 'the kernel hides sme/sev/sev_es when the BIOS has not enabled memory encryption (early_detect_mem_encrypt), or the CPU lacks it';
       item.hint = flag === 'sev_snp' ? 'BIOS: enable "SEV-SNP Support" and "SNP Memory (RMP Table) Coverage"' : 'BIOS: enable SMEE and SEV (AMD CBS > CPU Common Options)';
@@ -375,7 +371,7 @@ function moduleItems(snapshot: Snapshot, b: Builder): SevView['kvmAmd'] {
           value: 'no such parameter',
           status: p.name === 'sev_snp' ? 'fail' : 'unknown',
           source,
-          meaning: p.name === 'sev_snp' ? 'this kvm_amd predates SEV-SNP host support (Linux 6.11)' : 'kvm_amd was built without CONFIG_KVM_AMD_SEV',
+          meaning: p.name === 'sev_snp' ? `this kvm_amd predates SEV-SNP host support (Linux ${kernelChange('snp.kvm-host').since})` : 'kvm_amd was built without CONFIG_KVM_AMD_SEV',
         });
       }
       continue;
@@ -393,7 +389,7 @@ function moduleItems(snapshot: Snapshot, b: Builder): SevView['kvmAmd'] {
     if (enabled === false && ['sev', 'sev_es', 'sev_snp'].includes(p.name)) {
       item.hint =
         p.name === 'sev_snp'
-          ? 'the value is what kvm_amd could enable, not what was asked: see the kernel log below for why (RMP, IOMMU, firmware INIT); kernel 6.11+ is needed'
+          ? `the value is what kvm_amd could enable, not what was asked: see the kernel log below for why (RMP, IOMMU, firmware INIT); kernel ${releaseRangeText('snp.kvm-host')} is needed`
           : 'the value is what kvm_amd could enable: check the BIOS (SMEE, SEV, SEV-ES ASID Space Limit) and the kernel log';
     }
     b.add(item);
@@ -643,11 +639,11 @@ function deviceItems(
     const code = snp.error.code;
     const meaning =
       code === 'EINVAL'
-        ? history && history.from === null
-          ? 'this kernel has no SNP_PLATFORM_STATUS (added in Linux 6.9)'
-          : history && history.to !== null && history.to[0] === 6 && history.to[1] === 15
-            ? 'SNP firmware is not initialised: Linux 6.9-6.15 refuse SNP_PLATFORM_STATUS until SNP_INIT has run'
-            : 'SNP firmware is not initialised, or this kernel has no SNP_PLATFORM_STATUS (before 6.9)'
+        ? kernelHas('snp.platform-status', release ?? undefined) === false
+          ? `this kernel has no SNP_PLATFORM_STATUS (added in Linux ${kernelChange('snp.platform-status').since})`
+          : kernelHas('snp.platform-status-needs-init', release ?? undefined) === true
+            ? `SNP firmware is not initialised: Linux ${releaseRangeText('snp.platform-status-needs-init')} refuse SNP_PLATFORM_STATUS until SNP_INIT has run`
+            : `SNP firmware is not initialised, or this kernel has no SNP_PLATFORM_STATUS (before ${kernelChange('snp.platform-status').since})`
         : firmwareStatus(snp.error) !== undefined
           ? `the firmware refused: ${decodeFirmwareError(firmwareStatus(snp.error)!).name ?? 'unknown status'}${history ? ` (on this kernel: ${history.behaviour})` : ''}`
           : undefined;

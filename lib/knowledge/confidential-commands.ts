@@ -1,7 +1,7 @@
 // Sub-command ids of KVM_MEMORY_ENCRYPT_OP for AMD SEV / SEV-ES / SEV-SNP (enum sev_cmd_id)
 // and Intel TDX (enum kvm_tdx_cmd_id), arch/x86/include/uapi/asm/kvm.h, plus the ioctls the
 // confidential-VM launch uses. test/abi.test.ts checks every [NAME, number] here against the
-// Linux 7.2 UAPI headers; lib/report/lifecycle.ts names the steps that use them.
+// Linux 7.2 UAPI headers; lib/compare/lifecycle.ts names the steps that use them.
 
 /** enum sev_cmd_id: the `id` of struct kvm_sev_cmd. */
 export const KVM_SEV_COMMANDS: readonly (readonly [name: string, id: number])[] = [

@@ -1,6 +1,6 @@
 // CPUID as KVM offers it to guests (KVM_GET_SUPPORTED_CPUID), and what KVM can emulate
 // beyond the hardware (KVM_GET_EMULATED_CPUID).
-import { decodeCpuidEntry, decodeXsaveMask, featureSet, findEntry, type DecodedCpuidEntry } from '../cpuid/decode.js';
+import { decodeCpuidEntry, decodeXsaveMask, featureSet, findEntry, type DecodedCpuidEntry } from './cpuid-entry.js';
 import type { CpuidEntryRecord } from '../snapshot/types.js';
 
 /** Features worth a line in the host report, and why a person looking at a KVM host cares. */

@@ -1,9 +1,10 @@
 // Decoders for what KVM_TDX_CAPABILITIES and KVM_TDX_INIT_VM answer: TD attributes, XFAM,
 // the GetTdVmCallInfo words, the configurable CPUID entries, and SEAMCALL statuses
-// (kvm_tdx_cmd.hw_error). Pure functions over tables.ts and lib/cpuid.
-import { decodeCpuidEntry, decodeXsaveMask } from '../../cpuid/decode.js';
-import type { Register } from '../../cpuid/features.js';
-import type { CpuidEntryRecord, TdxCapabilitiesRecord } from '../../snapshot/types.js';
+// (kvm_tdx_cmd.hw_error). Pure functions over lib/knowledge/tdx.ts and the CPUID tables.
+import { hex } from '../knowledge/hex.js';
+import { decodeCpuidEntry, decodeXsaveMask } from './cpuid-entry.js';
+import type { Register } from '../knowledge/cpuid-features.js';
+import type { CpuidEntryRecord, TdxCapabilitiesRecord } from '../snapshot/types.js';
 import {
   KVM_SUPPORTED_TD_ATTRS,
   TD_ATTRIBUTES,
@@ -16,7 +17,7 @@ import {
   TDX_SW_ERROR,
   TDX_SW_ERRORS,
   type TdvmcallInfoBit,
-} from './tables.js';
+} from '../knowledge/tdx.js';
 
 const REGISTERS: readonly Register[] = ['eax', 'ebx', 'ecx', 'edx'];
 /** KVM_CPUID_FLAG_SIGNIFCANT_INDEX (sic), <asm/kvm.h>. */
@@ -29,8 +30,6 @@ export function toU64(value: string | bigint): bigint {
   return v;
 }
 
-export const hex64 = (value: bigint): string => `0x${value.toString(16).padStart(16, '0')}`;
-const hex = (value: bigint | number): string => `0x${value.toString(16)}`;
 
 function setBits64(mask: bigint): number[] {
   const bits: number[] = [];
@@ -61,7 +60,7 @@ export function decodeTdAttributes(value: string | bigint): DecodedTdAttributes 
   return { mask: hex(mask), attributes, unknownBits, beyondKvm };
 }
 
-/** XFAM bits are XSAVE component numbers (XCR0 | IA32_XSS); named with lib/cpuid's table. */
+/** XFAM bits are XSAVE component numbers (XCR0 | IA32_XSS); named with lib/knowledge's CPUID table. */
 export function decodeXfam(value: string | bigint): { mask: string; components: string[]; unknownBits: number[] } {
   const mask = toU64(value);
   return { mask: hex(mask), ...decodeXsaveMask(mask) };
@@ -125,7 +124,7 @@ export interface ConfigurableCpuidEntry {
   index: number;
   /** The configurable-bit masks as KVM reported them. */
   masks: Record<Register, string>;
-  /** Names of the configurable bits, for registers lib/cpuid has a table for. */
+  /** Names of the configurable bits, for registers lib/knowledge has a CPUID table for. */
   configurable: Partial<Record<Register, string[]>>;
   unknownBits: Partial<Record<Register, number[]>>;
   note: string | null;
@@ -185,7 +184,7 @@ function findConfig(configurable: readonly CpuidEntryRecord[], entry: CpuidEntry
 /**
  * Features in KVM_GET_SUPPORTED_CPUID that a TD's KVM_TDX_INIT_VM cannot set: the bit is set in
  * the supported entry but not in the configurable mask for the same leaf, subleaf and register
- * (a leaf the TD configuration does not list has an all-zero mask). Only registers lib/cpuid
+ * (a leaf the TD configuration does not list has an all-zero mask). Only registers lib/knowledge
  * names are reported. Not configurable does not mean a TD lacks the feature: the TDX module
  * fixes some bits to 1 and derives others from XFAM and ATTRIBUTES.
  */
@@ -242,8 +241,8 @@ export function decodeHwError(input: string | bigint): DecodedHwError {
   const status = value & STATUS_MASK;
   const details = Number(value & 0xffffffffn);
   const base = {
-    value: hex64(value),
-    status: hex64(status),
+    value: hex(value, 16),
+    status: hex(status, 16),
     error: (value & TDX_ERROR_BIT) !== 0n,
     nonRecoverable: (value & TDX_NON_RECOVERABLE_BIT) !== 0n,
     details,
@@ -276,7 +275,7 @@ export function decodeHwError(input: string | bigint): DecodedHwError {
 
 /** "TDX_OPERAND_INVALID (operand ATTRIBUTES)" style text for a decoded status. */
 export function describeHwError(decoded: DecodedHwError): string {
-  if (decoded.value === hex64(0n)) return 'TDX_SUCCESS';
+  if (decoded.value === hex(0n, 16)) return 'TDX_SUCCESS';
   const name = decoded.name ?? `unknown status ${decoded.status}`;
   const operand = decoded.operand === null ? '' : ` (operand ${decoded.operand.name ?? `id ${decoded.operand.id}`})`;
   return `${name}${operand}`;

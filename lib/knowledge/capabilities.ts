@@ -249,3 +249,10 @@ export const KVM_CAPABILITIES: readonly (readonly [name: string, number: number]
   ['KVM_CAP_S390_VSIE_ESAMODE', 248],
   ['KVM_CAP_S390_HPAGE_2G', 249],
 ];
+
+/** The number of the capability named `name`; throws on a name the table lacks (a programming error). */
+export function capabilityNumber(name: string): number {
+  const row = KVM_CAPABILITIES.find(([n]) => n === name);
+  if (row === undefined) throw new RangeError(`no KVM capability named ${name}`);
+  return row[1];
+}

@@ -1,9 +1,10 @@
-// JSON Schema of the host report (format "kvm-caps-report", version 1): what `kvm-caps --json`
-// prints, lib/report/report.ts's Report. Every field the types declare is required (optional
+// JSON Schema of the host report (format "kvm-caps-report", version 2): what `kvm-caps --json`
+// prints, lib/render/report.ts's Report. Every field the types declare is required (optional
 // ones end in '?'); fields may be added in a minor release, so unknown properties are allowed.
 // The deepest decoded parts (TD CPUID configs, kernel-log facts) are described by their
 // top-level shape only.
-import { REPORT_FORMAT, REPORT_VERSION } from '../report/report.js';
+import { REPORT_FORMAT, REPORT_VERSION } from './report.js';
+import { CHECK_DEFS, OUTCOME, technologyChecks, technologyVerdict } from './schema-check.js';
 import {
   DIALECT,
   ID_BASE,
@@ -19,18 +20,18 @@ import {
   ref,
   string,
   type JsonSchema,
-} from './keywords.js';
-import { PROBE_CONTEXT } from './snapshot.js';
+} from '../snapshot/schema-keywords.js';
+import { PROBE_CONTEXT } from '../snapshot/schema.js';
 
 /** Report numbers are kvm-caps's own: any JSON integer. */
 const integer: JsonSchema = { type: 'integer' };
 
-/** lib/report/traced.ts Traced<T>: a value with its source, an explained error, or why it was not probed. */
+/** lib/decode/sourced.ts Traced<T>: a value with its source, an explained error, or why it was not probed. */
 function traced(value: JsonSchema): JsonSchema {
   return either(object({ value, source: string }), object({ error: ref('explained'), source: string }), object({ missing: string }));
 }
 
-/** lib/report/tdx/section.ts TdxFact<T>. */
+/** lib/decode/tdx.ts TdxFact<T>. */
 function tdxFact(value: JsonSchema): JsonSchema {
   return either(
     object({ known: constant(true), value, text: string, source: string }),
@@ -38,7 +39,7 @@ function tdxFact(value: JsonSchema): JsonSchema {
   );
 }
 
-/** lib/report/tdx/section.ts ProbeOutcome<T>. */
+/** lib/decode/tdx.ts ProbeOutcome<T>. */
 function outcome(value: JsonSchema): JsonSchema {
   return either(
     object({ ok: constant(true), value }),
@@ -69,8 +70,7 @@ const tcbVersion = nullable(
 
 const tdxView = object({
   title: string,
-  verdict: oneOfStrings('usable', 'not usable', 'unknown'),
-  verdictReason: string,
+  technologies: array(technologyChecks),
   kernelRelease: tdxFact(string),
   vmType: tdxFact(object({ offered: boolean, mask: integer, offeredTypes: strings })),
   createVm: tdxFact(outcome(constant(true))),
@@ -131,6 +131,7 @@ const tdxView = object({
 
 const sevView = object({
   title: string,
+  technologies: array(technologyChecks),
   items: array(
     object({
       id: string,
@@ -234,7 +235,7 @@ export const REPORT_SCHEMA: JsonSchema = {
   $id: `${ID_BASE}/report/${REPORT_VERSION}`,
   title: 'kvm-caps host report',
   description:
-    'What `kvm-caps report --json` prints: the host snapshot decoded - kernel, CPU, KVM modules and device, API version, VM types, capabilities, CPUID, Intel TDX and AMD SEV - each value with the source it came from, or why it is not known.',
+    'What `kvm-caps report --json` prints: the host snapshot decoded - kernel, CPU, KVM modules and device, API version, VM types, capabilities, CPUID, Intel TDX and AMD SEV - each value with the source it came from, or why it is not known, and per technology the verdict of `kvm-caps check`.',
   ...object({
     format: constant(REPORT_FORMAT),
     version: constant(REPORT_VERSION),
@@ -289,8 +290,11 @@ export const REPORT_SCHEMA: JsonSchema = {
     ),
     confidential: object({ tdx: tdxView, sev: sevView }),
     problems: array(object({ fact: string, source: string, error: ref('explained') })),
+    technologies: array(technologyVerdict),
+    outcome: OUTCOME,
   }),
   $defs: {
+    ...CHECK_DEFS,
     snapshotInfo: object({ createdAt: string, tool: object({ name: string, version: string }), context: PROBE_CONTEXT }),
     explained: object({ code: string, errno: integer, message: string, meaning: string, 'hint?': string, 'absence?': constant(true) }),
     hwError: object({

@@ -20,7 +20,8 @@
 // - [VIRTEE-SEV] virtee/sev src/types/snp/platform.rs (PlatformInit: is_rmp_init bit 0,
 //   alias_check_complete bit 1, is_tio_en bit 3; PlatformPolicy bit 7 is_tio_en) and
 //   src/types/snp/tcb.rs; virtee/snphost src/ok/mod.rs (the `ok` checks).
-import { KVM_X86_SEV_VMSA_FEATURES, KVM_X86_SNP_POLICY_BITS, KVM_X86_SEV_SNP_REQ_CERTS } from '../../uapi/x86.js';
+import { kernelHas } from './kernel-versions.js';
+import { KVM_X86_SEV_VMSA_FEATURES, KVM_X86_SNP_POLICY_BITS, KVM_X86_SEV_SNP_REQ_CERTS } from './x86.js';
 
 /** One named bit of a flags word. */
 export interface BitName {
@@ -259,7 +260,7 @@ export const SNP_POLICY_BITS: readonly BitName[] = [
 export const KVM_SNP_POLICY_MASK_VALID = 0x3fbffffn;
 
 // ---------------------------------------------------------------------------------------
-// KVM_X86_GRP_SEV attributes (numbers from lib/uapi/x86.ts, checked against the 7.2 headers)
+// KVM_X86_GRP_SEV attributes (numbers from lib/knowledge/x86.ts, checked against the 7.2 headers)
 
 export const SEV_ATTRIBUTES: readonly { attr: number; name: string; key: 'vmsaFeatures' | 'snpPolicyBits' | 'snpReqCerts'; meaning: string; since: string }[] = [
   {
@@ -355,40 +356,41 @@ export function parseModuleBool(text: string): boolean | null {
 }
 
 // ---------------------------------------------------------------------------------------
-// How SNP_PLATFORM_STATUS on /dev/sev behaves, by kernel (drivers/crypto/ccp/sev-dev.c history)
+// How SNP_PLATFORM_STATUS on /dev/sev behaves, by kernel (drivers/crypto/ccp/sev-dev.c history).
+// Which kernels each entry covers is the kernel-version table's row `change`: the entry holds
+// when kernelHas(change) equals `holds`.
 
 export interface KernelBehaviour {
-  /** Inclusive [major, minor] bounds; null for open ends. */
-  from: readonly [number, number] | null;
-  to: readonly [number, number] | null;
+  change: string;
+  holds: boolean;
   behaviour: string;
   source: string;
 }
 
 export const SNP_PLATFORM_STATUS_HISTORY: readonly KernelBehaviour[] = [
   {
-    from: null,
-    to: [6, 8],
+    change: 'snp.platform-status',
+    holds: false,
     behaviour: 'SNP_PLATFORM_STATUS does not exist (command numbers above SEV_GET_ID2 answer EINVAL)',
     source: 'f5db8841ebe5 "crypto: ccp: Add the SNP_PLATFORM_STATUS command" (tip x86/sev, January 2024, merged for 6.9)',
   },
   {
-    from: [6, 9],
-    to: [6, 15],
+    change: 'snp.platform-status-needs-init',
+    holds: true,
     behaviour: 'answers EINVAL unless SNP firmware is already initialised; no side effects',
     source: 'sev-dev.c sev_ioctl_do_snp_platform_status(): if (!sev->snp_initialized || !argp->data) return -EINVAL',
   },
   {
-    from: [6, 16],
-    to: [6, 19],
+    change: 'sev.snp-platform-status-inits',
+    holds: true,
     behaviour:
       'when SNP is not initialised, the kernel runs SNP_INIT before the status read and SNP_SHUTDOWN after it, so the firmware is briefly initialised (fixed in later 6.18.y / 6.19.y stable releases)',
     source:
       'ceac7fb89e8d "crypto: ccp - Ensure implicit SEV/SNP init and shutdown in ioctls" (cryptodev, 2025-04-07); fixed by 551120148b67',
   },
   {
-    from: [7, 0],
-    to: null,
+    change: 'snp.platform-status-as-is',
+    holds: true,
     behaviour: 'reports the status as it is, initialised or not (no implicit INIT)',
     source:
       '551120148b67 "crypto: ccp - Fix a case where SNP_SHUTDOWN is missed" (mainline 2026-02-10): "SNP is not required to be initialized in order to execute the SNP_PLATFORM_STATUS command"',
@@ -398,14 +400,14 @@ export const SNP_PLATFORM_STATUS_HISTORY: readonly KernelBehaviour[] = [
 /** Where the SEV/SNP firmware gets initialised, by kernel. */
 export const SEV_INIT_HISTORY: readonly KernelBehaviour[] = [
   {
-    from: null,
-    to: [6, 15],
+    change: 'sev.firmware-init-in-kvm',
+    holds: false,
     behaviour: 'the ccp driver initialises SEV (and SNP, 6.9+) firmware when it probes the PSP (psp_init_on_probe)',
     source: 'sev-dev.c sev_pci_init() -> sev_platform_init(args.probe = true)',
   },
   {
-    from: [6, 16],
-    to: null,
+    change: 'sev.firmware-init-in-kvm',
+    holds: true,
     behaviour:
       'kvm_amd initialises SEV/SNP firmware when it loads; if SNP INIT fails, SEV INIT is not attempted and kvm_amd disables SEV, SEV-ES and SNP',
     source:
@@ -413,19 +415,7 @@ export const SEV_INIT_HISTORY: readonly KernelBehaviour[] = [
   },
 ];
 
-/** Parses "6.11.0-snp" / "7.2.13-amd64" into [major, minor]. */
-export function kernelVersion(release: string): [number, number] | null {
-  const match = /^(\d+)\.(\d+)/.exec(release);
-  return match ? [Number(match[1]), Number(match[2])] : null;
-}
-
-function atLeast(version: readonly [number, number], bound: readonly [number, number]): boolean {
-  return version[0] > bound[0] || (version[0] === bound[0] && version[1] >= bound[1]);
-}
-
 /** The entry of a history table that covers `release`, or undefined when the release cannot be parsed. */
 export function behaviourFor(history: readonly KernelBehaviour[], release: string): KernelBehaviour | undefined {
-  const version = kernelVersion(release);
-  if (!version) return undefined;
-  return history.find((entry) => (entry.from === null || atLeast(version, entry.from)) && (entry.to === null || atLeast(entry.to, version)));
+  return history.find((entry) => kernelHas(entry.change, release) === entry.holds);
 }
