@@ -11,7 +11,7 @@ export const lifecycleCommand: Command = {
   accepts: ['json', 'from', ...PROBE],
   args: { min: 0, max: 0 },
   async run({ values, io, style }) {
-    const { snapshot } = await snapshotFor(values);
+    const { snapshot } = await snapshotFor(values, io);
     const report = buildReport(snapshot);
     const lifecycle = lifecycleFor(report, runChecks(snapshot, [...TECHNOLOGIES]));
     io.stdout.write(values.json ? json(lifecycle) : renderLifecycle(lifecycle, style));

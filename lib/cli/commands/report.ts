@@ -4,7 +4,7 @@ import { TECHNOLOGIES } from '../../check/types.js';
 import { buildReport } from '../../report/report.js';
 import { plainStyle } from '../../render/style.js';
 import { renderReport } from '../../render/text.js';
-import { emit, finish, json, PROBE, snapshotFor, type Command } from '../context.js';
+import { emit, finish, json, PROBE, snapshotFor, writesToFile, type Command } from '../context.js';
 import { formatOf, renderFleetFormat } from '../formats.js';
 
 export const reportCommand: Command = {
@@ -14,13 +14,13 @@ export const reportCommand: Command = {
   async run(context) {
     const { values, io, style } = context;
     const format = formatOf(values);
-    const { snapshot, origin } = await snapshotFor(values);
+    const { snapshot, origin } = await snapshotFor(values, io);
     const report = buildReport(snapshot);
     const text =
       format === 'json'
         ? json(report)
         : format === 'text'
-          ? renderReport(report, values.output === undefined ? style : plainStyle, origin)
+          ? renderReport(report, writesToFile(values) ? plainStyle : style, origin)
           : renderFleetFormat(format, report, runChecks(snapshot, [...TECHNOLOGIES]));
     emit(context, text);
     return finish(report, io);

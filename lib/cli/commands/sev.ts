@@ -8,7 +8,7 @@ export const sevCommand: Command = {
   accepts: ['json', 'from', ...PROBE],
   args: { min: 0, max: 0 },
   async run({ values, io, style }) {
-    const { snapshot } = await snapshotFor(values);
+    const { snapshot } = await snapshotFor(values, io);
     const report = buildReport(snapshot);
     const view = report.confidential.sev;
     io.stdout.write(values.json ? json(view) : renderSev(view, style));
