@@ -21,7 +21,8 @@ import { TdConfigError } from './td-config.js';
 
 export { EXIT } from './context.js';
 
-const COMMANDS: readonly Command[] = [
+/** Every command, in the order `kvm-caps --help` lists them. */
+export const COMMANDS: readonly Command[] = [
   reportCommand,
   checkCommand,
   capsCommand,

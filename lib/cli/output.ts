@@ -147,6 +147,21 @@ function replaceAtomically(shown: string, target: string, data: Buffer, old: Sta
   }
 }
 
+/**
+ * The kernel's fs.protected_symlinks rule, applied whatever the sysctl says: a link in a
+ * sticky, world-writable directory (/tmp) is followed only when it belongs to this user or
+ * to the directory's owner. Another user's link there is how root is made to overwrite a
+ * file of that user's choosing.
+ */
+function refusePlantedLink(shown: string, link: string, stats: Stats): void {
+  const directory = lstatSync(dirname(link));
+  const shared = (directory.mode & 0o1002) === 0o1002;
+  const self = process.geteuid?.() ?? -1;
+  if (shared && stats.uid !== self && stats.uid !== directory.uid) {
+    throw new OutputError(shown, `a symbolic link owned by uid ${stats.uid} in the shared directory ${dirname(link)}; kvm-caps does not follow another user's link there`);
+  }
+}
+
 /** Writes `text` to the -o path (not '-': the caller writes that to standard output). */
 export function writeOutputFile(path: string, text: string): void {
   const data = Buffer.from(text, 'utf8');
@@ -155,6 +170,7 @@ export function writeOutputFile(path: string, text: string): void {
   try {
     stats = lstatOrNull(target);
     if (stats?.isSymbolicLink()) {
+      refusePlantedLink(path, target, stats);
       // The link stays; what it points to is written. A link to nothing is refused: creating
       // a file wherever a link points is how a planted link redirects a root process.
       try {
