@@ -32,6 +32,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { COMMANDS, main } from '../lib/cli/main.js';
@@ -79,10 +80,13 @@ async function run(args: string[]): Promise<Result> {
   return { status, stdout, stderr };
 }
 
+/** tsx by its path: a child may run in a directory of its own. */
+const TSX = pathToFileURL(join(projectRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+
 /** The command in a child process that must finish within `seconds`. */
 function spawnRun(args: string[], options: SpawnSyncOptions = {}, seconds = 30): Result {
   const started = Date.now();
-  const result = spawnSync(process.execPath, ['--import', 'tsx', cliEntry, ...args], {
+  const result = spawnSync(process.execPath, ['--import', TSX, cliEntry, ...args], {
     cwd: projectRoot,
     encoding: 'utf8',
     timeout: seconds * 1000,
