@@ -3,7 +3,7 @@
 // buffer, E2BIG forever, EINTR, short counts, garbage in reserved fields, /dev/sev commands
 // that never reached the firmware. The addon (through its handles) and the CLI run in child
 // processes under the double, and must stay in bounds, report a Node-style error naming the
-// request, retry EINTR without a trace, record failures in the snapshot without inventing
+// request, retry EINTR without a trace (but make the two requests that change a VM's state once, reporting EINTR), record failures in the snapshot without inventing
 // values, and exit with the documented code. The native part runs again under the ASan +
 // UBSan build of test/asan/run.sh where there is one.
 import assert from 'node:assert/strict';

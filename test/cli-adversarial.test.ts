@@ -485,6 +485,9 @@ describe('every input is bounded, regular (or standard input), and never blocks'
     mkdirSync(join(root, 'sys', 'fs', 'cgroup'), { recursive: true });
     execFileSync('mkfifo', [join(root, 'proc', 'cpuinfo')]);
     mknod(join(root, 'proc', 'sys', 'kernel', 'osrelease'), 'c', 1, 5);
+    // An endless /dev/kmsg: read up to the log's bound, then the probe goes on.
+    mkdirSync(join(root, 'dev'));
+    mknod(join(root, 'dev', 'kmsg'), 'c', 1, 5);
     const fd = openSync(join(root, 'sys', 'fs', 'cgroup', 'misc.capacity'), 'w');
     ftruncateSync(fd, 17 * 1024 * 1024);
     closeSync(fd);
@@ -496,6 +499,7 @@ describe('every input is bounded, regular (or standard input), and never blocks'
     assert.match((snapshot.host.cpuinfo as { error: { message: string } }).error.message, /a FIFO, not a regular file/);
     assert.equal(code(snapshot.host.kernelRelease), 'EINVAL');
     assert.equal(code(snapshot.host.miscCapacity), 'EFBIG');
+    assert.deepEqual((snapshot.host.kernelLog as { value: unknown[] }).value, []);
     assert.ok(snapshotSchema(JSON.parse(result.stdout)), ajv.errorsText(snapshotSchema.errors));
     assert.ok(lstatSync(join(root, 'proc', 'cpuinfo')).isFIFO());
   });
@@ -547,6 +551,7 @@ describe('usage errors in our own words, with the command\'s usage', () => {
     [['--json=yes'], /^kvm-caps: --json takes no value \(given "yes"\)$/m, /^Usage: kvm-caps \[report\]/m],
     [['--from', 'a', '--from', 'b'], /^kvm-caps: --from is given twice \("a" and "b"\)$/m, /^Usage/m],
     [['diff', 'a.json'], /^kvm-caps: "diff" needs 2 arguments, got 1$/m, /^Usage: kvm-caps diff A\.json B\.json/m],
+    [['diff', '-', '-'], /^kvm-caps: only one of the two snapshots can come from standard input \(-\)$/m, /^Usage: kvm-caps diff/m],
     [['caps', '--deep'], /^kvm-caps: "caps" does not take --deep$/m, /^Usage: kvm-caps caps/m],
     [['frobnicate'], /^kvm-caps: unknown command "frobnicate"/m, /kvm-caps --help/],
     [['help', 'bogus'], /^kvm-caps: no command "bogus" to help with/m, /kvm-caps --help/],
