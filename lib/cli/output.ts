@@ -10,7 +10,6 @@
 //                           O_CREAT|O_EXCL|O_NOFOLLOW (never through a planted link), with the
 //                           old file's mode (and owner, where allowed), fsync'd, renamed over
 //                           the target; removed on every failure
-import { randomBytes } from 'node:crypto';
 import {
   closeSync,
   constants,
@@ -94,6 +93,11 @@ function writeInPlace(shown: string, path: string, data: Buffer, stats: Stats): 
   }
 }
 
+/** 16 random hex digits (the Web Crypto global: loaded only when -o writes a file, not at start-up). */
+function randomHex(): string {
+  return Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(8))).toString('hex');
+}
+
 const EXCLUSIVE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
 /** Writes a hidden sibling of `target` and renames it over `target`: a reader sees the old file or the new one. */
@@ -103,7 +107,7 @@ function replaceAtomically(shown: string, target: string, data: Buffer, old: Sta
   let fd: number | undefined;
   try {
     for (let attempt = 0; fd === undefined; attempt++) {
-      temporary = join(directory, `.${basename(target)}.${randomBytes(8).toString('hex')}.tmp`);
+      temporary = join(directory, `.${basename(target)}.${randomHex()}.tmp`);
       try {
         // Private until written when it replaces a file (whose mode it then takes); a new file is 0644 less the umask.
         fd = openSync(temporary, EXCLUSIVE, old === null ? 0o644 : 0o600);
