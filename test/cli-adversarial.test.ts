@@ -405,7 +405,7 @@ describe('every input is bounded, regular (or standard input), and never blocks'
     try {
       const endless = spawnRun(['--from', '-'], { stdio: [fd, 'pipe', 'pipe'] }, 30);
       assert.equal(endless.status, 4);
-      assert.equal(endless.stderr, `kvm-caps: standard input: cannot read the snapshot: more than ${MAX_SNAPSHOT_BYTES} bytes (64.0 MiB), over the ${MAX_SNAPSHOT_BYTES} bytes (64.0 MiB) kvm-caps reads\n`);
+      assert.equal(endless.stderr, `kvm-caps: standard input: cannot read the snapshot: more than the ${MAX_SNAPSHOT_BYTES} bytes (64.0 MiB) kvm-caps reads\n`);
     } finally {
       closeSync(fd);
     }
@@ -449,9 +449,13 @@ describe('every input is bounded, regular (or standard input), and never blocks'
     const result = await run(['--from', FIXTURE, '--kernel-log', big]);
     assert.equal(result.status, 0, result.stderr);
     assert.equal(result.stderr, `kvm-caps: note: the kernel log ${big} is ${size} bytes (65.0 MiB); only its newest ${tail.length - 1} bytes were read\n`);
-    // --kernel-log - : standard input.
-    const piped = spawnRun(['--from', FIXTURE, '--kernel-log', '-', '--json'], { input: '[    2.000000] kvm: from standard input\n' });
+    // --kernel-log - : standard input, through a pipe (no size to seek by): the newest part too.
+    const filler = `${'x'.repeat(1023)}\n`.repeat(66 * 1024);
+    const input = `[    0.100000] kvm: the OLDEST line\n${filler}[    9.000000] kvm: the NEWEST line\n[    9.500000] tdx: module initialized\n`;
+    const piped = spawnRun(['tdx', '--json', '--from', FIXTURE, '--kernel-log', '-'], { input });
     assert.equal(piped.status, 0, piped.stderr);
+    assert.deepEqual(JSON.parse(piped.stdout).kernelLog.value, { records: 2, tdxLines: 1 });
+    assert.match(piped.stderr, new RegExp(`^kvm-caps: note: the kernel log standard input is ${Buffer.byteLength(input)} bytes \\(66\\.0 MiB\\); only its newest \\d+ bytes \\(64\\.0 MiB\\) were read\n$`));
   });
 
   test('a snapshot recording a cut log loads and validates; a v1 snapshot without one still loads', () => {

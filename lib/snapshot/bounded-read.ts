@@ -67,10 +67,10 @@ export function sizeText(bytes: number): string {
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 /** read(2) that waits out EAGAIN (standard input may be a non-blocking pipe shared with the parent). */
-function readSome(fd: number, buffer: Buffer, position: number | null): number {
+function readSome(fd: number, buffer: Buffer, offset: number, position: number | null): number {
   for (;;) {
     try {
-      return readSync(fd, buffer, 0, buffer.length, position);
+      return readSync(fd, buffer, offset, buffer.length - offset, position);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
       Atomics.wait(sleeper, 0, 0, 5);
@@ -81,24 +81,33 @@ function readSome(fd: number, buffer: Buffer, position: number | null): number {
 const CHUNK = MiB;
 
 /**
- * Reads at most `limit` bytes from `fd`, from `position` on (null: the current offset). With
- * 'refuse', returns `limit + 1` bytes at most, so the caller sees that there was more.
+ * Reads at most `limit` bytes from `fd`, from `position` on (null: the current offset), into
+ * buffers of `first` bytes, then CHUNK: most files kvm-caps reads (procfs, sysfs) are a line.
+ * With 'refuse', returns `limit + 1` bytes at most, so the caller sees that there was more;
+ * with 'newest', at least the last `limit` bytes.
  */
-function readFrom(fd: number, limit: number, overflow: Overflow, position: number | null): { chunks: Buffer[]; total: number } {
+function readFrom(fd: number, limit: number, overflow: Overflow, position: number | null, first: number): { chunks: Buffer[]; total: number } {
   const chunks: Buffer[] = [];
-  let kept = 0;
+  let buffer = Buffer.allocUnsafe(first);
+  let used = 0;
+  let kept = 0; // in `chunks`
   let total = 0;
   for (;;) {
-    const buffer = Buffer.allocUnsafe(CHUNK);
-    const n = readSome(fd, buffer, position === null ? null : position + total);
+    if (used === buffer.length) {
+      chunks.push(buffer);
+      kept += used;
+      // 'newest': drop whole buffers that fall outside the last `limit` bytes.
+      while (overflow === 'newest' && chunks.length > 1 && kept - chunks[0]!.length >= limit) kept -= chunks.shift()!.length;
+      buffer = Buffer.allocUnsafe(CHUNK);
+      used = 0;
+    }
+    const n = readSome(fd, buffer, used, position === null ? null : position + total);
     if (n === 0) break;
-    chunks.push(buffer.subarray(0, n));
-    kept += n;
+    used += n;
     total += n;
     if (overflow === 'refuse' && total > limit) break;
-    // 'newest': drop whole chunks that fall outside the last `limit` bytes.
-    while (overflow === 'newest' && chunks.length > 1 && kept - chunks[0]!.length >= limit) kept -= chunks.shift()!.length;
   }
+  if (used > 0) chunks.push(buffer.subarray(0, used));
   return { chunks, total };
 }
 
@@ -122,11 +131,13 @@ export function readBounded(path: string, limit: number, overflow: Overflow, opt
     // A regular file larger than the bound: refused unread, or read from where its last `limit` bytes start.
     if (stats.isFile() && stats.size > limit) {
       if (overflow === 'refuse') throw tooLarge(name, stats.size, limit);
-      const { chunks } = readFrom(fd, limit, 'refuse', stats.size - limit);
+      const { chunks } = readFrom(fd, limit, 'refuse', stats.size - limit, Math.min(limit + 1, CHUNK));
       return { bytes: Buffer.concat(chunks).subarray(0, limit), size: stats.size, cut: true };
     }
-    // Otherwise read to the end (procfs and sysfs files have no size; a file may grow).
-    const { chunks, total } = readFrom(fd, limit, overflow, null);
+    // Otherwise read to the end (procfs files have no size; a file may grow).
+    // A regular file's size (plus one byte, to see the end) where it has one; procfs and sysfs files say 0 or 4096.
+    const first = stats.isFile() && stats.size > 0 ? Math.min(stats.size + 1, limit + 1, CHUNK) : 64 * 1024;
+    const { chunks, total } = readFrom(fd, limit, overflow, null, first);
     const size = Math.max(total, stats.isFile() ? stats.size : 0);
     if (total > limit) {
       if (overflow === 'refuse') throw tooLarge(name, size, limit, !stats.isFile() || total > stats.size);
@@ -140,8 +151,8 @@ export function readBounded(path: string, limit: number, overflow: Overflow, opt
 }
 
 function tooLarge(name: string, size: number, limit: number, atLeast = false): InputFileError {
-  const what = atLeast ? `more than ${sizeText(limit)}` : sizeText(size);
-  return new InputFileError('EFBIG', 'read', name, `${what}, over the ${sizeText(limit)} kvm-caps reads`, { size, limit });
+  const what = atLeast ? `more than the ${sizeText(limit)} kvm-caps reads` : `${sizeText(size)}, over the ${sizeText(limit)} kvm-caps reads`;
+  return new InputFileError('EFBIG', 'read', name, what, { size, limit });
 }
 
 /** UTF-8 text; a leading byte-order mark (which some editors write) is not part of it. */
