@@ -278,6 +278,23 @@ describe('-o FILE writes only what it was asked to, the way it was asked', () =>
     assert.deepEqual(leftovers(dir), []);
   });
 
+  test('a link to /proc/self/fd/1 (as /dev/stdout is) writes through to the pipe behind it; the link stays', () => {
+    const dir = freshDir('stdout-link');
+    const link = join(dir, 'stdout');
+    symlinkSync('/proc/self/fd/1', link);
+    // A shell pipe (pipe(2)), as in `kvm-caps -o /dev/stdout | less`.
+    const quote = (text: string): string => `'${text.replaceAll("'", "'\\''")}'`;
+    const command = [process.execPath, '--import', TSX, cliEntry, '--from', FIXTURE, '-o', link].map(quote).join(' ');
+    const result = spawnSync('sh', ['-c', `${command} | cat`], { cwd: projectRoot, encoding: 'utf8', timeout: 30_000 });
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(result.stderr, '');
+    return report.then((text) => {
+      assert.equal(result.stdout, text);
+      assert.equal(readlinkSync(link), '/proc/self/fd/1');
+      assert.deepEqual(readdirSync(dir), ['stdout']);
+    });
+  });
+
   test('a link to nothing is refused (exit 4): no file is created where it points', async () => {
     const dir = freshDir('dangling');
     const link = join(dir, 'link');

@@ -5,7 +5,8 @@
 //                           a device); a FIFO nobody reads fails at once instead of waiting
 //   socket                  tried in place; open(2) refuses sockets (ENXIO)
 //   block device, directory refused
-//   symbolic link           resolved; its target is replaced atomically and the link stays
+//   symbolic link           followed: a file it names is replaced atomically (the link stays),
+//                           a device or FIFO is written through it (-o /dev/stdout)
 //   regular file, new path  a temporary sibling with an unpredictable name, created with
 //                           O_CREAT|O_EXCL|O_NOFOLLOW (never through a planted link), with the
 //                           old file's mode (and owner, where allowed), fsync'd, renamed over
@@ -22,6 +23,7 @@ import {
   readlinkSync,
   realpathSync,
   renameSync,
+  statSync,
   unlinkSync,
   writeSync,
   type Stats,
@@ -175,17 +177,26 @@ export function writeOutputFile(path: string, text: string): void {
     stats = lstatOrNull(target);
     if (stats?.isSymbolicLink()) {
       refusePlantedLink(path, target, stats);
-      // The link stays; what it points to is written. A link to nothing is refused: creating
-      // a file wherever a link points is how a planted link redirects a root process.
+      // What the link leads to. A link to nothing is refused: creating a file wherever a
+      // link points is how a planted link redirects a root process.
+      let followed: Stats;
       try {
-        target = realpathSync(target);
+        followed = statSync(target);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-          throw new OutputError(path, `a symbolic link to ${readlinkSync(path)}, which does not exist`);
+          throw new OutputError(path, `a symbolic link to ${readlinkSync(target)}, which does not exist`);
         }
         throw error;
       }
-      stats = lstatSync(target);
+      if (followed.isFile()) {
+        // The link stays; the file it names is replaced.
+        target = realpathSync(target);
+        stats = lstatSync(target);
+      } else {
+        // A device, FIFO or socket is opened through the link, which also works where no path
+        // names the file (/dev/stdout -> /proc/self/fd/1 -> a pipe).
+        stats = followed;
+      }
     }
   } catch (error) {
     if (error instanceof OutputError) throw error;
