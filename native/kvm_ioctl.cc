@@ -21,6 +21,14 @@ int Retry(int fd, unsigned long request, Arg arg, int* result) {
   return 0;
 }
 
+// ioctl() made exactly once, for requests that change the VM's state (KVM_TDX_INIT_VM,
+// KVM_SEV_INIT2): after EINTR the kernel may have done part of the work, and repeating the
+// request is not the same as making it once, so EINTR goes back to the caller.
+template <typename Arg>
+int Once(int fd, unsigned long request, Arg arg) {
+  return ioctl(fd, request, arg) < 0 ? errno : 0;
+}
+
 // A zeroed, 8-byte aligned buffer of `bytes` bytes; the kernel structs hold u64 fields.
 std::vector<uint64_t> AlignedBuffer(size_t bytes) { return std::vector<uint64_t>((bytes + 7) / 8, 0); }
 
@@ -153,7 +161,7 @@ int TdxInitVm(int vm_fd, uint64_t attributes, uint64_t xfam, const std::vector<a
   abi::TdxCmd cmd{};
   cmd.id = abi::kKvmTdxInitVm;
   cmd.data = reinterpret_cast<uintptr_t>(params);
-  int err = Retry(vm_fd, abi::kKvmMemoryEncryptOp, &cmd, nullptr);
+  int err = Once(vm_fd, abi::kKvmMemoryEncryptOp, &cmd);
   *hw_error = cmd.hw_error;
   return err;
 }
@@ -168,7 +176,7 @@ int SevInit2(int vm_fd, uint64_t vmsa_features, uint32_t flags, uint16_t ghcb_ve
   cmd.data = reinterpret_cast<uintptr_t>(&init);
   // INIT2 needs no /dev/sev fd (only the launch commands do); an invalid one is explicit.
   cmd.sev_fd = UINT32_MAX;
-  int err = Retry(vm_fd, abi::kKvmMemoryEncryptOp, &cmd, nullptr);
+  int err = Once(vm_fd, abi::kKvmMemoryEncryptOp, &cmd);
   *fw_error = cmd.error;
   return err;
 }

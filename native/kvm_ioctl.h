@@ -18,7 +18,8 @@ constexpr uint32_t kMaxCpuidEntries = 4096;
 constexpr uint32_t kMaxMsrIndices = 65536;
 
 // ioctl() with an integer argument and result (KVM_GET_API_VERSION, KVM_CHECK_EXTENSION,
-// KVM_CREATE_VM, ...). EINTR is retried: these requests have no partial effect.
+// KVM_CREATE_VM, ...). EINTR is retried: these requests have no partial effect (so are the
+// other read-only requests below, except the two that change a VM's state: see TdxInitVm).
 int IoctlInt(int fd, unsigned long request, unsigned long arg, int* result);
 
 // KVM_GET_SUPPORTED_CPUID / KVM_GET_EMULATED_CPUID. The kernel answers E2BIG without
@@ -52,12 +53,14 @@ struct TdxCapabilitiesResult {
 int TdxCapabilities(int vm_fd, uint32_t capacity, TdxCapabilitiesResult* out, uint64_t* hw_error);
 
 // KVM_MEMORY_ENCRYPT_OP(KVM_TDX_INIT_VM): initialises the throwaway TD with these
-// parameters (measurement registers zero). Closing the VM fd releases the TD.
+// parameters (measurement registers zero). Closing the VM fd releases the TD. Made once:
+// EINTR is returned, not retried (the request changes the TD's state).
 int TdxInitVm(int vm_fd, uint64_t attributes, uint64_t xfam, const std::vector<abi::CpuidEntry2>& cpuid,
               uint64_t* hw_error);
 
 // KVM_MEMORY_ENCRYPT_OP(KVM_SEV_INIT2) on a VM of an SEV type. The VM holds an ASID
-// until its fd is closed. `fw_error` receives kvm_sev_cmd.error.
+// until its fd is closed. `fw_error` receives kvm_sev_cmd.error. Made once: EINTR is
+// returned, not retried (the request changes the VM's state).
 int SevInit2(int vm_fd, uint64_t vmsa_features, uint32_t flags, uint16_t ghcb_version, uint32_t* fw_error);
 
 }  // namespace kvmcaps

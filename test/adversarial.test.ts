@@ -3,7 +3,7 @@
 // buffer, E2BIG forever, EINTR, short counts, garbage in reserved fields, /dev/sev commands
 // that never reached the firmware. The addon (through its handles) and the CLI run in child
 // processes under the double, and must stay in bounds, report a Node-style error naming the
-// request, retry EINTR without a trace, record failures in the snapshot without inventing
+// request, retry EINTR without a trace (but make the two requests that change a VM's state once, reporting EINTR), record failures in the snapshot without inventing
 // values, and exit with the documented code. The native part runs again under the ASan +
 // UBSan build of test/asan/run.sh where there is one.
 import assert from 'node:assert/strict';
@@ -359,8 +359,9 @@ describe('adversarial kernels', () => {
       KVM_GET_DEVICE_ATTR: 2,
     };
     const cases: { base: string; extra: Record<string, number>; native: NativeOptions }[] = [
-      { base: 'tdx-rejects-attribute', extra: { KVM_TDX_CAPABILITIES: 3, KVM_TDX_INIT_VM: 2 }, native: { tdx: true, msrs: [0x10a, 0x345] } },
-      { base: 'snp-genoa-linux-6.11', extra: { KVM_SEV_INIT2: 2, SEV_PLATFORM_STATUS: 2, SNP_PLATFORM_STATUS: 3, SEV_GET_ID2: 2 }, native: { sev: true } },
+      // KVM_TDX_INIT_VM and KVM_SEV_INIT2 are not retried: the next test.
+      { base: 'tdx-rejects-attribute', extra: { KVM_TDX_CAPABILITIES: 3 }, native: { tdx: true, msrs: [0x10a, 0x345] } },
+      { base: 'snp-genoa-linux-6.11', extra: { SEV_PLATFORM_STATUS: 2, SNP_PLATFORM_STATUS: 3, SEV_GET_ID2: 2 }, native: { sev: true } },
     ];
     for (const c of cases) {
       const rules = { ...eintr, ...c.extra };
@@ -380,6 +381,24 @@ describe('adversarial kernels', () => {
     }
   });
 
+
+  test('EINTR on KVM_TDX_INIT_VM and KVM_SEV_INIT2 (they change the VM) is made once and reported, with what it means', () => {
+    const cases = [
+      { base: 'tdx-rejects-attribute', request: 'KVM_TDX_INIT_VM', result: (s: Snapshot) => s.kvm.tdx?.initVm?.result },
+      { base: 'snp-genoa-linux-6.11', request: 'KVM_SEV_INIT2', result: (s: Snapshot) => Object.values(s.kvm.sevInit2 ?? {})[0]?.result },
+    ] as const;
+    for (const c of cases) {
+      const p = prepare(adversary(c.base, { eintr: { [c.request]: 1 } as never }));
+      const snapshot = snapshotOf(p, ['--deep']);
+      const error = assertFailedFact(c.result(snapshot), 'EINTR', c.request);
+      assert.match(error.message, /not repeat because it changes the/, error.message);
+      // The double saw the request once for that VM: the EINTR, and no second attempt.
+      assert.equal(eintrCounts(p)[c.request], 1);
+      const calls = readDoubleLog(p.log).filter((line) => line.includes(` ${c.request}`));
+      const baselineCalls = readDoubleLog(baseline(c.base, ['--deep']).p.log).filter((line) => line.includes(` ${c.request}`));
+      assert.equal(calls.length, baselineCalls.length, `${c.request}: ${calls.join('\n')}`);
+    }
+  });
   test('short counts: KVM_GET_MSRS reading fewer than asked records only what was read', () => {
     const persona = adversary('generic-intel', { getMsrsLimit: 1 });
     const kvm = persona.kvm!;

@@ -127,7 +127,8 @@ test('exit codes: usage 2, bad snapshot 4 naming the field, help 0', () => {
   for (const args of [['frobnicate'], ['--bogus'], ['caps', 'extra'], ['snapshot', '--json'], ['--from', fixture('tdx-host'), '--root', '/']]) {
     const result = runCli(args);
     assert.equal(result.status, 2, `${args.join(' ')}: ${result.stderr}`);
-    assert.match(result.stderr, /kvm-caps --help/);
+    // The command's own usage line, or (for an unknown command) where usage is.
+    assert.match(result.stderr, /^Usage: kvm-caps |kvm-caps --help/m);
   }
   const bad = join(dir, 'bad.json');
   const doc = JSON.parse(readFileSync(fixture('tdx-host'), 'utf8'));
@@ -148,10 +149,18 @@ test('exit codes: usage 2, bad snapshot 4 naming the field, help 0', () => {
   assert.equal(version.stdout.trim(), JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')).version);
 });
 
-test('colour only on a terminal, and never with NO_COLOR or TERM=dumb', () => {
+test('colour only on a terminal, and never with a non-empty NO_COLOR or TERM=dumb; FORCE_COLOR decides when set', () => {
   assert.ok(styleFor({ isTTY: true }, {}).bold('x').includes(ESC));
   assert.equal(styleFor({ isTTY: false }, {}).bold('x'), 'x');
   assert.equal(styleFor({}, {}).bad('x'), 'x');
   assert.equal(styleFor({ isTTY: true }, { NO_COLOR: '1' }).bold('x'), 'x');
+  // no-color.org: only a value that is not empty turns colour off.
+  assert.ok(styleFor({ isTTY: true }, { NO_COLOR: '' }).bold('x').includes(ESC));
   assert.equal(styleFor({ isTTY: true }, { TERM: 'dumb' }).bold('x'), 'x');
+  // force-color.org: any non-empty value forces colour, on a pipe too and over NO_COLOR; 0 and false turn it off.
+  assert.ok(styleFor({ isTTY: false }, { FORCE_COLOR: '1' }).bold('x').includes(ESC));
+  assert.ok(styleFor({ isTTY: false }, { FORCE_COLOR: '3', NO_COLOR: '1' }).bold('x').includes(ESC));
+  assert.equal(styleFor({ isTTY: true }, { FORCE_COLOR: '0' }).bold('x'), 'x');
+  assert.equal(styleFor({ isTTY: true }, { FORCE_COLOR: 'false' }).bold('x'), 'x');
+  assert.equal(styleFor({ isTTY: false }, { FORCE_COLOR: '' }).bold('x'), 'x');
 });

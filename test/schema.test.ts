@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import fc from 'fast-check';
 import addFormatsModule from 'ajv-formats';
 import type { ValidateFunction } from 'ajv';
 import type { CheckReport, Technology } from '../lib/check/types.js';
@@ -208,6 +209,72 @@ test('the snapshot schema and load.ts agree on every single-field mutation of ev
   assert.deepEqual(disagreements.slice(0, 20), [], `${disagreements.length} of ${count} mutations disagree`);
 });
 
+/** Every fact object in a snapshot document (an object with a source and a value or an error). */
+function factsOf(value: unknown, out: Record<string, unknown>[] = []): Record<string, unknown>[] {
+  if (Array.isArray(value)) value.forEach((item) => factsOf(item, out));
+  else if (value !== null && typeof value === 'object') {
+    const object = value as Record<string, unknown>;
+    if ('source' in object && ('value' in object || 'error' in object)) out.push(object);
+    Object.values(object).forEach((child) => factsOf(child, out));
+  }
+  return out;
+}
+
+/** Date-times and near misses: what Date writes, other RFC 3339 forms, and what is not one. */
+const dateTimeArb = fc.oneof(
+  fc.date({ min: new Date('0000-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true }).map((d) => d.toISOString()),
+  fc
+    .tuple(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 }), fc.integer({ min: 0, max: 24 }), fc.integer({ min: 0, max: 61 }), fc.constantFrom('Z', 'z', '+05:30', '-24:00', '', '+0100', '.123Z', '.5-07:00'), fc.constantFrom('T', 't', ' '))
+    .map(([y, mo, d, h, mi, zone, sep]) => {
+      const two = (n: number): string => String(n).padStart(2, '0');
+      return `${String(y).padStart(4, '0')}-${two(mo)}-${two(d)}${sep}${two(h)}:${two(mi)}:${two(mi)}${zone}`;
+    }),
+  fc.constantFrom('yesterday', '', '2026-11-01', '2026-11-01T12:00:00.000Z ', '2026-13-01T00:00:00Z'),
+  fc.string(),
+);
+
+test('fuzz: load.ts accepts a snapshot exactly when the schema does, and every accepted one reports into the report schema', () => {
+  const documents = names.map((name) => rawFixture(name));
+  const edit = fc.oneof(
+    // A fact that holds both a value and an error, or neither.
+    fc.record({ kind: fc.constant('both' as const), which: fc.nat(), value: fc.jsonValue({ maxDepth: 2 }) }),
+    fc.record({ kind: fc.constant('neither' as const), which: fc.nat() }),
+    fc.record({ kind: fc.constant('createdAt' as const), value: dateTimeArb }),
+    // The kernel log's cut: well-formed, wrong, or anything.
+    fc.record({ kind: fc.constant('cut' as const), value: fc.oneof(fc.record({ size: fc.nat(), kept: fc.nat() }), fc.record({ size: fc.string() }), fc.jsonValue({ maxDepth: 2 })) }),
+  );
+  let accepted = 0;
+  let refused = 0;
+  fc.assert(
+    fc.property(fc.nat(), fc.array(edit, { minLength: 1, maxLength: 3 }), (which, edits) => {
+      const document = structuredClone(documents[which % documents.length]) as Record<string, any>;
+      for (const e of edits) {
+        const facts = factsOf(document);
+        if (e.kind === 'both' || e.kind === 'neither') {
+          const fact = facts[e.which % facts.length]!;
+          if (e.kind === 'neither') {
+            delete fact.value;
+            delete fact.error;
+          } else if ('value' in fact) fact.error = { code: 'EINTR', errno: -4, syscall: 'ioctl', message: 'x' };
+          else fact.value = e.value;
+        } else if (e.kind === 'createdAt') document.createdAt = e.value;
+        else if (document.host.kernelLog !== undefined) document.host.kernelLog.cut = e.value;
+      }
+      const byLoad = loadAccepts(structuredClone(document));
+      const bySchema = validator(SNAPSHOT_SCHEMA)(document) === true;
+      assert.equal(byLoad, bySchema, `load.ts ${byLoad ? 'accepts' : 'refuses'} what the schema ${bySchema ? 'accepts' : 'refuses'}: ${JSON.stringify(edits)}`);
+      if (!byLoad) {
+        refused++;
+        return;
+      }
+      accepted++;
+      assertValid(REPORT_SCHEMA, asJson(buildReport(validateSnapshot(document))), 'the report of an accepted snapshot');
+    }),
+    { seed: Number(process.env.FUZZ_SEED ?? 42), numRuns: 400 },
+  );
+  assert.ok(accepted > 20 && refused > 20, `${accepted} accepted, ${refused} refused: the edits reach both outcomes`);
+});
+
 // ---------------------------------------------------------------------------------------
 // Negative tests: a wrong field fails.
 
@@ -233,6 +300,8 @@ test('snapshot: wrong fields fail', () => {
     ['an upper-case hex string', (d) => ((d.kvm.xcompGuestSupp as { value: string }).value = '0xABC')],
     ['an error without errno', (d) => (d.host.tdxModuleVersion = { source: { file: 'x' }, error: { code: 'ENOENT', syscall: 'open', message: 'x' } } as never)],
     ['createdAt not a string', (d) => ((d as { createdAt: unknown }).createdAt = 0)],
+    ['createdAt not a date-time', (d) => ((d as { createdAt: unknown }).createdAt = 'yesterday')],
+    ['a fact with both value and error', (d) => ((d.host.kernelRelease as Record<string, unknown>).error = { code: 'ENOENT', errno: -2, syscall: 'open', message: 'x' })],
   ];
   for (const [what, change] of bad) {
     const document = mutated(good, change);

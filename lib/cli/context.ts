@@ -1,14 +1,15 @@
 // What every command shares: parsed options, output streams, exit codes (from
 // exit-codes.ts), errors, and how a snapshot is obtained (probed live, or replayed with --from).
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { statSync } from 'node:fs';
 import type { HostModel } from '../decode/model.js';
 import type { Style } from '../render/style.js';
+import { sizeText } from '../snapshot/bounded-read.js';
 import { kernelLogFromFile } from '../snapshot/kernel-log.js';
 import { loadSnapshot } from '../snapshot/load.js';
 import type { ProbeOptions } from '../snapshot/probe.js';
-import type { Snapshot } from '../snapshot/types.js';
+import type { KernelLogFact, Snapshot } from '../snapshot/types.js';
 import { EXIT } from './exit-codes.js';
+import { writeOutputFile } from './output.js';
 import { loadTdConfig } from './td-config.js';
 
 export { EXIT };
@@ -63,21 +64,14 @@ export class UsageError extends Error {}
 /** An input or output file given on the command line could not be used. */
 export class FileError extends Error {}
 
-export function writeAtomically(path: string, text: string): void {
-  // A reader never sees a half-written file: write a hidden sibling, then rename it.
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  try {
-    writeFileSync(temporary, text, { mode: 0o644 });
-    renameSync(temporary, path);
-  } catch (error) {
-    rmSync(temporary, { force: true });
-    throw new FileError(`cannot write ${path}: ${(error as Error).message}`);
-  }
+/** Whether the output goes to a file (-o FILE; `-o -` is standard output). */
+export function writesToFile(values: Values): boolean {
+  return values.output !== undefined && values.output !== '-';
 }
 
-/** Writes to -o FILE (atomically) when given, else to standard output. */
+/** Writes to -o FILE (see output.ts) when given, else (or for `-o -`) to standard output. */
 export function emit(context: CommandContext, text: string): void {
-  if (context.values.output !== undefined) writeAtomically(context.values.output, text);
+  if (writesToFile(context.values)) writeOutputFile(context.values.output as string, text);
   else context.io.stdout.write(text);
 }
 
@@ -85,26 +79,55 @@ export function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
 
-export async function snapshotFor(values: Values): Promise<{ snapshot: Snapshot; origin: string }> {
+/** --root must be a directory that exists: a mistyped one would read as a host with nothing on it. */
+function checkRoot(root: string): void {
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(root).isDirectory();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`--root ${root}: ${code === 'ENOENT' ? 'no such directory' : `cannot be used (${code ?? String(error)})`}`);
+  }
+  if (!isDirectory) throw new UsageError(`--root ${root}: not a directory`);
+}
+
+/**
+ * --kernel-log FILE ('-': standard input), read once. A file that cannot be read is the
+ * user's mistake, not a fact about the host: exit 4. Of a log over its bound only the newest
+ * part is read, and stderr says so (as does the snapshot's kernelLog.cut).
+ */
+function kernelLogOption(path: string, io: Io | undefined): KernelLogFact {
+  const fact = kernelLogFromFile(path);
+  const shown = path === '-' ? 'standard input' : path;
+  if ('error' in fact) throw new FileError(`cannot read the kernel log ${shown}: ${fact.error.message.replace(/, \w+ '.*'$/, '')}`);
+  if (fact.cut !== undefined) {
+    io?.stderr.write(`kvm-caps: note: the kernel log ${shown} is ${sizeText(fact.cut.size)}; only its newest ${sizeText(fact.cut.kept)} were read\n`);
+  }
+  return fact;
+}
+
+export async function snapshotFor(values: Values, io?: Io): Promise<{ snapshot: Snapshot; origin: string }> {
   if (values['td-config'] !== undefined && !values.deep) throw new UsageError('--td-config is the TD that --deep tries; add --deep');
   if (values.from !== undefined) {
     const live = PROBE.filter((option) => option !== 'kernel-log' && values[option] !== undefined);
     if (live.length > 0) {
       throw new UsageError(`--from replays a saved snapshot; --${live[0]} applies only to a live probe`);
     }
+    if (values.from === '-' && values['kernel-log'] === '-') throw new UsageError('--from - and --kernel-log - cannot both read standard input');
     const snapshot = loadSnapshot(values.from);
     // A log from elsewhere (a bug report) can be read against the replayed host.
-    if (values['kernel-log'] !== undefined) snapshot.host.kernelLog = kernelLogFromFile(values['kernel-log']);
-    return { snapshot, origin: `from ${values.from}` };
+    if (values['kernel-log'] !== undefined) snapshot.host.kernelLog = kernelLogOption(values['kernel-log'], io);
+    return { snapshot, origin: `from ${values.from === '-' ? 'standard input' : values.from}` };
   }
-  // Loaded here so that replaying a snapshot never loads the native addon.
-  const { probeHost } = await import('../snapshot/probe.js');
+  if (values.root !== undefined) checkRoot(values.root);
   const options: ProbeOptions = { deep: values.deep === true };
   if (values.root !== undefined) options.root = values.root;
   if (values.device !== undefined) options.device = values.device;
   if (values['sev-device'] !== undefined) options.sevDevice = values['sev-device'];
-  if (values['kernel-log'] !== undefined) options.kernelLog = values['kernel-log'];
+  if (values['kernel-log'] !== undefined) options.kernelLog = kernelLogOption(values['kernel-log'], io);
   if (values['td-config'] !== undefined) options.tdConfig = loadTdConfig(values['td-config']);
+  // Loaded here so that replaying a snapshot never loads the native addon.
+  const { probeHost } = await import('../snapshot/probe.js');
   return { snapshot: await probeHost(options), origin: 'live' };
 }
 

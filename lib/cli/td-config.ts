@@ -1,6 +1,6 @@
 // --td-config FILE: the TD configuration `--deep` asks the TDX module to accept.
 //   { "attributes": "0x10000000", "xfam": "0x603e7", "cpuid": [ { "function": 7, ... } ] }
-import { readFileSync } from 'node:fs';
+import { InputFileError, MiB, readBounded, utf8Text } from '../snapshot/bounded-read.js';
 import type { TdConfig } from '../snapshot/probe-tdx.js';
 import { SnapshotFormatError, array, hexString, object, u32 } from '../snapshot/validate.js';
 
@@ -12,12 +12,16 @@ const check = object({
 
 export class TdConfigError extends Error {}
 
+/** Far more than any TD configuration: the kernel takes at most 256 CPUID entries (about 40 KiB as JSON). */
+const MAX_TD_CONFIG_BYTES = 1 * MiB;
+
 export function loadTdConfig(path: string): TdConfig {
   let document: unknown;
   try {
-    document = JSON.parse(readFileSync(path, 'utf8'));
+    document = JSON.parse(utf8Text(readBounded(path, MAX_TD_CONFIG_BYTES, 'refuse').bytes));
   } catch (error) {
-    throw new TdConfigError(`${path}: cannot read the TD configuration (${(error as Error).message})`);
+    const problem = error instanceof InputFileError ? error.detail : (error as Error).message;
+    throw new TdConfigError(`${path}: cannot read the TD configuration (${problem})`);
   }
   try {
     check(document, 'tdConfig');

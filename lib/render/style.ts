@@ -1,4 +1,4 @@
-// Terminal styling: colour only when writing to a terminal and NO_COLOR is not set.
+// Terminal styling: colour only when writing to a terminal and NO_COLOR is not set (or FORCE_COLOR asks).
 import { styleText } from 'node:util';
 
 export interface Style {
@@ -20,8 +20,17 @@ const coloured: Style = {
   warn: (t) => styleText('yellow', t, { validateStream: false }),
 };
 
+/**
+ * Colour on a terminal, unless NO_COLOR is set to something (no-color.org: an empty value
+ * does not count) or TERM is "dumb". FORCE_COLOR, when set to something, decides instead
+ * (force-color.org; as in Node, it wins over NO_COLOR): "0" or "false" is never, any other
+ * value always, terminal or not.
+ */
 export function styleFor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): Style {
-  const wanted = stream.isTTY === true && env.NO_COLOR === undefined && env.TERM !== 'dumb';
+  const force = env.FORCE_COLOR;
+  if (force !== undefined && force !== '') return force === '0' || force === 'false' ? plain : coloured;
+  const noColor = env.NO_COLOR !== undefined && env.NO_COLOR !== '';
+  const wanted = stream.isTTY === true && !noColor && env.TERM !== 'dumb';
   return wanted ? coloured : plain;
 }
 

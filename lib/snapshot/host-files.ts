@@ -1,7 +1,8 @@
 // Host facts read from files: procfs, sysfs and /etc, all under a configurable root so
 // that a container with the host's filesystem mounted elsewhere reads the host's.
-import { readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
+import { readdirSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
+import { MiB, readBounded, utf8Text } from './bounded-read.js';
 import { attempt, toProbeError } from './facts.js';
 import type { DeviceNode, Fact, KernelModule, ProbeError } from './types.js';
 
@@ -9,8 +10,15 @@ export function underRoot(root: string, path: string): string {
   return join(root, path);
 }
 
+/**
+ * The most read of any one host file. The largest, /proc/cpuinfo, is a few KiB per CPU: about
+ * 3 MiB for 1024 CPUs. A root that puts something else there (a FIFO, a device, a huge file)
+ * gets a recorded failure for that fact (EINVAL, EFBIG) instead of a read that never ends.
+ */
+export const MAX_HOST_FILE_BYTES = 16 * MiB;
+
 function readText(path: string): string {
-  return readFileSync(path, 'utf8');
+  return utf8Text(readBounded(path, MAX_HOST_FILE_BYTES, 'refuse').bytes);
 }
 
 export function kernelRelease(root: string): Fact<string> {

@@ -2,9 +2,10 @@
 // from a file of `dmesg` / `journalctl -k` text a user saved. Only records about
 // virtualization and its prerequisites are kept: the log is large and may be private.
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import { attempt } from './facts.js';
+import { MiB, readBounded, utf8Text } from './bounded-read.js';
+import { attempt, toProbeError } from './facts.js';
 import { underRoot } from './host-files.js';
-import type { Fact, KernelLogRecord } from './types.js';
+import type { Fact, KernelLogFact, KernelLogRecord } from './types.js';
 
 /** Records worth keeping: TDX, SEV and their firmware, KVM, the IOMMU (an SNP prerequisite). */
 const RELEVANT = /tdx|seam|sev|snp|rmp|ccp|psp|kvm|amd-vi|iommu|virtuali[sz]ation/i;
@@ -13,8 +14,8 @@ const RELEVANT = /tdx|seam|sev|snp|rmp|ccp|psp|kvm|amd-vi|iommu|virtuali[sz]atio
 export const MAX_LOG_RECORDS = 4000;
 /** Lines longer than this are cut: no kernel message about KVM is anywhere near it. */
 const MAX_LINE = 2048;
-/** At most this much text is read from a --kernel-log file. */
-const MAX_LOG_BYTES = 64 * 1024 * 1024;
+/** At most this much text is read from a --kernel-log file: its newest part, where it is larger. */
+export const MAX_LOG_BYTES = 64 * MiB;
 
 /** A timestamp beyond 2^53 microseconds (285 years) is not one a kernel wrote: not kept. */
 function safe(us: number): number | null {
@@ -135,29 +136,29 @@ export function kernelLogFromKmsg(root: string): Fact<KernelLogRecord[]> {
   return attempt({ file }, () => keep(parseKmsg(readKmsgDevice(file))));
 }
 
-/** At most MAX_LOG_BYTES of a file: a huge file is cut, never read whole. */
-function readBounded(path: string): string {
-  const fd = openSync(path, constants.O_RDONLY);
+/**
+ * A log a user saved (`dmesg > log.txt`, `journalctl -k`), or a kmsg dump; '-' is standard
+ * input. Only a regular file (or standard input) is read, and of one larger than
+ * MAX_LOG_BYTES only the newest MAX_LOG_BYTES, from the first whole line on: the end of a
+ * log is where a failure just seen is. The fact's `cut` then says so.
+ */
+export function kernelLogFromFile(path: string): KernelLogFact {
+  const source = { file: path };
+  let read;
   try {
-    const buffer = Buffer.alloc(MAX_LOG_BYTES);
-    let length = 0;
-    while (length < buffer.length) {
-      const n = readSync(fd, buffer, length, buffer.length - length, null);
-      if (n === 0) break;
-      length += n;
-    }
-    return buffer.toString('utf8', 0, length);
-  } finally {
-    closeSync(fd);
+    read = readBounded(path, MAX_LOG_BYTES, 'newest', { stdin: true });
+  } catch (error) {
+    return { source, error: toProbeError(error) };
   }
-}
-
-/** A log a user saved (`dmesg > log.txt`, `journalctl -k`), or a kmsg dump. */
-export function kernelLogFromFile(path: string): Fact<KernelLogRecord[]> {
-  return attempt({ file: path }, () => {
-    const text = readBounded(path);
+  let bytes = read.bytes;
+  // The cut fell inside a line (or a UTF-8 sequence): the log starts after it.
+  if (read.cut) bytes = bytes.subarray(bytes.indexOf(0x0a) + 1);
+  const fact: KernelLogFact = attempt(source, () => {
+    const text = utf8Text(bytes);
     const firstLine = text.split('\n', 1)[0] ?? '';
     // A kmsg dump starts with "PRI,SEQ,TS,FLAGS;"; anything else is dmesg text.
     return keep(/^\d+,\d+,\d+,[^;]*;/.test(firstLine) ? parseKmsg(text) : parseDmesgText(text));
   });
+  if (read.cut) fact.cut = { size: read.size, kept: bytes.length };
+  return fact;
 }

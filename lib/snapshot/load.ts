@@ -1,9 +1,10 @@
 // Reading a saved snapshot: parse, check its format and version, check every field.
-import { readFileSync } from 'node:fs';
+import { InputFileError, MiB, readBounded, utf8Text } from './bounded-read.js';
 import { SNAPSHOT_FORMAT, SNAPSHOT_VERSION, type Snapshot } from './types.js';
 import {
   SnapshotFormatError,
   array,
+  dateTime,
   describe,
   either,
   hexString,
@@ -49,26 +50,35 @@ export const SCHEMA_DEFS = {
   },
 };
 
-/** A fact: its source and either a value (checked by `value`) or an error. */
-function fact(value: Check): Check {
+/**
+ * A fact: its source and either a value (checked by `value`) or an error, never both.
+ * `extra` names further fields some facts carry (optional ones end in '?').
+ */
+function fact(value: Check, extra: Record<string, Check> = {}): Check {
+  const head = Object.keys(extra).length === 0 ? withSource : object({ source, ...extra });
   return withSchema(
     (v, f) => {
-      withSource(v, f);
+      head(v, f);
       const record = v as Record<string, unknown>;
+      if ('value' in record && 'error' in record) throw new SnapshotFormatError(f, 'a fact holds either "value" or "error", not both');
       if ('value' in record) value(record.value, `${f}.value`);
       else if ('error' in record) probeError(record.error, `${f}.error`);
       else throw new SnapshotFormatError(f, 'a fact needs either "value" or "error"');
     },
-    () => ({
-      // The two shared shapes are defined once, in the snapshot schema's $defs (SCHEMA_DEFS).
-      type: 'object',
-      properties: { source: { $ref: '#/$defs/source' } },
-      required: ['source'],
-      // With "value" the value is checked; without, "error" must be a probe error.
-      if: { type: 'object', properties: { value: true }, required: ['value'] },
-      then: { type: 'object', properties: { value: value.schema } },
-      else: { type: 'object', required: ['error'], properties: { error: { $ref: '#/$defs/probeError' } } },
-    }),
+    () => {
+      const extraSchema = object(extra).schema as { properties: Record<string, unknown>; required?: string[] };
+      return {
+        // The two shared shapes are defined once, in the snapshot schema's $defs (SCHEMA_DEFS).
+        type: 'object',
+        properties: { source: { $ref: '#/$defs/source' }, ...extraSchema.properties },
+        required: ['source', ...(extraSchema.required ?? [])],
+        not: { type: 'object', properties: { value: true, error: true }, required: ['value', 'error'] },
+        // With "value" the value is checked; without, "error" must be a probe error.
+        if: { type: 'object', properties: { value: true }, required: ['value'] },
+        then: { type: 'object', properties: { value: value.schema } },
+        else: { type: 'object', required: ['error'], properties: { error: { $ref: '#/$defs/probeError' } } },
+      };
+    },
   );
 }
 
@@ -148,7 +158,7 @@ export const snapshotCheck: Check = object({
       throw new SnapshotFormatError(f, `snapshot version ${describe(v)} is not supported (this kvm-caps reads version ${SNAPSHOT_VERSION})`);
     }
   }, () => literal(SNAPSHOT_VERSION).schema),
-  createdAt: string,
+  createdAt: dateTime,
   tool: object({ name: string, version: string }),
   context: probeContext,
   host: object({
@@ -156,7 +166,10 @@ export const snapshotCheck: Check = object({
     cpuinfo: fact(record(string)),
     modules: fact(record(object({ initstate: nullable(string), parameters: record(either('a string or an error', string, probeError)) }))),
     device: fact(deviceNode),
-    'kernelLog?': fact(array(object({ priority: nullable(integer), timestampUs: nullable(integer), message: string }))),
+    // "cut": only the newest part of a log file over its bound was read (absent: all of it).
+    'kernelLog?': fact(array(object({ priority: nullable(integer), timestampUs: nullable(integer), message: string })), {
+      'cut?': object({ size: integer, kept: integer }),
+    }),
     'miscCapacity?': fact(counts),
     'miscCurrent?': fact(counts),
     'tdxModuleVersion?': fact(string),
@@ -189,17 +202,28 @@ export function validateSnapshot(document: unknown): Snapshot {
 
 export class SnapshotFileError extends Error {
   constructor(path: string, problem: string) {
-    super(`${path}: ${problem}`);
+    super(`${path === '-' ? 'standard input' : path}: ${problem}`);
     this.name = 'SnapshotFileError';
   }
 }
 
-/** Reads and checks a snapshot file. Throws SnapshotFileError with the file and the field at fault. */
+/**
+ * The largest snapshot file read. kvm-caps writes far less: its largest part, the kernel log,
+ * is at most MAX_LOG_RECORDS (4000) messages of at most 2048 characters, under 50 MiB even
+ * if every character were JSON-escaped.
+ */
+export const MAX_SNAPSHOT_BYTES = 64 * MiB;
+
+/**
+ * Reads and checks a snapshot file ('-': standard input). Throws SnapshotFileError with the
+ * file and the field at fault.
+ */
 export function loadSnapshot(path: string): Snapshot {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = utf8Text(readBounded(path, MAX_SNAPSHOT_BYTES, 'refuse', { stdin: true }).bytes);
   } catch (error) {
+    if (error instanceof InputFileError) throw new SnapshotFileError(path, `cannot read the snapshot: ${error.detail}`);
     throw new SnapshotFileError(path, `cannot read the snapshot (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
   let document: unknown;

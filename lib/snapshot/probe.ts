@@ -17,6 +17,7 @@ import {
   type ExtensionAnswer,
   type Fact,
   type HostFacts,
+  type KernelLogFact,
   type KvmFacts,
   type Snapshot,
 } from './types.js';
@@ -28,8 +29,11 @@ export interface ProbeOptions {
   device?: string;
   /** SEV device to open (read-only). Default '/dev/sev'. */
   sevDevice?: string;
-  /** Read the kernel log from this file (dmesg or journalctl -k text, or a kmsg dump) instead of <root>/dev/kmsg. */
-  kernelLog?: string;
+  /**
+   * Read the kernel log from this file (dmesg or journalctl -k text, or a kmsg dump; '-' is
+   * standard input) instead of <root>/dev/kmsg, or use the log kernelLogFromFile() already read.
+   */
+  kernelLog?: string | KernelLogFact;
   /**
    * Also try what allocates firmware resources for a moment: KVM_TDX_INIT_VM on a throwaway
    * TD, KVM_SEV_INIT2 on a throwaway VM of each SEV type. Off by default.
@@ -156,7 +160,12 @@ export async function probeHost(options: ProbeOptions = {}): Promise<Snapshot> {
     cpuinfo: cpuinfo(root),
     modules: kvmModules(root),
     device: deviceNode(root, device),
-    kernelLog: options.kernelLog === undefined ? kernelLogFromKmsg(root) : kernelLogFromFile(options.kernelLog),
+    kernelLog:
+      options.kernelLog === undefined
+        ? kernelLogFromKmsg(root)
+        : typeof options.kernelLog === 'string'
+          ? kernelLogFromFile(options.kernelLog)
+          : options.kernelLog,
     miscCapacity: miscCgroup(root, 'capacity'),
     miscCurrent: miscCgroup(root, 'current'),
   };

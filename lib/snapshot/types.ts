@@ -83,6 +83,17 @@ export interface KernelLogRecord {
   message: string;
 }
 
+/**
+ * A --kernel-log file larger than kvm-caps reads is read from where its newest `kept` bytes
+ * start (the oldest lines are dropped); `size` is the whole file's. Absent: read whole.
+ */
+export interface KernelLogCut {
+  size: number;
+  kept: number;
+}
+
+export type KernelLogFact = Fact<KernelLogRecord[]> & { cut?: KernelLogCut };
+
 export interface HostFacts {
   kernelRelease: Fact<string>;
   /** The first processor block of /proc/cpuinfo, key to raw value. */
@@ -94,7 +105,7 @@ export interface HostFacts {
    * Kernel log records about KVM, TDX, SEV and their prerequisites (the rest of the log is
    * not kept: it is large and may be private). Absent when not read.
    */
-  kernelLog?: Fact<KernelLogRecord[]>;
+  kernelLog?: KernelLogFact;
   /** The misc cgroup controller's totals (root cgroup): resource name -> count, e.g. tdx, sev, sev_es. */
   miscCapacity?: Fact<Record<string, number>>;
   miscCurrent?: Fact<Record<string, number>>;

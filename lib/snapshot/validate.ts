@@ -42,6 +42,28 @@ export const string: Check = withSchema((v, f) => {
   if (typeof v !== 'string') fail(f, 'a string', v);
 }, schema.string);
 
+/**
+ * An RFC 3339 date-time with its offset, as Date.toISOString() writes one ("2026-03-01T10:00:00.000Z").
+ * The schema says it twice: as the format (validators that check formats also reject a day
+ * the month does not have) and as a pattern (for those that do not). Leap seconds (":60")
+ * are not accepted: no snapshot was ever written during one.
+ */
+const DATE_TIME = '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])T([01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(\\.\\d+)?(Z|[+-]([01]\\d|2[0-3]):[0-5]\\d)$';
+const dateTimePattern = new RegExp(DATE_TIME);
+
+function realDay(text: string): boolean {
+  const [year, month, day] = text.slice(0, 10).split('-').map(Number) as [number, number, number];
+  // Date rolls Feb 30 over into March; a real day comes back as itself. (setUTCFullYear, not
+  // Date.UTC, which reads years 0-99 as 1900-1999.)
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  return date.getUTCDate() === day;
+}
+
+export const dateTime: Check = withSchema((v, f) => {
+  if (typeof v !== 'string' || !dateTimePattern.test(v) || !realDay(v)) fail(f, 'an RFC 3339 date-time like "2026-03-01T10:00:00.000Z"', v);
+}, { type: 'string', format: 'date-time', pattern: DATE_TIME });
+
 export const boolean: Check = withSchema((v, f) => {
   if (typeof v !== 'boolean') fail(f, 'a boolean', v);
 }, schema.boolean);

@@ -9,7 +9,7 @@ export const capsCommand: Command = {
   accepts: ['json', 'from', 'root', 'device'],
   args: { min: 0, max: 0 },
   async run({ values, io, style }) {
-    const { snapshot } = await snapshotFor(values);
+    const { snapshot } = await snapshotFor(values, io);
     const rows = capabilityRows(snapshot.kvm);
     io.stdout.write(values.json ? json(capsJson(rows)) : renderCaps(rows, style));
     return finish(decodeSnapshot(snapshot), io);

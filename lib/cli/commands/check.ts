@@ -5,7 +5,7 @@ import { TECHNOLOGIES, type CheckReport } from '../../check/types.js';
 import { renderCheck } from '../../render/check.js';
 import { plainStyle } from '../../render/style.js';
 import { decodeSnapshot } from '../../decode/model.js';
-import { emit, EXIT, json, PROBE, snapshotFor, UsageError, type Command } from '../context.js';
+import { emit, EXIT, json, PROBE, snapshotFor, UsageError, writesToFile, type Command } from '../context.js';
 import { formatOf, renderFleetFormat } from '../formats.js';
 
 export const CHECK_CHOICES: readonly string[] = [...TECHNOLOGIES, 'all'];
@@ -27,11 +27,11 @@ export const checkCommand: Command = {
   accepts: ['json', 'verbose', 'from', 'format', 'output', ...PROBE],
   args: { min: 0, max: 1 },
   async run(context) {
-    const { values, args, style } = context;
+    const { values, args, io, style } = context;
     const choice = args[0] ?? 'all';
     if (!isTechnologyChoice(choice)) throw new UsageError(`unknown technology "${choice}"; choose one of ${CHECK_CHOICES.join(', ')}`);
     const format = formatOf(values);
-    const { snapshot } = await snapshotFor(values);
+    const { snapshot } = await snapshotFor(values, io);
     const model = decodeSnapshot(snapshot);
     const report = runChecks(snapshot, technologiesFor(choice), model);
     const text =
@@ -39,7 +39,7 @@ export const checkCommand: Command = {
         ? json(report)
         : format === 'text'
           ? // -o FILE gets plain text: colour codes belong on a terminal only.
-            renderCheck(report, values.output === undefined ? style : plainStyle, { verbose: values.verbose === true })
+            renderCheck(report, writesToFile(values) ? plainStyle : style, { verbose: values.verbose === true })
           : renderFleetFormat(format, model, report);
     emit(context, text);
     return checkExitCode(report);

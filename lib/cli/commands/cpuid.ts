@@ -9,7 +9,7 @@ export const cpuidCommand: Command = {
   accepts: ['json', 'from', 'root', 'device', 'emulated'],
   args: { min: 0, max: 0 },
   async run({ values, io, style }) {
-    const { snapshot } = await snapshotFor(values);
+    const { snapshot } = await snapshotFor(values, io);
     const fact = values.emulated ? snapshot.kvm.emulatedCpuid : snapshot.kvm.supportedCpuid;
     const entries = fact !== undefined && 'value' in fact ? decodeCpuid(fact.value) : [];
     io.stdout.write(values.json ? json(entries) : renderCpuid(entries, style));

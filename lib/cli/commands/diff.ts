@@ -3,7 +3,7 @@
 import { diffSnapshots } from '../../compare/diff.js';
 import { renderDiff } from '../../render/diff.js';
 import { loadSnapshot } from '../../snapshot/load.js';
-import { EXIT, json, type Command } from '../context.js';
+import { EXIT, json, UsageError, type Command } from '../context.js';
 
 export const diffCommand: Command = {
   name: 'diff',
@@ -11,6 +11,7 @@ export const diffCommand: Command = {
   args: { min: 2, max: 2 },
   async run({ values, args, io, style }) {
     const [pathA, pathB] = args as [string, string];
+    if (pathA === '-' && pathB === '-') throw new UsageError('only one of the two snapshots can come from standard input (-)');
     // A file that cannot be read or is not a snapshot throws SnapshotFileError: exit 4.
     const a = loadSnapshot(pathA);
     const b = loadSnapshot(pathB);

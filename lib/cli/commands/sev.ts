@@ -10,7 +10,7 @@ export const sevCommand: Command = {
   accepts: ['json', 'from', ...PROBE],
   args: { min: 0, max: 0 },
   async run({ values, io, style }) {
-    const { snapshot } = await snapshotFor(values);
+    const { snapshot } = await snapshotFor(values, io);
     const model = decodeSnapshot(snapshot);
     const section = sevSection(model, runChecks(snapshot, ['sev', 'sev-es', 'snp'], model));
     io.stdout.write(values.json ? json(section) : renderSev(section, style));

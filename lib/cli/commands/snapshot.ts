@@ -7,7 +7,7 @@ export const snapshotCommand: Command = {
   accepts: ['output', ...PROBE],
   args: { min: 0, max: 0 },
   async run(context) {
-    const { snapshot } = await snapshotFor(context.values);
+    const { snapshot } = await snapshotFor(context.values, context.io);
     emit(context, json(snapshot));
     return finish(decodeSnapshot(snapshot), context.io);
   },

@@ -10,7 +10,7 @@ export const tdxCommand: Command = {
   accepts: ['json', 'from', ...PROBE],
   args: { min: 0, max: 0 },
   async run({ values, io, style }) {
-    const { snapshot } = await snapshotFor(values);
+    const { snapshot } = await snapshotFor(values, io);
     const model = decodeSnapshot(snapshot);
     const section = tdxSection(snapshot, model, runChecks(snapshot, ['tdx'], model));
     io.stdout.write(values.json ? json(section) : renderTdx(section, style));
