@@ -37,9 +37,11 @@ const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[,.]\d+)?(?:Z|[+-]\d\d:?\d\d
  * A syslog or journal header ending in the program's tag: "Dec  2 09:01:12 host kernel: ",
  * "2. Dez 09:01:12 host kernel: ", "2026-12-02T09:01:12.123456+00:00 host kernel: ",
  * "[    5.123456] host kernel: " (short-monotonic). Month and day words are any text before
- * the time, so every locale's month names pass.
+ * the time, so every locale's month names pass. `dmesg --time-format iso` followed by a
+ * message like "SVM: svm_hardware_enable: ..." has the same shape: so the header is removed
+ * only for the tag `kernel`, and a line is dropped only for a program's `tag[pid]:`.
  */
-const SYSLOG_HEADER = /^(?:[^\s[]\S*(?:\s+\S+){0,2}?\s+)?(?:\d{4}-\d\d-\d\dT)?\d{1,2}:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?\s+\S+\s+([\w./-]+)(?:\[\d+\])?:\s?/;
+const SYSLOG_HEADER = /^(?:[^\s[]\S*(?:\s+\S+){0,2}?\s+)?(?:\d{4}-\d\d-\d\dT)?\d{1,2}:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?\s+\S+\s+([\w./-]+)(\[\d+\])?:\s?/;
 const MONOTONIC_HEADER = /^\[\s*(\d+)\.(\d{1,9})\]\s+\S+\s+([\w./-]+)(?:\[\d+\])?:\s?/;
 /** journalctl's markers between boots; its other "-- ... --" lines say nothing about the kernel. */
 const JOURNAL_BOOT = /^-- (?:Boot [0-9a-f]+|Reboot) --$/;
@@ -81,13 +83,15 @@ export function parseLogLine(raw: string): Line | undefined {
   }
   const monotonicHeader = MONOTONIC_HEADER.exec(line);
   const header = monotonicHeader ? undefined : SYSLOG_HEADER.exec(line);
-  if (monotonicHeader) {
-    if (monotonicHeader[3] !== 'kernel') return undefined; // Another program's line in a journal.
+  // `[seconds] host tag: ` is also what a dmesg line "[seconds] SVM: svm_hardware_enable: ..."
+  // looks like: only the kernel's own tag is taken as a journal header, and no line is dropped.
+  if (monotonicHeader && monotonicHeader[3] === 'kernel') {
     timestampUs = microseconds(monotonicHeader[1] ?? '0', monotonicHeader[2] ?? '0');
     line = line.slice(monotonicHeader[0].length);
-  } else if (header) {
-    if (header[1] !== 'kernel') return undefined;
+  } else if (header && header[1] === 'kernel') {
     line = line.slice(header[0].length);
+  } else if (header && header[2] !== undefined) {
+    return undefined; // Another program's line (tag[pid]:) in a journal or syslog paste.
   } else {
     line = line.replace(ISO_TIME, '');
   }
