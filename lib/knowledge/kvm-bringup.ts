@@ -27,7 +27,9 @@ export type KvmBringupCause =
   | 'parameter-rejected'
   | 'parameter-ignored'
   /** Not a failure: the kernel runs under a hypervisor (nested virtualization applies). */
-  | 'hypervisor-detected';
+  | 'hypervisor-detected'
+  /** Not a failure: a software backend (kvm_pvm) registered with KVM. */
+  | 'backend-bound';
 
 export interface KernelSourceCitation {
   /** Path in the kernel tree, with the function where it helps. */
@@ -245,6 +247,19 @@ export const KVM_BRINGUP_MESSAGES: readonly KvmBringupMessage[] = [
     sources: [{ file: 'kvm_pvm (out of tree; no public source)', kernels: 'kernels carrying kvm_pvm, e.g. 6.18 vendor builds; wording from a host log' }],
     meaning: 'The kvm_pvm backend decided not to register: this kernel is itself a kvm-pvm guest, so there is no /dev/kvm.',
     fix: 'No module load helps here: run the VMs on the outer host, or boot this guest where the outer host exposes VMX/SVM so kvm_intel/kvm_amd can bind.',
+  },
+
+  {
+    id: 'pvm-loaded',
+    cause: 'backend-bound',
+    // Logged by the running 6.18 kernel of a kvm_pvm host with kvm_pvm built in (/sys/module/
+    // kvm_pvm without initstate): "kvm-pvm: loaded (native=1 pcid=1 pge_off=1 emul_batch=1024
+    // emul_ibpb=0)". Out of tree: no public source; the options inside vary by build.
+    pattern: /^kvm-pvm: loaded \((?<options>.*)\)$/,
+    vendor: 'any',
+    sources: [{ file: 'kvm_pvm (out of tree; no public source)', kernels: 'a 6.18 kernel carrying kvm_pvm (its own log)' }],
+    meaning: 'The kvm_pvm backend registered with KVM: it runs guests on page tables, without VMX or SVM.',
+    fix: 'Nothing to fix: /dev/kvm is served by kvm_pvm (API 12, the default VM type only).',
   },
 
   // --- the vendor module clashed with one already loaded ------------------------------
