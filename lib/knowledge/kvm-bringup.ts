@@ -26,6 +26,8 @@ export type KvmBringupCause =
   /** A module parameter was rejected (the module did not load) or ignored. */
   | 'parameter-rejected'
   | 'parameter-ignored'
+  /** module_blacklist= on the kernel command line names the module: the kernel refuses to load it. */
+  | 'module-blacklisted'
   /** Not a failure: the kernel runs under a hypervisor (nested virtualization applies). */
   | 'hypervisor-detected'
   /** Not a failure: a software backend (kvm_pvm) registered with KVM. */
@@ -334,6 +336,18 @@ export const KVM_BRINGUP_MESSAGES: readonly KvmBringupMessage[] = [
     sources: [{ file: 'kernel/module.c / kernel/module/main.c unknown_module_param_cb()', kernels: '5.10, 6.1 (read)' }],
     meaning: 'This kernel does not know that module parameter: it was ignored (the module loaded without it).',
     fix: "Remove the option, or use the parameter name of this kernel's version of the module (see /sys/module/NAME/parameters).",
+  },
+  {
+    id: 'module-blacklisted',
+    cause: 'module-blacklisted',
+    // kernel/module.c (5.10) and kernel/module/main.c (6.1) load_module(): pr_err("Module %s is
+    // blacklisted\n") for a name in module_blacklist=, and the load fails with EPERM. Not checked
+    // against 7.2: kernel/ is not among the directories the tests extract.
+    pattern: new RegExp(`^Module ${KVM_MODULE} is blacklisted$`),
+    vendor: 'any',
+    sources: [{ file: 'kernel/module.c / kernel/module/main.c load_module()', kernels: '5.10, 6.1 (read)' }],
+    meaning: 'The kernel command line lists this module in module_blacklist=: the kernel refused to load it.',
+    fix: 'Remove the module from module_blacklist= on the kernel command line (the boot loader configuration) and reboot.',
   },
 ];
 
