@@ -81,6 +81,7 @@ const FORMATS: LogFormat[] = [
   { name: 'journalctl -k (ja_JP)', write: (l) => `12月 02 ${clock(l.timestampUs)} host kernel: ${l.message}`, monotonic: false },
   { name: 'journalctl -o short-iso', write: (l) => `2026-12-02T${clock(l.timestampUs)}+0000 host kernel: ${l.message}`, monotonic: false },
   { name: 'journalctl -o short-precise', write: (l) => `Dec 02 ${clock(l.timestampUs)}.${micros(l.timestampUs)} host kernel: ${l.message}`, monotonic: false },
+  { name: 'journalctl -o short-full', write: (l) => `Wed 2026-12-02 ${clock(l.timestampUs)} UTC host kernel: ${l.message}`, monotonic: false },
   { name: 'journalctl -o short-monotonic', write: (l) => `${seconds(l.timestampUs)} host kernel: ${l.message}`, monotonic: true },
   { name: 'rsyslog RFC 3339', write: (l) => `2026-12-02T${clock(l.timestampUs)}.${micros(l.timestampUs)}+00:00 host kernel: ${l.message}`, monotonic: false },
   { name: 'kern.log (traditional)', write: (l) => `Dec  2 ${clock(l.timestampUs)} host kernel: ${l.message}`, monotonic: false },

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { decodeKvmBringup, cmdlineWords, type BringupLog, type KvmBringupModel, type Unread } from '../lib/decode/kvm-bringup.js';
-import { firmwareMsr, MSR_IA32_FEATURE_CONTROL, MSR_VM_CR } from '../lib/snapshot/bringup-files.js';
+import { deviceAcl, firmwareMsr, MSR_IA32_FEATURE_CONTROL, MSR_VM_CR } from '../lib/snapshot/bringup-files.js';
 import { probeHost } from '../lib/snapshot/probe.js';
 import { loadSnapshot, validateSnapshot } from '../lib/snapshot/load.js';
 import type { Snapshot } from '../lib/snapshot/types.js';
@@ -263,6 +263,29 @@ test('device access: the node, our groups and an ACL entry naming us', () => {
   const device = decodeKvmBringup(withAcl).device;
   assert.deepEqual(device.aclEntriesForUs, [`user:${snapshot.context.uid}:rw-`]);
   assert.deepEqual(device.access, { read: true, write: true });
+});
+
+test('the ACL comes from getfacl where it is installed; its failure and its absence are recorded', (t) => {
+  const dir = scratchDir(t);
+  const device = join(dir, 'kvm');
+  writeFileSync(device, '');
+  const bin = join(dir, 'bin');
+  mkdirSync(bin);
+  const path = process.env.PATH;
+  t.after(() => {
+    process.env.PATH = path;
+  });
+  // No getfacl on PATH: the spawn's ENOENT is the recorded fact, the ACL unread.
+  process.env.PATH = bin;
+  const absent = deviceAcl(device);
+  assert.ok('error' in absent && absent.error.code === 'ENOENT', JSON.stringify(absent));
+  // A stand-in printing what `getfacl --omit-header --numeric` prints for a uaccess-tagged node.
+  writeFileSync(join(bin, 'getfacl'), '#!/bin/sh\nprintf "user::rw-\\nuser:1000:rw-\\ngroup::rw-\\nmask::rw-\\nother::---\\n\\n"\n', { mode: 0o755 });
+  const read = deviceAcl(device);
+  assert.deepEqual('value' in read && read.value, { entries: ['user::rw-', 'user:1000:rw-', 'group::rw-', 'mask::rw-', 'other::---'] });
+  writeFileSync(join(bin, 'getfacl'), '#!/bin/sh\necho "getfacl: $5: Operation not supported" >&2\nexit 1\n', { mode: 0o755 });
+  const failed = deviceAcl(device);
+  assert.deepEqual('value' in failed && failed.value, { entries: null, stderr: `getfacl: ${device}: Operation not supported` });
 });
 
 test('live: without /dev/kvm, the decoded bring-up lines are exactly the bring-up lines of this machine\'s own kernel log', async (t) => {

@@ -36,12 +36,13 @@ const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[,.]\d+)?(?:Z|[+-]\d\d:?\d\d
 /**
  * A syslog or journal header ending in the program's tag: "Dec  2 09:01:12 host kernel: ",
  * "2. Dez 09:01:12 host kernel: ", "2026-12-02T09:01:12.123456+00:00 host kernel: ",
+ * "Wed 2026-12-02 09:01:12 UTC host kernel: " (short-full),
  * "[    5.123456] host kernel: " (short-monotonic). Month and day words are any text before
  * the time, so every locale's month names pass. `dmesg --time-format iso` followed by a
  * message like "SVM: svm_hardware_enable: ..." has the same shape: so the header is removed
  * only for the tag `kernel`, and a line is dropped only for a program's `tag[pid]:`.
  */
-const SYSLOG_HEADER = /^(?:[^\s[]\S*(?:\s+\S+){0,2}?\s+)?(?:\d{4}-\d\d-\d\dT)?\d{1,2}:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?\s+\S+\s+([\w./-]+)(\[\d+\])?:\s?/;
+const SYSLOG_HEADER = /^(?:[^\s[]\S*(?:\s+\S+){0,2}?\s+)?(?:\d{4}-\d\d-\d\dT)?\d{1,2}:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d| [A-Z]{2,5})?\s+\S+\s+([\w./-]+)(\[\d+\])?:\s?/;
 const MONOTONIC_HEADER = /^\[\s*(\d+)\.(\d{1,9})\]\s+\S+\s+([\w./-]+)(?:\[\d+\])?:\s?/;
 /** journalctl's markers between boots; its other "-- ... --" lines say nothing about the kernel. */
 const JOURNAL_BOOT = /^-- (?:Boot [0-9a-f]+|Reboot) --$/;
