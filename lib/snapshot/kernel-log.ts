@@ -72,7 +72,7 @@ function unescapeKmsg(message: string): string {
  * an e-mail; a log of several boots has each record's boot (lib/snapshot/log-formats.ts).
  */
 export function parseDmesgText(text: string): KernelLogRecord[] {
-  return parsePastedLog(text);
+  return parsePastedLog(text, MAX_LINE);
 }
 
 /** Reads /dev/kmsg without blocking: each read returns one record, EAGAIN ends the log. */

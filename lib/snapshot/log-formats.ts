@@ -9,14 +9,6 @@
 // from the newest (0), so only the newest boot is judged and older ones are shown as such.
 import type { KernelLogRecord } from './types.js';
 
-/** Lines longer than this are cut: no kernel message about KVM is anywhere near it. */
-export const MAX_LINE = 2048;
-
-/** A timestamp beyond 2^53 microseconds (285 years) is not one a kernel wrote: not kept. */
-function safe(us: number): number | null {
-  return Number.isSafeInteger(us) ? us : null;
-}
-
 const LEVELS = ['emerg', 'alert', 'crit', 'err', 'warn', 'notice', 'info', 'debug'];
 
 /** An e-mail quote, once or nested: "> ", ">> ", "> > ". */
@@ -53,8 +45,10 @@ const LINUX_VERSION = /^Linux version \d/;
 /** A time since boot this much earlier than the one before starts a new boot. */
 const BACKWARDS_US = 1_000_000;
 
+/** A time beyond 2^53 microseconds (285 years) is not one a kernel wrote: not kept. */
 function microseconds(seconds: string, fraction: string): number | null {
-  return safe(Number(seconds) * 1e6 + Math.round(Number(`0.${fraction}`) * 1e6));
+  const us = Number(seconds) * 1e6 + Math.round(Number(`0.${fraction}`) * 1e6);
+  return Number.isSafeInteger(us) ? us : null;
 }
 
 interface Line {
@@ -67,7 +61,7 @@ interface Line {
 
 /** One pasted line without its prefixes; undefined for a line that holds no kernel message. */
 export function parseLogLine(raw: string): Line | undefined {
-  let line = raw.slice(0, MAX_LINE).replace(/\r$/, '').replace(QUOTE, '').trimStart();
+  let line = raw.replace(/\r$/, '').replace(QUOTE, '').trimStart();
   if (JOURNAL_BOOT.test(line.trimEnd())) return { priority: null, timestampUs: null, message: '', bootMarker: true };
   if (JOURNAL_NOTE.test(line.trimEnd())) return undefined;
   let priority: number | null = null;
@@ -111,9 +105,9 @@ export function parseLogLine(raw: string): Line | undefined {
 
 /**
  * Pasted kernel-log text as records, each with `boot`: 0 for the newest boot in the text,
- * 1 for the one before, and so on.
+ * 1 for the one before, and so on. Lines are cut at `maxLine` characters first.
  */
-export function parsePastedLog(text: string): KernelLogRecord[] {
+export function parsePastedLog(text: string, maxLine = Infinity): KernelLogRecord[] {
   const records: KernelLogRecord[] = [];
   let boot = 0;
   let lastTimestamp: number | null = null;
@@ -124,7 +118,7 @@ export function parsePastedLog(text: string): KernelLogRecord[] {
     lastTimestamp = null;
   };
   for (const raw of text.split('\n')) {
-    const line = parseLogLine(raw);
+    const line = parseLogLine(raw.slice(0, maxLine));
     if (line === undefined) continue;
     if (line.bootMarker) {
       newBoot();
