@@ -23,6 +23,8 @@ export type KvmBringupCause =
   | 'vendor-module-conflict'
   /** Turning virtualization on failed on some CPU (another hypervisor holds VMX/SVM, or firmware). */
   | 'enable-failed'
+  /** The CPUs disagree on their VMX features, so KVM refused to load. */
+  | 'cpus-differ'
   /** A module parameter was rejected (the module did not load) or ignored. */
   | 'parameter-rejected'
   | 'parameter-ignored'
@@ -102,6 +104,17 @@ export const KVM_BRINGUP_MESSAGES: readonly KvmBringupMessage[] = [
     format7_2: { file: 'arch/x86/kvm/vmx/vmx.c', format: 'kvm_intel: VMX not fully enabled on CPU %d.  Check kernel logs and/or BIOS\n', modname: 'kvm_intel' },
     sources: [{ file: 'arch/x86/kvm/vmx/vmx.c __kvm_is_vmx_supported()', kernels: 'after 6.1 (not in 6.1) to 7.2' }],
     meaning: 'The CPU has VMX, but the kernel found it disabled at boot (see the x86/cpu line before it): KVM refused to load.',
+    fix: FIX_FIRMWARE_INTEL,
+  },
+  {
+    id: 'vmx-disabled-on-cpu',
+    cause: 'firmware-disabled',
+    // vmx.c vmx_check_processor_compat(): pr_err("kvm: VMX is disabled on CPU %d\n") when
+    // IA32_FEAT_CTL was not set up or the boot code cleared VMX on that CPU. Read in 5.10 and 6.1.
+    pattern: /^kvm: VMX is disabled on CPU (?<cpu>\d+)$/,
+    vendor: 'intel',
+    sources: [{ file: 'arch/x86/kvm/vmx/vmx.c vmx_check_processor_compat()', kernels: '5.10, 6.1 (read); not in 7.2' }],
+    meaning: 'VMX is disabled on that CPU (the firmware left IA32_FEATURE_CONTROL without VMX): kvm_intel refused to load.',
     fix: FIX_FIRMWARE_INTEL,
   },
   {
@@ -311,6 +324,39 @@ export const KVM_BRINGUP_MESSAGES: readonly KvmBringupMessage[] = [
     ],
     meaning: 'VMXON faulted: IA32_FEATURE_CONTROL (value shown) does not allow VMX on that CPU, or another hypervisor is in VMX operation.',
     fix: `${FIX_FIRMWARE_INTEL} If another hypervisor runs, stop it.`,
+  },
+
+  // --- the CPUs disagree --------------------------------------------------------------
+  {
+    id: 'vmx-feature-inconsistency',
+    cause: 'cpus-differ',
+    // vmx.c vmx_check_processor_compat(): printk(KERN_ERR "kvm: CPU %d feature inconsistency!\n"), 5.10 and 6.1.
+    pattern: /^kvm: CPU (?<cpu>\d+) feature inconsistency!$/,
+    vendor: 'intel',
+    sources: [{ file: 'arch/x86/kvm/vmx/vmx.c vmx_check_processor_compat()', kernels: '5.10, 6.1 (read); reworded by 7.2' }],
+    meaning: "That CPU's VMX capabilities differ from the boot CPU's: kvm_intel refused to load.",
+    fix: 'Make all CPUs alike: update the firmware and CPU microcode, and use the same virtualization settings for every socket in the BIOS/UEFI setup.',
+  },
+  {
+    id: 'vmcs-config-mismatch',
+    cause: 'cpus-differ',
+    // 7.2 vmx.c: pr_err("VMCS config on CPU %d doesn't match reference config:"), followed by pr_cont lines of the offsets.
+    pattern: /^kvm_intel: VMCS config on CPU (?<cpu>\d+) doesn't match reference config:$/,
+    vendor: 'intel',
+    format7_2: { file: 'arch/x86/kvm/vmx/vmx.c', format: "kvm_intel: VMCS config on CPU %d doesn't match reference config:", modname: 'kvm_intel' },
+    sources: [{ file: 'arch/x86/kvm/vmx/vmx.c vmx_check_processor_compat()', kernels: '7.2 (read); after 6.1' }],
+    meaning: "That CPU's VMX capabilities differ from the boot CPU's (the lines after it list the differing words): kvm_intel refused to load.",
+    fix: 'Make all CPUs alike: update the firmware and CPU microcode, and use the same virtualization settings for every socket in the BIOS/UEFI setup.',
+  },
+  {
+    id: 'vmcs-config-failed',
+    cause: 'cpus-differ',
+    pattern: /^kvm_intel: Failed to setup VMCS config on CPU (?<cpu>\d+)$/,
+    vendor: 'intel',
+    format7_2: { file: 'arch/x86/kvm/vmx/vmx.c', format: 'kvm_intel: Failed to setup VMCS config on CPU %d\n', modname: 'kvm_intel' },
+    sources: [{ file: 'arch/x86/kvm/vmx/vmx.c vmx_check_processor_compat()', kernels: '7.2 (read); after 6.1' }],
+    meaning: 'That CPU lacks VMX controls KVM requires: kvm_intel refused to load.',
+    fix: 'Update the firmware and CPU microcode; inside a VM, give it a CPU model with full VMX (e.g. QEMU -cpu host).',
   },
 
   // --- module parameters --------------------------------------------------------------
