@@ -60,7 +60,7 @@ const micros = (us: number): string => String(us % 1e6).padStart(6, '0');
 
 interface LogFormat {
   name: string;
-  write: (line: FixtureLine) => string;
+  write: (line: FixtureLine, index: number) => string;
   /** Whether the format carries the time since boot. */
   monotonic: boolean;
 }
@@ -71,6 +71,8 @@ const FORMATS: LogFormat[] = [
   { name: 'dmesg -r', write: (l) => `<3>${seconds(l.timestampUs)} ${l.message}`, monotonic: true },
   { name: 'dmesg -T', write: (l) => `[Wed Dec  2 ${clock(l.timestampUs)} 2026] ${l.message}`, monotonic: false },
   { name: 'dmesg -x', write: (l) => `kern  :err   : ${seconds(l.timestampUs)} ${l.message}`, monotonic: true },
+  { name: 'dmesg -d', write: (l) => `[${seconds(l.timestampUs).slice(1, -1)} <    0.000412>] ${l.message}`, monotonic: true },
+  { name: 'dmesg --time-format reltime', write: (l, i) => (i === 0 ? `[Dec 2 ${clock(l.timestampUs).slice(0, 5)}] ${l.message}` : `[  +0.000412] ${l.message}`), monotonic: false },
   { name: 'dmesg --time-format iso', write: (l) => `2026-12-02T${clock(l.timestampUs)},${micros(l.timestampUs)}+00:00 ${l.message}`, monotonic: false },
   { name: 'CONFIG_PRINTK_CALLER thread', write: (l) => `${seconds(l.timestampUs)}[    T1] ${l.message}`, monotonic: true },
   { name: 'CONFIG_PRINTK_CALLER cpu', write: (l) => `${seconds(l.timestampUs)}[     C0] ${l.message}`, monotonic: true },

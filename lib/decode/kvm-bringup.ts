@@ -5,6 +5,7 @@
 // Facts only, each with where it came from: judging them is lib/check's work.
 import { matchKvmBringupMessage, type KvmBringupCause } from '../knowledge/kvm-bringup.js';
 import { hasValue } from '../snapshot/facts.js';
+import { inNewestBoot } from '../snapshot/log-formats.js';
 import type { Fact, KernelLogRecord, ProbeError, Snapshot, Source } from '../snapshot/types.js';
 
 /** A fact that could not be read: where, and the error. */
@@ -125,12 +126,11 @@ function decodeLog(snapshot: Snapshot): KvmBringupModel['log'] {
   if (!hasValue(fact)) return unread(fact);
   const log: BringupLog = { matches: [], olderBoots: [], boots: 1 };
   fact.value.forEach((record, index) => {
-    const boot = record.boot ?? 0;
-    log.boots = Math.max(log.boots, boot + 1);
+    log.boots = Math.max(log.boots, (record.boot ?? 0) + 1);
     const found = matchKvmBringupMessage(record.message);
     if (!found) return;
     const match: BringupLogMatch = { id: found.row.id, cause: found.row.cause, record, index, groups: found.groups, source: fact.source };
-    (boot === 0 ? log.matches : log.olderBoots).push(match);
+    (inNewestBoot(record) ? log.matches : log.olderBoots).push(match);
   });
   return log;
 }

@@ -1,5 +1,5 @@
 // Kernel-log text as users paste it, turned into records. What people paste comes from many
-// tools: `dmesg` (plain, -r, -T, -x, --time-format iso, with CONFIG_PRINTK_CALLER's
+// tools: `dmesg` (plain, -r, -T, -x, -d, --time-format iso or reltime, with CONFIG_PRINTK_CALLER's
 // `[    T1]` / `[   C0]` field), `journalctl -k` (short, short-iso, short-precise,
 // short-monotonic; month names in any locale), rsyslog's kern.log (traditional or RFC 3339
 // timestamps), quoted in an e-mail (`> `), or bare messages. Each line's prefix is removed
@@ -17,12 +17,14 @@ const QUOTE = /^\s*(?:>\s?)+/;
 const RAW_PRIORITY = /^<(\d{1,3})>/;
 /** `dmesg -x`: "kern  :info  : ". */
 const DECODED_LEVEL = /^([a-z]+)\s*:\s*(emerg|alert|crit|err|warn|notice|info|debug)\s*:\s?/;
-/** Seconds since boot, as dmesg and journalctl -o short-monotonic print it. */
-const MONOTONIC = /^\[\s*(\d+)\.(\d{1,9})\]\s?/;
+/** Seconds since boot, as dmesg and journalctl -o short-monotonic print it (`dmesg -d` adds `<delta>`). */
+const MONOTONIC = /^\[\s*(\d+)\.(\d{1,9})(?:\s*<\s*\d+\.\d+>)?\]\s?/;
+/** `dmesg --time-format reltime` after the first line of a minute: `[  +0.000123]`. */
+const RELATIVE = /^\[\s*\+\d+\.\d+\]\s?/;
 /** CONFIG_PRINTK_CALLER: the thread (T) or CPU (C) that printed it. */
 const CALLER = /^\[\s*[TC]\d+\]\s?/;
-/** `dmesg -T`: a wall-clock date in brackets (any locale's day and month names). */
-const WALL_CLOCK_BRACKET = /^\[[^\]]*?\d{1,2}:\d\d:\d\d[^\]]*\]\s?/;
+/** `dmesg -T` (and reltime's `[Dec 2 09:01]`): a wall-clock date in brackets, any locale's names. */
+const WALL_CLOCK_BRACKET = /^\[[^\]]*?\d{1,2}:\d\d[^\]]*\]\s?/;
 /** `dmesg --time-format iso`: "2026-12-02T09:01:12,123456+00:00 ". */
 const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[,.]\d+)?(?:Z|[+-]\d\d:?\d\d)?\s/;
 /**
@@ -96,7 +98,7 @@ export function parseLogLine(raw: string): Line | undefined {
     timestampUs = microseconds(monotonic[1] ?? '0', monotonic[2] ?? '0');
     line = line.slice(monotonic[0].length);
   } else {
-    line = line.replace(WALL_CLOCK_BRACKET, '');
+    line = line.replace(WALL_CLOCK_BRACKET, '').replace(RELATIVE, '');
   }
   line = line.replace(CALLER, '');
   if (line.trim() === '') return undefined;
@@ -132,4 +134,9 @@ export function parsePastedLog(text: string, maxLine = Infinity): KernelLogRecor
   }
   for (const record of records) record.boot = boot - (record.boot ?? 0);
   return records;
+}
+
+/** Whether a record belongs to the newest boot: the one judged (records of a one-boot source carry no boot). */
+export function inNewestBoot(record: KernelLogRecord): boolean {
+  return (record.boot ?? 0) === 0;
 }
