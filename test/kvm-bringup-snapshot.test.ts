@@ -172,6 +172,21 @@ test('built-in modules and nomodule: the kvm-pvm guest whose backend would not b
   assert.equal(model.device.exists, false);
 });
 
+test('an older boot in a pasted log is kept apart and never mixed with the newest', async (t) => {
+  const log = `[    0.000000] Linux version 6.12.0\n[    9.336402] kvm_intel: VMX not supported by CPU 0\n${PVM_GUEST.log.replace('[    0.000000] Hypervisor', '[    0.000000] Linux version 6.18.44\n[    0.000000] Hypervisor')}`;
+  const { model } = await snapshotOf(t, { ...PVM_GUEST, log });
+  const decoded = value<BringupLog>(model.log);
+  assert.equal(decoded.boots, 2);
+  assert.deepEqual(
+    decoded.matches.map((m) => m.id),
+    ['hypervisor-detected', 'pvm-not-binding'],
+  );
+  assert.deepEqual(
+    decoded.olderBoots.map((m) => [m.id, m.record.boot]),
+    [['vmx-not-supported', 1]],
+  );
+});
+
 test('a loadable module that did not load, and a readable IA32_FEATURE_CONTROL locked with VMX off', async (t) => {
   const { model } = await snapshotOf(t, INTEL_FIRMWARE_OFF);
   const modules = value(model.modules);

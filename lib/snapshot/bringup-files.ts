@@ -4,7 +4,7 @@
 // container. All read-only; nothing here loads a module or changes the host.
 import { execFileSync } from 'node:child_process';
 import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, readSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { attempt, toProbeError } from './facts.js';
 import { underRoot } from './host-files.js';
 import type { ContainerMarkers, DeviceAccess, DeviceAcl, Fact, FirmwareMsr, ModuleFiles } from './types.js';
@@ -29,10 +29,10 @@ export function kvmModuleFiles(root: string, release: string): Fact<ModuleFiles>
   const dir = underRoot(root, `/lib/modules/${release}`);
   return attempt({ directory: dir }, () => {
     const kvm = (name: string): boolean => name === 'kvm' || name.startsWith('kvm_');
-    const loadable = readFileSync(`${dir}/modules.dep`, 'utf8').split('\n').map(moduleName).filter(kvm);
+    const loadable = readFileSync(join(dir, 'modules.dep'), 'utf8').split('\n').map(moduleName).filter(kvm);
     let builtin: string[] = [];
     try {
-      builtin = readFileSync(`${dir}/modules.builtin`, 'utf8').split('\n').map(moduleName).filter(kvm);
+      builtin = readFileSync(join(dir, 'modules.builtin'), 'utf8').split('\n').map(moduleName).filter(kvm);
     } catch (error) {
       if (toProbeError(error).code !== 'ENOENT') throw error; // Older depmod trees lack it.
     }
