@@ -255,6 +255,24 @@ test('the 7.2 wordings are printk formats of linux-source-7.2, and print the fix
     checked++;
   }
   assert.ok(checked >= 10, `checked ${checked} rows against 7.2`);
+  // The other way round: each 7.2 line of the bring-up paths (the vendor checks, the boot code
+  // that reads the firmware switch, KVM's vendor registration and enabling) has its row.
+  const claimed = new Set(KVM_BRINGUP_MESSAGES.flatMap((row) => (row.format7_2 ? [row.format7_2.format] : [])));
+  const bringup: [string, string, RegExp][] = [
+    ['arch/x86/kvm/vmx/vmx.c', 'kvm_intel', /not supported|not enabled|not fully enabled|VMCS config/],
+    ['arch/x86/kvm/svm/svm.c', 'kvm_amd', /not supported by|isn't AMD|SEV guest|NX/],
+    ['arch/x86/kernel/cpu/feat_ctl.c', '', /^x86\/cpu: VMX/], // Its SGX lines are not about KVM's bring-up.
+    ['arch/x86/kernel/cpu/amd.c', '', /SVM/],
+    ['arch/x86/kernel/cpu/hygon.c', '', /SVM/],
+    ['arch/x86/kvm/x86.c', 'kvm', /already loaded/],
+    ['virt/kvm/kvm_main.c', 'kvm', /enabling virtualization/],
+    ['arch/x86/virt/hw.c', '', /VMXON/],
+  ];
+  for (const [file, modname, wanted] of bringup) {
+    const found = printkFormats(source.root, [file], modname).filter((f) => wanted.test(f.format));
+    assert.ok(found.length > 0, `${file}: bring-up lines found`);
+    for (const f of found) assert.ok(claimed.has(f.format), `${file}:${f.line} ${JSON.stringify(f.format)} has a row`);
+  }
   // Wordings the row table marks as gone in 7.2 are indeed not printed there any more.
   const x86 = printkFormats(source.root, ['arch/x86/kvm/x86.c'], 'kvm').map((f) => f.format);
   assert.ok(!x86.some((f) => /disabled by bios|no hardware support/.test(f)), '7.2 x86.c no longer prints the 5.10/6.1 kvm_arch_init() lines');

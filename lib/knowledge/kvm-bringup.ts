@@ -25,6 +25,8 @@ export type KvmBringupCause =
   | 'enable-failed'
   /** The CPUs disagree on their VMX features, so KVM refused to load. */
   | 'cpus-differ'
+  /** NX (Execute Disable) is off, which KVM requires: a firmware setting, or a hypervisor hiding it. */
+  | 'nx-disabled'
   /** A module parameter was rejected (the module did not load) or ignored. */
   | 'parameter-rejected'
   | 'parameter-ignored'
@@ -224,6 +226,30 @@ export const KVM_BRINGUP_MESSAGES: readonly KvmBringupMessage[] = [
     sources: [{ file: 'arch/x86/kvm/svm/svm.c __kvm_is_svm_supported()', kernels: 'after 6.1 (not in 6.1) to 7.2' }],
     meaning: 'kvm_amd was loaded on a CPU that is neither AMD nor Hygon.',
     fix: 'Load the module for this CPU: kvm_intel on Intel; kvm_amd only on AMD or Hygon.',
+  },
+
+  {
+    id: 'nx-not-supported-intel',
+    cause: 'nx-disabled',
+    // vmx.c hardware setup: "kvm: NX (Execute Disable) not supported" in 6.1 (literal prefix),
+    // "kvm_intel: ..." in 7.2 (pr_fmt; there only when EPT is off, for shadow paging).
+    pattern: /^(?:kvm|kvm_intel): NX \(Execute Disable\) not supported$/,
+    vendor: 'intel',
+    format7_2: { file: 'arch/x86/kvm/vmx/vmx.c', format: 'kvm_intel: NX (Execute Disable) not supported\n', modname: 'kvm_intel' },
+    sources: [{ file: 'arch/x86/kvm/vmx/vmx.c hardware setup', kernels: '6.1 ("kvm: " prefix), 7.2 ("kvm_intel: ", without EPT only)' }],
+    meaning: 'The CPU shows no NX (Execute Disable) bit, which KVM needs: kvm_intel refused to load.',
+    fix: 'Enable "Execute Disable Bit" (XD) in the BIOS/UEFI setup; inside a VM, give it a CPU model with NX.',
+  },
+  {
+    id: 'nx-not-supported-amd',
+    cause: 'nx-disabled',
+    // svm.c: pr_fmt "SVM: " in 6.1, KBUILD_MODNAME ": " in 7.2.
+    pattern: /^(?:SVM|kvm_amd): NX \(Execute Disable\) not supported$/,
+    vendor: 'amd',
+    format7_2: { file: 'arch/x86/kvm/svm/svm.c', format: 'kvm_amd: NX (Execute Disable) not supported\n', modname: 'kvm_amd' },
+    sources: [{ file: 'arch/x86/kvm/svm/svm.c hardware setup', kernels: '6.1 ("SVM: " prefix), 7.2 ("kvm_amd: ")' }],
+    meaning: 'The CPU shows no NX (Execute Disable) bit, which KVM needs: kvm_amd refused to load.',
+    fix: 'Enable "NX mode" (No-Execute) in the BIOS/UEFI setup; inside a VM, give it a CPU model with NX.',
   },
 
   // --- KVM inside a guest ------------------------------------------------------------
