@@ -137,7 +137,8 @@ export const KVM_BRINGUP_MESSAGES: readonly KvmBringupMessage[] = [
     id: 'x86-disabled-by-bios',
     cause: 'firmware-disabled',
     // x86.c kvm_arch_init() before the vendor modules checked themselves: read in 5.10
-    // (pr_err_ratelimited("kvm: disabled by bios\n")); 4.x printed the same text.
+    // (pr_err_ratelimited("kvm: disabled by bios\n")); stored copies of older trees print the same
+    // text with printk(KERN_ERR), back to KVM's first kvm_init() in kvm_main.c.
     pattern: /^kvm: disabled by bios$/,
     vendor: 'any',
     sources: [{ file: 'arch/x86/kvm/x86.c kvm_arch_init()', kernels: '5.10 (read); gone by 6.1' }],
@@ -190,10 +191,11 @@ export const KVM_BRINGUP_MESSAGES: readonly KvmBringupMessage[] = [
   {
     id: 'has-svm-no-cpuid-leaf',
     cause: 'cpu-lacks-extension',
-    // virtext.h cpu_has_svm() of 4.x-5.x: extended CPUID does not reach 0x8000000a.
+    // virtext.h cpu_has_svm() of older trees (a 4.4 tree's copy has it, next to "not amd"):
+    // extended CPUID does not reach 0x8000000a.
     pattern: /^has_svm: can't execute cpuid_8000000a$/,
     vendor: 'amd',
-    sources: [{ file: 'arch/x86/include/asm/virtext.h cpu_has_svm()', kernels: 'older kernels: a stored copy of virtext.h has it, the copy the kvm_is_svm_supported() change removed does not' }],
+    sources: [{ file: 'arch/x86/include/asm/virtext.h cpu_has_svm()', kernels: 'older kernels (a 4.4 tree\'s virtext.h has it; the copy the kvm_is_svm_supported() change removed does not)' }],
     meaning: 'The CPU (or the CPU model a hypervisor shows) does not reach CPUID leaf 0x8000000a: no SVM.',
     fix: FIX_NO_EXTENSION,
   },
@@ -213,7 +215,7 @@ export const KVM_BRINGUP_MESSAGES: readonly KvmBringupMessage[] = [
     // virtext.h cpu_has_svm(): "not amd" before Hygon support, "not amd or hygon" after; read in 5.10/6.1 era copies.
     pattern: /^has_svm: not amd(?: or hygon)?$/,
     vendor: 'any',
-    sources: [{ file: 'arch/x86/kvm/svm/svm.c has_svm() + arch/x86/include/asm/virtext.h cpu_has_svm()', kernels: '4.x ("not amd"), 5.10 and 6.1 ("not amd or hygon")' }],
+    sources: [{ file: 'arch/x86/kvm/svm/svm.c has_svm() + arch/x86/include/asm/virtext.h cpu_has_svm()', kernels: '4.x before Hygon support ("not amd", a 4.4 tree\'s virtext.h), 5.10 and 6.1 ("not amd or hygon")' }],
     meaning: 'kvm_amd was loaded on a CPU that is neither AMD nor Hygon.',
     fix: 'Load the module for this CPU: kvm_intel on Intel; kvm_amd only on AMD or Hygon.',
   },
