@@ -162,6 +162,14 @@ export const KERNEL_CHANGES: readonly KernelChange[] = [
     what: 'KVM runs SEV-SNP guests (kvm_amd.sev_snp, KVM_X86_SNP_VM, KVM_SEV_SNP_LAUNCH_*)',
     citation: 'to verify: the KVM SEV-SNP host series merged for v6.11',
   },
+
+  // x86 boot
+  {
+    id: 'x86.feat-ctl-clears-vmx',
+    since: '5.6',
+    what: 'The boot code checks IA32_FEATURE_CONTROL: when the firmware left VMX disabled it logs "x86/cpu: VMX (outside TXT) disabled by BIOS" and clears the vmx flag, so /proc/cpuinfo no longer shows vmx on such a CPU.',
+    citation: 'ef4d3bf19855 "x86/cpu: Clear VMX feature flag if VMX is not fully enabled"; arch/x86/kernel/cpu/feat_ctl.c at 5.10, 6.1 and 7.2',
+  },
 ];
 
 /** The row with this id; throws on an unknown id, which is a programming error. */

@@ -5,10 +5,14 @@ import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { MiB, readBounded, utf8Text } from './bounded-read.js';
 import { attempt, toProbeError } from './facts.js';
 import { underRoot } from './host-files.js';
+import { parsePastedLog } from './log-formats.js';
 import type { Fact, KernelLogFact, KernelLogRecord } from './types.js';
 
-/** Records worth keeping: TDX, SEV and their firmware, KVM, the IOMMU (an SNP prerequisite). */
-const RELEVANT = /tdx|seam|sev|snp|rmp|ccp|psp|kvm|amd-vi|iommu|virtuali[sz]ation/i;
+/**
+ * Records worth keeping: TDX, SEV and their firmware, KVM, the IOMMU (an SNP prerequisite),
+ * VMX/SVM bring-up (feat_ctl.c, amd.c) and the hypervisor this kernel runs under.
+ */
+const RELEVANT = /tdx|seam|sev|snp|rmp|ccp|psp|kvm|amd-vi|iommu|virtuali[sz]ation|vmx|svm|hypervisor detected/i;
 
 /** At most this many records are kept (the newest), so a flood of messages stays bounded. */
 export const MAX_LOG_RECORDS = 4000;
@@ -64,36 +68,12 @@ function unescapeKmsg(message: string): string {
   return message.replace(/\\x([0-9a-f]{2})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }
 
-const DMESG_PRIORITY = /^<(\d+)>/;
-const DMESG_TIMESTAMP = /^\[\s*(\d+)\.(\d{1,9})\]\s?/;
-const JOURNAL_PREFIX = /^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ kernel: /;
-const ISO_PREFIX = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[,.]\d+[+-]\d\d:?\d\d /;
-
 /**
- * Plain text from `dmesg` (with or without `[ seconds.micros]` timestamps, or `dmesg -r`'s
- * `<N>` priorities, or `--time-format iso`), or from `journalctl -k`.
+ * Text a user saved or pasted: `dmesg` in its formats, `journalctl -k`, kern.log, quoted in
+ * an e-mail; a log of several boots has each record's boot (lib/snapshot/log-formats.ts).
  */
 export function parseDmesgText(text: string): KernelLogRecord[] {
-  const records: KernelLogRecord[] = [];
-  for (const raw of text.split(/\r?\n/)) {
-    let line = raw.slice(0, MAX_LINE);
-    let priority: number | null = null;
-    const pri = DMESG_PRIORITY.exec(line);
-    if (pri) {
-      priority = Number(pri[1]) & 7;
-      line = line.slice(pri[0].length);
-    }
-    line = line.replace(JOURNAL_PREFIX, '').replace(ISO_PREFIX, '');
-    let timestampUs: number | null = null;
-    const ts = DMESG_TIMESTAMP.exec(line);
-    if (ts) {
-      timestampUs = safe(Number(ts[1]) * 1e6 + Math.round(Number(`0.${ts[2]}`) * 1e6));
-      line = line.slice(ts[0].length);
-    }
-    if (line.trim() === '') continue;
-    records.push({ priority, timestampUs, message: line });
-  }
-  return records;
+  return parsePastedLog(text, MAX_LINE);
 }
 
 /** Reads /dev/kmsg without blocking: each read returns one record, EAGAIN ends the log. */

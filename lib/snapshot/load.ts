@@ -4,6 +4,7 @@ import { SNAPSHOT_FORMAT, SNAPSHOT_VERSION, type Snapshot } from './types.js';
 import {
   SnapshotFormatError,
   array,
+  boolean,
   dateTime,
   describe,
   either,
@@ -167,13 +168,19 @@ export const snapshotCheck: Check = object({
     modules: fact(record(object({ initstate: nullable(string), parameters: record(either('a string or an error', string, probeError)) }))),
     device: fact(deviceNode),
     // "cut": only the newest part of a log file over its bound was read (absent: all of it).
-    'kernelLog?': fact(array(object({ priority: nullable(integer), timestampUs: nullable(integer), message: string })), {
+    'kernelLog?': fact(array(object({ priority: nullable(integer), timestampUs: nullable(integer), message: string, 'boot?': integer })), {
       'cut?': object({ size: integer, kept: integer }),
     }),
     'miscCapacity?': fact(counts),
     'miscCurrent?': fact(counts),
     'tdxModuleVersion?': fact(string),
     'sevDevice?': fact(deviceNode),
+    'cmdline?': fact(string),
+    'moduleFiles?': fact(object({ builtin: array(string), loadable: array(string) })),
+    'firmwareMsr?': fact(object({ index: hexString, value: nullable(hexString) })),
+    'deviceAccess?': fact(object({ read: boolean, write: boolean })),
+    'deviceAcl?': fact(object({ entries: nullable(array(string)), 'stderr?': string })),
+    'container?': fact(object({ markers: array(string), systemdContainer: nullable(string), pid1Cgroup: array(string) })),
   }),
   kvm: object({
     open: fact(literal(true)),

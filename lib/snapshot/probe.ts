@@ -7,6 +7,7 @@ import { toolInfo } from '../tool.js';
 import { capabilityNumber, KVM_CAPABILITIES } from '../knowledge/capabilities.js';
 import { KVM_X86_GRP_SYSTEM, KVM_X86_TDX_VM, KVM_X86_XCOMP_GUEST_SUPP } from '../knowledge/x86.js';
 import { attempt, hasValue } from './facts.js';
+import { containerMarkers, deviceAccess, deviceAcl, firmwareMsr, firmwareSwitchMsr, kernelCmdline, kvmModuleFiles } from './bringup-files.js';
 import { cpuinfo, deviceNode, kernelRelease, kvmModules, miscCgroup, tdxModuleVersion } from './host-files.js';
 import { kernelLogFromFile, kernelLogFromKmsg } from './kernel-log.js';
 import { probeSevAttributes, probeSevDevice, probeSevInit2 } from './probe-sev.js';
@@ -150,6 +151,18 @@ function probeKvm(device: string, options: ProbeOptions, hints: { intel: boolean
   }
 }
 
+/** What says why KVM came up or not: command line, module files, firmware MSR, device access, container. */
+function addBringupFacts(host: HostFacts, root: string, device: string): void {
+  host.cmdline = kernelCmdline(root);
+  if (hasValue(host.kernelRelease)) host.moduleFiles = kvmModuleFiles(root, host.kernelRelease.value);
+  const msr = firmwareSwitchMsr(hasValue(host.cpuinfo) ? host.cpuinfo.value.vendor_id : undefined);
+  if (msr !== undefined) host.firmwareMsr = firmwareMsr(root, msr);
+  host.deviceAccess = deviceAccess(device);
+  // The ACL is asked only of a node that exists: otherwise there is nothing to read.
+  if (hasValue(host.device)) host.deviceAcl = deviceAcl(device);
+  host.container = containerMarkers(root);
+}
+
 /** Collects everything kvm-caps knows how to ask this host, as a snapshot. */
 export async function probeHost(options: ProbeOptions = {}): Promise<Snapshot> {
   const root = options.root ?? '/';
@@ -170,6 +183,7 @@ export async function probeHost(options: ProbeOptions = {}): Promise<Snapshot> {
     miscCurrent: miscCgroup(root, 'current'),
   };
   const hints = vendorHints(host);
+  addBringupFacts(host, root, device);
   if (hints.intel) host.tdxModuleVersion = tdxModuleVersion(root);
   if (hints.amd) host.sevDevice = deviceNode(root, sevDevice);
   const snapshot: Snapshot = {

@@ -81,6 +81,11 @@ export interface KernelLogRecord {
   /** Microseconds since boot, where the source gives it. */
   timestampUs: number | null;
   message: string;
+  /**
+   * In a saved log of several boots: 0 for the newest boot, 1 for the one before, and so on.
+   * Absent where the log is one boot's by construction (/dev/kmsg, a kmsg dump).
+   */
+  boot?: number;
 }
 
 /**
@@ -113,6 +118,53 @@ export interface HostFacts {
   tdxModuleVersion?: Fact<string>;
   /** The SEV device node (/dev/sev), as stat(2) shows it. */
   sevDevice?: Fact<DeviceNode>;
+  /** /proc/cmdline. */
+  cmdline?: Fact<string>;
+  /** The KVM modules this kernel build has built in or as loadable files (/lib/modules/<release>). */
+  moduleFiles?: Fact<ModuleFiles>;
+  /** CPU 0's firmware virtualization switch: IA32_FEATURE_CONTROL (Intel) or VM_CR (AMD). */
+  firmwareMsr?: Fact<FirmwareMsr>;
+  /** What access(2) allows this process on the KVM device node. */
+  deviceAccess?: Fact<DeviceAccess>;
+  /** The KVM device node's POSIX ACL. */
+  deviceAcl?: Fact<DeviceAcl>;
+  /** Signs of running inside a container. */
+  container?: Fact<ContainerMarkers>;
+}
+
+export interface ModuleFiles {
+  /** /sys/module names (kvm, kvm_intel, ...) listed in modules.builtin. */
+  builtin: string[];
+  /** Names with a .ko file in modules.dep. */
+  loadable: string[];
+}
+
+export interface FirmwareMsr {
+  /** The MSR index, hex: 0x3a or 0xc0010114. */
+  index: string;
+  /** Its 64-bit value, hex; null when the file ended before 8 bytes (a regular file, never the driver). */
+  value: string | null;
+}
+
+export interface DeviceAccess {
+  read: boolean;
+  write: boolean;
+}
+
+export interface DeviceAcl {
+  /** getfacl's numeric entries (user::rw-, user:1000:rw-, mask::rw-, ...); null when getfacl failed. */
+  entries: string[] | null;
+  /** getfacl's message when it failed. */
+  stderr?: string;
+}
+
+export interface ContainerMarkers {
+  /** Runtime marker files found: /.dockerenv, /run/.containerenv. */
+  markers: string[];
+  /** /run/systemd/container (docker, podman, lxc, systemd-nspawn, ...), when present. */
+  systemdContainer: string | null;
+  /** /proc/1/cgroup's lines. */
+  pid1Cgroup: string[];
 }
 
 export interface TdxCapabilitiesRecord {

@@ -1,0 +1,137 @@
+// Host facts that say why KVM did or did not come up, read from files: the kernel command
+// line, whether each KVM module is built in or a loadable file, the firmware's
+// virtualization switch in an MSR, who may open the device node, and whether we run in a
+// container. All read-only; nothing here loads a module or changes the host.
+import { execFileSync } from 'node:child_process';
+import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, readSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { attempt, toProbeError } from './facts.js';
+import { underRoot } from './host-files.js';
+import type { ContainerMarkers, DeviceAccess, DeviceAcl, Fact, FirmwareMsr, ModuleFiles } from './types.js';
+
+/** <root>/proc/cmdline, as the kernel has it (nomodule, module_blacklist=, modprobe.blacklist=, ...). */
+export function kernelCmdline(root: string): Fact<string> {
+  const file = underRoot(root, '/proc/cmdline');
+  return attempt({ file }, () => readFileSync(file, 'utf8').trim());
+}
+
+/** A module file's name as /sys/module spells it: kvm-intel.ko.xz -> kvm_intel. */
+function moduleName(path: string): string {
+  return basename(path.trim().split(':')[0] ?? '').replace(/\.ko(?:\.\w+)?$/, '').replace(/-/g, '_');
+}
+
+/**
+ * Which KVM modules this kernel has built in (modules.builtin) and which as loadable files
+ * (modules.dep), from <root>/lib/modules/<release>/. A module in neither is not in this
+ * kernel's build at all.
+ */
+export function kvmModuleFiles(root: string, release: string): Fact<ModuleFiles> {
+  const dir = underRoot(root, `/lib/modules/${release}`);
+  return attempt({ directory: dir }, () => {
+    const kvm = (name: string): boolean => name === 'kvm' || name.startsWith('kvm_');
+    const loadable = readFileSync(join(dir, 'modules.dep'), 'utf8').split('\n').map(moduleName).filter(kvm);
+    let builtin: string[] = [];
+    try {
+      builtin = readFileSync(join(dir, 'modules.builtin'), 'utf8').split('\n').map(moduleName).filter(kvm);
+    } catch (error) {
+      if (toProbeError(error).code !== 'ENOENT') throw error; // Older depmod trees lack it.
+    }
+    return { builtin: [...new Set(builtin)].sort(), loadable: [...new Set(loadable)].sort() };
+  });
+}
+
+/** IA32_FEATURE_CONTROL: lock (bit 0), VMX inside SMX (bit 1), VMX outside SMX (bit 2). */
+export const MSR_IA32_FEATURE_CONTROL = 0x3a;
+/** AMD VM_CR: SVMDIS (bit 4), LOCK (bit 3). */
+export const MSR_VM_CR = 0xc0010114;
+
+/** The MSR holding the firmware's virtualization switch for this CPU vendor, if we know one. */
+export function firmwareSwitchMsr(vendor: string | undefined): number | undefined {
+  if (vendor === 'GenuineIntel' || vendor === 'CentaurHauls' || vendor === 'Shanghai') return MSR_IA32_FEATURE_CONTROL;
+  if (vendor === 'AuthenticAMD' || vendor === 'HygonGenuine') return MSR_VM_CR;
+  return undefined;
+}
+
+/**
+ * One MSR of CPU 0 through the msr driver: an 8-byte pread at the MSR's index as the offset,
+ * read-only, as kvm-ok does. The driver must be there already (ENOENT otherwise: it is never
+ * loaded for this) and needs CAP_SYS_RAWIO (EPERM/EACCES otherwise). Read under --root like
+ * /dev/kmsg, so a saved copy (a file with the value at that offset) replays.
+ */
+export function firmwareMsr(root: string, index: number): Fact<FirmwareMsr> {
+  const path = underRoot(root, '/dev/cpu/0/msr');
+  return attempt({ syscall: 'pread', path }, () => {
+    const fd = openSync(path, constants.O_RDONLY);
+    try {
+      const buffer = Buffer.alloc(8);
+      const n = readSync(fd, buffer, 0, 8, index);
+      // The driver returns all 8 bytes or an error; only a regular file can end early.
+      return { index: `0x${index.toString(16)}`, value: n === 8 ? `0x${buffer.readBigUInt64LE(0).toString(16)}` : null };
+    } finally {
+      closeSync(fd);
+    }
+  });
+}
+
+/** access(2) on the device node for this process: what its mode, group and any ACL allow us. */
+export function deviceAccess(device: string): Fact<DeviceAccess> {
+  return attempt({ syscall: 'access', path: device }, () => {
+    accessSync(device, constants.F_OK);
+    const allowed = (mode: number): boolean => {
+      try {
+        accessSync(device, mode);
+        return true;
+      } catch (error) {
+        if (toProbeError(error).code === 'EACCES') return false;
+        throw error;
+      }
+    };
+    return { read: allowed(constants.R_OK), write: allowed(constants.W_OK) };
+  });
+}
+
+/**
+ * The device's POSIX ACL (system.posix_acl_access). Node has no xattr call and the addon
+ * issues only ioctls, so the ACL is read by `getfacl` where it is installed; where it is not,
+ * the spawn's ENOENT is recorded and the ACL stays unread (deviceAccess still says what it
+ * allows us). Entries are numeric (`user:1000:rw-`), to compare with our uid and groups.
+ */
+export function deviceAcl(device: string): Fact<DeviceAcl> {
+  return attempt({ syscall: 'spawn getfacl', path: device }, () => {
+    try {
+      const text = execFileSync('getfacl', ['--omit-header', '--absolute-names', '--numeric', '--', device], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: 5000,
+      });
+      return { entries: text.split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#')) };
+    } catch (error) {
+      const status = (error as { status?: unknown }).status;
+      // getfacl ran and failed (its message says why): recorded, not thrown.
+      if (typeof status === 'number') return { entries: null, stderr: String((error as { stderr?: unknown }).stderr ?? '').trim() };
+      throw error;
+    }
+  });
+}
+
+/** Files container runtimes leave, checked under root. */
+const CONTAINER_FILES = ['/.dockerenv', '/run/.containerenv'];
+
+/**
+ * Signs that this process runs in a container: the runtimes' marker files, systemd's
+ * /run/systemd/container, and PID 1's cgroup lines (docker/, kubepods, lxc, ...).
+ */
+export function containerMarkers(root: string): Fact<ContainerMarkers> {
+  const file = underRoot(root, '/proc/1/cgroup');
+  return attempt({ file }, () => {
+    const markers = CONTAINER_FILES.filter((path) => existsSync(underRoot(root, path)));
+    let systemdContainer: string | null = null;
+    try {
+      systemdContainer = readFileSync(underRoot(root, '/run/systemd/container'), 'utf8').trim();
+    } catch (error) {
+      if (toProbeError(error).code !== 'ENOENT') throw error;
+    }
+    const pid1Cgroup = readFileSync(file, 'utf8').split('\n').filter((line) => line !== '');
+    return { markers, systemdContainer, pid1Cgroup };
+  });
+}

@@ -1,0 +1,330 @@
+// KVM bring-up facts collected under --root from scratch hosts and decoded: built-in vs
+// loadable modules, nomodule and blacklists, the firmware switch read from an MSR file
+// (readable, absent, not permitted), the device node's access and container evidence. Each
+// scratch host is modelled on public facts, named in its `sources`. A saved snapshot replays
+// through the loader (old version-1 snapshots without these facts too).
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { decodeKvmBringup, cmdlineWords, type BringupLog, type KvmBringupModel, type Unread } from '../lib/decode/kvm-bringup.js';
+import { deviceAcl, firmwareMsr, MSR_IA32_FEATURE_CONTROL, MSR_VM_CR } from '../lib/snapshot/bringup-files.js';
+import { probeHost } from '../lib/snapshot/probe.js';
+import { loadSnapshot, validateSnapshot } from '../lib/snapshot/load.js';
+import type { Snapshot } from '../lib/snapshot/types.js';
+import { fixturePath, fixturesDir } from './helpers/fixtures.js';
+import { projectRoot } from './helpers/compile.js';
+
+interface ScratchHost {
+  /** Where each value comes from. */
+  sources: string[];
+  release: string;
+  cpuinfo: string;
+  cmdline: string;
+  /** /sys/module entries: initstate (null: built in) and parameters. */
+  sysModules: Record<string, { initstate: string | null; parameters?: Record<string, string> }>;
+  /** /lib/modules/<release>/modules.dep and modules.builtin lines; absent: no /lib/modules. */
+  moduleFiles?: { dep: string[]; builtin: string[] };
+  /** The firmware MSR's value at its offset in dev/cpu/0/msr; absent: no msr driver. */
+  msr?: { index: number; value: bigint };
+  container?: { dockerenv: boolean; cgroup: string[] };
+  log: string;
+}
+
+function scratchDir(t: TestContext): string {
+  const dir = mkdtempSync(join(tmpdir(), 'kvm-caps-bringup-'));
+  chmodSync(dir, 0o755);
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function put(root: string, path: string, text: string): void {
+  mkdirSync(dirname(join(root, path)), { recursive: true });
+  writeFileSync(join(root, path), text);
+}
+
+/** An MSR as the msr driver shows it: 8 little-endian bytes at the MSR's index as file offset (a sparse file here). */
+function putMsr(root: string, index: number, value: bigint): string {
+  const path = join(root, 'dev/cpu/0/msr');
+  mkdirSync(dirname(path), { recursive: true });
+  const bytes = Buffer.alloc(8);
+  bytes.writeBigUInt64LE(value);
+  const fd = openSync(path, 'w', 0o600);
+  try {
+    writeSync(fd, bytes, 0, 8, index);
+  } finally {
+    closeSync(fd);
+  }
+  return path;
+}
+
+function build(root: string, host: ScratchHost): void {
+  put(root, 'proc/sys/kernel/osrelease', `${host.release}\n`);
+  put(root, 'proc/cpuinfo', host.cpuinfo);
+  put(root, 'proc/cmdline', `${host.cmdline}\n`);
+  put(root, 'proc/1/cgroup', `${(host.container?.cgroup ?? ['0::/init.scope']).join('\n')}\n`);
+  if (host.container?.dockerenv) put(root, '.dockerenv', '');
+  for (const [name, module] of Object.entries(host.sysModules)) {
+    mkdirSync(join(root, 'sys/module', name), { recursive: true });
+    if (module.initstate !== null) put(root, `sys/module/${name}/initstate`, `${module.initstate}\n`);
+    for (const [parameter, value] of Object.entries(module.parameters ?? {})) put(root, `sys/module/${name}/parameters/${parameter}`, `${value}\n`);
+  }
+  if (host.moduleFiles) {
+    put(root, `lib/modules/${host.release}/modules.dep`, host.moduleFiles.dep.map((line) => `${line}\n`).join(''));
+    put(root, `lib/modules/${host.release}/modules.builtin`, host.moduleFiles.builtin.map((line) => `${line}\n`).join(''));
+  }
+  if (host.msr) putMsr(root, host.msr.index, host.msr.value);
+  put(root, 'kernel-log.txt', host.log);
+}
+
+/** Probes the scratch host as `kvm-caps snapshot --root ROOT --kernel-log FILE` would, saves and reloads it. */
+async function snapshotOf(t: TestContext, host: ScratchHost): Promise<{ snapshot: Snapshot; model: KvmBringupModel; root: string }> {
+  const root = scratchDir(t);
+  build(root, host);
+  const probed = await probeHost({ root, device: join(root, 'dev/kvm'), sevDevice: join(root, 'dev/sev'), kernelLog: join(root, 'kernel-log.txt') });
+  const saved = join(root, 'snapshot.json');
+  writeFileSync(saved, JSON.stringify(probed));
+  const snapshot = loadSnapshot(saved);
+  return { snapshot, model: decodeKvmBringup(snapshot), root };
+}
+
+const cpuinfo = (vendor: string, model: string, flags: string): string =>
+  `processor\t: 0\nvendor_id\t: ${vendor}\nmodel name\t: ${model}\nflags\t\t: ${flags}\n\nprocessor\t: 1\nvendor_id\t: ${vendor}\n`;
+
+// A kvm-pvm guest whose backend would not bind: the kernel command line and /sys/module of a
+// 6.18 kernel with kvm and kvm_pvm built in (no initstate), booted with nomodule, no /lib/modules;
+// the "not binding" line as such a guest logged it (test/fixtures/kernel-logs/kvm-pvm-not-binding.txt).
+const PVM_GUEST: ScratchHost = {
+  sources: ['/proc/cmdline, /proc/cpuinfo flags and /sys/module of a 6.18 kvm_pvm guest kernel', 'kernel-logs/kvm-pvm-not-binding.txt'],
+  release: '6.18.44',
+  cpuinfo: cpuinfo('AuthenticAMD', 'AMD EPYC', 'fpu vme de pse tsc msr pae mce cx8 apic sep hypervisor lahf_lm'),
+  cmdline: 'console=ttyS0 quiet reboot=k panic=1 nomodule random.trust_cpu=1 -- --init-arg',
+  sysModules: { kvm: { initstate: null, parameters: { tdp_mmu: 'Y' } }, kvm_pvm: { initstate: null, parameters: { verbose: 'N' } } },
+  log: '[    0.000000] Hypervisor detected: KVM\n[    0.369955] kvm-pvm: this kernel is itself a kvm-pvm guest; not binding\n',
+};
+
+// An Intel host on Debian 12's 6.1 kernel (kvm, kvm-intel, kvm-amd as modules) whose firmware
+// locked IA32_FEATURE_CONTROL with VMX off: value 0x1 is the case kvm-ok reports ("(msr & 0x5)
+// == 0x1"); 6.1's feat_ctl.c and x86.c lines (linux-source-6.1 6.1.192); kvm stays loaded,
+// kvm_intel's init failed, the vmx flag is cleared (since 5.6).
+const INTEL_FIRMWARE_OFF: ScratchHost = {
+  sources: ['arch/x86/kernel/cpu/feat_ctl.c, arch/x86/kvm/x86.c of 6.1.192', "kvm-ok's IA32_FEATURE_CONTROL test", "Debian 6.1 kernels' modules.dep"],
+  release: '6.1.0-28-amd64',
+  cpuinfo: cpuinfo('GenuineIntel', 'Intel(R) Xeon(R) CPU E5-2620 v4', 'fpu vme de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat pse36 clflush est tm2 ssse3 cx16 xtpr pdcm pcid sse4_1 sse4_2'),
+  cmdline: 'BOOT_IMAGE=/boot/vmlinuz-6.1.0-28-amd64 root=UUID=0e2f ro quiet',
+  sysModules: { kvm: { initstate: 'live', parameters: { tdp_mmu: 'Y' } } },
+  moduleFiles: {
+    // Abridged to the KVM modules (their dependencies beyond kvm.ko left out); no KVM module is built in.
+    dep: ['kernel/arch/x86/kvm/kvm.ko:', 'kernel/arch/x86/kvm/kvm-intel.ko: kernel/arch/x86/kvm/kvm.ko', 'kernel/arch/x86/kvm/kvm-amd.ko: kernel/arch/x86/kvm/kvm.ko'],
+    builtin: [],
+  },
+  msr: { index: MSR_IA32_FEATURE_CONTROL, value: 0x1n },
+  log: "[    0.000000] Linux version 6.1.0-28-amd64 (debian-kernel@lists.debian.org)\n[    0.081233] x86/cpu: VMX (outside TXT) disabled by BIOS\n[    9.336402] kvm: support for 'kvm_intel' disabled by bios\n",
+};
+
+// An AMD host on 7.2 whose firmware set VM_CR.SVMDIS and LOCK (0x18: msr-index.h's
+// SVM_VM_CR_SVM_LOCK_MASK | SVM_VM_CR_SVM_DIS_MASK); kvm_amd as a module, the nested parameter
+// of a loaded kvm_amd is absent because it did not load; amd.c's and svm.c's 7.2 lines.
+const AMD_FIRMWARE_OFF: ScratchHost = {
+  sources: ['arch/x86/kernel/cpu/amd.c, arch/x86/kvm/svm/svm.c, arch/x86/include/asm/msr-index.h of linux-source-7.2', 'kernel-logs/kvm-svm-disabled-by-bios-7.2.txt'],
+  release: '7.2.0-1-amd64',
+  cpuinfo: cpuinfo('AuthenticAMD', 'AMD EPYC 9124 16-Core Processor', 'fpu vme de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat'),
+  cmdline: 'BOOT_IMAGE=/boot/vmlinuz-7.2.0-1-amd64 root=UUID=0e2f ro modprobe.blacklist=kvm_intel,nouveau module_blacklist=kvm-intel',
+  sysModules: { kvm: { initstate: 'live' } },
+  moduleFiles: { dep: ['kernel/arch/x86/kvm/kvm.ko.xz:', 'kernel/arch/x86/kvm/kvm-amd.ko.xz: kernel/arch/x86/kvm/kvm.ko.xz', 'kernel/arch/x86/kvm/kvm-intel.ko.xz: kernel/arch/x86/kvm/kvm.ko.xz'], builtin: [] },
+  msr: { index: MSR_VM_CR, value: 0x18n },
+  container: { dockerenv: true, cgroup: ['0::/system.slice/docker-3f2a.scope'] },
+  log: '[    0.052101] SVM disabled (by BIOS) in MSR_VM_CR\n[    8.311470] kvm_amd: SVM not supported by CPU 0\n',
+};
+
+/** The decoded fact, failing the test when it is an Unread (or missing). */
+function value<T>(x: T | Unread | undefined): T {
+  assert.ok(x !== undefined && !(typeof x === 'object' && x !== null && 'error' in x), `a value, not ${JSON.stringify(x)}`);
+  return x as T;
+}
+
+test('built-in modules and nomodule: the kvm-pvm guest whose backend would not bind', async (t) => {
+  const { model, snapshot } = await snapshotOf(t, PVM_GUEST);
+  const modules = value(model.modules);
+  assert.equal(modules.kvm?.state, 'built-in');
+  assert.equal(modules.kvm_pvm?.state, 'built-in');
+  // No /lib/modules: whether a kvm_amd file exists cannot be said.
+  assert.equal(modules.kvm_amd?.state, 'not-loaded');
+  assert.ok('error' in (snapshot.host.moduleFiles ?? {}), 'the missing /lib/modules is recorded as an error');
+  const cmdline = value(model.cmdline);
+  assert.equal(cmdline?.nomodule, true);
+  const log = value(model.log);
+  assert.deepEqual(
+    log?.matches.map((m) => [m.id, m.cause]),
+    [
+      ['hypervisor-detected', 'hypervisor-detected'],
+      ['pvm-not-binding', 'backend-not-bound'],
+    ],
+  );
+  assert.equal(log?.matches[1]?.groups.reason, 'this kernel is itself a kvm-pvm guest');
+  const cpu = value(model.cpu);
+  assert.deepEqual([cpu.hypervisorFlag, cpu.hypervisorLogged, cpu.vmx, cpu.svm], [true, 'KVM', false, false]);
+  // No msr driver under this root: ENOENT, recorded, nothing loaded.
+  const msr = model.firmwareSwitch;
+  assert.ok(msr && 'error' in msr && msr.error.code === 'ENOENT', JSON.stringify(msr));
+  assert.equal(model.device.exists, false);
+});
+
+test('an older boot in a pasted log is kept apart and never mixed with the newest', async (t) => {
+  const log = `[    0.000000] Linux version 6.12.0\n[    9.336402] kvm_intel: VMX not supported by CPU 0\n${PVM_GUEST.log.replace('[    0.000000] Hypervisor', '[    0.000000] Linux version 6.18.44\n[    0.000000] Hypervisor')}`;
+  const { model } = await snapshotOf(t, { ...PVM_GUEST, log });
+  const decoded = value<BringupLog>(model.log);
+  assert.equal(decoded.boots, 2);
+  assert.deepEqual(
+    decoded.matches.map((m) => m.id),
+    ['hypervisor-detected', 'pvm-not-binding'],
+  );
+  assert.deepEqual(
+    decoded.olderBoots.map((m) => [m.id, m.record.boot]),
+    [['vmx-not-supported', 1]],
+  );
+});
+
+test('a loadable module that did not load, and a readable IA32_FEATURE_CONTROL locked with VMX off', async (t) => {
+  const { model } = await snapshotOf(t, INTEL_FIRMWARE_OFF);
+  const modules = value(model.modules);
+  assert.deepEqual(
+    Object.fromEntries(Object.entries(modules).map(([name, m]) => [name, m.state])),
+    { kvm: 'loaded', kvm_amd: 'loadable', kvm_intel: 'loadable' },
+  );
+  assert.deepEqual(value(model.cmdline)?.nomodule, false);
+  const msr = value(model.firmwareSwitch);
+  assert.deepEqual(msr && { ...msr, source: undefined }, { msr: 'IA32_FEATURE_CONTROL', value: '0x1', locked: true, vmxInsideSmx: false, vmxOutsideSmx: false, source: undefined });
+  assert.deepEqual(
+    value(model.log)?.matches.map((m) => m.id),
+    ['feat-ctl-vmx-disabled', 'x86-support-disabled-by-bios'],
+  );
+  assert.equal(value(model.cpu).vmx, false);
+  assert.equal(value(model.container)?.inContainer, false);
+});
+
+test('VM_CR with SVMDIS read at offset 0xc0010114; blacklists from the command line; container evidence', async (t) => {
+  const { model } = await snapshotOf(t, AMD_FIRMWARE_OFF);
+  const msr = value(model.firmwareSwitch);
+  assert.ok(msr?.msr === 'VM_CR');
+  assert.deepEqual([msr.value, msr.locked, msr.svmDisabled], ['0x18', true, true]);
+  const cmdline = value(model.cmdline);
+  assert.deepEqual([cmdline?.modprobeBlacklist, cmdline?.moduleBlacklist], [['kvm_intel', 'nouveau'], ['kvm_intel']]);
+  assert.equal(value(model.modules).kvm_amd?.state, 'loadable');
+  assert.deepEqual(
+    value(model.log)?.matches.map((m) => m.cause),
+    ['firmware-disabled', 'cpu-lacks-extension'],
+  );
+  const container = value(model.container);
+  assert.deepEqual(container?.evidence, ['/.dockerenv', '/proc/1/cgroup: 0::/system.slice/docker-3f2a.scope']);
+});
+
+test('an MSR file that ends before the MSR is recorded as such, never as a value', (t) => {
+  const root = scratchDir(t);
+  putMsr(root, MSR_IA32_FEATURE_CONTROL, 0x5n); // Holds 0x3a only: VM_CR lies beyond its end.
+  const fact = firmwareMsr(root, MSR_VM_CR);
+  assert.ok('value' in fact);
+  assert.deepEqual(fact.value, { index: '0xc0010114', value: null });
+});
+
+test('an MSR the process may not read: EACCES recorded (as an unprivileged user)', async (t) => {
+  if (process.getuid?.() !== 0) {
+    // Without root this process itself is the unprivileged reader.
+    const root = scratchDir(t);
+    chmodSync(putMsr(root, MSR_IA32_FEATURE_CONTROL, 0x5n), 0o000);
+    const fact = firmwareMsr(root, MSR_IA32_FEATURE_CONTROL);
+    assert.ok('error' in fact && fact.error.code === 'EACCES', JSON.stringify(fact));
+    return;
+  }
+  const root = scratchDir(t);
+  putMsr(root, MSR_IA32_FEATURE_CONTROL, 0x5n); // 0600 root: the msr driver's node is 0600 root too.
+  const script = `process.setgid(65534); process.setuid(65534);
+    const { firmwareMsr } = await import(${JSON.stringify(join(projectRoot, 'lib/snapshot/bringup-files.ts'))});
+    console.log(JSON.stringify(firmwareMsr(${JSON.stringify(root)}, 0x3a)));`;
+  const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: projectRoot, encoding: 'utf8' });
+  const fact = JSON.parse(out) as { error?: { code: string; syscall: string } };
+  assert.equal(fact.error?.code, 'EACCES', out);
+  assert.equal(fact.error?.syscall, 'open');
+});
+
+test('the kernel command line is split as the kernel does: quotes group, `--` ends it', () => {
+  assert.deepEqual(cmdlineWords('a "b c=d" e=f -- nomodule'), ['a', 'b c=d', 'e=f']);
+});
+
+test('a version-1 snapshot without the bring-up facts still loads and decodes', () => {
+  const snapshot = loadSnapshot(fixturePath('no-kvm-guest'));
+  const model = decodeKvmBringup(snapshot);
+  assert.equal(model.cmdline, undefined);
+  assert.equal(model.firmwareSwitch, undefined);
+  assert.equal(model.container, undefined);
+  assert.ok(existsSync(join(fixturesDir, 'no-kvm-guest.json')));
+  // The new facts are optional in the schema the loader enforces; a wrong shape is still refused.
+  const bad = { ...snapshot, host: { ...snapshot.host, firmwareMsr: { source: { syscall: 'pread', path: '/dev/cpu/0/msr' }, value: { index: 58, value: '0x1' } } } };
+  assert.throws(() => validateSnapshot(bad), /host\.firmwareMsr\.value\.index/);
+});
+
+test('device access: the node, our groups and an ACL entry naming us', () => {
+  const snapshot = loadSnapshot(fixturePath('no-permission'));
+  const withAcl: Snapshot = {
+    ...snapshot,
+    host: {
+      ...snapshot.host,
+      deviceAccess: { source: { syscall: 'access', path: snapshot.context.device }, value: { read: true, write: true } },
+      deviceAcl: { source: { syscall: 'spawn getfacl', path: snapshot.context.device }, value: { entries: ['user::rw-', `user:${snapshot.context.uid}:rw-`, 'group::rw-', 'mask::rw-', 'other::---'] } },
+    },
+  };
+  const device = decodeKvmBringup(withAcl).device;
+  assert.deepEqual(device.aclEntriesForUs, [`user:${snapshot.context.uid}:rw-`]);
+  assert.deepEqual(device.access, { read: true, write: true });
+});
+
+test('the ACL comes from getfacl where it is installed; its failure and its absence are recorded', (t) => {
+  const dir = scratchDir(t);
+  const device = join(dir, 'kvm');
+  writeFileSync(device, '');
+  const bin = join(dir, 'bin');
+  mkdirSync(bin);
+  const path = process.env.PATH;
+  t.after(() => {
+    process.env.PATH = path;
+  });
+  // No getfacl on PATH: the spawn's ENOENT is the recorded fact, the ACL unread.
+  process.env.PATH = bin;
+  const absent = deviceAcl(device);
+  assert.ok('error' in absent && absent.error.code === 'ENOENT', JSON.stringify(absent));
+  // A stand-in printing what `getfacl --omit-header --numeric` prints for a uaccess-tagged node.
+  writeFileSync(join(bin, 'getfacl'), '#!/bin/sh\nprintf "user::rw-\\nuser:1000:rw-\\ngroup::rw-\\nmask::rw-\\nother::---\\n\\n"\n', { mode: 0o755 });
+  const read = deviceAcl(device);
+  assert.deepEqual('value' in read && read.value, { entries: ['user::rw-', 'user:1000:rw-', 'group::rw-', 'mask::rw-', 'other::---'] });
+  writeFileSync(join(bin, 'getfacl'), '#!/bin/sh\necho "getfacl: $5: Operation not supported" >&2\nexit 1\n', { mode: 0o755 });
+  const failed = deviceAcl(device);
+  assert.deepEqual('value' in failed && failed.value, { entries: null, stderr: `getfacl: ${device}: Operation not supported` });
+});
+
+test('live: without /dev/kvm, the decoded bring-up lines are exactly the bring-up lines of this machine\'s own kernel log', async (t) => {
+  if (existsSync('/dev/kvm')) {
+    t.skip('this machine has /dev/kvm: the live cause of a missing device cannot be compared here');
+    return;
+  }
+  let dmesg: string;
+  try {
+    dmesg = execFileSync('dmesg', [], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  } catch (error) {
+    t.skip(`dmesg cannot be read here: ${(error as Error).message}`);
+    return;
+  }
+  const model = decodeKvmBringup(await probeHost());
+  const log = value<BringupLog>(model.log);
+  // Read independently of the parser: dmesg's own lines that say why KVM did not come up.
+  const oracle = dmesg
+    .split('\n')
+    .map((line) => line.replace(/^\[\s*\d+\.\d+\]\s?/, ''))
+    .filter((line) => /kvm|vmx|svm|has_svm/i.test(line) && /not binding|disabled by bios|disabled \(by bios\)|not supported by cpu|no hardware support|sev guest|already loaded|enabling virtualization|not fully enabled|not enabled \(by bios\)|not amd|isn't amd|svm not available|invalid for parameter|unknown parameter/i.test(line));
+  t.diagnostic(`this machine's log says: ${oracle.join(' | ') || '(no bring-up line)'}`);
+  assert.deepEqual(
+    log?.matches.filter((m) => m.cause !== 'hypervisor-detected' && m.cause !== 'backend-bound').map((m) => m.record.message),
+    oracle,
+  );
+});
