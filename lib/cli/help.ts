@@ -12,6 +12,9 @@ const PROBE = `  --sev-device PATH  the SEV device to open read-only (AMD hosts)
   --deep             also ask the firmware: create a throwaway TD and run KVM_TDX_INIT_VM, and
                      on AMD run KVM_SEV_INIT2 on a throwaway VM of each SEV type KVM offers;
                      each holds a TD key or an ASID only until kvm-caps closes it, milliseconds
+  --snp-platform-status  send SNP_PLATFORM_STATUS to /dev/sev even on Linux 6.16 to 6.19 when SNP
+                     is not known to be initialised: those kernels then run SNP_INIT_EX and
+                     SNP_SHUTDOWN_EX around it (the IOMMU leaves SNP mode too); off by default
   --td-config FILE   with --deep: the TD to try, as JSON { "attributes": "0x...", "xfam": "0x...",
                      "cpuid": [ { function, index, flags, eax, ebx, ecx, edx } ] }; default:
                      SEPT_VE_DISABLE where supported, XFAM the module and KVM both allow`;

@@ -54,6 +54,55 @@ export function releaseInRange(release: KernelRelease, since: string, until?: st
 
 export const KERNEL_CHANGES: readonly KernelChange[] = [
   // Rows are added by area; ids are unique (the tests check it).
+
+  // KVM
+  {
+    id: 'kvm.cap-vm-types',
+    since: '6.8',
+    what: 'KVM_CAP_VM_TYPES (capability 235) exists and reports the VM types KVM_CREATE_VM accepts; before it only the default VM type exists.',
+    citation: '89ea60c2c7b5 "KVM: x86: Add support for "protected VMs" that can utilize private memory" (v6.8)',
+  },
+  {
+    id: 'kvm.sev-vm-types',
+    since: '6.10',
+    what:
+      'KVM_X86_SEV_VM and KVM_X86_SEV_ES_VM exist, with KVM_SEV_INIT2; on 6.8 and 6.9 KVM_CAP_VM_TYPES never offers them and SEV and SEV-ES guests run through the legacy KVM_SEV_INIT / KVM_SEV_ES_INIT on a default VM.',
+    citation: '26c44aa9e076 "KVM: SEV: define VM types for SEV and SEV-ES" and 4f5defae7089 "KVM: SEV: introduce KVM_SEV_INIT2 operation" (v6.10)',
+  },
+
+  // SEV: the ccp driver (drivers/crypto/ccp/sev-dev.c)
+  {
+    id: 'sev.snp-platform-status-inits',
+    since: '6.16',
+    until: '7.0',
+    what:
+      'SNP_PLATFORM_STATUS on /dev/sev, when SNP is not initialised, runs snp_move_to_init_state(): SNP_INIT_EX, the command, then SNP_SHUTDOWN_EX (which also takes the IOMMU out of SNP mode), and logs "SEV-SNP API:..." as if the firmware had been brought up. Stable 6.18.y and 6.19.y releases that carry the fix no longer do this; the release number alone cannot tell them apart.',
+    citation:
+      'ceac7fb89e8d "crypto: ccp - Ensure implicit SEV/SNP init and shutdown in ioctls" (v6.16) until 551120148b67 "crypto: ccp - Fix a case where SNP_SHUTDOWN is missed" (v7.0; also in 6.18.y and 6.19.y stable)',
+  },
+  {
+    id: 'sev.snp-init-failure-silent',
+    since: '6.16',
+    what:
+      'A failed SNP INIT is no longer logged as "SEV-SNP: failed to INIT rc %d, error %#x": __sev_snp_init_locked() returns -ENODEV (no SNP host support) or -EOPNOTSUPP (firmware older than 1.51) without a message, and a firmware failure is logged as "SEV-SNP: %s failed rc %d, error %#x" (SNP_INIT / SNP_INIT_EX).',
+    citation:
+      '9770b428b1a2 "crypto: ccp - Move dev_info/err messages for SEV/SNP init and shutdown" (v6.16); drivers/crypto/ccp/sev-dev.c __sev_snp_init_locked() at v7.2',
+  },
+  {
+    id: 'sev.snp-init-rc-message',
+    since: '6.9',
+    until: '6.16',
+    what: 'A failed SNP INIT at ccp probe is logged as "SEV-SNP: failed to INIT rc %d, error %#x".',
+    citation:
+      'drivers/crypto/ccp/sev-dev.c _sev_platform_init_locked() at v6.12 (Debian trixie linux-source-6.12); removed by 9770b428b1a2 "crypto: ccp - Move dev_info/err messages for SEV/SNP init and shutdown" (v6.16)',
+  },
+  {
+    id: 'sev.snp-status-removes-dev-sev',
+    since: '6.16',
+    what:
+      'At probe the ccp driver asks SNP_PLATFORM_STATUS and, with SNP firmware support, SNP_FEATURE_INFO; when one fails it logs "SNP PLATFORM_STATUS command failed, ret = %d, error = %#x" (or the FEATURE_INFO one) and /dev/sev is not registered.',
+    citation: 'drivers/crypto/ccp/sev-dev.c sev_pci_init() / snp_get_platform_data() at v7.2 (Debian unstable linux-source-7.2)',
+  },
 ];
 
 /** The row with this id; throws on an unknown id, which is a programming error. */

@@ -4,6 +4,7 @@ import { SNAPSHOT_FORMAT, SNAPSHOT_VERSION, type Snapshot } from './types.js';
 import {
   SnapshotFormatError,
   array,
+  boolean,
   describe,
   either,
   hexString,
@@ -126,6 +127,9 @@ const sevDeviceFacts = object({
     }),
   ),
   'chipId?': fact(string),
+  'withheld?': record(
+    object({ reason: string, kernelChange: string, snpInitialized: either('"no" or "unknown"', literal('no'), literal('unknown')), override: string }),
+  ),
 });
 
 /** Where and as whom the probe ran (also part of the report and the check report). */
@@ -161,6 +165,10 @@ export const snapshotCheck: Check = object({
     'miscCurrent?': fact(counts),
     'tdxModuleVersion?': fact(string),
     'sevDevice?': fact(deviceNode),
+    'sevDeviceAccess?': fact(object({ readWrite: boolean, read: boolean })),
+    'memlockLimit?': fact(object({ soft: nullable(integer), hard: nullable(integer) })),
+    'msrs?': record(fact(hexString), /^0x[0-9a-f]+$/),
+    'pspSysfs?': fact(object({ device: string, attributes: record(either('a string or an error', string, probeError)) })),
   }),
   kvm: object({
     open: fact(literal(true)),
