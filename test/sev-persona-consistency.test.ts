@@ -216,7 +216,8 @@ test('KVM_CAP_VM_TYPES (235) is there exactly on kernels that have it (6.8+), an
     const mask = h.vmTypes ?? 0;
     if (has && mask === 0) return `${h.release} has KVM_CAP_VM_TYPES, the host answers 0`;
     if (!has && mask !== 0) return `${h.release} predates KVM_CAP_VM_TYPES, the host answers 0x${mask.toString(16)}`;
-    if (kernelHas('kvm.sev-vm-types', h.release) === false && (mask & 0x1c) !== 0) return `${h.release} offers SEV VM types before 6.10`;
+    if (kernelHas('kvm.sev-vm-types', h.release) === false && (mask & 0x0c) !== 0) return `${h.release} offers SEV VM types before 6.10`;
+    if (kernelHas('kvm.snp-vm-type', h.release) === false && (mask & 0x10) !== 0) return `${h.release} offers the SNP VM type before 6.11`;
     return undefined;
   });
 });

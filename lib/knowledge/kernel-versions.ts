@@ -70,6 +70,13 @@ export const KERNEL_CHANGES: readonly KernelChange[] = [
     citation: '26c44aa9e076 "KVM: SEV: define VM types for SEV and SEV-ES" and 4f5defae7089 "KVM: SEV: introduce KVM_SEV_INIT2 operation" (v6.10)',
   },
 
+  {
+    id: 'kvm.snp-vm-type',
+    since: '6.11',
+    what: 'KVM_X86_SNP_VM exists: KVM_CAP_VM_TYPES can offer SEV-SNP guests (bit 4), created with KVM_SEV_INIT2 and launched with KVM_SEV_SNP_LAUNCH_*.',
+    citation: '1dfe571c12cf "KVM: SEV: Add initial SEV-SNP support" (KVM pull of 2024-05-10, v6.11)',
+  },
+
   // SEV: the ccp driver (drivers/crypto/ccp/sev-dev.c)
   {
     id: 'sev.snp-platform-status-inits',
