@@ -38,6 +38,7 @@ const FIXTURES = [
   'sev-snp-init-failed-6.18',
   'sev-legacy-6.6',
   'sev-turin-7.2',
+  'sev-turin-7.2-snp-asids-in-use',
   'sev-root-only',
   'snp-host',
   'no-kvm-guest',

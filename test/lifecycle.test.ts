@@ -165,12 +165,12 @@ test('lifecycleFor: SNP host on the INIT2 interface; --deep INIT2 results decide
   assert.equal(support(lifecycle, 'tdx').supported, false);
 });
 
-test('lifecycleFor: SNP INIT2 refused by the firmware: SNP not supported, with the reason', () => {
-  const snp = support(lifecycleOf('sev-turin-7.2'), 'snp');
+test('lifecycleFor: SNP INIT2 refused (every SNP ASID in use): SNP not supported, with the reason', () => {
+  const snp = support(lifecycleOf('sev-turin-7.2-snp-asids-in-use'), 'snp');
   assert.equal(snp.supported, false);
-  // The reason is the check verdict's: the --deep KVM_SEV_INIT2 on an SNP VM failed with EIO.
-  assert.match(snp.summary, /KVM_SEV_INIT2\b.*: EIO/);
-  assert.equal(snp.summary, checks('sev-turin-7.2').technologies.find((t) => t.technology === 'snp')?.verdict.summary);
+  // The reason is the check verdict's: no free SNP ASID, which is why the --deep KVM_SEV_INIT2 failed with EBUSY.
+  assert.match(snp.summary, /ASID/);
+  assert.equal(snp.summary, checks('sev-turin-7.2-snp-asids-in-use').technologies.find((t) => t.technology === 'snp')?.verdict.summary);
   const attestation = snp.steps.find((s) => s.step === 'attestation');
   assert.ok(attestation);
 });

@@ -107,8 +107,8 @@ test('SNP host: SEV, SEV-ES and SNP usable, firmware versions, free ASIDs', () =
   assert.equal(labels.get('tdx.capable'), 'false');
 });
 
-test('SNP INIT2 refused by the firmware: SNP not usable although KVM offers the type', () => {
-  const labels = parse(features('sev-turin-7.2'));
+test('SNP INIT2 refused (every SNP ASID in use): SNP not usable although KVM offers the type', () => {
+  const labels = parse(features('sev-turin-7.2-snp-asids-in-use'));
   assert.equal(labels.get('vm-type.snp'), 'true');
   assert.equal(labels.get('snp.usable'), 'false');
   assert.equal(labels.get('snp.tcb-match'), 'true');

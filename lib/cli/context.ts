@@ -22,6 +22,7 @@ export const OPTIONS = {
   'sev-device': { type: 'string' },
   'kernel-log': { type: 'string' },
   deep: { type: 'boolean' },
+  'snp-platform-status': { type: 'boolean' },
   'td-config': { type: 'string' },
   emulated: { type: 'boolean' },
   verbose: { type: 'boolean', short: 'v' },
@@ -35,7 +36,7 @@ export type OptionName = keyof typeof OPTIONS;
 export type Values = { [K in OptionName]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean };
 
 /** The options that shape a live probe. */
-export const PROBE: readonly OptionName[] = ['root', 'device', 'sev-device', 'kernel-log', 'deep', 'td-config'];
+export const PROBE: readonly OptionName[] = ['root', 'device', 'sev-device', 'kernel-log', 'deep', 'snp-platform-status', 'td-config'];
 
 export interface Io {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -126,6 +127,7 @@ export async function snapshotFor(values: Values, io?: Io): Promise<{ snapshot: 
   if (values['sev-device'] !== undefined) options.sevDevice = values['sev-device'];
   if (values['kernel-log'] !== undefined) options.kernelLog = kernelLogOption(values['kernel-log'], io);
   if (values['td-config'] !== undefined) options.tdConfig = loadTdConfig(values['td-config']);
+  if (values['snp-platform-status']) options.snpPlatformStatus = 'always';
   // Loaded here so that replaying a snapshot never loads the native addon.
   const { probeHost } = await import('../snapshot/probe.js');
   return { snapshot: await probeHost(options), origin: 'live' };

@@ -71,6 +71,15 @@ const OPTION_HELP: Record<OptionName, OptionHelp> = {
       'each holds a TD key or an ASID only until kvm-caps closes it, milliseconds',
     ],
   },
+  'snp-platform-status': {
+    usage: '--snp-platform-status',
+    label: '--snp-platform-status',
+    text: [
+      'send SNP_PLATFORM_STATUS to /dev/sev even on Linux 6.16 to 6.19 when SNP is',
+      'not known to be initialised: those kernels then run SNP_INIT_EX and',
+      'SNP_SHUTDOWN_EX around it (the IOMMU leaves SNP mode too); off by default',
+    ],
+  },
   'td-config': {
     usage: '--td-config FILE',
     label: '--td-config FILE',
@@ -204,13 +213,25 @@ export function usageLine(command: string, accepts: readonly OptionName[]): stri
   return lines.join('\n');
 }
 
+/** Words of `text` in lines of at most `room` columns (a longer word stands alone). */
+function wrap(text: string, room: number): string[] {
+  const lines: string[] = [];
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    const last = lines.length - 1;
+    if (last >= 0 && lines[last]!.length + 1 + word.length <= room) lines[last] = `${lines[last]!} ${word}`;
+    else lines.push(word);
+  }
+  return lines;
+}
+
 /** The option list, labels in one column, descriptions in the next. */
 function optionList(command: string, accepts: readonly OptionName[]): string {
   const names = listed(command, accepts);
   const width = Math.max(...names.map((name) => OPTION_HELP[name].label.length)) + 2;
   return names
     .map((name) => {
-      const text = COMMAND_HELP[command]?.text?.[name] ?? OPTION_HELP[name].text;
+      // Re-wrapped to the room the label column leaves, so a long option name never pushes a line past WIDTH.
+      const text = wrap((COMMAND_HELP[command]?.text?.[name] ?? OPTION_HELP[name].text).join(' '), WIDTH - 2 - width);
       return text.map((line, i) => `  ${(i === 0 ? OPTION_HELP[name].label : '').padEnd(width)}${line}`).join('\n');
     })
     .join('\n');

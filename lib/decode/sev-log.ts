@@ -17,10 +17,15 @@
 //   "SEV: %s failed %#x, rc %d" with INIT/INIT_EX (6.16+), "SEV: DF_FLUSH failed %#x, rc %d",
 //   "SEV-SNP: failed to INIT rc %d, error %#x" (6.9-6.15), "SEV-SNP: failed to INIT error %#x"
 //   (AMD snp-host trees), "SEV-SNP: %s failed rc %d, error %#x" with SNP_INIT/SNP_INIT_EX (6.16+),
-//   "SEV-SNP: SNP_DF_FLUSH failed rc %d, error %#x", "SEV-SNP: failed to INIT, continue SEV INIT",
-//   "SEV: failed to get status. Error: %#x", "SEV: failed to SHUTDOWN error %#x, rc %d",
+//   "SEV-SNP: SNP_DF_FLUSH failed rc %d, error %#x", "SEV: failed to get status. Error: %#x",
+//   "SEV: failed to SHUTDOWN error %#x, rc %d", "SNP PLATFORM_STATUS command failed, ret = %d,
+//   error = %#x" and "SNP FEATURE_INFO command failed, ret = %d, error = %#x" (6.16+: /dev/sev is
+//   then not registered), "SEV-SNP DF_FLUSH failed, ret = %d, error = %#x" and "SEV-SNP firmware
+//   shutdown failed, rc %d, error %#x" (SNP_SHUTDOWN_EX), "SEV: retrying INIT command because of
+//   SECURE_DATA_INVALID error. Retrying once to reset PSP SEV state.",
 //   "SEV firmware updated from %d.%d.%d to %d.%d.%d", "SEV-SNP support requires firmware
-//   version >= %d:%d", "sev command %#x timed out, disabling PSP", "SEV: TMR allocation failed,
+//   version >= %d:%d" (dev_dbg: absent from a default log), "sev command %#x timed out, disabling
+//   PSP" (the failing command's own line then shows error 0 and rc -110), "SEV: TMR allocation failed,
 //   SEV-ES support unavailable", "sev enabled", "sev initialization failed",
 //   "SEV: memory encryption not enabled by BIOS", and (psp-dev.c) "psp does not support SEV".
 // RMP (pr_fmt "SEV-SNP: "), arch/x86/virt/svm/sev.c:
@@ -29,11 +34,14 @@
 //   0x%llx] covering [0x%llx - 0x%llx]", "Memory for the RMP table has not been reserved by BIOS",
 //   "RMP configuration not valid: base=%#llx, end=%#llx", "Memory reserved for the RMP table does
 //   not cover full system RAM (expected 0x%llx got 0x%llx)", "Segmented RMP does not cover full
-//   system RAM (...)", "Failed to map RMP table"; older trees: "RMP table physical address ...".
+//   system RAM (...)", "Failed to map RMP table", "Failed to map RMP bookkeeping area", "Invalid
+//   RMP size 0x%llx for configured segment size 0x%llx", "Invalid RMP segment base address 0x%llx
+//   for configured segment size 0x%llx"; older trees: "RMP table physical address ...".
 // AMD IOMMU (pr_fmt "AMD-Vi: "), drivers/iommu/amd/init.c iommu_snp_enable():
 //   "SNP: IOMMU disabled or configured in passthrough mode, SNP cannot be supported.",
 //   "SNP: IOMMU is configured with V2 page table mode, SNP cannot be supported.",
-//   "SNP: IOMMU SNP feature not enabled, SNP cannot be supported.", "IOMMU SNP support enabled."
+//   "SNP: IOMMU SNP feature not enabled, SNP cannot be supported.", "SNP: RMP initialization
+//   failed, SNP cannot be supported." (snp_rmptable_init() failed), "IOMMU SNP support enabled."
 //   (the first review version said "is disabled" / "is not enabled" / "is enabled").
 import { hex } from '../knowledge/hex.js';
 import { sevRetName } from '../knowledge/sev.js';
@@ -101,9 +109,12 @@ export type RmpProblem =
   | 'invalid-configuration'
   | 'does-not-cover-ram'
   | 'map-failed'
+  | 'bookkeeping-map-failed'
+  | 'invalid-segment-size'
+  | 'invalid-segment-base'
   | 'segment-size-out-of-bounds';
 
-export type IommuProblem = 'disabled-or-passthrough' | 'v2-page-table' | 'no-snp-feature';
+export type IommuProblem = 'disabled-or-passthrough' | 'v2-page-table' | 'no-snp-feature' | 'rmp-init-failed';
 
 export interface SevLogFacts {
   /** kvm_amd's ASID lines; the last of each kind wins (a module reload prints them again). */
@@ -123,8 +134,13 @@ export interface SevLogFacts {
     noSevSupport: Traced<{ device: string | null }>[];
     timeouts: Traced<{ command: number }>[];
     tmrAllocationFailed?: Traced<{ device: string | null }>;
-    /** "SEV-SNP: failed to INIT, continue SEV INIT" (6.16 wording, no codes). */
+    /**
+     * Never set: "SEV-SNP: failed to INIT, continue SEV INIT" was in review versions of the 6.16
+     * series only, no kernel printed it. The field stays until the report stops reading it.
+     */
     snpInitAbandoned?: Traced<{ device: string | null }>;
+    /** "SEV: retrying INIT command because of SECURE_DATA_INVALID error...": the first INIT failed and was retried once. */
+    initRetried?: Traced<{ device: string | null }>;
   };
   rmp: {
     table?: Traced<RmpTable>;
@@ -182,7 +198,9 @@ function failure(
 function range(feature: AsidRange['feature'], state: string, first: string, last: string): AsidRange {
   const a = Number(first);
   const b = Number(last);
-  return { feature, state: state as AsidState, first: a, last: b, count: b >= a ? b - a + 1 : 0 };
+  // ASID 0 is the host's: "SEV-ES disabled (ASIDs 0 - 0)" (bounds never set) counts no ASID.
+  const low = Math.max(a, 1);
+  return { feature, state: state as AsidState, first: a, last: b, count: b >= low ? b - low + 1 : 0 };
 }
 
 function apiVersion(major: string, minor: string, build: string, device: string | null): ApiVersion {
@@ -213,8 +231,20 @@ function ccpRules(rest: string, device: string | null, facts: SevLogFacts, sourc
     facts.failures.push(t(failure('ccp', 'SNP', m[1]!, num(m[2]), num(m[3]), device)));
     return true;
   }
-  if (/^SEV-SNP: failed to INIT, continue SEV INIT$/.test(rest)) {
-    facts.psp.snpInitAbandoned = t({ device });
+  if ((m = new RegExp(`^SNP (PLATFORM_STATUS|FEATURE_INFO) command failed, ret = (-?\\d+), error = (${NUM})$`).exec(rest))) {
+    facts.failures.push(t(failure('ccp', 'SNP', `SNP_${m[1]!}`, num(m[2]), num(m[3]), device)));
+    return true;
+  }
+  if ((m = new RegExp(`^SEV-SNP DF_FLUSH failed, ret = (-?\\d+), error = (${NUM})$`).exec(rest))) {
+    facts.failures.push(t(failure('ccp', 'SNP', 'SNP_DF_FLUSH', num(m[1]), num(m[2]), device)));
+    return true;
+  }
+  if ((m = new RegExp(`^SEV-SNP firmware shutdown failed, rc (-?\\d+), error (${NUM})$`).exec(rest))) {
+    facts.failures.push(t(failure('ccp', 'SNP', 'SNP_SHUTDOWN_EX', num(m[1]), num(m[2]), device)));
+    return true;
+  }
+  if (/^SEV: retrying INIT command because of SECURE_DATA_INVALID error\./.test(rest)) {
+    facts.psp.initRetried = t({ device });
     return true;
   }
   if ((m = new RegExp(`^SEV: failed to INIT error (${NUM})(?:, rc (-?\\d+))?$`).exec(rest))) {
@@ -334,6 +364,9 @@ const rmpRules: Rule = (text, facts, source) => {
     [/^RMP configuration not valid: /, 'invalid-configuration'],
     [/^(?:Memory reserved for the RMP table|Segmented RMP) does not cover full system RAM/, 'does-not-cover-ram'],
     [/^Failed to map RMP (?:table|segment)/, 'map-failed'],
+    [/^Failed to map RMP bookkeeping area$/, 'bookkeeping-map-failed'],
+    [/^Invalid RMP size 0x[0-9a-f]+ for configured segment size/, 'invalid-segment-size'],
+    [/^Invalid RMP segment base address 0x[0-9a-f]+ for configured segment size/, 'invalid-segment-base'],
     [/^RMP segment size \(\d+\) is not within advertised bounds/, 'segment-size-out-of-bounds'],
   ];
   for (const [pattern, problem] of problems) {
@@ -352,6 +385,7 @@ const iommuRules: Rule = (text, facts, source) => {
     [/^SNP: IOMMU (?:is )?disabled or configured in passthrough mode/, 'disabled-or-passthrough'],
     [/^SNP: IOMMU is configured with V2 page table mode/, 'v2-page-table'],
     [/^SNP: IOMMU SNP feature (?:is )?not enabled/, 'no-snp-feature'],
+    [/^SNP: RMP initialization failed, SNP cannot be supported\.$/, 'rmp-init-failed'],
   ];
   for (const [pattern, problem] of problems) {
     if (pattern.test(rest)) {

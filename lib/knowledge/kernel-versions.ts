@@ -59,9 +59,9 @@ export const KERNEL_CHANGES: readonly KernelChange[] = [
   // KVM
   {
     id: 'kvm.cap-vm-types',
-    since: '6.10',
-    what: 'KVM_CAP_VM_TYPES reports the VM types KVM_CREATE_VM accepts; before it, the capability answers 0 and only the default VM type exists',
-    citation: 'to verify: the commit adding KVM_CAP_VM_TYPES (kernel-abi.md 1.4/6: "0 on kernels < 6.10")',
+    since: '6.8',
+    what: 'KVM_CAP_VM_TYPES (capability 235) exists and reports the VM types KVM_CREATE_VM accepts; before it only the default VM type exists.',
+    citation: '89ea60c2c7b5 "KVM: x86: Add support for "protected VMs" that can utilize private memory" (v6.8)',
   },
   {
     id: 'kvm.enable-virt-at-load-parameter',
@@ -111,12 +111,6 @@ export const KERNEL_CHANGES: readonly KernelChange[] = [
     citation: 'to verify: the KVM SEV-ES series merged for v5.11',
   },
   {
-    id: 'sev.vm-types',
-    since: '6.10',
-    what: 'KVM_X86_SEV_VM and KVM_X86_SEV_ES_VM VM types with KVM_SEV_INIT2 and the KVM_X86_GRP_SEV vmsa_features attribute',
-    citation: 'to verify: the KVM_SEV_INIT2 series merged for v6.10 (SEV_ATTRIBUTES in lib/knowledge/sev.ts)',
-  },
-  {
     id: 'snp.cpu-flag',
     since: '6.9',
     what: '/proc/cpuinfo shows sev_snp; before, the kernel masked the feature',
@@ -136,11 +130,52 @@ export const KERNEL_CHANGES: readonly KernelChange[] = [
     citation: 'drivers/crypto/ccp/sev-dev.c sev_ioctl_do_snp_platform_status(): if (!sev->snp_initialized || !argp->data) return -EINVAL',
   },
   {
+    id: 'kvm.sev-vm-types',
+    since: '6.10',
+    what:
+      'KVM_X86_SEV_VM and KVM_X86_SEV_ES_VM exist, with KVM_SEV_INIT2; on 6.8 and 6.9 KVM_CAP_VM_TYPES never offers them and SEV and SEV-ES guests run through the legacy KVM_SEV_INIT / KVM_SEV_ES_INIT on a default VM.',
+    citation: '26c44aa9e076 "KVM: SEV: define VM types for SEV and SEV-ES" and 4f5defae7089 "KVM: SEV: introduce KVM_SEV_INIT2 operation" (v6.10)',
+  },
+  {
+    id: 'snp.kvm-host',
+    since: '6.11',
+    what: 'KVM_X86_SNP_VM exists: KVM_CAP_VM_TYPES can offer SEV-SNP guests (bit 4), created with KVM_SEV_INIT2 and launched with KVM_SEV_SNP_LAUNCH_*.',
+    citation: '1dfe571c12cf "KVM: SEV: Add initial SEV-SNP support" (KVM pull of 2024-05-10, v6.11)',
+  },
+
+
+  // SEV: the ccp driver (drivers/crypto/ccp/sev-dev.c)
+  {
     id: 'sev.snp-platform-status-inits',
     since: '6.16',
     until: '7.0',
-    what: 'SNP_PLATFORM_STATUS on uninitialised SNP firmware runs SNP_INIT before the read and SNP_SHUTDOWN after it, so the firmware is briefly initialised (fixed in later 6.18.y / 6.19.y stable releases)',
-    citation: 'ceac7fb89e8d "crypto: ccp - Ensure implicit SEV/SNP init and shutdown in ioctls" (cryptodev, 2025-04-07); fixed by 551120148b67',
+    what:
+      'SNP_PLATFORM_STATUS on /dev/sev, when SNP is not initialised, runs snp_move_to_init_state(): SNP_INIT_EX, the command, then SNP_SHUTDOWN_EX (which also takes the IOMMU out of SNP mode), and logs "SEV-SNP API:..." as if the firmware had been brought up. Stable 6.18.y and 6.19.y releases that carry the fix no longer do this; the release number alone cannot tell them apart.',
+    citation:
+      'ceac7fb89e8d "crypto: ccp - Ensure implicit SEV/SNP init and shutdown in ioctls" (v6.16) until 551120148b67 "crypto: ccp - Fix a case where SNP_SHUTDOWN is missed" (v7.0; also in 6.18.y and 6.19.y stable)',
+  },
+  {
+    id: 'sev.snp-init-failure-silent',
+    since: '6.16',
+    what:
+      'A failed SNP INIT is no longer logged as "SEV-SNP: failed to INIT rc %d, error %#x": __sev_snp_init_locked() returns -ENODEV (no SNP host support) or -EOPNOTSUPP (firmware older than 1.51) without a message, and a firmware failure is logged as "SEV-SNP: %s failed rc %d, error %#x" (SNP_INIT / SNP_INIT_EX).',
+    citation:
+      '9770b428b1a2 "crypto: ccp - Move dev_info/err messages for SEV/SNP init and shutdown" (v6.16); drivers/crypto/ccp/sev-dev.c __sev_snp_init_locked() at v7.2',
+  },
+  {
+    id: 'sev.snp-init-rc-message',
+    since: '6.9',
+    until: '6.16',
+    what: 'A failed SNP INIT at ccp probe is logged as "SEV-SNP: failed to INIT rc %d, error %#x".',
+    citation:
+      'drivers/crypto/ccp/sev-dev.c _sev_platform_init_locked() at v6.12 (Debian trixie linux-source-6.12); removed by 9770b428b1a2 "crypto: ccp - Move dev_info/err messages for SEV/SNP init and shutdown" (v6.16)',
+  },
+  {
+    id: 'sev.snp-status-removes-dev-sev',
+    since: '6.16',
+    what:
+      'At probe the ccp driver asks SNP_PLATFORM_STATUS and, with SNP firmware support, SNP_FEATURE_INFO; when one fails it logs "SNP PLATFORM_STATUS command failed, ret = %d, error = %#x" (or the FEATURE_INFO one) and /dev/sev is not registered.',
+    citation: 'drivers/crypto/ccp/sev-dev.c sev_pci_init() / snp_get_platform_data() at v7.2 (Debian unstable linux-source-7.2)',
   },
   {
     id: 'snp.platform-status-as-is',
@@ -155,12 +190,6 @@ export const KERNEL_CHANGES: readonly KernelChange[] = [
     what: 'kvm_amd, not the ccp driver probe, initialises SEV/SNP firmware; if SNP INIT fails, SEV INIT is not attempted and kvm_amd disables SEV, SEV-ES and SNP',
     citation:
       '"Move initializing SEV/SNP functionality to KVM" series and 6131e119f579 "crypto: ccp - Abort doing SEV INIT if SNP INIT fails" (cryptodev 2025-04-07)',
-  },
-  {
-    id: 'snp.kvm-host',
-    since: '6.11',
-    what: 'KVM runs SEV-SNP guests (kvm_amd.sev_snp, KVM_X86_SNP_VM, KVM_SEV_SNP_LAUNCH_*)',
-    citation: 'to verify: the KVM SEV-SNP host series merged for v6.11',
   },
 
   // x86 boot

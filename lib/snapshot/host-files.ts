@@ -4,7 +4,7 @@ import { readdirSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { MiB, readBounded, utf8Text } from './bounded-read.js';
 import { attempt, toProbeError } from './facts.js';
-import type { DeviceNode, Fact, KernelModule, ProbeError } from './types.js';
+import type { DeviceNode, Fact, HostFacts, KernelModule, ProbeError } from './types.js';
 
 export function underRoot(root: string, path: string): string {
   return join(root, path);
@@ -154,4 +154,70 @@ export function miscCgroup(root: string, name: 'capacity' | 'current'): Fact<Rec
 export function tdxModuleVersion(root: string): Fact<string> {
   const file = underRoot(root, '/sys/devices/faux/tdx_host/version');
   return attempt({ file }, () => readText(file).trim());
+}
+
+/** "Max locked memory  65536  65536  bytes" -> numbers; "unlimited" -> null. */
+export function parseMemlock(text: string): { soft: number | null; hard: number | null } {
+  const line = text.split('\n').find((l) => l.startsWith('Max locked memory'));
+  const m = line === undefined ? null : /^Max locked memory\s+(\S+)\s+(\S+)/.exec(line);
+  if (!m) throw Object.assign(new Error('no "Max locked memory" line'), { code: 'EINVAL', errno: -22, syscall: 'read' });
+  const value = (v: string): number | null => (v === 'unlimited' ? null : Number(v));
+  return { soft: value(m[1]!), hard: value(m[2]!) };
+}
+
+/**
+ * RLIMIT_MEMLOCK of this process, from /proc/self/limits: the limit belongs to the process
+ * (and what it starts, like a VMM), not to the host whose files --root names.
+ */
+export function memlockLimit(): NonNullable<HostFacts['memlockLimit']> {
+  const file = '/proc/self/limits';
+  return attempt({ file }, () => parseMemlock(readText(file)));
+}
+
+/**
+ * The PSP's sysfs attributes (drivers/crypto/ccp/sp-pci.c and hsti.c at v7.2): the firmware
+ * versions where the platform exposes them, and the security state the PSP reports. Each is
+ * a read-only file that appears only where the kernel makes it visible.
+ */
+export const PSP_SYSFS_ATTRIBUTES = [
+  'bootloader_version',
+  'tee_version',
+  'fused_part',
+  'debug_lock_on',
+  'tsme_status',
+  'anti_rollback_status',
+  'boot_integrity',
+  'rpmc_production_enabled',
+  'rpmc_spirom_available',
+  'hsp_tpm_available',
+  'rom_armor_enforced',
+] as const;
+
+/**
+ * The PSP's attributes, found through the ccp driver's directory: its PCI devices are the
+ * entries named like a PCI address. The first device that has any attribute is the PSP;
+ * attributes it does not show are left out, other read errors are kept.
+ */
+export function pspSysfs(root: string): NonNullable<HostFacts['pspSysfs']> {
+  const directory = underRoot(root, '/sys/bus/pci/drivers/ccp');
+  return attempt({ directory }, () => {
+    const devices = readdirSync(directory)
+      .filter((name) => /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/i.test(name))
+      .sort();
+    let first: { device: string; attributes: Record<string, string | ProbeError> } | undefined;
+    for (const device of devices) {
+      const attributes: Record<string, string | ProbeError> = {};
+      for (const name of PSP_SYSFS_ATTRIBUTES) {
+        try {
+          attributes[name] = readText(join(directory, device, name)).trim();
+        } catch (error) {
+          const problem = toProbeError(error);
+          if (problem.code !== 'ENOENT') attributes[name] = problem;
+        }
+      }
+      first ??= { device, attributes };
+      if (Object.keys(attributes).length > 0) return { device, attributes };
+    }
+    return first ?? { device: '', attributes: {} };
+  });
 }

@@ -137,6 +137,9 @@ const sevDeviceFacts = object({
     }),
   ),
   'chipId?': fact(string),
+  'withheld?': record(
+    object({ reason: string, kernelChange: string, snpInitialized: either('"no" or "unknown"', literal('no'), literal('unknown')), override: string }),
+  ),
 });
 
 /** Where and as whom the probe ran (also part of the report and the check report). */
@@ -181,6 +184,10 @@ export const snapshotCheck: Check = object({
     'deviceAccess?': fact(object({ read: boolean, write: boolean })),
     'deviceAcl?': fact(object({ entries: nullable(array(string)), 'stderr?': string })),
     'container?': fact(object({ markers: array(string), systemdContainer: nullable(string), pid1Cgroup: array(string) })),
+    'sevDeviceAccess?': fact(object({ read: boolean, write: boolean })),
+    'memlockLimit?': fact(object({ soft: nullable(integer), hard: nullable(integer) })),
+    'msrs?': record(fact(hexString), /^0x[0-9a-f]+$/),
+    'pspSysfs?': fact(object({ device: string, attributes: record(either('a string or an error', string, probeError)) })),
   }),
   kvm: object({
     open: fact(literal(true)),

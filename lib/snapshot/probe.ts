@@ -8,9 +8,10 @@ import { capabilityNumber, KVM_CAPABILITIES } from '../knowledge/capabilities.js
 import { KVM_X86_GRP_SYSTEM, KVM_X86_TDX_VM, KVM_X86_XCOMP_GUEST_SUPP } from '../knowledge/x86.js';
 import { attempt, hasValue } from './facts.js';
 import { containerMarkers, deviceAccess, deviceAcl, firmwareMsr, firmwareSwitchMsr, kernelCmdline, kvmModuleFiles } from './bringup-files.js';
-import { cpuinfo, deviceNode, kernelRelease, kvmModules, miscCgroup, tdxModuleVersion } from './host-files.js';
+import { cpuinfo, deviceNode, kernelRelease, kvmModules, memlockLimit, miscCgroup, pspSysfs, tdxModuleVersion } from './host-files.js';
 import { kernelLogFromFile, kernelLogFromKmsg } from './kernel-log.js';
-import { probeSevAttributes, probeSevDevice, probeSevInit2 } from './probe-sev.js';
+import { AMD_SNP_MSRS, readMsr } from './msr.js';
+import { probeSevAttributes, probeSevDevice, probeSevInit2, snpStatusWithheld } from './probe-sev.js';
 import { probeTdx, type TdConfig } from './probe-tdx.js';
 import {
   SNAPSHOT_FORMAT,
@@ -40,6 +41,12 @@ export interface ProbeOptions {
    * TD, KVM_SEV_INIT2 on a throwaway VM of each SEV type. Off by default.
    */
   deep?: boolean;
+  /**
+   * SNP_PLATFORM_STATUS on /dev/sev: 'auto' (default) withholds it on Linux 6.16 to 6.19 unless
+   * SNP firmware is known to be initialised, because there it initialises and shuts down SNP;
+   * 'always' sends it anyway.
+   */
+  snpPlatformStatus?: 'auto' | 'always';
   /** The TD configuration --deep tries; default: derived from KVM_TDX_CAPABILITIES. */
   tdConfig?: TdConfig;
 }
@@ -185,7 +192,13 @@ export async function probeHost(options: ProbeOptions = {}): Promise<Snapshot> {
   const hints = vendorHints(host);
   addBringupFacts(host, root, device);
   if (hints.intel) host.tdxModuleVersion = tdxModuleVersion(root);
-  if (hints.amd) host.sevDevice = deviceNode(root, sevDevice);
+  if (hints.amd) {
+    host.sevDevice = deviceNode(root, sevDevice);
+    if (hasValue(host.sevDevice)) host.sevDeviceAccess = deviceAccess(sevDevice);
+    host.memlockLimit = memlockLimit();
+    host.msrs = Object.fromEntries(Object.values(AMD_SNP_MSRS).map((index) => [hex(index), readMsr(root, 0, index)]));
+    host.pspSysfs = pspSysfs(root);
+  }
   const snapshot: Snapshot = {
     format: SNAPSHOT_FORMAT,
     version: SNAPSHOT_VERSION,
@@ -205,6 +218,8 @@ export async function probeHost(options: ProbeOptions = {}): Promise<Snapshot> {
     kvm: probeKvm(device, options, hints),
   };
   // /dev/sev is asked only where it exists: elsewhere its absence is already the fact.
-  if (hints.amd && host.sevDevice && hasValue(host.sevDevice)) snapshot.sev = await probeSevDevice(sevDevice);
+  if (hints.amd && host.sevDevice && hasValue(host.sevDevice)) {
+    snapshot.sev = await probeSevDevice(sevDevice, snpStatusWithheld(host, options.snpPlatformStatus ?? 'auto'));
+  }
   return snapshot;
 }

@@ -130,6 +130,21 @@ export interface HostFacts {
   deviceAcl?: Fact<DeviceAcl>;
   /** Signs of running inside a container. */
   container?: Fact<ContainerMarkers>;
+  /**
+   * What access(2) allows this process on /dev/sev (it applies the
+   * mode, the groups and any POSIX ACL); QEMU opens it O_RDWR. Absent where /dev/sev was not
+   * looked at.
+   */
+  sevDeviceAccess?: Fact<DeviceAccess>;
+  /** RLIMIT_MEMLOCK of this process (/proc/self/limits, never under --root): bytes, or null for unlimited. */
+  memlockLimit?: Fact<{ soft: number | null; hard: number | null }>;
+  /**
+   * MSRs read with pread(2) on /dev/cpu/0/msr (under --root; never loads the msr module):
+   * SYSCFG 0xc0010010, RMP_BASE 0xc0010132, RMP_END 0xc0010133, each a value or its error.
+   */
+  msrs?: Record<string, Fact<string>>;
+  /** The PSP's sysfs attributes under /sys/bus/pci/drivers/ccp/<device>/: name -> raw text or its error. */
+  pspSysfs?: Fact<{ device: string; attributes: Record<string, string | ProbeError> }>;
 }
 
 export interface ModuleFiles {
@@ -165,6 +180,7 @@ export interface ContainerMarkers {
   systemdContainer: string | null;
   /** /proc/1/cgroup's lines. */
   pid1Cgroup: string[];
+
 }
 
 export interface TdxCapabilitiesRecord {
@@ -206,11 +222,25 @@ export type SnpPlatformStatusRecord = Omit<SnpPlatformStatus, 'firmwareError' | 
   reportedTcbVersion: string;
 };
 
+/** A /dev/sev command kvm-caps chose not to send, and why. */
+export interface WithheldCommand {
+  /** Why, in a sentence. */
+  reason: string;
+  /** The kernel-version row (lib/knowledge/kernel-versions.ts) that makes the command change the firmware's state. */
+  kernelChange: string;
+  /** What could be told about SNP firmware being initialised already: 'no', or 'unknown' (cannot be told). */
+  snpInitialized: 'no' | 'unknown';
+  /** The option that sends it anyway. */
+  override: string;
+}
+
 /** What /dev/sev (the ccp driver) answered to read-only commands. */
 export interface SevDeviceFacts {
   open: Fact<true>;
   platformStatus?: Fact<SevPlatformStatusRecord>;
   snpPlatformStatus?: Fact<SnpPlatformStatusRecord>;
+  /** Commands deliberately not sent (by name, e.g. SNP_PLATFORM_STATUS), each with its reason. */
+  withheld?: Record<string, WithheldCommand>;
   /** SEV_GET_ID2: the chip id, hex. */
   chipId?: Fact<string>;
 }
