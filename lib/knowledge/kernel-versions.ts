@@ -54,6 +54,63 @@ export function releaseInRange(release: KernelRelease, since: string, until?: st
 
 export const KERNEL_CHANGES: readonly KernelChange[] = [
   // Rows are added by area; ids are unique (the tests check it).
+
+  // KVM (x86)
+  {
+    id: 'kvm.cap-vm-types',
+    since: '6.8',
+    what: 'KVM_CAP_VM_TYPES exists: it answers 1 (KVM_X86_DEFAULT_VM), or 3 with CONFIG_KVM_SW_PROTECTED_VM (which depends on EXPERT); never 0',
+    citation:
+      'patch "KVM: x86: Add support for \"protected VMs\" that can utilize private memory" (Sean Christopherson, guest_memfd series, merged for 6.8): x86.c kvm_vm_ioctl_check_extension() case KVM_CAP_VM_TYPES',
+  },
+  {
+    id: 'kvm.tdx-uapi',
+    since: '6.16',
+    what: "KVM's TDX uAPI: KVM_X86_TDX_VM (5) in KVM_CAP_VM_TYPES, KVM_TDX_CAPABILITIES, KVM_TDX_INIT_VM",
+    citation: 'arch/x86/kvm/vmx/tdx.c and arch/x86/include/uapi/asm/kvm.h, first in the 6.16 release (lib/report/tdx/tables.ts TDX_UAPI_RELEASE)',
+  },
+  {
+    id: 'kvm.tdx-bringup-failure-fails-load',
+    since: '6.16',
+    what: 'a TDX bring-up failure other than "module not loaded" (-ENODEV) fails kvm_intel\'s init: no /dev/kvm; the prerequisite checks and -ENODEV leave kvm_intel loaded with tdx=N',
+    citation:
+      'arch/x86/kvm/vmx/tdx.c tdx_bringup() (6.16-7.0) / tdx_hardware_setup() (linux-source-7.2): "if (r == -ENODEV) goto success_disable_tdx; ... return r"',
+  },
+  {
+    id: 'kvm.tdx-requires-enable-virt-at-load',
+    since: '6.16',
+    until: '7.1',
+    what: 'kvm_intel refuses TDX unless kvm.enable_virt_at_load=1 ("tdx: tdx requires kvm.enable_virt_at_load=1")',
+    citation:
+      'arch/x86/kvm/vmx/tdx.c tdx_bringup() (6.16); removed by "[PATCH v2 3/7] KVM: x86/tdx: Do VMXON and TDX-Module initialization during subsys init" (Sean Christopherson, 2025-12-05); absent from linux-source-7.2 tdx_hardware_setup()',
+  },
+
+  // TDX host core (arch/x86/virt/vmx/tdx)
+  {
+    id: 'tdx.host-platform-flag',
+    since: '6.8',
+    what: 'with CONFIG_INTEL_TDX_HOST the kernel detects TDX at boot: the tdx_host_platform CPU flag and "virt/tdx: BIOS enabled: private KeyID range [a, b)"',
+    citation: '765a0542fdc7 "x86/virt/tdx: Detect TDX during kernel boot"',
+  },
+  {
+    id: 'tdx.module-init-in-core',
+    since: '7.1',
+    what: 'the core kernel initialises the TDX module at boot (subsys_initcall), printing "virt/tdx: TDX-Module initialized" or "TDX-Module initialization failed (%d)", whether or not kvm_intel loads with tdx=1; before, KVM initialised it when kvm_intel loaded with tdx=1',
+    citation:
+      '"[PATCH v2 3/7] KVM: x86/tdx: Do VMXON and TDX-Module initialization during subsys init" (Sean Christopherson, 2025-12-05); linux-source-7.2 arch/x86/virt/vmx/tdx/tdx.c',
+  },
+  {
+    id: 'tdx.sysfs-module-version',
+    since: '7.2',
+    what: '/sys/devices/faux/tdx_host/version: the TDX module version "major.minor.update" (TDX_VERSION_FMT), world-readable',
+    citation: 'drivers/virt/coco/tdx-host/tdx-host.c@7.2 version_show()',
+  },
+  {
+    id: 'tdx.runtime-update-sysfs',
+    since: '7.2',
+    what: '/sys/devices/faux/tdx_host/{seamldr_version,num_remaining_updates}: admin-only, shown when the module supports runtime update (TDX_FEATURES0.TD_PRESERVING) and the CPU lacks X86_BUG_SEAMRET_INVD_VMCS; each read is a P-SEAMLDR query (SEAMLDR.INFO)',
+    citation: 'drivers/virt/coco/tdx-host/tdx-host.c@7.2 seamldr_version_show(), num_remaining_updates_show(), supports_runtime_update()',
+  },
 ];
 
 /** The row with this id; throws on an unknown id, which is a programming error. */
