@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
+import { INDEXED_CPUID_FUNCTIONS } from '../lib/knowledge/cpuid-leaves.js';
 import { KERNEL_CHANGES, kernelChange } from '../lib/knowledge/kernel-versions.js';
+import { QEMU_TDX_FIXED1_BITS } from '../lib/knowledge/tdx-module.js';
 import { parseTdxLog } from '../lib/report/tdx/kernel-log.js';
 import {
   SEAMCALL_LEAVES,
@@ -418,4 +420,32 @@ test('kernel-log fixtures: a fixture claimed for Linux 7.2 holds only lines 7.2 
     }
   }
   assert.ok(checked72 >= 3, `${checked72} fixtures are claimed for 7.2`);
+});
+
+test('indexed CPUID leaves are the kernel\'s cpuid_function_is_indexed() list (asm/cpuid/api.h, 7.2)', async (t) => {
+  const source = await kernelFiles(t, 'linux-source', kernelSource);
+  if (!source) return;
+  const api = readFileSync(join(source.root, 'arch/x86/include/asm/cpuid/api.h'), 'utf8');
+  const body = /cpuid_function_is_indexed\(u32 function\)\s*\{([\s\S]*?)return true;/.exec(api)?.[1] ?? '';
+  const kernel = [...body.matchAll(/case (0x[0-9a-f]+|\d+):/g)].map((m) => Number(m[1]));
+  assert.ok(kernel.length >= 10, `found ${kernel.length} indexed functions`);
+  assert.deepEqual([...INDEXED_CPUID_FUNCTIONS].sort((a, b) => a - b), kernel.sort((a, b) => a - b));
+});
+
+test('QEMU\'s fixed-1 CPUID bits sit where the kernel\'s cpufeatures.h puts the same features', async (t) => {
+  const headers = await kernelFiles(t, 'linux-headers-common', kernelHeaders);
+  if (!headers) return;
+  const features = readFileSync(join(headers.root, ASM, 'cpufeatures.h'), 'utf8');
+  // cpufeatures.h words that are plain CPUID registers (the comments above each word say which).
+  const words: Record<number, string> = { 0: '1.0.edx', 1: '80000001.0.edx', 4: '1.0.ecx', 6: '80000001.0.ecx', 9: '7.0.ebx', 10: 'd.1.eax', 14: '6.0.eax', 16: '7.0.ecx', 18: '7.0.edx' };
+  let checked = 0;
+  for (const bit of QEMU_TDX_FIXED1_BITS) {
+    if (bit.kernel === undefined) continue;
+    const m = new RegExp(`#define X86_FEATURE_${bit.kernel}\\s+\\(\\s*(\\d+)\\*32\\+\\s*(\\d+)\\)`).exec(features);
+    assert.ok(m, `X86_FEATURE_${bit.kernel} is in cpufeatures.h`);
+    assert.equal(words[Number(m[1])], `${bit.function.toString(16)}.${bit.index}.${bit.reg}`, `${bit.qemu}: word ${m[1]}`);
+    assert.equal(Number(m[2]), bit.bit, bit.qemu);
+    checked++;
+  }
+  assert.ok(checked > 60, `${checked} bits checked`);
 });

@@ -77,6 +77,13 @@ export const KERNEL_CHANGES: readonly KernelChange[] = [
       'arch/x86/kvm/vmx/tdx.c tdx_bringup() (6.16-7.0) / tdx_hardware_setup() (linux-source-7.2): "if (r == -ENODEV) goto success_disable_tdx; ... return r"',
   },
   {
+    id: 'kvm.tdx-module-init-failure-is-enodev',
+    since: '7.2',
+    what: 'a TDX module that failed to initialise (at boot, in the core kernel) leaves kvm_intel loaded with tdx=N: KVM sees no module information and returns -ENODEV; its own checks of the module (no supported attributes or XFAM, no TOPOLOGY_ENUM, MAX_VCPU_PER_TD below the CPU count, the misc cgroup) still fail the load with -EINVAL or -EIO',
+    citation:
+      'linux-source-7.2 arch/x86/kvm/vmx/tdx.c __tdx_hardware_setup(): "tdx_sysinfo = tdx_get_sysinfo(); if (!tdx_sysinfo) return -ENODEV;" (7.1 not verified: "[PATCH v2 3/7] KVM: x86/tdx: Do VMXON and TDX-Module initialization during subsys init" returned -EINVAL there)',
+  },
+  {
     id: 'kvm.tdx-requires-enable-virt-at-load',
     since: '6.16',
     until: '7.1',

@@ -160,6 +160,8 @@ export const snapshotCheck: Check = object({
     'miscCapacity?': fact(counts),
     'miscCurrent?': fact(counts),
     'tdxModuleVersion?': fact(string),
+    'tdxSeamldrVersion?': fact(string),
+    'tdxNumRemainingUpdates?': fact(string),
     'sevDevice?': fact(deviceNode),
   }),
   kvm: object({

@@ -6,7 +6,7 @@ import { toolInfo } from '../tool.js';
 import { KVM_CAPABILITIES } from '../uapi/capabilities.js';
 import { KVM_X86_GRP_SYSTEM, KVM_X86_XCOMP_GUEST_SUPP } from '../uapi/x86.js';
 import { attempt, hasValue } from './facts.js';
-import { cpuinfo, deviceNode, kernelRelease, kvmModules, miscCgroup, tdxModuleVersion } from './host-files.js';
+import { cpuinfo, deviceNode, kernelRelease, kvmModules, miscCgroup, tdxModuleVersion, tdxRuntimeUpdate } from './host-files.js';
 import { kernelLogFromFile, kernelLogFromKmsg } from './kernel-log.js';
 import { probeSevAttributes, probeSevDevice, probeSevInit2 } from './probe-sev.js';
 import { KVM_X86_TDX_VM, probeTdx, type TdConfig } from './probe-tdx.js';
@@ -161,7 +161,12 @@ export async function probeHost(options: ProbeOptions = {}): Promise<Snapshot> {
     miscCurrent: miscCgroup(root, 'current'),
   };
   const hints = vendorHints(host);
-  if (hints.intel) host.tdxModuleVersion = tdxModuleVersion(root);
+  if (hints.intel) {
+    host.tdxModuleVersion = tdxModuleVersion(root);
+    const update = tdxRuntimeUpdate(root);
+    host.tdxSeamldrVersion = update.seamldrVersion;
+    host.tdxNumRemainingUpdates = update.numRemainingUpdates;
+  }
   if (hints.amd) host.sevDevice = deviceNode(root, sevDevice);
   const snapshot: Snapshot = {
     format: SNAPSHOT_FORMAT,
