@@ -449,3 +449,18 @@ test('QEMU\'s fixed-1 CPUID bits sit where the kernel\'s cpufeatures.h puts the 
   }
   assert.ok(checked > 60, `${checked} bits checked`);
 });
+
+test('public vendor logs read as they mean: pre-merge TDP MMU message, "not enabled by BIOS."', () => {
+  const read = (name: string) =>
+    parseTdxLog(
+      readFileSync(join(fixturesDir, 'kernel-logs', `${name}.txt`), 'utf8')
+        .split('\n')
+        .filter((line) => line !== '' && !line.startsWith('#')),
+    );
+  const tdp = read('tdx-premerge-tdp-mmu');
+  assert.equal(tdp.moduleState?.value.state, 'initialized');
+  assert.deepEqual(tdp.kvmMessages.map((m) => m.value.parameters), [['kvm.tdp_mmu']]);
+  const bios = read('tdx-not-enabled-by-bios-premerge');
+  assert.deepEqual(bios.moduleState?.value, { state: 'not-supported', reason: 'not enabled by BIOS.' });
+  assert.deepEqual(bios.keyIdRange?.value, { start: 32, end: 64, count: 32 });
+});
