@@ -3,12 +3,13 @@
 // arch/x86/kvm/vmx/tdx.c, QEMU's fixed-1 table, and the kernel-version table. A persona that
 // no upstream kernel can produce must say which kernel it models.
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { kernelHas } from '../lib/knowledge/kernel-versions.js';
 import { QEMU_TDX_FIXED1_BITS, TDX_MODULE_1_5_01 } from '../lib/knowledge/tdx-module.js';
 import type { CpuidEntry } from '../lib/native/binding.js';
+import type { Snapshot } from '../lib/snapshot/types.js';
 import { projectRoot } from './helpers/compile.js';
 import { loadPersona } from './helpers/double.js';
 import type { Persona } from './helpers/persona.js';
@@ -110,5 +111,30 @@ for (const p of personas) {
       assert.ok(p.sources.some((s) => /arch\/x86\/kvm\/vmx\/tdx\.c/.test(s)), "cites KVM's masking in tdx.c");
     }
     if (p.models) assert.match(`${p.models.kernel} ${p.models.why}`, /\S{4}.*\S{4}/);
+  });
+}
+
+// The hand-made TDX snapshots (test/fixtures/tdx-*.json) obey the same facts.
+const fixtures = readdirSync(join(projectRoot, 'test', 'fixtures'))
+  .filter((name) => name.startsWith('tdx-') && name.endsWith('.json'))
+  .map((name) => ({ name, snapshot: JSON.parse(readFileSync(join(projectRoot, 'test', 'fixtures', name), 'utf8')) as Snapshot }));
+
+for (const { name, snapshot } of fixtures) {
+  test(`fixture ${name}: capability CPUID without flags, KVM_CAP_VM_TYPES as the release answers it`, () => {
+    const caps = snapshot.kvm.tdx?.capabilities;
+    if (caps && 'value' in caps) {
+      for (const e of caps.value.cpuid) assert.equal(e.flags, 0, `${key(e.function, e.index)} carries flags ${e.flags}`);
+      for (const bit of QEMU_TDX_FIXED1_BITS) {
+        const e: CpuidEntry | undefined = caps.value.cpuid.find((x) => x.function === bit.function && x.index === bit.index);
+        if (e) assert.equal((e[bit.reg] >>> bit.bit) & 1, 0, `${bit.qemu} is fixed-1 for a TD`);
+      }
+    }
+    const system = snapshot.kvm.capabilities?.system;
+    const rel = 'value' in snapshot.host.kernelRelease ? snapshot.host.kernelRelease.value : '';
+    if (!system || !('value' in system)) return;
+    const answer = system.value[KVM_CAP_VM_TYPES];
+    const types = typeof answer === 'number' ? answer : 0;
+    if (kernelHas('kvm.cap-vm-types', rel) === true) assert.equal(types & 1, 1, `${rel}: KVM_CAP_VM_TYPES always has bit 0`);
+    assert.equal(types & 2, 0, 'no SW_PROTECTED VM type: distribution builds lack CONFIG_KVM_SW_PROTECTED_VM');
   });
 }
