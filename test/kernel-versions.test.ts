@@ -25,8 +25,8 @@ test('every row: a unique id, since before until, a sentence and a citation', ()
 test('kernelHas: since inclusive, until exclusive, vendor suffixes ignored, unparseable is undefined', () => {
   assert.equal(kernelHas('tdx.kvm-uapi', '6.16.0-tdx'), true);
   assert.equal(kernelHas('tdx.kvm-uapi', '6.8.0-1028-intel'), false);
-  assert.equal(kernelHas('tdx.checks-enable-virt-at-load', '6.18.9'), true);
-  assert.equal(kernelHas('tdx.checks-enable-virt-at-load', '6.19.0'), false);
+  assert.equal(kernelHas('kvm.tdx-requires-enable-virt-at-load', '6.19.0'), true);
+  assert.equal(kernelHas('kvm.tdx-requires-enable-virt-at-load', '7.1.0'), false);
   assert.equal(kernelHas('snp.platform-status-needs-init', '6.15.2-snp'), true);
   assert.equal(kernelHas('snp.platform-status-needs-init', '6.16'), false);
   assert.equal(kernelHas('kvm.cap-vm-types', 'vendor-kernel'), undefined);

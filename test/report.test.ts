@@ -28,7 +28,7 @@ function known<T>(fact: { known: true; value: T } | { known: false; text: string
 test('TDX host: KVM offers the TDX VM type, and the CPU flag and kvm_intel.tdx agree', () => {
   const report = fixture('tdx-host');
   assert.equal(report.kvm.usable, true);
-  assert.deepEqual(value(report.kvm.vmTypes).offered, ['DEFAULT', 'SW_PROTECTED', 'TDX']);
+  assert.deepEqual(value(report.kvm.vmTypes).offered, ['DEFAULT', 'TDX']);
   const tdx = report.confidential.tdx;
   assert.equal(known(tdx.vmType).offered, true);
   assert.equal(known(tdx.cpuFlag), true);

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { cpuidEntryFlags } from '../lib/knowledge/cpuid-leaves.js';
 import { runCli } from './helpers/cli.js';
 import { buildDouble, loadPersona, preparePersona, readDoubleLog, type PreparedPersona } from './helpers/double.js';
 import type { PersonaTdx } from './helpers/persona.js';
@@ -104,6 +105,24 @@ test('--deep: the default TD is accepted; a TD asking for a refused attribute ge
   assert.ok(persona);
   assert.equal(BigInt(initVm.hwError.value), BigInt(persona.rejectHwError));
   assert.equal(initVm.hwError.name, 'TDX_OPERAND_INVALID');
+});
+
+test('--deep: KVM_TDX_INIT_VM gets each CPUID leaf under its own sub-leaf, flags set from what the leaf is', () => {
+  const { persona, log } = tdxJson('tdx-rejects-attribute', ['--deep']);
+  const caps = capabilitiesOf(persona.kvm?.tdx);
+  // The capability entries carry no flags (KVM never sets them), so they cannot be copied.
+  assert.ok(caps.cpuid.every((e) => e.flags === 0));
+  const resolved = log()
+    .map((line) => /KVM_TDX_INIT_VM cpuid 0x([0-9a-f]+)\.(\d+) <- 0x([0-9a-f]+)\.(\d+) flags=(\d+)/.exec(line))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ leaf: `${m[1]}.${m[2]}`, got: `${m[3]}.${m[4]}`, flags: Number(m[5]), fn: Number.parseInt(m[1] ?? '', 16) }));
+  assert.equal(resolved.length, caps.cpuid.length, 'every configurable leaf was sent');
+  for (const r of resolved) {
+    assert.equal(r.got, r.leaf, `CPUID ${r.leaf} reaches the TD as itself, not another sub-leaf`);
+    assert.equal(r.flags, cpuidEntryFlags(r.fn), `CPUID ${r.leaf}: flags from what the leaf is`);
+  }
+  // The sub-leaves that sub-leaf 0 would shadow without KVM_CPUID_FLAG_SIGNIFCANT_INDEX are there.
+  for (const leaf of ['4.1', '4.2', '4.3', '7.1', '7.2']) assert.ok(resolved.some((r) => r.leaf === leaf), leaf);
 });
 
 test('the host report and snapshot carry TDX, and --from replays it', () => {

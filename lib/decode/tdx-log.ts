@@ -11,9 +11,18 @@
 //     "Disable ACPI S3. Turn off TDX in the BIOS to use ACPI S3."          tdx_init()
 //     "module not loaded"                                                 try_init_module_global(), first SEAMCALL -ENODEV
 //     "SEAMCALL (0x%016llx) failed: 0x%016llx" + "RCX .. RDX .. R08 .." / "R09 .. R10 .. R11 .."  seamcall_err[_ret]()
-//     "TDX module: attributes 0x%x, vendor_id 0x%x, major_version %u, minor_version %u, build_date %u, build_num %u"
-//                                                                          get_tdx_sysinfo() (TDH.SYS.INFO, v6.8 era;
-//                                                                          Ubuntu 6.8 -intel kernels; canonical/tdx#331)
+//   (mainline 6.8 prints no module version.)
+//   Pre-merge / vendor: "TDX module: attributes 0x%x, vendor_id 0x%x, major_version %u, minor_version %u,
+//     build_date %u, build_num %u"  get_tdx_sysinfo() (TDH.SYS.INFO) of Intel's pre-merge series as carried
+//     by Ubuntu's 6.8 -intel kernels (canonical/tdx#331); never in a mainline release.
+//   Ubuntu kernels: "TDX module X.Y.ZZ.WW, build number N, build date D" (the wording a 2026 review of
+//     kvm-caps quotes for Ubuntu kernels; no public dmesg with it was found yet, so the date is kept as
+//     the text printed).
+//   Intel's pre-merge trees: "%lu pages allocated for PAMT." (counted in 4 KiB pages, not KB);
+//     seamcall()'s pr_err_once() texts (arch/x86/virt/vmx/tdx/tdx.c of Intel's pre-merge host series, as posted
+//     to kvm@vger): "module is not loaded." (VMfailInvalid), "not enabled by BIOS." (SEAMCALL #GP; before
+//     tdx_host_platform existed; canonical/tdx#102 shows "tdx: not enabled by BIOS." on an Ubuntu 23.10 TDX
+//     host), "TDX module is outdated. Use v1.0.3 or newer." (TDX_INCORRECT_CPUID_VALUE).
 //     "%lu KB allocated for PAMT", "module initialized", "module initialization failed (%d)"   __tdx_enable()
 //     "initialization failed: TDMRs exhausted." and the reserved-area variant                   construct_tdmrs()
 //   Later patches (2026):
@@ -26,6 +35,15 @@
 //     "Module version: %u.%u.%02u.%02u.%04u, build_date: %u", "%s module." (Debug/Production),
 //     "TDX_FEATURES0: 0x%llx"                 "x86/virt/tdx: Print TDX module basic information" (Kai Huang)
 //     "module version: %u.%u.%02u.%02u.%04u (build_date %u)."   the same author's later revision
+//   KVM of Intel's pre-merge trees (vt_hardware_setup(), main.c, as posted to kvm@vger; upstream review asked
+//     to drop the message): "TDX requires TDP MMU.  Please enable TDP MMU for TDX." and "TDX requires mmio
+//     caching.  Please enable mmio caching for TDX.", printed without a prefix: canonical/tdx#285 shows the
+//     first in an Ubuntu 6.8 -intel host's dmesg.
+//   arch/x86/kvm/vmx/tdx.c (6.16 on): "All packages need to have online CPU to create TD. Online CPU and retry."
+//     (MSG_ALLPKG, tdx_td_init(): KVM_TDX_INIT_VM fails with EIO when a package has no online CPU).
+//   A TD guest's own kernel (arch/x86/coco/tdx, pr_fmt "tdx: "; arch/x86/mm/mem_encrypt.c): "Guest detected",
+//     "Attributes:" / "TD_CTLS:" (debug.c), "Memory Encryption Features active: Intel TDX". These say the log
+//     is a guest's, not a host's: they are kept apart (guestLines) and never counted as host TDX lines.
 //   Intel's pre-merge trees ("tdx: " prefix): "TDX module is not loaded.", "TDX module initialized.",
 //     "TDX module: vendor_id 0x%x, major_version ...", and "SEAMCALL failed: CPU %d: leaf %d, error 0x%llx."
 //     (canonical/tdx#25, a 6.5 intel-opt kernel).
@@ -84,7 +102,16 @@ export interface SeamcallFailure {
   registers: string[];
 }
 
-export type KvmTdxMessageKind = 'parameter' | 'cpu-feature' | 'platform' | 'module-init' | 'module-limit' | 'seamcall' | 'other';
+export type KvmTdxMessageKind =
+  | 'parameter'
+  | 'cpu-feature'
+  | 'platform'
+  | 'module-init'
+  | 'module-limit'
+  | 'seamcall'
+  /** KVM_TDX_INIT_VM's EIO: a CPU package has no online CPU (tdx.c MSG_ALLPKG). */
+  | 'package-offline'
+  | 'other';
 
 export interface KvmTdxMessage {
   text: string;
@@ -102,6 +129,10 @@ export interface TdxLogFacts {
   /** "BIOS enabled: private KeyID range [start, end)". */
   keyIdRange?: LogFact<{ start: number; end: number; count: number }>;
   pamtKb?: LogFact<number>;
+  /** "%lu pages allocated for PAMT." (pre-merge trees): 4 KiB pages. */
+  pamtPages?: LogFact<number>;
+  /** Lines only a TD guest's kernel prints: the log is from inside a TD. */
+  guestLines: LogFact<string>[];
   /** "Debug module." / "Production module." (RFC kernels). */
   moduleBuild?: LogFact<'debug' | 'production'>;
   /** ACPI S3 was disabled because TDX is enabled in the BIOS. */
@@ -205,6 +236,22 @@ function parseVersion(text: string): TdxModuleVersionFromLog | null {
       text: `${major}.${minor} build ${buildNum}`,
     };
   }
+  m = /^TDX module (\d+)\.(\d+)\.(\d+)\.(\d+), build number (\d+), build date (\w+)/.exec(text);
+  if (m) {
+    const update = num(m[3]);
+    return {
+      major: num(m[1]),
+      minor: num(m[2]),
+      update,
+      internal: num(m[4]),
+      buildNum: num(m[5]),
+      buildDate: m[6] ?? null,
+      attributes: null,
+      vendorId: null,
+      format: 'major.minor.update.internal.build',
+      text: `${num(m[1])}.${num(m[2])}.${String(update).padStart(2, '0')}`,
+    };
+  }
   m = /^(?:TDX[- ]module|module) version: (\d+)\.(\d+)\.(\d+)\.(\d+)\.(\d+)(?:,? \(?build_date:? (\d+)\)?)?\.?$/i.exec(text);
   if (m) {
     const update = num(m[3]);
@@ -251,15 +298,24 @@ function parseCoreState(text: string): TdxModuleStateFromLog | null {
   if (/^(?:TDX[- ])?module initialized\.?$/i.test(text)) return { state: 'initialized' };
   let m = /^(?:TDX[- ])?module initialization failed \((-?\d+)\)/i.exec(text);
   if (m) return failed(m[1], null);
-  if (/^module not loaded$|^TDX module is not loaded\.?$/i.test(text)) return { state: 'not-loaded' };
-  if (/^TDX not supported by the host platform/.test(text)) return { state: 'not-supported', reason: text };
+  if (/^(?:TDX )?module (?:is )?not loaded\.?$/i.test(text)) return { state: 'not-loaded' };
+  if (/^TDX not supported by the host platform|^not enabled by BIOS\.?$/.test(text)) return { state: 'not-supported', reason: text };
   m = /^initialization failed: (too few private KeyIDs available|Hibernation support is enabled|register_memory_notifier\(\) failed.*)/.exec(text);
   if (m) return { state: 'platform-init-failed', reason: (m[1] ?? '').replace(/\.$/, '') };
   return null;
 }
 
+/** Pre-merge KVM's own wording of two prerequisite checks (main.c vt_hardware_setup()). */
+const PREMERGE_PARAMETER_MESSAGES: readonly { pattern: RegExp; parameters: string[] }[] = [
+  { pattern: /^TDX requires TDP MMU\.\s+Please enable TDP MMU for TDX/, parameters: ['kvm.tdp_mmu'] },
+  { pattern: /^TDX requires mmio caching\.\s+Please enable mmio caching for TDX/, parameters: ['kvm.mmio_caching'] },
+];
+
 function kvmMessage(text: string): KvmTdxMessage | null {
   const body = text.replace(/^tdx: /, '');
+  const premerge = PREMERGE_PARAMETER_MESSAGES.find((m) => m.pattern.test(body));
+  if (premerge) return { text, kind: 'parameter', parameters: premerge.parameters };
+  if (/^All packages need to have online CPU to create TD/.test(body)) return { text, kind: 'package-offline', parameters: [] };
   const parameters = TDX_PARAMETERS.filter((p) => p.message !== '' && body.startsWith(p.message.replace(/^tdx: /, ''))).map(
     (p) => `${p.module}.${p.parameter}`,
   );
@@ -273,15 +329,35 @@ function kvmMessage(text: string): KvmTdxMessage | null {
   return null;
 }
 
+/** The TDH.SYS.* leaves of module bring-up: a failure there leaves the module uninitialised. */
+const INIT_LEAVES: ReadonlySet<string> = new Set([
+  'TDH.SYS.INIT',
+  'TDH.SYS.LP.INIT',
+  'TDH.SYS.INFO',
+  'TDH.SYS.RD',
+  'TDH.SYS.CONFIG',
+  'TDH.SYS.KEY.CONFIG',
+  'TDH.SYS.TDMR.INIT',
+]);
+
+/** Messages only a TD guest's kernel prints (arch/x86/coco/tdx/tdx.c, debug.c; arch/x86/mm/mem_encrypt.c). */
+const GUEST_LINE = /^tdx: (?:Guest detected|Attributes:|TD_CTLS:)|^Memory Encryption Features active:.*Intel TDX/;
+
 /** Reads the TDX facts out of kernel log messages (raw kmsg records, dmesg lines, or bare messages). */
 export function parseTdxLog(messages: readonly string[]): TdxLogFacts {
-  const facts: TdxLogFacts = { tdxLines: 0, seamcallFailures: [], kvmMessages: [], coreMessages: [] };
+  const facts: TdxLogFacts = { tdxLines: 0, seamcallFailures: [], kvmMessages: [], coreMessages: [], guestLines: [] };
   let lastFailure: SeamcallFailure | null = null;
   let failureReason: string | null = null;
 
   messages.forEach((line, index) => {
-    const { origin, text } = split(bare(line));
+    const message = bare(line);
+    const { origin, text } = split(message);
     const at = <T>(value: T): LogFact<T> => ({ value, line, index });
+
+    if (GUEST_LINE.test(message)) {
+      facts.guestLines.push(at(message));
+      return;
+    }
 
     // Register dumps that follow a SEAMCALL failure (seamcall_err_ret()).
     if (lastFailure !== null && /^(?:RCX|R09) 0x[0-9a-fA-F]+/.test(text) && origin !== 'kvm') {
@@ -290,6 +366,13 @@ export function parseTdxLog(messages: readonly string[]): TdxLogFacts {
       return;
     }
     if (origin === 'none') {
+      // Pre-merge KVM printed its prerequisite messages without a prefix (canonical/tdx#285).
+      const premerge = PREMERGE_PARAMETER_MESSAGES.find((m) => m.pattern.test(text));
+      if (premerge) {
+        facts.tdxLines++;
+        facts.kvmMessages.push(at({ text, kind: 'parameter', parameters: premerge.parameters }));
+        return;
+      }
       // KVM out-of-tree builds print SEAMCALL failures without a prefix (canonical/tdx#153).
       const failure = parseSeamcall(text);
       if (failure !== null) {
@@ -333,6 +416,12 @@ export function parseTdxLog(messages: readonly string[]): TdxLogFacts {
     if (failure !== null) {
       facts.seamcallFailures.push(at(failure));
       lastFailure = failure;
+      // A failed TDH.SYS.* call during bring-up is the module failing to initialise with that
+      // status; a later line that states the module's state takes precedence.
+      if (failure.leafName !== null && INIT_LEAVES.has(failure.leafName)) {
+        const status = failure.statusName === null ? failure.status : `${failure.statusName} (${failure.status})`;
+        facts.moduleState = at({ state: 'failed', errno: null, errnoName: null, reason: `${failure.leafName} failed: ${status}` });
+      }
       return;
     }
     let m = /^BIOS enabled: private KeyID range \[(\d+), (\d+)\)/.exec(text);
@@ -345,6 +434,11 @@ export function parseTdxLog(messages: readonly string[]): TdxLogFacts {
     m = /^(\d+) KBs? allocated for PAMT/.exec(text);
     if (m) {
       facts.pamtKb = at(num(m[1]));
+      return;
+    }
+    m = /^(\d+) pages allocated for PAMT/.exec(text);
+    if (m) {
+      facts.pamtPages = at(num(m[1]));
       return;
     }
     m = /^(Debug|Production) module\.?$/.exec(text);

@@ -240,7 +240,7 @@ function moduleVersion(snapshot: Snapshot, log: LogContext): TdxView['moduleVers
       sysfs.error.code === 'ENXIO'
         ? 'the version file answers ENXIO (the TDX module is not initialised)'
         : sysfs.error.code === 'ENOENT'
-          ? `no /sys/devices/faux/tdx_host/version (kernels before ${kernelChange('tdx.host-version-sysfs').since}, or TDX not initialised)`
+          ? `no /sys/devices/faux/tdx_host/version (kernels before ${kernelChange('tdx.sysfs-module-version').since}, or TDX not initialised)`
           : `the version file could not be read (${sysfs.error.code})`,
     );
   }
@@ -353,7 +353,7 @@ function parameters(snapshot: Snapshot): TdxParameterRow[] {
           p.parameter === 'tdx'
             ? `no such parameter (kvm_intel built without TDX support, or older than ${kernelChange('tdx.kvm-uapi').since})`
             : p.parameter === 'enable_virt_at_load'
-              ? `no such parameter (only kernels ${releaseRangeText('kvm.enable-virt-at-load-parameter')} have it; TDX checks it in ${releaseRangeText('tdx.checks-enable-virt-at-load')})`
+              ? `no such parameter (only kernels ${releaseRangeText('kvm.enable-virt-at-load-parameter')} have it; TDX checks it in ${releaseRangeText('kvm.tdx-requires-enable-virt-at-load')})`
               : 'not in the snapshot',
       };
     }

@@ -60,7 +60,7 @@ export const KERNEL_CHANGES: readonly KernelChange[] = [
   {
     id: 'kvm.cap-vm-types',
     since: '6.8',
-    what: 'KVM_CAP_VM_TYPES (capability 235) exists and reports the VM types KVM_CREATE_VM accepts; before it only the default VM type exists.',
+    what: 'KVM_CAP_VM_TYPES (capability 235) exists and reports the VM types KVM_CREATE_VM accepts: 1 (KVM_X86_DEFAULT_VM), or 3 with CONFIG_KVM_SW_PROTECTED_VM (which depends on EXPERT), never 0; before it only the default VM type exists',
     citation: '89ea60c2c7b5 "KVM: x86: Add support for "protected VMs" that can utilize private memory" (v6.8)',
   },
   {
@@ -70,31 +70,61 @@ export const KERNEL_CHANGES: readonly KernelChange[] = [
     citation: 'to verify: the commit adding kvm.enable_virt_at_load',
   },
 
-  // Intel TDX
+  // Intel TDX: KVM (arch/x86/kvm/vmx/tdx.c)
   {
     id: 'tdx.kvm-uapi',
     since: '6.16',
-    what: "KVM's TDX uAPI: KVM_X86_TDX_VM, KVM_TDX_CAPABILITIES and kvm_intel.tdx (vendor kernels before it carry other, incompatible interfaces)",
-    citation: 'to verify: the KVM TDX series merged for v6.16 (arch/x86/kvm/vmx/tdx.c)',
+    what: "KVM's TDX uAPI: KVM_X86_TDX_VM (5) in KVM_CAP_VM_TYPES, KVM_TDX_CAPABILITIES, KVM_TDX_INIT_VM",
+    citation: 'arch/x86/kvm/vmx/tdx.c and arch/x86/include/uapi/asm/kvm.h, first in the 6.16 release',
   },
   {
-    id: 'tdx.checks-enable-virt-at-load',
+    id: 'kvm.tdx-bringup-failure-fails-load',
     since: '6.16',
-    until: '6.19',
-    what: 'tdx_bringup() refuses TDX unless kvm.enable_virt_at_load is on ("tdx: tdx requires kvm.enable_virt_at_load=1")',
-    citation: 'to verify: arch/x86/kvm/vmx/tdx.c tdx_bringup() at v6.16; the check goes when TDX module init moves to the core kernel',
+    what: 'a TDX bring-up failure other than "module not loaded" (-ENODEV) fails kvm_intel\'s init: no /dev/kvm; the prerequisite checks and -ENODEV leave kvm_intel loaded with tdx=N',
+    citation:
+      'arch/x86/kvm/vmx/tdx.c tdx_bringup() (6.16-7.0) / tdx_hardware_setup() (linux-source-7.2): "if (r == -ENODEV) goto success_disable_tdx; ... return r"',
+  },
+  {
+    id: 'kvm.tdx-module-init-failure-is-enodev',
+    since: '7.2',
+    what: 'a TDX module that failed to initialise (at boot, in the core kernel) leaves kvm_intel loaded with tdx=N: KVM sees no module information and returns -ENODEV; its own checks of the module (no supported attributes or XFAM, no TOPOLOGY_ENUM, MAX_VCPU_PER_TD below the CPU count, the misc cgroup) still fail the load with -EINVAL or -EIO',
+    citation:
+      'linux-source-7.2 arch/x86/kvm/vmx/tdx.c __tdx_hardware_setup(): "tdx_sysinfo = tdx_get_sysinfo(); if (!tdx_sysinfo) return -ENODEV;" (7.1 not verified: "[PATCH v2 3/7] KVM: x86/tdx: Do VMXON and TDX-Module initialization during subsys init" returned -EINVAL there)',
+  },
+  {
+    id: 'kvm.tdx-requires-enable-virt-at-load',
+    since: '6.16',
+    until: '7.1',
+    what: 'kvm_intel refuses TDX unless kvm.enable_virt_at_load=1 ("tdx: tdx requires kvm.enable_virt_at_load=1")',
+    citation:
+      'arch/x86/kvm/vmx/tdx.c tdx_bringup() (6.16); removed by "[PATCH v2 3/7] KVM: x86/tdx: Do VMXON and TDX-Module initialization during subsys init" (Sean Christopherson, 2025-12-05); absent from linux-source-7.2 tdx_hardware_setup()',
+  },
+
+  // TDX host core (arch/x86/virt/vmx/tdx)
+  {
+    id: 'tdx.host-platform-flag',
+    since: '6.8',
+    what: 'with CONFIG_INTEL_TDX_HOST the kernel detects TDX at boot: the tdx_host_platform CPU flag and "virt/tdx: BIOS enabled: private KeyID range [a, b)"',
+    citation: '765a0542fdc7 "x86/virt/tdx: Detect TDX during kernel boot"',
   },
   {
     id: 'tdx.module-init-in-core',
-    since: '6.19',
-    what: 'the TDX module is initialised by the core kernel, not by kvm_intel, so kvm.enable_virt_at_load no longer matters to TDX',
-    citation: 'to verify: the series moving TDX module initialisation out of KVM',
+    since: '7.1',
+    what: 'the core kernel initialises the TDX module at boot (subsys_initcall), printing "virt/tdx: TDX-Module initialized" or "TDX-Module initialization failed (%d)", whether or not kvm_intel loads with tdx=1; before, KVM initialised it when kvm_intel loaded with tdx=1',
+    citation:
+      '"[PATCH v2 3/7] KVM: x86/tdx: Do VMXON and TDX-Module initialization during subsys init" (Sean Christopherson, 2025-12-05); linux-source-7.2 arch/x86/virt/vmx/tdx/tdx.c',
   },
   {
-    id: 'tdx.host-version-sysfs',
+    id: 'tdx.sysfs-module-version',
     since: '7.2',
-    what: 'the tdx_host faux device shows the TDX module version in /sys/devices/faux/tdx_host/version once the module is initialised',
-    citation: 'to verify: drivers/virt/coco/tdx-host at v7.2',
+    what: '/sys/devices/faux/tdx_host/version: the TDX module version "major.minor.update" (TDX_VERSION_FMT), world-readable',
+    citation: 'drivers/virt/coco/tdx-host/tdx-host.c@7.2 version_show()',
+  },
+  {
+    id: 'tdx.runtime-update-sysfs',
+    since: '7.2',
+    what: '/sys/devices/faux/tdx_host/{seamldr_version,num_remaining_updates}: admin-only, shown when the module supports runtime update (TDX_FEATURES0.TD_PRESERVING) and the CPU lacks X86_BUG_SEAMRET_INVD_VMCS; each read is a P-SEAMLDR query (SEAMLDR.INFO)',
+    citation: 'drivers/virt/coco/tdx-host/tdx-host.c@7.2 seamldr_version_show(), num_remaining_updates_show(), supports_runtime_update()',
   },
 
   // AMD SEV, SEV-ES, SEV-SNP

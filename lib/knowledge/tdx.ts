@@ -156,15 +156,14 @@ export const TDX_STATUS_CODES: readonly TdxStatusCode[] = [
   kernel('TDX_NON_RECOVERABLE_VCPU', 0x4000000100000000n),
   kernel('TDX_NON_RECOVERABLE_TD', 0x4000000200000000n),
   kernel('TDX_INTERRUPTED_RESUMABLE', 0x8000000300000000n),
-  kernel('TDX_INTERRUPTED_RESTARTABLE', 0x8000000400000000n),
   kernel('TDX_NON_RECOVERABLE_TD_NON_ACCESSIBLE', 0x6000000500000000n),
   kernel('TDX_NON_RECOVERABLE_TD_WRONG_APIC_MODE', 0x6000000700000000n),
   kernel('TDX_OPERAND_INVALID', 0xc000010000000000n),
   kernel('TDX_OPERAND_BUSY', 0x8000020000000000n),
   kernel('TDX_PREVIOUS_TLB_EPOCH_BUSY', 0x8000020100000000n),
   kernel('TDX_RND_NO_ENTROPY', 0x8000020300000000n),
+  kernel('TDX_SYS_BUSY', 0x8000020200000000n),
   kernel('TDX_PAGE_METADATA_INCORRECT', 0xc000030000000000n),
-  kernel('TDX_SYSCONFIG_NOT_DONE', 0xc000050700000000n),
   kernel('TDX_VCPU_NOT_ASSOCIATED', 0x8000070200000000n),
   kernel('TDX_KEY_GENERATION_FAILED', 0x8000080000000000n),
   kernel('TDX_KEY_STATE_INCORRECT', 0xc000081100000000n),
@@ -175,24 +174,31 @@ export const TDX_STATUS_CODES: readonly TdxStatusCode[] = [
   kernel('TDX_EPT_ENTRY_STATE_INCORRECT', 0xc0000b0d00000000n),
   kernel('TDX_METADATA_FIELD_NOT_READABLE', 0xc0000c0200000000n),
   spec('TDX_NON_RECOVERABLE_TD', 0x6000000200000000n),
+  // Intel's pre-merge KVM trees defined this one as a kernel name; 6.16's tdx_errno.h and later do not.
+  spec('TDX_INTERRUPTED_RESTARTABLE', 0x8000000400000000n),
   spec('TDX_INVALID_RESUMPTION', 0xc000000600000000n),
   spec('TDX_NON_RECOVERABLE_TD_WRONG_APIC_MODE', 0xe000000700000000n),
   spec('TDX_CROSS_TD_FAULT', 0x8000000800000000n),
   spec('TDX_CROSS_TD_TRAP', 0x9000000900000000n),
   spec('TDX_NON_RECOVERABLE_TD_CORRUPTED_MD', 0x6000000a00000000n),
   spec('TDX_OPERAND_ADDR_RANGE_ERROR', 0xc000010100000000n),
-  spec('TDX_SYS_BUSY', 0x8000020200000000n),
   spec('TDX_OPERAND_BUSY_HOST_PRIORITY', 0x8000020400000000n),
   spec('TDX_HOST_PRIORITY_BUSY_TIMEOUT', 0x9000020500000000n),
   spec('TDX_PAGE_ALREADY_FREE', 0x0000030100000000n),
   spec('TDX_PAGE_NOT_OWNED_BY_TD', 0xc000030200000000n),
   spec('TDX_PAGE_NOT_FREE', 0xc000030300000000n),
+  // Also in the Dynamic PAMT series' shared/tdx_errno.h ("[PATCH v4 08/16] x86/virt/tdx: Optimize
+  // tdx_alloc/free_page() helpers", 2025-11-20; not in 7.2): TDH.PHYMEM.PAMT.ADD's answer when the
+  // range already has its PAMT pages (tdx-module: api_error_with_operand_id(TDX_HPA_RANGE_NOT_FREE, ...)).
+  spec('TDX_HPA_RANGE_NOT_FREE', 0xc000030400000000n),
   spec('TDX_TD_ASSOCIATED_PAGES_EXIST', 0xc000040000000000n),
   spec('TDX_SYS_INIT_NOT_PENDING', 0xc000050000000000n),
   spec('TDX_SYS_LP_INIT_NOT_DONE', 0xc000050200000000n),
   spec('TDX_SYS_LP_INIT_DONE', 0xc000050300000000n),
   spec('TDX_SYS_NOT_READY', 0xc000050500000000n),
   spec('TDX_SYS_SHUTDOWN', 0xc000050600000000n),
+  // The module ABI's name. Intel's pre-merge kernels called this status TDX_SYSCONFIG_NOT_DONE;
+  // no mainline header defines that name, so it must not be the one shown.
   spec('TDX_SYS_KEY_CONFIG_NOT_PENDING', 0xc000050700000000n),
   spec('TDX_SYS_STATE_INCORRECT', 0xc000050800000000n),
   spec('TDX_SYS_INVALID_HANDOFF', 0xc000050900000000n),
@@ -266,15 +272,78 @@ export const TDX_NON_RECOVERABLE_BIT = 1n << 62n;
 /** [K-ASM]: software-defined codes use class 0xFF (bits 47:40), never used by the TDX module. */
 export const TDX_SW_ERROR = TDX_ERROR_BIT | (0xffn << 40n);
 
-/** [K-ASM] software-defined (kernel) results of a SEAMCALL that did not reach the TDX module. */
-export const TDX_SW_ERRORS: readonly { name: string; code: bigint; meaning: string }[] = [
+/**
+ * [K-ASM] software-defined (kernel) results of a SEAMCALL that did not reach the TDX module,
+ * with the errno the core kernel turns each into (arch/x86/virt/vmx/tdx/seamcall_internal.h
+ * sc_retry_prerr() in 7.2; tdx.c in 6.8-7.1): the caller sees that errno, e.g. in
+ * "TDX-Module initialization failed (%d)".
+ */
+export const TDX_SW_ERRORS: readonly { name: string; code: bigint; errno: string; meaning: string }[] = [
   {
     name: 'TDX_SEAMCALL_VMFAILINVALID',
     code: TDX_SW_ERROR | 0xffff0000n,
+    errno: 'ENODEV',
     meaning: 'SEAMCALL failed with VMfailInvalid: no TDX module is loaded (SEAM range not set up by the BIOS)',
   },
-  { name: 'TDX_SEAMCALL_GP', code: TDX_SW_ERROR | 13n, meaning: 'SEAMCALL raised #GP' },
-  { name: 'TDX_SEAMCALL_UD', code: TDX_SW_ERROR | 6n, meaning: 'SEAMCALL raised #UD (the CPU was not in VMX operation)' },
+  { name: 'TDX_SEAMCALL_GP', code: TDX_SW_ERROR | 13n, errno: 'EOPNOTSUPP', meaning: 'SEAMCALL raised #GP' },
+  { name: 'TDX_SEAMCALL_UD', code: TDX_SW_ERROR | 6n, errno: 'EACCES', meaning: 'SEAMCALL raised #UD (the CPU was not in VMX operation)' },
+];
+
+/** A bit of the TDX module's TDX_FEATURES0 global metadata field. */
+export interface TdxFeatures0Bit {
+  bit: number;
+  name: string;
+  /** Which kernels depend on the bit, and how. */
+  kernelUse: string;
+  source: string;
+}
+
+/**
+ * TDX_FEATURES0 bits the kernel tests. A module without a bit KVM requires leaves TDX off:
+ * phase-2 rules compare a known module's TDX_FEATURES0 with what the running kernel requires.
+ */
+export const TDX_FEATURES0_BITS: readonly TdxFeatures0Bit[] = [
+  {
+    bit: 1,
+    name: 'TD_PRESERVING',
+    kernelUse: '7.2: the module supports runtime update; only then does /sys/devices/faux/tdx_host/ show seamldr_version and num_remaining_updates',
+    source: 'kernel asm/tdx.h TDX_FEATURES0_TD_PRESERVING BIT_ULL(1); drivers/virt/coco/tdx-host/tdx-host.c supports_runtime_update()',
+  },
+  {
+    bit: 18,
+    name: 'NO_RBP_MOD',
+    kernelUse: 'the core kernel refuses a module that clobbers RBP: "frame pointer (RBP) clobber bug present, upgrade TDX module"',
+    source: 'kernel asm/tdx.h TDX_FEATURES0_NO_RBP_MOD BIT_ULL(18); arch/x86/virt/vmx/tdx/tdx.c',
+  },
+  {
+    bit: 20,
+    name: 'TOPOLOGY_ENUM',
+    kernelUse: 'KVM (6.16 on) gives up on TDX without it, silently (__tdx_bringup() / __tdx_hardware_setup() return -EINVAL, no message)',
+    source: 'kernel arch/x86/kvm/vmx/tdx_arch.h MD_FIELD_ID_FEATURES0_TOPOLOGY_ENUM BIT_ULL(20); arch/x86/kvm/vmx/tdx.c',
+  },
+];
+
+/**
+ * What QEMU prints when KVM_CAP_VM_TYPES lacks the TDX type (kvm_get_vm_type() in
+ * target/i386/kvm/kvm.c, error_report("vm-type %s not supported by KVM", vm_type_name[type])).
+ * The name's case depends on the QEMU: users search for the exact text they saw.
+ */
+export const QEMU_TDX_VM_TYPE_MESSAGES: readonly { text: string; qemu: string; seenIn: string }[] = [
+  {
+    text: 'vm-type TDX not supported by KVM',
+    qemu: 'QEMU upstream with TDX (10.1 and later; vm_type_name[KVM_X86_TDX_VM] = "TDX"), and Canonical\'s 8.2.2+ds-0ubuntu1.4+tdx1.1',
+    seenIn: 'canonical/tdx#353, #380, #385',
+  },
+  {
+    text: 'vm-type tdx not supported by KVM',
+    qemu: "older Intel and Canonical TDX QEMU builds: Canonical's 8.0.4+dfsg-1ubuntu3+tdx1.0, intel-staging/qemu-tdx",
+    seenIn: 'canonical/tdx#102 ("kvm: vm-type tdx not supported by KVM"), #342; intel-staging/qemu-tdx#6',
+  },
+  {
+    text: 'vm-type X86_TDX_VM not supported by KVM',
+    qemu: "Intel's MVP TDX QEMU (intel/tdx-tools, 2023); its 5.15 stack said \"kvm-type 'tdx' not supported by KVM\"",
+    seenIn: 'intel/tdx-tools#281, #234; #223',
+  },
 ];
 
 /** Operand IDs in the low byte of a TDX_OPERAND_INVALID status ([K-ERRNO] TDX_OPERAND_ID_*, [ABI]). */
@@ -322,7 +391,7 @@ export const TDX_OPERAND_IDS: readonly { id: number; name: string; source: 'kern
  * SEAMCALL leaf numbers the kernel uses (arch/x86/virt/vmx/tdx/tdx.h, arch/x86/kvm/vmx/tdx_arch.h;
  * numbers agree with the TDX module ABI spec list). Used to name the leaf of a logged failure.
  */
-export const SEAMCALL_LEAVES: readonly { leaf: number; name: string }[] = [
+export const SEAMCALL_LEAVES: readonly { leaf: number; name: string; /** Where a leaf the 7.2 kernel does not define is named. */ source?: string }[] = [
   { leaf: 0, name: 'TDH.VP.ENTER' },
   { leaf: 1, name: 'TDH.MNG.ADDCX' },
   { leaf: 2, name: 'TDH.MEM.PAGE.ADD' },
@@ -345,21 +414,32 @@ export const SEAMCALL_LEAVES: readonly { leaf: number; name: string }[] = [
   { leaf: 26, name: 'TDH.VP.RD' },
   { leaf: 28, name: 'TDH.PHYMEM.PAGE.RECLAIM' },
   { leaf: 29, name: 'TDH.MEM.PAGE.REMOVE' },
-  { leaf: 30, name: 'TDH.MEM.SEPT.REMOVE' },
+  { leaf: 30, name: 'TDH.MEM.SEPT.REMOVE', source: 'TDX module ABI spec leaf list (KVM stopped calling it before 7.2)' },
   { leaf: 31, name: 'TDH.SYS.KEY.CONFIG' },
-  { leaf: 32, name: 'TDH.SYS.INFO' },
+  { leaf: 32, name: 'TDH.SYS.INFO', source: 'arch/x86/virt/vmx/tdx/tdx.h@v6.8 (replaced by TDH.SYS.RD later)' },
   { leaf: 33, name: 'TDH.SYS.INIT' },
   { leaf: 34, name: 'TDH.SYS.RD' },
   { leaf: 35, name: 'TDH.SYS.LP.INIT' },
   { leaf: 36, name: 'TDH.SYS.TDMR.INIT' },
   { leaf: 38, name: 'TDH.MEM.TRACK' },
-  { leaf: 39, name: 'TDH.MEM.RANGE.UNBLOCK' },
+  { leaf: 39, name: 'TDH.MEM.RANGE.UNBLOCK', source: 'TDX module ABI spec leaf list' },
   { leaf: 40, name: 'TDH.PHYMEM.CACHE.WB' },
   { leaf: 41, name: 'TDH.PHYMEM.PAGE.WBINVD' },
   { leaf: 43, name: 'TDH.VP.WR' },
   { leaf: 45, name: 'TDH.SYS.CONFIG' },
   { leaf: 52, name: 'TDH.SYS.SHUTDOWN' },
   { leaf: 53, name: 'TDH.SYS.UPDATE' },
+  {
+    leaf: 58,
+    name: 'TDH.PHYMEM.PAMT.ADD',
+    source: 'Dynamic PAMT series, arch/x86/virt/vmx/tdx/tdx.h TDH_PHYMEM_PAMT_ADD ("x86/virt/tdx: Add tdx_alloc/free_page() helpers", Kirill A. Shutemov; not in 7.2)',
+  },
+  {
+    leaf: 59,
+    name: 'TDH.PHYMEM.PAMT.REMOVE',
+    source: 'Dynamic PAMT series, arch/x86/virt/vmx/tdx/tdx.h TDH_PHYMEM_PAMT_REMOVE (same patch; not in 7.2)',
+  },
+  { leaf: 69, name: 'TDH.SYS.DISABLE' },
 ];
 
 /** A kvm / kvm_intel module parameter that TDX bring-up needs. */
@@ -434,7 +514,7 @@ export const TDX_PARAMETERS: readonly TdxParameter[] = [
     required: 'Y',
     reason: 'tdx_bringup() refuses TDX unless virtualization is enabled when kvm loads (enable_virt_at_load)',
     message: 'tdx: tdx requires kvm.enable_virt_at_load=1',
-    checkedIn: 'v6.16-v6.18 (dropped when TDX module init moved to the core kernel)',
+    checkedIn: 'v6.16-v7.0 (dropped in 7.1, when TDX module initialisation moved into the core kernel)',
   },
 ];
 
@@ -444,3 +524,25 @@ export function tdAttributeMask(name: string): bigint {
   if (attribute === undefined) throw new RangeError(`no TD attribute named ${name}`);
   return 1n << BigInt(attribute.bit);
 }
+
+/**
+ * The TDX module's global metadata fields kvm-caps reasons with (module version, TDX_FEATURES0,
+ * the TD configuration limits personas are built from), as the kernel reads them into
+ * struct tdx_sys_info (arch/x86/include/asm/tdx_global_metadata.h, generated from the module's
+ * metadata list): `struct.field` and the field's C type.
+ */
+export const TDX_GLOBAL_METADATA_FIELDS: readonly { struct: string; field: string; type: 'u16' | 'u64'; use: string }[] = [
+  { struct: 'tdx_sys_info_version', field: 'major_version', type: 'u16', use: 'module version (sysfs version, "Module version:" line)' },
+  { struct: 'tdx_sys_info_version', field: 'minor_version', type: 'u16', use: 'module version' },
+  { struct: 'tdx_sys_info_version', field: 'update_version', type: 'u16', use: 'module version' },
+  { struct: 'tdx_sys_info_features', field: 'tdx_features0', type: 'u64', use: 'TDX_FEATURES0_BITS' },
+  { struct: 'tdx_sys_info_td_conf', field: 'attributes_fixed0', type: 'u64', use: 'KVM supported_attrs = KVM_SUPPORTED_TDX_TD_ATTRS & ATTRIBUTES_FIXED0' },
+  { struct: 'tdx_sys_info_td_conf', field: 'attributes_fixed1', type: 'u64', use: 'KVM offers no TD when a fixed-1 attribute is outside what it supports' },
+  { struct: 'tdx_sys_info_td_conf', field: 'xfam_fixed0', type: 'u64', use: 'KVM supported_xfam = (supported XCR0 | XSS) & XFAM_FIXED0' },
+  { struct: 'tdx_sys_info_td_conf', field: 'xfam_fixed1', type: 'u64', use: 'KVM offers no TD when a fixed-1 XFAM bit is outside what it supports' },
+  { struct: 'tdx_sys_info_td_conf', field: 'num_cpuid_config', type: 'u16', use: 'the count of KVM_TDX_CAPABILITIES CPUID entries' },
+  { struct: 'tdx_sys_info_td_conf', field: 'max_vcpus_per_td', type: 'u16', use: 'KVM disables TDX when smaller than the logical CPU count' },
+];
+
+/** The most CPUID configs the kernel keeps (tdx_sys_info_td_conf.cpuid_config_leaves[128]): KVM_TDX_CAPABILITIES never reports more. */
+export const TDX_MAX_CPUID_CONFIGS = 128;

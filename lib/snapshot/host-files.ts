@@ -150,9 +150,11 @@ export function miscCgroup(root: string, name: 'capacity' | 'current'): Fact<Rec
   return 'value' in second ? second : first;
 }
 
+const TDX_HOST = '/sys/devices/faux/tdx_host';
+
 /** The TDX module version the TDX host device shows (Linux 7.2+). */
 export function tdxModuleVersion(root: string): Fact<string> {
-  const file = underRoot(root, '/sys/devices/faux/tdx_host/version');
+  const file = underRoot(root, `${TDX_HOST}/version`);
   return attempt({ file }, () => readText(file).trim());
 }
 
@@ -220,4 +222,19 @@ export function pspSysfs(root: string): NonNullable<HostFacts['pspSysfs']> {
     }
     return first ?? { device: '', attributes: {} };
   });
+}
+
+/**
+ * The TDX host device's runtime-update files (Linux 7.2+): the P-SEAMLDR version and how many
+ * module updates remain before a reboot. They exist only where the module supports runtime
+ * update and the CPU lacks the SEAMRET bug, and are readable by root only (ENOENT / EACCES
+ * otherwise, kept as the facts' errors). Each read makes the kernel ask the P-SEAMLDR
+ * (SEAMLDR.INFO): a query, but a firmware call. The update upload interface is never touched.
+ */
+export function tdxRuntimeUpdate(root: string): { seamldrVersion: Fact<string>; numRemainingUpdates: Fact<string> } {
+  const read = (name: string): Fact<string> => {
+    const file = underRoot(root, `${TDX_HOST}/${name}`);
+    return attempt({ file }, () => readText(file).trim());
+  };
+  return { seamldrVersion: read('seamldr_version'), numRemainingUpdates: read('num_remaining_updates') };
 }

@@ -177,6 +177,8 @@ export const snapshotCheck: Check = object({
     'miscCapacity?': fact(counts),
     'miscCurrent?': fact(counts),
     'tdxModuleVersion?': fact(string),
+    'tdxSeamldrVersion?': fact(string),
+    'tdxNumRemainingUpdates?': fact(string),
     'sevDevice?': fact(deviceNode),
     'cmdline?': fact(string),
     'moduleFiles?': fact(object({ builtin: array(string), loadable: array(string) })),

@@ -2,6 +2,7 @@
 // with --deep a second one is initialised with a TD configuration to see whether the TDX
 // module accepts it. Each TD is destroyed (its fd closed) before the next step.
 import { hex } from '../knowledge/hex.js';
+import { cpuidEntryFlags } from '../knowledge/cpuid-leaves.js';
 import type { CpuidEntry, KvmSystem, KvmVm } from '../native/kvm.js';
 import { capabilityNumber } from '../knowledge/capabilities.js';
 import { tdAttributeMask } from '../knowledge/tdx.js';
@@ -43,7 +44,10 @@ const GPAW = 48;
  * - XFAM: the XSAVE features both the module and KVM's guests support (x87 and SSE at least);
  * - CPUID: every configurable leaf, set to what KVM offers ordinary guests within the
  *   configurable bits, and 0x80000008 with a 48-bit guest physical address width, which
- *   KVM_TDX_INIT_VM requires.
+ *   KVM_TDX_INIT_VM requires. Each entry's flags say whether its sub-leaf counts, from what
+ *   the leaf is (as QEMU sets them): KVM_TDX_CAPABILITIES never sets flags (6.16.x leaves
+ *   them uninitialised, later kernels zero them), and without KVM_CPUID_FLAG_SIGNIFCANT_INDEX
+ *   KVM's kvm_find_cpuid_entry2() would hand sub-leaf 0's values to 0x4.1-0x4.3, 0x7.1 and 0x7.2.
  */
 export function defaultTdConfig(
   caps: TdxCapabilitiesRecord,
@@ -57,7 +61,7 @@ export function defaultTdConfig(
     const entry: CpuidEntry = {
       function: config.function,
       index: config.index,
-      flags: config.flags,
+      flags: cpuidEntryFlags(config.function),
       eax: (config.eax & (offered?.eax ?? 0)) >>> 0,
       ebx: (config.ebx & (offered?.ebx ?? 0)) >>> 0,
       ecx: (config.ecx & (offered?.ecx ?? 0)) >>> 0,

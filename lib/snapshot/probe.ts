@@ -8,7 +8,7 @@ import { capabilityNumber, KVM_CAPABILITIES } from '../knowledge/capabilities.js
 import { KVM_X86_GRP_SYSTEM, KVM_X86_TDX_VM, KVM_X86_XCOMP_GUEST_SUPP } from '../knowledge/x86.js';
 import { attempt, hasValue } from './facts.js';
 import { containerMarkers, deviceAccess, deviceAcl, firmwareMsr, firmwareSwitchMsr, kernelCmdline, kvmModuleFiles } from './bringup-files.js';
-import { cpuinfo, deviceNode, kernelRelease, kvmModules, memlockLimit, miscCgroup, pspSysfs, tdxModuleVersion } from './host-files.js';
+import { cpuinfo, deviceNode, kernelRelease, kvmModules, memlockLimit, miscCgroup, pspSysfs, tdxModuleVersion, tdxRuntimeUpdate } from './host-files.js';
 import { kernelLogFromFile, kernelLogFromKmsg } from './kernel-log.js';
 import { AMD_SNP_MSRS, readMsr } from './msr.js';
 import { probeSevAttributes, probeSevDevice, probeSevInit2, snpStatusWithheld } from './probe-sev.js';
@@ -191,7 +191,12 @@ export async function probeHost(options: ProbeOptions = {}): Promise<Snapshot> {
   };
   const hints = vendorHints(host);
   addBringupFacts(host, root, device);
-  if (hints.intel) host.tdxModuleVersion = tdxModuleVersion(root);
+  if (hints.intel) {
+    host.tdxModuleVersion = tdxModuleVersion(root);
+    const update = tdxRuntimeUpdate(root);
+    host.tdxSeamldrVersion = update.seamldrVersion;
+    host.tdxNumRemainingUpdates = update.numRemainingUpdates;
+  }
   if (hints.amd) {
     host.sevDevice = deviceNode(root, sevDevice);
     if (hasValue(host.sevDevice)) host.sevDeviceAccess = deviceAccess(sevDevice);

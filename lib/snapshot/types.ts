@@ -116,6 +116,10 @@ export interface HostFacts {
   miscCurrent?: Fact<Record<string, number>>;
   /** /sys/devices/faux/tdx_host/version (Linux 7.2+): the TDX module version. */
   tdxModuleVersion?: Fact<string>;
+  /** /sys/devices/faux/tdx_host/seamldr_version (Linux 7.2+, root, runtime-update capable module): raw text. */
+  tdxSeamldrVersion?: Fact<string>;
+  /** /sys/devices/faux/tdx_host/num_remaining_updates (same conditions): raw text, a decimal count. */
+  tdxNumRemainingUpdates?: Fact<string>;
   /** The SEV device node (/dev/sev), as stat(2) shows it. */
   sevDevice?: Fact<DeviceNode>;
   /** /proc/cmdline. */

@@ -1104,6 +1104,8 @@ static struct result tdx_init_vm(struct vm *vm, struct kvm_tdx_cmd *cmd, const c
     const struct kvm_cpuid_entry2 *leaf = &cfg.tdx_cpuid.v[i];
     const struct kvm_cpuid_entry2 *e = find_cpuid_entry2(init->cpuid.entries, nent, leaf->function, leaf->index);
     if (e == NULL) continue;
+    /* Which entry the TD's leaf gets: without KVM_CPUID_FLAG_SIGNIFCANT_INDEX a sub-leaf takes sub-leaf 0's values. */
+    log_line("vm KVM_TDX_INIT_VM cpuid 0x%x.%u <- 0x%x.%u flags=%u", leaf->function, leaf->index, e->function, e->index, e->flags);
     if (tdx_unsupported_cpuid(e)) return fail(EINVAL);
     copied++;
   }

@@ -146,6 +146,11 @@ export interface Persona {
   description: string;
   /** Where the values come from: documents, source files, public reports. */
   sources: string[];
+  /**
+   * The kernel (and module) this persona models, where an upstream kernel cannot produce it:
+   * a vendor kernel, out-of-tree patches, a hypothetical module. Absent: an upstream kernel.
+   */
+  models?: { kernel: string; why: string };
   /** Files under the persona's root, by absolute path: /proc/cpuinfo, /sys/module/..., /dev/kmsg (kmsg records). */
   files: Record<string, string>;
   /** Modes that differ from the defaults (files 0644, device nodes 0666), e.g. { "/dev/sev": 384 } for 0600. */
