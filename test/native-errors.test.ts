@@ -17,6 +17,7 @@ import { makeSystemError } from '../lib/native/errors.js';
 import { DeviceHandle, openSystemHandle } from '../lib/native/handle.js';
 import { compileProgram, projectRoot } from './helpers/compile.js';
 import { kvmDevicePath, kvmSkipReason } from './helpers/kvm-device.js';
+import { skipUnless } from './helpers/requirements.js';
 
 const bindingUrl = new URL('../lib/native/binding.ts', import.meta.url).href;
 const handleUrl = new URL('../lib/native/handle.ts', import.meta.url).href;
@@ -123,7 +124,7 @@ describe('system errors', () => {
   });
 
   test('EACCES for an unprivileged user (child process as nobody)', {
-    skip: process.getuid?.() === 0 ? undefined : 'needs root to start a child as nobody (65534)',
+    skip: skipUnless('root'),
   }, (t) => {
     // A root-owned 0600 file in a directory nobody may traverse but not list.
     const dir = mkdtempSync(join(tmpdir(), 'kvm-caps-eacces-'));

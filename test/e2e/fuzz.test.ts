@@ -14,12 +14,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import fc from 'fast-check';
-import { decodeCpuidEntry, decodeXsaveMask } from '../lib/cpuid/decode.js';
-import { renderSev } from '../lib/render/sev.js';
-import { styleFor } from '../lib/render/style.js';
-import { renderTdx } from '../lib/render/tdx.js';
-import { renderReport } from '../lib/render/text.js';
-import { buildReport } from '../lib/report/report.js';
+import { decodeCpuidEntry, decodeXsaveMask } from '../../lib/cpuid/decode.js';
+import { renderSev } from '../../lib/render/sev.js';
+import { styleFor } from '../../lib/render/style.js';
+import { renderTdx } from '../../lib/render/tdx.js';
+import { renderReport } from '../../lib/render/text.js';
+import { buildReport } from '../../lib/report/report.js';
 import {
   decodeFirmwareError,
   decodeSevCpuid,
@@ -31,15 +31,15 @@ import {
   firmwareErrorName,
   formatTcbVersion,
   processorGeneration,
-} from '../lib/report/sev/decode.js';
-import { describeFailure, parseSevLog } from '../lib/report/sev/kernel-log.js';
-import { decodeConfigurableCpuid, decodeHwError, decodeTdAttributes, decodeTdvmcallInfo, decodeXfam, describeHwError, notConfigurableForTd } from '../lib/report/tdx/decode.js';
-import { parseTdxLog } from '../lib/report/tdx/kernel-log.js';
-import { kernelLogFromFile, MAX_LOG_RECORDS, mayBeRelevant, parseDmesgText, parseKmsg } from '../lib/snapshot/kernel-log.js';
-import { loadSnapshot, SnapshotFileError, validateSnapshot } from '../lib/snapshot/load.js';
-import type { KernelLogRecord, Snapshot } from '../lib/snapshot/types.js';
-import { SnapshotFormatError } from '../lib/snapshot/validate.js';
-import { fixtureNames, fixturePath, fixturesDir } from './helpers/fixtures.js';
+} from '../../lib/report/sev/decode.js';
+import { describeFailure, parseSevLog } from '../../lib/report/sev/kernel-log.js';
+import { decodeConfigurableCpuid, decodeHwError, decodeTdAttributes, decodeTdvmcallInfo, decodeXfam, describeHwError, notConfigurableForTd } from '../../lib/report/tdx/decode.js';
+import { parseTdxLog } from '../../lib/report/tdx/kernel-log.js';
+import { kernelLogFromFile, MAX_LOG_RECORDS, mayBeRelevant, parseDmesgText, parseKmsg } from '../../lib/snapshot/kernel-log.js';
+import { loadSnapshot, SnapshotFileError, validateSnapshot } from '../../lib/snapshot/load.js';
+import type { KernelLogRecord, Snapshot } from '../../lib/snapshot/types.js';
+import { SnapshotFormatError } from '../../lib/snapshot/validate.js';
+import { fixtureNames, fixturePath, fixturesDir } from '../helpers/fixtures.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 42);
 const SCALE = Number(process.env.FUZZ_SCALE ?? 1);

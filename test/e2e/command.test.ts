@@ -8,10 +8,10 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { runCli, type CliResult } from './helpers/cli.js';
-import { projectRoot } from './helpers/compile.js';
-import { fixturePath as fixture } from './helpers/fixtures.js';
-import { kvmSkipReason } from './helpers/kvm-device.js';
+import { runCli, type CliResult } from '../helpers/cli.js';
+import { projectRoot } from '../helpers/compile.js';
+import { fixturePath as fixture } from '../helpers/fixtures.js';
+import { kvmSkipReason } from '../helpers/kvm-device.js';
 
 const pkg = mkdtempSync(join(tmpdir(), 'kvm-caps-command-'));
 const cli = join(pkg, 'dist', 'cli');
