@@ -11,7 +11,7 @@ import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import type { NativeBinding, NativeExternal } from '../lib/native/binding.js';
-import { addonCandidates, binding } from '../lib/native/binding.js';
+import { addonPath, binding } from '../lib/native/binding.js';
 import type { KvmSystemError } from '../lib/native/errors.js';
 import { makeSystemError } from '../lib/native/errors.js';
 import { DeviceHandle, openSystemHandle } from '../lib/native/handle.js';
@@ -411,8 +411,7 @@ describe('the binding called directly', () => {
   test('handles of another loaded copy of the addon are refused, both ways', () => {
     // process.dlopen of the same file again gives a second, independent instance, with
     // its own live handles: the situation of a program that loads the addon itself.
-    const path = addonCandidates().find((candidate) => existsSync(candidate));
-    assert.ok(path !== undefined, 'the addon is built');
+    const path = addonPath();
     const copy = { exports: {} as { init(makeError: typeof makeSystemError): NativeBinding } };
     process.dlopen(copy, path);
     const ours = binding();

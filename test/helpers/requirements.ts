@@ -1,6 +1,7 @@
 // What a test needs from the machine that the machine may lack, in one place. A test whose
 // need is missing skips with the reason printed, except where CI installs the need (.ci/run
-// installs a C compiler, strace, promtool, valgrind and can fetch Debian's packages): under
+// installs a C compiler, strace, promtool, valgrind, can fetch Debian's packages and builds
+// the prebuilt addon with `npm run prebuildify`): under
 // CI=true a missing installable need fails. /dev/kvm and root are the machine's, never
 // installed, so they only ever skip.
 //
@@ -8,13 +9,15 @@
 // test/run.ts), from which the run's last line says which machine-dependent parts ran and
 // which were skipped, and why.
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, closeSync, openSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, openSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { TestContext } from 'node:test';
+import { projectRoot } from './compile.js';
 
-export type Requirement = 'kvm' | 'root' | 'cc' | 'strace' | 'promtool' | 'valgrind' | 'debian';
+export type Requirement = 'kvm' | 'root' | 'cc' | 'strace' | 'promtool' | 'valgrind' | 'prebuild' | 'debian';
 
 /** Needs CI installs (and so must be present under CI=true). */
-const INSTALLED_BY_CI: ReadonlySet<Requirement> = new Set(['cc', 'strace', 'promtool', 'valgrind', 'debian']);
+const INSTALLED_BY_CI: ReadonlySet<Requirement> = new Set(['cc', 'strace', 'promtool', 'valgrind', 'prebuild', 'debian']);
 
 export const underCi = process.env.CI === 'true';
 
@@ -48,6 +51,11 @@ const PROBES: Record<Exclude<Requirement, 'debian'>, () => string | undefined> =
   strace: () => tool('strace', ['-V'], 'apt-get install strace'),
   promtool: () => tool('promtool', ['--version'], "install Debian's prometheus package (apt-get install prometheus)"),
   valgrind: () => tool('valgrind', ['--version'], 'apt-get install valgrind'),
+  prebuild: () => {
+    const dir = join(projectRoot, 'prebuilds', 'linux-x64');
+    const built = existsSync(dir) && readdirSync(dir).some((name) => name.endsWith('.node'));
+    return built ? undefined : `no prebuilt addon in ${dir}: run \`npm run prebuildify\``;
+  },
 };
 
 const probed = new Map<Requirement, string | undefined>();
