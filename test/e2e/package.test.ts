@@ -79,4 +79,18 @@ describe('the packed tarball, installed without scripts or a toolchain', { skip:
     assert.equal(result.stderr, '');
     assert.deepEqual(JSON.parse(result.stdout), { code: 'ENOTTY', errno: -25, syscall: 'ioctl', request: 'KVM_GET_API_VERSION', path: '/dev/null' });
   });
+
+  test('without a binary for the platform, a live command exits 70 saying how to build one; a replay still works', () => {
+    const prebuilds = join(scratch, 'node_modules', 'kvm-caps', 'prebuilds');
+    rmSync(prebuilds, { recursive: true });
+    const live = spawnSync('npx', ['--no-install', 'kvm-caps', 'caps'], { cwd: scratch, env, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(live.status, 70, live.stderr);
+    assert.equal(live.stdout, '');
+    assert.match(live.stderr, /^kvm-caps: internal error: Error: kvm-caps: no native addon for this platform \(linux-x64\)/);
+    assert.match(live.stderr, /npm rebuild kvm-caps/);
+    assert.match(live.stderr, /No native build was found/);
+    const replay = spawnSync('npx', ['--no-install', 'kvm-caps', '--from', fixturePath('tdx-host')], { cwd: scratch, env, encoding: 'utf8' });
+    assert.equal(replay.stderr, '');
+    assert.equal(replay.stdout, runCli(['--from', fixturePath('tdx-host')]).stdout);
+  });
 });

@@ -13,7 +13,13 @@ root=$PWD
 out=$root/.cache/valgrind
 rounds=${1:-100}
 started=$(date +%s)
-command -v valgrind >/dev/null || { echo "valgrind: not installed (apt-get install valgrind)" >&2; exit 1; }
+# Without valgrind the check is skipped with the reason, except under CI=true, where .ci/run
+# installs it and its absence fails.
+if ! command -v valgrind >/dev/null; then
+  if [[ ${CI:-} == true ]]; then echo "valgrind: not installed (apt-get install valgrind)" >&2; exit 1; fi
+  echo "valgrind: skipped: not installed (apt-get install valgrind)"
+  exit 0
+fi
 
 mkdir -p "$out"
 python3 "$root/test/helpers/relocate_gyp.py" "$root/binding.gyp" "$out/binding.gyp" test/valgrind/run.sh
