@@ -4,8 +4,8 @@
 //   node --import tsx test/run.ts fast     test/*.test.ts        (npm test)
 //   node --import tsx test/run.ts e2e      test/e2e/*.test.ts    (npm run test:e2e)
 //   node --import tsx test/run.ts FILE...  the given files
-// Test files run two at a time (the machines have 2 cores; most files wait on child
-// processes part of the time).
+// Test files run as many at a time as there are cores, at least two (most files wait on
+// child processes part of the time).
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +40,12 @@ interface Entry {
   reason?: string;
 }
 
+/** A reason for the one-line summary: its first line, at most 160 characters (the test's own skip message has it whole). */
+function brief(reason: string | undefined): string {
+  const first = (reason ?? 'no reason recorded').split('\n')[0]!.trim();
+  return first.length > 160 ? `${first.slice(0, 159)}…` : first;
+}
+
 /** One line: each need that was asked for, as ran or skipped with its reason. */
 function summary(): string {
   let lines: string[] = [];
@@ -56,8 +62,8 @@ function summary(): string {
     byNeed.set(entry.need, seen);
   }
   const ran = [...byNeed].filter(([, s]) => s.ran && s.skipped === undefined).map(([n]) => n);
-  const partly = [...byNeed].filter(([, s]) => s.ran && s.skipped !== undefined).map(([n, s]) => `${n} (partly: ${s.skipped})`);
-  const skipped = [...byNeed].filter(([, s]) => !s.ran).map(([n, s]) => `${n} (${s.skipped})`);
+  const partly = [...byNeed].filter(([, s]) => s.ran && s.skipped !== undefined).map(([n, s]) => `${n} (partly: ${brief(s.skipped)})`);
+  const skipped = [...byNeed].filter(([, s]) => !s.ran).map(([n, s]) => `${n} (${brief(s.skipped)})`);
   const list = (items: string[]): string => (items.length > 0 ? items.join(', ') : 'none');
   return `machine-dependent parts: ran: ${list(ran)}; skipped: ${list([...partly, ...skipped])}`;
 }

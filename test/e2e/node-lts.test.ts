@@ -57,12 +57,14 @@ function spawned(node: string, args: string[]): Outcome {
   return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
-describe('Node 22 and 24 print what Node 20 prints', { skip: skipUnless('node-lts') }, () => {
+// The baseline is the floor the machines ship; under another Node this file has nothing to compare.
+const notTwenty = process.version.startsWith('v20.') ? false : `the baseline is Node 20; this is ${process.version}`;
+
+describe('Node 22 and 24 print what Node 20 prints', { skip: notTwenty || skipUnless('node-lts') }, () => {
   const nodes = otherNodes();
   const baseline = allCases(process.execPath);
 
   test(`the baseline: ${cases.length} cases (${fixtureNames().length} snapshots x ${COMMANDS.join(', ')} x text and --json) under ${baseline.version}`, () => {
-    assert.ok(process.version.startsWith('v20.'), `the baseline is Node 20 (this is ${process.version})`);
     assert.equal(baseline.outcomes.length, cases.length);
     assert.ok(baseline.outcomes.every((o) => o.stdout.length > 0));
   });
