@@ -37,7 +37,6 @@ function needsProcess(options: SpawnSyncOptions): boolean {
   return env !== undefined && env.LD_PRELOAD !== process.env.LD_PRELOAD;
 }
 
-
 let worker: Worker | undefined;
 
 function inProcess(args: string[], env: NodeJS.ProcessEnv): CliResult {
