@@ -41,7 +41,10 @@ if [[ $sections != *.debug_info* ]]; then
   exit 1
 fi
 
+# The bundle is ESM; node-gyp-build (the addon resolver) is CommonJS and requires Node's
+# modules, so the bundle gets a real require.
 npx --no-install esbuild test/valgrind/leaks.ts --bundle --platform=node --format=esm --target=node20 \
+  --banner:js="import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" \
   --outfile="$out/leaks.mjs" --log-level=warning
 
 # One suppression, for node itself: V8's garbage collector scans the machine stack
