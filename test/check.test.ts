@@ -19,9 +19,10 @@ import { plainStyle } from '../lib/render/style.js';
 import type { Fact, Snapshot } from '../lib/snapshot/types.js';
 import { KVM_CAPABILITIES } from '../lib/knowledge/capabilities.js';
 import { runCli } from './helpers/cli.js';
-import { buildDouble, loadPersona, preparePersona, type PreparedPersona } from './helpers/double.js';
+import { buildDouble, doubleSkipReason, loadPersona, preparePersona, type PreparedPersona } from './helpers/double.js';
 import { fixturePath, fixtureSnapshot as fixture } from './helpers/fixtures.js';
 import { uapiHeaders } from './helpers/uapi-headers.js';
+import { skipUnless } from './helpers/requirements.js';
 
 const FIXTURES = [
   'tdx-usable-6.16',
@@ -843,7 +844,7 @@ describe('kvm-caps check (command line)', () => {
   });
 });
 
-describe('kvm-caps check under the kernel double', () => {
+describe('kvm-caps check under the kernel double', { skip: await doubleSkipReason() }, () => {
   const prepared: PreparedPersona[] = [];
   before(async () => {
     buildDouble(await uapiHeaders());
@@ -883,7 +884,7 @@ describe('kvm-caps check under the kernel double', () => {
     assert.equal(code, 0);
   });
 
-  test('dev-sev-root-only as uid 65534: could not tell for SEV, with root as what it needs', { skip: process.getuid?.() !== 0 ? 'needs root to run as another user' : false }, () => {
+  test('dev-sev-root-only as uid 65534: could not tell for SEV, with root as what it needs', { skip: skipUnless('root') }, () => {
     const { persona, status: code, report } = check('dev-sev-root-only', ['sev'], { uid: 65534, gid: 65534 });
     assert.equal(persona.modes?.['/dev/sev'], 0o600);
     assert.equal(report!.outcome, 'unknown');

@@ -43,6 +43,7 @@ import { kernelLogFromFile, MAX_LOG_BYTES } from '../lib/snapshot/kernel-log.js'
 import { MAX_SNAPSHOT_BYTES, validateSnapshot } from '../lib/snapshot/load.js';
 import type { Snapshot } from '../lib/snapshot/types.js';
 import { cliEntry } from './helpers/cli.js';
+import { skipUnless } from './helpers/requirements.js';
 import { projectRoot } from './helpers/compile.js';
 import { fixturePath } from './helpers/fixtures.js';
 
@@ -55,9 +56,9 @@ const scratch = mkdtempSync(join(tmpdir(), 'kvm-caps-cli-adversarial-'));
 chmodSync(scratch, 0o755); // the unprivileged child must reach its directories
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-const isRoot = process.getuid?.() === 0;
-const needsRoot = isRoot ? undefined : 'not root: mknod, chown and a second, unprivileged user need root';
-if (needsRoot) console.log(`# cli-adversarial: skipping the device-node and second-user cases: ${needsRoot}`);
+// mknod, chown and a second, unprivileged user need root: without it those cases skip with the reason.
+const needsRoot = skipUnless('root') || undefined;
+const isRoot = needsRoot === undefined;
 
 /** A fixture whose replay exits 0. */
 const FIXTURE = fixturePath('tdx-host');

@@ -12,6 +12,7 @@ import { projectRoot } from './helpers/compile.js';
 import { fixturePath as fixture } from './helpers/fixtures.js';
 import { kvmSkipReason } from './helpers/kvm-device.js';
 import { ok, oracle } from './helpers/kvm-oracle.js';
+import { skipUnless } from './helpers/requirements.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kvm-caps-cli-'));
 chmodSync(dir, 0o755);
@@ -95,7 +96,7 @@ describe('on this host', { skip: kvmSkipReason }, () => {
   });
 });
 
-test('a user without access: exit 3, and stderr says which group to join', { skip: process.getuid?.() !== 0 ? 'needs root to drop privileges' : kvmSkipReason }, () => {
+test('a user without access: exit 3, and stderr says which group to join', { skip: skipUnless('root', 'kvm') }, () => {
   const result = runCli([], { uid: 65534, gid: 65534, env: { ...process.env, HOME: dir } });
   assert.equal(result.status, 3, result.stderr);
   assert.match(result.stderr, /cannot open \/dev\/kvm: EACCES/);

@@ -7,6 +7,7 @@ import { release, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import { cpuinfo, deviceNode, kernelRelease, kvmModules, parseCpuinfo } from '../lib/snapshot/host-files.js';
+import { skipUnless } from './helpers/requirements.js';
 
 const root = mkdtempSync(join(tmpdir(), 'kvm-caps-root-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -75,7 +76,7 @@ test('a missing file is a recorded failure with its errno, not a default', () =>
   }
 });
 
-test('an unreadable module parameter is recorded per parameter', { skip: process.getuid?.() !== 0 ? 'needs root to drop to nobody' : undefined }, () => {
+test('an unreadable module parameter is recorded per parameter', { skip: skipUnless('root') }, () => {
   // As root every file is readable, so read as nobody in a child process.
   const dir = mkdtempSync(join(tmpdir(), 'kvm-caps-wo-'));
   try {

@@ -11,12 +11,13 @@ import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import type { NativeBinding, NativeExternal } from '../lib/native/binding.js';
-import { addonCandidates, binding } from '../lib/native/binding.js';
+import { addonPath, binding } from '../lib/native/binding.js';
 import type { KvmSystemError } from '../lib/native/errors.js';
 import { makeSystemError } from '../lib/native/errors.js';
 import { DeviceHandle, openSystemHandle } from '../lib/native/handle.js';
 import { compileProgram, projectRoot } from './helpers/compile.js';
 import { kvmDevicePath, kvmSkipReason } from './helpers/kvm-device.js';
+import { skipUnless } from './helpers/requirements.js';
 
 const bindingUrl = new URL('../lib/native/binding.ts', import.meta.url).href;
 const handleUrl = new URL('../lib/native/handle.ts', import.meta.url).href;
@@ -123,7 +124,7 @@ describe('system errors', () => {
   });
 
   test('EACCES for an unprivileged user (child process as nobody)', {
-    skip: process.getuid?.() === 0 ? undefined : 'needs root to start a child as nobody (65534)',
+    skip: skipUnless('root'),
   }, (t) => {
     // A root-owned 0600 file in a directory nobody may traverse but not list.
     const dir = mkdtempSync(join(tmpdir(), 'kvm-caps-eacces-'));
@@ -410,8 +411,7 @@ describe('the binding called directly', () => {
   test('handles of another loaded copy of the addon are refused, both ways', () => {
     // process.dlopen of the same file again gives a second, independent instance, with
     // its own live handles: the situation of a program that loads the addon itself.
-    const path = addonCandidates().find((candidate) => existsSync(candidate));
-    assert.ok(path !== undefined, 'the addon is built');
+    const path = addonPath();
     const copy = { exports: {} as { init(makeError: typeof makeSystemError): NativeBinding } };
     process.dlopen(copy, path);
     const ours = binding();

@@ -12,6 +12,7 @@ import { decodeSnapshot as buildReport, type HostModel as Report } from '../lib/
 import { prometheusMetrics } from '../lib/render/prometheus.js';
 import type { Snapshot } from '../lib/snapshot/types.js';
 import { fixtureNames, fixtureSnapshot as snapshot } from './helpers/fixtures.js';
+import { need } from './helpers/requirements.js';
 
 const names = fixtureNames();
 const report = (name: string): Report => buildReport(snapshot(name));
@@ -22,21 +23,7 @@ const metricsOf = (s: Snapshot): string => prometheusMetrics(buildReport(s), che
 /** The metrics of a fixture. */
 const metrics = (name: string): string => metricsOf(snapshot(name));
 
-function promtool(): { path: string } | { missing: string } {
-  const probe = spawnSync('promtool', ['--version'], { encoding: 'utf8' });
-  if (probe.error !== undefined || probe.status !== 0) {
-    return { missing: `promtool not found (${probe.error?.message ?? `exit ${probe.status}`}); install Debian's prometheus package (apt-get install prometheus)` };
-  }
-  return { path: 'promtool' };
-}
-
-function needPromtool(t: TestContext): boolean {
-  const found = promtool();
-  if ('path' in found) return true;
-  if (process.env.CI === 'true') throw new Error(`${found.missing} (promtool must run in CI)`);
-  t.skip(found.missing);
-  return false;
-}
+const needPromtool = (t: TestContext): boolean => need(t, 'promtool');
 
 function check(text: string, what: string): void {
   const result = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });

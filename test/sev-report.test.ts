@@ -42,12 +42,13 @@ import {
 import { KVM_X86_SEV_SNP_REQ_CERTS, KVM_X86_SEV_VMSA_FEATURES, KVM_X86_SNP_POLICY_BITS } from '../lib/knowledge/x86.js';
 import { projectRoot } from './helpers/compile.js';
 import { runCli } from './helpers/cli.js';
-import { buildDouble, loadPersona, personaConfig, preparePersona, type PreparedPersona } from './helpers/double.js';
+import { buildDouble, doubleSkipReason, loadPersona, personaConfig, preparePersona, type PreparedPersona } from './helpers/double.js';
 import type { Persona } from './helpers/persona.js';
 import { uapiHeaders } from './helpers/uapi-headers.js';
 import { kernelFiles } from './helpers/kernel-sources.js';
 import { kernelHas } from '../lib/knowledge/kernel-versions.js';
 import { fixtureNames, fixtureSnapshot, fixturesDir } from './helpers/fixtures.js';
+import { need } from './helpers/requirements.js';
 
 const logDir = join(fixturesDir, 'kernel-logs');
 const personaDir = join(projectRoot, 'test', 'personas');
@@ -791,7 +792,7 @@ describe('SEV personas', () => {
 // ---------------------------------------------------------------------------------------
 // End to end: `kvm-caps snapshot` under the kernel double for three personas, read by sevView.
 
-describe('SEV personas under the kernel double', () => {
+describe('SEV personas under the kernel double', { skip: await doubleSkipReason() }, () => {
   const prepared: PreparedPersona[] = [];
   before(async () => {
     buildDouble(await uapiHeaders());
@@ -835,10 +836,7 @@ describe('SEV personas under the kernel double', () => {
   });
 
   test('dev-sev-root-only, run as an unprivileged user: EACCES on /dev/sev', (t) => {
-    if (process.getuid?.() !== 0) {
-      t.skip('needs root to run the CLI as another, unprivileged user');
-      return;
-    }
+    if (!need(t, 'root')) return;
     const { view: v } = snapshotOf('dev-sev-root-only', { uid: 65534, gid: 65534 });
     assert.equal(item(v, 'device.open').value, 'EACCES');
     assert.match(item(v, 'device.open').hint ?? '', /run as root/);

@@ -480,6 +480,7 @@ export const CPUID_FEATURE_REGISTERS: readonly FeatureRegister[] = [
       1: 'wrmsr_xx_base_ns',
       2: 'lfence_rdtsc',
       3: 'smmpgcfglock', // APM
+      4: 'tlbsync_sfw_no', // Linux 7.2 cpufeatures.h word 20 (erratum 1718 fixed in microcode)
       5: 'verw_clear',
       6: 'null_sel_clr_base',
       7: 'upperaddressignore', // APM
@@ -567,6 +568,7 @@ export const NOT_IN_PROC_CPUINFO: ReadonlySet<string> = new Set([
   'no_nested_data_bp',
   'wrmsr_xx_base_ns',
   'lfence_rdtsc',
+  'tlbsync_sfw_no',
   'verw_clear',
   'null_sel_clr_base',
   'autoibrs',

@@ -1,6 +1,6 @@
 // The only module that loads the compiled addon. Loading is lazy, so replaying a saved
 // snapshot never loads native code at all.
-import { existsSync } from 'node:fs';
+import nodeGypBuild from 'node-gyp-build';
 import { packageRoot } from '../package-root.js';
 import { makeSystemError } from './errors.js';
 import type { DeviceHandle } from './handle.js';
@@ -76,31 +76,36 @@ interface NativeModule {
   init(makeError: typeof makeSystemError): NativeBinding;
 }
 
-/** Where the addon is looked for: KVM_CAPS_NATIVE (e.g. a sanitizer build) first, then node-gyp's outputs. */
-export function addonCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
+/**
+ * The addon file: KVM_CAPS_NATIVE (e.g. a sanitizer build) if set, else the one node-gyp-build
+ * (the install script) would load: a local build (build/Release, then build/Debug) ahead of
+ * the package's prebuilt binary for this platform (prebuilds/linux-x64/). Throws when there
+ * is neither, saying where it looked.
+ */
+export function addonPath(env: NodeJS.ProcessEnv = process.env): string {
   const override = env.KVM_CAPS_NATIVE;
-  if (override) return [override];
-  return [`${packageRoot}build/Release/kvm_caps.node`, `${packageRoot}build/Debug/kvm_caps.node`];
+  if (override) return override;
+  return nodeGypBuild.resolve(packageRoot);
 }
 
 let loaded: NativeBinding | undefined;
 
 export function binding(): NativeBinding {
   if (loaded) return loaded;
-  const tried: string[] = [];
-  for (const candidate of addonCandidates()) {
-    if (!existsSync(candidate)) {
-      tried.push(`${candidate}: not found`);
-      continue;
-    }
-    // process.dlopen loads the addon without starting the CommonJS loader (createRequire),
-    // about 1.5 ms less of the command's start-up.
-    const addon = { exports: {} as NativeModule };
-    process.dlopen(addon, candidate);
-    loaded = addon.exports.init(makeSystemError);
-    return loaded;
+  let path: string;
+  try {
+    path = addonPath();
+  } catch (error) {
+    throw new Error(
+      `kvm-caps: no native addon for this platform (${process.platform}-${process.arch}): the package has no prebuilt binary for it and none was built.\n` +
+        `Build it with a C++ toolchain (python3, make, g++): \`npm rebuild kvm-caps\` where it is installed, or \`npm run build\` in ${packageRoot}.\n` +
+        `${(error as Error).message.trim()}`,
+    );
   }
-  throw new Error(
-    `kvm-caps: the native addon is not built. Run \`npm install\` (or \`npm run build\`) in ${packageRoot}.\nTried:\n  ${tried.join('\n  ')}`,
-  );
+  // process.dlopen loads the addon without starting the CommonJS loader (createRequire),
+  // about 1.5 ms less of the command's start-up.
+  const addon = { exports: {} as NativeModule };
+  process.dlopen(addon, path);
+  loaded = addon.exports.init(makeSystemError);
+  return loaded;
 }

@@ -142,7 +142,28 @@ export async function run(what: string, command: string, args: string[], cwd: st
 const aptDir = join(cacheDir, 'debian');
 let updated: Promise<string[]> | undefined;
 
-/** apt-get options for the private configuration; runs `apt-get update` once per process. */
+/** How long the suite's index is used before `apt-get update` runs again. */
+const LISTS_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+const listsStamp = join(aptDir, 'lists-updated.json');
+
+/**
+ * Runs apt-get or apt-cache under flock(1) on one lock file: test files run in parallel,
+ * and apt refuses (rather than waits) when another apt holds its lists lock.
+ */
+function aptRun(what: string, command: string, args: string[], cwd: string): Promise<string> {
+  return run(what, 'flock', [join(aptDir, 'apt.lock'), command, ...args], cwd);
+}
+
+function listsFresh(sources: string): boolean {
+  try {
+    const stamp = JSON.parse(readFileSync(listsStamp, 'utf8')) as { at: number; sources: string };
+    return stamp.sources === sources && Date.now() - stamp.at < LISTS_MAX_AGE_MS;
+  } catch {
+    return false;
+  }
+}
+
+/** apt-get options for the private configuration; runs `apt-get update` when the index is a day old. */
 async function aptOptions(): Promise<string[]> {
   updated ??= (async () => {
     const source = debianArchiveSource();
@@ -170,7 +191,10 @@ async function aptOptions(): Promise<string[]> {
       'APT::Sandbox::User=root',
       'Acquire::Languages=none',
     ].flatMap((option) => ['-o', option]);
-    await run(`apt-get update for suite ${DEBIAN_SUITE} of ${source.uri} (from ${source.origin})`, 'apt-get', [...options, '-q', 'update'], aptDir);
+    const sources = readFileSync(sourcesFile, 'utf8');
+    if (listsFresh(sources)) return options;
+    await aptRun(`apt-get update for suite ${DEBIAN_SUITE} of ${source.uri} (from ${source.origin})`, 'apt-get', [...options, '-q', 'update'], aptDir);
+    writeFileSync(listsStamp, JSON.stringify({ at: Date.now(), sources }));
     return options;
   })();
   try {
@@ -184,7 +208,7 @@ async function aptOptions(): Promise<string[]> {
 /** Names of the packages in the suite's index that match `pattern` (an apt-cache regex). */
 export async function packageNames(pattern: string): Promise<string[]> {
   const options = await aptOptions();
-  const out = await run(`apt-cache search --names-only ${pattern}`, 'apt-cache', [...options, 'search', '--names-only', pattern], aptDir);
+  const out = await aptRun(`apt-cache search --names-only ${pattern}`, 'apt-cache', [...options, 'search', '--names-only', pattern], aptDir);
   return out
     .split('\n')
     .map((line) => line.split(' - ')[0]?.trim() ?? '')
@@ -249,7 +273,7 @@ export async function fetchPackage(name: string, cacheName: string, options: Fet
   rmSync(downloadDir, { recursive: true, force: true });
   mkdirSync(downloadDir, { recursive: true });
   try {
-    await run(`apt-get download ${name}`, 'apt-get', [...aptArgs, '-q', 'download', name], downloadDir);
+    await aptRun(`apt-get download ${name}`, 'apt-get', [...aptArgs, '-q', 'download', name], downloadDir);
     const deb = readdirSync(downloadDir).find((file) => file.startsWith(`${name}_`) && file.endsWith('.deb'));
     if (!deb) throw new Error(`apt-get download ${name} left no .deb in ${downloadDir}`);
     const debPath = join(downloadDir, deb);

@@ -32,7 +32,8 @@ import { pathToFileURL } from 'node:url';
 import type { CpuidEntry } from '../../lib/native/binding.js';
 import { cacheDir, projectRoot } from './compile.js';
 import type { ErrnoName, Hex, Persona, PersonaAdversarial, PersonaKvm, PersonaSev, SevAnswer } from './persona.js';
-import type { UapiHeaders } from './uapi-headers.js';
+import { fetchFailed, record, skipUnless } from './requirements.js';
+import { type UapiHeaders, uapiHeaders } from './uapi-headers.js';
 
 export const doubleSource = join(projectRoot, 'test', 'double', 'kernel_double.c');
 
@@ -51,6 +52,25 @@ function headersSync(): UapiHeaders {
   });
   headersMemo = JSON.parse(out) as UapiHeaders;
   return headersMemo;
+}
+
+/**
+ * For a `skip` option: undefined once the double is built (a C compiler, and the Linux 7.2
+ * UAPI headers fetched from Debian unstable), otherwise why it cannot be. Under CI=true,
+ * where both must be there, throws instead (helpers/requirements.ts).
+ */
+export async function doubleSkipReason(): Promise<string | undefined> {
+  const noCompiler = skipUnless('cc');
+  if (noCompiler) return noCompiler;
+  let headers: UapiHeaders;
+  try {
+    headers = await uapiHeaders();
+  } catch (error) {
+    return fetchFailed('Linux UAPI headers (linux-libc-dev) for the kernel double', error);
+  }
+  record('debian', undefined);
+  buildDouble(headers);
+  return undefined;
 }
 
 /**

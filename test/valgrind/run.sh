@@ -13,7 +13,13 @@ root=$PWD
 out=$root/.cache/valgrind
 rounds=${1:-100}
 started=$(date +%s)
-command -v valgrind >/dev/null || { echo "valgrind: not installed (apt-get install valgrind)" >&2; exit 1; }
+# Without valgrind the check is skipped with the reason, except under CI=true, where .ci/run
+# installs it and its absence fails.
+if ! command -v valgrind >/dev/null; then
+  if [[ ${CI:-} == true ]]; then echo "valgrind: not installed (apt-get install valgrind)" >&2; exit 1; fi
+  echo "valgrind: skipped: not installed (apt-get install valgrind)"
+  exit 0
+fi
 
 mkdir -p "$out"
 python3 "$root/test/helpers/relocate_gyp.py" "$root/binding.gyp" "$out/binding.gyp" test/valgrind/run.sh
@@ -35,7 +41,10 @@ if [[ $sections != *.debug_info* ]]; then
   exit 1
 fi
 
+# The bundle is ESM; node-gyp-build (the addon resolver) is CommonJS and requires Node's
+# modules, so the bundle gets a real require.
 npx --no-install esbuild test/valgrind/leaks.ts --bundle --platform=node --format=esm --target=node20 \
+  --banner:js="import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" \
   --outfile="$out/leaks.mjs" --log-level=warning
 
 # One suppression, for node itself: V8's garbage collector scans the machine stack

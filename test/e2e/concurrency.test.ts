@@ -12,12 +12,12 @@ import { pathToFileURL } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { Worker } from 'node:worker_threads';
-import { probeHost } from '../lib/snapshot/probe.js';
-import type { Snapshot } from '../lib/snapshot/types.js';
-import { projectRoot } from './helpers/compile.js';
-import { buildDouble, loadPersona, preparePersona, readDoubleLog, type PreparedPersona } from './helpers/double.js';
-import { kvmSkipReason } from './helpers/kvm-device.js';
-import { uapiHeaders } from './helpers/uapi-headers.js';
+import { probeHost } from '../../lib/snapshot/probe.js';
+import type { Snapshot } from '../../lib/snapshot/types.js';
+import { projectRoot } from '../helpers/compile.js';
+import { buildDouble, doubleSkipReason, loadPersona, preparePersona, readDoubleLog, type PreparedPersona } from '../helpers/double.js';
+import { kvmSkipReason } from '../helpers/kvm-device.js';
+import { uapiHeaders } from '../helpers/uapi-headers.js';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
@@ -196,7 +196,7 @@ describe('probeHost on the real /dev/kvm', () => {
   });
 });
 
-describe('probeHost under the kernel double (SNP persona)', () => {
+describe('probeHost under the kernel double (SNP persona)', { skip: await doubleSkipReason() }, () => {
   let p: PreparedPersona | undefined;
   before(async () => {
     buildDouble(await uapiHeaders());

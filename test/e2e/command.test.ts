@@ -4,14 +4,14 @@
 // without it when it does not.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { runCli, type CliResult } from './helpers/cli.js';
-import { projectRoot } from './helpers/compile.js';
-import { fixturePath as fixture } from './helpers/fixtures.js';
-import { kvmSkipReason } from './helpers/kvm-device.js';
+import { runCli, type CliResult } from '../helpers/cli.js';
+import { projectRoot } from '../helpers/compile.js';
+import { fixturePath as fixture } from '../helpers/fixtures.js';
+import { kvmSkipReason } from '../helpers/kvm-device.js';
 
 const pkg = mkdtempSync(join(tmpdir(), 'kvm-caps-command-'));
 const cli = join(pkg, 'dist', 'cli');
@@ -23,8 +23,8 @@ let goodCache: Buffer;
 before(() => {
   mkdirSync(cli, { recursive: true });
   copyFileSync(join(projectRoot, 'package.json'), join(pkg, 'package.json'));
-  // The addon, for the live runs: the bundle looks for build/ at its package root.
-  symlinkSync(join(projectRoot, 'build'), join(pkg, 'build'));
+  // The addon, for the live runs: the bundle looks for build/ and prebuilds/ at its package root.
+  for (const dir of ['build', 'prebuilds']) if (existsSync(join(projectRoot, dir))) symlinkSync(join(projectRoot, dir), join(pkg, dir));
   const build = spawnSync(process.execPath, ['--import', 'tsx', join(projectRoot, 'lib', 'cli', 'bundle.ts'), '--outdir', cli], {
     cwd: projectRoot,
     encoding: 'utf8',

@@ -5,17 +5,15 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { cpuidEntryFlags } from '../lib/knowledge/cpuid-leaves.js';
-import { runCli } from './helpers/cli.js';
-import { buildDouble, loadPersona, preparePersona, readDoubleLog, type PreparedPersona } from './helpers/double.js';
-import type { PersonaTdx } from './helpers/persona.js';
-import { uapiHeaders } from './helpers/uapi-headers.js';
+import { after, test } from 'node:test';
+import { cpuidEntryFlags } from '../../lib/knowledge/cpuid-leaves.js';
+import { runCli } from '../helpers/cli.js';
+import { doubleSkipReason, loadPersona, preparePersona, readDoubleLog, type PreparedPersona } from '../helpers/double.js';
+import type { PersonaTdx } from '../helpers/persona.js';
 
 const prepared: PreparedPersona[] = [];
-before(async () => {
-  buildDouble(await uapiHeaders());
-});
+// Without the double (no compiler, or no UAPI headers to build it with) every test skips.
+const skip = await doubleSkipReason();
 after(() => prepared.forEach((p) => p.cleanup()));
 
 function run(personaName: string, args: string[]) {
@@ -37,7 +35,7 @@ const capabilitiesOf = (tdx: PersonaTdx | undefined) => {
   return tdx.capabilities as Exclude<PersonaTdx['capabilities'], { errno: string }>;
 };
 
-test('TDX 1.5 on Linux 6.16: usable, capabilities decoded, module and keys from the log and cgroup', () => {
+test('TDX 1.5 on Linux 6.16: usable, capabilities decoded, module and keys from the log and cgroup', { skip }, () => {
   const { persona, view, log } = tdxJson('tdx-1.5-linux-6.16');
   const caps = capabilitiesOf(persona.kvm?.tdx);
   assert.equal(view.technologies[0].verdict.usable, true);
@@ -59,7 +57,7 @@ test('TDX 1.5 on Linux 6.16: usable, capabilities decoded, module and keys from 
   assert.ok(!log().some((line) => line.includes('KVM_TDX_INIT_VM')), 'no INIT_VM without --deep');
 });
 
-test('the CPUID-config array grows twice: 6, 12, then 24 entries', () => {
+test('the CPUID-config array grows twice: 6, 12, then 24 entries', { skip }, () => {
   const { persona, view, log } = tdxJson('tdx-cpuid-grows-twice');
   assert.equal(view.capabilities.value.value.cpuidConfigCount, capabilitiesOf(persona.kvm?.tdx).cpuid.length);
   const nents = log()
@@ -68,7 +66,7 @@ test('the CPUID-config array grows twice: 6, 12, then 24 entries', () => {
   assert.deepEqual(nents, [6, 12, 24]);
 });
 
-test('a module that failed to initialise: no TDX VM type, and the log says why', () => {
+test('a module that failed to initialise: no TDX VM type, and the log says why', { skip }, () => {
   const { view } = tdxJson('tdx-module-init-failed');
   assert.equal(view.technologies[0].verdict.usable, false);
   assert.equal(view.createVm.value.ok, false);
@@ -77,7 +75,7 @@ test('a module that failed to initialise: no TDX VM type, and the log says why',
   assert.ok(view.explanations.some((e: { weight: string }) => e.weight === 'cause'), JSON.stringify(view.explanations));
 });
 
-test('a kernel that predates the TDX uAPI: EINVAL explained by the kernel release', () => {
+test('a kernel that predates the TDX uAPI: EINVAL explained by the kernel release', { skip }, () => {
   const { persona, view } = tdxJson('tdx-kernel-predates-uapi');
   assert.equal(view.createVm.value.code, 'EINVAL');
   assert.equal(view.kernelRelease.value, persona.files['/proc/sys/kernel/osrelease']?.trim());
@@ -87,7 +85,7 @@ test('a kernel that predates the TDX uAPI: EINVAL explained by the kernel releas
   );
 });
 
-test('--deep: the default TD is accepted; a TD asking for a refused attribute gets its hw_error decoded', () => {
+test('--deep: the default TD is accepted; a TD asking for a refused attribute gets its hw_error decoded', { skip }, () => {
   const accepted = tdxJson('tdx-rejects-attribute', ['--deep']);
   assert.equal(accepted.view.initVm.value.ok, true, JSON.stringify(accepted.view.initVm));
   assert.ok(accepted.log().some((line) => line.includes('KVM_TDX_INIT_VM')));
@@ -107,7 +105,7 @@ test('--deep: the default TD is accepted; a TD asking for a refused attribute ge
   assert.equal(initVm.hwError.name, 'TDX_OPERAND_INVALID');
 });
 
-test('--deep: KVM_TDX_INIT_VM gets each CPUID leaf under its own sub-leaf, flags set from what the leaf is', () => {
+test('--deep: KVM_TDX_INIT_VM gets each CPUID leaf under its own sub-leaf, flags set from what the leaf is', { skip }, () => {
   const { persona, log } = tdxJson('tdx-rejects-attribute', ['--deep']);
   const caps = capabilitiesOf(persona.kvm?.tdx);
   // The capability entries carry no flags (KVM never sets them), so they cannot be copied.
@@ -125,7 +123,7 @@ test('--deep: KVM_TDX_INIT_VM gets each CPUID leaf under its own sub-leaf, flags
   for (const leaf of ['4.1', '4.2', '4.3', '7.1', '7.2']) assert.ok(resolved.some((r) => r.leaf === leaf), leaf);
 });
 
-test('the host report and snapshot carry TDX, and --from replays it', () => {
+test('the host report and snapshot carry TDX, and --from replays it', { skip }, () => {
   const { result, p } = run('tdx-1.5-linux-6.16', ['snapshot']);
   assert.equal(result.status, 0, result.stderr);
   const file = join(p.root, 'snapshot.json');
@@ -138,7 +136,7 @@ test('the host report and snapshot carry TDX, and --from replays it', () => {
   assert.match(text.stdout, /Verdict\s+usable/);
 });
 
-test('--kernel-log reads a saved dmesg instead of /dev/kmsg', () => {
+test('--kernel-log reads a saved dmesg instead of /dev/kmsg', { skip }, () => {
   const { p } = run('tdx-module-init-failed', ['snapshot']);
   const dmesg = join(p.root, 'dmesg.txt');
   writeFileSync(dmesg, '[    5.000000] virt/tdx: BIOS enabled: private KeyID range [32, 64)\n[    9.100000] virt/tdx: module initialized\n');

@@ -8,13 +8,14 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { cliEntry } from './helpers/cli.js';
-import { projectRoot } from './helpers/compile.js';
-import { kvmSkipReason } from './helpers/kvm-device.js';
-import { fixturePath } from './helpers/fixtures.js';
+import { cliEntry } from '../helpers/cli.js';
+import { projectRoot } from '../helpers/compile.js';
+import { kvmSkipReason } from '../helpers/kvm-device.js';
+import { fixturePath } from '../helpers/fixtures.js';
+import { skipUnless } from '../helpers/requirements.js';
 
-const strace = spawnSync('strace', ['-V']).status === 0 ? 'strace' : undefined;
-const needsStrace = strace === undefined ? 'strace is not installed (apt-get install strace)' : undefined;
+const needsStrace = skipUnless('strace') || undefined;
+const strace = needsStrace === undefined ? 'strace' : undefined;
 const dir = mkdtempSync(join(tmpdir(), 'kvm-caps-readonly-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -9,17 +9,21 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import type { CpuidEntry } from '../lib/native/binding.js';
-import { compileProgram, projectRoot } from './helpers/compile.js';
-import { buildDouble, loadPersona, personaConfig, preparePersona, readDoubleLog } from './helpers/double.js';
-import type { PreparedPersona } from './helpers/double.js';
-import type { Persona, PersonaKvm } from './helpers/persona.js';
-import { uapiHeaders } from './helpers/uapi-headers.js';
+import type { CpuidEntry } from '../../lib/native/binding.js';
+import { compileProgram, projectRoot } from '../helpers/compile.js';
+import { buildDouble, doubleSkipReason, loadPersona, personaConfig, preparePersona, readDoubleLog } from '../helpers/double.js';
+import type { PreparedPersona } from '../helpers/double.js';
+import type { Persona, PersonaKvm } from '../helpers/persona.js';
+import { uapiHeaders } from '../helpers/uapi-headers.js';
+import { skipUnless } from '../helpers/requirements.js';
 
 let client = '';
 const prepared: PreparedPersona[] = [];
 
+// Without the double (no compiler, or no UAPI headers to build it with) the suite skips.
+const skip = await doubleSkipReason();
 before(async () => {
+  if (skip) return;
   const headers = await uapiHeaders();
   buildDouble(headers);
   client = compileProgram(join(projectRoot, 'test', 'double', 'double_client.c'), {
@@ -169,7 +173,7 @@ const sevErrorsPersona: Persona = {
   },
 };
 
-describe('the kernel double', () => {
+describe('the kernel double', { skip }, () => {
   test('the generic-intel persona answers the addon as the kernel would', () => {
     const persona = loadPersona('generic-intel');
     const kvm = persona.kvm;
@@ -381,7 +385,7 @@ describe('the kernel double', () => {
     assert.equal(existsSync(p.kvmDevice), false, 'no /dev/kvm in a persona without kvm');
   });
 
-  test('an unprivileged child gets the real EACCES on a 0600 /dev/sev, and can use a 0666 /dev/kvm', { skip: process.getuid?.() === 0 ? false : 'needs root to run a child as uid 65534' }, () => {
+  test('an unprivileged child gets the real EACCES on a 0600 /dev/sev, and can use a 0666 /dev/kvm', { skip: skipUnless('root') }, () => {
     const p = prepare(snpPersona);
     const nobody = { uid: 65534, gid: 65534 };
     assert.deepEqual(clientJson(p, ['sev', p.sevDevice], nobody), { open: 'EACCES' });

@@ -2,16 +2,14 @@
 // kernel double (test/double/), which plays each persona's /dev/kvm and /dev/sev, with the
 // persona's files under --root. Expected values are the persona's own facts.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { runCli } from './helpers/cli.js';
-import { buildDouble, loadPersona, preparePersona, readDoubleLog, type PreparedPersona } from './helpers/double.js';
-import type { Persona, PersonaSev } from './helpers/persona.js';
-import { uapiHeaders } from './helpers/uapi-headers.js';
+import { after, test } from 'node:test';
+import { runCli } from '../helpers/cli.js';
+import { doubleSkipReason, loadPersona, preparePersona, readDoubleLog, type PreparedPersona } from '../helpers/double.js';
+import type { Persona, PersonaSev } from '../helpers/persona.js';
 
 const prepared: PreparedPersona[] = [];
-before(async () => {
-  buildDouble(await uapiHeaders());
-});
+// Without the double (no compiler, or no UAPI headers to build it with) every test skips.
+const skip = await doubleSkipReason();
 after(() => prepared.forEach((p) => p.cleanup()));
 
 /** The /dev/sev commands kvm-caps may send; the double aborts on any other, and the log shows what was sent. */
@@ -53,7 +51,7 @@ function statusOf<T>(answer: PersonaSev['platformStatus'] | PersonaSev['snpPlatf
 
 const firmware = (s: { apiMajor: number; apiMinor: number }, build: number) => `${s.apiMajor}.${s.apiMinor}.${build}`;
 
-test('Genoa SNP host on 6.11: firmware, state, TCB and --deep INIT2 for every SEV type', () => {
+test('Genoa SNP host on 6.11: firmware, state, TCB and --deep INIT2 for every SEV type', { skip }, () => {
   const { persona, item, sevCommands } = sev('snp-genoa-linux-6.11', ['--deep']);
   const status = statusOf<{ apiMajor: number; apiMinor: number; build: number }>(persona.sev?.platformStatus);
   const snp = statusOf<{ apiMajor: number; apiMinor: number; buildId: number; currentTcbVersion: string; reportedTcbVersion: string }>(
@@ -68,7 +66,7 @@ test('Genoa SNP host on 6.11: firmware, state, TCB and --deep INIT2 for every SE
   assert.deepEqual(sevCommands, ['SEV_PLATFORM_STATUS', 'SNP_PLATFORM_STATUS', 'SEV_GET_ID2']);
 });
 
-test('SEV and SEV-ES on, SNP off in the BIOS: SNP not offered, the rest usable', () => {
+test('SEV and SEV-ES on, SNP off in the BIOS: SNP not offered, the rest usable', { skip }, () => {
   const { item } = sev('sev-es-no-snp-bios');
   assert.equal(item('kvm.vmType.SEV').value, 'offered');
   assert.equal(item('kvm.vmType.SEV_ES').value, 'offered');
@@ -76,7 +74,7 @@ test('SEV and SEV-ES on, SNP off in the BIOS: SNP not offered, the rest usable',
   assert.equal(item('cpu.flag.sev_snp').value, 'absent');
 });
 
-test('kvm_amd with sev=Y but no /dev/sev: ENOENT explained as PSP/SEV off in firmware', () => {
+test('kvm_amd with sev=Y but no /dev/sev: ENOENT explained as PSP/SEV off in firmware', { skip }, () => {
   const { persona, item, sevCommands } = sev('kvm-amd-sev-no-dev-sev');
   assert.equal(persona.sev, undefined);
   assert.equal(persona.files['/sys/module/kvm_amd/parameters/sev']?.trim(), 'Y');
@@ -87,7 +85,7 @@ test('kvm_amd with sev=Y but no /dev/sev: ENOENT explained as PSP/SEV off in fir
   assert.deepEqual(sevCommands, [], 'no command is sent to a device that is not there');
 });
 
-test('SEV firmware too old for SNP: SNP INIT failed, firmware error decoded by name', () => {
+test('SEV firmware too old for SNP: SNP INIT failed, firmware error decoded by name', { skip }, () => {
   // Linux 6.18 with SNP not initialised: SNP_PLATFORM_STATUS is asked only on request (it would run SNP INIT).
   const { persona, item } = sev('snp-firmware-too-old', ['--snp-platform-status']);
   const answer = persona.sev?.snpPlatformStatus;
@@ -99,7 +97,7 @@ test('SEV firmware too old for SNP: SNP INIT failed, firmware error decoded by n
   assert.match(snp.value, /SEV_RET_/);
 });
 
-test('/dev/sev root-only with an unprivileged caller: EACCES, and nothing read from it is invented', () => {
+test('/dev/sev root-only with an unprivileged caller: EACCES, and nothing read from it is invented', { skip }, () => {
   const persona: Persona = loadPersona('dev-sev-root-only');
   assert.equal(persona.modes?.['/dev/sev'], 0o600);
   const { item, view, sevCommands } = sev('dev-sev-root-only', [], { uid: 65534, gid: 65534 });
@@ -111,7 +109,7 @@ test('/dev/sev root-only with an unprivileged caller: EACCES, and nothing read f
   assert.deepEqual(sevCommands, []);
 });
 
-test('a kernel without KVM_X86_GRP_SEV: ENXIO is "not offered", not a failure', () => {
+test('a kernel without KVM_X86_GRP_SEV: ENXIO is "not offered", not a failure', { skip }, () => {
   const { item } = sev('kernel-without-grp-sev');
   for (const id of ['kvm.attr.vmsaFeatures', 'kvm.attr.snpPolicyBits', 'kvm.attr.snpReqCerts']) {
     assert.equal(item(id).value, 'not offered by this kernel');
@@ -119,7 +117,7 @@ test('a kernel without KVM_X86_GRP_SEV: ENXIO is "not offered", not a failure', 
   }
 });
 
-test('only read-only /dev/sev commands are ever sent, across every SEV persona with --deep', () => {
+test('only read-only /dev/sev commands are ever sent, across every SEV persona with --deep', { skip }, () => {
   for (const name of ['snp-genoa-linux-6.11', 'sev-es-no-snp-bios', 'snp-firmware-too-old', 'kernel-without-grp-sev']) {
     const { sevCommands } = sev(name, ['--deep']);
     assert.ok(sevCommands.length > 0, name);
