@@ -241,7 +241,7 @@ describe('probeHost under the kernel double (SNP persona)', { skip: await double
       cwd: projectRoot,
       env: p.env,
       encoding: 'utf8',
-      timeout: 60_000,
+      timeout: 180_000, // generous: the e2e tier runs files in parallel on two cores
     });
     assert.equal(child.signal, null, child.stderr);
     assert.equal(child.status, 0, child.stderr);
