@@ -2,6 +2,7 @@
 // A '!' marks a difference that matters; CPUID features only one host offers are listed on
 // one line per side rather than one line each.
 import { CATEGORY_TITLES, DIFF_CATEGORIES, type Difference, type SnapshotDiff } from '../compare/diff.js';
+import { terminalSafe } from './escape.js';
 import type { Style } from './style.js';
 
 const FEATURE = /^cpuid\.(?!physical-address-bits$)/;
@@ -26,7 +27,9 @@ function differenceLines(d: Difference, style: Style): string[] {
   return lines;
 }
 
-export function renderDiff(diff: SnapshotDiff, style: Style, names?: DiffNames): string {
+export function renderDiff(unsafe: SnapshotDiff, style: Style, unsafeNames?: DiffNames): string {
+  const diff = terminalSafe(unsafe);
+  const names = terminalSafe(unsafeNames);
   const lines = [hostLine(names ? `A ${names.a}` : 'A', diff.a), hostLine(names ? `B ${names.b}` : 'B', diff.b), ''];
   if (diff.counts.differences === 0) {
     lines.push(style.good('The snapshots agree on everything kvm-caps compares.'));

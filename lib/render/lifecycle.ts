@@ -1,5 +1,6 @@
 // `kvm-caps lifecycle`: the confidential-VM launch steps, and which this host supports.
 import type { LifecycleReport, LifecycleStepSupport, LifecycleSupport } from '../compare/lifecycle.js';
+import { terminalSafe } from './escape.js';
 import type { Style } from './style.js';
 
 function mark(style: Style, value: boolean | null): string {
@@ -30,7 +31,8 @@ function technologyLines(t: LifecycleSupport, style: Style): string[] {
   return lines;
 }
 
-export function renderLifecycle(report: LifecycleReport, style: Style): string {
+export function renderLifecycle(unsafe: LifecycleReport, style: Style): string {
+  const report = terminalSafe(unsafe);
   const lines: string[] = [];
   for (const t of report.technologies) lines.push(...technologyLines(t, style), '');
   lines.push(style.dim('Sources: Documentation/virt/kvm/x86/amd-memory-encryption.rst, intel-tdx.rst; ids from the Linux 7.2 UAPI headers.'));

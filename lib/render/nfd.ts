@@ -13,6 +13,7 @@ import type { CheckReport } from '../check/types.js';
 import { technologyStates } from '../compare/lifecycle.js';
 import type { HostModel as Report } from '../decode/model.js';
 import { KVM_X86_VM_TYPES } from '../knowledge/x86.js';
+import { terminalSafe } from './escape.js';
 
 /** Our label namespace (the `<namespace>/` part of every name). */
 export const NFD_PREFIX = 'kvm-caps.dev/';
@@ -116,7 +117,9 @@ function rfc3339(value: Date | string): string {
 }
 
 /** The feature file: comments, then `kvm-caps.dev/<name>=<value>` lines. */
-export function nfdFeatures(report: Report, checks: CheckReport, options: NfdOptions = {}): string {
+export function nfdFeatures(unsafeReport: Report, unsafeChecks: CheckReport, options: NfdOptions = {}): string {
+  const report = terminalSafe(unsafeReport);
+  const checks = terminalSafe(unsafeChecks);
   const lines = [
     `# kvm-caps ${report.snapshot.tool.version}: what this node's KVM can run (snapshot taken ${report.snapshot.createdAt})`,
     `# for node-feature-discovery's local source: install as ${NFD_FEATURES_DIR}kvm-caps (kvm-caps -o writes a dot file and renames it)`,

@@ -9,6 +9,7 @@ import type { CheckReport, CheckStatus } from '../check/types.js';
 import { technologyStates } from '../compare/lifecycle.js';
 import type { HostModel as Report } from '../decode/model.js';
 import { KVM_X86_VM_TYPES } from '../knowledge/x86.js';
+import { terminalSafe } from './escape.js';
 
 type Labels = Record<string, string>;
 
@@ -72,7 +73,9 @@ const bit = (value: boolean): number => (value ? 1 : 0);
 const STATUSES: readonly CheckStatus[] = ['PASS', 'WARN', 'FAIL', 'SKIP', 'UNKNOWN'];
 
 /** The report (and the readiness checks, when given) as Prometheus gauges. */
-export function prometheusMetrics(report: Report, checks: CheckReport): string {
+export function prometheusMetrics(unsafeReport: Report, unsafeChecks: CheckReport): string {
+  const report = terminalSafe(unsafeReport);
+  const checks = terminalSafe(unsafeChecks);
   const m = new Exposition();
 
   m.gauge('probe_success', 'Whether kvm-caps opened the KVM device and it answered the stable KVM API (1), or not (0).', bit(report.kvm.usable));

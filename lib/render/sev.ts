@@ -5,6 +5,7 @@ import type { SevGroup, SevItem } from '../decode/sev.js';
 import { checkTreeLines, verdictWord } from './check.js';
 import { factLine } from './facts.js';
 import type { SevSection } from './report.js';
+import { terminalSafe } from './escape.js';
 import type { Style } from './style.js';
 
 const GROUPS: readonly (readonly [SevGroup, string])[] = [
@@ -60,7 +61,8 @@ export function renderSevSummary(view: SevSection, style: Style): string[] {
     .flatMap((item) => itemLines(style, item))];
 }
 
-export function renderSev(view: SevSection, style: Style): string {
+export function renderSev(unsafe: SevSection, style: Style): string {
+  const view = terminalSafe(unsafe);
   const lines: string[] = [style.bold(view.title), ...verdictLines(view, style)];
   if (!applies(view)) return `${lines.join('\n')}\n`;
   for (const [group, title] of GROUPS) {

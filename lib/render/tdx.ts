@@ -4,6 +4,7 @@ import type { TechnologyChecks } from '../check/types.js';
 import { checkTreeLines, verdictWord } from './check.js';
 import { factLine, viewFactLine } from './facts.js';
 import type { TdxSection } from './report.js';
+import { terminalSafe } from './escape.js';
 import type { Style } from './style.js';
 
 /** The check run's TDX verdict as one line: the same words `kvm-caps check tdx` uses. */
@@ -26,7 +27,8 @@ export function renderTdxSummary(view: TdxSection, style: Style): string[] {
   ];
 }
 
-export function renderTdx(view: TdxSection, style: Style): string {
+export function renderTdx(unsafe: TdxSection, style: Style): string {
+  const view = terminalSafe(unsafe);
   const lines: string[] = [style.bold(view.title)];
   const tdx = view.technologies[0];
   lines.push(verdictLine(tdx, style));

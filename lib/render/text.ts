@@ -4,6 +4,7 @@ import { KEY_CAPABILITIES } from '../decode/model.js';
 import type { Report } from './report.js';
 import type { Traced } from '../decode/sourced.js';
 import { factLine as line } from './facts.js';
+import { escapeControls, terminalSafe } from './escape.js';
 import type { Style } from './style.js';
 import { renderSevSummary } from './sev.js';
 import { renderTdxSummary } from './tdx.js';
@@ -19,7 +20,9 @@ function section(style: Style, title: string, lines: string[]): string {
   return [style.bold(title), ...lines].join('\n');
 }
 
-export function renderReport(report: Report, style: Style, origin: string): string {
+export function renderReport(unsafe: Report, style: Style, unsafeOrigin: string): string {
+  const report = terminalSafe(unsafe);
+  const origin = escapeControls(unsafeOrigin);
   const { host, device, kvm } = report;
   const parts: string[] = [];
   parts.push(
