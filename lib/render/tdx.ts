@@ -2,7 +2,7 @@
 import { hex } from '../knowledge/hex.js';
 import type { TechnologyChecks } from '../check/types.js';
 import { checkTreeLines, verdictWord } from './check.js';
-import { factLine, viewFactLine } from './facts.js';
+import { factLine, STATUS_WIDTH, viewFactLine } from './facts.js';
 import type { TdxSection } from './report.js';
 import { terminalSafe } from './escape.js';
 import type { Style } from './style.js';
@@ -86,7 +86,7 @@ export function renderTdx(unsafe: TdxSection, style: Style): string {
 
   lines.push('', style.bold('Module parameters TDX depends on'));
   for (const row of view.parameters) {
-    const mark = row.ok === true ? style.good('ok') : row.ok === false ? style.bad('NO') : style.warn('??');
+    const mark = row.ok === true ? style.good('ok'.padEnd(STATUS_WIDTH)) : row.ok === false ? style.bad('NO'.padEnd(STATUS_WIDTH)) : style.warn('unknown');
     lines.push(factLine(style, `${row.module}.${row.parameter}`, `${mark} ${row.text}`, row.source));
   }
   if (view.seamcallFailures.length > 0) {
