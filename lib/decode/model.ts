@@ -7,7 +7,7 @@ import { sevView, type SevView } from './sev.js';
 import { tdxView, type TdxView } from './tdx.js';
 import { summarizeCpuid, xsaveComponents, type CpuidSummary } from './cpuid.js';
 import { describeSource, explain, type Explained } from './explain.js';
-import { summarizeHost, type CpuSummary, type ModuleSummary } from './host.js';
+import { summarizeHost, type CpuSummary, type KernelLogSummary, type ModuleSummary } from './host.js';
 import { FEATURE_MSR_NAMES } from '../knowledge/msr-names.js';
 import { known, trace, type Traced } from './sourced.js';
 
@@ -61,6 +61,8 @@ export interface HostModel {
     /** True when this host is itself a virtual machine (CPUID hypervisor bit). */
     isGuest: Traced<boolean>;
     modules: Traced<ModuleSummary>;
+    /** The kernel log read, and whether only its newest part was (a log over its size bound). */
+    kernelLog: Traced<KernelLogSummary>;
   };
   device: DeviceView;
   kvm: {

@@ -317,8 +317,11 @@ function tdKeys(snapshot: Snapshot): TdxView['tdKeys'] {
     return known({ capacity: total, inUse: null, free: null }, `${total} TD keys; in use unknown (${why})`, source);
   }
   const inUse = current.value.tdx ?? 0;
+  const sources = `${source}; ${describeSource(current.source)}`;
+  // Counts no kernel keeps (more in use than the capacity, or below 0): no free count is made up from them.
+  if (total < 0 || inUse < 0 || inUse > total) return known({ capacity: total, inUse, free: null }, `${inUse} TD keys in use of a capacity of ${total}: inconsistent`, sources);
   const free = total - inUse;
-  return known({ capacity: total, inUse, free }, `${free} of ${total} TD keys free (${inUse} in use)`, `${source}; ${describeSource(current.source)}`);
+  return known({ capacity: total, inUse, free }, `${free} of ${total} TD keys free (${inUse} in use)`, sources);
 }
 
 function cpuFlag(snapshot: Snapshot): TdxView['cpuFlag'] {
