@@ -57,6 +57,8 @@ export function nfdFeatureList(report: Report, checks: CheckReport): NfdFeature[
   const out: NfdFeature[] = [];
   const add = (name: string, value: string | number | boolean | null | undefined): void => {
     if (value === undefined || value === null) return;
+    // Every number labelled is a count or a version part: one below 0 is no reading (lib/check/counts.ts warns of it), and no label value may start with '-'.
+    if (typeof value === 'number' && value < 0) return;
     const text = typeof value === 'string' ? labelValue(value) : String(value);
     if (text !== null) out.push({ name, value: text });
   };

@@ -128,10 +128,12 @@ export function prometheusMetrics(unsafeReport: Report, unsafeChecks: CheckRepor
     in_use: 'Guest keys in use (misc cgroup current).',
     free: 'Guest keys free: capacity minus in use; a new guest of this kind needs one.',
   };
+  // A count below 0 is no reading (lib/check/counts.ts warns of it): no sample rather than a negative one.
+  const count = (value: number | null): number | null => (value !== null && value >= 0 ? value : null);
   const keys = (resource: string, capacity: number, inUse: number | null, free: number | null): void => {
-    m.gauge('guest_keys_capacity', keyHelp.capacity, capacity, { resource });
-    m.gauge('guest_keys_in_use', keyHelp.in_use, inUse, { resource });
-    m.gauge('guest_keys_free', keyHelp.free, free, { resource });
+    m.gauge('guest_keys_capacity', keyHelp.capacity, count(capacity), { resource });
+    m.gauge('guest_keys_in_use', keyHelp.in_use, count(inUse), { resource });
+    m.gauge('guest_keys_free', keyHelp.free, count(free), { resource });
   };
   const tdx = report.confidential.tdx;
   if (tdx.tdKeys.known) keys('tdx', tdx.tdKeys.value.capacity, tdx.tdKeys.value.inUse, tdx.tdKeys.value.free);

@@ -38,7 +38,9 @@ function mark(style: Style, item: SevItem): string {
 
 /** `width`: the label column of the whole view, so that long labels do not break it. */
 function itemLines(style: Style, item: SevItem, width: number): string[] {
-  const lines = [factLine(style, item.label, `${mark(style, item)} ${item.value}`, item.source, width)];
+  // An item whose value is only "unknown" says it once, in the status column.
+  const value = item.status === 'unknown' && item.value === 'unknown' ? '' : ` ${item.value}`;
+  const lines = [factLine(style, item.label, `${mark(style, item)}${value}`, item.source, width)];
   if (item.meaning && item.status !== 'pass') lines.push(`      ${item.meaning}`);
   if (item.hint) lines.push(`      fix: ${item.hint}`);
   return lines;
