@@ -4,7 +4,9 @@
 // parameter file, a log line); written raw they would move the cursor, retitle the terminal or
 // hide lines. Every text renderer passes its input through terminalSafe() before it formats and
 // styles anything, so control characters arrive as visible escapes (`\x1b`) and the only escape
-// sequences in the output are the colours kvm-caps adds itself. JSON output is left as JSON.
+// sequences in the output are the colours kvm-caps adds itself. (Prometheus label values, which
+// have their own newline escape, go through escapeControls where they are written.) JSON output
+// is left as JSON.
 
 /**
  * C0 and C1 controls and DEL, and the Unicode format characters that reorder text (bidi

@@ -9,7 +9,7 @@ import type { CheckReport, CheckStatus } from '../check/types.js';
 import { technologyStates } from '../compare/lifecycle.js';
 import type { HostModel as Report } from '../decode/model.js';
 import { KVM_X86_VM_TYPES } from '../knowledge/x86.js';
-import { terminalSafe } from './escape.js';
+import { escapeControls } from './escape.js';
 
 type Labels = Record<string, string>;
 
@@ -26,8 +26,14 @@ function escapeHelp(text: string): string {
   return text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
 }
 
+/**
+ * A label value in the exposition format's own escapes (backslash, quote, newline). The format
+ * has no escape for other control characters, so those are first shown as text (`\x1b`, see
+ * escape.ts): a host string cannot put a terminal escape into the file.
+ */
 function escapeLabel(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+  const visible = text.split('\n').map(escapeControls).join('\n');
+  return visible.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 }
 
 function formatValue(value: number): string {
@@ -73,9 +79,7 @@ const bit = (value: boolean): number => (value ? 1 : 0);
 const STATUSES: readonly CheckStatus[] = ['PASS', 'WARN', 'FAIL', 'SKIP', 'UNKNOWN'];
 
 /** The report (and the readiness checks, when given) as Prometheus gauges. */
-export function prometheusMetrics(unsafeReport: Report, unsafeChecks: CheckReport): string {
-  const report = terminalSafe(unsafeReport);
-  const checks = terminalSafe(unsafeChecks);
+export function prometheusMetrics(report: Report, checks: CheckReport): string {
   const m = new Exposition();
 
   m.gauge('probe_success', 'Whether kvm-caps opened the KVM device and it answered the stable KVM API (1), or not (0).', bit(report.kvm.usable));
