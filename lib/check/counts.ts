@@ -1,6 +1,8 @@
 // Counts of guest keys from the misc cgroup (misc.capacity and misc.current: TDX KeyIDs, SEV
-// and SEV-ES/SNP ASIDs). The kernel keeps current <= capacity and neither below 0
-// (kernel/cgroup/misc.c refuses a charge past capacity), so a count that breaks this did not come
+// and SEV-ES/SNP ASIDs). The kernel keeps current <= capacity and neither below 0: in
+// kernel/cgroup/misc.c misc_cg_try_charge() refuses (-EBUSY) a charge whose new usage would
+// exceed the capacity, and both files print u64 values (read in the tree at torvalds/linux
+// 0d20742b8e6b; so since the controller came in Linux 5.13). A count that breaks this did not come
 // from one consistent reading: a snapshot edited by hand or put together from two hosts, or files
 // under --root copied at different moments. Such a fact is neither a pass nor a failure of the
 // host: it is a WARN that quotes both numbers, and nothing is derived from it (decode leaves the
