@@ -2,6 +2,7 @@
 // exit-codes.ts), errors, and how a snapshot is obtained (probed live, or replayed with --from).
 import { statSync } from 'node:fs';
 import type { HostModel } from '../decode/model.js';
+import { escapeControls, terminalSafe } from '../render/escape.js';
 import type { Style } from '../render/style.js';
 import { sizeText } from '../snapshot/bounded-read.js';
 import { kernelLogFromFile } from '../snapshot/kernel-log.js';
@@ -102,7 +103,7 @@ function kernelLogOption(path: string, io: Io | undefined): KernelLogFact {
   const shown = path === '-' ? 'standard input' : path;
   if ('error' in fact) throw new FileError(`cannot read the kernel log ${shown}: ${fact.error.message.replace(/, \w+ '.*'$/, '')}`);
   if (fact.cut !== undefined) {
-    io?.stderr.write(`kvm-caps: note: the kernel log ${shown} is ${sizeText(fact.cut.size)}; only its newest ${sizeText(fact.cut.kept)} were read\n`);
+    io?.stderr.write(`kvm-caps: note: the kernel log ${escapeControls(shown)} is ${sizeText(fact.cut.size)}; only its newest ${sizeText(fact.cut.kept)} were read\n`);
   }
   return fact;
 }
@@ -133,7 +134,8 @@ export async function snapshotFor(values: Values, io?: Io): Promise<{ snapshot: 
   return { snapshot: await probeHost(options), origin: 'live' };
 }
 
-function unavailableNote(report: HostModel): string | undefined {
+function unavailableNote(unsafe: HostModel): string | undefined {
+  const report = terminalSafe(unsafe);
   if (report.kvm.usable) return undefined;
   const open = report.device.open;
   if ('error' in open) {

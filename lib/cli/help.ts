@@ -13,7 +13,7 @@ interface OptionHelp {
   text: string[];
 }
 
-/** Every option, in the order help lists them: what to print, how, then where from. */
+/** Every option's help; listed alphabetically by long name (ORDER). */
 const OPTION_HELP: Record<OptionName, OptionHelp> = {
   json: { usage: '--json', label: '--json', text: ['JSON output'] },
   format: {
@@ -93,7 +93,8 @@ const OPTION_HELP: Record<OptionName, OptionHelp> = {
   version: { usage: '-V', label: '-V, --version', text: ['print the kvm-caps version'] },
 };
 
-const ORDER = Object.keys(OPTION_HELP) as OptionName[];
+/** Options in alphabetical order of their long names, so that one is found where a reader looks for it. */
+const ORDER = (Object.keys(OPTION_HELP) as OptionName[]).sort((a, b) => a.localeCompare(b, 'en'));
 
 /** No help line is wider (a terminal of 100 columns shows each on one line). */
 export const WIDTH = 100;

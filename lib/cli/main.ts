@@ -1,6 +1,7 @@
 // The kvm-caps command line: parses arguments, finds the command, checks its options and
 // runs it. Every failure maps to one of the exit codes in context.ts (EXIT).
 import { parseArgs } from 'node:util';
+import { escapeControls } from '../render/escape.js';
 import { styleFor } from '../render/style.js';
 import { SnapshotFileError } from '../snapshot/load.js';
 import { toolInfo } from '../tool.js';
@@ -139,11 +140,12 @@ export async function main(argv: string[], io: Io = process): Promise<number> {
     return await command.run({ values, args, io, style: styleFor(io.stdout) });
   } catch (error) {
     if (error instanceof UsageError) {
-      io.stderr.write(`kvm-caps: ${error.message}\n${usageHint(command?.name, command?.accepts)}`);
+      io.stderr.write(`kvm-caps: ${escapeControls(error.message)}\n${usageHint(command?.name, command?.accepts)}`);
       return EXIT.usage;
     }
     if (error instanceof SnapshotFileError || error instanceof FileError || error instanceof TdConfigError || error instanceof OutputError) {
-      io.stderr.write(`kvm-caps: ${error.message}\n`);
+      // The message may quote a file name or a field of the file read: shown escaped, as in every text output.
+      io.stderr.write(`kvm-caps: ${escapeControls(error.message)}\n`);
       return EXIT.file;
     }
     io.stderr.write(`kvm-caps: internal error: ${(error as Error).stack ?? String(error)}\n`);

@@ -165,7 +165,7 @@ const COMPARED: readonly Compared[] = [
     matters: true,
     read: (h) => {
       const state = tdxOf(h).moduleState;
-      return [{ key: 'tdx.module-state', label: 'TDX module state', value: state.known ? state.value.state : null, text: state.text, source: state.source ?? 'not collected' }];
+      return [{ key: 'tdx.module-state', label: 'TDX module state', value: state.known ? state.value.state : null, text: state.known ? state.text : `unknown: ${state.text}`, source: state.source ?? 'not collected' }];
     },
   },
   {
@@ -177,7 +177,7 @@ const COMPARED: readonly Compared[] = [
       const source = caps.source ?? 'not probed';
       const unknown = `unknown: KVM_TDX_CAPABILITIES ${caps.text}`;
       return [
-        { key: 'tdx.capabilities', label: 'KVM_TDX_CAPABILITIES', value: caps.known ? (caps.value.ok ? 'ok' : caps.value.code) : null, text: ok !== null ? 'ok' : caps.text, source },
+        { key: 'tdx.capabilities', label: 'KVM_TDX_CAPABILITIES', value: caps.known ? (caps.value.ok ? 'ok' : caps.value.code) : null, text: ok !== null ? 'ok' : caps.known ? caps.text : unknown, source },
         {
           key: 'tdx.attributes',
           label: 'TD attributes KVM_TDX_CAPABILITIES allows',
@@ -201,7 +201,7 @@ const COMPARED: readonly Compared[] = [
     deep: true,
     read: (h) => {
       const init = tdxOf(h).initVm;
-      return init === null ? [] : [{ key: 'tdx.init-vm', label: '--deep KVM_TDX_INIT_VM', value: init.known ? init.value.ok : null, text: init.text, source: init.source ?? 'not probed' }];
+      return init === null ? [] : [{ key: 'tdx.init-vm', label: '--deep KVM_TDX_INIT_VM', value: init.known ? init.value.ok : null, text: init.known ? init.text : `unknown: ${init.text}`, source: init.source ?? 'not probed' }];
     },
   },
   {
@@ -267,7 +267,7 @@ const COMPARED: readonly Compared[] = [
       const item = (id: string) => sevItem(h, id);
       return [
         { key: 'kvm.api-version', label: 'KVM API version', ...fromTraced(h.model.kvm.apiVersion, (v) => v) },
-        { key: 'tdx.module-version', label: 'TDX module version', value: version.known ? version.value.text : null, text: version.text, source: version.source ?? 'not collected' },
+        { key: 'tdx.module-version', label: 'TDX module version', value: version.known ? version.value.text : null, text: version.known ? version.text : `unknown: ${version.text}`, source: version.source ?? 'not collected' },
         { key: 'sev.firmware', label: 'SEV firmware', value: ps?.firmwareVersion ?? null, text: ps === null ? 'not read' : item('sev.firmware')?.value ?? ps.firmwareVersion, source: item('sev.firmware')?.source ?? 'not probed' },
         { key: 'snp.firmware', label: 'SEV-SNP firmware', value: snp?.firmwareVersion ?? null, text: snp === null ? 'not read' : item('snp.firmware')?.value ?? snp.firmwareVersion, source: item('snp.firmware')?.source ?? 'not probed' },
         ...(snp === null

@@ -342,7 +342,7 @@ export function technologyStates(checks: CheckReport): TechnologyState[] {
     technology,
     applicable,
     ...verdict,
-    sources: [applicable ? `kvm-caps check ${technology} (${list.length} checks)` : `kvm-caps check ${technology} (not applicable: ${reason ?? ''})`],
+    sources: [applicable ? `kvm-caps check ${technology} (${list.length} check${list.length === 1 ? '' : 's'})` : `kvm-caps check ${technology} (not applicable: ${reason ?? ''})`],
   }));
 }
 

@@ -1,5 +1,6 @@
 // What a failed probe means, for a person: one table, keyed by request (or syscall) and
 // error code, with a fallback per code. Pure data and lookup.
+import { NOT_RETRIED } from '../native/errors.js';
 import type { ProbeError, Source } from '../snapshot/types.js';
 
 export interface Explained {
@@ -137,6 +138,7 @@ const BY_CODE: Record<string, Explanation> = {
   EFAULT: { meaning: 'the kernel could not access the request buffer' },
   EIO: { meaning: 'the device reported an I/O error' },
   EOVERFLOW: { meaning: 'the kernel answered with more entries than the buffer holds; the answer was refused' },
+  EINTR: { meaning: 'a signal interrupted the request' },
 };
 
 function lookup(source: Source, error: ProbeError): Explanation | undefined {
@@ -153,6 +155,9 @@ function lookup(source: Source, error: ProbeError): Explanation | undefined {
     return { ...SEV_OPEN.ENOENT!, absence: true };
   }
   const key = error.request ?? ('syscall' in source ? source.syscall : error.syscall);
+  // The requests that change kernel state are not repeated after a signal: native/errors.ts says what that leaves.
+  const notRetried = NOT_RETRIED[key];
+  if (error.code === 'EINTR' && notRetried !== undefined) return { meaning: notRetried, hint: 'run kvm-caps again' };
   return BY_REQUEST[key]?.[error.code];
 }
 

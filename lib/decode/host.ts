@@ -59,12 +59,21 @@ function backend(name: string, module: KernelModule): KvmBackend {
   };
 }
 
+/** The kernel log read: how many records, and, when it was over its size bound, how much of it was kept (its newest part). */
+export interface KernelLogSummary {
+  records: number;
+  /** Bytes: the log's whole size, and the newest part that was read; null when it was read whole. */
+  cut: { size: number; kept: number } | null;
+}
+
 export function summarizeHost(host: HostFacts): {
   kernelRelease: Traced<string>;
   cpu: Traced<CpuSummary>;
   isGuest: Traced<boolean>;
   modules: Traced<ModuleSummary>;
+  kernelLog: Traced<KernelLogSummary>;
 } {
+  const log = host.kernelLog;
   return {
     kernelRelease: trace(host.kernelRelease, (release) => release, 'not probed'),
     cpu: trace(host.cpuinfo, cpuSummary, 'not probed'),
@@ -82,5 +91,6 @@ export function summarizeHost(host: HostFacts): {
       },
       'not probed',
     ),
+    kernelLog: trace(log, (records) => ({ records: records.length, cut: log?.cut === undefined ? null : { size: log.cut.size, kept: log.cut.kept } }), 'not read'),
   };
 }

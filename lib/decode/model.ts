@@ -7,7 +7,7 @@ import { sevView, type SevView } from './sev.js';
 import { tdxView, type TdxView } from './tdx.js';
 import { summarizeCpuid, xsaveComponents, type CpuidSummary } from './cpuid.js';
 import { describeSource, explain, type Explained } from './explain.js';
-import { summarizeHost, type CpuSummary, type ModuleSummary } from './host.js';
+import { summarizeHost, type CpuSummary, type KernelLogSummary, type ModuleSummary } from './host.js';
 import { FEATURE_MSR_NAMES } from '../knowledge/msr-names.js';
 import { known, trace, type Traced } from './sourced.js';
 
@@ -61,6 +61,8 @@ export interface HostModel {
     /** True when this host is itself a virtual machine (CPUID hypervisor bit). */
     isGuest: Traced<boolean>;
     modules: Traced<ModuleSummary>;
+    /** The kernel log read, and whether only its newest part was (a log over its size bound). */
+    kernelLog: Traced<KernelLogSummary>;
   };
   device: DeviceView;
   kvm: {
@@ -85,6 +87,20 @@ export interface HostModel {
 export const KVM_API_VERSION = 12;
 
 const NOT_OPEN = 'not probed: the KVM device could not be opened';
+/** A probe that opened the device asks every request below; a fact still absent was not saved in the snapshot (an older kvm-caps, or a hand-written one). */
+const NOT_RECORDED = 'not recorded in this snapshot';
+
+/** Why a fact the probe asks of an open KVM device is absent: the device was not opened, or the snapshot lacks it. */
+function absentBecause(kvm: Snapshot['kvm']): string {
+  return 'value' in kvm.open ? NOT_RECORDED : NOT_OPEN;
+}
+
+/** Feature MSRs are read only with the list KVM_GET_MSR_FEATURE_INDEX_LIST gives: when that failed, that is why. */
+function featureMsrsAbsentBecause(kvm: Snapshot['kvm']): string {
+  const list = kvm.msrFeatureIndexList;
+  if (list !== undefined && 'error' in list) return `not read: KVM_GET_MSR_FEATURE_INDEX_LIST failed (${list.error.code})`;
+  return absentBecause(kvm);
+}
 
 function deviceView(snapshot: Snapshot): DeviceView {
   return {
@@ -129,7 +145,8 @@ export function decodeSnapshot(snapshot: Snapshot): HostModel {
   const host = summarizeHost(snapshot.host);
   const kvm = snapshot.kvm;
   const opened = 'value' in kvm.open;
-  const apiVersion = trace(kvm.apiVersion, (v) => v, NOT_OPEN);
+  const absent = absentBecause(kvm);
+  const apiVersion = trace(kvm.apiVersion, (v) => v, absent);
   const capabilities = capabilityRows(kvm);
   const vmTypesRow = capabilities.find((row) => row.name === 'KVM_CAP_VM_TYPES');
   const systemCaps = kvm.capabilities?.system;
@@ -140,7 +157,7 @@ export function decodeSnapshot(snapshot: Snapshot): HostModel {
     kvm: {
       usable: opened && known(apiVersion) === KVM_API_VERSION,
       apiVersion,
-      vcpuMmapSize: trace(kvm.vcpuMmapSize, (v) => v, NOT_OPEN),
+      vcpuMmapSize: trace(kvm.vcpuMmapSize, (v) => v, absent),
       vmTypes: trace(
         systemCaps,
         () => {
@@ -148,14 +165,14 @@ export function decodeSnapshot(snapshot: Snapshot): HostModel {
           const { vmTypes, unknownBits } = decodeVmTypes(mask);
           return { mask, offered: vmTypes, unknownBits };
         },
-        NOT_OPEN,
+        absent,
         'KVM_CAP_VM_TYPES',
       ),
       capabilities: capabilities.filter((row) => KEY_CAPABILITIES.includes(row.name)),
       capabilitiesPresent: capabilities.filter((row) => (row.system ?? 0) > 0).length,
-      defaultVm: trace(kvm.defaultVm, () => true, NOT_OPEN),
-      xsaveGuestComponents: trace(kvm.xcompGuestSupp, xsaveComponents, NOT_OPEN),
-      msrIndexCount: trace(kvm.msrIndexList, (list) => list.length, NOT_OPEN),
+      defaultVm: trace(kvm.defaultVm, () => true, absent),
+      xsaveGuestComponents: trace(kvm.xcompGuestSupp, xsaveComponents, absent),
+      msrIndexCount: trace(kvm.msrIndexList, (list) => list.length, absent),
       featureMsrs: trace(
         kvm.featureMsrs,
         ({ values }) =>
@@ -164,13 +181,13 @@ export function decodeSnapshot(snapshot: Snapshot): HostModel {
             name: FEATURE_MSR_NAMES[Number(index)] ?? null,
             value,
           })),
-        NOT_OPEN,
+        featureMsrsAbsentBecause(kvm),
       ),
     },
     cpuid: trace(
       kvm.supportedCpuid,
       (entries) => summarizeCpuid(entries, kvm.emulatedCpuid && 'value' in kvm.emulatedCpuid ? kvm.emulatedCpuid.value : undefined),
-      NOT_OPEN,
+      absent,
     ),
     confidential: {
       tdx: tdxView(snapshot),

@@ -682,13 +682,15 @@ function capacityItems(snapshot: Snapshot, b: Builder): SevView['asids'] {
       return null;
     }
     const current = cur && 'value' in cur ? cur.value[key] ?? 0 : null;
-    const free = current === null ? null : capacity - current;
+    // Counts no kernel keeps (more in use than the capacity, or below 0): no free count is made up from them.
+    const impossible = capacity < 0 || (current !== null && (current < 0 || current > capacity));
+    const free = current === null || impossible ? null : capacity - current;
     b.add({
       id,
       group: 'capacity',
       label,
-      value: free === null ? `capacity ${capacity}, in use unknown` : `${free} free of ${capacity} (${current} in use)`,
-      status: capacity === 0 ? 'fail' : free === 0 ? 'warn' : 'info',
+      value: impossible ? `${current ?? 'unknown'} in use of a capacity of ${capacity}: inconsistent` : free === null ? `capacity ${capacity}, in use unknown` : `${free} free of ${capacity} (${current} in use)`,
+      status: impossible ? 'warn' : capacity === 0 ? 'fail' : free === 0 ? 'warn' : 'info',
       source: cur && 'value' in cur ? `${src(cap, key)}; ${src(cur, key)}` : src(cap, key),
     });
     return { capacity, current, free };

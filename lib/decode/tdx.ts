@@ -98,6 +98,7 @@ export interface TdxView {
 const VM_TYPES_CAP = capabilityNumber('KVM_CAP_VM_TYPES');
 
 const known = <T>(value: T, text: string, source: string): TdxFact<T> => ({ known: true, value, text, source });
+/** A fact not known: `text` says why (not "unknown: ...": `known: false` says that, and each output words it once). */
 const unknown = <T>(text: string, source: string | null = null): TdxFact<T> => ({ known: false, text, source });
 
 function errorOutcome(source: Source, error: ProbeError): ProbeOutcome<never> {
@@ -113,7 +114,7 @@ function errorOutcome(source: Source, error: ProbeError): ProbeOutcome<never> {
 
 function factError(fact: { source: Source; error: ProbeError }): string {
   const explained = explain(fact.source, fact.error);
-  return `unknown: ${explained.meaning} (${explained.code})`;
+  return `${explained.meaning} (${explained.code})`;
 }
 
 function release(snapshot: Snapshot): TdxFact<string> {
@@ -126,12 +127,12 @@ function release(snapshot: Snapshot): TdxFact<string> {
 
 function vmType(snapshot: Snapshot): TdxView['vmType'] {
   const system = snapshot.kvm.capabilities?.system;
-  if (system === undefined) return unknown('unknown: KVM capabilities were not probed (see the KVM device facts)');
+  if (system === undefined) return unknown('KVM capabilities were not probed (see the KVM device facts)');
   const source = `${describeSource(system.source)} (KVM_CAP_VM_TYPES)`;
   if ('error' in system) return unknown(factError(system), source);
   const answer = system.value[VM_TYPES_CAP];
-  if (answer === undefined) return unknown('unknown: KVM_CAP_VM_TYPES was not asked', source);
-  if (typeof answer !== 'number') return unknown(`unknown: KVM_CAP_VM_TYPES check failed (${answer.code})`, source);
+  if (answer === undefined) return unknown('KVM_CAP_VM_TYPES was not asked', source);
+  if (typeof answer !== 'number') return unknown(`KVM_CAP_VM_TYPES check failed (${answer.code})`, source);
   const offeredTypes = decodeVmTypes(answer).vmTypes;
   const offered = ((answer >>> KVM_X86_TDX_VM) & 1) === 1;
   const text =
@@ -155,7 +156,7 @@ function probe<T, U>(fact: Fact<T> | undefined, map: (value: T) => U, missing: s
 function capabilitiesView(snapshot: Snapshot, caps: TdxCapabilitiesRecord): TdxCapabilitiesView {
   const supported = snapshot.kvm.supportedCpuid;
   let notConfigurable: TdxFact<NotConfigurableForTd[]>;
-  if (supported === undefined) notConfigurable = unknown('unknown: KVM_GET_SUPPORTED_CPUID was not probed');
+  if (supported === undefined) notConfigurable = unknown('KVM_GET_SUPPORTED_CPUID was not probed');
   else if ('error' in supported) notConfigurable = unknown(factError(supported), describeSource(supported.source));
   else {
     const rows = notConfigurableForTd(supported.value, caps.cpuid);
@@ -221,7 +222,7 @@ function moduleVersion(snapshot: Snapshot, log: LogContext): TdxView['moduleVers
         source,
       );
     }
-    return unknown(`unknown: unexpected text in the version file (${JSON.stringify(text)})`, source);
+    return unknown(`unexpected text in the version file (${JSON.stringify(text)})`, source);
   }
   const fromLog = log.facts?.moduleVersion;
   if (fromLog !== undefined) {
@@ -245,7 +246,7 @@ function moduleVersion(snapshot: Snapshot, log: LogContext): TdxView['moduleVers
     );
   }
   why.push(log.facts === null ? `the kernel log was ${log.fact.known ? 'read' : 'not read'}` : 'the kernel log has no TDX module version line');
-  return unknown(`unknown: ${why.join('; ')}`, sysfs === undefined ? log.source : describeSource(sysfs.source));
+  return unknown(`${why.join('; ')}`, sysfs === undefined ? log.source : describeSource(sysfs.source));
 }
 
 export function stateText(state: TdxModuleState): string {
@@ -282,7 +283,7 @@ function moduleState(snapshot: Snapshot, log: LogContext, vm: TdxView['vmType'])
     return known({ state: 'initialized' }, 'initialized (inferred: KVM offers KVM_X86_TDX_VM only after TDX bring-up succeeded)', vm.source);
   }
   const why = log.facts === null ? log.fact.text : 'the kernel log kept no TDX module state line';
-  return unknown(`unknown: ${why}`, log.source);
+  return unknown(`${why}`, log.source);
 }
 
 function privateKeyIds(log: LogContext): TdxView['privateKeyIds'] {
@@ -290,8 +291,8 @@ function privateKeyIds(log: LogContext): TdxView['privateKeyIds'] {
   if (fact === undefined) {
     return unknown(
       log.facts === null
-        ? `unknown: ${log.fact.text}`
-        : 'unknown: no "BIOS enabled: private KeyID range" line (the BIOS did not enable TDX, or the line is no longer in the log buffer)',
+        ? log.fact.text
+        : 'no "BIOS enabled: private KeyID range" line (the BIOS did not enable TDX, or the line is no longer in the log buffer)',
       log.source,
     );
   }
@@ -303,12 +304,12 @@ function privateKeyIds(log: LogContext): TdxView['privateKeyIds'] {
 
 function tdKeys(snapshot: Snapshot): TdxView['tdKeys'] {
   const capacity = snapshot.host.miscCapacity;
-  if (capacity === undefined) return unknown('unknown: the misc cgroup was not read');
+  if (capacity === undefined) return unknown('the misc cgroup was not read');
   const source = describeSource(capacity.source);
   if ('error' in capacity) return unknown(factError(capacity), source);
   const total = capacity.value.tdx;
   if (total === undefined) {
-    return unknown('unknown: misc.capacity has no tdx line (KVM sets it only after TDX bring-up succeeded)', source);
+    return unknown('misc.capacity has no tdx line (KVM sets it only after TDX bring-up succeeded)', source);
   }
   const current = snapshot.host.miscCurrent;
   if (current === undefined || 'error' in current) {
@@ -316,8 +317,11 @@ function tdKeys(snapshot: Snapshot): TdxView['tdKeys'] {
     return known({ capacity: total, inUse: null, free: null }, `${total} TD keys; in use unknown (${why})`, source);
   }
   const inUse = current.value.tdx ?? 0;
+  const sources = `${source}; ${describeSource(current.source)}`;
+  // Counts no kernel keeps (more in use than the capacity, or below 0): no free count is made up from them.
+  if (total < 0 || inUse < 0 || inUse > total) return known({ capacity: total, inUse, free: null }, `${inUse} TD keys in use of a capacity of ${total}: inconsistent`, sources);
   const free = total - inUse;
-  return known({ capacity: total, inUse, free }, `${free} of ${total} TD keys free (${inUse} in use)`, `${source}; ${describeSource(current.source)}`);
+  return known({ capacity: total, inUse, free }, `${free} of ${total} TD keys free (${inUse} in use)`, sources);
 }
 
 function cpuFlag(snapshot: Snapshot): TdxView['cpuFlag'] {

@@ -1,5 +1,6 @@
 // `kvm-caps caps`: every capability with its system and VM answers.
 import { formatDecoded, type CapabilityRow } from '../decode/capabilities.js';
+import { terminalSafe } from './escape.js';
 import type { Style } from './style.js';
 
 /** The --json form: exactly { name, number, system, vm }, null where the check could not be made. */
@@ -7,7 +8,8 @@ export function capsJson(rows: CapabilityRow[]): { name: string; number: number;
   return rows.map(({ name, number, system, vm }) => ({ name, number, system, vm }));
 }
 
-export function renderCaps(rows: CapabilityRow[], style: Style): string {
+export function renderCaps(unsafe: CapabilityRow[], style: Style): string {
+  const rows = terminalSafe(unsafe);
   const width = Math.max(...rows.map((row) => row.name.length));
   const cell = (value: number | null, error: string | undefined) =>
     (value === null ? (error ?? '-') : String(value)).padStart(10);

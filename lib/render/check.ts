@@ -4,6 +4,7 @@
 // contradictions found, and the outcome.
 import { flattenChecks, TECHNOLOGY_TITLES } from '../check/run.js';
 import type { CheckReport, CheckResult, CheckStatus, TechnologyChecks, Verdict } from '../check/types.js';
+import { terminalSafe } from './escape.js';
 import type { Style } from './style.js';
 
 export interface CheckRenderOptions {
@@ -99,7 +100,8 @@ function outcomeLine(report: CheckReport, style: Style): string {
   }
 }
 
-export function renderCheck(report: CheckReport, style: Style, options: CheckRenderOptions = {}): string {
+export function renderCheck(unsafe: CheckReport, style: Style, options: CheckRenderOptions = {}): string {
+  const report = terminalSafe(unsafe);
   const verbose = options.verbose === true;
   const blocks: string[][] = report.technologies.map((t) => technologyLines(t, style, verbose));
   if (report.crossChecks.length > 0) {

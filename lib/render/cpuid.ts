@@ -1,10 +1,12 @@
 // `kvm-caps cpuid`: every CPUID entry KVM reports, with the names of its set bits.
 import { hex } from '../knowledge/hex.js';
 import type { DecodedCpuidEntry } from '../decode/cpuid-entry.js';
+import { terminalSafe } from './escape.js';
 import type { Style } from './style.js';
 
-
-export function renderCpuid(entries: DecodedCpuidEntry[], style: Style): string {
+export function renderCpuid(unsafe: DecodedCpuidEntry[], style: Style): string {
+  const entries = terminalSafe(unsafe);
+  if (entries.length === 0) return '';
   const lines: string[] = [];
   for (const entry of entries) {
     const registers = (['eax', 'ebx', 'ecx', 'edx'] as const).map((r) => `${r}=${hex(entry[r], 8)}`).join(' ');

@@ -2,6 +2,7 @@
 // A '!' marks a difference that matters; CPUID features only one host offers are listed on
 // one line per side rather than one line each.
 import { CATEGORY_TITLES, DIFF_CATEGORIES, type Difference, type SnapshotDiff } from '../compare/diff.js';
+import { terminalSafe } from './escape.js';
 import type { Style } from './style.js';
 
 const FEATURE = /^cpuid\.(?!physical-address-bits$)/;
@@ -26,17 +27,31 @@ function differenceLines(d: Difference, style: Style): string[] {
   return lines;
 }
 
-export function renderDiff(diff: SnapshotDiff, style: Style, names?: DiffNames): string {
+const count = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * What the listing below holds, counted as it is shown: each difference on its own lines, and the
+ * CPUID features one host offers and the other does not, by name on one line per kind.
+ */
+function headline(diff: SnapshotDiff, style: Style): string {
+  const features = diff.differences.filter((d) => d.category === 'cpuid' && FEATURE.test(d.key)).length;
+  const listed = diff.counts.differences - features;
+  const matter = diff.counts.matter;
+  const byName = features === 0 ? '' : `${listed === 0 ? '' : ', and '}${count(features, 'CPUID feature', 'CPUID features')} listed by name`;
+  if (diff.agree) return style.good(`They agree on everything that matters; ${listed === 0 ? '' : `${count(listed, 'difference', 'differences')} that do not`}${byName}.`);
+  const others = listed - matter;
+  return style.bad(`${count(matter, 'difference', 'differences')} that matter${others > 0 ? ` ('!'), ${others} more that do not` : ''}${byName}.`);
+}
+
+export function renderDiff(unsafe: SnapshotDiff, style: Style, unsafeNames?: DiffNames): string {
+  const diff = terminalSafe(unsafe);
+  const names = terminalSafe(unsafeNames);
   const lines = [hostLine(names ? `A ${names.a}` : 'A', diff.a), hostLine(names ? `B ${names.b}` : 'B', diff.b), ''];
   if (diff.counts.differences === 0) {
     lines.push(style.good('The snapshots agree on everything kvm-caps compares.'));
     return `${lines.join('\n')}\n`;
   }
-  lines.push(
-    diff.agree
-      ? style.good(`They agree on everything that matters; ${diff.counts.differences} other difference(s).`)
-      : style.bad(`${diff.counts.matter} difference(s) that matter, ${diff.counts.differences} in all ('!' marks those that matter).`),
-  );
+  lines.push(headline(diff, style));
   for (const category of DIFF_CATEGORIES) {
     const list = diff.differences.filter((d) => d.category === category);
     if (list.length === 0) continue;

@@ -3,18 +3,26 @@ import type { Style } from './style.js';
 
 export const LABEL_WIDTH = 28;
 
-/** "  Label                       value  [source]" */
-export function factLine(style: Style, label: string, value: string, source?: string | null): string {
+/** "  Label                       value  [source]"; `width` (label and gap) for a column wider than the usual. */
+export function factLine(style: Style, label: string, value: string, source?: string | null, width = LABEL_WIDTH): string {
   const from = source ? `  ${style.dim(`[${source}]`)}` : '';
   // Long labels keep two spaces before the value rather than running into it.
-  return `  ${`${label}  `.padEnd(LABEL_WIDTH)}${value}${from}`;
+  return `  ${`${label}  `.padEnd(width)}${value}${from}`;
 }
 
-/** A view fact: known (its text) or unknown (its reason, dimmed). */
+/** The label column for these labels: the usual width, or wider so that the longest still leaves a gap. */
+export function labelWidth(labels: readonly string[]): number {
+  return Math.max(LABEL_WIDTH, ...labels.map((label) => label.length + 2));
+}
+
+/** A status word in a column of its own, padded before it is styled so that the values after it align. */
+export const STATUS_WIDTH = 'unknown'.length;
+
+/** A view fact: known (its text) or unknown ("unknown: " and its reason, dimmed). */
 export function viewFactLine(
   style: Style,
   label: string,
   fact: { known: boolean; text: string; source: string | null },
 ): string {
-  return factLine(style, label, fact.known ? fact.text : style.dim(fact.text), fact.source);
+  return factLine(style, label, fact.known ? fact.text : style.dim(`unknown: ${fact.text}`), fact.source);
 }

@@ -13,6 +13,7 @@ import type { CheckReport } from '../check/types.js';
 import { technologyStates } from '../compare/lifecycle.js';
 import type { HostModel as Report } from '../decode/model.js';
 import { KVM_X86_VM_TYPES } from '../knowledge/x86.js';
+import { terminalSafe } from './escape.js';
 
 /** Our label namespace (the `<namespace>/` part of every name). */
 export const NFD_PREFIX = 'kvm-caps.dev/';
@@ -56,6 +57,8 @@ export function nfdFeatureList(report: Report, checks: CheckReport): NfdFeature[
   const out: NfdFeature[] = [];
   const add = (name: string, value: string | number | boolean | null | undefined): void => {
     if (value === undefined || value === null) return;
+    // Every number labelled is a count or a version part: one below 0 is no reading (lib/check/counts.ts warns of it), and no label value may start with '-'.
+    if (typeof value === 'number' && value < 0) return;
     const text = typeof value === 'string' ? labelValue(value) : String(value);
     if (text !== null) out.push({ name, value: text });
   };
@@ -116,7 +119,9 @@ function rfc3339(value: Date | string): string {
 }
 
 /** The feature file: comments, then `kvm-caps.dev/<name>=<value>` lines. */
-export function nfdFeatures(report: Report, checks: CheckReport, options: NfdOptions = {}): string {
+export function nfdFeatures(unsafeReport: Report, unsafeChecks: CheckReport, options: NfdOptions = {}): string {
+  const report = terminalSafe(unsafeReport);
+  const checks = terminalSafe(unsafeChecks);
   const lines = [
     `# kvm-caps ${report.snapshot.tool.version}: what this node's KVM can run (snapshot taken ${report.snapshot.createdAt})`,
     `# for node-feature-discovery's local source: install as ${NFD_FEATURES_DIR}kvm-caps (kvm-caps -o writes a dot file and renames it)`,

@@ -9,6 +9,7 @@ import type { CheckReport, CheckStatus } from '../check/types.js';
 import { technologyStates } from '../compare/lifecycle.js';
 import type { HostModel as Report } from '../decode/model.js';
 import { KVM_X86_VM_TYPES } from '../knowledge/x86.js';
+import { escapeControls } from './escape.js';
 
 type Labels = Record<string, string>;
 
@@ -25,8 +26,14 @@ function escapeHelp(text: string): string {
   return text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
 }
 
+/**
+ * A label value in the exposition format's own escapes (backslash, quote, newline). The format
+ * has no escape for other control characters, so those are first shown as text (`\x1b`, see
+ * escape.ts): a host string cannot put a terminal escape into the file.
+ */
 function escapeLabel(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+  const visible = text.split('\n').map(escapeControls).join('\n');
+  return visible.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 }
 
 function formatValue(value: number): string {
@@ -125,10 +132,12 @@ export function prometheusMetrics(report: Report, checks: CheckReport): string {
     in_use: 'Guest keys in use (misc cgroup current).',
     free: 'Guest keys free: capacity minus in use; a new guest of this kind needs one.',
   };
+  // A count below 0 is no reading (lib/check/counts.ts warns of it): no sample rather than a negative one.
+  const count = (value: number | null): number | null => (value !== null && value >= 0 ? value : null);
   const keys = (resource: string, capacity: number, inUse: number | null, free: number | null): void => {
-    m.gauge('guest_keys_capacity', keyHelp.capacity, capacity, { resource });
-    m.gauge('guest_keys_in_use', keyHelp.in_use, inUse, { resource });
-    m.gauge('guest_keys_free', keyHelp.free, free, { resource });
+    m.gauge('guest_keys_capacity', keyHelp.capacity, count(capacity), { resource });
+    m.gauge('guest_keys_in_use', keyHelp.in_use, count(inUse), { resource });
+    m.gauge('guest_keys_free', keyHelp.free, count(free), { resource });
   };
   const tdx = report.confidential.tdx;
   if (tdx.tdKeys.known) keys('tdx', tdx.tdKeys.value.capacity, tdx.tdKeys.value.inUse, tdx.tdKeys.value.free);

@@ -247,6 +247,7 @@ export const REPORT_SCHEMA: JsonSchema = {
       ),
       isGuest: traced(boolean),
       modules: traced(object({ kvm: nullable(backend), backends: array(backend) })),
+      kernelLog: traced(object({ records: integer, cut: nullable(object({ size: integer, kept: integer })) })),
     }),
     device: object({
       path: string,

@@ -3,8 +3,9 @@
 import { TECHNOLOGY_TITLES } from '../check/run.js';
 import type { SevGroup, SevItem } from '../decode/sev.js';
 import { checkTreeLines, verdictWord } from './check.js';
-import { factLine } from './facts.js';
+import { factLine, labelWidth, STATUS_WIDTH } from './facts.js';
 import type { SevSection } from './report.js';
+import { terminalSafe } from './escape.js';
 import type { Style } from './style.js';
 
 const GROUPS: readonly (readonly [SevGroup, string])[] = [
@@ -19,23 +20,27 @@ const GROUPS: readonly (readonly [SevGroup, string])[] = [
   ['init2', '--deep: KVM_SEV_INIT2'],
 ];
 
+/** The item's status in words, in a column of its own. */
 function mark(style: Style, item: SevItem): string {
   switch (item.status) {
     case 'pass':
-      return style.good('ok  ');
+      return style.good('ok'.padEnd(STATUS_WIDTH));
     case 'fail':
-      return style.bad('FAIL');
+      return style.bad('FAIL'.padEnd(STATUS_WIDTH));
     case 'warn':
-      return style.warn('WARN');
+      return style.warn('WARN'.padEnd(STATUS_WIDTH));
     case 'unknown':
-      return style.dim('??  ');
+      return style.dim('unknown');
     case 'info':
-      return '    ';
+      return ' '.repeat(STATUS_WIDTH);
   }
 }
 
-function itemLines(style: Style, item: SevItem): string[] {
-  const lines = [factLine(style, item.label, `${mark(style, item)} ${item.value}`, item.source)];
+/** `width`: the label column of the whole view, so that long labels do not break it. */
+function itemLines(style: Style, item: SevItem, width: number): string[] {
+  // An item whose value is only "unknown" says it once, in the status column.
+  const value = item.status === 'unknown' && item.value === 'unknown' ? '' : ` ${item.value}`;
+  const lines = [factLine(style, item.label, `${mark(style, item)}${value}`, item.source, width)];
   if (item.meaning && item.status !== 'pass') lines.push(`      ${item.meaning}`);
   if (item.hint) lines.push(`      fix: ${item.hint}`);
   return lines;
@@ -45,28 +50,34 @@ function itemLines(style: Style, item: SevItem): string[] {
 const SUMMARY_IDS = new Set(['sev.firmware', 'snp.firmware', 'capacity.sev', 'capacity.sev_es']);
 
 /** The check run's verdicts: one line when SEV does not apply to this host, else one per technology. */
-function verdictLines(view: SevSection, style: Style): string[] {
+function verdictLines(view: SevSection, style: Style, width?: number): string[] {
   const first = view.technologies[0];
-  if (first !== undefined && view.technologies.every((t) => !t.applicable)) return [factLine(style, 'Verdict', `${verdictWord(first, style)}: ${first.reason ?? ''}`)];
-  return view.technologies.map((t) => factLine(style, TECHNOLOGY_TITLES[t.technology], `${verdictWord(t, style)}: ${t.applicable ? t.verdict.summary : t.reason ?? ''}`));
+  if (first !== undefined && view.technologies.every((t) => !t.applicable)) return [factLine(style, 'Verdict', `${verdictWord(first, style)}: ${first.reason ?? ''}`, null, width)];
+  return view.technologies.map((t) => factLine(style, TECHNOLOGY_TITLES[t.technology], `${verdictWord(t, style)}: ${t.applicable ? t.verdict.summary : t.reason ?? ''}`, null, width));
 }
+
+/** One label column for the items shown and the verdicts above them. */
+const widthOf = (view: SevSection, items: readonly SevItem[]): number =>
+  labelWidth([...items.map((item) => item.label), ...view.technologies.map((t) => TECHNOLOGY_TITLES[t.technology])]);
 
 const applies = (view: SevSection): boolean => view.technologies.some((t) => t.applicable);
 
 export function renderSevSummary(view: SevSection, style: Style): string[] {
   if (!applies(view)) return verdictLines(view, style);
-  return [...verdictLines(view, style), ...view.items
-    .filter((item) => item.id.startsWith('kvm.vmType.') || SUMMARY_IDS.has(item.id) || item.status === 'fail' || item.status === 'warn')
-    .flatMap((item) => itemLines(style, item))];
+  const shown = view.items.filter((item) => item.id.startsWith('kvm.vmType.') || SUMMARY_IDS.has(item.id) || item.status === 'fail' || item.status === 'warn');
+  const width = widthOf(view, shown);
+  return [...verdictLines(view, style, width), ...shown.flatMap((item) => itemLines(style, item, width))];
 }
 
-export function renderSev(view: SevSection, style: Style): string {
-  const lines: string[] = [style.bold(view.title), ...verdictLines(view, style)];
+export function renderSev(unsafe: SevSection, style: Style): string {
+  const view = terminalSafe(unsafe);
+  const width = widthOf(view, view.items);
+  const lines: string[] = [style.bold(view.title), ...verdictLines(view, style, width)];
   if (!applies(view)) return `${lines.join('\n')}\n`;
   for (const [group, title] of GROUPS) {
     const items = view.items.filter((item) => item.group === group);
     if (items.length === 0) continue;
-    lines.push('', style.bold(title), ...items.flatMap((item) => itemLines(style, item)));
+    lines.push('', style.bold(title), ...items.flatMap((item) => itemLines(style, item, width)));
   }
   for (const t of view.technologies) {
     if (t.checks.length > 0) lines.push('', style.bold(`${TECHNOLOGY_TITLES[t.technology]} checks (\`kvm-caps check ${t.technology} --verbose\` says why, where and how to fix)`), ...checkTreeLines(t, style, false));

@@ -2,8 +2,9 @@
 import { hex } from '../knowledge/hex.js';
 import type { TechnologyChecks } from '../check/types.js';
 import { checkTreeLines, verdictWord } from './check.js';
-import { factLine, viewFactLine } from './facts.js';
+import { factLine, STATUS_WIDTH, viewFactLine } from './facts.js';
 import type { TdxSection } from './report.js';
+import { terminalSafe } from './escape.js';
 import type { Style } from './style.js';
 
 /** The check run's TDX verdict as one line: the same words `kvm-caps check tdx` uses. */
@@ -26,7 +27,8 @@ export function renderTdxSummary(view: TdxSection, style: Style): string[] {
   ];
 }
 
-export function renderTdx(view: TdxSection, style: Style): string {
+export function renderTdx(unsafe: TdxSection, style: Style): string {
+  const view = terminalSafe(unsafe);
   const lines: string[] = [style.bold(view.title)];
   const tdx = view.technologies[0];
   lines.push(verdictLine(tdx, style));
@@ -84,7 +86,7 @@ export function renderTdx(view: TdxSection, style: Style): string {
 
   lines.push('', style.bold('Module parameters TDX depends on'));
   for (const row of view.parameters) {
-    const mark = row.ok === true ? style.good('ok') : row.ok === false ? style.bad('NO') : style.warn('??');
+    const mark = row.ok === true ? style.good('ok'.padEnd(STATUS_WIDTH)) : row.ok === false ? style.bad('NO'.padEnd(STATUS_WIDTH)) : style.warn('unknown');
     lines.push(factLine(style, `${row.module}.${row.parameter}`, `${mark} ${row.text}`, row.source));
   }
   if (view.seamcallFailures.length > 0) {

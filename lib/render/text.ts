@@ -4,6 +4,8 @@ import { KEY_CAPABILITIES } from '../decode/model.js';
 import type { Report } from './report.js';
 import type { Traced } from '../decode/sourced.js';
 import { factLine as line } from './facts.js';
+import { sizeText } from '../snapshot/bounded-read.js';
+import { escapeControls, terminalSafe } from './escape.js';
 import type { Style } from './style.js';
 import { renderSevSummary } from './sev.js';
 import { renderTdxSummary } from './tdx.js';
@@ -19,7 +21,9 @@ function section(style: Style, title: string, lines: string[]): string {
   return [style.bold(title), ...lines].join('\n');
 }
 
-export function renderReport(report: Report, style: Style, origin: string): string {
+export function renderReport(unsafe: Report, style: Style, unsafeOrigin: string): string {
+  const report = terminalSafe(unsafe);
+  const origin = escapeControls(unsafeOrigin);
   const { host, device, kvm } = report;
   const parts: string[] = [];
   parts.push(
@@ -35,6 +39,11 @@ export function renderReport(report: Report, style: Style, origin: string): stri
       }),
       tracedLine(style, 'Runs under a hypervisor', host.isGuest, (guest) =>
         guest ? style.warn('yes: this host is itself a virtual machine') : 'no',
+      ),
+      tracedLine(style, 'Kernel log', host.kernelLog, (log) =>
+        log.cut === null
+          ? `${log.records} records`
+          : `${log.records} records ${style.warn(`from the newest ${sizeText(log.cut.kept)} only: the log is ${sizeText(log.cut.size)}, over the bound kvm-caps reads`)}`,
       ),
       tracedLine(style, 'KVM modules', host.modules, (modules) => {
         const all = [...(modules.kvm ? [modules.kvm] : []), ...modules.backends];

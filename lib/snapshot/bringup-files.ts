@@ -27,6 +27,12 @@ function moduleName(path: string): string {
  */
 export function kvmModuleFiles(root: string, release: string): Fact<ModuleFiles> {
   const dir = underRoot(root, `/lib/modules/${release}`);
+  // A release read from a file under --root can hold anything; one that is not a single file
+  // name (a '/', a NUL) names no module directory, and a NUL would make Node throw rather than fail.
+  if (/[/\0]/.test(release) || release === '.' || release === '..') {
+    const shown = JSON.stringify(release);
+    return { source: { directory: dir }, error: { code: 'EINVAL', errno: -22, syscall: 'open', path: dir, message: `EINVAL: the kernel release ${shown} is not a directory name, open ${shown}` } };
+  }
   return attempt({ directory: dir }, () => {
     const kvm = (name: string): boolean => name === 'kvm' || name.startsWith('kvm_');
     const loadable = readFileSync(join(dir, 'modules.dep'), 'utf8').split('\n').map(moduleName).filter(kvm);

@@ -61,3 +61,16 @@ export function runCli(args: string[], options: SpawnSyncOptions = {}): CliResul
   if (needsProcess(options)) return spawnCli(args, options);
   return inProcess(args, options.env ?? process.env);
 }
+
+/** The command run in this process through main(argv, io), as `kvm-caps ARGS` would run; `tty` makes standard output a terminal. */
+export async function runMain(args: string[], options: { tty?: boolean } = {}): Promise<CliResult> {
+  const { main } = await import('../../lib/cli/main.js');
+  let stdout = '';
+  let stderr = '';
+  const io = {
+    stdout: { isTTY: options.tty === true, write: (text: string) => ((stdout += text), true) },
+    stderr: { write: (text: string) => ((stderr += text), true) },
+  } as unknown as Parameters<typeof main>[1];
+  const status = await main(args, io);
+  return { status, stdout, stderr };
+}

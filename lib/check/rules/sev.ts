@@ -9,6 +9,7 @@ import type { SevItem, SevView } from '../../decode/sev.js';
 import { SNP_MIN_FIRMWARE } from '../../knowledge/sev.js';
 import { kernelChange, kernelHas, parseKernelRelease } from '../../knowledge/kernel-versions.js';
 import type { Snapshot } from '../../snapshot/types.js';
+import { inconsistentCounts } from '../counts.js';
 import type { CheckContext, CheckRule, Finding, Technology } from '../types.js';
 import { fail, kvmUnavailable, NEEDS, pass, releaseOf, unknown, unreadable, warn } from './kvm.js';
 
@@ -466,6 +467,8 @@ function asidRule(f: Flavour): CheckRule {
       const capItem = item(model, `capacity.${miscKey}`);
       const source = capItem?.source ?? 'not probed';
       if (asids !== null) {
+        const inconsistent = inconsistentCounts(f.asids === 'sev' ? 'SEV ASID' : 'SEV-ES/SNP ASID', asids.capacity, asids.current, source);
+        if (inconsistent !== null) return inconsistent;
         if (asids.capacity === 0) return fail(`0 ${f.asids === 'sev' ? 'SEV' : 'SEV-ES/SNP'} ASIDs`, source, f.asids === 'sev' ? 'BIOS: leave ASIDs above the "SEV-ES ASID Space Limit" for SEV guests' : 'BIOS: set "SEV-ES ASID Space Limit" above 1');
         if (asids.free === 0) return fail(capItem?.value ?? `all ${asids.capacity} in use`, source, 'a guest holds its ASID until it exits: shut one down, or move the BIOS ASID split');
         return pass(capItem?.value ?? `capacity ${asids.capacity}`, source);

@@ -7,6 +7,7 @@ import type { TdxFact, TdxParameterRow, TdxView } from '../../decode/tdx.js';
 import type { TdxExplanation } from '../tdx-causes.js';
 import { kernelChange, kernelHas } from '../../knowledge/kernel-versions.js';
 import type { Snapshot } from '../../snapshot/types.js';
+import { inconsistentCounts } from '../counts.js';
 import type { CheckContext, CheckRule, Finding } from '../types.js';
 import { fail, kvmUnavailable, NEEDS, pass, releaseOf, unknown, unreadable, warn } from './kvm.js';
 
@@ -260,7 +261,9 @@ export const TDX_RULES: readonly CheckRule[] = [
       const t = view(model);
       const keys = t.tdKeys;
       if (keys.known) {
-        const { capacity, free } = keys.value;
+        const { capacity, free, inUse } = keys.value;
+        const inconsistent = inconsistentCounts('TD key', capacity, inUse, src(keys));
+        if (inconsistent !== null) return inconsistent;
         if (capacity === 0) return fail(keys.text, src(keys), 'give TDX private KeyIDs in the BIOS (TME-MT/TDX key split)');
         if (free === 0) return fail(keys.text, src(keys), 'a TD holds its key until it exits: shut a TD down, or give TDX more KeyIDs in the BIOS');
         return pass(keys.text, src(keys));

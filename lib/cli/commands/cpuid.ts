@@ -2,7 +2,8 @@
 import { decodeCpuid } from '../../decode/cpuid.js';
 import { decodeSnapshot } from '../../decode/model.js';
 import { renderCpuid } from '../../render/cpuid.js';
-import { finish, json, snapshotFor, type Command } from '../context.js';
+import { escapeControls } from '../../render/escape.js';
+import { EXIT, finish, json, snapshotFor, type Command } from '../context.js';
 
 export const cpuidCommand: Command = {
   name: 'cpuid',
@@ -10,10 +11,21 @@ export const cpuidCommand: Command = {
   args: { min: 0, max: 0 },
   async run({ values, io, style }) {
     const { snapshot } = await snapshotFor(values, io);
+    const request = values.emulated ? 'KVM_GET_EMULATED_CPUID' : 'KVM_GET_SUPPORTED_CPUID';
     const fact = values.emulated ? snapshot.kvm.emulatedCpuid : snapshot.kvm.supportedCpuid;
     const entries = fact !== undefined && 'value' in fact ? decodeCpuid(fact.value) : [];
     io.stdout.write(values.json ? json(entries) : renderCpuid(entries, style));
-    if (fact !== undefined && 'error' in fact) io.stderr.write(`kvm-caps: ${fact.error.message}\n`);
-    return finish(decodeSnapshot(snapshot), io);
+    const finished = finish(decodeSnapshot(snapshot), io);
+    // No entries because none were read is not "no entries": say why, and that we could not tell.
+    if (fact === undefined) {
+      const why = values.from === undefined ? 'the KVM device could not be used' : `the snapshot ${values.from === '-' ? 'on standard input' : values.from} does not record it`;
+      io.stderr.write(`kvm-caps: no ${request} answer: ${escapeControls(why)}\n`);
+      return EXIT.couldNotTell;
+    }
+    if ('error' in fact) {
+      io.stderr.write(`kvm-caps: ${request} failed: ${escapeControls(fact.error.message)}\n`);
+      return EXIT.couldNotTell;
+    }
+    return finished;
   },
 };
