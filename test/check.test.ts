@@ -474,7 +474,7 @@ describe('finer judgements', () => {
   test('kvm_intel.tdx = N is explained by the failure the kernel log shows, and the fix follows that cause', () => {
     const r = result(fixture('tdx-module-init-failed'), 'tdx', 'tdx.kvm.parameter');
     assert.equal(r.status, 'FAIL');
-    assert.match(r.found, /initiali[sz]ation failed/);
+    assert.match(r.found, /failed to initiali[sz]e|initiali[sz]ation failed/);
     assert.match(r.source, /kmsg/);
     assert.match(r.fix ?? '', /BIOS|module/);
   });
@@ -607,6 +607,19 @@ describe('contradictions', () => {
     assert.match(found?.fix ?? '', /6\.16/);
   });
 
+  test('KVM_CAP_VM_TYPES 0 on a 6.8+ kernel (which always offers the default type) is an inconsistent snapshot', () => {
+    const zero = edit(TDX_BASE, (s) => vmTypes(s, 0));
+    const found = cross(zero, ['tdx']).get('cross.tdx.vm-types-zero');
+    assert.equal(found?.status, 'WARN');
+    assert.match(found?.found ?? '', /inconsistent/);
+    // Before 6.8 the capability does not exist, and 0 is what the kernel answers.
+    const old = edit(TDX_BASE, (s) => {
+      vmTypes(s, 0);
+      (s.host.kernelRelease as { value: string }).value = '6.6.30';
+    });
+    assert.equal(cross(old, ['tdx']).get('cross.tdx.vm-types-zero'), undefined);
+  });
+
   test('every TD key in use, and a key count that differs from the BIOS range', () => {
     assert.equal(cross(edit(TDX_BASE, (s) => misc(s, 'tdx', 'all')), ['tdx']).get('cross.tdx.keys-exhausted')?.status, 'WARN');
     const fewer = edit(TDX_BASE, (s) => (valueOf(s.host.miscCapacity, 'misc.capacity').tdx = 50));
@@ -663,6 +676,7 @@ describe('contradictions', () => {
       'cross.tdx.log-vs-vm-type',
       'cross.tdx.keys-exhausted',
       'cross.tdx.key-count',
+      'cross.tdx.vm-types-zero',
       'cross.sev.parameter-without-device',
       ...FLAVOURS.flatMap((f) => [`cross.${f.technology}.parameter-vs-vm-type`, `cross.${f.technology}.asids-exhausted`]),
       'cross.snp.alias-check',
