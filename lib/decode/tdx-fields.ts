@@ -262,6 +262,8 @@ export interface DecodedHwError {
   /** For operand errors: the operand ID in the low byte, named where known. */
   operand: { id: number; name: string | null } | null;
   meaning: string | null;
+  /** For a kernel software error: the errno the kernel turns it into (TDX_SEAMCALL_UD -> EACCES); null otherwise. */
+  errno: string | null;
 }
 
 const CLASS_MASK = 0x0000ffff00000000n;
@@ -284,10 +286,10 @@ export function decodeHwError(input: string | bigint): DecodedHwError {
   };
   const sw = TDX_SW_ERRORS.find((e) => e.code === value);
   if (sw !== undefined) {
-    return { ...base, name: sw.name, nameSource: 'kernel-sw', matchedOn: 'value', operand: null, meaning: sw.meaning };
+    return { ...base, name: sw.name, nameSource: 'kernel-sw', matchedOn: 'value', operand: null, meaning: sw.meaning, errno: sw.errno };
   }
   if ((value & TDX_SW_ERROR) === TDX_SW_ERROR) {
-    return { ...base, name: 'TDX_SW_ERROR', nameSource: 'kernel-sw', matchedOn: 'class', operand: null, meaning: 'a kernel-defined SEAMCALL error (class 0xFF)' };
+    return { ...base, name: 'TDX_SW_ERROR', nameSource: 'kernel-sw', matchedOn: 'class', operand: null, meaning: 'a kernel-defined SEAMCALL error (class 0xFF)', errno: null };
   }
   const exact = TDX_STATUS_CODES.find((c) => c.code === status);
   const byClass = exact ?? TDX_STATUS_CODES.find((c) => (c.code & CLASS_MASK) === (status & CLASS_MASK) && c.code !== 0n);
@@ -305,6 +307,7 @@ export function decodeHwError(input: string | bigint): DecodedHwError {
     matchedOn: exact ? 'status' : byClass ? 'class' : null,
     operand,
     meaning: null,
+    errno: null,
   };
 }
 
@@ -313,5 +316,6 @@ export function describeHwError(decoded: DecodedHwError): string {
   if (decoded.value === hex(0n, 16)) return 'TDX_SUCCESS';
   const name = decoded.name ?? `unknown status ${decoded.status}`;
   const operand = decoded.operand === null ? '' : ` (operand ${decoded.operand.name ?? `id ${decoded.operand.id}`})`;
-  return `${name}${operand}`;
+  const errno = decoded.errno === null ? '' : ` (the kernel returns ${decoded.errno})`;
+  return `${name}${operand}${errno}`;
 }

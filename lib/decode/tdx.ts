@@ -25,7 +25,7 @@ import {
   type NotConfigurableForTd,
 } from './tdx-fields.js';
 import { inNewestBoot } from '../snapshot/log-formats.js';
-import { parseTdxLog, type KvmTdxMessage, type LogFact, type SeamcallFailure, type TdxLogFacts, type TdxModuleStateFromLog } from './tdx-log.js';
+import { parseTdxLog, type KvmTdxMessage, type LogFact, type SeamcallFailure, type TdxLogFacts, type TdxModuleStateFromLog, type TdxModuleVersionFromLog } from './tdx-log.js';
 import { TDX_PARAMETERS } from '../knowledge/tdx.js';
 import { TDX_MODULE_RELEASES } from '../knowledge/tdx-module.js';
 
@@ -99,7 +99,17 @@ export interface TdxView {
   maxVcpus: TdxFact<number>;
   /** --deep KVM_TDX_INIT_VM; null when not attempted. */
   initVm: TdxFact<ProbeOutcome<TdxInitVmView>> | null;
-  moduleVersion: TdxFact<{ text: string; major: number; minor: number; update: number | null; buildNum: number | null; buildDate: string | null; from: 'sysfs' | 'kernel log' }>;
+  moduleVersion: TdxFact<{
+    text: string;
+    major: number;
+    minor: number;
+    update: number | null;
+    buildNum: number | null;
+    buildDate: string | null;
+    from: 'sysfs' | 'kernel log';
+    /** Which line or file gave it: 'tdsysinfo' is the "TDX module: attributes ..." line of pre-merge/vendor kernels. */
+    format: 'sysfs' | TdxModuleVersionFromLog['format'];
+  }>;
   moduleState: TdxFact<TdxModuleState>;
   /** "BIOS enabled: private KeyID range [start, end)"; the first is the global KeyID, the rest are for TDs. */
   privateKeyIds: TdxFact<{ start: number; end: number; count: number; guestKeyIds: number }>;
@@ -192,7 +202,7 @@ function capabilitiesView(snapshot: Snapshot, caps: TdxCapabilitiesRecord): TdxC
     const count = rows.reduce((n, row) => n + row.features.length, 0);
     notConfigurable = known(
       rows,
-      `${count} named feature(s) KVM offers ordinary VMs are not configurable for a TD (fixed or derived by the TDX module, or unavailable)`,
+      `${count} named feature(s) KVM offers ordinary VMs are not configurable for a TD through KVM`,
       `${describeSource(supported.source)} compared with the KVM_TDX_CAPABILITIES CPUID configs`,
     );
   }
@@ -257,7 +267,7 @@ function moduleVersion(snapshot: Snapshot, log: LogContext): TdxView['moduleVers
     const source = describeSource(sysfs.source);
     if (m) {
       return known(
-        { text, major: Number(m[1]), minor: Number(m[2]), update: Number(m[3]), buildNum: null, buildDate: null, from: 'sysfs' },
+        { text, major: Number(m[1]), minor: Number(m[2]), update: Number(m[3]), buildNum: null, buildDate: null, from: 'sysfs', format: 'sysfs' },
         text,
         source,
       );
@@ -269,7 +279,7 @@ function moduleVersion(snapshot: Snapshot, log: LogContext): TdxView['moduleVers
     const v = fromLog.value;
     const extra = v.buildDate === null ? '' : ` (build date ${v.buildDate})`;
     return known(
-      { text: v.text, major: v.major, minor: v.minor, update: v.update, buildNum: v.buildNum, buildDate: v.buildDate, from: 'kernel log' },
+      { text: v.text, major: v.major, minor: v.minor, update: v.update, buildNum: v.buildNum, buildDate: v.buildDate, from: 'kernel log', format: v.format },
       `${v.text}${extra}`,
       logSource(log, fromLog),
     );
