@@ -383,3 +383,24 @@ describe('item 8: Linux 7.2 runtime-update facts', () => {
     assert.match(out, /Module updates left\s+0/);
   });
 });
+
+describe('the TDX checks read typed model fields', () => {
+  test('no TDX rule or cause decides on the wording of a fact', () => {
+    for (const file of ['lib/check/rules/tdx.ts', 'lib/check/tdx-causes.ts']) {
+      const source = readFileSync(join(projectRoot, file), 'utf8');
+      assert.doesNotMatch(source, /\.text\.(?:startsWith|endsWith|includes|match)\(|\.test\([^)]*\.text\)/, file);
+    }
+  });
+
+  test('7.2: a module the tdx_host device says is not initialised is never fixed by "kvm_intel tdx=1"', () => {
+    const s = edit('tdx-init-vm-refused-7.2', (x) => {
+      const path = '/sys/devices/faux/tdx_host/version';
+      x.host.tdxModuleVersion = { source: { file: path }, error: { code: 'ENXIO', errno: -6, syscall: 'read', path, message: 'ENXIO' } };
+      setLog(x, ['virt/tdx: BIOS enabled: private KeyID range [64, 128)']);
+    });
+    const r = check(s, 'tdx', 'tdx.kernel.module');
+    assert.equal(r.status, 'FAIL');
+    assert.doesNotMatch(r.fix ?? '', /tdx=1/);
+    assert.match(r.fix ?? '', /core kernel initialises the TDX module at boot/);
+  });
+});

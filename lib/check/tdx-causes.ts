@@ -113,7 +113,7 @@ function whyNoTdxVm(f: Facts): TdxExplanation[] {
     } as TdxExplanation);
   }
   for (const p of f.parameters) {
-    if (p.parameter === 'tdx' || p.ok !== false || p.text.endsWith('is not loaded')) continue;
+    if (p.parameter === 'tdx' || p.ok !== false || p.found === 'module-not-loaded') continue;
     if (p.value === null) continue;
     const row = TDX_PARAMETERS.find((q) => q.module === p.module && q.parameter === p.parameter);
     if (row !== undefined && rel.known && kernelHas(row.checkedBy, rel.value) === false) continue;

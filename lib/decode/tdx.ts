@@ -82,6 +82,8 @@ export interface TdxParameterRow {
   value: string | null;
   /** true: as TDX needs, false: not, null: unknown. */
   ok: boolean | null;
+  /** What was found: the value, its module not loaded, no such parameter, or not readable. */
+  found: 'value' | 'module-not-loaded' | 'no-such-parameter' | 'unreadable';
   text: string;
   reason: string;
   source: string;
@@ -389,9 +391,9 @@ function parameters(snapshot: Snapshot): TdxParameterRow[] {
   return TDX_PARAMETERS.map((p) => {
     const source = `file ${root}/sys/module/${p.module}/parameters/${p.parameter}`;
     const row = { module: p.module, parameter: p.parameter, required: p.required, reason: p.reason, source };
-    if ('error' in fact) return { ...row, value: null, ok: null, text: factError(fact) };
+    if ('error' in fact) return { ...row, value: null, ok: null, found: 'unreadable' as const, text: factError(fact) };
     const module: KernelModule | undefined = fact.value[p.module];
-    if (module === undefined) return { ...row, value: null, ok: false, text: `${p.module} is not loaded` };
+    if (module === undefined) return { ...row, value: null, ok: false, found: 'module-not-loaded' as const, text: `${p.module} is not loaded` };
     const raw = module.parameters[p.parameter];
     if (raw === undefined) {
       // Only kvm_intel.tdx is absent on purpose (no TDX in this KVM); the others exist on every
@@ -400,6 +402,7 @@ function parameters(snapshot: Snapshot): TdxParameterRow[] {
         ...row,
         value: null,
         ok: p.parameter === 'tdx' ? false : null,
+        found: 'no-such-parameter' as const,
         text:
           p.parameter === 'tdx'
             ? `no such parameter (kvm_intel built without TDX support, or older than ${kernelChange('tdx.kvm-uapi').since})`
@@ -408,10 +411,10 @@ function parameters(snapshot: Snapshot): TdxParameterRow[] {
               : 'not in the snapshot',
       };
     }
-    if (typeof raw !== 'string') return { ...row, value: null, ok: null, text: `unreadable (${raw.code})` };
+    if (typeof raw !== 'string') return { ...row, value: null, ok: null, found: 'unreadable' as const, text: `unreadable (${raw.code})` };
     const value = raw.trim();
     const ok = ON.test(value) ? true : OFF.test(value) ? false : null;
-    return { ...row, value, ok, text: ok === null ? `${value} (not a boolean)` : value };
+    return { ...row, value, ok, found: 'value' as const, text: ok === null ? `${value} (not a boolean)` : value };
   });
 }
 

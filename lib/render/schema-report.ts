@@ -123,6 +123,7 @@ const tdxView = object({
       required: string,
       value: nullable(string),
       ok: nullableBoolean,
+      found: oneOfStrings('value', 'module-not-loaded', 'no-such-parameter', 'unreadable'),
       text: string,
       reason: string,
       source: string,

@@ -52,14 +52,17 @@ const WHY_TDX_OFF = (code: string): boolean =>
   code === 'prerequisite-parameter-off' ||
   (code.startsWith('kvm-') && code !== 'kvm-intel-not-loaded' && code !== 'kvm-intel-without-tdx');
 
-function moduleHint(state: string): string {
+function moduleHint(state: string, release: string | undefined): string {
   switch (state) {
     case 'not-loaded':
       return 'BIOS: enable TDX and the SEAM loader so that the firmware loads a TDX module (update the BIOS if it ships none)';
     case 'failed':
       return 'check the BIOS TDX settings and update the BIOS / TDX module: the SEAMCALL status in the kernel log names the check that failed (e.g. canonical/tdx#331 with module 1.0/1.5)';
     case 'not-initialized':
-      return FIX_PARAMETER;
+      // From 7.1 the core kernel initialises the module at boot, whatever kvm_intel.tdx says.
+      return kernelHas('tdx.module-init-in-core', release) === true
+        ? `on Linux ${releaseRangeText('tdx.module-init-in-core')} the core kernel initialises the TDX module at boot: \`journalctl -k -b | grep -i tdx\` says why it did not (BIOS settings, or the module)`
+        : FIX_PARAMETER;
     default:
       return FIX_BIOS;
   }
@@ -152,7 +155,7 @@ export const TDX_RULES: readonly CheckRule[] = [
           return pass(`${s.text}${version}`, joinSources(s.source, t.moduleVersion.known ? t.moduleVersion.source : null));
         }
         const seamcalls = t.seamcallFailures.map((f) => f.text);
-        return fail(`${s.text}${seamcalls.length ? `; ${seamcalls.join('; ')}` : ''}`, joinSources(s.source, ...t.seamcallFailures.map((f) => f.source)), moduleHint(s.value.state));
+        return fail(`${s.text}${seamcalls.length ? `; ${seamcalls.join('; ')}` : ''}`, joinSources(s.source, ...t.seamcallFailures.map((f) => f.source)), moduleHint(s.value.state, releaseOf(model)));
       }
       if (!t.kernelLog.known) return unknown(s.text, src(s), NEEDS.log);
       const tdx = parameter(t, 'tdx');
@@ -186,7 +189,7 @@ export const TDX_RULES: readonly CheckRule[] = [
       if (row === undefined) return unknown('kvm_intel.tdx was not looked at', 'not probed', NEEDS.sysfs);
       if (row.ok === true) return pass(`kvm_intel.tdx = ${row.value}`, row.source);
       if (row.ok === null) return unknown(`kvm_intel.tdx: ${row.text}`, row.source, NEEDS.sysfs);
-      if (row.text.endsWith('is not loaded')) {
+      if (row.found === 'module-not-loaded') {
         const failure = t.bringupFailure;
         const failsLoad = failure !== null && bringupFailsKvmLoad(failure, releaseOf(model)) !== false;
         return failsLoad
@@ -232,7 +235,7 @@ export const TDX_RULES: readonly CheckRule[] = [
       return unknown(
         missing.map((p) => `${p.module}.${p.parameter}: ${p.text}`).join('; '),
         joinSources(...missing.map((p) => p.source)),
-        missing.some((p) => p.text.endsWith('is not loaded')) ? 'kvm and kvm_intel loaded (their parameters exist only then)' : NEEDS.sysfs,
+        missing.some((p) => p.found === 'module-not-loaded') ? 'kvm and kvm_intel loaded (their parameters exist only then)' : NEEDS.sysfs,
       );
     },
   },
