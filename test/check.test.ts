@@ -473,9 +473,9 @@ describe('finer judgements', () => {
   });
 
   test('kvm_intel.tdx = N is explained by the failure the kernel log shows, and the fix follows that cause', () => {
-    const r = result(fixture('tdx-module-init-failed'), 'tdx', 'tdx.kvm.parameter');
+    const r = result(moduleFailedOn72(), 'tdx', 'tdx.kvm.parameter');
     assert.equal(r.status, 'FAIL');
-    assert.match(r.found, /initiali[sz]ation failed/);
+    assert.match(r.found, /failed to initiali[sz]e|initiali[sz]ation failed/);
     assert.match(r.source, /kmsg/);
     assert.match(r.fix ?? '', /BIOS|module/);
   });
@@ -495,9 +495,26 @@ describe('finer judgements', () => {
   });
 });
 
+/**
+ * A module that failed to initialise, on a kernel where KVM then loads with tdx=N: Linux 7.2,
+ * where the core kernel's failure is -ENODEV to KVM (the fixture itself is Ubuntu 6.8 -intel).
+ */
+function moduleFailedOn72(): Snapshot {
+  return edit('tdx-module-init-failed', (s) => {
+    (s.host.kernelRelease as { value: string }).value = '7.2.0';
+    const log = valueOf(s.host.kernelLog, 'kernel log');
+    s.host.kernelLog = {
+      source: s.host.kernelLog!.source,
+      value: log
+        .filter((r) => !r.message.startsWith('kvm_intel: Failed to initialize'))
+        .map((r) => ({ ...r, message: r.message.replace('virt/tdx: module initialization failed', 'virt/tdx: TDX-Module initialization failed') })),
+    };
+  });
+}
+
 describe('SKIP under a failed parent', () => {
   test('kvm_intel.tdx = N: every check under it is SKIPped, naming the failed check', () => {
-    const report = runChecks(fixture('tdx-module-init-failed'), ['tdx']);
+    const report = runChecks(moduleFailedOn72(), ['tdx']);
     const checks = checksOf(report, 'tdx');
     const parameter = checks.find((c) => c.id === 'tdx.kvm.parameter');
     assert.ok(parameter && (parameter).status === 'FAIL');
@@ -608,6 +625,19 @@ describe('contradictions', () => {
     assert.match(found?.fix ?? '', /6\.16/);
   });
 
+  test('KVM_CAP_VM_TYPES 0 on a 6.8+ kernel (which always offers the default type) is an inconsistent snapshot', () => {
+    const zero = edit(TDX_BASE, (s) => vmTypes(s, 0));
+    const found = cross(zero, ['tdx']).get('cross.tdx.vm-types-zero');
+    assert.equal(found?.status, 'WARN');
+    assert.match(found?.found ?? '', /inconsistent/);
+    // Before 6.8 the capability does not exist, and 0 is what the kernel answers.
+    const old = edit(TDX_BASE, (s) => {
+      vmTypes(s, 0);
+      (s.host.kernelRelease as { value: string }).value = '6.6.30';
+    });
+    assert.equal(cross(old, ['tdx']).get('cross.tdx.vm-types-zero'), undefined);
+  });
+
   test('every TD key in use, and a key count that differs from the BIOS range', () => {
     assert.equal(cross(edit(TDX_BASE, (s) => misc(s, 'tdx', 'all')), ['tdx']).get('cross.tdx.keys-exhausted')?.status, 'WARN');
     const fewer = edit(TDX_BASE, (s) => (valueOf(s.host.miscCapacity, 'misc.capacity').tdx = 50));
@@ -664,6 +694,7 @@ describe('contradictions', () => {
       'cross.tdx.log-vs-vm-type',
       'cross.tdx.keys-exhausted',
       'cross.tdx.key-count',
+      'cross.tdx.vm-types-zero',
       'cross.sev.parameter-without-device',
       ...FLAVOURS.flatMap((f) => [`cross.${f.technology}.parameter-vs-vm-type`, `cross.${f.technology}.asids-exhausted`]),
       'cross.snp.alias-check',
@@ -800,7 +831,7 @@ describe('checkCommand', () => {
 
 describe('renderCheck', () => {
   test('default: a tree per technology with its verdict; no details', () => {
-    const text = renderCheck(runChecks(fixture('tdx-module-init-failed'), ['kvm', 'tdx']), plainStyle);
+    const text = renderCheck(runChecks(moduleFailedOn72(), ['kvm', 'tdx']), plainStyle);
     assert.match(text, /^KVM: usable$/m);
     assert.match(text, /^Intel TDX: not enabled$/m);
     assert.match(text, /^ {6}FAIL {4}TDX on in KVM \(kvm_intel\.tdx\): kvm_intel\.tdx = N/m);
@@ -811,7 +842,7 @@ describe('renderCheck', () => {
   });
 
   test('--verbose: why, source, fix, needs, and what skipped a check', () => {
-    const failed = renderCheck(runChecks(fixture('tdx-module-init-failed'), ['tdx']), plainStyle, { verbose: true });
+    const failed = renderCheck(runChecks(moduleFailedOn72(), ['tdx']), plainStyle, { verbose: true });
     assert.match(failed, /why: /);
     assert.match(failed, /source: file \/dev\/kmsg/);
     assert.match(failed, /fix: /);

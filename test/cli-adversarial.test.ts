@@ -472,7 +472,7 @@ describe('every input is bounded, regular (or standard input), and never blocks'
     const input = `[    0.100000] kvm: the OLDEST line\n${filler}[    9.000000] kvm: the NEWEST line\n[    9.500000] tdx: module initialized\n`;
     const piped = spawnRun(['tdx', '--json', '--from', FIXTURE, '--kernel-log', '-'], { input });
     assert.equal(piped.status, 0, piped.stderr);
-    assert.deepEqual(JSON.parse(piped.stdout).kernelLog.value, { records: 2, tdxLines: 1 });
+    assert.deepEqual(JSON.parse(piped.stdout).kernelLog.value, { records: 2, tdxLines: 1, olderBootRecords: 0, guestLines: 0 });
     assert.match(piped.stderr, new RegExp(`^kvm-caps: note: the kernel log standard input is ${Buffer.byteLength(input)} bytes \\(66\\.0 MiB\\); only its newest \\d+ bytes \\(64\\.0 MiB\\) were read\n$`));
   });
 

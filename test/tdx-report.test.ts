@@ -383,7 +383,7 @@ test('tdxView: Linux 7.2, version from sysfs, KVM_TDX_INIT_VM refused by the TDX
   const v = view('tdx-init-vm-refused-7.2');
   // The --deep KVM_TDX_INIT_VM refusal makes TDX not usable, as `kvm-caps check tdx` says.
   assert.equal(usable(v), false);
-  assert.deepEqual(value(v.moduleVersion), { text: '1.5.08', major: 1, minor: 5, update: 8, buildNum: null, buildDate: null, from: 'sysfs' });
+  assert.deepEqual(value(v.moduleVersion), { text: '1.5.08', major: 1, minor: 5, update: 8, buildNum: null, buildDate: null, from: 'sysfs', format: 'sysfs' });
   assert.equal(v.moduleVersion.source, 'file /sys/devices/faux/tdx_host/version');
   const init = v.initVm;
   assert.ok(init !== null);
@@ -434,8 +434,8 @@ test('tdxView: TDX module initialisation failed: state, SEAMCALL decoded, no inv
   assert.equal(usable(v), false);
   assert.deepEqual(value(v.moduleState), { state: 'failed', errno: -5, errnoName: 'EIO', reason: null });
   assert.equal(v.moduleVersion.known, false);
-  assert.deepEqual(codes(v.explanations), ['tdx-vm-type-not-offered', 'tdx-parameter-off', 'module-init-failed']);
-  const failed = v.explanations[2];
+  assert.deepEqual(codes(v.explanations), ['tdx-vm-type-not-offered', 'kernel-predates-tdx-uapi', 'tdx-parameter-off', 'module-init-failed']);
+  const failed = v.explanations[3];
   assert.ok(failed?.evidence.some((e) => e.fact === 'SEAMCALL TDH.SYS.RD' && /TDX_SYS_NOT_READY/.test(e.value)));
   assert.equal(v.seamcallFailures[0]?.text, 'TDH.SYS.RD failed: 0xc000050500000000 = TDX_SYS_NOT_READY');
 });

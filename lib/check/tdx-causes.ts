@@ -3,9 +3,39 @@
 // judgments, so they live with the checks; the TDX rules and `kvm-caps tdx` both show them.
 import { describeHwError, decodeHwError, decodeTdAttributes } from '../decode/tdx-fields.js';
 import { describeSource } from '../decode/explain.js';
-import { logSource, stateText, tdxLogContext, type LogContext, type TdxFact, type TdxView } from '../decode/tdx.js';
-import { kernelChange, kernelHas } from '../knowledge/kernel-versions.js';
+import { logSource, stateText, tdxLogContext, type LogContext, type TdxBringupFailure, type TdxFact, type TdxView } from '../decode/tdx.js';
+import { kernelChange, kernelHas, releaseRangeText } from '../knowledge/kernel-versions.js';
+import { QEMU_TDX_VM_TYPE_MESSAGES, TDX_FEATURES0_BITS, TDX_MAX_CPUID_CONFIGS, TDX_PARAMETERS } from '../knowledge/tdx.js';
 import type { Snapshot } from '../snapshot/types.js';
+
+/** How many CPUID entries kvm-caps grows KVM_TDX_CAPABILITIES' buffer to (native/kvm_ioctl.h kMaxCpuidEntries). */
+const TDX_CPUID_ENTRIES_LIMIT = 4096;
+
+/** Statuses of a failed TDH.SYS.* call that an old BIOS or TDX module causes (canonical/tdx#161). */
+const STATUSES_FIXED_BY_UPDATE: ReadonlySet<string> = new Set(['TDX_INCORRECT_CPUID_VALUE', 'TDX_INCORRECT_MSR_VALUE', 'TDX_SYS_NOT_READY']);
+
+/** The code of the cause KVM's diagnosis reads when /dev/kvm is missing because TDX bring-up failed. */
+export const TDX_BRINGUP_FAILED_KVM_NOT_LOADED = 'tdx-bringup-failed-kvm-not-loaded';
+
+/**
+ * Whether this bring-up failure makes kvm_intel's init fail on this kernel (no /dev/kvm), by
+ * the kernel-version table: true, false, or null when the release cannot be read.
+ * 6.16 on: any failure but the prerequisite checks and -ENODEV ("module not loaded") fails the
+ * load; 7.2 on, a module that failed to initialise in the core kernel is -ENODEV to KVM too.
+ */
+export function bringupFailsKvmLoad(failure: TdxBringupFailure, release: string | undefined): boolean | null {
+  if (failure.kind === 'prerequisite' || failure.kind === 'module-not-loaded') return false;
+  const fails = kernelHas('kvm.tdx-bringup-failure-fails-load', release);
+  if (fails === undefined) return null;
+  if (!fails) return false;
+  if (failure.kind === 'module-limit') return true;
+  const enodev = kernelHas('kvm.tdx-module-init-failure-is-enodev', release);
+  return enodev === undefined ? null : !enodev;
+}
+
+/** The fix for a bring-up failure that keeps kvm_intel from loading: never "retry tdx=1". */
+export const FIX_BRINGUP_FAILED =
+  'fix the cause in the BIOS or the TDX module (see the TDX check); to get plain KVM back meanwhile, load kvm_intel with tdx=0 (`modprobe kvm_intel tdx=0`, or kvm_intel.tdx=0 on the kernel command line). Retrying tdx=1 fails the same way';
 
 export interface TdxExplanation {
   /** Stable identifier, e.g. 'kernel-predates-tdx-uapi'. */
@@ -66,7 +96,8 @@ function whyNoTdxVm(f: Facts): TdxExplanation[] {
       code: 'kvm-intel-not-loaded',
       weight: 'cause',
       message: 'kvm_intel is not loaded, so no Intel VM type (TDX included) is offered',
-      hint: 'modprobe kvm_intel tdx=1',
+      hint:
+        f.bringupFailure !== null && bringupFailsKvmLoad(f.bringupFailure, rel.known ? rel.value : undefined) !== false ? FIX_BRINGUP_FAILED : 'modprobe kvm_intel tdx=1',
       evidence: [{ fact: 'kernel modules', value: 'no kvm_intel', source: describeSource(modulesFact.source) }],
     });
   } else if (tdx !== undefined && tdx.ok === false) {
@@ -82,9 +113,10 @@ function whyNoTdxVm(f: Facts): TdxExplanation[] {
     } as TdxExplanation);
   }
   for (const p of f.parameters) {
-    if (p.parameter === 'tdx' || p.ok !== false || p.text.endsWith('is not loaded')) continue;
+    if (p.parameter === 'tdx' || p.ok !== false || p.found === 'module-not-loaded') continue;
     if (p.value === null) continue;
-    if (p.parameter === 'enable_virt_at_load' && rel.known && kernelHas('tdx.module-init-in-core', rel.value) === true) continue;
+    const row = TDX_PARAMETERS.find((q) => q.module === p.module && q.parameter === p.parameter);
+    if (row !== undefined && rel.known && kernelHas(row.checkedBy, rel.value) === false) continue;
     out.push({
       code: 'prerequisite-parameter-off',
       weight: 'cause',
@@ -118,26 +150,40 @@ function whyNoTdxVm(f: Facts): TdxExplanation[] {
         source: logSource(f.log, failure),
       });
     }
+    const initFailure = failures.find((failure) => failure.value.leafName?.startsWith('TDH.SYS.') === true);
+    const failedCall =
+      state.value.state === 'failed' && initFailure !== undefined
+        ? `The TDX module failed to initialise: ${initFailure.value.leafName} returned ${initFailure.value.statusName ?? initFailure.value.status}`
+        : null;
     out.push({
       code: state.value.state === 'not-loaded' ? 'module-not-loaded' : state.value.state === 'failed' ? 'module-init-failed' : 'module-not-initialized',
       weight: 'cause',
-      message: `TDX module: ${stateText(state.value)}; KVM offers TDX only once the module is initialised`,
+      message: `${failedCall ?? `TDX module: ${stateText(state.value)}`}; KVM offers TDX only once the module is initialised`,
       hint:
         state.value.state === 'not-loaded'
           ? 'enable the SEAM loader / TDX in the BIOS so that it loads a TDX module'
-          : 'check the BIOS TDX settings and the BIOS / TDX module version; the SEAMCALL status names the check that failed',
+          : initFailure !== undefined && STATUSES_FIXED_BY_UPDATE.has(initFailure.value.statusName ?? '')
+            ? `update the BIOS and the TDX module: ${initFailure.value.statusName} at bring-up means the module does not accept this platform's configuration (canonical/tdx#161: an old BIOS)`
+            : 'check the BIOS TDX settings and the BIOS / TDX module version; the SEAMCALL status names the check that failed',
       evidence,
     });
   }
-  for (const { value: message, line, index } of f.log.facts?.kvmMessages ?? []) {
-    if (message.kind === 'seamcall' || message.kind === 'module-init') continue;
+  for (const fact of f.log.facts?.kvmMessages ?? []) {
+    const message = fact.value;
+    if (message.kind === 'seamcall' || message.kind === 'module-init' || message.kind === 'package-offline') continue;
     if (message.kind === 'parameter' && out.some((e) => e.code === 'prerequisite-parameter-off')) continue;
-    out.push({
+    const explanation: TdxExplanation = {
       code: `kvm-${message.kind}`,
       weight: 'cause',
       message: `kvm_intel turned TDX off: ${message.text}`,
-      evidence: [{ fact: 'kernel log', value: message.text, source: logSource(f.log, { value: message, line, index }) }],
-    });
+      evidence: [{ fact: 'kernel log', value: message.text, source: fact.source }],
+    };
+    if (message.kind === 'parameter' && message.parameters.length > 0) {
+      // Pre-merge KVM's "TDX requires TDP MMU" names no parameter: it is kvm.tdp_mmu (or kvm.mmio_caching).
+      explanation.message = `kvm_intel turned TDX off: ${message.text} (module parameter ${message.parameters.join(', ')})`;
+      explanation.hint = `turn ${message.parameters.join(', ')} on (${message.parameters.map((p) => `${p}=1`).join(' ')} on the kernel command line), then reload kvm and kvm_intel`;
+    }
+    out.push(explanation);
   }
   if (out.length === 0 || out.every((e) => e.code === 'tdx-parameter-off')) {
     const gaps: string[] = [];
@@ -157,8 +203,126 @@ function whyNoTdxVm(f: Facts): TdxExplanation[] {
   return out;
 }
 
-function explanations(f: Facts): TdxExplanation[] {
+function kvmDeviceMissing(snapshot: Snapshot): boolean {
+  const node = snapshot.host.device;
+  const open = snapshot.kvm.open;
+  return (node !== undefined && 'error' in node && node.error.code === 'ENOENT') || (open !== undefined && 'error' in open && open.error.code === 'ENOENT');
+}
+
+/** Item: a failed TDX bring-up that left no /dev/kvm (6.16 on), or one that left KVM loaded without TDX. */
+function bringupExplanations(f: Facts): TdxExplanation[] {
+  const failure = f.bringupFailure;
+  if (failure === null) return [];
+  const release = f.release.known ? f.release.value : undefined;
+  const fails = bringupFailsKvmLoad(failure, release);
+  const evidence = [{ fact: 'kernel log', value: failure.evidence.value, source: failure.evidence.source }];
+  if (f.release.known) evidence.push(evidenceOf('kernel release', f.release));
+  if (fails !== false && kvmDeviceMissing(f.snapshot)) {
+    return [
+      {
+        code: TDX_BRINGUP_FAILED_KVM_NOT_LOADED,
+        weight: fails === true ? 'cause' : 'likely-cause',
+        message: `kvm_intel did not load: TDX bring-up failed ("${failure.evidence.value}"), and on Linux ${releaseRangeText('kvm.tdx-bringup-failure-fails-load')} a TDX failure other than a missing TDX module or a missing prerequisite makes kvm_intel's init fail${
+          failure.kind === 'module-init' ? ` (a module that failed to initialise does so up to ${kernelChange('kvm.tdx-module-init-failure-is-enodev').since})` : ''
+        }, so there is no /dev/kvm at all`,
+        hint: FIX_BRINGUP_FAILED,
+        evidence,
+      },
+    ];
+  }
+  return [];
+}
+
+function guestLogExplanation(f: Facts): TdxExplanation[] {
+  if (f.guestLog === null) return [];
+  return [
+    {
+      code: 'guest-log',
+      weight: 'note',
+      message: `the kernel log is from a TDX guest ("${f.guestLog.first.value}"): a TD's kernel prints these lines, a host's never does (arch/x86/coco/tdx, every kernel with TDX guest support). kvm-caps reports a host's capabilities: run it on the host; the TDX host facts cannot be read from inside a TD`,
+      evidence: [{ fact: 'kernel log', value: `${f.guestLog.lines} TD guest line(s)`, source: f.guestLog.first.source }],
+    },
+  ];
+}
+
+/** What this kernel's KVM requires of TDX_FEATURES0, checked against the known module release. */
+function featuresExplanations(f: Facts): TdxExplanation[] {
+  const release = f.moduleRelease;
+  if (release === null || !f.release.known) return [];
   const out: TdxExplanation[] = [];
+  const has = (name: string): boolean => release.features0Bits.includes(TDX_FEATURES0_BITS.find((b) => b.name === name)?.bit ?? -1);
+  const evidence = [evidenceOf('TDX module version', f.moduleVersion), { fact: 'TDX_FEATURES0', value: `${release.features0} (intel/tdx-module-binaries, module ${release.version})`, source: 'lib/knowledge/tdx-module.ts TDX_MODULE_RELEASES' }];
+  if (kernelHas('tdx.kvm-uapi', f.release.value) === true && !has('TOPOLOGY_ENUM')) {
+    const failsLoad = kernelHas('kvm.tdx-module-init-failure-is-enodev', f.release.value) === false || kernelHas('kvm.tdx-bringup-failure-fails-load', f.release.value) === true;
+    out.push({
+      code: 'module-lacks-topology-enum',
+      weight: 'cause',
+      message: `TDX module ${release.version} lacks TDX_FEATURES0.TOPOLOGY_ENUM (bit 20): KVM on Linux ${releaseRangeText('tdx.kvm-uapi')} gives up on TDX with it, silently (no log line)${failsLoad ? ', and kvm_intel then fails to load (no /dev/kvm)' : ''}`,
+      hint: `update the TDX module to one with TOPOLOGY_ENUM (1.5.05 or later); meanwhile ${failsLoad ? 'load kvm_intel with tdx=0 for plain KVM' : 'KVM runs without TDX'}`,
+      evidence,
+    });
+  }
+  if (kernelHas('tdx.host-platform-flag', f.release.value) === true && !has('NO_RBP_MOD')) {
+    out.push({
+      code: 'module-lacks-no-rbp-mod',
+      weight: 'cause',
+      message: `TDX module ${release.version} lacks TDX_FEATURES0.NO_RBP_MOD (bit 18): the kernel refuses it ("frame pointer (RBP) clobber bug present, upgrade TDX module")`,
+      hint: 'update the TDX module',
+      evidence,
+    });
+  }
+  return out;
+}
+
+/** Linux 7.2's tdx_host runtime-update files: why they are absent, and what 0 remaining updates means. */
+function runtimeUpdateExplanations(f: Facts): TdxExplanation[] {
+  const { seamldrVersion, numRemainingUpdates } = f.runtimeUpdate;
+  const out: TdxExplanation[] = [];
+  if (numRemainingUpdates.known && numRemainingUpdates.value === 0) {
+    out.push({
+      code: 'no-module-update-left',
+      weight: 'note',
+      message: 'num_remaining_updates is 0: no further TDX module runtime update is possible until the host reboots',
+      evidence: [evidenceOf('num_remaining_updates', numRemainingUpdates)],
+    });
+  }
+  if (seamldrVersion.known && numRemainingUpdates.known) return out;
+  if (!f.moduleState.known || f.moduleState.value.state !== 'initialized') return out;
+  const release = f.release.known ? f.release.value : undefined;
+  const raw = f.snapshot.host.tdxSeamldrVersion ?? f.snapshot.host.tdxNumRemainingUpdates;
+  // Before 7.2 no kernel has them: that needs no note on every older host (the render says which kernels show them).
+  if (kernelHas('tdx.runtime-update-sysfs', release) === false) return out;
+  let why: string;
+  if (release === undefined) why = `this kernel may predate them (Linux ${releaseRangeText('tdx.runtime-update-sysfs')})`;
+  else if (raw !== undefined && 'error' in raw && (raw.error.code === 'EACCES' || raw.error.code === 'EPERM')) why = 'they are readable by root only (mode 0400): run as root';
+  else if (f.moduleRelease !== null && !f.moduleRelease.features0Bits.includes(1)) why = `TDX module ${f.moduleRelease.version} does not support runtime update (TDX_FEATURES0 lacks TD_PRESERVING, bit 1)`;
+  else if (raw === undefined) why = 'they were not read';
+  else why = 'the module does not support runtime update (TDX_FEATURES0.TD_PRESERVING), or this CPU has the SEAMRET bug (X86_BUG_SEAMRET_INVD_VMCS), for which the kernel hides them';
+  out.push({
+    code: 'runtime-update-files-absent',
+    weight: 'note',
+    message: `no TDX module runtime-update facts (/sys/devices/faux/tdx_host/seamldr_version, num_remaining_updates): ${why}`,
+    evidence: [evidenceOf('seamldr_version', seamldrVersion), evidenceOf('num_remaining_updates', numRemainingUpdates)],
+  });
+  return out;
+}
+
+/** KVM_CAP_VM_TYPES 0 on a kernel that has it (6.8 on): no real kernel answers that. */
+function vmTypesExplanations(f: Facts): TdxExplanation[] {
+  if (!f.vmType.known || f.vmType.value.mask !== 0 || !f.release.known) return [];
+  if (kernelHas('kvm.cap-vm-types', f.release.value) !== true) return [];
+  return [
+    {
+      code: 'vm-types-inconsistent',
+      weight: 'note',
+      message: `KVM_CAP_VM_TYPES answered 0, which Linux ${releaseRangeText('kvm.cap-vm-types')} never does (it always offers KVM_X86_DEFAULT_VM): the snapshot is inconsistent (edited, or assembled from two hosts)`,
+      evidence: [evidenceOf('KVM_CAP_VM_TYPES', f.vmType), evidenceOf('kernel release', f.release)],
+    },
+  ];
+}
+
+function explanations(f: Facts): TdxExplanation[] {
+  const out: TdxExplanation[] = [...bringupExplanations(f), ...guestLogExplanation(f)];
   const vm = f.vmType;
   const create = f.createVm;
   const refused = create.known && !create.value.ok ? create.value : null;
@@ -168,7 +332,7 @@ function explanations(f: Facts): TdxExplanation[] {
       code: notOffered ? 'tdx-vm-type-not-offered' : 'tdx-vm-refused',
       weight: 'note',
       message: notOffered
-        ? 'KVM does not offer KVM_X86_TDX_VM (bit 5 of KVM_CAP_VM_TYPES): QEMU reports "vm-type tdx not supported by KVM"'
+        ? `KVM does not offer KVM_X86_TDX_VM (bit 5 of KVM_CAP_VM_TYPES): QEMU stops with ${QEMU_TDX_VM_TYPE_MESSAGES.map((m) => `"${m.text}" (${m.qemu})`).join(', or ')}`
         : 'KVM_CREATE_VM(KVM_X86_TDX_VM) was refused with EINVAL: this KVM does not offer the TDX VM type',
       evidence: [notOffered ? evidenceOf('KVM_CAP_VM_TYPES', vm) : evidenceOf('KVM_CREATE_VM(5)', create)],
     };
@@ -202,7 +366,7 @@ function explanations(f: Facts): TdxExplanation[] {
       },
       E2BIG: {
         code: 'capabilities-e2big',
-        message: 'the TDX module reports more CPUID configs than kvm-caps allows (256, KVM_MAX_CPUID_ENTRIES)',
+        message: `KVM_TDX_CAPABILITIES kept answering E2BIG beyond ${TDX_CPUID_ENTRIES_LIMIT} CPUID entries, more than any kernel reports (at most ${TDX_MAX_CPUID_CONFIGS}, the size of cpuid_config_leaves[])`,
       },
     };
     const known = messages[e.code] ?? { code: 'capabilities-failed', message: `KVM_TDX_CAPABILITIES failed with ${e.code}: ${e.meaning}` };
@@ -226,13 +390,28 @@ function explanations(f: Facts): TdxExplanation[] {
       });
     }
     const hw = e.hwError !== null && e.hwError.value !== '0x0000000000000000' ? e.hwError : null;
-    out.push({
+    const offline = f.log.facts?.kvmMessages.find((m) => m.value.kind === 'package-offline');
+    if (e.code === 'EIO' && offline !== undefined) {
+      out.push({
+        code: 'init-vm-package-offline',
+        weight: 'cause',
+        message: `KVM_TDX_INIT_VM failed with EIO because a CPU package has no online CPU: KVM needs one online CPU in every package to create a TD ("${offline.value.text}"; Linux ${releaseRangeText('tdx.kvm-uapi')}, tdx.c MSG_ALLPKG)`,
+        hint: 'bring at least one CPU of every package online (echo 1 > /sys/devices/system/cpu/cpuN/online), then create the TD again',
+        evidence: [...evidence, { fact: 'kernel log', value: offline.value.text, source: offline.source }],
+      });
+    } else out.push({
       code: hw !== null ? 'init-vm-refused-by-tdx-module' : 'init-vm-refused',
       weight: 'cause',
       message:
         hw !== null
           ? `the TDX module refused the TD parameters: ${describeHwError(hw)} (hw_error ${hw.value}; KVM passes TDH.MNG.INIT's TDX_OPERAND_INVALID back in hw_error)`
-          : `KVM_TDX_INIT_VM failed with ${e.code}: ${e.meaning}${e.code === 'EINVAL' ? ' (KVM itself refuses attributes or XFAM bits outside KVM_TDX_CAPABILITIES, with hw_error 0)' : ''}`,
+          : `KVM_TDX_INIT_VM failed with ${e.code}: ${e.meaning}${
+              e.code === 'EINVAL'
+                ? ' (KVM itself refuses attributes or XFAM bits outside KVM_TDX_CAPABILITIES, with hw_error 0)'
+                : e.code === 'EIO'
+                  ? ' (a SEAMCALL failed, or a CPU package had no online CPU: the kernel log says which)'
+                  : ''
+            }`,
       evidence,
     });
   }
@@ -252,6 +431,7 @@ function explanations(f: Facts): TdxExplanation[] {
       evidence: [evidenceOf('misc cgroup tdx', f.tdKeys), evidenceOf('private KeyIDs', f.privateKeyIds)],
     });
   }
+  out.push(...featuresExplanations(f), ...runtimeUpdateExplanations(f), ...vmTypesExplanations(f));
   return out;
 }
 

@@ -4,6 +4,7 @@
 import { hex } from '../knowledge/hex.js';
 import { decodeCpuidEntry, decodeXsaveMask } from './cpuid-entry.js';
 import type { Register } from '../knowledge/cpuid-features.js';
+import { QEMU_TDX_FIXED1_BITS, TDX_MODULE_1_5_01 } from '../knowledge/tdx-module.js';
 import type { CpuidEntryRecord, TdxCapabilitiesRecord } from '../snapshot/types.js';
 import {
   KVM_SUPPORTED_TD_ATTRS,
@@ -174,6 +175,32 @@ export interface NotConfigurableForTd {
   unknownBits: number[];
   /** Whether the TD configuration lists this leaf/subleaf at all. */
   leafListed: boolean;
+  /** Each such bit, with what kvm-caps can tell about it (named or not). */
+  bits: { bit: number; name: string | null; kind: NotConfigurableKind }[];
+}
+
+/**
+ * Why a bit KVM offers ordinary VMs is not configurable for a TD, where the tables tell:
+ * - 'qemu-fixed1': QEMU's tdx_fixed1_bits: every TD has it;
+ * - 'kvm-removed': KVM clears HLE, RTM and WAITPKG (tdx_clear_unsupported_cpuid(), 6.16 on): no TD has it;
+ * - 'native': TDX module 1.5.01's CPUID_CONFIG lists it ALLOW_DIRECT: the TD gets the CPU's value;
+ * - 'not-configurable': none of these: not configurable through KVM (the module fixes or derives it).
+ */
+export type NotConfigurableKind = 'qemu-fixed1' | 'kvm-removed' | 'native' | 'not-configurable';
+
+/** CPUID.7.0 bits KVM removes from every TD: EBX 4 (HLE), EBX 11 (RTM), ECX 5 (WAITPKG). */
+const KVM_REMOVED_BITS: readonly { register: Register; bit: number }[] = [
+  { register: 'ebx', bit: 4 },
+  { register: 'ebx', bit: 11 },
+  { register: 'ecx', bit: 5 },
+];
+
+export function notConfigurableKind(fn: number, index: number, register: Register, bit: number): NotConfigurableKind {
+  if (QEMU_TDX_FIXED1_BITS.some((b) => b.function === fn && b.index === index && b.reg === register && b.bit === bit)) return 'qemu-fixed1';
+  if (fn === 0x7 && index === 0 && KVM_REMOVED_BITS.some((b) => b.register === register && b.bit === bit)) return 'kvm-removed';
+  const config = TDX_MODULE_1_5_01.cpuidConfig.find((c) => c.function === fn && (c.subleaf ?? 0) === index);
+  if (config !== undefined && ((config.allowDirect[register] >>> bit) & 1) === 1) return 'native';
+  return 'not-configurable';
 }
 
 function findConfig(configurable: readonly CpuidEntryRecord[], entry: CpuidEntryRecord): CpuidEntryRecord | undefined {
@@ -203,7 +230,15 @@ export function notConfigurableForTd(supported: readonly CpuidEntryRecord[], con
       const features = decoded.features[register] ?? [];
       const unknownBits = decoded.unknownBits[register] ?? [];
       if (features.length === 0 && unknownBits.length === 0) continue;
-      out.push({ function: entry.function, index: entry.index, register, features, unknownBits, leafListed: config !== undefined });
+      const bits: NotConfigurableForTd['bits'] = [];
+      for (let bit = 0; bit < 32; bit++) {
+        if (((leftover[register] >>> bit) & 1) === 0) continue;
+        const one = { eax: 0, ebx: 0, ecx: 0, edx: 0, [register]: (1 << bit) >>> 0 } as Record<Register, number>;
+        const name = decodeCpuidEntry(asDecodable(entry, one)).features[register]?.[0] ?? null;
+        if (name === null && !unknownBits.includes(bit)) continue;
+        bits.push({ bit, name, kind: notConfigurableKind(entry.function, entry.index, register, bit) });
+      }
+      out.push({ function: entry.function, index: entry.index, register, features, unknownBits, leafListed: config !== undefined, bits });
     }
   }
   return out;
@@ -227,6 +262,8 @@ export interface DecodedHwError {
   /** For operand errors: the operand ID in the low byte, named where known. */
   operand: { id: number; name: string | null } | null;
   meaning: string | null;
+  /** For a kernel software error: the errno the kernel turns it into (TDX_SEAMCALL_UD -> EACCES); null otherwise. */
+  errno: string | null;
 }
 
 const CLASS_MASK = 0x0000ffff00000000n;
@@ -249,10 +286,10 @@ export function decodeHwError(input: string | bigint): DecodedHwError {
   };
   const sw = TDX_SW_ERRORS.find((e) => e.code === value);
   if (sw !== undefined) {
-    return { ...base, name: sw.name, nameSource: 'kernel-sw', matchedOn: 'value', operand: null, meaning: sw.meaning };
+    return { ...base, name: sw.name, nameSource: 'kernel-sw', matchedOn: 'value', operand: null, meaning: sw.meaning, errno: sw.errno };
   }
   if ((value & TDX_SW_ERROR) === TDX_SW_ERROR) {
-    return { ...base, name: 'TDX_SW_ERROR', nameSource: 'kernel-sw', matchedOn: 'class', operand: null, meaning: 'a kernel-defined SEAMCALL error (class 0xFF)' };
+    return { ...base, name: 'TDX_SW_ERROR', nameSource: 'kernel-sw', matchedOn: 'class', operand: null, meaning: 'a kernel-defined SEAMCALL error (class 0xFF)', errno: null };
   }
   const exact = TDX_STATUS_CODES.find((c) => c.code === status);
   const byClass = exact ?? TDX_STATUS_CODES.find((c) => (c.code & CLASS_MASK) === (status & CLASS_MASK) && c.code !== 0n);
@@ -270,6 +307,7 @@ export function decodeHwError(input: string | bigint): DecodedHwError {
     matchedOn: exact ? 'status' : byClass ? 'class' : null,
     operand,
     meaning: null,
+    errno: null,
   };
 }
 
@@ -278,5 +316,6 @@ export function describeHwError(decoded: DecodedHwError): string {
   if (decoded.value === hex(0n, 16)) return 'TDX_SUCCESS';
   const name = decoded.name ?? `unknown status ${decoded.status}`;
   const operand = decoded.operand === null ? '' : ` (operand ${decoded.operand.name ?? `id ${decoded.operand.id}`})`;
-  return `${name}${operand}`;
+  const errno = decoded.errno === null ? '' : ` (the kernel returns ${decoded.errno})`;
+  return `${name}${operand}${errno}`;
 }

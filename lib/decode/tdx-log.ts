@@ -54,14 +54,14 @@
 //     KVM prints "Failed to initialize TDX module." (canonical/tdx#83, #331).
 import { hex } from '../knowledge/hex.js';
 import { SEAMCALL_LEAVES, TDX_PARAMETERS } from '../knowledge/tdx.js';
+import type { Traced } from './sourced.js';
 import { decodeHwError } from './tdx-fields.js';
 
-/** One fact and the log line it was read from. `index` is the line's position in the input. */
-export interface LogFact<T> {
-  value: T;
-  line: string;
-  index: number;
-}
+/**
+ * One fact and the log line it was read from: decode's sourced value (a `Traced` with a value)
+ * plus the line and its position in the input. `source` names the log and quotes the line.
+ */
+export type LogFact<T> = Extract<Traced<T>, { value: unknown }> & { line: string; index: number };
 
 export interface TdxModuleVersionFromLog {
   major: number;
@@ -236,23 +236,11 @@ function parseVersion(text: string): TdxModuleVersionFromLog | null {
       text: `${major}.${minor} build ${buildNum}`,
     };
   }
-  m = /^TDX module (\d+)\.(\d+)\.(\d+)\.(\d+), build number (\d+), build date (\w+)/.exec(text);
-  if (m) {
-    const update = num(m[3]);
-    return {
-      major: num(m[1]),
-      minor: num(m[2]),
-      update,
-      internal: num(m[4]),
-      buildNum: num(m[5]),
-      buildDate: m[6] ?? null,
-      attributes: null,
-      vendorId: null,
-      format: 'major.minor.update.internal.build',
-      text: `${num(m[1])}.${num(m[2])}.${String(update).padStart(2, '0')}`,
-    };
-  }
-  m = /^(?:TDX[- ]module|module) version: (\d+)\.(\d+)\.(\d+)\.(\d+)\.(\d+)(?:,? \(?build_date:? (\d+)\)?)?\.?$/i.exec(text);
+  // Two wordings print the same five numbers and a build date: Ubuntu's "TDX module X.Y.ZZ.WW,
+  // build number N, build date D" and the RFC's "module version: X.Y.ZZ.WW.NNNN (build_date D)".
+  m =
+    /^TDX module (\d+)\.(\d+)\.(\d+)\.(\d+), build number (\d+), build date (\w+)/.exec(text) ??
+    /^(?:TDX[- ]module|module) version: (\d+)\.(\d+)\.(\d+)\.(\d+)\.(\d+)(?:,? \(?build_date:? (\d+)\)?)?\.?$/i.exec(text);
   if (m) {
     const update = num(m[3]);
     return {
@@ -344,7 +332,7 @@ const INIT_LEAVES: ReadonlySet<string> = new Set([
 const GUEST_LINE = /^tdx: (?:Guest detected|Attributes:|TD_CTLS:)|^Memory Encryption Features active:.*Intel TDX/;
 
 /** Reads the TDX facts out of kernel log messages (raw kmsg records, dmesg lines, or bare messages). */
-export function parseTdxLog(messages: readonly string[]): TdxLogFacts {
+export function parseTdxLog(messages: readonly string[], logName = 'kernel log'): TdxLogFacts {
   const facts: TdxLogFacts = { tdxLines: 0, seamcallFailures: [], kvmMessages: [], coreMessages: [], guestLines: [] };
   let lastFailure: SeamcallFailure | null = null;
   let failureReason: string | null = null;
@@ -352,7 +340,7 @@ export function parseTdxLog(messages: readonly string[]): TdxLogFacts {
   messages.forEach((line, index) => {
     const message = bare(line);
     const { origin, text } = split(message);
-    const at = <T>(value: T): LogFact<T> => ({ value, line, index });
+    const at = <T>(value: T): LogFact<T> => ({ value, source: `${logName}: "${line.trim()}"`, line, index });
 
     if (GUEST_LINE.test(message)) {
       facts.guestLines.push(at(message));

@@ -24,8 +24,10 @@ import {
   type DecodedTdvmcallInfo,
   type NotConfigurableForTd,
 } from './tdx-fields.js';
-import { parseTdxLog, type KvmTdxMessage, type LogFact, type SeamcallFailure, type TdxLogFacts, type TdxModuleStateFromLog } from './tdx-log.js';
+import { inNewestBoot } from '../snapshot/log-formats.js';
+import { parseTdxLog, type KvmTdxMessage, type LogFact, type SeamcallFailure, type TdxLogFacts, type TdxModuleStateFromLog, type TdxModuleVersionFromLog } from './tdx-log.js';
 import { TDX_PARAMETERS } from '../knowledge/tdx.js';
+import { TDX_MODULE_RELEASES } from '../knowledge/tdx-module.js';
 
 /** A fact of the view: known, with its value, or unknown, with why. `source` is shown to people. */
 export type TdxFact<T> =
@@ -53,6 +55,23 @@ export interface TdxInitVmView {
   hwError: DecodedHwError;
 }
 
+/**
+ * What failed in TDX bring-up, by the kind of failure (not by wording):
+ * - 'module-init': the TDX module failed to initialise (tdx_enable() / TDH.SYS.* SEAMCALL failed);
+ * - 'module-limit': KVM's own module check failed with a message (MAX_VCPU_PER_TD);
+ * - 'module-not-loaded': the first SEAMCALL found no module (-ENODEV);
+ * - 'prerequisite': a KVM prerequisite (parameter, CPU feature, host platform) was missing.
+ */
+export type TdxBringupFailureKind = 'module-init' | 'module-limit' | 'module-not-loaded' | 'prerequisite';
+
+export interface TdxBringupFailure {
+  kind: TdxBringupFailureKind;
+  /** The log line that shows it. */
+  evidence: LogFact<string>;
+  /** The errno the kernel printed, where it did ("initialization failed (-5)"). */
+  errno: number | null;
+}
+
 export type TdxModuleState = TdxModuleStateFromLog | { state: 'not-initialized'; reason: string };
 
 export interface TdxParameterRow {
@@ -63,6 +82,8 @@ export interface TdxParameterRow {
   value: string | null;
   /** true: as TDX needs, false: not, null: unknown. */
   ok: boolean | null;
+  /** What was found: the value, its module not loaded, no such parameter, or not readable. */
+  found: 'value' | 'module-not-loaded' | 'no-such-parameter' | 'unreadable';
   text: string;
   reason: string;
   source: string;
@@ -80,7 +101,17 @@ export interface TdxView {
   maxVcpus: TdxFact<number>;
   /** --deep KVM_TDX_INIT_VM; null when not attempted. */
   initVm: TdxFact<ProbeOutcome<TdxInitVmView>> | null;
-  moduleVersion: TdxFact<{ text: string; major: number; minor: number; update: number | null; buildNum: number | null; buildDate: string | null; from: 'sysfs' | 'kernel log' }>;
+  moduleVersion: TdxFact<{
+    text: string;
+    major: number;
+    minor: number;
+    update: number | null;
+    buildNum: number | null;
+    buildDate: string | null;
+    from: 'sysfs' | 'kernel log';
+    /** Which line or file gave it: 'tdsysinfo' is the "TDX module: attributes ..." line of pre-merge/vendor kernels. */
+    format: 'sysfs' | TdxModuleVersionFromLog['format'];
+  }>;
   moduleState: TdxFact<TdxModuleState>;
   /** "BIOS enabled: private KeyID range [start, end)"; the first is the global KeyID, the rest are for TDs. */
   privateKeyIds: TdxFact<{ start: number; end: number; count: number; guestKeyIds: number }>;
@@ -91,8 +122,19 @@ export interface TdxView {
   parameters: TdxParameterRow[];
   seamcallFailures: { failure: SeamcallFailure; decoded: DecodedHwError; text: string; source: string }[];
   kvmMessages: { message: KvmTdxMessage; source: string }[];
+  /**
+   * The TDX bring-up failure the newest boot's log shows, typed by what the kernel does next
+   * (check/tdx-causes.ts decides, per kernel, whether kvm_intel then loads): null when none.
+   */
+  bringupFailure: TdxBringupFailure | null;
+  /** The log has lines only a TD guest's kernel prints: it is from inside a TD, not from a host. */
+  guestLog: { lines: number; first: LogFact<string> } | null;
+  /** The module release kvm-caps knows for the reported version (lib/knowledge/tdx-module.ts), or null. */
+  moduleRelease: { version: string; features0: string; features0Bits: number[] } | null;
+  /** Linux 7.2's tdx_host runtime-update files, raw text; absent facts are explained by the checks. */
+  runtimeUpdate: { seamldrVersion: TdxFact<string>; numRemainingUpdates: TdxFact<number> };
   /** Whether the kernel log was read, and how many TDX lines it had. */
-  kernelLog: TdxFact<{ records: number; tdxLines: number }>;
+  kernelLog: TdxFact<{ records: number; tdxLines: number; olderBootRecords: number; guestLines: number }>;
 }
 
 const VM_TYPES_CAP = capabilityNumber('KVM_CAP_VM_TYPES');
@@ -163,7 +205,7 @@ function capabilitiesView(snapshot: Snapshot, caps: TdxCapabilitiesRecord): TdxC
     const count = rows.reduce((n, row) => n + row.features.length, 0);
     notConfigurable = known(
       rows,
-      `${count} named feature(s) KVM offers ordinary VMs are not configurable for a TD (fixed or derived by the TDX module, or unavailable)`,
+      `${count} named feature(s) KVM offers ordinary VMs are not configurable for a TD through KVM`,
       `${describeSource(supported.source)} compared with the KVM_TDX_CAPABILITIES CPUID configs`,
     );
   }
@@ -199,15 +241,26 @@ export function tdxLogContext(snapshot: Snapshot): LogContext {
   }
   const source = describeSource(fact.source);
   if ('error' in fact) return { facts: null, source, fact: unknown(factError(fact), source) };
-  const facts = parseTdxLog(fact.value.map((record) => record.message));
+  // A pasted log of several boots: only the newest boot says what state TDX is in now.
+  const newest = fact.value.filter(inNewestBoot);
+  const olderBootRecords = fact.value.length - newest.length;
+  const facts = parseTdxLog(
+    newest.map((record) => record.message),
+    source,
+  );
+  const older = olderBootRecords > 0 ? `; ${olderBootRecords} records of older boots not judged` : '';
   return {
     facts,
     source,
-    fact: known({ records: fact.value.length, tdxLines: facts.tdxLines }, `${fact.value.length} records kept, ${facts.tdxLines} about TDX`, source),
+    fact: known(
+      { records: newest.length, tdxLines: facts.tdxLines, olderBootRecords, guestLines: facts.guestLines.length },
+      `${newest.length} records kept, ${facts.tdxLines} about TDX${older}`,
+      source,
+    ),
   };
 }
 
-export const logSource = (log: LogContext, fact: LogFact<unknown>): string => `${log.source ?? 'kernel log'}: "${fact.line.trim()}"`;
+export const logSource = (_log: LogContext, fact: LogFact<unknown>): string => fact.source;
 
 function moduleVersion(snapshot: Snapshot, log: LogContext): TdxView['moduleVersion'] {
   const sysfs = snapshot.host.tdxModuleVersion;
@@ -217,7 +270,7 @@ function moduleVersion(snapshot: Snapshot, log: LogContext): TdxView['moduleVers
     const source = describeSource(sysfs.source);
     if (m) {
       return known(
-        { text, major: Number(m[1]), minor: Number(m[2]), update: Number(m[3]), buildNum: null, buildDate: null, from: 'sysfs' },
+        { text, major: Number(m[1]), minor: Number(m[2]), update: Number(m[3]), buildNum: null, buildDate: null, from: 'sysfs', format: 'sysfs' },
         text,
         source,
       );
@@ -229,7 +282,7 @@ function moduleVersion(snapshot: Snapshot, log: LogContext): TdxView['moduleVers
     const v = fromLog.value;
     const extra = v.buildDate === null ? '' : ` (build date ${v.buildDate})`;
     return known(
-      { text: v.text, major: v.major, minor: v.minor, update: v.update, buildNum: v.buildNum, buildDate: v.buildDate, from: 'kernel log' },
+      { text: v.text, major: v.major, minor: v.minor, update: v.update, buildNum: v.buildNum, buildDate: v.buildDate, from: 'kernel log', format: v.format },
       `${v.text}${extra}`,
       logSource(log, fromLog),
     );
@@ -342,9 +395,9 @@ function parameters(snapshot: Snapshot): TdxParameterRow[] {
   return TDX_PARAMETERS.map((p) => {
     const source = `file ${root}/sys/module/${p.module}/parameters/${p.parameter}`;
     const row = { module: p.module, parameter: p.parameter, required: p.required, reason: p.reason, source };
-    if ('error' in fact) return { ...row, value: null, ok: null, text: factError(fact) };
+    if ('error' in fact) return { ...row, value: null, ok: null, found: 'unreadable' as const, text: factError(fact) };
     const module: KernelModule | undefined = fact.value[p.module];
-    if (module === undefined) return { ...row, value: null, ok: false, text: `${p.module} is not loaded` };
+    if (module === undefined) return { ...row, value: null, ok: false, found: 'module-not-loaded' as const, text: `${p.module} is not loaded` };
     const raw = module.parameters[p.parameter];
     if (raw === undefined) {
       // Only kvm_intel.tdx is absent on purpose (no TDX in this KVM); the others exist on every
@@ -353,6 +406,7 @@ function parameters(snapshot: Snapshot): TdxParameterRow[] {
         ...row,
         value: null,
         ok: p.parameter === 'tdx' ? false : null,
+        found: 'no-such-parameter' as const,
         text:
           p.parameter === 'tdx'
             ? `no such parameter (kvm_intel built without TDX support, or older than ${kernelChange('tdx.kvm-uapi').since})`
@@ -361,11 +415,64 @@ function parameters(snapshot: Snapshot): TdxParameterRow[] {
               : 'not in the snapshot',
       };
     }
-    if (typeof raw !== 'string') return { ...row, value: null, ok: null, text: `unreadable (${raw.code})` };
+    if (typeof raw !== 'string') return { ...row, value: null, ok: null, found: 'unreadable' as const, text: `unreadable (${raw.code})` };
     const value = raw.trim();
     const ok = ON.test(value) ? true : OFF.test(value) ? false : null;
-    return { ...row, value, ok, text: ok === null ? `${value} (not a boolean)` : value };
+    return { ...row, value, ok, found: 'value' as const, text: ok === null ? `${value} (not a boolean)` : value };
   });
+}
+
+const ENODEV = 19;
+
+function bringupFailure(log: LogContext): TdxBringupFailure | null {
+  const facts = log.facts;
+  if (facts === null) return null;
+  const line = (fact: LogFact<unknown>): LogFact<string> => ({ value: fact.line.trim(), source: fact.source, line: fact.line, index: fact.index });
+  const state = facts.moduleState;
+  if (state !== undefined && state.value.state === 'failed' && (state.value.errno === null || Math.abs(state.value.errno) !== ENODEV)) {
+    return { kind: 'module-init', evidence: line(state), errno: state.value.errno };
+  }
+  const limit = facts.kvmMessages.find((m) => m.value.kind === 'module-limit');
+  if (limit !== undefined) return { kind: 'module-limit', evidence: line(limit), errno: null };
+  const kvmInit = facts.kvmMessages.find((m) => m.value.kind === 'module-init');
+  if (kvmInit !== undefined) return { kind: 'module-init', evidence: line(kvmInit), errno: null };
+  if (state !== undefined && (state.value.state === 'not-loaded' || (state.value.state === 'failed' && state.value.errno !== null))) {
+    return { kind: 'module-not-loaded', evidence: line(state), errno: state.value.state === 'failed' ? state.value.errno : null };
+  }
+  const prerequisite = facts.kvmMessages.find((m) => m.value.kind === 'parameter' || m.value.kind === 'cpu-feature' || m.value.kind === 'platform');
+  if (prerequisite !== undefined) return { kind: 'prerequisite', evidence: line(prerequisite), errno: null };
+  if (state !== undefined && (state.value.state === 'not-supported' || state.value.state === 'platform-init-failed')) {
+    return { kind: 'prerequisite', evidence: line(state), errno: null };
+  }
+  return null;
+}
+
+function moduleRelease(version: TdxView['moduleVersion']): TdxView['moduleRelease'] {
+  if (!version.known || version.value.update === null) return null;
+  const text = `${version.value.major}.${version.value.minor}.${String(version.value.update).padStart(2, '0')}`;
+  const release = TDX_MODULE_RELEASES.find((r) => r.version === text);
+  if (release === undefined) return null;
+  const bits: number[] = [];
+  for (let bit = 0; bit < 64; bit++) if ((release.tdxFeatures0 >> BigInt(bit)) & 1n) bits.push(bit);
+  return { version: release.version, features0: hex(release.tdxFeatures0), features0Bits: bits };
+}
+
+function sysfsText(fact: Fact<string> | undefined, what: string): TdxFact<string> {
+  if (fact === undefined) return unknown(`${what} was not read`);
+  const source = describeSource(fact.source);
+  if ('error' in fact) return unknown(factError(fact), source);
+  const value = fact.value.trim();
+  return known(value, value, source);
+}
+
+function runtimeUpdate(snapshot: Snapshot): TdxView['runtimeUpdate'] {
+  const seamldrVersion = sysfsText(snapshot.host.tdxSeamldrVersion, 'seamldr_version');
+  const raw = sysfsText(snapshot.host.tdxNumRemainingUpdates, 'num_remaining_updates');
+  let numRemainingUpdates: TdxFact<number>;
+  if (!raw.known) numRemainingUpdates = raw;
+  else if (/^\d+$/.test(raw.value)) numRemainingUpdates = known(Number(raw.value), raw.value, raw.source);
+  else numRemainingUpdates = unknown(`unknown: not a number (${JSON.stringify(raw.value)})`, raw.source);
+  return { seamldrVersion, numRemainingUpdates };
 }
 
 /** The TDX view of a snapshot. */
@@ -409,6 +516,8 @@ export function tdxView(snapshot: Snapshot): TdxView {
   const flag = cpuFlag(snapshot);
   const keys = tdKeys(snapshot);
   const keyIds = privateKeyIds(log);
+  const version = moduleVersion(snapshot, log);
+  const guestFirst = log.facts?.guestLines[0];
   return {
     title: 'Intel TDX',
     kernelRelease: rel,
@@ -417,7 +526,7 @@ export function tdxView(snapshot: Snapshot): TdxView {
     capabilities,
     maxVcpus,
     initVm,
-    moduleVersion: moduleVersion(snapshot, log),
+    moduleVersion: version,
     moduleState: state,
     privateKeyIds: keyIds,
     tdKeys: keys,
@@ -433,6 +542,10 @@ export function tdxView(snapshot: Snapshot): TdxView {
       };
     }),
     kvmMessages: (log.facts?.kvmMessages ?? []).map((fact) => ({ message: fact.value, source: logSource(log, fact) })),
+    bringupFailure: bringupFailure(log),
+    guestLog: guestFirst === undefined ? null : { lines: log.facts?.guestLines.length ?? 0, first: guestFirst },
+    moduleRelease: moduleRelease(version),
+    runtimeUpdate: runtimeUpdate(snapshot),
     kernelLog: log.fact,
   };
 }

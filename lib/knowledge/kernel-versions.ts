@@ -67,7 +67,8 @@ export const KERNEL_CHANGES: readonly KernelChange[] = [
     id: 'kvm.enable-virt-at-load-parameter',
     since: '6.12',
     what: 'kvm has the enable_virt_at_load parameter (virtualization enabled when kvm loads, not when the first VM is created)',
-    citation: 'to verify: the commit adding kvm.enable_virt_at_load',
+    citation:
+      '"[PATCH v3 4/8] KVM: Add a module param to allow enabling virtualization when KVM is loaded" (Sean Christopherson, 2024-06-08; kvm@vger, merged for 6.12 with the default changed to on); linux-source-7.2 virt/kvm/kvm_main.c module_param(enable_virt_at_load, bool, 0444)',
   },
 
   // Intel TDX: KVM (arch/x86/kvm/vmx/tdx.c)

@@ -451,13 +451,14 @@ export interface TdxParameter {
   reason: string;
   /** What kvm_intel prints when the check fails (pr_fmt "kvm_intel: "). */
   message: string;
-  /** Kernels that check it. */
-  checkedIn: string;
+  /** The kernel-version row (lib/knowledge/kernel-versions.ts) of the kernels that check it. */
+  checkedBy: string;
 }
 
 /**
- * tdx_bringup() in arch/x86/kvm/vmx/tdx.c (v6.16-v6.18): each failed check prints the message,
- * clears enable_tdx (kvm_intel.tdx reads N afterwards) and KVM loads without TDX.
+ * tdx_bringup() in arch/x86/kvm/vmx/tdx.c (6.16 on; tdx_hardware_setup() from 7.1): each failed
+ * check prints the message, clears enable_tdx (kvm_intel.tdx reads N afterwards) and KVM loads
+ * without TDX. `checkedBy` names the kernel-version row, so the kernels are said in one place.
  */
 export const TDX_PARAMETERS: readonly TdxParameter[] = [
   {
@@ -466,7 +467,7 @@ export const TDX_PARAMETERS: readonly TdxParameter[] = [
     required: 'Y',
     reason: 'TDX is off unless kvm_intel is loaded with tdx=1 (module_param_named(tdx, enable_tdx, bool, 0444), default N); KVM clears it again when bring-up fails',
     message: '',
-    checkedIn: 'v6.16+',
+    checkedBy: 'tdx.kvm-uapi',
   },
   {
     module: 'kvm_intel',
@@ -474,7 +475,7 @@ export const TDX_PARAMETERS: readonly TdxParameter[] = [
     required: 'Y',
     reason: 'tdx_bringup() refuses TDX when EPT is off (enable_ept)',
     message: 'EPT is required for TDX',
-    checkedIn: 'v6.16+',
+    checkedBy: 'tdx.kvm-uapi',
   },
   {
     module: 'kvm',
@@ -482,7 +483,7 @@ export const TDX_PARAMETERS: readonly TdxParameter[] = [
     required: 'Y',
     reason: 'tdx_bringup() refuses TDX without the TDP MMU (tdp_mmu_enabled)',
     message: 'TDP MMU and MMIO caching and EPT A/D bit is required for TDX',
-    checkedIn: 'v6.16+',
+    checkedBy: 'tdx.kvm-uapi',
   },
   {
     module: 'kvm',
@@ -490,7 +491,7 @@ export const TDX_PARAMETERS: readonly TdxParameter[] = [
     required: 'Y',
     reason: 'tdx_bringup() refuses TDX without MMIO caching (enable_mmio_caching)',
     message: 'TDP MMU and MMIO caching and EPT A/D bit is required for TDX',
-    checkedIn: 'v6.16+',
+    checkedBy: 'tdx.kvm-uapi',
   },
   {
     module: 'kvm_intel',
@@ -498,7 +499,7 @@ export const TDX_PARAMETERS: readonly TdxParameter[] = [
     required: 'Y',
     reason: 'tdx_bringup() refuses TDX without EPT accessed/dirty bits (enable_ept_ad_bits)',
     message: 'TDP MMU and MMIO caching and EPT A/D bit is required for TDX',
-    checkedIn: 'v6.16+',
+    checkedBy: 'tdx.kvm-uapi',
   },
   {
     module: 'kvm_intel',
@@ -506,7 +507,7 @@ export const TDX_PARAMETERS: readonly TdxParameter[] = [
     required: 'Y',
     reason: 'tdx_bringup() refuses TDX without APIC virtualization (enable_apicv)',
     message: 'APICv is required for TDX',
-    checkedIn: 'v6.16+',
+    checkedBy: 'tdx.kvm-uapi',
   },
   {
     module: 'kvm',
@@ -514,7 +515,7 @@ export const TDX_PARAMETERS: readonly TdxParameter[] = [
     required: 'Y',
     reason: 'tdx_bringup() refuses TDX unless virtualization is enabled when kvm loads (enable_virt_at_load)',
     message: 'tdx: tdx requires kvm.enable_virt_at_load=1',
-    checkedIn: 'v6.16-v7.0 (dropped in 7.1, when TDX module initialisation moved into the core kernel)',
+    checkedBy: 'kvm.tdx-requires-enable-virt-at-load',
   },
 ];
 

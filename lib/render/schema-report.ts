@@ -82,7 +82,19 @@ const tdxView = object({
         tdvmcall: object({ words: object({ kernelR11: string, userR11: string, kernelR12: string, userR12: string }), leaves: array(object({ register: oneOfStrings('r11', 'r12'), bit: integer })) }),
         cpuidConfigCount: integer,
         cpuidConfigs: array(object({ function: integer, index: integer, masks: record(string) })),
-        notConfigurable: tdxFact(array(object({ function: integer, index: integer, register: string, features: strings, unknownBits: integers, leafListed: boolean }))),
+        notConfigurable: tdxFact(
+          array(
+            object({
+              function: integer,
+              index: integer,
+              register: string,
+              features: strings,
+              unknownBits: integers,
+              leafListed: boolean,
+              bits: array(object({ bit: integer, name: nullable(string), kind: oneOfStrings('qemu-fixed1', 'kvm-removed', 'native', 'not-configurable') })),
+            }),
+          ),
+        ),
       }),
     ),
   ),
@@ -97,6 +109,7 @@ const tdxView = object({
       buildNum: nullableInteger,
       buildDate: nullable(string),
       from: oneOfStrings('sysfs', 'kernel log'),
+      format: oneOfStrings('sysfs', 'tdsysinfo', 'major.minor.update', 'major.minor.update.internal.build'),
     }),
   ),
   moduleState: tdxFact(object({ state: oneOfStrings('initialized', 'not-loaded', 'not-supported', 'platform-init-failed', 'failed', 'not-initialized') })),
@@ -110,6 +123,7 @@ const tdxView = object({
       required: string,
       value: nullable(string),
       ok: nullableBoolean,
+      found: oneOfStrings('value', 'module-not-loaded', 'no-such-parameter', 'unreadable'),
       text: string,
       reason: string,
       source: string,
@@ -117,7 +131,17 @@ const tdxView = object({
   ),
   seamcallFailures: array(object({ failure: object({ leaf: nullableInteger, leafName: nullable(string), status: string }), decoded: ref('hwError'), text: string, source: string })),
   kvmMessages: array(object({ message: object({ text: string, kind: string, parameters: strings }), source: string })),
-  kernelLog: tdxFact(object({ records: integer, tdxLines: integer })),
+  bringupFailure: nullable(
+    object({
+      kind: oneOfStrings('module-init', 'module-limit', 'module-not-loaded', 'prerequisite'),
+      evidence: object({ value: string, source: string, line: string, index: integer }),
+      errno: nullableInteger,
+    }),
+  ),
+  guestLog: nullable(object({ lines: integer, first: object({ value: string, source: string }) })),
+  moduleRelease: nullable(object({ version: string, features0: string, features0Bits: integers })),
+  runtimeUpdate: object({ seamldrVersion: tdxFact(string), numRemainingUpdates: tdxFact(integer) }),
+  kernelLog: tdxFact(object({ records: integer, tdxLines: integer, olderBootRecords: integer, guestLines: integer })),
   explanations: array(
     object({
       code: string,

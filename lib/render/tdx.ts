@@ -1,6 +1,8 @@
 // `kvm-caps tdx` and the report's TDX section: the TDX model and the TDX checks for a person.
 import { hex } from '../knowledge/hex.js';
 import type { TechnologyChecks } from '../check/types.js';
+import type { NotConfigurableKind, NotConfigurableForTd } from '../decode/tdx-fields.js';
+import { releaseRangeText } from '../knowledge/kernel-versions.js';
 import { checkTreeLines, verdictWord } from './check.js';
 import { factLine, STATUS_WIDTH, viewFactLine } from './facts.js';
 import type { TdxSection } from './report.js';
@@ -27,6 +29,25 @@ export function renderTdxSummary(view: TdxSection, style: Style): string[] {
   ];
 }
 
+/** What each kind of non-configurable CPUID bit means for a TD (lib/decode/tdx-fields.ts notConfigurableKind()). */
+const KIND_TEXT: Readonly<Record<NotConfigurableKind, string>> = {
+  'qemu-fixed1': "fixed to 1 for every TD (QEMU's fixed-1 table)",
+  'kvm-removed': `removed by KVM (tdx_clear_unsupported_cpuid(), Linux ${releaseRangeText('tdx.kvm-uapi')}): a TD never has it`,
+  native: "native: follows the CPU where the module allows it (per TDX module 1.5.01's CPUID_CONFIG ALLOW_DIRECT)",
+  'not-configurable': 'not configurable through KVM (the TDX module sets or derives it)',
+};
+
+function notConfigurableGroups(rows: readonly NotConfigurableForTd[]): [NotConfigurableKind, string[]][] {
+  const byKind = new Map<NotConfigurableKind, string[]>();
+  for (const row of rows) {
+    for (const bit of row.bits) {
+      const name = bit.name ?? `${hex(row.function, 8)}.${row.index} ${row.register} bit ${bit.bit}`;
+      byKind.set(bit.kind, [...(byKind.get(bit.kind) ?? []), name]);
+    }
+  }
+  return (['qemu-fixed1', 'kvm-removed', 'native', 'not-configurable'] as const).flatMap((kind) => (byKind.has(kind) ? [[kind, byKind.get(kind) ?? []] as [NotConfigurableKind, string[]]] : []));
+}
+
 export function renderTdx(unsafe: TdxSection, style: Style): string {
   const view = terminalSafe(unsafe);
   const lines: string[] = [style.bold(view.title)];
@@ -39,6 +60,18 @@ export function renderTdx(unsafe: TdxSection, style: Style): string {
   lines.push(viewFactLine(style, 'TD vCPU limit', view.maxVcpus));
   lines.push(viewFactLine(style, 'CPU flag tdx_host_platform', view.cpuFlag));
   lines.push(viewFactLine(style, 'TDX module version', view.moduleVersion));
+  if (view.moduleVersion.known && view.moduleVersion.value.format === 'tdsysinfo') {
+    // get_tdx_sysinfo() of Intel's pre-merge series (Ubuntu 6.8 -intel); no mainline kernel prints it.
+    lines.push(factLine(style, '', style.dim('(from the "TDX module: attributes ..." line of a pre-merge/vendor kernel, not a mainline one)')));
+  }
+  if (view.moduleRelease !== null) lines.push(factLine(style, 'TDX_FEATURES0', `${view.moduleRelease.features0} (published module ${view.moduleRelease.version})`));
+  const runtime = view.runtimeUpdate;
+  if (runtime.seamldrVersion.known || runtime.numRemainingUpdates.known) {
+    lines.push(viewFactLine(style, 'P-SEAMLDR version', runtime.seamldrVersion));
+    lines.push(viewFactLine(style, 'Module updates left', runtime.numRemainingUpdates));
+  } else {
+    lines.push(factLine(style, 'Module runtime update', style.dim(`not read (tdx_host seamldr_version and num_remaining_updates: Linux ${releaseRangeText('tdx.runtime-update-sysfs')}, a module with runtime update, read as root)`)));
+  }
   lines.push(viewFactLine(style, 'TDX module state', view.moduleState));
   lines.push(viewFactLine(style, 'Private KeyIDs', view.privateKeyIds));
   lines.push(viewFactLine(style, 'TD keys (misc cgroup)', view.tdKeys));
@@ -73,8 +106,12 @@ export function renderTdx(unsafe: TdxSection, style: Style): string {
       lines.push(`    ${leaf}  ${[...names, ...unknown.map((u) => style.dim(u))].join('; ') || style.dim('no named bits')}`);
     }
     if (c.notConfigurable.known) {
-      const features = c.notConfigurable.value.flatMap((n) => n.features);
-      lines.push(factLine(style, 'Not configurable in a TD', features.length ? features.join(' ') : 'none', c.notConfigurable.source));
+      const groups = notConfigurableGroups(c.notConfigurable.value);
+      if (groups.length === 0) lines.push(factLine(style, 'Not configurable in a TD', 'none', c.notConfigurable.source));
+      else {
+        lines.push(factLine(style, 'Not configurable in a TD', 'bits KVM offers ordinary VMs that a TD cannot set through KVM:', c.notConfigurable.source));
+        for (const [kind, names] of groups) lines.push(`    ${KIND_TEXT[kind]}: ${names.join(' ')}`);
+      }
     } else {
       lines.push(viewFactLine(style, 'Not configurable in a TD', c.notConfigurable));
     }

@@ -5,7 +5,10 @@
 import type { HostModel } from '../../decode/model.js';
 import { KVM_API_VERSION } from '../../decode/model.js';
 import type { Traced } from '../../decode/sourced.js';
+import { TDX_BRINGUP_FAILED_KVM_NOT_LOADED } from '../tdx-causes.js';
 import type { CheckRule, Finding } from '../types.js';
+
+const joinSourceList = (...sources: string[]): string => [...new Set(sources)].join('; ');
 
 /** What would let kvm-caps tell, for each kind of fact an unprivileged run cannot read. */
 export const NEEDS = {
@@ -164,7 +167,7 @@ export const KVM_RULES: readonly CheckRule[] = [
     parent: 'kvm.cpu.virtualization',
     title: 'kvm and a backend module loaded',
     why: 'kvm provides /dev/kvm; kvm_intel or kvm_amd (or another backend) drives the CPU, and loads only where the firmware enabled virtualization',
-    evaluate({ model }) {
+    evaluate({ model, tdxCauses }) {
       const modules = model.host.modules;
       if (!('value' in modules)) {
         if (model.kvm.usable) return pass('KVM answers, so kvm and its backend are loaded', sourceOf(model.kvm.apiVersion));
@@ -179,6 +182,9 @@ export const KVM_RULES: readonly CheckRule[] = [
       if (modules.value.kvm !== null && hasVendor) return pass(names.join(', '), modules.source);
       if (vendorModule === null && model.kvm.usable) return pass(`KVM answers (${names.join(', ') || 'built in'})`, sourceOf(model.kvm.apiVersion));
       const missing = [modules.value.kvm === null ? 'kvm' : null, hasVendor ? null : (vendorModule ?? 'a KVM backend')].filter((m) => m !== null);
+      // A failed TDX bring-up fails kvm_intel's init on 6.16 and later (lib/check/tdx-causes.ts).
+      const tdx = vendorModule === 'kvm_intel' && !hasVendor ? tdxCauses.find((e) => e.code === TDX_BRINGUP_FAILED_KVM_NOT_LOADED) : undefined;
+      if (tdx !== undefined) return fail(`${missing.join(' and ')} not loaded: ${tdx.message}`, joinSourceList(modules.source, ...tdx.evidence.map((e) => e.source)), tdx.hint);
       return fail(
         `${missing.join(' and ')} not loaded${names.length ? ` (loaded: ${names.join(', ')})` : ''}`,
         modules.source,
@@ -193,11 +199,14 @@ export const KVM_RULES: readonly CheckRule[] = [
     parent: 'kvm.kernel.modules',
     title: 'KVM device node present',
     why: 'every VMM reaches KVM through its device node; kvm creates it when it loads (a container needs it passed in)',
-    evaluate({ model }) {
+    evaluate({ model, tdxCauses }) {
       const node = model.device.node;
       if ('value' in node) return pass(`${model.device.path}: ${node.value.type} ${node.value.major}:${node.value.minor}, ${node.value.owner}:${node.value.group} ${node.value.mode}`, node.source);
       if ('missing' in node) return unknown(`${model.device.path} was not looked at`, 'not probed', NEEDS.kvm);
       if (node.error.code === 'ENOENT') {
+        // A failed TDX bring-up fails kvm_intel's init on 6.16 and later (lib/check/tdx-causes.ts).
+        const tdx = tdxCauses.find((e) => e.code === TDX_BRINGUP_FAILED_KVM_NOT_LOADED);
+        if (tdx !== undefined) return fail(`${model.device.path} does not exist: ${tdx.message}`, joinSourceList(node.source, ...tdx.evidence.map((e) => e.source)), tdx.hint);
         const open = model.device.open;
         return fail(
           `${model.device.path} does not exist`,

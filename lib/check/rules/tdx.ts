@@ -4,8 +4,9 @@
 // (model.confidential.tdx) and the causes of tdx-causes.ts, computed once per run.
 import type { HostModel } from '../../decode/model.js';
 import type { TdxFact, TdxParameterRow, TdxView } from '../../decode/tdx.js';
-import type { TdxExplanation } from '../tdx-causes.js';
-import { kernelChange, kernelHas } from '../../knowledge/kernel-versions.js';
+import { bringupFailsKvmLoad, FIX_BRINGUP_FAILED, type TdxExplanation } from '../tdx-causes.js';
+import { kernelChange, kernelHas, releaseRangeText } from '../../knowledge/kernel-versions.js';
+import { TDX_PARAMETERS } from '../../knowledge/tdx.js';
 import type { Snapshot } from '../../snapshot/types.js';
 import { inconsistentCounts } from '../counts.js';
 import type { CheckContext, CheckRule, Finding } from '../types.js';
@@ -16,11 +17,13 @@ const src = (fact: TdxFact<unknown>): string => fact.source ?? 'not probed';
 const joinSources = (...sources: (string | null | undefined)[]): string => [...new Set(sources.filter((s): s is string => !!s && s !== 'not probed'))].join('; ') || 'not probed';
 
 const FIX_BIOS =
-  'BIOS: enable TME (Total Memory Encryption) and TME-MT (multi-key), give TDX private KeyIDs (TME-MT/TDX key split > 1), enable TDX and the SEAM loader; boot without hibernation (nohibernate)';
+  'BIOS: enable TME (Total Memory Encryption) and TME-MT (multi-key), give TDX private KeyIDs (TME-MT/TDX key split > 0), enable TDX and the SEAM loader; boot without hibernation (nohibernate)';
 const TDX_UAPI = kernelChange('tdx.kvm-uapi').since;
 const FIX_KERNEL =
   `run Linux ${TDX_UAPI} or newer with CONFIG_KVM_INTEL_TDX=y; a vendor kernel (e.g. Ubuntu 6.8 -intel) carries an older, incompatible TDX interface usable only with the QEMU built for it`;
 const FIX_PARAMETER = 'boot with kvm_intel.tdx=1 (or `options kvm_intel tdx=1` in /etc/modprobe.d/, then reload kvm_intel)';
+
+const checkedBy = (row: TdxParameterRow): string => TDX_PARAMETERS.find((p) => p.module === row.module && p.parameter === row.parameter)?.checkedBy ?? 'tdx.kvm-uapi';
 
 function parameter(t: TdxView, name: string): TdxParameterRow | undefined {
   return t.parameters.find((p) => p.parameter === name);
@@ -50,14 +53,17 @@ const WHY_TDX_OFF = (code: string): boolean =>
   code === 'prerequisite-parameter-off' ||
   (code.startsWith('kvm-') && code !== 'kvm-intel-not-loaded' && code !== 'kvm-intel-without-tdx');
 
-function moduleHint(state: string): string {
+function moduleHint(state: string, release: string | undefined): string {
   switch (state) {
     case 'not-loaded':
       return 'BIOS: enable TDX and the SEAM loader so that the firmware loads a TDX module (update the BIOS if it ships none)';
     case 'failed':
       return 'check the BIOS TDX settings and update the BIOS / TDX module: the SEAMCALL status in the kernel log names the check that failed (e.g. canonical/tdx#331 with module 1.0/1.5)';
     case 'not-initialized':
-      return FIX_PARAMETER;
+      // From 7.1 the core kernel initialises the module at boot, whatever kvm_intel.tdx says.
+      return kernelHas('tdx.module-init-in-core', release) === true
+        ? `on Linux ${releaseRangeText('tdx.module-init-in-core')} the core kernel initialises the TDX module at boot: \`journalctl -k -b | grep -i tdx\` says why it did not (BIOS settings, or the module)`
+        : FIX_PARAMETER;
     default:
       return FIX_BIOS;
   }
@@ -74,6 +80,14 @@ export const TDX_RULES: readonly CheckRule[] = [
       const cpu = model.host.cpu;
       if (!('value' in cpu)) return unreadable('/proc/cpuinfo', cpu, NEEDS.cpuinfo);
       // Another vendor never gets here: the run marks TDX not applicable to it (applicability()).
+      const guest = view(model).guestLog;
+      if (guest !== null) {
+        return unknown(
+          `the kernel log is from a TDX guest ("${guest.first.value}"): the host's TDX state cannot be read from inside a TD`,
+          guest.first.source,
+          'kvm-caps run on the TDX host itself (or the host\'s kernel log with --kernel-log)',
+        );
+      }
       return pass(`${cpu.value.vendor}: ${cpu.value.modelName}`, `${cpu.source} (vendor_id, model name)`);
     },
   },
@@ -96,13 +110,13 @@ export const TDX_RULES: readonly CheckRule[] = [
         return unknown(
           `tdx_host_platform absent, but ${release} ${support === false ? 'has no TDX host support' : 'may lack TDX host support'} (the flag exists only with CONFIG_INTEL_TDX_HOST), so the BIOS setting cannot be read from it`,
           src(flag),
-          'a kernel with TDX host support (Linux 6.16+, CONFIG_INTEL_TDX_HOST and CONFIG_KVM_INTEL_TDX) to show whether the BIOS enabled TDX',
+          `a kernel with TDX host support (Linux ${releaseRangeText('tdx.host-platform-flag')} with CONFIG_INTEL_TDX_HOST sets the flag; KVM's TDX needs ${releaseRangeText('tdx.kvm-uapi')} and CONFIG_KVM_INTEL_TDX) to show whether the BIOS enabled TDX`,
         );
       }
       const state = t.moduleState.known ? t.moduleState.value : null;
       const reason = state !== null && (state.state === 'not-supported' || state.state === 'platform-init-failed') ? `; the kernel log says: ${state.reason}` : '';
       return fail(
-        `tdx_host_platform absent: the BIOS has not enabled TDX (no TDX private KeyIDs, fewer than 2), or hibernation is on${reason}`,
+        `tdx_host_platform absent: the BIOS has not enabled TDX (no TDX private KeyIDs: the TME-MT/TDX key split must be > 0), or hibernation is on${reason}; on Linux ${releaseRangeText('tdx.host-platform-flag')} a kernel built with CONFIG_INTEL_TDX_HOST sets the flag and prints "virt/tdx: BIOS enabled: private KeyID range" when the BIOS enabled TDX`,
         joinSources(flag.source, reason ? t.moduleState.source : null),
         FIX_BIOS,
       );
@@ -142,13 +156,20 @@ export const TDX_RULES: readonly CheckRule[] = [
           return pass(`${s.text}${version}`, joinSources(s.source, t.moduleVersion.known ? t.moduleVersion.source : null));
         }
         const seamcalls = t.seamcallFailures.map((f) => f.text);
-        return fail(`${s.text}${seamcalls.length ? `; ${seamcalls.join('; ')}` : ''}`, joinSources(s.source, ...t.seamcallFailures.map((f) => f.source)), moduleHint(s.value.state));
+        return fail(`${s.text}${seamcalls.length ? `; ${seamcalls.join('; ')}` : ''}`, joinSources(s.source, ...t.seamcallFailures.map((f) => f.source)), moduleHint(s.value.state, releaseOf(model)));
       }
       if (!t.kernelLog.known) return unknown(s.text, src(s), NEEDS.log);
       const tdx = parameter(t, 'tdx');
+      if (kernelHas('tdx.module-init-in-core', releaseOf(model)) === true) {
+        return unknown(
+          `the kernel log has no TDX module line: on Linux ${releaseRangeText('tdx.module-init-in-core')} the core kernel initialises the TDX module at boot ("virt/tdx: TDX-Module initialized" or "TDX-Module initialization failed (%d)"), whether or not kvm_intel loads with tdx=1; the line has left the log buffer`,
+          src(s),
+          'the kernel log since boot (pass the boot log with --kernel-log FILE, e.g. journalctl -k -b > FILE)',
+        );
+      }
       if (tdx !== undefined && tdx.ok === false) {
         return unknown(
-          `the kernel log has no TDX module line: KVM initialises the module only when kvm_intel loads with tdx=1 (kvm_intel.tdx ${tdx.text})`,
+          `the kernel log has no TDX module line: on Linux ${kernelChange('tdx.kvm-uapi').since} up to ${kernelChange('tdx.module-init-in-core').since}, KVM initialises the module only when kvm_intel loads with tdx=1 (kvm_intel.tdx ${tdx.text})`,
           joinSources(s.source, tdx.source),
           'kvm_intel loaded with tdx=1; the kernel log then says whether the TDX module initialised',
         );
@@ -169,7 +190,13 @@ export const TDX_RULES: readonly CheckRule[] = [
       if (row === undefined) return unknown('kvm_intel.tdx was not looked at', 'not probed', NEEDS.sysfs);
       if (row.ok === true) return pass(`kvm_intel.tdx = ${row.value}`, row.source);
       if (row.ok === null) return unknown(`kvm_intel.tdx: ${row.text}`, row.source, NEEDS.sysfs);
-      if (row.text.endsWith('is not loaded')) return fail('kvm_intel is not loaded', row.source, 'modprobe kvm_intel tdx=1');
+      if (row.found === 'module-not-loaded') {
+        const failure = t.bringupFailure;
+        const failsLoad = failure !== null && bringupFailsKvmLoad(failure, releaseOf(model)) !== false;
+        return failsLoad
+          ? fail(`kvm_intel is not loaded: TDX bring-up failed ("${failure.evidence.value}")`, joinSources(row.source, failure.evidence.source), FIX_BRINGUP_FAILED)
+          : fail('kvm_intel is not loaded', row.source, 'modprobe kvm_intel tdx=1');
+      }
       if (row.value === null) return fail(`kvm_intel.tdx: ${row.text}`, row.source, FIX_KERNEL);
       const why = causes(tdxCauses, WHY_TDX_OFF);
       if (why.length === 0) return fail(`kvm_intel.tdx = ${row.value}: TDX was not requested, and the facts show no bring-up failure`, row.source, FIX_PARAMETER);
@@ -186,12 +213,11 @@ export const TDX_RULES: readonly CheckRule[] = [
     layer: 'kvm',
     parent: 'tdx.kernel.version',
     title: 'KVM parameters TDX needs',
-    why: 'tdx_bringup() refuses TDX unless EPT, EPT A/D bits, the TDP MMU, MMIO caching and APICv are on (and, on 6.16-6.18, kvm.enable_virt_at_load)',
+    why: `tdx_bringup() refuses TDX unless EPT, EPT A/D bits, the TDP MMU, MMIO caching and APICv are on (and, on Linux ${releaseRangeText('kvm.tdx-requires-enable-virt-at-load')}, kvm.enable_virt_at_load)`,
     evaluate({ model }) {
       const t = view(model);
-      // tdx_bringup() checks kvm.enable_virt_at_load only until TDX module init moved to the core kernel.
-      const coreInit = kernelHas('tdx.module-init-in-core', releaseOf(model)) === true;
-      const rows = t.parameters.filter((p) => p.parameter !== 'tdx' && !(p.parameter === 'enable_virt_at_load' && coreInit));
+      // Each parameter counts only on the kernels that check it (kvm.enable_virt_at_load: 6.16-7.0).
+      const rows = t.parameters.filter((p) => p.parameter !== 'tdx' && kernelHas(checkedBy(p), releaseOf(model)) !== false);
       const off = rows.filter((p) => p.ok === false && p.value !== null);
       if (off.length > 0) {
         return fail(
@@ -210,7 +236,7 @@ export const TDX_RULES: readonly CheckRule[] = [
       return unknown(
         missing.map((p) => `${p.module}.${p.parameter}: ${p.text}`).join('; '),
         joinSources(...missing.map((p) => p.source)),
-        missing.some((p) => p.text.endsWith('is not loaded')) ? 'kvm and kvm_intel loaded (their parameters exist only then)' : NEEDS.sysfs,
+        missing.some((p) => p.found === 'module-not-loaded') ? 'kvm and kvm_intel loaded (their parameters exist only then)' : NEEDS.sysfs,
       );
     },
   },
@@ -264,7 +290,7 @@ export const TDX_RULES: readonly CheckRule[] = [
         const { capacity, free, inUse } = keys.value;
         const inconsistent = inconsistentCounts('TD key', capacity, inUse, src(keys));
         if (inconsistent !== null) return inconsistent;
-        if (capacity === 0) return fail(keys.text, src(keys), 'give TDX private KeyIDs in the BIOS (TME-MT/TDX key split)');
+        if (capacity === 0) return fail(keys.text, src(keys), 'give TDX private KeyIDs in the BIOS (TME-MT/TDX key split > 0)');
         if (free === 0) return fail(keys.text, src(keys), 'a TD holds its key until it exits: shut a TD down, or give TDX more KeyIDs in the BIOS');
         return pass(keys.text, src(keys));
       }
@@ -337,6 +363,19 @@ export const TDX_CROSS_CHECKS: readonly CheckRule[] = [
         joinSources(s.source, vm.source),
         old ? FIX_KERNEL : 'check kvm_intel.tdx and `dmesg | grep -i tdx` for why KVM left TDX off',
       );
+    },
+  },
+  {
+    id: 'cross.tdx.vm-types-zero',
+    technology: 'tdx',
+    layer: 'kvm',
+    title: 'KVM_CAP_VM_TYPES is 0 on a kernel that always offers the default VM type',
+    why: `from Linux ${kernelChange('kvm.cap-vm-types').since} KVM_CAP_VM_TYPES answers 1, or 3 with CONFIG_KVM_SW_PROTECTED_VM; 0 means the snapshot does not come from one real host`,
+    evaluate({ model, tdxCauses }) {
+      const inconsistent = tdxCauses.find((e) => e.code === 'vm-types-inconsistent');
+      const vm = view(model).vmType;
+      if (inconsistent === undefined) return pass('consistent', src(vm));
+      return warn(`snapshot inconsistent: ${inconsistent.message}`, joinSources(...inconsistent.evidence.map((e) => e.source)));
     },
   },
   {
