@@ -63,10 +63,10 @@ export interface KvmBringupMessage {
 
 const KVM_MODULE = '(?<module>kvm(?:[_-](?:intel|amd|pvm))?)';
 
-const FIX_FIRMWARE_INTEL =
+export const FIX_FIRMWARE_INTEL =
   'Enable "Intel Virtualization Technology" (VT-x; with Intel TXT also "VT-x with TXT") in the BIOS/UEFI setup, then power the machine off and on: the setting is latched at reset.';
-const FIX_FIRMWARE_AMD = 'Enable "SVM Mode" (AMD-V) in the BIOS/UEFI setup, then power the machine off and on.';
-const FIX_NO_EXTENSION =
+export const FIX_FIRMWARE_AMD = 'Enable "SVM Mode" (AMD-V) in the BIOS/UEFI setup, then power the machine off and on.';
+export const FIX_NO_EXTENSION =
   'This CPU, as the kernel sees it, has no hardware virtualization. On bare metal, use a CPU with VT-x or AMD-V; inside a VM, ask the outer hypervisor to expose VMX/SVM (nested virtualization, e.g. QEMU -cpu host, kvm_intel.nested=1 / kvm_amd.nested=1 on the outer host).';
 
 export const KVM_BRINGUP_MESSAGES: readonly KvmBringupMessage[] = [
