@@ -150,7 +150,8 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
 
   const canModprobe = (name: string): boolean => {
     const s = state(name);
-    return (s === 'loadable' || s === 'not-loaded') && !(cmdline?.nomodule ?? false) && !(cmdline?.moduleBlacklist.includes(name) ?? false);
+    // Modules unread (null): as likely loadable as not; the kernel says so if not.
+    return (s === null || s === 'loadable' || s === 'not-loaded') && !(cmdline?.nomodule ?? false) && !(cmdline?.moduleBlacklist.includes(name) ?? false);
   };
   const registered = (name: string): boolean => state(name) === 'built-in' || state(name) === 'loaded';
   const firmwareFix = flag === 'svm' ? FIX_FIRMWARE_AMD : flag === 'vmx' ? FIX_FIRMWARE_INTEL : `On Intel: ${FIX_FIRMWARE_INTEL} On AMD: ${FIX_FIRMWARE_AMD}`;
@@ -171,7 +172,7 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
       status: 'FAIL',
       effect: 'capable',
       rule: 'kvm.cpu.virtualization',
-      found: `the KVM backend did not bind${first.groups.reason ? ` (${first.groups.reason})` : ''}: ${rowOf(first).meaning}`,
+      found: `the kvm_pvm backend did not bind to KVM${first.groups.reason ? ` (${first.groups.reason})` : ''}, so there is no ${snapshot.context.device}`,
       evidence: fromRows(notBound),
       fix: rowOf(first).fix,
     });

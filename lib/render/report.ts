@@ -3,6 +3,7 @@
 // `kvm-caps tdx --json` and `kvm-caps sev --json` print: the model of that area plus its checks.
 import { runChecks } from '../check/run.js';
 import { tdxCauses, type TdxExplanation } from '../check/tdx-causes.js';
+import { kvmDiagnosis, type KvmDiagnosis } from '../check/kvm-causes.js';
 import { TECHNOLOGIES, type CheckReport, type Technology, type TechnologyChecks, type Verdict } from '../check/types.js';
 import { decodeSnapshot, type HostModel } from '../decode/model.js';
 import type { SevView } from '../decode/sev.js';
@@ -39,6 +40,8 @@ export interface Report extends Omit<HostModel, 'confidential'> {
   /** Every technology's verdict, as `kvm-caps check --json` gives it. */
   technologies: TechnologyVerdict[];
   outcome: CheckReport['outcome'];
+  /** Why KVM is or is not usable here: the causes in the order tried (the first failing one is the specific cause), nested virtualization, the outer hypervisor. */
+  kvmDiagnosis: KvmDiagnosis;
   confidential: { tdx: TdxSection; sev: SevSection };
 }
 
@@ -69,6 +72,7 @@ export function buildReport(snapshot: Snapshot, model: HostModel = decodeSnapsho
     ...rest,
     technologies: checks.technologies.map(({ technology, applicable, reason, verdict }) => ({ technology, applicable, ...(reason === undefined ? {} : { reason }), verdict })),
     outcome: checks.outcome,
+    kvmDiagnosis: kvmDiagnosis(snapshot),
     confidential: { tdx: tdxSection(snapshot, model, checks), sev: sevSection(model, checks) },
   };
 }

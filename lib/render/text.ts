@@ -7,6 +7,8 @@ import { factLine as line } from './facts.js';
 import type { Style } from './style.js';
 import { renderSevSummary } from './sev.js';
 import { renderTdxSummary } from './tdx.js';
+import { kvmDiagnosisLines, kvmDiagnosisTitle } from './kvm-diagnosis.js';
+import { specificCause } from '../check/kvm-causes.js';
 
 /** A traced value as a line: the value with its source, or the failure with its meaning. */
 function tracedLine<T>(style: Style, label: string, traced: Traced<T>, show: (value: T) => string): string {
@@ -25,6 +27,12 @@ export function renderReport(report: Report, style: Style, origin: string): stri
   parts.push(
     `${style.bold(`kvm-caps ${report.snapshot.tool.version}`)} host report ${style.dim(`(${origin}, taken ${report.snapshot.createdAt})`)}`,
   );
+
+  // Why KVM is not usable comes first: the specific cause, the kernel's line, the fix.
+  const diagnosis = kvmDiagnosisLines(report.kvmDiagnosis, style);
+  if (diagnosis.length > 0) parts.push(section(style, kvmDiagnosisTitle(report.kvmDiagnosis), diagnosis));
+  const cause = specificCause(report.kvmDiagnosis);
+  const explained = cause?.status === 'FAIL';
 
   parts.push(
     section(style, 'Host', [
@@ -49,7 +57,9 @@ export function renderReport(report: Report, style: Style, origin: string): stri
   parts.push(
     section(style, `KVM device ${device.path}`, [
       tracedLine(style, 'Node', device.node, (n) => `${n.type} ${n.major}:${n.minor}, mode ${n.mode}, ${n.owner}:${n.group}`),
-      tracedLine(style, 'Opened read-write', device.open, () => style.good('yes')),
+      explained && 'error' in device.open
+        ? line(style, 'Opened read-write', style.bad(`${device.open.error.code}: see "${kvmDiagnosisTitle(report.kvmDiagnosis)}" above`), device.open.source)
+        : tracedLine(style, 'Opened read-write', device.open, () => style.good('yes')),
       tracedLine(style, 'API version', kvm.apiVersion, (v) => (v === 12 ? String(v) : style.bad(`${v} (expected 12)`))),
       tracedLine(style, 'vCPU mmap size', kvm.vcpuMmapSize, (v) => `${v} bytes`),
       tracedLine(style, 'VM types offered', kvm.vmTypes, (t) =>
@@ -99,7 +109,12 @@ export function renderReport(report: Report, style: Style, origin: string): stri
   );
 
   parts.push(section(style, report.confidential.tdx.title, renderTdxSummary(report.confidential.tdx, style)));
-  parts.push(section(style, report.confidential.sev.title, renderSevSummary(report.confidential.sev, style)));
+  // A module load that cannot work here (built in, nomodule, module_blacklist=) is never suggested.
+  const sev = report.confidential.sev;
+  const sevShown = report.kvmDiagnosis.modprobe.kvm_amd
+    ? sev
+    : { ...sev, items: sev.items.map((i) => (i.hint?.includes('modprobe kvm_amd') ? { ...i, hint: 'kvm_amd cannot be loaded with modprobe here: see why KVM is not usable, above' } : i)) };
+  parts.push(section(style, sev.title, renderSevSummary(sevShown, style)));
 
   if (report.problems.length > 0) {
     parts.push(
@@ -107,6 +122,10 @@ export function renderReport(report: Report, style: Style, origin: string): stri
         style,
         'Problems',
         report.problems.map((p) => {
+          // The KVM device's own errors are explained by the cause above, not by a generic hint.
+          if (explained && (p.fact === 'kvm.open' || p.fact === 'host.device')) {
+            return `  ${style.bad(p.error.code)} ${p.fact}: see "${kvmDiagnosisTitle(report.kvmDiagnosis)}" above  ${style.dim(`[${p.source}]`)}`;
+          }
           const hint = p.error.hint === undefined ? '' : `\n      fix: ${p.error.hint}`;
           return `  ${style.bad(p.error.code)} ${p.fact}: ${p.error.meaning}  ${style.dim(`[${p.source}]`)}${hint}`;
         }),

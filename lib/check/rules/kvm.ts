@@ -100,8 +100,8 @@ function causeFor(diagnosis: KvmDiagnosis, rule: KvmCauseRule, status: KvmCause[
 
 /** A cause as a finding: what it is, then the kernel's line(s) quoted with the kernels that print them. */
 export function causeFinding(cause: KvmCause): Finding {
-  const quotes = cause.evidence.map((e) => `"${e.quote}"${e.kernelSource === undefined ? '' : ` (${e.kernelSource})`}`);
-  const found = quotes.length > 0 ? `${cause.found}; evidence: ${quotes.join('; ')}` : cause.found;
+  const quotes = cause.evidence.map((e) => (e.kernelSource === undefined ? `${e.quote} [${e.source}]` : `the kernel logged "${e.quote}" (${e.kernelSource})`));
+  const found = quotes.length > 0 ? `${cause.found.replace(/\.$/, '')}: ${quotes.join('; ')}` : cause.found;
   const source = [...new Set(cause.evidence.map((e) => e.source))].join('; ') || 'derived from the bring-up facts';
   const finding: Finding = { status: cause.status, found, source };
   if (cause.fix !== undefined && cause.status !== 'PASS') finding.fix = cause.fix;

@@ -14,6 +14,6 @@ export const cpuidCommand: Command = {
     const entries = fact !== undefined && 'value' in fact ? decodeCpuid(fact.value) : [];
     io.stdout.write(values.json ? json(entries) : renderCpuid(entries, style));
     if (fact !== undefined && 'error' in fact) io.stderr.write(`kvm-caps: ${fact.error.message}\n`);
-    return finish(decodeSnapshot(snapshot), io);
+    return finish(decodeSnapshot(snapshot), io, snapshot);
   },
 };

@@ -14,6 +14,6 @@ export const sevCommand: Command = {
     const model = decodeSnapshot(snapshot);
     const section = sevSection(model, runChecks(snapshot, ['sev', 'sev-es', 'snp'], model));
     io.stdout.write(values.json ? json(section) : renderSev(section, style));
-    return finish(model, io);
+    return finish(model, io, snapshot);
   },
 };
