@@ -42,6 +42,7 @@ export type KvmCauseId =
   | 'kvm.nomodule'
   | 'kvm.module-not-loaded'
   | 'kvm.device-not-in-container'
+  | 'kvm.device-node-missing'
   | 'kvm.device-permission';
 
 /** The check that reports a cause (lib/check/rules/kvm.ts). */
@@ -364,7 +365,7 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
   }
   const enabledCause = (): boolean => causes.some((c) => c.status === 'FAIL');
   // 12. No module can be loaded this boot.
-  if (cmdline?.nomodule && vendorModule !== null && !registered(vendorModule) && !opened && !enabledCause()) {
+  if (cmdline?.nomodule && vendorModule !== null && !registered(vendorModule) && !opened && !bound && !enabledCause()) {
     add({
       id: 'kvm.nomodule',
       status: 'FAIL',
@@ -378,17 +379,30 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
   // 14. In a container without the device; 13. the module did not load.
   const container = bringup.container !== undefined && !isUnread(bringup.container) ? bringup.container : null;
   if (devAbsent && !enabledCause()) {
+    const hostLacks = !bound && vendorModule !== null && !registered(vendorModule);
+    const containerSource = snapshot.host.container ? describeSource(snapshot.host.container.source) : 'container markers';
     if (container?.inContainer) {
       add({
         id: 'kvm.device-not-in-container',
         status: 'FAIL',
         effect: 'usable',
         rule: 'kvm.device.present',
-        found: `this runs in a container, and ${snapshot.context.device} was not passed into it${vendorModule !== null && !registered(vendorModule) ? ` (nor is ${vendorModule} loaded as the host's /sys/module shows it)` : ''}`,
-        evidence: container.evidence.map((quote) => ({ quote, source: 'container markers' })),
-        fix: `Pass the device in: \`docker run --device /dev/kvm\`, \`podman run --device /dev/kvm\`, or a Kubernetes KVM device plugin${vendorModule !== null && !registered(vendorModule) ? `; on the host, KVM must be loaded (${vendorModule})` : ''}.`,
+        found: `this runs in a container, and ${snapshot.context.device} was not passed into it${hostLacks ? ` (nor is ${vendorModule} loaded, as /sys/module shows it)` : ''}`,
+        evidence: container.evidence.map((quote) => ({ quote, source: containerSource })),
+        fix: `Pass the device in: \`docker run --device /dev/kvm\`, \`podman run --device /dev/kvm\`, or a Kubernetes KVM device plugin${hostLacks ? `; on the host, KVM must be loaded (${vendorModule})` : ''}.`,
       });
-    } else if (!bound) {
+    } else if (bound || (vendorModule !== null && registered(vendorModule))) {
+      // KVM came up, yet there is no node at the path asked for (another --device path, no devtmpfs, a udev rule).
+      add({
+        id: 'kvm.device-node-missing',
+        status: 'FAIL',
+        effect: 'usable',
+        rule: 'kvm.device.present',
+        found: `KVM is loaded (${bound ? 'a software backend bound' : `${vendorModule} ${state(vendorModule ?? '')}`}), but there is no KVM device node at ${snapshot.context.device}`,
+        evidence: [{ quote: `${snapshot.context.device}: ${openCode}`, source: describeSource(open.source) }, ...fromRows(boundLines)],
+        fix: `Use the node the kernel made (/dev/kvm; is devtmpfs mounted on /dev?), or create it: \`mknod ${snapshot.context.device} c 10 232\` (KVM_MINOR, include/linux/miscdevice.h).`,
+      });
+    } else {
       const name = vendorModule ?? 'kvm';
       const s = state(name);
       const evidence: KvmEvidence[] = [{ quote: `${snapshot.context.device}: ${openCode}`, source: describeSource(open.source) }];
