@@ -109,8 +109,8 @@ test('an MSR file that ends before the MSR is recorded as such, never as a value
   const root = scratchDir(t);
   putMsr(root, MSR_IA32_FEATURE_CONTROL, 0x5n); // Holds 0x3a only: VM_CR lies beyond its end.
   const fact = firmwareMsr(root, MSR_VM_CR);
-  assert.ok('value' in fact);
-  assert.deepEqual(fact.value, { index: '0xc0010114', value: null });
+  // The msr driver answers all 8 bytes or fails; a short read is EIO, as msr.ts's readMsr records it.
+  assert.ok('error' in fact && fact.error.code === 'EIO' && /short read/.test(fact.error.message), JSON.stringify(fact));
 });
 
 test('an MSR the process may not read: EACCES recorded (as an unprivileged user)', async (t) => {
