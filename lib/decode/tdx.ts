@@ -24,6 +24,7 @@ import {
   type DecodedTdvmcallInfo,
   type NotConfigurableForTd,
 } from './tdx-fields.js';
+import { inNewestBoot } from '../snapshot/log-formats.js';
 import { parseTdxLog, type KvmTdxMessage, type LogFact, type SeamcallFailure, type TdxLogFacts, type TdxModuleStateFromLog } from './tdx-log.js';
 import { TDX_PARAMETERS } from '../knowledge/tdx.js';
 
@@ -198,11 +199,18 @@ export function tdxLogContext(snapshot: Snapshot): LogContext {
   }
   const source = describeSource(fact.source);
   if ('error' in fact) return { facts: null, source, fact: unknown(factError(fact), source) };
-  const facts = parseTdxLog(fact.value.map((record) => record.message));
+  // Only the newest boot of a saved log is judged; earlier boots are shown as such.
+  const newest = fact.value.filter(inNewestBoot);
+  const older = fact.value.length - newest.length;
+  const facts = parseTdxLog(newest.map((record) => record.message));
   return {
     facts,
     source,
-    fact: known({ records: fact.value.length, tdxLines: facts.tdxLines }, `${fact.value.length} records kept, ${facts.tdxLines} about TDX`, source),
+    fact: known(
+      { records: newest.length, tdxLines: facts.tdxLines },
+      `${newest.length} records kept, ${facts.tdxLines} about TDX${older > 0 ? `; ${older} records of earlier boots left out (only the newest boot is judged)` : ''}`,
+      source,
+    ),
   };
 }
 
