@@ -76,6 +76,8 @@ export interface KvmDiagnosis {
   causes: KvmCause[];
   /** Whether `modprobe NAME` can load it here (a loadable module, modules allowed, not blacklisted by the kernel). */
   modprobe: Record<'kvm' | 'kvm_intel' | 'kvm_amd', boolean>;
+  /** `nomodule` on the kernel command line: no module at all can be loaded this boot. */
+  nomodule: boolean;
   /** The loaded vendor module's nested parameter (bare metal too). */
   nested: KvmNested | null;
   /** When this kernel is a guest: which hypervisor it logged, and whether it shows us VMX/SVM. */
@@ -460,6 +462,7 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
     flag,
     causes,
     modprobe: { kvm: canModprobe('kvm'), kvm_intel: canModprobe('kvm_intel'), kvm_amd: canModprobe('kvm_amd') },
+    nomodule: cmdline?.nomodule ?? false,
     nested,
     hypervisor,
     olderBoots: log?.olderBoots.map(lineEvidence) ?? [],
@@ -475,4 +478,16 @@ export function specificCause(diagnosis: KvmDiagnosis): KvmCause | undefined {
 /** The causes that make every confidential technology moot here: KVM itself cannot run (capable), or cannot load this boot. */
 export function kvmBlocker(diagnosis: KvmDiagnosis): KvmCause | undefined {
   return diagnosis.causes.find((c) => c.status === 'FAIL' && (c.effect === 'capable' || c.id === 'kvm.module-blacklisted' || c.id === 'kvm.nomodule'));
+}
+
+/** A fix text without module loads that cannot work here: `modprobe kvm_amd ...` for a module modprobe cannot load, any modprobe under nomodule. */
+export function possibleFix(fix: string, diagnosis: KvmDiagnosis): string {
+  const impossible = (name: string): boolean => diagnosis.nomodule || (name in diagnosis.modprobe && !diagnosis.modprobe[name as keyof KvmDiagnosis['modprobe']]);
+  if (!/modprobe/.test(fix)) return fix;
+  const kept = fix
+    .replace(/(?:;\s*|,\s*)?(?:then load \w+ )?\(?`modprobe (\w+)[^`]*`\)?/g, (whole, name: string) => (impossible(name) ? '' : whole))
+    .replace(/^modprobe (\w+)\b.*$/, (whole, name: string) => (impossible(name) ? '' : whole))
+    .trim();
+  if (kept === fix) return fix;
+  return kept === '' ? 'a module load cannot help here (see why KVM is not usable: built in, nomodule or module_blacklist=)' : `${kept} (no module load: ${diagnosis.nomodule ? 'nomodule is on the kernel command line' : 'it cannot be loaded with modprobe here'})`;
 }

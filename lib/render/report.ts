@@ -3,7 +3,7 @@
 // `kvm-caps tdx --json` and `kvm-caps sev --json` print: the model of that area plus its checks.
 import { runChecks } from '../check/run.js';
 import { tdxCauses, type TdxExplanation } from '../check/tdx-causes.js';
-import { kvmDiagnosis, type KvmDiagnosis } from '../check/kvm-causes.js';
+import { kvmDiagnosis, possibleFix, type KvmDiagnosis } from '../check/kvm-causes.js';
 import { TECHNOLOGIES, type CheckReport, type Technology, type TechnologyChecks, type Verdict } from '../check/types.js';
 import { decodeSnapshot, type HostModel } from '../decode/model.js';
 import type { SevView } from '../decode/sev.js';
@@ -55,8 +55,12 @@ export function tdxSection(snapshot: Snapshot, model: HostModel, checks: CheckRe
   return { ...model.confidential.tdx, technologies: pick(checks, ['tdx']), explanations: tdxCauses(snapshot, model.confidential.tdx) };
 }
 
-export function sevSection(model: HostModel, checks: CheckReport): SevSection {
-  return { ...model.confidential.sev, technologies: pick(checks, SEV_FAMILY) };
+export function sevSection(model: HostModel, checks: CheckReport, snapshot: Snapshot): SevSection {
+  // The SEV view's hints never load a module that cannot be loaded here (built in, nomodule, module_blacklist=).
+  const diagnosis = kvmDiagnosis(snapshot);
+  const sev = model.confidential.sev;
+  const items = sev.items.map((i) => (i.hint === undefined || possibleFix(i.hint, diagnosis) === i.hint ? i : { ...i, hint: possibleFix(i.hint, diagnosis) }));
+  return { ...sev, items, technologies: pick(checks, SEV_FAMILY) };
 }
 
 /** The check run every report output uses: every technology, so that each says whether it applies. */
@@ -73,6 +77,6 @@ export function buildReport(snapshot: Snapshot, model: HostModel = decodeSnapsho
     technologies: checks.technologies.map(({ technology, applicable, reason, verdict }) => ({ technology, applicable, ...(reason === undefined ? {} : { reason }), verdict })),
     outcome: checks.outcome,
     kvmDiagnosis: kvmDiagnosis(snapshot),
-    confidential: { tdx: tdxSection(snapshot, model, checks), sev: sevSection(model, checks) },
+    confidential: { tdx: tdxSection(snapshot, model, checks), sev: sevSection(model, checks, snapshot) },
   };
 }

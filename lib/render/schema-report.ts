@@ -64,6 +64,7 @@ const kvmDiagnosis = object({
     }),
   ),
   modprobe: object({ kvm: boolean, kvm_intel: boolean, kvm_amd: boolean }),
+  nomodule: boolean,
   nested: nullable(object({ module: oneOfStrings('kvm_intel', 'kvm_amd'), value: string, enabled: boolean })),
   hypervisor: nullable(object({ logged: nullable(string), exposesExtension: boolean })),
   olderBoots: array(kvmEvidence),

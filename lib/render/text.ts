@@ -8,7 +8,7 @@ import type { Style } from './style.js';
 import { renderSevSummary } from './sev.js';
 import { renderTdxSummary } from './tdx.js';
 import { kvmDiagnosisLines, kvmDiagnosisTitle } from './kvm-diagnosis.js';
-import { specificCause } from '../check/kvm-causes.js';
+import { possibleFix, specificCause } from '../check/kvm-causes.js';
 
 /** A traced value as a line: the value with its source, or the failure with its meaning. */
 function tracedLine<T>(style: Style, label: string, traced: Traced<T>, show: (value: T) => string): string {
@@ -109,12 +109,7 @@ export function renderReport(report: Report, style: Style, origin: string): stri
   );
 
   parts.push(section(style, report.confidential.tdx.title, renderTdxSummary(report.confidential.tdx, style)));
-  // A module load that cannot work here (built in, nomodule, module_blacklist=) is never suggested.
-  const sev = report.confidential.sev;
-  const sevShown = report.kvmDiagnosis.modprobe.kvm_amd
-    ? sev
-    : { ...sev, items: sev.items.map((i) => (i.hint?.includes('modprobe kvm_amd') ? { ...i, hint: 'kvm_amd cannot be loaded with modprobe here: see why KVM is not usable, above' } : i)) };
-  parts.push(section(style, sev.title, renderSevSummary(sevShown, style)));
+  parts.push(section(style, report.confidential.sev.title, renderSevSummary(report.confidential.sev, style)));
 
   if (report.problems.length > 0) {
     parts.push(
@@ -126,7 +121,7 @@ export function renderReport(report: Report, style: Style, origin: string): stri
           if (explained && (p.fact === 'kvm.open' || p.fact === 'host.device')) {
             return `  ${style.bad(p.error.code)} ${p.fact}: see "${kvmDiagnosisTitle(report.kvmDiagnosis)}" above  ${style.dim(`[${p.source}]`)}`;
           }
-          const hint = p.error.hint === undefined ? '' : `\n      fix: ${p.error.hint}`;
+          const hint = p.error.hint === undefined ? '' : `\n      fix: ${possibleFix(p.error.hint, report.kvmDiagnosis)}`;
           return `  ${style.bad(p.error.code)} ${p.fact}: ${p.error.meaning}  ${style.dim(`[${p.source}]`)}${hint}`;
         }),
       ),
