@@ -55,10 +55,11 @@ export function tdxSection(snapshot: Snapshot, model: HostModel, checks: CheckRe
   return { ...model.confidential.tdx, technologies: pick(checks, ['tdx']), explanations: tdxCauses(snapshot, model.confidential.tdx) };
 }
 
-export function sevSection(model: HostModel, checks: CheckReport, snapshot: Snapshot): SevSection {
+export function sevSection(model: HostModel, checks: CheckReport, snapshot?: Snapshot): SevSection {
+  const sev = model.confidential.sev;
+  if (snapshot === undefined) return { ...sev, technologies: pick(checks, SEV_FAMILY) };
   // The SEV view's hints never load a module that cannot be loaded here (built in, nomodule, module_blacklist=).
   const diagnosis = kvmDiagnosis(snapshot);
-  const sev = model.confidential.sev;
   const items = sev.items.map((i) => (i.hint === undefined || possibleFix(i.hint, diagnosis) === i.hint ? i : { ...i, hint: possibleFix(i.hint, diagnosis) }));
   return { ...sev, items, technologies: pick(checks, SEV_FAMILY) };
 }
