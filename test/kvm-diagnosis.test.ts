@@ -5,10 +5,11 @@
 // nomodule, module_blacklist=); each "disabled by BIOS" wording, pasted in every log format,
 // reads as "disabled in the firmware" with the BIOS/UEFI setting; kvm-ok's cases are covered.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { kvmDiagnosis, specificCause, type KvmDiagnosis } from '../lib/check/kvm-causes.js';
+import { kvmDiagnosis, possibleFix, specificCause, type KvmDiagnosis } from '../lib/check/kvm-causes.js';
 import { runChecks } from '../lib/check/run.js';
 import type { CheckResult } from '../lib/check/types.js';
 import { flattenChecks } from '../lib/check/run.js';
@@ -287,4 +288,72 @@ test('an earlier boot in a pasted log is shown as such and never judged', async 
   const report = await runMain(['--from', saved]);
   assert.match(report.stdout, /In an earlier boot\s+\(not judged: the newest boot decides\)\n\s+"kvm: disabled by bios"/);
   assert.doesNotMatch(report.stdout, /disabled in the firmware/);
+});
+
+// --- the other causes, one kernel line each -----------------------------------------------
+
+test('the other bring-up lines each give their own cause, status and fix', async (t) => {
+  // An Intel host with VT-x on (IA32_FEATURE_CONTROL 0x5) whose kvm_intel did not register; each line from its log fixture.
+  const vtOn: ScratchHost = {
+    ...INTEL_FIRMWARE_OFF,
+    release: '7.2.0-1-amd64',
+    cpuinfo: cpuinfo('GenuineIntel', 'Intel(R) Xeon(R) CPU E5-2620 v4', 'fpu vme de pse tsc msr pae vmx ssse3'),
+    msr: { index: MSR_IA32_FEATURE_CONTROL, value: 0x5n },
+  };
+  const cases: [string, string, string, RegExp][] = [
+    ["[   44.019232] kvm: already loaded vendor module 'kvm_amd'", 'kvm.vendor-module-conflict', 'FAIL', /unload it|cannot be unloaded/],
+    ['[  120.551820] kvm: enabling virtualization on CPU1 failed', 'kvm.enable-failed', 'FAIL', /vboxdrv/],
+    ['[ 9811.000342] VMXON faulted, MSR_IA32_FEAT_CTL (0x3a) = 0x0', 'kvm.enable-failed', 'FAIL', /Intel Virtualization Technology/],
+    ['[    7.340012] kvm_intel: Failed to setup VMCS config on CPU 4', 'kvm.cpus-differ', 'FAIL', /microcode/],
+    ['[    6.102030] kvm_intel: NX (Execute Disable) not supported', 'kvm.nx-disabled', 'FAIL', /Execute Disable Bit/],
+    ["[  401.112200] kvm_intel: `2' invalid for parameter `nested'", 'kvm.parameter-rejected', 'FAIL', /options kvm_intel nested=/],
+  ];
+  for (const [line, id, status, fix] of cases) {
+    const snapshot = (await probedSnapshot(t, { ...vtOn, log: `${line}\n` })).snapshot;
+    const cause = causeOf(snapshot);
+    assert.deepEqual([cause.id, cause.status], [id, status], line);
+    assert.match(cause.fix ?? '', fix, line);
+    assert.ok(cause.evidence.some((e) => line.endsWith(e.quote)), `${line}: quoted`);
+  }
+  // VMXON's IA32_FEATURE_CONTROL value is decoded.
+  const vmxon = causeOf((await probedSnapshot(t, { ...vtOn, log: '[ 9811.000342] VMXON faulted, MSR_IA32_FEAT_CTL (0x3a) = 0x0\n' })).snapshot);
+  assert.match(vmxon.found, /IA32_FEATURE_CONTROL = 0x0: not locked, VMX inside SMX off, VMX outside SMX off/);
+  // A wrong-vendor line on a host whose own module works is a warning, not a failure.
+  const withIntel = (await probedSnapshot(t, { ...vtOn, sysModules: { kvm: { initstate: 'live' }, kvm_intel: { initstate: 'live', parameters: { nested: 'Y' } } }, log: "[  312.400113] kvm_amd: CPU 0 isn't AMD or Hygon\n" })).snapshot;
+  const amdOnIntel = kvmDiagnosis(withIntel).causes.find((c) => c.id === 'kvm.wrong-vendor-module');
+  assert.deepEqual([amdOnIntel?.status, amdOnIntel?.effect], ['WARN', null]);
+  assert.deepEqual(kvmDiagnosis(withIntel).nested, { module: 'kvm_intel', value: 'Y', enabled: true });
+  // An SEV guest (its 7.2 wording), on an AMD guest.
+  const sevGuest = causeOf((await probedSnapshot(t, { ...PVM_GUEST, release: '7.2.0-1-amd64', sysModules: { kvm: { initstate: 'live' } }, log: '[    0.000000] Hypervisor detected: KVM\n[    4.118002] kvm_amd: KVM is unsupported when running as an SEV guest\n' })).snapshot);
+  assert.equal(sevGuest.id, 'kvm.sev-guest');
+});
+
+test('a fix never keeps a module load that cannot work here', () => {
+  const diagnosis = { nomodule: false, modprobe: { kvm: true, kvm_intel: false, kvm_amd: true } } as KvmDiagnosis;
+  assert.equal(possibleFix('`modprobe kvm_amd`; then run it again', diagnosis), '`modprobe kvm_amd`; then run it again');
+  assert.equal(possibleFix('modprobe kvm_intel tdx=1', diagnosis), 'a module load cannot help here (modprobe cannot load it here: built in, not in this kernel, or in module_blacklist=): see why KVM is not usable');
+  const nomodule = { ...diagnosis, nomodule: true };
+  assert.equal(possibleFix('check `dmesg`; enable SEV in the BIOS; `modprobe ccp`', nomodule), 'check `dmesg`; enable SEV in the BIOS (no module load: nomodule is on the kernel command line)');
+  assert.equal(possibleFix('options kvm_intel tdx=1 in modprobe.d', nomodule), 'options kvm_intel tdx=1 in modprobe.d');
+});
+
+test('live: without /dev/kvm, the stated cause quotes this machine\'s own kernel log', async (t) => {
+  if (existsSync('/dev/kvm')) {
+    t.skip('this machine has /dev/kvm: there is no missing device whose cause to compare');
+    return;
+  }
+  let dmesg: string;
+  try {
+    dmesg = execFileSync('dmesg', [], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  } catch (error) {
+    t.skip(`dmesg cannot be read here: ${(error as Error).message}`);
+    return;
+  }
+  const { probeHost } = await import('../lib/snapshot/probe.js');
+  const cause = specificCause(kvmDiagnosis(await probeHost()));
+  assert.ok(cause, 'a missing /dev/kvm always has a stated cause');
+  t.diagnostic(`stated cause: ${cause.id}: ${cause.found}`);
+  // Every kernel line the cause quotes is a line of this machine's own dmesg.
+  const lines = dmesg.split('\n').map((line) => line.replace(/^\[\s*\d+\.\d+\]\s?/, ''));
+  for (const e of cause.evidence.filter((x) => x.kernelSource !== undefined)) assert.ok(lines.includes(e.quote), `"${e.quote}" is in dmesg`);
 });

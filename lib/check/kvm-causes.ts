@@ -480,14 +480,16 @@ export function kvmBlocker(diagnosis: KvmDiagnosis): KvmCause | undefined {
   return diagnosis.causes.find((c) => c.status === 'FAIL' && (c.effect === 'capable' || c.id === 'kvm.module-blacklisted' || c.id === 'kvm.nomodule'));
 }
 
-/** A fix text without module loads that cannot work here: `modprobe kvm_amd ...` for a module modprobe cannot load, any modprobe under nomodule. */
+/**
+ * A fix text without module loads that cannot work here: each `;`-separated clause that
+ * runs `modprobe NAME` for a module modprobe cannot load (or any module, under nomodule) is
+ * dropped, and the reason said once.
+ */
 export function possibleFix(fix: string, diagnosis: KvmDiagnosis): string {
   const impossible = (name: string): boolean => diagnosis.nomodule || (name in diagnosis.modprobe && !diagnosis.modprobe[name as keyof KvmDiagnosis['modprobe']]);
-  if (!/modprobe/.test(fix)) return fix;
-  const kept = fix
-    .replace(/(?:;\s*|,\s*)?(?:then load \w+ )?\(?`modprobe (\w+)[^`]*`\)?/g, (whole, name: string) => (impossible(name) ? '' : whole))
-    .replace(/^modprobe (\w+)\b.*$/, (whole, name: string) => (impossible(name) ? '' : whole))
-    .trim();
-  if (kept === fix) return fix;
-  return kept === '' ? 'a module load cannot help here (see why KVM is not usable: built in, nomodule or module_blacklist=)' : `${kept} (no module load: ${diagnosis.nomodule ? 'nomodule is on the kernel command line' : 'it cannot be loaded with modprobe here'})`;
+  const clauses = fix.split(/;\s+/);
+  const kept = clauses.filter((clause) => ![...clause.matchAll(/\bmodprobe (\w+)/g)].some((m) => impossible(m[1] ?? '')));
+  if (kept.length === clauses.length) return fix;
+  const why = diagnosis.nomodule ? 'nomodule is on the kernel command line' : 'modprobe cannot load it here: built in, not in this kernel, or in module_blacklist=';
+  return kept.length === 0 ? `a module load cannot help here (${why}): see why KVM is not usable` : `${kept.join('; ')} (no module load: ${why})`;
 }

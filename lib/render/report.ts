@@ -52,7 +52,10 @@ function pick(checks: CheckReport, wanted: readonly Technology[]): TechnologyChe
 }
 
 export function tdxSection(snapshot: Snapshot, model: HostModel, checks: CheckReport): TdxSection {
-  return { ...model.confidential.tdx, technologies: pick(checks, ['tdx']), explanations: tdxCauses(snapshot, model.confidential.tdx) };
+  // Like the SEV hints: never a module load that cannot work here.
+  const diagnosis = kvmDiagnosis(snapshot);
+  const explanations = tdxCauses(snapshot, model.confidential.tdx).map((e) => (e.hint === undefined ? e : { ...e, hint: possibleFix(e.hint, diagnosis) }));
+  return { ...model.confidential.tdx, technologies: pick(checks, ['tdx']), explanations };
 }
 
 export function sevSection(model: HostModel, checks: CheckReport, snapshot?: Snapshot): SevSection {
