@@ -387,7 +387,7 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
       add({
         id: 'kvm.device-not-in-container',
         status: 'FAIL',
-        effect: 'usable',
+        effect: 'enabled',
         rule: 'kvm.device.present',
         found: `this runs in a container, and ${snapshot.context.device} was not passed into it${hostLacks ? ` (nor is ${vendorModule} loaded, as /sys/module shows it)` : ''}`,
         evidence: container.evidence.map((quote) => ({ quote, source: containerSource })),
@@ -398,7 +398,7 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
       add({
         id: 'kvm.device-node-missing',
         status: 'FAIL',
-        effect: 'usable',
+        effect: 'enabled',
         rule: 'kvm.device.present',
         found: `KVM is loaded (${bound ? 'a software backend bound' : `${vendorModule} ${state(vendorModule ?? '')}`}), but there is no KVM device node at ${snapshot.context.device}`,
         evidence: [{ quote: `${snapshot.context.device}: ${openCode}`, source: describeSource(open.source) }, ...fromRows(boundLines)],
