@@ -102,6 +102,10 @@ test('a kvm_pvm backend counts only where it bound: present but not bound is not
   const virt = kvmCheck(bound.snapshot, 'kvm.cpu.virtualization');
   assert.equal(virt.status, 'PASS');
   assert.match(virt.found, /svm absent, but a software backend bound to KVM/);
+  // A firmware that left SVM off does not matter to a backend that needs no SVM.
+  const svmOff = await probedSnapshot(t, { ...PVM_GUEST, log: '[    0.052101] SVM disabled (by BIOS) in MSR_VM_CR\n[    0.369955] kvm-pvm: loaded (native=1 pcid=1 pge_off=1 emul_batch=1024 emul_ibpb=0)\n' });
+  assert.equal(kvmCheck(svmOff.snapshot, 'kvm.cpu.virtualization').status, 'PASS');
+  assert.equal(kvmVerdict(svmOff.snapshot)[0], true);
 });
 
 // --- "disabled by BIOS", every wording, every log format ---------------------------------

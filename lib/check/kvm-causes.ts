@@ -149,7 +149,6 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
   const devAbsent = openCode === 'ENOENT' || openCode === 'ENXIO' || openCode === 'ENODEV';
   const devDenied = openCode === 'EACCES' || openCode === 'EPERM';
   const release = 'value' in snapshot.host.kernelRelease ? snapshot.host.kernelRelease.value.trim() : undefined;
-  const logSource = snapshot.host.kernelLog ? describeSource(snapshot.host.kernelLog.source) : 'the kernel log';
 
   const canModprobe = (name: string): boolean => {
     const s = state(name);
@@ -186,12 +185,16 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
     const first = sevGuest[0] as BringupLogMatch;
     add({ id: 'kvm.sev-guest', status: 'FAIL', effect: 'capable', rule: 'kvm.cpu.virtualization', found: rowOf(first).meaning, evidence: fromRows(sevGuest), fix: rowOf(first).fix });
   }
+  // 7 (tried before 3, as it decides capability: a bound software backend needs no VMX/SVM). A software backend that bound: capable through it.
+  const boundLines = having('backend-bound');
+  const otherBound = modules === null ? [] : Object.entries(modules).filter(([name, m]) => name !== 'kvm' && name !== 'kvm_intel' && name !== 'kvm_amd' && name.startsWith('kvm_') && (m.state === 'built-in' || m.state === 'loaded'));
+  const bound = notBound.length === 0 && (boundLines.length > 0 || (opened && otherBound.length > 0));
   // 3. The firmware disabled VT-x / AMD-V: the kernel's line, or the MSR itself (kvm-ok's test).
   const fwLines = having('firmware-disabled');
   const insideTxt = fwLines.some((m) => m.groups.txt === 'inside');
   // The MSR alone counts while KVM is not answering: where /dev/kvm works, VMX/SVM is on.
   const fwOff = fw !== null && !opened && firmwareSwitchOff(fw, insideTxt);
-  if (fwLines.length > 0 || fwOff) {
+  if (!bound && (fwLines.length > 0 || fwOff)) {
     const evidence = fromRows(fwLines);
     if (fw !== null) evidence.push(switchEvidence(fw));
     const first = fwLines[0];
@@ -205,10 +208,6 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
       fix: firmwareFix,
     });
   }
-  // 7 (tried here, as it decides capability). A software backend that bound: capable through it.
-  const boundLines = having('backend-bound');
-  const otherBound = modules === null ? [] : Object.entries(modules).filter(([name, m]) => name !== 'kvm' && name !== 'kvm_intel' && name !== 'kvm_amd' && name.startsWith('kvm_') && (m.state === 'built-in' || m.state === 'loaded'));
-  const bound = notBound.length === 0 && (boundLines.length > 0 || (opened && otherBound.length > 0));
   // 4. No VMX/SVM flag (the kernel's own line, or /proc/cpuinfo): the outer hypervisor hides it, or the CPU has none.
   const lacking = having('cpu-lacks-extension');
   const flagMissing = cpu !== null && flag !== null && !cpu[flag];
@@ -326,7 +325,7 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
   }
   // 9. The kernel refuses the module (module_blacklist=).
   const blacklistedLines = having('module-blacklisted').filter((m) => ['kvm', vendorModule].includes(m.groups.module?.replace(/-/g, '_') ?? ''));
-  const blacklistedNames = ['kvm', vendorModule].filter((n): n is string => n !== null && !registered(n) && (cmdline?.moduleBlacklist.includes(n) ?? false));
+  const blacklistedNames = opened ? [] : ['kvm', vendorModule].filter((n): n is string => n !== null && !registered(n) && (cmdline?.moduleBlacklist.includes(n) ?? false));
   if (blacklistedLines.length > 0 || blacklistedNames.length > 0) {
     const names = [...new Set([...blacklistedLines.map((m) => (m.groups.module ?? '').replace(/-/g, '_')), ...blacklistedNames])];
     const evidence = fromRows(blacklistedLines);
@@ -354,8 +353,8 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
     const onCmdline = cmdline?.moduleParameters[module]?.[parameter];
     add({
       id,
-      status: cause === 'parameter-rejected' ? 'FAIL' : 'WARN',
-      effect: cause === 'parameter-rejected' ? 'enabled' : null,
+      status: cause === 'parameter-rejected' && !registered(module) ? 'FAIL' : 'WARN',
+      effect: cause === 'parameter-rejected' && !registered(module) ? 'enabled' : null,
       rule: 'kvm.kernel.modules',
       found: `${module}.${parameter}${first.groups.value === undefined ? '' : ` = ${first.groups.value}`}: ${rowOf(first).meaning}`,
       evidence: fromRows(lines),
@@ -452,6 +451,16 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
     add({ id: 'kvm.device-permission', status: 'FAIL', effect: 'usable', rule: 'kvm.device.access', found, evidence, fix });
   }
 
+  // KVM answered on its device: whatever the log says went wrong this boot did not stop it
+  // (a CPU brought up later, an earlier failed load); shown as warnings, never as the verdict.
+  if (opened) {
+    for (const cause of causes) {
+      if (cause.status !== 'FAIL') continue;
+      cause.status = 'WARN';
+      cause.effect = null;
+    }
+  }
+
   const nestedModule: KvmNested['module'] | null = vendorModule ?? (modules?.kvm_intel?.nested !== undefined ? 'kvm_intel' : modules?.kvm_amd?.nested !== undefined ? 'kvm_amd' : null);
   const nestedValue = nestedModule === null ? undefined : modules?.[nestedModule]?.nested;
   const nested = nestedModule !== null && nestedValue !== undefined ? { module: nestedModule, value: nestedValue.trim(), enabled: /^(?:y|1)$/i.test(nestedValue.trim()) } : null;
@@ -466,7 +475,7 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
     nested,
     hypervisor,
     olderBoots: log?.olderBoots.map(lineEvidence) ?? [],
-    logUnread: logUnread === null ? null : { ...logUnread, source: logUnread.source || logSource },
+    logUnread,
   };
 }
 

@@ -152,6 +152,9 @@ export const KVM_RULES: readonly CheckRule[] = [
       }
       // A software backend that bound (kvm_pvm runs guests on page tables alone).
       const bound = causeFor(kvm, 'kvm.cpu.virtualization', 'PASS');
+      // KVM answers, yet the log says something went wrong this boot: a warning with the line.
+      const warned = causeFor(kvm, 'kvm.cpu.virtualization', 'WARN');
+      if (warned !== undefined) return causeFinding(warned);
       if (cpu.value.flags.includes(flag)) return pass(`${flag} present (${cpu.value.vendor})`, `${cpu.source} (flags)`);
       if (bound !== undefined) return causeFinding(bound);
       if (model.kvm.usable) return pass(`${flag} absent, yet KVM answers on ${model.device.path}`, `derived from ${sourceOf(model.kvm.apiVersion)}`);
