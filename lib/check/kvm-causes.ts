@@ -242,7 +242,7 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
         effect: 'capable',
         rule: 'kvm.cpu.virtualization',
         found: ambiguous
-          ? `vmx is missing: the CPU lacks VT-x, or the firmware disabled it (since Linux 5.6 the kernel hides vmx then); the kernel log has no line saying which and IA32_FEATURE_CONTROL could not be read (${why})`
+          ? `vmx is missing: the CPU lacks VT-x, or the firmware disabled it (since Linux 5.6 the kernel hides vmx then); ${bringup.log !== undefined && isUnread(bringup.log) ? `the kernel log, which would say, could not be read (${bringup.log.error.code})` : 'the kernel log has no line saying which'} and IA32_FEATURE_CONTROL could not be read (${why})`
           : `the CPU has no ${extension}: ${lacking[0] ? rowOf(lacking[0]).meaning : `/proc/cpuinfo shows no ${flag} flag`}`,
         evidence,
         fix: ambiguous
