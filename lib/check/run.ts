@@ -7,6 +7,7 @@
 import { decodeSnapshot, type HostModel } from '../decode/model.js';
 import type { Snapshot } from '../snapshot/types.js';
 import { tdxCauses } from './tdx-causes.js';
+import { kvmBlocker, kvmDiagnosis } from './kvm-causes.js';
 import { KVM_CROSS_CHECKS, KVM_RULES } from './rules/kvm.js';
 import { SEV_CROSS_CHECKS, SEV_RULES } from './rules/sev.js';
 import { TDX_CROSS_CHECKS, TDX_RULES } from './rules/tdx.js';
@@ -26,6 +27,9 @@ import {
 } from './types.js';
 
 
+
+/** The layers of a confidential technology that need KVM itself to run. */
+const KVM_DEPENDENT: readonly Layer[] = ['kernel', 'kvm', 'usable'];
 
 /** Every rule, per technology in tree order: hardware, firmware, kernel, KVM, usable. */
 export const RULES: readonly CheckRule[] = [...KVM_RULES, ...TDX_RULES, ...SEV_RULES];
@@ -97,13 +101,21 @@ function evaluate(rule: CheckRule, context: CheckContext): CheckResult {
 /** The technology's checks as a tree: a check under its parent; under a FAILed one, SKIPped. */
 function checkTree(technology: Technology, context: CheckContext): CheckResult[] {
   const roots: CheckResult[] = [];
+  // TDX and SEV run through KVM: where KVM itself cannot run or load here, their kernel, KVM
+  // and usable checks are not judged (no `modprobe kvm_amd sev=1` for a kernel whose KVM
+  // cannot bind); they name the KVM check that failed instead.
+  const blocker = technology === 'kvm' ? undefined : kvmBlocker(context.kvm);
+  const kvmRule = blocker === undefined ? undefined : KVM_RULES.find((r) => r.id === blocker.rule);
+  const kvmStop = kvmRule === undefined ? undefined : { id: kvmRule.id, title: kvmRule.title };
   const byId = new Map<string, CheckResult>();
   for (const rule of RULES) {
     if (rule.technology !== technology || !applies(rule, context)) continue;
     const parent = rule.parent === undefined ? undefined : byId.get(rule.parent);
     if (rule.parent !== undefined && parent === undefined) throw new Error(`check rule ${rule.id}: its parent ${rule.parent} is not an earlier ${technology} rule`);
     let result: CheckResult;
-    const stoppedBy = parent === undefined ? undefined : parent.status === 'FAIL' ? parent : parent.status === 'SKIP' ? byId.get(parent.skippedBecause ?? '') : undefined;
+    const stoppedBy =
+      (parent === undefined ? undefined : parent.status === 'FAIL' ? parent : parent.status === 'SKIP' ? (byId.get(parent.skippedBecause ?? '') ?? kvmStop) : undefined) ??
+      (kvmStop !== undefined && KVM_DEPENDENT.includes(rule.layer) ? kvmStop : undefined);
     if (stoppedBy !== undefined) {
       result = {
         id: rule.id,
@@ -194,7 +206,7 @@ function notApplicable(technology: Technology, reason: string): TechnologyChecks
 
 /** `model` is the snapshot's decoded host model, when the caller already has it (one model per snapshot). */
 export function runChecks(snapshot: Snapshot, technologies: readonly Technology[], model: HostModel = decodeSnapshot(snapshot)): CheckReport {
-  const context: CheckContext = { snapshot, model, tdxCauses: tdxCauses(snapshot, model.confidential.tdx) };
+  const context: CheckContext = { snapshot, model, tdxCauses: tdxCauses(snapshot, model.confidential.tdx), kvm: kvmDiagnosis(snapshot) };
   const wanted = [...new Set(technologies)];
   const results: TechnologyChecks[] = wanted.map((technology) => {
     const applies = applicability(technology, snapshot);

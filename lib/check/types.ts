@@ -3,6 +3,7 @@
 // the only judge in kvm-caps: every status, verdict, cause and fix comes from here.
 import type { HostModel } from '../decode/model.js';
 import type { Snapshot } from '../snapshot/types.js';
+import type { KvmDiagnosis } from './kvm-causes.js';
 import type { TdxExplanation } from './tdx-causes.js';
 
 export const TECHNOLOGIES = ['kvm', 'tdx', 'sev', 'sev-es', 'snp'] as const;
@@ -36,6 +37,8 @@ export interface CheckContext {
   model: HostModel;
   /** Why TDX is not usable, as the TDX facts show it (computed once per run). */
   tdxCauses: TdxExplanation[];
+  /** Why KVM is or is not usable here, from the bring-up facts (computed once per run). */
+  kvm: KvmDiagnosis;
 }
 
 /** A rule: data (what it checks and why it matters) plus one pure function. */

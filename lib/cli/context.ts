@@ -3,6 +3,8 @@
 import { statSync } from 'node:fs';
 import type { HostModel } from '../decode/model.js';
 import { escapeControls, terminalSafe } from '../render/escape.js';
+import { kvmDiagnosis } from '../check/kvm-causes.js';
+import { kvmCauseNote } from '../render/kvm-diagnosis.js';
 import type { Style } from '../render/style.js';
 import { sizeText } from '../snapshot/bounded-read.js';
 import { kernelLogFromFile } from '../snapshot/kernel-log.js';
@@ -134,10 +136,13 @@ export async function snapshotFor(values: Values, io?: Io): Promise<{ snapshot: 
   return { snapshot: await probeHost(options), origin: 'live' };
 }
 
-function unavailableNote(unsafe: HostModel): string | undefined {
+function unavailableNote(unsafe: HostModel, snapshot: Snapshot): string | undefined {
   const report = terminalSafe(unsafe);
   if (report.kvm.usable) return undefined;
   const open = report.device.open;
+  // The specific cause first (the kernel's line, its source, the fix), not the errno's generic hint.
+  const cause = kvmCauseNote(terminalSafe(kvmDiagnosis(snapshot)));
+  if ('error' in open && cause !== undefined) return `kvm-caps: cannot open ${report.device.path}: ${open.error.code}\n${cause}`;
   if ('error' in open) {
     const hint = open.error.hint === undefined ? '' : `\n  fix: ${open.error.hint}`;
     return `kvm-caps: cannot open ${report.device.path}: ${open.error.code}: ${open.error.meaning}${hint}`;
@@ -148,8 +153,8 @@ function unavailableNote(unsafe: HostModel): string | undefined {
 }
 
 /** The exit code of a command that printed a report: ok, or could-not-tell (with why on stderr) when KVM was unusable. */
-export function finish(report: HostModel, io: Io): number {
-  const note = unavailableNote(report);
+export function finish(report: HostModel, io: Io, snapshot: Snapshot): number {
+  const note = unavailableNote(report, snapshot);
   if (note === undefined) return EXIT.ok;
   io.stderr.write(`${note}\n`);
   return EXIT.couldNotTell;

@@ -28,6 +28,7 @@ import {
   type ProcessorGeneration,
   type SevCpuidSummary,
 } from './sev-fields.js';
+import { inNewestBoot } from '../snapshot/log-formats.js';
 import { describeFailure, parseSevLog, type SevLogFacts, type Traced as LogTraced } from './sev-log.js';
 import {
   KVM_AMD_PARAMETERS,
@@ -708,7 +709,11 @@ function logItems(snapshot: Snapshot, b: Builder): SevLogFacts | null {
     b.failed('log', 'log', 'Kernel log', fact, { status: 'unknown', hint: 'run as root, or allow unprivileged reads with `sysctl kernel.dmesg_restrict=0`' });
     return null;
   }
-  const log = parseSevLog(fact.value.map((record) => record.message));
+  // Only the newest boot of a saved log is judged; earlier boots are shown as such.
+  const newest = fact.value.filter(inNewestBoot);
+  const older = fact.value.length - newest.length;
+  if (older > 0) b.add({ id: 'log.earlierBoots', group: 'log', label: 'Kernel log', value: `${older} records of earlier boots left out: only the newest boot is judged`, status: 'info', source: describeSource(fact.source) });
+  const log = parseSevLog(newest.map((record) => record.message));
   const at = (t: LogTraced<object>): string => logSource(fact, t.source.line);
   for (const [key, r] of [['sev', log.asids.sev], ['sevEs', log.asids.sevEs], ['snp', log.asids.snp]] as const) {
     if (!r) continue;

@@ -248,7 +248,7 @@ export function tdxLogContext(snapshot: Snapshot): LogContext {
     newest.map((record) => record.message),
     source,
   );
-  const older = olderBootRecords > 0 ? `; ${olderBootRecords} records of older boots not judged` : '';
+  const older = olderBootRecords > 0 ? `; ${olderBootRecords} records of earlier boots left out (only the newest boot is judged)` : '';
   return {
     facts,
     source,

@@ -63,10 +63,10 @@ export interface KvmBringupMessage {
 
 const KVM_MODULE = '(?<module>kvm(?:[_-](?:intel|amd|pvm))?)';
 
-const FIX_FIRMWARE_INTEL =
+export const FIX_FIRMWARE_INTEL =
   'Enable "Intel Virtualization Technology" (VT-x; with Intel TXT also "VT-x with TXT") in the BIOS/UEFI setup, then power the machine off and on: the setting is latched at reset.';
-const FIX_FIRMWARE_AMD = 'Enable "SVM Mode" (AMD-V) in the BIOS/UEFI setup, then power the machine off and on.';
-const FIX_NO_EXTENSION =
+export const FIX_FIRMWARE_AMD = 'Enable "SVM Mode" (AMD-V) in the BIOS/UEFI setup, then power the machine off and on.';
+export const FIX_NO_EXTENSION =
   'This CPU, as the kernel sees it, has no hardware virtualization. On bare metal, use a CPU with VT-x or AMD-V; inside a VM, ask the outer hypervisor to expose VMX/SVM (nested virtualization, e.g. QEMU -cpu host, kvm_intel.nested=1 / kvm_amd.nested=1 on the outer host).';
 
 export const KVM_BRINGUP_MESSAGES: readonly KvmBringupMessage[] = [
@@ -392,11 +392,12 @@ export const KVM_BRINGUP_MESSAGES: readonly KvmBringupMessage[] = [
     id: 'parameter-invalid',
     cause: 'parameter-rejected',
     // kernel/params.c parse_args(): pr_err("%s: `%s' invalid for parameter `%s'\n", doing, val, param);
-    // `doing` is the module's name when it loads (kernel/module.c load_module()). Read in 5.10, 6.1.
-    // Not checked against 7.2: kernel/ is not among the directories the tests extract.
+    // `doing` is the module's name when it loads (kernel/module.c load_module()). Read in 5.10,
+    // 6.1; the same text in 7.2 (no pr_fmt in params.c), checked against it.
     pattern: new RegExp(`^${KVM_MODULE}: \`(?<value>.*)' (?:invalid|too large) for parameter \`(?<parameter>\\w+)'$`),
     vendor: 'any',
-    sources: [{ file: 'kernel/params.c parse_args()', kernels: '5.10, 6.1 (read)' }],
+    format7_2: { file: 'kernel/params.c', format: "%s: `%s' invalid for parameter `%s'\n" },
+    sources: [{ file: 'kernel/params.c parse_args()', kernels: '5.10, 6.1 (read), 7.2' }],
     meaning: 'The module refused to load: the value given for that parameter is not valid.',
     fix: 'Correct or remove that option (in /etc/modprobe.d/*.conf or on the kernel command line), then load the module again.',
   },
@@ -407,7 +408,8 @@ export const KVM_BRINGUP_MESSAGES: readonly KvmBringupMessage[] = [
     // pr_warn("%s: unknown parameter '%s' ignored\n", modname, param).
     pattern: new RegExp(`^${KVM_MODULE}: unknown parameter '(?<parameter>[\\w.-]+)' ignored$`),
     vendor: 'any',
-    sources: [{ file: 'kernel/module.c / kernel/module/main.c unknown_module_param_cb()', kernels: '5.10, 6.1 (read)' }],
+    format7_2: { file: 'kernel/module/main.c', format: "%s: unknown parameter '%s' ignored\n" },
+    sources: [{ file: 'kernel/module.c / kernel/module/main.c unknown_module_param_cb()', kernels: '5.10, 6.1 (read), 7.2' }],
     meaning: 'This kernel does not know that module parameter: it was ignored (the module loaded without it).',
     fix: "Remove the option, or use the parameter name of this kernel's version of the module (see /sys/module/NAME/parameters).",
   },
@@ -415,11 +417,12 @@ export const KVM_BRINGUP_MESSAGES: readonly KvmBringupMessage[] = [
     id: 'module-blacklisted',
     cause: 'module-blacklisted',
     // kernel/module.c (5.10) and kernel/module/main.c (6.1) load_module(): pr_err("Module %s is
-    // blacklisted\n") for a name in module_blacklist=, and the load fails with EPERM. Not checked
-    // against 7.2: kernel/ is not among the directories the tests extract.
+    // blacklisted\n") for a name in module_blacklist=, and the load fails with EPERM; the same
+    // in 7.2's kernel/module/main.c, checked against it.
     pattern: new RegExp(`^Module ${KVM_MODULE} is blacklisted$`),
     vendor: 'any',
-    sources: [{ file: 'kernel/module.c / kernel/module/main.c load_module()', kernels: '5.10, 6.1 (read)' }],
+    format7_2: { file: 'kernel/module/main.c', format: 'Module %s is blacklisted\n' },
+    sources: [{ file: 'kernel/module.c / kernel/module/main.c load_module()', kernels: '5.10, 6.1 (read), 7.2' }],
     meaning: 'The kernel command line lists this module in module_blacklist=: the kernel refused to load it.',
     fix: 'Remove the module from module_blacklist= on the kernel command line (the boot loader configuration) and reboot.',
   },

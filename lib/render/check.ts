@@ -77,6 +77,12 @@ function technologyLines(t: TechnologyChecks, style: Style, verbose: boolean): s
     `  ${v.summary}`,
     style.dim(`  capable: ${yesNo(v.capable)}, enabled: ${yesNo(v.enabled)}, usable: ${yesNo(v.usable)}`),
   ];
+  // KVM's specific cause (the check its summary names) says where it was read and its fix up front.
+  const failed = t.technology === 'kvm' && v.usable === false ? flattenChecks(t.checks).find((c) => c.status === 'FAIL') : undefined;
+  if (failed !== undefined) {
+    lines.splice(2, 0, `  ${style.dim('read from:')} ${failed.source}`);
+    if (failed.fix !== undefined) lines.splice(3, 0, `  ${style.dim('fix:')} ${failed.fix}`);
+  }
   lines.push(...checkTreeLines(t, style, verbose));
   return lines;
 }

@@ -3,6 +3,7 @@
 // `kvm-caps tdx --json` and `kvm-caps sev --json` print: the model of that area plus its checks.
 import { runChecks } from '../check/run.js';
 import { tdxCauses, type TdxExplanation } from '../check/tdx-causes.js';
+import { kvmDiagnosis, possibleFix, type KvmDiagnosis } from '../check/kvm-causes.js';
 import { TECHNOLOGIES, type CheckReport, type Technology, type TechnologyChecks, type Verdict } from '../check/types.js';
 import { decodeSnapshot, type HostModel } from '../decode/model.js';
 import type { SevView } from '../decode/sev.js';
@@ -39,6 +40,8 @@ export interface Report extends Omit<HostModel, 'confidential'> {
   /** Every technology's verdict, as `kvm-caps check --json` gives it. */
   technologies: TechnologyVerdict[];
   outcome: CheckReport['outcome'];
+  /** Why KVM is or is not usable here: the causes in the order tried (the first failing one is the specific cause), nested virtualization, the outer hypervisor. */
+  kvmDiagnosis: KvmDiagnosis;
   confidential: { tdx: TdxSection; sev: SevSection };
 }
 
@@ -49,11 +52,19 @@ function pick(checks: CheckReport, wanted: readonly Technology[]): TechnologyChe
 }
 
 export function tdxSection(snapshot: Snapshot, model: HostModel, checks: CheckReport): TdxSection {
-  return { ...model.confidential.tdx, technologies: pick(checks, ['tdx']), explanations: tdxCauses(snapshot, model.confidential.tdx) };
+  // Like the SEV hints: never a module load that cannot work here.
+  const diagnosis = kvmDiagnosis(snapshot);
+  const explanations = tdxCauses(snapshot, model.confidential.tdx).map((e) => (e.hint === undefined ? e : { ...e, hint: possibleFix(e.hint, diagnosis) }));
+  return { ...model.confidential.tdx, technologies: pick(checks, ['tdx']), explanations };
 }
 
-export function sevSection(model: HostModel, checks: CheckReport): SevSection {
-  return { ...model.confidential.sev, technologies: pick(checks, SEV_FAMILY) };
+export function sevSection(model: HostModel, checks: CheckReport, snapshot?: Snapshot): SevSection {
+  const sev = model.confidential.sev;
+  if (snapshot === undefined) return { ...sev, technologies: pick(checks, SEV_FAMILY) };
+  // The SEV view's hints never load a module that cannot be loaded here (built in, nomodule, module_blacklist=).
+  const diagnosis = kvmDiagnosis(snapshot);
+  const items = sev.items.map((i) => (i.hint === undefined || possibleFix(i.hint, diagnosis) === i.hint ? i : { ...i, hint: possibleFix(i.hint, diagnosis) }));
+  return { ...sev, items, technologies: pick(checks, SEV_FAMILY) };
 }
 
 /** The check run every report output uses: every technology, so that each says whether it applies. */
@@ -69,6 +80,7 @@ export function buildReport(snapshot: Snapshot, model: HostModel = decodeSnapsho
     ...rest,
     technologies: checks.technologies.map(({ technology, applicable, reason, verdict }) => ({ technology, applicable, ...(reason === undefined ? {} : { reason }), verdict })),
     outcome: checks.outcome,
-    confidential: { tdx: tdxSection(snapshot, model, checks), sev: sevSection(model, checks) },
+    kvmDiagnosis: kvmDiagnosis(snapshot),
+    confidential: { tdx: tdxSection(snapshot, model, checks), sev: sevSection(model, checks, snapshot) },
   };
 }

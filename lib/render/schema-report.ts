@@ -47,6 +47,30 @@ function outcome(value: JsonSchema): JsonSchema {
   );
 }
 
+/** lib/check/kvm-causes.ts KvmDiagnosis. */
+const kvmEvidence = object({ quote: string, source: string, 'kernelSource?': string, 'seconds?': { type: 'number' } });
+const kvmDiagnosis = object({
+  vendorModule: nullable(oneOfStrings('kvm_intel', 'kvm_amd')),
+  flag: nullable(oneOfStrings('vmx', 'svm')),
+  causes: array(
+    object({
+      id: string,
+      status: oneOfStrings('FAIL', 'WARN', 'PASS'),
+      effect: nullable(oneOfStrings('capable', 'enabled', 'usable')),
+      rule: string,
+      found: string,
+      evidence: array(kvmEvidence),
+      'fix?': string,
+    }),
+  ),
+  modprobe: object({ kvm: boolean, kvm_intel: boolean, kvm_amd: boolean }),
+  nomodule: boolean,
+  nested: nullable(object({ module: oneOfStrings('kvm_intel', 'kvm_amd'), value: string, enabled: boolean })),
+  hypervisor: nullable(object({ logged: nullable(string), exposesExtension: boolean })),
+  olderBoots: array(kvmEvidence),
+  logUnread: nullable(object({ code: string, source: string })),
+});
+
 const nullableInteger = nullable(integer);
 const nullableBoolean = nullable(boolean);
 const strings = array(string);
@@ -317,6 +341,7 @@ export const REPORT_SCHEMA: JsonSchema = {
     problems: array(object({ fact: string, source: string, error: ref('explained') })),
     technologies: array(technologyVerdict),
     outcome: OUTCOME,
+    kvmDiagnosis,
   }),
   $defs: {
     ...CHECK_DEFS,

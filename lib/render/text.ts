@@ -9,6 +9,8 @@ import { escapeControls, terminalSafe } from './escape.js';
 import type { Style } from './style.js';
 import { renderSevSummary } from './sev.js';
 import { renderTdxSummary } from './tdx.js';
+import { kvmDiagnosisLines, kvmDiagnosisTitle } from './kvm-diagnosis.js';
+import { possibleFix, specificCause } from '../check/kvm-causes.js';
 
 /** A traced value as a line: the value with its source, or the failure with its meaning. */
 function tracedLine<T>(style: Style, label: string, traced: Traced<T>, show: (value: T) => string): string {
@@ -29,6 +31,12 @@ export function renderReport(unsafe: Report, style: Style, unsafeOrigin: string)
   parts.push(
     `${style.bold(`kvm-caps ${report.snapshot.tool.version}`)} host report ${style.dim(`(${origin}, taken ${report.snapshot.createdAt})`)}`,
   );
+
+  // Why KVM is not usable comes first: the specific cause, the kernel's line, the fix.
+  const diagnosis = kvmDiagnosisLines(report.kvmDiagnosis, style);
+  if (diagnosis.length > 0) parts.push(section(style, kvmDiagnosisTitle(report.kvmDiagnosis), diagnosis));
+  const cause = specificCause(report.kvmDiagnosis);
+  const explained = cause?.status === 'FAIL';
 
   parts.push(
     section(style, 'Host', [
@@ -58,7 +66,9 @@ export function renderReport(unsafe: Report, style: Style, unsafeOrigin: string)
   parts.push(
     section(style, `KVM device ${device.path}`, [
       tracedLine(style, 'Node', device.node, (n) => `${n.type} ${n.major}:${n.minor}, mode ${n.mode}, ${n.owner}:${n.group}`),
-      tracedLine(style, 'Opened read-write', device.open, () => style.good('yes')),
+      explained && 'error' in device.open
+        ? line(style, 'Opened read-write', style.bad(`${device.open.error.code}: see "${kvmDiagnosisTitle(report.kvmDiagnosis)}" above`), device.open.source)
+        : tracedLine(style, 'Opened read-write', device.open, () => style.good('yes')),
       tracedLine(style, 'API version', kvm.apiVersion, (v) => (v === 12 ? String(v) : style.bad(`${v} (expected 12)`))),
       tracedLine(style, 'vCPU mmap size', kvm.vcpuMmapSize, (v) => `${v} bytes`),
       tracedLine(style, 'VM types offered', kvm.vmTypes, (t) =>
@@ -116,7 +126,11 @@ export function renderReport(unsafe: Report, style: Style, unsafeOrigin: string)
         style,
         'Problems',
         report.problems.map((p) => {
-          const hint = p.error.hint === undefined ? '' : `\n      fix: ${p.error.hint}`;
+          // The KVM device's own errors are explained by the cause above, not by a generic hint.
+          if (explained && (p.fact === 'kvm.open' || p.fact === 'host.device')) {
+            return `  ${style.bad(p.error.code)} ${p.fact}: see "${kvmDiagnosisTitle(report.kvmDiagnosis)}" above  ${style.dim(`[${p.source}]`)}`;
+          }
+          const hint = p.error.hint === undefined ? '' : `\n      fix: ${possibleFix(p.error.hint, report.kvmDiagnosis)}`;
           return `  ${style.bad(p.error.code)} ${p.fact}: ${p.error.meaning}  ${style.dim(`[${p.source}]`)}${hint}`;
         }),
       ),

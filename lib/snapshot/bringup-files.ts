@@ -3,10 +3,11 @@
 // virtualization switch in an MSR, who may open the device node, and whether we run in a
 // container. All read-only; nothing here loads a module or changes the host.
 import { execFileSync } from 'node:child_process';
-import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, readSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { attempt, toProbeError } from './facts.js';
 import { underRoot } from './host-files.js';
+import { readMsr } from './msr.js';
 import type { ContainerMarkers, DeviceAccess, DeviceAcl, Fact, FirmwareMsr, ModuleFiles } from './types.js';
 
 /** <root>/proc/cmdline, as the kernel has it (nomodule, module_blacklist=, modprobe.blacklist=, ...). */
@@ -59,24 +60,15 @@ export function firmwareSwitchMsr(vendor: string | undefined): number | undefine
 }
 
 /**
- * One MSR of CPU 0 through the msr driver: an 8-byte pread at the MSR's index as the offset,
- * read-only, as kvm-ok does. The driver must be there already (ENOENT otherwise: it is never
- * loaded for this) and needs CAP_SYS_RAWIO (EPERM/EACCES otherwise). Read under --root like
- * /dev/kmsg, so a saved copy (a file with the value at that offset) replays.
+ * The firmware's switch MSR of CPU 0, read as kvm-ok reads it, through the one MSR reader
+ * (msr.ts: an 8-byte read-only pread at the MSR's index). The driver must be there already
+ * (ENOENT otherwise: it is never loaded for this) and needs CAP_SYS_RAWIO (EPERM/EACCES
+ * otherwise). Read under --root like /dev/kmsg, so a saved copy (a file with the value at that
+ * offset) replays.
  */
 export function firmwareMsr(root: string, index: number): Fact<FirmwareMsr> {
-  const path = underRoot(root, '/dev/cpu/0/msr');
-  return attempt({ syscall: 'pread', path }, () => {
-    const fd = openSync(path, constants.O_RDONLY);
-    try {
-      const buffer = Buffer.alloc(8);
-      const n = readSync(fd, buffer, 0, 8, index);
-      // The driver returns all 8 bytes or an error; only a regular file can end early.
-      return { index: `0x${index.toString(16)}`, value: n === 8 ? `0x${buffer.readBigUInt64LE(0).toString(16)}` : null };
-    } finally {
-      closeSync(fd);
-    }
-  });
+  const fact = readMsr(root, 0, index);
+  return 'value' in fact ? { source: fact.source, value: { index: `0x${index.toString(16)}`, value: fact.value } } : fact;
 }
 
 /** access(2) on the device node for this process: what its mode, group and any ACL allow us. */

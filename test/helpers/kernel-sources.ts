@@ -26,6 +26,9 @@ export const KERNEL_SOURCE_DIRS = [
   'drivers/iommu/amd',
   'drivers/virt/coco',
   'include/linux',
+  // Module loading and parameter parsing: "Module %s is blacklisted", "unknown parameter", "invalid for parameter".
+  'kernel/module',
+  'kernel/params.c',
 ] as const;
 
 export interface KernelTree {

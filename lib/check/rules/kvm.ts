@@ -6,7 +6,9 @@ import type { HostModel } from '../../decode/model.js';
 import { KVM_API_VERSION } from '../../decode/model.js';
 import type { Traced } from '../../decode/sourced.js';
 import { TDX_BRINGUP_FAILED_KVM_NOT_LOADED } from '../tdx-causes.js';
+import { describeSource } from '../../decode/explain.js';
 import type { CheckRule, Finding } from '../types.js';
+import type { KvmCause, KvmCauseRule, KvmDiagnosis } from '../kvm-causes.js';
 
 const joinSourceList = (...sources: string[]): string => [...new Set(sources)].join('; ');
 
@@ -94,6 +96,29 @@ export function releaseOf(model: HostModel): string | undefined {
 
 const FIX_MODULES = 'load kvm and the vendor module (`modprobe kvm_intel` or `modprobe kvm_amd`); `dmesg | grep -i kvm` says why one refuses';
 
+/** The first cause of the diagnosis a rule reports, FAIL before WARN. */
+function causeFor(diagnosis: KvmDiagnosis, rule: KvmCauseRule, status: KvmCause['status']): KvmCause | undefined {
+  return diagnosis.causes.find((c) => c.rule === rule && c.status === status);
+}
+
+/** A cause as a finding: what it is, then the kernel's line(s) quoted with the kernels that print them. */
+export function causeFinding(cause: KvmCause): Finding {
+  const quotes = cause.evidence.map((e) => (e.kernelSource === undefined ? `${e.quote} [${e.source}]` : `the kernel logged "${e.quote}" (${e.kernelSource})`));
+  const found = quotes.length > 0 ? `${cause.found.replace(/\.$/, '')}: ${quotes.join('; ')}` : cause.found;
+  const source = [...new Set(cause.evidence.map((e) => e.source))].join('; ') || 'derived from the bring-up facts';
+  const finding: Finding = { status: cause.status, found, source };
+  if (cause.fix !== undefined && cause.status !== 'PASS') finding.fix = cause.fix;
+  return finding;
+}
+
+/** The module fix that can work here: modprobe only for a loadable module this boot allows. */
+function moduleFix(diagnosis: KvmDiagnosis): string {
+  const name = diagnosis.vendorModule;
+  if (name === null) return FIX_MODULES;
+  if (diagnosis.modprobe[name]) return `\`modprobe ${name}\`; if it refuses, \`dmesg | grep -i kvm\` says why (often: virtualization disabled in the BIOS)`;
+  return `${name} cannot be loaded with modprobe here (built in, nomodule or module_blacklist=): the kernel log says why it did not register (\`dmesg | grep -i -e kvm -e vmx -e svm\`)`;
+}
+
 const X86 = new Set(['x64', 'ia32']);
 
 /** Loaded KVM backends that drive neither VMX nor SVM (e.g. kvm_pvm). */
@@ -115,7 +140,11 @@ export const KVM_RULES: readonly CheckRule[] = [
     layer: 'hardware',
     title: 'CPU virtualization extensions',
     why: 'KVM runs guests on the CPU\'s own virtualization extensions (Intel VT-x, AMD-V); without them there is no /dev/kvm',
-    evaluate({ model, snapshot }) {
+    evaluate({ model, snapshot, kvm }) {
+      // The kernel's own account comes first: a backend that would not bind, an SEV guest,
+      // the firmware's switch, a missing extension (with or without an outer hypervisor).
+      const failed = causeFor(kvm, 'kvm.cpu.virtualization', 'FAIL');
+      if (failed !== undefined) return causeFinding(failed);
       const cpu = model.host.cpu;
       if (!('value' in cpu)) return unreadable('/proc/cpuinfo', cpu, NEEDS.cpuinfo);
       const flag = X86.has(snapshot.context.arch) ? virtualizationFlag(cpu.value.vendor) : null;
@@ -124,23 +153,15 @@ export const KVM_RULES: readonly CheckRule[] = [
         if (model.kvm.usable) return pass(`${cpu.value.vendor} (${snapshot.context.arch}): KVM answers on ${model.device.path}`, sourceOf(model.kvm.apiVersion));
         return unknown(`${cpu.value.vendor} (${snapshot.context.arch}): no x86 virtualization flag to check`, `${cpu.source} (vendor)`, NEEDS.kvm);
       }
+      // A software backend that bound (kvm_pvm runs guests on page tables alone).
+      const bound = causeFor(kvm, 'kvm.cpu.virtualization', 'PASS');
+      // KVM answers, yet the log says something went wrong this boot: a warning with the line.
+      const warned = causeFor(kvm, 'kvm.cpu.virtualization', 'WARN');
+      if (warned !== undefined) return causeFinding(warned);
       if (cpu.value.flags.includes(flag)) return pass(`${flag} present (${cpu.value.vendor})`, `${cpu.source} (flags)`);
-      // A backend that needs no VMX/SVM (kvm_pvm runs guests on page tables alone).
-      const other = otherBackends(model);
-      if (other.length > 0) {
-        return pass(`${flag} absent, but ${other.map((b) => `${b.name} (${b.state})`).join(', ')} runs guests without VMX/SVM`, sourceOf(model.host.modules));
-      }
+      if (bound !== undefined) return causeFinding(bound);
       if (model.kvm.usable) return pass(`${flag} absent, yet KVM answers on ${model.device.path}`, `derived from ${sourceOf(model.kvm.apiVersion)}`);
-      const guest = 'value' in model.host.isGuest && model.host.isGuest.value;
-      return fail(
-        `${flag} absent${guest ? ' (this host is a VM)' : ''}: the extension is missing, or disabled in the firmware`,
-        `${cpu.source} (flags)`,
-        guest
-          ? 'enable nested virtualization on the outer host (e.g. kvm_intel.nested=1 / kvm_amd.nested=1 there, or the cloud\'s nested-virtualization option) and give this VM the vmx/svm CPU feature'
-          : flag === 'vmx'
-            ? 'BIOS: enable Intel Virtualization Technology (VT-x); the kernel hides vmx when the firmware leaves it off or locked'
-            : 'BIOS: enable SVM Mode (AMD-V)',
-      );
+      return fail(`${flag} absent`, `${cpu.source} (flags)`, flag === 'vmx' ? 'BIOS: enable Intel Virtualization Technology (VT-x)' : 'BIOS: enable SVM Mode (AMD-V)');
     },
   },
   {
@@ -149,12 +170,14 @@ export const KVM_RULES: readonly CheckRule[] = [
     layer: 'hardware',
     title: 'Bare metal, not a VM',
     why: 'inside a VM, KVM works only through nested virtualization (slower), and confidential guests (TDX, SEV) cannot be nested at all',
-    evaluate({ model }) {
+    evaluate({ model, kvm }) {
       const guest = model.host.isGuest;
       if (!('value' in guest)) return unreadable('/proc/cpuinfo', guest, NEEDS.cpuinfo);
       if (!guest.value) return pass('no hypervisor flag: bare metal', `${guest.source} (flags)`);
+      const outer = kvm.hypervisor;
+      const exposes = outer === null || kvm.flag === null ? '' : `; ${outer.logged ?? 'the outer hypervisor'} ${outer.exposesExtension ? 'exposes' : 'does not expose'} ${kvm.flag} to it`;
       return warn(
-        'hypervisor flag set: this host is itself a VM, so any guest here is nested',
+        `hypervisor flag set: this host is itself a VM${outer?.logged ? ` (Hypervisor detected: ${outer.logged})` : ''}, so any guest here is nested${exposes}`,
         `${guest.source} (flags)`,
         'run confidential guests on a bare-metal host; for plain KVM, nested virtualization must be enabled on the outer host',
       );
@@ -167,8 +190,16 @@ export const KVM_RULES: readonly CheckRule[] = [
     parent: 'kvm.cpu.virtualization',
     title: 'kvm and a backend module loaded',
     why: 'kvm provides /dev/kvm; kvm_intel or kvm_amd (or another backend) drives the CPU, and loads only where the firmware enabled virtualization',
-    evaluate({ model, tdxCauses }) {
+    evaluate({ model, kvm, tdxCauses }) {
       const modules = model.host.modules;
+      // A failed TDX bring-up is the specific reason kvm_intel did not load on 6.16 and later
+      // (lib/check/tdx-causes.ts): it comes before the generic bring-up causes.
+      const tdx = tdxCauses.find((e) => e.code === TDX_BRINGUP_FAILED_KVM_NOT_LOADED);
+      if (tdx !== undefined) return fail(`kvm_intel not loaded: ${tdx.message}`, joinSourceList(sourceOf(modules), ...tdx.evidence.map((e) => e.source)), tdx.hint);
+      const failed = causeFor(kvm, 'kvm.kernel.modules', 'FAIL');
+      if (failed !== undefined) return causeFinding(failed);
+      const warned = causeFor(kvm, 'kvm.kernel.modules', 'WARN');
+      if (warned !== undefined) return causeFinding(warned);
       if (!('value' in modules)) {
         if (model.kvm.usable) return pass('KVM answers, so kvm and its backend are loaded', sourceOf(model.kvm.apiVersion));
         return unreadable('/sys/module', modules, NEEDS.sysfs);
@@ -182,13 +213,31 @@ export const KVM_RULES: readonly CheckRule[] = [
       if (modules.value.kvm !== null && hasVendor) return pass(names.join(', '), modules.source);
       if (vendorModule === null && model.kvm.usable) return pass(`KVM answers (${names.join(', ') || 'built in'})`, sourceOf(model.kvm.apiVersion));
       const missing = [modules.value.kvm === null ? 'kvm' : null, hasVendor ? null : (vendorModule ?? 'a KVM backend')].filter((m) => m !== null);
-      // A failed TDX bring-up fails kvm_intel's init on 6.16 and later (lib/check/tdx-causes.ts).
-      const tdx = vendorModule === 'kvm_intel' && !hasVendor ? tdxCauses.find((e) => e.code === TDX_BRINGUP_FAILED_KVM_NOT_LOADED) : undefined;
-      if (tdx !== undefined) return fail(`${missing.join(' and ')} not loaded: ${tdx.message}`, joinSourceList(modules.source, ...tdx.evidence.map((e) => e.source)), tdx.hint);
       return fail(
         `${missing.join(' and ')} not loaded${names.length ? ` (loaded: ${names.join(', ')})` : ''}`,
         modules.source,
-        `modprobe ${vendorModule ?? 'kvm'}; if it refuses, \`dmesg | grep -i kvm\` says why (often: virtualization disabled in the BIOS)`,
+        moduleFix(kvm),
+      );
+    },
+  },
+  {
+    id: 'kvm.kernel.nested',
+    technology: 'kvm',
+    layer: 'kernel',
+    parent: 'kvm.kernel.modules',
+    title: 'Nested virtualization (the vendor module\'s nested parameter)',
+    why: 'guests of this host can run their own VMs only when the vendor module was loaded with nested on',
+    appliesWhen: ({ kvm }) => kvm.nested !== null,
+    evaluate({ kvm, snapshot }) {
+      const nested = kvm.nested;
+      if (nested === null) return unknown('no nested parameter', 'not probed', NEEDS.sysfs);
+      const source = `${describeSource(snapshot.host.modules.source)}/${nested.module}/parameters/nested`;
+      // Informational: whether guests may nest does not decide whether KVM is usable.
+      return pass(
+        nested.enabled
+          ? `${nested.module}.nested = ${nested.value}: guests of this host can run their own VMs`
+          : `${nested.module}.nested = ${nested.value}: guests of this host cannot run their own VMs (boot with ${nested.module}.nested=1, or reload ${nested.module} with nested=1 where it is a module)`,
+        source,
       );
     },
   },
@@ -199,21 +248,18 @@ export const KVM_RULES: readonly CheckRule[] = [
     parent: 'kvm.kernel.modules',
     title: 'KVM device node present',
     why: 'every VMM reaches KVM through its device node; kvm creates it when it loads (a container needs it passed in)',
-    evaluate({ model, tdxCauses }) {
+    evaluate({ model, kvm, tdxCauses }) {
       const node = model.device.node;
+      // A failed TDX bring-up that kept kvm_intel from loading explains a missing node first.
+      const tdx = tdxCauses.find((e) => e.code === TDX_BRINGUP_FAILED_KVM_NOT_LOADED);
+      if (tdx !== undefined && 'error' in node && node.error.code === 'ENOENT') {
+        return fail(`${model.device.path} does not exist: ${tdx.message}`, joinSourceList(node.source, ...tdx.evidence.map((e) => e.source)), tdx.hint);
+      }
+      const failed = causeFor(kvm, 'kvm.device.present', 'FAIL');
+      if (failed !== undefined) return causeFinding(failed);
       if ('value' in node) return pass(`${model.device.path}: ${node.value.type} ${node.value.major}:${node.value.minor}, ${node.value.owner}:${node.value.group} ${node.value.mode}`, node.source);
       if ('missing' in node) return unknown(`${model.device.path} was not looked at`, 'not probed', NEEDS.kvm);
-      if (node.error.code === 'ENOENT') {
-        // A failed TDX bring-up fails kvm_intel's init on 6.16 and later (lib/check/tdx-causes.ts).
-        const tdx = tdxCauses.find((e) => e.code === TDX_BRINGUP_FAILED_KVM_NOT_LOADED);
-        if (tdx !== undefined) return fail(`${model.device.path} does not exist: ${tdx.message}`, joinSourceList(node.source, ...tdx.evidence.map((e) => e.source)), tdx.hint);
-        const open = model.device.open;
-        return fail(
-          `${model.device.path} does not exist`,
-          node.source,
-          'error' in open && open.error.hint !== undefined ? open.error.hint : 'load kvm and the vendor module (`modprobe kvm_intel` or `modprobe kvm_amd`)',
-        );
-      }
+      if (node.error.code === 'ENOENT') return fail(`${model.device.path} does not exist`, node.source, moduleFix(kvm));
       return unknown(`${model.device.path} could not be looked at: ${node.error.code} (${node.error.meaning})`, node.source, NEEDS.kvm);
     },
   },
@@ -242,11 +288,13 @@ export const KVM_RULES: readonly CheckRule[] = [
     parent: 'kvm.device.present',
     title: 'KVM device usable by this user',
     why: 'a VMM runs as some user; if that user cannot open the KVM device read-write it cannot start a guest, however well the host is set up',
-    evaluate({ model }) {
+    evaluate({ model, kvm }) {
       const open = model.device.open;
       const who = `uid ${model.snapshot.context.uid} (groups ${model.snapshot.context.groups.join(', ') || 'none'})`;
       if ('value' in open) return pass(`${who} opened ${model.device.path} read-write`, open.source);
       if ('missing' in open) return unknown(`${model.device.path} was not opened`, 'not probed', NEEDS.kvm);
+      const denied = causeFor(kvm, 'kvm.device.access', 'FAIL');
+      if (denied !== undefined) return causeFinding({ ...denied, found: `${who}: ${denied.found}` });
       // This user cannot use KVM: a fact about this user, so FAIL with the fix. The checks
       // that needed the device's answers say UNKNOWN with the access they need instead.
       return fail(

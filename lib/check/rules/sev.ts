@@ -397,11 +397,11 @@ function parameterRule(f: Flavour): CheckRule {
     parent: `${f.technology}.kernel.version`,
     title: `${f.name} on in KVM (kvm_amd.${f.parameter})`,
     why: `kvm_amd sets ${f.parameter} to what it could enable, so it reads Y only when ${f.name} is on in KVM`,
-    evaluate({ model }) {
+    evaluate({ model, kvm }) {
       const kvmAmd = sevOf(model).kvmAmd;
       const moduleItem = item(model, 'module.kvm_amd');
       if (kvmAmd.loaded === null) return unknown('kernel modules not read', moduleItem?.source ?? 'not probed', NEEDS.sysfs);
-      if (!kvmAmd.loaded) return fail('kvm_amd is not loaded', moduleItem?.source ?? 'not probed', `modprobe kvm_amd ${f.parameter}=1`);
+      if (!kvmAmd.loaded) return fail('kvm_amd is not loaded', moduleItem?.source ?? 'not probed', kvm.modprobe.kvm_amd ? `modprobe kvm_amd ${f.parameter}=1` : `boot with kvm_amd.${f.parameter}=1 on the kernel command line (kvm_amd cannot be loaded with modprobe here)`);
       const p = kvmAmd.parameters[f.parameter];
       const pItem = item(model, `module.kvm_amd.${f.parameter}`);
       const source = pItem?.source ?? moduleItem?.source ?? 'not probed';

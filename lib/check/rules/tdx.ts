@@ -184,7 +184,7 @@ export const TDX_RULES: readonly CheckRule[] = [
     parent: 'tdx.kernel.version',
     title: 'TDX on in KVM (kvm_intel.tdx)',
     why: 'KVM leaves TDX off unless kvm_intel is loaded with tdx=1, and turns it off again when TDX bring-up fails, so it reads Y only when TDX is on',
-    evaluate({ model, tdxCauses }) {
+    evaluate({ model, tdxCauses, kvm }) {
       const t = view(model);
       const row = parameter(t, 'tdx');
       if (row === undefined) return unknown('kvm_intel.tdx was not looked at', 'not probed', NEEDS.sysfs);
@@ -195,7 +195,7 @@ export const TDX_RULES: readonly CheckRule[] = [
         const failsLoad = failure !== null && bringupFailsKvmLoad(failure, releaseOf(model)) !== false;
         return failsLoad
           ? fail(`kvm_intel is not loaded: TDX bring-up failed ("${failure.evidence.value}")`, joinSources(row.source, failure.evidence.source), FIX_BRINGUP_FAILED)
-          : fail('kvm_intel is not loaded', row.source, 'modprobe kvm_intel tdx=1');
+          : fail('kvm_intel is not loaded', row.source, kvm.modprobe.kvm_intel ? 'modprobe kvm_intel tdx=1' : 'boot with kvm_intel.tdx=1 on the kernel command line (kvm_intel cannot be loaded with modprobe here)');
       }
       if (row.value === null) return fail(`kvm_intel.tdx: ${row.text}`, row.source, FIX_KERNEL);
       const why = causes(tdxCauses, WHY_TDX_OFF);

@@ -12,6 +12,6 @@ export const capsCommand: Command = {
     const { snapshot } = await snapshotFor(values, io);
     const rows = capabilityRows(snapshot.kvm);
     io.stdout.write(values.json ? json(capsJson(rows)) : renderCaps(rows, style));
-    return finish(decodeSnapshot(snapshot), io);
+    return finish(decodeSnapshot(snapshot), io, snapshot);
   },
 };

@@ -15,7 +15,7 @@ export const cpuidCommand: Command = {
     const fact = values.emulated ? snapshot.kvm.emulatedCpuid : snapshot.kvm.supportedCpuid;
     const entries = fact !== undefined && 'value' in fact ? decodeCpuid(fact.value) : [];
     io.stdout.write(values.json ? json(entries) : renderCpuid(entries, style));
-    const finished = finish(decodeSnapshot(snapshot), io);
+    const finished = finish(decodeSnapshot(snapshot), io, snapshot);
     // No entries because none were read is not "no entries": say why, and that we could not tell.
     if (fact === undefined) {
       const why = values.from === undefined ? 'the KVM device could not be used' : `the snapshot ${values.from === '-' ? 'on standard input' : values.from} does not record it`;

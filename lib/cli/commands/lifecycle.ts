@@ -14,6 +14,6 @@ export const lifecycleCommand: Command = {
     const model = decodeSnapshot(snapshot);
     const lifecycle = lifecycleFor(model, reportChecks(snapshot, model));
     io.stdout.write(values.json ? json(lifecycle) : renderLifecycle(lifecycle, style));
-    return finish(model, io);
+    return finish(model, io, snapshot);
   },
 };

@@ -12,8 +12,8 @@ export const sevCommand: Command = {
   async run({ values, io, style }) {
     const { snapshot } = await snapshotFor(values, io);
     const model = decodeSnapshot(snapshot);
-    const section = sevSection(model, runChecks(snapshot, ['sev', 'sev-es', 'snp'], model));
+    const section = sevSection(model, runChecks(snapshot, ['sev', 'sev-es', 'snp'], model), snapshot);
     io.stdout.write(values.json ? json(section) : renderSev(section, style));
-    return finish(model, io);
+    return finish(model, io, snapshot);
   },
 };

@@ -9,6 +9,6 @@ export const snapshotCommand: Command = {
   async run(context) {
     const { snapshot } = await snapshotFor(context.values, context.io);
     emit(context, json(snapshot));
-    return finish(decodeSnapshot(snapshot), context.io);
+    return finish(decodeSnapshot(snapshot), context.io, snapshot);
   },
 };

@@ -14,6 +14,6 @@ export const tdxCommand: Command = {
     const model = decodeSnapshot(snapshot);
     const section = tdxSection(snapshot, model, runChecks(snapshot, ['tdx'], model));
     io.stdout.write(values.json ? json(section) : renderTdx(section, style));
-    return finish(model, io);
+    return finish(model, io, snapshot);
   },
 };
