@@ -4,7 +4,7 @@
 // misc cgroup, the kernel log and the --deep KVM_SEV_INIT2 answers. Every item names where
 // its value came from; a fact that was not collected is reported as such, never guessed.
 import { hex } from '../knowledge/hex.js';
-import { kernelChange, kernelHas, releaseRangeText } from '../knowledge/kernel-versions.js';
+import { SEV_FIRMWARE_INIT_ROWS, SNP_PLATFORM_STATUS_ROWS, firstChangeHeld, kernelChange, kernelHas, releaseRangeText, type KernelChange } from '../knowledge/kernel-versions.js';
 import type { Fact, KernelLogRecord, ProbeError, Snapshot, Source } from '../snapshot/types.js';
 import { findEntry } from './cpuid-entry.js';
 import { capabilityNumber } from '../knowledge/capabilities.js';
@@ -32,10 +32,7 @@ import { describeFailure, parseSevLog, type SevLogFacts, type Traced as LogTrace
 import {
   KVM_AMD_PARAMETERS,
   SEV_ATTRIBUTES,
-  SEV_INIT_HISTORY,
   SNP_MIN_FIRMWARE,
-  SNP_PLATFORM_STATUS_HISTORY,
-  behaviourFor,
   parseModuleBool,
 } from '../knowledge/sev.js';
 
@@ -190,6 +187,7 @@ function vmTypes(snapshot: Snapshot, b: Builder): SevView['vmTypes'] {
     else why = answer === undefined ? 'KVM_CAP_VM_TYPES was not recorded' : `KVM_CHECK_EXTENSION(KVM_CAP_VM_TYPES) failed: ${answer.code}`;
   } else if (system) why = `KVM_CHECK_EXTENSION failed: ${system.error.code}`;
   const source = src(system, 'KVM_CAP_VM_TYPES');
+  const release = 'value' in snapshot.host.kernelRelease ? snapshot.host.kernelRelease.value : undefined;
   return SEV_VM_TYPES.map(([header, type, name]) => {
     const offered = mask === null ? null : (mask & (1 << type)) !== 0;
     const id = `kvm.vmType.${name}`;
@@ -201,11 +199,24 @@ function vmTypes(snapshot: Snapshot, b: Builder): SevView['vmTypes'] {
         group: 'kvm',
         label,
         value: 'not enumerable (KVM_CAP_VM_TYPES is 0)',
-        status: 'warn',
+        status: 'info',
         source,
         meaning:
           `this kernel predates KVM_CAP_VM_TYPES (Linux ${kernelChange('kvm.cap-vm-types').since}): only the default VM type exists, and SEV/SEV-ES guests can only use the legacy KVM_SEV_INIT / KVM_SEV_ES_INIT; SNP needs ${releaseRangeText('snp.kvm-host')}`,
       });
+    } else if (!offered && name !== 'SNP' && kernelHas('kvm.sev-vm-types', release) === false) {
+      // 6.8 and 6.9 report VM types, but the SEV ones came in 6.10: a mask of 0x1 or 0x3 is not "SEV off".
+      b.add({
+        id,
+        group: 'kvm',
+        label,
+        value: 'not a VM type on this kernel',
+        status: 'info',
+        source,
+        meaning: `this kernel (Linux ${kernelChange('kvm.cap-vm-types').since} up to ${kernelChange('kvm.sev-vm-types').since}) reports VM types but has no SEV VM type yet; SEV and SEV-ES guests use KVM_SEV_INIT / KVM_SEV_ES_INIT on a default VM (QEMU does this). The SEV VM types came in ${kernelChange('kvm.sev-vm-types').since}`,
+      });
+    } else if (!offered && name === 'SNP' && kernelHas('snp.kvm-host', release) === false) {
+      b.add({ id, group: 'kvm', label, value: 'not a VM type on this kernel', status: 'fail', source, meaning: `KVM_X86_SNP_VM came in Linux ${kernelChange('snp.kvm-host').since}: mainline kernels before it run no SEV-SNP guests` });
     } else {
       const item: SevItem = { id, group: 'kvm', label, value: offered ? 'offered' : 'not offered', status: offered ? 'pass' : 'fail', source };
       if (!offered) item.meaning = `KVM_CREATE_VM(${type}) will fail with EINVAL; QEMU says "vm-type ${name.toLowerCase().replace('_', '-')} not supported by KVM"`;
@@ -240,7 +251,19 @@ function cpuItems(snapshot: Snapshot, cpu: SevView['cpu'], b: Builder): void {
     source: `${source} (cpu family, model)`,
     meaning: 'chooses the TCB_VERSION byte layout (Turin and later add an FMC byte)',
   });
-  for (const flag of ['sme', 'sev', 'sev_es', 'sev_snp'] as const) {
+  // "sme" shows only while SME is active (mem_encrypt=on, or the kernel's default set so):
+  // early_detect_mem_encrypt() clears it otherwise, so its absence says nothing about SEV.
+  const sme = cpu.flags.sme;
+  b.add({
+    id: 'cpu.flag.sme',
+    group: 'cpu',
+    label: 'CPU flag sme',
+    value: sme ? 'present (SME active)' : 'absent',
+    status: 'info',
+    source: `${source} (flags)`,
+    ...(sme ? {} : { meaning: 'the kernel shows sme only while host memory encryption is active (mem_encrypt=on); its absence does not mean SEV is off' }),
+  });
+  for (const flag of ['sev', 'sev_es', 'sev_snp'] as const) {
     const present = cpu.flags[flag];
     const item: SevItem = { id: `cpu.flag.${flag}`, group: 'cpu', label: `CPU flag ${flag}`, value: present ? 'present' : 'absent', status: present ? 'pass' : 'fail', source: `${source} (flags)` };
     if (!present) {
@@ -251,7 +274,7 @@ function cpuItems(snapshot: Snapshot, cpu: SevView['cpu'], b: Builder): void {
           ? preSnp
             ? `kernels before ${kernelChange('snp.cpu-flag').since} never show sev_snp: the feature was masked until "x86/cpufeatures: Enable/unmask SEV-SNP CPU feature"`
             : 'the kernel clears sev_snp when the RMP table was not reserved by the BIOS, the host is a VM, or the CPU is not supported (bsp_determine_snp)'
-          : 'the kernel hides sme/sev/sev_es when the BIOS has not enabled memory encryption (early_detect_mem_encrypt), or the CPU lacks it';
+          : 'the kernel clears sev/sev_es when SYSCFG.MemEncryptionModeEn (bit 23, SMEE) or HWCR.SMMLOCK is off, i.e. the BIOS has not enabled memory encryption (early_detect_mem_encrypt), or the CPU lacks it';
       item.hint = flag === 'sev_snp' ? 'BIOS: enable "SEV-SNP Support" and "SNP Memory (RMP Table) Coverage"' : 'BIOS: enable SMEE and SEV (AMD CBS > CPU Common Options)';
     }
     b.add(item);
@@ -528,7 +551,7 @@ function deviceItems(
       source: `${s} (api_major, api_minor, build)`,
       ...(d.meetsSnpMinimum ? {} : { meaning: `SEV-SNP needs firmware API ${SNP_MIN_FIRMWARE.major}.${SNP_MIN_FIRMWARE.minor} or later (SNP_MIN_API_MAJOR/MINOR)`, hint: 'update the SEV firmware (BIOS update, or amd_sev_fam19h_*.sbin in /lib/firmware/amd)' }),
     });
-    const init = behaviourFor(SEV_INIT_HISTORY, release ?? '');
+    const init = firstChangeHeld(SEV_FIRMWARE_INIT_ROWS, release ?? undefined);
     b.add({
       id: 'sev.state',
       group: 'sev-firmware',
@@ -537,7 +560,7 @@ function deviceItems(
       status: d.stateName === 'INIT' || d.stateName === 'WORKING' ? 'pass' : 'fail',
       source: `${s} (state)`,
       ...(d.stateName === 'UNINIT'
-        ? { meaning: `the SEV firmware is not initialised${init ? `; ${init.behaviour}` : ''}`, hint: 'load kvm_amd and check the kernel log for INIT failures' }
+        ? { meaning: `the SEV firmware is not initialised${init ? `; on Linux ${releaseRangeText(init.id)}, ${init.what}` : ''}`, hint: 'load kvm_amd and check the kernel log for INIT failures' }
         : {}),
     });
     b.add({
@@ -560,7 +583,7 @@ function deviceItems(
   }
   // SNP_PLATFORM_STATUS
   const snp = sev.snpPlatformStatus;
-  const history = release ? behaviourFor(SNP_PLATFORM_STATUS_HISTORY, release) : undefined;
+  const history: KernelChange | undefined = release ? firstChangeHeld(SNP_PLATFORM_STATUS_ROWS, release) : undefined;
   if (snp && 'value' in snp) {
     const cpuId = cpu.family !== null && cpu.model !== null ? { family: cpu.family, model: cpu.model } : null;
     const d = decodeSnpPlatformStatus(snp.value, cpuId);
@@ -645,7 +668,7 @@ function deviceItems(
             ? `SNP firmware is not initialised: Linux ${releaseRangeText('snp.platform-status-needs-init')} refuse SNP_PLATFORM_STATUS until SNP_INIT has run`
             : `SNP firmware is not initialised, or this kernel has no SNP_PLATFORM_STATUS (before ${kernelChange('snp.platform-status').since})`
         : firmwareStatus(snp.error) !== undefined
-          ? `the firmware refused: ${decodeFirmwareError(firmwareStatus(snp.error)!).name ?? 'unknown status'}${history ? ` (on this kernel: ${history.behaviour})` : ''}`
+          ? `the firmware refused: ${decodeFirmwareError(firmwareStatus(snp.error)!).name ?? 'unknown status'}${history ? ` (on this kernel: ${history.what})` : ''}`
           : undefined;
     b.failed('snp.status', 'snp-firmware', 'SNP_PLATFORM_STATUS', snp, meaning ? { meaning } : undefined);
   }
@@ -659,7 +682,11 @@ function deviceItems(
       ...(id.error.errno === -ENOTSUPP || id.error.errno === ENOTSUPP ? { meaning: 'ENOTSUPP: SEV firmware API older than 0.16 has no GET_ID' } : {}),
     });
   }
-  if (history && release) b.notes.push({ text: `SNP_PLATFORM_STATUS on Linux ${release}: ${history.behaviour}`, source: `drivers/crypto/ccp/sev-dev.c: ${history.source}` });
+  if (history && release) b.notes.push({ text: `Linux ${release} (${releaseRangeText(history.id)}): ${history.what}`, source: history.citation });
+  else if (release && kernelHas('snp.platform-status', release) === false) {
+    const row = kernelChange('snp.platform-status');
+    b.notes.push({ text: `Linux ${release} has no SNP_PLATFORM_STATUS (added in ${row.since}): the command number answers EINVAL`, source: row.citation });
+  }
   return out;
 }
 
@@ -841,7 +868,7 @@ export function sevView(snapshot: Snapshot): SevView {
   const asids = capacityItems(snapshot, b);
   const init2 = init2Items(snapshot, b);
   b.notes.push({
-    text: 'the kernel hides the sme, sev, sev_es and sev_snp flags in /proc/cpuinfo when the BIOS has not enabled them, so an absent flag does not mean the CPU lacks the feature',
+    text: 'the kernel hides the sev, sev_es and sev_snp flags in /proc/cpuinfo when the BIOS has not enabled them, and shows sme only while SME is active (mem_encrypt=on), so an absent flag does not mean the CPU lacks the feature',
     source: 'arch/x86/kernel/cpu/amd.c early_detect_mem_encrypt(), bsp_determine_snp()',
   });
   return {

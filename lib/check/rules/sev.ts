@@ -439,6 +439,15 @@ function vmTypeRule(f: Flavour): CheckRule {
       if (entry === undefined || entry.offered === null) return kvmUnavailable(model) ?? unknown(vmItem?.meaning ?? 'KVM_CAP_VM_TYPES not read', source, NEEDS.kvm);
       if (entry.offered) return pass(`${vmItem?.value ?? 'offered'}`, source);
       const mask = model.kvm.vmTypes;
+      const legacyOnly = f.technology !== 'snp' && kernelHas('kvm.sev-vm-types', releaseOf(model)) === false;
+      if ('value' in mask && mask.value.mask !== 0 && legacyOnly) {
+        // 6.8 and 6.9 report VM types, but none for SEV: SEV and SEV-ES still run, through the legacy commands.
+        return warn(
+          `KVM_CAP_VM_TYPES = ${hex(mask.value.mask)} on Linux ${kernelChange('kvm.cap-vm-types').since} up to ${kernelChange('kvm.sev-vm-types').since}: no ${f.vmType} VM type yet; ${f.name} guests use the legacy KVM_${f.technology === 'sev' ? 'SEV' : 'SEV_ES'}_INIT on a default VM`,
+          source,
+          `Linux ${kernelChange('kvm.sev-vm-types').since}+ for the ${f.vmType} VM type and KVM_SEV_INIT2, which current QEMU prefers`,
+        );
+      }
       if ('value' in mask && mask.value.mask === 0) {
         if (f.technology === 'snp') return fail(`KVM_CAP_VM_TYPES is 0: ${vmItem?.meaning ?? 'this kernel predates VM types'}`, source, 'run Linux 6.11 or newer');
         return warn(
@@ -534,7 +543,9 @@ function parameterVsVmType(f: Flavour): CheckRule {
       const entry = view.vmTypes.find((t) => t.name === f.vmType);
       const mask = model.kvm.vmTypes;
       const source = joinSources(item(model, `module.kvm_amd.${f.parameter}`)?.source, item(model, `kvm.vmType.${f.vmType}`)?.source);
-      if (p?.enabled !== true || entry?.offered !== false || !('value' in mask) || mask.value.mask === 0) return pass('consistent', source);
+      // Before the SEV VM types (6.10) the mask never has them, whatever the parameter says.
+      const typesExist = f.technology === 'snp' ? kernelHas('snp.kvm-host', releaseOf(model)) !== false : kernelHas('kvm.sev-vm-types', releaseOf(model)) !== false;
+      if (p?.enabled !== true || entry?.offered !== false || !('value' in mask) || mask.value.mask === 0 || !typesExist) return pass('consistent', source);
       return fail(`kvm_amd.${f.parameter} = ${p.raw?.trim()}, but KVM_CAP_VM_TYPES = ${hex(mask.value.mask)} (${mask.value.offered.join(', ') || 'none'})`, source, 'check that kvm_amd was reloaded after the change, and `dmesg | grep -i sev`');
     },
   };
