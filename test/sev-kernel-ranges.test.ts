@@ -62,3 +62,70 @@ describe('cpuinfo flags (early_detect_mem_encrypt, bsp_determine_snp)', () => {
     assert.match(sme.meaning ?? '', /mem_encrypt=on/);
   });
 });
+
+describe('parity with snphost ok / sevctl ok', () => {
+  test('a TCB mismatch and an incomplete alias check are FAIL, as snphost has them (virtee/snphost#127)', () => {
+    const s = fixture('sev-milan-tcb-mismatch-6.11');
+    assert.equal(check(s, 'snp', 'snp.firmware.tcb').status, 'FAIL');
+    assert.match(check(s, 'snp', 'snp.firmware.tcb').fix ?? '', /snphost commit.*or reboot/);
+    assert.equal(check(s, 'snp', 'snp.firmware.alias-check').status, 'FAIL');
+    assert.match(check(s, 'snp', 'snp.firmware.alias-check').fix ?? '', /DIMM population.*AMD-SB-3015/);
+    const v = sevView(s);
+    assert.equal(item(v, 'snp.tcb.match').status, 'fail');
+    assert.equal(item(v, 'snp.aliasCheck').status, 'fail');
+  });
+
+  test('SYSCFG bit 23/24 and RMP_BASE/RMP_END: clear bits FAIL with a BIOS fix; an unreadable MSR is "cannot tell"', () => {
+    const s = copy('sev-snp-genoa-6.11');
+    const msr = (value: string) => ({ value, source: { kind: 'file' as const, path: '/dev/cpu/0/msr' } });
+    // AMDESE/AMDSEV#140's rdmsr 0xc0010010 = 0x3fc0000 (bits 18-25) with bit 24 (SNPEn) cleared, and no RMP.
+    s.host.msrs = { '0xc0010010': msr('0x2fc0000'), '0xc0010132': msr('0x0'), '0xc0010133': msr('0x0') } as never;
+    const v = sevView(s);
+    assert.equal(v.msrs.smee, true);
+    assert.equal(v.msrs.snpEn, false);
+    assert.equal(item(v, 'msr.syscfg.smee').status, 'pass');
+    assert.equal(item(v, 'msr.syscfg.snpEn').status, 'fail');
+    assert.equal(item(v, 'msr.rmp_base').status, 'fail');
+    assert.equal(cross(s, 'snp', 'cross.snp.syscfg-snp'), 'FAIL');
+    assert.equal(cross(s, 'sev', 'cross.sev.syscfg-smee'), 'PASS');
+    s.host.msrs = { '0xc0010010': msr('0x0') } as never;
+    assert.equal(cross(s, 'sev', 'cross.sev.syscfg-smee'), 'FAIL');
+    const denied = { error: { code: 'EACCES', errno: -13, syscall: 'open', message: 'permission denied' }, source: { kind: 'file' as const, path: '/dev/cpu/0/msr' } };
+    s.host.msrs = { '0xc0010010': denied, '0xc0010132': denied, '0xc0010133': denied } as never;
+    const unread = sevView(s);
+    assert.equal(unread.msrs.smee, null);
+    assert.equal(item(unread, 'msr.syscfg').status, 'unknown');
+    assert.equal(cross(s, 'sev', 'cross.sev.syscfg-smee'), 'PASS');
+    assert.equal(cross(s, 'snp', 'cross.snp.syscfg-snp'), 'PASS');
+  });
+
+  test('/dev/sev access for the probing user, the memlock limit and the EPYC brand are shown (virtee/snphost#193: memlock 8388608)', () => {
+    const s = copy('sev-snp-genoa-6.11');
+    const source = { kind: 'file' as const, path: '/dev/sev' };
+    s.host.sevDeviceAccess = { value: { read: true, write: false }, source } as never;
+    s.host.memlockLimit = { value: { soft: 8388608, hard: 8388608 }, source: { kind: 'file' as const, path: '/proc/self/limits' } } as never;
+    const v = sevView(s);
+    assert.match(item(v, 'device.access').value, /^read-only; mode 0600/);
+    assert.match(item(v, 'device.access').meaning ?? '', /QEMU opens \/dev\/sev read-write/);
+    assert.equal(item(v, 'host.memlock').value, 'soft 8388608 bytes, hard 8388608 bytes');
+    assert.equal(item(v, 'cpu.epyc').value, 'yes');
+  });
+});
+
+describe('the PSP\'s sysfs facts (sp-pci.c, hsti.c)', () => {
+  test('shown with the firmware facts; a part that is not fused or not debug-locked is a warning', () => {
+    const s = copy('sev-snp-genoa-6.11');
+    const pspAt = (fused: string, debug: string) =>
+      ({ value: { device: '0000:02:00.5', attributes: { fused_part: fused, debug_lock_on: debug, tsme_status: '0', bootloader_version: '00.2c.00.7b' } }, source: { kind: 'file' as const, path: '/sys/bus/pci/drivers/ccp/0000:02:00.5' } }) as never;
+    s.host.pspSysfs = pspAt('1', '1');
+    const good = sevView(s);
+    assert.deepEqual([good.psp?.fusedPart, good.psp?.debugLockOn], [true, true]);
+    assert.equal(item(good, 'psp.fused_part').status, 'pass');
+    assert.equal(item(good, 'psp.bootloader_version').value, '00.2c.00.7b');
+    assert.equal(item(good, 'psp.tsme_status').status, 'info');
+    s.host.pspSysfs = pspAt('0', '1');
+    const bad = sevView(s);
+    assert.equal(item(bad, 'psp.fused_part').status, 'warn');
+    assert.match(item(bad, 'psp.fused_part').meaning ?? '', /engineering or unfused part/);
+  });
+});

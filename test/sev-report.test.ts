@@ -600,13 +600,13 @@ describe('sevView', () => {
     assert.ok(v.notes.some((n) => /7\.2\.13-amd64 \(7\.0\+\): SNP_PLATFORM_STATUS reports the status as it is/.test(n.text)));
   });
 
-  test('Milan with an uncommitted TCB (virtee/snphost#127): mismatch and alias check reported, not failed', () => {
+  test('Milan with an uncommitted TCB (virtee/snphost#127): mismatch and alias check FAIL, as in snphost', () => {
     const v = view('sev-milan-tcb-mismatch-6.11');
     assert.equal(v.cpu.generation, 'Milan');
-    assert.equal(item(v, 'snp.tcb.match').status, 'warn');
+    assert.equal(item(v, 'snp.tcb.match').status, 'fail');
     assert.match(item(v, 'snp.tcb.match').hint ?? '', /snphost commit/);
     assert.equal(item(v, 'snp.tcb.reported').value, '0xd517000000000002: bootloader 2, TEE 0, SNP 23, microcode 213');
-    assert.equal(item(v, 'snp.aliasCheck').status, 'warn');
+    assert.equal(item(v, 'snp.aliasCheck').status, 'fail');
   });
 
   test('/dev/sev root-only, run as uid 1000: EACCES explained, nothing read is invented', () => {

@@ -7,6 +7,7 @@ import { hex } from '../knowledge/hex.js';
 import { SEV_FIRMWARE_INIT_ROWS, SNP_PLATFORM_STATUS_ROWS, firstChangeHeld, kernelChange, kernelHas, releaseRangeText, type KernelChange } from '../knowledge/kernel-versions.js';
 import type { Fact, KernelLogRecord, ProbeError, Snapshot, Source } from '../snapshot/types.js';
 import { findEntry } from './cpuid-entry.js';
+import { AMD_SNP_MSRS } from '../snapshot/msr.js';
 import { capabilityNumber } from '../knowledge/capabilities.js';
 import { KVM_X86_VM_TYPES } from '../knowledge/x86.js';
 import { describeSource, explain, type Explained } from './explain.js';
@@ -38,7 +39,7 @@ import {
 
 export type SevItemStatus = 'pass' | 'fail' | 'warn' | 'info' | 'unknown';
 
-export type SevGroup = 'kvm' | 'cpu' | 'module' | 'device' | 'sev-firmware' | 'snp-firmware' | 'capacity' | 'log' | 'init2';
+export type SevGroup = 'kvm' | 'cpu' | 'msr' | 'module' | 'device' | 'sev-firmware' | 'psp' | 'snp-firmware' | 'capacity' | 'log' | 'init2';
 
 /** One line of the section: what was found, how it reads, and where it came from. */
 export interface SevItem {
@@ -93,6 +94,12 @@ export interface SevView {
   asids: { sev: SevAsidCapacity | null; sevEs: SevAsidCapacity | null };
   log: SevLogFacts | null;
   init2: SevInit2Result[];
+  /** Where each structured field above came from, for rules that quote it. */
+  sources: { platformStatus: string; snpPlatformStatus: string; cpuinfo: string; kvmAmd: string; vmTypes: string; kernelLog: string };
+  /** SYSCFG, RMP_BASE and RMP_END read through /dev/cpu/0/msr (null: not read or unreadable). */
+  msrs: { syscfg: string | null; smee: boolean | null; snpEn: boolean | null; rmpBase: string | null; rmpEnd: string | null; source: string };
+  /** The PSP's sysfs security facts that are 0/1 flags (null: not shown by this kernel/platform). */
+  psp: { fusedPart: boolean | null; debugLockOn: boolean | null; source: string } | null;
   notes: { text: string; source: string }[];
 }
 
@@ -605,14 +612,14 @@ function deviceItems(
       group: 'snp-firmware',
       label: 'Alias check complete',
       value: d.aliasCheckComplete ? 'yes, no aliasing addresses' : 'no',
-      status: d.aliasCheckComplete ? 'pass' : 'warn',
+      status: d.aliasCheckComplete ? 'pass' : 'fail',
       source: `${s} (byte 3 bit 1)`,
       ...(d.aliasCheckComplete
         ? {}
         : {
             meaning:
               'the firmware does not report that alias detection completed since the last reset with no aliasing addresses (the bit exists from Milan 1.55.22 / Genoa 1.55.38; CVE-2024-21944, AMD-SB-3015)',
-            hint: 'update the BIOS / SEV firmware per AMD-SB-3015',
+            hint: 'check DIMM population and the BIOS memory settings, and update the BIOS / SEV firmware per AMD-SB-3015 (snphost "Alias check")',
           }),
     });
     b.add({
@@ -646,13 +653,13 @@ function deviceItems(
       group: 'snp-firmware',
       label: 'Current and reported TCB match',
       value: d.tcb.match ? 'yes' : 'no',
-      status: d.tcb.match ? 'pass' : 'warn',
+      status: d.tcb.match ? 'pass' : 'fail',
       source: `${s} (current_tcb_version, reported_tcb_version)`,
       ...(d.tcb.match
         ? {}
         : {
             meaning: 'attestation reports carry the older reported TCB: the current firmware has not been committed (or SNP_SET_CONFIG set a lower reported TCB)',
-            hint: '`snphost commit` (SNP_COMMIT) - irreversible: it blocks rollback to older firmware',
+            hint: 'commit the firmware (`snphost commit`, SNP_COMMIT; irreversible: it blocks rollback to older firmware) or reboot',
           }),
     });
     if (d.tcb.current?.reservedNonZero || d.tcb.reported?.reservedNonZero) {
@@ -854,6 +861,105 @@ function init2Items(snapshot: Snapshot, b: Builder): SevInit2Result[] {
   return results;
 }
 
+const bit = (value: bigint, n: number): boolean => ((value >> BigInt(n)) & 1n) === 1n;
+
+/** SYSCFG bits 23 (SMEE) and 24 (SNPEn), RMP_BASE and RMP_END, as snphost reads them: a read error is "cannot tell". */
+function msrItems(snapshot: Snapshot, b: Builder): SevView['msrs'] {
+  const facts = snapshot.host.msrs;
+  const key = (index: number): string => `0x${index.toString(16)}`;
+  const out: SevView['msrs'] = { syscfg: null, smee: null, snpEn: null, rmpBase: null, rmpEnd: null, source: 'not probed' };
+  if (!facts) return out;
+  const syscfgFact = facts[key(AMD_SNP_MSRS.SYSCFG)];
+  out.source = src(syscfgFact, 'MSR 0xc0010010 SYSCFG');
+  for (const [name, index] of Object.entries(AMD_SNP_MSRS)) {
+    const fact = facts[key(index)];
+    const id = `msr.${name.toLowerCase()}`;
+    const label = `${name} (MSR ${key(index)})`;
+    if (!fact) continue;
+    if ('error' in fact) {
+      b.failed(id, 'msr', label, fact, { status: 'unknown', meaning: 'cannot tell: the msr module is not loaded (ENOENT), this user may not read MSRs (EACCES/EPERM), or the CPU has no such MSR (EIO)' });
+      continue;
+    }
+    const v = BigInt(fact.value);
+    if (index === AMD_SNP_MSRS.SYSCFG) {
+      out.syscfg = fact.value;
+      out.smee = bit(v, 23);
+      out.snpEn = bit(v, 24);
+      b.add({ id: 'msr.syscfg.smee', group: 'msr', label: 'SYSCFG bit 23 (SMEE)', value: out.smee ? 'set' : 'clear', status: out.smee ? 'pass' : 'fail', source: `${src(fact)} (${fact.value}, bit 23)`,
+        ...(out.smee ? {} : { meaning: 'the BIOS has not enabled memory encryption: no SME, SEV, SEV-ES or SEV-SNP', hint: 'BIOS: enable SMEE (Secure Memory Encryption)' }) });
+      b.add({ id: 'msr.syscfg.snpEn', group: 'msr', label: 'SYSCFG bit 24 (SNPEn)', value: out.snpEn ? 'set' : 'clear', status: out.snpEn ? 'pass' : 'fail', source: `${src(fact)} (${fact.value}, bit 24)`,
+        ...(out.snpEn ? {} : { meaning: 'SEV-SNP is not enabled in SYSCFG: the BIOS did not set it up (or the kernel did not, on kernels that set SNPEn themselves)', hint: 'BIOS: enable "SEV-SNP Support" and "SNP Memory (RMP Table) Coverage"' }) });
+    } else {
+      if (index === AMD_SNP_MSRS.RMP_BASE) out.rmpBase = fact.value;
+      else out.rmpEnd = fact.value;
+      b.add({ id, group: 'msr', label, value: fact.value, status: v === 0n ? 'fail' : 'info', source: src(fact),
+        ...(v === 0n ? { meaning: 'no RMP table reserved: SEV-SNP cannot run', hint: 'BIOS: enable "SNP Memory (RMP Table) Coverage"' } : {}) });
+    }
+  }
+  return out;
+}
+
+/** What snphost/sevctl also show about the host: VMM access to /dev/sev, the memlock limit, the brand string. */
+function parityItems(snapshot: Snapshot, b: Builder): void {
+  const access = snapshot.host.sevDeviceAccess;
+  const node = snapshot.host.sevDevice;
+  if (access) {
+    if ('value' in access) {
+      const nodeText = node && 'value' in node ? `; mode ${node.value.mode.toString(8).padStart(4, '0')}, owner ${node.value.owner ?? node.value.uid}, group ${node.value.group ?? node.value.gid}` : '';
+      b.add({
+        id: 'device.access',
+        group: 'device',
+        label: `/dev/sev for uid ${snapshot.context.uid}`,
+        value: `${access.value.write ? 'read-write' : access.value.read ? 'read-only' : 'no access'}${nodeText}`,
+        status: 'info',
+        source: src(access),
+        meaning: 'QEMU opens /dev/sev read-write: the user the VMM runs as needs read and write through the mode, its groups or an ACL; this line is for the user kvm-caps ran as',
+      });
+    } else b.failed('device.access', 'device', '/dev/sev access', access, { status: 'unknown' });
+  }
+  const memlock = snapshot.host.memlockLimit;
+  if (memlock) {
+    if ('value' in memlock) {
+      const text = (n: number | null): string => (n === null ? 'unlimited' : `${n} bytes`);
+      b.add({ id: 'host.memlock', group: 'device', label: 'Locked-memory limit (RLIMIT_MEMLOCK)', value: `soft ${text(memlock.value.soft)}, hard ${text(memlock.value.hard)}`, status: 'info', source: src(memlock),
+        meaning: 'of this process; a VMM that pins SEV guest memory needs a limit as large as the guest (libvirt raises it for the guests it starts)' });
+    } else b.failed('host.memlock', 'device', 'Locked-memory limit', memlock, { status: 'unknown' });
+  }
+  const cpuinfo = snapshot.host.cpuinfo;
+  if ('value' in cpuinfo && cpuinfo.value.vendor_id === 'AuthenticAMD') {
+    const brand = cpuinfo.value['model name'] ?? '';
+    b.add({ id: 'cpu.epyc', group: 'cpu', label: 'EPYC processor', value: /\bEPYC\b/.test(brand) ? 'yes' : 'no', status: 'info', source: `${src(cpuinfo)} (model name)`,
+      ...(/\bEPYC\b/.test(brand) ? {} : { meaning: 'SEV, SEV-ES and SEV-SNP host support is for EPYC server parts (snphost "Is EPYC")' }) });
+  }
+}
+
+/** The PSP's own sysfs facts (drivers/crypto/ccp/sp-pci.c, hsti.c): shown with the firmware facts. */
+function pspItems(snapshot: Snapshot, b: Builder): SevView['psp'] {
+  const fact = snapshot.host.pspSysfs;
+  if (!fact) return null;
+  if (!('value' in fact)) {
+    b.failed('psp', 'psp', 'PSP sysfs', fact, { status: 'unknown' });
+    return null;
+  }
+  const source = src(fact);
+  const flag = (name: string): boolean | null => {
+    const raw = fact.value.attributes[name];
+    return typeof raw === 'string' && /^[01]$/.test(raw.trim()) ? raw.trim() === '1' : null;
+  };
+  for (const [name, raw] of Object.entries(fact.value.attributes)) {
+    const id = `psp.${name}`;
+    if (typeof raw !== 'string') {
+      b.add({ id, group: 'psp', label: name, value: `unreadable (${raw.code})`, status: 'unknown', source: `${source} (${name})` });
+      continue;
+    }
+    const production = name === 'fused_part' || name === 'debug_lock_on';
+    const ok = raw.trim() === '1';
+    b.add({ id, group: 'psp', label: name, value: raw.trim(), status: production ? (ok ? 'pass' : 'warn') : 'info', source: `${source} (${name})`,
+      ...(production && !ok ? { meaning: `a production part shows ${name} = 1: this looks like an engineering or unfused part, whose attestation a verifier should not trust` } : {}) });
+  }
+  return { fusedPart: flag('fused_part'), debugLockOn: flag('debug_lock_on'), source };
+}
+
 /** Everything the snapshot says about AMD SEV, SEV-ES and SEV-SNP on this host. */
 export function sevView(snapshot: Snapshot): SevView {
   const b = new Builder();
@@ -867,6 +973,9 @@ export function sevView(snapshot: Snapshot): SevView {
   const device = deviceItems(snapshot, cpu, kvmAmd.loaded, log, b);
   const asids = capacityItems(snapshot, b);
   const init2 = init2Items(snapshot, b);
+  const msrs = msrItems(snapshot, b);
+  parityItems(snapshot, b);
+  const psp = pspItems(snapshot, b);
   b.notes.push({
     text: 'the kernel hides the sev, sev_es and sev_snp flags in /proc/cpuinfo when the BIOS has not enabled them, and shows sme only while SME is active (mem_encrypt=on), so an absent flag does not mean the CPU lacks the feature',
     source: 'arch/x86/kernel/cpu/amd.c early_detect_mem_encrypt(), bsp_determine_snp()',
@@ -884,6 +993,16 @@ export function sevView(snapshot: Snapshot): SevView {
     asids,
     log,
     init2,
+    sources: {
+      platformStatus: src(snapshot.sev?.platformStatus),
+      snpPlatformStatus: src(snapshot.sev?.snpPlatformStatus),
+      cpuinfo: src(snapshot.host.cpuinfo),
+      kvmAmd: src(snapshot.host.modules),
+      vmTypes: src(snapshot.kvm.capabilities?.system, 'KVM_CAP_VM_TYPES'),
+      kernelLog: src(snapshot.host.kernelLog),
+    },
+    msrs,
+    psp,
     notes: b.notes,
   };
 }

@@ -7,6 +7,7 @@ import { hex } from '../../knowledge/hex.js';
 import type { HostModel } from '../../decode/model.js';
 import type { SevItem, SevView } from '../../decode/sev.js';
 import { SNP_MIN_FIRMWARE } from '../../knowledge/sev.js';
+import { formatTcbVersion } from '../../decode/sev-fields.js';
 import { kernelChange, kernelHas, parseKernelRelease } from '../../knowledge/kernel-versions.js';
 import type { Snapshot } from '../../snapshot/types.js';
 import type { CheckContext, CheckRule, Finding, Technology } from '../types.js';
@@ -72,6 +73,9 @@ const FIX_SEV_DEVICE = 'check `dmesg | grep -e ccp -e SEV`; enable SEV in the BI
 const FIX_RMP = 'BIOS: enable "SNP Memory (RMP Table) Coverage"';
 const FIX_IOMMU = 'remove iommu=pt / amd_iommu=off from the kernel command line and enable the IOMMU in the BIOS';
 const FIX_FIRMWARE = 'update the SEV firmware: a BIOS update, or the amd_sev_fam19h_model*.sbin / amd_sev_fam1ah_model*.sbin file in /lib/firmware/amd (loaded by the ccp driver at boot)';
+
+const FIX_TCB = 'commit the firmware (`snphost commit`, SNP_COMMIT; irreversible: it blocks rollback to older firmware) or reboot';
+const FIX_ALIAS = 'check DIMM population and the BIOS memory settings, and update the BIOS / SEV firmware per AMD-SB-3015';
 
 const sevOf = (model: HostModel): SevView => model.confidential.sev;
 const item = (model: HostModel, id: string): SevItem | undefined => sevOf(model).items.find((i) => i.id === id);
@@ -322,9 +326,13 @@ const SNP_FIRMWARE_RULES: readonly CheckRule[] = [
     title: 'Memory alias check complete',
     why: 'firmware that has not completed alias detection leaves the host open to CVE-2024-21944 (AMD-SB-3015): guests run, but their protection is weaker',
     evaluate({ model, snapshot }) {
-      const alias = item(model, 'snp.aliasCheck');
-      if (alias === undefined) return firmwareUnread(model, snapshot, 'SNP_PLATFORM_STATUS (alias check)');
-      return alias.status === 'pass' ? pass(alias.value, alias.source) : warn(withMeaning(alias), alias.source, alias.hint);
+      const status = sevOf(model).snpPlatformStatus;
+      if (status === null) return firmwareUnread(model, snapshot, 'SNP_PLATFORM_STATUS (alias check)');
+      const source = `${sevOf(model).sources.snpPlatformStatus} (byte 3 bit 1)`;
+      // snphost's "Alias check" FAILs here: guest memory stays exposed to CVE-2024-21944 until it completes.
+      return status.aliasCheckComplete
+        ? pass('complete, no aliasing addresses', source)
+        : fail('not complete: the firmware does not report that alias detection found no aliasing addresses since the last reset (the bit exists from Milan 1.55.22 / Genoa 1.55.38; AMD-SB-3015)', source, FIX_ALIAS);
     },
   },
   {
@@ -335,12 +343,16 @@ const SNP_FIRMWARE_RULES: readonly CheckRule[] = [
     title: 'Reported TCB is the current TCB',
     why: 'attestation reports carry the reported TCB; when it lags the running firmware, verifiers see older firmware than runs',
     evaluate({ model, snapshot }) {
-      const match = item(model, 'snp.tcb.match');
-      if (match === undefined) return firmwareUnread(model, snapshot, 'SNP_PLATFORM_STATUS (TCB)');
-      const current = item(model, 'snp.tcb.current');
-      const reported = item(model, 'snp.tcb.reported');
-      const found = `current ${current?.value ?? '?'}, reported ${reported?.value ?? '?'}`;
-      return match.status === 'pass' ? pass(found, match.source) : warn(`${found}: ${match.meaning ?? 'they differ'}`, match.source, match.hint);
+      const status = sevOf(model).snpPlatformStatus;
+      if (status === null) return firmwareUnread(model, snapshot, 'SNP_PLATFORM_STATUS (TCB)');
+      const t = status.tcb;
+      const text = (raw: string, tcb: typeof t.current): string => (tcb ? `${raw} (${formatTcbVersion(tcb)})` : raw);
+      const found = `current ${text(t.currentRaw, t.current)}, reported ${text(t.reportedRaw, t.reported)}`;
+      const source = `${sevOf(model).sources.snpPlatformStatus} (current_tcb_version, reported_tcb_version)`;
+      // snphost: "Comparing TCB values ... did NOT match" is a FAIL.
+      return t.match
+        ? pass(found, source)
+        : fail(`${found}: attestation reports carry the reported TCB, not the running firmware's (not committed, or SNP_SET_CONFIG set it lower)`, source, FIX_TCB);
     },
   },
 ];
@@ -627,27 +639,59 @@ const SEV_ONLY_CROSS: readonly CheckRule[] = [
     why: 'guests start, so the gap goes unnoticed; their memory is exposed to CVE-2024-21944 until the firmware is updated (AMD-SB-3015)',
     evaluate({ model }) {
       const view = sevOf(model);
-      const alias = item(model, 'snp.aliasCheck');
+      const source = `${view.sources.snpPlatformStatus} (byte 3 bit 1)`;
       const enabled = view.kvmAmd.parameters.sev_snp?.enabled === true || (view.snpPlatformStatus?.state ?? 0) !== 0;
-      if (!enabled || view.snpPlatformStatus === null || view.snpPlatformStatus.aliasCheckComplete) return pass('consistent', alias?.source ?? 'not probed');
-      return warn(`SNP ${view.snpPlatformStatus.stateName ?? 'enabled'}, alias check: ${alias?.value ?? 'no'}`, alias?.source ?? 'not probed', alias?.hint);
+      if (!enabled || view.snpPlatformStatus === null || view.snpPlatformStatus.aliasCheckComplete) return pass('consistent', source);
+      return fail(`SNP ${view.snpPlatformStatus.stateName ?? 'enabled'}, alias check not complete`, source, FIX_ALIAS);
     },
   },
   {
     id: 'cross.snp.tcb',
     technology: 'snp',
     layer: 'firmware',
-    title: 'SEV-SNP is enabled, but the reported TCB lags the current one',
+    title: 'SEV-SNP is enabled, but the reported TCB differs from the current one',
     why: 'guests start, but their attestation reports name older firmware than runs, which verifiers may reject or misjudge',
     evaluate({ model }) {
       const view = sevOf(model);
-      const match = item(model, 'snp.tcb.match');
+      const source = `${view.sources.snpPlatformStatus} (current_tcb_version, reported_tcb_version)`;
       const enabled = view.kvmAmd.parameters.sev_snp?.enabled === true || (view.snpPlatformStatus?.state ?? 0) !== 0;
-      if (!enabled || view.snpPlatformStatus === null || view.snpPlatformStatus.tcb.match) return pass('consistent', match?.source ?? 'not probed');
+      if (!enabled || view.snpPlatformStatus === null || view.snpPlatformStatus.tcb.match) return pass('consistent', source);
       const t = view.snpPlatformStatus.tcb;
-      return warn(`current TCB ${t.currentRaw}, reported ${t.reportedRaw}`, match?.source ?? 'not probed', match?.hint);
+      return fail(`current TCB ${t.currentRaw}, reported ${t.reportedRaw}`, source, FIX_TCB);
     },
   },
 ];
 
-export const SEV_CROSS_CHECKS: readonly CheckRule[] = [...FLAVOURS.flatMap((f) => [parameterVsVmType(f), asidsExhausted(f)]), ...SEV_ONLY_CROSS];
+/** SYSCFG and the RMP MSRs as snphost reads them; an MSR that could not be read proves nothing either way. */
+const MSR_CROSS: readonly CheckRule[] = [
+  {
+    id: 'cross.sev.syscfg-smee',
+    technology: 'sev',
+    layer: 'firmware',
+    title: 'SYSCFG says the BIOS left memory encryption off (SMEE, bit 23)',
+    why: 'without SYSCFG.MemEncryptionModeEn no SME, SEV, SEV-ES or SEV-SNP can run, whatever the kernel and kvm_amd say (snphost "SME" / "SEV" checks)',
+    evaluate({ model }) {
+      const m = sevOf(model).msrs;
+      if (m.smee !== false) return pass('consistent', m.source);
+      return fail(`SYSCFG = ${m.syscfg}: bit 23 (SMEE) clear`, `${m.source}, bit 23`, 'BIOS: enable SMEE (Secure Memory Encryption), then reboot');
+    },
+  },
+  {
+    id: 'cross.snp.syscfg-snp',
+    technology: 'snp',
+    layer: 'firmware',
+    title: 'SYSCFG or the RMP MSRs say SEV-SNP is not set up (SNPEn, RMP_BASE/RMP_END)',
+    why: 'SEV-SNP needs SYSCFG.SNPEn (bit 24) and an RMP table between RMP_BASE and RMP_END, both set up before the kernel boots (snphost "SNP" and "RMP table" checks)',
+    evaluate({ model }) {
+      const m = sevOf(model).msrs;
+      const problems: string[] = [];
+      if (m.snpEn === false) problems.push(`SYSCFG = ${m.syscfg}: bit 24 (SNPEn) clear`);
+      if (m.rmpBase !== null && BigInt(m.rmpBase) === 0n) problems.push('RMP_BASE = 0');
+      if (m.rmpEnd !== null && BigInt(m.rmpEnd) === 0n) problems.push('RMP_END = 0');
+      if (problems.length === 0) return pass('consistent', m.source);
+      return fail(`${problems.join('; ')}: no RMP table reserved / SNP not enabled`, `${m.source}; MSRs 0xc0010132, 0xc0010133`, FIX_RMP.replace('BIOS: enable', 'BIOS: enable "SEV-SNP Support" and'));
+    },
+  },
+];
+
+export const SEV_CROSS_CHECKS: readonly CheckRule[] = [...MSR_CROSS, ...FLAVOURS.flatMap((f) => [parameterVsVmType(f), asidsExhausted(f)]), ...SEV_ONLY_CROSS];
