@@ -129,3 +129,46 @@ describe('the PSP\'s sysfs facts (sp-pci.c, hsti.c)', () => {
     assert.match(item(bad, 'psp.fused_part').meaning ?? '', /engineering or unfused part/);
   });
 });
+
+/** The fixture with one kvm_amd log line replaced. */
+function withLogLine(s: Snapshot, from: RegExp, to: string): void {
+  const log = s.host.kernelLog;
+  assert.ok(log && 'value' in log);
+  const record = log.value.find((r) => from.test(r.message));
+  assert.ok(record, String(from));
+  record.message = to;
+}
+
+describe('AMD-SB-3023 and ciphertext hiding: SEV-ES gone for a reason other than ASID exhaustion', () => {
+  test('Genoa firmware with SNP SVN 0x1b: the kernel drops the SEV-ES VM type; the cause is the firmware, no reload advice', () => {
+    const s = copy('sev-snp-genoa-6.11');
+    const status = s.sev?.snpPlatformStatus;
+    assert.ok(status && 'value' in status);
+    status.value.currentTcbVersion = '0x3e1b000000000007';
+    status.value.reportedTcbVersion = '0x3e1b000000000007';
+    const system = s.kvm.capabilities?.system;
+    assert.ok(system && 'value' in system);
+    system.value[235] = 0x15; // DEFAULT, SEV, SNP: no SEV_ES
+    withLogLine(s, /SEV-ES enabled/, 'kvm_amd: SEV-ES unusable (ASIDs 1 - 99)');
+    const vmType = check(s, 'sev-es', 'sev-es.kvm.vm-type');
+    assert.equal(vmType.status, 'FAIL');
+    assert.match(vmType.found, /AMD-SB-3023/);
+    assert.doesNotMatch(`${vmType.found} ${vmType.fix}`, /reload|modprobe|ASIDs? (are )?(in use|exhausted)/i);
+    assert.match(vmType.fix ?? '', /SEV-SNP guests/);
+  });
+
+  test('ciphertext hiding that took the whole range: "SEV-ES unusable (ASIDs 100 - 99)" points at ciphertext_hiding_asids', () => {
+    const s = copy('sev-snp-genoa-6.11');
+    const system = s.kvm.capabilities?.system;
+    assert.ok(system && 'value' in system);
+    system.value[235] = 0x15;
+    withLogLine(s, /SEV-ES enabled/, 'kvm_amd: SEV-ES unusable (ASIDs 100 - 99)');
+    withLogLine(s, /TSC scaling supported/, 'kvm_amd: SEV-SNP ciphertext hiding enabled');
+    const vmType = check(s, 'sev-es', 'sev-es.kvm.vm-type');
+    assert.equal(vmType.status, 'FAIL');
+    assert.match(vmType.found, /ciphertext hiding/);
+    assert.match(vmType.fix ?? '', /ciphertext_hiding_asids on the kernel command line/);
+    assert.doesNotMatch(vmType.fix ?? '', /reload|modprobe/);
+    assert.equal(sevView(s).log?.asids.sevEs?.count, 0);
+  });
+});

@@ -752,7 +752,16 @@ function logItems(snapshot: Snapshot, b: Builder): SevLogFacts | null {
       value: `${r.state} (${span})`,
       status: r.state === 'enabled' || r.state === 'supported' ? 'pass' : r.state === 'unusable' ? 'warn' : 'fail',
       source: at(r),
-      ...(r.state === 'unusable' ? { meaning: 'supported but no ASIDs are left for it (e.g. all SEV-ES ASIDs went to SNP with ciphertext hiding, or the BIOS gave none)' } : {}),
+      ...(r.state === 'unusable'
+        ? {
+            meaning:
+              key === 'snp'
+                ? 'supported, but SNP has no ASIDs (an empty range such as "1 - 0": ciphertext_hiding_asids=0 with hiding on, or a BIOS SEV-ES ASID limit of 0)'
+                : key === 'sevEs'
+                  ? 'supported, but the kernel cannot offer it: firmware past AMD-SB-3023 (the SEV-ES VM type is dropped), or ciphertext hiding took the whole SEV-ES/SNP range (an empty range such as "100 - 99")'
+                  : 'supported, but no ASIDs are left for it',
+          }
+        : {}),
       ...(r.state === 'disabled' ? { meaning: 'kvm_amd could not enable it; see the firmware, RMP and IOMMU lines' } : {}),
     });
   }

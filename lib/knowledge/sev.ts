@@ -353,3 +353,13 @@ export function parseModuleBool(text: string): boolean | null {
   if (t === 'N' || t === 'n' || t === '0') return false;
   return null;
 }
+
+/**
+ * AMD-SB-3023: firmware at or above this SNP SVN (current TCB) no longer allows SEV-ES guests,
+ * and kernels that know it drop KVM_X86_SEV_ES_VM once SNP is initialised (kvm_amd then logs
+ * "SEV-ES unusable"). Zen3/Zen4 (Milan, Genoa) read the v1 TCB layout, Zen5 (Turin) the v2.
+ * drivers/crypto/ccp/sev-dev.c sev_firmware_allows_es() / sev_firmware_supported_vm_types() at
+ * v7.2 (Debian unstable linux-source-7.2); the first release that has it is not pinned, so rules
+ * use it only with the kernel's own evidence (the missing VM type or the log line).
+ */
+export const SEV_ES_MAX_SNP_SVN: Readonly<Record<'milan-genoa' | 'turin', number>> = { 'milan-genoa': 0x1b, turin: 0x4 };

@@ -6,7 +6,7 @@
 import { hex } from '../../knowledge/hex.js';
 import type { HostModel } from '../../decode/model.js';
 import type { SevItem, SevView } from '../../decode/sev.js';
-import { SNP_MIN_FIRMWARE } from '../../knowledge/sev.js';
+import { SEV_ES_MAX_SNP_SVN, SNP_MIN_FIRMWARE } from '../../knowledge/sev.js';
 import { formatTcbVersion } from '../../decode/sev-fields.js';
 import { kernelChange, kernelHas, parseKernelRelease } from '../../knowledge/kernel-versions.js';
 import type { Snapshot } from '../../snapshot/types.js';
@@ -83,6 +83,43 @@ const joinSources = (...sources: (string | null | undefined)[]): string => [...n
 const withMeaning = (i: SevItem): string => (i.meaning === undefined ? i.value : `${i.value}: ${i.meaning}`);
 /** A kernel-log item as evidence: "kvm_amd: SEV-SNP: disabled (ASIDs 1 - 99)". */
 const logText = (i: SevItem): string => `${i.label}: ${i.value}`;
+
+/**
+ * Why SEV-ES is missing though kvm_amd supports it, when the cause is not ASID exhaustion:
+ * firmware past AMD-SB-3023's SNP SVN (the kernel drops the SEV-ES VM type), or ciphertext
+ * hiding that took the whole SEV-ES/SNP range. Neither is fixed by reloading kvm_amd.
+ */
+export function sevEsDroppedCause(model: HostModel): { found: string; source: string; fix: string } | null {
+  const view = sevOf(model);
+  const log = view.log;
+  const esLine = log?.asids.sevEs;
+  const param = view.kvmAmd.parameters.sev_es;
+  const esType = view.vmTypes.find((t) => t.name === 'SEV_ES');
+  const missing = esLine?.state === 'unusable' || (param?.enabled === true && esType?.offered === false);
+  if (!missing) return null;
+  const logSource = (line: string | undefined): string => (line === undefined ? view.sources.kernelLog : `${view.sources.kernelLog}: "${line.trim()}"`);
+  // Ciphertext hiding: "SEV-ES unusable (ASIDs N+1 - N)", an empty range.
+  if (log?.ciphertextHiding && esLine && esLine.first !== null && esLine.last !== null && esLine.first > esLine.last) {
+    return {
+      found: `SEV-SNP ciphertext hiding is on and took every SEV-ES/SNP ASID: SEV-ES has an empty range (ASIDs ${esLine.first} - ${esLine.last})`,
+      source: logSource(esLine.source.line),
+      fix: 'lower kvm_amd.ciphertext_hiding_asids on the kernel command line (it is read when kvm_amd loads) so that some ASIDs remain for SEV-ES',
+    };
+  }
+  const status = view.snpPlatformStatus;
+  const tcb = status?.tcb;
+  if (tcb?.current && tcb.layout) {
+    const limit = SEV_ES_MAX_SNP_SVN[tcb.layout];
+    if (tcb.current.snp >= limit) {
+      return {
+        found: `this SEV firmware (current TCB SNP SVN ${tcb.current.snp}, ${tcb.generation}) no longer allows SEV-ES guests (AMD-SB-3023: SVN ${hex(limit)} and later); the kernel drops the SEV-ES VM type`,
+        source: joinSources(`${view.sources.snpPlatformStatus} (current_tcb_version)`, esLine ? logSource(esLine.source.line) : view.sources.vmTypes),
+        fix: 'none on the host short of older firmware: run SEV-SNP guests instead of SEV-ES',
+      };
+    }
+  }
+  return null;
+}
 
 /** The /dev/sev open error when this user could not open it (so firmware answers are missing for lack of privilege). */
 function sevBlocked(snapshot: Snapshot): string | null {
@@ -468,6 +505,8 @@ function vmTypeRule(f: Flavour): CheckRule {
           'Linux 6.10+ for KVM_SEV_INIT2, which current QEMU prefers',
         );
       }
+      const dropped = f.technology === 'sev-es' ? sevEsDroppedCause(model) : null;
+      if (dropped) return fail(dropped.found, joinSources(source, dropped.source), dropped.fix);
       return fail(vmItem ? withMeaning(vmItem) : 'not offered', source, `check kvm_amd.${f.parameter} and \`dmesg | grep -i sev\` for why KVM left ${f.name} off`);
     },
   };
@@ -558,7 +597,10 @@ function parameterVsVmType(f: Flavour): CheckRule {
       // Before the SEV VM types (6.10) the mask never has them, whatever the parameter says.
       const typesExist = f.technology === 'snp' ? kernelHas('snp.kvm-host', releaseOf(model)) !== false : kernelHas('kvm.sev-vm-types', releaseOf(model)) !== false;
       if (p?.enabled !== true || entry?.offered !== false || !('value' in mask) || mask.value.mask === 0 || !typesExist) return pass('consistent', source);
-      return fail(`kvm_amd.${f.parameter} = ${p.raw?.trim()}, but KVM_CAP_VM_TYPES = ${hex(mask.value.mask)} (${mask.value.offered.join(', ') || 'none'})`, source, 'check that kvm_amd was reloaded after the change, and `dmesg | grep -i sev`');
+      const found = `kvm_amd.${f.parameter} = ${p.raw?.trim()}, but KVM_CAP_VM_TYPES = ${hex(mask.value.mask)} (${mask.value.offered.join(', ') || 'none'})`;
+      const dropped = f.technology === 'sev-es' ? sevEsDroppedCause(model) : null;
+      if (dropped) return fail(`${found}: ${dropped.found}`, joinSources(source, dropped.source), dropped.fix);
+      return fail(found, source, 'see `dmesg | grep -i sev` for why KVM left it off (the firmware, ASIDs, or SNP INIT)');
     },
   };
 }
