@@ -172,3 +172,89 @@ describe('AMD-SB-3023 and ciphertext hiding: SEV-ES gone for a reason other than
     assert.equal(sevView(s).log?.asids.sevEs?.count, 0);
   });
 });
+
+/** Removes the log records whose message matches. */
+function dropLogLines(s: Snapshot, pattern: RegExp): void {
+  const log = s.host.kernelLog;
+  assert.ok(log && 'value' in log);
+  log.value = log.value.filter((r) => !pattern.test(r.message));
+}
+
+describe('messages by kernel: what each release prints, and what it does not', () => {
+  test('"SEV-SNP: failed to INIT rc %d, error %#x" on 6.18 is not this kernel\'s line: not a cause, said why', () => {
+    const s = copy('sev-snp-init-failed-6.18');
+    withLogLine(s, /SNP_INIT_EX failed/, 'ccp 0000:42:00.1: SEV-SNP: failed to INIT rc -5, error 0x3');
+    const v = sevView(s);
+    const line = v.items.find((i) => i.id.startsWith('log.failure.') && /SNP INIT/.test(i.value));
+    assert.ok(line);
+    assert.equal(line.status, 'info');
+    assert.match(line.meaning ?? '', /only Linux 6\.9-6\.15 print this line/);
+    assert.doesNotMatch(check(s, 'sev', 'sev.kvm.parameter').found, /failed to INIT|SNP INIT failed/);
+    // The same line on 6.12 is the kernel's own.
+    s.host.kernelRelease = { ...s.host.kernelRelease, value: '6.12.9-amd64' } as Snapshot['host']['kernelRelease'];
+    assert.equal(sevView(s).items.find((i) => i.id === line.id)?.status, 'fail');
+  });
+
+  test('SNP_PLATFORM_STATUS failing with 0x1 on 6.16-6.19 is the implicit SNP INIT failing, not a firmware state', () => {
+    const v = sevView(fixture('sev-snp-init-failed-6.18'));
+    const status = item(v, 'snp.status');
+    assert.equal(status.value, 'EIO; firmware SEV_RET_INVALID_PLATFORM_STATE (0x1)');
+    assert.match(status.meaning ?? '', /implicit SNP INIT this kernel runs first failed/);
+  });
+
+  test('6.16+: everything disabled, no failure line, SEV firmware 1.49: the silent -EOPNOTSUPP, with the firmware fix', () => {
+    const s = copy('sev-snp-init-failed-6.18');
+    dropLogLines(s, /SNP_INIT_EX failed/);
+    const ps = s.sev?.platformStatus;
+    assert.ok(ps && 'value' in ps);
+    ps.value.apiMinor = 49;
+    const parameter = check(s, 'sev', 'sev.kvm.parameter');
+    assert.equal(parameter.status, 'FAIL');
+    assert.match(parameter.found, /-EOPNOTSUPP when the SEV firmware is older than 1\.51 \(this one: API 1\.49\)/);
+    assert.match(parameter.fix ?? '', /SEV firmware 1\.51 or later/);
+  });
+
+  test('6.16+: SEV on, SNP off, no failure line: the silent -ENODEV (no SNP host support), which leaves SEV working', () => {
+    const s = copy('sev-snp-init-failed-6.18');
+    dropLogLines(s, /SNP_INIT_EX failed/);
+    const modules = s.host.modules;
+    assert.ok('value' in modules);
+    modules.value.kvm_amd!.parameters.sev = 'Y';
+    const parameter = check(s, 'snp', 'snp.kvm.parameter');
+    assert.equal(parameter.status, 'FAIL');
+    assert.match(parameter.found, /-ENODEV when the host has no SNP support/);
+  });
+});
+
+describe('log lines and what they mean', () => {
+  test('6.16+: "SNP PLATFORM_STATUS command failed" is offered as the reason /dev/sev is missing', () => {
+    const s = copy('sev-snp-init-failed-6.18');
+    withLogLine(s, /SNP_INIT_EX failed/, 'ccp 0000:42:00.1: SNP PLATFORM_STATUS command failed, ret = -5, error = 0x3');
+    s.host.sevDevice = { error: { code: 'ENOENT', errno: -2, syscall: 'stat', path: '/dev/sev', message: 'no such file' }, source: { file: '/dev/sev' } } as never;
+    delete s.sev;
+    const node = item(sevView(s), 'device.node');
+    assert.match(node.meaning ?? '', /SNP PLATFORM_STATUS command failed, ret = -5, error = 0x3.*does not register \/dev\/sev/);
+  });
+
+  test('a PSP timeout: the command\'s own line shows error 0 and rc -110; later commands fail with -EBUSY; reboot', () => {
+    const s = copy('sev-snp-init-failed-6.18');
+    withLogLine(s, /SNP_INIT_EX failed/, 'ccp 0000:42:00.1: sev command 0x1 timed out, disabling PSP');
+    withLogLine(s, /psp enabled/, 'ccp 0000:42:00.1: SEV: INIT failed 0x0, rc -110');
+    const v = sevView(s);
+    const timeout = item(v, 'log.psp.timeout.0');
+    assert.match(timeout.meaning ?? '', /rc -110.*-EBUSY until reboot/);
+    assert.match(timeout.hint ?? '', /reboot/);
+    const failure = v.items.find((i) => i.id.startsWith('log.failure.') && /INIT failed/.test(i.value));
+    assert.match(failure?.meaning ?? '', /ETIMEDOUT/);
+  });
+
+  test('"AMD-Vi: SNP: RMP initialization failed" points at the RMP, and "retrying INIT" is shown as the retry it is', () => {
+    const s = copy('sev-snp-init-failed-6.18');
+    withLogLine(s, /IOMMU SNP support enabled/, 'AMD-Vi: SNP: RMP initialization failed, SNP cannot be supported.');
+    withLogLine(s, /psp enabled/, 'ccp 0000:42:00.1: SEV: retrying INIT command because of SECURE_DATA_INVALID error. Retrying once to reset PSP SEV state.');
+    const v = sevView(s);
+    const iommu = v.items.find((i) => i.id.startsWith('log.iommu.problem'));
+    assert.match(iommu?.meaning ?? '', /setting up the RMP table failed/);
+    assert.match(item(v, 'log.psp.initRetried').meaning ?? '', /a failure line after this one is the real error/);
+  });
+});

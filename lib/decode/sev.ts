@@ -500,6 +500,11 @@ function deviceItems(
     const reasons: string[] = [];
     if (log?.psp.notEnabledByBios) reasons.push('the ccp driver logged "SEV: memory encryption not enabled by BIOS"');
     if (log?.psp.noSevSupport.length) reasons.push('the PSP reports no SEV support');
+    // 6.16+: a failed SNP_PLATFORM_STATUS / SNP_FEATURE_INFO at probe, or a failed SEV status read, leaves /dev/sev unregistered.
+    for (const f of log?.failures ?? []) {
+      if (f.reporter !== 'ccp' || !['SNP_PLATFORM_STATUS', 'SNP_FEATURE_INFO', 'PLATFORM_STATUS'].includes(f.operation)) continue;
+      reasons.push(`the ccp driver logged "${f.source.line.trim()}" (${describeFailure(f)}), after which it does not register /dev/sev`);
+    }
     const base =
       kvmAmdLoaded === true
         ? 'kvm_amd is loaded but the ccp driver never registered /dev/sev: there is no PSP the driver knows, SEV is disabled in the firmware (BIOS), or the ccp module is not loaded'
@@ -674,9 +679,12 @@ function deviceItems(
           : kernelHas('snp.platform-status-needs-init', release ?? undefined) === true
             ? `SNP firmware is not initialised: Linux ${releaseRangeText('snp.platform-status-needs-init')} refuse SNP_PLATFORM_STATUS until SNP_INIT has run`
             : `SNP firmware is not initialised, or this kernel has no SNP_PLATFORM_STATUS (before ${kernelChange('snp.platform-status').since})`
-        : firmwareStatus(snp.error) !== undefined
-          ? `the firmware refused: ${decodeFirmwareError(firmwareStatus(snp.error)!).name ?? 'unknown status'}${history ? ` (on this kernel: ${history.what})` : ''}`
-          : undefined;
+        : firmwareStatus(snp.error) === 1 && history?.id === 'sev.snp-platform-status-inits'
+          ? // snp_move_to_init_state() answers SEV_RET_INVALID_PLATFORM_STATE for any failed implicit INIT.
+            `not a firmware state problem by itself: the implicit SNP INIT this kernel runs first failed, and snp_move_to_init_state() reports that as SEV_RET_INVALID_PLATFORM_STATE (0x1); the INIT failure line in the kernel log has the real error (on this kernel: ${history.what})`
+          : firmwareStatus(snp.error) !== undefined
+            ? `the firmware refused: ${decodeFirmwareError(firmwareStatus(snp.error)!).name ?? 'unknown status'}${history ? ` (on this kernel: ${history.what})` : ''}`
+            : undefined;
     b.failed('snp.status', 'snp-firmware', 'SNP_PLATFORM_STATUS', snp, meaning ? { meaning } : undefined);
   }
   const id = sev.chipId;
@@ -774,26 +782,47 @@ function logItems(snapshot: Snapshot, b: Builder): SevLogFacts | null {
   if (log.snpNeedsFirmware) {
     b.add({ id: 'log.snpNeedsFirmware', group: 'log', label: 'ccp: SEV-SNP firmware', value: `needs firmware >= ${log.snpNeedsFirmware.major}.${log.snpNeedsFirmware.minor}`, status: 'fail', source: at(log.snpNeedsFirmware) });
   }
+  const release = 'value' in snapshot.host.kernelRelease ? snapshot.host.kernelRelease.value : undefined;
   log.failures.forEach((f, i) => {
     const fw = f.firmwareError === null ? null : decodeFirmwareError(f.firmwareError);
-    b.add({
-      id: `log.failure.${i}`,
-      group: 'log',
-      label: `${f.reporter}: ${f.technology} firmware`,
-      value: describeFailure(f),
-      status: 'fail',
-      source: at(f),
-      ...(fw?.meaning ? { meaning: fw.meaning } : fw && !fw.name ? { meaning: 'the status is not one of the SEV_RET codes in psp-sev.h' } : {}),
-    });
+    const item: SevItem = { id: `log.failure.${i}`, group: 'log', label: `${f.reporter}: ${f.technology} firmware`, value: describeFailure(f), status: 'fail', source: at(f) };
+    const meanings: string[] = [];
+    if (f.firmwareError === 0 && f.rc === -110) meanings.push('rc -110 (ETIMEDOUT) with no firmware status: the PSP did not answer (see the "timed out, disabling PSP" line)');
+    else if (fw?.meaning) meanings.push(fw.meaning);
+    else if (fw && !fw.name) meanings.push('the status is not one of the SEV_RET codes in psp-sev.h');
+    if (f.operation === 'SNP_DF_FLUSH' && f.reporter === 'ccp') meanings.push('printed while shutting SNP down (SNP_SHUTDOWN_EX: module unload, kexec or reboot)');
+    if (f.operation === 'SNP_SHUTDOWN_EX') meanings.push('SNP firmware shutdown failed (module unload, kexec or reboot); the firmware may still hold SNP state');
+    if ((f.operation === 'SNP_PLATFORM_STATUS' || f.operation === 'SNP_FEATURE_INFO') && f.reporter === 'ccp') {
+      meanings.push(`on Linux ${releaseRangeText('sev.snp-status-removes-dev-sev')} the ccp driver then does not register /dev/sev`);
+    }
+    // 6.9-6.15 only: __sev_snp_init_locked() on 6.16+ returns without this message.
+    if (f.operation === 'SNP INIT' && f.rc !== null && kernelHas('sev.snp-init-rc-message', release) === false) {
+      item.status = 'info';
+      meanings.push(`only Linux ${releaseRangeText('sev.snp-init-rc-message')} print this line, not ${release}: it comes from an older boot or another kernel, not from this one`);
+    }
+    if (meanings.length) item.meaning = meanings.join('; ');
+    b.add(item);
   });
   const psp = log.psp;
   if (psp.sevEnabled) b.add({ id: 'log.psp.sevEnabled', group: 'log', label: 'ccp: SEV device', value: `registered (${psp.sevEnabled.device})`, status: 'pass', source: at(psp.sevEnabled) });
   if (psp.notEnabledByBios) b.add({ id: 'log.psp.bios', group: 'log', label: 'ccp: SEV', value: 'memory encryption not enabled by BIOS', status: 'fail', source: at(psp.notEnabledByBios), hint: 'BIOS: enable SMEE and SEV' });
   if (psp.sevInitializationFailed) b.add({ id: 'log.psp.initFailed', group: 'log', label: 'ccp: SEV device', value: 'initialization failed', status: 'fail', source: at(psp.sevInitializationFailed) });
-  if (psp.snpInitAbandoned) b.add({ id: 'log.psp.snpAbandoned', group: 'log', label: 'ccp: SEV-SNP', value: 'INIT failed, SEV INIT continued', status: 'fail', source: at(psp.snpInitAbandoned) });
+  if (psp.initRetried) {
+    b.add({ id: 'log.psp.initRetried', group: 'log', label: 'ccp: SEV INIT', value: 'retried once after SECURE_DATA_INVALID (0x18)', status: 'info', source: at(psp.initRetried),
+      meaning: 'the first INIT failed and the driver reset the PSP SEV state and tried again; a failure line after this one is the real error' });
+  }
   if (psp.tmrAllocationFailed) b.add({ id: 'log.psp.tmr', group: 'log', label: 'ccp: SEV-ES', value: 'TMR allocation failed, SEV-ES unavailable', status: 'fail', source: at(psp.tmrAllocationFailed) });
   psp.timeouts.forEach((t, i) =>
-    b.add({ id: `log.psp.timeout.${i}`, group: 'log', label: 'ccp: PSP', value: `command ${hex(t.command)} timed out; PSP disabled`, status: 'fail', source: at(t) }),
+    b.add({
+      id: `log.psp.timeout.${i}`,
+      group: 'log',
+      label: 'ccp: PSP',
+      value: `command ${hex(t.command)} timed out; PSP disabled`,
+      status: 'fail',
+      source: at(t),
+      meaning: "the command's own failure line then shows error 0x0 and rc -110 (ETIMEDOUT: the firmware never answered), and every later command fails with -EBUSY until reboot (psp_dead)",
+      hint: 'reboot; if it recurs, update the SEV firmware / BIOS',
+    }),
   );
   if (log.rmp.table) {
     b.add({ id: 'log.rmp', group: 'log', label: 'RMP table', value: `${log.rmp.table.kind} [${log.rmp.table.start} - ${log.rmp.table.end}]`, status: 'pass', source: at(log.rmp.table) });
@@ -820,8 +849,16 @@ function logItems(snapshot: Snapshot, b: Builder): SevLogFacts | null {
       value: p.problem,
       status: 'fail',
       source: at(p),
-      meaning: 'SEV-SNP cannot be supported: it needs the IOMMU on, not in passthrough, with v1 page tables and the SNP feature',
-      hint: p.problem === 'disabled-or-passthrough' ? 'remove iommu=pt / amd_iommu=off from the kernel command line; enable the IOMMU in the BIOS' : 'check the BIOS IOMMU settings (SEV-SNP Support)',
+      meaning:
+        p.problem === 'rmp-init-failed'
+          ? 'SEV-SNP cannot be supported: setting up the RMP table failed (the RMP lines above say why)'
+          : 'SEV-SNP cannot be supported: it needs the IOMMU on, not in passthrough, with v1 page tables and the SNP feature',
+      hint:
+        p.problem === 'disabled-or-passthrough'
+          ? 'remove iommu=pt / amd_iommu=off from the kernel command line; enable the IOMMU in the BIOS'
+          : p.problem === 'rmp-init-failed'
+            ? 'BIOS: enable "SNP Memory (RMP Table) Coverage" so that the RMP covers all memory'
+            : 'check the BIOS IOMMU settings (SEV-SNP Support)',
     }),
   );
   if (log.guestFeatures) {

@@ -121,6 +121,44 @@ export function sevEsDroppedCause(model: HostModel): { found: string; source: st
   return null;
 }
 
+/**
+ * Linux 6.16+: __sev_snp_init_locked() fails without a message when there is no SNP host
+ * support (-ENODEV, which does not stop SEV INIT) or the SEV firmware is older than 1.51
+ * (-EOPNOTSUPP, which aborts SEV INIT too: `if (rc && rc != -ENODEV) return rc;` in
+ * _sev_platform_init_locked() at 7.2). Said only where the log has no failure line of its own.
+ */
+function silentInitCause(model: HostModel, f: Flavour): { found: string; source: string; fix: string } | null {
+  const view = sevOf(model);
+  if (kernelHas('sev.snp-init-failure-silent', releaseOf(model)) !== true || view.log === null) return null;
+  const min = `${SNP_MIN_FIRMWARE.major}.${SNP_MIN_FIRMWARE.minor}`;
+  const api = view.platformStatus?.api ?? (view.log.sevApi ? { major: view.log.sevApi.major, minor: view.log.sevApi.minor } : null);
+  const old = api !== null && (api.major < SNP_MIN_FIRMWARE.major || (api.major === SNP_MIN_FIRMWARE.major && api.minor < SNP_MIN_FIRMWARE.minor));
+  const sevOff = view.kvmAmd.parameters.sev?.enabled === false;
+  const apiSource = view.platformStatus ? `${view.sources.platformStatus} (api_major, api_minor)` : view.sources.kernelLog;
+  if (sevOff && old) {
+    return {
+      found: `on Linux 6.16+ SNP INIT fails silently with -EOPNOTSUPP when the SEV firmware is older than ${min} (this one: API ${api!.major}.${api!.minor}), and that aborts SEV INIT too, so kvm_amd disables SEV, SEV-ES and SEV-SNP`,
+      source: apiSource,
+      fix: `a BIOS update that brings SEV firmware ${min} or later (or a newer amd_sev_*.sbin in /lib/firmware/amd, loaded by the ccp driver)`,
+    };
+  }
+  if (f.technology === 'snp' && !sevOff) {
+    return {
+      found: 'on Linux 6.16+ SNP INIT fails silently with -ENODEV when the host has no SNP support (SNP off in the BIOS, the IOMMU not in SNP mode, or no RMP table); SEV INIT still runs, so SEV can work while SNP is off',
+      source: view.sources.kernelLog,
+      fix: 'BIOS: enable SEV-SNP Support and SNP Memory (RMP Table) Coverage, and the IOMMU; the AMD-Vi and RMP lines of the boot log say which is missing',
+    };
+  }
+  if (sevOff) {
+    return {
+      found: `on Linux 6.16+ a failed SNP INIT is not logged: -EOPNOTSUPP (SEV firmware older than ${min}) aborts SEV INIT too and disables everything; -ENODEV (no SNP host support) does not${api ? ` (firmware API ${api.major}.${api.minor})` : ' (the firmware version was not read)'}`,
+      source: api ? apiSource : view.sources.kernelLog,
+      fix: `${FIX_FIRMWARE}; SEV-SNP needs firmware ${min} or later`,
+    };
+  }
+  return null;
+}
+
 /** The /dev/sev open error when this user could not open it (so firmware answers are missing for lack of privilege). */
 function sevBlocked(snapshot: Snapshot): string | null {
   const open = snapshot.sev?.open;
@@ -464,6 +502,9 @@ function parameterRule(f: Flavour): CheckRule {
       if (p.enabled === true) return pass(`kvm_amd.${f.parameter} = ${p.raw.trim()}`, source);
       if (p.enabled === null) return unknown(`kvm_amd.${f.parameter} = ${p.raw.trim()} (not a boolean)`, source, NEEDS.sysfs);
       const why = logCauses(model, f);
+      // Only kvm_amd's own "disabled" lines, no failure of the firmware, RMP or IOMMU: 6.16+ may have failed silently.
+      const silent = why.every((i) => i.id.startsWith('log.asids.')) ? silentInitCause(model, f) : null;
+      if (silent) return fail(`kvm_amd.${f.parameter} = ${p.raw.trim()}${why.length ? ` (${why.map(logText).join('; ')})` : ''}; ${silent.found}`, joinSources(source, silent.source, ...why.map((i) => i.source)), silent.fix);
       return fail(
         `kvm_amd.${f.parameter} = ${p.raw.trim()}${why.length ? `; the kernel log: ${why.map(logText).join('; ')}` : ''}`,
         joinSources(source, ...why.map((i) => i.source)),
