@@ -661,7 +661,7 @@ describe('sevView', () => {
     assert.deepEqual(v.log?.failures.map((f) => f.operation), ['SNP_INIT_EX']);
     assert.equal(item(v, 'log.failure.0').value, 'SNP_INIT_EX failed: SEV_RET_INAVLID_CONFIG (0x3), rc -5');
     assert.equal(item(v, 'log.asids.snp').status, 'fail');
-    assert.ok(v.notes.some((n) => /6\.18\.0-061800-generic \(6\.16-6\.19\): SNP_PLATFORM_STATUS on \/dev\/sev, when SNP is not initialised, runs snp_move_to_init_state\(\)/.test(n.text)));
+    assert.ok(v.notes.some((n) => /6\.18\.0-061800-generic \(6\.16 up to 7\.0\): SNP_PLATFORM_STATUS on \/dev\/sev, when SNP is not initialised, runs snp_move_to_init_state\(\)/.test(n.text)));
   });
 
   test('6.6: no KVM_X86_GRP_SEV (ENXIO is "not offered"), no SNP_PLATFORM_STATUS', () => {
