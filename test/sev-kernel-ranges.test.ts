@@ -258,3 +258,28 @@ describe('log lines and what they mean', () => {
     assert.match(item(v, 'log.psp.initRetried').meaning ?? '', /a failure line after this one is the real error/);
   });
 });
+
+describe('the read-only promise in the output (6.16-6.19)', () => {
+  test('SNP_PLATFORM_STATUS withheld: shown as not asked, with the opt-in; the log\'s "SEV-SNP API:" line does not stand in for it', () => {
+    const s = copy('sev-snp-init-failed-6.18');
+    dropLogLines(s, /SNP_INIT_EX failed|kvm_amd: SEV/);
+    withLogLine(s, /psp enabled/, 'ccp 0000:42:00.1: SEV-SNP API:1.55 build:37');
+    const sev = s.sev;
+    assert.ok(sev);
+    delete sev.snpPlatformStatus;
+    sev.withheld = {
+      SNP_PLATFORM_STATUS: { reason: 'would initialise SNP', kernelChange: 'sev.snp-platform-status-inits', snpInitialized: 'no', override: '--snp-platform-status' },
+    };
+    const v = sevView(s);
+    const withheld = item(v, 'snp.withheld');
+    assert.equal(withheld.status, 'info');
+    assert.match(withheld.meaning ?? '', /initialises SNP firmware and shuts it down again.*IOMMU out of SNP mode/);
+    assert.match(withheld.hint ?? '', /--snp-platform-status/);
+    assert.equal(item(v, 'log.snpApi').status, 'info');
+    assert.match(item(v, 'log.snpApi').meaning ?? '', /does not prove that SNP is running/);
+    const state = check(s, 'snp', 'snp.firmware.state');
+    assert.equal(state.status, 'UNKNOWN');
+    assert.match(state.found, /not asked/);
+    assert.match(state.needs ?? '', /--snp-platform-status/);
+  });
+});

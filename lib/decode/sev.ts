@@ -595,6 +595,19 @@ function deviceItems(
   }
   // SNP_PLATFORM_STATUS
   const snp = sev.snpPlatformStatus;
+  const withheld = sev.withheld?.SNP_PLATFORM_STATUS;
+  if (withheld) {
+    b.add({
+      id: 'snp.withheld',
+      group: 'snp-firmware',
+      label: 'SNP_PLATFORM_STATUS',
+      value: `not asked (SNP initialised: ${withheld.snpInitialized === 'no' ? 'no' : 'cannot tell'})`,
+      status: 'info',
+      source: `kvm-caps (${withheld.kernelChange})`,
+      meaning: `on Linux ${releaseRangeText(withheld.kernelChange)} this command initialises SNP firmware and shuts it down again when SNP is not already running, which also takes the IOMMU out of SNP mode`,
+      hint: `run with ${withheld.override} to ask anyway`,
+    });
+  }
   const history: KernelChange | undefined = release ? firstChangeHeld(SNP_PLATFORM_STATUS_ROWS, release) : undefined;
   if (snp && 'value' in snp) {
     const cpuId = cpu.family !== null && cpu.model !== null ? { family: cpu.family, model: cpu.model } : null;
@@ -775,7 +788,12 @@ function logItems(snapshot: Snapshot, b: Builder): SevLogFacts | null {
   }
   if (log.ciphertextHiding) b.add({ id: 'log.ciphertextHiding', group: 'log', label: 'SEV-SNP ciphertext hiding', value: 'enabled', status: 'info', source: at(log.ciphertextHiding) });
   if (log.sevApi) b.add({ id: 'log.sevApi', group: 'log', label: 'ccp: SEV firmware', value: log.sevApi.text, status: 'info', source: at(log.sevApi) });
-  if (log.snpApi) b.add({ id: 'log.snpApi', group: 'log', label: 'ccp: SEV-SNP firmware', value: log.snpApi.text, status: 'pass', source: at(log.snpApi) });
+  if (log.snpApi) {
+    // On 6.16-6.19 SNP_PLATFORM_STATUS (ours, or any tool's) initialises SNP just to answer and prints this line too.
+    const selfMade = kernelHas('sev.snp-platform-status-inits', 'value' in snapshot.host.kernelRelease ? snapshot.host.kernelRelease.value : undefined) !== false;
+    b.add({ id: 'log.snpApi', group: 'log', label: 'ccp: SEV-SNP firmware', value: log.snpApi.text, status: selfMade ? 'info' : 'pass', source: at(log.snpApi),
+      ...(selfMade ? { meaning: `on Linux ${releaseRangeText('sev.snp-platform-status-inits')} this line is also printed when SNP_PLATFORM_STATUS, SNP_COMMIT or SNP_SET_CONFIG on /dev/sev initialise SNP only to answer (and shut it down again): it does not prove that SNP is running` } : {}) });
+  }
   if (log.firmwareUpdate) {
     b.add({ id: 'log.firmwareUpdate', group: 'log', label: 'ccp: SEV firmware update', value: log.firmwareUpdate.from ? `${log.firmwareUpdate.from} -> ${log.firmwareUpdate.to}` : 'applied', status: 'info', source: at(log.firmwareUpdate) });
   }

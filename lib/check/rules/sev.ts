@@ -8,7 +8,7 @@ import type { HostModel } from '../../decode/model.js';
 import type { SevItem, SevView } from '../../decode/sev.js';
 import { SEV_ES_MAX_SNP_SVN, SNP_MIN_FIRMWARE } from '../../knowledge/sev.js';
 import { formatTcbVersion } from '../../decode/sev-fields.js';
-import { kernelChange, kernelHas, parseKernelRelease } from '../../knowledge/kernel-versions.js';
+import { kernelChange, kernelHas, parseKernelRelease, releaseRangeText } from '../../knowledge/kernel-versions.js';
 import type { Snapshot } from '../../snapshot/types.js';
 import type { CheckContext, CheckRule, Finding, Technology } from '../types.js';
 import { fail, kvmUnavailable, NEEDS, pass, releaseOf, unknown, unreadable, warn } from './kvm.js';
@@ -309,6 +309,18 @@ function stateRule(f: Flavour): CheckRule {
           return logFail('SNP_PLATFORM_STATUS not available') ?? unknown(withMeaning(failed), failed.source, `a kernel with SNP_PLATFORM_STATUS (Linux ${SNP_STATUS_RELEASE} or later)`);
         }
         if (failed !== undefined && sevBlocked(snapshot) === null) return fail(withMeaning(failed), failed.source, FIX_FIRMWARE);
+        const withheld = snapshot.sev?.withheld?.SNP_PLATFORM_STATUS;
+        if (withheld) {
+          // Not asked on purpose; the log's "SEV-SNP API:" line cannot stand in for it on these kernels.
+          return (
+            logFail('SNP_PLATFORM_STATUS not asked') ??
+            unknown(
+              `SNP_PLATFORM_STATUS not asked: on Linux ${releaseRangeText(withheld.kernelChange)} it initialises SNP firmware and shuts it down again when SNP is not already running (SNP initialised: ${withheld.snpInitialized === 'no' ? 'no' : 'cannot tell'})`,
+              `kvm-caps (${withheld.kernelChange})`,
+              `${withheld.override}, to send it anyway`,
+            )
+          );
+        }
         return logFail('SNP_PLATFORM_STATUS not read') ?? firmwareUnread(model, snapshot, 'SNP_PLATFORM_STATUS');
       }
       const status = view.platformStatus;
