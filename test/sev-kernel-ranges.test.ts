@@ -9,6 +9,7 @@ import type { CheckResult, Technology } from '../lib/check/types.js';
 import { sevView, type SevItem, type SevView } from '../lib/decode/sev.js';
 import type { Snapshot } from '../lib/snapshot/types.js';
 import { fixtureSnapshot } from './helpers/fixtures.js';
+import { CPUID_FEATURE_REGISTERS } from '../lib/knowledge/cpuid-features.js';
 
 const fixture = (name: string): Snapshot => fixtureSnapshot(name);
 const copy = (name: string): Snapshot => structuredClone(fixture(name));
@@ -281,5 +282,14 @@ describe('the read-only promise in the output (6.16-6.19)', () => {
     assert.equal(state.status, 'UNKNOWN');
     assert.match(state.found, /not asked/);
     assert.match(state.needs ?? '', /--snp-platform-status/);
+  });
+});
+
+describe('CPUID 0x8000001F EAX', () => {
+  test('bit 31 is IbpbOnEntry and bit 25 carries the kernel\'s name (MSR_AMD64_SNP_SMT_PROT)', () => {
+    const table = CPUID_FEATURE_REGISTERS.find((f) => f.function === 0x8000001f && f.register === 'eax');
+    assert.ok(table);
+    assert.equal(table.bits[31], 'ibpb_on_entry');
+    assert.equal(table.bits[25], 'smt_prot');
   });
 });
