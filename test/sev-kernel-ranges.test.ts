@@ -3,6 +3,8 @@
 // the PSP's sysfs facts and the read-only promise): each test is built on a fixture, or on a
 // fixture changed in the one fact the rule is about, so that the rule is the only thing that moves.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { flattenChecks, runChecks } from '../lib/check/run.js';
 import type { CheckResult, Technology } from '../lib/check/types.js';
@@ -10,6 +12,7 @@ import { sevView, type SevItem, type SevView } from '../lib/decode/sev.js';
 import type { Snapshot } from '../lib/snapshot/types.js';
 import { fixtureSnapshot } from './helpers/fixtures.js';
 import { CPUID_FEATURE_REGISTERS } from '../lib/knowledge/cpuid-features.js';
+import { projectRoot } from './helpers/compile.js';
 
 const fixture = (name: string): Snapshot => fixtureSnapshot(name);
 const copy = (name: string): Snapshot => structuredClone(fixture(name));
@@ -291,5 +294,22 @@ describe('CPUID 0x8000001F EAX', () => {
     assert.ok(table);
     assert.equal(table.bits[31], 'ibpb_on_entry');
     assert.equal(table.bits[25], 'smt_prot');
+  });
+});
+
+describe('README: the read-only guarantee and --deep as they really are', () => {
+  const readme = readFileSync(join(projectRoot, 'README.md'), 'utf8');
+  test('a read-only fd does not make the kernel refuse every state-changing command; the per-kernel table of what each command does', () => {
+    assert.doesNotMatch(readme, /so the kernel itself refuses every command that needs a\s+writable fd/);
+    assert.match(readme, /`SNP_COMMIT` needs none/);
+    assert.match(readme, /only on some commands/);
+    for (const row of ['| up to 6.8 |', '| 6.9 to 6.15 |', '| 6.16 to 6.19 |', '| 7.0 and later |']) assert.ok(readme.includes(row), row);
+    assert.match(readme, /`--snp-platform-status` sends/);
+    assert.match(readme, /ceac7fb89e8d[\s\S]{0,200}551120148b67/);
+  });
+
+  test('--deep side effects: the ASID reclaim (WBINVD on every CPU plus DF_FLUSH) and SEV INIT left done before 6.16 with psp_init_on_probe=0', () => {
+    assert.match(readme, /reclaim list[\s\S]{0,200}WBINVD on every CPU plus a DF_FLUSH/);
+    assert.match(readme, /Before Linux\s+6\.16, on a host with the ccp module's `psp_init_on_probe=0`[\s\S]{0,120}SEV stays initialised/);
   });
 });
