@@ -31,7 +31,10 @@ import {
 } from './sev-fields.js';
 import { describeFailure, parseSevLog, type SevLogFacts, type Traced as LogTraced } from './sev-log.js';
 import {
+  IOMMU_PROBLEMS,
   KVM_AMD_PARAMETERS,
+  RMP_PROBLEM_FIX,
+  RMP_PROBLEM_MEANING,
   SEV_ATTRIBUTES,
   SNP_MIN_FIRMWARE,
   parseModuleBool,
@@ -854,8 +857,8 @@ function logItems(snapshot: Snapshot, b: Builder): SevLogFacts | null {
       value: p.problem,
       status: 'fail',
       source: at(p),
-      meaning: 'SEV-SNP is disabled for this boot (the kernel clears sev_snp)',
-      hint: 'BIOS: enable "SNP Memory (RMP Table) Coverage"',
+      meaning: RMP_PROBLEM_MEANING,
+      hint: RMP_PROBLEM_FIX,
     }),
   );
   if (log.iommu.snpSupport) b.add({ id: 'log.iommu', group: 'log', label: 'AMD IOMMU', value: 'SNP support enabled', status: 'pass', source: at(log.iommu.snpSupport) });
@@ -867,16 +870,8 @@ function logItems(snapshot: Snapshot, b: Builder): SevLogFacts | null {
       value: p.problem,
       status: 'fail',
       source: at(p),
-      meaning:
-        p.problem === 'rmp-init-failed'
-          ? 'SEV-SNP cannot be supported: setting up the RMP table failed (the RMP lines above say why)'
-          : 'SEV-SNP cannot be supported: it needs the IOMMU on, not in passthrough, with v1 page tables and the SNP feature',
-      hint:
-        p.problem === 'disabled-or-passthrough'
-          ? 'remove iommu=pt / amd_iommu=off from the kernel command line; enable the IOMMU in the BIOS'
-          : p.problem === 'rmp-init-failed'
-            ? 'BIOS: enable "SNP Memory (RMP Table) Coverage" so that the RMP covers all memory'
-            : 'check the BIOS IOMMU settings (SEV-SNP Support)',
+      meaning: IOMMU_PROBLEMS[p.problem]!.meaning,
+      hint: IOMMU_PROBLEMS[p.problem]!.fix,
     }),
   );
   if (log.guestFeatures) {

@@ -363,3 +363,29 @@ export function parseModuleBool(text: string): boolean | null {
  * use it only with the kernel's own evidence (the missing VM type or the log line).
  */
 export const SEV_ES_MAX_SNP_SVN: Readonly<Record<'milan-genoa' | 'turin', number>> = { 'milan-genoa': 0x1b, turin: 0x4 };
+
+// ---------------------------------------------------------------------------------------
+// What the RMP and AMD IOMMU problems in the kernel log mean (arch/x86/virt/svm/sev.c,
+// drivers/iommu/amd/init.c iommu_snp_enable() at v7.2), and what fixes them.
+
+export const RMP_PROBLEM_MEANING = 'SEV-SNP is disabled for this boot (the kernel clears sev_snp)';
+export const RMP_PROBLEM_FIX = 'BIOS: enable "SNP Memory (RMP Table) Coverage"';
+
+export const IOMMU_PROBLEMS: Readonly<Record<string, { meaning: string; fix: string }>> = {
+  'disabled-or-passthrough': {
+    meaning: 'SEV-SNP cannot be supported: it needs the IOMMU on, not in passthrough, with v1 page tables and the SNP feature',
+    fix: 'remove iommu=pt / amd_iommu=off from the kernel command line; enable the IOMMU in the BIOS',
+  },
+  'v2-page-table': {
+    meaning: 'SEV-SNP cannot be supported: it needs the IOMMU on, not in passthrough, with v1 page tables and the SNP feature',
+    fix: 'check the BIOS IOMMU settings (SEV-SNP Support)',
+  },
+  'no-snp-feature': {
+    meaning: 'SEV-SNP cannot be supported: it needs the IOMMU on, not in passthrough, with v1 page tables and the SNP feature',
+    fix: 'check the BIOS IOMMU settings (SEV-SNP Support)',
+  },
+  'rmp-init-failed': {
+    meaning: 'SEV-SNP cannot be supported: setting up the RMP table failed (the RMP lines above say why)',
+    fix: 'BIOS: enable "SNP Memory (RMP Table) Coverage" so that the RMP covers all memory',
+  },
+};

@@ -6,7 +6,8 @@
 import { hex } from '../../knowledge/hex.js';
 import type { HostModel } from '../../decode/model.js';
 import type { SevItem, SevView } from '../../decode/sev.js';
-import { SEV_ES_MAX_SNP_SVN, SNP_MIN_FIRMWARE } from '../../knowledge/sev.js';
+import { IOMMU_PROBLEMS, RMP_PROBLEM_FIX, SEV_ES_MAX_SNP_SVN, SNP_MIN_FIRMWARE } from '../../knowledge/sev.js';
+import { describeFailure } from '../../decode/sev-log.js';
 import { formatTcbVersion } from '../../decode/sev-fields.js';
 import { kernelChange, kernelHas, parseKernelRelease, releaseRangeText } from '../../knowledge/kernel-versions.js';
 import type { Snapshot } from '../../snapshot/types.js';
@@ -81,8 +82,6 @@ const sevOf = (model: HostModel): SevView => model.confidential.sev;
 const item = (model: HostModel, id: string): SevItem | undefined => sevOf(model).items.find((i) => i.id === id);
 const joinSources = (...sources: (string | null | undefined)[]): string => [...new Set(sources.filter((s): s is string => !!s && s !== 'not probed'))].join('; ') || 'not probed';
 const withMeaning = (i: SevItem): string => (i.meaning === undefined ? i.value : `${i.value}: ${i.meaning}`);
-/** A kernel-log item as evidence: "kvm_amd: SEV-SNP: disabled (ASIDs 1 - 99)". */
-const logText = (i: SevItem): string => `${i.label}: ${i.value}`;
 
 /**
  * Why SEV-ES is missing though kvm_amd supports it, when the cause is not ASID exhaustion:
@@ -174,18 +173,70 @@ function firmwareUnread(model: HostModel, snapshot: Snapshot, what: string): Fin
   return unknown(`${what} not read${open ? ` (${open.value})` : ''}`, open?.source ?? 'not probed', NEEDS.sev);
 }
 
-/** Log lines that say why the firmware or kvm_amd left a technology off. */
-function logCauses(model: HostModel, f: Flavour): SevItem[] {
-  const items = sevOf(model).items;
-  const snpOnly = (i: SevItem): boolean => f.technology === 'snp' || !/^log\.(rmp|iommu)\.problem/.test(i.id);
-  return items.filter(
-    (i) =>
-      i.group === 'log' &&
-      i.status === 'fail' &&
-      snpOnly(i) &&
+/** One kernel-log line that says why something is off, judged from the typed log facts. */
+interface LogCause {
+  kind: 'asids' | 'firmware-minimum' | 'failure' | 'bios' | 'psp' | 'rmp' | 'iommu';
+  /** "kvm_amd: SEV-SNP: disabled (ASIDs 1 - 99)". */
+  text: string;
+  source: string;
+  fix?: string;
+  /** For kvm_amd's ASID lines: whose line it is. */
+  asids?: 'sev' | 'sevEs' | 'snp';
+}
+
+/** Every line of this boot's log that says why the firmware or kvm_amd left SEV, SEV-ES or SNP off, in the log's order of topics. */
+function allLogCauses(model: HostModel): LogCause[] {
+  const view = sevOf(model);
+  const log = view.log;
+  if (log === null) return [];
+  const at = (line: string): string => `${view.sources.kernelLog}: "${line.trim()}"`;
+  const out: LogCause[] = [];
+  for (const key of ['sev', 'sevEs', 'snp'] as const) {
+    const r = log.asids[key];
+    if (r?.state !== 'disabled') continue;
+    const span = r.first !== null ? `ASIDs ${r.first} - ${r.last}` : `${r.count} ASIDs`;
+    out.push({ kind: 'asids', text: `kvm_amd: ${r.feature}: ${r.state} (${span})`, source: at(r.source.line), asids: key });
+  }
+  if (log.snpNeedsFirmware) {
+    out.push({ kind: 'firmware-minimum', text: `ccp: SEV-SNP firmware: needs firmware >= ${log.snpNeedsFirmware.major}.${log.snpNeedsFirmware.minor}`, source: at(log.snpNeedsFirmware.source.line) });
+  }
+  const release = releaseOf(model);
+  for (const f of log.failures) {
+    // 6.9-6.15's "failed to INIT rc" line, in a log of another kernel, is not this boot's cause.
+    if (f.operation === 'SNP INIT' && f.rc !== null && kernelHas('sev.snp-init-rc-message', release) === false) continue;
+    out.push({ kind: 'failure', text: `${f.reporter}: ${f.technology} firmware: ${describeFailure(f)}`, source: at(f.source.line) });
+  }
+  const psp = log.psp;
+  if (psp.notEnabledByBios) out.push({ kind: 'bios', text: 'ccp: SEV: memory encryption not enabled by BIOS', source: at(psp.notEnabledByBios.source.line), fix: 'BIOS: enable SMEE and SEV' });
+  if (psp.sevInitializationFailed) out.push({ kind: 'psp', text: 'ccp: SEV device: initialization failed', source: at(psp.sevInitializationFailed.source.line) });
+  if (psp.tmrAllocationFailed) out.push({ kind: 'psp', text: 'ccp: SEV-ES: TMR allocation failed, SEV-ES unavailable', source: at(psp.tmrAllocationFailed.source.line) });
+  for (const t of psp.timeouts) {
+    out.push({ kind: 'psp', text: `ccp: PSP: command ${hex(t.command)} timed out; PSP disabled`, source: at(t.source.line), fix: 'reboot; if it recurs, update the SEV firmware / BIOS' });
+  }
+  for (const p of log.rmp.problems) out.push({ kind: 'rmp', text: `RMP table: ${p.problem}`, source: at(p.source.line), fix: RMP_PROBLEM_FIX });
+  for (const p of log.iommu.problems) out.push({ kind: 'iommu', text: `AMD IOMMU: ${p.problem}`, source: at(p.source.line), fix: IOMMU_PROBLEMS[p.problem]!.fix });
+  return out;
+}
+
+/** The log causes that concern this flavour: RMP and IOMMU problems stop SNP only; kvm_amd's ASID line of this flavour only. */
+function logCauses(model: HostModel, f: Flavour): LogCause[] {
+  return allLogCauses(model).filter(
+    (c) =>
+      (f.technology === 'snp' || (c.kind !== 'rmp' && c.kind !== 'iommu')) &&
       // Firmware failures concern every flavour: since 6.16 a failed SNP INIT turns SEV off too.
-      (!i.id.startsWith('log.asids.') || i.id === `log.asids.${f.logAsids}`),
+      (c.kind !== 'asids' || c.asids === f.logAsids),
   );
+}
+
+/** The IOMMU problems of the log, each with what it means. */
+function iommuProblems(model: HostModel): { text: string; explained: string; source: string; fix: string }[] {
+  const view = sevOf(model);
+  return (view.log?.iommu.problems ?? []).map((p) => ({
+    text: `AMD IOMMU: ${p.problem}`,
+    explained: `${p.problem}: ${IOMMU_PROBLEMS[p.problem]!.meaning}`,
+    source: `${view.sources.kernelLog}: "${p.source.line.trim()}"`,
+    fix: IOMMU_PROBLEMS[p.problem]!.fix,
+  }));
 }
 
 function vendorRule(f: Flavour): CheckRule {
@@ -242,10 +293,10 @@ function cpuFlagRule(f: Flavour): CheckRule {
         const since = kernelChange('snp.cpu-flag').since;
         return unknown(`sev_snp absent, but Linux ${release.major}.${release.minor} never shows it (masked before ${since})`, source, `Linux ${since}+ to show whether the BIOS enabled SEV-SNP`);
       }
-      const evidence = logCauses(model, f).filter((i) => i.id === 'log.psp.bios' || i.id.startsWith('log.rmp.problem'));
+      const evidence = logCauses(model, f).filter((c) => c.kind === 'bios' || c.kind === 'rmp');
       return fail(
-        `${f.flag} absent${flagItem?.meaning ? `: ${flagItem.meaning}` : ''}${evidence.length ? `; the kernel log: ${evidence.map(logText).join('; ')}` : ''}`,
-        joinSources(source, ...evidence.map((i) => i.source)),
+        `${f.flag} absent${flagItem?.meaning ? `: ${flagItem.meaning}` : ''}${evidence.length ? `; the kernel log: ${evidence.map((c) => c.text).join('; ')}` : ''}`,
+        joinSources(source, ...evidence.map((c) => c.source)),
         f.biosFix,
       );
     },
@@ -293,9 +344,9 @@ function stateRule(f: Flavour): CheckRule {
       : 'the firmware must be past INIT (INIT or WORKING) before KVM can launch a guest (sevctl / snphost "SEV initialized")',
     evaluate({ model, snapshot }) {
       const view = sevOf(model);
-      const fromLog = logCauses(model, f).filter((i) => i.id.startsWith('log.failure.') || i.id.startsWith('log.psp.'));
+      const fromLog = logCauses(model, f).filter((c) => c.kind === 'failure' || c.kind === 'bios' || c.kind === 'psp');
       const logFail = (what: string): Finding | null =>
-        fromLog.length === 0 ? null : fail(`${what}; the kernel log: ${fromLog.map(logText).join('; ')}`, joinSources(...fromLog.map((i) => i.source)), FIX_FIRMWARE);
+        fromLog.length === 0 ? null : fail(`${what}; the kernel log: ${fromLog.map((c) => c.text).join('; ')}`, joinSources(...fromLog.map((c) => c.source)), FIX_FIRMWARE);
       if (snp) {
         const status = view.snpPlatformStatus;
         const state = item(model, 'snp.state');
@@ -355,8 +406,8 @@ function versionRule(f: Flavour): CheckRule {
       : 'a firmware that reports API 0.0 is not running SEV',
     evaluate({ model, snapshot }) {
       const view = sevOf(model);
-      const needs = item(model, 'log.snpNeedsFirmware');
-      if (snp && needs !== undefined) return fail(needs.value, needs.source, FIX_FIRMWARE);
+      const needs = view.log?.snpNeedsFirmware;
+      if (snp && needs !== undefined) return fail(`needs firmware >= ${needs.major}.${needs.minor}`, `${view.sources.kernelLog}: "${needs.source.line.trim()}"`, FIX_FIRMWARE);
       let api: { major: number; minor: number } | null = null;
       let text = '';
       let source = '';
@@ -398,8 +449,8 @@ const SNP_FIRMWARE_RULES: readonly CheckRule[] = [
     title: 'RMP table initialised',
     why: 'the Reverse Map Table tracks who owns each page; SNP guests cannot run until the firmware has initialised it over all memory',
     evaluate({ model, snapshot }) {
-      const problems = sevOf(model).items.filter((i) => i.id.startsWith('log.rmp.problem'));
-      if (problems.length > 0) return fail(problems.map(logText).join('; '), joinSources(...problems.map((i) => i.source)), problems[0]?.hint ?? FIX_RMP);
+      const problems = allLogCauses(model).filter((c) => c.kind === 'rmp');
+      if (problems.length > 0) return fail(problems.map((c) => c.text).join('; '), joinSources(...problems.map((c) => c.source)), problems[0]?.fix ?? FIX_RMP);
       const rmp = item(model, 'snp.rmp');
       if (rmp !== undefined) return rmp.status === 'pass' ? pass(rmp.value, rmp.source) : fail(rmp.value, rmp.source, `${FIX_RMP}; check the kernel log for SNP_INIT errors`);
       return firmwareUnread(model, snapshot, 'SNP_PLATFORM_STATUS (RMP)');
@@ -475,8 +526,8 @@ const SNP_IOMMU: CheckRule = {
   why: 'the kernel turns SNP off unless the AMD IOMMU is on, not in passthrough, with v1 page tables and its SNP feature (AMDSEV#113)',
   evaluate({ model }) {
     const view = sevOf(model);
-    const problems = view.items.filter((i) => i.id.startsWith('log.iommu.problem'));
-    if (problems.length > 0) return fail(problems.map((i) => withMeaning(i)).join('; '), joinSources(...problems.map((i) => i.source)), problems[0]?.hint ?? FIX_IOMMU);
+    const problems = iommuProblems(model);
+    if (problems.length > 0) return fail(problems.map((p) => p.explained).join('; '), joinSources(...problems.map((p) => p.source)), problems[0]?.fix ?? FIX_IOMMU);
     const enabled = item(model, 'log.iommu');
     if (enabled !== undefined) return pass(enabled.value, enabled.source);
     const param = view.kvmAmd.parameters.sev_snp;
@@ -515,12 +566,12 @@ function parameterRule(f: Flavour): CheckRule {
       if (p.enabled === null) return unknown(`kvm_amd.${f.parameter} = ${p.raw.trim()} (not a boolean)`, source, NEEDS.sysfs);
       const why = logCauses(model, f);
       // Only kvm_amd's own "disabled" lines, no failure of the firmware, RMP or IOMMU: 6.16+ may have failed silently.
-      const silent = why.every((i) => i.id.startsWith('log.asids.')) ? silentInitCause(model, f) : null;
-      if (silent) return fail(`kvm_amd.${f.parameter} = ${p.raw.trim()}${why.length ? ` (${why.map(logText).join('; ')})` : ''}; ${silent.found}`, joinSources(source, silent.source, ...why.map((i) => i.source)), silent.fix);
+      const silent = why.every((c) => c.kind === 'asids') ? silentInitCause(model, f) : null;
+      if (silent) return fail(`kvm_amd.${f.parameter} = ${p.raw.trim()}${why.length ? ` (${why.map((c) => c.text).join('; ')})` : ''}; ${silent.found}`, joinSources(source, silent.source, ...why.map((c) => c.source)), silent.fix);
       return fail(
-        `kvm_amd.${f.parameter} = ${p.raw.trim()}${why.length ? `; the kernel log: ${why.map(logText).join('; ')}` : ''}`,
-        joinSources(source, ...why.map((i) => i.source)),
-        why.find((i) => i.hint !== undefined)?.hint ?? pItem?.hint ?? `${f.biosFix}; then check \`dmesg | grep -i sev\``,
+        `kvm_amd.${f.parameter} = ${p.raw.trim()}${why.length ? `; the kernel log: ${why.map((c) => c.text).join('; ')}` : ''}`,
+        joinSources(source, ...why.map((c) => c.source)),
+        why.find((c) => c.fix !== undefined)?.fix ?? pItem?.hint ?? `${f.biosFix}; then check \`dmesg | grep -i sev\``,
       );
     },
   };
@@ -719,11 +770,11 @@ const SEV_ONLY_CROSS: readonly CheckRule[] = [
     why: 'sev_snp in cpuinfo with kvm_amd.sev_snp = N is the pattern of AMDSEV#113: the real cause is only in the AMD-Vi log lines',
     evaluate({ model }) {
       const view = sevOf(model);
-      const problems = view.items.filter((i) => i.id.startsWith('log.iommu.problem'));
+      const problems = iommuProblems(model);
       const snp = view.kvmAmd.parameters.sev_snp;
-      const source = joinSources(item(model, 'cpu.flag.sev_snp')?.source, item(model, 'module.kvm_amd.sev_snp')?.source, ...problems.map((i) => i.source));
+      const source = joinSources(`${view.sources.cpuinfo} (flags)`, view.sources.kvmAmd, ...problems.map((p) => p.source));
       if (view.cpu.flags.sev_snp !== true || snp?.enabled !== false || problems.length === 0) return pass('consistent', source);
-      return fail(`sev_snp in cpuinfo, kvm_amd.sev_snp = ${snp.raw?.trim()}, and the kernel log: ${problems.map(logText).join('; ')}`, source, problems[0]?.hint ?? FIX_IOMMU);
+      return fail(`sev_snp in cpuinfo, kvm_amd.sev_snp = ${snp.raw?.trim()}, and the kernel log: ${problems.map((p) => p.text).join('; ')}`, source, problems[0]?.fix ?? FIX_IOMMU);
     },
   },
   {
