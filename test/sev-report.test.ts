@@ -31,11 +31,9 @@ import {
   SEV_RET_CODES,
   SEV_STATUS_FLAGS,
   SNP_FEATURE_FLAGS,
-  SNP_PLATFORM_STATUS_HISTORY,
   SNP_POLICY_BITS,
   SNP_POLICY_FIELDS,
   VMSA_FEATURES,
-  behaviourFor,
   parseModuleBool,
   sevRetName,
 } from '../lib/knowledge/sev.js';
@@ -46,7 +44,7 @@ import { buildDouble, doubleSkipReason, loadPersona, personaConfig, preparePerso
 import type { Persona } from './helpers/persona.js';
 import { uapiHeaders } from './helpers/uapi-headers.js';
 import { kernelFiles } from './helpers/kernel-sources.js';
-import { kernelHas } from '../lib/knowledge/kernel-versions.js';
+import { SEV_FIRMWARE_INIT_ROWS, SNP_PLATFORM_STATUS_ROWS, firstChangeHeld, kernelHas } from '../lib/knowledge/kernel-versions.js';
 import { fixtureNames, fixtureSnapshot, fixturesDir } from './helpers/fixtures.js';
 import { need } from './helpers/requirements.js';
 
@@ -201,13 +199,17 @@ describe('tables', () => {
     }
   });
 
-  test('SNP_PLATFORM_STATUS behaviour by kernel version (ccp history)', () => {
-    assert.match(behaviourFor(SNP_PLATFORM_STATUS_HISTORY, '6.8.0-31-generic')!.behaviour, /does not exist/);
-    assert.match(behaviourFor(SNP_PLATFORM_STATUS_HISTORY, '6.11.0-snp-host')!.behaviour, /EINVAL unless SNP firmware is already initialised/);
-    assert.match(behaviourFor(SNP_PLATFORM_STATUS_HISTORY, '6.16.3')!.behaviour, /SNP_INIT before the status read and SNP_SHUTDOWN after/);
-    assert.match(behaviourFor(SNP_PLATFORM_STATUS_HISTORY, '6.19.0')!.behaviour, /briefly initialised/);
-    assert.match(behaviourFor(SNP_PLATFORM_STATUS_HISTORY, '7.2.13-amd64')!.behaviour, /as it is/);
-    assert.equal(behaviourFor(SNP_PLATFORM_STATUS_HISTORY, 'unknown'), undefined);
+  test('SNP_PLATFORM_STATUS behaviour by kernel version: rows of the one kernel-version table', () => {
+    const row = (release: string) => firstChangeHeld(SNP_PLATFORM_STATUS_ROWS, release)?.id;
+    assert.equal(kernelHas('snp.platform-status', '6.8.0-31-generic'), false);
+    assert.equal(row('6.8.0-31-generic'), undefined);
+    assert.equal(row('6.11.0-snp-host'), 'snp.platform-status-needs-init');
+    assert.equal(row('6.16.3'), 'sev.snp-platform-status-inits');
+    assert.equal(row('6.19.0'), 'sev.snp-platform-status-inits');
+    assert.equal(row('7.2.13-amd64'), 'snp.platform-status-as-is');
+    assert.equal(row('unknown'), undefined);
+    assert.equal(firstChangeHeld(SEV_FIRMWARE_INIT_ROWS, '6.12.9')?.id, 'sev.firmware-init-at-ccp-probe');
+    assert.equal(firstChangeHeld(SEV_FIRMWARE_INIT_ROWS, '6.16.0')?.id, 'sev.firmware-init-in-kvm');
   });
 });
 
@@ -489,7 +491,6 @@ describe('kernel log', () => {
       ],
     );
     // Only review versions of the 6.16 series had this line; no kernel printed it.
-    assert.equal(more.psp.snpInitAbandoned, undefined);
     assert.ok(!more.matched.some((m) => m.line.includes('continue SEV INIT')));
     assert.deepEqual(more.firmwareUpdate && [more.firmwareUpdate.from, more.firmwareUpdate.to], ['1.55.21', '1.55.37']);
     assert.deepEqual(more.snpNeedsFirmware && [more.snpNeedsFirmware.major, more.snpNeedsFirmware.minor], [1, 51]);
@@ -573,10 +574,10 @@ describe('sevView', () => {
     assert.equal(v.cpuid?.maxEncryptedGuests, 1006);
     assert.equal(item(v, 'log.asids.snp').value, 'enabled (ASIDs 1 - 99)');
     assert.equal(item(v, 'log.asids.snp').source, 'file /dev/kmsg: "kvm_amd: SEV-SNP enabled (ASIDs 1 - 99)"');
-    assert.ok(v.notes.some((n) => /6\.11\.0-snp-host: answers EINVAL unless SNP firmware is already initialised/.test(n.text)));
+    assert.ok(v.notes.some((n) => /6\.11\.0-snp-host \(6\.9-6\.15\): SNP_PLATFORM_STATUS answers EINVAL unless SNP firmware is already initialised/.test(n.text)));
   });
 
-  test('Genoa SNP host on 6.11: nothing fails', { todo: 'the cpuinfo rules still judge a missing \"sme\" flag, which shows only while SME is active (mem_encrypt=on; early_detect_mem_encrypt())' }, () => {
+  test('Genoa SNP host on 6.11: nothing fails (a missing "sme" only means SME is not active)', () => {
     const v = view('sev-snp-genoa-6.11');
     assert.deepEqual(v.items.filter((i) => i.status === 'fail').map((i) => i.id), []);
   });
@@ -596,16 +597,16 @@ describe('sevView', () => {
     assert.equal(busy?.ok, false);
     assert.equal(busy?.firmwareError, undefined);
     assert.match(item(view('sev-turin-7.2-snp-asids-in-use'), 'init2.SNP').value, /^EBUSY/);
-    assert.ok(v.notes.some((n) => /7\.2\.13-amd64: reports the status as it is/.test(n.text)));
+    assert.ok(v.notes.some((n) => /7\.2\.13-amd64 \(7\.0\+\): SNP_PLATFORM_STATUS reports the status as it is/.test(n.text)));
   });
 
-  test('Milan with an uncommitted TCB (virtee/snphost#127): mismatch and alias check reported, not failed', () => {
+  test('Milan with an uncommitted TCB (virtee/snphost#127): mismatch and alias check FAIL, as in snphost', () => {
     const v = view('sev-milan-tcb-mismatch-6.11');
     assert.equal(v.cpu.generation, 'Milan');
-    assert.equal(item(v, 'snp.tcb.match').status, 'warn');
+    assert.equal(item(v, 'snp.tcb.match').status, 'fail');
     assert.match(item(v, 'snp.tcb.match').hint ?? '', /snphost commit/);
     assert.equal(item(v, 'snp.tcb.reported').value, '0xd517000000000002: bootloader 2, TEE 0, SNP 23, microcode 213');
-    assert.equal(item(v, 'snp.aliasCheck').status, 'warn');
+    assert.equal(item(v, 'snp.aliasCheck').status, 'fail');
   });
 
   test('/dev/sev root-only, run as uid 1000: EACCES explained, nothing read is invented', () => {
@@ -640,9 +641,7 @@ describe('sevView', () => {
     assert.equal(item(v, 'kvm.attr.vmsaFeatures').value, 'not offered by this kernel');
   });
 
-  test('6.8: KVM_CAP_VM_TYPES 0x1 without the SEV types is the legacy interface, not SEV off', {
-    todo: 'the VM-type rule still reads a 6.8/6.9 mask without the SEV bits as SEV off (the SEV types exist from 6.10)',
-  }, () => {
+  test('6.8: KVM_CAP_VM_TYPES 0x1 without the SEV types is the legacy interface, not SEV off', () => {
     const v = view('sev-no-dev-sev-6.8');
     assert.notEqual(item(v, 'kvm.vmType.SEV').status, 'fail');
     assert.match(item(v, 'kvm.vmType.SEV').meaning ?? '', /KVM_SEV_INIT/);
@@ -655,15 +654,15 @@ describe('sevView', () => {
     assert.equal(v.kvmAmd.parameters.sev?.enabled, false);
     assert.equal(item(v, 'cpuid.8000001f.features').value, 'all zero');
     assert.equal(v.platformStatus?.stateName, 'UNINIT');
-    assert.match(item(v, 'sev.state').meaning ?? '', /kvm_amd initialises SEV\/SNP firmware when it loads; if SNP INIT fails, SEV INIT is not attempted/);
+    assert.match(item(v, 'sev.state').meaning ?? '', /on Linux 6\.16\+, kvm_amd, not the ccp driver probe, initialises SEV\/SNP firmware; if SNP INIT fails, SEV INIT is not attempted/);
     const snp = item(v, 'snp.status');
     // snp_move_to_init_state() reports a failed implicit SNP INIT as SEV_RET_INVALID_PLATFORM_STATE.
     assert.equal(snp.value, 'EIO; firmware SEV_RET_INVALID_PLATFORM_STATE (0x1)');
-    assert.match(snp.meaning ?? '', /SNP_INIT before the status read/);
+    assert.match(snp.meaning ?? '', /runs snp_move_to_init_state\(\): SNP_INIT_EX, the command, then SNP_SHUTDOWN_EX/);
     assert.deepEqual(v.log?.failures.map((f) => f.operation), ['SNP_INIT_EX']);
     assert.equal(item(v, 'log.failure.0').value, 'SNP_INIT_EX failed: SEV_RET_INAVLID_CONFIG (0x3), rc -5');
     assert.equal(item(v, 'log.asids.snp').status, 'fail');
-    assert.ok(v.notes.some((n) => /6\.18\.0-061800-generic: when SNP is not initialised, the kernel runs SNP_INIT/.test(n.text)));
+    assert.ok(v.notes.some((n) => /6\.18\.0-061800-generic \(6\.16 up to 7\.0\): SNP_PLATFORM_STATUS on \/dev\/sev, when SNP is not initialised, runs snp_move_to_init_state\(\)/.test(n.text)));
   });
 
   test('6.6: no KVM_X86_GRP_SEV (ENXIO is "not offered"), no SNP_PLATFORM_STATUS', () => {
@@ -821,7 +820,7 @@ describe('SEV personas under the kernel double', { skip: await doubleSkipReason(
     assert.deepEqual(v.asids.sevEs, { capacity: 99, current: 1, free: 98 });
   });
 
-  test('snp-genoa-linux-6.11 under the double: nothing fails', { todo: 'the cpuinfo rules still judge a missing \"sme\" flag, which shows only while SME is active (mem_encrypt=on; early_detect_mem_encrypt())' }, () => {
+  test('snp-genoa-linux-6.11 under the double: nothing fails', () => {
     const { view: v } = snapshotOf('snp-genoa-linux-6.11');
     assert.deepEqual(v.items.filter((i) => i.status === 'fail').map((i) => i.id), []);
   });

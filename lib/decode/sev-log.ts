@@ -134,11 +134,6 @@ export interface SevLogFacts {
     noSevSupport: Traced<{ device: string | null }>[];
     timeouts: Traced<{ command: number }>[];
     tmrAllocationFailed?: Traced<{ device: string | null }>;
-    /**
-     * Never set: "SEV-SNP: failed to INIT, continue SEV INIT" was in review versions of the 6.16
-     * series only, no kernel printed it. The field stays until the report stops reading it.
-     */
-    snpInitAbandoned?: Traced<{ device: string | null }>;
     /** "SEV: retrying INIT command because of SECURE_DATA_INVALID error...": the first INIT failed and was retried once. */
     initRetried?: Traced<{ device: string | null }>;
   };

@@ -4,9 +4,10 @@
 // misc cgroup, the kernel log and the --deep KVM_SEV_INIT2 answers. Every item names where
 // its value came from; a fact that was not collected is reported as such, never guessed.
 import { hex } from '../knowledge/hex.js';
-import { kernelChange, kernelHas, releaseRangeText } from '../knowledge/kernel-versions.js';
+import { SEV_FIRMWARE_INIT_ROWS, SNP_PLATFORM_STATUS_ROWS, firstChangeHeld, kernelChange, kernelHas, releaseRangeText, type KernelChange } from '../knowledge/kernel-versions.js';
 import type { Fact, KernelLogRecord, ProbeError, Snapshot, Source } from '../snapshot/types.js';
 import { findEntry } from './cpuid-entry.js';
+import { AMD_SNP_MSRS } from '../snapshot/msr.js';
 import { capabilityNumber } from '../knowledge/capabilities.js';
 import { KVM_X86_VM_TYPES } from '../knowledge/x86.js';
 import { describeSource, explain, type Explained } from './explain.js';
@@ -31,18 +32,18 @@ import {
 import { inNewestBoot } from '../snapshot/log-formats.js';
 import { describeFailure, parseSevLog, type SevLogFacts, type Traced as LogTraced } from './sev-log.js';
 import {
+  IOMMU_PROBLEMS,
   KVM_AMD_PARAMETERS,
+  RMP_PROBLEM_FIX,
+  RMP_PROBLEM_MEANING,
   SEV_ATTRIBUTES,
-  SEV_INIT_HISTORY,
   SNP_MIN_FIRMWARE,
-  SNP_PLATFORM_STATUS_HISTORY,
-  behaviourFor,
   parseModuleBool,
 } from '../knowledge/sev.js';
 
 export type SevItemStatus = 'pass' | 'fail' | 'warn' | 'info' | 'unknown';
 
-export type SevGroup = 'kvm' | 'cpu' | 'module' | 'device' | 'sev-firmware' | 'snp-firmware' | 'capacity' | 'log' | 'init2';
+export type SevGroup = 'kvm' | 'cpu' | 'msr' | 'module' | 'device' | 'sev-firmware' | 'psp' | 'snp-firmware' | 'capacity' | 'log' | 'init2';
 
 /** One line of the section: what was found, how it reads, and where it came from. */
 export interface SevItem {
@@ -97,6 +98,12 @@ export interface SevView {
   asids: { sev: SevAsidCapacity | null; sevEs: SevAsidCapacity | null };
   log: SevLogFacts | null;
   init2: SevInit2Result[];
+  /** Where each structured field above came from, for rules that quote it. */
+  sources: { platformStatus: string; snpPlatformStatus: string; cpuinfo: string; kvmAmd: string; vmTypes: string; kernelLog: string };
+  /** SYSCFG, RMP_BASE and RMP_END read through /dev/cpu/0/msr (null: not read or unreadable). */
+  msrs: { syscfg: string | null; smee: boolean | null; snpEn: boolean | null; rmpBase: string | null; rmpEnd: string | null; source: string };
+  /** The PSP's sysfs security facts that are 0/1 flags (null: not shown by this kernel/platform). */
+  psp: { fusedPart: boolean | null; debugLockOn: boolean | null; source: string } | null;
   notes: { text: string; source: string }[];
 }
 
@@ -191,6 +198,7 @@ function vmTypes(snapshot: Snapshot, b: Builder): SevView['vmTypes'] {
     else why = answer === undefined ? 'KVM_CAP_VM_TYPES was not recorded' : `KVM_CHECK_EXTENSION(KVM_CAP_VM_TYPES) failed: ${answer.code}`;
   } else if (system) why = `KVM_CHECK_EXTENSION failed: ${system.error.code}`;
   const source = src(system, 'KVM_CAP_VM_TYPES');
+  const release = 'value' in snapshot.host.kernelRelease ? snapshot.host.kernelRelease.value : undefined;
   return SEV_VM_TYPES.map(([header, type, name]) => {
     const offered = mask === null ? null : (mask & (1 << type)) !== 0;
     const id = `kvm.vmType.${name}`;
@@ -202,11 +210,24 @@ function vmTypes(snapshot: Snapshot, b: Builder): SevView['vmTypes'] {
         group: 'kvm',
         label,
         value: 'not enumerable (KVM_CAP_VM_TYPES is 0)',
-        status: 'warn',
+        status: 'info',
         source,
         meaning:
           `this kernel predates KVM_CAP_VM_TYPES (Linux ${kernelChange('kvm.cap-vm-types').since}): only the default VM type exists, and SEV/SEV-ES guests can only use the legacy KVM_SEV_INIT / KVM_SEV_ES_INIT; SNP needs ${releaseRangeText('snp.kvm-host')}`,
       });
+    } else if (!offered && name !== 'SNP' && kernelHas('kvm.sev-vm-types', release) === false) {
+      // 6.8 and 6.9 report VM types, but the SEV ones came in 6.10: a mask of 0x1 or 0x3 is not "SEV off".
+      b.add({
+        id,
+        group: 'kvm',
+        label,
+        value: 'not a VM type on this kernel',
+        status: 'info',
+        source,
+        meaning: `this kernel (Linux ${kernelChange('kvm.cap-vm-types').since} up to ${kernelChange('kvm.sev-vm-types').since}) reports VM types but has no SEV VM type yet; SEV and SEV-ES guests use KVM_SEV_INIT / KVM_SEV_ES_INIT on a default VM (QEMU does this). The SEV VM types came in ${kernelChange('kvm.sev-vm-types').since}`,
+      });
+    } else if (!offered && name === 'SNP' && kernelHas('snp.kvm-host', release) === false) {
+      b.add({ id, group: 'kvm', label, value: 'not a VM type on this kernel', status: 'fail', source, meaning: `KVM_X86_SNP_VM came in Linux ${kernelChange('snp.kvm-host').since}: mainline kernels before it run no SEV-SNP guests` });
     } else {
       const item: SevItem = { id, group: 'kvm', label, value: offered ? 'offered' : 'not offered', status: offered ? 'pass' : 'fail', source };
       if (!offered) item.meaning = `KVM_CREATE_VM(${type}) will fail with EINVAL; QEMU says "vm-type ${name.toLowerCase().replace('_', '-')} not supported by KVM"`;
@@ -241,7 +262,19 @@ function cpuItems(snapshot: Snapshot, cpu: SevView['cpu'], b: Builder): void {
     source: `${source} (cpu family, model)`,
     meaning: 'chooses the TCB_VERSION byte layout (Turin and later add an FMC byte)',
   });
-  for (const flag of ['sme', 'sev', 'sev_es', 'sev_snp'] as const) {
+  // "sme" shows only while SME is active (mem_encrypt=on, or the kernel's default set so):
+  // early_detect_mem_encrypt() clears it otherwise, so its absence says nothing about SEV.
+  const sme = cpu.flags.sme;
+  b.add({
+    id: 'cpu.flag.sme',
+    group: 'cpu',
+    label: 'CPU flag sme',
+    value: sme ? 'present (SME active)' : 'absent',
+    status: 'info',
+    source: `${source} (flags)`,
+    ...(sme ? {} : { meaning: 'the kernel shows sme only while host memory encryption is active (mem_encrypt=on); its absence does not mean SEV is off' }),
+  });
+  for (const flag of ['sev', 'sev_es', 'sev_snp'] as const) {
     const present = cpu.flags[flag];
     const item: SevItem = { id: `cpu.flag.${flag}`, group: 'cpu', label: `CPU flag ${flag}`, value: present ? 'present' : 'absent', status: present ? 'pass' : 'fail', source: `${source} (flags)` };
     if (!present) {
@@ -252,7 +285,7 @@ function cpuItems(snapshot: Snapshot, cpu: SevView['cpu'], b: Builder): void {
           ? preSnp
             ? `kernels before ${kernelChange('snp.cpu-flag').since} never show sev_snp: the feature was masked until "x86/cpufeatures: Enable/unmask SEV-SNP CPU feature"`
             : 'the kernel clears sev_snp when the RMP table was not reserved by the BIOS, the host is a VM, or the CPU is not supported (bsp_determine_snp)'
-          : 'the kernel hides sme/sev/sev_es when the BIOS has not enabled memory encryption (early_detect_mem_encrypt), or the CPU lacks it';
+          : 'the kernel clears sev/sev_es when SYSCFG.MemEncryptionModeEn (bit 23, SMEE) or HWCR.SMMLOCK is off, i.e. the BIOS has not enabled memory encryption (early_detect_mem_encrypt), or the CPU lacks it';
       item.hint = flag === 'sev_snp' ? 'BIOS: enable "SEV-SNP Support" and "SNP Memory (RMP Table) Coverage"' : 'BIOS: enable SMEE and SEV (AMD CBS > CPU Common Options)';
     }
     b.add(item);
@@ -471,6 +504,11 @@ function deviceItems(
     const reasons: string[] = [];
     if (log?.psp.notEnabledByBios) reasons.push('the ccp driver logged "SEV: memory encryption not enabled by BIOS"');
     if (log?.psp.noSevSupport.length) reasons.push('the PSP reports no SEV support');
+    // 6.16+: a failed SNP_PLATFORM_STATUS / SNP_FEATURE_INFO at probe, or a failed SEV status read, leaves /dev/sev unregistered.
+    for (const f of log?.failures ?? []) {
+      if (f.reporter !== 'ccp' || !['SNP_PLATFORM_STATUS', 'SNP_FEATURE_INFO', 'PLATFORM_STATUS'].includes(f.operation)) continue;
+      reasons.push(`the ccp driver logged "${f.source.line.trim()}" (${describeFailure(f)}), after which it does not register /dev/sev`);
+    }
     const base =
       kvmAmdLoaded === true
         ? 'kvm_amd is loaded but the ccp driver never registered /dev/sev: there is no PSP the driver knows, SEV is disabled in the firmware (BIOS), or the ccp module is not loaded'
@@ -529,7 +567,7 @@ function deviceItems(
       source: `${s} (api_major, api_minor, build)`,
       ...(d.meetsSnpMinimum ? {} : { meaning: `SEV-SNP needs firmware API ${SNP_MIN_FIRMWARE.major}.${SNP_MIN_FIRMWARE.minor} or later (SNP_MIN_API_MAJOR/MINOR)`, hint: 'update the SEV firmware (BIOS update, or amd_sev_fam19h_*.sbin in /lib/firmware/amd)' }),
     });
-    const init = behaviourFor(SEV_INIT_HISTORY, release ?? '');
+    const init = firstChangeHeld(SEV_FIRMWARE_INIT_ROWS, release ?? undefined);
     b.add({
       id: 'sev.state',
       group: 'sev-firmware',
@@ -538,7 +576,7 @@ function deviceItems(
       status: d.stateName === 'INIT' || d.stateName === 'WORKING' ? 'pass' : 'fail',
       source: `${s} (state)`,
       ...(d.stateName === 'UNINIT'
-        ? { meaning: `the SEV firmware is not initialised${init ? `; ${init.behaviour}` : ''}`, hint: 'load kvm_amd and check the kernel log for INIT failures' }
+        ? { meaning: `the SEV firmware is not initialised${init ? `; on Linux ${releaseRangeText(init.id)}, ${init.what}` : ''}`, hint: 'load kvm_amd and check the kernel log for INIT failures' }
         : {}),
     });
     b.add({
@@ -561,7 +599,20 @@ function deviceItems(
   }
   // SNP_PLATFORM_STATUS
   const snp = sev.snpPlatformStatus;
-  const history = release ? behaviourFor(SNP_PLATFORM_STATUS_HISTORY, release) : undefined;
+  const withheld = sev.withheld?.SNP_PLATFORM_STATUS;
+  if (withheld) {
+    b.add({
+      id: 'snp.withheld',
+      group: 'snp-firmware',
+      label: 'SNP_PLATFORM_STATUS',
+      value: `not asked (SNP initialised: ${withheld.snpInitialized === 'no' ? 'no' : 'cannot tell'})`,
+      status: 'info',
+      source: `kvm-caps (${withheld.kernelChange})`,
+      meaning: `on Linux ${releaseRangeText(withheld.kernelChange)} this command initialises SNP firmware and shuts it down again when SNP is not already running, which also takes the IOMMU out of SNP mode`,
+      hint: `run with ${withheld.override} to ask anyway`,
+    });
+  }
+  const history: KernelChange | undefined = release ? firstChangeHeld(SNP_PLATFORM_STATUS_ROWS, release) : undefined;
   if (snp && 'value' in snp) {
     const cpuId = cpu.family !== null && cpu.model !== null ? { family: cpu.family, model: cpu.model } : null;
     const d = decodeSnpPlatformStatus(snp.value, cpuId);
@@ -583,14 +634,14 @@ function deviceItems(
       group: 'snp-firmware',
       label: 'Alias check complete',
       value: d.aliasCheckComplete ? 'yes, no aliasing addresses' : 'no',
-      status: d.aliasCheckComplete ? 'pass' : 'warn',
+      status: d.aliasCheckComplete ? 'pass' : 'fail',
       source: `${s} (byte 3 bit 1)`,
       ...(d.aliasCheckComplete
         ? {}
         : {
             meaning:
               'the firmware does not report that alias detection completed since the last reset with no aliasing addresses (the bit exists from Milan 1.55.22 / Genoa 1.55.38; CVE-2024-21944, AMD-SB-3015)',
-            hint: 'update the BIOS / SEV firmware per AMD-SB-3015',
+            hint: 'check DIMM population and the BIOS memory settings, and update the BIOS / SEV firmware per AMD-SB-3015 (snphost "Alias check")',
           }),
     });
     b.add({
@@ -624,13 +675,13 @@ function deviceItems(
       group: 'snp-firmware',
       label: 'Current and reported TCB match',
       value: d.tcb.match ? 'yes' : 'no',
-      status: d.tcb.match ? 'pass' : 'warn',
+      status: d.tcb.match ? 'pass' : 'fail',
       source: `${s} (current_tcb_version, reported_tcb_version)`,
       ...(d.tcb.match
         ? {}
         : {
             meaning: 'attestation reports carry the older reported TCB: the current firmware has not been committed (or SNP_SET_CONFIG set a lower reported TCB)',
-            hint: '`snphost commit` (SNP_COMMIT) - irreversible: it blocks rollback to older firmware',
+            hint: 'commit the firmware (`snphost commit`, SNP_COMMIT; irreversible: it blocks rollback to older firmware) or reboot',
           }),
     });
     if (d.tcb.current?.reservedNonZero || d.tcb.reported?.reservedNonZero) {
@@ -645,9 +696,12 @@ function deviceItems(
           : kernelHas('snp.platform-status-needs-init', release ?? undefined) === true
             ? `SNP firmware is not initialised: Linux ${releaseRangeText('snp.platform-status-needs-init')} refuse SNP_PLATFORM_STATUS until SNP_INIT has run`
             : `SNP firmware is not initialised, or this kernel has no SNP_PLATFORM_STATUS (before ${kernelChange('snp.platform-status').since})`
-        : firmwareStatus(snp.error) !== undefined
-          ? `the firmware refused: ${decodeFirmwareError(firmwareStatus(snp.error)!).name ?? 'unknown status'}${history ? ` (on this kernel: ${history.behaviour})` : ''}`
-          : undefined;
+        : firmwareStatus(snp.error) === 1 && history?.id === 'sev.snp-platform-status-inits'
+          ? // snp_move_to_init_state() answers SEV_RET_INVALID_PLATFORM_STATE for any failed implicit INIT.
+            `not a firmware state problem by itself: the implicit SNP INIT this kernel runs first failed, and snp_move_to_init_state() reports that as SEV_RET_INVALID_PLATFORM_STATE (0x1); the INIT failure line in the kernel log has the real error (on this kernel: ${history.what})`
+          : firmwareStatus(snp.error) !== undefined
+            ? `the firmware refused: ${decodeFirmwareError(firmwareStatus(snp.error)!).name ?? 'unknown status'}${history ? ` (on this kernel: ${history.what})` : ''}`
+            : undefined;
     b.failed('snp.status', 'snp-firmware', 'SNP_PLATFORM_STATUS', snp, meaning ? { meaning } : undefined);
   }
   const id = sev.chipId;
@@ -660,7 +714,11 @@ function deviceItems(
       ...(id.error.errno === -ENOTSUPP || id.error.errno === ENOTSUPP ? { meaning: 'ENOTSUPP: SEV firmware API older than 0.16 has no GET_ID' } : {}),
     });
   }
-  if (history && release) b.notes.push({ text: `SNP_PLATFORM_STATUS on Linux ${release}: ${history.behaviour}`, source: `drivers/crypto/ccp/sev-dev.c: ${history.source}` });
+  if (history && release) b.notes.push({ text: `Linux ${release} (${releaseRangeText(history.id)}): ${history.what}`, source: history.citation });
+  else if (release && kernelHas('snp.platform-status', release) === false) {
+    const row = kernelChange('snp.platform-status');
+    b.notes.push({ text: `Linux ${release} has no SNP_PLATFORM_STATUS (added in ${row.since}): the command number answers EINVAL`, source: row.citation });
+  }
   return out;
 }
 
@@ -725,39 +783,74 @@ function logItems(snapshot: Snapshot, b: Builder): SevLogFacts | null {
       value: `${r.state} (${span})`,
       status: r.state === 'enabled' || r.state === 'supported' ? 'pass' : r.state === 'unusable' ? 'warn' : 'fail',
       source: at(r),
-      ...(r.state === 'unusable' ? { meaning: 'supported but no ASIDs are left for it (e.g. all SEV-ES ASIDs went to SNP with ciphertext hiding, or the BIOS gave none)' } : {}),
+      ...(r.state === 'unusable'
+        ? {
+            meaning:
+              key === 'snp'
+                ? 'supported, but SNP has no ASIDs (an empty range such as "1 - 0": ciphertext_hiding_asids=0 with hiding on, or a BIOS SEV-ES ASID limit of 0)'
+                : key === 'sevEs'
+                  ? 'supported, but the kernel cannot offer it: firmware past AMD-SB-3023 (the SEV-ES VM type is dropped), or ciphertext hiding took the whole SEV-ES/SNP range (an empty range such as "100 - 99")'
+                  : 'supported, but no ASIDs are left for it',
+          }
+        : {}),
       ...(r.state === 'disabled' ? { meaning: 'kvm_amd could not enable it; see the firmware, RMP and IOMMU lines' } : {}),
     });
   }
   if (log.ciphertextHiding) b.add({ id: 'log.ciphertextHiding', group: 'log', label: 'SEV-SNP ciphertext hiding', value: 'enabled', status: 'info', source: at(log.ciphertextHiding) });
   if (log.sevApi) b.add({ id: 'log.sevApi', group: 'log', label: 'ccp: SEV firmware', value: log.sevApi.text, status: 'info', source: at(log.sevApi) });
-  if (log.snpApi) b.add({ id: 'log.snpApi', group: 'log', label: 'ccp: SEV-SNP firmware', value: log.snpApi.text, status: 'pass', source: at(log.snpApi) });
+  if (log.snpApi) {
+    // On 6.16-6.19 SNP_PLATFORM_STATUS (ours, or any tool's) initialises SNP just to answer and prints this line too.
+    const selfMade = kernelHas('sev.snp-platform-status-inits', 'value' in snapshot.host.kernelRelease ? snapshot.host.kernelRelease.value : undefined) !== false;
+    b.add({ id: 'log.snpApi', group: 'log', label: 'ccp: SEV-SNP firmware', value: log.snpApi.text, status: selfMade ? 'info' : 'pass', source: at(log.snpApi),
+      ...(selfMade ? { meaning: `on Linux ${releaseRangeText('sev.snp-platform-status-inits')} this line is also printed when SNP_PLATFORM_STATUS, SNP_COMMIT or SNP_SET_CONFIG on /dev/sev initialise SNP only to answer (and shut it down again): it does not prove that SNP is running` } : {}) });
+  }
   if (log.firmwareUpdate) {
     b.add({ id: 'log.firmwareUpdate', group: 'log', label: 'ccp: SEV firmware update', value: log.firmwareUpdate.from ? `${log.firmwareUpdate.from} -> ${log.firmwareUpdate.to}` : 'applied', status: 'info', source: at(log.firmwareUpdate) });
   }
   if (log.snpNeedsFirmware) {
     b.add({ id: 'log.snpNeedsFirmware', group: 'log', label: 'ccp: SEV-SNP firmware', value: `needs firmware >= ${log.snpNeedsFirmware.major}.${log.snpNeedsFirmware.minor}`, status: 'fail', source: at(log.snpNeedsFirmware) });
   }
+  const release = 'value' in snapshot.host.kernelRelease ? snapshot.host.kernelRelease.value : undefined;
   log.failures.forEach((f, i) => {
     const fw = f.firmwareError === null ? null : decodeFirmwareError(f.firmwareError);
-    b.add({
-      id: `log.failure.${i}`,
-      group: 'log',
-      label: `${f.reporter}: ${f.technology} firmware`,
-      value: describeFailure(f),
-      status: 'fail',
-      source: at(f),
-      ...(fw?.meaning ? { meaning: fw.meaning } : fw && !fw.name ? { meaning: 'the status is not one of the SEV_RET codes in psp-sev.h' } : {}),
-    });
+    const item: SevItem = { id: `log.failure.${i}`, group: 'log', label: `${f.reporter}: ${f.technology} firmware`, value: describeFailure(f), status: 'fail', source: at(f) };
+    const meanings: string[] = [];
+    if (f.firmwareError === 0 && f.rc === -110) meanings.push('rc -110 (ETIMEDOUT) with no firmware status: the PSP did not answer (see the "timed out, disabling PSP" line)');
+    else if (fw?.meaning) meanings.push(fw.meaning);
+    else if (fw && !fw.name) meanings.push('the status is not one of the SEV_RET codes in psp-sev.h');
+    if (f.operation === 'SNP_DF_FLUSH' && f.reporter === 'ccp') meanings.push('printed while shutting SNP down (SNP_SHUTDOWN_EX: module unload, kexec or reboot)');
+    if (f.operation === 'SNP_SHUTDOWN_EX') meanings.push('SNP firmware shutdown failed (module unload, kexec or reboot); the firmware may still hold SNP state');
+    if ((f.operation === 'SNP_PLATFORM_STATUS' || f.operation === 'SNP_FEATURE_INFO') && f.reporter === 'ccp') {
+      meanings.push(`on Linux ${releaseRangeText('sev.snp-status-removes-dev-sev')} the ccp driver then does not register /dev/sev`);
+    }
+    // 6.9-6.15 only: __sev_snp_init_locked() on 6.16+ returns without this message.
+    if (f.operation === 'SNP INIT' && f.rc !== null && kernelHas('sev.snp-init-rc-message', release) === false) {
+      item.status = 'info';
+      meanings.push(`only Linux ${releaseRangeText('sev.snp-init-rc-message')} print this line, not ${release}: it comes from an older boot or another kernel, not from this one`);
+    }
+    if (meanings.length) item.meaning = meanings.join('; ');
+    b.add(item);
   });
   const psp = log.psp;
   if (psp.sevEnabled) b.add({ id: 'log.psp.sevEnabled', group: 'log', label: 'ccp: SEV device', value: `registered (${psp.sevEnabled.device})`, status: 'pass', source: at(psp.sevEnabled) });
   if (psp.notEnabledByBios) b.add({ id: 'log.psp.bios', group: 'log', label: 'ccp: SEV', value: 'memory encryption not enabled by BIOS', status: 'fail', source: at(psp.notEnabledByBios), hint: 'BIOS: enable SMEE and SEV' });
   if (psp.sevInitializationFailed) b.add({ id: 'log.psp.initFailed', group: 'log', label: 'ccp: SEV device', value: 'initialization failed', status: 'fail', source: at(psp.sevInitializationFailed) });
-  if (psp.snpInitAbandoned) b.add({ id: 'log.psp.snpAbandoned', group: 'log', label: 'ccp: SEV-SNP', value: 'INIT failed, SEV INIT continued', status: 'fail', source: at(psp.snpInitAbandoned) });
+  if (psp.initRetried) {
+    b.add({ id: 'log.psp.initRetried', group: 'log', label: 'ccp: SEV INIT', value: 'retried once after SECURE_DATA_INVALID (0x18)', status: 'info', source: at(psp.initRetried),
+      meaning: 'the first INIT failed and the driver reset the PSP SEV state and tried again; a failure line after this one is the real error' });
+  }
   if (psp.tmrAllocationFailed) b.add({ id: 'log.psp.tmr', group: 'log', label: 'ccp: SEV-ES', value: 'TMR allocation failed, SEV-ES unavailable', status: 'fail', source: at(psp.tmrAllocationFailed) });
   psp.timeouts.forEach((t, i) =>
-    b.add({ id: `log.psp.timeout.${i}`, group: 'log', label: 'ccp: PSP', value: `command ${hex(t.command)} timed out; PSP disabled`, status: 'fail', source: at(t) }),
+    b.add({
+      id: `log.psp.timeout.${i}`,
+      group: 'log',
+      label: 'ccp: PSP',
+      value: `command ${hex(t.command)} timed out; PSP disabled`,
+      status: 'fail',
+      source: at(t),
+      meaning: "the command's own failure line then shows error 0x0 and rc -110 (ETIMEDOUT: the firmware never answered), and every later command fails with -EBUSY until reboot (psp_dead)",
+      hint: 'reboot; if it recurs, update the SEV firmware / BIOS',
+    }),
   );
   if (log.rmp.table) {
     b.add({ id: 'log.rmp', group: 'log', label: 'RMP table', value: `${log.rmp.table.kind} [${log.rmp.table.start} - ${log.rmp.table.end}]`, status: 'pass', source: at(log.rmp.table) });
@@ -771,8 +864,8 @@ function logItems(snapshot: Snapshot, b: Builder): SevLogFacts | null {
       value: p.problem,
       status: 'fail',
       source: at(p),
-      meaning: 'SEV-SNP is disabled for this boot (the kernel clears sev_snp)',
-      hint: 'BIOS: enable "SNP Memory (RMP Table) Coverage"',
+      meaning: RMP_PROBLEM_MEANING,
+      hint: RMP_PROBLEM_FIX,
     }),
   );
   if (log.iommu.snpSupport) b.add({ id: 'log.iommu', group: 'log', label: 'AMD IOMMU', value: 'SNP support enabled', status: 'pass', source: at(log.iommu.snpSupport) });
@@ -784,8 +877,8 @@ function logItems(snapshot: Snapshot, b: Builder): SevLogFacts | null {
       value: p.problem,
       status: 'fail',
       source: at(p),
-      meaning: 'SEV-SNP cannot be supported: it needs the IOMMU on, not in passthrough, with v1 page tables and the SNP feature',
-      hint: p.problem === 'disabled-or-passthrough' ? 'remove iommu=pt / amd_iommu=off from the kernel command line; enable the IOMMU in the BIOS' : 'check the BIOS IOMMU settings (SEV-SNP Support)',
+      meaning: IOMMU_PROBLEMS[p.problem]!.meaning,
+      hint: IOMMU_PROBLEMS[p.problem]!.fix,
     }),
   );
   if (log.guestFeatures) {
@@ -834,6 +927,105 @@ function init2Items(snapshot: Snapshot, b: Builder): SevInit2Result[] {
   return results;
 }
 
+const bit = (value: bigint, n: number): boolean => ((value >> BigInt(n)) & 1n) === 1n;
+
+/** SYSCFG bits 23 (SMEE) and 24 (SNPEn), RMP_BASE and RMP_END, as snphost reads them: a read error is "cannot tell". */
+function msrItems(snapshot: Snapshot, b: Builder): SevView['msrs'] {
+  const facts = snapshot.host.msrs;
+  const key = (index: number): string => `0x${index.toString(16)}`;
+  const out: SevView['msrs'] = { syscfg: null, smee: null, snpEn: null, rmpBase: null, rmpEnd: null, source: 'not probed' };
+  if (!facts) return out;
+  const syscfgFact = facts[key(AMD_SNP_MSRS.SYSCFG)];
+  out.source = src(syscfgFact, 'MSR 0xc0010010 SYSCFG');
+  for (const [name, index] of Object.entries(AMD_SNP_MSRS)) {
+    const fact = facts[key(index)];
+    const id = `msr.${name.toLowerCase()}`;
+    const label = `${name} (MSR ${key(index)})`;
+    if (!fact) continue;
+    if ('error' in fact) {
+      b.failed(id, 'msr', label, fact, { status: 'unknown', meaning: 'cannot tell: the msr module is not loaded (ENOENT), this user may not read MSRs (EACCES/EPERM), or the CPU has no such MSR (EIO)' });
+      continue;
+    }
+    const v = BigInt(fact.value);
+    if (index === AMD_SNP_MSRS.SYSCFG) {
+      out.syscfg = fact.value;
+      out.smee = bit(v, 23);
+      out.snpEn = bit(v, 24);
+      b.add({ id: 'msr.syscfg.smee', group: 'msr', label: 'SYSCFG bit 23 (SMEE)', value: out.smee ? 'set' : 'clear', status: out.smee ? 'pass' : 'fail', source: `${src(fact)} (${fact.value}, bit 23)`,
+        ...(out.smee ? {} : { meaning: 'the BIOS has not enabled memory encryption: no SME, SEV, SEV-ES or SEV-SNP', hint: 'BIOS: enable SMEE (Secure Memory Encryption)' }) });
+      b.add({ id: 'msr.syscfg.snpEn', group: 'msr', label: 'SYSCFG bit 24 (SNPEn)', value: out.snpEn ? 'set' : 'clear', status: out.snpEn ? 'pass' : 'fail', source: `${src(fact)} (${fact.value}, bit 24)`,
+        ...(out.snpEn ? {} : { meaning: 'SEV-SNP is not enabled in SYSCFG: the BIOS did not set it up (or the kernel did not, on kernels that set SNPEn themselves)', hint: 'BIOS: enable "SEV-SNP Support" and "SNP Memory (RMP Table) Coverage"' }) });
+    } else {
+      if (index === AMD_SNP_MSRS.RMP_BASE) out.rmpBase = fact.value;
+      else out.rmpEnd = fact.value;
+      b.add({ id, group: 'msr', label, value: fact.value, status: v === 0n ? 'fail' : 'info', source: src(fact),
+        ...(v === 0n ? { meaning: 'no RMP table reserved: SEV-SNP cannot run', hint: 'BIOS: enable "SNP Memory (RMP Table) Coverage"' } : {}) });
+    }
+  }
+  return out;
+}
+
+/** What snphost/sevctl also show about the host: VMM access to /dev/sev, the memlock limit, the brand string. */
+function parityItems(snapshot: Snapshot, b: Builder): void {
+  const access = snapshot.host.sevDeviceAccess;
+  const node = snapshot.host.sevDevice;
+  if (access) {
+    if ('value' in access) {
+      const nodeText = node && 'value' in node ? `; mode ${node.value.mode.toString(8).padStart(4, '0')}, owner ${node.value.owner ?? node.value.uid}, group ${node.value.group ?? node.value.gid}` : '';
+      b.add({
+        id: 'device.access',
+        group: 'device',
+        label: `/dev/sev for uid ${snapshot.context.uid}`,
+        value: `${access.value.write ? 'read-write' : access.value.read ? 'read-only' : 'no access'}${nodeText}`,
+        status: 'info',
+        source: src(access),
+        meaning: 'QEMU opens /dev/sev read-write: the user the VMM runs as needs read and write through the mode, its groups or an ACL; this line is for the user kvm-caps ran as',
+      });
+    } else b.failed('device.access', 'device', '/dev/sev access', access, { status: 'unknown' });
+  }
+  const memlock = snapshot.host.memlockLimit;
+  if (memlock) {
+    if ('value' in memlock) {
+      const text = (n: number | null): string => (n === null ? 'unlimited' : `${n} bytes`);
+      b.add({ id: 'host.memlock', group: 'device', label: 'Locked-memory limit (RLIMIT_MEMLOCK)', value: `soft ${text(memlock.value.soft)}, hard ${text(memlock.value.hard)}`, status: 'info', source: src(memlock),
+        meaning: 'of this process; a VMM that pins SEV guest memory needs a limit as large as the guest (libvirt raises it for the guests it starts)' });
+    } else b.failed('host.memlock', 'device', 'Locked-memory limit', memlock, { status: 'unknown' });
+  }
+  const cpuinfo = snapshot.host.cpuinfo;
+  if ('value' in cpuinfo && cpuinfo.value.vendor_id === 'AuthenticAMD') {
+    const brand = cpuinfo.value['model name'] ?? '';
+    b.add({ id: 'cpu.epyc', group: 'cpu', label: 'EPYC processor', value: /\bEPYC\b/.test(brand) ? 'yes' : 'no', status: 'info', source: `${src(cpuinfo)} (model name)`,
+      ...(/\bEPYC\b/.test(brand) ? {} : { meaning: 'SEV, SEV-ES and SEV-SNP host support is for EPYC server parts (snphost "Is EPYC")' }) });
+  }
+}
+
+/** The PSP's own sysfs facts (drivers/crypto/ccp/sp-pci.c, hsti.c): shown with the firmware facts. */
+function pspItems(snapshot: Snapshot, b: Builder): SevView['psp'] {
+  const fact = snapshot.host.pspSysfs;
+  if (!fact) return null;
+  if (!('value' in fact)) {
+    b.failed('psp', 'psp', 'PSP sysfs', fact, { status: 'unknown' });
+    return null;
+  }
+  const source = src(fact);
+  const flag = (name: string): boolean | null => {
+    const raw = fact.value.attributes[name];
+    return typeof raw === 'string' && /^[01]$/.test(raw.trim()) ? raw.trim() === '1' : null;
+  };
+  for (const [name, raw] of Object.entries(fact.value.attributes)) {
+    const id = `psp.${name}`;
+    if (typeof raw !== 'string') {
+      b.add({ id, group: 'psp', label: name, value: `unreadable (${raw.code})`, status: 'unknown', source: `${source} (${name})` });
+      continue;
+    }
+    const production = name === 'fused_part' || name === 'debug_lock_on';
+    const ok = raw.trim() === '1';
+    b.add({ id, group: 'psp', label: name, value: raw.trim(), status: production ? (ok ? 'pass' : 'warn') : 'info', source: `${source} (${name})`,
+      ...(production && !ok ? { meaning: `a production part shows ${name} = 1: this looks like an engineering or unfused part, whose attestation a verifier should not trust` } : {}) });
+  }
+  return { fusedPart: flag('fused_part'), debugLockOn: flag('debug_lock_on'), source };
+}
+
 /** Everything the snapshot says about AMD SEV, SEV-ES and SEV-SNP on this host. */
 export function sevView(snapshot: Snapshot): SevView {
   const b = new Builder();
@@ -847,8 +1039,11 @@ export function sevView(snapshot: Snapshot): SevView {
   const device = deviceItems(snapshot, cpu, kvmAmd.loaded, log, b);
   const asids = capacityItems(snapshot, b);
   const init2 = init2Items(snapshot, b);
+  const msrs = msrItems(snapshot, b);
+  parityItems(snapshot, b);
+  const psp = pspItems(snapshot, b);
   b.notes.push({
-    text: 'the kernel hides the sme, sev, sev_es and sev_snp flags in /proc/cpuinfo when the BIOS has not enabled them, so an absent flag does not mean the CPU lacks the feature',
+    text: 'the kernel hides the sev, sev_es and sev_snp flags in /proc/cpuinfo when the BIOS has not enabled them, and shows sme only while SME is active (mem_encrypt=on), so an absent flag does not mean the CPU lacks the feature',
     source: 'arch/x86/kernel/cpu/amd.c early_detect_mem_encrypt(), bsp_determine_snp()',
   });
   return {
@@ -864,6 +1059,16 @@ export function sevView(snapshot: Snapshot): SevView {
     asids,
     log,
     init2,
+    sources: {
+      platformStatus: src(snapshot.sev?.platformStatus),
+      snpPlatformStatus: src(snapshot.sev?.snpPlatformStatus),
+      cpuinfo: src(snapshot.host.cpuinfo),
+      kvmAmd: src(snapshot.host.modules),
+      vmTypes: src(snapshot.kvm.capabilities?.system, 'KVM_CAP_VM_TYPES'),
+      kernelLog: src(snapshot.host.kernelLog),
+    },
+    msrs,
+    psp,
     notes: b.notes,
   };
 }

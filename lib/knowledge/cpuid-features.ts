@@ -428,10 +428,11 @@ export const CPUID_FEATURE_REGISTERS: readonly FeatureRegister[] = [
   {
     // cpufeatures.h word 19 ("AMD-defined memory encryption features, CPUID level 0x8000001f
     // (EAX)"); bit 26 (X86_FEATURE_SECURE_AVIC) is from the Secure AVIC series that adds it
-    // between SEGMENTED_RMP and ALLOWED_SEV_FEATURES. Bits 5-7, 11-13, 15-19, 24 and 25 are APM
+    // between SEGMENTED_RMP and ALLOWED_SEV_FEATURES. Bits 5-7, 11-13, 15-19 and 24 are APM
     // names (VMPL, RMPQUERY, VmplSSS, 64BitHost, RestrictedInjection, AlternateInjection,
-    // PreventHostIbs, VTE, VmgexitParameter, VirtualTomMsr, IbsVirtGuestCtl, VmsaRegProt,
-    // SmtProtection) the kernel does not define.
+    // PreventHostIbs, VTE, VmgexitParameter, VirtualTomMsr, IbsVirtGuestCtl, VmsaRegProt) the
+    // kernel does not define; bits 25 (SmtProtection) and 31 (IbpbOnEntry) carry the names the
+    // kernel gives the matching SEV_STATUS features.
     function: 0x8000001f,
     index: 0,
     register: 'eax',
@@ -460,11 +461,12 @@ export const CPUID_FEATURE_REGISTERS: readonly FeatureRegister[] = [
       21: 'rmpread', // not printed
       23: 'segmented_rmp', // not printed
       24: 'vmsaregprot', // APM
-      25: 'smtprotection', // APM
+      25: 'smt_prot', // the kernel's name for it: MSR_AMD64_SNP_SMT_PROT ("SMTProt"), msr-index.h / coco/sev/core.c 7.2
       26: 'secure_avic', // not printed
       27: 'allowed_sev_features', // not printed
       28: 'svsm',
       30: 'hv_inuse_wr_allowed', // not printed
+      31: 'ibpb_on_entry', // APM IbpbOnEntry; the kernel's MSR_AMD64_SNP_IBPB_ON_ENTRY ("IBPBOnEntry")
     },
   },
   {
@@ -605,7 +607,8 @@ export const NOT_IN_PROC_CPUINFO: ReadonlySet<string> = new Set([
   'virtualtommsr',
   'ibsvirtguestctl',
   'vmsaregprot',
-  'smtprotection',
+  'smt_prot',
+  'ibpb_on_entry',
   'smmpgcfglock',
   'upperaddressignore',
   'prefetchctlmsr',

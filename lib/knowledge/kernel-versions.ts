@@ -216,6 +216,15 @@ export const KERNEL_CHANGES: readonly KernelChange[] = [
       '551120148b67 "crypto: ccp - Fix a case where SNP_SHUTDOWN is missed" (mainline 2026-02-10): "SNP is not required to be initialized in order to execute the SNP_PLATFORM_STATUS command"',
   },
   {
+    id: 'sev.firmware-init-at-ccp-probe',
+    since: '4.16',
+    until: '6.16',
+    what:
+      'the ccp driver initialises SEV (and, from 6.9, SNP) firmware when it probes the PSP; with ccp.psp_init_on_probe=0 it waits for the first SEV VM, and SEV INIT then stays done after that VM is gone',
+    citation:
+      'drivers/crypto/ccp/sev-dev.c sev_pci_init() -> sev_platform_init() at v6.12 (Debian trixie linux-source-6.12); since the first SEV host support (row sev.kvm-host); ends with the "Move initializing SEV/SNP functionality to KVM" series (v6.16)',
+  },
+  {
     id: 'sev.firmware-init-in-kvm',
     since: '6.16',
     what: 'kvm_amd, not the ccp driver probe, initialises SEV/SNP firmware; if SNP INIT fails, SEV INIT is not attempted and kvm_amd disables SEV, SEV-ES and SNP',
@@ -257,3 +266,15 @@ export function releaseRangeText(id: string): string {
   const until = bound(change.until);
   return until.minor > 0 ? `${change.since}-${until.major}.${until.minor - 1}` : `${change.since} up to ${change.until}`;
 }
+
+/** The first of these rows that a kernel of this release has; undefined when none holds or the release cannot be parsed. */
+export function firstChangeHeld(ids: readonly string[], release: string | KernelRelease | undefined): KernelChange | undefined {
+  const id = ids.find((candidate) => kernelHas(candidate, release) === true);
+  return id === undefined ? undefined : kernelChange(id);
+}
+
+/** How SNP_PLATFORM_STATUS on /dev/sev behaves, oldest first (before the first, the command does not exist: `snp.platform-status`). */
+export const SNP_PLATFORM_STATUS_ROWS = ['snp.platform-status-needs-init', 'sev.snp-platform-status-inits', 'snp.platform-status-as-is'] as const;
+
+/** Who initialises the SEV/SNP firmware, oldest first. */
+export const SEV_FIRMWARE_INIT_ROWS = ['sev.firmware-init-at-ccp-probe', 'sev.firmware-init-in-kvm'] as const;

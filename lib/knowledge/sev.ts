@@ -20,7 +20,6 @@
 // - [VIRTEE-SEV] virtee/sev src/types/snp/platform.rs (PlatformInit: is_rmp_init bit 0,
 //   alias_check_complete bit 1, is_tio_en bit 3; PlatformPolicy bit 7 is_tio_en) and
 //   src/types/snp/tcb.rs; virtee/snphost src/ok/mod.rs (the `ok` checks).
-import { kernelHas } from './kernel-versions.js';
 import { KVM_X86_SEV_VMSA_FEATURES, KVM_X86_SNP_POLICY_BITS, KVM_X86_SEV_SNP_REQ_CERTS } from './x86.js';
 
 /** One named bit of a flags word. */
@@ -355,67 +354,38 @@ export function parseModuleBool(text: string): boolean | null {
   return null;
 }
 
+/**
+ * AMD-SB-3023: firmware at or above this SNP SVN (current TCB) no longer allows SEV-ES guests,
+ * and kernels that know it drop KVM_X86_SEV_ES_VM once SNP is initialised (kvm_amd then logs
+ * "SEV-ES unusable"). Zen3/Zen4 (Milan, Genoa) read the v1 TCB layout, Zen5 (Turin) the v2.
+ * drivers/crypto/ccp/sev-dev.c sev_firmware_allows_es() / sev_firmware_supported_vm_types() at
+ * v7.2 (Debian unstable linux-source-7.2); the first release that has it is not pinned, so rules
+ * use it only with the kernel's own evidence (the missing VM type or the log line).
+ */
+export const SEV_ES_MAX_SNP_SVN: Readonly<Record<'milan-genoa' | 'turin', number>> = { 'milan-genoa': 0x1b, turin: 0x4 };
+
 // ---------------------------------------------------------------------------------------
-// How SNP_PLATFORM_STATUS on /dev/sev behaves, by kernel (drivers/crypto/ccp/sev-dev.c history).
-// Which kernels each entry covers is the kernel-version table's row `change`: the entry holds
-// when kernelHas(change) equals `holds`.
+// What the RMP and AMD IOMMU problems in the kernel log mean (arch/x86/virt/svm/sev.c,
+// drivers/iommu/amd/init.c iommu_snp_enable() at v7.2), and what fixes them.
 
-export interface KernelBehaviour {
-  change: string;
-  holds: boolean;
-  behaviour: string;
-  source: string;
-}
+export const RMP_PROBLEM_MEANING = 'SEV-SNP is disabled for this boot (the kernel clears sev_snp)';
+export const RMP_PROBLEM_FIX = 'BIOS: enable "SNP Memory (RMP Table) Coverage"';
 
-export const SNP_PLATFORM_STATUS_HISTORY: readonly KernelBehaviour[] = [
-  {
-    change: 'snp.platform-status',
-    holds: false,
-    behaviour: 'SNP_PLATFORM_STATUS does not exist (command numbers above SEV_GET_ID2 answer EINVAL)',
-    source: 'f5db8841ebe5 "crypto: ccp: Add the SNP_PLATFORM_STATUS command" (tip x86/sev, January 2024, merged for 6.9)',
+export const IOMMU_PROBLEMS: Readonly<Record<string, { meaning: string; fix: string }>> = {
+  'disabled-or-passthrough': {
+    meaning: 'SEV-SNP cannot be supported: it needs the IOMMU on, not in passthrough, with v1 page tables and the SNP feature',
+    fix: 'remove iommu=pt / amd_iommu=off from the kernel command line; enable the IOMMU in the BIOS',
   },
-  {
-    change: 'snp.platform-status-needs-init',
-    holds: true,
-    behaviour: 'answers EINVAL unless SNP firmware is already initialised; no side effects',
-    source: 'sev-dev.c sev_ioctl_do_snp_platform_status(): if (!sev->snp_initialized || !argp->data) return -EINVAL',
+  'v2-page-table': {
+    meaning: 'SEV-SNP cannot be supported: it needs the IOMMU on, not in passthrough, with v1 page tables and the SNP feature',
+    fix: 'check the BIOS IOMMU settings (SEV-SNP Support)',
   },
-  {
-    change: 'sev.snp-platform-status-inits',
-    holds: true,
-    behaviour:
-      'when SNP is not initialised, the kernel runs SNP_INIT before the status read and SNP_SHUTDOWN after it, so the firmware is briefly initialised (fixed in later 6.18.y / 6.19.y stable releases)',
-    source:
-      'ceac7fb89e8d "crypto: ccp - Ensure implicit SEV/SNP init and shutdown in ioctls" (cryptodev, 2025-04-07); fixed by 551120148b67',
+  'no-snp-feature': {
+    meaning: 'SEV-SNP cannot be supported: it needs the IOMMU on, not in passthrough, with v1 page tables and the SNP feature',
+    fix: 'check the BIOS IOMMU settings (SEV-SNP Support)',
   },
-  {
-    change: 'snp.platform-status-as-is',
-    holds: true,
-    behaviour: 'reports the status as it is, initialised or not (no implicit INIT)',
-    source:
-      '551120148b67 "crypto: ccp - Fix a case where SNP_SHUTDOWN is missed" (mainline 2026-02-10): "SNP is not required to be initialized in order to execute the SNP_PLATFORM_STATUS command"',
+  'rmp-init-failed': {
+    meaning: 'SEV-SNP cannot be supported: setting up the RMP table failed (the RMP lines above say why)',
+    fix: 'BIOS: enable "SNP Memory (RMP Table) Coverage" so that the RMP covers all memory',
   },
-];
-
-/** Where the SEV/SNP firmware gets initialised, by kernel. */
-export const SEV_INIT_HISTORY: readonly KernelBehaviour[] = [
-  {
-    change: 'sev.firmware-init-in-kvm',
-    holds: false,
-    behaviour: 'the ccp driver initialises SEV (and SNP, 6.9+) firmware when it probes the PSP (psp_init_on_probe)',
-    source: 'sev-dev.c sev_pci_init() -> sev_platform_init(args.probe = true)',
-  },
-  {
-    change: 'sev.firmware-init-in-kvm',
-    holds: true,
-    behaviour:
-      'kvm_amd initialises SEV/SNP firmware when it loads; if SNP INIT fails, SEV INIT is not attempted and kvm_amd disables SEV, SEV-ES and SNP',
-    source:
-      '"Move initializing SEV/SNP functionality to KVM" series and 6131e119f579 "crypto: ccp - Abort doing SEV INIT if SNP INIT fails" (cryptodev 2025-04-07); kvm-x86 sev.c: if (sev_platform_init(&init_args)) sev_supported = sev_es_supported = sev_snp_supported = false',
-  },
-];
-
-/** The entry of a history table that covers `release`, or undefined when the release cannot be parsed. */
-export function behaviourFor(history: readonly KernelBehaviour[], release: string): KernelBehaviour | undefined {
-  return history.find((entry) => kernelHas(entry.change, release) === entry.holds);
-}
+};

@@ -183,7 +183,7 @@ const sevView = object({
   items: array(
     object({
       id: string,
-      group: oneOfStrings('kvm', 'cpu', 'module', 'device', 'sev-firmware', 'snp-firmware', 'capacity', 'log', 'init2'),
+      group: oneOfStrings('kvm', 'cpu', 'msr', 'module', 'device', 'sev-firmware', 'psp', 'snp-firmware', 'capacity', 'log', 'init2'),
       label: string,
       value: string,
       status: oneOfStrings('pass', 'fail', 'warn', 'info', 'unknown'),
@@ -268,6 +268,9 @@ const sevView = object({
       'firmwareError?': object({ code: integer, hex: string, name: nullable(string), meaning: nullable(string) }),
     }),
   ),
+  sources: object({ platformStatus: string, snpPlatformStatus: string, cpuinfo: string, kvmAmd: string, vmTypes: string, kernelLog: string }),
+  msrs: object({ syscfg: nullable(string), smee: nullableBoolean, snpEn: nullableBoolean, rmpBase: nullable(string), rmpEnd: nullable(string), source: string }),
+  psp: nullable(object({ fusedPart: nullableBoolean, debugLockOn: nullableBoolean, source: string })),
   notes: array(object({ text: string, source: string })),
 });
 

@@ -11,9 +11,11 @@ import type { Style } from './style.js';
 const GROUPS: readonly (readonly [SevGroup, string])[] = [
   ['kvm', 'KVM'],
   ['cpu', 'CPU'],
+  ['msr', 'MSRs (/dev/cpu/0/msr)'],
   ['module', 'kvm_amd'],
   ['device', '/dev/sev'],
   ['sev-firmware', 'SEV firmware (SEV_PLATFORM_STATUS)'],
+  ['psp', 'PSP (sysfs: a production part shows fused_part 1 and debug_lock_on 1)'],
   ['snp-firmware', 'SEV-SNP firmware (SNP_PLATFORM_STATUS)'],
   ['capacity', 'ASIDs'],
   ['log', 'Kernel log'],

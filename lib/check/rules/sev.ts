@@ -6,8 +6,10 @@
 import { hex } from '../../knowledge/hex.js';
 import type { HostModel } from '../../decode/model.js';
 import type { SevItem, SevView } from '../../decode/sev.js';
-import { SNP_MIN_FIRMWARE } from '../../knowledge/sev.js';
-import { kernelChange, kernelHas, parseKernelRelease } from '../../knowledge/kernel-versions.js';
+import { IOMMU_PROBLEMS, RMP_PROBLEM_FIX, SEV_ES_MAX_SNP_SVN, SNP_MIN_FIRMWARE } from '../../knowledge/sev.js';
+import { describeFailure } from '../../decode/sev-log.js';
+import { formatTcbVersion } from '../../decode/sev-fields.js';
+import { kernelChange, kernelHas, parseKernelRelease, releaseRangeText } from '../../knowledge/kernel-versions.js';
 import type { Snapshot } from '../../snapshot/types.js';
 import { inconsistentCounts } from '../counts.js';
 import type { CheckContext, CheckRule, Finding, Technology } from '../types.js';
@@ -74,12 +76,88 @@ const FIX_RMP = 'BIOS: enable "SNP Memory (RMP Table) Coverage"';
 const FIX_IOMMU = 'remove iommu=pt / amd_iommu=off from the kernel command line and enable the IOMMU in the BIOS';
 const FIX_FIRMWARE = 'update the SEV firmware: a BIOS update, or the amd_sev_fam19h_model*.sbin / amd_sev_fam1ah_model*.sbin file in /lib/firmware/amd (loaded by the ccp driver at boot)';
 
+const FIX_TCB = 'commit the firmware (`snphost commit`, SNP_COMMIT; irreversible: it blocks rollback to older firmware) or reboot';
+const FIX_ALIAS = 'check DIMM population and the BIOS memory settings, and update the BIOS / SEV firmware per AMD-SB-3015';
+
 const sevOf = (model: HostModel): SevView => model.confidential.sev;
 const item = (model: HostModel, id: string): SevItem | undefined => sevOf(model).items.find((i) => i.id === id);
 const joinSources = (...sources: (string | null | undefined)[]): string => [...new Set(sources.filter((s): s is string => !!s && s !== 'not probed'))].join('; ') || 'not probed';
 const withMeaning = (i: SevItem): string => (i.meaning === undefined ? i.value : `${i.value}: ${i.meaning}`);
-/** A kernel-log item as evidence: "kvm_amd: SEV-SNP: disabled (ASIDs 1 - 99)". */
-const logText = (i: SevItem): string => `${i.label}: ${i.value}`;
+
+/**
+ * Why SEV-ES is missing though kvm_amd supports it, when the cause is not ASID exhaustion:
+ * firmware past AMD-SB-3023's SNP SVN (the kernel drops the SEV-ES VM type), or ciphertext
+ * hiding that took the whole SEV-ES/SNP range. Neither is fixed by reloading kvm_amd.
+ */
+export function sevEsDroppedCause(model: HostModel): { found: string; source: string; fix: string } | null {
+  const view = sevOf(model);
+  const log = view.log;
+  const esLine = log?.asids.sevEs;
+  const param = view.kvmAmd.parameters.sev_es;
+  const esType = view.vmTypes.find((t) => t.name === 'SEV_ES');
+  const missing = esLine?.state === 'unusable' || (param?.enabled === true && esType?.offered === false);
+  if (!missing) return null;
+  const logSource = (line: string | undefined): string => (line === undefined ? view.sources.kernelLog : `${view.sources.kernelLog}: "${line.trim()}"`);
+  // Ciphertext hiding: "SEV-ES unusable (ASIDs N+1 - N)", an empty range.
+  if (log?.ciphertextHiding && esLine && esLine.first !== null && esLine.last !== null && esLine.first > esLine.last) {
+    return {
+      found: `SEV-SNP ciphertext hiding is on and took every SEV-ES/SNP ASID: SEV-ES has an empty range (ASIDs ${esLine.first} - ${esLine.last})`,
+      source: logSource(esLine.source.line),
+      fix: 'lower kvm_amd.ciphertext_hiding_asids on the kernel command line (it is read when kvm_amd loads) so that some ASIDs remain for SEV-ES',
+    };
+  }
+  const status = view.snpPlatformStatus;
+  const tcb = status?.tcb;
+  if (tcb?.current && tcb.layout) {
+    const limit = SEV_ES_MAX_SNP_SVN[tcb.layout];
+    if (tcb.current.snp >= limit) {
+      return {
+        found: `this SEV firmware (current TCB SNP SVN ${tcb.current.snp}, ${tcb.generation}) no longer allows SEV-ES guests (AMD-SB-3023: SVN ${hex(limit)} and later); the kernel drops the SEV-ES VM type`,
+        source: joinSources(`${view.sources.snpPlatformStatus} (current_tcb_version)`, esLine ? logSource(esLine.source.line) : view.sources.vmTypes),
+        fix: 'none on the host short of older firmware: run SEV-SNP guests instead of SEV-ES',
+      };
+    }
+  }
+  return null;
+}
+
+/**
+ * Linux 6.16+: __sev_snp_init_locked() fails without a message when there is no SNP host
+ * support (-ENODEV, which does not stop SEV INIT) or the SEV firmware is older than 1.51
+ * (-EOPNOTSUPP, which aborts SEV INIT too: `if (rc && rc != -ENODEV) return rc;` in
+ * _sev_platform_init_locked() at 7.2). Said only where the log has no failure line of its own.
+ */
+function silentInitCause(model: HostModel, f: Flavour): { found: string; source: string; fix: string } | null {
+  const view = sevOf(model);
+  if (kernelHas('sev.snp-init-failure-silent', releaseOf(model)) !== true || view.log === null) return null;
+  const min = `${SNP_MIN_FIRMWARE.major}.${SNP_MIN_FIRMWARE.minor}`;
+  const api = view.platformStatus?.api ?? (view.log.sevApi ? { major: view.log.sevApi.major, minor: view.log.sevApi.minor } : null);
+  const old = api !== null && (api.major < SNP_MIN_FIRMWARE.major || (api.major === SNP_MIN_FIRMWARE.major && api.minor < SNP_MIN_FIRMWARE.minor));
+  const sevOff = view.kvmAmd.parameters.sev?.enabled === false;
+  const apiSource = view.platformStatus ? `${view.sources.platformStatus} (api_major, api_minor)` : view.sources.kernelLog;
+  if (sevOff && old) {
+    return {
+      found: `on Linux 6.16+ SNP INIT fails silently with -EOPNOTSUPP when the SEV firmware is older than ${min} (this one: API ${api!.major}.${api!.minor}), and that aborts SEV INIT too, so kvm_amd disables SEV, SEV-ES and SEV-SNP`,
+      source: apiSource,
+      fix: `a BIOS update that brings SEV firmware ${min} or later (or a newer amd_sev_*.sbin in /lib/firmware/amd, loaded by the ccp driver)`,
+    };
+  }
+  if (f.technology === 'snp' && !sevOff) {
+    return {
+      found: 'on Linux 6.16+ SNP INIT fails silently with -ENODEV when the host has no SNP support (SNP off in the BIOS, the IOMMU not in SNP mode, or no RMP table); SEV INIT still runs, so SEV can work while SNP is off',
+      source: view.sources.kernelLog,
+      fix: 'BIOS: enable SEV-SNP Support and SNP Memory (RMP Table) Coverage, and the IOMMU; the AMD-Vi and RMP lines of the boot log say which is missing',
+    };
+  }
+  if (sevOff) {
+    return {
+      found: `on Linux 6.16+ a failed SNP INIT is not logged: -EOPNOTSUPP (SEV firmware older than ${min}) aborts SEV INIT too and disables everything; -ENODEV (no SNP host support) does not${api ? ` (firmware API ${api.major}.${api.minor})` : ' (the firmware version was not read)'}`,
+      source: api ? apiSource : view.sources.kernelLog,
+      fix: `${FIX_FIRMWARE}; SEV-SNP needs firmware ${min} or later`,
+    };
+  }
+  return null;
+}
 
 /** The /dev/sev open error when this user could not open it (so firmware answers are missing for lack of privilege). */
 function sevBlocked(snapshot: Snapshot): string | null {
@@ -96,18 +174,70 @@ function firmwareUnread(model: HostModel, snapshot: Snapshot, what: string): Fin
   return unknown(`${what} not read${open ? ` (${open.value})` : ''}`, open?.source ?? 'not probed', NEEDS.sev);
 }
 
-/** Log lines that say why the firmware or kvm_amd left a technology off. */
-function logCauses(model: HostModel, f: Flavour): SevItem[] {
-  const items = sevOf(model).items;
-  const snpOnly = (i: SevItem): boolean => f.technology === 'snp' || !/^log\.(rmp|iommu)\.problem/.test(i.id);
-  return items.filter(
-    (i) =>
-      i.group === 'log' &&
-      i.status === 'fail' &&
-      snpOnly(i) &&
+/** One kernel-log line that says why something is off, judged from the typed log facts. */
+interface LogCause {
+  kind: 'asids' | 'firmware-minimum' | 'failure' | 'bios' | 'psp' | 'rmp' | 'iommu';
+  /** "kvm_amd: SEV-SNP: disabled (ASIDs 1 - 99)". */
+  text: string;
+  source: string;
+  fix?: string;
+  /** For kvm_amd's ASID lines: whose line it is. */
+  asids?: 'sev' | 'sevEs' | 'snp';
+}
+
+/** Every line of this boot's log that says why the firmware or kvm_amd left SEV, SEV-ES or SNP off, in the log's order of topics. */
+function allLogCauses(model: HostModel): LogCause[] {
+  const view = sevOf(model);
+  const log = view.log;
+  if (log === null) return [];
+  const at = (line: string): string => `${view.sources.kernelLog}: "${line.trim()}"`;
+  const out: LogCause[] = [];
+  for (const key of ['sev', 'sevEs', 'snp'] as const) {
+    const r = log.asids[key];
+    if (r?.state !== 'disabled') continue;
+    const span = r.first !== null ? `ASIDs ${r.first} - ${r.last}` : `${r.count} ASIDs`;
+    out.push({ kind: 'asids', text: `kvm_amd: ${r.feature}: ${r.state} (${span})`, source: at(r.source.line), asids: key });
+  }
+  if (log.snpNeedsFirmware) {
+    out.push({ kind: 'firmware-minimum', text: `ccp: SEV-SNP firmware: needs firmware >= ${log.snpNeedsFirmware.major}.${log.snpNeedsFirmware.minor}`, source: at(log.snpNeedsFirmware.source.line) });
+  }
+  const release = releaseOf(model);
+  for (const f of log.failures) {
+    // 6.9-6.15's "failed to INIT rc" line, in a log of another kernel, is not this boot's cause.
+    if (f.operation === 'SNP INIT' && f.rc !== null && kernelHas('sev.snp-init-rc-message', release) === false) continue;
+    out.push({ kind: 'failure', text: `${f.reporter}: ${f.technology} firmware: ${describeFailure(f)}`, source: at(f.source.line) });
+  }
+  const psp = log.psp;
+  if (psp.notEnabledByBios) out.push({ kind: 'bios', text: 'ccp: SEV: memory encryption not enabled by BIOS', source: at(psp.notEnabledByBios.source.line), fix: 'BIOS: enable SMEE and SEV' });
+  if (psp.sevInitializationFailed) out.push({ kind: 'psp', text: 'ccp: SEV device: initialization failed', source: at(psp.sevInitializationFailed.source.line) });
+  if (psp.tmrAllocationFailed) out.push({ kind: 'psp', text: 'ccp: SEV-ES: TMR allocation failed, SEV-ES unavailable', source: at(psp.tmrAllocationFailed.source.line) });
+  for (const t of psp.timeouts) {
+    out.push({ kind: 'psp', text: `ccp: PSP: command ${hex(t.command)} timed out; PSP disabled`, source: at(t.source.line), fix: 'reboot; if it recurs, update the SEV firmware / BIOS' });
+  }
+  for (const p of log.rmp.problems) out.push({ kind: 'rmp', text: `RMP table: ${p.problem}`, source: at(p.source.line), fix: RMP_PROBLEM_FIX });
+  for (const p of log.iommu.problems) out.push({ kind: 'iommu', text: `AMD IOMMU: ${p.problem}`, source: at(p.source.line), fix: IOMMU_PROBLEMS[p.problem]!.fix });
+  return out;
+}
+
+/** The log causes that concern this flavour: RMP and IOMMU problems stop SNP only; kvm_amd's ASID line of this flavour only. */
+function logCauses(model: HostModel, f: Flavour): LogCause[] {
+  return allLogCauses(model).filter(
+    (c) =>
+      (f.technology === 'snp' || (c.kind !== 'rmp' && c.kind !== 'iommu')) &&
       // Firmware failures concern every flavour: since 6.16 a failed SNP INIT turns SEV off too.
-      (!i.id.startsWith('log.asids.') || i.id === `log.asids.${f.logAsids}`),
+      (c.kind !== 'asids' || c.asids === f.logAsids),
   );
+}
+
+/** The IOMMU problems of the log, each with what it means. */
+function iommuProblems(model: HostModel): { text: string; explained: string; source: string; fix: string }[] {
+  const view = sevOf(model);
+  return (view.log?.iommu.problems ?? []).map((p) => ({
+    text: `AMD IOMMU: ${p.problem}`,
+    explained: `${p.problem}: ${IOMMU_PROBLEMS[p.problem]!.meaning}`,
+    source: `${view.sources.kernelLog}: "${p.source.line.trim()}"`,
+    fix: IOMMU_PROBLEMS[p.problem]!.fix,
+  }));
 }
 
 function vendorRule(f: Flavour): CheckRule {
@@ -164,10 +294,10 @@ function cpuFlagRule(f: Flavour): CheckRule {
         const since = kernelChange('snp.cpu-flag').since;
         return unknown(`sev_snp absent, but Linux ${release.major}.${release.minor} never shows it (masked before ${since})`, source, `Linux ${since}+ to show whether the BIOS enabled SEV-SNP`);
       }
-      const evidence = logCauses(model, f).filter((i) => i.id === 'log.psp.bios' || i.id.startsWith('log.rmp.problem'));
+      const evidence = logCauses(model, f).filter((c) => c.kind === 'bios' || c.kind === 'rmp');
       return fail(
-        `${f.flag} absent${flagItem?.meaning ? `: ${flagItem.meaning}` : ''}${evidence.length ? `; the kernel log: ${evidence.map(logText).join('; ')}` : ''}`,
-        joinSources(source, ...evidence.map((i) => i.source)),
+        `${f.flag} absent${flagItem?.meaning ? `: ${flagItem.meaning}` : ''}${evidence.length ? `; the kernel log: ${evidence.map((c) => c.text).join('; ')}` : ''}`,
+        joinSources(source, ...evidence.map((c) => c.source)),
         f.biosFix,
       );
     },
@@ -215,9 +345,9 @@ function stateRule(f: Flavour): CheckRule {
       : 'the firmware must be past INIT (INIT or WORKING) before KVM can launch a guest (sevctl / snphost "SEV initialized")',
     evaluate({ model, snapshot }) {
       const view = sevOf(model);
-      const fromLog = logCauses(model, f).filter((i) => i.id.startsWith('log.failure.') || i.id.startsWith('log.psp.'));
+      const fromLog = logCauses(model, f).filter((c) => c.kind === 'failure' || c.kind === 'bios' || c.kind === 'psp');
       const logFail = (what: string): Finding | null =>
-        fromLog.length === 0 ? null : fail(`${what}; the kernel log: ${fromLog.map(logText).join('; ')}`, joinSources(...fromLog.map((i) => i.source)), FIX_FIRMWARE);
+        fromLog.length === 0 ? null : fail(`${what}; the kernel log: ${fromLog.map((c) => c.text).join('; ')}`, joinSources(...fromLog.map((c) => c.source)), FIX_FIRMWARE);
       if (snp) {
         const status = view.snpPlatformStatus;
         const state = item(model, 'snp.state');
@@ -231,6 +361,18 @@ function stateRule(f: Flavour): CheckRule {
           return logFail('SNP_PLATFORM_STATUS not available') ?? unknown(withMeaning(failed), failed.source, `a kernel with SNP_PLATFORM_STATUS (Linux ${SNP_STATUS_RELEASE} or later)`);
         }
         if (failed !== undefined && sevBlocked(snapshot) === null) return fail(withMeaning(failed), failed.source, FIX_FIRMWARE);
+        const withheld = snapshot.sev?.withheld?.SNP_PLATFORM_STATUS;
+        if (withheld) {
+          // Not asked on purpose; the log's "SEV-SNP API:" line cannot stand in for it on these kernels.
+          return (
+            logFail('SNP_PLATFORM_STATUS not asked') ??
+            unknown(
+              `SNP_PLATFORM_STATUS not asked: on Linux ${releaseRangeText(withheld.kernelChange)} it initialises SNP firmware and shuts it down again when SNP is not already running (SNP initialised: ${withheld.snpInitialized === 'no' ? 'no' : 'cannot tell'})`,
+              `kvm-caps (${withheld.kernelChange})`,
+              `${withheld.override}, to send it anyway`,
+            )
+          );
+        }
         return logFail('SNP_PLATFORM_STATUS not read') ?? firmwareUnread(model, snapshot, 'SNP_PLATFORM_STATUS');
       }
       const status = view.platformStatus;
@@ -265,8 +407,8 @@ function versionRule(f: Flavour): CheckRule {
       : 'a firmware that reports API 0.0 is not running SEV',
     evaluate({ model, snapshot }) {
       const view = sevOf(model);
-      const needs = item(model, 'log.snpNeedsFirmware');
-      if (snp && needs !== undefined) return fail(needs.value, needs.source, FIX_FIRMWARE);
+      const needs = view.log?.snpNeedsFirmware;
+      if (snp && needs !== undefined) return fail(`needs firmware >= ${needs.major}.${needs.minor}`, `${view.sources.kernelLog}: "${needs.source.line.trim()}"`, FIX_FIRMWARE);
       let api: { major: number; minor: number } | null = null;
       let text = '';
       let source = '';
@@ -308,8 +450,8 @@ const SNP_FIRMWARE_RULES: readonly CheckRule[] = [
     title: 'RMP table initialised',
     why: 'the Reverse Map Table tracks who owns each page; SNP guests cannot run until the firmware has initialised it over all memory',
     evaluate({ model, snapshot }) {
-      const problems = sevOf(model).items.filter((i) => i.id.startsWith('log.rmp.problem'));
-      if (problems.length > 0) return fail(problems.map(logText).join('; '), joinSources(...problems.map((i) => i.source)), problems[0]?.hint ?? FIX_RMP);
+      const problems = allLogCauses(model).filter((c) => c.kind === 'rmp');
+      if (problems.length > 0) return fail(problems.map((c) => c.text).join('; '), joinSources(...problems.map((c) => c.source)), problems[0]?.fix ?? FIX_RMP);
       const rmp = item(model, 'snp.rmp');
       if (rmp !== undefined) return rmp.status === 'pass' ? pass(rmp.value, rmp.source) : fail(rmp.value, rmp.source, `${FIX_RMP}; check the kernel log for SNP_INIT errors`);
       return firmwareUnread(model, snapshot, 'SNP_PLATFORM_STATUS (RMP)');
@@ -323,9 +465,13 @@ const SNP_FIRMWARE_RULES: readonly CheckRule[] = [
     title: 'Memory alias check complete',
     why: 'firmware that has not completed alias detection leaves the host open to CVE-2024-21944 (AMD-SB-3015): guests run, but their protection is weaker',
     evaluate({ model, snapshot }) {
-      const alias = item(model, 'snp.aliasCheck');
-      if (alias === undefined) return firmwareUnread(model, snapshot, 'SNP_PLATFORM_STATUS (alias check)');
-      return alias.status === 'pass' ? pass(alias.value, alias.source) : warn(withMeaning(alias), alias.source, alias.hint);
+      const status = sevOf(model).snpPlatformStatus;
+      if (status === null) return firmwareUnread(model, snapshot, 'SNP_PLATFORM_STATUS (alias check)');
+      const source = `${sevOf(model).sources.snpPlatformStatus} (byte 3 bit 1)`;
+      // snphost's "Alias check" FAILs here: guest memory stays exposed to CVE-2024-21944 until it completes.
+      return status.aliasCheckComplete
+        ? pass('complete, no aliasing addresses', source)
+        : fail('not complete: the firmware does not report that alias detection found no aliasing addresses since the last reset (the bit exists from Milan 1.55.22 / Genoa 1.55.38; AMD-SB-3015)', source, FIX_ALIAS);
     },
   },
   {
@@ -336,12 +482,16 @@ const SNP_FIRMWARE_RULES: readonly CheckRule[] = [
     title: 'Reported TCB is the current TCB',
     why: 'attestation reports carry the reported TCB; when it lags the running firmware, verifiers see older firmware than runs',
     evaluate({ model, snapshot }) {
-      const match = item(model, 'snp.tcb.match');
-      if (match === undefined) return firmwareUnread(model, snapshot, 'SNP_PLATFORM_STATUS (TCB)');
-      const current = item(model, 'snp.tcb.current');
-      const reported = item(model, 'snp.tcb.reported');
-      const found = `current ${current?.value ?? '?'}, reported ${reported?.value ?? '?'}`;
-      return match.status === 'pass' ? pass(found, match.source) : warn(`${found}: ${match.meaning ?? 'they differ'}`, match.source, match.hint);
+      const status = sevOf(model).snpPlatformStatus;
+      if (status === null) return firmwareUnread(model, snapshot, 'SNP_PLATFORM_STATUS (TCB)');
+      const t = status.tcb;
+      const text = (raw: string, tcb: typeof t.current): string => (tcb ? `${raw} (${formatTcbVersion(tcb)})` : raw);
+      const found = `current ${text(t.currentRaw, t.current)}, reported ${text(t.reportedRaw, t.reported)}`;
+      const source = `${sevOf(model).sources.snpPlatformStatus} (current_tcb_version, reported_tcb_version)`;
+      // snphost: "Comparing TCB values ... did NOT match" is a FAIL.
+      return t.match
+        ? pass(found, source)
+        : fail(`${found}: attestation reports carry the reported TCB, not the running firmware's (not committed, or SNP_SET_CONFIG set it lower)`, source, FIX_TCB);
     },
   },
 ];
@@ -377,8 +527,8 @@ const SNP_IOMMU: CheckRule = {
   why: 'the kernel turns SNP off unless the AMD IOMMU is on, not in passthrough, with v1 page tables and its SNP feature (AMDSEV#113)',
   evaluate({ model }) {
     const view = sevOf(model);
-    const problems = view.items.filter((i) => i.id.startsWith('log.iommu.problem'));
-    if (problems.length > 0) return fail(problems.map((i) => withMeaning(i)).join('; '), joinSources(...problems.map((i) => i.source)), problems[0]?.hint ?? FIX_IOMMU);
+    const problems = iommuProblems(model);
+    if (problems.length > 0) return fail(problems.map((p) => p.explained).join('; '), joinSources(...problems.map((p) => p.source)), problems[0]?.fix ?? FIX_IOMMU);
     const enabled = item(model, 'log.iommu');
     if (enabled !== undefined) return pass(enabled.value, enabled.source);
     const param = view.kvmAmd.parameters.sev_snp;
@@ -416,10 +566,13 @@ function parameterRule(f: Flavour): CheckRule {
       if (p.enabled === true) return pass(`kvm_amd.${f.parameter} = ${p.raw.trim()}`, source);
       if (p.enabled === null) return unknown(`kvm_amd.${f.parameter} = ${p.raw.trim()} (not a boolean)`, source, NEEDS.sysfs);
       const why = logCauses(model, f);
+      // Only kvm_amd's own "disabled" lines, no failure of the firmware, RMP or IOMMU: 6.16+ may have failed silently.
+      const silent = why.every((c) => c.kind === 'asids') ? silentInitCause(model, f) : null;
+      if (silent) return fail(`kvm_amd.${f.parameter} = ${p.raw.trim()}${why.length ? ` (${why.map((c) => c.text).join('; ')})` : ''}; ${silent.found}`, joinSources(source, silent.source, ...why.map((c) => c.source)), silent.fix);
       return fail(
-        `kvm_amd.${f.parameter} = ${p.raw.trim()}${why.length ? `; the kernel log: ${why.map(logText).join('; ')}` : ''}`,
-        joinSources(source, ...why.map((i) => i.source)),
-        why.find((i) => i.hint !== undefined)?.hint ?? pItem?.hint ?? `${f.biosFix}; then check \`dmesg | grep -i sev\``,
+        `kvm_amd.${f.parameter} = ${p.raw.trim()}${why.length ? `; the kernel log: ${why.map((c) => c.text).join('; ')}` : ''}`,
+        joinSources(source, ...why.map((c) => c.source)),
+        why.find((c) => c.fix !== undefined)?.fix ?? pItem?.hint ?? `${f.biosFix}; then check \`dmesg | grep -i sev\``,
       );
     },
   };
@@ -440,6 +593,15 @@ function vmTypeRule(f: Flavour): CheckRule {
       if (entry === undefined || entry.offered === null) return kvmUnavailable(model) ?? unknown(vmItem?.meaning ?? 'KVM_CAP_VM_TYPES not read', source, NEEDS.kvm);
       if (entry.offered) return pass(`${vmItem?.value ?? 'offered'}`, source);
       const mask = model.kvm.vmTypes;
+      const legacyOnly = f.technology !== 'snp' && kernelHas('kvm.sev-vm-types', releaseOf(model)) === false;
+      if ('value' in mask && mask.value.mask !== 0 && legacyOnly) {
+        // 6.8 and 6.9 report VM types, but none for SEV: SEV and SEV-ES still run, through the legacy commands.
+        return warn(
+          `KVM_CAP_VM_TYPES = ${hex(mask.value.mask)} on Linux ${kernelChange('kvm.cap-vm-types').since} up to ${kernelChange('kvm.sev-vm-types').since}: no ${f.vmType} VM type yet; ${f.name} guests use the legacy KVM_${f.technology === 'sev' ? 'SEV' : 'SEV_ES'}_INIT on a default VM`,
+          source,
+          `Linux ${kernelChange('kvm.sev-vm-types').since}+ for the ${f.vmType} VM type and KVM_SEV_INIT2, which current QEMU prefers`,
+        );
+      }
       if ('value' in mask && mask.value.mask === 0) {
         if (f.technology === 'snp') return fail(`KVM_CAP_VM_TYPES is 0: ${vmItem?.meaning ?? 'this kernel predates VM types'}`, source, 'run Linux 6.11 or newer');
         return warn(
@@ -448,6 +610,8 @@ function vmTypeRule(f: Flavour): CheckRule {
           'Linux 6.10+ for KVM_SEV_INIT2, which current QEMU prefers',
         );
       }
+      const dropped = f.technology === 'sev-es' ? sevEsDroppedCause(model) : null;
+      if (dropped) return fail(dropped.found, joinSources(source, dropped.source), dropped.fix);
       return fail(vmItem ? withMeaning(vmItem) : 'not offered', source, `check kvm_amd.${f.parameter} and \`dmesg | grep -i sev\` for why KVM left ${f.name} off`);
     },
   };
@@ -537,8 +701,13 @@ function parameterVsVmType(f: Flavour): CheckRule {
       const entry = view.vmTypes.find((t) => t.name === f.vmType);
       const mask = model.kvm.vmTypes;
       const source = joinSources(item(model, `module.kvm_amd.${f.parameter}`)?.source, item(model, `kvm.vmType.${f.vmType}`)?.source);
-      if (p?.enabled !== true || entry?.offered !== false || !('value' in mask) || mask.value.mask === 0) return pass('consistent', source);
-      return fail(`kvm_amd.${f.parameter} = ${p.raw?.trim()}, but KVM_CAP_VM_TYPES = ${hex(mask.value.mask)} (${mask.value.offered.join(', ') || 'none'})`, source, 'check that kvm_amd was reloaded after the change, and `dmesg | grep -i sev`');
+      // Before the SEV VM types (6.10) the mask never has them, whatever the parameter says.
+      const typesExist = f.technology === 'snp' ? kernelHas('snp.kvm-host', releaseOf(model)) !== false : kernelHas('kvm.sev-vm-types', releaseOf(model)) !== false;
+      if (p?.enabled !== true || entry?.offered !== false || !('value' in mask) || mask.value.mask === 0 || !typesExist) return pass('consistent', source);
+      const found = `kvm_amd.${f.parameter} = ${p.raw?.trim()}, but KVM_CAP_VM_TYPES = ${hex(mask.value.mask)} (${mask.value.offered.join(', ') || 'none'})`;
+      const dropped = f.technology === 'sev-es' ? sevEsDroppedCause(model) : null;
+      if (dropped) return fail(`${found}: ${dropped.found}`, joinSources(source, dropped.source), dropped.fix);
+      return fail(found, source, 'see `dmesg | grep -i sev` for why KVM left it off (the firmware, ASIDs, or SNP INIT)');
     },
   };
 }
@@ -604,11 +773,11 @@ const SEV_ONLY_CROSS: readonly CheckRule[] = [
     why: 'sev_snp in cpuinfo with kvm_amd.sev_snp = N is the pattern of AMDSEV#113: the real cause is only in the AMD-Vi log lines',
     evaluate({ model }) {
       const view = sevOf(model);
-      const problems = view.items.filter((i) => i.id.startsWith('log.iommu.problem'));
+      const problems = iommuProblems(model);
       const snp = view.kvmAmd.parameters.sev_snp;
-      const source = joinSources(item(model, 'cpu.flag.sev_snp')?.source, item(model, 'module.kvm_amd.sev_snp')?.source, ...problems.map((i) => i.source));
+      const source = joinSources(`${view.sources.cpuinfo} (flags)`, view.sources.kvmAmd, ...problems.map((p) => p.source));
       if (view.cpu.flags.sev_snp !== true || snp?.enabled !== false || problems.length === 0) return pass('consistent', source);
-      return fail(`sev_snp in cpuinfo, kvm_amd.sev_snp = ${snp.raw?.trim()}, and the kernel log: ${problems.map(logText).join('; ')}`, source, problems[0]?.hint ?? FIX_IOMMU);
+      return fail(`sev_snp in cpuinfo, kvm_amd.sev_snp = ${snp.raw?.trim()}, and the kernel log: ${problems.map((p) => p.text).join('; ')}`, source, problems[0]?.fix ?? FIX_IOMMU);
     },
   },
   {
@@ -619,27 +788,59 @@ const SEV_ONLY_CROSS: readonly CheckRule[] = [
     why: 'guests start, so the gap goes unnoticed; their memory is exposed to CVE-2024-21944 until the firmware is updated (AMD-SB-3015)',
     evaluate({ model }) {
       const view = sevOf(model);
-      const alias = item(model, 'snp.aliasCheck');
+      const source = `${view.sources.snpPlatformStatus} (byte 3 bit 1)`;
       const enabled = view.kvmAmd.parameters.sev_snp?.enabled === true || (view.snpPlatformStatus?.state ?? 0) !== 0;
-      if (!enabled || view.snpPlatformStatus === null || view.snpPlatformStatus.aliasCheckComplete) return pass('consistent', alias?.source ?? 'not probed');
-      return warn(`SNP ${view.snpPlatformStatus.stateName ?? 'enabled'}, alias check: ${alias?.value ?? 'no'}`, alias?.source ?? 'not probed', alias?.hint);
+      if (!enabled || view.snpPlatformStatus === null || view.snpPlatformStatus.aliasCheckComplete) return pass('consistent', source);
+      return fail(`SNP ${view.snpPlatformStatus.stateName ?? 'enabled'}, alias check not complete`, source, FIX_ALIAS);
     },
   },
   {
     id: 'cross.snp.tcb',
     technology: 'snp',
     layer: 'firmware',
-    title: 'SEV-SNP is enabled, but the reported TCB lags the current one',
+    title: 'SEV-SNP is enabled, but the reported TCB differs from the current one',
     why: 'guests start, but their attestation reports name older firmware than runs, which verifiers may reject or misjudge',
     evaluate({ model }) {
       const view = sevOf(model);
-      const match = item(model, 'snp.tcb.match');
+      const source = `${view.sources.snpPlatformStatus} (current_tcb_version, reported_tcb_version)`;
       const enabled = view.kvmAmd.parameters.sev_snp?.enabled === true || (view.snpPlatformStatus?.state ?? 0) !== 0;
-      if (!enabled || view.snpPlatformStatus === null || view.snpPlatformStatus.tcb.match) return pass('consistent', match?.source ?? 'not probed');
+      if (!enabled || view.snpPlatformStatus === null || view.snpPlatformStatus.tcb.match) return pass('consistent', source);
       const t = view.snpPlatformStatus.tcb;
-      return warn(`current TCB ${t.currentRaw}, reported ${t.reportedRaw}`, match?.source ?? 'not probed', match?.hint);
+      return fail(`current TCB ${t.currentRaw}, reported ${t.reportedRaw}`, source, FIX_TCB);
     },
   },
 ];
 
-export const SEV_CROSS_CHECKS: readonly CheckRule[] = [...FLAVOURS.flatMap((f) => [parameterVsVmType(f), asidsExhausted(f)]), ...SEV_ONLY_CROSS];
+/** SYSCFG and the RMP MSRs as snphost reads them; an MSR that could not be read proves nothing either way. */
+const MSR_CROSS: readonly CheckRule[] = [
+  {
+    id: 'cross.sev.syscfg-smee',
+    technology: 'sev',
+    layer: 'firmware',
+    title: 'SYSCFG says the BIOS left memory encryption off (SMEE, bit 23)',
+    why: 'without SYSCFG.MemEncryptionModeEn no SME, SEV, SEV-ES or SEV-SNP can run, whatever the kernel and kvm_amd say (snphost "SME" / "SEV" checks)',
+    evaluate({ model }) {
+      const m = sevOf(model).msrs;
+      if (m.smee !== false) return pass('consistent', m.source);
+      return fail(`SYSCFG = ${m.syscfg}: bit 23 (SMEE) clear`, `${m.source}, bit 23`, 'BIOS: enable SMEE (Secure Memory Encryption), then reboot');
+    },
+  },
+  {
+    id: 'cross.snp.syscfg-snp',
+    technology: 'snp',
+    layer: 'firmware',
+    title: 'SYSCFG or the RMP MSRs say SEV-SNP is not set up (SNPEn, RMP_BASE/RMP_END)',
+    why: 'SEV-SNP needs SYSCFG.SNPEn (bit 24) and an RMP table between RMP_BASE and RMP_END, both set up before the kernel boots (snphost "SNP" and "RMP table" checks)',
+    evaluate({ model }) {
+      const m = sevOf(model).msrs;
+      const problems: string[] = [];
+      if (m.snpEn === false) problems.push(`SYSCFG = ${m.syscfg}: bit 24 (SNPEn) clear`);
+      if (m.rmpBase !== null && BigInt(m.rmpBase) === 0n) problems.push('RMP_BASE = 0');
+      if (m.rmpEnd !== null && BigInt(m.rmpEnd) === 0n) problems.push('RMP_END = 0');
+      if (problems.length === 0) return pass('consistent', m.source);
+      return fail(`${problems.join('; ')}: no RMP table reserved / SNP not enabled`, `${m.source}; MSRs 0xc0010132, 0xc0010133`, FIX_RMP.replace('BIOS: enable', 'BIOS: enable "SEV-SNP Support" and'));
+    },
+  },
+];
+
+export const SEV_CROSS_CHECKS: readonly CheckRule[] = [...MSR_CROSS, ...FLAVOURS.flatMap((f) => [parameterVsVmType(f), asidsExhausted(f)]), ...SEV_ONLY_CROSS];
