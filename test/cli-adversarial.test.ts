@@ -255,7 +255,8 @@ describe('-o FILE writes only what it was asked to, the way it was asked', () =>
     }
   });
 
-  test('a symlink stays a link; its target is replaced atomically with its mode; a link to a device writes the device', { skip: needsRoot }, async () => {
+  test('a symlink stays a link; its target is replaced atomically with its mode; a link to a device writes the ' +
+    'device', { skip: needsRoot }, async () => {
     const dir = freshDir('symlink');
     const target = join(dir, 'target.txt');
     writeFileSync(target, 'old');
@@ -331,7 +332,8 @@ describe('-o FILE writes only what it was asked to, the way it was asked', () =>
     assert.deepEqual(readdirSync(dir), []);
   });
 
-  test('a sticky shared directory with links an unprivileged user planted: root overwrites nothing of theirs choosing', { skip: needsRoot }, async () => {
+  test('a sticky shared directory with links an unprivileged user planted: root overwrites nothing of theirs ' +
+    'choosing', { skip: needsRoot }, async () => {
     const sticky = freshDir('sticky', 0o1777);
     const vault = freshDir('vault', 0o700);
     const secret = join(vault, 'secret');
@@ -355,7 +357,8 @@ describe('-o FILE writes only what it was asked to, the way it was asked', () =>
     const planted = join(sticky, 'planted.txt');
     const refused = await run(['--from', FIXTURE, '-o', planted]);
     assert.equal(refused.status, 4);
-    assert.equal(refused.stderr, `kvm-caps: cannot write ${planted}: a symbolic link owned by uid ${nobody!.uid} in the shared directory ${sticky}; kvm-caps does not follow another user's link there\n`);
+    assert.equal(refused.stderr, `kvm-caps: cannot write ${planted}: a symbolic link owned by uid ${nobody!.uid} in the shared ` +
+      `directory ${sticky}; kvm-caps does not follow another user's link there\n`);
     assert.equal(readFileSync(secret, 'utf8'), 'SECRET');
     assert.ok(lstatSync(planted).isSymbolicLink());
     assert.deepEqual(readdirSync(sticky).sort(), [`.out.txt.${process.pid}.tmp`, 'out.txt', 'planted.txt'].sort());
@@ -371,7 +374,8 @@ describe('every input is bounded, regular (or standard input), and never blocks'
     mknod(zero, 'c', 1, 5);
     const from = spawnRun(['--from', zero], {}, 20);
     assert.equal(from.status, 4);
-    assert.equal(from.stderr, `kvm-caps: ${zero}: cannot read the snapshot: a character device, not a regular file: only regular files (or - for standard input) are read\n`);
+    assert.equal(from.stderr, `kvm-caps: ${zero}: cannot read the snapshot: a character device, not a regular file: only regular ` +
+      `files (or - for standard input) are read\n`);
     const td = spawnRun(['tdx', '--deep', '--td-config', zero], {}, 20);
     assert.equal(td.status, 4);
     assert.match(td.stderr, new RegExp(`^kvm-caps: ${zero}: cannot read the TD configuration \\(a character device, not a regular file`));
@@ -394,7 +398,8 @@ describe('every input is bounded, regular (or standard input), and never blocks'
     assert.ok(lstatSync(fifo).isFIFO());
   });
 
-  test('a --from file over the bound (300 MiB, sparse) is refused unread: exit 4 with both sizes, in well under a second', async () => {
+  test('a --from file over the bound (300 MiB, sparse) is refused unread: exit 4 with both sizes, in well under a ' +
+    'second', async () => {
     const file = join(freshDir('huge'), 'huge.json');
     const fd = openSync(file, 'w');
     ftruncateSync(fd, 300 * 1024 * 1024);
@@ -405,7 +410,8 @@ describe('every input is bounded, regular (or standard input), and never blocks'
     assert.equal(result.status, 4);
     assert.equal(
       result.stderr,
-      `kvm-caps: ${file}: cannot read the snapshot: 314572800 bytes (300.0 MiB), over the ${MAX_SNAPSHOT_BYTES} bytes (64.0 MiB) kvm-caps reads\n`,
+      `kvm-caps: ${file}: cannot read the snapshot: 314572800 bytes (300.0 MiB), over the ` +
+      `${MAX_SNAPSHOT_BYTES} bytes (64.0 MiB) kvm-caps reads\n`,
     );
     const td = await run(['tdx', '--deep', '--td-config', file]);
     assert.equal(td.status, 4);
@@ -423,7 +429,8 @@ describe('every input is bounded, regular (or standard input), and never blocks'
     try {
       const endless = spawnRun(['--from', '-'], { stdio: [fd, 'pipe', 'pipe'] }, 30);
       assert.equal(endless.status, 4);
-      assert.equal(endless.stderr, `kvm-caps: standard input: cannot read the snapshot: more than the ${MAX_SNAPSHOT_BYTES} bytes (64.0 MiB) kvm-caps reads\n`);
+      assert.equal(endless.stderr, `kvm-caps: standard input: cannot read the snapshot: more than the ${MAX_SNAPSHOT_BYTES} bytes (64.0 ` +
+        `MiB) kvm-caps reads\n`);
     } finally {
       closeSync(fd);
     }
@@ -466,14 +473,17 @@ describe('every input is bounded, regular (or standard input), and never blocks'
     assert.deepEqual(fact.cut, { size, kept: tail.length - 1 });
     const result = await run(['--from', FIXTURE, '--kernel-log', big]);
     assert.equal(result.status, 0, result.stderr);
-    assert.equal(result.stderr, `kvm-caps: note: the kernel log ${big} is ${size} bytes (65.0 MiB); only its newest ${tail.length - 1} bytes were read\n`);
+    assert.equal(result.stderr, `kvm-caps: note: the kernel log ${big} is ${size} bytes (65.0 MiB); only its newest ${tail.length - 1} ` +
+      `bytes were read\n`);
     // --kernel-log - : standard input, through a pipe (no size to seek by): the newest part too.
     const filler = `${'x'.repeat(1023)}\n`.repeat(66 * 1024);
-    const input = `[    0.100000] kvm: the OLDEST line\n${filler}[    9.000000] kvm: the NEWEST line\n[    9.500000] tdx: module initialized\n`;
+    const input = `[    0.100000] kvm: the OLDEST line\n${filler}[    9.000000] kvm: the NEWEST line\n[    9.500000] tdx: ` +
+      `module initialized\n`;
     const piped = spawnRun(['tdx', '--json', '--from', FIXTURE, '--kernel-log', '-'], { input });
     assert.equal(piped.status, 0, piped.stderr);
     assert.deepEqual(JSON.parse(piped.stdout).kernelLog.value, { records: 2, tdxLines: 1, olderBootRecords: 0, guestLines: 0 });
-    assert.match(piped.stderr, new RegExp(`^kvm-caps: note: the kernel log standard input is ${Buffer.byteLength(input)} bytes \\(66\\.0 MiB\\); only its newest \\d+ bytes \\(64\\.0 MiB\\) were read\n$`));
+    assert.match(piped.stderr, new RegExp(`^kvm-caps: note: the kernel log standard input is ${Buffer.byteLength(input)} bytes \\(66\\.0 ` +
+      `MiB\\); only its newest \\d+ bytes \\(64\\.0 MiB\\) were read\n$`));
   });
 
   test('a snapshot recording a cut log loads and validates; a v1 snapshot without one still loads', () => {
@@ -501,7 +511,8 @@ describe('every input is bounded, regular (or standard input), and never blocks'
     assert.match(notDir.stderr, new RegExp(`^kvm-caps: --root ${file}: not a directory\nUsage: kvm-caps check`));
   });
 
-  test('files under --root that are FIFOs, endless devices or too large are recorded failures, and the probe finishes', { skip: needsRoot }, () => {
+  test('files under --root that are FIFOs, endless devices or too large are recorded failures, and the probe ' +
+    'finishes', { skip: needsRoot }, () => {
     const root = freshDir('trap-root');
     mkdirSync(join(root, 'proc', 'sys', 'kernel'), { recursive: true });
     mkdirSync(join(root, 'sys', 'fs', 'cgroup'), { recursive: true });

@@ -67,7 +67,8 @@ function contradiction(kernel: CpuFeatures, b: TableBit): string | undefined {
   const atBit = word && kernel.features.find((f) => f.word === word.word && f.bit === b.bit);
   if (atBit) {
     const expected = kernelName(atBit);
-    return expected === b.name ? undefined : `${where(b)} is "${b.name}"; cpufeatures.h word ${word.word} bit ${b.bit} is X86_FEATURE_${atBit.macro} ("${expected}")`;
+    return expected === b.name ? undefined : `${where(b)} is "${b.name}"; cpufeatures.h word ${word.word} bit ${b.bit} is ` +
+      `X86_FEATURE_${atBit.macro} ("${expected}")`;
   }
   const elsewhere = kernel.features.filter((f) => kernelName(f) === b.name && kernel.cpuidWords.some((w) => w.word === f.word));
   const place = (f: KernelFeature): string => {
@@ -130,7 +131,8 @@ describe('decoding the host CPUID against /proc/cpuinfo', { skip: hostSkip }, ()
     assert.ok(cpuinfo.flags.size > 0, '/proc/cpuinfo has a flags line');
   });
 
-  test('decoded names sit where cpufeatures.h puts them; flags the kernel cleared or synthesised are reported', async (t) => {
+  test('decoded names sit where cpufeatures.h puts them; flags the ' +
+    'kernel cleared or synthesised are reported', async (t) => {
     const headers = await kernelFiles(t, 'linux-headers-common', kernelHeaders);
     if (!headers) return;
     const kernel = readCpuFeatures(headers.root);
@@ -144,10 +146,12 @@ describe('decoding the host CPUID against /proc/cpuinfo', { skip: hostSkip }, ()
     const cleared = [...decoded].filter((n) => printed.has(n) && !NOT_IN_PROC_CPUINFO.has(n) && !cpuinfo.flags.has(n));
     const synthesised = [...cpuinfo.flags].filter((f) => !decoded.has(f) && tableBits.some((b) => b.name === f));
     const otherWords = [...cpuinfo.flags].filter((f) => !decoded.has(f) && !synthesised.includes(f));
-    t.diagnostic(`raw CPUID sets ${setBits.length} table bits; /proc/cpuinfo agrees on ${[...decoded].filter((n) => cpuinfo.flags.has(n)).length} names`);
+    t.diagnostic(`raw CPUID sets ${setBits.length} table bits; /proc/cpuinfo agrees on ` +
+      `${[...decoded].filter((n) => cpuinfo.flags.has(n)).length} names`);
     t.diagnostic(`cleared by the kernel (set in raw CPUID, not in /proc/cpuinfo): ${cleared.join(' ') || 'none'}`);
     t.diagnostic(`synthesised by the kernel (in /proc/cpuinfo, clear in raw CPUID): ${synthesised.join(' ') || 'none'}`);
-    t.diagnostic(`from kernel words kvm-caps does not decode (Linux-defined, scattered, other vendors): ${otherWords.length} flags`);
+    t.diagnostic('from kernel words kvm-caps does not decode (Linux-defined, scattered, other vendors): ' +
+      `${otherWords.length} flags`);
     const wrong = setBits.map((b) => contradiction(kernel, b)).filter((c) => c !== undefined);
     assert.deepEqual(wrong, [], 'decoded names at bit positions cpufeatures.h contradicts');
   });
@@ -389,7 +393,8 @@ describe('feature tables', () => {
     const defined = new Map(kernel.features.filter((f) => kernel.cpuidWords.some((w) => w.word === f.word)).map((f) => [kernelName(f), f]));
     const misfiled = tableBits
       .filter((b) => defined.has(b.name) && (defined.get(b.name)!.printed !== undefined) === NOT_IN_PROC_CPUINFO.has(b.name))
-      .map((b) => `${b.name}: ${NOT_IN_PROC_CPUINFO.has(b.name) ? 'printed by the kernel, listed as not printed' : 'not printed by the kernel, not listed'}`);
+      .map((b) => `${b.name}: ${NOT_IN_PROC_CPUINFO.has(b.name) ? 'printed by the kernel, listed ' +
+        'as not printed' : 'not printed by the kernel, not listed'}`);
     assert.deepEqual(misfiled, []);
     // Bits the kernel defines in a word the tables cover but the tables lack are decoded by
     // number only: worth adding, but no contradiction (a newer kernel adds bits).
@@ -398,6 +403,7 @@ describe('feature tables', () => {
       const w = covered.find((x) => x.word === f.word);
       return w !== undefined && !tableBits.some((b) => b.function === w.function && b.index === w.index && b.register === w.register && b.bit === f.bit);
     });
-    t.diagnostic(`kernel bits the tables lack: ${lacking.map((f) => `word ${f.word} bit ${f.bit} X86_FEATURE_${f.macro}`).join(', ') || 'none'}`);
+    t.diagnostic(`kernel bits the tables lack: ${lacking.map((f) => `word ${f.word} bit ${f.bit} ` +
+      `X86_FEATURE_${f.macro}`).join(', ') || 'none'}`);
   });
 });

@@ -186,7 +186,8 @@ test('row ids are unique and every row has a source, meaning and fix', () => {
   }
 });
 
-test('the 7.2 wordings are printk formats of linux-source-7.2, and print the fixture lines their rows match', async (t) => {
+test('the 7.2 wordings are printk formats of linux-source-7.2, ' +
+  'and print the fixture lines their rows match', async (t) => {
   const source = await kernelFiles(t, 'linux-source', kernelSource);
   if (!source) return;
   const fixtureLines = fixtures.flatMap((f) => f.lines.map((l) => l.message));

@@ -57,7 +57,10 @@ test('built-in modules and nomodule: the kvm-pvm guest whose backend would not b
 });
 
 test('an older boot in a pasted log is kept apart and never mixed with the newest', async (t) => {
-  const log = `[    0.000000] Linux version 6.12.0\n[    9.336402] kvm_intel: VMX not supported by CPU 0\n${PVM_GUEST.log.replace('[    0.000000] Hypervisor', '[    0.000000] Linux version 6.18.44\n[    0.000000] Hypervisor')}`;
+  const newest = '[    0.000000] Linux version 6.18.44\n[    0.000000] Hypervisor';
+  const log =
+    '[    0.000000] Linux version 6.12.0\n[    9.336402] kvm_intel: VMX not supported by CPU 0\n' +
+    `${PVM_GUEST.log.replace('[    0.000000] Hypervisor', newest)}`;
   const { model } = await snapshotOf(t, { ...PVM_GUEST, log });
   const decoded = value<BringupLog>(model.log);
   assert.equal(decoded.boots, 2);
@@ -187,7 +190,8 @@ test('the ACL comes from getfacl where it is installed; its failure and its abse
   assert.deepEqual('value' in failed && failed.value, { entries: null, stderr: `getfacl: ${device}: Operation not supported` });
 });
 
-test('live: without /dev/kvm, the decoded bring-up lines are exactly the bring-up lines of this machine\'s own kernel log', async (t) => {
+test('live: without /dev/kvm, the decoded bring-up lines are exactly the bring-up lines ' +
+  'of this machine\'s own kernel log', async (t) => {
   if (existsSync('/dev/kvm')) {
     t.skip('this machine has /dev/kvm: the live cause of a missing device cannot be compared here');
     return;

@@ -56,7 +56,8 @@ const ENOENT = (path: string, syscall: string) => ({
 
 // --- the kvm-pvm guest whose backend would not bind --------------------------------------
 
-test('a kvm-pvm guest whose backend did not bind: report, check and the stderr note name that cause and suggest no modprobe', async (t) => {
+test('a kvm-pvm guest whose backend did not bind: report, check and the stderr note name that cause and suggest ' +
+  'no modprobe', async (t) => {
   const { saved } = await probedSnapshot(t, PVM_GUEST);
   const report = await runMain(['--from', saved]);
   const check = await runMain(['check', '--from', saved]);
@@ -93,7 +94,8 @@ test('a kvm-pvm guest whose backend did not bind: report, check and the stderr n
   assert.deepEqual(json.kvmDiagnosis.hypervisor, { logged: 'KVM', exposesExtension: false });
 });
 
-test('a kvm_pvm backend counts only where it bound: present but not bound is not capable; bound and answering is', async (t) => {
+test('a kvm_pvm backend counts only where it bound: present but ' +
+  'not bound is not capable; bound and answering is', async (t) => {
   const { snapshot } = await probedSnapshot(t, PVM_GUEST);
   assert.equal(kvmCheck(snapshot, 'kvm.cpu.virtualization').status, 'FAIL');
   assert.deepEqual(kvmVerdict(snapshot), [false, false, false]);
@@ -103,14 +105,17 @@ test('a kvm_pvm backend counts only where it bound: present but not bound is not
   assert.equal(virt.status, 'PASS');
   assert.match(virt.found, /svm absent, but a software backend bound to KVM/);
   // A firmware that left SVM off does not matter to a backend that needs no SVM.
-  const svmOff = await probedSnapshot(t, { ...PVM_GUEST, log: '[    0.052101] SVM disabled (by BIOS) in MSR_VM_CR\n[    0.369955] kvm-pvm: loaded (native=1 pcid=1 pge_off=1 emul_batch=1024 emul_ibpb=0)\n' });
+  const svmOff = await probedSnapshot(t, { ...PVM_GUEST, log: '[    0.052101] SVM disabled (by BIOS) in MSR_VM_CR\n[    0.369955] kvm-pvm: loaded (native=1 pcid=1 ' +
+    'pge_off=1 emul_batch=1024 emul_ibpb=0)\n' });
   assert.equal(kvmCheck(svmOff.snapshot, 'kvm.cpu.virtualization').status, 'PASS');
   assert.equal(kvmVerdict(svmOff.snapshot)[0], true);
 });
 
 // --- "disabled by BIOS", every wording, every log format ---------------------------------
 
-/** Each firmware-disabled wording's line, from the log fixtures (their `# source` names the kernel file and release). */
+/**
+ * Each firmware-disabled wording's line, from the log fixtures (their `# source` names the kernel file and release).
+ */
 function firmwareLines(): { id: string; line: string; era: string; vendor: 'intel' | 'amd' }[] {
   const dir = join(fixturesDir, 'kernel-logs');
   const out: { id: string; line: string; era: string; vendor: 'intel' | 'amd' }[] = [];
@@ -128,7 +133,8 @@ function firmwareLines(): { id: string; line: string; era: string; vendor: 'inte
 
 const RELEASE: Readonly<Record<string, string>> = { '5.10': '5.10.0-32-amd64', '6.1': '6.1.0-28-amd64', '7.2': '7.2.0-1-amd64' };
 
-test('each "disabled by BIOS" wording, in every log format, reads "disabled in the firmware" with the line quoted and the BIOS/UEFI setting', async (t) => {
+test('each "disabled by BIOS" wording, in every log format, reads "disabled in the firmware" with the line quoted ' +
+  'and the BIOS/UEFI setting', async (t) => {
   const lines = firmwareLines();
   const ids = KVM_BRINGUP_MESSAGES.filter((r) => r.cause === 'firmware-disabled').map((r) => r.id).sort();
   assert.deepEqual(lines.map((l) => l.id).sort(), ids, 'a fixture line for every firmware-disabled wording');
@@ -144,7 +150,8 @@ test('each "disabled by BIOS" wording, in every log format, reads "disabled in t
     const setting = vendor === 'amd' ? /Enable "SVM Mode" \(AMD-V\) in the BIOS\/UEFI setup/ : /Enable "Intel Virtualization Technology" \(VT-x.*\) in the BIOS\/UEFI setup/;
     for (const format of FORMATS) {
       const file = join(dir, `${id}.log`);
-      writeFileSync(file, `${format.write({ timestampUs: Number(message[1]) * 1e6 + Number(message[2]), message: message[3] ?? '' }, 0)}\n`);
+      const record = { timestampUs: Number(message[1]) * 1e6 + Number(message[2]), message: message[3] ?? '' };
+      writeFileSync(file, `${format.write(record, 0)}\n`);
       const snapshot: Snapshot = { ...base, host: { ...base.host, kernelLog: kernelLogFromFile(file) } };
       const what = `${id} as ${format.name}`;
       const cause = causeOf(snapshot);
@@ -194,7 +201,8 @@ test('kvm-ok: disabled by BIOS through the MSR alone (IA32_FEATURE_CONTROL 0x1, 
   assert.equal(MSR_VM_CR, 0xc0010114);
 });
 
-test('kvm-ok: no VMX/SVM flag — the CPU lacks it on bare metal, a guest lacks nested: each its own cause and fix', async (t) => {
+test('kvm-ok: no VMX/SVM flag — the CPU lacks it on bare metal, a ' +
+  'guest lacks nested: each its own cause and fix', async (t) => {
   // Bare metal, the kernel says the CPU has no VMX (7.2 vmx.c).
   const bare = (await probedSnapshot(t, { ...INTEL_FIRMWARE_OFF, release: '7.2.0-1-amd64', msr: undefined, log: '[    9.336402] kvm_intel: VMX not supported by CPU 0\n' })).snapshot;
   const lacks = causeOf(bare);
@@ -220,7 +228,8 @@ test('kvm-ok: no VMX/SVM flag — the CPU lacks it on bare metal, a guest lacks 
   assert.match(check.fix ?? '', /On the outer host, enable nested virtualization/);
 });
 
-test('kvm-ok: no /dev/kvm — modprobe only for a loadable module; built in with nomodule, or blacklisted, never', async (t) => {
+test('kvm-ok: no /dev/kvm — modprobe only for a loadable module; ' +
+  'built in with nomodule, or blacklisted, never', async (t) => {
   const vtOn = { ...INTEL_FIRMWARE_OFF, cpuinfo: cpuinfo('GenuineIntel', 'Intel(R) Xeon(R) CPU E5-2620 v4', 'fpu vme de pse tsc msr pae vmx ssse3'), msr: { index: MSR_IA32_FEATURE_CONTROL, value: 0x5n }, log: '' };
   const loadable = (await probedSnapshot(t, vtOn)).snapshot;
   const notLoaded = causeOf(loadable);
@@ -247,7 +256,8 @@ test('kvm-ok: no /dev/kvm — modprobe only for a loadable module; built in with
   assert.match(autoOff.fix ?? '', /`modprobe kvm_intel` \(modprobe\.blacklist= .* stops only its automatic loading/);
 });
 
-test('SEV on a host whose KVM cannot load: the KVM cause first, SEV checks under KVM skipped naming it, no `modprobe kvm_amd sev=1`', async (t) => {
+test('SEV on a host whose KVM cannot load: the KVM cause first, SEV checks under KVM skipped naming it, no ' +
+  '`modprobe kvm_amd sev=1`', async (t) => {
   // The Genoa 6.11 host with kvm_amd listed in module_blacklist=: the kernel refuses it, so no /dev/kvm.
   const snapshot = fixtureSnapshot('sev-snp-genoa-6.11');
   const modules = snapshot.host.modules;
@@ -287,7 +297,8 @@ test('device access: not in the group, a security policy, a container without th
 });
 
 test('an earlier boot in a pasted log is shown as such and never judged', async (t) => {
-  const log = `[    0.000000] Linux version 6.12.0\n[    9.336402] kvm: disabled by bios\n[    0.000000] Linux version 6.18.44\n${PVM_GUEST.log}`;
+  const log = `[    0.000000] Linux version 6.12.0\n[    9.336402] kvm: disabled by bios\n[    0.000000] Linux version ` +
+    `6.18.44\n${PVM_GUEST.log}`;
   const { saved } = await probedSnapshot(t, { ...PVM_GUEST, log });
   const report = await runMain(['--from', saved]);
   assert.match(report.stdout, /In an earlier boot\s+\(not judged: the newest boot decides\)\n\s+"kvm: disabled by bios"/);
@@ -297,7 +308,8 @@ test('an earlier boot in a pasted log is shown as such and never judged', async 
 // --- the other causes, one kernel line each -----------------------------------------------
 
 test('the other bring-up lines each give their own cause, status and fix', async (t) => {
-  // An Intel host with VT-x on (IA32_FEATURE_CONTROL 0x5) whose kvm_intel did not register; each line from its log fixture.
+  // An Intel host with VT-x on (IA32_FEATURE_CONTROL 0x5) whose kvm_intel did not register; each line from its log
+  // fixture.
   const vtOn: ScratchHost = {
     ...INTEL_FIRMWARE_OFF,
     release: '7.2.0-1-amd64',
@@ -328,14 +340,16 @@ test('the other bring-up lines each give their own cause, status and fix', async
   assert.deepEqual([amdOnIntel?.status, amdOnIntel?.effect], ['WARN', null]);
   assert.deepEqual(kvmDiagnosis(withIntel).nested, { module: 'kvm_intel', value: 'Y', enabled: true });
   // An SEV guest (its 7.2 wording), on an AMD guest.
-  const sevGuest = causeOf((await probedSnapshot(t, { ...PVM_GUEST, release: '7.2.0-1-amd64', sysModules: { kvm: { initstate: 'live' } }, log: '[    0.000000] Hypervisor detected: KVM\n[    4.118002] kvm_amd: KVM is unsupported when running as an SEV guest\n' })).snapshot);
+  const sevGuest = causeOf((await probedSnapshot(t, { ...PVM_GUEST, release: '7.2.0-1-amd64', sysModules: { kvm: { initstate: 'live' } }, log: '[    0.000000] Hypervisor detected: KVM\n[    4.118002] kvm_amd: KVM is unsupported when running as ' +
+    'an SEV guest\n' })).snapshot);
   assert.equal(sevGuest.id, 'kvm.sev-guest');
 });
 
 test('a fix never keeps a module load that cannot work here', () => {
   const diagnosis = { nomodule: false, modprobe: { kvm: true, kvm_intel: false, kvm_amd: true } } as KvmDiagnosis;
   assert.equal(possibleFix('`modprobe kvm_amd`; then run it again', diagnosis), '`modprobe kvm_amd`; then run it again');
-  assert.equal(possibleFix('modprobe kvm_intel tdx=1', diagnosis), 'a module load cannot help here (modprobe cannot load it here: built in, not in this kernel, or in module_blacklist=): see why KVM is not usable');
+  assert.equal(possibleFix('modprobe kvm_intel tdx=1', diagnosis), 'a module load cannot help here (modprobe cannot load it here: built in, not in this kernel, or in ' +
+    'module_blacklist=): see why KVM is not usable');
   const nomodule = { ...diagnosis, nomodule: true };
   assert.equal(possibleFix('check `dmesg`; enable SEV in the BIOS; `modprobe ccp`', nomodule), 'check `dmesg`; enable SEV in the BIOS (no module load: nomodule is on the kernel command line)');
   assert.equal(possibleFix('options kvm_intel tdx=1 in modprobe.d', nomodule), 'options kvm_intel tdx=1 in modprobe.d');

@@ -92,7 +92,8 @@ test('every sub-command is lib/knowledge\'s, with its id, and of its technology\
   }
 });
 
-test('SEV and SEV-ES: INIT2 + LAUNCH_START, UPDATE_DATA, (ES) UPDATE_VMSA, MEASURE before FINISH, GET_ATTESTATION_REPORT', () => {
+test('SEV and SEV-ES: INIT2 + LAUNCH_START, UPDATE_DATA, (ES) UPDATE_VMSA, MEASURE before FINISH, ' +
+  'GET_ATTESTATION_REPORT', () => {
   for (const tech of ['sev', 'sev-es'] as const) {
     assert.deepEqual(commands(stepOf(tech, 'init-vm')), ['KVM_SEV_INIT2', 'KVM_SEV_LAUNCH_START']);
     assert.ok(stepOf(tech, 'init-vm').firmware.some((f) => f.startsWith('LAUNCH_START')));
@@ -109,7 +110,8 @@ test('SEV and SEV-ES: INIT2 + LAUNCH_START, UPDATE_DATA, (ES) UPDATE_VMSA, MEASU
   assert.equal(flow('sev-es').vmType.name, 'KVM_X86_SEV_ES_VM');
 });
 
-test('SNP: SNP_LAUNCH_START / UPDATE / FINISH (VMSAs inside FINISH), measurement in the report, certificates via ENABLE_REQ_CERTS', () => {
+test('SNP: SNP_LAUNCH_START / UPDATE / FINISH (VMSAs inside FINISH), measurement in the report, certificates via ' +
+  'ENABLE_REQ_CERTS', () => {
   assert.deepEqual(commands(stepOf('snp', 'init-vm')), ['KVM_SEV_INIT2', 'KVM_SEV_SNP_LAUNCH_START']);
   assert.ok(stepOf('snp', 'init-vm').firmware.some((f) => f.startsWith('SNP_LAUNCH_START')));
   assert.deepEqual(commands(stepOf('snp', 'add-memory')), ['KVM_SEV_SNP_LAUNCH_UPDATE']);
@@ -123,7 +125,8 @@ test('SNP: SNP_LAUNCH_START / UPDATE / FINISH (VMSAs inside FINISH), measurement
   assert.equal(stepOf('snp', 'finalize').calls[0]?.id, 102);
 });
 
-test('TDX: INIT_VM (TDH.MNG.CREATE..TDH.MNG.INIT), INIT_VCPU before INIT_MEM_REGION, FINALIZE_VM, MRTD in TDREPORT, GetQuote', () => {
+test('TDX: INIT_VM (TDH.MNG.CREATE..TDH.MNG.INIT), INIT_VCPU before INIT_MEM_REGION, FINALIZE_VM, MRTD in ' +
+  'TDREPORT, GetQuote', () => {
   assert.deepEqual(commands(stepOf('tdx', 'init-vm')), ['KVM_TDX_INIT_VM']);
   const init = stepOf('tdx', 'init-vm').firmware.join(' ');
   assert.match(init, /TDH\.MNG\.CREATE.*TDH\.MNG\.INIT/);

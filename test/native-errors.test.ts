@@ -355,7 +355,10 @@ describe('handle lifecycle', () => {
   });
 });
 
-/** Every request function of the binding: the request its errors name, valid arguments, and the kinds of handle it serves. */
+/**
+ * Every request function of the binding: the request its errors name, valid arguments, and the kinds of handle it
+ * serves.
+ */
 const REQUESTS: ReadonlyArray<{ fn: string; request: string; args: unknown[]; kinds: ReadonlyArray<'system' | 'vm' | 'sev'> }> = [
   { fn: 'apiVersion', request: 'KVM_GET_API_VERSION', args: [], kinds: ['system'] },
   { fn: 'checkExtension', request: 'KVM_CHECK_EXTENSION', args: [1], kinds: ['system', 'vm'] },
@@ -573,52 +576,75 @@ const probeApi = (): ProbeApi => ({ openKvm: openSystemHandle, DeviceHandle, nat
 // run identical code. CPUID fields that name the CPU running the ioctl (APIC IDs) are
 // masked, since the two threads may run on different CPUs.
 const collectSource = `(b, device) => {
-  const describe = (e) => ({ ctor: e.constructor.name, isError: e instanceof Error, message: e.message, fields: { ...e } });
-  const attempt = (f) => { try { const value = f(); return { value }; } catch (e) { return { error: describe(e) }; } };
+  const describe = (e) => ({ ctor: e.constructor.name, isError: e instanceof Error, ` +
+    `message: e.message, fields: { ...e } });
+  const attempt = (f) => { try { const value = f(); return { value ` +
+    `}; } catch (e) { return { error: describe(e) }; } };
   const stable = (entries) => entries.map((e) => {
-    const c = { ...e };
+    ` +
+    `const c = { ...e };
     if (e.function === 1) c.ebx = (e.ebx & 0xffffff) >>> 0;
-    if (e.function === 0xb || e.function === 0x1f) c.edx = 0;
+    if (e.function === 0xb ` +
+      `|| e.function === 0x1f) c.edx = 0;
     if (e.function === 0x8000001e) { c.eax = 0; c.ebx = 0; }
-    return c;
+    return ` +
+      `c;
   });
   const out = {};
   out.enoent = attempt(() => b.openKvm('/nonexistent/kvm-caps'));
-  const n = b.openKvm('/dev/null');
+  const n = ` +
+    `b.openKvm('/dev/null');
   out.nullHandle = { ...n };
   out.enotty = attempt(() => n.apiVersion());
-  out.enottyList = Array.from(n.checkExtensions([0, 1, 2]));
-  out.typeError = attempt(() => n.checkExtension('1'));
+  ` +
+  `out.enottyList = Array.from(n.checkExtensions([0, 1, 2]));
+  out.typeError = attempt(() => ` +
+    `n.checkExtension('1'));
   out.rangeError = attempt(() => n.getDeviceAttr(0, -1n));
   n.close();
-  out.ebadf = attempt(() => n.checkExtension(0));
+  out.ebadf ` +
+    `= attempt(() => n.checkExtension(0));
   out.illegal = attempt(() => new b.DeviceHandle());
-  out.invalidThis = attempt(() => b.DeviceHandle.prototype.apiVersion.call({}));
-  out.nativeInvalid = attempt(() => b.native.apiVersion({}));
+  ` +
+  `out.invalidThis = attempt(() => b.DeviceHandle.prototype.apiVersion.call({}));
+  out.nativeInvalid = ` +
+    `attempt(() => b.native.apiVersion({}));
   const raw = b.native.openKvm('/dev/null');
-  out.nativeEnotty = attempt(() => b.native.checkExtension(raw, 1));
+  out.nativeEnotty = ` +
+    `attempt(() => b.native.checkExtension(raw, 1));
   b.native.close(raw);
-  out.nativeEbadf = attempt(() => b.native.checkExtension(raw, 1));
+  out.nativeEbadf = attempt(() => ` +
+    `b.native.checkExtension(raw, 1));
   if (device) {
     const h = b.openKvm(device);
-    const caps = Array.from({ length: 300 }, (_, i) => i);
+    const caps = ` +
+      `Array.from({ length: 300 }, (_, i) => i);
     out.apiVersion = h.apiVersion();
-    out.caps = Array.from(h.checkExtensions(caps));
+    out.caps = ` +
+      `Array.from(h.checkExtensions(caps));
     out.capsOneByOne = caps.map((c) => h.checkExtension(c));
-    out.vcpuMmapSize = h.vcpuMmapSize();
+    ` +
+    `out.vcpuMmapSize = h.vcpuMmapSize();
     out.supportedCpuid = stable(h.supportedCpuid(1));
-    out.emulatedCpuid = stable(h.emulatedCpuid());
+    ` +
+    `out.emulatedCpuid = stable(h.emulatedCpuid());
     out.msrIndexList = h.msrIndexList();
-    out.msrFeatureIndexList = h.msrFeatureIndexList();
-    out.featureMsrs = h.getMsrs(out.msrFeatureIndexList).map(String);
+    ` +
+    `out.msrFeatureIndexList = h.msrFeatureIndexList();
+    out.featureMsrs = ` +
+      `h.getMsrs(out.msrFeatureIndexList).map(String);
     out.xcomp = String(h.getDeviceAttr(0, 0n));
-    out.enxio = attempt(() => h.getDeviceAttr(0, 99));
+    ` +
+    `out.enxio = attempt(() => h.getDeviceAttr(0, 99));
     const vm = h.createVm(0);
-    out.vm = { ...vm, caps: Array.from(vm.checkExtensions(caps)) };
+    out.vm = { ...vm, ` +
+      `caps: Array.from(vm.checkExtensions(caps)) };
     out.vmSystemOnly = attempt(() => vm.apiVersion());
-    out.createVm5 = attempt(() => { h.createVm(5).close(); return 'created'; });
+    ` +
+    `out.createVm5 = attempt(() => { h.createVm(5).close(); return 'created'; });
     vm.close();
-    h.close();
+    ` +
+    `h.close();
   }
   return out;
 }`;
@@ -628,9 +654,13 @@ function runWorker(code: string, workerData: Record<string, unknown>): Worker {
   // its hooks on the main thread there. The worker registers them itself instead.
   const prelude = `
     const { parentPort, workerData } = require('node:worker_threads');
-    const ready = import(workerData.tsxEsmApiUrl)
-      .then(({ register }) => { register(); return Promise.all([import(workerData.bindingUrl), import(workerData.handleUrl)]); })
-      .then(([{ binding }, { openSystemHandle, DeviceHandle }]) => ({ openKvm: openSystemHandle, DeviceHandle, native: binding() }));
+    const ready = ` +
+      `import(workerData.tsxEsmApiUrl)
+      .then(({ register }) => { register(); return ` +
+        `Promise.all([import(workerData.bindingUrl), import(workerData.handleUrl)]); })
+      .then(([{ binding }, ` +
+        '{ openSystemHandle, DeviceHandle }]) => ({ openKvm: openSystemHandle, DeviceHandle, native: binding() ' +
+        `}));
   `;
   return new Worker(prelude + code, { eval: true, workerData: { tsxEsmApiUrl, bindingUrl, handleUrl, ...workerData } });
 }

@@ -80,7 +80,8 @@ test('the committed .schema.json files are the lib/schema objects', () => {
     const text = schemaText(schema);
     if (write) writeFileSync(path, text);
     assert.ok(existsSync(path), `${path} is missing`);
-    assert.equal(readFileSync(path, 'utf8'), text, `${SCHEMA_FILES[name]} differs from lib/schema/${name}.ts: regenerate with KVM_CAPS_WRITE_SCHEMAS=1 node --import tsx --test test/schema.test.ts`);
+    assert.equal(readFileSync(path, 'utf8'), text, `${SCHEMA_FILES[name]} differs from lib/schema/${name}.ts: regenerate with KVM_CAPS_WRITE_SCHEMAS=1 ` +
+      'node --import tsx --test test/schema.test.ts');
   }
 });
 
@@ -200,7 +201,8 @@ test('the snapshot schema and load.ts agree on every single-field mutation of ev
       const byLoad = loadAccepts(document);
       const bySchema = validator(SNAPSHOT_SCHEMA)(document) === true;
       if (!byLoad) rejected++;
-      if (byLoad !== bySchema) disagreements.push(`${name}: ${where}: load.ts ${byLoad ? 'accepts' : 'rejects'}, the schema ${bySchema ? 'accepts' : 'rejects'}`);
+      if (byLoad !== bySchema) disagreements.push(`${name}: ${where}: load.ts ${byLoad ? 'accepts' : 'rejects'}, the schema ` +
+        `${bySchema ? 'accepts' : 'rejects'}`);
     });
     assert.equal(JSON.stringify(document), pristine, 'every mutation was put back');
   }
@@ -233,7 +235,8 @@ const dateTimeArb = fc.oneof(
   fc.string(),
 );
 
-test('fuzz: load.ts accepts a snapshot exactly when the schema does, and every accepted one reports into the report schema', () => {
+test('fuzz: load.ts accepts a snapshot exactly when the schema does, and every accepted one reports into the ' +
+  'report schema', () => {
   const documents = names.map((name) => rawFixture(name));
   const edit = fc.oneof(
     // A fact that holds both a value and an error, or neither.
@@ -262,7 +265,8 @@ test('fuzz: load.ts accepts a snapshot exactly when the schema does, and every a
       }
       const byLoad = loadAccepts(structuredClone(document));
       const bySchema = validator(SNAPSHOT_SCHEMA)(document) === true;
-      assert.equal(byLoad, bySchema, `load.ts ${byLoad ? 'accepts' : 'refuses'} what the schema ${bySchema ? 'accepts' : 'refuses'}: ${JSON.stringify(edits)}`);
+      assert.equal(byLoad, bySchema, `load.ts ${byLoad ? 'accepts' : 'refuses'} what the schema ${bySchema ? 'accepts' : 'refuses'}: ` +
+        `${JSON.stringify(edits)}`);
       if (!byLoad) {
         refused++;
         return;

@@ -150,7 +150,8 @@ test('--help and help CMD list options alphabetically, descriptions in one colum
 });
 
 describe('a missing fact says its true reason', () => {
-  test('Feature MSRs: "not recorded in this snapshot" where the device was opened, "could not be opened" where it was not', async () => {
+  test('Feature MSRs: "not recorded in this snapshot" where the device was opened, "could not be opened" where it ' +
+    'was not', async () => {
     for (const name of FIXTURES) {
       const snapshot = fixtureSnapshot(name);
       const { stdout } = await runMain(['--from', fixturePath(name)]);

@@ -21,13 +21,17 @@ const OWN_COLOUR = /\u001b\[\d+(?:;\d+)*m/g;
 const scratch = mkdtempSync(join(tmpdir(), 'kvm-caps-text-escape-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-/** Keys whose strings the loader checks against a closed set, or that say where a fact came from as structure, not text. */
+/**
+ * Keys whose strings the loader checks against a closed set, or that say where a fact came from as structure, not text.
+ */
 const KEEP = new Set(['format', 'createdAt', 'code', 'syscall', 'request', 'ioctl', 'fd', 'arch', 'platform', 'initstate']);
 
 /** Hex numbers are checked as such by the loader; they are not text. */
 const HEX = /^0x[0-9a-f]+$/i;
 
-/** Every free-text string of the snapshot (fact values, error messages, file names, log lines) with the payload added. */
+/**
+ * Every free-text string of the snapshot (fact values, error messages, file names, log lines) with the payload added.
+ */
 function poison(value: unknown, key = ''): unknown {
   if (typeof value === 'string') return KEEP.has(key) || HEX.test(value) ? value : `${value}${PAYLOAD}`;
   if (Array.isArray(value)) return value.map((item) => poison(item, key));
@@ -47,7 +51,8 @@ function assertClean(what: string, result: CliResult, colour: boolean): void {
   for (const [stream, text] of [['stdout', result.stdout], ['stderr', result.stderr]] as const) {
     const rest = colour ? text.replace(OWN_COLOUR, '') : text;
     const raw = RAW_CONTROL.exec(rest);
-    assert.equal(raw, null, `${what}: ${stream} holds a raw U+${raw?.[0].codePointAt(0)?.toString(16).padStart(4, '0')} at …${JSON.stringify(rest.slice(Math.max(0, (raw?.index ?? 0) - 60), (raw?.index ?? 0) + 10))}`);
+    assert.equal(raw, null, `${what}: ${stream} holds a raw U+${raw?.[0].codePointAt(0)?.toString(16).padStart(4, '0')} at ` +
+      `…${JSON.stringify(rest.slice(Math.max(0, (raw?.index ?? 0) - 60), (raw?.index ?? 0) + 10))}`);
   }
 }
 
@@ -134,7 +139,8 @@ test('escape sequences in a kernel-log line (--kernel-log with --from)', async (
   let shown = 0;
   for (const name of ['tdx-module-init-failed', 'sev-turin-7.2']) {
     for (const args of textCommands(fixturePath(name), fixturePath('snp-host'))) {
-      if (args[0] === 'diff' || args[0] === 'caps' || args[0] === 'cpuid') continue; // they take no --kernel-log (diff's logs are in its snapshots, poisoned above)
+      // they take no --kernel-log (diff's logs are in its snapshots, poisoned above)
+      if (args[0] === 'diff' || args[0] === 'caps' || args[0] === 'cpuid') continue;
       const full = [...args, '--kernel-log', log];
       const result = await runMain(full);
       assert.notEqual(result.status, 70, result.stderr);
@@ -149,7 +155,8 @@ test('escape sequences in files under --root (a live probe)', async () => {
   const root = join(scratch, 'root');
   const files: Record<string, string> = {
     '/proc/sys/kernel/osrelease': `6.16.0${PAYLOAD}\n`,
-    '/proc/cpuinfo': `processor\t: 0\nvendor_id\t: GenuineIntel${PAYLOAD}\ncpu family\t: 6\nmodel\t\t: 143\nmodel name\t: Xeon${PAYLOAD}\nstepping\t: 8\nflags\t\t: fpu vmx tdx_host_platform${PAYLOAD}\n\n`,
+    '/proc/cpuinfo': `processor\t: 0\nvendor_id\t: GenuineIntel${PAYLOAD}\ncpu family\t: 6\nmodel\t\t: 143\nmodel name\t: ` +
+    `Xeon${PAYLOAD}\nstepping\t: 8\nflags\t\t: fpu vmx tdx_host_platform${PAYLOAD}\n\n`,
     '/sys/module/kvm/parameters/enable_virt_at_load': `Y${PAYLOAD}\n`,
     '/sys/module/kvm_intel/parameters/tdx': `Y${PAYLOAD}\n`,
     '/sys/module/kvm_intel/parameters/ept': `Y${PAYLOAD}\n`,

@@ -12,7 +12,10 @@ import { describeSource } from '../decode/explain.js';
 import { decodeKvmBringup, type BringupLogMatch, type FirmwareSwitch, type KvmBringupModel, type ModuleFacts, type Unread } from '../decode/kvm-bringup.js';
 import type { Snapshot } from '../snapshot/types.js';
 
-/** One piece of evidence: the kernel's line as logged (or a register's value), where it was read, and which kernels print it. */
+/**
+ * One piece of evidence: the kernel's line as logged (or a register's value), where it was read, and which kernels
+ * print it.
+ */
 export interface KvmEvidence {
   /** The kernel's line, as the log holds it (or "IA32_FEATURE_CONTROL = 0x1 ..."). */
   quote: string;
@@ -115,7 +118,8 @@ function rowOf(match: BringupLogMatch): (typeof KVM_BRINGUP_MESSAGES)[number] {
 /** IA32_FEATURE_CONTROL's bits as words (msr-index.h FEAT_CTL_LOCKED, _VMX_ENABLED_INSIDE_SMX, _OUTSIDE_SMX). */
 function featCtlWords(value: bigint): string {
   const bit = (n: number): boolean => ((value >> BigInt(n)) & 1n) === 1n;
-  return `${bit(0) ? 'locked' : 'not locked'}, VMX inside SMX ${bit(1) ? 'on' : 'off'}, VMX outside SMX ${bit(2) ? 'on' : 'off'}`;
+  return `${bit(0) ? 'locked' : 'not locked'}, VMX inside SMX ${bit(1) ? 'on' : 'off'}, VMX outside SMX ` +
+    `${bit(2) ? 'on' : 'off'}`;
 }
 
 function switchEvidence(fw: FirmwareSwitch): KvmEvidence {
@@ -174,7 +178,8 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
       status: 'FAIL',
       effect: 'capable',
       rule: 'kvm.cpu.virtualization',
-      found: `the kvm_pvm backend did not bind to KVM${first.groups.reason ? ` (${first.groups.reason})` : ''}, so there is no ${snapshot.context.device}`,
+      found: `the kvm_pvm backend did not bind to KVM${first.groups.reason ? ` (${first.groups.reason})` : ''}, so ` +
+        `there is no ${snapshot.context.device}`,
       evidence: fromRows(notBound),
       fix: rowOf(first).fix,
     });
@@ -185,7 +190,8 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
     const first = sevGuest[0] as BringupLogMatch;
     add({ id: 'kvm.sev-guest', status: 'FAIL', effect: 'capable', rule: 'kvm.cpu.virtualization', found: rowOf(first).meaning, evidence: fromRows(sevGuest), fix: rowOf(first).fix });
   }
-  // 7 (tried before 3, as it decides capability: a bound software backend needs no VMX/SVM). A software backend that bound: capable through it.
+  // 7 (tried before 3, as it decides capability: a bound software backend needs no VMX/SVM). A software backend that
+  // bound: capable through it.
   const boundLines = having('backend-bound');
   const otherBound = modules === null ? [] : Object.entries(modules).filter(([name, m]) => name !== 'kvm' && name !== 'kvm_intel' && name !== 'kvm_amd' && name.startsWith('kvm_') && (m.state === 'built-in' || m.state === 'loaded'));
   const bound = notBound.length === 0 && (boundLines.length > 0 || (opened && otherBound.length > 0));
@@ -203,7 +209,9 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
       status: 'FAIL',
       effect: 'capable',
       rule: 'kvm.cpu.virtualization',
-      found: `${extension} is disabled in the firmware (BIOS/UEFI): ${first ? rowOf(first).meaning : fw?.msr === 'VM_CR' ? 'VM_CR.SVMDIS is set, so the CPU refuses SVM.' : 'IA32_FEATURE_CONTROL is locked with VMX off, so the CPU refuses VMXON.'}`,
+      found: `${extension} is disabled in the firmware (BIOS/UEFI): ${first ? rowOf(first).meaning : fw?.msr === 'VM_CR' ? 'VM_CR.SVMDIS is set, so the ' +
+        'CPU refuses SVM.' : 'IA32_FEATURE_CONTROL is locked with VMX ' +
+        'off, so the CPU refuses VMXON.'}`,
       evidence,
       fix: firmwareFix,
     });
@@ -221,14 +229,18 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
       evidence.push(...fromRows(hvLine));
       if (cpu.hypervisorFlag) evidence.push({ quote: 'flags: hypervisor', source: describeSource(snapshot.host.cpuinfo.source) });
       const outer = cpu.hypervisorLogged ?? 'the outer hypervisor';
+      const nestedParameter = flag === 'svm' ? 'kvm_amd.nested=1' : flag === 'vmx' ? 'kvm_intel.nested=1' : 'kvm_intel.nested=1 / kvm_amd.nested=1';
       add({
         id: 'kvm.guest-without-nested',
         status: 'FAIL',
         effect: 'capable',
         rule: 'kvm.cpu.virtualization',
-        found: `this kernel runs as a guest of ${outer}, which does not expose ${flag === null ? 'VMX/SVM' : flag.toUpperCase()} to it: there is no nested virtualization here`,
+        found: `this kernel runs as a guest of ${outer}, which does not expose ` +
+          `${flag === null ? 'VMX/SVM' : flag.toUpperCase()} to it: there is no nested virtualization here`,
         evidence,
-        fix: `On the outer host, enable nested virtualization and give this VM the ${flag ?? 'vmx/svm'} CPU feature: ${flag === 'svm' ? 'kvm_amd.nested=1' : flag === 'vmx' ? 'kvm_intel.nested=1' : 'kvm_intel.nested=1 / kvm_amd.nested=1'} there, QEMU \`-cpu host\` (or \`-cpu ...,+${flag ?? 'vmx'}\`), or the cloud's nested-virtualization option; then reboot this guest.`,
+        fix: `On the outer host, enable nested virtualization and give this VM the ${flag ?? 'vmx/svm'} CPU ` +
+          `feature: ${nestedParameter} there, QEMU \`-cpu host\` (or \`-cpu ...,+${flag ?? 'vmx'}\`), ` +
+          "or the cloud's nested-virtualization option; then reboot this guest.",
       });
     } else {
       // Since 5.6 the boot code clears vmx when the firmware left VMX off: without its line
@@ -242,11 +254,18 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
         effect: 'capable',
         rule: 'kvm.cpu.virtualization',
         found: ambiguous
-          ? `vmx is missing: the CPU lacks VT-x, or the firmware disabled it (since Linux 5.6 the kernel hides vmx then); ${bringup.log !== undefined && isUnread(bringup.log) ? `the kernel log, which would say, could not be read (${bringup.log.error.code})` : 'the kernel log has no line saying which'} and IA32_FEATURE_CONTROL could not be read (${why})`
-          : `the CPU has no ${extension}: ${lacking[0] ? rowOf(lacking[0]).meaning : `/proc/cpuinfo shows no ${flag} flag`}`,
+          ? 'vmx is missing: the CPU lacks VT-x, or the firmware disabled it ' +
+            '(since Linux 5.6 the kernel hides vmx then); ' +
+            `${bringup.log !== undefined && isUnread(bringup.log) ? 'the kernel log, which would say, could not be ' +
+            `read (${bringup.log.error.code})` : 'the kernel log has no line ' +
+            'saying which'} and IA32_FEATURE_CONTROL could not be read (${why})`
+          : `the CPU has no ${extension}: ` +
+            `${lacking[0] ? rowOf(lacking[0]).meaning : `/proc/cpuinfo shows no ${flag} flag`}`,
         evidence,
         fix: ambiguous
-          ? `${FIX_FIRMWARE_INTEL} If the firmware has no such setting, this CPU has no VT-x: use one that has it. (Run kvm-caps as root with the msr driver loaded to read the firmware's switch, or pass the boot log with --kernel-log FILE.)`
+          ? `${FIX_FIRMWARE_INTEL} If the firmware has no such setting, this CPU has no VT-x: use one that has ` +
+            `it. (Run kvm-caps as root with the msr driver loaded to read the firmware's switch, or pass the ` +
+            'boot log with --kernel-log FILE.)'
           : FIX_NO_EXTENSION,
       });
     }
@@ -278,7 +297,8 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
       rule: 'kvm.kernel.modules',
       found: rowOf(first).meaning,
       evidence: fromRows(conflict),
-      fix: builtIn ? `${loaded} is built into this kernel and cannot be unloaded: use it, or boot a kernel that has the other as a module.` : rowOf(first).fix,
+      fix: builtIn ? `${loaded} is built into this kernel and cannot be unloaded: use it, or boot a kernel that has the ` +
+        'other as a module.' : rowOf(first).fix,
     });
   }
   if (bound) {
@@ -287,7 +307,9 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
       status: 'PASS',
       effect: null,
       rule: 'kvm.cpu.virtualization',
-      found: `${flag === null || cpu === null || cpu[flag] ? '' : `${flag} absent, but `}a software backend bound to KVM (${otherBound.map(([name, m]) => `${name}, ${m.state}`).join('; ') || 'kvm_pvm'}): it runs guests without VMX/SVM`,
+      found: `${flag === null || cpu === null || cpu[flag] ? '' : `${flag} absent, but `}a software backend bound ` +
+        `to KVM (${otherBound.map(([name, m]) => `${name}, ${m.state}`).join('; ') || 'kvm_pvm'}): it runs ` +
+        'guests without VMX/SVM',
       evidence: fromRows(boundLines),
     });
   }
@@ -301,7 +323,8 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
       status: 'FAIL',
       effect: 'enabled',
       rule: 'kvm.kernel.modules',
-      found: `${rowOf(first).meaning}${value === undefined ? '' : ` IA32_FEATURE_CONTROL = 0x${value}: ${featCtlWords(BigInt(`0x${value}`))}.`}`,
+      found: `${rowOf(first).meaning}${value === undefined ? '' : ` IA32_FEATURE_CONTROL = 0x${value}: ` +
+        `${featCtlWords(BigInt(`0x${value}`))}.`}`,
       evidence: fromRows(enableFailed),
       fix: rowOf(first).fix,
     });
@@ -335,9 +358,12 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
       status: 'FAIL',
       effect: 'enabled',
       rule: 'kvm.kernel.modules',
-      found: `${names.join(' and ')} ${names.length === 1 ? 'is' : 'are'} listed in module_blacklist= on the kernel command line: the kernel refuses to load ${names.length === 1 ? 'it' : 'them'} (modprobe fails with EPERM)`,
+      found: `${names.join(' and ')} ${names.length === 1 ? 'is' : 'are'} listed in module_blacklist= on the kernel ` +
+        `command line: the kernel refuses to load ${names.length === 1 ? 'it' : 'them'} (modprobe fails with ` +
+        'EPERM)',
       evidence,
-      fix: `Remove ${names.join(', ')} from module_blacklist= in the boot loader configuration (e.g. GRUB_CMDLINE_LINUX in /etc/default/grub, then update-grub) and reboot.`,
+      fix: `Remove ${names.join(', ')} from module_blacklist= in the boot loader configuration (e.g. ` +
+        'GRUB_CMDLINE_LINUX in /etc/default/grub, then update-grub) and reboot.',
     });
   }
   // 10. A module parameter was rejected; 11. one was ignored.
@@ -356,12 +382,16 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
       status: cause === 'parameter-rejected' && !registered(module) ? 'FAIL' : 'WARN',
       effect: cause === 'parameter-rejected' && !registered(module) ? 'enabled' : null,
       rule: 'kvm.kernel.modules',
-      found: `${module}.${parameter}${first.groups.value === undefined ? '' : ` = ${first.groups.value}`}: ${rowOf(first).meaning}`,
+      found: `${module}.${parameter}${first.groups.value === undefined ? '' : ` = ${first.groups.value}`}: ` +
+        `${rowOf(first).meaning}`,
       evidence: fromRows(lines),
       fix:
         onCmdline !== undefined && cmdline !== null
-          ? `Remove or correct ${module}.${parameter}=${onCmdline} on the kernel command line (${describeSource(cmdline.source)}; the boot loader configuration), then reboot.`
-          : `Remove or correct \`options ${module} ${parameter}=...\` in /etc/modprobe.d/*.conf (or ${module}.${parameter}= on the kernel command line)${registered(module) ? '' : ', then load the module again'}.`,
+          ? `Remove or correct ${module}.${parameter}=${onCmdline} on the kernel command line ` +
+            `(${describeSource(cmdline.source)}; the boot loader configuration), then reboot.`
+          : `Remove or correct \`options ${module} ${parameter}=...\` in /etc/modprobe.d/*.conf (or ` +
+            `${module}.${parameter}= on the kernel command ` +
+            `line)${registered(module) ? '' : ', then load the module again'}.`,
     });
   }
   const enabledCause = (): boolean => causes.some((c) => c.status === 'FAIL');
@@ -372,9 +402,11 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
       status: 'FAIL',
       effect: 'enabled',
       rule: 'kvm.kernel.modules',
-      found: `${vendorModule} is not in this kernel and modules cannot be loaded this boot: the kernel command line has nomodule`,
+      found: `${vendorModule} is not in this kernel and modules cannot be loaded this boot: the kernel command line ` +
+        'has nomodule',
       evidence: [{ quote: 'nomodule', source: describeSource(cmdline.source) }],
-      fix: `Remove nomodule from the kernel command line (the boot loader configuration) and reboot, or use a kernel with ${vendorModule} built in.`,
+      fix: 'Remove nomodule from the kernel command line (the boot loader configuration) and reboot, or use a ' +
+        `kernel with ${vendorModule} built in.`,
     });
   }
   // 14. In a container without the device; 13. the module did not load.
@@ -388,9 +420,12 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
         status: 'FAIL',
         effect: 'enabled',
         rule: 'kvm.device.present',
-        found: `this runs in a container, and ${snapshot.context.device} was not passed into it${hostLacks ? ` (nor is ${vendorModule} loaded, as /sys/module shows it)` : ''}`,
+        found: `this runs in a container, and ${snapshot.context.device} was not passed into it${hostLacks ? ` (nor is ${vendorModule} loaded, as ` +
+          '/sys/module shows it)' : ''}`,
         evidence: container.evidence.map((quote) => ({ quote, source: containerSource })),
-        fix: `Pass the device in: \`docker run --device /dev/kvm\`, \`podman run --device /dev/kvm\`, or a Kubernetes KVM device plugin${hostLacks ? `; on the host, KVM must be loaded (${vendorModule})` : ''}.`,
+        fix: `Pass the device in: \`docker run --device /dev/kvm\`, \`podman run --device /dev/kvm\`, ` +
+          `or a Kubernetes KVM device plugin${hostLacks ? '; on the host, KVM must be loaded ' +
+          `(${vendorModule})` : ''}.`,
       });
     } else if (bound || (vendorModule !== null && registered(vendorModule))) {
       // KVM came up, yet there is no node at the path asked for (another --device path, no devtmpfs, a udev rule).
@@ -399,9 +434,11 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
         status: 'FAIL',
         effect: 'enabled',
         rule: 'kvm.device.present',
-        found: `KVM is loaded (${bound ? 'a software backend bound' : `${vendorModule} ${state(vendorModule ?? '')}`}), but there is no KVM device node at ${snapshot.context.device}`,
+        found: `KVM is loaded (${bound ? 'a software backend bound' : `${vendorModule} ` +
+          `${state(vendorModule ?? '')}`}), but there is no KVM device node at ${snapshot.context.device}`,
         evidence: [{ quote: `${snapshot.context.device}: ${openCode}`, source: describeSource(open.source) }, ...fromRows(boundLines)],
-        fix: `Use the node the kernel made (/dev/kvm; is devtmpfs mounted on /dev?), or create it: \`mknod ${snapshot.context.device} c 10 232\` (KVM_MINOR, include/linux/miscdevice.h).`,
+        fix: `Use the node the kernel made (/dev/kvm; is devtmpfs mounted on /dev?), or create it: \`mknod ` +
+          `${snapshot.context.device} c 10 232\` (KVM_MINOR, include/linux/miscdevice.h).`,
       });
     } else {
       const name = vendorModule ?? 'kvm';
@@ -411,16 +448,24 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
       let fix: string;
       if (s === 'built-in' || s === 'built-in-not-registered') {
         const unreadLog = bringup.log !== undefined && isUnread(bringup.log);
-        found = `${name} is built into this kernel but did not register with KVM: ${unreadLog ? 'the kernel log, which says why, could not be read' : 'the kernel log has no line kvm-caps knows saying why'}`;
-        fix = unreadLog ? 'Read the kernel log as root (`dmesg | grep -i -e kvm -e vmx -e svm`), or pass it with --kernel-log FILE; a built-in module cannot be loaded with modprobe.' : 'Look for its line with `dmesg | grep -i -e kvm -e vmx -e svm`; a built-in module cannot be loaded with modprobe.';
+        found = `${name} is built into this kernel but did not register with KVM: ${unreadLog ? 'the kernel log, which says why, ' +
+          'could not be read' : 'the kernel log has no line ' +
+          'kvm-caps knows saying why'}`;
+        fix = unreadLog ? 'Read the kernel log as root (`dmesg | grep -i -e kvm -e vmx -e svm`), or pass it with ' +
+          '--kernel-log FILE; a built-in module cannot be loaded with modprobe.' : 'Look for its line with `dmesg | grep -i -e kvm -e vmx -e svm`; a built-in module cannot be loaded ' +
+          'with modprobe.';
       } else if (s === 'absent') {
         found = `this kernel was built without ${name}`;
-        fix = `Install a kernel that has ${name} (CONFIG_KVM and CONFIG_${name === 'kvm_amd' ? 'KVM_AMD' : name === 'kvm_intel' ? 'KVM_INTEL' : 'KVM'}).`;
+        fix = `Install a kernel that has ${name} (CONFIG_KVM and ` +
+          `CONFIG_${name === 'kvm_amd' ? 'KVM_AMD' : name === 'kvm_intel' ? 'KVM_INTEL' : 'KVM'}).`;
       } else if (canModprobe(name)) {
         found = `${name} is not loaded`;
-        const blacklisted = cmdline?.modprobeBlacklist.includes(name) ? ` (modprobe.blacklist= on the command line stops only its automatic loading; an explicit \`modprobe ${name}\` still loads it)` : '';
-        const unchecked = s === 'not-loaded' ? ` (whether its module file exists could not be checked${snapshot.host.moduleFiles && 'error' in snapshot.host.moduleFiles ? `: ${snapshot.host.moduleFiles.error.code}` : ''})` : '';
-        fix = `\`modprobe ${name}\`${blacklisted}${unchecked}; if it refuses, the kernel log says why (\`dmesg | grep -i -e kvm -e vmx -e svm\`).`;
+        const blacklisted = cmdline?.modprobeBlacklist.includes(name) ? ' (modprobe.blacklist= on the command line stops only its automatic loading; an explicit ' +
+          `\`modprobe ${name}\` still loads it)` : '';
+        const unchecked = s === 'not-loaded' ? ` (whether its module file exists could not be checked${snapshot.host.moduleFiles && 'error' in snapshot.host.moduleFiles ? ': ' +
+          `${snapshot.host.moduleFiles.error.code}` : ''})` : '';
+        fix = `\`modprobe ${name}\`${blacklisted}${unchecked}; if it refuses, the kernel log says why (\`dmesg | ` +
+          `grep -i -e kvm -e vmx -e svm\`).`;
       } else {
         found = `${name} is not loaded, and it cannot be loaded this boot`;
         fix = 'Boot without nomodule / module_blacklist= for it, or use a kernel with it built in.';
@@ -439,14 +484,19 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
     let found: string;
     let fix: string;
     if (openCode === 'EPERM' || (access?.read && access.write)) {
-      found = `${who} has read-write permission on ${snapshot.context.device}, yet opening it was refused (${openCode}): a security policy (device cgroup, seccomp, SELinux/AppArmor) denies it`;
-      fix = 'Allow the device for this container or service (e.g. `docker run --device /dev/kvm`, systemd DeviceAllow=/dev/kvm rw), or adjust the LSM policy.';
+      found = `${who} has read-write permission on ${snapshot.context.device}, yet opening it was refused ` +
+        `(${openCode}): a security policy (device cgroup, seccomp, SELinux/AppArmor) denies it`;
+      fix = 'Allow the device for this container or service (e.g. `docker run --device /dev/kvm`, systemd ' +
+        'DeviceAllow=/dev/kvm rw), or adjust the LSM policy.';
     } else if (device.group !== null && device.inDeviceGroup === false) {
-      found = `${who} is not in the group ${device.group} that owns ${snapshot.context.device}${device.aclEntriesForUs?.length ? ' (an ACL entry names it, but the ACL mask removes its access)' : ''}`;
+      found = `${who} is not in the group ${device.group} that owns ${snapshot.context.device}${device.aclEntriesForUs?.length ? ' (an ACL entry names it, but the ACL ' +
+        'mask removes its access)' : ''}`;
       fix = `\`usermod -aG ${device.group} $USER\`, then log in again (or run as root).`;
     } else {
-      found = `${who} may not open ${snapshot.context.device} (${openCode})${device.acl !== undefined && isUnread(device.acl) ? '; its ACL could not be read (getfacl not installed?)' : ''}`;
-      fix = 'Give the group that owns the device read-write access (mode 0660), or an ACL entry for this user (`setfacl -m u:$USER:rw /dev/kvm`).';
+      found = `${who} may not open ${snapshot.context.device} (${openCode})${device.acl !== undefined && isUnread(device.acl) ? '; its ACL could not be read ' +
+        '(getfacl not installed?)' : ''}`;
+      fix = 'Give the group that owns the device read-write access (mode 0660), or an ACL entry for this user ' +
+        '(`setfacl -m u:$USER:rw /dev/kvm`).';
     }
     add({ id: 'kvm.device-permission', status: 'FAIL', effect: 'usable', rule: 'kvm.device.access', found, evidence, fix });
   }
@@ -484,7 +534,10 @@ export function specificCause(diagnosis: KvmDiagnosis): KvmCause | undefined {
   return diagnosis.causes.find((c) => c.status === 'FAIL') ?? diagnosis.causes.find((c) => c.status === 'WARN');
 }
 
-/** The causes that make every confidential technology moot here: KVM itself cannot run (capable), or cannot load this boot. */
+/**
+ * The causes that make every confidential technology moot here: KVM itself cannot run (capable), or cannot load this
+ * boot.
+ */
 export function kvmBlocker(diagnosis: KvmDiagnosis): KvmCause | undefined {
   return diagnosis.causes.find((c) => c.status === 'FAIL' && (c.effect === 'capable' || c.id === 'kvm.module-blacklisted' || c.id === 'kvm.nomodule'));
 }

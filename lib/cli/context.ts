@@ -105,7 +105,8 @@ function kernelLogOption(path: string, io: Io | undefined): KernelLogFact {
   const shown = path === '-' ? 'standard input' : path;
   if ('error' in fact) throw new FileError(`cannot read the kernel log ${shown}: ${fact.error.message.replace(/, \w+ '.*'$/, '')}`);
   if (fact.cut !== undefined) {
-    io?.stderr.write(`kvm-caps: note: the kernel log ${escapeControls(shown)} is ${sizeText(fact.cut.size)}; only its newest ${sizeText(fact.cut.kept)} were read\n`);
+    io?.stderr.write(`kvm-caps: note: the kernel log ${escapeControls(shown)} is ${sizeText(fact.cut.size)}; only its ` +
+      `newest ${sizeText(fact.cut.kept)} were read\n`);
   }
   return fact;
 }
@@ -152,7 +153,9 @@ function unavailableNote(unsafe: HostModel, snapshot: Snapshot): string | undefi
   return `kvm-caps: ${report.device.path} did not answer KVM_GET_API_VERSION`;
 }
 
-/** The exit code of a command that printed a report: ok, or could-not-tell (with why on stderr) when KVM was unusable. */
+/**
+ * The exit code of a command that printed a report: ok, or could-not-tell (with why on stderr) when KVM was unusable.
+ */
 export function finish(report: HostModel, io: Io, snapshot: Snapshot): number {
   const note = unavailableNote(report, snapshot);
   if (note === undefined) return EXIT.ok;

@@ -9,7 +9,10 @@ export const EXIT = {
   notReady: 1,
   /** Bad command line. */
   usage: 2,
-  /** Could not tell: output was produced, but the KVM device could not be opened or used, or a check needs a privilege or device it lacked. */
+  /**
+   * Could not tell: output was produced, but the KVM device could not be opened or used, or a check needs a privilege
+   * or device it lacked.
+   */
   couldNotTell: 3,
   /** The --from snapshot (or another input file) could not be read or is not valid, or -o could not be written. */
   file: 4,

@@ -21,7 +21,10 @@ export function formatOf(values: Values): Format {
   return format as Format;
 }
 
-/** The fleet formats, from the host model and the check run (`report` and `check` give the same run for the same technologies). */
+/**
+ * The fleet formats, from the host model and the check run (`report` and `check` give the same run for the same
+ * technologies).
+ */
 export function renderFleetFormat(format: 'nfd' | 'prometheus', report: HostModel, checks: CheckReport): string {
   return format === 'nfd' ? nfdFeatures(report, checks) : prometheusMetrics(report, checks);
 }

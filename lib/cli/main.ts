@@ -82,7 +82,8 @@ function parseToken(token: Token, values: Record<string, string | boolean>, posi
   if (token.value === undefined) throw new UsageError(`${token.rawName} needs ${what}`);
   // "--from --json": the next word is an option, not the file (write --from=./-name for such a file).
   if (!token.inlineValue && token.value.startsWith('-') && token.value !== '-') {
-    throw new UsageError(`${token.rawName} needs ${what}, not the option "${token.value}" (a name starting with "-": ${shown}=${token.value} or ./${token.value})`);
+    throw new UsageError(`${token.rawName} needs ${what}, not the option "${token.value}" (a name starting with "-": ` +
+      `${shown}=${token.value} or ./${token.value})`);
   }
   if (token.value === '') throw new UsageError(`${token.rawName} needs ${what}, not an empty string`);
   const earlier = values[token.name];

@@ -164,7 +164,8 @@ function refusePlantedLink(shown: string, link: string, stats: Stats): void {
   const shared = (directory.mode & 0o1002) === 0o1002;
   const self = process.geteuid?.() ?? -1;
   if (shared && stats.uid !== self && stats.uid !== directory.uid) {
-    throw new OutputError(shown, `a symbolic link owned by uid ${stats.uid} in the shared directory ${dirname(link)}; kvm-caps does not follow another user's link there`);
+    throw new OutputError(shown, `a symbolic link owned by uid ${stats.uid} in the shared directory ${dirname(link)}; kvm-caps does not ` +
+      `follow another user's link there`);
   }
 }
 

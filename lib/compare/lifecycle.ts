@@ -131,7 +131,8 @@ function sevFamily(es: boolean): TechnologyLifecycle {
         1,
         [createVm(vmType)],
         [],
-        `a VM of this type cannot run until KVM_SEV_INIT2; before Linux 6.10 (no KVM_CAP_VM_TYPES) the VM is a KVM_X86_DEFAULT_VM and ${es ? 'KVM_SEV_ES_INIT' : 'KVM_SEV_INIT'} replaces KVM_SEV_INIT2`,
+        'a VM of this type cannot run until KVM_SEV_INIT2; before Linux 6.10 (no KVM_CAP_VM_TYPES) the VM is ' +
+        `a KVM_X86_DEFAULT_VM and ${es ? 'KVM_SEV_ES_INIT' : 'KVM_SEV_INIT'} replaces KVM_SEV_INIT2`,
         `${SEV_DOC} "KVM_SEV_INIT2"`,
       ),
       step(
@@ -139,7 +140,8 @@ function sevFamily(es: boolean): TechnologyLifecycle {
         2,
         [sevOp('KVM_SEV_INIT2'), sevOp('KVM_SEV_LAUNCH_START')],
         [SEV_PLATFORM_INIT, 'LAUNCH_START', 'ACTIVATE (binds the ASID to the guest handle)'],
-        `KVM_SEV_INIT2 takes vmsa_features (must be 0 for SEV) and ghcb_version; KVM_SEV_LAUNCH_START takes the guest policy, the owner's PDH key and session data, and needs sev_fd (an open /dev/sev)`,
+        'KVM_SEV_INIT2 takes vmsa_features (must be 0 for SEV) and ghcb_version; KVM_SEV_LAUNCH_START takes ' +
+        `the guest policy, the owner's PDH key and session data, and needs sev_fd (an open /dev/sev)`,
         `${SEV_DOC} "KVM_SEV_INIT2", "KVM_SEV_LAUNCH_START"`,
       ),
       step(
@@ -156,7 +158,8 @@ function sevFamily(es: boolean): TechnologyLifecycle {
             4,
             [sevOp('KVM_SEV_LAUNCH_UPDATE_VMSA')],
             ['LAUNCH_UPDATE_VMSA'],
-            'encrypts and measures every vCPU\'s register state (VMSA) after the registers are set with KVM_SET_REGS / KVM_SET_SREGS; the vCPUs cannot be changed by the host afterwards',
+            'encrypts and measures every vCPU\'s register state (VMSA) after the registers are set with ' +
+              'KVM_SET_REGS / KVM_SET_SREGS; the vCPUs cannot be changed by the host afterwards',
             `${SEV_DOC} (enum sev_cmd_id); arch/x86/kvm/svm/sev.c sev_launch_update_vmsa()`,
           )
         : step(
@@ -164,7 +167,8 @@ function sevFamily(es: boolean): TechnologyLifecycle {
             4,
             [],
             [],
-            'no confidential step: an SEV guest\'s register state is not encrypted; the VMM sets it with KVM_SET_REGS / KVM_SET_SREGS as for any VM',
+            'no confidential step: an SEV guest\'s register state is not encrypted; ' +
+              'the VMM sets it with KVM_SET_REGS / KVM_SET_SREGS as for any VM',
             `${SEV_DOC} "Overview"`,
           ),
       step(
@@ -172,7 +176,8 @@ function sevFamily(es: boolean): TechnologyLifecycle {
         5,
         [sevOp('KVM_SEV_LAUNCH_MEASURE')],
         ['LAUNCH_MEASURE'],
-        'before KVM_SEV_LAUNCH_FINISH: the guest owner checks the measurement, then KVM_SEV_LAUNCH_SECRET may inject secrets (pre-attestation); len 0 asks for the blob size',
+        'before KVM_SEV_LAUNCH_FINISH: the guest owner checks the measurement, then KVM_SEV_LAUNCH_SECRET ' +
+        'may inject secrets (pre-attestation); len 0 asks for the blob size',
         `${SEV_DOC} "KVM_SEV_LAUNCH_MEASURE", "KVM_SEV_LAUNCH_SECRET"`,
       ),
       step(
@@ -188,7 +193,8 @@ function sevFamily(es: boolean): TechnologyLifecycle {
         7,
         [sevOp('KVM_SEV_GET_ATTESTATION_REPORT')],
         ['ATTESTATION (SEV API 0.23 and later)'],
-        'the hypervisor asks the firmware for a report of the launch digest, signed with the PEK, with a caller-chosen mnonce; the guest itself cannot ask',
+        'the hypervisor asks the firmware for a report of the launch digest, signed with the PEK, with a ' +
+        'caller-chosen mnonce; the guest itself cannot ask',
         `${SEV_DOC} "KVM_SEV_GET_ATTESTATION_REPORT"`,
       ),
     ],
@@ -200,13 +206,15 @@ const SNP: TechnologyLifecycle = {
   title: 'AMD SEV-SNP',
   vmType: { name: 'KVM_X86_SNP_VM', number: vmTypeNumber('KVM_X86_SNP_VM') },
   steps: [
-    step('create', 1, [createVm('KVM_X86_SNP_VM')], [], 'Linux 6.11 and later; private memory comes from guest_memfd (KVM_CREATE_GUEST_MEMFD, KVM_SET_USER_MEMORY_REGION2)', `${SEV_DOC} "KVM_SEV_SNP_LAUNCH_START"`),
+    step('create', 1, [createVm('KVM_X86_SNP_VM')], [], 'Linux 6.11 and later; private memory comes from guest_memfd (KVM_CREATE_GUEST_MEMFD, ' +
+      'KVM_SET_USER_MEMORY_REGION2)', `${SEV_DOC} "KVM_SEV_SNP_LAUNCH_START"`),
     step(
       'init-vm',
       2,
       [sevOp('KVM_SEV_INIT2'), sevOp('KVM_SEV_SNP_LAUNCH_START')],
       ['SNP_INIT_EX (only if the platform is not initialised yet)', 'SNP_GCTX_CREATE', 'SNP_LAUNCH_START', 'SNP_ACTIVATE (binds the ASID)'],
-      'KVM_SEV_SNP_LAUNCH_START takes the guest policy (within KVM_X86_SNP_POLICY_BITS) and the guest-OS-visible workarounds; it must precede KVM_SEV_SNP_LAUNCH_UPDATE',
+      'KVM_SEV_SNP_LAUNCH_START takes the guest policy (within KVM_X86_SNP_POLICY_BITS) and the ' +
+      'guest-OS-visible workarounds; it must precede KVM_SEV_SNP_LAUNCH_UPDATE',
       `${SEV_DOC} "KVM_SEV_INIT2", "KVM_SEV_SNP_LAUNCH_START"`,
     ),
     step(
@@ -214,7 +222,8 @@ const SNP: TechnologyLifecycle = {
       3,
       [{ call: 'KVM_SET_MEMORY_ATTRIBUTES', fd: 'vm', request: request('KVM_SET_MEMORY_ATTRIBUTES') }, sevOp('KVM_SEV_SNP_LAUNCH_UPDATE')],
       ['SNP_LAUNCH_UPDATE (with RMPUPDATE assigning each page to the guest)'],
-      'the range must be private (KVM_MEMORY_ATTRIBUTE_PRIVATE) first; page types NORMAL, ZERO, UNMEASURED, SECRETS, CPUID; the call may process only part of the range (repeat until len is 0)',
+      'the range must be private (KVM_MEMORY_ATTRIBUTE_PRIVATE) first; page types NORMAL, ZERO, UNMEASURED, ' +
+      'SECRETS, CPUID; the call may process only part of the range (repeat until len is 0)',
       `${SEV_DOC} "KVM_SEV_SNP_LAUNCH_UPDATE"`,
     ),
     step(
@@ -222,7 +231,8 @@ const SNP: TechnologyLifecycle = {
       4,
       [sevOp('KVM_SEV_SNP_LAUNCH_FINISH')],
       ['SNP_LAUNCH_UPDATE (page type VMSA, one per vCPU)'],
-      'no command of its own: KVM_SEV_SNP_LAUNCH_FINISH encrypts and measures every vCPU\'s VMSA before finishing, so the registers must be set (KVM_SET_REGS / KVM_SET_SREGS) before it',
+      'no command of its own: KVM_SEV_SNP_LAUNCH_FINISH encrypts and measures every vCPU\'s VMSA before finishing, ' +
+        'so the registers must be set (KVM_SET_REGS / KVM_SET_SREGS) before it',
       'arch/x86/kvm/svm/sev.c snp_launch_finish() / snp_launch_update_vmsa()',
     ),
     step(
@@ -247,7 +257,9 @@ const SNP: TechnologyLifecycle = {
       5,
       [guest('SNP guest request MSG_REPORT_REQ (GHCB #VMGEXIT)'), sevOp('KVM_SEV_SNP_ENABLE_REQ_CERTS')],
       ['SNP_GUEST_REQUEST (MSG_REPORT_REQ, signed with the VCEK or VLEK)'],
-      'the guest asks the firmware through KVM; with KVM_SEV_SNP_ENABLE_REQ_CERTS (before any vCPU runs) KVM exits to the VMM with KVM_EXIT_SNP_REQ_CERTS so it can supply the endorsement-key certificates (KVM_X86_SEV_SNP_REQ_CERTS says whether the kernel can)',
+      'the guest asks the firmware through KVM; with KVM_SEV_SNP_ENABLE_REQ_CERTS (before any vCPU runs) KVM ' +
+      'exits to the VMM with KVM_EXIT_SNP_REQ_CERTS so it can supply the endorsement-key certificates ' +
+      '(KVM_X86_SEV_SNP_REQ_CERTS says whether the kernel can)',
       `${SEV_DOC} "KVM_SEV_SNP_ENABLE_REQ_CERTS"`,
       'guest',
     ),
@@ -264,7 +276,8 @@ const TDX: TechnologyLifecycle = {
       1,
       [createVm('KVM_X86_TDX_VM'), tdxOp('KVM_TDX_CAPABILITIES', 'vm')],
       [],
-      'KVM state only, no SEAMCALL yet; KVM_TDX_CAPABILITIES then says which TD attributes, XFAM bits and CPUID bits may be configured',
+      'KVM state only, no SEAMCALL yet; KVM_TDX_CAPABILITIES then says which TD attributes, XFAM bits and ' +
+      'CPUID bits may be configured',
       `${TDX_DOC} "KVM TDX creation flow"`,
     ),
     step(
@@ -280,7 +293,8 @@ const TDX: TechnologyLifecycle = {
       3,
       [{ call: 'KVM_CREATE_VCPU', fd: 'vm', request: request('KVM_CREATE_VCPU') }, tdxOp('KVM_TDX_INIT_VCPU', 'vcpu')],
       ['TDH.VP.CREATE', 'TDH.VP.ADDCX', 'TDH.VP.INIT'],
-      'data is the initial RCX; then KVM_SET_CPUID2 and KVM_SET_MSRS; the TDX module owns the register state from here on',
+      'data is the initial RCX; then KVM_SET_CPUID2 and KVM_SET_MSRS; the TDX module owns the register state ' +
+      'from here on',
       `${TDX_DOC} "KVM_TDX_INIT_VCPU"`,
     ),
     step(
@@ -306,7 +320,8 @@ const TDX: TechnologyLifecycle = {
       6,
       [guest('TDG.MR.REPORT'), guest('TDG.VP.VMCALL<GetQuote>')],
       ['TDG.MR.REPORT', 'TDG.VP.VMCALL<GetQuote> (KVM_EXIT_TDX to the VMM, which passes the TDREPORT to a quote generation service)'],
-      'the quote is signed by the TD Quoting Enclave, an SGX enclave on the host: TD attestation needs SGX (and a quote generation service) on this host',
+      'the quote is signed by the TD Quoting Enclave, an SGX enclave on the host: TD attestation needs SGX ' +
+      '(and a quote generation service) on this host',
       `${TDX_DOC}; GHCI "TDG.VP.VMCALL<GetQuote>"`,
       'guest',
     ),
@@ -362,7 +377,10 @@ export interface LifecycleSupport {
   /** Whether a guest of this kind can be launched here: the technology's usable verdict. */
   supported: boolean | null;
   summary: string;
-  /** SEV / SEV-ES: the KVM_SEV_INIT2 interface (6.10+) or only the legacy KVM_SEV_INIT / KVM_SEV_ES_INIT; null when not known. */
+  /**
+   * SEV / SEV-ES: the KVM_SEV_INIT2 interface (6.10+) or only the legacy KVM_SEV_INIT / KVM_SEV_ES_INIT; null when not
+   * known.
+   */
   interface: 'init2' | 'legacy' | null;
   steps: LifecycleStepSupport[];
 }
@@ -385,7 +403,9 @@ function sevInterface(report: Report): 'init2' | 'legacy' | null {
   return null;
 }
 
-/** The legacy SEV launch: KVM_CREATE_VM(KVM_X86_DEFAULT_VM) and KVM_SEV_INIT / KVM_SEV_ES_INIT instead of KVM_SEV_INIT2. */
+/**
+ * The legacy SEV launch: KVM_CREATE_VM(KVM_X86_DEFAULT_VM) and KVM_SEV_INIT / KVM_SEV_ES_INIT instead of KVM_SEV_INIT2.
+ */
 function legacySteps(flow: TechnologyLifecycle): LifecycleStep[] {
   const es = flow.technology === 'sev-es';
   return flow.steps.map((s) => {
@@ -410,7 +430,8 @@ function stepSupport(report: Report, flow: TechnologyLifecycle, steps: Lifecycle
         const init2 = report.confidential.sev.init2.find((r) => r.vmType === vmType);
         if (init2 !== undefined) {
           available = init2.ok;
-          why = init2.ok ? `--deep: KVM_SEV_INIT2 succeeded on a ${vmType} VM` : `--deep: KVM_SEV_INIT2 failed on a ${vmType} VM (${init2.error?.code ?? 'error'}: ${init2.error?.meaning ?? ''})`;
+          why = init2.ok ? `--deep: KVM_SEV_INIT2 succeeded on a ${vmType} VM` : `--deep: KVM_SEV_INIT2 failed on a ${vmType} VM (${init2.error?.code ?? 'error'}: ` +
+            `${init2.error?.meaning ?? ''})`;
         }
       }
       if (flow.technology === 'tdx' && s.step === 'init-vm') {
@@ -425,11 +446,13 @@ function stepSupport(report: Report, flow: TechnologyLifecycle, steps: Lifecycle
           const status = report.confidential.sev.platformStatus;
           if (status === null) {
             available = base === true ? null : base;
-            why = 'the SEV firmware API version is unknown (SEV_PLATFORM_STATUS was not read); the ATTESTATION command needs API 0.23 or later';
+            why = 'the SEV firmware API version is unknown (SEV_PLATFORM_STATUS was not read); the ATTESTATION ' +
+              'command needs API 0.23 or later';
           } else {
             const ok = status.api.major > 0 || status.api.minor >= 23;
             available = base === true ? ok : base;
-            why = `SEV firmware API ${status.api.text} ${ok ? 'has' : 'lacks'} the ATTESTATION command (0.23 and later)`;
+            why = `SEV firmware API ${status.api.text} ${ok ? 'has' : 'lacks'} the ATTESTATION command (0.23 and ` +
+              'later)';
           }
         }
       }
@@ -437,19 +460,24 @@ function stepSupport(report: Report, flow: TechnologyLifecycle, steps: Lifecycle
         const certs = report.confidential.sev.attributes.snpReqCerts;
         why =
           certs === true
-            ? 'KVM_X86_SEV_SNP_REQ_CERTS = 1: the VMM can supply certificates with the report (KVM_SEV_SNP_ENABLE_REQ_CERTS)'
+            ? 'KVM_X86_SEV_SNP_REQ_CERTS = 1: the VMM can supply certificates with the report ' +
+              '(KVM_SEV_SNP_ENABLE_REQ_CERTS)'
             : certs === false
-              ? 'guests can get reports; KVM_X86_SEV_SNP_REQ_CERTS = 0: the VMM cannot supply certificates through KVM (the guest fetches them elsewhere)'
-              : 'guests can get reports; whether KVM can fetch certificates from the VMM (KVM_X86_SEV_SNP_REQ_CERTS) is not known';
+              ? 'guests can get reports; KVM_X86_SEV_SNP_REQ_CERTS = 0: the VMM cannot supply certificates ' +
+                'through KVM (the guest fetches them elsewhere)'
+              : 'guests can get reports; whether KVM can fetch certificates from the VMM ' +
+                '(KVM_X86_SEV_SNP_REQ_CERTS) is not known';
       }
       if (flow.technology === 'tdx' && s.step === 'attestation') {
         const cpu = known(report.host.cpu);
         const sgx = cpu === undefined ? null : cpu.flags.includes('sgx');
         if (sgx === false) {
           available = base === true ? null : base;
-          why = 'no sgx flag in /proc/cpuinfo: TD quotes are signed by an SGX enclave (the TD Quoting Enclave), so quoting needs SGX enabled on this host';
+          why = 'no sgx flag in /proc/cpuinfo: TD quotes are signed by an SGX enclave (the TD Quoting Enclave), ' +
+            'so quoting needs SGX enabled on this host';
         } else if (sgx === true) {
-          why = 'SGX is enabled (sgx flag in /proc/cpuinfo): a quote generation service can run the TD Quoting Enclave here';
+          why = 'SGX is enabled (sgx flag in /proc/cpuinfo): a quote generation service can run the TD Quoting ' +
+            'Enclave here';
         }
       }
     }

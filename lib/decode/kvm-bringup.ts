@@ -65,7 +65,10 @@ export interface ModuleFacts {
 export interface CmdlineFacts {
   /** `nomodule`: no module can be loaded at all this boot. */
   nomodule: boolean;
-  /** Module names (with _) listed by module_blacklist= (the kernel refuses them) and modprobe.blacklist= (modprobe skips them). */
+  /**
+   * Module names (with _) listed by module_blacklist= (the kernel refuses them) and modprobe.blacklist= (modprobe skips
+   * them).
+   */
   moduleBlacklist: string[];
   modprobeBlacklist: string[];
   /** kvm*.param=value options, by module (with _) and parameter. */

@@ -64,10 +64,13 @@ export interface KvmBringupMessage {
 const KVM_MODULE = '(?<module>kvm(?:[_-](?:intel|amd|pvm))?)';
 
 export const FIX_FIRMWARE_INTEL =
-  'Enable "Intel Virtualization Technology" (VT-x; with Intel TXT also "VT-x with TXT") in the BIOS/UEFI setup, then power the machine off and on: the setting is latched at reset.';
+  'Enable "Intel Virtualization Technology" (VT-x; with Intel TXT also "VT-x with TXT") in the BIOS/UEFI ' +
+  'setup, then power the machine off and on: the setting is latched at reset.';
 export const FIX_FIRMWARE_AMD = 'Enable "SVM Mode" (AMD-V) in the BIOS/UEFI setup, then power the machine off and on.';
 export const FIX_NO_EXTENSION =
-  'This CPU, as the kernel sees it, has no hardware virtualization. On bare metal, use a CPU with VT-x or AMD-V; inside a VM, ask the outer hypervisor to expose VMX/SVM (nested virtualization, e.g. QEMU -cpu host, kvm_intel.nested=1 / kvm_amd.nested=1 on the outer host).';
+  'This CPU, as the kernel sees it, has no hardware virtualization. On bare metal, use a CPU with VT-x or ' +
+  'AMD-V; inside a VM, ask the outer hypervisor to expose VMX/SVM (nested virtualization, e.g. QEMU -cpu ' +
+  'host, kvm_intel.nested=1 / kvm_amd.nested=1 on the outer host).';
 
 export const KVM_BRINGUP_MESSAGES: readonly KvmBringupMessage[] = [
   // --- the firmware disabled the extension -------------------------------------------
@@ -105,7 +108,8 @@ export const KVM_BRINGUP_MESSAGES: readonly KvmBringupMessage[] = [
     vendor: 'intel',
     format7_2: { file: 'arch/x86/kvm/vmx/vmx.c', format: 'kvm_intel: VMX not fully enabled on CPU %d.  Check kernel logs and/or BIOS\n', modname: 'kvm_intel' },
     sources: [{ file: 'arch/x86/kvm/vmx/vmx.c __kvm_is_vmx_supported()', kernels: 'after 6.1 (not in 6.1) to 7.2' }],
-    meaning: 'The CPU has VMX, but the kernel found it disabled at boot (see the x86/cpu line before it): KVM refused to load.',
+    meaning: 'The CPU has VMX, but the kernel found it disabled at boot (see the x86/cpu line before it): KVM ' +
+      'refused to load.',
     fix: FIX_FIRMWARE_INTEL,
   },
   {
@@ -289,7 +293,8 @@ export const KVM_BRINGUP_MESSAGES: readonly KvmBringupMessage[] = [
     vendor: 'any',
     sources: [{ file: 'kvm_pvm (out of tree; no public source)', kernels: 'kernels carrying kvm_pvm, e.g. 6.18 vendor builds; wording from a host log' }],
     meaning: 'The kvm_pvm backend decided not to register: this kernel is itself a kvm-pvm guest, so there is no /dev/kvm.',
-    fix: 'No module load helps here: run the VMs on the outer host, or boot this guest where the outer host exposes VMX/SVM so kvm_intel/kvm_amd can bind.',
+    fix: 'No module load helps here: run the VMs on the outer host, or boot this guest where the outer host ' +
+      'exposes VMX/SVM so kvm_intel/kvm_amd can bind.',
   },
 
   {
@@ -315,7 +320,8 @@ export const KVM_BRINGUP_MESSAGES: readonly KvmBringupMessage[] = [
     format7_2: { file: 'arch/x86/kvm/x86.c', format: "kvm: already loaded vendor module '%s'\n", modname: 'kvm' },
     sources: [{ file: 'arch/x86/kvm/x86.c kvm_arch_init() / kvm_x86_vendor_init()', kernels: "5.10 (the other module), 6.1 and 7.2 (vendor module '%s')" }],
     meaning: 'Another vendor module (kvm_intel, kvm_amd or a backend) already registered with KVM; this one was refused.',
-    fix: 'Use the module already loaded, or unload it (modprobe -r) before loading the other; a built-in one cannot be unloaded.',
+    fix: 'Use the module already loaded, or unload it (modprobe -r) before loading the other; a built-in one ' +
+      'cannot be unloaded.',
   },
 
   // --- turning virtualization on failed on some CPU -----------------------------------
@@ -326,8 +332,10 @@ export const KVM_BRINGUP_MESSAGES: readonly KvmBringupMessage[] = [
     vendor: 'any',
     format7_2: { file: 'virt/kvm/kvm_main.c', format: 'kvm: enabling virtualization on CPU%d failed\n' },
     sources: [{ file: 'virt/kvm/kvm_main.c', kernels: '5.10, 6.1, 7.2' }],
-    meaning: 'VMXON/EFER.SVME failed on that CPU: another hypervisor (VirtualBox, VMware) holds it, or its firmware setting differs from the other CPUs.',
-    fix: 'Stop the other hypervisor (unload vboxdrv / vmmon), or make the VT-x/AMD-V setting the same on all CPUs in the firmware.',
+    meaning: 'VMXON/EFER.SVME failed on that CPU: another hypervisor (VirtualBox, VMware) holds it, or its firmware ' +
+      'setting differs from the other CPUs.',
+    fix: 'Stop the other hypervisor (unload vboxdrv / vmmon), or make the VT-x/AMD-V setting the same on all CPUs ' +
+      'in the firmware.',
   },
   {
     id: 'svm-hardware-enable-failed',
@@ -350,7 +358,8 @@ export const KVM_BRINGUP_MESSAGES: readonly KvmBringupMessage[] = [
       { file: 'arch/x86/kvm/vmx/vmx.c kvm_cpu_vmxon()', kernels: '6.1' },
       { file: 'arch/x86/virt/hw.c', kernels: '7.2' },
     ],
-    meaning: 'VMXON faulted: IA32_FEATURE_CONTROL (value shown) does not allow VMX on that CPU, or another hypervisor is in VMX operation.',
+    meaning: 'VMXON faulted: IA32_FEATURE_CONTROL (value shown) does not allow VMX on that CPU, or another ' +
+      'hypervisor is in VMX operation.',
     fix: `${FIX_FIRMWARE_INTEL} If another hypervisor runs, stop it.`,
   },
 
@@ -363,18 +372,22 @@ export const KVM_BRINGUP_MESSAGES: readonly KvmBringupMessage[] = [
     vendor: 'intel',
     sources: [{ file: 'arch/x86/kvm/vmx/vmx.c vmx_check_processor_compat()', kernels: '5.10, 6.1 (read); reworded by 7.2' }],
     meaning: "That CPU's VMX capabilities differ from the boot CPU's: kvm_intel refused to load.",
-    fix: 'Make all CPUs alike: update the firmware and CPU microcode, and use the same virtualization settings for every socket in the BIOS/UEFI setup.',
+    fix: 'Make all CPUs alike: update the firmware and CPU microcode, and use the same virtualization settings ' +
+      'for every socket in the BIOS/UEFI setup.',
   },
   {
     id: 'vmcs-config-mismatch',
     cause: 'cpus-differ',
-    // 7.2 vmx.c: pr_err("VMCS config on CPU %d doesn't match reference config:"), followed by pr_cont lines of the offsets.
+    // 7.2 vmx.c: pr_err("VMCS config on CPU %d doesn't match reference config:"), followed by pr_cont lines of the
+    // offsets.
     pattern: /^kvm_intel: VMCS config on CPU (?<cpu>\d+) doesn't match reference config:$/,
     vendor: 'intel',
     format7_2: { file: 'arch/x86/kvm/vmx/vmx.c', format: "kvm_intel: VMCS config on CPU %d doesn't match reference config:", modname: 'kvm_intel' },
     sources: [{ file: 'arch/x86/kvm/vmx/vmx.c vmx_check_processor_compat()', kernels: '7.2 (read); after 6.1' }],
-    meaning: "That CPU's VMX capabilities differ from the boot CPU's (the lines after it list the differing words): kvm_intel refused to load.",
-    fix: 'Make all CPUs alike: update the firmware and CPU microcode, and use the same virtualization settings for every socket in the BIOS/UEFI setup.',
+    meaning: "That CPU's VMX capabilities differ from the boot CPU's (the lines after it list the differing words): " +
+      "kvm_intel refused to load.",
+    fix: 'Make all CPUs alike: update the firmware and CPU microcode, and use the same virtualization settings ' +
+      'for every socket in the BIOS/UEFI setup.',
   },
   {
     id: 'vmcs-config-failed',
@@ -399,7 +412,8 @@ export const KVM_BRINGUP_MESSAGES: readonly KvmBringupMessage[] = [
     format7_2: { file: 'kernel/params.c', format: "%s: `%s' invalid for parameter `%s'\n" },
     sources: [{ file: 'kernel/params.c parse_args()', kernels: '5.10, 6.1 (read), 7.2' }],
     meaning: 'The module refused to load: the value given for that parameter is not valid.',
-    fix: 'Correct or remove that option (in /etc/modprobe.d/*.conf or on the kernel command line), then load the module again.',
+    fix: 'Correct or remove that option (in /etc/modprobe.d/*.conf or on the kernel command line), then load the ' +
+      'module again.',
   },
   {
     id: 'parameter-unknown',
@@ -411,7 +425,8 @@ export const KVM_BRINGUP_MESSAGES: readonly KvmBringupMessage[] = [
     format7_2: { file: 'kernel/module/main.c', format: "%s: unknown parameter '%s' ignored\n" },
     sources: [{ file: 'kernel/module.c / kernel/module/main.c unknown_module_param_cb()', kernels: '5.10, 6.1 (read), 7.2' }],
     meaning: 'This kernel does not know that module parameter: it was ignored (the module loaded without it).',
-    fix: "Remove the option, or use the parameter name of this kernel's version of the module (see /sys/module/NAME/parameters).",
+    fix: "Remove the option, or use the parameter name of this kernel's version of the module (see " +
+      "/sys/module/NAME/parameters).",
   },
   {
     id: 'module-blacklisted',
@@ -424,7 +439,8 @@ export const KVM_BRINGUP_MESSAGES: readonly KvmBringupMessage[] = [
     format7_2: { file: 'kernel/module/main.c', format: 'Module %s is blacklisted\n' },
     sources: [{ file: 'kernel/module.c / kernel/module/main.c load_module()', kernels: '5.10, 6.1 (read), 7.2' }],
     meaning: 'The kernel command line lists this module in module_blacklist=: the kernel refused to load it.',
-    fix: 'Remove the module from module_blacklist= on the kernel command line (the boot loader configuration) and reboot.',
+    fix: 'Remove the module from module_blacklist= on the kernel command line (the boot loader configuration) and ' +
+      'reboot.',
   },
 ];
 

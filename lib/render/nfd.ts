@@ -40,7 +40,10 @@ export interface NfdFeature {
 
 const tristate = (value: boolean | null): string => (value === null ? 'unknown' : String(value));
 
-/** A label value from free text: invalid characters become '-', trimmed to 63 and to alphanumeric ends; null when nothing is left. */
+/**
+ * A label value from free text: invalid characters become '-', trimmed to 63 and to alphanumeric ends; null when
+ * nothing is left.
+ */
 export function labelValue(text: string): string | null {
   let value = text.trim().replace(/[^-A-Za-z0-9_.]/g, '-');
   if (value.length > LABEL_MAX) value = value.slice(0, LABEL_MAX);
@@ -57,7 +60,8 @@ export function nfdFeatureList(report: Report, checks: CheckReport): NfdFeature[
   const out: NfdFeature[] = [];
   const add = (name: string, value: string | number | boolean | null | undefined): void => {
     if (value === undefined || value === null) return;
-    // Every number labelled is a count or a version part: one below 0 is no reading (lib/check/counts.ts warns of it), and no label value may start with '-'.
+    // Every number labelled is a count or a version part: one below 0 is no reading (lib/check/counts.ts warns of it),
+    // and no label value may start with '-'.
     if (typeof value === 'number' && value < 0) return;
     const text = typeof value === 'string' ? labelValue(value) : String(value);
     if (text !== null) out.push({ name, value: text });
@@ -123,8 +127,10 @@ export function nfdFeatures(unsafeReport: Report, unsafeChecks: CheckReport, opt
   const report = terminalSafe(unsafeReport);
   const checks = terminalSafe(unsafeChecks);
   const lines = [
-    `# kvm-caps ${report.snapshot.tool.version}: what this node's KVM can run (snapshot taken ${report.snapshot.createdAt})`,
-    `# for node-feature-discovery's local source: install as ${NFD_FEATURES_DIR}kvm-caps (kvm-caps -o writes a dot file and renames it)`,
+    `# kvm-caps ${report.snapshot.tool.version}: what this node's KVM can run (snapshot taken ` +
+    `${report.snapshot.createdAt})`,
+    `# for node-feature-discovery's local source: install as ${NFD_FEATURES_DIR}kvm-caps (kvm-caps -o writes ` +
+    'a dot file and renames it)',
   ];
   if (options.expiresAt !== undefined) lines.push(`# +expiry-time=${rfc3339(options.expiresAt)}`);
   for (const feature of nfdFeatureList(report, checks)) lines.push(`${NFD_PREFIX}${feature.name}=${feature.value}`);

@@ -29,7 +29,8 @@ export function renderReport(unsafe: Report, style: Style, unsafeOrigin: string)
   const { host, device, kvm } = report;
   const parts: string[] = [];
   parts.push(
-    `${style.bold(`kvm-caps ${report.snapshot.tool.version}`)} host report ${style.dim(`(${origin}, taken ${report.snapshot.createdAt})`)}`,
+    `${style.bold(`kvm-caps ${report.snapshot.tool.version}`)} host report ` +
+      `${style.dim(`(${origin}, taken ${report.snapshot.createdAt})`)}`,
   );
 
   // Why KVM is not usable comes first: the specific cause, the kernel's line, the fix.
@@ -51,7 +52,8 @@ export function renderReport(unsafe: Report, style: Style, unsafeOrigin: string)
       tracedLine(style, 'Kernel log', host.kernelLog, (log) =>
         log.cut === null
           ? `${log.records} records`
-          : `${log.records} records ${style.warn(`from the newest ${sizeText(log.cut.kept)} only: the log is ${sizeText(log.cut.size)}, over the bound kvm-caps reads`)}`,
+          : `${log.records} records ${style.warn(`from the newest ${sizeText(log.cut.kept)} only: the log is ${sizeText(log.cut.size)}, over the ` +
+            'bound kvm-caps reads')}`,
       ),
       tracedLine(style, 'KVM modules', host.modules, (modules) => {
         const all = [...(modules.kvm ? [modules.kvm] : []), ...modules.backends];
@@ -128,7 +130,8 @@ export function renderReport(unsafe: Report, style: Style, unsafeOrigin: string)
         report.problems.map((p) => {
           // The KVM device's own errors are explained by the cause above, not by a generic hint.
           if (explained && (p.fact === 'kvm.open' || p.fact === 'host.device')) {
-            return `  ${style.bad(p.error.code)} ${p.fact}: see "${kvmDiagnosisTitle(report.kvmDiagnosis)}" above  ${style.dim(`[${p.source}]`)}`;
+            return `  ${style.bad(p.error.code)} ${p.fact}: see "${kvmDiagnosisTitle(report.kvmDiagnosis)}" above  ` +
+              `${style.dim(`[${p.source}]`)}`;
           }
           const hint = p.error.hint === undefined ? '' : `\n      fix: ${possibleFix(p.error.hint, report.kvmDiagnosis)}`;
           return `  ${style.bad(p.error.code)} ${p.fact}: ${p.error.meaning}  ${style.dim(`[${p.source}]`)}${hint}`;

@@ -3,7 +3,8 @@
 // buffer, E2BIG forever, EINTR, short counts, garbage in reserved fields, /dev/sev commands
 // that never reached the firmware. The addon (through its handles) and the CLI run in child
 // processes under the double, and must stay in bounds, report a Node-style error naming the
-// request, retry EINTR without a trace (but make the two requests that change a VM's state once, reporting EINTR), record failures in the snapshot without inventing
+// request, retry EINTR without a trace (but make the two requests that change a VM's state once, reporting EINTR),
+// record failures in the snapshot without inventing
 // values, and exit with the documented code. The native part runs again under the ASan +
 // UBSan build of test/asan/run.sh where there is one.
 import assert from 'node:assert/strict';
@@ -48,34 +49,50 @@ const handleUrl = pathToFileURL(join(projectRoot, 'lib', 'native', 'handle.ts'))
 /** Every read-only request of the addon, each result as { value } or { error: the error's fields }. */
 const nativeScript = `
   import { openSevHandle, openSystemHandle } from ${JSON.stringify(handleUrl)};
-  const env = process.env;
-  const json = (v) => JSON.parse(JSON.stringify(v ?? null, (k, x) => typeof x === 'bigint' ? '0x' + x.toString(16) : x));
-  const pick = (e) => ({ isError: e instanceof Error, fields: json({ ...e }), message: String(e && e.message) });
-  const run = (f) => { try { return { value: json(f()) }; } catch (e) { return { error: pick(e) }; } };
-  const runAsync = async (f) => { try { return { value: json(await f()) }; } catch (e) { return { error: pick(e) }; } };
+  const env = ` +
+    `process.env;
+  const json = (v) => JSON.parse(JSON.stringify(v ?? null, (k, x) => typeof x === 'bigint' ? ` +
+    `'0x' + x.toString(16) : x));
+  const pick = (e) => ({ isError: e instanceof Error, fields: json({ ...e }), ` +
+    `message: String(e && e.message) });
+  const run = (f) => { try { return { value: json(f()) }; } catch (e) { ` +
+    `return { error: pick(e) }; } };
+  const runAsync = async (f) => { try { return { value: json(await f()) }; ` +
+    `} catch (e) { return { error: pick(e) }; } };
   const out = {};
   if (env.ADV_KVM) {
-    const kvm = openSystemHandle(env.ADV_KVM);
+    const kvm = ` +
+      `openSystemHandle(env.ADV_KVM);
     out.apiVersion = run(() => kvm.apiVersion());
-    out.checkExtensions = run(() => Array.from(kvm.checkExtensions([0, 9, 66, 235])));
-    out.supportedCpuid = run(() => kvm.supportedCpuid());
+    out.checkExtensions = ` +
+      `run(() => Array.from(kvm.checkExtensions([0, 9, 66, 235])));
+    out.supportedCpuid = run(() => ` +
+      `kvm.supportedCpuid());
     out.emulatedCpuid = run(() => kvm.emulatedCpuid());
-    out.msrIndexList = run(() => kvm.msrIndexList());
+    out.msrIndexList = ` +
+      `run(() => kvm.msrIndexList());
     out.msrFeatureIndexList = run(() => kvm.msrFeatureIndexList());
-    const msrs = JSON.parse(env.ADV_MSRS || '[]');
-    if (msrs.length > 0) out.getMsrs = run(() => kvm.getMsrs(msrs));
+    ` +
+    `const msrs = JSON.parse(env.ADV_MSRS || '[]');
+    if (msrs.length > 0) out.getMsrs = run(() => ` +
+      `kvm.getMsrs(msrs));
     if (env.ADV_TDX) {
       let td;
-      out.createTd = run(() => { td = kvm.createVm(5); return true; });
-      if (td) { out.tdxCapabilities = run(() => td.tdxCapabilities()); td.close(); }
+      out.createTd = run(() => { td = ` +
+        `kvm.createVm(5); return true; });
+      if (td) { out.tdxCapabilities = run(() => td.tdxCapabilities()); ` +
+        `td.close(); }
     }
     kvm.close();
   }
   if (env.ADV_SEV) {
-    const sev = openSevHandle(env.ADV_SEV);
+    const sev = ` +
+      `openSevHandle(env.ADV_SEV);
     out.sevPlatformStatus = await runAsync(() => sev.sevPlatformStatus());
-    out.snpPlatformStatus = await runAsync(() => sev.snpPlatformStatus());
-    out.sevGetId2 = await runAsync(() => sev.sevGetId2());
+    ` +
+    `out.snpPlatformStatus = await runAsync(() => sev.snpPlatformStatus());
+    out.sevGetId2 = await ` +
+      `runAsync(() => sev.sevGetId2());
     sev.close();
   }
   process.stdout.write(JSON.stringify(out));
@@ -143,7 +160,8 @@ function assertIoctlError(outcome: Outcome | undefined, code: string, request: s
  */
 const asan: { addon: string; runtimes: string[] } | { reason: string } = (() => {
   if (process.env.KVM_CAPS_NATIVE && /libasan/.test(process.env.LD_PRELOAD ?? '')) {
-    return { reason: `this run is already under the sanitizer build (${process.env.KVM_CAPS_NATIVE}): every native child above ran under it` };
+    return { reason: `this run is already under the sanitizer build (${process.env.KVM_CAPS_NATIVE}): every native child ` +
+      'above ran under it' };
   }
   if (!existsSync(join(projectRoot, 'test', 'asan', 'run.sh'))) return { reason: 'test/asan/run.sh is absent: there is no sanitizer build' };
   const built = join(projectRoot, '.cache', 'asan', 'build', 'Debug', 'kvm_caps.node');
@@ -380,7 +398,8 @@ describe('adversarial kernels', { skip }, () => {
   });
 
 
-  test('EINTR on KVM_TDX_INIT_VM and KVM_SEV_INIT2 (they change the VM) is made once and reported, with what it means', () => {
+  test('EINTR on KVM_TDX_INIT_VM and KVM_SEV_INIT2 (they change the VM) is made once and reported, with what it ' +
+    'means', () => {
     const cases = [
       { base: 'tdx-rejects-attribute', request: 'KVM_TDX_INIT_VM', result: (s: Snapshot) => s.kvm.tdx?.initVm?.result },
       { base: 'snp-genoa-linux-6.11', request: 'KVM_SEV_INIT2', result: (s: Snapshot) => Object.values(s.kvm.sevInit2 ?? {})[0]?.result },
@@ -425,7 +444,8 @@ describe('adversarial kernels', { skip }, () => {
     assert.deepEqual(good.value.unreadable, []);
   });
 
-  test('garbage in reserved fields and beyond the count changes nothing; reserved SNP bits stay raw and unnamed', () => {
+  test('garbage in reserved fields and beyond the count changes ' +
+    'nothing; reserved SNP bits stay raw and unnamed', () => {
     const tdx = prepare(adversary('tdx-rejects-attribute', { garbage: true }));
     const tdxSnapshot = snapshotOf(tdx, ['--deep']);
     const tdxGood = baseline('tdx-rejects-attribute', ['--deep']);
@@ -460,7 +480,8 @@ describe('adversarial kernels', { skip }, () => {
     runNativeUnderAsan(snp, { sev: true }, native);
   });
 
-  test('/dev/sev commands that never reached the firmware: EIO with SEV_RET_NO_FW_CALL, and an overlong chip id', () => {
+  test('/dev/sev commands that never reached the firmware: EIO with ' +
+    'SEV_RET_NO_FW_CALL, and an overlong chip id', () => {
     const NO_FW_CALL = 0xffffffff;
     const persona = adversary(
       'snp-genoa-linux-6.11',

@@ -210,32 +210,49 @@ describe('probeHost under the kernel double (SNP persona)', { skip: await double
     // The test runner never loads the double: everything runs in a child under it.
     const script = `
       import { readdirSync, readlinkSync } from 'node:fs';
-      import { setTimeout as sleep } from 'node:timers/promises';
+      import { setTimeout as sleep } from ` +
+        `'node:timers/promises';
       import v8 from 'node:v8';
       import vm from 'node:vm';
-      import { Worker } from 'node:worker_threads';
+      import { ` +
+        `Worker } from 'node:worker_threads';
       ${sharedSource}
-      v8.setFlagsFromString('--expose-gc');
+      ` +
+      `v8.setFlagsFromString('--expose-gc');
       const gc = vm.runInNewContext('gc');
-      const { probeHost } = await import(${JSON.stringify(probeUrl)});
-      const options = ${JSON.stringify(options)};
-      const data = { tsxEsmApiUrl: ${JSON.stringify(tsxEsmApiUrl)}, probeUrl: ${JSON.stringify(probeUrl)}, options };
-      const workerSource = ${JSON.stringify(workerSource)};
-      const main = await Promise.all(Array.from({ length: 4 }, () => probeHost(options)));
-      const workers = await Promise.all(Array.from({ length: 3 }, async () => {
-        const text = await firstMessage(startWorker(Worker, workerSource, { ...data, times: 2 }));
+      const { ` +
+        `probeHost } = await import(${JSON.stringify(probeUrl)});
+      const options = ` +
+        `${JSON.stringify(options)};
+      const data = { tsxEsmApiUrl: ${JSON.stringify(tsxEsmApiUrl)}, ` +
+        `probeUrl: ${JSON.stringify(probeUrl)}, options };
+      const workerSource = ` +
+        `${JSON.stringify(workerSource)};
+      const main = await Promise.all(Array.from({ length: 4 }, () => ` +
+        `probeHost(options)));
+      const workers = await Promise.all(Array.from({ length: 3 }, async () => ` +
+        `{
+        const text = await firstMessage(startWorker(Worker, workerSource, { ...data, times: 2 ` +
+          `}));
         const parsed = JSON.parse(text);
-        if (!Array.isArray(parsed)) throw new Error(parsed.failed);
+        if (!Array.isArray(parsed)) throw new ` +
+          `Error(parsed.failed);
         return parsed;
       }));
-      // Workers and main-thread callers at once, with their /dev/sev commands interleaved on the pool.
-      const mixed = await Promise.all([
+      // Workers and main-thread callers at ` +
+        `once, with their /dev/sev commands interleaved on the pool.
+      const mixed = await ` +
+        `Promise.all([
         ...Array.from({ length: 3 }, () => probeHost(options)),
-        ...Array.from({ length: 2 }, async () => JSON.parse(await firstMessage(startWorker(Worker, workerSource, { ...data, times: 1 })))[0]),
+        ...Array.from({ ` +
+          'length: 2 }, async () => JSON.parse(await firstMessage(startWorker(Worker, workerSource, { ...data, ' +
+          `times: 1 })))[0]),
       ]);
       const fds = () => fdTargets(readdirSync, readlinkSync);
-      const leak = await terminateMidProbe(Worker, workerSource, data, gc, fds, sleep, [0, 3, 8, 15, 25]);
-      process.stdout.write(JSON.stringify({ snapshots: [...main, ...workers.flat(), ...mixed], leak }));
+      const ` +
+        `leak = await terminateMidProbe(Worker, workerSource, data, gc, fds, sleep, [0, 3, 8, 15, 25]);
+      ` +
+      `process.stdout.write(JSON.stringify({ snapshots: [...main, ...workers.flat(), ...mixed], leak }));
     `;
     const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
       cwd: projectRoot,

@@ -271,7 +271,8 @@ describe('the kernel double', { skip }, () => {
     });
   });
 
-  test('KVM_TDX_CAPABILITIES grows from one entry; KVM_TDX_INIT_VM refuses, accepts, then refuses a second time', () => {
+  test('KVM_TDX_CAPABILITIES grows from one entry; KVM_TDX_INIT_VM ' +
+    'refuses, accepts, then refuses a second time', () => {
     const p = prepare(tdxPersona);
     const out = clientJson(p, ['tdx', p.kvmDevice, '1', '0x10000000', '0x0']);
     const tdx = tdxPersona.kvm?.tdx;

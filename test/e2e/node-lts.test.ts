@@ -35,16 +35,22 @@ const launcher = join(projectRoot, 'dist', 'cli', 'kvm-caps.cjs');
 function allCases(node: string): { version: string; outcomes: Outcome[] } {
   const script = `
     const { loadApp } = require(${JSON.stringify(launcher)});
-    const { app } = loadApp(${JSON.stringify(join(projectRoot, 'dist', 'cli'))});
-    const cases = ${JSON.stringify(cases)};
+    const { app } = ` +
+      `loadApp(${JSON.stringify(join(projectRoot, 'dist', 'cli'))});
+    const cases = ` +
+      `${JSON.stringify(cases)};
     (async () => {
       const outcomes = [];
-      for (const args of cases) {
+      for (const args of cases) ` +
+        `{
         const out = [], err = [];
-        const status = await app.main(args, { stdout: { write: (s) => out.push(s) }, stderr: { write: (s) => err.push(s) } });
-        outcomes.push({ status, stdout: out.join(''), stderr: err.join('') });
+        const status = await app.main(args, { stdout: { write: (s) => ` +
+          `out.push(s) }, stderr: { write: (s) => err.push(s) } });
+        outcomes.push({ status, stdout: ` +
+          `out.join(''), stderr: err.join('') });
       }
-      process.stdout.write(JSON.stringify({ version: process.version, outcomes }));
+      process.stdout.write(JSON.stringify({ version: ` +
+        `process.version, outcomes }));
     })();`;
   const result = spawnSync(node, ['-e', script], { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, env: { ...process.env, NODE_OPTIONS: '' } });
   assert.equal(result.status, 0, `${node}: ${result.stderr}`);
@@ -64,7 +70,8 @@ describe('Node 22 and 24 print what Node 20 prints', { skip: notTwenty || skipUn
   const nodes = otherNodes();
   const baseline = allCases(process.execPath);
 
-  test(`the baseline: ${cases.length} cases (${fixtureNames().length} snapshots x ${COMMANDS.join(', ')} x text and --json) under ${baseline.version}`, () => {
+  test(`the baseline: ${cases.length} cases (${fixtureNames().length} snapshots x ${COMMANDS.join(', ')} x text ` +
+    `and --json) under ${baseline.version}`, () => {
     assert.equal(baseline.outcomes.length, cases.length);
     // Every case says something: its output, or (cpuid on a snapshot without that CPUID) why there is none.
     assert.ok(baseline.outcomes.every((o) => o.stdout.length > 0 || o.stderr.length > 0));

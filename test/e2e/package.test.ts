@@ -73,14 +73,17 @@ describe('the packed tarball, installed without scripts or a toolchain', { skip:
     const script = `
       import { openKvm } from 'kvm-caps';
       const handle = openKvm('/dev/null');
-      try { handle.apiVersion(); console.log('no error'); }
-      catch (e) { console.log(JSON.stringify({ code: e.code, errno: e.errno, syscall: e.syscall, request: e.request, path: e.path })); }`;
+      try { ` +
+        `handle.apiVersion(); console.log('no error'); }
+      catch (e) { console.log(JSON.stringify({ code: ` +
+        'e.code, errno: e.errno, syscall: e.syscall, request: e.request, path: e.path })); }';
     const result = spawnSync('node', ['--input-type=module', '-e', script], { cwd: scratch, env, encoding: 'utf8' });
     assert.equal(result.stderr, '');
     assert.deepEqual(JSON.parse(result.stdout), { code: 'ENOTTY', errno: -25, syscall: 'ioctl', request: 'KVM_GET_API_VERSION', path: '/dev/null' });
   });
 
-  test('without a binary for the platform, a live command exits 70 saying how to build one; a replay still works', () => {
+  test('without a binary for the platform, a live command exits 70 ' +
+    'saying how to build one; a replay still works', () => {
     const prebuilds = join(scratch, 'node_modules', 'kvm-caps', 'prebuilds');
     rmSync(prebuilds, { recursive: true });
     const live = spawnSync('npx', ['--no-install', 'kvm-caps', 'caps'], { cwd: scratch, env, encoding: 'utf8', timeout: 60_000 });

@@ -62,34 +62,50 @@ function requestName(raw: string): string {
  */
 const EXERCISE = `
 import { binding } from './lib/native/binding.ts';
-import { DeviceHandle, openSevHandle, openSystemHandle } from './lib/native/handle.ts';
+import { DeviceHandle, openSevHandle, openSystemHandle ` +
+  `} from './lib/native/handle.ts';
 const b = binding();
 const functions = Object.keys(b).sort();
-const methods = Object.getOwnPropertyNames(DeviceHandle.prototype).filter((m) => m !== 'constructor').sort();
+const ` +
+  'methods = Object.getOwnPropertyNames(DeviceHandle.prototype).filter((m) => m !== ' +
+  `'constructor').sort();
 console.log(JSON.stringify({ functions, methods }));
 const args = {
-  checkExtension: [1], checkExtensions: [[0, 1, 235]], supportedCpuid: [], emulatedCpuid: [], getMsrs: [[0x10a]],
+  ` +
+  'checkExtension: [1], checkExtensions: [[0, 1, 235]], supportedCpuid: [], emulatedCpuid: [], getMsrs: ' +
+  `[[0x10a]],
   hasDeviceAttr: [0, 0], getDeviceAttr: [0, 0], createVm: [0], tdxCapabilities: [],
-  tdxInitVm: [{ attributes: 0n, xfam: 3n, cpuid: [] }], sevInit2: [{ vmsaFeatures: 0n, flags: 0, ghcbVersion: 0 }],
+  tdxInitVm: ` +
+    '[{ attributes: 0n, xfam: 3n, cpuid: [] }], sevInit2: [{ vmsaFeatures: 0n, flags: 0, ghcbVersion: 0 ' +
+    `}],
 };
-const settle = async (f) => { try { const r = f(); if (typeof r?.then !== 'function') return r; await r.catch(() => {}); } catch {} };
-const externals = [b.openKvm('/dev/kvm'), null, b.openSev('/dev/null')];
+const settle = async (f) => { try { const r = f(); if (typeof r?.then !== 'function') return r; ` +
+  `await r.catch(() => {}); } catch {} };
+const externals = [b.openKvm('/dev/kvm'), null, ` +
+  `b.openSev('/dev/null')];
 externals[1] = b.createVm(externals[0], 0);
 for (const external of externals) {
-  for (const fn of functions) {
+  ` +
+  `for (const fn of functions) {
     if (fn === 'close' || fn === 'openKvm' || fn === 'openSev') continue;
-    const r = await settle(() => b[fn](external, ...(args[fn] ?? [])));
-    if (fn === 'createVm' && r !== undefined) b.close(r);
+    ` +
+    `const r = await settle(() => b[fn](external, ...(args[fn] ?? [])));
+    if (fn === 'createVm' && r !== ` +
+      `undefined) b.close(r);
   }
 }
 for (const external of externals) b.close(external);
-const handles = [openSystemHandle('/dev/kvm'), null, openSevHandle('/dev/null')];
+const handles = ` +
+  `[openSystemHandle('/dev/kvm'), null, openSevHandle('/dev/null')];
 handles[1] = handles[0].createVm(0);
-for (const handle of handles) {
+for ` +
+  `(const handle of handles) {
   for (const method of methods) {
     if (method === 'close') continue;
-    const r = await settle(() => handle[method](...(args[method] ?? [])));
-    if (r instanceof DeviceHandle) r.close();
+    ` +
+    `const r = await settle(() => handle[method](...(args[method] ?? [])));
+    if (r instanceof DeviceHandle) ` +
+      `r.close();
   }
 }
 for (const handle of handles) handle.close();

@@ -85,7 +85,8 @@ test('Linux 6.18, kvm_amd sev_snp=Y but its log lines gone: cannot be told, so n
   assert.match(snapshot.sev?.withheld?.SNP_PLATFORM_STATUS?.reason ?? '', /cannot be told/);
 });
 
-test('Linux 6.18 with SNP initialised by kvm_amd (sev_snp=Y, "SEV-SNP enabled"): the status is a plain read and is sent', { skip }, () => {
+test('Linux 6.18 with SNP initialised by kvm_amd (sev_snp=Y, "SEV-SNP enabled"): the status is a plain read and ' +
+  'is sent', { skip }, () => {
   const { snapshot, count } = snapshotOf(genoaOn('6.18.0', 'initialised'));
   assert.equal(count('SNP_PLATFORM_STATUS'), 1);
   assert.equal(snapshot.sev?.withheld, undefined);

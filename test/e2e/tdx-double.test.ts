@@ -139,7 +139,8 @@ test('the host report and snapshot carry TDX, and --from replays it', { skip }, 
 test('--kernel-log reads a saved dmesg instead of /dev/kmsg', { skip }, () => {
   const { p } = run('tdx-module-init-failed', ['snapshot']);
   const dmesg = join(p.root, 'dmesg.txt');
-  writeFileSync(dmesg, '[    5.000000] virt/tdx: BIOS enabled: private KeyID range [32, 64)\n[    9.100000] virt/tdx: module initialized\n');
+  writeFileSync(dmesg, '[    5.000000] virt/tdx: BIOS enabled: private KeyID range [32, 64)\n[    9.100000] virt/tdx: module ' +
+    'initialized\n');
   const result = runCli(['tdx', '--json', '--root', p.root, '--device', p.kvmDevice, '--kernel-log', dmesg], { env: p.env });
   const view = JSON.parse(result.stdout);
   assert.equal(view.moduleState.value.state, 'initialized');

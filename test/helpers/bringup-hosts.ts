@@ -84,7 +84,8 @@ export async function probedSnapshot(t: TestContext, host: ScratchHost): Promise
 }
 
 export const cpuinfo = (vendor: string, model: string, flags: string): string =>
-  `processor\t: 0\nvendor_id\t: ${vendor}\nmodel name\t: ${model}\nflags\t\t: ${flags}\n\nprocessor\t: 1\nvendor_id\t: ${vendor}\n`;
+  `processor\t: 0\nvendor_id\t: ${vendor}\nmodel name\t: ${model}\nflags\t\t: ${flags}\n\nprocessor\t: ` +
+  `1\nvendor_id\t: ${vendor}\n`;
 
 // A kvm-pvm guest whose backend would not bind: the kernel command line and /sys/module of a
 // 6.18 kernel with kvm and kvm_pvm built in (no initstate), booted with nomodule, no /lib/modules;
@@ -95,7 +96,8 @@ export const PVM_GUEST: ScratchHost = {
   cpuinfo: cpuinfo('AuthenticAMD', 'AMD EPYC', 'fpu vme de pse tsc msr pae mce cx8 apic sep hypervisor lahf_lm'),
   cmdline: 'console=ttyS0 quiet reboot=k panic=1 nomodule random.trust_cpu=1 -- --init-arg',
   sysModules: { kvm: { initstate: null, parameters: { tdp_mmu: 'Y' } }, kvm_pvm: { initstate: null, parameters: { verbose: 'N' } } },
-  log: '[    0.000000] Hypervisor detected: KVM\n[    0.369955] kvm-pvm: this kernel is itself a kvm-pvm guest; not binding\n',
+  log: '[    0.000000] Hypervisor detected: KVM\n[    0.369955] kvm-pvm: this kernel is itself a kvm-pvm guest; ' +
+    'not binding\n',
 };
 
 // An Intel host on Debian 12's 6.1 kernel (kvm, kvm-intel, kvm-amd as modules) whose firmware
@@ -105,7 +107,8 @@ export const PVM_GUEST: ScratchHost = {
 export const INTEL_FIRMWARE_OFF: ScratchHost = {
   sources: ['arch/x86/kernel/cpu/feat_ctl.c, arch/x86/kvm/x86.c of 6.1.192', "kvm-ok's IA32_FEATURE_CONTROL test", "Debian 6.1 kernels' modules.dep"],
   release: '6.1.0-28-amd64',
-  cpuinfo: cpuinfo('GenuineIntel', 'Intel(R) Xeon(R) CPU E5-2620 v4', 'fpu vme de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat pse36 clflush est tm2 ssse3 cx16 xtpr pdcm pcid sse4_1 sse4_2'),
+  cpuinfo: cpuinfo('GenuineIntel', 'Intel(R) Xeon(R) CPU E5-2620 v4', 'fpu vme de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat pse36 clflush est tm2 ssse3 cx16 xtpr ' +
+    'pdcm pcid sse4_1 sse4_2'),
   cmdline: 'BOOT_IMAGE=/boot/vmlinuz-6.1.0-28-amd64 root=UUID=0e2f ro quiet',
   sysModules: { kvm: { initstate: 'live', parameters: { tdp_mmu: 'Y' } } },
   moduleFiles: {
@@ -114,7 +117,8 @@ export const INTEL_FIRMWARE_OFF: ScratchHost = {
     builtin: [],
   },
   msr: { index: MSR_IA32_FEATURE_CONTROL, value: 0x1n },
-  log: "[    0.000000] Linux version 6.1.0-28-amd64 (debian-kernel@lists.debian.org)\n[    0.081233] x86/cpu: VMX (outside TXT) disabled by BIOS\n[    9.336402] kvm: support for 'kvm_intel' disabled by bios\n",
+  log: "[    0.000000] Linux version 6.1.0-28-amd64 (debian-kernel@lists.debian.org)\n[    0.081233] x86/cpu: VMX " +
+    "(outside TXT) disabled by BIOS\n[    9.336402] kvm: support for 'kvm_intel' disabled by bios\n",
 };
 
 // An AMD host on 7.2 whose firmware set VM_CR.SVMDIS and LOCK (0x18: msr-index.h's
@@ -124,7 +128,8 @@ export const AMD_FIRMWARE_OFF: ScratchHost = {
   sources: ['arch/x86/kernel/cpu/amd.c, arch/x86/kvm/svm/svm.c, arch/x86/include/asm/msr-index.h of linux-source-7.2', 'kernel-logs/kvm-svm-disabled-by-bios-7.2.txt'],
   release: '7.2.0-1-amd64',
   cpuinfo: cpuinfo('AuthenticAMD', 'AMD EPYC 9124 16-Core Processor', 'fpu vme de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat'),
-  cmdline: 'BOOT_IMAGE=/boot/vmlinuz-7.2.0-1-amd64 root=UUID=0e2f ro modprobe.blacklist=kvm_intel,nouveau module_blacklist=kvm-intel',
+  cmdline: 'BOOT_IMAGE=/boot/vmlinuz-7.2.0-1-amd64 root=UUID=0e2f ro modprobe.blacklist=kvm_intel,nouveau ' +
+    'module_blacklist=kvm-intel',
   sysModules: { kvm: { initstate: 'live' } },
   moduleFiles: { dep: ['kernel/arch/x86/kvm/kvm.ko.xz:', 'kernel/arch/x86/kvm/kvm-amd.ko.xz: kernel/arch/x86/kvm/kvm.ko.xz', 'kernel/arch/x86/kvm/kvm-intel.ko.xz: kernel/arch/x86/kvm/kvm.ko.xz'], builtin: [] },
   msr: { index: MSR_VM_CR, value: 0x18n },

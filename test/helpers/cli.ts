@@ -62,7 +62,10 @@ export function runCli(args: string[], options: SpawnSyncOptions = {}): CliResul
   return inProcess(args, options.env ?? process.env);
 }
 
-/** The command run in this process through main(argv, io), as `kvm-caps ARGS` would run; `tty` makes standard output a terminal. */
+/**
+ * The command run in this process through main(argv, io), as `kvm-caps ARGS` would run; `tty` makes standard output a
+ * terminal.
+ */
 export async function runMain(args: string[], options: { tty?: boolean } = {}): Promise<CliResult> {
   const { main } = await import('../../lib/cli/main.js');
   let stdout = '';

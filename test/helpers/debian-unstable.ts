@@ -115,7 +115,8 @@ export function debianArchiveSource(sources: AptSource[] = systemAptSources()): 
   if (!found) {
     const seen = sources.map((s) => `${s.origin}: ${s.types.join(',')} ${s.suite} ${s.components.join(' ')}`).join('; ');
     throw new Error(
-      `no apt source with suite '${codename ?? '<release codename>'}' and component main in /etc/apt (found: ${seen || 'none'})`,
+      `no apt source with suite '${codename ?? '<release codename>'}' and component main in /etc/apt (found: ` +
+      `${seen || 'none'})`,
     );
   }
   return found;

@@ -44,7 +44,8 @@ let builtMemo: string | undefined;
 function headersSync(): UapiHeaders {
   if (headersMemo) return headersMemo;
   const module = pathToFileURL(join(projectRoot, 'test', 'helpers', 'uapi-headers.ts')).href;
-  const script = `import { uapiHeaders } from ${JSON.stringify(module)}; process.stdout.write(JSON.stringify(await uapiHeaders()));`;
+  const script = `import { uapiHeaders } from ${JSON.stringify(module)}; process.stdout.write(JSON.stringify(await ` +
+    'uapiHeaders()));';
   const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
     cwd: projectRoot,
     encoding: 'utf8',
@@ -115,7 +116,8 @@ export function buildDouble(headers?: UapiHeaders): string {
       const e = error as { stderr?: Buffer | string; stdout?: Buffer | string; message?: string };
       const text = `${String(e.stderr ?? '')}${String(e.stdout ?? '')}`.trim();
       rmSync(tmp, { force: true });
-      throw new Error(`compiling the kernel double failed: cc ${args.join(' ')} ${doubleSource}\n${text || e.message || String(error)}`);
+      throw new Error(`compiling the kernel double failed: cc ${args.join(' ')} ` +
+        `${doubleSource}\n${text || e.message || String(error)}`);
     }
     chmodSync(tmp, 0o755);
     renameSync(tmp, output);
@@ -163,7 +165,8 @@ function kvmLines(kvm: PersonaKvm): string[] {
   for (const [cap, value] of Object.entries(kvm.capabilities)) lines.push(`cap ${key(cap, 'capability')} ${capValue(value, `capabilities.${cap}`)}`);
   for (const [type, caps] of Object.entries(kvm.vmCapabilities ?? {})) {
     for (const [cap, value] of Object.entries(caps)) {
-      lines.push(`vmcap ${int(Number(type), 'vmCapabilities type', 0, 31)} ${key(cap, 'capability')} ${capValue(value, `vmCapabilities.${type}.${cap}`)}`);
+      lines.push(`vmcap ${int(Number(type), 'vmCapabilities type', 0, 31)} ${key(cap, 'capability')} ` +
+        `${capValue(value, `vmCapabilities.${type}.${cap}`)}`);
     }
   }
   kvm.supportedCpuid.forEach((e, i) => lines.push(`cpuid supported ${cpuidFields(e, `supportedCpuid[${i}]`)}`));
@@ -173,7 +176,8 @@ function kvmLines(kvm: PersonaKvm): string[] {
   for (const [index, value] of Object.entries(kvm.featureMsrs)) {
     lines.push(`featuremsr ${key(index, 'featureMsrs index')} ${hex(value, `featureMsrs.${index}`)}`);
   }
-  for (const a of kvm.deviceAttrs) lines.push(`attr ${int(a.group, 'deviceAttrs.group')} ${int(a.attr, 'deviceAttrs.attr', 0, Number.MAX_SAFE_INTEGER)} ${hex(a.value, 'deviceAttrs.value')}`);
+  for (const a of kvm.deviceAttrs) lines.push(`attr ${int(a.group, 'deviceAttrs.group')} ` +
+    `${int(a.attr, 'deviceAttrs.attr', 0, Number.MAX_SAFE_INTEGER)} ${hex(a.value, 'deviceAttrs.value')}`);
   for (const [type, answer] of Object.entries(kvm.vmTypes)) {
     lines.push(`vmtype ${int(Number(type), 'vmTypes key', 0, 31)} ${answer === 'ok' ? 0 : errnoNumber(answer)}`);
   }
@@ -187,7 +191,8 @@ function kvmLines(kvm: PersonaKvm): string[] {
       lines.push(`tdxcaps value ${fields.map((f) => hex(f, 'tdx.capabilities')).join(' ')}`);
       caps.cpuid.forEach((e, i) => lines.push(`tdxcpuid ${cpuidFields(e, `tdx.capabilities.cpuid[${i}]`)}`));
     }
-    if (kvm.tdx.initVm) lines.push(`tdxinitvm ${hex(kvm.tdx.initVm.acceptAttributes, 'tdx.initVm.acceptAttributes')} ${hex(kvm.tdx.initVm.rejectHwError, 'tdx.initVm.rejectHwError')}`);
+    if (kvm.tdx.initVm) lines.push(`tdxinitvm ${hex(kvm.tdx.initVm.acceptAttributes, 'tdx.initVm.acceptAttributes')} ` +
+      `${hex(kvm.tdx.initVm.rejectHwError, 'tdx.initVm.rejectHwError')}`);
   }
   for (const [type, answer] of Object.entries(kvm.sevInit2 ?? {})) {
     const t = int(Number(type), 'sevInit2 type', 2, 4);

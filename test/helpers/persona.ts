@@ -71,7 +71,10 @@ export interface PersonaSev {
     /** Byte 3: bit 0 is_rmp_initialized. */
     rmpFlags: number;
     buildId: number;
-    /** Bytes 8-11: mask_chip_id, mask_chip_key, vlek_en, feature_info, rapl_dis, ciphertext_hiding_cap, ciphertext_hiding_en. */
+    /**
+     * Bytes 8-11: mask_chip_id, mask_chip_key, vlek_en, feature_info, rapl_dis, ciphertext_hiding_cap,
+     * ciphertext_hiding_en.
+     */
     featureFlags: number;
     guestCount: number;
     currentTcbVersion: Hex;

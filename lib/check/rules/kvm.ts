@@ -70,7 +70,8 @@ export function kvmUnavailable(model: HostModel): Finding | null {
   const code = open.error.code;
   if (code === 'EACCES' || code === 'EPERM') {
     return unknown(
-      `not asked: this user (uid ${model.snapshot.context.uid}) may not open ${model.device.path}${deviceOwnerText(model)}: ${code}`,
+      `not asked: this user (uid ${model.snapshot.context.uid}) may not open ` +
+      `${model.device.path}${deviceOwnerText(model)}: ${code}`,
       open.source,
       code === 'EPERM' ? `${NEEDS.kvm}, allowed by the container's or service's device policy` : NEEDS.kvm,
     );
@@ -94,7 +95,8 @@ export function releaseOf(model: HostModel): string | undefined {
 // ---------------------------------------------------------------------------------------
 // The KVM rules
 
-const FIX_MODULES = 'load kvm and the vendor module (`modprobe kvm_intel` or `modprobe kvm_amd`); `dmesg | grep -i kvm` says why one refuses';
+const FIX_MODULES = 'load kvm and the vendor module (`modprobe kvm_intel` or `modprobe kvm_amd`); `dmesg | grep -i kvm` says ' +
+  'why one refuses';
 
 /** The first cause of the diagnosis a rule reports, FAIL before WARN. */
 function causeFor(diagnosis: KvmDiagnosis, rule: KvmCauseRule, status: KvmCause['status']): KvmCause | undefined {
@@ -115,8 +117,10 @@ export function causeFinding(cause: KvmCause): Finding {
 function moduleFix(diagnosis: KvmDiagnosis): string {
   const name = diagnosis.vendorModule;
   if (name === null) return FIX_MODULES;
-  if (diagnosis.modprobe[name]) return `\`modprobe ${name}\`; if it refuses, \`dmesg | grep -i kvm\` says why (often: virtualization disabled in the BIOS)`;
-  return `${name} cannot be loaded with modprobe here (built in, nomodule or module_blacklist=): the kernel log says why it did not register (\`dmesg | grep -i -e kvm -e vmx -e svm\`)`;
+  if (diagnosis.modprobe[name]) return `\`modprobe ${name}\`; if it refuses, \`dmesg | grep -i kvm\` says why (often: virtualization disabled ` +
+    'in the BIOS)';
+  return `${name} cannot be loaded with modprobe here (built in, nomodule or module_blacklist=): the kernel log ` +
+    `says why it did not register (\`dmesg | grep -i -e kvm -e vmx -e svm\`)`;
 }
 
 const X86 = new Set(['x64', 'ia32']);
@@ -139,7 +143,8 @@ export const KVM_RULES: readonly CheckRule[] = [
     technology: 'kvm',
     layer: 'hardware',
     title: 'CPU virtualization extensions',
-    why: 'KVM runs guests on the CPU\'s own virtualization extensions (Intel VT-x, AMD-V); without them there is no /dev/kvm',
+    why: 'KVM runs guests on the CPU\'s own virtualization extensions (Intel VT-x, AMD-V); ' +
+      'without them there is no /dev/kvm',
     evaluate({ model, snapshot, kvm }) {
       // The kernel's own account comes first: a backend that would not bind, an SEV guest,
       // the firmware's switch, a missing extension (with or without an outer hypervisor).
@@ -169,17 +174,21 @@ export const KVM_RULES: readonly CheckRule[] = [
     technology: 'kvm',
     layer: 'hardware',
     title: 'Bare metal, not a VM',
-    why: 'inside a VM, KVM works only through nested virtualization (slower), and confidential guests (TDX, SEV) cannot be nested at all',
+    why: 'inside a VM, KVM works only through nested virtualization (slower), and confidential guests (TDX, SEV) ' +
+      'cannot be nested at all',
     evaluate({ model, kvm }) {
       const guest = model.host.isGuest;
       if (!('value' in guest)) return unreadable('/proc/cpuinfo', guest, NEEDS.cpuinfo);
       if (!guest.value) return pass('no hypervisor flag: bare metal', `${guest.source} (flags)`);
       const outer = kvm.hypervisor;
-      const exposes = outer === null || kvm.flag === null ? '' : `; ${outer.logged ?? 'the outer hypervisor'} ${outer.exposesExtension ? 'exposes' : 'does not expose'} ${kvm.flag} to it`;
+      const exposes = outer === null || kvm.flag === null ? '' : `; ${outer.logged ?? 'the outer hypervisor'} ` +
+        `${outer.exposesExtension ? 'exposes' : 'does not expose'} ${kvm.flag} to it`;
       return warn(
-        `hypervisor flag set: this host is itself a VM${outer?.logged ? ` (Hypervisor detected: ${outer.logged})` : ''}, so any guest here is nested${exposes}`,
+        `hypervisor flag set: this host is itself a VM${outer?.logged ? ' (Hypervisor detected: ' +
+        `${outer.logged})` : ''}, so any guest here is nested${exposes}`,
         `${guest.source} (flags)`,
-        'run confidential guests on a bare-metal host; for plain KVM, nested virtualization must be enabled on the outer host',
+        'run confidential guests on a bare-metal host; for plain KVM, nested virtualization must be enabled ' +
+        'on the outer host',
       );
     },
   },
@@ -189,7 +198,8 @@ export const KVM_RULES: readonly CheckRule[] = [
     layer: 'kernel',
     parent: 'kvm.cpu.virtualization',
     title: 'kvm and a backend module loaded',
-    why: 'kvm provides /dev/kvm; kvm_intel or kvm_amd (or another backend) drives the CPU, and loads only where the firmware enabled virtualization',
+    why: 'kvm provides /dev/kvm; kvm_intel or kvm_amd (or another backend) drives the CPU, and loads only where ' +
+      'the firmware enabled virtualization',
     evaluate({ model, kvm, tdxCauses }) {
       const modules = model.host.modules;
       // A failed TDX bring-up is the specific reason kvm_intel did not load on 6.16 and later
@@ -236,7 +246,8 @@ export const KVM_RULES: readonly CheckRule[] = [
       return pass(
         nested.enabled
           ? `${nested.module}.nested = ${nested.value}: guests of this host can run their own VMs`
-          : `${nested.module}.nested = ${nested.value}: guests of this host cannot run their own VMs (boot with ${nested.module}.nested=1, or reload ${nested.module} with nested=1 where it is a module)`,
+          : `${nested.module}.nested = ${nested.value}: guests of this host cannot run their own VMs (boot ` +
+            `with ${nested.module}.nested=1, or reload ${nested.module} with nested=1 where it is a module)`,
         source,
       );
     },
@@ -257,7 +268,8 @@ export const KVM_RULES: readonly CheckRule[] = [
       }
       const failed = causeFor(kvm, 'kvm.device.present', 'FAIL');
       if (failed !== undefined) return causeFinding(failed);
-      if ('value' in node) return pass(`${model.device.path}: ${node.value.type} ${node.value.major}:${node.value.minor}, ${node.value.owner}:${node.value.group} ${node.value.mode}`, node.source);
+      if ('value' in node) return pass(`${model.device.path}: ${node.value.type} ${node.value.major}:${node.value.minor}, ` +
+        `${node.value.owner}:${node.value.group} ${node.value.mode}`, node.source);
       if ('missing' in node) return unknown(`${model.device.path} was not looked at`, 'not probed', NEEDS.kvm);
       if (node.error.code === 'ENOENT') return fail(`${model.device.path} does not exist`, node.source, moduleFix(kvm));
       return unknown(`${model.device.path} could not be looked at: ${node.error.code} (${node.error.meaning})`, node.source, NEEDS.kvm);
@@ -287,7 +299,8 @@ export const KVM_RULES: readonly CheckRule[] = [
     layer: 'usable',
     parent: 'kvm.device.present',
     title: 'KVM device usable by this user',
-    why: 'a VMM runs as some user; if that user cannot open the KVM device read-write it cannot start a guest, however well the host is set up',
+    why: 'a VMM runs as some user; if that user cannot open the KVM device read-write it cannot start a guest, ' +
+      'however well the host is set up',
     evaluate({ model, kvm }) {
       const open = model.device.open;
       const who = `uid ${model.snapshot.context.uid} (groups ${model.snapshot.context.groups.join(', ') || 'none'})`;
@@ -310,7 +323,8 @@ export const KVM_RULES: readonly CheckRule[] = [
     layer: 'usable',
     parent: 'kvm.api.version',
     title: 'A default VM can be created',
-    why: 'KVM_CREATE_VM is the first thing every VMM does; it fails when the kernel is out of memory or KVM refuses VMs',
+    why: 'KVM_CREATE_VM is the first thing every VMM does; it fails when the kernel is out of memory or KVM ' +
+      'refuses VMs',
     evaluate({ model }) {
       const vm = model.kvm.defaultVm;
       if ('value' in vm) return pass('KVM_CREATE_VM(KVM_X86_DEFAULT_VM) created a VM (closed at once)', vm.source);
@@ -335,13 +349,15 @@ export const KVM_CROSS_CHECKS: readonly CheckRule[] = [
     technology: 'kvm',
     layer: 'hardware',
     title: 'This host is itself a VM',
-    why: 'guides for TDX and SEV assume bare metal; in a VM the hardware checks describe the virtual CPU, not the machine',
+    why: 'guides for TDX and SEV assume bare metal; in a VM the hardware checks describe the virtual CPU, not the ' +
+      'machine',
     evaluate({ model }) {
       const guest = model.host.isGuest;
       if (!('value' in guest) || !guest.value) return pass('not a VM', sourceOf(guest));
       const usable = model.kvm.usable;
       return warn(
-        `the CPU shows the hypervisor flag${usable ? ', and KVM answers: guests started here are nested' : ''}; TDX and SEV hosts must be bare metal`,
+        `the CPU shows the hypervisor flag${usable ? ', and KVM answers: guests ' +
+        'started here are nested' : ''}; TDX and SEV hosts must be bare metal`,
         `${guest.source} (flags)`,
         'check on the bare-metal host; in a VM, only plain (nested) KVM can work',
       );
