@@ -415,7 +415,10 @@ describe('every input is bounded, regular (or standard input), and never blocks'
     );
     const td = await run(['tdx', '--deep', '--td-config', file]);
     assert.equal(td.status, 4);
-    assert.match(td.stderr, /cannot read the TD configuration \(314572800 bytes \(300\.0 MiB\), over the 1048576 bytes \(1\.0 MiB\) kvm-caps reads\)/);
+    assert.match(td.stderr, new RegExp(
+      String.raw`cannot read the TD configuration \(314572800 bytes \(300\.0 MiB\), over the ` +
+      String.raw`1048576 bytes \(1\.0 MiB\) kvm-caps reads\)`,
+    ));
   });
 
   test('--from - reads standard input; an endless standard input is cut at the bound: exit 4', { skip: needsRoot }, () => {

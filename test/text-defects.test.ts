@@ -198,7 +198,10 @@ test('the report shows the kernel log read, and its cut, in text and JSON', asyn
     s.host.kernelLog.cut = { size: 70 * 1024 * 1024, kept: 64 * 1024 * 1024 - 100 };
   });
   const text = (await runMain(['--from', cut])).stdout;
-  assert.match(text, /\n {2}Kernel log +\d+ records from the newest 67108764 bytes \(64\.0 MiB\) only: the log is 73400320 bytes \(70\.0 MiB\)/);
+  assert.match(text, new RegExp(
+    String.raw`\n {2}Kernel log +\d+ records from the newest 67108764 bytes \(64\.0 MiB\) ` +
+    String.raw`only: the log is 73400320 bytes \(70\.0 MiB\)`,
+  ));
   const json = JSON.parse((await runMain(['--from', cut, '--json'])).stdout);
   assert.deepEqual(json.host.kernelLog.value.cut, { size: 73400320, kept: 67108764 });
   const whole = JSON.parse((await runMain(['--from', fixturePath('tdx-module-init-failed'), '--json'])).stdout);

@@ -36,7 +36,10 @@ const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[,.]\d+)?(?:Z|[+-]\d\d:?\d\d
  * message like "SVM: svm_hardware_enable: ..." has the same shape: so the header is removed
  * only for the tag `kernel`, and a line is dropped only for a program's `tag[pid]:`.
  */
-const SYSLOG_HEADER = /^(?:[^\s[]\S*(?:\s+\S+){0,2}?\s+)?(?:\d{4}-\d\d-\d\dT)?\d{1,2}:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d| [A-Z]{2,5})?\s+\S+\s+([\w./-]+)(\[\d+\])?:\s?/;
+const SYSLOG_HEADER = new RegExp(
+  String.raw`^(?:[^\s[]\S*(?:\s+\S+){0,2}?\s+)?(?:\d{4}-\d\d-\d\dT)?\d{1,2}:\d\d:\d\d(?:[.,]\d+)?(?:Z|` +
+  String.raw`[+-]\d\d:?\d\d| [A-Z]{2,5})?\s+\S+\s+([\w./-]+)(\[\d+\])?:\s?`,
+);
 const MONOTONIC_HEADER = /^\[\s*(\d+)\.(\d{1,9})\]\s+\S+\s+([\w./-]+)(?:\[\d+\])?:\s?/;
 /** journalctl's markers between boots; its other "-- ... --" lines say nothing about the kernel. */
 const JOURNAL_BOOT = /^-- (?:Boot [0-9a-f]+|Reboot) --$/;

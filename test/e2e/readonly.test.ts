@@ -177,7 +177,10 @@ test('a replayed snapshot opens no device, loads no addon, reads no host file', 
     const opened = run.lines.map((line) => /^open(?:at)?\([^"]*"([^"]+)"/.exec(line)?.[1]).filter((path): path is string => path !== undefined);
     // What kvm-caps reads on a live host. (Node itself reads its cgroup's memory limits.)
     const host = opened.filter((path) =>
-      /^\/dev\/(kvm|sev|kmsg)$|kvm_caps\.node$|^\/proc\/(cpuinfo|sys\/kernel)|^\/sys\/(module|devices)|\/misc\.(capacity|current)$/.test(path),
+      new RegExp(
+        String.raw`^\/dev\/(kvm|sev|kmsg)$|kvm_caps\.node$|^\/proc\/(cpuinfo|sys\/kernel)|` +
+        String.raw`^\/sys\/(module|devices)|\/misc\.(capacity|current)$`,
+      ).test(path),
     );
     assert.deepEqual(host, [], `kvm-caps ${args.join(' ')}`);
     assert.ok(opened.includes(fixture), 'the snapshot itself was read');

@@ -144,7 +144,13 @@ export interface PrintkFormat {
 
 // Calls whose first string-literal argument is the message format. dev_* and
 // WARN-style calls take other arguments first; the first literal is still the format.
-const CALL = /\b(pr_(?:emerg|alert|crit|err|warn|warning|notice|info|debug|cont)(?:_once|_ratelimited)?|printk(?:_once|_ratelimited)?|(?:dev|pci|netdev)_(?:emerg|alert|crit|err|warn|notice|info|dbg)(?:_once|_ratelimited)?|WARN(?:_ONCE)?|WARN_ON_ONCE|pr_warn_once|kvm_(?:err|info|pr_unimpl)|vcpu_unimpl)\s*\(/g;
+const CALL = new RegExp(
+  String.raw`\b(pr_(?:emerg|alert|crit|err|warn|warning|notice|info|debug|cont)(?:_once|` +
+  '_ratelimited)?|printk(?:_once|_ratelimited)?|(?:dev|pci|netdev)_(?:emerg|alert|' +
+  'crit|err|warn|notice|info|dbg)(?:_once|_ratelimited)?|WARN(?:_ONCE)?|' +
+  String.raw`WARN_ON_ONCE|pr_warn_once|kvm_(?:err|info|pr_unimpl)|vcpu_unimpl)\s*\(`,
+  'g',
+);
 
 /** Reads the C string literals (and KBUILD_MODNAME) at the start of `text`, joined. */
 function literalsAt(text: string, modname: string): string | undefined {
