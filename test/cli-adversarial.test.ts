@@ -74,8 +74,14 @@ async function run(args: string[]): Promise<Result> {
   let stdout = '';
   let stderr = '';
   const io = {
-    stdout: { write: (text: string) => ((stdout += text), true) },
-    stderr: { write: (text: string) => ((stderr += text), true) },
+    stdout: { write: (text: string) => {
+        stdout += text;
+        return true;
+      } },
+    stderr: { write: (text: string) => {
+        stderr += text;
+        return true;
+      } },
   } as unknown as Parameters<typeof main>[1];
   const status = await main(args, io);
   return { status, stdout, stderr };

@@ -297,7 +297,10 @@ const SAMPLES: Sample[] = [
   {
     line: 'virt/tdx: TDX-Module initialization failed (-5)',
     claim: { linux72: true },
-    check: (f) => assert.deepEqual([f.moduleState?.value.state, (f.moduleState?.value as { errnoName?: string }).errnoName], ['failed', 'EIO']),
+    check: (f) => {
+      const state = f.moduleState?.value as { state?: string; errnoName?: string } | undefined;
+      assert.deepEqual([state?.state, state?.errnoName], ['failed', 'EIO']);
+    },
   },
   {
     line: 'virt/tdx: Module version: 1.5.08',

@@ -203,9 +203,15 @@ export function writeOutputFile(path: string, text: string): void {
     if (error instanceof OutputError) throw error;
     throw new OutputError(path, reason(error));
   }
-  if (stats === null || stats.isFile()) return replaceAtomically(path, target, data, stats);
+  if (stats === null || stats.isFile()) {
+    replaceAtomically(path, target, data, stats);
+    return;
+  }
   if (stats.isDirectory()) throw new OutputError(path, 'a directory; -o needs a file name');
   if (stats.isBlockDevice()) throw new OutputError(path, 'a block device; kvm-caps does not write to disks');
-  if (stats.isCharacterDevice() || stats.isFIFO() || stats.isSocket()) return writeInPlace(path, target, data, stats);
+  if (stats.isCharacterDevice() || stats.isFIFO() || stats.isSocket()) {
+    writeInPlace(path, target, data, stats);
+    return;
+  }
   throw new OutputError(path, `${fileKind(stats)}, which kvm-caps does not write to`);
 }
