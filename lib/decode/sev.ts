@@ -32,6 +32,7 @@ import {
 import { inNewestBoot } from '../snapshot/log-formats.js';
 import { describeFailure, parseSevLog, type SevLogFacts, type Traced as LogTraced } from './sev-log.js';
 import {
+  HOST_CPUID_8000001F,
   IOMMU_PROBLEMS,
   KVM_AMD_PARAMETERS,
   RMP_PROBLEM_FIX,
@@ -1030,11 +1031,12 @@ function hostCpuidItems(snapshot: Snapshot, b: Builder): SevView['hostCpuid'] {
   }
   const eax = BigInt(fact.value.eax);
   const ebx = BigInt(fact.value.ebx);
-  out.snp = bit(eax, 4);
-  out.vmpl = bit(eax, 5);
-  out.vmplCount = Number((ebx >> 12n) & 0xfn);
-  out.pageFlush = bit(eax, 2);
-  out.smeCoherent = bit(eax, 10);
+  const f = HOST_CPUID_8000001F;
+  out.snp = bit(eax, f.snpBit);
+  out.vmpl = bit(eax, f.vmplBit);
+  out.vmplCount = Number((ebx >> BigInt(f.numVmplShift)) & BigInt(f.numVmplMask));
+  out.pageFlush = bit(eax, f.pageFlushBit);
+  out.smeCoherent = bit(eax, f.smeCoherentBit);
   b.add({
     id: 'cpuid.host.vmpl',
     group: 'cpu',
