@@ -135,7 +135,7 @@ describe('parity with snphost ok: VMPLs and page flush from the host CPUID, who 
     const s = copy('sev-snp-genoa-6.11');
     s.host.hostCpuid8000001f = leaf(0x43b);
     const v = sevView(s);
-    assert.deepEqual(v.hostCpuid, { snp: true, vmpl: true, vmplCount: 4, pageFlush: false, smeCoherent: true, source: 'pread /dev/cpu/0/cpuid' });
+    assert.deepEqual(v.hostCpuid, { sev: true, snp: true, vmpl: true, vmplCount: 4, pageFlush: false, smeCoherent: true, source: 'pread /dev/cpu/0/cpuid' });
     assert.equal(item(v, 'cpuid.host.vmplCount').value, '4');
     assert.equal(check(s, 'snp', 'snp.cpu.vmpl').status, 'PASS');
     const { text, json } = render(s);
@@ -161,6 +161,16 @@ describe('parity with snphost ok: VMPLs and page flush from the host CPUID, who 
     assert.match(render(s).text, /VM page flush MSR \(host CPUID\)\s+WARN\s+not supported/);
     s.host.hostCpuid8000001f = leaf(0x43b | (1 << 2));
     assert.equal(check(s, 'sev', 'sev.cpu.page-flush').found, 'supported');
+  });
+
+  test('a CPU whose leaf reports no SEV (all zero, as in a guest) gets neither rule: the CPU-flag rules say why', () => {
+    const s = copy('sev-snp-genoa-6.11');
+    s.host.hostCpuid8000001f = leaf(0, 0);
+    assert.equal(item(sevView(s), 'cpuid.host.vmpl').status, 'info');
+    assert.equal(item(sevView(s), 'cpuid.host.pageFlush').status, 'info');
+    const ids = (t: Technology) => flattenChecks(runChecks(s, [t]).technologies[0]!.checks).map((c) => c.id);
+    assert.ok(!ids('snp').includes('snp.cpu.vmpl'));
+    assert.ok(!ids('sev').includes('sev.cpu.page-flush'));
   });
 
   test('an unreadable /dev/cpu/0/cpuid is "cannot tell", never a FAIL; old snapshots have no such rule', () => {

@@ -119,6 +119,7 @@ test('cpufeatures.h word 19 (7.2): the host-CPUID bits behind the VMPL and page-
   if (!tree) return;
   const text = readFileSync(join(tree.root, 'arch', 'x86', 'include', 'asm', 'cpufeatures.h'), 'utf8');
   const at = (bit: number): RegExpExecArray | null => new RegExp(`^#define X86_FEATURE_(\\w+)\\s+\\(19\\*32\\+\\s*${bit}\\)\\s*(?:/\\*\\s*("[^"]*")?)?`, 'm').exec(text);
+  assert.equal(at(HOST_CPUID_8000001F.sevBit)?.[1], 'SEV');
   assert.equal(at(HOST_CPUID_8000001F.snpBit)?.[1], 'SEV_SNP');
   assert.equal(at(HOST_CPUID_8000001F.pageFlushBit)?.[1], 'VM_PAGE_FLUSH');
   assert.equal(at(HOST_CPUID_8000001F.smeCoherentBit)?.[1], 'SME_COHERENT');

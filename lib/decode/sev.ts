@@ -105,10 +105,10 @@ export interface SevView {
   msrs: { syscfg: string | null; smee: boolean | null; snpEn: boolean | null; rmpBase: string | null; rmpEnd: string | null; source: string };
   /**
    * The host's raw CPUID 0x8000001F through /dev/cpu/0/cpuid (KVM's view clears NumVMPL):
-   * EAX[2] page-flush MSR, EAX[4] SEV-SNP, EAX[5] VMPL, EAX[10] SME_COHERENT, EBX[15:12] number of
+   * EAX[1] SEV, EAX[2] page-flush MSR, EAX[4] SEV-SNP, EAX[5] VMPL, EAX[10] SME_COHERENT, EBX[15:12] number of
    * VMPLs; null: not read.
    */
-  hostCpuid: { snp: boolean | null; vmpl: boolean | null; vmplCount: number | null; pageFlush: boolean | null; smeCoherent: boolean | null; source: string };
+  hostCpuid: { sev: boolean | null; snp: boolean | null; vmpl: boolean | null; vmplCount: number | null; pageFlush: boolean | null; smeCoherent: boolean | null; source: string };
   /** Who may open /dev/sev read-write by its mode and ACL (null: its node was not stat'ed). */
   deviceUsers: { readWrite: string[]; rootOnly: boolean; source: string } | null;
   /** The PSP's sysfs security facts that are 0/1 flags (null: not shown by this kernel/platform). */
@@ -1019,7 +1019,7 @@ function parityItems(snapshot: Snapshot, b: Builder): void {
  */
 function hostCpuidItems(snapshot: Snapshot, b: Builder): SevView['hostCpuid'] {
   const fact = snapshot.host.hostCpuid8000001f;
-  const out: SevView['hostCpuid'] = { snp: null, vmpl: null, vmplCount: null, pageFlush: null, smeCoherent: null, source: src(fact) };
+  const out: SevView['hostCpuid'] = { sev: null, snp: null, vmplCount: null, vmpl: null, pageFlush: null, smeCoherent: null, source: src(fact) };
   if (!fact) return out;
   if ('error' in fact) {
     b.failed('cpuid.host', 'cpu', 'CPUID 0x8000001F (host, /dev/cpu/0/cpuid)', fact, {
@@ -1032,6 +1032,7 @@ function hostCpuidItems(snapshot: Snapshot, b: Builder): SevView['hostCpuid'] {
   const eax = BigInt(fact.value.eax);
   const ebx = BigInt(fact.value.ebx);
   const f = HOST_CPUID_8000001F;
+  out.sev = bit(eax, f.sevBit);
   out.snp = bit(eax, f.snpBit);
   out.vmpl = bit(eax, f.vmplBit);
   out.vmplCount = Number((ebx >> BigInt(f.numVmplShift)) & BigInt(f.numVmplMask));
@@ -1052,7 +1053,7 @@ function hostCpuidItems(snapshot: Snapshot, b: Builder): SevView['hostCpuid'] {
     group: 'cpu',
     label: 'VM page flush MSR (host CPUID)',
     value: out.pageFlush ? 'supported' : out.smeCoherent ? 'not supported (not needed: SME_COHERENT)' : 'not supported',
-    status: out.pageFlush ? 'pass' : out.smeCoherent ? 'info' : 'warn',
+    status: out.pageFlush ? 'pass' : out.smeCoherent || !out.sev ? 'info' : 'warn',
     source: `${src(fact)} (0x8000001F EAX ${fact.value.eax}, bits 2 and 10)`,
     ...(out.pageFlush
       ? {}

@@ -668,10 +668,12 @@ function init2Rule(f: Flavour): CheckRule {
 // Permission Levels" FAILs when CPUID 0x8000001F EAX bit 5 is clear, "Number of VMPLs" only
 // shows EBX[15:12], "Page flush MSR" shows DISABLED without failing (the MSR may be switched
 // off), "/dev/sev readable/writable" asks access(2) for the user it runs as. They judge the
-// host's raw CPUID (/dev/cpu/0/cpuid), so they apply only where it was read: unread, the SEV
-// view says "cannot tell", as with the MSRs.
+// host's raw CPUID (/dev/cpu/0/cpuid), so they apply only where it was read and reports the
+// technology (SEV bit 1 for the page flush, SNP bit 4 for VMPLs; without it the CPU-flag and
+// generation rules say why): unread, the SEV view says "cannot tell", as with the MSRs.
 
-const hostCpuidRead = ({ model }: CheckContext): boolean => sevOf(model).hostCpuid.vmpl !== null;
+const hostReportsSev = ({ model }: CheckContext): boolean => sevOf(model).hostCpuid.sev === true;
+const hostReportsSnp = ({ model }: CheckContext): boolean => sevOf(model).hostCpuid.snp === true;
 
 const SNP_VMPL: CheckRule = {
   id: 'snp.cpu.vmpl',
@@ -680,7 +682,7 @@ const SNP_VMPL: CheckRule = {
   parent: 'snp.cpu.generation',
   title: 'VM Permission Levels (host CPUID 0x8000001F EAX bit 5)',
   why: 'SEV-SNP guests run at VMPL0-3 (an SVSM at VMPL0 below the guest OS); a CPU that reports SNP without VMPLs is not SNP-capable (snphost "VM Permission Levels"); KVM\'s CPUID view hides the VMPL count, so only the host\'s raw CPUID tells',
-  appliesWhen: hostCpuidRead,
+  appliesWhen: hostReportsSnp,
   evaluate({ model }) {
     const h = sevOf(model).hostCpuid;
     const source = item(model, 'cpuid.host.vmpl')?.source ?? h.source;
@@ -697,7 +699,7 @@ function pageFlushRule(f: Flavour): CheckRule {
     parent: `${f.technology}.cpu.amd`,
     title: 'VM page flush MSR (host CPUID 0x8000001F EAX bit 2)',
     why: 'on CPUs without SME_COHERENT, KVM flushes the encrypted pages it takes back from a guest with VM_PAGE_FLUSH; without it the kernel warns and writes back whole caches (snphost shows "Page flush MSR: DISABLED" without failing, virtee/sevctl#70)',
-    appliesWhen: hostCpuidRead,
+    appliesWhen: hostReportsSev,
     evaluate({ model }) {
       const i = item(model, 'cpuid.host.pageFlush');
       const source = i?.source ?? sevOf(model).hostCpuid.source;
