@@ -188,6 +188,7 @@ describe('parity with snphost ok: VMPLs and page flush from the host CPUID, who 
     const s = copy('sev-snp-genoa-6.11'); // crw------- root:root, as the ccp driver creates it
     const users = sevView(s).deviceUsers;
     assert.deepEqual(users && { readWrite: users.readWrite, rootOnly: users.rootOnly }, { readWrite: ['user root (owner)'], rootOnly: true });
+    assert.match(item(sevView(s), 'device.users').meaning ?? '', /by the mode alone: the ACL was not read/);
     const warned = check(s, 'sev', 'sev.usable.device-users');
     assert.equal(warned.status, 'WARN');
     assert.match(warned.fix ?? '', /chmod 0660 \/dev\/sev.*setfacl -m u:qemu:rw \/dev\/sev/);
@@ -197,6 +198,7 @@ describe('parity with snphost ok: VMPLs and page flush from the host CPUID, who 
     assert.deepEqual(v.deviceUsers?.readWrite, ['user root (owner)', 'user 107 (ACL)', 'group 36 (ACL)']);
     assert.equal(check(s, 'sev', 'sev.usable.device-users').status, 'PASS');
     assert.match(item(v, 'device.users').value, /ACL user::rw-,user:107:rw-/);
+    assert.doesNotMatch(item(v, 'device.users').meaning ?? '', /ACL was not read/);
     const { text, json } = render(s);
     assert.match(text, /\/dev\/sev read-write for\s+user root \(owner\), user 107 \(ACL\), group 36 \(ACL\) \(mode 0600, root:root; ACL /);
     assert.deepEqual(json.deviceUsers?.readWrite, ['user root (owner)', 'user 107 (ACL)', 'group 36 (ACL)']);

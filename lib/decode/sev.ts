@@ -1111,7 +1111,7 @@ function deviceUserItems(snapshot: Snapshot, b: Builder): SevView['deviceUsers']
     status: rootOnly ? 'warn' : 'info',
     source,
     meaning: rootOnly
-      ? 'a VMM that does not run as root (qemu, libvirt-qemu, a member of the kvm group) cannot open /dev/sev, which QEMU opens read-write to start SEV guests'
+      ? `a VMM that does not run as root (qemu, libvirt-qemu, a member of the kvm group) cannot open /dev/sev, which QEMU opens read-write to start SEV guests${entries === null ? ' (by the mode alone: the ACL was not read, so an ACL entry may still let one in)' : ''}`
       : 'the VMM\'s user (qemu, libvirt-qemu, the kvm group) can start SEV guests only if it is one of these or in one of these groups',
     ...(rootOnly ? { hint: 'give the VMM\'s group access: `chgrp kvm /dev/sev && chmod 0660 /dev/sev` (a udev rule to keep it), or `setfacl -m u:qemu:rw /dev/sev`' } : {}),
   });
