@@ -264,6 +264,27 @@ const FLAVOURS = [
   { technology: 'snp', flag: 'sev_snp', parameter: 'sev_snp', vmType: 'SNP', misc: 'sev_es', before: '6.10.0' },
 ] as const;
 
+/**
+ * The host's raw CPUID 0x8000001F as virtee/snphost#187 shows a Genoa's (`snphost ok`: VMPLs
+ * supported, "Number of VMPLs: 4", "Physical address bit reduction: 6", "C-bit location: 51",
+ * 1006 guests, minimum SEV ASID 100, "Page flush MSR: DISABLED"): the persona's KVM leaf (EAX
+ * 0x41a: sev, sev_es, sev_snp, sme_coherent) plus SME (bit 0) and VMPL (bit 5), EBX 51 | 6 << 6 | 4 << 12.
+ */
+const GENOA_RAW_8000001F = { eax: 0x43b, ebx: 0x41b3, ecx: 1006, edx: 100 };
+
+function hostLeaf(s: Snapshot, change: (r: typeof GENOA_RAW_8000001F) => void = () => {}): void {
+  const r = { ...GENOA_RAW_8000001F };
+  change(r);
+  const h = (n: number): string => `0x${(n >>> 0).toString(16)}`;
+  s.host.hostCpuid8000001f = { source: { syscall: 'pread', path: '/dev/cpu/0/cpuid' }, value: { eax: h(r.eax), ebx: h(r.ebx), ecx: h(r.ecx), edx: h(r.edx) } };
+}
+
+/** /dev/sev given to the kvm group (gid 36 here), as a udev rule would. */
+function sevForKvmGroup(s: Snapshot): void {
+  const node = valueOf(s.host.sevDevice!, 'sevDevice');
+  Object.assign(node, { mode: 0o660, gid: 36, group: 'kvm' });
+}
+
 const SEV_CASES: Case[] = FLAVOURS.flatMap((f): Case[] => [
   { id: `${f.technology}.cpu.amd`, technology: f.technology, pass: sevBase, bad: () => edit(SEV_BASE, (s) => (s.host.cpuinfo = errorFact(s.host.cpuinfo.source, 'EACCES', -13))), expect: 'UNKNOWN' },
   { id: `${f.technology}.bios.cpu-flag`, technology: f.technology, pass: sevBase, bad: () => edit(SEV_BASE, (s) => flags(s, { remove: [f.flag] })), expect: 'FAIL' },
@@ -337,9 +358,19 @@ const SEV_CASES: Case[] = FLAVOURS.flatMap((f): Case[] => [
       }),
     expect: 'FAIL',
   },
+  // snphost#187's Genoa has no page-flush MSR but SME_COHERENT: nothing to warn about; without either, WARN.
+  {
+    id: `${f.technology}.cpu.page-flush`,
+    technology: f.technology,
+    pass: () => edit(SEV_BASE, (s) => hostLeaf(s)),
+    bad: () => edit(SEV_BASE, (s) => hostLeaf(s, (r) => (r.eax &= ~(1 << 10)))),
+    expect: 'WARN',
+  },
+  { id: `${f.technology}.usable.device-users`, technology: f.technology, pass: () => edit(SEV_BASE, sevForKvmGroup), bad: sevBase, expect: 'WARN' },
 ]);
 
 const SNP_CASES: Case[] = [
+  { id: 'snp.cpu.vmpl', technology: 'snp', pass: () => edit(SEV_BASE, (s) => hostLeaf(s)), bad: () => edit(SEV_BASE, (s) => hostLeaf(s, (r) => (r.eax &= ~(1 << 5)))), expect: 'FAIL' },
   {
     id: 'snp.cpu.generation',
     technology: 'snp',

@@ -10,6 +10,7 @@ import { deviceAccess } from '../lib/snapshot/bringup-files.js';
 import { memlockLimit, parseMemlock, pspSysfs } from '../lib/snapshot/host-files.js';
 import { validateSnapshot } from '../lib/snapshot/load.js';
 import { AMD_SNP_MSRS, readMsr } from '../lib/snapshot/msr.js';
+import { readCpuidLeaf } from '../lib/snapshot/cpuid-device.js';
 import { readFileSync } from 'node:fs';
 import { fixturePath } from './helpers/fixtures.js';
 
@@ -39,6 +40,29 @@ test('readMsr: a missing msr node is an ENOENT fact (the module is never loaded)
   assert.ok('error' in fact && fact.error.code === 'ENOENT');
   assert.throws(() => readMsr('/', -1, 0), RangeError);
   assert.throws(() => readMsr('/', 0, 2 ** 32), RangeError);
+});
+
+test('readCpuidLeaf: 16 bytes EAX..EDX at offset leaf | subleaf << 32 of /dev/cpu/<n>/cpuid, under root', () => {
+  const root = join(scratch, 'cpuid');
+  mkdirSync(join(root, 'dev', 'cpu', '0'), { recursive: true });
+  const file = join(root, 'dev', 'cpu', '0', 'cpuid');
+  const fd = openSync(file, 'w');
+  const regs = Buffer.alloc(16);
+  // virtee/snphost#187's Genoa: SME, SEV, SEV-ES, SNP, VMPL, SME_COHERENT; C-bit 51, reduction 6, 4 VMPLs; 1006 guests; min ASID 100.
+  [0x43b, 0x41b3, 1006, 100].forEach((v, i) => regs.writeUInt32LE(v, i * 4));
+  writeSync(fd, regs, 0, 16, 0x8000001f);
+  closeSync(fd);
+  const fact = readCpuidLeaf(root, 0, 0x8000001f);
+  assert.ok('value' in fact, JSON.stringify(fact));
+  assert.deepEqual(fact.value, { eax: '0x43b', ebx: '0x41b3', ecx: '0x3ee', edx: '0x64' });
+  assert.deepEqual(fact.source, { syscall: 'pread', path: file });
+  // Subleaf 1 of the same leaf lies 4 GiB further on: past this file's end, a short read is EIO, not zeros.
+  const sub = readCpuidLeaf(root, 0, 0x8000001f, 1);
+  assert.ok('error' in sub && sub.error.code === 'EIO', JSON.stringify(sub));
+  const missing = readCpuidLeaf(join(scratch, 'nothing'), 0, 0x8000001f);
+  assert.ok('error' in missing && missing.error.code === 'ENOENT', 'the cpuid module is never loaded');
+  assert.throws(() => readCpuidLeaf('/', 0, 2 ** 32), RangeError);
+  assert.throws(() => readCpuidLeaf('/', -1, 0), RangeError);
 });
 
 test('pspSysfs: the attributes the ccp PCI device shows; those it hides are left out', () => {
@@ -90,6 +114,8 @@ test('snapshots without the new facts (older writers) still load; with them, the
     host: {
       ...host,
       msrs: { '0xc0010010': { source: { syscall: 'pread', path: '/dev/cpu/0/msr' }, value: '0x1840000' } },
+      hostCpuid8000001f: { source: { syscall: 'pread', path: '/dev/cpu/0/cpuid' }, value: { eax: '0x43b', ebx: '0x41b3', ecx: '0x3ee', edx: '0x64' } },
+      sevDeviceAcl: { source: { syscall: 'spawn getfacl', path: '/dev/sev' }, value: { entries: ['user::rw-', 'group::---', 'group:36:rw-', 'mask::rw-', 'other::---'] } },
       memlockLimit: { source: { file: '/proc/self/limits' }, value: { soft: 65536, hard: null } },
       sevDeviceAccess: { source: { syscall: 'access', path: '/dev/sev' }, value: { read: true, write: false } },
       pspSysfs: { source: { directory: '/sys/bus/pci/drivers/ccp' }, value: { device: '0000:42:00.1', attributes: { fused_part: '1' } } },
@@ -99,4 +125,7 @@ test('snapshots without the new facts (older writers) still load; with them, the
   const bad = structuredClone(withFacts);
   (bad.host.msrs['0xc0010010'] as { value: unknown }).value = 'nope';
   assert.throws(() => validateSnapshot(bad), /snapshot\.host\.msrs\.0xc0010010\.value/);
+  const badLeaf = structuredClone(withFacts);
+  (badLeaf.host.hostCpuid8000001f.value as { ebx: unknown }).ebx = 17;
+  assert.throws(() => validateSnapshot(badLeaf), /snapshot\.host\.hostCpuid8000001f\.value\.ebx/);
 });

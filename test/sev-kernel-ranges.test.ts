@@ -11,6 +11,10 @@ import type { CheckResult, Technology } from '../lib/check/types.js';
 import { sevView, type SevItem, type SevView } from '../lib/decode/sev.js';
 import type { Snapshot } from '../lib/snapshot/types.js';
 import { fixtureSnapshot } from './helpers/fixtures.js';
+import { decodeSnapshot } from '../lib/decode/model.js';
+import { sevSection, type SevSection } from '../lib/render/report.js';
+import { renderSev } from '../lib/render/sev.js';
+import { plainStyle } from '../lib/render/style.js';
 import { CPUID_FEATURE_REGISTERS } from '../lib/knowledge/cpuid-features.js';
 import { projectRoot } from './helpers/compile.js';
 
@@ -113,6 +117,94 @@ describe('parity with snphost ok / sevctl ok', () => {
     assert.match(item(v, 'device.access').meaning ?? '', /QEMU opens \/dev\/sev read-write/);
     assert.equal(item(v, 'host.memlock').value, 'soft 8388608 bytes, hard 8388608 bytes');
     assert.equal(item(v, 'cpu.epyc').value, 'yes');
+  });
+});
+
+describe('parity with snphost ok: VMPLs and page flush from the host CPUID, who may open /dev/sev', () => {
+  // virtee/snphost#187's Genoa (`snphost ok`): VMPLs with "Number of VMPLs: 4", "Page flush MSR:
+  // DISABLED", C-bit 51, reduction 6, 1006 guests, min ASID 100; EAX also has SME_COHERENT (bit 10).
+  const leaf = (eax: number, ebx = 0x41b3) =>
+    ({ source: { syscall: 'pread', path: '/dev/cpu/0/cpuid' }, value: { eax: `0x${eax.toString(16)}`, ebx: `0x${ebx.toString(16)}`, ecx: '0x3ee', edx: '0x64' } }) as never;
+  const render = (s: Snapshot) => {
+    const model = decodeSnapshot(s);
+    const section = sevSection(model, runChecks(s, ['sev', 'sev-es', 'snp'], model), s);
+    return { text: renderSev(section, plainStyle), json: JSON.parse(JSON.stringify(section)) as SevSection };
+  };
+
+  test('VMPL support and count: shown from the raw leaf; an SNP CPU without VMPLs is not SNP-capable (FAIL)', () => {
+    const s = copy('sev-snp-genoa-6.11');
+    s.host.hostCpuid8000001f = leaf(0x43b);
+    const v = sevView(s);
+    assert.deepEqual(v.hostCpuid, { sev: true, snp: true, vmpl: true, vmplCount: 4, pageFlush: false, smeCoherent: true, source: 'pread /dev/cpu/0/cpuid' });
+    assert.equal(item(v, 'cpuid.host.vmplCount').value, '4');
+    assert.equal(check(s, 'snp', 'snp.cpu.vmpl').status, 'PASS');
+    const { text, json } = render(s);
+    assert.match(text, /VM Permission Levels \(host CPUID\)\s+ok\s+supported/);
+    assert.match(text, /Number of VMPLs \(host CPUID\)\s+4/);
+    assert.equal(json.hostCpuid.vmplCount, 4);
+    s.host.hostCpuid8000001f = leaf(0x43b & ~(1 << 5), 0x01b3);
+    const failed = check(s, 'snp', 'snp.cpu.vmpl');
+    assert.equal(failed.status, 'FAIL');
+    assert.match(failed.found, /bit 5 \(VMPL\) clear while bit 4 \(SEV-SNP\) is set, 0 VMPLs: not SEV-SNP-capable/);
+    const verdict = runChecks(s, ['snp']).technologies[0]!.verdict;
+    assert.equal(verdict.capable, false, verdict.summary);
+  });
+
+  test('page flush: WARN only without SME_COHERENT (Linux 7.2 sev_flush_encrypted_page); snphost#187\'s DISABLED Genoa passes', () => {
+    const s = copy('sev-snp-genoa-6.11');
+    s.host.hostCpuid8000001f = leaf(0x43b);
+    assert.equal(item(sevView(s), 'cpuid.host.pageFlush').status, 'info');
+    assert.equal(check(s, 'sev', 'sev.cpu.page-flush').status, 'PASS');
+    s.host.hostCpuid8000001f = leaf(0x43b & ~(1 << 10));
+    assert.equal(item(sevView(s), 'cpuid.host.pageFlush').status, 'warn');
+    assert.equal(check(s, 'sev', 'sev.cpu.page-flush').status, 'WARN');
+    assert.match(render(s).text, /VM page flush MSR \(host CPUID\)\s+WARN\s+not supported/);
+    s.host.hostCpuid8000001f = leaf(0x43b | (1 << 2));
+    assert.equal(check(s, 'sev', 'sev.cpu.page-flush').found, 'supported');
+  });
+
+  test('a CPU whose leaf reports no SEV (all zero, as in a guest) gets neither rule: the CPU-flag rules say why', () => {
+    const s = copy('sev-snp-genoa-6.11');
+    s.host.hostCpuid8000001f = leaf(0, 0);
+    assert.equal(item(sevView(s), 'cpuid.host.vmpl').status, 'info');
+    assert.equal(item(sevView(s), 'cpuid.host.pageFlush').status, 'info');
+    const ids = (t: Technology) => flattenChecks(runChecks(s, [t]).technologies[0]!.checks).map((c) => c.id);
+    assert.ok(!ids('snp').includes('snp.cpu.vmpl'));
+    assert.ok(!ids('sev').includes('sev.cpu.page-flush'));
+  });
+
+  test('an unreadable /dev/cpu/0/cpuid is "cannot tell", never a FAIL; old snapshots have no such rule', () => {
+    const s = copy('sev-snp-genoa-6.11');
+    const before = runChecks(s, ['snp']).technologies[0]!.verdict;
+    s.host.hostCpuid8000001f = { source: { syscall: 'pread', path: '/dev/cpu/0/cpuid' }, error: { code: 'ENOENT', errno: -2, syscall: 'open', message: 'no such file' } } as never;
+    const v = sevView(s);
+    assert.equal(item(v, 'cpuid.host').status, 'unknown');
+    assert.match(item(v, 'cpuid.host').meaning ?? '', /cpuid module is not loaded/);
+    assert.equal(v.hostCpuid.vmpl, null);
+    assert.deepEqual(runChecks(s, ['snp']).technologies[0]!.verdict, before);
+  });
+
+  test('/dev/sev: who may open it read-write from mode, owner, group and ACL; root only is a WARN with the fix', () => {
+    const s = copy('sev-snp-genoa-6.11'); // crw------- root:root, as the ccp driver creates it
+    const users = sevView(s).deviceUsers;
+    assert.deepEqual(users && { readWrite: users.readWrite, rootOnly: users.rootOnly }, { readWrite: ['user root (owner)'], rootOnly: true });
+    assert.match(item(sevView(s), 'device.users').meaning ?? '', /by the mode alone: the ACL was not read/);
+    const warned = check(s, 'sev', 'sev.usable.device-users');
+    assert.equal(warned.status, 'WARN');
+    assert.match(warned.fix ?? '', /chmod 0660 \/dev\/sev.*setfacl -m u:qemu:rw \/dev\/sev/);
+    const acl = (entries: string[]) => ({ source: { syscall: 'spawn getfacl', path: '/dev/sev' }, value: { entries } }) as never;
+    s.host.sevDeviceAcl = acl(['user::rw-', 'user:107:rw-', 'group::---', 'group:36:rw-', 'mask::rw-', 'other::---']);
+    const v = sevView(s);
+    assert.deepEqual(v.deviceUsers?.readWrite, ['user root (owner)', 'user 107 (ACL)', 'group 36 (ACL)']);
+    assert.equal(check(s, 'sev', 'sev.usable.device-users').status, 'PASS');
+    assert.match(item(v, 'device.users').value, /ACL user::rw-,user:107:rw-/);
+    assert.doesNotMatch(item(v, 'device.users').meaning ?? '', /ACL was not read/);
+    const { text, json } = render(s);
+    assert.match(text, /\/dev\/sev read-write for\s+user root \(owner\), user 107 \(ACL\), group 36 \(ACL\) \(mode 0600, root:root; ACL /);
+    assert.deepEqual(json.deviceUsers?.readWrite, ['user root (owner)', 'user 107 (ACL)', 'group 36 (ACL)']);
+    // The ACL mask limits named entries: r-- leaves only the owner.
+    s.host.sevDeviceAcl = acl(['user::rw-', 'user:107:rw-', 'group::---', 'mask::r--', 'other::---']);
+    assert.equal(sevView(s).deviceUsers?.rootOnly, true);
   });
 });
 

@@ -23,6 +23,7 @@ import {
   SNP_RMP_FLAGS,
   VMSA_FEATURES,
 } from '../lib/knowledge/sev.js';
+import { HOST_CPUID_8000001F } from '../lib/knowledge/sev.js';
 import { PSP_SYSFS_ATTRIBUTES } from '../lib/snapshot/host-files.js';
 import { AMD_SNP_MSRS } from '../lib/snapshot/msr.js';
 import { formatsPrinting, kernelFiles, kernelHeaders, kernelSource, printkFormats, type PrintkFormat } from './helpers/kernel-sources.js';
@@ -111,6 +112,22 @@ test('msr-index.h (7.2): the MSRs and SYSCFG bits the snapshot reads', async (t)
   assert.equal(Number(msr.get('MSR_AMD64_RMP_END')), AMD_SNP_MSRS.RMP_END);
   assert.equal(Number(msr.get('MSR_AMD64_SYSCFG_MEM_ENCRYPT_BIT')), 23, 'SMEE');
   assert.equal(Number(msr.get('MSR_AMD64_SYSCFG_SNP_EN_BIT')), 24, 'SNPEn');
+});
+
+test('cpufeatures.h word 19 (7.2): the host-CPUID bits behind the VMPL and page-flush checks', async (t) => {
+  const tree = await kernelFiles(t, 'linux-headers-common', kernelHeaders);
+  if (!tree) return;
+  const text = readFileSync(join(tree.root, 'arch', 'x86', 'include', 'asm', 'cpufeatures.h'), 'utf8');
+  const at = (bit: number): RegExpExecArray | null => new RegExp(`^#define X86_FEATURE_(\\w+)\\s+\\(19\\*32\\+\\s*${bit}\\)\\s*(?:/\\*\\s*("[^"]*")?)?`, 'm').exec(text);
+  assert.equal(at(HOST_CPUID_8000001F.sevBit)?.[1], 'SEV');
+  assert.equal(at(HOST_CPUID_8000001F.snpBit)?.[1], 'SEV_SNP');
+  assert.equal(at(HOST_CPUID_8000001F.pageFlushBit)?.[1], 'VM_PAGE_FLUSH');
+  assert.equal(at(HOST_CPUID_8000001F.smeCoherentBit)?.[1], 'SME_COHERENT');
+  // Not printed in /proc/cpuinfo (no quoted name): the raw leaf is the only source of either.
+  assert.equal(at(HOST_CPUID_8000001F.pageFlushBit)?.[2], undefined, 'vm_page_flush is not a cpuinfo flag');
+  assert.equal(at(HOST_CPUID_8000001F.smeCoherentBit)?.[2], undefined);
+  // VMPL (APM bit 5) has no kernel define: the bit is AMD's alone.
+  assert.equal(at(HOST_CPUID_8000001F.vmplBit), null, 'the kernel defines no word-19 bit 5');
 });
 
 /** Word-19 bits lib/cpuid names that 7.2's cpufeatures.h does not define (from later series; see its comment). */

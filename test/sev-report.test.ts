@@ -798,14 +798,24 @@ describe('SEV personas under the kernel double', { skip: await doubleSkipReason(
   });
   after(() => prepared.forEach((p) => p.cleanup()));
 
-  function snapshotOf(name: string, spawn: { uid?: number; gid?: number } = {}, extra: string[] = []): { persona: Persona; view: SevView } {
+  function snapshotOf(name: string, spawn: { uid?: number; gid?: number } = {}, extra: string[] = []): { persona: Persona; view: SevView; snapshot: Snapshot; root: string } {
     const persona = loadPersona(name);
     const p = preparePersona(persona);
     prepared.push(p);
     const r = runCli(['snapshot', '--deep', ...extra, '--root', p.root, '--device', p.kvmDevice, '--sev-device', p.sevDevice], { env: p.env, ...spawn });
     assert.equal(r.status, 0, r.stderr);
-    return { persona, view: sevView(validateSnapshot(JSON.parse(r.stdout))) };
+    const snapshot = validateSnapshot(JSON.parse(r.stdout));
+    return { persona, view: sevView(snapshot), snapshot, root: p.root };
   }
+
+  test('the host CPUID leaf and /dev/sev\'s ACL are collected under --root, a missing cpuid node recorded as ENOENT', () => {
+    const { snapshot: s, root } = snapshotOf('snp-genoa-linux-6.11');
+    const leaf = s.host.hostCpuid8000001f;
+    assert.ok(leaf && 'error' in leaf, JSON.stringify(leaf));
+    assert.equal(leaf.error.code, 'ENOENT');
+    assert.deepEqual(leaf.source, { syscall: 'pread', path: join(root, 'dev', 'cpu', '0', 'cpuid') });
+    assert.ok(s.host.sevDeviceAcl, 'the ACL fact (a value, or getfacl\'s spawn error) is recorded');
+  });
 
   test('snp-genoa-linux-6.11: the persona\'s own values come back decoded', () => {
     const { persona, view: v } = snapshotOf('snp-genoa-linux-6.11');

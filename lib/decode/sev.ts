@@ -32,6 +32,7 @@ import {
 import { inNewestBoot } from '../snapshot/log-formats.js';
 import { describeFailure, parseSevLog, type SevLogFacts, type Traced as LogTraced } from './sev-log.js';
 import {
+  HOST_CPUID_8000001F,
   IOMMU_PROBLEMS,
   KVM_AMD_PARAMETERS,
   RMP_PROBLEM_FIX,
@@ -102,6 +103,14 @@ export interface SevView {
   sources: { platformStatus: string; snpPlatformStatus: string; cpuinfo: string; kvmAmd: string; vmTypes: string; kernelLog: string };
   /** SYSCFG, RMP_BASE and RMP_END read through /dev/cpu/0/msr (null: not read or unreadable). */
   msrs: { syscfg: string | null; smee: boolean | null; snpEn: boolean | null; rmpBase: string | null; rmpEnd: string | null; source: string };
+  /**
+   * The host's raw CPUID 0x8000001F through /dev/cpu/0/cpuid (KVM's view clears NumVMPL):
+   * EAX[1] SEV, EAX[2] page-flush MSR, EAX[4] SEV-SNP, EAX[5] VMPL, EAX[10] SME_COHERENT, EBX[15:12] number of
+   * VMPLs; null: not read.
+   */
+  hostCpuid: { sev: boolean | null; snp: boolean | null; vmpl: boolean | null; vmplCount: number | null; pageFlush: boolean | null; smeCoherent: boolean | null; source: string };
+  /** Who may open /dev/sev read-write by its mode and ACL (null: its node was not stat'ed). */
+  deviceUsers: { readWrite: string[]; rootOnly: boolean; source: string } | null;
   /** The PSP's sysfs security facts that are 0/1 flags (null: not shown by this kernel/platform). */
   psp: { fusedPart: boolean | null; debugLockOn: boolean | null; source: string } | null;
   notes: { text: string; source: string }[];
@@ -999,6 +1008,116 @@ function parityItems(snapshot: Snapshot, b: Builder): void {
   }
 }
 
+/**
+ * VMPL support, the number of VMPLs and the page-flush MSR from the host's raw CPUID 0x8000001F
+ * (AMD APM vol. 3, CPUID Fn8000_001F: EAX bit 2 VmPgFlush, bit 5 VMPL, EBX[15:12] NumVMPL;
+ * cpufeatures.h word 19 bit 2 X86_FEATURE_VM_PAGE_FLUSH, bit 10 X86_FEATURE_SME_COHERENT). Linux
+ * 7.2's sev_flush_encrypted_page() (arch/x86/kvm/svm/sev.c) uses CLFLUSHOPT with SME_COHERENT and
+ * the VM_PAGE_FLUSH MSR otherwise, so only a CPU with neither has a reason to warn. KVM_GET_SUPPORTED_CPUID clears NumVMPL,
+ * and the kernel prints no cpuinfo flag for bit 2 or 5 (no quoted name in cpufeatures.h), so the
+ * cpuid driver's answer is the only source: where it cannot be read, these say "cannot tell".
+ */
+function hostCpuidItems(snapshot: Snapshot, b: Builder): SevView['hostCpuid'] {
+  const fact = snapshot.host.hostCpuid8000001f;
+  const out: SevView['hostCpuid'] = { sev: null, snp: null, vmplCount: null, vmpl: null, pageFlush: null, smeCoherent: null, source: src(fact) };
+  if (!fact) return out;
+  if ('error' in fact) {
+    b.failed('cpuid.host', 'cpu', 'CPUID 0x8000001F (host, /dev/cpu/0/cpuid)', fact, {
+      status: 'unknown',
+      meaning: 'cannot tell VMPL support, the number of VMPLs or the page-flush MSR: the cpuid module is not loaded (ENOENT) or this user may not read it (EACCES/EPERM)',
+      hint: 'run as root with the cpuid module loaded (`modprobe cpuid`); kvm-caps never loads it',
+    });
+    return out;
+  }
+  const eax = BigInt(fact.value.eax);
+  const ebx = BigInt(fact.value.ebx);
+  const f = HOST_CPUID_8000001F;
+  out.sev = bit(eax, f.sevBit);
+  out.snp = bit(eax, f.snpBit);
+  out.vmpl = bit(eax, f.vmplBit);
+  out.vmplCount = Number((ebx >> BigInt(f.numVmplShift)) & BigInt(f.numVmplMask));
+  out.pageFlush = bit(eax, f.pageFlushBit);
+  out.smeCoherent = bit(eax, f.smeCoherentBit);
+  b.add({
+    id: 'cpuid.host.vmpl',
+    group: 'cpu',
+    label: 'VM Permission Levels (host CPUID)',
+    value: out.vmpl ? 'supported' : 'not supported',
+    status: out.vmpl ? 'pass' : out.snp ? 'fail' : 'info',
+    source: `${src(fact)} (0x8000001F EAX ${fact.value.eax}, bit 5)`,
+    ...(out.vmpl || !out.snp ? {} : { meaning: 'the CPU reports SEV-SNP without VMPLs: SNP guests (and an SVSM at VMPL0) need them' }),
+  });
+  b.add({ id: 'cpuid.host.vmplCount', group: 'cpu', label: 'Number of VMPLs (host CPUID)', value: String(out.vmplCount), status: 'info', source: `${src(fact)} (0x8000001F EBX ${fact.value.ebx}, bits 15:12)` });
+  b.add({
+    id: 'cpuid.host.pageFlush',
+    group: 'cpu',
+    label: 'VM page flush MSR (host CPUID)',
+    value: out.pageFlush ? 'supported' : out.smeCoherent ? 'not supported (not needed: SME_COHERENT)' : 'not supported',
+    status: out.pageFlush ? 'pass' : out.smeCoherent || !out.sev ? 'info' : 'warn',
+    source: `${src(fact)} (0x8000001F EAX ${fact.value.eax}, bits 2 and 10)`,
+    ...(out.pageFlush
+      ? {}
+      : {
+          meaning: out.smeCoherent
+            ? 'the CPU keeps encrypted and plain cache lines coherent (SME_COHERENT), so KVM flushes a page it takes back from a guest with CLFLUSHOPT and never uses VM_PAGE_FLUSH'
+            : 'KVM flushes an encrypted guest page it takes back with the VM_PAGE_FLUSH MSR; where that write faults it warns and writes back the caches of every CPU the guest ran on',
+        }),
+  });
+  return out;
+}
+
+/** The rw bits of one `rwx` triple. */
+const readWrite = (perm: string | undefined): boolean => perm !== undefined && perm[0] === 'r' && perm[1] === 'w';
+
+/**
+ * Who may open /dev/sev read-write, as its mode and POSIX ACL grant it (QEMU opens it O_RDWR):
+ * the owner, the owning group, the ACL's named users and groups (each through the ACL mask) and
+ * everyone. Root may always; "root only" means no one else is named.
+ */
+function deviceUserItems(snapshot: Snapshot, b: Builder): SevView['deviceUsers'] {
+  const node = snapshot.host.sevDevice;
+  if (!node || !('value' in node)) return null;
+  const n = node.value;
+  const acl = snapshot.host.sevDeviceAcl;
+  const entries = acl && 'value' in acl ? acl.value.entries : null;
+  const owner = `user ${n.owner ?? n.uid}`;
+  const group = `group ${n.group ?? n.gid}`;
+  const holders: { who: string; root: boolean }[] = [];
+  const perm = (mode: number, shift: number): string => `${mode & (4 << shift) ? 'r' : '-'}${mode & (2 << shift) ? 'w' : '-'}`;
+  if (entries && entries.length > 0) {
+    const table = entries.map((e) => e.split(':'));
+    const mask = table.find(([kind]) => kind === 'mask')?.[2];
+    const masked = (p: string | undefined): boolean => readWrite(p) && (mask === undefined || readWrite(mask));
+    for (const [kind, id, p] of table) {
+      if (kind === 'user' && id === '' && readWrite(p)) holders.push({ who: `${owner} (owner)`, root: n.uid === 0 });
+      else if (kind === 'user' && id !== '' && masked(p)) holders.push({ who: `user ${id} (ACL)`, root: id === '0' });
+      else if (kind === 'group' && id === '' && masked(p)) holders.push({ who: `${group} (owning group)`, root: n.gid === 0 });
+      else if (kind === 'group' && id !== '' && masked(p)) holders.push({ who: `group ${id} (ACL)`, root: id === '0' });
+      else if (kind === 'other' && readWrite(p)) holders.push({ who: 'everyone (other)', root: false });
+    }
+  } else {
+    if (readWrite(perm(n.mode, 6))) holders.push({ who: `${owner} (owner)`, root: n.uid === 0 });
+    if (readWrite(perm(n.mode, 3))) holders.push({ who: `${group} (group)`, root: n.gid === 0 });
+    if (readWrite(perm(n.mode, 0))) holders.push({ who: 'everyone (other)', root: false });
+  }
+  const aclText = entries && entries.length > 0 ? `; ACL ${entries.join(',')}` : acl && 'error' in acl ? `; ACL unread (${acl.error.code})` : acl && 'value' in acl && acl.value.entries === null ? '; ACL unread (getfacl failed)' : '';
+  const rootOnly = holders.every((h) => h.root);
+  const source = acl ? `${src(node)}; ${src(acl)}` : src(node);
+  b.add({
+    id: 'device.users',
+    group: 'device',
+    label: '/dev/sev read-write for',
+    value: `${rootOnly ? 'root only' : holders.map((h) => h.who).join(', ')} (mode ${n.mode.toString(8).padStart(4, '0')}, ${n.owner ?? n.uid}:${n.group ?? n.gid}${aclText})`,
+    status: rootOnly ? 'warn' : 'info',
+    source,
+    meaning: rootOnly
+      ? `a VMM that does not run as root (qemu, libvirt-qemu, a member of the kvm group) cannot open /dev/sev, which QEMU opens read-write to start SEV guests${entries === null ? ' (by the mode alone: the ACL was not read, so an ACL entry may still let one in)' : ''}`
+      : 'the VMM\'s user (qemu, libvirt-qemu, the kvm group) can start SEV guests only if it is one of these or in one of these groups',
+    ...(rootOnly ? { hint: 'give the VMM\'s group access: `chgrp kvm /dev/sev && chmod 0660 /dev/sev` (a udev rule to keep it), or `setfacl -m u:qemu:rw /dev/sev`' } : {}),
+  });
+  return { readWrite: holders.map((h) => h.who), rootOnly, source };
+}
+
 /** The PSP's own sysfs facts (drivers/crypto/ccp/sp-pci.c, hsti.c): shown with the firmware facts. */
 function pspItems(snapshot: Snapshot, b: Builder): SevView['psp'] {
   const fact = snapshot.host.pspSysfs;
@@ -1041,6 +1160,8 @@ export function sevView(snapshot: Snapshot): SevView {
   const init2 = init2Items(snapshot, b);
   const msrs = msrItems(snapshot, b);
   parityItems(snapshot, b);
+  const hostCpuid = hostCpuidItems(snapshot, b);
+  const deviceUsers = deviceUserItems(snapshot, b);
   const psp = pspItems(snapshot, b);
   b.notes.push({
     text: 'the kernel hides the sev, sev_es and sev_snp flags in /proc/cpuinfo when the BIOS has not enabled them, and shows sme only while SME is active (mem_encrypt=on), so an absent flag does not mean the CPU lacks the feature',
@@ -1068,6 +1189,8 @@ export function sevView(snapshot: Snapshot): SevView {
       kernelLog: src(snapshot.host.kernelLog),
     },
     msrs,
+    hostCpuid,
+    deviceUsers,
     psp,
     notes: b.notes,
   };

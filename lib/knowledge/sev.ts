@@ -198,6 +198,14 @@ export const SNP_FEATURE_FLAGS: readonly BitName[] = [
   { bit: 7, name: 'TIO_EN', meaning: 'SEV-TIO is enabled (reserved in the kernel header)', source: 'virtee/sev PlatformPolicy::is_tio_en' },
 ];
 
+/**
+ * The host CPUID 0x8000001F fields `snphost ok` reads that KVM's CPUID view does not pass on:
+ * EAX bits as cpufeatures.h word 19 numbers them (X86_FEATURE_SEV, X86_FEATURE_SEV_SNP, X86_FEATURE_VM_PAGE_FLUSH,
+ * X86_FEATURE_SME_COHERENT; none printed in /proc/cpuinfo) and, where the kernel defines none,
+ * as AMD's APM vol. 3 (CPUID Fn8000_001F: EAX bit 5 VMPL, EBX[15:12] NumVMPL).
+ */
+export const HOST_CPUID_8000001F = { sevBit: 1, pageFlushBit: 2, snpBit: 4, vmplBit: 5, smeCoherentBit: 10, numVmplShift: 12, numVmplMask: 0xf } as const;
+
 /** SNP_MIN_API_MAJOR / SNP_MIN_API_MINOR in drivers/crypto/ccp/sev-dev.c; snphost's "SEV firmware version" check (>= 1.51). */
 export const SNP_MIN_FIRMWARE = { major: 1, minor: 51 } as const;
 

@@ -189,6 +189,8 @@ export const snapshotCheck: Check = object({
     'sevDeviceAccess?': fact(object({ read: boolean, write: boolean })),
     'memlockLimit?': fact(object({ soft: nullable(integer), hard: nullable(integer) })),
     'msrs?': record(fact(hexString), /^0x[0-9a-f]+$/),
+    'hostCpuid8000001f?': fact(object({ eax: hexString, ebx: hexString, ecx: hexString, edx: hexString })),
+    'sevDeviceAcl?': fact(object({ entries: nullable(array(string)), 'stderr?': string })),
     'pspSysfs?': fact(object({ device: string, attributes: record(either('a string or an error', string, probeError)) })),
   }),
   kvm: object({

@@ -11,6 +11,7 @@ import { containerMarkers, deviceAccess, deviceAcl, firmwareMsr, firmwareSwitchM
 import { cpuinfo, deviceNode, kernelRelease, kvmModules, memlockLimit, miscCgroup, pspSysfs, tdxModuleVersion, tdxRuntimeUpdate } from './host-files.js';
 import { kernelLogFromFile, kernelLogFromKmsg } from './kernel-log.js';
 import { AMD_SNP_MSRS, readMsr } from './msr.js';
+import { readCpuidLeaf } from './cpuid-device.js';
 import { probeSevAttributes, probeSevDevice, probeSevInit2, snpStatusWithheld } from './probe-sev.js';
 import { probeTdx, type TdConfig } from './probe-tdx.js';
 import {
@@ -199,9 +200,13 @@ export async function probeHost(options: ProbeOptions = {}): Promise<Snapshot> {
   }
   if (hints.amd) {
     host.sevDevice = deviceNode(root, sevDevice);
-    if (hasValue(host.sevDevice)) host.sevDeviceAccess = deviceAccess(sevDevice);
+    if (hasValue(host.sevDevice)) {
+      host.sevDeviceAccess = deviceAccess(sevDevice);
+      host.sevDeviceAcl = deviceAcl(sevDevice);
+    }
     host.memlockLimit = memlockLimit();
     host.msrs = Object.fromEntries(Object.values(AMD_SNP_MSRS).map((index) => [hex(index), readMsr(root, 0, index)]));
+    host.hostCpuid8000001f = readCpuidLeaf(root, 0, 0x8000001f);
     host.pspSysfs = pspSysfs(root);
   }
   const snapshot: Snapshot = {

@@ -147,6 +147,14 @@ export interface HostFacts {
    * SYSCFG 0xc0010010, RMP_BASE 0xc0010132, RMP_END 0xc0010133, each a value or its error.
    */
   msrs?: Record<string, Fact<string>>;
+  /**
+   * The host's raw CPUID 0x8000001F (subleaf 0) read with pread(2) on /dev/cpu/0/cpuid (under
+   * --root; never loads the cpuid module): VMPL support, the number of VMPLs and the page-flush
+   * MSR, which KVM_GET_SUPPORTED_CPUID does not pass on.
+   */
+  hostCpuid8000001f?: Fact<CpuidRegisters>;
+  /** /dev/sev's POSIX ACL, read like the KVM device's (getfacl). */
+  sevDeviceAcl?: Fact<DeviceAcl>;
   /** The PSP's sysfs attributes under /sys/bus/pci/drivers/ccp/<device>/: name -> raw text or its error. */
   pspSysfs?: Fact<{ device: string; attributes: Record<string, string | ProbeError> }>;
 }
@@ -163,6 +171,14 @@ export interface FirmwareMsr {
   index: string;
   /** Its 64-bit value, hex; null when the file ended before 8 bytes (a regular file, never the driver). */
   value: string | null;
+}
+
+/** One CPUID answer, each register as a hex string. */
+export interface CpuidRegisters {
+  eax: string;
+  ebx: string;
+  ecx: string;
+  edx: string;
 }
 
 export interface DeviceAccess {

@@ -664,11 +664,79 @@ function init2Rule(f: Flavour): CheckRule {
   };
 }
 
+// The rest of `snphost ok`'s CPU and device checks (virtee/snphost src/ok/mod.rs): "VM
+// Permission Levels" FAILs when CPUID 0x8000001F EAX bit 5 is clear, "Number of VMPLs" only
+// shows EBX[15:12], "Page flush MSR" shows DISABLED without failing (the MSR may be switched
+// off), "/dev/sev readable/writable" asks access(2) for the user it runs as. They judge the
+// host's raw CPUID (/dev/cpu/0/cpuid), so they apply only where it was read and reports the
+// technology (SEV bit 1 for the page flush, SNP bit 4 for VMPLs; without it the CPU-flag and
+// generation rules say why): unread, the SEV view says "cannot tell", as with the MSRs.
+
+const hostReportsSev = ({ model }: CheckContext): boolean => sevOf(model).hostCpuid.sev === true;
+const hostReportsSnp = ({ model }: CheckContext): boolean => sevOf(model).hostCpuid.snp === true;
+
+const SNP_VMPL: CheckRule = {
+  id: 'snp.cpu.vmpl',
+  technology: 'snp',
+  layer: 'hardware',
+  parent: 'snp.cpu.generation',
+  title: 'VM Permission Levels (host CPUID 0x8000001F EAX bit 5)',
+  why: 'SEV-SNP guests run at VMPL0-3 (an SVSM at VMPL0 below the guest OS); a CPU that reports SNP without VMPLs is not SNP-capable (snphost "VM Permission Levels"); KVM\'s CPUID view hides the VMPL count, so only the host\'s raw CPUID tells',
+  appliesWhen: hostReportsSnp,
+  evaluate({ model }) {
+    const h = sevOf(model).hostCpuid;
+    const source = item(model, 'cpuid.host.vmpl')?.source ?? h.source;
+    if (h.vmpl === true) return pass(`supported, ${h.vmplCount} VMPLs (EBX[15:12])`, joinSources(source, item(model, 'cpuid.host.vmplCount')?.source));
+    return fail(`EAX bit 5 (VMPL) clear${h.snp ? ' while bit 4 (SEV-SNP) is set' : ''}, ${h.vmplCount} VMPLs: not SEV-SNP-capable`, source, 'SEV-SNP needs an EPYC 7003 (Milan) or later that reports VMPLs: check the BIOS and microcode versions, or use another host');
+  },
+};
+
+function pageFlushRule(f: Flavour): CheckRule {
+  return {
+    id: `${f.technology}.cpu.page-flush`,
+    technology: f.technology,
+    layer: 'hardware',
+    parent: `${f.technology}.cpu.amd`,
+    title: 'VM page flush MSR (host CPUID 0x8000001F EAX bit 2)',
+    why: 'on CPUs without SME_COHERENT, KVM flushes the encrypted pages it takes back from a guest with VM_PAGE_FLUSH; without it the kernel warns and writes back whole caches (snphost shows "Page flush MSR: DISABLED" without failing, virtee/sevctl#70)',
+    appliesWhen: hostReportsSev,
+    evaluate({ model }) {
+      const i = item(model, 'cpuid.host.pageFlush');
+      const source = i?.source ?? sevOf(model).hostCpuid.source;
+      const h = sevOf(model).hostCpuid;
+      if (h.pageFlush === true) return pass('supported', source);
+      // Linux 7.2 sev_flush_encrypted_page(): CLFLUSHOPT with SME_COHERENT, the MSR only without it.
+      if (h.smeCoherent === true) return pass('not reported, and not needed: the CPU has SME_COHERENT (EAX bit 10), so KVM flushes with CLFLUSHOPT', source);
+      return warn('not reported, nor SME_COHERENT: KVM warns and writes back whole caches when it takes encrypted pages back from a guest', source, 'update the BIOS / microcode (the MSR may be disabled there); guests still run');
+    },
+  };
+}
+
+function deviceUsersRule(f: Flavour): CheckRule {
+  return {
+    id: `${f.technology}.usable.device-users`,
+    technology: f.technology,
+    layer: 'usable',
+    parent: `${f.technology}.firmware.sev-device`,
+    title: 'Who may open /dev/sev read-write (the VMM\'s user)',
+    why: 'QEMU opens /dev/sev read-write to start an SEV guest; a VMM running as qemu, libvirt-qemu or a member of the kvm group needs the mode, the group or an ACL to let it',
+    appliesWhen: ({ model }: CheckContext) => sevOf(model).deviceUsers !== null,
+    evaluate({ model }) {
+      const users = sevOf(model).deviceUsers!;
+      const i = item(model, 'device.users');
+      const shown = i?.value ?? users.readWrite.join(', ');
+      if (!users.rootOnly) return pass(shown, users.source);
+      return warn(`${shown}: only a VMM running as root can start SEV guests`, users.source, i?.hint ?? 'chmod 0660 /dev/sev with the VMM\'s group, or setfacl -m u:qemu:rw /dev/sev');
+    },
+  };
+}
+
 function rulesFor(f: Flavour): CheckRule[] {
   const snp = f.technology === 'snp';
   return [
     vendorRule(f),
-    ...(snp ? [SNP_GENERATION] : []),
+    ...(snp ? [SNP_GENERATION, SNP_VMPL] : []),
+    pageFlushRule(f),
     cpuFlagRule(f),
     deviceRule(f),
     stateRule(f),
@@ -679,6 +747,7 @@ function rulesFor(f: Flavour): CheckRule[] {
     parameterRule(f),
     vmTypeRule(f),
     asidRule(f),
+    deviceUsersRule(f),
     init2Rule(f),
   ];
 }
