@@ -5,8 +5,8 @@ import { describeSource, explain, type Explained } from './explain.js';
 export type Traced<T> =
   | { value: T; source: string }
   | { error: Explained; source: string }
-  /** Not probed: a prerequisite failed (the reason says which). */
-  | { missing: string };
+  /** Not known: not probed (a prerequisite failed), or the fact does not say; `source` is where it was looked for. */
+  | { missing: string; source?: string };
 
 /** `detail` narrows the source to the part of the fact used, e.g. one capability of a batch. */
 export function trace<T, U>(fact: Fact<T> | undefined, map: (value: T) => U, missing: string, detail?: string): Traced<U> {

@@ -7,6 +7,7 @@ import { hex } from '../knowledge/hex.js';
 import { kernelChange, releaseRangeText } from '../knowledge/kernel-versions.js';
 import { decodeVmTypes } from './capabilities.js';
 import { describeSource, explain } from './explain.js';
+import type { Traced } from './sourced.js';
 import type { Fact, KernelModule, ProbeError, Snapshot, Source, TdxCapabilitiesRecord } from '../snapshot/types.js';
 import { capabilityNumber } from '../knowledge/capabilities.js';
 import { KVM_X86_TDX_VM } from '../knowledge/x86.js';
@@ -16,7 +17,6 @@ import {
   decodeTdAttributes,
   decodeTdvmcallInfo,
   decodeXfam,
-  describeHwError,
   notConfigurableForTd,
   type ConfigurableCpuidEntry,
   type DecodedHwError,
@@ -29,10 +29,8 @@ import { parseTdxLog, type KvmTdxMessage, type LogFact, type SeamcallFailure, ty
 import { TDX_PARAMETERS } from '../knowledge/tdx.js';
 import { TDX_MODULE_RELEASES } from '../knowledge/tdx-module.js';
 
-/** A fact of the view: known, with its value, or unknown, with why. `source` is shown to people. */
-export type TdxFact<T> =
-  | { known: true; value: T; text: string; source: string }
-  | { known: false; text: string; source: string | null };
+/** A fact of the view: lib/decode/sourced.ts Traced (lib/check/tdx-text.ts words it). */
+export type TdxFact<T> = Traced<T>;
 
 /** What an ioctl answered: success with a value, or the error (and SEAMCALL status, if any). */
 export type ProbeOutcome<T> =
@@ -72,7 +70,11 @@ export interface TdxBringupFailure {
   errno: number | null;
 }
 
-export type TdxModuleState = TdxModuleStateFromLog | { state: 'not-initialized'; reason: string };
+export type TdxModuleState =
+  | TdxModuleStateFromLog
+  | { state: 'not-initialized'; reason: string }
+  /** Initialised, known without a log line: the tdx_host version file exists, or KVM offers the TDX VM type. */
+  | { state: 'initialized'; inferredFrom: 'version-file' | 'vm-type' };
 
 export interface TdxParameterRow {
   module: string;
@@ -120,7 +122,7 @@ export interface TdxView {
   /** /proc/cpuinfo flag tdx_host_platform (X86_FEATURE_TDX_HOST_PLATFORM). */
   cpuFlag: TdxFact<boolean>;
   parameters: TdxParameterRow[];
-  seamcallFailures: { failure: SeamcallFailure; decoded: DecodedHwError; text: string; source: string }[];
+  seamcallFailures: { failure: SeamcallFailure; decoded: DecodedHwError; source: string }[];
   kvmMessages: { message: KvmTdxMessage; source: string }[];
   /**
    * The TDX bring-up failure the newest boot's log shows, typed by what the kernel does next
@@ -139,9 +141,19 @@ export interface TdxView {
 
 const VM_TYPES_CAP = capabilityNumber('KVM_CAP_VM_TYPES');
 
-const known = <T>(value: T, text: string, source: string): TdxFact<T> => ({ known: true, value, text, source });
-/** A fact not known: `text` says why (not "unknown: ...": `known: false` says that, and each output words it once). */
-const unknown = <T>(text: string, source: string | null = null): TdxFact<T> => ({ known: false, text, source });
+const known = <T>(value: T, source: string): TdxFact<T> => ({ value, source });
+/** A fact not known: `why` says why (not "unknown: ...": each output words that once). */
+const unknown = <T>(why: string, source: string | null = null): TdxFact<T> => (source === null ? { missing: why } : { missing: why, source });
+const failed = <T>(fact: { source: Source; error: ProbeError }, source: string = describeSource(fact.source)): TdxFact<T> => ({ error: explain(fact.source, fact.error), source });
+/** An unknown fact given as the reason another one is unknown. */
+function unknownFrom<T>(fact: TdxFact<unknown>): TdxFact<T> {
+  if ('value' in fact) return unknown('not known');
+  return fact;
+}
+/** Narrows a fact to its known value. */
+export const isKnown = <T>(fact: TdxFact<T>): fact is { value: T; source: string } => 'value' in fact;
+/** Where a fact came from or was looked for; null when it was not looked for. */
+export const sourceOf = (fact: TdxFact<unknown>): string | null => fact.source ?? null;
 
 function errorOutcome(source: Source, error: ProbeError): ProbeOutcome<never> {
   const explained = explain(source, error);
@@ -162,50 +174,38 @@ function factError(fact: { source: Source; error: ProbeError }): string {
 function release(snapshot: Snapshot): TdxFact<string> {
   const fact = snapshot.host.kernelRelease;
   const source = describeSource(fact.source);
-  if ('error' in fact) return unknown(factError(fact), source);
-  const value = fact.value.trim();
-  return known(value, value, source);
+  if ('error' in fact) return failed(fact, source);
+  return known(fact.value.trim(), source);
 }
 
 function vmType(snapshot: Snapshot): TdxView['vmType'] {
   const system = snapshot.kvm.capabilities?.system;
   if (system === undefined) return unknown('KVM capabilities were not probed (see the KVM device facts)');
   const source = `${describeSource(system.source)} (KVM_CAP_VM_TYPES)`;
-  if ('error' in system) return unknown(factError(system), source);
+  if ('error' in system) return failed(system, source);
   const answer = system.value[VM_TYPES_CAP];
   if (answer === undefined) return unknown('KVM_CAP_VM_TYPES was not asked', source);
   if (typeof answer !== 'number') return unknown(`KVM_CAP_VM_TYPES check failed (${answer.code})`, source);
   const offeredTypes = decodeVmTypes(answer).vmTypes;
   const offered = ((answer >>> KVM_X86_TDX_VM) & 1) === 1;
-  const text =
-    answer === 0
-      ? `not offered: KVM_CAP_VM_TYPES is 0 (a kernel before ${kernelChange('kvm.cap-vm-types').since} has no VM types beyond the default)`
-      : `${offered ? 'offered' : 'not offered'} (KVM_CAP_VM_TYPES = ${hex(answer)}: ${offeredTypes.join(', ') || 'none'})`;
-  return known({ offered, mask: answer, offeredTypes }, text, source);
+  return known({ offered, mask: answer, offeredTypes }, source);
 }
 
 function probe<T, U>(fact: Fact<T> | undefined, map: (value: T) => U, missing: string): TdxFact<ProbeOutcome<U>> {
   if (fact === undefined) return unknown(missing);
   const source = describeSource(fact.source);
-  if ('error' in fact) {
-    const outcome = errorOutcome(fact.source, fact.error);
-    const hw = outcome.ok ? '' : outcome.hwError === null ? '' : `, hw_error ${outcome.hwError.value} = ${describeHwError(outcome.hwError)}`;
-    return known(outcome, `failed: ${fact.error.code} (${outcome.ok ? '' : outcome.meaning}${hw})`, source);
-  }
-  return known({ ok: true, value: map(fact.value) }, 'ok', source);
+  if ('error' in fact) return known(errorOutcome(fact.source, fact.error), source);
+  return known({ ok: true, value: map(fact.value) }, source);
 }
 
 function capabilitiesView(snapshot: Snapshot, caps: TdxCapabilitiesRecord): TdxCapabilitiesView {
   const supported = snapshot.kvm.supportedCpuid;
   let notConfigurable: TdxFact<NotConfigurableForTd[]>;
   if (supported === undefined) notConfigurable = unknown('KVM_GET_SUPPORTED_CPUID was not probed');
-  else if ('error' in supported) notConfigurable = unknown(factError(supported), describeSource(supported.source));
+  else if ('error' in supported) notConfigurable = failed(supported);
   else {
-    const rows = notConfigurableForTd(supported.value, caps.cpuid);
-    const count = rows.reduce((n, row) => n + row.features.length, 0);
     notConfigurable = known(
-      rows,
-      `${count} named feature(s) KVM offers ordinary VMs are not configurable for a TD through KVM`,
+      notConfigurableForTd(supported.value, caps.cpuid),
       `${describeSource(supported.source)} compared with the KVM_TDX_CAPABILITIES CPUID configs`,
     );
   }
@@ -217,11 +217,6 @@ function capabilitiesView(snapshot: Snapshot, caps: TdxCapabilitiesRecord): TdxC
     cpuidConfigs: decodeConfigurableCpuid(caps.cpuid),
     notConfigurable,
   };
-}
-
-function capabilitiesText(view: TdxCapabilitiesView): string {
-  const attrs = view.supportedAttributes.attributes.map((a) => a.name).join(', ') || 'none';
-  return `attributes ${view.supportedAttributes.mask} (${attrs}), XFAM ${view.supportedXfam.mask}, ${view.cpuidConfigCount} CPUID config entries`;
 }
 
 export interface LogContext {
@@ -240,7 +235,7 @@ export function tdxLogContext(snapshot: Snapshot): LogContext {
     };
   }
   const source = describeSource(fact.source);
-  if ('error' in fact) return { facts: null, source, fact: unknown(factError(fact), source) };
+  if ('error' in fact) return { facts: null, source, fact: failed(fact, source) };
   // A pasted log of several boots: only the newest boot says what state TDX is in now.
   const newest = fact.value.filter(inNewestBoot);
   const olderBootRecords = fact.value.length - newest.length;
@@ -248,13 +243,11 @@ export function tdxLogContext(snapshot: Snapshot): LogContext {
     newest.map((record) => record.message),
     source,
   );
-  const older = olderBootRecords > 0 ? `; ${olderBootRecords} records of earlier boots left out (only the newest boot is judged)` : '';
   return {
     facts,
     source,
     fact: known(
       { records: newest.length, tdxLines: facts.tdxLines, olderBootRecords, guestLines: facts.guestLines.length },
-      `${newest.length} records kept, ${facts.tdxLines} about TDX${older}`,
       source,
     ),
   };
@@ -271,7 +264,6 @@ function moduleVersion(snapshot: Snapshot, log: LogContext): TdxView['moduleVers
     if (m) {
       return known(
         { text, major: Number(m[1]), minor: Number(m[2]), update: Number(m[3]), buildNum: null, buildDate: null, from: 'sysfs', format: 'sysfs' },
-        text,
         source,
       );
     }
@@ -280,10 +272,8 @@ function moduleVersion(snapshot: Snapshot, log: LogContext): TdxView['moduleVers
   const fromLog = log.facts?.moduleVersion;
   if (fromLog !== undefined) {
     const v = fromLog.value;
-    const extra = v.buildDate === null ? '' : ` (build date ${v.buildDate})`;
     return known(
       { text: v.text, major: v.major, minor: v.minor, update: v.update, buildNum: v.buildNum, buildDate: v.buildDate, from: 'kernel log', format: v.format },
-      `${v.text}${extra}`,
       logSource(log, fromLog),
     );
   }
@@ -298,92 +288,72 @@ function moduleVersion(snapshot: Snapshot, log: LogContext): TdxView['moduleVers
           : `the version file could not be read (${sysfs.error.code})`,
     );
   }
-  why.push(log.facts === null ? `the kernel log was ${log.fact.known ? 'read' : 'not read'}` : 'the kernel log has no TDX module version line');
+  why.push(log.facts === null ? `the kernel log was ${isKnown(log.fact) ? 'read' : 'not read'}` : 'the kernel log has no TDX module version line');
   return unknown(`${why.join('; ')}`, sysfs === undefined ? log.source : describeSource(sysfs.source));
-}
-
-export function stateText(state: TdxModuleState): string {
-  switch (state.state) {
-    case 'initialized':
-      return 'initialized';
-    case 'not-loaded':
-      return 'not loaded (the first SEAMCALL failed: the BIOS did not load a TDX module)';
-    case 'not-supported':
-      return `not supported: ${state.reason}`;
-    case 'platform-init-failed':
-      return `TDX host setup failed at boot: ${state.reason}`;
-    case 'failed':
-      return `initialization failed${state.errno === null ? '' : ` (${state.errno}${state.errnoName === null ? '' : ` ${state.errnoName}`})`}${state.reason === null ? '' : `: ${state.reason}`}`;
-    case 'not-initialized':
-      return `not initialized: ${state.reason}`;
-  }
 }
 
 function moduleState(snapshot: Snapshot, log: LogContext, vm: TdxView['vmType']): TdxView['moduleState'] {
   const sysfs = snapshot.host.tdxModuleVersion;
   if (sysfs !== undefined && 'value' in sysfs) {
     // drivers/virt/coco/tdx-host: the faux device and its version exist only once the module is initialised.
-    return known({ state: 'initialized' }, 'initialized (the tdx_host version file exists)', describeSource(sysfs.source));
+    return known({ state: 'initialized', inferredFrom: 'version-file' }, describeSource(sysfs.source));
   }
   const fromLog = log.facts?.moduleState;
-  if (fromLog !== undefined) return known(fromLog.value, stateText(fromLog.value), logSource(log, fromLog));
+  if (fromLog !== undefined) return known(fromLog.value, logSource(log, fromLog));
   if (sysfs !== undefined && 'error' in sysfs && sysfs.error.code === 'ENXIO') {
     const state: TdxModuleState = { state: 'not-initialized', reason: 'the tdx_host version file answers ENXIO' };
-    return known(state, stateText(state), describeSource(sysfs.source));
+    return known(state, describeSource(sysfs.source));
   }
-  if (vm.known && vm.value.offered) {
+  if (isKnown(vm) && vm.value.offered) {
     // v6.16+: vt_init() sets BIT(KVM_X86_TDX_VM) only when tdx_bringup() (which runs tdx_enable()) succeeded.
-    return known({ state: 'initialized' }, 'initialized (inferred: KVM offers KVM_X86_TDX_VM only after TDX bring-up succeeded)', vm.source);
+    return known({ state: 'initialized', inferredFrom: 'vm-type' }, vm.source);
   }
-  const why = log.facts === null ? log.fact.text : 'the kernel log kept no TDX module state line';
-  return unknown(`${why}`, log.source);
+  if (log.facts === null) return unknownFrom(log.fact);
+  return unknown('the kernel log kept no TDX module state line', log.source);
 }
 
 function privateKeyIds(log: LogContext): TdxView['privateKeyIds'] {
   const fact = log.facts?.keyIdRange;
   if (fact === undefined) {
+    if (log.facts === null) return unknownFrom(log.fact);
     return unknown(
-      log.facts === null
-        ? log.fact.text
-        : 'no "BIOS enabled: private KeyID range" line (the BIOS did not enable TDX, or the line is no longer in the log buffer)',
+      'no "BIOS enabled: private KeyID range" line (the BIOS did not enable TDX, or the line is no longer in the log buffer)',
       log.source,
     );
   }
   const { start, end, count } = fact.value;
   // tdx_init(): the first TDX KeyID is the global KeyID; the rest are for TDs.
   const guestKeyIds = Math.max(count - 1, 0);
-  return known({ start, end, count, guestKeyIds }, `[${start}, ${end}): ${count} TDX KeyIDs, ${guestKeyIds} for TDs`, logSource(log, fact));
+  return known({ start, end, count, guestKeyIds }, logSource(log, fact));
 }
 
 function tdKeys(snapshot: Snapshot): TdxView['tdKeys'] {
   const capacity = snapshot.host.miscCapacity;
   if (capacity === undefined) return unknown('the misc cgroup was not read');
   const source = describeSource(capacity.source);
-  if ('error' in capacity) return unknown(factError(capacity), source);
+  if ('error' in capacity) return failed(capacity, source);
   const total = capacity.value.tdx;
   if (total === undefined) {
     return unknown('misc.capacity has no tdx line (KVM sets it only after TDX bring-up succeeded)', source);
   }
   const current = snapshot.host.miscCurrent;
   if (current === undefined || 'error' in current) {
-    const why = current === undefined ? 'misc.current was not read' : factError(current);
-    return known({ capacity: total, inUse: null, free: null }, `${total} TD keys; in use unknown (${why})`, source);
+    return known({ capacity: total, inUse: null, free: null }, source);
   }
   const inUse = current.value.tdx ?? 0;
   const sources = `${source}; ${describeSource(current.source)}`;
   // Counts no kernel keeps (more in use than the capacity, or below 0): no free count is made up from them.
-  if (total < 0 || inUse < 0 || inUse > total) return known({ capacity: total, inUse, free: null }, `${inUse} TD keys in use of a capacity of ${total}: inconsistent`, sources);
-  const free = total - inUse;
-  return known({ capacity: total, inUse, free }, `${free} of ${total} TD keys free (${inUse} in use)`, sources);
+  if (total < 0 || inUse < 0 || inUse > total) return known({ capacity: total, inUse, free: null }, sources);
+  return known({ capacity: total, inUse, free: total - inUse }, sources);
 }
 
 function cpuFlag(snapshot: Snapshot): TdxView['cpuFlag'] {
   const fact = snapshot.host.cpuinfo;
   const source = `${describeSource(fact.source)} (flags)`;
-  if ('error' in fact) return unknown(factError(fact), source);
+  if ('error' in fact) return failed(fact, source);
   const flags = (fact.value.flags ?? '').split(/\s+/);
   const has = flags.includes('tdx_host_platform');
-  return known(has, has ? 'present' : 'absent', source);
+  return known(has, source);
 }
 
 const ON = /^(?:y|1)$/i;
@@ -448,7 +418,7 @@ function bringupFailure(log: LogContext): TdxBringupFailure | null {
 }
 
 function moduleRelease(version: TdxView['moduleVersion']): TdxView['moduleRelease'] {
-  if (!version.known || version.value.update === null) return null;
+  if (!isKnown(version) || version.value.update === null) return null;
   const text = `${version.value.major}.${version.value.minor}.${String(version.value.update).padStart(2, '0')}`;
   const release = TDX_MODULE_RELEASES.find((r) => r.version === text);
   if (release === undefined) return null;
@@ -460,17 +430,16 @@ function moduleRelease(version: TdxView['moduleVersion']): TdxView['moduleReleas
 function sysfsText(fact: Fact<string> | undefined, what: string): TdxFact<string> {
   if (fact === undefined) return unknown(`${what} was not read`);
   const source = describeSource(fact.source);
-  if ('error' in fact) return unknown(factError(fact), source);
-  const value = fact.value.trim();
-  return known(value, value, source);
+  if ('error' in fact) return failed(fact, source);
+  return known(fact.value.trim(), source);
 }
 
 function runtimeUpdate(snapshot: Snapshot): TdxView['runtimeUpdate'] {
   const seamldrVersion = sysfsText(snapshot.host.tdxSeamldrVersion, 'seamldr_version');
   const raw = sysfsText(snapshot.host.tdxNumRemainingUpdates, 'num_remaining_updates');
   let numRemainingUpdates: TdxFact<number>;
-  if (!raw.known) numRemainingUpdates = raw;
-  else if (/^\d+$/.test(raw.value)) numRemainingUpdates = known(Number(raw.value), raw.value, raw.source);
+  if (!isKnown(raw)) numRemainingUpdates = raw;
+  else if (/^\d+$/.test(raw.value)) numRemainingUpdates = known(Number(raw.value), raw.source);
   else numRemainingUpdates = unknown(`unknown: not a number (${JSON.stringify(raw.value)})`, raw.source);
   return { seamldrVersion, numRemainingUpdates };
 }
@@ -481,20 +450,20 @@ export function tdxView(snapshot: Snapshot): TdxView {
   const rel = release(snapshot);
   const vm = vmType(snapshot);
   const log = tdxLogContext(snapshot);
-  const notProbed = vm.known && !vm.value.offered ? 'not attempted: KVM_CAP_VM_TYPES does not offer KVM_X86_TDX_VM' : 'not probed';
+  const notProbed = isKnown(vm) && !vm.value.offered ? 'not attempted: KVM_CAP_VM_TYPES does not offer KVM_X86_TDX_VM' : 'not probed';
   const createVm = probe(tdx?.vm, () => true as const, notProbed);
   const capsFact = tdx?.capabilities;
   const capabilities: TdxView['capabilities'] =
     capsFact !== undefined && 'value' in capsFact
       ? (() => {
           const view = capabilitiesView(snapshot, capsFact.value);
-          return known({ ok: true as const, value: view }, capabilitiesText(view), describeSource(capsFact.source));
+          return known({ ok: true as const, value: view }, describeSource(capsFact.source));
         })()
-      : probe(capsFact, () => undefined as never, createVm.known && !createVm.value.ok ? 'not probed: the TD could not be created' : notProbed);
+      : probe(capsFact, () => undefined as never, isKnown(createVm) && !createVm.value.ok ? 'not probed: the TD could not be created' : notProbed);
   let maxVcpus: TdxView['maxVcpus'];
-  if (tdx?.maxVcpus === undefined) maxVcpus = unknown(createVm.known && createVm.value.ok ? 'not probed' : notProbed);
-  else if ('error' in tdx.maxVcpus) maxVcpus = unknown(factError(tdx.maxVcpus), describeSource(tdx.maxVcpus.source));
-  else maxVcpus = known(tdx.maxVcpus.value, `${tdx.maxVcpus.value} vCPUs per TD`, `${describeSource(tdx.maxVcpus.source)} (KVM_CAP_MAX_VCPUS)`);
+  if (tdx?.maxVcpus === undefined) maxVcpus = unknown(isKnown(createVm) && createVm.value.ok ? 'not probed' : notProbed);
+  else if ('error' in tdx.maxVcpus) maxVcpus = failed(tdx.maxVcpus);
+  else maxVcpus = known(tdx.maxVcpus.value, `${describeSource(tdx.maxVcpus.source)} (KVM_CAP_MAX_VCPUS)`);
 
   let initVm: TdxView['initVm'] = null;
   if (tdx?.initVm !== undefined) {
@@ -502,12 +471,10 @@ export function tdxView(snapshot: Snapshot): TdxView {
     const requested = { attributes: decodeTdAttributes(config.attributes), xfam: decodeXfam(config.xfam), cpuidEntries: config.cpuidEntries };
     const source = describeSource(result.source);
     if ('error' in result) {
-      const outcome = errorOutcome(result.source, result.error);
-      const hw = !outcome.ok && outcome.hwError !== null ? `, hw_error ${outcome.hwError.value} = ${describeHwError(outcome.hwError)}` : '';
-      initVm = known(outcome, `refused: ${result.error.code}${hw}`, source);
+      initVm = known(errorOutcome(result.source, result.error), source);
     } else {
       const hwError = decodeHwError(result.value.hwError);
-      initVm = known({ ok: true, value: { requested, hwError } }, 'accepted', source);
+      initVm = known({ ok: true, value: { requested, hwError } }, source);
     }
   }
 
@@ -537,7 +504,6 @@ export function tdxView(snapshot: Snapshot): TdxView {
       return {
         failure: fact.value,
         decoded,
-        text: `${fact.value.leafName ?? `leaf ${fact.value.leaf ?? '?'}`} failed: ${fact.value.status} = ${describeHwError(decoded)}`,
         source: logSource(log, fact),
       };
     }),
