@@ -1,7 +1,7 @@
 // The node-feature-discovery feature file: every line of every fixture's file follows NFD's
 // documented format (local source, docs/usage/customization-guide.md "Input format") and the
 // Kubernetes label rules, and the labels say what the fixtures record.
-import { isKnown } from '../lib/decode/tdx.js';
+import { isKnown } from '../lib/decode/sourced.js';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { runChecks } from '../lib/check/run.js';

@@ -3,7 +3,7 @@
 // are the one source of the capable / enabled / usable samples, and the samples say what the
 // fixtures record. Without promtool the promtool tests skip,
 // except under CI=true, where they fail.
-import { isKnown } from '../lib/decode/tdx.js';
+import { isKnown } from '../lib/decode/sourced.js';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test, type TestContext } from 'node:test';

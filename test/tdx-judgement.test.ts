@@ -3,7 +3,7 @@
 // means, TDX_FEATURES0 against the kernel, configurable vs not configurable CPUID, Linux 7.2's
 // runtime-update facts, and a log of several boots judged on its newest. Each test edits a
 // saved fixture the way the host would differ, and asserts what the checks and the text say.
-import { isKnown } from '../lib/decode/tdx.js';
+import { isKnown } from '../lib/decode/sourced.js';
 import { say } from '../lib/check/tdx-text.js';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';

@@ -19,7 +19,7 @@ import { parseTdxLog, type TdxLogFacts } from '../lib/decode/tdx-log.js';
 import { runChecks } from '../lib/check/run.js';
 import type { TdxExplanation } from '../lib/check/tdx-causes.js';
 import { decodeSnapshot } from '../lib/decode/model.js';
-import { isKnown, type TdxFact } from '../lib/decode/tdx.js';
+import { isKnown, type Traced } from '../lib/decode/sourced.js';
 import { say, seamcallText } from '../lib/check/tdx-text.js';
 import { tdxSection, type TdxSection } from '../lib/render/report.js';
 import {
@@ -57,7 +57,7 @@ function kernelLog(name: string): { source: string; lines: string[] } {
 }
 const parseFixture = (name: string): TdxLogFacts => parseTdxLog(kernelLog(name).lines);
 
-function value<T>(fact: TdxFact<T>): T {
+function value<T>(fact: Traced<T>): T {
   assert.ok(isKnown(fact), `expected a known fact, got ${JSON.stringify(fact)}`);
   return fact.value;
 }

@@ -4,7 +4,8 @@
 import { factText, say, stateText, TDX_WORDS } from './tdx-text.js';
 import { describeHwError, decodeHwError, decodeTdAttributes } from '../decode/tdx-fields.js';
 import { describeSource } from '../decode/explain.js';
-import { isKnown, logSource, tdxLogContext, type LogContext, type TdxBringupFailure, type TdxFact, type TdxView } from '../decode/tdx.js';
+import { logSource, tdxLogContext, type LogContext, type TdxBringupFailure, type TdxView } from '../decode/tdx.js';
+import { isKnown, type Traced } from '../decode/sourced.js';
 import { kernelChange, kernelHas, releaseRangeText } from '../knowledge/kernel-versions.js';
 import { QEMU_TDX_VM_TYPE_MESSAGES, TDX_FEATURES0_BITS, TDX_MAX_CPUID_CONFIGS, TDX_PARAMETERS } from '../knowledge/tdx.js';
 import type { Snapshot } from '../snapshot/types.js';
@@ -48,13 +49,13 @@ export interface TdxExplanation {
   evidence: { fact: string; value: string; source: string }[];
 }
 
-function evidenceOf<T>(fact: string, item: TdxFact<T>, words: (value: T) => string): { fact: string; value: string; source: string } {
+function evidenceOf<T>(fact: string, item: Traced<T>, words: (value: T) => string): { fact: string; value: string; source: string } {
   return { fact, value: factText(item, words), source: item.source ?? 'not collected' };
 }
 
 interface Facts extends TdxView {
   snapshot: Snapshot;
-  release: TdxFact<string>;
+  release: Traced<string>;
   log: LogContext;
 }
 

@@ -1,14 +1,15 @@
 // The words for the TDX model's facts: what each known value, error or gap reads as, in the
 // checks' `found` lines, in `diff` and in `kvm-caps tdx`. Decode keeps typed values only.
 import { describeHwError, type DecodedHwError } from '../decode/tdx-fields.js';
-import type { ProbeOutcome, TdxCapabilitiesView, TdxFact, TdxModuleState, TdxView } from '../decode/tdx.js';
+import type { Traced } from '../decode/sourced.js';
+import type { ProbeOutcome, TdxCapabilitiesView, TdxModuleState, TdxView } from '../decode/tdx.js';
 import { hex } from '../knowledge/hex.js';
 import { kernelChange } from '../knowledge/kernel-versions.js';
 
 type Value<F> = Extract<F, { value: unknown }>['value'];
 
 /** A fact in words: its value through `words`, or its error, or why it is not known. */
-export function factText<T>(fact: TdxFact<T>, words: (value: T) => string): string {
+export function factText<T>(fact: Traced<T>, words: (value: T) => string): string {
   if ('value' in fact) return words(fact.value);
   if ('error' in fact) return `${fact.error.meaning} (${fact.error.code})`;
   return fact.missing;
@@ -81,7 +82,7 @@ export const TDX_WORDS = {
 
 /** One TDX fact of the model in words, by its name in TDX_WORDS. */
 export function tdxText<K extends keyof TdxView & keyof typeof TDX_WORDS>(view: TdxView, key: K): string {
-  const fact = view[key] as TdxFact<unknown> | null;
+  const fact = view[key] as Traced<unknown> | null;
   if (fact === null) return 'not attempted';
   return factText(fact, TDX_WORDS[key] as (value: unknown) => string);
 }
@@ -91,11 +92,11 @@ export function seamcallText(f: TdxView['seamcallFailures'][number]): string {
   return `${f.failure.leafName ?? `leaf ${f.failure.leaf ?? '?'}`} failed: ${f.failure.status} = ${describeHwError(f.decoded)}`;
 }
 
-type Say = { readonly [K in keyof typeof TDX_WORDS]: (fact: TdxFact<Parameters<(typeof TDX_WORDS)[K]>[0]>) => string };
+type Say = { readonly [K in keyof typeof TDX_WORDS]: (fact: Traced<Parameters<(typeof TDX_WORDS)[K]>[0]>) => string };
 /** Each TDX fact in words, value, error or gap alike: `say.tdKeys(view.tdKeys)`. */
 export const say = Object.fromEntries(
   Object.entries(TDX_WORDS).map(([key, words]) => [
     key,
-    (fact: TdxFact<never>) => factText(fact, words as (value: never) => string),
+    (fact: Traced<never>) => factText(fact, words as (value: never) => string),
   ]),
 ) as unknown as Say;

@@ -4,7 +4,7 @@
 // the rest. Each difference carries both values and where each came from, and `matters`: whether
 // it changes what confidential guests the hosts can run (or what those guests attest to).
 // Pure: two snapshots in, one document out.
-import { isKnown } from '../decode/tdx.js';
+import { isKnown } from '../decode/sourced.js';
 import { say } from '../check/tdx-text.js';
 import { featureSet } from '../decode/cpuid-entry.js';
 import type { Snapshot } from '../snapshot/types.js';

@@ -8,7 +8,7 @@
 // Also: technologyStates(), capable / enabled / usable per technology, from a CheckReport
 // when one is given and otherwise from the report's own views (nfd, prometheus, diff and
 // lifecycleFor share it), and lifecycleFor(), which of the launch flows this host supports.
-import { isKnown } from '../decode/tdx.js';
+import { isKnown } from '../decode/sourced.js';
 import { say } from '../check/tdx-text.js';
 import type { CheckReport, Technology, Verdict } from '../check/types.js';
 import { CONFIDENTIAL_LAUNCH_IOCTLS, KVM_SEV_COMMANDS, KVM_TDX_COMMANDS } from '../knowledge/confidential-commands.js';

@@ -16,6 +16,11 @@ export function trace<T, U>(fact: Fact<T> | undefined, map: (value: T) => U, mis
   return { value: map(fact.value), source };
 }
 
+/** Narrows a traced value to its known value. */
+export function isKnown<T>(traced: Traced<T>): traced is { value: T; source: string } {
+  return 'value' in traced;
+}
+
 export function known<T>(traced: Traced<T>): T | undefined {
   return 'value' in traced ? traced.value : undefined;
 }

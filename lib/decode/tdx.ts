@@ -7,7 +7,7 @@ import { hex } from '../knowledge/hex.js';
 import { kernelChange, releaseRangeText } from '../knowledge/kernel-versions.js';
 import { decodeVmTypes } from './capabilities.js';
 import { describeSource, explain } from './explain.js';
-import type { Traced } from './sourced.js';
+import { isKnown, type Traced } from './sourced.js';
 import type { Fact, KernelModule, ProbeError, Snapshot, Source, TdxCapabilitiesRecord } from '../snapshot/types.js';
 import { capabilityNumber } from '../knowledge/capabilities.js';
 import { KVM_X86_TDX_VM } from '../knowledge/x86.js';
@@ -29,8 +29,6 @@ import { parseTdxLog, type KvmTdxMessage, type LogFact, type SeamcallFailure, ty
 import { TDX_PARAMETERS } from '../knowledge/tdx.js';
 import { TDX_MODULE_RELEASES } from '../knowledge/tdx-module.js';
 
-/** A fact of the view: lib/decode/sourced.ts Traced (lib/check/tdx-text.ts words it). */
-export type TdxFact<T> = Traced<T>;
 
 /** What an ioctl answered: success with a value, or the error (and SEAMCALL status, if any). */
 export type ProbeOutcome<T> =
@@ -44,7 +42,7 @@ export interface TdxCapabilitiesView {
   cpuidConfigCount: number;
   cpuidConfigs: ConfigurableCpuidEntry[];
   /** Features KVM offers ordinary VMs that a TD cannot configure; unknown when KVM_GET_SUPPORTED_CPUID failed. */
-  notConfigurable: TdxFact<NotConfigurableForTd[]>;
+  notConfigurable: Traced<NotConfigurableForTd[]>;
 }
 
 export interface TdxInitVmView {
@@ -93,17 +91,17 @@ export interface TdxParameterRow {
 
 export interface TdxView {
   title: string;
-  kernelRelease: TdxFact<string>;
+  kernelRelease: Traced<string>;
   /** Bit 5 (KVM_X86_TDX_VM) of KVM_CAP_VM_TYPES. */
-  vmType: TdxFact<{ offered: boolean; mask: number; offeredTypes: string[] }>;
+  vmType: Traced<{ offered: boolean; mask: number; offeredTypes: string[] }>;
   /** KVM_CREATE_VM(KVM_X86_TDX_VM). */
-  createVm: TdxFact<ProbeOutcome<true>>;
-  capabilities: TdxFact<ProbeOutcome<TdxCapabilitiesView>>;
+  createVm: Traced<ProbeOutcome<true>>;
+  capabilities: Traced<ProbeOutcome<TdxCapabilitiesView>>;
   /** KVM_CHECK_EXTENSION(KVM_CAP_MAX_VCPUS) on the TD. */
-  maxVcpus: TdxFact<number>;
+  maxVcpus: Traced<number>;
   /** --deep KVM_TDX_INIT_VM; null when not attempted. */
-  initVm: TdxFact<ProbeOutcome<TdxInitVmView>> | null;
-  moduleVersion: TdxFact<{
+  initVm: Traced<ProbeOutcome<TdxInitVmView>> | null;
+  moduleVersion: Traced<{
     text: string;
     major: number;
     minor: number;
@@ -114,13 +112,13 @@ export interface TdxView {
     /** Which line or file gave it: 'tdsysinfo' is the "TDX module: attributes ..." line of pre-merge/vendor kernels. */
     format: 'sysfs' | TdxModuleVersionFromLog['format'];
   }>;
-  moduleState: TdxFact<TdxModuleState>;
+  moduleState: Traced<TdxModuleState>;
   /** "BIOS enabled: private KeyID range [start, end)"; the first is the global KeyID, the rest are for TDs. */
-  privateKeyIds: TdxFact<{ start: number; end: number; count: number; guestKeyIds: number }>;
+  privateKeyIds: Traced<{ start: number; end: number; count: number; guestKeyIds: number }>;
   /** misc cgroup `tdx`: capacity (guest KeyIDs KVM manages), current (in use), free. */
-  tdKeys: TdxFact<{ capacity: number; inUse: number | null; free: number | null }>;
+  tdKeys: Traced<{ capacity: number; inUse: number | null; free: number | null }>;
   /** /proc/cpuinfo flag tdx_host_platform (X86_FEATURE_TDX_HOST_PLATFORM). */
-  cpuFlag: TdxFact<boolean>;
+  cpuFlag: Traced<boolean>;
   parameters: TdxParameterRow[];
   seamcallFailures: { failure: SeamcallFailure; decoded: DecodedHwError; source: string }[];
   kvmMessages: { message: KvmTdxMessage; source: string }[];
@@ -134,26 +132,22 @@ export interface TdxView {
   /** The module release kvm-caps knows for the reported version (lib/knowledge/tdx-module.ts), or null. */
   moduleRelease: { version: string; features0: string; features0Bits: number[] } | null;
   /** Linux 7.2's tdx_host runtime-update files, raw text; absent facts are explained by the checks. */
-  runtimeUpdate: { seamldrVersion: TdxFact<string>; numRemainingUpdates: TdxFact<number> };
+  runtimeUpdate: { seamldrVersion: Traced<string>; numRemainingUpdates: Traced<number> };
   /** Whether the kernel log was read, and how many TDX lines it had. */
-  kernelLog: TdxFact<{ records: number; tdxLines: number; olderBootRecords: number; guestLines: number }>;
+  kernelLog: Traced<{ records: number; tdxLines: number; olderBootRecords: number; guestLines: number }>;
 }
 
 const VM_TYPES_CAP = capabilityNumber('KVM_CAP_VM_TYPES');
 
-const known = <T>(value: T, source: string): TdxFact<T> => ({ value, source });
+const known = <T>(value: T, source: string): Traced<T> => ({ value, source });
 /** A fact not known: `why` says why (not "unknown: ...": each output words that once). */
-const unknown = <T>(why: string, source: string | null = null): TdxFact<T> => (source === null ? { missing: why } : { missing: why, source });
-const failed = <T>(fact: { source: Source; error: ProbeError }, source: string = describeSource(fact.source)): TdxFact<T> => ({ error: explain(fact.source, fact.error), source });
+const unknown = <T>(why: string, source: string | null = null): Traced<T> => (source === null ? { missing: why } : { missing: why, source });
+const failed = <T>(fact: { source: Source; error: ProbeError }, source: string = describeSource(fact.source)): Traced<T> => ({ error: explain(fact.source, fact.error), source });
 /** An unknown fact given as the reason another one is unknown. */
-function unknownFrom<T>(fact: TdxFact<unknown>): TdxFact<T> {
+function unknownFrom<T>(fact: Traced<unknown>): Traced<T> {
   if ('value' in fact) return unknown('not known');
   return fact;
 }
-/** Narrows a fact to its known value. */
-export const isKnown = <T>(fact: TdxFact<T>): fact is { value: T; source: string } => 'value' in fact;
-/** Where a fact came from or was looked for; null when it was not looked for. */
-export const sourceOf = (fact: TdxFact<unknown>): string | null => fact.source ?? null;
 
 function errorOutcome(source: Source, error: ProbeError): ProbeOutcome<never> {
   const explained = explain(source, error);
@@ -171,7 +165,7 @@ function factError(fact: { source: Source; error: ProbeError }): string {
   return `${explained.meaning} (${explained.code})`;
 }
 
-function release(snapshot: Snapshot): TdxFact<string> {
+function release(snapshot: Snapshot): Traced<string> {
   const fact = snapshot.host.kernelRelease;
   const source = describeSource(fact.source);
   if ('error' in fact) return failed(fact, source);
@@ -191,7 +185,7 @@ function vmType(snapshot: Snapshot): TdxView['vmType'] {
   return known({ offered, mask: answer, offeredTypes }, source);
 }
 
-function probe<T, U>(fact: Fact<T> | undefined, map: (value: T) => U, missing: string): TdxFact<ProbeOutcome<U>> {
+function probe<T, U>(fact: Fact<T> | undefined, map: (value: T) => U, missing: string): Traced<ProbeOutcome<U>> {
   if (fact === undefined) return unknown(missing);
   const source = describeSource(fact.source);
   if ('error' in fact) return known(errorOutcome(fact.source, fact.error), source);
@@ -200,7 +194,7 @@ function probe<T, U>(fact: Fact<T> | undefined, map: (value: T) => U, missing: s
 
 function capabilitiesView(snapshot: Snapshot, caps: TdxCapabilitiesRecord): TdxCapabilitiesView {
   const supported = snapshot.kvm.supportedCpuid;
-  let notConfigurable: TdxFact<NotConfigurableForTd[]>;
+  let notConfigurable: Traced<NotConfigurableForTd[]>;
   if (supported === undefined) notConfigurable = unknown('KVM_GET_SUPPORTED_CPUID was not probed');
   else if ('error' in supported) notConfigurable = failed(supported);
   else {
@@ -427,7 +421,7 @@ function moduleRelease(version: TdxView['moduleVersion']): TdxView['moduleReleas
   return { version: release.version, features0: hex(release.tdxFeatures0), features0Bits: bits };
 }
 
-function sysfsText(fact: Fact<string> | undefined, what: string): TdxFact<string> {
+function sysfsText(fact: Fact<string> | undefined, what: string): Traced<string> {
   if (fact === undefined) return unknown(`${what} was not read`);
   const source = describeSource(fact.source);
   if ('error' in fact) return failed(fact, source);
@@ -437,7 +431,7 @@ function sysfsText(fact: Fact<string> | undefined, what: string): TdxFact<string
 function runtimeUpdate(snapshot: Snapshot): TdxView['runtimeUpdate'] {
   const seamldrVersion = sysfsText(snapshot.host.tdxSeamldrVersion, 'seamldr_version');
   const raw = sysfsText(snapshot.host.tdxNumRemainingUpdates, 'num_remaining_updates');
-  let numRemainingUpdates: TdxFact<number>;
+  let numRemainingUpdates: Traced<number>;
   if (!isKnown(raw)) numRemainingUpdates = raw;
   else if (/^\d+$/.test(raw.value)) numRemainingUpdates = known(Number(raw.value), raw.source);
   else numRemainingUpdates = unknown(`unknown: not a number (${JSON.stringify(raw.value)})`, raw.source);

@@ -9,7 +9,7 @@
 // These say what KVM offers and what a guest can use: per technology capable / enabled / usable,
 // each VM type KVM_CAP_VM_TYPES offers, the TDX module and SEV / SNP firmware versions, free TD
 // keys and SEV ASIDs, and the KVM API version.
-import { isKnown } from '../decode/tdx.js';
+import { isKnown } from '../decode/sourced.js';
 import type { CheckReport } from '../check/types.js';
 import { technologyStates } from '../compare/lifecycle.js';
 import type { HostModel as Report } from '../decode/model.js';

@@ -5,7 +5,7 @@
 // State gauges are 1 or 0; a state kvm-caps could not determine has no sample in its gauge and
 // kvm_caps_technology_undetermined{technology,state} 1 instead, so `== 0` alerts never fire on
 // an unknown.
-import { isKnown } from '../decode/tdx.js';
+import { isKnown } from '../decode/sourced.js';
 import type { CheckReport, CheckStatus } from '../check/types.js';
 import { technologyStates } from '../compare/lifecycle.js';
 import type { HostModel as Report } from '../decode/model.js';

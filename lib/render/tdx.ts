@@ -1,5 +1,5 @@
 // `kvm-caps tdx` and the report's TDX section: the TDX model and the TDX checks for a person.
-import { isKnown, type TdxFact } from '../decode/tdx.js';
+import { isKnown, type Traced } from '../decode/sourced.js';
 import { factText, seamcallText, TDX_WORDS } from '../check/tdx-text.js';
 import { hex } from '../knowledge/hex.js';
 import type { TechnologyChecks } from '../check/types.js';
@@ -18,7 +18,7 @@ export function verdictLine(t: TechnologyChecks | undefined, style: Style): stri
 }
 
 /** One TDX fact: its value in words, or "unknown" with why. */
-function tracedLine<T>(style: Style, label: string, fact: TdxFact<T>, words: (value: T) => string): string {
+function tracedLine<T>(style: Style, label: string, fact: Traced<T>, words: (value: T) => string): string {
   return factLine(style, label, isKnown(fact) ? words(fact.value) : style.dim(`unknown: ${factText(fact, words)}`), fact.source ?? null);
 }
 

@@ -2,10 +2,10 @@
 // initialised TDX module -> kvm_intel.tdx and its prerequisites -> KVM offers the TDX VM
 // type -> a TD can be created and has a free key. Every rule reads the TDX model
 // (model.confidential.tdx) and the causes of tdx-causes.ts, computed once per run.
-import { isKnown } from '../../decode/tdx.js';
+import { isKnown, type Traced } from '../../decode/sourced.js';
 import { say, seamcallText } from '../tdx-text.js';
 import type { HostModel } from '../../decode/model.js';
-import type { TdxFact, TdxParameterRow, TdxView } from '../../decode/tdx.js';
+import type { TdxParameterRow, TdxView } from '../../decode/tdx.js';
 import { bringupFailsKvmLoad, FIX_BRINGUP_FAILED, type TdxExplanation } from '../tdx-causes.js';
 import { kernelChange, kernelHas, releaseRangeText } from '../../knowledge/kernel-versions.js';
 import { TDX_PARAMETERS } from '../../knowledge/tdx.js';
@@ -15,7 +15,7 @@ import type { CheckContext, CheckRule, Finding } from '../types.js';
 import { fail, kvmUnavailable, NEEDS, pass, releaseOf, unknown, unreadable, warn } from './kvm.js';
 
 const view = (model: HostModel): TdxView => model.confidential.tdx;
-const src = (fact: TdxFact<unknown>): string => fact.source ?? 'not probed';
+const src = (fact: Traced<unknown>): string => fact.source ?? 'not probed';
 const joinSources = (...sources: (string | null | undefined)[]): string => [...new Set(sources.filter((s): s is string => !!s && s !== 'not probed'))].join('; ') || 'not probed';
 
 const FIX_BIOS =
