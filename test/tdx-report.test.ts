@@ -20,7 +20,7 @@ import { runChecks } from '../lib/check/run.js';
 import type { TdxExplanation } from '../lib/check/tdx-causes.js';
 import { decodeSnapshot } from '../lib/decode/model.js';
 import { isKnown, type Traced } from '../lib/decode/sourced.js';
-import { say, seamcallText } from '../lib/check/tdx-text.js';
+import { parameterOk, parameterText, say, seamcallText } from '../lib/check/tdx-text.js';
 import { tdxSection, type TdxSection } from '../lib/render/report.js';
 import {
   KVM_SUPPORTED_TD_ATTRS,
@@ -375,7 +375,7 @@ test('tdxView: a usable 6.16 host', () => {
   assert.deepEqual(value(v.tdKeys), { capacity: 63, inUse: 2, free: 61 });
   assert.match(v.tdKeys.source ?? '', /misc\.capacity.*misc\.current/);
   assert.equal(value(v.cpuFlag), true);
-  assert.ok(v.parameters.every((p) => p.ok === true), JSON.stringify(v.parameters));
+  assert.ok(v.parameters.every((p) => parameterOk(p) === true), JSON.stringify(v.parameters));
   assert.equal(v.parameters.find((p) => p.parameter === 'tdp_mmu')?.source, 'file /sys/module/kvm/parameters/tdp_mmu');
   assert.deepEqual(codes(v.explanations), []);
 });
@@ -398,7 +398,7 @@ test('tdxView: Linux 7.2, version from sysfs, KVM_TDX_INIT_VM refused by the TDX
   assert.match(refused.message, /TDX_OPERAND_INVALID \(operand ATTRIBUTES\)/);
   assert.ok(refused.evidence.some((e) => /SEPT_VE_DISABLE, PERFMON/.test(e.value)));
   // enable_virt_at_load is gone on 7.2 and not needed there.
-  assert.equal(v.parameters.find((p) => p.parameter === 'enable_virt_at_load')?.ok, null);
+  assert.equal(parameterOk(v.parameters.find((p) => p.parameter === 'enable_virt_at_load') ?? assert.fail('no enable_virt_at_load row')), null);
 });
 
 test('tdxView: a 6.8 -intel kernel predates the uAPI although its TDX module is initialised', () => {
@@ -473,10 +473,10 @@ test('tdxView: the plain tdx-host fixture and a host without any TDX facts stay 
   const snp = view('snp-host');
   assert.equal(snp.technologies[0]?.applicable, false);
   assert.equal(usable(snp), false);
-  assert.equal(snp.parameters.find((p) => p.parameter === 'tdx')?.text, 'kvm_intel is not loaded');
+  assert.equal(parameterText(snp.parameters.find((p) => p.parameter === 'tdx') ?? assert.fail('no tdx row')), 'kvm_intel is not loaded');
   assert.deepEqual(codes(snp.explanations), ['tdx-vm-type-not-offered', 'not-intel']);
   assert.equal(snp.explanations[1]?.message, 'TDX is an Intel technology; this CPU is AuthenticAMD');
-  assert.equal(v.parameters.find((p) => p.parameter === 'eptad')?.ok, null);
+  assert.equal(parameterOk(v.parameters.find((p) => p.parameter === 'eptad') ?? assert.fail('no eptad row')), null);
 });
 
 test('TDX personas: the shape test/helpers/persona.ts describes, with sources and the scenario each names', () => {

@@ -1,7 +1,7 @@
 // Why TDX is not usable on this host, and what would fix it: every cause the facts support,
 // strongest first, each with its evidence (the fact, its value, where it was read). These are
 // judgments, so they live with the checks; the TDX rules and `kvm-caps tdx` both show them.
-import { factText, say, stateText, TDX_WORDS } from './tdx-text.js';
+import { factText, parameterOk, parameterText, say, stateText, TDX_WORDS } from './tdx-text.js';
 import { describeHwError, decodeHwError, decodeTdAttributes } from '../decode/tdx-fields.js';
 import { describeSource } from '../decode/explain.js';
 import { logSource, tdxLogContext, type LogContext, type TdxBringupFailure, type TdxView } from '../decode/tdx.js';
@@ -102,7 +102,7 @@ function whyNoTdxVm(f: Facts): TdxExplanation[] {
         f.bringupFailure !== null && bringupFailsKvmLoad(f.bringupFailure, isKnown(rel) ? rel.value : undefined) !== false ? FIX_BRINGUP_FAILED : 'modprobe kvm_intel tdx=1',
       evidence: [{ fact: 'kernel modules', value: 'no kvm_intel', source: describeSource(modulesFact.source) }],
     });
-  } else if (tdx !== undefined && tdx.ok === false) {
+  } else if (tdx !== undefined && parameterOk(tdx) === false) {
     out.push({
       code: tdx.value === null ? 'kvm-intel-without-tdx' : 'tdx-parameter-off',
       weight: 'cause',
@@ -111,11 +111,11 @@ function whyNoTdxVm(f: Facts): TdxExplanation[] {
           ? 'kvm_intel has no tdx parameter: this KVM was built without TDX (CONFIG_KVM_INTEL_TDX) or predates it'
           : 'kvm_intel.tdx is N: TDX was not requested (kvm_intel.tdx=1), or KVM turned it off because TDX bring-up failed (the causes below say which)',
       hint: tdx.value === null ? undefined : 'boot with kvm_intel.tdx=1 (or options kvm_intel tdx=1 in modprobe.d) and check the kernel log for the reason if it stays N',
-      evidence: [{ fact: 'kvm_intel.tdx', value: tdx.text, source: tdx.source }],
+      evidence: [{ fact: 'kvm_intel.tdx', value: parameterText(tdx), source: tdx.source }],
     } as TdxExplanation);
   }
   for (const p of f.parameters) {
-    if (p.parameter === 'tdx' || p.ok !== false || p.found === 'module-not-loaded') continue;
+    if (p.parameter === 'tdx' || parameterOk(p) !== false || p.found === 'module-not-loaded') continue;
     if (p.value === null) continue;
     const row = TDX_PARAMETERS.find((q) => q.module === p.module && q.parameter === p.parameter);
     if (row !== undefined && isKnown(rel) && kernelHas(row.checkedBy, rel.value) === false) continue;
@@ -124,7 +124,7 @@ function whyNoTdxVm(f: Facts): TdxExplanation[] {
       weight: 'cause',
       message: `${p.module}.${p.parameter} is ${p.value}: ${p.reason}`,
       hint: `load ${p.module} with ${p.parameter}=1`,
-      evidence: [{ fact: `${p.module}.${p.parameter}`, value: p.text, source: p.source }],
+      evidence: [{ fact: `${p.module}.${p.parameter}`, value: parameterText(p), source: p.source }],
     });
   }
   if (isKnown(f.cpuFlag) && !f.cpuFlag.value) {

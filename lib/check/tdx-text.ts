@@ -2,9 +2,9 @@
 // checks' `found` lines, in `diff` and in `kvm-caps tdx`. Decode keeps typed values only.
 import { describeHwError, type DecodedHwError } from '../decode/tdx-fields.js';
 import type { Traced } from '../decode/sourced.js';
-import type { ProbeOutcome, TdxCapabilitiesView, TdxModuleState, TdxView } from '../decode/tdx.js';
+import type { ProbeOutcome, TdxCapabilitiesView, TdxModuleState, TdxParameterRow, TdxView } from '../decode/tdx.js';
 import { hex } from '../knowledge/hex.js';
-import { kernelChange } from '../knowledge/kernel-versions.js';
+import { kernelChange, releaseRangeText } from '../knowledge/kernel-versions.js';
 
 type Value<F> = Extract<F, { value: unknown }>['value'];
 
@@ -100,3 +100,46 @@ export const say = Object.fromEntries(
     (fact: Traced<never>) => factText(fact, words as (value: never) => string),
   ]),
 ) as unknown as Say;
+
+const ON = /^(?:y|1)$/i;
+const OFF = /^(?:n|0)$/i;
+
+/**
+ * Whether a kvm/kvm_intel parameter is as TDX needs it: true, false, or null (unknown). Only
+ * kvm_intel.tdx is absent on purpose (no TDX in this KVM); the others exist on every kernel with
+ * KVM TDX, so their absence from a snapshot says nothing about TDX.
+ */
+export function parameterOk(row: TdxParameterRow): boolean | null {
+  switch (row.found) {
+    case 'unreadable':
+      return null;
+    case 'module-not-loaded':
+      return false;
+    case 'no-such-parameter':
+      return row.parameter === 'tdx' ? false : null;
+    case 'value':
+      return row.value === null ? null : ON.test(row.value) ? true : OFF.test(row.value) ? false : null;
+  }
+}
+
+/** What was found for a parameter, in words. */
+export function parameterText(row: TdxParameterRow): string {
+  switch (row.found) {
+    case 'unreadable':
+      return row.error === null
+        ? 'unreadable'
+        : row.error.meaning === null
+          ? `unreadable (${row.error.code})`
+          : `${row.error.meaning} (${row.error.code})`;
+    case 'module-not-loaded':
+      return `${row.module} is not loaded`;
+    case 'no-such-parameter':
+      return row.parameter === 'tdx'
+        ? `no such parameter (kvm_intel built without TDX support, or older than ${kernelChange('tdx.kvm-uapi').since})`
+        : row.parameter === 'enable_virt_at_load'
+          ? `no such parameter (only kernels ${releaseRangeText('kvm.enable-virt-at-load-parameter')} have it; TDX checks it in ${releaseRangeText('kvm.tdx-requires-enable-virt-at-load')})`
+          : 'not in the snapshot';
+    case 'value':
+      return parameterOk(row) === null ? `${row.value} (not a boolean)` : (row.value ?? '');
+  }
+}

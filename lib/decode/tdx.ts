@@ -4,7 +4,7 @@
 // reasons drawn from the other facts. Pure: reads the snapshot only. Every item carries the
 // source it came from; a missing fact is reported as unknown with the reason, never filled in.
 import { hex } from '../knowledge/hex.js';
-import { kernelChange, releaseRangeText } from '../knowledge/kernel-versions.js';
+import { kernelChange } from '../knowledge/kernel-versions.js';
 import { decodeVmTypes } from './capabilities.js';
 import { describeSource, explain } from './explain.js';
 import { isKnown, type Traced } from './sourced.js';
@@ -80,11 +80,10 @@ export interface TdxParameterRow {
   required: string;
   /** The raw text of the parameter, or null when it could not be read. */
   value: string | null;
-  /** true: as TDX needs, false: not, null: unknown. */
-  ok: boolean | null;
   /** What was found: the value, its module not loaded, no such parameter, or not readable. */
   found: 'value' | 'module-not-loaded' | 'no-such-parameter' | 'unreadable';
-  text: string;
+  /** Why it was unreadable: the module list's error (with its meaning) or the parameter file's errno code. */
+  error: { code: string; meaning: string | null } | null;
   reason: string;
   source: string;
 }
@@ -160,10 +159,6 @@ function errorOutcome(source: Source, error: ProbeError): ProbeOutcome<never> {
   };
 }
 
-function factError(fact: { source: Source; error: ProbeError }): string {
-  const explained = explain(fact.source, fact.error);
-  return `${explained.meaning} (${explained.code})`;
-}
 
 function release(snapshot: Snapshot): Traced<string> {
   const fact = snapshot.host.kernelRelease;
@@ -350,39 +345,22 @@ function cpuFlag(snapshot: Snapshot): TdxView['cpuFlag'] {
   return known(has, source);
 }
 
-const ON = /^(?:y|1)$/i;
-const OFF = /^(?:n|0)$/i;
-
 function parameters(snapshot: Snapshot): TdxParameterRow[] {
   const root = snapshot.context.root.replace(/\/$/, '');
   const fact = snapshot.host.modules;
   return TDX_PARAMETERS.map((p) => {
     const source = `file ${root}/sys/module/${p.module}/parameters/${p.parameter}`;
     const row = { module: p.module, parameter: p.parameter, required: p.required, reason: p.reason, source };
-    if ('error' in fact) return { ...row, value: null, ok: null, found: 'unreadable' as const, text: factError(fact) };
-    const module: KernelModule | undefined = fact.value[p.module];
-    if (module === undefined) return { ...row, value: null, ok: false, found: 'module-not-loaded' as const, text: `${p.module} is not loaded` };
-    const raw = module.parameters[p.parameter];
-    if (raw === undefined) {
-      // Only kvm_intel.tdx is absent on purpose (no TDX in this KVM); the others exist on every
-      // kernel with KVM TDX, so their absence from a snapshot says nothing about TDX.
-      return {
-        ...row,
-        value: null,
-        ok: p.parameter === 'tdx' ? false : null,
-        found: 'no-such-parameter' as const,
-        text:
-          p.parameter === 'tdx'
-            ? `no such parameter (kvm_intel built without TDX support, or older than ${kernelChange('tdx.kvm-uapi').since})`
-            : p.parameter === 'enable_virt_at_load'
-              ? `no such parameter (only kernels ${releaseRangeText('kvm.enable-virt-at-load-parameter')} have it; TDX checks it in ${releaseRangeText('kvm.tdx-requires-enable-virt-at-load')})`
-              : 'not in the snapshot',
-      };
+    if ('error' in fact) {
+      const explained = explain(fact.source, fact.error);
+      return { ...row, value: null, found: 'unreadable' as const, error: { code: explained.code, meaning: explained.meaning } };
     }
-    if (typeof raw !== 'string') return { ...row, value: null, ok: null, found: 'unreadable' as const, text: `unreadable (${raw.code})` };
-    const value = raw.trim();
-    const ok = ON.test(value) ? true : OFF.test(value) ? false : null;
-    return { ...row, value, ok, found: 'value' as const, text: ok === null ? `${value} (not a boolean)` : value };
+    const module: KernelModule | undefined = fact.value[p.module];
+    if (module === undefined) return { ...row, value: null, found: 'module-not-loaded' as const, error: null };
+    const raw = module.parameters[p.parameter];
+    if (raw === undefined) return { ...row, value: null, found: 'no-such-parameter' as const, error: null };
+    if (typeof raw !== 'string') return { ...row, value: null, found: 'unreadable' as const, error: { code: raw.code, meaning: null } };
+    return { ...row, value: raw.trim(), found: 'value' as const, error: null };
   });
 }
 

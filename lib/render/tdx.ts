@@ -1,6 +1,6 @@
 // `kvm-caps tdx` and the report's TDX section: the TDX model and the TDX checks for a person.
 import { isKnown, type Traced } from '../decode/sourced.js';
-import { factText, seamcallText, TDX_WORDS } from '../check/tdx-text.js';
+import { factText, parameterOk, parameterText, seamcallText, TDX_WORDS } from '../check/tdx-text.js';
 import { hex } from '../knowledge/hex.js';
 import type { TechnologyChecks } from '../check/types.js';
 import type { NotConfigurableKind, NotConfigurableForTd } from '../decode/tdx-fields.js';
@@ -130,8 +130,9 @@ export function renderTdx(unsafe: TdxSection, style: Style): string {
 
   lines.push('', style.bold('Module parameters TDX depends on'));
   for (const row of view.parameters) {
-    const mark = row.ok === true ? style.good('ok'.padEnd(STATUS_WIDTH)) : row.ok === false ? style.bad('NO'.padEnd(STATUS_WIDTH)) : style.warn('unknown');
-    lines.push(factLine(style, `${row.module}.${row.parameter}`, `${mark} ${row.text}`, row.source));
+    const ok = parameterOk(row);
+    const mark = ok === true ? style.good('ok'.padEnd(STATUS_WIDTH)) : ok === false ? style.bad('NO'.padEnd(STATUS_WIDTH)) : style.warn('unknown');
+    lines.push(factLine(style, `${row.module}.${row.parameter}`, `${mark} ${parameterText(row)}`, row.source));
   }
   if (view.seamcallFailures.length > 0) {
     lines.push('', style.bold('SEAMCALL failures in the kernel log'));

@@ -3,7 +3,7 @@
 // type -> a TD can be created and has a free key. Every rule reads the TDX model
 // (model.confidential.tdx) and the causes of tdx-causes.ts, computed once per run.
 import { isKnown, type Traced } from '../../decode/sourced.js';
-import { say, seamcallText } from '../tdx-text.js';
+import { parameterOk, parameterText, say, seamcallText } from '../tdx-text.js';
 import type { HostModel } from '../../decode/model.js';
 import type { TdxParameterRow, TdxView } from '../../decode/tdx.js';
 import { bringupFailsKvmLoad, FIX_BRINGUP_FAILED, type TdxExplanation } from '../tdx-causes.js';
@@ -169,9 +169,9 @@ export const TDX_RULES: readonly CheckRule[] = [
           'the kernel log since boot (pass the boot log with --kernel-log FILE, e.g. journalctl -k -b > FILE)',
         );
       }
-      if (tdx !== undefined && tdx.ok === false) {
+      if (tdx !== undefined && parameterOk(tdx) === false) {
         return unknown(
-          `the kernel log has no TDX module line: on Linux ${kernelChange('tdx.kvm-uapi').since} up to ${kernelChange('tdx.module-init-in-core').since}, KVM initialises the module only when kvm_intel loads with tdx=1 (kvm_intel.tdx ${tdx.text})`,
+          `the kernel log has no TDX module line: on Linux ${kernelChange('tdx.kvm-uapi').since} up to ${kernelChange('tdx.module-init-in-core').since}, KVM initialises the module only when kvm_intel loads with tdx=1 (kvm_intel.tdx ${parameterText(tdx)})`,
           joinSources(s.source, tdx.source),
           'kvm_intel loaded with tdx=1; the kernel log then says whether the TDX module initialised',
         );
@@ -190,8 +190,8 @@ export const TDX_RULES: readonly CheckRule[] = [
       const t = view(model);
       const row = parameter(t, 'tdx');
       if (row === undefined) return unknown('kvm_intel.tdx was not looked at', 'not probed', NEEDS.sysfs);
-      if (row.ok === true) return pass(`kvm_intel.tdx = ${row.value}`, row.source);
-      if (row.ok === null) return unknown(`kvm_intel.tdx: ${row.text}`, row.source, NEEDS.sysfs);
+      if (parameterOk(row) === true) return pass(`kvm_intel.tdx = ${row.value}`, row.source);
+      if (parameterOk(row) === null) return unknown(`kvm_intel.tdx: ${parameterText(row)}`, row.source, NEEDS.sysfs);
       if (row.found === 'module-not-loaded') {
         const failure = t.bringupFailure;
         const failsLoad = failure !== null && bringupFailsKvmLoad(failure, releaseOf(model)) !== false;
@@ -199,7 +199,7 @@ export const TDX_RULES: readonly CheckRule[] = [
           ? fail(`kvm_intel is not loaded: TDX bring-up failed ("${failure.evidence.value}")`, joinSources(row.source, failure.evidence.source), FIX_BRINGUP_FAILED)
           : fail('kvm_intel is not loaded', row.source, kvm.modprobe.kvm_intel ? 'modprobe kvm_intel tdx=1' : 'boot with kvm_intel.tdx=1 on the kernel command line (kvm_intel cannot be loaded with modprobe here)');
       }
-      if (row.value === null) return fail(`kvm_intel.tdx: ${row.text}`, row.source, FIX_KERNEL);
+      if (row.value === null) return fail(`kvm_intel.tdx: ${parameterText(row)}`, row.source, FIX_KERNEL);
       const why = causes(tdxCauses, WHY_TDX_OFF);
       if (why.length === 0) return fail(`kvm_intel.tdx = ${row.value}: TDX was not requested, and the facts show no bring-up failure`, row.source, FIX_PARAMETER);
       return fail(
@@ -220,7 +220,7 @@ export const TDX_RULES: readonly CheckRule[] = [
       const t = view(model);
       // Each parameter counts only on the kernels that check it (kvm.enable_virt_at_load: 6.16-7.0).
       const rows = t.parameters.filter((p) => p.parameter !== 'tdx' && kernelHas(checkedBy(p), releaseOf(model)) !== false);
-      const off = rows.filter((p) => p.ok === false && p.value !== null);
+      const off = rows.filter((p) => parameterOk(p) === false && p.value !== null);
       if (off.length > 0) {
         return fail(
           off.map((p) => `${p.module}.${p.parameter} = ${p.value}`).join(', '),
@@ -229,14 +229,14 @@ export const TDX_RULES: readonly CheckRule[] = [
         );
       }
       const tdx = parameter(t, 'tdx');
-      const seen = rows.filter((p) => p.ok === true);
+      const seen = rows.filter((p) => parameterOk(p) === true);
       if (seen.length === rows.length) return pass(seen.map((p) => `${p.module}.${p.parameter} = ${p.value}`).join(', '), joinSources(...seen.map((p) => p.source)));
-      if (tdx?.ok === true) {
+      if (tdx !== undefined && parameterOk(tdx) === true) {
         return pass(`kvm_intel.tdx = Y, so tdx_bringup() found its prerequisites on${seen.length ? ` (${seen.map((p) => `${p.module}.${p.parameter} = ${p.value}`).join(', ')})` : ''}`, `derived from ${tdx.source}`);
       }
-      const missing = rows.filter((p) => p.ok !== true);
+      const missing = rows.filter((p) => parameterOk(p) !== true);
       return unknown(
-        missing.map((p) => `${p.module}.${p.parameter}: ${p.text}`).join('; '),
+        missing.map((p) => `${p.module}.${p.parameter}: ${parameterText(p)}`).join('; '),
         joinSources(...missing.map((p) => p.source)),
         missing.some((p) => p.found === 'module-not-loaded') ? 'kvm and kvm_intel loaded (their parameters exist only then)' : NEEDS.sysfs,
       );
@@ -340,7 +340,7 @@ export const TDX_CROSS_CHECKS: readonly CheckRule[] = [
       const t = view(model);
       const tdx = parameter(t, 'tdx');
       const vm = t.vmType;
-      if (tdx?.ok !== true || !isKnown(vm) || vm.value.offered) return pass('consistent', joinSources(tdx?.source, vm.source));
+      if (tdx === undefined || parameterOk(tdx) !== true || !isKnown(vm) || vm.value.offered) return pass('consistent', joinSources(tdx?.source, vm.source));
       return fail(
         `kvm_intel.tdx = ${tdx.value}, but ${say.vmType(vm)}`,
         joinSources(tdx.source, vm.source),
