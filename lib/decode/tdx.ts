@@ -29,7 +29,6 @@ import { parseTdxLog, type KvmTdxMessage, type LogFact, type SeamcallFailure, ty
 import { TDX_PARAMETERS } from '../knowledge/tdx.js';
 import { TDX_MODULE_RELEASES } from '../knowledge/tdx-module.js';
 
-
 /** What an ioctl answered: success with a value, or the error (and SEAMCALL status, if any). */
 export type ProbeOutcome<T> =
   | { ok: true; value: T }
@@ -142,10 +141,9 @@ const known = <T>(value: T, source: string): Traced<T> => ({ value, source });
 /** A fact not known: `why` says why (not "unknown: ...": each output words that once). */
 const unknown = <T>(why: string, source: string | null = null): Traced<T> => (source === null ? { missing: why } : { missing: why, source });
 const failed = <T>(fact: { source: Source; error: ProbeError }, source: string = describeSource(fact.source)): Traced<T> => ({ error: explain(fact.source, fact.error), source });
-/** An unknown fact given as the reason another one is unknown. */
+/** An unknown fact (an error or a gap) passed on as the reason another one is unknown. */
 function unknownFrom<T>(fact: Traced<unknown>): Traced<T> {
-  if ('value' in fact) return unknown('not known');
-  return fact;
+  return isKnown(fact) ? unknown('the kernel log was read but not parsed') : fact;
 }
 
 function errorOutcome(source: Source, error: ProbeError): ProbeOutcome<never> {
