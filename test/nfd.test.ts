@@ -1,6 +1,7 @@
 // The node-feature-discovery feature file: every line of every fixture's file follows NFD's
 // documented format (local source, docs/usage/customization-guide.md "Input format") and the
 // Kubernetes label rules, and the labels say what the fixtures record.
+import { isKnown } from '../lib/decode/sourced.js';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { runChecks } from '../lib/check/run.js';
@@ -76,7 +77,7 @@ test('TDX host: usable, the TDX VM type offered, free TD keys, KVM API version',
 test('TDX module version (from sysfs) and a TD the module refused', () => {
   const labels = parse(features('tdx-init-vm-refused-7.2'));
   const view = report('tdx-init-vm-refused-7.2').confidential.tdx;
-  assert.ok(view.moduleVersion.known);
+  assert.ok(isKnown(view.moduleVersion));
   assert.equal(labels.get('tdx.module-version'), view.moduleVersion.value.text);
   assert.equal(labels.get('tdx.module-state'), 'initialized');
 });

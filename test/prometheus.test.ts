@@ -3,6 +3,7 @@
 // are the one source of the capable / enabled / usable samples, and the samples say what the
 // fixtures record. Without promtool the promtool tests skip,
 // except under CI=true, where they fail.
+import { isKnown } from '../lib/decode/sourced.js';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test, type TestContext } from 'node:test';
@@ -141,7 +142,7 @@ test('TDX host: usable, TD keys capacity / in use / free, probe success, snapsho
 
 test('TDX module version as an info metric', () => {
   const r = report('tdx-init-vm-refused-7.2');
-  assert.ok(r.confidential.tdx.moduleVersion.known);
+  assert.ok(isKnown(r.confidential.tdx.moduleVersion));
   const samples = parse(prometheusMetrics(r, checksOf(snapshot('tdx-init-vm-refused-7.2'))));
   assert.equal(value(samples, 'tdx_module_info', { version: r.confidential.tdx.moduleVersion.value.text }), 1);
 });

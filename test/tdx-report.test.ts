@@ -19,7 +19,8 @@ import { parseTdxLog, type TdxLogFacts } from '../lib/decode/tdx-log.js';
 import { runChecks } from '../lib/check/run.js';
 import type { TdxExplanation } from '../lib/check/tdx-causes.js';
 import { decodeSnapshot } from '../lib/decode/model.js';
-import type { TdxFact } from '../lib/decode/tdx.js';
+import { isKnown, type Traced } from '../lib/decode/sourced.js';
+import { parameterOk, parameterText, say, seamcallText } from '../lib/check/tdx-text.js';
 import { tdxSection, type TdxSection } from '../lib/render/report.js';
 import {
   KVM_SUPPORTED_TD_ATTRS,
@@ -56,8 +57,8 @@ function kernelLog(name: string): { source: string; lines: string[] } {
 }
 const parseFixture = (name: string): TdxLogFacts => parseTdxLog(kernelLog(name).lines);
 
-function value<T>(fact: TdxFact<T>): T {
-  assert.ok(fact.known, `expected a known fact, got ${JSON.stringify(fact)}`);
+function value<T>(fact: Traced<T>): T {
+  assert.ok(isKnown(fact), `expected a known fact, got ${JSON.stringify(fact)}`);
   return fact.value;
 }
 
@@ -367,14 +368,14 @@ test('tdxView: a usable 6.16 host', () => {
   assert.equal(value(v.maxVcpus), 224);
   assert.deepEqual(value(v.moduleState), { state: 'initialized' });
   assert.match(v.moduleState.source ?? '', /file \/dev\/kmsg: "virt\/tdx: module initialized"/);
-  assert.equal(v.moduleVersion.known, false);
-  assert.match(v.moduleVersion.text, /before 7\.2/);
-  assert.match(v.moduleVersion.text, /no TDX module version line/);
+  assert.equal(isKnown(v.moduleVersion), false);
+  assert.match(say.moduleVersion(v.moduleVersion), /before 7\.2/);
+  assert.match(say.moduleVersion(v.moduleVersion), /no TDX module version line/);
   assert.deepEqual(value(v.privateKeyIds), { start: 64, end: 128, count: 64, guestKeyIds: 63 });
   assert.deepEqual(value(v.tdKeys), { capacity: 63, inUse: 2, free: 61 });
   assert.match(v.tdKeys.source ?? '', /misc\.capacity.*misc\.current/);
   assert.equal(value(v.cpuFlag), true);
-  assert.ok(v.parameters.every((p) => p.ok === true), JSON.stringify(v.parameters));
+  assert.ok(v.parameters.every((p) => parameterOk(p) === true), JSON.stringify(v.parameters));
   assert.equal(v.parameters.find((p) => p.parameter === 'tdp_mmu')?.source, 'file /sys/module/kvm/parameters/tdp_mmu');
   assert.deepEqual(codes(v.explanations), []);
 });
@@ -397,7 +398,7 @@ test('tdxView: Linux 7.2, version from sysfs, KVM_TDX_INIT_VM refused by the TDX
   assert.match(refused.message, /TDX_OPERAND_INVALID \(operand ATTRIBUTES\)/);
   assert.ok(refused.evidence.some((e) => /SEPT_VE_DISABLE, PERFMON/.test(e.value)));
   // enable_virt_at_load is gone on 7.2 and not needed there.
-  assert.equal(v.parameters.find((p) => p.parameter === 'enable_virt_at_load')?.ok, null);
+  assert.equal(parameterOk(v.parameters.find((p) => p.parameter === 'enable_virt_at_load') ?? assert.fail('no enable_virt_at_load row')), null);
 });
 
 test('tdxView: a 6.8 -intel kernel predates the uAPI although its TDX module is initialised', () => {
@@ -405,7 +406,7 @@ test('tdxView: a 6.8 -intel kernel predates the uAPI although its TDX module is 
   assert.equal(usable(v), false);
   // Mainline 6.8 added KVM_CAP_VM_TYPES: it answers 1 there, never 0.
   assert.equal(value(v.vmType).mask, 1);
-  assert.match(v.createVm.text, /not attempted/);
+  assert.match(say.createVm(v.createVm), /not attempted/);
   assert.equal(value(v.moduleVersion).text, '1.5 build 784');
   assert.equal(value(v.moduleVersion).from, 'kernel log');
   assert.deepEqual(value(v.moduleState), { state: 'initialized' });
@@ -425,29 +426,29 @@ test('tdxView: a prerequisite parameter off, with the kvm_intel message', () => 
   assert.equal(off?.evidence[0]?.source, 'file /sys/module/kvm/parameters/tdp_mmu');
   assert.equal(v.kvmMessages[0]?.message.parameters.join(','), 'kvm.tdp_mmu,kvm.mmio_caching,kvm_intel.eptad');
   assert.deepEqual(value(v.tdKeys === undefined ? v.cpuFlag : v.cpuFlag), true);
-  assert.equal(v.tdKeys.known, false);
-  assert.match(v.tdKeys.text, /misc cgroup was not read/);
+  assert.equal(isKnown(v.tdKeys), false);
+  assert.match(say.tdKeys(v.tdKeys), /misc cgroup was not read/);
 });
 
 test('tdxView: TDX module initialisation failed: state, SEAMCALL decoded, no invented version', () => {
   const v = view('tdx-module-init-failed');
   assert.equal(usable(v), false);
   assert.deepEqual(value(v.moduleState), { state: 'failed', errno: -5, errnoName: 'EIO', reason: null });
-  assert.equal(v.moduleVersion.known, false);
+  assert.equal(isKnown(v.moduleVersion), false);
   assert.deepEqual(codes(v.explanations), ['tdx-vm-type-not-offered', 'kernel-predates-tdx-uapi', 'tdx-parameter-off', 'module-init-failed']);
   const failed = v.explanations[3];
   assert.ok(failed?.evidence.some((e) => e.fact === 'SEAMCALL TDH.SYS.RD' && /TDX_SYS_NOT_READY/.test(e.value)));
-  assert.equal(v.seamcallFailures[0]?.text, 'TDH.SYS.RD failed: 0xc000050500000000 = TDX_SYS_NOT_READY');
+  assert.equal(v.seamcallFailures[0] && seamcallText(v.seamcallFailures[0]), 'TDH.SYS.RD failed: 0xc000050500000000 = TDX_SYS_NOT_READY');
 });
 
 test('tdxView: BIOS has not enabled TDX', () => {
   const v = view('tdx-bios-disabled');
   assert.equal(value(v.cpuFlag), false);
-  assert.equal(v.privateKeyIds.known, false);
-  assert.match(v.privateKeyIds.text, /did not enable TDX/);
+  assert.equal(isKnown(v.privateKeyIds), false);
+  assert.match(say.privateKeyIds(v.privateKeyIds), /did not enable TDX/);
   assert.deepEqual(codes(v.explanations), ['tdx-vm-type-not-offered', 'tdx-parameter-off', 'platform-not-enabled', 'kvm-platform']);
   assert.ok(v.explanations[2]?.evidence.some((e) => /no "BIOS enabled/.test(e.value)));
-  assert.equal(v.moduleState.known, false);
+  assert.equal(isKnown(v.moduleState), false);
 });
 
 test('tdxView: ENOTTY from KVM_TDX_CAPABILITIES means a kernel without this uAPI', () => {
@@ -464,18 +465,18 @@ test('tdxView: ENOTTY from KVM_TDX_CAPABILITIES means a kernel without this uAPI
 test('tdxView: the plain tdx-host fixture and a host without any TDX facts stay honest', () => {
   const v = view('tdx-host');
   assert.equal(usable(v), null);
-  assert.equal(v.capabilities.known, false);
-  assert.equal(v.kernelLog.known, false);
-  assert.match(v.kernelLog.text, /CAP_SYSLOG/);
-  assert.deepEqual(value(v.moduleState), { state: 'initialized' });
-  assert.match(v.moduleState.text, /inferred/);
+  assert.equal(isKnown(v.capabilities), false);
+  assert.equal(isKnown(v.kernelLog), false);
+  assert.match(say.kernelLog(v.kernelLog), /CAP_SYSLOG/);
+  assert.deepEqual(value(v.moduleState), { state: 'initialized', inferredFrom: 'vm-type' });
+  assert.match(say.moduleState(v.moduleState), /inferred/);
   const snp = view('snp-host');
   assert.equal(snp.technologies[0]?.applicable, false);
   assert.equal(usable(snp), false);
-  assert.equal(snp.parameters.find((p) => p.parameter === 'tdx')?.text, 'kvm_intel is not loaded');
+  assert.equal(parameterText(snp.parameters.find((p) => p.parameter === 'tdx') ?? assert.fail('no tdx row')), 'kvm_intel is not loaded');
   assert.deepEqual(codes(snp.explanations), ['tdx-vm-type-not-offered', 'not-intel']);
   assert.equal(snp.explanations[1]?.message, 'TDX is an Intel technology; this CPU is AuthenticAMD');
-  assert.equal(v.parameters.find((p) => p.parameter === 'eptad')?.ok, null);
+  assert.equal(parameterOk(v.parameters.find((p) => p.parameter === 'eptad') ?? assert.fail('no eptad row')), null);
 });
 
 test('TDX personas: the shape test/helpers/persona.ts describes, with sources and the scenario each names', () => {

@@ -1,9 +1,11 @@
 // Why TDX is not usable on this host, and what would fix it: every cause the facts support,
 // strongest first, each with its evidence (the fact, its value, where it was read). These are
 // judgments, so they live with the checks; the TDX rules and `kvm-caps tdx` both show them.
+import { factText, parameterOk, parameterText, say, stateText, TDX_WORDS } from './tdx-text.js';
 import { describeHwError, decodeHwError, decodeTdAttributes } from '../decode/tdx-fields.js';
 import { describeSource } from '../decode/explain.js';
-import { logSource, stateText, tdxLogContext, type LogContext, type TdxBringupFailure, type TdxFact, type TdxView } from '../decode/tdx.js';
+import { logSource, tdxLogContext, type LogContext, type TdxBringupFailure, type TdxView } from '../decode/tdx.js';
+import { isKnown, type Traced } from '../decode/sourced.js';
 import { kernelChange, kernelHas, releaseRangeText } from '../knowledge/kernel-versions.js';
 import { QEMU_TDX_VM_TYPE_MESSAGES, TDX_FEATURES0_BITS, TDX_MAX_CPUID_CONFIGS, TDX_PARAMETERS } from '../knowledge/tdx.js';
 import type { Snapshot } from '../snapshot/types.js';
@@ -47,13 +49,13 @@ export interface TdxExplanation {
   evidence: { fact: string; value: string; source: string }[];
 }
 
-function evidenceOf<T>(fact: string, item: TdxFact<T>): { fact: string; value: string; source: string } {
-  return { fact, value: item.text, source: item.source ?? 'not collected' };
+function evidenceOf<T>(fact: string, item: Traced<T>, words: (value: T) => string): { fact: string; value: string; source: string } {
+  return { fact, value: factText(item, words), source: item.source ?? 'not collected' };
 }
 
 interface Facts extends TdxView {
   snapshot: Snapshot;
-  release: TdxFact<string>;
+  release: Traced<string>;
   log: LogContext;
 }
 
@@ -73,11 +75,11 @@ function whyNoTdxVm(f: Facts): TdxExplanation[] {
     ];
   }
   const rel = f.release;
-  if (rel.known) {
+  if (isKnown(rel)) {
     if (kernelHas('tdx.kvm-uapi', rel.value) === false) {
-      const evidence = [evidenceOf('kernel release', rel)];
-      if (f.vmType.known && f.vmType.value.mask === 0 && kernelHas('kvm.cap-vm-types', rel.value) === false) {
-        evidence.push(evidenceOf('KVM_CAP_VM_TYPES', f.vmType));
+      const evidence = [evidenceOf('kernel release', rel, TDX_WORDS.kernelRelease)];
+      if (isKnown(f.vmType) && f.vmType.value.mask === 0 && kernelHas('kvm.cap-vm-types', rel.value) === false) {
+        evidence.push(evidenceOf('KVM_CAP_VM_TYPES', f.vmType, TDX_WORDS.vmType));
       }
       out.push({
         code: 'kernel-predates-tdx-uapi',
@@ -97,10 +99,10 @@ function whyNoTdxVm(f: Facts): TdxExplanation[] {
       weight: 'cause',
       message: 'kvm_intel is not loaded, so no Intel VM type (TDX included) is offered',
       hint:
-        f.bringupFailure !== null && bringupFailsKvmLoad(f.bringupFailure, rel.known ? rel.value : undefined) !== false ? FIX_BRINGUP_FAILED : 'modprobe kvm_intel tdx=1',
+        f.bringupFailure !== null && bringupFailsKvmLoad(f.bringupFailure, isKnown(rel) ? rel.value : undefined) !== false ? FIX_BRINGUP_FAILED : 'modprobe kvm_intel tdx=1',
       evidence: [{ fact: 'kernel modules', value: 'no kvm_intel', source: describeSource(modulesFact.source) }],
     });
-  } else if (tdx !== undefined && tdx.ok === false) {
+  } else if (tdx !== undefined && parameterOk(tdx) === false) {
     out.push({
       code: tdx.value === null ? 'kvm-intel-without-tdx' : 'tdx-parameter-off',
       weight: 'cause',
@@ -109,24 +111,24 @@ function whyNoTdxVm(f: Facts): TdxExplanation[] {
           ? 'kvm_intel has no tdx parameter: this KVM was built without TDX (CONFIG_KVM_INTEL_TDX) or predates it'
           : 'kvm_intel.tdx is N: TDX was not requested (kvm_intel.tdx=1), or KVM turned it off because TDX bring-up failed (the causes below say which)',
       hint: tdx.value === null ? undefined : 'boot with kvm_intel.tdx=1 (or options kvm_intel tdx=1 in modprobe.d) and check the kernel log for the reason if it stays N',
-      evidence: [{ fact: 'kvm_intel.tdx', value: tdx.text, source: tdx.source }],
+      evidence: [{ fact: 'kvm_intel.tdx', value: parameterText(tdx), source: tdx.source }],
     } as TdxExplanation);
   }
   for (const p of f.parameters) {
-    if (p.parameter === 'tdx' || p.ok !== false || p.found === 'module-not-loaded') continue;
+    if (p.parameter === 'tdx' || parameterOk(p) !== false || p.found === 'module-not-loaded') continue;
     if (p.value === null) continue;
     const row = TDX_PARAMETERS.find((q) => q.module === p.module && q.parameter === p.parameter);
-    if (row !== undefined && rel.known && kernelHas(row.checkedBy, rel.value) === false) continue;
+    if (row !== undefined && isKnown(rel) && kernelHas(row.checkedBy, rel.value) === false) continue;
     out.push({
       code: 'prerequisite-parameter-off',
       weight: 'cause',
       message: `${p.module}.${p.parameter} is ${p.value}: ${p.reason}`,
       hint: `load ${p.module} with ${p.parameter}=1`,
-      evidence: [{ fact: `${p.module}.${p.parameter}`, value: p.text, source: p.source }],
+      evidence: [{ fact: `${p.module}.${p.parameter}`, value: parameterText(p), source: p.source }],
     });
   }
-  if (f.cpuFlag.known && !f.cpuFlag.value) {
-    const evidence = [evidenceOf('CPU flag tdx_host_platform', f.cpuFlag)];
+  if (isKnown(f.cpuFlag) && !f.cpuFlag.value) {
+    const evidence = [evidenceOf('CPU flag tdx_host_platform', f.cpuFlag, TDX_WORDS.cpuFlag)];
     if (f.log.facts !== null && f.log.facts.keyIdRange === undefined) {
       evidence.push({ fact: 'kernel log', value: 'no "BIOS enabled: private KeyID range" line', source: f.log.source ?? 'kernel log' });
     }
@@ -140,9 +142,9 @@ function whyNoTdxVm(f: Facts): TdxExplanation[] {
     });
   }
   const state = f.moduleState;
-  if (state.known && state.value.state !== 'initialized') {
+  if (isKnown(state) && state.value.state !== 'initialized') {
     const failures = f.log.facts?.seamcallFailures ?? [];
-    const evidence = [evidenceOf('TDX module state', state)];
+    const evidence = [evidenceOf('TDX module state', state, TDX_WORDS.moduleState)];
     for (const failure of failures) {
       evidence.push({
         fact: `SEAMCALL ${failure.value.leafName ?? failure.value.leaf ?? '?'}`,
@@ -187,9 +189,9 @@ function whyNoTdxVm(f: Facts): TdxExplanation[] {
   }
   if (out.length === 0 || out.every((e) => e.code === 'tdx-parameter-off')) {
     const gaps: string[] = [];
-    if (!f.log.fact.known) gaps.push(`kernel log ${f.log.fact.text}`);
-    if (!f.moduleState.known) gaps.push(`TDX module state ${f.moduleState.text}`);
-    if (!f.cpuFlag.known) gaps.push(`CPU flags ${f.cpuFlag.text}`);
+    if (!isKnown(f.log.fact)) gaps.push(`kernel log ${say.kernelLog(f.log.fact)}`);
+    if (!isKnown(f.moduleState)) gaps.push(`TDX module state ${say.moduleState(f.moduleState)}`);
+    if (!isKnown(f.cpuFlag)) gaps.push(`CPU flags ${say.cpuFlag(f.cpuFlag)}`);
     out.push({
       code: 'no-cause-found',
       weight: 'note',
@@ -213,10 +215,10 @@ function kvmDeviceMissing(snapshot: Snapshot): boolean {
 function bringupExplanations(f: Facts): TdxExplanation[] {
   const failure = f.bringupFailure;
   if (failure === null) return [];
-  const release = f.release.known ? f.release.value : undefined;
+  const release = isKnown(f.release) ? f.release.value : undefined;
   const fails = bringupFailsKvmLoad(failure, release);
   const evidence = [{ fact: 'kernel log', value: failure.evidence.value, source: failure.evidence.source }];
-  if (f.release.known) evidence.push(evidenceOf('kernel release', f.release));
+  if (isKnown(f.release)) evidence.push(evidenceOf('kernel release', f.release, TDX_WORDS.kernelRelease));
   if (fails !== false && kvmDeviceMissing(f.snapshot)) {
     return [
       {
@@ -248,10 +250,10 @@ function guestLogExplanation(f: Facts): TdxExplanation[] {
 /** What this kernel's KVM requires of TDX_FEATURES0, checked against the known module release. */
 function featuresExplanations(f: Facts): TdxExplanation[] {
   const release = f.moduleRelease;
-  if (release === null || !f.release.known) return [];
+  if (release === null || !isKnown(f.release)) return [];
   const out: TdxExplanation[] = [];
   const has = (name: string): boolean => release.features0Bits.includes(TDX_FEATURES0_BITS.find((b) => b.name === name)?.bit ?? -1);
-  const evidence = [evidenceOf('TDX module version', f.moduleVersion), { fact: 'TDX_FEATURES0', value: `${release.features0} (intel/tdx-module-binaries, module ${release.version})`, source: 'lib/knowledge/tdx-module.ts TDX_MODULE_RELEASES' }];
+  const evidence = [evidenceOf('TDX module version', f.moduleVersion, TDX_WORDS.moduleVersion), { fact: 'TDX_FEATURES0', value: `${release.features0} (intel/tdx-module-binaries, module ${release.version})`, source: 'lib/knowledge/tdx-module.ts TDX_MODULE_RELEASES' }];
   if (kernelHas('tdx.kvm-uapi', f.release.value) === true && !has('TOPOLOGY_ENUM')) {
     const failsLoad = kernelHas('kvm.tdx-module-init-failure-is-enodev', f.release.value) === false || kernelHas('kvm.tdx-bringup-failure-fails-load', f.release.value) === true;
     out.push({
@@ -278,17 +280,17 @@ function featuresExplanations(f: Facts): TdxExplanation[] {
 function runtimeUpdateExplanations(f: Facts): TdxExplanation[] {
   const { seamldrVersion, numRemainingUpdates } = f.runtimeUpdate;
   const out: TdxExplanation[] = [];
-  if (numRemainingUpdates.known && numRemainingUpdates.value === 0) {
+  if (isKnown(numRemainingUpdates) && numRemainingUpdates.value === 0) {
     out.push({
       code: 'no-module-update-left',
       weight: 'note',
       message: 'num_remaining_updates is 0: no further TDX module runtime update is possible until the host reboots',
-      evidence: [evidenceOf('num_remaining_updates', numRemainingUpdates)],
+      evidence: [evidenceOf('num_remaining_updates', numRemainingUpdates, TDX_WORDS.numRemainingUpdates)],
     });
   }
-  if (seamldrVersion.known && numRemainingUpdates.known) return out;
-  if (!f.moduleState.known || f.moduleState.value.state !== 'initialized') return out;
-  const release = f.release.known ? f.release.value : undefined;
+  if (isKnown(seamldrVersion) && isKnown(numRemainingUpdates)) return out;
+  if (!isKnown(f.moduleState) || f.moduleState.value.state !== 'initialized') return out;
+  const release = isKnown(f.release) ? f.release.value : undefined;
   const raw = f.snapshot.host.tdxSeamldrVersion ?? f.snapshot.host.tdxNumRemainingUpdates;
   // Before 7.2 no kernel has them: that needs no note on every older host (the render says which kernels show them).
   if (kernelHas('tdx.runtime-update-sysfs', release) === false) return out;
@@ -302,21 +304,21 @@ function runtimeUpdateExplanations(f: Facts): TdxExplanation[] {
     code: 'runtime-update-files-absent',
     weight: 'note',
     message: `no TDX module runtime-update facts (/sys/devices/faux/tdx_host/seamldr_version, num_remaining_updates): ${why}`,
-    evidence: [evidenceOf('seamldr_version', seamldrVersion), evidenceOf('num_remaining_updates', numRemainingUpdates)],
+    evidence: [evidenceOf('seamldr_version', seamldrVersion, TDX_WORDS.seamldrVersion), evidenceOf('num_remaining_updates', numRemainingUpdates, TDX_WORDS.numRemainingUpdates)],
   });
   return out;
 }
 
 /** KVM_CAP_VM_TYPES 0 on a kernel that has it (6.8 on): no real kernel answers that. */
 function vmTypesExplanations(f: Facts): TdxExplanation[] {
-  if (!f.vmType.known || f.vmType.value.mask !== 0 || !f.release.known) return [];
+  if (!isKnown(f.vmType) || f.vmType.value.mask !== 0 || !isKnown(f.release)) return [];
   if (kernelHas('kvm.cap-vm-types', f.release.value) !== true) return [];
   return [
     {
       code: 'vm-types-inconsistent',
       weight: 'note',
       message: `KVM_CAP_VM_TYPES answered 0, which Linux ${releaseRangeText('kvm.cap-vm-types')} never does (it always offers KVM_X86_DEFAULT_VM): the snapshot is inconsistent (edited, or assembled from two hosts)`,
-      evidence: [evidenceOf('KVM_CAP_VM_TYPES', f.vmType), evidenceOf('kernel release', f.release)],
+      evidence: [evidenceOf('KVM_CAP_VM_TYPES', f.vmType, TDX_WORDS.vmType), evidenceOf('kernel release', f.release, TDX_WORDS.kernelRelease)],
     },
   ];
 }
@@ -325,8 +327,8 @@ function explanations(f: Facts): TdxExplanation[] {
   const out: TdxExplanation[] = [...bringupExplanations(f), ...guestLogExplanation(f)];
   const vm = f.vmType;
   const create = f.createVm;
-  const refused = create.known && !create.value.ok ? create.value : null;
-  const notOffered = vm.known && !vm.value.offered;
+  const refused = isKnown(create) && !create.value.ok ? create.value : null;
+  const notOffered = isKnown(vm) && !vm.value.offered;
   if (notOffered || (refused !== null && refused.code === 'EINVAL')) {
     const lead: TdxExplanation = {
       code: notOffered ? 'tdx-vm-type-not-offered' : 'tdx-vm-refused',
@@ -334,7 +336,7 @@ function explanations(f: Facts): TdxExplanation[] {
       message: notOffered
         ? `KVM does not offer KVM_X86_TDX_VM (bit 5 of KVM_CAP_VM_TYPES): QEMU stops with ${QEMU_TDX_VM_TYPE_MESSAGES.map((m) => `"${m.text}" (${m.qemu})`).join(', or ')}`
         : 'KVM_CREATE_VM(KVM_X86_TDX_VM) was refused with EINVAL: this KVM does not offer the TDX VM type',
-      evidence: [notOffered ? evidenceOf('KVM_CAP_VM_TYPES', vm) : evidenceOf('KVM_CREATE_VM(5)', create)],
+      evidence: [notOffered ? evidenceOf('KVM_CAP_VM_TYPES', vm, TDX_WORDS.vmType) : evidenceOf('KVM_CREATE_VM(5)', create, TDX_WORDS.createVm)],
     };
     out.push(lead, ...whyNoTdxVm(f));
   } else if (refused !== null) {
@@ -342,11 +344,11 @@ function explanations(f: Facts): TdxExplanation[] {
       code: 'tdx-vm-create-failed',
       weight: 'cause',
       message: `KVM_CREATE_VM(KVM_X86_TDX_VM) failed with ${refused.code}: ${refused.meaning}`,
-      evidence: [evidenceOf('KVM_CREATE_VM(5)', create)],
+      evidence: [evidenceOf('KVM_CREATE_VM(5)', create, TDX_WORDS.createVm)],
     });
   }
   const caps = f.capabilities;
-  if (caps.known && !caps.value.ok) {
+  if (isKnown(caps) && !caps.value.ok) {
     const e = caps.value;
     const messages: Record<string, { code: string; message: string; hint?: string }> = {
       ENOTTY: {
@@ -370,17 +372,17 @@ function explanations(f: Facts): TdxExplanation[] {
       },
     };
     const known = messages[e.code] ?? { code: 'capabilities-failed', message: `KVM_TDX_CAPABILITIES failed with ${e.code}: ${e.meaning}` };
-    const explanation: TdxExplanation = { ...known, weight: 'cause', evidence: [evidenceOf('KVM_TDX_CAPABILITIES', caps)] };
+    const explanation: TdxExplanation = { ...known, weight: 'cause', evidence: [evidenceOf('KVM_TDX_CAPABILITIES', caps, TDX_WORDS.capabilities)] };
     if (e.hwError !== null && e.hwError.value !== '0x0000000000000000') {
       explanation.evidence.push({ fact: 'hw_error', value: `${e.hwError.value} = ${describeHwError(e.hwError)}`, source: caps.source });
     }
     out.push(explanation);
   }
   const init = f.initVm;
-  if (init !== null && init.known && !init.value.ok) {
+  if (init !== null && isKnown(init) && !init.value.ok) {
     const e = init.value;
     const requested = f.snapshot.kvm.tdx?.initVm?.config;
-    const evidence = [evidenceOf('KVM_TDX_INIT_VM', init)];
+    const evidence = [evidenceOf('KVM_TDX_INIT_VM', init, TDX_WORDS.initVm)];
     if (requested !== undefined) {
       const attrs = decodeTdAttributes(requested.attributes);
       evidence.push({
@@ -415,20 +417,20 @@ function explanations(f: Facts): TdxExplanation[] {
       evidence,
     });
   }
-  if (f.tdKeys.known && f.tdKeys.value.free === 0) {
+  if (isKnown(f.tdKeys) && f.tdKeys.value.free === 0) {
     out.push({
       code: 'no-free-td-keys',
       weight: 'note',
       message: `all ${f.tdKeys.value.capacity} TD keys are in use: a new TD cannot get a private KeyID until one is shut down`,
-      evidence: [evidenceOf('misc cgroup tdx', f.tdKeys)],
+      evidence: [evidenceOf('misc cgroup tdx', f.tdKeys, TDX_WORDS.tdKeys)],
     });
   }
-  if (f.tdKeys.known && f.privateKeyIds.known && f.tdKeys.value.capacity !== f.privateKeyIds.value.guestKeyIds) {
+  if (isKnown(f.tdKeys) && isKnown(f.privateKeyIds) && f.tdKeys.value.capacity !== f.privateKeyIds.value.guestKeyIds) {
     out.push({
       code: 'key-count-mismatch',
       weight: 'note',
       message: `the misc cgroup offers ${f.tdKeys.value.capacity} TD keys but the BIOS range leaves ${f.privateKeyIds.value.guestKeyIds} for TDs`,
-      evidence: [evidenceOf('misc cgroup tdx', f.tdKeys), evidenceOf('private KeyIDs', f.privateKeyIds)],
+      evidence: [evidenceOf('misc cgroup tdx', f.tdKeys, TDX_WORDS.tdKeys), evidenceOf('private KeyIDs', f.privateKeyIds, TDX_WORDS.privateKeyIds)],
     });
   }
   out.push(...featuresExplanations(f), ...runtimeUpdateExplanations(f), ...vmTypesExplanations(f));

@@ -4,6 +4,8 @@
 // the rest. Each difference carries both values and where each came from, and `matters`: whether
 // it changes what confidential guests the hosts can run (or what those guests attest to).
 // Pure: two snapshots in, one document out.
+import { isKnown } from '../decode/sourced.js';
+import { say } from '../check/tdx-text.js';
 import { featureSet } from '../decode/cpuid-entry.js';
 import type { Snapshot } from '../snapshot/types.js';
 import { KVM_X86_VM_TYPES } from '../knowledge/x86.js';
@@ -123,7 +125,7 @@ const sevOf = (h: Host) => h.model.confidential.sev;
 const sevItem = (h: Host, id: string) => sevOf(h).items.find((i) => i.id === id);
 const tdxCapabilities = (h: Host) => {
   const caps = tdxOf(h).capabilities;
-  return caps.known && caps.value.ok ? caps.value.value : null;
+  return isKnown(caps) && caps.value.ok ? caps.value.value : null;
 };
 const keyCount = (a: DiffValue, b: DiffValue): boolean => (a === 0) !== (b === 0);
 
@@ -165,7 +167,7 @@ const COMPARED: readonly Compared[] = [
     matters: true,
     read: (h) => {
       const state = tdxOf(h).moduleState;
-      return [{ key: 'tdx.module-state', label: 'TDX module state', value: state.known ? state.value.state : null, text: state.known ? state.text : `unknown: ${state.text}`, source: state.source ?? 'not collected' }];
+      return [{ key: 'tdx.module-state', label: 'TDX module state', value: isKnown(state) ? state.value.state : null, text: isKnown(state) ? say.moduleState(state) : `unknown: ${say.moduleState(state)}`, source: state.source ?? 'not collected' }];
     },
   },
   {
@@ -175,9 +177,9 @@ const COMPARED: readonly Compared[] = [
       const caps = tdxOf(h).capabilities;
       const ok = tdxCapabilities(h);
       const source = caps.source ?? 'not probed';
-      const unknown = `unknown: KVM_TDX_CAPABILITIES ${caps.text}`;
+      const unknown = `unknown: KVM_TDX_CAPABILITIES ${say.capabilities(caps)}`;
       return [
-        { key: 'tdx.capabilities', label: 'KVM_TDX_CAPABILITIES', value: caps.known ? (caps.value.ok ? 'ok' : caps.value.code) : null, text: ok !== null ? 'ok' : caps.known ? caps.text : unknown, source },
+        { key: 'tdx.capabilities', label: 'KVM_TDX_CAPABILITIES', value: isKnown(caps) ? (caps.value.ok ? 'ok' : caps.value.code) : null, text: ok !== null ? 'ok' : isKnown(caps) ? say.capabilities(caps) : unknown, source },
         {
           key: 'tdx.attributes',
           label: 'TD attributes KVM_TDX_CAPABILITIES allows',
@@ -201,7 +203,7 @@ const COMPARED: readonly Compared[] = [
     deep: true,
     read: (h) => {
       const init = tdxOf(h).initVm;
-      return init === null ? [] : [{ key: 'tdx.init-vm', label: '--deep KVM_TDX_INIT_VM', value: init.known ? init.value.ok : null, text: init.known ? init.text : `unknown: ${init.text}`, source: init.source ?? 'not probed' }];
+      return init === null ? [] : [{ key: 'tdx.init-vm', label: '--deep KVM_TDX_INIT_VM', value: isKnown(init) ? init.value.ok : null, text: isKnown(init) ? say.initVm(init) : `unknown: ${say.initVm(init)}`, source: init.source ?? 'not probed' }];
     },
   },
   {
@@ -267,7 +269,7 @@ const COMPARED: readonly Compared[] = [
       const item = (id: string) => sevItem(h, id);
       return [
         { key: 'kvm.api-version', label: 'KVM API version', ...fromTraced(h.model.kvm.apiVersion, (v) => v) },
-        { key: 'tdx.module-version', label: 'TDX module version', value: version.known ? version.value.text : null, text: version.known ? version.text : `unknown: ${version.text}`, source: version.source ?? 'not collected' },
+        { key: 'tdx.module-version', label: 'TDX module version', value: isKnown(version) ? version.value.text : null, text: isKnown(version) ? say.moduleVersion(version) : `unknown: ${say.moduleVersion(version)}`, source: version.source ?? 'not collected' },
         { key: 'sev.firmware', label: 'SEV firmware', value: ps?.firmwareVersion ?? null, text: ps === null ? 'not read' : item('sev.firmware')?.value ?? ps.firmwareVersion, source: item('sev.firmware')?.source ?? 'not probed' },
         { key: 'snp.firmware', label: 'SEV-SNP firmware', value: snp?.firmwareVersion ?? null, text: snp === null ? 'not read' : item('snp.firmware')?.value ?? snp.firmwareVersion, source: item('snp.firmware')?.source ?? 'not probed' },
         ...(snp === null
@@ -341,7 +343,7 @@ const COMPARED: readonly Compared[] = [
     matters: keyCount,
     read: (h) => {
       const keys = tdxOf(h).tdKeys;
-      return keys.known ? [{ key: 'tdx.keys.capacity', label: 'TD keys (capacity)', value: keys.value.capacity, text: keys.text, source: keys.source }] : [];
+      return isKnown(keys) ? [{ key: 'tdx.keys.capacity', label: 'TD keys (capacity)', value: keys.value.capacity, text: say.tdKeys(keys), source: keys.source }] : [];
     },
   },
   {
@@ -350,8 +352,8 @@ const COMPARED: readonly Compared[] = [
     read: (h) => {
       const { privateKeyIds: keyIds, maxVcpus } = tdxOf(h);
       return [
-        ...one(keyIds.known ? { key: 'tdx.keyids', label: 'TDX private KeyIDs (BIOS)', value: keyIds.value.count, text: keyIds.text, source: keyIds.source } : null),
-        ...one(maxVcpus.known ? { key: 'tdx.max-vcpus', label: 'vCPUs per TD', value: maxVcpus.value, text: maxVcpus.text, source: maxVcpus.source } : null),
+        ...one(isKnown(keyIds) ? { key: 'tdx.keyids', label: 'TDX private KeyIDs (BIOS)', value: keyIds.value.count, text: say.privateKeyIds(keyIds), source: keyIds.source } : null),
+        ...one(isKnown(maxVcpus) ? { key: 'tdx.max-vcpus', label: 'vCPUs per TD', value: maxVcpus.value, text: say.maxVcpus(maxVcpus), source: maxVcpus.source } : null),
       ];
     },
   },

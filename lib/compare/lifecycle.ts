@@ -8,6 +8,8 @@
 // Also: technologyStates(), capable / enabled / usable per technology, from a CheckReport
 // when one is given and otherwise from the report's own views (nfd, prometheus, diff and
 // lifecycleFor share it), and lifecycleFor(), which of the launch flows this host supports.
+import { isKnown } from '../decode/sourced.js';
+import { say } from '../check/tdx-text.js';
 import type { CheckReport, Technology, Verdict } from '../check/types.js';
 import { CONFIDENTIAL_LAUNCH_IOCTLS, KVM_SEV_COMMANDS, KVM_TDX_COMMANDS } from '../knowledge/confidential-commands.js';
 import { KVM_X86_VM_TYPES } from '../knowledge/x86.js';
@@ -436,9 +438,9 @@ function stepSupport(report: Report, flow: TechnologyLifecycle, steps: Lifecycle
       }
       if (flow.technology === 'tdx' && s.step === 'init-vm') {
         const init = report.confidential.tdx.initVm;
-        if (init !== null && init.known) {
+        if (init !== null && isKnown(init)) {
           available = init.value.ok;
-          why = `--deep: KVM_TDX_INIT_VM ${init.text}`;
+          why = `--deep: KVM_TDX_INIT_VM ${say.initVm(init)}`;
         }
       }
       if (flow.technology === 'sev' || flow.technology === 'sev-es') {

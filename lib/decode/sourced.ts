@@ -5,8 +5,8 @@ import { describeSource, explain, type Explained } from './explain.js';
 export type Traced<T> =
   | { value: T; source: string }
   | { error: Explained; source: string }
-  /** Not probed: a prerequisite failed (the reason says which). */
-  | { missing: string };
+  /** Not known: not probed (a prerequisite failed), or the fact does not say; `source` is where it was looked for. */
+  | { missing: string; source?: string };
 
 /** `detail` narrows the source to the part of the fact used, e.g. one capability of a batch. */
 export function trace<T, U>(fact: Fact<T> | undefined, map: (value: T) => U, missing: string, detail?: string): Traced<U> {
@@ -14,6 +14,11 @@ export function trace<T, U>(fact: Fact<T> | undefined, map: (value: T) => U, mis
   const source = detail === undefined ? describeSource(fact.source) : `${describeSource(fact.source)} (${detail})`;
   if ('error' in fact) return { error: explain(fact.source, fact.error), source };
   return { value: map(fact.value), source };
+}
+
+/** Narrows a traced value to its known value. */
+export function isKnown<T>(traced: Traced<T>): traced is { value: T; source: string } {
+  return 'value' in traced;
 }
 
 export function known<T>(traced: Traced<T>): T | undefined {

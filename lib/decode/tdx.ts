@@ -4,9 +4,10 @@
 // reasons drawn from the other facts. Pure: reads the snapshot only. Every item carries the
 // source it came from; a missing fact is reported as unknown with the reason, never filled in.
 import { hex } from '../knowledge/hex.js';
-import { kernelChange, releaseRangeText } from '../knowledge/kernel-versions.js';
+import { kernelChange } from '../knowledge/kernel-versions.js';
 import { decodeVmTypes } from './capabilities.js';
 import { describeSource, explain } from './explain.js';
+import { isKnown, type Traced } from './sourced.js';
 import type { Fact, KernelModule, ProbeError, Snapshot, Source, TdxCapabilitiesRecord } from '../snapshot/types.js';
 import { capabilityNumber } from '../knowledge/capabilities.js';
 import { KVM_X86_TDX_VM } from '../knowledge/x86.js';
@@ -16,7 +17,6 @@ import {
   decodeTdAttributes,
   decodeTdvmcallInfo,
   decodeXfam,
-  describeHwError,
   notConfigurableForTd,
   type ConfigurableCpuidEntry,
   type DecodedHwError,
@@ -28,11 +28,6 @@ import { inNewestBoot } from '../snapshot/log-formats.js';
 import { parseTdxLog, type KvmTdxMessage, type LogFact, type SeamcallFailure, type TdxLogFacts, type TdxModuleStateFromLog, type TdxModuleVersionFromLog } from './tdx-log.js';
 import { TDX_PARAMETERS } from '../knowledge/tdx.js';
 import { TDX_MODULE_RELEASES } from '../knowledge/tdx-module.js';
-
-/** A fact of the view: known, with its value, or unknown, with why. `source` is shown to people. */
-export type TdxFact<T> =
-  | { known: true; value: T; text: string; source: string }
-  | { known: false; text: string; source: string | null };
 
 /** What an ioctl answered: success with a value, or the error (and SEAMCALL status, if any). */
 export type ProbeOutcome<T> =
@@ -46,7 +41,7 @@ export interface TdxCapabilitiesView {
   cpuidConfigCount: number;
   cpuidConfigs: ConfigurableCpuidEntry[];
   /** Features KVM offers ordinary VMs that a TD cannot configure; unknown when KVM_GET_SUPPORTED_CPUID failed. */
-  notConfigurable: TdxFact<NotConfigurableForTd[]>;
+  notConfigurable: Traced<NotConfigurableForTd[]>;
 }
 
 export interface TdxInitVmView {
@@ -72,7 +67,11 @@ export interface TdxBringupFailure {
   errno: number | null;
 }
 
-export type TdxModuleState = TdxModuleStateFromLog | { state: 'not-initialized'; reason: string };
+export type TdxModuleState =
+  | TdxModuleStateFromLog
+  | { state: 'not-initialized'; reason: string }
+  /** Initialised, known without a log line: the tdx_host version file exists, or KVM offers the TDX VM type. */
+  | { state: 'initialized'; inferredFrom: 'version-file' | 'vm-type' };
 
 export interface TdxParameterRow {
   module: string;
@@ -80,28 +79,27 @@ export interface TdxParameterRow {
   required: string;
   /** The raw text of the parameter, or null when it could not be read. */
   value: string | null;
-  /** true: as TDX needs, false: not, null: unknown. */
-  ok: boolean | null;
   /** What was found: the value, its module not loaded, no such parameter, or not readable. */
   found: 'value' | 'module-not-loaded' | 'no-such-parameter' | 'unreadable';
-  text: string;
+  /** Why it was unreadable: the module list's error (with its meaning) or the parameter file's errno code. */
+  error: { code: string; meaning: string | null } | null;
   reason: string;
   source: string;
 }
 
 export interface TdxView {
   title: string;
-  kernelRelease: TdxFact<string>;
+  kernelRelease: Traced<string>;
   /** Bit 5 (KVM_X86_TDX_VM) of KVM_CAP_VM_TYPES. */
-  vmType: TdxFact<{ offered: boolean; mask: number; offeredTypes: string[] }>;
+  vmType: Traced<{ offered: boolean; mask: number; offeredTypes: string[] }>;
   /** KVM_CREATE_VM(KVM_X86_TDX_VM). */
-  createVm: TdxFact<ProbeOutcome<true>>;
-  capabilities: TdxFact<ProbeOutcome<TdxCapabilitiesView>>;
+  createVm: Traced<ProbeOutcome<true>>;
+  capabilities: Traced<ProbeOutcome<TdxCapabilitiesView>>;
   /** KVM_CHECK_EXTENSION(KVM_CAP_MAX_VCPUS) on the TD. */
-  maxVcpus: TdxFact<number>;
+  maxVcpus: Traced<number>;
   /** --deep KVM_TDX_INIT_VM; null when not attempted. */
-  initVm: TdxFact<ProbeOutcome<TdxInitVmView>> | null;
-  moduleVersion: TdxFact<{
+  initVm: Traced<ProbeOutcome<TdxInitVmView>> | null;
+  moduleVersion: Traced<{
     text: string;
     major: number;
     minor: number;
@@ -112,15 +110,15 @@ export interface TdxView {
     /** Which line or file gave it: 'tdsysinfo' is the "TDX module: attributes ..." line of pre-merge/vendor kernels. */
     format: 'sysfs' | TdxModuleVersionFromLog['format'];
   }>;
-  moduleState: TdxFact<TdxModuleState>;
+  moduleState: Traced<TdxModuleState>;
   /** "BIOS enabled: private KeyID range [start, end)"; the first is the global KeyID, the rest are for TDs. */
-  privateKeyIds: TdxFact<{ start: number; end: number; count: number; guestKeyIds: number }>;
+  privateKeyIds: Traced<{ start: number; end: number; count: number; guestKeyIds: number }>;
   /** misc cgroup `tdx`: capacity (guest KeyIDs KVM manages), current (in use), free. */
-  tdKeys: TdxFact<{ capacity: number; inUse: number | null; free: number | null }>;
+  tdKeys: Traced<{ capacity: number; inUse: number | null; free: number | null }>;
   /** /proc/cpuinfo flag tdx_host_platform (X86_FEATURE_TDX_HOST_PLATFORM). */
-  cpuFlag: TdxFact<boolean>;
+  cpuFlag: Traced<boolean>;
   parameters: TdxParameterRow[];
-  seamcallFailures: { failure: SeamcallFailure; decoded: DecodedHwError; text: string; source: string }[];
+  seamcallFailures: { failure: SeamcallFailure; decoded: DecodedHwError; source: string }[];
   kvmMessages: { message: KvmTdxMessage; source: string }[];
   /**
    * The TDX bring-up failure the newest boot's log shows, typed by what the kernel does next
@@ -132,16 +130,21 @@ export interface TdxView {
   /** The module release kvm-caps knows for the reported version (lib/knowledge/tdx-module.ts), or null. */
   moduleRelease: { version: string; features0: string; features0Bits: number[] } | null;
   /** Linux 7.2's tdx_host runtime-update files, raw text; absent facts are explained by the checks. */
-  runtimeUpdate: { seamldrVersion: TdxFact<string>; numRemainingUpdates: TdxFact<number> };
+  runtimeUpdate: { seamldrVersion: Traced<string>; numRemainingUpdates: Traced<number> };
   /** Whether the kernel log was read, and how many TDX lines it had. */
-  kernelLog: TdxFact<{ records: number; tdxLines: number; olderBootRecords: number; guestLines: number }>;
+  kernelLog: Traced<{ records: number; tdxLines: number; olderBootRecords: number; guestLines: number }>;
 }
 
 const VM_TYPES_CAP = capabilityNumber('KVM_CAP_VM_TYPES');
 
-const known = <T>(value: T, text: string, source: string): TdxFact<T> => ({ known: true, value, text, source });
-/** A fact not known: `text` says why (not "unknown: ...": `known: false` says that, and each output words it once). */
-const unknown = <T>(text: string, source: string | null = null): TdxFact<T> => ({ known: false, text, source });
+const known = <T>(value: T, source: string): Traced<T> => ({ value, source });
+/** A fact not known: `why` says why (not "unknown: ...": each output words that once). */
+const unknown = <T>(why: string, source: string | null = null): Traced<T> => (source === null ? { missing: why } : { missing: why, source });
+const failed = <T>(fact: { source: Source; error: ProbeError }, source: string = describeSource(fact.source)): Traced<T> => ({ error: explain(fact.source, fact.error), source });
+/** An unknown fact (an error or a gap) passed on as the reason another one is unknown. */
+function unknownFrom<T>(fact: Traced<unknown>): Traced<T> {
+  return isKnown(fact) ? unknown('the kernel log was read but not parsed') : fact;
+}
 
 function errorOutcome(source: Source, error: ProbeError): ProbeOutcome<never> {
   const explained = explain(source, error);
@@ -154,58 +157,42 @@ function errorOutcome(source: Source, error: ProbeError): ProbeOutcome<never> {
   };
 }
 
-function factError(fact: { source: Source; error: ProbeError }): string {
-  const explained = explain(fact.source, fact.error);
-  return `${explained.meaning} (${explained.code})`;
-}
 
-function release(snapshot: Snapshot): TdxFact<string> {
+function release(snapshot: Snapshot): Traced<string> {
   const fact = snapshot.host.kernelRelease;
   const source = describeSource(fact.source);
-  if ('error' in fact) return unknown(factError(fact), source);
-  const value = fact.value.trim();
-  return known(value, value, source);
+  if ('error' in fact) return failed(fact, source);
+  return known(fact.value.trim(), source);
 }
 
 function vmType(snapshot: Snapshot): TdxView['vmType'] {
   const system = snapshot.kvm.capabilities?.system;
   if (system === undefined) return unknown('KVM capabilities were not probed (see the KVM device facts)');
   const source = `${describeSource(system.source)} (KVM_CAP_VM_TYPES)`;
-  if ('error' in system) return unknown(factError(system), source);
+  if ('error' in system) return failed(system, source);
   const answer = system.value[VM_TYPES_CAP];
   if (answer === undefined) return unknown('KVM_CAP_VM_TYPES was not asked', source);
   if (typeof answer !== 'number') return unknown(`KVM_CAP_VM_TYPES check failed (${answer.code})`, source);
   const offeredTypes = decodeVmTypes(answer).vmTypes;
   const offered = ((answer >>> KVM_X86_TDX_VM) & 1) === 1;
-  const text =
-    answer === 0
-      ? `not offered: KVM_CAP_VM_TYPES is 0 (a kernel before ${kernelChange('kvm.cap-vm-types').since} has no VM types beyond the default)`
-      : `${offered ? 'offered' : 'not offered'} (KVM_CAP_VM_TYPES = ${hex(answer)}: ${offeredTypes.join(', ') || 'none'})`;
-  return known({ offered, mask: answer, offeredTypes }, text, source);
+  return known({ offered, mask: answer, offeredTypes }, source);
 }
 
-function probe<T, U>(fact: Fact<T> | undefined, map: (value: T) => U, missing: string): TdxFact<ProbeOutcome<U>> {
+function probe<T, U>(fact: Fact<T> | undefined, map: (value: T) => U, missing: string): Traced<ProbeOutcome<U>> {
   if (fact === undefined) return unknown(missing);
   const source = describeSource(fact.source);
-  if ('error' in fact) {
-    const outcome = errorOutcome(fact.source, fact.error);
-    const hw = outcome.ok ? '' : outcome.hwError === null ? '' : `, hw_error ${outcome.hwError.value} = ${describeHwError(outcome.hwError)}`;
-    return known(outcome, `failed: ${fact.error.code} (${outcome.ok ? '' : outcome.meaning}${hw})`, source);
-  }
-  return known({ ok: true, value: map(fact.value) }, 'ok', source);
+  if ('error' in fact) return known(errorOutcome(fact.source, fact.error), source);
+  return known({ ok: true, value: map(fact.value) }, source);
 }
 
 function capabilitiesView(snapshot: Snapshot, caps: TdxCapabilitiesRecord): TdxCapabilitiesView {
   const supported = snapshot.kvm.supportedCpuid;
-  let notConfigurable: TdxFact<NotConfigurableForTd[]>;
+  let notConfigurable: Traced<NotConfigurableForTd[]>;
   if (supported === undefined) notConfigurable = unknown('KVM_GET_SUPPORTED_CPUID was not probed');
-  else if ('error' in supported) notConfigurable = unknown(factError(supported), describeSource(supported.source));
+  else if ('error' in supported) notConfigurable = failed(supported);
   else {
-    const rows = notConfigurableForTd(supported.value, caps.cpuid);
-    const count = rows.reduce((n, row) => n + row.features.length, 0);
     notConfigurable = known(
-      rows,
-      `${count} named feature(s) KVM offers ordinary VMs are not configurable for a TD through KVM`,
+      notConfigurableForTd(supported.value, caps.cpuid),
       `${describeSource(supported.source)} compared with the KVM_TDX_CAPABILITIES CPUID configs`,
     );
   }
@@ -217,11 +204,6 @@ function capabilitiesView(snapshot: Snapshot, caps: TdxCapabilitiesRecord): TdxC
     cpuidConfigs: decodeConfigurableCpuid(caps.cpuid),
     notConfigurable,
   };
-}
-
-function capabilitiesText(view: TdxCapabilitiesView): string {
-  const attrs = view.supportedAttributes.attributes.map((a) => a.name).join(', ') || 'none';
-  return `attributes ${view.supportedAttributes.mask} (${attrs}), XFAM ${view.supportedXfam.mask}, ${view.cpuidConfigCount} CPUID config entries`;
 }
 
 export interface LogContext {
@@ -240,7 +222,7 @@ export function tdxLogContext(snapshot: Snapshot): LogContext {
     };
   }
   const source = describeSource(fact.source);
-  if ('error' in fact) return { facts: null, source, fact: unknown(factError(fact), source) };
+  if ('error' in fact) return { facts: null, source, fact: failed(fact, source) };
   // A pasted log of several boots: only the newest boot says what state TDX is in now.
   const newest = fact.value.filter(inNewestBoot);
   const olderBootRecords = fact.value.length - newest.length;
@@ -248,13 +230,11 @@ export function tdxLogContext(snapshot: Snapshot): LogContext {
     newest.map((record) => record.message),
     source,
   );
-  const older = olderBootRecords > 0 ? `; ${olderBootRecords} records of earlier boots left out (only the newest boot is judged)` : '';
   return {
     facts,
     source,
     fact: known(
       { records: newest.length, tdxLines: facts.tdxLines, olderBootRecords, guestLines: facts.guestLines.length },
-      `${newest.length} records kept, ${facts.tdxLines} about TDX${older}`,
       source,
     ),
   };
@@ -271,7 +251,6 @@ function moduleVersion(snapshot: Snapshot, log: LogContext): TdxView['moduleVers
     if (m) {
       return known(
         { text, major: Number(m[1]), minor: Number(m[2]), update: Number(m[3]), buildNum: null, buildDate: null, from: 'sysfs', format: 'sysfs' },
-        text,
         source,
       );
     }
@@ -280,10 +259,8 @@ function moduleVersion(snapshot: Snapshot, log: LogContext): TdxView['moduleVers
   const fromLog = log.facts?.moduleVersion;
   if (fromLog !== undefined) {
     const v = fromLog.value;
-    const extra = v.buildDate === null ? '' : ` (build date ${v.buildDate})`;
     return known(
       { text: v.text, major: v.major, minor: v.minor, update: v.update, buildNum: v.buildNum, buildDate: v.buildDate, from: 'kernel log', format: v.format },
-      `${v.text}${extra}`,
       logSource(log, fromLog),
     );
   }
@@ -298,96 +275,73 @@ function moduleVersion(snapshot: Snapshot, log: LogContext): TdxView['moduleVers
           : `the version file could not be read (${sysfs.error.code})`,
     );
   }
-  why.push(log.facts === null ? `the kernel log was ${log.fact.known ? 'read' : 'not read'}` : 'the kernel log has no TDX module version line');
+  why.push(log.facts === null ? `the kernel log was ${isKnown(log.fact) ? 'read' : 'not read'}` : 'the kernel log has no TDX module version line');
   return unknown(`${why.join('; ')}`, sysfs === undefined ? log.source : describeSource(sysfs.source));
-}
-
-export function stateText(state: TdxModuleState): string {
-  switch (state.state) {
-    case 'initialized':
-      return 'initialized';
-    case 'not-loaded':
-      return 'not loaded (the first SEAMCALL failed: the BIOS did not load a TDX module)';
-    case 'not-supported':
-      return `not supported: ${state.reason}`;
-    case 'platform-init-failed':
-      return `TDX host setup failed at boot: ${state.reason}`;
-    case 'failed':
-      return `initialization failed${state.errno === null ? '' : ` (${state.errno}${state.errnoName === null ? '' : ` ${state.errnoName}`})`}${state.reason === null ? '' : `: ${state.reason}`}`;
-    case 'not-initialized':
-      return `not initialized: ${state.reason}`;
-  }
 }
 
 function moduleState(snapshot: Snapshot, log: LogContext, vm: TdxView['vmType']): TdxView['moduleState'] {
   const sysfs = snapshot.host.tdxModuleVersion;
   if (sysfs !== undefined && 'value' in sysfs) {
     // drivers/virt/coco/tdx-host: the faux device and its version exist only once the module is initialised.
-    return known({ state: 'initialized' }, 'initialized (the tdx_host version file exists)', describeSource(sysfs.source));
+    return known({ state: 'initialized', inferredFrom: 'version-file' }, describeSource(sysfs.source));
   }
   const fromLog = log.facts?.moduleState;
-  if (fromLog !== undefined) return known(fromLog.value, stateText(fromLog.value), logSource(log, fromLog));
+  if (fromLog !== undefined) return known(fromLog.value, logSource(log, fromLog));
   if (sysfs !== undefined && 'error' in sysfs && sysfs.error.code === 'ENXIO') {
     const state: TdxModuleState = { state: 'not-initialized', reason: 'the tdx_host version file answers ENXIO' };
-    return known(state, stateText(state), describeSource(sysfs.source));
+    return known(state, describeSource(sysfs.source));
   }
-  if (vm.known && vm.value.offered) {
+  if (isKnown(vm) && vm.value.offered) {
     // v6.16+: vt_init() sets BIT(KVM_X86_TDX_VM) only when tdx_bringup() (which runs tdx_enable()) succeeded.
-    return known({ state: 'initialized' }, 'initialized (inferred: KVM offers KVM_X86_TDX_VM only after TDX bring-up succeeded)', vm.source);
+    return known({ state: 'initialized', inferredFrom: 'vm-type' }, vm.source);
   }
-  const why = log.facts === null ? log.fact.text : 'the kernel log kept no TDX module state line';
-  return unknown(`${why}`, log.source);
+  if (log.facts === null) return unknownFrom(log.fact);
+  return unknown('the kernel log kept no TDX module state line', log.source);
 }
 
 function privateKeyIds(log: LogContext): TdxView['privateKeyIds'] {
   const fact = log.facts?.keyIdRange;
   if (fact === undefined) {
+    if (log.facts === null) return unknownFrom(log.fact);
     return unknown(
-      log.facts === null
-        ? log.fact.text
-        : 'no "BIOS enabled: private KeyID range" line (the BIOS did not enable TDX, or the line is no longer in the log buffer)',
+      'no "BIOS enabled: private KeyID range" line (the BIOS did not enable TDX, or the line is no longer in the log buffer)',
       log.source,
     );
   }
   const { start, end, count } = fact.value;
   // tdx_init(): the first TDX KeyID is the global KeyID; the rest are for TDs.
   const guestKeyIds = Math.max(count - 1, 0);
-  return known({ start, end, count, guestKeyIds }, `[${start}, ${end}): ${count} TDX KeyIDs, ${guestKeyIds} for TDs`, logSource(log, fact));
+  return known({ start, end, count, guestKeyIds }, logSource(log, fact));
 }
 
 function tdKeys(snapshot: Snapshot): TdxView['tdKeys'] {
   const capacity = snapshot.host.miscCapacity;
   if (capacity === undefined) return unknown('the misc cgroup was not read');
   const source = describeSource(capacity.source);
-  if ('error' in capacity) return unknown(factError(capacity), source);
+  if ('error' in capacity) return failed(capacity, source);
   const total = capacity.value.tdx;
   if (total === undefined) {
     return unknown('misc.capacity has no tdx line (KVM sets it only after TDX bring-up succeeded)', source);
   }
   const current = snapshot.host.miscCurrent;
   if (current === undefined || 'error' in current) {
-    const why = current === undefined ? 'misc.current was not read' : factError(current);
-    return known({ capacity: total, inUse: null, free: null }, `${total} TD keys; in use unknown (${why})`, source);
+    return known({ capacity: total, inUse: null, free: null }, source);
   }
   const inUse = current.value.tdx ?? 0;
   const sources = `${source}; ${describeSource(current.source)}`;
   // Counts no kernel keeps (more in use than the capacity, or below 0): no free count is made up from them.
-  if (total < 0 || inUse < 0 || inUse > total) return known({ capacity: total, inUse, free: null }, `${inUse} TD keys in use of a capacity of ${total}: inconsistent`, sources);
-  const free = total - inUse;
-  return known({ capacity: total, inUse, free }, `${free} of ${total} TD keys free (${inUse} in use)`, sources);
+  if (total < 0 || inUse < 0 || inUse > total) return known({ capacity: total, inUse, free: null }, sources);
+  return known({ capacity: total, inUse, free: total - inUse }, sources);
 }
 
 function cpuFlag(snapshot: Snapshot): TdxView['cpuFlag'] {
   const fact = snapshot.host.cpuinfo;
   const source = `${describeSource(fact.source)} (flags)`;
-  if ('error' in fact) return unknown(factError(fact), source);
+  if ('error' in fact) return failed(fact, source);
   const flags = (fact.value.flags ?? '').split(/\s+/);
   const has = flags.includes('tdx_host_platform');
-  return known(has, has ? 'present' : 'absent', source);
+  return known(has, source);
 }
-
-const ON = /^(?:y|1)$/i;
-const OFF = /^(?:n|0)$/i;
 
 function parameters(snapshot: Snapshot): TdxParameterRow[] {
   const root = snapshot.context.root.replace(/\/$/, '');
@@ -395,30 +349,16 @@ function parameters(snapshot: Snapshot): TdxParameterRow[] {
   return TDX_PARAMETERS.map((p) => {
     const source = `file ${root}/sys/module/${p.module}/parameters/${p.parameter}`;
     const row = { module: p.module, parameter: p.parameter, required: p.required, reason: p.reason, source };
-    if ('error' in fact) return { ...row, value: null, ok: null, found: 'unreadable' as const, text: factError(fact) };
-    const module: KernelModule | undefined = fact.value[p.module];
-    if (module === undefined) return { ...row, value: null, ok: false, found: 'module-not-loaded' as const, text: `${p.module} is not loaded` };
-    const raw = module.parameters[p.parameter];
-    if (raw === undefined) {
-      // Only kvm_intel.tdx is absent on purpose (no TDX in this KVM); the others exist on every
-      // kernel with KVM TDX, so their absence from a snapshot says nothing about TDX.
-      return {
-        ...row,
-        value: null,
-        ok: p.parameter === 'tdx' ? false : null,
-        found: 'no-such-parameter' as const,
-        text:
-          p.parameter === 'tdx'
-            ? `no such parameter (kvm_intel built without TDX support, or older than ${kernelChange('tdx.kvm-uapi').since})`
-            : p.parameter === 'enable_virt_at_load'
-              ? `no such parameter (only kernels ${releaseRangeText('kvm.enable-virt-at-load-parameter')} have it; TDX checks it in ${releaseRangeText('kvm.tdx-requires-enable-virt-at-load')})`
-              : 'not in the snapshot',
-      };
+    if ('error' in fact) {
+      const explained = explain(fact.source, fact.error);
+      return { ...row, value: null, found: 'unreadable' as const, error: { code: explained.code, meaning: explained.meaning } };
     }
-    if (typeof raw !== 'string') return { ...row, value: null, ok: null, found: 'unreadable' as const, text: `unreadable (${raw.code})` };
-    const value = raw.trim();
-    const ok = ON.test(value) ? true : OFF.test(value) ? false : null;
-    return { ...row, value, ok, found: 'value' as const, text: ok === null ? `${value} (not a boolean)` : value };
+    const module: KernelModule | undefined = fact.value[p.module];
+    if (module === undefined) return { ...row, value: null, found: 'module-not-loaded' as const, error: null };
+    const raw = module.parameters[p.parameter];
+    if (raw === undefined) return { ...row, value: null, found: 'no-such-parameter' as const, error: null };
+    if (typeof raw !== 'string') return { ...row, value: null, found: 'unreadable' as const, error: { code: raw.code, meaning: null } };
+    return { ...row, value: raw.trim(), found: 'value' as const, error: null };
   });
 }
 
@@ -448,7 +388,7 @@ function bringupFailure(log: LogContext): TdxBringupFailure | null {
 }
 
 function moduleRelease(version: TdxView['moduleVersion']): TdxView['moduleRelease'] {
-  if (!version.known || version.value.update === null) return null;
+  if (!isKnown(version) || version.value.update === null) return null;
   const text = `${version.value.major}.${version.value.minor}.${String(version.value.update).padStart(2, '0')}`;
   const release = TDX_MODULE_RELEASES.find((r) => r.version === text);
   if (release === undefined) return null;
@@ -457,20 +397,19 @@ function moduleRelease(version: TdxView['moduleVersion']): TdxView['moduleReleas
   return { version: release.version, features0: hex(release.tdxFeatures0), features0Bits: bits };
 }
 
-function sysfsText(fact: Fact<string> | undefined, what: string): TdxFact<string> {
+function sysfsText(fact: Fact<string> | undefined, what: string): Traced<string> {
   if (fact === undefined) return unknown(`${what} was not read`);
   const source = describeSource(fact.source);
-  if ('error' in fact) return unknown(factError(fact), source);
-  const value = fact.value.trim();
-  return known(value, value, source);
+  if ('error' in fact) return failed(fact, source);
+  return known(fact.value.trim(), source);
 }
 
 function runtimeUpdate(snapshot: Snapshot): TdxView['runtimeUpdate'] {
   const seamldrVersion = sysfsText(snapshot.host.tdxSeamldrVersion, 'seamldr_version');
   const raw = sysfsText(snapshot.host.tdxNumRemainingUpdates, 'num_remaining_updates');
-  let numRemainingUpdates: TdxFact<number>;
-  if (!raw.known) numRemainingUpdates = raw;
-  else if (/^\d+$/.test(raw.value)) numRemainingUpdates = known(Number(raw.value), raw.value, raw.source);
+  let numRemainingUpdates: Traced<number>;
+  if (!isKnown(raw)) numRemainingUpdates = raw;
+  else if (/^\d+$/.test(raw.value)) numRemainingUpdates = known(Number(raw.value), raw.source);
   else numRemainingUpdates = unknown(`unknown: not a number (${JSON.stringify(raw.value)})`, raw.source);
   return { seamldrVersion, numRemainingUpdates };
 }
@@ -481,20 +420,20 @@ export function tdxView(snapshot: Snapshot): TdxView {
   const rel = release(snapshot);
   const vm = vmType(snapshot);
   const log = tdxLogContext(snapshot);
-  const notProbed = vm.known && !vm.value.offered ? 'not attempted: KVM_CAP_VM_TYPES does not offer KVM_X86_TDX_VM' : 'not probed';
+  const notProbed = isKnown(vm) && !vm.value.offered ? 'not attempted: KVM_CAP_VM_TYPES does not offer KVM_X86_TDX_VM' : 'not probed';
   const createVm = probe(tdx?.vm, () => true as const, notProbed);
   const capsFact = tdx?.capabilities;
   const capabilities: TdxView['capabilities'] =
     capsFact !== undefined && 'value' in capsFact
       ? (() => {
           const view = capabilitiesView(snapshot, capsFact.value);
-          return known({ ok: true as const, value: view }, capabilitiesText(view), describeSource(capsFact.source));
+          return known({ ok: true as const, value: view }, describeSource(capsFact.source));
         })()
-      : probe(capsFact, () => undefined as never, createVm.known && !createVm.value.ok ? 'not probed: the TD could not be created' : notProbed);
+      : probe(capsFact, () => undefined as never, isKnown(createVm) && !createVm.value.ok ? 'not probed: the TD could not be created' : notProbed);
   let maxVcpus: TdxView['maxVcpus'];
-  if (tdx?.maxVcpus === undefined) maxVcpus = unknown(createVm.known && createVm.value.ok ? 'not probed' : notProbed);
-  else if ('error' in tdx.maxVcpus) maxVcpus = unknown(factError(tdx.maxVcpus), describeSource(tdx.maxVcpus.source));
-  else maxVcpus = known(tdx.maxVcpus.value, `${tdx.maxVcpus.value} vCPUs per TD`, `${describeSource(tdx.maxVcpus.source)} (KVM_CAP_MAX_VCPUS)`);
+  if (tdx?.maxVcpus === undefined) maxVcpus = unknown(isKnown(createVm) && createVm.value.ok ? 'not probed' : notProbed);
+  else if ('error' in tdx.maxVcpus) maxVcpus = failed(tdx.maxVcpus);
+  else maxVcpus = known(tdx.maxVcpus.value, `${describeSource(tdx.maxVcpus.source)} (KVM_CAP_MAX_VCPUS)`);
 
   let initVm: TdxView['initVm'] = null;
   if (tdx?.initVm !== undefined) {
@@ -502,12 +441,10 @@ export function tdxView(snapshot: Snapshot): TdxView {
     const requested = { attributes: decodeTdAttributes(config.attributes), xfam: decodeXfam(config.xfam), cpuidEntries: config.cpuidEntries };
     const source = describeSource(result.source);
     if ('error' in result) {
-      const outcome = errorOutcome(result.source, result.error);
-      const hw = !outcome.ok && outcome.hwError !== null ? `, hw_error ${outcome.hwError.value} = ${describeHwError(outcome.hwError)}` : '';
-      initVm = known(outcome, `refused: ${result.error.code}${hw}`, source);
+      initVm = known(errorOutcome(result.source, result.error), source);
     } else {
       const hwError = decodeHwError(result.value.hwError);
-      initVm = known({ ok: true, value: { requested, hwError } }, 'accepted', source);
+      initVm = known({ ok: true, value: { requested, hwError } }, source);
     }
   }
 
@@ -537,7 +474,6 @@ export function tdxView(snapshot: Snapshot): TdxView {
       return {
         failure: fact.value,
         decoded,
-        text: `${fact.value.leafName ?? `leaf ${fact.value.leaf ?? '?'}`} failed: ${fact.value.status} = ${describeHwError(decoded)}`,
         source: logSource(log, fact),
       };
     }),

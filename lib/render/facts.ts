@@ -18,11 +18,3 @@ export function labelWidth(labels: readonly string[]): number {
 /** A status word in a column of its own, padded before it is styled so that the values after it align. */
 export const STATUS_WIDTH = 'unknown'.length;
 
-/** A view fact: known (its text) or unknown ("unknown: " and its reason, dimmed). */
-export function viewFactLine(
-  style: Style,
-  label: string,
-  fact: { known: boolean; text: string; source: string | null },
-): string {
-  return factLine(style, label, fact.known ? fact.text : style.dim(`unknown: ${fact.text}`), fact.source);
-}

@@ -9,6 +9,7 @@
 // These say what KVM offers and what a guest can use: per technology capable / enabled / usable,
 // each VM type KVM_CAP_VM_TYPES offers, the TDX module and SEV / SNP firmware versions, free TD
 // keys and SEV ASIDs, and the KVM API version.
+import { isKnown } from '../decode/sourced.js';
 import type { CheckReport } from '../check/types.js';
 import { technologyStates } from '../compare/lifecycle.js';
 import type { HostModel as Report } from '../decode/model.js';
@@ -84,9 +85,9 @@ export function nfdFeatureList(report: Report, checks: CheckReport): NfdFeature[
   }
 
   const tdx = report.confidential.tdx;
-  if (tdx.moduleVersion.known) add('tdx.module-version', tdx.moduleVersion.value.text);
-  if (tdx.moduleState.known) add('tdx.module-state', tdx.moduleState.value.state);
-  if (tdx.tdKeys.known) {
+  if (isKnown(tdx.moduleVersion)) add('tdx.module-version', tdx.moduleVersion.value.text);
+  if (isKnown(tdx.moduleState)) add('tdx.module-state', tdx.moduleState.value.state);
+  if (isKnown(tdx.tdKeys)) {
     add('tdx.keys.capacity', tdx.tdKeys.value.capacity);
     add('tdx.keys.free', tdx.tdKeys.value.free);
   }

@@ -5,6 +5,7 @@
 // State gauges are 1 or 0; a state kvm-caps could not determine has no sample in its gauge and
 // kvm_caps_technology_undetermined{technology,state} 1 instead, so `== 0` alerts never fire on
 // an unknown.
+import { isKnown } from '../decode/sourced.js';
 import type { CheckReport, CheckStatus } from '../check/types.js';
 import { technologyStates } from '../compare/lifecycle.js';
 import type { HostModel as Report } from '../decode/model.js';
@@ -140,16 +141,16 @@ export function prometheusMetrics(report: Report, checks: CheckReport): string {
     m.gauge('guest_keys_free', keyHelp.free, count(free), { resource });
   };
   const tdx = report.confidential.tdx;
-  if (tdx.tdKeys.known) keys('tdx', tdx.tdKeys.value.capacity, tdx.tdKeys.value.inUse, tdx.tdKeys.value.free);
+  if (isKnown(tdx.tdKeys)) keys('tdx', tdx.tdKeys.value.capacity, tdx.tdKeys.value.inUse, tdx.tdKeys.value.free);
   const sev = report.confidential.sev;
   if (sev.asids.sev !== null) keys('sev', sev.asids.sev.capacity, sev.asids.sev.current, sev.asids.sev.free);
   if (sev.asids.sevEs !== null) keys('sev_es', sev.asids.sevEs.capacity, sev.asids.sevEs.current, sev.asids.sevEs.free);
 
   // Versions.
-  if (tdx.moduleVersion.known) {
+  if (isKnown(tdx.moduleVersion)) {
     m.gauge('tdx_module_info', 'The TDX module version (from sysfs or the kernel log).', 1, { version: tdx.moduleVersion.value.text, from: tdx.moduleVersion.value.from.replace(' ', '_') });
   }
-  if (tdx.moduleState.known) m.gauge('tdx_module_state', 'The TDX module state (1 for the state it is in).', 1, { state: tdx.moduleState.value.state });
+  if (isKnown(tdx.moduleState)) m.gauge('tdx_module_state', 'The TDX module state (1 for the state it is in).', 1, { state: tdx.moduleState.value.state });
   const fw = sev.platformStatus;
   if (fw !== null) {
     m.gauge('sev_firmware_info', 'The SEV firmware version (SEV_PLATFORM_STATUS: API major.minor and build).', 1, { version: fw.firmwareVersion, api: fw.api.text, build: String(fw.build) });

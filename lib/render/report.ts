@@ -12,7 +12,7 @@ import type { Snapshot } from '../snapshot/types.js';
 
 export const REPORT_FORMAT = 'kvm-caps-report';
 /** 2: verdicts are the check run's `{ capable, enabled, usable }`; `technologies` and `outcome` added. */
-export const REPORT_VERSION = 2;
+export const REPORT_VERSION = 3;
 
 /** A technology's verdict without its checks: what the host report carries per technology. */
 export interface TechnologyVerdict {

@@ -28,15 +28,7 @@ const integer: JsonSchema = { type: 'integer' };
 
 /** lib/decode/sourced.ts Traced<T>: a value with its source, an explained error, or why it was not probed. */
 function traced(value: JsonSchema): JsonSchema {
-  return either(object({ value, source: string }), object({ error: ref('explained'), source: string }), object({ missing: string }));
-}
-
-/** lib/decode/tdx.ts TdxFact<T>. */
-function tdxFact(value: JsonSchema): JsonSchema {
-  return either(
-    object({ known: constant(true), value, text: string, source: string }),
-    object({ known: constant(false), text: string, source: nullable(string) }),
-  );
+  return either(object({ value, source: string }), object({ error: ref('explained'), source: string }), object({ missing: string, 'source?': string }));
 }
 
 /** lib/decode/tdx.ts ProbeOutcome<T>. */
@@ -95,10 +87,10 @@ const tcbVersion = nullable(
 const tdxView = object({
   title: string,
   technologies: array(technologyChecks),
-  kernelRelease: tdxFact(string),
-  vmType: tdxFact(object({ offered: boolean, mask: integer, offeredTypes: strings })),
-  createVm: tdxFact(outcome(constant(true))),
-  capabilities: tdxFact(
+  kernelRelease: traced(string),
+  vmType: traced(object({ offered: boolean, mask: integer, offeredTypes: strings })),
+  createVm: traced(outcome(constant(true))),
+  capabilities: traced(
     outcome(
       object({
         supportedAttributes: ref('tdAttributes'),
@@ -106,7 +98,7 @@ const tdxView = object({
         tdvmcall: object({ words: object({ kernelR11: string, userR11: string, kernelR12: string, userR12: string }), leaves: array(object({ register: oneOfStrings('r11', 'r12'), bit: integer })) }),
         cpuidConfigCount: integer,
         cpuidConfigs: array(object({ function: integer, index: integer, masks: record(string) })),
-        notConfigurable: tdxFact(
+        notConfigurable: traced(
           array(
             object({
               function: integer,
@@ -122,9 +114,9 @@ const tdxView = object({
       }),
     ),
   ),
-  maxVcpus: tdxFact(integer),
-  initVm: nullable(tdxFact(outcome(object({ requested: object({ attributes: ref('tdAttributes'), xfam: object({ components: strings }), cpuidEntries: integer }), hwError: ref('hwError') })))),
-  moduleVersion: tdxFact(
+  maxVcpus: traced(integer),
+  initVm: nullable(traced(outcome(object({ requested: object({ attributes: ref('tdAttributes'), xfam: object({ components: strings }), cpuidEntries: integer }), hwError: ref('hwError') })))),
+  moduleVersion: traced(
     object({
       text: string,
       major: integer,
@@ -136,24 +128,23 @@ const tdxView = object({
       format: oneOfStrings('sysfs', 'tdsysinfo', 'major.minor.update', 'major.minor.update.internal.build'),
     }),
   ),
-  moduleState: tdxFact(object({ state: oneOfStrings('initialized', 'not-loaded', 'not-supported', 'platform-init-failed', 'failed', 'not-initialized') })),
-  privateKeyIds: tdxFact(object({ start: integer, end: integer, count: integer, guestKeyIds: integer })),
-  tdKeys: tdxFact(object({ capacity: integer, inUse: nullableInteger, free: nullableInteger })),
-  cpuFlag: tdxFact(boolean),
+  moduleState: traced(object({ state: oneOfStrings('initialized', 'not-loaded', 'not-supported', 'platform-init-failed', 'failed', 'not-initialized'), 'inferredFrom?': oneOfStrings('version-file', 'vm-type') })),
+  privateKeyIds: traced(object({ start: integer, end: integer, count: integer, guestKeyIds: integer })),
+  tdKeys: traced(object({ capacity: integer, inUse: nullableInteger, free: nullableInteger })),
+  cpuFlag: traced(boolean),
   parameters: array(
     object({
       module: string,
       parameter: string,
       required: string,
       value: nullable(string),
-      ok: nullableBoolean,
       found: oneOfStrings('value', 'module-not-loaded', 'no-such-parameter', 'unreadable'),
-      text: string,
+      error: nullable(object({ code: string, meaning: nullable(string) })),
       reason: string,
       source: string,
     }),
   ),
-  seamcallFailures: array(object({ failure: object({ leaf: nullableInteger, leafName: nullable(string), status: string }), decoded: ref('hwError'), text: string, source: string })),
+  seamcallFailures: array(object({ failure: object({ leaf: nullableInteger, leafName: nullable(string), status: string }), decoded: ref('hwError'), source: string })),
   kvmMessages: array(object({ message: object({ text: string, kind: string, parameters: strings }), source: string })),
   bringupFailure: nullable(
     object({
@@ -164,8 +155,8 @@ const tdxView = object({
   ),
   guestLog: nullable(object({ lines: integer, first: object({ value: string, source: string }) })),
   moduleRelease: nullable(object({ version: string, features0: string, features0Bits: integers })),
-  runtimeUpdate: object({ seamldrVersion: tdxFact(string), numRemainingUpdates: tdxFact(integer) }),
-  kernelLog: tdxFact(object({ records: integer, tdxLines: integer, olderBootRecords: integer, guestLines: integer })),
+  runtimeUpdate: object({ seamldrVersion: traced(string), numRemainingUpdates: traced(integer) }),
+  kernelLog: traced(object({ records: integer, tdxLines: integer, olderBootRecords: integer, guestLines: integer })),
   explanations: array(
     object({
       code: string,

@@ -1,10 +1,12 @@
 // `kvm-caps tdx` and the report's TDX section: the TDX model and the TDX checks for a person.
+import { isKnown, type Traced } from '../decode/sourced.js';
+import { factText, parameterOk, parameterText, seamcallText, TDX_WORDS } from '../check/tdx-text.js';
 import { hex } from '../knowledge/hex.js';
 import type { TechnologyChecks } from '../check/types.js';
 import type { NotConfigurableKind, NotConfigurableForTd } from '../decode/tdx-fields.js';
 import { releaseRangeText } from '../knowledge/kernel-versions.js';
 import { checkTreeLines, verdictWord } from './check.js';
-import { factLine, STATUS_WIDTH, viewFactLine } from './facts.js';
+import { factLine, STATUS_WIDTH } from './facts.js';
 import type { TdxSection } from './report.js';
 import { terminalSafe } from './escape.js';
 import type { Style } from './style.js';
@@ -15,16 +17,21 @@ export function verdictLine(t: TechnologyChecks | undefined, style: Style): stri
   return factLine(style, 'Verdict', `${verdictWord(t, style)}: ${t.applicable ? t.verdict.summary : t.reason ?? ''}`);
 }
 
+/** One TDX fact: its value in words, or "unknown" with why. */
+function tracedLine<T>(style: Style, label: string, fact: Traced<T>, words: (value: T) => string): string {
+  return factLine(style, label, isKnown(fact) ? words(fact.value) : style.dim(`unknown: ${factText(fact, words)}`), fact.source ?? null);
+}
+
 /** The short form for the host report: one line when TDX does not apply to this host. */
 export function renderTdxSummary(view: TdxSection, style: Style): string[] {
   const tdx = view.technologies[0];
   if (tdx !== undefined && !tdx.applicable) return [verdictLine(tdx, style)];
   return [
     verdictLine(tdx, style),
-    viewFactLine(style, 'TDX VM type', view.vmType),
-    viewFactLine(style, 'TDX module', view.moduleVersion),
-    viewFactLine(style, 'Module state', view.moduleState),
-    viewFactLine(style, 'Free TD keys', view.tdKeys),
+    tracedLine(style, 'TDX VM type', view.vmType, TDX_WORDS.vmType),
+    tracedLine(style, 'TDX module', view.moduleVersion, TDX_WORDS.moduleVersion),
+    tracedLine(style, 'Module state', view.moduleState, TDX_WORDS.moduleState),
+    tracedLine(style, 'Free TD keys', view.tdKeys, TDX_WORDS.tdKeys),
     ...view.explanations.filter((e) => e.weight !== 'note').map((e) => factLine(style, 'Why', e.message)),
   ];
 }
@@ -54,33 +61,33 @@ export function renderTdx(unsafe: TdxSection, style: Style): string {
   const tdx = view.technologies[0];
   lines.push(verdictLine(tdx, style));
   if (tdx !== undefined && !tdx.applicable) return `${lines.join('\n')}\n`;
-  lines.push(viewFactLine(style, 'Kernel', view.kernelRelease));
-  lines.push(viewFactLine(style, 'TDX VM type', view.vmType));
-  lines.push(viewFactLine(style, 'Create a TD', view.createVm));
-  lines.push(viewFactLine(style, 'TD vCPU limit', view.maxVcpus));
-  lines.push(viewFactLine(style, 'CPU flag tdx_host_platform', view.cpuFlag));
-  lines.push(viewFactLine(style, 'TDX module version', view.moduleVersion));
-  if (view.moduleVersion.known && view.moduleVersion.value.format === 'tdsysinfo') {
+  lines.push(tracedLine(style, 'Kernel', view.kernelRelease, TDX_WORDS.kernelRelease));
+  lines.push(tracedLine(style, 'TDX VM type', view.vmType, TDX_WORDS.vmType));
+  lines.push(tracedLine(style, 'Create a TD', view.createVm, TDX_WORDS.createVm));
+  lines.push(tracedLine(style, 'TD vCPU limit', view.maxVcpus, TDX_WORDS.maxVcpus));
+  lines.push(tracedLine(style, 'CPU flag tdx_host_platform', view.cpuFlag, TDX_WORDS.cpuFlag));
+  lines.push(tracedLine(style, 'TDX module version', view.moduleVersion, TDX_WORDS.moduleVersion));
+  if (isKnown(view.moduleVersion) && view.moduleVersion.value.format === 'tdsysinfo') {
     // get_tdx_sysinfo() of Intel's pre-merge series (Ubuntu 6.8 -intel); no mainline kernel prints it.
     lines.push(factLine(style, '', style.dim('(from the "TDX module: attributes ..." line of a pre-merge/vendor kernel, not a mainline one)')));
   }
   if (view.moduleRelease !== null) lines.push(factLine(style, 'TDX_FEATURES0', `${view.moduleRelease.features0} (published module ${view.moduleRelease.version})`));
   const runtime = view.runtimeUpdate;
-  if (runtime.seamldrVersion.known || runtime.numRemainingUpdates.known) {
-    lines.push(viewFactLine(style, 'P-SEAMLDR version', runtime.seamldrVersion));
-    lines.push(viewFactLine(style, 'Module updates left', runtime.numRemainingUpdates));
+  if (isKnown(runtime.seamldrVersion) || isKnown(runtime.numRemainingUpdates)) {
+    lines.push(tracedLine(style, 'P-SEAMLDR version', runtime.seamldrVersion, TDX_WORDS.seamldrVersion));
+    lines.push(tracedLine(style, 'Module updates left', runtime.numRemainingUpdates, TDX_WORDS.numRemainingUpdates));
   } else {
     lines.push(factLine(style, 'Module runtime update', style.dim(`not read (tdx_host seamldr_version and num_remaining_updates: Linux ${releaseRangeText('tdx.runtime-update-sysfs')}, a module with runtime update, read as root)`)));
   }
-  lines.push(viewFactLine(style, 'TDX module state', view.moduleState));
-  lines.push(viewFactLine(style, 'Private KeyIDs', view.privateKeyIds));
-  lines.push(viewFactLine(style, 'TD keys (misc cgroup)', view.tdKeys));
-  lines.push(viewFactLine(style, 'Kernel log', view.kernelLog));
+  lines.push(tracedLine(style, 'TDX module state', view.moduleState, TDX_WORDS.moduleState));
+  lines.push(tracedLine(style, 'Private KeyIDs', view.privateKeyIds, TDX_WORDS.privateKeyIds));
+  lines.push(tracedLine(style, 'TD keys (misc cgroup)', view.tdKeys, TDX_WORDS.tdKeys));
+  lines.push(tracedLine(style, 'Kernel log', view.kernelLog, TDX_WORDS.kernelLog));
 
   lines.push('', style.bold('KVM_TDX_CAPABILITIES'));
   const caps = view.capabilities;
-  if (!caps.known || !caps.value.ok) {
-    lines.push(viewFactLine(style, 'Answer', caps));
+  if (!isKnown(caps) || !caps.value.ok) {
+    lines.push(tracedLine(style, 'Answer', caps, TDX_WORDS.capabilities));
   } else {
     const c = caps.value.value;
     const attrs = c.supportedAttributes;
@@ -105,7 +112,7 @@ export function renderTdx(unsafe: TdxSection, style: Style): string {
       const leaf = `${hex(entry.function, 8)}.${entry.index}`;
       lines.push(`    ${leaf}  ${[...names, ...unknown.map((u) => style.dim(u))].join('; ') || style.dim('no named bits')}`);
     }
-    if (c.notConfigurable.known) {
+    if (isKnown(c.notConfigurable)) {
       const groups = notConfigurableGroups(c.notConfigurable.value);
       if (groups.length === 0) lines.push(factLine(style, 'Not configurable in a TD', 'none', c.notConfigurable.source));
       else {
@@ -113,22 +120,23 @@ export function renderTdx(unsafe: TdxSection, style: Style): string {
         for (const [kind, names] of groups) lines.push(`    ${KIND_TEXT[kind]}: ${names.join(' ')}`);
       }
     } else {
-      lines.push(viewFactLine(style, 'Not configurable in a TD', c.notConfigurable));
+      lines.push(tracedLine(style, 'Not configurable in a TD', c.notConfigurable, TDX_WORDS.notConfigurable));
     }
   }
   if (view.initVm !== null) {
     lines.push('', style.bold('--deep: KVM_TDX_INIT_VM'));
-    lines.push(viewFactLine(style, 'Result', view.initVm));
+    lines.push(tracedLine(style, 'Result', view.initVm, TDX_WORDS.initVm));
   }
 
   lines.push('', style.bold('Module parameters TDX depends on'));
   for (const row of view.parameters) {
-    const mark = row.ok === true ? style.good('ok'.padEnd(STATUS_WIDTH)) : row.ok === false ? style.bad('NO'.padEnd(STATUS_WIDTH)) : style.warn('unknown');
-    lines.push(factLine(style, `${row.module}.${row.parameter}`, `${mark} ${row.text}`, row.source));
+    const ok = parameterOk(row);
+    const mark = ok === true ? style.good('ok'.padEnd(STATUS_WIDTH)) : ok === false ? style.bad('NO'.padEnd(STATUS_WIDTH)) : style.warn('unknown');
+    lines.push(factLine(style, `${row.module}.${row.parameter}`, `${mark} ${parameterText(row)}`, row.source));
   }
   if (view.seamcallFailures.length > 0) {
     lines.push('', style.bold('SEAMCALL failures in the kernel log'));
-    for (const failure of view.seamcallFailures) lines.push(`  ${failure.text}  ${style.dim(`[${failure.source}]`)}`);
+    for (const failure of view.seamcallFailures) lines.push(`  ${seamcallText(failure)}  ${style.dim(`[${failure.source}]`)}`);
   }
   if (view.kvmMessages.length > 0) {
     lines.push('', style.bold('KVM TDX messages'));

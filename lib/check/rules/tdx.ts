@@ -2,8 +2,10 @@
 // initialised TDX module -> kvm_intel.tdx and its prerequisites -> KVM offers the TDX VM
 // type -> a TD can be created and has a free key. Every rule reads the TDX model
 // (model.confidential.tdx) and the causes of tdx-causes.ts, computed once per run.
+import { isKnown, type Traced } from '../../decode/sourced.js';
+import { parameterOk, parameterText, say, seamcallText } from '../tdx-text.js';
 import type { HostModel } from '../../decode/model.js';
-import type { TdxFact, TdxParameterRow, TdxView } from '../../decode/tdx.js';
+import type { TdxParameterRow, TdxView } from '../../decode/tdx.js';
 import { bringupFailsKvmLoad, FIX_BRINGUP_FAILED, type TdxExplanation } from '../tdx-causes.js';
 import { kernelChange, kernelHas, releaseRangeText } from '../../knowledge/kernel-versions.js';
 import { TDX_PARAMETERS } from '../../knowledge/tdx.js';
@@ -13,7 +15,7 @@ import type { CheckContext, CheckRule, Finding } from '../types.js';
 import { fail, kvmUnavailable, NEEDS, pass, releaseOf, unknown, unreadable, warn } from './kvm.js';
 
 const view = (model: HostModel): TdxView => model.confidential.tdx;
-const src = (fact: TdxFact<unknown>): string => fact.source ?? 'not probed';
+const src = (fact: Traced<unknown>): string => fact.source ?? 'not probed';
 const joinSources = (...sources: (string | null | undefined)[]): string => [...new Set(sources.filter((s): s is string => !!s && s !== 'not probed'))].join('; ') || 'not probed';
 
 const FIX_BIOS =
@@ -33,7 +35,7 @@ function parameter(t: TdxView, name: string): TdxParameterRow | undefined {
 function kernelHasTdxHost(t: TdxView, snapshot: Snapshot): boolean | null {
   const tdx = parameter(t, 'tdx');
   if (tdx !== undefined && tdx.value !== null) return true;
-  if (t.kernelLog.known && t.kernelLog.value.tdxLines > 0) return true;
+  if (isKnown(t.kernelLog) && t.kernelLog.value.tdxLines > 0) return true;
   // kvm_intel is loaded but has no tdx parameter: KVM built without TDX, or older than its TDX support.
   const modules = snapshot.host.modules;
   if ('value' in modules && modules.value.kvm_intel !== undefined && modules.value.kvm_intel.parameters.tdx === undefined) return false;
@@ -101,10 +103,10 @@ export const TDX_RULES: readonly CheckRule[] = [
     evaluate({ model, snapshot }) {
       const t = view(model);
       const flag = t.cpuFlag;
-      if (!flag.known) return unknown(flag.text, src(flag), NEEDS.cpuinfo);
-      const keyIds = t.privateKeyIds.known ? `; BIOS-enabled private KeyIDs ${t.privateKeyIds.text}` : '';
-      if (flag.value) return pass(`tdx_host_platform present${keyIds}`, joinSources(flag.source, t.privateKeyIds.known ? t.privateKeyIds.source : null));
-      const release = t.kernelRelease.known ? t.kernelRelease.value : 'this kernel';
+      if (!isKnown(flag)) return unknown(say.cpuFlag(flag), src(flag), NEEDS.cpuinfo);
+      const keyIds = isKnown(t.privateKeyIds) ? `; BIOS-enabled private KeyIDs ${say.privateKeyIds(t.privateKeyIds)}` : '';
+      if (flag.value) return pass(`tdx_host_platform present${keyIds}`, joinSources(flag.source, isKnown(t.privateKeyIds) ? t.privateKeyIds.source : null));
+      const release = isKnown(t.kernelRelease) ? t.kernelRelease.value : 'this kernel';
       const support = kernelHasTdxHost(t, snapshot);
       if (support !== true) {
         return unknown(
@@ -113,7 +115,7 @@ export const TDX_RULES: readonly CheckRule[] = [
           `a kernel with TDX host support (Linux ${releaseRangeText('tdx.host-platform-flag')} with CONFIG_INTEL_TDX_HOST sets the flag; KVM's TDX needs ${releaseRangeText('tdx.kvm-uapi')} and CONFIG_KVM_INTEL_TDX) to show whether the BIOS enabled TDX`,
         );
       }
-      const state = t.moduleState.known ? t.moduleState.value : null;
+      const state = isKnown(t.moduleState) ? t.moduleState.value : null;
       const reason = state !== null && (state.state === 'not-supported' || state.state === 'platform-init-failed') ? `; the kernel log says: ${state.reason}` : '';
       return fail(
         `tdx_host_platform absent: the BIOS has not enabled TDX (no TDX private KeyIDs: the TME-MT/TDX key split must be > 0), or hibernation is on${reason}; on Linux ${releaseRangeText('tdx.host-platform-flag')} a kernel built with CONFIG_INTEL_TDX_HOST sets the flag and prints "virt/tdx: BIOS enabled: private KeyID range" when the BIOS enabled TDX`,
@@ -132,10 +134,10 @@ export const TDX_RULES: readonly CheckRule[] = [
     evaluate({ model }) {
       const t = view(model);
       const rel = t.kernelRelease;
-      if (!rel.known) return unknown(rel.text, src(rel), 'read access to /proc/sys/kernel/osrelease');
+      if (!isKnown(rel)) return unknown(say.kernelRelease(rel), src(rel), 'read access to /proc/sys/kernel/osrelease');
       const has = kernelHas('tdx.kvm-uapi', releaseOf(model));
       if (has === true) return pass(`Linux ${rel.value}`, src(rel));
-      if (t.vmType.known && t.vmType.value.offered) return pass(`Linux ${rel.value}: older than 6.16, but KVM offers the TDX VM type (a backport)`, joinSources(rel.source, t.vmType.source));
+      if (isKnown(t.vmType) && t.vmType.value.offered) return pass(`Linux ${rel.value}: older than 6.16, but KVM offers the TDX VM type (a backport)`, joinSources(rel.source, t.vmType.source));
       if (has === undefined) return unknown(`cannot read a version from "${rel.value}"`, src(rel), 'a kernel release of the form MAJOR.MINOR');
       return fail(`Linux ${rel.value} predates KVM's TDX support (${TDX_UAPI})`, src(rel), FIX_KERNEL);
     },
@@ -150,15 +152,15 @@ export const TDX_RULES: readonly CheckRule[] = [
     evaluate({ model }) {
       const t = view(model);
       const s = t.moduleState;
-      if (s.known) {
+      if (isKnown(s)) {
         if (s.value.state === 'initialized') {
-          const version = t.moduleVersion.known ? `, module ${t.moduleVersion.text}` : '';
-          return pass(`${s.text}${version}`, joinSources(s.source, t.moduleVersion.known ? t.moduleVersion.source : null));
+          const version = isKnown(t.moduleVersion) ? `, module ${say.moduleVersion(t.moduleVersion)}` : '';
+          return pass(`${say.moduleState(s)}${version}`, joinSources(s.source, isKnown(t.moduleVersion) ? t.moduleVersion.source : null));
         }
-        const seamcalls = t.seamcallFailures.map((f) => f.text);
-        return fail(`${s.text}${seamcalls.length ? `; ${seamcalls.join('; ')}` : ''}`, joinSources(s.source, ...t.seamcallFailures.map((f) => f.source)), moduleHint(s.value.state, releaseOf(model)));
+        const seamcalls = t.seamcallFailures.map(seamcallText);
+        return fail(`${say.moduleState(s)}${seamcalls.length ? `; ${seamcalls.join('; ')}` : ''}`, joinSources(s.source, ...t.seamcallFailures.map((f) => f.source)), moduleHint(s.value.state, releaseOf(model)));
       }
-      if (!t.kernelLog.known) return unknown(s.text, src(s), NEEDS.log);
+      if (!isKnown(t.kernelLog)) return unknown(say.moduleState(s), src(s), NEEDS.log);
       const tdx = parameter(t, 'tdx');
       if (kernelHas('tdx.module-init-in-core', releaseOf(model)) === true) {
         return unknown(
@@ -167,14 +169,14 @@ export const TDX_RULES: readonly CheckRule[] = [
           'the kernel log since boot (pass the boot log with --kernel-log FILE, e.g. journalctl -k -b > FILE)',
         );
       }
-      if (tdx !== undefined && tdx.ok === false) {
+      if (tdx !== undefined && parameterOk(tdx) === false) {
         return unknown(
-          `the kernel log has no TDX module line: on Linux ${kernelChange('tdx.kvm-uapi').since} up to ${kernelChange('tdx.module-init-in-core').since}, KVM initialises the module only when kvm_intel loads with tdx=1 (kvm_intel.tdx ${tdx.text})`,
+          `the kernel log has no TDX module line: on Linux ${kernelChange('tdx.kvm-uapi').since} up to ${kernelChange('tdx.module-init-in-core').since}, KVM initialises the module only when kvm_intel loads with tdx=1 (kvm_intel.tdx ${parameterText(tdx)})`,
           joinSources(s.source, tdx.source),
           'kvm_intel loaded with tdx=1; the kernel log then says whether the TDX module initialised',
         );
       }
-      return unknown(s.text, src(s), 'the kernel log since boot (the TDX lines may have left the log buffer: pass the boot log with --kernel-log FILE)');
+      return unknown(say.moduleState(s), src(s), 'the kernel log since boot (the TDX lines may have left the log buffer: pass the boot log with --kernel-log FILE)');
     },
   },
   {
@@ -188,8 +190,8 @@ export const TDX_RULES: readonly CheckRule[] = [
       const t = view(model);
       const row = parameter(t, 'tdx');
       if (row === undefined) return unknown('kvm_intel.tdx was not looked at', 'not probed', NEEDS.sysfs);
-      if (row.ok === true) return pass(`kvm_intel.tdx = ${row.value}`, row.source);
-      if (row.ok === null) return unknown(`kvm_intel.tdx: ${row.text}`, row.source, NEEDS.sysfs);
+      if (parameterOk(row) === true) return pass(`kvm_intel.tdx = ${row.value}`, row.source);
+      if (parameterOk(row) === null) return unknown(`kvm_intel.tdx: ${parameterText(row)}`, row.source, NEEDS.sysfs);
       if (row.found === 'module-not-loaded') {
         const failure = t.bringupFailure;
         const failsLoad = failure !== null && bringupFailsKvmLoad(failure, releaseOf(model)) !== false;
@@ -197,7 +199,7 @@ export const TDX_RULES: readonly CheckRule[] = [
           ? fail(`kvm_intel is not loaded: TDX bring-up failed ("${failure.evidence.value}")`, joinSources(row.source, failure.evidence.source), FIX_BRINGUP_FAILED)
           : fail('kvm_intel is not loaded', row.source, kvm.modprobe.kvm_intel ? 'modprobe kvm_intel tdx=1' : 'boot with kvm_intel.tdx=1 on the kernel command line (kvm_intel cannot be loaded with modprobe here)');
       }
-      if (row.value === null) return fail(`kvm_intel.tdx: ${row.text}`, row.source, FIX_KERNEL);
+      if (row.value === null) return fail(`kvm_intel.tdx: ${parameterText(row)}`, row.source, FIX_KERNEL);
       const why = causes(tdxCauses, WHY_TDX_OFF);
       if (why.length === 0) return fail(`kvm_intel.tdx = ${row.value}: TDX was not requested, and the facts show no bring-up failure`, row.source, FIX_PARAMETER);
       return fail(
@@ -218,7 +220,7 @@ export const TDX_RULES: readonly CheckRule[] = [
       const t = view(model);
       // Each parameter counts only on the kernels that check it (kvm.enable_virt_at_load: 6.16-7.0).
       const rows = t.parameters.filter((p) => p.parameter !== 'tdx' && kernelHas(checkedBy(p), releaseOf(model)) !== false);
-      const off = rows.filter((p) => p.ok === false && p.value !== null);
+      const off = rows.filter((p) => parameterOk(p) === false && p.value !== null);
       if (off.length > 0) {
         return fail(
           off.map((p) => `${p.module}.${p.parameter} = ${p.value}`).join(', '),
@@ -227,14 +229,14 @@ export const TDX_RULES: readonly CheckRule[] = [
         );
       }
       const tdx = parameter(t, 'tdx');
-      const seen = rows.filter((p) => p.ok === true);
+      const seen = rows.filter((p) => parameterOk(p) === true);
       if (seen.length === rows.length) return pass(seen.map((p) => `${p.module}.${p.parameter} = ${p.value}`).join(', '), joinSources(...seen.map((p) => p.source)));
-      if (tdx?.ok === true) {
+      if (tdx !== undefined && parameterOk(tdx) === true) {
         return pass(`kvm_intel.tdx = Y, so tdx_bringup() found its prerequisites on${seen.length ? ` (${seen.map((p) => `${p.module}.${p.parameter} = ${p.value}`).join(', ')})` : ''}`, `derived from ${tdx.source}`);
       }
-      const missing = rows.filter((p) => p.ok !== true);
+      const missing = rows.filter((p) => parameterOk(p) !== true);
       return unknown(
-        missing.map((p) => `${p.module}.${p.parameter}: ${p.text}`).join('; '),
+        missing.map((p) => `${p.module}.${p.parameter}: ${parameterText(p)}`).join('; '),
         joinSources(...missing.map((p) => p.source)),
         missing.some((p) => p.found === 'module-not-loaded') ? 'kvm and kvm_intel loaded (their parameters exist only then)' : NEEDS.sysfs,
       );
@@ -250,10 +252,10 @@ export const TDX_RULES: readonly CheckRule[] = [
     evaluate({ model, tdxCauses }) {
       const t = view(model);
       const vm = t.vmType;
-      if (!vm.known) return kvmUnavailable(model) ?? unknown(vm.text, src(vm), NEEDS.kvm);
-      if (vm.value.offered) return pass(vm.text, src(vm));
+      if (!isKnown(vm)) return kvmUnavailable(model) ?? unknown(say.vmType(vm), src(vm), NEEDS.kvm);
+      if (vm.value.offered) return pass(say.vmType(vm), src(vm));
       const why = causes(tdxCauses, (code) => code !== 'no-cause-found');
-      return fail(vm.text, src(vm), why.find((e) => e.hint !== undefined)?.hint ?? 'load kvm_intel with tdx=1 on Linux 6.16+, then `dmesg | grep -i tdx` says why TDX stayed off');
+      return fail(say.vmType(vm), src(vm), why.find((e) => e.hint !== undefined)?.hint ?? 'load kvm_intel with tdx=1 on Linux 6.16+, then `dmesg | grep -i tdx` says why TDX stayed off');
     },
   },
   {
@@ -266,14 +268,14 @@ export const TDX_RULES: readonly CheckRule[] = [
     evaluate({ model, tdxCauses }) {
       const t = view(model);
       const create = t.createVm;
-      if (!create.known) return kvmUnavailable(model) ?? unknown(`KVM_CREATE_VM(KVM_X86_TDX_VM) ${create.text}`, src(create), NEEDS.liveProbe);
+      if (!isKnown(create)) return kvmUnavailable(model) ?? unknown(`KVM_CREATE_VM(KVM_X86_TDX_VM) ${say.createVm(create)}`, src(create), NEEDS.liveProbe);
       const hint = (prefix: string): string | undefined => tdxCauses.find((e) => e.code.startsWith(prefix) && e.hint !== undefined)?.hint;
-      if (!create.value.ok) return fail(`KVM_CREATE_VM(KVM_X86_TDX_VM) ${create.text}`, src(create), hint('tdx-vm') ?? FIX_KERNEL);
+      if (!create.value.ok) return fail(`KVM_CREATE_VM(KVM_X86_TDX_VM) ${say.createVm(create)}`, src(create), hint('tdx-vm') ?? FIX_KERNEL);
       const caps = t.capabilities;
-      if (!caps.known) return unknown(`created a TD; KVM_TDX_CAPABILITIES ${caps.text}`, joinSources(create.source, caps.source), NEEDS.liveProbe);
-      if (!caps.value.ok) return fail(`created a TD, but KVM_TDX_CAPABILITIES ${caps.text}`, joinSources(create.source, caps.source), hint('capabilities') ?? FIX_KERNEL);
-      const vcpus = t.maxVcpus.known ? `; ${t.maxVcpus.text}` : '';
-      return pass(`created a TD (closed at once); KVM_TDX_CAPABILITIES: ${caps.text}${vcpus}`, joinSources(create.source, caps.source));
+      if (!isKnown(caps)) return unknown(`created a TD; KVM_TDX_CAPABILITIES ${say.capabilities(caps)}`, joinSources(create.source, caps.source), NEEDS.liveProbe);
+      if (!caps.value.ok) return fail(`created a TD, but KVM_TDX_CAPABILITIES ${say.capabilities(caps)}`, joinSources(create.source, caps.source), hint('capabilities') ?? FIX_KERNEL);
+      const vcpus = isKnown(t.maxVcpus) ? `; ${say.maxVcpus(t.maxVcpus)}` : '';
+      return pass(`created a TD (closed at once); KVM_TDX_CAPABILITIES: ${say.capabilities(caps)}${vcpus}`, joinSources(create.source, caps.source));
     },
   },
   {
@@ -286,19 +288,19 @@ export const TDX_RULES: readonly CheckRule[] = [
     evaluate({ model, snapshot }) {
       const t = view(model);
       const keys = t.tdKeys;
-      if (keys.known) {
+      if (isKnown(keys)) {
         const { capacity, free, inUse } = keys.value;
         const inconsistent = inconsistentCounts('TD key', capacity, inUse, src(keys));
         if (inconsistent !== null) return inconsistent;
-        if (capacity === 0) return fail(keys.text, src(keys), 'give TDX private KeyIDs in the BIOS (TME-MT/TDX key split > 0)');
-        if (free === 0) return fail(keys.text, src(keys), 'a TD holds its key until it exits: shut a TD down, or give TDX more KeyIDs in the BIOS');
-        return pass(keys.text, src(keys));
+        if (capacity === 0) return fail(say.tdKeys(keys), src(keys), 'give TDX private KeyIDs in the BIOS (TME-MT/TDX key split > 0)');
+        if (free === 0) return fail(say.tdKeys(keys), src(keys), 'a TD holds its key until it exits: shut a TD down, or give TDX more KeyIDs in the BIOS');
+        return pass(say.tdKeys(keys), src(keys));
       }
       const init = t.initVm;
-      if (init !== null && init.known && init.value.ok) return pass(`${keys.text}; but KVM_TDX_INIT_VM got a key (--deep)`, `derived from ${src(init)}`);
+      if (init !== null && isKnown(init) && init.value.ok) return pass(`${say.tdKeys(keys)}; but KVM_TDX_INIT_VM got a key (--deep)`, `derived from ${src(init)}`);
       const misc = snapshot.host.miscCapacity;
-      if (misc === undefined || ('error' in misc && misc.error.code !== 'ENOENT')) return unknown(keys.text, src(keys), NEEDS.misc);
-      return warn(`cannot count free TD keys: ${keys.text}`, src(keys));
+      if (misc === undefined || ('error' in misc && misc.error.code !== 'ENOENT')) return unknown(say.tdKeys(keys), src(keys), NEEDS.misc);
+      return warn(`cannot count free TD keys: ${say.tdKeys(keys)}`, src(keys));
     },
   },
   {
@@ -312,14 +314,14 @@ export const TDX_RULES: readonly CheckRule[] = [
     evaluate({ model, tdxCauses }): Finding {
       const t = view(model);
       const init = t.initVm;
-      if (init === null || !init.known) return unknown('KVM_TDX_INIT_VM was not tried', 'not probed', NEEDS.kvm);
+      if (init === null || !isKnown(init)) return unknown('KVM_TDX_INIT_VM was not tried', 'not probed', NEEDS.kvm);
       if (init.value.ok) {
         const r = init.value.value.requested;
         return pass(`accepted (attributes ${r.attributes.mask}, XFAM ${r.xfam.mask}, ${r.cpuidEntries} CPUID entries)`, src(init));
       }
       const cause = tdxCauses.find((e) => e.code.startsWith('init-vm'));
       return fail(
-        `${init.text}${cause ? `; ${cause.message}` : ''}`,
+        `${say.initVm(init)}${cause ? `; ${cause.message}` : ''}`,
         src(init),
         'ask only for attributes and XFAM bits KVM_TDX_CAPABILITIES lists (`kvm-caps tdx`), or update the TDX module',
       );
@@ -338,9 +340,9 @@ export const TDX_CROSS_CHECKS: readonly CheckRule[] = [
       const t = view(model);
       const tdx = parameter(t, 'tdx');
       const vm = t.vmType;
-      if (tdx?.ok !== true || !vm.known || vm.value.offered) return pass('consistent', joinSources(tdx?.source, vm.source));
+      if (tdx === undefined || parameterOk(tdx) !== true || !isKnown(vm) || vm.value.offered) return pass('consistent', joinSources(tdx?.source, vm.source));
       return fail(
-        `kvm_intel.tdx = ${tdx.value}, but ${vm.text}`,
+        `kvm_intel.tdx = ${tdx.value}, but ${say.vmType(vm)}`,
         joinSources(tdx.source, vm.source),
         kernelHas('tdx.kvm-uapi', releaseOf(model)) === false ? FIX_KERNEL : 'check `dmesg | grep -i tdx` and that the QEMU and kernel come from the same TDX stack',
       );
@@ -356,10 +358,10 @@ export const TDX_CROSS_CHECKS: readonly CheckRule[] = [
       const t = view(model);
       const s = t.moduleState;
       const vm = t.vmType;
-      if (!s.known || s.value.state !== 'initialized' || !vm.known || vm.value.offered) return pass('consistent', joinSources(s.source, vm.source));
+      if (!isKnown(s) || s.value.state !== 'initialized' || !isKnown(vm) || vm.value.offered) return pass('consistent', joinSources(s.source, vm.source));
       const old = kernelHas('tdx.kvm-uapi', releaseOf(model)) === false;
       return fail(
-        `TDX module ${s.text}, but ${vm.text}${old ? `: Linux ${t.kernelRelease.known ? t.kernelRelease.value : ''} has a pre-6.16 TDX interface` : ''}`,
+        `TDX module ${say.moduleState(s)}, but ${say.vmType(vm)}${old ? `: Linux ${isKnown(t.kernelRelease) ? t.kernelRelease.value : ''} has a pre-6.16 TDX interface` : ''}`,
         joinSources(s.source, vm.source),
         old ? FIX_KERNEL : 'check kvm_intel.tdx and `dmesg | grep -i tdx` for why KVM left TDX off',
       );
@@ -386,8 +388,8 @@ export const TDX_CROSS_CHECKS: readonly CheckRule[] = [
     why: 'a host that is TDX-capable and enabled still cannot start another TD while all KeyIDs are held',
     evaluate({ model }) {
       const keys = view(model).tdKeys;
-      if (!keys.known || keys.value.capacity === 0 || keys.value.free !== 0) return pass('not exhausted', src(keys));
-      return warn(keys.text, src(keys), 'shut a TD down, or give TDX more KeyIDs in the BIOS');
+      if (!isKnown(keys) || keys.value.capacity === 0 || keys.value.free !== 0) return pass('not exhausted', src(keys));
+      return warn(say.tdKeys(keys), src(keys), 'shut a TD down, or give TDX more KeyIDs in the BIOS');
     },
   },
   {
@@ -398,10 +400,10 @@ export const TDX_CROSS_CHECKS: readonly CheckRule[] = [
     why: 'KVM offers one TD key per BIOS TDX KeyID but the first (global) one; a difference means the log and the cgroup describe different boots or a kernel that reserves keys',
     evaluate({ model }) {
       const t = view(model);
-      if (!t.tdKeys.known || !t.privateKeyIds.known || t.tdKeys.value.capacity === t.privateKeyIds.value.guestKeyIds) {
+      if (!isKnown(t.tdKeys) || !isKnown(t.privateKeyIds) || t.tdKeys.value.capacity === t.privateKeyIds.value.guestKeyIds) {
         return pass('consistent', joinSources(t.tdKeys.source, t.privateKeyIds.source));
       }
-      return warn(`misc cgroup: ${t.tdKeys.value.capacity} TD keys; BIOS range: ${t.privateKeyIds.text}`, joinSources(t.tdKeys.source, t.privateKeyIds.source));
+      return warn(`misc cgroup: ${t.tdKeys.value.capacity} TD keys; BIOS range: ${say.privateKeyIds(t.privateKeyIds)}`, joinSources(t.tdKeys.source, t.privateKeyIds.source));
     },
   },
 ];

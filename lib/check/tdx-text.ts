@@ -1,0 +1,145 @@
+// The words for the TDX model's facts: what each known value, error or gap reads as, in the
+// checks' `found` lines, in `diff` and in `kvm-caps tdx`. Decode keeps typed values only.
+import { describeHwError, type DecodedHwError } from '../decode/tdx-fields.js';
+import type { Traced } from '../decode/sourced.js';
+import type { ProbeOutcome, TdxCapabilitiesView, TdxModuleState, TdxParameterRow, TdxView } from '../decode/tdx.js';
+import { hex } from '../knowledge/hex.js';
+import { kernelChange, releaseRangeText } from '../knowledge/kernel-versions.js';
+
+type Value<F> = Extract<F, { value: unknown }>['value'];
+
+/** A fact in words: its value through `words`, or its error, or why it is not known. */
+export function factText<T>(fact: Traced<T>, words: (value: T) => string): string {
+  if ('value' in fact) return words(fact.value);
+  if ('error' in fact) return `${fact.error.meaning} (${fact.error.code})`;
+  return fact.missing;
+}
+
+const hwText = (hw: DecodedHwError | null): string =>
+  hw === null ? '' : `, hw_error ${hw.value} = ${describeHwError(hw)}`;
+
+/** An ioctl's answer: `ok` for success, else the error with its meaning and SEAMCALL status. */
+export function outcomeText<T>(outcome: ProbeOutcome<T>, ok: (value: T) => string): string {
+  return outcome.ok ? ok(outcome.value) : `failed: ${outcome.code} (${outcome.meaning}${hwText(outcome.hwError)})`;
+}
+
+export function capabilitiesText(view: TdxCapabilitiesView): string {
+  const attrs = view.supportedAttributes.attributes.map((a) => a.name).join(', ') || 'none';
+  return `attributes ${view.supportedAttributes.mask} (${attrs}), XFAM ${view.supportedXfam.mask}, ${view.cpuidConfigCount} CPUID config entries`;
+}
+
+export function stateText(state: TdxModuleState): string {
+  switch (state.state) {
+    case 'initialized':
+      if (!('inferredFrom' in state)) return 'initialized';
+      return state.inferredFrom === 'version-file'
+        ? 'initialized (the tdx_host version file exists)'
+        : 'initialized (inferred: KVM offers KVM_X86_TDX_VM only after TDX bring-up succeeded)';
+    case 'not-loaded':
+      return 'not loaded (the first SEAMCALL failed: the BIOS did not load a TDX module)';
+    case 'not-supported':
+      return `not supported: ${state.reason}`;
+    case 'platform-init-failed':
+      return `TDX host setup failed at boot: ${state.reason}`;
+    case 'failed':
+      return `initialization failed${state.errno === null ? '' : ` (${state.errno}${state.errnoName === null ? '' : ` ${state.errnoName}`})`}${state.reason === null ? '' : `: ${state.reason}`}`;
+    case 'not-initialized':
+      return `not initialized: ${state.reason}`;
+  }
+}
+
+/** Each TDX model fact in words (for a known value; factText adds errors and gaps). */
+export const TDX_WORDS = {
+  kernelRelease: (v: string): string => v,
+  vmType: (v: Value<TdxView['vmType']>): string =>
+    v.mask === 0
+      ? `not offered: KVM_CAP_VM_TYPES is 0 (a kernel before ${kernelChange('kvm.cap-vm-types').since} has no VM types beyond the default)`
+      : `${v.offered ? 'offered' : 'not offered'} (KVM_CAP_VM_TYPES = ${hex(v.mask)}: ${v.offeredTypes.join(', ') || 'none'})`,
+  createVm: (v: Value<TdxView['createVm']>): string => outcomeText(v, () => 'ok'),
+  capabilities: (v: Value<TdxView['capabilities']>): string => outcomeText(v, capabilitiesText),
+  maxVcpus: (v: number): string => `${v} vCPUs per TD`,
+  initVm: (v: Value<NonNullable<TdxView['initVm']>>): string =>
+    v.ok ? 'accepted' : `refused: ${v.code}${hwText(v.hwError)}`,
+  moduleVersion: (v: Value<TdxView['moduleVersion']>): string =>
+    `${v.text}${v.buildDate === null ? '' : ` (build date ${v.buildDate})`}`,
+  moduleState: stateText,
+  privateKeyIds: (v: Value<TdxView['privateKeyIds']>): string =>
+    `[${v.start}, ${v.end}): ${v.count} TDX KeyIDs, ${v.guestKeyIds} for TDs`,
+  tdKeys: (v: Value<TdxView['tdKeys']>): string =>
+    v.inUse === null
+      ? `${v.capacity} TD keys; in use unknown (misc.current was not read)`
+      : v.free === null
+        ? `${v.inUse} TD keys in use of a capacity of ${v.capacity}: inconsistent`
+        : `${v.free} of ${v.capacity} TD keys free (${v.inUse} in use)`,
+  cpuFlag: (v: boolean): string => (v ? 'present' : 'absent'),
+  kernelLog: (v: Value<TdxView['kernelLog']>): string =>
+    `${v.records} records kept, ${v.tdxLines} about TDX${v.olderBootRecords > 0 ? `; ${v.olderBootRecords} records of earlier boots left out (only the newest boot is judged)` : ''}`,
+  notConfigurable: (rows: Value<TdxCapabilitiesView['notConfigurable']>): string =>
+    `${rows.reduce((n, row) => n + row.features.length, 0)} named feature(s) KVM offers ordinary VMs are not configurable for a TD through KVM`,
+  seamldrVersion: (v: string): string => v,
+  numRemainingUpdates: (v: number): string => String(v),
+} as const;
+
+/** One TDX fact of the model in words, by its name in TDX_WORDS. */
+export function tdxText<K extends keyof TdxView & keyof typeof TDX_WORDS>(view: TdxView, key: K): string {
+  const fact = view[key] as Traced<unknown> | null;
+  if (fact === null) return 'not attempted';
+  return factText(fact, TDX_WORDS[key] as (value: unknown) => string);
+}
+
+/** A SEAMCALL failure from the kernel log in words. */
+export function seamcallText(f: TdxView['seamcallFailures'][number]): string {
+  return `${f.failure.leafName ?? `leaf ${f.failure.leaf ?? '?'}`} failed: ${f.failure.status} = ${describeHwError(f.decoded)}`;
+}
+
+type Say = { readonly [K in keyof typeof TDX_WORDS]: (fact: Traced<Parameters<(typeof TDX_WORDS)[K]>[0]>) => string };
+/** Each TDX fact in words, value, error or gap alike: `say.tdKeys(view.tdKeys)`. */
+export const say = Object.fromEntries(
+  Object.entries(TDX_WORDS).map(([key, words]) => [
+    key,
+    (fact: Traced<never>) => factText(fact, words as (value: never) => string),
+  ]),
+) as unknown as Say;
+
+const ON = /^(?:y|1)$/i;
+const OFF = /^(?:n|0)$/i;
+
+/**
+ * Whether a kvm/kvm_intel parameter is as TDX needs it: true, false, or null (unknown). Only
+ * kvm_intel.tdx is absent on purpose (no TDX in this KVM); the others exist on every kernel with
+ * KVM TDX, so their absence from a snapshot says nothing about TDX.
+ */
+export function parameterOk(row: TdxParameterRow): boolean | null {
+  switch (row.found) {
+    case 'unreadable':
+      return null;
+    case 'module-not-loaded':
+      return false;
+    case 'no-such-parameter':
+      return row.parameter === 'tdx' ? false : null;
+    case 'value':
+      return row.value === null ? null : ON.test(row.value) ? true : OFF.test(row.value) ? false : null;
+  }
+}
+
+/** What was found for a parameter, in words. */
+export function parameterText(row: TdxParameterRow): string {
+  switch (row.found) {
+    case 'unreadable':
+      return row.error === null
+        ? 'unreadable'
+        : row.error.meaning === null
+          ? `unreadable (${row.error.code})`
+          : `${row.error.meaning} (${row.error.code})`;
+    case 'module-not-loaded':
+      return `${row.module} is not loaded`;
+    case 'no-such-parameter':
+      return row.parameter === 'tdx'
+        ? `no such parameter (kvm_intel built without TDX support, or older than ${kernelChange('tdx.kvm-uapi').since})`
+        : row.parameter === 'enable_virt_at_load'
+          ? `no such parameter (only kernels ${releaseRangeText('kvm.enable-virt-at-load-parameter')} have it; TDX checks it in ${releaseRangeText('kvm.tdx-requires-enable-virt-at-load')})`
+          : 'not in the snapshot';
+    case 'value':
+      return parameterOk(row) === null ? `${row.value} (not a boolean)` : (row.value ?? '');
+  }
+}
