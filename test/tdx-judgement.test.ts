@@ -66,7 +66,8 @@ const MODULE_INIT_FAILED = [
 ];
 
 describe('item 1: a failed TDX bring-up and a missing /dev/kvm', () => {
-  test('6.16: the module failed to initialise, so kvm_intel did not load: KVM\'s diagnosis names TDX, and the fix is never "tdx=1 again"', () => {
+  test('6.16: the module failed to initialise, so kvm_intel did not load: KVM\'s diagnosis names TDX, and the fix ' +
+    'is never "tdx=1 again"', () => {
     const s = edit('tdx-usable-6.16', (x) => {
       noKvmIntel(x);
       setLog(x, MODULE_INIT_FAILED);
@@ -109,7 +110,8 @@ describe('item 1: a failed TDX bring-up and a missing /dev/kvm', () => {
     }
   });
 
-  test('7.2: a module that failed in the core kernel is -ENODEV to KVM, which loads; KVM\'s own module check still fails the load', () => {
+  test('7.2: a module that failed in the core kernel is -ENODEV to KVM, which loads; ' +
+    'KVM\'s own module check still fails the load', () => {
     const failedInCore = edit('tdx-init-vm-refused-7.2', (x) => {
       noKvmIntel(x);
       delete x.host.tdxModuleVersion;
@@ -123,7 +125,8 @@ describe('item 1: a failed TDX bring-up and a missing /dev/kvm', () => {
     assert.ok(codes(limit).includes(TDX_BRINGUP_FAILED_KVM_NOT_LOADED));
   });
 
-  test('which failure fails the load, per kernel (kvm.tdx-bringup-failure-fails-load, kvm.tdx-module-init-failure-is-enodev)', () => {
+  test('which failure fails the load, per kernel (kvm.tdx-bringup-failure-fails-load, ' +
+    'kvm.tdx-module-init-failure-is-enodev)', () => {
     const kinds: TdxBringupFailureKind[] = ['module-init', 'module-limit', 'module-not-loaded', 'prerequisite'];
     // [release, kinds that fail kvm_intel's init]
     const expected: [string, TdxBringupFailureKind[]][] = [
@@ -143,7 +146,8 @@ describe('item 1: a failed TDX bring-up and a missing /dev/kvm', () => {
     assert.equal(bringupFailsKvmLoad({ kind: 'module-init', evidence, errno: null }, 'custom-kernel'), null);
   });
 
-  test('the re-based module-init-failed fixture is a kernel that can produce it (Ubuntu 6.8 -intel: KVM loads with tdx=N)', () => {
+  test('the re-based module-init-failed fixture is a kernel that can produce it (Ubuntu 6.8 -intel: KVM loads ' +
+    'with tdx=N)', () => {
     const s = fixture('tdx-module-init-failed');
     assert.match((s.host.kernelRelease as { value: string }).value, /^6\.8\.0-\d+-intel$/);
     const failure = decodeSnapshot(s).confidential.tdx.bringupFailure;
@@ -213,7 +217,8 @@ describe('item 4: what each kernel-log line means', () => {
     assert.match(check(s, 'tdx', 'tdx.usable.init-vm').found, /package has no online CPU/);
   });
 
-  test('a failed TDH.SYS.* SEAMCALL is the module failing to initialise with that status, with the update remedy', () => {
+  test('a failed TDH.SYS.* SEAMCALL is the module failing to initialise with that status, ' +
+    'with the update remedy', () => {
     const cause = causes(fixture('tdx-module-init-failed')).find((e) => e.code === 'module-init-failed');
     assert.ok(cause);
     assert.match(cause.message, /failed to initialise: TDH\.SYS\.RD returned TDX_SYS_NOT_READY/);

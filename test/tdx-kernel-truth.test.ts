@@ -48,7 +48,8 @@ const value = (defines: Map<string, string>, name: string): bigint => {
   return v as bigint;
 };
 
-test('TD attributes: every bit equals TDX_TD_ATTR_<name>_BIT (asm/shared/tdx.h), and every kernel bit is named', async (t) => {
+test('TD attributes: every bit equals TDX_TD_ATTR_<name>_BIT (asm/shared/tdx.h), ' +
+  'and every kernel bit is named', async (t) => {
   const defines = await headerDefines(t);
   if (!defines) return;
   for (const attribute of TD_ATTRIBUTES) {
@@ -61,13 +62,19 @@ test('TD attributes: every bit equals TDX_TD_ATTR_<name>_BIT (asm/shared/tdx.h),
   }
 });
 
-test('SEAMCALL statuses: kernel names equal 7.2\'s values, every kernel status is listed, the rest are the module ABI\'s', async (t) => {
+/** TDX_* defines with the detail bits clear that are not statuses. */
+const NOT_A_STATUS = new RegExp(
+  '^TDX_(ERROR|NON_RECOVERABLE|SW_ERROR|SEAMCALL_STATUS_MASK)$|' + '^TDX_(TD_ATTR_|FEATURES0_|PS_|CPUID_LEAF|HYPERCALL)',
+);
+
+test('SEAMCALL statuses: kernel names equal 7.2\'s values, every kernel status is listed, ' +
+  'the rest are the module ABI\'s', async (t) => {
   const defines = await headerDefines(t);
   if (!defines) return;
   // Status codes: TDX_* defines with the low 32 (detail) bits clear, from tdx_errno.h and tdx.h.
   const kernelStatuses = new Map(
     [...integerDefines(defines, /^TDX_[A-Z0-9_]+$/)].filter(
-      ([name, v]) => (v & 0xffffffffn) === 0n && v !== 0n && !/^TDX_(ERROR|NON_RECOVERABLE|SW_ERROR|SEAMCALL_STATUS_MASK)$|^TDX_(TD_ATTR_|FEATURES0_|PS_|CPUID_LEAF|HYPERCALL)/.test(name),
+      ([name, v]) => (v & 0xffffffffn) === 0n && v !== 0n && !NOT_A_STATUS.test(name),
     ),
   );
   kernelStatuses.set('TDX_SUCCESS', value(defines, 'TDX_SUCCESS'));
@@ -95,7 +102,8 @@ test('SEAMCALL statuses: kernel names equal 7.2\'s values, every kernel status i
   assert.equal(new Set(keys).size, keys.length, 'no duplicate entries');
 });
 
-test('0xC000050700000000 reads as the module ABI\'s TDX_SYS_KEY_CONFIG_NOT_PENDING, not the pre-merge TDX_SYSCONFIG_NOT_DONE', () => {
+test('0xC000050700000000 reads as the module ABI\'s TDX_SYS_KEY_CONFIG_NOT_PENDING, ' +
+  'not the pre-merge TDX_SYSCONFIG_NOT_DONE', () => {
   assert.equal(TDX_STATUS_CODES.find((c) => c.code === 0xc000050700000000n)?.name, 'TDX_SYS_KEY_CONFIG_NOT_PENDING');
   assert.ok(!TDX_STATUS_CODES.some((c) => c.name === 'TDX_SYSCONFIG_NOT_DONE'));
   assert.equal(TDX_STATUS_CODES.find((c) => c.name === 'TDX_HPA_RANGE_NOT_FREE')?.code, 0xc000030400000000n);
@@ -119,7 +127,8 @@ test('software-defined SEAMCALL results: codes from asm/tdx.h, errnos from sc_re
   assert.equal(TDX_SW_ERRORS.find((e) => e.name === 'TDX_SEAMCALL_UD')?.errno, 'EACCES');
 });
 
-test('operand IDs marked as the kernel\'s equal TDX_OPERAND_ID_* (shared/tdx_errno.h), and each is listed', async (t) => {
+test('operand IDs marked as the kernel\'s equal TDX_OPERAND_ID_* (shared/tdx_errno.h), ' +
+  'and each is listed', async (t) => {
   const defines = await headerDefines(t);
   if (!defines) return;
   const kernelIds = integerDefines(defines, /^TDX_OPERAND_ID_/);
@@ -132,7 +141,8 @@ test('operand IDs marked as the kernel\'s equal TDX_OPERAND_ID_* (shared/tdx_err
   for (const entry of TDX_OPERAND_IDS.filter((o) => o.source === 'kernel')) assert.ok(kernelIds.has(`TDX_OPERAND_ID_${entry.name}`), entry.name);
 });
 
-test('SEAMCALL leaves equal TDH_* in arch/x86/virt/vmx/tdx/tdx.h (7.2); the ones 7.2 lacks name their source', async (t) => {
+test('SEAMCALL leaves equal TDH_* in arch/x86/virt/vmx/tdx/tdx.h (7.2); ' +
+  'the ones 7.2 lacks name their source', async (t) => {
   const source = await kernelFiles(t, 'linux-source', kernelSource);
   if (!source) return;
   const leaves = integerDefines(readDefines(join(source.root, 'arch/x86/virt/vmx/tdx/tdx.h')), /^TDH_/);
@@ -191,7 +201,8 @@ test('TDX_FEATURES0 bits equal asm/tdx.h and KVM\'s tdx_arch.h, and every kernel
   for (const entry of TDX_FEATURES0_BITS) assert.ok(kernel.has(`TDX_FEATURES0_${entry.name}`), `${entry.name} is the kernel's`);
 });
 
-test('global metadata fields follow asm/tdx_global_metadata.h, and the CPUID-config bound is its array size', async (t) => {
+test('global metadata fields follow asm/tdx_global_metadata.h, ' +
+  'and the CPUID-config bound is its array size', async (t) => {
   const headers = await kernelFiles(t, 'linux-headers-common', kernelHeaders);
   if (!headers) return;
   const text = readFileSync(join(headers.root, ASM, 'tdx_global_metadata.h'), 'utf8');
@@ -235,7 +246,10 @@ interface Sample {
 const SAMPLES: Sample[] = [
   {
     line: 'virt/tdx: TDX module 1.5.06.00, build number 744, build date 20231231',
-    claim: { kernels: 'Ubuntu kernels (vendor)', citation: 'Ubuntu\'s TDX host patches; the format as quoted by the 2026 review of kvm-caps (issue 12); no public dmesg found' },
+    claim: { kernels: 'Ubuntu kernels (vendor)', citation:
+        'Ubuntu\'s TDX host patches; the format as quoted by the 2026 review of kvm-caps (issue 12); ' +
+        'no public dmesg found',
+    },
     check: (f) => {
       assert.equal(f.moduleVersion?.value.text, '1.5.06');
       assert.equal(f.moduleVersion?.value.buildNum, 744);
@@ -271,7 +285,8 @@ const SAMPLES: Sample[] = [
   },
   {
     line: 'tdx: not enabled by BIOS.',
-    claim: { kernels: 'Intel pre-merge host series', citation: 'canonical/tdx#102 (Ubuntu 23.10 TDX host dmesg); seamcall() TDX_SEAMCALL_GP case of the pre-merge arch/x86/virt/vmx/tdx/tdx.c' },
+    claim: { kernels: 'Intel pre-merge host series', citation: 'canonical/tdx#102 (Ubuntu 23.10 TDX host dmesg); seamcall() TDX_SEAMCALL_GP case of the pre-merge ' +
+      'arch/x86/virt/vmx/tdx/tdx.c' },
     check: (f) => assert.equal(f.moduleState?.value.state, 'not-supported'),
   },
   {
@@ -323,7 +338,8 @@ const SAMPLES: Sample[] = [
     check: (f) => assert.deepEqual(f.kvmMessages[0]?.value.parameters, ['kvm.tdp_mmu', 'kvm.mmio_caching', 'kvm_intel.eptad']),
   },
   {
-    line: 'virt/tdx: TDX module: attributes 0x0, vendor_id 0x8086, major_version 1, minor_version 5, build_date 20240129, build_num 698',
+    line: 'virt/tdx: TDX module: attributes 0x0, vendor_id 0x8086, major_version 1, minor_version 5, build_date ' +
+      '20240129, build_num 698',
     claim: { kernels: 'Ubuntu 6.8 -intel (Intel pre-merge series; never mainline)', citation: 'canonical/tdx#135 and #285 host dmesg' },
     check: (f) => assert.equal(f.moduleVersion?.value.format, 'tdsysinfo'),
   },
@@ -349,7 +365,10 @@ const SAMPLES: Sample[] = [
 const meaningful = (formats: PrintkFormat[]): PrintkFormat[] =>
   formats.filter((f) => f.format.replace(/^[\w/]+: /, '').replace(/%[-+ #0]*\d*(?:\.\d+)?[hlzjt]*[a-zA-Z]/g, '').replace(/[^A-Za-z]/g, '').length >= 3);
 
-/** Formats printkFormats() does not follow: a `#define MSG "literal"` passed to a printing call, and literals joined with a string macro. */
+/**
+ * Formats printkFormats() does not follow: a `#define MSG "literal"` passed to a printing call, and literals joined
+ * with a string macro.
+ */
 function macroFormats(root: string, file: string, prefix: string): PrintkFormat[] {
   const source = readFileSync(join(root, file), 'utf8');
   const out: PrintkFormat[] = [];
@@ -369,7 +388,8 @@ function macroFormats(root: string, file: string, prefix: string): PrintkFormat[
   return out;
 }
 
-test('TDX log lines: the ones claimed for Linux 7.2 are printed by its source; the others carry their provenance; each is read as claimed', async (t) => {
+test('TDX log lines: the ones claimed for Linux 7.2 are printed by its source; the others carry their provenance; ' +
+  'each is read as claimed', async (t) => {
   const source = await kernelFiles(t, 'linux-source', kernelSource);
   if (!source) return;
   const formats = meaningful([
@@ -397,7 +417,8 @@ test('TDX log lines: the ones claimed for Linux 7.2 are printed by its source; t
   }
 });
 
-test('kernel-log fixtures: a fixture claimed for Linux 7.2 holds only lines 7.2 prints; the others name their source', async (t) => {
+test('kernel-log fixtures: a fixture claimed for Linux 7.2 holds only lines 7.2 prints; the others name their ' +
+  'source', async (t) => {
   const source = await kernelFiles(t, 'linux-source', kernelSource);
   if (!source) return;
   const formats = meaningful([

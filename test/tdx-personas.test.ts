@@ -43,13 +43,15 @@ for (const p of personas) {
     // Every configurable bit is one the module lets the VMM configure: CONFIG_DIRECT or ALLOW_DIRECT.
     const configs = new Map(TDX_MODULE_1_5_01.cpuidConfig.map((c) => [key(c.function, c.subleaf ?? 0), c]));
     const outside = caps.cpuid.filter((e) => !configs.has(key(e.function, e.index)));
-    if (outside.length > 0) assert.ok(p.models, `${outside.map((e) => key(e.function, e.index)).join(' ')} are not CPUID_CONFIG leaves of a public module: say which module this models`);
+    if (outside.length > 0) assert.ok(p.models, `${outside.map((e) => key(e.function, e.index)).join(' ')} are not CPUID_CONFIG leaves of a public ` +
+      `module: say which module this models`);
     for (const e of caps.cpuid) {
       const c = configs.get(key(e.function, e.index));
       if (!c) continue;
       for (const reg of REGS) {
         let allowed: number = (c.configDirect[reg] | c.allowDirect[reg]) >>> 0;
-        if (e.function === 0x80000008 && reg === 'eax') allowed = (allowed | 0xff0000) >>> 0; // KVM reports the GPAW bits
+        // KVM reports the GPAW bits
+        if (e.function === 0x80000008 && reg === 'eax') allowed = (allowed | 0xff0000) >>> 0;
         assert.equal((e[reg] & ~allowed) >>> 0, 0, `${key(e.function, e.index)} ${reg}: bits the module does not offer`);
       }
       // KVM removes HLE, RTM and WAITPKG (tdx_clear_unsupported_cpuid()).
@@ -77,7 +79,8 @@ for (const p of personas) {
     assert.equal(xfam & ~TDX_MODULE_1_5_01.xfamFixed0, 0n, 'XFAM within XFAM_FIXED0');
     assert.equal(xfam & TDX_MODULE_1_5_01.xfamFixed1, TDX_MODULE_1_5_01.xfamFixed1, 'XFAM has XFAM_FIXED1 (x87, SSE)');
     const upstream = KVM_SUPPORTED_TDX_TD_ATTRS & TDX_MODULE_1_5_01.attributesFixed0;
-    if (attrs !== upstream) assert.ok(p.models, `supported_attrs ${caps.supportedAttrs} is not upstream KVM's (0x${upstream.toString(16)}): say which kernel this models`);
+    if (attrs !== upstream) assert.ok(p.models, `supported_attrs ${caps.supportedAttrs} is not upstream KVM's (0x${upstream.toString(16)}): say ` +
+      `which kernel this models`);
   });
 
   test(`${p.name}: KVM_CAP_VM_TYPES fits the kernel release and build`, () => {
@@ -99,7 +102,8 @@ for (const p of personas) {
     const rel = release(p);
     // 6.16-7.x: a bring-up failure other than -ENODEV fails kvm_intel's load; 7.2 reports a failed module as -ENODEV.
     if (kernelHas('kvm.tdx-bringup-failure-fails-load', rel) === true && kernelHas('kvm.tdx-module-init-failure-is-enodev', rel) !== true) {
-      assert.ok(p.models, `${rel}: kvm_intel cannot load after a failed TDX module init, yet /dev/kvm answers: say which kernel this models`);
+      assert.ok(p.models, `${rel}: kvm_intel cannot load after a failed TDX module init, yet /dev/kvm answers: say which ` +
+        `kernel this models`);
     }
   });
 

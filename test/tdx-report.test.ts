@@ -170,7 +170,8 @@ test('attributes, XFAM and TDVMCALL words decode with unknown bits kept', () => 
   );
 });
 
-test('configurable CPUID entries are named with the CPUID table of lib/knowledge, and what a TD cannot configure is listed', () => {
+test('configurable CPUID entries are named with the CPUID table of lib/knowledge, and what a TD cannot configure ' +
+  'is listed', () => {
   const configs: CpuidEntryRecord[] = [
     { function: 0x7, index: 0, flags: 1, eax: 0, ebx: 0, ecx: 0x80000008, edx: 0 },
     { function: 0x7, index: 1, flags: 1, eax: 1 << 4, ebx: 0, ecx: 0, edx: 0 },

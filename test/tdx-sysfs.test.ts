@@ -33,7 +33,8 @@ test('a module with runtime update: all three files, raw, from their own paths',
   assert.deepEqual(update.numRemainingUpdates, { source: { file: join(root, 'sys/devices/faux/tdx_host/num_remaining_updates') }, value: '0' });
 });
 
-test('no runtime-update support (or a CPU with the SEAMRET bug, or a kernel before 7.2): the files are absent, ENOENT kept', () => {
+test('no runtime-update support (or a CPU with the SEAMRET bug, or a kernel before 7.2): the files are absent, ' +
+  'ENOENT kept', () => {
   const update = tdxRuntimeUpdate(host('no-update', { version: '1.5.06\n' }));
   for (const fact of [update.seamldrVersion, update.numRemainingUpdates]) {
     assert.ok('error' in fact, JSON.stringify(fact));

@@ -37,7 +37,9 @@ export function bringupFailsKvmLoad(failure: TdxBringupFailure, release: string 
 
 /** The fix for a bring-up failure that keeps kvm_intel from loading: never "retry tdx=1". */
 export const FIX_BRINGUP_FAILED =
-  'fix the cause in the BIOS or the TDX module (see the TDX check); to get plain KVM back meanwhile, load kvm_intel with tdx=0 (`modprobe kvm_intel tdx=0`, or kvm_intel.tdx=0 on the kernel command line). Retrying tdx=1 fails the same way';
+  'fix the cause in the BIOS or the TDX module (see the TDX check); to get plain KVM back meanwhile, load ' +
+    'kvm_intel with tdx=0 (`modprobe kvm_intel tdx=0`, or kvm_intel.tdx=0 on the kernel command line). ' +
+    'Retrying tdx=1 fails the same way';
 
 export interface TdxExplanation {
   /** Stable identifier, e.g. 'kernel-predates-tdx-uapi'. */
@@ -84,9 +86,11 @@ function whyNoTdxVm(f: Facts): TdxExplanation[] {
       out.push({
         code: 'kernel-predates-tdx-uapi',
         weight: 'cause',
-        message: `Linux ${rel.value} predates KVM's TDX support (KVM_X86_TDX_VM and KVM_TDX_CAPABILITIES were merged in ${kernelChange('tdx.kvm-uapi').since}), so KVM_CREATE_VM(5) is refused with EINVAL`,
+        message: `Linux ${rel.value} predates KVM's TDX support (KVM_X86_TDX_VM and KVM_TDX_CAPABILITIES were merged ` +
+          `in ${kernelChange('tdx.kvm-uapi').since}), so KVM_CREATE_VM(5) is refused with EINVAL`,
         hint:
-          'run a 6.16 or newer kernel; a vendor kernel may carry an earlier, incompatible TDX interface (e.g. Ubuntu 6.8 -intel), usable only with the VMM built for it',
+          'run a 6.16 or newer kernel; a vendor kernel may carry an earlier, incompatible TDX interface (e.g. ' +
+            'Ubuntu 6.8 -intel), usable only with the VMM built for it',
         evidence,
       });
     }
@@ -109,8 +113,10 @@ function whyNoTdxVm(f: Facts): TdxExplanation[] {
       message:
         tdx.value === null
           ? 'kvm_intel has no tdx parameter: this KVM was built without TDX (CONFIG_KVM_INTEL_TDX) or predates it'
-          : 'kvm_intel.tdx is N: TDX was not requested (kvm_intel.tdx=1), or KVM turned it off because TDX bring-up failed (the causes below say which)',
-      hint: tdx.value === null ? undefined : 'boot with kvm_intel.tdx=1 (or options kvm_intel tdx=1 in modprobe.d) and check the kernel log for the reason if it stays N',
+          : 'kvm_intel.tdx is N: TDX was not requested (kvm_intel.tdx=1), or KVM turned it off because TDX ' +
+            'bring-up failed (the causes below say which)',
+      hint: tdx.value === null ? undefined : 'boot with kvm_intel.tdx=1 (or options kvm_intel tdx=1 in modprobe.d) and check the kernel log for ' +
+        'the reason if it stays N',
       evidence: [{ fact: 'kvm_intel.tdx', value: parameterText(tdx), source: tdx.source }],
     } as TdxExplanation);
   }
@@ -136,7 +142,8 @@ function whyNoTdxVm(f: Facts): TdxExplanation[] {
       code: 'platform-not-enabled',
       weight: 'cause',
       message:
-        'the kernel did not mark this host TDX-capable (tdx_host_platform): the BIOS has not enabled TDX (no TDX private KeyIDs), fewer than 2 KeyIDs are reserved, or hibernation is enabled (tdx_init())',
+        'the kernel did not mark this host TDX-capable (tdx_host_platform): the BIOS has not enabled TDX (no ' +
+          'TDX private KeyIDs), fewer than 2 KeyIDs are reserved, or hibernation is enabled (tdx_init())',
       hint: 'enable TDX in the BIOS (TME, TME-MT/TDX key split > 0, SEAM loader) and boot with nohibernate',
       evidence,
     });
@@ -155,18 +162,22 @@ function whyNoTdxVm(f: Facts): TdxExplanation[] {
     const initFailure = failures.find((failure) => failure.value.leafName?.startsWith('TDH.SYS.') === true);
     const failedCall =
       state.value.state === 'failed' && initFailure !== undefined
-        ? `The TDX module failed to initialise: ${initFailure.value.leafName} returned ${initFailure.value.statusName ?? initFailure.value.status}`
+        ? `The TDX module failed to initialise: ${initFailure.value.leafName} returned ` +
+          `${initFailure.value.statusName ?? initFailure.value.status}`
         : null;
     out.push({
       code: state.value.state === 'not-loaded' ? 'module-not-loaded' : state.value.state === 'failed' ? 'module-init-failed' : 'module-not-initialized',
       weight: 'cause',
-      message: `${failedCall ?? `TDX module: ${stateText(state.value)}`}; KVM offers TDX only once the module is initialised`,
+      message: `${failedCall ?? `TDX module: ${stateText(state.value)}`}; ` +
+        'KVM offers TDX only once the module is initialised',
       hint:
         state.value.state === 'not-loaded'
           ? 'enable the SEAM loader / TDX in the BIOS so that it loads a TDX module'
           : initFailure !== undefined && STATUSES_FIXED_BY_UPDATE.has(initFailure.value.statusName ?? '')
-            ? `update the BIOS and the TDX module: ${initFailure.value.statusName} at bring-up means the module does not accept this platform's configuration (canonical/tdx#161: an old BIOS)`
-            : 'check the BIOS TDX settings and the BIOS / TDX module version; the SEAMCALL status names the check that failed',
+            ? `update the BIOS and the TDX module: ${initFailure.value.statusName} at bring-up means the ` +
+              `module does not accept this platform's configuration (canonical/tdx#161: an old BIOS)`
+            : 'check the BIOS TDX settings and the BIOS / TDX module version; the SEAMCALL status names the ' +
+              'check that failed',
       evidence,
     });
   }
@@ -182,8 +193,10 @@ function whyNoTdxVm(f: Facts): TdxExplanation[] {
     };
     if (message.kind === 'parameter' && message.parameters.length > 0) {
       // Pre-merge KVM's "TDX requires TDP MMU" names no parameter: it is kvm.tdp_mmu (or kvm.mmio_caching).
-      explanation.message = `kvm_intel turned TDX off: ${message.text} (module parameter ${message.parameters.join(', ')})`;
-      explanation.hint = `turn ${message.parameters.join(', ')} on (${message.parameters.map((p) => `${p}=1`).join(' ')} on the kernel command line), then reload kvm and kvm_intel`;
+      const parameters = message.parameters.join(', ');
+      explanation.message = `kvm_intel turned TDX off: ${message.text} (module parameter ${parameters})`;
+      explanation.hint = `turn ${message.parameters.join(', ')} on (${message.parameters.map((p) => `${p}=1`).join(' ')} on the ` +
+        `kernel command line), then reload kvm and kvm_intel`;
     }
     out.push(explanation);
   }
@@ -220,12 +233,15 @@ function bringupExplanations(f: Facts): TdxExplanation[] {
   const evidence = [{ fact: 'kernel log', value: failure.evidence.value, source: failure.evidence.source }];
   if (isKnown(f.release)) evidence.push(evidenceOf('kernel release', f.release, TDX_WORDS.kernelRelease));
   if (fails !== false && kvmDeviceMissing(f.snapshot)) {
+    const failsLoadRange = releaseRangeText('kvm.tdx-bringup-failure-fails-load');
     return [
       {
         code: TDX_BRINGUP_FAILED_KVM_NOT_LOADED,
         weight: fails === true ? 'cause' : 'likely-cause',
-        message: `kvm_intel did not load: TDX bring-up failed ("${failure.evidence.value}"), and on Linux ${releaseRangeText('kvm.tdx-bringup-failure-fails-load')} a TDX failure other than a missing TDX module or a missing prerequisite makes kvm_intel's init fail${
-          failure.kind === 'module-init' ? ` (a module that failed to initialise does so up to ${kernelChange('kvm.tdx-module-init-failure-is-enodev').since})` : ''
+        message: `kvm_intel did not load: TDX bring-up failed ("${failure.evidence.value}"), and on Linux ${failsLoadRange} ` +
+          `a TDX failure other than a missing TDX module or a missing prerequisite makes kvm_intel's init fail${
+          failure.kind === 'module-init' ? ` (a module that failed to initialise does so up to ` +
+            `${kernelChange('kvm.tdx-module-init-failure-is-enodev').since})` : ''
         }, so there is no /dev/kvm at all`,
         hint: FIX_BRINGUP_FAILED,
         evidence,
@@ -241,7 +257,9 @@ function guestLogExplanation(f: Facts): TdxExplanation[] {
     {
       code: 'guest-log',
       weight: 'note',
-      message: `the kernel log is from a TDX guest ("${f.guestLog.first.value}"): a TD's kernel prints these lines, a host's never does (arch/x86/coco/tdx, every kernel with TDX guest support). kvm-caps reports a host's capabilities: run it on the host; the TDX host facts cannot be read from inside a TD`,
+      message: `the kernel log is from a TDX guest ("${f.guestLog.first.value}"): a TD's kernel prints these lines, a ` +
+        `host's never does (arch/x86/coco/tdx, every kernel with TDX guest support). kvm-caps reports a host's ` +
+        `capabilities: run it on the host; the TDX host facts cannot be read from inside a TD`,
       evidence: [{ fact: 'kernel log', value: `${f.guestLog.lines} TD guest line(s)`, source: f.guestLog.first.source }],
     },
   ];
@@ -259,8 +277,11 @@ function featuresExplanations(f: Facts): TdxExplanation[] {
     out.push({
       code: 'module-lacks-topology-enum',
       weight: 'cause',
-      message: `TDX module ${release.version} lacks TDX_FEATURES0.TOPOLOGY_ENUM (bit 20): KVM on Linux ${releaseRangeText('tdx.kvm-uapi')} gives up on TDX with it, silently (no log line)${failsLoad ? ', and kvm_intel then fails to load (no /dev/kvm)' : ''}`,
-      hint: `update the TDX module to one with TOPOLOGY_ENUM (1.5.05 or later); meanwhile ${failsLoad ? 'load kvm_intel with tdx=0 for plain KVM' : 'KVM runs without TDX'}`,
+      message: `TDX module ${release.version} lacks TDX_FEATURES0.TOPOLOGY_ENUM (bit 20): KVM on Linux ` +
+        `${releaseRangeText('tdx.kvm-uapi')} gives up on TDX with it, silently (no log line)` +
+        `${failsLoad ? ', and kvm_intel then fails to load (no /dev/kvm)' : ''}`,
+      hint: `update the TDX module to one with TOPOLOGY_ENUM (1.5.05 or later); meanwhile ` +
+        `${failsLoad ? 'load kvm_intel with tdx=0 for plain KVM' : 'KVM runs without TDX'}`,
       evidence,
     });
   }
@@ -268,7 +289,8 @@ function featuresExplanations(f: Facts): TdxExplanation[] {
     out.push({
       code: 'module-lacks-no-rbp-mod',
       weight: 'cause',
-      message: `TDX module ${release.version} lacks TDX_FEATURES0.NO_RBP_MOD (bit 18): the kernel refuses it ("frame pointer (RBP) clobber bug present, upgrade TDX module")`,
+      message: `TDX module ${release.version} lacks TDX_FEATURES0.NO_RBP_MOD (bit 18): the kernel refuses it ("frame ` +
+        `pointer (RBP) clobber bug present, upgrade TDX module")`,
       hint: 'update the TDX module',
       evidence,
     });
@@ -297,13 +319,16 @@ function runtimeUpdateExplanations(f: Facts): TdxExplanation[] {
   let why: string;
   if (release === undefined) why = `this kernel may predate them (Linux ${releaseRangeText('tdx.runtime-update-sysfs')})`;
   else if (raw !== undefined && 'error' in raw && (raw.error.code === 'EACCES' || raw.error.code === 'EPERM')) why = 'they are readable by root only (mode 0400): run as root';
-  else if (f.moduleRelease !== null && !f.moduleRelease.features0Bits.includes(1)) why = `TDX module ${f.moduleRelease.version} does not support runtime update (TDX_FEATURES0 lacks TD_PRESERVING, bit 1)`;
+  else if (f.moduleRelease !== null && !f.moduleRelease.features0Bits.includes(1)) why = `TDX module ${f.moduleRelease.version} does not support runtime update (TDX_FEATURES0 lacks ` +
+    `TD_PRESERVING, bit 1)`;
   else if (raw === undefined) why = 'they were not read';
-  else why = 'the module does not support runtime update (TDX_FEATURES0.TD_PRESERVING), or this CPU has the SEAMRET bug (X86_BUG_SEAMRET_INVD_VMCS), for which the kernel hides them';
+  else why = 'the module does not support runtime update (TDX_FEATURES0.TD_PRESERVING), or this CPU has the SEAMRET ' +
+    'bug (X86_BUG_SEAMRET_INVD_VMCS), for which the kernel hides them';
   out.push({
     code: 'runtime-update-files-absent',
     weight: 'note',
-    message: `no TDX module runtime-update facts (/sys/devices/faux/tdx_host/seamldr_version, num_remaining_updates): ${why}`,
+    message: `no TDX module runtime-update facts (/sys/devices/faux/tdx_host/seamldr_version, num_remaining_updates): ` +
+      `${why}`,
     evidence: [evidenceOf('seamldr_version', seamldrVersion, TDX_WORDS.seamldrVersion), evidenceOf('num_remaining_updates', numRemainingUpdates, TDX_WORDS.numRemainingUpdates)],
   });
   return out;
@@ -317,7 +342,8 @@ function vmTypesExplanations(f: Facts): TdxExplanation[] {
     {
       code: 'vm-types-inconsistent',
       weight: 'note',
-      message: `KVM_CAP_VM_TYPES answered 0, which Linux ${releaseRangeText('kvm.cap-vm-types')} never does (it always offers KVM_X86_DEFAULT_VM): the snapshot is inconsistent (edited, or assembled from two hosts)`,
+      message: `KVM_CAP_VM_TYPES answered 0, which Linux ${releaseRangeText('kvm.cap-vm-types')} never does (it ` +
+        `always offers KVM_X86_DEFAULT_VM): the snapshot is inconsistent (edited, or assembled from two hosts)`,
       evidence: [evidenceOf('KVM_CAP_VM_TYPES', f.vmType, TDX_WORDS.vmType), evidenceOf('kernel release', f.release, TDX_WORDS.kernelRelease)],
     },
   ];
@@ -334,7 +360,8 @@ function explanations(f: Facts): TdxExplanation[] {
       code: notOffered ? 'tdx-vm-type-not-offered' : 'tdx-vm-refused',
       weight: 'note',
       message: notOffered
-        ? `KVM does not offer KVM_X86_TDX_VM (bit 5 of KVM_CAP_VM_TYPES): QEMU stops with ${QEMU_TDX_VM_TYPE_MESSAGES.map((m) => `"${m.text}" (${m.qemu})`).join(', or ')}`
+        ? `KVM does not offer KVM_X86_TDX_VM (bit 5 of KVM_CAP_VM_TYPES): QEMU stops with ` +
+          `${QEMU_TDX_VM_TYPE_MESSAGES.map((m) => `"${m.text}" (${m.qemu})`).join(', or ')}`
         : 'KVM_CREATE_VM(KVM_X86_TDX_VM) was refused with EINVAL: this KVM does not offer the TDX VM type',
       evidence: [notOffered ? evidenceOf('KVM_CAP_VM_TYPES', vm, TDX_WORDS.vmType) : evidenceOf('KVM_CREATE_VM(5)', create, TDX_WORDS.createVm)],
     };
@@ -354,21 +381,26 @@ function explanations(f: Facts): TdxExplanation[] {
       ENOTTY: {
         code: 'capabilities-enotty',
         message:
-          'KVM_MEMORY_ENCRYPT_OP(KVM_TDX_CAPABILITIES) is not implemented here: the kernel lacks the upstream TDX uAPI (an out-of-tree TDX kernel with a different interface answers ENOTTY)',
-        hint: 'use a 6.16+ kernel, or the VMM built for this vendor kernel (canonical/tdx#114: "KVM_TDX_CAPABILITIES failed: Inappropriate ioctl for device")',
+          'KVM_MEMORY_ENCRYPT_OP(KVM_TDX_CAPABILITIES) is not implemented here: the kernel lacks the ' +
+            'upstream TDX uAPI (an out-of-tree TDX kernel with a different interface answers ENOTTY)',
+        hint: 'use a 6.16+ kernel, or the VMM built for this vendor kernel (canonical/tdx#114: ' +
+          '"KVM_TDX_CAPABILITIES failed: Inappropriate ioctl for device")',
       },
       EINVAL: {
         code: 'capabilities-einval',
-        message: 'KVM_TDX_CAPABILITIES was refused as invalid: the kernel expects a different kvm_tdx_cmd / kvm_tdx_capabilities layout (a pre-6.16 TDX uAPI)',
+        message: 'KVM_TDX_CAPABILITIES was refused as invalid: the kernel expects a different kvm_tdx_cmd / ' +
+          'kvm_tdx_capabilities layout (a pre-6.16 TDX uAPI)',
       },
       EIO: {
         code: 'capabilities-eio',
-        message: 'KVM_TDX_CAPABILITIES failed with EIO: KVM computed no supported attributes or XFAM for this TDX module (init_kvm_tdx_caps())',
+        message: 'KVM_TDX_CAPABILITIES failed with EIO: KVM computed no supported attributes or XFAM for this TDX ' +
+          'module (init_kvm_tdx_caps())',
         hint: 'update the TDX module or the kernel',
       },
       E2BIG: {
         code: 'capabilities-e2big',
-        message: `KVM_TDX_CAPABILITIES kept answering E2BIG beyond ${TDX_CPUID_ENTRIES_LIMIT} CPUID entries, more than any kernel reports (at most ${TDX_MAX_CPUID_CONFIGS}, the size of cpuid_config_leaves[])`,
+        message: `KVM_TDX_CAPABILITIES kept answering E2BIG beyond ${TDX_CPUID_ENTRIES_LIMIT} CPUID entries, more ` +
+          `than any kernel reports (at most ${TDX_MAX_CPUID_CONFIGS}, the size of cpuid_config_leaves[])`,
       },
     };
     const known = messages[e.code] ?? { code: 'capabilities-failed', message: `KVM_TDX_CAPABILITIES failed with ${e.code}: ${e.meaning}` };
@@ -397,8 +429,11 @@ function explanations(f: Facts): TdxExplanation[] {
       out.push({
         code: 'init-vm-package-offline',
         weight: 'cause',
-        message: `KVM_TDX_INIT_VM failed with EIO because a CPU package has no online CPU: KVM needs one online CPU in every package to create a TD ("${offline.value.text}"; Linux ${releaseRangeText('tdx.kvm-uapi')}, tdx.c MSG_ALLPKG)`,
-        hint: 'bring at least one CPU of every package online (echo 1 > /sys/devices/system/cpu/cpuN/online), then create the TD again',
+        message: `KVM_TDX_INIT_VM failed with EIO because a CPU package has no online CPU: KVM needs one online CPU ` +
+          `in every package to create a TD ("${offline.value.text}"; Linux ` +
+          `${releaseRangeText('tdx.kvm-uapi')}, tdx.c MSG_ALLPKG)`,
+        hint: 'bring at least one CPU of every package online (echo 1 > /sys/devices/system/cpu/cpuN/online), then ' +
+          'create the TD again',
         evidence: [...evidence, { fact: 'kernel log', value: offline.value.text, source: offline.source }],
       });
     } else out.push({
@@ -406,7 +441,8 @@ function explanations(f: Facts): TdxExplanation[] {
       weight: 'cause',
       message:
         hw !== null
-          ? `the TDX module refused the TD parameters: ${describeHwError(hw)} (hw_error ${hw.value}; KVM passes TDH.MNG.INIT's TDX_OPERAND_INVALID back in hw_error)`
+          ? `the TDX module refused the TD parameters: ${describeHwError(hw)} (hw_error ${hw.value}; KVM ` +
+            `passes TDH.MNG.INIT's TDX_OPERAND_INVALID back in hw_error)`
           : `KVM_TDX_INIT_VM failed with ${e.code}: ${e.meaning}${
               e.code === 'EINVAL'
                 ? ' (KVM itself refuses attributes or XFAM bits outside KVM_TDX_CAPABILITIES, with hw_error 0)'
@@ -421,7 +457,8 @@ function explanations(f: Facts): TdxExplanation[] {
     out.push({
       code: 'no-free-td-keys',
       weight: 'note',
-      message: `all ${f.tdKeys.value.capacity} TD keys are in use: a new TD cannot get a private KeyID until one is shut down`,
+      message: `all ${f.tdKeys.value.capacity} TD keys are in use: a new TD cannot get a private KeyID until one is ` +
+        `shut down`,
       evidence: [evidenceOf('misc cgroup tdx', f.tdKeys, TDX_WORDS.tdKeys)],
     });
   }
@@ -429,7 +466,8 @@ function explanations(f: Facts): TdxExplanation[] {
     out.push({
       code: 'key-count-mismatch',
       weight: 'note',
-      message: `the misc cgroup offers ${f.tdKeys.value.capacity} TD keys but the BIOS range leaves ${f.privateKeyIds.value.guestKeyIds} for TDs`,
+      message: `the misc cgroup offers ${f.tdKeys.value.capacity} TD keys but the BIOS range leaves ` +
+        `${f.privateKeyIds.value.guestKeyIds} for TDs`,
       evidence: [evidenceOf('misc cgroup tdx', f.tdKeys, TDX_WORDS.tdKeys), evidenceOf('private KeyIDs', f.privateKeyIds, TDX_WORDS.privateKeyIds)],
     });
   }

@@ -25,7 +25,10 @@ export function outcomeText<T>(outcome: ProbeOutcome<T>, ok: (value: T) => strin
 
 export function capabilitiesText(view: TdxCapabilitiesView): string {
   const attrs = view.supportedAttributes.attributes.map((a) => a.name).join(', ') || 'none';
-  return `attributes ${view.supportedAttributes.mask} (${attrs}), XFAM ${view.supportedXfam.mask}, ${view.cpuidConfigCount} CPUID config entries`;
+  return (
+    `attributes ${view.supportedAttributes.mask} (${attrs}), ` +
+    `XFAM ${view.supportedXfam.mask}, ${view.cpuidConfigCount} CPUID config entries`
+  );
 }
 
 export function stateText(state: TdxModuleState): string {
@@ -41,8 +44,11 @@ export function stateText(state: TdxModuleState): string {
       return `not supported: ${state.reason}`;
     case 'platform-init-failed':
       return `TDX host setup failed at boot: ${state.reason}`;
-    case 'failed':
-      return `initialization failed${state.errno === null ? '' : ` (${state.errno}${state.errnoName === null ? '' : ` ${state.errnoName}`})`}${state.reason === null ? '' : `: ${state.reason}`}`;
+    case 'failed': {
+      const errnoName = state.errnoName === null ? '' : ` ${state.errnoName}`;
+      const errno = state.errno === null ? '' : ` (${state.errno}${errnoName})`;
+      return `initialization failed${errno}${state.reason === null ? '' : `: ${state.reason}`}`;
+    }
     case 'not-initialized':
       return `not initialized: ${state.reason}`;
   }
@@ -53,8 +59,10 @@ export const TDX_WORDS = {
   kernelRelease: (v: string): string => v,
   vmType: (v: Value<TdxView['vmType']>): string =>
     v.mask === 0
-      ? `not offered: KVM_CAP_VM_TYPES is 0 (a kernel before ${kernelChange('kvm.cap-vm-types').since} has no VM types beyond the default)`
-      : `${v.offered ? 'offered' : 'not offered'} (KVM_CAP_VM_TYPES = ${hex(v.mask)}: ${v.offeredTypes.join(', ') || 'none'})`,
+      ? `not offered: KVM_CAP_VM_TYPES is 0 (a kernel before ${kernelChange('kvm.cap-vm-types').since} has no ` +
+        `VM types beyond the default)`
+      : `${v.offered ? 'offered' : 'not offered'} (KVM_CAP_VM_TYPES = ${hex(v.mask)}: ` +
+        `${v.offeredTypes.join(', ') || 'none'})`,
   createVm: (v: Value<TdxView['createVm']>): string => outcomeText(v, () => 'ok'),
   capabilities: (v: Value<TdxView['capabilities']>): string => outcomeText(v, capabilitiesText),
   maxVcpus: (v: number): string => `${v} vCPUs per TD`,
@@ -72,10 +80,16 @@ export const TDX_WORDS = {
         ? `${v.inUse} TD keys in use of a capacity of ${v.capacity}: inconsistent`
         : `${v.free} of ${v.capacity} TD keys free (${v.inUse} in use)`,
   cpuFlag: (v: boolean): string => (v ? 'present' : 'absent'),
-  kernelLog: (v: Value<TdxView['kernelLog']>): string =>
-    `${v.records} records kept, ${v.tdxLines} about TDX${v.olderBootRecords > 0 ? `; ${v.olderBootRecords} records of earlier boots left out (only the newest boot is judged)` : ''}`,
+  kernelLog: (v: Value<TdxView['kernelLog']>): string => {
+    const older =
+      v.olderBootRecords > 0
+        ? `; ${v.olderBootRecords} records of earlier boots left out (only the newest boot is judged)`
+        : '';
+    return `${v.records} records kept, ${v.tdxLines} about TDX${older}`;
+  },
   notConfigurable: (rows: Value<TdxCapabilitiesView['notConfigurable']>): string =>
-    `${rows.reduce((n, row) => n + row.features.length, 0)} named feature(s) KVM offers ordinary VMs are not configurable for a TD through KVM`,
+    `${rows.reduce((n, row) => n + row.features.length, 0)} named feature(s) KVM offers ordinary VMs are not ` +
+      `configurable for a TD through KVM`,
   seamldrVersion: (v: string): string => v,
   numRemainingUpdates: (v: number): string => String(v),
 } as const;
@@ -89,7 +103,8 @@ export function tdxText<K extends keyof TdxView & keyof typeof TDX_WORDS>(view: 
 
 /** A SEAMCALL failure from the kernel log in words. */
 export function seamcallText(f: TdxView['seamcallFailures'][number]): string {
-  return `${f.failure.leafName ?? `leaf ${f.failure.leaf ?? '?'}`} failed: ${f.failure.status} = ${describeHwError(f.decoded)}`;
+  const leaf = f.failure.leafName ?? `leaf ${f.failure.leaf ?? '?'}`;
+  return `${leaf} failed: ${f.failure.status} = ${describeHwError(f.decoded)}`;
 }
 
 type Say = { readonly [K in keyof typeof TDX_WORDS]: (fact: Traced<Parameters<(typeof TDX_WORDS)[K]>[0]>) => string };
@@ -137,7 +152,8 @@ export function parameterText(row: TdxParameterRow): string {
       return row.parameter === 'tdx'
         ? `no such parameter (kvm_intel built without TDX support, or older than ${kernelChange('tdx.kvm-uapi').since})`
         : row.parameter === 'enable_virt_at_load'
-          ? `no such parameter (only kernels ${releaseRangeText('kvm.enable-virt-at-load-parameter')} have it; TDX checks it in ${releaseRangeText('kvm.tdx-requires-enable-virt-at-load')})`
+          ? `no such parameter (only kernels ${releaseRangeText('kvm.enable-virt-at-load-parameter')} have it; ` +
+            `TDX checks it in ${releaseRangeText('kvm.tdx-requires-enable-virt-at-load')})`
           : 'not in the snapshot';
     case 'value':
       return parameterOk(row) === null ? `${row.value} (not a boolean)` : (row.value ?? '');

@@ -9,7 +9,8 @@
 //     "initialization failed: Hibernation support is enabled"              tdx_init()
 //     "initialization failed: register_memory_notifier() failed (%d)"      tdx_init()
 //     "Disable ACPI S3. Turn off TDX in the BIOS to use ACPI S3."          tdx_init()
-//     "module not loaded"                                                 try_init_module_global(), first SEAMCALL -ENODEV
+//     "module not loaded"                                                 try_init_module_global(),
+//                                                                         first SEAMCALL -ENODEV
 //     "SEAMCALL (0x%016llx) failed: 0x%016llx" + "RCX .. RDX .. R08 .." / "R09 .. R10 .. R11 .."  seamcall_err[_ret]()
 //   (mainline 6.8 prints no module version.)
 //   Pre-merge / vendor: "TDX module: attributes 0x%x, vendor_id 0x%x, major_version %u, minor_version %u,
@@ -199,7 +200,10 @@ function seamcallFailure(leaf: number | null, name: string | null, statusText: s
   return { leaf, leafName: name ?? (leaf === null ? null : leafName(leaf)), status, statusName: decodeHwError(status).name, registers: [] };
 }
 
-/** "SEAMCALL (0x..) failed: 0x..", "SEAMCALL (33) failed: 0x..", "SEAMCALL TDH_MNG_INIT failed: 0x..", "SEAMCALL failed: CPU 94: leaf 33, error 0x..". */
+/**
+ * "SEAMCALL (0x..) failed: 0x..", "SEAMCALL (33) failed: 0x..", "SEAMCALL TDH_MNG_INIT failed: 0x..",
+ * "SEAMCALL failed: CPU 94: leaf 33, error 0x..".
+ */
 function parseSeamcall(text: string): SeamcallFailure | null {
   let m = /^SEAMCALL \((0x[0-9a-fA-F]+|-?\d+)\) failed: (0x[0-9a-fA-F]+)/.exec(text);
   if (m) {
@@ -214,11 +218,14 @@ function parseSeamcall(text: string): SeamcallFailure | null {
   return null;
 }
 
+/** The pre-merge / vendor "TDX module: attributes .., vendor_id .., major_version .." line. */
+const PREMERGE_MODULE_LINE = new RegExp(
+  '^TDX module: (?:attributes (0x[0-9a-fA-F]+), )?vendor_id (0x[0-9a-fA-F]+), ' +
+    String.raw`major_version (\d+), minor_version (\d+), build_date (\d+), build_num (\d+)`,
+);
+
 function parseVersion(text: string): TdxModuleVersionFromLog | null {
-  let m =
-    /^TDX module: (?:attributes (0x[0-9a-fA-F]+), )?vendor_id (0x[0-9a-fA-F]+), major_version (\d+), minor_version (\d+), build_date (\d+), build_num (\d+)/.exec(
-      text,
-    );
+  let m = PREMERGE_MODULE_LINE.exec(text);
   if (m) {
     const major = num(m[3]);
     const minor = num(m[4]);
@@ -281,6 +288,12 @@ function failed(errnoText: string | undefined, reason: string | null): TdxModule
   return { state: 'failed', errno, errnoName: errnoName(errno), reason };
 }
 
+/** tdx_init()'s "initialization failed: .." reasons. */
+const INIT_FAILED_LINE = new RegExp(
+  '^initialization failed: (too few private KeyIDs available|Hibernation support is enabled|' +
+    String.raw`register_memory_notifier\(\) failed.*)`,
+);
+
 /** Module state from a virt/tdx (core) line, or null. */
 function parseCoreState(text: string): TdxModuleStateFromLog | null {
   if (/^(?:TDX[- ])?module initialized\.?$/i.test(text)) return { state: 'initialized' };
@@ -288,7 +301,7 @@ function parseCoreState(text: string): TdxModuleStateFromLog | null {
   if (m) return failed(m[1], null);
   if (/^(?:TDX )?module (?:is )?not loaded\.?$/i.test(text)) return { state: 'not-loaded' };
   if (/^TDX not supported by the host platform|^not enabled by BIOS\.?$/.test(text)) return { state: 'not-supported', reason: text };
-  m = /^initialization failed: (too few private KeyIDs available|Hibernation support is enabled|register_memory_notifier\(\) failed.*)/.exec(text);
+  m = INIT_FAILED_LINE.exec(text);
   if (m) return { state: 'platform-init-failed', reason: (m[1] ?? '').replace(/\.$/, '') };
   return null;
 }

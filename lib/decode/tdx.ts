@@ -218,7 +218,8 @@ export function tdxLogContext(snapshot: Snapshot): LogContext {
     return {
       facts: null,
       source: null,
-      fact: unknown('not read: reading the kernel log needs CAP_SYSLOG (or kernel.dmesg_restrict=0); give a saved log with --kernel-log'),
+      fact: unknown('not read: reading the kernel log needs CAP_SYSLOG (or kernel.dmesg_restrict=0); give a saved log ' +
+        'with --kernel-log'),
     };
   }
   const source = describeSource(fact.source);
@@ -271,7 +272,8 @@ function moduleVersion(snapshot: Snapshot, log: LogContext): TdxView['moduleVers
       sysfs.error.code === 'ENXIO'
         ? 'the version file answers ENXIO (the TDX module is not initialised)'
         : sysfs.error.code === 'ENOENT'
-          ? `no /sys/devices/faux/tdx_host/version (kernels before ${kernelChange('tdx.sysfs-module-version').since}, or TDX not initialised)`
+          ? `no /sys/devices/faux/tdx_host/version (kernels before ` +
+            `${kernelChange('tdx.sysfs-module-version').since}, or TDX not initialised)`
           : `the version file could not be read (${sysfs.error.code})`,
     );
   }
@@ -304,7 +306,8 @@ function privateKeyIds(log: LogContext): TdxView['privateKeyIds'] {
   if (fact === undefined) {
     if (log.facts === null) return unknownFrom(log.fact);
     return unknown(
-      'no "BIOS enabled: private KeyID range" line (the BIOS did not enable TDX, or the line is no longer in the log buffer)',
+      'no "BIOS enabled: private KeyID range" line (the BIOS did not enable TDX, or the line is no longer in ' +
+        'the log buffer)',
       log.source,
     );
   }

@@ -40,7 +40,10 @@ export interface CpuidRegs {
   edx: number;
 }
 
-/** One CPUID_CONFIG entry of a module: the VMM configures CONFIG_DIRECT bits, and ALLOW_DIRECT bits where the CPU has them. */
+/**
+ * One CPUID_CONFIG entry of a module: the VMM configures CONFIG_DIRECT bits, and ALLOW_DIRECT bits where the CPU has
+ * them.
+ */
 export interface TdxCpuidConfig {
   function: number;
   /** The sub-leaf; null where the module says "no sub-leaf" (0xffffffff; KVM reports index 0). */
@@ -77,7 +80,9 @@ export const TDX_MODULE_1_5_01 = {
   xfamFixed1: 0x3n,
 } as const;
 
-/** A CPUID bit QEMU's tdx_fixed1_bits says every TD has [QEMU], with the kernel's cpufeatures.h name where it has one. */
+/**
+ * A CPUID bit QEMU's tdx_fixed1_bits says every TD has [QEMU], with the kernel's cpufeatures.h name where it has one.
+ */
 export interface FixedCpuidBit {
   function: number;
   index: number;

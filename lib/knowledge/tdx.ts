@@ -66,7 +66,9 @@ export const TD_ATTRIBUTES: readonly TdAttribute[] = [
     bit: 28,
     name: 'SEPT_VE_DISABLE',
     description:
-      'no #VE to the TD on Secure-EPT violations (kernel coco/tdx/tdx.c: "The VMM controls if the guest will receive such #VE with TD attribute TDX_ATTR_SEPT_VE_DISABLE"); QEMU sets it by default (sept-ve-disable)',
+      'no #VE to the TD on Secure-EPT violations (kernel coco/tdx/tdx.c: "The VMM controls if the guest will ' +
+        'receive such #VE with TD attribute TDX_ATTR_SEPT_VE_DISABLE"); QEMU sets it by default ' +
+        '(sept-ve-disable)',
     source: 'kernel asm/shared/tdx.h TDX_TD_ATTR_SEPT_VE_DISABLE_BIT; QEMU TDX_TD_ATTRIBUTES_SEPT_VE_DISABLE',
   },
   {
@@ -119,7 +121,8 @@ export const TDVMCALL_INFO_1_R11: readonly TdvmcallInfoBit[] = [
     constant: 'TDVMCALLINFO_GET_QUOTE',
     leaf: 0x10002,
     note:
-      'KVM stopped reporting this bit ("KVM: TDX: Don\'t report base TDVMCALLs", 2025-07): GetQuote became part of the GHCI base API, so every TD may use it',
+      'KVM stopped reporting this bit ("KVM: TDX: Don\'t report base TDVMCALLs", 2025-07): GetQuote became ' +
+        'part of the GHCI base API, so every TD may use it',
   },
   {
     bit: 1,
@@ -306,19 +309,23 @@ export const TDX_FEATURES0_BITS: readonly TdxFeatures0Bit[] = [
   {
     bit: 1,
     name: 'TD_PRESERVING',
-    kernelUse: '7.2: the module supports runtime update; only then does /sys/devices/faux/tdx_host/ show seamldr_version and num_remaining_updates',
-    source: 'kernel asm/tdx.h TDX_FEATURES0_TD_PRESERVING BIT_ULL(1); drivers/virt/coco/tdx-host/tdx-host.c supports_runtime_update()',
+    kernelUse: '7.2: the module supports runtime update; only then does /sys/devices/faux/tdx_host/ show ' +
+      'seamldr_version and num_remaining_updates',
+    source: 'kernel asm/tdx.h TDX_FEATURES0_TD_PRESERVING BIT_ULL(1); drivers/virt/coco/tdx-host/tdx-host.c ' +
+      'supports_runtime_update()',
   },
   {
     bit: 18,
     name: 'NO_RBP_MOD',
-    kernelUse: 'the core kernel refuses a module that clobbers RBP: "frame pointer (RBP) clobber bug present, upgrade TDX module"',
+    kernelUse: 'the core kernel refuses a module that clobbers RBP: "frame pointer (RBP) clobber bug present, upgrade ' +
+      'TDX module"',
     source: 'kernel asm/tdx.h TDX_FEATURES0_NO_RBP_MOD BIT_ULL(18); arch/x86/virt/vmx/tdx/tdx.c',
   },
   {
     bit: 20,
     name: 'TOPOLOGY_ENUM',
-    kernelUse: 'KVM (6.16 on) gives up on TDX without it, silently (__tdx_bringup() / __tdx_hardware_setup() return -EINVAL, no message)',
+    kernelUse: 'KVM (6.16 on) gives up on TDX without it, silently (__tdx_bringup() / __tdx_hardware_setup() return ' +
+      '-EINVAL, no message)',
     source: 'kernel arch/x86/kvm/vmx/tdx_arch.h MD_FIELD_ID_FEATURES0_TOPOLOGY_ENUM BIT_ULL(20); arch/x86/kvm/vmx/tdx.c',
   },
 ];
@@ -331,7 +338,8 @@ export const TDX_FEATURES0_BITS: readonly TdxFeatures0Bit[] = [
 export const QEMU_TDX_VM_TYPE_MESSAGES: readonly { text: string; qemu: string; seenIn: string }[] = [
   {
     text: 'vm-type TDX not supported by KVM',
-    qemu: 'QEMU upstream with TDX (10.1 and later; vm_type_name[KVM_X86_TDX_VM] = "TDX"), and Canonical\'s 8.2.2+ds-0ubuntu1.4+tdx1.1',
+    qemu: 'QEMU upstream with TDX (10.1 and later; vm_type_name[KVM_X86_TDX_VM] = "TDX"), and Canonical\'s ' +
+      '8.2.2+ds-0ubuntu1.4+tdx1.1',
     seenIn: 'canonical/tdx#353, #380, #385',
   },
   {
@@ -432,7 +440,8 @@ export const SEAMCALL_LEAVES: readonly { leaf: number; name: string; /** Where a
   {
     leaf: 58,
     name: 'TDH.PHYMEM.PAMT.ADD',
-    source: 'Dynamic PAMT series, arch/x86/virt/vmx/tdx/tdx.h TDH_PHYMEM_PAMT_ADD ("x86/virt/tdx: Add tdx_alloc/free_page() helpers", Kirill A. Shutemov; not in 7.2)',
+    source: 'Dynamic PAMT series, arch/x86/virt/vmx/tdx/tdx.h TDH_PHYMEM_PAMT_ADD ("x86/virt/tdx: Add ' +
+      'tdx_alloc/free_page() helpers", Kirill A. Shutemov; not in 7.2)',
   },
   {
     leaf: 59,
@@ -465,7 +474,8 @@ export const TDX_PARAMETERS: readonly TdxParameter[] = [
     module: 'kvm_intel',
     parameter: 'tdx',
     required: 'Y',
-    reason: 'TDX is off unless kvm_intel is loaded with tdx=1 (module_param_named(tdx, enable_tdx, bool, 0444), default N); KVM clears it again when bring-up fails',
+    reason: 'TDX is off unless kvm_intel is loaded with tdx=1 (module_param_named(tdx, enable_tdx, bool, 0444), ' +
+      'default N); KVM clears it again when bring-up fails',
     message: '',
     checkedBy: 'tdx.kvm-uapi',
   },
@@ -545,5 +555,8 @@ export const TDX_GLOBAL_METADATA_FIELDS: readonly { struct: string; field: strin
   { struct: 'tdx_sys_info_td_conf', field: 'max_vcpus_per_td', type: 'u16', use: 'KVM disables TDX when smaller than the logical CPU count' },
 ];
 
-/** The most CPUID configs the kernel keeps (tdx_sys_info_td_conf.cpuid_config_leaves[128]): KVM_TDX_CAPABILITIES never reports more. */
+/**
+ * The most CPUID configs the kernel keeps (tdx_sys_info_td_conf.cpuid_config_leaves[128]): KVM_TDX_CAPABILITIES never
+ * reports more.
+ */
 export const TDX_MAX_CPUID_CONFIGS = 128;

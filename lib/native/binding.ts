@@ -56,7 +56,9 @@ export interface SnpPlatformStatus {
 // Exists in types only: no JavaScript value has this key, so only what the addon returns is a NativeExternal.
 declare const handleBrand: unique symbol;
 
-/** What the addon hands out for an open fd: an External, opaque to JavaScript, that only the addon's functions can use. */
+/**
+ * What the addon hands out for an open fd: an External, opaque to JavaScript, that only the addon's functions can use.
+ */
 export interface NativeExternal {
   readonly [handleBrand]: never;
 }
@@ -97,8 +99,10 @@ export function binding(): NativeBinding {
     path = addonPath();
   } catch (error) {
     throw new Error(
-      `kvm-caps: no native addon for this platform (${process.platform}-${process.arch}): the package has no prebuilt binary for it and none was built.\n` +
-        `Build it with a C++ toolchain (python3, make, g++): \`npm rebuild kvm-caps\` where it is installed, or \`npm run build\` in ${packageRoot}.\n` +
+      `kvm-caps: no native addon for this platform (${process.platform}-${process.arch}): the package has no ` +
+        `prebuilt binary for it and none was built.\n` +
+        `Build it with a C++ toolchain (python3, make, g++): \`npm rebuild kvm-caps\` where it is installed, ` +
+          `or \`npm run build\` in ${packageRoot}.\n` +
         `${(error as Error).message.trim()}`,
     );
   }

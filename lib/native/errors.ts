@@ -51,9 +51,11 @@ const EINTR = 4;
  */
 export const NOT_RETRIED: Readonly<Record<string, string>> = {
   KVM_TDX_INIT_VM:
-    'a signal interrupted the TD\'s initialisation, which kvm-caps does not repeat because it changes the TD; the throwaway TD is released when it is closed, and running kvm-caps again asks again',
+    'a signal interrupted the TD\'s initialisation, which kvm-caps does not repeat because it changes the TD; ' +
+    'the throwaway TD is released when it is closed, and running kvm-caps again asks again',
   KVM_SEV_INIT2:
-    'a signal interrupted the SEV VM\'s initialisation, which kvm-caps does not repeat because it changes the VM; the throwaway VM and its ASID are released when it is closed, and running kvm-caps again asks again',
+    'a signal interrupted the SEV VM\'s initialisation, which kvm-caps does not repeat because it changes the VM; ' +
+    'the throwaway VM and its ASID are released when it is closed, and running kvm-caps again asks again',
 };
 
 /** Builds the error for a failed system call; `errno` is positive, as the kernel returns it. */

@@ -39,7 +39,8 @@ export function renderTdxSummary(view: TdxSection, style: Style): string[] {
 /** What each kind of non-configurable CPUID bit means for a TD (lib/decode/tdx-fields.ts notConfigurableKind()). */
 const KIND_TEXT: Readonly<Record<NotConfigurableKind, string>> = {
   'qemu-fixed1': "fixed to 1 for every TD (QEMU's fixed-1 table)",
-  'kvm-removed': `removed by KVM (tdx_clear_unsupported_cpuid(), Linux ${releaseRangeText('tdx.kvm-uapi')}): a TD never has it`,
+  'kvm-removed': `removed by KVM (tdx_clear_unsupported_cpuid(), Linux ${releaseRangeText('tdx.kvm-uapi')}): a TD never has ` +
+    `it`,
   native: "native: follows the CPU where the module allows it (per TDX module 1.5.01's CPUID_CONFIG ALLOW_DIRECT)",
   'not-configurable': 'not configurable through KVM (the TDX module sets or derives it)',
 };
@@ -77,7 +78,8 @@ export function renderTdx(unsafe: TdxSection, style: Style): string {
     lines.push(tracedLine(style, 'P-SEAMLDR version', runtime.seamldrVersion, TDX_WORDS.seamldrVersion));
     lines.push(tracedLine(style, 'Module updates left', runtime.numRemainingUpdates, TDX_WORDS.numRemainingUpdates));
   } else {
-    lines.push(factLine(style, 'Module runtime update', style.dim(`not read (tdx_host seamldr_version and num_remaining_updates: Linux ${releaseRangeText('tdx.runtime-update-sysfs')}, a module with runtime update, read as root)`)));
+    lines.push(factLine(style, 'Module runtime update', style.dim(`not read (tdx_host seamldr_version and num_remaining_updates: Linux ` +
+      `${releaseRangeText('tdx.runtime-update-sysfs')}, a module with runtime update, read as root)`)));
   }
   lines.push(tracedLine(style, 'TDX module state', view.moduleState, TDX_WORDS.moduleState));
   lines.push(tracedLine(style, 'Private KeyIDs', view.privateKeyIds, TDX_WORDS.privateKeyIds));
@@ -91,15 +93,17 @@ export function renderTdx(unsafe: TdxSection, style: Style): string {
   } else {
     const c = caps.value.value;
     const attrs = c.supportedAttributes;
+    const attrNames = [...attrs.attributes.map((a) => a.name), ...attrs.unknownBits.map((b) => `bit ${b}`)];
     lines.push(
       factLine(
         style,
         'TD attributes',
-        `${attrs.mask}: ${[...attrs.attributes.map((a) => a.name), ...attrs.unknownBits.map((b) => `bit ${b}`)].join(', ') || 'none'}`,
+        `${attrs.mask}: ${attrNames.join(', ') || 'none'}`,
         caps.source,
       ),
     );
-    lines.push(factLine(style, 'XFAM', `${c.supportedXfam.mask}: ${[...c.supportedXfam.components, ...c.supportedXfam.unknownBits.map((b) => `bit ${b}`)].join(', ')}`));
+    lines.push(factLine(style, 'XFAM', `${c.supportedXfam.mask}: ` +
+      `${[...c.supportedXfam.components, ...c.supportedXfam.unknownBits.map((b) => `bit ${b}`)].join(', ')}`));
     for (const handler of ['kernel', 'user space', 'kernel and user space'] as const) {
       const leaves = c.tdvmcall.leaves.filter((leaf) => leaf.handledBy === handler);
       if (leaves.length === 0) continue;

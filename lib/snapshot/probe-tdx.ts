@@ -35,7 +35,10 @@ function record(caps: ReturnType<KvmVm['tdxCapabilities']>): TdxCapabilitiesReco
   };
 }
 
-/** The guest physical address width KVM_TDX_INIT_VM requires in CPUID 0x80000008 EAX[23:16]: 48 (or 52 with 5-level EPT). */
+/**
+ * The guest physical address width KVM_TDX_INIT_VM requires in CPUID 0x80000008 EAX[23:16]: 48 (or 52 with 5-level
+ * EPT).
+ */
 const GPAW = 48;
 
 /**

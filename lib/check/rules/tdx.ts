@@ -19,10 +19,12 @@ const src = (fact: Traced<unknown>): string => fact.source ?? 'not probed';
 const joinSources = (...sources: (string | null | undefined)[]): string => [...new Set(sources.filter((s): s is string => !!s && s !== 'not probed'))].join('; ') || 'not probed';
 
 const FIX_BIOS =
-  'BIOS: enable TME (Total Memory Encryption) and TME-MT (multi-key), give TDX private KeyIDs (TME-MT/TDX key split > 0), enable TDX and the SEAM loader; boot without hibernation (nohibernate)';
+  'BIOS: enable TME (Total Memory Encryption) and TME-MT (multi-key), give TDX private KeyIDs (TME-MT/TDX ' +
+    'key split > 0), enable TDX and the SEAM loader; boot without hibernation (nohibernate)';
 const TDX_UAPI = kernelChange('tdx.kvm-uapi').since;
 const FIX_KERNEL =
-  `run Linux ${TDX_UAPI} or newer with CONFIG_KVM_INTEL_TDX=y; a vendor kernel (e.g. Ubuntu 6.8 -intel) carries an older, incompatible TDX interface usable only with the QEMU built for it`;
+  `run Linux ${TDX_UAPI} or newer with CONFIG_KVM_INTEL_TDX=y; a vendor kernel (e.g. Ubuntu 6.8 -intel) ` +
+    `carries an older, incompatible TDX interface usable only with the QEMU built for it`;
 const FIX_PARAMETER = 'boot with kvm_intel.tdx=1 (or `options kvm_intel tdx=1` in /etc/modprobe.d/, then reload kvm_intel)';
 
 const checkedBy = (row: TdxParameterRow): string => TDX_PARAMETERS.find((p) => p.module === row.module && p.parameter === row.parameter)?.checkedBy ?? 'tdx.kvm-uapi';
@@ -58,13 +60,20 @@ const WHY_TDX_OFF = (code: string): boolean =>
 function moduleHint(state: string, release: string | undefined): string {
   switch (state) {
     case 'not-loaded':
-      return 'BIOS: enable TDX and the SEAM loader so that the firmware loads a TDX module (update the BIOS if it ships none)';
+      return (
+        'BIOS: enable TDX and the SEAM loader so that the firmware loads a TDX module ' +
+        '(update the BIOS if it ships none)'
+      );
     case 'failed':
-      return 'check the BIOS TDX settings and update the BIOS / TDX module: the SEAMCALL status in the kernel log names the check that failed (e.g. canonical/tdx#331 with module 1.0/1.5)';
+      return (
+        'check the BIOS TDX settings and update the BIOS / TDX module: the SEAMCALL status in the kernel log ' +
+        'names the check that failed (e.g. canonical/tdx#331 with module 1.0/1.5)'
+      );
     case 'not-initialized':
       // From 7.1 the core kernel initialises the module at boot, whatever kvm_intel.tdx says.
       return kernelHas('tdx.module-init-in-core', release) === true
-        ? `on Linux ${releaseRangeText('tdx.module-init-in-core')} the core kernel initialises the TDX module at boot: \`journalctl -k -b | grep -i tdx\` says why it did not (BIOS settings, or the module)`
+        ? `on Linux ${releaseRangeText('tdx.module-init-in-core')} the core kernel initialises the TDX module ` +
+          `at boot: \`journalctl -k -b | grep -i tdx\` says why it did not (BIOS settings, or the module)`
         : FIX_PARAMETER;
     default:
       return FIX_BIOS;
@@ -85,7 +94,8 @@ export const TDX_RULES: readonly CheckRule[] = [
       const guest = view(model).guestLog;
       if (guest !== null) {
         return unknown(
-          `the kernel log is from a TDX guest ("${guest.first.value}"): the host's TDX state cannot be read from inside a TD`,
+          `the kernel log is from a TDX guest ("${guest.first.value}"): the host's TDX state cannot be read ` +
+            `from inside a TD`,
           guest.first.source,
           'kvm-caps run on the TDX host itself (or the host\'s kernel log with --kernel-log)',
         );
@@ -99,7 +109,8 @@ export const TDX_RULES: readonly CheckRule[] = [
     layer: 'firmware',
     parent: 'tdx.cpu.intel',
     title: 'TDX enabled by the BIOS (tdx_host_platform)',
-    why: 'the kernel marks the CPU tdx_host_platform only when the BIOS reserved TDX private KeyIDs and loaded the SEAM module; everything after depends on it',
+    why: 'the kernel marks the CPU tdx_host_platform only when the BIOS reserved TDX private KeyIDs and loaded ' +
+      'the SEAM module; everything after depends on it',
     evaluate({ model, snapshot }) {
       const t = view(model);
       const flag = t.cpuFlag;
@@ -110,15 +121,22 @@ export const TDX_RULES: readonly CheckRule[] = [
       const support = kernelHasTdxHost(t, snapshot);
       if (support !== true) {
         return unknown(
-          `tdx_host_platform absent, but ${release} ${support === false ? 'has no TDX host support' : 'may lack TDX host support'} (the flag exists only with CONFIG_INTEL_TDX_HOST), so the BIOS setting cannot be read from it`,
+          `tdx_host_platform absent, but ${release} ` +
+            `${support === false ? 'has no TDX host support' : 'may lack TDX host support'} (the flag exists ` +
+            `only with CONFIG_INTEL_TDX_HOST), so the BIOS setting cannot be read from it`,
           src(flag),
-          `a kernel with TDX host support (Linux ${releaseRangeText('tdx.host-platform-flag')} with CONFIG_INTEL_TDX_HOST sets the flag; KVM's TDX needs ${releaseRangeText('tdx.kvm-uapi')} and CONFIG_KVM_INTEL_TDX) to show whether the BIOS enabled TDX`,
+          `a kernel with TDX host support (Linux ${releaseRangeText('tdx.host-platform-flag')} with ` +
+            `CONFIG_INTEL_TDX_HOST sets the flag; KVM's TDX needs ${releaseRangeText('tdx.kvm-uapi')} and ` +
+            `CONFIG_KVM_INTEL_TDX) to show whether the BIOS enabled TDX`,
         );
       }
       const state = isKnown(t.moduleState) ? t.moduleState.value : null;
       const reason = state !== null && (state.state === 'not-supported' || state.state === 'platform-init-failed') ? `; the kernel log says: ${state.reason}` : '';
       return fail(
-        `tdx_host_platform absent: the BIOS has not enabled TDX (no TDX private KeyIDs: the TME-MT/TDX key split must be > 0), or hibernation is on${reason}; on Linux ${releaseRangeText('tdx.host-platform-flag')} a kernel built with CONFIG_INTEL_TDX_HOST sets the flag and prints "virt/tdx: BIOS enabled: private KeyID range" when the BIOS enabled TDX`,
+        `tdx_host_platform absent: the BIOS has not enabled TDX (no TDX private KeyIDs: the TME-MT/TDX key ` +
+          `split must be > 0), or hibernation is on${reason}; on Linux ` +
+          `${releaseRangeText('tdx.host-platform-flag')} a kernel built with CONFIG_INTEL_TDX_HOST sets the ` +
+          `flag and prints "virt/tdx: BIOS enabled: private KeyID range" when the BIOS enabled TDX`,
         joinSources(flag.source, reason ? t.moduleState.source : null),
         FIX_BIOS,
       );
@@ -130,7 +148,8 @@ export const TDX_RULES: readonly CheckRule[] = [
     layer: 'kernel',
     parent: 'tdx.cpu.intel',
     title: `Kernel with KVM's TDX uAPI (Linux ${TDX_UAPI}+)`,
-    why: 'KVM_X86_TDX_VM and KVM_TDX_CAPABILITIES, which upstream QEMU uses, were merged in Linux 6.16; older TDX kernels speak another interface',
+    why: 'KVM_X86_TDX_VM and KVM_TDX_CAPABILITIES, which upstream QEMU uses, were merged in Linux 6.16; older TDX ' +
+      'kernels speak another interface',
     evaluate({ model }) {
       const t = view(model);
       const rel = t.kernelRelease;
@@ -148,7 +167,8 @@ export const TDX_RULES: readonly CheckRule[] = [
     layer: 'kernel',
     parent: 'tdx.bios.enabled',
     title: 'TDX module initialised',
-    why: 'the TDX module (loaded by the BIOS, initialised by the kernel) runs every TD; KVM offers TDX only once it is initialised',
+    why: 'the TDX module (loaded by the BIOS, initialised by the kernel) runs every TD; KVM offers TDX only once ' +
+      'it is initialised',
     evaluate({ model }) {
       const t = view(model);
       const s = t.moduleState;
@@ -164,19 +184,25 @@ export const TDX_RULES: readonly CheckRule[] = [
       const tdx = parameter(t, 'tdx');
       if (kernelHas('tdx.module-init-in-core', releaseOf(model)) === true) {
         return unknown(
-          `the kernel log has no TDX module line: on Linux ${releaseRangeText('tdx.module-init-in-core')} the core kernel initialises the TDX module at boot ("virt/tdx: TDX-Module initialized" or "TDX-Module initialization failed (%d)"), whether or not kvm_intel loads with tdx=1; the line has left the log buffer`,
+          `the kernel log has no TDX module line: on Linux ${releaseRangeText('tdx.module-init-in-core')} ` +
+            `the core kernel initialises the TDX module at boot ("virt/tdx: TDX-Module initialized" or ` +
+            `"TDX-Module initialization failed (%d)"), whether or not kvm_intel loads with tdx=1; the line has ` +
+            `left the log buffer`,
           src(s),
           'the kernel log since boot (pass the boot log with --kernel-log FILE, e.g. journalctl -k -b > FILE)',
         );
       }
       if (tdx !== undefined && parameterOk(tdx) === false) {
         return unknown(
-          `the kernel log has no TDX module line: on Linux ${kernelChange('tdx.kvm-uapi').since} up to ${kernelChange('tdx.module-init-in-core').since}, KVM initialises the module only when kvm_intel loads with tdx=1 (kvm_intel.tdx ${parameterText(tdx)})`,
+          `the kernel log has no TDX module line: on Linux ${kernelChange('tdx.kvm-uapi').since} up to ` +
+            `${kernelChange('tdx.module-init-in-core').since}, KVM initialises the module only when kvm_intel ` +
+            `loads with tdx=1 (kvm_intel.tdx ${parameterText(tdx)})`,
           joinSources(s.source, tdx.source),
           'kvm_intel loaded with tdx=1; the kernel log then says whether the TDX module initialised',
         );
       }
-      return unknown(say.moduleState(s), src(s), 'the kernel log since boot (the TDX lines may have left the log buffer: pass the boot log with --kernel-log FILE)');
+      return unknown(say.moduleState(s), src(s), 'the kernel log since boot (the TDX lines may have left the log buffer: pass the boot log with ' +
+        '--kernel-log FILE)');
     },
   },
   {
@@ -185,7 +211,8 @@ export const TDX_RULES: readonly CheckRule[] = [
     layer: 'kvm',
     parent: 'tdx.kernel.version',
     title: 'TDX on in KVM (kvm_intel.tdx)',
-    why: 'KVM leaves TDX off unless kvm_intel is loaded with tdx=1, and turns it off again when TDX bring-up fails, so it reads Y only when TDX is on',
+    why: 'KVM leaves TDX off unless kvm_intel is loaded with tdx=1, and turns it off again when TDX bring-up ' +
+      'fails, so it reads Y only when TDX is on',
     evaluate({ model, tdxCauses, kvm }) {
       const t = view(model);
       const row = parameter(t, 'tdx');
@@ -197,7 +224,8 @@ export const TDX_RULES: readonly CheckRule[] = [
         const failsLoad = failure !== null && bringupFailsKvmLoad(failure, releaseOf(model)) !== false;
         return failsLoad
           ? fail(`kvm_intel is not loaded: TDX bring-up failed ("${failure.evidence.value}")`, joinSources(row.source, failure.evidence.source), FIX_BRINGUP_FAILED)
-          : fail('kvm_intel is not loaded', row.source, kvm.modprobe.kvm_intel ? 'modprobe kvm_intel tdx=1' : 'boot with kvm_intel.tdx=1 on the kernel command line (kvm_intel cannot be loaded with modprobe here)');
+          : fail('kvm_intel is not loaded', row.source, kvm.modprobe.kvm_intel ? 'modprobe kvm_intel tdx=1' : 'boot with kvm_intel.tdx=1 on the kernel command line (kvm_intel cannot be loaded with ' +
+            'modprobe here)');
       }
       if (row.value === null) return fail(`kvm_intel.tdx: ${parameterText(row)}`, row.source, FIX_KERNEL);
       const why = causes(tdxCauses, WHY_TDX_OFF);
@@ -215,7 +243,8 @@ export const TDX_RULES: readonly CheckRule[] = [
     layer: 'kvm',
     parent: 'tdx.kernel.version',
     title: 'KVM parameters TDX needs',
-    why: `tdx_bringup() refuses TDX unless EPT, EPT A/D bits, the TDP MMU, MMIO caching and APICv are on (and, on Linux ${releaseRangeText('kvm.tdx-requires-enable-virt-at-load')}, kvm.enable_virt_at_load)`,
+    why: `tdx_bringup() refuses TDX unless EPT, EPT A/D bits, the TDP MMU, MMIO caching and APICv are on (and, on ` +
+      `Linux ${releaseRangeText('kvm.tdx-requires-enable-virt-at-load')}, kvm.enable_virt_at_load)`,
     evaluate({ model }) {
       const t = view(model);
       // Each parameter counts only on the kernels that check it (kvm.enable_virt_at_load: 6.16-7.0).
@@ -225,14 +254,17 @@ export const TDX_RULES: readonly CheckRule[] = [
         return fail(
           off.map((p) => `${p.module}.${p.parameter} = ${p.value}`).join(', '),
           joinSources(...off.map((p) => p.source)),
-          `turn ${off.map((p) => `${p.module}.${p.parameter}`).join(', ')} on: ${off.map((p) => `${p.module}.${p.parameter}=1`).join(' ')} on the kernel command line (or the matching \`options\` lines in /etc/modprobe.d/), then reload kvm and kvm_intel`,
+          `turn ${off.map((p) => `${p.module}.${p.parameter}`).join(', ')} on: ` +
+            `${off.map((p) => `${p.module}.${p.parameter}=1`).join(' ')} on the kernel command line (or the ` +
+            `matching \`options\` lines in /etc/modprobe.d/), then reload kvm and kvm_intel`,
         );
       }
       const tdx = parameter(t, 'tdx');
       const seen = rows.filter((p) => parameterOk(p) === true);
       if (seen.length === rows.length) return pass(seen.map((p) => `${p.module}.${p.parameter} = ${p.value}`).join(', '), joinSources(...seen.map((p) => p.source)));
       if (tdx !== undefined && parameterOk(tdx) === true) {
-        return pass(`kvm_intel.tdx = Y, so tdx_bringup() found its prerequisites on${seen.length ? ` (${seen.map((p) => `${p.module}.${p.parameter} = ${p.value}`).join(', ')})` : ''}`, `derived from ${tdx.source}`);
+        return pass(`kvm_intel.tdx = Y, so tdx_bringup() found its prerequisites ` +
+          `on${seen.length ? ` (${seen.map((p) => `${p.module}.${p.parameter} = ${p.value}`).join(', ')})` : ''}`, `derived from ${tdx.source}`);
       }
       const missing = rows.filter((p) => parameterOk(p) !== true);
       return unknown(
@@ -248,7 +280,8 @@ export const TDX_RULES: readonly CheckRule[] = [
     layer: 'kvm',
     parent: 'tdx.kvm.parameter',
     title: 'KVM offers the TDX VM type',
-    why: 'QEMU asks KVM_CAP_VM_TYPES for KVM_X86_TDX_VM (bit 5) and stops with "vm-type tdx not supported by KVM" when it is missing',
+    why: 'QEMU asks KVM_CAP_VM_TYPES for KVM_X86_TDX_VM (bit 5) and stops with "vm-type tdx not supported by KVM" ' +
+      'when it is missing',
     evaluate({ model, tdxCauses }) {
       const t = view(model);
       const vm = t.vmType;
@@ -335,7 +368,8 @@ export const TDX_CROSS_CHECKS: readonly CheckRule[] = [
     technology: 'tdx',
     layer: 'kvm',
     title: 'kvm_intel.tdx is Y, but KVM does not offer the TDX VM type',
-    why: 'the parameter reads Y only when TDX bring-up succeeded, yet QEMU gates on KVM_CAP_VM_TYPES: a Y without the VM type means a kernel whose TDX interface is not the upstream one',
+    why: 'the parameter reads Y only when TDX bring-up succeeded, yet QEMU gates on KVM_CAP_VM_TYPES: a Y without ' +
+      'the VM type means a kernel whose TDX interface is not the upstream one',
     evaluate({ model }) {
       const t = view(model);
       const tdx = parameter(t, 'tdx');
@@ -353,15 +387,18 @@ export const TDX_CROSS_CHECKS: readonly CheckRule[] = [
     technology: 'tdx',
     layer: 'kvm',
     title: 'The kernel log says the TDX module initialised, but KVM does not offer the TDX VM type',
-    why: 'the combination users model as "vm-type tdx not supported by KVM" although dmesg shows "virt/tdx: module initialized" (canonical/tdx#385)',
+    why: 'the combination users model as "vm-type tdx not supported by KVM" although dmesg shows "virt/tdx: ' +
+      'module initialized" (canonical/tdx#385)',
     evaluate({ model }) {
       const t = view(model);
       const s = t.moduleState;
       const vm = t.vmType;
       if (!isKnown(s) || s.value.state !== 'initialized' || !isKnown(vm) || vm.value.offered) return pass('consistent', joinSources(s.source, vm.source));
       const old = kernelHas('tdx.kvm-uapi', releaseOf(model)) === false;
+      const release = isKnown(t.kernelRelease) ? t.kernelRelease.value : '';
       return fail(
-        `TDX module ${say.moduleState(s)}, but ${say.vmType(vm)}${old ? `: Linux ${isKnown(t.kernelRelease) ? t.kernelRelease.value : ''} has a pre-6.16 TDX interface` : ''}`,
+        `TDX module ${say.moduleState(s)}, but ` +
+          `${say.vmType(vm)}${old ? `: Linux ${release} has a pre-6.16 TDX interface` : ''}`,
         joinSources(s.source, vm.source),
         old ? FIX_KERNEL : 'check kvm_intel.tdx and `dmesg | grep -i tdx` for why KVM left TDX off',
       );
@@ -372,7 +409,8 @@ export const TDX_CROSS_CHECKS: readonly CheckRule[] = [
     technology: 'tdx',
     layer: 'kvm',
     title: 'KVM_CAP_VM_TYPES is 0 on a kernel that always offers the default VM type',
-    why: `from Linux ${kernelChange('kvm.cap-vm-types').since} KVM_CAP_VM_TYPES answers 1, or 3 with CONFIG_KVM_SW_PROTECTED_VM; 0 means the snapshot does not come from one real host`,
+    why: `from Linux ${kernelChange('kvm.cap-vm-types').since} KVM_CAP_VM_TYPES answers 1, or 3 with ` +
+      `CONFIG_KVM_SW_PROTECTED_VM; 0 means the snapshot does not come from one real host`,
     evaluate({ model, tdxCauses }) {
       const inconsistent = tdxCauses.find((e) => e.code === 'vm-types-inconsistent');
       const vm = view(model).vmType;
@@ -397,7 +435,8 @@ export const TDX_CROSS_CHECKS: readonly CheckRule[] = [
     technology: 'tdx',
     layer: 'usable',
     title: 'TD keys in the misc cgroup differ from the BIOS KeyID range',
-    why: 'KVM offers one TD key per BIOS TDX KeyID but the first (global) one; a difference means the log and the cgroup describe different boots or a kernel that reserves keys',
+    why: 'KVM offers one TD key per BIOS TDX KeyID but the first (global) one; a difference means the log and the ' +
+      'cgroup describe different boots or a kernel that reserves keys',
     evaluate({ model }) {
       const t = view(model);
       if (!isKnown(t.tdKeys) || !isKnown(t.privateKeyIds) || t.tdKeys.value.capacity === t.privateKeyIds.value.guestKeyIds) {
