@@ -39,7 +39,7 @@ export function kvmDiagnosisLines(diagnosis: KvmDiagnosis, style: Style): string
   if (bound !== undefined) lines.push(...causeLines(style, 'Backend', bound));
   if (diagnosis.hypervisor !== null) {
     const outer = diagnosis.hypervisor.logged ?? 'a hypervisor (CPUID hypervisor bit)';
-    const exposes = diagnosis.flag === null ? '' : `; it ${diagnosis.hypervisor.exposesExtension ? 'exposes' : 'does not expose'} ${diagnosis.flag} to this guest`;
+    const exposes = diagnosis.flag === null ? '' : `; it ${diagnosis.hypervisor.exposesExtension ? 'exposes' : 'does not expose'}` + ` ${diagnosis.flag} to this guest`;
     lines.push(factLine(style, 'Outer hypervisor', `${outer}${exposes}`));
   }
   if (diagnosis.nested !== null) {
