@@ -332,7 +332,7 @@ describe('log lines and what they mean', () => {
     assert.match(node.meaning ?? '', /SNP PLATFORM_STATUS command failed, ret = -5, error = 0x3.*does not register \/dev\/sev/);
   });
 
-  test('a PSP timeout: the command\'s own line shows error 0 and rc -110; later commands fail with -EBUSY; reboot', () => {
+  test('a PSP timeout: the command\'s own line shows error 0 and rc -110; ' + 'later commands fail with -EBUSY; reboot', () => {
     const s = copy('sev-snp-init-failed-6.18');
     withLogLine(s, /SNP_INIT_EX failed/, 'ccp 0000:42:00.1: sev command 0x1 timed out, disabling PSP');
     withLogLine(s, /psp enabled/, 'ccp 0000:42:00.1: SEV: INIT failed 0x0, rc -110');

@@ -428,7 +428,8 @@ describe('kernel log', () => {
     assert.match(describeFailure(f.failures[0]!), /0x8003 \(not a psp-sev.h SEV_RET code\)/);
     assert.match(describeFailure(parseSevLog(readLog('sev-psp-timeout.txt').lines).failures[0]!), /no firmware status \(0x0\).*rc -110/);
     assert.deepEqual([f.asids.sev?.first, f.asids.sev?.last, f.asids.sevEs?.last, f.asids.snp?.state, f.asids.snp?.last], [256, 1006, 255, 'enabled', 255]);
-    assert.equal(f.matched.length, 5); // sev enabled, get status, three ranges; psp enabled and the SVM lines are not SEV facts
+    // sev enabled, get status, three ranges; psp enabled and the SVM lines are not SEV facts
+    assert.equal(f.matched.length, 5);
   });
 
   test('AMDESE/AMDSEV README: segmented RMP and SEV-SNP API', () => {
@@ -809,7 +810,7 @@ describe('SEV personas under the kernel double', { skip: await doubleSkipReason(
     return { persona, view: sevView(snapshot), snapshot, root: p.root };
   }
 
-  test('the host CPUID leaf and /dev/sev\'s ACL are collected under --root, a missing cpuid node recorded as ENOENT', () => {
+  test('the host CPUID leaf and /dev/sev\'s ACL are collected under --root, ' + 'a missing cpuid node recorded as ENOENT', () => {
     const { snapshot: s, root } = snapshotOf('snp-genoa-linux-6.11');
     const leaf = s.host.hostCpuid8000001f;
     assert.ok(leaf && 'error' in leaf, JSON.stringify(leaf));

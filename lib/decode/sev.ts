@@ -42,6 +42,34 @@ import {
   parseModuleBool,
 } from '../knowledge/sev.js';
 
+const LEGACY_ONLY =
+  'only the default VM type exists, and SEV/SEV-ES guests can only use the legacy KVM_SEV_INIT / ' +
+  'KVM_SEV_ES_INIT; SNP needs';
+const NO_SEV_VM_TYPE =
+  'but has no SEV VM type yet; SEV and SEV-ES guests use KVM_SEV_INIT / KVM_SEV_ES_INIT on a default VM ' +
+  '(QEMU does this). The SEV VM types came in';
+const SNP_MASKED = 'never show sev_snp: the feature was masked until "x86/cpufeatures: Enable/unmask SEV-SNP CPU feature"';
+const NOT_ASKED_FOR =
+  'the value is what kvm_amd could enable, not what was asked: see the kernel log below for why ' +
+  '(RMP, IOMMU, firmware INIT); kernel';
+const INITS_AND_SHUTS =
+  'this command initialises SNP firmware and shuts it down again when SNP is not already running, ' +
+  'which also takes the IOMMU out of SNP mode';
+const IMPLICIT_INIT_FAILED =
+  'not a firmware state problem by itself: the implicit SNP INIT this kernel runs first failed, and ' +
+  'snp_move_to_init_state() reports that as SEV_RET_INVALID_PLATFORM_STATE (0x1); the INIT failure line ' +
+  'in the kernel log has the real error (on this kernel:';
+const ALSO_PRINTED =
+  'this line is also printed when SNP_PLATFORM_STATUS, SNP_COMMIT or SNP_SET_CONFIG on /dev/sev initialise ' +
+  'SNP only to answer (and shut it down again): it does not prove that SNP is running';
+const NON_ROOT_VMM =
+  'a VMM that does not run as root (qemu, libvirt-qemu, a member of the kvm group) cannot open /dev/sev, ' +
+  'which QEMU opens read-write to start SEV guests';
+const REFUSE_UNTIL_INIT = 'refuse SNP_PLATFORM_STATUS until SNP_INIT has run';
+const NO_STATUS = 'SNP firmware is not initialised, or this kernel has no SNP_PLATFORM_STATUS (before';
+const ACL_UNREAD = ' (by the mode alone: the ACL was not read, so an ACL entry may ' + 'still let one in)';
+const UNFUSED = 'this looks like an engineering or unfused part, whose attestation a verifier should not trust';
+
 export type SevItemStatus = 'pass' | 'fail' | 'warn' | 'info' | 'unknown';
 
 export type SevGroup = 'kvm' | 'cpu' | 'msr' | 'module' | 'device' | 'sev-firmware' | 'psp' | 'snp-firmware' | 'capacity' | 'log' | 'init2';
@@ -225,7 +253,7 @@ function vmTypes(snapshot: Snapshot, b: Builder): SevView['vmTypes'] {
         status: 'info',
         source,
         meaning:
-          `this kernel predates KVM_CAP_VM_TYPES (Linux ${kernelChange('kvm.cap-vm-types').since}): only the default VM ` + `type exists, and SEV/SEV-ES guests can only use the legacy KVM_SEV_INIT / KVM_SEV_ES_INIT; SNP needs ${releaseRangeText('snp.kvm-host')}`,
+          `this kernel predates KVM_CAP_VM_TYPES (Linux ${kernelChange('kvm.cap-vm-types').since}): ` + `${LEGACY_ONLY} ${releaseRangeText('snp.kvm-host')}`,
       });
     } else if (!offered && name !== 'SNP' && kernelHas('kvm.sev-vm-types', release) === false) {
       // 6.8 and 6.9 report VM types, but the SEV ones came in 6.10: a mask of 0x1 or 0x3 is not "SEV off".
@@ -236,13 +264,14 @@ function vmTypes(snapshot: Snapshot, b: Builder): SevView['vmTypes'] {
         value: 'not a VM type on this kernel',
         status: 'info',
         source,
-        meaning: `this kernel (Linux ${kernelChange('kvm.cap-vm-types').since} up ` + `to ${kernelChange('kvm.sev-vm-types').since}) reports VM types ` + `but has no SEV VM type yet; SEV and SEV-ES guests use KVM_SEV_INIT / KVM_SEV_ES_INIT on a default VM (QEMU does this). The SEV VM types came in ${kernelChange('kvm.sev-vm-types').since}`,
+        meaning: `this kernel (Linux ${kernelChange('kvm.cap-vm-types').since} up ` + `to ${kernelChange('kvm.sev-vm-types').since}) reports VM types ` + `${NO_SEV_VM_TYPE} ${kernelChange('kvm.sev-vm-types').since}`,
       });
     } else if (!offered && name === 'SNP' && kernelHas('snp.kvm-host', release) === false) {
-      b.add({ id, group: 'kvm', label, value: 'not a VM type on this kernel', status: 'fail', source, meaning: `KVM_X86_SNP_VM came in Linux ${kernelChange('snp.kvm-host').since}: mainline kernels before it run no SEV-SNP guests` });
+      const snpSince = kernelChange('snp.kvm-host').since;
+      b.add({ id, group: 'kvm', label, value: 'not a VM type on this kernel', status: 'fail', source, meaning: `KVM_X86_SNP_VM came in Linux ${snpSince}: mainline kernels before it run no SEV-SNP guests` });
     } else {
       const item: SevItem = { id, group: 'kvm', label, value: offered ? 'offered' : 'not offered', status: offered ? 'pass' : 'fail', source };
-      if (!offered) item.meaning = (`KVM_CREATE_VM(${type}) will fail with EINVAL; QEMU says ` + `"vm-type ${name.toLowerCase().replace('_', '-')} not supported by KVM"`);
+      if (!offered) item.meaning = `KVM_CREATE_VM(${type}) will fail with EINVAL; QEMU says ` + `"vm-type ${name.toLowerCase().replace('_', '-')} not supported by KVM"`;
       b.add(item);
     }
     return { name, type, offered };
@@ -295,7 +324,7 @@ function cpuItems(snapshot: Snapshot, cpu: SevView['cpu'], b: Builder): void {
       item.meaning =
         flag === 'sev_snp'
           ? preSnp
-            ? `kernels before ${kernelChange('snp.cpu-flag').since} never show sev_snp: the feature was masked until "x86/cpufeatures: Enable/unmask SEV-SNP CPU feature"`
+            ? `kernels before ${kernelChange('snp.cpu-flag').since} ${SNP_MASKED}`
             : 'the kernel clears sev_snp when the RMP table was not reserved ' + 'by the BIOS, the host is a VM, or the CPU is not supported ' + '(bsp_determine_snp)'
           : 'the kernel clears sev/sev_es when SYSCFG.MemEncryptionModeEn ' + '(bit 23, SMEE) or HWCR.SMMLOCK is off, i.e. the BIOS has not ' + 'enabled memory encryption (early_detect_mem_encrypt), or the ' + 'CPU lacks it';
       item.hint = flag === 'sev_snp' ? 'BIOS: enable "SEV-SNP Support" and "SNP Memory (RMP Table) Coverage"' : 'BIOS: enable SMEE and SEV (AMD CBS > CPU Common Options)';
@@ -435,7 +464,7 @@ function moduleItems(snapshot: Snapshot, b: Builder): SevView['kvmAmd'] {
     if (enabled === false && ['sev', 'sev_es', 'sev_snp'].includes(p.name)) {
       item.hint =
         p.name === 'sev_snp'
-          ? `the value is what kvm_amd could enable, not what was asked: see the kernel log below for why (RMP, IOMMU, firmware INIT); kernel ${releaseRangeText('snp.kvm-host')} is needed`
+          ? `${NOT_ASKED_FOR} ${releaseRangeText('snp.kvm-host')} is needed`
           : 'the value is what kvm_amd could enable: check the BIOS (SMEE, ' + 'SEV, SEV-ES ASID Space Limit) and the kernel log';
     }
     b.add(item);
@@ -581,6 +610,7 @@ function deviceItems(
       ...(d.meetsSnpMinimum ? {} : { meaning: `SEV-SNP needs firmware API ${SNP_MIN_FIRMWARE.major}.` + `${SNP_MIN_FIRMWARE.minor} or later (SNP_MIN_API_MAJOR/MINOR)`, hint: 'update the SEV firmware (BIOS update, or amd_sev_fam19h_*.sbin in /lib/firmware/amd)' }),
     });
     const init = firstChangeHeld(SEV_FIRMWARE_INIT_ROWS, release ?? undefined);
+    const initText = init ? `; on Linux ${releaseRangeText(init.id)}, ${init.what}` : '';
     b.add({
       id: 'sev.state',
       group: 'sev-firmware',
@@ -589,7 +619,7 @@ function deviceItems(
       status: d.stateName === 'INIT' || d.stateName === 'WORKING' ? 'pass' : 'fail',
       source: `${s} (state)`,
       ...(d.stateName === 'UNINIT'
-        ? { meaning: `the SEV firmware is not initialised${init ? `; on Linux ${releaseRangeText(init.id)}, ${init.what}` : ''}`, hint: 'load kvm_amd and check the kernel log for INIT failures' }
+        ? { meaning: `the SEV firmware is not initialised${initText}`, hint: 'load kvm_amd and check the kernel log for INIT failures' }
         : {}),
     });
     b.add({
@@ -621,7 +651,7 @@ function deviceItems(
       value: `not asked (SNP initialised: ${withheld.snpInitialized === 'no' ? 'no' : 'cannot tell'})`,
       status: 'info',
       source: `kvm-caps (${withheld.kernelChange})`,
-      meaning: `on Linux ${releaseRangeText(withheld.kernelChange)} this command initialises SNP firmware and shuts it down again when SNP is not already running, which also takes the IOMMU out of SNP mode`,
+      meaning: `on Linux ${releaseRangeText(withheld.kernelChange)} ${INITS_AND_SHUTS}`,
       hint: `run with ${withheld.override} to ask anyway`,
     });
   }
@@ -707,11 +737,11 @@ function deviceItems(
         ? kernelHas('snp.platform-status', release ?? undefined) === false
           ? `this kernel has no SNP_PLATFORM_STATUS (added in Linux ${kernelChange('snp.platform-status').since})`
           : kernelHas('snp.platform-status-needs-init', release ?? undefined) === true
-            ? `SNP firmware is not initialised: Linux ${releaseRangeText('snp.platform-status-needs-init')} refuse SNP_PLATFORM_STATUS until SNP_INIT has run`
-            : `SNP firmware is not initialised, or this kernel has no SNP_PLATFORM_STATUS (before ${kernelChange('snp.platform-status').since})`
+            ? `SNP firmware is not initialised: Linux ${releaseRangeText('snp.platform-status-needs-init')}` + ` ${REFUSE_UNTIL_INIT}`
+            : `${NO_STATUS} ${kernelChange('snp.platform-status').since})`
         : firmwareStatus(snp.error) === 1 && history?.id === 'sev.snp-platform-status-inits'
           ? // snp_move_to_init_state() answers SEV_RET_INVALID_PLATFORM_STATE for any failed implicit INIT.
-            `not a firmware state problem by itself: the implicit SNP INIT this kernel runs first failed, and snp_move_to_init_state() reports that as SEV_RET_INVALID_PLATFORM_STATE (0x1); the INIT failure line in the kernel log has the real error (on this kernel: ${history.what})`
+            `${IMPLICIT_INIT_FAILED} ${history.what})`
           : firmwareStatus(snp.error) !== undefined
             ? `the firmware refused: ${decodeFirmwareError(firmwareStatus(snp.error)!).name ?? 'unknown status'}` + `${history ? ` (on this kernel: ${history.what})` : ''}`
             : undefined;
@@ -815,7 +845,7 @@ function logItems(snapshot: Snapshot, b: Builder): SevLogFacts | null {
     // On 6.16-6.19 SNP_PLATFORM_STATUS (ours, or any tool's) initialises SNP just to answer and prints this line too.
     const selfMade = kernelHas('sev.snp-platform-status-inits', 'value' in snapshot.host.kernelRelease ? snapshot.host.kernelRelease.value : undefined) !== false;
     b.add({ id: 'log.snpApi', group: 'log', label: 'ccp: SEV-SNP firmware', value: log.snpApi.text, status: selfMade ? 'info' : 'pass', source: at(log.snpApi),
-      ...(selfMade ? { meaning: `on Linux ${releaseRangeText('sev.snp-platform-status-inits')} this line is also printed when SNP_PLATFORM_STATUS, SNP_COMMIT or SNP_SET_CONFIG on /dev/sev initialise SNP only to answer (and shut it down again): it does not prove that SNP is running` } : {}) });
+      ...(selfMade ? { meaning: `on Linux ${releaseRangeText('sev.snp-platform-status-inits')} ${ALSO_PRINTED}` } : {}) });
   }
   if (log.firmwareUpdate) {
     b.add({ id: 'log.firmwareUpdate', group: 'log', label: 'ccp: SEV firmware update', value: log.firmwareUpdate.from ? `${log.firmwareUpdate.from} -> ${log.firmwareUpdate.to}` : 'applied', status: 'info', source: at(log.firmwareUpdate) });
@@ -1116,9 +1146,9 @@ function deviceUserItems(snapshot: Snapshot, b: Builder): SevView['deviceUsers']
     status: rootOnly ? 'warn' : 'info',
     source,
     meaning: rootOnly
-      ? `a VMM that does not run as root (qemu, libvirt-qemu, a member of the kvm group) cannot open /dev/sev, which QEMU opens read-write to start SEV guests${entries === null ? ' (by the mode alone: the ACL was not read, so an ACL entry may ' + 'still let one in)' : ''}`
-      : 'the VMM\'s user (qemu, libvirt-qemu, the kvm group) can start SEV guests only if it is one of these or in one of these groups',
-    ...(rootOnly ? { hint: 'give the VMM\'s group access: `chgrp kvm /dev/sev && chmod 0660 /dev/sev` (a udev rule to keep it), or `setfacl -m u:qemu:rw /dev/sev`' } : {}),
+      ? `${NON_ROOT_VMM}${entries === null ? ACL_UNREAD : ''}`
+      : 'the VMM\'s user (qemu, libvirt-qemu, the kvm group) can start SEV guests only if it is ' + 'one of these or in one of these groups',
+    ...(rootOnly ? { hint: 'give the VMM\'s group access: `chgrp kvm /dev/sev && chmod 0660 /dev/sev` (a udev rule to keep it), ' + 'or `setfacl -m u:qemu:rw /dev/sev`' } : {}),
   });
   return { readWrite: holders.map((h) => h.who), rootOnly, source };
 }
@@ -1145,7 +1175,7 @@ function pspItems(snapshot: Snapshot, b: Builder): SevView['psp'] {
     const production = name === 'fused_part' || name === 'debug_lock_on';
     const ok = raw.trim() === '1';
     b.add({ id, group: 'psp', label: name, value: raw.trim(), status: production ? (ok ? 'pass' : 'warn') : 'info', source: `${source} (${name})`,
-      ...(production && !ok ? { meaning: `a production part shows ${name} = 1: this looks like an engineering or unfused part, whose attestation a verifier should not trust` } : {}) });
+      ...(production && !ok ? { meaning: `a production part shows ${name} = 1: ${UNFUSED}` } : {}) });
   }
   return { fusedPart: flag('fused_part'), debugLockOn: flag('debug_lock_on'), source };
 }

@@ -352,7 +352,7 @@ export const KVM_AMD_PARAMETERS: readonly KvmAmdParameter[] = [
   {
     name: 'nested',
     type: 'int',
-    reason: 'nested SVM for the host\'s ordinary VMs; SEV guests cannot use it, and a host that is itself a guest cannot run SEV VMs',
+    reason: 'nested SVM for the host\'s ordinary VMs; SEV guests cannot use it, and a host that is itself a guest ' + 'cannot run SEV VMs',
     source: 'arch/x86/kvm/svm/svm.c module_param(nested, int, 0444)',
   },
 ];

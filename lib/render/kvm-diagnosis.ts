@@ -23,6 +23,11 @@ function causeLines(style: Style, label: string, cause: KvmCause): string[] {
   return lines;
 }
 
+const LOG_UNREAD =
+  'what only the kernel says (a backend that would not bind, an SEV guest, a clash of vendor ' +
+  'modules, a failed enable, a rejected parameter) could not be told; run as root or pass it with ' +
+  '--kernel-log FILE';
+
 /** The title of the report's KVM section: the question it answers. */
 export function kvmDiagnosisTitle(diagnosis: KvmDiagnosis): string {
   const first = specificCause(diagnosis);
@@ -59,7 +64,7 @@ export function kvmDiagnosisLines(diagnosis: KvmDiagnosis, style: Style): string
       factLine(
         style,
         'Kernel log',
-        style.warn(`could not be read (${diagnosis.logUnread.code}): what only the kernel says (a backend that would not bind, an SEV guest, a clash of vendor modules, a failed enable, a rejected parameter) could not be told; run as root or pass it with --kernel-log FILE`),
+        style.warn(`could not be read (${diagnosis.logUnread.code}): ${LOG_UNREAD}`),
         diagnosis.logUnread.source,
       ),
     );

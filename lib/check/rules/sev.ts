@@ -76,6 +76,9 @@ const FIX_RMP = 'BIOS: enable "SNP Memory (RMP Table) Coverage"';
 const FIX_IOMMU = 'remove iommu=pt / amd_iommu=off from the kernel command line and enable the IOMMU in the BIOS';
 const FIX_FIRMWARE = 'update the SEV firmware: a BIOS update, or the ' + 'amd_sev_fam19h_model*.sbin / amd_sev_fam1ah_model*.sbin file in ' + '/lib/firmware/amd (loaded by the ccp driver at boot)';
 
+const TCB_LAGS =
+  "attestation reports carry the reported TCB, not the running firmware's " + '(not committed, or SNP_SET_CONFIG set it lower)';
+const NO_MODPROBE = 'on the kernel command line (kvm_amd cannot be loaded with modprobe here)';
 const FIX_TCB = 'commit the firmware (`snphost commit`, SNP_COMMIT; irreversible: it blocks rollback to older firmware) or reboot';
 const FIX_ALIAS = 'check DIMM population and the BIOS memory settings, and update the BIOS / SEV firmware per AMD-SB-3015';
 
@@ -100,8 +103,9 @@ export function sevEsDroppedCause(model: HostModel): { found: string; source: st
   const logSource = (line: string | undefined): string => (line === undefined ? view.sources.kernelLog : `${view.sources.kernelLog}: "${line.trim()}"`);
   // Ciphertext hiding: "SEV-ES unusable (ASIDs N+1 - N)", an empty range.
   if (log?.ciphertextHiding && esLine && esLine.first !== null && esLine.last !== null && esLine.first > esLine.last) {
+    const tookAll = 'SEV-SNP ciphertext hiding is on and took every SEV-ES/SNP ASID: ' + 'SEV-ES has an empty range';
     return {
-      found: `SEV-SNP ciphertext hiding is on and took every SEV-ES/SNP ASID: SEV-ES has an empty range (ASIDs ${esLine.first} - ` + `${esLine.last})`,
+      found: `${tookAll} (ASIDs ${esLine.first} - ${esLine.last})`,
       source: logSource(esLine.source.line),
       fix: 'lower kvm_amd.ciphertext_hiding_asids on the kernel command ' + 'line (it is read when kvm_amd loads) so that some ASIDs remain ' + 'for SEV-ES',
     };
@@ -136,10 +140,13 @@ function silentInitCause(model: HostModel, f: Flavour): { found: string; source:
   const sevOff = view.kvmAmd.parameters.sev?.enabled === false;
   const apiSource = view.platformStatus ? `${view.sources.platformStatus} (api_major, api_minor)` : view.sources.kernelLog;
   if (sevOff && old) {
+    const silent = 'on Linux 6.16+ SNP INIT fails silently with -EOPNOTSUPP when the SEV firmware is older than';
+    const aborts = 'and that aborts SEV INIT too, so kvm_amd disables SEV, SEV-ES and SEV-SNP';
+    const newerFile = '(or a newer amd_sev_*.sbin in /lib/firmware/amd, loaded by the ccp driver)';
     return {
-      found: `on Linux 6.16+ SNP INIT fails silently with -EOPNOTSUPP when the SEV firmware is older than ${min} (this one: API ` + `${api!.major}.${api!.minor}), and that aborts SEV INIT too, so kvm_amd disables SEV, SEV-ES and SEV-SNP`,
+      found: `${silent} ${min} (this one: API ` + `${api!.major}.${api!.minor}), ${aborts}`,
       source: apiSource,
-      fix: `a BIOS update that brings SEV firmware ${min} or later (or a newer amd_sev_*.sbin in /lib/firmware/amd, loaded by the ccp driver)`,
+      fix: `a BIOS update that brings SEV firmware ${min} or later ${newerFile}`,
     };
   }
   if (f.technology === 'snp' && !sevOff) {
@@ -150,8 +157,11 @@ function silentInitCause(model: HostModel, f: Flavour): { found: string; source:
     };
   }
   if (sevOff) {
+    const apiText = api ? ` (firmware API ${api.major}.${api.minor})` : ' (the firmware version was not read)';
     return {
-      found: `on Linux 6.16+ a failed SNP INIT is not logged: -EOPNOTSUPP (SEV firmware older than ${min}) aborts SEV INIT too and ` + `disables everything; -ENODEV (no SNP host support) does not${api ? ` (firmware API ${api.major}.${api.minor})` : ' (the firmware version was not read)'}`,
+      found:
+        `on Linux 6.16+ a failed SNP INIT is not logged: -EOPNOTSUPP (SEV firmware older than ${min}) aborts ` +
+        `SEV INIT too and disables everything; -ENODEV (no SNP host support) does not${apiText}`,
       source: api ? apiSource : view.sources.kernelLog,
       fix: `${FIX_FIRMWARE}; SEV-SNP needs firmware ${min} or later`,
     };
@@ -372,10 +382,12 @@ function stateRule(f: Flavour): CheckRule {
         const withheld = snapshot.sev?.withheld?.SNP_PLATFORM_STATUS;
         if (withheld) {
           // Not asked on purpose; the log's "SEV-SNP API:" line cannot stand in for it on these kernels.
+          const initialised = withheld.snpInitialized === 'no' ? 'no' : 'cannot tell';
           return (
             logFail('SNP_PLATFORM_STATUS not asked') ??
             unknown(
-              `SNP_PLATFORM_STATUS not asked: on Linux ${releaseRangeText(withheld.kernelChange)} it initialises SNP ` + `firmware and shuts it down again when SNP is not already running (SNP initialised: ${withheld.snpInitialized === 'no' ? 'no' : 'cannot tell'})`,
+              `SNP_PLATFORM_STATUS not asked: on Linux ${releaseRangeText(withheld.kernelChange)} it initialises SNP ` +
+                `firmware and shuts it down again when SNP is not already running (SNP initialised: ${initialised})`,
               `kvm-caps (${withheld.kernelChange})`,
               `${withheld.override}, to send it anyway`,
             )
@@ -411,7 +423,8 @@ function versionRule(f: Flavour): CheckRule {
     parent: `${f.technology}.firmware.sev-device`,
     title: snp ? `SEV firmware ${SNP_MIN_FIRMWARE.major}.${SNP_MIN_FIRMWARE.minor} or later` : 'SEV firmware version',
     why: snp
-      ? `the kernel refuses SNP with firmware older than API ${SNP_MIN_FIRMWARE.major}.${SNP_MIN_FIRMWARE.minor} (snphost's minimum too), and older builds lack security fixes`
+      ? `the kernel refuses SNP with firmware older than API ${SNP_MIN_FIRMWARE.major}.` +
+        `${SNP_MIN_FIRMWARE.minor} (snphost's minimum too), and older builds lack security fixes`
       : 'a firmware that reports API 0.0 is not running SEV',
     evaluate({ model, snapshot }) {
       const view = sevOf(model);
@@ -499,7 +512,7 @@ const SNP_FIRMWARE_RULES: readonly CheckRule[] = [
       // snphost: "Comparing TCB values ... did NOT match" is a FAIL.
       return t.match
         ? pass(found, source)
-        : fail(`${found}: attestation reports carry the reported TCB, not the running firmware's (not committed, or SNP_SET_CONFIG set it lower)`, source, FIX_TCB);
+        : fail(`${found}: ${TCB_LAGS}`, source, FIX_TCB);
     },
   },
 ];
@@ -559,7 +572,7 @@ function parameterRule(f: Flavour): CheckRule {
       const kvmAmd = sevOf(model).kvmAmd;
       const moduleItem = item(model, 'module.kvm_amd');
       if (kvmAmd.loaded === null) return unknown('kernel modules not read', moduleItem?.source ?? 'not probed', NEEDS.sysfs);
-      if (!kvmAmd.loaded) return fail('kvm_amd is not loaded', moduleItem?.source ?? 'not probed', kvm.modprobe.kvm_amd ? `modprobe kvm_amd ${f.parameter}=1` : `boot with kvm_amd.${f.parameter}=1 on the kernel command line (kvm_amd cannot be loaded with modprobe here)`);
+      if (!kvmAmd.loaded) return fail('kvm_amd is not loaded', moduleItem?.source ?? 'not probed', kvm.modprobe.kvm_amd ? `modprobe kvm_amd ${f.parameter}=1` : `boot with kvm_amd.${f.parameter}=1 ${NO_MODPROBE}`);
       const p = kvmAmd.parameters[f.parameter];
       const pItem = item(model, `module.kvm_amd.${f.parameter}`);
       const source = pItem?.source ?? moduleItem?.source ?? 'not probed';
@@ -593,7 +606,9 @@ function vmTypeRule(f: Flavour): CheckRule {
     layer: 'kvm',
     parent: `${f.technology}.kvm.parameter`,
     title: `KVM offers the ${f.vmType} VM type`,
-    why: `QEMU creates ${f.name} guests as KVM_X86_${f.vmType}_VM and stops with "vm-type ... not supported by KVM" when KVM_CAP_VM_TYPES lacks it`,
+    why:
+      `QEMU creates ${f.name} guests` +
+      ` as KVM_X86_${f.vmType}_VM and stops with "vm-type ... not supported by KVM" when KVM_CAP_VM_TYPES lacks it`,
     evaluate({ model }) {
       const entry = sevOf(model).vmTypes.find((t) => t.name === f.vmType);
       const vmItem = item(model, `kvm.vmType.${f.vmType}`);
@@ -695,7 +710,8 @@ const SNP_VMPL: CheckRule = {
     const h = sevOf(model).hostCpuid;
     const source = item(model, 'cpuid.host.vmpl')?.source ?? h.source;
     if (h.vmpl === true) return pass(`supported, ${h.vmplCount} VMPLs (EBX[15:12])`, joinSources(source, item(model, 'cpuid.host.vmplCount')?.source));
-    return fail(`EAX bit 5 (VMPL) clear${h.snp ? ' while bit 4 (SEV-SNP) is set' : ''}, ${h.vmplCount} VMPLs: not SEV-SNP-capable`, source, 'SEV-SNP needs an EPYC 7003 (Milan) or later that reports VMPLs: ' + 'check the BIOS and microcode versions, or use another host');
+    const snpSet = h.snp ? ' while bit 4 (SEV-SNP) is set' : '';
+    return fail(`EAX bit 5 (VMPL) clear${snpSet}, ${h.vmplCount} VMPLs: not SEV-SNP-capable`, source, 'SEV-SNP needs an EPYC 7003 (Milan) or later that reports VMPLs: ' + 'check the BIOS and microcode versions, or use another host');
   },
 };
 
