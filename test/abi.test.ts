@@ -1,7 +1,8 @@
 // ABI conformance: native/kvm_abi.h and the UAPI tables of lib/knowledge against the kernel's own UAPI
 // headers (Debian unstable's linux-libc-dev, Linux 7.2; see helpers/uapi-headers.ts).
 //
-// Every number in the UAPI modules of lib/knowledge (UAPI_MODULES) is checked without a list of constants to maintain here: the test walks the
+// Every number in the UAPI modules of lib/knowledge (UAPI_MODULES) is checked without a list of constants to maintain
+// here: the test walks the
 // exports of every UAPI module of lib/knowledge and checks
 //   - each numeric export whose name looks like a C macro (KVM_X86_GRP_SYSTEM), and
 //   - each tuple [NAME, number, ...] found anywhere inside an export (KVM_CAPABILITIES,
@@ -155,7 +156,7 @@ async function obtainHeaders(t: TestContext): Promise<UapiHeaders | undefined> {
   }
   record('debian', undefined);
   t.diagnostic(
-    `UAPI headers: linux-libc-dev ${headers.version} from Debian unstable (${headers.cached ? 'cached' : 'fetched'}) in ${headers.includeDir}`,
+    `UAPI headers: linux-libc-dev ${headers.version} from Debian ` + `unstable (${headers.cached ? 'cached' : 'fetched'}) in ` + `${headers.includeDir}`,
   );
   return headers;
 }

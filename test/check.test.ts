@@ -472,7 +472,7 @@ describe('rules as data', () => {
 });
 
 describe('finer judgements', () => {
-  test('tdx_host_platform missing on a kernel without TDX host support says nothing about the BIOS: UNKNOWN, not FAIL', () => {
+  test('tdx_host_platform missing on a kernel without TDX host support ' + 'says nothing about the BIOS: UNKNOWN, not FAIL', () => {
     const s = edit(TDX_BASE, (x) => {
       flags(x, { remove: ['tdx_host_platform'] });
       param(x, 'kvm_intel', 'tdx', undefined);
@@ -500,7 +500,7 @@ describe('finer judgements', () => {
     assert.equal(status(fixture('sev-legacy-6.6'), 'snp', 'snp.bios.cpu-flag'), 'UNKNOWN');
   });
 
-  test('KVM_CAP_VM_TYPES = 0 (before 6.10): SEV and SEV-ES only through the legacy INIT (WARN), SNP not at all (FAIL)', () => {
+  test('KVM_CAP_VM_TYPES = 0 (before 6.10): SEV and SEV-ES only through ' + 'the legacy INIT (WARN), SNP not at all (FAIL)', () => {
     const s = edit(SEV_BASE, (x) => vmTypes(x, 0));
     assert.equal(status(s, 'sev', 'sev.kvm.vm-type'), 'WARN');
     assert.equal(status(s, 'sev-es', 'sev-es.kvm.vm-type'), 'WARN');
@@ -515,7 +515,7 @@ describe('finer judgements', () => {
     assert.match(r.fix ?? '', /BIOS|module/);
   });
 
-  test('without the kernel log, a usable SNP host still passes the IOMMU check (kvm_amd.sev_snp = Y implies it)', () => {
+  test('without the kernel log, a usable SNP host still passes the ' + 'IOMMU check (kvm_amd.sev_snp = Y implies it)', () => {
     const s = edit(SEV_BASE, (x) => delete x.host.kernelLog);
     const r = result(s, 'snp', 'snp.kernel.iommu');
     assert.equal(r.status, 'PASS');
@@ -576,7 +576,8 @@ describe('SKIP under a failed parent', () => {
               assert.equal((c).status, 'SKIP', `${name}: ${c.id}`);
               assert.equal(c.skippedBecause, blocked, `${name}: ${c.id}`);
             } else if (c.status === 'SKIP') {
-              // The one other reason: KVM itself cannot run here, so TDX/SEV's KVM-dependent checks name that KVM check.
+              // The one other reason: KVM itself cannot run here, so TDX/SEV's KVM-dependent checks name that KVM
+              // check.
               assert.notEqual(t.technology, 'kvm', `${name}: ${c.id}`);
               assert.equal(c.skippedBecause, kvmBlocker(kvmDiagnosis(fixture(name)))?.rule, `${name}: ${c.id}`);
             }
@@ -621,7 +622,7 @@ describe('verdicts and outcome', () => {
     assert.equal(report.outcome, 'ready');
   });
 
-  test('outcome: ready when all usable; not-ready when one is not (even if another is unknown); unknown otherwise', () => {
+  test('outcome: ready when all usable; not-ready when one is not (even ' + 'if another is unknown); unknown otherwise', () => {
     assert.equal(runChecks(tdxBase(), ['kvm', 'tdx']).outcome, 'ready');
     assert.equal(runChecks(fixture('tdx-module-init-failed'), ['kvm', 'tdx']).outcome, 'not-ready');
     assert.equal(runChecks(fixture('sev-root-only'), ['kvm', 'sev']).outcome, 'unknown');
@@ -629,7 +630,7 @@ describe('verdicts and outcome', () => {
     assert.equal(runChecks(mixed, ['sev', 'sev-es']).outcome, 'not-ready');
   });
 
-  test('"all" is every technology; those of the other CPU vendor are not applicable, in one line, and do not count', () => {
+  test('"all" is every technology; those of the other CPU vendor are ' + 'not applicable, in one line, and do not count', () => {
     assert.deepEqual(technologiesFor('all'), ['kvm', 'tdx', 'sev', 'sev-es', 'snp']);
     assert.deepEqual(technologiesFor('snp'), ['snp']);
     const intel = runChecks(tdxBase(), technologiesFor('all'));
@@ -779,7 +780,7 @@ describe('without privilege: UNKNOWN with what it needs, never FAIL for what cou
     assert.equal(report.outcome, 'unknown');
   });
 
-  test('/dev/sev root-only: the firmware checks are UNKNOWN needing root, nothing FAILs, the outcome is unknown', () => {
+  test('/dev/sev root-only: the firmware checks are UNKNOWN needing ' + 'root, nothing FAILs, the outcome is unknown', () => {
     const s = fixture('sev-root-only');
     assert.equal(valueOf(s.host.sevDevice, '/dev/sev node').mode & 0o077, 0, 'the fixture\'s /dev/sev is root-only');
     const report = runChecks(s, ['sev', 'sev-es', 'snp']);
@@ -851,7 +852,7 @@ describe('checkCommand', () => {
     }
   });
 
-  test('usage errors: an unknown technology lists the valid ones; unknown or contradictory formats are refused', async () => {
+  test('usage errors: an unknown technology lists the valid ones; ' + 'unknown or contradictory formats are refused', async () => {
     await assert.rejects(runCheck(['sgx'], { from: fixturePath('tdx-usable-6.16') }), (e: Error) => e instanceof UsageError && /kvm, tdx, sev, sev-es, snp, all/.test(e.message));
     await assert.rejects(runCheck([], { format: 'yaml', from: fixturePath('tdx-usable-6.16') }), UsageError);
     await assert.rejects(runCheck([], { json: true, format: 'text', from: fixturePath('tdx-usable-6.16') }), UsageError);

@@ -85,7 +85,7 @@ test('an unreadable module parameter is recorded per parameter', { skip: skipUnl
     writeFileSync(join(dir, 'sys/module/kvm/parameters/write_only'), '0\n');
     chmodSync(join(dir, 'sys/module/kvm/parameters/write_only'), 0o200);
     chmodSync(dir, 0o755);
-    const script = `import { kvmModules } from ${JSON.stringify(join(import.meta.dirname, '../lib/snapshot/host-files.ts'))};
+    const script = `import { kvmModules } from ${JSON.stringify(join(import.meta.dirname, '../lib/snapshot/host-files.ts'))}` + `;
       console.log(JSON.stringify(kvmModules(${JSON.stringify(dir)})));`;
     const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
       uid: 65534,

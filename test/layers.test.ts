@@ -7,7 +7,10 @@ import { dirname, join, normalize, relative } from 'node:path';
 import { test } from 'node:test';
 import { projectRoot } from './helpers/compile.js';
 
-/** Lowest first. The two top-level helpers are below everything (they import nothing in lib/ but each other); index.ts is the public API, above everything. */
+/**
+ * Lowest first. The two top-level helpers are below everything (they import nothing in lib/ but each other); index.ts
+ * is the public API, above everything.
+ */
 const LAYERS = ['(base)', 'knowledge', 'native', 'snapshot', 'decode', 'check', 'compare', 'render', 'cli', '(api)'] as const;
 const BASE_FILES = new Set(['package-root.ts', 'tool.ts']);
 
@@ -53,7 +56,7 @@ test('no file under lib/ imports from a layer above its own', () => {
 });
 
 test('the import reader sees the forms lib/ uses (so the test above can fail)', () => {
-  const text = "import type { A } from '../check/types.js';\nimport {\n  b,\n} from './b.js';\nexport { c } from '../render/c.js';\nconst d = await import('../cli/d.js');";
+  const text = "import type { A } from '../check/types.js';\nimport {\n  b,\n} " + "from './b.js';\nexport { c } from '../render/c.js';\nconst d = " + "await import('../cli/d.js');";
   assert.deepEqual(importsOf(text), ['../check/types.js', './b.js', '../render/c.js', '../cli/d.js']);
   assert.ok(layerOf(join(lib, 'decode', 'x.ts')) < layerOf(join(lib, 'check', 'y.ts')));
 });

@@ -48,7 +48,8 @@ test('readCpuidLeaf: 16 bytes EAX..EDX at offset leaf | subleaf << 32 of /dev/cp
   const file = join(root, 'dev', 'cpu', '0', 'cpuid');
   const fd = openSync(file, 'w');
   const regs = Buffer.alloc(16);
-  // virtee/snphost#187's Genoa: SME, SEV, SEV-ES, SNP, VMPL, SME_COHERENT; C-bit 51, reduction 6, 4 VMPLs; 1006 guests; min ASID 100.
+  // virtee/snphost#187's Genoa: SME, SEV, SEV-ES, SNP, VMPL, SME_COHERENT; C-bit 51, reduction 6, 4 VMPLs; 1006 guests;
+  // min ASID 100.
   [0x43b, 0x41b3, 1006, 100].forEach((v, i) => regs.writeUInt32LE(v, i * 4));
   writeSync(fd, regs, 0, 16, 0x8000001f);
   closeSync(fd);

@@ -152,7 +152,7 @@ test('cpufeatures.h word 19 (7.2): the CPUID 0x8000001F EAX names follow the ker
   }
 });
 
-test('kernel sources (7.2): SNP minimum firmware, KVM_SNP_POLICY_MASK_VALID, kvm_amd parameters, PSP sysfs attributes', async (t) => {
+test('kernel sources (7.2): SNP minimum firmware, ' + 'KVM_SNP_POLICY_MASK_VALID, kvm_amd parameters, PSP sysfs ' + 'attributes', async (t) => {
   const src = await kernelFiles(t, 'linux-source', kernelSource);
   const tree = await kernelFiles(t, 'linux-headers-common', kernelHeaders);
   if (!src || !tree) return;
@@ -221,7 +221,7 @@ const MAINLINE_LINES: { line: string; check?: (f: ReturnType<typeof parseSevLog>
     check: (f) => assert.deepEqual(f.failures.map((x) => [x.operation, x.errorName]), [['SNP_SHUTDOWN_EX', 'SEV_RET_DFFLUSH_REQUIRED']]),
   },
   {
-    line: 'ccp 0000:42:00.1: SEV: retrying INIT command because of SECURE_DATA_INVALID error. Retrying once to reset PSP SEV state.',
+    line: 'ccp 0000:42:00.1: SEV: retrying INIT command because of ' + 'SECURE_DATA_INVALID error. Retrying once to reset PSP SEV state.',
     check: (f) => assert.ok(f.psp.initRetried),
   },
   { line: 'ccp 0000:01:00.5: sev command 0x85 timed out, disabling PSP', check: (f) => assert.equal(f.psp.timeouts[0]?.command, 0x85) },
@@ -235,7 +235,7 @@ const MAINLINE_LINES: { line: string; check?: (f: ReturnType<typeof parseSevLog>
   { line: 'SEV-SNP: RMP segment 0 physical address [0x16100000 - 0x16500000] covering [0x0 - 0x1000000000]' },
   { line: 'SEV-SNP: Memory for the RMP table has not been reserved by BIOS' },
   { line: 'SEV-SNP: RMP configuration not valid: base=0x16000000, end=0x0' },
-  { line: 'SEV-SNP: Memory reserved for the RMP table does not cover full system RAM (expected 0x4100000 got 0x4000000)' },
+  { line: 'SEV-SNP: Memory reserved for the RMP table does not cover full ' + 'system RAM (expected 0x4100000 got 0x4000000)' },
   { line: 'SEV-SNP: Failed to map RMP bookkeeping area', check: (f) => assert.deepEqual(f.rmp.problems.map((p) => p.problem), ['bookkeeping-map-failed']) },
   {
     line: 'SEV-SNP: Invalid RMP size 0x4000 for configured segment size 0x1000000000',

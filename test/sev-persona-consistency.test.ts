@@ -143,7 +143,8 @@ test('a VM type KVM offers has its KVM_SEV_INIT2 answer wherever --deep ran', ()
 });
 
 test('"sme" in /proc/cpuinfo only with SME active (mem_encrypt=on)', () => {
-  // arch/x86/kernel/cpu/amd.c early_detect_mem_encrypt() at v7.2: "if (!sme_me_mask) setup_clear_cpu_cap(X86_FEATURE_SME)";
+  // arch/x86/kernel/cpu/amd.c early_detect_mem_encrypt() at v7.2: "if (!sme_me_mask)
+  // setup_clear_cpu_cap(X86_FEATURE_SME)";
   // an active SME shows as mem_encrypt=on on the command line and "Memory Encryption Features active: AMD SME".
   check('sme-needs-mem-encrypt', (h) => {
     if (!` ${h.cpuinfo.flags ?? ''} `.includes(' sme ')) return undefined;
@@ -160,8 +161,9 @@ test('cpu cores agree with the "NN-Core" of the brand string', () => {
   });
 });
 
-test('KVM_SEV_INIT2 on an SNP VM issues no firmware command once SNP firmware is initialised: no firmware error, no EIO', () => {
-  // arch/x86/kvm/svm/sev.c __sev_guest_init() at v7.2: ASID allocation and sev_platform_init(), which returns 0 when the firmware is initialised.
+test('KVM_SEV_INIT2 on an SNP VM issues no firmware command once SNP ' + 'firmware is initialised: no firmware error, no EIO', () => {
+  // arch/x86/kvm/svm/sev.c __sev_guest_init() at v7.2: ASID allocation and sev_platform_init(), which returns 0 when
+  // the firmware is initialised.
   check('init2-snp-after-init', (h) => {
     const snp = h.init2?.SNP;
     if (!snp || snp.ok || h.snp?.state !== 1) return undefined;
@@ -209,7 +211,7 @@ test('SNP SVN and firmware build in order: alias-check firmware carries at least
   });
 });
 
-test('KVM_CAP_VM_TYPES (235) is there exactly on kernels that have it (6.8+), and offers the SEV types only from 6.10', () => {
+test('KVM_CAP_VM_TYPES (235) is there exactly on kernels that have it ' + '(6.8+), and offers the SEV types only from 6.10', () => {
   check('cap-vm-types-by-release', (h) => {
     const has = kernelHas('kvm.cap-vm-types', h.release);
     if (has === undefined || (h.vmTypes === undefined && !h.name.startsWith('persona'))) return undefined;

@@ -20,7 +20,8 @@ export function inconsistentCounts(what: string, capacity: number, inUse: number
   if (countsConsistent(capacity, inUse)) return null;
   const numbers = inUse === null ? `capacity ${capacity}` : `${inUse} in use of a capacity of ${capacity}`;
   return warn(
-    `inconsistent ${what} counts: ${numbers} (misc.current cannot exceed misc.capacity, and neither can be negative); the free count is unknown`,
+    `inconsistent ${what} counts: ` +
+      `${numbers} (misc.current cannot exceed misc.capacity, and neither can be negative); the free count is unknown`,
     source,
     'read misc.capacity and misc.current again, from the same host at the same moment (a fresh `kvm-caps snapshot`)',
   );

@@ -51,7 +51,9 @@ export function isTechnologyChoice(text: string): text is TechnologyChoice {
   return text === 'all' || (TECHNOLOGIES as readonly string[]).includes(text);
 }
 
-/** What a choice means: one technology, or every one ('all'); whether each applies to the host is the run's to decide. */
+/**
+ * What a choice means: one technology, or every one ('all'); whether each applies to the host is the run's to decide.
+ */
 export function technologiesFor(choice: TechnologyChoice): Technology[] {
   return choice === 'all' ? [...TECHNOLOGIES] : [choice];
 }
@@ -175,14 +177,18 @@ function verdictOf(technology: Technology, checks: readonly CheckResult[]): Verd
   let summary: string;
   if (usable === true) {
     const warnings = flat.filter((c) => c.status === 'WARN');
-    summary = `${name} is usable${warnings.length ? `, with ${warnings.length} warning${warnings.length === 1 ? '' : 's'}: ${warnings.map((c) => c.title).join('; ')}` : ''}`;
+    const warningText = warnings.length
+      ? `, with ${warnings.length} warning${warnings.length === 1 ? '' : 's'}: ` +
+        `${warnings.map((c) => c.title).join('; ')}`
+      : '';
+    summary = `${name} is usable${warningText}`;
   } else if (usable === false) {
     const failed = flat.find((c) => c.status === 'FAIL');
     const word = capable === false ? 'capable' : enabled === false ? 'enabled' : 'usable';
     summary = `${name} is not ${word}${failed ? `: ${failed.title}: ${failed.found}` : ''}`;
   } else {
     const unknown = flat.find((c) => c.status === 'UNKNOWN');
-    summary = `could not tell whether ${name} is usable${unknown ? `: ${unknown.title}: needs ${unknown.needs ?? 'facts kvm-caps could not read'}` : ''}`;
+    summary = `could not tell whether ${name} is usable` + `${unknown ? `: ${unknown.title}: needs ${unknown.needs ?? 'facts kvm-caps could not read'}` : ''}`;
   }
   return { capable, enabled, usable, summary };
 }

@@ -102,7 +102,9 @@ interface Host {
 interface Compared {
   category: DiffCategory;
   matters: boolean | ((a: DiffValue, b: DiffValue) => boolean);
-  /** --deep results: a host that was not asked has not disagreed, so the difference matters only when both were asked. */
+  /**
+   * --deep results: a host that was not asked has not disagreed, so the difference matters only when both were asked.
+   */
   deep?: true;
   read(host: Host): Field[];
 }
@@ -184,7 +186,7 @@ const COMPARED: readonly Compared[] = [
           key: 'tdx.attributes',
           label: 'TD attributes KVM_TDX_CAPABILITIES allows',
           value: ok?.supportedAttributes.mask ?? null,
-          text: ok === null ? unknown : `${ok.supportedAttributes.mask} (${ok.supportedAttributes.attributes.map((x) => x.name).join(', ') || 'none'})`,
+          text: ok === null ? unknown : `${ok.supportedAttributes.mask} (` + `${ok.supportedAttributes.attributes.map((x) => x.name).join(', ') || 'none'})`,
           source,
         },
         {

@@ -59,7 +59,10 @@ function backend(name: string, module: KernelModule): KvmBackend {
   };
 }
 
-/** The kernel log read: how many records, and, when it was over its size bound, how much of it was kept (its newest part). */
+/**
+ * The kernel log read: how many records, and, when it was over its size bound, how much of it was kept (its newest
+ * part).
+ */
 export interface KernelLogSummary {
   records: number;
   /** Bytes: the log's whole size, and the newest part that was read; null when it was read whole. */

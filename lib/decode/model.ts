@@ -87,7 +87,10 @@ export interface HostModel {
 export const KVM_API_VERSION = 12;
 
 const NOT_OPEN = 'not probed: the KVM device could not be opened';
-/** A probe that opened the device asks every request below; a fact still absent was not saved in the snapshot (an older kvm-caps, or a hand-written one). */
+/**
+ * A probe that opened the device asks every request below; a fact still absent was not saved in the snapshot (an older
+ * kvm-caps, or a hand-written one).
+ */
 const NOT_RECORDED = 'not recorded in this snapshot';
 
 /** Why a fact the probe asks of an open KVM device is absent: the device was not opened, or the snapshot lacks it. */
@@ -121,7 +124,10 @@ function deviceView(snapshot: Snapshot): DeviceView {
   };
 }
 
-/** Every failed fact in the snapshot, explained; absences (ENXIO for an attribute not offered, ...) are facts, not problems. */
+/**
+ * Every failed fact in the snapshot, explained; absences (ENXIO for an attribute not offered, ...) are facts, not
+ * problems.
+ */
 function problems(snapshot: Snapshot): Problem[] {
   const found: Problem[] = [];
   const visit = (value: unknown, path: string): void => {

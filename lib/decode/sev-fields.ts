@@ -236,7 +236,10 @@ export interface DecodedSnpPlatformStatus {
   };
 }
 
-/** `cpu` (family and model, decimal as /proc/cpuinfo prints them) chooses the TCB layout; without it only the raw TCB values are given. */
+/**
+ * `cpu` (family and model, decimal as /proc/cpuinfo prints them) chooses the TCB layout; without it only the raw TCB
+ * values are given.
+ */
 export function decodeSnpPlatformStatus(status: SnpPlatformStatusRecord, cpu?: { family: number; model: number } | null): DecodedSnpPlatformStatus {
   const rmpFlags = decodeBits(status.rmpFlags & 0xff, SNP_RMP_FLAGS, 8);
   const featureFlags = decodeBits(status.featureFlags >>> 0, SNP_FEATURE_FLAGS);

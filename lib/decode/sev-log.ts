@@ -79,7 +79,10 @@ export interface FirmwareFailure {
   /** Who printed it. */
   reporter: 'ccp' | 'kvm_amd';
   technology: 'SEV' | 'SNP';
-  /** The firmware command or step: INIT, INIT_EX, SNP_INIT, SNP_INIT_EX, DF_FLUSH, SNP_DF_FLUSH, PLATFORM_STATUS, SNP_PLATFORM_STATUS, SHUTDOWN. */
+  /**
+   * The firmware command or step: INIT, INIT_EX, SNP_INIT, SNP_INIT_EX, DF_FLUSH, SNP_DF_FLUSH, PLATFORM_STATUS,
+   * SNP_PLATFORM_STATUS, SHUTDOWN.
+   */
   operation: string;
   /** The kernel's return code (negative errno), where printed. */
   rc: number | null;
@@ -134,7 +137,9 @@ export interface SevLogFacts {
     noSevSupport: Traced<{ device: string | null }>[];
     timeouts: Traced<{ command: number }>[];
     tmrAllocationFailed?: Traced<{ device: string | null }>;
-    /** "SEV: retrying INIT command because of SECURE_DATA_INVALID error...": the first INIT failed and was retried once. */
+    /**
+     * "SEV: retrying INIT command because of SECURE_DATA_INVALID error...": the first INIT failed and was retried once.
+     */
     initRetried?: Traced<{ device: string | null }>;
   };
   rmp: {
@@ -441,5 +446,5 @@ export function describeFailure(f: FirmwareFailure): string {
     parts.push(f.errorName ? `${f.errorName} (${fwHex})` : `firmware status ${fwHex} (not a psp-sev.h SEV_RET code)`);
   }
   if (f.rc !== null) parts.push(`rc ${f.rc}`);
-  return `${f.technology === 'SNP' && !f.operation.startsWith('SNP') ? 'SNP ' : ''}${f.operation} failed${parts.length ? `: ${parts.join(', ')}` : ''}`;
+  return `${f.technology === 'SNP' && !f.operation.startsWith('SNP') ? 'SNP ' : ''}` + `${f.operation} failed` + `${parts.length ? `: ${parts.join(', ')}` : ''}`;
 }

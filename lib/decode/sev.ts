@@ -42,6 +42,34 @@ import {
   parseModuleBool,
 } from '../knowledge/sev.js';
 
+const LEGACY_ONLY =
+  'only the default VM type exists, and SEV/SEV-ES guests can only use the legacy KVM_SEV_INIT / ' +
+  'KVM_SEV_ES_INIT; SNP needs';
+const NO_SEV_VM_TYPE =
+  'but has no SEV VM type yet; SEV and SEV-ES guests use KVM_SEV_INIT / KVM_SEV_ES_INIT on a default VM ' +
+  '(QEMU does this). The SEV VM types came in';
+const SNP_MASKED = 'never show sev_snp: the feature was masked until "x86/cpufeatures: Enable/unmask SEV-SNP CPU feature"';
+const NOT_ASKED_FOR =
+  'the value is what kvm_amd could enable, not what was asked: see the kernel log below for why ' +
+  '(RMP, IOMMU, firmware INIT); kernel';
+const INITS_AND_SHUTS =
+  'this command initialises SNP firmware and shuts it down again when SNP is not already running, ' +
+  'which also takes the IOMMU out of SNP mode';
+const IMPLICIT_INIT_FAILED =
+  'not a firmware state problem by itself: the implicit SNP INIT this kernel runs first failed, and ' +
+  'snp_move_to_init_state() reports that as SEV_RET_INVALID_PLATFORM_STATE (0x1); the INIT failure line ' +
+  'in the kernel log has the real error (on this kernel:';
+const ALSO_PRINTED =
+  'this line is also printed when SNP_PLATFORM_STATUS, SNP_COMMIT or SNP_SET_CONFIG on /dev/sev initialise ' +
+  'SNP only to answer (and shut it down again): it does not prove that SNP is running';
+const NON_ROOT_VMM =
+  'a VMM that does not run as root (qemu, libvirt-qemu, a member of the kvm group) cannot open /dev/sev, ' +
+  'which QEMU opens read-write to start SEV guests';
+const REFUSE_UNTIL_INIT = 'refuse SNP_PLATFORM_STATUS until SNP_INIT has run';
+const NO_STATUS = 'SNP firmware is not initialised, or this kernel has no SNP_PLATFORM_STATUS (before';
+const ACL_UNREAD = ' (by the mode alone: the ACL was not read, so an ACL entry may ' + 'still let one in)';
+const UNFUSED = 'this looks like an engineering or unfused part, whose attestation a verifier should not trust';
+
 export type SevItemStatus = 'pass' | 'fail' | 'warn' | 'info' | 'unknown';
 
 export type SevGroup = 'kvm' | 'cpu' | 'msr' | 'module' | 'device' | 'sev-firmware' | 'psp' | 'snp-firmware' | 'capacity' | 'log' | 'init2';
@@ -138,7 +166,10 @@ function logSource(fact: Fact<KernelLogRecord[]>, line: string): string {
   return `${describeSource(fact.source)}: "${line.trim()}"`;
 }
 
-/** The firmware status of a failed command, when the firmware was asked and said something: 0 means it was not (or it succeeded). */
+/**
+ * The firmware status of a failed command, when the firmware was asked and said something: 0 means it was not (or it
+ * succeeded).
+ */
 function firmwareStatus(error: ProbeError): number | undefined {
   return error.firmwareError === undefined || error.firmwareError === 0 ? undefined : error.firmwareError;
 }
@@ -222,7 +253,7 @@ function vmTypes(snapshot: Snapshot, b: Builder): SevView['vmTypes'] {
         status: 'info',
         source,
         meaning:
-          `this kernel predates KVM_CAP_VM_TYPES (Linux ${kernelChange('kvm.cap-vm-types').since}): only the default VM type exists, and SEV/SEV-ES guests can only use the legacy KVM_SEV_INIT / KVM_SEV_ES_INIT; SNP needs ${releaseRangeText('snp.kvm-host')}`,
+          `this kernel predates KVM_CAP_VM_TYPES (Linux ${kernelChange('kvm.cap-vm-types').since}): ` + `${LEGACY_ONLY} ${releaseRangeText('snp.kvm-host')}`,
       });
     } else if (!offered && name !== 'SNP' && kernelHas('kvm.sev-vm-types', release) === false) {
       // 6.8 and 6.9 report VM types, but the SEV ones came in 6.10: a mask of 0x1 or 0x3 is not "SEV off".
@@ -233,13 +264,14 @@ function vmTypes(snapshot: Snapshot, b: Builder): SevView['vmTypes'] {
         value: 'not a VM type on this kernel',
         status: 'info',
         source,
-        meaning: `this kernel (Linux ${kernelChange('kvm.cap-vm-types').since} up to ${kernelChange('kvm.sev-vm-types').since}) reports VM types but has no SEV VM type yet; SEV and SEV-ES guests use KVM_SEV_INIT / KVM_SEV_ES_INIT on a default VM (QEMU does this). The SEV VM types came in ${kernelChange('kvm.sev-vm-types').since}`,
+        meaning: `this kernel (Linux ${kernelChange('kvm.cap-vm-types').since} up ` + `to ${kernelChange('kvm.sev-vm-types').since}) reports VM types ` + `${NO_SEV_VM_TYPE} ${kernelChange('kvm.sev-vm-types').since}`,
       });
     } else if (!offered && name === 'SNP' && kernelHas('snp.kvm-host', release) === false) {
-      b.add({ id, group: 'kvm', label, value: 'not a VM type on this kernel', status: 'fail', source, meaning: `KVM_X86_SNP_VM came in Linux ${kernelChange('snp.kvm-host').since}: mainline kernels before it run no SEV-SNP guests` });
+      const snpSince = kernelChange('snp.kvm-host').since;
+      b.add({ id, group: 'kvm', label, value: 'not a VM type on this kernel', status: 'fail', source, meaning: `KVM_X86_SNP_VM came in Linux ${snpSince}: mainline kernels before it run no SEV-SNP guests` });
     } else {
       const item: SevItem = { id, group: 'kvm', label, value: offered ? 'offered' : 'not offered', status: offered ? 'pass' : 'fail', source };
-      if (!offered) item.meaning = `KVM_CREATE_VM(${type}) will fail with EINVAL; QEMU says "vm-type ${name.toLowerCase().replace('_', '-')} not supported by KVM"`;
+      if (!offered) item.meaning = `KVM_CREATE_VM(${type}) will fail with EINVAL; QEMU says ` + `"vm-type ${name.toLowerCase().replace('_', '-')} not supported by KVM"`;
       b.add(item);
     }
     return { name, type, offered };
@@ -257,7 +289,7 @@ function cpuItems(snapshot: Snapshot, cpu: SevView['cpu'], b: Builder): void {
     id: 'cpu.model',
     group: 'cpu',
     label: 'CPU',
-    value: `${fact.value['model name'] ?? 'unknown'} (vendor ${cpu.vendor ?? 'unknown'}, family ${cpu.family ?? '?'}, model ${cpu.model ?? '?'})`,
+    value: `${fact.value['model name'] ?? 'unknown'} (vendor ` + `${cpu.vendor ?? 'unknown'}, family ${cpu.family ?? '?'}, model ` + `${cpu.model ?? '?'})`,
     status: cpu.vendor === 'AuthenticAMD' ? 'info' : 'fail',
     source: `${source} (vendor_id, cpu family, model)`,
     ...(cpu.vendor === 'AuthenticAMD' ? {} : { meaning: 'SEV needs an AMD CPU (snphost/sevctl "AMD CPU" check)' }),
@@ -281,7 +313,7 @@ function cpuItems(snapshot: Snapshot, cpu: SevView['cpu'], b: Builder): void {
     value: sme ? 'present (SME active)' : 'absent',
     status: 'info',
     source: `${source} (flags)`,
-    ...(sme ? {} : { meaning: 'the kernel shows sme only while host memory encryption is active (mem_encrypt=on); its absence does not mean SEV is off' }),
+    ...(sme ? {} : { meaning: 'the kernel shows sme only while host memory encryption is ' + 'active (mem_encrypt=on); its absence does not mean SEV is off' }),
   });
   for (const flag of ['sev', 'sev_es', 'sev_snp'] as const) {
     const present = cpu.flags[flag];
@@ -292,9 +324,9 @@ function cpuItems(snapshot: Snapshot, cpu: SevView['cpu'], b: Builder): void {
       item.meaning =
         flag === 'sev_snp'
           ? preSnp
-            ? `kernels before ${kernelChange('snp.cpu-flag').since} never show sev_snp: the feature was masked until "x86/cpufeatures: Enable/unmask SEV-SNP CPU feature"`
-            : 'the kernel clears sev_snp when the RMP table was not reserved by the BIOS, the host is a VM, or the CPU is not supported (bsp_determine_snp)'
-          : 'the kernel clears sev/sev_es when SYSCFG.MemEncryptionModeEn (bit 23, SMEE) or HWCR.SMMLOCK is off, i.e. the BIOS has not enabled memory encryption (early_detect_mem_encrypt), or the CPU lacks it';
+            ? `kernels before ${kernelChange('snp.cpu-flag').since} ${SNP_MASKED}`
+            : 'the kernel clears sev_snp when the RMP table was not reserved ' + 'by the BIOS, the host is a VM, or the CPU is not supported ' + '(bsp_determine_snp)'
+          : 'the kernel clears sev/sev_es when SYSCFG.MemEncryptionModeEn ' + '(bit 23, SMEE) or HWCR.SMMLOCK is off, i.e. the BIOS has not ' + 'enabled memory encryption (early_detect_mem_encrypt), or the ' + 'CPU lacks it';
       item.hint = flag === 'sev_snp' ? 'BIOS: enable "SEV-SNP Support" and "SNP Memory (RMP Table) Coverage"' : 'BIOS: enable SMEE and SEV (AMD CBS > CPU Common Options)';
     }
     b.add(item);
@@ -348,7 +380,7 @@ function cpuidItems(snapshot: Snapshot, b: Builder): SevCpuidSummary | null {
     value: summary.features.length ? summary.features.join(', ') : 'none',
     status: summary.features.includes('sev') ? 'pass' : 'fail',
     source,
-    meaning: 'KVM_GET_SUPPORTED_CPUID zeroes the leaf when KVM has no SEV, and sets sev/sev_es/sev_snp only for what kvm_amd enabled',
+    meaning: 'KVM_GET_SUPPORTED_CPUID zeroes the leaf when KVM has no SEV, ' + 'and sets sev/sev_es/sev_snp only for what kvm_amd enabled',
   });
   b.add({ id: 'cpuid.8000001f.cbit', group: 'cpu', label: 'C-bit position', value: String(summary.cBitPosition), status: 'info', source: `${source} EBX[5:0]` });
   b.add({ id: 'cpuid.8000001f.maxGuests', group: 'cpu', label: 'Encrypted guests supported simultaneously', value: String(summary.maxEncryptedGuests), status: 'info', source: `${source} ECX` });
@@ -360,11 +392,11 @@ function cpuidItems(snapshot: Snapshot, b: Builder): SevCpuidSummary | null {
     status: 'info',
     source: `${source} EDX`,
     meaning: summary.sevEsAsids
-      ? `SEV-ES/SNP ASIDs ${summary.sevEsAsids.first}-${summary.sevEsAsids.last}; SEV ASIDs ${summary.sevAsids ? `${summary.sevAsids.first}-${summary.sevAsids.last}` : 'none'}`
+      ? `SEV-ES/SNP ASIDs ${summary.sevEsAsids.first}-` + `${summary.sevEsAsids.last}; SEV ASIDs ` + `${summary.sevAsids ? `${summary.sevAsids.first}-${summary.sevAsids.last}` : 'none'}`
       : 'no ASIDs below it: the BIOS left none for SEV-ES/SNP ("SEV-ES ASID Space Limit")',
   });
   b.notes.push({
-    text: 'KVM clears NumVMPL (EBX[15:12]) and the physical-address reduction (EBX[11:6]) of leaf 0x8000001F in KVM_GET_SUPPORTED_CPUID; those two host values are not in the snapshot',
+    text: 'KVM clears NumVMPL (EBX[15:12]) and the physical-address ' + 'reduction (EBX[11:6]) of leaf 0x8000001F in ' + 'KVM_GET_SUPPORTED_CPUID; those two host values are not in the ' + 'snapshot',
     source: 'arch/x86/kvm/cpuid.c __do_cpuid_func() case 0x8000001F',
   });
   return summary;
@@ -432,8 +464,8 @@ function moduleItems(snapshot: Snapshot, b: Builder): SevView['kvmAmd'] {
     if (enabled === false && ['sev', 'sev_es', 'sev_snp'].includes(p.name)) {
       item.hint =
         p.name === 'sev_snp'
-          ? `the value is what kvm_amd could enable, not what was asked: see the kernel log below for why (RMP, IOMMU, firmware INIT); kernel ${releaseRangeText('snp.kvm-host')} is needed`
-          : 'the value is what kvm_amd could enable: check the BIOS (SMEE, SEV, SEV-ES ASID Space Limit) and the kernel log';
+          ? `${NOT_ASKED_FOR} ${releaseRangeText('snp.kvm-host')} is needed`
+          : 'the value is what kvm_amd could enable: check the BIOS (SMEE, ' + 'SEV, SEV-ES ASID Space Limit) and the kernel log';
     }
     b.add(item);
   }
@@ -513,14 +545,15 @@ function deviceItems(
     const reasons: string[] = [];
     if (log?.psp.notEnabledByBios) reasons.push('the ccp driver logged "SEV: memory encryption not enabled by BIOS"');
     if (log?.psp.noSevSupport.length) reasons.push('the PSP reports no SEV support');
-    // 6.16+: a failed SNP_PLATFORM_STATUS / SNP_FEATURE_INFO at probe, or a failed SEV status read, leaves /dev/sev unregistered.
+    // 6.16+: a failed SNP_PLATFORM_STATUS / SNP_FEATURE_INFO at probe, or a failed SEV status read, leaves /dev/sev
+    // unregistered.
     for (const f of log?.failures ?? []) {
       if (f.reporter !== 'ccp' || !['SNP_PLATFORM_STATUS', 'SNP_FEATURE_INFO', 'PLATFORM_STATUS'].includes(f.operation)) continue;
-      reasons.push(`the ccp driver logged "${f.source.line.trim()}" (${describeFailure(f)}), after which it does not register /dev/sev`);
+      reasons.push(`the ccp driver logged "${f.source.line.trim()}" (` + `${describeFailure(f)}), after which it does not register /dev/sev`);
     }
     const base =
       kvmAmdLoaded === true
-        ? 'kvm_amd is loaded but the ccp driver never registered /dev/sev: there is no PSP the driver knows, SEV is disabled in the firmware (BIOS), or the ccp module is not loaded'
+        ? 'kvm_amd is loaded but the ccp driver never registered /dev/sev: ' + 'there is no PSP the driver knows, SEV is disabled in the ' + 'firmware (BIOS), or the ccp module is not loaded'
         : 'the ccp driver has not registered /dev/sev (it does so when it finds a PSP with SEV)';
     return reasons.length ? `${base}; ${reasons.join('; ')}` : base;
   };
@@ -554,7 +587,7 @@ function deviceItems(
         value: code,
         status: 'fail',
         source: src(sev.open),
-        meaning: `/dev/sev is root-only${modeText}: this user (uid ${snapshot.context.uid}) may not open it, so the SEV and SNP platform status cannot be read`,
+        meaning: `/dev/sev is root-only${modeText}: this user (uid ` + `${snapshot.context.uid}) may not open it, so the SEV and SNP platform status cannot be read`,
         hint: 'run as root (sudo), or grant the user access to /dev/sev with a udev rule',
       });
     } else b.failed('device.open', 'device', 'open /dev/sev (read-only)', sev.open);
@@ -574,9 +607,10 @@ function deviceItems(
       value: `${d.firmwareVersion} (API ${d.api.text}, build ${d.build})`,
       status: d.api.major === 0 && d.api.minor === 0 ? 'fail' : d.meetsSnpMinimum ? 'pass' : 'warn',
       source: `${s} (api_major, api_minor, build)`,
-      ...(d.meetsSnpMinimum ? {} : { meaning: `SEV-SNP needs firmware API ${SNP_MIN_FIRMWARE.major}.${SNP_MIN_FIRMWARE.minor} or later (SNP_MIN_API_MAJOR/MINOR)`, hint: 'update the SEV firmware (BIOS update, or amd_sev_fam19h_*.sbin in /lib/firmware/amd)' }),
+      ...(d.meetsSnpMinimum ? {} : { meaning: `SEV-SNP needs firmware API ${SNP_MIN_FIRMWARE.major}.` + `${SNP_MIN_FIRMWARE.minor} or later (SNP_MIN_API_MAJOR/MINOR)`, hint: 'update the SEV firmware (BIOS update, or amd_sev_fam19h_*.sbin in /lib/firmware/amd)' }),
     });
     const init = firstChangeHeld(SEV_FIRMWARE_INIT_ROWS, release ?? undefined);
+    const initText = init ? `; on Linux ${releaseRangeText(init.id)}, ${init.what}` : '';
     b.add({
       id: 'sev.state',
       group: 'sev-firmware',
@@ -585,7 +619,7 @@ function deviceItems(
       status: d.stateName === 'INIT' || d.stateName === 'WORKING' ? 'pass' : 'fail',
       source: `${s} (state)`,
       ...(d.stateName === 'UNINIT'
-        ? { meaning: `the SEV firmware is not initialised${init ? `; on Linux ${releaseRangeText(init.id)}, ${init.what}` : ''}`, hint: 'load kvm_amd and check the kernel log for INIT failures' }
+        ? { meaning: `the SEV firmware is not initialised${initText}`, hint: 'load kvm_amd and check the kernel log for INIT failures' }
         : {}),
     });
     b.add({
@@ -617,7 +651,7 @@ function deviceItems(
       value: `not asked (SNP initialised: ${withheld.snpInitialized === 'no' ? 'no' : 'cannot tell'})`,
       status: 'info',
       source: `kvm-caps (${withheld.kernelChange})`,
-      meaning: `on Linux ${releaseRangeText(withheld.kernelChange)} this command initialises SNP firmware and shuts it down again when SNP is not already running, which also takes the IOMMU out of SNP mode`,
+      meaning: `on Linux ${releaseRangeText(withheld.kernelChange)} ${INITS_AND_SHUTS}`,
       hint: `run with ${withheld.override} to ask anyway`,
     });
   }
@@ -649,15 +683,15 @@ function deviceItems(
         ? {}
         : {
             meaning:
-              'the firmware does not report that alias detection completed since the last reset with no aliasing addresses (the bit exists from Milan 1.55.22 / Genoa 1.55.38; CVE-2024-21944, AMD-SB-3015)',
-            hint: 'check DIMM population and the BIOS memory settings, and update the BIOS / SEV firmware per AMD-SB-3015 (snphost "Alias check")',
+              'the firmware does not report that alias detection completed ' + 'since the last reset with no aliasing addresses (the bit exists ' + 'from Milan 1.55.22 / Genoa 1.55.38; CVE-2024-21944, AMD-SB-3015)',
+            hint: 'check DIMM population and the BIOS memory settings, and update ' + 'the BIOS / SEV firmware per AMD-SB-3015 (snphost "Alias check")',
           }),
     });
     b.add({
       id: 'snp.features',
       group: 'snp-firmware',
       label: 'SNP platform flags',
-      value: `${hex(d.featureFlags.raw)}${d.featureFlags.names.length ? ` (${d.featureFlags.names.join(', ')})` : ' (none)'}${d.featureFlags.unknownBits.length ? `, unknown bits ${d.featureFlags.unknownBits.join(', ')}` : ''}`,
+      value: `${hex(d.featureFlags.raw)}` + `${d.featureFlags.names.length ? ` (${d.featureFlags.names.join(', ')})` : ' (none)'}` + `${d.featureFlags.unknownBits.length ? `, unknown bits ${d.featureFlags.unknownBits.join(', ')}` : ''}`,
       status: 'info',
       source: `${s} (bytes 8-11)`,
     });
@@ -689,8 +723,8 @@ function deviceItems(
       ...(d.tcb.match
         ? {}
         : {
-            meaning: 'attestation reports carry the older reported TCB: the current firmware has not been committed (or SNP_SET_CONFIG set a lower reported TCB)',
-            hint: 'commit the firmware (`snphost commit`, SNP_COMMIT; irreversible: it blocks rollback to older firmware) or reboot',
+            meaning: 'attestation reports carry the older reported TCB: the current ' + 'firmware has not been committed (or SNP_SET_CONFIG set a lower ' + 'reported TCB)',
+            hint: 'commit the firmware (`snphost commit`, SNP_COMMIT; ' + 'irreversible: it blocks rollback to older firmware) or reboot',
           }),
     });
     if (d.tcb.current?.reservedNonZero || d.tcb.reported?.reservedNonZero) {
@@ -703,13 +737,13 @@ function deviceItems(
         ? kernelHas('snp.platform-status', release ?? undefined) === false
           ? `this kernel has no SNP_PLATFORM_STATUS (added in Linux ${kernelChange('snp.platform-status').since})`
           : kernelHas('snp.platform-status-needs-init', release ?? undefined) === true
-            ? `SNP firmware is not initialised: Linux ${releaseRangeText('snp.platform-status-needs-init')} refuse SNP_PLATFORM_STATUS until SNP_INIT has run`
-            : `SNP firmware is not initialised, or this kernel has no SNP_PLATFORM_STATUS (before ${kernelChange('snp.platform-status').since})`
+            ? `SNP firmware is not initialised: Linux ${releaseRangeText('snp.platform-status-needs-init')}` + ` ${REFUSE_UNTIL_INIT}`
+            : `${NO_STATUS} ${kernelChange('snp.platform-status').since})`
         : firmwareStatus(snp.error) === 1 && history?.id === 'sev.snp-platform-status-inits'
           ? // snp_move_to_init_state() answers SEV_RET_INVALID_PLATFORM_STATE for any failed implicit INIT.
-            `not a firmware state problem by itself: the implicit SNP INIT this kernel runs first failed, and snp_move_to_init_state() reports that as SEV_RET_INVALID_PLATFORM_STATE (0x1); the INIT failure line in the kernel log has the real error (on this kernel: ${history.what})`
+            `${IMPLICIT_INIT_FAILED} ${history.what})`
           : firmwareStatus(snp.error) !== undefined
-            ? `the firmware refused: ${decodeFirmwareError(firmwareStatus(snp.error)!).name ?? 'unknown status'}${history ? ` (on this kernel: ${history.what})` : ''}`
+            ? `the firmware refused: ${decodeFirmwareError(firmwareStatus(snp.error)!).name ?? 'unknown status'}` + `${history ? ` (on this kernel: ${history.what})` : ''}`
             : undefined;
     b.failed('snp.status', 'snp-firmware', 'SNP_PLATFORM_STATUS', snp, meaning ? { meaning } : undefined);
   }
@@ -796,9 +830,9 @@ function logItems(snapshot: Snapshot, b: Builder): SevLogFacts | null {
         ? {
             meaning:
               key === 'snp'
-                ? 'supported, but SNP has no ASIDs (an empty range such as "1 - 0": ciphertext_hiding_asids=0 with hiding on, or a BIOS SEV-ES ASID limit of 0)'
+                ? 'supported, but SNP has no ASIDs (an empty range such as "1 - ' + '0": ciphertext_hiding_asids=0 with hiding on, or a BIOS SEV-ES ' + 'ASID limit of 0)'
                 : key === 'sevEs'
-                  ? 'supported, but the kernel cannot offer it: firmware past AMD-SB-3023 (the SEV-ES VM type is dropped), or ciphertext hiding took the whole SEV-ES/SNP range (an empty range such as "100 - 99")'
+                  ? 'supported, but the kernel cannot offer it: firmware past ' + 'AMD-SB-3023 (the SEV-ES VM type is dropped), or ciphertext ' + 'hiding took the whole SEV-ES/SNP range (an empty range such as ' + '"100 - 99")'
                   : 'supported, but no ASIDs are left for it',
           }
         : {}),
@@ -811,7 +845,7 @@ function logItems(snapshot: Snapshot, b: Builder): SevLogFacts | null {
     // On 6.16-6.19 SNP_PLATFORM_STATUS (ours, or any tool's) initialises SNP just to answer and prints this line too.
     const selfMade = kernelHas('sev.snp-platform-status-inits', 'value' in snapshot.host.kernelRelease ? snapshot.host.kernelRelease.value : undefined) !== false;
     b.add({ id: 'log.snpApi', group: 'log', label: 'ccp: SEV-SNP firmware', value: log.snpApi.text, status: selfMade ? 'info' : 'pass', source: at(log.snpApi),
-      ...(selfMade ? { meaning: `on Linux ${releaseRangeText('sev.snp-platform-status-inits')} this line is also printed when SNP_PLATFORM_STATUS, SNP_COMMIT or SNP_SET_CONFIG on /dev/sev initialise SNP only to answer (and shut it down again): it does not prove that SNP is running` } : {}) });
+      ...(selfMade ? { meaning: `on Linux ${releaseRangeText('sev.snp-platform-status-inits')} ${ALSO_PRINTED}` } : {}) });
   }
   if (log.firmwareUpdate) {
     b.add({ id: 'log.firmwareUpdate', group: 'log', label: 'ccp: SEV firmware update', value: log.firmwareUpdate.from ? `${log.firmwareUpdate.from} -> ${log.firmwareUpdate.to}` : 'applied', status: 'info', source: at(log.firmwareUpdate) });
@@ -835,7 +869,7 @@ function logItems(snapshot: Snapshot, b: Builder): SevLogFacts | null {
     // 6.9-6.15 only: __sev_snp_init_locked() on 6.16+ returns without this message.
     if (f.operation === 'SNP INIT' && f.rc !== null && kernelHas('sev.snp-init-rc-message', release) === false) {
       item.status = 'info';
-      meanings.push(`only Linux ${releaseRangeText('sev.snp-init-rc-message')} print this line, not ${release}: it comes from an older boot or another kernel, not from this one`);
+      meanings.push(`only Linux ${releaseRangeText('sev.snp-init-rc-message')} print ` + `this line, not ${release}: it comes from an older boot or another kernel, not from this one`);
     }
     if (meanings.length) item.meaning = meanings.join('; ');
     b.add(item);
@@ -846,7 +880,7 @@ function logItems(snapshot: Snapshot, b: Builder): SevLogFacts | null {
   if (psp.sevInitializationFailed) b.add({ id: 'log.psp.initFailed', group: 'log', label: 'ccp: SEV device', value: 'initialization failed', status: 'fail', source: at(psp.sevInitializationFailed) });
   if (psp.initRetried) {
     b.add({ id: 'log.psp.initRetried', group: 'log', label: 'ccp: SEV INIT', value: 'retried once after SECURE_DATA_INVALID (0x18)', status: 'info', source: at(psp.initRetried),
-      meaning: 'the first INIT failed and the driver reset the PSP SEV state and tried again; a failure line after this one is the real error' });
+      meaning: 'the first INIT failed and the driver reset the PSP SEV state ' + 'and tried again; a failure line after this one is the real error' });
   }
   if (psp.tmrAllocationFailed) b.add({ id: 'log.psp.tmr', group: 'log', label: 'ccp: SEV-ES', value: 'TMR allocation failed, SEV-ES unavailable', status: 'fail', source: at(psp.tmrAllocationFailed) });
   psp.timeouts.forEach((t, i) =>
@@ -857,7 +891,7 @@ function logItems(snapshot: Snapshot, b: Builder): SevLogFacts | null {
       value: `command ${hex(t.command)} timed out; PSP disabled`,
       status: 'fail',
       source: at(t),
-      meaning: "the command's own failure line then shows error 0x0 and rc -110 (ETIMEDOUT: the firmware never answered), and every later command fails with -EBUSY until reboot (psp_dead)",
+      meaning: "the command's own failure line then shows error 0x0 and rc -110 " + "(ETIMEDOUT: the firmware never answered), and every later " + "command fails with -EBUSY until reboot (psp_dead)",
       hint: 'reboot; if it recurs, update the SEV firmware / BIOS',
     }),
   );
@@ -952,7 +986,7 @@ function msrItems(snapshot: Snapshot, b: Builder): SevView['msrs'] {
     const label = `${name} (MSR ${key(index)})`;
     if (!fact) continue;
     if ('error' in fact) {
-      b.failed(id, 'msr', label, fact, { status: 'unknown', meaning: 'cannot tell: the msr module is not loaded (ENOENT), this user may not read MSRs (EACCES/EPERM), or the CPU has no such MSR (EIO)' });
+      b.failed(id, 'msr', label, fact, { status: 'unknown', meaning: 'cannot tell: the msr module is not loaded (ENOENT), this user ' + 'may not read MSRs (EACCES/EPERM), or the CPU has no such MSR ' + '(EIO)' });
       continue;
     }
     const v = BigInt(fact.value);
@@ -961,9 +995,9 @@ function msrItems(snapshot: Snapshot, b: Builder): SevView['msrs'] {
       out.smee = bit(v, 23);
       out.snpEn = bit(v, 24);
       b.add({ id: 'msr.syscfg.smee', group: 'msr', label: 'SYSCFG bit 23 (SMEE)', value: out.smee ? 'set' : 'clear', status: out.smee ? 'pass' : 'fail', source: `${src(fact)} (${fact.value}, bit 23)`,
-        ...(out.smee ? {} : { meaning: 'the BIOS has not enabled memory encryption: no SME, SEV, SEV-ES or SEV-SNP', hint: 'BIOS: enable SMEE (Secure Memory Encryption)' }) });
+        ...(out.smee ? {} : { meaning: 'the BIOS has not enabled memory encryption: no SME, SEV, SEV-ES ' + 'or SEV-SNP', hint: 'BIOS: enable SMEE (Secure Memory Encryption)' }) });
       b.add({ id: 'msr.syscfg.snpEn', group: 'msr', label: 'SYSCFG bit 24 (SNPEn)', value: out.snpEn ? 'set' : 'clear', status: out.snpEn ? 'pass' : 'fail', source: `${src(fact)} (${fact.value}, bit 24)`,
-        ...(out.snpEn ? {} : { meaning: 'SEV-SNP is not enabled in SYSCFG: the BIOS did not set it up (or the kernel did not, on kernels that set SNPEn themselves)', hint: 'BIOS: enable "SEV-SNP Support" and "SNP Memory (RMP Table) Coverage"' }) });
+        ...(out.snpEn ? {} : { meaning: 'SEV-SNP is not enabled in SYSCFG: the BIOS did not set it up ' + '(or the kernel did not, on kernels that set SNPEn themselves)', hint: 'BIOS: enable "SEV-SNP Support" and "SNP Memory (RMP Table) Coverage"' }) });
     } else {
       if (index === AMD_SNP_MSRS.RMP_BASE) out.rmpBase = fact.value;
       else out.rmpEnd = fact.value;
@@ -980,7 +1014,7 @@ function parityItems(snapshot: Snapshot, b: Builder): void {
   const node = snapshot.host.sevDevice;
   if (access) {
     if ('value' in access) {
-      const nodeText = node && 'value' in node ? `; mode ${node.value.mode.toString(8).padStart(4, '0')}, owner ${node.value.owner ?? node.value.uid}, group ${node.value.group ?? node.value.gid}` : '';
+      const nodeText = node && 'value' in node ? `; mode ${node.value.mode.toString(8).padStart(4, '0')}, owner ` + `${node.value.owner ?? node.value.uid}, group ` + `${node.value.group ?? node.value.gid}` : '';
       b.add({
         id: 'device.access',
         group: 'device',
@@ -988,7 +1022,7 @@ function parityItems(snapshot: Snapshot, b: Builder): void {
         value: `${access.value.write ? 'read-write' : access.value.read ? 'read-only' : 'no access'}${nodeText}`,
         status: 'info',
         source: src(access),
-        meaning: 'QEMU opens /dev/sev read-write: the user the VMM runs as needs read and write through the mode, its groups or an ACL; this line is for the user kvm-caps ran as',
+        meaning: 'QEMU opens /dev/sev read-write: the user the VMM runs as needs ' + 'read and write through the mode, its groups or an ACL; this ' + 'line is for the user kvm-caps ran as',
       });
     } else b.failed('device.access', 'device', '/dev/sev access', access, { status: 'unknown' });
   }
@@ -997,7 +1031,7 @@ function parityItems(snapshot: Snapshot, b: Builder): void {
     if ('value' in memlock) {
       const text = (n: number | null): string => (n === null ? 'unlimited' : `${n} bytes`);
       b.add({ id: 'host.memlock', group: 'device', label: 'Locked-memory limit (RLIMIT_MEMLOCK)', value: `soft ${text(memlock.value.soft)}, hard ${text(memlock.value.hard)}`, status: 'info', source: src(memlock),
-        meaning: 'of this process; a VMM that pins SEV guest memory needs a limit as large as the guest (libvirt raises it for the guests it starts)' });
+        meaning: 'of this process; a VMM that pins SEV guest memory needs a limit ' + 'as large as the guest (libvirt raises it for the guests it ' + 'starts)' });
     } else b.failed('host.memlock', 'device', 'Locked-memory limit', memlock, { status: 'unknown' });
   }
   const cpuinfo = snapshot.host.cpuinfo;
@@ -1013,7 +1047,8 @@ function parityItems(snapshot: Snapshot, b: Builder): void {
  * (AMD APM vol. 3, CPUID Fn8000_001F: EAX bit 2 VmPgFlush, bit 5 VMPL, EBX[15:12] NumVMPL;
  * cpufeatures.h word 19 bit 2 X86_FEATURE_VM_PAGE_FLUSH, bit 10 X86_FEATURE_SME_COHERENT). Linux
  * 7.2's sev_flush_encrypted_page() (arch/x86/kvm/svm/sev.c) uses CLFLUSHOPT with SME_COHERENT and
- * the VM_PAGE_FLUSH MSR otherwise, so only a CPU with neither has a reason to warn. KVM_GET_SUPPORTED_CPUID clears NumVMPL,
+ * the VM_PAGE_FLUSH MSR otherwise, so only a CPU with neither has a reason to warn. KVM_GET_SUPPORTED_CPUID clears
+ * NumVMPL,
  * and the kernel prints no cpuinfo flag for bit 2 or 5 (no quoted name in cpufeatures.h), so the
  * cpuid driver's answer is the only source: where it cannot be read, these say "cannot tell".
  */
@@ -1024,7 +1059,7 @@ function hostCpuidItems(snapshot: Snapshot, b: Builder): SevView['hostCpuid'] {
   if ('error' in fact) {
     b.failed('cpuid.host', 'cpu', 'CPUID 0x8000001F (host, /dev/cpu/0/cpuid)', fact, {
       status: 'unknown',
-      meaning: 'cannot tell VMPL support, the number of VMPLs or the page-flush MSR: the cpuid module is not loaded (ENOENT) or this user may not read it (EACCES/EPERM)',
+      meaning: 'cannot tell VMPL support, the number of VMPLs or the page-flush ' + 'MSR: the cpuid module is not loaded (ENOENT) or this user may ' + 'not read it (EACCES/EPERM)',
       hint: 'run as root with the cpuid module loaded (`modprobe cpuid`); kvm-caps never loads it',
     });
     return out;
@@ -1059,8 +1094,8 @@ function hostCpuidItems(snapshot: Snapshot, b: Builder): SevView['hostCpuid'] {
       ? {}
       : {
           meaning: out.smeCoherent
-            ? 'the CPU keeps encrypted and plain cache lines coherent (SME_COHERENT), so KVM flushes a page it takes back from a guest with CLFLUSHOPT and never uses VM_PAGE_FLUSH'
-            : 'KVM flushes an encrypted guest page it takes back with the VM_PAGE_FLUSH MSR; where that write faults it warns and writes back the caches of every CPU the guest ran on',
+            ? 'the CPU keeps encrypted and plain cache lines coherent ' + '(SME_COHERENT), so KVM flushes a page it takes back from a ' + 'guest with CLFLUSHOPT and never uses VM_PAGE_FLUSH'
+            : 'KVM flushes an encrypted guest page it takes back with the ' + 'VM_PAGE_FLUSH MSR; where that write faults it warns and writes ' + 'back the caches of every CPU the guest ran on',
         }),
   });
   return out;
@@ -1107,13 +1142,13 @@ function deviceUserItems(snapshot: Snapshot, b: Builder): SevView['deviceUsers']
     id: 'device.users',
     group: 'device',
     label: '/dev/sev read-write for',
-    value: `${rootOnly ? 'root only' : holders.map((h) => h.who).join(', ')} (mode ${n.mode.toString(8).padStart(4, '0')}, ${n.owner ?? n.uid}:${n.group ?? n.gid}${aclText})`,
+    value: `${rootOnly ? 'root only' : holders.map((h) => h.who).join(', ')}` + ` (mode ${n.mode.toString(8).padStart(4, '0')}, ` + `${n.owner ?? n.uid}:${n.group ?? n.gid}${aclText})`,
     status: rootOnly ? 'warn' : 'info',
     source,
     meaning: rootOnly
-      ? `a VMM that does not run as root (qemu, libvirt-qemu, a member of the kvm group) cannot open /dev/sev, which QEMU opens read-write to start SEV guests${entries === null ? ' (by the mode alone: the ACL was not read, so an ACL entry may still let one in)' : ''}`
-      : 'the VMM\'s user (qemu, libvirt-qemu, the kvm group) can start SEV guests only if it is one of these or in one of these groups',
-    ...(rootOnly ? { hint: 'give the VMM\'s group access: `chgrp kvm /dev/sev && chmod 0660 /dev/sev` (a udev rule to keep it), or `setfacl -m u:qemu:rw /dev/sev`' } : {}),
+      ? `${NON_ROOT_VMM}${entries === null ? ACL_UNREAD : ''}`
+      : 'the VMM\'s user (qemu, libvirt-qemu, the kvm group) can start SEV guests only if it is ' + 'one of these or in one of these groups',
+    ...(rootOnly ? { hint: 'give the VMM\'s group access: `chgrp kvm /dev/sev && chmod 0660 /dev/sev` (a udev rule to keep it), ' + 'or `setfacl -m u:qemu:rw /dev/sev`' } : {}),
   });
   return { readWrite: holders.map((h) => h.who), rootOnly, source };
 }
@@ -1140,7 +1175,7 @@ function pspItems(snapshot: Snapshot, b: Builder): SevView['psp'] {
     const production = name === 'fused_part' || name === 'debug_lock_on';
     const ok = raw.trim() === '1';
     b.add({ id, group: 'psp', label: name, value: raw.trim(), status: production ? (ok ? 'pass' : 'warn') : 'info', source: `${source} (${name})`,
-      ...(production && !ok ? { meaning: `a production part shows ${name} = 1: this looks like an engineering or unfused part, whose attestation a verifier should not trust` } : {}) });
+      ...(production && !ok ? { meaning: `a production part shows ${name} = 1: ${UNFUSED}` } : {}) });
   }
   return { fusedPart: flag('fused_part'), debugLockOn: flag('debug_lock_on'), source };
 }
@@ -1164,7 +1199,7 @@ export function sevView(snapshot: Snapshot): SevView {
   const deviceUsers = deviceUserItems(snapshot, b);
   const psp = pspItems(snapshot, b);
   b.notes.push({
-    text: 'the kernel hides the sev, sev_es and sev_snp flags in /proc/cpuinfo when the BIOS has not enabled them, and shows sme only while SME is active (mem_encrypt=on), so an absent flag does not mean the CPU lacks the feature',
+    text: 'the kernel hides the sev, sev_es and sev_snp flags in ' + '/proc/cpuinfo when the BIOS has not enabled them, and shows sme ' + 'only while SME is active (mem_encrypt=on), so an absent flag ' + 'does not mean the CPU lacks the feature',
     source: 'arch/x86/kernel/cpu/amd.c early_detect_mem_encrypt(), bsp_determine_snp()',
   });
   return {

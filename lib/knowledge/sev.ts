@@ -180,7 +180,7 @@ export const SNP_RMP_FLAGS: readonly BitName[] = [
     bit: 1,
     name: 'ALIAS_CHECK_COMPLETE',
     meaning:
-      'alias detection has completed since the last system reset and found no aliasing addresses (firmware Milan 1.55.22, Genoa 1.55.38 and later)',
+      'alias detection has completed since the last system reset and ' + 'found no aliasing addresses (firmware Milan 1.55.22, Genoa ' + '1.55.38 and later)',
     source: 'virtee/sev src/types/snp/platform.rs PlatformInit::alias_check_complete',
   },
   { bit: 3, name: 'TIO_EN', meaning: 'SEV-TIO is enabled', source: 'virtee/sev src/types/snp/platform.rs PlatformInit::is_tio_en' },
@@ -206,7 +206,10 @@ export const SNP_FEATURE_FLAGS: readonly BitName[] = [
  */
 export const HOST_CPUID_8000001F = { sevBit: 1, pageFlushBit: 2, snpBit: 4, vmplBit: 5, smeCoherentBit: 10, numVmplShift: 12, numVmplMask: 0xf } as const;
 
-/** SNP_MIN_API_MAJOR / SNP_MIN_API_MINOR in drivers/crypto/ccp/sev-dev.c; snphost's "SEV firmware version" check (>= 1.51). */
+/**
+ * SNP_MIN_API_MAJOR / SNP_MIN_API_MINOR in drivers/crypto/ccp/sev-dev.c; snphost's "SEV firmware version" check (>=
+ * 1.51).
+ */
 export const SNP_MIN_FIRMWARE = { major: 1, minor: 51 } as const;
 
 // ---------------------------------------------------------------------------------------
@@ -337,7 +340,7 @@ export const KVM_AMD_PARAMETERS: readonly KvmAmdParameter[] = [
     name: 'debug_swap',
     type: 'bool',
     reason:
-      'whether KVM offers DEBUG_SWAP to SEV-ES guests; default N from "SEV: disable SEV-ES DebugSwap by default" (6.8, 6.6.y), Y again from 6.10, removed in 2026',
+      'whether KVM offers DEBUG_SWAP to SEV-ES guests; default N from ' + '"SEV: disable SEV-ES DebugSwap by default" (6.8, 6.6.y), Y ' + 'again from 6.10, removed in 2026',
     source: 'arch/x86/kvm/svm/sev.c module_param_named(debug_swap, sev_es_debug_swap_enabled, bool, 0444)',
   },
   {
@@ -349,7 +352,7 @@ export const KVM_AMD_PARAMETERS: readonly KvmAmdParameter[] = [
   {
     name: 'nested',
     type: 'int',
-    reason: 'nested SVM for the host\'s ordinary VMs; SEV guests cannot use it, and a host that is itself a guest cannot run SEV VMs',
+    reason: 'nested SVM for the host\'s ordinary VMs; SEV guests cannot use it, and a host that is itself a guest ' + 'cannot run SEV VMs',
     source: 'arch/x86/kvm/svm/svm.c module_param(nested, int, 0444)',
   },
 ];

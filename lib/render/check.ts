@@ -94,15 +94,15 @@ function outcomeLine(report: CheckReport, style: Style): string {
       .map((t) => t.technology)
       .join(', ');
   if (!report.technologies.some((t) => t.applicable)) {
-    return `${style.bad('Not ready')}: not applicable to this host: ${report.technologies.map((t) => t.technology).join(', ')}`;
+    return `${style.bad('Not ready')}: not applicable to this host: ` + `${report.technologies.map((t) => t.technology).join(', ')}`;
   }
   switch (report.outcome) {
     case 'ready':
       return `${style.good('Ready')}: usable here: ${names(() => true)}`;
     case 'not-ready':
-      return `${style.bad('Not ready')}: not usable: ${names((v) => v.usable === false)}${names((v) => v.usable === null) ? `; could not tell: ${names((v) => v.usable === null)}` : ''}`;
+      return `${style.bad('Not ready')}: not usable: ` + `${names((v) => v.usable === false)}` + `${names((v) => v.usable === null) ? `; could not tell: ${names((v) => v.usable === null)}` : ''}`;
     case 'unknown':
-      return `${style.warn('Could not tell')}: ${names((v) => v.usable === null)} (run as root, or see "needs" with --verbose)`;
+      return `${style.warn('Could not tell')}: ` + `${names((v) => v.usable === null)} (run as root, or see "needs" with --verbose)`;
   }
 }
 

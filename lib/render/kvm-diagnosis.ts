@@ -23,6 +23,11 @@ function causeLines(style: Style, label: string, cause: KvmCause): string[] {
   return lines;
 }
 
+const LOG_UNREAD =
+  'what only the kernel says (a backend that would not bind, an SEV guest, a clash of vendor ' +
+  'modules, a failed enable, a rejected parameter) could not be told; run as root or pass it with ' +
+  '--kernel-log FILE';
+
 /** The title of the report's KVM section: the question it answers. */
 export function kvmDiagnosisTitle(diagnosis: KvmDiagnosis): string {
   const first = specificCause(diagnosis);
@@ -39,7 +44,7 @@ export function kvmDiagnosisLines(diagnosis: KvmDiagnosis, style: Style): string
   if (bound !== undefined) lines.push(...causeLines(style, 'Backend', bound));
   if (diagnosis.hypervisor !== null) {
     const outer = diagnosis.hypervisor.logged ?? 'a hypervisor (CPUID hypervisor bit)';
-    const exposes = diagnosis.flag === null ? '' : `; it ${diagnosis.hypervisor.exposesExtension ? 'exposes' : 'does not expose'} ${diagnosis.flag} to this guest`;
+    const exposes = diagnosis.flag === null ? '' : `; it ${diagnosis.hypervisor.exposesExtension ? 'exposes' : 'does not expose'}` + ` ${diagnosis.flag} to this guest`;
     lines.push(factLine(style, 'Outer hypervisor', `${outer}${exposes}`));
   }
   if (diagnosis.nested !== null) {
@@ -59,7 +64,7 @@ export function kvmDiagnosisLines(diagnosis: KvmDiagnosis, style: Style): string
       factLine(
         style,
         'Kernel log',
-        style.warn(`could not be read (${diagnosis.logUnread.code}): what only the kernel says (a backend that would not bind, an SEV guest, a clash of vendor modules, a failed enable, a rejected parameter) could not be told; run as root or pass it with --kernel-log FILE`),
+        style.warn(`could not be read (${diagnosis.logUnread.code}): ${LOG_UNREAD}`),
         diagnosis.logUnread.source,
       ),
     );

@@ -104,7 +104,7 @@ export function prometheusMetrics(report: Report, checks: CheckReport): string {
   }
 
   for (const state of technologyStates(checks)) {
-    m.gauge('technology_applicable', 'Whether this technology applies to the host at all (0: another CPU vendor or architecture, so its states are 0 by nature, not by fault).', bit(state.applicable), { technology: state.technology });
+    m.gauge('technology_applicable', 'Whether this technology applies to the host at all (0: another ' + 'CPU vendor or architecture, so its states are 0 by nature, not ' + 'by fault).', bit(state.applicable), { technology: state.technology });
   }
   for (const state of technologyStates(checks)) {
     for (const key of ['capable', 'enabled', 'usable'] as const) {
@@ -113,7 +113,7 @@ export function prometheusMetrics(report: Report, checks: CheckReport): string {
         key === 'capable'
           ? 'Whether the hardware and firmware can run this technology (1) or not (0); no sample when undetermined.'
           : key === 'enabled'
-            ? 'Whether the kernel and KVM are configured for this technology (1) or not (0); no sample when undetermined.'
+            ? 'Whether the kernel and KVM are configured for this technology ' + '(1) or not (0); no sample when undetermined.'
             : 'Whether a guest of this technology can be created now (1) or not (0); no sample when undetermined.';
       m.gauge(`technology_${key}`, help, value === null ? null : bit(value), { technology: state.technology });
     }

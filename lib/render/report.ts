@@ -40,7 +40,10 @@ export interface Report extends Omit<HostModel, 'confidential'> {
   /** Every technology's verdict, as `kvm-caps check --json` gives it. */
   technologies: TechnologyVerdict[];
   outcome: CheckReport['outcome'];
-  /** Why KVM is or is not usable here: the causes in the order tried (the first failing one is the specific cause), nested virtualization, the outer hypervisor. */
+  /**
+   * Why KVM is or is not usable here: the causes in the order tried (the first failing one is the specific cause),
+   * nested virtualization, the outer hypervisor.
+   */
   kvmDiagnosis: KvmDiagnosis;
   confidential: { tdx: TdxSection; sev: SevSection };
 }

@@ -82,7 +82,7 @@ export function renderSev(unsafe: SevSection, style: Style): string {
     lines.push('', style.bold(title), ...items.flatMap((item) => itemLines(style, item, width)));
   }
   for (const t of view.technologies) {
-    if (t.checks.length > 0) lines.push('', style.bold(`${TECHNOLOGY_TITLES[t.technology]} checks (\`kvm-caps check ${t.technology} --verbose\` says why, where and how to fix)`), ...checkTreeLines(t, style, false));
+    if (t.checks.length > 0) lines.push('', style.bold(`${TECHNOLOGY_TITLES[t.technology]} checks (\`kvm-caps check ` + `${t.technology} --verbose\` says why, where and how to fix)`), ...checkTreeLines(t, style, false));
   }
   if (view.notes.length > 0) {
     lines.push('', style.bold('Notes'));

@@ -108,7 +108,9 @@ function fileType(stats: Stats): string {
   return 'other';
 }
 
-/** The device node's type, permissions and owner. The device path is not under root: it is the node this process opens. */
+/**
+ * The device node's type, permissions and owner. The device path is not under root: it is the node this process opens.
+ */
 export function deviceNode(root: string, device: string): Fact<DeviceNode> {
   return attempt({ syscall: 'stat', path: device }, () => {
     const stats = statSync(device);

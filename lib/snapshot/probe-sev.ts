@@ -66,14 +66,14 @@ export function snpStatusWithheld(host: HostFacts, policy: 'auto' | 'always'): W
   const change = kernelChange(SNP_STATUS_INITS);
   const kernel =
     affected === undefined
-      ? `the kernel release ${release === undefined ? '(unreadable)' : JSON.stringify(release)} does not say whether it is one of Linux ${change.since} to ${change.until ?? 'now'}`
+      ? `the kernel release ${release === undefined ? '(unreadable)' : JSON.stringify(release)}` + ` does not say whether it is one of Linux ${change.since} to ` + `${change.until ?? 'now'}`
       : `Linux ${change.since} to ${change.until ?? 'now'} (this is ${release})`;
   const state =
     initialized === 'no'
       ? 'SNP firmware is not initialised (kvm_amd sev_snp is N or its log says SEV-SNP disabled)'
-      : 'whether SNP firmware is initialised cannot be told (kvm_amd sev_snp=Y together with its "SEV-SNP enabled" log line is needed)';
+      : 'whether SNP firmware is initialised cannot be told (kvm_amd ' + 'sev_snp=Y together with its "SEV-SNP enabled" log line is ' + 'needed)';
   return {
-    reason: `not sent: on ${kernel} SNP_PLATFORM_STATUS runs SNP_INIT_EX and SNP_SHUTDOWN_EX when SNP is not initialised, and ${state}`,
+    reason: `not sent: on ${kernel} SNP_PLATFORM_STATUS runs SNP_INIT_EX and ` + `SNP_SHUTDOWN_EX when SNP is not initialised, and ${state}`,
     kernelChange: SNP_STATUS_INITS,
     snpInitialized: initialized,
     override: SNP_STATUS_OVERRIDE,

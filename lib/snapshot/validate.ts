@@ -48,7 +48,9 @@ export const string: Check = withSchema((v, f) => {
  * the month does not have) and as a pattern (for those that do not). Leap seconds (":60")
  * are not accepted: no snapshot was ever written during one.
  */
-const DATE_TIME = '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])T([01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(\\.\\d+)?(Z|[+-]([01]\\d|2[0-3]):[0-5]\\d)$';
+const DATE_TIME =
+  '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])T([01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d' +
+  '(\\.\\d+)?(Z|[+-]([01]\\d|2[0-3]):[0-5]\\d)$';
 const dateTimePattern = new RegExp(DATE_TIME);
 
 function realDay(text: string): boolean {

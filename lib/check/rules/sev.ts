@@ -45,7 +45,7 @@ const FLAVOURS: readonly Flavour[] = [
     asids: 'sev',
     logAsids: 'sev',
     kernel: 'sev.kvm-host',
-    biosFix: 'BIOS: enable SMEE (Secure Memory Encryption) and SEV (AMD CBS > CPU Common Options), with SEV ASIDs above the SEV-ES ASID Space Limit',
+    biosFix: 'BIOS: enable SMEE (Secure Memory Encryption) and SEV (AMD CBS > ' + 'CPU Common Options), with SEV ASIDs above the SEV-ES ASID Space ' + 'Limit',
   },
   {
     technology: 'sev-es',
@@ -74,8 +74,11 @@ const FLAVOURS: readonly Flavour[] = [
 const FIX_SEV_DEVICE = 'check `dmesg | grep -e ccp -e SEV`; enable SEV in the BIOS (SMEE, SEV Control); `modprobe ccp`';
 const FIX_RMP = 'BIOS: enable "SNP Memory (RMP Table) Coverage"';
 const FIX_IOMMU = 'remove iommu=pt / amd_iommu=off from the kernel command line and enable the IOMMU in the BIOS';
-const FIX_FIRMWARE = 'update the SEV firmware: a BIOS update, or the amd_sev_fam19h_model*.sbin / amd_sev_fam1ah_model*.sbin file in /lib/firmware/amd (loaded by the ccp driver at boot)';
+const FIX_FIRMWARE = 'update the SEV firmware: a BIOS update, or the ' + 'amd_sev_fam19h_model*.sbin / amd_sev_fam1ah_model*.sbin file in ' + '/lib/firmware/amd (loaded by the ccp driver at boot)';
 
+const TCB_LAGS =
+  "attestation reports carry the reported TCB, not the running firmware's " + '(not committed, or SNP_SET_CONFIG set it lower)';
+const NO_MODPROBE = 'on the kernel command line (kvm_amd cannot be loaded with modprobe here)';
 const FIX_TCB = 'commit the firmware (`snphost commit`, SNP_COMMIT; irreversible: it blocks rollback to older firmware) or reboot';
 const FIX_ALIAS = 'check DIMM population and the BIOS memory settings, and update the BIOS / SEV firmware per AMD-SB-3015';
 
@@ -100,10 +103,11 @@ export function sevEsDroppedCause(model: HostModel): { found: string; source: st
   const logSource = (line: string | undefined): string => (line === undefined ? view.sources.kernelLog : `${view.sources.kernelLog}: "${line.trim()}"`);
   // Ciphertext hiding: "SEV-ES unusable (ASIDs N+1 - N)", an empty range.
   if (log?.ciphertextHiding && esLine && esLine.first !== null && esLine.last !== null && esLine.first > esLine.last) {
+    const tookAll = 'SEV-SNP ciphertext hiding is on and took every SEV-ES/SNP ASID: ' + 'SEV-ES has an empty range';
     return {
-      found: `SEV-SNP ciphertext hiding is on and took every SEV-ES/SNP ASID: SEV-ES has an empty range (ASIDs ${esLine.first} - ${esLine.last})`,
+      found: `${tookAll} (ASIDs ${esLine.first} - ${esLine.last})`,
       source: logSource(esLine.source.line),
-      fix: 'lower kvm_amd.ciphertext_hiding_asids on the kernel command line (it is read when kvm_amd loads) so that some ASIDs remain for SEV-ES',
+      fix: 'lower kvm_amd.ciphertext_hiding_asids on the kernel command ' + 'line (it is read when kvm_amd loads) so that some ASIDs remain ' + 'for SEV-ES',
     };
   }
   const status = view.snpPlatformStatus;
@@ -112,7 +116,7 @@ export function sevEsDroppedCause(model: HostModel): { found: string; source: st
     const limit = SEV_ES_MAX_SNP_SVN[tcb.layout];
     if (tcb.current.snp >= limit) {
       return {
-        found: `this SEV firmware (current TCB SNP SVN ${tcb.current.snp}, ${tcb.generation}) no longer allows SEV-ES guests (AMD-SB-3023: SVN ${hex(limit)} and later); the kernel drops the SEV-ES VM type`,
+        found: `this SEV firmware (current TCB SNP SVN ${tcb.current.snp}, ` + `${tcb.generation}) no longer allows SEV-ES guests (AMD-SB-3023: ` + `SVN ${hex(limit)} and later); the kernel drops the SEV-ES VM type`,
         source: joinSources(`${view.sources.snpPlatformStatus} (current_tcb_version)`, esLine ? logSource(esLine.source.line) : view.sources.vmTypes),
         fix: 'none on the host short of older firmware: run SEV-SNP guests instead of SEV-ES',
       };
@@ -136,22 +140,28 @@ function silentInitCause(model: HostModel, f: Flavour): { found: string; source:
   const sevOff = view.kvmAmd.parameters.sev?.enabled === false;
   const apiSource = view.platformStatus ? `${view.sources.platformStatus} (api_major, api_minor)` : view.sources.kernelLog;
   if (sevOff && old) {
+    const silent = 'on Linux 6.16+ SNP INIT fails silently with -EOPNOTSUPP when the SEV firmware is older than';
+    const aborts = 'and that aborts SEV INIT too, so kvm_amd disables SEV, SEV-ES and SEV-SNP';
+    const newerFile = '(or a newer amd_sev_*.sbin in /lib/firmware/amd, loaded by the ccp driver)';
     return {
-      found: `on Linux 6.16+ SNP INIT fails silently with -EOPNOTSUPP when the SEV firmware is older than ${min} (this one: API ${api!.major}.${api!.minor}), and that aborts SEV INIT too, so kvm_amd disables SEV, SEV-ES and SEV-SNP`,
+      found: `${silent} ${min} (this one: API ` + `${api!.major}.${api!.minor}), ${aborts}`,
       source: apiSource,
-      fix: `a BIOS update that brings SEV firmware ${min} or later (or a newer amd_sev_*.sbin in /lib/firmware/amd, loaded by the ccp driver)`,
+      fix: `a BIOS update that brings SEV firmware ${min} or later ${newerFile}`,
     };
   }
   if (f.technology === 'snp' && !sevOff) {
     return {
-      found: 'on Linux 6.16+ SNP INIT fails silently with -ENODEV when the host has no SNP support (SNP off in the BIOS, the IOMMU not in SNP mode, or no RMP table); SEV INIT still runs, so SEV can work while SNP is off',
+      found: 'on Linux 6.16+ SNP INIT fails silently with -ENODEV when the ' + 'host has no SNP support (SNP off in the BIOS, the IOMMU not in ' + 'SNP mode, or no RMP table); SEV INIT still runs, so SEV can ' + 'work while SNP is off',
       source: view.sources.kernelLog,
-      fix: 'BIOS: enable SEV-SNP Support and SNP Memory (RMP Table) Coverage, and the IOMMU; the AMD-Vi and RMP lines of the boot log say which is missing',
+      fix: 'BIOS: enable SEV-SNP Support and SNP Memory (RMP Table) ' + 'Coverage, and the IOMMU; the AMD-Vi and RMP lines of the boot ' + 'log say which is missing',
     };
   }
   if (sevOff) {
+    const apiText = api ? ` (firmware API ${api.major}.${api.minor})` : ' (the firmware version was not read)';
     return {
-      found: `on Linux 6.16+ a failed SNP INIT is not logged: -EOPNOTSUPP (SEV firmware older than ${min}) aborts SEV INIT too and disables everything; -ENODEV (no SNP host support) does not${api ? ` (firmware API ${api.major}.${api.minor})` : ' (the firmware version was not read)'}`,
+      found:
+        `on Linux 6.16+ a failed SNP INIT is not logged: -EOPNOTSUPP (SEV firmware older than ${min}) aborts ` +
+        `SEV INIT too and disables everything; -ENODEV (no SNP host support) does not${apiText}`,
       source: api ? apiSource : view.sources.kernelLog,
       fix: `${FIX_FIRMWARE}; SEV-SNP needs firmware ${min} or later`,
     };
@@ -166,7 +176,9 @@ function sevBlocked(snapshot: Snapshot): string | null {
   return open.error.code === 'EACCES' || open.error.code === 'EPERM' ? open.error.code : null;
 }
 
-/** For a firmware check whose answer is missing: UNKNOWN with root when /dev/sev was refused, else UNKNOWN "not probed". */
+/**
+ * For a firmware check whose answer is missing: UNKNOWN with root when /dev/sev was refused, else UNKNOWN "not probed".
+ */
 function firmwareUnread(model: HostModel, snapshot: Snapshot, what: string): Finding {
   const blocked = sevBlocked(snapshot);
   const open = item(model, 'device.open');
@@ -185,7 +197,10 @@ interface LogCause {
   asids?: 'sev' | 'sevEs' | 'snp';
 }
 
-/** Every line of this boot's log that says why the firmware or kvm_amd left SEV, SEV-ES or SNP off, in the log's order of topics. */
+/**
+ * Every line of this boot's log that says why the firmware or kvm_amd left SEV, SEV-ES or SNP off, in the log's order
+ * of topics.
+ */
 function allLogCauses(model: HostModel): LogCause[] {
   const view = sevOf(model);
   const log = view.log;
@@ -219,7 +234,10 @@ function allLogCauses(model: HostModel): LogCause[] {
   return out;
 }
 
-/** The log causes that concern this flavour: RMP and IOMMU problems stop SNP only; kvm_amd's ASID line of this flavour only. */
+/**
+ * The log causes that concern this flavour: RMP and IOMMU problems stop SNP only; kvm_amd's ASID line of this flavour
+ * only.
+ */
 function logCauses(model: HostModel, f: Flavour): LogCause[] {
   return allLogCauses(model).filter(
     (c) =>
@@ -282,7 +300,7 @@ function cpuFlagRule(f: Flavour): CheckRule {
     layer: 'firmware',
     parent: f.technology === 'snp' ? 'snp.cpu.generation' : `${f.technology}.cpu.amd`,
     title: `${f.name} enabled by the BIOS (cpuinfo ${f.flag})`,
-    why: `the kernel shows ${f.flag} only when the CPU has it and the BIOS enabled it${f.technology === 'snp' ? ' (with the RMP table reserved)' : ''}`,
+    why: `the kernel shows ${f.flag} only when the CPU has it and the ` + `BIOS enabled it${f.technology === 'snp' ? ' (with the RMP table reserved)' : ''}`,
     evaluate({ model }) {
       const present = sevOf(model).cpu.flags[f.flag];
       const flagItem = item(model, `cpu.flag.${f.flag}`);
@@ -296,7 +314,7 @@ function cpuFlagRule(f: Flavour): CheckRule {
       }
       const evidence = logCauses(model, f).filter((c) => c.kind === 'bios' || c.kind === 'rmp');
       return fail(
-        `${f.flag} absent${flagItem?.meaning ? `: ${flagItem.meaning}` : ''}${evidence.length ? `; the kernel log: ${evidence.map((c) => c.text).join('; ')}` : ''}`,
+        `${f.flag} absent` + `${flagItem?.meaning ? `: ${flagItem.meaning}` : ''}` + `${evidence.length ? `; the kernel log: ${evidence.map((c) => c.text).join('; ')}` : ''}`,
         joinSources(source, ...evidence.map((c) => c.source)),
         f.biosFix,
       );
@@ -311,7 +329,7 @@ function deviceRule(f: Flavour): CheckRule {
     layer: 'firmware',
     parent: `${f.technology}.bios.cpu-flag`,
     title: 'SEV firmware device /dev/sev',
-    why: 'the ccp driver creates /dev/sev when it finds the PSP running SEV firmware; KVM launches every SEV guest through that firmware',
+    why: 'the ccp driver creates /dev/sev when it finds the PSP running ' + 'SEV firmware; KVM launches every SEV guest through that firmware',
     evaluate({ model, snapshot }) {
       const node = item(model, 'device.node');
       const open = snapshot.sev?.open;
@@ -342,7 +360,7 @@ function stateRule(f: Flavour): CheckRule {
     title: snp ? 'SNP firmware initialised' : f.technology === 'sev-es' ? 'SEV firmware initialised with SEV-ES' : 'SEV firmware initialised',
     why: snp
       ? 'SNP_INIT sets the RMP up; until it succeeds no SNP guest can start (snphost "SNP INIT")'
-      : 'the firmware must be past INIT (INIT or WORKING) before KVM can launch a guest (sevctl / snphost "SEV initialized")',
+      : 'the firmware must be past INIT (INIT or WORKING) before KVM can ' + 'launch a guest (sevctl / snphost "SEV initialized")',
     evaluate({ model, snapshot }) {
       const view = sevOf(model);
       const fromLog = logCauses(model, f).filter((c) => c.kind === 'failure' || c.kind === 'bios' || c.kind === 'psp');
@@ -364,10 +382,12 @@ function stateRule(f: Flavour): CheckRule {
         const withheld = snapshot.sev?.withheld?.SNP_PLATFORM_STATUS;
         if (withheld) {
           // Not asked on purpose; the log's "SEV-SNP API:" line cannot stand in for it on these kernels.
+          const initialised = withheld.snpInitialized === 'no' ? 'no' : 'cannot tell';
           return (
             logFail('SNP_PLATFORM_STATUS not asked') ??
             unknown(
-              `SNP_PLATFORM_STATUS not asked: on Linux ${releaseRangeText(withheld.kernelChange)} it initialises SNP firmware and shuts it down again when SNP is not already running (SNP initialised: ${withheld.snpInitialized === 'no' ? 'no' : 'cannot tell'})`,
+              `SNP_PLATFORM_STATUS not asked: on Linux ${releaseRangeText(withheld.kernelChange)} it initialises SNP ` +
+                `firmware and shuts it down again when SNP is not already running (SNP initialised: ${initialised})`,
               `kvm-caps (${withheld.kernelChange})`,
               `${withheld.override}, to send it anyway`,
             )
@@ -403,7 +423,8 @@ function versionRule(f: Flavour): CheckRule {
     parent: `${f.technology}.firmware.sev-device`,
     title: snp ? `SEV firmware ${SNP_MIN_FIRMWARE.major}.${SNP_MIN_FIRMWARE.minor} or later` : 'SEV firmware version',
     why: snp
-      ? `the kernel refuses SNP with firmware older than API ${SNP_MIN_FIRMWARE.major}.${SNP_MIN_FIRMWARE.minor} (snphost's minimum too), and older builds lack security fixes`
+      ? `the kernel refuses SNP with firmware older than API ${SNP_MIN_FIRMWARE.major}.` +
+        `${SNP_MIN_FIRMWARE.minor} (snphost's minimum too), and older builds lack security fixes`
       : 'a firmware that reports API 0.0 is not running SEV',
     evaluate({ model, snapshot }) {
       const view = sevOf(model);
@@ -448,7 +469,7 @@ const SNP_FIRMWARE_RULES: readonly CheckRule[] = [
     layer: 'firmware',
     parent: 'snp.firmware.state',
     title: 'RMP table initialised',
-    why: 'the Reverse Map Table tracks who owns each page; SNP guests cannot run until the firmware has initialised it over all memory',
+    why: 'the Reverse Map Table tracks who owns each page; SNP guests ' + 'cannot run until the firmware has initialised it over all memory',
     evaluate({ model, snapshot }) {
       const problems = allLogCauses(model).filter((c) => c.kind === 'rmp');
       if (problems.length > 0) return fail(problems.map((c) => c.text).join('; '), joinSources(...problems.map((c) => c.source)), problems[0]?.fix ?? FIX_RMP);
@@ -463,7 +484,7 @@ const SNP_FIRMWARE_RULES: readonly CheckRule[] = [
     layer: 'firmware',
     parent: 'snp.firmware.state',
     title: 'Memory alias check complete',
-    why: 'firmware that has not completed alias detection leaves the host open to CVE-2024-21944 (AMD-SB-3015): guests run, but their protection is weaker',
+    why: 'firmware that has not completed alias detection leaves the host ' + 'open to CVE-2024-21944 (AMD-SB-3015): guests run, but their ' + 'protection is weaker',
     evaluate({ model, snapshot }) {
       const status = sevOf(model).snpPlatformStatus;
       if (status === null) return firmwareUnread(model, snapshot, 'SNP_PLATFORM_STATUS (alias check)');
@@ -471,7 +492,7 @@ const SNP_FIRMWARE_RULES: readonly CheckRule[] = [
       // snphost's "Alias check" FAILs here: guest memory stays exposed to CVE-2024-21944 until it completes.
       return status.aliasCheckComplete
         ? pass('complete, no aliasing addresses', source)
-        : fail('not complete: the firmware does not report that alias detection found no aliasing addresses since the last reset (the bit exists from Milan 1.55.22 / Genoa 1.55.38; AMD-SB-3015)', source, FIX_ALIAS);
+        : fail('not complete: the firmware does not report that alias detection ' + 'found no aliasing addresses since the last reset (the bit ' + 'exists from Milan 1.55.22 / Genoa 1.55.38; AMD-SB-3015)', source, FIX_ALIAS);
     },
   },
   {
@@ -480,7 +501,7 @@ const SNP_FIRMWARE_RULES: readonly CheckRule[] = [
     layer: 'firmware',
     parent: 'snp.firmware.state',
     title: 'Reported TCB is the current TCB',
-    why: 'attestation reports carry the reported TCB; when it lags the running firmware, verifiers see older firmware than runs',
+    why: 'attestation reports carry the reported TCB; when it lags the ' + 'running firmware, verifiers see older firmware than runs',
     evaluate({ model, snapshot }) {
       const status = sevOf(model).snpPlatformStatus;
       if (status === null) return firmwareUnread(model, snapshot, 'SNP_PLATFORM_STATUS (TCB)');
@@ -491,7 +512,7 @@ const SNP_FIRMWARE_RULES: readonly CheckRule[] = [
       // snphost: "Comparing TCB values ... did NOT match" is a FAIL.
       return t.match
         ? pass(found, source)
-        : fail(`${found}: attestation reports carry the reported TCB, not the running firmware's (not committed, or SNP_SET_CONFIG set it lower)`, source, FIX_TCB);
+        : fail(`${found}: ${TCB_LAGS}`, source, FIX_TCB);
     },
   },
 ];
@@ -524,7 +545,7 @@ const SNP_IOMMU: CheckRule = {
   layer: 'kernel',
   parent: 'snp.kernel.version',
   title: 'IOMMU ready for SEV-SNP',
-  why: 'the kernel turns SNP off unless the AMD IOMMU is on, not in passthrough, with v1 page tables and its SNP feature (AMDSEV#113)',
+  why: 'the kernel turns SNP off unless the AMD IOMMU is on, not in ' + 'passthrough, with v1 page tables and its SNP feature ' + '(AMDSEV#113)',
   evaluate({ model }) {
     const view = sevOf(model);
     const problems = iommuProblems(model);
@@ -551,7 +572,7 @@ function parameterRule(f: Flavour): CheckRule {
       const kvmAmd = sevOf(model).kvmAmd;
       const moduleItem = item(model, 'module.kvm_amd');
       if (kvmAmd.loaded === null) return unknown('kernel modules not read', moduleItem?.source ?? 'not probed', NEEDS.sysfs);
-      if (!kvmAmd.loaded) return fail('kvm_amd is not loaded', moduleItem?.source ?? 'not probed', kvm.modprobe.kvm_amd ? `modprobe kvm_amd ${f.parameter}=1` : `boot with kvm_amd.${f.parameter}=1 on the kernel command line (kvm_amd cannot be loaded with modprobe here)`);
+      if (!kvmAmd.loaded) return fail('kvm_amd is not loaded', moduleItem?.source ?? 'not probed', kvm.modprobe.kvm_amd ? `modprobe kvm_amd ${f.parameter}=1` : `boot with kvm_amd.${f.parameter}=1 ${NO_MODPROBE}`);
       const p = kvmAmd.parameters[f.parameter];
       const pItem = item(model, `module.kvm_amd.${f.parameter}`);
       const source = pItem?.source ?? moduleItem?.source ?? 'not probed';
@@ -568,9 +589,9 @@ function parameterRule(f: Flavour): CheckRule {
       const why = logCauses(model, f);
       // Only kvm_amd's own "disabled" lines, no failure of the firmware, RMP or IOMMU: 6.16+ may have failed silently.
       const silent = why.every((c) => c.kind === 'asids') ? silentInitCause(model, f) : null;
-      if (silent) return fail(`kvm_amd.${f.parameter} = ${p.raw.trim()}${why.length ? ` (${why.map((c) => c.text).join('; ')})` : ''}; ${silent.found}`, joinSources(source, silent.source, ...why.map((c) => c.source)), silent.fix);
+      if (silent) return fail(`kvm_amd.${f.parameter} = ${p.raw.trim()}` + `${why.length ? ` (${why.map((c) => c.text).join('; ')})` : ''}; ` + `${silent.found}`, joinSources(source, silent.source, ...why.map((c) => c.source)), silent.fix);
       return fail(
-        `kvm_amd.${f.parameter} = ${p.raw.trim()}${why.length ? `; the kernel log: ${why.map((c) => c.text).join('; ')}` : ''}`,
+        `kvm_amd.${f.parameter} = ${p.raw.trim()}` + `${why.length ? `; the kernel log: ${why.map((c) => c.text).join('; ')}` : ''}`,
         joinSources(source, ...why.map((c) => c.source)),
         why.find((c) => c.fix !== undefined)?.fix ?? pItem?.hint ?? `${f.biosFix}; then check \`dmesg | grep -i sev\``,
       );
@@ -585,7 +606,9 @@ function vmTypeRule(f: Flavour): CheckRule {
     layer: 'kvm',
     parent: `${f.technology}.kvm.parameter`,
     title: `KVM offers the ${f.vmType} VM type`,
-    why: `QEMU creates ${f.name} guests as KVM_X86_${f.vmType}_VM and stops with "vm-type ... not supported by KVM" when KVM_CAP_VM_TYPES lacks it`,
+    why:
+      `QEMU creates ${f.name} guests` +
+      ` as KVM_X86_${f.vmType}_VM and stops with "vm-type ... not supported by KVM" when KVM_CAP_VM_TYPES lacks it`,
     evaluate({ model }) {
       const entry = sevOf(model).vmTypes.find((t) => t.name === f.vmType);
       const vmItem = item(model, `kvm.vmType.${f.vmType}`);
@@ -597,15 +620,15 @@ function vmTypeRule(f: Flavour): CheckRule {
       if ('value' in mask && mask.value.mask !== 0 && legacyOnly) {
         // 6.8 and 6.9 report VM types, but none for SEV: SEV and SEV-ES still run, through the legacy commands.
         return warn(
-          `KVM_CAP_VM_TYPES = ${hex(mask.value.mask)} on Linux ${kernelChange('kvm.cap-vm-types').since} up to ${kernelChange('kvm.sev-vm-types').since}: no ${f.vmType} VM type yet; ${f.name} guests use the legacy KVM_${f.technology === 'sev' ? 'SEV' : 'SEV_ES'}_INIT on a default VM`,
+          `KVM_CAP_VM_TYPES = ${hex(mask.value.mask)} on Linux ` + `${kernelChange('kvm.cap-vm-types').since} up to ` + `${kernelChange('kvm.sev-vm-types').since}: no ${f.vmType} VM ` + `type yet; ${f.name} guests use the legacy KVM_` + `${f.technology === 'sev' ? 'SEV' : 'SEV_ES'}_INIT on a default VM`,
           source,
-          `Linux ${kernelChange('kvm.sev-vm-types').since}+ for the ${f.vmType} VM type and KVM_SEV_INIT2, which current QEMU prefers`,
+          `Linux ${kernelChange('kvm.sev-vm-types').since}+ for the ` + `${f.vmType} VM type and KVM_SEV_INIT2, which current QEMU prefers`,
         );
       }
       if ('value' in mask && mask.value.mask === 0) {
         if (f.technology === 'snp') return fail(`KVM_CAP_VM_TYPES is 0: ${vmItem?.meaning ?? 'this kernel predates VM types'}`, source, 'run Linux 6.11 or newer');
         return warn(
-          `KVM_CAP_VM_TYPES is 0 (before Linux 6.10): ${f.name} guests only through the legacy KVM_${f.technology === 'sev' ? 'SEV' : 'SEV_ES'}_INIT`,
+          `KVM_CAP_VM_TYPES is 0 (before Linux 6.10): ${f.name} guests ` + `only through the legacy KVM_${f.technology === 'sev' ? 'SEV' : 'SEV_ES'}_INIT`,
           source,
           'Linux 6.10+ for KVM_SEV_INIT2, which current QEMU prefers',
         );
@@ -625,7 +648,7 @@ function asidRule(f: Flavour): CheckRule {
     layer: 'usable',
     parent: `${f.technology}.kvm.vm-type`,
     title: f.asids === 'sev' ? 'A free SEV ASID' : 'A free SEV-ES/SNP ASID',
-    why: 'every running guest holds one ASID of its kind; the BIOS splits them between SEV and SEV-ES/SNP, and when none is free the next guest fails',
+    why: 'every running guest holds one ASID of its kind; the BIOS splits ' + 'them between SEV and SEV-ES/SNP, and when none is free the next ' + 'guest fails',
     evaluate({ model, snapshot }) {
       const asids = sevOf(model).asids[f.asids];
       const capItem = item(model, `capacity.${miscKey}`);
@@ -653,7 +676,7 @@ function init2Rule(f: Flavour): CheckRule {
     layer: 'usable',
     parent: `${f.technology}.kvm.vm-type`,
     title: `KVM_SEV_INIT2 on a throwaway ${f.vmType} VM (--deep)`,
-    why: 'KVM_SEV_INIT2 is what QEMU runs first on an SEV VM: it takes an ASID and, if need be, initialises the firmware',
+    why: 'KVM_SEV_INIT2 is what QEMU runs first on an SEV VM: it takes an ' + 'ASID and, if need be, initialises the firmware',
     appliesWhen: ({ model }: CheckContext) => sevOf(model).init2.some((r) => r.vmType === f.vmType),
     evaluate({ model }) {
       const i = item(model, `init2.${f.vmType}`);
@@ -681,13 +704,14 @@ const SNP_VMPL: CheckRule = {
   layer: 'hardware',
   parent: 'snp.cpu.generation',
   title: 'VM Permission Levels (host CPUID 0x8000001F EAX bit 5)',
-  why: 'SEV-SNP guests run at VMPL0-3 (an SVSM at VMPL0 below the guest OS); a CPU that reports SNP without VMPLs is not SNP-capable (snphost "VM Permission Levels"); KVM\'s CPUID view hides the VMPL count, so only the host\'s raw CPUID tells',
+  why: 'SEV-SNP guests run at VMPL0-3 (an SVSM at VMPL0 below the guest ' + 'OS); a CPU that reports SNP without VMPLs is not SNP-capable ' + '(snphost "VM Permission Levels"); KVM\'s CPUID view hides the ' + 'VMPL count, so only the host\'s raw CPUID tells',
   appliesWhen: hostReportsSnp,
   evaluate({ model }) {
     const h = sevOf(model).hostCpuid;
     const source = item(model, 'cpuid.host.vmpl')?.source ?? h.source;
     if (h.vmpl === true) return pass(`supported, ${h.vmplCount} VMPLs (EBX[15:12])`, joinSources(source, item(model, 'cpuid.host.vmplCount')?.source));
-    return fail(`EAX bit 5 (VMPL) clear${h.snp ? ' while bit 4 (SEV-SNP) is set' : ''}, ${h.vmplCount} VMPLs: not SEV-SNP-capable`, source, 'SEV-SNP needs an EPYC 7003 (Milan) or later that reports VMPLs: check the BIOS and microcode versions, or use another host');
+    const snpSet = h.snp ? ' while bit 4 (SEV-SNP) is set' : '';
+    return fail(`EAX bit 5 (VMPL) clear${snpSet}, ${h.vmplCount} VMPLs: not SEV-SNP-capable`, source, 'SEV-SNP needs an EPYC 7003 (Milan) or later that reports VMPLs: ' + 'check the BIOS and microcode versions, or use another host');
   },
 };
 
@@ -698,7 +722,7 @@ function pageFlushRule(f: Flavour): CheckRule {
     layer: 'hardware',
     parent: `${f.technology}.cpu.amd`,
     title: 'VM page flush MSR (host CPUID 0x8000001F EAX bit 2)',
-    why: 'on CPUs without SME_COHERENT, KVM flushes the encrypted pages it takes back from a guest with VM_PAGE_FLUSH; without it the kernel warns and writes back whole caches (snphost shows "Page flush MSR: DISABLED" without failing, virtee/sevctl#70)',
+    why: 'on CPUs without SME_COHERENT, KVM flushes the encrypted pages ' + 'it takes back from a guest with VM_PAGE_FLUSH; without it the ' + 'kernel warns and writes back whole caches (snphost shows "Page ' + 'flush MSR: DISABLED" without failing, virtee/sevctl#70)',
     appliesWhen: hostReportsSev,
     evaluate({ model }) {
       const i = item(model, 'cpuid.host.pageFlush');
@@ -707,7 +731,7 @@ function pageFlushRule(f: Flavour): CheckRule {
       if (h.pageFlush === true) return pass('supported', source);
       // Linux 7.2 sev_flush_encrypted_page(): CLFLUSHOPT with SME_COHERENT, the MSR only without it.
       if (h.smeCoherent === true) return pass('not reported, and not needed: the CPU has SME_COHERENT (EAX bit 10), so KVM flushes with CLFLUSHOPT', source);
-      return warn('not reported, nor SME_COHERENT: KVM warns and writes back whole caches when it takes encrypted pages back from a guest', source, 'update the BIOS / microcode (the MSR may be disabled there); guests still run');
+      return warn('not reported, nor SME_COHERENT: KVM warns and writes back whole ' + 'caches when it takes encrypted pages back from a guest', source, 'update the BIOS / microcode (the MSR may be disabled there); guests still run');
     },
   };
 }
@@ -719,7 +743,7 @@ function deviceUsersRule(f: Flavour): CheckRule {
     layer: 'usable',
     parent: `${f.technology}.firmware.sev-device`,
     title: 'Who may open /dev/sev read-write (the VMM\'s user)',
-    why: 'QEMU opens /dev/sev read-write to start an SEV guest; a VMM running as qemu, libvirt-qemu or a member of the kvm group needs the mode, the group or an ACL to let it',
+    why: 'QEMU opens /dev/sev read-write to start an SEV guest; a VMM ' + 'running as qemu, libvirt-qemu or a member of the kvm group ' + 'needs the mode, the group or an ACL to let it',
     appliesWhen: ({ model }: CheckContext) => sevOf(model).deviceUsers !== null,
     evaluate({ model }) {
       const users = sevOf(model).deviceUsers!;
@@ -773,7 +797,7 @@ function parameterVsVmType(f: Flavour): CheckRule {
       // Before the SEV VM types (6.10) the mask never has them, whatever the parameter says.
       const typesExist = f.technology === 'snp' ? kernelHas('snp.kvm-host', releaseOf(model)) !== false : kernelHas('kvm.sev-vm-types', releaseOf(model)) !== false;
       if (p?.enabled !== true || entry?.offered !== false || !('value' in mask) || mask.value.mask === 0 || !typesExist) return pass('consistent', source);
-      const found = `kvm_amd.${f.parameter} = ${p.raw?.trim()}, but KVM_CAP_VM_TYPES = ${hex(mask.value.mask)} (${mask.value.offered.join(', ') || 'none'})`;
+      const found = `kvm_amd.${f.parameter} = ${p.raw?.trim()}, but KVM_CAP_VM_TYPES ` + `= ${hex(mask.value.mask)} (` + `${mask.value.offered.join(', ') || 'none'})`;
       const dropped = f.technology === 'sev-es' ? sevEsDroppedCause(model) : null;
       if (dropped) return fail(`${found}: ${dropped.found}`, joinSources(source, dropped.source), dropped.fix);
       return fail(found, source, 'see `dmesg | grep -i sev` for why KVM left it off (the firmware, ASIDs, or SNP INIT)');
@@ -810,7 +834,7 @@ const SEV_ONLY_CROSS: readonly CheckRule[] = [
       const nodeItem = item(model, 'device.node');
       const source = joinSources(item(model, 'module.kvm_amd.sev')?.source, nodeItem?.source);
       if (p?.enabled !== true || node === undefined || !('error' in node) || node.error.code !== 'ENOENT') return pass('consistent', source);
-      return fail(`kvm_amd.sev = ${p.raw?.trim()}, but /dev/sev does not exist${nodeItem?.meaning ? `: ${nodeItem.meaning}` : ''}`, source, nodeItem?.hint ?? FIX_SEV_DEVICE);
+      return fail(`kvm_amd.sev = ${p.raw?.trim()}, but /dev/sev does not exist` + `${nodeItem?.meaning ? `: ${nodeItem.meaning}` : ''}`, source, nodeItem?.hint ?? FIX_SEV_DEVICE);
     },
   },
   {
@@ -818,7 +842,7 @@ const SEV_ONLY_CROSS: readonly CheckRule[] = [
     technology: 'sev-es',
     layer: 'kvm',
     title: 'The CPU and BIOS have SEV-ES, but kvm_amd left it off',
-    why: 'a BIOS that gives every ASID to plain SEV leaves SEV-ES with none, so kvm_amd reports sev_es = N (virtee/sevctl#116)',
+    why: 'a BIOS that gives every ASID to plain SEV leaves SEV-ES with ' + 'none, so kvm_amd reports sev_es = N (virtee/sevctl#116)',
     evaluate({ model }) {
       const view = sevOf(model);
       const sev = view.kvmAmd.parameters.sev;
@@ -828,7 +852,7 @@ const SEV_ONLY_CROSS: readonly CheckRule[] = [
       const min = item(model, 'cpuid.8000001f.minSevAsid');
       const log = item(model, 'log.asids.sevEs');
       return fail(
-        `sev_es in cpuinfo and kvm_amd.sev = Y, but kvm_amd.sev_es = ${es.raw?.trim()}${log ? `; ${log.value}` : ''}${min ? `; ${min.label}: ${withMeaning(min)}` : ''}`,
+        `sev_es in cpuinfo and kvm_amd.sev = Y, but kvm_amd.sev_es = ${es.raw?.trim()}${log ? `; ${log.value}` : ''}` + `${min ? `; ${min.label}: ${withMeaning(min)}` : ''}`,
         joinSources(source, log?.source, min?.source),
         'BIOS: set "SEV-ES ASID Space Limit" above 1 so that SEV-ES guests get ASIDs',
       );
@@ -839,14 +863,14 @@ const SEV_ONLY_CROSS: readonly CheckRule[] = [
     technology: 'snp',
     layer: 'kernel',
     title: 'The BIOS enabled SEV-SNP, but the IOMMU kept it off',
-    why: 'sev_snp in cpuinfo with kvm_amd.sev_snp = N is the pattern of AMDSEV#113: the real cause is only in the AMD-Vi log lines',
+    why: 'sev_snp in cpuinfo with kvm_amd.sev_snp = N is the pattern of ' + 'AMDSEV#113: the real cause is only in the AMD-Vi log lines',
     evaluate({ model }) {
       const view = sevOf(model);
       const problems = iommuProblems(model);
       const snp = view.kvmAmd.parameters.sev_snp;
       const source = joinSources(`${view.sources.cpuinfo} (flags)`, view.sources.kvmAmd, ...problems.map((p) => p.source));
       if (view.cpu.flags.sev_snp !== true || snp?.enabled !== false || problems.length === 0) return pass('consistent', source);
-      return fail(`sev_snp in cpuinfo, kvm_amd.sev_snp = ${snp.raw?.trim()}, and the kernel log: ${problems.map((p) => p.text).join('; ')}`, source, problems[0]?.fix ?? FIX_IOMMU);
+      return fail(`sev_snp in cpuinfo, kvm_amd.sev_snp = ${snp.raw?.trim()}, and ` + `the kernel log: ${problems.map((p) => p.text).join('; ')}`, source, problems[0]?.fix ?? FIX_IOMMU);
     },
   },
   {
@@ -854,7 +878,7 @@ const SEV_ONLY_CROSS: readonly CheckRule[] = [
     technology: 'snp',
     layer: 'firmware',
     title: 'SEV-SNP is enabled, but the alias check is not complete',
-    why: 'guests start, so the gap goes unnoticed; their memory is exposed to CVE-2024-21944 until the firmware is updated (AMD-SB-3015)',
+    why: 'guests start, so the gap goes unnoticed; their memory is ' + 'exposed to CVE-2024-21944 until the firmware is updated ' + '(AMD-SB-3015)',
     evaluate({ model }) {
       const view = sevOf(model);
       const source = `${view.sources.snpPlatformStatus} (byte 3 bit 1)`;
@@ -868,7 +892,7 @@ const SEV_ONLY_CROSS: readonly CheckRule[] = [
     technology: 'snp',
     layer: 'firmware',
     title: 'SEV-SNP is enabled, but the reported TCB differs from the current one',
-    why: 'guests start, but their attestation reports name older firmware than runs, which verifiers may reject or misjudge',
+    why: 'guests start, but their attestation reports name older firmware ' + 'than runs, which verifiers may reject or misjudge',
     evaluate({ model }) {
       const view = sevOf(model);
       const source = `${view.sources.snpPlatformStatus} (current_tcb_version, reported_tcb_version)`;
@@ -887,7 +911,7 @@ const MSR_CROSS: readonly CheckRule[] = [
     technology: 'sev',
     layer: 'firmware',
     title: 'SYSCFG says the BIOS left memory encryption off (SMEE, bit 23)',
-    why: 'without SYSCFG.MemEncryptionModeEn no SME, SEV, SEV-ES or SEV-SNP can run, whatever the kernel and kvm_amd say (snphost "SME" / "SEV" checks)',
+    why: 'without SYSCFG.MemEncryptionModeEn no SME, SEV, SEV-ES or ' + 'SEV-SNP can run, whatever the kernel and kvm_amd say (snphost ' + '"SME" / "SEV" checks)',
     evaluate({ model }) {
       const m = sevOf(model).msrs;
       if (m.smee !== false) return pass('consistent', m.source);
@@ -899,7 +923,7 @@ const MSR_CROSS: readonly CheckRule[] = [
     technology: 'snp',
     layer: 'firmware',
     title: 'SYSCFG or the RMP MSRs say SEV-SNP is not set up (SNPEn, RMP_BASE/RMP_END)',
-    why: 'SEV-SNP needs SYSCFG.SNPEn (bit 24) and an RMP table between RMP_BASE and RMP_END, both set up before the kernel boots (snphost "SNP" and "RMP table" checks)',
+    why: 'SEV-SNP needs SYSCFG.SNPEn (bit 24) and an RMP table between ' + 'RMP_BASE and RMP_END, both set up before the kernel boots ' + '(snphost "SNP" and "RMP table" checks)',
     evaluate({ model }) {
       const m = sevOf(model).msrs;
       const problems: string[] = [];
