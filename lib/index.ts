@@ -19,7 +19,13 @@ export type { CapabilityRow, DecodedValue } from './decode/capabilities.js';
 export { explain, describeSource, type Explained } from './decode/explain.js';
 export type { Traced } from './decode/sourced.js';
 
-export { decodeCpuidEntry, decodeXsaveMask, featureSet, findEntry, type DecodedCpuidEntry } from './decode/cpuid-entry.js';
+export {
+  decodeCpuidEntry,
+  decodeXsaveMask,
+  featureSet,
+  findEntry,
+  type DecodedCpuidEntry,
+} from './decode/cpuid-entry.js';
 export { CPUID_FEATURE_REGISTERS, XSAVE_COMPONENTS } from './knowledge/cpuid-features.js';
 
 export { KVM_CAPABILITIES } from './knowledge/capabilities.js';
@@ -28,13 +34,30 @@ export { KVM_X86_VM_TYPES, KVM_X86_GRP_SYSTEM, KVM_X86_XCOMP_GUEST_SUPP } from '
 
 export { main as runCli, EXIT } from './cli/main.js';
 
-export { openKvm, openSev, DEFAULT_KVM_DEVICE, DEFAULT_SEV_DEVICE, type KvmSystem, type KvmVm, type CpuidEntry, type SevDevice, type TdxCapabilities, type SevPlatformStatus, type SnpPlatformStatus } from './native/kvm.js';
+export {
+  openKvm,
+  openSev,
+  DEFAULT_KVM_DEVICE,
+  DEFAULT_SEV_DEVICE,
+  type KvmSystem,
+  type KvmVm,
+  type CpuidEntry,
+  type SevDevice,
+  type TdxCapabilities,
+  type SevPlatformStatus,
+  type SnpPlatformStatus,
+} from './native/kvm.js';
 export { tdxView, type TdxView } from './decode/tdx.js';
 export { sevView, type SevView } from './decode/sev.js';
 export { tdxCauses, type TdxExplanation } from './check/tdx-causes.js';
 export { parseKmsg, parseDmesgText, kernelLogFromFile } from './snapshot/kernel-log.js';
 export { parsePastedLog, inNewestBoot } from './snapshot/log-formats.js';
-export { KVM_BRINGUP_MESSAGES, matchKvmBringupMessage, type KvmBringupMessage, type KvmBringupCause } from './knowledge/kvm-bringup.js';
+export {
+  KVM_BRINGUP_MESSAGES,
+  matchKvmBringupMessage,
+  type KvmBringupMessage,
+  type KvmBringupCause,
+} from './knowledge/kvm-bringup.js';
 export { decodeKvmBringup, type KvmBringupModel } from './decode/kvm-bringup.js';
 export { kvmDiagnosis, specificCause, type KvmDiagnosis, type KvmCause, type KvmEvidence } from './check/kvm-causes.js';
 

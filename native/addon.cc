@@ -7,8 +7,8 @@
 
 namespace kvmcaps {
 
-Napi::Value MakeSystemError(Napi::Env env, int err, const char* syscall, const char* request,
-                            const std::string& path, Napi::Object extra) {
+Napi::Value MakeSystemError(Napi::Env env, int err, const char* syscall, const char* request, const std::string& path,
+                            Napi::Object extra) {
   AddonData* data = env.GetInstanceData<AddonData>();
   Napi::Value error = data->make_error.Call({
       Napi::Number::New(env, err),
@@ -21,8 +21,8 @@ Napi::Value MakeSystemError(Napi::Env env, int err, const char* syscall, const c
   return error;
 }
 
-Napi::Value ThrowSystemError(Napi::Env env, int err, const char* syscall, const char* request,
-                             const std::string& path, Napi::Object extra) {
+Napi::Value ThrowSystemError(Napi::Env env, int err, const char* syscall, const char* request, const std::string& path,
+                             Napi::Object extra) {
   Napi::Value error = MakeSystemError(env, err, syscall, request, path, extra);
   if (!error.IsEmpty()) Napi::Error(env, error).ThrowAsJavaScriptException();
   return Napi::Value();

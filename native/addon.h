@@ -28,12 +28,12 @@ struct AddonData {
 // The Node-style error lib/native/errors.ts builds for a failed system call. `request`
 // may be null (open); `extra` (optional) adds fields such as hwError or firmwareError.
 // Returns an empty value if building it threw.
-Napi::Value MakeSystemError(Napi::Env env, int err, const char* syscall, const char* request,
-                            const std::string& path, Napi::Object extra = Napi::Object());
+Napi::Value MakeSystemError(Napi::Env env, int err, const char* syscall, const char* request, const std::string& path,
+                            Napi::Object extra = Napi::Object());
 
 // Throws MakeSystemError's error. Returns an empty value for the caller to return.
-Napi::Value ThrowSystemError(Napi::Env env, int err, const char* syscall, const char* request,
-                             const std::string& path, Napi::Object extra = Napi::Object());
+Napi::Value ThrowSystemError(Napi::Env env, int err, const char* syscall, const char* request, const std::string& path,
+                             Napi::Object extra = Napi::Object());
 
 }  // namespace kvmcaps
 

@@ -7,16 +7,26 @@ namespace {
 
 const char* TypeName(const Napi::Value& v) {
   switch (v.Type()) {
-    case napi_undefined: return "undefined";
-    case napi_null: return "null";
-    case napi_boolean: return "boolean";
-    case napi_number: return "number";
-    case napi_string: return "string";
-    case napi_symbol: return "symbol";
-    case napi_object: return "object";
-    case napi_function: return "function";
-    case napi_external: return "external";
-    case napi_bigint: return "bigint";
+    case napi_undefined:
+      return "undefined";
+    case napi_null:
+      return "null";
+    case napi_boolean:
+      return "boolean";
+    case napi_number:
+      return "number";
+    case napi_string:
+      return "string";
+    case napi_symbol:
+      return "symbol";
+    case napi_object:
+      return "object";
+    case napi_function:
+      return "function";
+    case napi_external:
+      return "external";
+    case napi_bigint:
+      return "bigint";
   }
   return "unknown";
 }
@@ -133,8 +143,7 @@ bool ReadCpuidEntries(Napi::Env env, Napi::Value value, const char* name, size_t
   return true;
 }
 
-bool ReadU32List(const Napi::CallbackInfo& info, size_t i, const char* name, size_t max,
-                 std::vector<uint32_t>* out) {
+bool ReadU32List(const Napi::CallbackInfo& info, size_t i, const char* name, size_t max, std::vector<uint32_t>* out) {
   Napi::Env env = info.Env();
   if (info[i].IsTypedArray() && info[i].As<Napi::TypedArray>().TypedArrayType() == napi_uint32_array) {
     Napi::Uint32Array array = info[i].As<Napi::Uint32Array>();

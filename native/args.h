@@ -29,8 +29,7 @@ bool ReadU32(const Napi::CallbackInfo& info, size_t i, const char* name, uint32_
 // Accepts a non-negative safe-integer number or a BigInt below 2^64.
 bool ReadU64(const Napi::CallbackInfo& info, size_t i, const char* name, uint64_t* out);
 // Accepts a Uint32Array or an array of u32 numbers, at most `max` long.
-bool ReadU32List(const Napi::CallbackInfo& info, size_t i, const char* name, size_t max,
-                 std::vector<uint32_t>* out);
+bool ReadU32List(const Napi::CallbackInfo& info, size_t i, const char* name, size_t max, std::vector<uint32_t>* out);
 
 }  // namespace kvmcaps
 

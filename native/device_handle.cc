@@ -27,9 +27,12 @@ constexpr int kSystemOrVm = kSystemOnly | kVmOnly;
 
 const char* KindName(Kind kind) {
   switch (kind) {
-    case Kind::kSystem: return "system";
-    case Kind::kVm: return "vm";
-    case Kind::kSev: return "sev";
+    case Kind::kSystem:
+      return "system";
+    case Kind::kVm:
+      return "vm";
+    case Kind::kSev:
+      return "sev";
   }
   return "unknown";
 }

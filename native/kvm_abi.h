@@ -178,8 +178,7 @@ constexpr unsigned long kKvmCheckExtension = Ioc(kIocNone, kKvmIo, 0x03, 0);
 constexpr unsigned long kKvmGetVcpuMmapSize = Ioc(kIocNone, kKvmIo, 0x04, 0);
 constexpr unsigned long kKvmGetSupportedCpuid = Ioc(kIocRead | kIocWrite, kKvmIo, 0x05, sizeof(Cpuid2));
 constexpr unsigned long kKvmGetEmulatedCpuid = Ioc(kIocRead | kIocWrite, kKvmIo, 0x09, sizeof(Cpuid2));
-constexpr unsigned long kKvmGetMsrFeatureIndexList =
-    Ioc(kIocRead | kIocWrite, kKvmIo, 0x0a, sizeof(MsrList));
+constexpr unsigned long kKvmGetMsrFeatureIndexList = Ioc(kIocRead | kIocWrite, kKvmIo, 0x0a, sizeof(MsrList));
 constexpr unsigned long kKvmGetMsrs = Ioc(kIocRead | kIocWrite, kKvmIo, 0x88, sizeof(Msrs));
 // KVM_MEMORY_ENCRYPT_OP is declared with an unsigned long argument; it carries a pointer.
 constexpr unsigned long kKvmMemoryEncryptOp = Ioc(kIocRead | kIocWrite, kKvmIo, 0xba, sizeof(unsigned long));

@@ -34,9 +34,7 @@ std::vector<uint64_t> AlignedBuffer(size_t bytes) { return std::vector<uint64_t>
 
 }  // namespace
 
-int IoctlInt(int fd, unsigned long request, unsigned long arg, int* result) {
-  return Retry(fd, request, arg, result);
-}
+int IoctlInt(int fd, unsigned long request, unsigned long arg, int* result) { return Retry(fd, request, arg, result); }
 
 int GetCpuid(int fd, unsigned long request, uint32_t capacity, std::vector<abi::CpuidEntry2>* out) {
   uint32_t nent = std::clamp<uint32_t>(capacity, 1, kMaxCpuidEntries);
@@ -53,8 +51,8 @@ int GetCpuid(int fd, unsigned long request, uint32_t capacity, std::vector<abi::
     // The kernel never reports more entries than it was given room for; a count beyond
     // the buffer would be a kernel bug, and is refused rather than read out of bounds.
     if (header->nent > nent) return EOVERFLOW;
-    const auto* entries = reinterpret_cast<const abi::CpuidEntry2*>(
-        reinterpret_cast<const char*>(buf.data()) + abi::kCpuid2EntriesOffset);
+    const auto* entries = reinterpret_cast<const abi::CpuidEntry2*>(reinterpret_cast<const char*>(buf.data()) +
+                                                                    abi::kCpuid2EntriesOffset);
     out->assign(entries, entries + header->nent);
     return 0;
   }
@@ -75,8 +73,8 @@ int GetMsrIndexList(int fd, unsigned long request, std::vector<uint32_t>* out) {
     }
     if (err != 0) return err;
     if (header->nmsrs > capacity) return EOVERFLOW;
-    const auto* indices = reinterpret_cast<const uint32_t*>(
-        reinterpret_cast<const char*>(buf.data()) + abi::kMsrListIndicesOffset);
+    const auto* indices =
+        reinterpret_cast<const uint32_t*>(reinterpret_cast<const char*>(buf.data()) + abi::kMsrListIndicesOffset);
     out->assign(indices, indices + header->nmsrs);
     return 0;
   }
@@ -140,8 +138,8 @@ int TdxCapabilities(int vm_fd, uint32_t capacity, TdxCapabilitiesResult* out, ui
     out->user_tdvmcallinfo_1_r11 = caps->user_tdvmcallinfo_1_r11;
     out->kernel_tdvmcallinfo_1_r12 = caps->kernel_tdvmcallinfo_1_r12;
     out->user_tdvmcallinfo_1_r12 = caps->user_tdvmcallinfo_1_r12;
-    const auto* entries = reinterpret_cast<const abi::CpuidEntry2*>(
-        reinterpret_cast<const char*>(buf.data()) + abi::kTdxCapabilitiesEntriesOffset);
+    const auto* entries = reinterpret_cast<const abi::CpuidEntry2*>(reinterpret_cast<const char*>(buf.data()) +
+                                                                    abi::kTdxCapabilitiesEntriesOffset);
     out->cpuid.assign(entries, entries + caps->cpuid.nent);
     return 0;
   }

@@ -60,8 +60,10 @@ static_assert(sizeof(SevUserDataGetId2) == 12, "sev_user_data_get_id2 is 12 byte
 static_assert(sizeof(SevUserDataSnpStatus) == 32, "sev_user_data_snp_status is 32 bytes");
 static_assert(offsetof(SevUserDataSnpStatus, build_id) == 4, "sev_user_data_snp_status.build_id");
 static_assert(offsetof(SevUserDataSnpStatus, guest_count) == 12, "sev_user_data_snp_status.guest_count");
-static_assert(offsetof(SevUserDataSnpStatus, current_tcb_version) == 16, "sev_user_data_snp_status.current_tcb_version");
-static_assert(offsetof(SevUserDataSnpStatus, reported_tcb_version) == 24, "sev_user_data_snp_status.reported_tcb_version");
+static_assert(offsetof(SevUserDataSnpStatus, current_tcb_version) == 16,
+              "sev_user_data_snp_status.current_tcb_version");
+static_assert(offsetof(SevUserDataSnpStatus, reported_tcb_version) == 24,
+              "sev_user_data_snp_status.reported_tcb_version");
 
 // SEV_ISSUE_CMD = _IOWR('S', 0x0, struct sev_issue_cmd)
 constexpr unsigned long kSevIssueCmd = Ioc(kIocRead | kIocWrite, 'S', 0x0, sizeof(SevIssueCmd));

@@ -142,7 +142,9 @@ function tsValue(value: number): string {
 
 function assertNoProblems(problems: string[], what: string, headers: UapiHeaders): void {
   if (problems.length > 0) {
-    assert.fail(`${problems.length} ${what} disagree with linux-libc-dev ${headers.version}:\n  ${problems.join('\n  ')}`);
+    assert.fail(
+      `${problems.length} ${what} disagree with linux-libc-dev ${headers.version}:\n  ${problems.join('\n  ')}`,
+    );
   }
 }
 
@@ -156,7 +158,9 @@ async function obtainHeaders(t: TestContext): Promise<UapiHeaders | undefined> {
   }
   record('debian', undefined);
   t.diagnostic(
-    `UAPI headers: linux-libc-dev ${headers.version} from Debian ` + `unstable (${headers.cached ? 'cached' : 'fetched'}) in ` + `${headers.includeDir}`,
+    `UAPI headers: linux-libc-dev ${headers.version} from Debian ` +
+      `unstable (${headers.cached ? 'cached' : 'fetched'}) in ` +
+      `${headers.includeDir}`,
   );
   return headers;
 }
@@ -168,17 +172,24 @@ test('ABI conformance against the Linux UAPI headers', async (t) => {
   const abiSource = join(projectRoot, 'test', 'abi', 'abi_check.cc');
   const abiOptions = { language: 'c++' as const, systemIncludeDirs, includeDirs: [join(projectRoot, 'native')] };
 
-  await t.test('native/kvm_abi.h and sev_abi.h: request numbers, struct sizes, field offsets and sizes, bitfield positions', () => {
-    const binary = compileProgram(abiSource, { ...abiOptions, flags: ['-DABI_CHECK_PRINT_ONLY'] });
-    const lines = execText(binary).trim().split('\n');
-    const kinds = new Set(lines.map((line) => line.split('\t')[0]));
-    assert.deepEqual([...kinds].sort(), ['bit', 'offsetof', 'request', 'sizeof'], 'abi_check printed every kind of check');
-    const problems = lines
-      .map((line) => line.split('\t'))
-      .filter(([, , kernel, ours]) => kernel !== ours)
-      .map(([kind, name, kernel, ours]) => `${kind} ${name}: kernel ${kernel}, kvm_abi.h ${ours}`);
-    assertNoProblems(problems, 'kvm_abi.h values', headers);
-  });
+  await t.test(
+    'native/kvm_abi.h and sev_abi.h: request numbers, struct sizes, field offsets and sizes, bitfield positions',
+    () => {
+      const binary = compileProgram(abiSource, { ...abiOptions, flags: ['-DABI_CHECK_PRINT_ONLY'] });
+      const lines = execText(binary).trim().split('\n');
+      const kinds = new Set(lines.map((line) => line.split('\t')[0]));
+      assert.deepEqual(
+        [...kinds].sort(),
+        ['bit', 'offsetof', 'request', 'sizeof'],
+        'abi_check printed every kind of check',
+      );
+      const problems = lines
+        .map((line) => line.split('\t'))
+        .filter(([, , kernel, ours]) => kernel !== ours)
+        .map(([kind, name, kernel, ours]) => `${kind} ${name}: kernel ${kernel}, kvm_abi.h ${ours}`);
+      assertNoProblems(problems, 'kvm_abi.h values', headers);
+    },
+  );
 
   await t.test('native/kvm_abi.h: the same checks hold as static_asserts', () => {
     try {
@@ -186,7 +197,9 @@ test('ABI conformance against the Linux UAPI headers', async (t) => {
     } catch (error) {
       const stderr = (error as { stderr?: Buffer | string }).stderr?.toString() ?? '';
       const failed = stderr.split('\n').filter((line) => /static assertion failed|error:/.test(line));
-      assert.fail(`abi_check.cc does not compile against linux-libc-dev ${headers.version}:\n${failed.join('\n') || stderr}`);
+      assert.fail(
+        `abi_check.cc does not compile against linux-libc-dev ${headers.version}:\n${failed.join('\n') || stderr}`,
+      );
     }
   });
 
@@ -203,10 +216,12 @@ test('ABI conformance against the Linux UAPI headers', async (t) => {
     }
     const headerSet = new Set(headerCaps);
     for (const name of headerCaps) {
-      if (!libNames.has(name)) problems.push(`${name} = ${values.get(name)} is in linux/kvm.h but not in KVM_CAPABILITIES`);
+      if (!libNames.has(name))
+        problems.push(`${name} = ${values.get(name)} is in linux/kvm.h but not in KVM_CAPABILITIES`);
     }
     for (const [name, number] of libNames) {
-      if (!headerSet.has(name)) problems.push(`${name} = ${number} is in KVM_CAPABILITIES but not defined in linux/kvm.h`);
+      if (!headerSet.has(name))
+        problems.push(`${name} = ${number} is in KVM_CAPABILITIES but not defined in linux/kvm.h`);
       else if (values.get(name) !== tsValue(number)) {
         problems.push(`${name}: linux/kvm.h ${values.get(name)}, KVM_CAPABILITIES ${number}`);
       }
@@ -218,7 +233,14 @@ test('ABI conformance against the Linux UAPI headers', async (t) => {
   await t.test('every UAPI constant of lib/knowledge equals the header value of its name', () => {
     const names = new Set(constants.map((c) => c.name));
     // The walk must see the tables it is meant to check.
-    for (const expected of ['KVM_CAP_IRQCHIP', 'KVM_X86_TDX_VM', 'KVM_X86_GRP_SYSTEM', 'KVM_X86_XCOMP_GUEST_SUPP', 'KVM_X86_QUIRK_LINT0_REENABLED', 'KVM_HC_MAP_GPA_RANGE']) {
+    for (const expected of [
+      'KVM_CAP_IRQCHIP',
+      'KVM_X86_TDX_VM',
+      'KVM_X86_GRP_SYSTEM',
+      'KVM_X86_XCOMP_GUEST_SUPP',
+      'KVM_X86_QUIRK_LINT0_REENABLED',
+      'KVM_HC_MAP_GPA_RANGE',
+    ]) {
       assert.ok(names.has(expected), `the walk of lib/knowledge did not find ${expected}`);
     }
     const problems = constants

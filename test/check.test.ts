@@ -12,7 +12,14 @@ import { PassThrough } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { CROSS_CHECKS, flattenChecks, RULES, runChecks, technologiesFor } from '../lib/check/run.js';
 import { kvmBlocker, kvmDiagnosis } from '../lib/check/kvm-causes.js';
-import { LAYERS, TECHNOLOGIES, type CheckReport, type CheckResult, type CheckStatus, type Technology } from '../lib/check/types.js';
+import {
+  LAYERS,
+  TECHNOLOGIES,
+  type CheckReport,
+  type CheckResult,
+  type CheckStatus,
+  type Technology,
+} from '../lib/check/types.js';
 import { checkCommand, checkExitCode } from '../lib/cli/commands/check.js';
 import { EXIT, UsageError, type Values } from '../lib/cli/context.js';
 import { renderCheck } from '../lib/render/check.js';
@@ -55,7 +62,7 @@ const mask = (...types: (keyof typeof VM_TYPE)[]): number => types.reduce((m, t)
 // ---------------------------------------------------------------------------------------
 // Editing snapshots
 
-function valueOf<T>(fact: Fact<T> | undefined, what: string): T {
+function factValue<T>(fact: Fact<T> | undefined, what: string): T {
   assert.ok(fact !== undefined && 'value' in fact, `${what} has a value in this fixture`);
   return fact.value;
 }
@@ -66,23 +73,27 @@ function edit(name: string, change: (s: Snapshot) => void): Snapshot {
   return s;
 }
 
-const errorFact = (source: Fact<unknown>['source'], code: string, errno: number): { source: typeof source; error: { code: string; errno: number; syscall: string; message: string } } => ({
+const errorFact = (
+  source: Fact<unknown>['source'],
+  code: string,
+  errno: number,
+): { source: typeof source; error: { code: string; errno: number; syscall: string; message: string } } => ({
   source,
   error: { code, errno, syscall: 'open', message: `${code}: test` },
 });
 
 function flags(s: Snapshot, change: { add?: string[]; remove?: string[] }): void {
-  const cpu = valueOf(s.host.cpuinfo, 'cpuinfo');
+  const cpu = factValue(s.host.cpuinfo, 'cpuinfo');
   const list = (cpu.flags ?? '').split(/\s+/).filter((f) => f && !(change.remove ?? []).includes(f));
   cpu.flags = [...list, ...(change.add ?? [])].join(' ');
 }
 
 function cpuField(s: Snapshot, key: string, value: string): void {
-  valueOf(s.host.cpuinfo, 'cpuinfo')[key] = value;
+  factValue(s.host.cpuinfo, 'cpuinfo')[key] = value;
 }
 
 function param(s: Snapshot, module: string, name: string, value: string | undefined): void {
-  const m = valueOf(s.host.modules, 'modules')[module];
+  const m = factValue(s.host.modules, 'modules')[module];
   assert.ok(m, `${module} is in this fixture`);
   if (value === undefined) delete m.parameters[name];
   else m.parameters[name] = `${value}\n`;
@@ -93,19 +104,22 @@ function release(s: Snapshot, text: string): void {
 }
 
 function vmTypes(s: Snapshot, value: number): void {
-  valueOf(s.kvm.capabilities?.system, 'KVM capabilities')[VM_TYPES_CAP] = value;
+  factValue(s.kvm.capabilities?.system, 'KVM capabilities')[VM_TYPES_CAP] = value;
 }
 
 function kernelLog(s: Snapshot, change: { drop?: RegExp; add?: string[] }): void {
-  const log = valueOf(s.host.kernelLog, 'kernel log');
+  const log = factValue(s.host.kernelLog, 'kernel log');
   const kept = log.filter((r) => !(change.drop?.test(r.message) ?? false));
-  s.host.kernelLog = { source: s.host.kernelLog!.source, value: [...kept, ...(change.add ?? []).map((message) => ({ priority: 6, timestampUs: null, message }))] };
+  s.host.kernelLog = {
+    source: s.host.kernelLog!.source,
+    value: [...kept, ...(change.add ?? []).map((message) => ({ priority: 6, timestampUs: null, message }))],
+  };
 }
 
 function misc(s: Snapshot, key: string, current: 'all' | number): void {
-  const capacity = valueOf(s.host.miscCapacity, 'misc.capacity')[key];
+  const capacity = factValue(s.host.miscCapacity, 'misc.capacity')[key];
   assert.ok(capacity !== undefined, `misc.capacity has ${key}`);
-  valueOf(s.host.miscCurrent, 'misc.current')[key] = current === 'all' ? capacity : current;
+  factValue(s.host.miscCurrent, 'misc.current')[key] = current === 'all' ? capacity : current;
 }
 
 /** This user may not open /dev/kvm: only the open's error is recorded, as the probe does. */
@@ -142,7 +156,8 @@ function result(snapshot: Snapshot, technology: Technology, id: string): CheckRe
   return found;
 }
 
-const status = (snapshot: Snapshot, technology: Technology, id: string): CheckStatus => result(snapshot, technology, id).status;
+const status = (snapshot: Snapshot, technology: Technology, id: string): CheckStatus =>
+  result(snapshot, technology, id).status;
 
 function cross(snapshot: Snapshot, technologies: Technology[]): Map<string, CheckResult> {
   return new Map(runChecks(snapshot, technologies).crossChecks.map((c) => [c.id, c]));
@@ -176,22 +191,34 @@ const KVM_CASES: Case[] = [
     bad: () =>
       edit(TDX_BASE, (s) => {
         flags(s, { remove: ['vmx'] });
-        delete valueOf(s.host.modules, 'modules').kvm_intel;
+        delete factValue(s.host.modules, 'modules').kvm_intel;
         s.host.device = errorFact(s.host.device.source, 'ENOENT', -2);
         s.kvm = { open: errorFact(s.kvm.open.source, 'ENOENT', -2) };
       }),
     expect: 'FAIL',
   },
-  { id: 'kvm.cpu.bare-metal', technology: 'kvm', pass: tdxBase, bad: () => edit(TDX_BASE, (s) => flags(s, { add: ['hypervisor'] })), expect: 'WARN' },
+  {
+    id: 'kvm.cpu.bare-metal',
+    technology: 'kvm',
+    pass: tdxBase,
+    bad: () => edit(TDX_BASE, (s) => flags(s, { add: ['hypervisor'] })),
+    expect: 'WARN',
+  },
   {
     id: 'kvm.kernel.modules',
     technology: 'kvm',
     pass: tdxBase,
-    bad: () => edit(TDX_BASE, (s) => delete valueOf(s.host.modules, 'modules').kvm_intel),
+    bad: () => edit(TDX_BASE, (s) => delete factValue(s.host.modules, 'modules').kvm_intel),
     expect: 'FAIL',
   },
   // Informational: nested = N never decides a verdict, but the finding says guests here cannot nest.
-  { id: 'kvm.kernel.nested', technology: 'kvm', pass: tdxBase, bad: () => edit(TDX_BASE, (s) => param(s, 'kvm_intel', 'nested', 'N')), expect: 'PASS' },
+  {
+    id: 'kvm.kernel.nested',
+    technology: 'kvm',
+    pass: tdxBase,
+    bad: () => edit(TDX_BASE, (s) => param(s, 'kvm_intel', 'nested', 'N')),
+    expect: 'PASS',
+  },
   {
     id: 'kvm.device.present',
     technology: 'kvm',
@@ -203,7 +230,13 @@ const KVM_CASES: Case[] = [
       }),
     expect: 'FAIL',
   },
-  { id: 'kvm.api.version', technology: 'kvm', pass: tdxBase, bad: () => edit(TDX_BASE, (s) => (s.kvm.apiVersion = { source: s.kvm.apiVersion!.source, value: 11 })), expect: 'FAIL' },
+  {
+    id: 'kvm.api.version',
+    technology: 'kvm',
+    pass: tdxBase,
+    bad: () => edit(TDX_BASE, (s) => (s.kvm.apiVersion = { source: s.kvm.apiVersion!.source, value: 11 })),
+    expect: 'FAIL',
+  },
   { id: 'kvm.device.access', technology: 'kvm', pass: tdxBase, bad: () => edit(TDX_BASE, denyKvm), expect: 'FAIL' },
   {
     id: 'kvm.vm.default',
@@ -216,14 +249,29 @@ const KVM_CASES: Case[] = [
 
 const TDX_CASES: Case[] = [
   // Another vendor makes TDX not applicable (see "all" below); what is left to judge is an unreadable cpuinfo.
-  { id: 'tdx.cpu.intel', technology: 'tdx', pass: tdxBase, bad: () => edit(TDX_BASE, (s) => (s.host.cpuinfo = errorFact(s.host.cpuinfo.source, 'EACCES', -13))), expect: 'UNKNOWN' },
+  {
+    id: 'tdx.cpu.intel',
+    technology: 'tdx',
+    pass: tdxBase,
+    bad: () => edit(TDX_BASE, (s) => (s.host.cpuinfo = errorFact(s.host.cpuinfo.source, 'EACCES', -13))),
+    expect: 'UNKNOWN',
+  },
   // kvm_intel has a tdx parameter, so this kernel has TDX host support: the missing flag is the BIOS's.
-  { id: 'tdx.bios.enabled', technology: 'tdx', pass: tdxBase, bad: () => edit(TDX_BASE, (s) => flags(s, { remove: ['tdx_host_platform'] })), expect: 'FAIL' },
+  {
+    id: 'tdx.bios.enabled',
+    technology: 'tdx',
+    pass: tdxBase,
+    bad: () => edit(TDX_BASE, (s) => flags(s, { remove: ['tdx_host_platform'] })),
+    expect: 'FAIL',
+  },
   {
     id: 'tdx.kernel.module',
     technology: 'tdx',
     pass: tdxBase,
-    bad: () => edit(TDX_BASE, (s) => kernelLog(s, { drop: /module initialized/, add: ['virt/tdx: module initialization failed (-5)'] })),
+    bad: () =>
+      edit(TDX_BASE, (s) =>
+        kernelLog(s, { drop: /module initialized/, add: ['virt/tdx: module initialization failed (-5)'] }),
+      ),
     expect: 'FAIL',
   },
   {
@@ -237,21 +285,54 @@ const TDX_CASES: Case[] = [
       }),
     expect: 'FAIL',
   },
-  { id: 'tdx.kvm.parameter', technology: 'tdx', pass: tdxBase, bad: () => edit(TDX_BASE, (s) => param(s, 'kvm_intel', 'tdx', 'N')), expect: 'FAIL' },
-  { id: 'tdx.kvm.prerequisites', technology: 'tdx', pass: tdxBase, bad: () => edit(TDX_BASE, (s) => param(s, 'kvm', 'tdp_mmu', 'N')), expect: 'FAIL' },
-  { id: 'tdx.kvm.vm-type', technology: 'tdx', pass: tdxBase, bad: () => edit(TDX_BASE, (s) => vmTypes(s, mask('DEFAULT', 'SW_PROTECTED'))), expect: 'FAIL' },
+  {
+    id: 'tdx.kvm.parameter',
+    technology: 'tdx',
+    pass: tdxBase,
+    bad: () => edit(TDX_BASE, (s) => param(s, 'kvm_intel', 'tdx', 'N')),
+    expect: 'FAIL',
+  },
+  {
+    id: 'tdx.kvm.prerequisites',
+    technology: 'tdx',
+    pass: tdxBase,
+    bad: () => edit(TDX_BASE, (s) => param(s, 'kvm', 'tdp_mmu', 'N')),
+    expect: 'FAIL',
+  },
+  {
+    id: 'tdx.kvm.vm-type',
+    technology: 'tdx',
+    pass: tdxBase,
+    bad: () => edit(TDX_BASE, (s) => vmTypes(s, mask('DEFAULT', 'SW_PROTECTED'))),
+    expect: 'FAIL',
+  },
   {
     id: 'tdx.usable.td',
     technology: 'tdx',
     pass: tdxBase,
-    bad: () => edit(TDX_BASE, (s) => (s.kvm.tdx!.capabilities = errorFact(s.kvm.tdx!.capabilities!.source, 'ENOTTY', -25))),
+    bad: () =>
+      edit(TDX_BASE, (s) => (s.kvm.tdx!.capabilities = errorFact(s.kvm.tdx!.capabilities!.source, 'ENOTTY', -25))),
     expect: 'FAIL',
   },
-  { id: 'tdx.usable.keys', technology: 'tdx', pass: tdxBase, bad: () => edit(TDX_BASE, (s) => misc(s, 'tdx', 'all')), expect: 'FAIL' },
+  {
+    id: 'tdx.usable.keys',
+    technology: 'tdx',
+    pass: tdxBase,
+    bad: () => edit(TDX_BASE, (s) => misc(s, 'tdx', 'all')),
+    expect: 'FAIL',
+  },
   {
     id: 'tdx.usable.init-vm',
     technology: 'tdx',
-    pass: () => edit('tdx-init-vm-refused-7.2', (s) => (s.kvm.tdx!.initVm!.result = { source: s.kvm.tdx!.initVm!.result.source, value: { hwError: '0x0000000000000000' } })),
+    pass: () =>
+      edit(
+        'tdx-init-vm-refused-7.2',
+        (s) =>
+          (s.kvm.tdx!.initVm!.result = {
+            source: s.kvm.tdx!.initVm!.result.source,
+            value: { hwError: '0x0000000000000000' },
+          }),
+      ),
     bad: () => fixture('tdx-init-vm-refused-7.2'),
     expect: 'FAIL',
   },
@@ -276,18 +357,33 @@ function hostLeaf(s: Snapshot, change: (r: typeof GENOA_RAW_8000001F) => void = 
   const r = { ...GENOA_RAW_8000001F };
   change(r);
   const h = (n: number): string => `0x${(n >>> 0).toString(16)}`;
-  s.host.hostCpuid8000001f = { source: { syscall: 'pread', path: '/dev/cpu/0/cpuid' }, value: { eax: h(r.eax), ebx: h(r.ebx), ecx: h(r.ecx), edx: h(r.edx) } };
+  s.host.hostCpuid8000001f = {
+    source: { syscall: 'pread', path: '/dev/cpu/0/cpuid' },
+    value: { eax: h(r.eax), ebx: h(r.ebx), ecx: h(r.ecx), edx: h(r.edx) },
+  };
 }
 
 /** /dev/sev given to the kvm group (gid 36 here), as a udev rule would. */
 function sevForKvmGroup(s: Snapshot): void {
-  const node = valueOf(s.host.sevDevice!, 'sevDevice');
+  const node = factValue(s.host.sevDevice!, 'sevDevice');
   Object.assign(node, { mode: 0o660, gid: 36, group: 'kvm' });
 }
 
 const SEV_CASES: Case[] = FLAVOURS.flatMap((f): Case[] => [
-  { id: `${f.technology}.cpu.amd`, technology: f.technology, pass: sevBase, bad: () => edit(SEV_BASE, (s) => (s.host.cpuinfo = errorFact(s.host.cpuinfo.source, 'EACCES', -13))), expect: 'UNKNOWN' },
-  { id: `${f.technology}.bios.cpu-flag`, technology: f.technology, pass: sevBase, bad: () => edit(SEV_BASE, (s) => flags(s, { remove: [f.flag] })), expect: 'FAIL' },
+  {
+    id: `${f.technology}.cpu.amd`,
+    technology: f.technology,
+    pass: sevBase,
+    bad: () => edit(SEV_BASE, (s) => (s.host.cpuinfo = errorFact(s.host.cpuinfo.source, 'EACCES', -13))),
+    expect: 'UNKNOWN',
+  },
+  {
+    id: `${f.technology}.bios.cpu-flag`,
+    technology: f.technology,
+    pass: sevBase,
+    bad: () => edit(SEV_BASE, (s) => flags(s, { remove: [f.flag] })),
+    expect: 'FAIL',
+  },
   {
     id: `${f.technology}.firmware.sev-device`,
     technology: f.technology,
@@ -305,9 +401,11 @@ const SEV_CASES: Case[] = FLAVOURS.flatMap((f): Case[] => [
     pass: sevBase,
     bad: () =>
       edit(SEV_BASE, (s) => {
-        if (f.technology === 'snp') valueOf(sevStatus(s).snpPlatformStatus, 'SNP status').state = 0; // UNINIT
-        else if (f.technology === 'sev-es') valueOf(sevStatus(s).platformStatus, 'SEV status').flags = 0; // CONFIG_ES (bit 8) clear
-        else valueOf(sevStatus(s).platformStatus, 'SEV status').state = 0; // UNINIT
+        if (f.technology === 'snp')
+          factValue(sevStatus(s).snpPlatformStatus, 'SNP status').state = 0; // UNINIT
+        else if (f.technology === 'sev-es')
+          factValue(sevStatus(s).platformStatus, 'SEV status').flags = 0; // CONFIG_ES (bit 8) clear
+        else factValue(sevStatus(s).platformStatus, 'SEV status').state = 0; // UNINIT
       }),
     expect: 'FAIL',
   },
@@ -319,7 +417,10 @@ const SEV_CASES: Case[] = FLAVOURS.flatMap((f): Case[] => [
       edit(SEV_BASE, (s) => {
         // SNP: 1.49 is below the 1.51 minimum; SEV and SEV-ES: 0.0 is no firmware at all.
         const [major, minor] = f.technology === 'snp' ? [1, 49] : [0, 0];
-        for (const st of [valueOf(sevStatus(s).platformStatus, 'SEV status'), valueOf(sevStatus(s).snpPlatformStatus, 'SNP status')]) {
+        for (const st of [
+          factValue(sevStatus(s).platformStatus, 'SEV status'),
+          factValue(sevStatus(s).snpPlatformStatus, 'SNP status'),
+        ]) {
           st.apiMajor = major;
           st.apiMinor = minor;
         }
@@ -337,7 +438,13 @@ const SEV_CASES: Case[] = FLAVOURS.flatMap((f): Case[] => [
       }),
     expect: 'FAIL',
   },
-  { id: `${f.technology}.kvm.parameter`, technology: f.technology, pass: sevBase, bad: () => edit(SEV_BASE, (s) => param(s, 'kvm_amd', f.parameter, 'N')), expect: 'FAIL' },
+  {
+    id: `${f.technology}.kvm.parameter`,
+    technology: f.technology,
+    pass: sevBase,
+    bad: () => edit(SEV_BASE, (s) => param(s, 'kvm_amd', f.parameter, 'N')),
+    expect: 'FAIL',
+  },
   {
     id: `${f.technology}.kvm.vm-type`,
     technology: f.technology,
@@ -345,7 +452,13 @@ const SEV_CASES: Case[] = FLAVOURS.flatMap((f): Case[] => [
     bad: () => edit(SEV_BASE, (s) => vmTypes(s, mask('DEFAULT', 'SEV', 'SEV_ES', 'SNP') & ~(1 << VM_TYPE[f.vmType]))),
     expect: 'FAIL',
   },
-  { id: `${f.technology}.usable.asids`, technology: f.technology, pass: sevBase, bad: () => edit(SEV_BASE, (s) => misc(s, f.misc, 'all')), expect: 'FAIL' },
+  {
+    id: `${f.technology}.usable.asids`,
+    technology: f.technology,
+    pass: sevBase,
+    bad: () => edit(SEV_BASE, (s) => misc(s, f.misc, 'all')),
+    expect: 'FAIL',
+  },
   {
     id: `${f.technology}.usable.init2`,
     technology: f.technology,
@@ -366,11 +479,23 @@ const SEV_CASES: Case[] = FLAVOURS.flatMap((f): Case[] => [
     bad: () => edit(SEV_BASE, (s) => hostLeaf(s, (r) => (r.eax &= ~(1 << 10)))),
     expect: 'WARN',
   },
-  { id: `${f.technology}.usable.device-users`, technology: f.technology, pass: () => edit(SEV_BASE, sevForKvmGroup), bad: sevBase, expect: 'WARN' },
+  {
+    id: `${f.technology}.usable.device-users`,
+    technology: f.technology,
+    pass: () => edit(SEV_BASE, sevForKvmGroup),
+    bad: sevBase,
+    expect: 'WARN',
+  },
 ]);
 
 const SNP_CASES: Case[] = [
-  { id: 'snp.cpu.vmpl', technology: 'snp', pass: () => edit(SEV_BASE, (s) => hostLeaf(s)), bad: () => edit(SEV_BASE, (s) => hostLeaf(s, (r) => (r.eax &= ~(1 << 5)))), expect: 'FAIL' },
+  {
+    id: 'snp.cpu.vmpl',
+    technology: 'snp',
+    pass: () => edit(SEV_BASE, (s) => hostLeaf(s)),
+    bad: () => edit(SEV_BASE, (s) => hostLeaf(s, (r) => (r.eax &= ~(1 << 5)))),
+    expect: 'FAIL',
+  },
   {
     id: 'snp.cpu.generation',
     technology: 'snp',
@@ -384,13 +509,29 @@ const SNP_CASES: Case[] = [
     expect: 'FAIL',
   },
   // rmpFlags: bit 0 RMP initialised, bit 1 alias check complete.
-  { id: 'snp.firmware.rmp', technology: 'snp', pass: sevBase, bad: () => edit(SEV_BASE, (s) => (valueOf(sevStatus(s).snpPlatformStatus, 'SNP status').rmpFlags = 2)), expect: 'FAIL' },
-  { id: 'snp.firmware.alias-check', technology: 'snp', pass: sevBase, bad: () => edit(SEV_BASE, (s) => (valueOf(sevStatus(s).snpPlatformStatus, 'SNP status').rmpFlags = 1)), expect: 'FAIL' },
+  {
+    id: 'snp.firmware.rmp',
+    technology: 'snp',
+    pass: sevBase,
+    bad: () => edit(SEV_BASE, (s) => (factValue(sevStatus(s).snpPlatformStatus, 'SNP status').rmpFlags = 2)),
+    expect: 'FAIL',
+  },
+  {
+    id: 'snp.firmware.alias-check',
+    technology: 'snp',
+    pass: sevBase,
+    bad: () => edit(SEV_BASE, (s) => (factValue(sevStatus(s).snpPlatformStatus, 'SNP status').rmpFlags = 1)),
+    expect: 'FAIL',
+  },
   {
     id: 'snp.firmware.tcb',
     technology: 'snp',
     pass: sevBase,
-    bad: () => edit(SEV_BASE, (s) => (valueOf(sevStatus(s).snpPlatformStatus, 'SNP status').reportedTcbVersion = '0x3e0e000000000007')),
+    bad: () =>
+      edit(
+        SEV_BASE,
+        (s) => (factValue(sevStatus(s).snpPlatformStatus, 'SNP status').reportedTcbVersion = '0x3e0e000000000007'),
+      ),
     expect: 'FAIL',
   },
   {
@@ -399,7 +540,10 @@ const SNP_CASES: Case[] = [
     pass: sevBase,
     bad: () =>
       edit(SEV_BASE, (s) =>
-        kernelLog(s, { drop: /IOMMU SNP support enabled/, add: ['AMD-Vi: SNP: IOMMU disabled or configured in passthrough mode, SNP cannot be supported.'] }),
+        kernelLog(s, {
+          drop: /IOMMU SNP support enabled/,
+          add: ['AMD-Vi: SNP: IOMMU disabled or configured in passthrough mode, SNP cannot be supported.'],
+        }),
       ),
     expect: 'FAIL',
   },
@@ -409,10 +553,7 @@ const CASES: Case[] = [...KVM_CASES, ...TDX_CASES, ...SEV_CASES, ...SNP_CASES];
 
 describe('every rule, on a fixture where its fact is right and on one where it is wrong', () => {
   test('every rule has a case', () => {
-    assert.deepEqual(
-      CASES.map((c) => c.id).sort(),
-      RULES.map((r) => r.id).sort(),
-    );
+    assert.deepEqual(CASES.map((c) => c.id).sort(), RULES.map((r) => r.id).sort());
   });
   for (const c of CASES) {
     test(c.id, () => {
@@ -436,14 +577,21 @@ describe('rules as data', () => {
       const parent = seen.get(rule.parent);
       assert.ok(parent, `${rule.id}: parent ${rule.parent} comes first`);
       assert.equal(parent.technology, rule.technology);
-      assert.ok(LAYERS.indexOf(parent.layer) <= LAYERS.indexOf(rule.layer), `${rule.id} is not in a layer before its parent's`);
+      assert.ok(
+        LAYERS.indexOf(parent.layer) <= LAYERS.indexOf(rule.layer),
+        `${rule.id} is not in a layer before its parent's`,
+      );
     }
   });
 
   test('each technology runs hardware -> firmware -> kernel -> kvm -> usable', () => {
     for (const technology of TECHNOLOGIES) {
       const layers = RULES.filter((r) => r.technology === technology).map((r) => LAYERS.indexOf(r.layer));
-      assert.deepEqual(layers, [...layers].sort((a, b) => a - b), technology);
+      assert.deepEqual(
+        layers,
+        [...layers].sort((a, b) => a - b),
+        technology,
+      );
       assert.equal(layers[0], LAYERS.indexOf('hardware'), `${technology} starts with the hardware`);
     }
   });
@@ -472,21 +620,25 @@ describe('rules as data', () => {
 });
 
 describe('finer judgements', () => {
-  test('tdx_host_platform missing on a kernel without TDX host support ' + 'says nothing about the BIOS: UNKNOWN, not FAIL', () => {
-    const s = edit(TDX_BASE, (x) => {
-      flags(x, { remove: ['tdx_host_platform'] });
-      param(x, 'kvm_intel', 'tdx', undefined);
-      delete x.host.kernelLog;
-    });
-    const r = result(s, 'tdx', 'tdx.bios.enabled');
-    assert.equal(r.status, 'UNKNOWN');
-    assert.match(r.needs ?? '', /TDX host support/);
-  });
+  test(
+    'tdx_host_platform missing on a kernel without TDX host support ' +
+      'says nothing about the BIOS: UNKNOWN, not FAIL',
+    () => {
+      const s = edit(TDX_BASE, (x) => {
+        flags(x, { remove: ['tdx_host_platform'] });
+        param(x, 'kvm_intel', 'tdx', undefined);
+        delete x.host.kernelLog;
+      });
+      const r = result(s, 'tdx', 'tdx.bios.enabled');
+      assert.equal(r.status, 'UNKNOWN');
+      assert.match(r.needs ?? '', /TDX host support/);
+    },
+  );
 
   test('a backend that needs no VMX/SVM (kvm_pvm) makes KVM capable without the flag', () => {
     const s = edit(TDX_BASE, (x) => {
       flags(x, { remove: ['vmx'] });
-      const modules = valueOf(x.host.modules, 'modules');
+      const modules = factValue(x.host.modules, 'modules');
       delete modules.kvm_intel;
       modules.kvm_pvm = { initstate: null, parameters: {} };
     });
@@ -500,12 +652,16 @@ describe('finer judgements', () => {
     assert.equal(status(fixture('sev-legacy-6.6'), 'snp', 'snp.bios.cpu-flag'), 'UNKNOWN');
   });
 
-  test('KVM_CAP_VM_TYPES = 0 (before 6.10): SEV and SEV-ES only through ' + 'the legacy INIT (WARN), SNP not at all (FAIL)', () => {
-    const s = edit(SEV_BASE, (x) => vmTypes(x, 0));
-    assert.equal(status(s, 'sev', 'sev.kvm.vm-type'), 'WARN');
-    assert.equal(status(s, 'sev-es', 'sev-es.kvm.vm-type'), 'WARN');
-    assert.equal(status(s, 'snp', 'snp.kvm.vm-type'), 'FAIL');
-  });
+  test(
+    'KVM_CAP_VM_TYPES = 0 (before 6.10): SEV and SEV-ES only through ' +
+      'the legacy INIT (WARN), SNP not at all (FAIL)',
+    () => {
+      const s = edit(SEV_BASE, (x) => vmTypes(x, 0));
+      assert.equal(status(s, 'sev', 'sev.kvm.vm-type'), 'WARN');
+      assert.equal(status(s, 'sev-es', 'sev-es.kvm.vm-type'), 'WARN');
+      assert.equal(status(s, 'snp', 'snp.kvm.vm-type'), 'FAIL');
+    },
+  );
 
   test('kvm_intel.tdx = N is explained by the failure the kernel log shows, and the fix follows that cause', () => {
     const r = result(moduleFailedOn72(), 'tdx', 'tdx.kvm.parameter');
@@ -515,12 +671,15 @@ describe('finer judgements', () => {
     assert.match(r.fix ?? '', /BIOS|module/);
   });
 
-  test('without the kernel log, a usable SNP host still passes the ' + 'IOMMU check (kvm_amd.sev_snp = Y implies it)', () => {
-    const s = edit(SEV_BASE, (x) => delete x.host.kernelLog);
-    const r = result(s, 'snp', 'snp.kernel.iommu');
-    assert.equal(r.status, 'PASS');
-    assert.match(r.source, /^derived from .*sev_snp/);
-  });
+  test(
+    'without the kernel log, a usable SNP host still passes the ' + 'IOMMU check (kvm_amd.sev_snp = Y implies it)',
+    () => {
+      const s = edit(SEV_BASE, (x) => delete x.host.kernelLog);
+      const r = result(s, 'snp', 'snp.kernel.iommu');
+      assert.equal(r.status, 'PASS');
+      assert.match(r.source, /^derived from .*sev_snp/);
+    },
+  );
 
   test('firmware version comes from the kernel log when /dev/sev is root-only', () => {
     const s = edit(SEV_BASE, denySev);
@@ -537,12 +696,18 @@ describe('finer judgements', () => {
 function moduleFailedOn72(): Snapshot {
   return edit('tdx-module-init-failed', (s) => {
     (s.host.kernelRelease as { value: string }).value = '7.2.0';
-    const log = valueOf(s.host.kernelLog, 'kernel log');
+    const log = factValue(s.host.kernelLog, 'kernel log');
     s.host.kernelLog = {
       source: s.host.kernelLog!.source,
       value: log
         .filter((r) => !r.message.startsWith('kvm_intel: Failed to initialize'))
-        .map((r) => ({ ...r, message: r.message.replace('virt/tdx: module initialization failed', 'virt/tdx: TDX-Module initialization failed') })),
+        .map((r) => ({
+          ...r,
+          message: r.message.replace(
+            'virt/tdx: module initialization failed',
+            'virt/tdx: TDX-Module initialization failed',
+          ),
+        })),
     };
   });
 }
@@ -552,11 +717,11 @@ describe('SKIP under a failed parent', () => {
     const report = runChecks(moduleFailedOn72(), ['tdx']);
     const checks = checksOf(report, 'tdx');
     const parameter = checks.find((c) => c.id === 'tdx.kvm.parameter');
-    assert.ok(parameter && (parameter).status === 'FAIL');
+    assert.ok(parameter && parameter.status === 'FAIL');
     const below = flattenChecks(parameter.children);
     assert.deepEqual(below.map((c) => c.id).sort(), ['tdx.kvm.vm-type', 'tdx.usable.keys', 'tdx.usable.td']);
     for (const c of below) {
-      assert.equal((c).status, 'SKIP', c.id);
+      assert.equal(c.status, 'SKIP', c.id);
       // The grandchildren name the check that failed, not the skipped one between.
       assert.equal(c.skippedBecause, 'tdx.kvm.parameter', c.id);
       assert.equal(c.fix, undefined);
@@ -573,7 +738,7 @@ describe('SKIP under a failed parent', () => {
         const visit = (list: CheckResult[], blocked: string | undefined): void => {
           for (const c of list) {
             if (blocked !== undefined) {
-              assert.equal((c).status, 'SKIP', `${name}: ${c.id}`);
+              assert.equal(c.status, 'SKIP', `${name}: ${c.id}`);
               assert.equal(c.skippedBecause, blocked, `${name}: ${c.id}`);
             } else if (c.status === 'SKIP') {
               // The one other reason: KVM itself cannot run here, so TDX/SEV's KVM-dependent checks name that KVM
@@ -581,7 +746,10 @@ describe('SKIP under a failed parent', () => {
               assert.notEqual(t.technology, 'kvm', `${name}: ${c.id}`);
               assert.equal(c.skippedBecause, kvmBlocker(kvmDiagnosis(fixture(name)))?.rule, `${name}: ${c.id}`);
             }
-            visit(c.children, blocked ?? (c.status === 'FAIL' ? c.id : c.status === 'SKIP' ? c.skippedBecause : undefined));
+            visit(
+              c.children,
+              blocked ?? (c.status === 'FAIL' ? c.id : c.status === 'SKIP' ? c.skippedBecause : undefined),
+            );
           }
         };
         visit(t.checks, undefined);
@@ -598,7 +766,8 @@ describe('verdicts and outcome', () => {
 
   test('all layers pass: capable, enabled, usable', () => {
     assert.deepEqual(verdict(tdxBase(), 'tdx'), { capable: true, enabled: true, usable: true });
-    for (const t of ['kvm', 'sev', 'sev-es', 'snp'] as const) assert.deepEqual(verdict(sevBase(), t), { capable: true, enabled: true, usable: true }, t);
+    for (const t of ['kvm', 'sev', 'sev-es', 'snp'] as const)
+      assert.deepEqual(verdict(sevBase(), t), { capable: true, enabled: true, usable: true }, t);
   });
 
   test('TDX off in the BIOS: not capable, so neither enabled nor usable', () => {
@@ -610,7 +779,11 @@ describe('verdicts and outcome', () => {
   });
 
   test('KVM_TDX_CAPABILITIES refused: capable and enabled, not usable', () => {
-    assert.deepEqual(verdict(fixture('tdx-capabilities-enotty'), 'tdx'), { capable: true, enabled: true, usable: false });
+    assert.deepEqual(verdict(fixture('tdx-capabilities-enotty'), 'tdx'), {
+      capable: true,
+      enabled: true,
+      usable: false,
+    });
   });
 
   test('warnings do not stop a technology from being usable, but the summary names them', () => {
@@ -622,31 +795,46 @@ describe('verdicts and outcome', () => {
     assert.equal(report.outcome, 'ready');
   });
 
-  test('outcome: ready when all usable; not-ready when one is not (even ' + 'if another is unknown); unknown otherwise', () => {
-    assert.equal(runChecks(tdxBase(), ['kvm', 'tdx']).outcome, 'ready');
-    assert.equal(runChecks(fixture('tdx-module-init-failed'), ['kvm', 'tdx']).outcome, 'not-ready');
-    assert.equal(runChecks(fixture('sev-root-only'), ['kvm', 'sev']).outcome, 'unknown');
-    const mixed = edit('sev-root-only', (s) => param(s, 'kvm_amd', 'sev_es', 'N'));
-    assert.equal(runChecks(mixed, ['sev', 'sev-es']).outcome, 'not-ready');
-  });
+  test(
+    'outcome: ready when all usable; not-ready when one is not (even ' + 'if another is unknown); unknown otherwise',
+    () => {
+      assert.equal(runChecks(tdxBase(), ['kvm', 'tdx']).outcome, 'ready');
+      assert.equal(runChecks(fixture('tdx-module-init-failed'), ['kvm', 'tdx']).outcome, 'not-ready');
+      assert.equal(runChecks(fixture('sev-root-only'), ['kvm', 'sev']).outcome, 'unknown');
+      const mixed = edit('sev-root-only', (s) => param(s, 'kvm_amd', 'sev_es', 'N'));
+      assert.equal(runChecks(mixed, ['sev', 'sev-es']).outcome, 'not-ready');
+    },
+  );
 
-  test('"all" is every technology; those of the other CPU vendor are ' + 'not applicable, in one line, and do not count', () => {
-    assert.deepEqual(technologiesFor('all'), ['kvm', 'tdx', 'sev', 'sev-es', 'snp']);
-    assert.deepEqual(technologiesFor('snp'), ['snp']);
-    const intel = runChecks(tdxBase(), technologiesFor('all'));
-    assert.deepEqual(intel.technologies.filter((t) => !t.applicable).map((t) => t.technology), ['sev', 'sev-es', 'snp']);
-    assert.equal(intel.outcome, 'ready', 'SEV on an Intel host does not make the host not ready');
-    for (const t of intel.technologies.filter((t) => !t.applicable)) {
-      assert.deepEqual(t.checks, [], 'no check runs, so nothing FAILs');
-      assert.match(t.reason ?? '', /needs an AMD CPU; this CPU is GenuineIntel/);
-      assert.deepEqual([t.verdict.capable, t.verdict.enabled, t.verdict.usable], [false, false, false]);
-    }
-    const amd = runChecks(sevBase(), technologiesFor('all'));
-    assert.deepEqual(amd.technologies.filter((t) => !t.applicable).map((t) => t.technology), ['tdx']);
-    assert.match(renderCheck(amd, plainStyle), /^Intel TDX: not applicable: Intel TDX needs an Intel CPU; this CPU is AuthenticAMD$/m);
-    // Asked for alone, a technology that does not apply leaves the host not ready for it.
-    assert.equal(runChecks(tdxBase(), ['snp']).outcome, 'not-ready');
-  });
+  test(
+    '"all" is every technology; those of the other CPU vendor are ' + 'not applicable, in one line, and do not count',
+    () => {
+      assert.deepEqual(technologiesFor('all'), ['kvm', 'tdx', 'sev', 'sev-es', 'snp']);
+      assert.deepEqual(technologiesFor('snp'), ['snp']);
+      const intel = runChecks(tdxBase(), technologiesFor('all'));
+      assert.deepEqual(
+        intel.technologies.filter((t) => !t.applicable).map((t) => t.technology),
+        ['sev', 'sev-es', 'snp'],
+      );
+      assert.equal(intel.outcome, 'ready', 'SEV on an Intel host does not make the host not ready');
+      for (const t of intel.technologies.filter((t) => !t.applicable)) {
+        assert.deepEqual(t.checks, [], 'no check runs, so nothing FAILs');
+        assert.match(t.reason ?? '', /needs an AMD CPU; this CPU is GenuineIntel/);
+        assert.deepEqual([t.verdict.capable, t.verdict.enabled, t.verdict.usable], [false, false, false]);
+      }
+      const amd = runChecks(sevBase(), technologiesFor('all'));
+      assert.deepEqual(
+        amd.technologies.filter((t) => !t.applicable).map((t) => t.technology),
+        ['tdx'],
+      );
+      assert.match(
+        renderCheck(amd, plainStyle),
+        /^Intel TDX: not applicable: Intel TDX needs an Intel CPU; this CPU is AuthenticAMD$/m,
+      );
+      // Asked for alone, a technology that does not apply leaves the host not ready for it.
+      assert.equal(runChecks(tdxBase(), ['snp']).outcome, 'not-ready');
+    },
+  );
 });
 
 describe('contradictions', () => {
@@ -656,7 +844,10 @@ describe('contradictions', () => {
   });
 
   test('kvm_intel.tdx = Y but KVM_CAP_VM_TYPES lacks TDX', () => {
-    const found = cross(edit(TDX_BASE, (s) => vmTypes(s, mask('DEFAULT'))), ['tdx']).get('cross.tdx.parameter-vs-vm-type');
+    const found = cross(
+      edit(TDX_BASE, (s) => vmTypes(s, mask('DEFAULT'))),
+      ['tdx'],
+    ).get('cross.tdx.parameter-vs-vm-type');
     assert.equal(found?.status, 'FAIL');
   });
 
@@ -680,19 +871,29 @@ describe('contradictions', () => {
   });
 
   test('every TD key in use, and a key count that differs from the BIOS range', () => {
-    assert.equal(cross(edit(TDX_BASE, (s) => misc(s, 'tdx', 'all')), ['tdx']).get('cross.tdx.keys-exhausted')?.status, 'WARN');
-    const fewer = edit(TDX_BASE, (s) => (valueOf(s.host.miscCapacity, 'misc.capacity').tdx = 50));
+    assert.equal(
+      cross(
+        edit(TDX_BASE, (s) => misc(s, 'tdx', 'all')),
+        ['tdx'],
+      ).get('cross.tdx.keys-exhausted')?.status,
+      'WARN',
+    );
+    const fewer = edit(TDX_BASE, (s) => (factValue(s.host.miscCapacity, 'misc.capacity').tdx = 50));
     assert.equal(cross(fewer, ['tdx']).get('cross.tdx.key-count')?.status, 'WARN');
   });
 
   test('kvm_amd.sev = Y but no /dev/sev (AMDSEV#191)', () => {
-    assert.equal(cross(fixture('sev-no-dev-sev-6.8'), ['sev']).get('cross.sev.parameter-without-device')?.status, 'FAIL');
+    assert.equal(
+      cross(fixture('sev-no-dev-sev-6.8'), ['sev']).get('cross.sev.parameter-without-device')?.status,
+      'FAIL',
+    );
   });
 
   test('kvm_amd parameter Y but the VM type missing, per flavour', () => {
     const s = edit(SEV_BASE, (x) => vmTypes(x, mask('DEFAULT')));
     const found = cross(s, ['sev', 'sev-es', 'snp']);
-    for (const f of FLAVOURS) assert.equal(found.get(`cross.${f.technology}.parameter-vs-vm-type`)?.status, 'FAIL', f.technology);
+    for (const f of FLAVOURS)
+      assert.equal(found.get(`cross.${f.technology}.parameter-vs-vm-type`)?.status, 'FAIL', f.technology);
   });
 
   test('SNP enabled with the alias check incomplete and the TCB not committed: FAIL, as snphost has them', () => {
@@ -704,7 +905,10 @@ describe('contradictions', () => {
   test('SNP in cpuinfo, kvm_amd.sev_snp = N, and the IOMMU in passthrough (AMDSEV#113)', () => {
     const s = edit(SEV_BASE, (x) => {
       param(x, 'kvm_amd', 'sev_snp', 'N');
-      kernelLog(x, { drop: /IOMMU SNP support enabled/, add: ['AMD-Vi: SNP: IOMMU disabled or configured in passthrough mode, SNP cannot be supported.'] });
+      kernelLog(x, {
+        drop: /IOMMU SNP support enabled/,
+        add: ['AMD-Vi: SNP: IOMMU disabled or configured in passthrough mode, SNP cannot be supported.'],
+      });
     });
     assert.equal(cross(s, ['snp']).get('cross.snp.iommu')?.status, 'FAIL');
   });
@@ -719,13 +923,23 @@ describe('contradictions', () => {
     const found = cross(s, ['sev-es', 'snp']);
     assert.equal(found.get('cross.sev-es.asids-exhausted')?.status, 'WARN');
     assert.equal(found.get('cross.snp.asids-exhausted')?.status, 'WARN');
-    assert.equal(cross(edit(SEV_BASE, (x) => misc(x, 'sev', 'all')), ['sev']).get('cross.sev.asids-exhausted')?.status, 'WARN');
+    assert.equal(
+      cross(
+        edit(SEV_BASE, (x) => misc(x, 'sev', 'all')),
+        ['sev'],
+      ).get('cross.sev.asids-exhausted')?.status,
+      'WARN',
+    );
   });
 
   test('the host is itself a VM, when a confidential technology is asked about', () => {
     const guest = edit(TDX_BASE, (s) => flags(s, { add: ['hypervisor'] }));
     assert.equal(cross(guest, ['tdx']).get('cross.kvm.guest-host')?.status, 'WARN');
-    assert.equal(cross(guest, ['kvm']).get('cross.kvm.guest-host'), undefined, 'plain KVM has its own bare-metal check');
+    assert.equal(
+      cross(guest, ['kvm']).get('cross.kvm.guest-host'),
+      undefined,
+      'plain KVM has its own bare-metal check',
+    );
   });
 
   test('every contradiction is exercised above', () => {
@@ -737,7 +951,10 @@ describe('contradictions', () => {
       'cross.tdx.key-count',
       'cross.tdx.vm-types-zero',
       'cross.sev.parameter-without-device',
-      ...FLAVOURS.flatMap((f) => [`cross.${f.technology}.parameter-vs-vm-type`, `cross.${f.technology}.asids-exhausted`]),
+      ...FLAVOURS.flatMap((f) => [
+        `cross.${f.technology}.parameter-vs-vm-type`,
+        `cross.${f.technology}.asids-exhausted`,
+      ]),
       'cross.snp.alias-check',
       'cross.snp.tcb',
       'cross.sev.syscfg-smee', // test/sev-kernel-ranges.test.ts
@@ -754,15 +971,15 @@ describe('without privilege: UNKNOWN with what it needs, never FAIL for what cou
     const s = fixture('no-permission');
     const checks = checksOf(runChecks(s, ['kvm']), 'kvm');
     const access = checks.find((c) => c.id === 'kvm.device.access');
-    assert.equal(access && (access).status, 'FAIL');
+    assert.equal(access?.status, 'FAIL');
     assert.match(access?.fix ?? '', /kvm/);
     for (const id of ['kvm.api.version', 'kvm.vm.default']) {
       const c = checks.find((x) => x.id === id);
-      assert.equal(c && (c).status, 'UNKNOWN', id);
+      assert.equal(c?.status, 'UNKNOWN', id);
       assert.match(c?.needs ?? '', /\/dev\/kvm/, id);
     }
     assert.deepEqual(
-      checks.filter((c) => (c).status === 'FAIL').map((c) => c.id),
+      checks.filter((c) => c.status === 'FAIL').map((c) => c.id),
       ['kvm.device.access'],
     );
   });
@@ -773,27 +990,42 @@ describe('without privilege: UNKNOWN with what it needs, never FAIL for what cou
     const checks = checksOf(report, 'tdx');
     for (const id of ['tdx.kvm.vm-type', 'tdx.usable.td']) {
       const c = checks.find((x) => x.id === id);
-      assert.equal(c && (c).status, 'UNKNOWN', id);
+      assert.equal(c?.status, 'UNKNOWN', id);
       assert.match(c?.needs ?? '', /kvm group or root/, id);
     }
-    assert.ok(!checks.some((c) => (c).status === 'FAIL'), checks.filter((c) => (c).status === 'FAIL').map((c) => c.id).join(', '));
+    assert.ok(
+      !checks.some((c) => c.status === 'FAIL'),
+      checks
+        .filter((c) => c.status === 'FAIL')
+        .map((c) => c.id)
+        .join(', '),
+    );
     assert.equal(report.outcome, 'unknown');
   });
 
-  test('/dev/sev root-only: the firmware checks are UNKNOWN needing ' + 'root, nothing FAILs, the outcome is unknown', () => {
-    const s = fixture('sev-root-only');
-    assert.equal(valueOf(s.host.sevDevice, '/dev/sev node').mode & 0o077, 0, 'the fixture\'s /dev/sev is root-only');
-    const report = runChecks(s, ['sev', 'sev-es', 'snp']);
-    for (const t of ['sev', 'sev-es', 'snp'] as const) {
-      const checks = checksOf(report, t);
-      assert.ok(!checks.some((c) => (c).status === 'FAIL'), `${t}: ${checks.filter((c) => (c).status === 'FAIL').map((c) => c.id).join(', ')}`);
-      const state = checks.find((c) => c.id === `${t}.firmware.state`);
-      assert.equal(state && (state).status, 'UNKNOWN');
-      assert.match(state?.needs ?? '', /\/dev\/sev/);
-      assert.match(state?.needs ?? '', /root/);
-    }
-    assert.equal(report.outcome, 'unknown');
-  });
+  test(
+    '/dev/sev root-only: the firmware checks are UNKNOWN needing ' + 'root, nothing FAILs, the outcome is unknown',
+    () => {
+      const s = fixture('sev-root-only');
+      assert.equal(factValue(s.host.sevDevice, '/dev/sev node').mode & 0o077, 0, "the fixture's /dev/sev is root-only");
+      const report = runChecks(s, ['sev', 'sev-es', 'snp']);
+      for (const t of ['sev', 'sev-es', 'snp'] as const) {
+        const checks = checksOf(report, t);
+        assert.ok(
+          !checks.some((c) => c.status === 'FAIL'),
+          `${t}: ${checks
+            .filter((c) => c.status === 'FAIL')
+            .map((c) => c.id)
+            .join(', ')}`,
+        );
+        const state = checks.find((c) => c.id === `${t}.firmware.state`);
+        assert.equal(state?.status, 'UNKNOWN');
+        assert.match(state?.needs ?? '', /\/dev\/sev/);
+        assert.match(state?.needs ?? '', /root/);
+      }
+      assert.equal(report.outcome, 'unknown');
+    },
+  );
 
   test('the kernel log unreadable: the TDX module state is UNKNOWN needing CAP_SYSLOG unless KVM shows it', () => {
     const noLog = edit('tdx-prerequisite-off', (s) => delete s.host.kernelLog);
@@ -801,7 +1033,14 @@ describe('without privilege: UNKNOWN with what it needs, never FAIL for what cou
     assert.equal(r.status, 'UNKNOWN');
     assert.match(r.needs ?? '', /CAP_SYSLOG/);
     // With the TDX VM type offered, the module must be initialised: no log needed.
-    assert.equal(status(edit(TDX_BASE, (s) => delete s.host.kernelLog), 'tdx', 'tdx.kernel.module'), 'PASS');
+    assert.equal(
+      status(
+        edit(TDX_BASE, (s) => delete s.host.kernelLog),
+        'tdx',
+        'tdx.kernel.module',
+      ),
+      'PASS',
+    );
   });
 });
 
@@ -845,18 +1084,33 @@ describe('checkCommand', () => {
       const report = JSON.parse(stdout) as CheckReport;
       assert.equal(report.format, 'kvm-caps-check');
       assert.equal(report.version, 2);
-      assert.deepEqual(report.technologies.map((t) => t.technology), ['kvm', 'tdx', 'sev', 'sev-es', 'snp']);
-      assert.deepEqual(report.technologies.filter((t) => !t.applicable).map((t) => t.technology), ['tdx']);
+      assert.deepEqual(
+        report.technologies.map((t) => t.technology),
+        ['kvm', 'tdx', 'sev', 'sev-es', 'snp'],
+      );
+      assert.deepEqual(
+        report.technologies.filter((t) => !t.applicable).map((t) => t.technology),
+        ['tdx'],
+      );
       assert.equal(report.outcome, 'ready');
       assert.equal(code, 0);
     }
   });
 
-  test('usage errors: an unknown technology lists the valid ones; ' + 'unknown or contradictory formats are refused', async () => {
-    await assert.rejects(runCheck(['sgx'], { from: fixturePath('tdx-usable-6.16') }), (e: Error) => e instanceof UsageError && /kvm, tdx, sev, sev-es, snp, all/.test(e.message));
-    await assert.rejects(runCheck([], { format: 'yaml', from: fixturePath('tdx-usable-6.16') }), UsageError);
-    await assert.rejects(runCheck([], { json: true, format: 'text', from: fixturePath('tdx-usable-6.16') }), UsageError);
-  });
+  test(
+    'usage errors: an unknown technology lists the valid ones; ' + 'unknown or contradictory formats are refused',
+    async () => {
+      await assert.rejects(
+        runCheck(['sgx'], { from: fixturePath('tdx-usable-6.16') }),
+        (e: Error) => e instanceof UsageError && /kvm, tdx, sev, sev-es, snp, all/.test(e.message),
+      );
+      await assert.rejects(runCheck([], { format: 'yaml', from: fixturePath('tdx-usable-6.16') }), UsageError);
+      await assert.rejects(
+        runCheck([], { json: true, format: 'text', from: fixturePath('tdx-usable-6.16') }),
+        UsageError,
+      );
+    },
+  );
 
   test('-o FILE: written atomically, plain text', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kvm-caps-check-'));
@@ -929,7 +1183,10 @@ describe('kvm-caps check under the kernel double', { skip: await doubleSkipReaso
     const persona = loadPersona(name);
     const p = preparePersona(persona);
     prepared.push(p);
-    const result = runCli(['check', ...args, '--json', '--root', p.root, '--device', p.kvmDevice, '--sev-device', p.sevDevice], { env: p.env, ...options });
+    const result = runCli(
+      ['check', ...args, '--json', '--root', p.root, '--device', p.kvmDevice, '--sev-device', p.sevDevice],
+      { env: p.env, ...options },
+    );
     const report = JSON.parse(result.stdout || 'null') as CheckReport | null;
     assert.ok(report, result.stderr);
     return { persona, status: result.status, report };
@@ -948,24 +1205,26 @@ describe('kvm-caps check under the kernel double', { skip: await doubleSkipReaso
     assert.match(persona.files['/dev/kmsg'] ?? '', /module initialization failed/);
     assert.equal(report!.outcome, 'not-ready');
     const module = checksOf(report!, 'tdx').find((c) => c.id === 'tdx.kernel.module');
-    assert.equal(module && (module).status, 'FAIL');
+    assert.equal(module?.status, 'FAIL');
     assert.equal(code, 1);
   });
 
   test('snp-genoa-linux-6.11: ready for SEV-SNP', () => {
     const { status: code, report } = check('snp-genoa-linux-6.11', ['snp']);
-    assert.equal(report!.outcome, 'ready', JSON.stringify(checksOf(report!, 'snp').filter((c) => (c).status !== 'PASS')));
+    assert.equal(report!.outcome, 'ready', JSON.stringify(checksOf(report!, 'snp').filter((c) => c.status !== 'PASS')));
     assert.equal(code, 0);
   });
 
-  test('dev-sev-root-only as uid 65534: could not tell for SEV, with root as what it needs', { skip: skipUnless('root') }, () => {
+  test('dev-sev-root-only as uid 65534: could not tell for SEV, with root as what it needs', {
+    skip: skipUnless('root'),
+  }, () => {
     const { persona, status: code, report } = check('dev-sev-root-only', ['sev'], { uid: 65534, gid: 65534 });
     assert.equal(persona.modes?.['/dev/sev'], 0o600);
     assert.equal(report!.outcome, 'unknown');
     const checks = checksOf(report!, 'sev');
-    assert.ok(!checks.some((c) => (c).status === 'FAIL'));
+    assert.ok(!checks.some((c) => c.status === 'FAIL'));
     const state = checks.find((c) => c.id === 'sev.firmware.state');
-    assert.equal(state && (state).status, 'UNKNOWN');
+    assert.equal(state?.status, 'UNKNOWN');
     assert.match(state?.needs ?? '', /root/);
     assert.equal(code, 3);
   });

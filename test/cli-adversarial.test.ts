@@ -47,7 +47,9 @@ import { skipUnless } from './helpers/requirements.js';
 import { projectRoot } from './helpers/compile.js';
 import { fixturePath } from './helpers/fixtures.js';
 
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv2020) => Ajv2020;
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
+  ajv: Ajv2020,
+) => Ajv2020;
 const ajv = addFormats(new Ajv2020({ strict: true, allErrors: true }));
 const snapshotSchema = ajv.compile(SNAPSHOT_SCHEMA);
 const reportSchema = ajv.compile(REPORT_SCHEMA);
@@ -74,14 +76,18 @@ async function run(args: string[]): Promise<Result> {
   let stdout = '';
   let stderr = '';
   const io = {
-    stdout: { write: (text: string) => {
+    stdout: {
+      write: (text: string) => {
         stdout += text;
         return true;
-      } },
-    stderr: { write: (text: string) => {
+      },
+    },
+    stderr: {
+      write: (text: string) => {
         stderr += text;
         return true;
-      } },
+      },
+    },
   } as unknown as Parameters<typeof main>[1];
   const status = await main(args, io);
   return { status, stdout, stderr };
@@ -102,7 +108,11 @@ function spawnRun(args: string[], options: SpawnSyncOptions = {}, seconds = 30):
   });
   const error = result.error as NodeJS.ErrnoException | undefined;
   assert.notEqual(error?.code, 'ETIMEDOUT', `kvm-caps ${args.join(' ')} did not finish in ${seconds} s`);
-  assert.equal(result.signal, null, `kvm-caps ${args.join(' ')} was killed by ${result.signal} after ${Date.now() - started} ms`);
+  assert.equal(
+    result.signal,
+    null,
+    `kvm-caps ${args.join(' ')} was killed by ${result.signal} after ${Date.now() - started} ms`,
+  );
   return { status: result.status, stdout: String(result.stdout), stderr: String(result.stderr) };
 }
 
@@ -124,7 +134,12 @@ function leftovers(dir: string): string[] {
   return readdirSync(dir).filter((name) => name.endsWith('.tmp'));
 }
 
-const nobody = isRoot ? { uid: Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' })), gid: Number(execFileSync('id', ['-g', 'nobody'], { encoding: 'utf8' })) } : undefined;
+const nobody = isRoot
+  ? {
+      uid: Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' })),
+      gid: Number(execFileSync('id', ['-g', 'nobody'], { encoding: 'utf8' })),
+    }
+  : undefined;
 
 const report = run(['--from', FIXTURE]).then((r) => {
   assert.equal(r.status, 0, r.stderr);
@@ -147,7 +162,9 @@ describe('-o FILE writes only what it was asked to, the way it was asked', () =>
     assert.deepEqual(readdirSync(cwd), []);
   });
 
-  test('a regular file is replaced atomically, keeping its mode and owner; no temporary file is left', { skip: needsRoot }, async () => {
+  test('a regular file is replaced atomically, keeping its mode and owner; no temporary file is left', {
+    skip: needsRoot,
+  }, async () => {
     const dir = freshDir('regular');
     const target = join(dir, 'report.txt');
     writeFileSync(target, 'old');
@@ -181,7 +198,9 @@ describe('-o FILE writes only what it was asked to, the way it was asked', () =>
     assert.deepEqual(readdirSync(dir), ['new.txt']);
   });
 
-  test('a character device is written in place and stays a device (a /dev/null-like node)', { skip: needsRoot }, async () => {
+  test('a character device is written in place and stays a device (a /dev/null-like node)', {
+    skip: needsRoot,
+  }, async () => {
     const dir = freshDir('chardev');
     const node = join(dir, 'null');
     mknod(node, 'c', 1, 3);
@@ -194,7 +213,9 @@ describe('-o FILE writes only what it was asked to, the way it was asked', () =>
     assert.deepEqual(readdirSync(dir), ['null']);
   });
 
-  test('a full device (a /dev/full-like node): exit 4 naming the path and ENOSPC, the node untouched', { skip: needsRoot }, async () => {
+  test('a full device (a /dev/full-like node): exit 4 naming the path and ENOSPC, the node untouched', {
+    skip: needsRoot,
+  }, async () => {
     const dir = freshDir('full');
     const node = join(dir, 'full');
     mknod(node, 'c', 1, 7);
@@ -254,7 +275,10 @@ describe('-o FILE writes only what it was asked to, the way it was asked', () =>
     try {
       const result = await run(['--from', FIXTURE, '-o', path]);
       assert.equal(result.status, 4);
-      assert.equal(result.stderr, `kvm-caps: cannot write ${path}: a socket, which cannot be opened as a file (ENXIO)\n`);
+      assert.equal(
+        result.stderr,
+        `kvm-caps: cannot write ${path}: a socket, which cannot be opened as a file (ENXIO)\n`,
+      );
       assert.ok(lstatSync(path).isSocket());
     } finally {
       await new Promise((resolve) => server.close(resolve));
@@ -309,7 +333,10 @@ describe('-o FILE writes only what it was asked to, the way it was asked', () =>
     symlinkSync(join(dir, 'nowhere.txt'), link);
     const result = await run(['--from', FIXTURE, '-o', link]);
     assert.equal(result.status, 4);
-    assert.equal(result.stderr, `kvm-caps: cannot write ${link}: a symbolic link to ${join(dir, 'nowhere.txt')}, which does not exist\n`);
+    assert.equal(
+      result.stderr,
+      `kvm-caps: cannot write ${link}: a symbolic link to ${join(dir, 'nowhere.txt')}, which does not exist\n`,
+    );
     assert.deepEqual(readdirSync(dir), ['link']);
   });
 
@@ -347,7 +374,11 @@ describe('-o FILE writes only what it was asked to, the way it was asked', () =>
     // The unprivileged user plants a link under the name the temporary file used to have
     // (.NAME.PID.tmp; this process runs main()), and one under the -o name itself.
     const plant = (name: string): void => {
-      const r = spawnSync('ln', ['-s', secret, join(sticky, name)], { uid: nobody!.uid, gid: nobody!.gid, encoding: 'utf8' });
+      const r = spawnSync('ln', ['-s', secret, join(sticky, name)], {
+        uid: nobody!.uid,
+        gid: nobody!.gid,
+        encoding: 'utf8',
+      });
       assert.equal(r.status, 0, r.stderr);
     };
     plant(`.out.txt.${process.pid}.tmp`);
@@ -358,13 +389,19 @@ describe('-o FILE writes only what it was asked to, the way it was asked', () =>
     assert.equal(statSync(secret).mode & 0o7777, 0o600);
     assert.ok(lstatSync(join(sticky, 'out.txt')).isFile());
     assert.equal(readFileSync(join(sticky, 'out.txt'), 'utf8'), await report);
-    assert.ok(lstatSync(join(sticky, `.out.txt.${process.pid}.tmp`)).isSymbolicLink(), 'their link is theirs to remove');
+    assert.ok(
+      lstatSync(join(sticky, `.out.txt.${process.pid}.tmp`)).isSymbolicLink(),
+      'their link is theirs to remove',
+    );
     // -o naming their link: refused, as fs.protected_symlinks=1 would (whatever the sysctl says).
     const planted = join(sticky, 'planted.txt');
     const refused = await run(['--from', FIXTURE, '-o', planted]);
     assert.equal(refused.status, 4);
-    assert.equal(refused.stderr, `kvm-caps: cannot write ${planted}: a symbolic link owned by uid ${nobody!.uid} in the shared ` +
-      `directory ${sticky}; kvm-caps does not follow another user's link there\n`);
+    assert.equal(
+      refused.stderr,
+      `kvm-caps: cannot write ${planted}: a symbolic link owned by uid ${nobody!.uid} in the shared ` +
+        `directory ${sticky}; kvm-caps does not follow another user's link there\n`,
+    );
     assert.equal(readFileSync(secret, 'utf8'), 'SECRET');
     assert.ok(lstatSync(planted).isSymbolicLink());
     assert.deepEqual(readdirSync(sticky).sort(), [`.out.txt.${process.pid}.tmp`, 'out.txt', 'planted.txt'].sort());
@@ -374,17 +411,25 @@ describe('-o FILE writes only what it was asked to, the way it was asked', () =>
 // ------------------------------------------------------------------ inputs
 
 describe('every input is bounded, regular (or standard input), and never blocks', () => {
-  test('--from and --td-config on an endless device (a /dev/zero-like node): exit 4 at once, naming the path', { skip: needsRoot }, () => {
+  test('--from and --td-config on an endless device (a /dev/zero-like node): exit 4 at once, naming the path', {
+    skip: needsRoot,
+  }, () => {
     const dir = freshDir('zero');
     const zero = join(dir, 'zero');
     mknod(zero, 'c', 1, 5);
     const from = spawnRun(['--from', zero], {}, 20);
     assert.equal(from.status, 4);
-    assert.equal(from.stderr, `kvm-caps: ${zero}: cannot read the snapshot: a character device, not a regular file: only regular ` +
-      `files (or - for standard input) are read\n`);
+    assert.equal(
+      from.stderr,
+      `kvm-caps: ${zero}: cannot read the snapshot: a character device, not a regular file: only regular ` +
+        `files (or - for standard input) are read\n`,
+    );
     const td = spawnRun(['tdx', '--deep', '--td-config', zero], {}, 20);
     assert.equal(td.status, 4);
-    assert.match(td.stderr, new RegExp(`^kvm-caps: ${zero}: cannot read the TD configuration \\(a character device, not a regular file`));
+    assert.match(
+      td.stderr,
+      new RegExp(`^kvm-caps: ${zero}: cannot read the TD configuration \\(a character device, not a regular file`),
+    );
     assert.ok(lstatSync(zero).isCharacterDevice());
   });
 
@@ -397,37 +442,48 @@ describe('every input is bounded, regular (or standard input), and never blocks'
     assert.match(from.stderr, new RegExp(`^kvm-caps: ${fifo}: cannot read the snapshot: a FIFO, not a regular file`));
     const log = spawnRun(['--from', FIXTURE, '--kernel-log', fifo], {}, 20);
     assert.equal(log.status, 4);
-    assert.match(log.stderr, new RegExp(`^kvm-caps: cannot read the kernel log ${fifo}: EINVAL: a FIFO, not a regular file`));
+    assert.match(
+      log.stderr,
+      new RegExp(`^kvm-caps: cannot read the kernel log ${fifo}: EINVAL: a FIFO, not a regular file`),
+    );
     const td = spawnRun(['tdx', '--deep', '--td-config', fifo], {}, 20);
     assert.equal(td.status, 4);
     assert.match(td.stderr, /a FIFO, not a regular file/);
     assert.ok(lstatSync(fifo).isFIFO());
   });
 
-  test('a --from file over the bound (300 MiB, sparse) is refused unread: exit 4 with both sizes, in well under a ' +
-    'second', async () => {
-    const file = join(freshDir('huge'), 'huge.json');
-    const fd = openSync(file, 'w');
-    ftruncateSync(fd, 300 * 1024 * 1024);
-    closeSync(fd);
-    const started = Date.now();
-    const result = await run(['--from', file]);
-    assert.ok(Date.now() - started < 1000, `${Date.now() - started} ms`);
-    assert.equal(result.status, 4);
-    assert.equal(
-      result.stderr,
-      `kvm-caps: ${file}: cannot read the snapshot: 314572800 bytes (300.0 MiB), over the ` +
-      `${MAX_SNAPSHOT_BYTES} bytes (64.0 MiB) kvm-caps reads\n`,
-    );
-    const td = await run(['tdx', '--deep', '--td-config', file]);
-    assert.equal(td.status, 4);
-    assert.match(td.stderr, new RegExp(
-      String.raw`cannot read the TD configuration \(314572800 bytes \(300\.0 MiB\), over the ` +
-      String.raw`1048576 bytes \(1\.0 MiB\) kvm-caps reads\)`,
-    ));
-  });
+  test(
+    'a --from file over the bound (300 MiB, sparse) is refused unread: exit 4 with both sizes, in well under a ' +
+      'second',
+    async () => {
+      const file = join(freshDir('huge'), 'huge.json');
+      const fd = openSync(file, 'w');
+      ftruncateSync(fd, 300 * 1024 * 1024);
+      closeSync(fd);
+      const started = Date.now();
+      const result = await run(['--from', file]);
+      assert.ok(Date.now() - started < 1000, `${Date.now() - started} ms`);
+      assert.equal(result.status, 4);
+      assert.equal(
+        result.stderr,
+        `kvm-caps: ${file}: cannot read the snapshot: 314572800 bytes (300.0 MiB), over the ` +
+          `${MAX_SNAPSHOT_BYTES} bytes (64.0 MiB) kvm-caps reads\n`,
+      );
+      const td = await run(['tdx', '--deep', '--td-config', file]);
+      assert.equal(td.status, 4);
+      assert.match(
+        td.stderr,
+        new RegExp(
+          String.raw`cannot read the TD configuration \(314572800 bytes \(300\.0 MiB\), over the ` +
+            String.raw`1048576 bytes \(1\.0 MiB\) kvm-caps reads\)`,
+        ),
+      );
+    },
+  );
 
-  test('--from - reads standard input; an endless standard input is cut at the bound: exit 4', { skip: needsRoot }, () => {
+  test('--from - reads standard input; an endless standard input is cut at the bound: exit 4', {
+    skip: needsRoot,
+  }, () => {
     const text = readFileSync(FIXTURE, 'utf8');
     const piped = spawnRun(['--from', '-'], { input: text });
     assert.equal(piped.status, 0, piped.stderr);
@@ -438,8 +494,11 @@ describe('every input is bounded, regular (or standard input), and never blocks'
     try {
       const endless = spawnRun(['--from', '-'], { stdio: [fd, 'pipe', 'pipe'] }, 30);
       assert.equal(endless.status, 4);
-      assert.equal(endless.stderr, `kvm-caps: standard input: cannot read the snapshot: more than the ${MAX_SNAPSHOT_BYTES} bytes (64.0 ` +
-        `MiB) kvm-caps reads\n`);
+      assert.equal(
+        endless.stderr,
+        `kvm-caps: standard input: cannot read the snapshot: more than the ${MAX_SNAPSHOT_BYTES} bytes (64.0 ` +
+          `MiB) kvm-caps reads\n`,
+      );
     } finally {
       closeSync(fd);
     }
@@ -478,32 +537,56 @@ describe('every input is bounded, regular (or standard input), and never blocks'
     const fact = kernelLogFromFile(big);
     assert.ok(Date.now() - started < 5000, `${Date.now() - started} ms`);
     assert.ok('value' in fact, JSON.stringify(fact));
-    assert.deepEqual(fact.value.map((r) => r.message), ['kvm: the NEWEST line', 'tdx: the last line']);
+    assert.deepEqual(
+      fact.value.map((r) => r.message),
+      ['kvm: the NEWEST line', 'tdx: the last line'],
+    );
     assert.deepEqual(fact.cut, { size, kept: tail.length - 1 });
     const result = await run(['--from', FIXTURE, '--kernel-log', big]);
     assert.equal(result.status, 0, result.stderr);
-    assert.equal(result.stderr, `kvm-caps: note: the kernel log ${big} is ${size} bytes (65.0 MiB); only its newest ${tail.length - 1} ` +
-      `bytes were read\n`);
+    assert.equal(
+      result.stderr,
+      `kvm-caps: note: the kernel log ${big} is ${size} bytes (65.0 MiB); only its newest ${tail.length - 1} ` +
+        `bytes were read\n`,
+    );
     // --kernel-log - : standard input, through a pipe (no size to seek by): the newest part too.
     const filler = `${'x'.repeat(1023)}\n`.repeat(66 * 1024);
-    const input = `[    0.100000] kvm: the OLDEST line\n${filler}[    9.000000] kvm: the NEWEST line\n[    9.500000] tdx: ` +
+    const input =
+      `[    0.100000] kvm: the OLDEST line\n${filler}[    9.000000] kvm: the NEWEST line\n[    9.500000] tdx: ` +
       `module initialized\n`;
     const piped = spawnRun(['tdx', '--json', '--from', FIXTURE, '--kernel-log', '-'], { input });
     assert.equal(piped.status, 0, piped.stderr);
-    assert.deepEqual(JSON.parse(piped.stdout).kernelLog.value, { records: 2, tdxLines: 1, olderBootRecords: 0, guestLines: 0 });
-    assert.match(piped.stderr, new RegExp(`^kvm-caps: note: the kernel log standard input is ${Buffer.byteLength(input)} bytes \\(66\\.0 ` +
-      `MiB\\); only its newest \\d+ bytes \\(64\\.0 MiB\\) were read\n$`));
+    assert.deepEqual(JSON.parse(piped.stdout).kernelLog.value, {
+      records: 2,
+      tdxLines: 1,
+      olderBootRecords: 0,
+      guestLines: 0,
+    });
+    assert.match(
+      piped.stderr,
+      new RegExp(
+        `^kvm-caps: note: the kernel log standard input is ${Buffer.byteLength(input)} bytes \\(66\\.0 ` +
+          `MiB\\); only its newest \\d+ bytes \\(64\\.0 MiB\\) were read\n$`,
+      ),
+    );
   });
 
   test('a snapshot recording a cut log loads and validates; a v1 snapshot without one still loads', () => {
     const document = JSON.parse(readFileSync(FIXTURE, 'utf8')) as Snapshot;
     assert.equal(document.host.kernelLog?.cut, undefined);
     assert.doesNotThrow(() => validateSnapshot(structuredClone(document)));
-    document.host.kernelLog = { source: { file: 'big.log' }, value: [{ priority: null, timestampUs: 1, message: 'kvm: x' }], cut: { size: 70_000_000, kept: 12 } };
+    document.host.kernelLog = {
+      source: { file: 'big.log' },
+      value: [{ priority: null, timestampUs: 1, message: 'kvm: x' }],
+      cut: { size: 70_000_000, kept: 12 },
+    };
     assert.doesNotThrow(() => validateSnapshot(structuredClone(document)));
     assert.ok(snapshotSchema(document), ajv.errorsText(snapshotSchema.errors));
     (document.host.kernelLog as { cut: unknown }).cut = { size: 'big' };
-    assert.throws(() => validateSnapshot(structuredClone(document)), /snapshot\.host\.kernelLog\.cut\.size: expected an integer/);
+    assert.throws(
+      () => validateSnapshot(structuredClone(document)),
+      /snapshot\.host\.kernelLog\.cut\.size: expected an integer/,
+    );
     assert.equal(snapshotSchema(document), false);
   });
 
@@ -512,7 +595,10 @@ describe('every input is bounded, regular (or standard input), and never blocks'
     const missing = join(dir, 'nonexistent');
     const none = await run(['--root', missing]);
     assert.equal(none.status, 2);
-    assert.match(none.stderr, new RegExp(`^kvm-caps: --root ${missing}: no such directory\nUsage: kvm-caps \\[report\\]`));
+    assert.match(
+      none.stderr,
+      new RegExp(`^kvm-caps: --root ${missing}: no such directory\nUsage: kvm-caps \\[report\\]`),
+    );
     const file = join(dir, 'passwd');
     writeFileSync(file, 'root:x:0:0::/root:/bin/sh\n');
     const notDir = await run(['check', '--root', file]);
@@ -552,8 +638,16 @@ describe('every input is bounded, regular (or standard input), and never blocks'
 describe('the snapshot loader accepts exactly what the published schema accepts', () => {
   const base = JSON.parse(readFileSync(FIXTURE, 'utf8')) as Record<string, any>;
   const cases: [string, (d: Record<string, any>) => void, RegExp][] = [
-    ['a fact holding both value and error', (d) => (d.host.kernelRelease.error = { code: 'ENOENT', errno: -2, syscall: 'open', message: 'x' }), /snapshot\.host\.kernelRelease: a fact holds either "value" or "error", not both/],
-    ['createdAt "yesterday"', (d) => (d.createdAt = 'yesterday'), /snapshot\.createdAt: expected an RFC 3339 date-time/],
+    [
+      'a fact holding both value and error',
+      (d) => (d.host.kernelRelease.error = { code: 'ENOENT', errno: -2, syscall: 'open', message: 'x' }),
+      /snapshot\.host\.kernelRelease: a fact holds either "value" or "error", not both/,
+    ],
+    [
+      'createdAt "yesterday"',
+      (d) => (d.createdAt = 'yesterday'),
+      /snapshot\.createdAt: expected an RFC 3339 date-time/,
+    ],
     ['createdAt on a day February does not have', (d) => (d.createdAt = '2026-02-30T10:00:00Z'), /snapshot\.createdAt/],
     ['createdAt without a time zone', (d) => (d.createdAt = '2026-02-01T10:00:00'), /snapshot\.createdAt/],
   ];
@@ -582,18 +676,30 @@ describe('the snapshot loader accepts exactly what the published schema accepts'
 
 // ------------------------------------------------------------------ the command line
 
-describe('usage errors in our own words, with the command\'s usage', () => {
+describe("usage errors in our own words, with the command's usage", () => {
   const cases: [string[], RegExp, RegExp][] = [
     [['--bogus'], /^kvm-caps: unknown option --bogus$/m, /^Usage: kvm-caps \[report\]/m],
     [['check', '--bogus'], /^kvm-caps: unknown option --bogus$/m, /^Usage: kvm-caps check/m],
     [['check', '-x'], /^kvm-caps: unknown option -x$/m, /^Usage: kvm-caps check/m],
-    [['--from'], /^kvm-caps: --from needs a snapshot file \(or - for standard input\)$/m, /^Usage: kvm-caps \[report\]/m],
-    [['tdx', '--from', '--json'], /^kvm-caps: --from needs a snapshot file .*not the option "--json"/m, /^Usage: kvm-caps tdx/m],
+    [
+      ['--from'],
+      /^kvm-caps: --from needs a snapshot file \(or - for standard input\)$/m,
+      /^Usage: kvm-caps \[report\]/m,
+    ],
+    [
+      ['tdx', '--from', '--json'],
+      /^kvm-caps: --from needs a snapshot file .*not the option "--json"/m,
+      /^Usage: kvm-caps tdx/m,
+    ],
     [['check', '-o'], /^kvm-caps: -o needs a file name \(or - for standard output\)$/m, /^Usage: kvm-caps check/m],
     [['--json=yes'], /^kvm-caps: --json takes no value \(given "yes"\)$/m, /^Usage: kvm-caps \[report\]/m],
     [['--from', 'a', '--from', 'b'], /^kvm-caps: --from is given twice \("a" and "b"\)$/m, /^Usage/m],
     [['diff', 'a.json'], /^kvm-caps: "diff" needs 2 arguments, got 1$/m, /^Usage: kvm-caps diff A\.json B\.json/m],
-    [['diff', '-', '-'], /^kvm-caps: only one of the two snapshots can come from standard input \(-\)$/m, /^Usage: kvm-caps diff/m],
+    [
+      ['diff', '-', '-'],
+      /^kvm-caps: only one of the two snapshots can come from standard input \(-\)$/m,
+      /^Usage: kvm-caps diff/m,
+    ],
     [['caps', '--deep'], /^kvm-caps: "caps" does not take --deep$/m, /^Usage: kvm-caps caps/m],
     [['frobnicate'], /^kvm-caps: unknown command "frobnicate"/m, /kvm-caps --help/],
     [['help', 'bogus'], /^kvm-caps: no command "bogus" to help with/m, /kvm-caps --help/],
@@ -610,7 +716,7 @@ describe('usage errors in our own words, with the command\'s usage', () => {
     });
   }
 
-  test('each command\'s help lists exactly the options it takes, in one column, within the width', async () => {
+  test("each command's help lists exactly the options it takes, in one column, within the width", async () => {
     for (const { name } of COMMANDS) {
       const result = await run(['help', name]);
       assert.equal(result.status, 0);
@@ -622,9 +728,12 @@ describe('usage errors in our own words, with the command\'s usage', () => {
       const column = [...columns][0]!;
       // Continuation lines start in the same column.
       const listing = lines.slice(lines.indexOf(options[0]!), lines.indexOf(options.at(-1)!) + 1);
-      for (const line of listing) if (!/^ {2}-/.test(line)) assert.match(line, new RegExp(`^ {${column}}\\S`), `${name}: ${line}`);
+      for (const line of listing)
+        if (!/^ {2}-/.test(line)) assert.match(line, new RegExp(`^ {${column}}\\S`), `${name}: ${line}`);
       // Every option the command accepts is listed, and nothing else.
-      const listed = options.map((line) => /--([a-z-]+)/.exec(line)![1]!).filter((o) => o !== 'help' && o !== 'version');
+      const listed = options
+        .map((line) => /--([a-z-]+)/.exec(line)![1]!)
+        .filter((o) => o !== 'help' && o !== 'version');
       const command = COMMANDS.find((c) => c.name === name)!;
       assert.deepEqual([...listed].sort(), [...command.accepts].sort(), name);
       assert.equal(usageFor(name, command.accepts), result.stdout);

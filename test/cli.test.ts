@@ -47,7 +47,12 @@ describe('on this host', { skip: kvmSkipReason }, () => {
   test('caps --json: every capability, system and VM answers equal to the oracle', () => {
     const result = runCli(['caps', '--json']);
     assert.equal(result.status, 0, result.stderr);
-    const caps = JSON.parse(result.stdout) as { name: string; number: number; system: number | null; vm: number | null }[];
+    const caps = JSON.parse(result.stdout) as {
+      name: string;
+      number: number;
+      system: number | null;
+      vm: number | null;
+    }[];
     assert.equal(caps.length, KVM_CAPABILITIES.length);
     const vm = ok(oracle().vm, 'VM-scope KVM_CHECK_EXTENSION');
     for (const cap of caps) {
@@ -84,7 +89,11 @@ describe('on this host', { skip: kvmSkipReason }, () => {
     const saved = runCli(['snapshot', '-o', file]);
     assert.equal(saved.status, 0, saved.stderr);
     assert.equal(saved.stdout, '');
-    assert.deepEqual(readdirSync(dir).filter((name) => name.startsWith('.')), [], 'no temporary file left behind');
+    assert.deepEqual(
+      readdirSync(dir).filter((name) => name.startsWith('.')),
+      [],
+      'no temporary file left behind',
+    );
     const snapshot = JSON.parse(readFileSync(file, 'utf8'));
     assert.equal(snapshot.format, 'kvm-caps-snapshot');
     // Replay with a device path that does not exist: --from must not touch any device.
@@ -92,7 +101,10 @@ describe('on this host', { skip: kvmSkipReason }, () => {
     assert.equal(replay.status, 0, replay.stderr);
     const live = JSON.parse(runCli(['snapshot']).stdout);
     assert.equal(JSON.parse(replay.stdout).kvm.apiVersion.value, live.kvm.apiVersion.value);
-    assert.deepEqual(JSON.parse(runCli(['caps', '--json', '--from', file]).stdout), JSON.parse(runCli(['caps', '--json']).stdout));
+    assert.deepEqual(
+      JSON.parse(runCli(['caps', '--json', '--from', file]).stdout),
+      JSON.parse(runCli(['caps', '--json']).stdout),
+    );
   });
 });
 
@@ -126,7 +138,13 @@ test('replaying fixtures of other hosts: TDX and SNP', () => {
 });
 
 test('exit codes: usage 2, bad snapshot 4 naming the field, help 0', () => {
-  for (const args of [['frobnicate'], ['--bogus'], ['caps', 'extra'], ['snapshot', '--json'], ['--from', fixture('tdx-host'), '--root', '/']]) {
+  for (const args of [
+    ['frobnicate'],
+    ['--bogus'],
+    ['caps', 'extra'],
+    ['snapshot', '--json'],
+    ['--from', fixture('tdx-host'), '--root', '/'],
+  ]) {
     const result = runCli(args);
     assert.equal(result.status, 2, `${args.join(' ')}: ${result.stderr}`);
     // The command's own usage line, or (for an unknown command) where usage is.
@@ -151,18 +169,21 @@ test('exit codes: usage 2, bad snapshot 4 naming the field, help 0', () => {
   assert.equal(version.stdout.trim(), JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')).version);
 });
 
-test('colour only on a terminal, and never with a non-empty NO_COLOR or TERM=dumb; FORCE_COLOR decides when set', () => {
-  assert.ok(styleFor({ isTTY: true }, {}).bold('x').includes(ESC));
-  assert.equal(styleFor({ isTTY: false }, {}).bold('x'), 'x');
-  assert.equal(styleFor({}, {}).bad('x'), 'x');
-  assert.equal(styleFor({ isTTY: true }, { NO_COLOR: '1' }).bold('x'), 'x');
-  // no-color.org: only a value that is not empty turns colour off.
-  assert.ok(styleFor({ isTTY: true }, { NO_COLOR: '' }).bold('x').includes(ESC));
-  assert.equal(styleFor({ isTTY: true }, { TERM: 'dumb' }).bold('x'), 'x');
-  // force-color.org: any non-empty value forces colour, on a pipe too and over NO_COLOR; 0 and false turn it off.
-  assert.ok(styleFor({ isTTY: false }, { FORCE_COLOR: '1' }).bold('x').includes(ESC));
-  assert.ok(styleFor({ isTTY: false }, { FORCE_COLOR: '3', NO_COLOR: '1' }).bold('x').includes(ESC));
-  assert.equal(styleFor({ isTTY: true }, { FORCE_COLOR: '0' }).bold('x'), 'x');
-  assert.equal(styleFor({ isTTY: true }, { FORCE_COLOR: 'false' }).bold('x'), 'x');
-  assert.equal(styleFor({ isTTY: false }, { FORCE_COLOR: '' }).bold('x'), 'x');
-});
+test(
+  'colour only on a terminal, and never with a non-empty NO_COLOR or TERM=dumb; ' + 'FORCE_COLOR decides when set',
+  () => {
+    assert.ok(styleFor({ isTTY: true }, {}).bold('x').includes(ESC));
+    assert.equal(styleFor({ isTTY: false }, {}).bold('x'), 'x');
+    assert.equal(styleFor({}, {}).bad('x'), 'x');
+    assert.equal(styleFor({ isTTY: true }, { NO_COLOR: '1' }).bold('x'), 'x');
+    // no-color.org: only a value that is not empty turns colour off.
+    assert.ok(styleFor({ isTTY: true }, { NO_COLOR: '' }).bold('x').includes(ESC));
+    assert.equal(styleFor({ isTTY: true }, { TERM: 'dumb' }).bold('x'), 'x');
+    // force-color.org: any non-empty value forces colour, on a pipe too and over NO_COLOR; 0 and false turn it off.
+    assert.ok(styleFor({ isTTY: false }, { FORCE_COLOR: '1' }).bold('x').includes(ESC));
+    assert.ok(styleFor({ isTTY: false }, { FORCE_COLOR: '3', NO_COLOR: '1' }).bold('x').includes(ESC));
+    assert.equal(styleFor({ isTTY: true }, { FORCE_COLOR: '0' }).bold('x'), 'x');
+    assert.equal(styleFor({ isTTY: true }, { FORCE_COLOR: 'false' }).bold('x'), 'x');
+    assert.equal(styleFor({ isTTY: false }, { FORCE_COLOR: '' }).bold('x'), 'x');
+  },
+);

@@ -46,7 +46,13 @@ interface TableBit {
 }
 
 const tableBits: TableBit[] = CPUID_FEATURE_REGISTERS.flatMap((t) =>
-  Object.entries(t.bits).map(([bit, name]) => ({ function: t.function, index: t.index, register: t.register, bit: Number(bit), name })),
+  Object.entries(t.bits).map(([bit, name]) => ({
+    function: t.function,
+    index: t.index,
+    register: t.register,
+    bit: Number(bit),
+    name,
+  })),
 );
 
 const where = (b: { function: number; index: number; register: string; bit: number }): string =>
@@ -63,19 +69,26 @@ const where = (b: { function: number; index: number; register: string; bit: numb
  *     name at the same bit of both is no contradiction.
  */
 function contradiction(kernel: CpuFeatures, b: TableBit): string | undefined {
-  const word = kernel.cpuidWords.find((w) => w.function === b.function && w.index === b.index && w.register === b.register);
+  const word = kernel.cpuidWords.find(
+    (w) => w.function === b.function && w.index === b.index && w.register === b.register,
+  );
   const atBit = word && kernel.features.find((f) => f.word === word.word && f.bit === b.bit);
   if (atBit) {
     const expected = kernelName(atBit);
-    return expected === b.name ? undefined : `${where(b)} is "${b.name}"; cpufeatures.h word ${word.word} bit ${b.bit} is ` +
-      `X86_FEATURE_${atBit.macro} ("${expected}")`;
+    return expected === b.name
+      ? undefined
+      : `${where(b)} is "${b.name}"; cpufeatures.h word ${word.word} bit ${b.bit} is ` +
+          `X86_FEATURE_${atBit.macro} ("${expected}")`;
   }
-  const elsewhere = kernel.features.filter((f) => kernelName(f) === b.name && kernel.cpuidWords.some((w) => w.word === f.word));
+  const elsewhere = kernel.features.filter(
+    (f) => kernelName(f) === b.name && kernel.cpuidWords.some((w) => w.word === f.word),
+  );
   const place = (f: KernelFeature): string => {
     const w = kernel.cpuidWords.find((x) => x.word === f.word)!;
     return where({ ...w, bit: f.bit });
   };
-  const mirror = (f: KernelFeature): boolean => b.function === 0x80000001 && b.register === 'edx' && f.word === 0 && f.bit === b.bit;
+  const mirror = (f: KernelFeature): boolean =>
+    b.function === 0x80000001 && b.register === 'edx' && f.word === 0 && f.bit === b.bit;
   const wrong = elsewhere.filter((f) => !mirror(f));
   if (wrong.length === 0) return undefined;
   return `${where(b)} is "${b.name}"; cpufeatures.h puts "${b.name}" at ${wrong.map(place).join(', ')}`;
@@ -131,30 +144,40 @@ describe('decoding the host CPUID against /proc/cpuinfo', { skip: hostSkip }, ()
     assert.ok(cpuinfo.flags.size > 0, '/proc/cpuinfo has a flags line');
   });
 
-  test('decoded names sit where cpufeatures.h puts them; flags the ' +
-    'kernel cleared or synthesised are reported', async (t) => {
-    const headers = await kernelFiles(t, 'linux-headers-common', kernelHeaders);
-    if (!headers) return;
-    const kernel = readCpuFeatures(headers.root);
-    // The table bits set in this host's raw CPUID.
-    const setBits = tableBits.filter((b) => {
-      const e = findEntry(entries, b.function, b.index);
-      return e !== undefined && ((e[b.register] >>> b.bit) & 1) === 1;
-    });
-    assert.ok(setBits.length >= 20, `only ${setBits.length} table bits set in raw CPUID`);
-    const printed = new Set(kernel.features.filter((f) => f.printed).map(kernelName));
-    const cleared = [...decoded].filter((n) => printed.has(n) && !NOT_IN_PROC_CPUINFO.has(n) && !cpuinfo.flags.has(n));
-    const synthesised = [...cpuinfo.flags].filter((f) => !decoded.has(f) && tableBits.some((b) => b.name === f));
-    const otherWords = [...cpuinfo.flags].filter((f) => !decoded.has(f) && !synthesised.includes(f));
-    t.diagnostic(`raw CPUID sets ${setBits.length} table bits; /proc/cpuinfo agrees on ` +
-      `${[...decoded].filter((n) => cpuinfo.flags.has(n)).length} names`);
-    t.diagnostic(`cleared by the kernel (set in raw CPUID, not in /proc/cpuinfo): ${cleared.join(' ') || 'none'}`);
-    t.diagnostic(`synthesised by the kernel (in /proc/cpuinfo, clear in raw CPUID): ${synthesised.join(' ') || 'none'}`);
-    t.diagnostic('from kernel words kvm-caps does not decode (Linux-defined, scattered, other vendors): ' +
-      `${otherWords.length} flags`);
-    const wrong = setBits.map((b) => contradiction(kernel, b)).filter((c) => c !== undefined);
-    assert.deepEqual(wrong, [], 'decoded names at bit positions cpufeatures.h contradicts');
-  });
+  test(
+    'decoded names sit where cpufeatures.h puts them; flags the ' + 'kernel cleared or synthesised are reported',
+    async (t) => {
+      const headers = await kernelFiles(t, 'linux-headers-common', kernelHeaders);
+      if (!headers) return;
+      const kernel = readCpuFeatures(headers.root);
+      // The table bits set in this host's raw CPUID.
+      const setBits = tableBits.filter((b) => {
+        const e = findEntry(entries, b.function, b.index);
+        return e !== undefined && ((e[b.register] >>> b.bit) & 1) === 1;
+      });
+      assert.ok(setBits.length >= 20, `only ${setBits.length} table bits set in raw CPUID`);
+      const printed = new Set(kernel.features.filter((f) => f.printed).map(kernelName));
+      const cleared = [...decoded].filter(
+        (n) => printed.has(n) && !NOT_IN_PROC_CPUINFO.has(n) && !cpuinfo.flags.has(n),
+      );
+      const synthesised = [...cpuinfo.flags].filter((f) => !decoded.has(f) && tableBits.some((b) => b.name === f));
+      const otherWords = [...cpuinfo.flags].filter((f) => !decoded.has(f) && !synthesised.includes(f));
+      t.diagnostic(
+        `raw CPUID sets ${setBits.length} table bits; /proc/cpuinfo agrees on ` +
+          `${[...decoded].filter((n) => cpuinfo.flags.has(n)).length} names`,
+      );
+      t.diagnostic(`cleared by the kernel (set in raw CPUID, not in /proc/cpuinfo): ${cleared.join(' ') || 'none'}`);
+      t.diagnostic(
+        `synthesised by the kernel (in /proc/cpuinfo, clear in raw CPUID): ${synthesised.join(' ') || 'none'}`,
+      );
+      t.diagnostic(
+        'from kernel words kvm-caps does not decode (Linux-defined, scattered, other vendors): ' +
+          `${otherWords.length} flags`,
+      );
+      const wrong = setBits.map((b) => contradiction(kernel, b)).filter((c) => c !== undefined);
+      assert.deepEqual(wrong, [], 'decoded names at bit positions cpufeatures.h contradicts');
+    },
+  );
 
   test('names the kernel does not print never show up in /proc/cpuinfo', () => {
     const leaked = [...NOT_IN_PROC_CPUINFO].filter((name) => cpuinfo.flags.has(name));
@@ -379,31 +402,62 @@ describe('feature tables', () => {
 
   test('every name said to be absent from /proc/cpuinfo is in a table', () => {
     const all = new Set(CPUID_FEATURE_REGISTERS.flatMap((table) => Object.values(table.bits)));
-    assert.deepEqual([...NOT_IN_PROC_CPUINFO].filter((name) => !all.has(name)), []);
+    assert.deepEqual(
+      [...NOT_IN_PROC_CPUINFO].filter((name) => !all.has(name)),
+      [],
+    );
   });
 
   test('names and bit positions agree with Linux 7.2 cpufeatures.h', async (t) => {
     const headers = await kernelFiles(t, 'linux-headers-common', kernelHeaders);
     if (!headers) return;
     const kernel = readCpuFeatures(headers.root);
-    assert.ok(kernel.features.length > 300 && kernel.cpuidWords.length >= 12, `read ${kernel.features.length} features, ${kernel.cpuidWords.length} CPUID words`);
-    assert.deepEqual(tableBits.map((b) => contradiction(kernel, b)).filter((c) => c !== undefined), []);
+    assert.ok(
+      kernel.features.length > 300 && kernel.cpuidWords.length >= 12,
+      `read ${kernel.features.length} features, ${kernel.cpuidWords.length} CPUID words`,
+    );
+    assert.deepEqual(
+      tableBits.map((b) => contradiction(kernel, b)).filter((c) => c !== undefined),
+      [],
+    );
     // The naming rule: a name the kernel prints is not said to be absent from /proc/cpuinfo,
     // and one it defines without printing is.
-    const defined = new Map(kernel.features.filter((f) => kernel.cpuidWords.some((w) => w.word === f.word)).map((f) => [kernelName(f), f]));
+    const defined = new Map(
+      kernel.features.filter((f) => kernel.cpuidWords.some((w) => w.word === f.word)).map((f) => [kernelName(f), f]),
+    );
     const misfiled = tableBits
-      .filter((b) => defined.has(b.name) && (defined.get(b.name)!.printed !== undefined) === NOT_IN_PROC_CPUINFO.has(b.name))
-      .map((b) => `${b.name}: ${NOT_IN_PROC_CPUINFO.has(b.name) ? 'printed by the kernel, listed ' +
-        'as not printed' : 'not printed by the kernel, not listed'}`);
+      .filter(
+        (b) => defined.has(b.name) && (defined.get(b.name)!.printed !== undefined) === NOT_IN_PROC_CPUINFO.has(b.name),
+      )
+      .map(
+        (b) =>
+          `${b.name}: ${
+            NOT_IN_PROC_CPUINFO.has(b.name)
+              ? 'printed by the kernel, listed ' + 'as not printed'
+              : 'not printed by the kernel, not listed'
+          }`,
+      );
     assert.deepEqual(misfiled, []);
     // Bits the kernel defines in a word the tables cover but the tables lack are decoded by
     // number only: worth adding, but no contradiction (a newer kernel adds bits).
-    const covered = kernel.cpuidWords.filter((w) => CPUID_FEATURE_REGISTERS.some((r) => r.function === w.function && r.index === w.index && r.register === w.register));
+    const covered = kernel.cpuidWords.filter((w) =>
+      CPUID_FEATURE_REGISTERS.some(
+        (r) => r.function === w.function && r.index === w.index && r.register === w.register,
+      ),
+    );
     const lacking = kernel.features.filter((f) => {
       const w = covered.find((x) => x.word === f.word);
-      return w !== undefined && !tableBits.some((b) => b.function === w.function && b.index === w.index && b.register === w.register && b.bit === f.bit);
+      return (
+        w !== undefined &&
+        !tableBits.some(
+          (b) => b.function === w.function && b.index === w.index && b.register === w.register && b.bit === f.bit,
+        )
+      );
     });
-    t.diagnostic(`kernel bits the tables lack: ${lacking.map((f) => `word ${f.word} bit ${f.bit} ` +
-      `X86_FEATURE_${f.macro}`).join(', ') || 'none'}`);
+    t.diagnostic(
+      `kernel bits the tables lack: ${
+        lacking.map((f) => `word ${f.word} bit ${f.bit} ` + `X86_FEATURE_${f.macro}`).join(', ') || 'none'
+      }`,
+    );
   });
 });

@@ -34,7 +34,12 @@ function sink(): { stream: Writable; text: () => string } {
 async function runDiff(args: string[], values: Values = {}): Promise<{ status: number; stdout: string }> {
   const out = sink();
   const err = sink();
-  const status = await diffCommand.run({ values, args, io: { stdout: out.stream, stderr: err.stream }, style: plainStyle });
+  const status = await diffCommand.run({
+    values,
+    args,
+    io: { stdout: out.stream, stderr: err.stream },
+    style: plainStyle,
+  });
   return { status, stdout: out.text() };
 }
 
@@ -44,7 +49,11 @@ const registered = (): boolean => !runCli(['diff', '--help']).stderr.includes('u
 function assertOrdered(diff: SnapshotDiff): void {
   const ranks = diff.differences.map((d) => DIFF_CATEGORIES.indexOf(d.category));
   assert.ok(ranks.every((r) => r >= 0));
-  assert.deepEqual(ranks, [...ranks].sort((x, y) => x - y), 'differences are listed by category, most relevant first');
+  assert.deepEqual(
+    ranks,
+    [...ranks].sort((x, y) => x - y),
+    'differences are listed by category, most relevant first',
+  );
   for (const d of diff.differences) {
     for (const side of [d.a, d.b]) {
       assert.equal(typeof side.text, 'string', d.key);

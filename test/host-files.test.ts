@@ -45,7 +45,10 @@ put('/etc/passwd', 'root:x:0:0:root:/root:/bin/bash\n');
 put('/etc/group', 'root:x:0:\nkvm:x:992:\n');
 
 test('kernel release and cpuinfo come from under the root', () => {
-  assert.deepEqual(kernelRelease(root), { source: { file: join(root, '/proc/sys/kernel/osrelease') }, value: '6.16.0-tdx' });
+  assert.deepEqual(kernelRelease(root), {
+    source: { file: join(root, '/proc/sys/kernel/osrelease') },
+    value: '6.16.0-tdx',
+  });
   const fact = cpuinfo(root);
   assert.ok('value' in fact);
   assert.equal(fact.value.vendor_id, 'GenuineIntel');
@@ -85,7 +88,9 @@ test('an unreadable module parameter is recorded per parameter', { skip: skipUnl
     writeFileSync(join(dir, 'sys/module/kvm/parameters/write_only'), '0\n');
     chmodSync(join(dir, 'sys/module/kvm/parameters/write_only'), 0o200);
     chmodSync(dir, 0o755);
-    const script = `import { kvmModules } from ${JSON.stringify(join(import.meta.dirname, '../lib/snapshot/host-files.ts'))}` + `;
+    const script =
+      `import { kvmModules } from ${JSON.stringify(join(import.meta.dirname, '../lib/snapshot/host-files.ts'))}` +
+      `;
       console.log(JSON.stringify(kvmModules(${JSON.stringify(dir)})));`;
     const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
       uid: 65534,
@@ -104,7 +109,9 @@ test('an unreadable module parameter is recorded per parameter', { skip: skipUnl
 test('device node: type, mode, ids and names (names from <root>/etc), checked against stat(1)', () => {
   const fact = deviceNode(root, '/dev/null');
   assert.ok('value' in fact);
-  const [mode, uid, gid, major, minor] = execFileSync('stat', ['-c', '%a %u %g %t %T', '/dev/null'], { encoding: 'utf8' })
+  const [mode, uid, gid, major, minor] = execFileSync('stat', ['-c', '%a %u %g %t %T', '/dev/null'], {
+    encoding: 'utf8',
+  })
     .trim()
     .split(' ');
   assert.equal(fact.value.type, 'character');
@@ -125,7 +132,12 @@ test('the real host: kernel release and CPU model as the OS reports them', () =>
   const cpu = cpuinfo('/');
   assert.ok('value' in cpu);
   if (process.arch === 'x64') {
-    assert.equal(cpu.value['model name'], execFileSync('sh', ['-c', "grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'"], { encoding: 'utf8' }).trim());
+    assert.equal(
+      cpu.value['model name'],
+      execFileSync('sh', ['-c', "grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'"], {
+        encoding: 'utf8',
+      }).trim(),
+    );
   }
 });
 

@@ -5,7 +5,14 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { formatToRegExp, formatsPrinting, kernelFiles, kernelHeaders, kernelSource, printkFormats } from './helpers/kernel-sources.js';
+import {
+  formatToRegExp,
+  formatsPrinting,
+  kernelFiles,
+  kernelHeaders,
+  kernelSource,
+  printkFormats,
+} from './helpers/kernel-sources.js';
 
 test('formatToRegExp: conversions become patterns for their output, literal text stays literal', () => {
   assert.ok(formatToRegExp('SEV-ES %ssupported: %u ASIDs\n').test('SEV-ES supported: 509 ASIDs'));
@@ -19,7 +26,12 @@ test('formatToRegExp: conversions become patterns for their output, literal text
 test('linux-headers-<ver>-common holds the internal headers the tables are checked against', async (t) => {
   const headers = await kernelFiles(t, 'linux-headers-common', kernelHeaders);
   if (!headers) return;
-  for (const header of ['arch/x86/include/asm/cpufeatures.h', 'arch/x86/include/asm/shared/tdx.h', 'arch/x86/include/asm/svm.h', 'include/linux/psp-sev.h']) {
+  for (const header of [
+    'arch/x86/include/asm/cpufeatures.h',
+    'arch/x86/include/asm/shared/tdx.h',
+    'arch/x86/include/asm/svm.h',
+    'include/linux/psp-sev.h',
+  ]) {
     assert.ok(existsSync(join(headers.root, header)), `${headers.packageName} has ${header}`);
   }
 });
@@ -31,6 +43,9 @@ test('linux-source: the extracted directories hold printk formats the reader fin
   assert.ok(formats.length > 50, `found ${formats.length} formats`);
   // pr_fmt prefixes are applied: sev.c defines pr_fmt as KBUILD_MODNAME ": " fmt.
   const svm = printkFormats(source.root, ['arch/x86/kvm/svm/sev.c'], 'kvm_amd');
-  assert.ok(svm.some((f) => f.format.startsWith('kvm_amd: ')), 'the pr_fmt prefix with KBUILD_MODNAME');
+  assert.ok(
+    svm.some((f) => f.format.startsWith('kvm_amd: ')),
+    'the pr_fmt prefix with KBUILD_MODNAME',
+  );
   assert.ok(formatsPrinting(svm, 'kvm_amd: SEV enabled (ASIDs 1 - 509)').length > 0, 'a known kvm_amd line matches');
 });

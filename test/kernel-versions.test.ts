@@ -4,7 +4,14 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
-import { compareReleases, KERNEL_CHANGES, kernelChange, kernelHas, parseKernelRelease, releaseRangeText } from '../lib/knowledge/kernel-versions.js';
+import {
+  compareReleases,
+  KERNEL_CHANGES,
+  kernelChange,
+  kernelHas,
+  parseKernelRelease,
+  releaseRangeText,
+} from '../lib/knowledge/kernel-versions.js';
 import { projectRoot } from './helpers/compile.js';
 
 test('every row: a unique id, since before until, a sentence and a citation', () => {
@@ -41,15 +48,25 @@ const RELEASE_PARSER = /\/\^(?:\\s\*)?\(\\d\+\)\\\.\(\\d\+\)(?:\(\?:[^/]*\)\??)?
 test('no other kernel-release parser under lib/', () => {
   // The forms the three parsers this table replaced had, so that this test can fail.
   assert.match(String.raw`const m = /^(\d+)\.(\d+)/.exec(text);`, RELEASE_PARSER);
-  assert.doesNotMatch(String.raw`const m = /^(\d+)\.(\d+)\.(\d+)$/.exec(text);`, RELEASE_PARSER, 'a three-part module version is not a release');
+  assert.doesNotMatch(
+    String.raw`const m = /^(\d+)\.(\d+)\.(\d+)$/.exec(text);`,
+    RELEASE_PARSER,
+    'a three-part module version is not a release',
+  );
   const files = (dir: string): string[] =>
     readdirSync(dir).flatMap((name) => {
       const path = join(dir, name);
       return statSync(path).isDirectory() ? files(path) : path.endsWith('.ts') ? [path] : [];
     });
   const parsers = files(join(projectRoot, 'lib'))
-    .filter((file) => !file.endsWith(join('knowledge', 'kernel-versions.ts')) && RELEASE_PARSER.test(readFileSync(file, 'utf8')))
+    .filter(
+      (file) =>
+        !file.endsWith(join('knowledge', 'kernel-versions.ts')) && RELEASE_PARSER.test(readFileSync(file, 'utf8')),
+    )
     .map((file) => relative(projectRoot, file));
   assert.deepEqual(parsers, []);
-  assert.ok(RELEASE_PARSER.test(readFileSync(join(projectRoot, 'lib', 'knowledge', 'kernel-versions.ts'), 'utf8')), 'the one parser is there');
+  assert.ok(
+    RELEASE_PARSER.test(readFileSync(join(projectRoot, 'lib', 'knowledge', 'kernel-versions.ts'), 'utf8')),
+    'the one parser is there',
+  );
 });

@@ -27,7 +27,12 @@ const logDir = join(fixturesDir, 'kernel-logs');
 function readFixture(name: string): Fixture {
   const text = readFileSync(join(logDir, name), 'utf8');
   assert.match(text, /^# source: \S/m, `${name} names its source`);
-  const expect = /^# expect:(.*)$/m.exec(text)?.[1]?.trim().split(/\s+/).filter((id) => id !== '') ?? [];
+  const expect =
+    /^# expect:(.*)$/m
+      .exec(text)?.[1]
+      ?.trim()
+      .split(/\s+/)
+      .filter((id) => id !== '') ?? [];
   const lines = text
     .split('\n')
     .filter((line) => line !== '' && !line.startsWith('#'))
@@ -43,7 +48,6 @@ const fixtures = readdirSync(logDir)
   .filter((name) => name.startsWith('kvm-'))
   .sort()
   .map(readFixture);
-
 
 test('every kvm fixture line is matched by the row its fixture expects, and lookalikes by none', () => {
   assert.ok(fixtures.length >= 10, `found ${fixtures.length} kvm fixtures`);
@@ -111,14 +115,24 @@ test('a log of several boots is split at each boot; records count boots back fro
     [2, 2, 2, 1, 1, 1, 0, 0, 0],
   );
   // Without the Linux version line (the ring buffer wrapped, or it was not pasted): the time going back starts a boot.
-  const byTime = parsePastedLog(['[  812.000001] kvm: enabling virtualization on CPU1 failed', '[    0.052101] SVM disabled (by BIOS) in MSR_VM_CR', '[    8.311470] kvm_amd: SVM not supported by CPU 0'].join('\n'));
+  const byTime = parsePastedLog(
+    [
+      '[  812.000001] kvm: enabling virtualization on CPU1 failed',
+      '[    0.052101] SVM disabled (by BIOS) in MSR_VM_CR',
+      '[    8.311470] kvm_amd: SVM not supported by CPU 0',
+    ].join('\n'),
+  );
   assert.deepEqual(
     byTime.map((r) => r.boot),
     [1, 0, 0],
   );
   // journalctl --boot=all marks each boot; wall-clock times cannot be compared to boot time.
   const journal = parsePastedLog(
-    ['Dec 01 10:00:00 host kernel: kvm: disabled by bios', '-- Boot 0123456789abcdef0123456789abcdef --', 'Dec 02 09:01:13 host kernel: kvm_intel: VMX not supported by CPU 0'].join('\n'),
+    [
+      'Dec 01 10:00:00 host kernel: kvm: disabled by bios',
+      '-- Boot 0123456789abcdef0123456789abcdef --',
+      'Dec 02 09:01:13 host kernel: kvm_intel: VMX not supported by CPU 0',
+    ].join('\n'),
   );
   assert.deepEqual(
     journal.map((r) => [r.boot, r.message]),
@@ -129,7 +143,12 @@ test('a log of several boots is split at each boot; records count boots back fro
   );
   // kern.log keeps no time since boot: only the Linux version line tells where a boot starts.
   const kernLog = parsePastedLog(
-    ['Dec  1 10:00:00 host kernel: Linux version 6.1.0-28-amd64', 'Dec  1 10:00:09 host kernel: kvm: disabled by bios', 'Dec  2 09:00:00 host kernel: Linux version 7.2.0', 'Dec  2 09:00:08 host kernel: kvm_intel: VMX not supported by CPU 0'].join('\n'),
+    [
+      'Dec  1 10:00:00 host kernel: Linux version 6.1.0-28-amd64',
+      'Dec  1 10:00:09 host kernel: kvm: disabled by bios',
+      'Dec  2 09:00:00 host kernel: Linux version 7.2.0',
+      'Dec  2 09:00:08 host kernel: kvm_intel: VMX not supported by CPU 0',
+    ].join('\n'),
   );
   assert.deepEqual(
     kernLog.map((r) => r.boot),
@@ -150,7 +169,16 @@ test('a log of several boots is split at each boot; records count boots back fro
 test('a saved multi-boot log keeps each boot after the relevance filter', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kvm-caps-log-'));
   const path = join(dir, 'dmesg.txt');
-  writeFileSync(path, ['[    0.000000] Linux version 6.1.0', '[    9.336402] kvm: support for \'kvm_intel\' disabled by bios', '[    0.000000] Linux version 7.2.0', '[    0.000000] Hypervisor detected: KVM', '[    0.369955] kvm-pvm: this kernel is itself a kvm-pvm guest; not binding'].join('\n'));
+  writeFileSync(
+    path,
+    [
+      '[    0.000000] Linux version 6.1.0',
+      "[    9.336402] kvm: support for 'kvm_intel' disabled by bios",
+      '[    0.000000] Linux version 7.2.0',
+      '[    0.000000] Hypervisor detected: KVM',
+      '[    0.369955] kvm-pvm: this kernel is itself a kvm-pvm guest; not binding',
+    ].join('\n'),
+  );
   try {
     const fact = kernelLogFromFile(path);
     assert.ok('value' in fact, JSON.stringify(fact));
@@ -168,7 +196,9 @@ test('a saved multi-boot log keeps each boot after the relevance filter', () => 
 });
 
 test('parseDmesgText is the pasted-log reader', () => {
-  assert.deepEqual(parseDmesgText('> [    1.000000] kvm: disabled by bios'), [{ priority: null, timestampUs: 1_000_000, message: 'kvm: disabled by bios', boot: 0 }]);
+  assert.deepEqual(parseDmesgText('> [    1.000000] kvm: disabled by bios'), [
+    { priority: null, timestampUs: 1_000_000, message: 'kvm: disabled by bios', boot: 0 },
+  ]);
 });
 
 test('row ids are unique and every row has a source, meaning and fix', () => {
@@ -176,7 +206,10 @@ test('row ids are unique and every row has a source, meaning and fix', () => {
   assert.equal(new Set(ids).size, ids.length);
   for (const row of KVM_BRINGUP_MESSAGES) {
     assert.ok(row.sources.length > 0 && row.meaning !== '' && row.fix !== '', row.id);
-    assert.ok(row.pattern.source.startsWith('^') && row.pattern.source.endsWith('$'), `${row.id}: anchored, so lookalikes cannot match part of a line`);
+    assert.ok(
+      row.pattern.source.startsWith('^') && row.pattern.source.endsWith('$'),
+      `${row.id}: anchored, so lookalikes cannot match part of a line`,
+    );
   }
   for (const row of KVM_BRINGUP_MESSAGES) {
     assert.ok(
@@ -186,48 +219,53 @@ test('row ids are unique and every row has a source, meaning and fix', () => {
   }
 });
 
-test('the 7.2 wordings are printk formats of linux-source-7.2, ' +
-  'and print the fixture lines their rows match', async (t) => {
-  const source = await kernelFiles(t, 'linux-source', kernelSource);
-  if (!source) return;
-  const fixtureLines = fixtures.flatMap((f) => f.lines.map((l) => l.message));
-  let checked = 0;
-  for (const row of KVM_BRINGUP_MESSAGES) {
-    if (!row.format7_2) continue;
-    const { file, format, modname } = row.format7_2;
-    const formats = printkFormats(source.root, [file], modname);
+test(
+  'the 7.2 wordings are printk formats of linux-source-7.2, ' + 'and print the fixture lines their rows match',
+  async (t) => {
+    const source = await kernelFiles(t, 'linux-source', kernelSource);
+    if (!source) return;
+    const fixtureLines = fixtures.flatMap((f) => f.lines.map((l) => l.message));
+    let checked = 0;
+    for (const row of KVM_BRINGUP_MESSAGES) {
+      if (!row.format7_2) continue;
+      const { file, format, modname } = row.format7_2;
+      const formats = printkFormats(source.root, [file], modname);
+      assert.ok(
+        formats.some((f) => f.format === format),
+        `${row.id}: ${JSON.stringify(format)} is printed in ${file} (found: ${formats
+          .map((f) => JSON.stringify(f.format))
+          .filter((f) => /VMX|SVM|AMD|kvm|Hypervisor|virtuali/i.test(f))
+          .join(', ')})`,
+      );
+      const lines = fixtureLines.filter((line) => row.pattern.test(line) && formatToRegExp(format).test(line));
+      assert.ok(lines.length > 0, `${row.id}: a fixture line is both printed by the 7.2 format and matched by the row`);
+      checked++;
+    }
+    assert.ok(checked >= 10, `checked ${checked} rows against 7.2`);
+    // The other way round: each 7.2 line of the bring-up paths (the vendor checks, the boot code
+    // that reads the firmware switch, KVM's vendor registration and enabling) has its row.
+    const claimed = new Set(KVM_BRINGUP_MESSAGES.flatMap((row) => (row.format7_2 ? [row.format7_2.format] : [])));
+    const bringup: [string, string, RegExp][] = [
+      ['arch/x86/kvm/vmx/vmx.c', 'kvm_intel', /not supported|not enabled|not fully enabled|VMCS config/],
+      ['arch/x86/kvm/svm/svm.c', 'kvm_amd', /not supported by|isn't AMD|SEV guest|NX/],
+      ['arch/x86/kernel/cpu/feat_ctl.c', '', /^x86\/cpu: VMX/], // Its SGX lines are not about KVM's bring-up.
+      ['arch/x86/kernel/cpu/amd.c', '', /SVM/],
+      ['arch/x86/kernel/cpu/hygon.c', '', /SVM/],
+      ['arch/x86/kvm/x86.c', 'kvm', /already loaded/],
+      ['virt/kvm/kvm_main.c', 'kvm', /enabling virtualization/],
+      ['arch/x86/virt/hw.c', '', /VMXON/],
+    ];
+    for (const [file, modname, wanted] of bringup) {
+      const found = printkFormats(source.root, [file], modname).filter((f) => wanted.test(f.format));
+      assert.ok(found.length > 0, `${file}: bring-up lines found`);
+      for (const f of found)
+        assert.ok(claimed.has(f.format), `${file}:${f.line} ${JSON.stringify(f.format)} has a row`);
+    }
+    // Wordings the row table marks as gone in 7.2 are indeed not printed there any more.
+    const x86 = printkFormats(source.root, ['arch/x86/kvm/x86.c'], 'kvm').map((f) => f.format);
     assert.ok(
-      formats.some((f) => f.format === format),
-      `${row.id}: ${JSON.stringify(format)} is printed in ${file} (found: ${formats
-        .map((f) => JSON.stringify(f.format))
-        .filter((f) => /VMX|SVM|AMD|kvm|Hypervisor|virtuali/i.test(f))
-        .join(', ')})`,
+      !x86.some((f) => /disabled by bios|no hardware support/.test(f)),
+      '7.2 x86.c no longer prints the 5.10/6.1 kvm_arch_init() lines',
     );
-    const lines = fixtureLines.filter((line) => row.pattern.test(line) && formatToRegExp(format).test(line));
-    assert.ok(lines.length > 0, `${row.id}: a fixture line is both printed by the 7.2 format and matched by the row`);
-    checked++;
-  }
-  assert.ok(checked >= 10, `checked ${checked} rows against 7.2`);
-  // The other way round: each 7.2 line of the bring-up paths (the vendor checks, the boot code
-  // that reads the firmware switch, KVM's vendor registration and enabling) has its row.
-  const claimed = new Set(KVM_BRINGUP_MESSAGES.flatMap((row) => (row.format7_2 ? [row.format7_2.format] : [])));
-  const bringup: [string, string, RegExp][] = [
-    ['arch/x86/kvm/vmx/vmx.c', 'kvm_intel', /not supported|not enabled|not fully enabled|VMCS config/],
-    ['arch/x86/kvm/svm/svm.c', 'kvm_amd', /not supported by|isn't AMD|SEV guest|NX/],
-    ['arch/x86/kernel/cpu/feat_ctl.c', '', /^x86\/cpu: VMX/], // Its SGX lines are not about KVM's bring-up.
-    ['arch/x86/kernel/cpu/amd.c', '', /SVM/],
-    ['arch/x86/kernel/cpu/hygon.c', '', /SVM/],
-    ['arch/x86/kvm/x86.c', 'kvm', /already loaded/],
-    ['virt/kvm/kvm_main.c', 'kvm', /enabling virtualization/],
-    ['arch/x86/virt/hw.c', '', /VMXON/],
-  ];
-  for (const [file, modname, wanted] of bringup) {
-    const found = printkFormats(source.root, [file], modname).filter((f) => wanted.test(f.format));
-    assert.ok(found.length > 0, `${file}: bring-up lines found`);
-    for (const f of found) assert.ok(claimed.has(f.format), `${file}:${f.line} ${JSON.stringify(f.format)} has a row`);
-  }
-  // Wordings the row table marks as gone in 7.2 are indeed not printed there any more.
-  const x86 = printkFormats(source.root, ['arch/x86/kvm/x86.c'], 'kvm').map((f) => f.format);
-  assert.ok(!x86.some((f) => /disabled by bios|no hardware support/.test(f)), '7.2 x86.c no longer prints the 5.10/6.1 kvm_arch_init() lines');
-});
-
+  },
+);

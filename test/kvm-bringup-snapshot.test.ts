@@ -8,24 +8,44 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { decodeKvmBringup, cmdlineWords, type BringupLog, type KvmBringupModel, type Unread } from '../lib/decode/kvm-bringup.js';
+import {
+  decodeKvmBringup,
+  cmdlineWords,
+  type BringupLog,
+  type KvmBringupModel,
+  type Unread,
+} from '../lib/decode/kvm-bringup.js';
 import { deviceAcl, firmwareMsr, MSR_IA32_FEATURE_CONTROL, MSR_VM_CR } from '../lib/snapshot/bringup-files.js';
 import { probeHost } from '../lib/snapshot/probe.js';
 import { loadSnapshot, validateSnapshot } from '../lib/snapshot/load.js';
 import type { Snapshot } from '../lib/snapshot/types.js';
 import { fixturePath, fixturesDir } from './helpers/fixtures.js';
-import { AMD_FIRMWARE_OFF, INTEL_FIRMWARE_OFF, probedSnapshot, PVM_GUEST, putMsr, scratchDir, type ScratchHost } from './helpers/bringup-hosts.js';
+import {
+  AMD_FIRMWARE_OFF,
+  INTEL_FIRMWARE_OFF,
+  probedSnapshot,
+  PVM_GUEST,
+  putMsr,
+  scratchDir,
+  type ScratchHost,
+} from './helpers/bringup-hosts.js';
 import { projectRoot } from './helpers/compile.js';
 
 /** Probes the scratch host, saves and reloads the snapshot, and decodes its bring-up facts. */
-async function snapshotOf(t: TestContext, host: ScratchHost): Promise<{ snapshot: Snapshot; model: KvmBringupModel; root: string }> {
+async function snapshotOf(
+  t: TestContext,
+  host: ScratchHost,
+): Promise<{ snapshot: Snapshot; model: KvmBringupModel; root: string }> {
   const { snapshot, root } = await probedSnapshot(t, host);
   return { snapshot, model: decodeKvmBringup(snapshot), root };
 }
 
 /** The decoded fact, failing the test when it is an Unread (or missing). */
 function value<T>(x: T | Unread | undefined): T {
-  assert.ok(x !== undefined && !(typeof x === 'object' && x !== null && 'error' in x), `a value, not ${JSON.stringify(x)}`);
+  assert.ok(
+    x !== undefined && !(typeof x === 'object' && x !== null && 'error' in x),
+    `a value, not ${JSON.stringify(x)}`,
+  );
   return x as T;
 }
 
@@ -77,13 +97,21 @@ test('an older boot in a pasted log is kept apart and never mixed with the newes
 test('a loadable module that did not load, and a readable IA32_FEATURE_CONTROL locked with VMX off', async (t) => {
   const { model } = await snapshotOf(t, INTEL_FIRMWARE_OFF);
   const modules = value(model.modules);
-  assert.deepEqual(
-    Object.fromEntries(Object.entries(modules).map(([name, m]) => [name, m.state])),
-    { kvm: 'loaded', kvm_amd: 'loadable', kvm_intel: 'loadable' },
-  );
+  assert.deepEqual(Object.fromEntries(Object.entries(modules).map(([name, m]) => [name, m.state])), {
+    kvm: 'loaded',
+    kvm_amd: 'loadable',
+    kvm_intel: 'loadable',
+  });
   assert.deepEqual(value(model.cmdline)?.nomodule, false);
   const msr = value(model.firmwareSwitch);
-  assert.deepEqual(msr && { ...msr, source: undefined }, { msr: 'IA32_FEATURE_CONTROL', value: '0x1', locked: true, vmxInsideSmx: false, vmxOutsideSmx: false, source: undefined });
+  assert.deepEqual(msr && { ...msr, source: undefined }, {
+    msr: 'IA32_FEATURE_CONTROL',
+    value: '0x1',
+    locked: true,
+    vmxInsideSmx: false,
+    vmxOutsideSmx: false,
+    source: undefined,
+  });
   assert.deepEqual(
     value(model.log)?.matches.map((m) => m.id),
     ['feat-ctl-vmx-disabled', 'x86-support-disabled-by-bios'],
@@ -113,7 +141,10 @@ test('an MSR file that ends before the MSR is recorded as such, never as a value
   putMsr(root, MSR_IA32_FEATURE_CONTROL, 0x5n); // Holds 0x3a only: VM_CR lies beyond its end.
   const fact = firmwareMsr(root, MSR_VM_CR);
   // The msr driver answers all 8 bytes or fails; a short read is EIO, as msr.ts's readMsr records it.
-  assert.ok('error' in fact && fact.error.code === 'EIO' && /short read/.test(fact.error.message), JSON.stringify(fact));
+  assert.ok(
+    'error' in fact && fact.error.code === 'EIO' && /short read/.test(fact.error.message),
+    JSON.stringify(fact),
+  );
 });
 
 test('an MSR the process may not read: EACCES recorded (as an unprivileged user)', async (t) => {
@@ -130,7 +161,10 @@ test('an MSR the process may not read: EACCES recorded (as an unprivileged user)
   const script = `process.setgid(65534); process.setuid(65534);
     const { firmwareMsr } = await import(${JSON.stringify(join(projectRoot, 'lib/snapshot/bringup-files.ts'))});
     console.log(JSON.stringify(firmwareMsr(${JSON.stringify(root)}, 0x3a)));`;
-  const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: projectRoot, encoding: 'utf8' });
+  const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: projectRoot,
+    encoding: 'utf8',
+  });
   const fact = JSON.parse(out) as { error?: { code: string; syscall: string } };
   assert.equal(fact.error?.code, 'EACCES', out);
   assert.equal(fact.error?.syscall, 'open');
@@ -148,7 +182,13 @@ test('a version-1 snapshot without the bring-up facts still loads and decodes', 
   assert.equal(model.container, undefined);
   assert.ok(existsSync(join(fixturesDir, 'no-kvm-guest.json')));
   // The new facts are optional in the schema the loader enforces; a wrong shape is still refused.
-  const bad = { ...snapshot, host: { ...snapshot.host, firmwareMsr: { source: { syscall: 'pread', path: '/dev/cpu/0/msr' }, value: { index: 58, value: '0x1' } } } };
+  const bad = {
+    ...snapshot,
+    host: {
+      ...snapshot.host,
+      firmwareMsr: { source: { syscall: 'pread', path: '/dev/cpu/0/msr' }, value: { index: 58, value: '0x1' } },
+    },
+  };
   assert.throws(() => validateSnapshot(bad), /host\.firmwareMsr\.value\.index/);
 });
 
@@ -158,8 +198,14 @@ test('device access: the node, our groups and an ACL entry naming us', () => {
     ...snapshot,
     host: {
       ...snapshot.host,
-      deviceAccess: { source: { syscall: 'access', path: snapshot.context.device }, value: { read: true, write: true } },
-      deviceAcl: { source: { syscall: 'spawn getfacl', path: snapshot.context.device }, value: { entries: ['user::rw-', `user:${snapshot.context.uid}:rw-`, 'group::rw-', 'mask::rw-', 'other::---'] } },
+      deviceAccess: {
+        source: { syscall: 'access', path: snapshot.context.device },
+        value: { read: true, write: true },
+      },
+      deviceAcl: {
+        source: { syscall: 'spawn getfacl', path: snapshot.context.device },
+        value: { entries: ['user::rw-', `user:${snapshot.context.uid}:rw-`, 'group::rw-', 'mask::rw-', 'other::---'] },
+      },
     },
   };
   const device = decodeKvmBringup(withAcl).device;
@@ -182,43 +228,63 @@ test('the ACL comes from getfacl where it is installed; its failure and its abse
   const absent = deviceAcl(device);
   assert.ok('error' in absent && absent.error.code === 'ENOENT', JSON.stringify(absent));
   // A stand-in printing what `getfacl --omit-header --numeric` prints for a uaccess-tagged node.
-  writeFileSync(join(bin, 'getfacl'), '#!/bin/sh\nprintf "user::rw-\\nuser:1000:rw-\\ngroup::rw-\\nmask::rw-\\nother::---\\n\\n"\n', { mode: 0o755 });
+  writeFileSync(
+    join(bin, 'getfacl'),
+    '#!/bin/sh\nprintf "user::rw-\\nuser:1000:rw-\\ngroup::rw-\\nmask::rw-\\nother::---\\n\\n"\n',
+    { mode: 0o755 },
+  );
   const read = deviceAcl(device);
-  assert.deepEqual('value' in read && read.value, { entries: ['user::rw-', 'user:1000:rw-', 'group::rw-', 'mask::rw-', 'other::---'] });
-  writeFileSync(join(bin, 'getfacl'), '#!/bin/sh\necho "getfacl: $5: Operation not supported" >&2\nexit 1\n', { mode: 0o755 });
+  assert.deepEqual('value' in read && read.value, {
+    entries: ['user::rw-', 'user:1000:rw-', 'group::rw-', 'mask::rw-', 'other::---'],
+  });
+  writeFileSync(join(bin, 'getfacl'), '#!/bin/sh\necho "getfacl: $5: Operation not supported" >&2\nexit 1\n', {
+    mode: 0o755,
+  });
   const failed = deviceAcl(device);
-  assert.deepEqual('value' in failed && failed.value, { entries: null, stderr: `getfacl: ${device}: Operation not supported` });
+  assert.deepEqual('value' in failed && failed.value, {
+    entries: null,
+    stderr: `getfacl: ${device}: Operation not supported`,
+  });
 });
 
-test('live: without /dev/kvm, the decoded bring-up lines are exactly the bring-up lines ' +
-  'of this machine\'s own kernel log', async (t) => {
-  if (existsSync('/dev/kvm')) {
-    t.skip('this machine has /dev/kvm: the live cause of a missing device cannot be compared here');
-    return;
-  }
-  let dmesg: string;
-  try {
-    dmesg = execFileSync('dmesg', [], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  } catch (error) {
-    t.skip(`dmesg cannot be read here: ${(error as Error).message}`);
-    return;
-  }
-  const model = decodeKvmBringup(await probeHost());
-  const log = value<BringupLog>(model.log);
-  // Read independently of the parser: dmesg's own lines that say why KVM did not come up.
-  const oracle = dmesg
-    .split('\n')
-    .map((line) => line.replace(/^\[\s*\d+\.\d+\]\s?/, ''))
-    .filter((line) => /kvm|vmx|svm|has_svm/i.test(line) && new RegExp(
-      String.raw`not binding|disabled by bios|disabled \(by bios\)|not supported by cpu|` +
-      'no hardware support|sev guest|already loaded|enabling virtualization|' +
-      String.raw`not fully enabled|not enabled \(by bios\)|not amd|isn't amd|svm not available|` +
-      'invalid for parameter|unknown parameter',
-      'i',
-    ).test(line));
-  t.diagnostic(`this machine's log says: ${oracle.join(' | ') || '(no bring-up line)'}`);
-  assert.deepEqual(
-    log?.matches.filter((m) => m.cause !== 'hypervisor-detected' && m.cause !== 'backend-bound').map((m) => m.record.message),
-    oracle,
-  );
-});
+test(
+  'live: without /dev/kvm, the decoded bring-up lines are exactly the bring-up lines ' +
+    "of this machine's own kernel log",
+  async (t) => {
+    if (existsSync('/dev/kvm')) {
+      t.skip('this machine has /dev/kvm: the live cause of a missing device cannot be compared here');
+      return;
+    }
+    let dmesg: string;
+    try {
+      dmesg = execFileSync('dmesg', [], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    } catch (error) {
+      t.skip(`dmesg cannot be read here: ${(error as Error).message}`);
+      return;
+    }
+    const model = decodeKvmBringup(await probeHost());
+    const log = value<BringupLog>(model.log);
+    // Read independently of the parser: dmesg's own lines that say why KVM did not come up.
+    const oracle = dmesg
+      .split('\n')
+      .map((line) => line.replace(/^\[\s*\d+\.\d+\]\s?/, ''))
+      .filter(
+        (line) =>
+          /kvm|vmx|svm|has_svm/i.test(line) &&
+          new RegExp(
+            String.raw`not binding|disabled by bios|disabled \(by bios\)|not supported by cpu|` +
+              'no hardware support|sev guest|already loaded|enabling virtualization|' +
+              String.raw`not fully enabled|not enabled \(by bios\)|not amd|isn't amd|svm not available|` +
+              'invalid for parameter|unknown parameter',
+            'i',
+          ).test(line),
+      );
+    t.diagnostic(`this machine's log says: ${oracle.join(' | ') || '(no bring-up line)'}`);
+    assert.deepEqual(
+      log?.matches
+        .filter((m) => m.cause !== 'hypervisor-detected' && m.cause !== 'backend-bound')
+        .map((m) => m.record.message),
+      oracle,
+    );
+  },
+);

@@ -23,7 +23,11 @@ import {
 import { decodeSnapshot as buildReport, type HostModel as Report } from '../lib/decode/model.js';
 import { renderLifecycle } from '../lib/render/lifecycle.js';
 import { plainStyle } from '../lib/render/style.js';
-import { CONFIDENTIAL_LAUNCH_IOCTLS, KVM_SEV_COMMANDS, KVM_TDX_COMMANDS } from '../lib/knowledge/confidential-commands.js';
+import {
+  CONFIDENTIAL_LAUNCH_IOCTLS,
+  KVM_SEV_COMMANDS,
+  KVM_TDX_COMMANDS,
+} from '../lib/knowledge/confidential-commands.js';
 import { KVM_X86_VM_TYPES } from '../lib/knowledge/x86.js';
 import { fixturePath as fixture, fixtureSnapshot as snapshot } from './helpers/fixtures.js';
 
@@ -59,21 +63,24 @@ test('every technology has every step exactly once, numbered in call order', () 
     ['sev', 'sev-es', 'snp', 'tdx'],
   );
   for (const f of LIFECYCLES) {
-    assert.deepEqual(
-      f.steps.map((s) => s.step).sort(),
-      [...LIFECYCLE_STEPS].sort(),
+    assert.deepEqual(f.steps.map((s) => s.step).sort(), [...LIFECYCLE_STEPS].sort(), f.technology);
+    const sequence = f.steps.map((s) => s.sequence);
+    assert.ok(
+      sequence.every((n) => Number.isInteger(n) && n >= 1),
       f.technology,
     );
-    const sequence = f.steps.map((s) => s.sequence);
-    assert.ok(sequence.every((n) => Number.isInteger(n) && n >= 1), f.technology);
     for (const s of f.steps) {
       assert.ok(s.note.length > 0 && s.reference.length > 0, `${f.technology} ${s.step}`);
-      if (s.by === 'host') assert.ok(s.calls.length > 0 || s.step === 'init-vcpus', `${f.technology} ${s.step}: a host step names its KVM call`);
+      if (s.by === 'host')
+        assert.ok(
+          s.calls.length > 0 || s.step === 'init-vcpus',
+          `${f.technology} ${s.step}: a host step names its KVM call`,
+        );
     }
   }
 });
 
-test('every sub-command is lib/knowledge\'s, with its id, and of its technology\'s family', () => {
+test("every sub-command is lib/knowledge's, with its id, and of its technology's family", () => {
   const sev = new Map(KVM_SEV_COMMANDS.map(([n, id]) => [n, id]));
   const tdx = new Map(KVM_TDX_COMMANDS.map(([n, id]) => [n, id]));
   const ioctls = new Map(CONFIDENTIAL_LAUNCH_IOCTLS.map(([n, r]) => [n, r]));
@@ -85,60 +92,79 @@ test('every sub-command is lib/knowledge\'s, with its id, and of its technology\
       for (const call of s.calls) {
         if (call.fd === 'guest') continue;
         assert.equal(ioctls.get(call.call), call.request, `${call.call} request number`);
-        if (call.command !== undefined) assert.equal(family.get(call.command), call.id, `${f.technology} ${s.step}: ${call.command}`);
+        if (call.command !== undefined)
+          assert.equal(family.get(call.command), call.id, `${f.technology} ${s.step}: ${call.command}`);
         if (call.vmType !== undefined) assert.equal(vmTypes.get(call.vmType), call.vmTypeNumber);
       }
     }
   }
 });
 
-test('SEV and SEV-ES: INIT2 + LAUNCH_START, UPDATE_DATA, (ES) UPDATE_VMSA, MEASURE before FINISH, ' +
-  'GET_ATTESTATION_REPORT', () => {
-  for (const tech of ['sev', 'sev-es'] as const) {
-    assert.deepEqual(commands(stepOf(tech, 'init-vm')), ['KVM_SEV_INIT2', 'KVM_SEV_LAUNCH_START']);
-    assert.ok(stepOf(tech, 'init-vm').firmware.some((f) => f.startsWith('LAUNCH_START')));
-    assert.deepEqual(commands(stepOf(tech, 'add-memory')), ['KVM_SEV_LAUNCH_UPDATE_DATA']);
-    assert.deepEqual(commands(stepOf(tech, 'measurement')), ['KVM_SEV_LAUNCH_MEASURE']);
-    assert.deepEqual(commands(stepOf(tech, 'finalize')), ['KVM_SEV_LAUNCH_FINISH']);
-    assert.ok(stepOf(tech, 'measurement').sequence < stepOf(tech, 'finalize').sequence, 'the measurement is taken before LAUNCH_FINISH');
-    assert.deepEqual(commands(stepOf(tech, 'attestation')), ['KVM_SEV_GET_ATTESTATION_REPORT']);
-  }
-  assert.deepEqual(commands(stepOf('sev-es', 'init-vcpus')), ['KVM_SEV_LAUNCH_UPDATE_VMSA']);
-  assert.deepEqual(stepOf('sev-es', 'init-vcpus').firmware, ['LAUNCH_UPDATE_VMSA']);
-  assert.deepEqual(commands(stepOf('sev', 'init-vcpus')), [], 'SEV has no encrypted register state');
-  assert.equal(flow('sev').vmType.name, 'KVM_X86_SEV_VM');
-  assert.equal(flow('sev-es').vmType.name, 'KVM_X86_SEV_ES_VM');
-});
+test(
+  'SEV and SEV-ES: INIT2 + LAUNCH_START, UPDATE_DATA, (ES) UPDATE_VMSA, MEASURE before FINISH, ' +
+    'GET_ATTESTATION_REPORT',
+  () => {
+    for (const tech of ['sev', 'sev-es'] as const) {
+      assert.deepEqual(commands(stepOf(tech, 'init-vm')), ['KVM_SEV_INIT2', 'KVM_SEV_LAUNCH_START']);
+      assert.ok(stepOf(tech, 'init-vm').firmware.some((f) => f.startsWith('LAUNCH_START')));
+      assert.deepEqual(commands(stepOf(tech, 'add-memory')), ['KVM_SEV_LAUNCH_UPDATE_DATA']);
+      assert.deepEqual(commands(stepOf(tech, 'measurement')), ['KVM_SEV_LAUNCH_MEASURE']);
+      assert.deepEqual(commands(stepOf(tech, 'finalize')), ['KVM_SEV_LAUNCH_FINISH']);
+      assert.ok(
+        stepOf(tech, 'measurement').sequence < stepOf(tech, 'finalize').sequence,
+        'the measurement is taken before LAUNCH_FINISH',
+      );
+      assert.deepEqual(commands(stepOf(tech, 'attestation')), ['KVM_SEV_GET_ATTESTATION_REPORT']);
+    }
+    assert.deepEqual(commands(stepOf('sev-es', 'init-vcpus')), ['KVM_SEV_LAUNCH_UPDATE_VMSA']);
+    assert.deepEqual(stepOf('sev-es', 'init-vcpus').firmware, ['LAUNCH_UPDATE_VMSA']);
+    assert.deepEqual(commands(stepOf('sev', 'init-vcpus')), [], 'SEV has no encrypted register state');
+    assert.equal(flow('sev').vmType.name, 'KVM_X86_SEV_VM');
+    assert.equal(flow('sev-es').vmType.name, 'KVM_X86_SEV_ES_VM');
+  },
+);
 
-test('SNP: SNP_LAUNCH_START / UPDATE / FINISH (VMSAs inside FINISH), measurement in the report, certificates via ' +
-  'ENABLE_REQ_CERTS', () => {
-  assert.deepEqual(commands(stepOf('snp', 'init-vm')), ['KVM_SEV_INIT2', 'KVM_SEV_SNP_LAUNCH_START']);
-  assert.ok(stepOf('snp', 'init-vm').firmware.some((f) => f.startsWith('SNP_LAUNCH_START')));
-  assert.deepEqual(commands(stepOf('snp', 'add-memory')), ['KVM_SEV_SNP_LAUNCH_UPDATE']);
-  assert.ok(stepOf('snp', 'add-memory').calls.some((c) => c.call === 'KVM_SET_MEMORY_ATTRIBUTES'), 'the range is made private first');
-  assert.deepEqual(commands(stepOf('snp', 'finalize')), ['KVM_SEV_SNP_LAUNCH_FINISH']);
-  assert.deepEqual(commands(stepOf('snp', 'init-vcpus')), ['KVM_SEV_SNP_LAUNCH_FINISH']);
-  assert.equal(stepOf('snp', 'measurement').calls.length, 0);
-  assert.equal(stepOf('snp', 'measurement').by, 'guest');
-  assert.ok(commands(stepOf('snp', 'attestation')).includes('KVM_SEV_SNP_ENABLE_REQ_CERTS'));
-  assert.ok(stepOf('snp', 'attestation').calls.some((c) => c.fd === 'guest' && c.call.includes('MSG_REPORT_REQ')));
-  assert.equal(stepOf('snp', 'finalize').calls[0]?.id, 102);
-});
+test(
+  'SNP: SNP_LAUNCH_START / UPDATE / FINISH (VMSAs inside FINISH), measurement in the report, certificates via ' +
+    'ENABLE_REQ_CERTS',
+  () => {
+    assert.deepEqual(commands(stepOf('snp', 'init-vm')), ['KVM_SEV_INIT2', 'KVM_SEV_SNP_LAUNCH_START']);
+    assert.ok(stepOf('snp', 'init-vm').firmware.some((f) => f.startsWith('SNP_LAUNCH_START')));
+    assert.deepEqual(commands(stepOf('snp', 'add-memory')), ['KVM_SEV_SNP_LAUNCH_UPDATE']);
+    assert.ok(
+      stepOf('snp', 'add-memory').calls.some((c) => c.call === 'KVM_SET_MEMORY_ATTRIBUTES'),
+      'the range is made private first',
+    );
+    assert.deepEqual(commands(stepOf('snp', 'finalize')), ['KVM_SEV_SNP_LAUNCH_FINISH']);
+    assert.deepEqual(commands(stepOf('snp', 'init-vcpus')), ['KVM_SEV_SNP_LAUNCH_FINISH']);
+    assert.equal(stepOf('snp', 'measurement').calls.length, 0);
+    assert.equal(stepOf('snp', 'measurement').by, 'guest');
+    assert.ok(commands(stepOf('snp', 'attestation')).includes('KVM_SEV_SNP_ENABLE_REQ_CERTS'));
+    assert.ok(stepOf('snp', 'attestation').calls.some((c) => c.fd === 'guest' && c.call.includes('MSG_REPORT_REQ')));
+    assert.equal(stepOf('snp', 'finalize').calls[0]?.id, 102);
+  },
+);
 
-test('TDX: INIT_VM (TDH.MNG.CREATE..TDH.MNG.INIT), INIT_VCPU before INIT_MEM_REGION, FINALIZE_VM, MRTD in ' +
-  'TDREPORT, GetQuote', () => {
-  assert.deepEqual(commands(stepOf('tdx', 'init-vm')), ['KVM_TDX_INIT_VM']);
-  const init = stepOf('tdx', 'init-vm').firmware.join(' ');
-  assert.match(init, /TDH\.MNG\.CREATE.*TDH\.MNG\.INIT/);
-  assert.deepEqual(commands(stepOf('tdx', 'init-vcpus')), ['KVM_TDX_INIT_VCPU']);
-  assert.deepEqual(commands(stepOf('tdx', 'add-memory')), ['KVM_TDX_INIT_MEM_REGION']);
-  assert.ok(stepOf('tdx', 'init-vcpus').sequence < stepOf('tdx', 'add-memory').sequence, 'intel-tdx.rst: create vCPUs, then initialise memory');
-  assert.deepEqual(stepOf('tdx', 'finalize').firmware, ['TDH.MR.FINALIZE']);
-  assert.equal(stepOf('tdx', 'measurement').by, 'guest');
-  assert.match(stepOf('tdx', 'measurement').note, /MRTD/);
-  assert.ok(stepOf('tdx', 'attestation').calls.some((c) => c.call === 'TDG.VP.VMCALL<GetQuote>'));
-  assert.ok(stepOf('tdx', 'create').calls.some((c) => c.call === 'KVM_CREATE_VM' && c.vmTypeNumber === 5));
-});
+test(
+  'TDX: INIT_VM (TDH.MNG.CREATE..TDH.MNG.INIT), INIT_VCPU before INIT_MEM_REGION, FINALIZE_VM, MRTD in ' +
+    'TDREPORT, GetQuote',
+  () => {
+    assert.deepEqual(commands(stepOf('tdx', 'init-vm')), ['KVM_TDX_INIT_VM']);
+    const init = stepOf('tdx', 'init-vm').firmware.join(' ');
+    assert.match(init, /TDH\.MNG\.CREATE.*TDH\.MNG\.INIT/);
+    assert.deepEqual(commands(stepOf('tdx', 'init-vcpus')), ['KVM_TDX_INIT_VCPU']);
+    assert.deepEqual(commands(stepOf('tdx', 'add-memory')), ['KVM_TDX_INIT_MEM_REGION']);
+    assert.ok(
+      stepOf('tdx', 'init-vcpus').sequence < stepOf('tdx', 'add-memory').sequence,
+      'intel-tdx.rst: create vCPUs, then initialise memory',
+    );
+    assert.deepEqual(stepOf('tdx', 'finalize').firmware, ['TDH.MR.FINALIZE']);
+    assert.equal(stepOf('tdx', 'measurement').by, 'guest');
+    assert.match(stepOf('tdx', 'measurement').note, /MRTD/);
+    assert.ok(stepOf('tdx', 'attestation').calls.some((c) => c.call === 'TDG.VP.VMCALL<GetQuote>'));
+    assert.ok(stepOf('tdx', 'create').calls.some((c) => c.call === 'KVM_CREATE_VM' && c.vmTypeNumber === 5));
+  },
+);
 
 test('lifecycleFor: a TDX host supports TDX only; quoting needs SGX, which the fixture CPU shows or not', () => {
   const r = report('tdx-usable-6.16');
@@ -173,7 +199,10 @@ test('lifecycleFor: SNP INIT2 refused (every SNP ASID in use): SNP not supported
   assert.equal(snp.supported, false);
   // The reason is the check verdict's: no free SNP ASID, which is why the --deep KVM_SEV_INIT2 failed with EBUSY.
   assert.match(snp.summary, /ASID/);
-  assert.equal(snp.summary, checks('sev-turin-7.2-snp-asids-in-use').technologies.find((t) => t.technology === 'snp')?.verdict.summary);
+  assert.equal(
+    snp.summary,
+    checks('sev-turin-7.2-snp-asids-in-use').technologies.find((t) => t.technology === 'snp')?.verdict.summary,
+  );
   const attestation = snp.steps.find((s) => s.step === 'attestation');
   assert.ok(attestation);
 });
@@ -185,7 +214,10 @@ test('lifecycleFor: a 6.6 kernel uses the legacy KVM_SEV_INIT / KVM_SEV_ES_INIT 
   assert.equal(sev.supported, true);
   assert.equal(sev.vmType.name, 'KVM_X86_DEFAULT_VM');
   assert.deepEqual(commands(sev.steps.find((s) => s.step === 'init-vm')!), ['KVM_SEV_INIT', 'KVM_SEV_LAUNCH_START']);
-  assert.deepEqual(commands(support(lifecycle, 'sev-es').steps.find((s) => s.step === 'init-vm')!), ['KVM_SEV_ES_INIT', 'KVM_SEV_LAUNCH_START']);
+  assert.deepEqual(commands(support(lifecycle, 'sev-es').steps.find((s) => s.step === 'init-vm')!), [
+    'KVM_SEV_ES_INIT',
+    'KVM_SEV_LAUNCH_START',
+  ]);
   assert.equal(support(lifecycle, 'snp').supported, false);
 });
 
@@ -198,11 +230,20 @@ test('technologyStates: capable / enabled / usable for every technology, the che
       ['kvm', 'tdx', 'sev', 'sev-es', 'snp'],
     );
     for (const s of states) {
-      if (s.usable === true) assert.deepEqual([s.capable, s.enabled], [true, true], `${name} ${s.technology}: usable implies capable and enabled`);
+      if (s.usable === true)
+        assert.deepEqual(
+          [s.capable, s.enabled],
+          [true, true],
+          `${name} ${s.technology}: usable implies capable and enabled`,
+        );
       const verdict = c.technologies.find((t) => t.technology === s.technology)?.verdict;
       assert.ok(verdict, `${name} ${s.technology}`);
       const { capable, enabled, usable, summary } = s;
-      assert.deepEqual({ capable, enabled, usable, summary }, verdict, `${name} ${s.technology}: the check report's verdict`);
+      assert.deepEqual(
+        { capable, enabled, usable, summary },
+        verdict,
+        `${name} ${s.technology}: the check report's verdict`,
+      );
     }
   }
   // EACCES on /dev/kvm for uid 1000: kvm.device.access FAILs (this user cannot start a guest,
@@ -229,7 +270,12 @@ test('the command: text and --json from a saved snapshot', async () => {
     },
   });
   const stderr = new Writable({ write: (_c, _e, done) => done() });
-  const status = await lifecycleCommand.run({ values: { json: true, from: fixture('sev-snp-genoa-6.11') }, args: [], io: { stdout, stderr }, style: plainStyle });
+  const status = await lifecycleCommand.run({
+    values: { json: true, from: fixture('sev-snp-genoa-6.11') },
+    args: [],
+    io: { stdout, stderr },
+    style: plainStyle,
+  });
   assert.equal(status, EXIT.ok);
   const document = JSON.parse(out) as LifecycleReport;
   assert.equal(document.format, 'kvm-caps-lifecycle');

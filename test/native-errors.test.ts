@@ -4,7 +4,17 @@
 // under close, GC and worker termination, and use from a worker_thread.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, openSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -309,7 +319,14 @@ describe('handle lifecycle', () => {
   test('DeviceHandle cannot be constructed from JavaScript', () => {
     const Ctor = DeviceHandle as unknown as new (...args: unknown[]) => object;
     const external = binding().openKvm('/dev/null');
-    const forged = [[], [{}], [3], ['/dev/null'], [undefined, undefined], [Symbol('DeviceHandle'), external, '/dev/null', 'system', null]];
+    const forged = [
+      [],
+      [{}],
+      [3],
+      ['/dev/null'],
+      [undefined, undefined],
+      [Symbol('DeviceHandle'), external, '/dev/null', 'system', null],
+    ];
     for (const args of forged) {
       const error = thrown(() => new Ctor(...args));
       assert.ok(error instanceof TypeError, String(error));
@@ -328,15 +345,42 @@ describe('handle lifecycle', () => {
     const proto = DeviceHandle.prototype as unknown as Loose;
     const names = Object.getOwnPropertyNames(proto).filter((name) => name !== 'constructor');
     assert.deepEqual(names.sort(), [
-      'apiVersion', 'checkExtension', 'checkExtensions', 'close', 'createVm', 'emulatedCpuid', 'getDeviceAttr',
-      'getMsrs', 'hasDeviceAttr', 'isClosed', 'msrFeatureIndexList', 'msrIndexList', 'sevGetId2', 'sevInit2',
-      'sevPlatformStatus', 'snpPlatformStatus', 'supportedCpuid', 'tdxCapabilities', 'tdxInitVm', 'vcpuMmapSize',
+      'apiVersion',
+      'checkExtension',
+      'checkExtensions',
+      'close',
+      'createVm',
+      'emulatedCpuid',
+      'getDeviceAttr',
+      'getMsrs',
+      'hasDeviceAttr',
+      'isClosed',
+      'msrFeatureIndexList',
+      'msrIndexList',
+      'sevGetId2',
+      'sevInit2',
+      'sevPlatformStatus',
+      'snpPlatformStatus',
+      'supportedCpuid',
+      'tdxCapabilities',
+      'tdxInitVm',
+      'vcpuMmapSize',
     ]);
     const real = openNull();
     const external = binding().openKvm('/dev/null');
     const foreign: unknown[] = [
-      undefined, null, 0, 'handle', {}, [], () => {}, Object.create(proto), new Proxy(real, {}),
-      { ...real }, Object.create(real as object), external,
+      undefined,
+      null,
+      0,
+      'handle',
+      {},
+      [],
+      () => {},
+      Object.create(proto),
+      new Proxy(real, {}),
+      { ...real },
+      Object.create(real as object),
+      external,
     ];
     for (const name of names) {
       const method = proto[name]!;
@@ -359,7 +403,12 @@ describe('handle lifecycle', () => {
  * Every request function of the binding: the request its errors name, valid arguments, and the kinds of handle it
  * serves.
  */
-const REQUESTS: ReadonlyArray<{ fn: string; request: string; args: unknown[]; kinds: ReadonlyArray<'system' | 'vm' | 'sev'> }> = [
+const REQUESTS: ReadonlyArray<{
+  fn: string;
+  request: string;
+  args: unknown[];
+  kinds: ReadonlyArray<'system' | 'vm' | 'sev'>;
+}> = [
   { fn: 'apiVersion', request: 'KVM_GET_API_VERSION', args: [], kinds: ['system'] },
   { fn: 'checkExtension', request: 'KVM_CHECK_EXTENSION', args: [1], kinds: ['system', 'vm'] },
   { fn: 'checkExtensions', request: 'KVM_CHECK_EXTENSION', args: [[1]], kinds: ['system', 'vm'] },
@@ -395,15 +444,32 @@ describe('the binding called directly', () => {
 
   test('the table above covers every function that takes a handle', () => {
     assert.deepEqual(
-      handleFunctions(binding()).map(([name]) => name).sort(),
+      handleFunctions(binding())
+        .map(([name]) => name)
+        .sort(),
       [...REQUESTS.map((r) => r.fn), 'close', 'isClosed'].sort(),
     );
   });
 
   test('every function refuses a first argument that is not an External', () => {
     const notExternals: unknown[] = [
-      undefined, null, 0, -1, 1.5, NaN, 'handle', Symbol('handle'), 1n, true, {}, [], () => {}, Object.create(null),
-      new Proxy({}, {}), new Uint8Array(8), openNull(),
+      undefined,
+      null,
+      0,
+      -1,
+      1.5,
+      NaN,
+      'handle',
+      Symbol('handle'),
+      1n,
+      true,
+      {},
+      [],
+      () => {},
+      Object.create(null),
+      new Proxy({}, {}),
+      new Uint8Array(8),
+      openNull(),
     ];
     for (const [name, fn] of handleFunctions(binding())) {
       expectInvalidThis(() => fn(), `${name}()`, notOurs);
@@ -482,7 +548,11 @@ describe('the binding called directly', () => {
     const refused = REQUESTS.filter((r) => !r.kinds.includes(kind));
     assert.ok(refused.length > 0);
     for (const { fn, request, args } of refused) {
-      expectInvalidThis(() => b[fn]!(handle, ...args), `${fn} on a ${kind} handle`, new RegExp(`^${request} is not a request for a ${kind} handle$`));
+      expectInvalidThis(
+        () => b[fn]!(handle, ...args),
+        `${fn} on a ${kind} handle`,
+        new RegExp(`^${request} is not a request for a ${kind} handle$`),
+      );
     }
   }
 
@@ -552,11 +622,11 @@ describe('fd accounting', () => {
         after = nullFds();
       }
       console.log(JSON.stringify({ before, peak, after, ms: Date.now() - start }));`;
-    const child = spawnSync(
-      process.execPath,
-      ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', script],
-      { cwd: projectRoot, encoding: 'utf8', timeout: 30_000 },
-    );
+    const child = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: projectRoot,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     assert.equal(child.status, 0, `child failed: ${child.stderr}`);
     const result = JSON.parse(child.stdout) as { before: number; peak: number; after: number; ms: number };
     assert.equal(result.peak, result.before + 10_000, 'all 10,000 handles were open at once');
@@ -575,76 +645,77 @@ const probeApi = (): ProbeApi => ({ openKvm: openSystemHandle, DeviceHandle, nat
 // The same probe, as JavaScript source, for the main thread and for a worker, so both
 // run identical code. CPUID fields that name the CPU running the ioctl (APIC IDs) are
 // masked, since the two threads may run on different CPUs.
-const collectSource = `(b, device) => {
+const collectSource =
+  `(b, device) => {
   const describe = (e) => ({ ctor: e.constructor.name, isError: e instanceof Error, ` +
-    `message: e.message, fields: { ...e } });
+  `message: e.message, fields: { ...e } });
   const attempt = (f) => { try { const value = f(); return { value ` +
-    `}; } catch (e) { return { error: describe(e) }; } };
+  `}; } catch (e) { return { error: describe(e) }; } };
   const stable = (entries) => entries.map((e) => {
     ` +
-    `const c = { ...e };
+  `const c = { ...e };
     if (e.function === 1) c.ebx = (e.ebx & 0xffffff) >>> 0;
     if (e.function === 0xb ` +
-      `|| e.function === 0x1f) c.edx = 0;
+  `|| e.function === 0x1f) c.edx = 0;
     if (e.function === 0x8000001e) { c.eax = 0; c.ebx = 0; }
     return ` +
-      `c;
+  `c;
   });
   const out = {};
   out.enoent = attempt(() => b.openKvm('/nonexistent/kvm-caps'));
   const n = ` +
-    `b.openKvm('/dev/null');
+  `b.openKvm('/dev/null');
   out.nullHandle = { ...n };
   out.enotty = attempt(() => n.apiVersion());
   ` +
   `out.enottyList = Array.from(n.checkExtensions([0, 1, 2]));
   out.typeError = attempt(() => ` +
-    `n.checkExtension('1'));
+  `n.checkExtension('1'));
   out.rangeError = attempt(() => n.getDeviceAttr(0, -1n));
   n.close();
   out.ebadf ` +
-    `= attempt(() => n.checkExtension(0));
+  `= attempt(() => n.checkExtension(0));
   out.illegal = attempt(() => new b.DeviceHandle());
   ` +
   `out.invalidThis = attempt(() => b.DeviceHandle.prototype.apiVersion.call({}));
   out.nativeInvalid = ` +
-    `attempt(() => b.native.apiVersion({}));
+  `attempt(() => b.native.apiVersion({}));
   const raw = b.native.openKvm('/dev/null');
   out.nativeEnotty = ` +
-    `attempt(() => b.native.checkExtension(raw, 1));
+  `attempt(() => b.native.checkExtension(raw, 1));
   b.native.close(raw);
   out.nativeEbadf = attempt(() => ` +
-    `b.native.checkExtension(raw, 1));
+  `b.native.checkExtension(raw, 1));
   if (device) {
     const h = b.openKvm(device);
     const caps = ` +
-      `Array.from({ length: 300 }, (_, i) => i);
+  `Array.from({ length: 300 }, (_, i) => i);
     out.apiVersion = h.apiVersion();
     out.caps = ` +
-      `Array.from(h.checkExtensions(caps));
+  `Array.from(h.checkExtensions(caps));
     out.capsOneByOne = caps.map((c) => h.checkExtension(c));
     ` +
-    `out.vcpuMmapSize = h.vcpuMmapSize();
+  `out.vcpuMmapSize = h.vcpuMmapSize();
     out.supportedCpuid = stable(h.supportedCpuid(1));
     ` +
-    `out.emulatedCpuid = stable(h.emulatedCpuid());
+  `out.emulatedCpuid = stable(h.emulatedCpuid());
     out.msrIndexList = h.msrIndexList();
     ` +
-    `out.msrFeatureIndexList = h.msrFeatureIndexList();
+  `out.msrFeatureIndexList = h.msrFeatureIndexList();
     out.featureMsrs = ` +
-      `h.getMsrs(out.msrFeatureIndexList).map(String);
+  `h.getMsrs(out.msrFeatureIndexList).map(String);
     out.xcomp = String(h.getDeviceAttr(0, 0n));
     ` +
-    `out.enxio = attempt(() => h.getDeviceAttr(0, 99));
+  `out.enxio = attempt(() => h.getDeviceAttr(0, 99));
     const vm = h.createVm(0);
     out.vm = { ...vm, ` +
-      `caps: Array.from(vm.checkExtensions(caps)) };
+  `caps: Array.from(vm.checkExtensions(caps)) };
     out.vmSystemOnly = attempt(() => vm.apiVersion());
     ` +
-    `out.createVm5 = attempt(() => { h.createVm(5).close(); return 'created'; });
+  `out.createVm5 = attempt(() => { h.createVm(5).close(); return 'created'; });
     vm.close();
     ` +
-    `h.close();
+  `h.close();
   }
   return out;
 }`;
@@ -652,15 +723,16 @@ const collectSource = `(b, device) => {
 function runWorker(code: string, workerData: Record<string, unknown>): Worker {
   // On Node 20, \`execArgv: ['--import', 'tsx']\` does not reach a worker: tsx only registers
   // its hooks on the main thread there. The worker registers them itself instead.
-  const prelude = `
+  const prelude =
+    `
     const { parentPort, workerData } = require('node:worker_threads');
     const ready = ` +
-      `import(workerData.tsxEsmApiUrl)
+    `import(workerData.tsxEsmApiUrl)
       .then(({ register }) => { register(); return ` +
-        `Promise.all([import(workerData.bindingUrl), import(workerData.handleUrl)]); })
+    `Promise.all([import(workerData.bindingUrl), import(workerData.handleUrl)]); })
       .then(([{ binding }, ` +
-        '{ openSystemHandle, DeviceHandle }]) => ({ openKvm: openSystemHandle, DeviceHandle, native: binding() ' +
-        `}));
+    '{ openSystemHandle, DeviceHandle }]) => ({ openKvm: openSystemHandle, DeviceHandle, native: binding() ' +
+    `}));
   `;
   return new Worker(prelude + code, { eval: true, workerData: { tsxEsmApiUrl, bindingUrl, handleUrl, ...workerData } });
 }

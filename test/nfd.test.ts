@@ -30,7 +30,8 @@ function parse(text: string): Map<string, string> {
   const labels = new Map<string, string>();
   for (const line of text.slice(0, -1).split('\n')) {
     if (line.startsWith('#')) {
-      if (line.startsWith('# +')) assert.match(line, /^# \+expiry-time=(.+)$/, `the only directive used is expiry-time: ${line}`);
+      if (line.startsWith('# +'))
+        assert.match(line, /^# \+expiry-time=(.+)$/, `the only directive used is expiry-time: ${line}`);
       continue;
     }
     const m = /^([^/=]+)\/([^=]+)=(.*)$/.exec(line);
@@ -129,14 +130,19 @@ test('no KVM device: kvm not usable, no API version label', () => {
 });
 
 test('# +expiry-time: RFC 3339 in UTC, before the labels it applies to', () => {
-  const text = nfdFeatures(report('tdx-usable-6.16'), checks('tdx-usable-6.16'), { expiresAt: '2026-11-02T12:00:00.000Z' });
+  const text = nfdFeatures(report('tdx-usable-6.16'), checks('tdx-usable-6.16'), {
+    expiresAt: '2026-11-02T12:00:00.000Z',
+  });
   const lines = text.split('\n');
   const at = lines.findIndex((l) => l.startsWith('# +expiry-time='));
   assert.equal(lines[at], '# +expiry-time=2026-11-02T12:00:00Z');
   assert.match(lines[at]!.split('=')[1]!, RFC3339_UTC);
   assert.ok(at < lines.findIndex((l) => l.startsWith(NFD_PREFIX)), 'the directive comes before every label');
   parse(text);
-  assert.throws(() => nfdFeatures(report('tdx-usable-6.16'), checks('tdx-usable-6.16'), { expiresAt: 'tomorrow' }), RangeError);
+  assert.throws(
+    () => nfdFeatures(report('tdx-usable-6.16'), checks('tdx-usable-6.16'), { expiresAt: 'tomorrow' }),
+    RangeError,
+  );
 });
 
 test('the CheckReport is the one source of the states, and the outcome is a label', () => {
@@ -145,14 +151,22 @@ test('the CheckReport is the one source of the states, and the outcome is a labe
     format: 'kvm-caps-check',
     version: 2,
     snapshot: r.snapshot,
-    technologies: [{ technology: 'tdx', applicable: true, verdict: { capable: true, enabled: true, usable: false, summary: 'no free key' }, checks: [] }],
+    technologies: [
+      {
+        technology: 'tdx',
+        applicable: true,
+        verdict: { capable: true, enabled: true, usable: false, summary: 'no free key' },
+        checks: [],
+      },
+    ],
     crossChecks: [],
     outcome: 'not-ready',
   };
   const labels = parse(nfdFeatures(r, given));
   assert.equal(labels.get('tdx.usable'), 'false', 'the check verdict, not the report');
   assert.equal(labels.get('check.outcome'), 'not-ready');
-  for (const state of ['capable', 'enabled', 'usable']) assert.equal(labels.has(`kvm.${state}`), false, `kvm.${state}: a technology the checks did not cover has no state`);
+  for (const state of ['capable', 'enabled', 'usable'])
+    assert.equal(labels.has(`kvm.${state}`), false, `kvm.${state}: a technology the checks did not cover has no state`);
 });
 
 test('every fixture: the capable / enabled / usable labels are the check verdicts', () => {
@@ -162,7 +176,8 @@ test('every fixture: the capable / enabled / usable labels are the check verdict
     const labels = parse(nfdFeatures(report(name), c));
     assert.equal(labels.get('check.outcome'), c.outcome, name);
     for (const { technology, verdict } of c.technologies) {
-      for (const state of ['capable', 'enabled', 'usable'] as const) assert.equal(labels.get(`${technology}.${state}`), word(verdict[state]), `${name}: ${technology}.${state}`);
+      for (const state of ['capable', 'enabled', 'usable'] as const)
+        assert.equal(labels.get(`${technology}.${state}`), word(verdict[state]), `${name}: ${technology}.${state}`);
     }
   }
 });
@@ -173,7 +188,7 @@ test('labelValue: anything becomes a valid label value or nothing', () => {
   assert.equal(labelValue('  --x--  '), 'x');
   assert.equal(labelValue('---'), null);
   assert.equal(labelValue('a'.repeat(80))!.length, 63);
-  for (const text of ['ä', 'v1.2 (beta)', '-leading', 'trailing.', 'x'.repeat(62) + '--y']) {
+  for (const text of ['ä', 'v1.2 (beta)', '-leading', 'trailing.', `${'x'.repeat(62)}--y`]) {
     const value = labelValue(text);
     if (value !== null) assert.match(value, LABEL_VALUE, text);
   }

@@ -28,7 +28,11 @@ const needPromtool = (t: TestContext): boolean => need(t, 'promtool');
 
 function check(text: string, what: string): void {
   const result = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
-  assert.equal(result.status, 0, `promtool check metrics rejects ${what} (exit ${result.status}):\n${result.stdout}${result.stderr}`);
+  assert.equal(
+    result.status,
+    0,
+    `promtool check metrics rejects ${what} (exit ${result.status}):\n${result.stdout}${result.stderr}`,
+  );
   assert.equal(`${result.stdout}${result.stderr}`.trim(), '', `promtool has lint remarks on ${what}`);
 }
 
@@ -62,7 +66,8 @@ function parse(text: string): Sample[] {
     assert.ok(name.startsWith('kvm_caps_'), name);
     assert.ok(typed.has(name) && helped.has(name), `${name} has a sample before its HELP and TYPE`);
     const labels: Record<string, string> = {};
-    for (const [, key, raw] of (labelText ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[key!] = raw!;
+    for (const [, key, raw] of (labelText ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g))
+      labels[key!] = raw!;
     const key = `${name}${JSON.stringify(labels)}`;
     assert.ok(!series.has(key), `duplicate series ${key}`);
     series.add(key);
@@ -73,7 +78,9 @@ function parse(text: string): Sample[] {
 }
 
 function value(samples: Sample[], name: string, labels: Record<string, string> = {}): number | undefined {
-  return samples.find((s) => s.name === `kvm_caps_${name}` && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+  return samples.find(
+    (s) => s.name === `kvm_caps_${name}` && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
+  )?.value;
 }
 
 test('promtool check metrics accepts the metrics of every fixture', (t) => {
@@ -88,7 +95,10 @@ test('promtool check metrics accepts them with the check outcome: exactly one ou
     check(text, `${name} with checks`);
     const samples = parse(text);
     assert.equal(
-      ['ready', 'not-ready', 'unknown'].reduce((n, outcome) => n + (value(samples, 'check_outcome', { outcome }) ?? 0), 0),
+      ['ready', 'not-ready', 'unknown'].reduce(
+        (n, outcome) => n + (value(samples, 'check_outcome', { outcome }) ?? 0),
+        0,
+      ),
       1,
       'exactly one outcome is 1',
     );
@@ -119,8 +129,16 @@ test('every fixture: technology_capable / enabled / usable are the check verdict
     for (const { technology, verdict } of c.technologies) {
       for (const state of ['capable', 'enabled', 'usable'] as const) {
         const v = verdict[state];
-        assert.equal(value(samples, `technology_${state}`, { technology }), v === null ? undefined : Number(v), `${name}: ${technology} ${state}`);
-        assert.equal(value(samples, 'technology_undetermined', { technology, state }), v === null ? 1 : 0, `${name}: ${technology} ${state} undetermined`);
+        assert.equal(
+          value(samples, `technology_${state}`, { technology }),
+          v === null ? undefined : Number(v),
+          `${name}: ${technology} ${state}`,
+        );
+        assert.equal(
+          value(samples, 'technology_undetermined', { technology, state }),
+          v === null ? 1 : 0,
+          `${name}: ${technology} ${state} undetermined`,
+        );
       }
     }
   }
@@ -154,7 +172,8 @@ test('SNP host: firmware info, TCB, ASIDs for sev and sev_es', () => {
   assert.equal(value(samples, 'snp_tcb_match'), 1);
   assert.equal(value(samples, 'guest_keys_free', { resource: 'sev' }), 907);
   assert.equal(value(samples, 'guest_keys_free', { resource: 'sev_es' }), 98);
-  for (const technology of ['sev', 'sev-es', 'snp']) assert.equal(value(samples, 'technology_usable', { technology }), 1, technology);
+  for (const technology of ['sev', 'sev-es', 'snp'])
+    assert.equal(value(samples, 'technology_usable', { technology }), 1, technology);
 });
 
 test('SNP TCB not committed: snp_tcb_match 0', () => {

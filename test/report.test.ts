@@ -34,7 +34,10 @@ test('TDX host: KVM offers the TDX VM type, and the CPU flag and kvm_intel.tdx a
   assert.equal(known(tdx.cpuFlag), true);
   assert.equal(tdx.parameters.find((row) => row.module === 'kvm_intel' && row.parameter === 'tdx')?.value, 'Y');
   assert.equal(sevItem(report, 'module.kvm_amd'), 'not loaded');
-  assert.deepEqual(report.confidential.sev.vmTypes.map((t) => t.offered), [false, false, false]);
+  assert.deepEqual(
+    report.confidential.sev.vmTypes.map((t) => t.offered),
+    [false, false, false],
+  );
   const cpu = value(report.host.cpu);
   assert.deepEqual([cpu.vendor, cpu.family, cpu.model, cpu.stepping], ['GenuineIntel', 6, 143, 8]);
   assert.equal(value(report.host.isGuest), false);
@@ -108,7 +111,10 @@ test('capability values: masks by flag name, unknown bits by number, limits with
   });
   assert.deepEqual(decodeCapabilityValue('KVM_CAP_X86_DISABLE_EXITS', 1 << 30), { flags: [], unknownBits: [30] });
   // KVM_CAP_EXIT_HYPERCALL is a mask of 1 << KVM_HC_* (KVM_HC_MAP_GPA_RANGE = 12).
-  assert.deepEqual(decodeCapabilityValue('KVM_CAP_EXIT_HYPERCALL', 4096), { flags: ['KVM_HC_MAP_GPA_RANGE'], unknownBits: [] });
+  assert.deepEqual(decodeCapabilityValue('KVM_CAP_EXIT_HYPERCALL', 4096), {
+    flags: ['KVM_HC_MAP_GPA_RANGE'],
+    unknownBits: [],
+  });
   assert.deepEqual(decodeCapabilityValue('KVM_CAP_MAX_VCPUS', 1024), { count: 1024, unit: 'vCPUs' });
   assert.equal(decodeCapabilityValue('KVM_CAP_IRQCHIP', 1), undefined);
   assert.deepEqual(decodeVmTypes(0x21), { vmTypes: ['DEFAULT', 'TDX'], unknownBits: [] });

@@ -40,7 +40,10 @@ interface Entry {
   reason?: string;
 }
 
-/** A reason for the one-line summary: its first line, at most 160 characters (the test's own skip message has it whole). */
+/**
+ * A reason for the one-line summary: its first line, at most 160 characters (the test's own skip message has it
+ * whole).
+ */
 function brief(reason: string | undefined): string {
   const first = (reason ?? 'no reason recorded').split('\n')[0]!.trim();
   return first.length > 160 ? `${first.slice(0, 159)}…` : first;
@@ -62,7 +65,9 @@ function summary(): string {
     byNeed.set(entry.need, seen);
   }
   const ran = [...byNeed].filter(([, s]) => s.ran && s.skipped === undefined).map(([n]) => n);
-  const partly = [...byNeed].filter(([, s]) => s.ran && s.skipped !== undefined).map(([n, s]) => `${n} (partly: ${brief(s.skipped)})`);
+  const partly = [...byNeed]
+    .filter(([, s]) => s.ran && s.skipped !== undefined)
+    .map(([n, s]) => `${n} (partly: ${brief(s.skipped)})`);
   const skipped = [...byNeed].filter(([, s]) => !s.ran).map(([n, s]) => `${n} (${brief(s.skipped)})`);
   const list = (items: string[]): string => (items.length > 0 ? items.join(', ') : 'none');
   return `machine-dependent parts: ran: ${list(ran)}; skipped: ${list([...partly, ...skipped])}`;

@@ -17,7 +17,15 @@ import type { ValidateFunction } from 'ajv';
 import type { CheckReport, Technology } from '../lib/check/types.js';
 import { TECHNOLOGIES } from '../lib/check/types.js';
 import { buildReport } from '../lib/render/report.js';
-import { CHECK_SCHEMA, REPORT_SCHEMA, SCHEMAS, SCHEMA_FILES, SNAPSHOT_SCHEMA, schemaText, type JsonSchema } from '../lib/render/schemas.js';
+import {
+  CHECK_SCHEMA,
+  REPORT_SCHEMA,
+  SCHEMAS,
+  SCHEMA_FILES,
+  SNAPSHOT_SCHEMA,
+  schemaText,
+  type JsonSchema,
+} from '../lib/render/schemas.js';
 import { validateSnapshot } from '../lib/snapshot/load.js';
 import type { Snapshot } from '../lib/snapshot/types.js';
 import { SnapshotFormatError } from '../lib/snapshot/validate.js';
@@ -26,7 +34,9 @@ import { projectRoot } from './helpers/compile.js';
 import { fixtureNames, fixturePath, fixtureSnapshot as snapshot } from './helpers/fixtures.js';
 
 // ajv-formats is CommonJS: its default export arrives as the module object under tsx.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv2020) => Ajv2020;
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
+  ajv: Ajv2020,
+) => Ajv2020;
 
 const names = fixtureNames();
 const rawFixture = (name: string): unknown => JSON.parse(readFileSync(fixturePath(name), 'utf8'));
@@ -46,7 +56,8 @@ function validator(schema: JsonSchema): ValidateFunction {
 
 function assertValid(schema: JsonSchema, document: unknown, what: string): void {
   const v = validator(schema);
-  if (!v(document)) assert.fail(`${what} does not match ${String(schema.$id)}:\n${ajv.errorsText(v.errors, { separator: '\n' })}`);
+  if (!v(document))
+    assert.fail(`${what} does not match ${String(schema.$id)}:\n${ajv.errorsText(v.errors, { separator: '\n' })}`);
 }
 
 function assertInvalid(schema: JsonSchema, document: unknown, what: string): void {
@@ -80,8 +91,12 @@ test('the committed .schema.json files are the lib/schema objects', () => {
     const text = schemaText(schema);
     if (write) writeFileSync(path, text);
     assert.ok(existsSync(path), `${path} is missing`);
-    assert.equal(readFileSync(path, 'utf8'), text, `${SCHEMA_FILES[name]} differs from lib/schema/${name}.ts: regenerate with KVM_CAPS_WRITE_SCHEMAS=1 ` +
-      'node --import tsx --test test/schema.test.ts');
+    assert.equal(
+      readFileSync(path, 'utf8'),
+      text,
+      `${SCHEMA_FILES[name]} differs from lib/schema/${name}.ts: regenerate with KVM_CAPS_WRITE_SCHEMAS=1 ` +
+        'node --import tsx --test test/schema.test.ts',
+    );
   }
 });
 
@@ -157,7 +172,12 @@ function replacements(value: unknown): unknown[] {
  * the first element of every array (arrays are homogeneous).
  */
 function mutateEach(document: unknown, check: (where: string) => void): void {
-  const visit = (value: unknown, parent: Record<string | number, unknown> | null, key: string | number | null, where: string): void => {
+  const visit = (
+    value: unknown,
+    parent: Record<string | number, unknown> | null,
+    key: string | number | null,
+    where: string,
+  ): void => {
     if (parent !== null && key !== null) {
       const original = parent[key];
       if (typeof key === 'string') {
@@ -174,7 +194,8 @@ function mutateEach(document: unknown, check: (where: string) => void): void {
       if (value.length > 0) visit(value[0], value as unknown as Record<number, unknown>, 0, `${where}[0]`);
     } else if (value !== null && typeof value === 'object') {
       const object = value as Record<string, unknown>;
-      for (const child of Object.keys(object)) visit(object[child], object, child, where === '' ? child : `${where}.${child}`);
+      for (const child of Object.keys(object))
+        visit(object[child], object, child, where === '' ? child : `${where}.${child}`);
       if (parent !== null) {
         object.unknownField = 1;
         check(`${where} + unknown field`);
@@ -201,8 +222,11 @@ test('the snapshot schema and load.ts agree on every single-field mutation of ev
       const byLoad = loadAccepts(document);
       const bySchema = validator(SNAPSHOT_SCHEMA)(document) === true;
       if (!byLoad) rejected++;
-      if (byLoad !== bySchema) disagreements.push(`${name}: ${where}: load.ts ${byLoad ? 'accepts' : 'rejects'}, the schema ` +
-        `${bySchema ? 'accepts' : 'rejects'}`);
+      if (byLoad !== bySchema)
+        disagreements.push(
+          `${name}: ${where}: load.ts ${byLoad ? 'accepts' : 'rejects'}, the schema ` +
+            `${bySchema ? 'accepts' : 'rejects'}`,
+        );
     });
     assert.equal(JSON.stringify(document), pristine, 'every mutation was put back');
   }
@@ -224,9 +248,19 @@ function factsOf(value: unknown, out: Record<string, unknown>[] = []): Record<st
 
 /** Date-times and near misses: what Date writes, other RFC 3339 forms, and what is not one. */
 const dateTimeArb = fc.oneof(
-  fc.date({ min: new Date('0000-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true }).map((d) => d.toISOString()),
   fc
-    .tuple(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 }), fc.integer({ min: 0, max: 24 }), fc.integer({ min: 0, max: 61 }), fc.constantFrom('Z', 'z', '+05:30', '-24:00', '', '+0100', '.123Z', '.5-07:00'), fc.constantFrom('T', 't', ' '))
+    .date({ min: new Date('0000-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true })
+    .map((d) => d.toISOString()),
+  fc
+    .tuple(
+      fc.integer({ min: 0, max: 9999 }),
+      fc.integer({ min: 0, max: 13 }),
+      fc.integer({ min: 0, max: 32 }),
+      fc.integer({ min: 0, max: 24 }),
+      fc.integer({ min: 0, max: 61 }),
+      fc.constantFrom('Z', 'z', '+05:30', '-24:00', '', '+0100', '.123Z', '.5-07:00'),
+      fc.constantFrom('T', 't', ' '),
+    )
     .map(([y, mo, d, h, mi, zone, sep]) => {
       const two = (n: number): string => String(n).padStart(2, '0');
       return `${String(y).padStart(4, '0')}-${two(mo)}-${two(d)}${sep}${two(h)}:${two(mi)}:${two(mi)}${zone}`;
@@ -235,49 +269,67 @@ const dateTimeArb = fc.oneof(
   fc.string(),
 );
 
-test('fuzz: load.ts accepts a snapshot exactly when the schema does, and every accepted one reports into the ' +
-  'report schema', () => {
-  const documents = names.map((name) => rawFixture(name));
-  const edit = fc.oneof(
-    // A fact that holds both a value and an error, or neither.
-    fc.record({ kind: fc.constant('both' as const), which: fc.nat(), value: fc.jsonValue({ maxDepth: 2 }) }),
-    fc.record({ kind: fc.constant('neither' as const), which: fc.nat() }),
-    fc.record({ kind: fc.constant('createdAt' as const), value: dateTimeArb }),
-    // The kernel log's cut: well-formed, wrong, or anything.
-    fc.record({ kind: fc.constant('cut' as const), value: fc.oneof(fc.record({ size: fc.nat(), kept: fc.nat() }), fc.record({ size: fc.string() }), fc.jsonValue({ maxDepth: 2 })) }),
-  );
-  let accepted = 0;
-  let refused = 0;
-  fc.assert(
-    fc.property(fc.nat(), fc.array(edit, { minLength: 1, maxLength: 3 }), (which, edits) => {
-      const document = structuredClone(documents[which % documents.length]) as Record<string, any>;
-      for (const e of edits) {
-        const facts = factsOf(document);
-        if (e.kind === 'both' || e.kind === 'neither') {
-          const fact = facts[e.which % facts.length]!;
-          if (e.kind === 'neither') {
-            delete fact.value;
-            delete fact.error;
-          } else if ('value' in fact) fact.error = { code: 'EINTR', errno: -4, syscall: 'ioctl', message: 'x' };
-          else fact.value = e.value;
-        } else if (e.kind === 'createdAt') document.createdAt = e.value;
-        else if (document.host.kernelLog !== undefined) document.host.kernelLog.cut = e.value;
-      }
-      const byLoad = loadAccepts(structuredClone(document));
-      const bySchema = validator(SNAPSHOT_SCHEMA)(document) === true;
-      assert.equal(byLoad, bySchema, `load.ts ${byLoad ? 'accepts' : 'refuses'} what the schema ${bySchema ? 'accepts' : 'refuses'}: ` +
-        `${JSON.stringify(edits)}`);
-      if (!byLoad) {
-        refused++;
-        return;
-      }
-      accepted++;
-      assertValid(REPORT_SCHEMA, asJson(buildReport(validateSnapshot(document))), 'the report of an accepted snapshot');
-    }),
-    { seed: Number(process.env.FUZZ_SEED ?? 42), numRuns: 400 },
-  );
-  assert.ok(accepted > 20 && refused > 20, `${accepted} accepted, ${refused} refused: the edits reach both outcomes`);
-});
+test(
+  'fuzz: load.ts accepts a snapshot exactly when the schema does, and every accepted one reports into the ' +
+    'report schema',
+  () => {
+    const documents = names.map((name) => rawFixture(name));
+    const edit = fc.oneof(
+      // A fact that holds both a value and an error, or neither.
+      fc.record({ kind: fc.constant('both' as const), which: fc.nat(), value: fc.jsonValue({ maxDepth: 2 }) }),
+      fc.record({ kind: fc.constant('neither' as const), which: fc.nat() }),
+      fc.record({ kind: fc.constant('createdAt' as const), value: dateTimeArb }),
+      // The kernel log's cut: well-formed, wrong, or anything.
+      fc.record({
+        kind: fc.constant('cut' as const),
+        value: fc.oneof(
+          fc.record({ size: fc.nat(), kept: fc.nat() }),
+          fc.record({ size: fc.string() }),
+          fc.jsonValue({ maxDepth: 2 }),
+        ),
+      }),
+    );
+    let accepted = 0;
+    let refused = 0;
+    fc.assert(
+      fc.property(fc.nat(), fc.array(edit, { minLength: 1, maxLength: 3 }), (which, edits) => {
+        const document = structuredClone(documents[which % documents.length]) as Record<string, any>;
+        for (const e of edits) {
+          const facts = factsOf(document);
+          if (e.kind === 'both' || e.kind === 'neither') {
+            const fact = facts[e.which % facts.length]!;
+            if (e.kind === 'neither') {
+              delete fact.value;
+              delete fact.error;
+            } else if ('value' in fact) fact.error = { code: 'EINTR', errno: -4, syscall: 'ioctl', message: 'x' };
+            else fact.value = e.value;
+          } else if (e.kind === 'createdAt') document.createdAt = e.value;
+          else if (document.host.kernelLog !== undefined) document.host.kernelLog.cut = e.value;
+        }
+        const byLoad = loadAccepts(structuredClone(document));
+        const bySchema = validator(SNAPSHOT_SCHEMA)(document) === true;
+        assert.equal(
+          byLoad,
+          bySchema,
+          `load.ts ${byLoad ? 'accepts' : 'refuses'} what the schema ${bySchema ? 'accepts' : 'refuses'}: ` +
+            `${JSON.stringify(edits)}`,
+        );
+        if (!byLoad) {
+          refused++;
+          return;
+        }
+        accepted++;
+        assertValid(
+          REPORT_SCHEMA,
+          asJson(buildReport(validateSnapshot(document))),
+          'the report of an accepted snapshot',
+        );
+      }),
+      { seed: Number(process.env.FUZZ_SEED ?? 42), numRuns: 400 },
+    );
+    assert.ok(accepted > 20 && refused > 20, `${accepted} accepted, ${refused} refused: the edits reach both outcomes`);
+  },
+);
 
 // ---------------------------------------------------------------------------------------
 // Negative tests: a wrong field fails.
@@ -295,17 +347,45 @@ test('snapshot: wrong fields fail', () => {
     ['another format', (d) => ((d as { format: string }).format = 'kvm-caps-report')],
     ['version 2', (d) => ((d as { version: number }).version = 2)],
     ['kvm.open missing', (d) => delete (d.kvm as Partial<Snapshot['kvm']>).open],
-    ['a fact with neither value nor error', (d) => (d.host.kernelRelease = { source: { file: '/proc/sys/kernel/osrelease' } } as never)],
+    [
+      'a fact with neither value nor error',
+      (d) => (d.host.kernelRelease = { source: { file: '/proc/sys/kernel/osrelease' } } as never),
+    ],
     ['a fact without a source', (d) => (d.host.kernelRelease = { value: '6.16' } as never)],
     ['a source of no known kind', (d) => (d.host.kernelRelease = { source: { url: 'x' }, value: '6.16' } as never)],
-    ['an ioctl source on an unknown fd', (d) => (d.kvm.open = { source: { ioctl: 'X', path: '/dev/kvm', fd: 'vcpu' }, value: true } as never)],
-    ['a capability key that is not a number', (d) => ((d.kvm.capabilities!.system as { value: Record<string, number> }).value.abc = 1)],
-    ['a CPUID register above u32', (d) => ((d.kvm.supportedCpuid as { value: { eax: number }[] }).value[0]!.eax = 2 ** 32)],
+    [
+      'an ioctl source on an unknown fd',
+      (d) => (d.kvm.open = { source: { ioctl: 'X', path: '/dev/kvm', fd: 'vcpu' }, value: true } as never),
+    ],
+    [
+      'a capability key that is not a number',
+      (d) => ((d.kvm.capabilities!.system as { value: Record<string, number> }).value.abc = 1),
+    ],
+    [
+      'a CPUID register above u32',
+      (d) => ((d.kvm.supportedCpuid as { value: { eax: number }[] }).value[0]!.eax = 2 ** 32),
+    ],
     ['an upper-case hex string', (d) => ((d.kvm.xcompGuestSupp as { value: string }).value = '0xABC')],
-    ['an error without errno', (d) => (d.host.tdxModuleVersion = { source: { file: 'x' }, error: { code: 'ENOENT', syscall: 'open', message: 'x' } } as never)],
+    [
+      'an error without errno',
+      (d) =>
+        (d.host.tdxModuleVersion = {
+          source: { file: 'x' },
+          error: { code: 'ENOENT', syscall: 'open', message: 'x' },
+        } as never),
+    ],
     ['createdAt not a string', (d) => ((d as { createdAt: unknown }).createdAt = 0)],
     ['createdAt not a date-time', (d) => ((d as { createdAt: unknown }).createdAt = 'yesterday')],
-    ['a fact with both value and error', (d) => ((d.host.kernelRelease as Record<string, unknown>).error = { code: 'ENOENT', errno: -2, syscall: 'open', message: 'x' })],
+    [
+      'a fact with both value and error',
+      (d) =>
+        ((d.host.kernelRelease as Record<string, unknown>).error = {
+          code: 'ENOENT',
+          errno: -2,
+          syscall: 'open',
+          message: 'x',
+        }),
+    ],
   ];
   for (const [what, change] of bad) {
     const document = mutated(good, change);
@@ -320,7 +400,10 @@ test('report: wrong fields fail', () => {
   const bad: [string, (d: Record<string, any>) => void][] = [
     ['another format', (d) => (d.format = 'kvm-caps-snapshot')],
     ['no TDX view', (d) => delete d.confidential.tdx],
-    ['a TDX verdict that is a word, not the check shape', (d) => (d.confidential.tdx.technologies[0].verdict = 'usable')],
+    [
+      'a TDX verdict that is a word, not the check shape',
+      (d) => (d.confidential.tdx.technologies[0].verdict = 'usable'),
+    ],
     ['a technology verdict without usable', (d) => delete d.technologies[1].verdict.usable],
     ['a technology without applicable', (d) => delete d.technologies[2].applicable],
     ['a known TDX fact without a value', (d) => delete d.confidential.tdx.vmType.value],
@@ -343,13 +426,33 @@ test('check report: wrong fields fail', () => {
     status: 'PASS',
     found: 'offered',
     source: 'ioctl KVM_CHECK_EXTENSION',
-    children: [{ id: 'c', technology: 'tdx', layer: 'usable', title: 't', why: 'w', status: 'SKIP', found: '', source: '', skippedBecause: 'tdx.kvm.vm-type', children: [] }],
+    children: [
+      {
+        id: 'c',
+        technology: 'tdx',
+        layer: 'usable',
+        title: 't',
+        why: 'w',
+        status: 'SKIP',
+        found: '',
+        source: '',
+        skippedBecause: 'tdx.kvm.vm-type',
+        children: [],
+      },
+    ],
   };
   const good = {
     format: 'kvm-caps-check',
     version: 2,
     snapshot: asJson(buildReport(snapshot('tdx-usable-6.16')).snapshot),
-    technologies: [{ technology: 'tdx', applicable: true, verdict: { capable: true, enabled: true, usable: null, summary: 's' }, checks: [result] }],
+    technologies: [
+      {
+        technology: 'tdx',
+        applicable: true,
+        verdict: { capable: true, enabled: true, usable: null, summary: 's' },
+        checks: [result],
+      },
+    ],
     crossChecks: [],
     outcome: 'unknown',
   } as Record<string, any>;

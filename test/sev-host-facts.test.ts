@@ -2,7 +2,17 @@
 // read-only pread of /dev/cpu/0/msr, the PSP's sysfs attributes under the ccp driver, the
 // memlock rlimit and /dev/sev access. Everything under a scratch root made here.
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, mkdtempSync, openSync, closeSync, rmSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  closeSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -85,11 +95,19 @@ test('pspSysfs: the attributes the ccp PCI device shows; those it hides are left
 });
 
 test('memlock: /proc/self/limits of this process, "unlimited" as null', () => {
-  assert.deepEqual(parseMemlock('Limit Soft Limit Hard Limit Units\nMax locked memory         8388608              8388608              bytes\n'), {
-    soft: 8388608,
-    hard: 8388608,
+  assert.deepEqual(
+    parseMemlock(
+      'Limit Soft Limit Hard Limit Units\nMax locked memory         8388608              8388608              bytes\n',
+    ),
+    {
+      soft: 8388608,
+      hard: 8388608,
+    },
+  );
+  assert.deepEqual(parseMemlock('Max locked memory         unlimited            unlimited            bytes\n'), {
+    soft: null,
+    hard: null,
   });
-  assert.deepEqual(parseMemlock('Max locked memory         unlimited            unlimited            bytes\n'), { soft: null, hard: null });
   const live = memlockLimit();
   assert.ok('value' in live, JSON.stringify(live));
   assert.deepEqual(live.source, { file: '/proc/self/limits' });
@@ -115,11 +133,20 @@ test('snapshots without the new facts (older writers) still load; with them, the
     host: {
       ...host,
       msrs: { '0xc0010010': { source: { syscall: 'pread', path: '/dev/cpu/0/msr' }, value: '0x1840000' } },
-      hostCpuid8000001f: { source: { syscall: 'pread', path: '/dev/cpu/0/cpuid' }, value: { eax: '0x43b', ebx: '0x41b3', ecx: '0x3ee', edx: '0x64' } },
-      sevDeviceAcl: { source: { syscall: 'spawn getfacl', path: '/dev/sev' }, value: { entries: ['user::rw-', 'group::---', 'group:36:rw-', 'mask::rw-', 'other::---'] } },
+      hostCpuid8000001f: {
+        source: { syscall: 'pread', path: '/dev/cpu/0/cpuid' },
+        value: { eax: '0x43b', ebx: '0x41b3', ecx: '0x3ee', edx: '0x64' },
+      },
+      sevDeviceAcl: {
+        source: { syscall: 'spawn getfacl', path: '/dev/sev' },
+        value: { entries: ['user::rw-', 'group::---', 'group:36:rw-', 'mask::rw-', 'other::---'] },
+      },
       memlockLimit: { source: { file: '/proc/self/limits' }, value: { soft: 65536, hard: null } },
       sevDeviceAccess: { source: { syscall: 'access', path: '/dev/sev' }, value: { read: true, write: false } },
-      pspSysfs: { source: { directory: '/sys/bus/pci/drivers/ccp' }, value: { device: '0000:42:00.1', attributes: { fused_part: '1' } } },
+      pspSysfs: {
+        source: { directory: '/sys/bus/pci/drivers/ccp' },
+        value: { device: '0000:42:00.1', attributes: { fused_part: '1' } },
+      },
     },
   };
   validateSnapshot(withFacts);

@@ -31,7 +31,12 @@ function check(snapshot: Snapshot, technology: Technology, id: string): CheckRes
   const t = runChecks(snapshot, [technology]).technologies.find((x) => x.technology === technology);
   assert.ok(t, technology);
   const found = flattenChecks(t.checks).find((c) => c.id === id);
-  assert.ok(found, `${id} in ${flattenChecks(t.checks).map((c) => c.id).join(', ')}`);
+  assert.ok(
+    found,
+    `${id} in ${flattenChecks(t.checks)
+      .map((c) => c.id)
+      .join(', ')}`,
+  );
   return found;
 }
 
@@ -41,17 +46,20 @@ function cross(snapshot: Snapshot, technology: Technology, id: string): string {
 }
 
 describe('VM types by kernel: KVM_CAP_VM_TYPES since 6.8, the SEV types since 6.10', () => {
-  test('6.8 with a mask of 0x1: SEV and SEV-ES use the legacy commands; ' + 'the rule and the cross-check do not FAIL', () => {
-    const s = fixture('sev-no-dev-sev-6.8');
-    const v = sevView(s);
-    for (const id of ['kvm.vmType.SEV', 'kvm.vmType.SEV_ES']) {
-      assert.equal(item(v, id).status, 'info');
-      assert.match(item(v, id).meaning ?? '', /KVM_SEV_INIT \/ KVM_SEV_ES_INIT on a default VM/);
-    }
-    assert.notEqual(check(s, 'sev', 'sev.kvm.vm-type').status, 'FAIL');
-    assert.match(check(s, 'sev', 'sev.kvm.vm-type').found, /legacy KVM_SEV_INIT/);
-    assert.equal(cross(s, 'sev', 'cross.sev.parameter-vs-vm-type'), 'PASS');
-  });
+  test(
+    '6.8 with a mask of 0x1: SEV and SEV-ES use the legacy commands; ' + 'the rule and the cross-check do not FAIL',
+    () => {
+      const s = fixture('sev-no-dev-sev-6.8');
+      const v = sevView(s);
+      for (const id of ['kvm.vmType.SEV', 'kvm.vmType.SEV_ES']) {
+        assert.equal(item(v, id).status, 'info');
+        assert.match(item(v, id).meaning ?? '', /KVM_SEV_INIT \/ KVM_SEV_ES_INIT on a default VM/);
+      }
+      assert.notEqual(check(s, 'sev', 'sev.kvm.vm-type').status, 'FAIL');
+      assert.match(check(s, 'sev', 'sev.kvm.vm-type').found, /legacy KVM_SEV_INIT/);
+      assert.equal(cross(s, 'sev', 'cross.sev.parameter-vs-vm-type'), 'PASS');
+    },
+  );
 
   test('the same mask on 6.10 is SEV off: the rule FAILs', () => {
     const s = copy('sev-no-dev-sev-6.8');
@@ -83,48 +91,64 @@ describe('parity with snphost ok / sevctl ok', () => {
     assert.equal(item(v, 'snp.aliasCheck').status, 'fail');
   });
 
-  test('SYSCFG bit 23/24 and RMP_BASE/RMP_END: clear bits FAIL with a ' + 'BIOS fix; an unreadable MSR is "cannot tell"', () => {
-    const s = copy('sev-snp-genoa-6.11');
-    const msr = (value: string) => ({ value, source: { kind: 'file' as const, path: '/dev/cpu/0/msr' } });
-    // AMDESE/AMDSEV#140's rdmsr 0xc0010010 = 0x3fc0000 (bits 18-25) with bit 24 (SNPEn) cleared, and no RMP.
-    s.host.msrs = { '0xc0010010': msr('0x2fc0000'), '0xc0010132': msr('0x0'), '0xc0010133': msr('0x0') } as never;
-    const v = sevView(s);
-    assert.equal(v.msrs.smee, true);
-    assert.equal(v.msrs.snpEn, false);
-    assert.equal(item(v, 'msr.syscfg.smee').status, 'pass');
-    assert.equal(item(v, 'msr.syscfg.snpEn').status, 'fail');
-    assert.equal(item(v, 'msr.rmp_base').status, 'fail');
-    assert.equal(cross(s, 'snp', 'cross.snp.syscfg-snp'), 'FAIL');
-    assert.equal(cross(s, 'sev', 'cross.sev.syscfg-smee'), 'PASS');
-    s.host.msrs = { '0xc0010010': msr('0x0') } as never;
-    assert.equal(cross(s, 'sev', 'cross.sev.syscfg-smee'), 'FAIL');
-    const denied = { error: { code: 'EACCES', errno: -13, syscall: 'open', message: 'permission denied' }, source: { kind: 'file' as const, path: '/dev/cpu/0/msr' } };
-    s.host.msrs = { '0xc0010010': denied, '0xc0010132': denied, '0xc0010133': denied } as never;
-    const unread = sevView(s);
-    assert.equal(unread.msrs.smee, null);
-    assert.equal(item(unread, 'msr.syscfg').status, 'unknown');
-    assert.equal(cross(s, 'sev', 'cross.sev.syscfg-smee'), 'PASS');
-    assert.equal(cross(s, 'snp', 'cross.snp.syscfg-snp'), 'PASS');
-  });
+  test(
+    'SYSCFG bit 23/24 and RMP_BASE/RMP_END: clear bits FAIL with a ' + 'BIOS fix; an unreadable MSR is "cannot tell"',
+    () => {
+      const s = copy('sev-snp-genoa-6.11');
+      const msr = (value: string) => ({ value, source: { kind: 'file' as const, path: '/dev/cpu/0/msr' } });
+      // AMDESE/AMDSEV#140's rdmsr 0xc0010010 = 0x3fc0000 (bits 18-25) with bit 24 (SNPEn) cleared, and no RMP.
+      s.host.msrs = { '0xc0010010': msr('0x2fc0000'), '0xc0010132': msr('0x0'), '0xc0010133': msr('0x0') } as never;
+      const v = sevView(s);
+      assert.equal(v.msrs.smee, true);
+      assert.equal(v.msrs.snpEn, false);
+      assert.equal(item(v, 'msr.syscfg.smee').status, 'pass');
+      assert.equal(item(v, 'msr.syscfg.snpEn').status, 'fail');
+      assert.equal(item(v, 'msr.rmp_base').status, 'fail');
+      assert.equal(cross(s, 'snp', 'cross.snp.syscfg-snp'), 'FAIL');
+      assert.equal(cross(s, 'sev', 'cross.sev.syscfg-smee'), 'PASS');
+      s.host.msrs = { '0xc0010010': msr('0x0') } as never;
+      assert.equal(cross(s, 'sev', 'cross.sev.syscfg-smee'), 'FAIL');
+      const denied = {
+        error: { code: 'EACCES', errno: -13, syscall: 'open', message: 'permission denied' },
+        source: { kind: 'file' as const, path: '/dev/cpu/0/msr' },
+      };
+      s.host.msrs = { '0xc0010010': denied, '0xc0010132': denied, '0xc0010133': denied } as never;
+      const unread = sevView(s);
+      assert.equal(unread.msrs.smee, null);
+      assert.equal(item(unread, 'msr.syscfg').status, 'unknown');
+      assert.equal(cross(s, 'sev', 'cross.sev.syscfg-smee'), 'PASS');
+      assert.equal(cross(s, 'snp', 'cross.snp.syscfg-snp'), 'PASS');
+    },
+  );
 
-  test('/dev/sev access for the probing user, the memlock limit and the ' + 'EPYC brand are shown (virtee/snphost#193: memlock 8388608)', () => {
-    const s = copy('sev-snp-genoa-6.11');
-    const source = { kind: 'file' as const, path: '/dev/sev' };
-    s.host.sevDeviceAccess = { value: { read: true, write: false }, source } as never;
-    s.host.memlockLimit = { value: { soft: 8388608, hard: 8388608 }, source: { kind: 'file' as const, path: '/proc/self/limits' } } as never;
-    const v = sevView(s);
-    assert.match(item(v, 'device.access').value, /^read-only; mode 0600/);
-    assert.match(item(v, 'device.access').meaning ?? '', /QEMU opens \/dev\/sev read-write/);
-    assert.equal(item(v, 'host.memlock').value, 'soft 8388608 bytes, hard 8388608 bytes');
-    assert.equal(item(v, 'cpu.epyc').value, 'yes');
-  });
+  test(
+    '/dev/sev access for the probing user, the memlock limit and the ' +
+      'EPYC brand are shown (virtee/snphost#193: memlock 8388608)',
+    () => {
+      const s = copy('sev-snp-genoa-6.11');
+      const source = { kind: 'file' as const, path: '/dev/sev' };
+      s.host.sevDeviceAccess = { value: { read: true, write: false }, source } as never;
+      s.host.memlockLimit = {
+        value: { soft: 8388608, hard: 8388608 },
+        source: { kind: 'file' as const, path: '/proc/self/limits' },
+      } as never;
+      const v = sevView(s);
+      assert.match(item(v, 'device.access').value, /^read-only; mode 0600/);
+      assert.match(item(v, 'device.access').meaning ?? '', /QEMU opens \/dev\/sev read-write/);
+      assert.equal(item(v, 'host.memlock').value, 'soft 8388608 bytes, hard 8388608 bytes');
+      assert.equal(item(v, 'cpu.epyc').value, 'yes');
+    },
+  );
 });
 
 describe('parity with snphost ok: VMPLs and page flush from the host CPUID, who may open /dev/sev', () => {
   // virtee/snphost#187's Genoa (`snphost ok`): VMPLs with "Number of VMPLs: 4", "Page flush MSR:
   // DISABLED", C-bit 51, reduction 6, 1006 guests, min ASID 100; EAX also has SME_COHERENT (bit 10).
   const leaf = (eax: number, ebx = 0x41b3) =>
-    ({ source: { syscall: 'pread', path: '/dev/cpu/0/cpuid' }, value: { eax: `0x${eax.toString(16)}`, ebx: `0x${ebx.toString(16)}`, ecx: '0x3ee', edx: '0x64' } }) as never;
+    ({
+      source: { syscall: 'pread', path: '/dev/cpu/0/cpuid' },
+      value: { eax: `0x${eax.toString(16)}`, ebx: `0x${ebx.toString(16)}`, ecx: '0x3ee', edx: '0x64' },
+    }) as never;
   const render = (s: Snapshot) => {
     const model = decodeSnapshot(s);
     const section = sevSection(model, runChecks(s, ['sev', 'sev-es', 'snp'], model), s);
@@ -135,7 +159,15 @@ describe('parity with snphost ok: VMPLs and page flush from the host CPUID, who 
     const s = copy('sev-snp-genoa-6.11');
     s.host.hostCpuid8000001f = leaf(0x43b);
     const v = sevView(s);
-    assert.deepEqual(v.hostCpuid, { sev: true, snp: true, vmpl: true, vmplCount: 4, pageFlush: false, smeCoherent: true, source: 'pread /dev/cpu/0/cpuid' });
+    assert.deepEqual(v.hostCpuid, {
+      sev: true,
+      snp: true,
+      vmpl: true,
+      vmplCount: 4,
+      pageFlush: false,
+      smeCoherent: true,
+      source: 'pread /dev/cpu/0/cpuid',
+    });
     assert.equal(item(v, 'cpuid.host.vmplCount').value, '4');
     assert.equal(check(s, 'snp', 'snp.cpu.vmpl').status, 'PASS');
     const { text, json } = render(s);
@@ -150,33 +182,43 @@ describe('parity with snphost ok: VMPLs and page flush from the host CPUID, who 
     assert.equal(verdict.capable, false, verdict.summary);
   });
 
-  test('page flush: WARN only without SME_COHERENT (Linux 7.2 ' + 'sev_flush_encrypted_page); snphost#187\'s DISABLED Genoa passes', () => {
-    const s = copy('sev-snp-genoa-6.11');
-    s.host.hostCpuid8000001f = leaf(0x43b);
-    assert.equal(item(sevView(s), 'cpuid.host.pageFlush').status, 'info');
-    assert.equal(check(s, 'sev', 'sev.cpu.page-flush').status, 'PASS');
-    s.host.hostCpuid8000001f = leaf(0x43b & ~(1 << 10));
-    assert.equal(item(sevView(s), 'cpuid.host.pageFlush').status, 'warn');
-    assert.equal(check(s, 'sev', 'sev.cpu.page-flush').status, 'WARN');
-    assert.match(render(s).text, /VM page flush MSR \(host CPUID\)\s+WARN\s+not supported/);
-    s.host.hostCpuid8000001f = leaf(0x43b | (1 << 2));
-    assert.equal(check(s, 'sev', 'sev.cpu.page-flush').found, 'supported');
-  });
+  test(
+    'page flush: WARN only without SME_COHERENT (Linux 7.2 ' +
+      "sev_flush_encrypted_page); snphost#187's DISABLED Genoa passes",
+    () => {
+      const s = copy('sev-snp-genoa-6.11');
+      s.host.hostCpuid8000001f = leaf(0x43b);
+      assert.equal(item(sevView(s), 'cpuid.host.pageFlush').status, 'info');
+      assert.equal(check(s, 'sev', 'sev.cpu.page-flush').status, 'PASS');
+      s.host.hostCpuid8000001f = leaf(0x43b & ~(1 << 10));
+      assert.equal(item(sevView(s), 'cpuid.host.pageFlush').status, 'warn');
+      assert.equal(check(s, 'sev', 'sev.cpu.page-flush').status, 'WARN');
+      assert.match(render(s).text, /VM page flush MSR \(host CPUID\)\s+WARN\s+not supported/);
+      s.host.hostCpuid8000001f = leaf(0x43b | (1 << 2));
+      assert.equal(check(s, 'sev', 'sev.cpu.page-flush').found, 'supported');
+    },
+  );
 
-  test('a CPU whose leaf reports no SEV (all zero, as in a guest) gets ' + 'neither rule: the CPU-flag rules say why', () => {
-    const s = copy('sev-snp-genoa-6.11');
-    s.host.hostCpuid8000001f = leaf(0, 0);
-    assert.equal(item(sevView(s), 'cpuid.host.vmpl').status, 'info');
-    assert.equal(item(sevView(s), 'cpuid.host.pageFlush').status, 'info');
-    const ids = (t: Technology) => flattenChecks(runChecks(s, [t]).technologies[0]!.checks).map((c) => c.id);
-    assert.ok(!ids('snp').includes('snp.cpu.vmpl'));
-    assert.ok(!ids('sev').includes('sev.cpu.page-flush'));
-  });
+  test(
+    'a CPU whose leaf reports no SEV (all zero, as in a guest) gets ' + 'neither rule: the CPU-flag rules say why',
+    () => {
+      const s = copy('sev-snp-genoa-6.11');
+      s.host.hostCpuid8000001f = leaf(0, 0);
+      assert.equal(item(sevView(s), 'cpuid.host.vmpl').status, 'info');
+      assert.equal(item(sevView(s), 'cpuid.host.pageFlush').status, 'info');
+      const ids = (t: Technology) => flattenChecks(runChecks(s, [t]).technologies[0]!.checks).map((c) => c.id);
+      assert.ok(!ids('snp').includes('snp.cpu.vmpl'));
+      assert.ok(!ids('sev').includes('sev.cpu.page-flush'));
+    },
+  );
 
   test('an unreadable /dev/cpu/0/cpuid is "cannot tell", never a FAIL; old snapshots have no such rule', () => {
     const s = copy('sev-snp-genoa-6.11');
     const before = runChecks(s, ['snp']).technologies[0]!.verdict;
-    s.host.hostCpuid8000001f = { source: { syscall: 'pread', path: '/dev/cpu/0/cpuid' }, error: { code: 'ENOENT', errno: -2, syscall: 'open', message: 'no such file' } } as never;
+    s.host.hostCpuid8000001f = {
+      source: { syscall: 'pread', path: '/dev/cpu/0/cpuid' },
+      error: { code: 'ENOENT', errno: -2, syscall: 'open', message: 'no such file' },
+    } as never;
     const v = sevView(s);
     assert.equal(item(v, 'cpuid.host').status, 'unknown');
     assert.match(item(v, 'cpuid.host').meaning ?? '', /cpuid module is not loaded/);
@@ -187,12 +229,16 @@ describe('parity with snphost ok: VMPLs and page flush from the host CPUID, who 
   test('/dev/sev: who may open it read-write from mode, owner, group and ACL; root only is a WARN with the fix', () => {
     const s = copy('sev-snp-genoa-6.11'); // crw------- root:root, as the ccp driver creates it
     const users = sevView(s).deviceUsers;
-    assert.deepEqual(users && { readWrite: users.readWrite, rootOnly: users.rootOnly }, { readWrite: ['user root (owner)'], rootOnly: true });
+    assert.deepEqual(users && { readWrite: users.readWrite, rootOnly: users.rootOnly }, {
+      readWrite: ['user root (owner)'],
+      rootOnly: true,
+    });
     assert.match(item(sevView(s), 'device.users').meaning ?? '', /by the mode alone: the ACL was not read/);
     const warned = check(s, 'sev', 'sev.usable.device-users');
     assert.equal(warned.status, 'WARN');
     assert.match(warned.fix ?? '', /chmod 0660 \/dev\/sev.*setfacl -m u:qemu:rw \/dev\/sev/);
-    const acl = (entries: string[]) => ({ source: { syscall: 'spawn getfacl', path: '/dev/sev' }, value: { entries } }) as never;
+    const acl = (entries: string[]) =>
+      ({ source: { syscall: 'spawn getfacl', path: '/dev/sev' }, value: { entries } }) as never;
     s.host.sevDeviceAcl = acl(['user::rw-', 'user:107:rw-', 'group::---', 'group:36:rw-', 'mask::rw-', 'other::---']);
     const v = sevView(s);
     assert.deepEqual(v.deviceUsers?.readWrite, ['user root (owner)', 'user 107 (ACL)', 'group 36 (ACL)']);
@@ -200,7 +246,16 @@ describe('parity with snphost ok: VMPLs and page flush from the host CPUID, who 
     assert.match(item(v, 'device.users').value, /ACL user::rw-,user:107:rw-/);
     assert.doesNotMatch(item(v, 'device.users').meaning ?? '', /ACL was not read/);
     const { text, json } = render(s);
-    assert.match(text, new RegExp([String.raw`\/dev\/sev read-write for\s+user root \(owner\), user 1`, String.raw`07 \(ACL\), group 36 \(ACL\) \(mode 0600, root:root; AC`, 'L '].join('')));
+    assert.match(
+      text,
+      new RegExp(
+        [
+          String.raw`\/dev\/sev read-write for\s+user root \(owner\), user 1`,
+          String.raw`07 \(ACL\), group 36 \(ACL\) \(mode 0600, root:root; AC`,
+          'L ',
+        ].join(''),
+      ),
+    );
     assert.deepEqual(json.deviceUsers?.readWrite, ['user root (owner)', 'user 107 (ACL)', 'group 36 (ACL)']);
     // The ACL mask limits named entries: r-- leaves only the owner.
     s.host.sevDeviceAcl = acl(['user::rw-', 'user:107:rw-', 'group::---', 'mask::r--', 'other::---']);
@@ -208,11 +263,17 @@ describe('parity with snphost ok: VMPLs and page flush from the host CPUID, who 
   });
 });
 
-describe('the PSP\'s sysfs facts (sp-pci.c, hsti.c)', () => {
+describe("the PSP's sysfs facts (sp-pci.c, hsti.c)", () => {
   test('shown with the firmware facts; a part that is not fused or not debug-locked is a warning', () => {
     const s = copy('sev-snp-genoa-6.11');
     const pspAt = (fused: string, debug: string) =>
-      ({ value: { device: '0000:02:00.5', attributes: { fused_part: fused, debug_lock_on: debug, tsme_status: '0', bootloader_version: '00.2c.00.7b' } }, source: { kind: 'file' as const, path: '/sys/bus/pci/drivers/ccp/0000:02:00.5' } }) as never;
+      ({
+        value: {
+          device: '0000:02:00.5',
+          attributes: { fused_part: fused, debug_lock_on: debug, tsme_status: '0', bootloader_version: '00.2c.00.7b' },
+        },
+        source: { kind: 'file' as const, path: '/sys/bus/pci/drivers/ccp/0000:02:00.5' },
+      }) as never;
     s.host.pspSysfs = pspAt('1', '1');
     const good = sevView(s);
     assert.deepEqual([good.psp?.fusedPart, good.psp?.debugLockOn], [true, true]);
@@ -236,37 +297,45 @@ function withLogLine(s: Snapshot, from: RegExp, to: string): void {
 }
 
 describe('AMD-SB-3023 and ciphertext hiding: SEV-ES gone for a reason other than ASID exhaustion', () => {
-  test('Genoa firmware with SNP SVN 0x1b: the kernel drops the SEV-ES ' + 'VM type; the cause is the firmware, no reload advice', () => {
-    const s = copy('sev-snp-genoa-6.11');
-    const status = s.sev?.snpPlatformStatus;
-    assert.ok(status && 'value' in status);
-    status.value.currentTcbVersion = '0x3e1b000000000007';
-    status.value.reportedTcbVersion = '0x3e1b000000000007';
-    const system = s.kvm.capabilities?.system;
-    assert.ok(system && 'value' in system);
-    system.value[235] = 0x15; // DEFAULT, SEV, SNP: no SEV_ES
-    withLogLine(s, /SEV-ES enabled/, 'kvm_amd: SEV-ES unusable (ASIDs 1 - 99)');
-    const vmType = check(s, 'sev-es', 'sev-es.kvm.vm-type');
-    assert.equal(vmType.status, 'FAIL');
-    assert.match(vmType.found, /AMD-SB-3023/);
-    assert.doesNotMatch(`${vmType.found} ${vmType.fix}`, /reload|modprobe|ASIDs? (are )?(in use|exhausted)/i);
-    assert.match(vmType.fix ?? '', /SEV-SNP guests/);
-  });
+  test(
+    'Genoa firmware with SNP SVN 0x1b: the kernel drops the SEV-ES ' +
+      'VM type; the cause is the firmware, no reload advice',
+    () => {
+      const s = copy('sev-snp-genoa-6.11');
+      const status = s.sev?.snpPlatformStatus;
+      assert.ok(status && 'value' in status);
+      status.value.currentTcbVersion = '0x3e1b000000000007';
+      status.value.reportedTcbVersion = '0x3e1b000000000007';
+      const system = s.kvm.capabilities?.system;
+      assert.ok(system && 'value' in system);
+      system.value[235] = 0x15; // DEFAULT, SEV, SNP: no SEV_ES
+      withLogLine(s, /SEV-ES enabled/, 'kvm_amd: SEV-ES unusable (ASIDs 1 - 99)');
+      const vmType = check(s, 'sev-es', 'sev-es.kvm.vm-type');
+      assert.equal(vmType.status, 'FAIL');
+      assert.match(vmType.found, /AMD-SB-3023/);
+      assert.doesNotMatch(`${vmType.found} ${vmType.fix}`, /reload|modprobe|ASIDs? (are )?(in use|exhausted)/i);
+      assert.match(vmType.fix ?? '', /SEV-SNP guests/);
+    },
+  );
 
-  test('ciphertext hiding that took the whole range: "SEV-ES unusable ' + '(ASIDs 100 - 99)" points at ciphertext_hiding_asids', () => {
-    const s = copy('sev-snp-genoa-6.11');
-    const system = s.kvm.capabilities?.system;
-    assert.ok(system && 'value' in system);
-    system.value[235] = 0x15;
-    withLogLine(s, /SEV-ES enabled/, 'kvm_amd: SEV-ES unusable (ASIDs 100 - 99)');
-    withLogLine(s, /TSC scaling supported/, 'kvm_amd: SEV-SNP ciphertext hiding enabled');
-    const vmType = check(s, 'sev-es', 'sev-es.kvm.vm-type');
-    assert.equal(vmType.status, 'FAIL');
-    assert.match(vmType.found, /ciphertext hiding/);
-    assert.match(vmType.fix ?? '', /ciphertext_hiding_asids on the kernel command line/);
-    assert.doesNotMatch(vmType.fix ?? '', /reload|modprobe/);
-    assert.equal(sevView(s).log?.asids.sevEs?.count, 0);
-  });
+  test(
+    'ciphertext hiding that took the whole range: "SEV-ES unusable ' +
+      '(ASIDs 100 - 99)" points at ciphertext_hiding_asids',
+    () => {
+      const s = copy('sev-snp-genoa-6.11');
+      const system = s.kvm.capabilities?.system;
+      assert.ok(system && 'value' in system);
+      system.value[235] = 0x15;
+      withLogLine(s, /SEV-ES enabled/, 'kvm_amd: SEV-ES unusable (ASIDs 100 - 99)');
+      withLogLine(s, /TSC scaling supported/, 'kvm_amd: SEV-SNP ciphertext hiding enabled');
+      const vmType = check(s, 'sev-es', 'sev-es.kvm.vm-type');
+      assert.equal(vmType.status, 'FAIL');
+      assert.match(vmType.found, /ciphertext hiding/);
+      assert.match(vmType.fix ?? '', /ciphertext_hiding_asids on the kernel command line/);
+      assert.doesNotMatch(vmType.fix ?? '', /reload|modprobe/);
+      assert.equal(sevView(s).log?.asids.sevEs?.count, 0);
+    },
+  );
 });
 
 /** Removes the log records whose message matches. */
@@ -291,97 +360,133 @@ describe('messages by kernel: what each release prints, and what it does not', (
     assert.equal(sevView(s).items.find((i) => i.id === line.id)?.status, 'fail');
   });
 
-  test('SNP_PLATFORM_STATUS failing with 0x1 on 6.16-6.19 is the ' + 'implicit SNP INIT failing, not a firmware state', () => {
-    const v = sevView(fixture('sev-snp-init-failed-6.18'));
-    const status = item(v, 'snp.status');
-    assert.equal(status.value, 'EIO; firmware SEV_RET_INVALID_PLATFORM_STATE (0x1)');
-    assert.match(status.meaning ?? '', /implicit SNP INIT this kernel runs first failed/);
-  });
+  test(
+    'SNP_PLATFORM_STATUS failing with 0x1 on 6.16-6.19 is the ' + 'implicit SNP INIT failing, not a firmware state',
+    () => {
+      const v = sevView(fixture('sev-snp-init-failed-6.18'));
+      const status = item(v, 'snp.status');
+      assert.equal(status.value, 'EIO; firmware SEV_RET_INVALID_PLATFORM_STATE (0x1)');
+      assert.match(status.meaning ?? '', /implicit SNP INIT this kernel runs first failed/);
+    },
+  );
 
-  test('6.16+: everything disabled, no failure line, SEV firmware 1.49: ' + 'the silent -EOPNOTSUPP, with the firmware fix', () => {
-    const s = copy('sev-snp-init-failed-6.18');
-    dropLogLines(s, /SNP_INIT_EX failed/);
-    const ps = s.sev?.platformStatus;
-    assert.ok(ps && 'value' in ps);
-    ps.value.apiMinor = 49;
-    const parameter = check(s, 'sev', 'sev.kvm.parameter');
-    assert.equal(parameter.status, 'FAIL');
-    assert.match(parameter.found, /-EOPNOTSUPP when the SEV firmware is older than 1\.51 \(this one: API 1\.49\)/);
-    assert.match(parameter.fix ?? '', /SEV firmware 1\.51 or later/);
-  });
+  test(
+    '6.16+: everything disabled, no failure line, SEV firmware 1.49: ' +
+      'the silent -EOPNOTSUPP, with the firmware fix',
+    () => {
+      const s = copy('sev-snp-init-failed-6.18');
+      dropLogLines(s, /SNP_INIT_EX failed/);
+      const ps = s.sev?.platformStatus;
+      assert.ok(ps && 'value' in ps);
+      ps.value.apiMinor = 49;
+      const parameter = check(s, 'sev', 'sev.kvm.parameter');
+      assert.equal(parameter.status, 'FAIL');
+      assert.match(parameter.found, /-EOPNOTSUPP when the SEV firmware is older than 1\.51 \(this one: API 1\.49\)/);
+      assert.match(parameter.fix ?? '', /SEV firmware 1\.51 or later/);
+    },
+  );
 
-  test('6.16+: SEV on, SNP off, no failure line: the silent -ENODEV (no ' + 'SNP host support), which leaves SEV working', () => {
-    const s = copy('sev-snp-init-failed-6.18');
-    dropLogLines(s, /SNP_INIT_EX failed/);
-    const modules = s.host.modules;
-    assert.ok('value' in modules);
-    modules.value.kvm_amd!.parameters.sev = 'Y';
-    const parameter = check(s, 'snp', 'snp.kvm.parameter');
-    assert.equal(parameter.status, 'FAIL');
-    assert.match(parameter.found, /-ENODEV when the host has no SNP support/);
-  });
+  test(
+    '6.16+: SEV on, SNP off, no failure line: the silent -ENODEV (no ' + 'SNP host support), which leaves SEV working',
+    () => {
+      const s = copy('sev-snp-init-failed-6.18');
+      dropLogLines(s, /SNP_INIT_EX failed/);
+      const modules = s.host.modules;
+      assert.ok('value' in modules);
+      modules.value.kvm_amd!.parameters.sev = 'Y';
+      const parameter = check(s, 'snp', 'snp.kvm.parameter');
+      assert.equal(parameter.status, 'FAIL');
+      assert.match(parameter.found, /-ENODEV when the host has no SNP support/);
+    },
+  );
 });
 
 describe('log lines and what they mean', () => {
   test('6.16+: "SNP PLATFORM_STATUS command failed" is offered as the reason /dev/sev is missing', () => {
     const s = copy('sev-snp-init-failed-6.18');
     withLogLine(s, /SNP_INIT_EX failed/, 'ccp 0000:42:00.1: SNP PLATFORM_STATUS command failed, ret = -5, error = 0x3');
-    s.host.sevDevice = { error: { code: 'ENOENT', errno: -2, syscall: 'stat', path: '/dev/sev', message: 'no such file' }, source: { file: '/dev/sev' } } as never;
+    s.host.sevDevice = {
+      error: { code: 'ENOENT', errno: -2, syscall: 'stat', path: '/dev/sev', message: 'no such file' },
+      source: { file: '/dev/sev' },
+    } as never;
     delete s.sev;
     const node = item(sevView(s), 'device.node');
-    assert.match(node.meaning ?? '', /SNP PLATFORM_STATUS command failed, ret = -5, error = 0x3.*does not register \/dev\/sev/);
+    assert.match(
+      node.meaning ?? '',
+      /SNP PLATFORM_STATUS command failed, ret = -5, error = 0x3.*does not register \/dev\/sev/,
+    );
   });
 
-  test('a PSP timeout: the command\'s own line shows error 0 and rc -110; ' + 'later commands fail with -EBUSY; reboot', () => {
-    const s = copy('sev-snp-init-failed-6.18');
-    withLogLine(s, /SNP_INIT_EX failed/, 'ccp 0000:42:00.1: sev command 0x1 timed out, disabling PSP');
-    withLogLine(s, /psp enabled/, 'ccp 0000:42:00.1: SEV: INIT failed 0x0, rc -110');
-    const v = sevView(s);
-    const timeout = item(v, 'log.psp.timeout.0');
-    assert.match(timeout.meaning ?? '', /rc -110.*-EBUSY until reboot/);
-    assert.match(timeout.hint ?? '', /reboot/);
-    const failure = v.items.find((i) => i.id.startsWith('log.failure.') && /INIT failed/.test(i.value));
-    assert.match(failure?.meaning ?? '', /ETIMEDOUT/);
-  });
+  test(
+    "a PSP timeout: the command's own line shows error 0 and rc -110; " + 'later commands fail with -EBUSY; reboot',
+    () => {
+      const s = copy('sev-snp-init-failed-6.18');
+      withLogLine(s, /SNP_INIT_EX failed/, 'ccp 0000:42:00.1: sev command 0x1 timed out, disabling PSP');
+      withLogLine(s, /psp enabled/, 'ccp 0000:42:00.1: SEV: INIT failed 0x0, rc -110');
+      const v = sevView(s);
+      const timeout = item(v, 'log.psp.timeout.0');
+      assert.match(timeout.meaning ?? '', /rc -110.*-EBUSY until reboot/);
+      assert.match(timeout.hint ?? '', /reboot/);
+      const failure = v.items.find((i) => i.id.startsWith('log.failure.') && /INIT failed/.test(i.value));
+      assert.match(failure?.meaning ?? '', /ETIMEDOUT/);
+    },
+  );
 
-  test('"AMD-Vi: SNP: RMP initialization failed" points at the RMP, and ' + '"retrying INIT" is shown as the retry it is', () => {
-    const s = copy('sev-snp-init-failed-6.18');
-    withLogLine(s, /IOMMU SNP support enabled/, 'AMD-Vi: SNP: RMP initialization failed, SNP cannot be supported.');
-    withLogLine(s, /psp enabled/, 'ccp 0000:42:00.1: SEV: retrying INIT command because of ' + 'SECURE_DATA_INVALID error. Retrying once to reset PSP SEV state.');
-    const v = sevView(s);
-    const iommu = v.items.find((i) => i.id.startsWith('log.iommu.problem'));
-    assert.match(iommu?.meaning ?? '', /setting up the RMP table failed/);
-    assert.match(item(v, 'log.psp.initRetried').meaning ?? '', /a failure line after this one is the real error/);
-  });
+  test(
+    '"AMD-Vi: SNP: RMP initialization failed" points at the RMP, and ' + '"retrying INIT" is shown as the retry it is',
+    () => {
+      const s = copy('sev-snp-init-failed-6.18');
+      withLogLine(s, /IOMMU SNP support enabled/, 'AMD-Vi: SNP: RMP initialization failed, SNP cannot be supported.');
+      withLogLine(
+        s,
+        /psp enabled/,
+        'ccp 0000:42:00.1: SEV: retrying INIT command because of ' +
+          'SECURE_DATA_INVALID error. Retrying once to reset PSP SEV state.',
+      );
+      const v = sevView(s);
+      const iommu = v.items.find((i) => i.id.startsWith('log.iommu.problem'));
+      assert.match(iommu?.meaning ?? '', /setting up the RMP table failed/);
+      assert.match(item(v, 'log.psp.initRetried').meaning ?? '', /a failure line after this one is the real error/);
+    },
+  );
 });
 
 describe('the read-only promise in the output (6.16-6.19)', () => {
-  test('SNP_PLATFORM_STATUS withheld: shown as not asked, with the ' + 'opt-in; the log\'s "SEV-SNP API:" line does not stand in for it', () => {
-    const s = copy('sev-snp-init-failed-6.18');
-    dropLogLines(s, /SNP_INIT_EX failed|kvm_amd: SEV/);
-    withLogLine(s, /psp enabled/, 'ccp 0000:42:00.1: SEV-SNP API:1.55 build:37');
-    const sev = s.sev;
-    assert.ok(sev);
-    delete sev.snpPlatformStatus;
-    sev.withheld = {
-      SNP_PLATFORM_STATUS: { reason: 'would initialise SNP', kernelChange: 'sev.snp-platform-status-inits', snpInitialized: 'no', override: '--snp-platform-status' },
-    };
-    const v = sevView(s);
-    const withheld = item(v, 'snp.withheld');
-    assert.equal(withheld.status, 'info');
-    assert.match(withheld.meaning ?? '', /initialises SNP firmware and shuts it down again.*IOMMU out of SNP mode/);
-    assert.match(withheld.hint ?? '', /--snp-platform-status/);
-    assert.equal(item(v, 'log.snpApi').status, 'info');
-    assert.match(item(v, 'log.snpApi').meaning ?? '', /does not prove that SNP is running/);
-    const state = check(s, 'snp', 'snp.firmware.state');
-    assert.equal(state.status, 'UNKNOWN');
-    assert.match(state.found, /not asked/);
-    assert.match(state.needs ?? '', /--snp-platform-status/);
-  });
+  test(
+    'SNP_PLATFORM_STATUS withheld: shown as not asked, with the ' +
+      'opt-in; the log\'s "SEV-SNP API:" line does not stand in for it',
+    () => {
+      const s = copy('sev-snp-init-failed-6.18');
+      dropLogLines(s, /SNP_INIT_EX failed|kvm_amd: SEV/);
+      withLogLine(s, /psp enabled/, 'ccp 0000:42:00.1: SEV-SNP API:1.55 build:37');
+      const sev = s.sev;
+      assert.ok(sev);
+      delete sev.snpPlatformStatus;
+      sev.withheld = {
+        SNP_PLATFORM_STATUS: {
+          reason: 'would initialise SNP',
+          kernelChange: 'sev.snp-platform-status-inits',
+          snpInitialized: 'no',
+          override: '--snp-platform-status',
+        },
+      };
+      const v = sevView(s);
+      const withheld = item(v, 'snp.withheld');
+      assert.equal(withheld.status, 'info');
+      assert.match(withheld.meaning ?? '', /initialises SNP firmware and shuts it down again.*IOMMU out of SNP mode/);
+      assert.match(withheld.hint ?? '', /--snp-platform-status/);
+      assert.equal(item(v, 'log.snpApi').status, 'info');
+      assert.match(item(v, 'log.snpApi').meaning ?? '', /does not prove that SNP is running/);
+      const state = check(s, 'snp', 'snp.firmware.state');
+      assert.equal(state.status, 'UNKNOWN');
+      assert.match(state.found, /not asked/);
+      assert.match(state.needs ?? '', /--snp-platform-status/);
+    },
+  );
 });
 
 describe('CPUID 0x8000001F EAX', () => {
-  test('bit 31 is IbpbOnEntry and bit 25 carries the kernel\'s name (MSR_AMD64_SNP_SMT_PROT)', () => {
+  test("bit 31 is IbpbOnEntry and bit 25 carries the kernel's name (MSR_AMD64_SNP_SMT_PROT)", () => {
     const table = CPUID_FEATURE_REGISTERS.find((f) => f.function === 0x8000001f && f.register === 'eax');
     assert.ok(table);
     assert.equal(table.bits[31], 'ibpb_on_entry');
@@ -391,17 +496,31 @@ describe('CPUID 0x8000001F EAX', () => {
 
 describe('README: the read-only guarantee and --deep as they really are', () => {
   const readme = readFileSync(join(projectRoot, 'README.md'), 'utf8');
-  test('a read-only fd does not make the kernel refuse every ' + 'state-changing command; the per-kernel table of what each ' + 'command does', () => {
-    assert.doesNotMatch(readme, /so the kernel itself refuses every command that needs a\s+writable fd/);
-    assert.match(readme, /`SNP_COMMIT` needs none/);
-    assert.match(readme, /only on some commands/);
-    for (const row of ['| up to 6.8 |', '| 6.9 to 6.15 |', '| 6.16 to 6.19 |', '| 7.0 and later |']) assert.ok(readme.includes(row), row);
-    assert.match(readme, /`--snp-platform-status` sends/);
-    assert.match(readme, /ceac7fb89e8d[\s\S]{0,200}551120148b67/);
-  });
+  test(
+    'a read-only fd does not make the kernel refuse every ' +
+      'state-changing command; the per-kernel table of what each ' +
+      'command does',
+    () => {
+      assert.doesNotMatch(readme, /so the kernel itself refuses every command that needs a\s+writable fd/);
+      assert.match(readme, /`SNP_COMMIT` needs none/);
+      assert.match(readme, /only on some commands/);
+      for (const row of ['| up to 6.8 |', '| 6.9 to 6.15 |', '| 6.16 to 6.19 |', '| 7.0 and later |'])
+        assert.ok(readme.includes(row), row);
+      assert.match(readme, /`--snp-platform-status` sends/);
+      assert.match(readme, /ceac7fb89e8d[\s\S]{0,200}551120148b67/);
+    },
+  );
 
-  test('--deep side effects: the ASID reclaim (WBINVD on every CPU plus ' + 'DF_FLUSH) and SEV INIT left done before 6.16 with ' + 'psp_init_on_probe=0', () => {
-    assert.match(readme, /reclaim list[\s\S]{0,200}WBINVD on every CPU plus a DF_FLUSH/);
-    assert.match(readme, /Before Linux\s+6\.16, on a host with the ccp module's `psp_init_on_probe=0`[\s\S]{0,120}SEV stays initialised/);
-  });
+  test(
+    '--deep side effects: the ASID reclaim (WBINVD on every CPU plus ' +
+      'DF_FLUSH) and SEV INIT left done before 6.16 with ' +
+      'psp_init_on_probe=0',
+    () => {
+      assert.match(readme, /reclaim list[\s\S]{0,200}WBINVD on every CPU plus a DF_FLUSH/);
+      assert.match(
+        readme,
+        /Before Linux\s+6\.16, on a host with the ccp module's `psp_init_on_probe=0`[\s\S]{0,120}SEV stays initialised/,
+      );
+    },
+  );
 });

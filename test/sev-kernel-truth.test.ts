@@ -26,13 +26,21 @@ import {
 import { HOST_CPUID_8000001F } from '../lib/knowledge/sev.js';
 import { PSP_SYSFS_ATTRIBUTES } from '../lib/snapshot/host-files.js';
 import { AMD_SNP_MSRS } from '../lib/snapshot/msr.js';
-import { formatsPrinting, kernelFiles, kernelHeaders, kernelSource, printkFormats, type PrintkFormat } from './helpers/kernel-sources.js';
+import {
+  formatsPrinting,
+  kernelFiles,
+  kernelHeaders,
+  kernelSource,
+  printkFormats,
+  type PrintkFormat,
+} from './helpers/kernel-sources.js';
 import { uapiHeaders } from './helpers/uapi-headers.js';
 
 /** `#define NAME value` -> value text (first definition), from C source. */
 function defines(text: string): Map<string, string> {
   const out = new Map<string, string>();
-  for (const m of text.matchAll(/^#define\s+(\w+)\s+(.+?)\s*(?:\/\*.*)?$/gm)) if (!out.has(m[1]!)) out.set(m[1]!, m[2]!.trim());
+  for (const m of text.matchAll(/^#define\s+(\w+)\s+(.+?)\s*(?:\/\*.*)?$/gm))
+    if (!out.has(m[1]!)) out.set(m[1]!, m[2]!.trim());
   return out;
 }
 
@@ -60,7 +68,8 @@ test('psp-sev.h (UAPI 7.2): SEV_RET codes, the status flag and the SNP status bi
   const snp = /struct sev_user_data_snp_status \{([\s\S]*?)\} __attribute__/.exec(header)?.[1] ?? '';
   // GCC allocates bitfields from the least significant bit, in declaration order.
   const feature = [...snp.matchAll(/__u32 (\w+):1;/g)].map((m, bit) => [bit, m[1]!.toUpperCase()]);
-  for (const [bit, name] of feature) assert.equal(SNP_FEATURE_FLAGS.find((f) => f.bit === bit)?.name, name, `feature bit ${bit}`);
+  for (const [bit, name] of feature)
+    assert.equal(SNP_FEATURE_FLAGS.find((f) => f.bit === bit)?.name, name, `feature bit ${bit}`);
   const rmp = [...snp.matchAll(/__u8 (\w+):(\d+);/g)];
   assert.equal(rmp[0]?.[1], 'is_rmp_initialized');
   assert.equal(SNP_RMP_FLAGS.find((f) => f.bit === 0)?.name, 'IS_RMP_INITIALIZED');
@@ -71,13 +80,20 @@ test('include/linux/psp-sev.h (7.2): platform states and the SNP guest policy bi
   if (!tree) return;
   const header = readFileSync(join(tree.root, 'include', 'linux', 'psp-sev.h'), 'utf8');
   const states = /enum sev_state \{([\s\S]*?)\};/.exec(header)?.[1] ?? '';
-  const fromHeader = Object.fromEntries([...states.matchAll(/SEV_STATE_(\w+)\s*=\s*(0x[0-9a-f]+|\d+)/gi)].map((m) => [Number(m[2]), m[1]!]));
+  const fromHeader = Object.fromEntries(
+    [...states.matchAll(/SEV_STATE_(\w+)\s*=\s*(0x[0-9a-f]+|\d+)/gi)].map((m) => [Number(m[2]), m[1]!]),
+  );
   assert.deepEqual(SEV_PLATFORM_STATES, fromHeader);
   const d = defines(header);
-  for (const bit of SNP_POLICY_BITS) assert.equal(bitOf(d.get(`SNP_POLICY_MASK_${bit.name}`) ?? 'none'), bit.bit, bit.name);
+  for (const bit of SNP_POLICY_BITS)
+    assert.equal(bitOf(d.get(`SNP_POLICY_MASK_${bit.name}`) ?? 'none'), bit.bit, bit.name);
   const policyDefines = [...d.keys()].filter((k) => /^SNP_POLICY_MASK_/.test(k) && !/_(BASE|VALID)$/.test(k));
   const ours = [...SNP_POLICY_BITS.map((b) => b.name), ...SNP_POLICY_FIELDS.map((f) => f.name.replace('ABI_', 'API_'))];
-  assert.deepEqual(policyDefines.map((k) => k.replace('SNP_POLICY_MASK_', '')).sort(), ours.sort(), 'every SNP_POLICY_MASK_* is in the table');
+  assert.deepEqual(
+    policyDefines.map((k) => k.replace('SNP_POLICY_MASK_', '')).sort(),
+    ours.sort(),
+    'every SNP_POLICY_MASK_* is in the table',
+  );
   assert.equal(d.get('SNP_POLICY_MASK_API_MINOR'), 'GENMASK_ULL(7, 0)');
   assert.equal(d.get('SNP_POLICY_MASK_API_MAJOR'), 'GENMASK_ULL(15, 8)');
 });
@@ -95,8 +111,15 @@ test('asm/svm.h and msr-index.h (7.2): every VMSA SEV_FEATURES bit, mainline or 
     }
     // Not in 7.2's svm.h: the SEV_STATUS MSR bit (VMSA bit + 2) must exist, and an SVM_SEV_FEAT
     // name from a later series must say so.
-    if (svmDefine) assert.match(feature.source, /patch|series/, `${svmDefine} is not in 7.2's svm.h: its source must name the series`);
-    const msrDefine = [...msr.keys()].find((k) => /^MSR_AMD64_SNP_\w+_BIT$/.test(k) && Number(msr.get(k)) === feature.bit + 2);
+    if (svmDefine)
+      assert.match(
+        feature.source,
+        /patch|series/,
+        `${svmDefine} is not in 7.2's svm.h: its source must name the series`,
+      );
+    const msrDefine = [...msr.keys()].find(
+      (k) => /^MSR_AMD64_SNP_\w+_BIT$/.test(k) && Number(msr.get(k)) === feature.bit + 2,
+    );
     assert.ok(msrDefine, `${feature.name}: no MSR_AMD64_SNP_*_BIT ${feature.bit + 2} in 7.2's msr-index.h`);
     const named = /^(MSR_AMD64_SNP_\w+_BIT) (\d+) - 2$/.exec(feature.define);
     if (named) assert.equal(named[1], msrDefine, feature.name);
@@ -118,7 +141,8 @@ test('cpufeatures.h word 19 (7.2): the host-CPUID bits behind the VMPL and page-
   const tree = await kernelFiles(t, 'linux-headers-common', kernelHeaders);
   if (!tree) return;
   const text = readFileSync(join(tree.root, 'arch', 'x86', 'include', 'asm', 'cpufeatures.h'), 'utf8');
-  const at = (bit: number): RegExpExecArray | null => new RegExp(`^#define X86_FEATURE_(\\w+)\\s+\\(19\\*32\\+\\s*${bit}\\)\\s*(?:/\\*\\s*("[^"]*")?)?`, 'm').exec(text);
+  const at = (bit: number): RegExpExecArray | null =>
+    new RegExp(`^#define X86_FEATURE_(\\w+)\\s+\\(19\\*32\\+\\s*${bit}\\)\\s*(?:/\\*\\s*("[^"]*")?)?`, 'm').exec(text);
   assert.equal(at(HOST_CPUID_8000001F.sevBit)?.[1], 'SEV');
   assert.equal(at(HOST_CPUID_8000001F.snpBit)?.[1], 'SEV_SNP');
   assert.equal(at(HOST_CPUID_8000001F.pageFlushBit)?.[1], 'VM_PAGE_FLUSH');
@@ -140,7 +164,9 @@ test('cpufeatures.h word 19 (7.2): the CPUID 0x8000001F EAX names follow the ker
   const table = CPUID_FEATURE_REGISTERS.find((f) => f.function === 0x8000001f && f.register === 'eax');
   assert.ok(table, 'lib/cpuid has the 0x8000001F EAX table');
   const kernel = new Map<number, string>();
-  for (const m of text.matchAll(/^#define X86_FEATURE_(\w+)\s+\(19\*32\+\s*(\d+)\)\s*(?:\/\*\s*(?:"([^"]*)")?.*)?$/gm)) {
+  for (const m of text.matchAll(
+    /^#define X86_FEATURE_(\w+)\s+\(19\*32\+\s*(\d+)\)\s*(?:\/\*\s*(?:"([^"]*)")?.*)?$/gm,
+  )) {
     // A quoted name is what /proc/cpuinfo prints; otherwise the define's name, lower case.
     kernel.set(Number(m[2]), m[3] ?? m[1]!.toLowerCase());
   }
@@ -152,34 +178,44 @@ test('cpufeatures.h word 19 (7.2): the CPUID 0x8000001F EAX names follow the ker
   }
 });
 
-test('kernel sources (7.2): SNP minimum firmware, ' + 'KVM_SNP_POLICY_MASK_VALID, kvm_amd parameters, PSP sysfs ' + 'attributes', async (t) => {
-  const src = await kernelFiles(t, 'linux-source', kernelSource);
-  const tree = await kernelFiles(t, 'linux-headers-common', kernelHeaders);
-  if (!src || !tree) return;
-  const sevDev = defines(readFileSync(join(src.root, 'drivers', 'crypto', 'ccp', 'sev-dev.c'), 'utf8'));
-  assert.deepEqual(SNP_MIN_FIRMWARE, { major: Number(sevDev.get('SNP_MIN_API_MAJOR')), minor: Number(sevDev.get('SNP_MIN_API_MINOR')) });
-  const kvmSev = readFileSync(join(src.root, 'arch', 'x86', 'kvm', 'svm', 'sev.c'), 'utf8');
-  const psp = defines(readFileSync(join(tree.root, 'include', 'linux', 'psp-sev.h'), 'utf8'));
-  const valid = /#define KVM_SNP_POLICY_MASK_VALID\s*\(([\s\S]*?)\)\n/.exec(kvmSev)?.[1] ?? '';
-  let mask = 0n;
-  for (const m of valid.matchAll(/SNP_POLICY_MASK_(\w+)/g)) {
-    const v = psp.get(`SNP_POLICY_MASK_${m[1]!}`)!;
-    const genmask = /GENMASK_ULL\((\d+), (\d+)\)/.exec(v);
-    mask |= genmask ? ((1n << BigInt(Number(genmask[1]) + 1)) - 1n) & ~((1n << BigInt(genmask[2]!)) - 1n) : 1n << BigInt(bitOf(v));
-  }
-  assert.equal(KVM_SNP_POLICY_MASK_VALID, mask);
-  const svm = readFileSync(join(src.root, 'arch', 'x86', 'kvm', 'svm', 'svm.c'), 'utf8');
-  const params = new Set([...`${kvmSev}\n${svm}`.matchAll(/module_param(?:_named)?\(\s*(\w+)/g)].map((m) => m[1]!));
-  // debug_swap is gone from 7.2; the table keeps it for the kernels that have it (its reason says when).
-  for (const p of KVM_AMD_PARAMETERS) {
-    if (p.name === 'debug_swap') assert.match(p.reason, /removed/);
-    else assert.ok(params.has(p.name), `kvm_amd parameter ${p.name} in 7.2`);
-  }
-  const spPci = readFileSync(join(src.root, 'drivers', 'crypto', 'ccp', 'sp-pci.c'), 'utf8');
-  const hsti = readFileSync(join(src.root, 'drivers', 'crypto', 'ccp', 'hsti.c'), 'utf8');
-  const attributes = [...`${spPci}\n${hsti}`.matchAll(/DEVICE_ATTR_RO\((\w+)\)/g)].map((m) => m[1]!);
-  assert.deepEqual([...PSP_SYSFS_ATTRIBUTES].sort(), [...new Set(attributes)].sort());
-});
+test(
+  'kernel sources (7.2): SNP minimum firmware, ' +
+    'KVM_SNP_POLICY_MASK_VALID, kvm_amd parameters, PSP sysfs ' +
+    'attributes',
+  async (t) => {
+    const src = await kernelFiles(t, 'linux-source', kernelSource);
+    const tree = await kernelFiles(t, 'linux-headers-common', kernelHeaders);
+    if (!src || !tree) return;
+    const sevDev = defines(readFileSync(join(src.root, 'drivers', 'crypto', 'ccp', 'sev-dev.c'), 'utf8'));
+    assert.deepEqual(SNP_MIN_FIRMWARE, {
+      major: Number(sevDev.get('SNP_MIN_API_MAJOR')),
+      minor: Number(sevDev.get('SNP_MIN_API_MINOR')),
+    });
+    const kvmSev = readFileSync(join(src.root, 'arch', 'x86', 'kvm', 'svm', 'sev.c'), 'utf8');
+    const psp = defines(readFileSync(join(tree.root, 'include', 'linux', 'psp-sev.h'), 'utf8'));
+    const valid = /#define KVM_SNP_POLICY_MASK_VALID\s*\(([\s\S]*?)\)\n/.exec(kvmSev)?.[1] ?? '';
+    let mask = 0n;
+    for (const m of valid.matchAll(/SNP_POLICY_MASK_(\w+)/g)) {
+      const v = psp.get(`SNP_POLICY_MASK_${m[1]!}`)!;
+      const genmask = /GENMASK_ULL\((\d+), (\d+)\)/.exec(v);
+      mask |= genmask
+        ? ((1n << BigInt(Number(genmask[1]) + 1)) - 1n) & ~((1n << BigInt(genmask[2]!)) - 1n)
+        : 1n << BigInt(bitOf(v));
+    }
+    assert.equal(KVM_SNP_POLICY_MASK_VALID, mask);
+    const svm = readFileSync(join(src.root, 'arch', 'x86', 'kvm', 'svm', 'svm.c'), 'utf8');
+    const params = new Set([...`${kvmSev}\n${svm}`.matchAll(/module_param(?:_named)?\(\s*(\w+)/g)].map((m) => m[1]!));
+    // debug_swap is gone from 7.2; the table keeps it for the kernels that have it (its reason says when).
+    for (const p of KVM_AMD_PARAMETERS) {
+      if (p.name === 'debug_swap') assert.match(p.reason, /removed/);
+      else assert.ok(params.has(p.name), `kvm_amd parameter ${p.name} in 7.2`);
+    }
+    const spPci = readFileSync(join(src.root, 'drivers', 'crypto', 'ccp', 'sp-pci.c'), 'utf8');
+    const hsti = readFileSync(join(src.root, 'drivers', 'crypto', 'ccp', 'hsti.c'), 'utf8');
+    const attributes = [...`${spPci}\n${hsti}`.matchAll(/DEVICE_ATTR_RO\((\w+)\)/g)].map((m) => m[1]!);
+    assert.deepEqual([...PSP_SYSFS_ATTRIBUTES].sort(), [...new Set(attributes)].sort());
+  },
+);
 
 // ---------------------------------------------------------------------------------------
 // Log patterns
@@ -206,25 +242,46 @@ const MAINLINE_LINES: { line: string; check?: (f: ReturnType<typeof parseSevLog>
   { line: 'ccp 0000:42:00.1: SEV: failed to SHUTDOWN error 0x12, rc -5' },
   {
     line: 'ccp 0000:42:00.1: SNP PLATFORM_STATUS command failed, ret = -5, error = 0x26',
-    check: (f) => assert.deepEqual(f.failures.map((x) => [x.reporter, x.operation, x.rc, x.errorName]), [['ccp', 'SNP_PLATFORM_STATUS', -5, 'SEV_RET_RMP_INITIALIZATION_FAILED']]),
+    check: (f) =>
+      assert.deepEqual(
+        f.failures.map((x) => [x.reporter, x.operation, x.rc, x.errorName]),
+        [['ccp', 'SNP_PLATFORM_STATUS', -5, 'SEV_RET_RMP_INITIALIZATION_FAILED']],
+      ),
   },
   {
     line: 'ccp 0000:42:00.1: SNP FEATURE_INFO command failed, ret = -5, error = 0x11',
-    check: (f) => assert.deepEqual(f.failures.map((x) => [x.operation, x.errorName]), [['SNP_FEATURE_INFO', 'SEV_RET_INVALID_COMMAND']]),
+    check: (f) =>
+      assert.deepEqual(
+        f.failures.map((x) => [x.operation, x.errorName]),
+        [['SNP_FEATURE_INFO', 'SEV_RET_INVALID_COMMAND']],
+      ),
   },
   {
     line: 'ccp 0000:42:00.1: SEV-SNP DF_FLUSH failed, ret = -5, error = 0x20',
-    check: (f) => assert.deepEqual(f.failures.map((x) => [x.operation, x.rc]), [['SNP_DF_FLUSH', -5]]),
+    check: (f) =>
+      assert.deepEqual(
+        f.failures.map((x) => [x.operation, x.rc]),
+        [['SNP_DF_FLUSH', -5]],
+      ),
   },
   {
     line: 'ccp 0000:42:00.1: SEV-SNP firmware shutdown failed, rc -5, error 0xf',
-    check: (f) => assert.deepEqual(f.failures.map((x) => [x.operation, x.errorName]), [['SNP_SHUTDOWN_EX', 'SEV_RET_DFFLUSH_REQUIRED']]),
+    check: (f) =>
+      assert.deepEqual(
+        f.failures.map((x) => [x.operation, x.errorName]),
+        [['SNP_SHUTDOWN_EX', 'SEV_RET_DFFLUSH_REQUIRED']],
+      ),
   },
   {
-    line: 'ccp 0000:42:00.1: SEV: retrying INIT command because of ' + 'SECURE_DATA_INVALID error. Retrying once to reset PSP SEV state.',
+    line:
+      'ccp 0000:42:00.1: SEV: retrying INIT command because of ' +
+      'SECURE_DATA_INVALID error. Retrying once to reset PSP SEV state.',
     check: (f) => assert.ok(f.psp.initRetried),
   },
-  { line: 'ccp 0000:01:00.5: sev command 0x85 timed out, disabling PSP', check: (f) => assert.equal(f.psp.timeouts[0]?.command, 0x85) },
+  {
+    line: 'ccp 0000:01:00.5: sev command 0x85 timed out, disabling PSP',
+    check: (f) => assert.equal(f.psp.timeouts[0]?.command, 0x85),
+  },
   { line: 'ccp 0000:42:00.1: SEV: TMR allocation failed, SEV-ES support unavailable' },
   { line: 'ccp 0000:42:00.1: sev enabled' },
   { line: 'ccp 0000:42:00.1: SEV firmware updated from 1.55.21 to 1.55.37' },
@@ -235,15 +292,34 @@ const MAINLINE_LINES: { line: string; check?: (f: ReturnType<typeof parseSevLog>
   { line: 'SEV-SNP: RMP segment 0 physical address [0x16100000 - 0x16500000] covering [0x0 - 0x1000000000]' },
   { line: 'SEV-SNP: Memory for the RMP table has not been reserved by BIOS' },
   { line: 'SEV-SNP: RMP configuration not valid: base=0x16000000, end=0x0' },
-  { line: 'SEV-SNP: Memory reserved for the RMP table does not cover full ' + 'system RAM (expected 0x4100000 got 0x4000000)' },
-  { line: 'SEV-SNP: Failed to map RMP bookkeeping area', check: (f) => assert.deepEqual(f.rmp.problems.map((p) => p.problem), ['bookkeeping-map-failed']) },
+  {
+    line:
+      'SEV-SNP: Memory reserved for the RMP table does not cover full ' +
+      'system RAM (expected 0x4100000 got 0x4000000)',
+  },
+  {
+    line: 'SEV-SNP: Failed to map RMP bookkeeping area',
+    check: (f) =>
+      assert.deepEqual(
+        f.rmp.problems.map((p) => p.problem),
+        ['bookkeeping-map-failed'],
+      ),
+  },
   {
     line: 'SEV-SNP: Invalid RMP size 0x4000 for configured segment size 0x1000000000',
-    check: (f) => assert.deepEqual(f.rmp.problems.map((p) => p.problem), ['invalid-segment-size']),
+    check: (f) =>
+      assert.deepEqual(
+        f.rmp.problems.map((p) => p.problem),
+        ['invalid-segment-size'],
+      ),
   },
   {
     line: 'SEV-SNP: Invalid RMP segment base address 0x16000001 for configured segment size 0x1000000000',
-    check: (f) => assert.deepEqual(f.rmp.problems.map((p) => p.problem), ['invalid-segment-base']),
+    check: (f) =>
+      assert.deepEqual(
+        f.rmp.problems.map((p) => p.problem),
+        ['invalid-segment-base'],
+      ),
   },
   { line: 'SEV-SNP: RMP segment size (30) is not within advertised bounds (min=32, max=52)' },
   { line: 'AMD-Vi: SNP: IOMMU disabled or configured in passthrough mode, SNP cannot be supported.' },
@@ -251,23 +327,48 @@ const MAINLINE_LINES: { line: string; check?: (f: ReturnType<typeof parseSevLog>
   { line: 'AMD-Vi: SNP: IOMMU SNP feature not enabled, SNP cannot be supported.' },
   {
     line: 'AMD-Vi: SNP: RMP initialization failed, SNP cannot be supported.',
-    check: (f) => assert.deepEqual(f.iommu.problems.map((p) => p.problem), ['rmp-init-failed']),
+    check: (f) =>
+      assert.deepEqual(
+        f.iommu.problems.map((p) => p.problem),
+        ['rmp-init-failed'],
+      ),
   },
   { line: 'AMD-Vi: IOMMU SNP support enabled.' },
 ];
 
 /** Lines the parser reads that 7.2 does not print, each with where it was printed. */
 const OLDER_LINES: { line: string; provenance: string }[] = [
-  { line: 'kvm_amd: SEV supported: 410 ASIDs', provenance: 'arch/x86/kvm/svm/sev.c sev_hardware_setup() before the "(ASIDs %u - %u)" lines; AMDESE/AMDSEV#82' },
+  {
+    line: 'kvm_amd: SEV supported: 410 ASIDs',
+    provenance: 'arch/x86/kvm/svm/sev.c sev_hardware_setup() before the "(ASIDs %u - %u)" lines; AMDESE/AMDSEV#82',
+  },
   { line: 'kvm_amd: SEV-ES supported: 99 ASIDs', provenance: 'as above; AMDESE/AMDSEV#189' },
-  { line: 'kvm_amd: SEV-ES and SEV-SNP supported: 99 ASIDs', provenance: 'AMD snp-host trees (AMDESE/linux); AMDESE/AMDSEV#202' },
+  {
+    line: 'kvm_amd: SEV-ES and SEV-SNP supported: 99 ASIDs',
+    provenance: 'AMD snp-host trees (AMDESE/linux); AMDESE/AMDSEV#202',
+  },
   { line: 'SEV supported: 410 ASIDs', provenance: 'Linux 5.x, printed without the kvm_amd prefix' },
-  { line: 'ccp 0000:42:00.1: SEV-SNP: failed to INIT rc -5, error 0x3', provenance: 'drivers/crypto/ccp/sev-dev.c 6.9-6.15 (kernel-versions sev.snp-init-rc-message)' },
+  {
+    line: 'ccp 0000:42:00.1: SEV-SNP: failed to INIT rc -5, error 0x3',
+    provenance: 'drivers/crypto/ccp/sev-dev.c 6.9-6.15 (kernel-versions sev.snp-init-rc-message)',
+  },
   { line: 'ccp 0000:42:00.1: SEV-SNP: failed to INIT error 0x3', provenance: 'AMD snp-host trees (AMDESE/AMDSEV#176)' },
-  { line: 'ccp 0000:42:00.1: SEV: failed to INIT error 0x1, rc -5', provenance: 'drivers/crypto/ccp/sev-dev.c up to 6.15' },
-  { line: 'ccp 0000:01:00.5: SEV: failed to INIT error 0xffffffff, rc -16', provenance: 'AMDESE/AMDSEV#184 (snp-latest kernel)' },
-  { line: 'SEV-SNP: RMP table physical address [0x0000000016000000 - 0x00000000568fffff]', provenance: 'AMD snp-host trees (AMDESE/AMDSEV#274)' },
-  { line: 'AMD-Vi: SNP: IOMMU is disabled or configured in passthrough mode, SNP cannot be supported', provenance: 'review versions of iommu_snp_enable() shipped in AMD snp-host trees' },
+  {
+    line: 'ccp 0000:42:00.1: SEV: failed to INIT error 0x1, rc -5',
+    provenance: 'drivers/crypto/ccp/sev-dev.c up to 6.15',
+  },
+  {
+    line: 'ccp 0000:01:00.5: SEV: failed to INIT error 0xffffffff, rc -16',
+    provenance: 'AMDESE/AMDSEV#184 (snp-latest kernel)',
+  },
+  {
+    line: 'SEV-SNP: RMP table physical address [0x0000000016000000 - 0x00000000568fffff]',
+    provenance: 'AMD snp-host trees (AMDESE/AMDSEV#274)',
+  },
+  {
+    line: 'AMD-Vi: SNP: IOMMU is disabled or configured in passthrough mode, SNP cannot be supported',
+    provenance: 'review versions of iommu_snp_enable() shipped in AMD snp-host trees',
+  },
 ];
 
 /** Lines no kernel printed: the parser must not read them. */
@@ -275,7 +376,9 @@ const NEVER_PRINTED = ['ccp 0000:42:00.1: SEV-SNP: failed to INIT, continue SEV 
 
 /** Whether a format says something of its own: "%s\n" or "kvm_amd: %-20s%*pb" print anything. */
 function specific(format: PrintkFormat): boolean {
-  const literal = format.format.replace(/%[-+ #0]*(?:\*|\d+)?(?:\.(?:\*|\d+))?(?:hh|h|ll|l|z|t|j)?[diouxXcsp%][A-Za-z0-9]*/g, '').replace(/^[\w-]+: /, '');
+  const literal = format.format
+    .replace(/%[-+ #0]*(?:\*|\d+)?(?:\.(?:\*|\d+))?(?:hh|h|ll|l|z|t|j)?[diouxXcsp%][A-Za-z0-9]*/g, '')
+    .replace(/^[\w-]+: /, '');
   return literal.trim().length >= 8;
 }
 
@@ -313,14 +416,25 @@ test('log patterns: every line read as mainline is printed by Linux 7.2 and pars
     expect(line, () => assert.ok(provenance.length > 0));
     expect(line, () => assert.equal(parseSevLog([line]).matched.length, 1, 'the parser does not read it'));
     const printing = messageFormats(formats, line).filter(specific);
-    expect(line, () => assert.deepEqual(printing.map((f) => `${f.file}:${f.line}`), [], '7.2 prints it: list it as mainline'));
+    expect(line, () =>
+      assert.deepEqual(
+        printing.map((f) => `${f.file}:${f.line}`),
+        [],
+        '7.2 prints it: list it as mainline',
+      ),
+    );
   }
   for (const line of NEVER_PRINTED) {
     expect(line, () => assert.equal(messageFormats(formats, line).filter(specific).length, 0));
-    expect(line, () => assert.equal(parseSevLog([line]).matched.length, 0, 'no kernel printed it, the parser must not read it'));
+    expect(line, () =>
+      assert.equal(parseSevLog([line]).matched.length, 0, 'no kernel printed it, the parser must not read it'),
+    );
   }
   assert.deepEqual(problems, []);
   // The "requires firmware version" line is dev_dbg: a default log never has it.
   const needs = messageFormats(formats, 'ccp 0000:42:00.1: SEV-SNP support requires firmware version >= 1:51');
-  assert.ok(needs.length > 0 && needs.every((f) => f.call === 'dev_dbg'), needs.map((f) => `${f.call} ${f.format}`).join('; '));
+  assert.ok(
+    needs.length > 0 && needs.every((f) => f.call === 'dev_dbg'),
+    needs.map((f) => `${f.call} ${f.format}`).join('; '),
+  );
 });

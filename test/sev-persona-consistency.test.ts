@@ -22,7 +22,17 @@ interface Host {
   vmTypes: number | undefined;
   /** KVM_SEV_INIT2 answers by VM type name, where --deep ran: ok, or the errno and firmware error. */
   init2: Record<string, { ok: boolean; errno?: string; firmwareError?: number }> | undefined;
-  snp: { state: number; rmpFlags: number; major: number; minor: number; build: number; currentTcb: bigint; reportedTcb: bigint } | undefined;
+  snp:
+    | {
+        state: number;
+        rmpFlags: number;
+        major: number;
+        minor: number;
+        build: number;
+        currentTcb: bigint;
+        reportedTcb: bigint;
+      }
+    | undefined;
 }
 
 function parseCpuinfo(text: string): Record<string, string> {
@@ -41,7 +51,10 @@ function parseCpuinfo(text: string): Record<string, string> {
 const TYPE_NAMES: Record<string, string> = { '2': 'SEV', '3': 'SEV_ES', '4': 'SNP' };
 
 function fromPersona(name: string, p: Persona): Host {
-  const kmsg = (p.files['/dev/kmsg'] ?? '').split('\n').filter((l) => !l.startsWith(' ') && l.includes(';')).map((l) => l.slice(l.indexOf(';') + 1));
+  const kmsg = (p.files['/dev/kmsg'] ?? '')
+    .split('\n')
+    .filter((l) => !l.startsWith(' ') && l.includes(';'))
+    .map((l) => l.slice(l.indexOf(';') + 1));
   const snp = p.sev && 'value' in p.sev.snpPlatformStatus ? p.sev.snpPlatformStatus.value : undefined;
   return {
     name: `persona ${name}`,
@@ -52,7 +65,16 @@ function fromPersona(name: string, p: Persona): Host {
     vmTypes: p.kvm?.capabilities['235'],
     init2: p.kvm?.sevInit2
       ? Object.fromEntries(
-          Object.entries(p.kvm.sevInit2).map(([t, a]) => [TYPE_NAMES[t]!, 'ok' in a ? { ok: true } : { ok: false, errno: a.errno, ...(a.firmwareError === undefined ? {} : { firmwareError: a.firmwareError }) }]),
+          Object.entries(p.kvm.sevInit2).map(([t, a]) => [
+            TYPE_NAMES[t]!,
+            'ok' in a
+              ? { ok: true }
+              : {
+                  ok: false,
+                  errno: a.errno,
+                  ...(a.firmwareError === undefined ? {} : { firmwareError: a.firmwareError }),
+                },
+          ]),
         )
       : undefined,
     snp: snp && {
@@ -68,7 +90,8 @@ function fromPersona(name: string, p: Persona): Host {
 }
 
 function fromSnapshot(name: string, s: Snapshot): Host {
-  const value = <T>(f: { value: T } | { error: unknown } | undefined): T | undefined => (f && 'value' in f ? f.value : undefined);
+  const value = <T>(f: { value: T } | { error: unknown } | undefined): T | undefined =>
+    f && 'value' in f ? f.value : undefined;
   const caps = value(s.kvm.capabilities?.system);
   const snp = value(s.sev?.snpPlatformStatus);
   return {
@@ -82,7 +105,15 @@ function fromSnapshot(name: string, s: Snapshot): Host {
       ? Object.fromEntries(
           Object.entries(s.kvm.sevInit2).map(([t, r]) => [
             t,
-            'value' in r.result ? { ok: true } : { ok: false, errno: r.result.error.code, ...(r.result.error.firmwareError === undefined ? {} : { firmwareError: r.result.error.firmwareError }) },
+            'value' in r.result
+              ? { ok: true }
+              : {
+                  ok: false,
+                  errno: r.result.error.code,
+                  ...(r.result.error.firmwareError === undefined
+                    ? {}
+                    : { firmwareError: r.result.error.firmwareError }),
+                },
           ]),
         )
       : undefined,
@@ -102,15 +133,22 @@ const personaDir = join(projectRoot, 'test', 'personas');
 const HOSTS: Host[] = [
   ...readdirSync(personaDir)
     .filter((f) => f.endsWith('.json'))
-    .map((f) => fromPersona(f.replace(/\.json$/, ''), JSON.parse(readFileSync(join(personaDir, f), 'utf8')) as Persona)),
+    .map((f) =>
+      fromPersona(f.replace(/\.json$/, ''), JSON.parse(readFileSync(join(personaDir, f), 'utf8')) as Persona),
+    ),
   ...readdirSync(fixturesDir)
     .filter((f) => f.endsWith('.json'))
-    .map((f) => fromSnapshot(f.replace(/\.json$/, ''), JSON.parse(readFileSync(join(fixturesDir, f), 'utf8')) as Snapshot)),
+    .map((f) =>
+      fromSnapshot(f.replace(/\.json$/, ''), JSON.parse(readFileSync(join(fixturesDir, f), 'utf8')) as Snapshot),
+    ),
 ].filter((h) => h.cpuinfo.vendor_id === 'AuthenticAMD');
 
 /** Hosts whose data breaks a rule for want of a public sample; each still breaks it (else drop it here). */
 const KNOWN: Record<string, Record<string, string>> = {
-  'tcb-test-vector': { 'fixture sev-turin-7.2': 'no public Turin TCB found yet', 'fixture sev-turin-7.2-snp-asids-in-use': 'derived from sev-turin-7.2' },
+  'tcb-test-vector': {
+    'fixture sev-turin-7.2': 'no public Turin TCB found yet',
+    'fixture sev-turin-7.2-snp-asids-in-use': 'derived from sev-turin-7.2',
+  },
   'snp-svn-vs-firmware': {
     'persona snp-genoa-linux-6.11': 'no public Genoa sample pairing a 1.55.38+ build with its SNP SVN found yet',
     'fixture sev-snp-genoa-6.11': 'snapshot of that persona',
@@ -136,9 +174,13 @@ test('there are AMD hosts to check', () => {
 test('a VM type KVM offers has its KVM_SEV_INIT2 answer wherever --deep ran', () => {
   check('init2-per-type', (h) => {
     if (h.init2 === undefined || h.vmTypes === undefined) return undefined;
-    const offered = Object.entries(TYPE_NAMES).filter(([bit]) => (h.vmTypes! >> Number(bit)) & 1).map(([, name]) => name);
+    const offered = Object.entries(TYPE_NAMES)
+      .filter(([bit]) => (h.vmTypes! >> Number(bit)) & 1)
+      .map(([, name]) => name);
     const answered = Object.keys(h.init2).sort();
-    return JSON.stringify(offered.sort()) === JSON.stringify(answered) ? undefined : `mask 0x${h.vmTypes.toString(16)} offers ${offered}, INIT2 answered ${answered}`;
+    return JSON.stringify(offered.sort()) === JSON.stringify(answered)
+      ? undefined
+      : `mask 0x${h.vmTypes.toString(16)} offers ${offered}, INIT2 answered ${answered}`;
   });
 });
 
@@ -148,7 +190,9 @@ test('"sme" in /proc/cpuinfo only with SME active (mem_encrypt=on)', () => {
   // an active SME shows as mem_encrypt=on on the command line and "Memory Encryption Features active: AMD SME".
   check('sme-needs-mem-encrypt', (h) => {
     if (!` ${h.cpuinfo.flags ?? ''} `.includes(' sme ')) return undefined;
-    const active = /\bmem_encrypt=on\b/.test(h.cmdline ?? '') || h.log.some((l) => /mem_encrypt=on|Memory Encryption Features active: AMD SME/.test(l));
+    const active =
+      /\bmem_encrypt=on\b/.test(h.cmdline ?? '') ||
+      h.log.some((l) => /mem_encrypt=on|Memory Encryption Features active: AMD SME/.test(l));
     return active ? undefined : '"sme" in cpuinfo without mem_encrypt=on or an SME-active log line';
   });
 });
@@ -157,24 +201,33 @@ test('cpu cores agree with the "NN-Core" of the brand string', () => {
   check('cores-vs-model', (h) => {
     const m = /(\d+)-Core Processor/.exec(h.cpuinfo['model name'] ?? '');
     if (!m || h.cpuinfo['cpu cores'] === undefined) return undefined;
-    return h.cpuinfo['cpu cores'] === m[1] ? undefined : `${h.cpuinfo['model name']} with cpu cores ${h.cpuinfo['cpu cores']}`;
+    return h.cpuinfo['cpu cores'] === m[1]
+      ? undefined
+      : `${h.cpuinfo['model name']} with cpu cores ${h.cpuinfo['cpu cores']}`;
   });
 });
 
-test('KVM_SEV_INIT2 on an SNP VM issues no firmware command once SNP ' + 'firmware is initialised: no firmware error, no EIO', () => {
-  // arch/x86/kvm/svm/sev.c __sev_guest_init() at v7.2: ASID allocation and sev_platform_init(), which returns 0 when
-  // the firmware is initialised.
-  check('init2-snp-after-init', (h) => {
-    const snp = h.init2?.SNP;
-    if (!snp || snp.ok || h.snp?.state !== 1) return undefined;
-    return snp.errno === 'EIO' || snp.firmwareError !== undefined ? `SNP INIT2 ${snp.errno} (firmware ${snp.firmwareError}) with SNP firmware in INIT` : undefined;
-  });
-});
+test(
+  'KVM_SEV_INIT2 on an SNP VM issues no firmware command once SNP ' +
+    'firmware is initialised: no firmware error, no EIO',
+  () => {
+    // arch/x86/kvm/svm/sev.c __sev_guest_init() at v7.2: ASID allocation and sev_platform_init(), which returns 0 when
+    // the firmware is initialised.
+    check('init2-snp-after-init', (h) => {
+      const snp = h.init2?.SNP;
+      if (!snp || snp.ok || h.snp?.state !== 1) return undefined;
+      return snp.errno === 'EIO' || snp.firmwareError !== undefined
+        ? `SNP INIT2 ${snp.errno} (firmware ${snp.firmwareError}) with SNP firmware in INIT`
+        : undefined;
+    });
+  },
+);
 
 test('a TCB is not a test vector (consecutive component values)', () => {
   check('tcb-test-vector', (h) => {
     if (!h.snp) return undefined;
-    const bytes = (v: bigint): number[] => Array.from({ length: 8 }, (_, i) => Number((v >> BigInt(8 * i)) & 0xffn)).filter((b) => b !== 0);
+    const bytes = (v: bigint): number[] =>
+      Array.from({ length: 8 }, (_, i) => Number((v >> BigInt(8 * i)) & 0xffn)).filter((b) => b !== 0);
     const b = bytes(h.snp.currentTcb);
     const sequence = b.length >= 4 && b.every((x, i) => i === 0 || x === b[i - 1]! + 1);
     return sequence ? `TCB 0x${h.snp.currentTcb.toString(16)} is the sequence ${b.join(', ')}` : undefined;
@@ -188,7 +241,10 @@ test('a TCB is not a test vector (consecutive component values)', () => {
  * SNP 24). For Genoa the lower bound 0x17 is AMD-SB-3019's minimum for Genoa (0x18 for Milan, as
  * quoted in microsoft/CCF#6812), the generation's counterpart of Milan's 24.
  */
-const BADRAM_RELEASE: Record<string, { build: number; minSvn: number }> = { Milan: { build: 22, minSvn: 24 }, Genoa: { build: 38, minSvn: 0x17 } };
+const BADRAM_RELEASE: Record<string, { build: number; minSvn: number }> = {
+  Milan: { build: 22, minSvn: 24 },
+  Genoa: { build: 38, minSvn: 0x17 },
+};
 
 function generation(cpuinfo: Record<string, string>): string | undefined {
   const family = Number(cpuinfo['cpu family']);
@@ -198,28 +254,36 @@ function generation(cpuinfo: Record<string, string>): string | undefined {
   return undefined;
 }
 
-test('SNP SVN and firmware build in order: alias-check firmware carries at least its release\'s SNP SVN', () => {
+test("SNP SVN and firmware build in order: alias-check firmware carries at least its release's SNP SVN", () => {
   check('snp-svn-vs-firmware', (h) => {
     const gen = generation(h.cpuinfo);
     const release = gen ? BADRAM_RELEASE[gen] : undefined;
     if (!h.snp || !release || h.snp.major !== 1 || h.snp.minor !== 55) return undefined;
     const svn = Number((h.snp.currentTcb >> 48n) & 0xffn);
     const aliasCheck = (h.snp.rmpFlags & 0x2) !== 0;
-    if (aliasCheck && h.snp.build < release.build) return `${gen} alias check complete with firmware 1.55.${h.snp.build}, before 1.55.${release.build}`;
-    if (h.snp.build >= release.build && svn < release.minSvn) return `${gen} firmware 1.55.${h.snp.build} with SNP SVN ${svn} (< ${release.minSvn})`;
+    if (aliasCheck && h.snp.build < release.build)
+      return `${gen} alias check complete with firmware 1.55.${h.snp.build}, before 1.55.${release.build}`;
+    if (h.snp.build >= release.build && svn < release.minSvn)
+      return `${gen} firmware 1.55.${h.snp.build} with SNP SVN ${svn} (< ${release.minSvn})`;
     return undefined;
   });
 });
 
-test('KVM_CAP_VM_TYPES (235) is there exactly on kernels that have it ' + '(6.8+), and offers the SEV types only from 6.10', () => {
-  check('cap-vm-types-by-release', (h) => {
-    const has = kernelHas('kvm.cap-vm-types', h.release);
-    if (has === undefined || (h.vmTypes === undefined && !h.name.startsWith('persona'))) return undefined;
-    const mask = h.vmTypes ?? 0;
-    if (has && mask === 0) return `${h.release} has KVM_CAP_VM_TYPES, the host answers 0`;
-    if (!has && mask !== 0) return `${h.release} predates KVM_CAP_VM_TYPES, the host answers 0x${mask.toString(16)}`;
-    if (kernelHas('kvm.sev-vm-types', h.release) === false && (mask & 0x0c) !== 0) return `${h.release} offers SEV VM types before 6.10`;
-    if (kernelHas('snp.kvm-host', h.release) === false && (mask & 0x10) !== 0) return `${h.release} offers the SNP VM type before 6.11`;
-    return undefined;
-  });
-});
+test(
+  'KVM_CAP_VM_TYPES (235) is there exactly on kernels that have it ' +
+    '(6.8+), and offers the SEV types only from 6.10',
+  () => {
+    check('cap-vm-types-by-release', (h) => {
+      const has = kernelHas('kvm.cap-vm-types', h.release);
+      if (has === undefined || (h.vmTypes === undefined && !h.name.startsWith('persona'))) return undefined;
+      const mask = h.vmTypes ?? 0;
+      if (has && mask === 0) return `${h.release} has KVM_CAP_VM_TYPES, the host answers 0`;
+      if (!has && mask !== 0) return `${h.release} predates KVM_CAP_VM_TYPES, the host answers 0x${mask.toString(16)}`;
+      if (kernelHas('kvm.sev-vm-types', h.release) === false && (mask & 0x0c) !== 0)
+        return `${h.release} offers SEV VM types before 6.10`;
+      if (kernelHas('snp.kvm-host', h.release) === false && (mask & 0x10) !== 0)
+        return `${h.release} offers the SNP VM type before 6.11`;
+      return undefined;
+    });
+  },
+);

@@ -40,17 +40,28 @@ import {
 import { KVM_X86_SEV_SNP_REQ_CERTS, KVM_X86_SEV_VMSA_FEATURES, KVM_X86_SNP_POLICY_BITS } from '../lib/knowledge/x86.js';
 import { projectRoot } from './helpers/compile.js';
 import { runCli } from './helpers/cli.js';
-import { buildDouble, doubleSkipReason, loadPersona, personaConfig, preparePersona, type PreparedPersona } from './helpers/double.js';
+import {
+  buildDouble,
+  doubleSkipReason,
+  loadPersona,
+  personaConfig,
+  preparePersona,
+  type PreparedPersona,
+} from './helpers/double.js';
 import type { Persona } from './helpers/persona.js';
 import { uapiHeaders } from './helpers/uapi-headers.js';
 import { kernelFiles } from './helpers/kernel-sources.js';
-import { SEV_FIRMWARE_INIT_ROWS, SNP_PLATFORM_STATUS_ROWS, firstChangeHeld, kernelHas } from '../lib/knowledge/kernel-versions.js';
+import {
+  SEV_FIRMWARE_INIT_ROWS,
+  SNP_PLATFORM_STATUS_ROWS,
+  firstChangeHeld,
+  kernelHas,
+} from '../lib/knowledge/kernel-versions.js';
 import { fixtureNames, fixtureSnapshot, fixturesDir } from './helpers/fixtures.js';
 import { need } from './helpers/requirements.js';
 
 const logDir = join(fixturesDir, 'kernel-logs');
 const personaDir = join(projectRoot, 'test', 'personas');
-
 
 // ---------------------------------------------------------------------------------------
 
@@ -62,7 +73,9 @@ describe('tables', () => {
     const body = /typedef enum \{([\s\S]*?)\} sev_ret_code;/.exec(header)?.[1];
     assert.ok(body, 'sev_ret_code enum found');
     const fromHeader = new Map<string, number>();
-    for (const m of body.replace(/\/\*[\s\S]*?\*\//g, '').matchAll(/(SEV_RET_\w+)\s*=\s*(-?0x[0-9a-fA-F]+|-?\d+|SEV_RET_\w+)/g)) {
+    for (const m of body
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .matchAll(/(SEV_RET_\w+)\s*=\s*(-?0x[0-9a-fA-F]+|-?\d+|SEV_RET_\w+)/g)) {
       const value = m[2]!.startsWith('SEV_RET_') ? fromHeader.get(m[2]!) : Number(m[2]);
       assert.notEqual(value, undefined, m[0]);
       fromHeader.set(m[1]!, value!);
@@ -74,7 +87,10 @@ describe('tables', () => {
     assert.match(header, /#define SEV_STATUS_FLAGS_CONFIG_ES\s+0x0100/);
     const snpStatus = /struct sev_user_data_snp_status \{([\s\S]*?)\} __attribute__/.exec(header)?.[1] ?? '';
     const featureBits = [...snpStatus.matchAll(/__u32 (\w+):1;/g)].map((m) => m[1]!.toUpperCase());
-    assert.deepEqual(featureBits, SNP_FEATURE_FLAGS.filter((f) => f.bit <= 6).map((f) => f.name));
+    assert.deepEqual(
+      featureBits,
+      SNP_FEATURE_FLAGS.filter((f) => f.bit <= 6).map((f) => f.name),
+    );
     assert.match(snpStatus, /__u8 is_rmp_initialized:1;/);
     // SNP_PLATFORM_STATUS is the tenth command (0-based 9).
     const commands = /enum \{([\s\S]*?)SEV_MAX,/.exec(header)?.[1] ?? '';
@@ -153,8 +169,16 @@ describe('tables', () => {
       if (f.name in msrIndex) assert.equal(f.bit, msrIndex[f.name]! - 2, `${f.name}: SEV_STATUS bit - 2`);
       assert.ok(f.define in svmH || f.name in msrIndex, `${f.name} has a source`);
     }
-    for (const [define, bit] of Object.entries(svmH)) assert.ok(VMSA_FEATURES.some((f) => f.define === define && f.bit === bit), define);
-    for (const [name, bit] of Object.entries(msrIndex)) assert.ok(VMSA_FEATURES.some((f) => f.name === name && f.bit === bit - 2), name);
+    for (const [define, bit] of Object.entries(svmH))
+      assert.ok(
+        VMSA_FEATURES.some((f) => f.define === define && f.bit === bit),
+        define,
+      );
+    for (const [name, bit] of Object.entries(msrIndex))
+      assert.ok(
+        VMSA_FEATURES.some((f) => f.name === name && f.bit === bit - 2),
+        name,
+      );
   });
 
   test('SNP policy bits and KVM_SNP_POLICY_MASK_VALID', () => {
@@ -190,12 +214,20 @@ describe('tables', () => {
       SEV_ATTRIBUTES.map((a) => a.attr),
       [KVM_X86_SEV_VMSA_FEATURES, KVM_X86_SNP_POLICY_BITS, KVM_X86_SEV_SNP_REQ_CERTS],
     );
-    assert.deepEqual(
-      ['Y', 'y', '1', 'N', 'n', '0', 'maybe'].map(parseModuleBool),
-      [true, true, true, false, false, false, null],
-    );
+    assert.deepEqual(['Y', 'y', '1', 'N', 'n', '0', 'maybe'].map(parseModuleBool), [
+      true,
+      true,
+      true,
+      false,
+      false,
+      false,
+      null,
+    ]);
     for (const name of ['sev', 'sev_es', 'sev_snp', 'ciphertext_hiding_asids', 'debug_swap', 'nested', 'npt']) {
-      assert.ok(KVM_AMD_PARAMETERS.some((p) => p.name === name && p.reason.length > 0), name);
+      assert.ok(
+        KVM_AMD_PARAMETERS.some((p) => p.name === name && p.reason.length > 0),
+        name,
+      );
     }
   });
 
@@ -234,40 +266,64 @@ describe('TCB version', () => {
     // private-compute-infra-toolkit/hats client/launcher/certificates_test.cc: reported_tcb_ =
     // 0x3e0f000000000007 on "AMD EPYC Genoa B1" gives the KDS URL "?blSPL=07&teeSPL=00&snpSPL=15&ucodeSPL=62".
     const tcb = decodeTcbVersion('0x3e0f000000000007', 'milan-genoa');
-    assert.deepEqual(tcb, { raw: '0x3e0f000000000007', layout: 'milan-genoa', fmc: null, bootloader: 7, tee: 0, snp: 15, microcode: 62, reservedNonZero: false });
+    assert.deepEqual(tcb, {
+      raw: '0x3e0f000000000007',
+      layout: 'milan-genoa',
+      fmc: null,
+      bootloader: 7,
+      tee: 0,
+      snp: 15,
+      microcode: 62,
+      reservedNonZero: false,
+    });
     assert.equal(formatTcbVersion(tcb), 'bootloader 7, TEE 0, SNP 15, microcode 62');
   });
 
-  test('Milan: virtee/snphost#125 platform TCB (microcode 219, SNP 24, ' + 'TEE 0, boot loader 4), and what the Turin layout makes of it', () => {
-    // The bytes are [4, 0, 0, 0, 0, 0, 24, 219]; read as a little-endian u64: 0xdb18000000000004.
-    const raw = 0xdb18000000000004n;
-    assert.deepEqual(decodeTcbVersion(raw, 'milan-genoa'), {
-      raw: '0xdb18000000000004',
-      layout: 'milan-genoa',
-      fmc: null,
-      bootloader: 4,
-      tee: 0,
-      snp: 24,
-      microcode: 219,
-      reservedNonZero: false,
-    });
-    // snphost 0.6.0 took this Milan for a Turin (#125): the FMC byte then holds the boot loader
-    // SVN and SNP lands in a reserved byte - which decodeTcbVersion flags.
-    const wrong = decodeTcbVersion(raw, 'turin');
-    assert.equal(wrong.fmc, 4);
-    assert.equal(wrong.snp, 0);
-    assert.equal(wrong.microcode, 219);
-    assert.equal(wrong.reservedNonZero, true);
-  });
+  test(
+    'Milan: virtee/snphost#125 platform TCB (microcode 219, SNP 24, ' +
+      'TEE 0, boot loader 4), and what the Turin layout makes of it',
+    () => {
+      // The bytes are [4, 0, 0, 0, 0, 0, 24, 219]; read as a little-endian u64: 0xdb18000000000004.
+      const raw = 0xdb18000000000004n;
+      assert.deepEqual(decodeTcbVersion(raw, 'milan-genoa'), {
+        raw: '0xdb18000000000004',
+        layout: 'milan-genoa',
+        fmc: null,
+        bootloader: 4,
+        tee: 0,
+        snp: 24,
+        microcode: 219,
+        reservedNonZero: false,
+      });
+      // snphost 0.6.0 took this Milan for a Turin (#125): the FMC byte then holds the boot loader
+      // SVN and SNP lands in a reserved byte - which decodeTcbVersion flags.
+      const wrong = decodeTcbVersion(raw, 'turin');
+      assert.equal(wrong.fmc, 4);
+      assert.equal(wrong.snp, 0);
+      assert.equal(wrong.microcode, 219);
+      assert.equal(wrong.reservedNonZero, true);
+    },
+  );
 
   test('Turin layout: virtee/sev tcb.rs test vector TcbVersion::new(Some(1), 2, 3, 4, 5)', () => {
     // to_turin_bytes() = [fmc, bootloader, tee, snp, 0, 0, 0, microcode] = [1, 2, 3, 4, 0, 0, 0, 5].
     const tcb = decodeTcbVersion('0x0500000004030201', 'turin');
-    assert.deepEqual(tcb, { raw: '0x500000004030201', layout: 'turin', fmc: 1, bootloader: 2, tee: 3, snp: 4, microcode: 5, reservedNonZero: false });
+    assert.deepEqual(tcb, {
+      raw: '0x500000004030201',
+      layout: 'turin',
+      fmc: 1,
+      bootloader: 2,
+      tee: 3,
+      snp: 4,
+      microcode: 5,
+      reservedNonZero: false,
+    });
     assert.equal(formatTcbVersion(tcb), 'FMC 1, bootloader 2, TEE 3, SNP 4, microcode 5');
     // The legacy vector TcbVersion::new(None, 1, 2, 3, 4) -> [1, 2, 0, 0, 0, 0, 3, 4].
     assert.deepEqual(
-      (({ bootloader, tee, snp, microcode }) => ({ bootloader, tee, snp, microcode }))(decodeTcbVersion('0x0403000000000201', 'milan-genoa')),
+      (({ bootloader, tee, snp, microcode }) => ({ bootloader, tee, snp, microcode }))(
+        decodeTcbVersion('0x0403000000000201', 'milan-genoa'),
+      ),
       { bootloader: 1, tee: 2, snp: 3, microcode: 4 },
     );
   });
@@ -301,8 +357,16 @@ describe('TCB version', () => {
     assert.equal(raw.tcb.current, null);
     assert.equal(raw.tcb.currentRaw, '0xd518000000000002');
     // Feature flags by name; bits beyond the table by number.
-    const flags = decodeSnpPlatformStatus({ ...status, featureFlags: 0x1 | 0x8 | 0x20 | 0x40 | 0x100, rmpFlags: 0x0b }, { family: 0x1a, model: 2 });
-    assert.deepEqual(flags.featureFlags.names, ['MASK_CHIP_ID', 'FEATURE_INFO', 'CIPHERTEXT_HIDING_CAP', 'CIPHERTEXT_HIDING_EN']);
+    const flags = decodeSnpPlatformStatus(
+      { ...status, featureFlags: 0x1 | 0x8 | 0x20 | 0x40 | 0x100, rmpFlags: 0x0b },
+      { family: 0x1a, model: 2 },
+    );
+    assert.deepEqual(flags.featureFlags.names, [
+      'MASK_CHIP_ID',
+      'FEATURE_INFO',
+      'CIPHERTEXT_HIDING_CAP',
+      'CIPHERTEXT_HIDING_EN',
+    ]);
     assert.deepEqual(flags.featureFlags.unknownBits, [8]);
     assert.deepEqual(flags.rmpFlags.names, ['IS_RMP_INITIALIZED', 'ALIAS_CHECK_COMPLETE', 'TIO_EN']);
     assert.equal(flags.tcb.layout, 'turin');
@@ -318,13 +382,28 @@ describe('decoders', () => {
     assert.equal(d.esInitialised, true);
     assert.deepEqual(d.flags.names, ['OWNER', 'CONFIG_ES']);
     assert.equal(d.meetsSnpMinimum, true);
-    assert.equal(decodeSevPlatformStatus({ apiMajor: 1, apiMinor: 49, state: 0, flags: 0, build: 1, guestCount: 0 }).meetsSnpMinimum, false);
-    assert.equal(decodeSevPlatformStatus({ apiMajor: 1, apiMinor: 55, state: 7, flags: 0, build: 1, guestCount: 0 }).stateName, null);
+    assert.equal(
+      decodeSevPlatformStatus({ apiMajor: 1, apiMinor: 49, state: 0, flags: 0, build: 1, guestCount: 0 })
+        .meetsSnpMinimum,
+      false,
+    );
+    assert.equal(
+      decodeSevPlatformStatus({ apiMajor: 1, apiMinor: 55, state: 7, flags: 0, build: 1, guestCount: 0 }).stateName,
+      null,
+    );
   });
 
   test('VMSA features and SNP policy by name, unknown bits by number', () => {
-    assert.deepEqual(decodeVmsaFeatures('0x220'), { raw: '0x220', names: ['DEBUG_SWAP', 'SECURE_TSC'], unknownBits: [] });
-    assert.deepEqual(decodeVmsaFeatures(0x800n | 0x1n | (1n << 40n)), { raw: '0x10000000801', names: ['SNP_ACTIVE'], unknownBits: [11, 40] });
+    assert.deepEqual(decodeVmsaFeatures('0x220'), {
+      raw: '0x220',
+      names: ['DEBUG_SWAP', 'SECURE_TSC'],
+      unknownBits: [],
+    });
+    assert.deepEqual(decodeVmsaFeatures(0x800n | 0x1n | (1n << 40n)), {
+      raw: '0x10000000801',
+      names: ['SNP_ACTIVE'],
+      unknownBits: [11, 40],
+    });
     // A typical launch policy: ABI 0.0, SMT allowed, reserved-must-be-one (QEMU's default 0x30000).
     const policy = decodeSnpPolicy('0x30000');
     assert.deepEqual(policy, { raw: '0x30000', abiMajor: 0, abiMinor: 0, names: ['SMT', 'RSVD_MBO'], unknownBits: [] });
@@ -342,11 +421,22 @@ describe('decoders', () => {
     assert.deepEqual(s.sevEsAsids, { first: 1, last: 99 });
     // sevctl ok on a Milan (AMDESE/AMDSEV#271): "Number of VMPLs: 4", "Physical address bit reduction: 5",
     // "C-bit location: 51", 509 guests, minimum SEV ASID 256 - the raw host leaf those numbers decode from.
-    const milan = decodeSevCpuid({ function: 0x8000001f, index: 0, flags: 0, eax: 0x1007f, ebx: (4 << 12) | (5 << 6) | 51, ecx: 509, edx: 256 });
+    const milan = decodeSevCpuid({
+      function: 0x8000001f,
+      index: 0,
+      flags: 0,
+      eax: 0x1007f,
+      ebx: (4 << 12) | (5 << 6) | 51,
+      ecx: 509,
+      edx: 256,
+    });
     assert.equal(milan.numberOfVmpls, 4);
     assert.equal(milan.physicalAddressReduction, 5);
     assert.deepEqual(milan.sevEsAsids, { first: 1, last: 255 });
-    assert.equal(decodeSevCpuid({ function: 0x8000001f, index: 0, flags: 0, eax: 0x2, ebx: 47, ecx: 509, edx: 1 }).sevEsAsids, null);
+    assert.equal(
+      decodeSevCpuid({ function: 0x8000001f, index: 0, flags: 0, eax: 0x2, ebx: 47, ecx: 509, edx: 1 }).sevEsAsids,
+      null,
+    );
   });
 });
 
@@ -363,21 +453,31 @@ function readLog(name: string): { source: string; lines: string[] } {
 }
 
 describe('kernel log', () => {
-  test('every sev-*.txt fixture has a source line and dmesg timestamps, ' + 'and every line the parser matches is traceable', () => {
-    const files = readdirSync(logDir).filter((f) => /^sev-.*\.txt$/.test(f));
-    assert.ok(files.length >= 10, files.join(' '));
-    for (const file of files) {
-      const { lines } = readLog(file);
-      const facts = parseSevLog(lines);
-      assert.ok(facts.matched.length > 0, `${file}: something matched`);
-      for (const m of facts.matched) assert.equal(lines[m.index], m.line, `${file}: index and line agree`);
-    }
-  });
+  test(
+    'every sev-*.txt fixture has a source line and dmesg timestamps, ' +
+      'and every line the parser matches is traceable',
+    () => {
+      const files = readdirSync(logDir).filter((f) => /^sev-.*\.txt$/.test(f));
+      assert.ok(files.length >= 10, files.join(' '));
+      for (const file of files) {
+        const { lines } = readLog(file);
+        const facts = parseSevLog(lines);
+        assert.ok(facts.matched.length > 0, `${file}: something matched`);
+        for (const m of facts.matched) assert.equal(lines[m.index], m.line, `${file}: index and line agree`);
+      }
+    },
+  );
 
   test('stripLogPrefix drops dmesg and dmesg -T stamps and the journal tag', () => {
-    assert.equal(stripLogPrefix('[   11.782063] kvm_amd: SEV enabled (ASIDs 100 - 509)'), 'kvm_amd: SEV enabled (ASIDs 100 - 509)');
+    assert.equal(
+      stripLogPrefix('[   11.782063] kvm_amd: SEV enabled (ASIDs 100 - 509)'),
+      'kvm_amd: SEV enabled (ASIDs 100 - 509)',
+    );
     assert.equal(stripLogPrefix('[Wed Oct 11 10:36:17 2023] SEV supported'), 'SEV supported');
-    assert.equal(stripLogPrefix('[  126.228774] kernel: ccp 0000:01:00.5: sev command 0x85 timed out, disabling PSP'), 'ccp 0000:01:00.5: sev command 0x85 timed out, disabling PSP');
+    assert.equal(
+      stripLogPrefix('[  126.228774] kernel: ccp 0000:01:00.5: sev command 0x85 timed out, disabling PSP'),
+      'ccp 0000:01:00.5: sev command 0x85 timed out, disabling PSP',
+    );
   });
 
   test('AMDESE/AMDSEV#189: SNP INIT 0x3 and SEV INIT 0x1 (6.9-6.15 wording), old and new ASID lines', () => {
@@ -392,18 +492,28 @@ describe('kernel log', () => {
     );
     assert.equal(f.failures[0]!.source.line, lines[2]);
     assert.equal(describeFailure(f.failures[0]!), 'SNP INIT failed: SEV_RET_INAVLID_CONFIG (0x3), rc -5');
-    assert.deepEqual(f.rmp.table && { kind: f.rmp.table.kind, start: f.rmp.table.start, end: f.rmp.table.end }, { kind: 'contiguous', start: '0x4de00000', end: '0x566fffff' });
+    assert.deepEqual(f.rmp.table && { kind: f.rmp.table.kind, start: f.rmp.table.start, end: f.rmp.table.end }, {
+      kind: 'contiguous',
+      start: '0x4de00000',
+      end: '0x566fffff',
+    });
     assert.equal(f.sevApi?.text, '1.55.7');
     assert.equal(f.psp.sevEnabled?.device, '0000:42:00.1');
     // "SEV-ES and SEV-SNP supported: 99 ASIDs" comes first; the range lines after it win for SEV-ES.
     assert.deepEqual(f.asids.snp && [f.asids.snp.state, f.asids.snp.count], ['supported', 99]);
-    assert.deepEqual(f.asids.sevEs && [f.asids.sevEs.state, f.asids.sevEs.first, f.asids.sevEs.last, f.asids.sevEs.count], ['enabled', 1, 99, 99]);
+    assert.deepEqual(
+      f.asids.sevEs && [f.asids.sevEs.state, f.asids.sevEs.first, f.asids.sevEs.last, f.asids.sevEs.count],
+      ['enabled', 1, 99, 99],
+    );
     assert.deepEqual(f.asids.sev && [f.asids.sev.first, f.asids.sev.last, f.asids.sev.count], [100, 509, 410]);
   });
 
   test('AMDESE/AMDSEV#184: PSP timeout, SEV_RET_NO_FW_CALL as 0xffffffff, journal "kernel:" tag', () => {
     const f = parseSevLog(readLog('sev-psp-timeout.txt').lines);
-    assert.deepEqual(f.psp.timeouts.map((t) => t.command), [0x85]);
+    assert.deepEqual(
+      f.psp.timeouts.map((t) => t.command),
+      [0x85],
+    );
     assert.deepEqual(
       f.failures.map((x) => [x.technology, x.rc, x.firmwareError, x.errorName]),
       [
@@ -416,18 +526,34 @@ describe('kernel log', () => {
 
   test('AMDESE/AMDSEV#202: the pre-range "supported: N ASIDs" lines without the kvm_amd prefix, SEV INIT 0xe', () => {
     const f = parseSevLog(readLog('sev-old-format-genoa.txt').lines);
-    assert.deepEqual(f.failures.map((x) => [x.operation, x.rc, x.errorName]), [['INIT', null, 'SEV_RET_WBINVD_REQUIRED']]);
-    assert.deepEqual(f.asids.sev && [f.asids.sev.state, f.asids.sev.count, f.asids.sev.first], ['supported', 907, null]);
+    assert.deepEqual(
+      f.failures.map((x) => [x.operation, x.rc, x.errorName]),
+      [['INIT', null, 'SEV_RET_WBINVD_REQUIRED']],
+    );
+    assert.deepEqual(f.asids.sev && [f.asids.sev.state, f.asids.sev.count, f.asids.sev.first], [
+      'supported',
+      907,
+      null,
+    ]);
     assert.deepEqual(f.asids.sevEs && [f.asids.sevEs.state, f.asids.sevEs.count], ['supported', 99]);
     assert.equal(f.asids.snp, undefined);
   });
 
   test('AMDESE/AMDSEV#246: "failed to get status. Error: 0x8003" is not a SEV_RET code; 6.x ranges', () => {
     const f = parseSevLog(readLog('sev-get-status-failed.txt').lines);
-    assert.deepEqual(f.failures.map((x) => [x.operation, x.firmwareError, x.errorName]), [['PLATFORM_STATUS', 0x8003, null]]);
+    assert.deepEqual(
+      f.failures.map((x) => [x.operation, x.firmwareError, x.errorName]),
+      [['PLATFORM_STATUS', 0x8003, null]],
+    );
     assert.match(describeFailure(f.failures[0]!), /0x8003 \(not a psp-sev.h SEV_RET code\)/);
-    assert.match(describeFailure(parseSevLog(readLog('sev-psp-timeout.txt').lines).failures[0]!), /no firmware status \(0x0\).*rc -110/);
-    assert.deepEqual([f.asids.sev?.first, f.asids.sev?.last, f.asids.sevEs?.last, f.asids.snp?.state, f.asids.snp?.last], [256, 1006, 255, 'enabled', 255]);
+    assert.match(
+      describeFailure(parseSevLog(readLog('sev-psp-timeout.txt').lines).failures[0]!),
+      /no firmware status \(0x0\).*rc -110/,
+    );
+    assert.deepEqual(
+      [f.asids.sev?.first, f.asids.sev?.last, f.asids.sevEs?.last, f.asids.snp?.state, f.asids.snp?.last],
+      [256, 1006, 255, 'enabled', 255],
+    );
     // sev enabled, get status, three ranges; psp enabled and the SVM lines are not SEV facts
     assert.equal(f.matched.length, 5);
   });
@@ -445,14 +571,22 @@ describe('kernel log', () => {
         [9, '0x35a00000', '0x559fffff', '0x12000000000', '0x13fffffffff'],
       ],
     );
-    assert.deepEqual(f.snpApi && [f.snpApi.major, f.snpApi.minor, f.snpApi.build, f.snpApi.device], [1, 58, 5, '0000:a9:00.5']);
+    assert.deepEqual(f.snpApi && [f.snpApi.major, f.snpApi.minor, f.snpApi.build, f.snpApi.device], [
+      1,
+      58,
+      5,
+      '0000:a9:00.5',
+    ]);
     assert.deepEqual(f.asids.snp && [f.asids.snp.first, f.asids.snp.last], [1, 98]);
   });
 
   test('ciphertext hiding: SEV-ES "unusable" with an empty range', () => {
     const f = parseSevLog(readLog('sev-ciphertext-hiding.txt').lines);
     assert.equal(f.ciphertextHiding?.enabled, true);
-    assert.deepEqual(f.asids.sevEs && [f.asids.sevEs.state, f.asids.sevEs.first, f.asids.sevEs.last, f.asids.sevEs.count], ['unusable', 100, 99, 0]);
+    assert.deepEqual(
+      f.asids.sevEs && [f.asids.sevEs.state, f.asids.sevEs.first, f.asids.sevEs.last, f.asids.sevEs.count],
+      ['unusable', 100, 99, 0],
+    );
     assert.deepEqual(f.asids.snp && [f.asids.snp.state, f.asids.snp.count], ['enabled', 99]);
   });
 
@@ -463,7 +597,10 @@ describe('kernel log', () => {
       // 6.16+ prints only the command's own line: _sev_platform_init_locked() adds none.
       [['SNP_INIT_EX', -5, 'SEV_RET_INAVLID_CONFIG']],
     );
-    assert.deepEqual([f.asids.sev?.state, f.asids.sevEs?.state, f.asids.snp?.state], ['disabled', 'disabled', 'disabled']);
+    assert.deepEqual(
+      [f.asids.sev?.state, f.asids.sevEs?.state, f.asids.snp?.state],
+      ['disabled', 'disabled', 'disabled'],
+    );
     assert.equal(f.iommu.snpSupport?.enabled, true);
     assert.equal(f.rmp.table?.kind, 'contiguous');
     // Other 6.16+ formats, from the format strings.
@@ -501,10 +638,16 @@ describe('kernel log', () => {
 
   test('RMP not reserved by the BIOS; IOMMU prerequisites in both wordings; an SNP guest', () => {
     const bios = parseSevLog(readLog('sev-bios-no-rmp.txt').lines);
-    assert.deepEqual(bios.rmp.problems.map((p) => p.problem), ['not-reserved-by-bios']);
+    assert.deepEqual(
+      bios.rmp.problems.map((p) => p.problem),
+      ['not-reserved-by-bios'],
+    );
     assert.equal(bios.asids.snp, undefined);
     const iommu = parseSevLog(readLog('sev-iommu-passthrough.txt').lines);
-    assert.deepEqual(iommu.iommu.problems.map((p) => p.problem), ['disabled-or-passthrough', 'disabled-or-passthrough', 'no-snp-feature', 'v2-page-table']);
+    assert.deepEqual(
+      iommu.iommu.problems.map((p) => p.problem),
+      ['disabled-or-passthrough', 'disabled-or-passthrough', 'no-snp-feature', 'v2-page-table'],
+    );
     assert.equal(iommu.failures[0]?.errorName, 'SEV_RET_INAVLID_CONFIG');
     const guest = parseSevLog(readLog('sev-snp-guest.txt').lines);
     assert.deepEqual(guest.guestFeatures?.features, ['SEV', 'SEV-ES', 'SEV-SNP']);
@@ -515,7 +658,10 @@ describe('kernel log', () => {
       'SEV-SNP: Failed to map RMP table',
       'SEV-SNP: RMP table physical address 0x0000000035600000 - 0x0000000075bfffff',
     ]);
-    assert.deepEqual(rmp.rmp.problems.map((p) => p.problem), ['invalid-configuration', 'does-not-cover-ram', 'does-not-cover-ram', 'map-failed']);
+    assert.deepEqual(
+      rmp.rmp.problems.map((p) => p.problem),
+      ['invalid-configuration', 'does-not-cover-ram', 'does-not-cover-ram', 'map-failed'],
+    );
     assert.equal(rmp.rmp.table?.end, '0x75bfffff'); // AMDESE/AMDSEV#82's 5.14 wording, without brackets
   });
 });
@@ -551,7 +697,14 @@ describe('sevView', () => {
 
   test('Genoa SNP host on 6.11: everything snphost ok checks, passing', () => {
     const v = view('sev-snp-genoa-6.11');
-    assert.deepEqual(v.vmTypes.map((t) => [t.name, t.offered]), [['SEV', true], ['SEV_ES', true], ['SNP', true]]);
+    assert.deepEqual(
+      v.vmTypes.map((t) => [t.name, t.offered]),
+      [
+        ['SEV', true],
+        ['SEV_ES', true],
+        ['SNP', true],
+      ],
+    );
     assert.match(item(v, 'kvm.vmType.SNP').source, /KVM_CHECK_EXTENSION.*KVM_CAP_VM_TYPES/);
     // No mem_encrypt=on on this host: the kernel clears "sme" from /proc/cpuinfo.
     assert.deepEqual(v.cpu.flags, { sme: false, sev: true, sev_es: true, sev_snp: true });
@@ -571,36 +724,75 @@ describe('sevView', () => {
     assert.deepEqual(v.asids.sev, { capacity: 907, current: 0, free: 907 });
     assert.equal(v.kvmAmd.parameters.sev_snp?.enabled, true);
     assert.equal(v.kvmAmd.parameters.nested?.raw, '1');
-    assert.deepEqual(v.init2.map((r) => [r.vmType, r.ok]), [['SEV', true], ['SEV_ES', true], ['SNP', true]]);
+    assert.deepEqual(
+      v.init2.map((r) => [r.vmType, r.ok]),
+      [
+        ['SEV', true],
+        ['SEV_ES', true],
+        ['SNP', true],
+      ],
+    );
     assert.equal(v.cpuid?.maxEncryptedGuests, 1006);
     assert.equal(item(v, 'log.asids.snp').value, 'enabled (ASIDs 1 - 99)');
     assert.equal(item(v, 'log.asids.snp').source, 'file /dev/kmsg: "kvm_amd: SEV-SNP enabled (ASIDs 1 - 99)"');
-    assert.ok(v.notes.some((n) => new RegExp([String.raw`6\.11\.0-snp-host \(6\.9-6\.15\): SNP_PLATFORM_STATUS a`, 'nswers EINVAL unless SNP firmware is already initialise', 'd'].join('')).test(n.text)));
+    assert.ok(
+      v.notes.some((n) =>
+        new RegExp(
+          [
+            String.raw`6\.11\.0-snp-host \(6\.9-6\.15\): SNP_PLATFORM_STATUS a`,
+            'nswers EINVAL unless SNP firmware is already initialise',
+            'd',
+          ].join(''),
+        ).test(n.text),
+      ),
+    );
   });
 
   test('Genoa SNP host on 6.11: nothing fails (a missing "sme" only means SME is not active)', () => {
     const v = view('sev-snp-genoa-6.11');
-    assert.deepEqual(v.items.filter((i) => i.status === 'fail').map((i) => i.id), []);
+    assert.deepEqual(
+      v.items.filter((i) => i.status === 'fail').map((i) => i.id),
+      [],
+    );
   });
 
-  test('Turin on 7.2: all three KVM_X86_GRP_SEV attributes, Turin TCB ' + 'layout, INIT2 on every type; EBUSY with every SNP ASID in use', () => {
-    const v = view('sev-turin-7.2');
-    assert.deepEqual(v.attributes.vmsaFeatures?.names, ['DEBUG_SWAP', 'SECURE_TSC']);
-    assert.deepEqual(v.attributes.snpPolicyBits?.names, ['SMT', 'RSVD_MBO', 'DEBUG', 'SINGLE_SOCKET', 'PAGE_SWAP_DISABLE']);
-    assert.equal(v.attributes.snpReqCerts, true);
-    assert.equal(v.snpPlatformStatus?.tcb.layout, 'turin');
-    assert.equal(v.snpPlatformStatus?.tcb.current?.fmc, 1);
-    assert.deepEqual(v.snpPlatformStatus?.featureFlags.names, ['FEATURE_INFO']);
-    assert.equal(v.log?.rmp.table?.kind, 'segmented');
-    assert.deepEqual(v.init2.map((r) => [r.vmType, r.ok]), [['SEV', true], ['SEV_ES', true], ['SNP', true]]);
-    // No firmware command runs in KVM_SEV_INIT2 once SNP is initialised: a refusal is KVM's own, without a firmware
-    // error.
-    const busy = view('sev-turin-7.2-snp-asids-in-use').init2.find((r) => r.vmType === 'SNP');
-    assert.equal(busy?.ok, false);
-    assert.equal(busy?.firmwareError, undefined);
-    assert.match(item(view('sev-turin-7.2-snp-asids-in-use'), 'init2.SNP').value, /^EBUSY/);
-    assert.ok(v.notes.some((n) => /7\.2\.13-amd64 \(7\.0\+\): SNP_PLATFORM_STATUS reports the status as it is/.test(n.text)));
-  });
+  test(
+    'Turin on 7.2: all three KVM_X86_GRP_SEV attributes, Turin TCB ' +
+      'layout, INIT2 on every type; EBUSY with every SNP ASID in use',
+    () => {
+      const v = view('sev-turin-7.2');
+      assert.deepEqual(v.attributes.vmsaFeatures?.names, ['DEBUG_SWAP', 'SECURE_TSC']);
+      assert.deepEqual(v.attributes.snpPolicyBits?.names, [
+        'SMT',
+        'RSVD_MBO',
+        'DEBUG',
+        'SINGLE_SOCKET',
+        'PAGE_SWAP_DISABLE',
+      ]);
+      assert.equal(v.attributes.snpReqCerts, true);
+      assert.equal(v.snpPlatformStatus?.tcb.layout, 'turin');
+      assert.equal(v.snpPlatformStatus?.tcb.current?.fmc, 1);
+      assert.deepEqual(v.snpPlatformStatus?.featureFlags.names, ['FEATURE_INFO']);
+      assert.equal(v.log?.rmp.table?.kind, 'segmented');
+      assert.deepEqual(
+        v.init2.map((r) => [r.vmType, r.ok]),
+        [
+          ['SEV', true],
+          ['SEV_ES', true],
+          ['SNP', true],
+        ],
+      );
+      // No firmware command runs in KVM_SEV_INIT2 once SNP is initialised: a refusal is KVM's own, without a firmware
+      // error.
+      const busy = view('sev-turin-7.2-snp-asids-in-use').init2.find((r) => r.vmType === 'SNP');
+      assert.equal(busy?.ok, false);
+      assert.equal(busy?.firmwareError, undefined);
+      assert.match(item(view('sev-turin-7.2-snp-asids-in-use'), 'init2.SNP').value, /^EBUSY/);
+      assert.ok(
+        v.notes.some((n) => /7\.2\.13-amd64 \(7\.0\+\): SNP_PLATFORM_STATUS reports the status as it is/.test(n.text)),
+      );
+    },
+  );
 
   test('Milan with an uncommitted TCB (virtee/snphost#127): mismatch and alias check FAIL, as in snphost', () => {
     const v = view('sev-milan-tcb-mismatch-6.11');
@@ -623,7 +815,10 @@ describe('sevView', () => {
     assert.equal(v.log, null);
     assert.equal(item(v, 'log').status, 'unknown');
     // What an unprivileged user can read is still there.
-    assert.equal(v.vmTypes.every((t) => t.offered === true), true);
+    assert.equal(
+      v.vmTypes.every((t) => t.offered === true),
+      true,
+    );
     assert.equal(v.asids.sevEs?.free, 98);
   });
 
@@ -634,11 +829,17 @@ describe('sevView', () => {
     assert.match(node.meaning ?? '', /kvm_amd is loaded but the ccp driver never registered \/dev\/sev/);
     assert.match(node.hint ?? '', /BIOS/);
     // The probe opens /dev/sev only where it exists: no open() answer, and none invented.
-    assert.equal(v.items.some((i) => i.id === 'device.open'), false);
+    assert.equal(
+      v.items.some((i) => i.id === 'device.open'),
+      false,
+    );
     assert.equal(v.platformStatus, null);
     assert.equal(v.kvmAmd.parameters.sev?.enabled, true);
     assert.equal(item(v, 'module.kvm_amd.sev_snp').value, 'no such parameter');
-    assert.deepEqual(v.vmTypes.map((t) => t.offered), [false, false, false]);
+    assert.deepEqual(
+      v.vmTypes.map((t) => t.offered),
+      [false, false, false],
+    );
     assert.match(item(v, 'cpu.flag.sev_snp').meaning ?? '', /before 6\.9/);
     assert.equal(item(v, 'kvm.attr.vmsaFeatures').value, 'not offered by this kernel');
   });
@@ -651,20 +852,45 @@ describe('sevView', () => {
 
   test('SNP INIT failed on 6.18: every part points at the firmware error', () => {
     const v = view('sev-snp-init-failed-6.18');
-    assert.deepEqual(v.vmTypes.map((t) => t.offered), [false, false, false]);
+    assert.deepEqual(
+      v.vmTypes.map((t) => t.offered),
+      [false, false, false],
+    );
     assert.equal(item(v, 'kvm.vmType.SNP').status, 'fail');
     assert.equal(v.kvmAmd.parameters.sev?.enabled, false);
     assert.equal(item(v, 'cpuid.8000001f.features').value, 'all zero');
     assert.equal(v.platformStatus?.stateName, 'UNINIT');
-    assert.match(item(v, 'sev.state').meaning ?? '', new RegExp([String.raw`on Linux 6\.16\+, kvm_amd, not the ccp driver probe, in`, String.raw`itialises SEV\/SNP firmware; if SNP INIT fails, SEV INI`, 'T is not attempted'].join('')));
+    assert.match(
+      item(v, 'sev.state').meaning ?? '',
+      new RegExp(
+        [
+          String.raw`on Linux 6\.16\+, kvm_amd, not the ccp driver probe, in`,
+          String.raw`itialises SEV\/SNP firmware; if SNP INIT fails, SEV INI`,
+          'T is not attempted',
+        ].join(''),
+      ),
+    );
     const snp = item(v, 'snp.status');
     // snp_move_to_init_state() reports a failed implicit SNP INIT as SEV_RET_INVALID_PLATFORM_STATE.
     assert.equal(snp.value, 'EIO; firmware SEV_RET_INVALID_PLATFORM_STATE (0x1)');
     assert.match(snp.meaning ?? '', /runs snp_move_to_init_state\(\): SNP_INIT_EX, the command, then SNP_SHUTDOWN_EX/);
-    assert.deepEqual(v.log?.failures.map((f) => f.operation), ['SNP_INIT_EX']);
+    assert.deepEqual(
+      v.log?.failures.map((f) => f.operation),
+      ['SNP_INIT_EX'],
+    );
     assert.equal(item(v, 'log.failure.0').value, 'SNP_INIT_EX failed: SEV_RET_INAVLID_CONFIG (0x3), rc -5');
     assert.equal(item(v, 'log.asids.snp').status, 'fail');
-    assert.ok(v.notes.some((n) => new RegExp([String.raw`6\.18\.0-061800-generic \(6\.16 up to 7\.0\): SNP_PLATF`, String.raw`ORM_STATUS on \/dev\/sev, when SNP is not initialised, `, String.raw`runs snp_move_to_init_state\(\)`].join('')).test(n.text)));
+    assert.ok(
+      v.notes.some((n) =>
+        new RegExp(
+          [
+            String.raw`6\.18\.0-061800-generic \(6\.16 up to 7\.0\): SNP_PLATF`,
+            String.raw`ORM_STATUS on \/dev\/sev, when SNP is not initialised, `,
+            String.raw`runs snp_move_to_init_state\(\)`,
+          ].join(''),
+        ).test(n.text),
+      ),
+    );
   });
 
   test('6.6: no KVM_X86_GRP_SEV (ENXIO is "not offered"), no SNP_PLATFORM_STATUS', () => {
@@ -689,7 +915,8 @@ describe('sevView', () => {
     assert.equal(item(v, 'device.open').status, 'unknown');
     assert.equal(item(v, 'capacity.sev').value, 'not read');
     assert.equal(item(v, 'cpuid.8000001f').value, 'not probed');
-    for (const id of ['kvm.attr.vmsaFeatures', 'kvm.attr.snpPolicyBits', 'kvm.attr.snpReqCerts']) assert.equal(item(v, id).value, 'not probed');
+    for (const id of ['kvm.attr.vmsaFeatures', 'kvm.attr.snpPolicyBits', 'kvm.attr.snpReqCerts'])
+      assert.equal(item(v, id).value, 'not probed');
     assert.ok(!v.items.some((i) => i.id.startsWith('sev.') || i.id.startsWith('snp.')));
     // Failed cpuinfo and /sys/module reads stay unknown too.
     const broken: Snapshot = structuredClone(snapshot);
@@ -705,7 +932,14 @@ describe('sevView', () => {
 
 // ---------------------------------------------------------------------------------------
 
-const SEV_PERSONAS = ['snp-genoa-linux-6.11', 'sev-es-no-snp-bios', 'kvm-amd-sev-no-dev-sev', 'snp-firmware-too-old', 'dev-sev-root-only', 'kernel-without-grp-sev'];
+const SEV_PERSONAS = [
+  'snp-genoa-linux-6.11',
+  'sev-es-no-snp-bios',
+  'kvm-amd-sev-no-dev-sev',
+  'snp-firmware-too-old',
+  'dev-sev-root-only',
+  'kernel-without-grp-sev',
+];
 
 function loadPersonaFile(name: string): Persona {
   return JSON.parse(readFileSync(join(personaDir, `${name}.json`), 'utf8')) as Persona;
@@ -749,7 +983,11 @@ describe('SEV personas', () => {
       if (log.asids.snp) assert.equal(log.asids.snp.state === 'enabled', param('sev_snp') === true);
       // The misc cgroup capacity is what sev_hardware_setup() sets from the ASID ranges.
       const capacity = Object.fromEntries(
-        (p.files['/sys/fs/cgroup/misc.capacity'] ?? '').trim().split('\n').map((l) => l.split(' ')).map(([k, v]) => [k, Number(v)]),
+        (p.files['/sys/fs/cgroup/misc.capacity'] ?? '')
+          .trim()
+          .split('\n')
+          .map((l) => l.split(' '))
+          .map(([k, v]) => [k, Number(v)]),
       );
       if (log.asids.sev?.first != null) assert.equal(capacity.sev, log.asids.sev.count);
       if (log.asids.sevEs?.first != null) assert.equal(capacity.sev_es, log.asids.sevEs.count);
@@ -763,7 +1001,10 @@ describe('SEV personas', () => {
       genoa.kvm?.deviceAttrs.filter((a) => a.group === 1).map((a) => a.attr),
       [0],
     ); // 6.11: KVM_X86_SNP_POLICY_BITS and KVM_X86_SEV_SNP_REQ_CERTS answer ENXIO
-    assert.ok(genoa.files['/dev/kmsg']?.includes('6,') && genoa.files['/dev/kmsg']?.includes(';kvm_amd: SEV-SNP enabled (ASIDs 1 - 99)'));
+    assert.ok(
+      genoa.files['/dev/kmsg']?.includes('6,') &&
+        genoa.files['/dev/kmsg']?.includes(';kvm_amd: SEV-SNP enabled (ASIDs 1 - 99)'),
+    );
     const snp = genoa.sev?.snpPlatformStatus;
     assert.ok(snp && 'value' in snp);
     assert.equal(decodeSnpPlatformStatus({ ...snp.value }, { family: 25, model: 17 }).tcb.current?.microcode, 62);
@@ -771,7 +1012,10 @@ describe('SEV personas', () => {
     const noSnp = loadPersonaFile('sev-es-no-snp-bios');
     assert.equal(noSnp.kvm?.capabilities['235'], 0x0d);
     assert.doesNotMatch(noSnp.files['/proc/cpuinfo'] ?? '', /\bsev_snp\b/);
-    assert.deepEqual(parseSevLog(kmsgMessages(noSnp.files['/dev/kmsg'] ?? '')).rmp.problems.map((x) => x.problem), ['not-reserved-by-bios']);
+    assert.deepEqual(
+      parseSevLog(kmsgMessages(noSnp.files['/dev/kmsg'] ?? '')).rmp.problems.map((x) => x.problem),
+      ['not-reserved-by-bios'],
+    );
 
     assert.equal(loadPersonaFile('kvm-amd-sev-no-dev-sev').sev, undefined);
 
@@ -800,33 +1044,53 @@ describe('SEV personas under the kernel double', { skip: await doubleSkipReason(
   });
   after(() => prepared.forEach((p) => p.cleanup()));
 
-  function snapshotOf(name: string, spawn: { uid?: number; gid?: number } = {}, extra: string[] = []): { persona: Persona; view: SevView; snapshot: Snapshot; root: string } {
+  function snapshotOf(
+    name: string,
+    spawn: { uid?: number; gid?: number } = {},
+    extra: string[] = [],
+  ): { persona: Persona; view: SevView; snapshot: Snapshot; root: string } {
     const persona = loadPersona(name);
     const p = preparePersona(persona);
     prepared.push(p);
-    const r = runCli(['snapshot', '--deep', ...extra, '--root', p.root, '--device', p.kvmDevice, '--sev-device', p.sevDevice], { env: p.env, ...spawn });
+    const r = runCli(
+      ['snapshot', '--deep', ...extra, '--root', p.root, '--device', p.kvmDevice, '--sev-device', p.sevDevice],
+      { env: p.env, ...spawn },
+    );
     assert.equal(r.status, 0, r.stderr);
     const snapshot = validateSnapshot(JSON.parse(r.stdout));
     return { persona, view: sevView(snapshot), snapshot, root: p.root };
   }
 
-  test('the host CPUID leaf and /dev/sev\'s ACL are collected under --root, ' + 'a missing cpuid node recorded as ENOENT', () => {
-    const { snapshot: s, root } = snapshotOf('snp-genoa-linux-6.11');
-    const leaf = s.host.hostCpuid8000001f;
-    assert.ok(leaf && 'error' in leaf, JSON.stringify(leaf));
-    assert.equal(leaf.error.code, 'ENOENT');
-    assert.deepEqual(leaf.source, { syscall: 'pread', path: join(root, 'dev', 'cpu', '0', 'cpuid') });
-    assert.ok(s.host.sevDeviceAcl, 'the ACL fact (a value, or getfacl\'s spawn error) is recorded');
-  });
+  test(
+    "the host CPUID leaf and /dev/sev's ACL are collected under --root, " + 'a missing cpuid node recorded as ENOENT',
+    () => {
+      const { snapshot: s, root } = snapshotOf('snp-genoa-linux-6.11');
+      const leaf = s.host.hostCpuid8000001f;
+      assert.ok(leaf && 'error' in leaf, JSON.stringify(leaf));
+      assert.equal(leaf.error.code, 'ENOENT');
+      assert.deepEqual(leaf.source, { syscall: 'pread', path: join(root, 'dev', 'cpu', '0', 'cpuid') });
+      assert.ok(s.host.sevDeviceAcl, "the ACL fact (a value, or getfacl's spawn error) is recorded");
+    },
+  );
 
-  test('snp-genoa-linux-6.11: the persona\'s own values come back decoded', () => {
+  test("snp-genoa-linux-6.11: the persona's own values come back decoded", () => {
     const { persona, view: v } = snapshotOf('snp-genoa-linux-6.11');
     const snp = persona.sev?.snpPlatformStatus;
     assert.ok(snp && 'value' in snp);
     assert.equal(v.snpPlatformStatus?.tcb.currentRaw, snp.value.currentTcbVersion);
     assert.equal(v.snpPlatformStatus?.tcb.current?.snp, 15);
-    assert.deepEqual(v.vmTypes.map((t) => t.offered), [true, true, true]);
-    assert.deepEqual(v.init2.map((r) => [r.vmType, r.ok]), [['SEV', true], ['SEV_ES', true], ['SNP', true]]);
+    assert.deepEqual(
+      v.vmTypes.map((t) => t.offered),
+      [true, true, true],
+    );
+    assert.deepEqual(
+      v.init2.map((r) => [r.vmType, r.ok]),
+      [
+        ['SEV', true],
+        ['SEV_ES', true],
+        ['SNP', true],
+      ],
+    );
     assert.equal(v.log?.asids.snp?.state, 'enabled');
     assert.equal(v.log?.snpApi?.device, '0000:02:00.5'); // a dev_printk record with its dictionary lines
     assert.deepEqual(v.asids.sevEs, { capacity: 99, current: 1, free: 98 });
@@ -834,17 +1098,27 @@ describe('SEV personas under the kernel double', { skip: await doubleSkipReason(
 
   test('snp-genoa-linux-6.11 under the double: nothing fails', () => {
     const { view: v } = snapshotOf('snp-genoa-linux-6.11');
-    assert.deepEqual(v.items.filter((i) => i.status === 'fail').map((i) => i.id), []);
+    assert.deepEqual(
+      v.items.filter((i) => i.status === 'fail').map((i) => i.id),
+      [],
+    );
   });
 
-  test('snp-firmware-too-old: SNP not offered, SNP_PLATFORM_STATUS EIO ' + 'with the firmware error, the INIT failure from the log', () => {
-    // Linux 6.18 with SNP not initialised: the status is asked only with --snp-platform-status.
-    const { view: v } = snapshotOf('snp-firmware-too-old', {}, ['--snp-platform-status']);
-    assert.deepEqual(v.vmTypes.map((t) => t.offered), [false, false, false]);
-    assert.equal(item(v, 'snp.status').value, 'EIO; firmware SEV_RET_INVALID_PLATFORM_STATE (0x1)');
-    assert.ok(v.log?.failures.some((f) => f.operation === 'SNP_INIT_EX' && f.errorName === 'SEV_RET_INAVLID_CONFIG'));
-    assert.equal(v.platformStatus?.stateName, 'UNINIT');
-  });
+  test(
+    'snp-firmware-too-old: SNP not offered, SNP_PLATFORM_STATUS EIO ' +
+      'with the firmware error, the INIT failure from the log',
+    () => {
+      // Linux 6.18 with SNP not initialised: the status is asked only with --snp-platform-status.
+      const { view: v } = snapshotOf('snp-firmware-too-old', {}, ['--snp-platform-status']);
+      assert.deepEqual(
+        v.vmTypes.map((t) => t.offered),
+        [false, false, false],
+      );
+      assert.equal(item(v, 'snp.status').value, 'EIO; firmware SEV_RET_INVALID_PLATFORM_STATE (0x1)');
+      assert.ok(v.log?.failures.some((f) => f.operation === 'SNP_INIT_EX' && f.errorName === 'SEV_RET_INAVLID_CONFIG'));
+      assert.equal(v.platformStatus?.stateName, 'UNINIT');
+    },
+  );
 
   test('dev-sev-root-only, run as an unprivileged user: EACCES on /dev/sev', (t) => {
     if (!need(t, 'root')) return;
@@ -852,6 +1126,9 @@ describe('SEV personas under the kernel double', { skip: await doubleSkipReason(
     assert.equal(item(v, 'device.open').value, 'EACCES');
     assert.match(item(v, 'device.open').hint ?? '', /run as root/);
     assert.equal(v.platformStatus, null);
-    assert.deepEqual(v.vmTypes.map((t) => t.offered), [true, true, true]);
+    assert.deepEqual(
+      v.vmTypes.map((t) => t.offered),
+      [true, true, true],
+    );
   });
 });

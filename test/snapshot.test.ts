@@ -28,7 +28,15 @@ test('a live snapshot records every KVM fact with its source', { skip: kvmSkipRe
   const snapshot = await probeHost();
   assert.equal(snapshot.format, 'kvm-caps-snapshot');
   assert.equal(snapshot.version, 1);
-  for (const key of ['open', 'apiVersion', 'vcpuMmapSize', 'defaultVm', 'supportedCpuid', 'msrIndexList', 'xcompGuestSupp'] as const) {
+  for (const key of [
+    'open',
+    'apiVersion',
+    'vcpuMmapSize',
+    'defaultVm',
+    'supportedCpuid',
+    'msrIndexList',
+    'xcompGuestSupp',
+  ] as const) {
     const fact = snapshot.kvm[key];
     assert.ok(fact && 'source' in fact, `kvm.${key} has a source`);
   }
@@ -82,27 +90,76 @@ test('bad snapshots are refused with the field at fault', () => {
     return doc;
   };
   rejects([], 'snapshot', /expected an object/);
-  rejects(edit((d) => (d.format = 'other')), 'snapshot.format', /kvm-caps-snapshot/);
-  rejects(edit((d) => (d.version = 2)), 'snapshot.version', /version 2 is not supported/);
-  rejects(edit((d) => delete d.host.cpuinfo), 'snapshot.host.cpuinfo', /missing/);
-  rejects(edit((d) => (d.kvm.apiVersion.value = '12')), 'snapshot.kvm.apiVersion.value', /integer/);
-  rejects(edit((d) => delete d.kvm.open.value), 'snapshot.kvm.open', /either "value" or "error"/);
-  rejects(edit((d) => (d.kvm.capabilities.system.value['235'] = null)), 'snapshot.kvm.capabilities.system.value.235', /number/);
-  rejects(edit((d) => (d.kvm.capabilities.system.value.abc = 1)), 'snapshot.kvm.capabilities.system.value.abc', /unexpected key/);
-  rejects(edit((d) => (d.kvm.xcompGuestSupp.value = '602e7')), 'snapshot.kvm.xcompGuestSupp.value', /hex/);
   rejects(
-    edit((d) => (d.kvm.supportedCpuid = { source: d.kvm.apiVersion.source, value: [{ function: 1, index: 0, flags: 0, eax: -1, ebx: 0, ecx: 0, edx: 0 }] })),
+    edit((d) => (d.format = 'other')),
+    'snapshot.format',
+    /kvm-caps-snapshot/,
+  );
+  rejects(
+    edit((d) => (d.version = 2)),
+    'snapshot.version',
+    /version 2 is not supported/,
+  );
+  rejects(
+    edit((d) => delete d.host.cpuinfo),
+    'snapshot.host.cpuinfo',
+    /missing/,
+  );
+  rejects(
+    edit((d) => (d.kvm.apiVersion.value = '12')),
+    'snapshot.kvm.apiVersion.value',
+    /integer/,
+  );
+  rejects(
+    edit((d) => delete d.kvm.open.value),
+    'snapshot.kvm.open',
+    /either "value" or "error"/,
+  );
+  rejects(
+    edit((d) => (d.kvm.capabilities.system.value['235'] = null)),
+    'snapshot.kvm.capabilities.system.value.235',
+    /number/,
+  );
+  rejects(
+    edit((d) => (d.kvm.capabilities.system.value.abc = 1)),
+    'snapshot.kvm.capabilities.system.value.abc',
+    /unexpected key/,
+  );
+  rejects(
+    edit((d) => (d.kvm.xcompGuestSupp.value = '602e7')),
+    'snapshot.kvm.xcompGuestSupp.value',
+    /hex/,
+  );
+  rejects(
+    edit(
+      (d) =>
+        (d.kvm.supportedCpuid = {
+          source: d.kvm.apiVersion.source,
+          value: [{ function: 1, index: 0, flags: 0, eax: -1, ebx: 0, ecx: 0, edx: 0 }],
+        }),
+    ),
     'snapshot.kvm.supportedCpuid.value[0].eax',
     /unsigned 32-bit/,
   );
-  rejects(edit((d) => (d.kvm.open.source = { socket: 1 })), 'snapshot.kvm.open.source', /a source/);
+  rejects(
+    edit((d) => (d.kvm.open.source = { socket: 1 })),
+    'snapshot.kvm.open.source',
+    /a source/,
+  );
 });
 
 test('unreadable and non-JSON files name the file', () => {
-  assert.throws(() => loadSnapshot(join(dir, 'absent.json')), (e: unknown) => e instanceof SnapshotFileError && /absent\.json: cannot read the snapshot \(ENOENT\)/.test((e as Error).message));
+  assert.throws(
+    () => loadSnapshot(join(dir, 'absent.json')),
+    (e: unknown) =>
+      e instanceof SnapshotFileError && /absent\.json: cannot read the snapshot \(ENOENT\)/.test((e as Error).message),
+  );
   const file = join(dir, 'broken.json');
   writeFileSync(file, '{"format":');
-  assert.throws(() => loadSnapshot(file), (e: unknown) => e instanceof SnapshotFileError && /broken\.json: not a JSON document/.test((e as Error).message));
+  assert.throws(
+    () => loadSnapshot(file),
+    (e: unknown) => e instanceof SnapshotFileError && /broken\.json: not a JSON document/.test((e as Error).message),
+  );
   writeFileSync(file, '{"format":"kvm-caps-snapshot","version":1}');
   assert.throws(() => loadSnapshot(file), /broken\.json: not a valid kvm-caps snapshot: snapshot\.createdAt: missing/);
 });

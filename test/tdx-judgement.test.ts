@@ -10,7 +10,12 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { flattenChecks, runChecks } from '../lib/check/run.js';
-import { bringupFailsKvmLoad, tdxCauses, TDX_BRINGUP_FAILED_KVM_NOT_LOADED, type TdxExplanation } from '../lib/check/tdx-causes.js';
+import {
+  bringupFailsKvmLoad,
+  tdxCauses,
+  TDX_BRINGUP_FAILED_KVM_NOT_LOADED,
+  type TdxExplanation,
+} from '../lib/check/tdx-causes.js';
 import type { CheckResult, Technology } from '../lib/check/types.js';
 import { decodeSnapshot } from '../lib/decode/model.js';
 import { decodeHwError, describeHwError, notConfigurableKind } from '../lib/decode/tdx-fields.js';
@@ -37,9 +42,17 @@ function setLog(s: Snapshot, messages: readonly string[] | readonly KernelLogRec
 
 /** What a host looks like when kvm_intel failed to load: no /dev/kvm, no kvm_intel module, nothing asked of KVM. */
 function noKvmIntel(s: Snapshot): void {
-  const enoent = (path: string, syscall: string) => ({ code: 'ENOENT', errno: -2, syscall, path, message: `ENOENT: no such file or directory, ${syscall} '${path}'` });
+  const enoent = (path: string, syscall: string) => ({
+    code: 'ENOENT',
+    errno: -2,
+    syscall,
+    path,
+    message: `ENOENT: no such file or directory, ${syscall} '${path}'`,
+  });
   s.host.device = { source: { syscall: 'stat', path: '/dev/kvm' }, error: enoent('/dev/kvm', 'stat') };
-  s.kvm = { open: { source: { syscall: 'open', path: '/dev/kvm' }, error: enoent('/dev/kvm', 'open') } } as Snapshot['kvm'];
+  s.kvm = {
+    open: { source: { syscall: 'open', path: '/dev/kvm' }, error: enoent('/dev/kvm', 'open') },
+  } as Snapshot['kvm'];
   const modules = s.host.modules;
   if ('value' in modules) delete modules.value.kvm_intel;
 }
@@ -66,30 +79,39 @@ const MODULE_INIT_FAILED = [
 ];
 
 describe('item 1: a failed TDX bring-up and a missing /dev/kvm', () => {
-  test('6.16: the module failed to initialise, so kvm_intel did not load: KVM\'s diagnosis names TDX, and the fix ' +
-    'is never "tdx=1 again"', () => {
-    const s = edit('tdx-usable-6.16', (x) => {
-      noKvmIntel(x);
-      setLog(x, MODULE_INIT_FAILED);
-    });
-    assert.ok(codes(s).includes(TDX_BRINGUP_FAILED_KVM_NOT_LOADED));
-    const modules = check(s, 'kvm', 'kvm.kernel.modules');
-    assert.equal(modules.status, 'FAIL');
-    assert.match(modules.found, /TDX bring-up failed .*module initialization failed \(-5\)/);
-    assert.match(modules.found, /6\.16\+.*no \/dev\/kvm/);
-    assert.match(modules.fix ?? '', /tdx=0/);
-    assert.match(modules.fix ?? '', /BIOS or the TDX module/);
-    for (const [technology, id] of [['kvm', 'kvm.kernel.modules'], ['tdx', 'tdx.kvm.parameter']] as const) {
-      const fix = check(s, technology, id).fix ?? '';
-      assert.doesNotMatch(fix, /modprobe kvm_intel tdx=1/, `${id} must not send the user back to tdx=1`);
-    }
-    for (const e of causes(s)) assert.doesNotMatch(e.hint ?? '', /modprobe kvm_intel tdx=1/, e.code);
-  });
+  test(
+    "6.16: the module failed to initialise, so kvm_intel did not load: KVM's diagnosis names TDX, and the fix " +
+      'is never "tdx=1 again"',
+    () => {
+      const s = edit('tdx-usable-6.16', (x) => {
+        noKvmIntel(x);
+        setLog(x, MODULE_INIT_FAILED);
+      });
+      assert.ok(codes(s).includes(TDX_BRINGUP_FAILED_KVM_NOT_LOADED));
+      const modules = check(s, 'kvm', 'kvm.kernel.modules');
+      assert.equal(modules.status, 'FAIL');
+      assert.match(modules.found, /TDX bring-up failed .*module initialization failed \(-5\)/);
+      assert.match(modules.found, /6\.16\+.*no \/dev\/kvm/);
+      assert.match(modules.fix ?? '', /tdx=0/);
+      assert.match(modules.fix ?? '', /BIOS or the TDX module/);
+      for (const [technology, id] of [
+        ['kvm', 'kvm.kernel.modules'],
+        ['tdx', 'tdx.kvm.parameter'],
+      ] as const) {
+        const fix = check(s, technology, id).fix ?? '';
+        assert.doesNotMatch(fix, /modprobe kvm_intel tdx=1/, `${id} must not send the user back to tdx=1`);
+      }
+      for (const e of causes(s)) assert.doesNotMatch(e.hint ?? '', /modprobe kvm_intel tdx=1/, e.code);
+    },
+  );
 
   test('the TDX failure is named even when the modules could not be listed, and the device check defers to it', () => {
     const s = edit('tdx-usable-6.16', (x) => {
       noKvmIntel(x);
-      x.host.modules = { source: { directory: '/sys/module' }, error: { code: 'EACCES', errno: -13, syscall: 'scandir', path: '/sys/module', message: 'EACCES' } };
+      x.host.modules = {
+        source: { directory: '/sys/module' },
+        error: { code: 'EACCES', errno: -13, syscall: 'scandir', path: '/sys/module', message: 'EACCES' },
+      };
       setLog(x, MODULE_INIT_FAILED);
     });
     const modules = check(s, 'kvm', 'kvm.kernel.modules');
@@ -110,50 +132,63 @@ describe('item 1: a failed TDX bring-up and a missing /dev/kvm', () => {
     }
   });
 
-  test('7.2: a module that failed in the core kernel is -ENODEV to KVM, which loads; ' +
-    'KVM\'s own module check still fails the load', () => {
-    const failedInCore = edit('tdx-init-vm-refused-7.2', (x) => {
-      noKvmIntel(x);
-      delete x.host.tdxModuleVersion;
-      setLog(x, ['virt/tdx: TDX-Module initialization failed (-5)']);
-    });
-    assert.ok(!codes(failedInCore).includes(TDX_BRINGUP_FAILED_KVM_NOT_LOADED));
-    const limit = edit('tdx-init-vm-refused-7.2', (x) => {
-      noKvmIntel(x);
-      setLog(x, ['kvm_intel: Disable TDX: MAX_VCPU_PER_TD (480) smaller than number of logical CPUs (512).']);
-    });
-    assert.ok(codes(limit).includes(TDX_BRINGUP_FAILED_KVM_NOT_LOADED));
-  });
+  test(
+    '7.2: a module that failed in the core kernel is -ENODEV to KVM, which loads; ' +
+      "KVM's own module check still fails the load",
+    () => {
+      const failedInCore = edit('tdx-init-vm-refused-7.2', (x) => {
+        noKvmIntel(x);
+        delete x.host.tdxModuleVersion;
+        setLog(x, ['virt/tdx: TDX-Module initialization failed (-5)']);
+      });
+      assert.ok(!codes(failedInCore).includes(TDX_BRINGUP_FAILED_KVM_NOT_LOADED));
+      const limit = edit('tdx-init-vm-refused-7.2', (x) => {
+        noKvmIntel(x);
+        setLog(x, ['kvm_intel: Disable TDX: MAX_VCPU_PER_TD (480) smaller than number of logical CPUs (512).']);
+      });
+      assert.ok(codes(limit).includes(TDX_BRINGUP_FAILED_KVM_NOT_LOADED));
+    },
+  );
 
-  test('which failure fails the load, per kernel (kvm.tdx-bringup-failure-fails-load, ' +
-    'kvm.tdx-module-init-failure-is-enodev)', () => {
-    const kinds: TdxBringupFailureKind[] = ['module-init', 'module-limit', 'module-not-loaded', 'prerequisite'];
-    // [release, kinds that fail kvm_intel's init]
-    const expected: [string, TdxBringupFailureKind[]][] = [
-      ['6.8.0-1015-intel', []],
-      ['6.15.11', []],
-      ['6.16.0', ['module-init', 'module-limit']],
-      ['6.18.3', ['module-init', 'module-limit']],
-      ['7.0.1', ['module-init', 'module-limit']],
-      ['7.2.0', ['module-limit']],
-    ];
-    const evidence = { value: 'x', source: 'kernel log', line: 'x', index: 0 };
-    for (const [release, failing] of expected) {
-      for (const kind of kinds) {
-        assert.equal(bringupFailsKvmLoad({ kind, evidence, errno: null }, release), failing.includes(kind), `${release} ${kind}`);
+  test(
+    'which failure fails the load, per kernel (kvm.tdx-bringup-failure-fails-load, ' +
+      'kvm.tdx-module-init-failure-is-enodev)',
+    () => {
+      const kinds: TdxBringupFailureKind[] = ['module-init', 'module-limit', 'module-not-loaded', 'prerequisite'];
+      // [release, kinds that fail kvm_intel's init]
+      const expected: [string, TdxBringupFailureKind[]][] = [
+        ['6.8.0-1015-intel', []],
+        ['6.15.11', []],
+        ['6.16.0', ['module-init', 'module-limit']],
+        ['6.18.3', ['module-init', 'module-limit']],
+        ['7.0.1', ['module-init', 'module-limit']],
+        ['7.2.0', ['module-limit']],
+      ];
+      const evidence = { value: 'x', source: 'kernel log', line: 'x', index: 0 };
+      for (const [release, failing] of expected) {
+        for (const kind of kinds) {
+          assert.equal(
+            bringupFailsKvmLoad({ kind, evidence, errno: null }, release),
+            failing.includes(kind),
+            `${release} ${kind}`,
+          );
+        }
       }
-    }
-    assert.equal(bringupFailsKvmLoad({ kind: 'module-init', evidence, errno: null }, 'custom-kernel'), null);
-  });
+      assert.equal(bringupFailsKvmLoad({ kind: 'module-init', evidence, errno: null }, 'custom-kernel'), null);
+    },
+  );
 
-  test('the re-based module-init-failed fixture is a kernel that can produce it (Ubuntu 6.8 -intel: KVM loads ' +
-    'with tdx=N)', () => {
-    const s = fixture('tdx-module-init-failed');
-    assert.match((s.host.kernelRelease as { value: string }).value, /^6\.8\.0-\d+-intel$/);
-    const failure = decodeSnapshot(s).confidential.tdx.bringupFailure;
-    assert.equal(failure?.kind, 'module-init');
-    assert.equal(bringupFailsKvmLoad(failure, '6.8.0-1015-intel'), false);
-  });
+  test(
+    'the re-based module-init-failed fixture is a kernel that can produce it (Ubuntu 6.8 -intel: KVM loads ' +
+      'with tdx=N)',
+    () => {
+      const s = fixture('tdx-module-init-failed');
+      assert.match((s.host.kernelRelease as { value: string }).value, /^6\.8\.0-\d+-intel$/);
+      const failure = decodeSnapshot(s).confidential.tdx.bringupFailure;
+      assert.equal(failure?.kind, 'module-init');
+      assert.equal(bringupFailsKvmLoad(failure, '6.8.0-1015-intel'), false);
+    },
+  );
 });
 
 describe('item 3: kernel-version boundaries in what the checks say', () => {
@@ -176,7 +211,10 @@ describe('item 3: kernel-version boundaries in what the checks say', () => {
       const system = x.kvm.capabilities?.system;
       if (system && 'value' in system) system.value['235'] = 1;
     });
-    assert.match(check(old, 'tdx', 'tdx.kernel.module').found, /6\.16 up to 7\.1, KVM initialises the module only when kvm_intel loads with tdx=1/);
+    assert.match(
+      check(old, 'tdx', 'tdx.kernel.module').found,
+      /6\.16 up to 7\.1, KVM initialises the module only when kvm_intel loads with tdx=1/,
+    );
   });
 
   test('no tdx_host_platform on a 6.8+ kernel: the BIOS, or a kernel built without CONFIG_INTEL_TDX_HOST', () => {
@@ -209,7 +247,10 @@ describe('item 4: what each kernel-log line means', () => {
       const init = x.kvm.tdx?.initVm;
       assert.ok(init);
       init.result = { source: init.result.source, error: { code: 'EIO', errno: -5, syscall: 'ioctl', message: 'EIO' } };
-      setLog(x, ['virt/tdx: TDX-Module initialized', 'kvm_intel: All packages need to have online CPU to create TD. Online CPU and retry.']);
+      setLog(x, [
+        'virt/tdx: TDX-Module initialized',
+        'kvm_intel: All packages need to have online CPU to create TD. Online CPU and retry.',
+      ]);
     });
     const cause = causes(s).find((e) => e.code === 'init-vm-package-offline');
     assert.ok(cause, JSON.stringify(codes(s)));
@@ -217,22 +258,28 @@ describe('item 4: what each kernel-log line means', () => {
     assert.match(check(s, 'tdx', 'tdx.usable.init-vm').found, /package has no online CPU/);
   });
 
-  test('a failed TDH.SYS.* SEAMCALL is the module failing to initialise with that status, ' +
-    'with the update remedy', () => {
-    const cause = causes(fixture('tdx-module-init-failed')).find((e) => e.code === 'module-init-failed');
-    assert.ok(cause);
-    assert.match(cause.message, /failed to initialise: TDH\.SYS\.RD returned TDX_SYS_NOT_READY/);
-    assert.match(cause.hint ?? '', /update the BIOS and the TDX module/);
-  });
+  test(
+    'a failed TDH.SYS.* SEAMCALL is the module failing to initialise with that status, ' + 'with the update remedy',
+    () => {
+      const cause = causes(fixture('tdx-module-init-failed')).find((e) => e.code === 'module-init-failed');
+      assert.ok(cause);
+      assert.match(cause.message, /failed to initialise: TDH\.SYS\.RD returned TDX_SYS_NOT_READY/);
+      assert.match(cause.hint ?? '', /update the BIOS and the TDX module/);
+    },
+  );
 
   test('vendor lines: "not enabled by BIOS." and "TDX module is not loaded." set the module state', () => {
     assert.equal(parseTdxLog(['tdx: not enabled by BIOS.']).moduleState?.value.state, 'not-supported');
     assert.equal(parseTdxLog(['tdx: TDX module is not loaded.']).moduleState?.value.state, 'not-loaded');
   });
 
-  test('a TD guest\'s log is said to be a guest\'s, and no host check passes on it', () => {
+  test("a TD guest's log is said to be a guest's, and no host check passes on it", () => {
     const s = edit('tdx-usable-6.16', (x) =>
-      setLog(x, ['tdx: Guest detected', 'tdx: Attributes: SEPT_VE_DISABLE', 'Memory Encryption Features active: Intel TDX']),
+      setLog(x, [
+        'tdx: Guest detected',
+        'tdx: Attributes: SEPT_VE_DISABLE',
+        'Memory Encryption Features active: Intel TDX',
+      ]),
     );
     assert.ok(codes(s).includes('guest-log'));
     const cpu = check(s, 'tdx', 'tdx.cpu.intel');
@@ -261,7 +308,12 @@ describe('item 5: a log of several boots', () => {
   test('only the newest boot is judged; older boots are counted as such', () => {
     const s = edit('tdx-usable-6.16', (x) =>
       setLog(x, [
-        { priority: 3, timestampUs: 1, message: 'virt/tdx: SEAMCALL (0x0000000000000022) failed: 0xc000050500000000', boot: 1 },
+        {
+          priority: 3,
+          timestampUs: 1,
+          message: 'virt/tdx: SEAMCALL (0x0000000000000022) failed: 0xc000050500000000',
+          boot: 1,
+        },
         { priority: 3, timestampUs: 2, message: 'virt/tdx: module initialization failed (-5)', boot: 1 },
         { priority: 6, timestampUs: 1, message: 'virt/tdx: BIOS enabled: private KeyID range [64, 128)', boot: 0 },
         { priority: 6, timestampUs: 2, message: 'virt/tdx: module initialized', boot: 0 },
@@ -277,7 +329,7 @@ describe('item 5: a log of several boots', () => {
 });
 
 describe('item 6: texts and TDX_FEATURES0', () => {
-  test('QEMU\'s message is quoted in both cases, with the QEMU versions', () => {
+  test("QEMU's message is quoted in both cases, with the QEMU versions", () => {
     const s = edit('tdx-usable-6.16', (x) => {
       const system = x.kvm.capabilities?.system;
       if (system && 'value' in system) system.value['235'] = 1;
@@ -292,7 +344,10 @@ describe('item 6: texts and TDX_FEATURES0', () => {
     const s = edit('tdx-usable-6.16', (x) => {
       const tdx = x.kvm.tdx;
       assert.ok(tdx?.capabilities);
-      tdx.capabilities = { source: tdx.capabilities.source, error: { code: 'E2BIG', errno: -7, syscall: 'ioctl', message: 'E2BIG' } };
+      tdx.capabilities = {
+        source: tdx.capabilities.source,
+        error: { code: 'E2BIG', errno: -7, syscall: 'ioctl', message: 'E2BIG' },
+      };
     });
     const e2big = causes(s).find((e) => e.code === 'capabilities-e2big');
     assert.ok(e2big);
@@ -350,29 +405,49 @@ describe('item 7: configurable, native, removed or not configurable through KVM'
     for (const name of fixtureNames().filter((n) => n.startsWith('tdx-'))) {
       const out = text(fixture(name));
       const block = out.split('\n').filter((line) => /not configurable|fixed/i.test(line));
-      for (const line of block) assert.doesNotMatch(line.replace(/fixed to 1 for every TD \(QEMU's fixed-1 table\)/, ''), /\bfixed\b/i, `${name}: ${line}`);
+      for (const line of block)
+        assert.doesNotMatch(
+          line.replace(/fixed to 1 for every TD \(QEMU's fixed-1 table\)/, ''),
+          /\bfixed\b/i,
+          `${name}: ${line}`,
+        );
     }
-    assert.match(text(fixture('tdx-usable-6.16')), /not configurable through KVM \(the TDX module sets or derives it\): .*avx2/);
+    assert.match(
+      text(fixture('tdx-usable-6.16')),
+      /not configurable through KVM \(the TDX module sets or derives it\): .*avx2/,
+    );
   });
 });
 
 describe('item 8: Linux 7.2 runtime-update facts', () => {
   test('absent on 7.2: explained (root only, module without TD_PRESERVING, or the CPU bug)', () => {
     const notRoot = edit('tdx-init-vm-refused-7.2', (x) => {
-      const eacces = (path: string) => ({ source: { file: path }, error: { code: 'EACCES', errno: -13, syscall: 'open', path, message: 'EACCES' } });
+      const eacces = (path: string) => ({
+        source: { file: path },
+        error: { code: 'EACCES', errno: -13, syscall: 'open', path, message: 'EACCES' },
+      });
       x.host.tdxSeamldrVersion = eacces('/sys/devices/faux/tdx_host/seamldr_version');
       x.host.tdxNumRemainingUpdates = eacces('/sys/devices/faux/tdx_host/num_remaining_updates');
     });
     assert.match(causes(notRoot).find((e) => e.code === 'runtime-update-files-absent')?.message ?? '', /root only/);
     const noSupport = edit('tdx-init-vm-refused-7.2', (x) => {
       x.host.tdxModuleVersion = { source: { file: '/sys/devices/faux/tdx_host/version' }, value: '1.5.01\n' };
-      const enoent = (path: string) => ({ source: { file: path }, error: { code: 'ENOENT', errno: -2, syscall: 'open', path, message: 'ENOENT' } });
+      const enoent = (path: string) => ({
+        source: { file: path },
+        error: { code: 'ENOENT', errno: -2, syscall: 'open', path, message: 'ENOENT' },
+      });
       x.host.tdxSeamldrVersion = enoent('/sys/devices/faux/tdx_host/seamldr_version');
       x.host.tdxNumRemainingUpdates = enoent('/sys/devices/faux/tdx_host/num_remaining_updates');
     });
-    assert.match(causes(noSupport).find((e) => e.code === 'runtime-update-files-absent')?.message ?? '', /TD_PRESERVING/);
+    assert.match(
+      causes(noSupport).find((e) => e.code === 'runtime-update-files-absent')?.message ?? '',
+      /TD_PRESERVING/,
+    );
     const bug = edit('tdx-init-vm-refused-7.2', (x) => {
-      const enoent = (path: string) => ({ source: { file: path }, error: { code: 'ENOENT', errno: -2, syscall: 'open', path, message: 'ENOENT' } });
+      const enoent = (path: string) => ({
+        source: { file: path },
+        error: { code: 'ENOENT', errno: -2, syscall: 'open', path, message: 'ENOENT' },
+      });
       x.host.tdxSeamldrVersion = enoent('/sys/devices/faux/tdx_host/seamldr_version');
       x.host.tdxNumRemainingUpdates = enoent('/sys/devices/faux/tdx_host/num_remaining_updates');
     });
@@ -382,7 +457,10 @@ describe('item 8: Linux 7.2 runtime-update facts', () => {
   test('num_remaining_updates 0: no further module update until reboot; the three facts are shown', () => {
     const s = edit('tdx-init-vm-refused-7.2', (x) => {
       x.host.tdxSeamldrVersion = { source: { file: '/sys/devices/faux/tdx_host/seamldr_version' }, value: '2.0.00\n' };
-      x.host.tdxNumRemainingUpdates = { source: { file: '/sys/devices/faux/tdx_host/num_remaining_updates' }, value: '0\n' };
+      x.host.tdxNumRemainingUpdates = {
+        source: { file: '/sys/devices/faux/tdx_host/num_remaining_updates' },
+        value: '0\n',
+      };
     });
     assert.match(causes(s).find((e) => e.code === 'no-module-update-left')?.message ?? '', /until the host reboots/);
     const out = text(s);
@@ -403,7 +481,10 @@ describe('the TDX checks read typed model fields', () => {
   test('7.2: a module the tdx_host device says is not initialised is never fixed by "kvm_intel tdx=1"', () => {
     const s = edit('tdx-init-vm-refused-7.2', (x) => {
       const path = '/sys/devices/faux/tdx_host/version';
-      x.host.tdxModuleVersion = { source: { file: path }, error: { code: 'ENXIO', errno: -6, syscall: 'read', path, message: 'ENXIO' } };
+      x.host.tdxModuleVersion = {
+        source: { file: path },
+        error: { code: 'ENXIO', errno: -6, syscall: 'read', path, message: 'ENXIO' },
+      };
       setLog(x, ['virt/tdx: BIOS enabled: private KeyID range [64, 128)']);
     });
     const r = check(s, 'tdx', 'tdx.kernel.module');

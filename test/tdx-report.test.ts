@@ -52,7 +52,8 @@ function kernelLog(name: string): { source: string; lines: string[] } {
   const [first, ...rest] = text.split('\n');
   assert.match(first ?? '', /^# source: \S/, `${name}.txt must start with a "# source:" line`);
   const lines = rest.filter((line) => line !== '' && !line.startsWith('# kernel: '));
-  for (const line of lines) assert.match(line, /^\[\s*\d+\.\d{6}\] /, `${name}.txt: dmesg line with a timestamp: ${line}`);
+  for (const line of lines)
+    assert.match(line, /^\[\s*\d+\.\d{6}\] /, `${name}.txt: dmesg line with a timestamp: ${line}`);
   return { source: first ?? '', lines };
 }
 const parseFixture = (name: string): TdxLogFacts => parseTdxLog(kernelLog(name).lines);
@@ -64,7 +65,7 @@ function value<T>(fact: Traced<T>): T {
 
 const codes = (explanations: TdxExplanation[]): string[] => explanations.map((e) => e.code);
 
-test('TD attribute bits are the kernel\'s TDX_TD_ATTR_*_BIT numbers (asm/shared/tdx.h) and QEMU\'s', () => {
+test("TD attribute bits are the kernel's TDX_TD_ATTR_*_BIT numbers (asm/shared/tdx.h) and QEMU's", () => {
   const bits = Object.fromEntries(TD_ATTRIBUTES.map((a) => [a.name, a.bit]));
   assert.deepEqual(bits, {
     DEBUG: 0,
@@ -81,14 +82,20 @@ test('TD attribute bits are the kernel\'s TDX_TD_ATTR_*_BIT numbers (asm/shared/
     PERFMON: 63,
   });
   // QEMU target/i386/kvm/tdx.c: TDX_TD_ATTRIBUTES_DEBUG BIT_ULL(0), SEPT_VE_DISABLE 28, PKS 30, PERFMON 63.
-  assert.equal(decodeTdAttributes(1n | (1n << 28n) | (1n << 30n) | (1n << 63n)).attributes.map((a) => a.name).join(','), 'DEBUG,SEPT_VE_DISABLE,PKS,PERFMON');
+  assert.equal(
+    decodeTdAttributes(1n | (1n << 28n) | (1n << 30n) | (1n << 63n))
+      .attributes.map((a) => a.name)
+      .join(','),
+    'DEBUG,SEPT_VE_DISABLE,PKS,PERFMON',
+  );
   // KVM_SUPPORTED_TD_ATTRS = TDX_TD_ATTR_SEPT_VE_DISABLE.
   assert.equal(KVM_SUPPORTED_TD_ATTRS, 0x10000000n);
   for (const a of TD_ATTRIBUTES) assert.ok(a.source.length > 0);
 });
 
 test('status codes, operand IDs, TDVMCALL bits and leaves match the kernel, the ABI spec and QEMU', () => {
-  const code = (name: string, source = 'kernel'): bigint | undefined => TDX_STATUS_CODES.find((c) => c.name === name && c.source === source)?.code;
+  const code = (name: string, source = 'kernel'): bigint | undefined =>
+    TDX_STATUS_CODES.find((c) => c.name === name && c.source === source)?.code;
   // arch/x86/kvm/vmx/tdx_errno.h
   assert.equal(code('TDX_SUCCESS'), 0n);
   assert.equal(code('TDX_OPERAND_INVALID'), 0xc000010000000000n);
@@ -118,10 +125,21 @@ test('status codes, operand IDs, TDVMCALL bits and leaves match the kernel, the 
   );
   // arch/x86/virt/vmx/tdx/tdx.h leaf numbers the logs show (canonical/tdx#161: 0x21, #331: 0x22).
   const leaf = (n: number) => SEAMCALL_LEAVES.find((l) => l.leaf === n)?.name;
-  assert.deepEqual([leaf(33), leaf(34), leaf(35), leaf(21), leaf(28)], ['TDH.SYS.INIT', 'TDH.SYS.RD', 'TDH.SYS.LP.INIT', 'TDH.MNG.INIT', 'TDH.PHYMEM.PAGE.RECLAIM']);
+  assert.deepEqual(
+    [leaf(33), leaf(34), leaf(35), leaf(21), leaf(28)],
+    ['TDH.SYS.INIT', 'TDH.SYS.RD', 'TDH.SYS.LP.INIT', 'TDH.MNG.INIT', 'TDH.PHYMEM.PAGE.RECLAIM'],
+  );
   // tdx_bringup(): the parameters and the messages KVM prints.
   const params = TDX_PARAMETERS.map((p) => `${p.module}.${p.parameter}`);
-  assert.deepEqual(params, ['kvm_intel.tdx', 'kvm_intel.ept', 'kvm.tdp_mmu', 'kvm.mmio_caching', 'kvm_intel.eptad', 'kvm_intel.enable_apicv', 'kvm.enable_virt_at_load']);
+  assert.deepEqual(params, [
+    'kvm_intel.tdx',
+    'kvm_intel.ept',
+    'kvm.tdp_mmu',
+    'kvm.mmio_caching',
+    'kvm_intel.eptad',
+    'kvm_intel.enable_apicv',
+    'kvm.enable_virt_at_load',
+  ]);
   assert.equal(TDX_PARAMETERS.find((p) => p.parameter === 'enable_apicv')?.message, 'APICv is required for TDX');
 });
 
@@ -153,13 +171,31 @@ test('hw_error decodes to the status name and operand', () => {
 
 test('attributes, XFAM and TDVMCALL words decode with unknown bits kept', () => {
   const attrs = decodeTdAttributes('0x8000000010000002');
-  assert.deepEqual(attrs.attributes.map((a) => a.name), ['SEPT_VE_DISABLE', 'PERFMON']);
+  assert.deepEqual(
+    attrs.attributes.map((a) => a.name),
+    ['SEPT_VE_DISABLE', 'PERFMON'],
+  );
   assert.deepEqual(attrs.unknownBits, [1]);
   assert.deepEqual(attrs.beyondKvm, ['bit 1', 'PERFMON']);
   const xfam = decodeXfam('0x602e7');
-  assert.deepEqual(xfam.components, ['fp', 'sse', 'ymm', 'opmask', 'zmm_hi256', 'hi16_zmm', 'pkru', 'xtile_cfg', 'xtile_data']);
+  assert.deepEqual(xfam.components, [
+    'fp',
+    'sse',
+    'ymm',
+    'opmask',
+    'zmm_hi256',
+    'hi16_zmm',
+    'pkru',
+    'xtile_cfg',
+    'xtile_data',
+  ]);
   assert.deepEqual(decodeXfam('0x100000').unknownBits, [20]);
-  const info = decodeTdvmcallInfo({ kernelTdvmcallinfo1R11: '0x1', userTdvmcallinfo1R11: '0x3', kernelTdvmcallinfo1R12: '0x0', userTdvmcallinfo1R12: '0x10' });
+  const info = decodeTdvmcallInfo({
+    kernelTdvmcallinfo1R11: '0x1',
+    userTdvmcallinfo1R11: '0x3',
+    kernelTdvmcallinfo1R12: '0x0',
+    userTdvmcallinfo1R12: '0x10',
+  });
   assert.deepEqual(
     info.leaves.map((l) => [l.register, l.bit, l.name, l.handledBy]),
     [
@@ -170,33 +206,36 @@ test('attributes, XFAM and TDVMCALL words decode with unknown bits kept', () => 
   );
 });
 
-test('configurable CPUID entries are named with the CPUID table of lib/knowledge, and what a TD cannot configure ' +
-  'is listed', () => {
-  const configs: CpuidEntryRecord[] = [
-    { function: 0x7, index: 0, flags: 1, eax: 0, ebx: 0, ecx: 0x80000008, edx: 0 },
-    { function: 0x7, index: 1, flags: 1, eax: 1 << 4, ebx: 0, ecx: 0, edx: 0 },
-    { function: 0x80000008, index: 0, flags: 0, eax: 0x00ff0000, ebx: 0, ecx: 0, edx: 0 },
-  ];
-  const decoded = decodeConfigurableCpuid(configs);
-  // CPUID.7.0:ECX bit 3 is PKU; bit 31 (PKS, TD attribute 30's CPUID bit per QEMU) has no name in lib/knowledge.
-  assert.deepEqual(decoded[0]?.configurable.ecx, ['pku']);
-  assert.deepEqual(decoded[0]?.unknownBits.ecx, [31]);
-  assert.deepEqual(decoded[1]?.configurable.eax, ['avx_vnni']);
-  assert.match(decoded[2]?.note ?? '', /guest physical address width/);
-  assert.equal(decoded[2]?.masks.eax, '0xff0000');
-  const supported: CpuidEntryRecord[] = [
-    { function: 0x7, index: 0, flags: 1, eax: 0, ebx: (1 << 5) | (1 << 16), ecx: 0x80000008, edx: 0 },
-    { function: 0x80000001, index: 0, flags: 0, eax: 0, ebx: 0, ecx: 1, edx: 0 },
-  ];
-  const rows = notConfigurableForTd(supported, configs);
-  assert.deepEqual(
-    rows.map((r) => [r.function, r.register, r.features, r.leafListed]),
-    [
-      [0x7, 'ebx', ['avx2', 'avx512f'], true],
-      [0x80000001, 'ecx', ['lahf_lm'], false],
-    ],
-  );
-});
+test(
+  'configurable CPUID entries are named with the CPUID table of lib/knowledge, and what a TD cannot configure ' +
+    'is listed',
+  () => {
+    const configs: CpuidEntryRecord[] = [
+      { function: 0x7, index: 0, flags: 1, eax: 0, ebx: 0, ecx: 0x80000008, edx: 0 },
+      { function: 0x7, index: 1, flags: 1, eax: 1 << 4, ebx: 0, ecx: 0, edx: 0 },
+      { function: 0x80000008, index: 0, flags: 0, eax: 0x00ff0000, ebx: 0, ecx: 0, edx: 0 },
+    ];
+    const decoded = decodeConfigurableCpuid(configs);
+    // CPUID.7.0:ECX bit 3 is PKU; bit 31 (PKS, TD attribute 30's CPUID bit per QEMU) has no name in lib/knowledge.
+    assert.deepEqual(decoded[0]?.configurable.ecx, ['pku']);
+    assert.deepEqual(decoded[0]?.unknownBits.ecx, [31]);
+    assert.deepEqual(decoded[1]?.configurable.eax, ['avx_vnni']);
+    assert.match(decoded[2]?.note ?? '', /guest physical address width/);
+    assert.equal(decoded[2]?.masks.eax, '0xff0000');
+    const supported: CpuidEntryRecord[] = [
+      { function: 0x7, index: 0, flags: 1, eax: 0, ebx: (1 << 5) | (1 << 16), ecx: 0x80000008, edx: 0 },
+      { function: 0x80000001, index: 0, flags: 0, eax: 0, ebx: 0, ecx: 1, edx: 0 },
+    ];
+    const rows = notConfigurableForTd(supported, configs);
+    assert.deepEqual(
+      rows.map((r) => [r.function, r.register, r.features, r.leafListed]),
+      [
+        [0x7, 'ebx', ['avx2', 'avx512f'], true],
+        [0x80000001, 'ecx', ['lahf_lm'], false],
+      ],
+    );
+  },
+);
 
 test('kernel log fixtures: every file names its source and is a dmesg excerpt', () => {
   const names = readdirSync(join(fixturesDir, 'kernel-logs')).filter((n) => n.startsWith('tdx-') && n.endsWith('.txt'));
@@ -208,11 +247,20 @@ test('log: TDSYSINFO format (v6.8 era, Ubuntu -intel) with KeyIDs, PAMT and modu
   const facts = parseFixture('tdx-tdsysinfo-6.8-intel');
   const version = facts.moduleVersion?.value;
   assert.deepEqual(
-    version && [version.major, version.minor, version.update, version.buildNum, version.buildDate, version.vendorId, version.attributes, version.format],
+    version && [
+      version.major,
+      version.minor,
+      version.update,
+      version.buildNum,
+      version.buildDate,
+      version.vendorId,
+      version.attributes,
+      version.format,
+    ],
     [1, 5, null, 784, '20240725', 0x8086, 0, 'tdsysinfo'],
   );
   assert.equal(version?.text, '1.5 build 784');
-  assert.match(facts.moduleVersion?.line ?? '', /^\[  245\.715035\] virt\/tdx: TDX module: attributes/);
+  assert.match(facts.moduleVersion?.line ?? '', /^\[ {2}245\.715035\] virt\/tdx: TDX module: attributes/);
   assert.deepEqual(facts.keyIdRange?.value, { start: 32, end: 64, count: 32 });
   assert.equal(facts.pamtKb?.value, 4202516);
   assert.deepEqual(facts.moduleState?.value, { state: 'initialized' });
@@ -230,7 +278,10 @@ test('log: pre-merge TDSYSINFO without attributes, "tdx: " prefix', () => {
 test('log: "Module version: %u.%u.%02u" and "TDX-Module initialized" (2026)', () => {
   const facts = parseFixture('tdx-module-version-7.x');
   assert.equal(facts.moduleVersion?.value.text, '1.5.08');
-  assert.deepEqual([facts.moduleVersion?.value.major, facts.moduleVersion?.value.minor, facts.moduleVersion?.value.update], [1, 5, 8]);
+  assert.deepEqual(
+    [facts.moduleVersion?.value.major, facts.moduleVersion?.value.minor, facts.moduleVersion?.value.update],
+    [1, 5, 8],
+  );
   assert.equal(facts.moduleVersion?.value.format, 'major.minor.update');
   assert.deepEqual(facts.moduleState?.value, { state: 'initialized' });
   assert.equal(facts.moduleState?.line, '[    6.942130] virt/tdx: TDX-Module initialized');
@@ -245,7 +296,12 @@ test('log: "TDX-Module version" variant and "TDX-Module initialization failed (%
 test('log: the RFC long formats with internal version, build number and date', () => {
   const first = parseFixture('tdx-module-version-long-rfc');
   assert.deepEqual(
-    first.moduleVersion && [first.moduleVersion.value.text, first.moduleVersion.value.internal, first.moduleVersion.value.buildNum, first.moduleVersion.value.buildDate],
+    first.moduleVersion && [
+      first.moduleVersion.value.text,
+      first.moduleVersion.value.internal,
+      first.moduleVersion.value.buildNum,
+      first.moduleVersion.value.buildDate,
+    ],
     ['1.5.06', 0, 744, '20231231'],
   );
   assert.equal(first.moduleBuild?.value, 'production');
@@ -260,13 +316,10 @@ test('log: SEAMCALL failure with registers, module initialization failed (-5), K
   assert.equal(facts.moduleVersion?.value.text, '1.0 build 457');
   assert.equal(facts.seamcallFailures.length, 1);
   const failure = facts.seamcallFailures[0]?.value;
-  assert.deepEqual(failure && [failure.leaf, failure.leafName, failure.status, failure.statusName, failure.registers.length], [
-    0x22,
-    'TDH.SYS.RD',
-    '0xc000050500000000',
-    'TDX_SYS_NOT_READY',
-    2,
-  ]);
+  assert.deepEqual(
+    failure && [failure.leaf, failure.leafName, failure.status, failure.statusName, failure.registers.length],
+    [0x22, 'TDH.SYS.RD', '0xc000050500000000', 'TDX_SYS_NOT_READY', 2],
+  );
   assert.deepEqual(facts.moduleState?.value, { state: 'failed', errno: -5, errnoName: 'EIO', reason: null });
   assert.match(facts.moduleState?.line ?? '', /module initialization failed \(-5\)/);
   assert.deepEqual(
@@ -306,7 +359,10 @@ test('log: platform states: not supported (7.x) and too few KeyIDs', () => {
   });
   const few = parseFixture('tdx-too-few-keyids');
   assert.deepEqual(few.keyIdRange?.value, { start: 127, end: 128, count: 1 });
-  assert.deepEqual(few.moduleState?.value, { state: 'platform-init-failed', reason: 'too few private KeyIDs available' });
+  assert.deepEqual(few.moduleState?.value, {
+    state: 'platform-init-failed',
+    reason: 'too few private KeyIDs available',
+  });
 });
 
 test('log: kvm_intel prerequisite messages name their parameters', () => {
@@ -346,7 +402,13 @@ test('log: raw /dev/kmsg records and unrelated lines', () => {
   assert.equal(facts.keyIdRange?.index, 0);
   assert.deepEqual(facts.moduleState?.value, { state: 'initialized' });
   assert.equal(facts.kvmMessages.length, 0);
-  assert.deepEqual(parseTdxLog([]), { tdxLines: 0, seamcallFailures: [], kvmMessages: [], coreMessages: [], guestLines: [] });
+  assert.deepEqual(parseTdxLog([]), {
+    tdxLines: 0,
+    seamcallFailures: [],
+    kvmMessages: [],
+    coreMessages: [],
+    guestLines: [],
+  });
 });
 
 test('new TDX fixtures validate with loadSnapshot', () => {
@@ -362,8 +424,14 @@ test('tdxView: a usable 6.16 host', () => {
   assert.equal(value(v.createVm).ok, true);
   const caps = value(v.capabilities);
   assert.ok(caps.ok);
-  assert.deepEqual(caps.value.supportedAttributes.attributes.map((a) => a.name), ['SEPT_VE_DISABLE']);
-  assert.deepEqual(caps.value.tdvmcall.leaves.map((l) => [l.name, l.handledBy]), [['SetupEventNotifyInterrupt', 'user space']]);
+  assert.deepEqual(
+    caps.value.supportedAttributes.attributes.map((a) => a.name),
+    ['SEPT_VE_DISABLE'],
+  );
+  assert.deepEqual(
+    caps.value.tdvmcall.leaves.map((l) => [l.name, l.handledBy]),
+    [['SetupEventNotifyInterrupt', 'user space']],
+  );
   assert.equal(caps.value.cpuidConfigCount, 12); // the TDX module 1.5.01's CPUID_CONFIG leaves
   assert.ok(value(caps.value.notConfigurable).some((r) => r.features.includes('avx2')));
   assert.equal(value(v.maxVcpus), 224);
@@ -376,7 +444,10 @@ test('tdxView: a usable 6.16 host', () => {
   assert.deepEqual(value(v.tdKeys), { capacity: 63, inUse: 2, free: 61 });
   assert.match(v.tdKeys.source ?? '', /misc\.capacity.*misc\.current/);
   assert.equal(value(v.cpuFlag), true);
-  assert.ok(v.parameters.every((p) => parameterOk(p) === true), JSON.stringify(v.parameters));
+  assert.ok(
+    v.parameters.every((p) => parameterOk(p) === true),
+    JSON.stringify(v.parameters),
+  );
   assert.equal(v.parameters.find((p) => p.parameter === 'tdp_mmu')?.source, 'file /sys/module/kvm/parameters/tdp_mmu');
   assert.deepEqual(codes(v.explanations), []);
 });
@@ -385,7 +456,16 @@ test('tdxView: Linux 7.2, version from sysfs, KVM_TDX_INIT_VM refused by the TDX
   const v = view('tdx-init-vm-refused-7.2');
   // The --deep KVM_TDX_INIT_VM refusal makes TDX not usable, as `kvm-caps check tdx` says.
   assert.equal(usable(v), false);
-  assert.deepEqual(value(v.moduleVersion), { text: '1.5.08', major: 1, minor: 5, update: 8, buildNum: null, buildDate: null, from: 'sysfs', format: 'sysfs' });
+  assert.deepEqual(value(v.moduleVersion), {
+    text: '1.5.08',
+    major: 1,
+    minor: 5,
+    update: 8,
+    buildNum: null,
+    buildDate: null,
+    from: 'sysfs',
+    format: 'sysfs',
+  });
   assert.equal(v.moduleVersion.source, 'file /sys/devices/faux/tdx_host/version');
   const init = v.initVm;
   assert.ok(init !== null);
@@ -399,7 +479,12 @@ test('tdxView: Linux 7.2, version from sysfs, KVM_TDX_INIT_VM refused by the TDX
   assert.match(refused.message, /TDX_OPERAND_INVALID \(operand ATTRIBUTES\)/);
   assert.ok(refused.evidence.some((e) => /SEPT_VE_DISABLE, PERFMON/.test(e.value)));
   // enable_virt_at_load is gone on 7.2 and not needed there.
-  assert.equal(parameterOk(v.parameters.find((p) => p.parameter === 'enable_virt_at_load') ?? assert.fail('no enable_virt_at_load row')), null);
+  assert.equal(
+    parameterOk(
+      v.parameters.find((p) => p.parameter === 'enable_virt_at_load') ?? assert.fail('no enable_virt_at_load row'),
+    ),
+    null,
+  );
 });
 
 test('tdxView: a 6.8 -intel kernel predates the uAPI although its TDX module is initialised', () => {
@@ -414,14 +499,21 @@ test('tdxView: a 6.8 -intel kernel predates the uAPI although its TDX module is 
   assert.deepEqual(codes(v.explanations), ['tdx-vm-type-not-offered', 'kernel-predates-tdx-uapi']);
   const cause = v.explanations[1];
   assert.match(cause?.message ?? '', /Linux 6\.8\.0-1028-intel predates KVM's TDX support .* 6\.16/);
-  assert.deepEqual(cause?.evidence.map((e) => e.fact), ['kernel release']);
+  assert.deepEqual(
+    cause?.evidence.map((e) => e.fact),
+    ['kernel release'],
+  );
   assert.equal(cause?.evidence[0]?.source, 'file /proc/sys/kernel/osrelease');
 });
 
 test('tdxView: a prerequisite parameter off, with the kvm_intel message', () => {
   const v = view('tdx-prerequisite-off');
   assert.equal(usable(v), false);
-  assert.deepEqual(codes(v.explanations), ['tdx-vm-type-not-offered', 'tdx-parameter-off', 'prerequisite-parameter-off']);
+  assert.deepEqual(codes(v.explanations), [
+    'tdx-vm-type-not-offered',
+    'tdx-parameter-off',
+    'prerequisite-parameter-off',
+  ]);
   const off = v.explanations[2];
   assert.match(off?.message ?? '', /^kvm\.tdp_mmu is N/);
   assert.equal(off?.evidence[0]?.source, 'file /sys/module/kvm/parameters/tdp_mmu');
@@ -436,10 +528,18 @@ test('tdxView: TDX module initialisation failed: state, SEAMCALL decoded, no inv
   assert.equal(usable(v), false);
   assert.deepEqual(value(v.moduleState), { state: 'failed', errno: -5, errnoName: 'EIO', reason: null });
   assert.equal(isKnown(v.moduleVersion), false);
-  assert.deepEqual(codes(v.explanations), ['tdx-vm-type-not-offered', 'kernel-predates-tdx-uapi', 'tdx-parameter-off', 'module-init-failed']);
+  assert.deepEqual(codes(v.explanations), [
+    'tdx-vm-type-not-offered',
+    'kernel-predates-tdx-uapi',
+    'tdx-parameter-off',
+    'module-init-failed',
+  ]);
   const failed = v.explanations[3];
   assert.ok(failed?.evidence.some((e) => e.fact === 'SEAMCALL TDH.SYS.RD' && /TDX_SYS_NOT_READY/.test(e.value)));
-  assert.equal(v.seamcallFailures[0] && seamcallText(v.seamcallFailures[0]), 'TDH.SYS.RD failed: 0xc000050500000000 = TDX_SYS_NOT_READY');
+  assert.equal(
+    v.seamcallFailures[0] && seamcallText(v.seamcallFailures[0]),
+    'TDH.SYS.RD failed: 0xc000050500000000 = TDX_SYS_NOT_READY',
+  );
 });
 
 test('tdxView: BIOS has not enabled TDX', () => {
@@ -447,7 +547,12 @@ test('tdxView: BIOS has not enabled TDX', () => {
   assert.equal(value(v.cpuFlag), false);
   assert.equal(isKnown(v.privateKeyIds), false);
   assert.match(say.privateKeyIds(v.privateKeyIds), /did not enable TDX/);
-  assert.deepEqual(codes(v.explanations), ['tdx-vm-type-not-offered', 'tdx-parameter-off', 'platform-not-enabled', 'kvm-platform']);
+  assert.deepEqual(codes(v.explanations), [
+    'tdx-vm-type-not-offered',
+    'tdx-parameter-off',
+    'platform-not-enabled',
+    'kvm-platform',
+  ]);
   assert.ok(v.explanations[2]?.evidence.some((e) => /no "BIOS enabled/.test(e.value)));
   assert.equal(isKnown(v.moduleState), false);
 });
@@ -474,28 +579,45 @@ test('tdxView: the plain tdx-host fixture and a host without any TDX facts stay 
   const snp = view('snp-host');
   assert.equal(snp.technologies[0]?.applicable, false);
   assert.equal(usable(snp), false);
-  assert.equal(parameterText(snp.parameters.find((p) => p.parameter === 'tdx') ?? assert.fail('no tdx row')), 'kvm_intel is not loaded');
+  assert.equal(
+    parameterText(snp.parameters.find((p) => p.parameter === 'tdx') ?? assert.fail('no tdx row')),
+    'kvm_intel is not loaded',
+  );
   assert.deepEqual(codes(snp.explanations), ['tdx-vm-type-not-offered', 'not-intel']);
   assert.equal(snp.explanations[1]?.message, 'TDX is an Intel technology; this CPU is AuthenticAMD');
   assert.equal(parameterOk(v.parameters.find((p) => p.parameter === 'eptad') ?? assert.fail('no eptad row')), null);
 });
 
 test('TDX personas: the shape test/helpers/persona.ts describes, with sources and the scenario each names', () => {
-  const load = (name: string): Persona => JSON.parse(readFileSync(join(projectRoot, 'test', 'personas', `${name}.json`), 'utf8')) as Persona;
+  const load = (name: string): Persona =>
+    JSON.parse(readFileSync(join(projectRoot, 'test', 'personas', `${name}.json`), 'utf8')) as Persona;
   const capsOf = (tdx: PersonaTdx | undefined) => {
     assert.ok(tdx && !('errno' in tdx.capabilities));
     return tdx.capabilities;
   };
-  const names = ['tdx-1.5-linux-6.16', 'tdx-module-init-failed', 'tdx-kernel-predates-uapi', 'tdx-cpuid-grows-twice', 'tdx-rejects-attribute'];
+  const names = [
+    'tdx-1.5-linux-6.16',
+    'tdx-module-init-failed',
+    'tdx-kernel-predates-uapi',
+    'tdx-cpuid-grows-twice',
+    'tdx-rejects-attribute',
+  ];
   for (const name of names) {
     const p = load(name);
     assert.equal(p.name, name);
     assert.ok(p.sources.length >= 3, `${name}: sources`);
     assert.ok(p.kvm, `${name}: kvm`);
-    for (const path of ['/proc/cpuinfo', '/proc/sys/kernel/osrelease', '/sys/module/kvm_intel/parameters/tdx', '/sys/fs/cgroup/misc.capacity', '/dev/kmsg']) {
+    for (const path of [
+      '/proc/cpuinfo',
+      '/proc/sys/kernel/osrelease',
+      '/sys/module/kvm_intel/parameters/tdx',
+      '/sys/fs/cgroup/misc.capacity',
+      '/dev/kmsg',
+    ]) {
       assert.ok(path in p.files, `${name}: ${path}`);
     }
-    for (const line of (p.files['/dev/kmsg'] ?? '').split('\n').filter(Boolean)) assert.match(line, /^\d,\d+,\d+,-;/, `${name}: kmsg record`);
+    for (const line of (p.files['/dev/kmsg'] ?? '').split('\n').filter(Boolean))
+      assert.match(line, /^\d,\d+,\d+,-;/, `${name}: kmsg record`);
     for (const e of p.kvm.supportedCpuid) assert.ok(e.eax >= 0 && e.eax <= 0xffffffff);
     const logFacts = parseTdxLog((p.files['/dev/kmsg'] ?? '').split('\n').filter(Boolean));
     assert.ok(logFacts.keyIdRange, `${name}: KeyID range in the log`);
@@ -529,8 +651,14 @@ test('TDX personas: the shape test/helpers/persona.ts describes, with sources an
   assert.match(old.files['/proc/sys/kernel/osrelease'] ?? '', /^6\.8\./);
   const rejects = load('tdx-rejects-attribute');
   assert.deepEqual(rejects.kvm?.tdx?.initVm, { acceptAttributes: '0x10000000', rejectHwError: '0xc000010000000040' });
-  assert.equal(describeHwError(decodeHwError(rejects.kvm?.tdx?.initVm?.rejectHwError ?? '0')), 'TDX_OPERAND_INVALID (operand ATTRIBUTES)');
+  assert.equal(
+    describeHwError(decodeHwError(rejects.kvm?.tdx?.initVm?.rejectHwError ?? '0')),
+    'TDX_OPERAND_INVALID (operand ATTRIBUTES)',
+  );
   // KVM passes PERFMON through; the module accepts only SEPT_VE_DISABLE (see the persona's sources).
   const attrs = decodeTdAttributes(capsOf(rejects.kvm?.tdx).supportedAttrs);
-  assert.deepEqual(attrs.attributes.map((a) => a.name), ['SEPT_VE_DISABLE', 'PERFMON']);
+  assert.deepEqual(
+    attrs.attributes.map((a) => a.name),
+    ['SEPT_VE_DISABLE', 'PERFMON'],
+  );
 });

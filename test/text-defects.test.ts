@@ -58,7 +58,11 @@ describe('status words and "unknown" once', () => {
         assert.doesNotMatch(text, /unknown: [^\n]{0,40}?\bunknown: /i, name);
       }
       for (const other of ['tdx-host', 'tdx-module-init-failed']) {
-        assert.doesNotMatch((await runMain(['diff', fixturePath(name), fixturePath(other)])).stdout, /unknown: [^\n]{0,40}?\bunknown: /i, `${name} vs ${other}`);
+        assert.doesNotMatch(
+          (await runMain(['diff', fixturePath(name), fixturePath(other)])).stdout,
+          /unknown: [^\n]{0,40}?\bunknown: /i,
+          `${name} vs ${other}`,
+        );
       }
     }
   });
@@ -84,9 +88,16 @@ test('the sev view keeps one label column, however long a label', () => {
     for (const { item, line } of itemLines) {
       assert.equal(line.slice(0, column), `  ${item.label}`.padEnd(column), `${name}: ${item.label}`);
       const word = line.slice(column).split(' ')[0];
-      assert.equal(word, { pass: 'ok', fail: 'FAIL', warn: 'WARN', unknown: 'unknown', info: '' }[item.status], `${name}: ${line}`);
+      assert.equal(
+        word,
+        { pass: 'ok', fail: 'FAIL', warn: 'WARN', unknown: 'unknown', info: '' }[item.status],
+        `${name}: ${line}`,
+      );
     }
-    assert.ok(section.items.some((item) => item.label.length > 26), `${name}: a long label is part of the view (the case that broke)`);
+    assert.ok(
+      section.items.some((item) => item.label.length > 26),
+      `${name}: a long label is part of the view (the case that broke)`,
+    );
   }
 });
 
@@ -97,16 +108,30 @@ test('lifecycle numbers each step once: 1, 2, 3, ... per technology', async () =
     assert.ok(blocks.length >= 4, `${name}: four technologies`);
     for (const block of blocks) {
       const numbers = [...block.matchAll(/^ {2}(\d+)\. /gm)].map((m) => Number(m[1]));
-      assert.deepEqual(numbers, numbers.map((_, i) => i + 1), `${name}: ${block.split('\n')[0]}`);
+      assert.deepEqual(
+        numbers,
+        numbers.map((_, i) => i + 1),
+        `${name}: ${block.split('\n')[0]}`,
+      );
     }
   }
   const snp = (await runMain(['lifecycle', '--from', fixturePath('snp-host')])).stdout;
-  assert.match(snp, /\n {2}4\. initialise vCPUs: [^\n]+\n(?: {7}[^\n]*\n)+ {5}and finalise the launch: /, 'the step done by the same call follows its number with "and"');
+  assert.match(
+    snp,
+    /\n {2}4\. initialise vCPUs: [^\n]+\n(?: {7}[^\n]*\n)+ {5}and finalise the launch: /,
+    'the step done by the same call follows its number with "and"',
+  );
 });
 
 describe('diff', () => {
   test('the headline counts what is listed, in words without "(s)" or "(1 checks)"', async () => {
-    const pairs = [['tdx-host', 'snp-host'], ['sev-turin-7.2', 'snp-host'], ['tdx-host', 'tdx-usable-6.16'], ['sev-turin-7.2', 'sev-turin-7.2-snp-asids-in-use'], ['tdx-host', 'tdx-host']];
+    const pairs = [
+      ['tdx-host', 'snp-host'],
+      ['sev-turin-7.2', 'snp-host'],
+      ['tdx-host', 'tdx-usable-6.16'],
+      ['sev-turin-7.2', 'sev-turin-7.2-snp-asids-in-use'],
+      ['tdx-host', 'tdx-host'],
+    ];
     for (const [a, b] of pairs) {
       const { stdout } = await runMain(['diff', fixturePath(a!), fixturePath(b!)]);
       assert.doesNotMatch(stdout, /\(s\)|\(1 checks\)/, `${a} ${b}`);
@@ -114,7 +139,9 @@ describe('diff', () => {
       const marked = body.filter((line) => /^! /.test(line)).length;
       // Unmarked differences: "  label" lines (two spaces then the label); feature lines start "  A ".
       const plainLabels = body.filter((line) => /^ {2}[^ A[]/.test(line) || /^ {2}A(?! )/.test(line)).length;
-      const features = body.filter((line) => /^ {2}A [^,]+, B .*: /.test(line)).flatMap((line) => line.slice(line.lastIndexOf(': ') + 2).split(' '));
+      const features = body
+        .filter((line) => /^ {2}A [^,]+, B .*: /.test(line))
+        .flatMap((line) => line.slice(line.lastIndexOf(': ') + 2).split(' '));
       const headline = body[0] ?? '';
       if (a === b) {
         assert.match(headline, /agree on everything/);
@@ -144,27 +171,46 @@ test('--help and help CMD list options alphabetically, descriptions in one colum
     assert.ok(options.length >= 2, page.stdout.slice(0, 80));
     const names = options.map((line) => /--([a-z-]+)/.exec(line)![1]!);
     assert.deepEqual(names, [...names].sort(), `options in order: ${names.join(' ')}`);
-    const columns = new Set(options.map((line) => line.length - line.slice(2).replace(/^-[^\s,]+(?:, --\S+)?(?: [A-Z]+)?/, '').trimStart().length));
-    assert.equal(columns.size, 1, `descriptions start at one column: ${[...columns].join(', ')}\n${options.join('\n')}`);
+    const columns = new Set(
+      options.map(
+        (line) =>
+          line.length -
+          line
+            .slice(2)
+            .replace(/^-[^\s,]+(?:, --\S+)?(?: [A-Z]+)?/, '')
+            .trimStart().length,
+      ),
+    );
+    assert.equal(
+      columns.size,
+      1,
+      `descriptions start at one column: ${[...columns].join(', ')}\n${options.join('\n')}`,
+    );
   }
 });
 
 describe('a missing fact says its true reason', () => {
-  test('Feature MSRs: "not recorded in this snapshot" where the device was opened, "could not be opened" where it ' +
-    'was not', async () => {
-    for (const name of FIXTURES) {
-      const snapshot = fixtureSnapshot(name);
-      const { stdout } = await runMain(['--from', fixturePath(name)]);
-      const line = stdout.split('\n').find((l) => l.startsWith('  Feature MSRs'));
-      if (line === undefined) continue;
-      if ('value' in snapshot.kvm.open) assert.match(line, /not recorded in this snapshot/, name);
-      else assert.match(line, /the KVM device could not be opened/, name);
-    }
-  });
+  test(
+    'Feature MSRs: "not recorded in this snapshot" where the device was opened, "could not be opened" where it ' +
+      'was not',
+    async () => {
+      for (const name of FIXTURES) {
+        const snapshot = fixtureSnapshot(name);
+        const { stdout } = await runMain(['--from', fixturePath(name)]);
+        const line = stdout.split('\n').find((l) => l.startsWith('  Feature MSRs'));
+        if (line === undefined) continue;
+        if ('value' in snapshot.kvm.open) assert.match(line, /not recorded in this snapshot/, name);
+        else assert.match(line, /the KVM device could not be opened/, name);
+      }
+    },
+  );
 
   test('a failed KVM_GET_MSR_FEATURE_INDEX_LIST is the reason given', () => {
     const snapshot = fixtureSnapshot('tdx-host');
-    snapshot.kvm.msrFeatureIndexList = { source: { ioctl: 'KVM_GET_MSR_FEATURE_INDEX_LIST', path: '/dev/kvm', fd: 'system' }, error: { code: 'EINVAL', errno: -22, syscall: 'ioctl', message: 'EINVAL' } };
+    snapshot.kvm.msrFeatureIndexList = {
+      source: { ioctl: 'KVM_GET_MSR_FEATURE_INDEX_LIST', path: '/dev/kvm', fd: 'system' },
+      error: { code: 'EINVAL', errno: -22, syscall: 'ioctl', message: 'EINVAL' },
+    };
     const msrs = decodeSnapshot(snapshot).kvm.featureMsrs;
     assert.ok('missing' in msrs && /KVM_GET_MSR_FEATURE_INDEX_LIST failed \(EINVAL\)/.test(msrs.missing));
   });
@@ -173,16 +219,34 @@ describe('a missing fact says its true reason', () => {
 describe('cpuid on a snapshot without the CPUID asked for', () => {
   test('--emulated says the snapshot does not record it and exits 3 (could not tell)', async () => {
     for (const json of [false, true]) {
-      const result = await runMain(['cpuid', '--emulated', '--from', fixturePath('tdx-host'), ...(json ? ['--json'] : [])]);
+      const result = await runMain([
+        'cpuid',
+        '--emulated',
+        '--from',
+        fixturePath('tdx-host'),
+        ...(json ? ['--json'] : []),
+      ]);
       assert.equal(result.status, 3);
-      assert.match(result.stderr, /no KVM_GET_EMULATED_CPUID answer: the snapshot \S+tdx-host\.json does not record it/);
+      assert.match(
+        result.stderr,
+        /no KVM_GET_EMULATED_CPUID answer: the snapshot \S+tdx-host\.json does not record it/,
+      );
       assert.equal(result.stdout, json ? '[]\n' : '');
     }
   });
 
   test('a recorded failure is printed and exits 3; a recorded answer exits 0', async () => {
     const failed = variant('tdx-host', (s) => {
-      s.kvm.emulatedCpuid = { source: { ioctl: 'KVM_GET_EMULATED_CPUID', path: '/dev/kvm', fd: 'system' }, error: { code: 'ENOTTY', errno: -25, syscall: 'ioctl', request: 'KVM_GET_EMULATED_CPUID', message: "ENOTTY: inappropriate ioctl for device, ioctl KVM_GET_EMULATED_CPUID '/dev/kvm'" } };
+      s.kvm.emulatedCpuid = {
+        source: { ioctl: 'KVM_GET_EMULATED_CPUID', path: '/dev/kvm', fd: 'system' },
+        error: {
+          code: 'ENOTTY',
+          errno: -25,
+          syscall: 'ioctl',
+          request: 'KVM_GET_EMULATED_CPUID',
+          message: "ENOTTY: inappropriate ioctl for device, ioctl KVM_GET_EMULATED_CPUID '/dev/kvm'",
+        },
+      };
     });
     const result = await runMain(['cpuid', '--emulated', '--from', failed]);
     assert.equal(result.status, 3);
@@ -198,10 +262,13 @@ test('the report shows the kernel log read, and its cut, in text and JSON', asyn
     s.host.kernelLog.cut = { size: 70 * 1024 * 1024, kept: 64 * 1024 * 1024 - 100 };
   });
   const text = (await runMain(['--from', cut])).stdout;
-  assert.match(text, new RegExp(
-    String.raw`\n {2}Kernel log +\d+ records from the newest 67108764 bytes \(64\.0 MiB\) ` +
-    String.raw`only: the log is 73400320 bytes \(70\.0 MiB\)`,
-  ));
+  assert.match(
+    text,
+    new RegExp(
+      String.raw`\n {2}Kernel log +\d+ records from the newest 67108764 bytes \(64\.0 MiB\) ` +
+        String.raw`only: the log is 73400320 bytes \(70\.0 MiB\)`,
+    ),
+  );
   const json = JSON.parse((await runMain(['--from', cut, '--json'])).stdout);
   assert.deepEqual(json.host.kernelLog.value.cut, { size: 73400320, kept: 67108764 });
   const whole = JSON.parse((await runMain(['--from', fixturePath('tdx-module-init-failed'), '--json'])).stdout);
@@ -212,13 +279,15 @@ test('the report shows the kernel log read, and its cut, in text and JSON', asyn
 });
 
 describe('counts that cannot be', () => {
-  const tdx = () => variant('tdx-init-vm-refused-7.2', (s) => {
-    s.host.miscCurrent.value.tdx = 999;
-  });
-  const sev = () => variant('sev-turin-7.2', (s) => {
-    s.host.miscCurrent.value.sev_es = 1034;
-    s.host.miscCurrent.value.sev = -3;
-  });
+  const tdx = () =>
+    variant('tdx-init-vm-refused-7.2', (s) => {
+      s.host.miscCurrent.value.tdx = 999;
+    });
+  const sev = () =>
+    variant('sev-turin-7.2', (s) => {
+      s.host.miscCurrent.value.sev_es = 1034;
+      s.host.miscCurrent.value.sev = -3;
+    });
 
   test('TD keys in use above the capacity: WARN with both numbers, never PASS', async () => {
     const from = tdx();
@@ -242,7 +311,10 @@ describe('counts that cannot be', () => {
     const plain = all.find((c: { id: string }) => c.id === 'sev.usable.asids');
     assert.equal(plain.status, 'WARN');
     assert.match(plain.found, /-3 in use of a capacity of 908/);
-    assert.match((await runMain(['sev', '--from', from])).stdout, /SEV-ES\/SNP ASIDs +WARN +1034 in use of a capacity of 98: inconsistent/);
+    assert.match(
+      (await runMain(['sev', '--from', from])).stdout,
+      /SEV-ES\/SNP ASIDs +WARN +1034 in use of a capacity of 98: inconsistent/,
+    );
   });
 
   test('no negative NFD label or Prometheus sample, in report or check', async () => {
@@ -265,10 +337,16 @@ describe('counts that cannot be', () => {
 
 test('EINTR of the requests kvm-caps does not repeat is explained with what it leaves', () => {
   for (const request of Object.keys(NOT_RETRIED)) {
-    const explained = explain({ ioctl: 'KVM_MEMORY_ENCRYPT_OP', path: '/dev/kvm', fd: 'vm', arg: request }, { code: 'EINTR', errno: -4, syscall: 'ioctl', request, message: 'EINTR' });
+    const explained = explain(
+      { ioctl: 'KVM_MEMORY_ENCRYPT_OP', path: '/dev/kvm', fd: 'vm', arg: request },
+      { code: 'EINTR', errno: -4, syscall: 'ioctl', request, message: 'EINTR' },
+    );
     assert.equal(explained.meaning, NOT_RETRIED[request]);
     assert.equal(explained.hint, 'run kvm-caps again');
   }
-  const other = explain({ ioctl: 'KVM_GET_SUPPORTED_CPUID', path: '/dev/kvm', fd: 'system' }, { code: 'EINTR', errno: -4, syscall: 'ioctl', request: 'KVM_GET_SUPPORTED_CPUID', message: 'EINTR' });
+  const other = explain(
+    { ioctl: 'KVM_GET_SUPPORTED_CPUID', path: '/dev/kvm', fd: 'system' },
+    { code: 'EINTR', errno: -4, syscall: 'ioctl', request: 'KVM_GET_SUPPORTED_CPUID', message: 'EINTR' },
+  );
   assert.equal(other.meaning, 'a signal interrupted the request');
 });

@@ -24,7 +24,18 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 /**
  * Keys whose strings the loader checks against a closed set, or that say where a fact came from as structure, not text.
  */
-const KEEP = new Set(['format', 'createdAt', 'code', 'syscall', 'request', 'ioctl', 'fd', 'arch', 'platform', 'initstate']);
+const KEEP = new Set([
+  'format',
+  'createdAt',
+  'code',
+  'syscall',
+  'request',
+  'ioctl',
+  'fd',
+  'arch',
+  'platform',
+  'initstate',
+]);
 
 /** Hex numbers are checked as such by the loader; they are not text. */
 const HEX = /^0x[0-9a-f]+$/i;
@@ -48,11 +59,18 @@ function poisoned(name: string): string {
 }
 
 function assertClean(what: string, result: CliResult, colour: boolean): void {
-  for (const [stream, text] of [['stdout', result.stdout], ['stderr', result.stderr]] as const) {
+  for (const [stream, text] of [
+    ['stdout', result.stdout],
+    ['stderr', result.stderr],
+  ] as const) {
     const rest = colour ? text.replace(OWN_COLOUR, '') : text;
     const raw = RAW_CONTROL.exec(rest);
-    assert.equal(raw, null, `${what}: ${stream} holds a raw U+${raw?.[0].codePointAt(0)?.toString(16).padStart(4, '0')} at ` +
-      `…${JSON.stringify(rest.slice(Math.max(0, (raw?.index ?? 0) - 60), (raw?.index ?? 0) + 10))}`);
+    assert.equal(
+      raw,
+      null,
+      `${what}: ${stream} holds a raw U+${raw?.[0].codePointAt(0)?.toString(16).padStart(4, '0')} at ` +
+        `…${JSON.stringify(rest.slice(Math.max(0, (raw?.index ?? 0) - 60), (raw?.index ?? 0) + 10))}`,
+    );
   }
 }
 
@@ -76,7 +94,13 @@ function textCommands(from: string, other: string): string[][] {
   ];
 }
 
-const FIXTURES = ['tdx-module-init-failed', 'tdx-init-vm-refused-7.2', 'sev-turin-7.2-snp-asids-in-use', 'sev-root-only', 'no-kvm-guest'];
+const FIXTURES = [
+  'tdx-module-init-failed',
+  'tdx-init-vm-refused-7.2',
+  'sev-turin-7.2-snp-asids-in-use',
+  'sev-root-only',
+  'no-kvm-guest',
+];
 
 describe('escape sequences in a snapshot', () => {
   for (const name of FIXTURES) {
@@ -100,17 +124,26 @@ describe('escape sequences in a snapshot', () => {
       // The strings are shown, escaped, not dropped: the report at least quotes the kernel release and the CPU.
       assert.ok(shown >= 1, 'no output showed an escaped host string');
       const report = await runMain(['--from', from]);
-      if (name !== 'no-kvm-guest') assert.match(report.stdout, /Kernel {2,}.*\\x1b\]0;owned\\x07\\x1b\[2J\\x9b31m\\u202e\\x7f\\x00\\x1b\[31m/);
+      if (name !== 'no-kvm-guest')
+        assert.match(report.stdout, /Kernel {2,}.*\\x1b\]0;owned\\x07\\x1b\[2J\\x9b31m\\u202e\\x7f\\x00\\x1b\[31m/);
     });
   }
 
   test('-o FILE: a text file gets no raw control character either', async () => {
     const from = poisoned('tdx-module-init-failed');
-    for (const [i, args] of [['--from', from], ['check', '--from', from, '--verbose'], ['report', '--from', from, '--format', 'prometheus']].entries()) {
+    for (const [i, args] of [
+      ['--from', from],
+      ['check', '--from', from, '--verbose'],
+      ['report', '--from', from, '--format', 'prometheus'],
+    ].entries()) {
       const out = join(scratch, `out-${i}.txt`);
       const result = await runMain([...args, '-o', out]);
       assert.equal(result.stdout, '');
-      assertClean(`kvm-caps ${args.join(' ')} -o FILE`, { status: result.status, stdout: readFileSync(out, 'utf8'), stderr: result.stderr }, false);
+      assertClean(
+        `kvm-caps ${args.join(' ')} -o FILE`,
+        { status: result.status, stdout: readFileSync(out, 'utf8'), stderr: result.stderr },
+        false,
+      );
     }
   });
 
@@ -155,8 +188,9 @@ test('escape sequences in files under --root (a live probe)', async () => {
   const root = join(scratch, 'root');
   const files: Record<string, string> = {
     '/proc/sys/kernel/osrelease': `6.16.0${PAYLOAD}\n`,
-    '/proc/cpuinfo': `processor\t: 0\nvendor_id\t: GenuineIntel${PAYLOAD}\ncpu family\t: 6\nmodel\t\t: 143\nmodel name\t: ` +
-    `Xeon${PAYLOAD}\nstepping\t: 8\nflags\t\t: fpu vmx tdx_host_platform${PAYLOAD}\n\n`,
+    '/proc/cpuinfo':
+      `processor\t: 0\nvendor_id\t: GenuineIntel${PAYLOAD}\ncpu family\t: 6\nmodel\t\t: 143\nmodel name\t: ` +
+      `Xeon${PAYLOAD}\nstepping\t: 8\nflags\t\t: fpu vmx tdx_host_platform${PAYLOAD}\n\n`,
     '/sys/module/kvm/parameters/enable_virt_at_load': `Y${PAYLOAD}\n`,
     '/sys/module/kvm_intel/parameters/tdx': `Y${PAYLOAD}\n`,
     '/sys/module/kvm_intel/parameters/ept': `Y${PAYLOAD}\n`,
@@ -171,7 +205,18 @@ test('escape sequences in files under --root (a live probe)', async () => {
   }
   const device = join(scratch, 'no-kvm'); // absent: the probe reads the files and records the device's absence
   let shown = 0;
-  for (const args of [[], ['check'], ['check', '--verbose'], ['--format', 'nfd'], ['--format', 'prometheus'], ['tdx'], ['sev'], ['lifecycle'], ['caps'], ['cpuid']]) {
+  for (const args of [
+    [],
+    ['check'],
+    ['check', '--verbose'],
+    ['--format', 'nfd'],
+    ['--format', 'prometheus'],
+    ['tdx'],
+    ['sev'],
+    ['lifecycle'],
+    ['caps'],
+    ['cpuid'],
+  ]) {
     const full = [...args, '--root', root, '--device', device];
     const result = await runMain(full);
     assert.notEqual(result.status, 70, result.stderr);

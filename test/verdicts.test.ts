@@ -69,7 +69,9 @@ function fromNfd(text: string): { verdicts: Verdicts; outcome: string | undefine
 function fromPrometheus(text: string): { verdicts: Verdicts; outcome: string | undefined } {
   const samples = new Map<string, number>();
   for (const line of text.split('\n')) {
-    const m = /^kvm_caps_(technology_(?:capable|enabled|usable|undetermined)|check_outcome)\{([^}]*)\} (\S+)$/.exec(line);
+    const m = /^kvm_caps_(technology_(?:capable|enabled|usable|undetermined)|check_outcome)\{([^}]*)\} (\S+)$/.exec(
+      line,
+    );
     if (m) samples.set(`${m[1]}{${m[2]}}`, Number(m[3]));
   }
   const verdicts: Verdicts = new Map();
@@ -77,10 +79,15 @@ function fromPrometheus(text: string): { verdicts: Verdicts; outcome: string | u
     const states = (['capable', 'enabled', 'usable'] as const).map((state): State | undefined => {
       const value = samples.get(`technology_${state}{technology="${technology}"}`);
       if (value !== undefined) return value === 1;
-      return samples.get(`technology_undetermined{technology="${technology}",state="${state}"}`) === 1 ? null : undefined;
+      return samples.get(`technology_undetermined{technology="${technology}",state="${state}"}`) === 1
+        ? null
+        : undefined;
     });
     if (states.every((s) => s === undefined)) continue;
-    assert.ok(states.every((s) => s !== undefined), `${technology}: every state has a sample or is undetermined`);
+    assert.ok(
+      states.every((s) => s !== undefined),
+      `${technology}: every state has a sample or is undetermined`,
+    );
     verdicts.set(technology, states as [State, State, State]);
   }
   const outcome = ['ready', 'not-ready', 'unknown'].find((o) => samples.get(`check_outcome{outcome="${o}"}`) === 1);
@@ -102,30 +109,49 @@ async function assertOneVerdict(what: string, file: string): Promise<void> {
   assert.deepEqual(fromJson(report.technologies), expected, `${what}: report --json technologies`);
   assert.equal(report.outcome, check.outcome, `${what}: report --json outcome`);
   const sections = fromJson([...report.confidential.tdx.technologies, ...report.confidential.sev.technologies]);
-  for (const [technology, verdict] of sections) assert.deepEqual(verdict, expected.get(technology), `${what}: report --json ${technology} section`);
+  for (const [technology, verdict] of sections)
+    assert.deepEqual(verdict, expected.get(technology), `${what}: report --json ${technology} section`);
 
-  const tdx = fromJson((JSON.parse(await run(['tdx', '--json', ...from])) as { technologies: JsonVerdict[] }).technologies);
+  const tdx = fromJson(
+    (JSON.parse(await run(['tdx', '--json', ...from])) as { technologies: JsonVerdict[] }).technologies,
+  );
   assert.deepEqual([...tdx.keys()], ['tdx'], `${what}: tdx --json has the TDX verdict`);
   assert.deepEqual(tdx.get('tdx'), expected.get('tdx'), `${what}: tdx --json`);
-  const sev = fromJson((JSON.parse(await run(['sev', '--json', ...from])) as { technologies: JsonVerdict[] }).technologies);
+  const sev = fromJson(
+    (JSON.parse(await run(['sev', '--json', ...from])) as { technologies: JsonVerdict[] }).technologies,
+  );
   assert.deepEqual([...sev.keys()], ['sev', 'sev-es', 'snp'], `${what}: sev --json has the SEV verdicts`);
-  for (const [technology, verdict] of sev) assert.deepEqual(verdict, expected.get(technology), `${what}: sev --json ${technology}`);
+  for (const [technology, verdict] of sev)
+    assert.deepEqual(verdict, expected.get(technology), `${what}: sev --json ${technology}`);
 
-  const notApplicable = check.technologies.filter((t) => !(t as JsonVerdict & { applicable: boolean }).applicable).map((t) => t.technology);
+  const notApplicable = check.technologies
+    .filter((t) => !(t as JsonVerdict & { applicable: boolean }).applicable)
+    .map((t) => t.technology);
   for (const command of [[], ['check']]) {
     const nfdText = await run([...command, '--format', 'nfd', ...from]);
     const prometheusText = await run([...command, '--format', 'prometheus', ...from]);
     for (const technology of TECHNOLOGIES) {
       const applies = !notApplicable.includes(technology);
-      assert.equal(nfdText.includes(`kvm-caps.dev/${technology}.applicable=false\n`), !applies, `${what}: NFD ${technology}.applicable`);
-      assert.ok(prometheusText.includes(`kvm_caps_technology_applicable{technology="${technology}"} ${applies ? 1 : 0}\n`), `${what}: Prometheus ${technology} applicable`);
+      assert.equal(
+        nfdText.includes(`kvm-caps.dev/${technology}.applicable=false\n`),
+        !applies,
+        `${what}: NFD ${technology}.applicable`,
+      );
+      assert.ok(
+        prometheusText.includes(`kvm_caps_technology_applicable{technology="${technology}"} ${applies ? 1 : 0}\n`),
+        `${what}: Prometheus ${technology} applicable`,
+      );
     }
     const nfd = fromNfd(nfdText);
     assert.deepEqual(nfd.verdicts, expected, `${what}: ${command.join('') || 'report'} --format nfd`);
     assert.equal(nfd.outcome, check.outcome, `${what}: ${command.join('') || 'report'} --format nfd outcome`);
     const prometheus = fromPrometheus(prometheusText);
     assert.deepEqual(prometheus.verdicts, expected, `${what}: ${command.join('') || 'report'} --format prometheus`);
-    assert.equal(prometheus.outcome, check.outcome, `${what}: ${command.join('') || 'report'} --format prometheus outcome`);
+    assert.equal(
+      prometheus.outcome,
+      check.outcome,
+      `${what}: ${command.join('') || 'report'} --format prometheus outcome`,
+    );
   }
 }
 
@@ -150,7 +176,9 @@ describe('every persona, snapshotted through the kernel double', () => {
     test(`${name}: one verdict per technology in every output`, { skip: doubleSkip }, async () => {
       const p = preparePersona(loadPersona(name));
       prepared.push(p);
-      const snapshot = runCli(['snapshot', '--root', p.root, '--device', p.kvmDevice, '--sev-device', p.sevDevice], { env: p.env });
+      const snapshot = runCli(['snapshot', '--root', p.root, '--device', p.kvmDevice, '--sev-device', p.sevDevice], {
+        env: p.env,
+      });
       assert.equal(snapshot.status, 0, snapshot.stderr);
       const file = join(p.root, 'snapshot.json');
       writeFileSync(file, snapshot.stdout);
@@ -165,7 +193,17 @@ describe('the host report does not call a healthy host broken', () => {
   test('a usable TDX host: no FAIL line at all, and SEV in one "not applicable" line', async () => {
     const text = await run(['--from', fixturePath('tdx-usable-6.16')]);
     assert.deepEqual(failLines(text), []);
-    assert.match(text, new RegExp([String.raw`^AMD SEV \/ SEV-ES \/ SEV-SNP\n {2}Verdict +not applica`, 'ble: AMD SEV needs an AMD CPU; this CPU is GenuineIntel', String.raw`\n(?:\n|$)`].join(''), 'm'));
+    assert.match(
+      text,
+      new RegExp(
+        [
+          String.raw`^AMD SEV \/ SEV-ES \/ SEV-SNP\n {2}Verdict +not applica`,
+          'ble: AMD SEV needs an AMD CPU; this CPU is GenuineIntel',
+          String.raw`\n(?:\n|$)`,
+        ].join(''),
+        'm',
+      ),
+    );
     assert.doesNotMatch(text, /modprobe kvm_amd/);
   });
 
@@ -173,7 +211,11 @@ describe('the host report does not call a healthy host broken', () => {
     for (const name of ['sev-snp-genoa-6.11', 'sev-milan-tcb-mismatch-6.11']) {
       const text = await run(['--from', fixturePath(name)]);
       const tdx = text.slice(text.indexOf('\nIntel TDX\n'), text.indexOf('\nAMD SEV / SEV-ES / SEV-SNP\n'));
-      assert.match(tdx, /^\nIntel TDX\n {2}Verdict +not applicable: Intel TDX needs an Intel CPU; this CPU is AuthenticAMD\n$/, `${name}: ${tdx}`);
+      assert.match(
+        tdx,
+        /^\nIntel TDX\n {2}Verdict +not applicable: Intel TDX needs an Intel CPU; this CPU is AuthenticAMD\n$/,
+        `${name}: ${tdx}`,
+      );
       assert.deepEqual(failLines(tdx), [], name);
     }
   });

@@ -16,7 +16,12 @@ export function countsConsistent(capacity: number, inUse: number | null): boolea
 }
 
 /** The WARN for counts that cannot be, with both numbers; null when they can be. */
-export function inconsistentCounts(what: string, capacity: number, inUse: number | null, source: string): Finding | null {
+export function inconsistentCounts(
+  what: string,
+  capacity: number,
+  inUse: number | null,
+  source: string,
+): Finding | null {
   if (countsConsistent(capacity, inUse)) return null;
   const numbers = inUse === null ? `capacity ${capacity}` : `${inUse} in use of a capacity of ${capacity}`;
   return warn(

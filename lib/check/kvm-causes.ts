@@ -6,10 +6,23 @@
 // specific cause" every output shows first. Every cause quotes its evidence (the kernel's
 // line with its source and the kernels that print it) and carries the fix that applies here:
 // a module load is suggested only where it can work (canModprobe).
-import { FIX_FIRMWARE_AMD, FIX_FIRMWARE_INTEL, FIX_NO_EXTENSION, KVM_BRINGUP_MESSAGES, type KvmBringupCause } from '../knowledge/kvm-bringup.js';
+import {
+  FIX_FIRMWARE_AMD,
+  FIX_FIRMWARE_INTEL,
+  FIX_NO_EXTENSION,
+  KVM_BRINGUP_MESSAGES,
+  type KvmBringupCause,
+} from '../knowledge/kvm-bringup.js';
 import { kernelHas } from '../knowledge/kernel-versions.js';
 import { describeSource } from '../decode/explain.js';
-import { decodeKvmBringup, type BringupLogMatch, type FirmwareSwitch, type KvmBringupModel, type ModuleFacts, type Unread } from '../decode/kvm-bringup.js';
+import {
+  decodeKvmBringup,
+  type BringupLogMatch,
+  type FirmwareSwitch,
+  type KvmBringupModel,
+  type ModuleFacts,
+  type Unread,
+} from '../decode/kvm-bringup.js';
 import type { Snapshot } from '../snapshot/types.js';
 
 /**
@@ -118,14 +131,21 @@ function rowOf(match: BringupLogMatch): (typeof KVM_BRINGUP_MESSAGES)[number] {
 /** IA32_FEATURE_CONTROL's bits as words (msr-index.h FEAT_CTL_LOCKED, _VMX_ENABLED_INSIDE_SMX, _OUTSIDE_SMX). */
 function featCtlWords(value: bigint): string {
   const bit = (n: number): boolean => ((value >> BigInt(n)) & 1n) === 1n;
-  return `${bit(0) ? 'locked' : 'not locked'}, VMX inside SMX ${bit(1) ? 'on' : 'off'}, VMX outside SMX ` +
-    `${bit(2) ? 'on' : 'off'}`;
+  return (
+    `${bit(0) ? 'locked' : 'not locked'}, VMX inside SMX ${bit(1) ? 'on' : 'off'}, VMX outside SMX ` +
+    `${bit(2) ? 'on' : 'off'}`
+  );
 }
 
 function switchEvidence(fw: FirmwareSwitch): KvmEvidence {
   const words =
-    fw.msr === 'IA32_FEATURE_CONTROL' ? featCtlWords(BigInt(fw.value)) : `${fw.locked ? 'locked' : 'not locked'}, SVMDIS ${fw.svmDisabled ? 'set: SVM disabled' : 'clear'}`;
-  return { quote: `${fw.msr} = ${fw.value} (${words})`, source: `${describeSource(fw.source)} (CPU 0, MSR ${fw.msr === 'IA32_FEATURE_CONTROL' ? '0x3a' : '0xc0010114'})` };
+    fw.msr === 'IA32_FEATURE_CONTROL'
+      ? featCtlWords(BigInt(fw.value))
+      : `${fw.locked ? 'locked' : 'not locked'}, SVMDIS ${fw.svmDisabled ? 'set: SVM disabled' : 'clear'}`;
+  return {
+    quote: `${fw.msr} = ${fw.value} (${words})`,
+    source: `${describeSource(fw.source)} (CPU 0, MSR ${fw.msr === 'IA32_FEATURE_CONTROL' ? '0x3a' : '0xc0010114'})`,
+  };
 }
 
 /** kvm-ok's test: Intel (msr & 0x5) == 0x1 (locked, VMX outside SMX off); AMD VM_CR.SVMDIS. */
@@ -157,10 +177,19 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
   const canModprobe = (name: string): boolean => {
     const s = state(name);
     // Modules unread (null): as likely loadable as not; the kernel says so if not.
-    return (s === null || s === 'loadable' || s === 'not-loaded') && !(cmdline?.nomodule ?? false) && !(cmdline?.moduleBlacklist.includes(name) ?? false);
+    return (
+      (s === null || s === 'loadable' || s === 'not-loaded') &&
+      !(cmdline?.nomodule ?? false) &&
+      !(cmdline?.moduleBlacklist.includes(name) ?? false)
+    );
   };
   const registered = (name: string): boolean => state(name) === 'built-in' || state(name) === 'loaded';
-  const firmwareFix = flag === 'svm' ? FIX_FIRMWARE_AMD : flag === 'vmx' ? FIX_FIRMWARE_INTEL : `On Intel: ${FIX_FIRMWARE_INTEL} On AMD: ${FIX_FIRMWARE_AMD}`;
+  const firmwareFix =
+    flag === 'svm'
+      ? FIX_FIRMWARE_AMD
+      : flag === 'vmx'
+        ? FIX_FIRMWARE_INTEL
+        : `On Intel: ${FIX_FIRMWARE_INTEL} On AMD: ${FIX_FIRMWARE_AMD}`;
   const extension = flag === 'svm' ? 'AMD-V (SVM)' : flag === 'vmx' ? 'VT-x (VMX)' : 'VT-x/AMD-V';
 
   const causes: KvmCause[] = [];
@@ -178,7 +207,8 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
       status: 'FAIL',
       effect: 'capable',
       rule: 'kvm.cpu.virtualization',
-      found: `the kvm_pvm backend did not bind to KVM${first.groups.reason ? ` (${first.groups.reason})` : ''}, so ` +
+      found:
+        `the kvm_pvm backend did not bind to KVM${first.groups.reason ? ` (${first.groups.reason})` : ''}, so ` +
         `there is no ${snapshot.context.device}`,
       evidence: fromRows(notBound),
       fix: rowOf(first).fix,
@@ -188,12 +218,30 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
   const sevGuest = having('sev-guest');
   if (sevGuest.length > 0) {
     const first = sevGuest[0] as BringupLogMatch;
-    add({ id: 'kvm.sev-guest', status: 'FAIL', effect: 'capable', rule: 'kvm.cpu.virtualization', found: rowOf(first).meaning, evidence: fromRows(sevGuest), fix: rowOf(first).fix });
+    add({
+      id: 'kvm.sev-guest',
+      status: 'FAIL',
+      effect: 'capable',
+      rule: 'kvm.cpu.virtualization',
+      found: rowOf(first).meaning,
+      evidence: fromRows(sevGuest),
+      fix: rowOf(first).fix,
+    });
   }
   // 7 (tried before 3, as it decides capability: a bound software backend needs no VMX/SVM). A software backend that
   // bound: capable through it.
   const boundLines = having('backend-bound');
-  const otherBound = modules === null ? [] : Object.entries(modules).filter(([name, m]) => name !== 'kvm' && name !== 'kvm_intel' && name !== 'kvm_amd' && name.startsWith('kvm_') && (m.state === 'built-in' || m.state === 'loaded'));
+  const otherBound =
+    modules === null
+      ? []
+      : Object.entries(modules).filter(
+          ([name, m]) =>
+            name !== 'kvm' &&
+            name !== 'kvm_intel' &&
+            name !== 'kvm_amd' &&
+            name.startsWith('kvm_') &&
+            (m.state === 'built-in' || m.state === 'loaded'),
+        );
   const bound = notBound.length === 0 && (boundLines.length > 0 || (opened && otherBound.length > 0));
   // 3. The firmware disabled VT-x / AMD-V: the kernel's line, or the MSR itself (kvm-ok's test).
   const fwLines = having('firmware-disabled');
@@ -209,9 +257,13 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
       status: 'FAIL',
       effect: 'capable',
       rule: 'kvm.cpu.virtualization',
-      found: `${extension} is disabled in the firmware (BIOS/UEFI): ${first ? rowOf(first).meaning : fw?.msr === 'VM_CR' ? 'VM_CR.SVMDIS is set, so the ' +
-        'CPU refuses SVM.' : 'IA32_FEATURE_CONTROL is locked with VMX ' +
-        'off, so the CPU refuses VMXON.'}`,
+      found: `${extension} is disabled in the firmware (BIOS/UEFI): ${
+        first
+          ? rowOf(first).meaning
+          : fw?.msr === 'VM_CR'
+            ? 'VM_CR.SVMDIS is set, so the ' + 'CPU refuses SVM.'
+            : 'IA32_FEATURE_CONTROL is locked with VMX ' + 'off, so the CPU refuses VMXON.'
+      }`,
       evidence,
       fix: firmwareFix,
     });
@@ -222,32 +274,53 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
   const capableCauseSoFar = causes.some((c) => c.effect === 'capable');
   if (!capableCauseSoFar && !bound && (lacking.length > 0 || (flagMissing && !opened))) {
     const evidence = fromRows(lacking);
-    if (flagMissing) evidence.push({ quote: `flags: no ${flag}`, source: describeSource(snapshot.host.cpuinfo.source) });
+    if (flagMissing)
+      evidence.push({ quote: `flags: no ${flag}`, source: describeSource(snapshot.host.cpuinfo.source) });
     const guest = cpu !== null && (cpu.hypervisorFlag || cpu.hypervisorLogged !== null);
     if (guest) {
       const hvLine = M.filter((m) => m.cause === 'hypervisor-detected');
       evidence.push(...fromRows(hvLine));
-      if (cpu.hypervisorFlag) evidence.push({ quote: 'flags: hypervisor', source: describeSource(snapshot.host.cpuinfo.source) });
+      if (cpu.hypervisorFlag)
+        evidence.push({ quote: 'flags: hypervisor', source: describeSource(snapshot.host.cpuinfo.source) });
       const outer = cpu.hypervisorLogged ?? 'the outer hypervisor';
-      const nestedParameter = flag === 'svm' ? 'kvm_amd.nested=1' : flag === 'vmx' ? 'kvm_intel.nested=1' : 'kvm_intel.nested=1 / kvm_amd.nested=1';
+      const nestedParameter =
+        flag === 'svm'
+          ? 'kvm_amd.nested=1'
+          : flag === 'vmx'
+            ? 'kvm_intel.nested=1'
+            : 'kvm_intel.nested=1 / kvm_amd.nested=1';
       add({
         id: 'kvm.guest-without-nested',
         status: 'FAIL',
         effect: 'capable',
         rule: 'kvm.cpu.virtualization',
-        found: `this kernel runs as a guest of ${outer}, which does not expose ` +
+        found:
+          `this kernel runs as a guest of ${outer}, which does not expose ` +
           `${flag === null ? 'VMX/SVM' : flag.toUpperCase()} to it: there is no nested virtualization here`,
         evidence,
-        fix: `On the outer host, enable nested virtualization and give this VM the ${flag ?? 'vmx/svm'} CPU ` +
+        fix:
+          `On the outer host, enable nested virtualization and give this VM the ${flag ?? 'vmx/svm'} CPU ` +
           `feature: ${nestedParameter} there, QEMU \`-cpu host\` (or \`-cpu ...,+${flag ?? 'vmx'}\`), ` +
           "or the cloud's nested-virtualization option; then reboot this guest.",
       });
     } else {
       // Since 5.6 the boot code clears vmx when the firmware left VMX off: without its line
       // and without the MSR, a missing vmx flag cannot be told from a CPU without VMX.
-      const ambiguous = flag === 'vmx' && lacking.length === 0 && fw === null && kernelHas('x86.feat-ctl-clears-vmx', release) !== false;
-      const msrError = bringup.firmwareSwitch !== undefined && isUnread(bringup.firmwareSwitch) ? bringup.firmwareSwitch.error.code : null;
-      const why = msrError === 'ENOENT' ? 'ENOENT: the msr driver is not loaded' : msrError === 'EACCES' || msrError === 'EPERM' ? `${msrError}: reading it needs root (CAP_SYS_RAWIO)` : msrError ?? 'not read';
+      const ambiguous =
+        flag === 'vmx' &&
+        lacking.length === 0 &&
+        fw === null &&
+        kernelHas('x86.feat-ctl-clears-vmx', release) !== false;
+      const msrError =
+        bringup.firmwareSwitch !== undefined && isUnread(bringup.firmwareSwitch)
+          ? bringup.firmwareSwitch.error.code
+          : null;
+      const why =
+        msrError === 'ENOENT'
+          ? 'ENOENT: the msr driver is not loaded'
+          : msrError === 'EACCES' || msrError === 'EPERM'
+            ? `${msrError}: reading it needs root (CAP_SYS_RAWIO)`
+            : (msrError ?? 'not read');
       add({
         id: 'kvm.cpu-lacks-extension',
         status: 'FAIL',
@@ -256,9 +329,11 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
         found: ambiguous
           ? 'vmx is missing: the CPU lacks VT-x, or the firmware disabled it ' +
             '(since Linux 5.6 the kernel hides vmx then); ' +
-            `${bringup.log !== undefined && isUnread(bringup.log) ? 'the kernel log, which would say, could not be ' +
-            `read (${bringup.log.error.code})` : 'the kernel log has no line ' +
-            'saying which'} and IA32_FEATURE_CONTROL could not be read (${why})`
+            `${
+              bringup.log !== undefined && isUnread(bringup.log)
+                ? `the kernel log, which would say, could not be read (${bringup.log.error.code})`
+                : 'the kernel log has no line ' + 'saying which'
+            } and IA32_FEATURE_CONTROL could not be read (${why})`
           : `the CPU has no ${extension}: ` +
             `${lacking[0] ? rowOf(lacking[0]).meaning : `/proc/cpuinfo shows no ${flag} flag`}`,
         evidence,
@@ -281,7 +356,10 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
       rule: 'kvm.kernel.modules',
       found: rowOf(first).meaning,
       evidence: fromRows(wrongVendor),
-      fix: vendorModule !== null && canModprobe(vendorModule) ? `load the module for this CPU: \`modprobe ${vendorModule}\`` : rowOf(first).fix,
+      fix:
+        vendorModule !== null && canModprobe(vendorModule)
+          ? `load the module for this CPU: \`modprobe ${vendorModule}\``
+          : rowOf(first).fix,
     });
   }
   // 6. Another vendor module already registered.
@@ -297,8 +375,10 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
       rule: 'kvm.kernel.modules',
       found: rowOf(first).meaning,
       evidence: fromRows(conflict),
-      fix: builtIn ? `${loaded} is built into this kernel and cannot be unloaded: use it, or boot a kernel that has the ` +
-        'other as a module.' : rowOf(first).fix,
+      fix: builtIn
+        ? `${loaded} is built into this kernel and cannot be unloaded: use it, or boot a kernel that has the ` +
+          'other as a module.'
+        : rowOf(first).fix,
     });
   }
   if (bound) {
@@ -307,7 +387,8 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
       status: 'PASS',
       effect: null,
       rule: 'kvm.cpu.virtualization',
-      found: `${flag === null || cpu === null || cpu[flag] ? '' : `${flag} absent, but `}a software backend bound ` +
+      found:
+        `${flag === null || cpu === null || cpu[flag] ? '' : `${flag} absent, but `}a software backend bound ` +
         `to KVM (${otherBound.map(([name, m]) => `${name}, ${m.state}`).join('; ') || 'kvm_pvm'}): it runs ` +
         'guests without VMX/SVM',
       evidence: fromRows(boundLines),
@@ -323,8 +404,9 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
       status: 'FAIL',
       effect: 'enabled',
       rule: 'kvm.kernel.modules',
-      found: `${rowOf(first).meaning}${value === undefined ? '' : ` IA32_FEATURE_CONTROL = 0x${value}: ` +
-        `${featCtlWords(BigInt(`0x${value}`))}.`}`,
+      found: `${rowOf(first).meaning}${
+        value === undefined ? '' : ` IA32_FEATURE_CONTROL = 0x${value}: ` + `${featCtlWords(BigInt(`0x${value}`))}.`
+      }`,
       evidence: fromRows(enableFailed),
       fix: rowOf(first).fix,
     });
@@ -347,22 +429,36 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
     });
   }
   // 9. The kernel refuses the module (module_blacklist=).
-  const blacklistedLines = having('module-blacklisted').filter((m) => ['kvm', vendorModule].includes(m.groups.module?.replace(/-/g, '_') ?? ''));
-  const blacklistedNames = opened ? [] : ['kvm', vendorModule].filter((n): n is string => n !== null && !registered(n) && (cmdline?.moduleBlacklist.includes(n) ?? false));
+  const blacklistedLines = having('module-blacklisted').filter((m) =>
+    ['kvm', vendorModule].includes(m.groups.module?.replace(/-/g, '_') ?? ''),
+  );
+  const blacklistedNames = opened
+    ? []
+    : ['kvm', vendorModule].filter(
+        (n): n is string => n !== null && !registered(n) && (cmdline?.moduleBlacklist.includes(n) ?? false),
+      );
   if (blacklistedLines.length > 0 || blacklistedNames.length > 0) {
-    const names = [...new Set([...blacklistedLines.map((m) => (m.groups.module ?? '').replace(/-/g, '_')), ...blacklistedNames])];
+    const names = [
+      ...new Set([...blacklistedLines.map((m) => (m.groups.module ?? '').replace(/-/g, '_')), ...blacklistedNames]),
+    ];
     const evidence = fromRows(blacklistedLines);
-    if (cmdline !== null && blacklistedNames.length > 0) evidence.push({ quote: `module_blacklist=${cmdline.moduleBlacklist.join(',')}`, source: describeSource(cmdline.source) });
+    if (cmdline !== null && blacklistedNames.length > 0)
+      evidence.push({
+        quote: `module_blacklist=${cmdline.moduleBlacklist.join(',')}`,
+        source: describeSource(cmdline.source),
+      });
     add({
       id: 'kvm.module-blacklisted',
       status: 'FAIL',
       effect: 'enabled',
       rule: 'kvm.kernel.modules',
-      found: `${names.join(' and ')} ${names.length === 1 ? 'is' : 'are'} listed in module_blacklist= on the kernel ` +
+      found:
+        `${names.join(' and ')} ${names.length === 1 ? 'is' : 'are'} listed in module_blacklist= on the kernel ` +
         `command line: the kernel refuses to load ${names.length === 1 ? 'it' : 'them'} (modprobe fails with ` +
         'EPERM)',
       evidence,
-      fix: `Remove ${names.join(', ')} from module_blacklist= in the boot loader configuration (e.g. ` +
+      fix:
+        `Remove ${names.join(', ')} from module_blacklist= in the boot loader configuration (e.g. ` +
         'GRUB_CMDLINE_LINUX in /etc/default/grub, then update-grub) and reboot.',
     });
   }
@@ -382,7 +478,8 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
       status: cause === 'parameter-rejected' && !registered(module) ? 'FAIL' : 'WARN',
       effect: cause === 'parameter-rejected' && !registered(module) ? 'enabled' : null,
       rule: 'kvm.kernel.modules',
-      found: `${module}.${parameter}${first.groups.value === undefined ? '' : ` = ${first.groups.value}`}: ` +
+      found:
+        `${module}.${parameter}${first.groups.value === undefined ? '' : ` = ${first.groups.value}`}: ` +
         `${rowOf(first).meaning}`,
       evidence: fromRows(lines),
       fix:
@@ -402,10 +499,12 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
       status: 'FAIL',
       effect: 'enabled',
       rule: 'kvm.kernel.modules',
-      found: `${vendorModule} is not in this kernel and modules cannot be loaded this boot: the kernel command line ` +
+      found:
+        `${vendorModule} is not in this kernel and modules cannot be loaded this boot: the kernel command line ` +
         'has nomodule',
       evidence: [{ quote: 'nomodule', source: describeSource(cmdline.source) }],
-      fix: 'Remove nomodule from the kernel command line (the boot loader configuration) and reboot, or use a ' +
+      fix:
+        'Remove nomodule from the kernel command line (the boot loader configuration) and reboot, or use a ' +
         `kernel with ${vendorModule} built in.`,
     });
   }
@@ -413,19 +512,22 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
   const container = bringup.container !== undefined && !isUnread(bringup.container) ? bringup.container : null;
   if (devAbsent && !enabledCause()) {
     const hostLacks = !bound && vendorModule !== null && !registered(vendorModule);
-    const containerSource = snapshot.host.container ? describeSource(snapshot.host.container.source) : 'container markers';
+    const containerSource = snapshot.host.container
+      ? describeSource(snapshot.host.container.source)
+      : 'container markers';
     if (container?.inContainer) {
       add({
         id: 'kvm.device-not-in-container',
         status: 'FAIL',
         effect: 'enabled',
         rule: 'kvm.device.present',
-        found: `this runs in a container, and ${snapshot.context.device} was not passed into it${hostLacks ? ` (nor is ${vendorModule} loaded, as ` +
-          '/sys/module shows it)' : ''}`,
+        found: `this runs in a container, and ${snapshot.context.device} was not passed into it${
+          hostLacks ? ` (nor is ${vendorModule} loaded, as /sys/module shows it)` : ''
+        }`,
         evidence: container.evidence.map((quote) => ({ quote, source: containerSource })),
-        fix: `Pass the device in: \`docker run --device /dev/kvm\`, \`podman run --device /dev/kvm\`, ` +
-          `or a Kubernetes KVM device plugin${hostLacks ? '; on the host, KVM must be loaded ' +
-          `(${vendorModule})` : ''}.`,
+        fix:
+          `Pass the device in: \`docker run --device /dev/kvm\`, \`podman run --device /dev/kvm\`, ` +
+          `or a Kubernetes KVM device plugin${hostLacks ? `; on the host, KVM must be loaded (${vendorModule})` : ''}.`,
       });
     } else if (bound || (vendorModule !== null && registered(vendorModule))) {
       // KVM came up, yet there is no node at the path asked for (another --device path, no devtmpfs, a udev rule).
@@ -434,71 +536,119 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
         status: 'FAIL',
         effect: 'enabled',
         rule: 'kvm.device.present',
-        found: `KVM is loaded (${bound ? 'a software backend bound' : `${vendorModule} ` +
-          `${state(vendorModule ?? '')}`}), but there is no KVM device node at ${snapshot.context.device}`,
-        evidence: [{ quote: `${snapshot.context.device}: ${openCode}`, source: describeSource(open.source) }, ...fromRows(boundLines)],
-        fix: `Use the node the kernel made (/dev/kvm; is devtmpfs mounted on /dev?), or create it: \`mknod ` +
+        found: `KVM is loaded (${
+          bound ? 'a software backend bound' : `${vendorModule} ` + `${state(vendorModule ?? '')}`
+        }), but there is no KVM device node at ${snapshot.context.device}`,
+        evidence: [
+          { quote: `${snapshot.context.device}: ${openCode}`, source: describeSource(open.source) },
+          ...fromRows(boundLines),
+        ],
+        fix:
+          `Use the node the kernel made (/dev/kvm; is devtmpfs mounted on /dev?), or create it: \`mknod ` +
           `${snapshot.context.device} c 10 232\` (KVM_MINOR, include/linux/miscdevice.h).`,
       });
     } else {
       const name = vendorModule ?? 'kvm';
       const s = state(name);
-      const evidence: KvmEvidence[] = [{ quote: `${snapshot.context.device}: ${openCode}`, source: describeSource(open.source) }];
+      const evidence: KvmEvidence[] = [
+        { quote: `${snapshot.context.device}: ${openCode}`, source: describeSource(open.source) },
+      ];
       let found: string;
       let fix: string;
       if (s === 'built-in' || s === 'built-in-not-registered') {
         const unreadLog = bringup.log !== undefined && isUnread(bringup.log);
-        found = `${name} is built into this kernel but did not register with KVM: ${unreadLog ? 'the kernel log, which says why, ' +
-          'could not be read' : 'the kernel log has no line ' +
-          'kvm-caps knows saying why'}`;
-        fix = unreadLog ? 'Read the kernel log as root (`dmesg | grep -i -e kvm -e vmx -e svm`), or pass it with ' +
-          '--kernel-log FILE; a built-in module cannot be loaded with modprobe.' : 'Look for its line with `dmesg | grep -i -e kvm -e vmx -e svm`; a built-in module cannot be loaded ' +
-          'with modprobe.';
+        found = `${name} is built into this kernel but did not register with KVM: ${
+          unreadLog
+            ? 'the kernel log, which says why, ' + 'could not be read'
+            : 'the kernel log has no line ' + 'kvm-caps knows saying why'
+        }`;
+        fix = unreadLog
+          ? 'Read the kernel log as root (`dmesg | grep -i -e kvm -e vmx -e svm`), or pass it with ' +
+            '--kernel-log FILE; a built-in module cannot be loaded with modprobe.'
+          : 'Look for its line with `dmesg | grep -i -e kvm -e vmx -e svm`; a built-in module cannot be loaded ' +
+            'with modprobe.';
       } else if (s === 'absent') {
         found = `this kernel was built without ${name}`;
-        fix = `Install a kernel that has ${name} (CONFIG_KVM and ` +
+        fix =
+          `Install a kernel that has ${name} (CONFIG_KVM and ` +
           `CONFIG_${name === 'kvm_amd' ? 'KVM_AMD' : name === 'kvm_intel' ? 'KVM_INTEL' : 'KVM'}).`;
       } else if (canModprobe(name)) {
         found = `${name} is not loaded`;
-        const blacklisted = cmdline?.modprobeBlacklist.includes(name) ? ' (modprobe.blacklist= on the command line stops only its automatic loading; an explicit ' +
-          `\`modprobe ${name}\` still loads it)` : '';
-        const unchecked = s === 'not-loaded' ? ` (whether its module file exists could not be checked${snapshot.host.moduleFiles && 'error' in snapshot.host.moduleFiles ? ': ' +
-          `${snapshot.host.moduleFiles.error.code}` : ''})` : '';
-        fix = `\`modprobe ${name}\`${blacklisted}${unchecked}; if it refuses, the kernel log says why (\`dmesg | ` +
+        const blacklisted = cmdline?.modprobeBlacklist.includes(name)
+          ? ' (modprobe.blacklist= on the command line stops only its automatic loading; an explicit ' +
+            `\`modprobe ${name}\` still loads it)`
+          : '';
+        const unchecked =
+          s === 'not-loaded'
+            ? ` (whether its module file exists could not be checked${
+                snapshot.host.moduleFiles && 'error' in snapshot.host.moduleFiles
+                  ? `: ${snapshot.host.moduleFiles.error.code}`
+                  : ''
+              })`
+            : '';
+        fix =
+          `\`modprobe ${name}\`${blacklisted}${unchecked}; if it refuses, the kernel log says why (\`dmesg | ` +
           `grep -i -e kvm -e vmx -e svm\`).`;
       } else {
         found = `${name} is not loaded, and it cannot be loaded this boot`;
         fix = 'Boot without nomodule / module_blacklist= for it, or use a kernel with it built in.';
       }
-      add({ id: 'kvm.module-not-loaded', status: 'FAIL', effect: 'enabled', rule: 'kvm.kernel.modules', found, evidence, fix });
+      add({
+        id: 'kvm.module-not-loaded',
+        status: 'FAIL',
+        effect: 'enabled',
+        rule: 'kvm.kernel.modules',
+        found,
+        evidence,
+        fix,
+      });
     }
   }
   // 15. The node is there, but this user may not open it.
   if (devDenied) {
     const device = bringup.device;
     const who = `uid ${snapshot.context.uid}`;
-    const evidence: KvmEvidence[] = [{ quote: `open ${snapshot.context.device}: ${openCode}`, source: describeSource(open.source) }];
-    if (device.mode !== null) evidence.push({ quote: `mode 0${device.mode.toString(8)}, group ${device.group ?? '?'}`, source: 'stat' });
-    if (Array.isArray(device.acl) && device.acl.length > 0) evidence.push({ quote: `ACL: ${device.acl.join(',')}`, source: 'getfacl' });
+    const evidence: KvmEvidence[] = [
+      { quote: `open ${snapshot.context.device}: ${openCode}`, source: describeSource(open.source) },
+    ];
+    if (device.mode !== null)
+      evidence.push({ quote: `mode 0${device.mode.toString(8)}, group ${device.group ?? '?'}`, source: 'stat' });
+    if (Array.isArray(device.acl) && device.acl.length > 0)
+      evidence.push({ quote: `ACL: ${device.acl.join(',')}`, source: 'getfacl' });
     const access = device.access !== undefined && !isUnread(device.access) ? device.access : null;
     let found: string;
     let fix: string;
     if (openCode === 'EPERM' || (access?.read && access.write)) {
-      found = `${who} has read-write permission on ${snapshot.context.device}, yet opening it was refused ` +
+      found =
+        `${who} has read-write permission on ${snapshot.context.device}, yet opening it was refused ` +
         `(${openCode}): a security policy (device cgroup, seccomp, SELinux/AppArmor) denies it`;
-      fix = 'Allow the device for this container or service (e.g. `docker run --device /dev/kvm`, systemd ' +
+      fix =
+        'Allow the device for this container or service (e.g. `docker run --device /dev/kvm`, systemd ' +
         'DeviceAllow=/dev/kvm rw), or adjust the LSM policy.';
     } else if (device.group !== null && device.inDeviceGroup === false) {
-      found = `${who} is not in the group ${device.group} that owns ${snapshot.context.device}${device.aclEntriesForUs?.length ? ' (an ACL entry names it, but the ACL ' +
-        'mask removes its access)' : ''}`;
+      found = `${who} is not in the group ${device.group} that owns ${snapshot.context.device}${
+        device.aclEntriesForUs?.length ? ' (an ACL entry names it, but the ACL ' + 'mask removes its access)' : ''
+      }`;
       fix = `\`usermod -aG ${device.group} $USER\`, then log in again (or run as root).`;
     } else {
-      found = `${who} may not open ${snapshot.context.device} (${openCode})${device.acl !== undefined && isUnread(device.acl) ? '; its ACL could not be read ' +
-        '(getfacl not installed?)' : ''}`;
-      fix = 'Give the group that owns the device read-write access (mode 0660), or an ACL entry for this user ' +
+      found = `${who} may not open ${snapshot.context.device} (${openCode})${
+        device.acl !== undefined && isUnread(device.acl)
+          ? '; its ACL could not be read ' + '(getfacl not installed?)'
+          : ''
+      }`;
+      fix =
+        'Give the group that owns the device read-write access (mode 0660), or an ACL entry for this user ' +
         '(`setfacl -m u:$USER:rw /dev/kvm`).';
     }
-    add({ id: 'kvm.device-permission', status: 'FAIL', effect: 'usable', rule: 'kvm.device.access', found, evidence, fix });
+    add({
+      id: 'kvm.device-permission',
+      status: 'FAIL',
+      effect: 'usable',
+      rule: 'kvm.device.access',
+      found,
+      evidence,
+      fix,
+    });
   }
 
   // KVM answered on its device: whatever the log says went wrong this boot did not stop it
@@ -511,11 +661,26 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
     }
   }
 
-  const nestedModule: KvmNested['module'] | null = vendorModule ?? (modules?.kvm_intel?.nested !== undefined ? 'kvm_intel' : modules?.kvm_amd?.nested !== undefined ? 'kvm_amd' : null);
+  const nestedModule: KvmNested['module'] | null =
+    vendorModule ??
+    (modules?.kvm_intel?.nested !== undefined
+      ? 'kvm_intel'
+      : modules?.kvm_amd?.nested !== undefined
+        ? 'kvm_amd'
+        : null);
   const nestedValue = nestedModule === null ? undefined : modules?.[nestedModule]?.nested;
-  const nested = nestedModule !== null && nestedValue !== undefined ? { module: nestedModule, value: nestedValue.trim(), enabled: /^(?:y|1)$/i.test(nestedValue.trim()) } : null;
-  const hypervisor = cpu !== null && (cpu.hypervisorFlag || cpu.hypervisorLogged !== null) ? { logged: cpu.hypervisorLogged, exposesExtension: flag !== null && cpu[flag] } : null;
-  const logUnread = bringup.log !== undefined && isUnread(bringup.log) ? { code: bringup.log.error.code, source: describeSource(bringup.log.source) } : null;
+  const nested =
+    nestedModule !== null && nestedValue !== undefined
+      ? { module: nestedModule, value: nestedValue.trim(), enabled: /^(?:y|1)$/i.test(nestedValue.trim()) }
+      : null;
+  const hypervisor =
+    cpu !== null && (cpu.hypervisorFlag || cpu.hypervisorLogged !== null)
+      ? { logged: cpu.hypervisorLogged, exposesExtension: flag !== null && cpu[flag] }
+      : null;
+  const logUnread =
+    bringup.log !== undefined && isUnread(bringup.log)
+      ? { code: bringup.log.error.code, source: describeSource(bringup.log.source) }
+      : null;
   return {
     vendorModule,
     flag,
@@ -539,7 +704,10 @@ export function specificCause(diagnosis: KvmDiagnosis): KvmCause | undefined {
  * boot.
  */
 export function kvmBlocker(diagnosis: KvmDiagnosis): KvmCause | undefined {
-  return diagnosis.causes.find((c) => c.status === 'FAIL' && (c.effect === 'capable' || c.id === 'kvm.module-blacklisted' || c.id === 'kvm.nomodule'));
+  return diagnosis.causes.find(
+    (c) =>
+      c.status === 'FAIL' && (c.effect === 'capable' || c.id === 'kvm.module-blacklisted' || c.id === 'kvm.nomodule'),
+  );
 }
 
 /**
@@ -548,10 +716,17 @@ export function kvmBlocker(diagnosis: KvmDiagnosis): KvmCause | undefined {
  * dropped, and the reason said once.
  */
 export function possibleFix(fix: string, diagnosis: KvmDiagnosis): string {
-  const impossible = (name: string): boolean => diagnosis.nomodule || (name in diagnosis.modprobe && !diagnosis.modprobe[name as keyof KvmDiagnosis['modprobe']]);
+  const impossible = (name: string): boolean =>
+    diagnosis.nomodule || (name in diagnosis.modprobe && !diagnosis.modprobe[name as keyof KvmDiagnosis['modprobe']]);
   const clauses = fix.split(/;\s+/);
-  const kept = clauses.filter((clause) => ![...clause.matchAll(/\bmodprobe (\w+)/g)].some((m) => impossible(m[1] ?? '')));
+  const kept = clauses.filter(
+    (clause) => ![...clause.matchAll(/\bmodprobe (\w+)/g)].some((m) => impossible(m[1] ?? '')),
+  );
   if (kept.length === clauses.length) return fix;
-  const why = diagnosis.nomodule ? 'nomodule is on the kernel command line' : 'modprobe cannot load it here: built in, not in this kernel, or in module_blacklist=';
-  return kept.length === 0 ? `a module load cannot help here (${why}): see why KVM is not usable` : `${kept.join('; ')} (no module load: ${why})`;
+  const why = diagnosis.nomodule
+    ? 'nomodule is on the kernel command line'
+    : 'modprobe cannot load it here: built in, not in this kernel, or in module_blacklist=';
+  return kept.length === 0
+    ? `a module load cannot help here (${why}): see why KVM is not usable`
+    : `${kept.join('; ')} (no module load: ${why})`;
 }

@@ -26,8 +26,6 @@ import {
   type Verdict,
 } from './types.js';
 
-
-
 /** The layers of a confidential technology that need KVM itself to run. */
 const KVM_DEPENDENT: readonly Layer[] = ['kernel', 'kvm', 'usable'];
 
@@ -59,7 +57,13 @@ export function technologiesFor(choice: TechnologyChoice): Technology[] {
 }
 
 const X86 = new Set(['x64', 'ia32']);
-const VENDOR_OF: Readonly<Record<Technology, string | null>> = { kvm: null, tdx: 'GenuineIntel', sev: 'AuthenticAMD', 'sev-es': 'AuthenticAMD', snp: 'AuthenticAMD' };
+const VENDOR_OF: Readonly<Record<Technology, string | null>> = {
+  kvm: null,
+  tdx: 'GenuineIntel',
+  sev: 'AuthenticAMD',
+  'sev-es': 'AuthenticAMD',
+  snp: 'AuthenticAMD',
+};
 
 /**
  * Whether a technology applies to this host: KVM everywhere; TDX on Intel x86 CPUs; SEV,
@@ -75,7 +79,10 @@ export function applicability(technology: Technology, snapshot: Snapshot): Appli
   const cpuinfo = snapshot.host.cpuinfo;
   const found = 'value' in cpuinfo ? cpuinfo.value.vendor_id : undefined;
   if (found === undefined || found === vendor) return { applicable: true };
-  return { applicable: false, reason: `${name} needs an ${vendor === 'GenuineIntel' ? 'Intel' : 'AMD'} CPU; this CPU is ${found}` };
+  return {
+    applicable: false,
+    reason: `${name} needs an ${vendor === 'GenuineIntel' ? 'Intel' : 'AMD'} CPU; this CPU is ${found}`,
+  };
 }
 
 function applies(rule: CheckRule, context: CheckContext): boolean {
@@ -113,11 +120,17 @@ function checkTree(technology: Technology, context: CheckContext): CheckResult[]
   for (const rule of RULES) {
     if (rule.technology !== technology || !applies(rule, context)) continue;
     const parent = rule.parent === undefined ? undefined : byId.get(rule.parent);
-    if (rule.parent !== undefined && parent === undefined) throw new Error(`check rule ${rule.id}: its parent ${rule.parent} is not an earlier ${technology} rule`);
+    if (rule.parent !== undefined && parent === undefined)
+      throw new Error(`check rule ${rule.id}: its parent ${rule.parent} is not an earlier ${technology} rule`);
     let result: CheckResult;
     const stoppedBy =
-      (parent === undefined ? undefined : parent.status === 'FAIL' ? parent : parent.status === 'SKIP' ? (byId.get(parent.skippedBecause ?? '') ?? kvmStop) : undefined) ??
-      (kvmStop !== undefined && KVM_DEPENDENT.includes(rule.layer) ? kvmStop : undefined);
+      (parent === undefined
+        ? undefined
+        : parent.status === 'FAIL'
+          ? parent
+          : parent.status === 'SKIP'
+            ? (byId.get(parent.skippedBecause ?? '') ?? kvmStop)
+            : undefined) ?? (kvmStop !== undefined && KVM_DEPENDENT.includes(rule.layer) ? kvmStop : undefined);
     if (stoppedBy !== undefined) {
       result = {
         id: rule.id,
@@ -188,14 +201,19 @@ function verdictOf(technology: Technology, checks: readonly CheckResult[]): Verd
     summary = `${name} is not ${word}${failed ? `: ${failed.title}: ${failed.found}` : ''}`;
   } else {
     const unknown = flat.find((c) => c.status === 'UNKNOWN');
-    summary = `could not tell whether ${name} is usable` + `${unknown ? `: ${unknown.title}: needs ${unknown.needs ?? 'facts kvm-caps could not read'}` : ''}`;
+    summary =
+      `could not tell whether ${name} is usable` +
+      `${unknown ? `: ${unknown.title}: needs ${unknown.needs ?? 'facts kvm-caps could not read'}` : ''}`;
   }
   return { capable, enabled, usable, summary };
 }
 
 function crossChecks(technologies: readonly Technology[], context: CheckContext): CheckResult[] {
   const confidential = technologies.some((t) => t !== 'kvm');
-  return CROSS_CHECKS.filter((rule) => (rule.technology === 'kvm' ? confidential : technologies.includes(rule.technology)) && applies(rule, context))
+  return CROSS_CHECKS.filter(
+    (rule) =>
+      (rule.technology === 'kvm' ? confidential : technologies.includes(rule.technology)) && applies(rule, context),
+  )
     .map((rule) => evaluate(rule, context))
     .filter((result) => result.status === 'WARN' || result.status === 'FAIL');
 }
@@ -205,14 +223,28 @@ function notApplicable(technology: Technology, reason: string): TechnologyChecks
     technology,
     applicable: false,
     reason,
-    verdict: { capable: false, enabled: false, usable: false, summary: `${TECHNOLOGY_TITLES[technology]} is not applicable: ${reason}` },
+    verdict: {
+      capable: false,
+      enabled: false,
+      usable: false,
+      summary: `${TECHNOLOGY_TITLES[technology]} is not applicable: ${reason}`,
+    },
     checks: [],
   };
 }
 
 /** `model` is the snapshot's decoded host model, when the caller already has it (one model per snapshot). */
-export function runChecks(snapshot: Snapshot, technologies: readonly Technology[], model: HostModel = decodeSnapshot(snapshot)): CheckReport {
-  const context: CheckContext = { snapshot, model, tdxCauses: tdxCauses(snapshot, model.confidential.tdx), kvm: kvmDiagnosis(snapshot) };
+export function runChecks(
+  snapshot: Snapshot,
+  technologies: readonly Technology[],
+  model: HostModel = decodeSnapshot(snapshot),
+): CheckReport {
+  const context: CheckContext = {
+    snapshot,
+    model,
+    tdxCauses: tdxCauses(snapshot, model.confidential.tdx),
+    kvm: kvmDiagnosis(snapshot),
+  };
   const wanted = [...new Set(technologies)];
   const results: TechnologyChecks[] = wanted.map((technology) => {
     const applies = applicability(technology, snapshot);
@@ -223,13 +255,20 @@ export function runChecks(snapshot: Snapshot, technologies: readonly Technology[
   // A technology that does not apply to the host does not count, unless none of those asked for does.
   const counted = results.filter((r) => r.applicable);
   const verdicts = (counted.length > 0 ? counted : results).map((r) => r.verdict.usable);
-  const outcome: CheckReport['outcome'] = verdicts.includes(false) ? 'not-ready' : verdicts.includes(null) ? 'unknown' : 'ready';
+  const outcome: CheckReport['outcome'] = verdicts.includes(false)
+    ? 'not-ready'
+    : verdicts.includes(null)
+      ? 'unknown'
+      : 'ready';
   return {
     format: CHECK_FORMAT,
     version: CHECK_VERSION,
     snapshot: { createdAt: snapshot.createdAt, tool: snapshot.tool, context: snapshot.context },
     technologies: results,
-    crossChecks: crossChecks(counted.map((r) => r.technology), context),
+    crossChecks: crossChecks(
+      counted.map((r) => r.technology),
+      context,
+    ),
     outcome,
   };
 }

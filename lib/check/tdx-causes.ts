@@ -7,14 +7,23 @@ import { describeSource } from '../decode/explain.js';
 import { logSource, tdxLogContext, type LogContext, type TdxBringupFailure, type TdxView } from '../decode/tdx.js';
 import { isKnown, type Traced } from '../decode/sourced.js';
 import { kernelChange, kernelHas, releaseRangeText } from '../knowledge/kernel-versions.js';
-import { QEMU_TDX_VM_TYPE_MESSAGES, TDX_FEATURES0_BITS, TDX_MAX_CPUID_CONFIGS, TDX_PARAMETERS } from '../knowledge/tdx.js';
+import {
+  QEMU_TDX_VM_TYPE_MESSAGES,
+  TDX_FEATURES0_BITS,
+  TDX_MAX_CPUID_CONFIGS,
+  TDX_PARAMETERS,
+} from '../knowledge/tdx.js';
 import type { Snapshot } from '../snapshot/types.js';
 
 /** How many CPUID entries kvm-caps grows KVM_TDX_CAPABILITIES' buffer to (native/kvm_ioctl.h kMaxCpuidEntries). */
 const TDX_CPUID_ENTRIES_LIMIT = 4096;
 
 /** Statuses of a failed TDH.SYS.* call that an old BIOS or TDX module causes (canonical/tdx#161). */
-const STATUSES_FIXED_BY_UPDATE: ReadonlySet<string> = new Set(['TDX_INCORRECT_CPUID_VALUE', 'TDX_INCORRECT_MSR_VALUE', 'TDX_SYS_NOT_READY']);
+const STATUSES_FIXED_BY_UPDATE: ReadonlySet<string> = new Set([
+  'TDX_INCORRECT_CPUID_VALUE',
+  'TDX_INCORRECT_MSR_VALUE',
+  'TDX_SYS_NOT_READY',
+]);
 
 /** The code of the cause KVM's diagnosis reads when /dev/kvm is missing because TDX bring-up failed. */
 export const TDX_BRINGUP_FAILED_KVM_NOT_LOADED = 'tdx-bringup-failed-kvm-not-loaded';
@@ -38,8 +47,8 @@ export function bringupFailsKvmLoad(failure: TdxBringupFailure, release: string 
 /** The fix for a bring-up failure that keeps kvm_intel from loading: never "retry tdx=1". */
 export const FIX_BRINGUP_FAILED =
   'fix the cause in the BIOS or the TDX module (see the TDX check); to get plain KVM back meanwhile, load ' +
-    'kvm_intel with tdx=0 (`modprobe kvm_intel tdx=0`, or kvm_intel.tdx=0 on the kernel command line). ' +
-    'Retrying tdx=1 fails the same way';
+  'kvm_intel with tdx=0 (`modprobe kvm_intel tdx=0`, or kvm_intel.tdx=0 on the kernel command line). ' +
+  'Retrying tdx=1 fails the same way';
 
 export interface TdxExplanation {
   /** Stable identifier, e.g. 'kernel-predates-tdx-uapi'. */
@@ -51,7 +60,11 @@ export interface TdxExplanation {
   evidence: { fact: string; value: string; source: string }[];
 }
 
-function evidenceOf<T>(fact: string, item: Traced<T>, words: (value: T) => string): { fact: string; value: string; source: string } {
+function evidenceOf<T>(
+  fact: string,
+  item: Traced<T>,
+  words: (value: T) => string,
+): { fact: string; value: string; source: string } {
   return { fact, value: factText(item, words), source: item.source ?? 'not collected' };
 }
 
@@ -86,11 +99,12 @@ function whyNoTdxVm(f: Facts): TdxExplanation[] {
       out.push({
         code: 'kernel-predates-tdx-uapi',
         weight: 'cause',
-        message: `Linux ${rel.value} predates KVM's TDX support (KVM_X86_TDX_VM and KVM_TDX_CAPABILITIES were merged ` +
+        message:
+          `Linux ${rel.value} predates KVM's TDX support (KVM_X86_TDX_VM and KVM_TDX_CAPABILITIES were merged ` +
           `in ${kernelChange('tdx.kvm-uapi').since}), so KVM_CREATE_VM(5) is refused with EINVAL`,
         hint:
           'run a 6.16 or newer kernel; a vendor kernel may carry an earlier, incompatible TDX interface (e.g. ' +
-            'Ubuntu 6.8 -intel), usable only with the VMM built for it',
+          'Ubuntu 6.8 -intel), usable only with the VMM built for it',
         evidence,
       });
     }
@@ -103,7 +117,10 @@ function whyNoTdxVm(f: Facts): TdxExplanation[] {
       weight: 'cause',
       message: 'kvm_intel is not loaded, so no Intel VM type (TDX included) is offered',
       hint:
-        f.bringupFailure !== null && bringupFailsKvmLoad(f.bringupFailure, isKnown(rel) ? rel.value : undefined) !== false ? FIX_BRINGUP_FAILED : 'modprobe kvm_intel tdx=1',
+        f.bringupFailure !== null &&
+        bringupFailsKvmLoad(f.bringupFailure, isKnown(rel) ? rel.value : undefined) !== false
+          ? FIX_BRINGUP_FAILED
+          : 'modprobe kvm_intel tdx=1',
       evidence: [{ fact: 'kernel modules', value: 'no kvm_intel', source: describeSource(modulesFact.source) }],
     });
   } else if (tdx !== undefined && parameterOk(tdx) === false) {
@@ -115,8 +132,11 @@ function whyNoTdxVm(f: Facts): TdxExplanation[] {
           ? 'kvm_intel has no tdx parameter: this KVM was built without TDX (CONFIG_KVM_INTEL_TDX) or predates it'
           : 'kvm_intel.tdx is N: TDX was not requested (kvm_intel.tdx=1), or KVM turned it off because TDX ' +
             'bring-up failed (the causes below say which)',
-      hint: tdx.value === null ? undefined : 'boot with kvm_intel.tdx=1 (or options kvm_intel tdx=1 in modprobe.d) and check the kernel log for ' +
-        'the reason if it stays N',
+      hint:
+        tdx.value === null
+          ? undefined
+          : 'boot with kvm_intel.tdx=1 (or options kvm_intel tdx=1 in modprobe.d) and check the kernel log for ' +
+            'the reason if it stays N',
       evidence: [{ fact: 'kvm_intel.tdx', value: parameterText(tdx), source: tdx.source }],
     } as TdxExplanation);
   }
@@ -136,14 +156,18 @@ function whyNoTdxVm(f: Facts): TdxExplanation[] {
   if (isKnown(f.cpuFlag) && !f.cpuFlag.value) {
     const evidence = [evidenceOf('CPU flag tdx_host_platform', f.cpuFlag, TDX_WORDS.cpuFlag)];
     if (f.log.facts !== null && f.log.facts.keyIdRange === undefined) {
-      evidence.push({ fact: 'kernel log', value: 'no "BIOS enabled: private KeyID range" line', source: f.log.source ?? 'kernel log' });
+      evidence.push({
+        fact: 'kernel log',
+        value: 'no "BIOS enabled: private KeyID range" line',
+        source: f.log.source ?? 'kernel log',
+      });
     }
     out.push({
       code: 'platform-not-enabled',
       weight: 'cause',
       message:
         'the kernel did not mark this host TDX-capable (tdx_host_platform): the BIOS has not enabled TDX (no ' +
-          'TDX private KeyIDs), fewer than 2 KeyIDs are reserved, or hibernation is enabled (tdx_init())',
+        'TDX private KeyIDs), fewer than 2 KeyIDs are reserved, or hibernation is enabled (tdx_init())',
       hint: 'enable TDX in the BIOS (TME, TME-MT/TDX key split > 0, SEAM loader) and boot with nohibernate',
       evidence,
     });
@@ -166,9 +190,15 @@ function whyNoTdxVm(f: Facts): TdxExplanation[] {
           `${initFailure.value.statusName ?? initFailure.value.status}`
         : null;
     out.push({
-      code: state.value.state === 'not-loaded' ? 'module-not-loaded' : state.value.state === 'failed' ? 'module-init-failed' : 'module-not-initialized',
+      code:
+        state.value.state === 'not-loaded'
+          ? 'module-not-loaded'
+          : state.value.state === 'failed'
+            ? 'module-init-failed'
+            : 'module-not-initialized',
       weight: 'cause',
-      message: `${failedCall ?? `TDX module: ${stateText(state.value)}`}; ` +
+      message:
+        `${failedCall ?? `TDX module: ${stateText(state.value)}`}; ` +
         'KVM offers TDX only once the module is initialised',
       hint:
         state.value.state === 'not-loaded'
@@ -195,7 +225,8 @@ function whyNoTdxVm(f: Facts): TdxExplanation[] {
       // Pre-merge KVM's "TDX requires TDP MMU" names no parameter: it is kvm.tdp_mmu (or kvm.mmio_caching).
       const parameters = message.parameters.join(', ');
       explanation.message = `kvm_intel turned TDX off: ${message.text} (module parameter ${parameters})`;
-      explanation.hint = `turn ${message.parameters.join(', ')} on (${message.parameters.map((p) => `${p}=1`).join(' ')} on the ` +
+      explanation.hint =
+        `turn ${message.parameters.join(', ')} on (${message.parameters.map((p) => `${p}=1`).join(' ')} on the ` +
         `kernel command line), then reload kvm and kvm_intel`;
     }
     out.push(explanation);
@@ -221,7 +252,10 @@ function whyNoTdxVm(f: Facts): TdxExplanation[] {
 function kvmDeviceMissing(snapshot: Snapshot): boolean {
   const node = snapshot.host.device;
   const open = snapshot.kvm.open;
-  return (node !== undefined && 'error' in node && node.error.code === 'ENOENT') || (open !== undefined && 'error' in open && open.error.code === 'ENOENT');
+  return (
+    (node !== undefined && 'error' in node && node.error.code === 'ENOENT') ||
+    (open !== undefined && 'error' in open && open.error.code === 'ENOENT')
+  );
 }
 
 /** Item: a failed TDX bring-up that left no /dev/kvm (6.16 on), or one that left KVM loaded without TDX. */
@@ -238,11 +272,14 @@ function bringupExplanations(f: Facts): TdxExplanation[] {
       {
         code: TDX_BRINGUP_FAILED_KVM_NOT_LOADED,
         weight: fails === true ? 'cause' : 'likely-cause',
-        message: `kvm_intel did not load: TDX bring-up failed ("${failure.evidence.value}"), and on Linux ${failsLoadRange} ` +
+        message:
+          `kvm_intel did not load: TDX bring-up failed ("${failure.evidence.value}"), and on Linux ${failsLoadRange} ` +
           `a TDX failure other than a missing TDX module or a missing prerequisite makes kvm_intel's init fail${
-          failure.kind === 'module-init' ? ` (a module that failed to initialise does so up to ` +
-            `${kernelChange('kvm.tdx-module-init-failure-is-enodev').since})` : ''
-        }, so there is no /dev/kvm at all`,
+            failure.kind === 'module-init'
+              ? ` (a module that failed to initialise does so up to ` +
+                `${kernelChange('kvm.tdx-module-init-failure-is-enodev').since})`
+              : ''
+          }, so there is no /dev/kvm at all`,
         hint: FIX_BRINGUP_FAILED,
         evidence,
       },
@@ -257,10 +294,13 @@ function guestLogExplanation(f: Facts): TdxExplanation[] {
     {
       code: 'guest-log',
       weight: 'note',
-      message: `the kernel log is from a TDX guest ("${f.guestLog.first.value}"): a TD's kernel prints these lines, a ` +
+      message:
+        `the kernel log is from a TDX guest ("${f.guestLog.first.value}"): a TD's kernel prints these lines, a ` +
         `host's never does (arch/x86/coco/tdx, every kernel with TDX guest support). kvm-caps reports a host's ` +
         `capabilities: run it on the host; the TDX host facts cannot be read from inside a TD`,
-      evidence: [{ fact: 'kernel log', value: `${f.guestLog.lines} TD guest line(s)`, source: f.guestLog.first.source }],
+      evidence: [
+        { fact: 'kernel log', value: `${f.guestLog.lines} TD guest line(s)`, source: f.guestLog.first.source },
+      ],
     },
   ];
 }
@@ -270,17 +310,29 @@ function featuresExplanations(f: Facts): TdxExplanation[] {
   const release = f.moduleRelease;
   if (release === null || !isKnown(f.release)) return [];
   const out: TdxExplanation[] = [];
-  const has = (name: string): boolean => release.features0Bits.includes(TDX_FEATURES0_BITS.find((b) => b.name === name)?.bit ?? -1);
-  const evidence = [evidenceOf('TDX module version', f.moduleVersion, TDX_WORDS.moduleVersion), { fact: 'TDX_FEATURES0', value: `${release.features0} (intel/tdx-module-binaries, module ${release.version})`, source: 'lib/knowledge/tdx-module.ts TDX_MODULE_RELEASES' }];
+  const has = (name: string): boolean =>
+    release.features0Bits.includes(TDX_FEATURES0_BITS.find((b) => b.name === name)?.bit ?? -1);
+  const evidence = [
+    evidenceOf('TDX module version', f.moduleVersion, TDX_WORDS.moduleVersion),
+    {
+      fact: 'TDX_FEATURES0',
+      value: `${release.features0} (intel/tdx-module-binaries, module ${release.version})`,
+      source: 'lib/knowledge/tdx-module.ts TDX_MODULE_RELEASES',
+    },
+  ];
   if (kernelHas('tdx.kvm-uapi', f.release.value) === true && !has('TOPOLOGY_ENUM')) {
-    const failsLoad = kernelHas('kvm.tdx-module-init-failure-is-enodev', f.release.value) === false || kernelHas('kvm.tdx-bringup-failure-fails-load', f.release.value) === true;
+    const failsLoad =
+      kernelHas('kvm.tdx-module-init-failure-is-enodev', f.release.value) === false ||
+      kernelHas('kvm.tdx-bringup-failure-fails-load', f.release.value) === true;
     out.push({
       code: 'module-lacks-topology-enum',
       weight: 'cause',
-      message: `TDX module ${release.version} lacks TDX_FEATURES0.TOPOLOGY_ENUM (bit 20): KVM on Linux ` +
+      message:
+        `TDX module ${release.version} lacks TDX_FEATURES0.TOPOLOGY_ENUM (bit 20): KVM on Linux ` +
         `${releaseRangeText('tdx.kvm-uapi')} gives up on TDX with it, silently (no log line)` +
         `${failsLoad ? ', and kvm_intel then fails to load (no /dev/kvm)' : ''}`,
-      hint: `update the TDX module to one with TOPOLOGY_ENUM (1.5.05 or later); meanwhile ` +
+      hint:
+        `update the TDX module to one with TOPOLOGY_ENUM (1.5.05 or later); meanwhile ` +
         `${failsLoad ? 'load kvm_intel with tdx=0 for plain KVM' : 'KVM runs without TDX'}`,
       evidence,
     });
@@ -289,7 +341,8 @@ function featuresExplanations(f: Facts): TdxExplanation[] {
     out.push({
       code: 'module-lacks-no-rbp-mod',
       weight: 'cause',
-      message: `TDX module ${release.version} lacks TDX_FEATURES0.NO_RBP_MOD (bit 18): the kernel refuses it ("frame ` +
+      message:
+        `TDX module ${release.version} lacks TDX_FEATURES0.NO_RBP_MOD (bit 18): the kernel refuses it ("frame ` +
         `pointer (RBP) clobber bug present, upgrade TDX module")`,
       hint: 'update the TDX module',
       evidence,
@@ -317,19 +370,29 @@ function runtimeUpdateExplanations(f: Facts): TdxExplanation[] {
   // Before 7.2 no kernel has them: that needs no note on every older host (the render says which kernels show them).
   if (kernelHas('tdx.runtime-update-sysfs', release) === false) return out;
   let why: string;
-  if (release === undefined) why = `this kernel may predate them (Linux ${releaseRangeText('tdx.runtime-update-sysfs')})`;
-  else if (raw !== undefined && 'error' in raw && (raw.error.code === 'EACCES' || raw.error.code === 'EPERM')) why = 'they are readable by root only (mode 0400): run as root';
-  else if (f.moduleRelease !== null && !f.moduleRelease.features0Bits.includes(1)) why = `TDX module ${f.moduleRelease.version} does not support runtime update (TDX_FEATURES0 lacks ` +
-    `TD_PRESERVING, bit 1)`;
+  if (release === undefined)
+    why = `this kernel may predate them (Linux ${releaseRangeText('tdx.runtime-update-sysfs')})`;
+  else if (raw !== undefined && 'error' in raw && (raw.error.code === 'EACCES' || raw.error.code === 'EPERM'))
+    why = 'they are readable by root only (mode 0400): run as root';
+  else if (f.moduleRelease !== null && !f.moduleRelease.features0Bits.includes(1))
+    why =
+      `TDX module ${f.moduleRelease.version} does not support runtime update (TDX_FEATURES0 lacks ` +
+      `TD_PRESERVING, bit 1)`;
   else if (raw === undefined) why = 'they were not read';
-  else why = 'the module does not support runtime update (TDX_FEATURES0.TD_PRESERVING), or this CPU has the SEAMRET ' +
-    'bug (X86_BUG_SEAMRET_INVD_VMCS), for which the kernel hides them';
+  else
+    why =
+      'the module does not support runtime update (TDX_FEATURES0.TD_PRESERVING), or this CPU has the SEAMRET ' +
+      'bug (X86_BUG_SEAMRET_INVD_VMCS), for which the kernel hides them';
   out.push({
     code: 'runtime-update-files-absent',
     weight: 'note',
-    message: `no TDX module runtime-update facts (/sys/devices/faux/tdx_host/seamldr_version, num_remaining_updates): ` +
+    message:
+      `no TDX module runtime-update facts (/sys/devices/faux/tdx_host/seamldr_version, num_remaining_updates): ` +
       `${why}`,
-    evidence: [evidenceOf('seamldr_version', seamldrVersion, TDX_WORDS.seamldrVersion), evidenceOf('num_remaining_updates', numRemainingUpdates, TDX_WORDS.numRemainingUpdates)],
+    evidence: [
+      evidenceOf('seamldr_version', seamldrVersion, TDX_WORDS.seamldrVersion),
+      evidenceOf('num_remaining_updates', numRemainingUpdates, TDX_WORDS.numRemainingUpdates),
+    ],
   });
   return out;
 }
@@ -342,9 +405,13 @@ function vmTypesExplanations(f: Facts): TdxExplanation[] {
     {
       code: 'vm-types-inconsistent',
       weight: 'note',
-      message: `KVM_CAP_VM_TYPES answered 0, which Linux ${releaseRangeText('kvm.cap-vm-types')} never does (it ` +
+      message:
+        `KVM_CAP_VM_TYPES answered 0, which Linux ${releaseRangeText('kvm.cap-vm-types')} never does (it ` +
         `always offers KVM_X86_DEFAULT_VM): the snapshot is inconsistent (edited, or assembled from two hosts)`,
-      evidence: [evidenceOf('KVM_CAP_VM_TYPES', f.vmType, TDX_WORDS.vmType), evidenceOf('kernel release', f.release, TDX_WORDS.kernelRelease)],
+      evidence: [
+        evidenceOf('KVM_CAP_VM_TYPES', f.vmType, TDX_WORDS.vmType),
+        evidenceOf('kernel release', f.release, TDX_WORDS.kernelRelease),
+      ],
     },
   ];
 }
@@ -363,7 +430,11 @@ function explanations(f: Facts): TdxExplanation[] {
         ? `KVM does not offer KVM_X86_TDX_VM (bit 5 of KVM_CAP_VM_TYPES): QEMU stops with ` +
           `${QEMU_TDX_VM_TYPE_MESSAGES.map((m) => `"${m.text}" (${m.qemu})`).join(', or ')}`
         : 'KVM_CREATE_VM(KVM_X86_TDX_VM) was refused with EINVAL: this KVM does not offer the TDX VM type',
-      evidence: [notOffered ? evidenceOf('KVM_CAP_VM_TYPES', vm, TDX_WORDS.vmType) : evidenceOf('KVM_CREATE_VM(5)', create, TDX_WORDS.createVm)],
+      evidence: [
+        notOffered
+          ? evidenceOf('KVM_CAP_VM_TYPES', vm, TDX_WORDS.vmType)
+          : evidenceOf('KVM_CREATE_VM(5)', create, TDX_WORDS.createVm),
+      ],
     };
     out.push(lead, ...whyNoTdxVm(f));
   } else if (refused !== null) {
@@ -382,31 +453,46 @@ function explanations(f: Facts): TdxExplanation[] {
         code: 'capabilities-enotty',
         message:
           'KVM_MEMORY_ENCRYPT_OP(KVM_TDX_CAPABILITIES) is not implemented here: the kernel lacks the ' +
-            'upstream TDX uAPI (an out-of-tree TDX kernel with a different interface answers ENOTTY)',
-        hint: 'use a 6.16+ kernel, or the VMM built for this vendor kernel (canonical/tdx#114: ' +
+          'upstream TDX uAPI (an out-of-tree TDX kernel with a different interface answers ENOTTY)',
+        hint:
+          'use a 6.16+ kernel, or the VMM built for this vendor kernel (canonical/tdx#114: ' +
           '"KVM_TDX_CAPABILITIES failed: Inappropriate ioctl for device")',
       },
       EINVAL: {
         code: 'capabilities-einval',
-        message: 'KVM_TDX_CAPABILITIES was refused as invalid: the kernel expects a different kvm_tdx_cmd / ' +
+        message:
+          'KVM_TDX_CAPABILITIES was refused as invalid: the kernel expects a different kvm_tdx_cmd / ' +
           'kvm_tdx_capabilities layout (a pre-6.16 TDX uAPI)',
       },
       EIO: {
         code: 'capabilities-eio',
-        message: 'KVM_TDX_CAPABILITIES failed with EIO: KVM computed no supported attributes or XFAM for this TDX ' +
+        message:
+          'KVM_TDX_CAPABILITIES failed with EIO: KVM computed no supported attributes or XFAM for this TDX ' +
           'module (init_kvm_tdx_caps())',
         hint: 'update the TDX module or the kernel',
       },
       E2BIG: {
         code: 'capabilities-e2big',
-        message: `KVM_TDX_CAPABILITIES kept answering E2BIG beyond ${TDX_CPUID_ENTRIES_LIMIT} CPUID entries, more ` +
+        message:
+          `KVM_TDX_CAPABILITIES kept answering E2BIG beyond ${TDX_CPUID_ENTRIES_LIMIT} CPUID entries, more ` +
           `than any kernel reports (at most ${TDX_MAX_CPUID_CONFIGS}, the size of cpuid_config_leaves[])`,
       },
     };
-    const known = messages[e.code] ?? { code: 'capabilities-failed', message: `KVM_TDX_CAPABILITIES failed with ${e.code}: ${e.meaning}` };
-    const explanation: TdxExplanation = { ...known, weight: 'cause', evidence: [evidenceOf('KVM_TDX_CAPABILITIES', caps, TDX_WORDS.capabilities)] };
+    const known = messages[e.code] ?? {
+      code: 'capabilities-failed',
+      message: `KVM_TDX_CAPABILITIES failed with ${e.code}: ${e.meaning}`,
+    };
+    const explanation: TdxExplanation = {
+      ...known,
+      weight: 'cause',
+      evidence: [evidenceOf('KVM_TDX_CAPABILITIES', caps, TDX_WORDS.capabilities)],
+    };
     if (e.hwError !== null && e.hwError.value !== '0x0000000000000000') {
-      explanation.evidence.push({ fact: 'hw_error', value: `${e.hwError.value} = ${describeHwError(e.hwError)}`, source: caps.source });
+      explanation.evidence.push({
+        fact: 'hw_error',
+        value: `${e.hwError.value} = ${describeHwError(e.hwError)}`,
+        source: caps.source,
+      });
     }
     out.push(explanation);
   }
@@ -429,35 +515,39 @@ function explanations(f: Facts): TdxExplanation[] {
       out.push({
         code: 'init-vm-package-offline',
         weight: 'cause',
-        message: `KVM_TDX_INIT_VM failed with EIO because a CPU package has no online CPU: KVM needs one online CPU ` +
+        message:
+          `KVM_TDX_INIT_VM failed with EIO because a CPU package has no online CPU: KVM needs one online CPU ` +
           `in every package to create a TD ("${offline.value.text}"; Linux ` +
           `${releaseRangeText('tdx.kvm-uapi')}, tdx.c MSG_ALLPKG)`,
-        hint: 'bring at least one CPU of every package online (echo 1 > /sys/devices/system/cpu/cpuN/online), then ' +
+        hint:
+          'bring at least one CPU of every package online (echo 1 > /sys/devices/system/cpu/cpuN/online), then ' +
           'create the TD again',
         evidence: [...evidence, { fact: 'kernel log', value: offline.value.text, source: offline.source }],
       });
-    } else out.push({
-      code: hw !== null ? 'init-vm-refused-by-tdx-module' : 'init-vm-refused',
-      weight: 'cause',
-      message:
-        hw !== null
-          ? `the TDX module refused the TD parameters: ${describeHwError(hw)} (hw_error ${hw.value}; KVM ` +
-            `passes TDH.MNG.INIT's TDX_OPERAND_INVALID back in hw_error)`
-          : `KVM_TDX_INIT_VM failed with ${e.code}: ${e.meaning}${
-              e.code === 'EINVAL'
-                ? ' (KVM itself refuses attributes or XFAM bits outside KVM_TDX_CAPABILITIES, with hw_error 0)'
-                : e.code === 'EIO'
-                  ? ' (a SEAMCALL failed, or a CPU package had no online CPU: the kernel log says which)'
-                  : ''
-            }`,
-      evidence,
-    });
+    } else
+      out.push({
+        code: hw !== null ? 'init-vm-refused-by-tdx-module' : 'init-vm-refused',
+        weight: 'cause',
+        message:
+          hw !== null
+            ? `the TDX module refused the TD parameters: ${describeHwError(hw)} (hw_error ${hw.value}; KVM ` +
+              `passes TDH.MNG.INIT's TDX_OPERAND_INVALID back in hw_error)`
+            : `KVM_TDX_INIT_VM failed with ${e.code}: ${e.meaning}${
+                e.code === 'EINVAL'
+                  ? ' (KVM itself refuses attributes or XFAM bits outside KVM_TDX_CAPABILITIES, with hw_error 0)'
+                  : e.code === 'EIO'
+                    ? ' (a SEAMCALL failed, or a CPU package had no online CPU: the kernel log says which)'
+                    : ''
+              }`,
+        evidence,
+      });
   }
   if (isKnown(f.tdKeys) && f.tdKeys.value.free === 0) {
     out.push({
       code: 'no-free-td-keys',
       weight: 'note',
-      message: `all ${f.tdKeys.value.capacity} TD keys are in use: a new TD cannot get a private KeyID until one is ` +
+      message:
+        `all ${f.tdKeys.value.capacity} TD keys are in use: a new TD cannot get a private KeyID until one is ` +
         `shut down`,
       evidence: [evidenceOf('misc cgroup tdx', f.tdKeys, TDX_WORDS.tdKeys)],
     });
@@ -466,9 +556,13 @@ function explanations(f: Facts): TdxExplanation[] {
     out.push({
       code: 'key-count-mismatch',
       weight: 'note',
-      message: `the misc cgroup offers ${f.tdKeys.value.capacity} TD keys but the BIOS range leaves ` +
+      message:
+        `the misc cgroup offers ${f.tdKeys.value.capacity} TD keys but the BIOS range leaves ` +
         `${f.privateKeyIds.value.guestKeyIds} for TDs`,
-      evidence: [evidenceOf('misc cgroup tdx', f.tdKeys, TDX_WORDS.tdKeys), evidenceOf('private KeyIDs', f.privateKeyIds, TDX_WORDS.privateKeyIds)],
+      evidence: [
+        evidenceOf('misc cgroup tdx', f.tdKeys, TDX_WORDS.tdKeys),
+        evidenceOf('private KeyIDs', f.privateKeyIds, TDX_WORDS.privateKeyIds),
+      ],
     });
   }
   out.push(...featuresExplanations(f), ...runtimeUpdateExplanations(f), ...vmTypesExplanations(f));

@@ -89,7 +89,7 @@ export const TDX_WORDS = {
   },
   notConfigurable: (rows: Value<TdxCapabilitiesView['notConfigurable']>): string =>
     `${rows.reduce((n, row) => n + row.features.length, 0)} named feature(s) KVM offers ordinary VMs are not ` +
-      `configurable for a TD through KVM`,
+    `configurable for a TD through KVM`,
   seamldrVersion: (v: string): string => v,
   numRemainingUpdates: (v: number): string => String(v),
 } as const;

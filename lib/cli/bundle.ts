@@ -73,10 +73,15 @@ writeFileSync(join(outdir, launcher.CACHE_FILE), Buffer.concat([header, script.c
 
 const use = execFileSync(
   process.execPath,
-  ['-e', `process.stdout.write(require(${JSON.stringify(join(outdir, 'kvm-caps.cjs'))})` +
-      `.loadApp(${JSON.stringify(outdir)}).cache)`],
+  [
+    '-e',
+    `process.stdout.write(require(${JSON.stringify(join(outdir, 'kvm-caps.cjs'))})` +
+      `.loadApp(${JSON.stringify(outdir)}).cache)`,
+  ],
   { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } },
 );
 if (use !== 'accepted') throw new Error(`node did not accept the code cache written to ${outdir} (${use})`);
-console.log(`bundle: ${outdir}: ${launcher.APP_FILE} (${source.length} bytes), ${launcher.CACHE_FILE} after ` +
-  `${runs.length} runs, accepted by node`);
+console.log(
+  `bundle: ${outdir}: ${launcher.APP_FILE} (${source.length} bytes), ${launcher.CACHE_FILE} after ` +
+    `${runs.length} runs, accepted by node`,
+);

@@ -39,7 +39,15 @@ export type OptionName = keyof typeof OPTIONS;
 export type Values = { [K in OptionName]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean };
 
 /** The options that shape a live probe. */
-export const PROBE: readonly OptionName[] = ['root', 'device', 'sev-device', 'kernel-log', 'deep', 'snp-platform-status', 'td-config'];
+export const PROBE: readonly OptionName[] = [
+  'root',
+  'device',
+  'sev-device',
+  'kernel-log',
+  'deep',
+  'snp-platform-status',
+  'td-config',
+];
 
 export interface Io {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -90,7 +98,9 @@ function checkRoot(root: string): void {
     isDirectory = statSync(root).isDirectory();
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`--root ${root}: ${code === 'ENOENT' ? 'no such directory' : `cannot be used (${code ?? String(error)})`}`);
+    throw new UsageError(
+      `--root ${root}: ${code === 'ENOENT' ? 'no such directory' : `cannot be used (${code ?? String(error)})`}`,
+    );
   }
   if (!isDirectory) throw new UsageError(`--root ${root}: not a directory`);
 }
@@ -103,22 +113,27 @@ function checkRoot(root: string): void {
 function kernelLogOption(path: string, io: Io | undefined): KernelLogFact {
   const fact = kernelLogFromFile(path);
   const shown = path === '-' ? 'standard input' : path;
-  if ('error' in fact) throw new FileError(`cannot read the kernel log ${shown}: ${fact.error.message.replace(/, \w+ '.*'$/, '')}`);
+  if ('error' in fact)
+    throw new FileError(`cannot read the kernel log ${shown}: ${fact.error.message.replace(/, \w+ '.*'$/, '')}`);
   if (fact.cut !== undefined) {
-    io?.stderr.write(`kvm-caps: note: the kernel log ${escapeControls(shown)} is ${sizeText(fact.cut.size)}; only its ` +
-      `newest ${sizeText(fact.cut.kept)} were read\n`);
+    io?.stderr.write(
+      `kvm-caps: note: the kernel log ${escapeControls(shown)} is ${sizeText(fact.cut.size)}; only its ` +
+        `newest ${sizeText(fact.cut.kept)} were read\n`,
+    );
   }
   return fact;
 }
 
 export async function snapshotFor(values: Values, io?: Io): Promise<{ snapshot: Snapshot; origin: string }> {
-  if (values['td-config'] !== undefined && !values.deep) throw new UsageError('--td-config is the TD that --deep tries; add --deep');
+  if (values['td-config'] !== undefined && !values.deep)
+    throw new UsageError('--td-config is the TD that --deep tries; add --deep');
   if (values.from !== undefined) {
     const live = PROBE.filter((option) => option !== 'kernel-log' && values[option] !== undefined);
     if (live.length > 0) {
       throw new UsageError(`--from replays a saved snapshot; --${live[0]} applies only to a live probe`);
     }
-    if (values.from === '-' && values['kernel-log'] === '-') throw new UsageError('--from - and --kernel-log - cannot both read standard input');
+    if (values.from === '-' && values['kernel-log'] === '-')
+      throw new UsageError('--from - and --kernel-log - cannot both read standard input');
     const snapshot = loadSnapshot(values.from);
     // A log from elsewhere (a bug report) can be read against the replayed host.
     if (values['kernel-log'] !== undefined) snapshot.host.kernelLog = kernelLogOption(values['kernel-log'], io);
@@ -143,7 +158,8 @@ function unavailableNote(unsafe: HostModel, snapshot: Snapshot): string | undefi
   const open = report.device.open;
   // The specific cause first (the kernel's line, its source, the fix), not the errno's generic hint.
   const cause = kvmCauseNote(terminalSafe(kvmDiagnosis(snapshot)));
-  if ('error' in open && cause !== undefined) return `kvm-caps: cannot open ${report.device.path}: ${open.error.code}\n${cause}`;
+  if ('error' in open && cause !== undefined)
+    return `kvm-caps: cannot open ${report.device.path}: ${open.error.code}\n${cause}`;
   if ('error' in open) {
     const hint = open.error.hint === undefined ? '' : `\n  fix: ${open.error.hint}`;
     return `kvm-caps: cannot open ${report.device.path}: ${open.error.code}: ${open.error.meaning}${hint}`;

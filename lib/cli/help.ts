@@ -25,13 +25,17 @@ const OPTION_HELP: Record<OptionName, OptionHelp> = {
       '(node_exporter textfile-collector metrics, e.g. -o DIR/kvm-caps.prom)',
     ],
   },
-  verbose: { usage: '-v', label: '-v, --verbose', text: ['add why, source, fix, needs, and which failed check skipped each'] },
+  verbose: {
+    usage: '-v',
+    label: '-v, --verbose',
+    text: ['add why, source, fix, needs, and which failed check skipped each'],
+  },
   output: {
     usage: '-o FILE',
     label: '-o, --output FILE',
     text: [
       'write to FILE instead of standard output (- is standard output): a file',
-      'is replaced atomically (a symlink\'s target; the link stays), a device or',
+      "is replaced atomically (a symlink's target; the link stays), a device or",
       'FIFO is written in place',
     ],
   },
@@ -43,7 +47,10 @@ const OPTION_HELP: Record<OptionName, OptionHelp> = {
   from: {
     usage: '--from FILE',
     label: '--from FILE',
-    text: ['replay a snapshot saved by `kvm-caps snapshot` instead of probing this', 'host; - reads it from standard input'],
+    text: [
+      'replay a snapshot saved by `kvm-caps snapshot` instead of probing this',
+      'host; - reads it from standard input',
+    ],
   },
   root: {
     usage: '--root DIR',
@@ -51,7 +58,11 @@ const OPTION_HELP: Record<OptionName, OptionHelp> = {
     text: ['read procfs, sysfs and /etc under DIR (the host filesystem mounted', 'elsewhere); default /'],
   },
   device: { usage: '--device PATH', label: '--device PATH', text: ['the KVM device to open; default /dev/kvm'] },
-  'sev-device': { usage: '--sev-device PATH', label: '--sev-device PATH', text: ['the SEV device to open read-only (AMD hosts); default /dev/sev'] },
+  'sev-device': {
+    usage: '--sev-device PATH',
+    label: '--sev-device PATH',
+    text: ['the SEV device to open read-only (AMD hosts); default /dev/sev'],
+  },
   'kernel-log': {
     usage: '--kernel-log FILE',
     label: '--kernel-log FILE',

@@ -65,8 +65,10 @@ async function run(): Promise<number> {
   try {
     app = loadApp(__dirname).app;
   } catch (error) {
-    process.stderr.write(`kvm-caps: internal error: cannot load the command from ${__dirname}: ` +
-      `${(error as Error).stack ?? String(error)}\n`);
+    process.stderr.write(
+      `kvm-caps: internal error: cannot load the command from ${__dirname}: ` +
+        `${(error as Error).stack ?? String(error)}\n`,
+    );
     return EXIT.internal;
   }
   return app.main(process.argv.slice(2));

@@ -62,7 +62,9 @@ function parse(argv: string[]): Parsed {
     }
   }
   const [first, ...args] = positionals;
-  return problem === undefined ? { first, args, values: values as Values } : { first, args, values: values as Values, problem };
+  return problem === undefined
+    ? { first, args, values: values as Values }
+    : { first, args, values: values as Values, problem };
 }
 
 type Token = NonNullable<ReturnType<typeof parseArgs>['tokens']>[number];
@@ -82,12 +84,15 @@ function parseToken(token: Token, values: Record<string, string | boolean>, posi
   if (token.value === undefined) throw new UsageError(`${token.rawName} needs ${what}`);
   // "--from --json": the next word is an option, not the file (write --from=./-name for such a file).
   if (!token.inlineValue && token.value.startsWith('-') && token.value !== '-') {
-    throw new UsageError(`${token.rawName} needs ${what}, not the option "${token.value}" (a name starting with "-": ` +
-      `${shown}=${token.value} or ./${token.value})`);
+    throw new UsageError(
+      `${token.rawName} needs ${what}, not the option "${token.value}" (a name starting with "-": ` +
+        `${shown}=${token.value} or ./${token.value})`,
+    );
   }
   if (token.value === '') throw new UsageError(`${token.rawName} needs ${what}, not an empty string`);
   const earlier = values[token.name];
-  if (earlier !== undefined && earlier !== token.value) throw new UsageError(`${shown} is given twice ("${String(earlier)}" and "${token.value}")`);
+  if (earlier !== undefined && earlier !== token.value)
+    throw new UsageError(`${shown} is given twice ("${String(earlier)}" and "${token.value}")`);
   values[token.name] = token.value;
 }
 
@@ -117,11 +122,15 @@ export async function main(argv: string[], io: Io = process): Promise<number> {
         return EXIT.ok;
       }
       const asked = COMMANDS.find((c) => c.name === args[0]);
-      if (asked === undefined) throw new UsageError(`no command "${args[0]}" to help with (commands: ${COMMANDS.map((c) => c.name).join(', ')})`);
+      if (asked === undefined)
+        throw new UsageError(
+          `no command "${args[0]}" to help with (commands: ${COMMANDS.map((c) => c.name).join(', ')})`,
+        );
       io.stdout.write(usageFor(asked.name, asked.accepts));
       return EXIT.ok;
     }
-    if (command === undefined) throw new UsageError(`unknown command "${first}" (commands: ${COMMANDS.map((c) => c.name).join(', ')}, help)`);
+    if (command === undefined)
+      throw new UsageError(`unknown command "${first}" (commands: ${COMMANDS.map((c) => c.name).join(', ')}, help)`);
     if (values.help) {
       io.stdout.write(first === undefined ? fullHelp(command.accepts) : usageFor(command.name, command.accepts));
       return EXIT.ok;
@@ -133,10 +142,13 @@ export async function main(argv: string[], io: Io = process): Promise<number> {
     }
     if (args.length > command.args.max) throw new UsageError(`unexpected argument "${args[command.args.max]}"`);
     if (args.length < command.args.min) {
-      throw new UsageError(`"${command.name}" needs ${command.args.min} argument${command.args.min === 1 ? '' : 's'}, got ${args.length}`);
+      throw new UsageError(
+        `"${command.name}" needs ${command.args.min} argument${command.args.min === 1 ? '' : 's'}, got ${args.length}`,
+      );
     }
     for (const option of Object.keys(values)) {
-      if (!command.accepts.includes(option as keyof Values)) throw new UsageError(`"${command.name}" does not take --${option}`);
+      if (!command.accepts.includes(option as keyof Values))
+        throw new UsageError(`"${command.name}" does not take --${option}`);
     }
     return await command.run({ values, args, io, style: styleFor(io.stdout) });
   } catch (error) {
@@ -144,7 +156,12 @@ export async function main(argv: string[], io: Io = process): Promise<number> {
       io.stderr.write(`kvm-caps: ${escapeControls(error.message)}\n${usageHint(command?.name, command?.accepts)}`);
       return EXIT.usage;
     }
-    if (error instanceof SnapshotFileError || error instanceof FileError || error instanceof TdConfigError || error instanceof OutputError) {
+    if (
+      error instanceof SnapshotFileError ||
+      error instanceof FileError ||
+      error instanceof TdConfigError ||
+      error instanceof OutputError
+    ) {
       // The message may quote a file name or a field of the file read: shown escaped, as in every text output.
       io.stderr.write(`kvm-caps: ${escapeControls(error.message)}\n`);
       return EXIT.file;

@@ -79,13 +79,15 @@ function writeInPlace(shown: string, path: string, data: Buffer, stats: Stats): 
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENXIO' && stats.isFIFO()) throw new OutputError(shown, 'a FIFO that no process is reading (ENXIO)');
-    if (code === 'ENXIO' && stats.isSocket()) throw new OutputError(shown, 'a socket, which cannot be opened as a file (ENXIO)');
+    if (code === 'ENXIO' && stats.isSocket())
+      throw new OutputError(shown, 'a socket, which cannot be opened as a file (ENXIO)');
     throw new OutputError(shown, reason(error));
   }
   try {
     // The node checked is the node opened (it could have been swapped in between).
     const opened = fstatSync(fd);
-    if (opened.dev !== stats.dev || opened.ino !== stats.ino) throw new OutputError(shown, 'it changed while being opened');
+    if (opened.dev !== stats.dev || opened.ino !== stats.ino)
+      throw new OutputError(shown, 'it changed while being opened');
     writeAll(fd, data);
   } catch (error) {
     if (error instanceof OutputError) throw error;
@@ -164,8 +166,11 @@ function refusePlantedLink(shown: string, link: string, stats: Stats): void {
   const shared = (directory.mode & 0o1002) === 0o1002;
   const self = process.geteuid?.() ?? -1;
   if (shared && stats.uid !== self && stats.uid !== directory.uid) {
-    throw new OutputError(shown, `a symbolic link owned by uid ${stats.uid} in the shared directory ${dirname(link)}; kvm-caps does not ` +
-      `follow another user's link there`);
+    throw new OutputError(
+      shown,
+      `a symbolic link owned by uid ${stats.uid} in the shared directory ${dirname(link)}; kvm-caps does not ` +
+        `follow another user's link there`,
+    );
   }
 }
 

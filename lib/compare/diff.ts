@@ -24,7 +24,16 @@ export const DIFF_FORMAT = 'kvm-caps-diff';
 export const DIFF_VERSION = 1;
 
 /** In the order differences are listed. */
-export const DIFF_CATEGORIES = ['vm-types', 'readiness', 'versions', 'kernel', 'module-parameters', 'capabilities', 'cpuid', 'other'] as const;
+export const DIFF_CATEGORIES = [
+  'vm-types',
+  'readiness',
+  'versions',
+  'kernel',
+  'module-parameters',
+  'capabilities',
+  'cpuid',
+  'other',
+] as const;
 export type DiffCategory = (typeof DIFF_CATEGORIES)[number];
 
 export const CATEGORY_TITLES: Readonly<Record<DiffCategory, string>> = {
@@ -111,12 +120,17 @@ interface Compared {
 
 interface Item extends Omit<Field, 'matters'>, Pick<Compared, 'category' | 'matters' | 'deep'> {}
 
-function fromTraced<T>(traced: Traced<T>, map: (value: T) => DiffValue, text?: (value: T) => string): Pick<Field, 'value' | 'text' | 'source'> {
+function fromTraced<T>(
+  traced: Traced<T>,
+  map: (value: T) => DiffValue,
+  text?: (value: T) => string,
+): Pick<Field, 'value' | 'text' | 'source'> {
   if ('value' in traced) {
     const value = map(traced.value);
     return { value, text: text ? text(traced.value) : String(value), source: traced.source };
   }
-  if ('error' in traced) return { value: null, text: `unknown: ${traced.error.code} (${traced.error.meaning})`, source: traced.source };
+  if ('error' in traced)
+    return { value: null, text: `unknown: ${traced.error.code} (${traced.error.meaning})`, source: traced.source };
   return { value: null, text: `unknown: ${traced.missing}`, source: 'not probed' };
 }
 
@@ -144,7 +158,12 @@ const COMPARED: readonly Compared[] = [
         ...fromTraced(
           h.model.kvm.vmTypes,
           (v) => (v.mask === 0 ? null : ((v.mask >>> number) & 1) === 1),
-          (v) => (v.mask === 0 ? `not enumerable: KVM_CAP_VM_TYPES is 0 (a kernel before ${kernelChange('kvm.cap-vm-types').since})` : ((v.mask >>> number) & 1) === 1 ? 'offered' : 'not offered'),
+          (v) =>
+            v.mask === 0
+              ? `not enumerable: KVM_CAP_VM_TYPES is 0 (a kernel before ${kernelChange('kvm.cap-vm-types').since})`
+              : ((v.mask >>> number) & 1) === 1
+                ? 'offered'
+                : 'not offered',
         ),
       })),
   },
@@ -169,7 +188,15 @@ const COMPARED: readonly Compared[] = [
     matters: true,
     read: (h) => {
       const state = tdxOf(h).moduleState;
-      return [{ key: 'tdx.module-state', label: 'TDX module state', value: isKnown(state) ? state.value.state : null, text: isKnown(state) ? say.moduleState(state) : `unknown: ${say.moduleState(state)}`, source: state.source ?? 'not collected' }];
+      return [
+        {
+          key: 'tdx.module-state',
+          label: 'TDX module state',
+          value: isKnown(state) ? state.value.state : null,
+          text: isKnown(state) ? say.moduleState(state) : `unknown: ${say.moduleState(state)}`,
+          source: state.source ?? 'not collected',
+        },
+      ];
     },
   },
   {
@@ -181,12 +208,22 @@ const COMPARED: readonly Compared[] = [
       const source = caps.source ?? 'not probed';
       const unknown = `unknown: KVM_TDX_CAPABILITIES ${say.capabilities(caps)}`;
       return [
-        { key: 'tdx.capabilities', label: 'KVM_TDX_CAPABILITIES', value: isKnown(caps) ? (caps.value.ok ? 'ok' : caps.value.code) : null, text: ok !== null ? 'ok' : isKnown(caps) ? say.capabilities(caps) : unknown, source },
+        {
+          key: 'tdx.capabilities',
+          label: 'KVM_TDX_CAPABILITIES',
+          value: isKnown(caps) ? (caps.value.ok ? 'ok' : caps.value.code) : null,
+          text: ok !== null ? 'ok' : isKnown(caps) ? say.capabilities(caps) : unknown,
+          source,
+        },
         {
           key: 'tdx.attributes',
           label: 'TD attributes KVM_TDX_CAPABILITIES allows',
           value: ok?.supportedAttributes.mask ?? null,
-          text: ok === null ? unknown : `${ok.supportedAttributes.mask} (` + `${ok.supportedAttributes.attributes.map((x) => x.name).join(', ') || 'none'})`,
+          text:
+            ok === null
+              ? unknown
+              : `${ok.supportedAttributes.mask} (` +
+                `${ok.supportedAttributes.attributes.map((x) => x.name).join(', ') || 'none'})`,
           source,
         },
         {
@@ -205,7 +242,17 @@ const COMPARED: readonly Compared[] = [
     deep: true,
     read: (h) => {
       const init = tdxOf(h).initVm;
-      return init === null ? [] : [{ key: 'tdx.init-vm', label: '--deep KVM_TDX_INIT_VM', value: isKnown(init) ? init.value.ok : null, text: isKnown(init) ? say.initVm(init) : `unknown: ${say.initVm(init)}`, source: init.source ?? 'not probed' }];
+      return init === null
+        ? []
+        : [
+            {
+              key: 'tdx.init-vm',
+              label: '--deep KVM_TDX_INIT_VM',
+              value: isKnown(init) ? init.value.ok : null,
+              text: isKnown(init) ? say.initVm(init) : `unknown: ${say.initVm(init)}`,
+              source: init.source ?? 'not probed',
+            },
+          ];
     },
   },
   {
@@ -215,8 +262,20 @@ const COMPARED: readonly Compared[] = [
       const ps = sevOf(h).platformStatus;
       if (ps === null) return [];
       return [
-        { key: 'sev.platform-state', label: 'SEV platform state', value: ps.stateName ?? ps.state, text: `${ps.stateName ?? 'unknown'} (${ps.state})`, source: 'ioctl SEV_PLATFORM_STATUS (state)' },
-        { key: 'sev.es-initialised', label: 'SEV-ES initialised', value: ps.esInitialised, text: tristateText(ps.esInitialised), source: 'ioctl SEV_PLATFORM_STATUS (flags bit 8)' },
+        {
+          key: 'sev.platform-state',
+          label: 'SEV platform state',
+          value: ps.stateName ?? ps.state,
+          text: `${ps.stateName ?? 'unknown'} (${ps.state})`,
+          source: 'ioctl SEV_PLATFORM_STATUS (state)',
+        },
+        {
+          key: 'sev.es-initialised',
+          label: 'SEV-ES initialised',
+          value: ps.esInitialised,
+          text: tristateText(ps.esInitialised),
+          source: 'ioctl SEV_PLATFORM_STATUS (flags bit 8)',
+        },
       ];
     },
   },
@@ -227,9 +286,27 @@ const COMPARED: readonly Compared[] = [
       const snp = sevOf(h).snpPlatformStatus;
       if (snp === null) return [];
       return [
-        { key: 'snp.platform-state', label: 'SNP platform state', value: snp.stateName ?? snp.state, text: `${snp.stateName ?? 'unknown'} (${snp.state})`, source: 'ioctl SNP_PLATFORM_STATUS (state)' },
-        { key: 'snp.rmp-initialised', label: 'RMP table initialised', value: snp.rmpInitialised, text: tristateText(snp.rmpInitialised), source: 'ioctl SNP_PLATFORM_STATUS (byte 3 bit 0)' },
-        { key: 'snp.alias-check', label: 'SNP alias check complete', value: snp.aliasCheckComplete, text: tristateText(snp.aliasCheckComplete), source: 'ioctl SNP_PLATFORM_STATUS (byte 3 bit 1)' },
+        {
+          key: 'snp.platform-state',
+          label: 'SNP platform state',
+          value: snp.stateName ?? snp.state,
+          text: `${snp.stateName ?? 'unknown'} (${snp.state})`,
+          source: 'ioctl SNP_PLATFORM_STATUS (state)',
+        },
+        {
+          key: 'snp.rmp-initialised',
+          label: 'RMP table initialised',
+          value: snp.rmpInitialised,
+          text: tristateText(snp.rmpInitialised),
+          source: 'ioctl SNP_PLATFORM_STATUS (byte 3 bit 0)',
+        },
+        {
+          key: 'snp.alias-check',
+          label: 'SNP alias check complete',
+          value: snp.aliasCheckComplete,
+          text: tristateText(snp.aliasCheckComplete),
+          source: 'ioctl SNP_PLATFORM_STATUS (byte 3 bit 1)',
+        },
       ];
     },
   },
@@ -240,7 +317,13 @@ const COMPARED: readonly Compared[] = [
       const attributes = sevOf(h).attributes;
       const attr = (key: string, label: string, value: DiffValue): Field => {
         const item = sevItem(h, `kvm.attr.${key}`);
-        return { key: `sev.attr.${key}`, label, value, text: item?.value ?? String(value), source: item?.source ?? 'not probed' };
+        return {
+          key: `sev.attr.${key}`,
+          label,
+          value,
+          text: item?.value ?? String(value),
+          source: item?.source ?? 'not probed',
+        };
       };
       return [
         attr('vmsaFeatures', 'KVM_X86_SEV_VMSA_FEATURES', attributes.vmsaFeatures?.raw ?? null),
@@ -256,7 +339,13 @@ const COMPARED: readonly Compared[] = [
     read: (h) =>
       sevOf(h).init2.map((r) => {
         const item = sevItem(h, `init2.${r.vmType}`);
-        return { key: `sev.init2.${r.vmType}`, label: `--deep KVM_SEV_INIT2 on ${r.vmType}`, value: r.ok, text: item?.value ?? String(r.ok), source: item?.source ?? 'derived' };
+        return {
+          key: `sev.init2.${r.vmType}`,
+          label: `--deep KVM_SEV_INIT2 on ${r.vmType}`,
+          value: r.ok,
+          text: item?.value ?? String(r.ok),
+          source: item?.source ?? 'derived',
+        };
       }),
   },
 
@@ -271,21 +360,57 @@ const COMPARED: readonly Compared[] = [
       const item = (id: string) => sevItem(h, id);
       return [
         { key: 'kvm.api-version', label: 'KVM API version', ...fromTraced(h.model.kvm.apiVersion, (v) => v) },
-        { key: 'tdx.module-version', label: 'TDX module version', value: isKnown(version) ? version.value.text : null, text: isKnown(version) ? say.moduleVersion(version) : `unknown: ${say.moduleVersion(version)}`, source: version.source ?? 'not collected' },
-        { key: 'sev.firmware', label: 'SEV firmware', value: ps?.firmwareVersion ?? null, text: ps === null ? 'not read' : item('sev.firmware')?.value ?? ps.firmwareVersion, source: item('sev.firmware')?.source ?? 'not probed' },
-        { key: 'snp.firmware', label: 'SEV-SNP firmware', value: snp?.firmwareVersion ?? null, text: snp === null ? 'not read' : item('snp.firmware')?.value ?? snp.firmwareVersion, source: item('snp.firmware')?.source ?? 'not probed' },
+        {
+          key: 'tdx.module-version',
+          label: 'TDX module version',
+          value: isKnown(version) ? version.value.text : null,
+          text: isKnown(version) ? say.moduleVersion(version) : `unknown: ${say.moduleVersion(version)}`,
+          source: version.source ?? 'not collected',
+        },
+        {
+          key: 'sev.firmware',
+          label: 'SEV firmware',
+          value: ps?.firmwareVersion ?? null,
+          text: ps === null ? 'not read' : (item('sev.firmware')?.value ?? ps.firmwareVersion),
+          source: item('sev.firmware')?.source ?? 'not probed',
+        },
+        {
+          key: 'snp.firmware',
+          label: 'SEV-SNP firmware',
+          value: snp?.firmwareVersion ?? null,
+          text: snp === null ? 'not read' : (item('snp.firmware')?.value ?? snp.firmwareVersion),
+          source: item('snp.firmware')?.source ?? 'not probed',
+        },
         ...(snp === null
           ? []
           : [
-              { key: 'snp.tcb.current', label: 'SNP current TCB', value: snp.tcb.currentRaw, text: item('snp.tcb.current')?.value ?? snp.tcb.currentRaw, source: item('snp.tcb.current')?.source ?? 'SNP_PLATFORM_STATUS' },
-              { key: 'snp.tcb.reported', label: 'SNP reported TCB', value: snp.tcb.reportedRaw, text: item('snp.tcb.reported')?.value ?? snp.tcb.reportedRaw, source: item('snp.tcb.reported')?.source ?? 'SNP_PLATFORM_STATUS' },
+              {
+                key: 'snp.tcb.current',
+                label: 'SNP current TCB',
+                value: snp.tcb.currentRaw,
+                text: item('snp.tcb.current')?.value ?? snp.tcb.currentRaw,
+                source: item('snp.tcb.current')?.source ?? 'SNP_PLATFORM_STATUS',
+              },
+              {
+                key: 'snp.tcb.reported',
+                label: 'SNP reported TCB',
+                value: snp.tcb.reportedRaw,
+                text: item('snp.tcb.reported')?.value ?? snp.tcb.reportedRaw,
+                source: item('snp.tcb.reported')?.source ?? 'SNP_PLATFORM_STATUS',
+              },
             ]),
       ];
     },
   },
 
   // Kernel: its effects are the facts above; the release itself does not decide readiness.
-  { category: 'kernel', matters: false, read: (h) => [{ key: 'kernel.release', label: 'Kernel release', ...fromTraced(h.model.host.kernelRelease, (v) => v.trim()) }] },
+  {
+    category: 'kernel',
+    matters: false,
+    read: (h) => [
+      { key: 'kernel.release', label: 'Kernel release', ...fromTraced(h.model.host.kernelRelease, (v) => v.trim()) },
+    ],
+  },
 
   // Modules and their parameters: kvm_intel and kvm_amd matter (they carry TDX and SEV), and the
   // parameters TDX and SEV depend on.
@@ -302,7 +427,13 @@ const COMPARED: readonly Compared[] = [
       const cpuid = h.snapshot.kvm.supportedCpuid;
       if (cpuid === undefined || !('value' in cpuid)) return [];
       const source = describeSource(cpuid.source);
-      return [...featureSet(cpuid.value)].sort().map((name) => ({ key: `cpuid.${name}`, label: `CPUID feature ${name}`, value: true, text: 'offered', source }));
+      return [...featureSet(cpuid.value)].sort().map((name) => ({
+        key: `cpuid.${name}`,
+        label: `CPUID feature ${name}`,
+        value: true,
+        text: 'offered',
+        source,
+      }));
     },
   },
   {
@@ -312,9 +443,25 @@ const COMPARED: readonly Compared[] = [
       const summary = h.model.cpuid;
       return [
         ...('value' in summary
-          ? [{ key: 'cpuid.physical-address-bits', label: 'Guest physical address bits', value: summary.value.physicalAddressBits, text: String(summary.value.physicalAddressBits), source: summary.source }]
+          ? [
+              {
+                key: 'cpuid.physical-address-bits',
+                label: 'Guest physical address bits',
+                value: summary.value.physicalAddressBits,
+                text: String(summary.value.physicalAddressBits),
+                source: summary.source,
+              },
+            ]
           : []),
-        { key: 'xsave.components', label: 'XSAVE components for guests', ...fromTraced(h.model.kvm.xsaveGuestComponents, (v) => v.mask, (v) => `${v.mask} (${v.components.join(', ')})`) },
+        {
+          key: 'xsave.components',
+          label: 'XSAVE components for guests',
+          ...fromTraced(
+            h.model.kvm.xsaveGuestComponents,
+            (v) => v.mask,
+            (v) => `${v.mask} (${v.components.join(', ')})`,
+          ),
+        },
       ];
     },
   },
@@ -327,15 +474,48 @@ const COMPARED: readonly Compared[] = [
       const { host, device, kvm } = h.model;
       const featureMsrs = kvm.featureMsrs;
       return [
-        { key: 'cpu.model', label: 'CPU', ...fromTraced(host.cpu, (v) => `${v.vendor} ${v.family ?? '?'}/${v.model ?? '?'}/${v.stepping ?? '?'} ${v.modelName}`) },
+        {
+          key: 'cpu.model',
+          label: 'CPU',
+          ...fromTraced(
+            host.cpu,
+            (v) => `${v.vendor} ${v.family ?? '?'}/${v.model ?? '?'}/${v.stepping ?? '?'} ${v.modelName}`,
+          ),
+        },
         { key: 'cpu.microcode', label: 'CPU microcode', ...fromTraced(host.cpu, (v) => v.microcode) },
-        { key: 'host.guest', label: 'Runs under a hypervisor', ...fromTraced(host.isGuest, (v) => v, (v) => tristateText(v)) },
-        { key: 'device.node', label: `${device.path} node`, ...fromTraced(device.node, (v) => `${v.type} ${v.major}:${v.minor} ${v.mode} ${v.owner}:${v.group}`) },
-        { key: 'device.open', label: `open ${device.path}`, ...fromTraced(device.open, (v) => v, () => 'ok') },
+        {
+          key: 'host.guest',
+          label: 'Runs under a hypervisor',
+          ...fromTraced(
+            host.isGuest,
+            (v) => v,
+            (v) => tristateText(v),
+          ),
+        },
+        {
+          key: 'device.node',
+          label: `${device.path} node`,
+          ...fromTraced(device.node, (v) => `${v.type} ${v.major}:${v.minor} ${v.mode} ${v.owner}:${v.group}`),
+        },
+        {
+          key: 'device.open',
+          label: `open ${device.path}`,
+          ...fromTraced(
+            device.open,
+            (v) => v,
+            () => 'ok',
+          ),
+        },
         { key: 'kvm.vcpu-mmap-size', label: 'vCPU mmap size', ...fromTraced(kvm.vcpuMmapSize, (v) => v) },
         { key: 'kvm.msr-index-count', label: 'MSRs KVM lists', ...fromTraced(kvm.msrIndexCount, (v) => v) },
         ...('value' in featureMsrs
-          ? featureMsrs.value.map((msr) => ({ key: `msr.${msr.index}`, label: `feature MSR ${msr.index}${msr.name ? ` ${msr.name}` : ''}`, value: msr.value, text: msr.value, source: featureMsrs.source }))
+          ? featureMsrs.value.map((msr) => ({
+              key: `msr.${msr.index}`,
+              label: `feature MSR ${msr.index}${msr.name ? ` ${msr.name}` : ''}`,
+              value: msr.value,
+              text: msr.value,
+              source: featureMsrs.source,
+            }))
           : []),
       ];
     },
@@ -345,7 +525,17 @@ const COMPARED: readonly Compared[] = [
     matters: keyCount,
     read: (h) => {
       const keys = tdxOf(h).tdKeys;
-      return isKnown(keys) ? [{ key: 'tdx.keys.capacity', label: 'TD keys (capacity)', value: keys.value.capacity, text: say.tdKeys(keys), source: keys.source }] : [];
+      return isKnown(keys)
+        ? [
+            {
+              key: 'tdx.keys.capacity',
+              label: 'TD keys (capacity)',
+              value: keys.value.capacity,
+              text: say.tdKeys(keys),
+              source: keys.source,
+            },
+          ]
+        : [];
     },
   },
   {
@@ -354,8 +544,28 @@ const COMPARED: readonly Compared[] = [
     read: (h) => {
       const { privateKeyIds: keyIds, maxVcpus } = tdxOf(h);
       return [
-        ...one(isKnown(keyIds) ? { key: 'tdx.keyids', label: 'TDX private KeyIDs (BIOS)', value: keyIds.value.count, text: say.privateKeyIds(keyIds), source: keyIds.source } : null),
-        ...one(isKnown(maxVcpus) ? { key: 'tdx.max-vcpus', label: 'vCPUs per TD', value: maxVcpus.value, text: say.maxVcpus(maxVcpus), source: maxVcpus.source } : null),
+        ...one(
+          isKnown(keyIds)
+            ? {
+                key: 'tdx.keyids',
+                label: 'TDX private KeyIDs (BIOS)',
+                value: keyIds.value.count,
+                text: say.privateKeyIds(keyIds),
+                source: keyIds.source,
+              }
+            : null,
+        ),
+        ...one(
+          isKnown(maxVcpus)
+            ? {
+                key: 'tdx.max-vcpus',
+                label: 'vCPUs per TD',
+                value: maxVcpus.value,
+                text: say.maxVcpus(maxVcpus),
+                source: maxVcpus.source,
+              }
+            : null,
+        ),
       ];
     },
   },
@@ -372,7 +582,15 @@ const COMPARED: readonly Compared[] = [
         const asids = sevOf(h).asids[key];
         if (asids === null) return [];
         const it = sevItem(h, `capacity.${name}`);
-        return [{ key: `asids.${name}.capacity`, label: `${name} ASIDs (capacity)`, value: asids.capacity, text: it?.value ?? String(asids.capacity), source: it?.source ?? 'misc cgroup' }];
+        return [
+          {
+            key: `asids.${name}.capacity`,
+            label: `${name} ASIDs (capacity)`,
+            value: asids.capacity,
+            text: it?.value ?? String(asids.capacity),
+            source: it?.source ?? 'misc cgroup',
+          },
+        ];
       }),
   },
   {
@@ -393,15 +611,30 @@ const COMPARED: readonly Compared[] = [
                 source: sevItem(h, 'cpuid.8000001f.maxGuests')?.source ?? 'KVM_GET_SUPPORTED_CPUID',
               },
         ),
-        { key: 'context.uid', label: 'probed as uid', value: h.snapshot.context.uid, text: String(h.snapshot.context.uid), source: 'snapshot context' },
-        { key: 'problems', label: 'facts that could not be read', value: problems.length, text: problems.map((p) => p.fact).join(', ') || 'none', source: 'report problems' },
+        {
+          key: 'context.uid',
+          label: 'probed as uid',
+          value: h.snapshot.context.uid,
+          text: String(h.snapshot.context.uid),
+          source: 'snapshot context',
+        },
+        {
+          key: 'problems',
+          label: 'facts that could not be read',
+          value: problems.length,
+          text: problems.map((p) => p.fact).join(', ') || 'none',
+          source: 'report problems',
+        },
       ];
     },
   },
 ];
 
 /** The module parameters TDX and SEV depend on, as `module.parameter`. */
-const GATING = new Set([...TDX_PARAMETERS.map((p) => `${p.module}.${p.parameter}`), ...KVM_AMD_PARAMETERS.map((p) => `kvm_amd.${p.name}`)]);
+const GATING = new Set([
+  ...TDX_PARAMETERS.map((p) => `${p.module}.${p.parameter}`),
+  ...KVM_AMD_PARAMETERS.map((p) => `kvm_amd.${p.name}`),
+]);
 
 /** The KVM modules, each followed by its parameters. */
 function moduleFields(h: Host): Field[] {
@@ -415,7 +648,8 @@ function moduleFields(h: Host): Field[] {
       key: `module.${name}`,
       label: `${name} module`,
       value: module === undefined ? 'absent' : module.initstate === null ? 'built-in' : module.initstate,
-      text: module === undefined ? 'not loaded' : module.initstate === null ? 'built in' : `loaded (${module.initstate})`,
+      text:
+        module === undefined ? 'not loaded' : module.initstate === null ? 'built in' : `loaded (${module.initstate})`,
       source: describeSource(modules.source),
       matters: name !== 'kvm',
     });
@@ -435,7 +669,8 @@ function moduleFields(h: Host): Field[] {
 }
 
 /** Presence differs: one host has the capability (non-zero), the other not. */
-const presence = (a: DiffValue, b: DiffValue): boolean => (typeof a === 'number' && a > 0) !== (typeof b === 'number' && b > 0);
+const presence = (a: DiffValue, b: DiffValue): boolean =>
+  (typeof a === 'number' && a > 0) !== (typeof b === 'number' && b > 0);
 
 /** Every capability's system answer, and its default-VM answer where the snapshot has one. */
 function capabilityFields(h: Host): Field[] {
@@ -444,33 +679,40 @@ function capabilityFields(h: Host): Field[] {
   return capabilityRows(h.snapshot.kvm).flatMap((row) => {
     const matters = KEY_CAPABILITIES.includes(row.name) ? presence : false;
     return [
-    {
-      key: `cap.${row.name}.system`,
-      label: `${row.name} (system)`,
-      value: row.system,
-      text: row.system === null ? `unknown${row.systemError ? ` (${row.systemError})` : ''}` : String(row.system),
-      source: system === undefined ? 'not probed' : `${describeSource(system.source)} (${row.name})`,
-      matters,
-    },
-    ...(vm === undefined
-      ? []
-      : [
-          {
-            key: `cap.${row.name}.vm`,
-            label: `${row.name} (default VM)`,
-            value: row.vm,
-            text: row.vm === null ? `unknown${row.vmError ? ` (${row.vmError})` : ''}` : String(row.vm),
-            source: `${describeSource(vm.source)} (${row.name})`,
-            matters,
-          },
-        ]),
+      {
+        key: `cap.${row.name}.system`,
+        label: `${row.name} (system)`,
+        value: row.system,
+        text: row.system === null ? `unknown${row.systemError ? ` (${row.systemError})` : ''}` : String(row.system),
+        source: system === undefined ? 'not probed' : `${describeSource(system.source)} (${row.name})`,
+        matters,
+      },
+      ...(vm === undefined
+        ? []
+        : [
+            {
+              key: `cap.${row.name}.vm`,
+              label: `${row.name} (default VM)`,
+              value: row.vm,
+              text: row.vm === null ? `unknown${row.vmError ? ` (${row.vmError})` : ''}` : String(row.vm),
+              source: `${describeSource(vm.source)} (${row.name})`,
+              matters,
+            },
+          ]),
     ];
   });
 }
 
 /** Every compared field for one host, in listing order. */
 function items(host: Host): Item[] {
-  return COMPARED.flatMap((row) => row.read(host).map((field) => ({ ...field, category: row.category, matters: field.matters ?? row.matters, ...(row.deep ? { deep: true as const } : {}) })));
+  return COMPARED.flatMap((row) =>
+    row.read(host).map((field) => ({
+      ...field,
+      category: row.category,
+      matters: field.matters ?? row.matters,
+      ...(row.deep ? { deep: true as const } : {}),
+    })),
+  );
 }
 
 const CPUID_FEATURE = /^cpuid\.(?!physical-address-bits$)/;
@@ -479,8 +721,13 @@ const CPUID_FEATURE = /^cpuid\.(?!physical-address-bits$)/;
 function absent(key: string, snapshot: Snapshot): DiffSide {
   if (CPUID_FEATURE.test(key)) {
     const cpuid = snapshot.kvm.supportedCpuid;
-    if (cpuid !== undefined && 'value' in cpuid) return { value: false, text: 'not offered', source: describeSource(cpuid.source) };
-    return { value: null, text: 'unknown: KVM_GET_SUPPORTED_CPUID is not in this snapshot', source: cpuid === undefined ? 'not probed' : describeSource(cpuid.source) };
+    if (cpuid !== undefined && 'value' in cpuid)
+      return { value: false, text: 'not offered', source: describeSource(cpuid.source) };
+    return {
+      value: null,
+      text: 'unknown: KVM_GET_SUPPORTED_CPUID is not in this snapshot',
+      source: cpuid === undefined ? 'not probed' : describeSource(cpuid.source),
+    };
   }
   if (key.startsWith('param.')) return { value: null, text: 'no such parameter', source: 'not in this snapshot' };
   return { value: null, text: 'not in this snapshot', source: 'not in this snapshot' };
@@ -509,7 +756,9 @@ export function diffSnapshots(a: Snapshot, b: Snapshot): SnapshotDiff {
   // Union in listing order: A's items, then B's that A lacks, each after its category's items.
   const order: Item[] = [...itemsA, ...itemsB.filter((i) => !byKeyA.has(i.key))];
   const rank = (c: DiffCategory): number => DIFF_CATEGORIES.indexOf(c);
-  const sorted = order.map((item, index) => ({ item, index })).sort((x, y) => rank(x.item.category) - rank(y.item.category) || x.index - y.index);
+  const sorted = order
+    .map((item, index) => ({ item, index }))
+    .sort((x, y) => rank(x.item.category) - rank(y.item.category) || x.index - y.index);
 
   const differences: Difference[] = [];
   for (const { item } of sorted) {

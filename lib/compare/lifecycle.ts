@@ -21,7 +21,15 @@ export const LIFECYCLE_VERSION = 1;
 export type LifecycleTechnology = 'sev' | 'sev-es' | 'snp' | 'tdx';
 
 /** The steps of a confidential-VM launch, in the vocabulary's order (each technology's real order is `sequence`). */
-export const LIFECYCLE_STEPS = ['create', 'init-vm', 'add-memory', 'init-vcpus', 'finalize', 'measurement', 'attestation'] as const;
+export const LIFECYCLE_STEPS = [
+  'create',
+  'init-vm',
+  'add-memory',
+  'init-vcpus',
+  'finalize',
+  'measurement',
+  'attestation',
+] as const;
 export type LifecycleStepId = (typeof LIFECYCLE_STEPS)[number];
 
 export const STEP_TITLES: Readonly<Record<LifecycleStepId, string>> = {
@@ -102,7 +110,13 @@ function tdxOp(command: string, fd: LaunchCall['fd']): LaunchCall {
 }
 
 function createVm(vmType: string): LaunchCall {
-  return { call: 'KVM_CREATE_VM', fd: 'system', vmType, vmTypeNumber: vmTypeNumber(vmType), request: request('KVM_CREATE_VM') };
+  return {
+    call: 'KVM_CREATE_VM',
+    fd: 'system',
+    vmType,
+    vmTypeNumber: vmTypeNumber(vmType),
+    request: request('KVM_CREATE_VM'),
+  };
 }
 
 const guest = (call: string): LaunchCall => ({ call, fd: 'guest' });
@@ -134,7 +148,7 @@ function sevFamily(es: boolean): TechnologyLifecycle {
         [createVm(vmType)],
         [],
         'a VM of this type cannot run until KVM_SEV_INIT2; before Linux 6.10 (no KVM_CAP_VM_TYPES) the VM is ' +
-        `a KVM_X86_DEFAULT_VM and ${es ? 'KVM_SEV_ES_INIT' : 'KVM_SEV_INIT'} replaces KVM_SEV_INIT2`,
+          `a KVM_X86_DEFAULT_VM and ${es ? 'KVM_SEV_ES_INIT' : 'KVM_SEV_INIT'} replaces KVM_SEV_INIT2`,
         `${SEV_DOC} "KVM_SEV_INIT2"`,
       ),
       step(
@@ -143,7 +157,7 @@ function sevFamily(es: boolean): TechnologyLifecycle {
         [sevOp('KVM_SEV_INIT2'), sevOp('KVM_SEV_LAUNCH_START')],
         [SEV_PLATFORM_INIT, 'LAUNCH_START', 'ACTIVATE (binds the ASID to the guest handle)'],
         'KVM_SEV_INIT2 takes vmsa_features (must be 0 for SEV) and ghcb_version; KVM_SEV_LAUNCH_START takes ' +
-        `the guest policy, the owner's PDH key and session data, and needs sev_fd (an open /dev/sev)`,
+          `the guest policy, the owner's PDH key and session data, and needs sev_fd (an open /dev/sev)`,
         `${SEV_DOC} "KVM_SEV_INIT2", "KVM_SEV_LAUNCH_START"`,
       ),
       step(
@@ -160,7 +174,7 @@ function sevFamily(es: boolean): TechnologyLifecycle {
             4,
             [sevOp('KVM_SEV_LAUNCH_UPDATE_VMSA')],
             ['LAUNCH_UPDATE_VMSA'],
-            'encrypts and measures every vCPU\'s register state (VMSA) after the registers are set with ' +
+            "encrypts and measures every vCPU's register state (VMSA) after the registers are set with " +
               'KVM_SET_REGS / KVM_SET_SREGS; the vCPUs cannot be changed by the host afterwards',
             `${SEV_DOC} (enum sev_cmd_id); arch/x86/kvm/svm/sev.c sev_launch_update_vmsa()`,
           )
@@ -169,7 +183,7 @@ function sevFamily(es: boolean): TechnologyLifecycle {
             4,
             [],
             [],
-            'no confidential step: an SEV guest\'s register state is not encrypted; ' +
+            "no confidential step: an SEV guest's register state is not encrypted; " +
               'the VMM sets it with KVM_SET_REGS / KVM_SET_SREGS as for any VM',
             `${SEV_DOC} "Overview"`,
           ),
@@ -179,7 +193,7 @@ function sevFamily(es: boolean): TechnologyLifecycle {
         [sevOp('KVM_SEV_LAUNCH_MEASURE')],
         ['LAUNCH_MEASURE'],
         'before KVM_SEV_LAUNCH_FINISH: the guest owner checks the measurement, then KVM_SEV_LAUNCH_SECRET ' +
-        'may inject secrets (pre-attestation); len 0 asks for the blob size',
+          'may inject secrets (pre-attestation); len 0 asks for the blob size',
         `${SEV_DOC} "KVM_SEV_LAUNCH_MEASURE", "KVM_SEV_LAUNCH_SECRET"`,
       ),
       step(
@@ -196,7 +210,7 @@ function sevFamily(es: boolean): TechnologyLifecycle {
         [sevOp('KVM_SEV_GET_ATTESTATION_REPORT')],
         ['ATTESTATION (SEV API 0.23 and later)'],
         'the hypervisor asks the firmware for a report of the launch digest, signed with the PEK, with a ' +
-        'caller-chosen mnonce; the guest itself cannot ask',
+          'caller-chosen mnonce; the guest itself cannot ask',
         `${SEV_DOC} "KVM_SEV_GET_ATTESTATION_REPORT"`,
       ),
     ],
@@ -208,24 +222,39 @@ const SNP: TechnologyLifecycle = {
   title: 'AMD SEV-SNP',
   vmType: { name: 'KVM_X86_SNP_VM', number: vmTypeNumber('KVM_X86_SNP_VM') },
   steps: [
-    step('create', 1, [createVm('KVM_X86_SNP_VM')], [], 'Linux 6.11 and later; private memory comes from guest_memfd (KVM_CREATE_GUEST_MEMFD, ' +
-      'KVM_SET_USER_MEMORY_REGION2)', `${SEV_DOC} "KVM_SEV_SNP_LAUNCH_START"`),
+    step(
+      'create',
+      1,
+      [createVm('KVM_X86_SNP_VM')],
+      [],
+      'Linux 6.11 and later; private memory comes from guest_memfd (KVM_CREATE_GUEST_MEMFD, ' +
+        'KVM_SET_USER_MEMORY_REGION2)',
+      `${SEV_DOC} "KVM_SEV_SNP_LAUNCH_START"`,
+    ),
     step(
       'init-vm',
       2,
       [sevOp('KVM_SEV_INIT2'), sevOp('KVM_SEV_SNP_LAUNCH_START')],
-      ['SNP_INIT_EX (only if the platform is not initialised yet)', 'SNP_GCTX_CREATE', 'SNP_LAUNCH_START', 'SNP_ACTIVATE (binds the ASID)'],
+      [
+        'SNP_INIT_EX (only if the platform is not initialised yet)',
+        'SNP_GCTX_CREATE',
+        'SNP_LAUNCH_START',
+        'SNP_ACTIVATE (binds the ASID)',
+      ],
       'KVM_SEV_SNP_LAUNCH_START takes the guest policy (within KVM_X86_SNP_POLICY_BITS) and the ' +
-      'guest-OS-visible workarounds; it must precede KVM_SEV_SNP_LAUNCH_UPDATE',
+        'guest-OS-visible workarounds; it must precede KVM_SEV_SNP_LAUNCH_UPDATE',
       `${SEV_DOC} "KVM_SEV_INIT2", "KVM_SEV_SNP_LAUNCH_START"`,
     ),
     step(
       'add-memory',
       3,
-      [{ call: 'KVM_SET_MEMORY_ATTRIBUTES', fd: 'vm', request: request('KVM_SET_MEMORY_ATTRIBUTES') }, sevOp('KVM_SEV_SNP_LAUNCH_UPDATE')],
+      [
+        { call: 'KVM_SET_MEMORY_ATTRIBUTES', fd: 'vm', request: request('KVM_SET_MEMORY_ATTRIBUTES') },
+        sevOp('KVM_SEV_SNP_LAUNCH_UPDATE'),
+      ],
       ['SNP_LAUNCH_UPDATE (with RMPUPDATE assigning each page to the guest)'],
       'the range must be private (KVM_MEMORY_ATTRIBUTE_PRIVATE) first; page types NORMAL, ZERO, UNMEASURED, ' +
-      'SECRETS, CPUID; the call may process only part of the range (repeat until len is 0)',
+        'SECRETS, CPUID; the call may process only part of the range (repeat until len is 0)',
       `${SEV_DOC} "KVM_SEV_SNP_LAUNCH_UPDATE"`,
     ),
     step(
@@ -233,7 +262,7 @@ const SNP: TechnologyLifecycle = {
       4,
       [sevOp('KVM_SEV_SNP_LAUNCH_FINISH')],
       ['SNP_LAUNCH_UPDATE (page type VMSA, one per vCPU)'],
-      'no command of its own: KVM_SEV_SNP_LAUNCH_FINISH encrypts and measures every vCPU\'s VMSA before finishing, ' +
+      "no command of its own: KVM_SEV_SNP_LAUNCH_FINISH encrypts and measures every vCPU's VMSA before finishing, " +
         'so the registers must be set (KVM_SET_REGS / KVM_SET_SREGS) before it',
       'arch/x86/kvm/svm/sev.c snp_launch_finish() / snp_launch_update_vmsa()',
     ),
@@ -260,8 +289,8 @@ const SNP: TechnologyLifecycle = {
       [guest('SNP guest request MSG_REPORT_REQ (GHCB #VMGEXIT)'), sevOp('KVM_SEV_SNP_ENABLE_REQ_CERTS')],
       ['SNP_GUEST_REQUEST (MSG_REPORT_REQ, signed with the VCEK or VLEK)'],
       'the guest asks the firmware through KVM; with KVM_SEV_SNP_ENABLE_REQ_CERTS (before any vCPU runs) KVM ' +
-      'exits to the VMM with KVM_EXIT_SNP_REQ_CERTS so it can supply the endorsement-key certificates ' +
-      '(KVM_X86_SEV_SNP_REQ_CERTS says whether the kernel can)',
+        'exits to the VMM with KVM_EXIT_SNP_REQ_CERTS so it can supply the endorsement-key certificates ' +
+        '(KVM_X86_SEV_SNP_REQ_CERTS says whether the kernel can)',
       `${SEV_DOC} "KVM_SEV_SNP_ENABLE_REQ_CERTS"`,
       'guest',
     ),
@@ -279,14 +308,19 @@ const TDX: TechnologyLifecycle = {
       [createVm('KVM_X86_TDX_VM'), tdxOp('KVM_TDX_CAPABILITIES', 'vm')],
       [],
       'KVM state only, no SEAMCALL yet; KVM_TDX_CAPABILITIES then says which TD attributes, XFAM bits and ' +
-      'CPUID bits may be configured',
+        'CPUID bits may be configured',
       `${TDX_DOC} "KVM TDX creation flow"`,
     ),
     step(
       'init-vm',
       2,
       [tdxOp('KVM_TDX_INIT_VM', 'vm')],
-      ['TDH.MNG.CREATE (with a private HKID)', 'TDH.MNG.KEY.CONFIG (on each package)', 'TDH.MNG.ADDCX', 'TDH.MNG.INIT (the TD_PARAMS: attributes, XFAM, CPUID, MRCONFIGID, MROWNER, MROWNERCONFIG)'],
+      [
+        'TDH.MNG.CREATE (with a private HKID)',
+        'TDH.MNG.KEY.CONFIG (on each package)',
+        'TDH.MNG.ADDCX',
+        'TDH.MNG.INIT (the TD_PARAMS: attributes, XFAM, CPUID, MRCONFIGID, MROWNER, MROWNERCONFIG)',
+      ],
       'before any vCPU is created; the TDX module may refuse the parameters with a SEAMCALL status in hw_error',
       `${TDX_DOC} "KVM_TDX_INIT_VM"`,
     ),
@@ -296,18 +330,28 @@ const TDX: TechnologyLifecycle = {
       [{ call: 'KVM_CREATE_VCPU', fd: 'vm', request: request('KVM_CREATE_VCPU') }, tdxOp('KVM_TDX_INIT_VCPU', 'vcpu')],
       ['TDH.VP.CREATE', 'TDH.VP.ADDCX', 'TDH.VP.INIT'],
       'data is the initial RCX; then KVM_SET_CPUID2 and KVM_SET_MSRS; the TDX module owns the register state ' +
-      'from here on',
+        'from here on',
       `${TDX_DOC} "KVM_TDX_INIT_VCPU"`,
     ),
     step(
       'add-memory',
       4,
-      [{ call: 'KVM_SET_MEMORY_ATTRIBUTES', fd: 'vm', request: request('KVM_SET_MEMORY_ATTRIBUTES') }, tdxOp('KVM_TDX_INIT_MEM_REGION', 'vcpu')],
+      [
+        { call: 'KVM_SET_MEMORY_ATTRIBUTES', fd: 'vm', request: request('KVM_SET_MEMORY_ATTRIBUTES') },
+        tdxOp('KVM_TDX_INIT_MEM_REGION', 'vcpu'),
+      ],
       ['TDH.MEM.SEPT.ADD', 'TDH.MEM.PAGE.ADD', 'TDH.MR.EXTEND (with KVM_TDX_MEASURE_MEMORY_REGION)'],
       'the range must be private first; flag KVM_TDX_MEASURE_MEMORY_REGION also extends MRTD',
       `${TDX_DOC} "KVM_TDX_INIT_MEM_REGION"`,
     ),
-    step('finalize', 5, [tdxOp('KVM_TDX_FINALIZE_VM', 'vm')], ['TDH.MR.FINALIZE'], 'completes MRTD and makes the TD runnable', `${TDX_DOC} "KVM_TDX_FINALIZE_VM"`),
+    step(
+      'finalize',
+      5,
+      [tdxOp('KVM_TDX_FINALIZE_VM', 'vm')],
+      ['TDH.MR.FINALIZE'],
+      'completes MRTD and makes the TD runnable',
+      `${TDX_DOC} "KVM_TDX_FINALIZE_VM"`,
+    ),
     step(
       'measurement',
       6,
@@ -321,9 +365,12 @@ const TDX: TechnologyLifecycle = {
       'attestation',
       6,
       [guest('TDG.MR.REPORT'), guest('TDG.VP.VMCALL<GetQuote>')],
-      ['TDG.MR.REPORT', 'TDG.VP.VMCALL<GetQuote> (KVM_EXIT_TDX to the VMM, which passes the TDREPORT to a quote generation service)'],
+      [
+        'TDG.MR.REPORT',
+        'TDG.VP.VMCALL<GetQuote> (KVM_EXIT_TDX to the VMM, which passes the TDREPORT to a quote generation service)',
+      ],
       'the quote is signed by the TD Quoting Enclave, an SGX enclave on the host: TD attestation needs SGX ' +
-      '(and a quote generation service) on this host',
+        '(and a quote generation service) on this host',
       `${TDX_DOC}; GHCI "TDG.VP.VMCALL<GetQuote>"`,
       'guest',
     ),
@@ -345,9 +392,14 @@ export interface TechnologyState extends Verdict {
 }
 
 /** Capable, enabled and usable per technology the check report covers. */
-const known = <T>(traced: { value: T } | object): T | undefined => ('value' in traced ? (traced as { value: T }).value : undefined);
+const known = <T>(traced: { value: T } | object): T | undefined =>
+  'value' in traced ? (traced as { value: T }).value : undefined;
 
-const SEV_VM_TYPE: Record<'sev' | 'sev-es' | 'snp', 'SEV' | 'SEV_ES' | 'SNP'> = { sev: 'SEV', 'sev-es': 'SEV_ES', snp: 'SNP' };
+const SEV_VM_TYPE: Record<'sev' | 'sev-es' | 'snp', 'SEV' | 'SEV_ES' | 'SNP'> = {
+  sev: 'SEV',
+  'sev-es': 'SEV_ES',
+  snp: 'SNP',
+};
 
 function vmTypesMask(report: Report): number | null {
   const types = known(report.kvm.vmTypes);
@@ -359,7 +411,11 @@ export function technologyStates(checks: CheckReport): TechnologyState[] {
     technology,
     applicable,
     ...verdict,
-    sources: [applicable ? `kvm-caps check ${technology} (${list.length} check${list.length === 1 ? '' : 's'})` : `kvm-caps check ${technology} (not applicable: ${reason ?? ''})`],
+    sources: [
+      applicable
+        ? `kvm-caps check ${technology} (${list.length} check${list.length === 1 ? '' : 's'})`
+        : `kvm-caps check ${technology} (not applicable: ${reason ?? ''})`,
+    ],
   }));
 }
 
@@ -411,16 +467,30 @@ function sevInterface(report: Report): 'init2' | 'legacy' | null {
 function legacySteps(flow: TechnologyLifecycle): LifecycleStep[] {
   const es = flow.technology === 'sev-es';
   return flow.steps.map((s) => {
-    if (s.step === 'create') return { ...s, calls: [createVm('KVM_X86_DEFAULT_VM')], note: 'legacy interface: a default VM, made confidential by the next step' };
+    if (s.step === 'create')
+      return {
+        ...s,
+        calls: [createVm('KVM_X86_DEFAULT_VM')],
+        note: 'legacy interface: a default VM, made confidential by the next step',
+      };
     if (s.step === 'init-vm') {
       const init = es ? 'KVM_SEV_ES_INIT' : 'KVM_SEV_INIT';
-      return { ...s, calls: [sevOp(init), sevOp('KVM_SEV_LAUNCH_START')], note: `legacy interface: ${init} takes no parameters (as KVM_SEV_INIT2 with vmsa_features 0)` };
+      return {
+        ...s,
+        calls: [sevOp(init), sevOp('KVM_SEV_LAUNCH_START')],
+        note: `legacy interface: ${init} takes no parameters (as KVM_SEV_INIT2 with vmsa_features 0)`,
+      };
     }
     return s;
   });
 }
 
-function stepSupport(report: Report, flow: TechnologyLifecycle, steps: LifecycleStep[], state: TechnologyState): LifecycleStepSupport[] {
+function stepSupport(
+  report: Report,
+  flow: TechnologyLifecycle,
+  steps: LifecycleStep[],
+  state: TechnologyState,
+): LifecycleStepSupport[] {
   const base = state.usable;
   const baseWhy = state.summary;
   return steps.map((s) => {
@@ -432,8 +502,10 @@ function stepSupport(report: Report, flow: TechnologyLifecycle, steps: Lifecycle
         const init2 = report.confidential.sev.init2.find((r) => r.vmType === vmType);
         if (init2 !== undefined) {
           available = init2.ok;
-          why = init2.ok ? `--deep: KVM_SEV_INIT2 succeeded on a ${vmType} VM` : `--deep: KVM_SEV_INIT2 failed on a ${vmType} VM (${init2.error?.code ?? 'error'}: ` +
-            `${init2.error?.meaning ?? ''})`;
+          why = init2.ok
+            ? `--deep: KVM_SEV_INIT2 succeeded on a ${vmType} VM`
+            : `--deep: KVM_SEV_INIT2 failed on a ${vmType} VM (${init2.error?.code ?? 'error'}: ` +
+              `${init2.error?.meaning ?? ''})`;
         }
       }
       if (flow.technology === 'tdx' && s.step === 'init-vm') {
@@ -448,12 +520,14 @@ function stepSupport(report: Report, flow: TechnologyLifecycle, steps: Lifecycle
           const status = report.confidential.sev.platformStatus;
           if (status === null) {
             available = base === true ? null : base;
-            why = 'the SEV firmware API version is unknown (SEV_PLATFORM_STATUS was not read); the ATTESTATION ' +
+            why =
+              'the SEV firmware API version is unknown (SEV_PLATFORM_STATUS was not read); the ATTESTATION ' +
               'command needs API 0.23 or later';
           } else {
             const ok = status.api.major > 0 || status.api.minor >= 23;
             available = base === true ? ok : base;
-            why = `SEV firmware API ${status.api.text} ${ok ? 'has' : 'lacks'} the ATTESTATION command (0.23 and ` +
+            why =
+              `SEV firmware API ${status.api.text} ${ok ? 'has' : 'lacks'} the ATTESTATION command (0.23 and ` +
               'later)';
           }
         }
@@ -475,10 +549,12 @@ function stepSupport(report: Report, flow: TechnologyLifecycle, steps: Lifecycle
         const sgx = cpu === undefined ? null : cpu.flags.includes('sgx');
         if (sgx === false) {
           available = base === true ? null : base;
-          why = 'no sgx flag in /proc/cpuinfo: TD quotes are signed by an SGX enclave (the TD Quoting Enclave), ' +
+          why =
+            'no sgx flag in /proc/cpuinfo: TD quotes are signed by an SGX enclave (the TD Quoting Enclave), ' +
             'so quoting needs SGX enabled on this host';
         } else if (sgx === true) {
-          why = 'SGX is enabled (sgx flag in /proc/cpuinfo): a quote generation service can run the TD Quoting ' +
+          why =
+            'SGX is enabled (sgx flag in /proc/cpuinfo): a quote generation service can run the TD Quoting ' +
             'Enclave here';
         }
       }
@@ -498,7 +574,8 @@ export function lifecycleFor(report: Report, checks: CheckReport): LifecycleRepo
     return {
       technology: flow.technology,
       title: flow.title,
-      vmType: iface === 'legacy' ? { name: 'KVM_X86_DEFAULT_VM', number: vmTypeNumber('KVM_X86_DEFAULT_VM') } : flow.vmType,
+      vmType:
+        iface === 'legacy' ? { name: 'KVM_X86_DEFAULT_VM', number: vmTypeNumber('KVM_X86_DEFAULT_VM') } : flow.vmType,
       supported: state.usable,
       summary: state.summary,
       interface: iface,

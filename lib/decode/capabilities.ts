@@ -29,7 +29,11 @@ function setBits(value: number): number[] {
   return bits;
 }
 
-function decodeFlags(value: number, flags: readonly Flag[], asBitNumbers: boolean): { flags: string[]; unknownBits: number[] } {
+function decodeFlags(
+  value: number,
+  flags: readonly Flag[],
+  asBitNumbers: boolean,
+): { flags: string[]; unknownBits: number[] } {
   const names: string[] = [];
   const unknownBits: number[] = [];
   for (const bit of setBits(value)) {
@@ -67,7 +71,10 @@ export function decodeCapabilityValue(name: string, value: number): DecodedValue
   }
 }
 
-function answer(results: Record<string, ExtensionAnswer> | undefined, number: number): { value: number | null; error?: string } {
+function answer(
+  results: Record<string, ExtensionAnswer> | undefined,
+  number: number,
+): { value: number | null; error?: string } {
   const result = results?.[number];
   if (result === undefined) return { value: null };
   if (typeof result === 'number') return { value: result };

@@ -29,7 +29,9 @@ const DEVICE_OPEN: Record<string, Explanation> = {
   },
   EACCES: {
     meaning: 'the KVM device exists but this user may not open it',
-    hint: 'add the user to the group that owns the device (usually `kvm`: ' + '`usermod -aG kvm $USER`, then log in again) or run as root',
+    hint:
+      'add the user to the group that owns the device (usually `kvm`: ' +
+      '`usermod -aG kvm $USER`, then log in again) or run as root',
   },
   EPERM: {
     meaning: 'opening the KVM device was refused by a security policy (seccomp, LSM or device cgroup)',
@@ -67,7 +69,9 @@ const FILE_RULES: { pattern: RegExp; codes: Record<string, Explanation> }[] = [
     codes: {
       EPERM: {
         meaning: 'reading the kernel log needs root or CAP_SYSLOG (kernel.dmesg_restrict is 1)',
-        hint: 'run as root, pass a saved log with --kernel-log FILE (`dmesg > ' + 'log.txt`), or set kernel.dmesg_restrict=0',
+        hint:
+          'run as root, pass a saved log with --kernel-log FILE (`dmesg > ' +
+          'log.txt`), or set kernel.dmesg_restrict=0',
       },
       EACCES: {
         meaning: 'this user may not read the kernel log',
@@ -80,7 +84,10 @@ const FILE_RULES: { pattern: RegExp; codes: Record<string, Explanation> }[] = [
     pattern: /\/misc\.(capacity|current)$/,
     codes: {
       ENOENT: {
-        meaning: 'no misc cgroup controller here (kernel without ' + 'CONFIG_CGROUP_MISC, or cgroup v1 without misc mounted): free TD ' + 'keys and SEV ASIDs cannot be counted',
+        meaning:
+          'no misc cgroup controller here (kernel without ' +
+          'CONFIG_CGROUP_MISC, or cgroup v1 without misc mounted): free TD ' +
+          'keys and SEV ASIDs cannot be counted',
         absence: true,
       },
     },
@@ -88,7 +95,10 @@ const FILE_RULES: { pattern: RegExp; codes: Record<string, Explanation> }[] = [
   {
     pattern: /\/tdx_host\/version$/,
     codes: {
-      ENOENT: { meaning: 'this kernel has no TDX host device (before Linux 7.2, or TDX not initialised)', absence: true },
+      ENOENT: {
+        meaning: 'this kernel has no TDX host device (before Linux 7.2, or TDX not initialised)',
+        absence: true,
+      },
       ENXIO: { meaning: 'the TDX module is not initialised' },
     },
   },

@@ -94,6 +94,13 @@ export function summarizeHost(host: HostFacts): {
       },
       'not probed',
     ),
-    kernelLog: trace(log, (records) => ({ records: records.length, cut: log?.cut === undefined ? null : { size: log.cut.size, kept: log.cut.kept } }), 'not read'),
+    kernelLog: trace(
+      log,
+      (records) => ({
+        records: records.length,
+        cut: log?.cut === undefined ? null : { size: log.cut.size, kept: log.cut.kept },
+      }),
+      'not read',
+    ),
   };
 }

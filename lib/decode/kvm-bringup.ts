@@ -77,7 +77,14 @@ export interface CmdlineFacts {
 }
 
 export type FirmwareSwitch =
-  | { msr: 'IA32_FEATURE_CONTROL'; value: string; locked: boolean; vmxInsideSmx: boolean; vmxOutsideSmx: boolean; source: Source }
+  | {
+      msr: 'IA32_FEATURE_CONTROL';
+      value: string;
+      locked: boolean;
+      vmxInsideSmx: boolean;
+      vmxOutsideSmx: boolean;
+      source: Source;
+    }
   | { msr: 'VM_CR'; value: string; locked: boolean; svmDisabled: boolean; source: Source };
 
 export interface CpuFacts {
@@ -132,7 +139,14 @@ function decodeLog(snapshot: Snapshot): KvmBringupModel['log'] {
     log.boots = Math.max(log.boots, (record.boot ?? 0) + 1);
     const found = matchKvmBringupMessage(record.message);
     if (!found) return;
-    const match: BringupLogMatch = { id: found.row.id, cause: found.row.cause, record, index, groups: found.groups, source: fact.source };
+    const match: BringupLogMatch = {
+      id: found.row.id,
+      cause: found.row.cause,
+      record,
+      index,
+      groups: found.groups,
+      source: fact.source,
+    };
     (inNewestBoot(record) ? log.matches : log.olderBoots).push(match);
   });
   return log;
@@ -141,8 +155,14 @@ function decodeLog(snapshot: Snapshot): KvmBringupModel['log'] {
 function decodeModules(snapshot: Snapshot): KvmBringupModel['modules'] {
   const fact = snapshot.host.modules;
   if (!hasValue(fact)) return { source: fact.source, error: fact.error };
-  const files = snapshot.host.moduleFiles && hasValue(snapshot.host.moduleFiles) ? snapshot.host.moduleFiles.value : undefined;
-  const names = new Set([...KVM_MODULES, ...Object.keys(fact.value), ...(files?.builtin ?? []), ...(files?.loadable ?? [])]);
+  const files =
+    snapshot.host.moduleFiles && hasValue(snapshot.host.moduleFiles) ? snapshot.host.moduleFiles.value : undefined;
+  const names = new Set([
+    ...KVM_MODULES,
+    ...Object.keys(fact.value),
+    ...(files?.builtin ?? []),
+    ...(files?.loadable ?? []),
+  ]);
   const modules: Record<string, ModuleFacts> = {};
   for (const name of [...names].sort()) {
     const present = fact.value[name];
@@ -177,8 +197,18 @@ function decodeCmdline(snapshot: Snapshot): KvmBringupModel['cmdline'] {
   const fact = snapshot.host.cmdline;
   if (fact === undefined) return undefined;
   if (!hasValue(fact)) return unread(fact);
-  const facts: CmdlineFacts = { nomodule: false, moduleBlacklist: [], modprobeBlacklist: [], moduleParameters: {}, source: fact.source };
-  const list = (value: string): string[] => value.split(',').filter((name) => name !== '').map(moduleKey);
+  const facts: CmdlineFacts = {
+    nomodule: false,
+    moduleBlacklist: [],
+    modprobeBlacklist: [],
+    moduleParameters: {},
+    source: fact.source,
+  };
+  const list = (value: string): string[] =>
+    value
+      .split(',')
+      .filter((name) => name !== '')
+      .map(moduleKey);
   for (const word of cmdlineWords(fact.value)) {
     const eq = word.indexOf('=');
     const key = eq < 0 ? word : word.slice(0, eq);
@@ -189,7 +219,8 @@ function decodeCmdline(snapshot: Snapshot): KvmBringupModel['cmdline'] {
     else {
       const dot = key.indexOf('.');
       const module = dot < 0 ? '' : moduleKey(key.slice(0, dot));
-      if (module === 'kvm' || module.startsWith('kvm_')) (facts.moduleParameters[module] ??= {})[key.slice(dot + 1)] = value;
+      if (module === 'kvm' || module.startsWith('kvm_'))
+        (facts.moduleParameters[module] ??= {})[key.slice(dot + 1)] = value;
     }
   }
   return facts;
@@ -205,7 +236,15 @@ function decodeFirmwareSwitch(snapshot: Snapshot): KvmBringupModel['firmwareSwit
   const bit = (n: number): boolean => ((bits >> BigInt(n)) & 1n) === 1n;
   // msr-index.h: FEAT_CTL_LOCKED BIT(0), _VMX_ENABLED_INSIDE_SMX BIT(1), _OUTSIDE_SMX BIT(2);
   // SVM_VM_CR_SVM_LOCK_MASK 0x8, SVM_VM_CR_SVM_DIS_MASK 0x10.
-  if (Number(index) === 0x3a) return { msr: 'IA32_FEATURE_CONTROL', value, locked: bit(0), vmxInsideSmx: bit(1), vmxOutsideSmx: bit(2), source: fact.source };
+  if (Number(index) === 0x3a)
+    return {
+      msr: 'IA32_FEATURE_CONTROL',
+      value,
+      locked: bit(0),
+      vmxInsideSmx: bit(1),
+      vmxOutsideSmx: bit(2),
+      source: fact.source,
+    };
   return { msr: 'VM_CR', value, locked: bit(3), svmDisabled: bit(4), source: fact.source };
 }
 
@@ -227,11 +266,19 @@ function decodeDevice(snapshot: Snapshot): DeviceFacts {
   const { context, host } = snapshot;
   const node = hasValue(host.device) ? host.device.value : undefined;
   const ourGroups = new Set([context.gid, ...context.groups]);
-  const acl = host.deviceAcl === undefined ? undefined : hasValue(host.deviceAcl) ? host.deviceAcl.value.entries : unread(host.deviceAcl);
+  const acl =
+    host.deviceAcl === undefined
+      ? undefined
+      : hasValue(host.deviceAcl)
+        ? host.deviceAcl.value.entries
+        : unread(host.deviceAcl);
   const forUs = Array.isArray(acl)
     ? acl.filter((entry) => {
         const [kind, id] = entry.split(':');
-        return (kind === 'user' && id === String(context.uid)) || (kind === 'group' && id !== '' && ourGroups.has(Number(id)));
+        return (
+          (kind === 'user' && id === String(context.uid)) ||
+          (kind === 'group' && id !== '' && ourGroups.has(Number(id)))
+        );
       })
     : null;
   return {
@@ -240,7 +287,12 @@ function decodeDevice(snapshot: Snapshot): DeviceFacts {
     group: node?.group ?? null,
     inDeviceGroup: node ? ourGroups.has(node.gid) : null,
     ownedByUs: node ? node.uid === context.uid : null,
-    access: host.deviceAccess === undefined ? undefined : hasValue(host.deviceAccess) ? host.deviceAccess.value : unread(host.deviceAccess),
+    access:
+      host.deviceAccess === undefined
+        ? undefined
+        : hasValue(host.deviceAccess)
+          ? host.deviceAccess.value
+          : unread(host.deviceAccess),
     aclEntriesForUs: forUs,
     acl: acl ?? undefined,
   };

@@ -101,7 +101,8 @@ function absentBecause(kvm: Snapshot['kvm']): string {
 /** Feature MSRs are read only with the list KVM_GET_MSR_FEATURE_INDEX_LIST gives: when that failed, that is why. */
 function featureMsrsAbsentBecause(kvm: Snapshot['kvm']): string {
   const list = kvm.msrFeatureIndexList;
-  if (list !== undefined && 'error' in list) return `not read: KVM_GET_MSR_FEATURE_INDEX_LIST failed (${list.error.code})`;
+  if (list !== undefined && 'error' in list)
+    return `not read: KVM_GET_MSR_FEATURE_INDEX_LIST failed (${list.error.code})`;
   return absentBecause(kvm);
 }
 
@@ -192,7 +193,11 @@ export function decodeSnapshot(snapshot: Snapshot): HostModel {
     },
     cpuid: trace(
       kvm.supportedCpuid,
-      (entries) => summarizeCpuid(entries, kvm.emulatedCpuid && 'value' in kvm.emulatedCpuid ? kvm.emulatedCpuid.value : undefined),
+      (entries) =>
+        summarizeCpuid(
+          entries,
+          kvm.emulatedCpuid && 'value' in kvm.emulatedCpuid ? kvm.emulatedCpuid.value : undefined,
+        ),
       absent,
     ),
     confidential: {

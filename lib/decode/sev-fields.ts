@@ -77,7 +77,7 @@ export function decodeFirmwareError(code: number): DecodedFirmwareError {
     code,
     hex: hex(code),
     name,
-    meaning: name === null ? null : sevRetMeaning(name) ?? null,
+    meaning: name === null ? null : (sevRetMeaning(name) ?? null),
   };
 }
 
@@ -120,7 +120,8 @@ export function decodeSevPlatformStatus(status: SevPlatformStatusRecord): Decode
     esInitialised: (status.flags & 0x100) !== 0,
     guestCount: status.guestCount,
     meetsSnpMinimum:
-      status.apiMajor > SNP_MIN_FIRMWARE.major || (status.apiMajor === SNP_MIN_FIRMWARE.major && status.apiMinor >= SNP_MIN_FIRMWARE.minor),
+      status.apiMajor > SNP_MIN_FIRMWARE.major ||
+      (status.apiMajor === SNP_MIN_FIRMWARE.major && status.apiMinor >= SNP_MIN_FIRMWARE.minor),
   };
 }
 
@@ -143,7 +144,12 @@ export function processorGeneration(family: number, model: number): ProcessorGen
   }
   if (family === 0x1a) {
     if (model <= 0x11) return 'Turin';
-    if ((model >= 0x50 && model <= 0x57) || (model >= 0x90 && model <= 0x9f) || (model >= 0xa0 && model <= 0xaf) || (model >= 0xc0 && model <= 0xc7)) {
+    if (
+      (model >= 0x50 && model <= 0x57) ||
+      (model >= 0x90 && model <= 0x9f) ||
+      (model >= 0xa0 && model <= 0xaf) ||
+      (model >= 0xc0 && model <= 0xc7)
+    ) {
       return 'Venice';
     }
     return null;
@@ -240,7 +246,10 @@ export interface DecodedSnpPlatformStatus {
  * `cpu` (family and model, decimal as /proc/cpuinfo prints them) chooses the TCB layout; without it only the raw TCB
  * values are given.
  */
-export function decodeSnpPlatformStatus(status: SnpPlatformStatusRecord, cpu?: { family: number; model: number } | null): DecodedSnpPlatformStatus {
+export function decodeSnpPlatformStatus(
+  status: SnpPlatformStatusRecord,
+  cpu?: { family: number; model: number } | null,
+): DecodedSnpPlatformStatus {
   const rmpFlags = decodeBits(status.rmpFlags & 0xff, SNP_RMP_FLAGS, 8);
   const featureFlags = decodeBits(status.featureFlags >>> 0, SNP_FEATURE_FLAGS);
   const current = toBigInt(status.currentTcbVersion);
@@ -299,7 +308,12 @@ export function decodeSnpPolicy(mask: string | number | bigint): DecodedSnpPolic
   const fields: Record<string, number> = {};
   for (const f of SNP_POLICY_FIELDS) fields[f.name] = Number((value >> BigInt(f.low)) & ((1n << BigInt(f.width)) - 1n));
   const rest = value & ~0xffffn;
-  return { raw: hex(value), abiMajor: fields.ABI_MAJOR ?? 0, abiMinor: fields.ABI_MINOR ?? 0, ...decodeBigBits(rest, SNP_POLICY_BITS) };
+  return {
+    raw: hex(value),
+    abiMajor: fields.ABI_MAJOR ?? 0,
+    abiMinor: fields.ABI_MINOR ?? 0,
+    ...decodeBigBits(rest, SNP_POLICY_BITS),
+  };
 }
 
 // ---------------------------------------------------------------------------------------

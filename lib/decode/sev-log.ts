@@ -190,7 +190,7 @@ function failure(
     operation,
     rc,
     firmwareError,
-    errorName: firmwareError === null ? null : sevRetName(firmwareError) ?? null,
+    errorName: firmwareError === null ? null : (sevRetName(firmwareError) ?? null),
     device,
   };
 }
@@ -204,7 +204,13 @@ function range(feature: AsidRange['feature'], state: string, first: string, last
 }
 
 function apiVersion(major: string, minor: string, build: string, device: string | null): ApiVersion {
-  return { major: Number(major), minor: Number(minor), build: Number(build), text: `${Number(major)}.${Number(minor)}.${Number(build)}`, device };
+  return {
+    major: Number(major),
+    minor: Number(minor),
+    build: Number(build),
+    text: `${Number(major)}.${Number(minor)}.${Number(build)}`,
+    device,
+  };
 }
 
 type Rule = (text: string, facts: SevLogFacts, source: LogSource) => boolean;
@@ -227,11 +233,15 @@ function ccpRules(rest: string, device: string | null, facts: SevLogFacts, sourc
     facts.failures.push(t(failure('ccp', 'SNP', 'SNP INIT', null, num(m[1]), device)));
     return true;
   }
-  if ((m = new RegExp(`^SEV-SNP: (SNP_INIT_EX|SNP_INIT|SNP_DF_FLUSH) failed rc (-?\\d+), error (${NUM})$`).exec(rest))) {
+  if (
+    (m = new RegExp(`^SEV-SNP: (SNP_INIT_EX|SNP_INIT|SNP_DF_FLUSH) failed rc (-?\\d+), error (${NUM})$`).exec(rest))
+  ) {
     facts.failures.push(t(failure('ccp', 'SNP', m[1]!, num(m[2]), num(m[3]), device)));
     return true;
   }
-  if ((m = new RegExp(`^SNP (PLATFORM_STATUS|FEATURE_INFO) command failed, ret = (-?\\d+), error = (${NUM})$`).exec(rest))) {
+  if (
+    (m = new RegExp(`^SNP (PLATFORM_STATUS|FEATURE_INFO) command failed, ret = (-?\\d+), error = (${NUM})$`).exec(rest))
+  ) {
     facts.failures.push(t(failure('ccp', 'SNP', `SNP_${m[1]!}`, num(m[2]), num(m[3]), device)));
     return true;
   }
@@ -317,7 +327,8 @@ const kvmAmdRules: Rule = (text, facts, source) => {
   }
   if ((m = /^(SEV|SEV-ES|SEV-ES and SEV-SNP) supported: (\d+) ASIDs$/.exec(rest))) {
     const count = Number(m[2]);
-    const make = (feature: AsidRange['feature']): Traced<AsidRange> => t({ feature, state: 'supported', first: null, last: null, count });
+    const make = (feature: AsidRange['feature']): Traced<AsidRange> =>
+      t({ feature, state: 'supported', first: null, last: null, count });
     if (m[1] === 'SEV') facts.asids.sev = make('SEV');
     else {
       facts.asids.sevEs = make('SEV-ES');
@@ -329,12 +340,17 @@ const kvmAmdRules: Rule = (text, facts, source) => {
     facts.ciphertextHiding = t({ enabled: true as const });
     return true;
   }
-  if (prefixed && (m = new RegExp(`^SEV: SNP_PLATFORM_STATUS failed ret=(-?\\d+), fw_error=(-?\\d+) \\((${NUM})\\)$`).exec(rest))) {
+  if (
+    prefixed &&
+    (m = new RegExp(`^SEV: SNP_PLATFORM_STATUS failed ret=(-?\\d+), fw_error=(-?\\d+) \\((${NUM})\\)$`).exec(rest))
+  ) {
     facts.failures.push(t(failure('kvm_amd', 'SNP', 'SNP_PLATFORM_STATUS', num(m[1]), num(m[3]), null)));
     return true;
   }
   if (prefixed && (m = new RegExp(`^SEV(-SNP)?: DF_FLUSH failed, ret=(-?\\d+), error=(${NUM})$`).exec(rest))) {
-    facts.failures.push(t(failure('kvm_amd', m[1] ? 'SNP' : 'SEV', m[1] ? 'SNP_DF_FLUSH' : 'DF_FLUSH', num(m[2]), num(m[3]), null)));
+    facts.failures.push(
+      t(failure('kvm_amd', m[1] ? 'SNP' : 'SEV', m[1] ? 'SNP_DF_FLUSH' : 'DF_FLUSH', num(m[2]), num(m[3]), null)),
+    );
     return true;
   }
   return false;
@@ -345,17 +361,35 @@ const rmpRules: Rule = (text, facts, source) => {
   const t = <T extends object>(value: T): Traced<T> => ({ ...value, source });
   const rest = /^SEV-SNP:\s+(.*)$/.exec(text)?.[1];
   if (rest === undefined) return false;
-  if ((m = new RegExp(`^(Segmented )?RMP (?:base )?table physical (?:range|address) \\[?(${HEX}) - (${HEX})\\]?$`).exec(rest))) {
-    facts.rmp.table = t<RmpTable>({ kind: m[1] ? 'segmented' : 'contiguous', start: hex(BigInt(m[2]!)), end: hex(BigInt(m[3]!)) });
+  if (
+    (m = new RegExp(`^(Segmented )?RMP (?:base )?table physical (?:range|address) \\[?(${HEX}) - (${HEX})\\]?$`).exec(
+      rest,
+    ))
+  ) {
+    facts.rmp.table = t<RmpTable>({
+      kind: m[1] ? 'segmented' : 'contiguous',
+      start: hex(BigInt(m[2]!)),
+      end: hex(BigInt(m[3]!)),
+    });
     return true;
   }
   if ((m = /^Segmented RMP using (\d+)GB segments$/.exec(rest))) {
     facts.rmp.segmentSizeGiB = t({ gib: Number(m[1]) });
     return true;
   }
-  if ((m = new RegExp(`^RMP segment (\\d+) physical address \\[(${HEX}) - (${HEX})\\] covering \\[(${HEX}) - (${HEX})\\]$`).exec(rest))) {
+  if (
+    (m = new RegExp(
+      `^RMP segment (\\d+) physical address \\[(${HEX}) - (${HEX})\\] covering \\[(${HEX}) - (${HEX})\\]$`,
+    ).exec(rest))
+  ) {
     facts.rmp.segments.push(
-      t({ segment: Number(m[1]), start: hex(BigInt(m[2]!)), end: hex(BigInt(m[3]!)), coversStart: hex(BigInt(m[4]!)), coversEnd: hex(BigInt(m[5]!)) }),
+      t({
+        segment: Number(m[1]),
+        start: hex(BigInt(m[2]!)),
+        end: hex(BigInt(m[3]!)),
+        coversStart: hex(BigInt(m[4]!)),
+        coversEnd: hex(BigInt(m[5]!)),
+      }),
     );
     return true;
   }
@@ -431,7 +465,10 @@ export function parseSevLog(messages: readonly string[]): SevLogFacts {
     const ccp = /^ccp (\S+): (.*)$/.exec(text);
     const matched = ccp
       ? ccpRules(ccp[2]!.trim(), ccp[1]!, facts, source)
-      : kvmAmdRules(text, facts, source) || rmpRules(text, facts, source) || iommuRules(text, facts, source) || guestRules(text, facts, source);
+      : kvmAmdRules(text, facts, source) ||
+        rmpRules(text, facts, source) ||
+        iommuRules(text, facts, source) ||
+        guestRules(text, facts, source);
     if (matched) facts.matched.push(source);
   });
   return facts;
@@ -446,5 +483,9 @@ export function describeFailure(f: FirmwareFailure): string {
     parts.push(f.errorName ? `${f.errorName} (${fwHex})` : `firmware status ${fwHex} (not a psp-sev.h SEV_RET code)`);
   }
   if (f.rc !== null) parts.push(`rc ${f.rc}`);
-  return `${f.technology === 'SNP' && !f.operation.startsWith('SNP') ? 'SNP ' : ''}` + `${f.operation} failed` + `${parts.length ? `: ${parts.join(', ')}` : ''}`;
+  return (
+    `${f.technology === 'SNP' && !f.operation.startsWith('SNP') ? 'SNP ' : ''}` +
+    `${f.operation} failed` +
+    `${parts.length ? `: ${parts.join(', ')}` : ''}`
+  );
 }

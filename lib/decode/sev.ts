@@ -4,7 +4,15 @@
 // misc cgroup, the kernel log and the --deep KVM_SEV_INIT2 answers. Every item names where
 // its value came from; a fact that was not collected is reported as such, never guessed.
 import { hex } from '../knowledge/hex.js';
-import { SEV_FIRMWARE_INIT_ROWS, SNP_PLATFORM_STATUS_ROWS, firstChangeHeld, kernelChange, kernelHas, releaseRangeText, type KernelChange } from '../knowledge/kernel-versions.js';
+import {
+  SEV_FIRMWARE_INIT_ROWS,
+  SNP_PLATFORM_STATUS_ROWS,
+  firstChangeHeld,
+  kernelChange,
+  kernelHas,
+  releaseRangeText,
+  type KernelChange,
+} from '../knowledge/kernel-versions.js';
 import type { Fact, KernelLogRecord, ProbeError, Snapshot, Source } from '../snapshot/types.js';
 import { findEntry } from './cpuid-entry.js';
 import { AMD_SNP_MSRS } from '../snapshot/msr.js';
@@ -48,7 +56,8 @@ const LEGACY_ONLY =
 const NO_SEV_VM_TYPE =
   'but has no SEV VM type yet; SEV and SEV-ES guests use KVM_SEV_INIT / KVM_SEV_ES_INIT on a default VM ' +
   '(QEMU does this). The SEV VM types came in';
-const SNP_MASKED = 'never show sev_snp: the feature was masked until "x86/cpufeatures: Enable/unmask SEV-SNP CPU feature"';
+const SNP_MASKED =
+  'never show sev_snp: the feature was masked until "x86/cpufeatures: Enable/unmask SEV-SNP CPU feature"';
 const NOT_ASKED_FOR =
   'the value is what kvm_amd could enable, not what was asked: see the kernel log below for why ' +
   '(RMP, IOMMU, firmware INIT); kernel';
@@ -72,7 +81,18 @@ const UNFUSED = 'this looks like an engineering or unfused part, whose attestati
 
 export type SevItemStatus = 'pass' | 'fail' | 'warn' | 'info' | 'unknown';
 
-export type SevGroup = 'kvm' | 'cpu' | 'msr' | 'module' | 'device' | 'sev-firmware' | 'psp' | 'snp-firmware' | 'capacity' | 'log' | 'init2';
+export type SevGroup =
+  | 'kvm'
+  | 'cpu'
+  | 'msr'
+  | 'module'
+  | 'device'
+  | 'sev-firmware'
+  | 'psp'
+  | 'snp-firmware'
+  | 'capacity'
+  | 'log'
+  | 'init2';
 
 /** One line of the section: what was found, how it reads, and where it came from. */
 export interface SevItem {
@@ -120,7 +140,10 @@ export interface SevView {
   };
   /** Leaf 0x8000001F as KVM_GET_SUPPORTED_CPUID reports it (KVM's view). */
   cpuid: SevCpuidSummary | null;
-  kvmAmd: { loaded: boolean | null; parameters: Record<string, { raw: string | null; enabled: boolean | null; error?: string }> };
+  kvmAmd: {
+    loaded: boolean | null;
+    parameters: Record<string, { raw: string | null; enabled: boolean | null; error?: string }>;
+  };
   attributes: { vmsaFeatures: DecodedMask | null; snpPolicyBits: DecodedSnpPolicy | null; snpReqCerts: boolean | null };
   platformStatus: DecodedSevPlatformStatus | null;
   snpPlatformStatus: DecodedSnpPlatformStatus | null;
@@ -128,15 +151,37 @@ export interface SevView {
   log: SevLogFacts | null;
   init2: SevInit2Result[];
   /** Where each structured field above came from, for rules that quote it. */
-  sources: { platformStatus: string; snpPlatformStatus: string; cpuinfo: string; kvmAmd: string; vmTypes: string; kernelLog: string };
+  sources: {
+    platformStatus: string;
+    snpPlatformStatus: string;
+    cpuinfo: string;
+    kvmAmd: string;
+    vmTypes: string;
+    kernelLog: string;
+  };
   /** SYSCFG, RMP_BASE and RMP_END read through /dev/cpu/0/msr (null: not read or unreadable). */
-  msrs: { syscfg: string | null; smee: boolean | null; snpEn: boolean | null; rmpBase: string | null; rmpEnd: string | null; source: string };
+  msrs: {
+    syscfg: string | null;
+    smee: boolean | null;
+    snpEn: boolean | null;
+    rmpBase: string | null;
+    rmpEnd: string | null;
+    source: string;
+  };
   /**
    * The host's raw CPUID 0x8000001F through /dev/cpu/0/cpuid (KVM's view clears NumVMPL):
    * EAX[1] SEV, EAX[2] page-flush MSR, EAX[4] SEV-SNP, EAX[5] VMPL, EAX[10] SME_COHERENT, EBX[15:12] number of
    * VMPLs; null: not read.
    */
-  hostCpuid: { sev: boolean | null; snp: boolean | null; vmpl: boolean | null; vmplCount: number | null; pageFlush: boolean | null; smeCoherent: boolean | null; source: string };
+  hostCpuid: {
+    sev: boolean | null;
+    snp: boolean | null;
+    vmpl: boolean | null;
+    vmplCount: number | null;
+    pageFlush: boolean | null;
+    smeCoherent: boolean | null;
+    source: string;
+  };
   /** Who may open /dev/sev read-write by its mode and ACL (null: its node was not stat'ed). */
   deviceUsers: { readWrite: string[]; rootOnly: boolean; source: string } | null;
   /** The PSP's sysfs security facts that are 0/1 flags (null: not shown by this kernel/platform). */
@@ -147,11 +192,9 @@ export interface SevView {
 const VM_TYPES_CAP = capabilityNumber('KVM_CAP_VM_TYPES');
 const SYS_ATTRIBUTES_CAP = capabilityNumber('KVM_CAP_SYS_ATTRIBUTES');
 
-const SEV_VM_TYPES = KVM_X86_VM_TYPES.filter(([, , short]) => short === 'SEV' || short === 'SEV_ES' || short === 'SNP') as readonly (readonly [
-  string,
-  number,
-  'SEV' | 'SEV_ES' | 'SNP',
-])[];
+const SEV_VM_TYPES = KVM_X86_VM_TYPES.filter(
+  ([, , short]) => short === 'SEV' || short === 'SEV_ES' || short === 'SNP',
+) as readonly (readonly [string, number, 'SEV' | 'SEV_ES' | 'SNP'])[];
 
 /** errno 524: the kernel-internal ENOTSUPP that SEV_GET_ID2 leaks to userspace; Node has no name for it. */
 const ENOTSUPP = 524;
@@ -185,12 +228,25 @@ class Builder {
   readonly items: SevItem[] = [];
   readonly notes: { text: string; source: string }[] = [];
   add(item: SevItem): void {
-    const clean: SevItem = { id: item.id, group: item.group, label: item.label, value: item.value, status: item.status, source: item.source };
+    const clean: SevItem = {
+      id: item.id,
+      group: item.group,
+      label: item.label,
+      value: item.value,
+      status: item.status,
+      source: item.source,
+    };
     if (item.meaning !== undefined) clean.meaning = item.meaning;
     if (item.hint !== undefined) clean.hint = item.hint;
     this.items.push(clean);
   }
-  failed(id: string, group: SevGroup, label: string, fact: { source: Source; error: ProbeError }, extra?: { meaning?: string; hint?: string; status?: SevItemStatus }): Explained {
+  failed(
+    id: string,
+    group: SevGroup,
+    label: string,
+    fact: { source: Source; error: ProbeError },
+    extra?: { meaning?: string; hint?: string; status?: SevItemStatus },
+  ): Explained {
     const explained = explain(fact.source, fact.error);
     const item: SevItem = {
       id,
@@ -211,11 +267,19 @@ class Builder {
 function cpuInfo(snapshot: Snapshot): SevView['cpu'] & { fact?: Fact<Record<string, string>> } {
   const fact = snapshot.host.cpuinfo;
   if (!('value' in fact)) {
-    return { vendor: null, family: null, model: null, generation: null, flags: { sme: null, sev: null, sev_es: null, sev_snp: null }, isGuest: null };
+    return {
+      vendor: null,
+      family: null,
+      model: null,
+      generation: null,
+      flags: { sme: null, sev: null, sev_es: null, sev_snp: null },
+      isGuest: null,
+    };
   }
   const fields = fact.value;
   const flags = (fields.flags ?? '').split(/\s+/).filter(Boolean);
-  const number = (key: string): number | null => (fields[key] !== undefined && /^\d+$/.test(fields[key]!) ? Number(fields[key]) : null);
+  const number = (key: string): number | null =>
+    fields[key] !== undefined && /^\d+$/.test(fields[key]!) ? Number(fields[key]) : null;
   const family = number('cpu family');
   const model = number('model');
   return {
@@ -223,7 +287,12 @@ function cpuInfo(snapshot: Snapshot): SevView['cpu'] & { fact?: Fact<Record<stri
     family,
     model,
     generation: family !== null && model !== null ? processorGeneration(family, model) : null,
-    flags: { sme: flags.includes('sme'), sev: flags.includes('sev'), sev_es: flags.includes('sev_es'), sev_snp: flags.includes('sev_snp') },
+    flags: {
+      sme: flags.includes('sme'),
+      sev: flags.includes('sev'),
+      sev_es: flags.includes('sev_es'),
+      sev_snp: flags.includes('sev_snp'),
+    },
     isGuest: flags.includes('hypervisor'),
   };
 }
@@ -235,7 +304,11 @@ function vmTypes(snapshot: Snapshot, b: Builder): SevView['vmTypes'] {
   if (system && 'value' in system) {
     const answer = system.value[VM_TYPES_CAP];
     if (typeof answer === 'number') mask = answer;
-    else why = answer === undefined ? 'KVM_CAP_VM_TYPES was not recorded' : `KVM_CHECK_EXTENSION(KVM_CAP_VM_TYPES) failed: ${answer.code}`;
+    else
+      why =
+        answer === undefined
+          ? 'KVM_CAP_VM_TYPES was not recorded'
+          : `KVM_CHECK_EXTENSION(KVM_CAP_VM_TYPES) failed: ${answer.code}`;
   } else if (system) why = `KVM_CHECK_EXTENSION failed: ${system.error.code}`;
   const source = src(system, 'KVM_CAP_VM_TYPES');
   const release = 'value' in snapshot.host.kernelRelease ? snapshot.host.kernelRelease.value : undefined;
@@ -253,7 +326,8 @@ function vmTypes(snapshot: Snapshot, b: Builder): SevView['vmTypes'] {
         status: 'info',
         source,
         meaning:
-          `this kernel predates KVM_CAP_VM_TYPES (Linux ${kernelChange('kvm.cap-vm-types').since}): ` + `${LEGACY_ONLY} ${releaseRangeText('snp.kvm-host')}`,
+          `this kernel predates KVM_CAP_VM_TYPES (Linux ${kernelChange('kvm.cap-vm-types').since}): ` +
+          `${LEGACY_ONLY} ${releaseRangeText('snp.kvm-host')}`,
       });
     } else if (!offered && name !== 'SNP' && kernelHas('kvm.sev-vm-types', release) === false) {
       // 6.8 and 6.9 report VM types, but the SEV ones came in 6.10: a mask of 0x1 or 0x3 is not "SEV off".
@@ -264,14 +338,35 @@ function vmTypes(snapshot: Snapshot, b: Builder): SevView['vmTypes'] {
         value: 'not a VM type on this kernel',
         status: 'info',
         source,
-        meaning: `this kernel (Linux ${kernelChange('kvm.cap-vm-types').since} up ` + `to ${kernelChange('kvm.sev-vm-types').since}) reports VM types ` + `${NO_SEV_VM_TYPE} ${kernelChange('kvm.sev-vm-types').since}`,
+        meaning:
+          `this kernel (Linux ${kernelChange('kvm.cap-vm-types').since} up ` +
+          `to ${kernelChange('kvm.sev-vm-types').since}) reports VM types ` +
+          `${NO_SEV_VM_TYPE} ${kernelChange('kvm.sev-vm-types').since}`,
       });
     } else if (!offered && name === 'SNP' && kernelHas('snp.kvm-host', release) === false) {
       const snpSince = kernelChange('snp.kvm-host').since;
-      b.add({ id, group: 'kvm', label, value: 'not a VM type on this kernel', status: 'fail', source, meaning: `KVM_X86_SNP_VM came in Linux ${snpSince}: mainline kernels before it run no SEV-SNP guests` });
+      b.add({
+        id,
+        group: 'kvm',
+        label,
+        value: 'not a VM type on this kernel',
+        status: 'fail',
+        source,
+        meaning: `KVM_X86_SNP_VM came in Linux ${snpSince}: mainline kernels before it run no SEV-SNP guests`,
+      });
     } else {
-      const item: SevItem = { id, group: 'kvm', label, value: offered ? 'offered' : 'not offered', status: offered ? 'pass' : 'fail', source };
-      if (!offered) item.meaning = `KVM_CREATE_VM(${type}) will fail with EINVAL; QEMU says ` + `"vm-type ${name.toLowerCase().replace('_', '-')} not supported by KVM"`;
+      const item: SevItem = {
+        id,
+        group: 'kvm',
+        label,
+        value: offered ? 'offered' : 'not offered',
+        status: offered ? 'pass' : 'fail',
+        source,
+      };
+      if (!offered)
+        item.meaning =
+          `KVM_CREATE_VM(${type}) will fail with EINVAL; QEMU says ` +
+          `"vm-type ${name.toLowerCase().replace('_', '-')} not supported by KVM"`;
       b.add(item);
     }
     return { name, type, offered };
@@ -289,7 +384,10 @@ function cpuItems(snapshot: Snapshot, cpu: SevView['cpu'], b: Builder): void {
     id: 'cpu.model',
     group: 'cpu',
     label: 'CPU',
-    value: `${fact.value['model name'] ?? 'unknown'} (vendor ` + `${cpu.vendor ?? 'unknown'}, family ${cpu.family ?? '?'}, model ` + `${cpu.model ?? '?'})`,
+    value:
+      `${fact.value['model name'] ?? 'unknown'} (vendor ` +
+      `${cpu.vendor ?? 'unknown'}, family ${cpu.family ?? '?'}, model ` +
+      `${cpu.model ?? '?'})`,
     status: cpu.vendor === 'AuthenticAMD' ? 'info' : 'fail',
     source: `${source} (vendor_id, cpu family, model)`,
     ...(cpu.vendor === 'AuthenticAMD' ? {} : { meaning: 'SEV needs an AMD CPU (snphost/sevctl "AMD CPU" check)' }),
@@ -313,11 +411,24 @@ function cpuItems(snapshot: Snapshot, cpu: SevView['cpu'], b: Builder): void {
     value: sme ? 'present (SME active)' : 'absent',
     status: 'info',
     source: `${source} (flags)`,
-    ...(sme ? {} : { meaning: 'the kernel shows sme only while host memory encryption is ' + 'active (mem_encrypt=on); its absence does not mean SEV is off' }),
+    ...(sme
+      ? {}
+      : {
+          meaning:
+            'the kernel shows sme only while host memory encryption is ' +
+            'active (mem_encrypt=on); its absence does not mean SEV is off',
+        }),
   });
   for (const flag of ['sev', 'sev_es', 'sev_snp'] as const) {
     const present = cpu.flags[flag];
-    const item: SevItem = { id: `cpu.flag.${flag}`, group: 'cpu', label: `CPU flag ${flag}`, value: present ? 'present' : 'absent', status: present ? 'pass' : 'fail', source: `${source} (flags)` };
+    const item: SevItem = {
+      id: `cpu.flag.${flag}`,
+      group: 'cpu',
+      label: `CPU flag ${flag}`,
+      value: present ? 'present' : 'absent',
+      status: present ? 'pass' : 'fail',
+      source: `${source} (flags)`,
+    };
     if (!present) {
       const release = 'value' in snapshot.host.kernelRelease ? snapshot.host.kernelRelease.value : undefined;
       const preSnp = kernelHas('snp.cpu-flag', release) === false;
@@ -325,9 +436,17 @@ function cpuItems(snapshot: Snapshot, cpu: SevView['cpu'], b: Builder): void {
         flag === 'sev_snp'
           ? preSnp
             ? `kernels before ${kernelChange('snp.cpu-flag').since} ${SNP_MASKED}`
-            : 'the kernel clears sev_snp when the RMP table was not reserved ' + 'by the BIOS, the host is a VM, or the CPU is not supported ' + '(bsp_determine_snp)'
-          : 'the kernel clears sev/sev_es when SYSCFG.MemEncryptionModeEn ' + '(bit 23, SMEE) or HWCR.SMMLOCK is off, i.e. the BIOS has not ' + 'enabled memory encryption (early_detect_mem_encrypt), or the ' + 'CPU lacks it';
-      item.hint = flag === 'sev_snp' ? 'BIOS: enable "SEV-SNP Support" and "SNP Memory (RMP Table) Coverage"' : 'BIOS: enable SMEE and SEV (AMD CBS > CPU Common Options)';
+            : 'the kernel clears sev_snp when the RMP table was not reserved ' +
+              'by the BIOS, the host is a VM, or the CPU is not supported ' +
+              '(bsp_determine_snp)'
+          : 'the kernel clears sev/sev_es when SYSCFG.MemEncryptionModeEn ' +
+            '(bit 23, SMEE) or HWCR.SMMLOCK is off, i.e. the BIOS has not ' +
+            'enabled memory encryption (early_detect_mem_encrypt), or the ' +
+            'CPU lacks it';
+      item.hint =
+        flag === 'sev_snp'
+          ? 'BIOS: enable "SEV-SNP Support" and "SNP Memory (RMP Table) Coverage"'
+          : 'BIOS: enable SMEE and SEV (AMD CBS > CPU Common Options)';
     }
     b.add(item);
   }
@@ -347,7 +466,14 @@ function cpuItems(snapshot: Snapshot, cpu: SevView['cpu'], b: Builder): void {
 function cpuidItems(snapshot: Snapshot, b: Builder): SevCpuidSummary | null {
   const fact = snapshot.kvm.supportedCpuid;
   if (!fact) {
-    b.add({ id: 'cpuid.8000001f', group: 'cpu', label: 'CPUID 0x8000001F (KVM)', value: 'not probed', status: 'unknown', source: 'not probed' });
+    b.add({
+      id: 'cpuid.8000001f',
+      group: 'cpu',
+      label: 'CPUID 0x8000001F (KVM)',
+      value: 'not probed',
+      status: 'unknown',
+      source: 'not probed',
+    });
     return null;
   }
   if (!('value' in fact)) {
@@ -357,7 +483,15 @@ function cpuidItems(snapshot: Snapshot, b: Builder): SevCpuidSummary | null {
   const entry = findEntry(fact.value, 0x8000001f);
   const source = src(fact, 'leaf 0x8000001F');
   if (!entry) {
-    b.add({ id: 'cpuid.8000001f', group: 'cpu', label: 'CPUID 0x8000001F (KVM)', value: 'absent', status: 'fail', source, meaning: 'KVM reports no memory-encryption leaf' });
+    b.add({
+      id: 'cpuid.8000001f',
+      group: 'cpu',
+      label: 'CPUID 0x8000001F (KVM)',
+      value: 'absent',
+      status: 'fail',
+      source,
+      meaning: 'KVM reports no memory-encryption leaf',
+    });
     return null;
   }
   const summary = decodeSevCpuid(entry);
@@ -369,7 +503,8 @@ function cpuidItems(snapshot: Snapshot, b: Builder): SevCpuidSummary | null {
       value: 'all zero',
       status: 'fail',
       source,
-      meaning: 'KVM zeroes the memory-encryption leaf when it has no SEV support (kvm_cpu_cap_has(X86_FEATURE_SEV) is false)',
+      meaning:
+        'KVM zeroes the memory-encryption leaf when it has no SEV support (kvm_cpu_cap_has(X86_FEATURE_SEV) is false)',
     });
     return summary;
   }
@@ -380,10 +515,26 @@ function cpuidItems(snapshot: Snapshot, b: Builder): SevCpuidSummary | null {
     value: summary.features.length ? summary.features.join(', ') : 'none',
     status: summary.features.includes('sev') ? 'pass' : 'fail',
     source,
-    meaning: 'KVM_GET_SUPPORTED_CPUID zeroes the leaf when KVM has no SEV, ' + 'and sets sev/sev_es/sev_snp only for what kvm_amd enabled',
+    meaning:
+      'KVM_GET_SUPPORTED_CPUID zeroes the leaf when KVM has no SEV, ' +
+      'and sets sev/sev_es/sev_snp only for what kvm_amd enabled',
   });
-  b.add({ id: 'cpuid.8000001f.cbit', group: 'cpu', label: 'C-bit position', value: String(summary.cBitPosition), status: 'info', source: `${source} EBX[5:0]` });
-  b.add({ id: 'cpuid.8000001f.maxGuests', group: 'cpu', label: 'Encrypted guests supported simultaneously', value: String(summary.maxEncryptedGuests), status: 'info', source: `${source} ECX` });
+  b.add({
+    id: 'cpuid.8000001f.cbit',
+    group: 'cpu',
+    label: 'C-bit position',
+    value: String(summary.cBitPosition),
+    status: 'info',
+    source: `${source} EBX[5:0]`,
+  });
+  b.add({
+    id: 'cpuid.8000001f.maxGuests',
+    group: 'cpu',
+    label: 'Encrypted guests supported simultaneously',
+    value: String(summary.maxEncryptedGuests),
+    status: 'info',
+    source: `${source} ECX`,
+  });
   b.add({
     id: 'cpuid.8000001f.minSevAsid',
     group: 'cpu',
@@ -392,11 +543,17 @@ function cpuidItems(snapshot: Snapshot, b: Builder): SevCpuidSummary | null {
     status: 'info',
     source: `${source} EDX`,
     meaning: summary.sevEsAsids
-      ? `SEV-ES/SNP ASIDs ${summary.sevEsAsids.first}-` + `${summary.sevEsAsids.last}; SEV ASIDs ` + `${summary.sevAsids ? `${summary.sevAsids.first}-${summary.sevAsids.last}` : 'none'}`
+      ? `SEV-ES/SNP ASIDs ${summary.sevEsAsids.first}-` +
+        `${summary.sevEsAsids.last}; SEV ASIDs ` +
+        `${summary.sevAsids ? `${summary.sevAsids.first}-${summary.sevAsids.last}` : 'none'}`
       : 'no ASIDs below it: the BIOS left none for SEV-ES/SNP ("SEV-ES ASID Space Limit")',
   });
   b.notes.push({
-    text: 'KVM clears NumVMPL (EBX[15:12]) and the physical-address ' + 'reduction (EBX[11:6]) of leaf 0x8000001F in ' + 'KVM_GET_SUPPORTED_CPUID; those two host values are not in the ' + 'snapshot',
+    text:
+      'KVM clears NumVMPL (EBX[15:12]) and the physical-address ' +
+      'reduction (EBX[11:6]) of leaf 0x8000001F in ' +
+      'KVM_GET_SUPPORTED_CPUID; those two host values are not in the ' +
+      'snapshot',
     source: 'arch/x86/kvm/cpuid.c __do_cpuid_func() case 0x8000001F',
   });
   return summary;
@@ -446,7 +603,10 @@ function moduleItems(snapshot: Snapshot, b: Builder): SevView['kvmAmd'] {
           value: 'no such parameter',
           status: p.name === 'sev_snp' ? 'fail' : 'unknown',
           source,
-          meaning: p.name === 'sev_snp' ? `this kvm_amd predates SEV-SNP host support (Linux ${kernelChange('snp.kvm-host').since})` : 'kvm_amd was built without CONFIG_KVM_AMD_SEV',
+          meaning:
+            p.name === 'sev_snp'
+              ? `this kvm_amd predates SEV-SNP host support (Linux ${kernelChange('snp.kvm-host').since})`
+              : 'kvm_amd was built without CONFIG_KVM_AMD_SEV',
         });
       }
       continue;
@@ -459,13 +619,15 @@ function moduleItems(snapshot: Snapshot, b: Builder): SevView['kvmAmd'] {
     const enabled = p.type === 'bool' || p.name === 'nested' ? parseModuleBool(raw) : null;
     parameters[p.name] = { raw, enabled };
     let status: SevItemStatus = 'info';
-    if (['sev', 'sev_es', 'sev_snp', 'npt'].includes(p.name)) status = enabled === true ? 'pass' : enabled === false ? 'fail' : 'unknown';
+    if (['sev', 'sev_es', 'sev_snp', 'npt'].includes(p.name))
+      status = enabled === true ? 'pass' : enabled === false ? 'fail' : 'unknown';
     const item: SevItem = { id, group: 'module', label, value: raw, status, source, meaning: p.reason };
     if (enabled === false && ['sev', 'sev_es', 'sev_snp'].includes(p.name)) {
       item.hint =
         p.name === 'sev_snp'
           ? `${NOT_ASKED_FOR} ${releaseRangeText('snp.kvm-host')} is needed`
-          : 'the value is what kvm_amd could enable: check the BIOS (SMEE, ' + 'SEV, SEV-ES ASID Space Limit) and the kernel log';
+          : 'the value is what kvm_amd could enable: check the BIOS (SMEE, ' +
+            'SEV, SEV-ES ASID Space Limit) and the kernel log';
     }
     b.add(item);
   }
@@ -497,14 +659,30 @@ function attributeItems(snapshot: Snapshot, b: Builder): SevView['attributes'] {
     const id = `kvm.attr.${a.key}`;
     if ('error' in fact) {
       if (fact.error.code === 'ENXIO') {
-        b.add({ id, group: 'kvm', label: a.name, value: 'not offered by this kernel', status: 'info', source: src(fact), meaning: `ENXIO: the attribute is not implemented here; it exists since ${a.since}` });
+        b.add({
+          id,
+          group: 'kvm',
+          label: a.name,
+          value: 'not offered by this kernel',
+          status: 'info',
+          source: src(fact),
+          meaning: `ENXIO: the attribute is not implemented here; it exists since ${a.since}`,
+        });
       } else b.failed(id, 'kvm', a.name, fact, { status: 'unknown' });
       continue;
     }
     if (a.key === 'vmsaFeatures') {
       const d = decodeVmsaFeatures(fact.value);
       result.vmsaFeatures = d;
-      b.add({ id, group: 'kvm', label: a.name, value: describeMask(d), status: 'info', source: src(fact), meaning: a.meaning });
+      b.add({
+        id,
+        group: 'kvm',
+        label: a.name,
+        value: describeMask(d),
+        status: 'info',
+        source: src(fact),
+        meaning: a.meaning,
+      });
     } else if (a.key === 'snpPolicyBits') {
       const d = decodeSnpPolicy(fact.value);
       result.snpPolicyBits = d;
@@ -520,7 +698,15 @@ function attributeItems(snapshot: Snapshot, b: Builder): SevView['attributes'] {
     } else {
       const on = toBigInt(fact.value) !== 0n;
       result.snpReqCerts = on;
-      b.add({ id, group: 'kvm', label: a.name, value: on ? '1 (supported)' : '0', status: 'info', source: src(fact), meaning: a.meaning });
+      b.add({
+        id,
+        group: 'kvm',
+        label: a.name,
+        value: on ? '1 (supported)' : '0',
+        status: 'info',
+        source: src(fact),
+        meaning: a.meaning,
+      });
     }
   }
   return result;
@@ -538,7 +724,10 @@ function deviceItems(
   log: SevLogFacts | null,
   b: Builder,
 ): { platformStatus: DecodedSevPlatformStatus | null; snpPlatformStatus: DecodedSnpPlatformStatus | null } {
-  const out = { platformStatus: null as DecodedSevPlatformStatus | null, snpPlatformStatus: null as DecodedSnpPlatformStatus | null };
+  const out = {
+    platformStatus: null as DecodedSevPlatformStatus | null,
+    snpPlatformStatus: null as DecodedSnpPlatformStatus | null,
+  };
   const node = snapshot.host.sevDevice;
   const release = 'value' in snapshot.host.kernelRelease ? snapshot.host.kernelRelease.value : null;
   const noNodeMeaning = (): string => {
@@ -548,12 +737,18 @@ function deviceItems(
     // 6.16+: a failed SNP_PLATFORM_STATUS / SNP_FEATURE_INFO at probe, or a failed SEV status read, leaves /dev/sev
     // unregistered.
     for (const f of log?.failures ?? []) {
-      if (f.reporter !== 'ccp' || !['SNP_PLATFORM_STATUS', 'SNP_FEATURE_INFO', 'PLATFORM_STATUS'].includes(f.operation)) continue;
-      reasons.push(`the ccp driver logged "${f.source.line.trim()}" (` + `${describeFailure(f)}), after which it does not register /dev/sev`);
+      if (f.reporter !== 'ccp' || !['SNP_PLATFORM_STATUS', 'SNP_FEATURE_INFO', 'PLATFORM_STATUS'].includes(f.operation))
+        continue;
+      reasons.push(
+        `the ccp driver logged "${f.source.line.trim()}" (` +
+          `${describeFailure(f)}), after which it does not register /dev/sev`,
+      );
     }
     const base =
       kvmAmdLoaded === true
-        ? 'kvm_amd is loaded but the ccp driver never registered /dev/sev: ' + 'there is no PSP the driver knows, SEV is disabled in the ' + 'firmware (BIOS), or the ccp module is not loaded'
+        ? 'kvm_amd is loaded but the ccp driver never registered /dev/sev: ' +
+          'there is no PSP the driver knows, SEV is disabled in the ' +
+          'firmware (BIOS), or the ccp module is not loaded'
         : 'the ccp driver has not registered /dev/sev (it does so when it finds a PSP with SEV)';
     return reasons.length ? `${base}; ${reasons.join('; ')}` : base;
   };
@@ -562,24 +757,60 @@ function deviceItems(
     if ('value' in node) {
       const mode = node.value.mode.toString(8).padStart(4, '0');
       const owner = `${node.value.owner ?? node.value.uid}:${node.value.group ?? node.value.gid}`;
-      b.add({ id: 'device.node', group: 'device', label: '/dev/sev', value: `${node.value.type} ${node.value.major}:${node.value.minor}, mode ${mode}, ${owner}`, status: 'pass', source: src(node) });
+      b.add({
+        id: 'device.node',
+        group: 'device',
+        label: '/dev/sev',
+        value: `${node.value.type} ${node.value.major}:${node.value.minor}, mode ${mode}, ${owner}`,
+        status: 'pass',
+        source: src(node),
+      });
     } else if (node.error.code === 'ENOENT') {
-      b.add({ id: 'device.node', group: 'device', label: '/dev/sev', value: 'absent (ENOENT)', status: 'fail', source: src(node), meaning: noNodeMeaning(), hint: noNodeHint });
+      b.add({
+        id: 'device.node',
+        group: 'device',
+        label: '/dev/sev',
+        value: 'absent (ENOENT)',
+        status: 'fail',
+        source: src(node),
+        meaning: noNodeMeaning(),
+        hint: noNodeHint,
+      });
     } else b.failed('device.node', 'device', '/dev/sev', node, { status: 'unknown' });
   }
   const sev = snapshot.sev;
   if (!sev) {
     if (!node || !('error' in node)) {
-      b.add({ id: 'device.open', group: 'device', label: 'open /dev/sev', value: 'not probed', status: 'unknown', source: 'not probed', meaning: 'the snapshot has no /dev/sev answers' });
+      b.add({
+        id: 'device.open',
+        group: 'device',
+        label: 'open /dev/sev',
+        value: 'not probed',
+        status: 'unknown',
+        source: 'not probed',
+        meaning: 'the snapshot has no /dev/sev answers',
+      });
     }
     return out;
   }
   if ('error' in sev.open) {
     const code = sev.open.error.code;
     if (code === 'ENOENT') {
-      b.add({ id: 'device.open', group: 'device', label: 'open /dev/sev (read-only)', value: 'ENOENT', status: 'fail', source: src(sev.open), meaning: noNodeMeaning(), hint: noNodeHint });
+      b.add({
+        id: 'device.open',
+        group: 'device',
+        label: 'open /dev/sev (read-only)',
+        value: 'ENOENT',
+        status: 'fail',
+        source: src(sev.open),
+        meaning: noNodeMeaning(),
+        hint: noNodeHint,
+      });
     } else if (code === 'EACCES' || code === 'EPERM') {
-      const modeText = node && 'value' in node ? ` (mode ${node.value.mode.toString(8).padStart(4, '0')}, owner ${node.value.owner ?? node.value.uid})` : '';
+      const modeText =
+        node && 'value' in node
+          ? ` (mode ${node.value.mode.toString(8).padStart(4, '0')}, owner ${node.value.owner ?? node.value.uid})`
+          : '';
       b.add({
         id: 'device.open',
         group: 'device',
@@ -587,12 +818,21 @@ function deviceItems(
         value: code,
         status: 'fail',
         source: src(sev.open),
-        meaning: `/dev/sev is root-only${modeText}: this user (uid ` + `${snapshot.context.uid}) may not open it, so the SEV and SNP platform status cannot be read`,
+        meaning:
+          `/dev/sev is root-only${modeText}: this user (uid ` +
+          `${snapshot.context.uid}) may not open it, so the SEV and SNP platform status cannot be read`,
         hint: 'run as root (sudo), or grant the user access to /dev/sev with a udev rule',
       });
     } else b.failed('device.open', 'device', 'open /dev/sev (read-only)', sev.open);
   } else {
-    b.add({ id: 'device.open', group: 'device', label: 'open /dev/sev (read-only)', value: 'ok', status: 'pass', source: src(sev.open) });
+    b.add({
+      id: 'device.open',
+      group: 'device',
+      label: 'open /dev/sev (read-only)',
+      value: 'ok',
+      status: 'pass',
+      source: src(sev.open),
+    });
   }
   // SEV_PLATFORM_STATUS
   const ps = sev.platformStatus;
@@ -607,7 +847,14 @@ function deviceItems(
       value: `${d.firmwareVersion} (API ${d.api.text}, build ${d.build})`,
       status: d.api.major === 0 && d.api.minor === 0 ? 'fail' : d.meetsSnpMinimum ? 'pass' : 'warn',
       source: `${s} (api_major, api_minor, build)`,
-      ...(d.meetsSnpMinimum ? {} : { meaning: `SEV-SNP needs firmware API ${SNP_MIN_FIRMWARE.major}.` + `${SNP_MIN_FIRMWARE.minor} or later (SNP_MIN_API_MAJOR/MINOR)`, hint: 'update the SEV firmware (BIOS update, or amd_sev_fam19h_*.sbin in /lib/firmware/amd)' }),
+      ...(d.meetsSnpMinimum
+        ? {}
+        : {
+            meaning:
+              `SEV-SNP needs firmware API ${SNP_MIN_FIRMWARE.major}.` +
+              `${SNP_MIN_FIRMWARE.minor} or later (SNP_MIN_API_MAJOR/MINOR)`,
+            hint: 'update the SEV firmware (BIOS update, or amd_sev_fam19h_*.sbin in /lib/firmware/amd)',
+          }),
     });
     const init = firstChangeHeld(SEV_FIRMWARE_INIT_ROWS, release ?? undefined);
     const initText = init ? `; on Linux ${releaseRangeText(init.id)}, ${init.what}` : '';
@@ -619,7 +866,10 @@ function deviceItems(
       status: d.stateName === 'INIT' || d.stateName === 'WORKING' ? 'pass' : 'fail',
       source: `${s} (state)`,
       ...(d.stateName === 'UNINIT'
-        ? { meaning: `the SEV firmware is not initialised${initText}`, hint: 'load kvm_amd and check the kernel log for INIT failures' }
+        ? {
+            meaning: `the SEV firmware is not initialised${initText}`,
+            hint: 'load kvm_amd and check the kernel log for INIT failures',
+          }
         : {}),
     });
     b.add({
@@ -630,10 +880,31 @@ function deviceItems(
       status: d.esInitialised ? 'pass' : 'fail',
       source: `${s} (flags bit 8)`,
     });
-    b.add({ id: 'sev.owner', group: 'sev-firmware', label: 'Platform owner', value: d.owned ? 'externally owned' : 'self-owned', status: 'info', source: `${s} (flags bit 0)` });
-    b.add({ id: 'sev.guests', group: 'sev-firmware', label: 'SEV guests', value: String(d.guestCount), status: 'info', source: `${s} (guest_count)` });
+    b.add({
+      id: 'sev.owner',
+      group: 'sev-firmware',
+      label: 'Platform owner',
+      value: d.owned ? 'externally owned' : 'self-owned',
+      status: 'info',
+      source: `${s} (flags bit 0)`,
+    });
+    b.add({
+      id: 'sev.guests',
+      group: 'sev-firmware',
+      label: 'SEV guests',
+      value: String(d.guestCount),
+      status: 'info',
+      source: `${s} (guest_count)`,
+    });
     if (d.flags.unknownBits.length) {
-      b.add({ id: 'sev.flags', group: 'sev-firmware', label: 'Platform flags', value: `${hex(d.flags.raw)} (unknown bits ${d.flags.unknownBits.join(', ')})`, status: 'info', source: `${s} (flags)` });
+      b.add({
+        id: 'sev.flags',
+        group: 'sev-firmware',
+        label: 'Platform flags',
+        value: `${hex(d.flags.raw)} (unknown bits ${d.flags.unknownBits.join(', ')})`,
+        status: 'info',
+        source: `${s} (flags)`,
+      });
     }
   } else if (ps) {
     b.failed('sev.status', 'sev-firmware', 'SEV_PLATFORM_STATUS', ps, {
@@ -661,7 +932,14 @@ function deviceItems(
     const d = decodeSnpPlatformStatus(snp.value, cpuId);
     out.snpPlatformStatus = d;
     const s = src(snp);
-    b.add({ id: 'snp.firmware', group: 'snp-firmware', label: 'SNP firmware', value: `${d.firmwareVersion} (API ${d.api.text}, build ${d.buildId})`, status: 'info', source: `${s} (api_major, api_minor, build_id)` });
+    b.add({
+      id: 'snp.firmware',
+      group: 'snp-firmware',
+      label: 'SNP firmware',
+      value: `${d.firmwareVersion} (API ${d.api.text}, build ${d.buildId})`,
+      status: 'info',
+      source: `${s} (api_major, api_minor, build_id)`,
+    });
     b.add({
       id: 'snp.state',
       group: 'snp-firmware',
@@ -671,7 +949,14 @@ function deviceItems(
       source: `${s} (state)`,
       ...(d.state === 0 ? { meaning: 'SNP firmware is not initialised: SNP guests cannot start' } : {}),
     });
-    b.add({ id: 'snp.rmp', group: 'snp-firmware', label: 'RMP table initialised', value: d.rmpInitialised ? 'yes' : 'no', status: d.rmpInitialised ? 'pass' : 'fail', source: `${s} (byte 3 bit 0)` });
+    b.add({
+      id: 'snp.rmp',
+      group: 'snp-firmware',
+      label: 'RMP table initialised',
+      value: d.rmpInitialised ? 'yes' : 'no',
+      status: d.rmpInitialised ? 'pass' : 'fail',
+      source: `${s} (byte 3 bit 0)`,
+    });
     b.add({
       id: 'snp.aliasCheck',
       group: 'snp-firmware',
@@ -683,20 +968,36 @@ function deviceItems(
         ? {}
         : {
             meaning:
-              'the firmware does not report that alias detection completed ' + 'since the last reset with no aliasing addresses (the bit exists ' + 'from Milan 1.55.22 / Genoa 1.55.38; CVE-2024-21944, AMD-SB-3015)',
-            hint: 'check DIMM population and the BIOS memory settings, and update ' + 'the BIOS / SEV firmware per AMD-SB-3015 (snphost "Alias check")',
+              'the firmware does not report that alias detection completed ' +
+              'since the last reset with no aliasing addresses (the bit exists ' +
+              'from Milan 1.55.22 / Genoa 1.55.38; CVE-2024-21944, AMD-SB-3015)',
+            hint:
+              'check DIMM population and the BIOS memory settings, and update ' +
+              'the BIOS / SEV firmware per AMD-SB-3015 (snphost "Alias check")',
           }),
     });
     b.add({
       id: 'snp.features',
       group: 'snp-firmware',
       label: 'SNP platform flags',
-      value: `${hex(d.featureFlags.raw)}` + `${d.featureFlags.names.length ? ` (${d.featureFlags.names.join(', ')})` : ' (none)'}` + `${d.featureFlags.unknownBits.length ? `, unknown bits ${d.featureFlags.unknownBits.join(', ')}` : ''}`,
+      value:
+        `${hex(d.featureFlags.raw)}` +
+        `${d.featureFlags.names.length ? ` (${d.featureFlags.names.join(', ')})` : ' (none)'}` +
+        `${d.featureFlags.unknownBits.length ? `, unknown bits ${d.featureFlags.unknownBits.join(', ')}` : ''}`,
       status: 'info',
       source: `${s} (bytes 8-11)`,
     });
-    b.add({ id: 'snp.guests', group: 'snp-firmware', label: 'SNP guests', value: String(d.guestCount), status: 'info', source: `${s} (guest_count)` });
-    const layoutText = d.tcb.layout ? `${d.tcb.generation} layout` : 'layout unknown: CPU family/model not an SNP generation or not read';
+    b.add({
+      id: 'snp.guests',
+      group: 'snp-firmware',
+      label: 'SNP guests',
+      value: String(d.guestCount),
+      status: 'info',
+      source: `${s} (guest_count)`,
+    });
+    const layoutText = d.tcb.layout
+      ? `${d.tcb.generation} layout`
+      : 'layout unknown: CPU family/model not an SNP generation or not read';
     b.add({
       id: 'snp.tcb.current',
       group: 'snp-firmware',
@@ -723,12 +1024,25 @@ function deviceItems(
       ...(d.tcb.match
         ? {}
         : {
-            meaning: 'attestation reports carry the older reported TCB: the current ' + 'firmware has not been committed (or SNP_SET_CONFIG set a lower ' + 'reported TCB)',
-            hint: 'commit the firmware (`snphost commit`, SNP_COMMIT; ' + 'irreversible: it blocks rollback to older firmware) or reboot',
+            meaning:
+              'attestation reports carry the older reported TCB: the current ' +
+              'firmware has not been committed (or SNP_SET_CONFIG set a lower ' +
+              'reported TCB)',
+            hint:
+              'commit the firmware (`snphost commit`, SNP_COMMIT; ' +
+              'irreversible: it blocks rollback to older firmware) or reboot',
           }),
     });
     if (d.tcb.current?.reservedNonZero || d.tcb.reported?.reservedNonZero) {
-      b.add({ id: 'snp.tcb.layout', group: 'snp-firmware', label: 'TCB layout', value: 'reserved bytes are not zero', status: 'warn', source: s, meaning: 'the TCB layout chosen from the CPU family/model may not fit this firmware' });
+      b.add({
+        id: 'snp.tcb.layout',
+        group: 'snp-firmware',
+        label: 'TCB layout',
+        value: 'reserved bytes are not zero',
+        status: 'warn',
+        source: s,
+        meaning: 'the TCB layout chosen from the CPU family/model may not fit this firmware',
+      });
     }
   } else if (snp) {
     const code = snp.error.code;
@@ -737,30 +1051,48 @@ function deviceItems(
         ? kernelHas('snp.platform-status', release ?? undefined) === false
           ? `this kernel has no SNP_PLATFORM_STATUS (added in Linux ${kernelChange('snp.platform-status').since})`
           : kernelHas('snp.platform-status-needs-init', release ?? undefined) === true
-            ? `SNP firmware is not initialised: Linux ${releaseRangeText('snp.platform-status-needs-init')}` + ` ${REFUSE_UNTIL_INIT}`
+            ? `SNP firmware is not initialised: Linux ${releaseRangeText('snp.platform-status-needs-init')}` +
+              ` ${REFUSE_UNTIL_INIT}`
             : `${NO_STATUS} ${kernelChange('snp.platform-status').since})`
         : firmwareStatus(snp.error) === 1 && history?.id === 'sev.snp-platform-status-inits'
           ? // snp_move_to_init_state() answers SEV_RET_INVALID_PLATFORM_STATE for any failed implicit INIT.
             `${IMPLICIT_INIT_FAILED} ${history.what})`
           : firmwareStatus(snp.error) !== undefined
-            ? `the firmware refused: ${decodeFirmwareError(firmwareStatus(snp.error)!).name ?? 'unknown status'}` + `${history ? ` (on this kernel: ${history.what})` : ''}`
+            ? `the firmware refused: ${decodeFirmwareError(firmwareStatus(snp.error)!).name ?? 'unknown status'}` +
+              `${history ? ` (on this kernel: ${history.what})` : ''}`
             : undefined;
     b.failed('snp.status', 'snp-firmware', 'SNP_PLATFORM_STATUS', snp, meaning ? { meaning } : undefined);
   }
   const id = sev.chipId;
   if (id && 'value' in id) {
     const bytes = id.value.replace(/^0x/, '').length / 2;
-    b.add({ id: 'sev.chipId', group: 'sev-firmware', label: 'Chip ID (SEV_GET_ID2)', value: `present (${bytes} bytes)`, status: 'info', source: src(id) });
+    b.add({
+      id: 'sev.chipId',
+      group: 'sev-firmware',
+      label: 'Chip ID (SEV_GET_ID2)',
+      value: `present (${bytes} bytes)`,
+      status: 'info',
+      source: src(id),
+    });
   } else if (id) {
     b.failed('sev.chipId', 'sev-firmware', 'Chip ID (SEV_GET_ID2)', id, {
       status: 'info',
-      ...(id.error.errno === -ENOTSUPP || id.error.errno === ENOTSUPP ? { meaning: 'ENOTSUPP: SEV firmware API older than 0.16 has no GET_ID' } : {}),
+      ...(id.error.errno === -ENOTSUPP || id.error.errno === ENOTSUPP
+        ? { meaning: 'ENOTSUPP: SEV firmware API older than 0.16 has no GET_ID' }
+        : {}),
     });
   }
-  if (history && release) b.notes.push({ text: `Linux ${release} (${releaseRangeText(history.id)}): ${history.what}`, source: history.citation });
+  if (history && release)
+    b.notes.push({
+      text: `Linux ${release} (${releaseRangeText(history.id)}): ${history.what}`,
+      source: history.citation,
+    });
   else if (release && kernelHas('snp.platform-status', release) === false) {
     const row = kernelChange('snp.platform-status');
-    b.notes.push({ text: `Linux ${release} has no SNP_PLATFORM_STATUS (added in ${row.since}): the command number answers EINVAL`, source: row.citation });
+    b.notes.push({
+      text: `Linux ${release} has no SNP_PLATFORM_STATUS (added in ${row.since}): the command number answers EINVAL`,
+      source: row.citation,
+    });
   }
   return out;
 }
@@ -780,10 +1112,18 @@ function capacityItems(snapshot: Snapshot, b: Builder): SevView['asids'] {
     }
     const capacity = cap.value[key];
     if (capacity === undefined) {
-      b.add({ id, group: 'capacity', label, value: 'no such resource', status: 'unknown', source: src(cap, key), meaning: 'kvm_amd registers sev / sev_es in the misc cgroup when it sets SEV up (Linux 5.13+)' });
+      b.add({
+        id,
+        group: 'capacity',
+        label,
+        value: 'no such resource',
+        status: 'unknown',
+        source: src(cap, key),
+        meaning: 'kvm_amd registers sev / sev_es in the misc cgroup when it sets SEV up (Linux 5.13+)',
+      });
       return null;
     }
-    const current = cur && 'value' in cur ? cur.value[key] ?? 0 : null;
+    const current = cur && 'value' in cur ? (cur.value[key] ?? 0) : null;
     // Counts no kernel keeps (more in use than the capacity, or below 0): no free count is made up from them.
     const impossible = capacity < 0 || (current !== null && (current < 0 || current > capacity));
     const free = current === null || impossible ? null : capacity - current;
@@ -791,7 +1131,11 @@ function capacityItems(snapshot: Snapshot, b: Builder): SevView['asids'] {
       id,
       group: 'capacity',
       label,
-      value: impossible ? `${current ?? 'unknown'} in use of a capacity of ${capacity}: inconsistent` : free === null ? `capacity ${capacity}, in use unknown` : `${free} free of ${capacity} (${current} in use)`,
+      value: impossible
+        ? `${current ?? 'unknown'} in use of a capacity of ${capacity}: inconsistent`
+        : free === null
+          ? `capacity ${capacity}, in use unknown`
+          : `${free} free of ${capacity} (${current} in use)`,
       status: impossible ? 'warn' : capacity === 0 ? 'fail' : free === 0 ? 'warn' : 'info',
       source: cur && 'value' in cur ? `${src(cap, key)}; ${src(cur, key)}` : src(cap, key),
     });
@@ -807,16 +1151,31 @@ function logItems(snapshot: Snapshot, b: Builder): SevLogFacts | null {
     return null;
   }
   if (!('value' in fact)) {
-    b.failed('log', 'log', 'Kernel log', fact, { status: 'unknown', hint: 'run as root, or allow unprivileged reads with `sysctl kernel.dmesg_restrict=0`' });
+    b.failed('log', 'log', 'Kernel log', fact, {
+      status: 'unknown',
+      hint: 'run as root, or allow unprivileged reads with `sysctl kernel.dmesg_restrict=0`',
+    });
     return null;
   }
   // Only the newest boot of a saved log is judged; earlier boots are shown as such.
   const newest = fact.value.filter(inNewestBoot);
   const older = fact.value.length - newest.length;
-  if (older > 0) b.add({ id: 'log.earlierBoots', group: 'log', label: 'Kernel log', value: `${older} records of earlier boots left out: only the newest boot is judged`, status: 'info', source: describeSource(fact.source) });
+  if (older > 0)
+    b.add({
+      id: 'log.earlierBoots',
+      group: 'log',
+      label: 'Kernel log',
+      value: `${older} records of earlier boots left out: only the newest boot is judged`,
+      status: 'info',
+      source: describeSource(fact.source),
+    });
   const log = parseSevLog(newest.map((record) => record.message));
   const at = (t: LogTraced<object>): string => logSource(fact, t.source.line);
-  for (const [key, r] of [['sev', log.asids.sev], ['sevEs', log.asids.sevEs], ['snp', log.asids.snp]] as const) {
+  for (const [key, r] of [
+    ['sev', log.asids.sev],
+    ['sevEs', log.asids.sevEs],
+    ['snp', log.asids.snp],
+  ] as const) {
     if (!r) continue;
     const span = r.first !== null ? `ASIDs ${r.first} - ${r.last}` : `${r.count} ASIDs`;
     b.add({
@@ -830,59 +1189,168 @@ function logItems(snapshot: Snapshot, b: Builder): SevLogFacts | null {
         ? {
             meaning:
               key === 'snp'
-                ? 'supported, but SNP has no ASIDs (an empty range such as "1 - ' + '0": ciphertext_hiding_asids=0 with hiding on, or a BIOS SEV-ES ' + 'ASID limit of 0)'
+                ? 'supported, but SNP has no ASIDs (an empty range such as "1 - ' +
+                  '0": ciphertext_hiding_asids=0 with hiding on, or a BIOS SEV-ES ' +
+                  'ASID limit of 0)'
                 : key === 'sevEs'
-                  ? 'supported, but the kernel cannot offer it: firmware past ' + 'AMD-SB-3023 (the SEV-ES VM type is dropped), or ciphertext ' + 'hiding took the whole SEV-ES/SNP range (an empty range such as ' + '"100 - 99")'
+                  ? 'supported, but the kernel cannot offer it: firmware past ' +
+                    'AMD-SB-3023 (the SEV-ES VM type is dropped), or ciphertext ' +
+                    'hiding took the whole SEV-ES/SNP range (an empty range such as ' +
+                    '"100 - 99")'
                   : 'supported, but no ASIDs are left for it',
           }
         : {}),
-      ...(r.state === 'disabled' ? { meaning: 'kvm_amd could not enable it; see the firmware, RMP and IOMMU lines' } : {}),
+      ...(r.state === 'disabled'
+        ? { meaning: 'kvm_amd could not enable it; see the firmware, RMP and IOMMU lines' }
+        : {}),
     });
   }
-  if (log.ciphertextHiding) b.add({ id: 'log.ciphertextHiding', group: 'log', label: 'SEV-SNP ciphertext hiding', value: 'enabled', status: 'info', source: at(log.ciphertextHiding) });
-  if (log.sevApi) b.add({ id: 'log.sevApi', group: 'log', label: 'ccp: SEV firmware', value: log.sevApi.text, status: 'info', source: at(log.sevApi) });
+  if (log.ciphertextHiding)
+    b.add({
+      id: 'log.ciphertextHiding',
+      group: 'log',
+      label: 'SEV-SNP ciphertext hiding',
+      value: 'enabled',
+      status: 'info',
+      source: at(log.ciphertextHiding),
+    });
+  if (log.sevApi)
+    b.add({
+      id: 'log.sevApi',
+      group: 'log',
+      label: 'ccp: SEV firmware',
+      value: log.sevApi.text,
+      status: 'info',
+      source: at(log.sevApi),
+    });
   if (log.snpApi) {
     // On 6.16-6.19 SNP_PLATFORM_STATUS (ours, or any tool's) initialises SNP just to answer and prints this line too.
-    const selfMade = kernelHas('sev.snp-platform-status-inits', 'value' in snapshot.host.kernelRelease ? snapshot.host.kernelRelease.value : undefined) !== false;
-    b.add({ id: 'log.snpApi', group: 'log', label: 'ccp: SEV-SNP firmware', value: log.snpApi.text, status: selfMade ? 'info' : 'pass', source: at(log.snpApi),
-      ...(selfMade ? { meaning: `on Linux ${releaseRangeText('sev.snp-platform-status-inits')} ${ALSO_PRINTED}` } : {}) });
+    const selfMade =
+      kernelHas(
+        'sev.snp-platform-status-inits',
+        'value' in snapshot.host.kernelRelease ? snapshot.host.kernelRelease.value : undefined,
+      ) !== false;
+    b.add({
+      id: 'log.snpApi',
+      group: 'log',
+      label: 'ccp: SEV-SNP firmware',
+      value: log.snpApi.text,
+      status: selfMade ? 'info' : 'pass',
+      source: at(log.snpApi),
+      ...(selfMade ? { meaning: `on Linux ${releaseRangeText('sev.snp-platform-status-inits')} ${ALSO_PRINTED}` } : {}),
+    });
   }
   if (log.firmwareUpdate) {
-    b.add({ id: 'log.firmwareUpdate', group: 'log', label: 'ccp: SEV firmware update', value: log.firmwareUpdate.from ? `${log.firmwareUpdate.from} -> ${log.firmwareUpdate.to}` : 'applied', status: 'info', source: at(log.firmwareUpdate) });
+    b.add({
+      id: 'log.firmwareUpdate',
+      group: 'log',
+      label: 'ccp: SEV firmware update',
+      value: log.firmwareUpdate.from ? `${log.firmwareUpdate.from} -> ${log.firmwareUpdate.to}` : 'applied',
+      status: 'info',
+      source: at(log.firmwareUpdate),
+    });
   }
   if (log.snpNeedsFirmware) {
-    b.add({ id: 'log.snpNeedsFirmware', group: 'log', label: 'ccp: SEV-SNP firmware', value: `needs firmware >= ${log.snpNeedsFirmware.major}.${log.snpNeedsFirmware.minor}`, status: 'fail', source: at(log.snpNeedsFirmware) });
+    b.add({
+      id: 'log.snpNeedsFirmware',
+      group: 'log',
+      label: 'ccp: SEV-SNP firmware',
+      value: `needs firmware >= ${log.snpNeedsFirmware.major}.${log.snpNeedsFirmware.minor}`,
+      status: 'fail',
+      source: at(log.snpNeedsFirmware),
+    });
   }
   const release = 'value' in snapshot.host.kernelRelease ? snapshot.host.kernelRelease.value : undefined;
   log.failures.forEach((f, i) => {
     const fw = f.firmwareError === null ? null : decodeFirmwareError(f.firmwareError);
-    const item: SevItem = { id: `log.failure.${i}`, group: 'log', label: `${f.reporter}: ${f.technology} firmware`, value: describeFailure(f), status: 'fail', source: at(f) };
+    const item: SevItem = {
+      id: `log.failure.${i}`,
+      group: 'log',
+      label: `${f.reporter}: ${f.technology} firmware`,
+      value: describeFailure(f),
+      status: 'fail',
+      source: at(f),
+    };
     const meanings: string[] = [];
-    if (f.firmwareError === 0 && f.rc === -110) meanings.push('rc -110 (ETIMEDOUT) with no firmware status: the PSP did not answer (see the "timed out, disabling PSP" line)');
+    if (f.firmwareError === 0 && f.rc === -110)
+      meanings.push(
+        'rc -110 (ETIMEDOUT) with no firmware status: the PSP did not answer (see the "timed out, disabling PSP" line)',
+      );
     else if (fw?.meaning) meanings.push(fw.meaning);
     else if (fw && !fw.name) meanings.push('the status is not one of the SEV_RET codes in psp-sev.h');
-    if (f.operation === 'SNP_DF_FLUSH' && f.reporter === 'ccp') meanings.push('printed while shutting SNP down (SNP_SHUTDOWN_EX: module unload, kexec or reboot)');
-    if (f.operation === 'SNP_SHUTDOWN_EX') meanings.push('SNP firmware shutdown failed (module unload, kexec or reboot); the firmware may still hold SNP state');
+    if (f.operation === 'SNP_DF_FLUSH' && f.reporter === 'ccp')
+      meanings.push('printed while shutting SNP down (SNP_SHUTDOWN_EX: module unload, kexec or reboot)');
+    if (f.operation === 'SNP_SHUTDOWN_EX')
+      meanings.push(
+        'SNP firmware shutdown failed (module unload, kexec or reboot); the firmware may still hold SNP state',
+      );
     if ((f.operation === 'SNP_PLATFORM_STATUS' || f.operation === 'SNP_FEATURE_INFO') && f.reporter === 'ccp') {
-      meanings.push(`on Linux ${releaseRangeText('sev.snp-status-removes-dev-sev')} the ccp driver then does not register /dev/sev`);
+      meanings.push(
+        `on Linux ${releaseRangeText('sev.snp-status-removes-dev-sev')} the ccp driver then does not register /dev/sev`,
+      );
     }
     // 6.9-6.15 only: __sev_snp_init_locked() on 6.16+ returns without this message.
     if (f.operation === 'SNP INIT' && f.rc !== null && kernelHas('sev.snp-init-rc-message', release) === false) {
       item.status = 'info';
-      meanings.push(`only Linux ${releaseRangeText('sev.snp-init-rc-message')} print ` + `this line, not ${release}: it comes from an older boot or another kernel, not from this one`);
+      meanings.push(
+        `only Linux ${releaseRangeText('sev.snp-init-rc-message')} print ` +
+          `this line, not ${release}: it comes from an older boot or another kernel, not from this one`,
+      );
     }
     if (meanings.length) item.meaning = meanings.join('; ');
     b.add(item);
   });
   const psp = log.psp;
-  if (psp.sevEnabled) b.add({ id: 'log.psp.sevEnabled', group: 'log', label: 'ccp: SEV device', value: `registered (${psp.sevEnabled.device})`, status: 'pass', source: at(psp.sevEnabled) });
-  if (psp.notEnabledByBios) b.add({ id: 'log.psp.bios', group: 'log', label: 'ccp: SEV', value: 'memory encryption not enabled by BIOS', status: 'fail', source: at(psp.notEnabledByBios), hint: 'BIOS: enable SMEE and SEV' });
-  if (psp.sevInitializationFailed) b.add({ id: 'log.psp.initFailed', group: 'log', label: 'ccp: SEV device', value: 'initialization failed', status: 'fail', source: at(psp.sevInitializationFailed) });
+  if (psp.sevEnabled)
+    b.add({
+      id: 'log.psp.sevEnabled',
+      group: 'log',
+      label: 'ccp: SEV device',
+      value: `registered (${psp.sevEnabled.device})`,
+      status: 'pass',
+      source: at(psp.sevEnabled),
+    });
+  if (psp.notEnabledByBios)
+    b.add({
+      id: 'log.psp.bios',
+      group: 'log',
+      label: 'ccp: SEV',
+      value: 'memory encryption not enabled by BIOS',
+      status: 'fail',
+      source: at(psp.notEnabledByBios),
+      hint: 'BIOS: enable SMEE and SEV',
+    });
+  if (psp.sevInitializationFailed)
+    b.add({
+      id: 'log.psp.initFailed',
+      group: 'log',
+      label: 'ccp: SEV device',
+      value: 'initialization failed',
+      status: 'fail',
+      source: at(psp.sevInitializationFailed),
+    });
   if (psp.initRetried) {
-    b.add({ id: 'log.psp.initRetried', group: 'log', label: 'ccp: SEV INIT', value: 'retried once after SECURE_DATA_INVALID (0x18)', status: 'info', source: at(psp.initRetried),
-      meaning: 'the first INIT failed and the driver reset the PSP SEV state ' + 'and tried again; a failure line after this one is the real error' });
+    b.add({
+      id: 'log.psp.initRetried',
+      group: 'log',
+      label: 'ccp: SEV INIT',
+      value: 'retried once after SECURE_DATA_INVALID (0x18)',
+      status: 'info',
+      source: at(psp.initRetried),
+      meaning:
+        'the first INIT failed and the driver reset the PSP SEV state ' +
+        'and tried again; a failure line after this one is the real error',
+    });
   }
-  if (psp.tmrAllocationFailed) b.add({ id: 'log.psp.tmr', group: 'log', label: 'ccp: SEV-ES', value: 'TMR allocation failed, SEV-ES unavailable', status: 'fail', source: at(psp.tmrAllocationFailed) });
+  if (psp.tmrAllocationFailed)
+    b.add({
+      id: 'log.psp.tmr',
+      group: 'log',
+      label: 'ccp: SEV-ES',
+      value: 'TMR allocation failed, SEV-ES unavailable',
+      status: 'fail',
+      source: at(psp.tmrAllocationFailed),
+    });
   psp.timeouts.forEach((t, i) =>
     b.add({
       id: `log.psp.timeout.${i}`,
@@ -891,14 +1359,32 @@ function logItems(snapshot: Snapshot, b: Builder): SevLogFacts | null {
       value: `command ${hex(t.command)} timed out; PSP disabled`,
       status: 'fail',
       source: at(t),
-      meaning: "the command's own failure line then shows error 0x0 and rc -110 " + "(ETIMEDOUT: the firmware never answered), and every later " + "command fails with -EBUSY until reboot (psp_dead)",
+      meaning:
+        "the command's own failure line then shows error 0x0 and rc -110 " +
+        '(ETIMEDOUT: the firmware never answered), and every later ' +
+        'command fails with -EBUSY until reboot (psp_dead)',
       hint: 'reboot; if it recurs, update the SEV firmware / BIOS',
     }),
   );
   if (log.rmp.table) {
-    b.add({ id: 'log.rmp', group: 'log', label: 'RMP table', value: `${log.rmp.table.kind} [${log.rmp.table.start} - ${log.rmp.table.end}]`, status: 'pass', source: at(log.rmp.table) });
+    b.add({
+      id: 'log.rmp',
+      group: 'log',
+      label: 'RMP table',
+      value: `${log.rmp.table.kind} [${log.rmp.table.start} - ${log.rmp.table.end}]`,
+      status: 'pass',
+      source: at(log.rmp.table),
+    });
   }
-  if (log.rmp.segmentSizeGiB) b.add({ id: 'log.rmp.segmentSize', group: 'log', label: 'RMP segments', value: `${log.rmp.segmentSizeGiB.gib} GB each, ${log.rmp.segments.length} listed`, status: 'info', source: at(log.rmp.segmentSizeGiB) });
+  if (log.rmp.segmentSizeGiB)
+    b.add({
+      id: 'log.rmp.segmentSize',
+      group: 'log',
+      label: 'RMP segments',
+      value: `${log.rmp.segmentSizeGiB.gib} GB each, ${log.rmp.segments.length} listed`,
+      status: 'info',
+      source: at(log.rmp.segmentSizeGiB),
+    });
   log.rmp.problems.forEach((p, i) =>
     b.add({
       id: `log.rmp.problem.${i}`,
@@ -911,7 +1397,15 @@ function logItems(snapshot: Snapshot, b: Builder): SevLogFacts | null {
       hint: RMP_PROBLEM_FIX,
     }),
   );
-  if (log.iommu.snpSupport) b.add({ id: 'log.iommu', group: 'log', label: 'AMD IOMMU', value: 'SNP support enabled', status: 'pass', source: at(log.iommu.snpSupport) });
+  if (log.iommu.snpSupport)
+    b.add({
+      id: 'log.iommu',
+      group: 'log',
+      label: 'AMD IOMMU',
+      value: 'SNP support enabled',
+      status: 'pass',
+      source: at(log.iommu.snpSupport),
+    });
   log.iommu.problems.forEach((p, i) =>
     b.add({
       id: `log.iommu.problem.${i}`,
@@ -925,16 +1419,32 @@ function logItems(snapshot: Snapshot, b: Builder): SevLogFacts | null {
     }),
   );
   if (log.guestFeatures) {
-    b.add({ id: 'log.guest', group: 'log', label: 'This kernel is an SEV guest', value: log.guestFeatures.features.join(' '), status: 'warn', source: at(log.guestFeatures) });
+    b.add({
+      id: 'log.guest',
+      group: 'log',
+      label: 'This kernel is an SEV guest',
+      value: log.guestFeatures.features.join(' '),
+      status: 'warn',
+      source: at(log.guestFeatures),
+    });
   }
   if (log.matched.length === 0) {
-    b.add({ id: 'log', group: 'log', label: 'Kernel log', value: `no SEV lines in ${fact.value.length} records`, status: 'info', source: src(fact) });
+    b.add({
+      id: 'log',
+      group: 'log',
+      label: 'Kernel log',
+      value: `no SEV lines in ${fact.value.length} records`,
+      status: 'info',
+      source: src(fact),
+    });
   }
   return log;
 }
 
 function vmTypeName(key: string): string {
-  const byNumber = KVM_X86_VM_TYPES.find(([header, number, short]) => String(number) === key || header === key || short === key);
+  const byNumber = KVM_X86_VM_TYPES.find(
+    ([header, number, short]) => String(number) === key || header === key || short === key,
+  );
   return byNumber ? byNumber[2] : key;
 }
 
@@ -948,7 +1458,14 @@ function init2Items(snapshot: Snapshot, b: Builder): SevInit2Result[] {
     const label = `KVM_SEV_INIT2 on a ${vmType} VM`;
     if ('value' in entry.result) {
       results.push({ vmType, vmsaFeatures: entry.vmsaFeatures, ok: true });
-      b.add({ id, group: 'init2', label, value: `ok (vmsa_features ${entry.vmsaFeatures})`, status: 'pass', source: src(entry.result) });
+      b.add({
+        id,
+        group: 'init2',
+        label,
+        value: `ok (vmsa_features ${entry.vmsaFeatures})`,
+        status: 'pass',
+        source: src(entry.result),
+      });
       continue;
     }
     const error = entry.result.error;
@@ -976,7 +1493,14 @@ const bit = (value: bigint, n: number): boolean => ((value >> BigInt(n)) & 1n) =
 function msrItems(snapshot: Snapshot, b: Builder): SevView['msrs'] {
   const facts = snapshot.host.msrs;
   const key = (index: number): string => `0x${index.toString(16)}`;
-  const out: SevView['msrs'] = { syscfg: null, smee: null, snpEn: null, rmpBase: null, rmpEnd: null, source: 'not probed' };
+  const out: SevView['msrs'] = {
+    syscfg: null,
+    smee: null,
+    snpEn: null,
+    rmpBase: null,
+    rmpEnd: null,
+    source: 'not probed',
+  };
   if (!facts) return out;
   const syscfgFact = facts[key(AMD_SNP_MSRS.SYSCFG)];
   out.source = src(syscfgFact, 'MSR 0xc0010010 SYSCFG');
@@ -986,7 +1510,13 @@ function msrItems(snapshot: Snapshot, b: Builder): SevView['msrs'] {
     const label = `${name} (MSR ${key(index)})`;
     if (!fact) continue;
     if ('error' in fact) {
-      b.failed(id, 'msr', label, fact, { status: 'unknown', meaning: 'cannot tell: the msr module is not loaded (ENOENT), this user ' + 'may not read MSRs (EACCES/EPERM), or the CPU has no such MSR ' + '(EIO)' });
+      b.failed(id, 'msr', label, fact, {
+        status: 'unknown',
+        meaning:
+          'cannot tell: the msr module is not loaded (ENOENT), this user ' +
+          'may not read MSRs (EACCES/EPERM), or the CPU has no such MSR ' +
+          '(EIO)',
+      });
       continue;
     }
     const v = BigInt(fact.value);
@@ -994,15 +1524,53 @@ function msrItems(snapshot: Snapshot, b: Builder): SevView['msrs'] {
       out.syscfg = fact.value;
       out.smee = bit(v, 23);
       out.snpEn = bit(v, 24);
-      b.add({ id: 'msr.syscfg.smee', group: 'msr', label: 'SYSCFG bit 23 (SMEE)', value: out.smee ? 'set' : 'clear', status: out.smee ? 'pass' : 'fail', source: `${src(fact)} (${fact.value}, bit 23)`,
-        ...(out.smee ? {} : { meaning: 'the BIOS has not enabled memory encryption: no SME, SEV, SEV-ES ' + 'or SEV-SNP', hint: 'BIOS: enable SMEE (Secure Memory Encryption)' }) });
-      b.add({ id: 'msr.syscfg.snpEn', group: 'msr', label: 'SYSCFG bit 24 (SNPEn)', value: out.snpEn ? 'set' : 'clear', status: out.snpEn ? 'pass' : 'fail', source: `${src(fact)} (${fact.value}, bit 24)`,
-        ...(out.snpEn ? {} : { meaning: 'SEV-SNP is not enabled in SYSCFG: the BIOS did not set it up ' + '(or the kernel did not, on kernels that set SNPEn themselves)', hint: 'BIOS: enable "SEV-SNP Support" and "SNP Memory (RMP Table) Coverage"' }) });
+      b.add({
+        id: 'msr.syscfg.smee',
+        group: 'msr',
+        label: 'SYSCFG bit 23 (SMEE)',
+        value: out.smee ? 'set' : 'clear',
+        status: out.smee ? 'pass' : 'fail',
+        source: `${src(fact)} (${fact.value}, bit 23)`,
+        ...(out.smee
+          ? {}
+          : {
+              meaning: 'the BIOS has not enabled memory encryption: no SME, SEV, SEV-ES ' + 'or SEV-SNP',
+              hint: 'BIOS: enable SMEE (Secure Memory Encryption)',
+            }),
+      });
+      b.add({
+        id: 'msr.syscfg.snpEn',
+        group: 'msr',
+        label: 'SYSCFG bit 24 (SNPEn)',
+        value: out.snpEn ? 'set' : 'clear',
+        status: out.snpEn ? 'pass' : 'fail',
+        source: `${src(fact)} (${fact.value}, bit 24)`,
+        ...(out.snpEn
+          ? {}
+          : {
+              meaning:
+                'SEV-SNP is not enabled in SYSCFG: the BIOS did not set it up ' +
+                '(or the kernel did not, on kernels that set SNPEn themselves)',
+              hint: 'BIOS: enable "SEV-SNP Support" and "SNP Memory (RMP Table) Coverage"',
+            }),
+      });
     } else {
       if (index === AMD_SNP_MSRS.RMP_BASE) out.rmpBase = fact.value;
       else out.rmpEnd = fact.value;
-      b.add({ id, group: 'msr', label, value: fact.value, status: v === 0n ? 'fail' : 'info', source: src(fact),
-        ...(v === 0n ? { meaning: 'no RMP table reserved: SEV-SNP cannot run', hint: 'BIOS: enable "SNP Memory (RMP Table) Coverage"' } : {}) });
+      b.add({
+        id,
+        group: 'msr',
+        label,
+        value: fact.value,
+        status: v === 0n ? 'fail' : 'info',
+        source: src(fact),
+        ...(v === 0n
+          ? {
+              meaning: 'no RMP table reserved: SEV-SNP cannot run',
+              hint: 'BIOS: enable "SNP Memory (RMP Table) Coverage"',
+            }
+          : {}),
+      });
     }
   }
   return out;
@@ -1014,7 +1582,12 @@ function parityItems(snapshot: Snapshot, b: Builder): void {
   const node = snapshot.host.sevDevice;
   if (access) {
     if ('value' in access) {
-      const nodeText = node && 'value' in node ? `; mode ${node.value.mode.toString(8).padStart(4, '0')}, owner ` + `${node.value.owner ?? node.value.uid}, group ` + `${node.value.group ?? node.value.gid}` : '';
+      const nodeText =
+        node && 'value' in node
+          ? `; mode ${node.value.mode.toString(8).padStart(4, '0')}, owner ` +
+            `${node.value.owner ?? node.value.uid}, group ` +
+            `${node.value.group ?? node.value.gid}`
+          : '';
       b.add({
         id: 'device.access',
         group: 'device',
@@ -1022,7 +1595,10 @@ function parityItems(snapshot: Snapshot, b: Builder): void {
         value: `${access.value.write ? 'read-write' : access.value.read ? 'read-only' : 'no access'}${nodeText}`,
         status: 'info',
         source: src(access),
-        meaning: 'QEMU opens /dev/sev read-write: the user the VMM runs as needs ' + 'read and write through the mode, its groups or an ACL; this ' + 'line is for the user kvm-caps ran as',
+        meaning:
+          'QEMU opens /dev/sev read-write: the user the VMM runs as needs ' +
+          'read and write through the mode, its groups or an ACL; this ' +
+          'line is for the user kvm-caps ran as',
       });
     } else b.failed('device.access', 'device', '/dev/sev access', access, { status: 'unknown' });
   }
@@ -1030,15 +1606,34 @@ function parityItems(snapshot: Snapshot, b: Builder): void {
   if (memlock) {
     if ('value' in memlock) {
       const text = (n: number | null): string => (n === null ? 'unlimited' : `${n} bytes`);
-      b.add({ id: 'host.memlock', group: 'device', label: 'Locked-memory limit (RLIMIT_MEMLOCK)', value: `soft ${text(memlock.value.soft)}, hard ${text(memlock.value.hard)}`, status: 'info', source: src(memlock),
-        meaning: 'of this process; a VMM that pins SEV guest memory needs a limit ' + 'as large as the guest (libvirt raises it for the guests it ' + 'starts)' });
+      b.add({
+        id: 'host.memlock',
+        group: 'device',
+        label: 'Locked-memory limit (RLIMIT_MEMLOCK)',
+        value: `soft ${text(memlock.value.soft)}, hard ${text(memlock.value.hard)}`,
+        status: 'info',
+        source: src(memlock),
+        meaning:
+          'of this process; a VMM that pins SEV guest memory needs a limit ' +
+          'as large as the guest (libvirt raises it for the guests it ' +
+          'starts)',
+      });
     } else b.failed('host.memlock', 'device', 'Locked-memory limit', memlock, { status: 'unknown' });
   }
   const cpuinfo = snapshot.host.cpuinfo;
   if ('value' in cpuinfo && cpuinfo.value.vendor_id === 'AuthenticAMD') {
     const brand = cpuinfo.value['model name'] ?? '';
-    b.add({ id: 'cpu.epyc', group: 'cpu', label: 'EPYC processor', value: /\bEPYC\b/.test(brand) ? 'yes' : 'no', status: 'info', source: `${src(cpuinfo)} (model name)`,
-      ...(/\bEPYC\b/.test(brand) ? {} : { meaning: 'SEV, SEV-ES and SEV-SNP host support is for EPYC server parts (snphost "Is EPYC")' }) });
+    b.add({
+      id: 'cpu.epyc',
+      group: 'cpu',
+      label: 'EPYC processor',
+      value: /\bEPYC\b/.test(brand) ? 'yes' : 'no',
+      status: 'info',
+      source: `${src(cpuinfo)} (model name)`,
+      ...(/\bEPYC\b/.test(brand)
+        ? {}
+        : { meaning: 'SEV, SEV-ES and SEV-SNP host support is for EPYC server parts (snphost "Is EPYC")' }),
+    });
   }
 }
 
@@ -1054,12 +1649,23 @@ function parityItems(snapshot: Snapshot, b: Builder): void {
  */
 function hostCpuidItems(snapshot: Snapshot, b: Builder): SevView['hostCpuid'] {
   const fact = snapshot.host.hostCpuid8000001f;
-  const out: SevView['hostCpuid'] = { sev: null, snp: null, vmplCount: null, vmpl: null, pageFlush: null, smeCoherent: null, source: src(fact) };
+  const out: SevView['hostCpuid'] = {
+    sev: null,
+    snp: null,
+    vmplCount: null,
+    vmpl: null,
+    pageFlush: null,
+    smeCoherent: null,
+    source: src(fact),
+  };
   if (!fact) return out;
   if ('error' in fact) {
     b.failed('cpuid.host', 'cpu', 'CPUID 0x8000001F (host, /dev/cpu/0/cpuid)', fact, {
       status: 'unknown',
-      meaning: 'cannot tell VMPL support, the number of VMPLs or the page-flush ' + 'MSR: the cpuid module is not loaded (ENOENT) or this user may ' + 'not read it (EACCES/EPERM)',
+      meaning:
+        'cannot tell VMPL support, the number of VMPLs or the page-flush ' +
+        'MSR: the cpuid module is not loaded (ENOENT) or this user may ' +
+        'not read it (EACCES/EPERM)',
       hint: 'run as root with the cpuid module loaded (`modprobe cpuid`); kvm-caps never loads it',
     });
     return out;
@@ -1080,9 +1686,18 @@ function hostCpuidItems(snapshot: Snapshot, b: Builder): SevView['hostCpuid'] {
     value: out.vmpl ? 'supported' : 'not supported',
     status: out.vmpl ? 'pass' : out.snp ? 'fail' : 'info',
     source: `${src(fact)} (0x8000001F EAX ${fact.value.eax}, bit 5)`,
-    ...(out.vmpl || !out.snp ? {} : { meaning: 'the CPU reports SEV-SNP without VMPLs: SNP guests (and an SVSM at VMPL0) need them' }),
+    ...(out.vmpl || !out.snp
+      ? {}
+      : { meaning: 'the CPU reports SEV-SNP without VMPLs: SNP guests (and an SVSM at VMPL0) need them' }),
   });
-  b.add({ id: 'cpuid.host.vmplCount', group: 'cpu', label: 'Number of VMPLs (host CPUID)', value: String(out.vmplCount), status: 'info', source: `${src(fact)} (0x8000001F EBX ${fact.value.ebx}, bits 15:12)` });
+  b.add({
+    id: 'cpuid.host.vmplCount',
+    group: 'cpu',
+    label: 'Number of VMPLs (host CPUID)',
+    value: String(out.vmplCount),
+    status: 'info',
+    source: `${src(fact)} (0x8000001F EBX ${fact.value.ebx}, bits 15:12)`,
+  });
   b.add({
     id: 'cpuid.host.pageFlush',
     group: 'cpu',
@@ -1094,8 +1709,12 @@ function hostCpuidItems(snapshot: Snapshot, b: Builder): SevView['hostCpuid'] {
       ? {}
       : {
           meaning: out.smeCoherent
-            ? 'the CPU keeps encrypted and plain cache lines coherent ' + '(SME_COHERENT), so KVM flushes a page it takes back from a ' + 'guest with CLFLUSHOPT and never uses VM_PAGE_FLUSH'
-            : 'KVM flushes an encrypted guest page it takes back with the ' + 'VM_PAGE_FLUSH MSR; where that write faults it warns and writes ' + 'back the caches of every CPU the guest ran on',
+            ? 'the CPU keeps encrypted and plain cache lines coherent ' +
+              '(SME_COHERENT), so KVM flushes a page it takes back from a ' +
+              'guest with CLFLUSHOPT and never uses VM_PAGE_FLUSH'
+            : 'KVM flushes an encrypted guest page it takes back with the ' +
+              'VM_PAGE_FLUSH MSR; where that write faults it warns and writes ' +
+              'back the caches of every CPU the guest ran on',
         }),
   });
   return out;
@@ -1118,7 +1737,8 @@ function deviceUserItems(snapshot: Snapshot, b: Builder): SevView['deviceUsers']
   const owner = `user ${n.owner ?? n.uid}`;
   const group = `group ${n.group ?? n.gid}`;
   const holders: { who: string; root: boolean }[] = [];
-  const perm = (mode: number, shift: number): string => `${mode & (4 << shift) ? 'r' : '-'}${mode & (2 << shift) ? 'w' : '-'}`;
+  const perm = (mode: number, shift: number): string =>
+    `${mode & (4 << shift) ? 'r' : '-'}${mode & (2 << shift) ? 'w' : '-'}`;
   if (entries && entries.length > 0) {
     const table = entries.map((e) => e.split(':'));
     const mask = table.find(([kind]) => kind === 'mask')?.[2];
@@ -1126,7 +1746,8 @@ function deviceUserItems(snapshot: Snapshot, b: Builder): SevView['deviceUsers']
     for (const [kind, id, p] of table) {
       if (kind === 'user' && id === '' && readWrite(p)) holders.push({ who: `${owner} (owner)`, root: n.uid === 0 });
       else if (kind === 'user' && id !== '' && masked(p)) holders.push({ who: `user ${id} (ACL)`, root: id === '0' });
-      else if (kind === 'group' && id === '' && masked(p)) holders.push({ who: `${group} (owning group)`, root: n.gid === 0 });
+      else if (kind === 'group' && id === '' && masked(p))
+        holders.push({ who: `${group} (owning group)`, root: n.gid === 0 });
       else if (kind === 'group' && id !== '' && masked(p)) holders.push({ who: `group ${id} (ACL)`, root: id === '0' });
       else if (kind === 'other' && readWrite(p)) holders.push({ who: 'everyone (other)', root: false });
     }
@@ -1135,20 +1756,37 @@ function deviceUserItems(snapshot: Snapshot, b: Builder): SevView['deviceUsers']
     if (readWrite(perm(n.mode, 3))) holders.push({ who: `${group} (group)`, root: n.gid === 0 });
     if (readWrite(perm(n.mode, 0))) holders.push({ who: 'everyone (other)', root: false });
   }
-  const aclText = entries && entries.length > 0 ? `; ACL ${entries.join(',')}` : acl && 'error' in acl ? `; ACL unread (${acl.error.code})` : acl && 'value' in acl && acl.value.entries === null ? '; ACL unread (getfacl failed)' : '';
+  const aclText =
+    entries && entries.length > 0
+      ? `; ACL ${entries.join(',')}`
+      : acl && 'error' in acl
+        ? `; ACL unread (${acl.error.code})`
+        : acl && 'value' in acl && acl.value.entries === null
+          ? '; ACL unread (getfacl failed)'
+          : '';
   const rootOnly = holders.every((h) => h.root);
   const source = acl ? `${src(node)}; ${src(acl)}` : src(node);
   b.add({
     id: 'device.users',
     group: 'device',
     label: '/dev/sev read-write for',
-    value: `${rootOnly ? 'root only' : holders.map((h) => h.who).join(', ')}` + ` (mode ${n.mode.toString(8).padStart(4, '0')}, ` + `${n.owner ?? n.uid}:${n.group ?? n.gid}${aclText})`,
+    value:
+      `${rootOnly ? 'root only' : holders.map((h) => h.who).join(', ')}` +
+      ` (mode ${n.mode.toString(8).padStart(4, '0')}, ` +
+      `${n.owner ?? n.uid}:${n.group ?? n.gid}${aclText})`,
     status: rootOnly ? 'warn' : 'info',
     source,
     meaning: rootOnly
       ? `${NON_ROOT_VMM}${entries === null ? ACL_UNREAD : ''}`
-      : 'the VMM\'s user (qemu, libvirt-qemu, the kvm group) can start SEV guests only if it is ' + 'one of these or in one of these groups',
-    ...(rootOnly ? { hint: 'give the VMM\'s group access: `chgrp kvm /dev/sev && chmod 0660 /dev/sev` (a udev rule to keep it), ' + 'or `setfacl -m u:qemu:rw /dev/sev`' } : {}),
+      : "the VMM's user (qemu, libvirt-qemu, the kvm group) can start SEV guests only if it is " +
+        'one of these or in one of these groups',
+    ...(rootOnly
+      ? {
+          hint:
+            "give the VMM's group access: `chgrp kvm /dev/sev && chmod 0660 /dev/sev` (a udev rule to keep it), " +
+            'or `setfacl -m u:qemu:rw /dev/sev`',
+        }
+      : {}),
   });
   return { readWrite: holders.map((h) => h.who), rootOnly, source };
 }
@@ -1169,13 +1807,27 @@ function pspItems(snapshot: Snapshot, b: Builder): SevView['psp'] {
   for (const [name, raw] of Object.entries(fact.value.attributes)) {
     const id = `psp.${name}`;
     if (typeof raw !== 'string') {
-      b.add({ id, group: 'psp', label: name, value: `unreadable (${raw.code})`, status: 'unknown', source: `${source} (${name})` });
+      b.add({
+        id,
+        group: 'psp',
+        label: name,
+        value: `unreadable (${raw.code})`,
+        status: 'unknown',
+        source: `${source} (${name})`,
+      });
       continue;
     }
     const production = name === 'fused_part' || name === 'debug_lock_on';
     const ok = raw.trim() === '1';
-    b.add({ id, group: 'psp', label: name, value: raw.trim(), status: production ? (ok ? 'pass' : 'warn') : 'info', source: `${source} (${name})`,
-      ...(production && !ok ? { meaning: `a production part shows ${name} = 1: ${UNFUSED}` } : {}) });
+    b.add({
+      id,
+      group: 'psp',
+      label: name,
+      value: raw.trim(),
+      status: production ? (ok ? 'pass' : 'warn') : 'info',
+      source: `${source} (${name})`,
+      ...(production && !ok ? { meaning: `a production part shows ${name} = 1: ${UNFUSED}` } : {}),
+    });
   }
   return { fusedPart: flag('fused_part'), debugLockOn: flag('debug_lock_on'), source };
 }
@@ -1199,14 +1851,25 @@ export function sevView(snapshot: Snapshot): SevView {
   const deviceUsers = deviceUserItems(snapshot, b);
   const psp = pspItems(snapshot, b);
   b.notes.push({
-    text: 'the kernel hides the sev, sev_es and sev_snp flags in ' + '/proc/cpuinfo when the BIOS has not enabled them, and shows sme ' + 'only while SME is active (mem_encrypt=on), so an absent flag ' + 'does not mean the CPU lacks the feature',
+    text:
+      'the kernel hides the sev, sev_es and sev_snp flags in ' +
+      '/proc/cpuinfo when the BIOS has not enabled them, and shows sme ' +
+      'only while SME is active (mem_encrypt=on), so an absent flag ' +
+      'does not mean the CPU lacks the feature',
     source: 'arch/x86/kernel/cpu/amd.c early_detect_mem_encrypt(), bsp_determine_snp()',
   });
   return {
     title: 'AMD SEV / SEV-ES / SEV-SNP',
     items: b.items,
     vmTypes: types,
-    cpu: { vendor: cpu.vendor, family: cpu.family, model: cpu.model, generation: cpu.generation, flags: cpu.flags, isGuest: cpu.isGuest },
+    cpu: {
+      vendor: cpu.vendor,
+      family: cpu.family,
+      model: cpu.model,
+      generation: cpu.generation,
+      flags: cpu.flags,
+      isGuest: cpu.isGuest,
+    },
     cpuid,
     kvmAmd,
     attributes,

@@ -9,7 +9,12 @@ export type Traced<T> =
   | { missing: string; source?: string };
 
 /** `detail` narrows the source to the part of the fact used, e.g. one capability of a batch. */
-export function trace<T, U>(fact: Fact<T> | undefined, map: (value: T) => U, missing: string, detail?: string): Traced<U> {
+export function trace<T, U>(
+  fact: Fact<T> | undefined,
+  map: (value: T) => U,
+  missing: string,
+  detail?: string,
+): Traced<U> {
   if (fact === undefined) return { missing };
   const source = detail === undefined ? describeSource(fact.source) : `${describeSource(fact.source)} (${detail})`;
   if ('error' in fact) return { error: explain(fact.source, fact.error), source };

@@ -31,7 +31,6 @@ export function toU64(value: string | bigint): bigint {
   return v;
 }
 
-
 function setBits64(mask: bigint): number[] {
   const bits: number[] = [];
   for (let bit = 0; bit < 64; bit++) if ((mask >> BigInt(bit)) & 1n) bits.push(bit);
@@ -86,7 +85,12 @@ export interface DecodedTdvmcallInfo {
   leaves: TdvmcallLeaf[];
 }
 
-function tdvmcallLeaves(register: 'r11' | 'r12', kernel: bigint, user: bigint, table: readonly TdvmcallInfoBit[]): TdvmcallLeaf[] {
+function tdvmcallLeaves(
+  register: 'r11' | 'r12',
+  kernel: bigint,
+  user: bigint,
+  table: readonly TdvmcallInfoBit[],
+): TdvmcallLeaf[] {
   return setBits64(kernel | user).map((bit) => {
     const inKernel = ((kernel >> BigInt(bit)) & 1n) === 1n;
     const inUser = ((user >> BigInt(bit)) & 1n) === 1n;
@@ -108,7 +112,10 @@ function tdvmcallLeaves(register: 'r11' | 'r12', kernel: bigint, user: bigint, t
  * userspace" (r12) (Documentation/virt/kvm/x86/intel-tdx.rst).
  */
 export function decodeTdvmcallInfo(
-  caps: Pick<TdxCapabilitiesRecord, 'kernelTdvmcallinfo1R11' | 'userTdvmcallinfo1R11' | 'kernelTdvmcallinfo1R12' | 'userTdvmcallinfo1R12'>,
+  caps: Pick<
+    TdxCapabilitiesRecord,
+    'kernelTdvmcallinfo1R11' | 'userTdvmcallinfo1R11' | 'kernelTdvmcallinfo1R12' | 'userTdvmcallinfo1R12'
+  >,
 ): DecodedTdvmcallInfo {
   const kR11 = toU64(caps.kernelTdvmcallinfo1R11);
   const uR11 = toU64(caps.userTdvmcallinfo1R11);
@@ -116,7 +123,10 @@ export function decodeTdvmcallInfo(
   const uR12 = toU64(caps.userTdvmcallinfo1R12);
   return {
     words: { kernelR11: hex(kR11), userR11: hex(uR11), kernelR12: hex(kR12), userR12: hex(uR12) },
-    leaves: [...tdvmcallLeaves('r11', kR11, uR11, TDVMCALL_INFO_1_R11), ...tdvmcallLeaves('r12', kR12, uR12, TDVMCALL_INFO_1_R12)],
+    leaves: [
+      ...tdvmcallLeaves('r11', kR11, uR11, TDVMCALL_INFO_1_R11),
+      ...tdvmcallLeaves('r12', kR12, uR12, TDVMCALL_INFO_1_R12),
+    ],
   };
 }
 
@@ -140,7 +150,9 @@ function asDecodable(entry: CpuidEntryRecord, values: Record<Register, number>):
 /** Each configurable CPUID entry of KVM_TDX_CAPABILITIES, with the names of its configurable bits. */
 export function decodeConfigurableCpuid(entries: readonly CpuidEntryRecord[]): ConfigurableCpuidEntry[] {
   return entries.map((entry) => {
-    const decoded = decodeCpuidEntry(asDecodable(entry, { eax: entry.eax, ebx: entry.ebx, ecx: entry.ecx, edx: entry.edx }));
+    const decoded = decodeCpuidEntry(
+      asDecodable(entry, { eax: entry.eax, ebx: entry.ebx, ecx: entry.ecx, edx: entry.edx }),
+    );
     const configurable: ConfigurableCpuidEntry['configurable'] = {};
     const unknownBits: ConfigurableCpuidEntry['unknownBits'] = {};
     for (const register of REGISTERS) {
@@ -158,7 +170,12 @@ export function decodeConfigurableCpuid(entries: readonly CpuidEntryRecord[]): C
     return {
       function: entry.function,
       index: entry.index,
-      masks: { eax: hex(entry.eax >>> 0), ebx: hex(entry.ebx >>> 0), ecx: hex(entry.ecx >>> 0), edx: hex(entry.edx >>> 0) },
+      masks: {
+        eax: hex(entry.eax >>> 0),
+        ebx: hex(entry.ebx >>> 0),
+        ecx: hex(entry.ecx >>> 0),
+        edx: hex(entry.edx >>> 0),
+      },
       configurable,
       unknownBits,
       note,
@@ -196,8 +213,10 @@ const KVM_REMOVED_BITS: readonly { register: Register; bit: number }[] = [
 ];
 
 export function notConfigurableKind(fn: number, index: number, register: Register, bit: number): NotConfigurableKind {
-  if (QEMU_TDX_FIXED1_BITS.some((b) => b.function === fn && b.index === index && b.reg === register && b.bit === bit)) return 'qemu-fixed1';
-  if (fn === 0x7 && index === 0 && KVM_REMOVED_BITS.some((b) => b.register === register && b.bit === bit)) return 'kvm-removed';
+  if (QEMU_TDX_FIXED1_BITS.some((b) => b.function === fn && b.index === index && b.reg === register && b.bit === bit))
+    return 'qemu-fixed1';
+  if (fn === 0x7 && index === 0 && KVM_REMOVED_BITS.some((b) => b.register === register && b.bit === bit))
+    return 'kvm-removed';
   const config = TDX_MODULE_1_5_01.cpuidConfig.find((c) => c.function === fn && (c.subleaf ?? 0) === index);
   if (config !== undefined && ((config.allowDirect[register] >>> bit) & 1) === 1) return 'native';
   return 'not-configurable';
@@ -215,7 +234,10 @@ function findConfig(configurable: readonly CpuidEntryRecord[], entry: CpuidEntry
  * names are reported. Not configurable does not mean a TD lacks the feature: the TDX module
  * fixes some bits to 1 and derives others from XFAM and ATTRIBUTES.
  */
-export function notConfigurableForTd(supported: readonly CpuidEntryRecord[], configurable: readonly CpuidEntryRecord[]): NotConfigurableForTd[] {
+export function notConfigurableForTd(
+  supported: readonly CpuidEntryRecord[],
+  configurable: readonly CpuidEntryRecord[],
+): NotConfigurableForTd[] {
   const out: NotConfigurableForTd[] = [];
   for (const entry of supported) {
     const config = findConfig(configurable, entry);
@@ -238,7 +260,15 @@ export function notConfigurableForTd(supported: readonly CpuidEntryRecord[], con
         if (name === null && !unknownBits.includes(bit)) continue;
         bits.push({ bit, name, kind: notConfigurableKind(entry.function, entry.index, register, bit) });
       }
-      out.push({ function: entry.function, index: entry.index, register, features, unknownBits, leafListed: config !== undefined, bits });
+      out.push({
+        function: entry.function,
+        index: entry.index,
+        register,
+        features,
+        unknownBits,
+        leafListed: config !== undefined,
+        bits,
+      });
     }
   }
   return out;
@@ -286,13 +316,30 @@ export function decodeHwError(input: string | bigint): DecodedHwError {
   };
   const sw = TDX_SW_ERRORS.find((e) => e.code === value);
   if (sw !== undefined) {
-    return { ...base, name: sw.name, nameSource: 'kernel-sw', matchedOn: 'value', operand: null, meaning: sw.meaning, errno: sw.errno };
+    return {
+      ...base,
+      name: sw.name,
+      nameSource: 'kernel-sw',
+      matchedOn: 'value',
+      operand: null,
+      meaning: sw.meaning,
+      errno: sw.errno,
+    };
   }
   if ((value & TDX_SW_ERROR) === TDX_SW_ERROR) {
-    return { ...base, name: 'TDX_SW_ERROR', nameSource: 'kernel-sw', matchedOn: 'class', operand: null, meaning: 'a kernel-defined SEAMCALL error (class 0xFF)', errno: null };
+    return {
+      ...base,
+      name: 'TDX_SW_ERROR',
+      nameSource: 'kernel-sw',
+      matchedOn: 'class',
+      operand: null,
+      meaning: 'a kernel-defined SEAMCALL error (class 0xFF)',
+      errno: null,
+    };
   }
   const exact = TDX_STATUS_CODES.find((c) => c.code === status);
-  const byClass = exact ?? TDX_STATUS_CODES.find((c) => (c.code & CLASS_MASK) === (status & CLASS_MASK) && c.code !== 0n);
+  const byClass =
+    exact ?? TDX_STATUS_CODES.find((c) => (c.code & CLASS_MASK) === (status & CLASS_MASK) && c.code !== 0n);
   const statusClass = Number((status >> 40n) & 0xffn);
   // Operand IDs appear in bits 31:0 of operand errors (kernel tdx_errno.h TDX_OPERAND_ID_*):
   // class 0x01 (OPERAND_INVALID, OPERAND_ADDR_RANGE_ERROR ...) and 0x02 (OPERAND_BUSY ...).

@@ -197,7 +197,13 @@ function seamcallFailure(leaf: number | null, name: string | null, statusText: s
   const value = BigInt(statusText);
   if (value > U64_MAX) return null;
   const status = hex(value, 16);
-  return { leaf, leafName: name ?? (leaf === null ? null : leafName(leaf)), status, statusName: decodeHwError(status).name, registers: [] };
+  return {
+    leaf,
+    leafName: name ?? (leaf === null ? null : leafName(leaf)),
+    status,
+    statusName: decodeHwError(status).name,
+    registers: [],
+  };
 }
 
 /**
@@ -247,7 +253,9 @@ function parseVersion(text: string): TdxModuleVersionFromLog | null {
   // build number N, build date D" and the RFC's "module version: X.Y.ZZ.WW.NNNN (build_date D)".
   m =
     /^TDX module (\d+)\.(\d+)\.(\d+)\.(\d+), build number (\d+), build date (\w+)/.exec(text) ??
-    /^(?:TDX[- ]module|module) version: (\d+)\.(\d+)\.(\d+)\.(\d+)\.(\d+)(?:,? \(?build_date:? (\d+)\)?)?\.?$/i.exec(text);
+    /^(?:TDX[- ]module|module) version: (\d+)\.(\d+)\.(\d+)\.(\d+)\.(\d+)(?:,? \(?build_date:? (\d+)\)?)?\.?$/i.exec(
+      text,
+    );
   if (m) {
     const update = num(m[3]);
     return {
@@ -300,7 +308,8 @@ function parseCoreState(text: string): TdxModuleStateFromLog | null {
   let m = /^(?:TDX[- ])?module initialization failed \((-?\d+)\)/i.exec(text);
   if (m) return failed(m[1], null);
   if (/^(?:TDX )?module (?:is )?not loaded\.?$/i.test(text)) return { state: 'not-loaded' };
-  if (/^TDX not supported by the host platform|^not enabled by BIOS\.?$/.test(text)) return { state: 'not-supported', reason: text };
+  if (/^TDX not supported by the host platform|^not enabled by BIOS\.?$/.test(text))
+    return { state: 'not-supported', reason: text };
   m = INIT_FAILED_LINE.exec(text);
   if (m) return { state: 'platform-init-failed', reason: (m[1] ?? '').replace(/\.$/, '') };
   return null;
@@ -316,13 +325,16 @@ function kvmMessage(text: string): KvmTdxMessage | null {
   const body = text.replace(/^tdx: /, '');
   const premerge = PREMERGE_PARAMETER_MESSAGES.find((m) => m.pattern.test(body));
   if (premerge) return { text, kind: 'parameter', parameters: premerge.parameters };
-  if (/^All packages need to have online CPU to create TD/.test(body)) return { text, kind: 'package-offline', parameters: [] };
-  const parameters = TDX_PARAMETERS.filter((p) => p.message !== '' && body.startsWith(p.message.replace(/^tdx: /, ''))).map(
-    (p) => `${p.module}.${p.parameter}`,
-  );
+  if (/^All packages need to have online CPU to create TD/.test(body))
+    return { text, kind: 'package-offline', parameters: [] };
+  const parameters = TDX_PARAMETERS.filter(
+    (p) => p.message !== '' && body.startsWith(p.message.replace(/^tdx: /, '')),
+  ).map((p) => `${p.module}.${p.parameter}`);
   if (parameters.length > 0) return { text, kind: 'parameter', parameters };
-  if (/^(?:OSXSAVE|MOVDIR64B|Self-snoop|XSAVE) is required for TDX/.test(body)) return { text, kind: 'cpu-feature', parameters: [] };
-  if (/^no TDX private KeyIDs available|^TDX not supported by the host platform/.test(body)) return { text, kind: 'platform', parameters: [] };
+  if (/^(?:OSXSAVE|MOVDIR64B|Self-snoop|XSAVE) is required for TDX/.test(body))
+    return { text, kind: 'cpu-feature', parameters: [] };
+  if (/^no TDX private KeyIDs available|^TDX not supported by the host platform/.test(body))
+    return { text, kind: 'platform', parameters: [] };
   if (/^Disable TDX: MAX_VCPU_PER_TD/.test(body)) return { text, kind: 'module-limit', parameters: [] };
   if (/^Failed to initialize TDX module/i.test(body)) return { text, kind: 'module-init', parameters: [] };
   if (/^SEAMCALL /.test(body)) return { text, kind: 'seamcall', parameters: [] };
@@ -393,7 +405,8 @@ export function parseTdxLog(messages: readonly string[], logName = 'kernel log')
         facts.seamcallFailures.push(at(failure));
         lastFailure = failure;
       }
-      if (message.kind === 'module-init' && facts.moduleState === undefined) facts.moduleState = at(failed(undefined, failureReason));
+      if (message.kind === 'module-init' && facts.moduleState === undefined)
+        facts.moduleState = at(failed(undefined, failureReason));
       if (message.kind === 'platform' && /TDX not supported by the host platform/.test(text)) {
         facts.moduleState = at({ state: 'not-supported', reason: text });
       }
@@ -421,7 +434,12 @@ export function parseTdxLog(messages: readonly string[], logName = 'kernel log')
       // status; a later line that states the module's state takes precedence.
       if (failure.leafName !== null && INIT_LEAVES.has(failure.leafName)) {
         const status = failure.statusName === null ? failure.status : `${failure.statusName} (${failure.status})`;
-        facts.moduleState = at({ state: 'failed', errno: null, errnoName: null, reason: `${failure.leafName} failed: ${status}` });
+        facts.moduleState = at({
+          state: 'failed',
+          errno: null,
+          errnoName: null,
+          reason: `${failure.leafName} failed: ${status}`,
+        });
       }
       return;
     }
@@ -451,8 +469,10 @@ export function parseTdxLog(messages: readonly string[], logName = 'kernel log')
       facts.acpiS3Disabled = at(true);
       return;
     }
-    if (/^initialization failed: /.test(text)) failureReason = text.replace(/^initialization failed: /, '').replace(/\.$/, '');
-    if (/required for TDX|failed|exhausted|bug present|upgrade TDX module/i.test(text)) facts.coreMessages.push(at(text));
+    if (/^initialization failed: /.test(text))
+      failureReason = text.replace(/^initialization failed: /, '').replace(/\.$/, '');
+    if (/required for TDX|failed|exhausted|bug present|upgrade TDX module/i.test(text))
+      facts.coreMessages.push(at(text));
   });
   return facts;
 }

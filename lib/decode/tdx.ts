@@ -25,7 +25,15 @@ import {
   type NotConfigurableForTd,
 } from './tdx-fields.js';
 import { inNewestBoot } from '../snapshot/log-formats.js';
-import { parseTdxLog, type KvmTdxMessage, type LogFact, type SeamcallFailure, type TdxLogFacts, type TdxModuleStateFromLog, type TdxModuleVersionFromLog } from './tdx-log.js';
+import {
+  parseTdxLog,
+  type KvmTdxMessage,
+  type LogFact,
+  type SeamcallFailure,
+  type TdxLogFacts,
+  type TdxModuleStateFromLog,
+  type TdxModuleVersionFromLog,
+} from './tdx-log.js';
 import { TDX_PARAMETERS } from '../knowledge/tdx.js';
 import { TDX_MODULE_RELEASES } from '../knowledge/tdx-module.js';
 
@@ -139,8 +147,12 @@ const VM_TYPES_CAP = capabilityNumber('KVM_CAP_VM_TYPES');
 
 const known = <T>(value: T, source: string): Traced<T> => ({ value, source });
 /** A fact not known: `why` says why (not "unknown: ...": each output words that once). */
-const unknown = <T>(why: string, source: string | null = null): Traced<T> => (source === null ? { missing: why } : { missing: why, source });
-const failed = <T>(fact: { source: Source; error: ProbeError }, source: string = describeSource(fact.source)): Traced<T> => ({ error: explain(fact.source, fact.error), source });
+const unknown = <T>(why: string, source: string | null = null): Traced<T> =>
+  source === null ? { missing: why } : { missing: why, source };
+const failed = <T>(
+  fact: { source: Source; error: ProbeError },
+  source: string = describeSource(fact.source),
+): Traced<T> => ({ error: explain(fact.source, fact.error), source });
 /** An unknown fact (an error or a gap) passed on as the reason another one is unknown. */
 function unknownFrom<T>(fact: Traced<unknown>): Traced<T> {
   return isKnown(fact) ? unknown('the kernel log was read but not parsed') : fact;
@@ -156,7 +168,6 @@ function errorOutcome(source: Source, error: ProbeError): ProbeOutcome<never> {
     hwError: error.hwError === undefined ? null : decodeHwError(error.hwError),
   };
 }
-
 
 function release(snapshot: Snapshot): Traced<string> {
   const fact = snapshot.host.kernelRelease;
@@ -218,8 +229,10 @@ export function tdxLogContext(snapshot: Snapshot): LogContext {
     return {
       facts: null,
       source: null,
-      fact: unknown('not read: reading the kernel log needs CAP_SYSLOG (or kernel.dmesg_restrict=0); give a saved log ' +
-        'with --kernel-log'),
+      fact: unknown(
+        'not read: reading the kernel log needs CAP_SYSLOG (or kernel.dmesg_restrict=0); give a saved log ' +
+          'with --kernel-log',
+      ),
     };
   }
   const source = describeSource(fact.source);
@@ -251,7 +264,16 @@ function moduleVersion(snapshot: Snapshot, log: LogContext): TdxView['moduleVers
     const source = describeSource(sysfs.source);
     if (m) {
       return known(
-        { text, major: Number(m[1]), minor: Number(m[2]), update: Number(m[3]), buildNum: null, buildDate: null, from: 'sysfs', format: 'sysfs' },
+        {
+          text,
+          major: Number(m[1]),
+          minor: Number(m[2]),
+          update: Number(m[3]),
+          buildNum: null,
+          buildDate: null,
+          from: 'sysfs',
+          format: 'sysfs',
+        },
         source,
       );
     }
@@ -261,7 +283,16 @@ function moduleVersion(snapshot: Snapshot, log: LogContext): TdxView['moduleVers
   if (fromLog !== undefined) {
     const v = fromLog.value;
     return known(
-      { text: v.text, major: v.major, minor: v.minor, update: v.update, buildNum: v.buildNum, buildDate: v.buildDate, from: 'kernel log', format: v.format },
+      {
+        text: v.text,
+        major: v.major,
+        minor: v.minor,
+        update: v.update,
+        buildNum: v.buildNum,
+        buildDate: v.buildDate,
+        from: 'kernel log',
+        format: v.format,
+      },
       logSource(log, fromLog),
     );
   }
@@ -277,7 +308,11 @@ function moduleVersion(snapshot: Snapshot, log: LogContext): TdxView['moduleVers
           : `the version file could not be read (${sysfs.error.code})`,
     );
   }
-  why.push(log.facts === null ? `the kernel log was ${isKnown(log.fact) ? 'read' : 'not read'}` : 'the kernel log has no TDX module version line');
+  why.push(
+    log.facts === null
+      ? `the kernel log was ${isKnown(log.fact) ? 'read' : 'not read'}`
+      : 'the kernel log has no TDX module version line',
+  );
   return unknown(`${why.join('; ')}`, sysfs === undefined ? log.source : describeSource(sysfs.source));
 }
 
@@ -354,13 +389,19 @@ function parameters(snapshot: Snapshot): TdxParameterRow[] {
     const row = { module: p.module, parameter: p.parameter, required: p.required, reason: p.reason, source };
     if ('error' in fact) {
       const explained = explain(fact.source, fact.error);
-      return { ...row, value: null, found: 'unreadable' as const, error: { code: explained.code, meaning: explained.meaning } };
+      return {
+        ...row,
+        value: null,
+        found: 'unreadable' as const,
+        error: { code: explained.code, meaning: explained.meaning },
+      };
     }
     const module: KernelModule | undefined = fact.value[p.module];
     if (module === undefined) return { ...row, value: null, found: 'module-not-loaded' as const, error: null };
     const raw = module.parameters[p.parameter];
     if (raw === undefined) return { ...row, value: null, found: 'no-such-parameter' as const, error: null };
-    if (typeof raw !== 'string') return { ...row, value: null, found: 'unreadable' as const, error: { code: raw.code, meaning: null } };
+    if (typeof raw !== 'string')
+      return { ...row, value: null, found: 'unreadable' as const, error: { code: raw.code, meaning: null } };
     return { ...row, value: raw.trim(), found: 'value' as const, error: null };
   });
 }
@@ -370,19 +411,37 @@ const ENODEV = 19;
 function bringupFailure(log: LogContext): TdxBringupFailure | null {
   const facts = log.facts;
   if (facts === null) return null;
-  const line = (fact: LogFact<unknown>): LogFact<string> => ({ value: fact.line.trim(), source: fact.source, line: fact.line, index: fact.index });
+  const line = (fact: LogFact<unknown>): LogFact<string> => ({
+    value: fact.line.trim(),
+    source: fact.source,
+    line: fact.line,
+    index: fact.index,
+  });
   const state = facts.moduleState;
-  if (state !== undefined && state.value.state === 'failed' && (state.value.errno === null || Math.abs(state.value.errno) !== ENODEV)) {
+  if (
+    state !== undefined &&
+    state.value.state === 'failed' &&
+    (state.value.errno === null || Math.abs(state.value.errno) !== ENODEV)
+  ) {
     return { kind: 'module-init', evidence: line(state), errno: state.value.errno };
   }
   const limit = facts.kvmMessages.find((m) => m.value.kind === 'module-limit');
   if (limit !== undefined) return { kind: 'module-limit', evidence: line(limit), errno: null };
   const kvmInit = facts.kvmMessages.find((m) => m.value.kind === 'module-init');
   if (kvmInit !== undefined) return { kind: 'module-init', evidence: line(kvmInit), errno: null };
-  if (state !== undefined && (state.value.state === 'not-loaded' || (state.value.state === 'failed' && state.value.errno !== null))) {
-    return { kind: 'module-not-loaded', evidence: line(state), errno: state.value.state === 'failed' ? state.value.errno : null };
+  if (
+    state !== undefined &&
+    (state.value.state === 'not-loaded' || (state.value.state === 'failed' && state.value.errno !== null))
+  ) {
+    return {
+      kind: 'module-not-loaded',
+      evidence: line(state),
+      errno: state.value.state === 'failed' ? state.value.errno : null,
+    };
   }
-  const prerequisite = facts.kvmMessages.find((m) => m.value.kind === 'parameter' || m.value.kind === 'cpu-feature' || m.value.kind === 'platform');
+  const prerequisite = facts.kvmMessages.find(
+    (m) => m.value.kind === 'parameter' || m.value.kind === 'cpu-feature' || m.value.kind === 'platform',
+  );
   if (prerequisite !== undefined) return { kind: 'prerequisite', evidence: line(prerequisite), errno: null };
   if (state !== undefined && (state.value.state === 'not-supported' || state.value.state === 'platform-init-failed')) {
     return { kind: 'prerequisite', evidence: line(state), errno: null };
@@ -423,7 +482,8 @@ export function tdxView(snapshot: Snapshot): TdxView {
   const rel = release(snapshot);
   const vm = vmType(snapshot);
   const log = tdxLogContext(snapshot);
-  const notProbed = isKnown(vm) && !vm.value.offered ? 'not attempted: KVM_CAP_VM_TYPES does not offer KVM_X86_TDX_VM' : 'not probed';
+  const notProbed =
+    isKnown(vm) && !vm.value.offered ? 'not attempted: KVM_CAP_VM_TYPES does not offer KVM_X86_TDX_VM' : 'not probed';
   const createVm = probe(tdx?.vm, () => true as const, notProbed);
   const capsFact = tdx?.capabilities;
   const capabilities: TdxView['capabilities'] =
@@ -432,16 +492,25 @@ export function tdxView(snapshot: Snapshot): TdxView {
           const view = capabilitiesView(snapshot, capsFact.value);
           return known({ ok: true as const, value: view }, describeSource(capsFact.source));
         })()
-      : probe(capsFact, () => undefined as never, isKnown(createVm) && !createVm.value.ok ? 'not probed: the TD could not be created' : notProbed);
+      : probe(
+          capsFact,
+          () => undefined as never,
+          isKnown(createVm) && !createVm.value.ok ? 'not probed: the TD could not be created' : notProbed,
+        );
   let maxVcpus: TdxView['maxVcpus'];
-  if (tdx?.maxVcpus === undefined) maxVcpus = unknown(isKnown(createVm) && createVm.value.ok ? 'not probed' : notProbed);
+  if (tdx?.maxVcpus === undefined)
+    maxVcpus = unknown(isKnown(createVm) && createVm.value.ok ? 'not probed' : notProbed);
   else if ('error' in tdx.maxVcpus) maxVcpus = failed(tdx.maxVcpus);
   else maxVcpus = known(tdx.maxVcpus.value, `${describeSource(tdx.maxVcpus.source)} (KVM_CAP_MAX_VCPUS)`);
 
   let initVm: TdxView['initVm'] = null;
   if (tdx?.initVm !== undefined) {
     const { config, result } = tdx.initVm;
-    const requested = { attributes: decodeTdAttributes(config.attributes), xfam: decodeXfam(config.xfam), cpuidEntries: config.cpuidEntries };
+    const requested = {
+      attributes: decodeTdAttributes(config.attributes),
+      xfam: decodeXfam(config.xfam),
+      cpuidEntries: config.cpuidEntries,
+    };
     const source = describeSource(result.source);
     if ('error' in result) {
       initVm = known(errorOutcome(result.source, result.error), source);

@@ -33,7 +33,12 @@ const RELEASE = /^\s*(\d+)\.(\d+)(?:\.(\d+))?/;
 export function parseKernelRelease(text: string): KernelRelease | undefined {
   const match = RELEASE.exec(text);
   if (!match) return undefined;
-  return { major: Number(match[1]), minor: Number(match[2]), patch: match[3] === undefined ? 0 : Number(match[3]), text };
+  return {
+    major: Number(match[1]),
+    minor: Number(match[2]),
+    patch: match[3] === undefined ? 0 : Number(match[3]),
+    text,
+  };
 }
 
 /** Orders two releases by major, minor and patch. */
@@ -49,7 +54,9 @@ function bound(text: string): KernelRelease {
 
 /** True when `release` lies in [since, until): `since` inclusive, `until` exclusive. */
 export function releaseInRange(release: KernelRelease, since: string, until?: string): boolean {
-  return compareReleases(release, bound(since)) >= 0 && (until === undefined || compareReleases(release, bound(until)) < 0);
+  return (
+    compareReleases(release, bound(since)) >= 0 && (until === undefined || compareReleases(release, bound(until)) < 0)
+  );
 }
 
 export const KERNEL_CHANGES: readonly KernelChange[] = [
@@ -59,7 +66,8 @@ export const KERNEL_CHANGES: readonly KernelChange[] = [
   {
     id: 'kvm.cap-vm-types',
     since: '6.8',
-    what: 'KVM_CAP_VM_TYPES (capability 235) exists and reports the VM types KVM_CREATE_VM accepts: 1 ' +
+    what:
+      'KVM_CAP_VM_TYPES (capability 235) exists and reports the VM types KVM_CREATE_VM accepts: 1 ' +
       '(KVM_X86_DEFAULT_VM), or 3 with CONFIG_KVM_SW_PROTECTED_VM (which depends on EXPERT), never 0; before ' +
       'it only the default VM type exists',
     citation: '89ea60c2c7b5 "KVM: x86: Add support for "protected VMs" that can utilize private memory" (v6.8)',
@@ -67,7 +75,8 @@ export const KERNEL_CHANGES: readonly KernelChange[] = [
   {
     id: 'kvm.enable-virt-at-load-parameter',
     since: '6.12',
-    what: 'kvm has the enable_virt_at_load parameter (virtualization enabled when kvm loads, not when the first VM ' +
+    what:
+      'kvm has the enable_virt_at_load parameter (virtualization enabled when kvm loads, not when the first VM ' +
       'is created)',
     citation:
       '"[PATCH v3 4/8] KVM: Add a module param to allow enabling virtualization when KVM is loaded" (Sean ' +
@@ -85,7 +94,8 @@ export const KERNEL_CHANGES: readonly KernelChange[] = [
   {
     id: 'kvm.tdx-bringup-failure-fails-load',
     since: '6.16',
-    what: 'a TDX bring-up failure other than "module not loaded" (-ENODEV) fails kvm_intel\'s init: no /dev/kvm; ' +
+    what:
+      'a TDX bring-up failure other than "module not loaded" (-ENODEV) fails kvm_intel\'s init: no /dev/kvm; ' +
       'the prerequisite checks and -ENODEV leave kvm_intel loaded with tdx=N',
     citation:
       'arch/x86/kvm/vmx/tdx.c tdx_bringup() (6.16-7.0) / tdx_hardware_setup() (linux-source-7.2): "if (r == ' +
@@ -94,7 +104,8 @@ export const KERNEL_CHANGES: readonly KernelChange[] = [
   {
     id: 'kvm.tdx-module-init-failure-is-enodev',
     since: '7.2',
-    what: 'a TDX module that failed to initialise (at boot, in the core kernel) leaves kvm_intel loaded with ' +
+    what:
+      'a TDX module that failed to initialise (at boot, in the core kernel) leaves kvm_intel loaded with ' +
       'tdx=N: KVM sees no module information and returns -ENODEV; its own checks of the module (no supported ' +
       'attributes or XFAM, no TOPOLOGY_ENUM, MAX_VCPU_PER_TD below the CPU count, the misc cgroup) still fail ' +
       'the load with -EINVAL or -EIO',
@@ -118,14 +129,16 @@ export const KERNEL_CHANGES: readonly KernelChange[] = [
   {
     id: 'tdx.host-platform-flag',
     since: '6.8',
-    what: 'with CONFIG_INTEL_TDX_HOST the kernel detects TDX at boot: the tdx_host_platform CPU flag and ' +
+    what:
+      'with CONFIG_INTEL_TDX_HOST the kernel detects TDX at boot: the tdx_host_platform CPU flag and ' +
       '"virt/tdx: BIOS enabled: private KeyID range [a, b)"',
     citation: '765a0542fdc7 "x86/virt/tdx: Detect TDX during kernel boot"',
   },
   {
     id: 'tdx.module-init-in-core',
     since: '7.1',
-    what: 'the core kernel initialises the TDX module at boot (subsys_initcall), printing "virt/tdx: TDX-Module ' +
+    what:
+      'the core kernel initialises the TDX module at boot (subsys_initcall), printing "virt/tdx: TDX-Module ' +
       'initialized" or "TDX-Module initialization failed (%d)", whether or not kvm_intel loads with tdx=1; ' +
       'before, KVM initialised it when kvm_intel loaded with tdx=1',
     citation:
@@ -135,17 +148,20 @@ export const KERNEL_CHANGES: readonly KernelChange[] = [
   {
     id: 'tdx.sysfs-module-version',
     since: '7.2',
-    what: '/sys/devices/faux/tdx_host/version: the TDX module version "major.minor.update" (TDX_VERSION_FMT), ' +
+    what:
+      '/sys/devices/faux/tdx_host/version: the TDX module version "major.minor.update" (TDX_VERSION_FMT), ' +
       'world-readable',
     citation: 'drivers/virt/coco/tdx-host/tdx-host.c@7.2 version_show()',
   },
   {
     id: 'tdx.runtime-update-sysfs',
     since: '7.2',
-    what: '/sys/devices/faux/tdx_host/{seamldr_version,num_remaining_updates}: admin-only, shown when the module ' +
+    what:
+      '/sys/devices/faux/tdx_host/{seamldr_version,num_remaining_updates}: admin-only, shown when the module ' +
       'supports runtime update (TDX_FEATURES0.TD_PRESERVING) and the CPU lacks X86_BUG_SEAMRET_INVD_VMCS; each ' +
       'read is a P-SEAMLDR query (SEAMLDR.INFO)',
-    citation: 'drivers/virt/coco/tdx-host/tdx-host.c@7.2 seamldr_version_show(), num_remaining_updates_show(), ' +
+    citation:
+      'drivers/virt/coco/tdx-host/tdx-host.c@7.2 seamldr_version_show(), num_remaining_updates_show(), ' +
       'supports_runtime_update()',
   },
 
@@ -160,29 +176,34 @@ export const KERNEL_CHANGES: readonly KernelChange[] = [
     id: 'sev-es.kvm-host',
     since: '5.11',
     what: 'KVM runs SEV-ES guests (kvm_amd.sev_es, KVM_SEV_ES_INIT)',
-    citation: 'ad73109ae7ec "KVM: SVM: Provide support to launch and run an SEV-ES guest" (the KVM SEV-ES series ' +
+    citation:
+      'ad73109ae7ec "KVM: SVM: Provide support to launch and run an SEV-ES guest" (the KVM SEV-ES series ' +
       'merged for v5.11)',
   },
   {
     id: 'snp.cpu-flag',
     since: '6.9',
     what: '/proc/cpuinfo shows sev_snp; before, the kernel masked the feature',
-    citation: 'c3b86e61b756 "x86/cpufeatures: Enable/unmask SEV-SNP CPU feature" (SNP host series, with ' +
+    citation:
+      'c3b86e61b756 "x86/cpufeatures: Enable/unmask SEV-SNP CPU feature" (SNP host series, with ' +
       'f5db8841ebe5, merged for 6.9)',
   },
   {
     id: 'snp.platform-status',
     since: '6.9',
-    what: 'the ccp driver has the SNP_PLATFORM_STATUS command on /dev/sev (command numbers above SEV_GET_ID2 ' +
+    what:
+      'the ccp driver has the SNP_PLATFORM_STATUS command on /dev/sev (command numbers above SEV_GET_ID2 ' +
       'answer EINVAL before)',
-    citation: 'f5db8841ebe5 "crypto: ccp: Add the SNP_PLATFORM_STATUS command" (tip x86/sev, January 2024, merged for 6.9)',
+    citation:
+      'f5db8841ebe5 "crypto: ccp: Add the SNP_PLATFORM_STATUS command" (tip x86/sev, January 2024, merged for 6.9)',
   },
   {
     id: 'snp.platform-status-needs-init',
     since: '6.9',
     until: '6.16',
     what: 'SNP_PLATFORM_STATUS answers EINVAL unless SNP firmware is already initialised; no side effects',
-    citation: 'drivers/crypto/ccp/sev-dev.c sev_ioctl_do_snp_platform_status(): if (!sev->snp_initialized || ' +
+    citation:
+      'drivers/crypto/ccp/sev-dev.c sev_ioctl_do_snp_platform_status(): if (!sev->snp_initialized || ' +
       '!argp->data) return -EINVAL',
   },
   {
@@ -192,17 +213,18 @@ export const KERNEL_CHANGES: readonly KernelChange[] = [
       'KVM_X86_SEV_VM and KVM_X86_SEV_ES_VM exist, with KVM_SEV_INIT2; on 6.8 and 6.9 KVM_CAP_VM_TYPES never ' +
       'offers them and SEV and SEV-ES guests run through the legacy KVM_SEV_INIT / KVM_SEV_ES_INIT on a ' +
       'default VM.',
-    citation: '26c44aa9e076 "KVM: SEV: define VM types for SEV and SEV-ES" and 4f5defae7089 "KVM: SEV: introduce ' +
+    citation:
+      '26c44aa9e076 "KVM: SEV: define VM types for SEV and SEV-ES" and 4f5defae7089 "KVM: SEV: introduce ' +
       'KVM_SEV_INIT2 operation" (v6.10)',
   },
   {
     id: 'snp.kvm-host',
     since: '6.11',
-    what: 'KVM_X86_SNP_VM exists: KVM_CAP_VM_TYPES can offer SEV-SNP guests (bit 4), created with KVM_SEV_INIT2 ' +
+    what:
+      'KVM_X86_SNP_VM exists: KVM_CAP_VM_TYPES can offer SEV-SNP guests (bit 4), created with KVM_SEV_INIT2 ' +
       'and launched with KVM_SEV_SNP_LAUNCH_*.',
     citation: '1dfe571c12cf "KVM: SEV: Add initial SEV-SNP support" (KVM pull of 2024-05-10, v6.11)',
   },
-
 
   // SEV: the ccp driver (drivers/crypto/ccp/sev-dev.c)
   {
@@ -248,7 +270,8 @@ export const KERNEL_CHANGES: readonly KernelChange[] = [
       'At probe the ccp driver asks SNP_PLATFORM_STATUS and, with SNP firmware support, SNP_FEATURE_INFO; when ' +
       'one fails it logs "SNP PLATFORM_STATUS command failed, ret = %d, error = %#x" (or the FEATURE_INFO one) ' +
       'and /dev/sev is not registered.',
-    citation: 'drivers/crypto/ccp/sev-dev.c sev_pci_init() / snp_get_platform_data() at v7.2 (Debian unstable ' +
+    citation:
+      'drivers/crypto/ccp/sev-dev.c sev_pci_init() / snp_get_platform_data() at v7.2 (Debian unstable ' +
       'linux-source-7.2)',
   },
   {
@@ -275,7 +298,8 @@ export const KERNEL_CHANGES: readonly KernelChange[] = [
   {
     id: 'sev.firmware-init-in-kvm',
     since: '6.16',
-    what: 'kvm_amd, not the ccp driver probe, initialises SEV/SNP firmware; if SNP INIT fails, SEV INIT is not ' +
+    what:
+      'kvm_amd, not the ccp driver probe, initialises SEV/SNP firmware; if SNP INIT fails, SEV INIT is not ' +
       'attempted and kvm_amd disables SEV, SEV-ES and SNP',
     citation:
       '"Move initializing SEV/SNP functionality to KVM" series and 6131e119f579 "crypto: ccp - Abort doing ' +
@@ -286,10 +310,12 @@ export const KERNEL_CHANGES: readonly KernelChange[] = [
   {
     id: 'x86.feat-ctl-clears-vmx',
     since: '5.6',
-    what: 'The boot code checks IA32_FEATURE_CONTROL: when the firmware left VMX disabled it logs "x86/cpu: VMX ' +
+    what:
+      'The boot code checks IA32_FEATURE_CONTROL: when the firmware left VMX disabled it logs "x86/cpu: VMX ' +
       '(outside TXT) disabled by BIOS" and clears the vmx flag, so /proc/cpuinfo no longer shows vmx on such a ' +
       'CPU.',
-    citation: 'ef4d3bf19855 "x86/cpu: Clear VMX feature flag if VMX is not fully enabled"; ' +
+    citation:
+      'ef4d3bf19855 "x86/cpu: Clear VMX feature flag if VMX is not fully enabled"; ' +
       'arch/x86/kernel/cpu/feat_ctl.c at 5.10, 6.1 and 7.2',
   },
 ];
@@ -317,13 +343,18 @@ export function releaseRangeText(id: string): string {
   const change = kernelChange(id);
   if (change.until === undefined) return `${change.since}+`;
   const until = bound(change.until);
-  return until.minor > 0 ? `${change.since}-${until.major}.${until.minor - 1}` : `${change.since} up to ${change.until}`;
+  return until.minor > 0
+    ? `${change.since}-${until.major}.${until.minor - 1}`
+    : `${change.since} up to ${change.until}`;
 }
 
 /**
  * The first of these rows that a kernel of this release has; undefined when none holds or the release cannot be parsed.
  */
-export function firstChangeHeld(ids: readonly string[], release: string | KernelRelease | undefined): KernelChange | undefined {
+export function firstChangeHeld(
+  ids: readonly string[],
+  release: string | KernelRelease | undefined,
+): KernelChange | undefined {
   const id = ids.find((candidate) => kernelHas(candidate, release) === true);
   return id === undefined ? undefined : kernelChange(id);
 }
@@ -332,7 +363,11 @@ export function firstChangeHeld(ids: readonly string[], release: string | Kernel
  * How SNP_PLATFORM_STATUS on /dev/sev behaves, oldest first (before the first, the command does not exist:
  * `snp.platform-status`).
  */
-export const SNP_PLATFORM_STATUS_ROWS = ['snp.platform-status-needs-init', 'sev.snp-platform-status-inits', 'snp.platform-status-as-is'] as const;
+export const SNP_PLATFORM_STATUS_ROWS = [
+  'snp.platform-status-needs-init',
+  'sev.snp-platform-status-inits',
+  'snp.platform-status-as-is',
+] as const;
 
 /** Who initialises the SEV/SNP firmware, oldest first. */
 export const SEV_FIRMWARE_INIT_ROWS = ['sev.firmware-init-at-ccp-probe', 'sev.firmware-init-in-kvm'] as const;

@@ -84,7 +84,12 @@ export const KVM_BRINGUP_MESSAGES: readonly KvmBringupMessage[] = [
     pattern: /^x86\/cpu: VMX \((?<txt>outside|inside) TXT\) disabled by BIOS$/,
     vendor: 'intel',
     format7_2: { file: 'arch/x86/kernel/cpu/feat_ctl.c', format: 'x86/cpu: VMX (%s TXT) disabled by BIOS\n' },
-    sources: [{ file: 'arch/x86/kernel/cpu/feat_ctl.c init_ia32_feat_ctl()', kernels: '5.6 (ef4d3bf19855) to 7.2; read in 5.10, 6.1, 7.2' }],
+    sources: [
+      {
+        file: 'arch/x86/kernel/cpu/feat_ctl.c init_ia32_feat_ctl()',
+        kernels: '5.6 (ef4d3bf19855) to 7.2; read in 5.10, 6.1, 7.2',
+      },
+    ],
     meaning: 'The firmware locked IA32_FEATURE_CONTROL (MSR 0x3a) with VMX disabled; the kernel cleared the vmx flag.',
     fix: FIX_FIRMWARE_INTEL,
   },
@@ -94,7 +99,11 @@ export const KVM_BRINGUP_MESSAGES: readonly KvmBringupMessage[] = [
     // vmx.c __kvm_is_vmx_supported() (7.2): the boot code never configured IA32_FEAT_CTL.
     pattern: /^kvm_intel: VMX not enabled \(by BIOS\) in MSR_IA32_FEAT_CTL on CPU (?<cpu>\d+)$/,
     vendor: 'intel',
-    format7_2: { file: 'arch/x86/kvm/vmx/vmx.c', format: 'kvm_intel: VMX not enabled (by BIOS) in MSR_IA32_FEAT_CTL on CPU %d\n', modname: 'kvm_intel' },
+    format7_2: {
+      file: 'arch/x86/kvm/vmx/vmx.c',
+      format: 'kvm_intel: VMX not enabled (by BIOS) in MSR_IA32_FEAT_CTL on CPU %d\n',
+      modname: 'kvm_intel',
+    },
     sources: [{ file: 'arch/x86/kvm/vmx/vmx.c __kvm_is_vmx_supported()', kernels: 'after 6.1 (not in 6.1) to 7.2' }],
     meaning: 'IA32_FEATURE_CONTROL was not set up on this CPU, so VMX is unusable: KVM refused to load.',
     fix: FIX_FIRMWARE_INTEL,
@@ -106,9 +115,14 @@ export const KVM_BRINGUP_MESSAGES: readonly KvmBringupMessage[] = [
     // after feat_ctl.c's "VMX (outside TXT) disabled by BIOS".
     pattern: /^kvm_intel: VMX not fully enabled on CPU (?<cpu>\d+)\.\s+Check kernel logs and\/or BIOS$/,
     vendor: 'intel',
-    format7_2: { file: 'arch/x86/kvm/vmx/vmx.c', format: 'kvm_intel: VMX not fully enabled on CPU %d.  Check kernel logs and/or BIOS\n', modname: 'kvm_intel' },
+    format7_2: {
+      file: 'arch/x86/kvm/vmx/vmx.c',
+      format: 'kvm_intel: VMX not fully enabled on CPU %d.  Check kernel logs and/or BIOS\n',
+      modname: 'kvm_intel',
+    },
     sources: [{ file: 'arch/x86/kvm/vmx/vmx.c __kvm_is_vmx_supported()', kernels: 'after 6.1 (not in 6.1) to 7.2' }],
-    meaning: 'The CPU has VMX, but the kernel found it disabled at boot (see the x86/cpu line before it): KVM ' +
+    meaning:
+      'The CPU has VMX, but the kernel found it disabled at boot (see the x86/cpu line before it): KVM ' +
       'refused to load.',
     fix: FIX_FIRMWARE_INTEL,
   },
@@ -120,7 +134,8 @@ export const KVM_BRINGUP_MESSAGES: readonly KvmBringupMessage[] = [
     pattern: /^kvm: VMX is disabled on CPU (?<cpu>\d+)$/,
     vendor: 'intel',
     sources: [{ file: 'arch/x86/kvm/vmx/vmx.c vmx_check_processor_compat()', kernels: '5.10, 6.1 (read); not in 7.2' }],
-    meaning: 'VMX is disabled on that CPU (the firmware left IA32_FEATURE_CONTROL without VMX): kvm_intel refused to load.',
+    meaning:
+      'VMX is disabled on that CPU (the firmware left IA32_FEATURE_CONTROL without VMX): kvm_intel refused to load.',
     fix: FIX_FIRMWARE_INTEL,
   },
   {
@@ -166,7 +181,11 @@ export const KVM_BRINGUP_MESSAGES: readonly KvmBringupMessage[] = [
     cause: 'cpu-lacks-extension',
     pattern: /^kvm_intel: VMX not supported by CPU (?<cpu>\d+)$/,
     vendor: 'intel',
-    format7_2: { file: 'arch/x86/kvm/vmx/vmx.c', format: 'kvm_intel: VMX not supported by CPU %d\n', modname: 'kvm_intel' },
+    format7_2: {
+      file: 'arch/x86/kvm/vmx/vmx.c',
+      format: 'kvm_intel: VMX not supported by CPU %d\n',
+      modname: 'kvm_intel',
+    },
     sources: [{ file: 'arch/x86/kvm/vmx/vmx.c __kvm_is_vmx_supported()', kernels: 'after 6.1 (not in 6.1) to 7.2' }],
     meaning: 'CPUID.1:ECX.VMX is clear on this CPU: kvm_intel cannot load.',
     fix: FIX_NO_EXTENSION,
@@ -188,7 +207,12 @@ export const KVM_BRINGUP_MESSAGES: readonly KvmBringupMessage[] = [
     // arch/x86/include/asm/virtext.h; read in 5.10 and 6.1 (printk without pr_fmt: no prefix).
     pattern: /^has_svm: svm not available$/,
     vendor: 'amd',
-    sources: [{ file: 'arch/x86/kvm/svm/svm.c has_svm() + arch/x86/include/asm/virtext.h cpu_has_svm()', kernels: '5.10, 6.1 (read); replaced before 7.2' }],
+    sources: [
+      {
+        file: 'arch/x86/kvm/svm/svm.c has_svm() + arch/x86/include/asm/virtext.h cpu_has_svm()',
+        kernels: '5.10, 6.1 (read); replaced before 7.2',
+      },
+    ],
     meaning: 'The svm flag is clear (absent, or cleared because the firmware disabled it): kvm_amd cannot load.',
     fix: FIX_NO_EXTENSION,
   },
@@ -199,7 +223,13 @@ export const KVM_BRINGUP_MESSAGES: readonly KvmBringupMessage[] = [
     // extended CPUID does not reach 0x8000000a.
     pattern: /^has_svm: can't execute cpuid_8000000a$/,
     vendor: 'amd',
-    sources: [{ file: 'arch/x86/include/asm/virtext.h cpu_has_svm()', kernels: 'older kernels (a 4.4 tree\'s virtext.h has it; the copy the kvm_is_svm_supported() change removed does not)' }],
+    sources: [
+      {
+        file: 'arch/x86/include/asm/virtext.h cpu_has_svm()',
+        kernels:
+          "older kernels (a 4.4 tree's virtext.h has it; the copy the kvm_is_svm_supported() change removed does not)",
+      },
+    ],
     meaning: 'The CPU (or the CPU model a hypervisor shows) does not reach CPUID leaf 0x8000000a: no SVM.',
     fix: FIX_NO_EXTENSION,
   },
@@ -209,7 +239,9 @@ export const KVM_BRINGUP_MESSAGES: readonly KvmBringupMessage[] = [
     // x86.c kvm_arch_init(): "kvm: no hardware support\n" in 5.10, "kvm: no hardware support for '%s'\n" in 6.1.
     pattern: /^kvm: no hardware support(?: for '(?<module>kvm_intel|kvm_amd)')?$/,
     vendor: 'any',
-    sources: [{ file: 'arch/x86/kvm/x86.c kvm_arch_init()', kernels: "5.10 (without the module), 6.1 (with it); not in 7.2" }],
+    sources: [
+      { file: 'arch/x86/kvm/x86.c kvm_arch_init()', kernels: '5.10 (without the module), 6.1 (with it); not in 7.2' },
+    ],
     meaning: 'The vendor module found no VMX/SVM on this CPU and refused to load.',
     fix: FIX_NO_EXTENSION,
   },
@@ -219,7 +251,12 @@ export const KVM_BRINGUP_MESSAGES: readonly KvmBringupMessage[] = [
     // virtext.h cpu_has_svm(): "not amd" before Hygon support, "not amd or hygon" after; read in 5.10/6.1 era copies.
     pattern: /^has_svm: not amd(?: or hygon)?$/,
     vendor: 'any',
-    sources: [{ file: 'arch/x86/kvm/svm/svm.c has_svm() + arch/x86/include/asm/virtext.h cpu_has_svm()', kernels: '4.x before Hygon support ("not amd", a 4.4 tree\'s virtext.h), 5.10 and 6.1 ("not amd or hygon")' }],
+    sources: [
+      {
+        file: 'arch/x86/kvm/svm/svm.c has_svm() + arch/x86/include/asm/virtext.h cpu_has_svm()',
+        kernels: '4.x before Hygon support ("not amd", a 4.4 tree\'s virtext.h), 5.10 and 6.1 ("not amd or hygon")',
+      },
+    ],
     meaning: 'kvm_amd was loaded on a CPU that is neither AMD nor Hygon.',
     fix: 'Load the module for this CPU: kvm_intel on Intel; kvm_amd only on AMD or Hygon.',
   },
@@ -241,8 +278,17 @@ export const KVM_BRINGUP_MESSAGES: readonly KvmBringupMessage[] = [
     // "kvm_intel: ..." in 7.2 (pr_fmt; there only when EPT is off, for shadow paging).
     pattern: /^(?:kvm|kvm_intel): NX \(Execute Disable\) not supported$/,
     vendor: 'intel',
-    format7_2: { file: 'arch/x86/kvm/vmx/vmx.c', format: 'kvm_intel: NX (Execute Disable) not supported\n', modname: 'kvm_intel' },
-    sources: [{ file: 'arch/x86/kvm/vmx/vmx.c hardware setup', kernels: '6.1 ("kvm: " prefix), 7.2 ("kvm_intel: ", without EPT only)' }],
+    format7_2: {
+      file: 'arch/x86/kvm/vmx/vmx.c',
+      format: 'kvm_intel: NX (Execute Disable) not supported\n',
+      modname: 'kvm_intel',
+    },
+    sources: [
+      {
+        file: 'arch/x86/kvm/vmx/vmx.c hardware setup',
+        kernels: '6.1 ("kvm: " prefix), 7.2 ("kvm_intel: ", without EPT only)',
+      },
+    ],
     meaning: 'The CPU shows no NX (Execute Disable) bit, which KVM needs: kvm_intel refused to load.',
     fix: 'Enable "Execute Disable Bit" (XD) in the BIOS/UEFI setup; inside a VM, give it a CPU model with NX.',
   },
@@ -252,7 +298,11 @@ export const KVM_BRINGUP_MESSAGES: readonly KvmBringupMessage[] = [
     // svm.c: pr_fmt "SVM: " in 6.1, KBUILD_MODNAME ": " in 7.2.
     pattern: /^(?:SVM|kvm_amd): NX \(Execute Disable\) not supported$/,
     vendor: 'amd',
-    format7_2: { file: 'arch/x86/kvm/svm/svm.c', format: 'kvm_amd: NX (Execute Disable) not supported\n', modname: 'kvm_amd' },
+    format7_2: {
+      file: 'arch/x86/kvm/svm/svm.c',
+      format: 'kvm_amd: NX (Execute Disable) not supported\n',
+      modname: 'kvm_amd',
+    },
     sources: [{ file: 'arch/x86/kvm/svm/svm.c hardware setup', kernels: '6.1 ("SVM: " prefix), 7.2 ("kvm_amd: ")' }],
     meaning: 'The CPU shows no NX (Execute Disable) bit, which KVM needs: kvm_amd refused to load.',
     fix: 'Enable "NX mode" (No-Execute) in the BIOS/UEFI setup; inside a VM, give it a CPU model with NX.',
@@ -265,7 +315,11 @@ export const KVM_BRINGUP_MESSAGES: readonly KvmBringupMessage[] = [
     // svm.c: "SVM: " pr_fmt in 5.10 and 6.1, KBUILD_MODNAME ": " (kvm_amd) in 7.2.
     pattern: /^(?:SVM|kvm_amd): KVM is unsupported when running as an SEV guest$/,
     vendor: 'amd',
-    format7_2: { file: 'arch/x86/kvm/svm/svm.c', format: 'kvm_amd: KVM is unsupported when running as an SEV guest\n', modname: 'kvm_amd' },
+    format7_2: {
+      file: 'arch/x86/kvm/svm/svm.c',
+      format: 'kvm_amd: KVM is unsupported when running as an SEV guest\n',
+      modname: 'kvm_amd',
+    },
     sources: [{ file: 'arch/x86/kvm/svm/svm.c', kernels: '5.10, 6.1 ("SVM: " prefix), 7.2 ("kvm_amd: " prefix)' }],
     meaning: 'This kernel is itself an SEV guest (memory encryption active): KVM does not run VMs inside it.',
     fix: 'Run the VMs on the host, or in a guest that is not memory-encrypted and whose hypervisor exposes SVM.',
@@ -291,9 +345,16 @@ export const KVM_BRINGUP_MESSAGES: readonly KvmBringupMessage[] = [
     // /sys/module/kvm_pvm without initstate). The pattern takes any reason before "not binding".
     pattern: /^kvm-pvm: (?<reason>.*?);? ?not binding$/,
     vendor: 'any',
-    sources: [{ file: 'kvm_pvm (out of tree; no public source)', kernels: 'kernels carrying kvm_pvm, e.g. 6.18 vendor builds; wording from a host log' }],
-    meaning: 'The kvm_pvm backend decided not to register: this kernel is itself a kvm-pvm guest, so there is no /dev/kvm.',
-    fix: 'No module load helps here: run the VMs on the outer host, or boot this guest where the outer host ' +
+    sources: [
+      {
+        file: 'kvm_pvm (out of tree; no public source)',
+        kernels: 'kernels carrying kvm_pvm, e.g. 6.18 vendor builds; wording from a host log',
+      },
+    ],
+    meaning:
+      'The kvm_pvm backend decided not to register: this kernel is itself a kvm-pvm guest, so there is no /dev/kvm.',
+    fix:
+      'No module load helps here: run the VMs on the outer host, or boot this guest where the outer host ' +
       'exposes VMX/SVM so kvm_intel/kvm_amd can bind.',
   },
 
@@ -305,7 +366,9 @@ export const KVM_BRINGUP_MESSAGES: readonly KvmBringupMessage[] = [
     // emul_ibpb=0)". Out of tree: no public source; the options inside vary by build.
     pattern: /^kvm-pvm: loaded \((?<options>.*)\)$/,
     vendor: 'any',
-    sources: [{ file: 'kvm_pvm (out of tree; no public source)', kernels: 'a 6.18 kernel carrying kvm_pvm (its own log)' }],
+    sources: [
+      { file: 'kvm_pvm (out of tree; no public source)', kernels: 'a 6.18 kernel carrying kvm_pvm (its own log)' },
+    ],
     meaning: 'The kvm_pvm backend registered with KVM: it runs guests on page tables, without VMX or SVM.',
     fix: 'Nothing to fix: /dev/kvm is served by kvm_pvm (API 12, the default VM type only).',
   },
@@ -318,9 +381,16 @@ export const KVM_BRINGUP_MESSAGES: readonly KvmBringupMessage[] = [
     pattern: /^kvm: already loaded (?:the other module|vendor module '(?<module>[\w-]+)')$/,
     vendor: 'any',
     format7_2: { file: 'arch/x86/kvm/x86.c', format: "kvm: already loaded vendor module '%s'\n", modname: 'kvm' },
-    sources: [{ file: 'arch/x86/kvm/x86.c kvm_arch_init() / kvm_x86_vendor_init()', kernels: "5.10 (the other module), 6.1 and 7.2 (vendor module '%s')" }],
-    meaning: 'Another vendor module (kvm_intel, kvm_amd or a backend) already registered with KVM; this one was refused.',
-    fix: 'Use the module already loaded, or unload it (modprobe -r) before loading the other; a built-in one ' +
+    sources: [
+      {
+        file: 'arch/x86/kvm/x86.c kvm_arch_init() / kvm_x86_vendor_init()',
+        kernels: "5.10 (the other module), 6.1 and 7.2 (vendor module '%s')",
+      },
+    ],
+    meaning:
+      'Another vendor module (kvm_intel, kvm_amd or a backend) already registered with KVM; this one was refused.',
+    fix:
+      'Use the module already loaded, or unload it (modprobe -r) before loading the other; a built-in one ' +
       'cannot be unloaded.',
   },
 
@@ -332,9 +402,11 @@ export const KVM_BRINGUP_MESSAGES: readonly KvmBringupMessage[] = [
     vendor: 'any',
     format7_2: { file: 'virt/kvm/kvm_main.c', format: 'kvm: enabling virtualization on CPU%d failed\n' },
     sources: [{ file: 'virt/kvm/kvm_main.c', kernels: '5.10, 6.1, 7.2' }],
-    meaning: 'VMXON/EFER.SVME failed on that CPU: another hypervisor (VirtualBox, VMware) holds it, or its firmware ' +
+    meaning:
+      'VMXON/EFER.SVME failed on that CPU: another hypervisor (VirtualBox, VMware) holds it, or its firmware ' +
       'setting differs from the other CPUs.',
-    fix: 'Stop the other hypervisor (unload vboxdrv / vmmon), or make the VT-x/AMD-V setting the same on all CPUs ' +
+    fix:
+      'Stop the other hypervisor (unload vboxdrv / vmmon), or make the VT-x/AMD-V setting the same on all CPUs ' +
       'in the firmware.',
   },
   {
@@ -358,7 +430,8 @@ export const KVM_BRINGUP_MESSAGES: readonly KvmBringupMessage[] = [
       { file: 'arch/x86/kvm/vmx/vmx.c kvm_cpu_vmxon()', kernels: '6.1' },
       { file: 'arch/x86/virt/hw.c', kernels: '7.2' },
     ],
-    meaning: 'VMXON faulted: IA32_FEATURE_CONTROL (value shown) does not allow VMX on that CPU, or another ' +
+    meaning:
+      'VMXON faulted: IA32_FEATURE_CONTROL (value shown) does not allow VMX on that CPU, or another ' +
       'hypervisor is in VMX operation.',
     fix: `${FIX_FIRMWARE_INTEL} If another hypervisor runs, stop it.`,
   },
@@ -370,9 +443,12 @@ export const KVM_BRINGUP_MESSAGES: readonly KvmBringupMessage[] = [
     // vmx.c vmx_check_processor_compat(): printk(KERN_ERR "kvm: CPU %d feature inconsistency!\n"), 5.10 and 6.1.
     pattern: /^kvm: CPU (?<cpu>\d+) feature inconsistency!$/,
     vendor: 'intel',
-    sources: [{ file: 'arch/x86/kvm/vmx/vmx.c vmx_check_processor_compat()', kernels: '5.10, 6.1 (read); reworded by 7.2' }],
+    sources: [
+      { file: 'arch/x86/kvm/vmx/vmx.c vmx_check_processor_compat()', kernels: '5.10, 6.1 (read); reworded by 7.2' },
+    ],
     meaning: "That CPU's VMX capabilities differ from the boot CPU's: kvm_intel refused to load.",
-    fix: 'Make all CPUs alike: update the firmware and CPU microcode, and use the same virtualization settings ' +
+    fix:
+      'Make all CPUs alike: update the firmware and CPU microcode, and use the same virtualization settings ' +
       'for every socket in the BIOS/UEFI setup.',
   },
   {
@@ -382,11 +458,17 @@ export const KVM_BRINGUP_MESSAGES: readonly KvmBringupMessage[] = [
     // offsets.
     pattern: /^kvm_intel: VMCS config on CPU (?<cpu>\d+) doesn't match reference config:$/,
     vendor: 'intel',
-    format7_2: { file: 'arch/x86/kvm/vmx/vmx.c', format: "kvm_intel: VMCS config on CPU %d doesn't match reference config:", modname: 'kvm_intel' },
+    format7_2: {
+      file: 'arch/x86/kvm/vmx/vmx.c',
+      format: "kvm_intel: VMCS config on CPU %d doesn't match reference config:",
+      modname: 'kvm_intel',
+    },
     sources: [{ file: 'arch/x86/kvm/vmx/vmx.c vmx_check_processor_compat()', kernels: '7.2 (read); after 6.1' }],
-    meaning: "That CPU's VMX capabilities differ from the boot CPU's (the lines after it list the differing words): " +
-      "kvm_intel refused to load.",
-    fix: 'Make all CPUs alike: update the firmware and CPU microcode, and use the same virtualization settings ' +
+    meaning:
+      "That CPU's VMX capabilities differ from the boot CPU's (the lines after it list the differing words): " +
+      'kvm_intel refused to load.',
+    fix:
+      'Make all CPUs alike: update the firmware and CPU microcode, and use the same virtualization settings ' +
       'for every socket in the BIOS/UEFI setup.',
   },
   {
@@ -394,7 +476,11 @@ export const KVM_BRINGUP_MESSAGES: readonly KvmBringupMessage[] = [
     cause: 'cpus-differ',
     pattern: /^kvm_intel: Failed to setup VMCS config on CPU (?<cpu>\d+)$/,
     vendor: 'intel',
-    format7_2: { file: 'arch/x86/kvm/vmx/vmx.c', format: 'kvm_intel: Failed to setup VMCS config on CPU %d\n', modname: 'kvm_intel' },
+    format7_2: {
+      file: 'arch/x86/kvm/vmx/vmx.c',
+      format: 'kvm_intel: Failed to setup VMCS config on CPU %d\n',
+      modname: 'kvm_intel',
+    },
     sources: [{ file: 'arch/x86/kvm/vmx/vmx.c vmx_check_processor_compat()', kernels: '7.2 (read); after 6.1' }],
     meaning: 'That CPU lacks VMX controls KVM requires: kvm_intel refused to load.',
     fix: 'Update the firmware and CPU microcode; inside a VM, give it a CPU model with full VMX (e.g. QEMU -cpu host).',
@@ -412,7 +498,8 @@ export const KVM_BRINGUP_MESSAGES: readonly KvmBringupMessage[] = [
     format7_2: { file: 'kernel/params.c', format: "%s: `%s' invalid for parameter `%s'\n" },
     sources: [{ file: 'kernel/params.c parse_args()', kernels: '5.10, 6.1 (read), 7.2' }],
     meaning: 'The module refused to load: the value given for that parameter is not valid.',
-    fix: 'Correct or remove that option (in /etc/modprobe.d/*.conf or on the kernel command line), then load the ' +
+    fix:
+      'Correct or remove that option (in /etc/modprobe.d/*.conf or on the kernel command line), then load the ' +
       'module again.',
   },
   {
@@ -423,10 +510,13 @@ export const KVM_BRINGUP_MESSAGES: readonly KvmBringupMessage[] = [
     pattern: new RegExp(`^${KVM_MODULE}: unknown parameter '(?<parameter>[\\w.-]+)' ignored$`),
     vendor: 'any',
     format7_2: { file: 'kernel/module/main.c', format: "%s: unknown parameter '%s' ignored\n" },
-    sources: [{ file: 'kernel/module.c / kernel/module/main.c unknown_module_param_cb()', kernels: '5.10, 6.1 (read), 7.2' }],
+    sources: [
+      { file: 'kernel/module.c / kernel/module/main.c unknown_module_param_cb()', kernels: '5.10, 6.1 (read), 7.2' },
+    ],
     meaning: 'This kernel does not know that module parameter: it was ignored (the module loaded without it).',
-    fix: "Remove the option, or use the parameter name of this kernel's version of the module (see " +
-      "/sys/module/NAME/parameters).",
+    fix:
+      "Remove the option, or use the parameter name of this kernel's version of the module (see " +
+      '/sys/module/NAME/parameters).',
   },
   {
     id: 'module-blacklisted',
@@ -439,13 +529,16 @@ export const KVM_BRINGUP_MESSAGES: readonly KvmBringupMessage[] = [
     format7_2: { file: 'kernel/module/main.c', format: 'Module %s is blacklisted\n' },
     sources: [{ file: 'kernel/module.c / kernel/module/main.c load_module()', kernels: '5.10, 6.1 (read), 7.2' }],
     meaning: 'The kernel command line lists this module in module_blacklist=: the kernel refused to load it.',
-    fix: 'Remove the module from module_blacklist= on the kernel command line (the boot loader configuration) and ' +
+    fix:
+      'Remove the module from module_blacklist= on the kernel command line (the boot loader configuration) and ' +
       'reboot.',
   },
 ];
 
 /** The first row whose pattern matches the message, with its captures. */
-export function matchKvmBringupMessage(message: string): { row: KvmBringupMessage; groups: Record<string, string> } | undefined {
+export function matchKvmBringupMessage(
+  message: string,
+): { row: KvmBringupMessage; groups: Record<string, string> } | undefined {
   const text = message.trimEnd();
   for (const row of KVM_BRINGUP_MESSAGES) {
     const match = row.pattern.exec(text);

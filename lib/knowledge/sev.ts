@@ -169,33 +169,90 @@ export const SNP_PLATFORM_STATES: Readonly<Record<number, string>> = { 0: 'UNINI
  * is self-owned." and "ENCRYPTED_STATE = 1 << 8"; snphost's "SEV-ES initialized" reads bit 8.
  */
 export const SEV_STATUS_FLAGS: readonly BitName[] = [
-  { bit: 0, name: 'OWNER', meaning: 'the platform is externally owned (clear: self-owned)', source: 'virtee/sev PlatformStatusFlags::OWNED' },
-  { bit: 8, name: 'CONFIG_ES', meaning: 'SEV-ES is initialised in the firmware (INIT with the SEV-ES flag)', source: 'psp-sev.h SEV_STATUS_FLAGS_CONFIG_ES 0x0100' },
+  {
+    bit: 0,
+    name: 'OWNER',
+    meaning: 'the platform is externally owned (clear: self-owned)',
+    source: 'virtee/sev PlatformStatusFlags::OWNED',
+  },
+  {
+    bit: 8,
+    name: 'CONFIG_ES',
+    meaning: 'SEV-ES is initialised in the firmware (INIT with the SEV-ES flag)',
+    source: 'psp-sev.h SEV_STATUS_FLAGS_CONFIG_ES 0x0100',
+  },
 ];
 
 /** Byte 3 of sev_user_data_snp_status. */
 export const SNP_RMP_FLAGS: readonly BitName[] = [
-  { bit: 0, name: 'IS_RMP_INITIALIZED', meaning: 'the RMP table is initialised', source: 'psp-sev.h sev_user_data_snp_status.is_rmp_initialized' },
+  {
+    bit: 0,
+    name: 'IS_RMP_INITIALIZED',
+    meaning: 'the RMP table is initialised',
+    source: 'psp-sev.h sev_user_data_snp_status.is_rmp_initialized',
+  },
   {
     bit: 1,
     name: 'ALIAS_CHECK_COMPLETE',
     meaning:
-      'alias detection has completed since the last system reset and ' + 'found no aliasing addresses (firmware Milan 1.55.22, Genoa ' + '1.55.38 and later)',
+      'alias detection has completed since the last system reset and ' +
+      'found no aliasing addresses (firmware Milan 1.55.22, Genoa ' +
+      '1.55.38 and later)',
     source: 'virtee/sev src/types/snp/platform.rs PlatformInit::alias_check_complete',
   },
-  { bit: 3, name: 'TIO_EN', meaning: 'SEV-TIO is enabled', source: 'virtee/sev src/types/snp/platform.rs PlatformInit::is_tio_en' },
+  {
+    bit: 3,
+    name: 'TIO_EN',
+    meaning: 'SEV-TIO is enabled',
+    source: 'virtee/sev src/types/snp/platform.rs PlatformInit::is_tio_en',
+  },
 ];
 
 /** Bytes 8-11 of sev_user_data_snp_status [UAPI-7.2] (rapl_dis .. ciphertext_hiding_en new in v6.18). */
 export const SNP_FEATURE_FLAGS: readonly BitName[] = [
-  { bit: 0, name: 'MASK_CHIP_ID', meaning: 'the chip id is left out of attestation reports', source: 'psp-sev.h mask_chip_id' },
-  { bit: 1, name: 'MASK_CHIP_KEY', meaning: 'attestation reports are not signed with the chip key (VCEK)', source: 'psp-sev.h mask_chip_key' },
-  { bit: 2, name: 'VLEK_EN', meaning: 'a VLEK (Version Loaded Endorsement Key) hashstick is loaded', source: 'psp-sev.h vlek_en' },
-  { bit: 3, name: 'FEATURE_INFO', meaning: 'the SNP_FEATURE_INFO command is available', source: 'psp-sev.h feature_info' },
+  {
+    bit: 0,
+    name: 'MASK_CHIP_ID',
+    meaning: 'the chip id is left out of attestation reports',
+    source: 'psp-sev.h mask_chip_id',
+  },
+  {
+    bit: 1,
+    name: 'MASK_CHIP_KEY',
+    meaning: 'attestation reports are not signed with the chip key (VCEK)',
+    source: 'psp-sev.h mask_chip_key',
+  },
+  {
+    bit: 2,
+    name: 'VLEK_EN',
+    meaning: 'a VLEK (Version Loaded Endorsement Key) hashstick is loaded',
+    source: 'psp-sev.h vlek_en',
+  },
+  {
+    bit: 3,
+    name: 'FEATURE_INFO',
+    meaning: 'the SNP_FEATURE_INFO command is available',
+    source: 'psp-sev.h feature_info',
+  },
   { bit: 4, name: 'RAPL_DIS', meaning: 'RAPL is disabled', source: 'psp-sev.h rapl_dis' },
-  { bit: 5, name: 'CIPHERTEXT_HIDING_CAP', meaning: 'the platform can hide DRAM ciphertext', source: 'psp-sev.h ciphertext_hiding_cap' },
-  { bit: 6, name: 'CIPHERTEXT_HIDING_EN', meaning: 'DRAM ciphertext hiding is enabled', source: 'psp-sev.h ciphertext_hiding_en' },
-  { bit: 7, name: 'TIO_EN', meaning: 'SEV-TIO is enabled (reserved in the kernel header)', source: 'virtee/sev PlatformPolicy::is_tio_en' },
+  {
+    bit: 5,
+    name: 'CIPHERTEXT_HIDING_CAP',
+    meaning: 'the platform can hide DRAM ciphertext',
+    source: 'psp-sev.h ciphertext_hiding_cap',
+  },
+  {
+    bit: 6,
+    name: 'CIPHERTEXT_HIDING_EN',
+    meaning: 'DRAM ciphertext hiding is enabled',
+    source: 'psp-sev.h ciphertext_hiding_en',
+  },
+  {
+    bit: 7,
+    name: 'TIO_EN',
+    meaning: 'SEV-TIO is enabled (reserved in the kernel header)',
+    source: 'virtee/sev PlatformPolicy::is_tio_en',
+  },
 ];
 
 /**
@@ -204,7 +261,15 @@ export const SNP_FEATURE_FLAGS: readonly BitName[] = [
  * X86_FEATURE_SME_COHERENT; none printed in /proc/cpuinfo) and, where the kernel defines none,
  * as AMD's APM vol. 3 (CPUID Fn8000_001F: EAX bit 5 VMPL, EBX[15:12] NumVMPL).
  */
-export const HOST_CPUID_8000001F = { sevBit: 1, pageFlushBit: 2, snpBit: 4, vmplBit: 5, smeCoherentBit: 10, numVmplShift: 12, numVmplMask: 0xf } as const;
+export const HOST_CPUID_8000001F = {
+  sevBit: 1,
+  pageFlushBit: 2,
+  snpBit: 4,
+  vmplBit: 5,
+  smeCoherentBit: 10,
+  numVmplShift: 12,
+  numVmplMask: 0xf,
+} as const;
 
 /**
  * SNP_MIN_API_MAJOR / SNP_MIN_API_MINOR in drivers/crypto/ccp/sev-dev.c; snphost's "SEV firmware version" check (>=
@@ -223,43 +288,207 @@ export interface VmsaFeature extends BitName {
 }
 
 export const VMSA_FEATURES: readonly VmsaFeature[] = [
-  { bit: 0, name: 'SNP_ACTIVE', define: 'SVM_SEV_FEAT_SNP_ACTIVE', meaning: 'the guest is an SEV-SNP guest', kvm: 'set by KVM itself for SNP VMs; never offered to userspace', source: 'svm.h BIT(0)' },
-  { bit: 1, name: 'VTOM', define: 'MSR_AMD64_SNP_VTOM_BIT 3 - 2', meaning: 'virtual top-of-memory addressing', kvm: 'not offered', source: 'msr-index.h via SEV_STATUS >> 2' },
-  { bit: 2, name: 'REFLECT_VC', define: 'MSR_AMD64_SNP_REFLECT_VC_BIT 4 - 2', meaning: 'reflect #VC to the hypervisor', kvm: 'not offered', source: 'msr-index.h via SEV_STATUS >> 2' },
-  { bit: 3, name: 'RESTRICTED_INJECTION', define: 'SVM_SEV_FEAT_RESTRICTED_INJECTION', meaning: 'restricted interrupt injection', kvm: 'defined, not offered', source: 'svm.h BIT(3)' },
-  { bit: 4, name: 'ALTERNATE_INJECTION', define: 'SVM_SEV_FEAT_ALTERNATE_INJECTION', meaning: 'alternate interrupt injection', kvm: 'defined, not offered', source: 'svm.h BIT(4)' },
-  { bit: 5, name: 'DEBUG_SWAP', define: 'SVM_SEV_FEAT_DEBUG_SWAP', meaning: 'debug registers are swapped on world switch (guest data breakpoints)', kvm: 'SEV-ES/SNP, when the CPU has DebugSwap and NoNestedDataBp', source: 'svm.h BIT(5)' },
-  { bit: 6, name: 'PREVENT_HOST_IBS', define: 'MSR_AMD64_SNP_PREVENT_HOST_IBS_BIT 8 - 2', meaning: 'the host may not use IBS on the guest', kvm: 'not offered', source: 'msr-index.h via SEV_STATUS >> 2' },
-  { bit: 7, name: 'BTB_ISOLATION', define: 'SVM_SEV_FEAT_BTB_ISOLATION', meaning: 'branch target buffer isolation', kvm: 'SNP, from a 2026 series (Kim Phillips)', source: 'svm.h BIT(7) patch; msr-index.h bit 9' },
-  { bit: 8, name: 'VMPL_SSS', define: 'MSR_AMD64_SNP_VMPL_SSS_BIT 10 - 2', meaning: 'VMPL supervisor shadow stacks', kvm: 'not offered', source: 'msr-index.h via SEV_STATUS >> 2' },
-  { bit: 9, name: 'SECURE_TSC', define: 'SVM_SEV_FEAT_SECURE_TSC', meaning: 'Secure TSC', kvm: 'SNP only, when the CPU has SNP_SECURE_TSC and tsc_khz is known', source: 'svm.h BIT(9)' },
-  { bit: 10, name: 'VMGEXIT_PARAMETER', define: 'MSR_AMD64_SNP_VMGEXIT_PARAM_BIT 12 - 2', meaning: 'VMGEXIT parameter', kvm: 'not offered', source: 'msr-index.h via SEV_STATUS >> 2' },
-  { bit: 12, name: 'IBS_VIRT', define: 'MSR_AMD64_SNP_IBS_VIRT_BIT 14 - 2', meaning: 'IBS virtualisation', kvm: 'not offered', source: 'msr-index.h via SEV_STATUS >> 2' },
-  { bit: 14, name: 'VMSA_REG_PROT', define: 'MSR_AMD64_SNP_VMSA_REG_PROT_BIT 16 - 2', meaning: 'VMSA register protection', kvm: 'not offered', source: 'msr-index.h via SEV_STATUS >> 2' },
-  { bit: 15, name: 'SMT_PROTECTION', define: 'MSR_AMD64_SNP_SMT_PROT_BIT 17 - 2', meaning: 'SMT protection', kvm: 'not offered', source: 'msr-index.h via SEV_STATUS >> 2' },
-  { bit: 16, name: 'SECURE_AVIC', define: 'SVM_SEV_FEAT_SECURE_AVIC', meaning: 'Secure AVIC', kvm: 'Secure AVIC series; KVM host support unverified', source: 'svm.h BIT(16) series; msr-index.h bit 18' },
-  { bit: 21, name: 'IBPB_ON_ENTRY', define: 'SVM_SEV_FEAT_IBPB_ON_ENTRY', meaning: 'IBPB on every guest entry', kvm: 'SNP, from a 2026 series', source: 'svm.h BIT(21) patch; msr-index.h bit 23' },
+  {
+    bit: 0,
+    name: 'SNP_ACTIVE',
+    define: 'SVM_SEV_FEAT_SNP_ACTIVE',
+    meaning: 'the guest is an SEV-SNP guest',
+    kvm: 'set by KVM itself for SNP VMs; never offered to userspace',
+    source: 'svm.h BIT(0)',
+  },
+  {
+    bit: 1,
+    name: 'VTOM',
+    define: 'MSR_AMD64_SNP_VTOM_BIT 3 - 2',
+    meaning: 'virtual top-of-memory addressing',
+    kvm: 'not offered',
+    source: 'msr-index.h via SEV_STATUS >> 2',
+  },
+  {
+    bit: 2,
+    name: 'REFLECT_VC',
+    define: 'MSR_AMD64_SNP_REFLECT_VC_BIT 4 - 2',
+    meaning: 'reflect #VC to the hypervisor',
+    kvm: 'not offered',
+    source: 'msr-index.h via SEV_STATUS >> 2',
+  },
+  {
+    bit: 3,
+    name: 'RESTRICTED_INJECTION',
+    define: 'SVM_SEV_FEAT_RESTRICTED_INJECTION',
+    meaning: 'restricted interrupt injection',
+    kvm: 'defined, not offered',
+    source: 'svm.h BIT(3)',
+  },
+  {
+    bit: 4,
+    name: 'ALTERNATE_INJECTION',
+    define: 'SVM_SEV_FEAT_ALTERNATE_INJECTION',
+    meaning: 'alternate interrupt injection',
+    kvm: 'defined, not offered',
+    source: 'svm.h BIT(4)',
+  },
+  {
+    bit: 5,
+    name: 'DEBUG_SWAP',
+    define: 'SVM_SEV_FEAT_DEBUG_SWAP',
+    meaning: 'debug registers are swapped on world switch (guest data breakpoints)',
+    kvm: 'SEV-ES/SNP, when the CPU has DebugSwap and NoNestedDataBp',
+    source: 'svm.h BIT(5)',
+  },
+  {
+    bit: 6,
+    name: 'PREVENT_HOST_IBS',
+    define: 'MSR_AMD64_SNP_PREVENT_HOST_IBS_BIT 8 - 2',
+    meaning: 'the host may not use IBS on the guest',
+    kvm: 'not offered',
+    source: 'msr-index.h via SEV_STATUS >> 2',
+  },
+  {
+    bit: 7,
+    name: 'BTB_ISOLATION',
+    define: 'SVM_SEV_FEAT_BTB_ISOLATION',
+    meaning: 'branch target buffer isolation',
+    kvm: 'SNP, from a 2026 series (Kim Phillips)',
+    source: 'svm.h BIT(7) patch; msr-index.h bit 9',
+  },
+  {
+    bit: 8,
+    name: 'VMPL_SSS',
+    define: 'MSR_AMD64_SNP_VMPL_SSS_BIT 10 - 2',
+    meaning: 'VMPL supervisor shadow stacks',
+    kvm: 'not offered',
+    source: 'msr-index.h via SEV_STATUS >> 2',
+  },
+  {
+    bit: 9,
+    name: 'SECURE_TSC',
+    define: 'SVM_SEV_FEAT_SECURE_TSC',
+    meaning: 'Secure TSC',
+    kvm: 'SNP only, when the CPU has SNP_SECURE_TSC and tsc_khz is known',
+    source: 'svm.h BIT(9)',
+  },
+  {
+    bit: 10,
+    name: 'VMGEXIT_PARAMETER',
+    define: 'MSR_AMD64_SNP_VMGEXIT_PARAM_BIT 12 - 2',
+    meaning: 'VMGEXIT parameter',
+    kvm: 'not offered',
+    source: 'msr-index.h via SEV_STATUS >> 2',
+  },
+  {
+    bit: 12,
+    name: 'IBS_VIRT',
+    define: 'MSR_AMD64_SNP_IBS_VIRT_BIT 14 - 2',
+    meaning: 'IBS virtualisation',
+    kvm: 'not offered',
+    source: 'msr-index.h via SEV_STATUS >> 2',
+  },
+  {
+    bit: 14,
+    name: 'VMSA_REG_PROT',
+    define: 'MSR_AMD64_SNP_VMSA_REG_PROT_BIT 16 - 2',
+    meaning: 'VMSA register protection',
+    kvm: 'not offered',
+    source: 'msr-index.h via SEV_STATUS >> 2',
+  },
+  {
+    bit: 15,
+    name: 'SMT_PROTECTION',
+    define: 'MSR_AMD64_SNP_SMT_PROT_BIT 17 - 2',
+    meaning: 'SMT protection',
+    kvm: 'not offered',
+    source: 'msr-index.h via SEV_STATUS >> 2',
+  },
+  {
+    bit: 16,
+    name: 'SECURE_AVIC',
+    define: 'SVM_SEV_FEAT_SECURE_AVIC',
+    meaning: 'Secure AVIC',
+    kvm: 'Secure AVIC series; KVM host support unverified',
+    source: 'svm.h BIT(16) series; msr-index.h bit 18',
+  },
+  {
+    bit: 21,
+    name: 'IBPB_ON_ENTRY',
+    define: 'SVM_SEV_FEAT_IBPB_ON_ENTRY',
+    meaning: 'IBPB on every guest entry',
+    kvm: 'SNP, from a 2026 series',
+    source: 'svm.h BIT(21) patch; msr-index.h bit 23',
+  },
 ];
 
 // ---------------------------------------------------------------------------------------
 // SEV-SNP guest policy (KVM_X86_SNP_POLICY_BITS, kvm_sev_snp_launch_start.policy)
 
 export const SNP_POLICY_FIELDS: readonly FieldName[] = [
-  { low: 0, width: 8, name: 'ABI_MINOR', meaning: 'minimum firmware ABI minor version', source: 'SNP_POLICY_MASK_API_MINOR GENMASK_ULL(7, 0)' },
-  { low: 8, width: 8, name: 'ABI_MAJOR', meaning: 'minimum firmware ABI major version', source: 'SNP_POLICY_MASK_API_MAJOR GENMASK_ULL(15, 8)' },
+  {
+    low: 0,
+    width: 8,
+    name: 'ABI_MINOR',
+    meaning: 'minimum firmware ABI minor version',
+    source: 'SNP_POLICY_MASK_API_MINOR GENMASK_ULL(7, 0)',
+  },
+  {
+    low: 8,
+    width: 8,
+    name: 'ABI_MAJOR',
+    meaning: 'minimum firmware ABI major version',
+    source: 'SNP_POLICY_MASK_API_MAJOR GENMASK_ULL(15, 8)',
+  },
 ];
 
 export const SNP_POLICY_BITS: readonly BitName[] = [
   { bit: 16, name: 'SMT', meaning: 'SMT is allowed', source: 'SNP_POLICY_MASK_SMT BIT_ULL(16)' },
-  { bit: 17, name: 'RSVD_MBO', meaning: 'reserved, must be one (KVM rejects SNP_LAUNCH_START without it)', source: 'SNP_POLICY_MASK_RSVD_MBO BIT_ULL(17)' },
-  { bit: 18, name: 'MIGRATE_MA', meaning: 'association with a migration agent is allowed', source: 'SNP_POLICY_MASK_MIGRATE_MA BIT_ULL(18)' },
+  {
+    bit: 17,
+    name: 'RSVD_MBO',
+    meaning: 'reserved, must be one (KVM rejects SNP_LAUNCH_START without it)',
+    source: 'SNP_POLICY_MASK_RSVD_MBO BIT_ULL(17)',
+  },
+  {
+    bit: 18,
+    name: 'MIGRATE_MA',
+    meaning: 'association with a migration agent is allowed',
+    source: 'SNP_POLICY_MASK_MIGRATE_MA BIT_ULL(18)',
+  },
   { bit: 19, name: 'DEBUG', meaning: 'debugging is allowed', source: 'SNP_POLICY_MASK_DEBUG BIT_ULL(19)' },
-  { bit: 20, name: 'SINGLE_SOCKET', meaning: 'the guest may only run on one socket', source: 'SNP_POLICY_MASK_SINGLE_SOCKET BIT_ULL(20)' },
-  { bit: 21, name: 'CXL_ALLOW', meaning: 'CXL memory may back the guest (firmware SNP_FEATURE_INFO ECX bit 5)', source: 'SNP_POLICY_MASK_CXL_ALLOW BIT_ULL(21)' },
-  { bit: 22, name: 'MEM_AES_256_XTS', meaning: 'AES-256-XTS memory encryption required (ECX bit 4)', source: 'SNP_POLICY_MASK_MEM_AES_256_XTS BIT_ULL(22)' },
-  { bit: 23, name: 'RAPL_DIS', meaning: 'RAPL must be disabled (ECX bit 2)', source: 'SNP_POLICY_MASK_RAPL_DIS BIT_ULL(23)' },
-  { bit: 24, name: 'CIPHERTEXT_HIDING_DRAM', meaning: 'DRAM ciphertext hiding required (ECX bit 3)', source: 'SNP_POLICY_MASK_CIPHERTEXT_HIDING_DRAM BIT_ULL(24)' },
-  { bit: 25, name: 'PAGE_SWAP_DISABLE', meaning: 'page swap disabled (SEV firmware 1.58 and later)', source: 'SNP_POLICY_MASK_PAGE_SWAP_DISABLE BIT_ULL(25)' },
+  {
+    bit: 20,
+    name: 'SINGLE_SOCKET',
+    meaning: 'the guest may only run on one socket',
+    source: 'SNP_POLICY_MASK_SINGLE_SOCKET BIT_ULL(20)',
+  },
+  {
+    bit: 21,
+    name: 'CXL_ALLOW',
+    meaning: 'CXL memory may back the guest (firmware SNP_FEATURE_INFO ECX bit 5)',
+    source: 'SNP_POLICY_MASK_CXL_ALLOW BIT_ULL(21)',
+  },
+  {
+    bit: 22,
+    name: 'MEM_AES_256_XTS',
+    meaning: 'AES-256-XTS memory encryption required (ECX bit 4)',
+    source: 'SNP_POLICY_MASK_MEM_AES_256_XTS BIT_ULL(22)',
+  },
+  {
+    bit: 23,
+    name: 'RAPL_DIS',
+    meaning: 'RAPL must be disabled (ECX bit 2)',
+    source: 'SNP_POLICY_MASK_RAPL_DIS BIT_ULL(23)',
+  },
+  {
+    bit: 24,
+    name: 'CIPHERTEXT_HIDING_DRAM',
+    meaning: 'DRAM ciphertext hiding required (ECX bit 3)',
+    source: 'SNP_POLICY_MASK_CIPHERTEXT_HIDING_DRAM BIT_ULL(24)',
+  },
+  {
+    bit: 25,
+    name: 'PAGE_SWAP_DISABLE',
+    meaning: 'page swap disabled (SEV firmware 1.58 and later)',
+    source: 'SNP_POLICY_MASK_PAGE_SWAP_DISABLE BIT_ULL(25)',
+  },
 ];
 
 /**
@@ -272,7 +501,13 @@ export const KVM_SNP_POLICY_MASK_VALID = 0x3fbffffn;
 // ---------------------------------------------------------------------------------------
 // KVM_X86_GRP_SEV attributes (numbers from lib/knowledge/x86.ts, checked against the 7.2 headers)
 
-export const SEV_ATTRIBUTES: readonly { attr: number; name: string; key: 'vmsaFeatures' | 'snpPolicyBits' | 'snpReqCerts'; meaning: string; since: string }[] = [
+export const SEV_ATTRIBUTES: readonly {
+  attr: number;
+  name: string;
+  key: 'vmsaFeatures' | 'snpPolicyBits' | 'snpReqCerts';
+  meaning: string;
+  since: string;
+}[] = [
   {
     attr: KVM_X86_SEV_VMSA_FEATURES,
     name: 'KVM_X86_SEV_VMSA_FEATURES',
@@ -291,7 +526,8 @@ export const SEV_ATTRIBUTES: readonly { attr: number; name: string; key: 'vmsaFe
     attr: KVM_X86_SEV_SNP_REQ_CERTS,
     name: 'KVM_X86_SEV_SNP_REQ_CERTS',
     key: 'snpReqCerts',
-    meaning: '1 when KVM can exit to userspace (KVM_EXIT_SNP_REQ_CERTS) to fetch certificates for guest attestation requests',
+    meaning:
+      '1 when KVM can exit to userspace (KVM_EXIT_SNP_REQ_CERTS) to fetch certificates for guest attestation requests',
     since: 'after Linux 6.19 (present in the 7.2 headers)',
   },
 ];
@@ -333,14 +569,18 @@ export const KVM_AMD_PARAMETERS: readonly KvmAmdParameter[] = [
   {
     name: 'ciphertext_hiding_asids',
     type: 'uint',
-    reason: 'ASIDs reserved for SNP guests with ciphertext hiding; SEV-ES gets only the rest of the joint range (0 = off)',
-    source: 'arch/x86/kvm/svm/sev.c module_param_named(ciphertext_hiding_asids, nr_ciphertext_hiding_asids, uint, 0444)',
+    reason:
+      'ASIDs reserved for SNP guests with ciphertext hiding; SEV-ES gets only the rest of the joint range (0 = off)',
+    source:
+      'arch/x86/kvm/svm/sev.c module_param_named(ciphertext_hiding_asids, nr_ciphertext_hiding_asids, uint, 0444)',
   },
   {
     name: 'debug_swap',
     type: 'bool',
     reason:
-      'whether KVM offers DEBUG_SWAP to SEV-ES guests; default N from ' + '"SEV: disable SEV-ES DebugSwap by default" (6.8, 6.6.y), Y ' + 'again from 6.10, removed in 2026',
+      'whether KVM offers DEBUG_SWAP to SEV-ES guests; default N from ' +
+      '"SEV: disable SEV-ES DebugSwap by default" (6.8, 6.6.y), Y ' +
+      'again from 6.10, removed in 2026',
     source: 'arch/x86/kvm/svm/sev.c module_param_named(debug_swap, sev_es_debug_swap_enabled, bool, 0444)',
   },
   {
@@ -352,7 +592,9 @@ export const KVM_AMD_PARAMETERS: readonly KvmAmdParameter[] = [
   {
     name: 'nested',
     type: 'int',
-    reason: 'nested SVM for the host\'s ordinary VMs; SEV guests cannot use it, and a host that is itself a guest ' + 'cannot run SEV VMs',
+    reason:
+      "nested SVM for the host's ordinary VMs; SEV guests cannot use it, and a host that is itself a guest " +
+      'cannot run SEV VMs',
     source: 'arch/x86/kvm/svm/svm.c module_param(nested, int, 0444)',
   },
 ];
@@ -373,7 +615,10 @@ export function parseModuleBool(text: string): boolean | null {
  * v7.2 (Debian unstable linux-source-7.2); the first release that has it is not pinned, so rules
  * use it only with the kernel's own evidence (the missing VM type or the log line).
  */
-export const SEV_ES_MAX_SNP_SVN: Readonly<Record<'milan-genoa' | 'turin', number>> = { 'milan-genoa': 0x1b, turin: 0x4 };
+export const SEV_ES_MAX_SNP_SVN: Readonly<Record<'milan-genoa' | 'turin', number>> = {
+  'milan-genoa': 0x1b,
+  turin: 0x4,
+};
 
 // ---------------------------------------------------------------------------------------
 // What the RMP and AMD IOMMU problems in the kernel log mean (arch/x86/virt/svm/sev.c,
@@ -384,15 +629,18 @@ export const RMP_PROBLEM_FIX = 'BIOS: enable "SNP Memory (RMP Table) Coverage"';
 
 export const IOMMU_PROBLEMS: Readonly<Record<string, { meaning: string; fix: string }>> = {
   'disabled-or-passthrough': {
-    meaning: 'SEV-SNP cannot be supported: it needs the IOMMU on, not in passthrough, with v1 page tables and the SNP feature',
+    meaning:
+      'SEV-SNP cannot be supported: it needs the IOMMU on, not in passthrough, with v1 page tables and the SNP feature',
     fix: 'remove iommu=pt / amd_iommu=off from the kernel command line; enable the IOMMU in the BIOS',
   },
   'v2-page-table': {
-    meaning: 'SEV-SNP cannot be supported: it needs the IOMMU on, not in passthrough, with v1 page tables and the SNP feature',
+    meaning:
+      'SEV-SNP cannot be supported: it needs the IOMMU on, not in passthrough, with v1 page tables and the SNP feature',
     fix: 'check the BIOS IOMMU settings (SEV-SNP Support)',
   },
   'no-snp-feature': {
-    meaning: 'SEV-SNP cannot be supported: it needs the IOMMU on, not in passthrough, with v1 page tables and the SNP feature',
+    meaning:
+      'SEV-SNP cannot be supported: it needs the IOMMU on, not in passthrough, with v1 page tables and the SNP feature',
     fix: 'check the BIOS IOMMU settings (SEV-SNP Support)',
   },
   'rmp-init-failed': {

@@ -59,12 +59,42 @@ export const TDX_MODULE_1_5_01 = {
   version: '1.5.01',
   /** cpuid_configurable[], in its CPUID_CONFIG order (index 0-11), which KVM_TDX_CAPABILITIES keeps. */
   cpuidConfig: [
-    { function: 0x1, subleaf: null, configDirect: regs({ eax: 0x0fff3fff, ebx: 0x00ff0000 }), allowDirect: regs({ ecx: 0x31044d88, edx: 0xb8440000 }) },
-    { function: 0x4, subleaf: 0, configDirect: regs({ eax: 0xffffc3ff, ebx: 0xfffff000, ecx: 0xffffffff, edx: 0xfffffffb }), allowDirect: regs({}) },
-    { function: 0x4, subleaf: 1, configDirect: regs({ eax: 0xffffc3ff, ebx: 0xfffff000, ecx: 0xffffffff, edx: 0xfffffffb }), allowDirect: regs({}) },
-    { function: 0x4, subleaf: 2, configDirect: regs({ eax: 0xffffc3ff, ebx: 0xfffff000, ecx: 0xffffffff, edx: 0xfffffffb }), allowDirect: regs({}) },
-    { function: 0x4, subleaf: 3, configDirect: regs({ eax: 0xffffc3ff, ebx: 0xfffff000, ecx: 0xffffffff, edx: 0x7 }), allowDirect: regs({}) },
-    { function: 0x7, subleaf: 0, configDirect: regs({}), allowDirect: regs({ ebx: 0xdc2b9b18, ecx: 0x02417f65, edx: 0x0005411c }) },
+    {
+      function: 0x1,
+      subleaf: null,
+      configDirect: regs({ eax: 0x0fff3fff, ebx: 0x00ff0000 }),
+      allowDirect: regs({ ecx: 0x31044d88, edx: 0xb8440000 }),
+    },
+    {
+      function: 0x4,
+      subleaf: 0,
+      configDirect: regs({ eax: 0xffffc3ff, ebx: 0xfffff000, ecx: 0xffffffff, edx: 0xfffffffb }),
+      allowDirect: regs({}),
+    },
+    {
+      function: 0x4,
+      subleaf: 1,
+      configDirect: regs({ eax: 0xffffc3ff, ebx: 0xfffff000, ecx: 0xffffffff, edx: 0xfffffffb }),
+      allowDirect: regs({}),
+    },
+    {
+      function: 0x4,
+      subleaf: 2,
+      configDirect: regs({ eax: 0xffffc3ff, ebx: 0xfffff000, ecx: 0xffffffff, edx: 0xfffffffb }),
+      allowDirect: regs({}),
+    },
+    {
+      function: 0x4,
+      subleaf: 3,
+      configDirect: regs({ eax: 0xffffc3ff, ebx: 0xfffff000, ecx: 0xffffffff, edx: 0x7 }),
+      allowDirect: regs({}),
+    },
+    {
+      function: 0x7,
+      subleaf: 0,
+      configDirect: regs({}),
+      allowDirect: regs({ ebx: 0xdc2b9b18, ecx: 0x02417f65, edx: 0x0005411c }),
+    },
     { function: 0x7, subleaf: 1, configDirect: regs({}), allowDirect: regs({ eax: 0x1d30 }) },
     { function: 0xa, subleaf: null, configDirect: regs({}), allowDirect: regs({}) },
     { function: 0x1c, subleaf: null, configDirect: regs({}), allowDirect: regs({ eax: 0xff }) },
@@ -94,7 +124,14 @@ export interface FixedCpuidBit {
   kernel?: string;
 }
 
-const f = (fn: number, index: number, reg: keyof CpuidRegs, bit: number, qemu: string, kernel?: string): FixedCpuidBit =>
+const f = (
+  fn: number,
+  index: number,
+  reg: keyof CpuidRegs,
+  bit: number,
+  qemu: string,
+  kernel?: string,
+): FixedCpuidBit =>
   kernel === undefined ? { function: fn, index, reg, bit, qemu } : { function: fn, index, reg, bit, qemu, kernel };
 
 export const QEMU_TDX_FIXED1_BITS: readonly FixedCpuidBit[] = [

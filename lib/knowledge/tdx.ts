@@ -49,7 +49,8 @@ export const TD_ATTRIBUTES: readonly TdAttribute[] = [
   {
     bit: 0,
     name: 'DEBUG',
-    description: 'debug TD: KVM leaves guest state unprotected (tdx.c: guest_state_protected = !(attributes & TDX_TD_ATTR_DEBUG))',
+    description:
+      'debug TD: KVM leaves guest state unprotected (tdx.c: guest_state_protected = !(attributes & TDX_TD_ATTR_DEBUG))',
     source: 'kernel asm/shared/tdx.h TDX_TD_ATTR_DEBUG_BIT; kvm/vmx/tdx.c; QEMU TDX_TD_ATTRIBUTES_DEBUG',
   },
   { bit: 4, name: 'HGS_PLUS_PROF', description: null, source: 'kernel asm/shared/tdx.h TDX_TD_ATTR_HGS_PLUS_PROF_BIT' },
@@ -67,8 +68,8 @@ export const TD_ATTRIBUTES: readonly TdAttribute[] = [
     name: 'SEPT_VE_DISABLE',
     description:
       'no #VE to the TD on Secure-EPT violations (kernel coco/tdx/tdx.c: "The VMM controls if the guest will ' +
-        'receive such #VE with TD attribute TDX_ATTR_SEPT_VE_DISABLE"); QEMU sets it by default ' +
-        '(sept-ve-disable)',
+      'receive such #VE with TD attribute TDX_ATTR_SEPT_VE_DISABLE"); QEMU sets it by default ' +
+      '(sept-ve-disable)',
     source: 'kernel asm/shared/tdx.h TDX_TD_ATTR_SEPT_VE_DISABLE_BIT; QEMU TDX_TD_ATTRIBUTES_SEPT_VE_DISABLE',
   },
   {
@@ -80,7 +81,8 @@ export const TD_ATTRIBUTES: readonly TdAttribute[] = [
   {
     bit: 30,
     name: 'PKS',
-    description: 'exposes supervisor protection keys (CPUID.7.0:ECX PKS, CR4.PKS) to the TD (QEMU docs/system/i386/tdx.rst)',
+    description:
+      'exposes supervisor protection keys (CPUID.7.0:ECX PKS, CR4.PKS) to the TD (QEMU docs/system/i386/tdx.rst)',
     source: 'kernel asm/shared/tdx.h TDX_TD_ATTR_PKS_BIT; QEMU TDX_TD_ATTRIBUTES_PKS',
   },
   {
@@ -122,7 +124,7 @@ export const TDVMCALL_INFO_1_R11: readonly TdvmcallInfoBit[] = [
     leaf: 0x10002,
     note:
       'KVM stopped reporting this bit ("KVM: TDX: Don\'t report base TDVMCALLs", 2025-07): GetQuote became ' +
-        'part of the GHCI base API, so every TD may use it',
+      'part of the GHCI base API, so every TD may use it',
   },
   {
     bit: 1,
@@ -289,7 +291,12 @@ export const TDX_SW_ERRORS: readonly { name: string; code: bigint; errno: string
     meaning: 'SEAMCALL failed with VMfailInvalid: no TDX module is loaded (SEAM range not set up by the BIOS)',
   },
   { name: 'TDX_SEAMCALL_GP', code: TDX_SW_ERROR | 13n, errno: 'EOPNOTSUPP', meaning: 'SEAMCALL raised #GP' },
-  { name: 'TDX_SEAMCALL_UD', code: TDX_SW_ERROR | 6n, errno: 'EACCES', meaning: 'SEAMCALL raised #UD (the CPU was not in VMX operation)' },
+  {
+    name: 'TDX_SEAMCALL_UD',
+    code: TDX_SW_ERROR | 6n,
+    errno: 'EACCES',
+    meaning: 'SEAMCALL raised #UD (the CPU was not in VMX operation)',
+  },
 ];
 
 /** A bit of the TDX module's TDX_FEATURES0 global metadata field. */
@@ -309,24 +316,29 @@ export const TDX_FEATURES0_BITS: readonly TdxFeatures0Bit[] = [
   {
     bit: 1,
     name: 'TD_PRESERVING',
-    kernelUse: '7.2: the module supports runtime update; only then does /sys/devices/faux/tdx_host/ show ' +
+    kernelUse:
+      '7.2: the module supports runtime update; only then does /sys/devices/faux/tdx_host/ show ' +
       'seamldr_version and num_remaining_updates',
-    source: 'kernel asm/tdx.h TDX_FEATURES0_TD_PRESERVING BIT_ULL(1); drivers/virt/coco/tdx-host/tdx-host.c ' +
+    source:
+      'kernel asm/tdx.h TDX_FEATURES0_TD_PRESERVING BIT_ULL(1); drivers/virt/coco/tdx-host/tdx-host.c ' +
       'supports_runtime_update()',
   },
   {
     bit: 18,
     name: 'NO_RBP_MOD',
-    kernelUse: 'the core kernel refuses a module that clobbers RBP: "frame pointer (RBP) clobber bug present, upgrade ' +
+    kernelUse:
+      'the core kernel refuses a module that clobbers RBP: "frame pointer (RBP) clobber bug present, upgrade ' +
       'TDX module"',
     source: 'kernel asm/tdx.h TDX_FEATURES0_NO_RBP_MOD BIT_ULL(18); arch/x86/virt/vmx/tdx/tdx.c',
   },
   {
     bit: 20,
     name: 'TOPOLOGY_ENUM',
-    kernelUse: 'KVM (6.16 on) gives up on TDX without it, silently (__tdx_bringup() / __tdx_hardware_setup() return ' +
+    kernelUse:
+      'KVM (6.16 on) gives up on TDX without it, silently (__tdx_bringup() / __tdx_hardware_setup() return ' +
       '-EINVAL, no message)',
-    source: 'kernel arch/x86/kvm/vmx/tdx_arch.h MD_FIELD_ID_FEATURES0_TOPOLOGY_ENUM BIT_ULL(20); arch/x86/kvm/vmx/tdx.c',
+    source:
+      'kernel arch/x86/kvm/vmx/tdx_arch.h MD_FIELD_ID_FEATURES0_TOPOLOGY_ENUM BIT_ULL(20); arch/x86/kvm/vmx/tdx.c',
   },
 ];
 
@@ -338,7 +350,8 @@ export const TDX_FEATURES0_BITS: readonly TdxFeatures0Bit[] = [
 export const QEMU_TDX_VM_TYPE_MESSAGES: readonly { text: string; qemu: string; seenIn: string }[] = [
   {
     text: 'vm-type TDX not supported by KVM',
-    qemu: 'QEMU upstream with TDX (10.1 and later; vm_type_name[KVM_X86_TDX_VM] = "TDX"), and Canonical\'s ' +
+    qemu:
+      'QEMU upstream with TDX (10.1 and later; vm_type_name[KVM_X86_TDX_VM] = "TDX"), and Canonical\'s ' +
       '8.2.2+ds-0ubuntu1.4+tdx1.1',
     seenIn: 'canonical/tdx#353, #380, #385',
   },
@@ -399,7 +412,11 @@ export const TDX_OPERAND_IDS: readonly { id: number; name: string; source: 'kern
  * SEAMCALL leaf numbers the kernel uses (arch/x86/virt/vmx/tdx/tdx.h, arch/x86/kvm/vmx/tdx_arch.h;
  * numbers agree with the TDX module ABI spec list). Used to name the leaf of a logged failure.
  */
-export const SEAMCALL_LEAVES: readonly { leaf: number; name: string; /** Where a leaf the 7.2 kernel does not define is named. */ source?: string }[] = [
+export const SEAMCALL_LEAVES: readonly {
+  leaf: number;
+  name: string /** Where a leaf the 7.2 kernel does not define is named. */;
+  source?: string;
+}[] = [
   { leaf: 0, name: 'TDH.VP.ENTER' },
   { leaf: 1, name: 'TDH.MNG.ADDCX' },
   { leaf: 2, name: 'TDH.MEM.PAGE.ADD' },
@@ -422,7 +439,11 @@ export const SEAMCALL_LEAVES: readonly { leaf: number; name: string; /** Where a
   { leaf: 26, name: 'TDH.VP.RD' },
   { leaf: 28, name: 'TDH.PHYMEM.PAGE.RECLAIM' },
   { leaf: 29, name: 'TDH.MEM.PAGE.REMOVE' },
-  { leaf: 30, name: 'TDH.MEM.SEPT.REMOVE', source: 'TDX module ABI spec leaf list (KVM stopped calling it before 7.2)' },
+  {
+    leaf: 30,
+    name: 'TDH.MEM.SEPT.REMOVE',
+    source: 'TDX module ABI spec leaf list (KVM stopped calling it before 7.2)',
+  },
   { leaf: 31, name: 'TDH.SYS.KEY.CONFIG' },
   { leaf: 32, name: 'TDH.SYS.INFO', source: 'arch/x86/virt/vmx/tdx/tdx.h@v6.8 (replaced by TDH.SYS.RD later)' },
   { leaf: 33, name: 'TDH.SYS.INIT' },
@@ -440,7 +461,8 @@ export const SEAMCALL_LEAVES: readonly { leaf: number; name: string; /** Where a
   {
     leaf: 58,
     name: 'TDH.PHYMEM.PAMT.ADD',
-    source: 'Dynamic PAMT series, arch/x86/virt/vmx/tdx/tdx.h TDH_PHYMEM_PAMT_ADD ("x86/virt/tdx: Add ' +
+    source:
+      'Dynamic PAMT series, arch/x86/virt/vmx/tdx/tdx.h TDH_PHYMEM_PAMT_ADD ("x86/virt/tdx: Add ' +
       'tdx_alloc/free_page() helpers", Kirill A. Shutemov; not in 7.2)',
   },
   {
@@ -474,7 +496,8 @@ export const TDX_PARAMETERS: readonly TdxParameter[] = [
     module: 'kvm_intel',
     parameter: 'tdx',
     required: 'Y',
-    reason: 'TDX is off unless kvm_intel is loaded with tdx=1 (module_param_named(tdx, enable_tdx, bool, 0444), ' +
+    reason:
+      'TDX is off unless kvm_intel is loaded with tdx=1 (module_param_named(tdx, enable_tdx, bool, 0444), ' +
       'default N); KVM clears it again when bring-up fails',
     message: '',
     checkedBy: 'tdx.kvm-uapi',
@@ -542,17 +565,57 @@ export function tdAttributeMask(name: string): bigint {
  * struct tdx_sys_info (arch/x86/include/asm/tdx_global_metadata.h, generated from the module's
  * metadata list): `struct.field` and the field's C type.
  */
-export const TDX_GLOBAL_METADATA_FIELDS: readonly { struct: string; field: string; type: 'u16' | 'u64'; use: string }[] = [
-  { struct: 'tdx_sys_info_version', field: 'major_version', type: 'u16', use: 'module version (sysfs version, "Module version:" line)' },
+export const TDX_GLOBAL_METADATA_FIELDS: readonly {
+  struct: string;
+  field: string;
+  type: 'u16' | 'u64';
+  use: string;
+}[] = [
+  {
+    struct: 'tdx_sys_info_version',
+    field: 'major_version',
+    type: 'u16',
+    use: 'module version (sysfs version, "Module version:" line)',
+  },
   { struct: 'tdx_sys_info_version', field: 'minor_version', type: 'u16', use: 'module version' },
   { struct: 'tdx_sys_info_version', field: 'update_version', type: 'u16', use: 'module version' },
   { struct: 'tdx_sys_info_features', field: 'tdx_features0', type: 'u64', use: 'TDX_FEATURES0_BITS' },
-  { struct: 'tdx_sys_info_td_conf', field: 'attributes_fixed0', type: 'u64', use: 'KVM supported_attrs = KVM_SUPPORTED_TDX_TD_ATTRS & ATTRIBUTES_FIXED0' },
-  { struct: 'tdx_sys_info_td_conf', field: 'attributes_fixed1', type: 'u64', use: 'KVM offers no TD when a fixed-1 attribute is outside what it supports' },
-  { struct: 'tdx_sys_info_td_conf', field: 'xfam_fixed0', type: 'u64', use: 'KVM supported_xfam = (supported XCR0 | XSS) & XFAM_FIXED0' },
-  { struct: 'tdx_sys_info_td_conf', field: 'xfam_fixed1', type: 'u64', use: 'KVM offers no TD when a fixed-1 XFAM bit is outside what it supports' },
-  { struct: 'tdx_sys_info_td_conf', field: 'num_cpuid_config', type: 'u16', use: 'the count of KVM_TDX_CAPABILITIES CPUID entries' },
-  { struct: 'tdx_sys_info_td_conf', field: 'max_vcpus_per_td', type: 'u16', use: 'KVM disables TDX when smaller than the logical CPU count' },
+  {
+    struct: 'tdx_sys_info_td_conf',
+    field: 'attributes_fixed0',
+    type: 'u64',
+    use: 'KVM supported_attrs = KVM_SUPPORTED_TDX_TD_ATTRS & ATTRIBUTES_FIXED0',
+  },
+  {
+    struct: 'tdx_sys_info_td_conf',
+    field: 'attributes_fixed1',
+    type: 'u64',
+    use: 'KVM offers no TD when a fixed-1 attribute is outside what it supports',
+  },
+  {
+    struct: 'tdx_sys_info_td_conf',
+    field: 'xfam_fixed0',
+    type: 'u64',
+    use: 'KVM supported_xfam = (supported XCR0 | XSS) & XFAM_FIXED0',
+  },
+  {
+    struct: 'tdx_sys_info_td_conf',
+    field: 'xfam_fixed1',
+    type: 'u64',
+    use: 'KVM offers no TD when a fixed-1 XFAM bit is outside what it supports',
+  },
+  {
+    struct: 'tdx_sys_info_td_conf',
+    field: 'num_cpuid_config',
+    type: 'u16',
+    use: 'the count of KVM_TDX_CAPABILITIES CPUID entries',
+  },
+  {
+    struct: 'tdx_sys_info_td_conf',
+    field: 'max_vcpus_per_td',
+    type: 'u16',
+    use: 'KVM disables TDX when smaller than the logical CPU count',
+  },
 ];
 
 /**

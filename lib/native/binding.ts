@@ -102,7 +102,7 @@ export function binding(): NativeBinding {
       `kvm-caps: no native addon for this platform (${process.platform}-${process.arch}): the package has no ` +
         `prebuilt binary for it and none was built.\n` +
         `Build it with a C++ toolchain (python3, make, g++): \`npm rebuild kvm-caps\` where it is installed, ` +
-          `or \`npm run build\` in ${packageRoot}.\n` +
+        `or \`npm run build\` in ${packageRoot}.\n` +
         `${(error as Error).message.trim()}`,
     );
   }

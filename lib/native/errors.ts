@@ -51,10 +51,10 @@ const EINTR = 4;
  */
 export const NOT_RETRIED: Readonly<Record<string, string>> = {
   KVM_TDX_INIT_VM:
-    'a signal interrupted the TD\'s initialisation, which kvm-caps does not repeat because it changes the TD; ' +
+    "a signal interrupted the TD's initialisation, which kvm-caps does not repeat because it changes the TD; " +
     'the throwaway TD is released when it is closed, and running kvm-caps again asks again',
   KVM_SEV_INIT2:
-    'a signal interrupted the SEV VM\'s initialisation, which kvm-caps does not repeat because it changes the VM; ' +
+    "a signal interrupted the SEV VM's initialisation, which kvm-caps does not repeat because it changes the VM; " +
     'the throwaway VM and its ASID are released when it is closed, and running kvm-caps again asks again',
 };
 
@@ -69,7 +69,9 @@ export function makeSystemError(
   const code = errnoName(errno);
   const what = request === undefined ? syscall : `${syscall} ${request}`;
   const meaning = errno === EINTR && request !== undefined ? NOT_RETRIED[request] : undefined;
-  const error = new Error(`${code}: ${errnoDescription(errno)}, ${what} '${path}'${meaning === undefined ? '' : `: ${meaning}`}`) as KvmSystemError;
+  const error = new Error(
+    `${code}: ${errnoDescription(errno)}, ${what} '${path}'${meaning === undefined ? '' : `: ${meaning}`}`,
+  ) as KvmSystemError;
   error.code = code;
   error.errno = -errno;
   error.syscall = syscall;

@@ -9,7 +9,11 @@ export type { TdxCapabilities, SevPlatformStatus, SnpPlatformStatus } from './bi
 type Common = 'path' | 'close' | 'isClosed';
 type VmRequests = Common | 'checkExtension' | 'checkExtensions' | 'tdxCapabilities' | 'tdxInitVm' | 'sevInit2';
 type SevRequests = Common | 'sevPlatformStatus' | 'snpPlatformStatus' | 'sevGetId2';
-type SystemRequests = Exclude<keyof DeviceHandle, VmRequests | SevRequests | 'kind' | 'vmType' | 'createVm'> | Common | 'checkExtension' | 'checkExtensions';
+type SystemRequests =
+  | Exclude<keyof DeviceHandle, VmRequests | SevRequests | 'kind' | 'vmType' | 'createVm'>
+  | Common
+  | 'checkExtension'
+  | 'checkExtensions';
 
 /** A VM created by KVM_CREATE_VM. Closing it destroys the VM (and frees its TD or ASID). */
 export interface KvmVm extends Pick<DeviceHandle, VmRequests> {

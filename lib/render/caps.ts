@@ -4,7 +4,9 @@ import { terminalSafe } from './escape.js';
 import type { Style } from './style.js';
 
 /** The --json form: exactly { name, number, system, vm }, null where the check could not be made. */
-export function capsJson(rows: CapabilityRow[]): { name: string; number: number; system: number | null; vm: number | null }[] {
+export function capsJson(
+  rows: CapabilityRow[],
+): { name: string; number: number; system: number | null; vm: number | null }[] {
   return rows.map(({ name, number, system, vm }) => ({ name, number, system, vm }));
 }
 
@@ -15,7 +17,9 @@ export function renderCaps(unsafe: CapabilityRow[], style: Style): string {
     (value === null ? (error ?? '-') : String(value)).padStart(10);
   const lines = [style.bold(`${'capability'.padEnd(width)}  number     system         vm  meaning`)];
   for (const row of rows) {
-    const text = `${row.name.padEnd(width)}  ${String(row.number).padStart(6)} ${cell(row.system, row.systemError)} ${cell(row.vm, row.vmError)}  ${row.decoded ? formatDecoded(row.decoded) : ''}`;
+    const answers = `${cell(row.system, row.systemError)} ${cell(row.vm, row.vmError)}`;
+    const decoded = row.decoded ? formatDecoded(row.decoded) : '';
+    const text = `${row.name.padEnd(width)}  ${String(row.number).padStart(6)} ${answers}  ${decoded}`;
     const present = (row.vm ?? row.system ?? 0) > 0;
     lines.push(present ? text.trimEnd() : style.dim(text.trimEnd()));
   }

@@ -41,7 +41,13 @@ export function verdictWord(t: Pick<TechnologyChecks, 'applicable' | 'verdict'>,
   return style.bad(word);
 }
 
-function checkLines(check: CheckResult, depth: number, byId: Map<string, CheckResult>, style: Style, verbose: boolean): string[] {
+function checkLines(
+  check: CheckResult,
+  depth: number,
+  byId: Map<string, CheckResult>,
+  style: Style,
+  verbose: boolean,
+): string[] {
   const indent = '  '.repeat(depth);
   const status = check.status;
   const found = status === 'SKIP' ? style.dim(check.found) : check.found;
@@ -70,7 +76,8 @@ export function checkTreeLines(t: TechnologyChecks, style: Style, verbose: boole
 
 function technologyLines(t: TechnologyChecks, style: Style, verbose: boolean): string[] {
   // A technology that does not apply to this host: one line, with the reason.
-  if (!t.applicable) return [`${style.bold(TECHNOLOGY_TITLES[t.technology])}: ${verdictWord(t, style)}: ${t.reason ?? ''}`];
+  if (!t.applicable)
+    return [`${style.bold(TECHNOLOGY_TITLES[t.technology])}: ${verdictWord(t, style)}: ${t.reason ?? ''}`];
   const v = t.verdict;
   const lines = [
     `${style.bold(TECHNOLOGY_TITLES[t.technology])}: ${verdictWord(t, style)}`,
@@ -78,7 +85,8 @@ function technologyLines(t: TechnologyChecks, style: Style, verbose: boolean): s
     style.dim(`  capable: ${yesNo(v.capable)}, enabled: ${yesNo(v.enabled)}, usable: ${yesNo(v.usable)}`),
   ];
   // KVM's specific cause (the check its summary names) says where it was read and its fix up front.
-  const failed = t.technology === 'kvm' && v.usable === false ? flattenChecks(t.checks).find((c) => c.status === 'FAIL') : undefined;
+  const failed =
+    t.technology === 'kvm' && v.usable === false ? flattenChecks(t.checks).find((c) => c.status === 'FAIL') : undefined;
   if (failed !== undefined) {
     lines.splice(2, 0, `  ${style.dim('read from:')} ${failed.source}`);
     if (failed.fix !== undefined) lines.splice(3, 0, `  ${style.dim('fix:')} ${failed.fix}`);
@@ -94,15 +102,25 @@ function outcomeLine(report: CheckReport, style: Style): string {
       .map((t) => t.technology)
       .join(', ');
   if (!report.technologies.some((t) => t.applicable)) {
-    return `${style.bad('Not ready')}: not applicable to this host: ` + `${report.technologies.map((t) => t.technology).join(', ')}`;
+    return (
+      `${style.bad('Not ready')}: not applicable to this host: ` +
+      `${report.technologies.map((t) => t.technology).join(', ')}`
+    );
   }
   switch (report.outcome) {
     case 'ready':
       return `${style.good('Ready')}: usable here: ${names(() => true)}`;
     case 'not-ready':
-      return `${style.bad('Not ready')}: not usable: ` + `${names((v) => v.usable === false)}` + `${names((v) => v.usable === null) ? `; could not tell: ${names((v) => v.usable === null)}` : ''}`;
+      return (
+        `${style.bad('Not ready')}: not usable: ` +
+        `${names((v) => v.usable === false)}` +
+        `${names((v) => v.usable === null) ? `; could not tell: ${names((v) => v.usable === null)}` : ''}`
+      );
     case 'unknown':
-      return `${style.warn('Could not tell')}: ` + `${names((v) => v.usable === null)} (run as root, or see "needs" with --verbose)`;
+      return (
+        `${style.warn('Could not tell')}: ` +
+        `${names((v) => v.usable === null)} (run as root, or see "needs" with --verbose)`
+      );
   }
 }
 
@@ -123,8 +141,11 @@ export function renderCheck(unsafe: CheckReport, style: Style, options: CheckRen
     blocks.push(lines);
   }
   const tail = [outcomeLine(report, style)];
-  const anything = report.technologies.some((t) => flattenChecks(t.checks).some((c) => c.status !== 'PASS')) || report.crossChecks.length > 0;
-  if (!verbose && anything) tail.push(style.dim('--verbose: why each check matters, where its facts were read, and how to fix what failed'));
+  const anything =
+    report.technologies.some((t) => flattenChecks(t.checks).some((c) => c.status !== 'PASS')) ||
+    report.crossChecks.length > 0;
+  if (!verbose && anything)
+    tail.push(style.dim('--verbose: why each check matters, where its facts were read, and how to fix what failed'));
   blocks.push(tail);
   return `${blocks.map((b) => b.join('\n')).join('\n\n')}\n`;
 }

@@ -10,11 +10,14 @@ export function renderCpuid(unsafe: DecodedCpuidEntry[], style: Style): string {
   const lines: string[] = [];
   for (const entry of entries) {
     const registers = (['eax', 'ebx', 'ecx', 'edx'] as const).map((r) => `${r}=${hex(entry[r], 8)}`).join(' ');
-    lines.push(`${style.bold(`${hex(entry.function, 8)}.${entry.index}`)} ${style.dim(`flags=${entry.flags}`)} ${registers}`);
+    lines.push(
+      `${style.bold(`${hex(entry.function, 8)}.${entry.index}`)} ${style.dim(`flags=${entry.flags}`)} ${registers}`,
+    );
     for (const register of ['eax', 'ebx', 'ecx', 'edx'] as const) {
       const names = entry.features[register] ?? [];
       const unknown = (entry.unknownBits[register] ?? []).map((bit) => `bit${bit}`);
-      if (names.length + unknown.length > 0) lines.push(`    ${register}: ${[...names, ...unknown.map((u) => style.dim(u))].join(' ')}`);
+      if (names.length + unknown.length > 0)
+        lines.push(`    ${register}: ${[...names, ...unknown.map((u) => style.dim(u))].join(' ')}`);
     }
     const fields = Object.entries(entry.fields);
     if (fields.length > 0) lines.push(`    ${fields.map(([k, v]) => `${k}=${v}`).join(' ')}`);

@@ -14,8 +14,10 @@ export interface DiffNames {
 }
 
 function hostLine(name: string, host: SnapshotDiff['a']): string {
-  return `${name}: taken ${host.createdAt} by ${host.tool.name} ${host.tool.version}, kernel ` +
-    `${host.kernelRelease ?? 'unknown'}, ${host.cpu ?? 'CPU unknown'}`;
+  return (
+    `${name}: taken ${host.createdAt} by ${host.tool.name} ${host.tool.version}, kernel ` +
+    `${host.kernelRelease ?? 'unknown'}, ${host.cpu ?? 'CPU unknown'}`
+  );
 }
 
 function differenceLines(d: Difference, style: Style): string[] {
@@ -38,12 +40,21 @@ function headline(diff: SnapshotDiff, style: Style): string {
   const features = diff.differences.filter((d) => d.category === 'cpuid' && FEATURE.test(d.key)).length;
   const listed = diff.counts.differences - features;
   const matter = diff.counts.matter;
-  const byName = features === 0 ? '' : `${listed === 0 ? '' : ', and '}${count(features, 'CPUID feature', 'CPUID features')} listed by name`;
-  if (diff.agree) return style.good(`They agree on everything that matters; ${listed === 0 ? '' : `${count(listed, 'difference', 'differences')} ` +
-    'that do not'}${byName}.`);
+  const byName =
+    features === 0
+      ? ''
+      : `${listed === 0 ? '' : ', and '}${count(features, 'CPUID feature', 'CPUID features')} listed by name`;
+  if (diff.agree)
+    return style.good(
+      `They agree on everything that matters; ${
+        listed === 0 ? '' : `${count(listed, 'difference', 'differences')} that do not`
+      }${byName}.`,
+    );
   const others = listed - matter;
-  return style.bad(`${count(matter, 'difference', 'differences')} that ` +
-    `matter${others > 0 ? ` ('!'), ${others} more that do not` : ''}${byName}.`);
+  return style.bad(
+    `${count(matter, 'difference', 'differences')} that ` +
+      `matter${others > 0 ? ` ('!'), ${others} more that do not` : ''}${byName}.`,
+  );
 }
 
 export function renderDiff(unsafe: SnapshotDiff, style: Style, unsafeNames?: DiffNames): string {

@@ -4,7 +4,13 @@ import type { Style } from './style.js';
 export const LABEL_WIDTH = 28;
 
 /** "  Label                       value  [source]"; `width` (label and gap) for a column wider than the usual. */
-export function factLine(style: Style, label: string, value: string, source?: string | null, width = LABEL_WIDTH): string {
+export function factLine(
+  style: Style,
+  label: string,
+  value: string,
+  source?: string | null,
+  width = LABEL_WIDTH,
+): string {
   const from = source ? `  ${style.dim(`[${source}]`)}` : '';
   // Long labels keep two spaces before the value rather than running into it.
   return `  ${`${label}  `.padEnd(width)}${value}${from}`;
@@ -17,4 +23,3 @@ export function labelWidth(labels: readonly string[]): number {
 
 /** A status word in a column of its own, padded before it is styled so that the values after it align. */
 export const STATUS_WIDTH = 'unknown'.length;
-

@@ -12,12 +12,16 @@ function evidenceLines(style: Style, evidence: readonly KvmEvidence[]): string[]
   return evidence.flatMap((e) =>
     e.kernelSource === undefined
       ? [`${INDENT}${e.quote}  ${style.dim(`[${e.source}]`)}`]
-      : [`${INDENT}the kernel logged: "${e.quote}"  ${style.dim(`[${e.source}]`)}`, `${INDENT}  ${style.dim(`printed by ${e.kernelSource}`)}`],
+      : [
+          `${INDENT}the kernel logged: "${e.quote}"  ${style.dim(`[${e.source}]`)}`,
+          `${INDENT}  ${style.dim(`printed by ${e.kernelSource}`)}`,
+        ],
   );
 }
 
 function causeLines(style: Style, label: string, cause: KvmCause): string[] {
-  const word = cause.status === 'FAIL' ? style.bad(cause.found) : cause.status === 'WARN' ? style.warn(cause.found) : cause.found;
+  const word =
+    cause.status === 'FAIL' ? style.bad(cause.found) : cause.status === 'WARN' ? style.warn(cause.found) : cause.found;
   const lines = [factLine(style, label, word), ...evidenceLines(style, cause.evidence)];
   if (cause.fix !== undefined && cause.status !== 'PASS') lines.push(factLine(style, '  fix', cause.fix));
   return lines;
@@ -39,12 +43,17 @@ export function kvmDiagnosisLines(diagnosis: KvmDiagnosis, style: Style): string
   const lines: string[] = [];
   const first = specificCause(diagnosis);
   if (first !== undefined) lines.push(...causeLines(style, 'Cause', first));
-  for (const other of diagnosis.causes) if (other !== first && other.status !== 'PASS') lines.push(...causeLines(style, 'Also', other));
+  for (const other of diagnosis.causes)
+    if (other !== first && other.status !== 'PASS') lines.push(...causeLines(style, 'Also', other));
   const bound = diagnosis.causes.find((c) => c.id === 'kvm.backend-bound');
   if (bound !== undefined) lines.push(...causeLines(style, 'Backend', bound));
   if (diagnosis.hypervisor !== null) {
     const outer = diagnosis.hypervisor.logged ?? 'a hypervisor (CPUID hypervisor bit)';
-    const exposes = diagnosis.flag === null ? '' : `; it ${diagnosis.hypervisor.exposesExtension ? 'exposes' : 'does not expose'}` + ` ${diagnosis.flag} to this guest`;
+    const exposes =
+      diagnosis.flag === null
+        ? ''
+        : `; it ${diagnosis.hypervisor.exposesExtension ? 'exposes' : 'does not expose'}` +
+          ` ${diagnosis.flag} to this guest`;
     lines.push(factLine(style, 'Outer hypervisor', `${outer}${exposes}`));
   }
   if (diagnosis.nested !== null) {
@@ -71,7 +80,8 @@ export function kvmDiagnosisLines(diagnosis: KvmDiagnosis, style: Style): string
   }
   if (diagnosis.olderBoots.length > 0) {
     lines.push(factLine(style, 'In an earlier boot', style.dim('(not judged: the newest boot decides)')));
-    for (const e of diagnosis.olderBoots) lines.push(`${INDENT}${style.dim(`"${e.quote}"`)}  ${style.dim(`[${e.source}]`)}`);
+    for (const e of diagnosis.olderBoots)
+      lines.push(`${INDENT}${style.dim(`"${e.quote}"`)}  ${style.dim(`[${e.source}]`)}`);
   }
   return lines;
 }
@@ -82,7 +92,11 @@ export function kvmCauseNote(diagnosis: KvmDiagnosis): string | undefined {
   if (first === undefined || first.status !== 'FAIL') return undefined;
   const lines = [`  cause: ${first.found}`];
   for (const e of first.evidence) {
-    lines.push(e.kernelSource === undefined ? `  evidence: ${e.quote} [${e.source}]` : `  the kernel logged: "${e.quote}" [${e.source}; printed by ${e.kernelSource}]`);
+    lines.push(
+      e.kernelSource === undefined
+        ? `  evidence: ${e.quote} [${e.source}]`
+        : `  the kernel logged: "${e.quote}" [${e.source}; printed by ${e.kernelSource}]`,
+    );
   }
   if (first.fix !== undefined) lines.push(`  fix: ${first.fix}`);
   return lines.join('\n');

@@ -19,8 +19,16 @@ function callText(step: LifecycleStepSupport): string {
 }
 
 function technologyLines(t: LifecycleSupport, style: Style): string[] {
-  const iface = t.interface === null ? '' : t.interface === 'legacy' ? ', legacy KVM_SEV_INIT interface' : ', KVM_SEV_INIT2 interface';
-  const lines = [`${style.bold(t.title)}  ${t.vmType.name} (${t.vmType.number})${iface}`, `  supported: ${mark(style, t.supported)} - ${t.summary}`];
+  const iface =
+    t.interface === null
+      ? ''
+      : t.interface === 'legacy'
+        ? ', legacy KVM_SEV_INIT interface'
+        : ', KVM_SEV_INIT2 interface';
+  const lines = [
+    `${style.bold(t.title)}  ${t.vmType.name} (${t.vmType.number})${iface}`,
+    `  supported: ${mark(style, t.supported)} - ${t.summary}`,
+  ];
   const steps = [...t.steps].sort((a, b) => a.sequence - b.sequence);
   // Steps done at the same point of the sequence (one call doing two things, or two guest-side
   // steps) share one number: the first carries it, the others follow it with "and".
@@ -34,7 +42,8 @@ function technologyLines(t: LifecycleSupport, style: Style): string[] {
     lines.push(`  ${head}${s.title}${s.by === 'guest' ? ' (guest)' : ''}: ${callText(s)}`);
     if (s.firmware.length > 0) lines.push(`       firmware: ${s.firmware.join('; ')}`);
     lines.push(`       ${style.dim(s.note)}`);
-    if (t.supported !== false && (s.available !== t.supported || s.why !== t.summary)) lines.push(`       here: ${mark(style, s.available)} - ${s.why}`);
+    if (t.supported !== false && (s.available !== t.supported || s.why !== t.summary))
+      lines.push(`       here: ${mark(style, s.available)} - ${s.why}`);
   }
   return lines;
 }
@@ -43,7 +52,11 @@ export function renderLifecycle(unsafe: LifecycleReport, style: Style): string {
   const report = terminalSafe(unsafe);
   const lines: string[] = [];
   for (const t of report.technologies) lines.push(...technologyLines(t, style), '');
-  lines.push(style.dim('Sources: Documentation/virt/kvm/x86/amd-memory-encryption.rst, intel-tdx.rst; ids from the Linux 7.2 UAPI headers.'));
+  lines.push(
+    style.dim(
+      'Sources: Documentation/virt/kvm/x86/amd-memory-encryption.rst, intel-tdx.rst; ' +
+        'ids from the Linux 7.2 UAPI headers.',
+    ),
+  );
   return `${lines.join('\n')}\n`;
 }
-

@@ -81,7 +81,8 @@ export function nfdFeatureList(report: Report, checks: CheckReport): NfdFeature[
   if ('value' in api) add('kvm.api-version', api.value);
   const vmTypes = report.kvm.vmTypes;
   if ('value' in vmTypes && vmTypes.value.mask !== 0) {
-    for (const [, number, short] of KVM_X86_VM_TYPES) add(`vm-type.${kebab(short)}`, ((vmTypes.value.mask >>> number) & 1) === 1);
+    for (const [, number, short] of KVM_X86_VM_TYPES)
+      add(`vm-type.${kebab(short)}`, ((vmTypes.value.mask >>> number) & 1) === 1);
   }
 
   const tdx = report.confidential.tdx;
@@ -129,9 +130,9 @@ export function nfdFeatures(unsafeReport: Report, unsafeChecks: CheckReport, opt
   const checks = terminalSafe(unsafeChecks);
   const lines = [
     `# kvm-caps ${report.snapshot.tool.version}: what this node's KVM can run (snapshot taken ` +
-    `${report.snapshot.createdAt})`,
+      `${report.snapshot.createdAt})`,
     `# for node-feature-discovery's local source: install as ${NFD_FEATURES_DIR}kvm-caps (kvm-caps -o writes ` +
-    'a dot file and renames it)',
+      'a dot file and renames it)',
   ];
   if (options.expiresAt !== undefined) lines.push(`# +expiry-time=${rfc3339(options.expiresAt)}`);
   for (const feature of nfdFeatureList(report, checks)) lines.push(`${NFD_PREFIX}${feature.name}=${feature.value}`);

@@ -50,7 +50,8 @@ class Exposition {
   gauge(name: string, help: string, value: number | null | undefined, labels: Labels = {}): void {
     const full = `kvm_caps_${name}`;
     if (!METRIC_NAME.test(full)) throw new Error(`bad metric name ${full}`);
-    for (const label of Object.keys(labels)) if (!LABEL_NAME.test(label) || label.startsWith('__')) throw new Error(`bad label name ${label}`);
+    for (const label of Object.keys(labels))
+      if (!LABEL_NAME.test(label) || label.startsWith('__')) throw new Error(`bad label name ${label}`);
     let family = this.families.get(full);
     if (family === undefined) {
       family = { name: full, help, samples: [] };
@@ -67,7 +68,8 @@ class Exposition {
       lines.push(`# HELP ${family.name} ${escapeHelp(family.help)}`, `# TYPE ${family.name} gauge`);
       for (const { labels, value } of family.samples) {
         const entries = Object.entries(labels);
-        const labelText = entries.length === 0 ? '' : `{${entries.map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(',')}}`;
+        const labelText =
+          entries.length === 0 ? '' : `{${entries.map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(',')}}`;
         lines.push(`${family.name}${labelText} ${formatValue(value)}`);
       }
     }
@@ -83,11 +85,23 @@ const STATUSES: readonly CheckStatus[] = ['PASS', 'WARN', 'FAIL', 'SKIP', 'UNKNO
 export function prometheusMetrics(report: Report, checks: CheckReport): string {
   const m = new Exposition();
 
-  m.gauge('probe_success', 'Whether kvm-caps opened the KVM device and it answered the stable KVM API (1), or not (0).', bit(report.kvm.usable));
+  m.gauge(
+    'probe_success',
+    'Whether kvm-caps opened the KVM device and it answered the stable KVM API (1), or not (0).',
+    bit(report.kvm.usable),
+  );
   const taken = Date.parse(report.snapshot.createdAt);
-  m.gauge('snapshot_timestamp_seconds', 'When the host snapshot behind these metrics was taken, in seconds since the Unix epoch.', Number.isNaN(taken) ? null : taken / 1000);
+  m.gauge(
+    'snapshot_timestamp_seconds',
+    'When the host snapshot behind these metrics was taken, in seconds since the Unix epoch.',
+    Number.isNaN(taken) ? null : taken / 1000,
+  );
   m.gauge('build_info', 'The kvm-caps version that took the snapshot.', 1, { version: report.snapshot.tool.version });
-  m.gauge('problems', 'Facts kvm-caps could not read (each is explained in `kvm-caps report`).', report.problems.length);
+  m.gauge(
+    'problems',
+    'Facts kvm-caps could not read (each is explained in `kvm-caps report`).',
+    report.problems.length,
+  );
 
   const release = report.host.kernelRelease;
   if ('value' in release) m.gauge('kernel_info', 'The running kernel release.', 1, { release: release.value });
@@ -95,16 +109,32 @@ export function prometheusMetrics(report: Report, checks: CheckReport): string {
   if ('value' in api) m.gauge('kvm_api_version', 'KVM_GET_API_VERSION (12 is the stable API).', api.value);
   const vmTypes = report.kvm.vmTypes;
   if ('value' in vmTypes) {
-    m.gauge('vm_types_mask', 'KVM_CAP_VM_TYPES as KVM answered it (0: a kernel before 6.10, which cannot list VM types).', vmTypes.value.mask);
+    m.gauge(
+      'vm_types_mask',
+      'KVM_CAP_VM_TYPES as KVM answered it (0: a kernel before 6.10, which cannot list VM types).',
+      vmTypes.value.mask,
+    );
     if (vmTypes.value.mask !== 0) {
       for (const [, number, short] of KVM_X86_VM_TYPES) {
-        m.gauge('vm_type_offered', 'Whether KVM_CAP_VM_TYPES offers this KVM_CREATE_VM machine type.', (vmTypes.value.mask >>> number) & 1, { vm_type: short.toLowerCase() });
+        m.gauge(
+          'vm_type_offered',
+          'Whether KVM_CAP_VM_TYPES offers this KVM_CREATE_VM machine type.',
+          (vmTypes.value.mask >>> number) & 1,
+          { vm_type: short.toLowerCase() },
+        );
       }
     }
   }
 
   for (const state of technologyStates(checks)) {
-    m.gauge('technology_applicable', 'Whether this technology applies to the host at all (0: another ' + 'CPU vendor or architecture, so its states are 0 by nature, not ' + 'by fault).', bit(state.applicable), { technology: state.technology });
+    m.gauge(
+      'technology_applicable',
+      'Whether this technology applies to the host at all (0: another ' +
+        'CPU vendor or architecture, so its states are 0 by nature, not ' +
+        'by fault).',
+      bit(state.applicable),
+      { technology: state.technology },
+    );
   }
   for (const state of technologyStates(checks)) {
     for (const key of ['capable', 'enabled', 'usable'] as const) {
@@ -113,17 +143,23 @@ export function prometheusMetrics(report: Report, checks: CheckReport): string {
         key === 'capable'
           ? 'Whether the hardware and firmware can run this technology (1) or not (0); no sample when undetermined.'
           : key === 'enabled'
-            ? 'Whether the kernel and KVM are configured for this technology ' + '(1) or not (0); no sample when undetermined.'
+            ? 'Whether the kernel and KVM are configured for this technology ' +
+              '(1) or not (0); no sample when undetermined.'
             : 'Whether a guest of this technology can be created now (1) or not (0); no sample when undetermined.';
       m.gauge(`technology_${key}`, help, value === null ? null : bit(value), { technology: state.technology });
     }
   }
   for (const state of technologyStates(checks)) {
     for (const key of ['capable', 'enabled', 'usable'] as const) {
-      m.gauge('technology_undetermined', 'Whether kvm-caps could not determine this state (1): a fact needed a privilege, device or probe it lacked.', bit(state[key] === null), {
-        technology: state.technology,
-        state: key,
-      });
+      m.gauge(
+        'technology_undetermined',
+        'Whether kvm-caps could not determine this state (1): a fact needed a privilege, device or probe it lacked.',
+        bit(state[key] === null),
+        {
+          technology: state.technology,
+          state: key,
+        },
+      );
     }
   }
 
@@ -148,25 +184,63 @@ export function prometheusMetrics(report: Report, checks: CheckReport): string {
 
   // Versions.
   if (isKnown(tdx.moduleVersion)) {
-    m.gauge('tdx_module_info', 'The TDX module version (from sysfs or the kernel log).', 1, { version: tdx.moduleVersion.value.text, from: tdx.moduleVersion.value.from.replace(' ', '_') });
+    m.gauge('tdx_module_info', 'The TDX module version (from sysfs or the kernel log).', 1, {
+      version: tdx.moduleVersion.value.text,
+      from: tdx.moduleVersion.value.from.replace(' ', '_'),
+    });
   }
-  if (isKnown(tdx.moduleState)) m.gauge('tdx_module_state', 'The TDX module state (1 for the state it is in).', 1, { state: tdx.moduleState.value.state });
+  if (isKnown(tdx.moduleState))
+    m.gauge('tdx_module_state', 'The TDX module state (1 for the state it is in).', 1, {
+      state: tdx.moduleState.value.state,
+    });
   const fw = sev.platformStatus;
   if (fw !== null) {
-    m.gauge('sev_firmware_info', 'The SEV firmware version (SEV_PLATFORM_STATUS: API major.minor and build).', 1, { version: fw.firmwareVersion, api: fw.api.text, build: String(fw.build) });
-    m.gauge('firmware_guests', 'Guests the firmware reports running (guest_count of SEV_PLATFORM_STATUS / SNP_PLATFORM_STATUS).', fw.guestCount, { platform: 'sev' });
+    m.gauge('sev_firmware_info', 'The SEV firmware version (SEV_PLATFORM_STATUS: API major.minor and build).', 1, {
+      version: fw.firmwareVersion,
+      api: fw.api.text,
+      build: String(fw.build),
+    });
+    m.gauge(
+      'firmware_guests',
+      'Guests the firmware reports running (guest_count of SEV_PLATFORM_STATUS / SNP_PLATFORM_STATUS).',
+      fw.guestCount,
+      { platform: 'sev' },
+    );
   }
   const snp = sev.snpPlatformStatus;
   if (snp !== null) {
-    m.gauge('snp_firmware_info', 'The SEV-SNP firmware version (SNP_PLATFORM_STATUS: API major.minor and build).', 1, { version: snp.firmwareVersion, api: snp.api.text, build: String(snp.buildId) });
-    m.gauge('snp_tcb_info', 'The SNP TCB versions: current (installed) and reported (in attestation reports), as raw u64.', 1, { current: snp.tcb.currentRaw, reported: snp.tcb.reportedRaw });
-    m.gauge('snp_tcb_match', 'Whether the current and reported SNP TCB match (0: firmware not committed, or a lower reported TCB was set).', bit(snp.tcb.match));
-    m.gauge('firmware_guests', 'Guests the firmware reports running (guest_count of SEV_PLATFORM_STATUS / SNP_PLATFORM_STATUS).', snp.guestCount, { platform: 'snp' });
+    m.gauge('snp_firmware_info', 'The SEV-SNP firmware version (SNP_PLATFORM_STATUS: API major.minor and build).', 1, {
+      version: snp.firmwareVersion,
+      api: snp.api.text,
+      build: String(snp.buildId),
+    });
+    m.gauge(
+      'snp_tcb_info',
+      'The SNP TCB versions: current (installed) and reported (in attestation reports), as raw u64.',
+      1,
+      { current: snp.tcb.currentRaw, reported: snp.tcb.reportedRaw },
+    );
+    m.gauge(
+      'snp_tcb_match',
+      'Whether the current and reported SNP TCB match (0: firmware not committed, or a lower reported TCB was set).',
+      bit(snp.tcb.match),
+    );
+    m.gauge(
+      'firmware_guests',
+      'Guests the firmware reports running (guest_count of SEV_PLATFORM_STATUS / SNP_PLATFORM_STATUS).',
+      snp.guestCount,
+      { platform: 'snp' },
+    );
   }
 
   if (checks !== undefined) {
     for (const outcome of ['ready', 'not-ready', 'unknown'] as const) {
-      m.gauge('check_outcome', 'The readiness outcome of `kvm-caps check` (1 for the outcome reached).', bit(checks.outcome === outcome), { outcome });
+      m.gauge(
+        'check_outcome',
+        'The readiness outcome of `kvm-caps check` (1 for the outcome reached).',
+        bit(checks.outcome === outcome),
+        { outcome },
+      );
     }
     for (const technology of checks.technologies) {
       const counts = new Map<CheckStatus, number>(STATUSES.map((s) => [s, 0]));
@@ -178,7 +252,10 @@ export function prometheusMetrics(report: Report, checks: CheckReport): string {
       };
       visit(technology.checks);
       for (const [status, count] of counts) {
-        m.gauge('checks', 'Readiness checks by technology and status (PASS, WARN, FAIL, SKIP, UNKNOWN).', count, { technology: technology.technology, status: status.toLowerCase() });
+        m.gauge('checks', 'Readiness checks by technology and status (PASS, WARN, FAIL, SKIP, UNKNOWN).', count, {
+          technology: technology.technology,
+          status: status.toLowerCase(),
+        });
       }
     }
   }

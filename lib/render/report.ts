@@ -4,7 +4,13 @@
 import { runChecks } from '../check/run.js';
 import { tdxCauses, type TdxExplanation } from '../check/tdx-causes.js';
 import { kvmDiagnosis, possibleFix, type KvmDiagnosis } from '../check/kvm-causes.js';
-import { TECHNOLOGIES, type CheckReport, type Technology, type TechnologyChecks, type Verdict } from '../check/types.js';
+import {
+  TECHNOLOGIES,
+  type CheckReport,
+  type Technology,
+  type TechnologyChecks,
+  type Verdict,
+} from '../check/types.js';
 import { decodeSnapshot, type HostModel } from '../decode/model.js';
 import type { SevView } from '../decode/sev.js';
 import type { TdxView } from '../decode/tdx.js';
@@ -57,7 +63,9 @@ function pick(checks: CheckReport, wanted: readonly Technology[]): TechnologyChe
 export function tdxSection(snapshot: Snapshot, model: HostModel, checks: CheckReport): TdxSection {
   // Like the SEV hints: never a module load that cannot work here.
   const diagnosis = kvmDiagnosis(snapshot);
-  const explanations = tdxCauses(snapshot, model.confidential.tdx).map((e) => (e.hint === undefined ? e : { ...e, hint: possibleFix(e.hint, diagnosis) }));
+  const explanations = tdxCauses(snapshot, model.confidential.tdx).map((e) =>
+    e.hint === undefined ? e : { ...e, hint: possibleFix(e.hint, diagnosis) },
+  );
   return { ...model.confidential.tdx, technologies: pick(checks, ['tdx']), explanations };
 }
 
@@ -66,7 +74,11 @@ export function sevSection(model: HostModel, checks: CheckReport, snapshot?: Sna
   if (snapshot === undefined) return { ...sev, technologies: pick(checks, SEV_FAMILY) };
   // The SEV view's hints never load a module that cannot be loaded here (built in, nomodule, module_blacklist=).
   const diagnosis = kvmDiagnosis(snapshot);
-  const items = sev.items.map((i) => (i.hint === undefined || possibleFix(i.hint, diagnosis) === i.hint ? i : { ...i, hint: possibleFix(i.hint, diagnosis) }));
+  const items = sev.items.map((i) =>
+    i.hint === undefined || possibleFix(i.hint, diagnosis) === i.hint
+      ? i
+      : { ...i, hint: possibleFix(i.hint, diagnosis) },
+  );
   return { ...sev, items, technologies: pick(checks, SEV_FAMILY) };
 }
 
@@ -75,13 +87,22 @@ export function reportChecks(snapshot: Snapshot, model: HostModel): CheckReport 
   return runChecks(snapshot, TECHNOLOGIES, model);
 }
 
-export function buildReport(snapshot: Snapshot, model: HostModel = decodeSnapshot(snapshot), checks: CheckReport = reportChecks(snapshot, model)): Report {
+export function buildReport(
+  snapshot: Snapshot,
+  model: HostModel = decodeSnapshot(snapshot),
+  checks: CheckReport = reportChecks(snapshot, model),
+): Report {
   const { confidential: _confidential, ...rest } = model;
   return {
     format: REPORT_FORMAT,
     version: REPORT_VERSION,
     ...rest,
-    technologies: checks.technologies.map(({ technology, applicable, reason, verdict }) => ({ technology, applicable, ...(reason === undefined ? {} : { reason }), verdict })),
+    technologies: checks.technologies.map(({ technology, applicable, reason, verdict }) => ({
+      technology,
+      applicable,
+      ...(reason === undefined ? {} : { reason }),
+      verdict,
+    })),
     outcome: checks.outcome,
     kvmDiagnosis: kvmDiagnosis(snapshot),
     confidential: { tdx: tdxSection(snapshot, model, checks), sev: sevSection(model, checks, snapshot) },

@@ -28,7 +28,11 @@ const integer: JsonSchema = { type: 'integer' };
 
 /** lib/decode/sourced.ts Traced<T>: a value with its source, an explained error, or why it was not probed. */
 function traced(value: JsonSchema): JsonSchema {
-  return either(object({ value, source: string }), object({ error: ref('explained'), source: string }), object({ missing: string, 'source?': string }));
+  return either(
+    object({ value, source: string }),
+    object({ error: ref('explained'), source: string }),
+    object({ missing: string, 'source?': string }),
+  );
 }
 
 /** lib/decode/tdx.ts ProbeOutcome<T>. */
@@ -95,7 +99,10 @@ const tdxView = object({
       object({
         supportedAttributes: ref('tdAttributes'),
         supportedXfam: object({ mask: string, components: strings, unknownBits: integers }),
-        tdvmcall: object({ words: object({ kernelR11: string, userR11: string, kernelR12: string, userR12: string }), leaves: array(object({ register: oneOfStrings('r11', 'r12'), bit: integer })) }),
+        tdvmcall: object({
+          words: object({ kernelR11: string, userR11: string, kernelR12: string, userR12: string }),
+          leaves: array(object({ register: oneOfStrings('r11', 'r12'), bit: integer })),
+        }),
         cpuidConfigCount: integer,
         cpuidConfigs: array(object({ function: integer, index: integer, masks: record(string) })),
         notConfigurable: traced(
@@ -107,7 +114,13 @@ const tdxView = object({
               features: strings,
               unknownBits: integers,
               leafListed: boolean,
-              bits: array(object({ bit: integer, name: nullable(string), kind: oneOfStrings('qemu-fixed1', 'kvm-removed', 'native', 'not-configurable') })),
+              bits: array(
+                object({
+                  bit: integer,
+                  name: nullable(string),
+                  kind: oneOfStrings('qemu-fixed1', 'kvm-removed', 'native', 'not-configurable'),
+                }),
+              ),
             }),
           ),
         ),
@@ -115,7 +128,20 @@ const tdxView = object({
     ),
   ),
   maxVcpus: traced(integer),
-  initVm: nullable(traced(outcome(object({ requested: object({ attributes: ref('tdAttributes'), xfam: object({ components: strings }), cpuidEntries: integer }), hwError: ref('hwError') })))),
+  initVm: nullable(
+    traced(
+      outcome(
+        object({
+          requested: object({
+            attributes: ref('tdAttributes'),
+            xfam: object({ components: strings }),
+            cpuidEntries: integer,
+          }),
+          hwError: ref('hwError'),
+        }),
+      ),
+    ),
+  ),
   moduleVersion: traced(
     object({
       text: string,
@@ -128,7 +154,19 @@ const tdxView = object({
       format: oneOfStrings('sysfs', 'tdsysinfo', 'major.minor.update', 'major.minor.update.internal.build'),
     }),
   ),
-  moduleState: traced(object({ state: oneOfStrings('initialized', 'not-loaded', 'not-supported', 'platform-init-failed', 'failed', 'not-initialized'), 'inferredFrom?': oneOfStrings('version-file', 'vm-type') })),
+  moduleState: traced(
+    object({
+      state: oneOfStrings(
+        'initialized',
+        'not-loaded',
+        'not-supported',
+        'platform-init-failed',
+        'failed',
+        'not-initialized',
+      ),
+      'inferredFrom?': oneOfStrings('version-file', 'vm-type'),
+    }),
+  ),
   privateKeyIds: traced(object({ start: integer, end: integer, count: integer, guestKeyIds: integer })),
   tdKeys: traced(object({ capacity: integer, inUse: nullableInteger, free: nullableInteger })),
   cpuFlag: traced(boolean),
@@ -144,7 +182,13 @@ const tdxView = object({
       source: string,
     }),
   ),
-  seamcallFailures: array(object({ failure: object({ leaf: nullableInteger, leafName: nullable(string), status: string }), decoded: ref('hwError'), source: string })),
+  seamcallFailures: array(
+    object({
+      failure: object({ leaf: nullableInteger, leafName: nullable(string), status: string }),
+      decoded: ref('hwError'),
+      source: string,
+    }),
+  ),
   kvmMessages: array(object({ message: object({ text: string, kind: string, parameters: strings }), source: string })),
   bringupFailure: nullable(
     object({
@@ -174,7 +218,19 @@ const sevView = object({
   items: array(
     object({
       id: string,
-      group: oneOfStrings('kvm', 'cpu', 'msr', 'module', 'device', 'sev-firmware', 'psp', 'snp-firmware', 'capacity', 'log', 'init2'),
+      group: oneOfStrings(
+        'kvm',
+        'cpu',
+        'msr',
+        'module',
+        'device',
+        'sev-firmware',
+        'psp',
+        'snp-firmware',
+        'capacity',
+        'log',
+        'init2',
+      ),
       label: string,
       value: string,
       status: oneOfStrings('pass', 'fail', 'warn', 'info', 'unknown'),
@@ -205,10 +261,15 @@ const sevView = object({
       sevEsAsids: nullable(object({ first: integer, last: integer })),
     }),
   ),
-  kvmAmd: object({ loaded: nullableBoolean, parameters: record(object({ raw: nullable(string), enabled: nullableBoolean, 'error?': string })) }),
+  kvmAmd: object({
+    loaded: nullableBoolean,
+    parameters: record(object({ raw: nullable(string), enabled: nullableBoolean, 'error?': string })),
+  }),
   attributes: object({
     vmsaFeatures: nullable(decodedMask),
-    snpPolicyBits: nullable(object({ raw: string, names: strings, unknownBits: integers, abiMajor: integer, abiMinor: integer })),
+    snpPolicyBits: nullable(
+      object({ raw: string, names: strings, unknownBits: integers, abiMajor: integer, abiMinor: integer }),
+    ),
     snpReqCerts: nullableBoolean,
   }),
   platformStatus: nullable(
@@ -249,7 +310,15 @@ const sevView = object({
     }),
   ),
   asids: object({ sev: asidCapacity, sevEs: asidCapacity }),
-  log: nullable(object({ asids: { type: 'object' }, failures: array(anything), psp: { type: 'object' }, rmp: { type: 'object' }, iommu: { type: 'object' } })),
+  log: nullable(
+    object({
+      asids: { type: 'object' },
+      failures: array(anything),
+      psp: { type: 'object' },
+      rmp: { type: 'object' },
+      iommu: { type: 'object' },
+    }),
+  ),
   init2: array(
     object({
       vmType: string,
@@ -259,8 +328,22 @@ const sevView = object({
       'firmwareError?': object({ code: integer, hex: string, name: nullable(string), meaning: nullable(string) }),
     }),
   ),
-  sources: object({ platformStatus: string, snpPlatformStatus: string, cpuinfo: string, kvmAmd: string, vmTypes: string, kernelLog: string }),
-  msrs: object({ syscfg: nullable(string), smee: nullableBoolean, snpEn: nullableBoolean, rmpBase: nullable(string), rmpEnd: nullable(string), source: string }),
+  sources: object({
+    platformStatus: string,
+    snpPlatformStatus: string,
+    cpuinfo: string,
+    kvmAmd: string,
+    vmTypes: string,
+    kernelLog: string,
+  }),
+  msrs: object({
+    syscfg: nullable(string),
+    smee: nullableBoolean,
+    snpEn: nullableBoolean,
+    rmpBase: nullable(string),
+    rmpEnd: nullable(string),
+    source: string,
+  }),
   psp: nullable(object({ fusedPart: nullableBoolean, debugLockOn: nullableBoolean, source: string })),
   notes: array(object({ text: string, source: string })),
 });
@@ -277,7 +360,9 @@ export const REPORT_SCHEMA: JsonSchema = {
   $id: `${ID_BASE}/report/${REPORT_VERSION}`,
   title: 'kvm-caps host report',
   description:
-    'What `kvm-caps report --json` prints: the host snapshot decoded - kernel, CPU, KVM modules and device, API version, VM types, capabilities, CPUID, Intel TDX and AMD SEV - each value with the source it came from, or why it is not known, and per technology the verdict of `kvm-caps check`.',
+    'What `kvm-caps report --json` prints: the host snapshot decoded - kernel, CPU, KVM modules and device, ' +
+    'API version, VM types, capabilities, CPUID, Intel TDX and AMD SEV - each value with the source it came from, ' +
+    'or why it is not known, and per technology the verdict of `kvm-caps check`.',
   ...object({
     format: constant(REPORT_FORMAT),
     version: constant(REPORT_VERSION),
@@ -285,7 +370,15 @@ export const REPORT_SCHEMA: JsonSchema = {
     host: object({
       kernelRelease: traced(string),
       cpu: traced(
-        object({ vendor: string, family: nullableInteger, model: nullableInteger, stepping: nullableInteger, modelName: string, microcode: nullable(string), flags: strings }),
+        object({
+          vendor: string,
+          family: nullableInteger,
+          model: nullableInteger,
+          stepping: nullableInteger,
+          modelName: string,
+          microcode: nullable(string),
+          flags: strings,
+        }),
       ),
       isGuest: traced(boolean),
       modules: traced(object({ kvm: nullable(backend), backends: array(backend) })),
@@ -293,7 +386,9 @@ export const REPORT_SCHEMA: JsonSchema = {
     }),
     device: object({
       path: string,
-      node: traced(object({ type: string, mode: string, owner: string, group: string, major: integer, minor: integer })),
+      node: traced(
+        object({ type: string, mode: string, owner: string, group: string, major: integer, minor: integer }),
+      ),
       open: traced(constant(true)),
     }),
     kvm: object({
@@ -339,8 +434,19 @@ export const REPORT_SCHEMA: JsonSchema = {
   }),
   $defs: {
     ...CHECK_DEFS,
-    snapshotInfo: object({ createdAt: string, tool: object({ name: string, version: string }), context: PROBE_CONTEXT }),
-    explained: object({ code: string, errno: integer, message: string, meaning: string, 'hint?': string, 'absence?': constant(true) }),
+    snapshotInfo: object({
+      createdAt: string,
+      tool: object({ name: string, version: string }),
+      context: PROBE_CONTEXT,
+    }),
+    explained: object({
+      code: string,
+      errno: integer,
+      message: string,
+      meaning: string,
+      'hint?': string,
+      'absence?': constant(true),
+    }),
     hwError: object({
       value: string,
       status: string,

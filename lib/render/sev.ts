@@ -54,8 +54,17 @@ const SUMMARY_IDS = new Set(['sev.firmware', 'snp.firmware', 'capacity.sev', 'ca
 /** The check run's verdicts: one line when SEV does not apply to this host, else one per technology. */
 function verdictLines(view: SevSection, style: Style, width?: number): string[] {
   const first = view.technologies[0];
-  if (first !== undefined && view.technologies.every((t) => !t.applicable)) return [factLine(style, 'Verdict', `${verdictWord(first, style)}: ${first.reason ?? ''}`, null, width)];
-  return view.technologies.map((t) => factLine(style, TECHNOLOGY_TITLES[t.technology], `${verdictWord(t, style)}: ${t.applicable ? t.verdict.summary : t.reason ?? ''}`, null, width));
+  if (first !== undefined && view.technologies.every((t) => !t.applicable))
+    return [factLine(style, 'Verdict', `${verdictWord(first, style)}: ${first.reason ?? ''}`, null, width)];
+  return view.technologies.map((t) =>
+    factLine(
+      style,
+      TECHNOLOGY_TITLES[t.technology],
+      `${verdictWord(t, style)}: ${t.applicable ? t.verdict.summary : (t.reason ?? '')}`,
+      null,
+      width,
+    ),
+  );
 }
 
 /** One label column for the items shown and the verdicts above them. */
@@ -66,7 +75,10 @@ const applies = (view: SevSection): boolean => view.technologies.some((t) => t.a
 
 export function renderSevSummary(view: SevSection, style: Style): string[] {
   if (!applies(view)) return verdictLines(view, style);
-  const shown = view.items.filter((item) => item.id.startsWith('kvm.vmType.') || SUMMARY_IDS.has(item.id) || item.status === 'fail' || item.status === 'warn');
+  const shown = view.items.filter(
+    (item) =>
+      item.id.startsWith('kvm.vmType.') || SUMMARY_IDS.has(item.id) || item.status === 'fail' || item.status === 'warn',
+  );
   const width = widthOf(view, shown);
   return [...verdictLines(view, style, width), ...shown.flatMap((item) => itemLines(style, item, width))];
 }
@@ -82,7 +94,15 @@ export function renderSev(unsafe: SevSection, style: Style): string {
     lines.push('', style.bold(title), ...items.flatMap((item) => itemLines(style, item, width)));
   }
   for (const t of view.technologies) {
-    if (t.checks.length > 0) lines.push('', style.bold(`${TECHNOLOGY_TITLES[t.technology]} checks (\`kvm-caps check ` + `${t.technology} --verbose\` says why, where and how to fix)`), ...checkTreeLines(t, style, false));
+    if (t.checks.length > 0)
+      lines.push(
+        '',
+        style.bold(
+          `${TECHNOLOGY_TITLES[t.technology]} checks (\`kvm-caps check ` +
+            `${t.technology} --verbose\` says why, where and how to fix)`,
+        ),
+        ...checkTreeLines(t, style, false),
+      );
   }
   if (view.notes.length > 0) {
     lines.push('', style.bold('Notes'));

@@ -15,7 +15,8 @@ import { possibleFix, specificCause } from '../check/kvm-causes.js';
 /** A traced value as a line: the value with its source, or the failure with its meaning. */
 function tracedLine<T>(style: Style, label: string, traced: Traced<T>, show: (value: T) => string): string {
   if ('missing' in traced) return line(style, label, style.dim(traced.missing));
-  if ('error' in traced) return line(style, label, style.bad(`${traced.error.code}: ${traced.error.meaning}`), traced.source);
+  if ('error' in traced)
+    return line(style, label, style.bad(`${traced.error.code}: ${traced.error.meaning}`), traced.source);
   return line(style, label, show(traced.value), traced.source);
 }
 
@@ -52,14 +53,18 @@ export function renderReport(unsafe: Report, style: Style, unsafeOrigin: string)
       tracedLine(style, 'Kernel log', host.kernelLog, (log) =>
         log.cut === null
           ? `${log.records} records`
-          : `${log.records} records ${style.warn(`from the newest ${sizeText(log.cut.kept)} only: the log is ${sizeText(log.cut.size)}, over the ` +
-            'bound kvm-caps reads')}`,
+          : `${log.records} records ${style.warn(
+              `from the newest ${sizeText(log.cut.kept)} only: the log is ${sizeText(log.cut.size)}, over the ` +
+                'bound kvm-caps reads',
+            )}`,
       ),
       tracedLine(style, 'KVM modules', host.modules, (modules) => {
         const all = [...(modules.kvm ? [modules.kvm] : []), ...modules.backends];
         if (all.length === 0) return style.bad('none: kvm is not loaded');
         return all
-          .map((m) => `${m.name} (${m.state}${m.vendor === 'other' && m.name !== 'kvm' ? ', non-VMX/SVM backend' : ''})`)
+          .map(
+            (m) => `${m.name} (${m.state}${m.vendor === 'other' && m.name !== 'kvm' ? ', non-VMX/SVM backend' : ''})`,
+          )
           .join(', ');
       }),
     ]),
@@ -67,14 +72,27 @@ export function renderReport(unsafe: Report, style: Style, unsafeOrigin: string)
 
   parts.push(
     section(style, `KVM device ${device.path}`, [
-      tracedLine(style, 'Node', device.node, (n) => `${n.type} ${n.major}:${n.minor}, mode ${n.mode}, ${n.owner}:${n.group}`),
+      tracedLine(
+        style,
+        'Node',
+        device.node,
+        (n) => `${n.type} ${n.major}:${n.minor}, mode ${n.mode}, ${n.owner}:${n.group}`,
+      ),
       explained && 'error' in device.open
-        ? line(style, 'Opened read-write', style.bad(`${device.open.error.code}: see "${kvmDiagnosisTitle(report.kvmDiagnosis)}" above`), device.open.source)
+        ? line(
+            style,
+            'Opened read-write',
+            style.bad(`${device.open.error.code}: see "${kvmDiagnosisTitle(report.kvmDiagnosis)}" above`),
+            device.open.source,
+          )
         : tracedLine(style, 'Opened read-write', device.open, () => style.good('yes')),
       tracedLine(style, 'API version', kvm.apiVersion, (v) => (v === 12 ? String(v) : style.bad(`${v} (expected 12)`))),
       tracedLine(style, 'vCPU mmap size', kvm.vcpuMmapSize, (v) => `${v} bytes`),
-      tracedLine(style, 'VM types offered', kvm.vmTypes, (t) =>
-        [...t.offered, ...t.unknownBits.map((b) => `type ${b}`)].join(', ') || 'none',
+      tracedLine(
+        style,
+        'VM types offered',
+        kvm.vmTypes,
+        (t) => [...t.offered, ...t.unknownBits.map((b) => `type ${b}`)].join(', ') || 'none',
       ),
       tracedLine(style, 'Default VM', kvm.defaultVm, () => 'created and destroyed'),
     ]),
@@ -85,18 +103,20 @@ export function renderReport(unsafe: Report, style: Style, unsafeOrigin: string)
       section(
         style,
         `Capabilities (${kvm.capabilitiesPresent} present on the system fd; \`kvm-caps caps\` lists all)`,
-        [...kvm.capabilities].sort((a, b) => KEY_CAPABILITIES.indexOf(a.name) - KEY_CAPABILITIES.indexOf(b.name)).map((row) => {
-          const value = row.vm ?? row.system;
-          const shown =
-            value === null
-              ? style.dim(row.vmError ?? row.systemError ?? 'not checked')
-              : value === 0
-                ? style.dim('0 (absent)')
-                : row.decoded
-                  ? `${value} (${formatDecoded(row.decoded)})`
-                  : String(value);
-          return line(style, row.name.replace(/^KVM_CAP_/, ''), shown);
-        }),
+        [...kvm.capabilities]
+          .sort((a, b) => KEY_CAPABILITIES.indexOf(a.name) - KEY_CAPABILITIES.indexOf(b.name))
+          .map((row) => {
+            const value = row.vm ?? row.system;
+            const shown =
+              value === null
+                ? style.dim(row.vmError ?? row.systemError ?? 'not checked')
+                : value === 0
+                  ? style.dim('0 (absent)')
+                  : row.decoded
+                    ? `${value} (${formatDecoded(row.decoded)})`
+                    : String(value);
+            return line(style, row.name.replace(/^KVM_CAP_/, ''), shown);
+          }),
       ),
     );
   }
@@ -107,11 +127,16 @@ export function renderReport(unsafe: Report, style: Style, unsafeOrigin: string)
       tracedLine(style, 'Physical address bits', report.cpuid, (c) => String(c.physicalAddressBits ?? 'not reported')),
       tracedLine(style, 'Features', report.cpuid, (c) =>
         c.highlights
-          .map((h) => (h.supported ? style.good(`+${h.name}`) : h.emulated ? style.warn(`~${h.name}`) : style.dim(`-${h.name}`)))
+          .map((h) =>
+            h.supported ? style.good(`+${h.name}`) : h.emulated ? style.warn(`~${h.name}`) : style.dim(`-${h.name}`),
+          )
           .join(' '),
       ),
-      tracedLine(style, 'XSAVE components', kvm.xsaveGuestComponents, (x) =>
-        [...x.components, ...x.unknownBits.map((b) => `bit ${b}`)].join(', ') || 'none',
+      tracedLine(
+        style,
+        'XSAVE components',
+        kvm.xsaveGuestComponents,
+        (x) => [...x.components, ...x.unknownBits.map((b) => `bit ${b}`)].join(', ') || 'none',
       ),
       tracedLine(style, 'Feature MSRs', kvm.featureMsrs, (msrs) =>
         msrs.length === 0 ? 'none' : msrs.map((m) => `${m.name ?? m.index}=${m.value}`).join(', '),
@@ -130,10 +155,13 @@ export function renderReport(unsafe: Report, style: Style, unsafeOrigin: string)
         report.problems.map((p) => {
           // The KVM device's own errors are explained by the cause above, not by a generic hint.
           if (explained && (p.fact === 'kvm.open' || p.fact === 'host.device')) {
-            return `  ${style.bad(p.error.code)} ${p.fact}: see "${kvmDiagnosisTitle(report.kvmDiagnosis)}" above  ` +
-              `${style.dim(`[${p.source}]`)}`;
+            return (
+              `  ${style.bad(p.error.code)} ${p.fact}: see "${kvmDiagnosisTitle(report.kvmDiagnosis)}" above  ` +
+              `${style.dim(`[${p.source}]`)}`
+            );
           }
-          const hint = p.error.hint === undefined ? '' : `\n      fix: ${possibleFix(p.error.hint, report.kvmDiagnosis)}`;
+          const hint =
+            p.error.hint === undefined ? '' : `\n      fix: ${possibleFix(p.error.hint, report.kvmDiagnosis)}`;
           return `  ${style.bad(p.error.code)} ${p.fact}: ${p.error.meaning}  ${style.dim(`[${p.source}]`)}${hint}`;
         }),
       ),

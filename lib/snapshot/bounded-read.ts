@@ -33,7 +33,13 @@ export class InputFileError extends Error {
   /** The input's size and the bound, for a file refused as too large. */
   readonly size?: number;
   readonly limit?: number;
-  constructor(code: 'EFBIG' | 'EINVAL', syscall: string, path: string, message: string, sizes?: { size: number; limit: number }) {
+  constructor(
+    code: 'EFBIG' | 'EINVAL',
+    syscall: string,
+    path: string,
+    message: string,
+    sizes?: { size: number; limit: number },
+  ) {
     super(`${code}: ${message}, ${syscall} '${path}'`);
     this.name = 'InputFileError';
     this.code = code;
@@ -86,7 +92,13 @@ const CHUNK = MiB;
  * With 'refuse', returns `limit + 1` bytes at most, so the caller sees that there was more;
  * with 'newest', at least the last `limit` bytes.
  */
-function readFrom(fd: number, limit: number, overflow: Overflow, position: number | null, first: number): { chunks: Buffer[]; total: number } {
+function readFrom(
+  fd: number,
+  limit: number,
+  overflow: Overflow,
+  position: number | null,
+  first: number,
+): { chunks: Buffer[]; total: number } {
   const chunks: Buffer[] = [];
   let buffer = Buffer.allocUnsafe(first);
   let used = 0;
@@ -97,7 +109,8 @@ function readFrom(fd: number, limit: number, overflow: Overflow, position: numbe
       chunks.push(buffer);
       kept += used;
       // 'newest': drop whole buffers that fall outside the last `limit` bytes.
-      while (overflow === 'newest' && chunks.length > 1 && kept - chunks[0]!.length >= limit) kept -= chunks.shift()!.length;
+      while (overflow === 'newest' && chunks.length > 1 && kept - chunks[0]!.length >= limit)
+        kept -= chunks.shift()!.length;
       buffer = Buffer.allocUnsafe(CHUNK);
       used = 0;
     }
@@ -117,7 +130,12 @@ function readFrom(fd: number, limit: number, overflow: Overflow, position: numbe
  * (EFBIG) with both sizes; 'newest' keeps the last `limit` bytes. A FIFO, device, socket or
  * directory throws InputFileError (EINVAL) naming what it is; open(2) failures are Node's.
  */
-export function readBounded(path: string, limit: number, overflow: Overflow, options: { stdin?: boolean } = {}): BoundedRead {
+export function readBounded(
+  path: string,
+  limit: number,
+  overflow: Overflow,
+  options: { stdin?: boolean } = {},
+): BoundedRead {
   const fromStdin = path === '-' && options.stdin === true;
   // O_NONBLOCK: opening a FIFO for reading then returns at once instead of waiting for a writer.
   const fd = fromStdin ? 0 : openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
@@ -126,7 +144,12 @@ export function readBounded(path: string, limit: number, overflow: Overflow, opt
     const name = fromStdin ? 'standard input' : path;
     if (stats.isDirectory()) throw new InputFileError('EINVAL', 'read', name, 'a directory, not a file');
     if (!fromStdin && !stats.isFile()) {
-      throw new InputFileError('EINVAL', 'fstat', name, `${fileKind(stats)}, not a regular file: only regular files (or - for standard input) are read`);
+      throw new InputFileError(
+        'EINVAL',
+        'fstat',
+        name,
+        `${fileKind(stats)}, not a regular file: only regular files (or - for standard input) are read`,
+      );
     }
     // A regular file larger than the bound: refused unread, or read from where its last `limit` bytes start.
     if (stats.isFile() && stats.size > limit) {
@@ -151,7 +174,9 @@ export function readBounded(path: string, limit: number, overflow: Overflow, opt
 }
 
 function tooLarge(name: string, size: number, limit: number, atLeast = false): InputFileError {
-  const what = atLeast ? `more than the ${sizeText(limit)} kvm-caps reads` : `${sizeText(size)}, over the ${sizeText(limit)} kvm-caps reads`;
+  const what = atLeast
+    ? `more than the ${sizeText(limit)} kvm-caps reads`
+    : `${sizeText(size)}, over the ${sizeText(limit)} kvm-caps reads`;
   return new InputFileError('EFBIG', 'read', name, what, { size, limit });
 }
 

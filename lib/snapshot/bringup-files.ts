@@ -18,7 +18,9 @@ export function kernelCmdline(root: string): Fact<string> {
 
 /** A module file's name as /sys/module spells it: kvm-intel.ko.xz -> kvm_intel. */
 function moduleName(path: string): string {
-  return basename(path.trim().split(':')[0] ?? '').replace(/\.ko(?:\.\w+)?$/, '').replace(/-/g, '_');
+  return basename(path.trim().split(':')[0] ?? '')
+    .replace(/\.ko(?:\.\w+)?$/, '')
+    .replace(/-/g, '_');
 }
 
 /**
@@ -32,7 +34,16 @@ export function kvmModuleFiles(root: string, release: string): Fact<ModuleFiles>
   // name (a '/', a NUL) names no module directory, and a NUL would make Node throw rather than fail.
   if (/[/\0]/.test(release) || release === '.' || release === '..') {
     const shown = JSON.stringify(release);
-    return { source: { directory: dir }, error: { code: 'EINVAL', errno: -22, syscall: 'open', path: dir, message: `EINVAL: the kernel release ${shown} is not a directory name, open ${shown}` } };
+    return {
+      source: { directory: dir },
+      error: {
+        code: 'EINVAL',
+        errno: -22,
+        syscall: 'open',
+        path: dir,
+        message: `EINVAL: the kernel release ${shown} is not a directory name, open ${shown}`,
+      },
+    };
   }
   return attempt({ directory: dir }, () => {
     const kvm = (name: string): boolean => name === 'kvm' || name.startsWith('kvm_');
@@ -68,7 +79,9 @@ export function firmwareSwitchMsr(vendor: string | undefined): number | undefine
  */
 export function firmwareMsr(root: string, index: number): Fact<FirmwareMsr> {
   const fact = readMsr(root, 0, index);
-  return 'value' in fact ? { source: fact.source, value: { index: `0x${index.toString(16)}`, value: fact.value } } : fact;
+  return 'value' in fact
+    ? { source: fact.source, value: { index: `0x${index.toString(16)}`, value: fact.value } }
+    : fact;
 }
 
 /** access(2) on the device node for this process: what its mode, group and any ACL allow us. */
@@ -102,11 +115,17 @@ export function deviceAcl(device: string): Fact<DeviceAcl> {
         stdio: ['ignore', 'pipe', 'pipe'],
         timeout: 5000,
       });
-      return { entries: text.split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#')) };
+      return {
+        entries: text
+          .split('\n')
+          .map((line) => line.trim())
+          .filter((line) => line !== '' && !line.startsWith('#')),
+      };
     } catch (error) {
       const status = (error as { status?: unknown }).status;
       // getfacl ran and failed (its message says why): recorded, not thrown.
-      if (typeof status === 'number') return { entries: null, stderr: String((error as { stderr?: unknown }).stderr ?? '').trim() };
+      if (typeof status === 'number')
+        return { entries: null, stderr: String((error as { stderr?: unknown }).stderr ?? '').trim() };
       throw error;
     }
   });
@@ -129,7 +148,9 @@ export function containerMarkers(root: string): Fact<ContainerMarkers> {
     } catch (error) {
       if (toProbeError(error).code !== 'ENOENT') throw error;
     }
-    const pid1Cgroup = readFileSync(file, 'utf8').split('\n').filter((line) => line !== '');
+    const pid1Cgroup = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((line) => line !== '');
     return { markers, systemdContainer, pid1Cgroup };
   });
 }

@@ -164,7 +164,8 @@ export function tdxModuleVersion(root: string): Fact<string> {
 export function parseMemlock(text: string): { soft: number | null; hard: number | null } {
   const line = text.split('\n').find((l) => l.startsWith('Max locked memory'));
   const m = line === undefined ? null : /^Max locked memory\s+(\S+)\s+(\S+)/.exec(line);
-  if (!m) throw Object.assign(new Error('no "Max locked memory" line'), { code: 'EINVAL', errno: -22, syscall: 'read' });
+  if (!m)
+    throw Object.assign(new Error('no "Max locked memory" line'), { code: 'EINVAL', errno: -22, syscall: 'read' });
   const value = (v: string): number | null => (v === 'unlimited' ? null : Number(v));
   return { soft: value(m[1]!), hard: value(m[2]!) };
 }

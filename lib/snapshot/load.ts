@@ -22,7 +22,12 @@ import {
 
 const source: Check = either(
   'a source ({ioctl, path, fd} | {file} | {directory} | {syscall, path})',
-  object({ ioctl: string, path: string, fd: either('"system" or "vm"', literal('system'), literal('vm')), 'arg?': string }),
+  object({
+    ioctl: string,
+    path: string,
+    fd: either('"system" or "vm"', literal('system'), literal('vm')),
+    'arg?': string,
+  }),
   object({ file: string }),
   object({ directory: string }),
   object({ syscall: string, path: string }),
@@ -61,7 +66,8 @@ function fact(value: Check, extra: Record<string, Check> = {}): Check {
     (v, f) => {
       head(v, f);
       const record = v as Record<string, unknown>;
-      if ('value' in record && 'error' in record) throw new SnapshotFormatError(f, 'a fact holds either "value" or "error", not both');
+      if ('value' in record && 'error' in record)
+        throw new SnapshotFormatError(f, 'a fact holds either "value" or "error", not both');
       if ('value' in record) value(record.value, `${f}.value`);
       else if ('error' in record) probeError(record.error, `${f}.error`);
       else throw new SnapshotFormatError(f, 'a fact needs either "value" or "error"');
@@ -83,7 +89,10 @@ function fact(value: Check, extra: Record<string, Check> = {}): Check {
   );
 }
 
-const checkResults = record(either('a number or {code, errno}', integer, object({ code: string, errno: integer })), /^\d+$/);
+const checkResults = record(
+  either('a number or {code, errno}', integer, object({ code: string, errno: integer })),
+  /^\d+$/,
+);
 
 const cpuidEntries = array(object({ function: u32, index: u32, flags: u32, eax: u32, ebx: u32, ecx: u32, edx: u32 }));
 
@@ -122,7 +131,9 @@ const tdxFacts = object({
 
 const sevDeviceFacts = object({
   open: fact(literal(true)),
-  'platformStatus?': fact(object({ apiMajor: u32, apiMinor: u32, state: u32, flags: u32, build: u32, guestCount: u32 })),
+  'platformStatus?': fact(
+    object({ apiMajor: u32, apiMinor: u32, state: u32, flags: u32, build: u32, guestCount: u32 }),
+  ),
   'snpPlatformStatus?': fact(
     object({
       apiMajor: u32,
@@ -138,7 +149,12 @@ const sevDeviceFacts = object({
   ),
   'chipId?': fact(string),
   'withheld?': record(
-    object({ reason: string, kernelChange: string, snpInitialized: either('"no" or "unknown"', literal('no'), literal('unknown')), override: string }),
+    object({
+      reason: string,
+      kernelChange: string,
+      snpInitialized: either('"no" or "unknown"', literal('no'), literal('unknown')),
+      override: string,
+    }),
   ),
 });
 
@@ -157,23 +173,36 @@ export const probeContext: Check = object({
 /** The whole document; its schema is the published snapshot schema (lib/snapshot/schema.ts). */
 export const snapshotCheck: Check = object({
   format: literal(SNAPSHOT_FORMAT),
-  version: withSchema((v, f) => {
-    if (v !== SNAPSHOT_VERSION) {
-      throw new SnapshotFormatError(f, `snapshot version ${describe(v)} is not supported (this kvm-caps reads version ${SNAPSHOT_VERSION})`);
-    }
-  }, () => literal(SNAPSHOT_VERSION).schema),
+  version: withSchema(
+    (v, f) => {
+      if (v !== SNAPSHOT_VERSION) {
+        throw new SnapshotFormatError(
+          f,
+          `snapshot version ${describe(v)} is not supported (this kvm-caps reads version ${SNAPSHOT_VERSION})`,
+        );
+      }
+    },
+    () => literal(SNAPSHOT_VERSION).schema,
+  ),
   createdAt: dateTime,
   tool: object({ name: string, version: string }),
   context: probeContext,
   host: object({
     kernelRelease: fact(string),
     cpuinfo: fact(record(string)),
-    modules: fact(record(object({ initstate: nullable(string), parameters: record(either('a string or an error', string, probeError)) }))),
+    modules: fact(
+      record(
+        object({ initstate: nullable(string), parameters: record(either('a string or an error', string, probeError)) }),
+      ),
+    ),
     device: fact(deviceNode),
     // "cut": only the newest part of a log file over its bound was read (absent: all of it).
-    'kernelLog?': fact(array(object({ priority: nullable(integer), timestampUs: nullable(integer), message: string, 'boot?': integer })), {
-      'cut?': object({ size: integer, kept: integer }),
-    }),
+    'kernelLog?': fact(
+      array(object({ priority: nullable(integer), timestampUs: nullable(integer), message: string, 'boot?': integer })),
+      {
+        'cut?': object({ size: integer, kept: integer }),
+      },
+    ),
     'miscCapacity?': fact(counts),
     'miscCurrent?': fact(counts),
     'tdxModuleVersion?': fact(string),
@@ -185,13 +214,17 @@ export const snapshotCheck: Check = object({
     'firmwareMsr?': fact(object({ index: hexString, value: nullable(hexString) })),
     'deviceAccess?': fact(object({ read: boolean, write: boolean })),
     'deviceAcl?': fact(object({ entries: nullable(array(string)), 'stderr?': string })),
-    'container?': fact(object({ markers: array(string), systemdContainer: nullable(string), pid1Cgroup: array(string) })),
+    'container?': fact(
+      object({ markers: array(string), systemdContainer: nullable(string), pid1Cgroup: array(string) }),
+    ),
     'sevDeviceAccess?': fact(object({ read: boolean, write: boolean })),
     'memlockLimit?': fact(object({ soft: nullable(integer), hard: nullable(integer) })),
     'msrs?': record(fact(hexString), /^0x[0-9a-f]+$/),
     'hostCpuid8000001f?': fact(object({ eax: hexString, ebx: hexString, ecx: hexString, edx: hexString })),
     'sevDeviceAcl?': fact(object({ entries: nullable(array(string)), 'stderr?': string })),
-    'pspSysfs?': fact(object({ device: string, attributes: record(either('a string or an error', string, probeError)) })),
+    'pspSysfs?': fact(
+      object({ device: string, attributes: record(either('a string or an error', string, probeError)) }),
+    ),
   }),
   kvm: object({
     open: fact(literal(true)),
@@ -206,7 +239,11 @@ export const snapshotCheck: Check = object({
     'featureMsrs?': fact(object({ values: record(hexString, /^0x[0-9a-f]+$/), unreadable: array(hexString) })),
     'xcompGuestSupp?': fact(hexString),
     'tdx?': tdxFacts,
-    'sevAttributes?': object({ vmsaFeatures: fact(hexString), snpPolicyBits: fact(hexString), snpReqCerts: fact(hexString) }),
+    'sevAttributes?': object({
+      vmsaFeatures: fact(hexString),
+      snpPolicyBits: fact(hexString),
+      snpReqCerts: fact(hexString),
+    }),
     'sevInit2?': record(object({ vmsaFeatures: hexString, result: fact(literal(true)) })),
   }),
   'sev?': sevDeviceFacts,
@@ -242,7 +279,10 @@ export function loadSnapshot(path: string): Snapshot {
     text = utf8Text(readBounded(path, MAX_SNAPSHOT_BYTES, 'refuse', { stdin: true }).bytes);
   } catch (error) {
     if (error instanceof InputFileError) throw new SnapshotFileError(path, `cannot read the snapshot: ${error.detail}`);
-    throw new SnapshotFileError(path, `cannot read the snapshot (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    throw new SnapshotFileError(
+      path,
+      `cannot read the snapshot (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+    );
   }
   let document: unknown;
   try {
@@ -253,7 +293,8 @@ export function loadSnapshot(path: string): Snapshot {
   try {
     return validateSnapshot(document);
   } catch (error) {
-    if (error instanceof SnapshotFormatError) throw new SnapshotFileError(path, `not a valid kvm-caps snapshot: ${error.message}`);
+    if (error instanceof SnapshotFormatError)
+      throw new SnapshotFileError(path, `not a valid kvm-caps snapshot: ${error.message}`);
     throw error;
   }
 }

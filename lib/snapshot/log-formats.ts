@@ -38,7 +38,7 @@ const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[,.]\d+)?(?:Z|[+-]\d\d:?\d\d
  */
 const SYSLOG_HEADER = new RegExp(
   String.raw`^(?:[^\s[]\S*(?:\s+\S+){0,2}?\s+)?(?:\d{4}-\d\d-\d\dT)?\d{1,2}:\d\d:\d\d(?:[.,]\d+)?(?:Z|` +
-  String.raw`[+-]\d\d:?\d\d| [A-Z]{2,5})?\s+\S+\s+([\w./-]+)(\[\d+\])?:\s?`,
+    String.raw`[+-]\d\d:?\d\d| [A-Z]{2,5})?\s+\S+\s+([\w./-]+)(\[\d+\])?:\s?`,
 );
 const MONOTONIC_HEADER = /^\[\s*(\d+)\.(\d{1,9})\]\s+\S+\s+([\w./-]+)(?:\[\d+\])?:\s?/;
 /** journalctl's markers between boots; its other "-- ... --" lines say nothing about the kernel. */
@@ -130,7 +130,8 @@ export function parsePastedLog(text: string, maxLine = Infinity): KernelLogRecor
       continue;
     }
     if (LINUX_VERSION.test(line.message)) newBoot();
-    else if (line.timestampUs !== null && lastTimestamp !== null && line.timestampUs + BACKWARDS_US < lastTimestamp) newBoot();
+    else if (line.timestampUs !== null && lastTimestamp !== null && line.timestampUs + BACKWARDS_US < lastTimestamp)
+      newBoot();
     if (line.timestampUs !== null) lastTimestamp = line.timestampUs;
     bootHasRecords = true;
     records.push({ priority: line.priority, timestampUs: line.timestampUs, message: line.message, boot });

@@ -18,7 +18,8 @@ export const AMD_SNP_MSRS = {
 /** Reads one MSR of `cpu` as a hex string, under `root`. */
 export function readMsr(root: string, cpu: number, index: number): Fact<string> {
   if (!Number.isInteger(cpu) || cpu < 0) throw new RangeError(`cpu must be a non-negative integer, not ${cpu}`);
-  if (!Number.isInteger(index) || index < 0 || index > 0xffffffff) throw new RangeError(`MSR index must be a u32, not ${index}`);
+  if (!Number.isInteger(index) || index < 0 || index > 0xffffffff)
+    throw new RangeError(`MSR index must be a u32, not ${index}`);
   const file = underRoot(root, `/dev/cpu/${cpu}/msr`);
   return attempt({ syscall: 'pread', path: file }, () => {
     const fd = openSync(file, 'r');
@@ -26,7 +27,13 @@ export function readMsr(root: string, cpu: number, index: number): Fact<string> 
       const buffer = Buffer.alloc(8);
       const read = readSync(fd, buffer, 0, 8, index);
       // The driver answers a whole MSR or fails (EIO for an MSR the CPU does not have).
-      if (read !== 8) throw Object.assign(new Error(`short read of MSR 0x${index.toString(16)}: ${read} bytes`), { code: 'EIO', errno: -5, syscall: 'pread', path: file });
+      if (read !== 8)
+        throw Object.assign(new Error(`short read of MSR 0x${index.toString(16)}: ${read} bytes`), {
+          code: 'EIO',
+          errno: -5,
+          syscall: 'pread',
+          path: file,
+        });
       return `0x${buffer.readBigUInt64LE(0).toString(16)}`;
     } finally {
       closeSync(fd);

@@ -3,10 +3,15 @@
 import { hex } from '../knowledge/hex.js';
 import { kernelChange, kernelHas } from '../knowledge/kernel-versions.js';
 import { openSev, type KvmSystem, type SevDevice } from '../native/kvm.js';
-import { KVM_X86_GRP_SEV, KVM_X86_SEV_SNP_REQ_CERTS, KVM_X86_SEV_VMSA_FEATURES, KVM_X86_SNP_POLICY_BITS, KVM_X86_VM_TYPES } from '../knowledge/x86.js';
+import {
+  KVM_X86_GRP_SEV,
+  KVM_X86_SEV_SNP_REQ_CERTS,
+  KVM_X86_SEV_VMSA_FEATURES,
+  KVM_X86_SNP_POLICY_BITS,
+  KVM_X86_VM_TYPES,
+} from '../knowledge/x86.js';
 import { attempt, attemptAsync, hasValue } from './facts.js';
 import type { Fact, HostFacts, KvmFacts, SevAttributes, SevDeviceFacts, Source, WithheldCommand } from './types.js';
-
 
 export function probeSevAttributes(kvm: KvmSystem, device: string): SevAttributes {
   const read = (attr: number, name: string): Fact<string> =>
@@ -66,14 +71,20 @@ export function snpStatusWithheld(host: HostFacts, policy: 'auto' | 'always'): W
   const change = kernelChange(SNP_STATUS_INITS);
   const kernel =
     affected === undefined
-      ? `the kernel release ${release === undefined ? '(unreadable)' : JSON.stringify(release)}` + ` does not say whether it is one of Linux ${change.since} to ` + `${change.until ?? 'now'}`
+      ? `the kernel release ${release === undefined ? '(unreadable)' : JSON.stringify(release)}` +
+        ` does not say whether it is one of Linux ${change.since} to ` +
+        `${change.until ?? 'now'}`
       : `Linux ${change.since} to ${change.until ?? 'now'} (this is ${release})`;
   const state =
     initialized === 'no'
       ? 'SNP firmware is not initialised (kvm_amd sev_snp is N or its log says SEV-SNP disabled)'
-      : 'whether SNP firmware is initialised cannot be told (kvm_amd ' + 'sev_snp=Y together with its "SEV-SNP enabled" log line is ' + 'needed)';
+      : 'whether SNP firmware is initialised cannot be told (kvm_amd ' +
+        'sev_snp=Y together with its "SEV-SNP enabled" log line is ' +
+        'needed)';
   return {
-    reason: `not sent: on ${kernel} SNP_PLATFORM_STATUS runs SNP_INIT_EX and ` + `SNP_SHUTDOWN_EX when SNP is not initialised, and ${state}`,
+    reason:
+      `not sent: on ${kernel} SNP_PLATFORM_STATUS runs SNP_INIT_EX and ` +
+      `SNP_SHUTDOWN_EX when SNP is not initialised, and ${state}`,
     kernelChange: SNP_STATUS_INITS,
     snpInitialized: initialized,
     override: SNP_STATUS_OVERRIDE,
@@ -104,7 +115,9 @@ export async function probeSevDevice(path: string, withheldSnpStatus?: WithheldC
         return { ...status, currentTcbVersion: hex(currentTcbVersion), reportedTcbVersion: hex(reportedTcbVersion) };
       });
     }
-    facts.chipId = await attemptAsync(command('SEV_GET_ID2'), async () => (await handle.sevGetId2()).id.toString('hex'));
+    facts.chipId = await attemptAsync(command('SEV_GET_ID2'), async () =>
+      (await handle.sevGetId2()).id.toString('hex'),
+    );
     return facts;
   } finally {
     handle.close();
@@ -119,15 +132,18 @@ export function probeSevInit2(kvm: KvmSystem, device: string, vmTypesMask: numbe
     const vmsaFeatures = 0n;
     results[name] = {
       vmsaFeatures: hex(vmsaFeatures),
-      result: attempt({ ioctl: 'KVM_MEMORY_ENCRYPT_OP', path: device, fd: 'vm', arg: `KVM_SEV_INIT2 on ${name}` }, () => {
-        const vm = kvm.createVm(type);
-        try {
-          vm.sevInit2({ vmsaFeatures, flags: 0, ghcbVersion: 0 });
-          return true as const;
-        } finally {
-          vm.close(); // Frees the ASID the VM was given.
-        }
-      }),
+      result: attempt(
+        { ioctl: 'KVM_MEMORY_ENCRYPT_OP', path: device, fd: 'vm', arg: `KVM_SEV_INIT2 on ${name}` },
+        () => {
+          const vm = kvm.createVm(type);
+          try {
+            vm.sevInit2({ vmsaFeatures, flags: 0, ghcbVersion: 0 });
+            return true as const;
+          } finally {
+            vm.close(); // Frees the ASID the VM was given.
+          }
+        },
+      ),
     };
   }
   return results;

@@ -22,7 +22,6 @@ export interface TdConfig {
   cpuid: CpuidEntry[];
 }
 
-
 function record(caps: ReturnType<KvmVm['tdxCapabilities']>): TdxCapabilitiesRecord {
   return {
     supportedAttrs: hex(caps.supportedAttrs),
@@ -104,7 +103,8 @@ export function probeTdx(
   if (capabilities) facts.capabilities = capabilities;
   if (maxVcpus) facts.maxVcpus = maxVcpus;
   if (options.deep && hasValue(capabilities)) {
-    const config = options.tdConfig ?? defaultTdConfig(capabilities.value, options.xcompGuestSupp, options.supportedCpuid ?? []);
+    const config =
+      options.tdConfig ?? defaultTdConfig(capabilities.value, options.xcompGuestSupp, options.supportedCpuid ?? []);
     facts.initVm = {
       config: { attributes: hex(config.attributes), xfam: hex(config.xfam), cpuidEntries: config.cpuid.length },
       result: attempt(onTd('KVM_TDX_INIT_VM'), () =>

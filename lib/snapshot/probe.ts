@@ -7,8 +7,26 @@ import { toolInfo } from '../tool.js';
 import { capabilityNumber, KVM_CAPABILITIES } from '../knowledge/capabilities.js';
 import { KVM_X86_GRP_SYSTEM, KVM_X86_TDX_VM, KVM_X86_XCOMP_GUEST_SUPP } from '../knowledge/x86.js';
 import { attempt, hasValue } from './facts.js';
-import { containerMarkers, deviceAccess, deviceAcl, firmwareMsr, firmwareSwitchMsr, kernelCmdline, kvmModuleFiles } from './bringup-files.js';
-import { cpuinfo, deviceNode, kernelRelease, kvmModules, memlockLimit, miscCgroup, pspSysfs, tdxModuleVersion, tdxRuntimeUpdate } from './host-files.js';
+import {
+  containerMarkers,
+  deviceAccess,
+  deviceAcl,
+  firmwareMsr,
+  firmwareSwitchMsr,
+  kernelCmdline,
+  kvmModuleFiles,
+} from './bringup-files.js';
+import {
+  cpuinfo,
+  deviceNode,
+  kernelRelease,
+  kvmModules,
+  memlockLimit,
+  miscCgroup,
+  pspSysfs,
+  tdxModuleVersion,
+  tdxRuntimeUpdate,
+} from './host-files.js';
 import { kernelLogFromFile, kernelLogFromKmsg } from './kernel-log.js';
 import { AMD_SNP_MSRS, readMsr } from './msr.js';
 import { readCpuidLeaf } from './cpuid-device.js';
@@ -74,7 +92,6 @@ function checkResults(results: Int32Array): Record<string, ExtensionAnswer> {
   return out;
 }
 
-
 /** Reads feature MSRs one run at a time: KVM_GET_MSRS stops at the first MSR it cannot read. */
 function readFeatureMsrs(kvm: KvmSystem, indices: number[]): { values: Record<string, string>; unreadable: string[] } {
   const values: Record<string, string> = {};
@@ -99,7 +116,9 @@ function capability(facts: KvmFacts, name: string): number {
 
 function probeKvm(device: string, options: ProbeOptions, hints: { intel: boolean; amd: boolean }): KvmFacts {
   const system = (request: string, arg?: string) =>
-    arg === undefined ? { ioctl: request, path: device, fd: 'system' as const } : { ioctl: request, path: device, fd: 'system' as const, arg };
+    arg === undefined
+      ? { ioctl: request, path: device, fd: 'system' as const }
+      : { ioctl: request, path: device, fd: 'system' as const, arg };
   let kvm: KvmSystem | undefined;
   const open: Fact<true> = attempt({ syscall: 'open', path: device }, () => {
     kvm = openKvm(device);

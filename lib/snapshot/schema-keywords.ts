@@ -12,7 +12,11 @@ export const string: JsonSchema = { type: 'string' };
 export const boolean: JsonSchema = { type: 'boolean' };
 export const number: JsonSchema = { type: 'number' };
 /** Number.isSafeInteger. */
-export const integer: JsonSchema = { type: 'integer', minimum: -Number.MAX_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER };
+export const integer: JsonSchema = {
+  type: 'integer',
+  minimum: -Number.MAX_SAFE_INTEGER,
+  maximum: Number.MAX_SAFE_INTEGER,
+};
 export const u32: JsonSchema = { type: 'integer', minimum: 0, maximum: 0xffffffff };
 /** A hex number of at most 64 bits (leading zeros allowed): every hex field of a snapshot is a u64 or narrower. */
 export const HEX_U64 = '^0x0*[0-9a-f]{1,16}$';
@@ -30,7 +34,10 @@ export const array = (items: JsonSchema): JsonSchema => ({ type: 'array', items 
  * An object: `fields` names ending in '?' are optional (as in lib/snapshot/validate.ts object()).
  * Other properties are allowed unless `closed`: newer writers may add fields.
  */
-export function object(fields: Record<string, JsonSchema>, options: { closed?: boolean; description?: string } = {}): JsonSchema {
+export function object(
+  fields: Record<string, JsonSchema>,
+  options: { closed?: boolean; description?: string } = {},
+): JsonSchema {
   const properties: Record<string, JsonSchema> = {};
   const required: string[] = [];
   for (const [spec, schema] of Object.entries(fields)) {

@@ -14,7 +14,10 @@ export const SNAPSHOT_SCHEMA: JsonSchema = {
   $id: `${ID_BASE}/snapshot/${SNAPSHOT_VERSION}`,
   title: 'kvm-caps host snapshot',
   description:
-    'Everything kvm-caps collected from one host, raw: each fact ' + 'names its source and holds either its value or the error that ' + 'stopped it. Written by `kvm-caps snapshot`, replayed with ' + '`kvm-caps --from FILE`.',
+    'Everything kvm-caps collected from one host, raw: each fact ' +
+    'names its source and holds either its value or the error that ' +
+    'stopped it. Written by `kvm-caps snapshot`, replayed with ' +
+    '`kvm-caps --from FILE`.',
   ...snapshotCheck.schema,
   $defs: SCHEMA_DEFS,
 };

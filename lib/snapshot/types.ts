@@ -200,7 +200,6 @@ export interface ContainerMarkers {
   systemdContainer: string | null;
   /** /proc/1/cgroup's lines. */
   pid1Cgroup: string[];
-
 }
 
 export interface TdxCapabilitiesRecord {
@@ -237,7 +236,10 @@ export interface SevAttributes {
 export type SevPlatformStatusRecord = Omit<SevPlatformStatus, 'firmwareError'>;
 
 /** struct sev_user_data_snp_status, with its u64 TCB versions as hex strings (JSON has no u64). */
-export type SnpPlatformStatusRecord = Omit<SnpPlatformStatus, 'firmwareError' | 'currentTcbVersion' | 'reportedTcbVersion'> & {
+export type SnpPlatformStatusRecord = Omit<
+  SnpPlatformStatus,
+  'firmwareError' | 'currentTcbVersion' | 'reportedTcbVersion'
+> & {
   currentTcbVersion: string;
   reportedTcbVersion: string;
 };

@@ -25,14 +25,23 @@ export interface Check {
  * when first asked for: only the published schema needs them, and building every one would
  * add to the start-up of each command.
  */
-export function withSchema(check: (value: unknown, field: string) => void, jsonSchema: JsonSchema | (() => JsonSchema)): Check {
+export function withSchema(
+  check: (value: unknown, field: string) => void,
+  jsonSchema: JsonSchema | (() => JsonSchema),
+): Check {
   if (typeof jsonSchema !== 'function') return Object.assign(check, { schema: jsonSchema });
   let built: JsonSchema | undefined;
   return Object.defineProperty(check, 'schema', { get: () => (built ??= jsonSchema()), enumerable: true }) as Check;
 }
 
 export const describe = (value: unknown): string =>
-  value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : JSON.stringify(value);
+  value === null
+    ? 'null'
+    : Array.isArray(value)
+      ? 'an array'
+      : typeof value === 'object'
+        ? 'an object'
+        : JSON.stringify(value);
 
 const fail = (field: string, expected: string, value: unknown): never => {
   throw new SnapshotFormatError(field, `expected ${expected}, found ${describe(value)}`);
@@ -62,9 +71,13 @@ function realDay(text: string): boolean {
   return date.getUTCDate() === day;
 }
 
-export const dateTime: Check = withSchema((v, f) => {
-  if (typeof v !== 'string' || !dateTimePattern.test(v) || !realDay(v)) fail(f, 'an RFC 3339 date-time like "2026-03-01T10:00:00.000Z"', v);
-}, { type: 'string', format: 'date-time', pattern: DATE_TIME });
+export const dateTime: Check = withSchema(
+  (v, f) => {
+    if (typeof v !== 'string' || !dateTimePattern.test(v) || !realDay(v))
+      fail(f, 'an RFC 3339 date-time like "2026-03-01T10:00:00.000Z"', v);
+  },
+  { type: 'string', format: 'date-time', pattern: DATE_TIME },
+);
 
 export const boolean: Check = withSchema((v, f) => {
   if (typeof v !== 'boolean') fail(f, 'a boolean', v);
@@ -75,31 +88,42 @@ export const integer: Check = withSchema((v, f) => {
 }, schema.integer);
 
 export const u32: Check = withSchema((v, f) => {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffffffff) fail(f, 'an unsigned 32-bit integer', v);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffffffff)
+    fail(f, 'an unsigned 32-bit integer', v);
 }, schema.u32);
 
 /** A hex number of at most 64 bits: every hex field of a snapshot is a u64 or narrower. */
 export const hexString: Check = withSchema((v, f) => {
-  if (typeof v !== 'string' || !new RegExp(schema.HEX_U64).test(v)) fail(f, 'a hex string of at most 64 bits, like "0x1f"', v);
+  if (typeof v !== 'string' || !new RegExp(schema.HEX_U64).test(v))
+    fail(f, 'a hex string of at most 64 bits, like "0x1f"', v);
 }, schema.hexString);
 
 export function literal(expected: string | number | true): Check {
-  return withSchema((v, f) => {
-    if (v !== expected) fail(f, JSON.stringify(expected), v);
-  }, () => schema.constant(expected));
+  return withSchema(
+    (v, f) => {
+      if (v !== expected) fail(f, JSON.stringify(expected), v);
+    },
+    () => schema.constant(expected),
+  );
 }
 
 export function nullable(check: Check): Check {
-  return withSchema((v, f) => {
-    if (v !== null) check(v, f);
-  }, () => schema.nullable(check.schema));
+  return withSchema(
+    (v, f) => {
+      if (v !== null) check(v, f);
+    },
+    () => schema.nullable(check.schema),
+  );
 }
 
 export function array(check: Check): Check {
-  return withSchema((v, f) => {
-    if (!Array.isArray(v)) return fail(f, 'an array', v);
-    v.forEach((item, i) => check(item, `${f}[${i}]`));
-  }, () => schema.array(check.schema));
+  return withSchema(
+    (v, f) => {
+      if (!Array.isArray(v)) return fail(f, 'an array', v);
+      v.forEach((item, i) => check(item, `${f}[${i}]`));
+    },
+    () => schema.array(check.schema),
+  );
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -108,41 +132,51 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 /** An object with the given fields; names ending in '?' are optional. Unknown fields are allowed (newer writers). */
 export function object(fields: Record<string, Check>): Check {
-  return withSchema((v, f) => {
-    if (!isObject(v)) return fail(f, 'an object', v);
-    for (const [spec, check] of Object.entries(fields)) {
-      const optional = spec.endsWith('?');
-      const key = optional ? spec.slice(0, -1) : spec;
-      if (!(key in v)) {
-        if (optional) continue;
-        throw new SnapshotFormatError(`${f}.${key}`, 'missing');
+  return withSchema(
+    (v, f) => {
+      if (!isObject(v)) return fail(f, 'an object', v);
+      for (const [spec, check] of Object.entries(fields)) {
+        const optional = spec.endsWith('?');
+        const key = optional ? spec.slice(0, -1) : spec;
+        if (!(key in v)) {
+          if (optional) continue;
+          throw new SnapshotFormatError(`${f}.${key}`, 'missing');
+        }
+        check(v[key], `${f}.${key}`);
       }
-      check(v[key], `${f}.${key}`);
-    }
-  }, () => schema.object(Object.fromEntries(Object.entries(fields).map(([spec, check]) => [spec, check.schema]))));
+    },
+    () => schema.object(Object.fromEntries(Object.entries(fields).map(([spec, check]) => [spec, check.schema]))),
+  );
 }
 
 export function record(check: Check, keyPattern?: RegExp): Check {
-  return withSchema((v, f) => {
-    if (!isObject(v)) return fail(f, 'an object', v);
-    for (const [key, item] of Object.entries(v)) {
-      if (keyPattern && !keyPattern.test(key)) throw new SnapshotFormatError(`${f}.${key}`, `unexpected key "${key}"`);
-      check(item, `${f}.${key}`);
-    }
-  }, () => schema.record(check.schema, keyPattern?.source));
+  return withSchema(
+    (v, f) => {
+      if (!isObject(v)) return fail(f, 'an object', v);
+      for (const [key, item] of Object.entries(v)) {
+        if (keyPattern && !keyPattern.test(key))
+          throw new SnapshotFormatError(`${f}.${key}`, `unexpected key "${key}"`);
+        check(item, `${f}.${key}`);
+      }
+    },
+    () => schema.record(check.schema, keyPattern?.source),
+  );
 }
 
 /** The first check that accepts the value wins; otherwise the error names every alternative. */
 export function either(expected: string, ...checks: Check[]): Check {
-  return withSchema((v, f) => {
-    for (const check of checks) {
-      try {
-        check(v, f);
-        return;
-      } catch (error) {
-        if (!(error instanceof SnapshotFormatError)) throw error;
+  return withSchema(
+    (v, f) => {
+      for (const check of checks) {
+        try {
+          check(v, f);
+          return;
+        } catch (error) {
+          if (!(error instanceof SnapshotFormatError)) throw error;
+        }
       }
-    }
-    fail(f, expected, v);
-  }, () => schema.either(...checks.map((check) => check.schema)));
+      fail(f, expected, v);
+    },
+    () => schema.either(...checks.map((check) => check.schema)),
+  );
 }

@@ -103,7 +103,12 @@ const CAPS = new Uint32Array(KVM_CAPABILITIES.map(([, number]) => number));
 const SINGLE_CAP_NAME = 'KVM_CAP_USER_MEMORY';
 const SINGLE_CAP = KVM_CAPABILITIES.find(([name]) => name === SINGLE_CAP_NAME)?.[1] ?? 3;
 
-function cLoop(program: string, count: number, mode: 'single' | 'batch' | 'single-mt' | 'batch-mt', caps: readonly number[]): number {
+function cLoop(
+  program: string,
+  count: number,
+  mode: 'single' | 'batch' | 'single-mt' | 'batch-mt',
+  caps: readonly number[],
+): number {
   const out = execFileSync(program, [String(count), mode, ...caps.map(String)], {
     encoding: 'utf8',
     env: { ...process.env, KVM_CAPS_BENCH_DEVICE: DEVICE },
@@ -180,10 +185,26 @@ function inProcessLoop(): ((path: string, count: number, caps: Uint32Array) => n
 }
 
 function ioctlBench(): void {
-  const program = compileProgram(join(projectRoot, 'test', 'bench', 'ioctl_loop.c'), { language: 'c', flags: ['-O2', '-pthread'] });
+  const program = compileProgram(join(projectRoot, 'test', 'bench', 'ioctl_loop.c'), {
+    language: 'c',
+    flags: ['-O2', '-pthread'],
+  });
   const loop = inProcessLoop();
-  const single = { js: [] as number[], c: [] as number[], cMt: [] as number[], cIn: [] as number[], ratio: [] as number[], crossing: [] as number[] };
-  const batch = { js: [] as number[], c: [] as number[], cMt: [] as number[], cIn: [] as number[], ratio: [] as number[] };
+  const single = {
+    js: [] as number[],
+    c: [] as number[],
+    cMt: [] as number[],
+    cIn: [] as number[],
+    ratio: [] as number[],
+    crossing: [] as number[],
+  };
+  const batch = {
+    js: [] as number[],
+    c: [] as number[],
+    cMt: [] as number[],
+    cIn: [] as number[],
+    ratio: [] as number[],
+  };
   const capList = Array.from(CAPS);
   for (let run = 0; run < RUNS; run++) {
     // Interleaved, so drift on a shared machine hits both sides of a ratio alike.
@@ -207,49 +228,75 @@ function ioctlBench(): void {
   line(`1. KVM_CHECK_EXTENSION(${SINGLE_CAP_NAME}) per call, ${SINGLE_CALLS} calls per run`);
   line(`  addon checkExtension()   ${spread(single.js, 'ns/call')}`);
   line(`  C ioctl loop (-O2)       ${spread(single.c, 'ns/call')}`);
-  line(`  ratio addon/C            ${fmt(singleRatio, 2)}x (per-run ` +
-    `${fmt(min(single.ratio), 2)}..${fmt(max(single.ratio), 2)})  target <= ${TARGETS.single}x: ` +
-    `${verdict(singleRatio <= TARGETS.single)}`);
+  line(
+    `  ratio addon/C            ${fmt(singleRatio, 2)}x (per-run ` +
+      `${fmt(min(single.ratio), 2)}..${fmt(max(single.ratio), 2)})  target <= ${TARGETS.single}x: ` +
+      `${verdict(singleRatio <= TARGETS.single)}`,
+  );
   line(`  where it goes:`);
   line(`    C loop with an idle thread (shared fd table, like any node process): ${spread(single.cMt, 'ns/call')}`);
-  line(`      -> the same ioctl costs ${fmt(median(single.cMt) - median(single.c))} ns more in a multi-threaded ` +
-    `process; addon/C-mt = ${fmt(median(single.js) / median(single.cMt), 2)}x`);
+  line(
+    `      -> the same ioctl costs ${fmt(median(single.cMt) - median(single.c))} ns more in a multi-threaded ` +
+      `process; addon/C-mt = ${fmt(median(single.js) / median(single.cMt), 2)}x`,
+  );
   if (typeof loop === 'function') {
-    line(`    the same C loop inside this node process (a small addon of the benchmark's own): ` +
-      `${spread(single.cIn, 'ns/call')}`);
-    line('      -> what the kernel charges this process per ioctl; addon/in-process C = ' +
-      `${fmt(median(single.js) / median(single.cIn), 2)}x, ${fmt(median(single.js) - median(single.cIn))} ns ` +
-      'per call');
+    line(
+      `    the same C loop inside this node process (a small addon of the benchmark's own): ` +
+        `${spread(single.cIn, 'ns/call')}`,
+    );
+    line(
+      '      -> what the kernel charges this process per ioctl; addon/in-process C = ' +
+        `${fmt(median(single.js) / median(single.cIn), 2)}x, ${fmt(median(single.js) - median(single.cIn))} ns ` +
+        'per call',
+    );
   } else {
     line(`    the C loop inside this node process: not measured (${loop})`);
   }
-  line(`    the addon's crossing alone, isClosed() (method + N-API call + handle check + result): ` +
-    `${spread(single.crossing, 'ns')}`);
+  line(
+    `    the addon's crossing alone, isClosed() (method + N-API call + handle check + result): ` +
+      `${spread(single.crossing, 'ns')}`,
+  );
   line();
   const batchRatio = median(batch.js) / median(batch.c);
   line(`2. checkExtensions(${CAPS.length} capabilities) per batch, ${BATCH_ITERATIONS} batches per run`);
-  line(`  addon checkExtensions()  ${spread(batch.js, 'us/batch')}  = ` +
-    `${fmt((median(batch.js) * 1000) / CAPS.length)} ns/ioctl`);
-  line(`  C loop, same ioctls      ${spread(batch.c, 'us/batch')}  = ` +
-    `${fmt((median(batch.c) * 1000) / CAPS.length)} ns/ioctl`);
-  line(`  ratio addon/C            ${fmt(batchRatio, 3)}x (per-run ` +
-    `${fmt(min(batch.ratio), 3)}..${fmt(max(batch.ratio), 3)})  target <= ${TARGETS.batch}x: ` +
-    `${verdict(batchRatio <= TARGETS.batch)}`);
-  line(`  C loop with an idle thread ${spread(batch.cMt, 'us/batch')}; addon/C-mt = ` +
-    `${fmt(median(batch.js) / median(batch.cMt), 3)}x`);
+  line(
+    `  addon checkExtensions()  ${spread(batch.js, 'us/batch')}  = ` +
+      `${fmt((median(batch.js) * 1000) / CAPS.length)} ns/ioctl`,
+  );
+  line(
+    `  C loop, same ioctls      ${spread(batch.c, 'us/batch')}  = ` +
+      `${fmt((median(batch.c) * 1000) / CAPS.length)} ns/ioctl`,
+  );
+  line(
+    `  ratio addon/C            ${fmt(batchRatio, 3)}x (per-run ` +
+      `${fmt(min(batch.ratio), 3)}..${fmt(max(batch.ratio), 3)})  target <= ${TARGETS.batch}x: ` +
+      `${verdict(batchRatio <= TARGETS.batch)}`,
+  );
+  line(
+    `  C loop with an idle thread ${spread(batch.cMt, 'us/batch')}; addon/C-mt = ` +
+      `${fmt(median(batch.js) / median(batch.cMt), 3)}x`,
+  );
   if (batch.cIn.length > 0) {
-    line(`  C loop inside this node process ${spread(batch.cIn, 'us/batch')}; addon/in-process C = ` +
-      `${fmt(median(batch.js) / median(batch.cIn), 3)}x`);
+    line(
+      `  C loop inside this node process ${spread(batch.cIn, 'us/batch')}; addon/in-process C = ` +
+        `${fmt(median(batch.js) / median(batch.cIn), 3)}x`,
+    );
   }
   line();
-  const inProcess = single.cIn.length > 0 ? `; vs C in this process ${fmt(median(single.js) / median(single.cIn), 2)}x` : '';
-  summary(`checkExtension     ${fmt(median(single.js))} ns vs C ${fmt(median(single.c))} ns = ` +
-    `${fmt(singleRatio, 2)}x (<= ${TARGETS.single}x) ${verdict(singleRatio <= TARGETS.single)}; vs C-mt ` +
-    `${fmt(median(single.js) / median(single.cMt), 2)}x${inProcess}`);
-  const batchInProcess = batch.cIn.length > 0 ? `; vs C in this process ${fmt(median(batch.js) / median(batch.cIn), 3)}x` : '';
-  summary(`checkExtensions    ${fmt(median(batch.js))} us vs C ${fmt(median(batch.c))} us = ${fmt(batchRatio, 3)}x ` +
-    `(<= ${TARGETS.batch}x) ${verdict(batchRatio <= TARGETS.batch)}; vs C-mt ` +
-    `${fmt(median(batch.js) / median(batch.cMt), 3)}x${batchInProcess}`);
+  const inProcess =
+    single.cIn.length > 0 ? `; vs C in this process ${fmt(median(single.js) / median(single.cIn), 2)}x` : '';
+  summary(
+    `checkExtension     ${fmt(median(single.js))} ns vs C ${fmt(median(single.c))} ns = ` +
+      `${fmt(singleRatio, 2)}x (<= ${TARGETS.single}x) ${verdict(singleRatio <= TARGETS.single)}; vs C-mt ` +
+      `${fmt(median(single.js) / median(single.cMt), 2)}x${inProcess}`,
+  );
+  const batchInProcess =
+    batch.cIn.length > 0 ? `; vs C in this process ${fmt(median(batch.js) / median(batch.cIn), 3)}x` : '';
+  summary(
+    `checkExtensions    ${fmt(median(batch.js))} us vs C ${fmt(median(batch.c))} us = ${fmt(batchRatio, 3)}x ` +
+      `(<= ${TARGETS.batch}x) ${verdict(batchRatio <= TARGETS.batch)}; vs C-mt ` +
+      `${fmt(median(batch.js) / median(batch.cMt), 3)}x${batchInProcess}`,
+  );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -282,31 +329,43 @@ function probePhases(): Array<[string, number]> {
   try {
     const features = kvm.msrFeatureIndexList();
     return [
-      ['host files (osrelease, cpuinfo, /sys/module, stat, misc cgroup)', time(() => {
-        kernelRelease('/');
-        cpuinfo('/');
-        kvmModules('/');
-        deviceNode('/', DEVICE);
-        miscCgroup('/', 'capacity');
-        miscCgroup('/', 'current');
-      })],
+      [
+        'host files (osrelease, cpuinfo, /sys/module, stat, misc cgroup)',
+        time(() => {
+          kernelRelease('/');
+          cpuinfo('/');
+          kvmModules('/');
+          deviceNode('/', DEVICE);
+          miscCgroup('/', 'capacity');
+          miscCgroup('/', 'current');
+        }),
+      ],
       ['kernel log (/dev/kmsg read + parse)', time(() => kernelLogFromKmsg('/'))],
       ['open + close /dev/kvm', time(() => openKvm(DEVICE).close())],
       ['checkExtensions, system fd', time(() => kvm.checkExtensions(CAPS))],
-      ['KVM_CREATE_VM + checkExtensions + close', time(() => {
-        const vm = kvm.createVm(0);
-        vm.checkExtensions(CAPS);
-        vm.close();
-      })],
-      ['supported + emulated CPUID', time(() => {
-        kvm.supportedCpuid();
-        kvm.emulatedCpuid();
-      })],
-      ['MSR index lists + feature MSRs', time(() => {
-        kvm.msrIndexList();
-        kvm.msrFeatureIndexList();
-        kvm.getMsrs(features);
-      })],
+      [
+        'KVM_CREATE_VM + checkExtensions + close',
+        time(() => {
+          const vm = kvm.createVm(0);
+          vm.checkExtensions(CAPS);
+          vm.close();
+        }),
+      ],
+      [
+        'supported + emulated CPUID',
+        time(() => {
+          kvm.supportedCpuid();
+          kvm.emulatedCpuid();
+        }),
+      ],
+      [
+        'MSR index lists + feature MSRs',
+        time(() => {
+          kvm.msrIndexList();
+          kvm.msrFeatureIndexList();
+          kvm.getMsrs(features);
+        }),
+      ],
     ];
   } finally {
     kvm.close();
@@ -323,14 +382,18 @@ async function probeBench(): Promise<void> {
   }
   const p = median(plain);
   line(`3. probeHost() in-process, warm (after one warm-up), ${plain.length} calls each`);
-  line(`  probeHost()              ${spread(plain, 'ms', 2)}  target < ${TARGETS.probeMs} ms: ` +
-    `${verdict(p < TARGETS.probeMs)}`);
+  line(
+    `  probeHost()              ${spread(plain, 'ms', 2)}  target < ${TARGETS.probeMs} ms: ` +
+      `${verdict(p < TARGETS.probeMs)}`,
+  );
   line(`  probeHost({deep:true})   ${spread(deep, 'ms', 2)}`);
   line('  phases (each timed alone, median ms):');
   for (const [name, ms] of probePhases()) line(`    ${fmt(ms, 3).padStart(7)}  ${name}`);
   line();
-  summary(`probeHost warm      ${fmt(p, 2)} ms (< ${TARGETS.probeMs} ms) ${verdict(p < TARGETS.probeMs)}; deep ` +
-    `${fmt(median(deep), 2)} ms`);
+  summary(
+    `probeHost warm      ${fmt(p, 2)} ms (< ${TARGETS.probeMs} ms) ${verdict(p < TARGETS.probeMs)}; deep ` +
+      `${fmt(median(deep), 2)} ms`,
+  );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -353,7 +416,8 @@ function staleSources(): string[] {
 function ensureBuilt(): string {
   const stale = staleSources();
   if (stale.length === 0) return 'dist is up to date with lib';
-  if (opts['no-build']) return `dist is STALE (${stale.length} lib files newer; --no-build given): figures are for the old build`;
+  if (opts['no-build'])
+    return `dist is STALE (${stale.length} lib files newer; --no-build given): figures are for the old build`;
   const build = spawnSync('npm', ['run', 'build:ts'], { cwd: projectRoot, encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`npm run build:ts failed:\n${build.stdout}${build.stderr}`);
   return `dist was stale (${stale.length} files); rebuilt with npm run build:ts`;
@@ -373,12 +437,16 @@ function peakRssKb(args: string[]): { kb: number; how: string } {
   try {
     const out = join(dir, 'rss');
     if (existsSync('/usr/bin/time')) {
-      const r = spawnSync('/usr/bin/time', ['-v', '-o', out, process.execPath, ...args], { cwd: projectRoot, stdio: 'ignore' });
+      const r = spawnSync('/usr/bin/time', ['-v', '-o', out, process.execPath, ...args], {
+        cwd: projectRoot,
+        stdio: 'ignore',
+      });
       const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(existsSync(out) ? readFileSync(out, 'utf8') : '');
       if (r.status === 0 && m) return { kb: Number(m[1]), how: '/usr/bin/time -v' };
     }
     // maxRSS is in KiB; written from an exit hook preloaded with --import.
-    const hook = `data:text/javascript,import{writeFileSync}from'node:fs';` +
+    const hook =
+      `data:text/javascript,import{writeFileSync}from'node:fs';` +
       `process.on('exit',()=>writeFileSync(${JSON.stringify(out)},String(process.resourceUsage().maxRSS)))`;
     spawnSync(process.execPath, ['--import', hook, ...args], { cwd: projectRoot, stdio: 'ignore' });
     return { kb: Number(readFileSync(out, 'utf8')), how: 'process.resourceUsage().maxRSS' };
@@ -394,23 +462,24 @@ function peakRssKb(args: string[]): { kb: number; how: string } {
  * up process.stdout, which the command writes its output to.
  */
 function cliPhases(): Record<string, number> & { cache?: string } {
-  const script = `
+  const script =
+    `
     const t = { bootstrap: performance.now() };
     let a = performance.now();
     const { loadApp } = ` +
-      `require(${JSON.stringify(distBin)});
+    `require(${JSON.stringify(distBin)});
     const { app, cache } = loadApp(${JSON.stringify(distCli)});
     ` +
     `t.load = performance.now() - a;
     const sink = { write() { return true; } };
     a = performance.now(); ` +
-      `app.main(['report'], { stdout: sink, stderr: sink }).then(async () => {
+    `app.main(['report'], { stdout: sink, stderr: sink }).then(async () => {
       t.reportCold = ` +
-        `performance.now() - a;
+    `performance.now() - a;
       a = performance.now(); await app.main(['report'], { stdout: sink, stderr: ` +
-        `sink }); t.reportWarm = performance.now() - a;
+    `sink }); t.reportWarm = performance.now() - a;
       a = performance.now(); void process.stdout; t.stdout ` +
-        `= performance.now() - a;
+    `= performance.now() - a;
       process.stdout.write(JSON.stringify({ t, cache }));
     });`;
   const runs: Array<{ t: Record<string, number>; cache: string }> = [];
@@ -448,22 +517,32 @@ function cliBench(): void {
   line(`4. CLI report, wall time of the whole process (${distNote})`);
   line(`  node dist/cli/kvm-caps.cjs ${spread(cli, 'ms')}`);
   line(`  node -e 0                ${spread(base, 'ms')}`);
-  line(`  ratio                    ${fmt(ratio, 2)}x (per-run ${fmt(min(ratios), 2)}..${fmt(max(ratios), 2)})  ` +
-    `target <= ${TARGETS.cli}x: ${verdict(ratio <= TARGETS.cli)}`);
+  line(
+    `  ratio                    ${fmt(ratio, 2)}x (per-run ${fmt(min(ratios), 2)}..${fmt(max(ratios), 2)})  ` +
+      `target <= ${TARGETS.cli}x: ${verdict(ratio <= TARGETS.cli)}`,
+  );
   line(`  extra over node -e 0     ${fmt(median(cli) - median(base))} ms`);
-  line(`  peak RSS                 ${fmt(rssCli.kb / 1024)} MiB (node -e 0: ${fmt(rssBase.kb / 1024)} MiB; via ` +
-    `${rssCli.how})`);
+  line(
+    `  peak RSS                 ${fmt(rssCli.kb / 1024)} MiB (node -e 0: ${fmt(rssBase.kb / 1024)} MiB; via ` +
+      `${rssCli.how})`,
+  );
   const phases = cliPhases();
   line(`  where it goes (inside one process, medians of ${RUNS}, ms):`);
   line(`    ${fmt(phases.bootstrap ?? 0).padStart(6)}  node start-up until the first line of user code`);
-  line(`    ${fmt(phases.load ?? 0).padStart(6)}  loading the command: read, compile (code cache: ` +
-    `${phases.cache}), evaluate`);
-  line(`    ${fmt(phases.reportCold ?? 0).padStart(6)}  the first report (cold: probe, build, render)   warm: ` +
-    `${fmt(phases.reportWarm ?? 0)}`);
+  line(
+    `    ${fmt(phases.load ?? 0).padStart(6)}  loading the command: read, compile (code cache: ` +
+      `${phases.cache}), evaluate`,
+  );
+  line(
+    `    ${fmt(phases.reportCold ?? 0).padStart(6)}  the first report (cold: probe, build, render)   warm: ` +
+      `${fmt(phases.reportWarm ?? 0)}`,
+  );
   line(`    ${fmt(phases.stdout ?? 0).padStart(6)}  setting up process.stdout`);
   line();
-  summary(`CLI report         ${fmt(median(cli))} ms vs node -e 0 ${fmt(median(base))} ms = ${fmt(ratio, 2)}x (<= ` +
-    `${TARGETS.cli}x) ${verdict(ratio <= TARGETS.cli)}; peak RSS ${fmt(rssCli.kb / 1024)} MiB`);
+  summary(
+    `CLI report         ${fmt(median(cli))} ms vs node -e 0 ${fmt(median(base))} ms = ${fmt(ratio, 2)}x (<= ` +
+      `${TARGETS.cli}x) ${verdict(ratio <= TARGETS.cli)}; peak RSS ${fmt(rssCli.kb / 1024)} MiB`,
+  );
 }
 
 // ---------------------------------------------------------------------------------------

@@ -19,7 +19,15 @@ import { validateSnapshot } from '../../lib/snapshot/load.js';
 import type { Fact, ProbeError, Snapshot } from '../../lib/snapshot/types.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { projectRoot } from '../helpers/compile.js';
-import { buildDouble, doubleSkipReason, loadPersona, preloadWith, preparePersona, readDoubleLog, type PreparedPersona } from '../helpers/double.js';
+import {
+  buildDouble,
+  doubleSkipReason,
+  loadPersona,
+  preloadWith,
+  preparePersona,
+  readDoubleLog,
+  type PreparedPersona,
+} from '../helpers/double.js';
 import type { Persona, PersonaAdversarial } from '../helpers/persona.js';
 
 const prepared: PreparedPersona[] = [];
@@ -28,7 +36,11 @@ const skip = await doubleSkipReason();
 after(() => prepared.forEach((p) => p.cleanup()));
 
 /** A persona from test/personas with an adversarial section (and other overrides). */
-function adversary(base: string, adversarial: PersonaAdversarial | undefined, change: (p: Persona) => void = () => {}): Persona {
+function adversary(
+  base: string,
+  adversarial: PersonaAdversarial | undefined,
+  change: (p: Persona) => void = () => {},
+): Persona {
   const persona = structuredClone(loadPersona(base));
   persona.name = `${persona.name}${adversarial ? '-adversarial' : ''}`;
   if (adversarial) persona.adversarial = adversarial;
@@ -47,52 +59,53 @@ function prepare(persona: Persona): PreparedPersona {
 const handleUrl = pathToFileURL(join(projectRoot, 'lib', 'native', 'handle.ts')).href;
 
 /** Every read-only request of the addon, each result as { value } or { error: the error's fields }. */
-const nativeScript = `
+const nativeScript =
+  `
   import { openSevHandle, openSystemHandle } from ${JSON.stringify(handleUrl)};
   const env = ` +
-    `process.env;
+  `process.env;
   const json = (v) => JSON.parse(JSON.stringify(v ?? null, (k, x) => typeof x === 'bigint' ? ` +
-    `'0x' + x.toString(16) : x));
+  `'0x' + x.toString(16) : x));
   const pick = (e) => ({ isError: e instanceof Error, fields: json({ ...e }), ` +
-    `message: String(e && e.message) });
+  `message: String(e && e.message) });
   const run = (f) => { try { return { value: json(f()) }; } catch (e) { ` +
-    `return { error: pick(e) }; } };
+  `return { error: pick(e) }; } };
   const runAsync = async (f) => { try { return { value: json(await f()) }; ` +
-    `} catch (e) { return { error: pick(e) }; } };
+  `} catch (e) { return { error: pick(e) }; } };
   const out = {};
   if (env.ADV_KVM) {
     const kvm = ` +
-      `openSystemHandle(env.ADV_KVM);
+  `openSystemHandle(env.ADV_KVM);
     out.apiVersion = run(() => kvm.apiVersion());
     out.checkExtensions = ` +
-      `run(() => Array.from(kvm.checkExtensions([0, 9, 66, 235])));
+  `run(() => Array.from(kvm.checkExtensions([0, 9, 66, 235])));
     out.supportedCpuid = run(() => ` +
-      `kvm.supportedCpuid());
+  `kvm.supportedCpuid());
     out.emulatedCpuid = run(() => kvm.emulatedCpuid());
     out.msrIndexList = ` +
-      `run(() => kvm.msrIndexList());
+  `run(() => kvm.msrIndexList());
     out.msrFeatureIndexList = run(() => kvm.msrFeatureIndexList());
     ` +
-    `const msrs = JSON.parse(env.ADV_MSRS || '[]');
+  `const msrs = JSON.parse(env.ADV_MSRS || '[]');
     if (msrs.length > 0) out.getMsrs = run(() => ` +
-      `kvm.getMsrs(msrs));
+  `kvm.getMsrs(msrs));
     if (env.ADV_TDX) {
       let td;
       out.createTd = run(() => { td = ` +
-        `kvm.createVm(5); return true; });
+  `kvm.createVm(5); return true; });
       if (td) { out.tdxCapabilities = run(() => td.tdxCapabilities()); ` +
-        `td.close(); }
+  `td.close(); }
     }
     kvm.close();
   }
   if (env.ADV_SEV) {
     const sev = ` +
-      `openSevHandle(env.ADV_SEV);
+  `openSevHandle(env.ADV_SEV);
     out.sevPlatformStatus = await runAsync(() => sev.sevPlatformStatus());
     ` +
-    `out.snpPlatformStatus = await runAsync(() => sev.snpPlatformStatus());
+  `out.snpPlatformStatus = await runAsync(() => sev.snpPlatformStatus());
     out.sevGetId2 = await ` +
-      `runAsync(() => sev.sevGetId2());
+  `runAsync(() => sev.sevGetId2());
     sev.close();
   }
   process.stdout.write(JSON.stringify(out));
@@ -100,7 +113,15 @@ const nativeScript = `
 
 interface ErrorRecord {
   isError: boolean;
-  fields: { code: string; errno: number; syscall: string; request?: string; path: string; firmwareError?: number; hwError?: string };
+  fields: {
+    code: string;
+    errno: number;
+    syscall: string;
+    request?: string;
+    path: string;
+    firmwareError?: number;
+    hwError?: string;
+  };
   message: string;
 }
 type Outcome = { value: unknown } | { error: ErrorRecord };
@@ -123,7 +144,11 @@ function nativeEnv(p: PreparedPersona, options: NativeOptions): NodeJS.ProcessEn
 }
 
 /** Runs the addon under the double (and, with `asan`, under the sanitizer build); it must exit 0, no signal. */
-function runNative(p: PreparedPersona, options: NativeOptions, env: NodeJS.ProcessEnv = nativeEnv(p, options)): NativeResults {
+function runNative(
+  p: PreparedPersona,
+  options: NativeOptions,
+  env: NodeJS.ProcessEnv = nativeEnv(p, options),
+): NativeResults {
   const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', nativeScript], {
     cwd: projectRoot,
     env,
@@ -160,23 +185,31 @@ function assertIoctlError(outcome: Outcome | undefined, code: string, request: s
  */
 const asan: { addon: string; runtimes: string[] } | { reason: string } = (() => {
   if (process.env.KVM_CAPS_NATIVE && /libasan/.test(process.env.LD_PRELOAD ?? '')) {
-    return { reason: `this run is already under the sanitizer build (${process.env.KVM_CAPS_NATIVE}): every native child ` +
-      'above ran under it' };
+    return {
+      reason:
+        `this run is already under the sanitizer build (${process.env.KVM_CAPS_NATIVE}): every native child ` +
+        'above ran under it',
+    };
   }
-  if (!existsSync(join(projectRoot, 'test', 'asan', 'run.sh'))) return { reason: 'test/asan/run.sh is absent: there is no sanitizer build' };
+  if (!existsSync(join(projectRoot, 'test', 'asan', 'run.sh')))
+    return { reason: 'test/asan/run.sh is absent: there is no sanitizer build' };
   const built = join(projectRoot, '.cache', 'asan', 'build', 'Debug', 'kvm_caps.node');
   if (!existsSync(built)) return { reason: `${built} is not built; run test/asan/run.sh test/adversarial.test.ts` };
   const sources = readdirSync(join(projectRoot, 'native')).map((f) => join(projectRoot, 'native', f));
   const newest = Math.max(...[...sources, join(projectRoot, 'binding.gyp')].map((f) => statSync(f).mtimeMs));
-  if (statSync(built).mtimeMs < newest) return { reason: `${built} is older than native/; run test/asan/run.sh to rebuild it` };
+  if (statSync(built).mtimeMs < newest)
+    return { reason: `${built} is older than native/; run test/asan/run.sh to rebuild it` };
   try {
     const dir = mkdtempSync(join(tmpdir(), 'kvm-caps-asan-addon-'));
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     const addon = join(dir, 'kvm_caps.node');
     copyFileSync(built, addon);
     const imports = execFileSync('nm', ['-D', '--undefined-only', addon], { encoding: 'utf8' });
-    if (!imports.includes('__asan_report') || !imports.includes('__ubsan_handle')) return { reason: `${built} is not instrumented` };
-    const runtimes = ['libasan.so', 'libubsan.so'].map((lib) => execFileSync('g++', [`-print-file-name=${lib}`], { encoding: 'utf8' }).trim());
+    if (!imports.includes('__asan_report') || !imports.includes('__ubsan_handle'))
+      return { reason: `${built} is not instrumented` };
+    const runtimes = ['libasan.so', 'libubsan.so'].map((lib) =>
+      execFileSync('g++', [`-print-file-name=${lib}`], { encoding: 'utf8' }).trim(),
+    );
     const missing = runtimes.find((rt) => !existsSync(rt));
     if (missing !== undefined) return { reason: `the sanitizer runtime ${missing} is not installed` };
     return { addon, runtimes };
@@ -205,10 +238,15 @@ function runNativeUnderAsan(p: PreparedPersona, options: NativeOptions, expected
 // ------------------------------------------------------------------ the CLI
 
 function cli(p: PreparedPersona, args: string[]): CliResult {
-  const result = runCli([...args, '--root', p.root, '--device', p.kvmDevice, '--sev-device', p.sevDevice], { env: p.env });
+  const result = runCli([...args, '--root', p.root, '--device', p.kvmDevice, '--sev-device', p.sevDevice], {
+    env: p.env,
+  });
   assert.notEqual(result.status, null, `the CLI was killed by a signal:\n${result.stderr}`);
   assert.doesNotMatch(result.stderr, /internal error/);
-  assert.deepEqual(readDoubleLog(p.log).filter((line) => line.startsWith('FATAL')), []);
+  assert.deepEqual(
+    readDoubleLog(p.log).filter((line) => line.startsWith('FATAL')),
+    [],
+  );
   return result;
 }
 
@@ -271,7 +309,13 @@ function baseline(name: string, extra: string[] = []): { snapshot: Snapshot; p: 
 describe('adversarial kernels', { skip }, () => {
   test('a count larger than the buffer is refused with EOVERFLOW, nothing read past it', () => {
     const persona = adversary('tdx-1.5-linux-6.16', {
-      overlongCount: { KVM_GET_SUPPORTED_CPUID: 1, KVM_GET_EMULATED_CPUID: 0xffffffff, KVM_GET_MSR_INDEX_LIST: 1, KVM_TDX_CAPABILITIES: 1, KVM_GET_MSRS: 1 },
+      overlongCount: {
+        KVM_GET_SUPPORTED_CPUID: 1,
+        KVM_GET_EMULATED_CPUID: 0xffffffff,
+        KVM_GET_MSR_INDEX_LIST: 1,
+        KVM_TDX_CAPABILITIES: 1,
+        KVM_GET_MSRS: 1,
+      },
       garbage: true, // and garbage beyond the real entries, in the caller's buffer
     });
     const p = prepare(persona);
@@ -340,9 +384,17 @@ describe('adversarial kernels', { skip }, () => {
       return out;
     };
     assert.deepEqual(offeredCounts(p, 'KVM_GET_SUPPORTED_CPUID', 'nent'), doubling(128, 4096));
-    assert.deepEqual(offeredCounts(p, 'KVM_GET_EMULATED_CPUID', 'nent'), doubling(128, 4096), 'a written-back nent is not trusted');
+    assert.deepEqual(
+      offeredCounts(p, 'KVM_GET_EMULATED_CPUID', 'nent'),
+      doubling(128, 4096),
+      'a written-back nent is not trusted',
+    );
     assert.deepEqual(offeredCounts(p, 'KVM_TDX_CAPABILITIES', 'nent'), doubling(6, 4096));
-    assert.deepEqual(offeredCounts(p, 'KVM_GET_MSR_INDEX_LIST', 'nmsrs'), [0, 65536], '0xffffffff is clamped to the bound');
+    assert.deepEqual(
+      offeredCounts(p, 'KVM_GET_MSR_INDEX_LIST', 'nmsrs'),
+      [0, 65536],
+      '0xffffffff is clamped to the bound',
+    );
     const n = persona.kvm!.msrFeatureIndexList.length;
     assert.deepEqual(offeredCounts(p, 'KVM_GET_MSR_FEATURE_INDEX_LIST', 'nmsrs'), [0, n, ...doubling(64, 65536)]);
     runNativeUnderAsan(p, { tdx: true }, native);
@@ -376,8 +428,16 @@ describe('adversarial kernels', { skip }, () => {
     };
     const cases: { base: string; extra: Record<string, number>; native: NativeOptions }[] = [
       // KVM_TDX_INIT_VM and KVM_SEV_INIT2 are not retried: the next test.
-      { base: 'tdx-rejects-attribute', extra: { KVM_TDX_CAPABILITIES: 3 }, native: { tdx: true, msrs: [0x10a, 0x345] } },
-      { base: 'snp-genoa-linux-6.11', extra: { SEV_PLATFORM_STATUS: 2, SNP_PLATFORM_STATUS: 3, SEV_GET_ID2: 2 }, native: { sev: true } },
+      {
+        base: 'tdx-rejects-attribute',
+        extra: { KVM_TDX_CAPABILITIES: 3 },
+        native: { tdx: true, msrs: [0x10a, 0x345] },
+      },
+      {
+        base: 'snp-genoa-linux-6.11',
+        extra: { SEV_PLATFORM_STATUS: 2, SNP_PLATFORM_STATUS: 3, SEV_GET_ID2: 2 },
+        native: { sev: true },
+      },
     ];
     for (const c of cases) {
       const rules = { ...eintr, ...c.extra };
@@ -388,7 +448,11 @@ describe('adversarial kernels', { skip }, () => {
       const counts = eintrCounts(p);
       for (const [request, n] of Object.entries(rules)) {
         if (c.base.startsWith('snp') && request === 'KVM_GET_MSRS') continue; // no feature MSRs on that host
-        assert.equal(counts[request], n, `${c.base}: ${request} answered EINTR ${counts[request] ?? 0} times, not ${n}`);
+        assert.equal(
+          counts[request],
+          n,
+          `${c.base}: ${request} answered EINTR ${counts[request] ?? 0} times, not ${n}`,
+        );
       }
       // The addon alone, and under the sanitizer build.
       const native = runNative(prepare(adversary(c.base, { eintr: rules })), c.native);
@@ -397,27 +461,37 @@ describe('adversarial kernels', { skip }, () => {
     }
   });
 
-
-  test('EINTR on KVM_TDX_INIT_VM and KVM_SEV_INIT2 (they change the VM) is made once and reported, with what it ' +
-    'means', () => {
-    const cases = [
-      { base: 'tdx-rejects-attribute', request: 'KVM_TDX_INIT_VM', result: (s: Snapshot) => s.kvm.tdx?.initVm?.result },
-      { base: 'snp-genoa-linux-6.11', request: 'KVM_SEV_INIT2', result: (s: Snapshot) => Object.values(s.kvm.sevInit2 ?? {})[0]?.result },
-    ] as const;
-    for (const c of cases) {
-      const p = prepare(adversary(c.base, { eintr: { [c.request]: 1 } as never }));
-      const snapshot = snapshotOf(p, ['--deep']);
-      const error = assertFailedFact(c.result(snapshot), 'EINTR', c.request);
-      assert.match(error.message, /not repeat because it changes the/, error.message);
-      // The double saw the request once for that VM: the EINTR, and no second attempt.
-      assert.equal(eintrCounts(p)[c.request], 1);
-      // Only the requests themselves: the double also logs how each TD CPUID leaf resolved.
-      const isRequest = (line: string): boolean => line.includes(`KVM_MEMORY_ENCRYPT_OP ${c.request}`);
-      const calls = readDoubleLog(p.log).filter(isRequest);
-      const baselineCalls = readDoubleLog(baseline(c.base, ['--deep']).p.log).filter(isRequest);
-      assert.equal(calls.length, baselineCalls.length, `${c.request}: ${calls.join('\n')}`);
-    }
-  });
+  test(
+    'EINTR on KVM_TDX_INIT_VM and KVM_SEV_INIT2 (they change the VM) is made once and reported, with what it ' +
+      'means',
+    () => {
+      const cases = [
+        {
+          base: 'tdx-rejects-attribute',
+          request: 'KVM_TDX_INIT_VM',
+          result: (s: Snapshot) => s.kvm.tdx?.initVm?.result,
+        },
+        {
+          base: 'snp-genoa-linux-6.11',
+          request: 'KVM_SEV_INIT2',
+          result: (s: Snapshot) => Object.values(s.kvm.sevInit2 ?? {})[0]?.result,
+        },
+      ] as const;
+      for (const c of cases) {
+        const p = prepare(adversary(c.base, { eintr: { [c.request]: 1 } as never }));
+        const snapshot = snapshotOf(p, ['--deep']);
+        const error = assertFailedFact(c.result(snapshot), 'EINTR', c.request);
+        assert.match(error.message, /not repeat because it changes the/, error.message);
+        // The double saw the request once for that VM: the EINTR, and no second attempt.
+        assert.equal(eintrCounts(p)[c.request], 1);
+        // Only the requests themselves: the double also logs how each TD CPUID leaf resolved.
+        const isRequest = (line: string): boolean => line.includes(`KVM_MEMORY_ENCRYPT_OP ${c.request}`);
+        const calls = readDoubleLog(p.log).filter(isRequest);
+        const baselineCalls = readDoubleLog(baseline(c.base, ['--deep']).p.log).filter(isRequest);
+        assert.equal(calls.length, baselineCalls.length, `${c.request}: ${calls.join('\n')}`);
+      }
+    },
+  );
   test('short counts: KVM_GET_MSRS reading fewer than asked records only what was read', () => {
     const persona = adversary('generic-intel', { getMsrsLimit: 1 });
     const kvm = persona.kvm!;
@@ -437,82 +511,87 @@ describe('adversarial kernels', { skip }, () => {
     const unreadable = list.filter((_, i) => i % 2 === 1).map(hex);
     assert.deepEqual(Object.keys(msrs.value.values), read);
     assert.deepEqual(msrs.value.unreadable, unreadable);
-    for (const [index, value] of Object.entries(msrs.value.values)) assert.equal(value, kvm.featureMsrs[index], `MSR ${index} is the persona's value`);
+    for (const [index, value] of Object.entries(msrs.value.values))
+      assert.equal(value, kvm.featureMsrs[index], `MSR ${index} is the persona's value`);
     // The well-behaved kernel reads them all.
     const good = baseline('generic-intel').snapshot.kvm.featureMsrs;
     assert.ok(good && 'value' in good);
     assert.deepEqual(good.value.unreadable, []);
   });
 
-  test('garbage in reserved fields and beyond the count changes ' +
-    'nothing; reserved SNP bits stay raw and unnamed', () => {
-    const tdx = prepare(adversary('tdx-rejects-attribute', { garbage: true }));
-    const tdxSnapshot = snapshotOf(tdx, ['--deep']);
-    const tdxGood = baseline('tdx-rejects-attribute', ['--deep']);
-    assert.deepEqual(comparable(tdxSnapshot, tdx), comparable(tdxGood.snapshot, tdxGood.p));
+  test(
+    'garbage in reserved fields and beyond the count changes ' + 'nothing; reserved SNP bits stay raw and unnamed',
+    () => {
+      const tdx = prepare(adversary('tdx-rejects-attribute', { garbage: true }));
+      const tdxSnapshot = snapshotOf(tdx, ['--deep']);
+      const tdxGood = baseline('tdx-rejects-attribute', ['--deep']);
+      assert.deepEqual(comparable(tdxSnapshot, tdx), comparable(tdxGood.snapshot, tdxGood.p));
 
-    const snp = prepare(adversary('snp-genoa-linux-6.11', { garbage: true }));
-    const snpSnapshot = snapshotOf(snp, ['--deep']);
-    const snpGood = baseline('snp-genoa-linux-6.11', ['--deep']);
-    const status = snpSnapshot.sev?.snpPlatformStatus;
-    const goodStatus = snpGood.snapshot.sev?.snpPlatformStatus;
-    assert.ok(status && 'value' in status && goodStatus && 'value' in goodStatus);
-    // The addon reports the two bitfield words raw (native/sev_abi.h): the garbage is there...
-    assert.equal(status.value.rmpFlags, goodStatus.value.rmpFlags | 0xa4);
-    assert.equal(status.value.featureFlags, (goodStatus.value.featureFlags | 0xd2d2d200) >>> 0);
-    // ...and everything else is the well-behaved kernel's.
-    const scrub = (s: Snapshot): Snapshot => {
-      const copy = structuredClone(s);
-      const v = copy.sev?.snpPlatformStatus;
-      if (v && 'value' in v) v.value.rmpFlags = v.value.featureFlags = 0;
-      return copy;
-    };
-    assert.deepEqual(comparable(scrub(snpSnapshot), snp), comparable(scrub(snpGood.snapshot), snpGood.p));
-    // The decoder names no reserved bit: they come out as unknown bits.
-    const decoded = decodeSnpPlatformStatus(status.value);
-    const goodDecoded = decodeSnpPlatformStatus(goodStatus.value);
-    assert.deepEqual(decoded.featureFlags.names, goodDecoded.featureFlags.names);
-    assert.deepEqual(decoded.rmpFlags.names, goodDecoded.rmpFlags.names);
-    assert.deepEqual(decoded.featureFlags.unknownBits, [9, 12, 14, 15, 17, 20, 22, 23, 25, 28, 30, 31]);
-    assert.deepEqual(decoded.rmpFlags.unknownBits, [2, 5, 7]);
+      const snp = prepare(adversary('snp-genoa-linux-6.11', { garbage: true }));
+      const snpSnapshot = snapshotOf(snp, ['--deep']);
+      const snpGood = baseline('snp-genoa-linux-6.11', ['--deep']);
+      const status = snpSnapshot.sev?.snpPlatformStatus;
+      const goodStatus = snpGood.snapshot.sev?.snpPlatformStatus;
+      assert.ok(status && 'value' in status && goodStatus && 'value' in goodStatus);
+      // The addon reports the two bitfield words raw (native/sev_abi.h): the garbage is there...
+      assert.equal(status.value.rmpFlags, goodStatus.value.rmpFlags | 0xa4);
+      assert.equal(status.value.featureFlags, (goodStatus.value.featureFlags | 0xd2d2d200) >>> 0);
+      // ...and everything else is the well-behaved kernel's.
+      const scrub = (s: Snapshot): Snapshot => {
+        const copy = structuredClone(s);
+        const v = copy.sev?.snpPlatformStatus;
+        if (v && 'value' in v) v.value.rmpFlags = v.value.featureFlags = 0;
+        return copy;
+      };
+      assert.deepEqual(comparable(scrub(snpSnapshot), snp), comparable(scrub(snpGood.snapshot), snpGood.p));
+      // The decoder names no reserved bit: they come out as unknown bits.
+      const decoded = decodeSnpPlatformStatus(status.value);
+      const goodDecoded = decodeSnpPlatformStatus(goodStatus.value);
+      assert.deepEqual(decoded.featureFlags.names, goodDecoded.featureFlags.names);
+      assert.deepEqual(decoded.rmpFlags.names, goodDecoded.rmpFlags.names);
+      assert.deepEqual(decoded.featureFlags.unknownBits, [9, 12, 14, 15, 17, 20, 22, 23, 25, 28, 30, 31]);
+      assert.deepEqual(decoded.rmpFlags.unknownBits, [2, 5, 7]);
 
-    const native = runNative(snp, { sev: true });
-    runNativeUnderAsan(snp, { sev: true }, native);
-  });
+      const native = runNative(snp, { sev: true });
+      runNativeUnderAsan(snp, { sev: true }, native);
+    },
+  );
 
-  test('/dev/sev commands that never reached the firmware: EIO with ' +
-    'SEV_RET_NO_FW_CALL, and an overlong chip id', () => {
-    const NO_FW_CALL = 0xffffffff;
-    const persona = adversary(
-      'snp-genoa-linux-6.11',
-      { fail: { SNP_PLATFORM_STATUS: { errno: 'EIO', firmwareError: NO_FW_CALL } }, getId2Length: 0xffffffff },
-      (p) => {
-        p.sev!.platformStatus = { errno: 'EIO', firmwareError: NO_FW_CALL };
-      },
-    );
-    const p = prepare(persona);
-    const native = runNative(p, { kvm: false, sev: true });
-    for (const [key, request] of [
-      ['sevPlatformStatus', 'SEV_PLATFORM_STATUS'],
-      ['snpPlatformStatus', 'SNP_PLATFORM_STATUS'],
-    ] as const) {
-      const e = assertIoctlError(native[key], 'EIO', request, p.sevDevice);
-      assert.equal(e.fields.firmwareError, NO_FW_CALL);
-    }
-    const id = assertIoctlError(native.sevGetId2, 'EOVERFLOW', 'SEV_GET_ID2', p.sevDevice);
-    assert.equal(id.fields.firmwareError, 0, 'the firmware said success; the length was the lie');
-    runNativeUnderAsan(p, { kvm: false, sev: true }, native);
+  test(
+    '/dev/sev commands that never reached the firmware: EIO with ' + 'SEV_RET_NO_FW_CALL, and an overlong chip id',
+    () => {
+      const NO_FW_CALL = 0xffffffff;
+      const persona = adversary(
+        'snp-genoa-linux-6.11',
+        { fail: { SNP_PLATFORM_STATUS: { errno: 'EIO', firmwareError: NO_FW_CALL } }, getId2Length: 0xffffffff },
+        (p) => {
+          p.sev!.platformStatus = { errno: 'EIO', firmwareError: NO_FW_CALL };
+        },
+      );
+      const p = prepare(persona);
+      const native = runNative(p, { kvm: false, sev: true });
+      for (const [key, request] of [
+        ['sevPlatformStatus', 'SEV_PLATFORM_STATUS'],
+        ['snpPlatformStatus', 'SNP_PLATFORM_STATUS'],
+      ] as const) {
+        const e = assertIoctlError(native[key], 'EIO', request, p.sevDevice);
+        assert.equal(e.fields.firmwareError, NO_FW_CALL);
+      }
+      const id = assertIoctlError(native.sevGetId2, 'EOVERFLOW', 'SEV_GET_ID2', p.sevDevice);
+      assert.equal(id.fields.firmwareError, 0, 'the firmware said success; the length was the lie');
+      runNativeUnderAsan(p, { kvm: false, sev: true }, native);
 
-    const snapshot = snapshotOf(p);
-    const sev = snapshot.sev;
-    assert.ok(sev);
-    assert.equal(assertFailedFact(sev.platformStatus, 'EIO', 'SEV_PLATFORM_STATUS').firmwareError, NO_FW_CALL);
-    assert.equal(assertFailedFact(sev.snpPlatformStatus, 'EIO', 'SNP_PLATFORM_STATUS').firmwareError, NO_FW_CALL);
-    assertFailedFact(sev.chipId, 'EOVERFLOW', 'SEV_GET_ID2');
-    const view = cli(p, ['sev', '--json']);
-    assert.equal(view.status, 0, view.stderr);
-    assert.match(view.stdout, /SEV_RET_NO_FW_CALL/);
-  });
+      const snapshot = snapshotOf(p);
+      const sev = snapshot.sev;
+      assert.ok(sev);
+      assert.equal(assertFailedFact(sev.platformStatus, 'EIO', 'SEV_PLATFORM_STATUS').firmwareError, NO_FW_CALL);
+      assert.equal(assertFailedFact(sev.snpPlatformStatus, 'EIO', 'SNP_PLATFORM_STATUS').firmwareError, NO_FW_CALL);
+      assertFailedFact(sev.chipId, 'EOVERFLOW', 'SEV_GET_ID2');
+      const view = cli(p, ['sev', '--json']);
+      assert.equal(view.status, 0, view.stderr);
+      assert.match(view.stdout, /SEV_RET_NO_FW_CALL/);
+    },
+  );
 
   test('a kernel that does not answer KVM_GET_API_VERSION: recorded, and the CLI exits 3 (could not tell)', () => {
     const p = prepare(adversary('generic-intel', { fail: { KVM_GET_API_VERSION: { errno: 'EIO' } } }));
@@ -528,14 +607,24 @@ describe('adversarial kernels', { skip }, () => {
 
   test('the double refuses an adversarial rule it does not understand', () => {
     // KVM_SET_MSRS is outside the read-only set: no rule may turn it into an answer instead of an abort.
-    for (const bad of [{ eintr: { KVM_NOT_A_REQUEST: 1 } }, { fail: { KVM_SET_MSRS: { errno: 'EIO' } } }, { overlongCount: { KVM_GET_API_VERSION: 1 } }] as PersonaAdversarial[]) {
+    for (const bad of [
+      { eintr: { KVM_NOT_A_REQUEST: 1 } },
+      { fail: { KVM_SET_MSRS: { errno: 'EIO' } } },
+      { overlongCount: { KVM_GET_API_VERSION: 1 } },
+    ] as PersonaAdversarial[]) {
       const p = prepare(adversary('generic-intel', bad));
-      const child = spawnSync('/bin/sh', ['-c', 'ulimit -c 0; exec "$0" -e "0"', process.execPath], { env: p.env, encoding: 'utf8' });
+      const child = spawnSync('/bin/sh', ['-c', 'ulimit -c 0; exec "$0" -e "0"', process.execPath], {
+        env: p.env,
+        encoding: 'utf8',
+      });
       assert.equal(child.signal ?? (child.status === 134 ? 'SIGABRT' : null), 'SIGABRT', child.stderr);
-      assert.match(child.stderr, new RegExp(
-        String.raw`kvm-caps kernel double: config line \d+: ((eintr|` +
-        String.raw`fail): \w+ is not a request the double serves|overcount is for)`,
-      ));
+      assert.match(
+        child.stderr,
+        new RegExp(
+          String.raw`kvm-caps kernel double: config line \d+: ((eintr|` +
+            String.raw`fail): \w+ is not a request the double serves|overcount is for)`,
+        ),
+      );
     }
   });
 });

@@ -4,7 +4,16 @@
 // without it when it does not.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -24,18 +33,27 @@ before(() => {
   mkdirSync(cli, { recursive: true });
   copyFileSync(join(projectRoot, 'package.json'), join(pkg, 'package.json'));
   // The addon, for the live runs: the bundle looks for build/ and prebuilds/ at its package root.
-  for (const dir of ['build', 'prebuilds']) if (existsSync(join(projectRoot, dir))) symlinkSync(join(projectRoot, dir), join(pkg, dir));
-  const build = spawnSync(process.execPath, ['--import', 'tsx', join(projectRoot, 'lib', 'cli', 'bundle.ts'), '--outdir', cli], {
-    cwd: projectRoot,
-    encoding: 'utf8',
-  });
+  for (const dir of ['build', 'prebuilds'])
+    if (existsSync(join(projectRoot, dir))) symlinkSync(join(projectRoot, dir), join(pkg, dir));
+  const build = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(projectRoot, 'lib', 'cli', 'bundle.ts'), '--outdir', cli],
+    {
+      cwd: projectRoot,
+      encoding: 'utf8',
+    },
+  );
   assert.equal(build.status, 0, `${build.stdout}${build.stderr}`);
   assert.match(build.stdout, /accepted by node/);
   goodCache = readFileSync(cacheFile);
 });
 
 function runBuilt(args: string[]): CliResult {
-  const result = spawnSync(process.execPath, [launcher, ...args], { cwd: projectRoot, encoding: 'utf8', timeout: 60_000 });
+  const result = spawnSync(process.execPath, [launcher, ...args], {
+    cwd: projectRoot,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -46,7 +64,10 @@ function runBuilt(args: string[]): CliResult {
 function cacheUse(): { cache: string; rejected: boolean | null } {
   const script = `const { cache, script } = require(${JSON.stringify(launcher)}).loadApp(${JSON.stringify(cli)});
     process.stdout.write(JSON.stringify({ cache, rejected: script.cachedDataRejected ?? null }))`;
-  return JSON.parse(spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' }).stdout) as { cache: string; rejected: boolean | null };
+  return JSON.parse(spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' }).stdout) as {
+    cache: string;
+    rejected: boolean | null;
+  };
 }
 
 const REPLAYS = [
@@ -94,9 +115,15 @@ describe('the built command', () => {
       [{ cache: 'absent', rejected: null }, null],
       // Another build's line over this build's data: V8 would take the data (it checks only
       // the source's length), so the launcher must not hand it over at all.
-      [{ cache: 'stale', rejected: null }, Buffer.concat([Buffer.from(`// kvm-caps build sha256:${'0'.repeat(64)}\n`), goodCache.subarray(lines + 1)])],
+      [
+        { cache: 'stale', rejected: null },
+        Buffer.concat([Buffer.from(`// kvm-caps build sha256:${'0'.repeat(64)}\n`), goodCache.subarray(lines + 1)]),
+      ],
       // The right line with data V8 refuses.
-      [{ cache: 'rejected', rejected: true }, Buffer.concat([goodCache.subarray(0, lines + 1), Buffer.alloc(4096, 0x5a)])],
+      [
+        { cache: 'rejected', rejected: true },
+        Buffer.concat([goodCache.subarray(0, lines + 1), Buffer.alloc(4096, 0x5a)]),
+      ],
     ];
     try {
       for (const [expected, data] of cases) {

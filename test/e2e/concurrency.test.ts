@@ -15,7 +15,14 @@ import { Worker } from 'node:worker_threads';
 import { probeHost } from '../../lib/snapshot/probe.js';
 import type { Snapshot } from '../../lib/snapshot/types.js';
 import { projectRoot } from '../helpers/compile.js';
-import { buildDouble, doubleSkipReason, loadPersona, preparePersona, readDoubleLog, type PreparedPersona } from '../helpers/double.js';
+import {
+  buildDouble,
+  doubleSkipReason,
+  loadPersona,
+  preparePersona,
+  readDoubleLog,
+  type PreparedPersona,
+} from '../helpers/double.js';
 import { kvmSkipReason } from '../helpers/kvm-device.js';
 import { uapiHeaders } from '../helpers/uapi-headers.js';
 
@@ -130,7 +137,9 @@ interface Shared {
     delays: number[],
   ): Promise<{ before: string[]; after: string[]; rounds: number[]; leaked: string[] }>;
 }
-const shared = new Function(`${sharedSource}; return { startWorker, firstMessage, fdTargets, terminateMidProbe };`)() as Shared;
+const shared = new Function(
+  `${sharedSource}; return { startWorker, firstMessage, fdTargets, terminateMidProbe };`,
+)() as Shared;
 
 /**
  * KVM_GET_SUPPORTED_CPUID passes through the APIC IDs of the CPU the calling thread runs on
@@ -166,7 +175,9 @@ function assertAllEqual(snapshots: Snapshot[], dropKernelLog: boolean, what: str
   assert.ok(snapshots.length > 1);
   const first = comparable(snapshots[0]!, dropKernelLog);
   snapshots.forEach((s, i) => assert.deepEqual(comparable(s, dropKernelLog), first, `${what}: snapshot ${i} differs`));
-  if (dropKernelLog) for (const s of snapshots) assert.ok(s.host.kernelLog && 'value' in s.host.kernelLog, JSON.stringify(s.host.kernelLog));
+  if (dropKernelLog)
+    for (const s of snapshots)
+      assert.ok(s.host.kernelLog && 'value' in s.host.kernelLog, JSON.stringify(s.host.kernelLog));
 }
 
 function workerSnapshots(options: Record<string, unknown>, times: number): Promise<Snapshot[]> {
@@ -191,7 +202,15 @@ describe('probeHost on the real /dev/kvm', () => {
 
   test('terminating a worker in the middle of a probe loop leaks no fd', { skip }, async () => {
     const fds = () => shared.fdTargets(readdirSync, readlinkSync);
-    const result = await shared.terminateMidProbe(Worker, workerSource, { tsxEsmApiUrl, probeUrl, options: {} }, gc, fds, sleep, [0, 2, 5, 9, 14]);
+    const result = await shared.terminateMidProbe(
+      Worker,
+      workerSource,
+      { tsxEsmApiUrl, probeUrl, options: {} },
+      gc,
+      fds,
+      sleep,
+      [0, 2, 5, 9, 14],
+    );
     assert.deepEqual(result.leaked, [], `fds left after terminating the workers (before: ${result.before.join(', ')})`);
   });
 });
@@ -208,49 +227,50 @@ describe('probeHost under the kernel double (SNP persona)', { skip: await double
     assert.ok(p);
     const options = { root: p.root, device: p.kvmDevice, sevDevice: p.sevDevice, deep: true };
     // The test runner never loads the double: everything runs in a child under it.
-    const script = `
+    const script =
+      `
       import { readdirSync, readlinkSync } from 'node:fs';
       import { setTimeout as sleep } from ` +
-        `'node:timers/promises';
+      `'node:timers/promises';
       import v8 from 'node:v8';
       import vm from 'node:vm';
       import { ` +
-        `Worker } from 'node:worker_threads';
+      `Worker } from 'node:worker_threads';
       ${sharedSource}
       ` +
       `v8.setFlagsFromString('--expose-gc');
       const gc = vm.runInNewContext('gc');
       const { ` +
-        `probeHost } = await import(${JSON.stringify(probeUrl)});
+      `probeHost } = await import(${JSON.stringify(probeUrl)});
       const options = ` +
-        `${JSON.stringify(options)};
+      `${JSON.stringify(options)};
       const data = { tsxEsmApiUrl: ${JSON.stringify(tsxEsmApiUrl)}, ` +
-        `probeUrl: ${JSON.stringify(probeUrl)}, options };
+      `probeUrl: ${JSON.stringify(probeUrl)}, options };
       const workerSource = ` +
-        `${JSON.stringify(workerSource)};
+      `${JSON.stringify(workerSource)};
       const main = await Promise.all(Array.from({ length: 4 }, () => ` +
-        `probeHost(options)));
+      `probeHost(options)));
       const workers = await Promise.all(Array.from({ length: 3 }, async () => ` +
-        `{
+      `{
         const text = await firstMessage(startWorker(Worker, workerSource, { ...data, times: 2 ` +
-          `}));
+      `}));
         const parsed = JSON.parse(text);
         if (!Array.isArray(parsed)) throw new ` +
-          `Error(parsed.failed);
+      `Error(parsed.failed);
         return parsed;
       }));
       // Workers and main-thread callers at ` +
-        `once, with their /dev/sev commands interleaved on the pool.
+      `once, with their /dev/sev commands interleaved on the pool.
       const mixed = await ` +
-        `Promise.all([
+      `Promise.all([
         ...Array.from({ length: 3 }, () => probeHost(options)),
         ...Array.from({ ` +
-          'length: 2 }, async () => JSON.parse(await firstMessage(startWorker(Worker, workerSource, { ...data, ' +
-          `times: 1 })))[0]),
+      'length: 2 }, async () => JSON.parse(await firstMessage(startWorker(Worker, workerSource, { ...data, ' +
+      `times: 1 })))[0]),
       ]);
       const fds = () => fdTargets(readdirSync, readlinkSync);
       const ` +
-        `leak = await terminateMidProbe(Worker, workerSource, data, gc, fds, sleep, [0, 3, 8, 15, 25]);
+      `leak = await terminateMidProbe(Worker, workerSource, data, gc, fds, sleep, [0, 3, 8, 15, 25]);
       ` +
       `process.stdout.write(JSON.stringify({ snapshots: [...main, ...workers.flat(), ...mixed], leak }));
     `;
@@ -262,7 +282,10 @@ describe('probeHost under the kernel double (SNP persona)', { skip: await double
     });
     assert.equal(child.signal, null, child.stderr);
     assert.equal(child.status, 0, child.stderr);
-    const { snapshots, leak } = JSON.parse(child.stdout) as { snapshots: Snapshot[]; leak: { before: string[]; leaked: string[] } };
+    const { snapshots, leak } = JSON.parse(child.stdout) as {
+      snapshots: Snapshot[];
+      leak: { before: string[]; leaked: string[] };
+    };
     assert.equal(snapshots.length, 4 + 6 + 5);
     assertAllEqual(snapshots, false, 'SNP persona under the double');
     const first = snapshots[0]!;
@@ -270,8 +293,14 @@ describe('probeHost under the kernel double (SNP persona)', { skip: await double
     assert.ok(first.kvm.sevInit2?.SNP && 'value' in first.kvm.sevInit2.SNP.result, 'KVM_SEV_INIT2 answered');
     assert.deepEqual(leak.leaked, [], `fds left after terminating the workers (before: ${leak.before.join(', ')})`);
     const log = readDoubleLog(p.log);
-    assert.deepEqual(log.filter((line) => line.startsWith('FATAL')), []);
+    assert.deepEqual(
+      log.filter((line) => line.startsWith('FATAL')),
+      [],
+    );
     const snpStatus = log.filter((line) => /SEV_ISSUE_CMD SNP_PLATFORM_STATUS/.test(line)).length;
-    assert.ok(snpStatus >= snapshots.length, `${snpStatus} SNP_PLATFORM_STATUS commands for ${snapshots.length} snapshots`);
+    assert.ok(
+      snpStatus >= snapshots.length,
+      `${snpStatus} SNP_PLATFORM_STATUS commands for ${snapshots.length} snapshots`,
+    );
   });
 });

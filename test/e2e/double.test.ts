@@ -11,7 +11,14 @@ import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import type { CpuidEntry } from '../../lib/native/binding.js';
 import { compileProgram, projectRoot } from '../helpers/compile.js';
-import { buildDouble, doubleSkipReason, loadPersona, personaConfig, preparePersona, readDoubleLog } from '../helpers/double.js';
+import {
+  buildDouble,
+  doubleSkipReason,
+  loadPersona,
+  personaConfig,
+  preparePersona,
+  readDoubleLog,
+} from '../helpers/double.js';
 import type { PreparedPersona } from '../helpers/double.js';
 import type { Persona, PersonaKvm } from '../helpers/persona.js';
 import { uapiHeaders } from '../helpers/uapi-headers.js';
@@ -65,11 +72,18 @@ function clientJson(p: PreparedPersona, args: string[], options: RunOptions = {}
 
 function assertAborts(p: PreparedPersona, args: string[], message: RegExp): void {
   const r = runClient(p, args);
-  assert.equal(r.signal ?? (r.status === 134 ? 'SIGABRT' : null), 'SIGABRT', `expected an abort, got status ${String(r.status)}:\n${r.stdout}${r.stderr}`);
+  assert.equal(
+    r.signal ?? (r.status === 134 ? 'SIGABRT' : null),
+    'SIGABRT',
+    `expected an abort, got status ${String(r.status)}:\n${r.stdout}${r.stderr}`,
+  );
   assert.doesNotMatch(r.stdout, /survived/, 'the request must not return');
   assert.match(r.stderr, /kvm-caps kernel double: /);
   assert.match(r.stderr, message);
-  assert.ok(readDoubleLog(p.log).some((line) => line.startsWith('FATAL ') && message.test(line)), 'the failure is in the log');
+  assert.ok(
+    readDoubleLog(p.log).some((line) => line.startsWith('FATAL ') && message.test(line)),
+    'the failure is in the log',
+  );
 }
 
 const baseKvm: PersonaKvm = {
@@ -219,7 +233,10 @@ describe('the kernel double', { skip }, () => {
     const capValue = (cap: number, table: Record<string, number>): number => table[String(cap)] ?? 0;
     assert.equal(out.apiVersion, kvm.apiVersion);
     assert.equal(out.vcpuMmapSize, kvm.vcpuMmapSize);
-    assert.deepEqual(out.checkExtensions, caps.map((c) => capValue(c, kvm.capabilities)));
+    assert.deepEqual(
+      out.checkExtensions,
+      caps.map((c) => capValue(c, kvm.capabilities)),
+    );
     assert.deepEqual(out.supportedCpuid, kvm.supportedCpuid);
     assert.deepEqual(out.emulatedCpuid, kvm.emulatedCpuid);
     assert.deepEqual(out.msrIndexList, kvm.msrIndexList);
@@ -238,7 +255,10 @@ describe('the kernel double', { skip }, () => {
     });
 
     const log = readDoubleLog(p.log);
-    assert.ok(log.every((line) => /^(kvm|vm|sev) [A-Z_0-9]+ /.test(line)), log.join('\n'));
+    assert.ok(
+      log.every((line) => /^(kvm|vm|sev) [A-Z_0-9]+ /.test(line)),
+      log.join('\n'),
+    );
     // Growth from one entry: E2BIG without nent written back, then the full list.
     const cpuidCalls = log.filter((line) => line.startsWith('kvm KVM_GET_SUPPORTED_CPUID '));
     assert.deepEqual(cpuidCalls, [
@@ -250,13 +270,17 @@ describe('the kernel double', { skip }, () => {
     ]);
     assert.deepEqual(
       log.filter((line) => line.startsWith('kvm KVM_GET_MSR_INDEX_LIST ')),
-      [`kvm KVM_GET_MSR_INDEX_LIST nmsrs=0 -> E2BIG nmsrs=${kvm.msrIndexList.length}`, `kvm KVM_GET_MSR_INDEX_LIST nmsrs=${kvm.msrIndexList.length} -> 0 nmsrs=${kvm.msrIndexList.length}`],
+      [
+        `kvm KVM_GET_MSR_INDEX_LIST nmsrs=0 -> E2BIG nmsrs=${kvm.msrIndexList.length}`,
+        `kvm KVM_GET_MSR_INDEX_LIST nmsrs=${kvm.msrIndexList.length} -> 0 nmsrs=${kvm.msrIndexList.length}`,
+      ],
     );
     assert.ok(log.includes(`kvm KVM_GET_MSRS nmsrs=${readMsrs.length} -> 2`));
     assert.ok(log.includes('kvm KVM_CREATE_VM type=5 -> EINVAL'));
     assert.ok(log.includes('kvm KVM_CREATE_VM type=0 -> vm'));
     assert.ok(log.includes('vm KVM_CHECK_EXTENSION type=0 cap=9 -> 64'));
-    for (const cap of caps) assert.ok(log.includes(`kvm KVM_CHECK_EXTENSION cap=${cap} -> ${capValue(cap, kvm.capabilities)}`));
+    for (const cap of caps)
+      assert.ok(log.includes(`kvm KVM_CHECK_EXTENSION cap=${cap} -> ${capValue(cap, kvm.capabilities)}`));
   });
 
   test('an Intel VM without TDX: ENOTTY for KVM_MEMORY_ENCRYPT_OP, EINVAL for other VM types', () => {
@@ -271,45 +295,51 @@ describe('the kernel double', { skip }, () => {
     });
   });
 
-  test('KVM_TDX_CAPABILITIES grows from one entry; KVM_TDX_INIT_VM ' +
-    'refuses, accepts, then refuses a second time', () => {
-    const p = prepare(tdxPersona);
-    const out = clientJson(p, ['tdx', p.kvmDevice, '1', '0x10000000', '0x0']);
-    const tdx = tdxPersona.kvm?.tdx;
-    assert.ok(tdx && !('errno' in tdx.capabilities));
-    const caps = tdx.capabilities;
-    assert.equal(out.createVm, '0');
-    assert.equal(out.maxVcpus, 192, 'KVM_CHECK_EXTENSION on the TD VM answers from vmCapabilities["5"]');
-    assert.deepEqual(out.attempts, [
-      { nent: 1, result: 'E2BIG', nentAfter: 1, hwError: '0x0' },
-      { nent: 2, result: 'E2BIG', nentAfter: 2, hwError: '0x0' },
-      { nent: 4, result: 'E2BIG', nentAfter: 4, hwError: '0x0' },
-      { nent: 8, result: '0', nentAfter: caps.cpuid.length, hwError: '0x0' },
-    ]);
-    assert.deepEqual(out.caps, {
-      supportedAttrs: caps.supportedAttrs,
-      supportedXfam: caps.supportedXfam,
-      kernelTdvmcallinfo1R11: caps.kernelTdvmcallinfo1R11,
-      userTdvmcallinfo1R11: caps.userTdvmcallinfo1R11,
-      kernelTdvmcallinfo1R12: caps.kernelTdvmcallinfo1R12,
-      userTdvmcallinfo1R12: caps.userTdvmcallinfo1R12,
-      cpuid: caps.cpuid,
-    });
-    assert.equal(out.capsWithFlags, 'EINVAL');
-    assert.equal(out.capsWithHwError, 'EINVAL');
-    assert.deepEqual(out.initTooMany, { result: 'E2BIG', hwError: '0x0' });
-    assert.deepEqual(out.initRejected, { result: 'EINVAL', hwError: tdx.initVm?.rejectHwError });
-    assert.deepEqual(out.initOk, { result: '0', hwError: '0x0' });
-    assert.deepEqual(out.initAgain, { result: 'EINVAL', hwError: '0x0' });
-    const log = readDoubleLog(p.log).filter((line) => line.startsWith('vm KVM_MEMORY_ENCRYPT_OP'));
-    assert.deepEqual(log.slice(0, 4), [
-      'vm KVM_MEMORY_ENCRYPT_OP KVM_TDX_CAPABILITIES type=5 flags=0 nent=1 -> E2BIG (nent not written back)',
-      'vm KVM_MEMORY_ENCRYPT_OP KVM_TDX_CAPABILITIES type=5 flags=0 nent=2 -> E2BIG (nent not written back)',
-      'vm KVM_MEMORY_ENCRYPT_OP KVM_TDX_CAPABILITIES type=5 flags=0 nent=4 -> E2BIG (nent not written back)',
-      'vm KVM_MEMORY_ENCRYPT_OP KVM_TDX_CAPABILITIES type=5 flags=0 nent=8 -> 0',
-    ]);
-    assert.ok(log.includes('vm KVM_MEMORY_ENCRYPT_OP KVM_TDX_INIT_VM type=5 attributes=0x10000000 -> EINVAL hw_error=0xc000010000000000'));
-  });
+  test(
+    'KVM_TDX_CAPABILITIES grows from one entry; KVM_TDX_INIT_VM ' + 'refuses, accepts, then refuses a second time',
+    () => {
+      const p = prepare(tdxPersona);
+      const out = clientJson(p, ['tdx', p.kvmDevice, '1', '0x10000000', '0x0']);
+      const tdx = tdxPersona.kvm?.tdx;
+      assert.ok(tdx && !('errno' in tdx.capabilities));
+      const caps = tdx.capabilities;
+      assert.equal(out.createVm, '0');
+      assert.equal(out.maxVcpus, 192, 'KVM_CHECK_EXTENSION on the TD VM answers from vmCapabilities["5"]');
+      assert.deepEqual(out.attempts, [
+        { nent: 1, result: 'E2BIG', nentAfter: 1, hwError: '0x0' },
+        { nent: 2, result: 'E2BIG', nentAfter: 2, hwError: '0x0' },
+        { nent: 4, result: 'E2BIG', nentAfter: 4, hwError: '0x0' },
+        { nent: 8, result: '0', nentAfter: caps.cpuid.length, hwError: '0x0' },
+      ]);
+      assert.deepEqual(out.caps, {
+        supportedAttrs: caps.supportedAttrs,
+        supportedXfam: caps.supportedXfam,
+        kernelTdvmcallinfo1R11: caps.kernelTdvmcallinfo1R11,
+        userTdvmcallinfo1R11: caps.userTdvmcallinfo1R11,
+        kernelTdvmcallinfo1R12: caps.kernelTdvmcallinfo1R12,
+        userTdvmcallinfo1R12: caps.userTdvmcallinfo1R12,
+        cpuid: caps.cpuid,
+      });
+      assert.equal(out.capsWithFlags, 'EINVAL');
+      assert.equal(out.capsWithHwError, 'EINVAL');
+      assert.deepEqual(out.initTooMany, { result: 'E2BIG', hwError: '0x0' });
+      assert.deepEqual(out.initRejected, { result: 'EINVAL', hwError: tdx.initVm?.rejectHwError });
+      assert.deepEqual(out.initOk, { result: '0', hwError: '0x0' });
+      assert.deepEqual(out.initAgain, { result: 'EINVAL', hwError: '0x0' });
+      const log = readDoubleLog(p.log).filter((line) => line.startsWith('vm KVM_MEMORY_ENCRYPT_OP'));
+      assert.deepEqual(log.slice(0, 4), [
+        'vm KVM_MEMORY_ENCRYPT_OP KVM_TDX_CAPABILITIES type=5 flags=0 nent=1 -> E2BIG (nent not written back)',
+        'vm KVM_MEMORY_ENCRYPT_OP KVM_TDX_CAPABILITIES type=5 flags=0 nent=2 -> E2BIG (nent not written back)',
+        'vm KVM_MEMORY_ENCRYPT_OP KVM_TDX_CAPABILITIES type=5 flags=0 nent=4 -> E2BIG (nent not written back)',
+        'vm KVM_MEMORY_ENCRYPT_OP KVM_TDX_CAPABILITIES type=5 flags=0 nent=8 -> 0',
+      ]);
+      assert.ok(
+        log.includes(
+          'vm KVM_MEMORY_ENCRYPT_OP KVM_TDX_INIT_VM type=5 attributes=0x10000000 -> EINVAL hw_error=0xc000010000000000',
+        ),
+      );
+    },
+  );
 
   test('KVM_TDX_CAPABILITIES answers the persona errno', () => {
     const persona: Persona = {
@@ -323,7 +353,8 @@ describe('the kernel double', { skip }, () => {
 
   test('KVM_SEV_INIT2 checks vmsa_features per VM type and answers from the persona', () => {
     const p = prepare(snpPersona);
-    const run = (type: number, features: string): Record<string, unknown> => clientJson(p, ['sev-init2', p.kvmDevice, String(type), features]);
+    const run = (type: number, features: string): Record<string, unknown> =>
+      clientJson(p, ['sev-init2', p.kvmDevice, String(type), features]);
     assert.deepEqual(run(3, '0x20'), {
       createVm: '0',
       nullProbe: '0',
@@ -331,12 +362,32 @@ describe('the kernel double', { skip }, () => {
       initAgain: { result: 'EINVAL', error: 0 },
     });
     // SECURE_TSC (bit 9) is for SNP only; a bit the persona does not accept is refused.
-    assert.deepEqual(run(3, '0x200'), { createVm: '0', nullProbe: '0', init: { result: 'EINVAL', error: 0 }, initAgain: { result: '0', error: 0 } });
-    assert.deepEqual(run(3, '0x1'), { createVm: '0', nullProbe: '0', init: { result: 'EINVAL', error: 0 }, initAgain: { result: '0', error: 0 } });
+    assert.deepEqual(run(3, '0x200'), {
+      createVm: '0',
+      nullProbe: '0',
+      init: { result: 'EINVAL', error: 0 },
+      initAgain: { result: '0', error: 0 },
+    });
+    assert.deepEqual(run(3, '0x1'), {
+      createVm: '0',
+      nullProbe: '0',
+      init: { result: 'EINVAL', error: 0 },
+      initAgain: { result: '0', error: 0 },
+    });
     // An SNP VM: once initialised, legacy ids (INIT2 = 22 < 100) answer EPERM.
-    assert.deepEqual(run(4, '0x220'), { createVm: '0', nullProbe: '0', init: { result: '0', error: 0 }, initAgain: { result: 'EPERM', error: 0 } });
+    assert.deepEqual(run(4, '0x220'), {
+      createVm: '0',
+      nullProbe: '0',
+      init: { result: '0', error: 0 },
+      initAgain: { result: 'EPERM', error: 0 },
+    });
     // A plain SEV VM has no VMSA: any vmsa_features bit is EINVAL; otherwise the firmware's error.
-    assert.deepEqual(run(2, '0x20'), { createVm: '0', nullProbe: '0', init: { result: 'EINVAL', error: 0 }, initAgain: { result: 'EIO', error: 1 } });
+    assert.deepEqual(run(2, '0x20'), {
+      createVm: '0',
+      nullProbe: '0',
+      init: { result: 'EINVAL', error: 0 },
+      initAgain: { result: 'EIO', error: 1 },
+    });
     assert.deepEqual(run(5, '0x0'), { createVm: 'EINVAL' });
   });
 
@@ -386,7 +437,9 @@ describe('the kernel double', { skip }, () => {
     assert.equal(existsSync(p.kvmDevice), false, 'no /dev/kvm in a persona without kvm');
   });
 
-  test('an unprivileged child gets the real EACCES on a 0600 /dev/sev, and can use a 0666 /dev/kvm', { skip: skipUnless('root') }, () => {
+  test('an unprivileged child gets the real EACCES on a 0600 /dev/sev, and can use a 0666 /dev/kvm', {
+    skip: skipUnless('root'),
+  }, () => {
     const p = prepare(snpPersona);
     const nobody = { uid: 65534, gid: 65534 };
     assert.deepEqual(clientJson(p, ['sev', p.sevDevice], nobody), { open: 'EACCES' });
@@ -407,7 +460,9 @@ describe('the kernel double', { skip }, () => {
     });
   });
 
-  test('untracked fds pass through to the real kernel', { skip: existsSync('/dev/kvm') ? false : 'no /dev/kvm here' }, () => {
+  test('untracked fds pass through to the real kernel', {
+    skip: existsSync('/dev/kvm') ? false : 'no /dev/kvm here',
+  }, () => {
     const p = prepare(loadPersona('generic-intel'));
     const r = runClient(p, ['real', '/dev/kvm']);
     assert.equal(r.status, 0, r.stderr);
@@ -448,6 +503,9 @@ describe('the kernel double', { skip }, () => {
     assert.match(config, /^sevinit2 3 value 0x220$/m);
     assert.match(config, /^attr 1 0 0x220$/m);
     assert.match(config, new RegExp(`^id2 value ${chipId}$`, 'm'));
-    assert.throws(() => personaConfig({ ...snpPersona, kvm: { ...baseKvm, vmTypes: { '0': 'ENOPE' } } }, '/tmp/r'), /unknown errno name ENOPE/);
+    assert.throws(
+      () => personaConfig({ ...snpPersona, kvm: { ...baseKvm, vmTypes: { '0': 'ENOPE' } } }, '/tmp/r'),
+      /unknown errno name ENOPE/,
+    );
   });
 });

@@ -9,7 +9,16 @@
 //
 // FUZZ_SEED=<n> and FUZZ_SCALE=<factor> (e.g. 10) explore further than the default seed 42.
 import assert from 'node:assert/strict';
-import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, ftruncateSync } from 'node:fs';
+import {
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  ftruncateSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -33,9 +42,23 @@ import {
   processorGeneration,
 } from '../../lib/decode/sev-fields.js';
 import { describeFailure, parseSevLog } from '../../lib/decode/sev-log.js';
-import { decodeConfigurableCpuid, decodeHwError, decodeTdAttributes, decodeTdvmcallInfo, decodeXfam, describeHwError, notConfigurableForTd } from '../../lib/decode/tdx-fields.js';
+import {
+  decodeConfigurableCpuid,
+  decodeHwError,
+  decodeTdAttributes,
+  decodeTdvmcallInfo,
+  decodeXfam,
+  describeHwError,
+  notConfigurableForTd,
+} from '../../lib/decode/tdx-fields.js';
 import { parseTdxLog } from '../../lib/decode/tdx-log.js';
-import { kernelLogFromFile, MAX_LOG_RECORDS, mayBeRelevant, parseDmesgText, parseKmsg } from '../../lib/snapshot/kernel-log.js';
+import {
+  kernelLogFromFile,
+  MAX_LOG_RECORDS,
+  mayBeRelevant,
+  parseDmesgText,
+  parseKmsg,
+} from '../../lib/snapshot/kernel-log.js';
 import { loadSnapshot, SnapshotFileError, validateSnapshot } from '../../lib/snapshot/load.js';
 import type { KernelLogRecord, Snapshot } from '../../lib/snapshot/types.js';
 import { SnapshotFormatError } from '../../lib/snapshot/validate.js';
@@ -43,7 +66,10 @@ import { fixtureNames, fixturePath, fixturesDir } from '../helpers/fixtures.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 42);
 const SCALE = Number(process.env.FUZZ_SCALE ?? 1);
-const params = (numRuns: number): fc.Parameters<unknown> => ({ seed: SEED, numRuns: Math.max(1, Math.round(numRuns * SCALE)) });
+const params = (numRuns: number): fc.Parameters<unknown> => ({
+  seed: SEED,
+  numRuns: Math.max(1, Math.round(numRuns * SCALE)),
+});
 console.log(`# fuzz: fast-check seed ${SEED} (replay a failure with the seed and path it prints)`);
 
 const scratch = mkdtempSync(join(tmpdir(), 'kvm-caps-fuzz-'));
@@ -80,7 +106,10 @@ const fixtures: { name: string; doc: unknown }[] = fixtureNames().map((name) => 
 
 /** A SnapshotFormatError naming the field at fault ("snapshot.kvm.tdx.capabilities.value.cpuid[3].eax: ..."). */
 function assertNamesField(error: unknown): SnapshotFormatError {
-  assert.ok(error instanceof SnapshotFormatError, `not a SnapshotFormatError: ${String((error as Error)?.stack ?? error)}`);
+  assert.ok(
+    error instanceof SnapshotFormatError,
+    `not a SnapshotFormatError: ${String((error as Error)?.stack ?? error)}`,
+  );
   // Record keys are the document's own, so a segment may be empty or hold dots.
   assert.match(error.field, /^snapshot(?:$|[.[])/);
   assert.ok(error.message.startsWith(`${error.field}: `), error.message);
@@ -127,13 +156,35 @@ const HUGE: readonly unknown[] = [
 /** Values of the same JSON type that a loose loader could let through to the report. */
 const SAME_TYPE: Record<'number' | 'string', readonly unknown[]> = {
   number: [0, 1, -1, 7, 255, 256, 2 ** 31, 2 ** 32 - 1, 2 ** 32, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER],
-  string: ['', '0x0', '0x1', `0x${'f'.repeat(16)}`, `0x${'f'.repeat(17)}`, `0x${'0'.repeat(40)}1`, 'Y', 'N', '-1', 'GenuineIntel', 'AuthenticAMD', '\0', 'é\u0000😀', '9'.repeat(400)],
+  string: [
+    '',
+    '0x0',
+    '0x1',
+    `0x${'f'.repeat(16)}`,
+    `0x${'f'.repeat(17)}`,
+    `0x${'0'.repeat(40)}1`,
+    'Y',
+    'N',
+    '-1',
+    'GenuineIntel',
+    'AuthenticAMD',
+    '\0',
+    'é\u0000😀',
+    '9'.repeat(400),
+  ],
 };
 
 type Mutation = { at: number; kind: 'delete' | 'swap' | 'huge' | 'deep' | 'same-type'; value: unknown; pick: number };
 const mutationArb: fc.Arbitrary<Mutation> = fc.record({
   at: fc.nat(),
-  kind: fc.constantFrom('delete' as const, 'swap' as const, 'huge' as const, 'deep' as const, 'same-type' as const, 'same-type' as const),
+  kind: fc.constantFrom(
+    'delete' as const,
+    'swap' as const,
+    'huge' as const,
+    'deep' as const,
+    'same-type' as const,
+    'same-type' as const,
+  ),
   value: fc.jsonValue({ maxDepth: 2 }),
   pick: fc.nat(),
 });
@@ -161,8 +212,7 @@ function mutate(which: number, mutations: Mutation[]): { doc: unknown; what: str
       if (typeof old === 'number' || typeof old === 'string') {
         const pool = SAME_TYPE[typeof old === 'number' ? 'number' : 'string'];
         holder[key] = pool[m.pick % pool.length];
-      }
-      else if (typeof old === 'boolean') holder[key] = !old;
+      } else if (typeof old === 'boolean') holder[key] = !old;
       else if (Array.isArray(old)) holder[key] = m.pick % 2 === 0 ? [] : [...old, ...old];
       else continue;
     } else holder[key] = deep(DEEP, m.pick % 2 === 0);
@@ -184,22 +234,26 @@ function reportBuilds(doc: Snapshot, what: string[]): void {
       JSON.stringify(report);
     });
   } catch (error) {
-    if (isOverU64Error(error, JSON.stringify(doc))) known('an accepted snapshot with a hex value wider than 64 bits crashes buildReport');
+    if (isOverU64Error(error, JSON.stringify(doc)))
+      known('an accepted snapshot with a hex value wider than 64 bits crashes buildReport');
     throw error;
   }
 }
 
 describe('snapshot loader', () => {
   test('validateSnapshot on random JSON: a snapshot or a SnapshotFormatError naming a field', () => {
-    const almost = fc.record({
-      format: fc.oneof(fc.constant('kvm-caps-snapshot'), fc.jsonValue()),
-      version: fc.oneof(fc.constant(1), fc.jsonValue()),
-      createdAt: fc.jsonValue(),
-      tool: fc.jsonValue(),
-      context: fc.jsonValue(),
-      host: fc.jsonValue(),
-      kvm: fc.jsonValue(),
-    }, { requiredKeys: [] });
+    const almost = fc.record(
+      {
+        format: fc.oneof(fc.constant('kvm-caps-snapshot'), fc.jsonValue()),
+        version: fc.oneof(fc.constant(1), fc.jsonValue()),
+        createdAt: fc.jsonValue(),
+        tool: fc.jsonValue(),
+        context: fc.jsonValue(),
+        host: fc.jsonValue(),
+        kvm: fc.jsonValue(),
+      },
+      { requiredKeys: [] },
+    );
     fc.assert(
       fc.property(fc.oneof(fc.jsonValue(), almost), (doc) => {
         try {
@@ -224,7 +278,12 @@ describe('snapshot loader', () => {
         } catch (error) {
           refused++;
           const version = (doc as { version?: unknown }).version;
-          if (error instanceof RangeError && /call stack/.test(error.message) && typeof version === 'object' && version !== null) {
+          if (
+            error instanceof RangeError &&
+            /call stack/.test(error.message) &&
+            typeof version === 'object' &&
+            version !== null
+          ) {
             return known('a deeply nested "version" overflows the stack in validateSnapshot');
           }
           assertNamesField(error);
@@ -247,22 +306,37 @@ describe('snapshot loader', () => {
         const snapshot = timed('loadSnapshot', 2000, () => loadSnapshot(file));
         reportBuilds(snapshot, ['a file']);
       } catch (error) {
-        assert.ok(error instanceof SnapshotFileError, `not a SnapshotFileError: ${String((error as Error)?.stack ?? error)}`);
+        assert.ok(
+          error instanceof SnapshotFileError,
+          `not a SnapshotFileError: ${String((error as Error)?.stack ?? error)}`,
+        );
         assert.ok(error.message.startsWith(`${file}: `), error.message);
-        if (/not a valid kvm-caps snapshot/.test(error.message)) assert.match(error.message, /not a valid kvm-caps snapshot: snapshot[.[:]/);
+        if (/not a valid kvm-caps snapshot/.test(error.message))
+          assert.match(error.message, /not a valid kvm-caps snapshot: snapshot[.[:]/);
         else assert.match(error.message, /not a JSON document|cannot read/);
       }
     };
     fc.assert(
-      fc.property(fc.nat(), fc.array(mutationArb, { minLength: 1, maxLength: 3 }), fc.nat(), (which, mutations, cut) => {
-        const { doc } = mutate(which, mutations.map((m) => (m.kind === 'deep' ? { ...m, kind: 'huge' as const } : m)));
-        const text = JSON.stringify(doc);
-        check(text);
-        check(text.slice(0, cut % (text.length + 1))); // truncated
-      }),
+      fc.property(
+        fc.nat(),
+        fc.array(mutationArb, { minLength: 1, maxLength: 3 }),
+        fc.nat(),
+        (which, mutations, cut) => {
+          const { doc } = mutate(
+            which,
+            mutations.map((m) => (m.kind === 'deep' ? { ...m, kind: 'huge' as const } : m)),
+          );
+          const text = JSON.stringify(doc);
+          check(text);
+          check(text.slice(0, cut % (text.length + 1))); // truncated
+        },
+      ),
       params(60),
     );
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 512 }), (bytes) => check(bytes)), params(100));
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 512 }), (bytes) => check(bytes)),
+      params(100),
+    );
     // Nesting far deeper than any snapshot, where a field is expected.
     const base = JSON.stringify(fixtures[0]!.doc);
     check(base.replace('"kvm":', `"kvm":${'['.repeat(200_000)}${']'.repeat(200_000)},"x":`));
@@ -276,12 +350,21 @@ describe('snapshot loader', () => {
 // ------------------------------------------------------------------ kernel-log readers
 
 /** Lines that look like kmsg records and dmesg/journal lines, with random parts. */
-const numberText = fc.oneof(fc.nat().map(String), fc.constantFrom('99999999999999999999', '9'.repeat(400), '-1', '', '0x10', '1e5'));
+const numberText = fc.oneof(
+  fc.nat().map(String),
+  fc.constantFrom('99999999999999999999', '9'.repeat(400), '-1', '', '0x10', '1e5'),
+);
 const logLineArb = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 200 }),
-  fc.tuple(numberText, numberText, numberText, fc.string({ maxLength: 10 }), fc.string({ unit: 'binary', maxLength: 100 })).map(
-    ([pri, seq, ts, flags, msg]) => `${pri},${seq},${ts},${flags};kvm: ${msg}`,
-  ),
+  fc
+    .tuple(
+      numberText,
+      numberText,
+      numberText,
+      fc.string({ maxLength: 10 }),
+      fc.string({ unit: 'binary', maxLength: 100 }),
+    )
+    .map(([pri, seq, ts, flags, msg]) => `${pri},${seq},${ts},${flags};kvm: ${msg}`),
   fc.tuple(numberText, fc.string({ unit: 'binary', maxLength: 100 })).map(([s, msg]) => `[${s}.${s}] kvm_amd: ${msg}`),
   fc.tuple(numberText, fc.string({ maxLength: 100 })).map(([p, msg]) => `<${p}>[ 1.5] tdx: ${msg}`),
   fc.string({ maxLength: 100 }).map((msg) => `Nov 22 03:04:05 host kernel: kvm: ${msg}`),
@@ -292,7 +375,10 @@ const logTextArb = fc.array(logLineArb, { maxLength: 40 }).map((lines) => lines.
 
 /** A parsed record as the snapshot stores it; the snapshot's own check must accept it (known finding excepted). */
 function assertRecord(record: KernelLogRecord): void {
-  assert.ok(record.priority === null || (Number.isInteger(record.priority) && record.priority >= 0 && record.priority <= 7), JSON.stringify(record));
+  assert.ok(
+    record.priority === null || (Number.isInteger(record.priority) && record.priority >= 0 && record.priority <= 7),
+    JSON.stringify(record),
+  );
   assert.equal(typeof record.message, 'string');
   assert.ok(record.message.length <= 2048, `a message of ${record.message.length} characters`);
   const ts = record.timestampUs;
@@ -324,9 +410,30 @@ describe('kernel-log readers', () => {
     // The kernel's escaping (printk's msg_add_ext_text): \xNN for bytes below 0x20, from
     // 0x7f up, and the backslash; every other byte as it is.
     const escapeLikeKernel = (bytes: Uint8Array): string =>
-      [...bytes].map((c) => (c < 0x20 || c >= 0x7f || c === 0x5c ? `\\x${c.toString(16).padStart(2, '0')}` : String.fromCharCode(c))).join('');
-    const words = ['kvm', 'KVM', 'SEV-SNP', 'tdx', 'TDX module', 'seamcall', 'ccp', 'psp', 'rmp', 'AMD-Vi', 'iommu', 'virtualization', 'Virtualisation'];
-    const part = fc.oneof(fc.constantFrom(...words).map((w) => Buffer.from(w)), fc.uint8Array({ maxLength: 6 }));
+      [...bytes]
+        .map((c) =>
+          c < 0x20 || c >= 0x7f || c === 0x5c ? `\\x${c.toString(16).padStart(2, '0')}` : String.fromCharCode(c),
+        )
+        .join('');
+    const words = [
+      'kvm',
+      'KVM',
+      'SEV-SNP',
+      'tdx',
+      'TDX module',
+      'seamcall',
+      'ccp',
+      'psp',
+      'rmp',
+      'AMD-Vi',
+      'iommu',
+      'virtualization',
+      'Virtualisation',
+    ];
+    const part = fc.oneof(
+      fc.constantFrom(...words).map((w) => Buffer.from(w)),
+      fc.uint8Array({ maxLength: 6 }),
+    );
     let kept = 0;
     let dropped = 0;
     fc.assert(
@@ -366,7 +473,11 @@ describe('kernel-log readers', () => {
     const cases: [string, string | Buffer, number][] = [
       ['noise.log', noise, 8000],
       ['million.log', Array.from({ length: 1_000_000 }, (_, i) => `[ ${i}.000001] kvm: line ${i}`).join('\n'), 8000],
-      ['million.kmsg', Array.from({ length: 1_000_000 }, (_, i) => `6,${i},${i * 10},-;kvm: line ${i}`).join('\n'), 8000],
+      [
+        'million.kmsg',
+        Array.from({ length: 1_000_000 }, (_, i) => `6,${i},${i * 10},-;kvm: line ${i}`).join('\n'),
+        8000,
+      ],
       ['long-line.log', `[ 1.0] kvm ${'x\0'.repeat(10_000_000)}\n[ 2.0] kvm: after`, 3000],
     ];
     for (const [name, data, ms] of cases) {
@@ -384,7 +495,11 @@ describe('kernel-log readers', () => {
         assert.equal(fact.value.length, MAX_LOG_RECORDS, 'the newest MAX_LOG_RECORDS are kept');
         assert.equal(fact.value.at(-1)?.message, 'kvm: line 999999');
       }
-      if (name === 'long-line.log') assert.deepEqual(fact.value.map((r) => r.message.length <= 2048), [true, true]);
+      if (name === 'long-line.log')
+        assert.deepEqual(
+          fact.value.map((r) => r.message.length <= 2048),
+          [true, true],
+        );
     }
   });
 });
@@ -398,7 +513,12 @@ const realLines = excerpts.flat().filter((l) => l !== '');
 
 /** A real line, changed: digits widened, hex made overlong, parts cut, duplicated or garbled. */
 const mutatedLineArb = fc
-  .tuple(fc.nat(), fc.constantFrom('none', 'widen', 'overlong-hex', 'cut', 'garble', 'prefix', 'nul'), fc.nat(), fc.string({ unit: 'binary', maxLength: 20 }))
+  .tuple(
+    fc.nat(),
+    fc.constantFrom('none', 'widen', 'overlong-hex', 'cut', 'garble', 'prefix', 'nul'),
+    fc.nat(),
+    fc.string({ unit: 'binary', maxLength: 20 }),
+  )
   .map(([i, how, at, junk]) => {
     const line = realLines[i % realLines.length]!;
     switch (how) {
@@ -418,9 +538,15 @@ const mutatedLineArb = fc
         return line;
     }
   });
-const messagesArb = fc.array(fc.oneof({ weight: 3, arbitrary: mutatedLineArb }, { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 80 }) }), {
-  maxLength: 30,
-});
+const messagesArb = fc.array(
+  fc.oneof(
+    { weight: 3, arbitrary: mutatedLineArb },
+    { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 80 }) },
+  ),
+  {
+    maxLength: 30,
+  },
+);
 
 /** Every fact's source is one of the input lines, at its index. */
 function assertTraced(messages: readonly string[], value: unknown): void {
@@ -443,7 +569,8 @@ describe('TDX and SEV log parsers', () => {
         try {
           facts = timed('parseTdxLog', 500, () => parseTdxLog(messages));
         } catch (error) {
-          if (isOverU64Error(error, messages.join('\n'))) return known('parseTdxLog throws on a SEAMCALL status wider than 64 bits');
+          if (isOverU64Error(error, messages.join('\n')))
+            return known('parseTdxLog throws on a SEAMCALL status wider than 64 bits');
           throw error;
         }
         assert.ok(facts.tdxLines <= messages.length);
@@ -480,7 +607,15 @@ const u8 = fc.integer({ min: 0, max: 0xff });
 const u64 = fc.bigInt({ min: 0n, max: U64_MAX });
 const hex = (n: bigint): string => `0x${n.toString(16)}`;
 const popcount = (n: bigint): number => n.toString(2).replaceAll('0', '').length;
-const cpuidEntryArb = fc.record({ function: fc.oneof(u32, fc.constantFrom(0, 1, 7, 0xd, 0x80000001, 0x80000008, 0x8000001f)), index: fc.oneof(u32, fc.constant(0)), flags: u32, eax: u32, ebx: u32, ecx: u32, edx: u32 });
+const cpuidEntryArb = fc.record({
+  function: fc.oneof(u32, fc.constantFrom(0, 1, 7, 0xd, 0x80000001, 0x80000008, 0x8000001f)),
+  index: fc.oneof(u32, fc.constant(0)),
+  flags: u32,
+  eax: u32,
+  ebx: u32,
+  ecx: u32,
+  edx: u32,
+});
 
 describe('decoders on arbitrary u32/u64 values', () => {
   test('CPUID: decodeCpuidEntry, decodeXsaveMask, decodeConfigurableCpuid, notConfigurableForTd', () => {
@@ -503,10 +638,14 @@ describe('decoders on arbitrary u32/u64 values', () => {
       params(1000),
     );
     fc.assert(
-      fc.property(fc.array(cpuidEntryArb, { maxLength: 20 }), fc.array(cpuidEntryArb, { maxLength: 20 }), (supported, configurable) => {
-        assert.equal(decodeConfigurableCpuid(configurable).length, configurable.length);
-        notConfigurableForTd(supported, configurable);
-      }),
+      fc.property(
+        fc.array(cpuidEntryArb, { maxLength: 20 }),
+        fc.array(cpuidEntryArb, { maxLength: 20 }),
+        (supported, configurable) => {
+          assert.equal(decodeConfigurableCpuid(configurable).length, configurable.length);
+          notConfigurableForTd(supported, configurable);
+        },
+      ),
       params(300),
     );
   });
@@ -524,7 +663,12 @@ describe('decoders on arbitrary u32/u64 values', () => {
           assert.equal(hw.details, Number(a & 0xffffffffn));
           assert.equal(typeof describeHwError(hw), 'string');
         }
-        const info = decodeTdvmcallInfo({ kernelTdvmcallinfo1R11: hex(a), userTdvmcallinfo1R11: hex(b), kernelTdvmcallinfo1R12: hex(c), userTdvmcallinfo1R12: hex(d) });
+        const info = decodeTdvmcallInfo({
+          kernelTdvmcallinfo1R11: hex(a),
+          userTdvmcallinfo1R11: hex(b),
+          kernelTdvmcallinfo1R12: hex(c),
+          userTdvmcallinfo1R12: hex(d),
+        });
         assert.equal(info.leaves.length, popcount(a | b) + popcount(c | d));
       }),
       params(1000),
@@ -535,14 +679,27 @@ describe('decoders on arbitrary u32/u64 values', () => {
     fc.assert(
       fc.property(
         fc.record({ apiMajor: u8, apiMinor: u8, state: u8, flags: u32, build: u8, guestCount: u32 }),
-        fc.record({ apiMajor: u8, apiMinor: u8, state: u8, rmpFlags: u8, buildId: u32, featureFlags: u32, guestCount: u32, currentTcbVersion: u64.map(hex), reportedTcbVersion: u64.map(hex) }),
+        fc.record({
+          apiMajor: u8,
+          apiMinor: u8,
+          state: u8,
+          rmpFlags: u8,
+          buildId: u32,
+          featureFlags: u32,
+          guestCount: u32,
+          currentTcbVersion: u64.map(hex),
+          reportedTcbVersion: u64.map(hex),
+        }),
         fc.option(fc.record({ family: fc.oneof(u32, fc.constantFrom(0x19, 0x1a)), model: fc.oneof(u32, u8) })),
         (status, snp, cpu) => {
           const s = decodeSevPlatformStatus(status);
           assert.equal(s.flags.names.length + s.flags.unknownBits.length, popcount(BigInt(status.flags)));
           const d = decodeSnpPlatformStatus(snp, cpu);
           assert.equal(d.tcb.match, snp.currentTcbVersion === snp.reportedTcbVersion);
-          assert.equal(d.featureFlags.names.length + d.featureFlags.unknownBits.length, popcount(BigInt(snp.featureFlags)));
+          assert.equal(
+            d.featureFlags.names.length + d.featureFlags.unknownBits.length,
+            popcount(BigInt(snp.featureFlags)),
+          );
           if (d.tcb.current) assert.equal(typeof formatTcbVersion(d.tcb.current), 'string');
           if (cpu) processorGeneration(cpu.family, cpu.model);
         },
@@ -550,20 +707,26 @@ describe('decoders on arbitrary u32/u64 values', () => {
       params(1000),
     );
     fc.assert(
-      fc.property(u64, fc.constantFrom('milan-genoa' as const, 'turin' as const), u32, cpuidEntryArb, (value, layout, code, entry) => {
-        const tcb = decodeTcbVersion(value, layout);
-        assert.equal(BigInt(tcb.raw), value);
-        for (const byte of [tcb.bootloader, tcb.tee, tcb.snp, tcb.microcode]) assert.ok(byte >= 0 && byte <= 255);
-        const vmsa = decodeVmsaFeatures(hex(value));
-        assert.equal(vmsa.names.length + vmsa.unknownBits.length, popcount(value));
-        const policy = decodeSnpPolicy(value);
-        assert.equal(BigInt(policy.raw), value);
-        const fw = decodeFirmwareError(code);
-        assert.equal(fw.name, firmwareErrorName(code));
-        assert.equal(fw.hex, `0x${code.toString(16)}`);
-        const sev = decodeSevCpuid({ ...entry, function: 0x8000001f });
-        if (sev.sevAsids) assert.ok(sev.sevAsids.first <= sev.sevAsids.last);
-      }),
+      fc.property(
+        u64,
+        fc.constantFrom('milan-genoa' as const, 'turin' as const),
+        u32,
+        cpuidEntryArb,
+        (value, layout, code, entry) => {
+          const tcb = decodeTcbVersion(value, layout);
+          assert.equal(BigInt(tcb.raw), value);
+          for (const byte of [tcb.bootloader, tcb.tee, tcb.snp, tcb.microcode]) assert.ok(byte >= 0 && byte <= 255);
+          const vmsa = decodeVmsaFeatures(hex(value));
+          assert.equal(vmsa.names.length + vmsa.unknownBits.length, popcount(value));
+          const policy = decodeSnpPolicy(value);
+          assert.equal(BigInt(policy.raw), value);
+          const fw = decodeFirmwareError(code);
+          assert.equal(fw.name, firmwareErrorName(code));
+          assert.equal(fw.hex, `0x${code.toString(16)}`);
+          const sev = decodeSevCpuid({ ...entry, function: 0x8000001f });
+          if (sev.sevAsids) assert.ok(sev.sevAsids.first <= sev.sevAsids.last);
+        },
+      ),
       params(1000),
     );
     assert.equal(decodeFirmwareError(0xffffffff).name, 'SEV_RET_NO_FW_CALL');

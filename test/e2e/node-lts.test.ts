@@ -33,26 +33,31 @@ const launcher = join(projectRoot, 'dist', 'cli', 'kvm-caps.cjs');
  * writes to the io it is given.
  */
 function allCases(node: string): { version: string; outcomes: Outcome[] } {
-  const script = `
+  const script =
+    `
     const { loadApp } = require(${JSON.stringify(launcher)});
     const { app } = ` +
-      `loadApp(${JSON.stringify(join(projectRoot, 'dist', 'cli'))});
+    `loadApp(${JSON.stringify(join(projectRoot, 'dist', 'cli'))});
     const cases = ` +
-      `${JSON.stringify(cases)};
+    `${JSON.stringify(cases)};
     (async () => {
       const outcomes = [];
       for (const args of cases) ` +
-        `{
+    `{
         const out = [], err = [];
         const status = await app.main(args, { stdout: { write: (s) => ` +
-          `out.push(s) }, stderr: { write: (s) => err.push(s) } });
+    `out.push(s) }, stderr: { write: (s) => err.push(s) } });
         outcomes.push({ status, stdout: ` +
-          `out.join(''), stderr: err.join('') });
+    `out.join(''), stderr: err.join('') });
       }
       process.stdout.write(JSON.stringify({ version: ` +
-        `process.version, outcomes }));
+    `process.version, outcomes }));
     })();`;
-  const result = spawnSync(node, ['-e', script], { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, env: { ...process.env, NODE_OPTIONS: '' } });
+  const result = spawnSync(node, ['-e', script], {
+    encoding: 'utf8',
+    maxBuffer: 512 * 1024 * 1024,
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
   assert.equal(result.status, 0, `${node}: ${result.stderr}`);
   return JSON.parse(result.stdout) as { version: string; outcomes: Outcome[] };
 }
@@ -70,21 +75,31 @@ describe('Node 22 and 24 print what Node 20 prints', { skip: notTwenty || skipUn
   const nodes = otherNodes();
   const baseline = allCases(process.execPath);
 
-  test(`the baseline: ${cases.length} cases (${fixtureNames().length} snapshots x ${COMMANDS.join(', ')} x text ` +
-    `and --json) under ${baseline.version}`, () => {
-    assert.equal(baseline.outcomes.length, cases.length);
-    // Every case says something: its output, or (cpuid on a snapshot without that CPUID) why there is none.
-    assert.ok(baseline.outcomes.every((o) => o.stdout.length > 0 || o.stderr.length > 0));
-  });
+  test(
+    `the baseline: ${cases.length} cases (${fixtureNames().length} snapshots x ${COMMANDS.join(', ')} x text ` +
+      `and --json) under ${baseline.version}`,
+    () => {
+      assert.equal(baseline.outcomes.length, cases.length);
+      // Every case says something: its output, or (cpuid on a snapshot without that CPUID) why there is none.
+      assert.ok(baseline.outcomes.every((o) => o.stdout.length > 0 || o.stderr.length > 0));
+    },
+  );
 
   for (const node of nodes) {
     test(`${node}: byte-identical output for every case`, () => {
       const other = allCases(node);
       assert.notEqual(other.version, baseline.version);
-      const differing = cases.filter((_, i) => JSON.stringify(other.outcomes[i]) !== JSON.stringify(baseline.outcomes[i]));
-      assert.deepEqual(differing.map((args) => args.join(' ')), [], `outputs that differ under ${other.version}`);
+      const differing = cases.filter(
+        (_, i) => JSON.stringify(other.outcomes[i]) !== JSON.stringify(baseline.outcomes[i]),
+      );
+      assert.deepEqual(
+        differing.map((args) => args.join(' ')),
+        [],
+        `outputs that differ under ${other.version}`,
+      );
       // And through the launcher in a process of its own, as installed.
-      for (const args of [cases[0]!, cases[1]!, ['--version'], ['bogus']]) assert.deepEqual(spawned(node, args), spawned(process.execPath, args), args.join(' '));
+      for (const args of [cases[0]!, cases[1]!, ['--version'], ['bogus']])
+        assert.deepEqual(spawned(node, args), spawned(process.execPath, args), args.join(' '));
     });
   }
 });

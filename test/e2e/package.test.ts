@@ -4,7 +4,16 @@
 // (prebuilds/, made by `npm run prebuildify`), and the addon must answer a real ioctl.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -31,27 +40,42 @@ describe('the packed tarball, installed without scripts or a toolchain', { skip:
 
   test('npm pack, then npm install --ignore-scripts of the tarball with no cc, g++, make or python3 on PATH', () => {
     const packed = JSON.parse(
-      execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: projectRoot, encoding: 'utf8' }),
+      execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], {
+        cwd: projectRoot,
+        encoding: 'utf8',
+      }),
     ) as Array<{ filename: string; files: Array<{ path: string }> }>;
     const tarball = join(dir, packed[0]!.filename);
     const files = packed[0]!.files.map((f) => f.path);
-    assert.ok(files.some((f) => /^prebuilds\/linux-x64\/[^/]+\.node$/.test(f)), `the tarball carries the prebuilt addon: ${files.filter((f) => f.startsWith('prebuilds')).join(' ') || 'none'}`);
+    assert.ok(
+      files.some((f) => /^prebuilds\/linux-x64\/[^/]+\.node$/.test(f)),
+      `the tarball carries the prebuilt addon: ${files.filter((f) => f.startsWith('prebuilds')).join(' ') || 'none'}`,
+    );
     assert.ok(!files.some((f) => f.startsWith('build/')), 'no local build in the tarball');
-    for (const f of ['LICENSE', 'CHANGELOG.md', 'dist/cli/kvm-caps.cjs', 'binding.gyp']) assert.ok(files.includes(f), `the tarball has ${f}`);
+    for (const f of ['LICENSE', 'CHANGELOG.md', 'dist/cli/kvm-caps.cjs', 'binding.gyp'])
+      assert.ok(files.includes(f), `the tarball has ${f}`);
 
     const bin = toolsOnly(dir);
     env = { HOME: dir, PATH: bin, npm_config_cache: join(dir, 'npm-cache'), npm_config_update_notifier: 'false' };
-    const probe = spawnSync('sh', ['-c', 'for t in cc gcc g++ c++ make python3 node-gyp; do command -v $t; done; exit 0'], { env, encoding: 'utf8' });
+    const probe = spawnSync(
+      'sh',
+      ['-c', 'for t in cc gcc g++ c++ make python3 node-gyp; do command -v $t; done; exit 0'],
+      { env, encoding: 'utf8' },
+    );
     assert.equal(probe.stdout, '', 'no build tool is reachable on the PATH');
 
     mkdirSync(scratch);
     writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', version: '1.0.0', private: true }));
-    const install = spawnSync('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline', tarball], {
-      cwd: scratch,
-      env: { ...env, npm_config_cache: execFileSync('npm', ['config', 'get', 'cache'], { encoding: 'utf8' }).trim() },
-      encoding: 'utf8',
-      timeout: 180_000,
-    });
+    const install = spawnSync(
+      'npm',
+      ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline', tarball],
+      {
+        cwd: scratch,
+        env: { ...env, npm_config_cache: execFileSync('npm', ['config', 'get', 'cache'], { encoding: 'utf8' }).trim() },
+        encoding: 'utf8',
+        timeout: 180_000,
+      },
+    );
     assert.equal(install.status, 0, `npm install failed:\n${install.stdout}${install.stderr}`);
     const installed = join(scratch, 'node_modules', 'kvm-caps');
     assert.ok(!existsSync(join(installed, 'build')), 'nothing was built at install');
@@ -59,8 +83,16 @@ describe('the packed tarball, installed without scripts or a toolchain', { skip:
   });
 
   test('npx kvm-caps --from <snapshot> prints what the command prints from source', () => {
-    for (const args of [['--from', fixturePath('tdx-host')], ['check', '--json', '--from', fixturePath('snp-host')]]) {
-      const result = spawnSync('npx', ['--no-install', 'kvm-caps', ...args], { cwd: scratch, env, encoding: 'utf8', timeout: 60_000 });
+    for (const args of [
+      ['--from', fixturePath('tdx-host')],
+      ['check', '--json', '--from', fixturePath('snp-host')],
+    ]) {
+      const result = spawnSync('npx', ['--no-install', 'kvm-caps', ...args], {
+        cwd: scratch,
+        env,
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
       const source = runCli(args);
       assert.equal(result.stderr, source.stderr);
       assert.equal(result.status, source.status, `npx kvm-caps ${args.join(' ')}`);
@@ -70,30 +102,51 @@ describe('the packed tarball, installed without scripts or a toolchain', { skip:
   });
 
   test('the installed addon answers an ioctl on /dev/null with ENOTTY', () => {
-    const script = `
+    const script =
+      `
       import { openKvm } from 'kvm-caps';
       const handle = openKvm('/dev/null');
       try { ` +
-        `handle.apiVersion(); console.log('no error'); }
+      `handle.apiVersion(); console.log('no error'); }
       catch (e) { console.log(JSON.stringify({ code: ` +
-        'e.code, errno: e.errno, syscall: e.syscall, request: e.request, path: e.path })); }';
+      'e.code, errno: e.errno, syscall: e.syscall, request: e.request, path: e.path })); }';
     const result = spawnSync('node', ['--input-type=module', '-e', script], { cwd: scratch, env, encoding: 'utf8' });
     assert.equal(result.stderr, '');
-    assert.deepEqual(JSON.parse(result.stdout), { code: 'ENOTTY', errno: -25, syscall: 'ioctl', request: 'KVM_GET_API_VERSION', path: '/dev/null' });
+    assert.deepEqual(JSON.parse(result.stdout), {
+      code: 'ENOTTY',
+      errno: -25,
+      syscall: 'ioctl',
+      request: 'KVM_GET_API_VERSION',
+      path: '/dev/null',
+    });
   });
 
-  test('without a binary for the platform, a live command exits 70 ' +
-    'saying how to build one; a replay still works', () => {
-    const prebuilds = join(scratch, 'node_modules', 'kvm-caps', 'prebuilds');
-    rmSync(prebuilds, { recursive: true });
-    const live = spawnSync('npx', ['--no-install', 'kvm-caps', 'caps'], { cwd: scratch, env, encoding: 'utf8', timeout: 60_000 });
-    assert.equal(live.status, 70, live.stderr);
-    assert.equal(live.stdout, '');
-    assert.match(live.stderr, /^kvm-caps: internal error: Error: kvm-caps: no native addon for this platform \(linux-x64\)/);
-    assert.match(live.stderr, /npm rebuild kvm-caps/);
-    assert.match(live.stderr, /No native build was found/);
-    const replay = spawnSync('npx', ['--no-install', 'kvm-caps', '--from', fixturePath('tdx-host')], { cwd: scratch, env, encoding: 'utf8' });
-    assert.equal(replay.stderr, '');
-    assert.equal(replay.stdout, runCli(['--from', fixturePath('tdx-host')]).stdout);
-  });
+  test(
+    'without a binary for the platform, a live command exits 70 ' + 'saying how to build one; a replay still works',
+    () => {
+      const prebuilds = join(scratch, 'node_modules', 'kvm-caps', 'prebuilds');
+      rmSync(prebuilds, { recursive: true });
+      const live = spawnSync('npx', ['--no-install', 'kvm-caps', 'caps'], {
+        cwd: scratch,
+        env,
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      assert.equal(live.status, 70, live.stderr);
+      assert.equal(live.stdout, '');
+      assert.match(
+        live.stderr,
+        /^kvm-caps: internal error: Error: kvm-caps: no native addon for this platform \(linux-x64\)/,
+      );
+      assert.match(live.stderr, /npm rebuild kvm-caps/);
+      assert.match(live.stderr, /No native build was found/);
+      const replay = spawnSync('npx', ['--no-install', 'kvm-caps', '--from', fixturePath('tdx-host')], {
+        cwd: scratch,
+        env,
+        encoding: 'utf8',
+      });
+      assert.equal(replay.stderr, '');
+      assert.equal(replay.stdout, runCli(['--from', fixturePath('tdx-host')]).stdout);
+    },
+  );
 });

@@ -20,13 +20,21 @@ const dir = mkdtempSync(join(tmpdir(), 'kvm-caps-readonly-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Runs node with the arguments under strace -ff and returns every traced line of every thread. */
-function traced(trace: string, nodeArgs: string[], name: string): { lines: string[]; status: number | null; stderr: string } {
+function traced(
+  trace: string,
+  nodeArgs: string[],
+  name: string,
+): { lines: string[]; status: number | null; stderr: string } {
   const out = join(dir, name);
-  const result = spawnSync(strace!, ['-ff', '-qq', '-y', '-e', `trace=${trace}`, '-o', out, process.execPath, '--import', 'tsx', ...nodeArgs], {
-    cwd: projectRoot,
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
+  const result = spawnSync(
+    strace!,
+    ['-ff', '-qq', '-y', '-e', `trace=${trace}`, '-o', out, process.execPath, '--import', 'tsx', ...nodeArgs],
+    {
+      cwd: projectRoot,
+      encoding: 'utf8',
+      timeout: 120_000,
+    },
+  );
   const lines = readdirSync(dir)
     .filter((file) => file.startsWith(`${name}.`))
     .flatMap((file) => readFileSync(join(dir, file), 'utf8').split('\n'));
@@ -60,7 +68,8 @@ function requestName(raw: string): string {
  * function of the binding on each kind of External, and each method of DeviceHandle on
  * each kind of handle.
  */
-const EXERCISE = `
+const EXERCISE =
+  `
 import { binding } from './lib/native/binding.ts';
 import { DeviceHandle, openSevHandle, openSystemHandle ` +
   `} from './lib/native/handle.ts';
@@ -76,8 +85,8 @@ const args = {
   `[[0x10a]],
   hasDeviceAttr: [0, 0], getDeviceAttr: [0, 0], createVm: [0], tdxCapabilities: [],
   tdxInitVm: ` +
-    '[{ attributes: 0n, xfam: 3n, cpuid: [] }], sevInit2: [{ vmsaFeatures: 0n, flags: 0, ghcbVersion: 0 ' +
-    `}],
+  '[{ attributes: 0n, xfam: 3n, cpuid: [] }], sevInit2: [{ vmsaFeatures: 0n, flags: 0, ghcbVersion: 0 ' +
+  `}],
 };
 const settle = async (f) => { try { const r = f(); if (typeof r?.then !== 'function') return r; ` +
   `await r.catch(() => {}); } catch {} };
@@ -89,9 +98,9 @@ for (const external of externals) {
   `for (const fn of functions) {
     if (fn === 'close' || fn === 'openKvm' || fn === 'openSev') continue;
     ` +
-    `const r = await settle(() => b[fn](external, ...(args[fn] ?? [])));
+  `const r = await settle(() => b[fn](external, ...(args[fn] ?? [])));
     if (fn === 'createVm' && r !== ` +
-      `undefined) b.close(r);
+  `undefined) b.close(r);
   }
 }
 for (const external of externals) b.close(external);
@@ -103,9 +112,9 @@ for ` +
   for (const method of methods) {
     if (method === 'close') continue;
     ` +
-    `const r = await settle(() => handle[method](...(args[method] ?? [])));
+  `const r = await settle(() => handle[method](...(args[method] ?? [])));
     if (r instanceof DeviceHandle) ` +
-      `r.close();
+  `r.close();
   }
 }
 for (const handle of handles) handle.close();
@@ -120,19 +129,43 @@ test('every native entry point reaches only allowlisted ioctls', { skip: needsSt
     .map((m) => ({ device: m[1]!, request: requestName(m[2]!) }));
   // The exercise reached the kernel on each kind of handle.
   for (const device of ['/dev/kvm', 'anon_inode:kvm-vm', '/dev/null']) {
-    assert.ok(requests.some((r) => r.device === device), `no ioctl on ${device}`);
+    assert.ok(
+      requests.some((r) => r.device === device),
+      `no ioctl on ${device}`,
+    );
   }
   const outside = requests.filter((r) => !ALLOWED.has(r.request));
   assert.deepEqual(outside, [], 'ioctls outside the allowlist');
   // And the native surface is exactly what this test exercised: a new function or method must be added here.
-  const listed = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', EXERCISE.split('const args')[0]!], {
-    cwd: projectRoot,
-    encoding: 'utf8',
-  });
+  const listed = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '--input-type=module', '-e', EXERCISE.split('const args')[0]!],
+    {
+      cwd: projectRoot,
+      encoding: 'utf8',
+    },
+  );
   const requestFunctions = [
-    'apiVersion', 'checkExtension', 'checkExtensions', 'close', 'createVm', 'emulatedCpuid', 'getDeviceAttr', 'getMsrs',
-    'hasDeviceAttr', 'isClosed', 'msrFeatureIndexList', 'msrIndexList', 'sevGetId2', 'sevInit2', 'sevPlatformStatus',
-    'snpPlatformStatus', 'supportedCpuid', 'tdxCapabilities', 'tdxInitVm', 'vcpuMmapSize',
+    'apiVersion',
+    'checkExtension',
+    'checkExtensions',
+    'close',
+    'createVm',
+    'emulatedCpuid',
+    'getDeviceAttr',
+    'getMsrs',
+    'hasDeviceAttr',
+    'isClosed',
+    'msrFeatureIndexList',
+    'msrIndexList',
+    'sevGetId2',
+    'sevInit2',
+    'sevPlatformStatus',
+    'snpPlatformStatus',
+    'supportedCpuid',
+    'tdxCapabilities',
+    'tdxInitVm',
+    'vcpuMmapSize',
   ];
   assert.deepEqual(JSON.parse(listed.stdout), {
     functions: [...requestFunctions, 'openKvm', 'openSev'].sort(),
@@ -140,7 +173,8 @@ test('every native entry point reaches only allowlisted ioctls', { skip: needsSt
   });
 });
 
-const WRITES = 'openat,open,creat,rename,renameat,renameat2,unlink,unlinkat,mkdir,mkdirat,truncate,ftruncate,symlink,link';
+const WRITES =
+  'openat,open,creat,rename,renameat,renameat2,unlink,unlinkat,mkdir,mkdirat,truncate,ftruncate,symlink,link';
 
 /** File-changing calls: opens for writing or creation, renames, removals, new directories. */
 function writes(lines: string[]): string[] {
@@ -165,21 +199,31 @@ test('the command writes nothing but the file given to -o', { skip: needsStrace 
   const changed = writes(run.lines).filter((line) => !/"\/dev\/kvm", O_RDWR\|O_CLOEXEC\) = \d+</.test(line));
   assert.equal(changed.length, 2, changed.join('\n'));
   // A temporary sibling with an unpredictable name, created exclusively and never through a link, then renamed.
-  assert.match(changed[0]!, new RegExp(`"${dir}/\\.snapshot\\.json\\.[0-9a-f]{16}\\.tmp", O_WRONLY\\|O_CREAT\\|O_EXCL\\|O_NOFOLLOW`));
+  assert.match(
+    changed[0]!,
+    new RegExp(`"${dir}/\\.snapshot\\.json\\.[0-9a-f]{16}\\.tmp", O_WRONLY\\|O_CREAT\\|O_EXCL\\|O_NOFOLLOW`),
+  );
   assert.match(changed[1]!, new RegExp(`^rename\\("${dir}/\\.snapshot\\.json\\.[0-9a-f]{16}\\.tmp", "${output}"\\)`));
 });
 
 test('a replayed snapshot opens no device, loads no addon, reads no host file', { skip: needsStrace }, () => {
   const fixture = fixturePath('sev-snp-genoa-6.11');
-  for (const args of [['--from', fixture], ['sev', '--json', '--from', fixture], ['tdx', '--from', fixture], ['caps', '--json', '--from', fixture]]) {
+  for (const args of [
+    ['--from', fixture],
+    ['sev', '--json', '--from', fixture],
+    ['tdx', '--from', fixture],
+    ['caps', '--json', '--from', fixture],
+  ]) {
     const run = traced('openat,open', [cliEntry, ...args], `replay-${args[0]}`);
     assert.equal(run.status, 0, run.stderr);
-    const opened = run.lines.map((line) => /^open(?:at)?\([^"]*"([^"]+)"/.exec(line)?.[1]).filter((path): path is string => path !== undefined);
+    const opened = run.lines
+      .map((line) => /^open(?:at)?\([^"]*"([^"]+)"/.exec(line)?.[1])
+      .filter((path): path is string => path !== undefined);
     // What kvm-caps reads on a live host. (Node itself reads its cgroup's memory limits.)
     const host = opened.filter((path) =>
       new RegExp(
         String.raw`^\/dev\/(kvm|sev|kmsg)$|kvm_caps\.node$|^\/proc\/(cpuinfo|sys\/kernel)|` +
-        String.raw`^\/sys\/(module|devices)|\/misc\.(capacity|current)$`,
+          String.raw`^\/sys\/(module|devices)|\/misc\.(capacity|current)$`,
       ).test(path),
     );
     assert.deepEqual(host, [], `kvm-caps ${args.join(' ')}`);

@@ -4,7 +4,13 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { runCli } from '../helpers/cli.js';
-import { doubleSkipReason, loadPersona, preparePersona, readDoubleLog, type PreparedPersona } from '../helpers/double.js';
+import {
+  doubleSkipReason,
+  loadPersona,
+  preparePersona,
+  readDoubleLog,
+  type PreparedPersona,
+} from '../helpers/double.js';
 import type { Persona, PersonaSev } from '../helpers/persona.js';
 
 const prepared: PreparedPersona[] = [];
@@ -27,10 +33,13 @@ function sev(name: string, args: string[] = [], options: { uid?: number; gid?: n
   const persona = loadPersona(name);
   const p = preparePersona(persona);
   prepared.push(p);
-  const result = runCli(['sev', '--json', ...args, '--root', p.root, '--device', p.kvmDevice, '--sev-device', p.sevDevice], {
-    env: p.env,
-    ...options,
-  });
+  const result = runCli(
+    ['sev', '--json', ...args, '--root', p.root, '--device', p.kvmDevice, '--sev-device', p.sevDevice],
+    {
+      env: p.env,
+      ...options,
+    },
+  );
   assert.equal(result.status, 0, result.stderr);
   const view = JSON.parse(result.stdout) as { items: Item[]; init2: unknown[] };
   const item = (id: string): Item => {
@@ -54,9 +63,13 @@ const firmware = (s: { apiMajor: number; apiMinor: number }, build: number) => `
 test('Genoa SNP host on 6.11: firmware, state, TCB and --deep INIT2 for every SEV type', { skip }, () => {
   const { persona, item, sevCommands } = sev('snp-genoa-linux-6.11', ['--deep']);
   const status = statusOf<{ apiMajor: number; apiMinor: number; build: number }>(persona.sev?.platformStatus);
-  const snp = statusOf<{ apiMajor: number; apiMinor: number; buildId: number; currentTcbVersion: string; reportedTcbVersion: string }>(
-    persona.sev?.snpPlatformStatus,
-  );
+  const snp = statusOf<{
+    apiMajor: number;
+    apiMinor: number;
+    buildId: number;
+    currentTcbVersion: string;
+    reportedTcbVersion: string;
+  }>(persona.sev?.snpPlatformStatus);
   for (const type of ['SEV', 'SEV_ES', 'SNP']) assert.equal(item(`kvm.vmType.${type}`).value, 'offered');
   assert.match(item('sev.firmware').value, new RegExp(`^${firmware(status, status.build).replaceAll('.', '\\.')} `));
   assert.match(item('snp.firmware').value, new RegExp(`^${firmware(snp, snp.buildId).replaceAll('.', '\\.')} `));

@@ -7,7 +7,13 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import type { Snapshot } from '../../lib/snapshot/types.js';
 import { runCli } from '../helpers/cli.js';
-import { doubleSkipReason, loadPersona, preparePersona, readDoubleLog, type PreparedPersona } from '../helpers/double.js';
+import {
+  doubleSkipReason,
+  loadPersona,
+  preparePersona,
+  readDoubleLog,
+  type PreparedPersona,
+} from '../helpers/double.js';
 import type { Persona } from '../helpers/persona.js';
 
 // The double needs a C compiler and the UAPI headers: without them these skip with the reason.
@@ -39,7 +45,11 @@ function genoaOn(release: string, snp: 'initialised' | 'not-initialised' | 'no-l
     const status = persona.sev!.snpPlatformStatus;
     if ('value' in status) status.value.guestCount = 0;
   }
-  if (snp === 'no-log') kmsg = kmsg.split('\n').filter((line) => !line.includes('kvm_amd: SEV')).join('\n');
+  if (snp === 'no-log')
+    kmsg = kmsg
+      .split('\n')
+      .filter((line) => !line.includes('kvm_amd: SEV'))
+      .join('\n');
   persona.files['/dev/kmsg'] = kmsg;
   return persona;
 }
@@ -47,7 +57,10 @@ function genoaOn(release: string, snp: 'initialised' | 'not-initialised' | 'no-l
 function snapshotOf(persona: Persona, extra: string[] = []) {
   const p = preparePersona(persona);
   prepared.push(p);
-  const result = runCli(['snapshot', ...extra, '--root', p.root, '--device', p.kvmDevice, '--sev-device', p.sevDevice], { env: p.env });
+  const result = runCli(
+    ['snapshot', ...extra, '--root', p.root, '--device', p.kvmDevice, '--sev-device', p.sevDevice],
+    { env: p.env },
+  );
   assert.equal(result.status, 0, result.stderr);
   const snapshot = JSON.parse(result.stdout) as Snapshot;
   const sent = readDoubleLog(p.log)
@@ -57,7 +70,9 @@ function snapshotOf(persona: Persona, extra: string[] = []) {
 }
 
 for (const release of ['6.16.3', '6.18.0-1-amd64', '6.19.0']) {
-  test(`Linux ${release}, SNP not initialised: no SNP_PLATFORM_STATUS reaches /dev/sev, and the snapshot says why`, { skip }, () => {
+  test(`Linux ${release}, SNP not initialised: no SNP_PLATFORM_STATUS reaches /dev/sev, and the snapshot says why`, {
+    skip,
+  }, () => {
     const { snapshot, sent, count } = snapshotOf(genoaOn(release, 'not-initialised'));
     assert.equal(count('SNP_PLATFORM_STATUS'), 0, `sent: ${sent.join(', ')}`);
     assert.deepEqual(sent, ['SEV_PLATFORM_STATUS', 'SEV_GET_ID2']);
@@ -71,7 +86,9 @@ for (const release of ['6.16.3', '6.18.0-1-amd64', '6.19.0']) {
   });
 }
 
-test('Linux 6.18, SNP not initialised, --snp-platform-status: exactly one SNP_PLATFORM_STATUS is sent', { skip }, () => {
+test('Linux 6.18, SNP not initialised, --snp-platform-status: exactly one SNP_PLATFORM_STATUS is sent', {
+  skip,
+}, () => {
   const { snapshot, count } = snapshotOf(genoaOn('6.18.0', 'not-initialised'), ['--snp-platform-status']);
   assert.equal(count('SNP_PLATFORM_STATUS'), 1);
   assert.ok(snapshot.sev?.snpPlatformStatus && 'value' in snapshot.sev.snpPlatformStatus);
@@ -93,7 +110,9 @@ test('Linux 6.18 with SNP initialised by kvm_amd (sev_snp=Y, "SEV-SNP enabled"):
 });
 
 for (const release of ['6.15.9', '7.0.1', '7.2.0']) {
-  test(`Linux ${release}, outside 6.16-6.19: SNP_PLATFORM_STATUS is sent even without SNP initialised`, { skip }, () => {
+  test(`Linux ${release}, outside 6.16-6.19: SNP_PLATFORM_STATUS is sent even without SNP initialised`, {
+    skip,
+  }, () => {
     const { count, snapshot } = snapshotOf(genoaOn(release, 'not-initialised'));
     assert.equal(count('SNP_PLATFORM_STATUS'), 1);
     assert.equal(snapshot.sev?.withheld, undefined);

@@ -8,7 +8,13 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { cpuidEntryFlags } from '../../lib/knowledge/cpuid-leaves.js';
 import { runCli } from '../helpers/cli.js';
-import { doubleSkipReason, loadPersona, preparePersona, readDoubleLog, type PreparedPersona } from '../helpers/double.js';
+import {
+  doubleSkipReason,
+  loadPersona,
+  preparePersona,
+  readDoubleLog,
+  type PreparedPersona,
+} from '../helpers/double.js';
 import type { PersonaTdx } from '../helpers/persona.js';
 
 const prepared: PreparedPersona[] = [];
@@ -53,7 +59,10 @@ test('TDX 1.5 on Linux 6.16: usable, capabilities decoded, module and keys from 
   assert.deepEqual(view.tdKeys.value, { capacity, inUse: current, free: capacity - current });
   // The TD was created and asked exactly the read-only questions, then closed.
   const requests = log().filter((line) => line.startsWith('vm ') || line.includes('KVM_CREATE_VM type=5'));
-  assert.ok(requests.some((line) => line.includes('KVM_TDX_CAPABILITIES')), requests.join('\n'));
+  assert.ok(
+    requests.some((line) => line.includes('KVM_TDX_CAPABILITIES')),
+    requests.join('\n'),
+  );
   assert.ok(!log().some((line) => line.includes('KVM_TDX_INIT_VM')), 'no INIT_VM without --deep');
 });
 
@@ -72,7 +81,10 @@ test('a module that failed to initialise: no TDX VM type, and the log says why',
   assert.equal(view.createVm.value.ok, false);
   assert.equal(view.createVm.value.code, 'EINVAL');
   assert.notEqual(view.moduleState.value.state, 'initialized');
-  assert.ok(view.explanations.some((e: { weight: string }) => e.weight === 'cause'), JSON.stringify(view.explanations));
+  assert.ok(
+    view.explanations.some((e: { weight: string }) => e.weight === 'cause'),
+    JSON.stringify(view.explanations),
+  );
 });
 
 test('a kernel that predates the TDX uAPI: EINVAL explained by the kernel release', { skip }, () => {
@@ -85,7 +97,9 @@ test('a kernel that predates the TDX uAPI: EINVAL explained by the kernel releas
   );
 });
 
-test('--deep: the default TD is accepted; a TD asking for a refused attribute gets its hw_error decoded', { skip }, () => {
+test('--deep: the default TD is accepted; a TD asking for a refused attribute gets its hw_error decoded', {
+  skip,
+}, () => {
   const accepted = tdxJson('tdx-rejects-attribute', ['--deep']);
   assert.equal(accepted.view.initVm.value.ok, true, JSON.stringify(accepted.view.initVm));
   assert.ok(accepted.log().some((line) => line.includes('KVM_TDX_INIT_VM')));
@@ -105,7 +119,9 @@ test('--deep: the default TD is accepted; a TD asking for a refused attribute ge
   assert.equal(initVm.hwError.name, 'TDX_OPERAND_INVALID');
 });
 
-test('--deep: KVM_TDX_INIT_VM gets each CPUID leaf under its own sub-leaf, flags set from what the leaf is', { skip }, () => {
+test('--deep: KVM_TDX_INIT_VM gets each CPUID leaf under its own sub-leaf, flags set from what the leaf is', {
+  skip,
+}, () => {
   const { persona, log } = tdxJson('tdx-rejects-attribute', ['--deep']);
   const caps = capabilitiesOf(persona.kvm?.tdx);
   // The capability entries carry no flags (KVM never sets them), so they cannot be copied.
@@ -113,14 +129,23 @@ test('--deep: KVM_TDX_INIT_VM gets each CPUID leaf under its own sub-leaf, flags
   const resolved = log()
     .map((line) => /KVM_TDX_INIT_VM cpuid 0x([0-9a-f]+)\.(\d+) <- 0x([0-9a-f]+)\.(\d+) flags=(\d+)/.exec(line))
     .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({ leaf: `${m[1]}.${m[2]}`, got: `${m[3]}.${m[4]}`, flags: Number(m[5]), fn: Number.parseInt(m[1] ?? '', 16) }));
+    .map((m) => ({
+      leaf: `${m[1]}.${m[2]}`,
+      got: `${m[3]}.${m[4]}`,
+      flags: Number(m[5]),
+      fn: Number.parseInt(m[1] ?? '', 16),
+    }));
   assert.equal(resolved.length, caps.cpuid.length, 'every configurable leaf was sent');
   for (const r of resolved) {
     assert.equal(r.got, r.leaf, `CPUID ${r.leaf} reaches the TD as itself, not another sub-leaf`);
     assert.equal(r.flags, cpuidEntryFlags(r.fn), `CPUID ${r.leaf}: flags from what the leaf is`);
   }
   // The sub-leaves that sub-leaf 0 would shadow without KVM_CPUID_FLAG_SIGNIFCANT_INDEX are there.
-  for (const leaf of ['4.1', '4.2', '4.3', '7.1', '7.2']) assert.ok(resolved.some((r) => r.leaf === leaf), leaf);
+  for (const leaf of ['4.1', '4.2', '4.3', '7.1', '7.2'])
+    assert.ok(
+      resolved.some((r) => r.leaf === leaf),
+      leaf,
+    );
 });
 
 test('the host report and snapshot carry TDX, and --from replays it', { skip }, () => {
@@ -139,9 +164,14 @@ test('the host report and snapshot carry TDX, and --from replays it', { skip }, 
 test('--kernel-log reads a saved dmesg instead of /dev/kmsg', { skip }, () => {
   const { p } = run('tdx-module-init-failed', ['snapshot']);
   const dmesg = join(p.root, 'dmesg.txt');
-  writeFileSync(dmesg, '[    5.000000] virt/tdx: BIOS enabled: private KeyID range [32, 64)\n[    9.100000] virt/tdx: module ' +
-    'initialized\n');
-  const result = runCli(['tdx', '--json', '--root', p.root, '--device', p.kvmDevice, '--kernel-log', dmesg], { env: p.env });
+  writeFileSync(
+    dmesg,
+    '[    5.000000] virt/tdx: BIOS enabled: private KeyID range [32, 64)\n[    9.100000] virt/tdx: module ' +
+      'initialized\n',
+  );
+  const result = runCli(['tdx', '--json', '--root', p.root, '--device', p.kvmDevice, '--kernel-log', dmesg], {
+    env: p.env,
+  });
   const view = JSON.parse(result.stdout);
   assert.equal(view.moduleState.value.state, 'initialized');
   assert.deepEqual(view.privateKeyIds.value, { start: 32, end: 64, count: 32, guestKeyIds: 31 });

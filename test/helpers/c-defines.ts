@@ -21,7 +21,11 @@ export function readDefines(...files: string[]): Map<string, string> {
 }
 
 /** The integer value of a define, or undefined when it is not an integer expression. */
-export function evaluateDefine(defines: ReadonlyMap<string, string>, name: string, seen: ReadonlySet<string> = new Set()): bigint | undefined {
+export function evaluateDefine(
+  defines: ReadonlyMap<string, string>,
+  name: string,
+  seen: ReadonlySet<string> = new Set(),
+): bigint | undefined {
   const raw = defines.get(name);
   if (raw === undefined || seen.has(name)) return undefined;
   const inner = new Set(seen).add(name);

@@ -12,7 +12,11 @@ parentPort.on('message', async (request) => {
   try {
     await (await loaded).serve(request);
   } catch (error) {
-    request.port.postMessage({ status: null, stdout: '', stderr: `cannot run main() in a worker: ${error?.stack ?? error}` });
+    request.port.postMessage({
+      status: null,
+      stdout: '',
+      stderr: `cannot run main() in a worker: ${error?.stack ?? error}`,
+    });
     Atomics.store(request.signal, 0, 1);
     Atomics.notify(request.signal, 0);
   }

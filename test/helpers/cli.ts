@@ -71,14 +71,19 @@ export async function runMain(args: string[], options: { tty?: boolean } = {}): 
   let stdout = '';
   let stderr = '';
   const io = {
-    stdout: { isTTY: options.tty === true, write: (text: string) => {
+    stdout: {
+      isTTY: options.tty === true,
+      write: (text: string) => {
         stdout += text;
         return true;
-      } },
-    stderr: { write: (text: string) => {
+      },
+    },
+    stderr: {
+      write: (text: string) => {
         stderr += text;
         return true;
-      } },
+      },
+    },
   } as unknown as Parameters<typeof main>[1];
   const status = await main(args, io);
   return { status, stdout, stderr };

@@ -35,7 +35,9 @@ export const CPUFEATURES_H = join('arch', 'x86', 'include', 'asm', 'cpufeatures.
 export function readCpuFeatures(headersRoot: string): CpuFeatures {
   const text = readFileSync(join(headersRoot, CPUFEATURES_H), 'utf8');
   const features: KernelFeature[] = [];
-  for (const m of text.matchAll(/^#define\s+X86_FEATURE_(\w+)\s+\(\s*(\d+)\s*\*\s*32\s*\+\s*(\d+)\s*\)\s*(?:\/\*\s*(?:"([^"]*)")?)?/gm)) {
+  for (const m of text.matchAll(
+    /^#define\s+X86_FEATURE_(\w+)\s+\(\s*(\d+)\s*\*\s*32\s*\+\s*(\d+)\s*\)\s*(?:\/\*\s*(?:"([^"]*)")?)?/gm,
+  )) {
     const [, macro, word, bit, printed] = m;
     features.push({ macro: macro!, word: Number(word), bit: Number(bit), ...(printed ? { printed } : {}) });
   }
@@ -44,7 +46,12 @@ export function readCpuFeatures(headersRoot: string): CpuFeatures {
     const [, leaf, index, rest, word] = m;
     // Word 1 (0x80000001) names no register: it is EDX, as the kernel's get_cpu_cap() reads it.
     const register = (/\bE([ABCD])X\b/.exec(rest ?? '')?.[1]?.toLowerCase() ?? 'd') as 'a' | 'b' | 'c' | 'd';
-    cpuidWords.push({ word: Number(word), function: Number(leaf), index: Number(index ?? 0), register: `e${register}x` });
+    cpuidWords.push({
+      word: Number(word),
+      function: Number(leaf),
+      index: Number(index ?? 0),
+      register: `e${register}x`,
+    });
   }
   return { features, cpuidWords };
 }

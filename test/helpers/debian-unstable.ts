@@ -40,7 +40,8 @@ export function parseOneLineSources(text: string, origin: string): AptSource[] {
     let signedBy: string | undefined;
     for (const option of options.trim().split(/\s+/)) {
       const eq = option.indexOf('=');
-      if (eq > 0 && option.slice(0, eq).toLowerCase() === 'signed-by') signedBy = option.slice(eq + 1).replace(/,/g, ' ');
+      if (eq > 0 && option.slice(0, eq).toLowerCase() === 'signed-by')
+        signedBy = option.slice(eq + 1).replace(/,/g, ' ');
     }
     sources.push({ types: [type], uri, suite, components: rest.split(/\s+/).filter(Boolean), signedBy, origin });
   }
@@ -113,10 +114,12 @@ export function debianArchiveSource(sources: AptSource[] = systemAptSources()): 
     (source) => source.types.includes('deb') && isRelease(source.suite) && source.components.includes('main'),
   );
   if (!found) {
-    const seen = sources.map((s) => `${s.origin}: ${s.types.join(',')} ${s.suite} ${s.components.join(' ')}`).join('; ');
+    const seen = sources
+      .map((s) => `${s.origin}: ${s.types.join(',')} ${s.suite} ${s.components.join(' ')}`)
+      .join('; ');
     throw new Error(
       `no apt source with suite '${codename ?? '<release codename>'}' and component main in /etc/apt (found: ` +
-      `${seen || 'none'})`,
+        `${seen || 'none'})`,
     );
   }
   return found;
@@ -126,7 +129,6 @@ function deb822Field(name: string, value: string): string {
   const [first = '', ...rest] = value.split('\n');
   return [`${name}: ${first}`, ...rest.map((line) => ` ${line === '' ? '.' : line}`)].join('\n');
 }
-
 
 /** Runs a command, turning a failure into an Error that says what was being done and shows the output's tail. */
 export async function run(what: string, command: string, args: string[], cwd: string): Promise<string> {
@@ -194,7 +196,12 @@ async function aptOptions(): Promise<string[]> {
     ].flatMap((option) => ['-o', option]);
     const sources = readFileSync(sourcesFile, 'utf8');
     if (listsFresh(sources)) return options;
-    await aptRun(`apt-get update for suite ${DEBIAN_SUITE} of ${source.uri} (from ${source.origin})`, 'apt-get', [...options, '-q', 'update'], aptDir);
+    await aptRun(
+      `apt-get update for suite ${DEBIAN_SUITE} of ${source.uri} (from ${source.origin})`,
+      'apt-get',
+      [...options, '-q', 'update'],
+      aptDir,
+    );
     writeFileSync(listsStamp, JSON.stringify({ at: Date.now(), sources }));
     return options;
   })();
@@ -209,7 +216,12 @@ async function aptOptions(): Promise<string[]> {
 /** Names of the packages in the suite's index that match `pattern` (an apt-cache regex). */
 export async function packageNames(pattern: string): Promise<string[]> {
   const options = await aptOptions();
-  const out = await aptRun(`apt-cache search --names-only ${pattern}`, 'apt-cache', [...options, 'search', '--names-only', pattern], aptDir);
+  const out = await aptRun(
+    `apt-cache search --names-only ${pattern}`,
+    'apt-cache',
+    [...options, 'search', '--names-only', pattern],
+    aptDir,
+  );
   return out
     .split('\n')
     .map((line) => line.split(' - ')[0]?.trim() ?? '')
@@ -263,10 +275,18 @@ export interface FetchOptions {
  * <project>/.cache/debian/pkg/<cacheName>/, unless a copy younger than a week is there.
  * Throws an Error saying what failed.
  */
-export async function fetchPackage(name: string, cacheName: string, options: FetchOptions = {}): Promise<UnpackedPackage> {
+export async function fetchPackage(
+  name: string,
+  cacheName: string,
+  options: FetchOptions = {},
+): Promise<UnpackedPackage> {
   const root = join(aptDir, 'pkg', cacheName);
   const stamp = readStamp(root);
-  if (stamp && Date.now() - stamp.fetchedAt < (options.maxAgeMs ?? PACKAGE_MAX_AGE_MS) && (options.accept?.(root, stamp) ?? true)) {
+  if (
+    stamp &&
+    Date.now() - stamp.fetchedAt < (options.maxAgeMs ?? PACKAGE_MAX_AGE_MS) &&
+    (options.accept?.(root, stamp) ?? true)
+  ) {
     return { root, version: stamp.version, cached: true };
   }
   const aptArgs = await aptOptions();
@@ -284,8 +304,13 @@ export async function fetchPackage(name: string, cacheName: string, options: Fet
     const staging = `${root}.${process.pid}`;
     rmSync(staging, { recursive: true, force: true });
     mkdirSync(staging, { recursive: true });
-    const prepared = options.unpack ? await options.unpack(debPath, staging) : await run('dpkg-deb -x', 'dpkg-deb', ['-x', debPath, staging], downloadDir).then(() => undefined);
-    writeFileSync(join(staging, STAMP), `${JSON.stringify({ version, fetchedAt: Date.now(), deb, prepared }, null, 2)}\n`);
+    const prepared = options.unpack
+      ? await options.unpack(debPath, staging)
+      : await run('dpkg-deb -x', 'dpkg-deb', ['-x', debPath, staging], downloadDir).then(() => undefined);
+    writeFileSync(
+      join(staging, STAMP),
+      `${JSON.stringify({ version, fetchedAt: Date.now(), deb, prepared }, null, 2)}\n`,
+    );
     const old = `${root}.old.${process.pid}`;
     if (existsSync(root)) renameSync(root, old);
     renameSync(staging, root);

@@ -25,7 +25,16 @@
 //   adv msrslimit <n> | adv garbage | adv id2length <n>
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -44,7 +53,8 @@ let builtMemo: string | undefined;
 function headersSync(): UapiHeaders {
   if (headersMemo) return headersMemo;
   const module = pathToFileURL(join(projectRoot, 'test', 'helpers', 'uapi-headers.ts')).href;
-  const script = `import { uapiHeaders } from ${JSON.stringify(module)}; process.stdout.write(JSON.stringify(await ` +
+  const script =
+    `import { uapiHeaders } from ${JSON.stringify(module)}; process.stdout.write(JSON.stringify(await ` +
     'uapiHeaders()));';
   const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
     cwd: projectRoot,
@@ -116,8 +126,10 @@ export function buildDouble(headers?: UapiHeaders): string {
       const e = error as { stderr?: Buffer | string; stdout?: Buffer | string; message?: string };
       const text = `${String(e.stderr ?? '')}${String(e.stdout ?? '')}`.trim();
       rmSync(tmp, { force: true });
-      throw new Error(`compiling the kernel double failed: cc ${args.join(' ')} ` +
-        `${doubleSource}\n${text || e.message || String(error)}`);
+      throw new Error(
+        `compiling the kernel double failed: cc ${args.join(' ')} ` +
+          `${doubleSource}\n${text || e.message || String(error)}`,
+      );
     }
     chmodSync(tmp, 0o755);
     renameSync(tmp, output);
@@ -135,14 +147,16 @@ export function errnoNumber(name: ErrnoName): number {
 }
 
 function hex(value: Hex, what: string): string {
-  if (!/^0x[0-9a-fA-F]+$/.test(value)) throw new Error(`persona: ${what} must be a 0x-hex string, not ${JSON.stringify(value)}`);
+  if (!/^0x[0-9a-fA-F]+$/.test(value))
+    throw new Error(`persona: ${what} must be a 0x-hex string, not ${JSON.stringify(value)}`);
   const n = BigInt(value);
   if (n >= 1n << 64n) throw new Error(`persona: ${what} ${value} does not fit in 64 bits`);
   return `0x${n.toString(16)}`;
 }
 
 function int(value: number, what: string, min = 0, max = 0xffffffff): string {
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`persona: ${what} must be an integer in [${min}, ${max}], not ${value}`);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new Error(`persona: ${what} must be an integer in [${min}, ${max}], not ${value}`);
   return String(value);
 }
 
@@ -151,7 +165,9 @@ function key(value: string, what: string): string {
 }
 
 function cpuidFields(e: CpuidEntry, what: string): string {
-  return (['function', 'index', 'flags', 'eax', 'ebx', 'ecx', 'edx'] as const).map((f) => int(e[f], `${what}.${f}`)).join(' ');
+  return (['function', 'index', 'flags', 'eax', 'ebx', 'ecx', 'edx'] as const)
+    .map((f) => int(e[f], `${what}.${f}`))
+    .join(' ');
 }
 
 function errnoAnswer(a: { errno: ErrnoName; firmwareError?: number }, what: string): string {
@@ -162,11 +178,14 @@ function errnoAnswer(a: { errno: ErrnoName; firmwareError?: number }, what: stri
 function kvmLines(kvm: PersonaKvm): string[] {
   const lines = [`api ${int(kvm.apiVersion, 'apiVersion')}`, `mmap ${int(kvm.vcpuMmapSize, 'vcpuMmapSize')}`];
   const capValue = (v: number, what: string): string => int(v, what, -0x80000000, 0x7fffffff);
-  for (const [cap, value] of Object.entries(kvm.capabilities)) lines.push(`cap ${key(cap, 'capability')} ${capValue(value, `capabilities.${cap}`)}`);
+  for (const [cap, value] of Object.entries(kvm.capabilities))
+    lines.push(`cap ${key(cap, 'capability')} ${capValue(value, `capabilities.${cap}`)}`);
   for (const [type, caps] of Object.entries(kvm.vmCapabilities ?? {})) {
     for (const [cap, value] of Object.entries(caps)) {
-      lines.push(`vmcap ${int(Number(type), 'vmCapabilities type', 0, 31)} ${key(cap, 'capability')} ` +
-        `${capValue(value, `vmCapabilities.${type}.${cap}`)}`);
+      lines.push(
+        `vmcap ${int(Number(type), 'vmCapabilities type', 0, 31)} ${key(cap, 'capability')} ` +
+          `${capValue(value, `vmCapabilities.${type}.${cap}`)}`,
+      );
     }
   }
   kvm.supportedCpuid.forEach((e, i) => lines.push(`cpuid supported ${cpuidFields(e, `supportedCpuid[${i}]`)}`));
@@ -176,8 +195,11 @@ function kvmLines(kvm: PersonaKvm): string[] {
   for (const [index, value] of Object.entries(kvm.featureMsrs)) {
     lines.push(`featuremsr ${key(index, 'featureMsrs index')} ${hex(value, `featureMsrs.${index}`)}`);
   }
-  for (const a of kvm.deviceAttrs) lines.push(`attr ${int(a.group, 'deviceAttrs.group')} ` +
-    `${int(a.attr, 'deviceAttrs.attr', 0, Number.MAX_SAFE_INTEGER)} ${hex(a.value, 'deviceAttrs.value')}`);
+  for (const a of kvm.deviceAttrs)
+    lines.push(
+      `attr ${int(a.group, 'deviceAttrs.group')} ` +
+        `${int(a.attr, 'deviceAttrs.attr', 0, Number.MAX_SAFE_INTEGER)} ${hex(a.value, 'deviceAttrs.value')}`,
+    );
   for (const [type, answer] of Object.entries(kvm.vmTypes)) {
     lines.push(`vmtype ${int(Number(type), 'vmTypes key', 0, 31)} ${answer === 'ok' ? 0 : errnoNumber(answer)}`);
   }
@@ -187,16 +209,30 @@ function kvmLines(kvm: PersonaKvm): string[] {
       // 7.2 does not copy the kvm_tdx_cmd back for KVM_TDX_CAPABILITIES, so hwError cannot reach userspace.
       lines.push(`tdxcaps errno ${errnoNumber(caps.errno)} -`);
     } else {
-      const fields = [caps.supportedAttrs, caps.supportedXfam, caps.kernelTdvmcallinfo1R11, caps.userTdvmcallinfo1R11, caps.kernelTdvmcallinfo1R12, caps.userTdvmcallinfo1R12];
+      const fields = [
+        caps.supportedAttrs,
+        caps.supportedXfam,
+        caps.kernelTdvmcallinfo1R11,
+        caps.userTdvmcallinfo1R11,
+        caps.kernelTdvmcallinfo1R12,
+        caps.userTdvmcallinfo1R12,
+      ];
       lines.push(`tdxcaps value ${fields.map((f) => hex(f, 'tdx.capabilities')).join(' ')}`);
       caps.cpuid.forEach((e, i) => lines.push(`tdxcpuid ${cpuidFields(e, `tdx.capabilities.cpuid[${i}]`)}`));
     }
-    if (kvm.tdx.initVm) lines.push(`tdxinitvm ${hex(kvm.tdx.initVm.acceptAttributes, 'tdx.initVm.acceptAttributes')} ` +
-      `${hex(kvm.tdx.initVm.rejectHwError, 'tdx.initVm.rejectHwError')}`);
+    if (kvm.tdx.initVm)
+      lines.push(
+        `tdxinitvm ${hex(kvm.tdx.initVm.acceptAttributes, 'tdx.initVm.acceptAttributes')} ` +
+          `${hex(kvm.tdx.initVm.rejectHwError, 'tdx.initVm.rejectHwError')}`,
+      );
   }
   for (const [type, answer] of Object.entries(kvm.sevInit2 ?? {})) {
     const t = int(Number(type), 'sevInit2 type', 2, 4);
-    lines.push('ok' in answer ? `sevinit2 ${t} value ${hex(answer.acceptVmsaFeatures, `sevInit2.${type}.acceptVmsaFeatures`)}` : `sevinit2 ${t} ${errnoAnswer(answer, `sevInit2.${type}`)}`);
+    lines.push(
+      'ok' in answer
+        ? `sevinit2 ${t} value ${hex(answer.acceptVmsaFeatures, `sevInit2.${type}.acceptVmsaFeatures`)}`
+        : `sevinit2 ${t} ${errnoAnswer(answer, `sevInit2.${type}`)}`,
+    );
   }
   return lines;
 }
@@ -208,7 +244,14 @@ function sevAnswer<T>(name: string, answer: SevAnswer<T>, value: (v: T) => strin
 function sevLines(sev: PersonaSev): string[] {
   return [
     sevAnswer('sevstatus', sev.platformStatus, (v) =>
-      [int(v.apiMajor, 'apiMajor', 0, 255), int(v.apiMinor, 'apiMinor', 0, 255), int(v.state, 'state', 0, 255), int(v.flags, 'flags'), int(v.build, 'build', 0, 255), int(v.guestCount, 'guestCount')].join(' '),
+      [
+        int(v.apiMajor, 'apiMajor', 0, 255),
+        int(v.apiMinor, 'apiMinor', 0, 255),
+        int(v.state, 'state', 0, 255),
+        int(v.flags, 'flags'),
+        int(v.build, 'build', 0, 255),
+        int(v.guestCount, 'guestCount'),
+      ].join(' '),
     ),
     sevAnswer('snpstatus', sev.snpPlatformStatus, (v) =>
       [
@@ -232,7 +275,10 @@ function sevLines(sev: PersonaSev): string[] {
 }
 
 function requestName(name: string, what: string): string {
-  if (!/^[A-Z][A-Z0-9_]*$/.test(name)) throw new Error(`persona: ${what} must be a request name like KVM_GET_SUPPORTED_CPUID, not ${JSON.stringify(name)}`);
+  if (!/^[A-Z][A-Z0-9_]*$/.test(name))
+    throw new Error(
+      `persona: ${what} must be a request name like KVM_GET_SUPPORTED_CPUID, not ${JSON.stringify(name)}`,
+    );
   return name;
 }
 
@@ -242,11 +288,20 @@ function adversarialLines(adv: PersonaAdversarial): string[] {
     lines.push(`adv overcount ${requestName(name, 'overlongCount key')} ${int(excess, `overlongCount.${name}`, 1)}`);
   }
   for (const [name, { writeBack }] of Object.entries(adv.e2bigForever ?? {})) {
-    const count = writeBack === 'unchanged' ? 'none' : writeBack === 'needed' ? 'needed' : int(writeBack, `e2bigForever.${name}.writeBack`);
+    const count =
+      writeBack === 'unchanged'
+        ? 'none'
+        : writeBack === 'needed'
+          ? 'needed'
+          : int(writeBack, `e2bigForever.${name}.writeBack`);
     lines.push(`adv e2big ${requestName(name, 'e2bigForever key')} ${count}`);
   }
-  for (const [name, calls] of Object.entries(adv.eintr ?? {})) lines.push(`adv eintr ${requestName(name, 'eintr key')} ${int(calls, `eintr.${name}`)}`);
-  for (const [name, answer] of Object.entries(adv.fail ?? {})) lines.push(`adv fail ${requestName(name, 'fail key')} ${errnoAnswer(answer, `fail.${name}`).replace(/^errno /, '')}`);
+  for (const [name, calls] of Object.entries(adv.eintr ?? {}))
+    lines.push(`adv eintr ${requestName(name, 'eintr key')} ${int(calls, `eintr.${name}`)}`);
+  for (const [name, answer] of Object.entries(adv.fail ?? {}))
+    lines.push(
+      `adv fail ${requestName(name, 'fail key')} ${errnoAnswer(answer, `fail.${name}`).replace(/^errno /, '')}`,
+    );
   if (adv.getMsrsLimit !== undefined) lines.push(`adv msrslimit ${int(adv.getMsrsLimit, 'getMsrsLimit')}`);
   if (adv.garbage) lines.push('adv garbage');
   if (adv.getId2Length !== undefined) lines.push(`adv id2length ${int(adv.getId2Length, 'getId2Length')}`);
@@ -302,20 +357,23 @@ export function preparePersona(persona: Persona): PreparedPersona {
     mkdirSync(root, { mode: 0o755 });
     const modes = persona.modes ?? {};
     const place = (path: string, content: string, defaultMode: number): void => {
-      if (!path.startsWith('/') || path.split('/').includes('..')) throw new Error(`persona ${persona.name}: bad path ${path}`);
+      if (!path.startsWith('/') || path.split('/').includes('..'))
+        throw new Error(`persona ${persona.name}: bad path ${path}`);
       const target = join(root, path);
       mkdirSync(dirname(target), { recursive: true, mode: 0o755 });
       writeFileSync(target, content);
       chmodSync(target, modes[path] ?? defaultMode);
     };
     for (const [path, content] of Object.entries(persona.files)) {
-      if (path === '/dev/kvm' || path === '/dev/sev') throw new Error(`persona ${persona.name}: ${path} comes from persona.kvm / persona.sev, not files`);
+      if (path === '/dev/kvm' || path === '/dev/sev')
+        throw new Error(`persona ${persona.name}: ${path} comes from persona.kvm / persona.sev, not files`);
       place(path, content, 0o644);
     }
     if (persona.kvm) place('/dev/kvm', '', 0o666);
     if (persona.sev) place('/dev/sev', '', 0o666);
     for (const [path, mode] of Object.entries(modes)) {
-      if (!existsSync(join(root, path))) throw new Error(`persona ${persona.name}: modes names ${path}, which the persona does not create`);
+      if (!existsSync(join(root, path)))
+        throw new Error(`persona ${persona.name}: modes names ${path}, which the persona does not create`);
       chmodSync(join(root, path), mode);
     }
     const config = join(base, 'double.conf');

@@ -66,7 +66,8 @@ async function newestPackage(pattern: RegExp, search: string): Promise<string> {
 export async function kernelHeaders(): Promise<KernelTree> {
   const packageName = await newestPackage(/^linux-headers-\d[\w.+~]*-common$/, '^linux-headers-[0-9].*-common$');
   const inner = (root: string): string => join(root, 'usr', 'src', packageName);
-  const accept = (root: string): boolean => existsSync(join(inner(root), 'arch', 'x86', 'include', 'asm', 'cpufeatures.h'));
+  const accept = (root: string): boolean =>
+    existsSync(join(inner(root), 'arch', 'x86', 'include', 'asm', 'cpufeatures.h'));
   const unpacked = await fetchPackage(packageName, 'linux-headers-common', {
     accept: (root, stamp) => accept(root) && stamp.prepared === packageName,
     unpack: async (deb, staging) => {
@@ -75,7 +76,8 @@ export async function kernelHeaders(): Promise<KernelTree> {
     },
   });
   const root = inner(unpacked.root);
-  if (!accept(unpacked.root)) throw new Error(`${packageName} unpacked in ${unpacked.root} lacks arch/x86/include/asm/cpufeatures.h`);
+  if (!accept(unpacked.root))
+    throw new Error(`${packageName} unpacked in ${unpacked.root} lacks arch/x86/include/asm/cpufeatures.h`);
   return { root, packageName, version: unpacked.version, cached: unpacked.cached };
 }
 
@@ -88,16 +90,25 @@ export async function kernelSource(): Promise<KernelTree> {
   const top = packageName; // the tarball's top directory: linux-source-7.2/
   const wanted = JSON.stringify({ packageName, dirs: KERNEL_SOURCE_DIRS });
   const unpacked = await fetchPackage(packageName, 'linux-source', {
-    accept: (root, stamp) => JSON.stringify(stamp.prepared) === wanted && existsSync(join(root, top, 'arch', 'x86', 'kvm')),
+    accept: (root, stamp) =>
+      JSON.stringify(stamp.prepared) === wanted && existsSync(join(root, top, 'arch', 'x86', 'kvm')),
     unpack: async (deb, staging) => {
       // The .deb holds usr/src/<top>.tar.xz; take it out, then only the wanted directories from it.
       await run('dpkg-deb -x', 'dpkg-deb', ['-x', deb, join(staging, 'deb')], staging);
-      const tarball = readdirSync(join(staging, 'deb', 'usr', 'src')).find((name) => name.startsWith(top) && /\.tar\.\w+$/.test(name));
+      const tarball = readdirSync(join(staging, 'deb', 'usr', 'src')).find(
+        (name) => name.startsWith(top) && /\.tar\.\w+$/.test(name),
+      );
       if (!tarball) throw new Error(`${packageName} has no usr/src/${top}.tar.*`);
       await run(
         `tar -x (${KERNEL_SOURCE_DIRS.length} directories)`,
         'tar',
-        ['-xf', join(staging, 'deb', 'usr', 'src', tarball), '-C', staging, ...KERNEL_SOURCE_DIRS.map((dir) => `${top}/${dir}`)],
+        [
+          '-xf',
+          join(staging, 'deb', 'usr', 'src', tarball),
+          '-C',
+          staging,
+          ...KERNEL_SOURCE_DIRS.map((dir) => `${top}/${dir}`),
+        ],
         staging,
       );
       execFileSync('rm', ['-rf', join(staging, 'deb')]);
@@ -146,9 +157,9 @@ export interface PrintkFormat {
 // WARN-style calls take other arguments first; the first literal is still the format.
 const CALL = new RegExp(
   String.raw`\b(pr_(?:emerg|alert|crit|err|warn|warning|notice|info|debug|cont)(?:_once|` +
-  '_ratelimited)?|printk(?:_once|_ratelimited)?|(?:dev|pci|netdev)_(?:emerg|alert|' +
-  'crit|err|warn|notice|info|dbg)(?:_once|_ratelimited)?|WARN(?:_ONCE)?|' +
-  String.raw`WARN_ON_ONCE|pr_warn_once|kvm_(?:err|info|pr_unimpl)|vcpu_unimpl)\s*\(`,
+    '_ratelimited)?|printk(?:_once|_ratelimited)?|(?:dev|pci|netdev)_(?:emerg|alert|' +
+    'crit|err|warn|notice|info|dbg)(?:_once|_ratelimited)?|WARN(?:_ONCE)?|' +
+    String.raw`WARN_ON_ONCE|pr_warn_once|kvm_(?:err|info|pr_unimpl)|vcpu_unimpl)\s*\(`,
   'g',
 );
 
@@ -237,7 +248,12 @@ export function printkFormats(root: string, paths: readonly string[], modname = 
       const format = firstLiteralArgument(source.slice(at, at + 4000), modname);
       if (format === undefined) continue;
       const line = source.slice(0, match.index).split('\n').length;
-      formats.push({ file: relative(root, path), line, call, format: call.startsWith('pr_') ? prefix + format : format });
+      formats.push({
+        file: relative(root, path),
+        line,
+        call,
+        format: call.startsWith('pr_') ? prefix + format : format,
+      });
     }
   }
   return formats;

@@ -41,4 +41,3 @@ export function ok<T>(value: OrErrno<T>, what: string): T {
   assert.ok(typeof value !== 'number', `the oracle's ${what} failed with errno ${String(value)}`);
   return value as T;
 }
-

@@ -63,7 +63,14 @@ export interface PersonaKvm {
 export type SevAnswer<T> = { value: T } | { errno: ErrnoName; firmwareError?: number };
 
 export interface PersonaSev {
-  platformStatus: SevAnswer<{ apiMajor: number; apiMinor: number; state: number; flags: number; build: number; guestCount: number }>;
+  platformStatus: SevAnswer<{
+    apiMajor: number;
+    apiMinor: number;
+    state: number;
+    flags: number;
+    build: number;
+    guestCount: number;
+  }>;
   snpPlatformStatus: SevAnswer<{
     apiMajor: number;
     apiMinor: number;

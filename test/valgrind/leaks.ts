@@ -49,7 +49,8 @@ function expectThrow(what: string, code: string | readonly string[], fn: () => u
     fn();
   } catch (error) {
     const got = (error as { code?: unknown }).code;
-    if (!(error instanceof Error) || !codes.includes(String(got))) problem(`${what}: threw ${String(got)} (${String(error)}), expected ${codes.join('|')}`);
+    if (!(error instanceof Error) || !codes.includes(String(got)))
+      problem(`${what}: threw ${String(got)} (${String(error)}), expected ${codes.join('|')}`);
     else count(`throws ${codes.join('|')}`);
     return;
   }
@@ -63,7 +64,8 @@ function hostDependent(what: string, fn: () => unknown): void {
     count('host-dependent: answered');
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    if (!(error instanceof Error) || typeof code !== 'string' || !/^E[A-Z0-9]+$/.test(code)) problem(`${what}: threw ${String(error)}`);
+    if (!(error instanceof Error) || typeof code !== 'string' || !/^E[A-Z0-9]+$/.test(code))
+      problem(`${what}: threw ${String(error)}`);
     else count(`host-dependent: ${code}`);
   }
 }
@@ -108,7 +110,9 @@ function kvmRound(): void {
   const features = kvm.msrFeatureIndexList();
   kvm.getMsrs(features);
   kvm.getMsrs(new Uint32Array([...features.slice(0, 2), 0xdeadbeef, ...features.slice(2, 4)])); // stops short
-  hostDependent('hasDeviceAttr(SYSTEM, XCOMP_GUEST_SUPP)', () => kvm.hasDeviceAttr(KVM_X86_GRP_SYSTEM, KVM_X86_XCOMP_GUEST_SUPP));
+  hostDependent('hasDeviceAttr(SYSTEM, XCOMP_GUEST_SUPP)', () =>
+    kvm.hasDeviceAttr(KVM_X86_GRP_SYSTEM, KVM_X86_XCOMP_GUEST_SUPP),
+  );
   hostDependent('getDeviceAttr(SYSTEM, XCOMP_GUEST_SUPP)', () => kvm.getDeviceAttr(KVM_X86_GRP_SYSTEM, 0n));
   expectThrow('hasDeviceAttr(0, 99)', 'ENXIO', () => kvm.hasDeviceAttr(0, 99));
   expectThrow('getDeviceAttr(0, 2^64-1)', 'ENXIO', () => kvm.getDeviceAttr(0, 2n ** 64n - 1n));
@@ -132,12 +136,18 @@ function kvmRound(): void {
   hostDependent('vm.sevInit2', () => vm.sevInit2({ vmsaFeatures: 0n, flags: 0, ghcbVersion: 0 }));
   // Argument errors of the structured requests.
   expectThrow('tdxInitVm(null)', 'ERR_INVALID_ARG_TYPE', () => loose(vm).tdxInitVm!(null));
-  expectThrow('tdxInitVm bad attributes', 'ERR_INVALID_ARG_TYPE', () => loose(vm).tdxInitVm!({ attributes: 'x', xfam: 0, cpuid: [] }));
+  expectThrow('tdxInitVm bad attributes', 'ERR_INVALID_ARG_TYPE', () =>
+    loose(vm).tdxInitVm!({ attributes: 'x', xfam: 0, cpuid: [] }),
+  );
   expectThrow('tdxInitVm bad cpuid', ['ERR_INVALID_ARG_TYPE', 'ERR_OUT_OF_RANGE'], () =>
     loose(vm).tdxInitVm!({ attributes: 0, xfam: 0, cpuid: [{ function: -1 }] }),
   );
-  expectThrow('sevInit2 ghcbVersion 70000', 'ERR_OUT_OF_RANGE', () => vm.sevInit2({ vmsaFeatures: 0, flags: 0, ghcbVersion: 70000 }));
-  expectThrow('sevInit2 bad vmsaFeatures', 'ERR_OUT_OF_RANGE', () => vm.sevInit2({ vmsaFeatures: -1n, flags: 0, ghcbVersion: 0 }));
+  expectThrow('sevInit2 ghcbVersion 70000', 'ERR_OUT_OF_RANGE', () =>
+    vm.sevInit2({ vmsaFeatures: 0, flags: 0, ghcbVersion: 70000 }),
+  );
+  expectThrow('sevInit2 bad vmsaFeatures', 'ERR_OUT_OF_RANGE', () =>
+    vm.sevInit2({ vmsaFeatures: -1n, flags: 0, ghcbVersion: 0 }),
+  );
   vm.close();
   expectThrow('vm after close', 'EBADF', () => vm.checkExtension(1));
   kvm.close();
@@ -170,8 +180,16 @@ function nullRound(b: NativeBinding): void {
   expectThrow('method on {}', 'ERR_INVALID_THIS', () => h.apiVersion!.call({}));
   const unbound = n.checkExtension;
   expectThrow('unbound method', 'ERR_INVALID_THIS', () => unbound(0));
-  expectThrow('new DeviceHandle()', 'ERR_ILLEGAL_CONSTRUCTOR', () => new (DeviceHandle as unknown as new (...a: unknown[]) => unknown)());
-  expectThrow('new DeviceHandle(3)', 'ERR_ILLEGAL_CONSTRUCTOR', () => new (DeviceHandle as unknown as new (...a: unknown[]) => unknown)(3));
+  expectThrow(
+    'new DeviceHandle()',
+    'ERR_ILLEGAL_CONSTRUCTOR',
+    () => new (DeviceHandle as unknown as new (...a: unknown[]) => unknown)(),
+  );
+  expectThrow(
+    'new DeviceHandle(3)',
+    'ERR_ILLEGAL_CONSTRUCTOR',
+    () => new (DeviceHandle as unknown as new (...a: unknown[]) => unknown)(3),
+  );
   n.close();
   // The binding's own functions, given no handle, a handle of the wrong kind, a closed one.
   const raw = b.openKvm('/dev/null');
@@ -207,13 +225,18 @@ async function sevRound(): Promise<void> {
   const pending = [sev.sevPlatformStatus(), sev.sevGetId2()];
   sev.close();
   await Promise.all(pending.map((p, i) => expectReject(`command ${i} queued before close`, 'ENOTTY', p)));
-  await expectReject('sevPlatformStatus after close', 'EBADF', Promise.resolve().then(() => sev.sevPlatformStatus()));
+  await expectReject(
+    'sevPlatformStatus after close',
+    'EBADF',
+    Promise.resolve().then(() => sev.sevPlatformStatus()),
+  );
 }
 
 /** Handles made and dropped without close(), left to the finalizer: DeviceHandles and bare Externals. */
 function dropRound(b: NativeBinding): void {
   const kept: unknown[] = [];
-  for (let i = 0; i < DROPPED_PER_ROUND; i++) kept.push(i % 2 === 0 ? openSystemHandle('/dev/null') : b.openKvm('/dev/null'));
+  for (let i = 0; i < DROPPED_PER_ROUND; i++)
+    kept.push(i % 2 === 0 ? openSystemHandle('/dev/null') : b.openKvm('/dev/null'));
   const kvm = openSystemHandle(DEVICE);
   kept.push(kvm, kvm.createVm(0), kvm.createVm(0), openSevHandle('/dev/null'));
   kept.length = 0;
@@ -244,10 +267,18 @@ async function main(): Promise<void> {
     await settle();
     after = fdsOn();
   }
-  if (JSON.stringify(after) !== JSON.stringify(before)) problem(`fds not back: before ${JSON.stringify(before)}, after ${JSON.stringify(after)}`);
+  if (JSON.stringify(after) !== JSON.stringify(before))
+    problem(`fds not back: before ${JSON.stringify(before)}, after ${JSON.stringify(after)}`);
   const lifecycles = ROUNDS * (6 + DROPPED_PER_ROUND + 4);
   console.log(
-    JSON.stringify({ rounds: ROUNDS, handleLifecycles: lifecycles, ms: Date.now() - start, fdsBefore: before, fdsAfter: after, outcomes: counts }),
+    JSON.stringify({
+      rounds: ROUNDS,
+      handleLifecycles: lifecycles,
+      ms: Date.now() - start,
+      fdsBefore: before,
+      fdsAfter: after,
+      outcomes: counts,
+    }),
   );
   if (problems.length > 0) {
     console.error(`leaks: ${problems.length} unexpected result(s):\n  ${problems.join('\n  ')}`);

@@ -61,7 +61,9 @@ export function kvmUnavailable(model: HostModel): Finding | null {
     if (model.kvm.usable) return null;
     const version = model.kvm.apiVersion;
     return fail(
-      'value' in version ? `${model.device.path} speaks KVM API ${version.value}, not ${KVM_API_VERSION}` : `${model.device.path} did not answer KVM_GET_API_VERSION`,
+      'value' in version
+        ? `${model.device.path} speaks KVM API ${version.value}, not ${KVM_API_VERSION}`
+        : `${model.device.path} did not answer KVM_GET_API_VERSION`,
       sourceOf(version),
       'use a kernel whose KVM speaks the stable API 12 (every Linux since 2.6.22)',
     );
@@ -71,7 +73,7 @@ export function kvmUnavailable(model: HostModel): Finding | null {
   if (code === 'EACCES' || code === 'EPERM') {
     return unknown(
       `not asked: this user (uid ${model.snapshot.context.uid}) may not open ` +
-      `${model.device.path}${deviceOwnerText(model)}: ${code}`,
+        `${model.device.path}${deviceOwnerText(model)}: ${code}`,
       open.source,
       code === 'EPERM' ? `${NEEDS.kvm}, allowed by the container's or service's device policy` : NEEDS.kvm,
     );
@@ -82,7 +84,8 @@ export function kvmUnavailable(model: HostModel): Finding | null {
 /** A finding for a file-backed fact that could not be read: UNKNOWN with the privilege. */
 export function unreadable(what: string, traced: Traced<unknown>, needs: string): Finding {
   if ('missing' in traced) return unknown(`${what} was not read`, 'not probed', needs);
-  if ('error' in traced) return unknown(`${what} could not be read: ${traced.error.code} (${traced.error.meaning})`, traced.source, needs);
+  if ('error' in traced)
+    return unknown(`${what} could not be read: ${traced.error.code} (${traced.error.meaning})`, traced.source, needs);
   return unknown(`${what} could not be read`, traced.source, needs);
 }
 
@@ -95,7 +98,8 @@ export function releaseOf(model: HostModel): string | undefined {
 // ---------------------------------------------------------------------------------------
 // The KVM rules
 
-const FIX_MODULES = 'load kvm and the vendor module (`modprobe kvm_intel` or `modprobe kvm_amd`); `dmesg | grep -i kvm` says ' +
+const FIX_MODULES =
+  'load kvm and the vendor module (`modprobe kvm_intel` or `modprobe kvm_amd`); `dmesg | grep -i kvm` says ' +
   'why one refuses';
 
 /** The first cause of the diagnosis a rule reports, FAIL before WARN. */
@@ -105,7 +109,9 @@ function causeFor(diagnosis: KvmDiagnosis, rule: KvmCauseRule, status: KvmCause[
 
 /** A cause as a finding: what it is, then the kernel's line(s) quoted with the kernels that print them. */
 export function causeFinding(cause: KvmCause): Finding {
-  const quotes = cause.evidence.map((e) => (e.kernelSource === undefined ? `${e.quote} [${e.source}]` : `the kernel logged "${e.quote}" (${e.kernelSource})`));
+  const quotes = cause.evidence.map((e) =>
+    e.kernelSource === undefined ? `${e.quote} [${e.source}]` : `the kernel logged "${e.quote}" (${e.kernelSource})`,
+  );
   const found = quotes.length > 0 ? `${cause.found.replace(/\.$/, '')}: ${quotes.join('; ')}` : cause.found;
   const source = [...new Set(cause.evidence.map((e) => e.source))].join('; ') || 'derived from the bring-up facts';
   const finding: Finding = { status: cause.status, found, source };
@@ -117,10 +123,15 @@ export function causeFinding(cause: KvmCause): Finding {
 function moduleFix(diagnosis: KvmDiagnosis): string {
   const name = diagnosis.vendorModule;
   if (name === null) return FIX_MODULES;
-  if (diagnosis.modprobe[name]) return `\`modprobe ${name}\`; if it refuses, \`dmesg | grep -i kvm\` says why (often: virtualization disabled ` +
-    'in the BIOS)';
-  return `${name} cannot be loaded with modprobe here (built in, nomodule or module_blacklist=): the kernel log ` +
-    `says why it did not register (\`dmesg | grep -i -e kvm -e vmx -e svm\`)`;
+  if (diagnosis.modprobe[name])
+    return (
+      `\`modprobe ${name}\`; if it refuses, \`dmesg | grep -i kvm\` says why (often: virtualization disabled ` +
+      'in the BIOS)'
+    );
+  return (
+    `${name} cannot be loaded with modprobe here (built in, nomodule or module_blacklist=): the kernel log ` +
+    `says why it did not register (\`dmesg | grep -i -e kvm -e vmx -e svm\`)`
+  );
 }
 
 const X86 = new Set(['x64', 'ia32']);
@@ -143,7 +154,8 @@ export const KVM_RULES: readonly CheckRule[] = [
     technology: 'kvm',
     layer: 'hardware',
     title: 'CPU virtualization extensions',
-    why: 'KVM runs guests on the CPU\'s own virtualization extensions (Intel VT-x, AMD-V); ' +
+    why:
+      "KVM runs guests on the CPU's own virtualization extensions (Intel VT-x, AMD-V); " +
       'without them there is no /dev/kvm',
     evaluate({ model, snapshot, kvm }) {
       // The kernel's own account comes first: a backend that would not bind, an SEV guest,
@@ -155,8 +167,16 @@ export const KVM_RULES: readonly CheckRule[] = [
       const flag = X86.has(snapshot.context.arch) ? virtualizationFlag(cpu.value.vendor) : null;
       if (flag === null) {
         // Another architecture or vendor: the KVM device is the only judge.
-        if (model.kvm.usable) return pass(`${cpu.value.vendor} (${snapshot.context.arch}): KVM answers on ${model.device.path}`, sourceOf(model.kvm.apiVersion));
-        return unknown(`${cpu.value.vendor} (${snapshot.context.arch}): no x86 virtualization flag to check`, `${cpu.source} (vendor)`, NEEDS.kvm);
+        if (model.kvm.usable)
+          return pass(
+            `${cpu.value.vendor} (${snapshot.context.arch}): KVM answers on ${model.device.path}`,
+            sourceOf(model.kvm.apiVersion),
+          );
+        return unknown(
+          `${cpu.value.vendor} (${snapshot.context.arch}): no x86 virtualization flag to check`,
+          `${cpu.source} (vendor)`,
+          NEEDS.kvm,
+        );
       }
       // A software backend that bound (kvm_pvm runs guests on page tables alone).
       const bound = causeFor(kvm, 'kvm.cpu.virtualization', 'PASS');
@@ -165,8 +185,16 @@ export const KVM_RULES: readonly CheckRule[] = [
       if (warned !== undefined) return causeFinding(warned);
       if (cpu.value.flags.includes(flag)) return pass(`${flag} present (${cpu.value.vendor})`, `${cpu.source} (flags)`);
       if (bound !== undefined) return causeFinding(bound);
-      if (model.kvm.usable) return pass(`${flag} absent, yet KVM answers on ${model.device.path}`, `derived from ${sourceOf(model.kvm.apiVersion)}`);
-      return fail(`${flag} absent`, `${cpu.source} (flags)`, flag === 'vmx' ? 'BIOS: enable Intel Virtualization Technology (VT-x)' : 'BIOS: enable SVM Mode (AMD-V)');
+      if (model.kvm.usable)
+        return pass(
+          `${flag} absent, yet KVM answers on ${model.device.path}`,
+          `derived from ${sourceOf(model.kvm.apiVersion)}`,
+        );
+      return fail(
+        `${flag} absent`,
+        `${cpu.source} (flags)`,
+        flag === 'vmx' ? 'BIOS: enable Intel Virtualization Technology (VT-x)' : 'BIOS: enable SVM Mode (AMD-V)',
+      );
     },
   },
   {
@@ -174,21 +202,26 @@ export const KVM_RULES: readonly CheckRule[] = [
     technology: 'kvm',
     layer: 'hardware',
     title: 'Bare metal, not a VM',
-    why: 'inside a VM, KVM works only through nested virtualization (slower), and confidential guests (TDX, SEV) ' +
+    why:
+      'inside a VM, KVM works only through nested virtualization (slower), and confidential guests (TDX, SEV) ' +
       'cannot be nested at all',
     evaluate({ model, kvm }) {
       const guest = model.host.isGuest;
       if (!('value' in guest)) return unreadable('/proc/cpuinfo', guest, NEEDS.cpuinfo);
       if (!guest.value) return pass('no hypervisor flag: bare metal', `${guest.source} (flags)`);
       const outer = kvm.hypervisor;
-      const exposes = outer === null || kvm.flag === null ? '' : `; ${outer.logged ?? 'the outer hypervisor'} ` +
-        `${outer.exposesExtension ? 'exposes' : 'does not expose'} ${kvm.flag} to it`;
+      const exposes =
+        outer === null || kvm.flag === null
+          ? ''
+          : `; ${outer.logged ?? 'the outer hypervisor'} ` +
+            `${outer.exposesExtension ? 'exposes' : 'does not expose'} ${kvm.flag} to it`;
       return warn(
-        `hypervisor flag set: this host is itself a VM${outer?.logged ? ' (Hypervisor detected: ' +
-        `${outer.logged})` : ''}, so any guest here is nested${exposes}`,
+        `hypervisor flag set: this host is itself a VM${
+          outer?.logged ? ` (Hypervisor detected: ${outer.logged})` : ''
+        }, so any guest here is nested${exposes}`,
         `${guest.source} (flags)`,
         'run confidential guests on a bare-metal host; for plain KVM, nested virtualization must be enabled ' +
-        'on the outer host',
+          'on the outer host',
       );
     },
   },
@@ -198,31 +231,46 @@ export const KVM_RULES: readonly CheckRule[] = [
     layer: 'kernel',
     parent: 'kvm.cpu.virtualization',
     title: 'kvm and a backend module loaded',
-    why: 'kvm provides /dev/kvm; kvm_intel or kvm_amd (or another backend) drives the CPU, and loads only where ' +
+    why:
+      'kvm provides /dev/kvm; kvm_intel or kvm_amd (or another backend) drives the CPU, and loads only where ' +
       'the firmware enabled virtualization',
     evaluate({ model, kvm, tdxCauses }) {
       const modules = model.host.modules;
       // A failed TDX bring-up is the specific reason kvm_intel did not load on 6.16 and later
       // (lib/check/tdx-causes.ts): it comes before the generic bring-up causes.
       const tdx = tdxCauses.find((e) => e.code === TDX_BRINGUP_FAILED_KVM_NOT_LOADED);
-      if (tdx !== undefined) return fail(`kvm_intel not loaded: ${tdx.message}`, joinSourceList(sourceOf(modules), ...tdx.evidence.map((e) => e.source)), tdx.hint);
+      if (tdx !== undefined)
+        return fail(
+          `kvm_intel not loaded: ${tdx.message}`,
+          joinSourceList(sourceOf(modules), ...tdx.evidence.map((e) => e.source)),
+          tdx.hint,
+        );
       const failed = causeFor(kvm, 'kvm.kernel.modules', 'FAIL');
       if (failed !== undefined) return causeFinding(failed);
       const warned = causeFor(kvm, 'kvm.kernel.modules', 'WARN');
       if (warned !== undefined) return causeFinding(warned);
       if (!('value' in modules)) {
-        if (model.kvm.usable) return pass('KVM answers, so kvm and its backend are loaded', sourceOf(model.kvm.apiVersion));
+        if (model.kvm.usable)
+          return pass('KVM answers, so kvm and its backend are loaded', sourceOf(model.kvm.apiVersion));
         return unreadable('/sys/module', modules, NEEDS.sysfs);
       }
       const cpu = model.host.cpu;
       const wanted = 'value' in cpu ? virtualizationFlag(cpu.value.vendor) : null;
       const vendorModule = wanted === 'vmx' ? 'kvm_intel' : wanted === 'svm' ? 'kvm_amd' : null;
-      const names = [modules.value.kvm, ...modules.value.backends].filter((m) => m !== null).map((m) => `${m.name} (${m.state})`);
+      const names = [modules.value.kvm, ...modules.value.backends]
+        .filter((m) => m !== null)
+        .map((m) => `${m.name} (${m.state})`);
       const hasVendor =
-        vendorModule === null ? modules.value.backends.length > 0 || modules.value.kvm !== null : modules.value.backends.some((b) => b.name === vendorModule) || otherBackends(model).length > 0;
+        vendorModule === null
+          ? modules.value.backends.length > 0 || modules.value.kvm !== null
+          : modules.value.backends.some((b) => b.name === vendorModule) || otherBackends(model).length > 0;
       if (modules.value.kvm !== null && hasVendor) return pass(names.join(', '), modules.source);
-      if (vendorModule === null && model.kvm.usable) return pass(`KVM answers (${names.join(', ') || 'built in'})`, sourceOf(model.kvm.apiVersion));
-      const missing = [modules.value.kvm === null ? 'kvm' : null, hasVendor ? null : (vendorModule ?? 'a KVM backend')].filter((m) => m !== null);
+      if (vendorModule === null && model.kvm.usable)
+        return pass(`KVM answers (${names.join(', ') || 'built in'})`, sourceOf(model.kvm.apiVersion));
+      const missing = [
+        modules.value.kvm === null ? 'kvm' : null,
+        hasVendor ? null : (vendorModule ?? 'a KVM backend'),
+      ].filter((m) => m !== null);
       return fail(
         `${missing.join(' and ')} not loaded${names.length ? ` (loaded: ${names.join(', ')})` : ''}`,
         modules.source,
@@ -235,7 +283,7 @@ export const KVM_RULES: readonly CheckRule[] = [
     technology: 'kvm',
     layer: 'kernel',
     parent: 'kvm.kernel.modules',
-    title: 'Nested virtualization (the vendor module\'s nested parameter)',
+    title: "Nested virtualization (the vendor module's nested parameter)",
     why: 'guests of this host can run their own VMs only when the vendor module was loaded with nested on',
     appliesWhen: ({ kvm }) => kvm.nested !== null,
     evaluate({ kvm, snapshot }) {
@@ -247,7 +295,7 @@ export const KVM_RULES: readonly CheckRule[] = [
         nested.enabled
           ? `${nested.module}.nested = ${nested.value}: guests of this host can run their own VMs`
           : `${nested.module}.nested = ${nested.value}: guests of this host cannot run their own VMs (boot ` +
-            `with ${nested.module}.nested=1, or reload ${nested.module} with nested=1 where it is a module)`,
+              `with ${nested.module}.nested=1, or reload ${nested.module} with nested=1 where it is a module)`,
         source,
       );
     },
@@ -264,15 +312,27 @@ export const KVM_RULES: readonly CheckRule[] = [
       // A failed TDX bring-up that kept kvm_intel from loading explains a missing node first.
       const tdx = tdxCauses.find((e) => e.code === TDX_BRINGUP_FAILED_KVM_NOT_LOADED);
       if (tdx !== undefined && 'error' in node && node.error.code === 'ENOENT') {
-        return fail(`${model.device.path} does not exist: ${tdx.message}`, joinSourceList(node.source, ...tdx.evidence.map((e) => e.source)), tdx.hint);
+        return fail(
+          `${model.device.path} does not exist: ${tdx.message}`,
+          joinSourceList(node.source, ...tdx.evidence.map((e) => e.source)),
+          tdx.hint,
+        );
       }
       const failed = causeFor(kvm, 'kvm.device.present', 'FAIL');
       if (failed !== undefined) return causeFinding(failed);
-      if ('value' in node) return pass(`${model.device.path}: ${node.value.type} ${node.value.major}:${node.value.minor}, ` +
-        `${node.value.owner}:${node.value.group} ${node.value.mode}`, node.source);
+      if ('value' in node)
+        return pass(
+          `${model.device.path}: ${node.value.type} ${node.value.major}:${node.value.minor}, ` +
+            `${node.value.owner}:${node.value.group} ${node.value.mode}`,
+          node.source,
+        );
       if ('missing' in node) return unknown(`${model.device.path} was not looked at`, 'not probed', NEEDS.kvm);
       if (node.error.code === 'ENOENT') return fail(`${model.device.path} does not exist`, node.source, moduleFix(kvm));
-      return unknown(`${model.device.path} could not be looked at: ${node.error.code} (${node.error.meaning})`, node.source, NEEDS.kvm);
+      return unknown(
+        `${model.device.path} could not be looked at: ${node.error.code} (${node.error.meaning})`,
+        node.source,
+        NEEDS.kvm,
+      );
     },
   },
   {
@@ -287,9 +347,18 @@ export const KVM_RULES: readonly CheckRule[] = [
       if ('value' in version) {
         return version.value === KVM_API_VERSION
           ? pass(`API version ${version.value}`, version.source)
-          : fail(`API version ${version.value}`, version.source, `use a kernel whose KVM speaks API ${KVM_API_VERSION}`);
+          : fail(
+              `API version ${version.value}`,
+              version.source,
+              `use a kernel whose KVM speaks API ${KVM_API_VERSION}`,
+            );
       }
-      if ('error' in version) return fail(`KVM_GET_API_VERSION failed: ${version.error.code} (${version.error.meaning})`, version.source, version.error.hint ?? FIX_MODULES);
+      if ('error' in version)
+        return fail(
+          `KVM_GET_API_VERSION failed: ${version.error.code} (${version.error.meaning})`,
+          version.source,
+          version.error.hint ?? FIX_MODULES,
+        );
       return kvmUnavailable(model) ?? unknown('not asked', 'not probed', NEEDS.kvm);
     },
   },
@@ -299,7 +368,8 @@ export const KVM_RULES: readonly CheckRule[] = [
     layer: 'usable',
     parent: 'kvm.device.present',
     title: 'KVM device usable by this user',
-    why: 'a VMM runs as some user; if that user cannot open the KVM device read-write it cannot start a guest, ' +
+    why:
+      'a VMM runs as some user; if that user cannot open the KVM device read-write it cannot start a guest, ' +
       'however well the host is set up',
     evaluate({ model, kvm }) {
       const open = model.device.open;
@@ -323,7 +393,8 @@ export const KVM_RULES: readonly CheckRule[] = [
     layer: 'usable',
     parent: 'kvm.api.version',
     title: 'A default VM can be created',
-    why: 'KVM_CREATE_VM is the first thing every VMM does; it fails when the kernel is out of memory or KVM ' +
+    why:
+      'KVM_CREATE_VM is the first thing every VMM does; it fails when the kernel is out of memory or KVM ' +
       'refuses VMs',
     evaluate({ model }) {
       const vm = model.kvm.defaultVm;
@@ -332,7 +403,8 @@ export const KVM_RULES: readonly CheckRule[] = [
         return fail(
           `KVM_CREATE_VM failed: ${vm.error.code} (${vm.error.meaning})`,
           vm.source,
-          vm.error.hint ?? 'check `dmesg | grep -i kvm` for why KVM refused the VM (memory, a security policy, or the module\'s state)',
+          vm.error.hint ??
+            "check `dmesg | grep -i kvm` for why KVM refused the VM (memory, a security policy, or the module's state)",
         );
       }
       return kvmUnavailable(model) ?? unknown('not asked', 'not probed', NEEDS.kvm);
@@ -349,15 +421,17 @@ export const KVM_CROSS_CHECKS: readonly CheckRule[] = [
     technology: 'kvm',
     layer: 'hardware',
     title: 'This host is itself a VM',
-    why: 'guides for TDX and SEV assume bare metal; in a VM the hardware checks describe the virtual CPU, not the ' +
+    why:
+      'guides for TDX and SEV assume bare metal; in a VM the hardware checks describe the virtual CPU, not the ' +
       'machine',
     evaluate({ model }) {
       const guest = model.host.isGuest;
       if (!('value' in guest) || !guest.value) return pass('not a VM', sourceOf(guest));
       const usable = model.kvm.usable;
       return warn(
-        `the CPU shows the hypervisor flag${usable ? ', and KVM answers: guests ' +
-        'started here are nested' : ''}; TDX and SEV hosts must be bare metal`,
+        `the CPU shows the hypervisor flag${
+          usable ? ', and KVM answers: guests ' + 'started here are nested' : ''
+        }; TDX and SEV hosts must be bare metal`,
         `${guest.source} (flags)`,
         'check on the bare-metal host; in a VM, only plain (nested) KVM can work',
       );

@@ -45,7 +45,10 @@ const FLAVOURS: readonly Flavour[] = [
     asids: 'sev',
     logAsids: 'sev',
     kernel: 'sev.kvm-host',
-    biosFix: 'BIOS: enable SMEE (Secure Memory Encryption) and SEV (AMD CBS > ' + 'CPU Common Options), with SEV ASIDs above the SEV-ES ASID Space ' + 'Limit',
+    biosFix:
+      'BIOS: enable SMEE (Secure Memory Encryption) and SEV (AMD CBS > ' +
+      'CPU Common Options), with SEV ASIDs above the SEV-ES ASID Space ' +
+      'Limit',
   },
   {
     technology: 'sev-es',
@@ -74,17 +77,24 @@ const FLAVOURS: readonly Flavour[] = [
 const FIX_SEV_DEVICE = 'check `dmesg | grep -e ccp -e SEV`; enable SEV in the BIOS (SMEE, SEV Control); `modprobe ccp`';
 const FIX_RMP = 'BIOS: enable "SNP Memory (RMP Table) Coverage"';
 const FIX_IOMMU = 'remove iommu=pt / amd_iommu=off from the kernel command line and enable the IOMMU in the BIOS';
-const FIX_FIRMWARE = 'update the SEV firmware: a BIOS update, or the ' + 'amd_sev_fam19h_model*.sbin / amd_sev_fam1ah_model*.sbin file in ' + '/lib/firmware/amd (loaded by the ccp driver at boot)';
+const FIX_FIRMWARE =
+  'update the SEV firmware: a BIOS update, or the ' +
+  'amd_sev_fam19h_model*.sbin / amd_sev_fam1ah_model*.sbin file in ' +
+  '/lib/firmware/amd (loaded by the ccp driver at boot)';
 
 const TCB_LAGS =
-  "attestation reports carry the reported TCB, not the running firmware's " + '(not committed, or SNP_SET_CONFIG set it lower)';
+  "attestation reports carry the reported TCB, not the running firmware's " +
+  '(not committed, or SNP_SET_CONFIG set it lower)';
 const NO_MODPROBE = 'on the kernel command line (kvm_amd cannot be loaded with modprobe here)';
-const FIX_TCB = 'commit the firmware (`snphost commit`, SNP_COMMIT; irreversible: it blocks rollback to older firmware) or reboot';
-const FIX_ALIAS = 'check DIMM population and the BIOS memory settings, and update the BIOS / SEV firmware per AMD-SB-3015';
+const FIX_TCB =
+  'commit the firmware (`snphost commit`, SNP_COMMIT; irreversible: it blocks rollback to older firmware) or reboot';
+const FIX_ALIAS =
+  'check DIMM population and the BIOS memory settings, and update the BIOS / SEV firmware per AMD-SB-3015';
 
 const sevOf = (model: HostModel): SevView => model.confidential.sev;
 const item = (model: HostModel, id: string): SevItem | undefined => sevOf(model).items.find((i) => i.id === id);
-const joinSources = (...sources: (string | null | undefined)[]): string => [...new Set(sources.filter((s): s is string => !!s && s !== 'not probed'))].join('; ') || 'not probed';
+const joinSources = (...sources: (string | null | undefined)[]): string =>
+  [...new Set(sources.filter((s): s is string => !!s && s !== 'not probed'))].join('; ') || 'not probed';
 const withMeaning = (i: SevItem): string => (i.meaning === undefined ? i.value : `${i.value}: ${i.meaning}`);
 
 /**
@@ -100,14 +110,18 @@ export function sevEsDroppedCause(model: HostModel): { found: string; source: st
   const esType = view.vmTypes.find((t) => t.name === 'SEV_ES');
   const missing = esLine?.state === 'unusable' || (param?.enabled === true && esType?.offered === false);
   if (!missing) return null;
-  const logSource = (line: string | undefined): string => (line === undefined ? view.sources.kernelLog : `${view.sources.kernelLog}: "${line.trim()}"`);
+  const logSource = (line: string | undefined): string =>
+    line === undefined ? view.sources.kernelLog : `${view.sources.kernelLog}: "${line.trim()}"`;
   // Ciphertext hiding: "SEV-ES unusable (ASIDs N+1 - N)", an empty range.
   if (log?.ciphertextHiding && esLine && esLine.first !== null && esLine.last !== null && esLine.first > esLine.last) {
     const tookAll = 'SEV-SNP ciphertext hiding is on and took every SEV-ES/SNP ASID: ' + 'SEV-ES has an empty range';
     return {
       found: `${tookAll} (ASIDs ${esLine.first} - ${esLine.last})`,
       source: logSource(esLine.source.line),
-      fix: 'lower kvm_amd.ciphertext_hiding_asids on the kernel command ' + 'line (it is read when kvm_amd loads) so that some ASIDs remain ' + 'for SEV-ES',
+      fix:
+        'lower kvm_amd.ciphertext_hiding_asids on the kernel command ' +
+        'line (it is read when kvm_amd loads) so that some ASIDs remain ' +
+        'for SEV-ES',
     };
   }
   const status = view.snpPlatformStatus;
@@ -116,8 +130,14 @@ export function sevEsDroppedCause(model: HostModel): { found: string; source: st
     const limit = SEV_ES_MAX_SNP_SVN[tcb.layout];
     if (tcb.current.snp >= limit) {
       return {
-        found: `this SEV firmware (current TCB SNP SVN ${tcb.current.snp}, ` + `${tcb.generation}) no longer allows SEV-ES guests (AMD-SB-3023: ` + `SVN ${hex(limit)} and later); the kernel drops the SEV-ES VM type`,
-        source: joinSources(`${view.sources.snpPlatformStatus} (current_tcb_version)`, esLine ? logSource(esLine.source.line) : view.sources.vmTypes),
+        found:
+          `this SEV firmware (current TCB SNP SVN ${tcb.current.snp}, ` +
+          `${tcb.generation}) no longer allows SEV-ES guests (AMD-SB-3023: ` +
+          `SVN ${hex(limit)} and later); the kernel drops the SEV-ES VM type`,
+        source: joinSources(
+          `${view.sources.snpPlatformStatus} (current_tcb_version)`,
+          esLine ? logSource(esLine.source.line) : view.sources.vmTypes,
+        ),
         fix: 'none on the host short of older firmware: run SEV-SNP guests instead of SEV-ES',
       };
     }
@@ -135,10 +155,17 @@ function silentInitCause(model: HostModel, f: Flavour): { found: string; source:
   const view = sevOf(model);
   if (kernelHas('sev.snp-init-failure-silent', releaseOf(model)) !== true || view.log === null) return null;
   const min = `${SNP_MIN_FIRMWARE.major}.${SNP_MIN_FIRMWARE.minor}`;
-  const api = view.platformStatus?.api ?? (view.log.sevApi ? { major: view.log.sevApi.major, minor: view.log.sevApi.minor } : null);
-  const old = api !== null && (api.major < SNP_MIN_FIRMWARE.major || (api.major === SNP_MIN_FIRMWARE.major && api.minor < SNP_MIN_FIRMWARE.minor));
+  const api =
+    view.platformStatus?.api ??
+    (view.log.sevApi ? { major: view.log.sevApi.major, minor: view.log.sevApi.minor } : null);
+  const old =
+    api !== null &&
+    (api.major < SNP_MIN_FIRMWARE.major ||
+      (api.major === SNP_MIN_FIRMWARE.major && api.minor < SNP_MIN_FIRMWARE.minor));
   const sevOff = view.kvmAmd.parameters.sev?.enabled === false;
-  const apiSource = view.platformStatus ? `${view.sources.platformStatus} (api_major, api_minor)` : view.sources.kernelLog;
+  const apiSource = view.platformStatus
+    ? `${view.sources.platformStatus} (api_major, api_minor)`
+    : view.sources.kernelLog;
   if (sevOff && old) {
     const silent = 'on Linux 6.16+ SNP INIT fails silently with -EOPNOTSUPP when the SEV firmware is older than';
     const aborts = 'and that aborts SEV INIT too, so kvm_amd disables SEV, SEV-ES and SEV-SNP';
@@ -151,9 +178,16 @@ function silentInitCause(model: HostModel, f: Flavour): { found: string; source:
   }
   if (f.technology === 'snp' && !sevOff) {
     return {
-      found: 'on Linux 6.16+ SNP INIT fails silently with -ENODEV when the ' + 'host has no SNP support (SNP off in the BIOS, the IOMMU not in ' + 'SNP mode, or no RMP table); SEV INIT still runs, so SEV can ' + 'work while SNP is off',
+      found:
+        'on Linux 6.16+ SNP INIT fails silently with -ENODEV when the ' +
+        'host has no SNP support (SNP off in the BIOS, the IOMMU not in ' +
+        'SNP mode, or no RMP table); SEV INIT still runs, so SEV can ' +
+        'work while SNP is off',
       source: view.sources.kernelLog,
-      fix: 'BIOS: enable SEV-SNP Support and SNP Memory (RMP Table) ' + 'Coverage, and the IOMMU; the AMD-Vi and RMP lines of the boot ' + 'log say which is missing',
+      fix:
+        'BIOS: enable SEV-SNP Support and SNP Memory (RMP Table) ' +
+        'Coverage, and the IOMMU; the AMD-Vi and RMP lines of the boot ' +
+        'log say which is missing',
     };
   }
   if (sevOff) {
@@ -182,7 +216,12 @@ function sevBlocked(snapshot: Snapshot): string | null {
 function firmwareUnread(model: HostModel, snapshot: Snapshot, what: string): Finding {
   const blocked = sevBlocked(snapshot);
   const open = item(model, 'device.open');
-  if (blocked !== null) return unknown(`${what} not read: this user (uid ${snapshot.context.uid}) may not open /dev/sev (${blocked})`, open?.source ?? 'not probed', NEEDS.sev);
+  if (blocked !== null)
+    return unknown(
+      `${what} not read: this user (uid ${snapshot.context.uid}) may not open /dev/sev (${blocked})`,
+      open?.source ?? 'not probed',
+      NEEDS.sev,
+    );
   return unknown(`${what} not read${open ? ` (${open.value})` : ''}`, open?.source ?? 'not probed', NEEDS.sev);
 }
 
@@ -211,26 +250,68 @@ function allLogCauses(model: HostModel): LogCause[] {
     const r = log.asids[key];
     if (r?.state !== 'disabled') continue;
     const span = r.first !== null ? `ASIDs ${r.first} - ${r.last}` : `${r.count} ASIDs`;
-    out.push({ kind: 'asids', text: `kvm_amd: ${r.feature}: ${r.state} (${span})`, source: at(r.source.line), asids: key });
+    out.push({
+      kind: 'asids',
+      text: `kvm_amd: ${r.feature}: ${r.state} (${span})`,
+      source: at(r.source.line),
+      asids: key,
+    });
   }
   if (log.snpNeedsFirmware) {
-    out.push({ kind: 'firmware-minimum', text: `ccp: SEV-SNP firmware: needs firmware >= ${log.snpNeedsFirmware.major}.${log.snpNeedsFirmware.minor}`, source: at(log.snpNeedsFirmware.source.line) });
+    out.push({
+      kind: 'firmware-minimum',
+      text: `ccp: SEV-SNP firmware: needs firmware >= ${log.snpNeedsFirmware.major}.${log.snpNeedsFirmware.minor}`,
+      source: at(log.snpNeedsFirmware.source.line),
+    });
   }
   const release = releaseOf(model);
   for (const f of log.failures) {
     // 6.9-6.15's "failed to INIT rc" line, in a log of another kernel, is not this boot's cause.
-    if (f.operation === 'SNP INIT' && f.rc !== null && kernelHas('sev.snp-init-rc-message', release) === false) continue;
-    out.push({ kind: 'failure', text: `${f.reporter}: ${f.technology} firmware: ${describeFailure(f)}`, source: at(f.source.line) });
+    if (f.operation === 'SNP INIT' && f.rc !== null && kernelHas('sev.snp-init-rc-message', release) === false)
+      continue;
+    out.push({
+      kind: 'failure',
+      text: `${f.reporter}: ${f.technology} firmware: ${describeFailure(f)}`,
+      source: at(f.source.line),
+    });
   }
   const psp = log.psp;
-  if (psp.notEnabledByBios) out.push({ kind: 'bios', text: 'ccp: SEV: memory encryption not enabled by BIOS', source: at(psp.notEnabledByBios.source.line), fix: 'BIOS: enable SMEE and SEV' });
-  if (psp.sevInitializationFailed) out.push({ kind: 'psp', text: 'ccp: SEV device: initialization failed', source: at(psp.sevInitializationFailed.source.line) });
-  if (psp.tmrAllocationFailed) out.push({ kind: 'psp', text: 'ccp: SEV-ES: TMR allocation failed, SEV-ES unavailable', source: at(psp.tmrAllocationFailed.source.line) });
+  if (psp.notEnabledByBios)
+    out.push({
+      kind: 'bios',
+      text: 'ccp: SEV: memory encryption not enabled by BIOS',
+      source: at(psp.notEnabledByBios.source.line),
+      fix: 'BIOS: enable SMEE and SEV',
+    });
+  if (psp.sevInitializationFailed)
+    out.push({
+      kind: 'psp',
+      text: 'ccp: SEV device: initialization failed',
+      source: at(psp.sevInitializationFailed.source.line),
+    });
+  if (psp.tmrAllocationFailed)
+    out.push({
+      kind: 'psp',
+      text: 'ccp: SEV-ES: TMR allocation failed, SEV-ES unavailable',
+      source: at(psp.tmrAllocationFailed.source.line),
+    });
   for (const t of psp.timeouts) {
-    out.push({ kind: 'psp', text: `ccp: PSP: command ${hex(t.command)} timed out; PSP disabled`, source: at(t.source.line), fix: 'reboot; if it recurs, update the SEV firmware / BIOS' });
+    out.push({
+      kind: 'psp',
+      text: `ccp: PSP: command ${hex(t.command)} timed out; PSP disabled`,
+      source: at(t.source.line),
+      fix: 'reboot; if it recurs, update the SEV firmware / BIOS',
+    });
   }
-  for (const p of log.rmp.problems) out.push({ kind: 'rmp', text: `RMP table: ${p.problem}`, source: at(p.source.line), fix: RMP_PROBLEM_FIX });
-  for (const p of log.iommu.problems) out.push({ kind: 'iommu', text: `AMD IOMMU: ${p.problem}`, source: at(p.source.line), fix: IOMMU_PROBLEMS[p.problem]!.fix });
+  for (const p of log.rmp.problems)
+    out.push({ kind: 'rmp', text: `RMP table: ${p.problem}`, source: at(p.source.line), fix: RMP_PROBLEM_FIX });
+  for (const p of log.iommu.problems)
+    out.push({
+      kind: 'iommu',
+      text: `AMD IOMMU: ${p.problem}`,
+      source: at(p.source.line),
+      fix: IOMMU_PROBLEMS[p.problem]!.fix,
+    });
   return out;
 }
 
@@ -285,7 +366,8 @@ const SNP_GENERATION: CheckRule = {
   evaluate({ model }) {
     const cpu = sevOf(model).cpu;
     const source = item(model, 'cpu.generation')?.source ?? 'not probed';
-    if (cpu.family === null || cpu.model === null) return unknown('CPU family and model not read', source, NEEDS.cpuinfo);
+    if (cpu.family === null || cpu.model === null)
+      return unknown('CPU family and model not read', source, NEEDS.cpuinfo);
     const fm = `family ${hex(cpu.family)}, model ${hex(cpu.model)}`;
     if (cpu.generation !== null) return pass(`${cpu.generation} (${fm})`, source);
     if (cpu.family < 0x19) return fail(`${fm}: before Milan, no SEV-SNP`, source, 'an EPYC 7003 (Milan) or newer CPU');
@@ -300,7 +382,9 @@ function cpuFlagRule(f: Flavour): CheckRule {
     layer: 'firmware',
     parent: f.technology === 'snp' ? 'snp.cpu.generation' : `${f.technology}.cpu.amd`,
     title: `${f.name} enabled by the BIOS (cpuinfo ${f.flag})`,
-    why: `the kernel shows ${f.flag} only when the CPU has it and the ` + `BIOS enabled it${f.technology === 'snp' ? ' (with the RMP table reserved)' : ''}`,
+    why:
+      `the kernel shows ${f.flag} only when the CPU has it and the ` +
+      `BIOS enabled it${f.technology === 'snp' ? ' (with the RMP table reserved)' : ''}`,
     evaluate({ model }) {
       const present = sevOf(model).cpu.flags[f.flag];
       const flagItem = item(model, `cpu.flag.${f.flag}`);
@@ -310,11 +394,17 @@ function cpuFlagRule(f: Flavour): CheckRule {
       const release = parseKernelRelease(releaseOf(model) ?? '');
       if (f.technology === 'snp' && release !== undefined && kernelHas('snp.cpu-flag', release) === false) {
         const since = kernelChange('snp.cpu-flag').since;
-        return unknown(`sev_snp absent, but Linux ${release.major}.${release.minor} never shows it (masked before ${since})`, source, `Linux ${since}+ to show whether the BIOS enabled SEV-SNP`);
+        return unknown(
+          `sev_snp absent, but Linux ${release.major}.${release.minor} never shows it (masked before ${since})`,
+          source,
+          `Linux ${since}+ to show whether the BIOS enabled SEV-SNP`,
+        );
       }
       const evidence = logCauses(model, f).filter((c) => c.kind === 'bios' || c.kind === 'rmp');
       return fail(
-        `${f.flag} absent` + `${flagItem?.meaning ? `: ${flagItem.meaning}` : ''}` + `${evidence.length ? `; the kernel log: ${evidence.map((c) => c.text).join('; ')}` : ''}`,
+        `${f.flag} absent` +
+          `${flagItem?.meaning ? `: ${flagItem.meaning}` : ''}` +
+          `${evidence.length ? `; the kernel log: ${evidence.map((c) => c.text).join('; ')}` : ''}`,
         joinSources(source, ...evidence.map((c) => c.source)),
         f.biosFix,
       );
@@ -329,7 +419,9 @@ function deviceRule(f: Flavour): CheckRule {
     layer: 'firmware',
     parent: `${f.technology}.bios.cpu-flag`,
     title: 'SEV firmware device /dev/sev',
-    why: 'the ccp driver creates /dev/sev when it finds the PSP running ' + 'SEV firmware; KVM launches every SEV guest through that firmware',
+    why:
+      'the ccp driver creates /dev/sev when it finds the PSP running ' +
+      'SEV firmware; KVM launches every SEV guest through that firmware',
     evaluate({ model, snapshot }) {
       const node = item(model, 'device.node');
       const open = snapshot.sev?.open;
@@ -338,12 +430,21 @@ function deviceRule(f: Flavour): CheckRule {
         if (node.status === 'fail') return fail(withMeaning(node), node.source, node.hint ?? FIX_SEV_DEVICE);
         return unknown(node.value, node.source, NEEDS.sev);
       }
-      if (open !== undefined && 'value' in open) return pass('/dev/sev opened', item(model, 'device.open')?.source ?? 'not probed');
+      if (open !== undefined && 'value' in open)
+        return pass('/dev/sev opened', item(model, 'device.open')?.source ?? 'not probed');
       if (open !== undefined && open.error.code === 'ENOENT') {
         const o = item(model, 'device.open');
-        return fail(o ? withMeaning(o) : '/dev/sev does not exist', o?.source ?? 'not probed', o?.hint ?? FIX_SEV_DEVICE);
+        return fail(
+          o ? withMeaning(o) : '/dev/sev does not exist',
+          o?.source ?? 'not probed',
+          o?.hint ?? FIX_SEV_DEVICE,
+        );
       }
-      return unknown('/dev/sev was not looked at', 'not probed', 'a probe of this host that looks at /dev/sev (kvm-caps does where kvm_amd is loaded or the node exists)');
+      return unknown(
+        '/dev/sev was not looked at',
+        'not probed',
+        'a probe of this host that looks at /dev/sev (kvm-caps does where kvm_amd is loaded or the node exists)',
+      );
     },
   };
 }
@@ -357,28 +458,54 @@ function stateRule(f: Flavour): CheckRule {
     technology: f.technology,
     layer: 'firmware',
     parent: `${f.technology}.firmware.sev-device`,
-    title: snp ? 'SNP firmware initialised' : f.technology === 'sev-es' ? 'SEV firmware initialised with SEV-ES' : 'SEV firmware initialised',
+    title: snp
+      ? 'SNP firmware initialised'
+      : f.technology === 'sev-es'
+        ? 'SEV firmware initialised with SEV-ES'
+        : 'SEV firmware initialised',
     why: snp
       ? 'SNP_INIT sets the RMP up; until it succeeds no SNP guest can start (snphost "SNP INIT")'
-      : 'the firmware must be past INIT (INIT or WORKING) before KVM can ' + 'launch a guest (sevctl / snphost "SEV initialized")',
+      : 'the firmware must be past INIT (INIT or WORKING) before KVM can ' +
+        'launch a guest (sevctl / snphost "SEV initialized")',
     evaluate({ model, snapshot }) {
       const view = sevOf(model);
       const fromLog = logCauses(model, f).filter((c) => c.kind === 'failure' || c.kind === 'bios' || c.kind === 'psp');
       const logFail = (what: string): Finding | null =>
-        fromLog.length === 0 ? null : fail(`${what}; the kernel log: ${fromLog.map((c) => c.text).join('; ')}`, joinSources(...fromLog.map((c) => c.source)), FIX_FIRMWARE);
+        fromLog.length === 0
+          ? null
+          : fail(
+              `${what}; the kernel log: ${fromLog.map((c) => c.text).join('; ')}`,
+              joinSources(...fromLog.map((c) => c.source)),
+              FIX_FIRMWARE,
+            );
       if (snp) {
         const status = view.snpPlatformStatus;
         const state = item(model, 'snp.state');
         if (status !== null && state !== undefined) {
           if (status.state !== 0) return pass(state.value, state.source);
-          return logFail(`SNP platform state ${state.value}`) ?? fail(withMeaning(state), state.source, `${FIX_FIRMWARE}; check \`dmesg | grep -i -e sev -e snp\` for the INIT error`);
+          return (
+            logFail(`SNP platform state ${state.value}`) ??
+            fail(
+              withMeaning(state),
+              state.source,
+              `${FIX_FIRMWARE}; check \`dmesg | grep -i -e sev -e snp\` for the INIT error`,
+            )
+          );
         }
         const failed = item(model, 'snp.status');
         if (failed !== undefined && kernelHas('snp.platform-status', releaseOf(model)) === false) {
           // Without SNP_PLATFORM_STATUS in the ccp driver, the kernel, not the firmware, cannot say.
-          return logFail('SNP_PLATFORM_STATUS not available') ?? unknown(withMeaning(failed), failed.source, `a kernel with SNP_PLATFORM_STATUS (Linux ${SNP_STATUS_RELEASE} or later)`);
+          return (
+            logFail('SNP_PLATFORM_STATUS not available') ??
+            unknown(
+              withMeaning(failed),
+              failed.source,
+              `a kernel with SNP_PLATFORM_STATUS (Linux ${SNP_STATUS_RELEASE} or later)`,
+            )
+          );
         }
-        if (failed !== undefined && sevBlocked(snapshot) === null) return fail(withMeaning(failed), failed.source, FIX_FIRMWARE);
+        if (failed !== undefined && sevBlocked(snapshot) === null)
+          return fail(withMeaning(failed), failed.source, FIX_FIRMWARE);
         const withheld = snapshot.sev?.withheld?.SNP_PLATFORM_STATUS;
         if (withheld) {
           // Not asked on purpose; the log's "SEV-SNP API:" line cannot stand in for it on these kernels.
@@ -399,16 +526,25 @@ function stateRule(f: Flavour): CheckRule {
       const state = item(model, 'sev.state');
       if (status !== null && state !== undefined) {
         const initialised = status.stateName === 'INIT' || status.stateName === 'WORKING';
-        if (!initialised) return logFail(`SEV platform state ${state.value}`) ?? fail(withMeaning(state), state.source, state.hint ?? FIX_FIRMWARE);
+        if (!initialised)
+          return (
+            logFail(`SEV platform state ${state.value}`) ??
+            fail(withMeaning(state), state.source, state.hint ?? FIX_FIRMWARE)
+          );
         if (f.technology === 'sev-es' && !status.esInitialised) {
           const es = item(model, 'sev.es');
-          return fail(`${state.value}, but SEV-ES is not initialised (flags bit 8 clear)`, es?.source ?? state.source, FIX_FIRMWARE);
+          return fail(
+            `${state.value}, but SEV-ES is not initialised (flags bit 8 clear)`,
+            es?.source ?? state.source,
+            FIX_FIRMWARE,
+          );
         }
         const es = f.technology === 'sev-es' ? item(model, 'sev.es') : undefined;
         return pass(es ? `${state.value}; SEV-ES ${es.value}` : state.value, joinSources(state.source, es?.source));
       }
       const failed = item(model, 'sev.status');
-      if (failed !== undefined && sevBlocked(snapshot) === null) return fail(withMeaning(failed), failed.source, FIX_FIRMWARE);
+      if (failed !== undefined && sevBlocked(snapshot) === null)
+        return fail(withMeaning(failed), failed.source, FIX_FIRMWARE);
       return logFail('SEV_PLATFORM_STATUS not read') ?? firmwareUnread(model, snapshot, 'SEV_PLATFORM_STATUS');
     },
   };
@@ -429,7 +565,12 @@ function versionRule(f: Flavour): CheckRule {
     evaluate({ model, snapshot }) {
       const view = sevOf(model);
       const needs = view.log?.snpNeedsFirmware;
-      if (snp && needs !== undefined) return fail(`needs firmware >= ${needs.major}.${needs.minor}`, `${view.sources.kernelLog}: "${needs.source.line.trim()}"`, FIX_FIRMWARE);
+      if (snp && needs !== undefined)
+        return fail(
+          `needs firmware >= ${needs.major}.${needs.minor}`,
+          `${view.sources.kernelLog}: "${needs.source.line.trim()}"`,
+          FIX_FIRMWARE,
+        );
       let api: { major: number; minor: number } | null = null;
       let text = '';
       let source = '';
@@ -451,13 +592,23 @@ function versionRule(f: Flavour): CheckRule {
       }
       if (api === null) {
         const failed = item(model, snp ? 'snp.status' : 'sev.status') ?? item(model, 'sev.status');
-        if (failed !== undefined && sevBlocked(snapshot) === null) return unknown(`firmware version not read: ${failed.value}`, failed.source, NEEDS.sev);
+        if (failed !== undefined && sevBlocked(snapshot) === null)
+          return unknown(`firmware version not read: ${failed.value}`, failed.source, NEEDS.sev);
         return firmwareUnread(model, snapshot, 'the firmware version');
       }
-      if (api.major === 0 && api.minor === 0) return fail(`API 0.0 (${text}): no SEV firmware running`, source, FIX_FIRMWARE);
+      if (api.major === 0 && api.minor === 0)
+        return fail(`API 0.0 (${text}): no SEV firmware running`, source, FIX_FIRMWARE);
       if (!snp) return pass(text, source);
-      const ok = api.major > SNP_MIN_FIRMWARE.major || (api.major === SNP_MIN_FIRMWARE.major && api.minor >= SNP_MIN_FIRMWARE.minor);
-      return ok ? pass(text, source) : fail(`${text}: SEV-SNP needs API ${SNP_MIN_FIRMWARE.major}.${SNP_MIN_FIRMWARE.minor} or later`, source, FIX_FIRMWARE);
+      const ok =
+        api.major > SNP_MIN_FIRMWARE.major ||
+        (api.major === SNP_MIN_FIRMWARE.major && api.minor >= SNP_MIN_FIRMWARE.minor);
+      return ok
+        ? pass(text, source)
+        : fail(
+            `${text}: SEV-SNP needs API ${SNP_MIN_FIRMWARE.major}.${SNP_MIN_FIRMWARE.minor} or later`,
+            source,
+            FIX_FIRMWARE,
+          );
     },
   };
 }
@@ -469,12 +620,22 @@ const SNP_FIRMWARE_RULES: readonly CheckRule[] = [
     layer: 'firmware',
     parent: 'snp.firmware.state',
     title: 'RMP table initialised',
-    why: 'the Reverse Map Table tracks who owns each page; SNP guests ' + 'cannot run until the firmware has initialised it over all memory',
+    why:
+      'the Reverse Map Table tracks who owns each page; SNP guests ' +
+      'cannot run until the firmware has initialised it over all memory',
     evaluate({ model, snapshot }) {
       const problems = allLogCauses(model).filter((c) => c.kind === 'rmp');
-      if (problems.length > 0) return fail(problems.map((c) => c.text).join('; '), joinSources(...problems.map((c) => c.source)), problems[0]?.fix ?? FIX_RMP);
+      if (problems.length > 0)
+        return fail(
+          problems.map((c) => c.text).join('; '),
+          joinSources(...problems.map((c) => c.source)),
+          problems[0]?.fix ?? FIX_RMP,
+        );
       const rmp = item(model, 'snp.rmp');
-      if (rmp !== undefined) return rmp.status === 'pass' ? pass(rmp.value, rmp.source) : fail(rmp.value, rmp.source, `${FIX_RMP}; check the kernel log for SNP_INIT errors`);
+      if (rmp !== undefined)
+        return rmp.status === 'pass'
+          ? pass(rmp.value, rmp.source)
+          : fail(rmp.value, rmp.source, `${FIX_RMP}; check the kernel log for SNP_INIT errors`);
       return firmwareUnread(model, snapshot, 'SNP_PLATFORM_STATUS (RMP)');
     },
   },
@@ -484,7 +645,10 @@ const SNP_FIRMWARE_RULES: readonly CheckRule[] = [
     layer: 'firmware',
     parent: 'snp.firmware.state',
     title: 'Memory alias check complete',
-    why: 'firmware that has not completed alias detection leaves the host ' + 'open to CVE-2024-21944 (AMD-SB-3015): guests run, but their ' + 'protection is weaker',
+    why:
+      'firmware that has not completed alias detection leaves the host ' +
+      'open to CVE-2024-21944 (AMD-SB-3015): guests run, but their ' +
+      'protection is weaker',
     evaluate({ model, snapshot }) {
       const status = sevOf(model).snpPlatformStatus;
       if (status === null) return firmwareUnread(model, snapshot, 'SNP_PLATFORM_STATUS (alias check)');
@@ -492,7 +656,13 @@ const SNP_FIRMWARE_RULES: readonly CheckRule[] = [
       // snphost's "Alias check" FAILs here: guest memory stays exposed to CVE-2024-21944 until it completes.
       return status.aliasCheckComplete
         ? pass('complete, no aliasing addresses', source)
-        : fail('not complete: the firmware does not report that alias detection ' + 'found no aliasing addresses since the last reset (the bit ' + 'exists from Milan 1.55.22 / Genoa 1.55.38; AMD-SB-3015)', source, FIX_ALIAS);
+        : fail(
+            'not complete: the firmware does not report that alias detection ' +
+              'found no aliasing addresses since the last reset (the bit ' +
+              'exists from Milan 1.55.22 / Genoa 1.55.38; AMD-SB-3015)',
+            source,
+            FIX_ALIAS,
+          );
     },
   },
   {
@@ -501,7 +671,9 @@ const SNP_FIRMWARE_RULES: readonly CheckRule[] = [
     layer: 'firmware',
     parent: 'snp.firmware.state',
     title: 'Reported TCB is the current TCB',
-    why: 'attestation reports carry the reported TCB; when it lags the ' + 'running firmware, verifiers see older firmware than runs',
+    why:
+      'attestation reports carry the reported TCB; when it lags the ' +
+      'running firmware, verifiers see older firmware than runs',
     evaluate({ model, snapshot }) {
       const status = sevOf(model).snpPlatformStatus;
       if (status === null) return firmwareUnread(model, snapshot, 'SNP_PLATFORM_STATUS (TCB)');
@@ -510,9 +682,7 @@ const SNP_FIRMWARE_RULES: readonly CheckRule[] = [
       const found = `current ${text(t.currentRaw, t.current)}, reported ${text(t.reportedRaw, t.reported)}`;
       const source = `${sevOf(model).sources.snpPlatformStatus} (current_tcb_version, reported_tcb_version)`;
       // snphost: "Comparing TCB values ... did NOT match" is a FAIL.
-      return t.match
-        ? pass(found, source)
-        : fail(`${found}: ${TCB_LAGS}`, source, FIX_TCB);
+      return t.match ? pass(found, source) : fail(`${found}: ${TCB_LAGS}`, source, FIX_TCB);
     },
   },
 ];
@@ -528,13 +698,27 @@ function kernelRule(f: Flavour): CheckRule {
     why: `KVM gained ${f.name} host support in Linux ${since}`,
     evaluate({ model }) {
       const rel = model.host.kernelRelease;
-      if (!('value' in rel)) return unreadable('/proc/sys/kernel/osrelease', rel, 'read access to /proc/sys/kernel/osrelease');
+      if (!('value' in rel))
+        return unreadable('/proc/sys/kernel/osrelease', rel, 'read access to /proc/sys/kernel/osrelease');
       const has = kernelHas(f.kernel, releaseOf(model));
-      if (has === undefined) return unknown(`cannot read a version from "${rel.value}"`, rel.source, 'a kernel release of the form MAJOR.MINOR');
+      if (has === undefined)
+        return unknown(
+          `cannot read a version from "${rel.value}"`,
+          rel.source,
+          'a kernel release of the form MAJOR.MINOR',
+        );
       if (has) return pass(`Linux ${rel.value.trim()}`, rel.source);
       const offered = sevOf(model).vmTypes.find((t) => t.name === f.vmType)?.offered === true;
-      if (offered) return pass(`Linux ${rel.value.trim()}: older than ${since}, but KVM offers the ${f.vmType} VM type (a backport)`, rel.source);
-      return fail(`Linux ${rel.value.trim()} predates ${f.name} host support (${since})`, rel.source, `run Linux ${since} or newer${f.technology === 'snp' ? ' (SNP host support and KVM_SEV_INIT2)' : ''}`);
+      if (offered)
+        return pass(
+          `Linux ${rel.value.trim()}: older than ${since}, but KVM offers the ${f.vmType} VM type (a backport)`,
+          rel.source,
+        );
+      return fail(
+        `Linux ${rel.value.trim()} predates ${f.name} host support (${since})`,
+        rel.source,
+        `run Linux ${since} or newer${f.technology === 'snp' ? ' (SNP host support and KVM_SEV_INIT2)' : ''}`,
+      );
     },
   };
 }
@@ -545,18 +729,34 @@ const SNP_IOMMU: CheckRule = {
   layer: 'kernel',
   parent: 'snp.kernel.version',
   title: 'IOMMU ready for SEV-SNP',
-  why: 'the kernel turns SNP off unless the AMD IOMMU is on, not in ' + 'passthrough, with v1 page tables and its SNP feature ' + '(AMDSEV#113)',
+  why:
+    'the kernel turns SNP off unless the AMD IOMMU is on, not in ' +
+    'passthrough, with v1 page tables and its SNP feature ' +
+    '(AMDSEV#113)',
   evaluate({ model }) {
     const view = sevOf(model);
     const problems = iommuProblems(model);
-    if (problems.length > 0) return fail(problems.map((p) => p.explained).join('; '), joinSources(...problems.map((p) => p.source)), problems[0]?.fix ?? FIX_IOMMU);
+    if (problems.length > 0)
+      return fail(
+        problems.map((p) => p.explained).join('; '),
+        joinSources(...problems.map((p) => p.source)),
+        problems[0]?.fix ?? FIX_IOMMU,
+      );
     const enabled = item(model, 'log.iommu');
     if (enabled !== undefined) return pass(enabled.value, enabled.source);
     const param = view.kvmAmd.parameters.sev_snp;
-    if (param?.enabled === true) return pass(`kvm_amd.sev_snp = ${param.raw}: the kernel enables SNP only when the IOMMU supports it`, `derived from ${item(model, 'module.kvm_amd.sev_snp')?.source ?? 'kvm_amd parameters'}`);
+    if (param?.enabled === true)
+      return pass(
+        `kvm_amd.sev_snp = ${param.raw}: the kernel enables SNP only when the IOMMU supports it`,
+        `derived from ${item(model, 'module.kvm_amd.sev_snp')?.source ?? 'kvm_amd parameters'}`,
+      );
     const log = item(model, 'log');
     if (view.log === null) return unknown('the kernel log was not read', log?.source ?? 'not probed', NEEDS.log);
-    return unknown('the kernel log has no "AMD-Vi: ... SNP" line', log?.source ?? 'kernel log', 'the kernel log since boot (the IOMMU lines may have left the buffer: pass the boot log with --kernel-log FILE)');
+    return unknown(
+      'the kernel log has no "AMD-Vi: ... SNP" line',
+      log?.source ?? 'kernel log',
+      'the kernel log since boot (the IOMMU lines may have left the buffer: pass the boot log with --kernel-log FILE)',
+    );
   },
 };
 
@@ -571,12 +771,21 @@ function parameterRule(f: Flavour): CheckRule {
     evaluate({ model, kvm }) {
       const kvmAmd = sevOf(model).kvmAmd;
       const moduleItem = item(model, 'module.kvm_amd');
-      if (kvmAmd.loaded === null) return unknown('kernel modules not read', moduleItem?.source ?? 'not probed', NEEDS.sysfs);
-      if (!kvmAmd.loaded) return fail('kvm_amd is not loaded', moduleItem?.source ?? 'not probed', kvm.modprobe.kvm_amd ? `modprobe kvm_amd ${f.parameter}=1` : `boot with kvm_amd.${f.parameter}=1 ${NO_MODPROBE}`);
+      if (kvmAmd.loaded === null)
+        return unknown('kernel modules not read', moduleItem?.source ?? 'not probed', NEEDS.sysfs);
+      if (!kvmAmd.loaded)
+        return fail(
+          'kvm_amd is not loaded',
+          moduleItem?.source ?? 'not probed',
+          kvm.modprobe.kvm_amd
+            ? `modprobe kvm_amd ${f.parameter}=1`
+            : `boot with kvm_amd.${f.parameter}=1 ${NO_MODPROBE}`,
+        );
       const p = kvmAmd.parameters[f.parameter];
       const pItem = item(model, `module.kvm_amd.${f.parameter}`);
       const source = pItem?.source ?? moduleItem?.source ?? 'not probed';
-      if (p === undefined || (p.raw === null && p.error !== undefined)) return unknown(`kvm_amd.${f.parameter} unreadable${p?.error ? ` (${p.error})` : ''}`, source, NEEDS.sysfs);
+      if (p === undefined || (p.raw === null && p.error !== undefined))
+        return unknown(`kvm_amd.${f.parameter} unreadable${p?.error ? ` (${p.error})` : ''}`, source, NEEDS.sysfs);
       if (p.raw === null) {
         return fail(
           `kvm_amd has no ${f.parameter} parameter: ${pItem?.meaning ?? 'this kvm_amd does not know it'}`,
@@ -585,13 +794,22 @@ function parameterRule(f: Flavour): CheckRule {
         );
       }
       if (p.enabled === true) return pass(`kvm_amd.${f.parameter} = ${p.raw.trim()}`, source);
-      if (p.enabled === null) return unknown(`kvm_amd.${f.parameter} = ${p.raw.trim()} (not a boolean)`, source, NEEDS.sysfs);
+      if (p.enabled === null)
+        return unknown(`kvm_amd.${f.parameter} = ${p.raw.trim()} (not a boolean)`, source, NEEDS.sysfs);
       const why = logCauses(model, f);
       // Only kvm_amd's own "disabled" lines, no failure of the firmware, RMP or IOMMU: 6.16+ may have failed silently.
       const silent = why.every((c) => c.kind === 'asids') ? silentInitCause(model, f) : null;
-      if (silent) return fail(`kvm_amd.${f.parameter} = ${p.raw.trim()}` + `${why.length ? ` (${why.map((c) => c.text).join('; ')})` : ''}; ` + `${silent.found}`, joinSources(source, silent.source, ...why.map((c) => c.source)), silent.fix);
+      if (silent)
+        return fail(
+          `kvm_amd.${f.parameter} = ${p.raw.trim()}` +
+            `${why.length ? ` (${why.map((c) => c.text).join('; ')})` : ''}; ` +
+            `${silent.found}`,
+          joinSources(source, silent.source, ...why.map((c) => c.source)),
+          silent.fix,
+        );
       return fail(
-        `kvm_amd.${f.parameter} = ${p.raw.trim()}` + `${why.length ? `; the kernel log: ${why.map((c) => c.text).join('; ')}` : ''}`,
+        `kvm_amd.${f.parameter} = ${p.raw.trim()}` +
+          `${why.length ? `; the kernel log: ${why.map((c) => c.text).join('; ')}` : ''}`,
         joinSources(source, ...why.map((c) => c.source)),
         why.find((c) => c.fix !== undefined)?.fix ?? pItem?.hint ?? `${f.biosFix}; then check \`dmesg | grep -i sev\``,
       );
@@ -613,29 +831,45 @@ function vmTypeRule(f: Flavour): CheckRule {
       const entry = sevOf(model).vmTypes.find((t) => t.name === f.vmType);
       const vmItem = item(model, `kvm.vmType.${f.vmType}`);
       const source = vmItem?.source ?? 'not probed';
-      if (entry === undefined || entry.offered === null) return kvmUnavailable(model) ?? unknown(vmItem?.meaning ?? 'KVM_CAP_VM_TYPES not read', source, NEEDS.kvm);
+      if (entry === undefined || entry.offered === null)
+        return kvmUnavailable(model) ?? unknown(vmItem?.meaning ?? 'KVM_CAP_VM_TYPES not read', source, NEEDS.kvm);
       if (entry.offered) return pass(`${vmItem?.value ?? 'offered'}`, source);
       const mask = model.kvm.vmTypes;
       const legacyOnly = f.technology !== 'snp' && kernelHas('kvm.sev-vm-types', releaseOf(model)) === false;
       if ('value' in mask && mask.value.mask !== 0 && legacyOnly) {
         // 6.8 and 6.9 report VM types, but none for SEV: SEV and SEV-ES still run, through the legacy commands.
         return warn(
-          `KVM_CAP_VM_TYPES = ${hex(mask.value.mask)} on Linux ` + `${kernelChange('kvm.cap-vm-types').since} up to ` + `${kernelChange('kvm.sev-vm-types').since}: no ${f.vmType} VM ` + `type yet; ${f.name} guests use the legacy KVM_` + `${f.technology === 'sev' ? 'SEV' : 'SEV_ES'}_INIT on a default VM`,
+          `KVM_CAP_VM_TYPES = ${hex(mask.value.mask)} on Linux ` +
+            `${kernelChange('kvm.cap-vm-types').since} up to ` +
+            `${kernelChange('kvm.sev-vm-types').since}: no ${f.vmType} VM ` +
+            `type yet; ${f.name} guests use the legacy KVM_` +
+            `${f.technology === 'sev' ? 'SEV' : 'SEV_ES'}_INIT on a default VM`,
           source,
-          `Linux ${kernelChange('kvm.sev-vm-types').since}+ for the ` + `${f.vmType} VM type and KVM_SEV_INIT2, which current QEMU prefers`,
+          `Linux ${kernelChange('kvm.sev-vm-types').since}+ for the ` +
+            `${f.vmType} VM type and KVM_SEV_INIT2, which current QEMU prefers`,
         );
       }
       if ('value' in mask && mask.value.mask === 0) {
-        if (f.technology === 'snp') return fail(`KVM_CAP_VM_TYPES is 0: ${vmItem?.meaning ?? 'this kernel predates VM types'}`, source, 'run Linux 6.11 or newer');
+        if (f.technology === 'snp')
+          return fail(
+            `KVM_CAP_VM_TYPES is 0: ${vmItem?.meaning ?? 'this kernel predates VM types'}`,
+            source,
+            'run Linux 6.11 or newer',
+          );
         return warn(
-          `KVM_CAP_VM_TYPES is 0 (before Linux 6.10): ${f.name} guests ` + `only through the legacy KVM_${f.technology === 'sev' ? 'SEV' : 'SEV_ES'}_INIT`,
+          `KVM_CAP_VM_TYPES is 0 (before Linux 6.10): ${f.name} guests ` +
+            `only through the legacy KVM_${f.technology === 'sev' ? 'SEV' : 'SEV_ES'}_INIT`,
           source,
           'Linux 6.10+ for KVM_SEV_INIT2, which current QEMU prefers',
         );
       }
       const dropped = f.technology === 'sev-es' ? sevEsDroppedCause(model) : null;
       if (dropped) return fail(dropped.found, joinSources(source, dropped.source), dropped.fix);
-      return fail(vmItem ? withMeaning(vmItem) : 'not offered', source, `check kvm_amd.${f.parameter} and \`dmesg | grep -i sev\` for why KVM left ${f.name} off`);
+      return fail(
+        vmItem ? withMeaning(vmItem) : 'not offered',
+        source,
+        `check kvm_amd.${f.parameter} and \`dmesg | grep -i sev\` for why KVM left ${f.name} off`,
+      );
     },
   };
 }
@@ -648,22 +882,47 @@ function asidRule(f: Flavour): CheckRule {
     layer: 'usable',
     parent: `${f.technology}.kvm.vm-type`,
     title: f.asids === 'sev' ? 'A free SEV ASID' : 'A free SEV-ES/SNP ASID',
-    why: 'every running guest holds one ASID of its kind; the BIOS splits ' + 'them between SEV and SEV-ES/SNP, and when none is free the next ' + 'guest fails',
+    why:
+      'every running guest holds one ASID of its kind; the BIOS splits ' +
+      'them between SEV and SEV-ES/SNP, and when none is free the next ' +
+      'guest fails',
     evaluate({ model, snapshot }) {
       const asids = sevOf(model).asids[f.asids];
       const capItem = item(model, `capacity.${miscKey}`);
       const source = capItem?.source ?? 'not probed';
       if (asids !== null) {
-        const inconsistent = inconsistentCounts(f.asids === 'sev' ? 'SEV ASID' : 'SEV-ES/SNP ASID', asids.capacity, asids.current, source);
+        const inconsistent = inconsistentCounts(
+          f.asids === 'sev' ? 'SEV ASID' : 'SEV-ES/SNP ASID',
+          asids.capacity,
+          asids.current,
+          source,
+        );
         if (inconsistent !== null) return inconsistent;
-        if (asids.capacity === 0) return fail(`0 ${f.asids === 'sev' ? 'SEV' : 'SEV-ES/SNP'} ASIDs`, source, f.asids === 'sev' ? 'BIOS: leave ASIDs above the "SEV-ES ASID Space Limit" for SEV guests' : 'BIOS: set "SEV-ES ASID Space Limit" above 1');
-        if (asids.free === 0) return fail(capItem?.value ?? `all ${asids.capacity} in use`, source, 'a guest holds its ASID until it exits: shut one down, or move the BIOS ASID split');
+        if (asids.capacity === 0)
+          return fail(
+            `0 ${f.asids === 'sev' ? 'SEV' : 'SEV-ES/SNP'} ASIDs`,
+            source,
+            f.asids === 'sev'
+              ? 'BIOS: leave ASIDs above the "SEV-ES ASID Space Limit" for SEV guests'
+              : 'BIOS: set "SEV-ES ASID Space Limit" above 1',
+          );
+        if (asids.free === 0)
+          return fail(
+            capItem?.value ?? `all ${asids.capacity} in use`,
+            source,
+            'a guest holds its ASID until it exits: shut one down, or move the BIOS ASID split',
+          );
         return pass(capItem?.value ?? `capacity ${asids.capacity}`, source);
       }
       const init2 = sevOf(model).init2.find((r) => r.vmType === f.vmType);
-      if (init2?.ok) return pass('misc cgroup not read, but --deep KVM_SEV_INIT2 got an ASID', `derived from ${item(model, `init2.${f.vmType}`)?.source ?? 'KVM_SEV_INIT2'}`);
+      if (init2?.ok)
+        return pass(
+          'misc cgroup not read, but --deep KVM_SEV_INIT2 got an ASID',
+          `derived from ${item(model, `init2.${f.vmType}`)?.source ?? 'KVM_SEV_INIT2'}`,
+        );
       const misc = snapshot.host.miscCapacity;
-      if (misc === undefined || ('error' in misc && misc.error.code !== 'ENOENT')) return unknown(capItem ? withMeaning(capItem) : 'misc cgroup not read', source, NEEDS.misc);
+      if (misc === undefined || ('error' in misc && misc.error.code !== 'ENOENT'))
+        return unknown(capItem ? withMeaning(capItem) : 'misc cgroup not read', source, NEEDS.misc);
       return warn(`cannot count free ASIDs: ${capItem ? withMeaning(capItem) : 'no misc cgroup'}`, source);
     },
   };
@@ -676,7 +935,9 @@ function init2Rule(f: Flavour): CheckRule {
     layer: 'usable',
     parent: `${f.technology}.kvm.vm-type`,
     title: `KVM_SEV_INIT2 on a throwaway ${f.vmType} VM (--deep)`,
-    why: 'KVM_SEV_INIT2 is what QEMU runs first on an SEV VM: it takes an ' + 'ASID and, if need be, initialises the firmware',
+    why:
+      'KVM_SEV_INIT2 is what QEMU runs first on an SEV VM: it takes an ' +
+      'ASID and, if need be, initialises the firmware',
     appliesWhen: ({ model }: CheckContext) => sevOf(model).init2.some((r) => r.vmType === f.vmType),
     evaluate({ model }) {
       const i = item(model, `init2.${f.vmType}`);
@@ -704,14 +965,27 @@ const SNP_VMPL: CheckRule = {
   layer: 'hardware',
   parent: 'snp.cpu.generation',
   title: 'VM Permission Levels (host CPUID 0x8000001F EAX bit 5)',
-  why: 'SEV-SNP guests run at VMPL0-3 (an SVSM at VMPL0 below the guest ' + 'OS); a CPU that reports SNP without VMPLs is not SNP-capable ' + '(snphost "VM Permission Levels"); KVM\'s CPUID view hides the ' + 'VMPL count, so only the host\'s raw CPUID tells',
+  why:
+    'SEV-SNP guests run at VMPL0-3 (an SVSM at VMPL0 below the guest ' +
+    'OS); a CPU that reports SNP without VMPLs is not SNP-capable ' +
+    '(snphost "VM Permission Levels"); KVM\'s CPUID view hides the ' +
+    "VMPL count, so only the host's raw CPUID tells",
   appliesWhen: hostReportsSnp,
   evaluate({ model }) {
     const h = sevOf(model).hostCpuid;
     const source = item(model, 'cpuid.host.vmpl')?.source ?? h.source;
-    if (h.vmpl === true) return pass(`supported, ${h.vmplCount} VMPLs (EBX[15:12])`, joinSources(source, item(model, 'cpuid.host.vmplCount')?.source));
+    if (h.vmpl === true)
+      return pass(
+        `supported, ${h.vmplCount} VMPLs (EBX[15:12])`,
+        joinSources(source, item(model, 'cpuid.host.vmplCount')?.source),
+      );
     const snpSet = h.snp ? ' while bit 4 (SEV-SNP) is set' : '';
-    return fail(`EAX bit 5 (VMPL) clear${snpSet}, ${h.vmplCount} VMPLs: not SEV-SNP-capable`, source, 'SEV-SNP needs an EPYC 7003 (Milan) or later that reports VMPLs: ' + 'check the BIOS and microcode versions, or use another host');
+    return fail(
+      `EAX bit 5 (VMPL) clear${snpSet}, ${h.vmplCount} VMPLs: not SEV-SNP-capable`,
+      source,
+      'SEV-SNP needs an EPYC 7003 (Milan) or later that reports VMPLs: ' +
+        'check the BIOS and microcode versions, or use another host',
+    );
   },
 };
 
@@ -722,7 +996,11 @@ function pageFlushRule(f: Flavour): CheckRule {
     layer: 'hardware',
     parent: `${f.technology}.cpu.amd`,
     title: 'VM page flush MSR (host CPUID 0x8000001F EAX bit 2)',
-    why: 'on CPUs without SME_COHERENT, KVM flushes the encrypted pages ' + 'it takes back from a guest with VM_PAGE_FLUSH; without it the ' + 'kernel warns and writes back whole caches (snphost shows "Page ' + 'flush MSR: DISABLED" without failing, virtee/sevctl#70)',
+    why:
+      'on CPUs without SME_COHERENT, KVM flushes the encrypted pages ' +
+      'it takes back from a guest with VM_PAGE_FLUSH; without it the ' +
+      'kernel warns and writes back whole caches (snphost shows "Page ' +
+      'flush MSR: DISABLED" without failing, virtee/sevctl#70)',
     appliesWhen: hostReportsSev,
     evaluate({ model }) {
       const i = item(model, 'cpuid.host.pageFlush');
@@ -730,8 +1008,17 @@ function pageFlushRule(f: Flavour): CheckRule {
       const h = sevOf(model).hostCpuid;
       if (h.pageFlush === true) return pass('supported', source);
       // Linux 7.2 sev_flush_encrypted_page(): CLFLUSHOPT with SME_COHERENT, the MSR only without it.
-      if (h.smeCoherent === true) return pass('not reported, and not needed: the CPU has SME_COHERENT (EAX bit 10), so KVM flushes with CLFLUSHOPT', source);
-      return warn('not reported, nor SME_COHERENT: KVM warns and writes back whole ' + 'caches when it takes encrypted pages back from a guest', source, 'update the BIOS / microcode (the MSR may be disabled there); guests still run');
+      if (h.smeCoherent === true)
+        return pass(
+          'not reported, and not needed: the CPU has SME_COHERENT (EAX bit 10), so KVM flushes with CLFLUSHOPT',
+          source,
+        );
+      return warn(
+        'not reported, nor SME_COHERENT: KVM warns and writes back whole ' +
+          'caches when it takes encrypted pages back from a guest',
+        source,
+        'update the BIOS / microcode (the MSR may be disabled there); guests still run',
+      );
     },
   };
 }
@@ -742,15 +1029,22 @@ function deviceUsersRule(f: Flavour): CheckRule {
     technology: f.technology,
     layer: 'usable',
     parent: `${f.technology}.firmware.sev-device`,
-    title: 'Who may open /dev/sev read-write (the VMM\'s user)',
-    why: 'QEMU opens /dev/sev read-write to start an SEV guest; a VMM ' + 'running as qemu, libvirt-qemu or a member of the kvm group ' + 'needs the mode, the group or an ACL to let it',
+    title: "Who may open /dev/sev read-write (the VMM's user)",
+    why:
+      'QEMU opens /dev/sev read-write to start an SEV guest; a VMM ' +
+      'running as qemu, libvirt-qemu or a member of the kvm group ' +
+      'needs the mode, the group or an ACL to let it',
     appliesWhen: ({ model }: CheckContext) => sevOf(model).deviceUsers !== null,
     evaluate({ model }) {
       const users = sevOf(model).deviceUsers!;
       const i = item(model, 'device.users');
       const shown = i?.value ?? users.readWrite.join(', ');
       if (!users.rootOnly) return pass(shown, users.source);
-      return warn(`${shown}: only a VMM running as root can start SEV guests`, users.source, i?.hint ?? 'chmod 0660 /dev/sev with the VMM\'s group, or setfacl -m u:qemu:rw /dev/sev');
+      return warn(
+        `${shown}: only a VMM running as root can start SEV guests`,
+        users.source,
+        i?.hint ?? "chmod 0660 /dev/sev with the VMM's group, or setfacl -m u:qemu:rw /dev/sev",
+      );
     },
   };
 }
@@ -793,14 +1087,28 @@ function parameterVsVmType(f: Flavour): CheckRule {
       const p = view.kvmAmd.parameters[f.parameter];
       const entry = view.vmTypes.find((t) => t.name === f.vmType);
       const mask = model.kvm.vmTypes;
-      const source = joinSources(item(model, `module.kvm_amd.${f.parameter}`)?.source, item(model, `kvm.vmType.${f.vmType}`)?.source);
+      const source = joinSources(
+        item(model, `module.kvm_amd.${f.parameter}`)?.source,
+        item(model, `kvm.vmType.${f.vmType}`)?.source,
+      );
       // Before the SEV VM types (6.10) the mask never has them, whatever the parameter says.
-      const typesExist = f.technology === 'snp' ? kernelHas('snp.kvm-host', releaseOf(model)) !== false : kernelHas('kvm.sev-vm-types', releaseOf(model)) !== false;
-      if (p?.enabled !== true || entry?.offered !== false || !('value' in mask) || mask.value.mask === 0 || !typesExist) return pass('consistent', source);
-      const found = `kvm_amd.${f.parameter} = ${p.raw?.trim()}, but KVM_CAP_VM_TYPES ` + `= ${hex(mask.value.mask)} (` + `${mask.value.offered.join(', ') || 'none'})`;
+      const typesExist =
+        f.technology === 'snp'
+          ? kernelHas('snp.kvm-host', releaseOf(model)) !== false
+          : kernelHas('kvm.sev-vm-types', releaseOf(model)) !== false;
+      if (p?.enabled !== true || entry?.offered !== false || !('value' in mask) || mask.value.mask === 0 || !typesExist)
+        return pass('consistent', source);
+      const found =
+        `kvm_amd.${f.parameter} = ${p.raw?.trim()}, but KVM_CAP_VM_TYPES ` +
+        `= ${hex(mask.value.mask)} (` +
+        `${mask.value.offered.join(', ') || 'none'})`;
       const dropped = f.technology === 'sev-es' ? sevEsDroppedCause(model) : null;
       if (dropped) return fail(`${found}: ${dropped.found}`, joinSources(source, dropped.source), dropped.fix);
-      return fail(found, source, 'see `dmesg | grep -i sev` for why KVM left it off (the firmware, ASIDs, or SNP INIT)');
+      return fail(
+        found,
+        source,
+        'see `dmesg | grep -i sev` for why KVM left it off (the firmware, ASIDs, or SNP INIT)',
+      );
     },
   };
 }
@@ -816,7 +1124,11 @@ function asidsExhausted(f: Flavour): CheckRule {
       const a = sevOf(model).asids[f.asids];
       const source = item(model, `capacity.${f.asids === 'sev' ? 'sev' : 'sev_es'}`)?.source ?? 'not probed';
       if (a === null || a.capacity === 0 || a.free !== 0) return pass('not exhausted', source);
-      return warn(`${a.current} of ${a.capacity} in use, none free`, source, 'shut a guest down, or move the BIOS ASID split');
+      return warn(
+        `${a.current} of ${a.capacity} in use, none free`,
+        source,
+        'shut a guest down, or move the BIOS ASID split',
+      );
     },
   };
 }
@@ -833,8 +1145,14 @@ const SEV_ONLY_CROSS: readonly CheckRule[] = [
       const node = snapshot.host.sevDevice;
       const nodeItem = item(model, 'device.node');
       const source = joinSources(item(model, 'module.kvm_amd.sev')?.source, nodeItem?.source);
-      if (p?.enabled !== true || node === undefined || !('error' in node) || node.error.code !== 'ENOENT') return pass('consistent', source);
-      return fail(`kvm_amd.sev = ${p.raw?.trim()}, but /dev/sev does not exist` + `${nodeItem?.meaning ? `: ${nodeItem.meaning}` : ''}`, source, nodeItem?.hint ?? FIX_SEV_DEVICE);
+      if (p?.enabled !== true || node === undefined || !('error' in node) || node.error.code !== 'ENOENT')
+        return pass('consistent', source);
+      return fail(
+        `kvm_amd.sev = ${p.raw?.trim()}, but /dev/sev does not exist` +
+          `${nodeItem?.meaning ? `: ${nodeItem.meaning}` : ''}`,
+        source,
+        nodeItem?.hint ?? FIX_SEV_DEVICE,
+      );
     },
   },
   {
@@ -842,17 +1160,21 @@ const SEV_ONLY_CROSS: readonly CheckRule[] = [
     technology: 'sev-es',
     layer: 'kvm',
     title: 'The CPU and BIOS have SEV-ES, but kvm_amd left it off',
-    why: 'a BIOS that gives every ASID to plain SEV leaves SEV-ES with ' + 'none, so kvm_amd reports sev_es = N (virtee/sevctl#116)',
+    why:
+      'a BIOS that gives every ASID to plain SEV leaves SEV-ES with ' +
+      'none, so kvm_amd reports sev_es = N (virtee/sevctl#116)',
     evaluate({ model }) {
       const view = sevOf(model);
       const sev = view.kvmAmd.parameters.sev;
       const es = view.kvmAmd.parameters.sev_es;
       const source = joinSources(item(model, 'cpu.flag.sev_es')?.source, item(model, 'module.kvm_amd.sev_es')?.source);
-      if (view.cpu.flags.sev_es !== true || sev?.enabled !== true || es?.enabled !== false) return pass('consistent', source);
+      if (view.cpu.flags.sev_es !== true || sev?.enabled !== true || es?.enabled !== false)
+        return pass('consistent', source);
       const min = item(model, 'cpuid.8000001f.minSevAsid');
       const log = item(model, 'log.asids.sevEs');
       return fail(
-        `sev_es in cpuinfo and kvm_amd.sev = Y, but kvm_amd.sev_es = ${es.raw?.trim()}${log ? `; ${log.value}` : ''}` + `${min ? `; ${min.label}: ${withMeaning(min)}` : ''}`,
+        `sev_es in cpuinfo and kvm_amd.sev = Y, but kvm_amd.sev_es = ${es.raw?.trim()}${log ? `; ${log.value}` : ''}` +
+          `${min ? `; ${min.label}: ${withMeaning(min)}` : ''}`,
         joinSources(source, log?.source, min?.source),
         'BIOS: set "SEV-ES ASID Space Limit" above 1 so that SEV-ES guests get ASIDs',
       );
@@ -863,14 +1185,26 @@ const SEV_ONLY_CROSS: readonly CheckRule[] = [
     technology: 'snp',
     layer: 'kernel',
     title: 'The BIOS enabled SEV-SNP, but the IOMMU kept it off',
-    why: 'sev_snp in cpuinfo with kvm_amd.sev_snp = N is the pattern of ' + 'AMDSEV#113: the real cause is only in the AMD-Vi log lines',
+    why:
+      'sev_snp in cpuinfo with kvm_amd.sev_snp = N is the pattern of ' +
+      'AMDSEV#113: the real cause is only in the AMD-Vi log lines',
     evaluate({ model }) {
       const view = sevOf(model);
       const problems = iommuProblems(model);
       const snp = view.kvmAmd.parameters.sev_snp;
-      const source = joinSources(`${view.sources.cpuinfo} (flags)`, view.sources.kvmAmd, ...problems.map((p) => p.source));
-      if (view.cpu.flags.sev_snp !== true || snp?.enabled !== false || problems.length === 0) return pass('consistent', source);
-      return fail(`sev_snp in cpuinfo, kvm_amd.sev_snp = ${snp.raw?.trim()}, and ` + `the kernel log: ${problems.map((p) => p.text).join('; ')}`, source, problems[0]?.fix ?? FIX_IOMMU);
+      const source = joinSources(
+        `${view.sources.cpuinfo} (flags)`,
+        view.sources.kvmAmd,
+        ...problems.map((p) => p.source),
+      );
+      if (view.cpu.flags.sev_snp !== true || snp?.enabled !== false || problems.length === 0)
+        return pass('consistent', source);
+      return fail(
+        `sev_snp in cpuinfo, kvm_amd.sev_snp = ${snp.raw?.trim()}, and ` +
+          `the kernel log: ${problems.map((p) => p.text).join('; ')}`,
+        source,
+        problems[0]?.fix ?? FIX_IOMMU,
+      );
     },
   },
   {
@@ -878,12 +1212,16 @@ const SEV_ONLY_CROSS: readonly CheckRule[] = [
     technology: 'snp',
     layer: 'firmware',
     title: 'SEV-SNP is enabled, but the alias check is not complete',
-    why: 'guests start, so the gap goes unnoticed; their memory is ' + 'exposed to CVE-2024-21944 until the firmware is updated ' + '(AMD-SB-3015)',
+    why:
+      'guests start, so the gap goes unnoticed; their memory is ' +
+      'exposed to CVE-2024-21944 until the firmware is updated ' +
+      '(AMD-SB-3015)',
     evaluate({ model }) {
       const view = sevOf(model);
       const source = `${view.sources.snpPlatformStatus} (byte 3 bit 1)`;
       const enabled = view.kvmAmd.parameters.sev_snp?.enabled === true || (view.snpPlatformStatus?.state ?? 0) !== 0;
-      if (!enabled || view.snpPlatformStatus === null || view.snpPlatformStatus.aliasCheckComplete) return pass('consistent', source);
+      if (!enabled || view.snpPlatformStatus === null || view.snpPlatformStatus.aliasCheckComplete)
+        return pass('consistent', source);
       return fail(`SNP ${view.snpPlatformStatus.stateName ?? 'enabled'}, alias check not complete`, source, FIX_ALIAS);
     },
   },
@@ -892,12 +1230,15 @@ const SEV_ONLY_CROSS: readonly CheckRule[] = [
     technology: 'snp',
     layer: 'firmware',
     title: 'SEV-SNP is enabled, but the reported TCB differs from the current one',
-    why: 'guests start, but their attestation reports name older firmware ' + 'than runs, which verifiers may reject or misjudge',
+    why:
+      'guests start, but their attestation reports name older firmware ' +
+      'than runs, which verifiers may reject or misjudge',
     evaluate({ model }) {
       const view = sevOf(model);
       const source = `${view.sources.snpPlatformStatus} (current_tcb_version, reported_tcb_version)`;
       const enabled = view.kvmAmd.parameters.sev_snp?.enabled === true || (view.snpPlatformStatus?.state ?? 0) !== 0;
-      if (!enabled || view.snpPlatformStatus === null || view.snpPlatformStatus.tcb.match) return pass('consistent', source);
+      if (!enabled || view.snpPlatformStatus === null || view.snpPlatformStatus.tcb.match)
+        return pass('consistent', source);
       const t = view.snpPlatformStatus.tcb;
       return fail(`current TCB ${t.currentRaw}, reported ${t.reportedRaw}`, source, FIX_TCB);
     },
@@ -911,11 +1252,18 @@ const MSR_CROSS: readonly CheckRule[] = [
     technology: 'sev',
     layer: 'firmware',
     title: 'SYSCFG says the BIOS left memory encryption off (SMEE, bit 23)',
-    why: 'without SYSCFG.MemEncryptionModeEn no SME, SEV, SEV-ES or ' + 'SEV-SNP can run, whatever the kernel and kvm_amd say (snphost ' + '"SME" / "SEV" checks)',
+    why:
+      'without SYSCFG.MemEncryptionModeEn no SME, SEV, SEV-ES or ' +
+      'SEV-SNP can run, whatever the kernel and kvm_amd say (snphost ' +
+      '"SME" / "SEV" checks)',
     evaluate({ model }) {
       const m = sevOf(model).msrs;
       if (m.smee !== false) return pass('consistent', m.source);
-      return fail(`SYSCFG = ${m.syscfg}: bit 23 (SMEE) clear`, `${m.source}, bit 23`, 'BIOS: enable SMEE (Secure Memory Encryption), then reboot');
+      return fail(
+        `SYSCFG = ${m.syscfg}: bit 23 (SMEE) clear`,
+        `${m.source}, bit 23`,
+        'BIOS: enable SMEE (Secure Memory Encryption), then reboot',
+      );
     },
   },
   {
@@ -923,7 +1271,10 @@ const MSR_CROSS: readonly CheckRule[] = [
     technology: 'snp',
     layer: 'firmware',
     title: 'SYSCFG or the RMP MSRs say SEV-SNP is not set up (SNPEn, RMP_BASE/RMP_END)',
-    why: 'SEV-SNP needs SYSCFG.SNPEn (bit 24) and an RMP table between ' + 'RMP_BASE and RMP_END, both set up before the kernel boots ' + '(snphost "SNP" and "RMP table" checks)',
+    why:
+      'SEV-SNP needs SYSCFG.SNPEn (bit 24) and an RMP table between ' +
+      'RMP_BASE and RMP_END, both set up before the kernel boots ' +
+      '(snphost "SNP" and "RMP table" checks)',
     evaluate({ model }) {
       const m = sevOf(model).msrs;
       const problems: string[] = [];
@@ -931,9 +1282,17 @@ const MSR_CROSS: readonly CheckRule[] = [
       if (m.rmpBase !== null && BigInt(m.rmpBase) === 0n) problems.push('RMP_BASE = 0');
       if (m.rmpEnd !== null && BigInt(m.rmpEnd) === 0n) problems.push('RMP_END = 0');
       if (problems.length === 0) return pass('consistent', m.source);
-      return fail(`${problems.join('; ')}: no RMP table reserved / SNP not enabled`, `${m.source}; MSRs 0xc0010132, 0xc0010133`, FIX_RMP.replace('BIOS: enable', 'BIOS: enable "SEV-SNP Support" and'));
+      return fail(
+        `${problems.join('; ')}: no RMP table reserved / SNP not enabled`,
+        `${m.source}; MSRs 0xc0010132, 0xc0010133`,
+        FIX_RMP.replace('BIOS: enable', 'BIOS: enable "SEV-SNP Support" and'),
+      );
     },
   },
 ];
 
-export const SEV_CROSS_CHECKS: readonly CheckRule[] = [...MSR_CROSS, ...FLAVOURS.flatMap((f) => [parameterVsVmType(f), asidsExhausted(f)]), ...SEV_ONLY_CROSS];
+export const SEV_CROSS_CHECKS: readonly CheckRule[] = [
+  ...MSR_CROSS,
+  ...FLAVOURS.flatMap((f) => [parameterVsVmType(f), asidsExhausted(f)]),
+  ...SEV_ONLY_CROSS,
+];

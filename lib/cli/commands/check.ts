@@ -29,7 +29,8 @@ export const checkCommand: Command = {
   async run(context) {
     const { values, args, io, style } = context;
     const choice = args[0] ?? 'all';
-    if (!isTechnologyChoice(choice)) throw new UsageError(`unknown technology "${choice}"; choose one of ${CHECK_CHOICES.join(', ')}`);
+    if (!isTechnologyChoice(choice))
+      throw new UsageError(`unknown technology "${choice}"; choose one of ${CHECK_CHOICES.join(', ')}`);
     const format = formatOf(values);
     const { snapshot } = await snapshotFor(values, io);
     const model = decodeSnapshot(snapshot);

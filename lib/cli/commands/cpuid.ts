@@ -18,7 +18,10 @@ export const cpuidCommand: Command = {
     const finished = finish(decodeSnapshot(snapshot), io, snapshot);
     // No entries because none were read is not "no entries": say why, and that we could not tell.
     if (fact === undefined) {
-      const why = values.from === undefined ? 'the KVM device could not be used' : `the snapshot ${values.from === '-' ? 'on standard input' : values.from} does not record it`;
+      const why =
+        values.from === undefined
+          ? 'the KVM device could not be used'
+          : `the snapshot ${values.from === '-' ? 'on standard input' : values.from} does not record it`;
       io.stderr.write(`kvm-caps: no ${request} answer: ${escapeControls(why)}\n`);
       return EXIT.couldNotTell;
     }

@@ -11,7 +11,8 @@ export const diffCommand: Command = {
   args: { min: 2, max: 2 },
   async run({ values, args, io, style }) {
     const [pathA, pathB] = args as [string, string];
-    if (pathA === '-' && pathB === '-') throw new UsageError('only one of the two snapshots can come from standard input (-)');
+    if (pathA === '-' && pathB === '-')
+      throw new UsageError('only one of the two snapshots can come from standard input (-)');
     // A file that cannot be read or is not a snapshot throws SnapshotFileError: exit 4.
     const a = loadSnapshot(pathA);
     const b = loadSnapshot(pathB);
