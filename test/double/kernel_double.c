@@ -564,7 +564,17 @@ static void load_config(void) {
 
 static void ensure_config(void) { pthread_once(&config_once, load_config); }
 
-__attribute__((constructor)) static void double_init(void) { ensure_config(); }
+/* A process that forks while another thread holds `lock` (a thread pool worker in an ioctl,
+ * say) would leave the child with a lock nobody releases, and the child's close() before exec
+ * would wait forever. The real kernel has no such lock, so the double must not add the hang:
+ * take the lock around fork and release it on both sides. */
+static void fork_prepare(void) { pthread_mutex_lock(&lock); }
+static void fork_release(void) { pthread_mutex_unlock(&lock); }
+
+__attribute__((constructor)) static void double_init(void) {
+  ensure_config();
+  pthread_atfork(fork_prepare, fork_release, fork_release);
+}
 
 /* ---------------------------------------------------------------- fd table */
 
