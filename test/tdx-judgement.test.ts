@@ -242,6 +242,14 @@ describe('item 4: what each kernel-log line means', () => {
     assert.equal(parseTdxLog(['tdx: 262144 pages allocated for PAMT.']).pamtPages?.value, 262144);
   });
 
+  test('the PAMT memory is shown: KB from mainline kernels, 4 KiB pages from pre-merge trees', () => {
+    assert.match(text(fixture('tdx-usable-6.16')), /^ {2}PAMT memory +1050644 KiB {2}\[/m);
+    const pages = edit('tdx-usable-6.16', (x) => setLog(x, ['tdx: 262144 pages allocated for PAMT.']));
+    assert.match(text(pages), /^ {2}PAMT memory +1048576 KiB \(262144 pages of 4 KiB\)/m);
+    const none = edit('tdx-usable-6.16', (x) => setLog(x, ['tdx: TDX module initialized.']));
+    assert.match(text(none), /^ {2}PAMT memory +unknown: no "allocated for PAMT" line/m);
+  });
+
   test('EIO from KVM_TDX_INIT_VM with "All packages need to have online CPU" is an offline package', () => {
     const s = edit('tdx-init-vm-refused-7.2', (x) => {
       const init = x.kvm.tdx?.initVm;

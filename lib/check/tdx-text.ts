@@ -73,6 +73,8 @@ export const TDX_WORDS = {
   moduleState: stateText,
   privateKeyIds: (v: Value<TdxView['privateKeyIds']>): string =>
     `[${v.start}, ${v.end}): ${v.count} TDX KeyIDs, ${v.guestKeyIds} for TDs`,
+  pamt: (v: Value<TdxView['pamt']>): string =>
+    v.pages === null ? `${v.kib} KiB` : `${v.kib} KiB (${v.pages} pages of 4 KiB)`,
   tdKeys: (v: Value<TdxView['tdKeys']>): string =>
     v.inUse === null
       ? `${v.capacity} TD keys; in use unknown (misc.current was not read)`

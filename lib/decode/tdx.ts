@@ -121,6 +121,11 @@ export interface TdxView {
   moduleState: Traced<TdxModuleState>;
   /** "BIOS enabled: private KeyID range [start, end)"; the first is the global KeyID, the rest are for TDs. */
   privateKeyIds: Traced<{ start: number; end: number; count: number; guestKeyIds: number }>;
+  /**
+   * Memory the kernel gave the TDX module for its PAMT: "%lu KB allocated for PAMT" (mainline), or
+   * "%lu pages allocated for PAMT." (pre-merge trees, 4 KiB pages).
+   */
+  pamt: Traced<{ kib: number; pages: number | null }>;
   /** misc cgroup `tdx`: capacity (guest KeyIDs KVM manages), current (in use), free. */
   tdKeys: Traced<{ capacity: number; inUse: number | null; free: number | null }>;
   /** /proc/cpuinfo flag tdx_host_platform (X86_FEATURE_TDX_HOST_PLATFORM). */
@@ -352,6 +357,15 @@ function privateKeyIds(log: LogContext): TdxView['privateKeyIds'] {
   return known({ start, end, count, guestKeyIds }, logSource(log, fact));
 }
 
+function pamt(log: LogContext): TdxView['pamt'] {
+  const kb = log.facts?.pamtKb;
+  if (kb !== undefined) return known({ kib: kb.value, pages: null }, logSource(log, kb));
+  const pages = log.facts?.pamtPages;
+  if (pages !== undefined) return known({ kib: pages.value * 4, pages: pages.value }, logSource(log, pages));
+  if (log.facts === null) return unknownFrom(log.fact);
+  return unknown('no "allocated for PAMT" line (the TDX module was not initialised in this boot)', log.source);
+}
+
 function tdKeys(snapshot: Snapshot): TdxView['tdKeys'] {
   const capacity = snapshot.host.miscCapacity;
   if (capacity === undefined) return unknown('the misc cgroup was not read');
@@ -538,6 +552,7 @@ export function tdxView(snapshot: Snapshot): TdxView {
     moduleVersion: version,
     moduleState: state,
     privateKeyIds: keyIds,
+    pamt: pamt(log),
     tdKeys: keys,
     cpuFlag: flag,
     parameters: params,

@@ -168,6 +168,7 @@ const tdxView = object({
     }),
   ),
   privateKeyIds: traced(object({ start: integer, end: integer, count: integer, guestKeyIds: integer })),
+  pamt: traced(object({ kib: integer, pages: nullableInteger })),
   tdKeys: traced(object({ capacity: integer, inUse: nullableInteger, free: nullableInteger })),
   cpuFlag: traced(boolean),
   parameters: array(

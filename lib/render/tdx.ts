@@ -113,6 +113,7 @@ export function renderTdx(unsafe: TdxSection, style: Style): string {
   }
   lines.push(tracedLine(style, 'TDX module state', view.moduleState, TDX_WORDS.moduleState));
   lines.push(tracedLine(style, 'Private KeyIDs', view.privateKeyIds, TDX_WORDS.privateKeyIds));
+  lines.push(tracedLine(style, 'PAMT memory', view.pamt, TDX_WORDS.pamt));
   lines.push(tracedLine(style, 'TD keys (misc cgroup)', view.tdKeys, TDX_WORDS.tdKeys));
   lines.push(tracedLine(style, 'Kernel log', view.kernelLog, TDX_WORDS.kernelLog));
 
