@@ -4,36 +4,22 @@
 // view and clears host-only fields (NumVMPL in 0x8000001F EBX[15:12], for one); this is the
 // CPU's. Where the node is missing (the cpuid module is not loaded) or unreadable (not root),
 // the error is the fact: kvm-caps never loads a module.
-import { closeSync, openSync, readSync } from 'node:fs';
+import { cpuDeviceFile, preadCpuDevice } from './cpu-device.js';
 import { attempt } from './facts.js';
-import { underRoot } from './host-files.js';
 import type { CpuidRegisters, Fact } from './types.js';
 
 /** Reads CPUID `leaf`.`subleaf` as CPU `cpu` answers it, under `root`; registers as hex strings. */
 export function readCpuidLeaf(root: string, cpu: number, leaf: number, subleaf = 0): Fact<CpuidRegisters> {
-  if (!Number.isInteger(cpu) || cpu < 0) throw new RangeError(`cpu must be a non-negative integer, not ${cpu}`);
   if (!Number.isInteger(leaf) || leaf < 0 || leaf > 0xffffffff)
     throw new RangeError(`CPUID leaf must be a u32, not ${leaf}`);
   if (!Number.isInteger(subleaf) || subleaf < 0 || subleaf > 0xffffffff)
     throw new RangeError(`CPUID subleaf must be a u32, not ${subleaf}`);
-  const file = underRoot(root, `/dev/cpu/${cpu}/cpuid`);
+  const file = cpuDeviceFile(root, cpu, 'cpuid');
+  // The driver answers all four registers or fails (EIO where the CPU is offline).
   return attempt({ syscall: 'pread', path: file }, () => {
-    const fd = openSync(file, 'r');
-    try {
-      const buffer = Buffer.alloc(16);
-      const read = readSync(fd, buffer, 0, 16, (BigInt(subleaf) << 32n) | BigInt(leaf));
-      // The driver answers all four registers or fails (EIO where the CPU is offline).
-      if (read !== 16)
-        throw Object.assign(new Error(`short read of CPUID 0x${leaf.toString(16)}: ${read} bytes`), {
-          code: 'EIO',
-          errno: -5,
-          syscall: 'pread',
-          path: file,
-        });
-      const reg = (i: number): string => `0x${buffer.readUInt32LE(i * 4).toString(16)}`;
-      return { eax: reg(0), ebx: reg(1), ecx: reg(2), edx: reg(3) };
-    } finally {
-      closeSync(fd);
-    }
+    const offset = (BigInt(subleaf) << 32n) | BigInt(leaf);
+    const buffer = preadCpuDevice(file, offset, 16, `CPUID 0x${leaf.toString(16)}`);
+    const reg = (i: number): string => `0x${buffer.readUInt32LE(i * 4).toString(16)}`;
+    return { eax: reg(0), ebx: reg(1), ecx: reg(2), edx: reg(3) };
   });
 }
