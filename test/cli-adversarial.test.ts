@@ -35,14 +35,14 @@ import { after, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
-import { COMMANDS, main } from '../lib/cli/main.js';
+import { COMMANDS } from '../lib/cli/main.js';
 import { usageFor, WIDTH } from '../lib/cli/help.js';
 import { buildReport } from '../lib/render/report.js';
 import { REPORT_SCHEMA, SNAPSHOT_SCHEMA } from '../lib/render/schemas.js';
 import { kernelLogFromFile, MAX_LOG_BYTES } from '../lib/snapshot/kernel-log.js';
 import { MAX_SNAPSHOT_BYTES, validateSnapshot } from '../lib/snapshot/load.js';
 import type { Snapshot } from '../lib/snapshot/types.js';
-import { cliEntry } from './helpers/cli.js';
+import { cliEntry, runMain } from './helpers/cli.js';
 import { skipUnless } from './helpers/requirements.js';
 import { projectRoot } from './helpers/compile.js';
 import { fixturePath } from './helpers/fixtures.js';
@@ -72,26 +72,7 @@ interface Result {
 }
 
 /** main() in this process, its output captured. */
-async function run(args: string[]): Promise<Result> {
-  let stdout = '';
-  let stderr = '';
-  const io = {
-    stdout: {
-      write: (text: string) => {
-        stdout += text;
-        return true;
-      },
-    },
-    stderr: {
-      write: (text: string) => {
-        stderr += text;
-        return true;
-      },
-    },
-  } as unknown as Parameters<typeof main>[1];
-  const status = await main(args, io);
-  return { status, stdout, stderr };
-}
+const run = (args: string[]): Promise<Result> => runMain(args);
 
 /** tsx by its path: a child may run in a directory of its own. */
 const TSX = pathToFileURL(join(projectRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
