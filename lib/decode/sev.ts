@@ -37,6 +37,9 @@ import {
   type ProcessorGeneration,
   type SevCpuidSummary,
 } from './sev-fields.js';
+import { sevHostFacts, type SevHostFacts } from './sev-host.js';
+import { sevKvmAmdFacts, type SevKvmAmdFacts } from './sev-kvm-amd.js';
+import { sevPlatformFacts, type SevPlatformFacts } from './sev-platform.js';
 import { inNewestBoot } from '../snapshot/log-formats.js';
 import { describeFailure, parseSevLog, type SevLogFacts, type Traced as LogTraced } from './sev-log.js';
 import {
@@ -124,7 +127,7 @@ export interface SevInit2Result {
   firmwareError?: DecodedFirmwareError;
 }
 
-export interface SevView {
+export interface SevView extends SevHostFacts, SevPlatformFacts, SevKvmAmdFacts {
   title: string;
   items: SevItem[];
   /** The SEV VM types and whether KVM_CAP_VM_TYPES offers them (null: not known). */
@@ -1859,6 +1862,9 @@ export function sevView(snapshot: Snapshot): SevView {
     source: 'arch/x86/kernel/cpu/amd.c early_detect_mem_encrypt(), bsp_determine_snp()',
   });
   return {
+    ...sevHostFacts(),
+    ...sevPlatformFacts(),
+    ...sevKvmAmdFacts(),
     title: 'AMD SEV / SEV-ES / SEV-SNP',
     items: b.items,
     vmTypes: types,

@@ -1,12 +1,48 @@
 // `kvm-caps sev` and the report's SEV section: the SEV model and the SEV, SEV-ES and SEV-SNP
 // checks for a person.
 import { TECHNOLOGY_TITLES } from '../check/run.js';
+import type { CheckResult } from '../check/types.js';
 import type { SevGroup, SevItem } from '../decode/sev.js';
 import { checkTreeLines, verdictWord } from './check.js';
 import { factLine, labelWidth, STATUS_WIDTH } from './facts.js';
 import type { SevSection } from './report.js';
 import { terminalSafe } from './escape.js';
 import type { Style } from './style.js';
+import { sevLineText, type SevLine, type SevNote } from './sev-line.js';
+
+/**
+ * The groups whose lines come from the SEV model (render/sev-*.ts). A group not listed here still shows the
+ * decode layer's items while the SEV decode moves to typed fields, group by group.
+ */
+const GROUP_LINES: Partial<Record<SevGroup, (view: SevSection) => SevLine[]>> = {};
+
+/** The notes under the view (render/sev-*.ts), from the SEV model: what a reader needs to read the facts right. */
+const NOTES: readonly ((view: SevSection) => SevNote[])[] = [];
+
+const modelLines = (view: SevSection): SevLine[] => GROUPS.flatMap(([group]) => GROUP_LINES[group]?.(view) ?? []);
+
+/** The items of the groups that do not yet come from the model. */
+const legacyItems = (view: SevSection): SevItem[] => view.items.filter((item) => GROUP_LINES[item.group] === undefined);
+
+/** The FAIL and WARN checks of every SEV technology, each once, with its fix: what the short section shows. */
+function problemLines(view: SevSection, style: Style, width: number): string[] {
+  const seen = new Set<string>();
+  const lines: string[] = [];
+  const walk = (checks: readonly CheckResult[]): void => {
+    for (const c of checks) {
+      if ((c.status === 'FAIL' || c.status === 'WARN') && !seen.has(`${c.title}\0${c.found}`)) {
+        seen.add(`${c.title}\0${c.found}`);
+        const word =
+          c.status === 'FAIL' ? style.bad('FAIL'.padEnd(STATUS_WIDTH)) : style.warn('WARN'.padEnd(STATUS_WIDTH));
+        lines.push(factLine(style, c.title, `${word} ${c.found}`, c.source, width));
+        if (c.fix !== undefined) lines.push(`      fix: ${c.fix}`);
+      }
+      walk(c.children);
+    }
+  };
+  for (const t of view.technologies) walk(t.checks);
+  return lines;
+}
 
 const GROUPS: readonly (readonly [SevGroup, string])[] = [
   ['kvm', 'KVM'],
@@ -67,31 +103,40 @@ function verdictLines(view: SevSection, style: Style, width?: number): string[] 
   );
 }
 
-/** One label column for the items shown and the verdicts above them. */
-const widthOf = (view: SevSection, items: readonly SevItem[]): number =>
-  labelWidth([...items.map((item) => item.label), ...view.technologies.map((t) => TECHNOLOGY_TITLES[t.technology])]);
+/** One label column for the lines shown and the verdicts above them. */
+const widthOf = (view: SevSection, labels: readonly string[]): number =>
+  labelWidth([...labels, ...view.technologies.map((t) => TECHNOLOGY_TITLES[t.technology])]);
 
 const applies = (view: SevSection): boolean => view.technologies.some((t) => t.applicable);
 
 export function renderSevSummary(view: SevSection, style: Style): string[] {
   if (!applies(view)) return verdictLines(view, style);
-  const shown = view.items.filter(
+  const lines = modelLines(view).filter((line) => line.summary);
+  const items = legacyItems(view).filter(
     (item) =>
       item.id.startsWith('kvm.vmType.') || SUMMARY_IDS.has(item.id) || item.status === 'fail' || item.status === 'warn',
   );
-  const width = widthOf(view, shown);
-  return [...verdictLines(view, style, width), ...shown.flatMap((item) => itemLines(style, item, width))];
+  const width = widthOf(view, [...lines.map((l) => l.label), ...items.map((i) => i.label)]);
+  return [
+    ...verdictLines(view, style, width),
+    ...lines.flatMap((line) => sevLineText(style, line, width)),
+    ...items.flatMap((item) => itemLines(style, item, width)),
+    ...problemLines(view, style, width),
+  ];
 }
 
 export function renderSev(unsafe: SevSection, style: Style): string {
   const view = terminalSafe(unsafe);
-  const width = widthOf(view, view.items);
+  const width = widthOf(view, [...modelLines(view).map((l) => l.label), ...legacyItems(view).map((i) => i.label)]);
   const lines: string[] = [style.bold(view.title), ...verdictLines(view, style, width)];
   if (!applies(view)) return `${lines.join('\n')}\n`;
   for (const [group, title] of GROUPS) {
-    const items = view.items.filter((item) => item.group === group);
-    if (items.length === 0) continue;
-    lines.push('', style.bold(title), ...items.flatMap((item) => itemLines(style, item, width)));
+    const lineOf = GROUP_LINES[group];
+    const shown =
+      lineOf !== undefined
+        ? lineOf(view).flatMap((line) => sevLineText(style, line, width))
+        : view.items.filter((item) => item.group === group).flatMap((item) => itemLines(style, item, width));
+    if (shown.length > 0) lines.push('', style.bold(title), ...shown);
   }
   for (const t of view.technologies) {
     if (t.checks.length > 0)
@@ -104,9 +149,10 @@ export function renderSev(unsafe: SevSection, style: Style): string {
         ...checkTreeLines(t, style, false),
       );
   }
-  if (view.notes.length > 0) {
+  const notes = [...view.notes, ...NOTES.flatMap((notesOf) => notesOf(view))];
+  if (notes.length > 0) {
     lines.push('', style.bold('Notes'));
-    for (const note of view.notes) lines.push(`  ${note.text}  ${style.dim(`[${note.source}]`)}`);
+    for (const note of notes) lines.push(`  ${note.text}  ${style.dim(`[${note.source}]`)}`);
   }
   return `${lines.join('\n')}\n`;
 }
