@@ -308,6 +308,26 @@ describe('-o FILE writes only what it was asked to, the way it was asked', () =>
     });
   });
 
+  test('-o /dev/stdout when standard output is a socket (systemd, a parent\'s socketpair) writes to it', () => {
+    const dir = freshDir('stdout-socket');
+    const link = join(dir, 'stdout');
+    symlinkSync('/proc/self/fd/1', link);
+    // Node gives a child's piped stdout as one end of a socketpair(2), as systemd gives a service a socket to
+    // journald: open(2) on /proc/self/fd/1 fails there with ENXIO.
+    const result = spawnSync(process.execPath, ['--import', TSX, cliEntry, '--from', FIXTURE, '-o', link], {
+      cwd: projectRoot,
+      encoding: 'utf8',
+      timeout: 30_000,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(result.stderr, '');
+    return report.then((text) => {
+      assert.equal(result.stdout, text);
+      assert.deepEqual(readdirSync(dir), ['stdout']);
+    });
+  });
+
   test('a link to nothing is refused (exit 4): no file is created where it points', async () => {
     const dir = freshDir('dangling');
     const link = join(dir, 'link');

@@ -3,7 +3,9 @@
 //   -                       standard output
 //   character device, FIFO  opened and written in place (never replaced: -o /dev/null stays
 //                           a device); a FIFO nobody reads fails at once instead of waiting
-//   socket                  tried in place; open(2) refuses sockets (ENXIO)
+//   socket                  this process's own standard output or error (-o /dev/stdout under
+//                           systemd or a parent's socketpair): written to that descriptor;
+//                           any other: tried in place, and open(2) refuses sockets (ENXIO)
 //   block device, directory refused
 //   symbolic link           followed: a file it names is replaced atomically (the link stays),
 //                           a device or FIFO is written through it (-o /dev/stdout)
@@ -70,8 +72,32 @@ function lstatOrNull(path: string): Stats | null {
   }
 }
 
+/** This process's standard output or error when `stats` is that very file (same device and inode), else null. */
+function ownDescriptor(stats: Stats): number | null {
+  for (const fd of [1, 2]) {
+    try {
+      const own = fstatSync(fd);
+      if (own.dev === stats.dev && own.ino === stats.ino) return fd;
+    } catch {
+      // Closed: not this one.
+    }
+  }
+  return null;
+}
+
 /** A device, FIFO or socket: opened as it is, without O_CREAT or O_TRUNC, and written. */
 function writeInPlace(shown: string, path: string, data: Buffer, stats: Stats): void {
+  // A socket cannot be opened by its /proc/self/fd path; when it is our own stdout or stderr, the descriptor we
+  // already hold is the file that was asked for.
+  const own = stats.isSocket() ? ownDescriptor(stats) : null;
+  if (own !== null) {
+    try {
+      writeAll(own, data);
+    } catch (error) {
+      throw new OutputError(shown, reason(error));
+    }
+    return;
+  }
   let fd: number;
   try {
     // O_NONBLOCK: a FIFO without a reader fails with ENXIO instead of waiting for one.
