@@ -149,11 +149,6 @@ const KNOWN: Record<string, Record<string, string>> = {
     'fixture sev-turin-7.2': 'no public Turin TCB found yet',
     'fixture sev-turin-7.2-snp-asids-in-use': 'derived from sev-turin-7.2',
   },
-  'snp-svn-vs-firmware': {
-    'persona snp-genoa-linux-6.11': 'no public Genoa sample pairing a 1.55.38+ build with its SNP SVN found yet',
-    'fixture sev-snp-genoa-6.11': 'snapshot of that persona',
-    'persona dev-sev-root-only': 'the same Genoa host',
-  },
 };
 
 function check(rule: string, broken: (h: Host) => string | undefined): void {
