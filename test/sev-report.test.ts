@@ -778,7 +778,6 @@ describe('sevView', () => {
         v.init2.map((r) => [r.vmType, r.ok]),
         [
           ['SEV', true],
-          ['SEV_ES', true],
           ['SNP', true],
         ],
       );
