@@ -100,7 +100,7 @@ test('two SNP hosts: firmware and TCB versions matter; CPU model and microcode d
   assertOrdered(diff);
   const byKey = new Map(diff.differences.map((d) => [d.key, d]));
   assert.equal(byKey.get('snp.firmware')?.matters, true);
-  assert.deepEqual([byKey.get('snp.firmware')?.a.value, byKey.get('snp.firmware')?.b.value], ['1.55.38', '1.58.5']);
+  assert.deepEqual([byKey.get('snp.firmware')?.a.value, byKey.get('snp.firmware')?.b.value], ['1.55.43', '1.58.0']);
   assert.equal(byKey.get('snp.tcb.current')?.matters, true);
   assert.equal(byKey.get('snp.usable')?.matters, true);
   assert.equal(byKey.get('cpu.model')?.matters, false);

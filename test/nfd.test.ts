@@ -101,8 +101,8 @@ test('TDX VM type offered but not probed: usable unknown, not false', () => {
 test('SNP host: SEV, SEV-ES and SNP usable, firmware versions, free ASIDs', () => {
   const labels = parse(features('sev-snp-genoa-6.11'));
   for (const tech of ['sev', 'sev-es', 'snp']) assert.equal(labels.get(`${tech}.usable`), 'true', tech);
-  assert.equal(labels.get('snp.firmware-version'), '1.55.38');
-  assert.equal(labels.get('sev.firmware-version'), '1.55.38');
+  assert.equal(labels.get('snp.firmware-version'), '1.55.43');
+  assert.equal(labels.get('sev.firmware-version'), '1.55.43');
   assert.equal(labels.get('sev.asids.free'), '907');
   assert.equal(labels.get('sev-es.asids.capacity'), '99');
   assert.equal(labels.get('sev-es.asids.free'), '98');

@@ -167,8 +167,8 @@ test('TDX module version as an info metric', () => {
 
 test('SNP host: firmware info, TCB, ASIDs for sev and sev_es', () => {
   const samples = parse(metrics('sev-snp-genoa-6.11'));
-  assert.equal(value(samples, 'snp_firmware_info', { version: '1.55.38', api: '1.55', build: '38' }), 1);
-  assert.equal(value(samples, 'sev_firmware_info', { version: '1.55.38' }), 1);
+  assert.equal(value(samples, 'snp_firmware_info', { version: '1.55.43', api: '1.55', build: '43' }), 1);
+  assert.equal(value(samples, 'sev_firmware_info', { version: '1.55.43' }), 1);
   assert.equal(value(samples, 'snp_tcb_match'), 1);
   assert.equal(value(samples, 'guest_keys_free', { resource: 'sev' }), 907);
   assert.equal(value(samples, 'guest_keys_free', { resource: 'sev_es' }), 98);

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { kernelHas } from '../lib/knowledge/kernel-versions.js';
+import { kernelHas, parseKernelRelease, releaseInRange } from '../lib/knowledge/kernel-versions.js';
+import { SEV_ES_MAX_SNP_SVN } from '../lib/knowledge/sev.js';
 import type { Snapshot } from '../lib/snapshot/types.js';
 import { projectRoot } from './helpers/compile.js';
 import { fixturesDir } from './helpers/fixtures.js';
@@ -144,17 +145,7 @@ const HOSTS: Host[] = [
 ].filter((h) => h.cpuinfo.vendor_id === 'AuthenticAMD');
 
 /** Hosts whose data breaks a rule for want of a public sample; each still breaks it (else drop it here). */
-const KNOWN: Record<string, Record<string, string>> = {
-  'tcb-test-vector': {
-    'fixture sev-turin-7.2': 'no public Turin TCB found yet',
-    'fixture sev-turin-7.2-snp-asids-in-use': 'derived from sev-turin-7.2',
-  },
-  'snp-svn-vs-firmware': {
-    'persona snp-genoa-linux-6.11': 'no public Genoa sample pairing a 1.55.38+ build with its SNP SVN found yet',
-    'fixture sev-snp-genoa-6.11': 'snapshot of that persona',
-    'persona dev-sev-root-only': 'the same Genoa host',
-  },
-};
+const KNOWN: Record<string, Record<string, string>> = {};
 
 function check(rule: string, broken: (h: Host) => string | undefined): void {
   const problems: string[] = [];
@@ -287,3 +278,42 @@ test(
     });
   },
 );
+
+/**
+ * The TCB layout sev_firmware_allows_es() reads the SNP SVN with: v1 (byte 6) on X86_FEATURE_ZEN3/ZEN4, v2 (byte 3) on
+ * ZEN5, none on other CPUs (drivers/crypto/ccp/sev-dev.c get_v1_svn()/get_v2_svn() at v7.2; the family and model
+ * ranges of each ZEN flag from arch/x86/kernel/cpu/amd.c bsp_init_amd() at v7.2).
+ */
+function sevEsSvnLayout(cpuinfo: Record<string, string>): keyof typeof SEV_ES_MAX_SNP_SVN | undefined {
+  const family = Number(cpuinfo['cpu family']);
+  const model = Number(cpuinfo.model);
+  if (family === 0x19 && model <= 0xaf) return 'milan-genoa';
+  const zen5 = [
+    [0x00, 0x2f],
+    [0x40, 0x4f],
+    [0x60, 0x7f],
+    [0xd0, 0xd7],
+  ];
+  if (family === 0x1a && zen5.some(([lo, hi]) => model >= lo! && model <= hi!)) return 'turin';
+  return undefined;
+}
+
+test('AMD-SB-3023: no SEV-ES VM type once SNP is initialised on firmware at or past the SNP SVN limit', () => {
+  // drivers/crypto/ccp/sev-dev.c sev_firmware_supported_vm_types() at v7.2: with SNP initialised, the SEV-ES VM type
+  // goes when sev_firmware_allows_es() says no, and arch/x86/kvm/svm/sev.c sev_hardware_setup() then logs
+  // "SEV-ES unusable". The first release with it is not pinned: the rule holds kernels from 7.2, whose source the
+  // kernel-truth tests read.
+  check('sev-es-vs-snp-svn', (h) => {
+    const release = h.release === undefined ? undefined : parseKernelRelease(h.release);
+    const layout = sevEsSvnLayout(h.cpuinfo);
+    if (!release || !releaseInRange(release, '7.2') || !layout || h.snp?.state !== 1) return undefined;
+    const svn = Number((h.snp.currentTcb >> (layout === 'turin' ? 24n : 48n)) & 0xffn);
+    if (svn < SEV_ES_MAX_SNP_SVN[layout]) return undefined;
+    const offered = h.vmTypes !== undefined && (h.vmTypes & (1 << 3)) !== 0;
+    const enabledLine = h.log.some((l) => /SEV-ES enabled \(ASIDs/.test(l));
+    return offered || enabledLine
+      ? `SNP SVN ${svn} (limit ${SEV_ES_MAX_SNP_SVN[layout]}) on ${h.release}, yet SEV-ES ` +
+          (offered ? `is in the VM types 0x${h.vmTypes!.toString(16)}` : 'is logged as enabled')
+      : undefined;
+  });
+});

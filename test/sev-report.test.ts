@@ -716,9 +716,9 @@ describe('sevView', () => {
     assert.equal(v.platformStatus?.stateName, 'INIT');
     assert.equal(v.platformStatus?.esInitialised, true);
     assert.equal(item(v, 'sev.firmware').status, 'pass');
-    assert.equal(v.snpPlatformStatus?.tcb.current?.snp, 15);
+    assert.equal(v.snpPlatformStatus?.tcb.current?.snp, 25);
     assert.equal(v.snpPlatformStatus?.tcb.match, true);
-    assert.equal(item(v, 'snp.tcb.current').value, '0x3e0f000000000007: bootloader 7, TEE 0, SNP 15, microcode 62');
+    assert.equal(item(v, 'snp.tcb.current').value, '0x541900000000000a: bootloader 10, TEE 0, SNP 25, microcode 84');
     assert.match(item(v, 'snp.tcb.current').source, /Genoa layout/);
     assert.deepEqual(v.asids.sevEs, { capacity: 99, current: 1, free: 98 });
     assert.deepEqual(v.asids.sev, { capacity: 907, current: 0, free: 907 });
@@ -778,7 +778,6 @@ describe('sevView', () => {
         v.init2.map((r) => [r.vmType, r.ok]),
         [
           ['SEV', true],
-          ['SEV_ES', true],
           ['SNP', true],
         ],
       );
@@ -1007,7 +1006,7 @@ describe('SEV personas', () => {
     );
     const snp = genoa.sev?.snpPlatformStatus;
     assert.ok(snp && 'value' in snp);
-    assert.equal(decodeSnpPlatformStatus({ ...snp.value }, { family: 25, model: 17 }).tcb.current?.microcode, 62);
+    assert.equal(decodeSnpPlatformStatus({ ...snp.value }, { family: 25, model: 17 }).tcb.current?.microcode, 84);
 
     const noSnp = loadPersonaFile('sev-es-no-snp-bios');
     assert.equal(noSnp.kvm?.capabilities['235'], 0x0d);
@@ -1078,7 +1077,7 @@ describe('SEV personas under the kernel double', { skip: await doubleSkipReason(
     const snp = persona.sev?.snpPlatformStatus;
     assert.ok(snp && 'value' in snp);
     assert.equal(v.snpPlatformStatus?.tcb.currentRaw, snp.value.currentTcbVersion);
-    assert.equal(v.snpPlatformStatus?.tcb.current?.snp, 15);
+    assert.equal(v.snpPlatformStatus?.tcb.current?.snp, 25);
     assert.deepEqual(
       v.vmTypes.map((t) => t.offered),
       [true, true, true],

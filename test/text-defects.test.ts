@@ -284,7 +284,7 @@ describe('counts that cannot be', () => {
       s.host.miscCurrent.value.tdx = 999;
     });
   const sev = () =>
-    variant('sev-turin-7.2', (s) => {
+    variant('sev-snp-genoa-6.11', (s) => {
       s.host.miscCurrent.value.sev_es = 1034;
       s.host.miscCurrent.value.sev = -3;
     });
@@ -307,13 +307,13 @@ describe('counts that cannot be', () => {
     const all = check.technologies.flatMap((t: { checks: never[] }) => flattenChecks(t.checks));
     const es = all.find((c: { id: string }) => c.id === 'sev-es.usable.asids');
     assert.equal(es.status, 'WARN');
-    assert.match(es.found, /1034 in use of a capacity of 98/);
+    assert.match(es.found, /1034 in use of a capacity of 99/);
     const plain = all.find((c: { id: string }) => c.id === 'sev.usable.asids');
     assert.equal(plain.status, 'WARN');
-    assert.match(plain.found, /-3 in use of a capacity of 908/);
+    assert.match(plain.found, /-3 in use of a capacity of 907/);
     assert.match(
       (await runMain(['sev', '--from', from])).stdout,
-      /SEV-ES\/SNP ASIDs +WARN +1034 in use of a capacity of 98: inconsistent/,
+      /SEV-ES\/SNP ASIDs +WARN +1034 in use of a capacity of 99: inconsistent/,
     );
   });
 
