@@ -471,6 +471,27 @@ const SEV_CASES: Case[] = FLAVOURS.flatMap((f): Case[] => [
       }),
     expect: 'FAIL',
   },
+  // A guest's cpuinfo shows the hypervisor flag: no SEV host, whatever else it reports.
+  {
+    id: `${f.technology}.cpu.bare-metal`,
+    technology: f.technology,
+    pass: sevBase,
+    bad: () => edit(SEV_BASE, (s) => flags(s, { add: ['hypervisor'] })),
+    expect: 'WARN',
+  },
+  // Without SEV support KVM zeroes the whole leaf in KVM_GET_SUPPORTED_CPUID (arch/x86/kvm/cpuid.c).
+  {
+    id: `${f.technology}.kvm.cpuid`,
+    technology: f.technology,
+    pass: sevBase,
+    bad: () =>
+      edit(SEV_BASE, (s) => {
+        const leaf = factValue(s.kvm.supportedCpuid, 'KVM CPUID').find((e) => e.function === 0x8000001f);
+        assert.ok(leaf, 'the fixture lists leaf 0x8000001F');
+        leaf.eax = leaf.ebx = leaf.ecx = leaf.edx = 0;
+      }),
+    expect: 'FAIL',
+  },
   // snphost#187's Genoa has no page-flush MSR but SME_COHERENT: nothing to warn about; without either, WARN.
   {
     id: `${f.technology}.cpu.page-flush`,
@@ -489,6 +510,18 @@ const SEV_CASES: Case[] = FLAVOURS.flatMap((f): Case[] => [
 ]);
 
 const SNP_CASES: Case[] = [
+  // KVM_X86_SNP_POLICY_BITS exists from 6.19: the Turin 7.2 host answers it; 0 means SNP is not supported.
+  {
+    id: 'snp.kvm.policy-bits',
+    technology: 'snp',
+    pass: () => fixture('sev-turin-7.2'),
+    bad: () =>
+      edit('sev-turin-7.2', (s) => {
+        factValue(s.kvm.sevAttributes?.snpPolicyBits, 'KVM_X86_SNP_POLICY_BITS');
+        s.kvm.sevAttributes!.snpPolicyBits = { source: s.kvm.sevAttributes!.snpPolicyBits.source, value: '0x0' };
+      }),
+    expect: 'WARN',
+  },
   {
     id: 'snp.cpu.vmpl',
     technology: 'snp',

@@ -14,6 +14,8 @@ import { fixtureSnapshot } from './helpers/fixtures.js';
 import { decodeSnapshot } from '../lib/decode/model.js';
 import { sevSection, type SevSection } from '../lib/render/report.js';
 import { renderSev } from '../lib/render/sev.js';
+import { cpuLines, kvmLines, msrLines } from '../lib/render/sev-host.js';
+import type { SevLine } from '../lib/render/sev-line.js';
 import { plainStyle } from '../lib/render/style.js';
 import { CPUID_FEATURE_REGISTERS } from '../lib/knowledge/cpuid-features.js';
 import { projectRoot } from './helpers/compile.js';
@@ -24,6 +26,15 @@ const copy = (name: string): Snapshot => structuredClone(fixture(name));
 function item(v: SevView, id: string): SevItem {
   const found = v.items.find((i) => i.id === id);
   assert.ok(found, `item ${id} (have ${v.items.map((i) => i.id).join(', ')})`);
+  return found;
+}
+
+/** One of the SEV view's KVM, CPU or MSR lines. */
+function line(v: SevView, id: string): SevLine {
+  const section: SevSection = { ...v, technologies: [] };
+  const lines = [...kvmLines(section), ...cpuLines(section), ...msrLines(section)];
+  const found = lines.find((l) => l.id === id);
+  assert.ok(found, `line ${id} (have ${lines.map((l) => l.id).join(', ')})`);
   return found;
 }
 
@@ -52,9 +63,10 @@ describe('VM types by kernel: KVM_CAP_VM_TYPES since 6.8, the SEV types since 6.
       const s = fixture('sev-no-dev-sev-6.8');
       const v = sevView(s);
       for (const id of ['kvm.vmType.SEV', 'kvm.vmType.SEV_ES']) {
-        assert.equal(item(v, id).status, 'info');
-        assert.match(item(v, id).meaning ?? '', /KVM_SEV_INIT \/ KVM_SEV_ES_INIT on a default VM/);
+        assert.equal(line(v, id).value, 'not a VM type on this kernel');
+        assert.match(line(v, id).meaning ?? '', /KVM_SEV_INIT \/ KVM_SEV_ES_INIT on a default VM/);
       }
+      assert.notEqual(check(s, 'sev-es', 'sev-es.kvm.vm-type').status, 'FAIL');
       assert.notEqual(check(s, 'sev', 'sev.kvm.vm-type').status, 'FAIL');
       assert.match(check(s, 'sev', 'sev.kvm.vm-type').found, /legacy KVM_SEV_INIT/);
       assert.equal(cross(s, 'sev', 'cross.sev.parameter-vs-vm-type'), 'PASS');
@@ -64,18 +76,25 @@ describe('VM types by kernel: KVM_CAP_VM_TYPES since 6.8, the SEV types since 6.
   test('the same mask on 6.10 is SEV off: the rule FAILs', () => {
     const s = copy('sev-no-dev-sev-6.8');
     s.host.kernelRelease = { ...s.host.kernelRelease, value: '6.10.0-generic' } as Snapshot['host']['kernelRelease'];
-    assert.equal(item(sevView(s), 'kvm.vmType.SEV').status, 'fail');
+    assert.equal(line(sevView(s), 'kvm.vmType.SEV').value, 'not offered');
+    assert.equal(check(s, 'sev', 'sev.kvm.vm-type').status, 'FAIL');
+    assert.match(check(s, 'sev', 'sev.kvm.vm-type').found, /^not offered: KVM_CREATE_VM\(2\) will fail with EINVAL/);
     assert.equal(cross(s, 'sev', 'cross.sev.parameter-vs-vm-type'), 'FAIL');
   });
 });
 
 describe('cpuinfo flags (early_detect_mem_encrypt, bsp_determine_snp)', () => {
   test('"sme" absent is neither a FAIL nor a BIOS fix: it shows only while SME is active', () => {
-    const v = sevView(fixture('sev-snp-genoa-6.11'));
-    const sme = item(v, 'cpu.flag.sme');
-    assert.equal(sme.status, 'info');
-    assert.equal(sme.hint, undefined);
+    const s = fixture('sev-snp-genoa-6.11');
+    const v = sevView(s);
+    assert.equal(v.cpu.flags.sme, false);
+    const sme = line(v, 'cpu.flag.sme');
+    assert.equal(sme.value, 'absent');
     assert.match(sme.meaning ?? '', /mem_encrypt=on/);
+    // No check judges sme: none names it, let alone FAILs or WARNs with a BIOS fix.
+    for (const t of ['sev', 'sev-es', 'snp'] as const)
+      for (const c of flattenChecks(runChecks(s, [t]).technologies[0]!.checks))
+        assert.ok(!/\bsme\b/.test(`${c.title} ${c.found} ${c.fix ?? ''}`), c.id);
   });
 });
 
@@ -101,10 +120,15 @@ describe('parity with snphost ok / sevctl ok', () => {
       const v = sevView(s);
       assert.equal(v.msrs.smee, true);
       assert.equal(v.msrs.snpEn, false);
-      assert.equal(item(v, 'msr.syscfg.smee').status, 'pass');
-      assert.equal(item(v, 'msr.syscfg.snpEn').status, 'fail');
-      assert.equal(item(v, 'msr.rmp_base').status, 'fail');
+      assert.equal(line(v, 'msr.syscfg.smee').value, 'set');
+      assert.equal(line(v, 'msr.syscfg.smee').meaning, undefined);
+      assert.equal(line(v, 'msr.syscfg.snpEn').value, 'clear');
+      assert.equal(line(v, 'msr.rmp_base').value, '0x0');
+      assert.match(line(v, 'msr.rmp_base').meaning ?? '', /no RMP table reserved/);
       assert.equal(cross(s, 'snp', 'cross.snp.syscfg-snp'), 'FAIL');
+      const snpFail = runChecks(s, ['snp']).crossChecks.find((c) => c.id === 'cross.snp.syscfg-snp')!;
+      assert.match(snpFail.found, /bit 24 \(SNPEn\) clear; RMP_BASE = 0; RMP_END = 0/);
+      assert.match(snpFail.fix ?? '', /SEV-SNP Support.*RMP Table/);
       assert.equal(cross(s, 'sev', 'cross.sev.syscfg-smee'), 'PASS');
       s.host.msrs = { '0xc0010010': msr('0x0') } as never;
       assert.equal(cross(s, 'sev', 'cross.sev.syscfg-smee'), 'FAIL');
@@ -115,7 +139,8 @@ describe('parity with snphost ok / sevctl ok', () => {
       s.host.msrs = { '0xc0010010': denied, '0xc0010132': denied, '0xc0010133': denied } as never;
       const unread = sevView(s);
       assert.equal(unread.msrs.smee, null);
-      assert.equal(item(unread, 'msr.syscfg').status, 'unknown');
+      assert.equal(line(unread, 'msr.syscfg').value, 'EACCES');
+      assert.match(line(unread, 'msr.syscfg').meaning ?? '', /^cannot tell/);
       assert.equal(cross(s, 'sev', 'cross.sev.syscfg-smee'), 'PASS');
       assert.equal(cross(s, 'snp', 'cross.snp.syscfg-snp'), 'PASS');
     },
@@ -136,7 +161,7 @@ describe('parity with snphost ok / sevctl ok', () => {
       assert.match(item(v, 'device.access').value, /^read-only; mode 0600/);
       assert.match(item(v, 'device.access').meaning ?? '', /QEMU opens \/dev\/sev read-write/);
       assert.equal(item(v, 'host.memlock').value, 'soft 8388608 bytes, hard 8388608 bytes');
-      assert.equal(item(v, 'cpu.epyc').value, 'yes');
+      assert.equal(line(v, 'cpu.epyc').value, 'yes');
     },
   );
 });
@@ -167,11 +192,13 @@ describe('parity with snphost ok: VMPLs and page flush from the host CPUID, who 
       pageFlush: false,
       smeCoherent: true,
       source: 'pread /dev/cpu/0/cpuid',
+      leaf: { value: { eax: '0x43b', ebx: '0x41b3' }, source: 'pread /dev/cpu/0/cpuid' },
     });
-    assert.equal(item(v, 'cpuid.host.vmplCount').value, '4');
+    assert.equal(line(v, 'cpuid.host.vmplCount').value, '4');
     assert.equal(check(s, 'snp', 'snp.cpu.vmpl').status, 'PASS');
     const { text, json } = render(s);
-    assert.match(text, /VM Permission Levels \(host CPUID\)\s+ok\s+supported/);
+    assert.match(text, /VM Permission Levels \(host CPUID\)\s+supported/);
+    assert.match(text, /PASS\s+VM Permission Levels \(host CPUID 0x8000001F EAX bit 5\)/);
     assert.match(text, /Number of VMPLs \(host CPUID\)\s+4/);
     assert.equal(json.hostCpuid.vmplCount, 4);
     s.host.hostCpuid8000001f = leaf(0x43b & ~(1 << 5), 0x01b3);
@@ -188,12 +215,14 @@ describe('parity with snphost ok: VMPLs and page flush from the host CPUID, who 
     () => {
       const s = copy('sev-snp-genoa-6.11');
       s.host.hostCpuid8000001f = leaf(0x43b);
-      assert.equal(item(sevView(s), 'cpuid.host.pageFlush').status, 'info');
+      assert.equal(line(sevView(s), 'cpuid.host.pageFlush').value, 'not supported (not needed: SME_COHERENT)');
       assert.equal(check(s, 'sev', 'sev.cpu.page-flush').status, 'PASS');
       s.host.hostCpuid8000001f = leaf(0x43b & ~(1 << 10));
-      assert.equal(item(sevView(s), 'cpuid.host.pageFlush').status, 'warn');
+      assert.equal(line(sevView(s), 'cpuid.host.pageFlush').value, 'not supported');
       assert.equal(check(s, 'sev', 'sev.cpu.page-flush').status, 'WARN');
-      assert.match(render(s).text, /VM page flush MSR \(host CPUID\)\s+WARN\s+not supported/);
+      assert.match(check(s, 'sev', 'sev.cpu.page-flush').fix ?? '', /BIOS \/ microcode/);
+      assert.match(render(s).text, /VM page flush MSR \(host CPUID\)\s+not supported/);
+      assert.match(render(s).text, /WARN\s+VM page flush MSR \(host CPUID 0x8000001F EAX bit 2\)/);
       s.host.hostCpuid8000001f = leaf(0x43b | (1 << 2));
       assert.equal(check(s, 'sev', 'sev.cpu.page-flush').found, 'supported');
     },
@@ -204,8 +233,9 @@ describe('parity with snphost ok: VMPLs and page flush from the host CPUID, who 
     () => {
       const s = copy('sev-snp-genoa-6.11');
       s.host.hostCpuid8000001f = leaf(0, 0);
-      assert.equal(item(sevView(s), 'cpuid.host.vmpl').status, 'info');
-      assert.equal(item(sevView(s), 'cpuid.host.pageFlush').status, 'info');
+      assert.equal(line(sevView(s), 'cpuid.host.vmpl').value, 'not supported');
+      assert.equal(line(sevView(s), 'cpuid.host.vmpl').meaning, undefined);
+      assert.equal(line(sevView(s), 'cpuid.host.pageFlush').value, 'not supported');
       const ids = (t: Technology) => flattenChecks(runChecks(s, [t]).technologies[0]!.checks).map((c) => c.id);
       assert.ok(!ids('snp').includes('snp.cpu.vmpl'));
       assert.ok(!ids('sev').includes('sev.cpu.page-flush'));
@@ -220,8 +250,9 @@ describe('parity with snphost ok: VMPLs and page flush from the host CPUID, who 
       error: { code: 'ENOENT', errno: -2, syscall: 'open', message: 'no such file' },
     } as never;
     const v = sevView(s);
-    assert.equal(item(v, 'cpuid.host').status, 'unknown');
-    assert.match(item(v, 'cpuid.host').meaning ?? '', /cpuid module is not loaded/);
+    assert.ok('error' in v.hostCpuid.leaf && v.hostCpuid.leaf.error.code === 'ENOENT');
+    assert.equal(line(v, 'cpuid.host').value, 'ENOENT');
+    assert.match(line(v, 'cpuid.host').meaning ?? '', /cpuid module is not loaded/);
     assert.equal(v.hostCpuid.vmpl, null);
     assert.deepEqual(runChecks(s, ['snp']).technologies[0]!.verdict, before);
   });

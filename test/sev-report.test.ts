@@ -23,6 +23,10 @@ import {
 } from '../lib/decode/sev-fields.js';
 import { describeFailure, parseSevLog, stripLogPrefix } from '../lib/decode/sev-log.js';
 import { sevView, type SevView } from '../lib/decode/sev.js';
+import { flattenChecks, runChecks } from '../lib/check/run.js';
+import type { SevSection } from '../lib/render/report.js';
+import { cpuLines, kvmLines, msrLines } from '../lib/render/sev-host.js';
+import type { SevLine } from '../lib/render/sev-line.js';
 import {
   KVM_AMD_PARAMETERS,
   KVM_SNP_POLICY_MASK_VALID,
@@ -678,6 +682,28 @@ function item(v: SevView, id: string) {
   return found;
 }
 
+/** The KVM, CPU and MSR lines the SEV view shows for this model. */
+function hostLines(v: SevView): SevLine[] {
+  const section: SevSection = { ...v, technologies: [] };
+  return [...kvmLines(section), ...cpuLines(section), ...msrLines(section)];
+}
+
+function line(v: SevView, id: string): SevLine {
+  const found = hostLines(v).find((l) => l.id === id);
+  assert.ok(
+    found,
+    `line ${id}: ${hostLines(v)
+      .map((l) => l.id)
+      .join(' ')}`,
+  );
+  return found;
+}
+
+/** Every check of the SEV technologies on this snapshot, by id. */
+function sevChecks(snapshot: Snapshot) {
+  return runChecks(snapshot, ['sev', 'sev-es', 'snp']).technologies.flatMap((t) => flattenChecks(t.checks));
+}
+
 const SEV_FIXTURES = fixtureNames().filter((name) => name.startsWith('sev-'));
 
 describe('sevView', () => {
@@ -691,7 +717,12 @@ describe('sevView', () => {
         assert.ok(['pass', 'fail', 'warn', 'info', 'unknown'].includes(i.status), `${name} ${i.id}`);
         assert.notEqual(i.value, '', `${name} ${i.id}`);
       }
-      assert.equal(new Set(v.items.map((i) => i.id)).size, v.items.length, `${name}: ids unique`);
+      for (const l of hostLines(v)) {
+        assert.ok(l.source.length > 0, `${name} ${l.id}`);
+        assert.notEqual(l.value, '', `${name} ${l.id}`);
+      }
+      const ids = [...v.items.map((i) => i.id), ...hostLines(v).map((l) => l.id)];
+      assert.equal(new Set(ids).size, ids.length, `${name}: ids unique`);
     }
   });
 
@@ -705,14 +736,17 @@ describe('sevView', () => {
         ['SNP', true],
       ],
     );
-    assert.match(item(v, 'kvm.vmType.SNP').source, /KVM_CHECK_EXTENSION.*KVM_CAP_VM_TYPES/);
+    assert.match(line(v, 'kvm.vmType.SNP').source, /KVM_CHECK_EXTENSION.*KVM_CAP_VM_TYPES/);
+    assert.match(v.vmTypeMask.source ?? '', /KVM_CHECK_EXTENSION.*KVM_CAP_VM_TYPES/);
     // No mem_encrypt=on on this host: the kernel clears "sme" from /proc/cpuinfo.
     assert.deepEqual(v.cpu.flags, { sme: false, sev: true, sev_es: true, sev_snp: true });
     assert.equal(v.cpu.generation, 'Genoa');
     assert.deepEqual(v.attributes.vmsaFeatures?.names, ['DEBUG_SWAP']);
     assert.equal(v.attributes.snpPolicyBits, null);
-    assert.equal(item(v, 'kvm.attr.snpPolicyBits').value, 'not offered by this kernel');
-    assert.equal(item(v, 'kvm.attr.snpPolicyBits').status, 'info'); // ENXIO is not an error
+    assert.equal(line(v, 'kvm.attr.snpPolicyBits').value, 'not offered by this kernel');
+    // ENXIO is not an error: the kernel does not have the attribute.
+    const policy = v.sevAttributes.snpPolicyBits;
+    assert.ok('error' in policy && policy.error.code === 'ENXIO' && policy.error.absence === true);
     assert.equal(v.platformStatus?.stateName, 'INIT');
     assert.equal(v.platformStatus?.esInitialised, true);
     assert.equal(item(v, 'sev.firmware').status, 'pass');
@@ -754,6 +788,13 @@ describe('sevView', () => {
       v.items.filter((i) => i.status === 'fail').map((i) => i.id),
       [],
     );
+    assert.deepEqual(
+      sevChecks(fixtureSnapshot('sev-snp-genoa-6.11'))
+        .filter((c) => c.status === 'FAIL')
+        .map((c) => c.id),
+      [],
+    );
+    assert.equal(line(v, 'cpu.flag.sme').value, 'absent');
   });
 
   test(
@@ -839,14 +880,16 @@ describe('sevView', () => {
       v.vmTypes.map((t) => t.offered),
       [false, false, false],
     );
-    assert.match(item(v, 'cpu.flag.sev_snp').meaning ?? '', /before 6\.9/);
-    assert.equal(item(v, 'kvm.attr.vmsaFeatures').value, 'not offered by this kernel');
+    assert.match(line(v, 'cpu.flag.sev_snp').meaning ?? '', /before 6\.9/);
+    assert.equal(line(v, 'kvm.attr.vmsaFeatures').value, 'not offered by this kernel');
   });
 
   test('6.8: KVM_CAP_VM_TYPES 0x1 without the SEV types is the legacy interface, not SEV off', () => {
     const v = view('sev-no-dev-sev-6.8');
-    assert.notEqual(item(v, 'kvm.vmType.SEV').status, 'fail');
-    assert.match(item(v, 'kvm.vmType.SEV').meaning ?? '', /KVM_SEV_INIT/);
+    const sevType = sevChecks(fixtureSnapshot('sev-no-dev-sev-6.8')).find((c) => c.id === 'sev.kvm.vm-type');
+    assert.notEqual(sevType?.status, 'FAIL');
+    assert.equal(line(v, 'kvm.vmType.SEV').value, 'not a VM type on this kernel');
+    assert.match(line(v, 'kvm.vmType.SEV').meaning ?? '', /KVM_SEV_INIT/);
   });
 
   test('SNP INIT failed on 6.18: every part points at the firmware error', () => {
@@ -855,9 +898,20 @@ describe('sevView', () => {
       v.vmTypes.map((t) => t.offered),
       [false, false, false],
     );
-    assert.equal(item(v, 'kvm.vmType.SNP').status, 'fail');
+    assert.equal(line(v, 'kvm.vmType.SNP').value, 'not offered');
+    assert.match(line(v, 'kvm.vmType.SNP').meaning ?? '', /KVM_CREATE_VM\(4\) will fail with EINVAL/);
+    // Judged under kvm_amd.sev_snp, which FAILs first here: the VM type and KVM's CPUID leaf are not judged again.
+    const checks = sevChecks(fixtureSnapshot('sev-snp-init-failed-6.18'));
+    const snpCheck = (id: string) => checks.find((c) => c.id === id)?.status;
+    assert.equal(snpCheck('snp.kvm.parameter'), 'FAIL');
+    assert.equal(snpCheck('snp.kvm.vm-type'), 'SKIP');
+    assert.equal(snpCheck('snp.kvm.cpuid'), 'SKIP');
     assert.equal(v.kvmAmd.parameters.sev?.enabled, false);
-    assert.equal(item(v, 'cpuid.8000001f.features').value, 'all zero');
+    assert.equal(line(v, 'cpuid.8000001f.features').value, 'all zero');
+    assert.deepEqual(v.cpuidLeaf, {
+      value: { listed: true, allZero: true },
+      source: 'ioctl KVM_GET_SUPPORTED_CPUID on /dev/kvm (leaf 0x8000001F)',
+    });
     assert.equal(v.platformStatus?.stateName, 'UNINIT');
     assert.match(
       item(v, 'sev.state').meaning ?? '',
@@ -894,11 +948,14 @@ describe('sevView', () => {
 
   test('6.6: no KVM_X86_GRP_SEV (ENXIO is "not offered"), no SNP_PLATFORM_STATUS', () => {
     const v = view('sev-legacy-6.6');
-    for (const id of ['kvm.attr.vmsaFeatures', 'kvm.attr.snpPolicyBits', 'kvm.attr.snpReqCerts']) {
-      assert.equal(item(v, id).status, 'info');
-      assert.equal(item(v, id).value, 'not offered by this kernel');
+    for (const key of ['vmsaFeatures', 'snpPolicyBits', 'snpReqCerts'] as const) {
+      const fact = v.sevAttributes[key];
+      assert.ok('error' in fact && fact.error.code === 'ENXIO' && fact.error.absence === true, key);
+      assert.equal(line(v, `kvm.attr.${key}`).value, 'not offered by this kernel');
     }
-    assert.match(item(v, 'kvm.attr.vmsaFeatures').meaning ?? '', /legacy KVM_SEV_INIT/);
+    assert.match(line(v, 'kvm.attr.vmsaFeatures').meaning ?? '', /legacy KVM_SEV_INIT/);
+    // No check judges an attribute the kernel does not have.
+    assert.ok(!sevChecks(fixtureSnapshot('sev-legacy-6.6')).some((c) => c.id === 'snp.kvm.policy-bits'));
     assert.match(item(v, 'snp.status').meaning ?? '', /no SNP_PLATFORM_STATUS \(added in Linux 6\.9\)/);
     assert.equal(v.platformStatus?.stateName, 'INIT');
   });
@@ -913,9 +970,12 @@ describe('sevView', () => {
     assert.deepEqual(v.asids, { sev: null, sevEs: null });
     assert.equal(item(v, 'device.open').status, 'unknown');
     assert.equal(item(v, 'capacity.sev').value, 'not read');
-    assert.equal(item(v, 'cpuid.8000001f').value, 'not probed');
-    for (const id of ['kvm.attr.vmsaFeatures', 'kvm.attr.snpPolicyBits', 'kvm.attr.snpReqCerts'])
-      assert.equal(item(v, id).value, 'not probed');
+    assert.equal(line(v, 'cpuid.8000001f').value, 'not probed');
+    assert.ok('missing' in v.cpuidLeaf);
+    for (const key of ['vmsaFeatures', 'snpPolicyBits', 'snpReqCerts'] as const) {
+      assert.ok('missing' in v.sevAttributes[key], key);
+      assert.equal(line(v, `kvm.attr.${key}`).value, 'not probed');
+    }
     assert.ok(!v.items.some((i) => i.id.startsWith('sev.') || i.id.startsWith('snp.')));
     // Failed cpuinfo and /sys/module reads stay unknown too.
     const broken: Snapshot = structuredClone(snapshot);
@@ -925,7 +985,12 @@ describe('sevView', () => {
     const b = sevView(broken);
     assert.deepEqual(b.cpu.flags, { sme: null, sev: null, sev_es: null, sev_snp: null });
     assert.equal(b.kvmAmd.loaded, null);
-    assert.equal(item(b, 'cpu.cpuinfo').status, 'unknown');
+    assert.ok('error' in b.cpuinfo && b.cpuinfo.error.code === 'EACCES');
+    assert.equal(line(b, 'cpu.cpuinfo').value, 'EACCES');
+    // Unread is "cannot tell": the CPU checks say UNKNOWN, never FAIL.
+    const unread = sevChecks(broken).filter((c) => c.id.endsWith('.bios.cpu-flag') || c.id.endsWith('.cpu.bare-metal'));
+    assert.equal(unread.length, 6);
+    for (const c of unread) assert.equal(c.status, 'UNKNOWN', c.id);
   });
 });
 

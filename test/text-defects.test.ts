@@ -15,6 +15,7 @@ import { decodeSnapshot } from '../lib/decode/model.js';
 import { NOT_RETRIED } from '../lib/native/errors.js';
 import { buildReport, reportChecks } from '../lib/render/report.js';
 import { renderSev } from '../lib/render/sev.js';
+import { cpuLines, kvmLines, msrLines } from '../lib/render/sev-host.js';
 import { plainStyle } from '../lib/render/style.js';
 import { loadSnapshot } from '../lib/snapshot/load.js';
 import { runMain } from './helpers/cli.js';
@@ -83,8 +84,19 @@ test('the sev view keeps one label column, however long a label', () => {
       if (item.status !== 'info') starts.add(line.length - line.slice(2 + item.label.length).trimStart().length);
       return { item, line };
     });
+    // The model's fact lines have no status column: their value starts where the items' status does.
+    const modelLines = [...kvmLines(section), ...cpuLines(section), ...msrLines(section)].map((fact) => {
+      const line = lines.find((l) => l.startsWith(`  ${fact.label}  `));
+      assert.ok(line !== undefined, `${name}: no line for ${fact.label}`);
+      starts.add(line.length - line.slice(2 + fact.label.length).trimStart().length);
+      return { fact, line };
+    });
     assert.equal(starts.size, 1, `${name}: the status column starts at ${[...starts].join(', ')}`);
     const [column] = [...starts] as [number];
+    for (const { fact, line } of modelLines) {
+      assert.equal(line.slice(0, column), `  ${fact.label}`.padEnd(column), `${name}: ${fact.label}`);
+      assert.ok(line.slice(column).startsWith(fact.value), `${name}: ${line}`);
+    }
     for (const { item, line } of itemLines) {
       assert.equal(line.slice(0, column), `  ${item.label}`.padEnd(column), `${name}: ${item.label}`);
       const word = line.slice(column).split(' ')[0];
@@ -95,7 +107,7 @@ test('the sev view keeps one label column, however long a label', () => {
       );
     }
     assert.ok(
-      section.items.some((item) => item.label.length > 26),
+      [...section.items, ...modelLines.map((l) => l.fact)].some((item) => item.label.length > 26),
       `${name}: a long label is part of the view (the case that broke)`,
     );
   }

@@ -16,6 +16,7 @@ import { TECHNOLOGIES, type CheckReport } from '../check/types.js';
 import { technologyStates } from './lifecycle.js';
 import { decodeSnapshot, KEY_CAPABILITIES, type HostModel } from '../decode/model.js';
 import type { Traced } from '../decode/sourced.js';
+import type { DecodedMask } from '../decode/sev-fields.js';
 import { kernelChange } from '../knowledge/kernel-versions.js';
 import { KVM_AMD_PARAMETERS } from '../knowledge/sev.js';
 import { TDX_PARAMETERS } from '../knowledge/tdx.js';
@@ -314,21 +315,39 @@ const COMPARED: readonly Compared[] = [
     category: 'readiness',
     matters: true,
     read: (h) => {
-      const attributes = sevOf(h).attributes;
-      const attr = (key: string, label: string, value: DiffValue): Field => {
-        const item = sevItem(h, `kvm.attr.${key}`);
-        return {
-          key: `sev.attr.${key}`,
-          label,
-          value,
-          text: item?.value ?? String(value),
-          source: item?.source ?? 'not probed',
-        };
+      const attributes = sevOf(h).sevAttributes;
+      const mask = (m: DecodedMask): string =>
+        `${m.raw} (${[...m.names, ...m.unknownBits.map((bit) => `bit ${bit}`)].join(', ') || 'none'})`;
+      // No such attribute (ENXIO), or no device attributes on /dev/kvm at all: a fact about the kernel, not a failure.
+      const sys = sevOf(h).sysAttributes;
+      const absent = (fact: Traced<unknown>): string | null =>
+        'error' in fact && fact.error.absence
+          ? fact.source
+          : 'missing' in fact && 'value' in sys && sys.value === 0
+            ? sys.source
+            : null;
+      const attr = <T>(
+        key: string,
+        label: string,
+        fact: Traced<T>,
+        value: (v: T) => DiffValue,
+        text: (v: T) => string,
+      ): Field => {
+        const source = absent(fact);
+        return source === null
+          ? { key: `sev.attr.${key}`, label, ...fromTraced(fact, value, text) }
+          : { key: `sev.attr.${key}`, label, value: null, text: 'not offered by this kernel', source };
       };
       return [
-        attr('vmsaFeatures', 'KVM_X86_SEV_VMSA_FEATURES', attributes.vmsaFeatures?.raw ?? null),
-        attr('snpPolicyBits', 'KVM_X86_SNP_POLICY_BITS', attributes.snpPolicyBits?.raw ?? null),
-        attr('snpReqCerts', 'KVM_X86_SEV_SNP_REQ_CERTS', attributes.snpReqCerts),
+        attr('vmsaFeatures', 'KVM_X86_SEV_VMSA_FEATURES', attributes.vmsaFeatures, (v) => v.raw, mask),
+        attr('snpPolicyBits', 'KVM_X86_SNP_POLICY_BITS', attributes.snpPolicyBits, (v) => v.raw, mask),
+        attr(
+          'snpReqCerts',
+          'KVM_X86_SEV_SNP_REQ_CERTS',
+          attributes.snpReqCerts,
+          (v) => v,
+          (v) => (v ? '1 (supported)' : '0'),
+        ),
       ];
     },
   },
@@ -608,7 +627,7 @@ const COMPARED: readonly Compared[] = [
                 label: 'ASIDs in CPUID 0x8000001F',
                 value: `${cpuid.minSevAsid}/${cpuid.maxEncryptedGuests}`,
                 text: `max ${cpuid.maxEncryptedGuests}, SEV from ${cpuid.minSevAsid}`,
-                source: sevItem(h, 'cpuid.8000001f.maxGuests')?.source ?? 'KVM_GET_SUPPORTED_CPUID',
+                source: `${sevOf(h).cpuidLeaf.source ?? 'KVM_GET_SUPPORTED_CPUID'} ECX`,
               },
         ),
         {

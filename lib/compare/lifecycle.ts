@@ -453,8 +453,11 @@ export interface LifecycleReport {
 function sevInterface(report: Report): 'init2' | 'legacy' | null {
   const sev = report.confidential.sev;
   if (sev.attributes.vmsaFeatures !== null) return 'init2';
-  const item = sev.items.find((i) => i.id === 'kvm.attr.vmsaFeatures');
-  if (item !== undefined && item.value === 'not offered by this kernel') return 'legacy';
+  // ENXIO (the kernel has no such attribute), or no device attributes on /dev/kvm at all: before KVM_SEV_INIT2.
+  const vmsa = sev.sevAttributes.vmsaFeatures;
+  const sys = sev.sysAttributes;
+  if (('error' in vmsa && vmsa.error.absence) || ('missing' in vmsa && 'value' in sys && sys.value === 0))
+    return 'legacy';
   const mask = vmTypesMask(report);
   if (mask === 0) return 'legacy';
   if (mask !== null && (mask & 0b11100) !== 0) return 'init2';

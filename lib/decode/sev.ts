@@ -14,28 +14,16 @@ import {
   type KernelChange,
 } from '../knowledge/kernel-versions.js';
 import type { Fact, KernelLogRecord, ProbeError, Snapshot, Source } from '../snapshot/types.js';
-import { findEntry } from './cpuid-entry.js';
-import { AMD_SNP_MSRS } from '../snapshot/msr.js';
-import { capabilityNumber } from '../knowledge/capabilities.js';
 import { KVM_X86_VM_TYPES } from '../knowledge/x86.js';
 import { describeSource, explain, type Explained } from './explain.js';
 import {
   decodeFirmwareError,
-  decodeSevCpuid,
   decodeSevPlatformStatus,
   decodeSnpPlatformStatus,
-  decodeSnpPolicy,
-  decodeVmsaFeatures,
   formatTcbVersion,
-  processorGeneration,
-  toBigInt,
   type DecodedFirmwareError,
-  type DecodedMask,
   type DecodedSevPlatformStatus,
   type DecodedSnpPlatformStatus,
-  type DecodedSnpPolicy,
-  type ProcessorGeneration,
-  type SevCpuidSummary,
 } from './sev-fields.js';
 import { sevHostFacts, type SevHostFacts } from './sev-host.js';
 import { sevKvmAmdFacts, type SevKvmAmdFacts } from './sev-kvm-amd.js';
@@ -43,24 +31,14 @@ import { sevPlatformFacts, type SevPlatformFacts } from './sev-platform.js';
 import { inNewestBoot } from '../snapshot/log-formats.js';
 import { describeFailure, parseSevLog, type SevLogFacts, type Traced as LogTraced } from './sev-log.js';
 import {
-  HOST_CPUID_8000001F,
   IOMMU_PROBLEMS,
   KVM_AMD_PARAMETERS,
   RMP_PROBLEM_FIX,
   RMP_PROBLEM_MEANING,
-  SEV_ATTRIBUTES,
   SNP_MIN_FIRMWARE,
   parseModuleBool,
 } from '../knowledge/sev.js';
 
-const LEGACY_ONLY =
-  'only the default VM type exists, and SEV/SEV-ES guests can only use the legacy KVM_SEV_INIT / ' +
-  'KVM_SEV_ES_INIT; SNP needs';
-const NO_SEV_VM_TYPE =
-  'but has no SEV VM type yet; SEV and SEV-ES guests use KVM_SEV_INIT / KVM_SEV_ES_INIT on a default VM ' +
-  '(QEMU does this). The SEV VM types came in';
-const SNP_MASKED =
-  'never show sev_snp: the feature was masked until "x86/cpufeatures: Enable/unmask SEV-SNP CPU feature"';
 const NOT_ASKED_FOR =
   'the value is what kvm_amd could enable, not what was asked: see the kernel log below for why ' +
   '(RMP, IOMMU, firmware INIT); kernel';
@@ -130,24 +108,10 @@ export interface SevInit2Result {
 export interface SevView extends SevHostFacts, SevPlatformFacts, SevKvmAmdFacts {
   title: string;
   items: SevItem[];
-  /** The SEV VM types and whether KVM_CAP_VM_TYPES offers them (null: not known). */
-  vmTypes: { name: 'SEV' | 'SEV_ES' | 'SNP'; type: number; offered: boolean | null }[];
-  cpu: {
-    vendor: string | null;
-    family: number | null;
-    model: number | null;
-    generation: ProcessorGeneration | null;
-    /** /proc/cpuinfo flags; null when cpuinfo was not read. */
-    flags: { sme: boolean | null; sev: boolean | null; sev_es: boolean | null; sev_snp: boolean | null };
-    isGuest: boolean | null;
-  };
-  /** Leaf 0x8000001F as KVM_GET_SUPPORTED_CPUID reports it (KVM's view). */
-  cpuid: SevCpuidSummary | null;
   kvmAmd: {
     loaded: boolean | null;
     parameters: Record<string, { raw: string | null; enabled: boolean | null; error?: string }>;
   };
-  attributes: { vmsaFeatures: DecodedMask | null; snpPolicyBits: DecodedSnpPolicy | null; snpReqCerts: boolean | null };
   platformStatus: DecodedSevPlatformStatus | null;
   snpPlatformStatus: DecodedSnpPlatformStatus | null;
   asids: { sev: SevAsidCapacity | null; sevEs: SevAsidCapacity | null };
@@ -162,42 +126,12 @@ export interface SevView extends SevHostFacts, SevPlatformFacts, SevKvmAmdFacts 
     vmTypes: string;
     kernelLog: string;
   };
-  /** SYSCFG, RMP_BASE and RMP_END read through /dev/cpu/0/msr (null: not read or unreadable). */
-  msrs: {
-    syscfg: string | null;
-    smee: boolean | null;
-    snpEn: boolean | null;
-    rmpBase: string | null;
-    rmpEnd: string | null;
-    source: string;
-  };
-  /**
-   * The host's raw CPUID 0x8000001F through /dev/cpu/0/cpuid (KVM's view clears NumVMPL):
-   * EAX[1] SEV, EAX[2] page-flush MSR, EAX[4] SEV-SNP, EAX[5] VMPL, EAX[10] SME_COHERENT, EBX[15:12] number of
-   * VMPLs; null: not read.
-   */
-  hostCpuid: {
-    sev: boolean | null;
-    snp: boolean | null;
-    vmpl: boolean | null;
-    vmplCount: number | null;
-    pageFlush: boolean | null;
-    smeCoherent: boolean | null;
-    source: string;
-  };
   /** Who may open /dev/sev read-write by its mode and ACL (null: its node was not stat'ed). */
   deviceUsers: { readWrite: string[]; rootOnly: boolean; source: string } | null;
   /** The PSP's sysfs security facts that are 0/1 flags (null: not shown by this kernel/platform). */
   psp: { fusedPart: boolean | null; debugLockOn: boolean | null; source: string } | null;
   notes: { text: string; source: string }[];
 }
-
-const VM_TYPES_CAP = capabilityNumber('KVM_CAP_VM_TYPES');
-const SYS_ATTRIBUTES_CAP = capabilityNumber('KVM_CAP_SYS_ATTRIBUTES');
-
-const SEV_VM_TYPES = KVM_X86_VM_TYPES.filter(
-  ([, , short]) => short === 'SEV' || short === 'SEV_ES' || short === 'SNP',
-) as readonly (readonly [string, number, 'SEV' | 'SEV_ES' | 'SNP'])[];
 
 /** errno 524: the kernel-internal ENOTSUPP that SEV_GET_ID2 leaks to userspace; Node has no name for it. */
 const ENOTSUPP = 524;
@@ -265,301 +199,6 @@ class Builder {
     this.add(item);
     return explained;
   }
-}
-
-function cpuInfo(snapshot: Snapshot): SevView['cpu'] & { fact?: Fact<Record<string, string>> } {
-  const fact = snapshot.host.cpuinfo;
-  if (!('value' in fact)) {
-    return {
-      vendor: null,
-      family: null,
-      model: null,
-      generation: null,
-      flags: { sme: null, sev: null, sev_es: null, sev_snp: null },
-      isGuest: null,
-    };
-  }
-  const fields = fact.value;
-  const flags = (fields.flags ?? '').split(/\s+/).filter(Boolean);
-  const number = (key: string): number | null =>
-    fields[key] !== undefined && /^\d+$/.test(fields[key]!) ? Number(fields[key]) : null;
-  const family = number('cpu family');
-  const model = number('model');
-  return {
-    vendor: fields.vendor_id ?? null,
-    family,
-    model,
-    generation: family !== null && model !== null ? processorGeneration(family, model) : null,
-    flags: {
-      sme: flags.includes('sme'),
-      sev: flags.includes('sev'),
-      sev_es: flags.includes('sev_es'),
-      sev_snp: flags.includes('sev_snp'),
-    },
-    isGuest: flags.includes('hypervisor'),
-  };
-}
-
-function vmTypes(snapshot: Snapshot, b: Builder): SevView['vmTypes'] {
-  const system = snapshot.kvm.capabilities?.system;
-  let mask: number | null = null;
-  let why = 'not probed: /dev/kvm was not opened or not asked';
-  if (system && 'value' in system) {
-    const answer = system.value[VM_TYPES_CAP];
-    if (typeof answer === 'number') mask = answer;
-    else
-      why =
-        answer === undefined
-          ? 'KVM_CAP_VM_TYPES was not recorded'
-          : `KVM_CHECK_EXTENSION(KVM_CAP_VM_TYPES) failed: ${answer.code}`;
-  } else if (system) why = `KVM_CHECK_EXTENSION failed: ${system.error.code}`;
-  const source = src(system, 'KVM_CAP_VM_TYPES');
-  const release = 'value' in snapshot.host.kernelRelease ? snapshot.host.kernelRelease.value : undefined;
-  return SEV_VM_TYPES.map(([header, type, name]) => {
-    const offered = mask === null ? null : (mask & (1 << type)) !== 0;
-    const id = `kvm.vmType.${name}`;
-    const label = `KVM VM type ${header} (${type})`;
-    if (mask === null) b.add({ id, group: 'kvm', label, value: 'unknown', status: 'unknown', source, meaning: why });
-    else if (mask === 0) {
-      b.add({
-        id,
-        group: 'kvm',
-        label,
-        value: 'not enumerable (KVM_CAP_VM_TYPES is 0)',
-        status: 'info',
-        source,
-        meaning:
-          `this kernel predates KVM_CAP_VM_TYPES (Linux ${kernelChange('kvm.cap-vm-types').since}): ` +
-          `${LEGACY_ONLY} ${releaseRangeText('snp.kvm-host')}`,
-      });
-    } else if (!offered && name !== 'SNP' && kernelHas('kvm.sev-vm-types', release) === false) {
-      // 6.8 and 6.9 report VM types, but the SEV ones came in 6.10: a mask of 0x1 or 0x3 is not "SEV off".
-      b.add({
-        id,
-        group: 'kvm',
-        label,
-        value: 'not a VM type on this kernel',
-        status: 'info',
-        source,
-        meaning:
-          `this kernel (Linux ${kernelChange('kvm.cap-vm-types').since} up ` +
-          `to ${kernelChange('kvm.sev-vm-types').since}) reports VM types ` +
-          `${NO_SEV_VM_TYPE} ${kernelChange('kvm.sev-vm-types').since}`,
-      });
-    } else if (!offered && name === 'SNP' && kernelHas('snp.kvm-host', release) === false) {
-      const snpSince = kernelChange('snp.kvm-host').since;
-      b.add({
-        id,
-        group: 'kvm',
-        label,
-        value: 'not a VM type on this kernel',
-        status: 'fail',
-        source,
-        meaning: `KVM_X86_SNP_VM came in Linux ${snpSince}: mainline kernels before it run no SEV-SNP guests`,
-      });
-    } else {
-      const item: SevItem = {
-        id,
-        group: 'kvm',
-        label,
-        value: offered ? 'offered' : 'not offered',
-        status: offered ? 'pass' : 'fail',
-        source,
-      };
-      if (!offered)
-        item.meaning =
-          `KVM_CREATE_VM(${type}) will fail with EINVAL; QEMU says ` +
-          `"vm-type ${name.toLowerCase().replace('_', '-')} not supported by KVM"`;
-      b.add(item);
-    }
-    return { name, type, offered };
-  });
-}
-
-function cpuItems(snapshot: Snapshot, cpu: SevView['cpu'], b: Builder): void {
-  const fact = snapshot.host.cpuinfo;
-  const source = src(fact);
-  if (!('value' in fact)) {
-    b.failed('cpu.cpuinfo', 'cpu', 'CPU flags', fact, { status: 'unknown' });
-    return;
-  }
-  b.add({
-    id: 'cpu.model',
-    group: 'cpu',
-    label: 'CPU',
-    value:
-      `${fact.value['model name'] ?? 'unknown'} (vendor ` +
-      `${cpu.vendor ?? 'unknown'}, family ${cpu.family ?? '?'}, model ` +
-      `${cpu.model ?? '?'})`,
-    status: cpu.vendor === 'AuthenticAMD' ? 'info' : 'fail',
-    source: `${source} (vendor_id, cpu family, model)`,
-    ...(cpu.vendor === 'AuthenticAMD' ? {} : { meaning: 'SEV needs an AMD CPU (snphost/sevctl "AMD CPU" check)' }),
-  });
-  b.add({
-    id: 'cpu.generation',
-    group: 'cpu',
-    label: 'SEV-SNP generation',
-    value: cpu.generation ?? 'none (not a Milan, Genoa, Turin or Venice family/model)',
-    status: cpu.generation ? 'info' : 'warn',
-    source: `${source} (cpu family, model)`,
-    meaning: 'chooses the TCB_VERSION byte layout (Turin and later add an FMC byte)',
-  });
-  // "sme" shows only while SME is active (mem_encrypt=on, or the kernel's default set so):
-  // early_detect_mem_encrypt() clears it otherwise, so its absence says nothing about SEV.
-  const sme = cpu.flags.sme;
-  b.add({
-    id: 'cpu.flag.sme',
-    group: 'cpu',
-    label: 'CPU flag sme',
-    value: sme ? 'present (SME active)' : 'absent',
-    status: 'info',
-    source: `${source} (flags)`,
-    ...(sme
-      ? {}
-      : {
-          meaning:
-            'the kernel shows sme only while host memory encryption is ' +
-            'active (mem_encrypt=on); its absence does not mean SEV is off',
-        }),
-  });
-  for (const flag of ['sev', 'sev_es', 'sev_snp'] as const) {
-    const present = cpu.flags[flag];
-    const item: SevItem = {
-      id: `cpu.flag.${flag}`,
-      group: 'cpu',
-      label: `CPU flag ${flag}`,
-      value: present ? 'present' : 'absent',
-      status: present ? 'pass' : 'fail',
-      source: `${source} (flags)`,
-    };
-    if (!present) {
-      const release = 'value' in snapshot.host.kernelRelease ? snapshot.host.kernelRelease.value : undefined;
-      const preSnp = kernelHas('snp.cpu-flag', release) === false;
-      item.meaning =
-        flag === 'sev_snp'
-          ? preSnp
-            ? `kernels before ${kernelChange('snp.cpu-flag').since} ${SNP_MASKED}`
-            : 'the kernel clears sev_snp when the RMP table was not reserved ' +
-              'by the BIOS, the host is a VM, or the CPU is not supported ' +
-              '(bsp_determine_snp)'
-          : 'the kernel clears sev/sev_es when SYSCFG.MemEncryptionModeEn ' +
-            '(bit 23, SMEE) or HWCR.SMMLOCK is off, i.e. the BIOS has not ' +
-            'enabled memory encryption (early_detect_mem_encrypt), or the ' +
-            'CPU lacks it';
-      item.hint =
-        flag === 'sev_snp'
-          ? 'BIOS: enable "SEV-SNP Support" and "SNP Memory (RMP Table) Coverage"'
-          : 'BIOS: enable SMEE and SEV (AMD CBS > CPU Common Options)';
-    }
-    b.add(item);
-  }
-  if (cpu.isGuest) {
-    b.add({
-      id: 'cpu.hypervisor',
-      group: 'cpu',
-      label: 'Running in a VM',
-      value: 'yes (hypervisor flag)',
-      status: 'warn',
-      source: `${source} (flags)`,
-      meaning: 'SEV hosts must be bare metal; a guest cannot offer SEV VMs to its own guests',
-    });
-  }
-}
-
-function cpuidItems(snapshot: Snapshot, b: Builder): SevCpuidSummary | null {
-  const fact = snapshot.kvm.supportedCpuid;
-  if (!fact) {
-    b.add({
-      id: 'cpuid.8000001f',
-      group: 'cpu',
-      label: 'CPUID 0x8000001F (KVM)',
-      value: 'not probed',
-      status: 'unknown',
-      source: 'not probed',
-    });
-    return null;
-  }
-  if (!('value' in fact)) {
-    b.failed('cpuid.8000001f', 'cpu', 'CPUID 0x8000001F (KVM)', fact, { status: 'unknown' });
-    return null;
-  }
-  const entry = findEntry(fact.value, 0x8000001f);
-  const source = src(fact, 'leaf 0x8000001F');
-  if (!entry) {
-    b.add({
-      id: 'cpuid.8000001f',
-      group: 'cpu',
-      label: 'CPUID 0x8000001F (KVM)',
-      value: 'absent',
-      status: 'fail',
-      source,
-      meaning: 'KVM reports no memory-encryption leaf',
-    });
-    return null;
-  }
-  const summary = decodeSevCpuid(entry);
-  if (entry.eax === 0 && entry.ebx === 0 && entry.ecx === 0 && entry.edx === 0) {
-    b.add({
-      id: 'cpuid.8000001f.features',
-      group: 'cpu',
-      label: 'CPUID 0x8000001F EAX (KVM)',
-      value: 'all zero',
-      status: 'fail',
-      source,
-      meaning:
-        'KVM zeroes the memory-encryption leaf when it has no SEV support (kvm_cpu_cap_has(X86_FEATURE_SEV) is false)',
-    });
-    return summary;
-  }
-  b.add({
-    id: 'cpuid.8000001f.features',
-    group: 'cpu',
-    label: 'CPUID 0x8000001F EAX (KVM)',
-    value: summary.features.length ? summary.features.join(', ') : 'none',
-    status: summary.features.includes('sev') ? 'pass' : 'fail',
-    source,
-    meaning:
-      'KVM_GET_SUPPORTED_CPUID zeroes the leaf when KVM has no SEV, ' +
-      'and sets sev/sev_es/sev_snp only for what kvm_amd enabled',
-  });
-  b.add({
-    id: 'cpuid.8000001f.cbit',
-    group: 'cpu',
-    label: 'C-bit position',
-    value: String(summary.cBitPosition),
-    status: 'info',
-    source: `${source} EBX[5:0]`,
-  });
-  b.add({
-    id: 'cpuid.8000001f.maxGuests',
-    group: 'cpu',
-    label: 'Encrypted guests supported simultaneously',
-    value: String(summary.maxEncryptedGuests),
-    status: 'info',
-    source: `${source} ECX`,
-  });
-  b.add({
-    id: 'cpuid.8000001f.minSevAsid',
-    group: 'cpu',
-    label: 'Minimum ASID for SEV (non-ES) guests',
-    value: String(summary.minSevAsid),
-    status: 'info',
-    source: `${source} EDX`,
-    meaning: summary.sevEsAsids
-      ? `SEV-ES/SNP ASIDs ${summary.sevEsAsids.first}-` +
-        `${summary.sevEsAsids.last}; SEV ASIDs ` +
-        `${summary.sevAsids ? `${summary.sevAsids.first}-${summary.sevAsids.last}` : 'none'}`
-      : 'no ASIDs below it: the BIOS left none for SEV-ES/SNP ("SEV-ES ASID Space Limit")',
-  });
-  b.notes.push({
-    text:
-      'KVM clears NumVMPL (EBX[15:12]) and the physical-address ' +
-      'reduction (EBX[11:6]) of leaf 0x8000001F in ' +
-      'KVM_GET_SUPPORTED_CPUID; those two host values are not in the ' +
-      'snapshot',
-    source: 'arch/x86/kvm/cpuid.c __do_cpuid_func() case 0x8000001F',
-  });
-  return summary;
 }
 
 function moduleItems(snapshot: Snapshot, b: Builder): SevView['kvmAmd'] {
@@ -635,89 +274,6 @@ function moduleItems(snapshot: Snapshot, b: Builder): SevView['kvmAmd'] {
     b.add(item);
   }
   return { loaded: true, parameters };
-}
-
-function attributeItems(snapshot: Snapshot, b: Builder): SevView['attributes'] {
-  const result: SevView['attributes'] = { vmsaFeatures: null, snpPolicyBits: null, snpReqCerts: null };
-  const attrs = snapshot.kvm.sevAttributes;
-  if (!attrs) {
-    const system = snapshot.kvm.capabilities?.system;
-    const sysAttr = system && 'value' in system ? system.value[SYS_ATTRIBUTES_CAP] : undefined;
-    const none = sysAttr === 0;
-    for (const a of SEV_ATTRIBUTES) {
-      b.add({
-        id: `kvm.attr.${a.key}`,
-        group: 'kvm',
-        label: a.name,
-        value: none ? 'not offered by this kernel' : 'not probed',
-        status: none ? 'info' : 'unknown',
-        source: none ? src(system, 'KVM_CAP_SYS_ATTRIBUTES = 0') : 'not probed',
-        meaning: none ? 'no device attributes on /dev/kvm (KVM_CAP_SYS_ATTRIBUTES)' : a.meaning,
-      });
-    }
-    return result;
-  }
-  for (const a of SEV_ATTRIBUTES) {
-    const fact = attrs[a.key];
-    const id = `kvm.attr.${a.key}`;
-    if ('error' in fact) {
-      if (fact.error.code === 'ENXIO') {
-        b.add({
-          id,
-          group: 'kvm',
-          label: a.name,
-          value: 'not offered by this kernel',
-          status: 'info',
-          source: src(fact),
-          meaning: `ENXIO: the attribute is not implemented here; it exists since ${a.since}`,
-        });
-      } else b.failed(id, 'kvm', a.name, fact, { status: 'unknown' });
-      continue;
-    }
-    if (a.key === 'vmsaFeatures') {
-      const d = decodeVmsaFeatures(fact.value);
-      result.vmsaFeatures = d;
-      b.add({
-        id,
-        group: 'kvm',
-        label: a.name,
-        value: describeMask(d),
-        status: 'info',
-        source: src(fact),
-        meaning: a.meaning,
-      });
-    } else if (a.key === 'snpPolicyBits') {
-      const d = decodeSnpPolicy(fact.value);
-      result.snpPolicyBits = d;
-      b.add({
-        id,
-        group: 'kvm',
-        label: a.name,
-        value: toBigInt(fact.value) === 0n ? '0 (SNP not supported)' : describeMask(d),
-        status: toBigInt(fact.value) === 0n ? 'warn' : 'info',
-        source: src(fact),
-        meaning: a.meaning,
-      });
-    } else {
-      const on = toBigInt(fact.value) !== 0n;
-      result.snpReqCerts = on;
-      b.add({
-        id,
-        group: 'kvm',
-        label: a.name,
-        value: on ? '1 (supported)' : '0',
-        status: 'info',
-        source: src(fact),
-        meaning: a.meaning,
-      });
-    }
-  }
-  return result;
-}
-
-function describeMask(d: DecodedMask): string {
-  const parts = [...d.names, ...d.unknownBits.map((bit) => `bit ${bit}`)];
-  return `${d.raw}${parts.length ? ` (${parts.join(', ')})` : ' (none)'}`;
 }
 
 function deviceItems(
@@ -1490,95 +1046,6 @@ function init2Items(snapshot: Snapshot, b: Builder): SevInit2Result[] {
   return results;
 }
 
-const bit = (value: bigint, n: number): boolean => ((value >> BigInt(n)) & 1n) === 1n;
-
-/** SYSCFG bits 23 (SMEE) and 24 (SNPEn), RMP_BASE and RMP_END, as snphost reads them: a read error is "cannot tell". */
-function msrItems(snapshot: Snapshot, b: Builder): SevView['msrs'] {
-  const facts = snapshot.host.msrs;
-  const key = (index: number): string => `0x${index.toString(16)}`;
-  const out: SevView['msrs'] = {
-    syscfg: null,
-    smee: null,
-    snpEn: null,
-    rmpBase: null,
-    rmpEnd: null,
-    source: 'not probed',
-  };
-  if (!facts) return out;
-  const syscfgFact = facts[key(AMD_SNP_MSRS.SYSCFG)];
-  out.source = src(syscfgFact, 'MSR 0xc0010010 SYSCFG');
-  for (const [name, index] of Object.entries(AMD_SNP_MSRS)) {
-    const fact = facts[key(index)];
-    const id = `msr.${name.toLowerCase()}`;
-    const label = `${name} (MSR ${key(index)})`;
-    if (!fact) continue;
-    if ('error' in fact) {
-      b.failed(id, 'msr', label, fact, {
-        status: 'unknown',
-        meaning:
-          'cannot tell: the msr module is not loaded (ENOENT), this user ' +
-          'may not read MSRs (EACCES/EPERM), or the CPU has no such MSR ' +
-          '(EIO)',
-      });
-      continue;
-    }
-    const v = BigInt(fact.value);
-    if (index === AMD_SNP_MSRS.SYSCFG) {
-      out.syscfg = fact.value;
-      out.smee = bit(v, 23);
-      out.snpEn = bit(v, 24);
-      b.add({
-        id: 'msr.syscfg.smee',
-        group: 'msr',
-        label: 'SYSCFG bit 23 (SMEE)',
-        value: out.smee ? 'set' : 'clear',
-        status: out.smee ? 'pass' : 'fail',
-        source: `${src(fact)} (${fact.value}, bit 23)`,
-        ...(out.smee
-          ? {}
-          : {
-              meaning: 'the BIOS has not enabled memory encryption: no SME, SEV, SEV-ES ' + 'or SEV-SNP',
-              hint: 'BIOS: enable SMEE (Secure Memory Encryption)',
-            }),
-      });
-      b.add({
-        id: 'msr.syscfg.snpEn',
-        group: 'msr',
-        label: 'SYSCFG bit 24 (SNPEn)',
-        value: out.snpEn ? 'set' : 'clear',
-        status: out.snpEn ? 'pass' : 'fail',
-        source: `${src(fact)} (${fact.value}, bit 24)`,
-        ...(out.snpEn
-          ? {}
-          : {
-              meaning:
-                'SEV-SNP is not enabled in SYSCFG: the BIOS did not set it up ' +
-                '(or the kernel did not, on kernels that set SNPEn themselves)',
-              hint: 'BIOS: enable "SEV-SNP Support" and "SNP Memory (RMP Table) Coverage"',
-            }),
-      });
-    } else {
-      if (index === AMD_SNP_MSRS.RMP_BASE) out.rmpBase = fact.value;
-      else out.rmpEnd = fact.value;
-      b.add({
-        id,
-        group: 'msr',
-        label,
-        value: fact.value,
-        status: v === 0n ? 'fail' : 'info',
-        source: src(fact),
-        ...(v === 0n
-          ? {
-              meaning: 'no RMP table reserved: SEV-SNP cannot run',
-              hint: 'BIOS: enable "SNP Memory (RMP Table) Coverage"',
-            }
-          : {}),
-      });
-    }
-  }
-  return out;
-}
-
 /** What snphost/sevctl also show about the host: VMM access to /dev/sev, the memlock limit, the brand string. */
 function parityItems(snapshot: Snapshot, b: Builder): void {
   const access = snapshot.host.sevDeviceAccess;
@@ -1623,104 +1090,6 @@ function parityItems(snapshot: Snapshot, b: Builder): void {
       });
     } else b.failed('host.memlock', 'device', 'Locked-memory limit', memlock, { status: 'unknown' });
   }
-  const cpuinfo = snapshot.host.cpuinfo;
-  if ('value' in cpuinfo && cpuinfo.value.vendor_id === 'AuthenticAMD') {
-    const brand = cpuinfo.value['model name'] ?? '';
-    b.add({
-      id: 'cpu.epyc',
-      group: 'cpu',
-      label: 'EPYC processor',
-      value: /\bEPYC\b/.test(brand) ? 'yes' : 'no',
-      status: 'info',
-      source: `${src(cpuinfo)} (model name)`,
-      ...(/\bEPYC\b/.test(brand)
-        ? {}
-        : { meaning: 'SEV, SEV-ES and SEV-SNP host support is for EPYC server parts (snphost "Is EPYC")' }),
-    });
-  }
-}
-
-/**
- * VMPL support, the number of VMPLs and the page-flush MSR from the host's raw CPUID 0x8000001F
- * (AMD APM vol. 3, CPUID Fn8000_001F: EAX bit 2 VmPgFlush, bit 5 VMPL, EBX[15:12] NumVMPL;
- * cpufeatures.h word 19 bit 2 X86_FEATURE_VM_PAGE_FLUSH, bit 10 X86_FEATURE_SME_COHERENT). Linux
- * 7.2's sev_flush_encrypted_page() (arch/x86/kvm/svm/sev.c) uses CLFLUSHOPT with SME_COHERENT and
- * the VM_PAGE_FLUSH MSR otherwise, so only a CPU with neither has a reason to warn. KVM_GET_SUPPORTED_CPUID clears
- * NumVMPL,
- * and the kernel prints no cpuinfo flag for bit 2 or 5 (no quoted name in cpufeatures.h), so the
- * cpuid driver's answer is the only source: where it cannot be read, these say "cannot tell".
- */
-function hostCpuidItems(snapshot: Snapshot, b: Builder): SevView['hostCpuid'] {
-  const fact = snapshot.host.hostCpuid8000001f;
-  const out: SevView['hostCpuid'] = {
-    sev: null,
-    snp: null,
-    vmplCount: null,
-    vmpl: null,
-    pageFlush: null,
-    smeCoherent: null,
-    source: src(fact),
-  };
-  if (!fact) return out;
-  if ('error' in fact) {
-    b.failed('cpuid.host', 'cpu', 'CPUID 0x8000001F (host, /dev/cpu/0/cpuid)', fact, {
-      status: 'unknown',
-      meaning:
-        'cannot tell VMPL support, the number of VMPLs or the page-flush ' +
-        'MSR: the cpuid module is not loaded (ENOENT) or this user may ' +
-        'not read it (EACCES/EPERM)',
-      hint: 'run as root with the cpuid module loaded (`modprobe cpuid`); kvm-caps never loads it',
-    });
-    return out;
-  }
-  const eax = BigInt(fact.value.eax);
-  const ebx = BigInt(fact.value.ebx);
-  const f = HOST_CPUID_8000001F;
-  out.sev = bit(eax, f.sevBit);
-  out.snp = bit(eax, f.snpBit);
-  out.vmpl = bit(eax, f.vmplBit);
-  out.vmplCount = Number((ebx >> BigInt(f.numVmplShift)) & BigInt(f.numVmplMask));
-  out.pageFlush = bit(eax, f.pageFlushBit);
-  out.smeCoherent = bit(eax, f.smeCoherentBit);
-  b.add({
-    id: 'cpuid.host.vmpl',
-    group: 'cpu',
-    label: 'VM Permission Levels (host CPUID)',
-    value: out.vmpl ? 'supported' : 'not supported',
-    status: out.vmpl ? 'pass' : out.snp ? 'fail' : 'info',
-    source: `${src(fact)} (0x8000001F EAX ${fact.value.eax}, bit 5)`,
-    ...(out.vmpl || !out.snp
-      ? {}
-      : { meaning: 'the CPU reports SEV-SNP without VMPLs: SNP guests (and an SVSM at VMPL0) need them' }),
-  });
-  b.add({
-    id: 'cpuid.host.vmplCount',
-    group: 'cpu',
-    label: 'Number of VMPLs (host CPUID)',
-    value: String(out.vmplCount),
-    status: 'info',
-    source: `${src(fact)} (0x8000001F EBX ${fact.value.ebx}, bits 15:12)`,
-  });
-  b.add({
-    id: 'cpuid.host.pageFlush',
-    group: 'cpu',
-    label: 'VM page flush MSR (host CPUID)',
-    value: out.pageFlush ? 'supported' : out.smeCoherent ? 'not supported (not needed: SME_COHERENT)' : 'not supported',
-    status: out.pageFlush ? 'pass' : out.smeCoherent || !out.sev ? 'info' : 'warn',
-    source: `${src(fact)} (0x8000001F EAX ${fact.value.eax}, bits 2 and 10)`,
-    ...(out.pageFlush
-      ? {}
-      : {
-          meaning: out.smeCoherent
-            ? 'the CPU keeps encrypted and plain cache lines coherent ' +
-              '(SME_COHERENT), so KVM flushes a page it takes back from a ' +
-              'guest with CLFLUSHOPT and never uses VM_PAGE_FLUSH'
-            : 'KVM flushes an encrypted guest page it takes back with the ' +
-              'VM_PAGE_FLUSH MSR; where that write faults it warns and writes ' +
-              'back the caches of every CPU the guest ran on',
-        }),
-  });
-  return out;
 }
 
 /** The rw bits of one `rwx` triple. */
@@ -1838,47 +1207,22 @@ function pspItems(snapshot: Snapshot, b: Builder): SevView['psp'] {
 /** Everything the snapshot says about AMD SEV, SEV-ES and SEV-SNP on this host. */
 export function sevView(snapshot: Snapshot): SevView {
   const b = new Builder();
-  const types = vmTypes(snapshot, b);
-  const cpu = cpuInfo(snapshot);
-  cpuItems(snapshot, cpu, b);
-  const cpuid = cpuidItems(snapshot, b);
+  const host = sevHostFacts(snapshot);
   const kvmAmd = moduleItems(snapshot, b);
-  const attributes = attributeItems(snapshot, b);
   const log = logItems(snapshot, b);
-  const device = deviceItems(snapshot, cpu, kvmAmd.loaded, log, b);
+  const device = deviceItems(snapshot, host.cpu, kvmAmd.loaded, log, b);
   const asids = capacityItems(snapshot, b);
   const init2 = init2Items(snapshot, b);
-  const msrs = msrItems(snapshot, b);
   parityItems(snapshot, b);
-  const hostCpuid = hostCpuidItems(snapshot, b);
   const deviceUsers = deviceUserItems(snapshot, b);
   const psp = pspItems(snapshot, b);
-  b.notes.push({
-    text:
-      'the kernel hides the sev, sev_es and sev_snp flags in ' +
-      '/proc/cpuinfo when the BIOS has not enabled them, and shows sme ' +
-      'only while SME is active (mem_encrypt=on), so an absent flag ' +
-      'does not mean the CPU lacks the feature',
-    source: 'arch/x86/kernel/cpu/amd.c early_detect_mem_encrypt(), bsp_determine_snp()',
-  });
   return {
-    ...sevHostFacts(),
+    ...host,
     ...sevPlatformFacts(),
     ...sevKvmAmdFacts(),
     title: 'AMD SEV / SEV-ES / SEV-SNP',
     items: b.items,
-    vmTypes: types,
-    cpu: {
-      vendor: cpu.vendor,
-      family: cpu.family,
-      model: cpu.model,
-      generation: cpu.generation,
-      flags: cpu.flags,
-      isGuest: cpu.isGuest,
-    },
-    cpuid,
     kvmAmd,
-    attributes,
     platformStatus: device.platformStatus,
     snpPlatformStatus: device.snpPlatformStatus,
     asids,
@@ -1892,8 +1236,6 @@ export function sevView(snapshot: Snapshot): SevView {
       vmTypes: src(snapshot.kvm.capabilities?.system, 'KVM_CAP_VM_TYPES'),
       kernelLog: src(snapshot.host.kernelLog),
     },
-    msrs,
-    hostCpuid,
     deviceUsers,
     psp,
     notes: b.notes,

@@ -29,6 +29,23 @@ interface Item {
   hint?: string;
 }
 
+interface Check {
+  id: string;
+  status: string;
+  found: string;
+  children: Check[];
+}
+
+/** What `kvm-caps sev --json` prints: the SEV model (typed facts and the remaining items) and the checks. */
+interface SevJson {
+  items: Item[];
+  init2: unknown[];
+  vmTypes: { name: string; offered: boolean | null }[];
+  cpu: { flags: Record<string, boolean | null> };
+  sevAttributes: Record<string, { value?: unknown; error?: { code: string; absence?: true } }>;
+  technologies: { technology: string; checks: Check[] }[];
+}
+
 function sev(name: string, args: string[] = [], options: { uid?: number; gid?: number } = {}) {
   const persona = loadPersona(name);
   const p = preparePersona(persona);
@@ -41,7 +58,7 @@ function sev(name: string, args: string[] = [], options: { uid?: number; gid?: n
     },
   );
   assert.equal(result.status, 0, result.stderr);
-  const view = JSON.parse(result.stdout) as { items: Item[]; init2: unknown[] };
+  const view = JSON.parse(result.stdout) as SevJson;
   const item = (id: string): Item => {
     const found = view.items.find((i) => i.id === id);
     assert.ok(found, `no item ${id} in ${view.items.map((i) => i.id).join(', ')}`);
@@ -50,7 +67,15 @@ function sev(name: string, args: string[] = [], options: { uid?: number; gid?: n
   const sevCommands = readDoubleLog(p.log)
     .filter((line) => line.startsWith('sev '))
     .map((line) => /SEV_ISSUE_CMD (\w+)/.exec(line)?.[1] ?? line);
-  return { persona, view, item, sevCommands };
+  /** A check of one SEV technology's tree, by id. */
+  const check = (technology: string, id: string): Check => {
+    const walk = (checks: Check[]): Check[] => checks.flatMap((c) => [c, ...walk(c.children)]);
+    const t = view.technologies.find((x) => x.technology === technology);
+    const found = walk(t?.checks ?? []).find((c) => c.id === id);
+    assert.ok(found, `no check ${id} in ${technology}`);
+    return found;
+  };
+  return { persona, view, item, check, sevCommands };
 }
 
 function statusOf<T>(answer: PersonaSev['platformStatus'] | PersonaSev['snpPlatformStatus'] | undefined): T {
@@ -61,7 +86,7 @@ function statusOf<T>(answer: PersonaSev['platformStatus'] | PersonaSev['snpPlatf
 const firmware = (s: { apiMajor: number; apiMinor: number }, build: number) => `${s.apiMajor}.${s.apiMinor}.${build}`;
 
 test('Genoa SNP host on 6.11: firmware, state, TCB and --deep INIT2 for every SEV type', { skip }, () => {
-  const { persona, item, sevCommands } = sev('snp-genoa-linux-6.11', ['--deep']);
+  const { persona, view, item, check, sevCommands } = sev('snp-genoa-linux-6.11', ['--deep']);
   const status = statusOf<{ apiMajor: number; apiMinor: number; build: number }>(persona.sev?.platformStatus);
   const snp = statusOf<{
     apiMajor: number;
@@ -70,7 +95,20 @@ test('Genoa SNP host on 6.11: firmware, state, TCB and --deep INIT2 for every SE
     currentTcbVersion: string;
     reportedTcbVersion: string;
   }>(persona.sev?.snpPlatformStatus);
-  for (const type of ['SEV', 'SEV_ES', 'SNP']) assert.equal(item(`kvm.vmType.${type}`).value, 'offered');
+  assert.deepEqual(
+    view.vmTypes.map((t) => [t.name, t.offered]),
+    [
+      ['SEV', true],
+      ['SEV_ES', true],
+      ['SNP', true],
+    ],
+  );
+  for (const [t, type] of [
+    ['sev', 'SEV'],
+    ['sev-es', 'SEV_ES'],
+    ['snp', 'SNP'],
+  ] as const)
+    assert.equal(check(t, `${t}.kvm.vm-type`).status, 'PASS', type);
   assert.match(item('sev.firmware').value, new RegExp(`^${firmware(status, status.build).replaceAll('.', '\\.')} `));
   assert.match(item('snp.firmware').value, new RegExp(`^${firmware(snp, snp.buildId).replaceAll('.', '\\.')} `));
   assert.ok(item('snp.tcb.current').value.startsWith(`0x${BigInt(snp.currentTcbVersion).toString(16)}`));
@@ -80,11 +118,23 @@ test('Genoa SNP host on 6.11: firmware, state, TCB and --deep INIT2 for every SE
 });
 
 test('SEV and SEV-ES on, SNP off in the BIOS: SNP not offered, the rest usable', { skip }, () => {
-  const { item } = sev('sev-es-no-snp-bios');
-  assert.equal(item('kvm.vmType.SEV').value, 'offered');
-  assert.equal(item('kvm.vmType.SEV_ES').value, 'offered');
-  assert.equal(item('kvm.vmType.SNP').status, 'fail');
-  assert.equal(item('cpu.flag.sev_snp').value, 'absent');
+  const { view, check } = sev('sev-es-no-snp-bios');
+  assert.deepEqual(
+    view.vmTypes.map((t) => [t.name, t.offered]),
+    [
+      ['SEV', true],
+      ['SEV_ES', true],
+      ['SNP', false],
+    ],
+  );
+  assert.equal(check('sev', 'sev.kvm.vm-type').status, 'PASS');
+  assert.equal(check('sev-es', 'sev-es.kvm.vm-type').status, 'PASS');
+  assert.equal(view.cpu.flags.sev_snp, false);
+  assert.equal(check('snp', 'snp.bios.cpu-flag').status, 'FAIL');
+  assert.match(check('snp', 'snp.bios.cpu-flag').found, /^sev_snp absent: the kernel clears sev_snp/);
+  // KVM leaves SNP off, so the SNP VM type is judged under that FAIL, not again.
+  assert.equal(check('snp', 'snp.kvm.parameter').status, 'FAIL');
+  assert.equal(check('snp', 'snp.kvm.vm-type').status, 'SKIP');
 });
 
 test('kvm_amd with sev=Y but no /dev/sev: ENOENT explained as PSP/SEV off in firmware', { skip }, () => {
@@ -123,11 +173,13 @@ test('/dev/sev root-only with an unprivileged caller: EACCES, and nothing read f
 });
 
 test('a kernel without KVM_X86_GRP_SEV: ENXIO is "not offered", not a failure', { skip }, () => {
-  const { item } = sev('kernel-without-grp-sev');
-  for (const id of ['kvm.attr.vmsaFeatures', 'kvm.attr.snpPolicyBits', 'kvm.attr.snpReqCerts']) {
-    assert.equal(item(id).value, 'not offered by this kernel');
-    assert.notEqual(item(id).status, 'fail');
+  const { view } = sev('kernel-without-grp-sev');
+  for (const key of ['vmsaFeatures', 'snpPolicyBits', 'snpReqCerts']) {
+    assert.equal(view.sevAttributes[key]?.error?.code, 'ENXIO', key);
+    assert.equal(view.sevAttributes[key]?.error?.absence, true, key);
   }
+  // No check judges an attribute the kernel does not have.
+  assert.ok(!view.technologies.some((t) => JSON.stringify(t.checks).includes('snp.kvm.policy-bits')));
 });
 
 test('only read-only /dev/sev commands are ever sent, across every SEV persona with --deep', { skip }, () => {

@@ -12,6 +12,7 @@ import { formatTcbVersion } from '../../decode/sev-fields.js';
 import { kernelChange, kernelHas, parseKernelRelease, releaseRangeText } from '../../knowledge/kernel-versions.js';
 import type { Snapshot } from '../../snapshot/types.js';
 import { inconsistentCounts } from '../counts.js';
+import { asidSplitText, flagAbsentText, MIN_SEV_ASID_LABEL, sourceOf, vmTypeText } from '../sev-host-text.js';
 import type { CheckContext, CheckRule, Finding, Technology } from '../types.js';
 import { fail, kvmUnavailable, NEEDS, pass, releaseOf, unknown, unreadable, warn } from './kvm.js';
 
@@ -96,6 +97,22 @@ const item = (model: HostModel, id: string): SevItem | undefined => sevOf(model)
 const joinSources = (...sources: (string | null | undefined)[]): string =>
   [...new Set(sources.filter((s): s is string => !!s && s !== 'not probed'))].join('; ') || 'not probed';
 const withMeaning = (i: SevItem): string => (i.meaning === undefined ? i.value : `${i.value}: ${i.meaning}`);
+/** /proc/cpuinfo, narrowed to the fields a rule read; "not probed" when it was not read. */
+const cpuinfoSource = (model: HostModel, fields: string): string => {
+  const info = sevOf(model).cpuinfo;
+  return 'value' in info ? `${info.source} (${fields})` : 'not probed';
+};
+/** The host CPUID 0x8000001F register a rule read, with its raw value (the view's source when it was not read). */
+const hostCpuidSource = (model: HostModel, register: 'eax' | 'ebx', bits: string): string => {
+  const h = sevOf(model).hostCpuid;
+  if (!('value' in h.leaf)) return h.source;
+  return `${h.leaf.source} (0x8000001F ${register.toUpperCase()} ${h.leaf.value[register]}, ${bits})`;
+};
+/** A VM type's answer with what it means on this kernel. */
+const vmTypeFound = (model: HostModel, name: Flavour['vmType']): string => {
+  const t = vmTypeText(sevOf(model), name);
+  return t.meaning === undefined ? t.value : `${t.value}: ${t.meaning}`;
+};
 
 /**
  * Why SEV-ES is missing though kvm_amd supports it, when the cause is not ASID exhaustion:
@@ -349,7 +366,7 @@ function vendorRule(f: Flavour): CheckRule {
     evaluate({ model }) {
       const cpu = model.host.cpu;
       if (!('value' in cpu)) return unreadable('/proc/cpuinfo', cpu, NEEDS.cpuinfo);
-      const source = item(model, 'cpu.model')?.source ?? `${cpu.source} (vendor_id)`;
+      const source = cpuinfoSource(model, 'vendor_id, cpu family, model');
       // Another vendor never gets here: the run marks SEV not applicable to it (applicability()).
       return pass(`${cpu.value.vendor}: ${cpu.value.modelName}`, source);
     },
@@ -365,7 +382,7 @@ const SNP_GENERATION: CheckRule = {
   why: 'SEV-SNP arrived with EPYC 7003 "Milan" (family 19h); Naples and Rome have SEV and SEV-ES only',
   evaluate({ model }) {
     const cpu = sevOf(model).cpu;
-    const source = item(model, 'cpu.generation')?.source ?? 'not probed';
+    const source = cpuinfoSource(model, 'cpu family, model');
     if (cpu.family === null || cpu.model === null)
       return unknown('CPU family and model not read', source, NEEDS.cpuinfo);
     const fm = `family ${hex(cpu.family)}, model ${hex(cpu.model)}`;
@@ -387,8 +404,7 @@ function cpuFlagRule(f: Flavour): CheckRule {
       `BIOS enabled it${f.technology === 'snp' ? ' (with the RMP table reserved)' : ''}`,
     evaluate({ model }) {
       const present = sevOf(model).cpu.flags[f.flag];
-      const flagItem = item(model, `cpu.flag.${f.flag}`);
-      const source = flagItem?.source ?? 'not probed';
+      const source = cpuinfoSource(model, 'flags');
       if (present === null) return unknown('/proc/cpuinfo not read', source, NEEDS.cpuinfo);
       if (present) return pass(`${f.flag} present`, source);
       const release = parseKernelRelease(releaseOf(model) ?? '');
@@ -402,8 +418,7 @@ function cpuFlagRule(f: Flavour): CheckRule {
       }
       const evidence = logCauses(model, f).filter((c) => c.kind === 'bios' || c.kind === 'rmp');
       return fail(
-        `${f.flag} absent` +
-          `${flagItem?.meaning ? `: ${flagItem.meaning}` : ''}` +
+        `${f.flag} absent: ${flagAbsentText(sevOf(model), f.flag)}` +
           `${evidence.length ? `; the kernel log: ${evidence.map((c) => c.text).join('; ')}` : ''}`,
         joinSources(source, ...evidence.map((c) => c.source)),
         f.biosFix,
@@ -828,12 +843,15 @@ function vmTypeRule(f: Flavour): CheckRule {
       `QEMU creates ${f.name} guests` +
       ` as KVM_X86_${f.vmType}_VM and stops with "vm-type ... not supported by KVM" when KVM_CAP_VM_TYPES lacks it`,
     evaluate({ model }) {
-      const entry = sevOf(model).vmTypes.find((t) => t.name === f.vmType);
-      const vmItem = item(model, `kvm.vmType.${f.vmType}`);
-      const source = vmItem?.source ?? 'not probed';
+      const view = sevOf(model);
+      const entry = view.vmTypes.find((t) => t.name === f.vmType);
+      const source = sourceOf(view.vmTypeMask);
       if (entry === undefined || entry.offered === null)
-        return kvmUnavailable(model) ?? unknown(vmItem?.meaning ?? 'KVM_CAP_VM_TYPES not read', source, NEEDS.kvm);
-      if (entry.offered) return pass(`${vmItem?.value ?? 'offered'}`, source);
+        return (
+          kvmUnavailable(model) ??
+          unknown(vmTypeText(view, f.vmType).meaning ?? 'KVM_CAP_VM_TYPES not read', source, NEEDS.kvm)
+        );
+      if (entry.offered) return pass(vmTypeText(view, f.vmType).value, source);
       const mask = model.kvm.vmTypes;
       const legacyOnly = f.technology !== 'snp' && kernelHas('kvm.sev-vm-types', releaseOf(model)) === false;
       if ('value' in mask && mask.value.mask !== 0 && legacyOnly) {
@@ -852,7 +870,7 @@ function vmTypeRule(f: Flavour): CheckRule {
       if ('value' in mask && mask.value.mask === 0) {
         if (f.technology === 'snp')
           return fail(
-            `KVM_CAP_VM_TYPES is 0: ${vmItem?.meaning ?? 'this kernel predates VM types'}`,
+            `KVM_CAP_VM_TYPES is 0: ${vmTypeText(view, f.vmType).meaning ?? 'this kernel predates VM types'}`,
             source,
             'run Linux 6.11 or newer',
           );
@@ -866,7 +884,7 @@ function vmTypeRule(f: Flavour): CheckRule {
       const dropped = f.technology === 'sev-es' ? sevEsDroppedCause(model) : null;
       if (dropped) return fail(dropped.found, joinSources(source, dropped.source), dropped.fix);
       return fail(
-        vmItem ? withMeaning(vmItem) : 'not offered',
+        vmTypeFound(model, f.vmType),
         source,
         `check kvm_amd.${f.parameter} and \`dmesg | grep -i sev\` for why KVM left ${f.name} off`,
       );
@@ -973,11 +991,11 @@ const SNP_VMPL: CheckRule = {
   appliesWhen: hostReportsSnp,
   evaluate({ model }) {
     const h = sevOf(model).hostCpuid;
-    const source = item(model, 'cpuid.host.vmpl')?.source ?? h.source;
+    const source = hostCpuidSource(model, 'eax', 'bit 5');
     if (h.vmpl === true)
       return pass(
         `supported, ${h.vmplCount} VMPLs (EBX[15:12])`,
-        joinSources(source, item(model, 'cpuid.host.vmplCount')?.source),
+        joinSources(source, hostCpuidSource(model, 'ebx', 'bits 15:12')),
       );
     const snpSet = h.snp ? ' while bit 4 (SEV-SNP) is set' : '';
     return fail(
@@ -1003,8 +1021,7 @@ function pageFlushRule(f: Flavour): CheckRule {
       'flush MSR: DISABLED" without failing, virtee/sevctl#70)',
     appliesWhen: hostReportsSev,
     evaluate({ model }) {
-      const i = item(model, 'cpuid.host.pageFlush');
-      const source = i?.source ?? sevOf(model).hostCpuid.source;
+      const source = hostCpuidSource(model, 'eax', 'bits 2 and 10');
       const h = sevOf(model).hostCpuid;
       if (h.pageFlush === true) return pass('supported', source);
       // Linux 7.2 sev_flush_encrypted_page(): CLFLUSHOPT with SME_COHERENT, the MSR only without it.
@@ -1049,10 +1066,85 @@ function deviceUsersRule(f: Flavour): CheckRule {
   };
 }
 
+function bareMetalRule(f: Flavour): CheckRule {
+  return {
+    id: `${f.technology}.cpu.bare-metal`,
+    technology: f.technology,
+    layer: 'hardware',
+    parent: `${f.technology}.cpu.amd`,
+    title: 'Bare metal, not a VM (cpuinfo hypervisor flag)',
+    why: `${f.name} hosts must be bare metal: a guest cannot offer ${f.name} VMs to its own guests`,
+    evaluate({ model }) {
+      const source = cpuinfoSource(model, 'flags');
+      const guest = sevOf(model).cpu.isGuest;
+      if (guest === null) return unknown('/proc/cpuinfo not read', source, NEEDS.cpuinfo);
+      if (!guest) return pass('no hypervisor flag: bare metal', source);
+      return warn(
+        `hypervisor flag set: this host is itself a VM, so it cannot offer ${f.name} VMs`,
+        source,
+        `run ${f.name} guests on a bare-metal AMD EPYC host`,
+      );
+    },
+  };
+}
+
+function kvmCpuidRule(f: Flavour): CheckRule {
+  return {
+    id: `${f.technology}.kvm.cpuid`,
+    technology: f.technology,
+    layer: 'kvm',
+    parent: `${f.technology}.kvm.parameter`,
+    title: 'KVM reports SEV in CPUID 0x8000001F (KVM_GET_SUPPORTED_CPUID)',
+    why:
+      'KVM_GET_SUPPORTED_CPUID zeroes the memory-encryption leaf when KVM has no SEV ' +
+      '(kvm_cpu_cap_has(X86_FEATURE_SEV) is false), and sets sev/sev_es/sev_snp only for what kvm_amd enabled',
+    evaluate({ model }) {
+      const view = sevOf(model);
+      const leaf = view.cpuidLeaf;
+      const source = sourceOf(leaf);
+      if ('missing' in leaf)
+        return kvmUnavailable(model) ?? unknown('KVM_GET_SUPPORTED_CPUID not read', source, NEEDS.kvm);
+      if ('error' in leaf) return unknown(`KVM_GET_SUPPORTED_CPUID failed: ${leaf.error.code}`, source, NEEDS.kvm);
+      const fix = `check kvm_amd.${f.parameter} and \`dmesg | grep -i sev\` for why KVM left SEV off`;
+      if (!leaf.value.listed) return fail('leaf 0x8000001F absent: KVM reports no memory-encryption leaf', source, fix);
+      if (leaf.value.allZero) return fail('leaf 0x8000001F all zero: KVM has no SEV support', source, fix);
+      const features = view.cpuid?.features ?? [];
+      const text = `EAX: ${features.join(', ') || 'none'}`;
+      return features.includes('sev') ? pass(text, source) : fail(`${text}: no sev bit`, source, fix);
+    },
+  };
+}
+
+const SNP_POLICY_BITS: CheckRule = {
+  id: 'snp.kvm.policy-bits',
+  technology: 'snp',
+  layer: 'kvm',
+  parent: 'snp.kvm.vm-type',
+  title: 'SNP guest policy bits supported (KVM_X86_SNP_POLICY_BITS)',
+  why:
+    'KVM answers the SNP guest policy bits that it and the firmware support, and 0 when SNP is not supported; ' +
+    'QEMU refuses a guest policy with bits outside them',
+  // Only kernels that have the attribute (6.19+) and were asked: elsewhere there is nothing to judge.
+  appliesWhen: ({ model }: CheckContext) => 'value' in sevOf(model).sevAttributes.snpPolicyBits,
+  evaluate({ model }) {
+    const fact = sevOf(model).sevAttributes.snpPolicyBits;
+    if (!('value' in fact)) return unknown('KVM_X86_SNP_POLICY_BITS not read', sourceOf(fact), NEEDS.kvm);
+    const d = fact.value;
+    if (BigInt(d.raw) !== 0n)
+      return pass(`${d.raw} (${[...d.names, ...d.unknownBits.map((b) => `bit ${b}`)].join(', ')})`, fact.source);
+    return warn(
+      '0: KVM and the firmware support no SNP guest policy bits (SNP not supported)',
+      fact.source,
+      'check kvm_amd.sev_snp and `dmesg | grep -i -e sev -e snp` for why SNP is off',
+    );
+  },
+};
+
 function rulesFor(f: Flavour): CheckRule[] {
   const snp = f.technology === 'snp';
   return [
     vendorRule(f),
+    bareMetalRule(f),
     ...(snp ? [SNP_GENERATION, SNP_VMPL] : []),
     pageFlushRule(f),
     cpuFlagRule(f),
@@ -1063,7 +1155,9 @@ function rulesFor(f: Flavour): CheckRule[] {
     kernelRule(f),
     ...(snp ? [SNP_IOMMU] : []),
     parameterRule(f),
+    kvmCpuidRule(f),
     vmTypeRule(f),
+    ...(snp ? [SNP_POLICY_BITS] : []),
     asidRule(f),
     deviceUsersRule(f),
     init2Rule(f),
@@ -1087,10 +1181,7 @@ function parameterVsVmType(f: Flavour): CheckRule {
       const p = view.kvmAmd.parameters[f.parameter];
       const entry = view.vmTypes.find((t) => t.name === f.vmType);
       const mask = model.kvm.vmTypes;
-      const source = joinSources(
-        item(model, `module.kvm_amd.${f.parameter}`)?.source,
-        item(model, `kvm.vmType.${f.vmType}`)?.source,
-      );
+      const source = joinSources(item(model, `module.kvm_amd.${f.parameter}`)?.source, sourceOf(view.vmTypeMask));
       // Before the SEV VM types (6.10) the mask never has them, whatever the parameter says.
       const typesExist =
         f.technology === 'snp'
@@ -1167,15 +1258,17 @@ const SEV_ONLY_CROSS: readonly CheckRule[] = [
       const view = sevOf(model);
       const sev = view.kvmAmd.parameters.sev;
       const es = view.kvmAmd.parameters.sev_es;
-      const source = joinSources(item(model, 'cpu.flag.sev_es')?.source, item(model, 'module.kvm_amd.sev_es')?.source);
+      const source = joinSources(cpuinfoSource(model, 'flags'), item(model, 'module.kvm_amd.sev_es')?.source);
       if (view.cpu.flags.sev_es !== true || sev?.enabled !== true || es?.enabled !== false)
         return pass('consistent', source);
-      const min = item(model, 'cpuid.8000001f.minSevAsid');
+      const cpuid = view.cpuidLeaf;
+      // The ASID split is known where KVM lists a leaf that is not all zero.
+      const min = 'value' in cpuid && !cpuid.value.allZero && view.cpuid !== null ? view.cpuid : null;
       const log = item(model, 'log.asids.sevEs');
       return fail(
         `sev_es in cpuinfo and kvm_amd.sev = Y, but kvm_amd.sev_es = ${es.raw?.trim()}${log ? `; ${log.value}` : ''}` +
-          `${min ? `; ${min.label}: ${withMeaning(min)}` : ''}`,
-        joinSources(source, log?.source, min?.source),
+          `${min ? `; ${MIN_SEV_ASID_LABEL}: ${min.minSevAsid}: ${asidSplitText(min)}` : ''}`,
+        joinSources(source, log?.source, min ? `${sourceOf(cpuid)} EDX` : undefined),
         'BIOS: set "SEV-ES ASID Space Limit" above 1 so that SEV-ES guests get ASIDs',
       );
     },
