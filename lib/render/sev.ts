@@ -9,15 +9,21 @@ import type { SevSection } from './report.js';
 import { terminalSafe } from './escape.js';
 import type { Style } from './style.js';
 import { sevLineText, type SevLine, type SevNote } from './sev-line.js';
+import { deviceLines, platformNotes, pspLines, sevFirmwareLines, snpFirmwareLines } from './sev-platform.js';
 
 /**
  * The groups whose lines come from the SEV model (render/sev-*.ts). A group not listed here still shows the
  * decode layer's items while the SEV decode moves to typed fields, group by group.
  */
-const GROUP_LINES: Partial<Record<SevGroup, (view: SevSection) => SevLine[]>> = {};
+const GROUP_LINES: Partial<Record<SevGroup, (view: SevSection) => SevLine[]>> = {
+  device: deviceLines,
+  'sev-firmware': sevFirmwareLines,
+  psp: pspLines,
+  'snp-firmware': snpFirmwareLines,
+};
 
 /** The notes under the view (render/sev-*.ts), from the SEV model: what a reader needs to read the facts right. */
-const NOTES: readonly ((view: SevSection) => SevNote[])[] = [];
+const NOTES: readonly ((view: SevSection) => SevNote[])[] = [platformNotes];
 
 const modelLines = (view: SevSection): SevLine[] => GROUPS.flatMap(([group]) => GROUP_LINES[group]?.(view) ?? []);
 
