@@ -369,6 +369,14 @@ function sevForKvmGroup(s: Snapshot): void {
   Object.assign(node, { mode: 0o660, gid: 36, group: 'kvm' });
 }
 
+/** The PSP's sysfs attributes as sp-pci.c/hsti.c show them on a part with these two flags. */
+function pspFlags(s: Snapshot, fused: string, debugLock: string): void {
+  s.host.pspSysfs = {
+    source: { directory: '/sys/bus/pci/drivers/ccp/0000:02:00.5' },
+    value: { device: '0000:02:00.5', attributes: { fused_part: fused, debug_lock_on: debugLock, tsme_status: '0' } },
+  };
+}
+
 const SEV_CASES: Case[] = FLAVOURS.flatMap((f): Case[] => [
   {
     id: `${f.technology}.cpu.amd`,
@@ -507,6 +515,13 @@ const SEV_CASES: Case[] = FLAVOURS.flatMap((f): Case[] => [
     bad: sevBase,
     expect: 'WARN',
   },
+  {
+    id: `${f.technology}.firmware.psp-production`,
+    technology: f.technology,
+    pass: () => edit(SEV_BASE, (s) => pspFlags(s, '1', '1')),
+    bad: () => edit(SEV_BASE, (s) => pspFlags(s, '1', '0')),
+    expect: 'WARN',
+  },
 ]);
 
 const SNP_CASES: Case[] = [
@@ -566,6 +581,19 @@ const SNP_CASES: Case[] = [
         (s) => (factValue(sevStatus(s).snpPlatformStatus, 'SNP status').reportedTcbVersion = '0x3e0e000000000007'),
       ),
     expect: 'FAIL',
+  },
+  {
+    // Genoa layout: bytes 2-5 of a TCB_VERSION are reserved; byte 2 set is a layout that does not fit.
+    id: 'snp.firmware.tcb-layout',
+    technology: 'snp',
+    pass: sevBase,
+    bad: () =>
+      edit(SEV_BASE, (s) => {
+        const st = factValue(sevStatus(s).snpPlatformStatus, 'SNP status');
+        st.currentTcbVersion = '0x3e0f000000010007';
+        st.reportedTcbVersion = '0x3e0f000000010007';
+      }),
+    expect: 'WARN',
   },
   {
     id: 'snp.kernel.iommu',

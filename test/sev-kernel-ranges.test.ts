@@ -18,6 +18,8 @@ import { cpuLines, kvmLines, msrLines } from '../lib/render/sev-host.js';
 import type { SevLine } from '../lib/render/sev-line.js';
 import { plainStyle } from '../lib/render/style.js';
 import { CPUID_FEATURE_REGISTERS } from '../lib/knowledge/cpuid-features.js';
+import { deviceLines, pspLines, sevFirmwareLines, snpFirmwareLines } from '../lib/render/sev-platform.js';
+import type { SevLine } from '../lib/render/sev-line.js';
 import { projectRoot } from './helpers/compile.js';
 
 const fixture = (name: string): Snapshot => fixtureSnapshot(name);
@@ -29,10 +31,12 @@ function item(v: SevView, id: string): SevItem {
   return found;
 }
 
-/** One of the SEV view's KVM, CPU or MSR lines. */
+/** One line of the SEV view that comes from the model. */
 function line(v: SevView, id: string): SevLine {
   const section: SevSection = { ...v, technologies: [] };
-  const lines = [...kvmLines(section), ...cpuLines(section), ...msrLines(section)];
+  const lines = [kvmLines, cpuLines, msrLines, deviceLines, sevFirmwareLines, snpFirmwareLines, pspLines].flatMap(
+    (of) => of(section),
+  );
   const found = lines.find((l) => l.id === id);
   assert.ok(found, `line ${id} (have ${lines.map((l) => l.id).join(', ')})`);
   return found;
@@ -106,8 +110,10 @@ describe('parity with snphost ok / sevctl ok', () => {
     assert.equal(check(s, 'snp', 'snp.firmware.alias-check').status, 'FAIL');
     assert.match(check(s, 'snp', 'snp.firmware.alias-check').fix ?? '', /DIMM population.*AMD-SB-3015/);
     const v = sevView(s);
-    assert.equal(item(v, 'snp.tcb.match').status, 'fail');
-    assert.equal(item(v, 'snp.aliasCheck').status, 'fail');
+    assert.equal(line(v, 'snp.tcb.match').value, 'no');
+    assert.equal(line(v, 'snp.aliasCheck').value, 'no');
+    assert.equal(cross(s, 'snp', 'cross.snp.tcb'), 'FAIL');
+    assert.equal(cross(s, 'snp', 'cross.snp.alias-check'), 'FAIL');
   });
 
   test(
@@ -158,9 +164,15 @@ describe('parity with snphost ok / sevctl ok', () => {
         source: { kind: 'file' as const, path: '/proc/self/limits' },
       } as never;
       const v = sevView(s);
-      assert.match(item(v, 'device.access').value, /^read-only; mode 0600/);
-      assert.match(item(v, 'device.access').meaning ?? '', /QEMU opens \/dev\/sev read-write/);
-      assert.equal(item(v, 'host.memlock').value, 'soft 8388608 bytes, hard 8388608 bytes');
+      assert.deepEqual(v.sevAccess && 'value' in v.sevAccess && v.sevAccess.value, { read: true, write: false });
+      assert.match(line(v, 'device.access').value, /^read-only; mode 0600/);
+      assert.match(line(v, 'device.access').meaning ?? '', /QEMU opens \/dev\/sev read-write/);
+      assert.equal(line(v, 'host.memlock').value, 'soft 8388608 bytes, hard 8388608 bytes');
+      // Shown, not judged: the check JSON does not move.
+      assert.deepEqual(
+        runChecks(s, ['sev', 'sev-es', 'snp']),
+        runChecks(fixture('sev-snp-genoa-6.11'), ['sev', 'sev-es', 'snp']),
+      );
       assert.equal(line(v, 'cpu.epyc').value, 'yes');
     },
   );
@@ -260,11 +272,12 @@ describe('parity with snphost ok: VMPLs and page flush from the host CPUID, who 
   test('/dev/sev: who may open it read-write from mode, owner, group and ACL; root only is a WARN with the fix', () => {
     const s = copy('sev-snp-genoa-6.11'); // crw------- root:root, as the ccp driver creates it
     const users = sevView(s).deviceUsers;
-    assert.deepEqual(users && { readWrite: users.readWrite, rootOnly: users.rootOnly }, {
-      readWrite: ['user root (owner)'],
+    assert.deepEqual(users && { holders: users.holders, rootOnly: users.rootOnly }, {
+      holders: [{ who: 'owner', name: 'root', root: true, via: 'mode' }],
       rootOnly: true,
     });
-    assert.match(item(sevView(s), 'device.users').meaning ?? '', /by the mode alone: the ACL was not read/);
+    assert.match(line(sevView(s), 'device.users').value, /^root only \(mode 0600, root:root\)$/);
+    assert.match(line(sevView(s), 'device.users').meaning ?? '', /by the mode alone: the ACL was not read/);
     const warned = check(s, 'sev', 'sev.usable.device-users');
     assert.equal(warned.status, 'WARN');
     assert.match(warned.fix ?? '', /chmod 0660 \/dev\/sev.*setfacl -m u:qemu:rw \/dev\/sev/);
@@ -272,10 +285,17 @@ describe('parity with snphost ok: VMPLs and page flush from the host CPUID, who 
       ({ source: { syscall: 'spawn getfacl', path: '/dev/sev' }, value: { entries } }) as never;
     s.host.sevDeviceAcl = acl(['user::rw-', 'user:107:rw-', 'group::---', 'group:36:rw-', 'mask::rw-', 'other::---']);
     const v = sevView(s);
-    assert.deepEqual(v.deviceUsers?.readWrite, ['user root (owner)', 'user 107 (ACL)', 'group 36 (ACL)']);
+    assert.deepEqual(
+      v.deviceUsers?.holders.map((h) => [h.who, h.name, h.via]),
+      [
+        ['owner', 'root', 'acl'],
+        ['user', '107', 'acl'],
+        ['group', '36', 'acl'],
+      ],
+    );
     assert.equal(check(s, 'sev', 'sev.usable.device-users').status, 'PASS');
-    assert.match(item(v, 'device.users').value, /ACL user::rw-,user:107:rw-/);
-    assert.doesNotMatch(item(v, 'device.users').meaning ?? '', /ACL was not read/);
+    assert.match(line(v, 'device.users').value, /ACL user::rw-,user:107:rw-/);
+    assert.doesNotMatch(line(v, 'device.users').meaning ?? '', /ACL was not read/);
     const { text, json } = render(s);
     assert.match(
       text,
@@ -287,10 +307,34 @@ describe('parity with snphost ok: VMPLs and page flush from the host CPUID, who 
         ].join(''),
       ),
     );
-    assert.deepEqual(json.deviceUsers?.readWrite, ['user root (owner)', 'user 107 (ACL)', 'group 36 (ACL)']);
+    assert.deepEqual(
+      json.deviceUsers?.holders.map((h) => h.name),
+      ['root', '107', '36'],
+    );
     // The ACL mask limits named entries: r-- leaves only the owner.
     s.host.sevDeviceAcl = acl(['user::rw-', 'user:107:rw-', 'group::---', 'mask::r--', 'other::---']);
     assert.equal(sevView(s).deviceUsers?.rootOnly, true);
+  });
+});
+
+describe('/dev/sev present but not usable', () => {
+  test('an open that fails for a reason other than permission FAILs the device check; EACCES stays "cannot tell"', () => {
+    const s = copy('sev-snp-genoa-6.11');
+    const sev = s.sev;
+    assert.ok(sev);
+    const source = sev.open.source;
+    sev.open = { source, error: { code: 'EIO', errno: -5, syscall: 'open', path: '/dev/sev', message: 'EIO' } };
+    delete sev.platformStatus;
+    delete sev.snpPlatformStatus;
+    delete sev.chipId;
+    assert.equal(line(sevView(s), 'device.open').value, 'EIO');
+    const device = check(s, 'sev', 'sev.firmware.sev-device');
+    assert.equal(device.status, 'FAIL');
+    assert.match(device.found, /^character 10:124, mode 0600, root:root; open: EIO: /);
+    assert.ok(device.fix);
+    sev.open = { source, error: { code: 'EACCES', errno: -13, syscall: 'open', path: '/dev/sev', message: 'EACCES' } };
+    assert.equal(check(s, 'sev', 'sev.firmware.sev-device').status, 'PASS');
+    assert.equal(check(s, 'sev', 'sev.firmware.state').status, 'UNKNOWN');
   });
 });
 
@@ -308,13 +352,27 @@ describe("the PSP's sysfs facts (sp-pci.c, hsti.c)", () => {
     s.host.pspSysfs = pspAt('1', '1');
     const good = sevView(s);
     assert.deepEqual([good.psp?.fusedPart, good.psp?.debugLockOn], [true, true]);
-    assert.equal(item(good, 'psp.fused_part').status, 'pass');
-    assert.equal(item(good, 'psp.bootloader_version').value, '00.2c.00.7b');
-    assert.equal(item(good, 'psp.tsme_status').status, 'info');
+    assert.equal(check(s, 'sev', 'sev.firmware.psp-production').status, 'PASS');
+    assert.equal(line(good, 'psp.fused_part').meaning, undefined);
+    assert.equal(line(good, 'psp.bootloader_version').value, '00.2c.00.7b');
+    assert.equal(line(good, 'psp.tsme_status').value, '0');
     s.host.pspSysfs = pspAt('0', '1');
     const bad = sevView(s);
-    assert.equal(item(bad, 'psp.fused_part').status, 'warn');
-    assert.match(item(bad, 'psp.fused_part').meaning ?? '', /engineering or unfused part/);
+    assert.equal(bad.psp?.fusedPart, false);
+    assert.match(line(bad, 'psp.fused_part').meaning ?? '', /engineering or unfused part/);
+    for (const t of ['sev', 'sev-es', 'snp'] as const) {
+      const unfused = check(s, t, `${t}.firmware.psp-production`);
+      assert.equal(unfused.status, 'WARN');
+      assert.match(unfused.found, /fused_part 0, debug_lock_on 1: not a fused \(production\) part/);
+      assert.ok(unfused.fix);
+    }
+    s.host.pspSysfs = pspAt('1', '0');
+    assert.match(check(s, 'snp', 'snp.firmware.psp-production').found, /the PSP debug lock is off/);
+    // A platform whose PSP does not show the two flags has nothing to judge.
+    delete s.host.pspSysfs;
+    assert.ok(
+      !flattenChecks(runChecks(s, ['snp']).technologies[0]!.checks).some((c) => c.id === 'snp.firmware.psp-production'),
+    );
   });
 });
 
@@ -395,7 +453,8 @@ describe('messages by kernel: what each release prints, and what it does not', (
     'SNP_PLATFORM_STATUS failing with 0x1 on 6.16-6.19 is the ' + 'implicit SNP INIT failing, not a firmware state',
     () => {
       const v = sevView(fixture('sev-snp-init-failed-6.18'));
-      const status = item(v, 'snp.status');
+      assert.equal(v.snpPlatformStatusFailure?.firmware?.name, 'SEV_RET_INVALID_PLATFORM_STATE');
+      const status = line(v, 'snp.status');
       assert.equal(status.value, 'EIO; firmware SEV_RET_INVALID_PLATFORM_STATE (0x1)');
       assert.match(status.meaning ?? '', /implicit SNP INIT this kernel runs first failed/);
     },
@@ -441,9 +500,13 @@ describe('log lines and what they mean', () => {
       source: { file: '/dev/sev' },
     } as never;
     delete s.sev;
-    const node = item(sevView(s), 'device.node');
+    const node = line(sevView(s), 'device.node');
     assert.match(
       node.meaning ?? '',
+      /SNP PLATFORM_STATUS command failed, ret = -5, error = 0x3.*does not register \/dev\/sev/,
+    );
+    assert.match(
+      check(s, 'sev', 'sev.firmware.sev-device').found,
       /SNP PLATFORM_STATUS command failed, ret = -5, error = 0x3.*does not register \/dev\/sev/,
     );
   });
@@ -502,10 +565,16 @@ describe('the read-only promise in the output (6.16-6.19)', () => {
         },
       };
       const v = sevView(s);
-      const withheld = item(v, 'snp.withheld');
-      assert.equal(withheld.status, 'info');
+      assert.equal(v.snpPlatformStatusWithheld?.override, '--snp-platform-status');
+      assert.equal(v.snpPlatformStatus, null);
+      const withheld = line(v, 'snp.withheld');
+      assert.equal(withheld.value, 'not asked (SNP initialised: no)');
+      assert.equal(withheld.source, 'kvm-caps (sev.snp-platform-status-inits)');
       assert.match(withheld.meaning ?? '', /initialises SNP firmware and shuts it down again.*IOMMU out of SNP mode/);
-      assert.match(withheld.hint ?? '', /--snp-platform-status/);
+      assert.match(withheld.meaning ?? '', /run with --snp-platform-status to ask anyway/);
+      const model = decodeSnapshot(s);
+      const text = renderSev(sevSection(model, runChecks(s, ['sev', 'sev-es', 'snp'], model), s), plainStyle);
+      assert.match(text, /SNP_PLATFORM_STATUS\s+not asked \(SNP initialised: no\)/);
       assert.equal(item(v, 'log.snpApi').status, 'info');
       assert.match(item(v, 'log.snpApi').meaning ?? '', /does not prove that SNP is running/);
       const state = check(s, 'snp', 'snp.firmware.state');

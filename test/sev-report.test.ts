@@ -62,6 +62,16 @@ import {
   kernelHas,
 } from '../lib/knowledge/kernel-versions.js';
 import { fixtureNames, fixtureSnapshot, fixturesDir } from './helpers/fixtures.js';
+import { flattenChecks, runChecks } from '../lib/check/run.js';
+import type { CheckResult, Technology } from '../lib/check/types.js';
+import {
+  deviceLines,
+  platformNotes,
+  pspLines,
+  sevFirmwareLines,
+  snpFirmwareLines,
+} from '../lib/render/sev-platform.js';
+import type { SevLine, SevNote } from '../lib/render/sev-line.js';
 import { need } from './helpers/requirements.js';
 
 const logDir = join(fixturesDir, 'kernel-logs');
@@ -682,17 +692,19 @@ function item(v: SevView, id: string) {
   return found;
 }
 
-/** The KVM, CPU and MSR lines the SEV view shows for this model. */
-function hostLines(v: SevView): SevLine[] {
+/** The lines the SEV view shows from the model: KVM, CPU, MSR, /dev/sev, firmware and PSP. */
+function modelLines(v: SevView): SevLine[] {
   const section: SevSection = { ...v, technologies: [] };
-  return [...kvmLines(section), ...cpuLines(section), ...msrLines(section)];
+  return [kvmLines, cpuLines, msrLines, deviceLines, sevFirmwareLines, snpFirmwareLines, pspLines].flatMap((of) =>
+    of(section),
+  );
 }
 
 function line(v: SevView, id: string): SevLine {
-  const found = hostLines(v).find((l) => l.id === id);
+  const found = modelLines(v).find((l) => l.id === id);
   assert.ok(
     found,
-    `line ${id}: ${hostLines(v)
+    `line ${id}: ${modelLines(v)
       .map((l) => l.id)
       .join(' ')}`,
   );
@@ -703,6 +715,22 @@ function line(v: SevView, id: string): SevLine {
 function sevChecks(snapshot: Snapshot) {
   return runChecks(snapshot, ['sev', 'sev-es', 'snp']).technologies.flatMap((t) => flattenChecks(t.checks));
 }
+
+/** Every note under the SEV view: the model's own and the kernel-range notes render adds. */
+const notesOf = (v: SevView): SevNote[] => [...v.notes, ...platformNotes({ ...v, technologies: [] })];
+
+function checkOf(snapshot: Snapshot, technology: Technology, id: string): CheckResult {
+  const t = runChecks(snapshot, [technology]).technologies.find((x) => x.technology === technology);
+  const found = t && flattenChecks(t.checks).find((c) => c.id === id);
+  assert.ok(found, `${technology}: no check ${id}`);
+  return found;
+}
+
+/** The FAIL checks of SEV, SEV-ES and SEV-SNP on this host. */
+const sevFailures = (snapshot: Snapshot): string[] =>
+  sevChecks(snapshot)
+    .filter((c) => c.status === 'FAIL')
+    .map((c) => c.id);
 
 const SEV_FIXTURES = fixtureNames().filter((name) => name.startsWith('sev-'));
 
@@ -717,11 +745,11 @@ describe('sevView', () => {
         assert.ok(['pass', 'fail', 'warn', 'info', 'unknown'].includes(i.status), `${name} ${i.id}`);
         assert.notEqual(i.value, '', `${name} ${i.id}`);
       }
-      for (const l of hostLines(v)) {
+      for (const l of modelLines(v)) {
         assert.ok(l.source.length > 0, `${name} ${l.id}`);
         assert.notEqual(l.value, '', `${name} ${l.id}`);
       }
-      const ids = [...v.items.map((i) => i.id), ...hostLines(v).map((l) => l.id)];
+      const ids = [...v.items.map((i) => i.id), ...modelLines(v).map((l) => l.id)];
       assert.equal(new Set(ids).size, ids.length, `${name}: ids unique`);
     }
   });
@@ -749,11 +777,14 @@ describe('sevView', () => {
     assert.ok('error' in policy && policy.error.code === 'ENXIO' && policy.error.absence === true);
     assert.equal(v.platformStatus?.stateName, 'INIT');
     assert.equal(v.platformStatus?.esInitialised, true);
-    assert.equal(item(v, 'sev.firmware').status, 'pass');
+    assert.equal(line(v, 'sev.firmware').value, '1.55.43 (API 1.55, build 43)');
+    assert.equal(line(v, 'sev.firmware').summary, true);
+    for (const t of ['sev', 'sev-es', 'snp'] as const)
+      assert.equal(checkOf(fixtureSnapshot('sev-snp-genoa-6.11'), t, `${t}.firmware.version`).status, 'PASS');
     assert.equal(v.snpPlatformStatus?.tcb.current?.snp, 25);
     assert.equal(v.snpPlatformStatus?.tcb.match, true);
-    assert.equal(item(v, 'snp.tcb.current').value, '0x541900000000000a: bootloader 10, TEE 0, SNP 25, microcode 84');
-    assert.match(item(v, 'snp.tcb.current').source, /Genoa layout/);
+    assert.equal(line(v, 'snp.tcb.current').value, '0x541900000000000a: bootloader 10, TEE 0, SNP 25, microcode 84');
+    assert.match(line(v, 'snp.tcb.current').source, /Genoa layout/);
     assert.deepEqual(v.asids.sevEs, { capacity: 99, current: 1, free: 98 });
     assert.deepEqual(v.asids.sev, { capacity: 907, current: 0, free: 907 });
     assert.equal(v.kvmAmd.parameters.sev_snp?.enabled, true);
@@ -770,7 +801,7 @@ describe('sevView', () => {
     assert.equal(item(v, 'log.asids.snp').value, 'enabled (ASIDs 1 - 99)');
     assert.equal(item(v, 'log.asids.snp').source, 'file /dev/kmsg: "kvm_amd: SEV-SNP enabled (ASIDs 1 - 99)"');
     assert.ok(
-      v.notes.some((n) =>
+      notesOf(v).some((n) =>
         new RegExp(
           [
             String.raw`6\.11\.0-snp-host \(6\.9-6\.15\): SNP_PLATFORM_STATUS a`,
@@ -788,12 +819,7 @@ describe('sevView', () => {
       v.items.filter((i) => i.status === 'fail').map((i) => i.id),
       [],
     );
-    assert.deepEqual(
-      sevChecks(fixtureSnapshot('sev-snp-genoa-6.11'))
-        .filter((c) => c.status === 'FAIL')
-        .map((c) => c.id),
-      [],
-    );
+    assert.deepEqual(sevFailures(fixtureSnapshot('sev-snp-genoa-6.11')), []);
     assert.equal(line(v, 'cpu.flag.sme').value, 'absent');
   });
 
@@ -829,29 +855,40 @@ describe('sevView', () => {
       assert.equal(busy?.firmwareError, undefined);
       assert.match(item(view('sev-turin-7.2-snp-asids-in-use'), 'init2.SNP').value, /^EBUSY/);
       assert.ok(
-        v.notes.some((n) => /7\.2\.13-amd64 \(7\.0\+\): SNP_PLATFORM_STATUS reports the status as it is/.test(n.text)),
+        notesOf(v).some((n) =>
+          /7\.2\.13-amd64 \(7\.0\+\): SNP_PLATFORM_STATUS reports the status as it is/.test(n.text),
+        ),
       );
     },
   );
 
   test('Milan with an uncommitted TCB (virtee/snphost#127): mismatch and alias check FAIL, as in snphost', () => {
     const v = view('sev-milan-tcb-mismatch-6.11');
+    const s = fixtureSnapshot('sev-milan-tcb-mismatch-6.11');
     assert.equal(v.cpu.generation, 'Milan');
-    assert.equal(item(v, 'snp.tcb.match').status, 'fail');
-    assert.match(item(v, 'snp.tcb.match').hint ?? '', /snphost commit/);
-    assert.equal(item(v, 'snp.tcb.reported').value, '0xd517000000000002: bootloader 2, TEE 0, SNP 23, microcode 213');
-    assert.equal(item(v, 'snp.aliasCheck').status, 'fail');
+    assert.equal(v.snpPlatformStatus?.tcb.match, false);
+    assert.equal(line(v, 'snp.tcb.match').value, 'no');
+    assert.equal(checkOf(s, 'snp', 'snp.firmware.tcb').status, 'FAIL');
+    assert.match(checkOf(s, 'snp', 'snp.firmware.tcb').fix ?? '', /snphost commit/);
+    assert.equal(line(v, 'snp.tcb.reported').value, '0xd517000000000002: bootloader 2, TEE 0, SNP 23, microcode 213');
+    assert.equal(v.snpPlatformStatus?.aliasCheckComplete, false);
+    assert.equal(checkOf(s, 'snp', 'snp.firmware.alias-check').status, 'FAIL');
   });
 
   test('/dev/sev root-only, run as uid 1000: EACCES explained, nothing read is invented', () => {
     const v = view('sev-root-only');
-    const open = item(v, 'device.open');
+    const open = line(v, 'device.open');
     assert.equal(open.value, 'EACCES');
     assert.match(open.meaning ?? '', /root-only \(mode 0600, owner root\): this user \(uid 1000\)/);
-    assert.match(open.hint ?? '', /run as root/);
+    // Not a host failure: kvm-caps could not read the firmware, and says what would let it.
+    const state = checkOf(fixtureSnapshot('sev-root-only'), 'sev', 'sev.firmware.state');
+    assert.equal(state.status, 'UNKNOWN');
+    assert.match(state.found, /may not open \/dev\/sev \(EACCES\)/);
+    assert.match(state.needs ?? '', /root, or a udev rule/);
     assert.equal(v.platformStatus, null);
     assert.equal(v.snpPlatformStatus, null);
-    assert.ok(!v.items.some((i) => i.id.startsWith('sev.') || i.id.startsWith('snp.')));
+    assert.deepEqual([v.platformStatusFailure, v.snpPlatformStatusFailure, v.chipId], [null, null, null]);
+    assert.ok(!modelLines(v).some((l) => l.id.startsWith('sev.') || l.id.startsWith('snp.')));
     assert.equal(v.log, null);
     assert.equal(item(v, 'log').status, 'unknown');
     // What an unprivileged user can read is still there.
@@ -864,13 +901,17 @@ describe('sevView', () => {
 
   test('kvm_amd sev=Y but no /dev/sev (6.8): ENOENT with kvm_amd loaded means no PSP/SEV in firmware, no ccp', () => {
     const v = view('sev-no-dev-sev-6.8');
-    const node = item(v, 'device.node');
-    assert.equal(node.status, 'fail');
+    const node = line(v, 'device.node');
+    assert.equal(node.value, 'absent (ENOENT)');
     assert.match(node.meaning ?? '', /kvm_amd is loaded but the ccp driver never registered \/dev\/sev/);
-    assert.match(node.hint ?? '', /BIOS/);
+    const device = checkOf(fixtureSnapshot('sev-no-dev-sev-6.8'), 'sev', 'sev.firmware.sev-device');
+    assert.equal(device.status, 'FAIL');
+    assert.match(device.found, /kvm_amd is loaded but the ccp driver never registered \/dev\/sev/);
+    assert.match(device.fix ?? '', /BIOS/);
     // The probe opens /dev/sev only where it exists: no open() answer, and none invented.
+    assert.ok('missing' in v.sevOpen);
     assert.equal(
-      v.items.some((i) => i.id === 'device.open'),
+      modelLines(v).some((l) => l.id === 'device.open'),
       false,
     );
     assert.equal(v.platformStatus, null);
@@ -914,7 +955,7 @@ describe('sevView', () => {
     });
     assert.equal(v.platformStatus?.stateName, 'UNINIT');
     assert.match(
-      item(v, 'sev.state').meaning ?? '',
+      line(v, 'sev.state').meaning ?? '',
       new RegExp(
         [
           String.raw`on Linux 6\.16\+, kvm_amd, not the ccp driver probe, in`,
@@ -923,7 +964,7 @@ describe('sevView', () => {
         ].join(''),
       ),
     );
-    const snp = item(v, 'snp.status');
+    const snp = line(v, 'snp.status');
     // snp_move_to_init_state() reports a failed implicit SNP INIT as SEV_RET_INVALID_PLATFORM_STATE.
     assert.equal(snp.value, 'EIO; firmware SEV_RET_INVALID_PLATFORM_STATE (0x1)');
     assert.match(snp.meaning ?? '', /runs snp_move_to_init_state\(\): SNP_INIT_EX, the command, then SNP_SHUTDOWN_EX/);
@@ -934,7 +975,7 @@ describe('sevView', () => {
     assert.equal(item(v, 'log.failure.0').value, 'SNP_INIT_EX failed: SEV_RET_INAVLID_CONFIG (0x3), rc -5');
     assert.equal(item(v, 'log.asids.snp').status, 'fail');
     assert.ok(
-      v.notes.some((n) =>
+      notesOf(v).some((n) =>
         new RegExp(
           [
             String.raw`6\.18\.0-061800-generic \(6\.16 up to 7\.0\): SNP_PLATF`,
@@ -956,7 +997,7 @@ describe('sevView', () => {
     assert.match(line(v, 'kvm.attr.vmsaFeatures').meaning ?? '', /legacy KVM_SEV_INIT/);
     // No check judges an attribute the kernel does not have.
     assert.ok(!sevChecks(fixtureSnapshot('sev-legacy-6.6')).some((c) => c.id === 'snp.kvm.policy-bits'));
-    assert.match(item(v, 'snp.status').meaning ?? '', /no SNP_PLATFORM_STATUS \(added in Linux 6\.9\)/);
+    assert.match(line(v, 'snp.status').meaning ?? '', /no SNP_PLATFORM_STATUS \(added in Linux 6\.9\)/);
     assert.equal(v.platformStatus?.stateName, 'INIT');
   });
 
@@ -968,7 +1009,8 @@ describe('sevView', () => {
     assert.equal(v.cpuid, null);
     assert.equal(v.log, null);
     assert.deepEqual(v.asids, { sev: null, sevEs: null });
-    assert.equal(item(v, 'device.open').status, 'unknown');
+    assert.deepEqual(v.sevOpen, { missing: 'the snapshot has no /dev/sev answers' });
+    assert.equal(line(v, 'device.open').value, 'not probed');
     assert.equal(item(v, 'capacity.sev').value, 'not read');
     assert.equal(line(v, 'cpuid.8000001f').value, 'not probed');
     assert.ok('missing' in v.cpuidLeaf);
@@ -976,7 +1018,7 @@ describe('sevView', () => {
       assert.ok('missing' in v.sevAttributes[key], key);
       assert.equal(line(v, `kvm.attr.${key}`).value, 'not probed');
     }
-    assert.ok(!v.items.some((i) => i.id.startsWith('sev.') || i.id.startsWith('snp.')));
+    assert.ok(!modelLines(v).some((l) => l.id.startsWith('sev.') || l.id.startsWith('snp.')));
     // Failed cpuinfo and /sys/module reads stay unknown too.
     const broken: Snapshot = structuredClone(snapshot);
     const error = { code: 'EACCES', errno: -13, syscall: 'open', message: 'EACCES' };
@@ -1161,11 +1203,12 @@ describe('SEV personas under the kernel double', { skip: await doubleSkipReason(
   });
 
   test('snp-genoa-linux-6.11 under the double: nothing fails', () => {
-    const { view: v } = snapshotOf('snp-genoa-linux-6.11');
+    const { view: v, snapshot } = snapshotOf('snp-genoa-linux-6.11');
     assert.deepEqual(
       v.items.filter((i) => i.status === 'fail').map((i) => i.id),
       [],
     );
+    assert.deepEqual(sevFailures(snapshot), []);
   });
 
   test(
@@ -1178,7 +1221,7 @@ describe('SEV personas under the kernel double', { skip: await doubleSkipReason(
         v.vmTypes.map((t) => t.offered),
         [false, false, false],
       );
-      assert.equal(item(v, 'snp.status').value, 'EIO; firmware SEV_RET_INVALID_PLATFORM_STATE (0x1)');
+      assert.equal(line(v, 'snp.status').value, 'EIO; firmware SEV_RET_INVALID_PLATFORM_STATE (0x1)');
       assert.ok(v.log?.failures.some((f) => f.operation === 'SNP_INIT_EX' && f.errorName === 'SEV_RET_INAVLID_CONFIG'));
       assert.equal(v.platformStatus?.stateName, 'UNINIT');
     },
@@ -1186,9 +1229,9 @@ describe('SEV personas under the kernel double', { skip: await doubleSkipReason(
 
   test('dev-sev-root-only, run as an unprivileged user: EACCES on /dev/sev', (t) => {
     if (!need(t, 'root')) return;
-    const { view: v } = snapshotOf('dev-sev-root-only', { uid: 65534, gid: 65534 });
-    assert.equal(item(v, 'device.open').value, 'EACCES');
-    assert.match(item(v, 'device.open').hint ?? '', /run as root/);
+    const { view: v, snapshot } = snapshotOf('dev-sev-root-only', { uid: 65534, gid: 65534 });
+    assert.equal(line(v, 'device.open').value, 'EACCES');
+    assert.match(checkOf(snapshot, 'sev', 'sev.firmware.state').needs ?? '', /root/);
     assert.equal(v.platformStatus, null);
     assert.deepEqual(
       v.vmTypes.map((t) => t.offered),

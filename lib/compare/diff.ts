@@ -6,6 +6,7 @@
 // Pure: two snapshots in, one document out.
 import { isKnown } from '../decode/sourced.js';
 import { say } from '../check/tdx-text.js';
+import { sevFirmwareText, snpFirmwareText, tcbLayoutText, tcbText } from '../check/sev-platform-text.js';
 import { featureSet } from '../decode/cpuid-entry.js';
 import type { Snapshot } from '../snapshot/types.js';
 import { KVM_X86_VM_TYPES } from '../knowledge/x86.js';
@@ -376,7 +377,7 @@ const COMPARED: readonly Compared[] = [
       const version = tdxOf(h).moduleVersion;
       const ps = sevOf(h).platformStatus;
       const snp = sevOf(h).snpPlatformStatus;
-      const item = (id: string) => sevItem(h, id);
+      const sources = sevOf(h).sources;
       return [
         { key: 'kvm.api-version', label: 'KVM API version', ...fromTraced(h.model.kvm.apiVersion, (v) => v) },
         {
@@ -390,15 +391,15 @@ const COMPARED: readonly Compared[] = [
           key: 'sev.firmware',
           label: 'SEV firmware',
           value: ps?.firmwareVersion ?? null,
-          text: ps === null ? 'not read' : (item('sev.firmware')?.value ?? ps.firmwareVersion),
-          source: item('sev.firmware')?.source ?? 'not probed',
+          text: ps === null ? 'not read' : sevFirmwareText(ps),
+          source: ps === null ? 'not probed' : `${sources.platformStatus} (api_major, api_minor, build)`,
         },
         {
           key: 'snp.firmware',
           label: 'SEV-SNP firmware',
           value: snp?.firmwareVersion ?? null,
-          text: snp === null ? 'not read' : (item('snp.firmware')?.value ?? snp.firmwareVersion),
-          source: item('snp.firmware')?.source ?? 'not probed',
+          text: snp === null ? 'not read' : snpFirmwareText(snp),
+          source: snp === null ? 'not probed' : `${sources.snpPlatformStatus} (api_major, api_minor, build_id)`,
         },
         ...(snp === null
           ? []
@@ -407,15 +408,15 @@ const COMPARED: readonly Compared[] = [
                 key: 'snp.tcb.current',
                 label: 'SNP current TCB',
                 value: snp.tcb.currentRaw,
-                text: item('snp.tcb.current')?.value ?? snp.tcb.currentRaw,
-                source: item('snp.tcb.current')?.source ?? 'SNP_PLATFORM_STATUS',
+                text: tcbText(snp.tcb.currentRaw, snp.tcb.current),
+                source: `${sources.snpPlatformStatus} (current_tcb_version; ${tcbLayoutText(snp)})`,
               },
               {
                 key: 'snp.tcb.reported',
                 label: 'SNP reported TCB',
                 value: snp.tcb.reportedRaw,
-                text: item('snp.tcb.reported')?.value ?? snp.tcb.reportedRaw,
-                source: item('snp.tcb.reported')?.source ?? 'SNP_PLATFORM_STATUS',
+                text: tcbText(snp.tcb.reportedRaw, snp.tcb.reported),
+                source: `${sources.snpPlatformStatus} (reported_tcb_version; ${tcbLayoutText(snp)})`,
               },
             ]),
       ];

@@ -1,8 +1,204 @@
 // The SEV model's device, sev-firmware, snp-firmware and psp groups: /dev/sev (node, open, who may open it, memlock), SEV_PLATFORM_STATUS, SEV_GET_ID2, SNP_PLATFORM_STATUS and the PSP's sysfs facts.
 // Typed values with their sources only: no status and no prose (check judges, render words).
+import type { DeviceAccess, DeviceNode, Fact, ProbeError, Snapshot, WithheldCommand } from '../snapshot/types.js';
+import { describeSource, explain, type Explained } from './explain.js';
+import {
+  decodeFirmwareError,
+  decodeSevPlatformStatus,
+  decodeSnpPlatformStatus,
+  type DecodedFirmwareError,
+  type DecodedSevPlatformStatus,
+  type DecodedSnpPlatformStatus,
+} from './sev-fields.js';
+import { trace, type Traced } from './sourced.js';
 
-export interface SevPlatformFacts {}
+/** A /dev/sev command that failed: the error, and the firmware's status (SEV_RET_*) where the firmware was asked. */
+export interface SevFailure {
+  error: Explained;
+  /** Null: the command failed before the firmware answered (or the firmware said nothing). */
+  firmware: DecodedFirmwareError | null;
+  source: string;
+}
 
-export function sevPlatformFacts(): SevPlatformFacts {
-  return {};
+/** One holder of read-write access to /dev/sev, as its mode or its POSIX ACL grants it. */
+export interface SevDeviceHolder {
+  /** The node's owner and owning group, an ACL's named user or group, or everyone else. */
+  who: 'owner' | 'owning-group' | 'user' | 'group' | 'other';
+  /** The user or group name (or number); '' for everyone else. */
+  name: string;
+  /** Whether the holder is root (uid or gid 0). */
+  root: boolean;
+  via: 'mode' | 'acl';
+}
+
+export interface SevPlatformFacts {
+  /** The user kvm-caps ran as (the snapshot's context): whose open, access and memlock limit these are. */
+  probeUid: number;
+  /** The kernel release (null: not read): which kernel-version rows say how its ccp driver behaves. */
+  kernelRelease: string | null;
+  /** /dev/sev as stat(2) shows it; null: not looked at (kvm-caps looks on AMD hosts). */
+  sevNode: Traced<DeviceNode> | null;
+  /** Opening /dev/sev read-only, which every command below needs; missing: the snapshot has no /dev/sev answers. */
+  sevOpen: Traced<true>;
+  /** What access(2) allows the probing user on /dev/sev (mode, groups, ACL); null: not looked at. */
+  sevAccess: Traced<DeviceAccess> | null;
+  /** RLIMIT_MEMLOCK of the probing process, in bytes (null: unlimited); null: not read. */
+  memlock: Traced<{ soft: number | null; hard: number | null }> | null;
+  /** Who may open /dev/sev read-write by its mode and ACL (null: its node was not stat'ed). */
+  deviceUsers: {
+    holders: SevDeviceHolder[];
+    /** No holder but root. */
+    rootOnly: boolean;
+    /** getfacl's entries (null: getfacl failed); null: the ACL was not looked at. */
+    acl: Traced<string[] | null> | null;
+    source: string;
+  } | null;
+  /** SEV_PLATFORM_STATUS, decoded (null: not answered); its source is `sources.platformStatus`. */
+  platformStatus: DecodedSevPlatformStatus | null;
+  /** SEV_PLATFORM_STATUS's failure (null: answered, or not asked). */
+  platformStatusFailure: SevFailure | null;
+  /** SNP_PLATFORM_STATUS, decoded (null: not answered); its source is `sources.snpPlatformStatus`. */
+  snpPlatformStatus: DecodedSnpPlatformStatus | null;
+  /** SNP_PLATFORM_STATUS's failure (null: answered, or not asked). */
+  snpPlatformStatusFailure: SevFailure | null;
+  /** SNP_PLATFORM_STATUS not sent on purpose (it would change the firmware's state on this kernel); null: not withheld. */
+  snpPlatformStatusWithheld: WithheldCommand | null;
+  /** SEV_GET_ID2: the chip id's length in bytes, or the failure; null: not asked. */
+  chipId: { value: { bytes: number }; source: string } | SevFailure | null;
+  /**
+   * The PSP's sysfs attributes (drivers/crypto/ccp/sp-pci.c, hsti.c), in the order listed; fused_part and
+   * debug_lock_on as flags (null: not shown, or not 0/1). Null: not read, or the read failed (`pspFailure`).
+   */
+  psp: {
+    fusedPart: boolean | null;
+    debugLockOn: boolean | null;
+    attributes: { name: string; value: { value: string; source: string } | { error: Explained; source: string } }[];
+    source: string;
+  } | null;
+  /** Reading the PSP's sysfs directory failed (null: read, or not looked at). */
+  pspFailure: { error: Explained; source: string } | null;
+}
+
+/**
+ * The firmware status of a failed command, when the firmware was asked and said something: 0 means it was not (or it
+ * succeeded), 0xffffffff that no firmware call was made.
+ */
+function firmwareOf(error: ProbeError): DecodedFirmwareError | null {
+  return error.firmwareError === undefined || error.firmwareError === 0
+    ? null
+    : decodeFirmwareError(error.firmwareError);
+}
+
+function failure(fact: { source: Fact<unknown>['source']; error: ProbeError }): SevFailure {
+  return {
+    error: explain(fact.source, fact.error),
+    firmware: firmwareOf(fact.error),
+    source: describeSource(fact.source),
+  };
+}
+
+/** The rw bits of one `rwx` triple. */
+const readWrite = (perm: string | undefined): boolean => perm !== undefined && perm[0] === 'r' && perm[1] === 'w';
+
+/**
+ * Who may open /dev/sev read-write, as its mode and POSIX ACL grant it (QEMU opens it O_RDWR):
+ * the owner, the owning group, the ACL's named users and groups (each through the ACL mask) and
+ * everyone. Root may always; "root only" means no one else is named.
+ */
+function deviceUsers(snapshot: Snapshot): SevPlatformFacts['deviceUsers'] {
+  const node = snapshot.host.sevDevice;
+  if (!node || !('value' in node)) return null;
+  const n = node.value;
+  const aclFact = snapshot.host.sevDeviceAcl;
+  const entries = aclFact && 'value' in aclFact ? aclFact.value.entries : null;
+  const owner = `${n.owner ?? n.uid}`;
+  const group = `${n.group ?? n.gid}`;
+  const holders: SevDeviceHolder[] = [];
+  const perm = (mode: number, shift: number): string =>
+    `${mode & (4 << shift) ? 'r' : '-'}${mode & (2 << shift) ? 'w' : '-'}`;
+  if (entries && entries.length > 0) {
+    const table = entries.map((e) => e.split(':'));
+    const mask = table.find(([kind]) => kind === 'mask')?.[2];
+    const masked = (p: string | undefined): boolean => readWrite(p) && (mask === undefined || readWrite(mask));
+    for (const [kind, id, p] of table) {
+      if (kind === 'user' && id === '' && readWrite(p))
+        holders.push({ who: 'owner', name: owner, root: n.uid === 0, via: 'acl' });
+      else if (kind === 'user' && id !== '' && masked(p))
+        holders.push({ who: 'user', name: id!, root: id === '0', via: 'acl' });
+      else if (kind === 'group' && id === '' && masked(p))
+        holders.push({ who: 'owning-group', name: group, root: n.gid === 0, via: 'acl' });
+      else if (kind === 'group' && id !== '' && masked(p))
+        holders.push({ who: 'group', name: id!, root: id === '0', via: 'acl' });
+      else if (kind === 'other' && readWrite(p)) holders.push({ who: 'other', name: '', root: false, via: 'acl' });
+    }
+  } else {
+    if (readWrite(perm(n.mode, 6))) holders.push({ who: 'owner', name: owner, root: n.uid === 0, via: 'mode' });
+    if (readWrite(perm(n.mode, 3))) holders.push({ who: 'owning-group', name: group, root: n.gid === 0, via: 'mode' });
+    if (readWrite(perm(n.mode, 0))) holders.push({ who: 'other', name: '', root: false, via: 'mode' });
+  }
+  const source = aclFact
+    ? `${describeSource(node.source)}; ${describeSource(aclFact.source)}`
+    : describeSource(node.source);
+  return {
+    holders,
+    rootOnly: holders.every((h) => h.root),
+    acl: aclFact ? trace(aclFact, (v) => v.entries, 'the ACL was not read') : null,
+    source,
+  };
+}
+
+/** The PSP's own sysfs facts: each attribute's text or its read error, and the two production-part flags. */
+function psp(snapshot: Snapshot): Pick<SevPlatformFacts, 'psp' | 'pspFailure'> {
+  const fact = snapshot.host.pspSysfs;
+  if (!fact) return { psp: null, pspFailure: null };
+  const source = describeSource(fact.source);
+  if ('error' in fact) return { psp: null, pspFailure: { error: explain(fact.source, fact.error), source } };
+  const attributes = Object.entries(fact.value.attributes).map(([name, raw]) => ({
+    name,
+    value:
+      typeof raw === 'string'
+        ? { value: raw.trim(), source: `${source} (${name})` }
+        : { error: explain(fact.source, raw), source: `${source} (${name})` },
+  }));
+  const flag = (name: string): boolean | null => {
+    const raw = fact.value.attributes[name];
+    return typeof raw === 'string' && /^[01]$/.test(raw.trim()) ? raw.trim() === '1' : null;
+  };
+  return {
+    psp: { fusedPart: flag('fused_part'), debugLockOn: flag('debug_lock_on'), attributes, source },
+    pspFailure: null,
+  };
+}
+
+/** /dev/sev and what its commands answered; `cpu`: family and model, which choose the SNP TCB layout. */
+export function sevPlatformFacts(
+  snapshot: Snapshot,
+  cpu: { family: number | null; model: number | null },
+): SevPlatformFacts {
+  const host = snapshot.host;
+  const sev = snapshot.sev;
+  const ps = sev?.platformStatus;
+  const snp = sev?.snpPlatformStatus;
+  const id = sev?.chipId;
+  const cpuId = cpu.family !== null && cpu.model !== null ? { family: cpu.family, model: cpu.model } : null;
+  return {
+    probeUid: snapshot.context.uid,
+    kernelRelease: 'value' in host.kernelRelease ? host.kernelRelease.value : null,
+    sevNode: host.sevDevice ? trace(host.sevDevice, (v) => v, 'not looked at') : null,
+    sevOpen: trace(sev?.open, () => true as const, 'the snapshot has no /dev/sev answers'),
+    sevAccess: host.sevDeviceAccess ? trace(host.sevDeviceAccess, (v) => v, 'not looked at') : null,
+    memlock: host.memlockLimit ? trace(host.memlockLimit, (v) => v, 'not read') : null,
+    deviceUsers: deviceUsers(snapshot),
+    platformStatus: ps && 'value' in ps ? decodeSevPlatformStatus(ps.value) : null,
+    platformStatusFailure: ps && 'error' in ps ? failure(ps) : null,
+    snpPlatformStatus: snp && 'value' in snp ? decodeSnpPlatformStatus(snp.value, cpuId) : null,
+    snpPlatformStatusFailure: snp && 'error' in snp ? failure(snp) : null,
+    snpPlatformStatusWithheld: sev?.withheld?.SNP_PLATFORM_STATUS ?? null,
+    chipId: !id
+      ? null
+      : 'value' in id
+        ? { value: { bytes: id.value.replace(/^0x/, '').length / 2 }, source: describeSource(id.source) }
+        : failure(id),
+    ...psp(snapshot),
+  };
 }

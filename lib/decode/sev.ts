@@ -42,23 +42,9 @@ import {
 const NOT_ASKED_FOR =
   'the value is what kvm_amd could enable, not what was asked: see the kernel log below for why ' +
   '(RMP, IOMMU, firmware INIT); kernel';
-const INITS_AND_SHUTS =
-  'this command initialises SNP firmware and shuts it down again when SNP is not already running, ' +
-  'which also takes the IOMMU out of SNP mode';
-const IMPLICIT_INIT_FAILED =
-  'not a firmware state problem by itself: the implicit SNP INIT this kernel runs first failed, and ' +
-  'snp_move_to_init_state() reports that as SEV_RET_INVALID_PLATFORM_STATE (0x1); the INIT failure line ' +
-  'in the kernel log has the real error (on this kernel:';
 const ALSO_PRINTED =
   'this line is also printed when SNP_PLATFORM_STATUS, SNP_COMMIT or SNP_SET_CONFIG on /dev/sev initialise ' +
   'SNP only to answer (and shut it down again): it does not prove that SNP is running';
-const NON_ROOT_VMM =
-  'a VMM that does not run as root (qemu, libvirt-qemu, a member of the kvm group) cannot open /dev/sev, ' +
-  'which QEMU opens read-write to start SEV guests';
-const REFUSE_UNTIL_INIT = 'refuse SNP_PLATFORM_STATUS until SNP_INIT has run';
-const NO_STATUS = 'SNP firmware is not initialised, or this kernel has no SNP_PLATFORM_STATUS (before';
-const ACL_UNREAD = ' (by the mode alone: the ACL was not read, so an ACL entry may ' + 'still let one in)';
-const UNFUSED = 'this looks like an engineering or unfused part, whose attestation a verifier should not trust';
 
 export type SevItemStatus = 'pass' | 'fail' | 'warn' | 'info' | 'unknown';
 
@@ -112,8 +98,6 @@ export interface SevView extends SevHostFacts, SevPlatformFacts, SevKvmAmdFacts 
     loaded: boolean | null;
     parameters: Record<string, { raw: string | null; enabled: boolean | null; error?: string }>;
   };
-  platformStatus: DecodedSevPlatformStatus | null;
-  snpPlatformStatus: DecodedSnpPlatformStatus | null;
   asids: { sev: SevAsidCapacity | null; sevEs: SevAsidCapacity | null };
   log: SevLogFacts | null;
   init2: SevInit2Result[];
@@ -126,15 +110,8 @@ export interface SevView extends SevHostFacts, SevPlatformFacts, SevKvmAmdFacts 
     vmTypes: string;
     kernelLog: string;
   };
-  /** Who may open /dev/sev read-write by its mode and ACL (null: its node was not stat'ed). */
-  deviceUsers: { readWrite: string[]; rootOnly: boolean; source: string } | null;
-  /** The PSP's sysfs security facts that are 0/1 flags (null: not shown by this kernel/platform). */
-  psp: { fusedPart: boolean | null; debugLockOn: boolean | null; source: string } | null;
   notes: { text: string; source: string }[];
 }
-
-/** errno 524: the kernel-internal ENOTSUPP that SEV_GET_ID2 leaks to userspace; Node has no name for it. */
-const ENOTSUPP = 524;
 
 function src(fact: { source: Source } | undefined, detail?: string): string {
   if (!fact) return 'not probed';
@@ -276,385 +253,6 @@ function moduleItems(snapshot: Snapshot, b: Builder): SevView['kvmAmd'] {
   return { loaded: true, parameters };
 }
 
-function deviceItems(
-  snapshot: Snapshot,
-  cpu: SevView['cpu'],
-  kvmAmdLoaded: boolean | null,
-  log: SevLogFacts | null,
-  b: Builder,
-): { platformStatus: DecodedSevPlatformStatus | null; snpPlatformStatus: DecodedSnpPlatformStatus | null } {
-  const out = {
-    platformStatus: null as DecodedSevPlatformStatus | null,
-    snpPlatformStatus: null as DecodedSnpPlatformStatus | null,
-  };
-  const node = snapshot.host.sevDevice;
-  const release = 'value' in snapshot.host.kernelRelease ? snapshot.host.kernelRelease.value : null;
-  const noNodeMeaning = (): string => {
-    const reasons: string[] = [];
-    if (log?.psp.notEnabledByBios) reasons.push('the ccp driver logged "SEV: memory encryption not enabled by BIOS"');
-    if (log?.psp.noSevSupport.length) reasons.push('the PSP reports no SEV support');
-    // 6.16+: a failed SNP_PLATFORM_STATUS / SNP_FEATURE_INFO at probe, or a failed SEV status read, leaves /dev/sev
-    // unregistered.
-    for (const f of log?.failures ?? []) {
-      if (f.reporter !== 'ccp' || !['SNP_PLATFORM_STATUS', 'SNP_FEATURE_INFO', 'PLATFORM_STATUS'].includes(f.operation))
-        continue;
-      reasons.push(
-        `the ccp driver logged "${f.source.line.trim()}" (` +
-          `${describeFailure(f)}), after which it does not register /dev/sev`,
-      );
-    }
-    const base =
-      kvmAmdLoaded === true
-        ? 'kvm_amd is loaded but the ccp driver never registered /dev/sev: ' +
-          'there is no PSP the driver knows, SEV is disabled in the ' +
-          'firmware (BIOS), or the ccp module is not loaded'
-        : 'the ccp driver has not registered /dev/sev (it does so when it finds a PSP with SEV)';
-    return reasons.length ? `${base}; ${reasons.join('; ')}` : base;
-  };
-  const noNodeHint = 'check `dmesg | grep -e ccp -e SEV`; enable SEV in the BIOS (SMEE, SEV Control); `modprobe ccp`';
-  if (node) {
-    if ('value' in node) {
-      const mode = node.value.mode.toString(8).padStart(4, '0');
-      const owner = `${node.value.owner ?? node.value.uid}:${node.value.group ?? node.value.gid}`;
-      b.add({
-        id: 'device.node',
-        group: 'device',
-        label: '/dev/sev',
-        value: `${node.value.type} ${node.value.major}:${node.value.minor}, mode ${mode}, ${owner}`,
-        status: 'pass',
-        source: src(node),
-      });
-    } else if (node.error.code === 'ENOENT') {
-      b.add({
-        id: 'device.node',
-        group: 'device',
-        label: '/dev/sev',
-        value: 'absent (ENOENT)',
-        status: 'fail',
-        source: src(node),
-        meaning: noNodeMeaning(),
-        hint: noNodeHint,
-      });
-    } else b.failed('device.node', 'device', '/dev/sev', node, { status: 'unknown' });
-  }
-  const sev = snapshot.sev;
-  if (!sev) {
-    if (!node || !('error' in node)) {
-      b.add({
-        id: 'device.open',
-        group: 'device',
-        label: 'open /dev/sev',
-        value: 'not probed',
-        status: 'unknown',
-        source: 'not probed',
-        meaning: 'the snapshot has no /dev/sev answers',
-      });
-    }
-    return out;
-  }
-  if ('error' in sev.open) {
-    const code = sev.open.error.code;
-    if (code === 'ENOENT') {
-      b.add({
-        id: 'device.open',
-        group: 'device',
-        label: 'open /dev/sev (read-only)',
-        value: 'ENOENT',
-        status: 'fail',
-        source: src(sev.open),
-        meaning: noNodeMeaning(),
-        hint: noNodeHint,
-      });
-    } else if (code === 'EACCES' || code === 'EPERM') {
-      const modeText =
-        node && 'value' in node
-          ? ` (mode ${node.value.mode.toString(8).padStart(4, '0')}, owner ${node.value.owner ?? node.value.uid})`
-          : '';
-      b.add({
-        id: 'device.open',
-        group: 'device',
-        label: 'open /dev/sev (read-only)',
-        value: code,
-        status: 'fail',
-        source: src(sev.open),
-        meaning:
-          `/dev/sev is root-only${modeText}: this user (uid ` +
-          `${snapshot.context.uid}) may not open it, so the SEV and SNP platform status cannot be read`,
-        hint: 'run as root (sudo), or grant the user access to /dev/sev with a udev rule',
-      });
-    } else b.failed('device.open', 'device', 'open /dev/sev (read-only)', sev.open);
-  } else {
-    b.add({
-      id: 'device.open',
-      group: 'device',
-      label: 'open /dev/sev (read-only)',
-      value: 'ok',
-      status: 'pass',
-      source: src(sev.open),
-    });
-  }
-  // SEV_PLATFORM_STATUS
-  const ps = sev.platformStatus;
-  if (ps && 'value' in ps) {
-    const d = decodeSevPlatformStatus(ps.value);
-    out.platformStatus = d;
-    const s = src(ps);
-    b.add({
-      id: 'sev.firmware',
-      group: 'sev-firmware',
-      label: 'SEV firmware version',
-      value: `${d.firmwareVersion} (API ${d.api.text}, build ${d.build})`,
-      status: d.api.major === 0 && d.api.minor === 0 ? 'fail' : d.meetsSnpMinimum ? 'pass' : 'warn',
-      source: `${s} (api_major, api_minor, build)`,
-      ...(d.meetsSnpMinimum
-        ? {}
-        : {
-            meaning:
-              `SEV-SNP needs firmware API ${SNP_MIN_FIRMWARE.major}.` +
-              `${SNP_MIN_FIRMWARE.minor} or later (SNP_MIN_API_MAJOR/MINOR)`,
-            hint: 'update the SEV firmware (BIOS update, or amd_sev_fam19h_*.sbin in /lib/firmware/amd)',
-          }),
-    });
-    const init = firstChangeHeld(SEV_FIRMWARE_INIT_ROWS, release ?? undefined);
-    const initText = init ? `; on Linux ${releaseRangeText(init.id)}, ${init.what}` : '';
-    b.add({
-      id: 'sev.state',
-      group: 'sev-firmware',
-      label: 'SEV platform state',
-      value: `${d.stateName ?? 'unknown'} (${d.state})${d.stateName === 'WORKING' ? ', running guests' : ''}`,
-      status: d.stateName === 'INIT' || d.stateName === 'WORKING' ? 'pass' : 'fail',
-      source: `${s} (state)`,
-      ...(d.stateName === 'UNINIT'
-        ? {
-            meaning: `the SEV firmware is not initialised${initText}`,
-            hint: 'load kvm_amd and check the kernel log for INIT failures',
-          }
-        : {}),
-    });
-    b.add({
-      id: 'sev.es',
-      group: 'sev-firmware',
-      label: 'SEV-ES initialised',
-      value: d.esInitialised ? 'yes (CONFIG_ES)' : 'no',
-      status: d.esInitialised ? 'pass' : 'fail',
-      source: `${s} (flags bit 8)`,
-    });
-    b.add({
-      id: 'sev.owner',
-      group: 'sev-firmware',
-      label: 'Platform owner',
-      value: d.owned ? 'externally owned' : 'self-owned',
-      status: 'info',
-      source: `${s} (flags bit 0)`,
-    });
-    b.add({
-      id: 'sev.guests',
-      group: 'sev-firmware',
-      label: 'SEV guests',
-      value: String(d.guestCount),
-      status: 'info',
-      source: `${s} (guest_count)`,
-    });
-    if (d.flags.unknownBits.length) {
-      b.add({
-        id: 'sev.flags',
-        group: 'sev-firmware',
-        label: 'Platform flags',
-        value: `${hex(d.flags.raw)} (unknown bits ${d.flags.unknownBits.join(', ')})`,
-        status: 'info',
-        source: `${s} (flags)`,
-      });
-    }
-  } else if (ps) {
-    b.failed('sev.status', 'sev-firmware', 'SEV_PLATFORM_STATUS', ps, {
-      ...(ps.error.code === 'ENODEV' ? { meaning: 'the ccp driver has no PSP/SEV data behind /dev/sev' } : {}),
-    });
-  }
-  // SNP_PLATFORM_STATUS
-  const snp = sev.snpPlatformStatus;
-  const withheld = sev.withheld?.SNP_PLATFORM_STATUS;
-  if (withheld) {
-    b.add({
-      id: 'snp.withheld',
-      group: 'snp-firmware',
-      label: 'SNP_PLATFORM_STATUS',
-      value: `not asked (SNP initialised: ${withheld.snpInitialized === 'no' ? 'no' : 'cannot tell'})`,
-      status: 'info',
-      source: `kvm-caps (${withheld.kernelChange})`,
-      meaning: `on Linux ${releaseRangeText(withheld.kernelChange)} ${INITS_AND_SHUTS}`,
-      hint: `run with ${withheld.override} to ask anyway`,
-    });
-  }
-  const history: KernelChange | undefined = release ? firstChangeHeld(SNP_PLATFORM_STATUS_ROWS, release) : undefined;
-  if (snp && 'value' in snp) {
-    const cpuId = cpu.family !== null && cpu.model !== null ? { family: cpu.family, model: cpu.model } : null;
-    const d = decodeSnpPlatformStatus(snp.value, cpuId);
-    out.snpPlatformStatus = d;
-    const s = src(snp);
-    b.add({
-      id: 'snp.firmware',
-      group: 'snp-firmware',
-      label: 'SNP firmware',
-      value: `${d.firmwareVersion} (API ${d.api.text}, build ${d.buildId})`,
-      status: 'info',
-      source: `${s} (api_major, api_minor, build_id)`,
-    });
-    b.add({
-      id: 'snp.state',
-      group: 'snp-firmware',
-      label: 'SNP platform state',
-      value: `${d.stateName ?? 'unknown'} (${d.state})`,
-      status: d.state !== 0 ? 'pass' : 'fail',
-      source: `${s} (state)`,
-      ...(d.state === 0 ? { meaning: 'SNP firmware is not initialised: SNP guests cannot start' } : {}),
-    });
-    b.add({
-      id: 'snp.rmp',
-      group: 'snp-firmware',
-      label: 'RMP table initialised',
-      value: d.rmpInitialised ? 'yes' : 'no',
-      status: d.rmpInitialised ? 'pass' : 'fail',
-      source: `${s} (byte 3 bit 0)`,
-    });
-    b.add({
-      id: 'snp.aliasCheck',
-      group: 'snp-firmware',
-      label: 'Alias check complete',
-      value: d.aliasCheckComplete ? 'yes, no aliasing addresses' : 'no',
-      status: d.aliasCheckComplete ? 'pass' : 'fail',
-      source: `${s} (byte 3 bit 1)`,
-      ...(d.aliasCheckComplete
-        ? {}
-        : {
-            meaning:
-              'the firmware does not report that alias detection completed ' +
-              'since the last reset with no aliasing addresses (the bit exists ' +
-              'from Milan 1.55.22 / Genoa 1.55.38; CVE-2024-21944, AMD-SB-3015)',
-            hint:
-              'check DIMM population and the BIOS memory settings, and update ' +
-              'the BIOS / SEV firmware per AMD-SB-3015 (snphost "Alias check")',
-          }),
-    });
-    b.add({
-      id: 'snp.features',
-      group: 'snp-firmware',
-      label: 'SNP platform flags',
-      value:
-        `${hex(d.featureFlags.raw)}` +
-        `${d.featureFlags.names.length ? ` (${d.featureFlags.names.join(', ')})` : ' (none)'}` +
-        `${d.featureFlags.unknownBits.length ? `, unknown bits ${d.featureFlags.unknownBits.join(', ')}` : ''}`,
-      status: 'info',
-      source: `${s} (bytes 8-11)`,
-    });
-    b.add({
-      id: 'snp.guests',
-      group: 'snp-firmware',
-      label: 'SNP guests',
-      value: String(d.guestCount),
-      status: 'info',
-      source: `${s} (guest_count)`,
-    });
-    const layoutText = d.tcb.layout
-      ? `${d.tcb.generation} layout`
-      : 'layout unknown: CPU family/model not an SNP generation or not read';
-    b.add({
-      id: 'snp.tcb.current',
-      group: 'snp-firmware',
-      label: 'Current (platform) TCB',
-      value: d.tcb.current ? `${d.tcb.currentRaw}: ${formatTcbVersion(d.tcb.current)}` : d.tcb.currentRaw,
-      status: 'info',
-      source: `${s} (current_tcb_version; ${layoutText})`,
-    });
-    b.add({
-      id: 'snp.tcb.reported',
-      group: 'snp-firmware',
-      label: 'Reported TCB',
-      value: d.tcb.reported ? `${d.tcb.reportedRaw}: ${formatTcbVersion(d.tcb.reported)}` : d.tcb.reportedRaw,
-      status: 'info',
-      source: `${s} (reported_tcb_version; ${layoutText})`,
-    });
-    b.add({
-      id: 'snp.tcb.match',
-      group: 'snp-firmware',
-      label: 'Current and reported TCB match',
-      value: d.tcb.match ? 'yes' : 'no',
-      status: d.tcb.match ? 'pass' : 'fail',
-      source: `${s} (current_tcb_version, reported_tcb_version)`,
-      ...(d.tcb.match
-        ? {}
-        : {
-            meaning:
-              'attestation reports carry the older reported TCB: the current ' +
-              'firmware has not been committed (or SNP_SET_CONFIG set a lower ' +
-              'reported TCB)',
-            hint:
-              'commit the firmware (`snphost commit`, SNP_COMMIT; ' +
-              'irreversible: it blocks rollback to older firmware) or reboot',
-          }),
-    });
-    if (d.tcb.current?.reservedNonZero || d.tcb.reported?.reservedNonZero) {
-      b.add({
-        id: 'snp.tcb.layout',
-        group: 'snp-firmware',
-        label: 'TCB layout',
-        value: 'reserved bytes are not zero',
-        status: 'warn',
-        source: s,
-        meaning: 'the TCB layout chosen from the CPU family/model may not fit this firmware',
-      });
-    }
-  } else if (snp) {
-    const code = snp.error.code;
-    const meaning =
-      code === 'EINVAL'
-        ? kernelHas('snp.platform-status', release ?? undefined) === false
-          ? `this kernel has no SNP_PLATFORM_STATUS (added in Linux ${kernelChange('snp.platform-status').since})`
-          : kernelHas('snp.platform-status-needs-init', release ?? undefined) === true
-            ? `SNP firmware is not initialised: Linux ${releaseRangeText('snp.platform-status-needs-init')}` +
-              ` ${REFUSE_UNTIL_INIT}`
-            : `${NO_STATUS} ${kernelChange('snp.platform-status').since})`
-        : firmwareStatus(snp.error) === 1 && history?.id === 'sev.snp-platform-status-inits'
-          ? // snp_move_to_init_state() answers SEV_RET_INVALID_PLATFORM_STATE for any failed implicit INIT.
-            `${IMPLICIT_INIT_FAILED} ${history.what})`
-          : firmwareStatus(snp.error) !== undefined
-            ? `the firmware refused: ${decodeFirmwareError(firmwareStatus(snp.error)!).name ?? 'unknown status'}` +
-              `${history ? ` (on this kernel: ${history.what})` : ''}`
-            : undefined;
-    b.failed('snp.status', 'snp-firmware', 'SNP_PLATFORM_STATUS', snp, meaning ? { meaning } : undefined);
-  }
-  const id = sev.chipId;
-  if (id && 'value' in id) {
-    const bytes = id.value.replace(/^0x/, '').length / 2;
-    b.add({
-      id: 'sev.chipId',
-      group: 'sev-firmware',
-      label: 'Chip ID (SEV_GET_ID2)',
-      value: `present (${bytes} bytes)`,
-      status: 'info',
-      source: src(id),
-    });
-  } else if (id) {
-    b.failed('sev.chipId', 'sev-firmware', 'Chip ID (SEV_GET_ID2)', id, {
-      status: 'info',
-      ...(id.error.errno === -ENOTSUPP || id.error.errno === ENOTSUPP
-        ? { meaning: 'ENOTSUPP: SEV firmware API older than 0.16 has no GET_ID' }
-        : {}),
-    });
-  }
-  if (history && release)
-    b.notes.push({
-      text: `Linux ${release} (${releaseRangeText(history.id)}): ${history.what}`,
-      source: history.citation,
-    });
-  else if (release && kernelHas('snp.platform-status', release) === false) {
-    const row = kernelChange('snp.platform-status');
-    b.notes.push({
-      text: `Linux ${release} has no SNP_PLATFORM_STATUS (added in ${row.since}): the command number answers EINVAL`,
-      source: row.citation,
-    });
-  }
-  return out;
-}
 
 function capacityItems(snapshot: Snapshot, b: Builder): SevView['asids'] {
   const cap = snapshot.host.miscCapacity;
@@ -1046,163 +644,10 @@ function init2Items(snapshot: Snapshot, b: Builder): SevInit2Result[] {
   return results;
 }
 
-/** What snphost/sevctl also show about the host: VMM access to /dev/sev, the memlock limit, the brand string. */
-function parityItems(snapshot: Snapshot, b: Builder): void {
-  const access = snapshot.host.sevDeviceAccess;
-  const node = snapshot.host.sevDevice;
-  if (access) {
-    if ('value' in access) {
-      const nodeText =
-        node && 'value' in node
-          ? `; mode ${node.value.mode.toString(8).padStart(4, '0')}, owner ` +
-            `${node.value.owner ?? node.value.uid}, group ` +
-            `${node.value.group ?? node.value.gid}`
-          : '';
-      b.add({
-        id: 'device.access',
-        group: 'device',
-        label: `/dev/sev for uid ${snapshot.context.uid}`,
-        value: `${access.value.write ? 'read-write' : access.value.read ? 'read-only' : 'no access'}${nodeText}`,
-        status: 'info',
-        source: src(access),
-        meaning:
-          'QEMU opens /dev/sev read-write: the user the VMM runs as needs ' +
-          'read and write through the mode, its groups or an ACL; this ' +
-          'line is for the user kvm-caps ran as',
-      });
-    } else b.failed('device.access', 'device', '/dev/sev access', access, { status: 'unknown' });
-  }
-  const memlock = snapshot.host.memlockLimit;
-  if (memlock) {
-    if ('value' in memlock) {
-      const text = (n: number | null): string => (n === null ? 'unlimited' : `${n} bytes`);
-      b.add({
-        id: 'host.memlock',
-        group: 'device',
-        label: 'Locked-memory limit (RLIMIT_MEMLOCK)',
-        value: `soft ${text(memlock.value.soft)}, hard ${text(memlock.value.hard)}`,
-        status: 'info',
-        source: src(memlock),
-        meaning:
-          'of this process; a VMM that pins SEV guest memory needs a limit ' +
-          'as large as the guest (libvirt raises it for the guests it ' +
-          'starts)',
-      });
-    } else b.failed('host.memlock', 'device', 'Locked-memory limit', memlock, { status: 'unknown' });
-  }
-}
 
 /** The rw bits of one `rwx` triple. */
-const readWrite = (perm: string | undefined): boolean => perm !== undefined && perm[0] === 'r' && perm[1] === 'w';
 
-/**
- * Who may open /dev/sev read-write, as its mode and POSIX ACL grant it (QEMU opens it O_RDWR):
- * the owner, the owning group, the ACL's named users and groups (each through the ACL mask) and
- * everyone. Root may always; "root only" means no one else is named.
- */
-function deviceUserItems(snapshot: Snapshot, b: Builder): SevView['deviceUsers'] {
-  const node = snapshot.host.sevDevice;
-  if (!node || !('value' in node)) return null;
-  const n = node.value;
-  const acl = snapshot.host.sevDeviceAcl;
-  const entries = acl && 'value' in acl ? acl.value.entries : null;
-  const owner = `user ${n.owner ?? n.uid}`;
-  const group = `group ${n.group ?? n.gid}`;
-  const holders: { who: string; root: boolean }[] = [];
-  const perm = (mode: number, shift: number): string =>
-    `${mode & (4 << shift) ? 'r' : '-'}${mode & (2 << shift) ? 'w' : '-'}`;
-  if (entries && entries.length > 0) {
-    const table = entries.map((e) => e.split(':'));
-    const mask = table.find(([kind]) => kind === 'mask')?.[2];
-    const masked = (p: string | undefined): boolean => readWrite(p) && (mask === undefined || readWrite(mask));
-    for (const [kind, id, p] of table) {
-      if (kind === 'user' && id === '' && readWrite(p)) holders.push({ who: `${owner} (owner)`, root: n.uid === 0 });
-      else if (kind === 'user' && id !== '' && masked(p)) holders.push({ who: `user ${id} (ACL)`, root: id === '0' });
-      else if (kind === 'group' && id === '' && masked(p))
-        holders.push({ who: `${group} (owning group)`, root: n.gid === 0 });
-      else if (kind === 'group' && id !== '' && masked(p)) holders.push({ who: `group ${id} (ACL)`, root: id === '0' });
-      else if (kind === 'other' && readWrite(p)) holders.push({ who: 'everyone (other)', root: false });
-    }
-  } else {
-    if (readWrite(perm(n.mode, 6))) holders.push({ who: `${owner} (owner)`, root: n.uid === 0 });
-    if (readWrite(perm(n.mode, 3))) holders.push({ who: `${group} (group)`, root: n.gid === 0 });
-    if (readWrite(perm(n.mode, 0))) holders.push({ who: 'everyone (other)', root: false });
-  }
-  const aclText =
-    entries && entries.length > 0
-      ? `; ACL ${entries.join(',')}`
-      : acl && 'error' in acl
-        ? `; ACL unread (${acl.error.code})`
-        : acl && 'value' in acl && acl.value.entries === null
-          ? '; ACL unread (getfacl failed)'
-          : '';
-  const rootOnly = holders.every((h) => h.root);
-  const source = acl ? `${src(node)}; ${src(acl)}` : src(node);
-  b.add({
-    id: 'device.users',
-    group: 'device',
-    label: '/dev/sev read-write for',
-    value:
-      `${rootOnly ? 'root only' : holders.map((h) => h.who).join(', ')}` +
-      ` (mode ${n.mode.toString(8).padStart(4, '0')}, ` +
-      `${n.owner ?? n.uid}:${n.group ?? n.gid}${aclText})`,
-    status: rootOnly ? 'warn' : 'info',
-    source,
-    meaning: rootOnly
-      ? `${NON_ROOT_VMM}${entries === null ? ACL_UNREAD : ''}`
-      : "the VMM's user (qemu, libvirt-qemu, the kvm group) can start SEV guests only if it is " +
-        'one of these or in one of these groups',
-    ...(rootOnly
-      ? {
-          hint:
-            "give the VMM's group access: `chgrp kvm /dev/sev && chmod 0660 /dev/sev` (a udev rule to keep it), " +
-            'or `setfacl -m u:qemu:rw /dev/sev`',
-        }
-      : {}),
-  });
-  return { readWrite: holders.map((h) => h.who), rootOnly, source };
-}
 
-/** The PSP's own sysfs facts (drivers/crypto/ccp/sp-pci.c, hsti.c): shown with the firmware facts. */
-function pspItems(snapshot: Snapshot, b: Builder): SevView['psp'] {
-  const fact = snapshot.host.pspSysfs;
-  if (!fact) return null;
-  if (!('value' in fact)) {
-    b.failed('psp', 'psp', 'PSP sysfs', fact, { status: 'unknown' });
-    return null;
-  }
-  const source = src(fact);
-  const flag = (name: string): boolean | null => {
-    const raw = fact.value.attributes[name];
-    return typeof raw === 'string' && /^[01]$/.test(raw.trim()) ? raw.trim() === '1' : null;
-  };
-  for (const [name, raw] of Object.entries(fact.value.attributes)) {
-    const id = `psp.${name}`;
-    if (typeof raw !== 'string') {
-      b.add({
-        id,
-        group: 'psp',
-        label: name,
-        value: `unreadable (${raw.code})`,
-        status: 'unknown',
-        source: `${source} (${name})`,
-      });
-      continue;
-    }
-    const production = name === 'fused_part' || name === 'debug_lock_on';
-    const ok = raw.trim() === '1';
-    b.add({
-      id,
-      group: 'psp',
-      label: name,
-      value: raw.trim(),
-      status: production ? (ok ? 'pass' : 'warn') : 'info',
-      source: `${source} (${name})`,
-      ...(production && !ok ? { meaning: `a production part shows ${name} = 1: ${UNFUSED}` } : {}),
-    });
-  }
-  return { fusedPart: flag('fused_part'), debugLockOn: flag('debug_lock_on'), source };
-}
 
 /** Everything the snapshot says about AMD SEV, SEV-ES and SEV-SNP on this host. */
 export function sevView(snapshot: Snapshot): SevView {
@@ -1210,21 +655,15 @@ export function sevView(snapshot: Snapshot): SevView {
   const host = sevHostFacts(snapshot);
   const kvmAmd = moduleItems(snapshot, b);
   const log = logItems(snapshot, b);
-  const device = deviceItems(snapshot, host.cpu, kvmAmd.loaded, log, b);
   const asids = capacityItems(snapshot, b);
   const init2 = init2Items(snapshot, b);
-  parityItems(snapshot, b);
-  const deviceUsers = deviceUserItems(snapshot, b);
-  const psp = pspItems(snapshot, b);
   return {
     ...host,
-    ...sevPlatformFacts(),
+    ...sevPlatformFacts(snapshot, host.cpu),
     ...sevKvmAmdFacts(),
     title: 'AMD SEV / SEV-ES / SEV-SNP',
     items: b.items,
     kvmAmd,
-    platformStatus: device.platformStatus,
-    snpPlatformStatus: device.snpPlatformStatus,
     asids,
     log,
     init2,
@@ -1236,8 +675,6 @@ export function sevView(snapshot: Snapshot): SevView {
       vmTypes: src(snapshot.kvm.capabilities?.system, 'KVM_CAP_VM_TYPES'),
       kernelLog: src(snapshot.host.kernelLog),
     },
-    deviceUsers,
-    psp,
     notes: b.notes,
   };
 }

@@ -10,6 +10,7 @@ import { terminalSafe } from './escape.js';
 import type { Style } from './style.js';
 import { sevLineText, type SevLine, type SevNote } from './sev-line.js';
 import { cpuLines, hostNotes, kvmLines, msrLines } from './sev-host.js';
+import { deviceLines, platformNotes, pspLines, sevFirmwareLines, snpFirmwareLines } from './sev-platform.js';
 
 /**
  * The groups whose lines come from the SEV model (render/sev-*.ts). A group not listed here still shows the
@@ -19,10 +20,14 @@ const GROUP_LINES: Partial<Record<SevGroup, (view: SevSection) => SevLine[]>> = 
   kvm: kvmLines,
   cpu: cpuLines,
   msr: msrLines,
+  device: deviceLines,
+  'sev-firmware': sevFirmwareLines,
+  psp: pspLines,
+  'snp-firmware': snpFirmwareLines,
 };
 
 /** The notes under the view (render/sev-*.ts), from the SEV model: what a reader needs to read the facts right. */
-const NOTES: readonly ((view: SevSection) => SevNote[])[] = [hostNotes];
+const NOTES: readonly ((view: SevSection) => SevNote[])[] = [hostNotes, platformNotes];
 
 const modelLines = (view: SevSection): SevLine[] => GROUPS.flatMap(([group]) => GROUP_LINES[group]?.(view) ?? []);
 

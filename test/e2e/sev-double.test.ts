@@ -12,6 +12,8 @@ import {
   type PreparedPersona,
 } from '../helpers/double.js';
 import type { Persona, PersonaSev } from '../helpers/persona.js';
+import { flattenChecks } from '../../lib/check/run.js';
+import type { SevSection } from '../../lib/render/report.js';
 
 const prepared: PreparedPersona[] = [];
 // Without the double (no compiler, or no UAPI headers to build it with) every test skips.
@@ -29,23 +31,6 @@ interface Item {
   hint?: string;
 }
 
-interface Check {
-  id: string;
-  status: string;
-  found: string;
-  children: Check[];
-}
-
-/** What `kvm-caps sev --json` prints: the SEV model (typed facts and the remaining items) and the checks. */
-interface SevJson {
-  items: Item[];
-  init2: unknown[];
-  vmTypes: { name: string; offered: boolean | null }[];
-  cpu: { flags: Record<string, boolean | null> };
-  sevAttributes: Record<string, { value?: unknown; error?: { code: string; absence?: true } }>;
-  technologies: { technology: string; checks: Check[] }[];
-}
-
 function sev(name: string, args: string[] = [], options: { uid?: number; gid?: number } = {}) {
   const persona = loadPersona(name);
   const p = preparePersona(persona);
@@ -58,23 +43,21 @@ function sev(name: string, args: string[] = [], options: { uid?: number; gid?: n
     },
   );
   assert.equal(result.status, 0, result.stderr);
-  const view = JSON.parse(result.stdout) as SevJson;
+  const view = JSON.parse(result.stdout) as SevSection & { items: Item[] };
   const item = (id: string): Item => {
     const found = view.items.find((i) => i.id === id);
     assert.ok(found, `no item ${id} in ${view.items.map((i) => i.id).join(', ')}`);
     return found;
   };
+  /** One of the SEV, SEV-ES or SEV-SNP checks the view carries. */
+  const check = (id: string) => {
+    const found = view.technologies.flatMap((t) => flattenChecks(t.checks)).find((c) => c.id === id);
+    assert.ok(found, `no check ${id}`);
+    return found;
+  };
   const sevCommands = readDoubleLog(p.log)
     .filter((line) => line.startsWith('sev '))
     .map((line) => /SEV_ISSUE_CMD (\w+)/.exec(line)?.[1] ?? line);
-  /** A check of one SEV technology's tree, by id. */
-  const check = (technology: string, id: string): Check => {
-    const walk = (checks: Check[]): Check[] => checks.flatMap((c) => [c, ...walk(c.children)]);
-    const t = view.technologies.find((x) => x.technology === technology);
-    const found = walk(t?.checks ?? []).find((c) => c.id === id);
-    assert.ok(found, `no check ${id} in ${technology}`);
-    return found;
-  };
   return { persona, view, item, check, sevCommands };
 }
 
@@ -108,11 +91,11 @@ test('Genoa SNP host on 6.11: firmware, state, TCB and --deep INIT2 for every SE
     ['sev-es', 'SEV_ES'],
     ['snp', 'SNP'],
   ] as const)
-    assert.equal(check(t, `${t}.kvm.vm-type`).status, 'PASS', type);
-  assert.match(item('sev.firmware').value, new RegExp(`^${firmware(status, status.build).replaceAll('.', '\\.')} `));
-  assert.match(item('snp.firmware').value, new RegExp(`^${firmware(snp, snp.buildId).replaceAll('.', '\\.')} `));
-  assert.ok(item('snp.tcb.current').value.startsWith(`0x${BigInt(snp.currentTcbVersion).toString(16)}`));
-  assert.equal(item('snp.tcb.match').value, snp.currentTcbVersion === snp.reportedTcbVersion ? 'yes' : 'no');
+    assert.equal(check(`${t}.kvm.vm-type`).status, 'PASS', type);
+  assert.equal(view.platformStatus?.firmwareVersion, firmware(status, status.build));
+  assert.equal(view.snpPlatformStatus?.firmwareVersion, firmware(snp, snp.buildId));
+  assert.equal(BigInt(view.snpPlatformStatus?.tcb.currentRaw ?? -1), BigInt(snp.currentTcbVersion));
+  assert.equal(view.snpPlatformStatus?.tcb.match, snp.currentTcbVersion === snp.reportedTcbVersion);
   for (const type of ['SEV', 'SEV_ES', 'SNP']) assert.equal(item(`init2.${type}`).status, 'pass');
   assert.deepEqual(sevCommands, ['SEV_PLATFORM_STATUS', 'SNP_PLATFORM_STATUS', 'SEV_GET_ID2']);
 });
@@ -127,48 +110,58 @@ test('SEV and SEV-ES on, SNP off in the BIOS: SNP not offered, the rest usable',
       ['SNP', false],
     ],
   );
-  assert.equal(check('sev', 'sev.kvm.vm-type').status, 'PASS');
-  assert.equal(check('sev-es', 'sev-es.kvm.vm-type').status, 'PASS');
+  assert.equal(check('sev.kvm.vm-type').status, 'PASS');
+  assert.equal(check('sev-es.kvm.vm-type').status, 'PASS');
   assert.equal(view.cpu.flags.sev_snp, false);
-  assert.equal(check('snp', 'snp.bios.cpu-flag').status, 'FAIL');
-  assert.match(check('snp', 'snp.bios.cpu-flag').found, /^sev_snp absent: the kernel clears sev_snp/);
+  assert.equal(check('snp.bios.cpu-flag').status, 'FAIL');
+  assert.match(check('snp.bios.cpu-flag').found, /^sev_snp absent: the kernel clears sev_snp/);
   // KVM leaves SNP off, so the SNP VM type is judged under that FAIL, not again.
-  assert.equal(check('snp', 'snp.kvm.parameter').status, 'FAIL');
-  assert.equal(check('snp', 'snp.kvm.vm-type').status, 'SKIP');
+  assert.equal(check('snp.kvm.parameter').status, 'FAIL');
+  assert.equal(check('snp.kvm.vm-type').status, 'SKIP');
 });
 
 test('kvm_amd with sev=Y but no /dev/sev: ENOENT explained as PSP/SEV off in firmware', { skip }, () => {
-  const { persona, item, sevCommands } = sev('kvm-amd-sev-no-dev-sev');
+  const { persona, view, check, sevCommands } = sev('kvm-amd-sev-no-dev-sev');
   assert.equal(persona.sev, undefined);
   assert.equal(persona.files['/sys/module/kvm_amd/parameters/sev']?.trim(), 'Y');
-  const node = item('device.node');
-  assert.equal(node.status, 'fail');
-  assert.match(node.value, /ENOENT/);
-  assert.match(`${node.meaning} ${node.hint}`, /PSP|ccp|BIOS/);
+  assert.ok(view.sevNode && 'error' in view.sevNode);
+  assert.equal(view.sevNode.error.code, 'ENOENT');
+  const device = check('sev.firmware.sev-device');
+  assert.equal(device.status, 'FAIL');
+  assert.match(device.found, /ENOENT/);
+  assert.match(`${device.found} ${device.fix}`, /PSP|ccp|BIOS/);
   assert.deepEqual(sevCommands, [], 'no command is sent to a device that is not there');
 });
 
 test('SEV firmware too old for SNP: SNP INIT failed, firmware error decoded by name', { skip }, () => {
   // Linux 6.18 with SNP not initialised: SNP_PLATFORM_STATUS is asked only on request (it would run SNP INIT).
-  const { persona, item } = sev('snp-firmware-too-old', ['--snp-platform-status']);
+  const { persona, view, check } = sev('snp-firmware-too-old', ['--snp-platform-status']);
   const answer = persona.sev?.snpPlatformStatus;
   assert.ok(answer && 'errno' in answer && answer.firmwareError !== undefined);
-  const snp = item('snp.status');
-  assert.equal(snp.status, 'fail');
-  assert.match(snp.value, new RegExp(answer.errno));
-  assert.match(snp.value, new RegExp(`0x${answer.firmwareError.toString(16)}`));
-  assert.match(snp.value, /SEV_RET_/);
+  const snp = view.snpPlatformStatusFailure;
+  assert.ok(snp);
+  assert.equal(snp.error.code, answer.errno);
+  assert.equal(snp.firmware?.hex, `0x${answer.firmwareError.toString(16)}`);
+  assert.match(snp.firmware?.name ?? '', /SEV_RET_/);
+  const state = check('snp.firmware.state');
+  assert.equal(state.status, 'FAIL');
+  assert.match(
+    state.found,
+    new RegExp(`${answer.errno}; firmware SEV_RET_\\w+ \\(0x${answer.firmwareError.toString(16)}\\)`),
+  );
 });
 
 test('/dev/sev root-only with an unprivileged caller: EACCES, and nothing read from it is invented', { skip }, () => {
   const persona: Persona = loadPersona('dev-sev-root-only');
   assert.equal(persona.modes?.['/dev/sev'], 0o600);
-  const { item, view, sevCommands } = sev('dev-sev-root-only', [], { uid: 65534, gid: 65534 });
-  const open = item('device.open');
-  assert.equal(open.status, 'fail');
-  assert.match(open.value, /EACCES/);
-  assert.match(open.hint ?? '', /root/);
-  assert.ok(!view.items.some((i) => i.id === 'sev.firmware' || i.id === 'snp.firmware'));
+  const { view, check, sevCommands } = sev('dev-sev-root-only', [], { uid: 65534, gid: 65534 });
+  assert.ok('error' in view.sevOpen);
+  assert.equal(view.sevOpen.error.code, 'EACCES');
+  const state = check('sev.firmware.state');
+  assert.equal(state.status, 'UNKNOWN');
+  assert.match(state.found, /may not open \/dev\/sev \(EACCES\)/);
+  assert.match(state.needs ?? '', /root/);
+  assert.deepEqual([view.platformStatus, view.snpPlatformStatus], [null, null]);
   assert.deepEqual(sevCommands, []);
 });
 

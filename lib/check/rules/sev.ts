@@ -10,9 +10,24 @@ import { IOMMU_PROBLEMS, RMP_PROBLEM_FIX, SEV_ES_MAX_SNP_SVN, SNP_MIN_FIRMWARE }
 import { describeFailure } from '../../decode/sev-log.js';
 import { formatTcbVersion } from '../../decode/sev-fields.js';
 import { kernelChange, kernelHas, parseKernelRelease, releaseRangeText } from '../../knowledge/kernel-versions.js';
-import type { Snapshot } from '../../snapshot/types.js';
 import { inconsistentCounts } from '../counts.js';
 import { asidSplitText, flagAbsentText, MIN_SEV_ASID_LABEL, sourceOf, vmTypeText } from '../sev-host-text.js';
+import {
+  DEVICE_USERS_FIX,
+  deviceUsersText,
+  failureText,
+  nodeMeaning,
+  nodeValue,
+  openShown,
+  SEV_UNINIT_FIX,
+  sevEsText,
+  sevStateMeaning,
+  sevStateText,
+  sevStatusFailureMeaning,
+  snpStateText,
+  snpStatusFailureMeaning,
+  SNP_UNINIT_MEANING,
+} from '../sev-platform-text.js';
 import type { CheckContext, CheckRule, Finding, Technology } from '../types.js';
 import { fail, kvmUnavailable, NEEDS, pass, releaseOf, unknown, unreadable, warn } from './kvm.js';
 
@@ -221,21 +236,21 @@ function silentInitCause(model: HostModel, f: Flavour): { found: string; source:
 }
 
 /** The /dev/sev open error when this user could not open it (so firmware answers are missing for lack of privilege). */
-function sevBlocked(snapshot: Snapshot): string | null {
-  const open = snapshot.sev?.open;
-  if (open === undefined || !('error' in open)) return null;
+function sevBlocked(model: HostModel): string | null {
+  const open = sevOf(model).sevOpen;
+  if (!('error' in open)) return null;
   return open.error.code === 'EACCES' || open.error.code === 'EPERM' ? open.error.code : null;
 }
 
 /**
  * For a firmware check whose answer is missing: UNKNOWN with root when /dev/sev was refused, else UNKNOWN "not probed".
  */
-function firmwareUnread(model: HostModel, snapshot: Snapshot, what: string): Finding {
-  const blocked = sevBlocked(snapshot);
-  const open = item(model, 'device.open');
+function firmwareUnread(model: HostModel, what: string): Finding {
+  const blocked = sevBlocked(model);
+  const open = openShown(sevOf(model));
   if (blocked !== null)
     return unknown(
-      `${what} not read: this user (uid ${snapshot.context.uid}) may not open /dev/sev (${blocked})`,
+      `${what} not read: this user (uid ${sevOf(model).probeUid}) may not open /dev/sev (${blocked})`,
       open?.source ?? 'not probed',
       NEEDS.sev,
     );
@@ -437,24 +452,31 @@ function deviceRule(f: Flavour): CheckRule {
     why:
       'the ccp driver creates /dev/sev when it finds the PSP running ' +
       'SEV firmware; KVM launches every SEV guest through that firmware',
-    evaluate({ model, snapshot }) {
-      const node = item(model, 'device.node');
-      const open = snapshot.sev?.open;
-      if (node !== undefined) {
-        if (node.status === 'pass') return pass(node.value, node.source);
-        if (node.status === 'fail') return fail(withMeaning(node), node.source, node.hint ?? FIX_SEV_DEVICE);
-        return unknown(node.value, node.source, NEEDS.sev);
+    evaluate({ model }) {
+      const view = sevOf(model);
+      const node = view.sevNode;
+      const open = view.sevOpen;
+      if (node !== null) {
+        const value = nodeValue(node);
+        const source = node.source ?? 'not probed';
+        if ('value' in node) {
+          // The node is there, but the driver behind it refused the open: no command can reach the firmware.
+          if ('error' in open && !['EACCES', 'EPERM', 'ENOENT'].includes(open.error.code))
+            return fail(
+              `${value}; open: ${failureText(open)}: ${open.error.meaning}`,
+              joinSources(source, open.source),
+              open.error.hint ?? FIX_SEV_DEVICE,
+            );
+          return pass(value, source);
+        }
+        if ('error' in node && node.error.code === 'ENOENT')
+          return fail(`${value}: ${nodeMeaning(view, node)}`, source, FIX_SEV_DEVICE);
+        return unknown(value, source, NEEDS.sev);
       }
-      if (open !== undefined && 'value' in open)
-        return pass('/dev/sev opened', item(model, 'device.open')?.source ?? 'not probed');
-      if (open !== undefined && open.error.code === 'ENOENT') {
-        const o = item(model, 'device.open');
-        return fail(
-          o ? withMeaning(o) : '/dev/sev does not exist',
-          o?.source ?? 'not probed',
-          o?.hint ?? FIX_SEV_DEVICE,
-        );
-      }
+      const shown = openShown(view);
+      if ('value' in open) return pass('/dev/sev opened', open.source);
+      if ('error' in open && open.error.code === 'ENOENT')
+        return fail(`${shown!.value}: ${shown!.meaning}`, open.source, FIX_SEV_DEVICE);
       return unknown(
         '/dev/sev was not looked at',
         'not probed',
@@ -482,7 +504,7 @@ function stateRule(f: Flavour): CheckRule {
       ? 'SNP_INIT sets the RMP up; until it succeeds no SNP guest can start (snphost "SNP INIT")'
       : 'the firmware must be past INIT (INIT or WORKING) before KVM can ' +
         'launch a guest (sevctl / snphost "SEV initialized")',
-    evaluate({ model, snapshot }) {
+    evaluate({ model }) {
       const view = sevOf(model);
       const fromLog = logCauses(model, f).filter((c) => c.kind === 'failure' || c.kind === 'bios' || c.kind === 'psp');
       const logFail = (what: string): Finding | null =>
@@ -495,33 +517,34 @@ function stateRule(f: Flavour): CheckRule {
             );
       if (snp) {
         const status = view.snpPlatformStatus;
-        const state = item(model, 'snp.state');
-        if (status !== null && state !== undefined) {
-          if (status.state !== 0) return pass(state.value, state.source);
+        if (status !== null) {
+          const state = snpStateText(status);
+          const source = `${view.sources.snpPlatformStatus} (state)`;
+          if (status.state !== 0) return pass(state, source);
           return (
-            logFail(`SNP platform state ${state.value}`) ??
+            logFail(`SNP platform state ${state}`) ??
             fail(
-              withMeaning(state),
-              state.source,
+              `${state}: ${SNP_UNINIT_MEANING}`,
+              source,
               `${FIX_FIRMWARE}; check \`dmesg | grep -i -e sev -e snp\` for the INIT error`,
             )
           );
         }
-        const failed = item(model, 'snp.status');
-        if (failed !== undefined && kernelHas('snp.platform-status', releaseOf(model)) === false) {
+        const failed = view.snpPlatformStatusFailure;
+        const failedText = failed && `${failureText(failed)}: ${snpStatusFailureMeaning(view, failed)}`;
+        if (failed !== null && kernelHas('snp.platform-status', releaseOf(model)) === false) {
           // Without SNP_PLATFORM_STATUS in the ccp driver, the kernel, not the firmware, cannot say.
           return (
             logFail('SNP_PLATFORM_STATUS not available') ??
             unknown(
-              withMeaning(failed),
+              failedText!,
               failed.source,
               `a kernel with SNP_PLATFORM_STATUS (Linux ${SNP_STATUS_RELEASE} or later)`,
             )
           );
         }
-        if (failed !== undefined && sevBlocked(snapshot) === null)
-          return fail(withMeaning(failed), failed.source, FIX_FIRMWARE);
-        const withheld = snapshot.sev?.withheld?.SNP_PLATFORM_STATUS;
+        if (failed !== null && sevBlocked(model) === null) return fail(failedText!, failed.source, FIX_FIRMWARE);
+        const withheld = view.snpPlatformStatusWithheld;
         if (withheld) {
           // Not asked on purpose; the log's "SEV-SNP API:" line cannot stand in for it on these kernels.
           const initialised = withheld.snpInitialized === 'no' ? 'no' : 'cannot tell';
@@ -535,32 +558,35 @@ function stateRule(f: Flavour): CheckRule {
             )
           );
         }
-        return logFail('SNP_PLATFORM_STATUS not read') ?? firmwareUnread(model, snapshot, 'SNP_PLATFORM_STATUS');
+        return logFail('SNP_PLATFORM_STATUS not read') ?? firmwareUnread(model, 'SNP_PLATFORM_STATUS');
       }
       const status = view.platformStatus;
-      const state = item(model, 'sev.state');
-      if (status !== null && state !== undefined) {
+      if (status !== null) {
+        const state = sevStateText(status);
+        const source = `${view.sources.platformStatus} (state)`;
+        const esSource = `${view.sources.platformStatus} (flags bit 8)`;
         const initialised = status.stateName === 'INIT' || status.stateName === 'WORKING';
-        if (!initialised)
+        if (!initialised) {
+          const meaning = sevStateMeaning(view, status);
           return (
-            logFail(`SEV platform state ${state.value}`) ??
-            fail(withMeaning(state), state.source, state.hint ?? FIX_FIRMWARE)
-          );
-        if (f.technology === 'sev-es' && !status.esInitialised) {
-          const es = item(model, 'sev.es');
-          return fail(
-            `${state.value}, but SEV-ES is not initialised (flags bit 8 clear)`,
-            es?.source ?? state.source,
-            FIX_FIRMWARE,
+            logFail(`SEV platform state ${state}`) ??
+            fail(
+              meaning === undefined ? state : `${state}: ${meaning}`,
+              source,
+              status.stateName === 'UNINIT' ? SEV_UNINIT_FIX : FIX_FIRMWARE,
+            )
           );
         }
-        const es = f.technology === 'sev-es' ? item(model, 'sev.es') : undefined;
-        return pass(es ? `${state.value}; SEV-ES ${es.value}` : state.value, joinSources(state.source, es?.source));
+        if (f.technology === 'sev-es' && !status.esInitialised)
+          return fail(`${state}, but SEV-ES is not initialised (flags bit 8 clear)`, esSource, FIX_FIRMWARE);
+        return f.technology === 'sev-es'
+          ? pass(`${state}; SEV-ES ${sevEsText(status)}`, joinSources(source, esSource))
+          : pass(state, source);
       }
-      const failed = item(model, 'sev.status');
-      if (failed !== undefined && sevBlocked(snapshot) === null)
-        return fail(withMeaning(failed), failed.source, FIX_FIRMWARE);
-      return logFail('SEV_PLATFORM_STATUS not read') ?? firmwareUnread(model, snapshot, 'SEV_PLATFORM_STATUS');
+      const failed = view.platformStatusFailure;
+      if (failed !== null && sevBlocked(model) === null)
+        return fail(`${failureText(failed)}: ${sevStatusFailureMeaning(failed)}`, failed.source, FIX_FIRMWARE);
+      return logFail('SEV_PLATFORM_STATUS not read') ?? firmwareUnread(model, 'SEV_PLATFORM_STATUS');
     },
   };
 }
@@ -577,7 +603,7 @@ function versionRule(f: Flavour): CheckRule {
       ? `the kernel refuses SNP with firmware older than API ${SNP_MIN_FIRMWARE.major}.` +
         `${SNP_MIN_FIRMWARE.minor} (snphost's minimum too), and older builds lack security fixes`
       : 'a firmware that reports API 0.0 is not running SEV',
-    evaluate({ model, snapshot }) {
+    evaluate({ model }) {
       const view = sevOf(model);
       const needs = view.log?.snpNeedsFirmware;
       if (snp && needs !== undefined)
@@ -595,21 +621,21 @@ function versionRule(f: Flavour): CheckRule {
       if (ps !== null) {
         api = ps.api;
         text = ps.firmwareVersion;
-        source = item(model, 'sev.firmware')?.source ?? '';
+        source = `${view.sources.platformStatus} (api_major, api_minor, build)`;
       } else if (snpStatus !== null) {
         api = snpStatus.api;
         text = snpStatus.firmwareVersion;
-        source = item(model, 'snp.firmware')?.source ?? '';
+        source = `${view.sources.snpPlatformStatus} (api_major, api_minor, build_id)`;
       } else if (logApi !== undefined) {
         api = { major: logApi.major, minor: logApi.minor };
         text = logApi.text;
         source = item(model, logApi === view.log?.snpApi ? 'log.snpApi' : 'log.sevApi')?.source ?? 'kernel log';
       }
       if (api === null) {
-        const failed = item(model, snp ? 'snp.status' : 'sev.status') ?? item(model, 'sev.status');
-        if (failed !== undefined && sevBlocked(snapshot) === null)
-          return unknown(`firmware version not read: ${failed.value}`, failed.source, NEEDS.sev);
-        return firmwareUnread(model, snapshot, 'the firmware version');
+        const failed = (snp ? view.snpPlatformStatusFailure : null) ?? view.platformStatusFailure;
+        if (failed !== null && sevBlocked(model) === null)
+          return unknown(`firmware version not read: ${failureText(failed)}`, failed.source, NEEDS.sev);
+        return firmwareUnread(model, 'the firmware version');
       }
       if (api.major === 0 && api.minor === 0)
         return fail(`API 0.0 (${text}): no SEV firmware running`, source, FIX_FIRMWARE);
@@ -638,7 +664,7 @@ const SNP_FIRMWARE_RULES: readonly CheckRule[] = [
     why:
       'the Reverse Map Table tracks who owns each page; SNP guests ' +
       'cannot run until the firmware has initialised it over all memory',
-    evaluate({ model, snapshot }) {
+    evaluate({ model }) {
       const problems = allLogCauses(model).filter((c) => c.kind === 'rmp');
       if (problems.length > 0)
         return fail(
@@ -646,12 +672,13 @@ const SNP_FIRMWARE_RULES: readonly CheckRule[] = [
           joinSources(...problems.map((c) => c.source)),
           problems[0]?.fix ?? FIX_RMP,
         );
-      const rmp = item(model, 'snp.rmp');
-      if (rmp !== undefined)
-        return rmp.status === 'pass'
-          ? pass(rmp.value, rmp.source)
-          : fail(rmp.value, rmp.source, `${FIX_RMP}; check the kernel log for SNP_INIT errors`);
-      return firmwareUnread(model, snapshot, 'SNP_PLATFORM_STATUS (RMP)');
+      const status = sevOf(model).snpPlatformStatus;
+      const source = `${sevOf(model).sources.snpPlatformStatus} (byte 3 bit 0)`;
+      if (status !== null)
+        return status.rmpInitialised
+          ? pass('yes', source)
+          : fail('no', source, `${FIX_RMP}; check the kernel log for SNP_INIT errors`);
+      return firmwareUnread(model, 'SNP_PLATFORM_STATUS (RMP)');
     },
   },
   {
@@ -664,9 +691,9 @@ const SNP_FIRMWARE_RULES: readonly CheckRule[] = [
       'firmware that has not completed alias detection leaves the host ' +
       'open to CVE-2024-21944 (AMD-SB-3015): guests run, but their ' +
       'protection is weaker',
-    evaluate({ model, snapshot }) {
+    evaluate({ model }) {
       const status = sevOf(model).snpPlatformStatus;
-      if (status === null) return firmwareUnread(model, snapshot, 'SNP_PLATFORM_STATUS (alias check)');
+      if (status === null) return firmwareUnread(model, 'SNP_PLATFORM_STATUS (alias check)');
       const source = `${sevOf(model).sources.snpPlatformStatus} (byte 3 bit 1)`;
       // snphost's "Alias check" FAILs here: guest memory stays exposed to CVE-2024-21944 until it completes.
       return status.aliasCheckComplete
@@ -689,15 +716,48 @@ const SNP_FIRMWARE_RULES: readonly CheckRule[] = [
     why:
       'attestation reports carry the reported TCB; when it lags the ' +
       'running firmware, verifiers see older firmware than runs',
-    evaluate({ model, snapshot }) {
+    evaluate({ model }) {
       const status = sevOf(model).snpPlatformStatus;
-      if (status === null) return firmwareUnread(model, snapshot, 'SNP_PLATFORM_STATUS (TCB)');
+      if (status === null) return firmwareUnread(model, 'SNP_PLATFORM_STATUS (TCB)');
       const t = status.tcb;
       const text = (raw: string, tcb: typeof t.current): string => (tcb ? `${raw} (${formatTcbVersion(tcb)})` : raw);
       const found = `current ${text(t.currentRaw, t.current)}, reported ${text(t.reportedRaw, t.reported)}`;
       const source = `${sevOf(model).sources.snpPlatformStatus} (current_tcb_version, reported_tcb_version)`;
       // snphost: "Comparing TCB values ... did NOT match" is a FAIL.
       return t.match ? pass(found, source) : fail(`${found}: ${TCB_LAGS}`, source, FIX_TCB);
+    },
+  },
+  {
+    id: 'snp.firmware.tcb-layout',
+    technology: 'snp',
+    layer: 'firmware',
+    parent: 'snp.firmware.state',
+    title: 'TCB versions fit the layout of this CPU generation',
+    why:
+      'the TCB_VERSION byte layout depends on the generation (Turin and later add an FMC byte); bytes that ' +
+      'should be reserved but are not mean the SVNs shown, and what verifiers compare, may be read from the ' +
+      'wrong bytes',
+    // Judged where the CPU family/model chose a layout; without one the TCB is shown raw only.
+    appliesWhen: ({ model }: CheckContext) => (sevOf(model).snpPlatformStatus?.tcb.layout ?? null) !== null,
+    evaluate({ model }) {
+      const view = sevOf(model);
+      const t = view.snpPlatformStatus!.tcb;
+      const source = joinSources(
+        `${view.sources.snpPlatformStatus} (current_tcb_version, reported_tcb_version)`,
+        `${view.sources.cpuinfo} (cpu family, model)`,
+      );
+      const odd = [
+        ...(t.current?.reservedNonZero ? [`current ${t.currentRaw}`] : []),
+        ...(t.reported?.reservedNonZero ? [`reported ${t.reportedRaw}`] : []),
+      ];
+      if (odd.length === 0) return pass(`reserved bytes zero (${t.generation} layout)`, source);
+      return warn(
+        `${odd.join(', ')}: reserved bytes of the ${t.generation} layout are not zero, so this firmware may use ` +
+          'another layout',
+        source,
+        'compare with `snphost show tcb` and check that /proc/cpuinfo shows the real CPU family and model (a ' +
+          'hypervisor or an override may change them)',
+      );
     },
   },
 ];
@@ -1053,15 +1113,52 @@ function deviceUsersRule(f: Flavour): CheckRule {
       'needs the mode, the group or an ACL to let it',
     appliesWhen: ({ model }: CheckContext) => sevOf(model).deviceUsers !== null,
     evaluate({ model }) {
-      const users = sevOf(model).deviceUsers!;
-      const i = item(model, 'device.users');
-      const shown = i?.value ?? users.readWrite.join(', ');
+      const view = sevOf(model);
+      const users = view.deviceUsers!;
+      const node = view.sevNode;
+      const shown = node !== null && 'value' in node ? deviceUsersText(users, node.value) : "not stat'ed";
       if (!users.rootOnly) return pass(shown, users.source);
-      return warn(
-        `${shown}: only a VMM running as root can start SEV guests`,
-        users.source,
-        i?.hint ?? "chmod 0660 /dev/sev with the VMM's group, or setfacl -m u:qemu:rw /dev/sev",
+      return warn(`${shown}: only a VMM running as root can start SEV guests`, users.source, DEVICE_USERS_FIX);
+    },
+  };
+}
+
+/** The PSP's production-part flags (sysfs fused_part, debug_lock_on: drivers/crypto/ccp/hsti.c). */
+function pspRule(f: Flavour): CheckRule {
+  return {
+    id: `${f.technology}.firmware.psp-production`,
+    technology: f.technology,
+    layer: 'firmware',
+    parent: `${f.technology}.firmware.sev-device`,
+    title: 'A production part (PSP fused_part and debug_lock_on)',
+    why:
+      'an engineering or unfused part, or one whose PSP debug lock is off, runs guests, but its launch ' +
+      'measurements and attestation reports are not ones a verifier should trust',
+    // Only where the kernel shows the attributes (the ccp driver's security attributes, not on every platform).
+    appliesWhen: ({ model }: CheckContext) =>
+      sevOf(model).psp?.attributes.some((a) => a.name === 'fused_part' || a.name === 'debug_lock_on') ?? false,
+    evaluate({ model }) {
+      const attributes = sevOf(model).psp!.attributes.filter(
+        (a) => a.name === 'fused_part' || a.name === 'debug_lock_on',
       );
+      const source = joinSources(...attributes.map((a) => a.value.source));
+      const shown = attributes.map((a) => `${a.name} ${'value' in a.value ? a.value.value : a.value.error.code}`);
+      const unread = attributes.filter((a) => !('value' in a.value) || !/^[01]$/.test(a.value.value));
+      const off = attributes.filter((a) => 'value' in a.value && a.value.value === '0');
+      if (off.length > 0)
+        return warn(
+          `${shown.join(', ')}: ${off.map((a) => (a.name === 'fused_part' ? 'not a fused (production) part' : 'the PSP debug lock is off')).join('; ')}`,
+          source,
+          'run attested guests on a production (fused) EPYC part with its debug lock on; an engineering sample ' +
+            'or a debug-unlocked part is for development only',
+        );
+      if (unread.length > 0)
+        return unknown(
+          `${shown.join(', ')}: not 0 or 1`,
+          source,
+          "read access to the PSP's sysfs attributes (/sys/bus/pci/drivers/ccp/<device>/)",
+        );
+      return pass(shown.join(', '), source);
     },
   };
 }
@@ -1151,6 +1248,7 @@ function rulesFor(f: Flavour): CheckRule[] {
     deviceRule(f),
     stateRule(f),
     versionRule(f),
+    pspRule(f),
     ...(snp ? SNP_FIRMWARE_RULES : []),
     kernelRule(f),
     ...(snp ? [SNP_IOMMU] : []),
@@ -1231,18 +1329,16 @@ const SEV_ONLY_CROSS: readonly CheckRule[] = [
     layer: 'firmware',
     title: 'kvm_amd.sev is Y, but there is no /dev/sev',
     why: 'users see sev=1 and expect SEV to work (AMDSEV#191); without /dev/sev the firmware cannot be reached',
-    evaluate({ model, snapshot }) {
+    evaluate({ model }) {
       const p = sevOf(model).kvmAmd.parameters.sev;
-      const node = snapshot.host.sevDevice;
-      const nodeItem = item(model, 'device.node');
-      const source = joinSources(item(model, 'module.kvm_amd.sev')?.source, nodeItem?.source);
-      if (p?.enabled !== true || node === undefined || !('error' in node) || node.error.code !== 'ENOENT')
+      const node = sevOf(model).sevNode;
+      const source = joinSources(item(model, 'module.kvm_amd.sev')?.source, node?.source);
+      if (p?.enabled !== true || node === null || !('error' in node) || node.error.code !== 'ENOENT')
         return pass('consistent', source);
       return fail(
-        `kvm_amd.sev = ${p.raw?.trim()}, but /dev/sev does not exist` +
-          `${nodeItem?.meaning ? `: ${nodeItem.meaning}` : ''}`,
+        `kvm_amd.sev = ${p.raw?.trim()}, but /dev/sev does not exist: ${nodeMeaning(sevOf(model), node)}`,
         source,
-        nodeItem?.hint ?? FIX_SEV_DEVICE,
+        FIX_SEV_DEVICE,
       );
     },
   },
