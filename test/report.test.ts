@@ -33,7 +33,7 @@ test('TDX host: KVM offers the TDX VM type, and the CPU flag and kvm_intel.tdx a
   assert.equal(known(tdx.vmType).offered, true);
   assert.equal(known(tdx.cpuFlag), true);
   assert.equal(tdx.parameters.find((row) => row.module === 'kvm_intel' && row.parameter === 'tdx')?.value, 'Y');
-  assert.equal(sevItem(report, 'module.kvm_amd'), 'not loaded');
+  assert.equal(report.confidential.sev.kvmAmd.loaded, false);
   assert.deepEqual(
     report.confidential.sev.vmTypes.map((t) => t.offered),
     [false, false, false],
@@ -64,7 +64,7 @@ test('SNP host: SEV, SEV-ES and SNP VM types offered, flags and kvm_amd paramete
   for (const flag of ['sev', 'sev_es', 'sev_snp']) assert.equal(sevItem(report, `cpu.flag.${flag}`), 'present');
   // "sme" shows only while SME is active (mem_encrypt=on), which this host does not boot with.
   assert.equal(sevItem(report, 'cpu.flag.sme'), 'absent');
-  assert.equal(sevItem(report, 'module.kvm_amd.sev_snp'), 'Y');
+  assert.equal(report.confidential.sev.kvmAmd.parameters.sev_snp?.raw, 'Y');
   assert.equal(known(report.confidential.tdx.vmType).offered, false);
   assert.equal(report.problems.length, 0);
 });

@@ -6,6 +6,7 @@
 // Pure: two snapshots in, one document out.
 import { isKnown } from '../decode/sourced.js';
 import { say } from '../check/tdx-text.js';
+import { asidCapacityWords, init2Words } from '../check/sev-kvm-amd-text.js';
 import { featureSet } from '../decode/cpuid-entry.js';
 import type { Snapshot } from '../snapshot/types.js';
 import { KVM_X86_VM_TYPES } from '../knowledge/x86.js';
@@ -337,16 +338,13 @@ const COMPARED: readonly Compared[] = [
     matters: true,
     deep: true,
     read: (h) =>
-      sevOf(h).init2.map((r) => {
-        const item = sevItem(h, `init2.${r.vmType}`);
-        return {
-          key: `sev.init2.${r.vmType}`,
-          label: `--deep KVM_SEV_INIT2 on ${r.vmType}`,
-          value: r.ok,
-          text: item?.value ?? String(r.ok),
-          source: item?.source ?? 'derived',
-        };
-      }),
+      sevOf(h).init2.map((r) => ({
+        key: `sev.init2.${r.vmType}`,
+        label: `--deep KVM_SEV_INIT2 on ${r.vmType}`,
+        value: r.ok,
+        text: init2Words(r).value,
+        source: r.source,
+      })),
   },
 
   // Versions.
@@ -580,15 +578,14 @@ const COMPARED: readonly Compared[] = [
         ] as const
       ).flatMap(([key, name]) => {
         const asids = sevOf(h).asids[key];
-        if (asids === null) return [];
-        const it = sevItem(h, `capacity.${name}`);
+        if (!isKnown(asids)) return [];
         return [
           {
             key: `asids.${name}.capacity`,
             label: `${name} ASIDs (capacity)`,
-            value: asids.capacity,
-            text: it?.value ?? String(asids.capacity),
-            source: it?.source ?? 'misc cgroup',
+            value: asids.value.capacity,
+            text: asidCapacityWords(asids).value,
+            source: asids.source,
           },
         ];
       }),

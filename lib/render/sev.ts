@@ -9,12 +9,18 @@ import type { SevSection } from './report.js';
 import { terminalSafe } from './escape.js';
 import type { Style } from './style.js';
 import { sevLineText, type SevLine, type SevNote } from './sev-line.js';
+import { capacityLines, init2Lines, logLines, moduleLines } from './sev-kvm-amd.js';
 
 /**
  * The groups whose lines come from the SEV model (render/sev-*.ts). A group not listed here still shows the
  * decode layer's items while the SEV decode moves to typed fields, group by group.
  */
-const GROUP_LINES: Partial<Record<SevGroup, (view: SevSection) => SevLine[]>> = {};
+const GROUP_LINES: Partial<Record<SevGroup, (view: SevSection) => SevLine[]>> = {
+  module: moduleLines,
+  capacity: capacityLines,
+  log: logLines,
+  init2: init2Lines,
+};
 
 /** The notes under the view (render/sev-*.ts), from the SEV model: what a reader needs to read the facts right. */
 const NOTES: readonly ((view: SevSection) => SevNote[])[] = [];
@@ -85,7 +91,7 @@ function itemLines(style: Style, item: SevItem, width: number): string[] {
 }
 
 /** Items shown in the host report: the VM types, firmware versions, ASIDs, and whatever is wrong. */
-const SUMMARY_IDS = new Set(['sev.firmware', 'snp.firmware', 'capacity.sev', 'capacity.sev_es']);
+const SUMMARY_IDS = new Set(['sev.firmware', 'snp.firmware']);
 
 /** The check run's verdicts: one line when SEV does not apply to this host, else one per technology. */
 function verdictLines(view: SevSection, style: Style, width?: number): string[] {
