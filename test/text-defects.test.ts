@@ -43,7 +43,7 @@ describe('status words and "unknown" once', () => {
       }
     }
     const { stdout } = await runMain(['sev', '--from', fixturePath('sev-root-only')]);
-    assert.match(stdout, / unknown +\S/, 'an unknown status is written as the word');
+    assert.match(stdout, / UNKNOWN +SEV firmware initialised: /, 'an unknown status is written as the word');
   });
 
   test('an UNKNOWN check or a not-known fact does not say "unknown" twice', async () => {
@@ -313,7 +313,11 @@ describe('counts that cannot be', () => {
     assert.match(plain.found, /-3 in use of a capacity of 908/);
     assert.match(
       (await runMain(['sev', '--from', from])).stdout,
-      /SEV-ES\/SNP ASIDs +WARN +1034 in use of a capacity of 98: inconsistent/,
+      /SEV-ES\/SNP ASIDs +1034 in use of a capacity of 98: inconsistent/,
+    );
+    assert.match(
+      (await runMain(['sev', '--from', from])).stdout,
+      /WARN +A free SEV-ES\/SNP ASID: inconsistent SEV-ES\/SNP ASID counts: 1034 in use of a capacity of 98/,
     );
   });
 
