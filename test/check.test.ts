@@ -993,6 +993,53 @@ describe('contradictions', () => {
     );
   });
 
+  test('kvm_amd.npt = N: SEV needs nested paging; the fix reloads kvm_amd only where it can be loaded', () => {
+    const s = edit(SEV_BASE, (x) => param(x, 'kvm_amd', 'npt', 'N'));
+    const npt = cross(s, ['sev']).get('cross.sev.npt');
+    assert.equal(npt?.status, 'FAIL');
+    assert.equal(npt?.found, 'kvm_amd.npt = N');
+    assert.match(npt?.fix ?? '', /npt=1/);
+    assert.equal(cross(fixture(SEV_BASE), ['sev']).get('cross.sev.npt'), undefined);
+  });
+
+  test('kvm_amd supports SEV-SNP but its ASID range is empty ("unusable"): WARN with the BIOS fix, no reload', () => {
+    const s = edit(SEV_BASE, (x) =>
+      kernelLog(x, { drop: /SEV-SNP enabled \(ASIDs/, add: ['kvm_amd: SEV-SNP unusable (ASIDs 1 - 0)'] }),
+    );
+    const unusable = cross(s, ['snp']).get('cross.snp.asids-unusable');
+    assert.equal(unusable?.status, 'WARN');
+    assert.match(unusable?.found ?? '', /kvm_amd: SEV-SNP: unusable \(ASIDs 1 - 0\): supported, but SNP has no ASIDs/);
+    assert.match(unusable?.fix ?? '', /SEV-ES ASID Space Limit/);
+    assert.doesNotMatch(unusable?.fix ?? '', /modprobe|reload/);
+    assert.equal(cross(fixture(SEV_BASE), ['snp']).get('cross.snp.asids-unusable'), undefined);
+  });
+
+  test('firmware and PSP failures in the log FAIL by themselves, even where everything else works', () => {
+    const s = edit(SEV_BASE, (x) =>
+      kernelLog(x, {
+        add: [
+          'ccp 0000:02:00.5: SEV-SNP firmware shutdown failed, rc -5, error 0xf',
+          'ccp 0000:02:00.5: SEV: memory encryption not enabled by BIOS',
+        ],
+      }),
+    );
+    const found = cross(s, ['sev', 'snp']);
+    assert.equal(found.get('cross.snp.firmware-log')?.status, 'FAIL');
+    assert.match(found.get('cross.snp.firmware-log')?.found ?? '', /SNP_SHUTDOWN_EX failed: SEV_RET_DFFLUSH_REQUIRED/);
+    assert.equal(found.get('cross.sev.firmware-log')?.status, 'FAIL');
+    assert.equal(found.get('cross.sev.firmware-log')?.fix, 'BIOS: enable SMEE and SEV');
+    assert.equal(cross(fixture(SEV_BASE), ['sev', 'snp']).get('cross.snp.firmware-log'), undefined);
+  });
+
+  test("a kernel that is itself an SEV guest; an SME host's line is not one", () => {
+    const guest = edit(SEV_BASE, (x) =>
+      kernelLog(x, { add: ['Memory Encryption Features active: AMD SEV SEV-ES SEV-SNP'] }),
+    );
+    assert.equal(cross(guest, ['sev']).get('cross.sev.sev-guest')?.status, 'WARN');
+    const sme = edit(SEV_BASE, (x) => kernelLog(x, { add: ['Memory Encryption Features active: AMD SME'] }));
+    assert.equal(cross(sme, ['sev']).get('cross.sev.sev-guest'), undefined);
+  });
+
   test('the host is itself a VM, when a confidential technology is asked about', () => {
     const guest = edit(TDX_BASE, (s) => flags(s, { add: ['hypervisor'] }));
     assert.equal(cross(guest, ['tdx']).get('cross.kvm.guest-host')?.status, 'WARN');
@@ -1015,7 +1062,12 @@ describe('contradictions', () => {
       ...FLAVOURS.flatMap((f) => [
         `cross.${f.technology}.parameter-vs-vm-type`,
         `cross.${f.technology}.asids-exhausted`,
+        `cross.${f.technology}.asids-unusable`, // snp above; sev-es in test/sev-kernel-ranges.test.ts
       ]),
+      'cross.sev.firmware-log', // and in test/sev-kernel-ranges.test.ts
+      'cross.snp.firmware-log',
+      'cross.sev.npt',
+      'cross.sev.sev-guest',
       'cross.snp.alias-check',
       'cross.snp.tcb',
       'cross.sev.syscfg-smee', // test/sev-kernel-ranges.test.ts

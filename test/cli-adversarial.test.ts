@@ -308,7 +308,7 @@ describe('-o FILE writes only what it was asked to, the way it was asked', () =>
     });
   });
 
-  test('-o /dev/stdout when standard output is a socket (systemd, a parent\'s socketpair) writes to it', () => {
+  test("-o /dev/stdout when standard output is a socket (systemd, a parent's socketpair) writes to it", () => {
     const dir = freshDir('stdout-socket');
     const link = join(dir, 'stdout');
     symlinkSync('/proc/self/fd/1', link);

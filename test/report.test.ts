@@ -14,12 +14,6 @@ function value<T>(traced: { value: T } | { error: unknown } | { missing: string 
   return traced.value;
 }
 
-function sevItem(report: Report, id: string): string {
-  const found = report.confidential.sev.items.find((item) => item.id === id);
-  assert.ok(found, `no SEV item ${id}`);
-  return found.value;
-}
-
 function known<T>(fact: { value: T } | { error: unknown } | { missing: string }): T {
   assert.ok('value' in fact, `expected a known fact, got ${JSON.stringify(fact)}`);
   return fact.value;
@@ -33,7 +27,7 @@ test('TDX host: KVM offers the TDX VM type, and the CPU flag and kvm_intel.tdx a
   assert.equal(known(tdx.vmType).offered, true);
   assert.equal(known(tdx.cpuFlag), true);
   assert.equal(tdx.parameters.find((row) => row.module === 'kvm_intel' && row.parameter === 'tdx')?.value, 'Y');
-  assert.equal(sevItem(report, 'module.kvm_amd'), 'not loaded');
+  assert.equal(report.confidential.sev.kvmAmd.loaded, false);
   assert.deepEqual(
     report.confidential.sev.vmTypes.map((t) => t.offered),
     [false, false, false],
@@ -64,7 +58,7 @@ test('SNP host: SEV, SEV-ES and SNP VM types offered, flags and kvm_amd paramete
   // "sme" shows only while SME is active (mem_encrypt=on), which this host does not boot with.
   assert.deepEqual(report.confidential.sev.cpu.flags, { sme: false, sev: true, sev_es: true, sev_snp: true });
   assert.equal(report.confidential.sev.cpuinfo.source, 'file /proc/cpuinfo');
-  assert.equal(sevItem(report, 'module.kvm_amd.sev_snp'), 'Y');
+  assert.equal(report.confidential.sev.kvmAmd.parameters.sev_snp?.raw, 'Y');
   assert.equal(known(report.confidential.tdx.vmType).offered, false);
   assert.equal(report.problems.length, 0);
 });

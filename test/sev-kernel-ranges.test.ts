@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { flattenChecks, runChecks } from '../lib/check/run.js';
 import type { CheckResult, Technology } from '../lib/check/types.js';
-import { sevView, type SevItem, type SevView } from '../lib/decode/sev.js';
+import { sevView, type SevView } from '../lib/decode/sev.js';
 import type { Snapshot } from '../lib/snapshot/types.js';
 import { fixtureSnapshot } from './helpers/fixtures.js';
 import { decodeSnapshot } from '../lib/decode/model.js';
@@ -16,30 +16,43 @@ import { sevSection, type SevSection } from '../lib/render/report.js';
 import { renderSev } from '../lib/render/sev.js';
 import { cpuLines, kvmLines, msrLines } from '../lib/render/sev-host.js';
 import type { SevLine } from '../lib/render/sev-line.js';
+import { capacityLines, init2Lines, logLines, moduleLines } from '../lib/render/sev-kvm-amd.js';
 import { plainStyle } from '../lib/render/style.js';
 import { CPUID_FEATURE_REGISTERS } from '../lib/knowledge/cpuid-features.js';
 import { deviceLines, pspLines, sevFirmwareLines, snpFirmwareLines } from '../lib/render/sev-platform.js';
-import type { SevLine } from '../lib/render/sev-line.js';
 import { projectRoot } from './helpers/compile.js';
 
 const fixture = (name: string): Snapshot => fixtureSnapshot(name);
 const copy = (name: string): Snapshot => structuredClone(fixture(name));
 
-function item(v: SevView, id: string): SevItem {
-  const found = v.items.find((i) => i.id === id);
-  assert.ok(found, `item ${id} (have ${v.items.map((i) => i.id).join(', ')})`);
-  return found;
-}
-
 /** One line of the SEV view that comes from the model. */
 function line(v: SevView, id: string): SevLine {
   const section: SevSection = { ...v, technologies: [] };
-  const lines = [kvmLines, cpuLines, msrLines, deviceLines, sevFirmwareLines, snpFirmwareLines, pspLines].flatMap(
-    (of) => of(section),
-  );
+  const lines = [
+    kvmLines,
+    cpuLines,
+    msrLines,
+    moduleLines,
+    deviceLines,
+    sevFirmwareLines,
+    snpFirmwareLines,
+    pspLines,
+    capacityLines,
+    logLines,
+    init2Lines,
+  ].flatMap((of) => of(section));
   const found = lines.find((l) => l.id === id);
   assert.ok(found, `line ${id} (have ${lines.map((l) => l.id).join(', ')})`);
   return found;
+}
+
+/** A rendered line of the SEV view of this snapshot. */
+const kvmAmdLine = (s: Snapshot, id: string): SevLine => line(sevView(s), id);
+
+/** The first rendered line of those groups whose id starts with `prefix` and whose value matches. */
+function kvmAmdLineLike(s: Snapshot, prefix: string, value: RegExp): SevLine | undefined {
+  const v: SevSection = { ...sevView(s), technologies: [] };
+  return logLines(v).find((l) => l.id.startsWith(prefix) && value.test(l.value));
 }
 
 function check(snapshot: Snapshot, technology: Technology, id: string): CheckResult {
@@ -188,7 +201,7 @@ describe('parity with snphost ok: VMPLs and page flush from the host CPUID, who 
     }) as never;
   const render = (s: Snapshot) => {
     const model = decodeSnapshot(s);
-    const section = sevSection(model, runChecks(s, ['sev', 'sev-es', 'snp'], model), s);
+    const section = sevSection(model, runChecks(s, ['sev', 'sev-es', 'snp'], model));
     return { text: renderSev(section, plainStyle), json: JSON.parse(JSON.stringify(section)) as SevSection };
   };
 
@@ -422,7 +435,13 @@ describe('AMD-SB-3023 and ciphertext hiding: SEV-ES gone for a reason other than
       assert.match(vmType.found, /ciphertext hiding/);
       assert.match(vmType.fix ?? '', /ciphertext_hiding_asids on the kernel command line/);
       assert.doesNotMatch(vmType.fix ?? '', /reload|modprobe/);
-      assert.equal(sevView(s).log?.asids.sevEs?.count, 0);
+      assert.equal(sevView(s).log?.asids.sevEs?.value.count, 0);
+      // The "unusable" line itself is judged too, with the same cause and fix, never a module reload.
+      const unusable = runChecks(s, ['sev-es']).crossChecks.find((c) => c.id === 'cross.sev-es.asids-unusable');
+      assert.equal(unusable?.status, 'WARN');
+      assert.match(unusable?.found ?? '', /unusable \(ASIDs 100 - 99\).*ciphertext hiding/);
+      assert.match(unusable?.fix ?? '', /ciphertext_hiding_asids on the kernel command line/);
+      assert.doesNotMatch(unusable?.fix ?? '', /reload|modprobe/);
     },
   );
 });
@@ -438,15 +457,15 @@ describe('messages by kernel: what each release prints, and what it does not', (
   test('"SEV-SNP: failed to INIT rc %d, error %#x" on 6.18 is not this kernel\'s line: not a cause, said why', () => {
     const s = copy('sev-snp-init-failed-6.18');
     withLogLine(s, /SNP_INIT_EX failed/, 'ccp 0000:42:00.1: SEV-SNP: failed to INIT rc -5, error 0x3');
-    const v = sevView(s);
-    const line = v.items.find((i) => i.id.startsWith('log.failure.') && /SNP INIT/.test(i.value));
+    const line = kvmAmdLineLike(s, 'log.failure.', /SNP INIT/);
     assert.ok(line);
-    assert.equal(line.status, 'info');
     assert.match(line.meaning ?? '', /only Linux 6\.9-6\.15 print this line/);
     assert.doesNotMatch(check(s, 'sev', 'sev.kvm.parameter').found, /failed to INIT|SNP INIT failed/);
+    assert.equal(cross(s, 'snp', 'cross.snp.firmware-log'), 'PASS');
     // The same line on 6.12 is the kernel's own.
     s.host.kernelRelease = { ...s.host.kernelRelease, value: '6.12.9-amd64' } as Snapshot['host']['kernelRelease'];
-    assert.equal(sevView(s).items.find((i) => i.id === line.id)?.status, 'fail');
+    assert.equal(cross(s, 'snp', 'cross.snp.firmware-log'), 'FAIL');
+    assert.doesNotMatch(kvmAmdLine(s, line.id).meaning ?? '', /only Linux/);
   });
 
   test(
@@ -517,11 +536,13 @@ describe('log lines and what they mean', () => {
       const s = copy('sev-snp-init-failed-6.18');
       withLogLine(s, /SNP_INIT_EX failed/, 'ccp 0000:42:00.1: sev command 0x1 timed out, disabling PSP');
       withLogLine(s, /psp enabled/, 'ccp 0000:42:00.1: SEV: INIT failed 0x0, rc -110');
-      const v = sevView(s);
-      const timeout = item(v, 'log.psp.timeout.0');
+      const timeout = kvmAmdLine(s, 'log.psp.timeout.0');
       assert.match(timeout.meaning ?? '', /rc -110.*-EBUSY until reboot/);
-      assert.match(timeout.hint ?? '', /reboot/);
-      const failure = v.items.find((i) => i.id.startsWith('log.failure.') && /INIT failed/.test(i.value));
+      const judged = runChecks(s, ['sev']).crossChecks.find((c) => c.id === 'cross.sev.firmware-log');
+      assert.equal(judged?.status, 'FAIL');
+      assert.match(judged?.found ?? '', /command 0x1 timed out; PSP disabled/);
+      assert.match(judged?.fix ?? '', /^reboot/);
+      const failure = kvmAmdLineLike(s, 'log.failure.', /INIT failed/);
       assert.match(failure?.meaning ?? '', /ETIMEDOUT/);
     },
   );
@@ -537,10 +558,13 @@ describe('log lines and what they mean', () => {
         'ccp 0000:42:00.1: SEV: retrying INIT command because of ' +
           'SECURE_DATA_INVALID error. Retrying once to reset PSP SEV state.',
       );
-      const v = sevView(s);
-      const iommu = v.items.find((i) => i.id.startsWith('log.iommu.problem'));
-      assert.match(iommu?.meaning ?? '', /setting up the RMP table failed/);
-      assert.match(item(v, 'log.psp.initRetried').meaning ?? '', /a failure line after this one is the real error/);
+      const iommu = kvmAmdLine(s, 'log.iommu.problem.0');
+      assert.match(iommu.meaning ?? '', /setting up the RMP table failed/);
+      assert.match(check(s, 'snp', 'snp.kernel.iommu').fix ?? '', /RMP/);
+      assert.match(
+        kvmAmdLine(s, 'log.psp.initRetried').meaning ?? '',
+        /a failure line after this one is the real error/,
+      );
     },
   );
 });
@@ -573,10 +597,9 @@ describe('the read-only promise in the output (6.16-6.19)', () => {
       assert.match(withheld.meaning ?? '', /initialises SNP firmware and shuts it down again.*IOMMU out of SNP mode/);
       assert.match(withheld.meaning ?? '', /run with --snp-platform-status to ask anyway/);
       const model = decodeSnapshot(s);
-      const text = renderSev(sevSection(model, runChecks(s, ['sev', 'sev-es', 'snp'], model), s), plainStyle);
+      const text = renderSev(sevSection(model, runChecks(s, ['sev', 'sev-es', 'snp'], model)), plainStyle);
       assert.match(text, /SNP_PLATFORM_STATUS\s+not asked \(SNP initialised: no\)/);
-      assert.equal(item(v, 'log.snpApi').status, 'info');
-      assert.match(item(v, 'log.snpApi').meaning ?? '', /does not prove that SNP is running/);
+      assert.match(kvmAmdLine(s, 'log.snpApi').meaning ?? '', /does not prove that SNP is running/);
       const state = check(s, 'snp', 'snp.firmware.state');
       assert.equal(state.status, 'UNKNOWN');
       assert.match(state.found, /not asked/);

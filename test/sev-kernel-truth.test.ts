@@ -223,12 +223,12 @@ test(
 /** Lines Linux 7.2 prints (as messages, no timestamp), with what the parser must make of them. */
 const MAINLINE_LINES: { line: string; check?: (f: ReturnType<typeof parseSevLog>) => void }[] = [
   { line: 'kvm_amd: SEV enabled (ASIDs 100 - 1006)' },
-  { line: 'kvm_amd: SEV-ES unusable (ASIDs 100 - 99)', check: (f) => assert.equal(f.asids.sevEs?.count, 0) },
-  { line: 'kvm_amd: SEV-SNP enabled (ASIDs 1 - 0)', check: (f) => assert.equal(f.asids.snp?.count, 0) },
+  { line: 'kvm_amd: SEV-ES unusable (ASIDs 100 - 99)', check: (f) => assert.equal(f.asids.sevEs?.value.count, 0) },
+  { line: 'kvm_amd: SEV-SNP enabled (ASIDs 1 - 0)', check: (f) => assert.equal(f.asids.snp?.value.count, 0) },
   {
     line: 'kvm_amd: SEV-ES disabled (ASIDs 0 - 0)',
     // ASID 0 is the host's: no ASID at all, not one.
-    check: (f) => assert.equal(f.asids.sevEs?.count, 0),
+    check: (f) => assert.equal(f.asids.sevEs?.value.count, 0),
   },
   { line: 'kvm_amd: SEV-SNP ciphertext hiding enabled' },
   { line: 'kvm_amd: SEV: SNP_PLATFORM_STATUS failed ret=-5, fw_error=38 (0x26)' },
@@ -244,7 +244,7 @@ const MAINLINE_LINES: { line: string; check?: (f: ReturnType<typeof parseSevLog>
     line: 'ccp 0000:42:00.1: SNP PLATFORM_STATUS command failed, ret = -5, error = 0x26',
     check: (f) =>
       assert.deepEqual(
-        f.failures.map((x) => [x.reporter, x.operation, x.rc, x.errorName]),
+        f.failures.map(({ value: x }) => [x.reporter, x.operation, x.rc, x.errorName]),
         [['ccp', 'SNP_PLATFORM_STATUS', -5, 'SEV_RET_RMP_INITIALIZATION_FAILED']],
       ),
   },
@@ -252,7 +252,7 @@ const MAINLINE_LINES: { line: string; check?: (f: ReturnType<typeof parseSevLog>
     line: 'ccp 0000:42:00.1: SNP FEATURE_INFO command failed, ret = -5, error = 0x11',
     check: (f) =>
       assert.deepEqual(
-        f.failures.map((x) => [x.operation, x.errorName]),
+        f.failures.map(({ value: x }) => [x.operation, x.errorName]),
         [['SNP_FEATURE_INFO', 'SEV_RET_INVALID_COMMAND']],
       ),
   },
@@ -260,7 +260,7 @@ const MAINLINE_LINES: { line: string; check?: (f: ReturnType<typeof parseSevLog>
     line: 'ccp 0000:42:00.1: SEV-SNP DF_FLUSH failed, ret = -5, error = 0x20',
     check: (f) =>
       assert.deepEqual(
-        f.failures.map((x) => [x.operation, x.rc]),
+        f.failures.map(({ value: x }) => [x.operation, x.rc]),
         [['SNP_DF_FLUSH', -5]],
       ),
   },
@@ -268,7 +268,7 @@ const MAINLINE_LINES: { line: string; check?: (f: ReturnType<typeof parseSevLog>
     line: 'ccp 0000:42:00.1: SEV-SNP firmware shutdown failed, rc -5, error 0xf',
     check: (f) =>
       assert.deepEqual(
-        f.failures.map((x) => [x.operation, x.errorName]),
+        f.failures.map(({ value: x }) => [x.operation, x.errorName]),
         [['SNP_SHUTDOWN_EX', 'SEV_RET_DFFLUSH_REQUIRED']],
       ),
   },
@@ -280,7 +280,7 @@ const MAINLINE_LINES: { line: string; check?: (f: ReturnType<typeof parseSevLog>
   },
   {
     line: 'ccp 0000:01:00.5: sev command 0x85 timed out, disabling PSP',
-    check: (f) => assert.equal(f.psp.timeouts[0]?.command, 0x85),
+    check: (f) => assert.equal(f.psp.timeouts[0]?.value, 0x85),
   },
   { line: 'ccp 0000:42:00.1: SEV: TMR allocation failed, SEV-ES support unavailable' },
   { line: 'ccp 0000:42:00.1: sev enabled' },
@@ -301,7 +301,7 @@ const MAINLINE_LINES: { line: string; check?: (f: ReturnType<typeof parseSevLog>
     line: 'SEV-SNP: Failed to map RMP bookkeeping area',
     check: (f) =>
       assert.deepEqual(
-        f.rmp.problems.map((p) => p.problem),
+        f.rmp.problems.map((p) => p.value),
         ['bookkeeping-map-failed'],
       ),
   },
@@ -309,7 +309,7 @@ const MAINLINE_LINES: { line: string; check?: (f: ReturnType<typeof parseSevLog>
     line: 'SEV-SNP: Invalid RMP size 0x4000 for configured segment size 0x1000000000',
     check: (f) =>
       assert.deepEqual(
-        f.rmp.problems.map((p) => p.problem),
+        f.rmp.problems.map((p) => p.value),
         ['invalid-segment-size'],
       ),
   },
@@ -317,7 +317,7 @@ const MAINLINE_LINES: { line: string; check?: (f: ReturnType<typeof parseSevLog>
     line: 'SEV-SNP: Invalid RMP segment base address 0x16000001 for configured segment size 0x1000000000',
     check: (f) =>
       assert.deepEqual(
-        f.rmp.problems.map((p) => p.problem),
+        f.rmp.problems.map((p) => p.value),
         ['invalid-segment-base'],
       ),
   },
@@ -329,7 +329,7 @@ const MAINLINE_LINES: { line: string; check?: (f: ReturnType<typeof parseSevLog>
     line: 'AMD-Vi: SNP: RMP initialization failed, SNP cannot be supported.',
     check: (f) =>
       assert.deepEqual(
-        f.iommu.problems.map((p) => p.problem),
+        f.iommu.problems.map((p) => p.value),
         ['rmp-init-failed'],
       ),
   },

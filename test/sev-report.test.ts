@@ -21,12 +21,14 @@ import {
   processorGeneration,
   tcbLayoutFor,
 } from '../lib/decode/sev-fields.js';
-import { describeFailure, parseSevLog, stripLogPrefix } from '../lib/decode/sev-log.js';
+import { parseSevLog, stripLogPrefix } from '../lib/decode/sev-log.js';
+import { logFailureText } from '../lib/check/sev-kvm-amd-text.js';
 import { sevView, type SevView } from '../lib/decode/sev.js';
+import { known } from '../lib/decode/sourced.js';
 import { flattenChecks, runChecks } from '../lib/check/run.js';
 import type { SevSection } from '../lib/render/report.js';
 import { cpuLines, kvmLines, msrLines } from '../lib/render/sev-host.js';
-import type { SevLine } from '../lib/render/sev-line.js';
+import { capacityLines, init2Lines, logLines, moduleLines } from '../lib/render/sev-kvm-amd.js';
 import {
   KVM_AMD_PARAMETERS,
   KVM_SNP_POLICY_MASK_VALID,
@@ -62,8 +64,8 @@ import {
   kernelHas,
 } from '../lib/knowledge/kernel-versions.js';
 import { fixtureNames, fixtureSnapshot, fixturesDir } from './helpers/fixtures.js';
-import { flattenChecks, runChecks } from '../lib/check/run.js';
 import type { CheckResult, Technology } from '../lib/check/types.js';
+import { hostNotes } from '../lib/render/sev-host.js';
 import {
   deviceLines,
   platformNotes,
@@ -498,74 +500,89 @@ describe('kernel log', () => {
     const { lines } = readLog('sev-snp-init-failed-6.5.txt');
     const f = parseSevLog(lines);
     assert.deepEqual(
-      f.failures.map((x) => [x.operation, x.rc, x.firmwareError, x.errorName, x.device]),
+      f.failures.map(({ value: x }) => [x.operation, x.rc, x.firmwareError, x.errorName, x.device]),
       [
         ['SNP INIT', -5, 3, 'SEV_RET_INAVLID_CONFIG', '0000:42:00.1'],
         ['INIT', -5, 1, 'SEV_RET_INVALID_PLATFORM_STATE', '0000:42:00.1'],
       ],
     );
-    assert.equal(f.failures[0]!.source.line, lines[2]);
-    assert.equal(describeFailure(f.failures[0]!), 'SNP INIT failed: SEV_RET_INAVLID_CONFIG (0x3), rc -5');
-    assert.deepEqual(f.rmp.table && { kind: f.rmp.table.kind, start: f.rmp.table.start, end: f.rmp.table.end }, {
+    assert.equal(f.failures[0]!.line, lines[2]);
+    assert.equal(f.failures[0]!.source, `kernel log: "${lines[2]!.trim()}"`);
+    assert.equal(logFailureText(f.failures[0]!.value), 'SNP INIT failed: SEV_RET_INAVLID_CONFIG (0x3), rc -5');
+    assert.deepEqual(f.rmp.table?.value, {
       kind: 'contiguous',
       start: '0x4de00000',
       end: '0x566fffff',
     });
-    assert.equal(f.sevApi?.text, '1.55.7');
-    assert.equal(f.psp.sevEnabled?.device, '0000:42:00.1');
+    assert.equal(f.sevApi?.value.text, '1.55.7');
+    assert.equal(f.psp.sevEnabled?.value.device, '0000:42:00.1');
     // "SEV-ES and SEV-SNP supported: 99 ASIDs" comes first; the range lines after it win for SEV-ES.
-    assert.deepEqual(f.asids.snp && [f.asids.snp.state, f.asids.snp.count], ['supported', 99]);
+    assert.deepEqual(f.asids.snp && [f.asids.snp.value.state, f.asids.snp.value.count], ['supported', 99]);
     assert.deepEqual(
-      f.asids.sevEs && [f.asids.sevEs.state, f.asids.sevEs.first, f.asids.sevEs.last, f.asids.sevEs.count],
+      f.asids.sevEs && [
+        f.asids.sevEs.value.state,
+        f.asids.sevEs.value.first,
+        f.asids.sevEs.value.last,
+        f.asids.sevEs.value.count,
+      ],
       ['enabled', 1, 99, 99],
     );
-    assert.deepEqual(f.asids.sev && [f.asids.sev.first, f.asids.sev.last, f.asids.sev.count], [100, 509, 410]);
+    assert.deepEqual(
+      f.asids.sev && [f.asids.sev.value.first, f.asids.sev.value.last, f.asids.sev.value.count],
+      [100, 509, 410],
+    );
   });
 
   test('AMDESE/AMDSEV#184: PSP timeout, SEV_RET_NO_FW_CALL as 0xffffffff, journal "kernel:" tag', () => {
     const f = parseSevLog(readLog('sev-psp-timeout.txt').lines);
     assert.deepEqual(
-      f.psp.timeouts.map((t) => t.command),
+      f.psp.timeouts.map((t) => t.value),
       [0x85],
     );
     assert.deepEqual(
-      f.failures.map((x) => [x.technology, x.rc, x.firmwareError, x.errorName]),
+      f.failures.map(({ value: x }) => [x.technology, x.rc, x.firmwareError, x.errorName]),
       [
         ['SNP', -110, 0, 'SEV_RET_SUCCESS'],
         ['SEV', -16, 0xffffffff, 'SEV_RET_NO_FW_CALL'],
       ],
     );
-    assert.equal(f.sevApi?.text, '1.55.5');
+    assert.equal(f.sevApi?.value.text, '1.55.5');
   });
 
   test('AMDESE/AMDSEV#202: the pre-range "supported: N ASIDs" lines without the kvm_amd prefix, SEV INIT 0xe', () => {
     const f = parseSevLog(readLog('sev-old-format-genoa.txt').lines);
     assert.deepEqual(
-      f.failures.map((x) => [x.operation, x.rc, x.errorName]),
+      f.failures.map(({ value: x }) => [x.operation, x.rc, x.errorName]),
       [['INIT', null, 'SEV_RET_WBINVD_REQUIRED']],
     );
-    assert.deepEqual(f.asids.sev && [f.asids.sev.state, f.asids.sev.count, f.asids.sev.first], [
+    assert.deepEqual(f.asids.sev && [f.asids.sev.value.state, f.asids.sev.value.count, f.asids.sev.value.first], [
       'supported',
       907,
       null,
     ]);
-    assert.deepEqual(f.asids.sevEs && [f.asids.sevEs.state, f.asids.sevEs.count], ['supported', 99]);
+    assert.deepEqual(f.asids.sevEs && [f.asids.sevEs.value.state, f.asids.sevEs.value.count], ['supported', 99]);
     assert.equal(f.asids.snp, undefined);
   });
 
   test('AMDESE/AMDSEV#246: "failed to get status. Error: 0x8003" is not a SEV_RET code; 6.x ranges', () => {
     const f = parseSevLog(readLog('sev-get-status-failed.txt').lines);
     assert.deepEqual(
-      f.failures.map((x) => [x.operation, x.firmwareError, x.errorName]),
+      f.failures.map(({ value: x }) => [x.operation, x.firmwareError, x.errorName]),
       [['PLATFORM_STATUS', 0x8003, null]],
     );
-    assert.match(describeFailure(f.failures[0]!), /0x8003 \(not a psp-sev.h SEV_RET code\)/);
+    assert.match(logFailureText(f.failures[0]!.value), /0x8003 \(not a psp-sev.h SEV_RET code\)/);
     assert.match(
-      describeFailure(parseSevLog(readLog('sev-psp-timeout.txt').lines).failures[0]!),
+      logFailureText(parseSevLog(readLog('sev-psp-timeout.txt').lines).failures[0]!.value),
       /no firmware status \(0x0\).*rc -110/,
     );
     assert.deepEqual(
-      [f.asids.sev?.first, f.asids.sev?.last, f.asids.sevEs?.last, f.asids.snp?.state, f.asids.snp?.last],
+      [
+        f.asids.sev?.value.first,
+        f.asids.sev?.value.last,
+        f.asids.sevEs?.value.last,
+        f.asids.snp?.value.state,
+        f.asids.snp?.value.last,
+      ],
       [256, 1006, 255, 'enabled', 255],
     );
     // sev enabled, get status, three ranges; psp enabled and the SVM lines are not SEV facts
@@ -574,49 +591,52 @@ describe('kernel log', () => {
 
   test('AMDESE/AMDSEV README: segmented RMP and SEV-SNP API', () => {
     const f = parseSevLog(readLog('sev-segmented-rmp.txt').lines);
-    assert.equal(f.rmp.table?.kind, 'segmented');
-    assert.equal(f.rmp.table?.start, '0x9ba00000');
-    assert.equal(f.rmp.segmentSizeGiB?.gib, 128);
+    assert.equal(f.rmp.table?.value.kind, 'segmented');
+    assert.equal(f.rmp.table?.value.start, '0x9ba00000');
+    assert.equal(f.rmp.segmentSizeGiB?.value, 128);
     assert.deepEqual(
-      f.rmp.segments.map((s) => [s.segment, s.start, s.end, s.coversStart, s.coversEnd]),
+      f.rmp.segments.map(({ value: s }) => [s.segment, s.start, s.end, s.coversStart, s.coversEnd]),
       [
         [0, '0x8800000', '0x10ffffff', '0x0', '0x87fffffff'],
         [8, '0x55b00000', '0x75afffff', '0x10000000000', '0x11fffffffff'],
         [9, '0x35a00000', '0x559fffff', '0x12000000000', '0x13fffffffff'],
       ],
     );
-    assert.deepEqual(f.snpApi && [f.snpApi.major, f.snpApi.minor, f.snpApi.build, f.snpApi.device], [
-      1,
-      58,
-      5,
-      '0000:a9:00.5',
-    ]);
-    assert.deepEqual(f.asids.snp && [f.asids.snp.first, f.asids.snp.last], [1, 98]);
+    assert.deepEqual(
+      f.snpApi && [f.snpApi.value.major, f.snpApi.value.minor, f.snpApi.value.build, f.snpApi.value.device],
+      [1, 58, 5, '0000:a9:00.5'],
+    );
+    assert.deepEqual(f.asids.snp && [f.asids.snp.value.first, f.asids.snp.value.last], [1, 98]);
   });
 
   test('ciphertext hiding: SEV-ES "unusable" with an empty range', () => {
     const f = parseSevLog(readLog('sev-ciphertext-hiding.txt').lines);
-    assert.equal(f.ciphertextHiding?.enabled, true);
+    assert.equal(f.ciphertextHiding?.value, true);
     assert.deepEqual(
-      f.asids.sevEs && [f.asids.sevEs.state, f.asids.sevEs.first, f.asids.sevEs.last, f.asids.sevEs.count],
+      f.asids.sevEs && [
+        f.asids.sevEs.value.state,
+        f.asids.sevEs.value.first,
+        f.asids.sevEs.value.last,
+        f.asids.sevEs.value.count,
+      ],
       ['unusable', 100, 99, 0],
     );
-    assert.deepEqual(f.asids.snp && [f.asids.snp.state, f.asids.snp.count], ['enabled', 99]);
+    assert.deepEqual(f.asids.snp && [f.asids.snp.value.state, f.asids.snp.value.count], ['enabled', 99]);
   });
 
   test('6.16+ wording: "SEV-SNP: SNP_INIT_EX failed rc %d, error %#x" and SEV/SEV-ES/SNP disabled', () => {
     const f = parseSevLog(readLog('sev-6.16-init-failed.txt').lines);
     assert.deepEqual(
-      f.failures.map((x) => [x.operation, x.rc, x.errorName]),
+      f.failures.map(({ value: x }) => [x.operation, x.rc, x.errorName]),
       // 6.16+ prints only the command's own line: _sev_platform_init_locked() adds none.
       [['SNP_INIT_EX', -5, 'SEV_RET_INAVLID_CONFIG']],
     );
     assert.deepEqual(
-      [f.asids.sev?.state, f.asids.sevEs?.state, f.asids.snp?.state],
+      [f.asids.sev?.value.state, f.asids.sevEs?.value.state, f.asids.snp?.value.state],
       ['disabled', 'disabled', 'disabled'],
     );
-    assert.equal(f.iommu.snpSupport?.enabled, true);
-    assert.equal(f.rmp.table?.kind, 'contiguous');
+    assert.equal(f.iommu.snpSupport?.value, true);
+    assert.equal(f.rmp.table?.value.kind, 'contiguous');
     // Other 6.16+ formats, from the format strings.
     const more = parseSevLog([
       'ccp 0000:42:00.1: SEV: INIT_EX failed 0x18, rc -5',
@@ -632,7 +652,7 @@ describe('kernel log', () => {
       'ccp 0000:42:00.1: SEV: memory encryption not enabled by BIOS',
     ]);
     assert.deepEqual(
-      more.failures.map((x) => [x.reporter, x.operation, x.errorName]),
+      more.failures.map(({ value: x }) => [x.reporter, x.operation, x.errorName]),
       [
         ['ccp', 'INIT_EX', 'SEV_RET_SECURE_DATA_INVALID'],
         ['ccp', 'DF_FLUSH', 'SEV_RET_WBINVD_REQUIRED'],
@@ -644,8 +664,14 @@ describe('kernel log', () => {
     );
     // Only review versions of the 6.16 series had this line; no kernel printed it.
     assert.ok(!more.matched.some((m) => m.line.includes('continue SEV INIT')));
-    assert.deepEqual(more.firmwareUpdate && [more.firmwareUpdate.from, more.firmwareUpdate.to], ['1.55.21', '1.55.37']);
-    assert.deepEqual(more.snpNeedsFirmware && [more.snpNeedsFirmware.major, more.snpNeedsFirmware.minor], [1, 51]);
+    assert.deepEqual(more.firmwareUpdate && [more.firmwareUpdate.value.from, more.firmwareUpdate.value.to], [
+      '1.55.21',
+      '1.55.37',
+    ]);
+    assert.deepEqual(
+      more.snpNeedsFirmware && [more.snpNeedsFirmware.value.major, more.snpNeedsFirmware.value.minor],
+      [1, 51],
+    );
     assert.ok(more.psp.tmrAllocationFailed);
     assert.ok(more.psp.notEnabledByBios);
   });
@@ -653,18 +679,18 @@ describe('kernel log', () => {
   test('RMP not reserved by the BIOS; IOMMU prerequisites in both wordings; an SNP guest', () => {
     const bios = parseSevLog(readLog('sev-bios-no-rmp.txt').lines);
     assert.deepEqual(
-      bios.rmp.problems.map((p) => p.problem),
+      bios.rmp.problems.map((p) => p.value),
       ['not-reserved-by-bios'],
     );
     assert.equal(bios.asids.snp, undefined);
     const iommu = parseSevLog(readLog('sev-iommu-passthrough.txt').lines);
     assert.deepEqual(
-      iommu.iommu.problems.map((p) => p.problem),
+      iommu.iommu.problems.map((p) => p.value),
       ['disabled-or-passthrough', 'disabled-or-passthrough', 'no-snp-feature', 'v2-page-table'],
     );
-    assert.equal(iommu.failures[0]?.errorName, 'SEV_RET_INAVLID_CONFIG');
+    assert.equal(iommu.failures[0]?.value.errorName, 'SEV_RET_INAVLID_CONFIG');
     const guest = parseSevLog(readLog('sev-snp-guest.txt').lines);
-    assert.deepEqual(guest.guestFeatures?.features, ['SEV', 'SEV-ES', 'SEV-SNP']);
+    assert.deepEqual(guest.guestFeatures?.value, ['SEV', 'SEV-ES', 'SEV-SNP']);
     const rmp = parseSevLog([
       'SEV-SNP: RMP configuration not valid: base=0x1000, end=0x0',
       'SEV-SNP: Memory reserved for the RMP table does not cover full system RAM (expected 0x1000 got 0x800)',
@@ -673,10 +699,10 @@ describe('kernel log', () => {
       'SEV-SNP: RMP table physical address 0x0000000035600000 - 0x0000000075bfffff',
     ]);
     assert.deepEqual(
-      rmp.rmp.problems.map((p) => p.problem),
+      rmp.rmp.problems.map((p) => p.value),
       ['invalid-configuration', 'does-not-cover-ram', 'does-not-cover-ram', 'map-failed'],
     );
-    assert.equal(rmp.rmp.table?.end, '0x75bfffff'); // AMDESE/AMDSEV#82's 5.14 wording, without brackets
+    assert.equal(rmp.rmp.table?.value.end, '0x75bfffff'); // AMDESE/AMDSEV#82's 5.14 wording, without brackets
   });
 });
 
@@ -686,18 +712,22 @@ function view(name: string): SevView {
   return sevView(fixtureSnapshot(name));
 }
 
-function item(v: SevView, id: string) {
-  const found = v.items.find((i) => i.id === id);
-  assert.ok(found, `item ${id}: ${v.items.map((i) => i.id).join(' ')}`);
-  return found;
-}
-
-/** The lines the SEV view shows from the model: KVM, CPU, MSR, /dev/sev, firmware and PSP. */
+/** The lines the SEV view shows from the model, in its order. */
 function modelLines(v: SevView): SevLine[] {
   const section: SevSection = { ...v, technologies: [] };
-  return [kvmLines, cpuLines, msrLines, deviceLines, sevFirmwareLines, snpFirmwareLines, pspLines].flatMap((of) =>
-    of(section),
-  );
+  return [
+    kvmLines,
+    cpuLines,
+    msrLines,
+    moduleLines,
+    deviceLines,
+    sevFirmwareLines,
+    pspLines,
+    snpFirmwareLines,
+    capacityLines,
+    logLines,
+    init2Lines,
+  ].flatMap((of) => of(section));
 }
 
 function line(v: SevView, id: string): SevLine {
@@ -716,8 +746,11 @@ function sevChecks(snapshot: Snapshot) {
   return runChecks(snapshot, ['sev', 'sev-es', 'snp']).technologies.flatMap((t) => flattenChecks(t.checks));
 }
 
-/** Every note under the SEV view: the model's own and the kernel-range notes render adds. */
-const notesOf = (v: SevView): SevNote[] => [...v.notes, ...platformNotes({ ...v, technologies: [] })];
+/** Every note under the SEV view: the kernel and CPU notes render adds. */
+const notesOf = (v: SevView): SevNote[] => [
+  ...hostNotes({ ...v, technologies: [] }),
+  ...platformNotes({ ...v, technologies: [] }),
+];
 
 function checkOf(snapshot: Snapshot, technology: Technology, id: string): CheckResult {
   const t = runChecks(snapshot, [technology]).technologies.find((x) => x.technology === technology);
@@ -726,30 +759,27 @@ function checkOf(snapshot: Snapshot, technology: Technology, id: string): CheckR
   return found;
 }
 
-/** The FAIL checks of SEV, SEV-ES and SEV-SNP on this host. */
-const sevFailures = (snapshot: Snapshot): string[] =>
-  sevChecks(snapshot)
+/** The SEV, SEV-ES and SEV-SNP checks and cross-checks of a snapshot that FAIL, by id. */
+function failingChecks(snapshot: Snapshot): string[] {
+  const run = runChecks(snapshot, ['sev', 'sev-es', 'snp']);
+  return [...run.technologies.flatMap((t) => flattenChecks(t.checks)), ...run.crossChecks]
     .filter((c) => c.status === 'FAIL')
     .map((c) => c.id);
+}
 
 const SEV_FIXTURES = fixtureNames().filter((name) => name.startsWith('sev-'));
 
 describe('sevView', () => {
-  test('every sev-*.json fixture loads as a snapshot and every item names its source', () => {
+  test('every sev-*.json fixture loads as a snapshot and every line names its source', () => {
     assert.ok(SEV_FIXTURES.length >= 7, SEV_FIXTURES.join(' '));
     for (const name of SEV_FIXTURES) {
       const v = view(name);
       assert.equal(v.title, 'AMD SEV / SEV-ES / SEV-SNP');
-      for (const i of v.items) {
-        assert.ok(i.source.length > 0, `${name} ${i.id}`);
-        assert.ok(['pass', 'fail', 'warn', 'info', 'unknown'].includes(i.status), `${name} ${i.id}`);
-        assert.notEqual(i.value, '', `${name} ${i.id}`);
-      }
       for (const l of modelLines(v)) {
         assert.ok(l.source.length > 0, `${name} ${l.id}`);
         assert.notEqual(l.value, '', `${name} ${l.id}`);
       }
-      const ids = [...v.items.map((i) => i.id), ...modelLines(v).map((l) => l.id)];
+      const ids = modelLines(v).map((l) => l.id);
       assert.equal(new Set(ids).size, ids.length, `${name}: ids unique`);
     }
   });
@@ -785,9 +815,13 @@ describe('sevView', () => {
     assert.equal(v.snpPlatformStatus?.tcb.match, true);
     assert.equal(line(v, 'snp.tcb.current').value, '0x541900000000000a: bootloader 10, TEE 0, SNP 25, microcode 84');
     assert.match(line(v, 'snp.tcb.current').source, /Genoa layout/);
-    assert.deepEqual(v.asids.sevEs, { capacity: 99, current: 1, free: 98 });
-    assert.deepEqual(v.asids.sev, { capacity: 907, current: 0, free: 907 });
+    assert.deepEqual(known(v.asids.sevEs), { capacity: 99, current: 1, free: 98 });
+    assert.deepEqual(v.asids.sev, {
+      value: { capacity: 907, current: 0, free: 907 },
+      source: 'file /sys/fs/cgroup/misc.capacity (sev); file /sys/fs/cgroup/misc.current (sev)',
+    });
     assert.equal(v.kvmAmd.parameters.sev_snp?.enabled, true);
+    assert.equal(v.kvmAmd.parameters.sev_snp?.source, 'file /sys/module/kvm_amd/parameters/sev_snp');
     assert.equal(v.kvmAmd.parameters.nested?.raw, '1');
     assert.deepEqual(
       v.init2.map((r) => [r.vmType, r.ok]),
@@ -798,8 +832,8 @@ describe('sevView', () => {
       ],
     );
     assert.equal(v.cpuid?.maxEncryptedGuests, 1006);
-    assert.equal(item(v, 'log.asids.snp').value, 'enabled (ASIDs 1 - 99)');
-    assert.equal(item(v, 'log.asids.snp').source, 'file /dev/kmsg: "kvm_amd: SEV-SNP enabled (ASIDs 1 - 99)"');
+    assert.equal(line(v, 'log.asids.snp').value, 'enabled (ASIDs 1 - 99)');
+    assert.equal(line(v, 'log.asids.snp').source, 'file /dev/kmsg: "kvm_amd: SEV-SNP enabled (ASIDs 1 - 99)"');
     assert.ok(
       notesOf(v).some((n) =>
         new RegExp(
@@ -815,11 +849,7 @@ describe('sevView', () => {
 
   test('Genoa SNP host on 6.11: nothing fails (a missing "sme" only means SME is not active)', () => {
     const v = view('sev-snp-genoa-6.11');
-    assert.deepEqual(
-      v.items.filter((i) => i.status === 'fail').map((i) => i.id),
-      [],
-    );
-    assert.deepEqual(sevFailures(fixtureSnapshot('sev-snp-genoa-6.11')), []);
+    assert.deepEqual(failingChecks(fixtureSnapshot('sev-snp-genoa-6.11')), []);
     assert.equal(line(v, 'cpu.flag.sme').value, 'absent');
   });
 
@@ -840,7 +870,7 @@ describe('sevView', () => {
       assert.equal(v.snpPlatformStatus?.tcb.layout, 'turin');
       assert.equal(v.snpPlatformStatus?.tcb.current?.fmc, 1);
       assert.deepEqual(v.snpPlatformStatus?.featureFlags.names, ['FEATURE_INFO']);
-      assert.equal(v.log?.rmp.table?.kind, 'segmented');
+      assert.equal(v.log?.rmp.table?.value.kind, 'segmented');
       assert.deepEqual(
         v.init2.map((r) => [r.vmType, r.ok]),
         [
@@ -853,7 +883,8 @@ describe('sevView', () => {
       const busy = view('sev-turin-7.2-snp-asids-in-use').init2.find((r) => r.vmType === 'SNP');
       assert.equal(busy?.ok, false);
       assert.equal(busy?.firmwareError, undefined);
-      assert.match(item(view('sev-turin-7.2-snp-asids-in-use'), 'init2.SNP').value, /^EBUSY/);
+      assert.match(line(view('sev-turin-7.2-snp-asids-in-use'), 'init2.SNP').value, /^EBUSY/);
+      assert.ok(failingChecks(fixtureSnapshot('sev-turin-7.2-snp-asids-in-use')).includes('snp.usable.init2'));
       assert.ok(
         notesOf(v).some((n) =>
           /7\.2\.13-amd64 \(7\.0\+\): SNP_PLATFORM_STATUS reports the status as it is/.test(n.text),
@@ -890,13 +921,14 @@ describe('sevView', () => {
     assert.deepEqual([v.platformStatusFailure, v.snpPlatformStatusFailure, v.chipId], [null, null, null]);
     assert.ok(!modelLines(v).some((l) => l.id.startsWith('sev.') || l.id.startsWith('snp.')));
     assert.equal(v.log, null);
-    assert.equal(item(v, 'log').status, 'unknown');
+    assert.ok('error' in v.kernelLog);
+    assert.equal(line(v, 'log').value, 'EPERM');
     // What an unprivileged user can read is still there.
     assert.equal(
       v.vmTypes.every((t) => t.offered === true),
       true,
     );
-    assert.equal(v.asids.sevEs?.free, 98);
+    assert.equal(known(v.asids.sevEs)?.free, 98);
   });
 
   test('kvm_amd sev=Y but no /dev/sev (6.8): ENOENT with kvm_amd loaded means no PSP/SEV in firmware, no ccp', () => {
@@ -916,7 +948,9 @@ describe('sevView', () => {
     );
     assert.equal(v.platformStatus, null);
     assert.equal(v.kvmAmd.parameters.sev?.enabled, true);
-    assert.equal(item(v, 'module.kvm_amd.sev_snp').value, 'no such parameter');
+    assert.equal(v.kvmAmd.parameters.sev_snp?.raw, null);
+    assert.equal(line(v, 'module.kvm_amd.sev_snp').value, 'no such parameter');
+    assert.match(line(v, 'module.kvm_amd.sev_snp').meaning ?? '', /predates SEV-SNP host support \(Linux 6\.11\)/);
     assert.deepEqual(
       v.vmTypes.map((t) => t.offered),
       [false, false, false],
@@ -969,11 +1003,14 @@ describe('sevView', () => {
     assert.equal(snp.value, 'EIO; firmware SEV_RET_INVALID_PLATFORM_STATE (0x1)');
     assert.match(snp.meaning ?? '', /runs snp_move_to_init_state\(\): SNP_INIT_EX, the command, then SNP_SHUTDOWN_EX/);
     assert.deepEqual(
-      v.log?.failures.map((f) => f.operation),
+      v.log?.failures.map((f) => f.value.operation),
       ['SNP_INIT_EX'],
     );
-    assert.equal(item(v, 'log.failure.0').value, 'SNP_INIT_EX failed: SEV_RET_INAVLID_CONFIG (0x3), rc -5');
-    assert.equal(item(v, 'log.asids.snp').status, 'fail');
+    assert.equal(line(v, 'log.failure.0').value, 'SNP_INIT_EX failed: SEV_RET_INAVLID_CONFIG (0x3), rc -5');
+    assert.equal(v.log?.asids.snp?.value.state, 'disabled');
+    const failing = failingChecks(fixtureSnapshot('sev-snp-init-failed-6.18'));
+    assert.ok(failing.includes('snp.kvm.parameter'), failing.join(' '));
+    assert.ok(failing.includes('cross.snp.firmware-log'), failing.join(' '));
     assert.ok(
       notesOf(v).some((n) =>
         new RegExp(
@@ -1008,10 +1045,13 @@ describe('sevView', () => {
     assert.equal(v.snpPlatformStatus, null);
     assert.equal(v.cpuid, null);
     assert.equal(v.log, null);
-    assert.deepEqual(v.asids, { sev: null, sevEs: null });
+    assert.deepEqual(v.asids, {
+      sev: { missing: 'the misc cgroup was not read' },
+      sevEs: { missing: 'the misc cgroup was not read' },
+    });
     assert.deepEqual(v.sevOpen, { missing: 'the snapshot has no /dev/sev answers' });
     assert.equal(line(v, 'device.open').value, 'not probed');
-    assert.equal(item(v, 'capacity.sev').value, 'not read');
+    assert.equal(line(v, 'capacity.sev').value, 'not read');
     assert.equal(line(v, 'cpuid.8000001f').value, 'not probed');
     assert.ok('missing' in v.cpuidLeaf);
     for (const key of ['vmsaFeatures', 'snpPolicyBits', 'snpReqCerts'] as const) {
@@ -1027,6 +1067,7 @@ describe('sevView', () => {
     const b = sevView(broken);
     assert.deepEqual(b.cpu.flags, { sme: null, sev: null, sev_es: null, sev_snp: null });
     assert.equal(b.kvmAmd.loaded, null);
+    assert.equal(b.kvmAmd.error?.code, 'EACCES');
     assert.ok('error' in b.cpuinfo && b.cpuinfo.error.code === 'EACCES');
     assert.equal(line(b, 'cpu.cpuinfo').value, 'EACCES');
     // Unread is "cannot tell": the CPU checks say UNKNOWN, never FAIL.
@@ -1085,8 +1126,8 @@ describe('SEV personas', () => {
         assert.equal((mask & 0x10) !== 0, param('sev_snp') === true, 'SNP bit');
       }
       // The kvm_amd log lines agree with the parameters.
-      if (log.asids.sev) assert.equal(log.asids.sev.state === 'enabled', param('sev') === true);
-      if (log.asids.snp) assert.equal(log.asids.snp.state === 'enabled', param('sev_snp') === true);
+      if (log.asids.sev) assert.equal(log.asids.sev.value.state === 'enabled', param('sev') === true);
+      if (log.asids.snp) assert.equal(log.asids.snp.value.state === 'enabled', param('sev_snp') === true);
       // The misc cgroup capacity is what sev_hardware_setup() sets from the ASID ranges.
       const capacity = Object.fromEntries(
         (p.files['/sys/fs/cgroup/misc.capacity'] ?? '')
@@ -1095,8 +1136,8 @@ describe('SEV personas', () => {
           .map((l) => l.split(' '))
           .map(([k, v]) => [k, Number(v)]),
       );
-      if (log.asids.sev?.first != null) assert.equal(capacity.sev, log.asids.sev.count);
-      if (log.asids.sevEs?.first != null) assert.equal(capacity.sev_es, log.asids.sevEs.count);
+      if (log.asids.sev?.value.first != null) assert.equal(capacity.sev, log.asids.sev.value.count);
+      if (log.asids.sevEs?.value.first != null) assert.equal(capacity.sev_es, log.asids.sevEs.value.count);
     });
   }
 
@@ -1119,7 +1160,7 @@ describe('SEV personas', () => {
     assert.equal(noSnp.kvm?.capabilities['235'], 0x0d);
     assert.doesNotMatch(noSnp.files['/proc/cpuinfo'] ?? '', /\bsev_snp\b/);
     assert.deepEqual(
-      parseSevLog(kmsgMessages(noSnp.files['/dev/kmsg'] ?? '')).rmp.problems.map((x) => x.problem),
+      parseSevLog(kmsgMessages(noSnp.files['/dev/kmsg'] ?? '')).rmp.problems.map((x) => x.value),
       ['not-reserved-by-bios'],
     );
 
@@ -1127,7 +1168,9 @@ describe('SEV personas', () => {
 
     const old = loadPersonaFile('snp-firmware-too-old');
     const oldLog = parseSevLog(kmsgMessages(old.files['/dev/kmsg'] ?? ''));
-    assert.ok(oldLog.failures.some((f) => f.technology === 'SNP' && f.errorName === 'SEV_RET_INAVLID_CONFIG'));
+    assert.ok(
+      oldLog.failures.some(({ value: f }) => f.technology === 'SNP' && f.errorName === 'SEV_RET_INAVLID_CONFIG'),
+    );
     assert.equal((old.kvm?.capabilities['235'] ?? 0) & 0x10, 0);
     assert.deepEqual(old.sev?.snpPlatformStatus, { errno: 'EIO', firmwareError: 1 });
 
@@ -1197,18 +1240,14 @@ describe('SEV personas under the kernel double', { skip: await doubleSkipReason(
         ['SNP', true],
       ],
     );
-    assert.equal(v.log?.asids.snp?.state, 'enabled');
-    assert.equal(v.log?.snpApi?.device, '0000:02:00.5'); // a dev_printk record with its dictionary lines
-    assert.deepEqual(v.asids.sevEs, { capacity: 99, current: 1, free: 98 });
+    assert.equal(v.log?.asids.snp?.value.state, 'enabled');
+    assert.equal(v.log?.snpApi?.value.device, '0000:02:00.5'); // a dev_printk record with its dictionary lines
+    assert.deepEqual(known(v.asids.sevEs), { capacity: 99, current: 1, free: 98 });
   });
 
   test('snp-genoa-linux-6.11 under the double: nothing fails', () => {
-    const { view: v, snapshot } = snapshotOf('snp-genoa-linux-6.11');
-    assert.deepEqual(
-      v.items.filter((i) => i.status === 'fail').map((i) => i.id),
-      [],
-    );
-    assert.deepEqual(sevFailures(snapshot), []);
+    const { snapshot } = snapshotOf('snp-genoa-linux-6.11');
+    assert.deepEqual(failingChecks(snapshot), []);
   });
 
   test(
@@ -1222,7 +1261,11 @@ describe('SEV personas under the kernel double', { skip: await doubleSkipReason(
         [false, false, false],
       );
       assert.equal(line(v, 'snp.status').value, 'EIO; firmware SEV_RET_INVALID_PLATFORM_STATE (0x1)');
-      assert.ok(v.log?.failures.some((f) => f.operation === 'SNP_INIT_EX' && f.errorName === 'SEV_RET_INAVLID_CONFIG'));
+      assert.ok(
+        v.log?.failures.some(
+          ({ value: f }) => f.operation === 'SNP_INIT_EX' && f.errorName === 'SEV_RET_INAVLID_CONFIG',
+        ),
+      );
       assert.equal(v.platformStatus?.stateName, 'UNINIT');
     },
   );

@@ -2,7 +2,8 @@
 // what each value, failure or gap reads as, in the checks' `found` lines, in `diff` and in `kvm-caps sev`.
 // Decode keeps typed values only.
 import type { SevView } from '../decode/sev.js';
-import { describeFailure } from '../decode/sev-log.js';
+import { known } from '../decode/sourced.js';
+import { logFailureText } from './sev-kvm-amd-text.js';
 import {
   formatTcbVersion,
   type DecodedSevPlatformStatus,
@@ -57,11 +58,12 @@ export function noDeviceMeaning(view: SevView): string {
   // 6.16+: a failed SNP_PLATFORM_STATUS / SNP_FEATURE_INFO at probe, or a failed SEV status read, leaves /dev/sev
   // unregistered.
   for (const f of log?.failures ?? []) {
-    if (f.reporter !== 'ccp' || !['SNP_PLATFORM_STATUS', 'SNP_FEATURE_INFO', 'PLATFORM_STATUS'].includes(f.operation))
+    const { reporter, operation } = f.value;
+    if (reporter !== 'ccp' || !['SNP_PLATFORM_STATUS', 'SNP_FEATURE_INFO', 'PLATFORM_STATUS'].includes(operation))
       continue;
     reasons.push(
-      `the ccp driver logged "${f.source.line.trim()}" (` +
-        `${describeFailure(f)}), after which it does not register /dev/sev`,
+      `the ccp driver logged "${f.line.trim()}" (` +
+        `${logFailureText(f.value)}), after which it does not register /dev/sev`,
     );
   }
   const base =
@@ -126,7 +128,7 @@ export const sevStateText = (d: DecodedSevPlatformStatus): string =>
 /** Why the SEV firmware is not initialised, and who initialises it on this kernel. */
 export function sevStateMeaning(view: SevView, d: DecodedSevPlatformStatus): string | undefined {
   if (d.stateName !== 'UNINIT') return undefined;
-  const init = firstChangeHeld(SEV_FIRMWARE_INIT_ROWS, view.kernelRelease ?? undefined);
+  const init = firstChangeHeld(SEV_FIRMWARE_INIT_ROWS, known(view.kernelRelease));
   return `the SEV firmware is not initialised${init ? `; on Linux ${releaseRangeText(init.id)}, ${init.what}` : ''}`;
 }
 
@@ -159,7 +161,7 @@ export const tcbLayoutText = (d: DecodedSnpPlatformStatus): string =>
 
 /** What a failed SNP_PLATFORM_STATUS says on this kernel (the kernel-version rows of the command). */
 export function snpStatusFailureMeaning(view: SevView, f: SevFailure): string {
-  const release = view.kernelRelease ?? undefined;
+  const release = known(view.kernelRelease);
   const history = firstChangeHeld(SNP_PLATFORM_STATUS_ROWS, release);
   if (f.error.code === 'EINVAL') {
     if (kernelHas('snp.platform-status', release) === false)

@@ -7,6 +7,7 @@
 import { isKnown } from '../decode/sourced.js';
 import { say } from '../check/tdx-text.js';
 import { sevFirmwareText, snpFirmwareText, tcbLayoutText, tcbText } from '../check/sev-platform-text.js';
+import { asidCapacityWords, init2Words } from '../check/sev-kvm-amd-text.js';
 import { featureSet } from '../decode/cpuid-entry.js';
 import type { Snapshot } from '../snapshot/types.js';
 import { KVM_X86_VM_TYPES } from '../knowledge/x86.js';
@@ -140,7 +141,6 @@ const tristateText = (value: boolean | null): string => (value === null ? 'unkno
 const one = (field: Field | null): Field[] => (field === null ? [] : [field]);
 const tdxOf = (h: Host) => h.model.confidential.tdx;
 const sevOf = (h: Host) => h.model.confidential.sev;
-const sevItem = (h: Host, id: string) => sevOf(h).items.find((i) => i.id === id);
 const tdxCapabilities = (h: Host) => {
   const caps = tdxOf(h).capabilities;
   return isKnown(caps) && caps.value.ok ? caps.value.value : null;
@@ -357,16 +357,13 @@ const COMPARED: readonly Compared[] = [
     matters: true,
     deep: true,
     read: (h) =>
-      sevOf(h).init2.map((r) => {
-        const item = sevItem(h, `init2.${r.vmType}`);
-        return {
-          key: `sev.init2.${r.vmType}`,
-          label: `--deep KVM_SEV_INIT2 on ${r.vmType}`,
-          value: r.ok,
-          text: item?.value ?? String(r.ok),
-          source: item?.source ?? 'derived',
-        };
-      }),
+      sevOf(h).init2.map((r) => ({
+        key: `sev.init2.${r.vmType}`,
+        label: `--deep KVM_SEV_INIT2 on ${r.vmType}`,
+        value: r.ok,
+        text: init2Words(r).value,
+        source: r.source,
+      })),
   },
 
   // Versions.
@@ -600,15 +597,14 @@ const COMPARED: readonly Compared[] = [
         ] as const
       ).flatMap(([key, name]) => {
         const asids = sevOf(h).asids[key];
-        if (asids === null) return [];
-        const it = sevItem(h, `capacity.${name}`);
+        if (!isKnown(asids)) return [];
         return [
           {
             key: `asids.${name}.capacity`,
             label: `${name} ASIDs (capacity)`,
-            value: asids.capacity,
-            text: it?.value ?? String(asids.capacity),
-            source: it?.source ?? 'misc cgroup',
+            value: asids.value.capacity,
+            text: asidCapacityWords(asids).value,
+            source: asids.source,
           },
         ];
       }),

@@ -1,6 +1,7 @@
 // What the kernel log says about SEV: kvm_amd's ASID ranges, the ccp (PSP) driver's firmware
 // version and INIT failures, the RMP table, and the AMD IOMMU's SNP prerequisites. Pure: the
-// caller passes the messages. Every fact keeps the line it came from.
+// caller passes the messages. Every fact is a LogFact: typed values (which line, which numbers,
+// which error code) with the quoted line as its source; what they mean is for check and render.
 //
 // Formats, each copied from the source that prints it:
 // kvm_amd (pr_fmt "kvm_amd: "), arch/x86/kvm/svm/sev.c sev_hardware_setup():
@@ -45,14 +46,13 @@
 //   (the first review version said "is disabled" / "is not enabled" / "is enabled").
 import { hex } from '../knowledge/hex.js';
 import { sevRetName } from '../knowledge/sev.js';
+import type { LogFact } from './sourced.js';
 
 /** The line a fact was read from: its text as given, and its position in the input. */
 export interface LogSource {
   line: string;
   index: number;
 }
-
-export type Traced<T> = T & { source: LogSource };
 
 export type AsidState = 'enabled' | 'unusable' | 'disabled' | 'supported';
 
@@ -121,39 +121,39 @@ export type IommuProblem = 'disabled-or-passthrough' | 'v2-page-table' | 'no-snp
 
 export interface SevLogFacts {
   /** kvm_amd's ASID lines; the last of each kind wins (a module reload prints them again). */
-  asids: { sev?: Traced<AsidRange>; sevEs?: Traced<AsidRange>; snp?: Traced<AsidRange> };
-  ciphertextHiding?: Traced<{ enabled: true }>;
-  sevApi?: Traced<ApiVersion>;
-  snpApi?: Traced<ApiVersion>;
-  firmwareUpdate?: Traced<{ from: string | null; to: string | null }>;
+  asids: { sev?: LogFact<AsidRange>; sevEs?: LogFact<AsidRange>; snp?: LogFact<AsidRange> };
+  ciphertextHiding?: LogFact<true>;
+  sevApi?: LogFact<ApiVersion>;
+  snpApi?: LogFact<ApiVersion>;
+  firmwareUpdate?: LogFact<{ from: string | null; to: string | null }>;
   /** "SEV-SNP support requires firmware version >= 1:51". */
-  snpNeedsFirmware?: Traced<{ major: number; minor: number }>;
-  failures: Traced<FirmwareFailure>[];
+  snpNeedsFirmware?: LogFact<{ major: number; minor: number }>;
+  failures: LogFact<FirmwareFailure>[];
   psp: {
     /** "ccp ...: sev enabled": the ccp driver registered /dev/sev. */
-    sevEnabled?: Traced<{ device: string | null }>;
-    sevInitializationFailed?: Traced<{ device: string | null }>;
-    notEnabledByBios?: Traced<{ device: string | null }>;
-    noSevSupport: Traced<{ device: string | null }>[];
-    timeouts: Traced<{ command: number }>[];
-    tmrAllocationFailed?: Traced<{ device: string | null }>;
+    sevEnabled?: LogFact<{ device: string | null }>;
+    sevInitializationFailed?: LogFact<{ device: string | null }>;
+    notEnabledByBios?: LogFact<{ device: string | null }>;
+    noSevSupport: LogFact<{ device: string | null }>[];
+    timeouts: LogFact<number>[];
+    tmrAllocationFailed?: LogFact<{ device: string | null }>;
     /**
      * "SEV: retrying INIT command because of SECURE_DATA_INVALID error...": the first INIT failed and was retried once.
      */
-    initRetried?: Traced<{ device: string | null }>;
+    initRetried?: LogFact<{ device: string | null }>;
   };
   rmp: {
-    table?: Traced<RmpTable>;
-    segmentSizeGiB?: Traced<{ gib: number }>;
-    segments: Traced<RmpSegment>[];
-    problems: Traced<{ problem: RmpProblem }>[];
+    table?: LogFact<RmpTable>;
+    segmentSizeGiB?: LogFact<number>;
+    segments: LogFact<RmpSegment>[];
+    problems: LogFact<RmpProblem>[];
   };
   iommu: {
-    snpSupport?: Traced<{ enabled: true }>;
-    problems: Traced<{ problem: IommuProblem }>[];
+    snpSupport?: LogFact<true>;
+    problems: LogFact<IommuProblem>[];
   };
   /** "Memory Encryption Features active: SEV SEV-ES SEV-SNP": this kernel is itself an SEV guest. */
-  guestFeatures?: Traced<{ features: string[] }>;
+  guestFeatures?: LogFact<string[]>;
   /** Every line some rule matched, in input order. */
   matched: LogSource[];
 }
@@ -213,12 +213,14 @@ function apiVersion(major: string, minor: string, build: string, device: string 
   };
 }
 
-type Rule = (text: string, facts: SevLogFacts, source: LogSource) => boolean;
+/** Makes a fact of the line being read. */
+type At = <T>(value: T) => LogFact<T>;
+
+type Rule = (text: string, facts: SevLogFacts, t: At) => boolean;
 
 /** Rules for lines the ccp driver prints through dev_*(): `rest` is the text after "ccp <device>: ". */
-function ccpRules(rest: string, device: string | null, facts: SevLogFacts, source: LogSource): boolean {
+function ccpRules(rest: string, device: string | null, facts: SevLogFacts, t: At): boolean {
   let m: RegExpExecArray | null;
-  const t = <T extends object>(value: T): Traced<T> => ({ ...value, source });
   if ((m = /^SEV(-SNP)? API:(\d+)\.(\d+) build:\s*(\d+)$/.exec(rest))) {
     const version = t(apiVersion(m[2]!, m[3]!, m[4]!, device));
     if (m[1]) facts.snpApi = version;
@@ -286,7 +288,7 @@ function ccpRules(rest: string, device: string | null, facts: SevLogFacts, sourc
     return true;
   }
   if ((m = new RegExp(`^sev command (${HEX}) timed out, disabling PSP$`).exec(rest))) {
-    facts.psp.timeouts.push(t({ command: num(m[1]) ?? 0 }));
+    facts.psp.timeouts.push(t(num(m[1]) ?? 0));
     return true;
   }
   if (/^SEV: TMR allocation failed, SEV-ES support unavailable$/.test(rest)) {
@@ -312,9 +314,8 @@ function ccpRules(rest: string, device: string | null, facts: SevLogFacts, sourc
   return false;
 }
 
-const kvmAmdRules: Rule = (text, facts, source) => {
+const kvmAmdRules: Rule = (text, facts, t) => {
   let m: RegExpExecArray | null;
-  const t = <T extends object>(value: T): Traced<T> => ({ ...value, source });
   // The newer lines always carry the "kvm_amd: " prefix; 5.x printed "SEV supported: N ASIDs" without it.
   const rest = text.replace(/^kvm_amd:\s+/, '');
   const prefixed = rest !== text;
@@ -327,7 +328,7 @@ const kvmAmdRules: Rule = (text, facts, source) => {
   }
   if ((m = /^(SEV|SEV-ES|SEV-ES and SEV-SNP) supported: (\d+) ASIDs$/.exec(rest))) {
     const count = Number(m[2]);
-    const make = (feature: AsidRange['feature']): Traced<AsidRange> =>
+    const make = (feature: AsidRange['feature']): LogFact<AsidRange> =>
       t({ feature, state: 'supported', first: null, last: null, count });
     if (m[1] === 'SEV') facts.asids.sev = make('SEV');
     else {
@@ -337,7 +338,7 @@ const kvmAmdRules: Rule = (text, facts, source) => {
     return true;
   }
   if (prefixed && /^SEV-SNP ciphertext hiding enabled$/.test(rest)) {
-    facts.ciphertextHiding = t({ enabled: true as const });
+    facts.ciphertextHiding = t(true as const);
     return true;
   }
   if (
@@ -356,9 +357,8 @@ const kvmAmdRules: Rule = (text, facts, source) => {
   return false;
 };
 
-const rmpRules: Rule = (text, facts, source) => {
+const rmpRules: Rule = (text, facts, t) => {
   let m: RegExpExecArray | null;
-  const t = <T extends object>(value: T): Traced<T> => ({ ...value, source });
   const rest = /^SEV-SNP:\s+(.*)$/.exec(text)?.[1];
   if (rest === undefined) return false;
   if (
@@ -374,7 +374,7 @@ const rmpRules: Rule = (text, facts, source) => {
     return true;
   }
   if ((m = /^Segmented RMP using (\d+)GB segments$/.exec(rest))) {
-    facts.rmp.segmentSizeGiB = t({ gib: Number(m[1]) });
+    facts.rmp.segmentSizeGiB = t(Number(m[1]));
     return true;
   }
   if (
@@ -405,15 +405,14 @@ const rmpRules: Rule = (text, facts, source) => {
   ];
   for (const [pattern, problem] of problems) {
     if (pattern.test(rest)) {
-      facts.rmp.problems.push(t({ problem }));
+      facts.rmp.problems.push(t(problem));
       return true;
     }
   }
   return false;
 };
 
-const iommuRules: Rule = (text, facts, source) => {
-  const t = <T extends object>(value: T): Traced<T> => ({ ...value, source });
+const iommuRules: Rule = (text, facts, t) => {
   const rest = text.replace(/^AMD-Vi:\s+/, '');
   const problems: [RegExp, IommuProblem][] = [
     [/^SNP: IOMMU (?:is )?disabled or configured in passthrough mode/, 'disabled-or-passthrough'],
@@ -423,21 +422,21 @@ const iommuRules: Rule = (text, facts, source) => {
   ];
   for (const [pattern, problem] of problems) {
     if (pattern.test(rest)) {
-      facts.iommu.problems.push(t({ problem }));
+      facts.iommu.problems.push(t(problem));
       return true;
     }
   }
   if (/^IOMMU SNP support (?:is )?enabled\.?$/.test(rest)) {
-    facts.iommu.snpSupport = t({ enabled: true as const });
+    facts.iommu.snpSupport = t(true as const);
     return true;
   }
   return false;
 };
 
-const guestRules: Rule = (text, facts, source) => {
+const guestRules: Rule = (text, facts, t) => {
   const m = /^(?:AMD )?Memory Encryption Features active:\s*(.*)$/.exec(text);
   if (!m) return false;
-  facts.guestFeatures = { features: m[1]!.split(/\s+/).filter(Boolean), source };
+  facts.guestFeatures = t(m[1]!.split(/\s+/).filter(Boolean));
   return true;
 };
 
@@ -454,38 +453,23 @@ function emptyFacts(): SevLogFacts {
 
 /**
  * Reads kernel log messages (from /dev/kmsg records or dmesg lines; timestamps and "kernel: "
- * tags are ignored) and returns what they say about SEV, each fact with its line.
+ * tags are ignored) and returns what they say about SEV, each fact with its line. `logName`
+ * names the log in each fact's source: `${logName}: "<the line>"`.
  */
-export function parseSevLog(messages: readonly string[]): SevLogFacts {
+export function parseSevLog(messages: readonly string[], logName = 'kernel log'): SevLogFacts {
   const facts = emptyFacts();
   messages.forEach((line, index) => {
     const text = stripLogPrefix(line);
     if (text === '') return;
-    const source: LogSource = { line, index };
+    const t: At = (value) => ({ value, source: `${logName}: "${line.trim()}"`, line, index });
     const ccp = /^ccp (\S+): (.*)$/.exec(text);
     const matched = ccp
-      ? ccpRules(ccp[2]!.trim(), ccp[1]!, facts, source)
-      : kvmAmdRules(text, facts, source) ||
-        rmpRules(text, facts, source) ||
-        iommuRules(text, facts, source) ||
-        guestRules(text, facts, source);
-    if (matched) facts.matched.push(source);
+      ? ccpRules(ccp[2]!.trim(), ccp[1]!, facts, t)
+      : kvmAmdRules(text, facts, t) ||
+        rmpRules(text, facts, t) ||
+        iommuRules(text, facts, t) ||
+        guestRules(text, facts, t);
+    if (matched) facts.matched.push({ line, index });
   });
   return facts;
-}
-
-/** A failure as one line of text: "SNP_INIT_EX failed: SEV_RET_INAVLID_CONFIG (0x3), rc -5". */
-export function describeFailure(f: FirmwareFailure): string {
-  const parts: string[] = [];
-  if (f.firmwareError === 0) parts.push('no firmware status (0x0): the kernel failed before or without the firmware');
-  else if (f.firmwareError !== null) {
-    const fwHex = hex(f.firmwareError);
-    parts.push(f.errorName ? `${f.errorName} (${fwHex})` : `firmware status ${fwHex} (not a psp-sev.h SEV_RET code)`);
-  }
-  if (f.rc !== null) parts.push(`rc ${f.rc}`);
-  return (
-    `${f.technology === 'SNP' && !f.operation.startsWith('SNP') ? 'SNP ' : ''}` +
-    `${f.operation} failed` +
-    `${parts.length ? `: ${parts.join(', ')}` : ''}`
-  );
 }

@@ -34,8 +34,6 @@ export interface SevDeviceHolder {
 export interface SevPlatformFacts {
   /** The user kvm-caps ran as (the snapshot's context): whose open, access and memlock limit these are. */
   probeUid: number;
-  /** The kernel release (null: not read): which kernel-version rows say how its ccp driver behaves. */
-  kernelRelease: string | null;
   /** /dev/sev as stat(2) shows it; null: not looked at (kvm-caps looks on AMD hosts). */
   sevNode: Traced<DeviceNode> | null;
   /** Opening /dev/sev read-only, which every command below needs; missing: the snapshot has no /dev/sev answers. */
@@ -183,7 +181,6 @@ export function sevPlatformFacts(
   const cpuId = cpu.family !== null && cpu.model !== null ? { family: cpu.family, model: cpu.model } : null;
   return {
     probeUid: snapshot.context.uid,
-    kernelRelease: 'value' in host.kernelRelease ? host.kernelRelease.value : null,
     sevNode: host.sevDevice ? trace(host.sevDevice, (v) => v, 'not looked at') : null,
     sevOpen: trace(sev?.open, () => true as const, 'the snapshot has no /dev/sev answers'),
     sevAccess: host.sevDeviceAccess ? trace(host.sevDeviceAccess, (v) => v, 'not looked at') : null,

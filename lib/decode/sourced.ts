@@ -8,6 +8,12 @@ export type Traced<T> =
   /** Not known: not probed (a prerequisite failed), or the fact does not say; `source` is where it was looked for. */
   | { missing: string; source?: string };
 
+/**
+ * One fact read from a kernel log line: a known `Traced` value whose `source` names the log and
+ * quotes the line, plus the line as given and its position in the input.
+ */
+export type LogFact<T> = Extract<Traced<T>, { value: unknown }> & { line: string; index: number };
+
 /** `detail` narrows the source to the part of the fact used, e.g. one capability of a batch. */
 export function trace<T, U>(
   fact: Fact<T> | undefined,

@@ -55,14 +55,10 @@
 //     KVM prints "Failed to initialize TDX module." (canonical/tdx#83, #331).
 import { hex } from '../knowledge/hex.js';
 import { SEAMCALL_LEAVES, TDX_PARAMETERS } from '../knowledge/tdx.js';
-import type { Traced } from './sourced.js';
+import type { LogFact } from './sourced.js';
 import { decodeHwError } from './tdx-fields.js';
 
-/**
- * One fact and the log line it was read from: decode's sourced value (a `Traced` with a value)
- * plus the line and its position in the input. `source` names the log and quotes the line.
- */
-export type LogFact<T> = Extract<Traced<T>, { value: unknown }> & { line: string; index: number };
+export type { LogFact };
 
 export interface TdxModuleVersionFromLog {
   major: number;

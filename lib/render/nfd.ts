@@ -104,9 +104,9 @@ export function nfdFeatureList(report: Report, checks: CheckReport): NfdFeature[
     ['sevEs', 'sev-es'],
   ] as const) {
     const asids = sev.asids[key];
-    if (asids === null) continue;
-    add(`${name}.asids.capacity`, asids.capacity);
-    add(`${name}.asids.free`, asids.free);
+    if (!isKnown(asids)) continue;
+    add(`${name}.asids.capacity`, asids.value.capacity);
+    add(`${name}.asids.free`, asids.value.free);
   }
 
   // What NFD's cpu-security labels also say, from the same facts, so one file can stand alone.

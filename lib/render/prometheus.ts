@@ -179,8 +179,10 @@ export function prometheusMetrics(report: Report, checks: CheckReport): string {
   const tdx = report.confidential.tdx;
   if (isKnown(tdx.tdKeys)) keys('tdx', tdx.tdKeys.value.capacity, tdx.tdKeys.value.inUse, tdx.tdKeys.value.free);
   const sev = report.confidential.sev;
-  if (sev.asids.sev !== null) keys('sev', sev.asids.sev.capacity, sev.asids.sev.current, sev.asids.sev.free);
-  if (sev.asids.sevEs !== null) keys('sev_es', sev.asids.sevEs.capacity, sev.asids.sevEs.current, sev.asids.sevEs.free);
+  if (isKnown(sev.asids.sev))
+    keys('sev', sev.asids.sev.value.capacity, sev.asids.sev.value.current, sev.asids.sev.value.free);
+  if (isKnown(sev.asids.sevEs))
+    keys('sev_es', sev.asids.sevEs.value.capacity, sev.asids.sevEs.value.current, sev.asids.sevEs.value.free);
 
   // Versions.
   if (isKnown(tdx.moduleVersion)) {

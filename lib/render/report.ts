@@ -69,17 +69,8 @@ export function tdxSection(snapshot: Snapshot, model: HostModel, checks: CheckRe
   return { ...model.confidential.tdx, technologies: pick(checks, ['tdx']), explanations };
 }
 
-export function sevSection(model: HostModel, checks: CheckReport, snapshot?: Snapshot): SevSection {
-  const sev = model.confidential.sev;
-  if (snapshot === undefined) return { ...sev, technologies: pick(checks, SEV_FAMILY) };
-  // The SEV view's hints never load a module that cannot be loaded here (built in, nomodule, module_blacklist=).
-  const diagnosis = kvmDiagnosis(snapshot);
-  const items = sev.items.map((i) =>
-    i.hint === undefined || possibleFix(i.hint, diagnosis) === i.hint
-      ? i
-      : { ...i, hint: possibleFix(i.hint, diagnosis) },
-  );
-  return { ...sev, items, technologies: pick(checks, SEV_FAMILY) };
+export function sevSection(model: HostModel, checks: CheckReport): SevSection {
+  return { ...model.confidential.sev, technologies: pick(checks, SEV_FAMILY) };
 }
 
 /** The check run every report output uses: every technology, so that each says whether it applies. */
@@ -105,6 +96,6 @@ export function buildReport(
     })),
     outcome: checks.outcome,
     kvmDiagnosis: kvmDiagnosis(snapshot),
-    confidential: { tdx: tdxSection(snapshot, model, checks), sev: sevSection(model, checks, snapshot) },
+    confidential: { tdx: tdxSection(snapshot, model, checks), sev: sevSection(model, checks) },
   };
 }

@@ -73,7 +73,7 @@ const strings = array(string);
 const integers = array(integer);
 const decodedMask = object({ raw: string, names: strings, unknownBits: integers });
 const decodedFlags = object({ raw: integer, names: strings, unknownBits: integers });
-const asidCapacity = nullable(object({ capacity: integer, current: nullableInteger, free: nullableInteger }));
+const asidCapacity = traced(object({ capacity: integer, current: nullableInteger, free: nullableInteger }));
 const api = object({ major: integer, minor: integer, text: string });
 const tcbVersion = nullable(
   object({
@@ -262,9 +262,13 @@ const sevView = object({
       sevEsAsids: nullable(object({ first: integer, last: integer })),
     }),
   ),
+  kernelRelease: traced(string),
   kvmAmd: object({
     loaded: nullableBoolean,
-    parameters: record(object({ raw: nullable(string), enabled: nullableBoolean, 'error?': string })),
+    initstate: nullable(string),
+    parameters: record(object({ raw: nullable(string), enabled: nullableBoolean, 'error?': string, source: string })),
+    source: string,
+    'error?': ref('explained'),
   }),
   attributes: object({
     vmsaFeatures: nullable(decodedMask),
@@ -311,6 +315,7 @@ const sevView = object({
     }),
   ),
   asids: object({ sev: asidCapacity, sevEs: asidCapacity }),
+  kernelLog: traced(object({ records: integer, olderBootRecords: integer })),
   log: nullable(
     object({
       asids: { type: 'object' },
@@ -327,6 +332,7 @@ const sevView = object({
       ok: boolean,
       'error?': ref('explained'),
       'firmwareError?': object({ code: integer, hex: string, name: nullable(string), meaning: nullable(string) }),
+      source: string,
     }),
   ),
   sources: object({

@@ -28,6 +28,7 @@ import {
   releaseRangeText,
 } from '../knowledge/kernel-versions.js';
 import { SNP_MIN_FIRMWARE } from '../knowledge/sev.js';
+import { known } from '../decode/sourced.js';
 import type { SevSection } from './report.js';
 import type { SevLine, SevNote } from './sev-line.js';
 
@@ -275,7 +276,7 @@ export function pspLines(view: SevSection): SevLine[] {
 
 /** How this kernel's SNP_PLATFORM_STATUS behaves (said where /dev/sev was asked at all). */
 export function platformNotes(view: SevSection): SevNote[] {
-  const release = view.kernelRelease;
+  const release = known(view.kernelRelease) ?? null;
   if (release === null || 'missing' in view.sevOpen) return [];
   const history = firstChangeHeld(SNP_PLATFORM_STATUS_ROWS, release);
   if (history)

@@ -2,7 +2,6 @@
 // checks for a person.
 import { TECHNOLOGY_TITLES } from '../check/run.js';
 import type { CheckResult } from '../check/types.js';
-import type { SevGroup, SevItem } from '../decode/sev.js';
 import { checkTreeLines, verdictWord } from './check.js';
 import { factLine, labelWidth, STATUS_WIDTH } from './facts.js';
 import type { SevSection } from './report.js';
@@ -10,29 +9,29 @@ import { terminalSafe } from './escape.js';
 import type { Style } from './style.js';
 import { sevLineText, type SevLine, type SevNote } from './sev-line.js';
 import { cpuLines, hostNotes, kvmLines, msrLines } from './sev-host.js';
+import { capacityLines, init2Lines, logLines, moduleLines } from './sev-kvm-amd.js';
 import { deviceLines, platformNotes, pspLines, sevFirmwareLines, snpFirmwareLines } from './sev-platform.js';
 
-/**
- * The groups whose lines come from the SEV model (render/sev-*.ts). A group not listed here still shows the
- * decode layer's items while the SEV decode moves to typed fields, group by group.
- */
-const GROUP_LINES: Partial<Record<SevGroup, (view: SevSection) => SevLine[]>> = {
-  kvm: kvmLines,
-  cpu: cpuLines,
-  msr: msrLines,
-  device: deviceLines,
-  'sev-firmware': sevFirmwareLines,
-  psp: pspLines,
-  'snp-firmware': snpFirmwareLines,
-};
+/** The view's groups in order, with their headings and the render/sev-*.ts function that gives their lines. */
+const GROUPS: readonly (readonly [string, (view: SevSection) => SevLine[]])[] = [
+  ['KVM', kvmLines],
+  ['CPU', cpuLines],
+  ['MSRs (/dev/cpu/0/msr)', msrLines],
+  ['kvm_amd', moduleLines],
+  ['/dev/sev', deviceLines],
+  ['SEV firmware (SEV_PLATFORM_STATUS)', sevFirmwareLines],
+  ['PSP (sysfs: a production part shows fused_part 1 and debug_lock_on 1)', pspLines],
+  ['SEV-SNP firmware (SNP_PLATFORM_STATUS)', snpFirmwareLines],
+  ['ASIDs', capacityLines],
+  ['Kernel log', logLines],
+  ['--deep: KVM_SEV_INIT2', init2Lines],
+];
 
-/** The notes under the view (render/sev-*.ts), from the SEV model: what a reader needs to read the facts right. */
+/** The notes under the view, from the SEV model: what a reader needs to read the facts right. */
 const NOTES: readonly ((view: SevSection) => SevNote[])[] = [hostNotes, platformNotes];
 
-const modelLines = (view: SevSection): SevLine[] => GROUPS.flatMap(([group]) => GROUP_LINES[group]?.(view) ?? []);
-
-/** The items of the groups that do not yet come from the model. */
-const legacyItems = (view: SevSection): SevItem[] => view.items.filter((item) => GROUP_LINES[item.group] === undefined);
+/** Every fact line of the view, in its order. */
+export const sevLines = (view: SevSection): SevLine[] => GROUPS.flatMap(([, linesOf]) => linesOf(view));
 
 /** The FAIL and WARN checks of every SEV technology, each once, with its fix: what the short section shows. */
 function problemLines(view: SevSection, style: Style, width: number): string[] {
@@ -53,49 +52,6 @@ function problemLines(view: SevSection, style: Style, width: number): string[] {
   for (const t of view.technologies) walk(t.checks);
   return lines;
 }
-
-const GROUPS: readonly (readonly [SevGroup, string])[] = [
-  ['kvm', 'KVM'],
-  ['cpu', 'CPU'],
-  ['msr', 'MSRs (/dev/cpu/0/msr)'],
-  ['module', 'kvm_amd'],
-  ['device', '/dev/sev'],
-  ['sev-firmware', 'SEV firmware (SEV_PLATFORM_STATUS)'],
-  ['psp', 'PSP (sysfs: a production part shows fused_part 1 and debug_lock_on 1)'],
-  ['snp-firmware', 'SEV-SNP firmware (SNP_PLATFORM_STATUS)'],
-  ['capacity', 'ASIDs'],
-  ['log', 'Kernel log'],
-  ['init2', '--deep: KVM_SEV_INIT2'],
-];
-
-/** The item's status in words, in a column of its own. */
-function mark(style: Style, item: SevItem): string {
-  switch (item.status) {
-    case 'pass':
-      return style.good('ok'.padEnd(STATUS_WIDTH));
-    case 'fail':
-      return style.bad('FAIL'.padEnd(STATUS_WIDTH));
-    case 'warn':
-      return style.warn('WARN'.padEnd(STATUS_WIDTH));
-    case 'unknown':
-      return style.dim('unknown');
-    case 'info':
-      return ' '.repeat(STATUS_WIDTH);
-  }
-}
-
-/** `width`: the label column of the whole view, so that long labels do not break it. */
-function itemLines(style: Style, item: SevItem, width: number): string[] {
-  // An item whose value is only "unknown" says it once, in the status column.
-  const value = item.status === 'unknown' && item.value === 'unknown' ? '' : ` ${item.value}`;
-  const lines = [factLine(style, item.label, `${mark(style, item)}${value}`, item.source, width)];
-  if (item.meaning && item.status !== 'pass') lines.push(`      ${item.meaning}`);
-  if (item.hint) lines.push(`      fix: ${item.hint}`);
-  return lines;
-}
-
-/** Items shown in the host report: the VM types, firmware versions, ASIDs, and whatever is wrong. */
-const SUMMARY_IDS = new Set(['sev.firmware', 'snp.firmware', 'capacity.sev', 'capacity.sev_es']);
 
 /** The check run's verdicts: one line when SEV does not apply to this host, else one per technology. */
 function verdictLines(view: SevSection, style: Style, width?: number): string[] {
@@ -121,31 +77,28 @@ const applies = (view: SevSection): boolean => view.technologies.some((t) => t.a
 
 export function renderSevSummary(view: SevSection, style: Style): string[] {
   if (!applies(view)) return verdictLines(view, style);
-  const lines = modelLines(view).filter((line) => line.summary);
-  const items = legacyItems(view).filter(
-    (item) =>
-      item.id.startsWith('kvm.vmType.') || SUMMARY_IDS.has(item.id) || item.status === 'fail' || item.status === 'warn',
+  const lines = sevLines(view).filter((line) => line.summary);
+  const width = widthOf(
+    view,
+    lines.map((l) => l.label),
   );
-  const width = widthOf(view, [...lines.map((l) => l.label), ...items.map((i) => i.label)]);
   return [
     ...verdictLines(view, style, width),
     ...lines.flatMap((line) => sevLineText(style, line, width)),
-    ...items.flatMap((item) => itemLines(style, item, width)),
     ...problemLines(view, style, width),
   ];
 }
 
 export function renderSev(unsafe: SevSection, style: Style): string {
   const view = terminalSafe(unsafe);
-  const width = widthOf(view, [...modelLines(view).map((l) => l.label), ...legacyItems(view).map((i) => i.label)]);
+  const width = widthOf(
+    view,
+    sevLines(view).map((l) => l.label),
+  );
   const lines: string[] = [style.bold(view.title), ...verdictLines(view, style, width)];
   if (!applies(view)) return `${lines.join('\n')}\n`;
-  for (const [group, title] of GROUPS) {
-    const lineOf = GROUP_LINES[group];
-    const shown =
-      lineOf !== undefined
-        ? lineOf(view).flatMap((line) => sevLineText(style, line, width))
-        : view.items.filter((item) => item.group === group).flatMap((item) => itemLines(style, item, width));
+  for (const [title, linesOf] of GROUPS) {
+    const shown = linesOf(view).flatMap((line) => sevLineText(style, line, width));
     if (shown.length > 0) lines.push('', style.bold(title), ...shown);
   }
   for (const t of view.technologies) {
@@ -159,7 +112,9 @@ export function renderSev(unsafe: SevSection, style: Style): string {
         ...checkTreeLines(t, style, false),
       );
   }
-  const notes = [...view.notes, ...NOTES.flatMap((notesOf) => notesOf(view))];
+  const problems = problemLines(view, style, width);
+  if (problems.length > 0) lines.push('', style.bold('To fix (each FAIL and WARN above once)'), ...problems);
+  const notes = NOTES.flatMap((notesOf) => notesOf(view));
   if (notes.length > 0) {
     lines.push('', style.bold('Notes'));
     for (const note of notes) lines.push(`  ${note.text}  ${style.dim(`[${note.source}]`)}`);

@@ -5,9 +5,16 @@
 // reads the SEV view (model.confidential.sev): its items (by id) and structured fields.
 import { hex } from '../../knowledge/hex.js';
 import type { HostModel } from '../../decode/model.js';
-import type { SevItem, SevView } from '../../decode/sev.js';
+import type { SevView } from '../../decode/sev.js';
 import { IOMMU_PROBLEMS, RMP_PROBLEM_FIX, SEV_ES_MAX_SNP_SVN, SNP_MIN_FIRMWARE } from '../../knowledge/sev.js';
-import { describeFailure } from '../../decode/sev-log.js';
+import {
+  ASIDS_UNUSABLE,
+  asidCapacityWords,
+  asidRangeText,
+  init2Words,
+  logFailureText,
+  missingParameterMeaning,
+} from '../sev-kvm-amd-text.js';
 import { formatTcbVersion } from '../../decode/sev-fields.js';
 import { kernelChange, kernelHas, parseKernelRelease, releaseRangeText } from '../../knowledge/kernel-versions.js';
 import { inconsistentCounts } from '../counts.js';
@@ -29,6 +36,7 @@ import {
   SNP_UNINIT_MEANING,
 } from '../sev-platform-text.js';
 import type { CheckContext, CheckRule, Finding, Technology } from '../types.js';
+import { known } from '../../decode/sourced.js';
 import { fail, kvmUnavailable, NEEDS, pass, releaseOf, unknown, unreadable, warn } from './kvm.js';
 
 type SevTechnology = Extract<Technology, 'sev' | 'sev-es' | 'snp'>;
@@ -104,14 +112,21 @@ const TCB_LAGS =
 const NO_MODPROBE = 'on the kernel command line (kvm_amd cannot be loaded with modprobe here)';
 const FIX_TCB =
   'commit the firmware (`snphost commit`, SNP_COMMIT; irreversible: it blocks rollback to older firmware) or reboot';
+const FIX_PSP_TIMEOUT = 'reboot; if it recurs, update the SEV firmware / BIOS';
 const FIX_ALIAS =
   'check DIMM population and the BIOS memory settings, and update the BIOS / SEV firmware per AMD-SB-3015';
 
+/** What to do when kvm_amd reports the flavour off: the parameter is what kvm_amd could enable, not what was asked. */
+function parameterOffFix(f: Flavour): string {
+  return f.technology === 'snp'
+    ? 'the value is what kvm_amd could enable, not what was asked: see the kernel log below for why (RMP, IOMMU, ' +
+        `firmware INIT); kernel ${releaseRangeText('snp.kvm-host')} is needed`
+    : 'the value is what kvm_amd could enable: check the BIOS (SMEE, SEV, SEV-ES ASID Space Limit) and the kernel log';
+}
+
 const sevOf = (model: HostModel): SevView => model.confidential.sev;
-const item = (model: HostModel, id: string): SevItem | undefined => sevOf(model).items.find((i) => i.id === id);
 const joinSources = (...sources: (string | null | undefined)[]): string =>
   [...new Set(sources.filter((s): s is string => !!s && s !== 'not probed'))].join('; ') || 'not probed';
-const withMeaning = (i: SevItem): string => (i.meaning === undefined ? i.value : `${i.value}: ${i.meaning}`);
 /** /proc/cpuinfo, narrowed to the fields a rule read; "not probed" when it was not read. */
 const cpuinfoSource = (model: HostModel, fields: string): string => {
   const info = sevOf(model).cpuinfo;
@@ -140,16 +155,15 @@ export function sevEsDroppedCause(model: HostModel): { found: string; source: st
   const esLine = log?.asids.sevEs;
   const param = view.kvmAmd.parameters.sev_es;
   const esType = view.vmTypes.find((t) => t.name === 'SEV_ES');
-  const missing = esLine?.state === 'unusable' || (param?.enabled === true && esType?.offered === false);
+  const missing = esLine?.value.state === 'unusable' || (param?.enabled === true && esType?.offered === false);
   if (!missing) return null;
-  const logSource = (line: string | undefined): string =>
-    line === undefined ? view.sources.kernelLog : `${view.sources.kernelLog}: "${line.trim()}"`;
+  const es = esLine?.value;
   // Ciphertext hiding: "SEV-ES unusable (ASIDs N+1 - N)", an empty range.
-  if (log?.ciphertextHiding && esLine && esLine.first !== null && esLine.last !== null && esLine.first > esLine.last) {
+  if (log?.ciphertextHiding && es && es.first !== null && es.last !== null && es.first > es.last) {
     const tookAll = 'SEV-SNP ciphertext hiding is on and took every SEV-ES/SNP ASID: ' + 'SEV-ES has an empty range';
     return {
-      found: `${tookAll} (ASIDs ${esLine.first} - ${esLine.last})`,
-      source: logSource(esLine.source.line),
+      found: `${tookAll} (ASIDs ${es.first} - ${es.last})`,
+      source: esLine!.source,
       fix:
         'lower kvm_amd.ciphertext_hiding_asids on the kernel command ' +
         'line (it is read when kvm_amd loads) so that some ASIDs remain ' +
@@ -168,7 +182,7 @@ export function sevEsDroppedCause(model: HostModel): { found: string; source: st
           `SVN ${hex(limit)} and later); the kernel drops the SEV-ES VM type`,
         source: joinSources(
           `${view.sources.snpPlatformStatus} (current_tcb_version)`,
-          esLine ? logSource(esLine.source.line) : view.sources.vmTypes,
+          esLine ? esLine.source : view.sources.vmTypes,
         ),
         fix: 'none on the host short of older firmware: run SEV-SNP guests instead of SEV-ES',
       };
@@ -189,7 +203,7 @@ function silentInitCause(model: HostModel, f: Flavour): { found: string; source:
   const min = `${SNP_MIN_FIRMWARE.major}.${SNP_MIN_FIRMWARE.minor}`;
   const api =
     view.platformStatus?.api ??
-    (view.log.sevApi ? { major: view.log.sevApi.major, minor: view.log.sevApi.minor } : null);
+    (view.log.sevApi ? { major: view.log.sevApi.value.major, minor: view.log.sevApi.value.minor } : null);
   const old =
     api !== null &&
     (api.major < SNP_MIN_FIRMWARE.major ||
@@ -276,35 +290,34 @@ function allLogCauses(model: HostModel): LogCause[] {
   const view = sevOf(model);
   const log = view.log;
   if (log === null) return [];
-  const at = (line: string): string => `${view.sources.kernelLog}: "${line.trim()}"`;
   const out: LogCause[] = [];
   for (const key of ['sev', 'sevEs', 'snp'] as const) {
     const r = log.asids[key];
-    if (r?.state !== 'disabled') continue;
-    const span = r.first !== null ? `ASIDs ${r.first} - ${r.last}` : `${r.count} ASIDs`;
+    if (r?.value.state !== 'disabled') continue;
     out.push({
       kind: 'asids',
-      text: `kvm_amd: ${r.feature}: ${r.state} (${span})`,
-      source: at(r.source.line),
+      text: `kvm_amd: ${r.value.feature}: ${asidRangeText(r.value)}`,
+      source: r.source,
       asids: key,
     });
   }
   if (log.snpNeedsFirmware) {
+    const needs = log.snpNeedsFirmware.value;
     out.push({
       kind: 'firmware-minimum',
-      text: `ccp: SEV-SNP firmware: needs firmware >= ${log.snpNeedsFirmware.major}.${log.snpNeedsFirmware.minor}`,
-      source: at(log.snpNeedsFirmware.source.line),
+      text: `ccp: SEV-SNP firmware: needs firmware >= ${needs.major}.${needs.minor}`,
+      source: log.snpNeedsFirmware.source,
     });
   }
   const release = releaseOf(model);
-  for (const f of log.failures) {
+  for (const { value: f, source } of log.failures) {
     // 6.9-6.15's "failed to INIT rc" line, in a log of another kernel, is not this boot's cause.
     if (f.operation === 'SNP INIT' && f.rc !== null && kernelHas('sev.snp-init-rc-message', release) === false)
       continue;
     out.push({
       kind: 'failure',
-      text: `${f.reporter}: ${f.technology} firmware: ${describeFailure(f)}`,
-      source: at(f.source.line),
+      text: `${f.reporter}: ${f.technology} firmware: ${logFailureText(f)}`,
+      source,
     });
   }
   const psp = log.psp;
@@ -312,37 +325,37 @@ function allLogCauses(model: HostModel): LogCause[] {
     out.push({
       kind: 'bios',
       text: 'ccp: SEV: memory encryption not enabled by BIOS',
-      source: at(psp.notEnabledByBios.source.line),
+      source: psp.notEnabledByBios.source,
       fix: 'BIOS: enable SMEE and SEV',
     });
   if (psp.sevInitializationFailed)
     out.push({
       kind: 'psp',
       text: 'ccp: SEV device: initialization failed',
-      source: at(psp.sevInitializationFailed.source.line),
+      source: psp.sevInitializationFailed.source,
     });
   if (psp.tmrAllocationFailed)
     out.push({
       kind: 'psp',
       text: 'ccp: SEV-ES: TMR allocation failed, SEV-ES unavailable',
-      source: at(psp.tmrAllocationFailed.source.line),
+      source: psp.tmrAllocationFailed.source,
     });
   for (const t of psp.timeouts) {
     out.push({
       kind: 'psp',
-      text: `ccp: PSP: command ${hex(t.command)} timed out; PSP disabled`,
-      source: at(t.source.line),
-      fix: 'reboot; if it recurs, update the SEV firmware / BIOS',
+      text: `ccp: PSP: command ${hex(t.value)} timed out; PSP disabled`,
+      source: t.source,
+      fix: FIX_PSP_TIMEOUT,
     });
   }
   for (const p of log.rmp.problems)
-    out.push({ kind: 'rmp', text: `RMP table: ${p.problem}`, source: at(p.source.line), fix: RMP_PROBLEM_FIX });
+    out.push({ kind: 'rmp', text: `RMP table: ${p.value}`, source: p.source, fix: RMP_PROBLEM_FIX });
   for (const p of log.iommu.problems)
     out.push({
       kind: 'iommu',
-      text: `AMD IOMMU: ${p.problem}`,
-      source: at(p.source.line),
-      fix: IOMMU_PROBLEMS[p.problem]!.fix,
+      text: `AMD IOMMU: ${p.value}`,
+      source: p.source,
+      fix: IOMMU_PROBLEMS[p.value]!.fix,
     });
   return out;
 }
@@ -364,10 +377,10 @@ function logCauses(model: HostModel, f: Flavour): LogCause[] {
 function iommuProblems(model: HostModel): { text: string; explained: string; source: string; fix: string }[] {
   const view = sevOf(model);
   return (view.log?.iommu.problems ?? []).map((p) => ({
-    text: `AMD IOMMU: ${p.problem}`,
-    explained: `${p.problem}: ${IOMMU_PROBLEMS[p.problem]!.meaning}`,
-    source: `${view.sources.kernelLog}: "${p.source.line.trim()}"`,
-    fix: IOMMU_PROBLEMS[p.problem]!.fix,
+    text: `AMD IOMMU: ${p.value}`,
+    explained: `${p.value}: ${IOMMU_PROBLEMS[p.value]!.meaning}`,
+    source: p.source,
+    fix: IOMMU_PROBLEMS[p.value]!.fix,
   }));
 }
 
@@ -607,11 +620,7 @@ function versionRule(f: Flavour): CheckRule {
       const view = sevOf(model);
       const needs = view.log?.snpNeedsFirmware;
       if (snp && needs !== undefined)
-        return fail(
-          `needs firmware >= ${needs.major}.${needs.minor}`,
-          `${view.sources.kernelLog}: "${needs.source.line.trim()}"`,
-          FIX_FIRMWARE,
-        );
+        return fail(`needs firmware >= ${needs.value.major}.${needs.value.minor}`, needs.source, FIX_FIRMWARE);
       let api: { major: number; minor: number } | null = null;
       let text = '';
       let source = '';
@@ -627,9 +636,9 @@ function versionRule(f: Flavour): CheckRule {
         text = snpStatus.firmwareVersion;
         source = `${view.sources.snpPlatformStatus} (api_major, api_minor, build_id)`;
       } else if (logApi !== undefined) {
-        api = { major: logApi.major, minor: logApi.minor };
-        text = logApi.text;
-        source = item(model, logApi === view.log?.snpApi ? 'log.snpApi' : 'log.sevApi')?.source ?? 'kernel log';
+        api = { major: logApi.value.major, minor: logApi.value.minor };
+        text = logApi.value.text;
+        source = logApi.source;
       }
       if (api === null) {
         const failed = (snp ? view.snpPlatformStatusFailure : null) ?? view.platformStatusFailure;
@@ -817,19 +826,19 @@ const SNP_IOMMU: CheckRule = {
         joinSources(...problems.map((p) => p.source)),
         problems[0]?.fix ?? FIX_IOMMU,
       );
-    const enabled = item(model, 'log.iommu');
-    if (enabled !== undefined) return pass(enabled.value, enabled.source);
+    const enabled = view.log?.iommu.snpSupport;
+    if (enabled !== undefined) return pass('SNP support enabled', enabled.source);
     const param = view.kvmAmd.parameters.sev_snp;
     if (param?.enabled === true)
       return pass(
         `kvm_amd.sev_snp = ${param.raw}: the kernel enables SNP only when the IOMMU supports it`,
-        `derived from ${item(model, 'module.kvm_amd.sev_snp')?.source ?? 'kvm_amd parameters'}`,
+        `derived from ${param.source}`,
       );
-    const log = item(model, 'log');
-    if (view.log === null) return unknown('the kernel log was not read', log?.source ?? 'not probed', NEEDS.log);
+    const logSource = view.kernelLog.source ?? 'not probed';
+    if (view.log === null) return unknown('the kernel log was not read', logSource, NEEDS.log);
     return unknown(
       'the kernel log has no "AMD-Vi: ... SNP" line',
-      log?.source ?? 'kernel log',
+      logSource,
       'the kernel log since boot (the IOMMU lines may have left the buffer: pass the boot log with --kernel-log FILE)',
     );
   },
@@ -845,25 +854,22 @@ function parameterRule(f: Flavour): CheckRule {
     why: `kvm_amd sets ${f.parameter} to what it could enable, so it reads Y only when ${f.name} is on in KVM`,
     evaluate({ model, kvm }) {
       const kvmAmd = sevOf(model).kvmAmd;
-      const moduleItem = item(model, 'module.kvm_amd');
-      if (kvmAmd.loaded === null)
-        return unknown('kernel modules not read', moduleItem?.source ?? 'not probed', NEEDS.sysfs);
+      if (kvmAmd.loaded === null) return unknown('kernel modules not read', kvmAmd.source, NEEDS.sysfs);
       if (!kvmAmd.loaded)
         return fail(
           'kvm_amd is not loaded',
-          moduleItem?.source ?? 'not probed',
+          kvmAmd.source,
           kvm.modprobe.kvm_amd
             ? `modprobe kvm_amd ${f.parameter}=1`
             : `boot with kvm_amd.${f.parameter}=1 ${NO_MODPROBE}`,
         );
       const p = kvmAmd.parameters[f.parameter];
-      const pItem = item(model, `module.kvm_amd.${f.parameter}`);
-      const source = pItem?.source ?? moduleItem?.source ?? 'not probed';
+      const source = p?.source ?? kvmAmd.source;
       if (p === undefined || (p.raw === null && p.error !== undefined))
         return unknown(`kvm_amd.${f.parameter} unreadable${p?.error ? ` (${p.error})` : ''}`, source, NEEDS.sysfs);
       if (p.raw === null) {
         return fail(
-          `kvm_amd has no ${f.parameter} parameter: ${pItem?.meaning ?? 'this kvm_amd does not know it'}`,
+          `kvm_amd has no ${f.parameter} parameter: ${missingParameterMeaning(f.parameter)}`,
           source,
           f.technology === 'snp' ? 'run Linux 6.11 or newer' : 'use a kernel built with CONFIG_KVM_AMD_SEV=y',
         );
@@ -886,7 +892,7 @@ function parameterRule(f: Flavour): CheckRule {
         `kvm_amd.${f.parameter} = ${p.raw.trim()}` +
           `${why.length ? `; the kernel log: ${why.map((c) => c.text).join('; ')}` : ''}`,
         joinSources(source, ...why.map((c) => c.source)),
-        why.find((c) => c.fix !== undefined)?.fix ?? pItem?.hint ?? `${f.biosFix}; then check \`dmesg | grep -i sev\``,
+        why.find((c) => c.fix !== undefined)?.fix ?? parameterOffFix(f),
       );
     },
   };
@@ -953,7 +959,6 @@ function vmTypeRule(f: Flavour): CheckRule {
 }
 
 function asidRule(f: Flavour): CheckRule {
-  const miscKey = f.asids === 'sev' ? 'sev' : 'sev_es';
   return {
     id: `${f.technology}.usable.asids`,
     technology: f.technology,
@@ -966,17 +971,18 @@ function asidRule(f: Flavour): CheckRule {
       'guest fails',
     evaluate({ model, snapshot }) {
       const asids = sevOf(model).asids[f.asids];
-      const capItem = item(model, `capacity.${miscKey}`);
-      const source = capItem?.source ?? 'not probed';
-      if (asids !== null) {
+      const source = asids.source ?? 'not probed';
+      const words = asidCapacityWords(asids);
+      if ('value' in asids) {
+        const { capacity, current, free } = asids.value;
         const inconsistent = inconsistentCounts(
           f.asids === 'sev' ? 'SEV ASID' : 'SEV-ES/SNP ASID',
-          asids.capacity,
-          asids.current,
+          capacity,
+          current,
           source,
         );
         if (inconsistent !== null) return inconsistent;
-        if (asids.capacity === 0)
+        if (capacity === 0)
           return fail(
             `0 ${f.asids === 'sev' ? 'SEV' : 'SEV-ES/SNP'} ASIDs`,
             source,
@@ -984,24 +990,22 @@ function asidRule(f: Flavour): CheckRule {
               ? 'BIOS: leave ASIDs above the "SEV-ES ASID Space Limit" for SEV guests'
               : 'BIOS: set "SEV-ES ASID Space Limit" above 1',
           );
-        if (asids.free === 0)
+        if (free === 0)
           return fail(
-            capItem?.value ?? `all ${asids.capacity} in use`,
+            words.value,
             source,
             'a guest holds its ASID until it exits: shut one down, or move the BIOS ASID split',
           );
-        return pass(capItem?.value ?? `capacity ${asids.capacity}`, source);
+        return pass(words.value, source);
       }
       const init2 = sevOf(model).init2.find((r) => r.vmType === f.vmType);
       if (init2?.ok)
-        return pass(
-          'misc cgroup not read, but --deep KVM_SEV_INIT2 got an ASID',
-          `derived from ${item(model, `init2.${f.vmType}`)?.source ?? 'KVM_SEV_INIT2'}`,
-        );
+        return pass('misc cgroup not read, but --deep KVM_SEV_INIT2 got an ASID', `derived from ${init2.source}`);
+      const found = words.meaning === undefined ? words.value : `${words.value}: ${words.meaning}`;
       const misc = snapshot.host.miscCapacity;
       if (misc === undefined || ('error' in misc && misc.error.code !== 'ENOENT'))
-        return unknown(capItem ? withMeaning(capItem) : 'misc cgroup not read', source, NEEDS.misc);
-      return warn(`cannot count free ASIDs: ${capItem ? withMeaning(capItem) : 'no misc cgroup'}`, source);
+        return unknown(found, source, NEEDS.misc);
+      return warn(`cannot count free ASIDs: ${found}`, source);
     },
   };
 }
@@ -1018,10 +1022,12 @@ function init2Rule(f: Flavour): CheckRule {
       'ASID and, if need be, initialises the firmware',
     appliesWhen: ({ model }: CheckContext) => sevOf(model).init2.some((r) => r.vmType === f.vmType),
     evaluate({ model }) {
-      const i = item(model, `init2.${f.vmType}`);
-      if (i === undefined) return unknown('not tried', 'not probed', NEEDS.kvm);
-      if (i.status === 'pass') return pass(i.value, i.source);
-      return fail(withMeaning(i), i.source, i.hint ?? FIX_FIRMWARE);
+      const r = sevOf(model).init2.find((result) => result.vmType === f.vmType);
+      if (r === undefined) return unknown('not tried', 'not probed', NEEDS.kvm);
+      const words = init2Words(r);
+      if (r.ok) return pass(words.value, r.source);
+      const found = words.meaning === undefined ? words.value : `${words.value}: ${words.meaning}`;
+      return fail(found, r.source, r.error?.hint ?? FIX_FIRMWARE);
     },
   };
 }
@@ -1279,7 +1285,7 @@ function parameterVsVmType(f: Flavour): CheckRule {
       const p = view.kvmAmd.parameters[f.parameter];
       const entry = view.vmTypes.find((t) => t.name === f.vmType);
       const mask = model.kvm.vmTypes;
-      const source = joinSources(item(model, `module.kvm_amd.${f.parameter}`)?.source, sourceOf(view.vmTypeMask));
+      const source = joinSources(p?.source, sourceOf(view.vmTypeMask));
       // Before the SEV VM types (6.10) the mask never has them, whatever the parameter says.
       const typesExist =
         f.technology === 'snp'
@@ -1310,9 +1316,10 @@ function asidsExhausted(f: Flavour): CheckRule {
     title: `${f.name} works, but every ${f.asids === 'sev' ? 'SEV' : 'SEV-ES/SNP'} ASID is in use`,
     why: 'a host that is capable and enabled still cannot start another guest while all its ASIDs are held',
     evaluate({ model }) {
-      const a = sevOf(model).asids[f.asids];
-      const source = item(model, `capacity.${f.asids === 'sev' ? 'sev' : 'sev_es'}`)?.source ?? 'not probed';
-      if (a === null || a.capacity === 0 || a.free !== 0) return pass('not exhausted', source);
+      const asids = sevOf(model).asids[f.asids];
+      const source = asids.source ?? 'not probed';
+      const a = known(asids);
+      if (a === undefined || a.capacity === 0 || a.free !== 0) return pass('not exhausted', source);
       return warn(
         `${a.current} of ${a.capacity} in use, none free`,
         source,
@@ -1322,7 +1329,161 @@ function asidsExhausted(f: Flavour): CheckRule {
   };
 }
 
+/** What to do about kvm_amd's "unusable" line of a flavour (never a module reload: the range is set at load). */
+const ASIDS_UNUSABLE_FIX: Record<SevTechnology, string> = {
+  sev: 'BIOS: leave ASIDs above the "SEV-ES ASID Space Limit" for SEV guests',
+  'sev-es':
+    'lower kvm_amd.ciphertext_hiding_asids on the kernel command line so that ASIDs remain for SEV-ES; with ' +
+    'firmware past AMD-SB-3023, run SEV-SNP guests instead',
+  snp:
+    'BIOS: set "SEV-ES ASID Space Limit" above 1 (SEV-ES and SEV-SNP guests share the ASIDs below it); with ' +
+    'ciphertext hiding, give kvm_amd.ciphertext_hiding_asids a number above 0 on the kernel command line',
+};
+
+function asidsUnusable(f: Flavour): CheckRule {
+  return {
+    id: `cross.${f.technology}.asids-unusable`,
+    technology: f.technology,
+    layer: 'kvm',
+    title: `kvm_amd supports ${f.name}, but left it no ASIDs`,
+    why:
+      'kvm_amd prints "unusable" when the CPU and firmware have it but its ASID range is empty: the BIOS ASID ' +
+      'split, ciphertext hiding, or (SEV-ES) firmware past AMD-SB-3023; the range is set when kvm_amd loads',
+    evaluate({ model }) {
+      const view = sevOf(model);
+      const line = view.log?.asids[f.logAsids];
+      if (line?.value.state !== 'unusable')
+        return pass('no "unusable" line', line?.source ?? view.kernelLog.source ?? 'not probed');
+      const found = `kvm_amd: ${line.value.feature}: ${asidRangeText(line.value)}`;
+      const dropped = f.technology === 'sev-es' ? sevEsDroppedCause(model) : null;
+      if (dropped) return warn(`${found}: ${dropped.found}`, joinSources(line.source, dropped.source), dropped.fix);
+      return warn(`${found}: ${ASIDS_UNUSABLE[f.logAsids]}`, line.source, ASIDS_UNUSABLE_FIX[f.technology]);
+    },
+  };
+}
+
+/**
+ * This boot's firmware and PSP failures from the kernel log, of SEV's (with the PSP's own) or of SNP's firmware, each
+ * with what to do. 6.9-6.15's "failed to INIT rc" line in the log of another kernel is not this boot's.
+ */
+function firmwareLogProblems(
+  model: HostModel,
+  technology: 'SEV' | 'SNP',
+): { text: string; source: string; fix: string }[] {
+  const log = sevOf(model).log;
+  if (log === null) return [];
+  const release = releaseOf(model);
+  const out: { text: string; source: string; fix: string }[] = [];
+  for (const { value: f, source } of log.failures) {
+    if (f.technology !== technology) continue;
+    if (f.operation === 'SNP INIT' && f.rc !== null && kernelHas('sev.snp-init-rc-message', release) === false)
+      continue;
+    // rc -110 with no firmware status: the PSP never answered (its "timed out, disabling PSP" line says which command).
+    const timedOut = f.firmwareError === 0 && f.rc === -110;
+    out.push({
+      text: `${f.reporter}: ${f.technology} firmware: ${logFailureText(f)}`,
+      source,
+      fix: timedOut ? FIX_PSP_TIMEOUT : FIX_FIRMWARE,
+    });
+  }
+  if (technology === 'SEV') {
+    const psp = log.psp;
+    if (psp.notEnabledByBios)
+      out.push({
+        text: 'ccp: SEV: memory encryption not enabled by BIOS',
+        source: psp.notEnabledByBios.source,
+        fix: 'BIOS: enable SMEE and SEV',
+      });
+    if (psp.sevInitializationFailed)
+      out.push({
+        text: 'ccp: SEV device: initialization failed',
+        source: psp.sevInitializationFailed.source,
+        fix: FIX_FIRMWARE,
+      });
+    if (psp.tmrAllocationFailed)
+      out.push({
+        text: 'ccp: SEV-ES: TMR allocation failed, SEV-ES unavailable',
+        source: psp.tmrAllocationFailed.source,
+        fix: FIX_PSP_TIMEOUT,
+      });
+    for (const t of psp.timeouts)
+      out.push({
+        text: `ccp: PSP: command ${hex(t.value)} timed out; PSP disabled`,
+        source: t.source,
+        fix: FIX_PSP_TIMEOUT,
+      });
+  }
+  return out;
+}
+
+function firmwareLog(technology: 'sev' | 'snp'): CheckRule {
+  const firmware = technology === 'snp' ? 'SNP' : 'SEV';
+  return {
+    id: `cross.${technology}.firmware-log`,
+    technology,
+    layer: 'firmware',
+    title: `The kernel log shows ${firmware} firmware${technology === 'sev' ? ' or PSP' : ''} failures`,
+    why:
+      'the ccp driver and kvm_amd log every firmware command that failed (INIT, DF_FLUSH, SHUTDOWN, PLATFORM_STATUS) ' +
+      'and a PSP that stopped answering; a failure while shutting down can leave the firmware in a state the next ' +
+      'INIT refuses',
+    evaluate({ model }) {
+      const problems = firmwareLogProblems(model, firmware);
+      const source = sevOf(model).kernelLog.source ?? 'not probed';
+      if (problems.length === 0) return pass('no failure lines', source);
+      return fail(
+        problems.map((p) => p.text).join('; '),
+        joinSources(...problems.map((p) => p.source)),
+        problems[0]!.fix,
+      );
+    },
+  };
+}
+
 const SEV_ONLY_CROSS: readonly CheckRule[] = [
+  {
+    id: 'cross.sev.npt',
+    technology: 'sev',
+    layer: 'kvm',
+    title: 'kvm_amd.npt is N: SEV needs nested paging',
+    why:
+      'sev_hardware_setup() leaves SEV, SEV-ES and SEV-SNP off unless nested paging (NPT) is on; npt reads N when ' +
+      'kvm_amd was loaded with npt=0 or the CPU does not offer NPT',
+    evaluate({ model, kvm }) {
+      const npt = sevOf(model).kvmAmd.parameters.npt;
+      if (npt?.enabled !== false) return pass('consistent', npt?.source ?? sevOf(model).kvmAmd.source);
+      const guest = model.host.isGuest;
+      const fix =
+        'value' in guest && guest.value
+          ? 'this host is a VM: SEV guests cannot be nested; use the bare-metal host'
+          : kvm.modprobe.kvm_amd
+            ? 'reload kvm_amd with nested paging: `modprobe -r kvm_amd && modprobe kvm_amd npt=1`'
+            : `boot with kvm_amd.npt=1 ${NO_MODPROBE}`;
+      return fail(`kvm_amd.npt = ${npt.raw?.trim()}`, npt.source, fix);
+    },
+  },
+  {
+    id: 'cross.sev.sev-guest',
+    technology: 'sev',
+    layer: 'hardware',
+    title: 'This kernel is itself an SEV guest',
+    why:
+      'a kernel that runs with SEV memory encryption as a guest logs "Memory Encryption Features active: AMD SEV ..."; ' +
+      'an SEV guest cannot start SEV guests of its own',
+    evaluate({ model }) {
+      const view = sevOf(model);
+      const line = view.log?.guestFeatures;
+      // A host with SME active logs the same line with "SME" only.
+      if (line === undefined || !line.value.includes('SEV'))
+        return pass('no SEV guest line', line?.source ?? view.kernelLog.source ?? 'not probed');
+      return warn(
+        `Memory Encryption Features active: ${line.value.join(' ')}`,
+        line.source,
+        'check and run SEV guests on the bare-metal host',
+      );
+    },
+  },
+
   {
     id: 'cross.sev.parameter-without-device',
     technology: 'sev',
@@ -1332,7 +1493,7 @@ const SEV_ONLY_CROSS: readonly CheckRule[] = [
     evaluate({ model }) {
       const p = sevOf(model).kvmAmd.parameters.sev;
       const node = sevOf(model).sevNode;
-      const source = joinSources(item(model, 'module.kvm_amd.sev')?.source, node?.source);
+      const source = joinSources(p?.source, node?.source);
       if (p?.enabled !== true || node === null || !('error' in node) || node.error.code !== 'ENOENT')
         return pass('consistent', source);
       return fail(
@@ -1354,15 +1515,16 @@ const SEV_ONLY_CROSS: readonly CheckRule[] = [
       const view = sevOf(model);
       const sev = view.kvmAmd.parameters.sev;
       const es = view.kvmAmd.parameters.sev_es;
-      const source = joinSources(cpuinfoSource(model, 'flags'), item(model, 'module.kvm_amd.sev_es')?.source);
+      const source = joinSources(cpuinfoSource(model, 'flags'), es?.source);
       if (view.cpu.flags.sev_es !== true || sev?.enabled !== true || es?.enabled !== false)
         return pass('consistent', source);
       const cpuid = view.cpuidLeaf;
       // The ASID split is known where KVM lists a leaf that is not all zero.
       const min = 'value' in cpuid && !cpuid.value.allZero && view.cpuid !== null ? view.cpuid : null;
-      const log = item(model, 'log.asids.sevEs');
+      const log = view.log?.asids.sevEs;
       return fail(
-        `sev_es in cpuinfo and kvm_amd.sev = Y, but kvm_amd.sev_es = ${es.raw?.trim()}${log ? `; ${log.value}` : ''}` +
+        `sev_es in cpuinfo and kvm_amd.sev = Y, but kvm_amd.sev_es = ${es.raw?.trim()}` +
+          `${log ? `; ${asidRangeText(log.value)}` : ''}` +
           `${min ? `; ${MIN_SEV_ASID_LABEL}: ${min.minSevAsid}: ${asidSplitText(min)}` : ''}`,
         joinSources(source, log?.source, min ? `${sourceOf(cpuid)} EDX` : undefined),
         'BIOS: set "SEV-ES ASID Space Limit" above 1 so that SEV-ES guests get ASIDs',
@@ -1482,6 +1644,8 @@ const MSR_CROSS: readonly CheckRule[] = [
 
 export const SEV_CROSS_CHECKS: readonly CheckRule[] = [
   ...MSR_CROSS,
-  ...FLAVOURS.flatMap((f) => [parameterVsVmType(f), asidsExhausted(f)]),
+  ...FLAVOURS.flatMap((f) => [parameterVsVmType(f), asidsExhausted(f), asidsUnusable(f)]),
+  firmwareLog('sev'),
+  firmwareLog('snp'),
   ...SEV_ONLY_CROSS,
 ];

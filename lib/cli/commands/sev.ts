@@ -12,7 +12,7 @@ export const sevCommand: Command = {
   async run({ values, io, style }) {
     const { snapshot } = await snapshotFor(values, io);
     const model = decodeSnapshot(snapshot);
-    const section = sevSection(model, runChecks(snapshot, ['sev', 'sev-es', 'snp'], model), snapshot);
+    const section = sevSection(model, runChecks(snapshot, ['sev', 'sev-es', 'snp'], model));
     io.stdout.write(values.json ? json(section) : renderSev(section, style));
     return finish(model, io, snapshot);
   },

@@ -1,0 +1,85 @@
+// The words for the SEV model's kvm_amd, ASID, kernel-log and KVM_SEV_INIT2 facts that the checks' `found` lines,
+// `diff` and `kvm-caps sev` share: one wording for each. Decode keeps typed values only.
+import type { SevAsidCapacity, SevInit2Result } from '../decode/sev-kvm-amd.js';
+import type { AsidRange, FirmwareFailure } from '../decode/sev-log.js';
+import type { Traced } from '../decode/sourced.js';
+import { hex } from '../knowledge/hex.js';
+import { kernelChange } from '../knowledge/kernel-versions.js';
+
+/** A value in words, with what it says where that needs saying. */
+export interface Words {
+  value: string;
+  meaning?: string;
+}
+
+/** A firmware failure of the log as one line: "SNP_INIT_EX failed: SEV_RET_INAVLID_CONFIG (0x3), rc -5". */
+export function logFailureText(f: FirmwareFailure): string {
+  const parts: string[] = [];
+  if (f.firmwareError === 0) parts.push('no firmware status (0x0): the kernel failed before or without the firmware');
+  else if (f.firmwareError !== null) {
+    const fwHex = hex(f.firmwareError);
+    parts.push(f.errorName ? `${f.errorName} (${fwHex})` : `firmware status ${fwHex} (not a psp-sev.h SEV_RET code)`);
+  }
+  if (f.rc !== null) parts.push(`rc ${f.rc}`);
+  return (
+    `${f.technology === 'SNP' && !f.operation.startsWith('SNP') ? 'SNP ' : ''}` +
+    `${f.operation} failed` +
+    `${parts.length ? `: ${parts.join(', ')}` : ''}`
+  );
+}
+
+/** kvm_amd's ASID line: "enabled (ASIDs 1 - 99)", or "supported (410 ASIDs)" in the older wording. */
+export function asidRangeText(r: AsidRange): string {
+  return `${r.state} (${r.first !== null ? `ASIDs ${r.first} - ${r.last}` : `${r.count} ASIDs`})`;
+}
+
+/** What kvm_amd's "unusable" ASID line says, by whose line it is: supported, but its ASID range is empty. */
+export const ASIDS_UNUSABLE: Readonly<Record<'sev' | 'sevEs' | 'snp', string>> = {
+  snp:
+    'supported, but SNP has no ASIDs (an empty range such as "1 - 0": ciphertext_hiding_asids=0 with hiding on, ' +
+    'or a BIOS SEV-ES ASID limit of 0)',
+  sevEs:
+    'supported, but the kernel cannot offer it: firmware past AMD-SB-3023 (the SEV-ES VM type is dropped), or ' +
+    'ciphertext hiding took the whole SEV-ES/SNP range (an empty range such as "100 - 99")',
+  sev: 'supported, but no ASIDs are left for it',
+};
+
+/** Why kvm_amd has no `sev`, `sev_es` or `sev_snp` parameter. */
+export function missingParameterMeaning(name: string): string {
+  return name === 'sev_snp'
+    ? `this kvm_amd predates SEV-SNP host support (Linux ${kernelChange('snp.kvm-host').since})`
+    : 'kvm_amd was built without CONFIG_KVM_AMD_SEV';
+}
+
+/** The misc cgroup's count of one kind of ASID. */
+export function asidCapacityWords(asids: Traced<SevAsidCapacity>): Words {
+  if ('error' in asids) return { value: asids.error.code, meaning: asids.error.meaning };
+  if ('missing' in asids)
+    return asids.source === undefined
+      ? { value: 'not read' }
+      : {
+          value: 'no such resource',
+          meaning: 'kvm_amd registers sev / sev_es in the misc cgroup when it sets SEV up (Linux 5.13+)',
+        };
+  const { capacity, current, free } = asids.value;
+  const impossible = capacity < 0 || (current !== null && (current < 0 || current > capacity));
+  if (impossible) return { value: `${current ?? 'unknown'} in use of a capacity of ${capacity}: inconsistent` };
+  if (free === null) return { value: `capacity ${capacity}, in use unknown` };
+  return { value: `${free} free of ${capacity} (${current} in use)` };
+}
+
+/** A --deep KVM_SEV_INIT2 answer: "ok (vmsa_features 0x0)", or the error with what it means for this command. */
+export function init2Words(r: SevInit2Result): Words {
+  if (r.ok || r.error === undefined) return { value: `ok (vmsa_features ${r.vmsaFeatures})` };
+  const fw = r.firmwareError;
+  const value = `${r.error.code}${fw === undefined ? '' : fw.name ? `; firmware ${fw.name} (${fw.hex})` : `; firmware status ${fw.hex}`}`;
+  const meaning =
+    r.error.code === 'EBUSY'
+      ? 'no free ASID of this kind'
+      : r.error.code === 'ENOTTY'
+        ? 'no ASIDs exist for this VM type (e.g. all SEV-ES ASIDs given to SNP), or SEV is off'
+        : fw
+          ? `the SEV platform INIT failed: ${fw.name ?? fw.hex}`
+          : r.error.meaning;
+  return { value, meaning };
+}
