@@ -5,6 +5,7 @@
 // says whether every technology asked about is ready. No I/O, no exit codes (those belong to
 // the command line). Every output that shows a verdict takes it from this one run.
 import { decodeSnapshot, type HostModel } from '../decode/model.js';
+import { withFailureFixes } from './sev-item-fixes.js';
 import type { Snapshot } from '../snapshot/types.js';
 import { tdxCauses } from './tdx-causes.js';
 import { kvmBlocker, kvmDiagnosis } from './kvm-causes.js';
@@ -241,7 +242,10 @@ export function runChecks(
 ): CheckReport {
   const context: CheckContext = {
     snapshot,
-    model,
+    model: {
+      ...model,
+      confidential: { ...model.confidential, sev: withFailureFixes(model.confidential.sev) },
+    },
     tdxCauses: tdxCauses(snapshot, model.confidential.tdx),
     kvm: kvmDiagnosis(snapshot),
   };

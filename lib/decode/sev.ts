@@ -18,7 +18,9 @@ import { findEntry } from './cpuid-entry.js';
 import { AMD_SNP_MSRS } from '../snapshot/msr.js';
 import { capabilityNumber } from '../knowledge/capabilities.js';
 import { KVM_X86_VM_TYPES } from '../knowledge/x86.js';
-import { describeSource, explain, type Explained } from './explain.js';
+import { probeFailure, type ProbeFailure } from './failure.js';
+import { describeSource } from './sourced.js';
+import { failureMeaning } from '../knowledge/probe-failures.js';
 import {
   decodeFirmwareError,
   decodeSevCpuid,
@@ -110,6 +112,8 @@ export interface SevItem {
   /** What the value says about the host, where that needs saying. */
   meaning?: string;
   hint?: string;
+  /** The probe's failure, where the item is one and gives no fix of its own: its fix is the checks' (failureFix). */
+  failure?: ProbeFailure;
 }
 
 export interface SevAsidCapacity {
@@ -123,7 +127,7 @@ export interface SevInit2Result {
   vmType: string;
   vmsaFeatures: string;
   ok: boolean;
-  error?: Explained;
+  error?: ProbeFailure;
   firmwareError?: DecodedFirmwareError;
 }
 
@@ -241,6 +245,7 @@ class Builder {
     };
     if (item.meaning !== undefined) clean.meaning = item.meaning;
     if (item.hint !== undefined) clean.hint = item.hint;
+    if (item.failure !== undefined) clean.failure = item.failure;
     this.items.push(clean);
   }
   failed(
@@ -249,8 +254,8 @@ class Builder {
     label: string,
     fact: { source: Source; error: ProbeError },
     extra?: { meaning?: string; hint?: string; status?: SevItemStatus },
-  ): Explained {
-    const explained = explain(fact.source, fact.error);
+  ): ProbeFailure {
+    const failure = probeFailure(fact.source, fact.error);
     const item: SevItem = {
       id,
       group,
@@ -258,12 +263,12 @@ class Builder {
       value: `${fact.error.code}${firmwareText(fact.error)}`,
       status: extra?.status ?? 'fail',
       source: src(fact),
-      meaning: extra?.meaning ?? explained.meaning,
+      meaning: extra?.meaning ?? failureMeaning(failure),
     };
-    const hint = extra?.hint ?? explained.hint;
-    if (hint !== undefined) item.hint = hint;
+    if (extra?.hint !== undefined) item.hint = extra.hint;
+    else item.failure = failure;
     this.add(item);
-    return explained;
+    return failure;
   }
 }
 

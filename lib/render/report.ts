@@ -2,6 +2,7 @@
 // per technology the verdict of the one check run over it. The TDX and SEV sections are what
 // `kvm-caps tdx --json` and `kvm-caps sev --json` print: the model of that area plus its checks.
 import { runChecks } from '../check/run.js';
+import { withFailureFixes } from '../check/sev-item-fixes.js';
 import { tdxCauses, type TdxExplanation } from '../check/tdx-causes.js';
 import { kvmDiagnosis, possibleFix, type KvmDiagnosis } from '../check/kvm-causes.js';
 import {
@@ -17,8 +18,11 @@ import type { TdxView } from '../decode/tdx.js';
 import type { Snapshot } from '../snapshot/types.js';
 
 export const REPORT_FORMAT = 'kvm-caps-report';
-/** 2: verdicts are the check run's `{ capable, enabled, usable }`; `technologies` and `outcome` added. */
-export const REPORT_VERSION = 3;
+/**
+ * 2: verdicts are the check run's `{ capable, enabled, usable }`; `technologies` and `outcome` added.
+ * 4: a failed probe is a typed failure (no `meaning` / `hint`); TDX gaps are typed.
+ */
+export const REPORT_VERSION = 4;
 
 /** A technology's verdict without its checks: what the host report carries per technology. */
 export interface TechnologyVerdict {
@@ -70,7 +74,7 @@ export function tdxSection(snapshot: Snapshot, model: HostModel, checks: CheckRe
 }
 
 export function sevSection(model: HostModel, checks: CheckReport, snapshot?: Snapshot): SevSection {
-  const sev = model.confidential.sev;
+  const sev = withFailureFixes(model.confidential.sev);
   if (snapshot === undefined) return { ...sev, technologies: pick(checks, SEV_FAMILY) };
   // The SEV view's hints never load a module that cannot be loaded here (built in, nomodule, module_blacklist=).
   const diagnosis = kvmDiagnosis(snapshot);

@@ -26,12 +26,15 @@ import { PROBE_CONTEXT } from '../snapshot/schema.js';
 /** Report numbers are kvm-caps's own: any JSON integer. */
 const integer: JsonSchema = { type: 'integer' };
 
-/** lib/decode/sourced.ts Traced<T>: a value with its source, an explained error, or why it was not probed. */
+/**
+ * lib/decode/sourced.ts Traced<T>: a value with its source, a failed probe, or what was not
+ * collected or found (with the TDX model's typed gap, lib/decode/tdx.ts TdxGap).
+ */
 function traced(value: JsonSchema): JsonSchema {
   return either(
     object({ value, source: string }),
-    object({ error: ref('explained'), source: string }),
-    object({ missing: string, 'source?': string }),
+    object({ error: ref('failure'), source: string }),
+    object({ missing: string, 'source?': string, 'gap?': ref('tdxGap') }),
   );
 }
 
@@ -39,7 +42,7 @@ function traced(value: JsonSchema): JsonSchema {
 function outcome(value: JsonSchema): JsonSchema {
   return either(
     object({ ok: constant(true), value }),
-    object({ ok: constant(false), code: string, errno: integer, meaning: string, hwError: nullable(ref('hwError')) }),
+    object({ ok: constant(false), failure: ref('failure'), hwError: nullable(ref('hwError')) }),
   );
 }
 
@@ -164,7 +167,8 @@ const tdxView = object({
         'failed',
         'not-initialized',
       ),
-      'inferredFrom?': oneOfStrings('version-file', 'vm-type'),
+      'inferredFrom?': oneOfStrings('version-file', 'vm-type', 'version-file-enxio'),
+      'seamcall?': nullable(object({ leafName: string, status: string, statusName: nullable(string) })),
     }),
   ),
   privateKeyIds: traced(object({ start: integer, end: integer, count: integer, guestKeyIds: integer })),
@@ -178,7 +182,7 @@ const tdxView = object({
       required: string,
       value: nullable(string),
       found: oneOfStrings('value', 'module-not-loaded', 'no-such-parameter', 'unreadable'),
-      error: nullable(object({ code: string, meaning: nullable(string) })),
+      error: nullable(object({ code: string, failure: nullable(ref('failure')) })),
       reason: string,
       source: string,
     }),
@@ -238,6 +242,7 @@ const sevView = object({
       source: string,
       'meaning?': string,
       'hint?': string,
+      'failure?': ref('failure'),
     }),
   ),
   vmTypes: array(object({ name: oneOfStrings('SEV', 'SEV_ES', 'SNP'), type: integer, offered: nullableBoolean })),
@@ -325,7 +330,7 @@ const sevView = object({
       vmType: string,
       vmsaFeatures: string,
       ok: boolean,
-      'error?': ref('explained'),
+      'error?': ref('failure'),
       'firmwareError?': object({ code: integer, hex: string, name: nullable(string), meaning: nullable(string) }),
     }),
   ),
@@ -428,7 +433,7 @@ export const REPORT_SCHEMA: JsonSchema = {
       }),
     ),
     confidential: object({ tdx: tdxView, sev: sevView }),
-    problems: array(object({ fact: string, source: string, error: ref('explained') })),
+    problems: array(object({ fact: string, source: string, error: ref('failure') })),
     technologies: array(technologyVerdict),
     outcome: OUTCOME,
     kvmDiagnosis,
@@ -440,13 +445,29 @@ export const REPORT_SCHEMA: JsonSchema = {
       tool: object({ name: string, version: string }),
       context: PROBE_CONTEXT,
     }),
-    explained: object({
+    failure: object({
       code: string,
       errno: integer,
       message: string,
-      meaning: string,
-      'hint?': string,
+      syscall: string,
+      'request?': string,
+      target: oneOfStrings('file', 'directory', 'device'),
+      path: string,
+      'hwError?': string,
+      'firmwareError?': integer,
       'absence?': constant(true),
+    }),
+    tdxGap: object({
+      kind: oneOfStrings(
+        'kvm-capabilities-not-probed',
+        'kernel-log-not-read',
+        'no-keyid-line',
+        'no-pamt-line',
+        'no-misc-tdx-line',
+        'module-version',
+      ),
+      'versionFile?': nullable(string),
+      'kernelLog?': oneOfStrings('not-read', 'read', 'no-line'),
     }),
     hwError: object({
       value: string,
@@ -458,7 +479,6 @@ export const REPORT_SCHEMA: JsonSchema = {
       nonRecoverable: boolean,
       details: integer,
       operand: nullable(object({ id: integer, name: nullable(string) })),
-      meaning: nullable(string),
     }),
     tdAttributes: object({
       mask: string,
