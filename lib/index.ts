@@ -16,8 +16,10 @@ export { buildReport, reportChecks, tdxSection, sevSection, REPORT_FORMAT, REPOR
 export type { Report, TdxSection, SevSection, TechnologyVerdict } from './render/report.js';
 export { capabilityRows, decodeCapabilityValue, decodeVmTypes, formatDecoded } from './decode/capabilities.js';
 export type { CapabilityRow, DecodedValue } from './decode/capabilities.js';
-export { explain, describeSource, type Explained } from './decode/explain.js';
-export type { Traced } from './decode/sourced.js';
+export { describeSource, type Traced } from './decode/sourced.js';
+export { probeFailure, type ProbeFailure } from './decode/failure.js';
+export { failureText } from './render/failure.js';
+export { failureFix } from './check/failure-fixes.js';
 
 export {
   decodeCpuidEntry,

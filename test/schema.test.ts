@@ -73,7 +73,7 @@ async function loadRunChecks(): Promise<RunChecks | undefined> {
 }
 
 /** The document versions: report and check went to 2 when their verdicts became the check run's, with `applicable`. */
-const VERSIONS: Readonly<Record<string, number>> = { snapshot: 1, report: 3, check: 2 };
+const VERSIONS: Readonly<Record<string, number>> = { snapshot: 1, report: 4, check: 2 };
 
 test('each schema is valid draft 2020-12 under strict mode, with a versioned $id on no real host', () => {
   for (const [name, schema] of Object.entries(SCHEMAS)) {
@@ -409,7 +409,8 @@ test('report: wrong fields fail', () => {
     ['a known TDX fact without a value', (d) => delete d.confidential.tdx.vmType.value],
     ['kvm.usable not a boolean', (d) => (d.kvm.usable = 'yes')],
     ['a traced value without its source', (d) => delete d.kvm.apiVersion.source],
-    ['a SEV item with an unknown status', (d) => (d.confidential.sev.items[0].status = 'ok')],
+    ['a SEV fact without its source', (d) => delete d.confidential.sev.vmTypeMask.source],
+    ['SEV ASIDs as bare numbers, not traced values', (d) => (d.confidential.sev.asids = { sev: 1, sevEs: 2 })],
     ['a problem without an error', (d) => d.problems.push({ fact: 'x', source: 'y' })],
     ['a capability row number as a string', (d) => (d.kvm.capabilities[0].number = '235')],
   ];

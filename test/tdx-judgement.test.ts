@@ -18,7 +18,8 @@ import {
 } from '../lib/check/tdx-causes.js';
 import type { CheckResult, Technology } from '../lib/check/types.js';
 import { decodeSnapshot } from '../lib/decode/model.js';
-import { decodeHwError, describeHwError, notConfigurableKind } from '../lib/decode/tdx-fields.js';
+import { describeHwError } from '../lib/check/tdx-text.js';
+import { decodeHwError, notConfigurableKind } from '../lib/decode/tdx-fields.js';
 import { parseTdxLog } from '../lib/decode/tdx-log.js';
 import type { TdxBringupFailureKind } from '../lib/decode/tdx.js';
 import { TDX_SW_ERRORS } from '../lib/knowledge/tdx.js';

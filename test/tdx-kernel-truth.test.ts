@@ -355,7 +355,13 @@ const SAMPLES: Sample[] = [
     claim: { linux72: true },
     check: (f) => {
       assert.equal(f.moduleState?.value.state, 'failed');
-      assert.match(JSON.stringify(f.moduleState?.value), /TDH\.SYS\.RD failed: TDX_SYS_NOT_READY/);
+      const state = f.moduleState?.value;
+      assert.ok(state?.state === 'failed');
+      assert.deepEqual(state.seamcall, {
+        leafName: 'TDH.SYS.RD',
+        status: '0xc000050500000000',
+        statusName: 'TDX_SYS_NOT_READY',
+      });
     },
   },
   {

@@ -12,7 +12,6 @@ import {
   decodeTdAttributes,
   decodeTdvmcallInfo,
   decodeXfam,
-  describeHwError,
   notConfigurableForTd,
 } from '../lib/decode/tdx-fields.js';
 import { parseTdxLog, type TdxLogFacts } from '../lib/decode/tdx-log.js';
@@ -20,7 +19,7 @@ import { runChecks } from '../lib/check/run.js';
 import type { TdxExplanation } from '../lib/check/tdx-causes.js';
 import { decodeSnapshot } from '../lib/decode/model.js';
 import { isKnown, type Traced } from '../lib/decode/sourced.js';
-import { parameterOk, parameterText, say, seamcallText } from '../lib/check/tdx-text.js';
+import { describeHwError, parameterOk, parameterText, say, seamcallText } from '../lib/check/tdx-text.js';
 import { tdxSection, type TdxSection } from '../lib/render/report.js';
 import {
   KVM_SUPPORTED_TD_ATTRS,
@@ -220,7 +219,8 @@ test(
     assert.deepEqual(decoded[0]?.configurable.ecx, ['pku']);
     assert.deepEqual(decoded[0]?.unknownBits.ecx, [31]);
     assert.deepEqual(decoded[1]?.configurable.eax, ['avx_vnni']);
-    assert.match(decoded[2]?.note ?? '', /guest physical address width/);
+    assert.equal(decoded[2]?.gpawKnob, true);
+    assert.equal(decoded[0]?.gpawKnob, false);
     assert.equal(decoded[2]?.masks.eax, '0xff0000');
     const supported: CpuidEntryRecord[] = [
       { function: 0x7, index: 0, flags: 1, eax: 0, ebx: (1 << 5) | (1 << 16), ecx: 0x80000008, edx: 0 },
@@ -290,7 +290,13 @@ test('log: "Module version: %u.%u.%02u" and "TDX-Module initialized" (2026)', ()
 test('log: "TDX-Module version" variant and "TDX-Module initialization failed (%d)"', () => {
   const facts = parseFixture('tdx-tdx-module-version-variant');
   assert.equal(facts.moduleVersion?.value.text, '1.5.06');
-  assert.deepEqual(facts.moduleState?.value, { state: 'failed', errno: -22, errnoName: 'EINVAL', reason: null });
+  assert.deepEqual(facts.moduleState?.value, {
+    state: 'failed',
+    errno: -22,
+    errnoName: 'EINVAL',
+    reason: null,
+    seamcall: null,
+  });
 });
 
 test('log: the RFC long formats with internal version, build number and date', () => {
@@ -320,7 +326,13 @@ test('log: SEAMCALL failure with registers, module initialization failed (-5), K
     failure && [failure.leaf, failure.leafName, failure.status, failure.statusName, failure.registers.length],
     [0x22, 'TDH.SYS.RD', '0xc000050500000000', 'TDX_SYS_NOT_READY', 2],
   );
-  assert.deepEqual(facts.moduleState?.value, { state: 'failed', errno: -5, errnoName: 'EIO', reason: null });
+  assert.deepEqual(facts.moduleState?.value, {
+    state: 'failed',
+    errno: -5,
+    errnoName: 'EIO',
+    reason: null,
+    seamcall: null,
+  });
   assert.match(facts.moduleState?.line ?? '', /module initialization failed \(-5\)/);
   assert.deepEqual(
     facts.kvmMessages.map((m) => [m.value.kind, m.value.text]),
@@ -337,8 +349,13 @@ test('log: first SEAMCALL failing (canonical/tdx#161) and the pre-merge failure 
     state: 'failed',
     errno: null,
     errnoName: null,
-    reason: 'TDH.SYS.INIT failed: TDX_INCORRECT_CPUID_VALUE (0xc000090000000000)',
+    reason: null,
+    seamcall: { leafName: 'TDH.SYS.INIT', status: '0xc000090000000000', statusName: 'TDX_INCORRECT_CPUID_VALUE' },
   });
+  assert.equal(
+    say.moduleState(sysInit.moduleState ?? { missing: '' }),
+    'initialization failed: TDH.SYS.INIT failed: TDX_INCORRECT_CPUID_VALUE (0xc000090000000000)',
+  );
   const intelOpt = parseFixture('tdx-intel-opt-6.5');
   assert.deepEqual(intelOpt.keyIdRange?.value, { start: 32, end: 64, count: 32 });
   assert.deepEqual(
@@ -471,7 +488,7 @@ test('tdxView: Linux 7.2, version from sysfs, KVM_TDX_INIT_VM refused by the TDX
   assert.ok(init !== null);
   const outcome = value(init);
   assert.ok(!outcome.ok);
-  assert.equal(outcome.code, 'EINVAL');
+  assert.equal(outcome.failure.code, 'EINVAL');
   assert.equal(outcome.hwError?.name, 'TDX_OPERAND_INVALID');
   assert.deepEqual(outcome.hwError?.operand, { id: 64, name: 'ATTRIBUTES' });
   const refused = v.explanations.find((e) => e.code === 'init-vm-refused-by-tdx-module');
@@ -526,7 +543,13 @@ test('tdxView: a prerequisite parameter off, with the kvm_intel message', () => 
 test('tdxView: TDX module initialisation failed: state, SEAMCALL decoded, no invented version', () => {
   const v = view('tdx-module-init-failed');
   assert.equal(usable(v), false);
-  assert.deepEqual(value(v.moduleState), { state: 'failed', errno: -5, errnoName: 'EIO', reason: null });
+  assert.deepEqual(value(v.moduleState), {
+    state: 'failed',
+    errno: -5,
+    errnoName: 'EIO',
+    reason: null,
+    seamcall: null,
+  });
   assert.equal(isKnown(v.moduleVersion), false);
   assert.deepEqual(codes(v.explanations), [
     'tdx-vm-type-not-offered',
@@ -562,7 +585,7 @@ test('tdxView: ENOTTY from KVM_TDX_CAPABILITIES means a kernel without this uAPI
   assert.equal(usable(v), false);
   const caps = value(v.capabilities);
   assert.ok(!caps.ok);
-  assert.equal(caps.code, 'ENOTTY');
+  assert.equal(caps.failure.code, 'ENOTTY');
   assert.deepEqual(codes(v.explanations), ['capabilities-enotty']);
   assert.match(v.explanations[0]?.message ?? '', /lacks the upstream TDX uAPI/);
   assert.match(v.capabilities.source ?? '', /KVM_MEMORY_ENCRYPT_OP\(KVM_TDX_CAPABILITIES\)/);

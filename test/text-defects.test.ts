@@ -10,9 +10,11 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { flattenChecks } from '../lib/check/run.js';
 import { COMMANDS } from '../lib/cli/main.js';
-import { explain } from '../lib/decode/explain.js';
+import { failureFix } from '../lib/check/failure-fixes.js';
+import { probeFailure } from '../lib/decode/failure.js';
 import { decodeSnapshot } from '../lib/decode/model.js';
-import { NOT_RETRIED } from '../lib/native/errors.js';
+import { NOT_RETRIED } from '../lib/knowledge/probe-failures.js';
+import { failureText } from '../lib/render/failure.js';
 import { buildReport, reportChecks } from '../lib/render/report.js';
 import { renderSev, sevLines } from '../lib/render/sev.js';
 import { plainStyle } from '../lib/render/style.js';
@@ -336,16 +338,17 @@ describe('counts that cannot be', () => {
 
 test('EINTR of the requests kvm-caps does not repeat is explained with what it leaves', () => {
   for (const request of Object.keys(NOT_RETRIED)) {
-    const explained = explain(
+    const failure = probeFailure(
       { ioctl: 'KVM_MEMORY_ENCRYPT_OP', path: '/dev/kvm', fd: 'vm', arg: request },
       { code: 'EINTR', errno: -4, syscall: 'ioctl', request, message: 'EINTR' },
     );
-    assert.equal(explained.meaning, NOT_RETRIED[request]);
-    assert.equal(explained.hint, 'run kvm-caps again');
+    assert.equal(failureText(failure), NOT_RETRIED[request]);
+    assert.equal(failureFix(failure), 'run kvm-caps again');
   }
-  const other = explain(
+  const other = probeFailure(
     { ioctl: 'KVM_GET_SUPPORTED_CPUID', path: '/dev/kvm', fd: 'system' },
     { code: 'EINTR', errno: -4, syscall: 'ioctl', request: 'KVM_GET_SUPPORTED_CPUID', message: 'EINTR' },
   );
-  assert.equal(other.meaning, 'a signal interrupted the request');
+  assert.equal(failureText(other), 'a signal interrupted the request');
+  assert.equal(failureFix(other), undefined);
 });

@@ -14,7 +14,7 @@ import {
   type KvmBringupCause,
 } from '../knowledge/kvm-bringup.js';
 import { kernelHas } from '../knowledge/kernel-versions.js';
-import { describeSource } from '../decode/explain.js';
+import { describeSource } from '../decode/sourced.js';
 import {
   decodeKvmBringup,
   type BringupLogMatch,

@@ -1,5 +1,6 @@
 // The words for the SEV model's kvm_amd, ASID, kernel-log and KVM_SEV_INIT2 facts that the checks' `found` lines,
 // `diff` and `kvm-caps sev` share: one wording for each. Decode keeps typed values only.
+import { failureMeaning } from '../knowledge/probe-failures.js';
 import type { SevAsidCapacity, SevInit2Result } from '../decode/sev-kvm-amd.js';
 import type { AsidRange, FirmwareFailure } from '../decode/sev-log.js';
 import type { Traced } from '../decode/sourced.js';
@@ -53,7 +54,7 @@ export function missingParameterMeaning(name: string): string {
 
 /** The misc cgroup's count of one kind of ASID. */
 export function asidCapacityWords(asids: Traced<SevAsidCapacity>): Words {
-  if ('error' in asids) return { value: asids.error.code, meaning: asids.error.meaning };
+  if ('error' in asids) return { value: asids.error.code, meaning: failureMeaning(asids.error) };
   if ('missing' in asids)
     return asids.source === undefined
       ? { value: 'not read' }
@@ -80,6 +81,6 @@ export function init2Words(r: SevInit2Result): Words {
         ? 'no ASIDs exist for this VM type (e.g. all SEV-ES ASIDs given to SNP), or SEV is off'
         : fw
           ? `the SEV platform INIT failed: ${fw.name ?? fw.hex}`
-          : r.error.meaning;
+          : failureMeaning(r.error);
   return { value, meaning };
 }

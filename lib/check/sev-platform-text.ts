@@ -1,6 +1,7 @@
 // The words for the SEV model's platform facts (/dev/sev, SEV_PLATFORM_STATUS, SNP_PLATFORM_STATUS, the PSP):
 // what each value, failure or gap reads as, in the checks' `found` lines, in `diff` and in `kvm-caps sev`.
 // Decode keeps typed values only.
+import { failureMeaning } from '../knowledge/probe-failures.js';
 import type { SevView } from '../decode/sev.js';
 import { known } from '../decode/sourced.js';
 import { logFailureText } from './sev-kvm-amd-text.js';
@@ -85,7 +86,7 @@ export function nodeValue(node: Traced<DeviceNode>): string {
 /** What the node's failure means: the ccp driver's reasons when it is absent, else the error's meaning. */
 export function nodeMeaning(view: SevView, node: Traced<DeviceNode>): string | undefined {
   if (!('error' in node)) return undefined;
-  return node.error.code === 'ENOENT' ? noDeviceMeaning(view) : node.error.meaning;
+  return node.error.code === 'ENOENT' ? noDeviceMeaning(view) : failureMeaning(node.error);
 }
 
 /** The open of /dev/sev as the view shows it (null: not shown, because the node itself is missing). */
@@ -114,7 +115,7 @@ export function openShown(view: SevView): { label: string; value: string; source
         `${view.probeUid}) may not open it, so the SEV and SNP platform status cannot be read`,
     };
   }
-  return { label, value: failureText(open), source: open.source, meaning: open.error.meaning };
+  return { label, value: failureText(open), source: open.source, meaning: failureMeaning(open.error) };
 }
 
 // SEV_PLATFORM_STATUS
@@ -139,7 +140,7 @@ export const sevEsText = (d: DecodedSevPlatformStatus): string => (d.esInitialis
 
 /** What a failed SEV_PLATFORM_STATUS says. */
 export function sevStatusFailureMeaning(f: SevFailure): string {
-  return f.error.code === 'ENODEV' ? 'the ccp driver has no PSP/SEV data behind /dev/sev' : f.error.meaning;
+  return f.error.code === 'ENODEV' ? 'the ccp driver has no PSP/SEV data behind /dev/sev' : failureMeaning(f.error);
 }
 
 // SNP_PLATFORM_STATUS
@@ -181,7 +182,7 @@ export function snpStatusFailureMeaning(view: SevView, f: SevFailure): string {
     return `${IMPLICIT_INIT_FAILED} ${history.what})`;
   if (f.firmware)
     return `the firmware refused: ${f.firmware.name ?? 'unknown status'}${history ? ` (on this kernel: ${history.what})` : ''}`;
-  return f.error.meaning;
+  return failureMeaning(f.error);
 }
 
 // Who may open /dev/sev read-write

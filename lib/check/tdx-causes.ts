@@ -1,9 +1,10 @@
 // Why TDX is not usable on this host, and what would fix it: every cause the facts support,
 // strongest first, each with its evidence (the fact, its value, where it was read). These are
 // judgments, so they live with the checks; the TDX rules and `kvm-caps tdx` both show them.
-import { factText, parameterOk, parameterText, say, stateText, TDX_WORDS } from './tdx-text.js';
-import { describeHwError, decodeHwError, decodeTdAttributes } from '../decode/tdx-fields.js';
-import { describeSource } from '../decode/explain.js';
+import { describeHwError, factText, parameterOk, parameterText, say, stateText, TDX_WORDS } from './tdx-text.js';
+import { decodeHwError, decodeTdAttributes } from '../decode/tdx-fields.js';
+import { failureMeaning } from '../knowledge/probe-failures.js';
+import { describeSource } from '../decode/sourced.js';
 import { logSource, tdxLogContext, type LogContext, type TdxBringupFailure, type TdxView } from '../decode/tdx.js';
 import { isKnown, type Traced } from '../decode/sourced.js';
 import { kernelChange, kernelHas, releaseRangeText } from '../knowledge/kernel-versions.js';
@@ -420,7 +421,7 @@ function explanations(f: Facts): TdxExplanation[] {
   const out: TdxExplanation[] = [...bringupExplanations(f), ...guestLogExplanation(f)];
   const vm = f.vmType;
   const create = f.createVm;
-  const refused = isKnown(create) && !create.value.ok ? create.value : null;
+  const refused = isKnown(create) && !create.value.ok ? create.value.failure : null;
   const notOffered = isKnown(vm) && !vm.value.offered;
   if (notOffered || (refused !== null && refused.code === 'EINVAL')) {
     const lead: TdxExplanation = {
@@ -441,7 +442,7 @@ function explanations(f: Facts): TdxExplanation[] {
     out.push({
       code: 'tdx-vm-create-failed',
       weight: 'cause',
-      message: `KVM_CREATE_VM(KVM_X86_TDX_VM) failed with ${refused.code}: ${refused.meaning}`,
+      message: `KVM_CREATE_VM(KVM_X86_TDX_VM) failed with ${refused.code}: ${failureMeaning(refused)}`,
       evidence: [evidenceOf('KVM_CREATE_VM(5)', create, TDX_WORDS.createVm)],
     });
   }
@@ -478,9 +479,9 @@ function explanations(f: Facts): TdxExplanation[] {
           `than any kernel reports (at most ${TDX_MAX_CPUID_CONFIGS}, the size of cpuid_config_leaves[])`,
       },
     };
-    const known = messages[e.code] ?? {
+    const known = messages[e.failure.code] ?? {
       code: 'capabilities-failed',
-      message: `KVM_TDX_CAPABILITIES failed with ${e.code}: ${e.meaning}`,
+      message: `KVM_TDX_CAPABILITIES failed with ${e.failure.code}: ${failureMeaning(e.failure)}`,
     };
     const explanation: TdxExplanation = {
       ...known,
@@ -511,7 +512,7 @@ function explanations(f: Facts): TdxExplanation[] {
     }
     const hw = e.hwError !== null && e.hwError.value !== '0x0000000000000000' ? e.hwError : null;
     const offline = f.log.facts?.kvmMessages.find((m) => m.value.kind === 'package-offline');
-    if (e.code === 'EIO' && offline !== undefined) {
+    if (e.failure.code === 'EIO' && offline !== undefined) {
       out.push({
         code: 'init-vm-package-offline',
         weight: 'cause',
@@ -532,10 +533,10 @@ function explanations(f: Facts): TdxExplanation[] {
           hw !== null
             ? `the TDX module refused the TD parameters: ${describeHwError(hw)} (hw_error ${hw.value}; KVM ` +
               `passes TDH.MNG.INIT's TDX_OPERAND_INVALID back in hw_error)`
-            : `KVM_TDX_INIT_VM failed with ${e.code}: ${e.meaning}${
-                e.code === 'EINVAL'
+            : `KVM_TDX_INIT_VM failed with ${e.failure.code}: ${failureMeaning(e.failure)}${
+                e.failure.code === 'EINVAL'
                   ? ' (KVM itself refuses attributes or XFAM bits outside KVM_TDX_CAPABILITIES, with hw_error 0)'
-                  : e.code === 'EIO'
+                  : e.failure.code === 'EIO'
                     ? ' (a SEAMCALL failed, or a CPU package had no online CPU: the kernel log says which)'
                     : ''
               }`,

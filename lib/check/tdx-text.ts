@@ -1,18 +1,79 @@
 // The words for the TDX model's facts: what each known value, error or gap reads as, in the
 // checks' `found` lines, in `diff` and in `kvm-caps tdx`. Decode keeps typed values only.
-import { describeHwError, type DecodedHwError } from '../decode/tdx-fields.js';
+import type { DecodedHwError } from '../decode/tdx-fields.js';
 import type { Traced } from '../decode/sourced.js';
-import type { ProbeOutcome, TdxCapabilitiesView, TdxModuleState, TdxParameterRow, TdxView } from '../decode/tdx.js';
+import type {
+  ProbeOutcome,
+  TdxCapabilitiesView,
+  TdxFact,
+  TdxGap,
+  TdxModuleState,
+  TdxParameterRow,
+  TdxView,
+} from '../decode/tdx.js';
 import { hex } from '../knowledge/hex.js';
 import { kernelChange, releaseRangeText } from '../knowledge/kernel-versions.js';
+import { failureMeaning } from '../knowledge/probe-failures.js';
 
 type Value<F> = Extract<F, { value: unknown }>['value'];
+
+/** What the tdx_host version file's answer says, for a module version that is not known. */
+function versionFileText(code: string | null): string {
+  if (code === null) return '/sys/devices/faux/tdx_host/version was not read';
+  if (code === 'ENXIO') return 'the version file answers ENXIO (the TDX module is not initialised)';
+  if (code === 'ENOENT') {
+    return (
+      `no /sys/devices/faux/tdx_host/version (kernels before ${kernelChange('tdx.sysfs-module-version').since}, ` +
+      'or TDX not initialised)'
+    );
+  }
+  return `the version file could not be read (${code})`;
+}
+
+/** A TDX fact that is not known, with what the gap says about the host. */
+export function gapText(missing: string, gap: TdxGap | undefined): string {
+  switch (gap?.kind) {
+    case undefined:
+      return missing;
+    case 'kvm-capabilities-not-probed':
+      return `${missing} (see the KVM device facts)`;
+    case 'kernel-log-not-read':
+      return (
+        `${missing}: reading the kernel log needs CAP_SYSLOG (or kernel.dmesg_restrict=0); give a saved log ` +
+        'with --kernel-log'
+      );
+    case 'no-keyid-line':
+      return `${missing} (the BIOS did not enable TDX, or the line is no longer in the log buffer)`;
+    case 'no-pamt-line':
+      return `${missing} (the TDX module was not initialised in this boot)`;
+    case 'no-misc-tdx-line':
+      return `${missing} (KVM sets it only after TDX bring-up succeeded)`;
+    case 'module-version': {
+      // The module version's gap is worded whole: what the version file and the kernel log held.
+      const log =
+        gap.kernelLog === 'no-line'
+          ? 'the kernel log has no TDX module version line'
+          : `the kernel log was ${gap.kernelLog === 'read' ? 'read' : 'not read'}`;
+      return `${versionFileText(gap.versionFile)}; ${log}`;
+    }
+  }
+}
 
 /** A fact in words: its value through `words`, or its error, or why it is not known. */
 export function factText<T>(fact: Traced<T>, words: (value: T) => string): string {
   if ('value' in fact) return words(fact.value);
-  if ('error' in fact) return `${fact.error.meaning} (${fact.error.code})`;
-  return fact.missing;
+  if ('error' in fact) return `${failureMeaning(fact.error)} (${fact.error.code})`;
+  // Only the TDX model's facts carry gaps (TdxFact); another fact's gap is its `missing` alone.
+  return gapText(fact.missing, fact.gap as TdxGap | undefined);
+}
+
+/** The SEAMCALL status kvm_tdx_cmd.hw_error or a log line carried, in words. */
+export function describeHwError(decoded: DecodedHwError): string {
+  if (decoded.value === hex(0n, 16)) return 'TDX_SUCCESS';
+  const name = decoded.name ?? `unknown status ${decoded.status}`;
+  const operand = decoded.operand === null ? '' : ` (operand ${decoded.operand.name ?? `id ${decoded.operand.id}`})`;
+  const errno = decoded.errno === null ? '' : ` (the kernel returns ${decoded.errno})`;
+  return `${name}${operand}${errno}`;
 }
 
 const hwText = (hw: DecodedHwError | null): string =>
@@ -20,7 +81,9 @@ const hwText = (hw: DecodedHwError | null): string =>
 
 /** An ioctl's answer: `ok` for success, else the error with its meaning and SEAMCALL status. */
 export function outcomeText<T>(outcome: ProbeOutcome<T>, ok: (value: T) => string): string {
-  return outcome.ok ? ok(outcome.value) : `failed: ${outcome.code} (${outcome.meaning}${hwText(outcome.hwError)})`;
+  if (outcome.ok) return ok(outcome.value);
+  const { failure } = outcome;
+  return `failed: ${failure.code} (${failureMeaning(failure)}${hwText(outcome.hwError)})`;
 }
 
 export function capabilitiesText(view: TdxCapabilitiesView): string {
@@ -47,10 +110,15 @@ export function stateText(state: TdxModuleState): string {
     case 'failed': {
       const errnoName = state.errnoName === null ? '' : ` ${state.errnoName}`;
       const errno = state.errno === null ? '' : ` (${state.errno}${errnoName})`;
-      return `initialization failed${errno}${state.reason === null ? '' : `: ${state.reason}`}`;
+      const call = state.seamcall;
+      const reason =
+        call !== null
+          ? `${call.leafName} failed: ${call.statusName === null ? call.status : `${call.statusName} (${call.status})`}`
+          : state.reason;
+      return `initialization failed${errno}${reason === null ? '' : `: ${reason}`}`;
     }
     case 'not-initialized':
-      return `not initialized: ${state.reason}`;
+      return 'not initialized: the tdx_host version file answers ENXIO';
   }
 }
 
@@ -67,7 +135,7 @@ export const TDX_WORDS = {
   capabilities: (v: Value<TdxView['capabilities']>): string => outcomeText(v, capabilitiesText),
   maxVcpus: (v: number): string => `${v} vCPUs per TD`,
   initVm: (v: Value<NonNullable<TdxView['initVm']>>): string =>
-    v.ok ? 'accepted' : `refused: ${v.code}${hwText(v.hwError)}`,
+    v.ok ? 'accepted' : `refused: ${v.failure.code}${hwText(v.hwError)}`,
   moduleVersion: (v: Value<TdxView['moduleVersion']>): string =>
     `${v.text}${v.buildDate === null ? '' : ` (build date ${v.buildDate})`}`,
   moduleState: stateText,
@@ -109,12 +177,12 @@ export function seamcallText(f: TdxView['seamcallFailures'][number]): string {
   return `${leaf} failed: ${f.failure.status} = ${describeHwError(f.decoded)}`;
 }
 
-type Say = { readonly [K in keyof typeof TDX_WORDS]: (fact: Traced<Parameters<(typeof TDX_WORDS)[K]>[0]>) => string };
+type Say = { readonly [K in keyof typeof TDX_WORDS]: (fact: TdxFact<Parameters<(typeof TDX_WORDS)[K]>[0]>) => string };
 /** Each TDX fact in words, value, error or gap alike: `say.tdKeys(view.tdKeys)`. */
 export const say = Object.fromEntries(
   Object.entries(TDX_WORDS).map(([key, words]) => [
     key,
-    (fact: Traced<never>) => factText(fact, words as (value: never) => string),
+    (fact: TdxFact<never>) => factText(fact, words as (value: never) => string),
   ]),
 ) as unknown as Say;
 
@@ -145,9 +213,9 @@ export function parameterText(row: TdxParameterRow): string {
     case 'unreadable':
       return row.error === null
         ? 'unreadable'
-        : row.error.meaning === null
+        : row.error.failure === null
           ? `unreadable (${row.error.code})`
-          : `${row.error.meaning} (${row.error.code})`;
+          : `${failureMeaning(row.error.failure)} (${row.error.code})`;
     case 'module-not-loaded':
       return `${row.module} is not loaded`;
     case 'no-such-parameter':

@@ -4,6 +4,8 @@ import { statSync } from 'node:fs';
 import type { HostModel } from '../decode/model.js';
 import { escapeControls, terminalSafe } from '../render/escape.js';
 import { kvmDiagnosis } from '../check/kvm-causes.js';
+import { failureFix } from '../check/failure-fixes.js';
+import { failureText } from '../render/failure.js';
 import { kvmCauseNote } from '../render/kvm-diagnosis.js';
 import type { Style } from '../render/style.js';
 import { sizeText } from '../snapshot/bounded-read.js';
@@ -161,8 +163,9 @@ function unavailableNote(unsafe: HostModel, snapshot: Snapshot): string | undefi
   if ('error' in open && cause !== undefined)
     return `kvm-caps: cannot open ${report.device.path}: ${open.error.code}\n${cause}`;
   if ('error' in open) {
-    const hint = open.error.hint === undefined ? '' : `\n  fix: ${open.error.hint}`;
-    return `kvm-caps: cannot open ${report.device.path}: ${open.error.code}: ${open.error.meaning}${hint}`;
+    const fix = failureFix(open.error);
+    const hint = fix === undefined ? '' : `\n  fix: ${fix}`;
+    return `kvm-caps: cannot open ${report.device.path}: ${open.error.code}: ${failureText(open.error)}${hint}`;
   }
   const version = report.kvm.apiVersion;
   if ('value' in version) return `kvm-caps: ${report.device.path} speaks KVM API ${version.value}, not 12`;

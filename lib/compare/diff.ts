@@ -12,7 +12,7 @@ import { featureSet } from '../decode/cpuid-entry.js';
 import type { Snapshot } from '../snapshot/types.js';
 import { KVM_X86_VM_TYPES } from '../knowledge/x86.js';
 import { capabilityRows } from '../decode/capabilities.js';
-import { describeSource } from '../decode/explain.js';
+import { describeSource } from '../decode/sourced.js';
 import { runChecks } from '../check/run.js';
 import { TECHNOLOGIES, type CheckReport } from '../check/types.js';
 import { technologyStates } from './lifecycle.js';
@@ -20,6 +20,7 @@ import { decodeSnapshot, KEY_CAPABILITIES, type HostModel } from '../decode/mode
 import type { Traced } from '../decode/sourced.js';
 import type { DecodedMask } from '../decode/sev-fields.js';
 import { kernelChange } from '../knowledge/kernel-versions.js';
+import { failureMeaning } from '../knowledge/probe-failures.js';
 import { KVM_AMD_PARAMETERS } from '../knowledge/sev.js';
 import { TDX_PARAMETERS } from '../knowledge/tdx.js';
 
@@ -133,7 +134,11 @@ function fromTraced<T>(
     return { value, text: text ? text(traced.value) : String(value), source: traced.source };
   }
   if ('error' in traced)
-    return { value: null, text: `unknown: ${traced.error.code} (${traced.error.meaning})`, source: traced.source };
+    return {
+      value: null,
+      text: `unknown: ${traced.error.code} (${failureMeaning(traced.error)})`,
+      source: traced.source,
+    };
   return { value: null, text: `unknown: ${traced.missing}`, source: 'not probed' };
 }
 
@@ -213,7 +218,7 @@ const COMPARED: readonly Compared[] = [
         {
           key: 'tdx.capabilities',
           label: 'KVM_TDX_CAPABILITIES',
-          value: isKnown(caps) ? (caps.value.ok ? 'ok' : caps.value.code) : null,
+          value: isKnown(caps) ? (caps.value.ok ? 'ok' : caps.value.failure.code) : null,
           text: ok !== null ? 'ok' : isKnown(caps) ? say.capabilities(caps) : unknown,
           source,
         },

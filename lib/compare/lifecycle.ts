@@ -13,6 +13,7 @@ import { say } from '../check/tdx-text.js';
 import type { CheckReport, Technology, Verdict } from '../check/types.js';
 import { CONFIDENTIAL_LAUNCH_IOCTLS, KVM_SEV_COMMANDS, KVM_TDX_COMMANDS } from '../knowledge/confidential-commands.js';
 import { KVM_X86_VM_TYPES } from '../knowledge/x86.js';
+import { failureMeaning } from '../knowledge/probe-failures.js';
 import type { HostModel as Report } from '../decode/model.js';
 
 export const LIFECYCLE_FORMAT = 'kvm-caps-lifecycle';
@@ -508,7 +509,7 @@ function stepSupport(
           why = init2.ok
             ? `--deep: KVM_SEV_INIT2 succeeded on a ${vmType} VM`
             : `--deep: KVM_SEV_INIT2 failed on a ${vmType} VM (${init2.error?.code ?? 'error'}: ` +
-              `${init2.error?.meaning ?? ''})`;
+              `${init2.error === undefined ? '' : failureMeaning(init2.error)})`;
         }
       }
       if (flow.technology === 'tdx' && s.step === 'init-vm') {

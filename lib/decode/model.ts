@@ -6,10 +6,10 @@ import { capabilityRows, decodeVmTypes, type CapabilityRow } from './capabilitie
 import { sevView, type SevView } from './sev.js';
 import { tdxView, type TdxView } from './tdx.js';
 import { summarizeCpuid, xsaveComponents, type CpuidSummary } from './cpuid.js';
-import { describeSource, explain, type Explained } from './explain.js';
+import { probeFailure, type ProbeFailure } from './failure.js';
 import { summarizeHost, type CpuSummary, type KernelLogSummary, type ModuleSummary } from './host.js';
 import { FEATURE_MSR_NAMES } from '../knowledge/msr-names.js';
-import { known, trace, type Traced } from './sourced.js';
+import { describeSource, known, trace, type Traced } from './sourced.js';
 
 /** The capabilities shown in the host report: the ones VMMs and confidential-VM tooling gate on. */
 export const KEY_CAPABILITIES: readonly string[] = [
@@ -50,7 +50,7 @@ export interface Problem {
   /** Which fact failed, as its place in the snapshot (e.g. 'kvm.emulatedCpuid'). */
   fact: string;
   source: string;
-  error: Explained;
+  error: ProbeFailure;
 }
 
 export interface HostModel {
@@ -126,7 +126,7 @@ function deviceView(snapshot: Snapshot): DeviceView {
 }
 
 /**
- * Every failed fact in the snapshot, explained; absences (ENXIO for an attribute not offered, ...) are facts, not
+ * Every failed fact in the snapshot, typed; absences (ENXIO for an attribute not offered, ...) are facts, not
  * problems.
  */
 function problems(snapshot: Snapshot): Problem[] {
@@ -135,7 +135,7 @@ function problems(snapshot: Snapshot): Problem[] {
     if (value === null || typeof value !== 'object') return;
     const fact = value as Fact<unknown>;
     if ('source' in fact && 'error' in fact) {
-      const error = explain(fact.source, fact.error);
+      const error = probeFailure(fact.source, fact.error);
       if (!error.absence) found.push({ fact: path, source: describeSource(fact.source), error });
       return;
     }

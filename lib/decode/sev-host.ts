@@ -6,7 +6,8 @@ import { KVM_X86_VM_TYPES } from '../knowledge/x86.js';
 import { AMD_SNP_MSRS } from '../snapshot/msr.js';
 import type { Snapshot } from '../snapshot/types.js';
 import { findEntry } from './cpuid-entry.js';
-import { describeSource, explain } from './explain.js';
+import { probeFailure } from './failure.js';
+import { describeSource } from './sourced.js';
 import {
   decodeSevCpuid,
   decodeSnpPolicy,
@@ -106,7 +107,7 @@ function capability(snapshot: Snapshot, number: number, name: string, quoted = f
   const system = snapshot.kvm.capabilities?.system;
   if (system === undefined) return { missing: 'not probed: /dev/kvm was not opened or not asked' };
   const source = `${describeSource(system.source)} (${name})`;
-  if ('error' in system) return { error: explain(system.source, system.error), source };
+  if ('error' in system) return { error: probeFailure(system.source, system.error), source };
   const answer = system.value[number];
   if (answer === undefined) return { missing: `${name} was not recorded`, source };
   // The batch records a refused capability by its errno name only.
@@ -168,7 +169,10 @@ function cpuidFacts(snapshot: Snapshot): Pick<SevHostFacts, 'cpuidLeaf' | 'cpuid
   const fact = snapshot.kvm.supportedCpuid;
   if (fact === undefined) return { cpuidLeaf: { missing: 'KVM_GET_SUPPORTED_CPUID was not asked' }, cpuid: null };
   if ('error' in fact)
-    return { cpuidLeaf: { error: explain(fact.source, fact.error), source: describeSource(fact.source) }, cpuid: null };
+    return {
+      cpuidLeaf: { error: probeFailure(fact.source, fact.error), source: describeSource(fact.source) },
+      cpuid: null,
+    };
   const entry = findEntry(fact.value, 0x8000001f);
   const source = `${describeSource(fact.source)} (leaf 0x8000001F)`;
   if (!entry) return { cpuidLeaf: { value: { listed: false, allZero: false }, source }, cpuid: null };

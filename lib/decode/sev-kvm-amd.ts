@@ -4,7 +4,8 @@ import { KVM_AMD_PARAMETERS, parseModuleBool } from '../knowledge/sev.js';
 import { KVM_X86_VM_TYPES } from '../knowledge/x86.js';
 import { inNewestBoot } from '../snapshot/log-formats.js';
 import type { Snapshot } from '../snapshot/types.js';
-import { describeSource, explain, type Explained } from './explain.js';
+import { probeFailure, type ProbeFailure } from './failure.js';
+import { describeSource } from './sourced.js';
 import { decodeFirmwareError, type DecodedFirmwareError } from './sev-fields.js';
 import { parseSevLog, type SevLogFacts } from './sev-log.js';
 import type { Traced } from './sourced.js';
@@ -28,7 +29,7 @@ export interface SevKvmAmd {
   /** Every parameter KVM_AMD_PARAMETERS lists, by name, once kvm_amd is loaded. */
   parameters: Record<string, KvmAmdParameter>;
   source: string;
-  error?: Explained;
+  error?: ProbeFailure;
 }
 
 export interface SevAsidCapacity {
@@ -43,7 +44,7 @@ export interface SevInit2Result {
   vmType: string;
   vmsaFeatures: string;
   ok: boolean;
-  error?: Explained;
+  error?: ProbeFailure;
   firmwareError?: DecodedFirmwareError;
   source: string;
 }
@@ -73,7 +74,7 @@ function kvmAmdFacts(snapshot: Snapshot): SevKvmAmd {
   const source = describeSource(fact.source);
   const parameters: SevKvmAmd['parameters'] = {};
   if (!('value' in fact))
-    return { loaded: null, initstate: null, parameters, source, error: explain(fact.source, fact.error) };
+    return { loaded: null, initstate: null, parameters, source, error: probeFailure(fact.source, fact.error) };
   const module = fact.value.kvm_amd;
   if (!module) return { loaded: false, initstate: null, parameters, source };
   const root = snapshot.context.root.replace(/\/$/, '');
@@ -98,7 +99,7 @@ function asidFacts(snapshot: Snapshot): SevKvmAmdFacts['asids'] {
   const one = (key: 'sev' | 'sev_es'): Traced<SevAsidCapacity> => {
     if (!cap) return { missing: 'the misc cgroup was not read' };
     const capSource = `${describeSource(cap.source)} (${key})`;
-    if (!('value' in cap)) return { error: explain(cap.source, cap.error), source: capSource };
+    if (!('value' in cap)) return { error: probeFailure(cap.source, cap.error), source: capSource };
     const capacity = cap.value[key];
     if (capacity === undefined) return { missing: `the misc cgroup has no ${key} resource`, source: capSource };
     const current = cur && 'value' in cur ? (cur.value[key] ?? 0) : null;
@@ -115,7 +116,7 @@ function logFacts(snapshot: Snapshot): Pick<SevKvmAmdFacts, 'kernelLog' | 'log'>
   const fact = snapshot.host.kernelLog;
   if (!fact) return { kernelLog: { missing: 'the kernel log was not read' }, log: null };
   const source = describeSource(fact.source);
-  if (!('value' in fact)) return { kernelLog: { error: explain(fact.source, fact.error), source }, log: null };
+  if (!('value' in fact)) return { kernelLog: { error: probeFailure(fact.source, fact.error), source }, log: null };
   // Only the newest boot of a saved log is judged; earlier boots are left out.
   const newest = fact.value.filter(inNewestBoot);
   return {
@@ -147,7 +148,7 @@ function init2Facts(snapshot: Snapshot): SevInit2Result[] {
       vmType,
       vmsaFeatures: entry.vmsaFeatures,
       ok: false,
-      error: explain(entry.result.source, error),
+      error: probeFailure(entry.result.source, error),
       source,
     };
     // 0: the firmware was not asked, or said nothing.

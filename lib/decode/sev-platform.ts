@@ -1,7 +1,8 @@
 // The SEV model's device, sev-firmware, snp-firmware and psp groups: /dev/sev (node, open, who may open it, memlock), SEV_PLATFORM_STATUS, SEV_GET_ID2, SNP_PLATFORM_STATUS and the PSP's sysfs facts.
 // Typed values with their sources only: no status and no prose (check judges, render words).
 import type { DeviceAccess, DeviceNode, Fact, ProbeError, Snapshot, WithheldCommand } from '../snapshot/types.js';
-import { describeSource, explain, type Explained } from './explain.js';
+import { probeFailure, type ProbeFailure } from './failure.js';
+import { describeSource } from './sourced.js';
 import {
   decodeFirmwareError,
   decodeSevPlatformStatus,
@@ -14,7 +15,7 @@ import { trace, type Traced } from './sourced.js';
 
 /** A /dev/sev command that failed: the error, and the firmware's status (SEV_RET_*) where the firmware was asked. */
 export interface SevFailure {
-  error: Explained;
+  error: ProbeFailure;
   /** Null: the command failed before the firmware answered (or the firmware said nothing). */
   firmware: DecodedFirmwareError | null;
   source: string;
@@ -70,11 +71,11 @@ export interface SevPlatformFacts {
   psp: {
     fusedPart: boolean | null;
     debugLockOn: boolean | null;
-    attributes: { name: string; value: { value: string; source: string } | { error: Explained; source: string } }[];
+    attributes: { name: string; value: { value: string; source: string } | { error: ProbeFailure; source: string } }[];
     source: string;
   } | null;
   /** Reading the PSP's sysfs directory failed (null: read, or not looked at). */
-  pspFailure: { error: Explained; source: string } | null;
+  pspFailure: { error: ProbeFailure; source: string } | null;
 }
 
 /**
@@ -89,7 +90,7 @@ function firmwareOf(error: ProbeError): DecodedFirmwareError | null {
 
 function failure(fact: { source: Fact<unknown>['source']; error: ProbeError }): SevFailure {
   return {
-    error: explain(fact.source, fact.error),
+    error: probeFailure(fact.source, fact.error),
     firmware: firmwareOf(fact.error),
     source: describeSource(fact.source),
   };
@@ -150,13 +151,13 @@ function psp(snapshot: Snapshot): Pick<SevPlatformFacts, 'psp' | 'pspFailure'> {
   const fact = snapshot.host.pspSysfs;
   if (!fact) return { psp: null, pspFailure: null };
   const source = describeSource(fact.source);
-  if ('error' in fact) return { psp: null, pspFailure: { error: explain(fact.source, fact.error), source } };
+  if ('error' in fact) return { psp: null, pspFailure: { error: probeFailure(fact.source, fact.error), source } };
   const attributes = Object.entries(fact.value.attributes).map(([name, raw]) => ({
     name,
     value:
       typeof raw === 'string'
         ? { value: raw.trim(), source: `${source} (${name})` }
-        : { error: explain(fact.source, raw), source: `${source} (${name})` },
+        : { error: probeFailure(fact.source, raw), source: `${source} (${name})` },
   }));
   const flag = (name: string): boolean | null => {
     const raw = fact.value.attributes[name];

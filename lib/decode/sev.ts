@@ -4,7 +4,7 @@
 // kvm_amd, ASIDs, the kernel log, the --deep KVM_SEV_INIT2 answers). Every field is a typed
 // value with its source or why it is not known; check judges it and render words it.
 import type { Snapshot, Source } from '../snapshot/types.js';
-import { describeSource } from './explain.js';
+import { describeSource } from './sourced.js';
 import { sevHostFacts, type SevHostFacts } from './sev-host.js';
 import { sevKvmAmdFacts, type SevKvmAmdFacts } from './sev-kvm-amd.js';
 import { sevPlatformFacts, type SevPlatformFacts } from './sev-platform.js';

@@ -1,12 +1,28 @@
 // A reported value with the source it came from, or why it is not known.
-import type { Fact } from '../snapshot/types.js';
-import { describeSource, explain, type Explained } from './explain.js';
+import type { Fact, Source } from '../snapshot/types.js';
+import { probeFailure, type ProbeFailure } from './failure.js';
 
-export type Traced<T> =
+/**
+ * A value, a failed probe, or a gap. `G` types the gaps an area explains (the words for them add
+ * why, e.g. lib/check/tdx-text.ts for TDX); `missing` itself is a short statement of what was not
+ * collected or not found, never an explanation or advice.
+ */
+export type Traced<T, G = unknown> =
   | { value: T; source: string }
-  | { error: Explained; source: string }
+  | { error: ProbeFailure; source: string }
   /** Not known: not probed (a prerequisite failed), or the fact does not say; `source` is where it was looked for. */
-  | { missing: string; source?: string };
+  | { missing: string; source?: string; gap?: G };
+
+/** How a source is shown to a person: 'ioctl KVM_CHECK_EXTENSION on /dev/kvm', 'file /proc/cpuinfo'. */
+export function describeSource(source: Source): string {
+  if ('ioctl' in source) {
+    const arg = source.arg === undefined ? '' : `(${source.arg})`;
+    return `ioctl ${source.ioctl}${arg} on ${source.fd === 'vm' ? `a VM fd from ${source.path}` : source.path}`;
+  }
+  if ('file' in source) return `file ${source.file}`;
+  if ('directory' in source) return `directory ${source.directory}`;
+  return `${source.syscall} ${source.path}`;
+}
 
 /**
  * One fact read from a kernel log line: a known `Traced` value whose `source` names the log and
@@ -23,15 +39,15 @@ export function trace<T, U>(
 ): Traced<U> {
   if (fact === undefined) return { missing };
   const source = detail === undefined ? describeSource(fact.source) : `${describeSource(fact.source)} (${detail})`;
-  if ('error' in fact) return { error: explain(fact.source, fact.error), source };
+  if ('error' in fact) return { error: probeFailure(fact.source, fact.error), source };
   return { value: map(fact.value), source };
 }
 
 /** Narrows a traced value to its known value. */
-export function isKnown<T>(traced: Traced<T>): traced is { value: T; source: string } {
+export function isKnown<T, G>(traced: Traced<T, G>): traced is { value: T; source: string } {
   return 'value' in traced;
 }
 
-export function known<T>(traced: Traced<T>): T | undefined {
+export function known<T, G>(traced: Traced<T, G>): T | undefined {
   return 'value' in traced ? traced.value : undefined;
 }

@@ -138,7 +138,11 @@ export interface ConfigurableCpuidEntry {
   /** Names of the configurable bits, for registers lib/knowledge has a CPUID table for. */
   configurable: Partial<Record<Register, string[]>>;
   unknownBits: Partial<Record<Register, number[]>>;
-  note: string | null;
+  /**
+   * For 0x80000008: EAX[23:16] is 0xff, the guest physical address width (GPAW) knob KVM_TDX_INIT_VM
+   * takes (48 or 52 bits) rather than a bit mask.
+   */
+  gpawKnob: boolean;
 }
 
 function asDecodable(entry: CpuidEntryRecord, values: Record<Register, number>): CpuidEntryRecord {
@@ -163,10 +167,7 @@ export function decodeConfigurableCpuid(entries: readonly CpuidEntryRecord[]): C
     }
     // arch/x86/kvm/vmx/tdx.c td_init_cpuid_entry2(): for 0x80000008 KVM reports EAX[23:16] as
     // 0xff, the guest physical address width (GPAW) knob; KVM_TDX_INIT_VM accepts 48 or 52.
-    const note =
-      entry.function === 0x80000008 && ((entry.eax >>> 16) & 0xff) === 0xff
-        ? 'EAX[23:16] is the guest physical address width KVM_TDX_INIT_VM takes (48 or 52 bits)'
-        : null;
+    const gpawKnob = entry.function === 0x80000008 && ((entry.eax >>> 16) & 0xff) === 0xff;
     return {
       function: entry.function,
       index: entry.index,
@@ -178,7 +179,7 @@ export function decodeConfigurableCpuid(entries: readonly CpuidEntryRecord[]): C
       },
       configurable,
       unknownBits,
-      note,
+      gpawKnob,
     };
   });
 }
@@ -291,7 +292,6 @@ export interface DecodedHwError {
   details: number;
   /** For operand errors: the operand ID in the low byte, named where known. */
   operand: { id: number; name: string | null } | null;
-  meaning: string | null;
   /** For a kernel software error: the errno the kernel turns it into (TDX_SEAMCALL_UD -> EACCES); null otherwise. */
   errno: string | null;
 }
@@ -322,7 +322,6 @@ export function decodeHwError(input: string | bigint): DecodedHwError {
       nameSource: 'kernel-sw',
       matchedOn: 'value',
       operand: null,
-      meaning: sw.meaning,
       errno: sw.errno,
     };
   }
@@ -333,7 +332,6 @@ export function decodeHwError(input: string | bigint): DecodedHwError {
       nameSource: 'kernel-sw',
       matchedOn: 'class',
       operand: null,
-      meaning: 'a kernel-defined SEAMCALL error (class 0xFF)',
       errno: null,
     };
   }
@@ -353,16 +351,6 @@ export function decodeHwError(input: string | bigint): DecodedHwError {
     nameSource: byClass?.source ?? null,
     matchedOn: exact ? 'status' : byClass ? 'class' : null,
     operand,
-    meaning: null,
     errno: null,
   };
-}
-
-/** "TDX_OPERAND_INVALID (operand ATTRIBUTES)" style text for a decoded status. */
-export function describeHwError(decoded: DecodedHwError): string {
-  if (decoded.value === hex(0n, 16)) return 'TDX_SUCCESS';
-  const name = decoded.name ?? `unknown status ${decoded.status}`;
-  const operand = decoded.operand === null ? '' : ` (operand ${decoded.operand.name ?? `id ${decoded.operand.id}`})`;
-  const errno = decoded.errno === null ? '' : ` (the kernel returns ${decoded.errno})`;
-  return `${name}${operand}${errno}`;
 }

@@ -77,6 +77,7 @@ export interface TdxModuleVersionFromLog {
   text: string;
 }
 
+/** The `reason`s are the kernel's own words from the log line, never kvm-caps'. */
 export type TdxModuleStateFromLog =
   | { state: 'initialized' }
   | { state: 'not-loaded' }
@@ -84,7 +85,15 @@ export type TdxModuleStateFromLog =
   | { state: 'not-supported'; reason: string }
   /** tdx_init() gave up before the module was touched (KeyIDs, hibernation, memory notifier). */
   | { state: 'platform-init-failed'; reason: string }
-  | { state: 'failed'; errno: number | null; errnoName: string | null; reason: string | null };
+  | {
+      state: 'failed';
+      errno: number | null;
+      errnoName: string | null;
+      /** What "initialization failed: ..." said before, if anything. */
+      reason: string | null;
+      /** The TDH.SYS.* SEAMCALL of module bring-up that failed, where a log line shows it. */
+      seamcall: { leafName: string; status: string; statusName: string | null } | null;
+    };
 
 export interface SeamcallFailure {
   /** The leaf number, or null where the line names the function instead. */
@@ -226,6 +235,29 @@ const PREMERGE_MODULE_LINE = new RegExp(
     String.raw`major_version (\d+), minor_version (\d+), build_date (\d+), build_num (\d+)`,
 );
 
+/** A version printed as major.minor.update (groups 1-3 of `m`) and what else the line gave. */
+function dotted(
+  m: RegExpExecArray,
+  rest: Pick<TdxModuleVersionFromLog, 'internal' | 'buildNum' | 'buildDate' | 'format'>,
+): TdxModuleVersionFromLog {
+  const major = num(m[1]);
+  const minor = num(m[2]);
+  const update = num(m[3]);
+  const { internal, buildNum, buildDate, format } = rest;
+  return {
+    major,
+    minor,
+    update,
+    internal,
+    buildNum,
+    buildDate,
+    attributes: null,
+    vendorId: null,
+    format,
+    text: `${major}.${minor}.${String(update).padStart(2, '0')}`,
+  };
+}
+
 function parseVersion(text: string): TdxModuleVersionFromLog | null {
   let m = PREMERGE_MODULE_LINE.exec(text);
   if (m) {
@@ -253,43 +285,22 @@ function parseVersion(text: string): TdxModuleVersionFromLog | null {
       text,
     );
   if (m) {
-    const update = num(m[3]);
-    return {
-      major: num(m[1]),
-      minor: num(m[2]),
-      update,
+    return dotted(m, {
       internal: num(m[4]),
       buildNum: num(m[5]),
       buildDate: m[6] ?? null,
-      attributes: null,
-      vendorId: null,
       format: 'major.minor.update.internal.build',
-      text: `${num(m[1])}.${num(m[2])}.${String(update).padStart(2, '0')}`,
-    };
+    });
   }
   m = /^(?:TDX[- ]module|module) version: (\d+)\.(\d+)\.(\d+)$/i.exec(text);
-  if (m) {
-    const update = num(m[3]);
-    return {
-      major: num(m[1]),
-      minor: num(m[2]),
-      update,
-      internal: null,
-      buildNum: null,
-      buildDate: null,
-      attributes: null,
-      vendorId: null,
-      format: 'major.minor.update',
-      text: `${num(m[1])}.${num(m[2])}.${String(update).padStart(2, '0')}`,
-    };
-  }
+  if (m) return dotted(m, { internal: null, buildNum: null, buildDate: null, format: 'major.minor.update' });
   return null;
 }
 
 function failed(errnoText: string | undefined, reason: string | null): TdxModuleStateFromLog {
-  if (errnoText === undefined) return { state: 'failed', errno: null, errnoName: null, reason };
+  if (errnoText === undefined) return { state: 'failed', errno: null, errnoName: null, reason, seamcall: null };
   const errno = num(errnoText);
-  return { state: 'failed', errno, errnoName: errnoName(errno), reason };
+  return { state: 'failed', errno, errnoName: errnoName(errno), reason, seamcall: null };
 }
 
 /** tdx_init()'s "initialization failed: .." reasons. */
@@ -429,12 +440,13 @@ export function parseTdxLog(messages: readonly string[], logName = 'kernel log')
       // A failed TDH.SYS.* call during bring-up is the module failing to initialise with that
       // status; a later line that states the module's state takes precedence.
       if (failure.leafName !== null && INIT_LEAVES.has(failure.leafName)) {
-        const status = failure.statusName === null ? failure.status : `${failure.statusName} (${failure.status})`;
+        const { leafName, status, statusName } = failure;
         facts.moduleState = at({
           state: 'failed',
           errno: null,
           errnoName: null,
-          reason: `${failure.leafName} failed: ${status}`,
+          reason: null,
+          seamcall: { leafName, status, statusName },
         });
       }
       return;

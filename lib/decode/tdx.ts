@@ -4,10 +4,9 @@
 // reasons drawn from the other facts. Pure: reads the snapshot only. Every item carries the
 // source it came from; a missing fact is reported as unknown with the reason, never filled in.
 import { hex } from '../knowledge/hex.js';
-import { kernelChange } from '../knowledge/kernel-versions.js';
 import { decodeVmTypes } from './capabilities.js';
-import { describeSource, explain } from './explain.js';
-import { isKnown, type Traced } from './sourced.js';
+import { probeFailure, type ProbeFailure } from './failure.js';
+import { describeSource, isKnown, type Traced } from './sourced.js';
 import type { Fact, KernelModule, ProbeError, Snapshot, Source, TdxCapabilitiesRecord } from '../snapshot/types.js';
 import { capabilityNumber } from '../knowledge/capabilities.js';
 import { KVM_X86_TDX_VM } from '../knowledge/x86.js';
@@ -37,10 +36,34 @@ import {
 import { TDX_PARAMETERS } from '../knowledge/tdx.js';
 import { TDX_MODULE_RELEASES } from '../knowledge/tdx-module.js';
 
-/** What an ioctl answered: success with a value, or the error (and SEAMCALL status, if any). */
+/** What an ioctl answered: success with a value, or the failure (and its SEAMCALL status decoded, if any). */
 export type ProbeOutcome<T> =
   | { ok: true; value: T }
-  | { ok: false; code: string; errno: number; meaning: string; hwError: DecodedHwError | null };
+  | { ok: false; failure: ProbeFailure; hwError: DecodedHwError | null };
+
+/**
+ * Why a TDX fact is not known, where the words for it (lib/check/tdx-text.ts) explain more than
+ * `missing` states: typed, so that no output has to read decode's wording.
+ */
+export type TdxGap =
+  /** KVM's capabilities were not probed (the KVM device facts say why). */
+  | { kind: 'kvm-capabilities-not-probed' }
+  /** The snapshot has no kernel log. */
+  | { kind: 'kernel-log-not-read' }
+  /** The kernel log has no "BIOS enabled: private KeyID range" line. */
+  | { kind: 'no-keyid-line' }
+  /** The kernel log has no "allocated for PAMT" line. */
+  | { kind: 'no-pamt-line' }
+  /** misc.capacity has no tdx line. */
+  | { kind: 'no-misc-tdx-line' }
+  /**
+   * No module version: what the tdx_host version file answered (its errno code, or null when not
+   * read) and what the kernel log held.
+   */
+  | { kind: 'module-version'; versionFile: string | null; kernelLog: 'not-read' | 'read' | 'no-line' };
+
+/** A TDX fact: a value, a failed probe, or a gap. */
+export type TdxFact<T> = Traced<T, TdxGap>;
 
 export interface TdxCapabilitiesView {
   supportedAttributes: DecodedTdAttributes;
@@ -49,7 +72,7 @@ export interface TdxCapabilitiesView {
   cpuidConfigCount: number;
   cpuidConfigs: ConfigurableCpuidEntry[];
   /** Features KVM offers ordinary VMs that a TD cannot configure; unknown when KVM_GET_SUPPORTED_CPUID failed. */
-  notConfigurable: Traced<NotConfigurableForTd[]>;
+  notConfigurable: TdxFact<NotConfigurableForTd[]>;
 }
 
 export interface TdxInitVmView {
@@ -77,7 +100,8 @@ export interface TdxBringupFailure {
 
 export type TdxModuleState =
   | TdxModuleStateFromLog
-  | { state: 'not-initialized'; reason: string }
+  /** The tdx_host version file answers ENXIO: the module is not initialised. */
+  | { state: 'not-initialized'; inferredFrom: 'version-file-enxio' }
   /** Initialised, known without a log line: the tdx_host version file exists, or KVM offers the TDX VM type. */
   | { state: 'initialized'; inferredFrom: 'version-file' | 'vm-type' };
 
@@ -89,25 +113,25 @@ export interface TdxParameterRow {
   value: string | null;
   /** What was found: the value, its module not loaded, no such parameter, or not readable. */
   found: 'value' | 'module-not-loaded' | 'no-such-parameter' | 'unreadable';
-  /** Why it was unreadable: the module list's error (with its meaning) or the parameter file's errno code. */
-  error: { code: string; meaning: string | null } | null;
+  /** Why it was unreadable: the parameter file's errno code, and the module list's failure when that was the reason. */
+  error: { code: string; failure: ProbeFailure | null } | null;
   reason: string;
   source: string;
 }
 
 export interface TdxView {
   title: string;
-  kernelRelease: Traced<string>;
+  kernelRelease: TdxFact<string>;
   /** Bit 5 (KVM_X86_TDX_VM) of KVM_CAP_VM_TYPES. */
-  vmType: Traced<{ offered: boolean; mask: number; offeredTypes: string[] }>;
+  vmType: TdxFact<{ offered: boolean; mask: number; offeredTypes: string[] }>;
   /** KVM_CREATE_VM(KVM_X86_TDX_VM). */
-  createVm: Traced<ProbeOutcome<true>>;
-  capabilities: Traced<ProbeOutcome<TdxCapabilitiesView>>;
+  createVm: TdxFact<ProbeOutcome<true>>;
+  capabilities: TdxFact<ProbeOutcome<TdxCapabilitiesView>>;
   /** KVM_CHECK_EXTENSION(KVM_CAP_MAX_VCPUS) on the TD. */
-  maxVcpus: Traced<number>;
+  maxVcpus: TdxFact<number>;
   /** --deep KVM_TDX_INIT_VM; null when not attempted. */
-  initVm: Traced<ProbeOutcome<TdxInitVmView>> | null;
-  moduleVersion: Traced<{
+  initVm: TdxFact<ProbeOutcome<TdxInitVmView>> | null;
+  moduleVersion: TdxFact<{
     text: string;
     major: number;
     minor: number;
@@ -118,18 +142,18 @@ export interface TdxView {
     /** Which line or file gave it: 'tdsysinfo' is the "TDX module: attributes ..." line of pre-merge/vendor kernels. */
     format: 'sysfs' | TdxModuleVersionFromLog['format'];
   }>;
-  moduleState: Traced<TdxModuleState>;
+  moduleState: TdxFact<TdxModuleState>;
   /** "BIOS enabled: private KeyID range [start, end)"; the first is the global KeyID, the rest are for TDs. */
-  privateKeyIds: Traced<{ start: number; end: number; count: number; guestKeyIds: number }>;
+  privateKeyIds: TdxFact<{ start: number; end: number; count: number; guestKeyIds: number }>;
   /**
    * Memory the kernel gave the TDX module for its PAMT: "%lu KB allocated for PAMT" (mainline), or
    * "%lu pages allocated for PAMT." (pre-merge trees, 4 KiB pages).
    */
-  pamt: Traced<{ kib: number; pages: number | null }>;
+  pamt: TdxFact<{ kib: number; pages: number | null }>;
   /** misc cgroup `tdx`: capacity (guest KeyIDs KVM manages), current (in use), free. */
-  tdKeys: Traced<{ capacity: number; inUse: number | null; free: number | null }>;
+  tdKeys: TdxFact<{ capacity: number; inUse: number | null; free: number | null }>;
   /** /proc/cpuinfo flag tdx_host_platform (X86_FEATURE_TDX_HOST_PLATFORM). */
-  cpuFlag: Traced<boolean>;
+  cpuFlag: TdxFact<boolean>;
   parameters: TdxParameterRow[];
   seamcallFailures: { failure: SeamcallFailure; decoded: DecodedHwError; source: string }[];
   kvmMessages: { message: KvmTdxMessage; source: string }[];
@@ -143,38 +167,41 @@ export interface TdxView {
   /** The module release kvm-caps knows for the reported version (lib/knowledge/tdx-module.ts), or null. */
   moduleRelease: { version: string; features0: string; features0Bits: number[] } | null;
   /** Linux 7.2's tdx_host runtime-update files, raw text; absent facts are explained by the checks. */
-  runtimeUpdate: { seamldrVersion: Traced<string>; numRemainingUpdates: Traced<number> };
+  runtimeUpdate: { seamldrVersion: TdxFact<string>; numRemainingUpdates: TdxFact<number> };
   /** Whether the kernel log was read, and how many TDX lines it had. */
-  kernelLog: Traced<{ records: number; tdxLines: number; olderBootRecords: number; guestLines: number }>;
+  kernelLog: TdxFact<{ records: number; tdxLines: number; olderBootRecords: number; guestLines: number }>;
 }
 
 const VM_TYPES_CAP = capabilityNumber('KVM_CAP_VM_TYPES');
 
-const known = <T>(value: T, source: string): Traced<T> => ({ value, source });
-/** A fact not known: `why` says why (not "unknown: ...": each output words that once). */
-const unknown = <T>(why: string, source: string | null = null): Traced<T> =>
-  source === null ? { missing: why } : { missing: why, source };
+const known = <T>(value: T, source: string): TdxFact<T> => ({ value, source });
+/**
+ * A fact not known: `what` states what was not collected or found (not "unknown: ...": each output
+ * words that once); `gap` types it where the words for it say more.
+ */
+function unknown<T>(what: string, source: string | null = null, gap?: TdxGap): TdxFact<T> {
+  const fact: TdxFact<T> = source === null ? { missing: what } : { missing: what, source };
+  if (gap !== undefined) fact.gap = gap;
+  return fact;
+}
 const failed = <T>(
   fact: { source: Source; error: ProbeError },
   source: string = describeSource(fact.source),
-): Traced<T> => ({ error: explain(fact.source, fact.error), source });
+): TdxFact<T> => ({ error: probeFailure(fact.source, fact.error), source });
 /** An unknown fact (an error or a gap) passed on as the reason another one is unknown. */
-function unknownFrom<T>(fact: Traced<unknown>): Traced<T> {
+function unknownFrom<T>(fact: TdxFact<unknown>): TdxFact<T> {
   return isKnown(fact) ? unknown('the kernel log was read but not parsed') : fact;
 }
 
 function errorOutcome(source: Source, error: ProbeError): ProbeOutcome<never> {
-  const explained = explain(source, error);
   return {
     ok: false,
-    code: error.code,
-    errno: error.errno,
-    meaning: explained.meaning,
+    failure: probeFailure(source, error),
     hwError: error.hwError === undefined ? null : decodeHwError(error.hwError),
   };
 }
 
-function release(snapshot: Snapshot): Traced<string> {
+function release(snapshot: Snapshot): TdxFact<string> {
   const fact = snapshot.host.kernelRelease;
   const source = describeSource(fact.source);
   if ('error' in fact) return failed(fact, source);
@@ -183,7 +210,9 @@ function release(snapshot: Snapshot): Traced<string> {
 
 function vmType(snapshot: Snapshot): TdxView['vmType'] {
   const system = snapshot.kvm.capabilities?.system;
-  if (system === undefined) return unknown('KVM capabilities were not probed (see the KVM device facts)');
+  if (system === undefined) {
+    return unknown('KVM capabilities were not probed', null, { kind: 'kvm-capabilities-not-probed' });
+  }
   const source = `${describeSource(system.source)} (KVM_CAP_VM_TYPES)`;
   if ('error' in system) return failed(system, source);
   const answer = system.value[VM_TYPES_CAP];
@@ -194,7 +223,7 @@ function vmType(snapshot: Snapshot): TdxView['vmType'] {
   return known({ offered, mask: answer, offeredTypes }, source);
 }
 
-function probe<T, U>(fact: Fact<T> | undefined, map: (value: T) => U, missing: string): Traced<ProbeOutcome<U>> {
+function probe<T, U>(fact: Fact<T> | undefined, map: (value: T) => U, missing: string): TdxFact<ProbeOutcome<U>> {
   if (fact === undefined) return unknown(missing);
   const source = describeSource(fact.source);
   if ('error' in fact) return known(errorOutcome(fact.source, fact.error), source);
@@ -203,7 +232,7 @@ function probe<T, U>(fact: Fact<T> | undefined, map: (value: T) => U, missing: s
 
 function capabilitiesView(snapshot: Snapshot, caps: TdxCapabilitiesRecord): TdxCapabilitiesView {
   const supported = snapshot.kvm.supportedCpuid;
-  let notConfigurable: Traced<NotConfigurableForTd[]>;
+  let notConfigurable: TdxFact<NotConfigurableForTd[]>;
   if (supported === undefined) notConfigurable = unknown('KVM_GET_SUPPORTED_CPUID was not probed');
   else if ('error' in supported) notConfigurable = failed(supported);
   else {
@@ -234,10 +263,7 @@ export function tdxLogContext(snapshot: Snapshot): LogContext {
     return {
       facts: null,
       source: null,
-      fact: unknown(
-        'not read: reading the kernel log needs CAP_SYSLOG (or kernel.dmesg_restrict=0); give a saved log ' +
-          'with --kernel-log',
-      ),
+      fact: unknown('not read', null, { kind: 'kernel-log-not-read' }),
     };
   }
   const source = describeSource(fact.source);
@@ -301,24 +327,16 @@ function moduleVersion(snapshot: Snapshot, log: LogContext): TdxView['moduleVers
       logSource(log, fromLog),
     );
   }
-  const why: string[] = [];
-  if (sysfs === undefined) why.push('/sys/devices/faux/tdx_host/version was not read');
-  else if ('error' in sysfs) {
-    why.push(
-      sysfs.error.code === 'ENXIO'
-        ? 'the version file answers ENXIO (the TDX module is not initialised)'
-        : sysfs.error.code === 'ENOENT'
-          ? `no /sys/devices/faux/tdx_host/version (kernels before ` +
-            `${kernelChange('tdx.sysfs-module-version').since}, or TDX not initialised)`
-          : `the version file could not be read (${sysfs.error.code})`,
-    );
-  }
-  why.push(
-    log.facts === null
-      ? `the kernel log was ${isKnown(log.fact) ? 'read' : 'not read'}`
-      : 'the kernel log has no TDX module version line',
+  const gap: TdxGap = {
+    kind: 'module-version',
+    versionFile: sysfs === undefined ? null : 'error' in sysfs ? sysfs.error.code : null,
+    kernelLog: log.facts !== null ? 'no-line' : isKnown(log.fact) ? 'read' : 'not-read',
+  };
+  return unknown(
+    'no TDX module version in the tdx_host version file or the kernel log',
+    sysfs === undefined ? log.source : describeSource(sysfs.source),
+    gap,
   );
-  return unknown(`${why.join('; ')}`, sysfs === undefined ? log.source : describeSource(sysfs.source));
 }
 
 function moduleState(snapshot: Snapshot, log: LogContext, vm: TdxView['vmType']): TdxView['moduleState'] {
@@ -330,7 +348,7 @@ function moduleState(snapshot: Snapshot, log: LogContext, vm: TdxView['vmType'])
   const fromLog = log.facts?.moduleState;
   if (fromLog !== undefined) return known(fromLog.value, logSource(log, fromLog));
   if (sysfs !== undefined && 'error' in sysfs && sysfs.error.code === 'ENXIO') {
-    const state: TdxModuleState = { state: 'not-initialized', reason: 'the tdx_host version file answers ENXIO' };
+    const state: TdxModuleState = { state: 'not-initialized', inferredFrom: 'version-file-enxio' };
     return known(state, describeSource(sysfs.source));
   }
   if (isKnown(vm) && vm.value.offered) {
@@ -345,11 +363,7 @@ function privateKeyIds(log: LogContext): TdxView['privateKeyIds'] {
   const fact = log.facts?.keyIdRange;
   if (fact === undefined) {
     if (log.facts === null) return unknownFrom(log.fact);
-    return unknown(
-      'no "BIOS enabled: private KeyID range" line (the BIOS did not enable TDX, or the line is no longer in ' +
-        'the log buffer)',
-      log.source,
-    );
+    return unknown('no "BIOS enabled: private KeyID range" line', log.source, { kind: 'no-keyid-line' });
   }
   const { start, end, count } = fact.value;
   // tdx_init(): the first TDX KeyID is the global KeyID; the rest are for TDs.
@@ -363,7 +377,7 @@ function pamt(log: LogContext): TdxView['pamt'] {
   const pages = log.facts?.pamtPages;
   if (pages !== undefined) return known({ kib: pages.value * 4, pages: pages.value }, logSource(log, pages));
   if (log.facts === null) return unknownFrom(log.fact);
-  return unknown('no "allocated for PAMT" line (the TDX module was not initialised in this boot)', log.source);
+  return unknown('no "allocated for PAMT" line', log.source, { kind: 'no-pamt-line' });
 }
 
 function tdKeys(snapshot: Snapshot): TdxView['tdKeys'] {
@@ -373,7 +387,7 @@ function tdKeys(snapshot: Snapshot): TdxView['tdKeys'] {
   if ('error' in capacity) return failed(capacity, source);
   const total = capacity.value.tdx;
   if (total === undefined) {
-    return unknown('misc.capacity has no tdx line (KVM sets it only after TDX bring-up succeeded)', source);
+    return unknown('misc.capacity has no tdx line', source, { kind: 'no-misc-tdx-line' });
   }
   const current = snapshot.host.miscCurrent;
   if (current === undefined || 'error' in current) {
@@ -402,20 +416,15 @@ function parameters(snapshot: Snapshot): TdxParameterRow[] {
     const source = `file ${root}/sys/module/${p.module}/parameters/${p.parameter}`;
     const row = { module: p.module, parameter: p.parameter, required: p.required, reason: p.reason, source };
     if ('error' in fact) {
-      const explained = explain(fact.source, fact.error);
-      return {
-        ...row,
-        value: null,
-        found: 'unreadable' as const,
-        error: { code: explained.code, meaning: explained.meaning },
-      };
+      const failure = probeFailure(fact.source, fact.error);
+      return { ...row, value: null, found: 'unreadable' as const, error: { code: failure.code, failure } };
     }
     const module: KernelModule | undefined = fact.value[p.module];
     if (module === undefined) return { ...row, value: null, found: 'module-not-loaded' as const, error: null };
     const raw = module.parameters[p.parameter];
     if (raw === undefined) return { ...row, value: null, found: 'no-such-parameter' as const, error: null };
     if (typeof raw !== 'string')
-      return { ...row, value: null, found: 'unreadable' as const, error: { code: raw.code, meaning: null } };
+      return { ...row, value: null, found: 'unreadable' as const, error: { code: raw.code, failure: null } };
     return { ...row, value: raw.trim(), found: 'value' as const, error: null };
   });
 }
@@ -473,7 +482,7 @@ function moduleRelease(version: TdxView['moduleVersion']): TdxView['moduleReleas
   return { version: release.version, features0: hex(release.tdxFeatures0), features0Bits: bits };
 }
 
-function sysfsText(fact: Fact<string> | undefined, what: string): Traced<string> {
+function sysfsText(fact: Fact<string> | undefined, what: string): TdxFact<string> {
   if (fact === undefined) return unknown(`${what} was not read`);
   const source = describeSource(fact.source);
   if ('error' in fact) return failed(fact, source);
@@ -483,7 +492,7 @@ function sysfsText(fact: Fact<string> | undefined, what: string): Traced<string>
 function runtimeUpdate(snapshot: Snapshot): TdxView['runtimeUpdate'] {
   const seamldrVersion = sysfsText(snapshot.host.tdxSeamldrVersion, 'seamldr_version');
   const raw = sysfsText(snapshot.host.tdxNumRemainingUpdates, 'num_remaining_updates');
-  let numRemainingUpdates: Traced<number>;
+  let numRemainingUpdates: TdxFact<number>;
   if (!isKnown(raw)) numRemainingUpdates = raw;
   else if (/^\d+$/.test(raw.value)) numRemainingUpdates = known(Number(raw.value), raw.source);
   else numRemainingUpdates = unknown(`unknown: not a number (${JSON.stringify(raw.value)})`, raw.source);

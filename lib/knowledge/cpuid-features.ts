@@ -27,6 +27,31 @@ export interface FeatureRegister {
   bits: Readonly<Record<number, string>>;
 }
 
+/**
+ * The leaf 1 EDX bits that leaf 0x80000001 EDX repeats with the same meaning (AMD APM); the kernel
+ * names them once, in cpufeatures.h word 0.
+ */
+const SHARED_EDX_BITS: Readonly<Record<number, string>> = {
+  0: 'fpu',
+  1: 'vme',
+  2: 'de',
+  3: 'pse',
+  4: 'tsc',
+  5: 'msr',
+  6: 'pae',
+  7: 'mce',
+  8: 'cx8',
+  9: 'apic',
+  12: 'mtrr',
+  13: 'pge',
+  14: 'mca',
+  15: 'cmov',
+  16: 'pat',
+  17: 'pse36',
+  23: 'mmx',
+  24: 'fxsr',
+};
+
 export const CPUID_FEATURE_REGISTERS: readonly FeatureRegister[] = [
   {
     // cpufeatures.h word 0 ("Intel-defined CPU features, CPUID level 0x00000001 (EDX)").
@@ -35,29 +60,12 @@ export const CPUID_FEATURE_REGISTERS: readonly FeatureRegister[] = [
     register: 'edx',
     title: 'Standard features (EDX)',
     bits: {
-      0: 'fpu',
-      1: 'vme',
-      2: 'de',
-      3: 'pse',
-      4: 'tsc',
-      5: 'msr',
-      6: 'pae',
-      7: 'mce',
-      8: 'cx8',
-      9: 'apic',
+      ...SHARED_EDX_BITS,
       11: 'sep',
-      12: 'mtrr',
-      13: 'pge',
-      14: 'mca',
-      15: 'cmov',
-      16: 'pat',
-      17: 'pse36',
       18: 'pn',
       19: 'clflush',
       21: 'dts', // X86_FEATURE_DS
       22: 'acpi',
-      23: 'mmx',
-      24: 'fxsr',
       25: 'sse', // X86_FEATURE_XMM
       26: 'sse2', // X86_FEATURE_XMM2
       27: 'ss', // X86_FEATURE_SELFSNOOP
@@ -291,28 +299,11 @@ export const CPUID_FEATURE_REGISTERS: readonly FeatureRegister[] = [
     register: 'edx',
     title: 'Extended features (EDX)',
     bits: {
-      0: 'fpu',
-      1: 'vme',
-      2: 'de',
-      3: 'pse',
-      4: 'tsc',
-      5: 'msr',
-      6: 'pae',
-      7: 'mce',
-      8: 'cx8',
-      9: 'apic',
+      ...SHARED_EDX_BITS,
       11: 'syscall',
-      12: 'mtrr',
-      13: 'pge',
-      14: 'mca',
-      15: 'cmov',
-      16: 'pat',
-      17: 'pse36',
       19: 'mp',
       20: 'nx',
       22: 'mmxext',
-      23: 'mmx',
-      24: 'fxsr',
       25: 'fxsr_opt',
       26: 'pdpe1gb', // X86_FEATURE_GBPAGES
       27: 'rdtscp',

@@ -3,6 +3,7 @@
 // makeSystemError at load time and builds every failure through it.
 import { constants } from 'node:os';
 import { getSystemErrorMap } from 'node:util';
+import { notRetriedMeaning } from '../knowledge/probe-failures.js';
 
 export interface KvmSystemError extends Error {
   /** Symbolic errno name, e.g. 'ENOENT'. */
@@ -42,22 +43,6 @@ export function errnoDescription(errno: number): string {
   return uvErrors.get(-errno)?.[1] ?? errnoName(errno);
 }
 
-const EINTR = 4;
-
-/**
- * The requests the addon makes exactly once because they change a VM's state, so that EINTR
- * (a signal arrived while the kernel worked on it) reaches the caller instead of a repeat:
- * what EINTR means for each. The VM is a throwaway one; closing it undoes the attempt.
- */
-export const NOT_RETRIED: Readonly<Record<string, string>> = {
-  KVM_TDX_INIT_VM:
-    "a signal interrupted the TD's initialisation, which kvm-caps does not repeat because it changes the TD; " +
-    'the throwaway TD is released when it is closed, and running kvm-caps again asks again',
-  KVM_SEV_INIT2:
-    "a signal interrupted the SEV VM's initialisation, which kvm-caps does not repeat because it changes the VM; " +
-    'the throwaway VM and its ASID are released when it is closed, and running kvm-caps again asks again',
-};
-
 /** Builds the error for a failed system call; `errno` is positive, as the kernel returns it. */
 export function makeSystemError(
   errno: number,
@@ -68,7 +53,7 @@ export function makeSystemError(
 ): KvmSystemError {
   const code = errnoName(errno);
   const what = request === undefined ? syscall : `${syscall} ${request}`;
-  const meaning = errno === EINTR && request !== undefined ? NOT_RETRIED[request] : undefined;
+  const meaning = notRetriedMeaning(errno, request);
   const error = new Error(
     `${code}: ${errnoDescription(errno)}, ${what} '${path}'${meaning === undefined ? '' : `: ${meaning}`}`,
   ) as KvmSystemError;

@@ -17,8 +17,11 @@ import type { TdxView } from '../decode/tdx.js';
 import type { Snapshot } from '../snapshot/types.js';
 
 export const REPORT_FORMAT = 'kvm-caps-report';
-/** 2: verdicts are the check run's `{ capable, enabled, usable }`; `technologies` and `outcome` added. */
-export const REPORT_VERSION = 3;
+/**
+ * 2: verdicts are the check run's `{ capable, enabled, usable }`; `technologies` and `outcome` added.
+ * 4: a failed probe is a typed failure (no `meaning` / `hint`); TDX gaps are typed.
+ */
+export const REPORT_VERSION = 4;
 
 /** A technology's verdict without its checks: what the host report carries per technology. */
 export interface TechnologyVerdict {

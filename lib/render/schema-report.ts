@@ -26,12 +26,15 @@ import { PROBE_CONTEXT } from '../snapshot/schema.js';
 /** Report numbers are kvm-caps's own: any JSON integer. */
 const integer: JsonSchema = { type: 'integer' };
 
-/** lib/decode/sourced.ts Traced<T>: a value with its source, an explained error, or why it was not probed. */
+/**
+ * lib/decode/sourced.ts Traced<T>: a value with its source, a failed probe, or what was not
+ * collected or found (with the TDX model's typed gap, lib/decode/tdx.ts TdxGap).
+ */
 function traced(value: JsonSchema): JsonSchema {
   return either(
     object({ value, source: string }),
-    object({ error: ref('explained'), source: string }),
-    object({ missing: string, 'source?': string }),
+    object({ error: ref('failure'), source: string }),
+    object({ missing: string, 'source?': string, 'gap?': ref('tdxGap') }),
   );
 }
 
@@ -39,7 +42,7 @@ function traced(value: JsonSchema): JsonSchema {
 function outcome(value: JsonSchema): JsonSchema {
   return either(
     object({ ok: constant(true), value }),
-    object({ ok: constant(false), code: string, errno: integer, meaning: string, hwError: nullable(ref('hwError')) }),
+    object({ ok: constant(false), failure: ref('failure'), hwError: nullable(ref('hwError')) }),
   );
 }
 
@@ -164,7 +167,8 @@ const tdxView = object({
         'failed',
         'not-initialized',
       ),
-      'inferredFrom?': oneOfStrings('version-file', 'vm-type'),
+      'inferredFrom?': oneOfStrings('version-file', 'vm-type', 'version-file-enxio'),
+      'seamcall?': nullable(object({ leafName: string, status: string, statusName: nullable(string) })),
     }),
   ),
   privateKeyIds: traced(object({ start: integer, end: integer, count: integer, guestKeyIds: integer })),
@@ -178,7 +182,7 @@ const tdxView = object({
       required: string,
       value: nullable(string),
       found: oneOfStrings('value', 'module-not-loaded', 'no-such-parameter', 'unreadable'),
-      error: nullable(object({ code: string, meaning: nullable(string) })),
+      error: nullable(object({ code: string, failure: nullable(ref('failure')) })),
       reason: string,
       source: string,
     }),
@@ -213,33 +217,67 @@ const tdxView = object({
   ),
 });
 
+/** lib/decode/sev-platform.ts SevFailure: a failed /dev/sev command with the firmware's status. */
+const sevFailure = object({
+  error: ref('failure'),
+  firmware: nullable(object({ code: integer, hex: string, name: nullable(string), meaning: nullable(string) })),
+  source: string,
+});
+const snpPolicyBits = object({ raw: string, names: strings, unknownBits: integers, abiMajor: integer, abiMinor: integer });
+
+/** lib/decode/sev.ts SevView: the three facets (sev-host.ts, sev-platform.ts, sev-kvm-amd.ts) and the SEV checks. */
 const sevView = object({
   title: string,
   technologies: array(technologyChecks),
-  items: array(
+  vmTypeMask: traced(integer),
+  sysAttributes: traced(integer),
+  sevAttributes: object({
+    vmsaFeatures: traced(decodedMask),
+    snpPolicyBits: traced(snpPolicyBits),
+    snpReqCerts: traced(boolean),
+  }),
+  cpuinfo: traced(object({ modelName: nullable(string) })),
+  cpuidLeaf: traced(object({ listed: boolean, allZero: boolean })),
+  probeUid: integer,
+  sevNode: nullable(
+    traced(
+      object({
+        type: string,
+        mode: integer,
+        uid: integer,
+        gid: integer,
+        owner: nullable(string),
+        group: nullable(string),
+        major: integer,
+        minor: integer,
+      }),
+    ),
+  ),
+  sevOpen: traced(constant(true)),
+  sevAccess: nullable(traced(object({ read: boolean, write: boolean }))),
+  memlock: nullable(traced(object({ soft: nullableInteger, hard: nullableInteger }))),
+  deviceUsers: nullable(
     object({
-      id: string,
-      group: oneOfStrings(
-        'kvm',
-        'cpu',
-        'msr',
-        'module',
-        'device',
-        'sev-firmware',
-        'psp',
-        'snp-firmware',
-        'capacity',
-        'log',
-        'init2',
+      holders: array(
+        object({
+          who: oneOfStrings('owner', 'owning-group', 'user', 'group', 'other'),
+          name: string,
+          root: boolean,
+          via: oneOfStrings('mode', 'acl'),
+        }),
       ),
-      label: string,
-      value: string,
-      status: oneOfStrings('pass', 'fail', 'warn', 'info', 'unknown'),
+      rootOnly: boolean,
+      acl: nullable(traced(nullable(strings))),
       source: string,
-      'meaning?': string,
-      'hint?': string,
     }),
   ),
+  platformStatusFailure: nullable(sevFailure),
+  snpPlatformStatusFailure: nullable(sevFailure),
+  snpPlatformStatusWithheld: nullable(
+    object({ reason: string, kernelChange: string, snpInitialized: oneOfStrings('no', 'unknown'), override: string }),
+  ),
+  chipId: nullable(either(object({ value: object({ bytes: integer }), source: string }), sevFailure)),
+  pspFailure: nullable(object({ error: ref('failure'), source: string })),
   vmTypes: array(object({ name: oneOfStrings('SEV', 'SEV_ES', 'SNP'), type: integer, offered: nullableBoolean })),
   cpu: object({
     vendor: nullable(string),
@@ -268,13 +306,11 @@ const sevView = object({
     initstate: nullable(string),
     parameters: record(object({ raw: nullable(string), enabled: nullableBoolean, 'error?': string, source: string })),
     source: string,
-    'error?': ref('explained'),
+    'error?': ref('failure'),
   }),
   attributes: object({
     vmsaFeatures: nullable(decodedMask),
-    snpPolicyBits: nullable(
-      object({ raw: string, names: strings, unknownBits: integers, abiMajor: integer, abiMinor: integer }),
-    ),
+    snpPolicyBits: nullable(snpPolicyBits),
     snpReqCerts: nullableBoolean,
   }),
   platformStatus: nullable(
@@ -330,7 +366,7 @@ const sevView = object({
       vmType: string,
       vmsaFeatures: string,
       ok: boolean,
-      'error?': ref('explained'),
+      'error?': ref('failure'),
       'firmwareError?': object({ code: integer, hex: string, name: nullable(string), meaning: nullable(string) }),
       source: string,
     }),
@@ -344,6 +380,7 @@ const sevView = object({
     kernelLog: string,
   }),
   msrs: object({
+    reads: record(traced(string)),
     syscfg: nullable(string),
     smee: nullableBoolean,
     snpEn: nullableBoolean,
@@ -351,8 +388,29 @@ const sevView = object({
     rmpEnd: nullable(string),
     source: string,
   }),
-  psp: nullable(object({ fusedPart: nullableBoolean, debugLockOn: nullableBoolean, source: string })),
-  notes: array(object({ text: string, source: string })),
+  hostCpuid: object({
+    leaf: traced(object({ eax: string, ebx: string })),
+    sev: nullableBoolean,
+    snp: nullableBoolean,
+    vmpl: nullableBoolean,
+    vmplCount: nullableInteger,
+    pageFlush: nullableBoolean,
+    smeCoherent: nullableBoolean,
+    source: string,
+  }),
+  psp: nullable(
+    object({
+      fusedPart: nullableBoolean,
+      debugLockOn: nullableBoolean,
+      attributes: array(
+        object({
+          name: string,
+          value: either(object({ value: string, source: string }), object({ error: ref('failure'), source: string })),
+        }),
+      ),
+      source: string,
+    }),
+  ),
 });
 
 const backend = object({
@@ -434,7 +492,7 @@ export const REPORT_SCHEMA: JsonSchema = {
       }),
     ),
     confidential: object({ tdx: tdxView, sev: sevView }),
-    problems: array(object({ fact: string, source: string, error: ref('explained') })),
+    problems: array(object({ fact: string, source: string, error: ref('failure') })),
     technologies: array(technologyVerdict),
     outcome: OUTCOME,
     kvmDiagnosis,
@@ -446,13 +504,29 @@ export const REPORT_SCHEMA: JsonSchema = {
       tool: object({ name: string, version: string }),
       context: PROBE_CONTEXT,
     }),
-    explained: object({
+    failure: object({
       code: string,
       errno: integer,
       message: string,
-      meaning: string,
-      'hint?': string,
+      syscall: string,
+      'request?': string,
+      target: oneOfStrings('file', 'directory', 'device'),
+      path: string,
+      'hwError?': string,
+      'firmwareError?': integer,
       'absence?': constant(true),
+    }),
+    tdxGap: object({
+      kind: oneOfStrings(
+        'kvm-capabilities-not-probed',
+        'kernel-log-not-read',
+        'no-keyid-line',
+        'no-pamt-line',
+        'no-misc-tdx-line',
+        'module-version',
+      ),
+      'versionFile?': nullable(string),
+      'kernelLog?': oneOfStrings('not-read', 'read', 'no-line'),
     }),
     hwError: object({
       value: string,
@@ -464,7 +538,6 @@ export const REPORT_SCHEMA: JsonSchema = {
       nonRecoverable: boolean,
       details: integer,
       operand: nullable(object({ id: integer, name: nullable(string) })),
-      meaning: nullable(string),
     }),
     tdAttributes: object({
       mask: string,

@@ -1,6 +1,7 @@
 // The SEV view's KVM, CPU and MSR lines, in words, from the SEV model's host facts
 // (decode/sev-host.ts): the SEV VM types and KVM's SEV attributes, /proc/cpuinfo, CPUID
 // 0x8000001F as KVM and the host report it, SYSCFG and the RMP MSRs.
+import { failureMeaning } from '../knowledge/probe-failures.js';
 import { asidSplitText, flagAbsentText, MIN_SEV_ASID_LABEL, sourceOf, vmTypeText } from '../check/sev-host-text.js';
 import type { DecodedMask } from '../decode/sev-fields.js';
 import { SEV_ATTRIBUTES } from '../knowledge/sev.js';
@@ -48,7 +49,7 @@ export function kvmLines(view: SevSection): SevLine[] {
               source: fact.source,
               meaning: `ENXIO: the attribute is not implemented here; it exists since ${a.since}`,
             }
-          : { ...line, value: fact.error.code, source: fact.source, meaning: fact.error.meaning },
+          : { ...line, value: fact.error.code, source: fact.source, meaning: failureMeaning(fact.error) },
       );
     } else {
       const v = fact.value;
@@ -77,7 +78,7 @@ export function cpuLines(view: SevSection): SevLine[] {
       label: 'CPU flags',
       value: 'error' in info ? info.error.code : 'not read',
       source: sourceOf(info),
-      ...('error' in info ? { meaning: info.error.meaning } : { meaning: info.missing }),
+      ...('error' in info ? { meaning: failureMeaning(info.error) } : { meaning: info.missing }),
     });
   } else {
     const source = info.source;
@@ -151,7 +152,9 @@ function kvmCpuidLines(view: SevSection): SevLine[] {
   const label = 'CPUID 0x8000001F (KVM)';
   if ('missing' in leaf) return [{ id: 'cpuid.8000001f', label, value: 'not probed', source: 'not probed' }];
   if ('error' in leaf)
-    return [{ id: 'cpuid.8000001f', label, value: leaf.error.code, source: leaf.source, meaning: leaf.error.meaning }];
+    return [
+      { id: 'cpuid.8000001f', label, value: leaf.error.code, source: leaf.source, meaning: failureMeaning(leaf.error) },
+    ];
   const source = leaf.source;
   if (!leaf.value.listed)
     return [{ id: 'cpuid.8000001f', label, value: 'absent', source, meaning: 'KVM reports no memory-encryption leaf' }];

@@ -1,5 +1,6 @@
 // The SEV view's kvm_amd, ASIDs, kernel log and --deep KVM_SEV_INIT2 lines, in words, from the model's typed
 // facts (decode/sev-kvm-amd.ts). No status: the SEV, SEV-ES and SEV-SNP checks judge them.
+import { failureMeaning } from '../knowledge/probe-failures.js';
 import {
   ASIDS_UNUSABLE,
   asidCapacityWords,
@@ -23,7 +24,7 @@ const GATES = new Set(['sev', 'sev_es', 'sev_snp', 'npt']);
 export function moduleLines(view: SevSection): SevLine[] {
   const m = view.kvmAmd;
   const module = { id: 'module.kvm_amd', label: 'kvm_amd', source: m.source };
-  if (m.error !== undefined) return [{ ...module, value: m.error.code, meaning: m.error.meaning }];
+  if (m.error !== undefined) return [{ ...module, value: m.error.code, meaning: failureMeaning(m.error) }];
   if (m.loaded !== true) return [{ ...module, value: 'not loaded' }];
   const lines: SevLine[] = [{ ...module, value: m.initstate === null ? 'built in' : `loaded (${m.initstate})` }];
   for (const p of KVM_AMD_PARAMETERS) {
@@ -62,7 +63,7 @@ const ALSO_PRINTED =
   'SNP only to answer (and shut it down again): it does not prove that SNP is running';
 
 /** What a firmware failure line says, where that needs saying. */
-function failureMeaning(f: FirmwareFailure, release: string | undefined): string | undefined {
+function logFailureMeaning(f: FirmwareFailure, release: string | undefined): string | undefined {
   const fw = f.firmwareError === null ? null : decodeFirmwareError(f.firmwareError);
   const meanings: string[] = [];
   if (f.firmwareError === 0 && f.rc === -110)
@@ -95,7 +96,13 @@ export function logLines(view: SevSection): SevLine[] {
   if ('missing' in read) return [{ id: 'log', label: 'Kernel log', value: 'not read', source: 'not probed' }];
   if ('error' in read)
     return [
-      { id: 'log', label: 'Kernel log', value: read.error.code, source: read.source, meaning: read.error.meaning },
+      {
+        id: 'log',
+        label: 'Kernel log',
+        value: read.error.code,
+        source: read.source,
+        meaning: failureMeaning(read.error),
+      },
     ];
   const log = view.log;
   if (log === null) return [];
@@ -168,7 +175,7 @@ export function logLines(view: SevSection): SevLine[] {
       source: log.snpNeedsFirmware.source,
     });
   log.failures.forEach((f, i) => {
-    const meaning = failureMeaning(f.value, release);
+    const meaning = logFailureMeaning(f.value, release);
     lines.push({
       id: `log.failure.${i}`,
       label: `${f.value.reporter}: ${f.value.technology} firmware`,

@@ -1,5 +1,6 @@
 // The SEV view's /dev/sev, SEV firmware, SEV-SNP firmware and PSP lines, and the note on how this kernel's
 // SNP_PLATFORM_STATUS behaves: the words for lib/decode/sev-platform.ts's facts.
+import { failureMeaning } from '../knowledge/probe-failures.js';
 import {
   deviceUsersMeaning,
   deviceUsersText,
@@ -70,7 +71,9 @@ export function deviceLines(view: SevSection): SevLine[] {
       ),
     );
   } else if (access !== null && 'error' in access)
-    lines.push(line('device.access', '/dev/sev access', failureText(access), access.source, access.error.meaning));
+    lines.push(
+      line('device.access', '/dev/sev access', failureText(access), access.source, failureMeaning(access.error)),
+    );
   const memlock = view.memlock;
   if (memlock !== null && 'value' in memlock) {
     const bytes = (n: number | null): string => (n === null ? 'unlimited' : `${n} bytes`);
@@ -86,7 +89,7 @@ export function deviceLines(view: SevSection): SevLine[] {
     );
   } else if (memlock !== null && 'error' in memlock)
     lines.push(
-      line('host.memlock', 'Locked-memory limit', failureText(memlock), memlock.source, memlock.error.meaning),
+      line('host.memlock', 'Locked-memory limit', failureText(memlock), memlock.source, failureMeaning(memlock.error)),
     );
   const users = view.deviceUsers;
   if (users !== null && node !== null && 'value' in node)
@@ -152,7 +155,7 @@ export function sevFirmwareLines(view: SevSection): SevLine[] {
         id.source,
         Math.abs(id.error.errno) === ENOTSUPP
           ? 'ENOTSUPP: SEV firmware API older than 0.16 has no GET_ID'
-          : id.error.meaning,
+          : failureMeaning(id.error),
       ),
     );
   return lines;
@@ -260,7 +263,8 @@ export function snpFirmwareLines(view: SevSection): SevLine[] {
 /** The PSP's sysfs attributes, each as the kernel shows it. */
 export function pspLines(view: SevSection): SevLine[] {
   const failed = view.pspFailure;
-  if (failed !== null) return [line('psp', 'PSP sysfs', failureText(failed), failed.source, failed.error.meaning)];
+  if (failed !== null)
+    return [line('psp', 'PSP sysfs', failureText(failed), failed.source, failureMeaning(failed.error))];
   return (view.psp?.attributes ?? []).map(({ name, value }) => {
     if ('error' in value) return line(`psp.${name}`, name, `unreadable (${value.error.code})`, value.source);
     const production = name === 'fused_part' || name === 'debug_lock_on';

@@ -11,12 +11,14 @@ import { renderSevSummary } from './sev.js';
 import { renderTdxSummary } from './tdx.js';
 import { kvmDiagnosisLines, kvmDiagnosisTitle } from './kvm-diagnosis.js';
 import { possibleFix, specificCause } from '../check/kvm-causes.js';
+import { failureFix } from '../check/failure-fixes.js';
+import { failureText } from './failure.js';
 
 /** A traced value as a line: the value with its source, or the failure with its meaning. */
 function tracedLine<T>(style: Style, label: string, traced: Traced<T>, show: (value: T) => string): string {
   if ('missing' in traced) return line(style, label, style.dim(traced.missing));
   if ('error' in traced)
-    return line(style, label, style.bad(`${traced.error.code}: ${traced.error.meaning}`), traced.source);
+    return line(style, label, style.bad(`${traced.error.code}: ${failureText(traced.error)}`), traced.source);
   return line(style, label, show(traced.value), traced.source);
 }
 
@@ -160,9 +162,9 @@ export function renderReport(unsafe: Report, style: Style, unsafeOrigin: string)
               `${style.dim(`[${p.source}]`)}`
             );
           }
-          const hint =
-            p.error.hint === undefined ? '' : `\n      fix: ${possibleFix(p.error.hint, report.kvmDiagnosis)}`;
-          return `  ${style.bad(p.error.code)} ${p.fact}: ${p.error.meaning}  ${style.dim(`[${p.source}]`)}${hint}`;
+          const fix = failureFix(p.error);
+          const hint = fix === undefined ? '' : `\n      fix: ${possibleFix(fix, report.kvmDiagnosis)}`;
+          return `  ${style.bad(p.error.code)} ${p.fact}: ${failureText(p.error)}  ${style.dim(`[${p.source}]`)}${hint}`;
         }),
       ),
     );

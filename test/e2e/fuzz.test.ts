@@ -49,9 +49,9 @@ import {
   decodeTdAttributes,
   decodeTdvmcallInfo,
   decodeXfam,
-  describeHwError,
   notConfigurableForTd,
 } from '../../lib/decode/tdx-fields.js';
+import { describeHwError } from '../../lib/check/tdx-text.js';
 import { parseTdxLog } from '../../lib/decode/tdx-log.js';
 import {
   kernelLogFromFile,

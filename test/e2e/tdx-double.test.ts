@@ -79,7 +79,7 @@ test('a module that failed to initialise: no TDX VM type, and the log says why',
   const { view } = tdxJson('tdx-module-init-failed');
   assert.equal(view.technologies[0].verdict.usable, false);
   assert.equal(view.createVm.value.ok, false);
-  assert.equal(view.createVm.value.code, 'EINVAL');
+  assert.equal(view.createVm.value.failure.code, 'EINVAL');
   assert.notEqual(view.moduleState.value.state, 'initialized');
   assert.ok(
     view.explanations.some((e: { weight: string }) => e.weight === 'cause'),
@@ -89,7 +89,7 @@ test('a module that failed to initialise: no TDX VM type, and the log says why',
 
 test('a kernel that predates the TDX uAPI: EINVAL explained by the kernel release', { skip }, () => {
   const { persona, view } = tdxJson('tdx-kernel-predates-uapi');
-  assert.equal(view.createVm.value.code, 'EINVAL');
+  assert.equal(view.createVm.value.failure.code, 'EINVAL');
   assert.equal(view.kernelRelease.value, persona.files['/proc/sys/kernel/osrelease']?.trim());
   assert.ok(
     view.explanations.some((e: { code: string }) => e.code === 'kernel-predates-tdx-uapi'),
@@ -112,7 +112,7 @@ test('--deep: the default TD is accepted; a TD asking for a refused attribute ge
   const refused = tdxJson('tdx-rejects-attribute', ['--deep', '--td-config', config]);
   const initVm = refused.view.initVm.value;
   assert.equal(initVm.ok, false);
-  assert.equal(initVm.code, 'EINVAL');
+  assert.equal(initVm.failure.code, 'EINVAL');
   const persona = refused.persona.kvm?.tdx?.initVm;
   assert.ok(persona);
   assert.equal(BigInt(initVm.hwError.value), BigInt(persona.rejectHwError));

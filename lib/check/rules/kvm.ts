@@ -6,7 +6,9 @@ import type { HostModel } from '../../decode/model.js';
 import { KVM_API_VERSION } from '../../decode/model.js';
 import type { Traced } from '../../decode/sourced.js';
 import { TDX_BRINGUP_FAILED_KVM_NOT_LOADED } from '../tdx-causes.js';
-import { describeSource } from '../../decode/explain.js';
+import { describeSource } from '../../decode/sourced.js';
+import { failureMeaning } from '../../knowledge/probe-failures.js';
+import { failureFix } from '../failure-fixes.js';
 import type { CheckRule, Finding } from '../types.js';
 import type { KvmCause, KvmCauseRule, KvmDiagnosis } from '../kvm-causes.js';
 
@@ -78,14 +80,22 @@ export function kvmUnavailable(model: HostModel): Finding | null {
       code === 'EPERM' ? `${NEEDS.kvm}, allowed by the container's or service's device policy` : NEEDS.kvm,
     );
   }
-  return fail(`${model.device.path}: ${code}: ${open.error.meaning}`, open.source, open.error.hint ?? FIX_MODULES);
+  return fail(
+    `${model.device.path}: ${code}: ${failureMeaning(open.error)}`,
+    open.source,
+    failureFix(open.error) ?? FIX_MODULES,
+  );
 }
 
 /** A finding for a file-backed fact that could not be read: UNKNOWN with the privilege. */
 export function unreadable(what: string, traced: Traced<unknown>, needs: string): Finding {
   if ('missing' in traced) return unknown(`${what} was not read`, 'not probed', needs);
   if ('error' in traced)
-    return unknown(`${what} could not be read: ${traced.error.code} (${traced.error.meaning})`, traced.source, needs);
+    return unknown(
+      `${what} could not be read: ${traced.error.code} (${failureMeaning(traced.error)})`,
+      traced.source,
+      needs,
+    );
   return unknown(`${what} could not be read`, traced.source, needs);
 }
 
@@ -329,7 +339,7 @@ export const KVM_RULES: readonly CheckRule[] = [
       if ('missing' in node) return unknown(`${model.device.path} was not looked at`, 'not probed', NEEDS.kvm);
       if (node.error.code === 'ENOENT') return fail(`${model.device.path} does not exist`, node.source, moduleFix(kvm));
       return unknown(
-        `${model.device.path} could not be looked at: ${node.error.code} (${node.error.meaning})`,
+        `${model.device.path} could not be looked at: ${node.error.code} (${failureMeaning(node.error)})`,
         node.source,
         NEEDS.kvm,
       );
@@ -355,9 +365,9 @@ export const KVM_RULES: readonly CheckRule[] = [
       }
       if ('error' in version)
         return fail(
-          `KVM_GET_API_VERSION failed: ${version.error.code} (${version.error.meaning})`,
+          `KVM_GET_API_VERSION failed: ${version.error.code} (${failureMeaning(version.error)})`,
           version.source,
-          version.error.hint ?? FIX_MODULES,
+          failureFix(version.error) ?? FIX_MODULES,
         );
       return kvmUnavailable(model) ?? unknown('not asked', 'not probed', NEEDS.kvm);
     },
@@ -381,9 +391,9 @@ export const KVM_RULES: readonly CheckRule[] = [
       // This user cannot use KVM: a fact about this user, so FAIL with the fix. The checks
       // that needed the device's answers say UNKNOWN with the access they need instead.
       return fail(
-        `${who} may not open ${model.device.path}${deviceOwnerText(model)}: ${open.error.code} (${open.error.meaning})`,
+        `${who} may not open ${model.device.path}${deviceOwnerText(model)}: ${open.error.code} (${failureMeaning(open.error)})`,
         open.source,
-        open.error.hint ?? 'add the user to the group that owns the KVM device (usually `kvm`), or run as root',
+        failureFix(open.error) ?? 'add the user to the group that owns the KVM device (usually `kvm`), or run as root',
       );
     },
   },
@@ -401,9 +411,9 @@ export const KVM_RULES: readonly CheckRule[] = [
       if ('value' in vm) return pass('KVM_CREATE_VM(KVM_X86_DEFAULT_VM) created a VM (closed at once)', vm.source);
       if ('error' in vm) {
         return fail(
-          `KVM_CREATE_VM failed: ${vm.error.code} (${vm.error.meaning})`,
+          `KVM_CREATE_VM failed: ${vm.error.code} (${failureMeaning(vm.error)})`,
           vm.source,
-          vm.error.hint ??
+          failureFix(vm.error) ??
             "check `dmesg | grep -i kvm` for why KVM refused the VM (memory, a security policy, or the module's state)",
         );
       }

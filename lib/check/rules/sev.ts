@@ -3,6 +3,8 @@
 // platform status and version -> a kernel new enough (and, for SNP, the IOMMU) -> kvm_amd's
 // parameter and the VM type KVM offers -> free ASIDs (and --deep KVM_SEV_INIT2). Every rule
 // reads the SEV view (model.confidential.sev): its items (by id) and structured fields.
+import { failureFix } from '../failure-fixes.js';
+import { failureMeaning } from '../../knowledge/probe-failures.js';
 import { hex } from '../../knowledge/hex.js';
 import type { HostModel } from '../../decode/model.js';
 import type { SevView } from '../../decode/sev.js';
@@ -476,9 +478,9 @@ function deviceRule(f: Flavour): CheckRule {
           // The node is there, but the driver behind it refused the open: no command can reach the firmware.
           if ('error' in open && !['EACCES', 'EPERM', 'ENOENT'].includes(open.error.code))
             return fail(
-              `${value}; open: ${failureText(open)}: ${open.error.meaning}`,
+              `${value}; open: ${failureText(open)}: ${failureMeaning(open.error)}`,
               joinSources(source, open.source),
-              open.error.hint ?? FIX_SEV_DEVICE,
+              failureFix(open.error) ?? FIX_SEV_DEVICE,
             );
           return pass(value, source);
         }
@@ -1027,7 +1029,7 @@ function init2Rule(f: Flavour): CheckRule {
       const words = init2Words(r);
       if (r.ok) return pass(words.value, r.source);
       const found = words.meaning === undefined ? words.value : `${words.value}: ${words.meaning}`;
-      return fail(found, r.source, r.error?.hint ?? FIX_FIRMWARE);
+      return fail(found, r.source, (r.error && failureFix(r.error)) ?? FIX_FIRMWARE);
     },
   };
 }
