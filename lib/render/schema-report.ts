@@ -223,7 +223,13 @@ const sevFailure = object({
   firmware: nullable(object({ code: integer, hex: string, name: nullable(string), meaning: nullable(string) })),
   source: string,
 });
-const snpPolicyBits = object({ raw: string, names: strings, unknownBits: integers, abiMajor: integer, abiMinor: integer });
+const snpPolicyBits = object({
+  raw: string,
+  names: strings,
+  unknownBits: integers,
+  abiMajor: integer,
+  abiMinor: integer,
+});
 
 /** lib/decode/sev.ts SevView: the three facets (sev-host.ts, sev-platform.ts, sev-kvm-amd.ts) and the SEV checks. */
 const sevView = object({
