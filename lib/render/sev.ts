@@ -33,24 +33,36 @@ const NOTES: readonly ((view: SevSection) => SevNote[])[] = [hostNotes, platform
 /** Every fact line of the view, in its order. */
 export const sevLines = (view: SevSection): SevLine[] => GROUPS.flatMap(([, linesOf]) => linesOf(view));
 
-/** The FAIL and WARN checks of every SEV technology, each once, with its fix: what the short section shows. */
-function problemLines(view: SevSection, style: Style, width: number): string[] {
-  const seen = new Set<string>();
-  const lines: string[] = [];
+/** The FAIL and WARN checks of every SEV technology, each once (the same rule recurs per technology). */
+function problems(view: SevSection): CheckResult[] {
+  const seen = new Map<string, CheckResult>();
   const walk = (checks: readonly CheckResult[]): void => {
     for (const c of checks) {
-      if ((c.status === 'FAIL' || c.status === 'WARN') && !seen.has(`${c.title}\0${c.found}`)) {
-        seen.add(`${c.title}\0${c.found}`);
-        const word =
-          c.status === 'FAIL' ? style.bad('FAIL'.padEnd(STATUS_WIDTH)) : style.warn('WARN'.padEnd(STATUS_WIDTH));
-        lines.push(factLine(style, c.title, `${word} ${c.found}`, c.source, width));
-        if (c.fix !== undefined) lines.push(`      fix: ${c.fix}`);
-      }
+      const key = `${c.title}\0${c.found}`;
+      if ((c.status === 'FAIL' || c.status === 'WARN') && !seen.has(key)) seen.set(key, c);
       walk(c.children);
     }
   };
   for (const t of view.technologies) walk(t.checks);
-  return lines;
+  return [...seen.values()];
+}
+
+const statusWord = (style: Style, c: CheckResult): string =>
+  c.status === 'FAIL' ? style.bad('FAIL'.padEnd(STATUS_WIDTH)) : style.warn('WARN'.padEnd(STATUS_WIDTH));
+
+/** The short section's problems: what was found, where, and the fix (the tree is not shown there). */
+function problemLines(view: SevSection, style: Style, width: number): string[] {
+  return problems(view).flatMap((c) => [
+    factLine(style, c.title, `${statusWord(style, c)} ${c.found}`, c.source, width),
+    ...(c.fix === undefined ? [] : [`      fix: ${c.fix}`]),
+  ]);
+}
+
+/** Under the full view's trees, which already say what was found: each problem's fix. */
+function fixLines(view: SevSection, style: Style): string[] {
+  return problems(view)
+    .filter((c) => c.fix !== undefined)
+    .flatMap((c) => [`  ${statusWord(style, c)} ${c.title}`, `      fix: ${c.fix}`]);
 }
 
 /** The check run's verdicts: one line when SEV does not apply to this host, else one per technology. */
@@ -112,8 +124,8 @@ export function renderSev(unsafe: SevSection, style: Style): string {
         ...checkTreeLines(t, style, false),
       );
   }
-  const problems = problemLines(view, style, width);
-  if (problems.length > 0) lines.push('', style.bold('To fix (each FAIL and WARN above once)'), ...problems);
+  const fixes = fixLines(view, style);
+  if (fixes.length > 0) lines.push('', style.bold('How to fix (each FAIL and WARN above once)'), ...fixes);
   const notes = NOTES.flatMap((notesOf) => notesOf(view));
   if (notes.length > 0) {
     lines.push('', style.bold('Notes'));

@@ -127,8 +127,10 @@ function parameterOffFix(f: Flavour): string {
 }
 
 const sevOf = (model: HostModel): SevView => model.confidential.sev;
+/** The sources a finding read, each once (a cause's sources may repeat the rule's own). */
 const joinSources = (...sources: (string | null | undefined)[]): string =>
-  [...new Set(sources.filter((s): s is string => !!s && s !== 'not probed'))].join('; ') || 'not probed';
+  [...new Set(sources.flatMap((s) => (s ? s.split('; ') : [])).filter((s) => s !== 'not probed'))].join('; ') ||
+  'not probed';
 /** /proc/cpuinfo, narrowed to the fields a rule read; "not probed" when it was not read. */
 const cpuinfoSource = (model: HostModel, fields: string): string => {
   const info = sevOf(model).cpuinfo;
@@ -1347,7 +1349,7 @@ function asidsUnusable(f: Flavour): CheckRule {
     id: `cross.${f.technology}.asids-unusable`,
     technology: f.technology,
     layer: 'kvm',
-    title: `kvm_amd supports ${f.name}, but left it no ASIDs`,
+    title: `kvm_amd supports ${f.name}, but logs it unusable`,
     why:
       'kvm_amd prints "unusable" when the CPU and firmware have it but its ASID range is empty: the BIOS ASID ' +
       'split, ciphertext hiding, or (SEV-ES) firmware past AMD-SB-3023; the range is set when kvm_amd loads',
