@@ -21,7 +21,7 @@ import {
   string,
   type JsonSchema,
 } from '../snapshot/schema-keywords.js';
-import { PROBE_CONTEXT } from '../snapshot/schema.js';
+import { DEVICE_NODE, PROBE_CONTEXT } from '../snapshot/schema.js';
 
 /** Report numbers are kvm-caps's own: any JSON integer. */
 const integer: JsonSchema = { type: 'integer' };
@@ -245,20 +245,7 @@ const sevView = object({
   cpuinfo: traced(object({ modelName: nullable(string) })),
   cpuidLeaf: traced(object({ listed: boolean, allZero: boolean })),
   probeUid: integer,
-  sevNode: nullable(
-    traced(
-      object({
-        type: string,
-        mode: integer,
-        uid: integer,
-        gid: integer,
-        owner: nullable(string),
-        group: nullable(string),
-        major: integer,
-        minor: integer,
-      }),
-    ),
-  ),
+  sevNode: nullable(traced(DEVICE_NODE)),
   sevOpen: traced(constant(true)),
   sevAccess: nullable(traced(object({ read: boolean, write: boolean }))),
   memlock: nullable(traced(object({ soft: nullableInteger, hard: nullableInteger }))),

@@ -96,7 +96,8 @@ const checkResults = record(
 
 const cpuidEntries = array(object({ function: u32, index: u32, flags: u32, eax: u32, ebx: u32, ecx: u32, edx: u32 }));
 
-const deviceNode = object({
+/** lib/snapshot/types.ts DeviceNode: stat(2) of a device node. */
+export const deviceNode = object({
   type: string,
   mode: integer,
   uid: integer,

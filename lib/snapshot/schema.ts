@@ -2,12 +2,15 @@
 // loader's own checks (lib/snapshot/load.ts), so a document this schema accepts is exactly
 // one `kvm-caps --from` loads. Like the loader it allows fields it does not know (newer
 // writers; the fixtures' fixtureNotes).
-import { probeContext, SCHEMA_DEFS, snapshotCheck } from './load.js';
+import { deviceNode, probeContext, SCHEMA_DEFS, snapshotCheck } from './load.js';
 import { SNAPSHOT_VERSION } from './types.js';
 import { DIALECT, ID_BASE, type JsonSchema } from './schema-keywords.js';
 
 /** Where and as whom the probe ran (also part of the report and the check report). */
 export const PROBE_CONTEXT: JsonSchema = probeContext.schema;
+
+/** A device node as stat(2) shows it (also the report's SEV `sevNode`). */
+export const DEVICE_NODE: JsonSchema = deviceNode.schema;
 
 export const SNAPSHOT_SCHEMA: JsonSchema = {
   $schema: DIALECT,
