@@ -17,12 +17,12 @@ import {
   decodeTcbVersion,
   decodeVmsaFeatures,
   firmwareErrorName,
-  formatTcbVersion,
   processorGeneration,
   tcbLayoutFor,
 } from '../lib/decode/sev-fields.js';
 import { parseSevLog, stripLogPrefix } from '../lib/decode/sev-log.js';
 import { logFailureText } from '../lib/check/sev-kvm-amd-text.js';
+import { formatTcbVersion } from '../lib/check/sev-platform-text.js';
 import { sevView, type SevView } from '../lib/decode/sev.js';
 import { known } from '../lib/decode/sourced.js';
 import { flattenChecks, runChecks } from '../lib/check/run.js';

@@ -5,14 +5,15 @@ import { failureMeaning } from '../knowledge/probe-failures.js';
 import type { SevView } from '../decode/sev.js';
 import { known } from '../decode/sourced.js';
 import { logFailureText } from './sev-kvm-amd-text.js';
-import {
-  formatTcbVersion,
-  type DecodedSevPlatformStatus,
-  type DecodedSnpPlatformStatus,
-  type TcbVersion,
-} from '../decode/sev-fields.js';
+import type { DecodedSevPlatformStatus, DecodedSnpPlatformStatus, TcbVersion } from '../decode/sev-fields.js';
 import type { SevDeviceHolder, SevFailure } from '../decode/sev-platform.js';
 import type { Traced } from '../decode/sourced.js';
+
+/** "bootloader 4, TEE 0, SNP 24, microcode 219" (with "FMC n, " first on Turin). */
+export function formatTcbVersion(tcb: TcbVersion): string {
+  const fmc = tcb.fmc === null ? '' : `FMC ${tcb.fmc}, `;
+  return `${fmc}bootloader ${tcb.bootloader}, TEE ${tcb.tee}, SNP ${tcb.snp}, microcode ${tcb.microcode}`;
+}
 import type { DeviceNode } from '../snapshot/types.js';
 import {
   SEV_FIRMWARE_INIT_ROWS,

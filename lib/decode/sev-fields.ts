@@ -209,12 +209,6 @@ export function decodeTcbVersion(raw: string | number | bigint, layout: TcbLayou
   };
 }
 
-/** "bootloader 4, TEE 0, SNP 24, microcode 219" (with "FMC n, " first on Turin). */
-export function formatTcbVersion(tcb: TcbVersion): string {
-  const fmc = tcb.fmc === null ? '' : `FMC ${tcb.fmc}, `;
-  return `${fmc}bootloader ${tcb.bootloader}, TEE ${tcb.tee}, SNP ${tcb.snp}, microcode ${tcb.microcode}`;
-}
-
 // ---------------------------------------------------------------------------------------
 // SNP platform status (SNP_PLATFORM_STATUS, struct sev_user_data_snp_status)
 

@@ -481,7 +481,7 @@ export const REPORT_SCHEMA: JsonSchema = {
         maxBasicLeaf: nullableInteger,
         maxExtendedLeaf: nullableInteger,
         physicalAddressBits: nullableInteger,
-        highlights: array(object({ name: string, why: string, supported: boolean, emulated: boolean })),
+        highlights: array(object({ name: string, supported: boolean, emulated: boolean })),
       }),
     ),
     confidential: object({ tdx: tdxView, sev: sevView }),

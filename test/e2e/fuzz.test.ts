@@ -38,11 +38,11 @@ import {
   decodeTcbVersion,
   decodeVmsaFeatures,
   firmwareErrorName,
-  formatTcbVersion,
   processorGeneration,
 } from '../../lib/decode/sev-fields.js';
 import { parseSevLog } from '../../lib/decode/sev-log.js';
 import { logFailureText } from '../../lib/check/sev-kvm-amd-text.js';
+import { formatTcbVersion } from '../../lib/check/sev-platform-text.js';
 import {
   decodeConfigurableCpuid,
   decodeHwError,

@@ -17,12 +17,12 @@ import {
   logFailureText,
   missingParameterMeaning,
 } from '../sev-kvm-amd-text.js';
-import { formatTcbVersion } from '../../decode/sev-fields.js';
 import { kernelChange, kernelHas, parseKernelRelease, releaseRangeText } from '../../knowledge/kernel-versions.js';
 import { inconsistentCounts } from '../counts.js';
 import { asidSplitText, flagAbsentText, MIN_SEV_ASID_LABEL, sourceOf, vmTypeText } from '../sev-host-text.js';
 import {
   DEVICE_USERS_FIX,
+  formatTcbVersion,
   deviceUsersText,
   failureText,
   nodeMeaning,
