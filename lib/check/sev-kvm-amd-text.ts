@@ -5,7 +5,7 @@ import type { SevAsidCapacity, SevInit2Result } from '../decode/sev-kvm-amd.js';
 import type { AsidRange, FirmwareFailure } from '../decode/sev-log.js';
 import type { Traced } from '../decode/sourced.js';
 import { hex } from '../knowledge/hex.js';
-import { kernelChange } from '../knowledge/kernel-versions.js';
+import { kernelChange, kernelHas, releaseRangeText } from '../knowledge/kernel-versions.js';
 
 /** A value in words, with what it says where that needs saying. */
 export interface Words {
@@ -27,6 +27,36 @@ export function logFailureText(f: FirmwareFailure): string {
     `${f.operation} failed` +
     `${parts.length ? `: ${parts.join(', ')}` : ''}`
   );
+}
+
+/**
+ * Whether a firmware failure line cannot be this kernel's: 6.9-6.15's "failed to INIT rc" line (its `rc`) in the log
+ * of a kernel that does not print it comes from an older boot or another kernel, so it is not this boot's cause.
+ */
+export function notThisKernels(f: FirmwareFailure, release: string | undefined): boolean {
+  return f.operation === 'SNP INIT' && f.rc !== null && kernelHas('sev.snp-init-rc-message', release) === false;
+}
+
+/** What a firmware failure line that is not this kernel's means (see notThisKernels). */
+export function notThisKernelsMeaning(release: string | undefined): string {
+  return (
+    `only Linux ${releaseRangeText('sev.snp-init-rc-message')} print ` +
+    `this line, not ${release}: it comes from an older boot or another kernel, not from this one`
+  );
+}
+
+const ALSO_PRINTED =
+  'this line is also printed when SNP_PLATFORM_STATUS, SNP_COMMIT or SNP_SET_CONFIG on /dev/sev initialise ' +
+  'SNP only to answer (and shut it down again): it does not prove that SNP is running';
+
+/**
+ * What the ccp "SEV-SNP API" line means on this kernel: on 6.16-6.19 SNP_PLATFORM_STATUS (ours, or any tool's)
+ * initialises SNP just to answer and prints it too (also where the release cannot be read); undefined elsewhere.
+ */
+export function snpApiLineMeaning(release: string | undefined): string | undefined {
+  return kernelHas('sev.snp-platform-status-inits', release) === false
+    ? undefined
+    : `on Linux ${releaseRangeText('sev.snp-platform-status-inits')} ${ALSO_PRINTED}`;
 }
 
 /** kvm_amd's ASID line: "enabled (ASIDs 1 - 99)", or "supported (410 ASIDs)" in the older wording. */

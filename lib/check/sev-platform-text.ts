@@ -161,6 +161,24 @@ export const tcbText = (raw: string, tcb: TcbVersion | null): string =>
 export const tcbLayoutText = (d: DecodedSnpPlatformStatus): string =>
   d.tcb.layout ? `${d.tcb.generation} layout` : 'layout unknown: CPU family/model not an SNP generation or not read';
 
+/**
+ * How this kernel's SNP_PLATFORM_STATUS behaves, with the row that says so: its row of SNP_PLATFORM_STATUS_ROWS, or
+ * that it has no such command; undefined where the release cannot be read or no row holds.
+ */
+export function snpPlatformStatusNote(release: string): { text: string; source: string } | undefined {
+  const history = firstChangeHeld(SNP_PLATFORM_STATUS_ROWS, release);
+  if (history)
+    return { text: `Linux ${release} (${releaseRangeText(history.id)}): ${history.what}`, source: history.citation };
+  if (kernelHas('snp.platform-status', release) === false) {
+    const row = kernelChange('snp.platform-status');
+    return {
+      text: `Linux ${release} has no SNP_PLATFORM_STATUS (added in ${row.since}): the command number answers EINVAL`,
+      source: row.citation,
+    };
+  }
+  return undefined;
+}
+
 /** What a failed SNP_PLATFORM_STATUS says on this kernel (the kernel-version rows of the command). */
 export function snpStatusFailureMeaning(view: SevView, f: SevFailure): string {
   const release = known(view.kernelRelease);

@@ -350,13 +350,14 @@ export function releaseRangeText(id: string): string {
 
 /**
  * The first of these rows that a kernel of this release has; undefined when none holds or the release cannot be parsed.
+ * Its `id` is typed as one of `ids`, so callers compare it with those.
  */
-export function firstChangeHeld(
-  ids: readonly string[],
+export function firstChangeHeld<Id extends string>(
+  ids: readonly Id[],
   release: string | KernelRelease | undefined,
-): KernelChange | undefined {
+): (KernelChange & { readonly id: Id }) | undefined {
   const id = ids.find((candidate) => kernelHas(candidate, release) === true);
-  return id === undefined ? undefined : kernelChange(id);
+  return id === undefined ? undefined : { ...kernelChange(id), id };
 }
 
 /**

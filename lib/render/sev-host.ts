@@ -71,6 +71,7 @@ export function kvmLines(view: SevSection): SevLine[] {
 export function cpuLines(view: SevSection): SevLine[] {
   const info = view.cpuinfo;
   const cpu = view.cpu;
+  const notApplicable = view.technologies.find((t) => !t.applicable);
   const lines: SevLine[] = [];
   if (!('value' in info)) {
     lines.push({
@@ -89,7 +90,8 @@ export function cpuLines(view: SevSection): SevLine[] {
         `${info.value.modelName ?? 'unknown'} (vendor ${cpu.vendor ?? 'unknown'}, ` +
         `family ${cpu.family ?? '?'}, model ${cpu.model ?? '?'})`,
       source: `${source} (vendor_id, cpu family, model)`,
-      ...(cpu.vendor === 'AuthenticAMD' ? {} : { meaning: 'SEV needs an AMD CPU (snphost/sevctl "AMD CPU" check)' }),
+      // Whether SEV applies to this CPU is the check run's to say.
+      ...(notApplicable?.reason === undefined ? {} : { meaning: notApplicable.reason }),
     });
     lines.push({
       id: 'cpu.generation',

@@ -8,12 +8,15 @@ import {
   logFailureText,
   init2Words,
   missingParameterMeaning,
+  notThisKernels,
+  notThisKernelsMeaning,
+  snpApiLineMeaning,
 } from '../check/sev-kvm-amd-text.js';
 import { decodeFirmwareError } from '../decode/sev-fields.js';
 import type { FirmwareFailure } from '../decode/sev-log.js';
 import { known } from '../decode/sourced.js';
 import { hex } from '../knowledge/hex.js';
-import { kernelHas, releaseRangeText } from '../knowledge/kernel-versions.js';
+import { releaseRangeText } from '../knowledge/kernel-versions.js';
 import { IOMMU_PROBLEMS, KVM_AMD_PARAMETERS, RMP_PROBLEM_MEANING } from '../knowledge/sev.js';
 import type { SevSection } from './report.js';
 import type { SevLine } from './sev-line.js';
@@ -58,10 +61,6 @@ export function capacityLines(view: SevSection): SevLine[] {
   }));
 }
 
-const ALSO_PRINTED =
-  'this line is also printed when SNP_PLATFORM_STATUS, SNP_COMMIT or SNP_SET_CONFIG on /dev/sev initialise ' +
-  'SNP only to answer (and shut it down again): it does not prove that SNP is running';
-
 /** What a firmware failure line says, where that needs saying. */
 function logFailureMeaning(f: FirmwareFailure, release: string | undefined): string | undefined {
   const fw = f.firmwareError === null ? null : decodeFirmwareError(f.firmwareError);
@@ -83,11 +82,7 @@ function logFailureMeaning(f: FirmwareFailure, release: string | undefined): str
       `on Linux ${releaseRangeText('sev.snp-status-removes-dev-sev')} the ccp driver then does not register /dev/sev`,
     );
   // 6.9-6.15 only: __sev_snp_init_locked() on 6.16+ returns without this message.
-  if (f.operation === 'SNP INIT' && f.rc !== null && kernelHas('sev.snp-init-rc-message', release) === false)
-    meanings.push(
-      `only Linux ${releaseRangeText('sev.snp-init-rc-message')} print ` +
-        `this line, not ${release}: it comes from an older boot or another kernel, not from this one`,
-    );
+  if (notThisKernels(f, release)) meanings.push(notThisKernelsMeaning(release));
   return meanings.length ? meanings.join('; ') : undefined;
 }
 
@@ -148,14 +143,13 @@ export function logLines(view: SevSection): SevLine[] {
       source: log.sevApi.source,
     });
   if (log.snpApi) {
-    // On 6.16-6.19 SNP_PLATFORM_STATUS (ours, or any tool's) initialises SNP just to answer and prints this line too.
-    const selfMade = kernelHas('sev.snp-platform-status-inits', release) !== false;
+    const meaning = snpApiLineMeaning(release);
     lines.push({
       id: 'log.snpApi',
       label: 'ccp: SEV-SNP firmware',
       value: log.snpApi.value.text,
       source: log.snpApi.source,
-      ...(selfMade ? { meaning: `on Linux ${releaseRangeText('sev.snp-platform-status-inits')} ${ALSO_PRINTED}` } : {}),
+      ...(meaning === undefined ? {} : { meaning }),
     });
   }
   if (log.firmwareUpdate) {

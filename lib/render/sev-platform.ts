@@ -15,19 +15,14 @@ import {
   sevStatusFailureMeaning,
   snpFirmwareText,
   snpStateText,
+  snpPlatformStatusNote,
   snpStatusFailureMeaning,
   SNP_UNINIT_MEANING,
   tcbLayoutText,
   tcbText,
 } from '../check/sev-platform-text.js';
 import { hex } from '../knowledge/hex.js';
-import {
-  SNP_PLATFORM_STATUS_ROWS,
-  firstChangeHeld,
-  kernelChange,
-  kernelHas,
-  releaseRangeText,
-} from '../knowledge/kernel-versions.js';
+import { releaseRangeText } from '../knowledge/kernel-versions.js';
 import { SNP_MIN_FIRMWARE } from '../knowledge/sev.js';
 import { known } from '../decode/sourced.js';
 import type { SevSection } from './report.js';
@@ -282,17 +277,6 @@ export function pspLines(view: SevSection): SevLine[] {
 export function platformNotes(view: SevSection): SevNote[] {
   const release = known(view.kernelRelease) ?? null;
   if (release === null || 'missing' in view.sevOpen) return [];
-  const history = firstChangeHeld(SNP_PLATFORM_STATUS_ROWS, release);
-  if (history)
-    return [{ text: `Linux ${release} (${releaseRangeText(history.id)}): ${history.what}`, source: history.citation }];
-  if (kernelHas('snp.platform-status', release) === false) {
-    const row = kernelChange('snp.platform-status');
-    return [
-      {
-        text: `Linux ${release} has no SNP_PLATFORM_STATUS (added in ${row.since}): the command number answers EINVAL`,
-        source: row.citation,
-      },
-    ];
-  }
-  return [];
+  const note = snpPlatformStatusNote(release);
+  return note === undefined ? [] : [note];
 }

@@ -16,6 +16,7 @@ import {
   init2Words,
   logFailureText,
   missingParameterMeaning,
+  notThisKernels,
 } from '../sev-kvm-amd-text.js';
 import { kernelChange, kernelHas, parseKernelRelease, releaseRangeText } from '../../knowledge/kernel-versions.js';
 import { inconsistentCounts } from '../counts.js';
@@ -316,8 +317,7 @@ function allLogCauses(model: HostModel): LogCause[] {
   const release = releaseOf(model);
   for (const { value: f, source } of log.failures) {
     // 6.9-6.15's "failed to INIT rc" line, in a log of another kernel, is not this boot's cause.
-    if (f.operation === 'SNP INIT' && f.rc !== null && kernelHas('sev.snp-init-rc-message', release) === false)
-      continue;
+    if (notThisKernels(f, release)) continue;
     out.push({
       kind: 'failure',
       text: `${f.reporter}: ${f.technology} firmware: ${logFailureText(f)}`,
@@ -1380,8 +1380,7 @@ function firmwareLogProblems(
   const out: { text: string; source: string; fix: string }[] = [];
   for (const { value: f, source } of log.failures) {
     if (f.technology !== technology) continue;
-    if (f.operation === 'SNP INIT' && f.rc !== null && kernelHas('sev.snp-init-rc-message', release) === false)
-      continue;
+    if (notThisKernels(f, release)) continue;
     // rc -110 with no firmware status: the PSP never answered (its "timed out, disabling PSP" line says which command).
     const timedOut = f.firmwareError === 0 && f.rc === -110;
     out.push({
