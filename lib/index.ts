@@ -51,7 +51,7 @@ export {
 } from './native/kvm.js';
 export { tdxView, type TdxView } from './decode/tdx.js';
 export { sevView, type SevView } from './decode/sev.js';
-export { tdxCauses, type TdxExplanation } from './check/tdx-causes.js';
+export { tdxCauses, type TdxExplanation, type TdxExplanationCode } from './check/tdx-causes.js';
 export { parseKmsg, parseDmesgText, kernelLogFromFile } from './snapshot/kernel-log.js';
 export { parsePastedLog, inNewestBoot } from './snapshot/log-formats.js';
 export {
@@ -61,7 +61,14 @@ export {
   type KvmBringupCause,
 } from './knowledge/kvm-bringup.js';
 export { decodeKvmBringup, type KvmBringupModel } from './decode/kvm-bringup.js';
-export { kvmDiagnosis, specificCause, type KvmDiagnosis, type KvmCause, type KvmEvidence } from './check/kvm-causes.js';
+export {
+  kvmDiagnosis,
+  specificCause,
+  type KvmDiagnosis,
+  type KvmCause,
+  type KvmCauseId,
+  type KvmEvidence,
+} from './check/kvm-causes.js';
 
 export { runChecks, RULES, CROSS_CHECKS, technologiesFor, applicability } from './check/run.js';
 export { TECHNOLOGIES, LAYERS, CHECK_FORMAT, CHECK_VERSION } from './check/types.js';

@@ -1196,7 +1196,7 @@ describe('checkCommand', () => {
       const { stdout, code } = await runCheck([], { ...values, from: fixturePath('sev-snp-genoa-6.11') });
       const report = JSON.parse(stdout) as CheckReport;
       assert.equal(report.format, 'kvm-caps-check');
-      assert.equal(report.version, 2);
+      assert.equal(report.version, 3);
       assert.deepEqual(
         report.technologies.map((t) => t.technology),
         ['kvm', 'tdx', 'sev', 'sev-es', 'snp'],
@@ -1206,6 +1206,9 @@ describe('checkCommand', () => {
         ['tdx'],
       );
       assert.equal(report.outcome, 'ready');
+      // What the checks judged by: KVM answers here, and TDX (asked about, not applicable) says why not.
+      assert.equal(report.kvmDiagnosis.vendorModule, 'kvm_amd');
+      assert.ok(report.tdxExplanations?.some((e) => e.code === 'not-intel'));
       assert.equal(code, 0);
     }
   });

@@ -9,7 +9,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { kvmDiagnosis, possibleFix, specificCause, type KvmDiagnosis } from '../lib/check/kvm-causes.js';
+import { failureFix } from '../lib/check/failure-fixes.js';
+import { kvmDiagnosis, specificCause, type KvmDiagnosis } from '../lib/check/kvm-causes.js';
+import { bringupFailedFix, loadKvmIntelFix } from '../lib/check/tdx-causes.js';
+import { probeFailure } from '../lib/decode/failure.js';
 import { runChecks } from '../lib/check/run.js';
 import type { CheckResult } from '../lib/check/types.js';
 import { flattenChecks } from '../lib/check/run.js';
@@ -503,23 +506,41 @@ test('the other bring-up lines each give their own cause, status and fix', async
   assert.equal(sevGuest.id, 'kvm.sev-guest');
 });
 
-test('a fix never keeps a module load that cannot work here', () => {
-  const diagnosis = { nomodule: false, modprobe: { kvm: true, kvm_intel: false, kvm_amd: true } } as KvmDiagnosis;
+test('a fix suggests a module load only where the diagnosis says modprobe can load it', () => {
+  const intel = {
+    vendorModule: 'kvm_intel',
+    nomodule: false,
+    modprobe: { kvm: true, kvm_intel: true, kvm_amd: false },
+  } as KvmDiagnosis;
+  const builtIn = { ...intel, modprobe: { kvm: false, kvm_intel: false, kvm_amd: true } };
+  const nomodule = { ...intel, nomodule: true, modprobe: { kvm: false, kvm_intel: false, kvm_amd: false } };
+  const failure = (syscall: string, path: string, code: string, errno: number) =>
+    probeFailure({ syscall, path }, { code, errno, syscall, path, message: code });
+  const noNode = failure('open', '/dev/kvm', 'ENOENT', -2);
+  // kvm_amd is not this CPU's module: that it cannot be loaded takes nothing away on Intel.
+  assert.match(failureFix(noNode, intel) ?? '', /^load kvm and the vendor module \(`modprobe kvm_intel`/);
   assert.equal(
-    possibleFix('`modprobe kvm_amd`; then run it again', diagnosis),
-    '`modprobe kvm_amd`; then run it again',
+    failureFix(noNode, builtIn),
+    'in a VM, enable nested virtualization on the outer host; in a container, pass the device in (--device ' +
+      '/dev/kvm) (no module load: modprobe cannot load it here: built in, not in this kernel, or in module_blacklist=)',
   );
   assert.equal(
-    possibleFix('modprobe kvm_intel tdx=1', diagnosis),
-    'a module load cannot help here (modprobe cannot load it here: built in, not in this kernel, or in ' +
-      'module_blacklist=): see why KVM is not usable',
+    failureFix(failure('open', '/dev/kvm', 'ENXIO', -6), nomodule),
+    'a module load cannot help here (nomodule is on the kernel command line): see why KVM is not usable',
   );
-  const nomodule = { ...diagnosis, nomodule: true };
+  // The BIOS half of the SEV device's fix stays where only the ccp load cannot work.
+  const noSev = failure('stat', '/dev/sev', 'ENOENT', -2);
+  assert.equal(failureFix(noSev, intel), 'enable SEV (and SNP) in the BIOS, then load ccp (`modprobe ccp`)');
   assert.equal(
-    possibleFix('check `dmesg`; enable SEV in the BIOS; `modprobe ccp`', nomodule),
-    'check `dmesg`; enable SEV in the BIOS (no module load: nomodule is on the kernel command line)',
+    failureFix(noSev, nomodule),
+    'enable SEV (and SNP) in the BIOS (no module load: nomodule is on the kernel command line)',
   );
-  assert.equal(possibleFix('options kvm_intel tdx=1 in modprobe.d', nomodule), 'options kvm_intel tdx=1 in modprobe.d');
+  // The TDX fixes for a kvm_intel that is not loaded: modprobe, or the kernel command line.
+  assert.equal(loadKvmIntelFix(intel), 'modprobe kvm_intel tdx=1');
+  assert.match(loadKvmIntelFix(builtIn), /^boot with kvm_intel\.tdx=1 on the kernel command line/);
+  assert.match(bringupFailedFix(intel), /`modprobe kvm_intel tdx=0`/);
+  assert.doesNotMatch(bringupFailedFix(builtIn), /modprobe kvm_intel/);
+  assert.match(bringupFailedFix(builtIn), /boot with kvm_intel\.tdx=0 on the kernel command line.*Retrying tdx=1/);
 });
 
 test("live: without /dev/kvm, the stated cause quotes this machine's own kernel log", async (t) => {

@@ -149,7 +149,7 @@ test('the CheckReport is the one source of the states, and the outcome is a labe
   const r = report('tdx-usable-6.16');
   const given: CheckReport = {
     format: 'kvm-caps-check',
-    version: 2,
+    version: 3,
     snapshot: r.snapshot,
     technologies: [
       {
@@ -161,6 +161,7 @@ test('the CheckReport is the one source of the states, and the outcome is a labe
     ],
     crossChecks: [],
     outcome: 'not-ready',
+    kvmDiagnosis: checks('tdx-usable-6.16').kvmDiagnosis,
   };
   const labels = parse(nfdFeatures(r, given));
   assert.equal(labels.get('tdx.usable'), 'false', 'the check verdict, not the report');

@@ -3,9 +3,18 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { failureFix } from '../lib/check/failure-fixes.js';
+import type { KvmDiagnosis } from '../lib/check/kvm-causes.js';
 import { factText, TDX_WORDS } from '../lib/check/tdx-text.js';
 import { probeFailure } from '../lib/decode/failure.js';
 import { failureText } from '../lib/render/failure.js';
+
+/** A host where modprobe can load every module a fix may name (the fixes' module loads: test/kvm-diagnosis.test.ts). */
+const loadable = {
+  vendorModule: null,
+  nomodule: false,
+  modprobe: { kvm: true, kvm_intel: true, kvm_amd: true },
+} as unknown as KvmDiagnosis;
+const fixOf = (failure: Parameters<typeof failureFix>[0]) => failureFix(failure, loadable);
 
 const attr = (code: string, errno: number) =>
   probeFailure(
@@ -21,7 +30,7 @@ test('ENXIO from KVM_GET_DEVICE_ATTR is an absence; EINVAL from it is a failed p
     ['ioctl', 'KVM_GET_DEVICE_ATTR', 'device', '/dev/kvm'],
   );
   assert.equal(failureText(enxio), 'this kernel does not offer that attribute');
-  assert.equal(failureFix(enxio), undefined);
+  assert.equal(fixOf(enxio), undefined);
   const einval = attr('EINVAL', -22);
   assert.equal(einval.absence, undefined);
   assert.match(failureText(einval), /KVM_CAP_SYS_ATTRIBUTES/);
@@ -31,22 +40,22 @@ test('the same errno means what the device or file it came from says', () => {
   const open = (path: string) =>
     probeFailure({ syscall: 'open', path }, { code: 'EACCES', errno: -13, syscall: 'open', path, message: 'EACCES' });
   assert.match(failureText(open('/dev/kvm')), /KVM device exists/);
-  assert.match(failureFix(open('/dev/kvm')) ?? '', /usermod -aG kvm/);
+  assert.match(fixOf(open('/dev/kvm')) ?? '', /usermod -aG kvm/);
   assert.match(failureText(open('/dev/sev')), /SEV device exists/);
-  assert.match(failureFix(open('/dev/sev')) ?? '', /read access to \/dev\/sev/);
+  assert.match(fixOf(open('/dev/sev')) ?? '', /read access to \/dev\/sev/);
   // A file opened for reading is not a device: the per-errno row, not the device's.
   const file = probeFailure(
     { file: '/proc/cpuinfo' },
     { code: 'EACCES', errno: -13, syscall: 'open', path: '/proc/cpuinfo', message: 'EACCES' },
   );
   assert.equal(failureText(file), 'this user may not read it');
-  assert.equal(failureFix(file), 'run as root');
+  assert.equal(fixOf(file), 'run as root');
   const stat = probeFailure(
     { syscall: 'stat', path: '/dev/sev' },
     { code: 'ENOENT', errno: -2, syscall: 'stat', path: '/dev/sev', message: 'ENOENT' },
   );
   assert.equal(stat.absence, true);
-  assert.match(failureFix(stat) ?? '', /modprobe ccp/);
+  assert.match(fixOf(stat) ?? '', /modprobe ccp/);
 });
 
 test('a TDX gap is a short fact in decode; the words for it add why', () => {

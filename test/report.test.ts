@@ -5,8 +5,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { decodeCapabilityValue, decodeVmTypes, formatDecoded } from '../lib/decode/capabilities.js';
 import { failureFix } from '../lib/check/failure-fixes.js';
-import { buildReport, type Report } from '../lib/render/report.js';
-import { fixtureSnapshot } from './helpers/fixtures.js';
+import { decodeSnapshot } from '../lib/decode/model.js';
+import { buildReport, reportChecks, type Report } from '../lib/render/report.js';
+import { fixtureNames, fixtureSnapshot } from './helpers/fixtures.js';
 
 const fixture = (name: string): Report => buildReport(fixtureSnapshot(name));
 
@@ -72,8 +73,8 @@ test('a guest without KVM: nothing invented, the failure explained with what to 
   const open = report.device.open;
   assert.ok('error' in open);
   assert.equal(open.error.code, 'ENOENT');
-  assert.match(failureFix(open.error) ?? '', /modprobe kvm_intel/);
-  assert.match(failureFix(open.error) ?? '', /nested/);
+  assert.match(failureFix(open.error, report.kvmDiagnosis) ?? '', /modprobe kvm_intel/);
+  assert.match(failureFix(open.error, report.kvmDiagnosis) ?? '', /nested/);
   // Facts that need the device are missing, with the reason, not zero or false.
   assert.deepEqual(report.kvm.apiVersion, { missing: 'not probed: the KVM device could not be opened' });
   assert.ok('missing' in report.cpuid);
@@ -93,7 +94,7 @@ test('no permission: EACCES says which group to join', () => {
   assert.ok('error' in open);
   assert.equal(open.error.code, 'EACCES');
   assert.equal(open.error.errno, -13);
-  assert.match(failureFix(open.error) ?? '', /kvm/);
+  assert.match(failureFix(open.error, report.kvmDiagnosis) ?? '', /kvm/);
   assert.equal(value(report.device.node).mode, '0660');
   assert.equal(value(report.device.node).group, 'kvm');
 });
@@ -116,4 +117,16 @@ test('capability values: masks by flag name, unknown bits by number, limits with
   assert.deepEqual(decodeVmTypes(0x41), { vmTypes: ['DEFAULT'], unknownBits: [6] });
   assert.equal(formatDecoded(decodeVmTypes(0x41)), 'DEFAULT, bit 6');
   assert.equal(formatDecoded({ flags: [], unknownBits: [] }), 'none');
+});
+
+test("the report's KVM diagnosis and TDX explanations are the check run's own, not judged again", () => {
+  for (const name of fixtureNames()) {
+    const snapshot = fixtureSnapshot(name);
+    const model = decodeSnapshot(snapshot);
+    const checks = reportChecks(snapshot, model);
+    const report = buildReport(snapshot, model, checks);
+    assert.equal(report.kvmDiagnosis, checks.kvmDiagnosis, name);
+    assert.ok(checks.tdxExplanations !== undefined, `${name}: the report's run covers TDX`);
+    assert.equal(report.confidential.tdx.explanations, checks.tdxExplanations, name);
+  }
 });

@@ -73,7 +73,7 @@ async function loadRunChecks(): Promise<RunChecks | undefined> {
 }
 
 /** The document versions: report and check went to 2 when their verdicts became the check run's, with `applicable`. */
-const VERSIONS: Readonly<Record<string, number>> = { snapshot: 1, report: 4, check: 2 };
+const VERSIONS: Readonly<Record<string, number>> = { snapshot: 1, report: 4, check: 3 };
 
 test('each schema is valid draft 2020-12 under strict mode, with a versioned $id on no real host', () => {
   for (const [name, schema] of Object.entries(SCHEMAS)) {
@@ -442,10 +442,11 @@ test('check report: wrong fields fail', () => {
       },
     ],
   };
+  const usable = buildReport(snapshot('tdx-usable-6.16'));
   const good = {
     format: 'kvm-caps-check',
-    version: 2,
-    snapshot: asJson(buildReport(snapshot('tdx-usable-6.16')).snapshot),
+    version: 3,
+    snapshot: asJson(usable.snapshot),
     technologies: [
       {
         technology: 'tdx',
@@ -456,8 +457,20 @@ test('check report: wrong fields fail', () => {
     ],
     crossChecks: [],
     outcome: 'unknown',
+    kvmDiagnosis: asJson(usable.kvmDiagnosis),
+    tdxExplanations: asJson(usable.confidential.tdx.explanations),
   } as Record<string, any>;
   assertValid(CHECK_SCHEMA, good, 'a hand-made check report');
+  const kvmCause = { id: 'kvm.nomodule', status: 'FAIL', effect: 'enabled', rule: 'kvm.kernel.modules', found: 'f' };
+  const tdxNote = { code: 'no-free-td-keys', weight: 'note', message: 'm', evidence: [] };
+  assertValid(
+    CHECK_SCHEMA,
+    mutated(good, (d) => {
+      d.kvmDiagnosis.causes.push({ ...kvmCause, evidence: [] });
+      d.tdxExplanations.push(tdxNote);
+    }),
+    'a check report with a KVM cause and a TDX note',
+  );
   const bad: [string, (d: Record<string, any>) => void][] = [
     ['an unknown outcome', (d) => (d.outcome = 'great')],
     ['an unknown technology', (d) => (d.technologies[0].technology = 'sgx')],
@@ -465,7 +478,13 @@ test('check report: wrong fields fail', () => {
     ['a status outside PASS/WARN/FAIL/SKIP/UNKNOWN', (d) => (d.technologies[0].checks[0].status = 'OK')],
     ['a nested result without children', (d) => delete d.technologies[0].checks[0].children[0].children],
     ['an unknown layer', (d) => (d.technologies[0].checks[0].layer = 'bios')],
-    ['version 1', (d) => (d.version = 1)],
+    ['version 2', (d) => (d.version = 2)],
+    ['no KVM diagnosis', (d) => delete d.kvmDiagnosis],
+    [
+      'a KVM cause id the diagnosis does not have',
+      (d) => d.kvmDiagnosis.causes.push({ ...kvmCause, evidence: [], id: 'kvm.ok' }),
+    ],
+    ['a TDX explanation code check does not have', (d) => (d.tdxExplanations = [{ ...tdxNote, code: 'vm-ok' }])],
     ['a technology without applicable', (d) => delete d.technologies[0].applicable],
   ];
   for (const [what, change] of bad) assertInvalid(CHECK_SCHEMA, mutated(good, change), what);

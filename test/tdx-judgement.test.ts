@@ -10,12 +10,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { flattenChecks, runChecks } from '../lib/check/run.js';
-import {
-  bringupFailsKvmLoad,
-  tdxCauses,
-  TDX_BRINGUP_FAILED_KVM_NOT_LOADED,
-  type TdxExplanation,
-} from '../lib/check/tdx-causes.js';
+import { bringupFailsKvmLoad, tdxCauses, type TdxExplanation } from '../lib/check/tdx-causes.js';
 import type { CheckResult, Technology } from '../lib/check/types.js';
 import { decodeSnapshot } from '../lib/decode/model.js';
 import { describeHwError } from '../lib/check/tdx-text.js';
@@ -70,7 +65,7 @@ function check(s: Snapshot, technology: Technology, id: string): CheckResult {
 
 const text = (s: Snapshot): string => {
   const model = decodeSnapshot(s);
-  return renderTdx(tdxSection(s, model, runChecks(s, ['tdx'], model)), plainStyle);
+  return renderTdx(tdxSection(model, runChecks(s, ['tdx'], model)), plainStyle);
 };
 
 const MODULE_INIT_FAILED = [
@@ -88,7 +83,7 @@ describe('item 1: a failed TDX bring-up and a missing /dev/kvm', () => {
         noKvmIntel(x);
         setLog(x, MODULE_INIT_FAILED);
       });
-      assert.ok(codes(s).includes(TDX_BRINGUP_FAILED_KVM_NOT_LOADED));
+      assert.ok(codes(s).includes('tdx-bringup-failed-kvm-not-loaded'));
       const modules = check(s, 'kvm', 'kvm.kernel.modules');
       assert.equal(modules.status, 'FAIL');
       assert.match(modules.found, /TDX bring-up failed .*module initialization failed \(-5\)/);
@@ -128,7 +123,7 @@ describe('item 1: a failed TDX bring-up and a missing /dev/kvm', () => {
         noKvmIntel(x);
         setLog(x, [line]);
       });
-      assert.ok(!codes(s).includes(TDX_BRINGUP_FAILED_KVM_NOT_LOADED), line);
+      assert.ok(!codes(s).includes('tdx-bringup-failed-kvm-not-loaded'), line);
       assert.doesNotMatch(check(s, 'kvm', 'kvm.kernel.modules').found, /TDX/, line);
     }
   });
@@ -142,12 +137,12 @@ describe('item 1: a failed TDX bring-up and a missing /dev/kvm', () => {
         delete x.host.tdxModuleVersion;
         setLog(x, ['virt/tdx: TDX-Module initialization failed (-5)']);
       });
-      assert.ok(!codes(failedInCore).includes(TDX_BRINGUP_FAILED_KVM_NOT_LOADED));
+      assert.ok(!codes(failedInCore).includes('tdx-bringup-failed-kvm-not-loaded'));
       const limit = edit('tdx-init-vm-refused-7.2', (x) => {
         noKvmIntel(x);
         setLog(x, ['kvm_intel: Disable TDX: MAX_VCPU_PER_TD (480) smaller than number of logical CPUs (512).']);
       });
-      assert.ok(codes(limit).includes(TDX_BRINGUP_FAILED_KVM_NOT_LOADED));
+      assert.ok(codes(limit).includes('tdx-bringup-failed-kvm-not-loaded'));
     },
   );
 

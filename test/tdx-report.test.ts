@@ -40,7 +40,7 @@ import { fixtureNames, fixtureSnapshot as snapshot, fixturesDir } from './helper
 const view = (name: string): TdxSection => {
   const s = snapshot(name);
   const model = decodeSnapshot(s);
-  return tdxSection(s, model, runChecks(s, ['tdx'], model));
+  return tdxSection(model, runChecks(s, ['tdx'], model));
 };
 /** The check run's usable verdict for TDX (true, false, or null: could not tell). */
 const usable = (v: TdxSection): boolean | null | undefined => v.technologies[0]?.verdict.usable;

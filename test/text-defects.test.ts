@@ -11,6 +11,7 @@ import { after, describe, test } from 'node:test';
 import { flattenChecks } from '../lib/check/run.js';
 import { COMMANDS } from '../lib/cli/main.js';
 import { failureFix } from '../lib/check/failure-fixes.js';
+import type { KvmDiagnosis } from '../lib/check/kvm-causes.js';
 import { probeFailure } from '../lib/decode/failure.js';
 import { decodeSnapshot } from '../lib/decode/model.js';
 import { NOT_RETRIED } from '../lib/knowledge/probe-failures.js';
@@ -343,12 +344,12 @@ test('EINTR of the requests kvm-caps does not repeat is explained with what it l
       { code: 'EINTR', errno: -4, syscall: 'ioctl', request, message: 'EINTR' },
     );
     assert.equal(failureText(failure), NOT_RETRIED[request]);
-    assert.equal(failureFix(failure), 'run kvm-caps again');
+    assert.equal(failureFix(failure, {} as KvmDiagnosis), 'run kvm-caps again');
   }
   const other = probeFailure(
     { ioctl: 'KVM_GET_SUPPORTED_CPUID', path: '/dev/kvm', fd: 'system' },
     { code: 'EINTR', errno: -4, syscall: 'ioctl', request: 'KVM_GET_SUPPORTED_CPUID', message: 'EINTR' },
   );
   assert.equal(failureText(other), 'a signal interrupted the request');
-  assert.equal(failureFix(other), undefined);
+  assert.equal(failureFix(other, {} as KvmDiagnosis), undefined);
 });

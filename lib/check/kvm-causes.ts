@@ -40,26 +40,29 @@ export interface KvmEvidence {
   seconds?: number;
 }
 
-export type KvmCauseId =
-  | 'kvm.backend-not-bound'
-  | 'kvm.sev-guest'
-  | 'kvm.firmware-disabled'
-  | 'kvm.guest-without-nested'
-  | 'kvm.cpu-lacks-extension'
-  | 'kvm.wrong-vendor-module'
-  | 'kvm.vendor-module-conflict'
-  | 'kvm.backend-bound'
-  | 'kvm.enable-failed'
-  | 'kvm.cpus-differ'
-  | 'kvm.nx-disabled'
-  | 'kvm.module-blacklisted'
-  | 'kvm.parameter-rejected'
-  | 'kvm.parameter-ignored'
-  | 'kvm.nomodule'
-  | 'kvm.module-not-loaded'
-  | 'kvm.device-not-in-container'
-  | 'kvm.device-node-missing'
-  | 'kvm.device-permission';
+/** Every cause the diagnosis can find, in the order tried (the report schema lists them). */
+export const KVM_CAUSE_IDS = [
+  'kvm.backend-not-bound',
+  'kvm.sev-guest',
+  'kvm.firmware-disabled',
+  'kvm.guest-without-nested',
+  'kvm.cpu-lacks-extension',
+  'kvm.wrong-vendor-module',
+  'kvm.vendor-module-conflict',
+  'kvm.backend-bound',
+  'kvm.enable-failed',
+  'kvm.cpus-differ',
+  'kvm.nx-disabled',
+  'kvm.module-blacklisted',
+  'kvm.parameter-rejected',
+  'kvm.parameter-ignored',
+  'kvm.nomodule',
+  'kvm.module-not-loaded',
+  'kvm.device-not-in-container',
+  'kvm.device-node-missing',
+  'kvm.device-permission',
+] as const;
+export type KvmCauseId = (typeof KVM_CAUSE_IDS)[number];
 
 /** The check that reports a cause (lib/check/rules/kvm.ts). */
 export type KvmCauseRule = 'kvm.cpu.virtualization' | 'kvm.kernel.modules' | 'kvm.device.present' | 'kvm.device.access';
@@ -711,22 +714,11 @@ export function kvmBlocker(diagnosis: KvmDiagnosis): KvmCause | undefined {
 }
 
 /**
- * A fix text without module loads that cannot work here: each `;`-separated clause that
- * runs `modprobe NAME` for a module modprobe cannot load (or any module, under nomodule) is
- * dropped, and the reason said once.
+ * Why a fix leaves a module load out: said once, in the fix that would otherwise suggest it (`modprobe[name]` is
+ * false for a module that is built in, not in this kernel, already loaded, or blacklisted, and for all under nomodule).
  */
-export function possibleFix(fix: string, diagnosis: KvmDiagnosis): string {
-  const impossible = (name: string): boolean =>
-    diagnosis.nomodule || (name in diagnosis.modprobe && !diagnosis.modprobe[name as keyof KvmDiagnosis['modprobe']]);
-  const clauses = fix.split(/;\s+/);
-  const kept = clauses.filter(
-    (clause) => ![...clause.matchAll(/\bmodprobe (\w+)/g)].some((m) => impossible(m[1] ?? '')),
-  );
-  if (kept.length === clauses.length) return fix;
-  const why = diagnosis.nomodule
+export function noModuleLoadReason(diagnosis: KvmDiagnosis): string {
+  return diagnosis.nomodule
     ? 'nomodule is on the kernel command line'
     : 'modprobe cannot load it here: built in, not in this kernel, or in module_blacklist=';
-  return kept.length === 0
-    ? `a module load cannot help here (${why}): see why KVM is not usable`
-    : `${kept.join('; ')} (no module load: ${why})`;
 }

@@ -239,12 +239,8 @@ export function runChecks(
   technologies: readonly Technology[],
   model: HostModel = decodeSnapshot(snapshot),
 ): CheckReport {
-  const context: CheckContext = {
-    snapshot,
-    model,
-    tdxCauses: tdxCauses(snapshot, model.confidential.tdx),
-    kvm: kvmDiagnosis(snapshot),
-  };
+  const kvm = kvmDiagnosis(snapshot);
+  const context: CheckContext = { snapshot, model, tdxCauses: tdxCauses(snapshot, model.confidential.tdx, kvm), kvm };
   const wanted = [...new Set(technologies)];
   const results: TechnologyChecks[] = wanted.map((technology) => {
     const applies = applicability(technology, snapshot);
@@ -270,5 +266,7 @@ export function runChecks(
       context,
     ),
     outcome,
+    kvmDiagnosis: kvm,
+    ...(wanted.includes('tdx') ? { tdxExplanations: context.tdxCauses } : {}),
   };
 }

@@ -14,7 +14,9 @@ import {
   TDX_MAX_CPUID_CONFIGS,
   TDX_PARAMETERS,
 } from '../knowledge/tdx.js';
+import type { KvmTdxMessageKind } from '../decode/tdx-log.js';
 import type { Snapshot } from '../snapshot/types.js';
+import { kvmDiagnosis, type KvmDiagnosis } from './kvm-causes.js';
 
 /** How many CPUID entries kvm-caps grows KVM_TDX_CAPABILITIES' buffer to (native/kvm_ioctl.h kMaxCpuidEntries). */
 const TDX_CPUID_ENTRIES_LIMIT = 4096;
@@ -26,8 +28,78 @@ const STATUSES_FIXED_BY_UPDATE: ReadonlySet<string> = new Set([
   'TDX_SYS_NOT_READY',
 ]);
 
-/** The code of the cause KVM's diagnosis reads when /dev/kvm is missing because TDX bring-up failed. */
-export const TDX_BRINGUP_FAILED_KVM_NOT_LOADED = 'tdx-bringup-failed-kvm-not-loaded';
+/** Which step of starting a TD an explanation is about: the TD rules take its hint or message from there. */
+export type TdStep = 'create-vm' | 'capabilities' | 'init-vm';
+
+/** What the TDX rules ask of an explanation's code. */
+interface CodeRow {
+  offSwitch?: true;
+  step?: TdStep;
+}
+
+/**
+ * Every explanation's code, with what the TDX rules ask of it. `offSwitch`: a cause that makes KVM leave
+ * kvm_intel.tdx N (the "why TDX is off" of the kvm_intel.tdx check); `step`: the TD step whose failure it explains.
+ */
+export const TDX_EXPLANATION_CODES = {
+  'tdx-bringup-failed-kvm-not-loaded': {},
+  'guest-log': {},
+  'tdx-vm-type-not-offered': { step: 'create-vm' },
+  'tdx-vm-refused': { step: 'create-vm' },
+  'tdx-vm-create-failed': { step: 'create-vm' },
+  'not-intel': {},
+  'kernel-predates-tdx-uapi': {},
+  'kvm-intel-not-loaded': {},
+  'kvm-intel-without-tdx': {},
+  'tdx-parameter-off': {},
+  'prerequisite-parameter-off': { offSwitch: true },
+  'platform-not-enabled': { offSwitch: true },
+  'module-not-loaded': { offSwitch: true },
+  'module-init-failed': { offSwitch: true },
+  'module-not-initialized': { offSwitch: true },
+  'kvm-parameter': { offSwitch: true },
+  'kvm-cpu-feature': { offSwitch: true },
+  'kvm-platform': { offSwitch: true },
+  'kvm-module-limit': { offSwitch: true },
+  'kvm-other': { offSwitch: true },
+  'no-cause-found': {},
+  'capabilities-enotty': { step: 'capabilities' },
+  'capabilities-einval': { step: 'capabilities' },
+  'capabilities-eio': { step: 'capabilities' },
+  'capabilities-e2big': { step: 'capabilities' },
+  'capabilities-failed': { step: 'capabilities' },
+  'init-vm-package-offline': { step: 'init-vm' },
+  'init-vm-refused-by-tdx-module': { step: 'init-vm' },
+  'init-vm-refused': { step: 'init-vm' },
+  'no-free-td-keys': {},
+  'key-count-mismatch': {},
+  'module-lacks-topology-enum': {},
+  'module-lacks-no-rbp-mod': {},
+  'no-module-update-left': {},
+  'runtime-update-files-absent': {},
+  'vm-types-inconsistent': {},
+} as const satisfies Record<string, CodeRow>;
+
+export type TdxExplanationCode = keyof typeof TDX_EXPLANATION_CODES;
+
+const rowOf = (code: TdxExplanationCode): CodeRow => TDX_EXPLANATION_CODES[code];
+
+/** Whether this cause makes KVM leave TDX off (kvm_intel.tdx N). */
+export const turnsTdxOff = (code: TdxExplanationCode): boolean => rowOf(code).offSwitch === true;
+
+/** Whether this explanation is about that step of starting a TD. */
+export const explainsStep = (code: TdxExplanationCode, step: TdStep): boolean => rowOf(code).step === step;
+
+/** The kvm_intel TDX log lines that turn TDX off, by kind (SEAMCALL and module-init lines are the module's cause). */
+const KVM_MESSAGE_CODES: Readonly<
+  Record<Exclude<KvmTdxMessageKind, 'seamcall' | 'module-init' | 'package-offline'>, TdxExplanationCode>
+> = {
+  parameter: 'kvm-parameter',
+  'cpu-feature': 'kvm-cpu-feature',
+  platform: 'kvm-platform',
+  'module-limit': 'kvm-module-limit',
+  other: 'kvm-other',
+};
 
 /**
  * Whether this bring-up failure makes kvm_intel's init fail on this kernel (no /dev/kvm), by
@@ -45,15 +117,30 @@ export function bringupFailsKvmLoad(failure: TdxBringupFailure, release: string 
   return enodev === undefined ? null : !enodev;
 }
 
-/** The fix for a bring-up failure that keeps kvm_intel from loading: never "retry tdx=1". */
-export const FIX_BRINGUP_FAILED =
-  'fix the cause in the BIOS or the TDX module (see the TDX check); to get plain KVM back meanwhile, load ' +
-  'kvm_intel with tdx=0 (`modprobe kvm_intel tdx=0`, or kvm_intel.tdx=0 on the kernel command line). ' +
-  'Retrying tdx=1 fails the same way';
+/**
+ * The fix for a bring-up failure that keeps kvm_intel from loading: never "retry tdx=1"; tdx=0 through modprobe only
+ * where the diagnosis says modprobe can load kvm_intel this boot.
+ */
+export function bringupFailedFix(diagnosis: KvmDiagnosis): string {
+  const tdxOff = diagnosis.modprobe.kvm_intel
+    ? 'load kvm_intel with tdx=0 (`modprobe kvm_intel tdx=0`, or kvm_intel.tdx=0 on the kernel command line)'
+    : 'boot with kvm_intel.tdx=0 on the kernel command line (kvm_intel cannot be loaded with modprobe here)';
+  return (
+    `fix the cause in the BIOS or the TDX module (see the TDX check); to get plain KVM back meanwhile, ${tdxOff}. ` +
+    'Retrying tdx=1 fails the same way'
+  );
+}
+
+/** The fix for a kvm_intel that is not loaded, where TDX bring-up did not stop it: load it with tdx=1. */
+export function loadKvmIntelFix(diagnosis: KvmDiagnosis): string {
+  return diagnosis.modprobe.kvm_intel
+    ? 'modprobe kvm_intel tdx=1'
+    : 'boot with kvm_intel.tdx=1 on the kernel command line (kvm_intel cannot be loaded with modprobe here)';
+}
 
 export interface TdxExplanation {
   /** Stable identifier, e.g. 'kernel-predates-tdx-uapi'. */
-  code: string;
+  code: TdxExplanationCode;
   /** 'cause': the facts show it; 'likely-cause': consistent with the facts; 'note': context. */
   weight: 'cause' | 'likely-cause' | 'note';
   message: string;
@@ -71,6 +158,8 @@ function evidenceOf<T>(
 
 interface Facts extends TdxView {
   snapshot: Snapshot;
+  /** Why KVM is or is not usable: a fix loads kvm_intel with modprobe only where it can. */
+  kvm: KvmDiagnosis;
   release: Traced<string>;
   log: LogContext;
 }
@@ -120,8 +209,8 @@ function whyNoTdxVm(f: Facts): TdxExplanation[] {
       hint:
         f.bringupFailure !== null &&
         bringupFailsKvmLoad(f.bringupFailure, isKnown(rel) ? rel.value : undefined) !== false
-          ? FIX_BRINGUP_FAILED
-          : 'modprobe kvm_intel tdx=1',
+          ? bringupFailedFix(f.kvm)
+          : loadKvmIntelFix(f.kvm),
       evidence: [{ fact: 'kernel modules', value: 'no kvm_intel', source: describeSource(modulesFact.source) }],
     });
   } else if (tdx !== undefined && parameterOk(tdx) === false) {
@@ -139,7 +228,7 @@ function whyNoTdxVm(f: Facts): TdxExplanation[] {
           : 'boot with kvm_intel.tdx=1 (or options kvm_intel tdx=1 in modprobe.d) and check the kernel log for ' +
             'the reason if it stays N',
       evidence: [{ fact: 'kvm_intel.tdx', value: parameterText(tdx), source: tdx.source }],
-    } as TdxExplanation);
+    });
   }
   for (const p of f.parameters) {
     if (p.parameter === 'tdx' || parameterOk(p) !== false || p.found === 'module-not-loaded') continue;
@@ -217,7 +306,7 @@ function whyNoTdxVm(f: Facts): TdxExplanation[] {
     if (message.kind === 'seamcall' || message.kind === 'module-init' || message.kind === 'package-offline') continue;
     if (message.kind === 'parameter' && out.some((e) => e.code === 'prerequisite-parameter-off')) continue;
     const explanation: TdxExplanation = {
-      code: `kvm-${message.kind}`,
+      code: KVM_MESSAGE_CODES[message.kind],
       weight: 'cause',
       message: `kvm_intel turned TDX off: ${message.text}`,
       evidence: [{ fact: 'kernel log', value: message.text, source: fact.source }],
@@ -271,7 +360,7 @@ function bringupExplanations(f: Facts): TdxExplanation[] {
     const failsLoadRange = releaseRangeText('kvm.tdx-bringup-failure-fails-load');
     return [
       {
-        code: TDX_BRINGUP_FAILED_KVM_NOT_LOADED,
+        code: 'tdx-bringup-failed-kvm-not-loaded',
         weight: fails === true ? 'cause' : 'likely-cause',
         message:
           `kvm_intel did not load: TDX bring-up failed ("${failure.evidence.value}"), and on Linux ${failsLoadRange} ` +
@@ -281,7 +370,7 @@ function bringupExplanations(f: Facts): TdxExplanation[] {
                 `${kernelChange('kvm.tdx-module-init-failure-is-enodev').since})`
               : ''
           }, so there is no /dev/kvm at all`,
-        hint: FIX_BRINGUP_FAILED,
+        hint: bringupFailedFix(f.kvm),
         evidence,
       },
     ];
@@ -449,7 +538,7 @@ function explanations(f: Facts): TdxExplanation[] {
   const caps = f.capabilities;
   if (isKnown(caps) && !caps.value.ok) {
     const e = caps.value;
-    const messages: Record<string, { code: string; message: string; hint?: string }> = {
+    const messages: Record<string, { code: TdxExplanationCode; message: string; hint?: string }> = {
       ENOTTY: {
         code: 'capabilities-enotty',
         message:
@@ -570,7 +659,14 @@ function explanations(f: Facts): TdxExplanation[] {
   return out;
 }
 
-/** The causes and notes the TDX facts support, for a TDX model decoded from this snapshot. */
-export function tdxCauses(snapshot: Snapshot, model: TdxView): TdxExplanation[] {
-  return explanations({ ...model, snapshot, release: model.kernelRelease, log: tdxLogContext(snapshot) });
+/**
+ * The causes and notes the TDX facts support, for a TDX model decoded from this snapshot; the check run passes the
+ * KVM diagnosis it made of the same snapshot.
+ */
+export function tdxCauses(
+  snapshot: Snapshot,
+  model: TdxView,
+  kvm: KvmDiagnosis = kvmDiagnosis(snapshot),
+): TdxExplanation[] {
+  return explanations({ ...model, snapshot, kvm, release: model.kernelRelease, log: tdxLogContext(snapshot) });
 }

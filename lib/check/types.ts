@@ -96,8 +96,12 @@ export interface TechnologyChecks {
 }
 
 export const CHECK_FORMAT = 'kvm-caps-check';
-/** 2: each technology says whether it applies to the host (`applicable`, `reason`). */
-export const CHECK_VERSION = 2;
+/**
+ * 2: each technology says whether it applies to the host (`applicable`, `reason`).
+ * 3: the run carries the KVM diagnosis and the TDX explanations its checks judged by (`kvmDiagnosis`,
+ * `tdxExplanations`).
+ */
+export const CHECK_VERSION = 3;
 
 export interface CheckReport {
   format: typeof CHECK_FORMAT;
@@ -111,4 +115,11 @@ export interface CheckReport {
    * of those asked for applies); unknown: one could not be told.
    */
   outcome: 'ready' | 'not-ready' | 'unknown';
+  /**
+   * Why KVM is or is not usable here (every technology runs through KVM): the causes in the order tried, the first
+   * failing one the specific cause, and which modules modprobe can load, as the fixes assume.
+   */
+  kvmDiagnosis: KvmDiagnosis;
+  /** When TDX was asked about (whether or not it applies): why TDX is not usable, with evidence and fixes. */
+  tdxExplanations?: TdxExplanation[];
 }

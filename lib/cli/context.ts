@@ -3,8 +3,9 @@
 import { statSync } from 'node:fs';
 import type { HostModel } from '../decode/model.js';
 import { escapeControls, terminalSafe } from '../render/escape.js';
-import { kvmDiagnosis } from '../check/kvm-causes.js';
 import { failureFix } from '../check/failure-fixes.js';
+import { runChecks } from '../check/run.js';
+import type { CheckReport } from '../check/types.js';
 import { failureText } from '../render/failure.js';
 import { kvmCauseNote } from '../render/kvm-diagnosis.js';
 import type { Style } from '../render/style.js';
@@ -154,16 +155,18 @@ export async function snapshotFor(values: Values, io?: Io): Promise<{ snapshot: 
   return { snapshot: await probeHost(options), origin: 'live' };
 }
 
-function unavailableNote(unsafe: HostModel, snapshot: Snapshot): string | undefined {
+function unavailableNote(unsafe: HostModel, snapshot: Snapshot, checks: CheckReport | undefined): string | undefined {
   const report = terminalSafe(unsafe);
   if (report.kvm.usable) return undefined;
   const open = report.device.open;
+  // The check run's diagnosis: the command's own, or (for a command that runs no checks) the KVM checks'.
+  const diagnosis = (checks ?? runChecks(snapshot, ['kvm'], unsafe)).kvmDiagnosis;
   // The specific cause first (the kernel's line, its source, the fix), not the errno's generic hint.
-  const cause = kvmCauseNote(terminalSafe(kvmDiagnosis(snapshot)));
+  const cause = kvmCauseNote(terminalSafe(diagnosis));
   if ('error' in open && cause !== undefined)
     return `kvm-caps: cannot open ${report.device.path}: ${open.error.code}\n${cause}`;
   if ('error' in open) {
-    const fix = failureFix(open.error);
+    const fix = failureFix(open.error, diagnosis);
     const hint = fix === undefined ? '' : `\n  fix: ${fix}`;
     return `kvm-caps: cannot open ${report.device.path}: ${open.error.code}: ${failureText(open.error)}${hint}`;
   }
@@ -174,9 +177,10 @@ function unavailableNote(unsafe: HostModel, snapshot: Snapshot): string | undefi
 
 /**
  * The exit code of a command that printed a report: ok, or could-not-tell (with why on stderr) when KVM was unusable.
+ * `checks` is the command's check run, where it made one.
  */
-export function finish(report: HostModel, io: Io, snapshot: Snapshot): number {
-  const note = unavailableNote(report, snapshot);
+export function finish(report: HostModel, io: Io, snapshot: Snapshot, checks?: CheckReport): number {
+  const note = unavailableNote(report, snapshot, checks);
   if (note === undefined) return EXIT.ok;
   io.stderr.write(`${note}\n`);
   return EXIT.couldNotTell;

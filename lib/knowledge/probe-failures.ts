@@ -29,6 +29,8 @@ export interface FailureRow {
   meaning: string;
   /** The error is the kernel's way of saying "this host does not have it": a fact, not a failed probe. */
   absence?: true;
+  /** A signal interrupted a request the addon does not repeat (NOT_RETRIED): asking again is all it takes. */
+  interrupted?: true;
 }
 
 type Rows = Readonly<Record<string, string | { meaning: string; absence: true }>>;
@@ -176,7 +178,8 @@ function specific(key: FailureKey): FailureRow | undefined {
   const request = key.request ?? key.syscall;
   // The requests that change kernel state are not repeated after a signal: NOT_RETRIED says what that leaves.
   const interrupted = key.code === 'EINTR' ? NOT_RETRIED[request] : undefined;
-  if (interrupted !== undefined) return { situation: `interrupted:${request}`, code: key.code, meaning: interrupted };
+  if (interrupted !== undefined)
+    return { situation: `interrupted:${request}`, code: key.code, meaning: interrupted, interrupted: true };
   return row(`request:${request}`, REQUESTS[request], key.code);
 }
 

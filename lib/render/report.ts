@@ -2,8 +2,8 @@
 // per technology the verdict of the one check run over it. The TDX and SEV sections are what
 // `kvm-caps tdx --json` and `kvm-caps sev --json` print: the model of that area plus its checks.
 import { runChecks } from '../check/run.js';
-import { tdxCauses, type TdxExplanation } from '../check/tdx-causes.js';
-import { kvmDiagnosis, possibleFix, type KvmDiagnosis } from '../check/kvm-causes.js';
+import type { TdxExplanation } from '../check/tdx-causes.js';
+import type { KvmDiagnosis } from '../check/kvm-causes.js';
 import {
   TECHNOLOGIES,
   type CheckReport,
@@ -63,12 +63,10 @@ function pick(checks: CheckReport, wanted: readonly Technology[]): TechnologyChe
   return checks.technologies.filter((t) => wanted.includes(t.technology));
 }
 
-export function tdxSection(snapshot: Snapshot, model: HostModel, checks: CheckReport): TdxSection {
-  // Like the SEV hints: never a module load that cannot work here.
-  const diagnosis = kvmDiagnosis(snapshot);
-  const explanations = tdxCauses(snapshot, model.confidential.tdx).map((e) =>
-    e.hint === undefined ? e : { ...e, hint: possibleFix(e.hint, diagnosis) },
-  );
+/** `checks` is a run that covered TDX: its explanations are the section's. */
+export function tdxSection(model: HostModel, checks: CheckReport): TdxSection {
+  const explanations = checks.tdxExplanations;
+  if (explanations === undefined) throw new Error('the TDX section needs a check run that covered TDX');
   return { ...model.confidential.tdx, technologies: pick(checks, ['tdx']), explanations };
 }
 
@@ -98,7 +96,7 @@ export function buildReport(
       verdict,
     })),
     outcome: checks.outcome,
-    kvmDiagnosis: kvmDiagnosis(snapshot),
-    confidential: { tdx: tdxSection(snapshot, model, checks), sev: sevSection(model, checks) },
+    kvmDiagnosis: checks.kvmDiagnosis,
+    confidential: { tdx: tdxSection(model, checks), sev: sevSection(model, checks) },
   };
 }

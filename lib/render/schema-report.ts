@@ -4,7 +4,14 @@
 // The deepest decoded parts (TD CPUID configs, kernel-log facts) are described by their
 // top-level shape only.
 import { REPORT_FORMAT, REPORT_VERSION } from './report.js';
-import { CHECK_DEFS, OUTCOME, technologyChecks, technologyVerdict } from './schema-check.js';
+import {
+  CHECK_DEFS,
+  OUTCOME,
+  kvmDiagnosis,
+  tdxExplanation,
+  technologyChecks,
+  technologyVerdict,
+} from './schema-check.js';
 import {
   DIALECT,
   ID_BASE,
@@ -45,30 +52,6 @@ function outcome(value: JsonSchema): JsonSchema {
     object({ ok: constant(false), failure: ref('failure'), hwError: nullable(ref('hwError')) }),
   );
 }
-
-/** lib/check/kvm-causes.ts KvmDiagnosis. */
-const kvmEvidence = object({ quote: string, source: string, 'kernelSource?': string, 'seconds?': { type: 'number' } });
-const kvmDiagnosis = object({
-  vendorModule: nullable(oneOfStrings('kvm_intel', 'kvm_amd')),
-  flag: nullable(oneOfStrings('vmx', 'svm')),
-  causes: array(
-    object({
-      id: string,
-      status: oneOfStrings('FAIL', 'WARN', 'PASS'),
-      effect: nullable(oneOfStrings('capable', 'enabled', 'usable')),
-      rule: string,
-      found: string,
-      evidence: array(kvmEvidence),
-      'fix?': string,
-    }),
-  ),
-  modprobe: object({ kvm: boolean, kvm_intel: boolean, kvm_amd: boolean }),
-  nomodule: boolean,
-  nested: nullable(object({ module: oneOfStrings('kvm_intel', 'kvm_amd'), value: string, enabled: boolean })),
-  hypervisor: nullable(object({ logged: nullable(string), exposesExtension: boolean })),
-  olderBoots: array(kvmEvidence),
-  logUnread: nullable(object({ code: string, source: string })),
-});
 
 const nullableInteger = nullable(integer);
 const nullableBoolean = nullable(boolean);
@@ -206,15 +189,7 @@ const tdxView = object({
   moduleRelease: nullable(object({ version: string, features0: string, features0Bits: integers })),
   runtimeUpdate: object({ seamldrVersion: traced(string), numRemainingUpdates: traced(integer) }),
   kernelLog: traced(object({ records: integer, tdxLines: integer, olderBootRecords: integer, guestLines: integer })),
-  explanations: array(
-    object({
-      code: string,
-      weight: oneOfStrings('cause', 'likely-cause', 'note'),
-      message: string,
-      'hint?': string,
-      evidence: array(object({ fact: string, value: string, source: string })),
-    }),
-  ),
+  explanations: array(tdxExplanation),
 });
 
 /** lib/decode/sev-platform.ts SevFailure: a failed /dev/sev command with the firmware's status. */

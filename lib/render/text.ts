@@ -10,7 +10,7 @@ import type { Style } from './style.js';
 import { renderSevSummary } from './sev.js';
 import { renderTdxSummary } from './tdx.js';
 import { kvmDiagnosisLines, kvmDiagnosisTitle } from './kvm-diagnosis.js';
-import { possibleFix, specificCause } from '../check/kvm-causes.js';
+import { specificCause } from '../check/kvm-causes.js';
 import { failureFix } from '../check/failure-fixes.js';
 import { failureText } from './failure.js';
 
@@ -162,8 +162,8 @@ export function renderReport(unsafe: Report, style: Style, unsafeOrigin: string)
               `${style.dim(`[${p.source}]`)}`
             );
           }
-          const fix = failureFix(p.error);
-          const hint = fix === undefined ? '' : `\n      fix: ${possibleFix(fix, report.kvmDiagnosis)}`;
+          const fix = failureFix(p.error, report.kvmDiagnosis);
+          const hint = fix === undefined ? '' : `\n      fix: ${fix}`;
           return `  ${style.bad(p.error.code)} ${p.fact}: ${failureText(p.error)}  ${style.dim(`[${p.source}]`)}${hint}`;
         }),
       ),

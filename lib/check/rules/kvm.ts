@@ -5,7 +5,6 @@
 import type { HostModel } from '../../decode/model.js';
 import { KVM_API_VERSION } from '../../decode/model.js';
 import type { Traced } from '../../decode/sourced.js';
-import { TDX_BRINGUP_FAILED_KVM_NOT_LOADED } from '../tdx-causes.js';
 import { describeSource } from '../../decode/sourced.js';
 import { failureMeaning } from '../../knowledge/probe-failures.js';
 import { failureFix } from '../failure-fixes.js';
@@ -57,7 +56,8 @@ function deviceOwnerText(model: HostModel): string {
  * privilege when this user may not open it, FAIL with the fix when there is no usable KVM
  * device at all. Null when the device answered (the check can judge its own facts).
  */
-export function kvmUnavailable(model: HostModel): Finding | null {
+/** The finding of a check that needed KVM's answers, where KVM gave none; null where KVM answers. */
+export function kvmUnavailable(model: HostModel, kvm: KvmDiagnosis): Finding | null {
   const open = model.device.open;
   if ('value' in open) {
     if (model.kvm.usable) return null;
@@ -83,7 +83,7 @@ export function kvmUnavailable(model: HostModel): Finding | null {
   return fail(
     `${model.device.path}: ${code}: ${failureMeaning(open.error)}`,
     open.source,
-    failureFix(open.error) ?? FIX_MODULES,
+    failureFix(open.error, kvm) ?? FIX_MODULES,
   );
 }
 
@@ -248,7 +248,7 @@ export const KVM_RULES: readonly CheckRule[] = [
       const modules = model.host.modules;
       // A failed TDX bring-up is the specific reason kvm_intel did not load on 6.16 and later
       // (lib/check/tdx-causes.ts): it comes before the generic bring-up causes.
-      const tdx = tdxCauses.find((e) => e.code === TDX_BRINGUP_FAILED_KVM_NOT_LOADED);
+      const tdx = tdxCauses.find((e) => e.code === 'tdx-bringup-failed-kvm-not-loaded');
       if (tdx !== undefined)
         return fail(
           `kvm_intel not loaded: ${tdx.message}`,
@@ -320,7 +320,7 @@ export const KVM_RULES: readonly CheckRule[] = [
     evaluate({ model, kvm, tdxCauses }) {
       const node = model.device.node;
       // A failed TDX bring-up that kept kvm_intel from loading explains a missing node first.
-      const tdx = tdxCauses.find((e) => e.code === TDX_BRINGUP_FAILED_KVM_NOT_LOADED);
+      const tdx = tdxCauses.find((e) => e.code === 'tdx-bringup-failed-kvm-not-loaded');
       if (tdx !== undefined && 'error' in node && node.error.code === 'ENOENT') {
         return fail(
           `${model.device.path} does not exist: ${tdx.message}`,
@@ -352,7 +352,7 @@ export const KVM_RULES: readonly CheckRule[] = [
     parent: 'kvm.device.present',
     title: `KVM API version ${KVM_API_VERSION}`,
     why: `VMMs refuse any KVM whose KVM_GET_API_VERSION is not the stable ${KVM_API_VERSION}`,
-    evaluate({ model }) {
+    evaluate({ model, kvm }) {
       const version = model.kvm.apiVersion;
       if ('value' in version) {
         return version.value === KVM_API_VERSION
@@ -367,9 +367,9 @@ export const KVM_RULES: readonly CheckRule[] = [
         return fail(
           `KVM_GET_API_VERSION failed: ${version.error.code} (${failureMeaning(version.error)})`,
           version.source,
-          failureFix(version.error) ?? FIX_MODULES,
+          failureFix(version.error, kvm) ?? FIX_MODULES,
         );
-      return kvmUnavailable(model) ?? unknown('not asked', 'not probed', NEEDS.kvm);
+      return kvmUnavailable(model, kvm) ?? unknown('not asked', 'not probed', NEEDS.kvm);
     },
   },
   {
@@ -393,7 +393,8 @@ export const KVM_RULES: readonly CheckRule[] = [
       return fail(
         `${who} may not open ${model.device.path}${deviceOwnerText(model)}: ${open.error.code} (${failureMeaning(open.error)})`,
         open.source,
-        failureFix(open.error) ?? 'add the user to the group that owns the KVM device (usually `kvm`), or run as root',
+        failureFix(open.error, kvm) ??
+          'add the user to the group that owns the KVM device (usually `kvm`), or run as root',
       );
     },
   },
@@ -406,18 +407,18 @@ export const KVM_RULES: readonly CheckRule[] = [
     why:
       'KVM_CREATE_VM is the first thing every VMM does; it fails when the kernel is out of memory or KVM ' +
       'refuses VMs',
-    evaluate({ model }) {
+    evaluate({ model, kvm }) {
       const vm = model.kvm.defaultVm;
       if ('value' in vm) return pass('KVM_CREATE_VM(KVM_X86_DEFAULT_VM) created a VM (closed at once)', vm.source);
       if ('error' in vm) {
         return fail(
           `KVM_CREATE_VM failed: ${vm.error.code} (${failureMeaning(vm.error)})`,
           vm.source,
-          failureFix(vm.error) ??
+          failureFix(vm.error, kvm) ??
             "check `dmesg | grep -i kvm` for why KVM refused the VM (memory, a security policy, or the module's state)",
         );
       }
-      return kvmUnavailable(model) ?? unknown('not asked', 'not probed', NEEDS.kvm);
+      return kvmUnavailable(model, kvm) ?? unknown('not asked', 'not probed', NEEDS.kvm);
     },
   },
 ];

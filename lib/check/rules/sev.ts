@@ -469,7 +469,7 @@ function deviceRule(f: Flavour): CheckRule {
     why:
       'the ccp driver creates /dev/sev when it finds the PSP running ' +
       'SEV firmware; KVM launches every SEV guest through that firmware',
-    evaluate({ model }) {
+    evaluate({ model, kvm }) {
       const view = sevOf(model);
       const node = view.sevNode;
       const open = view.sevOpen;
@@ -482,7 +482,7 @@ function deviceRule(f: Flavour): CheckRule {
             return fail(
               `${value}; open: ${failureText(open)}: ${failureMeaning(open.error)}`,
               joinSources(source, open.source),
-              failureFix(open.error) ?? FIX_SEV_DEVICE,
+              failureFix(open.error, kvm) ?? FIX_SEV_DEVICE,
             );
           return pass(value, source);
         }
@@ -912,13 +912,13 @@ function vmTypeRule(f: Flavour): CheckRule {
     why:
       `QEMU creates ${f.name} guests` +
       ` as KVM_X86_${f.vmType}_VM and stops with "vm-type ... not supported by KVM" when KVM_CAP_VM_TYPES lacks it`,
-    evaluate({ model }) {
+    evaluate({ model, kvm }) {
       const view = sevOf(model);
       const entry = view.vmTypes.find((t) => t.name === f.vmType);
       const source = sourceOf(view.vmTypeMask);
       if (entry === undefined || entry.offered === null)
         return (
-          kvmUnavailable(model) ??
+          kvmUnavailable(model, kvm) ??
           unknown(vmTypeText(view, f.vmType).meaning ?? 'KVM_CAP_VM_TYPES not read', source, NEEDS.kvm)
         );
       if (entry.offered) return pass(vmTypeText(view, f.vmType).value, source);
@@ -1025,13 +1025,13 @@ function init2Rule(f: Flavour): CheckRule {
       'KVM_SEV_INIT2 is what QEMU runs first on an SEV VM: it takes an ' +
       'ASID and, if need be, initialises the firmware',
     appliesWhen: ({ model }: CheckContext) => sevOf(model).init2.some((r) => r.vmType === f.vmType),
-    evaluate({ model }) {
+    evaluate({ model, kvm }) {
       const r = sevOf(model).init2.find((result) => result.vmType === f.vmType);
       if (r === undefined) return unknown('not tried', 'not probed', NEEDS.kvm);
       const words = init2Words(r);
       if (r.ok) return pass(words.value, r.source);
       const found = words.meaning === undefined ? words.value : `${words.value}: ${words.meaning}`;
-      return fail(found, r.source, (r.error && failureFix(r.error)) ?? FIX_FIRMWARE);
+      return fail(found, r.source, (r.error && failureFix(r.error, kvm)) ?? FIX_FIRMWARE);
     },
   };
 }
@@ -1205,12 +1205,12 @@ function kvmCpuidRule(f: Flavour): CheckRule {
     why:
       'KVM_GET_SUPPORTED_CPUID zeroes the memory-encryption leaf when KVM has no SEV ' +
       '(kvm_cpu_cap_has(X86_FEATURE_SEV) is false), and sets sev/sev_es/sev_snp only for what kvm_amd enabled',
-    evaluate({ model }) {
+    evaluate({ model, kvm }) {
       const view = sevOf(model);
       const leaf = view.cpuidLeaf;
       const source = sourceOf(leaf);
       if ('missing' in leaf)
-        return kvmUnavailable(model) ?? unknown('KVM_GET_SUPPORTED_CPUID not read', source, NEEDS.kvm);
+        return kvmUnavailable(model, kvm) ?? unknown('KVM_GET_SUPPORTED_CPUID not read', source, NEEDS.kvm);
       if ('error' in leaf) return unknown(`KVM_GET_SUPPORTED_CPUID failed: ${leaf.error.code}`, source, NEEDS.kvm);
       const fix = `check kvm_amd.${f.parameter} and \`dmesg | grep -i sev\` for why KVM left SEV off`;
       if (!leaf.value.listed) return fail('leaf 0x8000001F absent: KVM reports no memory-encryption leaf', source, fix);

@@ -6,7 +6,16 @@ import { isKnown, type Traced } from '../../decode/sourced.js';
 import { parameterOk, parameterText, say, seamcallText } from '../tdx-text.js';
 import type { HostModel } from '../../decode/model.js';
 import type { TdxParameterRow, TdxView } from '../../decode/tdx.js';
-import { bringupFailsKvmLoad, FIX_BRINGUP_FAILED, type TdxExplanation } from '../tdx-causes.js';
+import {
+  bringupFailedFix,
+  bringupFailsKvmLoad,
+  explainsStep,
+  loadKvmIntelFix,
+  turnsTdxOff,
+  type TdStep,
+  type TdxExplanation,
+  type TdxExplanationCode,
+} from '../tdx-causes.js';
 import { kernelChange, kernelHas, releaseRangeText } from '../../knowledge/kernel-versions.js';
 import { TDX_PARAMETERS } from '../../knowledge/tdx.js';
 import type { Snapshot } from '../../snapshot/types.js';
@@ -53,17 +62,9 @@ function kernelHasTdxHost(t: TdxView, snapshot: Snapshot): boolean | null {
 }
 
 /** The view's causes, for the found text and the fix. */
-function causes(all: readonly TdxExplanation[], codes: (code: string) => boolean): TdxExplanation[] {
+function causes(all: readonly TdxExplanation[], codes: (code: TdxExplanationCode) => boolean): TdxExplanation[] {
   return all.filter((e) => e.weight === 'cause' && codes(e.code));
 }
-
-const WHY_TDX_OFF = (code: string): boolean =>
-  code === 'module-init-failed' ||
-  code === 'module-not-loaded' ||
-  code === 'module-not-initialized' ||
-  code === 'platform-not-enabled' ||
-  code === 'prerequisite-parameter-off' ||
-  (code.startsWith('kvm-') && code !== 'kvm-intel-not-loaded' && code !== 'kvm-intel-without-tdx');
 
 function moduleHint(state: string, release: string | undefined): string {
   switch (state) {
@@ -267,19 +268,12 @@ export const TDX_RULES: readonly CheckRule[] = [
           ? fail(
               `kvm_intel is not loaded: TDX bring-up failed ("${failure.evidence.value}")`,
               joinSources(row.source, failure.evidence.source),
-              FIX_BRINGUP_FAILED,
+              bringupFailedFix(kvm),
             )
-          : fail(
-              'kvm_intel is not loaded',
-              row.source,
-              kvm.modprobe.kvm_intel
-                ? 'modprobe kvm_intel tdx=1'
-                : 'boot with kvm_intel.tdx=1 on the kernel command line (kvm_intel cannot be loaded with ' +
-                    'modprobe here)',
-            );
+          : fail('kvm_intel is not loaded', row.source, loadKvmIntelFix(kvm));
       }
       if (row.value === null) return fail(`kvm_intel.tdx: ${parameterText(row)}`, row.source, FIX_KERNEL);
-      const why = causes(tdxCauses, WHY_TDX_OFF);
+      const why = causes(tdxCauses, turnsTdxOff);
       if (why.length === 0)
         return fail(
           `kvm_intel.tdx = ${row.value}: TDX was not requested, and the facts show no bring-up failure`,
@@ -351,10 +345,10 @@ export const TDX_RULES: readonly CheckRule[] = [
     why:
       'QEMU asks KVM_CAP_VM_TYPES for KVM_X86_TDX_VM (bit 5) and stops with "vm-type tdx not supported by KVM" ' +
       'when it is missing',
-    evaluate({ model, tdxCauses }) {
+    evaluate({ model, tdxCauses, kvm }) {
       const t = view(model);
       const vm = t.vmType;
-      if (!isKnown(vm)) return kvmUnavailable(model) ?? unknown(say.vmType(vm), src(vm), NEEDS.kvm);
+      if (!isKnown(vm)) return kvmUnavailable(model, kvm) ?? unknown(say.vmType(vm), src(vm), NEEDS.kvm);
       if (vm.value.offered) return pass(say.vmType(vm), src(vm));
       const why = causes(tdxCauses, (code) => code !== 'no-cause-found');
       return fail(
@@ -372,18 +366,22 @@ export const TDX_RULES: readonly CheckRule[] = [
     parent: 'tdx.kvm.vm-type',
     title: 'A TD can be created and answers KVM_TDX_CAPABILITIES',
     why: 'a VMM creates a TD with KVM_CREATE_VM(KVM_X86_TDX_VM) and reads KVM_TDX_CAPABILITIES before anything else',
-    evaluate({ model, tdxCauses }) {
+    evaluate({ model, tdxCauses, kvm }) {
       const t = view(model);
       const create = t.createVm;
       if (!isKnown(create))
         return (
-          kvmUnavailable(model) ??
+          kvmUnavailable(model, kvm) ??
           unknown(`KVM_CREATE_VM(KVM_X86_TDX_VM) ${say.createVm(create)}`, src(create), NEEDS.liveProbe)
         );
-      const hint = (prefix: string): string | undefined =>
-        tdxCauses.find((e) => e.code.startsWith(prefix) && e.hint !== undefined)?.hint;
+      const hint = (step: TdStep): string | undefined =>
+        tdxCauses.find((e) => explainsStep(e.code, step) && e.hint !== undefined)?.hint;
       if (!create.value.ok)
-        return fail(`KVM_CREATE_VM(KVM_X86_TDX_VM) ${say.createVm(create)}`, src(create), hint('tdx-vm') ?? FIX_KERNEL);
+        return fail(
+          `KVM_CREATE_VM(KVM_X86_TDX_VM) ${say.createVm(create)}`,
+          src(create),
+          hint('create-vm') ?? FIX_KERNEL,
+        );
       const caps = t.capabilities;
       if (!isKnown(caps))
         return unknown(
@@ -456,7 +454,7 @@ export const TDX_RULES: readonly CheckRule[] = [
           src(init),
         );
       }
-      const cause = tdxCauses.find((e) => e.code.startsWith('init-vm'));
+      const cause = tdxCauses.find((e) => explainsStep(e.code, 'init-vm'));
       return fail(
         `${say.initVm(init)}${cause ? `; ${cause.message}` : ''}`,
         src(init),

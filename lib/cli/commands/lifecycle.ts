@@ -12,8 +12,9 @@ export const lifecycleCommand: Command = {
   async run({ values, io, style }) {
     const { snapshot } = await snapshotFor(values, io);
     const model = decodeSnapshot(snapshot);
-    const lifecycle = lifecycleFor(model, reportChecks(snapshot, model));
+    const checks = reportChecks(snapshot, model);
+    const lifecycle = lifecycleFor(model, checks);
     io.stdout.write(values.json ? json(lifecycle) : renderLifecycle(lifecycle, style));
-    return finish(model, io, snapshot);
+    return finish(model, io, snapshot, checks);
   },
 };

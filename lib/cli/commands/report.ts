@@ -23,6 +23,6 @@ export const reportCommand: Command = {
           ? renderReport(buildReport(snapshot, model, checks), writesToFile(values) ? plainStyle : style, origin)
           : renderFleetFormat(format, model, checks);
     emit(context, text);
-    return finish(model, io, snapshot);
+    return finish(model, io, snapshot, checks);
   },
 };

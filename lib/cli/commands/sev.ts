@@ -12,8 +12,9 @@ export const sevCommand: Command = {
   async run({ values, io, style }) {
     const { snapshot } = await snapshotFor(values, io);
     const model = decodeSnapshot(snapshot);
-    const section = sevSection(model, runChecks(snapshot, ['sev', 'sev-es', 'snp'], model));
+    const checks = runChecks(snapshot, ['sev', 'sev-es', 'snp'], model);
+    const section = sevSection(model, checks);
     io.stdout.write(values.json ? json(section) : renderSev(section, style));
-    return finish(model, io, snapshot);
+    return finish(model, io, snapshot, checks);
   },
 };

@@ -12,8 +12,9 @@ export const tdxCommand: Command = {
   async run({ values, io, style }) {
     const { snapshot } = await snapshotFor(values, io);
     const model = decodeSnapshot(snapshot);
-    const section = tdxSection(snapshot, model, runChecks(snapshot, ['tdx'], model));
+    const checks = runChecks(snapshot, ['tdx'], model);
+    const section = tdxSection(model, checks);
     io.stdout.write(values.json ? json(section) : renderTdx(section, style));
-    return finish(model, io, snapshot);
+    return finish(model, io, snapshot, checks);
   },
 };
