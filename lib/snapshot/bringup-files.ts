@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { hex } from '../knowledge/hex.js';
 import { attempt, toProbeError } from './facts.js';
 import { underRoot } from './host-files.js';
 import { readMsr } from './msr.js';
@@ -80,7 +81,7 @@ export function firmwareSwitchMsr(vendor: string | undefined): number | undefine
 export function firmwareMsr(root: string, index: number): Fact<FirmwareMsr> {
   const fact = readMsr(root, 0, index);
   return 'value' in fact
-    ? { source: fact.source, value: { index: `0x${index.toString(16)}`, value: fact.value } }
+    ? { source: fact.source, value: { index: hex(index), value: fact.value } }
     : fact;
 }
 
