@@ -5,6 +5,7 @@
 // says whether every technology asked about is ready. No I/O, no exit codes (those belong to
 // the command line). Every output that shows a verdict takes it from this one run.
 import { decodeSnapshot, type HostModel } from '../decode/model.js';
+import { cpuVendor, type CpuVendor } from '../knowledge/cpu-vendors.js';
 import type { Snapshot } from '../snapshot/types.js';
 import { tdxCauses } from './tdx-causes.js';
 import { kvmBlocker, kvmDiagnosis } from './kvm-causes.js';
@@ -57,32 +58,31 @@ export function technologiesFor(choice: TechnologyChoice): Technology[] {
 }
 
 const X86 = new Set(['x64', 'ia32']);
-const VENDOR_OF: Readonly<Record<Technology, string | null>> = {
+/** Whose CPUs each technology runs on (lib/knowledge/cpu-vendors.ts says which vendor_id is whose). */
+const VENDOR_OF: Readonly<Record<Technology, { vendor: CpuVendor; name: string } | null>> = {
   kvm: null,
-  tdx: 'GenuineIntel',
-  sev: 'AuthenticAMD',
-  'sev-es': 'AuthenticAMD',
-  snp: 'AuthenticAMD',
+  tdx: { vendor: 'intel', name: 'Intel' },
+  sev: { vendor: 'amd', name: 'AMD' },
+  'sev-es': { vendor: 'amd', name: 'AMD' },
+  snp: { vendor: 'amd', name: 'AMD' },
 };
 
 /**
  * Whether a technology applies to this host: KVM everywhere; TDX on Intel x86 CPUs; SEV,
- * SEV-ES and SEV-SNP on AMD x86 CPUs. When the CPU vendor could not be read on x86, the
- * technology applies (its checks then say what could not be read).
+ * SEV-ES and SEV-SNP on AMD x86 CPUs (not Hygon's: see lib/knowledge/cpu-vendors.ts). When the
+ * CPU vendor could not be read on x86, the technology applies (its checks then say what could
+ * not be read).
  */
 export function applicability(technology: Technology, snapshot: Snapshot): Applicability {
-  const vendor = VENDOR_OF[technology];
-  if (vendor === null) return { applicable: true };
+  const needs = VENDOR_OF[technology];
+  if (needs === null) return { applicable: true };
   const name = TECHNOLOGY_TITLES[technology];
   const arch = snapshot.context.arch;
   if (!X86.has(arch)) return { applicable: false, reason: `${name} is an x86 technology; this host is ${arch}` };
   const cpuinfo = snapshot.host.cpuinfo;
   const found = 'value' in cpuinfo ? cpuinfo.value.vendor_id : undefined;
-  if (found === undefined || found === vendor) return { applicable: true };
-  return {
-    applicable: false,
-    reason: `${name} needs an ${vendor === 'GenuineIntel' ? 'Intel' : 'AMD'} CPU; this CPU is ${found}`,
-  };
+  if (found === undefined || cpuVendor(found)?.vendor === needs.vendor) return { applicable: true };
+  return { applicable: false, reason: `${name} needs an ${needs.name} CPU; this CPU is ${found}` };
 }
 
 function applies(rule: CheckRule, context: CheckContext): boolean {
