@@ -100,9 +100,12 @@ export function unreadable(what: string, traced: Traced<unknown>, needs: string)
   return unknown(`${what} could not be read`, traced.source, needs);
 }
 
-/** The running kernel's release as the host files give it; undefined when it could not be read. */
-export function releaseOf(model: HostModel): string | undefined {
-  const rel = model.host.kernelRelease;
+/**
+ * The running kernel's release as the host files give it, from the host model or from a view that
+ * carries it (the SEV host facts); undefined when it could not be read.
+ */
+export function releaseOf(facts: HostModel | { kernelRelease: Traced<string> }): string | undefined {
+  const rel = 'host' in facts ? facts.host.kernelRelease : facts.kernelRelease;
   return 'value' in rel ? rel.value.trim() : undefined;
 }
 
