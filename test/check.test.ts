@@ -714,7 +714,7 @@ describe('finer judgements', () => {
   });
 
   test(
-    'KVM_CAP_VM_TYPES = 0 (before 6.10): SEV and SEV-ES only through ' +
+    'KVM_CAP_VM_TYPES = 0 (a kernel before 6.8): SEV and SEV-ES only through ' +
       'the legacy INIT (WARN), SNP not at all (FAIL)',
     () => {
       const s = edit(SEV_BASE, (x) => vmTypes(x, 0));

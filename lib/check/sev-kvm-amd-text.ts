@@ -5,7 +5,7 @@ import type { SevAsidCapacity, SevInit2Result } from '../decode/sev-kvm-amd.js';
 import type { AsidRange, FirmwareFailure } from '../decode/sev-log.js';
 import type { Traced } from '../decode/sourced.js';
 import { hex } from '../knowledge/hex.js';
-import { kernelChange } from '../knowledge/kernel-versions.js';
+import { kernelChange, releaseRangeText } from '../knowledge/kernel-versions.js';
 
 /** A value in words, with what it says where that needs saying. */
 export interface Words {
@@ -60,7 +60,7 @@ export function asidCapacityWords(asids: Traced<SevAsidCapacity>): Words {
       ? { value: 'not read' }
       : {
           value: 'no such resource',
-          meaning: 'kvm_amd registers sev / sev_es in the misc cgroup when it sets SEV up (Linux 5.13+)',
+          meaning: `kvm_amd registers sev / sev_es in the misc cgroup when it sets SEV up (Linux ${releaseRangeText('sev.misc-cgroup-asids')})`,
         };
   const { capacity, current, free } = asids.value;
   const impossible = capacity < 0 || (current !== null && (current < 0 || current > capacity));

@@ -118,6 +118,9 @@ const FIX_PSP_TIMEOUT = 'reboot; if it recurs, update the SEV firmware / BIOS';
 const FIX_ALIAS =
   'check DIMM population and the BIOS memory settings, and update the BIOS / SEV firmware per AMD-SB-3015';
 
+/** The kernel SEV-SNP guests need. */
+const SNP_KERNEL_FIX = `run Linux ${kernelChange('snp.kvm-host').since} or newer`;
+
 /** What to do when kvm_amd reports the flavour off: the parameter is what kvm_amd could enable, not what was asked. */
 function parameterOffFix(f: Flavour): string {
   return f.technology === 'snp'
@@ -205,6 +208,7 @@ function silentInitCause(model: HostModel, f: Flavour): { found: string; source:
   const view = sevOf(model);
   if (kernelHas('sev.snp-init-failure-silent', releaseOf(model)) !== true || view.log === null) return null;
   const min = `${SNP_MIN_FIRMWARE.major}.${SNP_MIN_FIRMWARE.minor}`;
+  const silentSince = releaseRangeText('sev.snp-init-failure-silent');
   const api =
     view.platformStatus?.api ??
     (view.log.sevApi ? { major: view.log.sevApi.value.major, minor: view.log.sevApi.value.minor } : null);
@@ -217,7 +221,7 @@ function silentInitCause(model: HostModel, f: Flavour): { found: string; source:
     ? `${view.sources.platformStatus} (api_major, api_minor)`
     : view.sources.kernelLog;
   if (sevOff && old) {
-    const silent = 'on Linux 6.16+ SNP INIT fails silently with -EOPNOTSUPP when the SEV firmware is older than';
+    const silent = `on Linux ${silentSince} SNP INIT fails silently with -EOPNOTSUPP when the SEV firmware is older than`;
     const aborts = 'and that aborts SEV INIT too, so kvm_amd disables SEV, SEV-ES and SEV-SNP';
     const newerFile = '(or a newer amd_sev_*.sbin in /lib/firmware/amd, loaded by the ccp driver)';
     return {
@@ -229,7 +233,7 @@ function silentInitCause(model: HostModel, f: Flavour): { found: string; source:
   if (f.technology === 'snp' && !sevOff) {
     return {
       found:
-        'on Linux 6.16+ SNP INIT fails silently with -ENODEV when the ' +
+        `on Linux ${silentSince} SNP INIT fails silently with -ENODEV when the ` +
         'host has no SNP support (SNP off in the BIOS, the IOMMU not in ' +
         'SNP mode, or no RMP table); SEV INIT still runs, so SEV can ' +
         'work while SNP is off',
@@ -244,7 +248,7 @@ function silentInitCause(model: HostModel, f: Flavour): { found: string; source:
     const apiText = api ? ` (firmware API ${api.major}.${api.minor})` : ' (the firmware version was not read)';
     return {
       found:
-        `on Linux 6.16+ a failed SNP INIT is not logged: -EOPNOTSUPP (SEV firmware older than ${min}) aborts ` +
+        `on Linux ${silentSince} a failed SNP INIT is not logged: -EOPNOTSUPP (SEV firmware older than ${min}) aborts ` +
         `SEV INIT too and disables everything; -ENODEV (no SNP host support) does not${apiText}`,
       source: api ? apiSource : view.sources.kernelLog,
       fix: `${FIX_FIRMWARE}; SEV-SNP needs firmware ${min} or later`,
@@ -875,7 +879,7 @@ function parameterRule(f: Flavour): CheckRule {
         return fail(
           `kvm_amd has no ${f.parameter} parameter: ${missingParameterMeaning(f.parameter)}`,
           source,
-          f.technology === 'snp' ? 'run Linux 6.11 or newer' : 'use a kernel built with CONFIG_KVM_AMD_SEV=y',
+          f.technology === 'snp' ? SNP_KERNEL_FIX : 'use a kernel built with CONFIG_KVM_AMD_SEV=y',
         );
       }
       if (p.enabled === true) return pass(`kvm_amd.${f.parameter} = ${p.raw.trim()}`, source);
@@ -942,13 +946,14 @@ function vmTypeRule(f: Flavour): CheckRule {
           return fail(
             `KVM_CAP_VM_TYPES is 0: ${vmTypeText(view, f.vmType).meaning ?? 'this kernel predates VM types'}`,
             source,
-            'run Linux 6.11 or newer',
+            SNP_KERNEL_FIX,
           );
         return warn(
-          `KVM_CAP_VM_TYPES is 0 (before Linux 6.10): ${f.name} guests ` +
-            `only through the legacy KVM_${f.technology === 'sev' ? 'SEV' : 'SEV_ES'}_INIT`,
+          `KVM_CAP_VM_TYPES is 0 (a kernel before Linux ${kernelChange('kvm.cap-vm-types').since}): ` +
+            `${f.name} guests only through the legacy KVM_${f.technology === 'sev' ? 'SEV' : 'SEV_ES'}_INIT`,
           source,
-          'Linux 6.10+ for KVM_SEV_INIT2, which current QEMU prefers',
+          `Linux ${releaseRangeText('kvm.sev-vm-types')} for the ${f.vmType} VM type and KVM_SEV_INIT2, which ` +
+            'current QEMU prefers',
         );
       }
       const dropped = f.technology === 'sev-es' ? sevEsDroppedCause(model) : null;
