@@ -709,6 +709,15 @@ describe('finer judgements', () => {
     assert.equal(status(fixture('no-kvm-guest'), 'kvm', 'kvm.cpu.virtualization'), 'FAIL');
   });
 
+  test('SNP_PLATFORM_STATUS fields on a kernel without the command: UNKNOWN for that reason, not "(ok)"', () => {
+    for (const id of ['snp.firmware.rmp', 'snp.firmware.alias-check', 'snp.firmware.tcb']) {
+      const r = result(fixture('sev-legacy-6.6'), 'snp', id);
+      assert.equal(r.status, 'UNKNOWN', id);
+      assert.match(r.found, /not read: this kernel has no SNP_PLATFORM_STATUS \(EINVAL\)$/, id);
+      assert.match(r.needs ?? '', /a kernel with SNP_PLATFORM_STATUS \(Linux 6\.9 or later\)/, id);
+    }
+  });
+
   test('sev_snp is never shown before Linux 6.9: its absence there is UNKNOWN', () => {
     assert.equal(status(fixture('sev-legacy-6.6'), 'snp', 'snp.bios.cpu-flag'), 'UNKNOWN');
   });

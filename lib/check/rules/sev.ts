@@ -276,7 +276,36 @@ function firmwareUnread(model: HostModel, what: string): Finding {
       open?.source ?? 'not probed',
       NEEDS.sev,
     );
-  return unknown(`${what} not read${open ? ` (${open.value})` : ''}`, open?.source ?? 'not probed', NEEDS.sev);
+  // Why /dev/sev gave no answer ("not probed", ENOENT); an open that worked explains nothing.
+  const why = open && open.value !== 'ok' ? ` (${open.value})` : '';
+  return unknown(`${what} not read${why}`, open?.source ?? 'not probed', NEEDS.sev);
+}
+
+/**
+ * For a field of SNP_PLATFORM_STATUS that is missing: why the command gave no answer (this kernel has no such
+ * command, it failed, kvm-caps did not ask it), else what firmwareUnread says.
+ */
+function snpStatusUnread(model: HostModel, what: string): Finding {
+  const view = sevOf(model);
+  const failed = view.snpPlatformStatusFailure;
+  if (failed !== null && sevBlocked(model) === null) {
+    if (kernelHas('snp.platform-status', releaseOf(model)) === false)
+      return unknown(
+        `${what} not read: this kernel has no SNP_PLATFORM_STATUS (${failureText(failed)})`,
+        failed.source,
+        `a kernel with SNP_PLATFORM_STATUS (Linux ${SNP_STATUS_RELEASE} or later)`,
+      );
+    return unknown(`${what} not read: SNP_PLATFORM_STATUS failed (${failureText(failed)})`, failed.source, NEEDS.sev);
+  }
+  const withheld = view.snpPlatformStatusWithheld;
+  if (withheld)
+    return unknown(
+      `${what} not read: SNP_PLATFORM_STATUS not asked (on Linux ${releaseRangeText(withheld.kernelChange)} it ` +
+        'initialises SNP firmware)',
+      `kvm-caps (${withheld.kernelChange})`,
+      `${withheld.override}, to send it anyway`,
+    );
+  return firmwareUnread(model, what);
 }
 
 /** One kernel-log line that says why something is off, judged from the typed log facts. */
@@ -695,7 +724,7 @@ const SNP_FIRMWARE_RULES: readonly CheckRule[] = [
         return status.rmpInitialised
           ? pass('yes', source)
           : fail('no', source, `${FIX_RMP}; check the kernel log for SNP_INIT errors`);
-      return firmwareUnread(model, 'SNP_PLATFORM_STATUS (RMP)');
+      return snpStatusUnread(model, 'SNP_PLATFORM_STATUS (RMP)');
     },
   },
   {
@@ -710,7 +739,7 @@ const SNP_FIRMWARE_RULES: readonly CheckRule[] = [
       'protection is weaker',
     evaluate({ model }) {
       const status = sevOf(model).snpPlatformStatus;
-      if (status === null) return firmwareUnread(model, 'SNP_PLATFORM_STATUS (alias check)');
+      if (status === null) return snpStatusUnread(model, 'SNP_PLATFORM_STATUS (alias check)');
       const source = `${sevOf(model).sources.snpPlatformStatus} (byte 3 bit 1)`;
       // snphost's "Alias check" FAILs here: guest memory stays exposed to CVE-2024-21944 until it completes.
       return status.aliasCheckComplete
@@ -735,7 +764,7 @@ const SNP_FIRMWARE_RULES: readonly CheckRule[] = [
       'running firmware, verifiers see older firmware than runs',
     evaluate({ model }) {
       const status = sevOf(model).snpPlatformStatus;
-      if (status === null) return firmwareUnread(model, 'SNP_PLATFORM_STATUS (TCB)');
+      if (status === null) return snpStatusUnread(model, 'SNP_PLATFORM_STATUS (TCB)');
       const t = status.tcb;
       const text = (raw: string, tcb: typeof t.current): string => (tcb ? `${raw} (${formatTcbVersion(tcb)})` : raw);
       const found = `current ${text(t.currentRaw, t.current)}, reported ${text(t.reportedRaw, t.reported)}`;
