@@ -718,6 +718,22 @@ describe('finer judgements', () => {
     }
   });
 
+  test('kvm_amd.sev_snp = N: the fix points at the kernel log without a direction; a kernel version only before 6.11', () => {
+    const off = edit(SEV_BASE, (x) => param(x, 'kvm_amd', 'sev_snp', 'N'));
+    const fix = result(off, 'snp', 'snp.kvm.parameter').fix ?? '';
+    assert.match(fix, /the kernel log says why \(RMP, IOMMU, firmware INIT\)$/);
+    assert.doesNotMatch(fix, /below|above|\d\.\d/, 'the log is above in `sev` and absent in `check`; 6.11 is running');
+    // A vendor kernel older than mainline SNP host support that carries sev_snp (a backport).
+    const backport = edit(SEV_BASE, (x) => {
+      param(x, 'kvm_amd', 'sev_snp', 'N');
+      release(x, '6.8.0-snp-host');
+    });
+    assert.match(
+      result(backport, 'snp', 'snp.kvm.parameter').fix ?? '',
+      /says why \(RMP, IOMMU, firmware INIT\); mainline SEV-SNP host support needs Linux 6\.11\+$/,
+    );
+  });
+
   test('sev_snp is never shown before Linux 6.9: its absence there is UNKNOWN', () => {
     assert.equal(status(fixture('sev-legacy-6.6'), 'snp', 'snp.bios.cpu-flag'), 'UNKNOWN');
   });

@@ -122,11 +122,16 @@ const FIX_ALIAS =
 const SNP_KERNEL_FIX = `run Linux ${kernelChange('snp.kvm-host').since} or newer`;
 
 /** What to do when kvm_amd reports the flavour off: the parameter is what kvm_amd could enable, not what was asked. */
-function parameterOffFix(f: Flavour): string {
-  return f.technology === 'snp'
-    ? 'the value is what kvm_amd could enable, not what was asked: see the kernel log below for why (RMP, IOMMU, ' +
-        `firmware INIT); kernel ${releaseRangeText('snp.kvm-host')} is needed`
-    : 'the value is what kvm_amd could enable: check the BIOS (SMEE, SEV, SEV-ES ASID Space Limit) and the kernel log';
+function parameterOffFix(f: Flavour, model: HostModel): string {
+  if (f.technology !== 'snp')
+    return 'the value is what kvm_amd could enable: check the BIOS (SMEE, SEV, SEV-ES ASID Space Limit) and the kernel log';
+  // The fix is read where the log is above it (kvm-caps sev) and where there is none (check): no direction.
+  const fix =
+    'the value is what kvm_amd could enable, not what was asked: the kernel log says why (RMP, IOMMU, firmware INIT)';
+  // A kernel older than mainline SNP host support has sev_snp only as a backport.
+  return kernelHas('snp.kvm-host', releaseOf(model)) === false
+    ? `${fix}; mainline SEV-SNP host support needs Linux ${releaseRangeText('snp.kvm-host')}`
+    : fix;
 }
 
 const sevOf = (model: HostModel): SevView => model.confidential.sev;
@@ -929,7 +934,7 @@ function parameterRule(f: Flavour): CheckRule {
         `kvm_amd.${f.parameter} = ${p.raw.trim()}` +
           `${why.length ? `; the kernel log: ${why.map((c) => c.text).join('; ')}` : ''}`,
         joinSources(source, ...why.map((c) => c.source)),
-        why.find((c) => c.fix !== undefined)?.fix ?? parameterOffFix(f),
+        why.find((c) => c.fix !== undefined)?.fix ?? parameterOffFix(f, model),
       );
     },
   };
