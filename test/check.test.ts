@@ -915,7 +915,7 @@ describe('verdicts and outcome', () => {
       );
       assert.match(
         renderCheck(amd, plainStyle),
-        /^Intel TDX: not applicable: Intel TDX needs an Intel CPU; this CPU is AuthenticAMD$/m,
+        /^Intel TDX: not applicable: needs an Intel CPU; this CPU is AuthenticAMD$/m,
       );
       // Asked for alone, a technology that does not apply leaves the host not ready for it.
       assert.equal(runChecks(tdxBase(), ['snp']).outcome, 'not-ready');
@@ -1268,7 +1268,9 @@ describe('renderCheck', () => {
   test('default: a tree per technology with its verdict; no details', () => {
     const text = renderCheck(runChecks(moduleFailedOn72(), ['kvm', 'tdx']), plainStyle);
     assert.match(text, /^KVM: usable$/m);
-    assert.match(text, /^Intel TDX: not enabled$/m);
+    // The verdict follows the title once, with what it rests on; the title is not said again.
+    assert.match(text, /^Intel TDX: not enabled: TDX module initialised: initialization failed \(-5 EIO\)/m);
+    assert.doesNotMatch(text, /KVM is usable|Intel TDX is not enabled/);
     assert.match(text, /^ {6}FAIL {4}TDX on in KVM \(kvm_intel\.tdx\): kvm_intel\.tdx = N/m);
     assert.match(text, /^ {8}SKIP {4}KVM offers the TDX VM type: not checked/m);
     assert.match(text, /^Not ready: not usable: tdx$/m);
