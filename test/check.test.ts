@@ -709,12 +709,37 @@ describe('finer judgements', () => {
     assert.equal(status(fixture('no-kvm-guest'), 'kvm', 'kvm.cpu.virtualization'), 'FAIL');
   });
 
+  test('SNP_PLATFORM_STATUS fields on a kernel without the command: UNKNOWN for that reason, not "(ok)"', () => {
+    for (const id of ['snp.firmware.rmp', 'snp.firmware.alias-check', 'snp.firmware.tcb']) {
+      const r = result(fixture('sev-legacy-6.6'), 'snp', id);
+      assert.equal(r.status, 'UNKNOWN', id);
+      assert.match(r.found, /not read: this kernel has no SNP_PLATFORM_STATUS \(EINVAL\)$/, id);
+      assert.match(r.needs ?? '', /a kernel with SNP_PLATFORM_STATUS \(Linux 6\.9 or later\)/, id);
+    }
+  });
+
+  test('kvm_amd.sev_snp = N: the fix points at the kernel log without a direction; a kernel version only before 6.11', () => {
+    const off = edit(SEV_BASE, (x) => param(x, 'kvm_amd', 'sev_snp', 'N'));
+    const fix = result(off, 'snp', 'snp.kvm.parameter').fix ?? '';
+    assert.match(fix, /the kernel log says why \(RMP, IOMMU, firmware INIT\)$/);
+    assert.doesNotMatch(fix, /below|above|\d\.\d/, 'the log is above in `sev` and absent in `check`; 6.11 is running');
+    // A vendor kernel older than mainline SNP host support that carries sev_snp (a backport).
+    const backport = edit(SEV_BASE, (x) => {
+      param(x, 'kvm_amd', 'sev_snp', 'N');
+      release(x, '6.8.0-snp-host');
+    });
+    assert.match(
+      result(backport, 'snp', 'snp.kvm.parameter').fix ?? '',
+      /says why \(RMP, IOMMU, firmware INIT\); mainline SEV-SNP host support needs Linux 6\.11\+$/,
+    );
+  });
+
   test('sev_snp is never shown before Linux 6.9: its absence there is UNKNOWN', () => {
     assert.equal(status(fixture('sev-legacy-6.6'), 'snp', 'snp.bios.cpu-flag'), 'UNKNOWN');
   });
 
   test(
-    'KVM_CAP_VM_TYPES = 0 (before 6.10): SEV and SEV-ES only through ' +
+    'KVM_CAP_VM_TYPES = 0 (a kernel before 6.8): SEV and SEV-ES only through ' +
       'the legacy INIT (WARN), SNP not at all (FAIL)',
     () => {
       const s = edit(SEV_BASE, (x) => vmTypes(x, 0));
@@ -890,7 +915,7 @@ describe('verdicts and outcome', () => {
       );
       assert.match(
         renderCheck(amd, plainStyle),
-        /^Intel TDX: not applicable: Intel TDX needs an Intel CPU; this CPU is AuthenticAMD$/m,
+        /^Intel TDX: not applicable: needs an Intel CPU; this CPU is AuthenticAMD$/m,
       );
       // Asked for alone, a technology that does not apply leaves the host not ready for it.
       assert.equal(runChecks(tdxBase(), ['snp']).outcome, 'not-ready');
@@ -1246,7 +1271,9 @@ describe('renderCheck', () => {
   test('default: a tree per technology with its verdict; no details', () => {
     const text = renderCheck(runChecks(moduleFailedOn72(), ['kvm', 'tdx']), plainStyle);
     assert.match(text, /^KVM: usable$/m);
-    assert.match(text, /^Intel TDX: not enabled$/m);
+    // The verdict follows the title once, with what it rests on; the title is not said again.
+    assert.match(text, /^Intel TDX: not enabled: TDX module initialised: initialization failed \(-5 EIO\)/m);
+    assert.doesNotMatch(text, /KVM is usable|Intel TDX is not enabled/);
     assert.match(text, /^ {6}FAIL {4}TDX on in KVM \(kvm_intel\.tdx\): kvm_intel\.tdx = N/m);
     assert.match(text, /^ {8}SKIP {4}KVM offers the TDX VM type: not checked/m);
     assert.match(text, /^Not ready: not usable: tdx$/m);

@@ -108,10 +108,7 @@ test(
     // check: not capable, the cause is the first thing said, with where it was read and the fix.
     assert.equal(check.status, 1);
     const kvmBlock = check.stdout.split('\n\n')[0] ?? '';
-    assert.match(
-      kvmBlock,
-      /^KVM: not capable\n {2}KVM is not capable: CPU virtualization extensions: the kvm_pvm backend did not bind/,
-    );
+    assert.match(kvmBlock, /^KVM: not capable: CPU virtualization extensions: the kvm_pvm backend did not bind/);
     assert.match(kvmBlock, /\n {2}read from: file .*kernel-log\.txt\n {2}fix: No module load helps here/);
     assert.doesNotMatch(check.stdout, /runs guests without VMX\/SVM/);
     // JSON: the verdict and the diagnosis agree.
@@ -231,7 +228,7 @@ test(
       assert.match(report.stderr, /cause: .*disabled in the firmware/, id);
       assert.match(report.stderr, setting, id);
       const check = await runMain(['check', 'kvm', '--from', saved, '--kernel-log', file]);
-      assert.match(check.stdout, /KVM is not capable: CPU virtualization extensions: .*disabled in the firmware/, id);
+      assert.match(check.stdout, /^KVM: not capable: CPU virtualization extensions: .*disabled in the firmware/m, id);
       assert.match(check.stdout, setting, id);
     }
   },

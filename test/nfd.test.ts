@@ -116,7 +116,7 @@ test('SNP INIT2 refused (every SNP ASID in use): SNP not usable although KVM off
   assert.equal(labels.get('snp.tcb-match'), 'true');
 });
 
-test('kernel before 6.10: no vm-type lines (KVM_CAP_VM_TYPES is 0), legacy SEV usable, SNP not', () => {
+test('kernel before 6.8: no vm-type lines (KVM_CAP_VM_TYPES is 0), legacy SEV usable, SNP not', () => {
   const labels = parse(features('sev-legacy-6.6'));
   assert.ok(![...labels.keys()].some((k) => k.startsWith('vm-type.')));
   assert.equal(labels.get('sev.usable'), 'true');

@@ -604,6 +604,17 @@ describe('the read-only promise in the output (6.16-6.19)', () => {
       assert.equal(state.status, 'UNKNOWN');
       assert.match(state.found, /not asked/);
       assert.match(state.needs ?? '', /--snp-platform-status/);
+      // Its fields are missing for the same reason, said the same way.
+      for (const id of ['snp.firmware.rmp', 'snp.firmware.alias-check', 'snp.firmware.tcb']) {
+        const field = check(s, 'snp', id);
+        assert.equal(field.status, 'UNKNOWN', id);
+        assert.match(
+          field.found,
+          /not read: SNP_PLATFORM_STATUS not asked \(on Linux 6\.16 up to 7\.0 it initialises SNP firmware\)$/,
+          id,
+        );
+        assert.match(field.needs ?? '', /--snp-platform-status/, id);
+      }
     },
   );
 });

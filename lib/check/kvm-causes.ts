@@ -13,6 +13,7 @@ import {
   KVM_BRINGUP_MESSAGES,
   type KvmBringupCause,
 } from '../knowledge/kvm-bringup.js';
+import { cpuVendor, vendorModule as moduleFor } from '../knowledge/cpu-vendors.js';
 import { kernelHas } from '../knowledge/kernel-versions.js';
 import { describeSource } from '../decode/sourced.js';
 import {
@@ -109,9 +110,6 @@ export interface KvmDiagnosis {
 
 const isUnread = (x: unknown): x is Unread => typeof x === 'object' && x !== null && 'error' in x && 'source' in x;
 
-const INTEL = new Set(['GenuineIntel', 'CentaurHauls', 'Shanghai']);
-const AMD = new Set(['AuthenticAMD', 'HygonGenuine']);
-
 function kernelSourceOf(id: string): string | undefined {
   const row = KVM_BRINGUP_MESSAGES.find((r) => r.id === id);
   return row?.sources.map((s) => `${s.file}; ${s.kernels}`).join(' / ');
@@ -161,8 +159,8 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
   const x86 = snapshot.context.arch === 'x64' || snapshot.context.arch === 'ia32';
   const cpu = isUnread(bringup.cpu) ? null : bringup.cpu;
   const vendor = cpu?.vendor ?? null;
-  const flag = !x86 || vendor === null ? null : INTEL.has(vendor) ? 'vmx' : AMD.has(vendor) ? 'svm' : null;
-  const vendorModule = flag === 'vmx' ? 'kvm_intel' : flag === 'svm' ? 'kvm_amd' : null;
+  const flag = x86 ? (cpuVendor(vendor)?.flag ?? null) : null;
+  const vendorModule = flag === null ? null : moduleFor(flag);
   const log = bringup.log !== undefined && !isUnread(bringup.log) ? bringup.log : null;
   const M = log?.matches ?? [];
   const having = (cause: KvmBringupCause): BringupLogMatch[] => M.filter((m) => m.cause === cause);

@@ -5,6 +5,7 @@
 // says whether every technology asked about is ready. No I/O, no exit codes (those belong to
 // the command line). Every output that shows a verdict takes it from this one run.
 import { decodeSnapshot, type HostModel } from '../decode/model.js';
+import { cpuVendor, type CpuVendor } from '../knowledge/cpu-vendors.js';
 import type { Snapshot } from '../snapshot/types.js';
 import { tdxCauses } from './tdx-causes.js';
 import { kvmBlocker, kvmDiagnosis } from './kvm-causes.js';
@@ -57,32 +58,31 @@ export function technologiesFor(choice: TechnologyChoice): Technology[] {
 }
 
 const X86 = new Set(['x64', 'ia32']);
-const VENDOR_OF: Readonly<Record<Technology, string | null>> = {
+/** Whose CPUs each technology runs on (lib/knowledge/cpu-vendors.ts says which vendor_id is whose). */
+const VENDOR_OF: Readonly<Record<Technology, { vendor: CpuVendor; name: string } | null>> = {
   kvm: null,
-  tdx: 'GenuineIntel',
-  sev: 'AuthenticAMD',
-  'sev-es': 'AuthenticAMD',
-  snp: 'AuthenticAMD',
+  tdx: { vendor: 'intel', name: 'Intel' },
+  sev: { vendor: 'amd', name: 'AMD' },
+  'sev-es': { vendor: 'amd', name: 'AMD' },
+  snp: { vendor: 'amd', name: 'AMD' },
 };
 
 /**
  * Whether a technology applies to this host: KVM everywhere; TDX on Intel x86 CPUs; SEV,
- * SEV-ES and SEV-SNP on AMD x86 CPUs. When the CPU vendor could not be read on x86, the
- * technology applies (its checks then say what could not be read).
+ * SEV-ES and SEV-SNP on AMD x86 CPUs (not Hygon's: see lib/knowledge/cpu-vendors.ts). When the
+ * CPU vendor could not be read on x86, the technology applies (its checks then say what could
+ * not be read).
  */
 export function applicability(technology: Technology, snapshot: Snapshot): Applicability {
-  const vendor = VENDOR_OF[technology];
-  if (vendor === null) return { applicable: true };
-  const name = TECHNOLOGY_TITLES[technology];
+  const needs = VENDOR_OF[technology];
+  if (needs === null) return { applicable: true };
+  // The reason follows the technology's title wherever it is shown ("Intel TDX: not applicable: ..."), so it does not repeat it.
   const arch = snapshot.context.arch;
-  if (!X86.has(arch)) return { applicable: false, reason: `${name} is an x86 technology; this host is ${arch}` };
+  if (!X86.has(arch)) return { applicable: false, reason: `an x86 technology; this host is ${arch}` };
   const cpuinfo = snapshot.host.cpuinfo;
   const found = 'value' in cpuinfo ? cpuinfo.value.vendor_id : undefined;
-  if (found === undefined || found === vendor) return { applicable: true };
-  return {
-    applicable: false,
-    reason: `${name} needs an ${vendor === 'GenuineIntel' ? 'Intel' : 'AMD'} CPU; this CPU is ${found}`,
-  };
+  if (found === undefined || cpuVendor(found)?.vendor === needs.vendor) return { applicable: true };
+  return { applicable: false, reason: `needs an ${needs.name} CPU; this CPU is ${found}` };
 }
 
 function applies(rule: CheckRule, context: CheckContext): boolean {
@@ -181,30 +181,43 @@ function and(...values: (boolean | null)[]): boolean | null {
   return true;
 }
 
+/**
+ * What a verdict rests on, as the words that follow "<technology> is usable", "is not enabled" or "could not tell
+ * whether <technology> is usable": ", with 2 warnings: A; B", ": <the first FAIL's title>: <found>", ": <the first
+ * UNKNOWN's title>: needs ...", or nothing. The summary is built from it, and the views that show a verdict next to
+ * the technology's title show it after the verdict's word, so the title is not said twice.
+ */
+export function verdictDetail(checks: readonly CheckResult[], usable: boolean | null): string {
+  const flat = flattenChecks(checks);
+  if (usable === true) {
+    const warnings = flat.filter((c) => c.status === 'WARN');
+    return warnings.length
+      ? `, with ${warnings.length} warning${warnings.length === 1 ? '' : 's'}: ` +
+          `${warnings.map((c) => c.title).join('; ')}`
+      : '';
+  }
+  if (usable === false) {
+    const failed = flat.find((c) => c.status === 'FAIL');
+    return failed ? `: ${failed.title}: ${failed.found}` : '';
+  }
+  const unknown = flat.find((c) => c.status === 'UNKNOWN');
+  return unknown ? `: ${unknown.title}: needs ${unknown.needs ?? 'facts kvm-caps could not read'}` : '';
+}
+
 function verdictOf(technology: Technology, checks: readonly CheckResult[]): Verdict {
   const flat = flattenChecks(checks);
   const capable = layerState(flat, ['hardware', 'firmware']);
   const enabled = and(capable, layerState(flat, ['kernel', 'kvm']));
   const usable = and(enabled, layerState(flat, ['usable']));
   const name = TECHNOLOGY_TITLES[technology];
-  let summary: string;
-  if (usable === true) {
-    const warnings = flat.filter((c) => c.status === 'WARN');
-    const warningText = warnings.length
-      ? `, with ${warnings.length} warning${warnings.length === 1 ? '' : 's'}: ` +
-        `${warnings.map((c) => c.title).join('; ')}`
-      : '';
-    summary = `${name} is usable${warningText}`;
-  } else if (usable === false) {
-    const failed = flat.find((c) => c.status === 'FAIL');
-    const word = capable === false ? 'capable' : enabled === false ? 'enabled' : 'usable';
-    summary = `${name} is not ${word}${failed ? `: ${failed.title}: ${failed.found}` : ''}`;
-  } else {
-    const unknown = flat.find((c) => c.status === 'UNKNOWN');
-    summary =
-      `could not tell whether ${name} is usable` +
-      `${unknown ? `: ${unknown.title}: needs ${unknown.needs ?? 'facts kvm-caps could not read'}` : ''}`;
-  }
+  const detail = verdictDetail(checks, usable);
+  const word = capable === false ? 'capable' : enabled === false ? 'enabled' : 'usable';
+  const summary =
+    usable === true
+      ? `${name} is usable${detail}`
+      : usable === false
+        ? `${name} is not ${word}${detail}`
+        : `could not tell whether ${name} is usable${detail}`;
   return { capable, enabled, usable, summary };
 }
 

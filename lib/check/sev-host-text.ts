@@ -5,6 +5,7 @@ import type { SevCpuidSummary } from '../decode/sev-fields.js';
 import type { SevHostFacts, SevVmTypeName } from '../decode/sev-host.js';
 import type { Traced } from '../decode/sourced.js';
 import { kernelChange, kernelHas, releaseRangeText } from '../knowledge/kernel-versions.js';
+import { releaseOf } from './rules/kvm.js';
 
 const LEGACY_ONLY =
   'only the default VM type exists, and SEV/SEV-ES guests can only use the legacy KVM_SEV_INIT / ' +
@@ -17,9 +18,6 @@ const SNP_MASKED =
 
 /** Where a traced fact came from, or "not probed". */
 export const sourceOf = (fact: Traced<unknown>): string => ('source' in fact && fact.source) || 'not probed';
-
-const releaseOf = (view: SevHostFacts): string | undefined =>
-  'value' in view.kernelRelease ? view.kernelRelease.value : undefined;
 
 /** A SEV VM type in KVM_CAP_VM_TYPES, in words: the answer and, where it needs saying, what it means here. */
 export function vmTypeText(view: SevHostFacts, name: SevVmTypeName): { value: string; meaning?: string } {

@@ -90,7 +90,7 @@ export function asidCapacityWords(asids: Traced<SevAsidCapacity>): Words {
       ? { value: 'not read' }
       : {
           value: 'no such resource',
-          meaning: 'kvm_amd registers sev / sev_es in the misc cgroup when it sets SEV up (Linux 5.13+)',
+          meaning: `kvm_amd registers sev / sev_es in the misc cgroup when it sets SEV up (Linux ${releaseRangeText('sev.misc-cgroup-asids')})`,
         };
   const { capacity, current, free } = asids.value;
   const impossible = capacity < 0 || (current !== null && (current < 0 || current > capacity));

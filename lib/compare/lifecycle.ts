@@ -13,6 +13,7 @@ import { say } from '../check/tdx-text.js';
 import type { CheckReport, Technology, Verdict } from '../check/types.js';
 import { CONFIDENTIAL_LAUNCH_IOCTLS, KVM_SEV_COMMANDS, KVM_TDX_COMMANDS } from '../knowledge/confidential-commands.js';
 import { KVM_X86_VM_TYPES } from '../knowledge/x86.js';
+import { kernelChange, releaseRangeText } from '../knowledge/kernel-versions.js';
 import { failureMeaning } from '../knowledge/probe-failures.js';
 import type { HostModel as Report } from '../decode/model.js';
 
@@ -148,8 +149,9 @@ function sevFamily(es: boolean): TechnologyLifecycle {
         1,
         [createVm(vmType)],
         [],
-        'a VM of this type cannot run until KVM_SEV_INIT2; before Linux 6.10 (no KVM_CAP_VM_TYPES) the VM is ' +
-          `a KVM_X86_DEFAULT_VM and ${es ? 'KVM_SEV_ES_INIT' : 'KVM_SEV_INIT'} replaces KVM_SEV_INIT2`,
+        `a VM of this type cannot run until KVM_SEV_INIT2; before Linux ${kernelChange('kvm.sev-vm-types').since} ` +
+          `(no ${vmType}) the VM is a KVM_X86_DEFAULT_VM and ${es ? 'KVM_SEV_ES_INIT' : 'KVM_SEV_INIT'} replaces ` +
+          'KVM_SEV_INIT2',
         `${SEV_DOC} "KVM_SEV_INIT2"`,
       ),
       step(
@@ -228,7 +230,7 @@ const SNP: TechnologyLifecycle = {
       1,
       [createVm('KVM_X86_SNP_VM')],
       [],
-      'Linux 6.11 and later; private memory comes from guest_memfd (KVM_CREATE_GUEST_MEMFD, ' +
+      `Linux ${releaseRangeText('snp.kvm-host')}; private memory comes from guest_memfd (KVM_CREATE_GUEST_MEMFD, ` +
         'KVM_SET_USER_MEMORY_REGION2)',
       `${SEV_DOC} "KVM_SEV_SNP_LAUNCH_START"`,
     ),

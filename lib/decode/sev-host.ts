@@ -1,6 +1,7 @@
 // The SEV model's kvm, cpu and msr groups: the VM types and KVM's SEV attributes, /proc/cpuinfo, CPUID 0x8000001F (KVM's and the host's), SYSCFG and the RMP MSRs.
 // Typed values with their sources only: no status and no prose (check judges, render words).
 import { capabilityNumber } from '../knowledge/capabilities.js';
+import { hex } from '../knowledge/hex.js';
 import { HOST_CPUID_8000001F, type SEV_ATTRIBUTES } from '../knowledge/sev.js';
 import { KVM_X86_VM_TYPES } from '../knowledge/x86.js';
 import { AMD_SNP_MSRS } from '../snapshot/msr.js';
@@ -183,9 +184,8 @@ function cpuidFacts(snapshot: Snapshot): Pick<SevHostFacts, 'cpuidLeaf' | 'cpuid
 /** SYSCFG bits 23 (SMEE) and 24 (SNPEn), RMP_BASE and RMP_END, as snphost reads them: a read error is "cannot tell". */
 function msrFacts(snapshot: Snapshot): SevHostFacts['msrs'] {
   const facts = snapshot.host.msrs;
-  const key = (index: number): string => `0x${index.toString(16)}`;
   const read = (index: number): Traced<string> =>
-    trace(facts?.[key(index)], (value) => value, facts ? 'not read' : 'the MSRs were not read');
+    trace(facts?.[hex(index)], (value) => value, facts ? 'not read' : 'the MSRs were not read');
   const reads = {
     SYSCFG: read(AMD_SNP_MSRS.SYSCFG),
     RMP_BASE: read(AMD_SNP_MSRS.RMP_BASE),
@@ -193,7 +193,7 @@ function msrFacts(snapshot: Snapshot): SevHostFacts['msrs'] {
   };
   const value = (t: Traced<string>): string | null => ('value' in t ? t.value : null);
   const syscfg = value(reads.SYSCFG);
-  const syscfgFact = facts?.[key(AMD_SNP_MSRS.SYSCFG)];
+  const syscfgFact = facts?.[hex(AMD_SNP_MSRS.SYSCFG)];
   return {
     reads,
     syscfg,

@@ -31,7 +31,8 @@ export function toU64(value: string | bigint): bigint {
   return v;
 }
 
-function setBits64(mask: bigint): number[] {
+/** The set bits of a u64, lowest first. */
+export function setBits64(mask: bigint): number[] {
   const bits: number[] = [];
   for (let bit = 0; bit < 64; bit++) if ((mask >> BigInt(bit)) & 1n) bits.push(bit);
   return bits;

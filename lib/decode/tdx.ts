@@ -17,6 +17,7 @@ import {
   decodeTdvmcallInfo,
   decodeXfam,
   notConfigurableForTd,
+  setBits64,
   type ConfigurableCpuidEntry,
   type DecodedHwError,
   type DecodedTdAttributes,
@@ -477,9 +478,11 @@ function moduleRelease(version: TdxView['moduleVersion']): TdxView['moduleReleas
   const text = `${version.value.major}.${version.value.minor}.${String(version.value.update).padStart(2, '0')}`;
   const release = TDX_MODULE_RELEASES.find((r) => r.version === text);
   if (release === undefined) return null;
-  const bits: number[] = [];
-  for (let bit = 0; bit < 64; bit++) if ((release.tdxFeatures0 >> BigInt(bit)) & 1n) bits.push(bit);
-  return { version: release.version, features0: hex(release.tdxFeatures0), features0Bits: bits };
+  return {
+    version: release.version,
+    features0: hex(release.tdxFeatures0),
+    features0Bits: setBits64(release.tdxFeatures0),
+  };
 }
 
 function sysfsText(fact: Fact<string> | undefined, what: string): TdxFact<string> {

@@ -181,6 +181,16 @@ export const KERNEL_CHANGES: readonly KernelChange[] = [
       'merged for v5.11)',
   },
   {
+    id: 'sev.misc-cgroup-asids',
+    since: '5.13',
+    what:
+      'kvm_amd sets the misc cgroup capacity of sev and sev_es ASIDs when it sets SEV up ' +
+      "(the misc cgroup's misc.capacity)",
+    citation:
+      '7aef27f0b2a8 "svm/sev: Register SEV and SEV-ES ASIDs to the misc controller" (cgroup pull for v5.13, with ' +
+      'a72232eabdfc "cgroup: Add misc cgroup controller")',
+  },
+  {
     id: 'snp.cpu-flag',
     since: '6.9',
     what: '/proc/cpuinfo shows sev_snp; before, the kernel masked the feature',

@@ -2,7 +2,7 @@
 // (status, title, what was found); --verbose adds why each check matters, where its facts were
 // read, the fix, what an unknown needs, and which failed check skipped it. Then the
 // contradictions found, and the outcome.
-import { flattenChecks, TECHNOLOGY_TITLES } from '../check/run.js';
+import { flattenChecks, TECHNOLOGY_TITLES, verdictDetail } from '../check/run.js';
 import type { CheckReport, CheckResult, CheckStatus, TechnologyChecks, Verdict } from '../check/types.js';
 import { terminalSafe } from './escape.js';
 import type { Style } from './style.js';
@@ -41,6 +41,16 @@ export function verdictWord(t: Pick<TechnologyChecks, 'applicable' | 'verdict'>,
   return style.bad(word);
 }
 
+/**
+ * A verdict as it reads after its technology's title, which it does not repeat: "usable, with 1 warning: ...",
+ * "not enabled: <check>: <found>", "could not tell: <check>: needs ...", "not applicable: <reason>".
+ */
+export function verdictText(t: TechnologyChecks, style: Style): string {
+  return t.applicable
+    ? `${verdictWord(t, style)}${verdictDetail(t.checks, t.verdict.usable)}`
+    : `${verdictWord(t, style)}: ${t.reason ?? ''}`;
+}
+
 function checkLines(
   check: CheckResult,
   depth: number,
@@ -76,20 +86,19 @@ export function checkTreeLines(t: TechnologyChecks, style: Style, verbose: boole
 
 function technologyLines(t: TechnologyChecks, style: Style, verbose: boolean): string[] {
   // A technology that does not apply to this host: one line, with the reason.
-  if (!t.applicable)
-    return [`${style.bold(TECHNOLOGY_TITLES[t.technology])}: ${verdictWord(t, style)}: ${t.reason ?? ''}`];
+  const title = `${style.bold(TECHNOLOGY_TITLES[t.technology])}: ${verdictText(t, style)}`;
+  if (!t.applicable) return [title];
   const v = t.verdict;
   const lines = [
-    `${style.bold(TECHNOLOGY_TITLES[t.technology])}: ${verdictWord(t, style)}`,
-    `  ${v.summary}`,
+    title,
     style.dim(`  capable: ${yesNo(v.capable)}, enabled: ${yesNo(v.enabled)}, usable: ${yesNo(v.usable)}`),
   ];
-  // KVM's specific cause (the check its summary names) says where it was read and its fix up front.
+  // KVM's specific cause (the check its verdict names) says where it was read and its fix up front.
   const failed =
     t.technology === 'kvm' && v.usable === false ? flattenChecks(t.checks).find((c) => c.status === 'FAIL') : undefined;
   if (failed !== undefined) {
-    lines.splice(2, 0, `  ${style.dim('read from:')} ${failed.source}`);
-    if (failed.fix !== undefined) lines.splice(3, 0, `  ${style.dim('fix:')} ${failed.fix}`);
+    lines.splice(1, 0, `  ${style.dim('read from:')} ${failed.source}`);
+    if (failed.fix !== undefined) lines.splice(2, 0, `  ${style.dim('fix:')} ${failed.fix}`);
   }
   lines.push(...checkTreeLines(t, style, verbose));
   return lines;

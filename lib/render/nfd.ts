@@ -13,6 +13,7 @@ import { isKnown } from '../decode/sourced.js';
 import type { CheckReport } from '../check/types.js';
 import { technologyStates } from '../compare/lifecycle.js';
 import type { HostModel as Report } from '../decode/model.js';
+import { cpuVendor } from '../knowledge/cpu-vendors.js';
 import { KVM_X86_VM_TYPES } from '../knowledge/x86.js';
 import { terminalSafe } from './escape.js';
 
@@ -111,7 +112,8 @@ export function nfdFeatureList(report: Report, checks: CheckReport): NfdFeature[
 
   // What NFD's cpu-security labels also say, from the same facts, so one file can stand alone.
   const cpu = report.host.cpu;
-  if ('value' in cpu && cpu.value.vendor === 'GenuineIntel') add('sgx.enabled', cpu.value.flags.includes('sgx'));
+  if ('value' in cpu && cpuVendor(cpu.value.vendor)?.vendor === 'intel')
+    add('sgx.enabled', cpu.value.flags.includes('sgx'));
   const guest = report.host.isGuest;
   if ('value' in guest) add('host.guest', guest.value);
   if ('value' in cpu && cpu.value.flags.includes('tdx_guest')) add('tdx.protected', true);

@@ -10,6 +10,7 @@ import type { CheckReport, CheckStatus } from '../check/types.js';
 import { technologyStates } from '../compare/lifecycle.js';
 import type { HostModel as Report } from '../decode/model.js';
 import { KVM_X86_VM_TYPES } from '../knowledge/x86.js';
+import { kernelChange } from '../knowledge/kernel-versions.js';
 import { escapeControls } from './escape.js';
 
 type Labels = Record<string, string>;
@@ -111,7 +112,8 @@ export function prometheusMetrics(report: Report, checks: CheckReport): string {
   if ('value' in vmTypes) {
     m.gauge(
       'vm_types_mask',
-      'KVM_CAP_VM_TYPES as KVM answered it (0: a kernel before 6.10, which cannot list VM types).',
+      `KVM_CAP_VM_TYPES as KVM answered it (0: a kernel before ${kernelChange('kvm.cap-vm-types').since}, which ` +
+        'cannot list VM types).',
       vmTypes.value.mask,
     );
     if (vmTypes.value.mask !== 0) {

@@ -4,6 +4,7 @@
 import { failureMeaning } from '../knowledge/probe-failures.js';
 import { asidSplitText, flagAbsentText, MIN_SEV_ASID_LABEL, sourceOf, vmTypeText } from '../check/sev-host-text.js';
 import type { DecodedMask } from '../decode/sev-fields.js';
+import { hex } from '../knowledge/hex.js';
 import { SEV_ATTRIBUTES } from '../knowledge/sev.js';
 import { KVM_X86_VM_TYPES } from '../knowledge/x86.js';
 import { AMD_SNP_MSRS } from '../snapshot/msr.js';
@@ -266,7 +267,7 @@ export function msrLines(view: SevSection): SevLine[] {
     keyof typeof AMD_SNP_MSRS,
     typeof view.msrs.reads.SYSCFG,
   ][]) {
-    const label = `${name} (MSR 0x${AMD_SNP_MSRS[name].toString(16)})`;
+    const label = `${name} (MSR ${hex(AMD_SNP_MSRS[name])})`;
     if ('missing' in fact) continue;
     if ('error' in fact) {
       lines.push({

@@ -2,7 +2,7 @@
 // checks for a person.
 import { TECHNOLOGY_TITLES } from '../check/run.js';
 import type { CheckResult } from '../check/types.js';
-import { checkTreeLines, verdictWord } from './check.js';
+import { checkTreeLines, verdictText } from './check.js';
 import { factLine, labelWidth, STATUS_WIDTH } from './facts.js';
 import type { SevSection } from './report.js';
 import { terminalSafe } from './escape.js';
@@ -58,26 +58,22 @@ function problemLines(view: SevSection, style: Style, width: number): string[] {
   ]);
 }
 
-/** Under the full view's trees, which already say what was found: each problem's fix. */
+/** Under the full view's trees, which already say what was found: each problem's fix, FAILs first, then WARNs. */
 function fixLines(view: SevSection, style: Style): string[] {
-  return problems(view)
-    .filter((c) => c.fix !== undefined)
-    .flatMap((c) => [`  ${statusWord(style, c)} ${c.title}`, `      fix: ${c.fix}`]);
+  const withFix = problems(view).filter((c) => c.fix !== undefined);
+  return [...withFix.filter((c) => c.status === 'FAIL'), ...withFix.filter((c) => c.status === 'WARN')].flatMap((c) => [
+    `  ${statusWord(style, c)} ${c.title}`,
+    `      fix: ${c.fix}`,
+  ]);
 }
 
 /** The check run's verdicts: one line when SEV does not apply to this host, else one per technology. */
 function verdictLines(view: SevSection, style: Style, width?: number): string[] {
   const first = view.technologies[0];
   if (first !== undefined && view.technologies.every((t) => !t.applicable))
-    return [factLine(style, 'Verdict', `${verdictWord(first, style)}: ${first.reason ?? ''}`, null, width)];
+    return [factLine(style, 'Verdict', verdictText(first, style), null, width)];
   return view.technologies.map((t) =>
-    factLine(
-      style,
-      TECHNOLOGY_TITLES[t.technology],
-      `${verdictWord(t, style)}: ${t.applicable ? t.verdict.summary : (t.reason ?? '')}`,
-      null,
-      width,
-    ),
+    factLine(style, TECHNOLOGY_TITLES[t.technology], verdictText(t, style), null, width),
   );
 }
 

@@ -5,7 +5,7 @@ import { hex } from '../knowledge/hex.js';
 import type { TechnologyChecks } from '../check/types.js';
 import type { NotConfigurableKind, NotConfigurableForTd } from '../decode/tdx-fields.js';
 import { releaseRangeText } from '../knowledge/kernel-versions.js';
-import { checkTreeLines, verdictWord } from './check.js';
+import { checkTreeLines, verdictText } from './check.js';
 import { factLine, STATUS_WIDTH } from './facts.js';
 import type { TdxSection } from './report.js';
 import { terminalSafe } from './escape.js';
@@ -14,7 +14,7 @@ import type { Style } from './style.js';
 /** The check run's TDX verdict as one line: the same words `kvm-caps check tdx` uses. */
 export function verdictLine(t: TechnologyChecks | undefined, style: Style): string {
   if (t === undefined) return factLine(style, 'Verdict', style.dim('not checked'));
-  return factLine(style, 'Verdict', `${verdictWord(t, style)}: ${t.applicable ? t.verdict.summary : (t.reason ?? '')}`);
+  return factLine(style, 'Verdict', verdictText(t, style));
 }
 
 /** One TDX fact: its value in words, or "unknown" with why. */

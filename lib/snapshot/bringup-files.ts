@@ -5,6 +5,8 @@
 import { execFileSync } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { cpuVendor } from '../knowledge/cpu-vendors.js';
+import { hex } from '../knowledge/hex.js';
 import { attempt, toProbeError } from './facts.js';
 import { underRoot } from './host-files.js';
 import { readMsr } from './msr.js';
@@ -64,10 +66,9 @@ export const MSR_IA32_FEATURE_CONTROL = 0x3a;
 export const MSR_VM_CR = 0xc0010114;
 
 /** The MSR holding the firmware's virtualization switch for this CPU vendor, if we know one. */
-export function firmwareSwitchMsr(vendor: string | undefined): number | undefined {
-  if (vendor === 'GenuineIntel' || vendor === 'CentaurHauls' || vendor === 'Shanghai') return MSR_IA32_FEATURE_CONTROL;
-  if (vendor === 'AuthenticAMD' || vendor === 'HygonGenuine') return MSR_VM_CR;
-  return undefined;
+export function firmwareSwitchMsr(vendorId: string | undefined): number | undefined {
+  const flag = cpuVendor(vendorId)?.flag;
+  return flag === undefined ? undefined : flag === 'vmx' ? MSR_IA32_FEATURE_CONTROL : MSR_VM_CR;
 }
 
 /**
@@ -79,9 +80,7 @@ export function firmwareSwitchMsr(vendor: string | undefined): number | undefine
  */
 export function firmwareMsr(root: string, index: number): Fact<FirmwareMsr> {
   const fact = readMsr(root, 0, index);
-  return 'value' in fact
-    ? { source: fact.source, value: { index: `0x${index.toString(16)}`, value: fact.value } }
-    : fact;
+  return 'value' in fact ? { source: fact.source, value: { index: hex(index), value: fact.value } } : fact;
 }
 
 /** access(2) on the device node for this process: what its mode, group and any ACL allow us. */

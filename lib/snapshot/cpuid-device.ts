@@ -4,6 +4,7 @@
 // view and clears host-only fields (NumVMPL in 0x8000001F EBX[15:12], for one); this is the
 // CPU's. Where the node is missing (the cpuid module is not loaded) or unreadable (not root),
 // the error is the fact: kvm-caps never loads a module.
+import { hex } from '../knowledge/hex.js';
 import { cpuDeviceFile, preadCpuDevice } from './cpu-device.js';
 import { attempt } from './facts.js';
 import type { CpuidRegisters, Fact } from './types.js';
@@ -18,8 +19,8 @@ export function readCpuidLeaf(root: string, cpu: number, leaf: number, subleaf =
   // The driver answers all four registers or fails (EIO where the CPU is offline).
   return attempt({ syscall: 'pread', path: file }, () => {
     const offset = (BigInt(subleaf) << 32n) | BigInt(leaf);
-    const buffer = preadCpuDevice(file, offset, 16, `CPUID 0x${leaf.toString(16)}`);
-    const reg = (i: number): string => `0x${buffer.readUInt32LE(i * 4).toString(16)}`;
+    const buffer = preadCpuDevice(file, offset, 16, `CPUID ${hex(leaf)}`);
+    const reg = (i: number): string => hex(buffer.readUInt32LE(i * 4));
     return { eax: reg(0), ebx: reg(1), ecx: reg(2), edx: reg(3) };
   });
 }

@@ -2,6 +2,7 @@
 // pread(2) of 8 bytes at the MSR's index, on a descriptor opened read-only. Where the node
 // is missing (the msr module is not loaded) or unreadable (not root, lockdown), the error
 // is the fact: kvm-caps never loads a module or writes an MSR.
+import { hex } from '../knowledge/hex.js';
 import { cpuDeviceFile, preadCpuDevice } from './cpu-device.js';
 import { attempt } from './facts.js';
 import type { Fact } from './types.js';
@@ -21,7 +22,7 @@ export function readMsr(root: string, cpu: number, index: number): Fact<string> 
   const file = cpuDeviceFile(root, cpu, 'msr');
   // The driver answers a whole MSR or fails (EIO for an MSR the CPU does not have).
   return attempt({ syscall: 'pread', path: file }, () => {
-    const buffer = preadCpuDevice(file, index, 8, `MSR 0x${index.toString(16)}`);
-    return `0x${buffer.readBigUInt64LE(0).toString(16)}`;
+    const buffer = preadCpuDevice(file, index, 8, `MSR ${hex(index)}`);
+    return hex(buffer.readBigUInt64LE(0));
   });
 }

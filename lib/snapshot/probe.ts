@@ -1,5 +1,6 @@
 // probeHost(): collects a snapshot from the running host. The only module that combines
 // file reads and ioctls; everything it learns goes into the snapshot unchanged.
+import { cpuVendor } from '../knowledge/cpu-vendors.js';
 import { hex } from '../knowledge/hex.js';
 import { errnoName } from '../native/errors.js';
 import { DEFAULT_KVM_DEVICE, DEFAULT_SEV_DEVICE, openKvm, type KvmSystem } from '../native/kvm.js';
@@ -72,11 +73,11 @@ export interface ProbeOptions {
 
 /** Whether the host's CPU or KVM modules make TDX or SEV worth asking about. */
 function vendorHints(host: HostFacts): { intel: boolean; amd: boolean } {
-  const vendor = hasValue(host.cpuinfo) ? host.cpuinfo.value.vendor_id : undefined;
+  const vendor = cpuVendor(hasValue(host.cpuinfo) ? host.cpuinfo.value.vendor_id : undefined)?.vendor;
   const modules = hasValue(host.modules) ? Object.keys(host.modules.value) : [];
   return {
-    intel: vendor === 'GenuineIntel' || modules.includes('kvm_intel'),
-    amd: vendor === 'AuthenticAMD' || vendor === 'HygonGenuine' || modules.includes('kvm_amd'),
+    intel: vendor === 'intel' || modules.includes('kvm_intel'),
+    amd: vendor === 'amd' || modules.includes('kvm_amd'),
   };
 }
 

@@ -6,6 +6,7 @@ import type { HostModel } from '../../decode/model.js';
 import { KVM_API_VERSION } from '../../decode/model.js';
 import type { Traced } from '../../decode/sourced.js';
 import { describeSource } from '../../decode/sourced.js';
+import { cpuVendor, vendorModule as moduleFor } from '../../knowledge/cpu-vendors.js';
 import { failureMeaning } from '../../knowledge/probe-failures.js';
 import { failureFix } from '../failure-fixes.js';
 import type { CheckRule, Finding } from '../types.js';
@@ -99,9 +100,12 @@ export function unreadable(what: string, traced: Traced<unknown>, needs: string)
   return unknown(`${what} could not be read`, traced.source, needs);
 }
 
-/** The running kernel's release as the host files give it; undefined when it could not be read. */
-export function releaseOf(model: HostModel): string | undefined {
-  const rel = model.host.kernelRelease;
+/**
+ * The running kernel's release as the host files give it, from the host model or from a view that
+ * carries it (the SEV host facts); undefined when it could not be read.
+ */
+export function releaseOf(facts: HostModel | { kernelRelease: Traced<string> }): string | undefined {
+  const rel = 'host' in facts ? facts.host.kernelRelease : facts.kernelRelease;
   return 'value' in rel ? rel.value.trim() : undefined;
 }
 
@@ -152,12 +156,6 @@ function otherBackends(model: HostModel): { name: string; state: string }[] {
   return 'value' in modules ? modules.value.backends.filter((b) => b.vendor === 'other') : [];
 }
 
-function virtualizationFlag(vendor: string): 'vmx' | 'svm' | null {
-  if (vendor === 'GenuineIntel') return 'vmx';
-  if (vendor === 'AuthenticAMD' || vendor === 'HygonGenuine') return 'svm';
-  return null;
-}
-
 export const KVM_RULES: readonly CheckRule[] = [
   {
     id: 'kvm.cpu.virtualization',
@@ -174,7 +172,7 @@ export const KVM_RULES: readonly CheckRule[] = [
       if (failed !== undefined) return causeFinding(failed);
       const cpu = model.host.cpu;
       if (!('value' in cpu)) return unreadable('/proc/cpuinfo', cpu, NEEDS.cpuinfo);
-      const flag = X86.has(snapshot.context.arch) ? virtualizationFlag(cpu.value.vendor) : null;
+      const flag = X86.has(snapshot.context.arch) ? (cpuVendor(cpu.value.vendor)?.flag ?? null) : null;
       if (flag === null) {
         // Another architecture or vendor: the KVM device is the only judge.
         if (model.kvm.usable)
@@ -265,8 +263,8 @@ export const KVM_RULES: readonly CheckRule[] = [
         return unreadable('/sys/module', modules, NEEDS.sysfs);
       }
       const cpu = model.host.cpu;
-      const wanted = 'value' in cpu ? virtualizationFlag(cpu.value.vendor) : null;
-      const vendorModule = wanted === 'vmx' ? 'kvm_intel' : wanted === 'svm' ? 'kvm_amd' : null;
+      const wanted = 'value' in cpu ? cpuVendor(cpu.value.vendor)?.flag : undefined;
+      const vendorModule = wanted === undefined ? null : moduleFor(wanted);
       const names = [modules.value.kvm, ...modules.value.backends]
         .filter((m) => m !== null)
         .map((m) => `${m.name} (${m.state})`);

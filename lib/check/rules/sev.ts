@@ -119,12 +119,20 @@ const FIX_PSP_TIMEOUT = 'reboot; if it recurs, update the SEV firmware / BIOS';
 const FIX_ALIAS =
   'check DIMM population and the BIOS memory settings, and update the BIOS / SEV firmware per AMD-SB-3015';
 
+/** The kernel SEV-SNP guests need. */
+const SNP_KERNEL_FIX = `run Linux ${kernelChange('snp.kvm-host').since} or newer`;
+
 /** What to do when kvm_amd reports the flavour off: the parameter is what kvm_amd could enable, not what was asked. */
-function parameterOffFix(f: Flavour): string {
-  return f.technology === 'snp'
-    ? 'the value is what kvm_amd could enable, not what was asked: see the kernel log below for why (RMP, IOMMU, ' +
-        `firmware INIT); kernel ${releaseRangeText('snp.kvm-host')} is needed`
-    : 'the value is what kvm_amd could enable: check the BIOS (SMEE, SEV, SEV-ES ASID Space Limit) and the kernel log';
+function parameterOffFix(f: Flavour, model: HostModel): string {
+  if (f.technology !== 'snp')
+    return 'the value is what kvm_amd could enable: check the BIOS (SMEE, SEV, SEV-ES ASID Space Limit) and the kernel log';
+  // The fix is read where the log is above it (kvm-caps sev) and where there is none (check): no direction.
+  const fix =
+    'the value is what kvm_amd could enable, not what was asked: the kernel log says why (RMP, IOMMU, firmware INIT)';
+  // A kernel older than mainline SNP host support has sev_snp only as a backport.
+  return kernelHas('snp.kvm-host', releaseOf(model)) === false
+    ? `${fix}; mainline SEV-SNP host support needs Linux ${releaseRangeText('snp.kvm-host')}`
+    : fix;
 }
 
 const sevOf = (model: HostModel): SevView => model.confidential.sev;
@@ -206,6 +214,7 @@ function silentInitCause(model: HostModel, f: Flavour): { found: string; source:
   const view = sevOf(model);
   if (kernelHas('sev.snp-init-failure-silent', releaseOf(model)) !== true || view.log === null) return null;
   const min = `${SNP_MIN_FIRMWARE.major}.${SNP_MIN_FIRMWARE.minor}`;
+  const silentSince = releaseRangeText('sev.snp-init-failure-silent');
   const api =
     view.platformStatus?.api ??
     (view.log.sevApi ? { major: view.log.sevApi.value.major, minor: view.log.sevApi.value.minor } : null);
@@ -218,7 +227,7 @@ function silentInitCause(model: HostModel, f: Flavour): { found: string; source:
     ? `${view.sources.platformStatus} (api_major, api_minor)`
     : view.sources.kernelLog;
   if (sevOff && old) {
-    const silent = 'on Linux 6.16+ SNP INIT fails silently with -EOPNOTSUPP when the SEV firmware is older than';
+    const silent = `on Linux ${silentSince} SNP INIT fails silently with -EOPNOTSUPP when the SEV firmware is older than`;
     const aborts = 'and that aborts SEV INIT too, so kvm_amd disables SEV, SEV-ES and SEV-SNP';
     const newerFile = '(or a newer amd_sev_*.sbin in /lib/firmware/amd, loaded by the ccp driver)';
     return {
@@ -230,7 +239,7 @@ function silentInitCause(model: HostModel, f: Flavour): { found: string; source:
   if (f.technology === 'snp' && !sevOff) {
     return {
       found:
-        'on Linux 6.16+ SNP INIT fails silently with -ENODEV when the ' +
+        `on Linux ${silentSince} SNP INIT fails silently with -ENODEV when the ` +
         'host has no SNP support (SNP off in the BIOS, the IOMMU not in ' +
         'SNP mode, or no RMP table); SEV INIT still runs, so SEV can ' +
         'work while SNP is off',
@@ -245,7 +254,7 @@ function silentInitCause(model: HostModel, f: Flavour): { found: string; source:
     const apiText = api ? ` (firmware API ${api.major}.${api.minor})` : ' (the firmware version was not read)';
     return {
       found:
-        `on Linux 6.16+ a failed SNP INIT is not logged: -EOPNOTSUPP (SEV firmware older than ${min}) aborts ` +
+        `on Linux ${silentSince} a failed SNP INIT is not logged: -EOPNOTSUPP (SEV firmware older than ${min}) aborts ` +
         `SEV INIT too and disables everything; -ENODEV (no SNP host support) does not${apiText}`,
       source: api ? apiSource : view.sources.kernelLog,
       fix: `${FIX_FIRMWARE}; SEV-SNP needs firmware ${min} or later`,
@@ -273,7 +282,36 @@ function firmwareUnread(model: HostModel, what: string): Finding {
       open?.source ?? 'not probed',
       NEEDS.sev,
     );
-  return unknown(`${what} not read${open ? ` (${open.value})` : ''}`, open?.source ?? 'not probed', NEEDS.sev);
+  // Why /dev/sev gave no answer ("not probed", ENOENT); an open that worked explains nothing.
+  const why = open && open.value !== 'ok' ? ` (${open.value})` : '';
+  return unknown(`${what} not read${why}`, open?.source ?? 'not probed', NEEDS.sev);
+}
+
+/**
+ * For a field of SNP_PLATFORM_STATUS that is missing: why the command gave no answer (this kernel has no such
+ * command, it failed, kvm-caps did not ask it), else what firmwareUnread says.
+ */
+function snpStatusUnread(model: HostModel, what: string): Finding {
+  const view = sevOf(model);
+  const failed = view.snpPlatformStatusFailure;
+  if (failed !== null && sevBlocked(model) === null) {
+    if (kernelHas('snp.platform-status', releaseOf(model)) === false)
+      return unknown(
+        `${what} not read: this kernel has no SNP_PLATFORM_STATUS (${failureText(failed)})`,
+        failed.source,
+        `a kernel with SNP_PLATFORM_STATUS (Linux ${SNP_STATUS_RELEASE} or later)`,
+      );
+    return unknown(`${what} not read: SNP_PLATFORM_STATUS failed (${failureText(failed)})`, failed.source, NEEDS.sev);
+  }
+  const withheld = view.snpPlatformStatusWithheld;
+  if (withheld)
+    return unknown(
+      `${what} not read: SNP_PLATFORM_STATUS not asked (on Linux ${releaseRangeText(withheld.kernelChange)} it ` +
+        'initialises SNP firmware)',
+      `kvm-caps (${withheld.kernelChange})`,
+      `${withheld.override}, to send it anyway`,
+    );
+  return firmwareUnread(model, what);
 }
 
 /** One kernel-log line that says why something is off, judged from the typed log facts. */
@@ -691,7 +729,7 @@ const SNP_FIRMWARE_RULES: readonly CheckRule[] = [
         return status.rmpInitialised
           ? pass('yes', source)
           : fail('no', source, `${FIX_RMP}; check the kernel log for SNP_INIT errors`);
-      return firmwareUnread(model, 'SNP_PLATFORM_STATUS (RMP)');
+      return snpStatusUnread(model, 'SNP_PLATFORM_STATUS (RMP)');
     },
   },
   {
@@ -706,7 +744,7 @@ const SNP_FIRMWARE_RULES: readonly CheckRule[] = [
       'protection is weaker',
     evaluate({ model }) {
       const status = sevOf(model).snpPlatformStatus;
-      if (status === null) return firmwareUnread(model, 'SNP_PLATFORM_STATUS (alias check)');
+      if (status === null) return snpStatusUnread(model, 'SNP_PLATFORM_STATUS (alias check)');
       const source = `${sevOf(model).sources.snpPlatformStatus} (byte 3 bit 1)`;
       // snphost's "Alias check" FAILs here: guest memory stays exposed to CVE-2024-21944 until it completes.
       return status.aliasCheckComplete
@@ -731,7 +769,7 @@ const SNP_FIRMWARE_RULES: readonly CheckRule[] = [
       'running firmware, verifiers see older firmware than runs',
     evaluate({ model }) {
       const status = sevOf(model).snpPlatformStatus;
-      if (status === null) return firmwareUnread(model, 'SNP_PLATFORM_STATUS (TCB)');
+      if (status === null) return snpStatusUnread(model, 'SNP_PLATFORM_STATUS (TCB)');
       const t = status.tcb;
       const text = (raw: string, tcb: typeof t.current): string => (tcb ? `${raw} (${formatTcbVersion(tcb)})` : raw);
       const found = `current ${text(t.currentRaw, t.current)}, reported ${text(t.reportedRaw, t.reported)}`;
@@ -875,7 +913,7 @@ function parameterRule(f: Flavour): CheckRule {
         return fail(
           `kvm_amd has no ${f.parameter} parameter: ${missingParameterMeaning(f.parameter)}`,
           source,
-          f.technology === 'snp' ? 'run Linux 6.11 or newer' : 'use a kernel built with CONFIG_KVM_AMD_SEV=y',
+          f.technology === 'snp' ? SNP_KERNEL_FIX : 'use a kernel built with CONFIG_KVM_AMD_SEV=y',
         );
       }
       if (p.enabled === true) return pass(`kvm_amd.${f.parameter} = ${p.raw.trim()}`, source);
@@ -896,7 +934,7 @@ function parameterRule(f: Flavour): CheckRule {
         `kvm_amd.${f.parameter} = ${p.raw.trim()}` +
           `${why.length ? `; the kernel log: ${why.map((c) => c.text).join('; ')}` : ''}`,
         joinSources(source, ...why.map((c) => c.source)),
-        why.find((c) => c.fix !== undefined)?.fix ?? parameterOffFix(f),
+        why.find((c) => c.fix !== undefined)?.fix ?? parameterOffFix(f, model),
       );
     },
   };
@@ -942,13 +980,14 @@ function vmTypeRule(f: Flavour): CheckRule {
           return fail(
             `KVM_CAP_VM_TYPES is 0: ${vmTypeText(view, f.vmType).meaning ?? 'this kernel predates VM types'}`,
             source,
-            'run Linux 6.11 or newer',
+            SNP_KERNEL_FIX,
           );
         return warn(
-          `KVM_CAP_VM_TYPES is 0 (before Linux 6.10): ${f.name} guests ` +
-            `only through the legacy KVM_${f.technology === 'sev' ? 'SEV' : 'SEV_ES'}_INIT`,
+          `KVM_CAP_VM_TYPES is 0 (a kernel before Linux ${kernelChange('kvm.cap-vm-types').since}): ` +
+            `${f.name} guests only through the legacy KVM_${f.technology === 'sev' ? 'SEV' : 'SEV_ES'}_INIT`,
           source,
-          'Linux 6.10+ for KVM_SEV_INIT2, which current QEMU prefers',
+          `Linux ${releaseRangeText('kvm.sev-vm-types')} for the ${f.vmType} VM type and KVM_SEV_INIT2, which ` +
+            'current QEMU prefers',
         );
       }
       const dropped = f.technology === 'sev-es' ? sevEsDroppedCause(model) : null;
