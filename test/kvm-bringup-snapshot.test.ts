@@ -8,14 +8,9 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import {
-  decodeKvmBringup,
-  cmdlineWords,
-  type BringupLog,
-  type KvmBringupModel,
-  type Unread,
-} from '../lib/decode/kvm-bringup.js';
+import { decodeKvmBringup, cmdlineWords, type BringupLog, type KvmBringupModel } from '../lib/decode/kvm-bringup.js';
 import { deviceAcl, firmwareMsr, MSR_IA32_FEATURE_CONTROL, MSR_VM_CR } from '../lib/snapshot/bringup-files.js';
+import type { Traced } from '../lib/decode/sourced.js';
 import { probeHost } from '../lib/snapshot/probe.js';
 import { loadSnapshot, validateSnapshot } from '../lib/snapshot/load.js';
 import type { Snapshot } from '../lib/snapshot/types.js';
@@ -40,13 +35,10 @@ async function snapshotOf(
   return { snapshot, model: decodeKvmBringup(snapshot), root };
 }
 
-/** The decoded fact, failing the test when it is an Unread (or missing). */
-function value<T>(x: T | Unread | undefined): T {
-  assert.ok(
-    x !== undefined && !(typeof x === 'object' && x !== null && 'error' in x),
-    `a value, not ${JSON.stringify(x)}`,
-  );
-  return x as T;
+/** The decoded fact, failing the test when it is a failure or missing. */
+function value<T>(x: Traced<T>): T {
+  assert.ok('value' in x, `a value, not ${JSON.stringify(x)}`);
+  return x.value;
 }
 
 test('built-in modules and nomodule: the kvm-pvm guest whose backend would not bind', async (t) => {
@@ -104,14 +96,14 @@ test('a loadable module that did not load, and a readable IA32_FEATURE_CONTROL l
   });
   assert.deepEqual(value(model.cmdline)?.nomodule, false);
   const msr = value(model.firmwareSwitch);
-  assert.deepEqual(msr && { ...msr, source: undefined }, {
+  assert.deepEqual(msr, {
     msr: 'IA32_FEATURE_CONTROL',
     value: '0x1',
     locked: true,
     vmxInsideSmx: false,
     vmxOutsideSmx: false,
-    source: undefined,
   });
+  assert.match(model.firmwareSwitch.source ?? '', /\(CPU 0, MSR 0x3a\)$/);
   assert.deepEqual(
     value(model.log)?.matches.map((m) => m.id),
     ['feat-ctl-vmx-disabled', 'x86-support-disabled-by-bios'],
@@ -177,9 +169,9 @@ test('the kernel command line is split as the kernel does: quotes group, `--` en
 test('a version-1 snapshot without the bring-up facts still loads and decodes', () => {
   const snapshot = loadSnapshot(fixturePath('no-kvm-guest'));
   const model = decodeKvmBringup(snapshot);
-  assert.equal(model.cmdline, undefined);
-  assert.equal(model.firmwareSwitch, undefined);
-  assert.equal(model.container, undefined);
+  assert.deepEqual(model.cmdline, { missing: 'not read' });
+  assert.deepEqual(model.firmwareSwitch, { missing: 'not read' });
+  assert.deepEqual(model.container, { missing: 'not read' });
   assert.ok(existsSync(join(fixturesDir, 'no-kvm-guest.json')));
   // The new facts are optional in the schema the loader enforces; a wrong shape is still refused.
   const bad = {
@@ -210,7 +202,7 @@ test('device access: the node, our groups and an ACL entry naming us', () => {
   };
   const device = decodeKvmBringup(withAcl).device;
   assert.deepEqual(device.aclEntriesForUs, [`user:${snapshot.context.uid}:rw-`]);
-  assert.deepEqual(device.access, { read: true, write: true });
+  assert.deepEqual(device.access, { value: { read: true, write: true }, source: 'access /dev/kvm' });
 });
 
 test('the ACL comes from getfacl where it is installed; its failure and its absence are recorded', (t) => {

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { decodeCapabilityValue, decodeVmTypes, formatDecoded } from '../lib/decode/capabilities.js';
 import { failureFix } from '../lib/check/failure-fixes.js';
 import { decodeSnapshot } from '../lib/decode/model.js';
+import { parameterValue } from '../lib/decode/sev-kvm-amd.js';
 import { buildReport, reportChecks, type Report } from '../lib/render/report.js';
 import { fixtureNames, fixtureSnapshot } from './helpers/fixtures.js';
 
@@ -29,7 +30,7 @@ test('TDX host: KVM offers the TDX VM type, and the CPU flag and kvm_intel.tdx a
   assert.equal(known(tdx.vmType).offered, true);
   assert.equal(known(tdx.cpuFlag), true);
   assert.equal(tdx.parameters.find((row) => row.module === 'kvm_intel' && row.parameter === 'tdx')?.value, 'Y');
-  assert.equal(report.confidential.sev.kvmAmd.loaded, false);
+  assert.equal(known(report.confidential.sev.kvmAmd.module).loaded, false);
   assert.deepEqual(
     report.confidential.sev.vmTypes.map((t) => t.offered),
     [false, false, false],
@@ -60,7 +61,7 @@ test('SNP host: SEV, SEV-ES and SNP VM types offered, flags and kvm_amd paramete
   // "sme" shows only while SME is active (mem_encrypt=on), which this host does not boot with.
   assert.deepEqual(report.confidential.sev.cpu.flags, { sme: false, sev: true, sev_es: true, sev_snp: true });
   assert.equal(report.confidential.sev.cpuinfo.source, 'file /proc/cpuinfo');
-  assert.equal(report.confidential.sev.kvmAmd.parameters.sev_snp?.raw, 'Y');
+  assert.equal(parameterValue(report.confidential.sev.kvmAmd.parameters.sev_snp)?.raw, 'Y');
   assert.equal(known(report.confidential.tdx.vmType).offered, false);
   assert.equal(report.problems.length, 0);
 });

@@ -9,6 +9,8 @@ import { describe, test } from 'node:test';
 import { flattenChecks, runChecks } from '../lib/check/run.js';
 import type { CheckResult, Technology } from '../lib/check/types.js';
 import { sevView, type SevView } from '../lib/decode/sev.js';
+import { firmwareStatusOf } from '../lib/decode/sev-fields.js';
+import { known } from '../lib/decode/sourced.js';
 import type { Snapshot } from '../lib/snapshot/types.js';
 import { fixtureSnapshot } from './helpers/fixtures.js';
 import { decodeSnapshot } from '../lib/decode/model.js';
@@ -364,14 +366,14 @@ describe("the PSP's sysfs facts (sp-pci.c, hsti.c)", () => {
       }) as never;
     s.host.pspSysfs = pspAt('1', '1');
     const good = sevView(s);
-    assert.deepEqual([good.psp?.fusedPart, good.psp?.debugLockOn], [true, true]);
+    assert.deepEqual([known(good.psp!)?.fusedPart, known(good.psp!)?.debugLockOn], [true, true]);
     assert.equal(check(s, 'sev', 'sev.firmware.psp-production').status, 'PASS');
     assert.equal(line(good, 'psp.fused_part').meaning, undefined);
     assert.equal(line(good, 'psp.bootloader_version').value, '00.2c.00.7b');
     assert.equal(line(good, 'psp.tsme_status').value, '0');
     s.host.pspSysfs = pspAt('0', '1');
     const bad = sevView(s);
-    assert.equal(bad.psp?.fusedPart, false);
+    assert.equal(known(bad.psp!)?.fusedPart, false);
     assert.match(line(bad, 'psp.fused_part').meaning ?? '', /engineering or unfused part/);
     for (const t of ['sev', 'sev-es', 'snp'] as const) {
       const unfused = check(s, t, `${t}.firmware.psp-production`);
@@ -472,7 +474,7 @@ describe('messages by kernel: what each release prints, and what it does not', (
     'SNP_PLATFORM_STATUS failing with 0x1 on 6.16-6.19 is the ' + 'implicit SNP INIT failing, not a firmware state',
     () => {
       const v = sevView(fixture('sev-snp-init-failed-6.18'));
-      assert.equal(v.snpPlatformStatusFailure?.firmware?.name, 'SEV_RET_INVALID_PLATFORM_STATE');
+      assert.equal(firmwareStatusOf(v.snpPlatformStatusFailure!.error)?.name, 'SEV_RET_INVALID_PLATFORM_STATE');
       const status = line(v, 'snp.status');
       assert.equal(status.value, 'EIO; firmware SEV_RET_INVALID_PLATFORM_STATE (0x1)');
       assert.match(status.meaning ?? '', /implicit SNP INIT this kernel runs first failed/);

@@ -25,6 +25,7 @@ import { logFailureText } from '../lib/check/sev-kvm-amd-text.js';
 import { formatTcbVersion } from '../lib/check/sev-platform-text.js';
 import { sevView, type SevView } from '../lib/decode/sev.js';
 import { known } from '../lib/decode/sourced.js';
+import { parameterEnabled, parameterValue } from '../lib/decode/sev-kvm-amd.js';
 import { flattenChecks, runChecks } from '../lib/check/run.js';
 import type { SevSection } from '../lib/render/report.js';
 import { cpuLines, kvmLines, msrLines } from '../lib/render/sev-host.js';
@@ -41,6 +42,7 @@ import {
   SNP_POLICY_FIELDS,
   VMSA_FEATURES,
   parseModuleBool,
+  sevRetMeaning,
   sevRetName,
 } from '../lib/knowledge/sev.js';
 import { KVM_X86_SEV_SNP_REQ_CERTS, KVM_X86_SEV_VMSA_FEATURES, KVM_X86_SNP_POLICY_BITS } from '../lib/knowledge/x86.js';
@@ -133,8 +135,12 @@ describe('tables', () => {
       code: 0xffffffff,
       hex: '0xffffffff',
       name: 'SEV_RET_NO_FW_CALL',
-      meaning: 'an error prevented the SEV firmware from being called at all (kernel-side failure)',
     });
+    // What a status means is the knowledge table's, by name: decode carries the name only.
+    assert.equal(
+      sevRetMeaning('SEV_RET_NO_FW_CALL'),
+      'an error prevented the SEV firmware from being called at all (kernel-side failure)',
+    );
   });
 
   test('platform states and status flags', () => {
@@ -774,7 +780,6 @@ describe('sevView', () => {
     assert.ok(SEV_FIXTURES.length >= 7, SEV_FIXTURES.join(' '));
     for (const name of SEV_FIXTURES) {
       const v = view(name);
-      assert.equal(v.title, 'AMD SEV / SEV-ES / SEV-SNP');
       for (const l of modelLines(v)) {
         assert.ok(l.source.length > 0, `${name} ${l.id}`);
         assert.notEqual(l.value, '', `${name} ${l.id}`);
@@ -820,11 +825,11 @@ describe('sevView', () => {
       value: { capacity: 907, current: 0, free: 907 },
       source: 'file /sys/fs/cgroup/misc.capacity (sev); file /sys/fs/cgroup/misc.current (sev)',
     });
-    assert.equal(v.kvmAmd.parameters.sev_snp?.enabled, true);
+    assert.equal(parameterEnabled(v.kvmAmd.parameters.sev_snp), true);
     assert.equal(v.kvmAmd.parameters.sev_snp?.source, 'file /sys/module/kvm_amd/parameters/sev_snp');
-    assert.equal(v.kvmAmd.parameters.nested?.raw, '1');
+    assert.equal(parameterValue(v.kvmAmd.parameters.nested)?.raw, '1');
     assert.deepEqual(
-      v.init2.map((r) => [r.vmType, r.ok]),
+      v.init2.map((r) => [r.vmType, 'value' in r.result]),
       [
         ['SEV', true],
         ['SEV_ES', true],
@@ -872,7 +877,7 @@ describe('sevView', () => {
       assert.deepEqual(v.snpPlatformStatus?.featureFlags.names, ['FEATURE_INFO']);
       assert.equal(v.log?.rmp.table?.value.kind, 'segmented');
       assert.deepEqual(
-        v.init2.map((r) => [r.vmType, r.ok]),
+        v.init2.map((r) => [r.vmType, 'value' in r.result]),
         [
           ['SEV', true],
           ['SNP', true],
@@ -881,8 +886,8 @@ describe('sevView', () => {
       // No firmware command runs in KVM_SEV_INIT2 once SNP is initialised: a refusal is KVM's own, without a firmware
       // error.
       const busy = view('sev-turin-7.2-snp-asids-in-use').init2.find((r) => r.vmType === 'SNP');
-      assert.equal(busy?.ok, false);
-      assert.equal(busy?.firmwareError, undefined);
+      assert.ok(busy !== undefined && 'error' in busy.result);
+      assert.equal(busy.result.error.firmwareError, undefined);
       assert.match(line(view('sev-turin-7.2-snp-asids-in-use'), 'init2.SNP').value, /^EBUSY/);
       assert.ok(failingChecks(fixtureSnapshot('sev-turin-7.2-snp-asids-in-use')).includes('snp.usable.init2'));
       assert.ok(
@@ -947,8 +952,11 @@ describe('sevView', () => {
       false,
     );
     assert.equal(v.platformStatus, null);
-    assert.equal(v.kvmAmd.parameters.sev?.enabled, true);
-    assert.equal(v.kvmAmd.parameters.sev_snp?.raw, null);
+    assert.equal(parameterEnabled(v.kvmAmd.parameters.sev), true);
+    assert.deepEqual(v.kvmAmd.parameters.sev_snp, {
+      missing: 'no such parameter',
+      source: 'file /sys/module/kvm_amd/parameters/sev_snp',
+    });
     assert.equal(line(v, 'module.kvm_amd.sev_snp').value, 'no such parameter');
     assert.match(line(v, 'module.kvm_amd.sev_snp').meaning ?? '', /predates SEV-SNP host support \(Linux 6\.11\)/);
     assert.deepEqual(
@@ -981,7 +989,7 @@ describe('sevView', () => {
     assert.equal(snpCheck('snp.kvm.parameter'), 'FAIL');
     assert.equal(snpCheck('snp.kvm.vm-type'), 'SKIP');
     assert.equal(snpCheck('snp.kvm.cpuid'), 'SKIP');
-    assert.equal(v.kvmAmd.parameters.sev?.enabled, false);
+    assert.equal(parameterEnabled(v.kvmAmd.parameters.sev), false);
     assert.equal(line(v, 'cpuid.8000001f.features').value, 'all zero');
     assert.deepEqual(v.cpuidLeaf, {
       value: { listed: true, allZero: true },
@@ -1066,8 +1074,7 @@ describe('sevView', () => {
     broken.host.modules = { source: { directory: '/sys/module' }, error };
     const b = sevView(broken);
     assert.deepEqual(b.cpu.flags, { sme: null, sev: null, sev_es: null, sev_snp: null });
-    assert.equal(b.kvmAmd.loaded, null);
-    assert.equal(b.kvmAmd.error?.code, 'EACCES');
+    assert.ok('error' in b.kvmAmd.module && b.kvmAmd.module.error.code === 'EACCES');
     assert.ok('error' in b.cpuinfo && b.cpuinfo.error.code === 'EACCES');
     assert.equal(line(b, 'cpu.cpuinfo').value, 'EACCES');
     // Unread is "cannot tell": the CPU checks say UNKNOWN, never FAIL.
@@ -1233,7 +1240,7 @@ describe('SEV personas under the kernel double', { skip: await doubleSkipReason(
       [true, true, true],
     );
     assert.deepEqual(
-      v.init2.map((r) => [r.vmType, r.ok]),
+      v.init2.map((r) => [r.vmType, 'value' in r.result]),
       [
         ['SEV', true],
         ['SEV_ES', true],

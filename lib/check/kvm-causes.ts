@@ -15,14 +15,13 @@ import {
 } from '../knowledge/kvm-bringup.js';
 import { cpuVendor, vendorModule as moduleFor } from '../knowledge/cpu-vendors.js';
 import { kernelHas } from '../knowledge/kernel-versions.js';
-import { describeSource } from '../decode/sourced.js';
+import { describeSource, known, type Traced, type TracedFailure } from '../decode/sourced.js';
 import {
   decodeKvmBringup,
   type BringupLogMatch,
   type FirmwareSwitch,
   type KvmBringupModel,
   type ModuleFacts,
-  type Unread,
 } from '../decode/kvm-bringup.js';
 import type { Snapshot } from '../snapshot/types.js';
 
@@ -108,7 +107,7 @@ export interface KvmDiagnosis {
   logUnread: { code: string; source: string } | null;
 }
 
-const isUnread = (x: unknown): x is Unread => typeof x === 'object' && x !== null && 'error' in x && 'source' in x;
+const isUnread = (x: Traced<unknown>): x is TracedFailure => 'error' in x;
 
 function kernelSourceOf(id: string): string | undefined {
   const row = KVM_BRINGUP_MESSAGES.find((r) => r.id === id);
@@ -116,7 +115,7 @@ function kernelSourceOf(id: string): string | undefined {
 }
 
 function lineEvidence(match: BringupLogMatch): KvmEvidence {
-  const evidence: KvmEvidence = { quote: match.record.message.trimEnd(), source: describeSource(match.source) };
+  const evidence: KvmEvidence = { quote: match.record.message.trimEnd(), source: match.source };
   const kernels = kernelSourceOf(match.id);
   if (kernels !== undefined) evidence.kernelSource = kernels;
   if (match.record.timestampUs !== null) evidence.seconds = match.record.timestampUs / 1e6;
@@ -138,14 +137,14 @@ function featCtlWords(value: bigint): string {
   );
 }
 
-function switchEvidence(fw: FirmwareSwitch): KvmEvidence {
+function switchEvidence(fw: FirmwareSwitch, source: string): KvmEvidence {
   const words =
     fw.msr === 'IA32_FEATURE_CONTROL'
       ? featCtlWords(BigInt(fw.value))
       : `${fw.locked ? 'locked' : 'not locked'}, SVMDIS ${fw.svmDisabled ? 'set: SVM disabled' : 'clear'}`;
   return {
     quote: `${fw.msr} = ${fw.value} (${words})`,
-    source: `${describeSource(fw.source)} (CPU 0, MSR ${fw.msr === 'IA32_FEATURE_CONTROL' ? '0x3a' : '0xc0010114'})`,
+    source,
   };
 }
 
@@ -157,17 +156,18 @@ function firmwareSwitchOff(fw: FirmwareSwitch, insideTxt: boolean): boolean {
 
 export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = decodeKvmBringup(snapshot)): KvmDiagnosis {
   const x86 = snapshot.context.arch === 'x64' || snapshot.context.arch === 'ia32';
-  const cpu = isUnread(bringup.cpu) ? null : bringup.cpu;
+  const cpu = known(bringup.cpu) ?? null;
   const vendor = cpu?.vendor ?? null;
   const flag = x86 ? (cpuVendor(vendor)?.flag ?? null) : null;
   const vendorModule = flag === null ? null : moduleFor(flag);
-  const log = bringup.log !== undefined && !isUnread(bringup.log) ? bringup.log : null;
+  const log = known(bringup.log) ?? null;
   const M = log?.matches ?? [];
   const having = (cause: KvmBringupCause): BringupLogMatch[] => M.filter((m) => m.cause === cause);
-  const modules = isUnread(bringup.modules) ? null : bringup.modules;
+  const modules = known(bringup.modules) ?? null;
   const state = (name: string): ModuleFacts['state'] | null => modules?.[name]?.state ?? null;
-  const cmdline = bringup.cmdline !== undefined && !isUnread(bringup.cmdline) ? bringup.cmdline : null;
-  const fw = bringup.firmwareSwitch !== undefined && !isUnread(bringup.firmwareSwitch) ? bringup.firmwareSwitch : null;
+  const cmdline = known(bringup.cmdline) ?? null;
+  const cmdlineSource = bringup.cmdline.source ?? 'not read';
+  const fw = known(bringup.firmwareSwitch) ?? null;
   const open = snapshot.kvm.open;
   const opened = 'value' in open;
   const openCode = 'error' in open ? open.error.code : null;
@@ -251,7 +251,7 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
   const fwOff = fw !== null && !opened && firmwareSwitchOff(fw, insideTxt);
   if (!bound && (fwLines.length > 0 || fwOff)) {
     const evidence = fromRows(fwLines);
-    if (fw !== null) evidence.push(switchEvidence(fw));
+    if (fw !== null) evidence.push(switchEvidence(fw, bringup.firmwareSwitch.source ?? 'not read'));
     const first = fwLines[0];
     add({
       id: 'kvm.firmware-disabled',
@@ -312,10 +312,7 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
         lacking.length === 0 &&
         fw === null &&
         kernelHas('x86.feat-ctl-clears-vmx', release) !== false;
-      const msrError =
-        bringup.firmwareSwitch !== undefined && isUnread(bringup.firmwareSwitch)
-          ? bringup.firmwareSwitch.error.code
-          : null;
+      const msrError = isUnread(bringup.firmwareSwitch) ? bringup.firmwareSwitch.error.code : null;
       const why =
         msrError === 'ENOENT'
           ? 'ENOENT: the msr driver is not loaded'
@@ -331,7 +328,7 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
           ? 'vmx is missing: the CPU lacks VT-x, or the firmware disabled it ' +
             '(since Linux 5.6 the kernel hides vmx then); ' +
             `${
-              bringup.log !== undefined && isUnread(bringup.log)
+              isUnread(bringup.log)
                 ? `the kernel log, which would say, could not be read (${bringup.log.error.code})`
                 : 'the kernel log has no line ' + 'saying which'
             } and IA32_FEATURE_CONTROL could not be read (${why})`
@@ -446,7 +443,7 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
     if (cmdline !== null && blacklistedNames.length > 0)
       evidence.push({
         quote: `module_blacklist=${cmdline.moduleBlacklist.join(',')}`,
-        source: describeSource(cmdline.source),
+        source: cmdlineSource,
       });
     add({
       id: 'kvm.module-blacklisted',
@@ -486,7 +483,7 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
       fix:
         onCmdline !== undefined && cmdline !== null
           ? `Remove or correct ${module}.${parameter}=${onCmdline} on the kernel command line ` +
-            `(${describeSource(cmdline.source)}; the boot loader configuration), then reboot.`
+            `(${cmdlineSource}; the boot loader configuration), then reboot.`
           : `Remove or correct \`options ${module} ${parameter}=...\` in /etc/modprobe.d/*.conf (or ` +
             `${module}.${parameter}= on the kernel command ` +
             `line)${registered(module) ? '' : ', then load the module again'}.`,
@@ -503,14 +500,14 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
       found:
         `${vendorModule} is not in this kernel and modules cannot be loaded this boot: the kernel command line ` +
         'has nomodule',
-      evidence: [{ quote: 'nomodule', source: describeSource(cmdline.source) }],
+      evidence: [{ quote: 'nomodule', source: cmdlineSource }],
       fix:
         'Remove nomodule from the kernel command line (the boot loader configuration) and reboot, or use a ' +
         `kernel with ${vendorModule} built in.`,
     });
   }
   // 14. In a container without the device; 13. the module did not load.
-  const container = bringup.container !== undefined && !isUnread(bringup.container) ? bringup.container : null;
+  const container = known(bringup.container) ?? null;
   if (devAbsent && !enabledCause()) {
     const hostLacks = !bound && vendorModule !== null && !registered(vendorModule);
     const containerSource = snapshot.host.container
@@ -557,7 +554,7 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
       let found: string;
       let fix: string;
       if (s === 'built-in' || s === 'built-in-not-registered') {
-        const unreadLog = bringup.log !== undefined && isUnread(bringup.log);
+        const unreadLog = isUnread(bringup.log);
         found = `${name} is built into this kernel but did not register with KVM: ${
           unreadLog
             ? 'the kernel log, which says why, ' + 'could not be read'
@@ -614,9 +611,9 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
     ];
     if (device.mode !== null)
       evidence.push({ quote: `mode 0${device.mode.toString(8)}, group ${device.group ?? '?'}`, source: 'stat' });
-    if (Array.isArray(device.acl) && device.acl.length > 0)
-      evidence.push({ quote: `ACL: ${device.acl.join(',')}`, source: 'getfacl' });
-    const access = device.access !== undefined && !isUnread(device.access) ? device.access : null;
+    const acl = known(device.acl);
+    if (acl && acl.length > 0) evidence.push({ quote: `ACL: ${acl.join(',')}`, source: 'getfacl' });
+    const access = known(device.access) ?? null;
     let found: string;
     let fix: string;
     if (openCode === 'EPERM' || (access?.read && access.write)) {
@@ -633,9 +630,7 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
       fix = `\`usermod -aG ${device.group} $USER\`, then log in again (or run as root).`;
     } else {
       found = `${who} may not open ${snapshot.context.device} (${openCode})${
-        device.acl !== undefined && isUnread(device.acl)
-          ? '; its ACL could not be read ' + '(getfacl not installed?)'
-          : ''
+        isUnread(device.acl) ? '; its ACL could not be read ' + '(getfacl not installed?)' : ''
       }`;
       fix =
         'Give the group that owns the device read-write access (mode 0660), or an ACL entry for this user ' +
@@ -678,10 +673,7 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
     cpu !== null && (cpu.hypervisorFlag || cpu.hypervisorLogged !== null)
       ? { logged: cpu.hypervisorLogged, exposesExtension: flag !== null && cpu[flag] }
       : null;
-  const logUnread =
-    bringup.log !== undefined && isUnread(bringup.log)
-      ? { code: bringup.log.error.code, source: describeSource(bringup.log.source) }
-      : null;
+  const logUnread = isUnread(bringup.log) ? { code: bringup.log.error.code, source: bringup.log.source } : null;
   return {
     vendorModule,
     flag,

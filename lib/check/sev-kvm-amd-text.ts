@@ -4,6 +4,7 @@ import { failureMeaning } from '../knowledge/probe-failures.js';
 import type { SevAsidCapacity, SevInit2Result } from '../decode/sev-kvm-amd.js';
 import type { AsidRange, FirmwareFailure } from '../decode/sev-log.js';
 import type { Traced } from '../decode/sourced.js';
+import { firmwareStatusOf } from '../decode/sev-fields.js';
 import { hex } from '../knowledge/hex.js';
 import { kernelChange, kernelHas, releaseRangeText } from '../knowledge/kernel-versions.js';
 
@@ -101,16 +102,17 @@ export function asidCapacityWords(asids: Traced<SevAsidCapacity>): Words {
 
 /** A --deep KVM_SEV_INIT2 answer: "ok (vmsa_features 0x0)", or the error with what it means for this command. */
 export function init2Words(r: SevInit2Result): Words {
-  if (r.ok || r.error === undefined) return { value: `ok (vmsa_features ${r.vmsaFeatures})` };
-  const fw = r.firmwareError;
-  const value = `${r.error.code}${fw === undefined ? '' : fw.name ? `; firmware ${fw.name} (${fw.hex})` : `; firmware status ${fw.hex}`}`;
+  if ('value' in r.result) return { value: `ok (vmsa_features ${r.vmsaFeatures})` };
+  const error = r.result.error;
+  const fw = firmwareStatusOf(error);
+  const value = `${error.code}${fw === null ? '' : fw.name ? `; firmware ${fw.name} (${fw.hex})` : `; firmware status ${fw.hex}`}`;
   const meaning =
-    r.error.code === 'EBUSY'
+    error.code === 'EBUSY'
       ? 'no free ASID of this kind'
-      : r.error.code === 'ENOTTY'
+      : error.code === 'ENOTTY'
         ? 'no ASIDs exist for this VM type (e.g. all SEV-ES ASIDs given to SNP), or SEV is off'
         : fw
           ? `the SEV platform INIT failed: ${fw.name ?? fw.hex}`
-          : failureMeaning(r.error);
+          : failureMeaning(error);
   return { value, meaning };
 }

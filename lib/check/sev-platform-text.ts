@@ -6,8 +6,10 @@ import type { SevView } from '../decode/sev.js';
 import { known } from '../decode/sourced.js';
 import { logFailureText } from './sev-kvm-amd-text.js';
 import type { DecodedSevPlatformStatus, DecodedSnpPlatformStatus, TcbVersion } from '../decode/sev-fields.js';
-import type { SevDeviceHolder, SevFailure } from '../decode/sev-platform.js';
-import type { Traced } from '../decode/sourced.js';
+import type { SevDeviceHolder } from '../decode/sev-platform.js';
+import type { Traced, TracedFailure } from '../decode/sourced.js';
+import type { ProbeFailure } from '../decode/failure.js';
+import { firmwareStatusOf } from '../decode/sev-fields.js';
 
 /** "bootloader 4, TEE 0, SNP 24, microcode 219" (with "FMC n, " first on Turin). */
 export function formatTcbVersion(tcb: TcbVersion): string {
@@ -45,9 +47,9 @@ export const nodeText = (n: DeviceNode): string =>
   `${n.type} ${n.major}:${n.minor}, mode ${modeText(n)}, ${n.owner ?? n.uid}:${n.group ?? n.gid}`;
 
 /** A failed call: its error code, and the firmware's status where the firmware answered. */
-export function failureText(f: { error: { code: string }; firmware?: SevFailure['firmware'] }): string {
-  const fw = f.firmware;
-  if (fw === undefined || fw === null) return f.error.code;
+export function failureText(f: { error: ProbeFailure }): string {
+  const fw = firmwareStatusOf(f.error);
+  if (fw === null) return f.error.code;
   return `${f.error.code}${fw.name ? `; firmware ${fw.name} (${fw.hex})` : `; firmware status ${fw.hex}`}`;
 }
 
@@ -69,7 +71,7 @@ export function noDeviceMeaning(view: SevView): string {
     );
   }
   const base =
-    view.kvmAmd.loaded === true
+    known(view.kvmAmd.module)?.loaded === true
       ? 'kvm_amd is loaded but the ccp driver never registered /dev/sev: ' +
         'there is no PSP the driver knows, SEV is disabled in the ' +
         'firmware (BIOS), or the ccp module is not loaded'
@@ -140,7 +142,7 @@ export const SEV_UNINIT_FIX = 'load kvm_amd and check the kernel log for INIT fa
 export const sevEsText = (d: DecodedSevPlatformStatus): string => (d.esInitialised ? 'yes (CONFIG_ES)' : 'no');
 
 /** What a failed SEV_PLATFORM_STATUS says. */
-export function sevStatusFailureMeaning(f: SevFailure): string {
+export function sevStatusFailureMeaning(f: TracedFailure): string {
   return f.error.code === 'ENODEV' ? 'the ccp driver has no PSP/SEV data behind /dev/sev' : failureMeaning(f.error);
 }
 
@@ -180,7 +182,7 @@ export function snpPlatformStatusNote(release: string): { text: string; source: 
 }
 
 /** What a failed SNP_PLATFORM_STATUS says on this kernel (the kernel-version rows of the command). */
-export function snpStatusFailureMeaning(view: SevView, f: SevFailure): string {
+export function snpStatusFailureMeaning(view: SevView, f: TracedFailure): string {
   const release = known(view.kernelRelease);
   const history = firstChangeHeld(SNP_PLATFORM_STATUS_ROWS, release);
   if (f.error.code === 'EINVAL') {
@@ -197,10 +199,11 @@ export function snpStatusFailureMeaning(view: SevView, f: SevFailure): string {
     );
   }
   // snp_move_to_init_state() answers SEV_RET_INVALID_PLATFORM_STATE for any failed implicit INIT.
-  if (f.firmware?.code === 1 && history?.id === 'sev.snp-platform-status-inits')
+  const firmware = firmwareStatusOf(f.error);
+  if (firmware?.code === 1 && history?.id === 'sev.snp-platform-status-inits')
     return `${IMPLICIT_INIT_FAILED} ${history.what})`;
-  if (f.firmware)
-    return `the firmware refused: ${f.firmware.name ?? 'unknown status'}${history ? ` (on this kernel: ${history.what})` : ''}`;
+  if (firmware)
+    return `the firmware refused: ${firmware.name ?? 'unknown status'}${history ? ` (on this kernel: ${history.what})` : ''}`;
   return failureMeaning(f.error);
 }
 

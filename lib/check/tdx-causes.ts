@@ -238,7 +238,7 @@ function whyNoTdxVm(f: Facts): TdxExplanation[] {
     out.push({
       code: 'prerequisite-parameter-off',
       weight: 'cause',
-      message: `${p.module}.${p.parameter} is ${p.value}: ${p.reason}`,
+      message: `${p.module}.${p.parameter} is ${p.value}${row === undefined ? '' : `: ${row.reason}`}`,
       hint: `load ${p.module} with ${p.parameter}=1`,
       evidence: [{ fact: `${p.module}.${p.parameter}`, value: parameterText(p), source: p.source }],
     });

@@ -365,9 +365,9 @@ const COMPARED: readonly Compared[] = [
       sevOf(h).init2.map((r) => ({
         key: `sev.init2.${r.vmType}`,
         label: `--deep KVM_SEV_INIT2 on ${r.vmType}`,
-        value: r.ok,
+        value: 'value' in r.result,
         text: init2Words(r).value,
-        source: r.source,
+        source: r.result.source,
       })),
   },
 
@@ -693,33 +693,36 @@ function moduleFields(h: Host): Field[] {
 const presence = (a: DiffValue, b: DiffValue): boolean =>
   (typeof a === 'number' && a > 0) !== (typeof b === 'number' && b > 0);
 
+/** A capability answer as compared: its value, or null with why it is unknown. */
+function answerField(answer: Traced<number>): { value: number | null; text: string } {
+  if ('value' in answer) return { value: answer.value, text: String(answer.value) };
+  return { value: null, text: `unknown${'error' in answer ? ` (${answer.error.code})` : ''}` };
+}
+
 /** Every capability's system answer, and its default-VM answer where the snapshot has one. */
 function capabilityFields(h: Host): Field[] {
-  const system = h.snapshot.kvm.capabilities?.system;
-  const vm = h.snapshot.kvm.capabilities?.vm;
+  const hasVm = h.snapshot.kvm.capabilities?.vm !== undefined;
   return capabilityRows(h.snapshot.kvm).flatMap((row) => {
     const matters = KEY_CAPABILITIES.includes(row.name) ? presence : false;
     return [
       {
         key: `cap.${row.name}.system`,
         label: `${row.name} (system)`,
-        value: row.system,
-        text: row.system === null ? `unknown${row.systemError ? ` (${row.systemError})` : ''}` : String(row.system),
-        source: system === undefined ? 'not probed' : `${describeSource(system.source)} (${row.name})`,
+        ...answerField(row.system),
+        source: row.system.source ?? 'not probed',
         matters,
       },
-      ...(vm === undefined
-        ? []
-        : [
+      ...(hasVm
+        ? [
             {
               key: `cap.${row.name}.vm`,
               label: `${row.name} (default VM)`,
-              value: row.vm,
-              text: row.vm === null ? `unknown${row.vmError ? ` (${row.vmError})` : ''}` : String(row.vm),
-              source: `${describeSource(vm.source)} (${row.name})`,
+              ...answerField(row.vm),
+              source: row.vm.source ?? 'not probed',
               matters,
             },
-          ]),
+          ]
+        : []),
     ];
   });
 }

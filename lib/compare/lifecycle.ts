@@ -507,11 +507,13 @@ function stepSupport(
         const vmType = SEV_VM_TYPE[flow.technology];
         const init2 = report.confidential.sev.init2.find((r) => r.vmType === vmType);
         if (init2 !== undefined) {
-          available = init2.ok;
-          why = init2.ok
-            ? `--deep: KVM_SEV_INIT2 succeeded on a ${vmType} VM`
-            : `--deep: KVM_SEV_INIT2 failed on a ${vmType} VM (${init2.error?.code ?? 'error'}: ` +
-              `${init2.error === undefined ? '' : failureMeaning(init2.error)})`;
+          const result = init2.result;
+          available = 'value' in result;
+          why =
+            'value' in result
+              ? `--deep: KVM_SEV_INIT2 succeeded on a ${vmType} VM`
+              : `--deep: KVM_SEV_INIT2 failed on a ${vmType} VM (${result.error.code}: ` +
+                `${failureMeaning(result.error)})`;
         }
       }
       if (flow.technology === 'tdx' && s.step === 'init-vm') {

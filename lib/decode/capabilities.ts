@@ -1,6 +1,8 @@
 // Capability answers by name, and what a capability's value means where it is more
 // than present/absent.
-import type { ExtensionAnswer, KvmFacts } from '../snapshot/types.js';
+import type { ExtensionAnswer, Fact, KvmFacts } from '../snapshot/types.js';
+import { probeFailure } from './failure.js';
+import { describeSource, known, type Traced } from './sourced.js';
 import { KVM_CAPABILITIES } from '../knowledge/capabilities.js';
 import { CAPABILITY_VALUES, type Flag } from '../knowledge/capability-values.js';
 import { KVM_X86_VM_TYPES } from '../knowledge/x86.js';
@@ -13,12 +15,10 @@ export type DecodedValue =
 export interface CapabilityRow {
   name: string;
   number: number;
-  /** The answer on /dev/kvm; null when it could not be asked (see systemError). */
-  system: number | null;
-  /** The answer on a default VM fd; null when it could not be asked (see vmError). */
-  vm: number | null;
-  systemError?: string;
-  vmError?: string;
+  /** KVM_CHECK_EXTENSION's answer on /dev/kvm, or its error; missing: not asked. */
+  system: Traced<number>;
+  /** The answer on a throwaway default VM fd, or its error; missing: no VM was asked. */
+  vm: Traced<number>;
   /** The meaning of the VM-scope value (or the system one, where no VM answered). */
   decoded?: DecodedValue;
 }
@@ -71,29 +71,31 @@ export function decodeCapabilityValue(name: string, value: number): DecodedValue
   }
 }
 
+/** One capability's answer in a batch of KVM_CHECK_EXTENSION calls (the batch's fact, or its failure). */
 function answer(
-  results: Record<string, ExtensionAnswer> | undefined,
+  batch: Fact<Record<string, ExtensionAnswer>> | undefined,
+  name: string,
   number: number,
-): { value: number | null; error?: string } {
-  const result = results?.[number];
-  if (result === undefined) return { value: null };
-  if (typeof result === 'number') return { value: result };
-  return { value: null, error: result.code };
+): Traced<number> {
+  if (batch === undefined) return { missing: 'not probed' };
+  const source = `${describeSource(batch.source)} (${name})`;
+  if ('error' in batch) return { error: probeFailure(batch.source, batch.error), source };
+  const result = batch.value[number];
+  if (result === undefined) return { missing: 'not asked', source };
+  if (typeof result === 'number') return { value: result, source };
+  // A per-capability answer keeps only the errno: the batch's source says which call it was.
+  const error = { ...result, syscall: 'ioctl', request: 'KVM_CHECK_EXTENSION', message: result.code };
+  return { error: probeFailure(batch.source, error), source };
 }
 
 /** Every capability in the Linux 7.2 table with its system and VM answers. */
 export function capabilityRows(kvm: KvmFacts): CapabilityRow[] {
-  const caps = kvm.capabilities;
-  const system = caps && 'value' in caps.system ? caps.system.value : undefined;
-  const vm = caps?.vm && 'value' in caps.vm ? caps.vm.value : undefined;
   return KVM_CAPABILITIES.map(([name, number]) => {
-    const s = answer(system, number);
-    const v = answer(vm, number);
-    const row: CapabilityRow = { name, number, system: s.value, vm: v.value };
-    if (s.error !== undefined) row.systemError = s.error;
-    if (v.error !== undefined) row.vmError = v.error;
-    const shown = v.value ?? s.value;
-    const decoded = shown === null ? undefined : decodeCapabilityValue(name, shown);
+    const system = answer(kvm.capabilities?.system, name, number);
+    const vm = answer(kvm.capabilities?.vm, name, number);
+    const row: CapabilityRow = { name, number, system, vm };
+    const shown = known(vm) ?? known(system);
+    const decoded = shown === undefined ? undefined : decodeCapabilityValue(name, shown);
     if (decoded !== undefined) row.decoded = decoded;
     return row;
   });

@@ -2,21 +2,16 @@
 // modules (matched against lib/knowledge/kvm-bringup.ts), whether each module is built in,
 // loaded, loadable or absent, what the command line forbids, the firmware switch's bits,
 // nested virtualization, the device node's access and whether we run in a container.
-// Facts only, each with where it came from: judging them is lib/check's work.
+// Facts only, each a Traced value with where it came from: judging them is lib/check's work.
 import { matchKvmBringupMessage, type KvmBringupCause } from '../knowledge/kvm-bringup.js';
 import { hasValue } from '../snapshot/facts.js';
 import { inNewestBoot } from '../snapshot/log-formats.js';
-import type { Fact, KernelLogRecord, ProbeError, Snapshot, Source } from '../snapshot/types.js';
+import type { KernelLogRecord, KernelModule, Snapshot } from '../snapshot/types.js';
+import { probeFailure } from './failure.js';
+import { describeSource, probed, trace, type Probed, type Traced } from './sourced.js';
 
-/** A fact that could not be read: where, and the error. */
-export interface Unread {
-  source: Source;
-  error: ProbeError;
-}
-
-function unread<T>(fact: Fact<T>): Unread | undefined {
-  return 'error' in fact ? { source: fact.source, error: fact.error } : undefined;
-}
+/** What a fact that was not in the snapshot says: the probe did not read it (not asked, or an older kvm-caps). */
+const NOT_READ = 'not read';
 
 export interface BringupLogMatch {
   /** The wording's id in KVM_BRINGUP_MESSAGES. */
@@ -27,7 +22,8 @@ export interface BringupLogMatch {
   index: number;
   /** Captures: cpu, module, txt, value, parameter, hypervisor, reason. */
   groups: Record<string, string>;
-  source: Source;
+  /** The log the record is in. */
+  source: string;
 }
 
 export interface BringupLog {
@@ -73,7 +69,6 @@ export interface CmdlineFacts {
   modprobeBlacklist: string[];
   /** kvm*.param=value options, by module (with _) and parameter. */
   moduleParameters: Record<string, Record<string, string>>;
-  source: Source;
 }
 
 export type FirmwareSwitch =
@@ -83,9 +78,8 @@ export type FirmwareSwitch =
       locked: boolean;
       vmxInsideSmx: boolean;
       vmxOutsideSmx: boolean;
-      source: Source;
     }
-  | { msr: 'VM_CR'; value: string; locked: boolean; svmDisabled: boolean; source: Source };
+  | { msr: 'VM_CR'; value: string; locked: boolean; svmDisabled: boolean };
 
 export interface CpuFacts {
   vendor: string | null;
@@ -105,10 +99,11 @@ export interface DeviceFacts {
   inDeviceGroup: boolean | null;
   ownedByUs: boolean | null;
   /** access(2) for this process (mode, group and ACL together). */
-  access: { read: boolean; write: boolean } | Unread | undefined;
+  access: Traced<{ read: boolean; write: boolean }>;
   /** ACL entries naming our uid or one of our groups (numeric), beyond user::/group::/other::. */
   aclEntriesForUs: string[] | null;
-  acl: string[] | Unread | undefined;
+  /** getfacl's entries; null when getfacl failed (its error is the snapshot's `stderr`). */
+  acl: Traced<string[] | null>;
 }
 
 export interface ContainerFacts {
@@ -118,13 +113,14 @@ export interface ContainerFacts {
 }
 
 export interface KvmBringupModel {
-  log: BringupLog | Unread | undefined;
-  modules: Record<string, ModuleFacts> | Unread;
-  cmdline: CmdlineFacts | Unread | undefined;
-  firmwareSwitch: FirmwareSwitch | Unread | undefined;
-  cpu: CpuFacts | Unread;
+  log: Traced<BringupLog>;
+  modules: Probed<Record<string, ModuleFacts>>;
+  cmdline: Traced<CmdlineFacts>;
+  /** IA32_FEATURE_CONTROL (Intel) or VM_CR (AMD) on CPU 0; missing: not read, or no such MSR for this vendor. */
+  firmwareSwitch: Traced<FirmwareSwitch>;
+  cpu: Probed<CpuFacts>;
   device: DeviceFacts;
-  container: ContainerFacts | Unread | undefined;
+  container: Traced<ContainerFacts>;
 }
 
 /** The module names every model lists, loaded or not: KVM and its in-tree vendor modules. */
@@ -132,40 +128,47 @@ const KVM_MODULES = ['kvm', 'kvm_intel', 'kvm_amd'];
 
 function decodeLog(snapshot: Snapshot): KvmBringupModel['log'] {
   const fact = snapshot.host.kernelLog;
-  if (fact === undefined) return undefined;
-  if (!hasValue(fact)) return unread(fact);
-  const log: BringupLog = { matches: [], olderBoots: [], boots: 1 };
-  fact.value.forEach((record, index) => {
-    log.boots = Math.max(log.boots, (record.boot ?? 0) + 1);
-    const found = matchKvmBringupMessage(record.message);
-    if (!found) return;
-    const match: BringupLogMatch = {
-      id: found.row.id,
-      cause: found.row.cause,
-      record,
-      index,
-      groups: found.groups,
-      source: fact.source,
-    };
-    (inNewestBoot(record) ? log.matches : log.olderBoots).push(match);
-  });
-  return log;
+  return trace(
+    fact,
+    (records) => {
+      const source = describeSource(fact!.source);
+      const log: BringupLog = { matches: [], olderBoots: [], boots: 1 };
+      records.forEach((record, index) => {
+        log.boots = Math.max(log.boots, (record.boot ?? 0) + 1);
+        const found = matchKvmBringupMessage(record.message);
+        if (!found) return;
+        const match: BringupLogMatch = {
+          id: found.row.id,
+          cause: found.row.cause,
+          record,
+          index,
+          groups: found.groups,
+          source,
+        };
+        (inNewestBoot(record) ? log.matches : log.olderBoots).push(match);
+      });
+      return log;
+    },
+    NOT_READ,
+  );
 }
 
 function decodeModules(snapshot: Snapshot): KvmBringupModel['modules'] {
-  const fact = snapshot.host.modules;
-  if (!hasValue(fact)) return { source: fact.source, error: fact.error };
+  return probed(snapshot.host.modules, (loaded) => moduleFacts(snapshot, loaded));
+}
+
+function moduleFacts(snapshot: Snapshot, loaded: Record<string, KernelModule>): Record<string, ModuleFacts> {
   const files =
     snapshot.host.moduleFiles && hasValue(snapshot.host.moduleFiles) ? snapshot.host.moduleFiles.value : undefined;
   const names = new Set([
     ...KVM_MODULES,
-    ...Object.keys(fact.value),
+    ...Object.keys(loaded),
     ...(files?.builtin ?? []),
     ...(files?.loadable ?? []),
   ]);
   const modules: Record<string, ModuleFacts> = {};
   for (const name of [...names].sort()) {
-    const present = fact.value[name];
+    const present = loaded[name];
     let state: ModuleState;
     if (present) state = present.initstate === null ? 'built-in' : 'loaded';
     else if (files?.builtin.includes(name)) state = 'built-in-not-registered';
@@ -194,22 +197,22 @@ export function cmdlineWords(text: string): string[] {
 }
 
 function decodeCmdline(snapshot: Snapshot): KvmBringupModel['cmdline'] {
-  const fact = snapshot.host.cmdline;
-  if (fact === undefined) return undefined;
-  if (!hasValue(fact)) return unread(fact);
+  return trace(snapshot.host.cmdline, parseCmdline, NOT_READ);
+}
+
+function parseCmdline(text: string): CmdlineFacts {
   const facts: CmdlineFacts = {
     nomodule: false,
     moduleBlacklist: [],
     modprobeBlacklist: [],
     moduleParameters: {},
-    source: fact.source,
   };
   const list = (value: string): string[] =>
     value
       .split(',')
       .filter((name) => name !== '')
       .map(moduleKey);
-  for (const word of cmdlineWords(fact.value)) {
+  for (const word of cmdlineWords(text)) {
     const eq = word.indexOf('=');
     const key = eq < 0 ? word : word.slice(0, eq);
     const value = eq < 0 ? '' : word.slice(eq + 1);
@@ -228,73 +231,68 @@ function decodeCmdline(snapshot: Snapshot): KvmBringupModel['cmdline'] {
 
 function decodeFirmwareSwitch(snapshot: Snapshot): KvmBringupModel['firmwareSwitch'] {
   const fact = snapshot.host.firmwareMsr;
-  if (fact === undefined) return undefined;
-  if (!hasValue(fact)) return unread(fact);
+  if (fact === undefined) return { missing: NOT_READ };
+  if (!hasValue(fact)) return { error: probeFailure(fact.source, fact.error), source: describeSource(fact.source) };
   const { index, value } = fact.value;
-  if (value === null) return undefined;
+  const featCtl = Number(index) === 0x3a;
+  const source = `${describeSource(fact.source)} (CPU 0, MSR ${featCtl ? '0x3a' : '0xc0010114'})`;
+  if (value === null) return { missing: 'the MSR file ended before 8 bytes', source };
   const bits = BigInt(value);
   const bit = (n: number): boolean => ((bits >> BigInt(n)) & 1n) === 1n;
   // msr-index.h: FEAT_CTL_LOCKED BIT(0), _VMX_ENABLED_INSIDE_SMX BIT(1), _OUTSIDE_SMX BIT(2);
   // SVM_VM_CR_SVM_LOCK_MASK 0x8, SVM_VM_CR_SVM_DIS_MASK 0x10.
-  if (Number(index) === 0x3a)
+  if (featCtl)
     return {
-      msr: 'IA32_FEATURE_CONTROL',
-      value,
-      locked: bit(0),
-      vmxInsideSmx: bit(1),
-      vmxOutsideSmx: bit(2),
-      source: fact.source,
+      value: {
+        msr: 'IA32_FEATURE_CONTROL',
+        value,
+        locked: bit(0),
+        vmxInsideSmx: bit(1),
+        vmxOutsideSmx: bit(2),
+      },
+      source,
     };
-  return { msr: 'VM_CR', value, locked: bit(3), svmDisabled: bit(4), source: fact.source };
+  return { value: { msr: 'VM_CR', value, locked: bit(3), svmDisabled: bit(4) }, source };
 }
 
 function decodeCpu(snapshot: Snapshot, log: KvmBringupModel['log']): KvmBringupModel['cpu'] {
-  const fact = snapshot.host.cpuinfo;
-  if (!hasValue(fact)) return { source: fact.source, error: fact.error };
-  const flags = new Set((fact.value.flags ?? '').split(/\s+/));
-  const logged = log && 'matches' in log ? log.matches.find((m) => m.cause === 'hypervisor-detected') : undefined;
-  return {
-    vendor: fact.value.vendor_id ?? null,
-    vmx: flags.has('vmx'),
-    svm: flags.has('svm'),
-    hypervisorFlag: flags.has('hypervisor'),
-    hypervisorLogged: logged?.groups.hypervisor ?? null,
-  };
+  const logged = 'value' in log ? log.value.matches.find((m) => m.cause === 'hypervisor-detected') : undefined;
+  return probed(snapshot.host.cpuinfo, (cpuinfo) => {
+    const flags = new Set((cpuinfo.flags ?? '').split(/\s+/));
+    return {
+      vendor: cpuinfo.vendor_id ?? null,
+      vmx: flags.has('vmx'),
+      svm: flags.has('svm'),
+      hypervisorFlag: flags.has('hypervisor'),
+      hypervisorLogged: logged?.groups.hypervisor ?? null,
+    };
+  });
 }
 
 function decodeDevice(snapshot: Snapshot): DeviceFacts {
   const { context, host } = snapshot;
   const node = hasValue(host.device) ? host.device.value : undefined;
   const ourGroups = new Set([context.gid, ...context.groups]);
-  const acl =
-    host.deviceAcl === undefined
-      ? undefined
-      : hasValue(host.deviceAcl)
-        ? host.deviceAcl.value.entries
-        : unread(host.deviceAcl);
-  const forUs = Array.isArray(acl)
-    ? acl.filter((entry) => {
-        const [kind, id] = entry.split(':');
-        return (
-          (kind === 'user' && id === String(context.uid)) ||
-          (kind === 'group' && id !== '' && ourGroups.has(Number(id)))
-        );
-      })
-    : null;
+  const acl = trace(host.deviceAcl, (a) => a.entries, NOT_READ);
+  const forUs =
+    'value' in acl && acl.value !== null
+      ? acl.value.filter((entry) => {
+          const [kind, id] = entry.split(':');
+          return (
+            (kind === 'user' && id === String(context.uid)) ||
+            (kind === 'group' && id !== '' && ourGroups.has(Number(id)))
+          );
+        })
+      : null;
   return {
     exists: node !== undefined,
     mode: node?.mode ?? null,
     group: node?.group ?? null,
     inDeviceGroup: node ? ourGroups.has(node.gid) : null,
     ownedByUs: node ? node.uid === context.uid : null,
-    access:
-      host.deviceAccess === undefined
-        ? undefined
-        : hasValue(host.deviceAccess)
-          ? host.deviceAccess.value
-          : unread(host.deviceAccess),
+    access: trace(host.deviceAccess, (a) => a, NOT_READ),
     aclEntriesForUs: forUs,
-    acl: acl ?? undefined,
+    acl,
   };
 }
 
@@ -302,13 +300,16 @@ function decodeDevice(snapshot: Snapshot): DeviceFacts {
 const CONTAINER_CGROUP = /\/(?:docker|kubepods|lxc|libpod|containerd|crio|buildkit)\b|\.scope.*(?:docker|podman|crio)/;
 
 function decodeContainer(snapshot: Snapshot): KvmBringupModel['container'] {
-  const fact = snapshot.host.container;
-  if (fact === undefined) return undefined;
-  if (!hasValue(fact)) return unread(fact);
-  const evidence = [...fact.value.markers];
-  if (fact.value.systemdContainer) evidence.push(`/run/systemd/container: ${fact.value.systemdContainer}`);
-  for (const line of fact.value.pid1Cgroup) if (CONTAINER_CGROUP.test(line)) evidence.push(`/proc/1/cgroup: ${line}`);
-  return { evidence, inContainer: evidence.length > 0 };
+  return trace(
+    snapshot.host.container,
+    (markers) => {
+      const evidence = [...markers.markers];
+      if (markers.systemdContainer) evidence.push(`/run/systemd/container: ${markers.systemdContainer}`);
+      for (const line of markers.pid1Cgroup) if (CONTAINER_CGROUP.test(line)) evidence.push(`/proc/1/cgroup: ${line}`);
+      return { evidence, inContainer: evidence.length > 0 };
+    },
+    NOT_READ,
+  );
 }
 
 export function decodeKvmBringup(snapshot: Snapshot): KvmBringupModel {

@@ -168,7 +168,7 @@ export function decodeSnapshot(snapshot: Snapshot): HostModel {
       vmTypes: trace(
         systemCaps,
         () => {
-          const mask = vmTypesRow?.system ?? 0;
+          const mask = (vmTypesRow && known(vmTypesRow.system)) ?? 0;
           const { vmTypes, unknownBits } = decodeVmTypes(mask);
           return { mask, offered: vmTypes, unknownBits };
         },
@@ -176,7 +176,7 @@ export function decodeSnapshot(snapshot: Snapshot): HostModel {
         'KVM_CAP_VM_TYPES',
       ),
       capabilities: capabilities.filter((row) => KEY_CAPABILITIES.includes(row.name)),
-      capabilitiesPresent: capabilities.filter((row) => (row.system ?? 0) > 0).length,
+      capabilitiesPresent: capabilities.filter((row) => (known(row.system) ?? 0) > 0).length,
       defaultVm: trace(kvm.defaultVm, () => true, absent),
       xsaveGuestComponents: trace(kvm.xcompGuestSupp, xsaveComponents, absent),
       msrIndexCount: trace(kvm.msrIndexList, (list) => list.length, absent),

@@ -6,6 +6,7 @@ import { hex } from '../knowledge/hex.js';
 import type { CpuidEntry } from '../native/binding.js';
 import type { SevPlatformStatusRecord, SnpPlatformStatusRecord } from '../snapshot/types.js';
 import { decodeCpuidEntry } from './cpuid-entry.js';
+import type { ProbeFailure } from './failure.js';
 import {
   SEV_PLATFORM_STATES,
   SEV_STATUS_FLAGS,
@@ -16,7 +17,6 @@ import {
   SNP_POLICY_FIELDS,
   SNP_RMP_FLAGS,
   VMSA_FEATURES,
-  sevRetMeaning,
   sevRetName,
   type BitName,
 } from '../knowledge/sev.js';
@@ -62,23 +62,26 @@ export function toBigInt(value: string | number | bigint): bigint {
 // ---------------------------------------------------------------------------------------
 // Firmware errors
 
+/** A firmware status: its code and name; what it means is SEV_RET's row in lib/knowledge/sev.ts, looked up by name. */
 export interface DecodedFirmwareError {
   code: number;
   /** "0x3"; SEV_RET_NO_FW_CALL shows as 0xffffffff, the u32 the ioctl returns. */
   hex: string;
   name: string | null;
-  meaning: string | null;
 }
 
 /** A firmware status code by name ("SEV_RET_INVALID_PLATFORM_STATE"); unknown codes keep only their number. */
 export function decodeFirmwareError(code: number): DecodedFirmwareError {
-  const name = sevRetName(code) ?? null;
-  return {
-    code,
-    hex: hex(code),
-    name,
-    meaning: name === null ? null : (sevRetMeaning(name) ?? null),
-  };
+  return { code, hex: hex(code), name: sevRetName(code) ?? null };
+}
+
+/**
+ * The firmware status a failed /dev/sev or KVM_SEV command carries, decoded; null when the firmware was not asked or
+ * said nothing (0).
+ */
+export function firmwareStatusOf(failure: ProbeFailure): DecodedFirmwareError | null {
+  const code = failure.firmwareError;
+  return code === undefined || code === 0 ? null : decodeFirmwareError(code);
 }
 
 /** Just the name, or null for a code psp-sev.h does not define. */

@@ -4,32 +4,25 @@ import { KVM_AMD_PARAMETERS, parseModuleBool } from '../knowledge/sev.js';
 import { KVM_X86_VM_TYPES } from '../knowledge/x86.js';
 import { inNewestBoot } from '../snapshot/log-formats.js';
 import type { Snapshot } from '../snapshot/types.js';
-import { probeFailure, type ProbeFailure } from './failure.js';
-import { describeSource } from './sourced.js';
-import { decodeFirmwareError, type DecodedFirmwareError } from './sev-fields.js';
+import { probeFailure } from './failure.js';
+import { describeSource, probed, type Probed, type Traced } from './sourced.js';
 import { parseSevLog, type SevLogFacts } from './sev-log.js';
-import type { Traced } from './sourced.js';
 
+/** A kvm_amd parameter's file as read: its text, and for the booleans (and `nested`) the value as a boolean. */
 export interface KvmAmdParameter {
-  /** The file's text; null when kvm_amd has no such parameter or it could not be read. */
-  raw: string | null;
-  /** The value as a boolean, for the boolean parameters (and `nested`); null otherwise or when not read. */
+  raw: string;
+  /** Null for the parameters that are not booleans, or a text that is not one. */
   enabled: boolean | null;
-  /** The read error's code, when the file exists but could not be read. */
-  error?: string;
-  /** The parameter's file. */
-  source: string;
 }
 
 export interface SevKvmAmd {
-  /** null: /sys/module was not read (`error` says why). */
-  loaded: boolean | null;
-  /** The module's initstate ("live"); null when kvm_amd is built in (it has none) or not loaded. */
-  initstate: string | null;
-  /** Every parameter KVM_AMD_PARAMETERS lists, by name, once kvm_amd is loaded. */
-  parameters: Record<string, KvmAmdParameter>;
-  source: string;
-  error?: ProbeFailure;
+  /** Whether kvm_amd is in /sys/module, and its initstate ("live"; null when built in, or not loaded). */
+  module: Probed<{ loaded: boolean; initstate: string | null }>;
+  /**
+   * Every parameter KVM_AMD_PARAMETERS lists, by name, once kvm_amd is loaded (empty otherwise): its value, its read
+   * error, or `missing` where this kvm_amd has no such parameter.
+   */
+  parameters: Record<string, Traced<KvmAmdParameter>>;
 }
 
 export interface SevAsidCapacity {
@@ -43,10 +36,8 @@ export interface SevAsidCapacity {
 export interface SevInit2Result {
   vmType: string;
   vmsaFeatures: string;
-  ok: boolean;
-  error?: ProbeFailure;
-  firmwareError?: DecodedFirmwareError;
-  source: string;
+  /** The answer; a failure's firmware status (SEV_RET_*) is its `firmwareError` (sev-fields.ts firmwareStatusOf). */
+  result: Probed<true>;
 }
 
 /** The kernel log itself: how many records were read, and how many of them were left out as earlier boots'. */
@@ -69,28 +60,46 @@ export interface SevKvmAmdFacts {
   init2: SevInit2Result[];
 }
 
+/** The value the parameter's text gives, for the booleans (and `nested`, which reads as one). */
+function kvmAmdParameter(name: string, raw: string): KvmAmdParameter {
+  const row = KVM_AMD_PARAMETERS.find((p) => p.name === name);
+  return { raw, enabled: row?.type === 'bool' || name === 'nested' ? parseModuleBool(raw) : null };
+}
+
+/** The absence is a fact of this kvm_amd build, looked for in its parameters directory. */
+const NO_SUCH_PARAMETER = 'no such parameter';
+
 function kvmAmdFacts(snapshot: Snapshot): SevKvmAmd {
   const fact = snapshot.host.modules;
-  const source = describeSource(fact.source);
   const parameters: SevKvmAmd['parameters'] = {};
-  if (!('value' in fact))
-    return { loaded: null, initstate: null, parameters, source, error: probeFailure(fact.source, fact.error) };
-  const module = fact.value.kvm_amd;
-  if (!module) return { loaded: false, initstate: null, parameters, source };
+  const module = probed(fact, (modules) => ({
+    loaded: modules.kvm_amd !== undefined,
+    initstate: modules.kvm_amd?.initstate ?? null,
+  }));
+  const loaded = 'value' in fact ? fact.value.kvm_amd : undefined;
+  if (loaded === undefined) return { module, parameters };
   const root = snapshot.context.root.replace(/\/$/, '');
   for (const p of KVM_AMD_PARAMETERS) {
-    const raw = module.parameters[p.name];
-    const file = `file ${root}/sys/module/kvm_amd/parameters/${p.name}`;
-    if (raw === undefined) parameters[p.name] = { raw: null, enabled: null, source: file };
-    else if (typeof raw !== 'string') parameters[p.name] = { raw: null, enabled: null, error: raw.code, source: file };
-    else
-      parameters[p.name] = {
-        raw,
-        enabled: p.type === 'bool' || p.name === 'nested' ? parseModuleBool(raw) : null,
-        source: file,
-      };
+    const raw = loaded.parameters[p.name];
+    const file = { file: `${root}/sys/module/kvm_amd/parameters/${p.name}` };
+    parameters[p.name] =
+      raw === undefined
+        ? { missing: NO_SUCH_PARAMETER, source: describeSource(file) }
+        : probed(typeof raw === 'string' ? { value: raw, source: file } : { error: raw, source: file }, (text) =>
+            kvmAmdParameter(p.name, text),
+          );
   }
-  return { loaded: true, initstate: module.initstate, parameters, source };
+  return { module, parameters };
+}
+
+/** A kvm_amd parameter's value; undefined when kvm_amd is not loaded, has no such parameter, or it was not read. */
+export function parameterValue(parameter: Traced<KvmAmdParameter> | undefined): KvmAmdParameter | undefined {
+  return parameter !== undefined && 'value' in parameter ? parameter.value : undefined;
+}
+
+/** A kvm_amd parameter's value as a boolean; null when it is not known, or not a boolean. */
+export function parameterEnabled(parameter: Traced<KvmAmdParameter> | undefined): boolean | null {
+  return parameterValue(parameter)?.enabled ?? null;
 }
 
 function asidFacts(snapshot: Snapshot): SevKvmAmdFacts['asids'] {
@@ -139,23 +148,11 @@ function vmTypeName(key: string): string {
 function init2Facts(snapshot: Snapshot): SevInit2Result[] {
   const init2 = snapshot.kvm.sevInit2;
   if (!init2) return [];
-  return Object.entries(init2).map(([key, entry]) => {
-    const vmType = vmTypeName(key);
-    const source = describeSource(entry.result.source);
-    if ('value' in entry.result) return { vmType, vmsaFeatures: entry.vmsaFeatures, ok: true, source };
-    const error = entry.result.error;
-    const r: SevInit2Result = {
-      vmType,
-      vmsaFeatures: entry.vmsaFeatures,
-      ok: false,
-      error: probeFailure(entry.result.source, error),
-      source,
-    };
-    // 0: the firmware was not asked, or said nothing.
-    if (error.firmwareError !== undefined && error.firmwareError !== 0)
-      r.firmwareError = decodeFirmwareError(error.firmwareError);
-    return r;
-  });
+  return Object.entries(init2).map(([key, entry]) => ({
+    vmType: vmTypeName(key),
+    vmsaFeatures: entry.vmsaFeatures,
+    result: probed(entry.result, () => true as const),
+  }));
 }
 
 export function sevKvmAmdFacts(snapshot: Snapshot): SevKvmAmdFacts {

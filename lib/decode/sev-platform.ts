@@ -1,25 +1,16 @@
 // The SEV model's device, sev-firmware, snp-firmware and psp groups: /dev/sev (node, open, who may open it, memlock), SEV_PLATFORM_STATUS, SEV_GET_ID2, SNP_PLATFORM_STATUS and the PSP's sysfs facts.
-// Typed values with their sources only: no status and no prose (check judges, render words).
-import type { DeviceAccess, DeviceNode, Fact, ProbeError, Snapshot, WithheldCommand } from '../snapshot/types.js';
-import { probeFailure, type ProbeFailure } from './failure.js';
+// Typed values with their sources only: no status and no prose (check judges, render words). A failed command's
+// firmware status (SEV_RET_*) is its ProbeFailure's `firmwareError` (sev-fields.ts firmwareStatusOf names it).
+import type { DeviceAccess, DeviceNode, ProbeError, Snapshot, Source, WithheldCommand } from '../snapshot/types.js';
+import { probeFailure } from './failure.js';
 import { describeSource } from './sourced.js';
 import {
-  decodeFirmwareError,
   decodeSevPlatformStatus,
   decodeSnpPlatformStatus,
-  type DecodedFirmwareError,
   type DecodedSevPlatformStatus,
   type DecodedSnpPlatformStatus,
 } from './sev-fields.js';
-import { trace, type Traced } from './sourced.js';
-
-/** A /dev/sev command that failed: the error, and the firmware's status (SEV_RET_*) where the firmware was asked. */
-export interface SevFailure {
-  error: ProbeFailure;
-  /** Null: the command failed before the firmware answered (or the firmware said nothing). */
-  firmware: DecodedFirmwareError | null;
-  source: string;
-}
+import { probed, trace, type Probed, type Traced, type TracedFailure } from './sourced.js';
 
 /** One holder of read-write access to /dev/sev, as its mode or its POSIX ACL grants it. */
 export interface SevDeviceHolder {
@@ -55,45 +46,29 @@ export interface SevPlatformFacts {
   /** SEV_PLATFORM_STATUS, decoded (null: not answered); its source is `sources.platformStatus`. */
   platformStatus: DecodedSevPlatformStatus | null;
   /** SEV_PLATFORM_STATUS's failure (null: answered, or not asked). */
-  platformStatusFailure: SevFailure | null;
+  platformStatusFailure: TracedFailure | null;
   /** SNP_PLATFORM_STATUS, decoded (null: not answered); its source is `sources.snpPlatformStatus`. */
   snpPlatformStatus: DecodedSnpPlatformStatus | null;
   /** SNP_PLATFORM_STATUS's failure (null: answered, or not asked). */
-  snpPlatformStatusFailure: SevFailure | null;
+  snpPlatformStatusFailure: TracedFailure | null;
   /** SNP_PLATFORM_STATUS not sent on purpose (it would change the firmware's state on this kernel); null: not withheld. */
   snpPlatformStatusWithheld: WithheldCommand | null;
   /** SEV_GET_ID2: the chip id's length in bytes, or the failure; null: not asked. */
-  chipId: { value: { bytes: number }; source: string } | SevFailure | null;
+  chipId: Probed<{ bytes: number }> | null;
   /**
-   * The PSP's sysfs attributes (drivers/crypto/ccp/sp-pci.c, hsti.c), in the order listed; fused_part and
-   * debug_lock_on as flags (null: not shown, or not 0/1). Null: not read, or the read failed (`pspFailure`).
+   * The PSP's sysfs attributes (drivers/crypto/ccp/sp-pci.c, hsti.c), in the order listed, each its text or its read
+   * error; fused_part and debug_lock_on as flags (null: not shown, or not 0/1). Null: not looked at.
    */
-  psp: {
+  psp: Probed<{
     fusedPart: boolean | null;
     debugLockOn: boolean | null;
-    attributes: { name: string; value: { value: string; source: string } | { error: ProbeFailure; source: string } }[];
-    source: string;
-  } | null;
-  /** Reading the PSP's sysfs directory failed (null: read, or not looked at). */
-  pspFailure: { error: ProbeFailure; source: string } | null;
+    attributes: { name: string; value: Probed<string> }[];
+  }> | null;
 }
 
-/**
- * The firmware status of a failed command, when the firmware was asked and said something: 0 means it was not (or it
- * succeeded), 0xffffffff that no firmware call was made.
- */
-function firmwareOf(error: ProbeError): DecodedFirmwareError | null {
-  return error.firmwareError === undefined || error.firmwareError === 0
-    ? null
-    : decodeFirmwareError(error.firmwareError);
-}
-
-function failure(fact: { source: Fact<unknown>['source']; error: ProbeError }): SevFailure {
-  return {
-    error: probeFailure(fact.source, fact.error),
-    firmware: firmwareOf(fact.error),
-    source: describeSource(fact.source),
-  };
+/** A failed /dev/sev command, with its source. */
+function failure(fact: { source: Source; error: ProbeError }): TracedFailure {
+  return { error: probeFailure(fact.source, fact.error), source: describeSource(fact.source) };
 }
 
 /** The rw bits of one `rwx` triple. */
@@ -147,11 +122,11 @@ function deviceUsers(snapshot: Snapshot): SevPlatformFacts['deviceUsers'] {
 }
 
 /** The PSP's own sysfs facts: each attribute's text or its read error, and the two production-part flags. */
-function psp(snapshot: Snapshot): Pick<SevPlatformFacts, 'psp' | 'pspFailure'> {
+function psp(snapshot: Snapshot): SevPlatformFacts['psp'] {
   const fact = snapshot.host.pspSysfs;
-  if (!fact) return { psp: null, pspFailure: null };
+  if (!fact) return null;
   const source = describeSource(fact.source);
-  if ('error' in fact) return { psp: null, pspFailure: { error: probeFailure(fact.source, fact.error), source } };
+  if ('error' in fact) return { error: probeFailure(fact.source, fact.error), source };
   const attributes = Object.entries(fact.value.attributes).map(([name, raw]) => ({
     name,
     value:
@@ -163,10 +138,7 @@ function psp(snapshot: Snapshot): Pick<SevPlatformFacts, 'psp' | 'pspFailure'> {
     const raw = fact.value.attributes[name];
     return typeof raw === 'string' && /^[01]$/.test(raw.trim()) ? raw.trim() === '1' : null;
   };
-  return {
-    psp: { fusedPart: flag('fused_part'), debugLockOn: flag('debug_lock_on'), attributes, source },
-    pspFailure: null,
-  };
+  return { value: { fusedPart: flag('fused_part'), debugLockOn: flag('debug_lock_on'), attributes }, source };
 }
 
 /** /dev/sev and what its commands answered; `cpu`: family and model, which choose the SNP TCB layout. */
@@ -192,11 +164,7 @@ export function sevPlatformFacts(
     snpPlatformStatus: snp && 'value' in snp ? decodeSnpPlatformStatus(snp.value, cpuId) : null,
     snpPlatformStatusFailure: snp && 'error' in snp ? failure(snp) : null,
     snpPlatformStatusWithheld: sev?.withheld?.SNP_PLATFORM_STATUS ?? null,
-    chipId: !id
-      ? null
-      : 'value' in id
-        ? { value: { bytes: id.value.replace(/^0x/, '').length / 2 }, source: describeSource(id.source) }
-        : failure(id),
-    ...psp(snapshot),
+    chipId: id ? probed(id, (v) => ({ bytes: v.replace(/^0x/, '').length / 2 })) : null,
+    psp: psp(snapshot),
   };
 }

@@ -10,7 +10,6 @@ import { sevKvmAmdFacts, type SevKvmAmdFacts } from './sev-kvm-amd.js';
 import { sevPlatformFacts, type SevPlatformFacts } from './sev-platform.js';
 
 export interface SevView extends SevHostFacts, SevPlatformFacts, SevKvmAmdFacts {
-  title: string;
   /** Where each structured field came from, for rules that quote it. */
   sources: {
     platformStatus: string;
@@ -35,7 +34,6 @@ export function sevView(snapshot: Snapshot): SevView {
     ...host,
     ...sevPlatformFacts(snapshot, host.cpu),
     ...sevKvmAmdFacts(snapshot),
-    title: 'AMD SEV / SEV-ES / SEV-SNP',
     sources: {
       platformStatus: src(snapshot.sev?.platformStatus),
       snpPlatformStatus: src(snapshot.sev?.snpPlatformStatus),

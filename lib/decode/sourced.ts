@@ -13,6 +13,19 @@ export type Traced<T, G = unknown> =
   /** Not known: not probed (a prerequisite failed), or the fact does not say; `source` is where it was looked for. */
   | { missing: string; source?: string; gap?: G };
 
+/** A probe that failed, with its source: the failure branch of `Traced`. */
+export type TracedFailure = Extract<Traced<never>, { error: ProbeFailure }>;
+
+/** A fact that was asked: its value or its failure, with its source (`Traced` without the gap). */
+export type Probed<T> = Exclude<Traced<T>, { missing: string }>;
+
+/** `trace` for a fact known to be there. */
+export function probed<T, U>(fact: Fact<T>, map: (value: T) => U): Probed<U> {
+  const source = describeSource(fact.source);
+  if ('error' in fact) return { error: probeFailure(fact.source, fact.error), source };
+  return { value: map(fact.value), source };
+}
+
 /** How a source is shown to a person: 'ioctl KVM_CHECK_EXTENSION on /dev/kvm', 'file /proc/cpuinfo'. */
 export function describeSource(source: Source): string {
   if ('ioctl' in source) {

@@ -40,7 +40,8 @@ export function setBits64(mask: bigint): number[] {
 
 export interface DecodedTdAttributes {
   mask: string;
-  attributes: { bit: number; name: string; description: string | null }[];
+  /** Named bits; what each means is TD_ATTRIBUTES' `description` (lib/knowledge/tdx.ts), looked up by name. */
+  attributes: { bit: number; name: string }[];
   unknownBits: number[];
   /** Set bits outside KVM_SUPPORTED_TD_ATTRS (arch/x86/kvm/vmx/tdx.c): KVM refuses them at KVM_TDX_INIT_VM. */
   beyondKvm: string[];
@@ -54,7 +55,7 @@ export function decodeTdAttributes(value: string | bigint): DecodedTdAttributes 
   const beyondKvm: string[] = [];
   for (const bit of setBits64(mask)) {
     const known = TD_ATTRIBUTES.find((a) => a.bit === bit);
-    if (known) attributes.push({ bit, name: known.name, description: known.description });
+    if (known) attributes.push({ bit, name: known.name });
     else unknownBits.push(bit);
     if (((KVM_SUPPORTED_TD_ATTRS >> BigInt(bit)) & 1n) === 0n) beyondKvm.push(known?.name ?? `bit ${bit}`);
   }
@@ -77,7 +78,6 @@ export interface TdvmcallLeaf {
   name: string | null;
   subfunction: number | null;
   handledBy: TdvmcallHandler;
-  note: string | null;
 }
 
 export interface DecodedTdvmcallInfo {
@@ -102,7 +102,6 @@ function tdvmcallLeaves(
       name: known?.name ?? null,
       subfunction: known?.leaf ?? null,
       handledBy: inKernel && inUser ? 'kernel and user space' : inKernel ? 'kernel' : 'user space',
-      note: known?.note ?? null,
     };
   });
 }

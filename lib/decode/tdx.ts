@@ -116,12 +116,10 @@ export interface TdxParameterRow {
   found: 'value' | 'module-not-loaded' | 'no-such-parameter' | 'unreadable';
   /** Why it was unreadable: the parameter file's errno code, and the module list's failure when that was the reason. */
   error: { code: string; failure: ProbeFailure | null } | null;
-  reason: string;
   source: string;
 }
 
 export interface TdxView {
-  title: string;
   kernelRelease: TdxFact<string>;
   /** Bit 5 (KVM_X86_TDX_VM) of KVM_CAP_VM_TYPES. */
   vmType: TdxFact<{ offered: boolean; mask: number; offeredTypes: string[] }>;
@@ -415,7 +413,7 @@ function parameters(snapshot: Snapshot): TdxParameterRow[] {
   const fact = snapshot.host.modules;
   return TDX_PARAMETERS.map((p) => {
     const source = `file ${root}/sys/module/${p.module}/parameters/${p.parameter}`;
-    const row = { module: p.module, parameter: p.parameter, required: p.required, reason: p.reason, source };
+    const row = { module: p.module, parameter: p.parameter, required: p.required, source };
     if ('error' in fact) {
       const failure = probeFailure(fact.source, fact.error);
       return { ...row, value: null, found: 'unreadable' as const, error: { code: failure.code, failure } };
@@ -554,7 +552,6 @@ export function tdxView(snapshot: Snapshot): TdxView {
   const version = moduleVersion(snapshot, log);
   const guestFirst = log.facts?.guestLines[0];
   return {
-    title: 'Intel TDX',
     kernelRelease: rel,
     vmType: vm,
     createVm,

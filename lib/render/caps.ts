@@ -1,5 +1,6 @@
 // `kvm-caps caps`: every capability with its system and VM answers.
 import { formatDecoded, type CapabilityRow } from '../decode/capabilities.js';
+import { known, type Traced } from '../decode/sourced.js';
 import { terminalSafe } from './escape.js';
 import type { Style } from './style.js';
 
@@ -7,20 +8,25 @@ import type { Style } from './style.js';
 export function capsJson(
   rows: CapabilityRow[],
 ): { name: string; number: number; system: number | null; vm: number | null }[] {
-  return rows.map(({ name, number, system, vm }) => ({ name, number, system, vm }));
+  return rows.map(({ name, number, system, vm }) => ({
+    name,
+    number,
+    system: known(system) ?? null,
+    vm: known(vm) ?? null,
+  }));
 }
 
 export function renderCaps(unsafe: CapabilityRow[], style: Style): string {
   const rows = terminalSafe(unsafe);
   const width = Math.max(...rows.map((row) => row.name.length));
-  const cell = (value: number | null, error: string | undefined) =>
-    (value === null ? (error ?? '-') : String(value)).padStart(10);
+  const cell = (answer: Traced<number>) =>
+    ('value' in answer ? String(answer.value) : 'error' in answer ? answer.error.code : '-').padStart(10);
   const lines = [style.bold(`${'capability'.padEnd(width)}  number     system         vm  meaning`)];
   for (const row of rows) {
-    const answers = `${cell(row.system, row.systemError)} ${cell(row.vm, row.vmError)}`;
+    const answers = `${cell(row.system)} ${cell(row.vm)}`;
     const decoded = row.decoded ? formatDecoded(row.decoded) : '';
     const text = `${row.name.padEnd(width)}  ${String(row.number).padStart(6)} ${answers}  ${decoded}`;
-    const present = (row.vm ?? row.system ?? 0) > 0;
+    const present = (known(row.vm) ?? known(row.system) ?? 0) > 0;
     lines.push(present ? text.trimEnd() : style.dim(text.trimEnd()));
   }
   return `${lines.join('\n')}\n`;

@@ -37,12 +37,19 @@ const integer: JsonSchema = { type: 'integer' };
  * lib/decode/sourced.ts Traced<T>: a value with its source, a failed probe, or what was not
  * collected or found (with the TDX model's typed gap, lib/decode/tdx.ts TdxGap).
  */
+const tracedFailure = object({ error: ref('failure'), source: string });
+
 function traced(value: JsonSchema): JsonSchema {
   return either(
     object({ value, source: string }),
     object({ error: ref('failure'), source: string }),
     object({ missing: string, 'source?': string, 'gap?': ref('tdxGap') }),
   );
+}
+
+/** lib/decode/sourced.ts Probed<T>: a fact that was asked, its value or its failure, with its source. */
+function probed(value: JsonSchema): JsonSchema {
+  return either(object({ value, source: string }), tracedFailure);
 }
 
 /** lib/decode/tdx.ts ProbeOutcome<T>. */
@@ -75,7 +82,6 @@ const tcbVersion = nullable(
 );
 
 const tdxView = object({
-  title: string,
   technologies: array(technologyChecks),
   kernelRelease: traced(string),
   vmType: traced(object({ offered: boolean, mask: integer, offeredTypes: strings })),
@@ -166,7 +172,6 @@ const tdxView = object({
       value: nullable(string),
       found: oneOfStrings('value', 'module-not-loaded', 'no-such-parameter', 'unreadable'),
       error: nullable(object({ code: string, failure: nullable(ref('failure')) })),
-      reason: string,
       source: string,
     }),
   ),
@@ -192,12 +197,6 @@ const tdxView = object({
   explanations: array(tdxExplanation),
 });
 
-/** lib/decode/sev-platform.ts SevFailure: a failed /dev/sev command with the firmware's status. */
-const sevFailure = object({
-  error: ref('failure'),
-  firmware: nullable(object({ code: integer, hex: string, name: nullable(string), meaning: nullable(string) })),
-  source: string,
-});
 const snpPolicyBits = object({
   raw: string,
   names: strings,
@@ -208,7 +207,6 @@ const snpPolicyBits = object({
 
 /** lib/decode/sev.ts SevView: the three facets (sev-host.ts, sev-platform.ts, sev-kvm-amd.ts) and the SEV checks. */
 const sevView = object({
-  title: string,
   technologies: array(technologyChecks),
   vmTypeMask: traced(integer),
   sysAttributes: traced(integer),
@@ -239,13 +237,21 @@ const sevView = object({
       source: string,
     }),
   ),
-  platformStatusFailure: nullable(sevFailure),
-  snpPlatformStatusFailure: nullable(sevFailure),
+  platformStatusFailure: nullable(tracedFailure),
+  snpPlatformStatusFailure: nullable(tracedFailure),
   snpPlatformStatusWithheld: nullable(
     object({ reason: string, kernelChange: string, snpInitialized: oneOfStrings('no', 'unknown'), override: string }),
   ),
-  chipId: nullable(either(object({ value: object({ bytes: integer }), source: string }), sevFailure)),
-  pspFailure: nullable(object({ error: ref('failure'), source: string })),
+  chipId: nullable(probed(object({ bytes: integer }))),
+  psp: nullable(
+    probed(
+      object({
+        fusedPart: nullableBoolean,
+        debugLockOn: nullableBoolean,
+        attributes: array(object({ name: string, value: probed(string) })),
+      }),
+    ),
+  ),
   vmTypes: array(object({ name: oneOfStrings('SEV', 'SEV_ES', 'SNP'), type: integer, offered: nullableBoolean })),
   cpu: object({
     vendor: nullable(string),
@@ -270,11 +276,8 @@ const sevView = object({
   ),
   kernelRelease: traced(string),
   kvmAmd: object({
-    loaded: nullableBoolean,
-    initstate: nullable(string),
-    parameters: record(object({ raw: nullable(string), enabled: nullableBoolean, 'error?': string, source: string })),
-    source: string,
-    'error?': ref('failure'),
+    module: probed(object({ loaded: boolean, initstate: nullable(string) })),
+    parameters: record(traced(object({ raw: string, enabled: nullableBoolean }))),
   }),
   attributes: object({
     vmsaFeatures: nullable(decodedMask),
@@ -333,10 +336,7 @@ const sevView = object({
     object({
       vmType: string,
       vmsaFeatures: string,
-      ok: boolean,
-      'error?': ref('failure'),
-      'firmwareError?': object({ code: integer, hex: string, name: nullable(string), meaning: nullable(string) }),
-      source: string,
+      result: probed(constant(true)),
     }),
   ),
   sources: object({
@@ -366,19 +366,6 @@ const sevView = object({
     smeCoherent: nullableBoolean,
     source: string,
   }),
-  psp: nullable(
-    object({
-      fusedPart: nullableBoolean,
-      debugLockOn: nullableBoolean,
-      attributes: array(
-        object({
-          name: string,
-          value: either(object({ value: string, source: string }), object({ error: ref('failure'), source: string })),
-        }),
-      ),
-      source: string,
-    }),
-  ),
 });
 
 const backend = object({
@@ -433,10 +420,8 @@ export const REPORT_SCHEMA: JsonSchema = {
         object({
           name: string,
           number: integer,
-          system: nullableInteger,
-          vm: nullableInteger,
-          'systemError?': string,
-          'vmError?': string,
+          system: traced(integer),
+          vm: traced(integer),
           'decoded?': either(
             object({ flags: strings, unknownBits: integers }),
             object({ vmTypes: strings, unknownBits: integers }),
@@ -509,7 +494,7 @@ export const REPORT_SCHEMA: JsonSchema = {
     }),
     tdAttributes: object({
       mask: string,
-      attributes: array(object({ bit: integer, name: string, description: nullable(string) })),
+      attributes: array(object({ bit: integer, name: string })),
       unknownBits: integers,
       beyondKvm: strings,
     }),

@@ -17,7 +17,7 @@ import type { FirmwareFailure } from '../decode/sev-log.js';
 import { known } from '../decode/sourced.js';
 import { hex } from '../knowledge/hex.js';
 import { releaseRangeText } from '../knowledge/kernel-versions.js';
-import { IOMMU_PROBLEMS, KVM_AMD_PARAMETERS, RMP_PROBLEM_MEANING } from '../knowledge/sev.js';
+import { IOMMU_PROBLEMS, KVM_AMD_PARAMETERS, RMP_PROBLEM_MEANING, sevRetMeaning } from '../knowledge/sev.js';
 import type { SevSection } from './report.js';
 import type { SevLine } from './sev-line.js';
 
@@ -25,22 +25,23 @@ import type { SevLine } from './sev-line.js';
 const GATES = new Set(['sev', 'sev_es', 'sev_snp', 'npt']);
 
 export function moduleLines(view: SevSection): SevLine[] {
-  const m = view.kvmAmd;
+  const m = view.kvmAmd.module;
   const module = { id: 'module.kvm_amd', label: 'kvm_amd', source: m.source };
-  if (m.error !== undefined) return [{ ...module, value: m.error.code, meaning: failureMeaning(m.error) }];
-  if (m.loaded !== true) return [{ ...module, value: 'not loaded' }];
-  const lines: SevLine[] = [{ ...module, value: m.initstate === null ? 'built in' : `loaded (${m.initstate})` }];
+  if ('error' in m) return [{ ...module, value: m.error.code, meaning: failureMeaning(m.error) }];
+  if (!m.value.loaded) return [{ ...module, value: 'not loaded' }];
+  const { initstate } = m.value;
+  const lines: SevLine[] = [{ ...module, value: initstate === null ? 'built in' : `loaded (${initstate})` }];
   for (const p of KVM_AMD_PARAMETERS) {
-    const param = m.parameters[p.name];
+    const param = view.kvmAmd.parameters[p.name];
     if (param === undefined) continue;
-    const line = { id: `module.kvm_amd.${p.name}`, label: `kvm_amd.${p.name}`, source: param.source };
-    if (param.error !== undefined) lines.push({ ...line, value: `unreadable (${param.error})` });
-    else if (param.raw === null) {
+    const line = { id: `module.kvm_amd.${p.name}`, label: `kvm_amd.${p.name}`, source: param.source ?? m.source };
+    if ('error' in param) lines.push({ ...line, value: `unreadable (${param.error.code})` });
+    else if ('missing' in param) {
       if (['sev', 'sev_es', 'sev_snp'].includes(p.name))
         lines.push({ ...line, value: 'no such parameter', meaning: missingParameterMeaning(p.name) });
     } else {
-      const said = p.reason !== undefined && (!GATES.has(p.name) || param.enabled !== true);
-      lines.push({ ...line, value: param.raw, ...(said ? { meaning: p.reason } : {}) });
+      const said = p.reason !== undefined && (!GATES.has(p.name) || param.value.enabled !== true);
+      lines.push({ ...line, value: param.value.raw, ...(said ? { meaning: p.reason } : {}) });
     }
   }
   return lines;
@@ -64,12 +65,13 @@ export function capacityLines(view: SevSection): SevLine[] {
 /** What a firmware failure line says, where that needs saying. */
 function logFailureMeaning(f: FirmwareFailure, release: string | undefined): string | undefined {
   const fw = f.firmwareError === null ? null : decodeFirmwareError(f.firmwareError);
+  const fwMeaning = fw?.name ? sevRetMeaning(fw.name) : undefined;
   const meanings: string[] = [];
   if (f.firmwareError === 0 && f.rc === -110)
     meanings.push(
       'rc -110 (ETIMEDOUT) with no firmware status: the PSP did not answer (see the "timed out, disabling PSP" line)',
     );
-  else if (fw?.meaning) meanings.push(fw.meaning);
+  else if (fwMeaning) meanings.push(fwMeaning);
   else if (fw && !fw.name) meanings.push('the status is not one of the SEV_RET codes in psp-sev.h');
   if (f.operation === 'SNP_DF_FLUSH' && f.reporter === 'ccp')
     meanings.push('printed while shutting SNP down (SNP_SHUTDOWN_EX: module unload, kexec or reboot)');
@@ -295,6 +297,6 @@ export function init2Lines(view: SevSection): SevLine[] {
     id: `init2.${r.vmType}`,
     label: `KVM_SEV_INIT2 on a ${r.vmType} VM`,
     ...init2Words(r),
-    source: r.source,
+    source: r.result.source,
   }));
 }

@@ -257,10 +257,10 @@ export function snpFirmwareLines(view: SevSection): SevLine[] {
 
 /** The PSP's sysfs attributes, each as the kernel shows it. */
 export function pspLines(view: SevSection): SevLine[] {
-  const failed = view.pspFailure;
-  if (failed !== null)
-    return [line('psp', 'PSP sysfs', failureText(failed), failed.source, failureMeaning(failed.error))];
-  return (view.psp?.attributes ?? []).map(({ name, value }) => {
+  const psp = view.psp;
+  if (psp === null) return [];
+  if ('error' in psp) return [line('psp', 'PSP sysfs', failureText(psp), psp.source, failureMeaning(psp.error))];
+  return psp.value.attributes.map(({ name, value }) => {
     if ('error' in value) return line(`psp.${name}`, name, `unreadable (${value.error.code})`, value.source);
     const production = name === 'fused_part' || name === 'debug_lock_on';
     return line(

@@ -11,6 +11,7 @@ import { sevLineText, type SevLine, type SevNote } from './sev-line.js';
 import { cpuLines, hostNotes, kvmLines, msrLines } from './sev-host.js';
 import { capacityLines, init2Lines, logLines, moduleLines } from './sev-kvm-amd.js';
 import { deviceLines, platformNotes, pspLines, sevFirmwareLines, snpFirmwareLines } from './sev-platform.js';
+import { SECTION_TITLES } from './section-titles.js';
 
 /** The view's groups in order, with their headings and the render/sev-*.ts function that gives their lines. */
 const GROUPS: readonly (readonly [string, (view: SevSection) => SevLine[]])[] = [
@@ -103,7 +104,7 @@ export function renderSev(unsafe: SevSection, style: Style): string {
     view,
     sevLines(view).map((l) => l.label),
   );
-  const lines: string[] = [style.bold(view.title), ...verdictLines(view, style, width)];
+  const lines: string[] = [style.bold(SECTION_TITLES.sev), ...verdictLines(view, style, width)];
   if (!applies(view)) return `${lines.join('\n')}\n`;
   for (const [title, linesOf] of GROUPS) {
     const shown = linesOf(view).flatMap((line) => sevLineText(style, line, width));

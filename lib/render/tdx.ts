@@ -10,6 +10,7 @@ import { factLine, STATUS_WIDTH } from './facts.js';
 import type { TdxSection } from './report.js';
 import { terminalSafe } from './escape.js';
 import type { Style } from './style.js';
+import { SECTION_TITLES } from './section-titles.js';
 
 /** The check run's TDX verdict as one line: the same words `kvm-caps check tdx` uses. */
 export function verdictLine(t: TechnologyChecks | undefined, style: Style): string {
@@ -67,7 +68,7 @@ function notConfigurableGroups(rows: readonly NotConfigurableForTd[]): [NotConfi
 
 export function renderTdx(unsafe: TdxSection, style: Style): string {
   const view = terminalSafe(unsafe);
-  const lines: string[] = [style.bold(view.title)];
+  const lines: string[] = [style.bold(SECTION_TITLES.tdx)];
   const tdx = view.technologies[0];
   lines.push(verdictLine(tdx, style));
   if (tdx !== undefined && !tdx.applicable) return `${lines.join('\n')}\n`;

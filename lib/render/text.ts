@@ -2,7 +2,7 @@
 import { formatDecoded } from '../decode/capabilities.js';
 import { KEY_CAPABILITIES } from '../decode/model.js';
 import type { Report } from './report.js';
-import type { Traced } from '../decode/sourced.js';
+import { known, type Traced } from '../decode/sourced.js';
 import { factLine as line } from './facts.js';
 import { sizeText } from '../snapshot/bounded-read.js';
 import { escapeControls, terminalSafe } from './escape.js';
@@ -13,6 +13,7 @@ import { kvmDiagnosisLines, kvmDiagnosisTitle } from './kvm-diagnosis.js';
 import { specificCause } from '../check/kvm-causes.js';
 import { failureFix } from '../check/failure-fixes.js';
 import { failureText } from './failure.js';
+import { SECTION_TITLES } from './section-titles.js';
 
 /** A traced value as a line: the value with its source, or the failure with its meaning. */
 function tracedLine<T>(style: Style, label: string, traced: Traced<T>, show: (value: T) => string): string {
@@ -100,7 +101,7 @@ export function renderReport(unsafe: Report, style: Style, unsafeOrigin: string)
     ]),
   );
 
-  if (kvm.capabilities.some((row) => row.system !== null || row.vm !== null)) {
+  if (kvm.capabilities.some((row) => known(row.system) !== undefined || known(row.vm) !== undefined)) {
     parts.push(
       section(
         style,
@@ -108,10 +109,11 @@ export function renderReport(unsafe: Report, style: Style, unsafeOrigin: string)
         [...kvm.capabilities]
           .sort((a, b) => KEY_CAPABILITIES.indexOf(a.name) - KEY_CAPABILITIES.indexOf(b.name))
           .map((row) => {
-            const value = row.vm ?? row.system;
+            const value = known(row.vm) ?? known(row.system) ?? null;
+            const failed = 'error' in row.vm ? row.vm : 'error' in row.system ? row.system : null;
             const shown =
               value === null
-                ? style.dim(row.vmError ?? row.systemError ?? 'not checked')
+                ? style.dim(failed?.error.code ?? 'not checked')
                 : value === 0
                   ? style.dim('0 (absent)')
                   : row.decoded
@@ -146,8 +148,8 @@ export function renderReport(unsafe: Report, style: Style, unsafeOrigin: string)
     ]),
   );
 
-  parts.push(section(style, report.confidential.tdx.title, renderTdxSummary(report.confidential.tdx, style)));
-  parts.push(section(style, report.confidential.sev.title, renderSevSummary(report.confidential.sev, style)));
+  parts.push(section(style, SECTION_TITLES.tdx, renderTdxSummary(report.confidential.tdx, style)));
+  parts.push(section(style, SECTION_TITLES.sev, renderSevSummary(report.confidential.sev, style)));
 
   if (report.problems.length > 0) {
     parts.push(

@@ -14,6 +14,7 @@ import {
 import type { Persona, PersonaSev } from '../helpers/persona.js';
 import { flattenChecks } from '../../lib/check/run.js';
 import type { SevSection } from '../../lib/render/report.js';
+import { firmwareStatusOf } from '../../lib/decode/sev-fields.js';
 
 const prepared: PreparedPersona[] = [];
 // Without the double (no compiler, or no UAPI headers to build it with) every test skips.
@@ -84,7 +85,7 @@ test('Genoa SNP host on 6.11: firmware, state, TCB and --deep INIT2 for every SE
   assert.equal(BigInt(view.snpPlatformStatus?.tcb.currentRaw ?? -1), BigInt(snp.currentTcbVersion));
   assert.equal(view.snpPlatformStatus?.tcb.match, snp.currentTcbVersion === snp.reportedTcbVersion);
   assert.deepEqual(
-    view.init2.map((r) => [r.vmType, r.ok]),
+    view.init2.map((r) => [r.vmType, 'value' in r.result]),
     [
       ['SEV', true],
       ['SEV_ES', true],
@@ -135,8 +136,8 @@ test('SEV firmware too old for SNP: SNP INIT failed, firmware error decoded by n
   const snp = view.snpPlatformStatusFailure;
   assert.ok(snp);
   assert.equal(snp.error.code, answer.errno);
-  assert.equal(snp.firmware?.hex, `0x${answer.firmwareError.toString(16)}`);
-  assert.match(snp.firmware?.name ?? '', /SEV_RET_/);
+  assert.equal(snp.error.firmwareError, answer.firmwareError);
+  assert.match(firmwareStatusOf(snp.error)?.name ?? '', /SEV_RET_/);
   const state = check('snp.firmware.state');
   assert.equal(state.status, 'FAIL');
   assert.match(

@@ -8,6 +8,7 @@ import { failureMeaning } from '../../knowledge/probe-failures.js';
 import { hex } from '../../knowledge/hex.js';
 import type { HostModel } from '../../decode/model.js';
 import type { SevView } from '../../decode/sev.js';
+import { parameterEnabled, parameterValue } from '../../decode/sev-kvm-amd.js';
 import { IOMMU_PROBLEMS, RMP_PROBLEM_FIX, SEV_ES_MAX_SNP_SVN, SNP_MIN_FIRMWARE } from '../../knowledge/sev.js';
 import {
   ASIDS_UNUSABLE,
@@ -39,7 +40,7 @@ import {
   SNP_UNINIT_MEANING,
 } from '../sev-platform-text.js';
 import type { CheckContext, CheckRule, Finding, Technology } from '../types.js';
-import { known } from '../../decode/sourced.js';
+import { known, type Probed } from '../../decode/sourced.js';
 import { fail, kvmUnavailable, NEEDS, pass, releaseOf, unknown, unreadable, warn } from './kvm.js';
 
 type SevTechnology = Extract<Technology, 'sev' | 'sev-es' | 'snp'>;
@@ -136,6 +137,10 @@ function parameterOffFix(f: Flavour, model: HostModel): string {
 }
 
 const sevOf = (model: HostModel): SevView => model.confidential.sev;
+
+/** The PSP's sysfs attributes, where the directory was read. */
+const pspAttributes = (view: SevView): { name: string; value: Probed<string> }[] =>
+  view.psp !== null && 'value' in view.psp ? view.psp.value.attributes : [];
 /** The sources a finding read, each once (a cause's sources may repeat the rule's own). */
 const joinSources = (...sources: (string | null | undefined)[]): string =>
   [...new Set(sources.flatMap((s) => (s ? s.split('; ') : [])).filter((s) => s !== 'not probed'))].join('; ') ||
@@ -168,7 +173,7 @@ export function sevEsDroppedCause(model: HostModel): { found: string; source: st
   const esLine = log?.asids.sevEs;
   const param = view.kvmAmd.parameters.sev_es;
   const esType = view.vmTypes.find((t) => t.name === 'SEV_ES');
-  const missing = esLine?.value.state === 'unusable' || (param?.enabled === true && esType?.offered === false);
+  const missing = esLine?.value.state === 'unusable' || (parameterEnabled(param) === true && esType?.offered === false);
   if (!missing) return null;
   const es = esLine?.value;
   // Ciphertext hiding: "SEV-ES unusable (ASIDs N+1 - N)", an empty range.
@@ -222,7 +227,7 @@ function silentInitCause(model: HostModel, f: Flavour): { found: string; source:
     api !== null &&
     (api.major < SNP_MIN_FIRMWARE.major ||
       (api.major === SNP_MIN_FIRMWARE.major && api.minor < SNP_MIN_FIRMWARE.minor));
-  const sevOff = view.kvmAmd.parameters.sev?.enabled === false;
+  const sevOff = parameterEnabled(view.kvmAmd.parameters.sev) === false;
   const apiSource = view.platformStatus
     ? `${view.sources.platformStatus} (api_major, api_minor)`
     : view.sources.kernelLog;
@@ -871,9 +876,9 @@ const SNP_IOMMU: CheckRule = {
     const enabled = view.log?.iommu.snpSupport;
     if (enabled !== undefined) return pass('SNP support enabled', enabled.source);
     const param = view.kvmAmd.parameters.sev_snp;
-    if (param?.enabled === true)
+    if (param !== undefined && 'value' in param && param.value.enabled === true)
       return pass(
-        `kvm_amd.sev_snp = ${param.raw}: the kernel enables SNP only when the IOMMU supports it`,
+        `kvm_amd.sev_snp = ${param.value.raw}: the kernel enables SNP only when the IOMMU supports it`,
         `derived from ${param.source}`,
       );
     const logSource = view.kernelLog.source ?? 'not probed';
@@ -895,27 +900,32 @@ function parameterRule(f: Flavour): CheckRule {
     title: `${f.name} on in KVM (kvm_amd.${f.parameter})`,
     why: `kvm_amd sets ${f.parameter} to what it could enable, so it reads Y only when ${f.name} is on in KVM`,
     evaluate({ model, kvm }) {
-      const kvmAmd = sevOf(model).kvmAmd;
-      if (kvmAmd.loaded === null) return unknown('kernel modules not read', kvmAmd.source, NEEDS.sysfs);
-      if (!kvmAmd.loaded)
+      const { module, parameters } = sevOf(model).kvmAmd;
+      if ('error' in module) return unknown('kernel modules not read', module.source, NEEDS.sysfs);
+      if (!module.value.loaded)
         return fail(
           'kvm_amd is not loaded',
-          kvmAmd.source,
+          module.source,
           kvm.modprobe.kvm_amd
             ? `modprobe kvm_amd ${f.parameter}=1`
             : `boot with kvm_amd.${f.parameter}=1 ${NO_MODPROBE}`,
         );
-      const p = kvmAmd.parameters[f.parameter];
-      const source = p?.source ?? kvmAmd.source;
-      if (p === undefined || (p.raw === null && p.error !== undefined))
-        return unknown(`kvm_amd.${f.parameter} unreadable${p?.error ? ` (${p.error})` : ''}`, source, NEEDS.sysfs);
-      if (p.raw === null) {
+      const param = parameters[f.parameter];
+      const source = param?.source ?? module.source;
+      if (param === undefined || 'error' in param)
+        return unknown(
+          `kvm_amd.${f.parameter} unreadable${param ? ` (${param.error.code})` : ''}`,
+          source,
+          NEEDS.sysfs,
+        );
+      if ('missing' in param) {
         return fail(
           `kvm_amd has no ${f.parameter} parameter: ${missingParameterMeaning(f.parameter)}`,
           source,
           f.technology === 'snp' ? SNP_KERNEL_FIX : 'use a kernel built with CONFIG_KVM_AMD_SEV=y',
         );
       }
+      const p = param.value;
       if (p.enabled === true) return pass(`kvm_amd.${f.parameter} = ${p.raw.trim()}`, source);
       if (p.enabled === null)
         return unknown(`kvm_amd.${f.parameter} = ${p.raw.trim()} (not a boolean)`, source, NEEDS.sysfs);
@@ -1042,8 +1052,11 @@ function asidRule(f: Flavour): CheckRule {
         return pass(words.value, source);
       }
       const init2 = sevOf(model).init2.find((r) => r.vmType === f.vmType);
-      if (init2?.ok)
-        return pass('misc cgroup not read, but --deep KVM_SEV_INIT2 got an ASID', `derived from ${init2.source}`);
+      if (init2 !== undefined && 'value' in init2.result)
+        return pass(
+          'misc cgroup not read, but --deep KVM_SEV_INIT2 got an ASID',
+          `derived from ${init2.result.source}`,
+        );
       const found = words.meaning === undefined ? words.value : `${words.value}: ${words.meaning}`;
       const misc = snapshot.host.miscCapacity;
       if (misc === undefined || ('error' in misc && misc.error.code !== 'ENOENT'))
@@ -1068,9 +1081,9 @@ function init2Rule(f: Flavour): CheckRule {
       const r = sevOf(model).init2.find((result) => result.vmType === f.vmType);
       if (r === undefined) return unknown('not tried', 'not probed', NEEDS.kvm);
       const words = init2Words(r);
-      if (r.ok) return pass(words.value, r.source);
+      if ('value' in r.result) return pass(words.value, r.result.source);
       const found = words.meaning === undefined ? words.value : `${words.value}: ${words.meaning}`;
-      return fail(found, r.source, (r.error && failureFix(r.error, kvm)) ?? FIX_FIRMWARE);
+      return fail(found, r.result.source, ('error' in r.result && failureFix(r.result.error, kvm)) || FIX_FIRMWARE);
     },
   };
 }
@@ -1185,9 +1198,9 @@ function pspRule(f: Flavour): CheckRule {
       'measurements and attestation reports are not ones a verifier should trust',
     // Only where the kernel shows the attributes (the ccp driver's security attributes, not on every platform).
     appliesWhen: ({ model }: CheckContext) =>
-      sevOf(model).psp?.attributes.some((a) => a.name === 'fused_part' || a.name === 'debug_lock_on') ?? false,
+      pspAttributes(sevOf(model)).some((a) => a.name === 'fused_part' || a.name === 'debug_lock_on'),
     evaluate({ model }) {
-      const attributes = sevOf(model).psp!.attributes.filter(
+      const attributes = pspAttributes(sevOf(model)).filter(
         (a) => a.name === 'fused_part' || a.name === 'debug_lock_on',
       );
       const source = joinSources(...attributes.map((a) => a.value.source));
@@ -1334,10 +1347,17 @@ function parameterVsVmType(f: Flavour): CheckRule {
         f.technology === 'snp'
           ? kernelHas('snp.kvm-host', releaseOf(model)) !== false
           : kernelHas('kvm.sev-vm-types', releaseOf(model)) !== false;
-      if (p?.enabled !== true || entry?.offered !== false || !('value' in mask) || mask.value.mask === 0 || !typesExist)
+      const value = parameterValue(p);
+      if (
+        value?.enabled !== true ||
+        entry?.offered !== false ||
+        !('value' in mask) ||
+        mask.value.mask === 0 ||
+        !typesExist
+      )
         return pass('consistent', source);
       const found =
-        `kvm_amd.${f.parameter} = ${p.raw?.trim()}, but KVM_CAP_VM_TYPES ` +
+        `kvm_amd.${f.parameter} = ${value.raw.trim()}, but KVM_CAP_VM_TYPES ` +
         `= ${hex(mask.value.mask)} (` +
         `${mask.value.offered.join(', ') || 'none'})`;
       const dropped = f.technology === 'sev-es' ? sevEsDroppedCause(model) : null;
@@ -1493,7 +1513,9 @@ const SEV_ONLY_CROSS: readonly CheckRule[] = [
       'kvm_amd was loaded with npt=0 or the CPU does not offer NPT',
     evaluate({ model, kvm }) {
       const npt = sevOf(model).kvmAmd.parameters.npt;
-      if (npt?.enabled !== false) return pass('consistent', npt?.source ?? sevOf(model).kvmAmd.source);
+      const value = parameterValue(npt);
+      if (npt === undefined || value?.enabled !== false)
+        return pass('consistent', npt?.source ?? sevOf(model).kvmAmd.module.source);
       const guest = model.host.isGuest;
       const fix =
         'value' in guest && guest.value
@@ -1501,7 +1523,7 @@ const SEV_ONLY_CROSS: readonly CheckRule[] = [
           : kvm.modprobe.kvm_amd
             ? 'reload kvm_amd with nested paging: `modprobe -r kvm_amd && modprobe kvm_amd npt=1`'
             : `boot with kvm_amd.npt=1 ${NO_MODPROBE}`;
-      return fail(`kvm_amd.npt = ${npt.raw?.trim()}`, npt.source, fix);
+      return fail(`kvm_amd.npt = ${value.raw.trim()}`, npt.source ?? sevOf(model).kvmAmd.module.source, fix);
     },
   },
   {
@@ -1536,10 +1558,11 @@ const SEV_ONLY_CROSS: readonly CheckRule[] = [
       const p = sevOf(model).kvmAmd.parameters.sev;
       const node = sevOf(model).sevNode;
       const source = joinSources(p?.source, node?.source);
-      if (p?.enabled !== true || node === null || !('error' in node) || node.error.code !== 'ENOENT')
+      const value = parameterValue(p);
+      if (value?.enabled !== true || node === null || !('error' in node) || node.error.code !== 'ENOENT')
         return pass('consistent', source);
       return fail(
-        `kvm_amd.sev = ${p.raw?.trim()}, but /dev/sev does not exist: ${nodeMeaning(sevOf(model), node)}`,
+        `kvm_amd.sev = ${value.raw.trim()}, but /dev/sev does not exist: ${nodeMeaning(sevOf(model), node)}`,
         source,
         FIX_SEV_DEVICE,
       );
@@ -1558,14 +1581,15 @@ const SEV_ONLY_CROSS: readonly CheckRule[] = [
       const sev = view.kvmAmd.parameters.sev;
       const es = view.kvmAmd.parameters.sev_es;
       const source = joinSources(cpuinfoSource(model, 'flags'), es?.source);
-      if (view.cpu.flags.sev_es !== true || sev?.enabled !== true || es?.enabled !== false)
+      const esValue = parameterValue(es);
+      if (view.cpu.flags.sev_es !== true || parameterEnabled(sev) !== true || esValue?.enabled !== false)
         return pass('consistent', source);
       const cpuid = view.cpuidLeaf;
       // The ASID split is known where KVM lists a leaf that is not all zero.
       const min = 'value' in cpuid && !cpuid.value.allZero && view.cpuid !== null ? view.cpuid : null;
       const log = view.log?.asids.sevEs;
       return fail(
-        `sev_es in cpuinfo and kvm_amd.sev = Y, but kvm_amd.sev_es = ${es.raw?.trim()}` +
+        `sev_es in cpuinfo and kvm_amd.sev = Y, but kvm_amd.sev_es = ${esValue.raw.trim()}` +
           `${log ? `; ${asidRangeText(log.value)}` : ''}` +
           `${min ? `; ${MIN_SEV_ASID_LABEL}: ${min.minSevAsid}: ${asidSplitText(min)}` : ''}`,
         joinSources(source, log?.source, min ? `${sourceOf(cpuid)} EDX` : undefined),
@@ -1590,10 +1614,11 @@ const SEV_ONLY_CROSS: readonly CheckRule[] = [
         view.sources.kvmAmd,
         ...problems.map((p) => p.source),
       );
-      if (view.cpu.flags.sev_snp !== true || snp?.enabled !== false || problems.length === 0)
+      const snpValue = parameterValue(snp);
+      if (view.cpu.flags.sev_snp !== true || snpValue?.enabled !== false || problems.length === 0)
         return pass('consistent', source);
       return fail(
-        `sev_snp in cpuinfo, kvm_amd.sev_snp = ${snp.raw?.trim()}, and ` +
+        `sev_snp in cpuinfo, kvm_amd.sev_snp = ${snpValue.raw.trim()}, and ` +
           `the kernel log: ${problems.map((p) => p.text).join('; ')}`,
         source,
         problems[0]?.fix ?? FIX_IOMMU,
@@ -1612,7 +1637,8 @@ const SEV_ONLY_CROSS: readonly CheckRule[] = [
     evaluate({ model }) {
       const view = sevOf(model);
       const source = `${view.sources.snpPlatformStatus} (byte 3 bit 1)`;
-      const enabled = view.kvmAmd.parameters.sev_snp?.enabled === true || (view.snpPlatformStatus?.state ?? 0) !== 0;
+      const enabled =
+        parameterEnabled(view.kvmAmd.parameters.sev_snp) === true || (view.snpPlatformStatus?.state ?? 0) !== 0;
       if (!enabled || view.snpPlatformStatus === null || view.snpPlatformStatus.aliasCheckComplete)
         return pass('consistent', source);
       return fail(`SNP ${view.snpPlatformStatus.stateName ?? 'enabled'}, alias check not complete`, source, FIX_ALIAS);
@@ -1629,7 +1655,8 @@ const SEV_ONLY_CROSS: readonly CheckRule[] = [
     evaluate({ model }) {
       const view = sevOf(model);
       const source = `${view.sources.snpPlatformStatus} (current_tcb_version, reported_tcb_version)`;
-      const enabled = view.kvmAmd.parameters.sev_snp?.enabled === true || (view.snpPlatformStatus?.state ?? 0) !== 0;
+      const enabled =
+        parameterEnabled(view.kvmAmd.parameters.sev_snp) === true || (view.snpPlatformStatus?.state ?? 0) !== 0;
       if (!enabled || view.snpPlatformStatus === null || view.snpPlatformStatus.tcb.match)
         return pass('consistent', source);
       const t = view.snpPlatformStatus.tcb;
