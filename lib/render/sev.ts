@@ -52,17 +52,21 @@ const statusWord = (style: Style, c: CheckResult): string =>
   c.status === 'FAIL' ? style.bad('FAIL'.padEnd(STATUS_WIDTH)) : style.warn('WARN'.padEnd(STATUS_WIDTH));
 
 /** The short section's problems: what was found, where, and the fix (the tree is not shown there). */
-function problemLines(view: SevSection, style: Style, width: number): string[] {
-  return problems(view).flatMap((c) => [
-    factLine(style, c.title, `${statusWord(style, c)} ${c.found}`, c.source, width),
+function problemLines(view: SevSection, style: Style): string[] {
+  return failsFirst(problems(view)).flatMap((c) => [
+    `  ${statusWord(style, c)} ${c.title}: ${c.found}  ${style.dim(`[${c.source}]`)}`,
     ...(c.fix === undefined ? [] : [`      fix: ${c.fix}`]),
   ]);
 }
 
+const failsFirst = (checks: readonly CheckResult[]): CheckResult[] => [
+  ...checks.filter((c) => c.status === 'FAIL'),
+  ...checks.filter((c) => c.status === 'WARN'),
+];
+
 /** Under the full view's trees, which already say what was found: each problem's fix, FAILs first, then WARNs. */
 function fixLines(view: SevSection, style: Style): string[] {
-  const withFix = problems(view).filter((c) => c.fix !== undefined);
-  return [...withFix.filter((c) => c.status === 'FAIL'), ...withFix.filter((c) => c.status === 'WARN')].flatMap((c) => [
+  return failsFirst(problems(view).filter((c) => c.fix !== undefined)).flatMap((c) => [
     `  ${statusWord(style, c)} ${c.title}`,
     `      fix: ${c.fix}`,
   ]);
@@ -94,7 +98,7 @@ export function renderSevSummary(view: SevSection, style: Style): string[] {
   return [
     ...verdictLines(view, style, width),
     ...lines.flatMap((line) => sevLineText(style, line, width)),
-    ...problemLines(view, style, width),
+    ...problemLines(view, style),
   ];
 }
 
