@@ -10,7 +10,7 @@ import { flattenChecks, runChecks } from '../lib/check/run.js';
 import type { CheckResult, Technology } from '../lib/check/types.js';
 import { sevView, type SevView } from '../lib/decode/sev.js';
 import { firmwareStatusOf } from '../lib/decode/sev-fields.js';
-import { known } from '../lib/decode/sourced.js';
+import { failureOf, known, valueOrNull } from '../lib/decode/sourced.js';
 import type { Snapshot } from '../lib/snapshot/types.js';
 import { fixtureSnapshot } from './helpers/fixtures.js';
 import { decodeSnapshot } from '../lib/decode/model.js';
@@ -474,7 +474,7 @@ describe('messages by kernel: what each release prints, and what it does not', (
     'SNP_PLATFORM_STATUS failing with 0x1 on 6.16-6.19 is the ' + 'implicit SNP INIT failing, not a firmware state',
     () => {
       const v = sevView(fixture('sev-snp-init-failed-6.18'));
-      assert.equal(firmwareStatusOf(v.snpPlatformStatusFailure!.error)?.name, 'SEV_RET_INVALID_PLATFORM_STATE');
+      assert.equal(firmwareStatusOf(failureOf(v.snpPlatformStatus)!.error)?.name, 'SEV_RET_INVALID_PLATFORM_STATE');
       const status = line(v, 'snp.status');
       assert.equal(status.value, 'EIO; firmware SEV_RET_INVALID_PLATFORM_STATE (0x1)');
       assert.match(status.meaning ?? '', /implicit SNP INIT this kernel runs first failed/);
@@ -592,7 +592,7 @@ describe('the read-only promise in the output (6.16-6.19)', () => {
       };
       const v = sevView(s);
       assert.equal(v.snpPlatformStatusWithheld?.override, '--snp-platform-status');
-      assert.equal(v.snpPlatformStatus, null);
+      assert.equal(valueOrNull(v.snpPlatformStatus), null);
       const withheld = line(v, 'snp.withheld');
       assert.equal(withheld.value, 'not asked (SNP initialised: no)');
       assert.equal(withheld.source, 'kvm-caps (sev.snp-platform-status-inits)');

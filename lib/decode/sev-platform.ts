@@ -1,7 +1,7 @@
 // The SEV model's device, sev-firmware, snp-firmware and psp groups: /dev/sev (node, open, who may open it, memlock), SEV_PLATFORM_STATUS, SEV_GET_ID2, SNP_PLATFORM_STATUS and the PSP's sysfs facts.
 // Typed values with their sources only: no status and no prose (check judges, render words). A failed command's
 // firmware status (SEV_RET_*) is its ProbeFailure's `firmwareError` (sev-fields.ts firmwareStatusOf names it).
-import type { DeviceAccess, DeviceNode, ProbeError, Snapshot, Source, WithheldCommand } from '../snapshot/types.js';
+import type { DeviceAccess, DeviceNode, Snapshot, WithheldCommand } from '../snapshot/types.js';
 import { probeFailure } from './failure.js';
 import { describeSource } from './sourced.js';
 import {
@@ -10,7 +10,7 @@ import {
   type DecodedSevPlatformStatus,
   type DecodedSnpPlatformStatus,
 } from './sev-fields.js';
-import { probed, trace, type Probed, type Traced, type TracedFailure } from './sourced.js';
+import { probed, trace, type Probed, type Traced } from './sourced.js';
 
 /** One holder of read-write access to /dev/sev, as its mode or its POSIX ACL grants it. */
 export interface SevDeviceHolder {
@@ -43,14 +43,16 @@ export interface SevPlatformFacts {
     acl: Traced<string[] | null> | null;
     source: string;
   } | null;
-  /** SEV_PLATFORM_STATUS, decoded (null: not answered); its source is `sources.platformStatus`. */
-  platformStatus: DecodedSevPlatformStatus | null;
-  /** SEV_PLATFORM_STATUS's failure (null: answered, or not asked). */
-  platformStatusFailure: TracedFailure | null;
-  /** SNP_PLATFORM_STATUS, decoded (null: not answered); its source is `sources.snpPlatformStatus`. */
-  snpPlatformStatus: DecodedSnpPlatformStatus | null;
-  /** SNP_PLATFORM_STATUS's failure (null: answered, or not asked). */
-  snpPlatformStatusFailure: TracedFailure | null;
+  /**
+   * SEV_PLATFORM_STATUS, decoded, or its failure (its firmware status is the failure's `firmwareError`); missing:
+   * not asked (no /dev/sev answers).
+   */
+  platformStatus: Traced<DecodedSevPlatformStatus>;
+  /**
+   * SNP_PLATFORM_STATUS, decoded, or its failure; missing: not asked (no /dev/sev answers), or withheld on purpose
+   * (`snpPlatformStatusWithheld` says why).
+   */
+  snpPlatformStatus: Traced<DecodedSnpPlatformStatus>;
   /** SNP_PLATFORM_STATUS not sent on purpose (it would change the firmware's state on this kernel); null: not withheld. */
   snpPlatformStatusWithheld: WithheldCommand | null;
   /** SEV_GET_ID2: the chip id's length in bytes, or the failure; null: not asked. */
@@ -64,11 +66,6 @@ export interface SevPlatformFacts {
     debugLockOn: boolean | null;
     attributes: { name: string; value: Probed<string> }[];
   }> | null;
-}
-
-/** A failed /dev/sev command, with its source. */
-function failure(fact: { source: Source; error: ProbeError }): TracedFailure {
-  return { error: probeFailure(fact.source, fact.error), source: describeSource(fact.source) };
 }
 
 /** The rw bits of one `rwx` triple. */
@@ -151,6 +148,8 @@ export function sevPlatformFacts(
   const ps = sev?.platformStatus;
   const snp = sev?.snpPlatformStatus;
   const id = sev?.chipId;
+  const withheld = sev?.withheld?.SNP_PLATFORM_STATUS ?? null;
+  const notAsked = sev ? 'not asked' : 'not asked: the snapshot has no /dev/sev answers';
   const cpuId = cpu.family !== null && cpu.model !== null ? { family: cpu.family, model: cpu.model } : null;
   return {
     probeUid: snapshot.context.uid,
@@ -159,11 +158,13 @@ export function sevPlatformFacts(
     sevAccess: host.sevDeviceAccess ? trace(host.sevDeviceAccess, (v) => v, 'not looked at') : null,
     memlock: host.memlockLimit ? trace(host.memlockLimit, (v) => v, 'not read') : null,
     deviceUsers: deviceUsers(snapshot),
-    platformStatus: ps && 'value' in ps ? decodeSevPlatformStatus(ps.value) : null,
-    platformStatusFailure: ps && 'error' in ps ? failure(ps) : null,
-    snpPlatformStatus: snp && 'value' in snp ? decodeSnpPlatformStatus(snp.value, cpuId) : null,
-    snpPlatformStatusFailure: snp && 'error' in snp ? failure(snp) : null,
-    snpPlatformStatusWithheld: sev?.withheld?.SNP_PLATFORM_STATUS ?? null,
+    platformStatus: trace(ps, decodeSevPlatformStatus, notAsked),
+    snpPlatformStatus: trace(
+      snp,
+      (value) => decodeSnpPlatformStatus(value, cpuId),
+      withheld ? 'withheld: not sent on purpose' : notAsked,
+    ),
+    snpPlatformStatusWithheld: withheld,
     chipId: id ? probed(id, (v) => ({ bytes: v.replace(/^0x/, '').length / 2 })) : null,
     psp: psp(snapshot),
   };

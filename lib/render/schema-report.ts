@@ -237,8 +237,6 @@ const sevView = object({
       source: string,
     }),
   ),
-  platformStatusFailure: nullable(tracedFailure),
-  snpPlatformStatusFailure: nullable(tracedFailure),
   snpPlatformStatusWithheld: nullable(
     object({ reason: string, kernelChange: string, snpInitialized: oneOfStrings('no', 'unknown'), override: string }),
   ),
@@ -284,7 +282,7 @@ const sevView = object({
     snpPolicyBits: nullable(snpPolicyBits),
     snpReqCerts: nullableBoolean,
   }),
-  platformStatus: nullable(
+  platformStatus: traced(
     object({
       api,
       build: integer,
@@ -298,7 +296,7 @@ const sevView = object({
       meetsSnpMinimum: boolean,
     }),
   ),
-  snpPlatformStatus: nullable(
+  snpPlatformStatus: traced(
     object({
       api,
       buildId: integer,
@@ -339,14 +337,6 @@ const sevView = object({
       result: probed(constant(true)),
     }),
   ),
-  sources: object({
-    platformStatus: string,
-    snpPlatformStatus: string,
-    cpuinfo: string,
-    kvmAmd: string,
-    vmTypes: string,
-    kernelLog: string,
-  }),
   msrs: object({
     reads: record(traced(string)),
     syscfg: nullable(string),
