@@ -337,25 +337,8 @@ const sevView = object({
       result: probed(constant(true)),
     }),
   ),
-  msrs: object({
-    reads: record(traced(string)),
-    syscfg: nullable(string),
-    smee: nullableBoolean,
-    snpEn: nullableBoolean,
-    rmpBase: nullable(string),
-    rmpEnd: nullable(string),
-    source: string,
-  }),
-  hostCpuid: object({
-    leaf: traced(object({ eax: string, ebx: string })),
-    sev: nullableBoolean,
-    snp: nullableBoolean,
-    vmpl: nullableBoolean,
-    vmplCount: nullableInteger,
-    pageFlush: nullableBoolean,
-    smeCoherent: nullableBoolean,
-    source: string,
-  }),
+  msrs: object({ SYSCFG: traced(string), RMP_BASE: traced(string), RMP_END: traced(string) }),
+  hostCpuid: traced(object({ eax: string, ebx: string })),
 });
 
 const backend = object({

@@ -9,6 +9,7 @@ import { hex } from '../../knowledge/hex.js';
 import type { HostModel } from '../../decode/model.js';
 import type { SevView } from '../../decode/sev.js';
 import { parameterEnabled, parameterValue } from '../../decode/sev-kvm-amd.js';
+import { hostCpuidBits, snpMsrValues } from '../../decode/sev-host.js';
 import { IOMMU_PROBLEMS, RMP_PROBLEM_FIX, SEV_ES_MAX_SNP_SVN, SNP_MIN_FIRMWARE } from '../../knowledge/sev.js';
 import {
   ASIDS_UNUSABLE,
@@ -152,9 +153,9 @@ const cpuinfoSource = (model: HostModel, fields: string): string => {
 };
 /** The host CPUID 0x8000001F register a rule read, with its raw value (the view's source when it was not read). */
 const hostCpuidSource = (model: HostModel, register: 'eax' | 'ebx', bits: string): string => {
-  const h = sevOf(model).hostCpuid;
-  if (!('value' in h.leaf)) return h.source;
-  return `${h.leaf.source} (0x8000001F ${register.toUpperCase()} ${h.leaf.value[register]}, ${bits})`;
+  const leaf = sevOf(model).hostCpuid;
+  if (!('value' in leaf)) return sourceOf(leaf);
+  return `${leaf.source} (0x8000001F ${register.toUpperCase()} ${leaf.value[register]}, ${bits})`;
 };
 /** A VM type's answer with what it means on this kernel. */
 const vmTypeFound = (model: HostModel, name: Flavour['vmType']): string => {
@@ -1097,8 +1098,8 @@ function init2Rule(f: Flavour): CheckRule {
 // technology (SEV bit 1 for the page flush, SNP bit 4 for VMPLs; without it the CPU-flag and
 // generation rules say why): unread, the SEV view says "cannot tell", as with the MSRs.
 
-const hostReportsSev = ({ model }: CheckContext): boolean => sevOf(model).hostCpuid.sev === true;
-const hostReportsSnp = ({ model }: CheckContext): boolean => sevOf(model).hostCpuid.snp === true;
+const hostReportsSev = ({ model }: CheckContext): boolean => hostCpuidBits(sevOf(model).hostCpuid)?.sev === true;
+const hostReportsSnp = ({ model }: CheckContext): boolean => hostCpuidBits(sevOf(model).hostCpuid)?.snp === true;
 
 const SNP_VMPL: CheckRule = {
   id: 'snp.cpu.vmpl',
@@ -1113,7 +1114,8 @@ const SNP_VMPL: CheckRule = {
     "VMPL count, so only the host's raw CPUID tells",
   appliesWhen: hostReportsSnp,
   evaluate({ model }) {
-    const h = sevOf(model).hostCpuid;
+    // Applies only where the leaf was read.
+    const h = hostCpuidBits(sevOf(model).hostCpuid)!;
     const source = hostCpuidSource(model, 'eax', 'bit 5');
     if (h.vmpl === true)
       return pass(
@@ -1145,7 +1147,7 @@ function pageFlushRule(f: Flavour): CheckRule {
     appliesWhen: hostReportsSev,
     evaluate({ model }) {
       const source = hostCpuidSource(model, 'eax', 'bits 2 and 10');
-      const h = sevOf(model).hostCpuid;
+      const h = hostCpuidBits(sevOf(model).hostCpuid)!;
       if (h.pageFlush === true) return pass('supported', source);
       // Linux 7.2 sev_flush_encrypted_page(): CLFLUSHOPT with SME_COHERENT, the MSR only without it.
       if (h.smeCoherent === true)
@@ -1664,6 +1666,12 @@ const SEV_ONLY_CROSS: readonly CheckRule[] = [
   },
 ];
 
+/** Where SYSCFG was read, naming the MSR ('not probed' where it was not looked for). */
+const syscfgSource = (model: HostModel): string => {
+  const read = sevOf(model).msrs.SYSCFG;
+  return read.source === undefined ? 'not probed' : `${read.source} (MSR 0xc0010010 SYSCFG)`;
+};
+
 /** SYSCFG and the RMP MSRs as snphost reads them; an MSR that could not be read proves nothing either way. */
 const MSR_CROSS: readonly CheckRule[] = [
   {
@@ -1676,11 +1684,12 @@ const MSR_CROSS: readonly CheckRule[] = [
       'SEV-SNP can run, whatever the kernel and kvm_amd say (snphost ' +
       '"SME" / "SEV" checks)',
     evaluate({ model }) {
-      const m = sevOf(model).msrs;
-      if (m.smee !== false) return pass('consistent', m.source);
+      const m = snpMsrValues(sevOf(model).msrs);
+      const source = syscfgSource(model);
+      if (m.smee !== false) return pass('consistent', source);
       return fail(
         `SYSCFG = ${m.syscfg}: bit 23 (SMEE) clear`,
-        `${m.source}, bit 23`,
+        `${source}, bit 23`,
         'BIOS: enable SMEE (Secure Memory Encryption), then reboot',
       );
     },
@@ -1695,15 +1704,16 @@ const MSR_CROSS: readonly CheckRule[] = [
       'RMP_BASE and RMP_END, both set up before the kernel boots ' +
       '(snphost "SNP" and "RMP table" checks)',
     evaluate({ model }) {
-      const m = sevOf(model).msrs;
+      const m = snpMsrValues(sevOf(model).msrs);
+      const source = syscfgSource(model);
       const problems: string[] = [];
       if (m.snpEn === false) problems.push(`SYSCFG = ${m.syscfg}: bit 24 (SNPEn) clear`);
       if (m.rmpBase !== null && BigInt(m.rmpBase) === 0n) problems.push('RMP_BASE = 0');
       if (m.rmpEnd !== null && BigInt(m.rmpEnd) === 0n) problems.push('RMP_END = 0');
-      if (problems.length === 0) return pass('consistent', m.source);
+      if (problems.length === 0) return pass('consistent', source);
       return fail(
         `${problems.join('; ')}: no RMP table reserved / SNP not enabled`,
-        `${m.source}; MSRs 0xc0010132, 0xc0010133`,
+        `${source}; MSRs 0xc0010132, 0xc0010133`,
         FIX_RMP.replace('BIOS: enable', 'BIOS: enable "SEV-SNP Support" and'),
       );
     },
