@@ -34,15 +34,8 @@ export interface SevPlatformFacts {
   sevAccess: Traced<DeviceAccess> | null;
   /** RLIMIT_MEMLOCK of the probing process, in bytes (null: unlimited); null: not read. */
   memlock: Traced<{ soft: number | null; hard: number | null }> | null;
-  /** Who may open /dev/sev read-write by its mode and ACL (null: its node was not stat'ed). */
-  deviceUsers: {
-    holders: SevDeviceHolder[];
-    /** No holder but root. */
-    rootOnly: boolean;
-    /** getfacl's entries (null: getfacl failed); null: the ACL was not looked at. */
-    acl: Traced<string[] | null> | null;
-    source: string;
-  } | null;
+  /** getfacl's entries for /dev/sev (null: getfacl failed), or why they were not read; null: not looked at. */
+  sevAcl: Traced<string[] | null> | null;
   /**
    * SEV_PLATFORM_STATUS, decoded, or its failure (its firmware status is the failure's `firmwareError`); missing:
    * not asked (no /dev/sev answers).
@@ -71,17 +64,24 @@ export interface SevPlatformFacts {
 /** The rw bits of one `rwx` triple. */
 const readWrite = (perm: string | undefined): boolean => perm !== undefined && perm[0] === 'r' && perm[1] === 'w';
 
+/** Who may open /dev/sev read-write by its mode and ACL (`sevDeviceUsers`). */
+export interface SevDeviceUsers {
+  holders: SevDeviceHolder[];
+  /** No holder but root. */
+  rootOnly: boolean;
+}
+
 /**
  * Who may open /dev/sev read-write, as its mode and POSIX ACL grant it (QEMU opens it O_RDWR):
  * the owner, the owning group, the ACL's named users and groups (each through the ACL mask) and
- * everyone. Root may always; "root only" means no one else is named.
+ * everyone. Root may always; "root only" means no one else is named. Null where the node was not
+ * stat'ed; its sources are the node's and the ACL's.
  */
-function deviceUsers(snapshot: Snapshot): SevPlatformFacts['deviceUsers'] {
-  const node = snapshot.host.sevDevice;
-  if (!node || !('value' in node)) return null;
+export function sevDeviceUsers(facts: Pick<SevPlatformFacts, 'sevNode' | 'sevAcl'>): SevDeviceUsers | null {
+  const node = facts.sevNode;
+  if (node === null || !('value' in node)) return null;
   const n = node.value;
-  const aclFact = snapshot.host.sevDeviceAcl;
-  const entries = aclFact && 'value' in aclFact ? aclFact.value.entries : null;
+  const entries = facts.sevAcl !== null && 'value' in facts.sevAcl ? facts.sevAcl.value : null;
   const owner = `${n.owner ?? n.uid}`;
   const group = `${n.group ?? n.gid}`;
   const holders: SevDeviceHolder[] = [];
@@ -107,15 +107,7 @@ function deviceUsers(snapshot: Snapshot): SevPlatformFacts['deviceUsers'] {
     if (readWrite(perm(n.mode, 3))) holders.push({ who: 'owning-group', name: group, root: n.gid === 0, via: 'mode' });
     if (readWrite(perm(n.mode, 0))) holders.push({ who: 'other', name: '', root: false, via: 'mode' });
   }
-  const source = aclFact
-    ? `${describeSource(node.source)}; ${describeSource(aclFact.source)}`
-    : describeSource(node.source);
-  return {
-    holders,
-    rootOnly: holders.every((h) => h.root),
-    acl: aclFact ? trace(aclFact, (v) => v.entries, 'the ACL was not read') : null,
-    source,
-  };
+  return { holders, rootOnly: holders.every((h) => h.root) };
 }
 
 /** The PSP's own sysfs facts: each attribute's text or its read error, and the two production-part flags. */
@@ -157,7 +149,7 @@ export function sevPlatformFacts(
     sevOpen: trace(sev?.open, () => true as const, 'the snapshot has no /dev/sev answers'),
     sevAccess: host.sevDeviceAccess ? trace(host.sevDeviceAccess, (v) => v, 'not looked at') : null,
     memlock: host.memlockLimit ? trace(host.memlockLimit, (v) => v, 'not read') : null,
-    deviceUsers: deviceUsers(snapshot),
+    sevAcl: host.sevDeviceAcl ? trace(host.sevDeviceAcl, (v) => v.entries, 'the ACL was not read') : null,
     platformStatus: trace(ps, decodeSevPlatformStatus, notAsked),
     snpPlatformStatus: trace(
       snp,

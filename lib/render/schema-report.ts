@@ -222,21 +222,7 @@ const sevView = object({
   sevOpen: traced(constant(true)),
   sevAccess: nullable(traced(object({ read: boolean, write: boolean }))),
   memlock: nullable(traced(object({ soft: nullableInteger, hard: nullableInteger }))),
-  deviceUsers: nullable(
-    object({
-      holders: array(
-        object({
-          who: oneOfStrings('owner', 'owning-group', 'user', 'group', 'other'),
-          name: string,
-          root: boolean,
-          via: oneOfStrings('mode', 'acl'),
-        }),
-      ),
-      rootOnly: boolean,
-      acl: nullable(traced(nullable(strings))),
-      source: string,
-    }),
-  ),
+  sevAcl: nullable(traced(nullable(strings))),
   snpPlatformStatusWithheld: nullable(
     object({ reason: string, kernelChange: string, snpInitialized: oneOfStrings('no', 'unknown'), override: string }),
   ),

@@ -3,6 +3,7 @@
 import { failureMeaning } from '../knowledge/probe-failures.js';
 import {
   deviceUsersMeaning,
+  deviceUsersSource,
   deviceUsersText,
   failureText,
   nodeMeaning,
@@ -26,6 +27,7 @@ import { releaseRangeText } from '../knowledge/kernel-versions.js';
 import { SNP_MIN_FIRMWARE } from '../knowledge/sev.js';
 import { failureOf, known, valueOrNull } from '../decode/sourced.js';
 import { sourceOf } from '../check/sev-host-text.js';
+import { sevDeviceUsers } from '../decode/sev-platform.js';
 import type { SevSection } from './report.js';
 import type { SevLine, SevNote } from './sev-line.js';
 
@@ -87,15 +89,15 @@ export function deviceLines(view: SevSection): SevLine[] {
     lines.push(
       line('host.memlock', 'Locked-memory limit', failureText(memlock), memlock.source, failureMeaning(memlock.error)),
     );
-  const users = view.deviceUsers;
+  const users = sevDeviceUsers(view);
   if (users !== null && node !== null && 'value' in node)
     lines.push(
       line(
         'device.users',
         '/dev/sev read-write for',
-        deviceUsersText(users, node.value),
-        users.source,
-        deviceUsersMeaning(users),
+        deviceUsersText(users, node.value, view.sevAcl),
+        deviceUsersSource(view),
+        deviceUsersMeaning(users, view.sevAcl),
       ),
     );
   return lines;

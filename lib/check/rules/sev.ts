@@ -10,6 +10,7 @@ import type { HostModel } from '../../decode/model.js';
 import type { SevView } from '../../decode/sev.js';
 import { parameterEnabled, parameterValue } from '../../decode/sev-kvm-amd.js';
 import { hostCpuidBits, snpMsrValues } from '../../decode/sev-host.js';
+import { sevDeviceUsers } from '../../decode/sev-platform.js';
 import { IOMMU_PROBLEMS, RMP_PROBLEM_FIX, SEV_ES_MAX_SNP_SVN, SNP_MIN_FIRMWARE } from '../../knowledge/sev.js';
 import {
   ASIDS_UNUSABLE,
@@ -26,6 +27,7 @@ import { asidSplitText, flagAbsentText, MIN_SEV_ASID_LABEL, sourceOf, vmTypeText
 import {
   DEVICE_USERS_FIX,
   formatTcbVersion,
+  deviceUsersSource,
   deviceUsersText,
   failureText,
   nodeMeaning,
@@ -1176,14 +1178,15 @@ function deviceUsersRule(f: Flavour): CheckRule {
       'QEMU opens /dev/sev read-write to start an SEV guest; a VMM ' +
       'running as qemu, libvirt-qemu or a member of the kvm group ' +
       'needs the mode, the group or an ACL to let it',
-    appliesWhen: ({ model }: CheckContext) => sevOf(model).deviceUsers !== null,
+    appliesWhen: ({ model }: CheckContext) => sevDeviceUsers(sevOf(model)) !== null,
     evaluate({ model }) {
       const view = sevOf(model);
-      const users = view.deviceUsers!;
+      const users = sevDeviceUsers(view)!;
       const node = view.sevNode;
-      const shown = node !== null && 'value' in node ? deviceUsersText(users, node.value) : "not stat'ed";
-      if (!users.rootOnly) return pass(shown, users.source);
-      return warn(`${shown}: only a VMM running as root can start SEV guests`, users.source, DEVICE_USERS_FIX);
+      const shown = node !== null && 'value' in node ? deviceUsersText(users, node.value, view.sevAcl) : "not stat'ed";
+      const source = deviceUsersSource(view);
+      if (!users.rootOnly) return pass(shown, source);
+      return warn(`${shown}: only a VMM running as root can start SEV guests`, source, DEVICE_USERS_FIX);
     },
   };
 }
