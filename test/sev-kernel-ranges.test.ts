@@ -10,7 +10,9 @@ import { flattenChecks, runChecks } from '../lib/check/run.js';
 import type { CheckResult, Technology } from '../lib/check/types.js';
 import { sevView, type SevView } from '../lib/decode/sev.js';
 import { firmwareStatusOf } from '../lib/decode/sev-fields.js';
-import { known } from '../lib/decode/sourced.js';
+import { hostCpuidBits, snpMsrValues } from '../lib/decode/sev-host.js';
+import { sevDeviceUsers } from '../lib/decode/sev-platform.js';
+import { failureOf, known, valueOrNull } from '../lib/decode/sourced.js';
 import type { Snapshot } from '../lib/snapshot/types.js';
 import { fixtureSnapshot } from './helpers/fixtures.js';
 import { decodeSnapshot } from '../lib/decode/model.js';
@@ -139,8 +141,8 @@ describe('parity with snphost ok / sevctl ok', () => {
       // AMDESE/AMDSEV#140's rdmsr 0xc0010010 = 0x3fc0000 (bits 18-25) with bit 24 (SNPEn) cleared, and no RMP.
       s.host.msrs = { '0xc0010010': msr('0x2fc0000'), '0xc0010132': msr('0x0'), '0xc0010133': msr('0x0') } as never;
       const v = sevView(s);
-      assert.equal(v.msrs.smee, true);
-      assert.equal(v.msrs.snpEn, false);
+      assert.equal(snpMsrValues(v.msrs).smee, true);
+      assert.equal(snpMsrValues(v.msrs).snpEn, false);
       assert.equal(line(v, 'msr.syscfg.smee').value, 'set');
       assert.equal(line(v, 'msr.syscfg.smee').meaning, undefined);
       assert.equal(line(v, 'msr.syscfg.snpEn').value, 'clear');
@@ -159,7 +161,7 @@ describe('parity with snphost ok / sevctl ok', () => {
       };
       s.host.msrs = { '0xc0010010': denied, '0xc0010132': denied, '0xc0010133': denied } as never;
       const unread = sevView(s);
-      assert.equal(unread.msrs.smee, null);
+      assert.equal(snpMsrValues(unread.msrs).smee, null);
       assert.equal(line(unread, 'msr.syscfg').value, 'EACCES');
       assert.match(line(unread, 'msr.syscfg').meaning ?? '', /^cannot tell/);
       assert.equal(cross(s, 'sev', 'cross.sev.syscfg-smee'), 'PASS');
@@ -211,15 +213,14 @@ describe('parity with snphost ok: VMPLs and page flush from the host CPUID, who 
     const s = copy('sev-snp-genoa-6.11');
     s.host.hostCpuid8000001f = leaf(0x43b);
     const v = sevView(s);
-    assert.deepEqual(v.hostCpuid, {
+    assert.deepEqual(v.hostCpuid, { value: { eax: '0x43b', ebx: '0x41b3' }, source: 'pread /dev/cpu/0/cpuid' });
+    assert.deepEqual(hostCpuidBits(v.hostCpuid), {
       sev: true,
       snp: true,
       vmpl: true,
       vmplCount: 4,
       pageFlush: false,
       smeCoherent: true,
-      source: 'pread /dev/cpu/0/cpuid',
-      leaf: { value: { eax: '0x43b', ebx: '0x41b3' }, source: 'pread /dev/cpu/0/cpuid' },
     });
     assert.equal(line(v, 'cpuid.host.vmplCount').value, '4');
     assert.equal(check(s, 'snp', 'snp.cpu.vmpl').status, 'PASS');
@@ -227,7 +228,7 @@ describe('parity with snphost ok: VMPLs and page flush from the host CPUID, who 
     assert.match(text, /VM Permission Levels \(host CPUID\)\s+supported/);
     assert.match(text, /PASS\s+VM Permission Levels \(host CPUID 0x8000001F EAX bit 5\)/);
     assert.match(text, /Number of VMPLs \(host CPUID\)\s+4/);
-    assert.equal(json.hostCpuid.vmplCount, 4);
+    assert.deepEqual(json.hostCpuid, { value: { eax: '0x43b', ebx: '0x41b3' }, source: 'pread /dev/cpu/0/cpuid' });
     s.host.hostCpuid8000001f = leaf(0x43b & ~(1 << 5), 0x01b3);
     const failed = check(s, 'snp', 'snp.cpu.vmpl');
     assert.equal(failed.status, 'FAIL');
@@ -277,16 +278,16 @@ describe('parity with snphost ok: VMPLs and page flush from the host CPUID, who 
       error: { code: 'ENOENT', errno: -2, syscall: 'open', message: 'no such file' },
     } as never;
     const v = sevView(s);
-    assert.ok('error' in v.hostCpuid.leaf && v.hostCpuid.leaf.error.code === 'ENOENT');
+    assert.ok('error' in v.hostCpuid && v.hostCpuid.error.code === 'ENOENT');
     assert.equal(line(v, 'cpuid.host').value, 'ENOENT');
     assert.match(line(v, 'cpuid.host').meaning ?? '', /cpuid module is not loaded/);
-    assert.equal(v.hostCpuid.vmpl, null);
+    assert.equal(hostCpuidBits(v.hostCpuid), null);
     assert.deepEqual(runChecks(s, ['snp']).technologies[0]!.verdict, before);
   });
 
   test('/dev/sev: who may open it read-write from mode, owner, group and ACL; root only is a WARN with the fix', () => {
     const s = copy('sev-snp-genoa-6.11'); // crw------- root:root, as the ccp driver creates it
-    const users = sevView(s).deviceUsers;
+    const users = sevDeviceUsers(sevView(s));
     assert.deepEqual(users && { holders: users.holders, rootOnly: users.rootOnly }, {
       holders: [{ who: 'owner', name: 'root', root: true, via: 'mode' }],
       rootOnly: true,
@@ -301,7 +302,7 @@ describe('parity with snphost ok: VMPLs and page flush from the host CPUID, who 
     s.host.sevDeviceAcl = acl(['user::rw-', 'user:107:rw-', 'group::---', 'group:36:rw-', 'mask::rw-', 'other::---']);
     const v = sevView(s);
     assert.deepEqual(
-      v.deviceUsers?.holders.map((h) => [h.who, h.name, h.via]),
+      sevDeviceUsers(v)?.holders.map((h) => [h.who, h.name, h.via]),
       [
         ['owner', 'root', 'acl'],
         ['user', '107', 'acl'],
@@ -322,13 +323,13 @@ describe('parity with snphost ok: VMPLs and page flush from the host CPUID, who 
         ].join(''),
       ),
     );
-    assert.deepEqual(
-      json.deviceUsers?.holders.map((h) => h.name),
-      ['root', '107', '36'],
-    );
+    assert.deepEqual(json.sevAcl, {
+      value: ['user::rw-', 'user:107:rw-', 'group::---', 'group:36:rw-', 'mask::rw-', 'other::---'],
+      source: 'spawn getfacl /dev/sev',
+    });
     // The ACL mask limits named entries: r-- leaves only the owner.
     s.host.sevDeviceAcl = acl(['user::rw-', 'user:107:rw-', 'group::---', 'mask::r--', 'other::---']);
-    assert.equal(sevView(s).deviceUsers?.rootOnly, true);
+    assert.equal(sevDeviceUsers(sevView(s))?.rootOnly, true);
   });
 });
 
@@ -474,7 +475,7 @@ describe('messages by kernel: what each release prints, and what it does not', (
     'SNP_PLATFORM_STATUS failing with 0x1 on 6.16-6.19 is the ' + 'implicit SNP INIT failing, not a firmware state',
     () => {
       const v = sevView(fixture('sev-snp-init-failed-6.18'));
-      assert.equal(firmwareStatusOf(v.snpPlatformStatusFailure!.error)?.name, 'SEV_RET_INVALID_PLATFORM_STATE');
+      assert.equal(firmwareStatusOf(failureOf(v.snpPlatformStatus)!.error)?.name, 'SEV_RET_INVALID_PLATFORM_STATE');
       const status = line(v, 'snp.status');
       assert.equal(status.value, 'EIO; firmware SEV_RET_INVALID_PLATFORM_STATE (0x1)');
       assert.match(status.meaning ?? '', /implicit SNP INIT this kernel runs first failed/);
@@ -592,7 +593,7 @@ describe('the read-only promise in the output (6.16-6.19)', () => {
       };
       const v = sevView(s);
       assert.equal(v.snpPlatformStatusWithheld?.override, '--snp-platform-status');
-      assert.equal(v.snpPlatformStatus, null);
+      assert.equal(valueOrNull(v.snpPlatformStatus), null);
       const withheld = line(v, 'snp.withheld');
       assert.equal(withheld.value, 'not asked (SNP initialised: no)');
       assert.equal(withheld.source, 'kvm-caps (sev.snp-platform-status-inits)');

@@ -24,7 +24,7 @@ import { parseSevLog, stripLogPrefix } from '../lib/decode/sev-log.js';
 import { logFailureText } from '../lib/check/sev-kvm-amd-text.js';
 import { formatTcbVersion } from '../lib/check/sev-platform-text.js';
 import { sevView, type SevView } from '../lib/decode/sev.js';
-import { known } from '../lib/decode/sourced.js';
+import { failureOf, known, valueOrNull } from '../lib/decode/sourced.js';
 import { parameterEnabled, parameterValue } from '../lib/decode/sev-kvm-amd.js';
 import { flattenChecks, runChecks } from '../lib/check/run.js';
 import type { SevSection } from '../lib/render/report.js';
@@ -810,14 +810,14 @@ describe('sevView', () => {
     // ENXIO is not an error: the kernel does not have the attribute.
     const policy = v.sevAttributes.snpPolicyBits;
     assert.ok('error' in policy && policy.error.code === 'ENXIO' && policy.error.absence === true);
-    assert.equal(v.platformStatus?.stateName, 'INIT');
-    assert.equal(v.platformStatus?.esInitialised, true);
+    assert.equal(valueOrNull(v.platformStatus)?.stateName, 'INIT');
+    assert.equal(valueOrNull(v.platformStatus)?.esInitialised, true);
     assert.equal(line(v, 'sev.firmware').value, '1.55.43 (API 1.55, build 43)');
     assert.equal(line(v, 'sev.firmware').summary, true);
     for (const t of ['sev', 'sev-es', 'snp'] as const)
       assert.equal(checkOf(fixtureSnapshot('sev-snp-genoa-6.11'), t, `${t}.firmware.version`).status, 'PASS');
-    assert.equal(v.snpPlatformStatus?.tcb.current?.snp, 25);
-    assert.equal(v.snpPlatformStatus?.tcb.match, true);
+    assert.equal(valueOrNull(v.snpPlatformStatus)?.tcb.current?.snp, 25);
+    assert.equal(valueOrNull(v.snpPlatformStatus)?.tcb.match, true);
     assert.equal(line(v, 'snp.tcb.current').value, '0x541900000000000a: bootloader 10, TEE 0, SNP 25, microcode 84');
     assert.match(line(v, 'snp.tcb.current').source, /Genoa layout/);
     assert.deepEqual(known(v.asids.sevEs), { capacity: 99, current: 1, free: 98 });
@@ -872,9 +872,9 @@ describe('sevView', () => {
         'PAGE_SWAP_DISABLE',
       ]);
       assert.equal(v.attributes.snpReqCerts, true);
-      assert.equal(v.snpPlatformStatus?.tcb.layout, 'turin');
-      assert.equal(v.snpPlatformStatus?.tcb.current?.fmc, 1);
-      assert.deepEqual(v.snpPlatformStatus?.featureFlags.names, ['FEATURE_INFO']);
+      assert.equal(valueOrNull(v.snpPlatformStatus)?.tcb.layout, 'turin');
+      assert.equal(valueOrNull(v.snpPlatformStatus)?.tcb.current?.fmc, 1);
+      assert.deepEqual(valueOrNull(v.snpPlatformStatus)?.featureFlags.names, ['FEATURE_INFO']);
       assert.equal(v.log?.rmp.table?.value.kind, 'segmented');
       assert.deepEqual(
         v.init2.map((r) => [r.vmType, 'value' in r.result]),
@@ -902,12 +902,12 @@ describe('sevView', () => {
     const v = view('sev-milan-tcb-mismatch-6.11');
     const s = fixtureSnapshot('sev-milan-tcb-mismatch-6.11');
     assert.equal(v.cpu.generation, 'Milan');
-    assert.equal(v.snpPlatformStatus?.tcb.match, false);
+    assert.equal(valueOrNull(v.snpPlatformStatus)?.tcb.match, false);
     assert.equal(line(v, 'snp.tcb.match').value, 'no');
     assert.equal(checkOf(s, 'snp', 'snp.firmware.tcb').status, 'FAIL');
     assert.match(checkOf(s, 'snp', 'snp.firmware.tcb').fix ?? '', /snphost commit/);
     assert.equal(line(v, 'snp.tcb.reported').value, '0xd517000000000002: bootloader 2, TEE 0, SNP 23, microcode 213');
-    assert.equal(v.snpPlatformStatus?.aliasCheckComplete, false);
+    assert.equal(valueOrNull(v.snpPlatformStatus)?.aliasCheckComplete, false);
     assert.equal(checkOf(s, 'snp', 'snp.firmware.alias-check').status, 'FAIL');
   });
 
@@ -921,9 +921,9 @@ describe('sevView', () => {
     assert.equal(state.status, 'UNKNOWN');
     assert.match(state.found, /may not open \/dev\/sev \(EACCES\)/);
     assert.match(state.needs ?? '', /root, or a udev rule/);
-    assert.equal(v.platformStatus, null);
-    assert.equal(v.snpPlatformStatus, null);
-    assert.deepEqual([v.platformStatusFailure, v.snpPlatformStatusFailure, v.chipId], [null, null, null]);
+    assert.equal(valueOrNull(v.platformStatus), null);
+    assert.equal(valueOrNull(v.snpPlatformStatus), null);
+    assert.deepEqual([failureOf(v.platformStatus), failureOf(v.snpPlatformStatus), v.chipId], [null, null, null]);
     assert.ok(!modelLines(v).some((l) => l.id.startsWith('sev.') || l.id.startsWith('snp.')));
     assert.equal(v.log, null);
     assert.ok('error' in v.kernelLog);
@@ -951,7 +951,7 @@ describe('sevView', () => {
       modelLines(v).some((l) => l.id === 'device.open'),
       false,
     );
-    assert.equal(v.platformStatus, null);
+    assert.equal(valueOrNull(v.platformStatus), null);
     assert.equal(parameterEnabled(v.kvmAmd.parameters.sev), true);
     assert.deepEqual(v.kvmAmd.parameters.sev_snp, {
       missing: 'no such parameter',
@@ -995,7 +995,7 @@ describe('sevView', () => {
       value: { listed: true, allZero: true },
       source: 'ioctl KVM_GET_SUPPORTED_CPUID on /dev/kvm (leaf 0x8000001F)',
     });
-    assert.equal(v.platformStatus?.stateName, 'UNINIT');
+    assert.equal(valueOrNull(v.platformStatus)?.stateName, 'UNINIT');
     assert.match(
       line(v, 'sev.state').meaning ?? '',
       new RegExp(
@@ -1043,14 +1043,14 @@ describe('sevView', () => {
     // No check judges an attribute the kernel does not have.
     assert.ok(!sevChecks(fixtureSnapshot('sev-legacy-6.6')).some((c) => c.id === 'snp.kvm.policy-bits'));
     assert.match(line(v, 'snp.status').meaning ?? '', /no SNP_PLATFORM_STATUS \(added in Linux 6\.9\)/);
-    assert.equal(v.platformStatus?.stateName, 'INIT');
+    assert.equal(valueOrNull(v.platformStatus)?.stateName, 'INIT');
   });
 
   test('a snapshot without SEV facts: unknown, never guessed', () => {
     const snapshot = loadSnapshot(join(fixturesDir, 'snp-host.json'));
     const v = sevView(snapshot);
-    assert.equal(v.platformStatus, null);
-    assert.equal(v.snpPlatformStatus, null);
+    assert.equal(valueOrNull(v.platformStatus), null);
+    assert.equal(valueOrNull(v.snpPlatformStatus), null);
     assert.equal(v.cpuid, null);
     assert.equal(v.log, null);
     assert.deepEqual(v.asids, {
@@ -1233,8 +1233,8 @@ describe('SEV personas under the kernel double', { skip: await doubleSkipReason(
     const { persona, view: v } = snapshotOf('snp-genoa-linux-6.11');
     const snp = persona.sev?.snpPlatformStatus;
     assert.ok(snp && 'value' in snp);
-    assert.equal(v.snpPlatformStatus?.tcb.currentRaw, snp.value.currentTcbVersion);
-    assert.equal(v.snpPlatformStatus?.tcb.current?.snp, 25);
+    assert.equal(valueOrNull(v.snpPlatformStatus)?.tcb.currentRaw, snp.value.currentTcbVersion);
+    assert.equal(valueOrNull(v.snpPlatformStatus)?.tcb.current?.snp, 25);
     assert.deepEqual(
       v.vmTypes.map((t) => t.offered),
       [true, true, true],
@@ -1273,7 +1273,7 @@ describe('SEV personas under the kernel double', { skip: await doubleSkipReason(
           ({ value: f }) => f.operation === 'SNP_INIT_EX' && f.errorName === 'SEV_RET_INAVLID_CONFIG',
         ),
       );
-      assert.equal(v.platformStatus?.stateName, 'UNINIT');
+      assert.equal(valueOrNull(v.platformStatus)?.stateName, 'UNINIT');
     },
   );
 
@@ -1282,7 +1282,7 @@ describe('SEV personas under the kernel double', { skip: await doubleSkipReason(
     const { view: v, snapshot } = snapshotOf('dev-sev-root-only', { uid: 65534, gid: 65534 });
     assert.equal(line(v, 'device.open').value, 'EACCES');
     assert.match(checkOf(snapshot, 'sev', 'sev.firmware.state').needs ?? '', /root/);
-    assert.equal(v.platformStatus, null);
+    assert.equal(valueOrNull(v.platformStatus), null);
     assert.deepEqual(
       v.vmTypes.map((t) => t.offered),
       [true, true, true],

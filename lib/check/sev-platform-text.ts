@@ -6,7 +6,7 @@ import type { SevView } from '../decode/sev.js';
 import { known } from '../decode/sourced.js';
 import { logFailureText } from './sev-kvm-amd-text.js';
 import type { DecodedSevPlatformStatus, DecodedSnpPlatformStatus, TcbVersion } from '../decode/sev-fields.js';
-import type { SevDeviceHolder } from '../decode/sev-platform.js';
+import type { SevDeviceHolder, SevDeviceUsers } from '../decode/sev-platform.js';
 import type { Traced, TracedFailure } from '../decode/sourced.js';
 import type { ProbeFailure } from '../decode/failure.js';
 import { firmwareStatusOf } from '../decode/sev-fields.js';
@@ -224,9 +224,13 @@ export function holderText(h: SevDeviceHolder): string {
   }
 }
 
+/** Where who may open /dev/sev was read: the node's stat and, when it was read, its ACL. */
+export function deviceUsersSource(view: Pick<SevView, 'sevNode' | 'sevAcl'>): string {
+  return [view.sevNode?.source, view.sevAcl?.source].filter((s) => s !== undefined).join('; ');
+}
+
 /** "root only (mode 0600, root:root)", or the holders with the mode, owner and ACL. */
-export function deviceUsersText(users: NonNullable<SevView['deviceUsers']>, node: DeviceNode): string {
-  const acl = users.acl;
+export function deviceUsersText(users: SevDeviceUsers, node: DeviceNode, acl: SevView['sevAcl']): string {
   const entries = acl !== null && 'value' in acl ? acl.value : undefined;
   const aclText =
     entries !== undefined && entries !== null && entries.length > 0
@@ -242,8 +246,8 @@ export function deviceUsersText(users: NonNullable<SevView['deviceUsers']>, node
   );
 }
 
-export function deviceUsersMeaning(users: NonNullable<SevView['deviceUsers']>): string {
-  const aclRead = users.acl !== null && 'value' in users.acl && users.acl.value !== null;
+export function deviceUsersMeaning(users: SevDeviceUsers, acl: SevView['sevAcl']): string {
+  const aclRead = acl !== null && 'value' in acl && acl.value !== null;
   if (users.rootOnly) return `${NON_ROOT_VMM}${aclRead ? '' : ACL_UNREAD}`;
   return (
     "the VMM's user (qemu, libvirt-qemu, the kvm group) can start SEV guests only if it is " +

@@ -4,7 +4,8 @@
 // the rest. Each difference carries both values and where each came from, and `matters`: whether
 // it changes what confidential guests the hosts can run (or what those guests attest to).
 // Pure: two snapshots in, one document out.
-import { isKnown } from '../decode/sourced.js';
+import { isKnown, valueOrNull } from '../decode/sourced.js';
+import { sourceOf } from '../check/sev-host-text.js';
 import { say } from '../check/tdx-text.js';
 import { sevFirmwareText, snpFirmwareText, tcbLayoutText, tcbText } from '../check/sev-platform-text.js';
 import { asidCapacityWords, init2Words } from '../check/sev-kvm-amd-text.js';
@@ -266,7 +267,7 @@ const COMPARED: readonly Compared[] = [
     category: 'readiness',
     matters: true,
     read: (h) => {
-      const ps = sevOf(h).platformStatus;
+      const ps = valueOrNull(sevOf(h).platformStatus);
       if (ps === null) return [];
       return [
         {
@@ -290,7 +291,7 @@ const COMPARED: readonly Compared[] = [
     category: 'readiness',
     matters: true,
     read: (h) => {
-      const snp = sevOf(h).snpPlatformStatus;
+      const snp = valueOrNull(sevOf(h).snpPlatformStatus);
       if (snp === null) return [];
       return [
         {
@@ -377,9 +378,10 @@ const COMPARED: readonly Compared[] = [
     matters: true,
     read: (h) => {
       const version = tdxOf(h).moduleVersion;
-      const ps = sevOf(h).platformStatus;
-      const snp = sevOf(h).snpPlatformStatus;
-      const sources = sevOf(h).sources;
+      const ps = valueOrNull(sevOf(h).platformStatus);
+      const snp = valueOrNull(sevOf(h).snpPlatformStatus);
+      const psSource = sourceOf(sevOf(h).platformStatus);
+      const snpSource = sourceOf(sevOf(h).snpPlatformStatus);
       return [
         { key: 'kvm.api-version', label: 'KVM API version', ...fromTraced(h.model.kvm.apiVersion, (v) => v) },
         {
@@ -394,14 +396,14 @@ const COMPARED: readonly Compared[] = [
           label: 'SEV firmware',
           value: ps?.firmwareVersion ?? null,
           text: ps === null ? 'not read' : sevFirmwareText(ps),
-          source: ps === null ? 'not probed' : `${sources.platformStatus} (api_major, api_minor, build)`,
+          source: ps === null ? 'not probed' : `${psSource} (api_major, api_minor, build)`,
         },
         {
           key: 'snp.firmware',
           label: 'SEV-SNP firmware',
           value: snp?.firmwareVersion ?? null,
           text: snp === null ? 'not read' : snpFirmwareText(snp),
-          source: snp === null ? 'not probed' : `${sources.snpPlatformStatus} (api_major, api_minor, build_id)`,
+          source: snp === null ? 'not probed' : `${snpSource} (api_major, api_minor, build_id)`,
         },
         ...(snp === null
           ? []
@@ -411,14 +413,14 @@ const COMPARED: readonly Compared[] = [
                 label: 'SNP current TCB',
                 value: snp.tcb.currentRaw,
                 text: tcbText(snp.tcb.currentRaw, snp.tcb.current),
-                source: `${sources.snpPlatformStatus} (current_tcb_version; ${tcbLayoutText(snp)})`,
+                source: `${snpSource} (current_tcb_version; ${tcbLayoutText(snp)})`,
               },
               {
                 key: 'snp.tcb.reported',
                 label: 'SNP reported TCB',
                 value: snp.tcb.reportedRaw,
                 text: tcbText(snp.tcb.reportedRaw, snp.tcb.reported),
-                source: `${sources.snpPlatformStatus} (reported_tcb_version; ${tcbLayoutText(snp)})`,
+                source: `${snpSource} (reported_tcb_version; ${tcbLayoutText(snp)})`,
               },
             ]),
       ];

@@ -8,7 +8,7 @@
 // Also: technologyStates(), capable / enabled / usable per technology, from a CheckReport
 // when one is given and otherwise from the report's own views (nfd, prometheus, diff and
 // lifecycleFor share it), and lifecycleFor(), which of the launch flows this host supports.
-import { isKnown } from '../decode/sourced.js';
+import { isKnown, valueOrNull } from '../decode/sourced.js';
 import { say } from '../check/tdx-text.js';
 import type { CheckReport, Technology, Verdict } from '../check/types.js';
 import { CONFIDENTIAL_LAUNCH_IOCTLS, KVM_SEV_COMMANDS, KVM_TDX_COMMANDS } from '../knowledge/confidential-commands.js';
@@ -525,7 +525,7 @@ function stepSupport(
       }
       if (flow.technology === 'sev' || flow.technology === 'sev-es') {
         if (s.step === 'attestation') {
-          const status = report.confidential.sev.platformStatus;
+          const status = valueOrNull(report.confidential.sev.platformStatus);
           if (status === null) {
             available = base === true ? null : base;
             why =

@@ -62,33 +62,13 @@ export interface SevHostFacts {
   cpuidLeaf: Traced<{ listed: boolean; allZero: boolean }>;
   /** Leaf 0x8000001F as KVM_GET_SUPPORTED_CPUID reports it (KVM's view), decoded; null: not listed or not read. */
   cpuid: SevCpuidSummary | null;
-  /** SYSCFG, RMP_BASE and RMP_END read through /dev/cpu/0/msr (null: not read or unreadable). */
-  msrs: {
-    /** Each MSR's raw value as read, in AMD_SNP_MSRS order; missing: not in the snapshot. */
-    reads: Record<AmdSnpMsr, Traced<string>>;
-    syscfg: string | null;
-    smee: boolean | null;
-    snpEn: boolean | null;
-    rmpBase: string | null;
-    rmpEnd: string | null;
-    source: string;
-  };
+  /** SYSCFG, RMP_BASE and RMP_END as read through /dev/cpu/0/msr, in AMD_SNP_MSRS order; missing: not in the snapshot. */
+  msrs: Record<AmdSnpMsr, Traced<string>>;
   /**
-   * The host's raw CPUID 0x8000001F through /dev/cpu/0/cpuid (KVM's view clears NumVMPL):
-   * EAX[1] SEV, EAX[2] page-flush MSR, EAX[4] SEV-SNP, EAX[5] VMPL, EAX[10] SME_COHERENT, EBX[15:12] number of
-   * VMPLs; null: not read.
+   * The host's raw CPUID 0x8000001F (EAX and EBX) through /dev/cpu/0/cpuid, or why it was not read (KVM's view
+   * clears NumVMPL); `hostCpuidBits` decodes it.
    */
-  hostCpuid: {
-    /** The raw EAX and EBX, or why they were not read. */
-    leaf: Traced<{ eax: string; ebx: string }>;
-    sev: boolean | null;
-    snp: boolean | null;
-    vmpl: boolean | null;
-    vmplCount: number | null;
-    pageFlush: boolean | null;
-    smeCoherent: boolean | null;
-    source: string;
-  };
+  hostCpuid: Traced<{ eax: string; ebx: string }>;
 }
 
 const VM_TYPES_CAP = capabilityNumber('KVM_CAP_VM_TYPES');
@@ -186,53 +166,64 @@ function msrFacts(snapshot: Snapshot): SevHostFacts['msrs'] {
   const facts = snapshot.host.msrs;
   const read = (index: number): Traced<string> =>
     trace(facts?.[hex(index)], (value) => value, facts ? 'not read' : 'the MSRs were not read');
-  const reads = {
+  return {
     SYSCFG: read(AMD_SNP_MSRS.SYSCFG),
     RMP_BASE: read(AMD_SNP_MSRS.RMP_BASE),
     RMP_END: read(AMD_SNP_MSRS.RMP_END),
   };
+}
+
+/** SYSCFG's SMEE (bit 23) and SNPEn (bit 24), and the RMP MSRs, from the values read (null: not read). */
+export interface SnpMsrValues {
+  syscfg: string | null;
+  smee: boolean | null;
+  snpEn: boolean | null;
+  rmpBase: string | null;
+  rmpEnd: string | null;
+}
+
+export function snpMsrValues(msrs: SevHostFacts['msrs']): SnpMsrValues {
   const value = (t: Traced<string>): string | null => ('value' in t ? t.value : null);
-  const syscfg = value(reads.SYSCFG);
-  const syscfgFact = facts?.[hex(AMD_SNP_MSRS.SYSCFG)];
+  const syscfg = value(msrs.SYSCFG);
   return {
-    reads,
     syscfg,
     smee: syscfg === null ? null : bit(BigInt(syscfg), 23),
     snpEn: syscfg === null ? null : bit(BigInt(syscfg), 24),
-    rmpBase: value(reads.RMP_BASE),
-    rmpEnd: value(reads.RMP_END),
-    source:
-      facts === undefined || syscfgFact === undefined
-        ? 'not probed'
-        : `${describeSource(syscfgFact.source)} (MSR 0xc0010010 SYSCFG)`,
+    rmpBase: value(msrs.RMP_BASE),
+    rmpEnd: value(msrs.RMP_END),
   };
 }
 
 /**
  * VMPL support, the number of VMPLs and the page-flush MSR from the host's raw CPUID 0x8000001F
- * (AMD APM vol. 3, CPUID Fn8000_001F: EAX bit 2 VmPgFlush, bit 5 VMPL, EBX[15:12] NumVMPL;
- * cpufeatures.h word 19 bit 2 X86_FEATURE_VM_PAGE_FLUSH, bit 10 X86_FEATURE_SME_COHERENT).
- * KVM_GET_SUPPORTED_CPUID clears NumVMPL, and the kernel prints no cpuinfo flag for bit 2 or 5
- * (no quoted name in cpufeatures.h), so the cpuid driver's answer is the only source.
+ * (AMD APM vol. 3, CPUID Fn8000_001F: EAX bit 1 SEV, bit 2 VmPgFlush, bit 4 SEV-SNP, bit 5 VMPL,
+ * EBX[15:12] NumVMPL; cpufeatures.h word 19 bit 2 X86_FEATURE_VM_PAGE_FLUSH, bit 10
+ * X86_FEATURE_SME_COHERENT). KVM_GET_SUPPORTED_CPUID clears NumVMPL, and the kernel prints no
+ * cpuinfo flag for bit 2 or 5 (no quoted name in cpufeatures.h), so the cpuid driver's answer is
+ * the only source.
  */
-function hostCpuidFacts(snapshot: Snapshot): SevHostFacts['hostCpuid'] {
-  const fact = snapshot.host.hostCpuid8000001f;
-  const leaf = trace(fact, (v) => ({ eax: v.eax, ebx: v.ebx }), '/dev/cpu/0/cpuid was not read');
-  const source = fact === undefined ? 'not probed' : describeSource(fact.source);
-  if (!('value' in leaf))
-    return { leaf, sev: null, snp: null, vmpl: null, vmplCount: null, pageFlush: null, smeCoherent: null, source };
+export interface HostCpuidBits {
+  sev: boolean;
+  snp: boolean;
+  vmpl: boolean;
+  vmplCount: number;
+  pageFlush: boolean;
+  smeCoherent: boolean;
+}
+
+/** The bits of `hostCpuid`; null where the leaf was not read. */
+export function hostCpuidBits(leaf: SevHostFacts['hostCpuid']): HostCpuidBits | null {
+  if (!('value' in leaf)) return null;
   const eax = BigInt(leaf.value.eax);
   const ebx = BigInt(leaf.value.ebx);
   const f = HOST_CPUID_8000001F;
   return {
-    leaf,
     sev: bit(eax, f.sevBit),
     snp: bit(eax, f.snpBit),
     vmpl: bit(eax, f.vmplBit),
     vmplCount: Number((ebx >> BigInt(f.numVmplShift)) & BigInt(f.numVmplMask)),
     pageFlush: bit(eax, f.pageFlushBit),
     smeCoherent: bit(eax, f.smeCoherentBit),
-    source,
   };
 }
 
@@ -252,6 +243,10 @@ export function sevHostFacts(snapshot: Snapshot): SevHostFacts {
     ...cpuFacts(snapshot),
     ...cpuidFacts(snapshot),
     msrs: msrFacts(snapshot),
-    hostCpuid: hostCpuidFacts(snapshot),
+    hostCpuid: trace(
+      snapshot.host.hostCpuid8000001f,
+      (v) => ({ eax: v.eax, ebx: v.ebx }),
+      '/dev/cpu/0/cpuid was not read',
+    ),
   };
 }

@@ -1,7 +1,7 @@
 // The SEV model's device, sev-firmware, snp-firmware and psp groups: /dev/sev (node, open, who may open it, memlock), SEV_PLATFORM_STATUS, SEV_GET_ID2, SNP_PLATFORM_STATUS and the PSP's sysfs facts.
 // Typed values with their sources only: no status and no prose (check judges, render words). A failed command's
 // firmware status (SEV_RET_*) is its ProbeFailure's `firmwareError` (sev-fields.ts firmwareStatusOf names it).
-import type { DeviceAccess, DeviceNode, ProbeError, Snapshot, Source, WithheldCommand } from '../snapshot/types.js';
+import type { DeviceAccess, DeviceNode, Snapshot, WithheldCommand } from '../snapshot/types.js';
 import { probeFailure } from './failure.js';
 import { describeSource } from './sourced.js';
 import {
@@ -10,7 +10,7 @@ import {
   type DecodedSevPlatformStatus,
   type DecodedSnpPlatformStatus,
 } from './sev-fields.js';
-import { probed, trace, type Probed, type Traced, type TracedFailure } from './sourced.js';
+import { probed, trace, type Probed, type Traced } from './sourced.js';
 
 /** One holder of read-write access to /dev/sev, as its mode or its POSIX ACL grants it. */
 export interface SevDeviceHolder {
@@ -34,23 +34,18 @@ export interface SevPlatformFacts {
   sevAccess: Traced<DeviceAccess> | null;
   /** RLIMIT_MEMLOCK of the probing process, in bytes (null: unlimited); null: not read. */
   memlock: Traced<{ soft: number | null; hard: number | null }> | null;
-  /** Who may open /dev/sev read-write by its mode and ACL (null: its node was not stat'ed). */
-  deviceUsers: {
-    holders: SevDeviceHolder[];
-    /** No holder but root. */
-    rootOnly: boolean;
-    /** getfacl's entries (null: getfacl failed); null: the ACL was not looked at. */
-    acl: Traced<string[] | null> | null;
-    source: string;
-  } | null;
-  /** SEV_PLATFORM_STATUS, decoded (null: not answered); its source is `sources.platformStatus`. */
-  platformStatus: DecodedSevPlatformStatus | null;
-  /** SEV_PLATFORM_STATUS's failure (null: answered, or not asked). */
-  platformStatusFailure: TracedFailure | null;
-  /** SNP_PLATFORM_STATUS, decoded (null: not answered); its source is `sources.snpPlatformStatus`. */
-  snpPlatformStatus: DecodedSnpPlatformStatus | null;
-  /** SNP_PLATFORM_STATUS's failure (null: answered, or not asked). */
-  snpPlatformStatusFailure: TracedFailure | null;
+  /** getfacl's entries for /dev/sev (null: getfacl failed), or why they were not read; null: not looked at. */
+  sevAcl: Traced<string[] | null> | null;
+  /**
+   * SEV_PLATFORM_STATUS, decoded, or its failure (its firmware status is the failure's `firmwareError`); missing:
+   * not asked (no /dev/sev answers).
+   */
+  platformStatus: Traced<DecodedSevPlatformStatus>;
+  /**
+   * SNP_PLATFORM_STATUS, decoded, or its failure; missing: not asked (no /dev/sev answers), or withheld on purpose
+   * (`snpPlatformStatusWithheld` says why).
+   */
+  snpPlatformStatus: Traced<DecodedSnpPlatformStatus>;
   /** SNP_PLATFORM_STATUS not sent on purpose (it would change the firmware's state on this kernel); null: not withheld. */
   snpPlatformStatusWithheld: WithheldCommand | null;
   /** SEV_GET_ID2: the chip id's length in bytes, or the failure; null: not asked. */
@@ -66,25 +61,27 @@ export interface SevPlatformFacts {
   }> | null;
 }
 
-/** A failed /dev/sev command, with its source. */
-function failure(fact: { source: Source; error: ProbeError }): TracedFailure {
-  return { error: probeFailure(fact.source, fact.error), source: describeSource(fact.source) };
-}
-
 /** The rw bits of one `rwx` triple. */
 const readWrite = (perm: string | undefined): boolean => perm !== undefined && perm[0] === 'r' && perm[1] === 'w';
+
+/** Who may open /dev/sev read-write by its mode and ACL (`sevDeviceUsers`). */
+export interface SevDeviceUsers {
+  holders: SevDeviceHolder[];
+  /** No holder but root. */
+  rootOnly: boolean;
+}
 
 /**
  * Who may open /dev/sev read-write, as its mode and POSIX ACL grant it (QEMU opens it O_RDWR):
  * the owner, the owning group, the ACL's named users and groups (each through the ACL mask) and
- * everyone. Root may always; "root only" means no one else is named.
+ * everyone. Root may always; "root only" means no one else is named. Null where the node was not
+ * stat'ed; its sources are the node's and the ACL's.
  */
-function deviceUsers(snapshot: Snapshot): SevPlatformFacts['deviceUsers'] {
-  const node = snapshot.host.sevDevice;
-  if (!node || !('value' in node)) return null;
+export function sevDeviceUsers(facts: Pick<SevPlatformFacts, 'sevNode' | 'sevAcl'>): SevDeviceUsers | null {
+  const node = facts.sevNode;
+  if (node === null || !('value' in node)) return null;
   const n = node.value;
-  const aclFact = snapshot.host.sevDeviceAcl;
-  const entries = aclFact && 'value' in aclFact ? aclFact.value.entries : null;
+  const entries = facts.sevAcl !== null && 'value' in facts.sevAcl ? facts.sevAcl.value : null;
   const owner = `${n.owner ?? n.uid}`;
   const group = `${n.group ?? n.gid}`;
   const holders: SevDeviceHolder[] = [];
@@ -110,15 +107,7 @@ function deviceUsers(snapshot: Snapshot): SevPlatformFacts['deviceUsers'] {
     if (readWrite(perm(n.mode, 3))) holders.push({ who: 'owning-group', name: group, root: n.gid === 0, via: 'mode' });
     if (readWrite(perm(n.mode, 0))) holders.push({ who: 'other', name: '', root: false, via: 'mode' });
   }
-  const source = aclFact
-    ? `${describeSource(node.source)}; ${describeSource(aclFact.source)}`
-    : describeSource(node.source);
-  return {
-    holders,
-    rootOnly: holders.every((h) => h.root),
-    acl: aclFact ? trace(aclFact, (v) => v.entries, 'the ACL was not read') : null,
-    source,
-  };
+  return { holders, rootOnly: holders.every((h) => h.root) };
 }
 
 /** The PSP's own sysfs facts: each attribute's text or its read error, and the two production-part flags. */
@@ -151,6 +140,8 @@ export function sevPlatformFacts(
   const ps = sev?.platformStatus;
   const snp = sev?.snpPlatformStatus;
   const id = sev?.chipId;
+  const withheld = sev?.withheld?.SNP_PLATFORM_STATUS ?? null;
+  const notAsked = sev ? 'not asked' : 'not asked: the snapshot has no /dev/sev answers';
   const cpuId = cpu.family !== null && cpu.model !== null ? { family: cpu.family, model: cpu.model } : null;
   return {
     probeUid: snapshot.context.uid,
@@ -158,12 +149,14 @@ export function sevPlatformFacts(
     sevOpen: trace(sev?.open, () => true as const, 'the snapshot has no /dev/sev answers'),
     sevAccess: host.sevDeviceAccess ? trace(host.sevDeviceAccess, (v) => v, 'not looked at') : null,
     memlock: host.memlockLimit ? trace(host.memlockLimit, (v) => v, 'not read') : null,
-    deviceUsers: deviceUsers(snapshot),
-    platformStatus: ps && 'value' in ps ? decodeSevPlatformStatus(ps.value) : null,
-    platformStatusFailure: ps && 'error' in ps ? failure(ps) : null,
-    snpPlatformStatus: snp && 'value' in snp ? decodeSnpPlatformStatus(snp.value, cpuId) : null,
-    snpPlatformStatusFailure: snp && 'error' in snp ? failure(snp) : null,
-    snpPlatformStatusWithheld: sev?.withheld?.SNP_PLATFORM_STATUS ?? null,
+    sevAcl: host.sevDeviceAcl ? trace(host.sevDeviceAcl, (v) => v.entries, 'the ACL was not read') : null,
+    platformStatus: trace(ps, decodeSevPlatformStatus, notAsked),
+    snpPlatformStatus: trace(
+      snp,
+      (value) => decodeSnpPlatformStatus(value, cpuId),
+      withheld ? 'withheld: not sent on purpose' : notAsked,
+    ),
+    snpPlatformStatusWithheld: withheld,
     chipId: id ? probed(id, (v) => ({ bytes: v.replace(/^0x/, '').length / 2 })) : null,
     psp: psp(snapshot),
   };

@@ -3,44 +3,15 @@
 // MSRs; sev-platform.ts: /dev/sev, the SEV and SNP platform status, the PSP; sev-kvm-amd.ts:
 // kvm_amd, ASIDs, the kernel log, the --deep KVM_SEV_INIT2 answers). Every field is a typed
 // value with its source or why it is not known; check judges it and render words it.
-import type { Snapshot, Source } from '../snapshot/types.js';
-import { describeSource } from './sourced.js';
+import type { Snapshot } from '../snapshot/types.js';
 import { sevHostFacts, type SevHostFacts } from './sev-host.js';
 import { sevKvmAmdFacts, type SevKvmAmdFacts } from './sev-kvm-amd.js';
 import { sevPlatformFacts, type SevPlatformFacts } from './sev-platform.js';
 
-export interface SevView extends SevHostFacts, SevPlatformFacts, SevKvmAmdFacts {
-  /** Where each structured field came from, for rules that quote it. */
-  sources: {
-    platformStatus: string;
-    snpPlatformStatus: string;
-    cpuinfo: string;
-    kvmAmd: string;
-    vmTypes: string;
-    kernelLog: string;
-  };
-}
-
-function src(fact: { source: Source } | undefined, detail?: string): string {
-  if (!fact) return 'not probed';
-  const base = describeSource(fact.source);
-  return detail === undefined ? base : `${base} (${detail})`;
-}
+export interface SevView extends SevHostFacts, SevPlatformFacts, SevKvmAmdFacts {}
 
 /** Everything the snapshot says about AMD SEV, SEV-ES and SEV-SNP on this host. */
 export function sevView(snapshot: Snapshot): SevView {
   const host = sevHostFacts(snapshot);
-  return {
-    ...host,
-    ...sevPlatformFacts(snapshot, host.cpu),
-    ...sevKvmAmdFacts(snapshot),
-    sources: {
-      platformStatus: src(snapshot.sev?.platformStatus),
-      snpPlatformStatus: src(snapshot.sev?.snpPlatformStatus),
-      cpuinfo: src(snapshot.host.cpuinfo),
-      kvmAmd: src(snapshot.host.modules),
-      vmTypes: src(snapshot.kvm.capabilities?.system, 'KVM_CAP_VM_TYPES'),
-      kernelLog: src(snapshot.host.kernelLog),
-    },
-  };
+  return { ...host, ...sevPlatformFacts(snapshot, host.cpu), ...sevKvmAmdFacts(snapshot) };
 }

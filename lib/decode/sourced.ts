@@ -64,3 +64,13 @@ export function isKnown<T, G>(traced: Traced<T, G>): traced is { value: T; sourc
 export function known<T, G>(traced: Traced<T, G>): T | undefined {
   return 'value' in traced ? traced.value : undefined;
 }
+
+/** The known value, or null where it failed or is missing (for fields read as "value or nothing"). */
+export function valueOrNull<T, G>(traced: Traced<T, G>): T | null {
+  return 'value' in traced ? traced.value : null;
+}
+
+/** The failure branch of a traced value, or null where it has a value or is missing. */
+export function failureOf<T, G>(traced: Traced<T, G>): TracedFailure | null {
+  return 'error' in traced ? traced : null;
+}

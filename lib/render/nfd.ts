@@ -9,7 +9,7 @@
 // These say what KVM offers and what a guest can use: per technology capable / enabled / usable,
 // each VM type KVM_CAP_VM_TYPES offers, the TDX module and SEV / SNP firmware versions, free TD
 // keys and SEV ASIDs, and the KVM API version.
-import { isKnown } from '../decode/sourced.js';
+import { isKnown, valueOrNull } from '../decode/sourced.js';
 import type { CheckReport } from '../check/types.js';
 import { technologyStates } from '../compare/lifecycle.js';
 import type { HostModel as Report } from '../decode/model.js';
@@ -95,10 +95,12 @@ export function nfdFeatureList(report: Report, checks: CheckReport): NfdFeature[
   }
 
   const sev = report.confidential.sev;
-  if (sev.platformStatus !== null) add('sev.firmware-version', sev.platformStatus.firmwareVersion);
-  if (sev.snpPlatformStatus !== null) {
-    add('snp.firmware-version', sev.snpPlatformStatus.firmwareVersion);
-    add('snp.tcb-match', sev.snpPlatformStatus.tcb.match);
+  const ps = valueOrNull(sev.platformStatus);
+  const snp = valueOrNull(sev.snpPlatformStatus);
+  if (ps !== null) add('sev.firmware-version', ps.firmwareVersion);
+  if (snp !== null) {
+    add('snp.firmware-version', snp.firmwareVersion);
+    add('snp.tcb-match', snp.tcb.match);
   }
   for (const [key, name] of [
     ['sev', 'sev'],

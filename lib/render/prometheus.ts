@@ -5,7 +5,7 @@
 // State gauges are 1 or 0; a state kvm-caps could not determine has no sample in its gauge and
 // kvm_caps_technology_undetermined{technology,state} 1 instead, so `== 0` alerts never fire on
 // an unknown.
-import { isKnown } from '../decode/sourced.js';
+import { isKnown, valueOrNull } from '../decode/sourced.js';
 import type { CheckReport, CheckStatus } from '../check/types.js';
 import { technologyStates } from '../compare/lifecycle.js';
 import type { HostModel as Report } from '../decode/model.js';
@@ -197,7 +197,7 @@ export function prometheusMetrics(report: Report, checks: CheckReport): string {
     m.gauge('tdx_module_state', 'The TDX module state (1 for the state it is in).', 1, {
       state: tdx.moduleState.value.state,
     });
-  const fw = sev.platformStatus;
+  const fw = valueOrNull(sev.platformStatus);
   if (fw !== null) {
     m.gauge('sev_firmware_info', 'The SEV firmware version (SEV_PLATFORM_STATUS: API major.minor and build).', 1, {
       version: fw.firmwareVersion,
@@ -211,7 +211,7 @@ export function prometheusMetrics(report: Report, checks: CheckReport): string {
       { platform: 'sev' },
     );
   }
-  const snp = sev.snpPlatformStatus;
+  const snp = valueOrNull(sev.snpPlatformStatus);
   if (snp !== null) {
     m.gauge('snp_firmware_info', 'The SEV-SNP firmware version (SNP_PLATFORM_STATUS: API major.minor and build).', 1, {
       version: snp.firmwareVersion,

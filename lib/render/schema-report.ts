@@ -222,23 +222,7 @@ const sevView = object({
   sevOpen: traced(constant(true)),
   sevAccess: nullable(traced(object({ read: boolean, write: boolean }))),
   memlock: nullable(traced(object({ soft: nullableInteger, hard: nullableInteger }))),
-  deviceUsers: nullable(
-    object({
-      holders: array(
-        object({
-          who: oneOfStrings('owner', 'owning-group', 'user', 'group', 'other'),
-          name: string,
-          root: boolean,
-          via: oneOfStrings('mode', 'acl'),
-        }),
-      ),
-      rootOnly: boolean,
-      acl: nullable(traced(nullable(strings))),
-      source: string,
-    }),
-  ),
-  platformStatusFailure: nullable(tracedFailure),
-  snpPlatformStatusFailure: nullable(tracedFailure),
+  sevAcl: nullable(traced(nullable(strings))),
   snpPlatformStatusWithheld: nullable(
     object({ reason: string, kernelChange: string, snpInitialized: oneOfStrings('no', 'unknown'), override: string }),
   ),
@@ -284,7 +268,7 @@ const sevView = object({
     snpPolicyBits: nullable(snpPolicyBits),
     snpReqCerts: nullableBoolean,
   }),
-  platformStatus: nullable(
+  platformStatus: traced(
     object({
       api,
       build: integer,
@@ -298,7 +282,7 @@ const sevView = object({
       meetsSnpMinimum: boolean,
     }),
   ),
-  snpPlatformStatus: nullable(
+  snpPlatformStatus: traced(
     object({
       api,
       buildId: integer,
@@ -339,33 +323,8 @@ const sevView = object({
       result: probed(constant(true)),
     }),
   ),
-  sources: object({
-    platformStatus: string,
-    snpPlatformStatus: string,
-    cpuinfo: string,
-    kvmAmd: string,
-    vmTypes: string,
-    kernelLog: string,
-  }),
-  msrs: object({
-    reads: record(traced(string)),
-    syscfg: nullable(string),
-    smee: nullableBoolean,
-    snpEn: nullableBoolean,
-    rmpBase: nullable(string),
-    rmpEnd: nullable(string),
-    source: string,
-  }),
-  hostCpuid: object({
-    leaf: traced(object({ eax: string, ebx: string })),
-    sev: nullableBoolean,
-    snp: nullableBoolean,
-    vmpl: nullableBoolean,
-    vmplCount: nullableInteger,
-    pageFlush: nullableBoolean,
-    smeCoherent: nullableBoolean,
-    source: string,
-  }),
+  msrs: object({ SYSCFG: traced(string), RMP_BASE: traced(string), RMP_END: traced(string) }),
+  hostCpuid: traced(object({ eax: string, ebx: string })),
 });
 
 const backend = object({

@@ -2,6 +2,7 @@
 // (decode/sev-host.ts): the SEV VM types and KVM's SEV attributes, /proc/cpuinfo, CPUID
 // 0x8000001F as KVM and the host report it, SYSCFG and the RMP MSRs.
 import { failureMeaning } from '../knowledge/probe-failures.js';
+import { hostCpuidBits, snpMsrValues } from '../decode/sev-host.js';
 import { asidSplitText, flagAbsentText, MIN_SEV_ASID_LABEL, sourceOf, vmTypeText } from '../check/sev-host-text.js';
 import type { DecodedMask } from '../decode/sev-fields.js';
 import { hex } from '../knowledge/hex.js';
@@ -207,8 +208,7 @@ function kvmCpuidLines(view: SevSection): SevLine[] {
 }
 
 function hostCpuidLines(view: SevSection): SevLine[] {
-  const h = view.hostCpuid;
-  const leaf = h.leaf;
+  const leaf = view.hostCpuid;
   if ('missing' in leaf) return [];
   if ('error' in leaf)
     return [
@@ -224,6 +224,7 @@ function hostCpuidLines(view: SevSection): SevLine[] {
       },
     ];
   const { eax, ebx } = leaf.value;
+  const h = hostCpuidBits(leaf)!;
   return [
     {
       id: 'cpuid.host.vmpl',
@@ -263,10 +264,7 @@ function hostCpuidLines(view: SevSection): SevLine[] {
 /** SYSCFG's SMEE and SNPEn bits, RMP_BASE and RMP_END, as read through /dev/cpu/0/msr. */
 export function msrLines(view: SevSection): SevLine[] {
   const lines: SevLine[] = [];
-  for (const [name, fact] of Object.entries(view.msrs.reads) as [
-    keyof typeof AMD_SNP_MSRS,
-    typeof view.msrs.reads.SYSCFG,
-  ][]) {
+  for (const [name, fact] of Object.entries(view.msrs) as [keyof typeof AMD_SNP_MSRS, typeof view.msrs.SYSCFG][]) {
     const label = `${name} (MSR ${hex(AMD_SNP_MSRS[name])})`;
     if ('missing' in fact) continue;
     if ('error' in fact) {
@@ -283,7 +281,7 @@ export function msrLines(view: SevSection): SevLine[] {
       continue;
     }
     if (name === 'SYSCFG') {
-      const { smee, snpEn } = view.msrs;
+      const { smee, snpEn } = snpMsrValues(view.msrs);
       lines.push(
         {
           id: 'msr.syscfg.smee',

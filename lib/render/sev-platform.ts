@@ -3,6 +3,7 @@
 import { failureMeaning } from '../knowledge/probe-failures.js';
 import {
   deviceUsersMeaning,
+  deviceUsersSource,
   deviceUsersText,
   failureText,
   nodeMeaning,
@@ -24,7 +25,9 @@ import {
 import { hex } from '../knowledge/hex.js';
 import { releaseRangeText } from '../knowledge/kernel-versions.js';
 import { SNP_MIN_FIRMWARE } from '../knowledge/sev.js';
-import { known } from '../decode/sourced.js';
+import { failureOf, known, valueOrNull } from '../decode/sourced.js';
+import { sourceOf } from '../check/sev-host-text.js';
+import { sevDeviceUsers } from '../decode/sev-platform.js';
 import type { SevSection } from './report.js';
 import type { SevLine, SevNote } from './sev-line.js';
 
@@ -86,15 +89,15 @@ export function deviceLines(view: SevSection): SevLine[] {
     lines.push(
       line('host.memlock', 'Locked-memory limit', failureText(memlock), memlock.source, failureMeaning(memlock.error)),
     );
-  const users = view.deviceUsers;
+  const users = sevDeviceUsers(view);
   if (users !== null && node !== null && 'value' in node)
     lines.push(
       line(
         'device.users',
         '/dev/sev read-write for',
-        deviceUsersText(users, node.value),
-        users.source,
-        deviceUsersMeaning(users),
+        deviceUsersText(users, node.value, view.sevAcl),
+        deviceUsersSource(view),
+        deviceUsersMeaning(users, view.sevAcl),
       ),
     );
   return lines;
@@ -103,8 +106,8 @@ export function deviceLines(view: SevSection): SevLine[] {
 /** SEV_PLATFORM_STATUS and SEV_GET_ID2. */
 export function sevFirmwareLines(view: SevSection): SevLine[] {
   const lines: SevLine[] = [];
-  const d = view.platformStatus;
-  const s = view.sources.platformStatus;
+  const d = valueOrNull(view.platformStatus);
+  const s = sourceOf(view.platformStatus);
   if (d !== null) {
     lines.push({
       ...line(
@@ -133,7 +136,7 @@ export function sevFirmwareLines(view: SevSection): SevLine[] {
         ),
       );
   }
-  const failed = view.platformStatusFailure;
+  const failed = failureOf(view.platformStatus);
   if (failed !== null)
     lines.push(
       line('sev.status', 'SEV_PLATFORM_STATUS', failureText(failed), failed.source, sevStatusFailureMeaning(failed)),
@@ -170,8 +173,8 @@ export function snpFirmwareLines(view: SevSection): SevLine[] {
         `on Linux ${releaseRangeText(withheld.kernelChange)} ${INITS_AND_SHUTS}; run with ${withheld.override} to ask anyway`,
       ),
     );
-  const d = view.snpPlatformStatus;
-  const s = view.sources.snpPlatformStatus;
+  const d = valueOrNull(view.snpPlatformStatus);
+  const s = sourceOf(view.snpPlatformStatus);
   if (d !== null) {
     const tcb = d.tcb;
     const layout = tcbLayoutText(d);
@@ -241,7 +244,7 @@ export function snpFirmwareLines(view: SevSection): SevLine[] {
         ),
       );
   }
-  const failed = view.snpPlatformStatusFailure;
+  const failed = failureOf(view.snpPlatformStatus);
   if (failed !== null)
     lines.push(
       line(

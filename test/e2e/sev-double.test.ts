@@ -1,6 +1,7 @@
 // `kvm-caps sev` end to end on AMD hosts it cannot run on here: the CLI runs under the
 // kernel double (test/double/), which plays each persona's /dev/kvm and /dev/sev, with the
 // persona's files under --root. Expected values are the persona's own facts.
+import { failureOf, valueOrNull } from '../../lib/decode/sourced.js';
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { runCli } from '../helpers/cli.js';
@@ -80,10 +81,10 @@ test('Genoa SNP host on 6.11: firmware, state, TCB and --deep INIT2 for every SE
     ['snp', 'SNP'],
   ] as const)
     assert.equal(check(`${t}.kvm.vm-type`).status, 'PASS', type);
-  assert.equal(view.platformStatus?.firmwareVersion, firmware(status, status.build));
-  assert.equal(view.snpPlatformStatus?.firmwareVersion, firmware(snp, snp.buildId));
-  assert.equal(BigInt(view.snpPlatformStatus?.tcb.currentRaw ?? -1), BigInt(snp.currentTcbVersion));
-  assert.equal(view.snpPlatformStatus?.tcb.match, snp.currentTcbVersion === snp.reportedTcbVersion);
+  assert.equal(valueOrNull(view.platformStatus)?.firmwareVersion, firmware(status, status.build));
+  assert.equal(valueOrNull(view.snpPlatformStatus)?.firmwareVersion, firmware(snp, snp.buildId));
+  assert.equal(BigInt(valueOrNull(view.snpPlatformStatus)?.tcb.currentRaw ?? -1), BigInt(snp.currentTcbVersion));
+  assert.equal(valueOrNull(view.snpPlatformStatus)?.tcb.match, snp.currentTcbVersion === snp.reportedTcbVersion);
   assert.deepEqual(
     view.init2.map((r) => [r.vmType, 'value' in r.result]),
     [
@@ -133,7 +134,7 @@ test('SEV firmware too old for SNP: SNP INIT failed, firmware error decoded by n
   const { persona, view, check } = sev('snp-firmware-too-old', ['--snp-platform-status']);
   const answer = persona.sev?.snpPlatformStatus;
   assert.ok(answer && 'errno' in answer && answer.firmwareError !== undefined);
-  const snp = view.snpPlatformStatusFailure;
+  const snp = failureOf(view.snpPlatformStatus);
   assert.ok(snp);
   assert.equal(snp.error.code, answer.errno);
   assert.equal(snp.error.firmwareError, answer.firmwareError);
@@ -156,7 +157,7 @@ test('/dev/sev root-only with an unprivileged caller: EACCES, and nothing read f
   assert.equal(state.status, 'UNKNOWN');
   assert.match(state.found, /may not open \/dev\/sev \(EACCES\)/);
   assert.match(state.needs ?? '', /root/);
-  assert.deepEqual([view.platformStatus, view.snpPlatformStatus], [null, null]);
+  assert.deepEqual([valueOrNull(view.platformStatus), valueOrNull(view.snpPlatformStatus)], [null, null]);
   assert.deepEqual(sevCommands, []);
 });
 

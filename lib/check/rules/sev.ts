@@ -9,6 +9,8 @@ import { hex } from '../../knowledge/hex.js';
 import type { HostModel } from '../../decode/model.js';
 import type { SevView } from '../../decode/sev.js';
 import { parameterEnabled, parameterValue } from '../../decode/sev-kvm-amd.js';
+import { hostCpuidBits, snpMsrValues } from '../../decode/sev-host.js';
+import { sevDeviceUsers } from '../../decode/sev-platform.js';
 import { IOMMU_PROBLEMS, RMP_PROBLEM_FIX, SEV_ES_MAX_SNP_SVN, SNP_MIN_FIRMWARE } from '../../knowledge/sev.js';
 import {
   ASIDS_UNUSABLE,
@@ -25,6 +27,7 @@ import { asidSplitText, flagAbsentText, MIN_SEV_ASID_LABEL, sourceOf, vmTypeText
 import {
   DEVICE_USERS_FIX,
   formatTcbVersion,
+  deviceUsersSource,
   deviceUsersText,
   failureText,
   nodeMeaning,
@@ -40,7 +43,7 @@ import {
   SNP_UNINIT_MEANING,
 } from '../sev-platform-text.js';
 import type { CheckContext, CheckRule, Finding, Technology } from '../types.js';
-import { known, type Probed } from '../../decode/sourced.js';
+import { failureOf, known, valueOrNull, type Probed } from '../../decode/sourced.js';
 import { fail, kvmUnavailable, NEEDS, pass, releaseOf, unknown, unreadable, warn } from './kvm.js';
 
 type SevTechnology = Extract<Technology, 'sev' | 'sev-es' | 'snp'>;
@@ -152,9 +155,9 @@ const cpuinfoSource = (model: HostModel, fields: string): string => {
 };
 /** The host CPUID 0x8000001F register a rule read, with its raw value (the view's source when it was not read). */
 const hostCpuidSource = (model: HostModel, register: 'eax' | 'ebx', bits: string): string => {
-  const h = sevOf(model).hostCpuid;
-  if (!('value' in h.leaf)) return h.source;
-  return `${h.leaf.source} (0x8000001F ${register.toUpperCase()} ${h.leaf.value[register]}, ${bits})`;
+  const leaf = sevOf(model).hostCpuid;
+  if (!('value' in leaf)) return sourceOf(leaf);
+  return `${leaf.source} (0x8000001F ${register.toUpperCase()} ${leaf.value[register]}, ${bits})`;
 };
 /** A VM type's answer with what it means on this kernel. */
 const vmTypeFound = (model: HostModel, name: Flavour['vmType']): string => {
@@ -188,7 +191,7 @@ export function sevEsDroppedCause(model: HostModel): { found: string; source: st
         'for SEV-ES',
     };
   }
-  const status = view.snpPlatformStatus;
+  const status = valueOrNull(view.snpPlatformStatus);
   const tcb = status?.tcb;
   if (tcb?.current && tcb.layout) {
     const limit = SEV_ES_MAX_SNP_SVN[tcb.layout];
@@ -199,8 +202,8 @@ export function sevEsDroppedCause(model: HostModel): { found: string; source: st
           `${tcb.generation}) no longer allows SEV-ES guests (AMD-SB-3023: ` +
           `SVN ${hex(limit)} and later); the kernel drops the SEV-ES VM type`,
         source: joinSources(
-          `${view.sources.snpPlatformStatus} (current_tcb_version)`,
-          esLine ? esLine.source : view.sources.vmTypes,
+          `${sourceOf(view.snpPlatformStatus)} (current_tcb_version)`,
+          esLine ? esLine.source : sourceOf(view.vmTypeMask),
         ),
         fix: 'none on the host short of older firmware: run SEV-SNP guests instead of SEV-ES',
       };
@@ -221,16 +224,16 @@ function silentInitCause(model: HostModel, f: Flavour): { found: string; source:
   const min = `${SNP_MIN_FIRMWARE.major}.${SNP_MIN_FIRMWARE.minor}`;
   const silentSince = releaseRangeText('sev.snp-init-failure-silent');
   const api =
-    view.platformStatus?.api ??
+    valueOrNull(view.platformStatus)?.api ??
     (view.log.sevApi ? { major: view.log.sevApi.value.major, minor: view.log.sevApi.value.minor } : null);
   const old =
     api !== null &&
     (api.major < SNP_MIN_FIRMWARE.major ||
       (api.major === SNP_MIN_FIRMWARE.major && api.minor < SNP_MIN_FIRMWARE.minor));
   const sevOff = parameterEnabled(view.kvmAmd.parameters.sev) === false;
-  const apiSource = view.platformStatus
-    ? `${view.sources.platformStatus} (api_major, api_minor)`
-    : view.sources.kernelLog;
+  const apiSource = valueOrNull(view.platformStatus)
+    ? `${sourceOf(view.platformStatus)} (api_major, api_minor)`
+    : sourceOf(view.kernelLog);
   if (sevOff && old) {
     const silent = `on Linux ${silentSince} SNP INIT fails silently with -EOPNOTSUPP when the SEV firmware is older than`;
     const aborts = 'and that aborts SEV INIT too, so kvm_amd disables SEV, SEV-ES and SEV-SNP';
@@ -248,7 +251,7 @@ function silentInitCause(model: HostModel, f: Flavour): { found: string; source:
         'host has no SNP support (SNP off in the BIOS, the IOMMU not in ' +
         'SNP mode, or no RMP table); SEV INIT still runs, so SEV can ' +
         'work while SNP is off',
-      source: view.sources.kernelLog,
+      source: sourceOf(view.kernelLog),
       fix:
         'BIOS: enable SEV-SNP Support and SNP Memory (RMP Table) ' +
         'Coverage, and the IOMMU; the AMD-Vi and RMP lines of the boot ' +
@@ -261,7 +264,7 @@ function silentInitCause(model: HostModel, f: Flavour): { found: string; source:
       found:
         `on Linux ${silentSince} a failed SNP INIT is not logged: -EOPNOTSUPP (SEV firmware older than ${min}) aborts ` +
         `SEV INIT too and disables everything; -ENODEV (no SNP host support) does not${apiText}`,
-      source: api ? apiSource : view.sources.kernelLog,
+      source: api ? apiSource : sourceOf(view.kernelLog),
       fix: `${FIX_FIRMWARE}; SEV-SNP needs firmware ${min} or later`,
     };
   }
@@ -298,7 +301,7 @@ function firmwareUnread(model: HostModel, what: string): Finding {
  */
 function snpStatusUnread(model: HostModel, what: string): Finding {
   const view = sevOf(model);
-  const failed = view.snpPlatformStatusFailure;
+  const failed = failureOf(view.snpPlatformStatus);
   if (failed !== null && sevBlocked(model) === null) {
     if (kernelHas('snp.platform-status', releaseOf(model)) === false)
       return unknown(
@@ -576,10 +579,10 @@ function stateRule(f: Flavour): CheckRule {
               FIX_FIRMWARE,
             );
       if (snp) {
-        const status = view.snpPlatformStatus;
+        const status = valueOrNull(view.snpPlatformStatus);
         if (status !== null) {
           const state = snpStateText(status);
-          const source = `${view.sources.snpPlatformStatus} (state)`;
+          const source = `${sourceOf(view.snpPlatformStatus)} (state)`;
           if (status.state !== 0) return pass(state, source);
           return (
             logFail(`SNP platform state ${state}`) ??
@@ -590,7 +593,7 @@ function stateRule(f: Flavour): CheckRule {
             )
           );
         }
-        const failed = view.snpPlatformStatusFailure;
+        const failed = failureOf(view.snpPlatformStatus);
         const failedText = failed && `${failureText(failed)}: ${snpStatusFailureMeaning(view, failed)}`;
         if (failed !== null && kernelHas('snp.platform-status', releaseOf(model)) === false) {
           // Without SNP_PLATFORM_STATUS in the ccp driver, the kernel, not the firmware, cannot say.
@@ -620,11 +623,11 @@ function stateRule(f: Flavour): CheckRule {
         }
         return logFail('SNP_PLATFORM_STATUS not read') ?? firmwareUnread(model, 'SNP_PLATFORM_STATUS');
       }
-      const status = view.platformStatus;
+      const status = valueOrNull(view.platformStatus);
       if (status !== null) {
         const state = sevStateText(status);
-        const source = `${view.sources.platformStatus} (state)`;
-        const esSource = `${view.sources.platformStatus} (flags bit 8)`;
+        const source = `${sourceOf(view.platformStatus)} (state)`;
+        const esSource = `${sourceOf(view.platformStatus)} (flags bit 8)`;
         const initialised = status.stateName === 'INIT' || status.stateName === 'WORKING';
         if (!initialised) {
           const meaning = sevStateMeaning(view, status);
@@ -643,7 +646,7 @@ function stateRule(f: Flavour): CheckRule {
           ? pass(`${state}; SEV-ES ${sevEsText(status)}`, joinSources(source, esSource))
           : pass(state, source);
       }
-      const failed = view.platformStatusFailure;
+      const failed = failureOf(view.platformStatus);
       if (failed !== null && sevBlocked(model) === null)
         return fail(`${failureText(failed)}: ${sevStatusFailureMeaning(failed)}`, failed.source, FIX_FIRMWARE);
       return logFail('SEV_PLATFORM_STATUS not read') ?? firmwareUnread(model, 'SEV_PLATFORM_STATUS');
@@ -671,24 +674,24 @@ function versionRule(f: Flavour): CheckRule {
       let api: { major: number; minor: number } | null = null;
       let text = '';
       let source = '';
-      const ps = view.platformStatus;
-      const snpStatus = view.snpPlatformStatus;
+      const ps = valueOrNull(view.platformStatus);
+      const snpStatus = valueOrNull(view.snpPlatformStatus);
       const logApi = snp ? (view.log?.snpApi ?? view.log?.sevApi) : (view.log?.sevApi ?? view.log?.snpApi);
       if (ps !== null) {
         api = ps.api;
         text = ps.firmwareVersion;
-        source = `${view.sources.platformStatus} (api_major, api_minor, build)`;
+        source = `${sourceOf(view.platformStatus)} (api_major, api_minor, build)`;
       } else if (snpStatus !== null) {
         api = snpStatus.api;
         text = snpStatus.firmwareVersion;
-        source = `${view.sources.snpPlatformStatus} (api_major, api_minor, build_id)`;
+        source = `${sourceOf(view.snpPlatformStatus)} (api_major, api_minor, build_id)`;
       } else if (logApi !== undefined) {
         api = { major: logApi.value.major, minor: logApi.value.minor };
         text = logApi.value.text;
         source = logApi.source;
       }
       if (api === null) {
-        const failed = (snp ? view.snpPlatformStatusFailure : null) ?? view.platformStatusFailure;
+        const failed = (snp ? failureOf(view.snpPlatformStatus) : null) ?? failureOf(view.platformStatus);
         if (failed !== null && sevBlocked(model) === null)
           return unknown(`firmware version not read: ${failureText(failed)}`, failed.source, NEEDS.sev);
         return firmwareUnread(model, 'the firmware version');
@@ -728,8 +731,8 @@ const SNP_FIRMWARE_RULES: readonly CheckRule[] = [
           joinSources(...problems.map((c) => c.source)),
           problems[0]?.fix ?? FIX_RMP,
         );
-      const status = sevOf(model).snpPlatformStatus;
-      const source = `${sevOf(model).sources.snpPlatformStatus} (byte 3 bit 0)`;
+      const status = valueOrNull(sevOf(model).snpPlatformStatus);
+      const source = `${sourceOf(sevOf(model).snpPlatformStatus)} (byte 3 bit 0)`;
       if (status !== null)
         return status.rmpInitialised
           ? pass('yes', source)
@@ -748,9 +751,9 @@ const SNP_FIRMWARE_RULES: readonly CheckRule[] = [
       'open to CVE-2024-21944 (AMD-SB-3015): guests run, but their ' +
       'protection is weaker',
     evaluate({ model }) {
-      const status = sevOf(model).snpPlatformStatus;
+      const status = valueOrNull(sevOf(model).snpPlatformStatus);
       if (status === null) return snpStatusUnread(model, 'SNP_PLATFORM_STATUS (alias check)');
-      const source = `${sevOf(model).sources.snpPlatformStatus} (byte 3 bit 1)`;
+      const source = `${sourceOf(sevOf(model).snpPlatformStatus)} (byte 3 bit 1)`;
       // snphost's "Alias check" FAILs here: guest memory stays exposed to CVE-2024-21944 until it completes.
       return status.aliasCheckComplete
         ? pass('complete, no aliasing addresses', source)
@@ -773,12 +776,12 @@ const SNP_FIRMWARE_RULES: readonly CheckRule[] = [
       'attestation reports carry the reported TCB; when it lags the ' +
       'running firmware, verifiers see older firmware than runs',
     evaluate({ model }) {
-      const status = sevOf(model).snpPlatformStatus;
+      const status = valueOrNull(sevOf(model).snpPlatformStatus);
       if (status === null) return snpStatusUnread(model, 'SNP_PLATFORM_STATUS (TCB)');
       const t = status.tcb;
       const text = (raw: string, tcb: typeof t.current): string => (tcb ? `${raw} (${formatTcbVersion(tcb)})` : raw);
       const found = `current ${text(t.currentRaw, t.current)}, reported ${text(t.reportedRaw, t.reported)}`;
-      const source = `${sevOf(model).sources.snpPlatformStatus} (current_tcb_version, reported_tcb_version)`;
+      const source = `${sourceOf(sevOf(model).snpPlatformStatus)} (current_tcb_version, reported_tcb_version)`;
       // snphost: "Comparing TCB values ... did NOT match" is a FAIL.
       return t.match ? pass(found, source) : fail(`${found}: ${TCB_LAGS}`, source, FIX_TCB);
     },
@@ -794,13 +797,14 @@ const SNP_FIRMWARE_RULES: readonly CheckRule[] = [
       'should be reserved but are not mean the SVNs shown, and what verifiers compare, may be read from the ' +
       'wrong bytes',
     // Judged where the CPU family/model chose a layout; without one the TCB is shown raw only.
-    appliesWhen: ({ model }: CheckContext) => (sevOf(model).snpPlatformStatus?.tcb.layout ?? null) !== null,
+    appliesWhen: ({ model }: CheckContext) =>
+      (valueOrNull(sevOf(model).snpPlatformStatus)?.tcb.layout ?? null) !== null,
     evaluate({ model }) {
       const view = sevOf(model);
-      const t = view.snpPlatformStatus!.tcb;
+      const t = valueOrNull(view.snpPlatformStatus)!.tcb;
       const source = joinSources(
-        `${view.sources.snpPlatformStatus} (current_tcb_version, reported_tcb_version)`,
-        `${view.sources.cpuinfo} (cpu family, model)`,
+        `${sourceOf(view.snpPlatformStatus)} (current_tcb_version, reported_tcb_version)`,
+        `${sourceOf(view.cpuinfo)} (cpu family, model)`,
       );
       const odd = [
         ...(t.current?.reservedNonZero ? [`current ${t.currentRaw}`] : []),
@@ -1096,8 +1100,8 @@ function init2Rule(f: Flavour): CheckRule {
 // technology (SEV bit 1 for the page flush, SNP bit 4 for VMPLs; without it the CPU-flag and
 // generation rules say why): unread, the SEV view says "cannot tell", as with the MSRs.
 
-const hostReportsSev = ({ model }: CheckContext): boolean => sevOf(model).hostCpuid.sev === true;
-const hostReportsSnp = ({ model }: CheckContext): boolean => sevOf(model).hostCpuid.snp === true;
+const hostReportsSev = ({ model }: CheckContext): boolean => hostCpuidBits(sevOf(model).hostCpuid)?.sev === true;
+const hostReportsSnp = ({ model }: CheckContext): boolean => hostCpuidBits(sevOf(model).hostCpuid)?.snp === true;
 
 const SNP_VMPL: CheckRule = {
   id: 'snp.cpu.vmpl',
@@ -1112,7 +1116,8 @@ const SNP_VMPL: CheckRule = {
     "VMPL count, so only the host's raw CPUID tells",
   appliesWhen: hostReportsSnp,
   evaluate({ model }) {
-    const h = sevOf(model).hostCpuid;
+    // Applies only where the leaf was read.
+    const h = hostCpuidBits(sevOf(model).hostCpuid)!;
     const source = hostCpuidSource(model, 'eax', 'bit 5');
     if (h.vmpl === true)
       return pass(
@@ -1144,7 +1149,7 @@ function pageFlushRule(f: Flavour): CheckRule {
     appliesWhen: hostReportsSev,
     evaluate({ model }) {
       const source = hostCpuidSource(model, 'eax', 'bits 2 and 10');
-      const h = sevOf(model).hostCpuid;
+      const h = hostCpuidBits(sevOf(model).hostCpuid)!;
       if (h.pageFlush === true) return pass('supported', source);
       // Linux 7.2 sev_flush_encrypted_page(): CLFLUSHOPT with SME_COHERENT, the MSR only without it.
       if (h.smeCoherent === true)
@@ -1173,14 +1178,15 @@ function deviceUsersRule(f: Flavour): CheckRule {
       'QEMU opens /dev/sev read-write to start an SEV guest; a VMM ' +
       'running as qemu, libvirt-qemu or a member of the kvm group ' +
       'needs the mode, the group or an ACL to let it',
-    appliesWhen: ({ model }: CheckContext) => sevOf(model).deviceUsers !== null,
+    appliesWhen: ({ model }: CheckContext) => sevDeviceUsers(sevOf(model)) !== null,
     evaluate({ model }) {
       const view = sevOf(model);
-      const users = view.deviceUsers!;
+      const users = sevDeviceUsers(view)!;
       const node = view.sevNode;
-      const shown = node !== null && 'value' in node ? deviceUsersText(users, node.value) : "not stat'ed";
-      if (!users.rootOnly) return pass(shown, users.source);
-      return warn(`${shown}: only a VMM running as root can start SEV guests`, users.source, DEVICE_USERS_FIX);
+      const shown = node !== null && 'value' in node ? deviceUsersText(users, node.value, view.sevAcl) : "not stat'ed";
+      const source = deviceUsersSource(view);
+      if (!users.rootOnly) return pass(shown, source);
+      return warn(`${shown}: only a VMM running as root can start SEV guests`, source, DEVICE_USERS_FIX);
     },
   };
 }
@@ -1610,8 +1616,8 @@ const SEV_ONLY_CROSS: readonly CheckRule[] = [
       const problems = iommuProblems(model);
       const snp = view.kvmAmd.parameters.sev_snp;
       const source = joinSources(
-        `${view.sources.cpuinfo} (flags)`,
-        view.sources.kvmAmd,
+        `${sourceOf(view.cpuinfo)} (flags)`,
+        view.kvmAmd.module.source,
         ...problems.map((p) => p.source),
       );
       const snpValue = parameterValue(snp);
@@ -1636,12 +1642,11 @@ const SEV_ONLY_CROSS: readonly CheckRule[] = [
       '(AMD-SB-3015)',
     evaluate({ model }) {
       const view = sevOf(model);
-      const source = `${view.sources.snpPlatformStatus} (byte 3 bit 1)`;
-      const enabled =
-        parameterEnabled(view.kvmAmd.parameters.sev_snp) === true || (view.snpPlatformStatus?.state ?? 0) !== 0;
-      if (!enabled || view.snpPlatformStatus === null || view.snpPlatformStatus.aliasCheckComplete)
-        return pass('consistent', source);
-      return fail(`SNP ${view.snpPlatformStatus.stateName ?? 'enabled'}, alias check not complete`, source, FIX_ALIAS);
+      const source = `${sourceOf(view.snpPlatformStatus)} (byte 3 bit 1)`;
+      const status = valueOrNull(view.snpPlatformStatus);
+      const enabled = parameterEnabled(view.kvmAmd.parameters.sev_snp) === true || (status?.state ?? 0) !== 0;
+      if (!enabled || status === null || status.aliasCheckComplete) return pass('consistent', source);
+      return fail(`SNP ${status.stateName ?? 'enabled'}, alias check not complete`, source, FIX_ALIAS);
     },
   },
   {
@@ -1654,16 +1659,21 @@ const SEV_ONLY_CROSS: readonly CheckRule[] = [
       'than runs, which verifiers may reject or misjudge',
     evaluate({ model }) {
       const view = sevOf(model);
-      const source = `${view.sources.snpPlatformStatus} (current_tcb_version, reported_tcb_version)`;
-      const enabled =
-        parameterEnabled(view.kvmAmd.parameters.sev_snp) === true || (view.snpPlatformStatus?.state ?? 0) !== 0;
-      if (!enabled || view.snpPlatformStatus === null || view.snpPlatformStatus.tcb.match)
-        return pass('consistent', source);
-      const t = view.snpPlatformStatus.tcb;
+      const source = `${sourceOf(view.snpPlatformStatus)} (current_tcb_version, reported_tcb_version)`;
+      const status = valueOrNull(view.snpPlatformStatus);
+      const enabled = parameterEnabled(view.kvmAmd.parameters.sev_snp) === true || (status?.state ?? 0) !== 0;
+      if (!enabled || status === null || status.tcb.match) return pass('consistent', source);
+      const t = status.tcb;
       return fail(`current TCB ${t.currentRaw}, reported ${t.reportedRaw}`, source, FIX_TCB);
     },
   },
 ];
+
+/** Where SYSCFG was read, naming the MSR ('not probed' where it was not looked for). */
+const syscfgSource = (model: HostModel): string => {
+  const read = sevOf(model).msrs.SYSCFG;
+  return read.source === undefined ? 'not probed' : `${read.source} (MSR 0xc0010010 SYSCFG)`;
+};
 
 /** SYSCFG and the RMP MSRs as snphost reads them; an MSR that could not be read proves nothing either way. */
 const MSR_CROSS: readonly CheckRule[] = [
@@ -1677,11 +1687,12 @@ const MSR_CROSS: readonly CheckRule[] = [
       'SEV-SNP can run, whatever the kernel and kvm_amd say (snphost ' +
       '"SME" / "SEV" checks)',
     evaluate({ model }) {
-      const m = sevOf(model).msrs;
-      if (m.smee !== false) return pass('consistent', m.source);
+      const m = snpMsrValues(sevOf(model).msrs);
+      const source = syscfgSource(model);
+      if (m.smee !== false) return pass('consistent', source);
       return fail(
         `SYSCFG = ${m.syscfg}: bit 23 (SMEE) clear`,
-        `${m.source}, bit 23`,
+        `${source}, bit 23`,
         'BIOS: enable SMEE (Secure Memory Encryption), then reboot',
       );
     },
@@ -1696,15 +1707,16 @@ const MSR_CROSS: readonly CheckRule[] = [
       'RMP_BASE and RMP_END, both set up before the kernel boots ' +
       '(snphost "SNP" and "RMP table" checks)',
     evaluate({ model }) {
-      const m = sevOf(model).msrs;
+      const m = snpMsrValues(sevOf(model).msrs);
+      const source = syscfgSource(model);
       const problems: string[] = [];
       if (m.snpEn === false) problems.push(`SYSCFG = ${m.syscfg}: bit 24 (SNPEn) clear`);
       if (m.rmpBase !== null && BigInt(m.rmpBase) === 0n) problems.push('RMP_BASE = 0');
       if (m.rmpEnd !== null && BigInt(m.rmpEnd) === 0n) problems.push('RMP_END = 0');
-      if (problems.length === 0) return pass('consistent', m.source);
+      if (problems.length === 0) return pass('consistent', source);
       return fail(
         `${problems.join('; ')}: no RMP table reserved / SNP not enabled`,
-        `${m.source}; MSRs 0xc0010132, 0xc0010133`,
+        `${source}; MSRs 0xc0010132, 0xc0010133`,
         FIX_RMP.replace('BIOS: enable', 'BIOS: enable "SEV-SNP Support" and'),
       );
     },
