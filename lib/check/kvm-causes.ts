@@ -609,8 +609,12 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
     const evidence: KvmEvidence[] = [
       { quote: `open ${snapshot.context.device}: ${openCode}`, source: describeSource(open.source) },
     ];
-    if (device.mode !== null)
-      evidence.push({ quote: `mode 0${device.mode.toString(8)}, group ${device.group ?? '?'}`, source: 'stat' });
+    const node = known(device.node);
+    if (node !== undefined)
+      evidence.push({
+        quote: `mode 0${node.mode.toString(8)}, group ${node.group ?? '?'}`,
+        source: device.node.source ?? 'stat',
+      });
     const acl = known(device.acl);
     if (acl && acl.length > 0) evidence.push({ quote: `ACL: ${acl.join(',')}`, source: 'getfacl' });
     const access = known(device.access) ?? null;
@@ -623,11 +627,11 @@ export function kvmDiagnosis(snapshot: Snapshot, bringup: KvmBringupModel = deco
       fix =
         'Allow the device for this container or service (e.g. `docker run --device /dev/kvm`, systemd ' +
         'DeviceAllow=/dev/kvm rw), or adjust the LSM policy.';
-    } else if (device.group !== null && device.inDeviceGroup === false) {
-      found = `${who} is not in the group ${device.group} that owns ${snapshot.context.device}${
+    } else if (node?.group != null && !node.inDeviceGroup) {
+      found = `${who} is not in the group ${node.group} that owns ${snapshot.context.device}${
         device.aclEntriesForUs?.length ? ' (an ACL entry names it, but the ACL ' + 'mask removes its access)' : ''
       }`;
-      fix = `\`usermod -aG ${device.group} $USER\`, then log in again (or run as root).`;
+      fix = `\`usermod -aG ${node.group} $USER\`, then log in again (or run as root).`;
     } else {
       found = `${who} may not open ${snapshot.context.device} (${openCode})${
         isUnread(device.acl) ? '; its ACL could not be read ' + '(getfacl not installed?)' : ''

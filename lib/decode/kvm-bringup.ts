@@ -91,13 +91,17 @@ export interface CpuFacts {
   hypervisorLogged: string | null;
 }
 
-export interface DeviceFacts {
-  exists: boolean;
-  mode: number | null;
+/** The KVM device node as stat(2) shows it, read against this process's uid and groups. */
+export interface DeviceNodeFacts {
+  mode: number;
   group: string | null;
   /** The node's group is our primary or a supplementary group. */
-  inDeviceGroup: boolean | null;
-  ownedByUs: boolean | null;
+  inDeviceGroup: boolean;
+  ownedByUs: boolean;
+}
+
+export interface DeviceFacts {
+  node: Traced<DeviceNodeFacts>;
   /** access(2) for this process (mode, group and ACL together). */
   access: Traced<{ read: boolean; write: boolean }>;
   /** ACL entries naming our uid or one of our groups (numeric), beyond user::/group::/other::. */
@@ -271,7 +275,6 @@ function decodeCpu(snapshot: Snapshot, log: KvmBringupModel['log']): KvmBringupM
 
 function decodeDevice(snapshot: Snapshot): DeviceFacts {
   const { context, host } = snapshot;
-  const node = hasValue(host.device) ? host.device.value : undefined;
   const ourGroups = new Set([context.gid, ...context.groups]);
   const acl = trace(host.deviceAcl, (a) => a.entries, NOT_READ);
   const forUs =
@@ -285,11 +288,16 @@ function decodeDevice(snapshot: Snapshot): DeviceFacts {
         })
       : null;
   return {
-    exists: node !== undefined,
-    mode: node?.mode ?? null,
-    group: node?.group ?? null,
-    inDeviceGroup: node ? ourGroups.has(node.gid) : null,
-    ownedByUs: node ? node.uid === context.uid : null,
+    node: trace(
+      host.device,
+      (n) => ({
+        mode: n.mode,
+        group: n.group ?? null,
+        inDeviceGroup: ourGroups.has(n.gid),
+        ownedByUs: n.uid === context.uid,
+      }),
+      NOT_READ,
+    ),
     access: trace(host.deviceAccess, (a) => a, NOT_READ),
     aclEntriesForUs: forUs,
     acl,
