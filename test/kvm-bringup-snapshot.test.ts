@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { kernelLogWithoutKvm } from './helpers/kvm-device.js';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { decodeKvmBringup, cmdlineWords, type BringupLog, type KvmBringupModel } from '../lib/decode/kvm-bringup.js';
@@ -246,34 +247,22 @@ test(
   'live: without /dev/kvm, the decoded bring-up lines are exactly the bring-up lines ' +
     "of this machine's own kernel log",
   async (t) => {
-    if (existsSync('/dev/kvm')) {
-      t.skip('this machine has /dev/kvm: the live cause of a missing device cannot be compared here');
-      return;
-    }
-    let dmesg: string;
-    try {
-      dmesg = execFileSync('dmesg', [], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-    } catch (error) {
-      t.skip(`dmesg cannot be read here: ${(error as Error).message}`);
-      return;
-    }
+    const lines = kernelLogWithoutKvm(t, 'the live cause of a missing device cannot be compared here');
+    if (lines === undefined) return;
     const model = decodeKvmBringup(await probeHost());
     const log = value<BringupLog>(model.log);
     // Read independently of the parser: dmesg's own lines that say why KVM did not come up.
-    const oracle = dmesg
-      .split('\n')
-      .map((line) => line.replace(/^\[\s*\d+\.\d+\]\s?/, ''))
-      .filter(
-        (line) =>
-          /kvm|vmx|svm|has_svm/i.test(line) &&
-          new RegExp(
-            String.raw`not binding|disabled by bios|disabled \(by bios\)|not supported by cpu|` +
-              'no hardware support|sev guest|already loaded|enabling virtualization|' +
-              String.raw`not fully enabled|not enabled \(by bios\)|not amd|isn't amd|svm not available|` +
-              'invalid for parameter|unknown parameter',
-            'i',
-          ).test(line),
-      );
+    const oracle = lines.filter(
+      (line) =>
+        /kvm|vmx|svm|has_svm/i.test(line) &&
+        new RegExp(
+          String.raw`not binding|disabled by bios|disabled \(by bios\)|not supported by cpu|` +
+            'no hardware support|sev guest|already loaded|enabling virtualization|' +
+            String.raw`not fully enabled|not enabled \(by bios\)|not amd|isn't amd|svm not available|` +
+            'invalid for parameter|unknown parameter',
+          'i',
+        ).test(line),
+    );
     t.diagnostic(`this machine's log says: ${oracle.join(' | ') || '(no bring-up line)'}`);
     assert.deepEqual(
       log?.matches

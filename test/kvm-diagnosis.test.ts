@@ -5,8 +5,8 @@
 // nomodule, module_blacklist=); each "disabled by BIOS" wording, pasted in every log format,
 // reads as "disabled in the firmware" with the BIOS/UEFI setting; kvm-ok's cases are covered.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { kernelLogWithoutKvm } from './helpers/kvm-device.js';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { failureFix } from '../lib/check/failure-fixes.js';
@@ -541,23 +541,13 @@ test('a fix suggests a module load only where the diagnosis says modprobe can lo
 });
 
 test("live: without /dev/kvm, the stated cause quotes this machine's own kernel log", async (t) => {
-  if (existsSync('/dev/kvm')) {
-    t.skip('this machine has /dev/kvm: there is no missing device whose cause to compare');
-    return;
-  }
-  let dmesg: string;
-  try {
-    dmesg = execFileSync('dmesg', [], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  } catch (error) {
-    t.skip(`dmesg cannot be read here: ${(error as Error).message}`);
-    return;
-  }
+  const lines = kernelLogWithoutKvm(t, 'there is no missing device whose cause to compare');
+  if (lines === undefined) return;
   const { probeHost } = await import('../lib/snapshot/probe.js');
   const cause = specificCause(kvmDiagnosis(await probeHost()));
   assert.ok(cause, 'a missing /dev/kvm always has a stated cause');
   t.diagnostic(`stated cause: ${cause.id}: ${cause.found}`);
   // Every kernel line the cause quotes is a line of this machine's own dmesg.
-  const lines = dmesg.split('\n').map((line) => line.replace(/^\[\s*\d+\.\d+\]\s?/, ''));
   for (const e of cause.evidence.filter((x) => x.kernelSource !== undefined))
     assert.ok(lines.includes(e.quote), `"${e.quote}" is in dmesg`);
 });

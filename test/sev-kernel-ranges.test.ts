@@ -17,13 +17,11 @@ import type { Snapshot } from '../lib/snapshot/types.js';
 import { fixtureSnapshot } from './helpers/fixtures.js';
 import { decodeSnapshot } from '../lib/decode/model.js';
 import { sevSection, type SevSection } from '../lib/render/report.js';
-import { renderSev } from '../lib/render/sev.js';
-import { cpuLines, kvmLines, msrLines } from '../lib/render/sev-host.js';
+import { renderSev, sevLines } from '../lib/render/sev.js';
 import type { SevLine } from '../lib/render/sev-line.js';
-import { capacityLines, init2Lines, logLines, moduleLines } from '../lib/render/sev-kvm-amd.js';
+import { logLines } from '../lib/render/sev-kvm-amd.js';
 import { plainStyle } from '../lib/render/style.js';
 import { CPUID_FEATURE_REGISTERS } from '../lib/knowledge/cpuid-features.js';
-import { deviceLines, pspLines, sevFirmwareLines, snpFirmwareLines } from '../lib/render/sev-platform.js';
 import { projectRoot } from './helpers/compile.js';
 
 const fixture = (name: string): Snapshot => fixtureSnapshot(name);
@@ -31,20 +29,7 @@ const copy = (name: string): Snapshot => structuredClone(fixture(name));
 
 /** One line of the SEV view that comes from the model. */
 function line(v: SevView, id: string): SevLine {
-  const section: SevSection = { ...v, technologies: [] };
-  const lines = [
-    kvmLines,
-    cpuLines,
-    msrLines,
-    moduleLines,
-    deviceLines,
-    sevFirmwareLines,
-    snpFirmwareLines,
-    pspLines,
-    capacityLines,
-    logLines,
-    init2Lines,
-  ].flatMap((of) => of(section));
+  const lines = sevLines({ ...v, technologies: [] });
   const found = lines.find((l) => l.id === id);
   assert.ok(found, `line ${id} (have ${lines.map((l) => l.id).join(', ')})`);
   return found;

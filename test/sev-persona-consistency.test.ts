@@ -49,6 +49,29 @@ function parseCpuinfo(text: string): Record<string, string> {
   return out;
 }
 
+/** SNP_PLATFORM_STATUS as a persona and a snapshot both record it (the snapshot's field names). */
+interface SnpStatusRecord {
+  state: number;
+  rmpFlags: number;
+  apiMajor: number;
+  apiMinor: number;
+  buildId: number;
+  currentTcbVersion: string;
+  reportedTcbVersion: string;
+}
+
+function snpStatus(snp: SnpStatusRecord): NonNullable<Host['snp']> {
+  return {
+    state: snp.state,
+    rmpFlags: snp.rmpFlags,
+    major: snp.apiMajor,
+    minor: snp.apiMinor,
+    build: snp.buildId,
+    currentTcb: BigInt(snp.currentTcbVersion),
+    reportedTcb: BigInt(snp.reportedTcbVersion),
+  };
+}
+
 const TYPE_NAMES: Record<string, string> = { '2': 'SEV', '3': 'SEV_ES', '4': 'SNP' };
 
 function fromPersona(name: string, p: Persona): Host {
@@ -78,15 +101,7 @@ function fromPersona(name: string, p: Persona): Host {
           ]),
         )
       : undefined,
-    snp: snp && {
-      state: snp.state,
-      rmpFlags: snp.rmpFlags,
-      major: snp.apiMajor,
-      minor: snp.apiMinor,
-      build: snp.buildId,
-      currentTcb: BigInt(snp.currentTcbVersion),
-      reportedTcb: BigInt(snp.reportedTcbVersion),
-    },
+    snp: snp && snpStatus(snp),
   };
 }
 
@@ -118,15 +133,7 @@ function fromSnapshot(name: string, s: Snapshot): Host {
           ]),
         )
       : undefined,
-    snp: snp && {
-      state: snp.state,
-      rmpFlags: snp.rmpFlags,
-      major: snp.apiMajor,
-      minor: snp.apiMinor,
-      build: snp.buildId,
-      currentTcb: BigInt(snp.currentTcbVersion),
-      reportedTcb: BigInt(snp.reportedTcbVersion),
-    },
+    snp: snp && snpStatus(snp),
   };
 }
 

@@ -27,9 +27,7 @@ import { sevView, type SevView } from '../lib/decode/sev.js';
 import { failureOf, known, valueOrNull } from '../lib/decode/sourced.js';
 import { parameterEnabled, parameterValue } from '../lib/decode/sev-kvm-amd.js';
 import { flattenChecks, runChecks } from '../lib/check/run.js';
-import type { SevSection } from '../lib/render/report.js';
-import { cpuLines, kvmLines, msrLines } from '../lib/render/sev-host.js';
-import { capacityLines, init2Lines, logLines, moduleLines } from '../lib/render/sev-kvm-amd.js';
+import { sevLines } from '../lib/render/sev.js';
 import {
   KVM_AMD_PARAMETERS,
   KVM_SNP_POLICY_MASK_VALID,
@@ -68,13 +66,7 @@ import {
 import { fixtureNames, fixtureSnapshot, fixturesDir } from './helpers/fixtures.js';
 import type { CheckResult, Technology } from '../lib/check/types.js';
 import { hostNotes } from '../lib/render/sev-host.js';
-import {
-  deviceLines,
-  platformNotes,
-  pspLines,
-  sevFirmwareLines,
-  snpFirmwareLines,
-} from '../lib/render/sev-platform.js';
+import { platformNotes } from '../lib/render/sev-platform.js';
 import type { SevLine, SevNote } from '../lib/render/sev-line.js';
 import { need } from './helpers/requirements.js';
 
@@ -720,20 +712,7 @@ function view(name: string): SevView {
 
 /** The lines the SEV view shows from the model, in its order. */
 function modelLines(v: SevView): SevLine[] {
-  const section: SevSection = { ...v, technologies: [] };
-  return [
-    kvmLines,
-    cpuLines,
-    msrLines,
-    moduleLines,
-    deviceLines,
-    sevFirmwareLines,
-    pspLines,
-    snpFirmwareLines,
-    capacityLines,
-    logLines,
-    init2Lines,
-  ].flatMap((of) => of(section));
+  return sevLines({ ...v, technologies: [] });
 }
 
 function line(v: SevView, id: string): SevLine {
@@ -804,8 +783,8 @@ describe('sevView', () => {
     // No mem_encrypt=on on this host: the kernel clears "sme" from /proc/cpuinfo.
     assert.deepEqual(v.cpu.flags, { sme: false, sev: true, sev_es: true, sev_snp: true });
     assert.equal(v.cpu.generation, 'Genoa');
-    assert.deepEqual(v.attributes.vmsaFeatures?.names, ['DEBUG_SWAP']);
-    assert.equal(v.attributes.snpPolicyBits, null);
+    assert.deepEqual(known(v.sevAttributes.vmsaFeatures)?.names, ['DEBUG_SWAP']);
+    assert.equal(known(v.sevAttributes.snpPolicyBits), undefined);
     assert.equal(line(v, 'kvm.attr.snpPolicyBits').value, 'not offered by this kernel');
     // ENXIO is not an error: the kernel does not have the attribute.
     const policy = v.sevAttributes.snpPolicyBits;
@@ -863,15 +842,15 @@ describe('sevView', () => {
       'layout, INIT2 on every type; EBUSY with every SNP ASID in use',
     () => {
       const v = view('sev-turin-7.2');
-      assert.deepEqual(v.attributes.vmsaFeatures?.names, ['DEBUG_SWAP', 'SECURE_TSC']);
-      assert.deepEqual(v.attributes.snpPolicyBits?.names, [
+      assert.deepEqual(known(v.sevAttributes.vmsaFeatures)?.names, ['DEBUG_SWAP', 'SECURE_TSC']);
+      assert.deepEqual(known(v.sevAttributes.snpPolicyBits)?.names, [
         'SMT',
         'RSVD_MBO',
         'DEBUG',
         'SINGLE_SOCKET',
         'PAGE_SWAP_DISABLE',
       ]);
-      assert.equal(v.attributes.snpReqCerts, true);
+      assert.equal(known(v.sevAttributes.snpReqCerts), true);
       assert.equal(valueOrNull(v.snpPlatformStatus)?.tcb.layout, 'turin');
       assert.equal(valueOrNull(v.snpPlatformStatus)?.tcb.current?.fmc, 1);
       assert.deepEqual(valueOrNull(v.snpPlatformStatus)?.featureFlags.names, ['FEATURE_INFO']);

@@ -462,6 +462,18 @@ const SAMPLES: Sample[] = [
 ];
 
 /** Drops formats that are only a prefix and conversions ("tdx: %s"): they print anything. */
+/** The TDX host code's printk formats (arch/x86/virt/vmx/tdx), each with the "virt/tdx: " prefix it prints. */
+function tdxHostFormats(root: string): PrintkFormat[] {
+  return [
+    ...printkFormats(root, ['arch/x86/virt/vmx/tdx'], 'tdx'),
+    // seamcall_internal.h has no pr_fmt of its own: its lines carry tdx.c's "virt/tdx: ".
+    ...printkFormats(root, ['arch/x86/virt/vmx/tdx/seamcall_internal.h']).map((f) => ({
+      ...f,
+      format: `virt/tdx: ${f.format}`,
+    })),
+  ];
+}
+
 const meaningful = (formats: PrintkFormat[]): PrintkFormat[] =>
   formats.filter(
     (f) =>
@@ -505,12 +517,7 @@ test(
     const source = await kernelFiles(t, 'linux-source', kernelSource);
     if (!source) return;
     const formats = meaningful([
-      ...printkFormats(source.root, ['arch/x86/virt/vmx/tdx'], 'tdx'),
-      // seamcall_internal.h has no pr_fmt of its own: its lines carry tdx.c's "virt/tdx: ".
-      ...printkFormats(source.root, ['arch/x86/virt/vmx/tdx/seamcall_internal.h']).map((f) => ({
-        ...f,
-        format: `virt/tdx: ${f.format}`,
-      })),
+      ...tdxHostFormats(source.root),
       ...printkFormats(source.root, ['arch/x86/kvm/vmx/tdx.c', 'arch/x86/kvm/vmx/main.c'], 'kvm_intel'),
       ...printkFormats(source.root, ['arch/x86/coco/tdx', 'arch/x86/mm/mem_encrypt.c']),
       ...macroFormats(source.root, 'arch/x86/kvm/vmx/tdx.c', 'kvm_intel: '),
@@ -548,12 +555,7 @@ test(
     const source = await kernelFiles(t, 'linux-source', kernelSource);
     if (!source) return;
     const formats = meaningful([
-      ...printkFormats(source.root, ['arch/x86/virt/vmx/tdx'], 'tdx'),
-      // seamcall_internal.h has no pr_fmt of its own: its lines carry tdx.c's "virt/tdx: ".
-      ...printkFormats(source.root, ['arch/x86/virt/vmx/tdx/seamcall_internal.h']).map((f) => ({
-        ...f,
-        format: `virt/tdx: ${f.format}`,
-      })),
+      ...tdxHostFormats(source.root),
       ...printkFormats(source.root, ['arch/x86/kvm/vmx/tdx.c'], 'kvm_intel'),
       ...macroFormats(source.root, 'arch/x86/kvm/vmx/tdx.c', 'kvm_intel: '),
       ...macroFormats(source.root, 'arch/x86/virt/vmx/tdx/tdx_global_metadata.c', 'virt/tdx: '),

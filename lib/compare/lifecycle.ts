@@ -8,7 +8,7 @@
 // Also: technologyStates(), capable / enabled / usable per technology, from a CheckReport
 // when one is given and otherwise from the report's own views (nfd, prometheus, diff and
 // lifecycleFor share it), and lifecycleFor(), which of the launch flows this host supports.
-import { isKnown, valueOrNull } from '../decode/sourced.js';
+import { isKnown, known, valueOrNull } from '../decode/sourced.js';
 import { say } from '../check/tdx-text.js';
 import type { CheckReport, Technology, Verdict } from '../check/types.js';
 import { CONFIDENTIAL_LAUNCH_IOCTLS, KVM_SEV_COMMANDS, KVM_TDX_COMMANDS } from '../knowledge/confidential-commands.js';
@@ -394,10 +394,6 @@ export interface TechnologyState extends Verdict {
   sources: string[];
 }
 
-/** Capable, enabled and usable per technology the check report covers. */
-const known = <T>(traced: { value: T } | object): T | undefined =>
-  'value' in traced ? (traced as { value: T }).value : undefined;
-
 const SEV_VM_TYPE: Record<'sev' | 'sev-es' | 'snp', 'SEV' | 'SEV_ES' | 'SNP'> = {
   sev: 'SEV',
   'sev-es': 'SEV_ES',
@@ -409,6 +405,7 @@ function vmTypesMask(report: Report): number | null {
   return types === undefined ? null : types.mask;
 }
 
+/** Capable, enabled and usable per technology the check report covers. */
 export function technologyStates(checks: CheckReport): TechnologyState[] {
   return checks.technologies.map(({ technology, applicable, reason, verdict, checks: list }) => ({
     technology,
@@ -455,7 +452,7 @@ export interface LifecycleReport {
 
 function sevInterface(report: Report): 'init2' | 'legacy' | null {
   const sev = report.confidential.sev;
-  if (sev.attributes.vmsaFeatures !== null) return 'init2';
+  if (isKnown(sev.sevAttributes.vmsaFeatures)) return 'init2';
   // ENXIO (the kernel has no such attribute), or no device attributes on /dev/kvm at all: before KVM_SEV_INIT2.
   const vmsa = sev.sevAttributes.vmsaFeatures;
   const sys = sev.sysAttributes;
@@ -541,7 +538,7 @@ function stepSupport(
         }
       }
       if (flow.technology === 'snp' && s.step === 'attestation') {
-        const certs = report.confidential.sev.attributes.snpReqCerts;
+        const certs = known(report.confidential.sev.sevAttributes.snpReqCerts);
         why =
           certs === true
             ? 'KVM_X86_SEV_SNP_REQ_CERTS = 1: the VMM can supply certificates with the report ' +

@@ -8,7 +8,6 @@ import { AMD_SNP_MSRS } from '../snapshot/msr.js';
 import type { Snapshot } from '../snapshot/types.js';
 import { findEntry } from './cpuid-entry.js';
 import { probeFailure } from './failure.js';
-import { describeSource } from './sourced.js';
 import {
   decodeSevCpuid,
   decodeSnpPolicy,
@@ -20,7 +19,7 @@ import {
   type ProcessorGeneration,
   type SevCpuidSummary,
 } from './sev-fields.js';
-import { trace, type Traced } from './sourced.js';
+import { describeSource, trace, valueOrNull, type Traced } from './sourced.js';
 
 export type SevVmTypeName = 'SEV' | 'SEV_ES' | 'SNP';
 export type SevAttributeKey = (typeof SEV_ATTRIBUTES)[number]['key'];
@@ -45,8 +44,6 @@ export interface SevHostFacts {
     /** Whether KVM can exit to userspace to fetch an attestation request's certificates. */
     snpReqCerts: Traced<boolean>;
   };
-  /** The known values of `sevAttributes` (null: not known). */
-  attributes: { vmsaFeatures: DecodedMask | null; snpPolicyBits: DecodedSnpPolicy | null; snpReqCerts: boolean | null };
   /** /proc/cpuinfo itself: its brand string, or why it was not read. */
   cpuinfo: Traced<{ modelName: string | null }>;
   /** /proc/cpuinfo's vendor, family, model and SEV flags; null where cpuinfo was not read. */
@@ -127,7 +124,7 @@ function cpuFacts(snapshot: Snapshot): Pick<SevHostFacts, 'cpuinfo' | 'cpu'> {
   };
 }
 
-function attributeFacts(snapshot: Snapshot): Pick<SevHostFacts, 'sevAttributes' | 'attributes'> {
+function attributeFacts(snapshot: Snapshot): Pick<SevHostFacts, 'sevAttributes'> {
   const attrs = snapshot.kvm.sevAttributes;
   const notAsked = 'KVM_GET_DEVICE_ATTR (KVM_X86_GRP_SEV) was not asked';
   const sevAttributes: SevHostFacts['sevAttributes'] = {
@@ -135,15 +132,7 @@ function attributeFacts(snapshot: Snapshot): Pick<SevHostFacts, 'sevAttributes' 
     snpPolicyBits: trace(attrs?.snpPolicyBits, decodeSnpPolicy, notAsked),
     snpReqCerts: trace(attrs?.snpReqCerts, (value) => toBigInt(value) !== 0n, notAsked),
   };
-  const known = <T>(t: Traced<T>): T | null => ('value' in t ? t.value : null);
-  return {
-    sevAttributes,
-    attributes: {
-      vmsaFeatures: known(sevAttributes.vmsaFeatures),
-      snpPolicyBits: known(sevAttributes.snpPolicyBits),
-      snpReqCerts: known(sevAttributes.snpReqCerts),
-    },
-  };
+  return { sevAttributes };
 }
 
 function cpuidFacts(snapshot: Snapshot): Pick<SevHostFacts, 'cpuidLeaf' | 'cpuid'> {
@@ -183,14 +172,13 @@ export interface SnpMsrValues {
 }
 
 export function snpMsrValues(msrs: SevHostFacts['msrs']): SnpMsrValues {
-  const value = (t: Traced<string>): string | null => ('value' in t ? t.value : null);
-  const syscfg = value(msrs.SYSCFG);
+  const syscfg = valueOrNull(msrs.SYSCFG);
   return {
     syscfg,
     smee: syscfg === null ? null : bit(BigInt(syscfg), 23),
     snpEn: syscfg === null ? null : bit(BigInt(syscfg), 24),
-    rmpBase: value(msrs.RMP_BASE),
-    rmpEnd: value(msrs.RMP_END),
+    rmpBase: valueOrNull(msrs.RMP_BASE),
+    rmpEnd: valueOrNull(msrs.RMP_END),
   };
 }
 
@@ -229,7 +217,7 @@ export function hostCpuidBits(leaf: SevHostFacts['hostCpuid']): HostCpuidBits | 
 
 export function sevHostFacts(snapshot: Snapshot): SevHostFacts {
   const vmTypeMask = capability(snapshot, VM_TYPES_CAP, 'KVM_CAP_VM_TYPES');
-  const mask = 'value' in vmTypeMask ? vmTypeMask.value : null;
+  const mask = valueOrNull(vmTypeMask);
   return {
     kernelRelease: trace(snapshot.host.kernelRelease, (release) => release, 'kernel release not read'),
     vmTypeMask,

@@ -263,11 +263,6 @@ const sevView = object({
     module: probed(object({ loaded: boolean, initstate: nullable(string) })),
     parameters: record(traced(object({ raw: string, enabled: nullableBoolean }))),
   }),
-  attributes: object({
-    vmsaFeatures: nullable(decodedMask),
-    snpPolicyBits: nullable(snpPolicyBits),
-    snpReqCerts: nullableBoolean,
-  }),
   platformStatus: traced(
     object({
       api,

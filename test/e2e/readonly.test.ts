@@ -13,6 +13,7 @@ import { projectRoot } from '../helpers/compile.js';
 import { kvmSkipReason } from '../helpers/kvm-device.js';
 import { fixturePath } from '../helpers/fixtures.js';
 import { skipUnless } from '../helpers/requirements.js';
+import { REQUEST_FUNCTIONS } from '../helpers/addon-surface.js';
 
 const needsStrace = skipUnless('strace') || undefined;
 const strace = needsStrace === undefined ? 'strace' : undefined;
@@ -145,28 +146,7 @@ test('every native entry point reaches only allowlisted ioctls', { skip: needsSt
       encoding: 'utf8',
     },
   );
-  const requestFunctions = [
-    'apiVersion',
-    'checkExtension',
-    'checkExtensions',
-    'close',
-    'createVm',
-    'emulatedCpuid',
-    'getDeviceAttr',
-    'getMsrs',
-    'hasDeviceAttr',
-    'isClosed',
-    'msrFeatureIndexList',
-    'msrIndexList',
-    'sevGetId2',
-    'sevInit2',
-    'sevPlatformStatus',
-    'snpPlatformStatus',
-    'supportedCpuid',
-    'tdxCapabilities',
-    'tdxInitVm',
-    'vcpuMmapSize',
-  ];
+  const requestFunctions = [...REQUEST_FUNCTIONS];
   assert.deepEqual(JSON.parse(listed.stdout), {
     functions: [...requestFunctions, 'openKvm', 'openSev'].sort(),
     methods: requestFunctions,
